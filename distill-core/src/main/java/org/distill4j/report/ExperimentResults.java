@@ -1,0 +1,26 @@
+package org.distill4j.report;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything an experiment report shows: the models in display order and the recipe as run.
+ *
+ * @param title experiment name, e.g. {@code fashion-mnist}
+ * @param models results in display order (teacher first)
+ * @param recipe the recipe as run, as a JSON-compatible tree (maps, lists, strings, numbers)
+ * @param environment facts about the run: versions, machine, date (string to string)
+ */
+public record ExperimentResults(
+        String title,
+        List<ModelResult> models,
+        Map<String, Object> recipe,
+        Map<String, String> environment) {
+
+    /** Defensive copies: results are immutable. */
+    public ExperimentResults {
+        models = List.copyOf(models);
+        recipe = Map.copyOf(recipe);
+        environment = Map.copyOf(environment);
+    }
+}
