@@ -84,10 +84,10 @@ public final class DistillationLoss extends Loss {
                         "alpha=" + alpha + " needs teacher logits at labels[1]; got only "
                                 + labels.size() + " label array(s)");
             }
-            soft = softTargetTerm(student, labels.get(1)).mul(alpha);
+            soft = softTargetTerm(student, labels.get(1)).mul((float) alpha);
         }
         if (alpha < 1) {
-            hard = crossEntropy(student, labels.get(0)).mul(1 - alpha);
+            hard = crossEntropy(student, labels.get(0)).mul((float) (1 - alpha));
         }
         NDArray total = soft == null ? hard : hard == null ? soft : soft.add(hard);
         return new Terms(soft, hard, total);
@@ -106,7 +106,7 @@ public final class DistillationLoss extends Loss {
         // p * (log p - log q); p = exp(log p) underflows to exactly 0 where PyTorch's xlogy gives 0.
         NDArray klPerRow = teacherLogP.exp().mul(teacherLogP.sub(studentLogP)).sum(new int[] {1});
         double t = parameters.temperature();
-        return klPerRow.sum().div(student.getShape().get(0)).mul((float) (t * t));
+        return klPerRow.sum().div((float) student.getShape().get(0)).mul((float) (t * t));
     }
 
     /** Mean cross-entropy over rows whose label is &gt;= 0; 0 when no row is labelled. */

@@ -1,0 +1,163 @@
+package org.distill4j.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.model.SavedModel;
+import org.distill4j.teacher.Teacher;
+
+/**
+ * A model's logits on every row of a data set, and the metrics computed from them (in double
+ * precision, in Java, so they do not depend on the engine's reductions).
+ *
+ * @param rows number of rows
+ * @param classes logits per row
+ * @param logits row-major logits, {@code rows * classes}
+ */
+public record Predictions(int rows, int classes, float[] logits) {
+
+    /** Runs a model over a data set in inference mode, in batches of {@code batchSize}. */
+    public static Predictions of(SavedModel model, ExampleSet data, NDManager manager, int batchSize) {
+        return run(data, manager, batchSize, model::logits, model.numClasses());
+    }
+
+    /** Runs a teacher over a data set, in batches of {@code batchSize}. */
+    public static Predictions of(Teacher teacher, ExampleSet data, NDManager manager, int batchSize) {
+        return run(data, manager, batchSize, teacher::logits, data.numClasses());
+    }
+
+    /** Wraps logits already computed (e.g. cached teacher outputs). */
+    public static Predictions ofLogits(int rows, int classes, float[] logits) {
+        return new Predictions(rows, classes, logits);
+    }
+
+    private static Predictions run(ExampleSet data, NDManager manager, int batchSize,
+            java.util.function.Function<NDArray, NDArray> forward, int classes) {
+        int n = data.size();
+        int fs = data.featureSize();
+        long[] featureShape = data.featureShape();
+        float[] out = new float[Math.multiplyExact(n, classes)];
+        float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
+        for (int from = 0; from < n; from += batchSize) {
+            int count = Math.min(batchSize, n - from);
+            int[] rows = new int[count];
+            for (int i = 0; i < count; i++) {
+                rows[i] = from + i;
+            }
+            data.copyFeatures(rows, buf);
+            long[] dims = new long[featureShape.length + 1];
+            dims[0] = count;
+            System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
+            try (NDManager batch = manager.newSubManager()) {
+                NDArray x = batch.create(count * fs == buf.length ? buf : Arrays.copyOf(buf, count * fs), new Shape(dims));
+                float[] logits = forward.apply(x).toFloatArray();
+                if (logits.length != count * classes) {
+                    throw new IllegalStateException("model returned " + logits.length / Math.max(count, 1)
+                            + " logits per row, expected " + classes);
+                }
+                System.arraycopy(logits, 0, out, from * classes, logits.length);
+            }
+        }
+        return new Predictions(n, classes, out);
+    }
+
+    /** Returns the top class of row {@code i}. */
+    public int argmax(int i) {
+        int best = 0;
+        int base = i * classes;
+        for (int c = 1; c < classes; c++) {
+            if (logits[base + c] > logits[base + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** Returns the number of labelled rows whose top class differs from the label. */
+    public int errors(ExampleSet data) {
+        int errors = 0;
+        for (int i = 0; i < rows; i++) {
+            int y = data.label(i);
+            if (y >= 0 && argmax(i) != y) {
+                errors++;
+            }
+        }
+        return errors;
+    }
+
+    /** Returns the fraction of labelled rows classified correctly; NaN when none is labelled. */
+    public double accuracy(ExampleSet data) {
+        int labelled = labelledCount(data);
+        return labelled == 0 ? Double.NaN : 1.0 - (double) errors(data) / labelled;
+    }
+
+    /** Returns the mean cross-entropy (nats) over labelled rows; NaN when none is labelled. */
+    public double crossEntropy(ExampleSet data) {
+        double sum = 0;
+        int labelled = 0;
+        for (int i = 0; i < rows; i++) {
+            int y = data.label(i);
+            if (y >= 0) {
+                sum += logSumExp(i, 1.0) - logits[i * classes + y];
+                labelled++;
+            }
+        }
+        return labelled == 0 ? Double.NaN : sum / labelled;
+    }
+
+    /** Returns the fraction of rows on which this and {@code other} pick the same top class. */
+    public double agreement(Predictions other) {
+        requireSameRows(other);
+        int same = 0;
+        for (int i = 0; i < rows; i++) {
+            same += argmax(i) == other.argmax(i) ? 1 : 0;
+        }
+        return rows == 0 ? Double.NaN : (double) same / rows;
+    }
+
+    /** Returns the mean KL(teacher || this) at temperature 1, in nats. */
+    public double klFrom(Predictions teacher) {
+        requireSameRows(teacher);
+        double sum = 0;
+        for (int i = 0; i < rows; i++) {
+            double lzT = teacher.logSumExp(i, 1.0);
+            double lzS = logSumExp(i, 1.0);
+            for (int c = 0; c < classes; c++) {
+                double logP = teacher.logits[i * classes + c] - lzT;
+                double logQ = logits[i * classes + c] - lzS;
+                sum += Math.exp(logP) * (logP - logQ);
+            }
+        }
+        return rows == 0 ? Double.NaN : sum / rows;
+    }
+
+    private double logSumExp(int i, double temperature) {
+        int base = i * classes;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, logits[base + c] / temperature);
+        }
+        double s = 0;
+        for (int c = 0; c < classes; c++) {
+            s += Math.exp(logits[base + c] / temperature - max);
+        }
+        return max + Math.log(s);
+    }
+
+    private void requireSameRows(Predictions other) {
+        if (other.rows != rows || other.classes != classes) {
+            throw new IllegalArgumentException("predictions differ in shape: " + rows + "x" + classes + " vs "
+                    + other.rows + "x" + other.classes);
+        }
+    }
+
+    private static int labelledCount(ExampleSet data) {
+        int n = 0;
+        for (int i = 0; i < data.size(); i++) {
+            n += data.label(i) >= 0 ? 1 : 0;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,51 @@
+package org.distill4j.teacher;
+
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.distill4j.model.SavedModel;
+
+/** A teacher that is a model trained and saved by distill4j (a directory with model.json). */
+public final class SavedModelTeacher implements Teacher {
+
+    private final SavedModel model;
+    private final TeacherIdentity identity;
+
+    private SavedModelTeacher(SavedModel model, TeacherIdentity identity) {
+        this.model = model;
+        this.identity = identity;
+    }
+
+    /**
+     * Loads the teacher from a saved model directory.
+     *
+     * @param dir directory written by {@link SavedModel#save(Path)}
+     * @throws IOException if it is missing or malformed; the message names the file
+     */
+    public static SavedModelTeacher load(Path dir) throws IOException {
+        SavedModel model = SavedModel.load(dir);
+        TeacherIdentity id = new TeacherIdentity("distill4j", dir.toAbsolutePath().normalize().toString(),
+                SavedModel.contentHash(dir), model.spec().describe());
+        return new SavedModelTeacher(model, id);
+    }
+
+    /** Returns the loaded model. */
+    public SavedModel model() {
+        return model;
+    }
+
+    @Override
+    public TeacherIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public NDArray logits(NDArray inputs) {
+        return model.logits(inputs).stopGradient();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

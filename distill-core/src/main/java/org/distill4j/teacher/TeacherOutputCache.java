@@ -1,0 +1,203 @@
+package org.distill4j.teacher;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.IntConsumer;
+import java.util.zip.CRC32;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.Hashing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Computes a teacher's logits over a data set once and keeps them on disk, keyed by the teacher's
+ * content hash and the data set's content hash: a later run with the same teacher and data reads
+ * them back without calling the teacher; a changed teacher or data set gets a new key.
+ *
+ * <p>File format ({@code <key>.logits}): magic {@code D4JLOGIT}, int version 1, int rows, int
+ * classes, UTF teacher key, UTF data hash, {@code rows * classes} little-endian float32, then the
+ * CRC-32 of those floats. Files are written atomically; a file that fails any check is reported
+ * and recomputed, never used.
+ */
+public final class TeacherOutputCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TeacherOutputCache.class);
+    private static final byte[] MAGIC = {'D', '4', 'J', 'L', 'O', 'G', 'I', 'T'};
+    private static final int VERSION = 1;
+
+    private final Path dir;
+
+    /**
+     * Creates a cache in a directory (created when first written).
+     *
+     * @param dir the cache directory
+     */
+    public TeacherOutputCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Returns the cache directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Returns the file that holds (or would hold) the outputs of {@code teacher} on {@code data}. */
+    public Path fileFor(TeacherIdentity teacher, ExampleSet data) {
+        return dir.resolve(Hashing.sha256(teacher.cacheKey() + "\n" + data.contentHash()) + ".logits");
+    }
+
+    /**
+     * Returns the teacher's logits on every row of {@code data}, from the cache when present and
+     * valid, otherwise computed in batches and stored.
+     *
+     * @param teacher the teacher
+     * @param data the data set
+     * @param manager manager for temporary arrays (a sub-manager is opened per batch)
+     * @param batchSize rows per teacher call
+     * @param progress told the number of rows done after each batch (may be a no-op)
+     * @return the outputs; {@link #lastWasHit()} says whether they came from disk
+     */
+    public TeacherOutputs getOrCompute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
+            IntConsumer progress) throws IOException {
+        String key = teacher.identity().cacheKey();
+        Path file = fileFor(teacher.identity(), data);
+        if (Files.isRegularFile(file)) {
+            try {
+                TeacherOutputs cached = read(file);
+                if (cached.teacherKey().equals(key) && cached.dataHash().equals(data.contentHash())
+                        && cached.rows() == data.size()) {
+                    lastWasHit = true;
+                    progress.accept(data.size());
+                    return cached;
+                }
+                LOG.warn("teacher-output cache {} belongs to another teacher or data set; recomputing", file);
+            } catch (IOException e) {
+                LOG.warn("teacher-output cache {} is unusable ({}); recomputing", file, e.getMessage());
+            }
+        }
+        lastWasHit = false;
+        TeacherOutputs computed = compute(teacher, data, manager, batchSize, progress);
+        write(file, computed);
+        return computed;
+    }
+
+    private boolean lastWasHit;
+
+    /** Returns whether the last {@link #getOrCompute} call was served from disk. */
+    public boolean lastWasHit() {
+        return lastWasHit;
+    }
+
+    /** Runs the teacher over all rows of {@code data}, in order, without touching the cache. */
+    public static TeacherOutputs compute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
+            IntConsumer progress) {
+        int n = data.size();
+        int fs = data.featureSize();
+        long[] featureShape = data.featureShape();
+        float[] logits = null;
+        int classes = -1;
+        float[] buf = new float[Math.min(batchSize, Math.max(1, n)) * fs];
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            int[] rows = new int[count];
+            for (int i = 0; i < count; i++) {
+                rows[i] = start + i;
+            }
+            data.copyFeatures(rows, buf);
+            try (NDManager batch = manager.newSubManager()) {
+                long[] dims = new long[featureShape.length + 1];
+                dims[0] = count;
+                System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
+                NDArray x = batch.create(java.util.Arrays.copyOf(buf, count * fs), new Shape(dims));
+                NDArray out = teacher.logits(x);
+                if (out.getShape().dimension() != 2 || out.getShape().get(0) != count) {
+                    throw new IllegalStateException("teacher " + teacher.identity().location()
+                            + " returned shape " + out.getShape() + " for a batch of " + count + " rows; expected ("
+                            + count + ", classes)");
+                }
+                if (classes < 0) {
+                    classes = (int) out.getShape().get(1);
+                    if (classes != data.numClasses()) {
+                        throw new IllegalStateException("teacher " + teacher.identity().location() + " has "
+                                + classes + " outputs but data set " + data.name() + " has "
+                                + data.numClasses() + " classes");
+                    }
+                    logits = new float[Math.multiplyExact(n, classes)];
+                }
+                float[] values = out.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                System.arraycopy(values, 0, logits, start * classes, values.length);
+            }
+            progress.accept(start + count);
+        }
+        if (logits == null) {
+            classes = data.numClasses();
+            logits = new float[0];
+        }
+        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), n, classes, logits);
+    }
+
+    static void write(Path file, TeacherOutputs outputs) throws IOException {
+        AtomicFiles.write(file, stream -> {
+            DataOutputStream out = new DataOutputStream(stream);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(outputs.rows());
+            out.writeInt(outputs.classes());
+            out.writeUTF(outputs.teacherKey());
+            out.writeUTF(outputs.dataHash());
+            ByteBuffer bb = ByteBuffer.allocate(outputs.logits().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(outputs.logits());
+            CRC32 crc = new CRC32();
+            crc.update(bb.array());
+            out.write(bb.array());
+            out.writeLong(crc.getValue());
+            out.flush();
+        });
+    }
+
+    /** Reads and checks a cache file; any inconsistency is an IOException naming the file. */
+    static TeacherOutputs read(Path file) throws IOException {
+        long size = Files.size(file);
+        try (InputStream raw = Files.newInputStream(file);
+                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+            byte[] magic = in.readNBytes(MAGIC.length);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new IOException(file + ": not a teacher-output cache file (bad magic)");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IOException(file + ": version " + version + ", expected " + VERSION);
+            }
+            int rows = in.readInt();
+            int classes = in.readInt();
+            String teacherKey = in.readUTF();
+            String dataHash = in.readUTF();
+            long payload = (long) rows * classes * 4;
+            long header = MAGIC.length + 12L + 2 + teacherKey.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + 2 + dataHash.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (rows < 0 || classes < 0 || header + payload + 8 != size) {
+                throw new IOException(file + ": " + size + " bytes, expected " + (header + payload + 8)
+                        + " for " + rows + " rows x " + classes + " classes (truncated or corrupt)");
+            }
+            byte[] bytes = in.readNBytes((int) payload);
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            if (in.readLong() != crc.getValue()) {
+                throw new IOException(file + ": checksum mismatch (corrupt)");
+            }
+            float[] logits = new float[rows * classes];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(logits);
+            return new TeacherOutputs(teacherKey, dataHash, rows, classes, logits);
+        }
+    }
+}

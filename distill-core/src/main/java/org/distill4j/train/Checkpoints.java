@@ -1,0 +1,134 @@
+package org.distill4j.train;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.model.SavedModel;
+
+/**
+ * Per-epoch checkpoints of one training run: {@code epoch-NNNN/} directories holding the
+ * parameters ({@code model-NNNN.params}), the optimiser state ({@code optimizer.ndlist}) and
+ * {@code state.json} (epoch, history, run fingerprint). Each directory is assembled under a
+ * temporary name and renamed into place, so a directory named {@code epoch-NNNN} is always
+ * complete. The two newest are kept.
+ */
+final class Checkpoints {
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+    private static final int KEEP = 2;
+
+    private final Path dir;
+    private final String fingerprint;
+
+    Checkpoints(Path dir, String fingerprint) {
+        this.dir = dir;
+        this.fingerprint = fingerprint;
+    }
+
+    /** What {@code state.json} holds. */
+    record State(int epoch, String fingerprint, List<EpochRecord> history) {}
+
+    /** A complete checkpoint on disk. */
+    record Saved(Path dir, State state) {
+        int epoch() {
+            return state.epoch();
+        }
+
+        List<EpochRecord> history() {
+            return state.history();
+        }
+
+        void loadParameters(SavedModel model) throws IOException {
+            model.loadParametersFrom(dir, state.epoch());
+        }
+
+        void loadOptimizer(CheckpointableOptimizer optimizer, NDManager owner) throws IOException {
+            try (NDManager tmp = owner.newSubManager();
+                    InputStream in = Files.newInputStream(dir.resolve("optimizer.ndlist"))) {
+                optimizer.importState(NDList.decode(tmp, in), owner);
+            }
+        }
+    }
+
+    void save(int epoch, SavedModel model, CheckpointableOptimizer optimizer, List<EpochRecord> history)
+            throws IOException {
+        Files.createDirectories(dir);
+        String name = String.format(Locale.ROOT, "epoch-%04d", epoch);
+        Path tmp = Files.createTempDirectory(dir, "." + name + "-");
+        model.saveParametersTo(tmp, epoch);
+        try (NDManager m = model.model().getNDManager().newSubManager()) {
+            byte[] bytes = optimizer.exportState(m).encode();
+            AtomicFiles.write(tmp.resolve("optimizer.ndlist"), bytes);
+        }
+        AtomicFiles.write(tmp.resolve("state.json"), JSON.writeValueAsBytes(new State(epoch, fingerprint, history)));
+        Path target = dir.resolve(name);
+        if (Files.exists(target)) {
+            deleteTree(target);
+        }
+        AtomicFiles.moveAtomically(tmp, target);
+        List<Path> all = complete();
+        for (int i = 0; i < all.size() - KEEP; i++) {
+            deleteTree(all.get(i));
+        }
+    }
+
+    /**
+     * Returns the newest complete checkpoint, or null.
+     *
+     * @throws IOException if it belongs to a different run (configuration, data or seed)
+     */
+    Saved latest() throws IOException {
+        List<Path> all = complete();
+        if (all.isEmpty()) {
+            return null;
+        }
+        Path newest = all.get(all.size() - 1);
+        State state = JSON.readValue(newest.resolve("state.json").toFile(), State.class);
+        if (!fingerprint.equals(state.fingerprint())) {
+            throw new IOException("checkpoint " + newest + " was written by a run with a different configuration, "
+                    + "data or seed; resume with the same recipe, or delete " + dir + " to start over");
+        }
+        return new Saved(newest, state);
+    }
+
+    private List<Path> complete() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{4}"))
+                    .filter(p -> Files.isRegularFile(p.resolve("state.json")))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList();
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoints(" + dir + ", " + Arrays.toString(new String[] {fingerprint}) + ")";
+    }
+}

@@ -1,0 +1,330 @@
+package org.distill4j.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.eval.Predictions;
+import org.distill4j.loss.DistillationLoss;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.model.SavedModel;
+
+/**
+ * Trains a classifier with mini-batches, on hard labels alone or distilled from a teacher's soft
+ * targets with {@link DistillationLoss}.
+ *
+ * <p>Reproducible: every epoch's shuffling, augmentation, dropout and (for the first epoch)
+ * initialisation are drawn from generators seeded by (seed, epoch), so the same seed gives
+ * identical metrics on CPU, and a run resumed from the checkpoint of epoch k ends with the same
+ * metrics as one that was never interrupted. With a checkpoint directory, a complete checkpoint
+ * (parameters, optimiser state, history) is written atomically after every epoch.
+ *
+ * <p>A non-finite loss stops training before the bad update with a {@link
+ * TrainingDivergedException}; the last good checkpoint is kept.
+ */
+public final class ClassifierTrainer {
+
+    private final TrainingConfig config;
+    private final KdParameters kd;
+    private final SoftTargets targets;
+    private final long seed;
+    private final Path checkpointDir;
+    private final boolean resume;
+    private final TrainingListener listener;
+
+    private ClassifierTrainer(Builder b) {
+        this.config = b.config;
+        this.kd = b.kd;
+        this.targets = b.targets;
+        this.seed = b.seed;
+        this.checkpointDir = b.checkpointDir;
+        this.resume = b.resume;
+        this.listener = b.listener;
+    }
+
+    /** Starts a builder; the configuration is required. */
+    public static Builder builder(TrainingConfig config) {
+        return new Builder(config);
+    }
+
+    /** What a training run produced. */
+    public record Result(List<EpochRecord> history, int resumedAfterEpoch) {
+        /** Defensive copy. */
+        public Result {
+            history = List.copyOf(history);
+        }
+    }
+
+    /**
+     * Trains {@code model} in place.
+     *
+     * @param model a model created by {@link SavedModel#create} (parameters are initialised here)
+     * @param train training rows; rows without a label only contribute to the soft term
+     * @param validation validation rows, or null for none
+     * @return the per-epoch history
+     * @throws IOException if a checkpoint cannot be written or read
+     * @throws TrainingDivergedException if the loss becomes non-finite
+     */
+    public Result fit(SavedModel model, ExampleSet train, ExampleSet validation) throws IOException {
+        checkCompatible(model, train, "training");
+        if (validation != null) {
+            checkCompatible(model, validation, "validation");
+        }
+        if (kd.alpha() < 1 && !hasLabels(train)) {
+            throw new IllegalArgumentException("training set " + train.name() + " has no labels, so alpha="
+                    + kd.alpha() + " leaves nothing to learn from the hard-label term; use alpha: 1");
+        }
+        if (config.augment().enabled() && targets != null && !targets.followsAugmentation()) {
+            throw new IllegalArgumentException("augmentation with cached teacher outputs would pair augmented "
+                    + "images with soft targets of the originals; use distillation mode 'online' or drop augment");
+        }
+        DistillationLoss loss = new DistillationLoss(kd);
+        int n = train.size();
+        int stepsPerEpoch = (n + config.batchSize() - 1) / config.batchSize();
+        Checkpoints checkpoints = checkpointDir == null ? null : new Checkpoints(checkpointDir, fingerprint(model, train));
+        List<EpochRecord> history = new ArrayList<>();
+        int startEpoch = 1;
+        Checkpoints.Saved restored = resume && checkpoints != null ? checkpoints.latest() : null;
+
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed(seedFor(0));
+        CheckpointableOptimizer optimizer =
+                new CheckpointableOptimizer(config, stepsPerEpoch, model.model().getBlock().getParameters());
+        if (restored != null) {
+            restored.loadParameters(model);
+        }
+        DefaultTrainingConfig djlConfig = new DefaultTrainingConfig(loss)
+                .optOptimizer(optimizer)
+                .optDevices(new Device[] {Device.cpu()});
+        try (Trainer trainer = model.model().newTrainer(djlConfig);
+                NDManager run = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            trainer.initialize(model.inputShape(config.batchSize()));
+            if (restored != null) {
+                restored.loadOptimizer(optimizer, model.model().getNDManager());
+                history.addAll(restored.history());
+                startEpoch = restored.epoch() + 1;
+                listener.onResume(restored.epoch());
+            }
+            float[] features = new float[config.batchSize() * train.featureSize()];
+            for (int epoch = startEpoch; epoch <= config.epochs(); epoch++) {
+                engine.setRandomSeed(seedFor(epoch));
+                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, checkpoints);
+                if (validation != null) {
+                    Predictions p = Predictions.of(model, validation, run, 512);
+                    record = withValidation(record, p.crossEntropy(validation), p.accuracy(validation));
+                }
+                history.add(record);
+                if (checkpoints != null) {
+                    checkpoints.save(epoch, model, optimizer, history);
+                }
+                listener.onEpochEnd(record);
+            }
+        }
+        return new Result(history, restored == null ? 0 : restored.epoch());
+    }
+
+    private EpochRecord trainEpoch(int epoch, Trainer trainer, CheckpointableOptimizer optimizer,
+            DistillationLoss loss, ExampleSet train, NDManager run, float[] features, Checkpoints checkpoints) {
+        int n = train.size();
+        int[] order = permutation(n, new Random(seedFor(epoch) * 31L + 7));
+        Random augmentRng = new Random(seedFor(epoch) * 131L + 11);
+        long[] featureShape = train.featureShape();
+        listener.onEpochStart(epoch, config.epochs(), n);
+        double sumLoss = 0;
+        double sumSoft = 0;
+        double sumHard = 0;
+        int batches = 0;
+        long correct = 0;
+        long labelled = 0;
+        long start = System.nanoTime();
+        for (int from = 0; from < n; from += config.batchSize()) {
+            int count = Math.min(config.batchSize(), n - from);
+            int[] rows = Arrays.copyOfRange(order, from, from + count);
+            train.copyFeatures(rows, features);
+            config.augment().apply(features, count, featureShape, augmentRng);
+            int[] labels = new int[count];
+            for (int i = 0; i < count; i++) {
+                labels[i] = train.label(rows[i]);
+            }
+            try (NDManager batch = run.newSubManager()) {
+                NDArray x = batch.create(count == config.batchSize() ? features : Arrays.copyOf(features,
+                        count * train.featureSize()), batchShape(count, featureShape));
+                NDArray y = batch.create(labels);
+                NDList lossLabels = targets == null || kd.alpha() == 0
+                        ? new NDList(y) : new NDList(y, targets.logits(rows, x));
+                optimizer.beginStep();
+                DistillationLoss.Terms terms;
+                double total;
+                NDArray predictions;
+                try (GradientCollector gc = trainer.newGradientCollector()) {
+                    predictions = trainer.forward(new NDList(x)).head();
+                    terms = loss.terms(lossLabels, new NDList(predictions));
+                    total = terms.total().getFloat();
+                    if (!Double.isFinite(total)) {
+                        throw diverged(epoch, from / config.batchSize() + 1, total, checkpoints);
+                    }
+                    gc.backward(terms.total());
+                }
+                trainer.step();
+                sumLoss += total;
+                sumSoft += terms.soft() == null ? Double.NaN : terms.soft().getFloat();
+                sumHard += terms.hard() == null ? Double.NaN : terms.hard().getFloat();
+                batches++;
+                long[] predicted = predictions.argMax(1).toLongArray();
+                for (int i = 0; i < count; i++) {
+                    if (labels[i] >= 0) {
+                        labelled++;
+                        correct += predicted[i] == labels[i] ? 1 : 0;
+                    }
+                }
+            }
+            listener.onBatch(from + count, sumLoss / batches);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new EpochRecord(epoch, sumLoss / batches, sumSoft / batches, sumHard / batches,
+                labelled == 0 ? Double.NaN : (double) correct / labelled, Double.NaN, Double.NaN, seconds,
+                n / seconds, optimizer.learningRate());
+    }
+
+    private TrainingDivergedException diverged(int epoch, int batch, double value, Checkpoints checkpoints) {
+        Path last = null;
+        try {
+            Checkpoints.Saved saved = checkpoints == null ? null : checkpoints.latest();
+            last = saved == null ? null : saved.dir();
+        } catch (IOException e) {
+            // The divergence is the error to report; an unreadable checkpoint only loses the hint.
+        }
+        return new TrainingDivergedException(String.format(java.util.Locale.ROOT,
+                "training diverged: loss = %s at epoch %d, batch %d (learning_rate %s, optimizer %s). %s "
+                        + "Try a lower learning_rate, or check the data for non-finite values.",
+                value, epoch, batch, config.learningRate(), config.optimizer().id(),
+                last == null ? "No checkpoint was written before it." : "The last good checkpoint is kept: " + last + "."),
+                epoch, last);
+    }
+
+    private static EpochRecord withValidation(EpochRecord r, double valLoss, double valAccuracy) {
+        return new EpochRecord(r.epoch(), r.trainLoss(), r.trainSoftLoss(), r.trainHardLoss(), r.trainAccuracy(),
+                valLoss, valAccuracy, r.seconds(), r.samplesPerSecond(), r.learningRate());
+    }
+
+    static Shape batchShape(int rows, long[] featureShape) {
+        long[] dims = new long[featureShape.length + 1];
+        dims[0] = rows;
+        System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
+        return new Shape(dims);
+    }
+
+    private int seedFor(int epoch) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+        return (int) (z ^ (z >>> 29)) & 0x7fffffff;
+    }
+
+    private static int[] permutation(int n, Random rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static boolean hasLabels(ExampleSet set) {
+        for (int i = 0; i < set.size(); i++) {
+            if (set.label(i) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkCompatible(SavedModel model, ExampleSet set, String role) {
+        if (set.size() == 0) {
+            throw new IllegalArgumentException(role + " set " + set.name() + " is empty");
+        }
+        if (!Arrays.equals(model.descriptor().featureShape(), set.featureShape())) {
+            throw new IllegalArgumentException(role + " set " + set.name() + " has rows of shape "
+                    + Arrays.toString(set.featureShape()) + " but the model expects "
+                    + Arrays.toString(model.descriptor().featureShape()));
+        }
+        if (model.numClasses() != set.numClasses()) {
+            throw new IllegalArgumentException(role + " set " + set.name() + " has " + set.numClasses()
+                    + " classes but the model has " + model.numClasses());
+        }
+    }
+
+    /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
+    private String fingerprint(SavedModel model, ExampleSet train) {
+        return String.join("|", model.spec().toString(), config.toString(), kd.toString(), Long.toString(seed),
+                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName());
+    }
+
+    /** Builder: {@code setX} for required values, {@code optX} for optional ones. */
+    public static final class Builder {
+        private final TrainingConfig config;
+        private KdParameters kd = new KdParameters(1, 0);
+        private SoftTargets targets;
+        private long seed = 42;
+        private Path checkpointDir;
+        private boolean resume;
+        private TrainingListener listener = TrainingListener.NONE;
+
+        private Builder(TrainingConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Distils from {@code targets} with (T, alpha); without this, training uses hard labels only. */
+        public Builder optDistillation(KdParameters parameters, SoftTargets softTargets) {
+            this.kd = Objects.requireNonNull(parameters, "parameters");
+            this.targets = Objects.requireNonNull(softTargets, "softTargets");
+            return this;
+        }
+
+        /** Sets the seed of all randomness (default 42). */
+        public Builder optSeed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** Writes a checkpoint after every epoch into this directory. */
+        public Builder optCheckpointDir(Path dir) {
+            this.checkpointDir = dir;
+            return this;
+        }
+
+        /** Continues from the newest checkpoint in the checkpoint directory, if there is one. */
+        public Builder optResume(boolean value) {
+            this.resume = value;
+            return this;
+        }
+
+        /** Receives progress events. */
+        public Builder optListener(TrainingListener value) {
+            this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        /** Builds the trainer. */
+        public ClassifierTrainer build() {
+            return new ClassifierTrainer(this);
+        }
+    }
+}
