@@ -39,6 +39,29 @@ public record TrainingConfig(
         augment = augment == null ? Augmentation.NONE : augment;
     }
 
+    /**
+     * Builds a configuration from recipe values, filling defaults for what is absent: batch_size
+     * 128, optimizer adam, learning_rate 0.001, momentum 0.9 for sgd (else 0), weight_decay 0,
+     * schedule constant, warmup_epochs 0, no augmentation. {@code epochs} is required.
+     */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public static TrainingConfig of(
+            @JsonProperty(value = "epochs", required = true) Integer epochs,
+            @JsonProperty("batch_size") Integer batchSize,
+            @JsonProperty("optimizer") OptimizerKind optimizer,
+            @JsonProperty("learning_rate") Double learningRate,
+            @JsonProperty("momentum") Double momentum,
+            @JsonProperty("weight_decay") Double weightDecay,
+            @JsonProperty("schedule") Schedule schedule,
+            @JsonProperty("warmup_epochs") Integer warmupEpochs,
+            @JsonProperty("augment") Augmentation augment) {
+        OptimizerKind opt = optimizer == null ? OptimizerKind.ADAM : optimizer;
+        return new TrainingConfig(epochs, batchSize == null ? 128 : batchSize, opt,
+                learningRate == null ? 0.001 : learningRate,
+                momentum == null ? (opt == OptimizerKind.SGD ? 0.9 : 0) : momentum,
+                weightDecay == null ? 0 : weightDecay, schedule, warmupEpochs == null ? 0 : warmupEpochs, augment);
+    }
+
     private static void check(boolean ok, String field, Object value, String allowed) {
         if (!ok) {
             throw new IllegalArgumentException("illegal " + field + " value: " + value + ", must be " + allowed);

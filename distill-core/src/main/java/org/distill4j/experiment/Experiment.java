@@ -1,0 +1,263 @@
+package org.distill4j.experiment;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.eval.ModelMetrics;
+import org.distill4j.eval.Predictions;
+import org.distill4j.eval.ServingCost;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.Hashing;
+import org.distill4j.model.ModelSpec;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import org.distill4j.report.ExperimentResults;
+import org.distill4j.report.ModelResult;
+import org.distill4j.report.ReportWriter;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.teacher.TorchScriptTeacher;
+import org.distill4j.train.ClassifierTrainer;
+import org.distill4j.train.SoftTargets;
+import org.distill4j.train.TrainingConfig;
+
+/**
+ * A whole distillation experiment as a recipe declares it: obtain the teacher (train it, or load
+ * it from a file), cache its outputs on the training rows, train the student from scratch and
+ * distilled, evaluate all three on the test rows, and write the report.
+ *
+ * <p>Output directory layout: {@code teacher/}, {@code student_scratch/}, {@code
+ * student_distilled/} (each a saved model with {@code training.json} and {@code checkpoints/}),
+ * {@code recipe.yaml} (as run), {@code metrics.json}, {@code results.md}, {@code report.html} and
+ * its charts. A model whose {@code training.json} matches what the recipe would train is reused,
+ * not retrained; with {@link Options#resume()}, an interrupted training continues from its last
+ * checkpoint.
+ */
+public final class Experiment {
+
+    /** Role names, as used in directories and metrics.json. */
+    public static final String TEACHER = "teacher";
+    /** The student trained on hard labels only. */
+    public static final String STUDENT_SCRATCH = "student_scratch";
+    /** The student trained with distillation. */
+    public static final String STUDENT_DISTILLED = "student_distilled";
+
+    private final Recipe recipe;
+    private final Path out;
+    private final Options options;
+    private final ExperimentListener listener;
+
+    /**
+     * Options that are not part of the recipe (they do not change the results).
+     *
+     * @param cacheDir directory of the teacher-output cache
+     * @param resume continue interrupted trainings from their last checkpoint
+     */
+    public record Options(Path cacheDir, boolean resume) {
+        /** Requires the cache directory. */
+        public Options {
+            Objects.requireNonNull(cacheDir, "cacheDir");
+        }
+
+        /** Returns the default cache directory: {@code $DISTILL4J_CACHE}, else {@code ~/.cache/distill4j}. */
+        public static Path defaultCacheDir() {
+            String env = System.getenv("DISTILL4J_CACHE");
+            return env != null && !env.isBlank()
+                    ? Path.of(env)
+                    : Path.of(System.getProperty("user.home"), ".cache", "distill4j");
+        }
+    }
+
+    /**
+     * Creates an experiment.
+     *
+     * @param recipe the validated recipe
+     * @param out output directory (created)
+     * @param options cache and resume options
+     * @param listener progress
+     */
+    public Experiment(Recipe recipe, Path out, Options options, ExperimentListener listener) {
+        this.recipe = recipe;
+        this.out = out;
+        this.options = options;
+        this.listener = listener;
+    }
+
+    /** Runs everything and writes the report; returns the results shown in it. */
+    public ExperimentResults run() throws IOException {
+        Files.createDirectories(out);
+        AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
+        ExperimentData data = ExperimentData.load(recipe);
+        listener.info(String.format("data: %d training, %d validation, %d test rows (%s)", data.train().size(),
+                data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().dir()));
+        List<ModelResult> results = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            List<?> teacherHistory = List.of();
+            try (Teacher teacher = obtainTeacher(data)) {
+                TrainingRecord teacherRecord = recipe.teacher().source().equals("train")
+                        ? TrainingRecord.read(out.resolve(TEACHER)) : null;
+                Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
+                Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null);
+                Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher);
+                listener.info("evaluating on " + data.test().size() + " test rows");
+                results.add(new ModelResult(TEACHER, teacher.identity().description(),
+                        teacherMetrics(teacher, teacherTest, data.test(), manager),
+                        teacherRecord == null ? List.of() : teacherRecord.history()));
+                for (Path dir : List.of(scratchDir, distilledDir)) {
+                    results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
+                }
+                Objects.requireNonNull(teacherHistory);
+            }
+        }
+        ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
+                Environment.describe());
+        ReportWriter.write(experiment, out);
+        return experiment;
+    }
+
+    /**
+     * Trains the teacher (recipe source {@code train}) into {@code out/teacher}, or reuses a
+     * complete one trained from the same recipe and data.
+     *
+     * @return the teacher's model directory
+     */
+    public Path trainTeacher() throws IOException {
+        if (!recipe.teacher().source().equals("train")) {
+            throw new IllegalStateException("teacher.source is '" + recipe.teacher().source()
+                    + "': the teacher is loaded from " + recipe.teacher().path() + ", not trained");
+        }
+        return trainTeacher(ExperimentData.load(recipe));
+    }
+
+    /** Trains only the distilled student (the teacher is trained or loaded first). */
+    public Path distillStudent() throws IOException {
+        ExperimentData data = ExperimentData.load(recipe);
+        try (Teacher teacher = obtainTeacher(data)) {
+            return trainStudent(STUDENT_DISTILLED, data, teacher);
+        }
+    }
+
+    private Teacher obtainTeacher(ExperimentData data) throws IOException {
+        Recipe.TeacherSection t = recipe.teacher();
+        return switch (t.source()) {
+            case "train" -> SavedModelTeacher.load(trainTeacher(data));
+            case "distill4j" -> SavedModelTeacher.load(t.path());
+            case "torchscript" -> TorchScriptTeacher.load(t.path());
+            default -> throw new IllegalStateException("unvalidated teacher source " + t.source());
+        };
+    }
+
+    private Path trainTeacher(ExperimentData data) throws IOException {
+        return train(TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null);
+    }
+
+    private Path trainStudent(String role, ExperimentData data, Teacher teacher) throws IOException {
+        return train(role, recipe.student().model(), recipe.student().training(), data, teacher);
+    }
+
+    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data, Teacher teacher)
+            throws IOException {
+        Path dir = out.resolve(role);
+        String fingerprint = Hashing.sha256(String.join("\n", role, spec.toString(), config.toString(),
+                Long.toString(recipe.seed()), data.train().contentHash(),
+                data.validation() == null ? "-" : data.validation().contentHash(),
+                teacher == null ? "-" : teacher.identity().cacheKey() + recipe.distillation()));
+        TrainingRecord existing = TrainingRecord.read(dir);
+        if (existing != null && existing.fingerprint().equals(fingerprint)
+                && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
+            listener.info(role + ": reusing the model trained from this recipe in " + dir);
+            return dir;
+        }
+        ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
+                .optSeed(recipe.seed())
+                .optCheckpointDir(dir.resolve("checkpoints"))
+                .optResume(options.resume())
+                .optListener(listener.training(role));
+        if (!options.resume() && Files.isDirectory(dir.resolve("checkpoints"))) {
+            deleteTree(dir.resolve("checkpoints"));
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            if (teacher != null) {
+                Recipe.DistillationSection d = recipe.distillation();
+                SoftTargets targets;
+                if (d.mode().equals("online")) {
+                    targets = SoftTargets.online(teacher);
+                } else {
+                    TeacherOutputCache cache = new TeacherOutputCache(options.cacheDir());
+                    TeacherOutputs outputs = cache.getOrCompute(teacher, data.train(), manager, 512,
+                            listener.teacherOutputs(data.train().size()));
+                    listener.info("teacher outputs on " + data.train().size() + " training rows: "
+                            + (cache.lastWasHit() ? "read from cache " : "computed and cached in ")
+                            + cache.fileFor(teacher.identity(), data.train()));
+                    targets = SoftTargets.cached(outputs);
+                }
+                builder.optDistillation(d.parameters(), targets);
+            }
+            listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
+            try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames())) {
+                ClassifierTrainer.Result result = builder.build().fit(model, data.train(), data.validation());
+                model.save(dir);
+                new TrainingRecord(role, fingerprint, result.history()).write(dir);
+            }
+        }
+        return dir;
+    }
+
+    private ModelResult evaluateStudent(Path dir, ExampleSet test, Predictions teacherTest, NDManager manager)
+            throws IOException {
+        TrainingRecord record = TrainingRecord.read(dir);
+        try (SavedModel model = SavedModel.load(dir)) {
+            Predictions p = Predictions.of(model, test, manager, 512);
+            ServingCost cost = ServingCost.measure(model::logits, test, manager,
+                    recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
+            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.errors(test), test.size(), model.parameterCount(),
+                    Files.size(dir.resolve(SavedModel.PARAMS)), p.agreement(teacherTest), p.klFrom(teacherTest),
+                    cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+            return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
+                    model.spec().describe(), m, record == null ? List.of() : record.history());
+        }
+    }
+
+    private ModelMetrics teacherMetrics(Teacher teacher, Predictions p, ExampleSet test, NDManager manager)
+            throws IOException {
+        ServingCost cost = ServingCost.measure(teacher::logits, test, manager, recipe.evaluation().latencyRuns(),
+                recipe.evaluation().throughputBatch());
+        long params;
+        long size;
+        if (teacher instanceof SavedModelTeacher s) {
+            params = s.model().parameterCount();
+            size = Files.size(Path.of(teacher.identity().location()).resolve(SavedModel.PARAMS));
+        } else {
+            params = -1;
+            size = Files.size(Path.of(teacher.identity().location()));
+        }
+        return new ModelMetrics(p.accuracy(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
+                cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** For the report: the recipe's key settings. */
+    Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", recipe.name());
+        return m;
+    }
+}

@@ -1,0 +1,29 @@
+package org.distill4j.experiment;
+
+import java.util.function.IntConsumer;
+import org.distill4j.train.TrainingListener;
+
+/** Progress of an experiment, for a progress bar or a log. Defaults do nothing. */
+public interface ExperimentListener {
+
+    /** A listener that ignores everything. */
+    ExperimentListener NONE = new ExperimentListener() {};
+
+    /** Returns the listener for training the model of a role ({@code teacher}, ...). */
+    default TrainingListener training(String role) {
+        return TrainingListener.NONE;
+    }
+
+    /**
+     * Returns what to tell about computing teacher outputs over {@code rows} rows.
+     *
+     * @param rows rows to compute
+     * @return told the rows done so far
+     */
+    default IntConsumer teacherOutputs(int rows) {
+        return done -> { };
+    }
+
+    /** A line of information (what is being done, what was reused). */
+    default void info(String message) {}
+}

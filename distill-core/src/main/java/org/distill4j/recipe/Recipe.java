@@ -1,0 +1,182 @@
+package org.distill4j.recipe;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.model.ModelSpec;
+import org.distill4j.train.TrainingConfig;
+
+/**
+ * One experiment, declared: data, teacher, student, distillation and evaluation. Built once from
+ * YAML plus {@code --set} overrides by {@link RecipeLoader}, validated up front, immutable.
+ *
+ * @param name experiment name (letters, digits, '.', '_', '-')
+ * @param seed seed of all randomness
+ * @param data where the examples come from
+ * @param teacher the teacher: trained here or loaded from a file
+ * @param student the student architecture and its training
+ * @param distillation temperature, alpha and how soft targets are produced
+ * @param evaluation how serving cost is measured
+ */
+public record Recipe(
+        String name,
+        long seed,
+        DataSection data,
+        TeacherSection teacher,
+        StudentSection student,
+        DistillationSection distillation,
+        EvaluationSection evaluation) {
+
+    /** Validates presence of every section and fills defaults. */
+    public Recipe {
+        name = name == null ? "experiment" : name;
+        if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("illegal name value: '" + name
+                    + "', must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(teacher, "teacher");
+        Objects.requireNonNull(student, "student");
+        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null) : distillation;
+        evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
+    }
+
+    /**
+     * Where the data comes from.
+     *
+     * @param format {@code idx} (MNIST family)
+     * @param dir directory of the four IDX files
+     * @param validationFraction fraction of the training rows held out for validation, in [0, 0.5]
+     * @param trainLimit use only the first N training rows (0 = all)
+     * @param testLimit use only the first N test rows (0 = all)
+     */
+    public record DataSection(
+            String format,
+            Path dir,
+            @JsonProperty("validation_fraction") Double validationFraction,
+            @JsonProperty("train_limit") Integer trainLimit,
+            @JsonProperty("test_limit") Integer testLimit) {
+
+        /** Validates and fills defaults (validation fraction 0.1, no limits). */
+        public DataSection {
+            format = format == null ? "idx" : format;
+            if (!format.equals("idx")) {
+                throw new IllegalArgumentException("illegal format value: '" + format + "', allowed: [idx]");
+            }
+            Objects.requireNonNull(dir, "dir");
+            validationFraction = validationFraction == null ? 0.1 : validationFraction;
+            if (!(validationFraction >= 0 && validationFraction <= 0.5)) {
+                throw new IllegalArgumentException(
+                        "illegal validation_fraction value: " + validationFraction + ", must be in [0, 0.5]");
+            }
+            trainLimit = nonNegative("train_limit", trainLimit);
+            testLimit = nonNegative("test_limit", testLimit);
+        }
+    }
+
+    /**
+     * The teacher.
+     *
+     * @param source {@code train} (train it here from {@code model} and {@code training}), {@code
+     *     distill4j} (a saved distill4j model directory at {@code path}) or {@code torchscript} (a
+     *     {@code .pt} file at {@code path})
+     * @param path model directory or file, for the loading sources
+     * @param model architecture, for {@code train}
+     * @param training how to train it, for {@code train}
+     */
+    public record TeacherSection(String source, Path path, ModelSpec model, TrainingConfig training) {
+
+        /** Validates that each source has what it needs. */
+        public TeacherSection {
+            source = source == null ? "train" : source;
+            switch (source) {
+                case "train" -> {
+                    Objects.requireNonNull(model, "model");
+                    Objects.requireNonNull(training, "training");
+                }
+                case "distill4j", "torchscript" -> Objects.requireNonNull(path, "path");
+                default -> throw new IllegalArgumentException(
+                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript]");
+            }
+        }
+    }
+
+    /**
+     * The student; the same architecture and training are used for the scratch and the distilled
+     * student, so the comparison is fair.
+     *
+     * @param model architecture
+     * @param training how to train it
+     */
+    public record StudentSection(ModelSpec model, TrainingConfig training) {
+
+        /** Requires both. */
+        public StudentSection {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(training, "training");
+        }
+    }
+
+    /**
+     * Distillation settings.
+     *
+     * @param temperature T, finite and &gt; 0; default 4
+     * @param alpha weight of the soft term in [0, 1]; default 0.9
+     * @param mode {@code cached} (teacher outputs computed once and reused; default) or {@code
+     *     online} (teacher forward on every batch, needed with augmentation)
+     */
+    public record DistillationSection(Double temperature, Double alpha, String mode) {
+
+        /** Validates through {@link KdParameters} and the allowed modes. */
+        public DistillationSection {
+            temperature = temperature == null ? 4.0 : temperature;
+            alpha = alpha == null ? 0.9 : alpha;
+            new KdParameters(temperature, alpha);
+            mode = mode == null ? "cached" : mode;
+            if (!mode.equals("cached") && !mode.equals("online")) {
+                throw new IllegalArgumentException("illegal mode value: '" + mode + "', allowed: [cached, online]");
+            }
+        }
+
+        /** Returns (T, alpha). */
+        public KdParameters parameters() {
+            return new KdParameters(temperature, alpha);
+        }
+    }
+
+    /**
+     * How serving cost is measured.
+     *
+     * @param latencyRuns single-row inferences timed for the latency percentiles, in [10, 100000];
+     *     default 300
+     * @param throughputBatch batch size for throughput, in [1, 65536]; default 256
+     */
+    public record EvaluationSection(
+            @JsonProperty("latency_runs") Integer latencyRuns,
+            @JsonProperty("throughput_batch") Integer throughputBatch) {
+
+        /** Validates and fills defaults. */
+        public EvaluationSection {
+            latencyRuns = latencyRuns == null ? 300 : latencyRuns;
+            if (latencyRuns < 10 || latencyRuns > 100_000) {
+                throw new IllegalArgumentException("illegal latency_runs value: " + latencyRuns + ", must be in [10, 100000]");
+            }
+            throughputBatch = throughputBatch == null ? 256 : throughputBatch;
+            if (throughputBatch < 1 || throughputBatch > 65_536) {
+                throw new IllegalArgumentException(
+                        "illegal throughput_batch value: " + throughputBatch + ", must be in [1, 65536]");
+            }
+        }
+    }
+
+    private static int nonNegative(String field, Integer value) {
+        if (value == null) {
+            return 0;
+        }
+        if (value < 0) {
+            throw new IllegalArgumentException("illegal " + field + " value: " + value + ", must be >= 0 (0 = all)");
+        }
+        return value;
+    }
+}

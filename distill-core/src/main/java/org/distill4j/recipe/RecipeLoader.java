@@ -1,0 +1,180 @@
+package org.distill4j.recipe;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a recipe from YAML, applies {@code key=value} overrides, and validates it once, up front.
+ * Every error is a {@link RecipeException} naming the recipe, the dotted key, the value and what
+ * is allowed; unknown keys are errors (a typo must not silently fall back to a default).
+ *
+ * <p>Relative paths ({@code data.dir}, {@code teacher.path}) are resolved against the directory of
+ * the recipe file.
+ */
+public final class RecipeLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    private RecipeLoader() {}
+
+    /** Loads and validates a recipe file with overrides ({@code a.b.c=value}, value in YAML syntax). */
+    public static Recipe load(Path file, List<String> overrides) throws RecipeException, IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.io.FileNotFoundException("recipe file not found: " + file);
+        }
+        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+    }
+
+    /**
+     * Parses and validates recipe text.
+     *
+     * @param yaml the recipe
+     * @param origin where it came from, for messages
+     * @param baseDir directory that relative paths are resolved against
+     * @param overrides {@code key=value} overrides applied before validation
+     */
+    public static Recipe parse(String yaml, String origin, Path baseDir, List<String> overrides)
+            throws RecipeException {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + e.getOriginalMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new RecipeException("", "recipe " + origin + " must be a YAML mapping with sections data, teacher, "
+                    + "student, distillation, evaluation");
+        }
+        for (String override : overrides) {
+            applyOverride((ObjectNode) tree, override, origin);
+        }
+        resolvePath(tree, baseDir, "data", "dir");
+        resolvePath(tree, baseDir, "teacher", "path");
+        try {
+            return YAML.treeToValue(tree, Recipe.class);
+        } catch (JsonProcessingException e) {
+            throw translate(e, origin);
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException("", "recipe " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns the recipe as a JSON-compatible tree, for reports and provenance. */
+    public static Map<String, Object> toTree(Recipe recipe) {
+        ObjectMapper json = new ObjectMapper();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = json.convertValue(YAML.valueToTree(recipe), Map.class);
+        return map;
+    }
+
+    /** Returns the recipe as YAML text (the recipe as run, after overrides and defaults). */
+    public static String toYaml(Recipe recipe) {
+        try {
+            return YAML.writeValueAsString(recipe);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void applyOverride(ObjectNode root, String override, String origin) throws RecipeException {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new RecipeException("", "override '" + override + "' must look like key=value, e.g. "
+                    + "student.training.epochs=3");
+        }
+        String key = override.substring(0, eq).trim();
+        String raw = override.substring(eq + 1);
+        JsonNode value;
+        try {
+            value = raw.isEmpty() ? root.nullNode() : YAML.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw new RecipeException(key, "override " + key + ": value '" + raw + "' is not valid YAML");
+        }
+        String[] parts = key.split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (child == null || child.isNull()) {
+                child = node.putObject(parts[i]);
+            } else if (!child.isObject()) {
+                throw new RecipeException(key, "override " + key + ": '" + String.join(".", List.of(parts).subList(0, i + 1))
+                        + "' is a value, not a section");
+            }
+            node = (ObjectNode) child;
+        }
+        node.set(parts[parts.length - 1], value);
+    }
+
+    private static void resolvePath(JsonNode tree, Path baseDir, String section, String field) {
+        JsonNode s = tree.get(section);
+        if (s instanceof ObjectNode obj && obj.hasNonNull(field) && obj.get(field).isTextual() && baseDir != null) {
+            String text = obj.get(field).asText();
+            if (text.startsWith("~/")) {
+                text = System.getProperty("user.home") + text.substring(1);
+            }
+            obj.put(field, baseDir.resolve(text).normalize().toString());
+        }
+    }
+
+    private static RecipeException translate(JsonProcessingException e, String origin) {
+        String key = e instanceof JsonMappingException m ? path(m) : "";
+        String where = "recipe " + origin + (key.isEmpty() ? "" : ", key '" + key + "'");
+        if (e instanceof UnrecognizedPropertyException u) {
+            String allowed = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
+                    .map(Object::toString).sorted().collect(Collectors.joining(", ", "; allowed here: [", "]"));
+            return new RecipeException(key, where + ": unknown key '" + u.getPropertyName() + "'" + allowed, e);
+        }
+        if (e instanceof ValueInstantiationException v) {
+            Throwable cause = v.getCause() != null ? v.getCause() : v;
+            String msg = cause instanceof NullPointerException
+                    ? "'" + cause.getMessage() + "' is required"
+                    : cause.getMessage();
+            return new RecipeException(key, where + ": " + msg, e);
+        }
+        if (e instanceof InvalidFormatException f) {
+            return new RecipeException(key, where + ": value '" + f.getValue() + "' is not a valid "
+                    + f.getTargetType().getSimpleName().toLowerCase(java.util.Locale.ROOT), e);
+        }
+        if (e instanceof MismatchedInputException mi && mi.getOriginalMessage().contains("Missing required")) {
+            return new RecipeException(key, where + ": " + mi.getOriginalMessage().replace("creator property", "key"), e);
+        }
+        if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
+            return new RecipeException(key, where + ": " + iae.getMessage(), e);
+        }
+        return new RecipeException(key, where + ": " + e.getOriginalMessage(), e);
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+}
