@@ -2,6 +2,7 @@ package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -84,10 +85,10 @@ public final class DistillationLoss extends Loss {
                         "alpha=" + alpha + " needs teacher logits at labels[1]; got only "
                                 + labels.size() + " label array(s)");
             }
-            soft = softTargetTerm(student, labels.get(1)).mul((float) alpha);
+            soft = times(softTargetTerm(student, labels.get(1)), alpha);
         }
         if (alpha < 1) {
-            hard = crossEntropy(student, labels.get(0)).mul((float) (1 - alpha));
+            hard = times(crossEntropy(student, labels.get(0)), 1 - alpha);
         }
         NDArray total = soft == null ? hard : hard == null ? soft : soft.add(hard);
         return new Terms(soft, hard, total);
@@ -100,26 +101,37 @@ public final class DistillationLoss extends Loss {
                     "teacher logits shape " + teacher.getShape()
                             + " does not match student logits shape " + student.getShape());
         }
-        float invT = (float) (1.0 / parameters.temperature());
-        NDArray teacherLogP = teacher.stopGradient().mul(invT).logSoftmax(1);
-        NDArray studentLogP = student.mul(invT).logSoftmax(1);
+        double invT = 1.0 / parameters.temperature();
+        NDArray teacherLogP = times(teacher.stopGradient(), invT).logSoftmax(1);
+        NDArray studentLogP = times(student, invT).logSoftmax(1);
         // p * (log p - log q); p = exp(log p) underflows to exactly 0 where PyTorch's xlogy gives 0.
         NDArray klPerRow = teacherLogP.exp().mul(teacherLogP.sub(studentLogP)).sum(new int[] {1});
         double t = parameters.temperature();
-        return klPerRow.sum().div((float) student.getShape().get(0)).mul((float) (t * t));
+        return times(klPerRow.sum().div(student.getShape().get(0)), t * t);
+    }
+
+    /**
+     * Multiplies by a scalar weight without changing the dtype. DJL turns a {@code double} into a
+     * 0-d float64 tensor, and PyTorch promotes a 0-d float32 tensor times a 0-d float64 tensor to
+     * float64; the loss would then come out as float64 and {@link Loss#updateAccumulators}, which
+     * calls {@code getFloat()}, would throw. So the weight is passed as a float unless the array
+     * itself is float64 (where the double keeps full precision, e.g. for finite differences).
+     */
+    private static NDArray times(NDArray x, double weight) {
+        return x.getDataType() == DataType.FLOAT64 ? x.mul(weight) : x.mul((float) weight);
     }
 
     /** Mean cross-entropy over rows whose label is &gt;= 0; 0 when no row is labelled. */
     private static NDArray crossEntropy(NDArray student, NDArray labels) {
         long classes = student.getShape().get(1);
-        NDArray ids = labels.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(-1);
+        NDArray ids = labels.toType(DataType.INT64, false).reshape(-1);
         if (ids.size() != student.getShape().get(0)) {
             throw new IllegalArgumentException(
                     "hard labels have " + ids.size() + " entries for " + student.getShape().get(0)
                             + " rows of student logits");
         }
         NDArray labelled = ids.gte(0);
-        NDArray safeIds = ids.mul(labelled.toType(ai.djl.ndarray.types.DataType.INT64, false));
+        NDArray safeIds = ids.mul(labelled.toType(DataType.INT64, false));
         NDArray oneHot = safeIds.oneHot((int) classes).mul(labelled.toType(student.getDataType(), false).expandDims(1));
         NDArray nll = oneHot.mul(student.logSoftmax(1)).sum().neg();
         NDArray count = labelled.toType(student.getDataType(), false).sum().maximum(1f);
