@@ -1,0 +1,37 @@
+package org.distill4j.report;
+
+import java.util.List;
+
+/** Renders {@code results.md}: a heading, the results table and the distillation-gap line. */
+final class MarkdownReport {
+
+    private MarkdownReport() {}
+
+    /** The whole file, ending in a newline. */
+    static String render(ExperimentResults results) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(inline(results.title())).append("\n\n");
+        ResultsTable table = ResultsTable.of(results.models());
+        appendRow(md, table.headers().stream().map(MarkdownReport::cell).toList());
+        appendRow(md, table.numeric().stream().map(n -> n ? "---:" : "---").toList());
+        for (List<String> row : table.rows()) {
+            appendRow(md, row.stream().map(MarkdownReport::cell).toList());
+        }
+        ErrorGap.of(results.models())
+                .ifPresent(gap -> md.append('\n').append(gap.describe()).append('\n'));
+        return md.toString();
+    }
+
+    private static void appendRow(StringBuilder md, List<String> cells) {
+        md.append("| ").append(String.join(" | ", cells)).append(" |\n");
+    }
+
+    /** A table cell: a pipe would end the cell and a newline the row. */
+    private static String cell(String text) {
+        return inline(text).replace("|", "\\|");
+    }
+
+    private static String inline(String text) {
+        return text == null ? "" : text.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+}
