@@ -50,6 +50,12 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            // createTempFile makes owner-only files; results are meant to be shared like any output.
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system: keep its defaults.
+            }
             moveAtomically(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);

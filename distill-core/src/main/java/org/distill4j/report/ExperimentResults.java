@@ -20,7 +20,8 @@ public record ExperimentResults(
     /** Defensive copies: results are immutable. */
     public ExperimentResults {
         models = List.copyOf(models);
-        recipe = Map.copyOf(recipe);
-        environment = Map.copyOf(environment);
+        // Insertion order is kept: the report shows the recipe as the user wrote it.
+        recipe = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(recipe));
+        environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
     }
 }
