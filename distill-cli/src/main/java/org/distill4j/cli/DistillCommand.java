@@ -1,2 +1,46 @@
 package org.distill4j.cli;
-public class DistillCommand { public static void main(String[] a){ } }
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code distill} command: knowledge distillation from the command line. Each subcommand is a
+ * thin shell over distill-core: parse, call the library, print.
+ */
+@Command(
+        name = "distill",
+        mixinStandardHelpOptions = true,
+        versionProvider = Versions.class,
+        description = "Knowledge distillation on the JVM: train a small student from a large teacher.",
+        subcommands = {
+            RunCommand.class,
+            DemoCommand.class,
+            TrainTeacherCommand.class,
+            DistillStepCommand.class,
+            EvalCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class DistillCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return ExitCodes.USAGE;
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests and embedding). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new DistillCommand());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl.execute(args);
+    }
+}

@@ -32,7 +32,7 @@ public record CnnSpec(
         List<Integer> dense,
         Activation activation,
         double dropout,
-        boolean batchNorm)
+        @com.fasterxml.jackson.annotation.JsonProperty("batch_norm") boolean batchNorm)
         implements ModelSpec {
 
     /** Validates every field and fills defaults. */

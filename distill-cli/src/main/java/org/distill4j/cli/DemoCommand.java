@@ -1,0 +1,53 @@
+package org.distill4j.cli;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code distill demo}: the bundled Fashion-MNIST recipe. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the bundled Fashion-MNIST recipe: a CNN teacher distilled into a ~30x smaller MLP.",
+            "Needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)."})
+final class DemoCommand implements Callable<Integer> {
+
+    /** Overrides that make the demo quick: a slice of the data and few epochs. */
+    static final List<String> QUICK = List.of("data.train_limit=6000", "data.test_limit=2000",
+            "teacher.training.epochs=2", "student.training.epochs=4", "evaluation.latency_runs=100");
+
+    @Option(names = "--quick", description = "A small slice (6,000 train / 2,000 test rows) and few epochs: "
+            + "about a minute.")
+    boolean quick;
+
+    @Option(names = "--print-recipe", description = "Print the bundled recipe and exit.")
+    boolean printRecipe;
+
+    @Mixin
+    ExperimentOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        String yaml;
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/recipes/fashion-mnist.yaml")) {
+            yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (printRecipe) {
+            System.out.print(yaml);
+            return ExitCodes.OK;
+        }
+        List<String> overrides = new java.util.ArrayList<>(quick ? QUICK : List.of());
+        overrides.addAll(options.overrides);
+        Recipe recipe = RecipeLoader.parse(yaml, "bundled fashion-mnist.yaml", Path.of("."), overrides);
+        if (options.out == null) {
+            options.out = Path.of("runs", quick ? "demo-quick" : "demo");
+        }
+        Files.createDirectories(options.out);
+        return RunCommand.runAndPrint(options.experiment(recipe), options.out);
+    }
+}

@@ -1,0 +1,20 @@
+package org.distill4j.cli;
+
+/** The exit codes of {@code distill}, documented in the README. */
+final class ExitCodes {
+
+    /** Success. */
+    static final int OK = 0;
+    /** An unexpected failure (a bug, or an I/O error not covered below). */
+    static final int SOFTWARE = 1;
+    /** Bad command line or recipe. */
+    static final int USAGE = 2;
+    /** Missing or corrupt data or model files. */
+    static final int DATA = 3;
+    /** Training diverged (non-finite loss). */
+    static final int DIVERGED = 4;
+    /** The teacher's terms do not allow this distillation (no permission recorded). */
+    static final int REFUSED = 5;
+
+    private ExitCodes() {}
+}

@@ -1,0 +1,46 @@
+package org.distill4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.distill4j.experiment.Experiment;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeException;
+import org.distill4j.recipe.RecipeLoader;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that run (part of) an experiment. */
+final class ExperimentOptions {
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<recipe name>).")
+    Path out;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a recipe value, e.g. --set student.training.epochs=3 (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", description = "Continue interrupted trainings from their last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Teacher-output cache (default: $DISTILL4J_CACHE or ~/.cache/distill4j).")
+    Path cacheDir;
+
+    @Option(names = "--no-progress", description = "Log a line per epoch instead of drawing progress bars.")
+    boolean noProgress;
+
+    Recipe load(Path recipe) throws RecipeException, IOException {
+        return RecipeLoader.load(recipe, overrides);
+    }
+
+    Path outFor(Recipe recipe) {
+        return out != null ? out : Path.of("runs", recipe.name());
+    }
+
+    Experiment experiment(Recipe recipe) {
+        Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
+        return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume),
+                new ProgressReporter(!noProgress && System.console() != null));
+    }
+}
