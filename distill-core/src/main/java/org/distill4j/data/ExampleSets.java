@@ -1,0 +1,153 @@
+package org.distill4j.data;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Views of an {@link ExampleSet}: row selections and label masking that share the parent's
+ * features instead of copying them (only the row indices are held, 4 bytes a row).
+ *
+ * <p>A view's {@link ExampleSet#contentHash()} is derived from its base set's hash, its row
+ * indices in order and whether labels are hidden, so it is cheap and differs whenever the
+ * selected content does. Views of views are flattened onto the base: selecting the same base
+ * rows in the same order gives the same hash however the views were composed.
+ */
+public final class ExampleSets {
+
+    private ExampleSets() {}
+
+    /**
+     * The two disjoint parts of a {@link #split}, each in the original row order.
+     *
+     * @param train the rows not held out, {@code size - validation.size()} of them
+     * @param validation the held-out rows, {@code round(fraction * size)} of them
+     */
+    public record Split(ExampleSet train, ExampleSet validation) {
+
+        /** Checks both parts are present. */
+        public Split {
+            Objects.requireNonNull(train, "train");
+            Objects.requireNonNull(validation, "validation");
+        }
+    }
+
+    /**
+     * Returns rows [from, to) of {@code set}, named {@code name[from:to]}.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &le; from &le; to &le; set.size()
+     */
+    public static ExampleSet slice(ExampleSet set, int from, int to) {
+        Objects.checkFromToIndex(from, to, set.size());
+        int[] rows = new int[to - from];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = from + i;
+        }
+        return RowView.of(set, rows, false, set.name() + "[" + from + ":" + to + "]");
+    }
+
+    /**
+     * Returns the given rows of {@code set} in the given order; a row may repeat.
+     *
+     * @param rows indices in [0, set.size()) (copied)
+     * @param name the view's name
+     * @throws IndexOutOfBoundsException if a row is out of range
+     */
+    public static ExampleSet subset(ExampleSet set, int[] rows, String name) {
+        return RowView.of(set, rows.clone(), false, name);
+    }
+
+    /**
+     * Splits {@code set} at random into training and validation parts, reproducibly: the same
+     * set size, fraction and seed give the same rows on every JVM (the shuffle is a Fisher-Yates
+     * driven by SplitMix64, both fixed here, not by {@code java.util} generators). The parts are
+     * disjoint, cover every row, and keep the original order within each part.
+     *
+     * @param validationFraction share of rows held out for validation, in [0, 1]; the count is
+     *     {@code Math.round(validationFraction * set.size())}
+     * @param seed any value; different seeds give different splits
+     * @return the parts, named {@code <name>/split-train} and {@code <name>/split-val}
+     */
+    public static Split split(ExampleSet set, double validationFraction, long seed) {
+        if (!(validationFraction >= 0 && validationFraction <= 1)) {
+            throw new IllegalArgumentException("illegal validationFraction value: "
+                    + validationFraction + ", must be in [0, 1]");
+        }
+        int n = set.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        long state = seed;
+        for (int i = n - 1; i > 0; i--) {
+            state += 0x9E3779B97F4A7C15L;
+            int j = (int) Long.remainderUnsigned(mix(state), i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int validationSize = (int) Math.round(validationFraction * n);
+        int[] validation = Arrays.copyOfRange(order, 0, validationSize);
+        int[] train = Arrays.copyOfRange(order, validationSize, n);
+        // Sorted so each part reads the base in order: better locality, order-independent name.
+        Arrays.sort(validation);
+        Arrays.sort(train);
+        String suffix = String.format(Locale.ROOT, "(%s, seed %d)", validationFraction, seed);
+        return new Split(RowView.of(set, train, false, set.name() + "/split-train" + suffix),
+                RowView.of(set, validation, false, set.name() + "/split-val" + suffix));
+    }
+
+    /** SplitMix64's output function. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * Returns all rows of {@code set} with every label {@link ExampleSet#UNLABELED}, named
+     * {@code <name>/unlabeled}: a transfer set, whose targets come from the teacher alone.
+     */
+    public static ExampleSet withoutLabels(ExampleSet set) {
+        int[] rows = new int[set.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i;
+        }
+        return RowView.of(set, rows, true, set.name() + "/unlabeled");
+    }
+
+    /**
+     * Returns {@code set} without the rows labelled {@code classId}, in the original order, named
+     * {@code <name>/without-<classId>}; unlabeled rows are kept.
+     *
+     * @param classId a class id in [0, set.numClasses())
+     */
+    public static ExampleSet withoutClass(ExampleSet set, int classId) {
+        Objects.checkIndex(classId, set.numClasses());
+        int n = set.size();
+        int[] rows = new int[n];
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (set.label(i) != classId) {
+                rows[kept++] = i;
+            }
+        }
+        return RowView.of(set, Arrays.copyOf(rows, kept), false,
+                set.name() + "/without-" + classId);
+    }
+
+    /**
+     * Returns how many rows carry each label: element c counts the rows of class c, for c in
+     * [0, numClasses()); unlabeled rows are not counted.
+     */
+    public static int[] classCounts(ExampleSet set) {
+        int[] counts = new int[set.numClasses()];
+        for (int i = 0; i < set.size(); i++) {
+            int label = set.label(i);
+            if (label != ExampleSet.UNLABELED) {
+                counts[label]++;
+            }
+        }
+        return counts;
+    }
+}
