@@ -19,7 +19,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Overrides that make the demo quick: a slice of the data and few epochs. */
     static final List<String> QUICK = List.of("data.train_limit=6000", "data.test_limit=2000",
-            "teacher.training.epochs=2", "student.training.epochs=4", "evaluation.latency_runs=100");
+            "teacher.training.epochs=5", "student.training.epochs=8", "evaluation.latency_runs=100");
 
     @Option(names = "--quick", description = "A small slice (6,000 train / 2,000 test rows) and few epochs: "
             + "about a minute.")
