@@ -176,14 +176,14 @@ public final class ByteExampleSet implements ExampleSet {
     }
 
     private String computeHash() {
-        MessageDigest sha = Hashing.sha256();
+        MessageDigest sha = DigestFields.sha256();
         sha.update("distill4j/ByteExampleSet/v1\0".getBytes(StandardCharsets.UTF_8));
-        Hashing.updateInt(sha, featureShape.length);
+        DigestFields.updateInt(sha, featureShape.length);
         for (long d : featureShape) {
-            Hashing.updateLong(sha, d);
+            DigestFields.updateLong(sha, d);
         }
-        Hashing.updateInt(sha, numClasses());
-        Hashing.updateInt(sha, size());
+        DigestFields.updateInt(sha, numClasses());
+        DigestFields.updateInt(sha, size());
         features.update(sha);
         labels.update(sha);
         return HexFormat.of().formatHex(sha.digest());

@@ -3,7 +3,6 @@ package org.distill4j.data;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.List;
-import org.distill4j.io.Hashing;
 
 /**
  * An {@link ExampleSet} over float features already in memory: for data a program builds itself
@@ -56,7 +55,7 @@ public final class InMemoryExampleSet implements ExampleSet {
         this.features = features.clone();
         this.labels = labels.clone();
         this.classNames = List.copyOf(classNames);
-        var md = Hashing.sha256();
+        var md = DigestFields.sha256();
         ByteBuffer bb = ByteBuffer.allocate(8 * featureShape.length + 4 * features.length + 4 * labels.length);
         for (long d : featureShape) {
             bb.putLong(d);

@@ -110,11 +110,11 @@ final class RowView implements ExampleSet {
     }
 
     private String computeHash() {
-        MessageDigest sha = Hashing.sha256();
+        MessageDigest sha = DigestFields.sha256();
         sha.update("distill4j/RowView/v1\0".getBytes(StandardCharsets.UTF_8));
         sha.update(base.contentHash().getBytes(StandardCharsets.UTF_8));
         sha.update((byte) (unlabeled ? 1 : 0));
-        Hashing.updateInt(sha, rows.length);
+        DigestFields.updateInt(sha, rows.length);
         byte[] buf = new byte[4 * 4096];
         for (int from = 0; from < rows.length; from += 4096) {
             int n = Math.min(4096, rows.length - from);

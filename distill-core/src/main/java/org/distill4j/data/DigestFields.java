@@ -1,20 +1,14 @@
 package org.distill4j.data;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /** SHA-256 helpers for content hashes: fixed-width big-endian encodings, so fields never blur. */
-final class Hashing {
+final class DigestFields {
 
-    private Hashing() {}
+    private DigestFields() {}
 
     static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            // Every Java platform must provide SHA-256.
-            throw new IllegalStateException(e);
-        }
+        return org.distill4j.io.Hashing.sha256();
     }
 
     static void updateInt(MessageDigest sha, int v) {
