@@ -39,6 +39,13 @@ public final class DistillCommand implements Callable<Integer> {
 
     /** Runs the command line and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {
+        // Reproducible by default (see the launcher); --threads or -D overrides.
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+        }
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         CommandLine cl = new CommandLine(new DistillCommand());
         cl.setExecutionExceptionHandler(new ErrorHandler());
         return cl.execute(args);

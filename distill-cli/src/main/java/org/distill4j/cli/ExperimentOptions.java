@@ -30,6 +30,11 @@ final class ExperimentOptions {
     @Option(names = "--no-progress", description = "Log a line per epoch instead of drawing progress bars.")
     boolean noProgress;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "PyTorch intra-op threads (default 1: bitwise reproducible; more is faster for CNNs "
+                    + "but not reproducible to the last bit).")
+    Integer threads;
+
     Recipe load(Path recipe) throws RecipeException, IOException {
         return RecipeLoader.load(recipe, overrides);
     }
@@ -39,6 +44,13 @@ final class ExperimentOptions {
     }
 
     Experiment experiment(Recipe recipe) {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("illegal --threads value: " + threads + ", must be >= 1");
+            }
+            // Read by DJL when the engine starts, which happens later, on first use.
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
         Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
         return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume),
                 new ProgressReporter(!noProgress && System.console() != null));
