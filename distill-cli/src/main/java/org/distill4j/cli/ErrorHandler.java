@@ -19,7 +19,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         int code;
         String prefix;
-        if (t instanceof RecipeException) {
+        if (t instanceof RecipeException || t instanceof org.distill4j.terms.TermsException
+                || t instanceof org.distill4j.terms.UnknownTermsIdException) {
             code = ExitCodes.USAGE;
             prefix = "recipe error: ";
         } else if (t instanceof TrainingDivergedException) {

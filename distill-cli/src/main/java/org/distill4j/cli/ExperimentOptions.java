@@ -30,6 +30,16 @@ final class ExperimentOptions {
     @Option(names = "--no-progress", description = "Log a line per epoch instead of drawing progress bars.")
     boolean noProgress;
 
+    @Option(names = "--permission", paramLabel = "REFERENCE",
+            description = "Record a permission to distil a teacher whose terms prohibit it (e.g. \"licence "
+                    + "agreement ACME-2026-17\"); it goes into the student's provenance and model card.")
+    String permission;
+
+    @Option(names = "--acknowledge-unknown-terms",
+            description = "Proceed with a teacher whose terms are not declared (teacher.terms), taking "
+                    + "responsibility for them; recorded in the provenance.")
+    boolean acknowledgeUnknownTerms;
+
     @Option(names = "--threads", paramLabel = "N",
             description = "PyTorch intra-op threads (default 1: bitwise reproducible; more is faster for CNNs "
                     + "but not reproducible to the last bit).")
@@ -52,7 +62,7 @@ final class ExperimentOptions {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
         Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
-        return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume),
+        return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume, permission, acknowledgeUnknownTerms),
                 new ProgressReporter(!noProgress && System.console() != null));
     }
 }

@@ -30,6 +30,13 @@ import org.distill4j.teacher.TeacherOutputs;
 import org.distill4j.teacher.TorchScriptTeacher;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.SoftTargets;
+import org.distill4j.terms.DistillationGate;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
+import org.distill4j.terms.GateDecision;
+import org.distill4j.terms.GateRequest;
+import org.distill4j.terms.Permission;
+import org.distill4j.terms.TermsRegistry;
 import org.distill4j.train.TrainingConfig;
 
 /**
@@ -63,11 +70,19 @@ public final class Experiment {
      *
      * @param cacheDir directory of the teacher-output cache
      * @param resume continue interrupted trainings from their last checkpoint
+     * @param permission a recorded permission to distil a teacher whose terms prohibit it (a
+     *     reference to the agreement), or null
+     * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
      */
-    public record Options(Path cacheDir, boolean resume) {
+    public record Options(Path cacheDir, boolean resume, String permission, boolean acknowledgeUnknownTerms) {
         /** Requires the cache directory. */
         public Options {
             Objects.requireNonNull(cacheDir, "cacheDir");
+        }
+
+        /** Options without permission or acknowledgement. */
+        public Options(Path cacheDir, boolean resume) {
+            this(cacheDir, resume, null, false);
         }
 
         /** Returns the default cache directory: {@code $DISTILL4J_CACHE}, else {@code ~/.cache/distill4j}. */
@@ -94,8 +109,44 @@ public final class Experiment {
         this.listener = listener;
     }
 
-    /** Runs everything and writes the report; returns the results shown in it. */
-    public ExperimentResults run() throws IOException {
+    /**
+     * Asks the {@link DistillationGate} whether the recipe's student may learn from its teacher,
+     * under the teacher's declared terms ({@code teacher.terms}), the student's name and the
+     * options' permission or acknowledgement.
+     *
+     * @return the decision, refusals included (never throws for a refusal)
+     */
+    public GateDecision evaluateTerms() {
+        return new DistillationGate().evaluate(gateRequest());
+    }
+
+    private GateApproval approveDistillation() throws DistillationRefusedException {
+        GateApproval approval = new DistillationGate().approve(gateRequest());
+        listener.info("terms: " + approval.decision().reason());
+        return approval;
+    }
+
+    private GateRequest gateRequest() {
+        Recipe.TeacherSection t = recipe.teacher();
+        TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        String student = recipe.student().name();
+        GateRequest request = t.terms() == null
+                ? GateRequest.unknownTeacher(student)
+                : GateRequest.forTeacher(registry.get(t.terms()), student);
+        if (options.permission() != null) {
+            request = request.withPermission(Permission.recordedNow(options.permission(),
+                    System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
+        }
+        return options.acknowledgeUnknownTerms() ? request.acknowledgingUnknownTerms() : request;
+    }
+
+    /**
+     * Runs everything and writes the report; returns the results shown in it.
+     *
+     * @throws DistillationRefusedException before any training, if the teacher's terms do not allow it
+     */
+    public ExperimentResults run() throws IOException, DistillationRefusedException {
+        GateApproval approval = approveDistillation();
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
@@ -103,13 +154,12 @@ public final class Experiment {
                 data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().dir()));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            List<?> teacherHistory = List.of();
             try (Teacher teacher = obtainTeacher(data)) {
                 TrainingRecord teacherRecord = recipe.teacher().source().equals("train")
                         ? TrainingRecord.read(out.resolve(TEACHER)) : null;
                 Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
-                Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null);
-                Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher);
+                Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
+                Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
                 listener.info("evaluating on " + data.test().size() + " test rows");
                 results.add(new ModelResult(TEACHER, teacher.identity().description(),
                         teacherMetrics(teacher, teacherTest, data.test(), manager),
@@ -117,7 +167,6 @@ public final class Experiment {
                 for (Path dir : List.of(scratchDir, distilledDir)) {
                     results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
                 }
-                Objects.requireNonNull(teacherHistory);
             }
         }
         ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
@@ -140,11 +189,12 @@ public final class Experiment {
         return trainTeacher(ExperimentData.load(recipe));
     }
 
-    /** Trains only the distilled student (the teacher is trained or loaded first). */
-    public Path distillStudent() throws IOException {
+    /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
+    public Path distillStudent() throws IOException, DistillationRefusedException {
+        GateApproval approval = approveDistillation();
         ExperimentData data = ExperimentData.load(recipe);
         try (Teacher teacher = obtainTeacher(data)) {
-            return trainStudent(STUDENT_DISTILLED, data, teacher);
+            return trainStudent(STUDENT_DISTILLED, data, teacher, approval);
         }
     }
 
@@ -159,15 +209,16 @@ public final class Experiment {
     }
 
     private Path trainTeacher(ExperimentData data) throws IOException {
-        return train(TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null);
+        return train(TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null, null);
     }
 
-    private Path trainStudent(String role, ExperimentData data, Teacher teacher) throws IOException {
-        return train(role, recipe.student().model(), recipe.student().training(), data, teacher);
-    }
-
-    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data, Teacher teacher)
+    private Path trainStudent(String role, ExperimentData data, Teacher teacher, GateApproval approval)
             throws IOException {
+        return train(role, recipe.student().model(), recipe.student().training(), data, teacher, approval);
+    }
+
+    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data, Teacher teacher,
+            GateApproval approval) throws IOException {
         Path dir = out.resolve(role);
         String fingerprint = Hashing.sha256(String.join("\n", role, spec.toString(), config.toString(),
                 Long.toString(recipe.seed()), data.train().contentHash(),
@@ -202,7 +253,7 @@ public final class Experiment {
                             + cache.fileFor(teacher.identity(), data.train()));
                     targets = SoftTargets.cached(outputs);
                 }
-                builder.optDistillation(d.parameters(), targets);
+                builder.optDistillation(d.parameters(), targets, approval);
             }
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames())) {
@@ -252,12 +303,5 @@ public final class Experiment {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    /** For the report: the recipe's key settings. */
-    Map<String, Object> summary() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", recipe.name());
-        return m;
     }
 }

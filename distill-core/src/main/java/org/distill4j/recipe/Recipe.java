@@ -38,6 +38,9 @@ public record Recipe(
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(teacher, "teacher");
         Objects.requireNonNull(student, "student");
+        if (student.name() == null) {
+            student = new StudentSection(name + "-student", student.model(), student.training());
+        }
         distillation = distillation == null ? new DistillationSection(4.0, 0.9, null) : distillation;
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }
@@ -84,8 +87,17 @@ public record Recipe(
      * @param path model directory or file, for the loading sources
      * @param model architecture, for {@code train}
      * @param training how to train it, for {@code train}
+     * @param terms id of the teacher's terms in the terms registry (e.g. {@code llama-3.1}, {@code
+     *     mit}); without it the terms are unknown and distillation needs an acknowledgement
+     * @param termsFile a user terms file (same schema as the built-in registry) loaded on top of it
      */
-    public record TeacherSection(String source, Path path, ModelSpec model, TrainingConfig training) {
+    public record TeacherSection(
+            String source,
+            Path path,
+            ModelSpec model,
+            TrainingConfig training,
+            String terms,
+            @JsonProperty("terms_file") Path termsFile) {
 
         /** Validates that each source has what it needs. */
         public TeacherSection {
@@ -106,13 +118,19 @@ public record Recipe(
      * The student; the same architecture and training are used for the scratch and the distilled
      * student, so the comparison is fair.
      *
+     * @param name the distilled student's name, as published (model card, provenance); some
+     *     teachers' terms prescribe it (e.g. a "Llama" prefix); default {@code <recipe name>-student}
      * @param model architecture
      * @param training how to train it
      */
-    public record StudentSection(ModelSpec model, TrainingConfig training) {
+    public record StudentSection(String name, ModelSpec model, TrainingConfig training) {
 
-        /** Requires both. */
+        /** Requires model and training. */
         public StudentSection {
+            if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,95}")) {
+                throw new IllegalArgumentException("illegal name value: '" + name
+                        + "', must be 1-96 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(training, "training");
         }

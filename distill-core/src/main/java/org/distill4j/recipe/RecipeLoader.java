@@ -68,6 +68,7 @@ public final class RecipeLoader {
         }
         resolvePath(tree, baseDir, "data", "dir");
         resolvePath(tree, baseDir, "teacher", "path");
+        resolvePath(tree, baseDir, "teacher", "terms_file");
         try {
             return YAML.treeToValue(tree, Recipe.class);
         } catch (JsonProcessingException e) {

@@ -21,6 +21,8 @@ import org.distill4j.eval.Predictions;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.SavedModel;
+import org.distill4j.terms.DistillationGate;
+import org.distill4j.terms.GateApproval;
 
 /**
  * Trains a classifier with mini-batches, on hard labels alone or distilled from a teacher's soft
@@ -294,10 +296,20 @@ public final class ClassifierTrainer {
             this.config = Objects.requireNonNull(config, "config");
         }
 
-        /** Distils from {@code targets} with (T, alpha); without this, training uses hard labels only. */
-        public Builder optDistillation(KdParameters parameters, SoftTargets softTargets) {
+        /**
+         * Distils from {@code targets} with (T, alpha); without this, training uses hard labels
+         * only. Learning from a teacher's outputs needs the teacher's terms cleared by the {@link
+         * DistillationGate}: its approval can only be obtained from the gate, so no caller of the
+         * library can skip the check.
+         *
+         * @param parameters (T, alpha)
+         * @param softTargets where the teacher's logits come from
+         * @param approval the gate's approval for this teacher and student
+         */
+        public Builder optDistillation(KdParameters parameters, SoftTargets softTargets, GateApproval approval) {
             this.kd = Objects.requireNonNull(parameters, "parameters");
             this.targets = Objects.requireNonNull(softTargets, "softTargets");
+            Objects.requireNonNull(approval, "approval: distillation needs the DistillationGate's approval");
             return this;
         }
 

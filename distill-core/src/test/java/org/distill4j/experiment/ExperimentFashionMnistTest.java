@@ -23,6 +23,7 @@ class ExperimentFashionMnistTest {
             seed: 3
             data: {format: idx, dir: %s, validation_fraction: 0.1, train_limit: 2000, test_limit: 500}
             teacher:
+              terms: mit
               model: {type: mlp, hidden: [128]}
               training: {epochs: 3, batch_size: 64, learning_rate: 0.002}
             student:
