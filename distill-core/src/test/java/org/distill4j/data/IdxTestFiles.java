@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes real IDX files for tests: well-formed ones and deliberately broken ones. */
-final class IdxTestFiles {
+public final class IdxTestFiles {
 
     private IdxTestFiles() {}
 
@@ -65,9 +65,9 @@ final class IdxTestFiles {
     }
 
     /** The content of one split of a small data set. */
-    record Part(int count, int rows, int cols, byte[] pixels, byte[] labels) {
+    public record Part(int count, int rows, int cols, byte[] pixels, byte[] labels) {
 
-        static Part random(int count, int rows, int cols, int numClasses, long seed) {
+        public static Part random(int count, int rows, int cols, int numClasses, long seed) {
             byte[] labels = new byte[count];
             for (int i = 0; i < count; i++) {
                 labels[i] = (byte) ((i * 7 + seed) % numClasses);
@@ -86,7 +86,7 @@ final class IdxTestFiles {
     }
 
     /** Writes a complete data directory, every file gzip-compressed if {@code gz}. */
-    static Path writeDataset(Path dir, Part train, Part test, boolean gz) throws IOException {
+    public static Path writeDataset(Path dir, Part train, Part test, boolean gz) throws IOException {
         String suffix = gz ? ".gz" : "";
         writeFile(dir.resolve("train-images-idx3-ubyte" + suffix), train.imagesFile(), gz);
         writeFile(dir.resolve("train-labels-idx1-ubyte" + suffix), train.labelsFile(), gz);
