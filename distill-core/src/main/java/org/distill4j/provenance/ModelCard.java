@@ -1,0 +1,299 @@
+package org.distill4j.provenance;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.distill4j.eval.ModelMetrics;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.teacher.TeacherIdentity;
+
+/**
+ * Writes a model directory's {@value #FILE_NAME} in the Hugging Face model-card convention: YAML
+ * front matter between {@code ---} lines ({@code model_name}, {@code license}, {@code base_model}, {@code tags},
+ * {@code datasets}, {@code metrics}, {@code library_name}), then Markdown sections: summary,
+ * results, teacher and terms, training, how to load it from Java, provenance.
+ *
+ * <p>Notices the teacher's terms require (e.g. "Built with Llama") are printed verbatim right
+ * under the title and again in the terms section. Front-matter values are written by Jackson YAML,
+ * so any name or description is quoted and escaped correctly. Write the card before {@link
+ * Provenance#write} so the manifest covers it.
+ */
+public final class ModelCard {
+
+    /** The card's file name inside a model directory. */
+    public static final String FILE_NAME = "README.md";
+
+    /** Results-table rows printed first, in this order; other roles follow in map order. */
+    private static final List<String> ROLE_ORDER = List.of("teacher", "student_scratch", "student_distilled");
+
+    private static final int CLAUSE_EXCERPT_CHARS = 400;
+
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            // Long values stay on one line: easier to read and to grep than YAML line folding.
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)
+            .build());
+
+    private ModelCard() {}
+
+    /**
+     * Writes {@value #FILE_NAME} into {@code modelDir} atomically.
+     *
+     * @return the written file
+     */
+    public static Path write(Path modelDir, ModelCardData data) throws IOException {
+        Path file = modelDir.resolve(FILE_NAME);
+        String name = modelDir.toAbsolutePath().getFileName() == null
+                ? "model" : modelDir.toAbsolutePath().getFileName().toString();
+        AtomicFiles.writeString(file, render(data, name));
+        return file;
+    }
+
+    /**
+     * Renders the card.
+     *
+     * @param data what to describe
+     * @param directoryName the model directory's name, used in the loading and verifying examples
+     */
+    public static String render(ModelCardData data, String directoryName) {
+        StringBuilder md = new StringBuilder();
+        md.append("---\n").append(frontMatter(data)).append("---\n\n");
+        md.append("# ").append(data.studentName()).append("\n\n");
+        List<String> notices = data.attributionNotices();
+        if (!notices.isEmpty()) {
+            md.append("> **Required notice").append(notices.size() == 1 ? "" : "s")
+                    .append(" (from the teacher's terms):**\n");
+            notices.forEach(n -> md.append("> **").append(n).append("**\n"));
+            md.append('\n');
+        }
+        md.append(summary(data)).append("\n\n");
+        results(md, data);
+        teacherAndTerms(md, data, notices);
+        training(md, data);
+        howToLoad(md, directoryName);
+        provenance(md, directoryName);
+        return md.toString();
+    }
+
+    static String frontMatter(ModelCardData data) {
+        Map<String, Object> fm = new LinkedHashMap<>();
+        // Not a Hub-defined key; the Hub keeps unknown keys, and it lets tools find the name without parsing Markdown.
+        fm.put("model_name", data.studentName());
+        fm.put("license", data.license());
+        TeacherIdentity t = data.teacher();
+        if (t != null) {
+            fm.put("base_model", t.description().isBlank() ? t.location() : t.description());
+        }
+        fm.put("tags", List.of("distillation", "distill4j", "knowledge-distillation"));
+        if (!data.datasets().isEmpty()) {
+            fm.put("datasets", data.datasets());
+        }
+        fm.put("metrics", List.of("accuracy"));
+        fm.put("library_name", "djl");
+        try {
+            return YAML.writeValueAsString(fm);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("cannot write model-card front matter", e);
+        }
+    }
+
+    private static String summary(ModelCardData data) {
+        if (data.summary() != null && !data.summary().isBlank()) {
+            return data.summary().strip();
+        }
+        String from = data.teacher() == null
+                ? "trained from scratch, without a teacher"
+                : "distilled from the teacher " + teacherName(data.teacher());
+        return data.studentName() + " is a classifier (" + data.architecture() + "; " + data.role() + ") " + from
+                + ", with [distill4j](https://github.com/distill4j/distill4j).";
+    }
+
+    private static void results(StringBuilder md, ModelCardData data) {
+        md.append("## Results\n\n");
+        if (data.metrics().isEmpty()) {
+            md.append("No evaluation results were recorded.\n\n");
+            return;
+        }
+        md.append("| Model | Test accuracy | Errors | Params | Size | Agreement with teacher | p50 latency (ms) |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String role : orderedRoles(data.metrics())) {
+            ModelMetrics m = data.metrics().get(role);
+            String label = role.equals(data.role()) ? "**" + cell(role) + "** (this model)" : cell(role);
+            md.append("| ").append(label)
+                    .append(" | ").append(percent(m.testAccuracy()))
+                    .append(" | ").append(m.testErrors()).append(" / ").append(m.testSize())
+                    .append(" | ").append(String.format(Locale.ROOT, "%,d", m.params()))
+                    .append(" | ").append(bytes(m.sizeBytes()))
+                    .append(" | ").append(percent(m.agreementWithTeacher()))
+                    .append(" | ").append(Double.isFinite(m.latencyMsP50())
+                            ? String.format(Locale.ROOT, "%.3f", m.latencyMsP50()) : "n/a")
+                    .append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static List<String> orderedRoles(Map<String, ModelMetrics> metrics) {
+        List<String> roles = new ArrayList<>();
+        ROLE_ORDER.stream().filter(metrics::containsKey).forEach(roles::add);
+        metrics.keySet().stream().filter(r -> !ROLE_ORDER.contains(r)).forEach(roles::add);
+        return roles;
+    }
+
+    private static void teacherAndTerms(StringBuilder md, ModelCardData data, List<String> notices) {
+        md.append("## Teacher and terms\n\n");
+        TeacherIdentity t = data.teacher();
+        if (t == null) {
+            md.append("This model was trained without a teacher.\n\n");
+        } else {
+            md.append("- Teacher: ").append(teacherName(t)).append('\n')
+                    .append("- Kind: `").append(t.kind()).append("`\n")
+                    .append("- Location: `").append(t.location()).append("`\n")
+                    .append("- Content SHA-256: `").append(t.contentHash()).append("`\n\n");
+        }
+        Map<String, Object> terms = data.terms();
+        if (terms == null) {
+            md.append(t == null ? "" : "No terms decision was recorded for this teacher.\n\n");
+        } else {
+            Map<String, Object> entry = asMap(terms.get("teacher_terms"));
+            if (entry == null) {
+                md.append("- Terms: none declared for this teacher\n");
+            } else {
+                md.append("- Terms: ").append(entry.get("name")).append(" (`").append(entry.get("id")).append("`)\n");
+            }
+            md.append("- Verdict on training from its outputs: **").append(terms.get("verdict")).append("**\n");
+            if (entry != null) {
+                md.append("- Source: ").append(entry.get("source"))
+                        .append(entry.get("read_on") == null ? "" : " (read on " + entry.get("read_on") + ")")
+                        .append('\n');
+            }
+            Map<String, Object> permission = asMap(terms.get("permission"));
+            if (permission != null) {
+                md.append("- Permission relied on: ").append(permission.get("reference"))
+                        .append(" (recorded by ").append(permission.get("recorded_by"))
+                        .append(" at ").append(permission.get("recorded_at")).append(")\n");
+            }
+            if (Boolean.TRUE.equals(terms.get("unknown_terms_acknowledged"))) {
+                md.append("- The user acknowledged that the teacher's terms are unknown.\n");
+            }
+            md.append('\n');
+            if (entry != null && entry.get("clause") != null) {
+                md.append("Clause, as read:\n\n");
+                for (String line : excerpt(String.valueOf(entry.get("clause"))).split("\n")) {
+                    md.append("> ").append(line).append('\n');
+                }
+                md.append('\n');
+            }
+            outstandingConditions(md, terms.get("outstanding_conditions"));
+        }
+        if (!notices.isEmpty()) {
+            md.append("### Required notices\n\n");
+            md.append("The teacher's terms require these notices wherever this model is distributed:\n\n");
+            notices.forEach(n -> md.append("- **").append(n).append("**\n"));
+            md.append('\n');
+        }
+        if (terms != null) {
+            md.append("*The terms above record what a licence or terms page declared; they are not legal advice.*\n\n");
+        }
+    }
+
+    private static void outstandingConditions(StringBuilder md, Object conditions) {
+        if (!(conditions instanceof List<?> list) || list.isEmpty()) {
+            return;
+        }
+        md.append("Conditions distill4j cannot check, which users of this model must honour:\n\n");
+        for (Object c : list) {
+            Map<String, Object> m = asMap(c);
+            if (m == null) {
+                continue;
+            }
+            Object text = m.containsKey("text") ? m.get("text") : m.get("value");
+            md.append("- `").append(m.get("type")).append('`').append(text == null ? "" : ": " + text).append('\n');
+        }
+        md.append('\n');
+    }
+
+    private static void training(StringBuilder md, ModelCardData data) {
+        md.append("## Training\n\n");
+        data.training().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append("- Seed: ").append(data.seed()).append('\n');
+        if (!data.datasets().isEmpty()) {
+            md.append("- Data: ").append(String.join(", ", data.datasets())).append('\n');
+        }
+        md.append('\n');
+    }
+
+    private static void howToLoad(StringBuilder md, String directoryName) {
+        md.append("## How to load from Java\n\n")
+                .append("Add `org.distill4j:distill-core` to your build, then:\n\n")
+                .append("```java\n")
+                .append("import ai.djl.ndarray.NDArray;\n")
+                .append("import ai.djl.ndarray.NDManager;\n")
+                .append("import java.nio.file.Path;\n")
+                .append("import org.distill4j.model.SavedModel;\n\n")
+                .append("try (SavedModel model = SavedModel.load(Path.of(").append(javaString(directoryName)).append("));\n")
+                .append("        NDManager manager = NDManager.newBaseManager()) {\n")
+                .append("    float[] row = new float[(int) model.inputShape(1).size()]; // one input row\n")
+                .append("    NDArray inputs = manager.create(row, model.inputShape(1));\n")
+                .append("    NDArray logits = model.logits(inputs);       // shape (1, numClasses)\n")
+                .append("    long predictedClass = logits.argMax(1).getLong(0);\n")
+                .append("    String label = model.descriptor().classNames().get((int) predictedClass);\n")
+                .append("}\n")
+                .append("```\n\n");
+    }
+
+    private static void provenance(StringBuilder md, String directoryName) {
+        md.append("## Provenance\n\n")
+                .append("`").append(Provenance.FILE_NAME).append("` in this directory records the teacher, the terms ")
+                .append("decision, the data sets, the full training configuration, the seed, the software versions ")
+                .append("and the SHA-256 of every file. Check that the files are unchanged with:\n\n")
+                .append("```\ndistill provenance verify ").append(directoryName).append("\n```\n");
+    }
+
+    private static String teacherName(TeacherIdentity t) {
+        return t.description().isBlank() ? "`" + t.location() + "`" : t.description() + " (`" + t.kind() + "`)";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return o instanceof Map<?, ?> ? (Map<String, Object>) o : null;
+    }
+
+    private static String excerpt(String clause) {
+        String c = clause.strip();
+        return c.length() <= CLAUSE_EXCERPT_CHARS ? c : c.substring(0, CLAUSE_EXCERPT_CHARS).stripTrailing() + " …";
+    }
+
+    // A '|' inside a cell would split the table row.
+    private static String cell(String s) {
+        return s.replace("|", "\\|");
+    }
+
+    private static String percent(double fraction) {
+        return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%.2f%%", fraction * 100.0) : "n/a";
+    }
+
+    private static String bytes(long n) {
+        if (n < 0) {
+            return "n/a";
+        }
+        if (n < 1024) {
+            return n + " B";
+        }
+        return n < 1024 * 1024
+                ? String.format(Locale.ROOT, "%.1f KiB", n / 1024.0)
+                : String.format(Locale.ROOT, "%.2f MiB", n / (1024.0 * 1024.0));
+    }
+
+    private static String javaString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
