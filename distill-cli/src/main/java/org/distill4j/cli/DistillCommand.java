@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             DistillStepCommand.class,
             EvalCommand.class,
             TermsCommand.class,
+            ProvenanceCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

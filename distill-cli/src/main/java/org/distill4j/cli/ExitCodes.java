@@ -15,6 +15,8 @@ final class ExitCodes {
     static final int DIVERGED = 4;
     /** The teacher's terms do not allow this distillation (no permission recorded). */
     static final int REFUSED = 5;
+    /** {@code provenance verify} found files that differ from the manifest. */
+    static final int TAMPERED = 6;
 
     private ExitCodes() {}
 }

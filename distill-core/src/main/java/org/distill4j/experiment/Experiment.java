@@ -25,6 +25,7 @@ import org.distill4j.report.ModelResult;
 import org.distill4j.report.ReportWriter;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.teacher.TeacherOutputs;
 import org.distill4j.teacher.TorchScriptTeacher;
@@ -59,6 +60,9 @@ public final class Experiment {
     public static final String STUDENT_SCRATCH = "student_scratch";
     /** The student trained with distillation. */
     public static final String STUDENT_DISTILLED = "student_distilled";
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Recipe recipe;
     private final Path out;
@@ -153,21 +157,28 @@ public final class Experiment {
         listener.info(String.format("data: %d training, %d validation, %d test rows (%s)", data.train().size(),
                 data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().dir()));
         List<ModelResult> results = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            try (Teacher teacher = obtainTeacher(data)) {
-                TrainingRecord teacherRecord = recipe.teacher().source().equals("train")
-                        ? TrainingRecord.read(out.resolve(TEACHER)) : null;
-                Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
-                Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
-                Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
-                listener.info("evaluating on " + data.test().size() + " test rows");
-                results.add(new ModelResult(TEACHER, teacher.identity().description(),
-                        teacherMetrics(teacher, teacherTest, data.test(), manager),
-                        teacherRecord == null ? List.of() : teacherRecord.history()));
-                for (Path dir : List.of(scratchDir, distilledDir)) {
-                    results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
-                }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                Teacher teacher = obtainTeacher(data)) {
+            Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
+            Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
+            Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
+            listener.info("evaluating on " + data.test().size() + " test rows");
+            TrainingRecord teacherRecord = trainsTeacher() ? TrainingRecord.read(out.resolve(TEACHER)) : null;
+            results.add(new ModelResult(TEACHER, teacher.identity().description(),
+                    teacherMetrics(teacher, teacherTest, data.test(), manager),
+                    teacherRecord == null ? List.of() : teacherRecord.history()));
+            for (Path dir : List.of(scratchDir, distilledDir)) {
+                results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
             }
+            // The model cards show all three results, so they are written once all are known.
+            Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
+            results.forEach(r -> metrics.put(r.role(), r.metrics()));
+            if (trainsTeacher()) {
+                documentation(TEACHER, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
+            }
+            documentation(STUDENT_SCRATCH, null, null).write(scratchDir, data, recipe.seed(), metrics);
+            documentation(STUDENT_DISTILLED, teacher.identity(), approval)
+                    .write(distilledDir, data, recipe.seed(), metrics);
         }
         ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
                 Environment.describe());
@@ -260,9 +271,35 @@ public final class Experiment {
                 ClassifierTrainer.Result result = builder.build().fit(model, data.train(), data.validation());
                 model.save(dir);
                 new TrainingRecord(role, fingerprint, result.history()).write(dir);
+                documentation(role, teacher == null ? null : teacher.identity(), approval)
+                        .write(dir, data, recipe.seed(), Map.of());
             }
         }
         return dir;
+    }
+
+    private boolean trainsTeacher() {
+        return recipe.teacher().source().equals("train");
+    }
+
+    /** What the model card and provenance of a role say about how it was made. */
+    private ModelDocumentation documentation(String role, TeacherIdentity teacher, GateApproval approval) {
+        boolean isTeacher = role.equals(TEACHER);
+        ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
+        TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("model", TREE.convertValue(spec, Map.class));
+        training.put("training", TREE.convertValue(config, Map.class));
+        if (approval != null) {
+            training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
+        }
+        String name = switch (role) {
+            case STUDENT_DISTILLED -> approval == null ? recipe.student().name() : approval.studentName();
+            case STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
+            default -> recipe.name() + "-teacher";
+        };
+        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training,
+                recipe.teacher().terms());
     }
 
     private ModelResult evaluateStudent(Path dir, ExampleSet test, Predictions teacherTest, NDManager manager)

@@ -114,7 +114,7 @@ public final class ModelCard {
                 ? "trained from scratch, without a teacher"
                 : "distilled from the teacher " + teacherName(data.teacher());
         return data.studentName() + " is a classifier (" + data.architecture() + "; " + data.role() + ") " + from
-                + ", with [distill4j](https://github.com/distill4j/distill4j).";
+                + ", with distill4j.";
     }
 
     private static void results(StringBuilder md, ModelCardData data) {
