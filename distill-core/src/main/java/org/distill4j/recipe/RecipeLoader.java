@@ -33,6 +33,16 @@ public final class RecipeLoader {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
+    /**
+     * Writes recipes so that they read back: plain {@code type:} keys rather than YAML tags for
+     * architectures, and paths as plain strings rather than {@code file://} URIs.
+     */
+    private static final ObjectMapper YAML_OUT = new ObjectMapper(YAMLFactory.builder()
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
+                    .build())
+            .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
+                    .addSerializer(Path.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer(Path.class)));
+
     private RecipeLoader() {}
 
     /** Loads and validates a recipe file with overrides ({@code a.b.c=value}, value in YAML syntax). */
@@ -69,6 +79,9 @@ public final class RecipeLoader {
         resolvePath(tree, baseDir, "data", "dir");
         resolvePath(tree, baseDir, "teacher", "path");
         resolvePath(tree, baseDir, "teacher", "terms_file");
+        // Jackson builds a record before it reports unknown keys, so a misspelt required key
+        // ("modle") would surface as "'model' is required"; check the keys first.
+        checkKeys(tree, Recipe.class, "", origin);
         try {
             return YAML.treeToValue(tree, Recipe.class);
         } catch (JsonProcessingException e) {
@@ -82,14 +95,14 @@ public final class RecipeLoader {
     public static Map<String, Object> toTree(Recipe recipe) {
         ObjectMapper json = new ObjectMapper();
         @SuppressWarnings("unchecked")
-        Map<String, Object> map = json.convertValue(YAML.valueToTree(recipe), Map.class);
+        Map<String, Object> map = json.convertValue(YAML_OUT.valueToTree(recipe), Map.class);
         return map;
     }
 
     /** Returns the recipe as YAML text (the recipe as run, after overrides and defaults). */
     public static String toYaml(Recipe recipe) {
         try {
-            return YAML.writeValueAsString(recipe);
+            return YAML_OUT.writeValueAsString(recipe);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -132,6 +145,59 @@ public final class RecipeLoader {
                 text = System.getProperty("user.home") + text.substring(1);
             }
             obj.put(field, baseDir.resolve(text).normalize().toString());
+        }
+    }
+
+    /** Reports the first key that no record along the way declares, naming what is allowed there. */
+    private static void checkKeys(JsonNode node, Class<?> type, String path, String origin) throws RecipeException {
+        if (!(node instanceof ObjectNode obj)) {
+            return;
+        }
+        java.util.Set<String> extra = new java.util.TreeSet<>();
+        if (type.isInterface()) {
+            // A polymorphic architecture: the keys are those of the subtype its 'type' names.
+            com.fasterxml.jackson.annotation.JsonSubTypes subtypes =
+                    type.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
+            JsonNode id = obj.get("type");
+            if (subtypes == null || id == null || !id.isTextual()) {
+                return; // Jackson reports the missing or bad type id itself
+            }
+            Class<?> sub = null;
+            for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t : subtypes.value()) {
+                if (t.name().equals(id.asText())) {
+                    sub = t.value();
+                }
+            }
+            if (sub == null) {
+                return;
+            }
+            type = sub;
+            extra.add("type");
+        }
+        if (!type.isRecord()) {
+            return;
+        }
+        Map<String, java.lang.reflect.RecordComponent> known = new java.util.LinkedHashMap<>();
+        for (java.lang.reflect.RecordComponent rc : type.getRecordComponents()) {
+            com.fasterxml.jackson.annotation.JsonProperty jp =
+                    rc.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+            known.put(jp != null && !jp.value().isEmpty() ? jp.value() : rc.getName(), rc);
+        }
+        var names = obj.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            String key = path.isEmpty() ? name : path + "." + name;
+            java.lang.reflect.RecordComponent rc = known.get(name);
+            if (rc == null) {
+                if (extra.contains(name)) {
+                    continue;
+                }
+                java.util.Set<String> allowed = new java.util.TreeSet<>(known.keySet());
+                allowed.addAll(extra);
+                throw new RecipeException(key, "recipe " + origin + (path.isEmpty() ? "" : ", key '" + key + "'")
+                        + ": unknown key '" + name + "'; allowed here: " + allowed);
+            }
+            checkKeys(obj.get(name), rc.getType(), key, origin);
         }
     }
 

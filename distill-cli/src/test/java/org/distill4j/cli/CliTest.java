@@ -1,0 +1,241 @@
+package org.distill4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the real command line in-process, capturing what it prints. */
+class CliTest {
+
+    /** Exit code and captured streams of one invocation. */
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run distill(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = DistillCommand.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    // ---- tiny IDX data set: 8x8 images of 3 simple classes (bright top, bright bottom, dark) ----
+
+    static byte[] header(int magic, int... sizes) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * sizes.length);
+        b.putInt(magic);
+        for (int s : sizes) {
+            b.putInt(s);
+        }
+        return b.array();
+    }
+
+    static void gz(Path file, byte[]... parts) throws IOException {
+        try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            for (byte[] p : parts) {
+                out.write(p);
+            }
+        }
+    }
+
+    static void writeSplit(Path dir, String prefix, int count, long seed) throws IOException {
+        Random rng = new Random(seed);
+        byte[] pixels = new byte[count * 64];
+        byte[] labels = new byte[count];
+        for (int i = 0; i < count; i++) {
+            int y = rng.nextInt(3);
+            labels[i] = (byte) y;
+            for (int p = 0; p < 64; p++) {
+                boolean top = p < 32;
+                int base = y == 0 ? (top ? 220 : 30) : y == 1 ? (top ? 30 : 220) : 30;
+                pixels[i * 64 + p] = (byte) Math.max(0, Math.min(255, base + rng.nextInt(41) - 20));
+            }
+        }
+        gz(dir.resolve(prefix + "-images-idx3-ubyte.gz"), header(0x803, count, 8, 8), pixels);
+        gz(dir.resolve(prefix + "-labels-idx1-ubyte.gz"), header(0x801, count), labels);
+    }
+
+    static Path dataset(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        writeSplit(dir, "train", 300, 1);
+        writeSplit(dir, "t10k", 100, 2);
+        return dir;
+    }
+
+    static final String RECIPE = """
+            name: tiny
+            seed: 3
+            data: {dir: data, validation_fraction: 0.1}
+            teacher:
+              model: {type: mlp, hidden: [32]}
+              training: {epochs: 2, batch_size: 32, learning_rate: 0.01}
+            student:
+              model: {type: mlp, hidden: [8]}
+              training: {epochs: 2, batch_size: 32, learning_rate: 0.01}
+            distillation: {temperature: 2, alpha: 0.5}
+            evaluation: {latency_runs: 10, throughput_batch: 32}
+            """;
+
+    static Path recipe(Path dir, String text) throws IOException {
+        return Files.writeString(dir.resolve("recipe.yaml"), text);
+    }
+
+    // ---- help and usage ----
+
+    @Test
+    void everyCommandsHelpExitsZeroAndNamesItsOptions() {
+        Run top = distill("--help");
+        assertThat(top.code()).isZero();
+        assertThat(top.out()).contains("run", "demo", "train-teacher", "distill", "eval");
+        for (String cmd : List.of("run", "train-teacher", "distill")) {
+            Run r = distill(cmd, "--help");
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).contains("RECIPE", "--set", "--out", "--cache-dir", "--resume", "--no-progress");
+        }
+        Run demo = distill("demo", "--help");
+        assertThat(demo.code()).isZero();
+        assertThat(demo.out()).contains("--quick", "--print-recipe", "--cache-dir");
+        Run eval = distill("eval", "--help");
+        assertThat(eval.code()).isZero();
+        assertThat(eval.out()).contains("MODEL_DIR", "--data", "--teacher", "--test-limit");
+    }
+
+    @Test
+    void unknownOptionExitsTwoAndNamesIt() {
+        Run r = distill("run", "--frobnicate", "x.yaml");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--frobnicate");
+        assertThat(distill("no-such-command").code()).isEqualTo(2);
+    }
+
+    @Test
+    void recipeWithUnknownKeyExitsTwoNamingTheKey(@TempDir Path tmp) throws Exception {
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE.replace("student:\n  model:", "student:\n  modle:"));
+        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
+                "--cache-dir", tmp.resolve("cache").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("recipe error").contains("modle");
+        assertThat(tmp.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void badOverrideExitsTwoNamingKeyAndValue(@TempDir Path tmp) throws Exception {
+        Path r = recipe(tmp, RECIPE);
+        Run run = distill("run", r.toString(), "--set", "distillation.alpha=1.5", "--out", tmp.resolve("o").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("alpha").contains("1.5");
+    }
+
+    @Test
+    void missingDataDirExitsThreeNamingThePath(@TempDir Path tmp) throws Exception {
+        Path r = recipe(tmp, RECIPE);
+        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
+                "--cache-dir", tmp.resolve("cache").toString());
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.err()).contains(tmp.resolve("data").toString());
+    }
+
+    @Test
+    void corruptIdxFileExitsThreeNamingTheFile(@TempDir Path tmp) throws Exception {
+        Path data = dataset(tmp.resolve("data"));
+        Path bad = data.resolve("train-labels-idx1-ubyte.gz");
+        gz(bad, header(0x0BAD, 300), new byte[300]);
+        Path r = recipe(tmp, RECIPE);
+        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
+                "--cache-dir", tmp.resolve("cache").toString());
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.err()).contains(bad.getFileName().toString()).containsIgnoringCase("magic");
+    }
+
+    // ---- end to end ----
+
+    @Test
+    void runTrainsEvaluatesAndReportsThenReusesEverything(@TempDir Path tmp) throws Exception {
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE);
+        Path out = tmp.resolve("out");
+        Path cache = tmp.resolve("cache");
+        String[] args = {"run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir", cache.toString()};
+
+        Run first = distill(args);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).contains("computed and cached in");
+        assertThat(first.out()).contains("teacher", "student_scratch", "student_distilled", "report.html");
+
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
+            JsonNode m = metrics.path("models").path(role);
+            assertThat(m.isObject()).as(role).isTrue();
+            for (String key : List.of("description", "test_accuracy", "test_errors", "test_size", "params",
+                    "size_bytes", "agreement_with_teacher", "kl_to_teacher", "throughput_per_s", "history")) {
+                assertThat(m.has(key)).as(role + "." + key).isTrue();
+            }
+            assertThat(m.get("test_size").asInt()).isEqualTo(100);
+            assertThat(m.get("test_accuracy").asDouble()).as(role).isBetween(0.0, 1.0);
+        }
+        assertThat(metrics.at("/models/student_scratch/history")).hasSize(2);
+        assertThat(metrics.at("/models/teacher/test_accuracy").asDouble()).isGreaterThan(0.8);
+        for (String f : List.of("results.md", "report.html", "recipe.yaml")) {
+            assertThat(out.resolve(f)).isNotEmptyFile();
+        }
+        for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
+            assertThat(out.resolve(role).resolve("model.json")).isRegularFile();
+            assertThat(out.resolve(role).resolve("model-0000.params")).isRegularFile();
+        }
+        try (var s = Files.list(cache)) {
+            assertThat(s.filter(p -> p.toString().endsWith(".logits")).count()).isEqualTo(1);
+        }
+        String firstParams = new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
+                StandardCharsets.ISO_8859_1);
+
+        // Again: every model is reused, nothing is retrained.
+        Run second = distill(args);
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.err()).contains("teacher: reusing", "student_scratch: reusing", "student_distilled: reusing");
+        assertThat(second.err()).doesNotContain("epoch 1/");
+        assertThat(new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
+                StandardCharsets.ISO_8859_1)).isEqualTo(firstParams);
+
+        // The recipe as run, written next to the results, runs again unchanged.
+        Run asRun = distill("run", out.resolve("recipe.yaml").toString(), "--no-progress", "--out", out.toString(),
+                "--cache-dir", cache.toString());
+        assertThat(asRun.code()).as(asRun.err()).isZero();
+        assertThat(asRun.err()).contains("student_distilled: reusing");
+
+        // Retraining the distilled student reads the teacher's outputs from the cache.
+        deleteTree(out.resolve("student_distilled"));
+        Run third = distill(args);
+        assertThat(third.code()).as(third.err()).isZero();
+        assertThat(third.err()).contains("teacher: reusing", "read from cache");
+        assertThat(third.err()).doesNotContain("computed and cached");
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

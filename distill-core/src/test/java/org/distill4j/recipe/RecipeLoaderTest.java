@@ -1,0 +1,203 @@
+package org.distill4j.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.distill4j.model.Activation;
+import org.distill4j.model.CnnSpec;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.train.OptimizerKind;
+import org.distill4j.train.Schedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecipeLoaderTest {
+
+    static final String VALID = """
+            name: tiny
+            data:
+              dir: data/idx
+            teacher:
+              model: {type: cnn, channels: [8]}
+              training: {epochs: 2}
+            student:
+              model: {type: mlp, hidden: [16]}
+              training: {epochs: 3, optimizer: sgd, learning_rate: 0.05}
+            """;
+
+    static final Path BASE = Path.of("/recipes/base");
+
+    static Recipe parse(String yaml, String... overrides) throws RecipeException {
+        return RecipeLoader.parse(yaml, "test.yaml", BASE, List.of(overrides));
+    }
+
+    static RecipeException error(String yaml, String... overrides) {
+        try {
+            parse(yaml, overrides);
+        } catch (RecipeException e) {
+            return e;
+        }
+        throw new AssertionError("recipe was accepted: " + yaml + " " + List.of(overrides));
+    }
+
+    @Test
+    void validRecipeLoadsWithDefaultsFilled() throws Exception {
+        Recipe r = parse(VALID);
+        assertThat(r.name()).isEqualTo("tiny");
+        assertThat(r.seed()).isZero();
+        assertThat(r.data().format()).isEqualTo("idx");
+        assertThat(r.data().validationFraction()).isEqualTo(0.1);
+        assertThat(r.data().trainLimit()).isZero();
+        assertThat(r.teacher().source()).isEqualTo("train");
+        assertThat(r.teacher().model()).isEqualTo(new CnnSpec(List.of(8), 3, 2, List.of(), Activation.RELU, 0, false));
+        assertThat(r.teacher().training().batchSize()).isEqualTo(128);
+        assertThat(r.teacher().training().optimizer()).isEqualTo(OptimizerKind.ADAM);
+        assertThat(r.teacher().training().learningRate()).isEqualTo(0.001);
+        assertThat(r.teacher().training().schedule()).isEqualTo(Schedule.CONSTANT);
+        assertThat(r.student().model()).isEqualTo(new MlpSpec(List.of(16), Activation.RELU, 0));
+        assertThat(r.student().training().optimizer()).isEqualTo(OptimizerKind.SGD);
+        assertThat(r.student().training().momentum()).isEqualTo(0.9);
+        assertThat(r.distillation().temperature()).isEqualTo(4.0);
+        assertThat(r.distillation().alpha()).isEqualTo(0.9);
+        assertThat(r.distillation().mode()).isEqualTo("cached");
+        assertThat(r.evaluation().latencyRuns()).isEqualTo(300);
+        assertThat(r.evaluation().throughputBatch()).isEqualTo(256);
+    }
+
+    @Test
+    void relativeDataDirIsResolvedAgainstTheRecipesDirectory(@TempDir Path tmp) throws Exception {
+        Path recipe = Files.writeString(Files.createDirectories(tmp.resolve("r")).resolve("x.yaml"), VALID);
+        Recipe r = RecipeLoader.load(recipe, List.of());
+        assertThat(r.data().dir()).isEqualTo(tmp.resolve("r/data/idx").toAbsolutePath().normalize());
+        Recipe abs = parse(VALID, "data.dir=/abs/where");
+        assertThat(abs.data().dir()).isEqualTo(Path.of("/abs/where"));
+        Recipe up = parse(VALID, "data.dir=../shared");
+        assertThat(up.data().dir()).isEqualTo(Path.of("/recipes/shared"));
+    }
+
+    @Test
+    void overridesOfNumbersListsAndNestedSectionsApply() throws Exception {
+        Recipe r = parse(VALID,
+                "student.training.epochs=7",
+                "student.training.learning_rate=0.5",
+                "student.model.hidden=[64, 32]",
+                "teacher.model={type: mlp, hidden: [128]}",
+                "distillation.temperature=2",
+                "evaluation.latency_runs=10",
+                "seed=99");
+        assertThat(r.student().training().epochs()).isEqualTo(7);
+        assertThat(r.student().training().learningRate()).isEqualTo(0.5);
+        assertThat(r.student().model()).isEqualTo(new MlpSpec(List.of(64, 32), null, 0));
+        assertThat(r.teacher().model()).isEqualTo(new MlpSpec(List.of(128), null, 0));
+        assertThat(r.distillation().temperature()).isEqualTo(2.0);
+        assertThat(r.distillation().alpha()).isEqualTo(0.9);
+        assertThat(r.evaluation().latencyRuns()).isEqualTo(10);
+        assertThat(r.seed()).isEqualTo(99);
+        // Untouched values stay.
+        assertThat(r.student().training().optimizer()).isEqualTo(OptimizerKind.SGD);
+    }
+
+    @Test
+    void overrideWithoutEqualsSignIsRejected() {
+        assertThat(error(VALID, "student.training.epochs").getMessage()).contains("key=value");
+    }
+
+    @Test
+    void unknownKeyNamesTheKeyAndWhatIsAllowed() {
+        RecipeException e = error(VALID.replace("student:\n  model:", "student:\n  modle:"));
+        assertThat(e.key()).isEqualTo("student.modle");
+        assertThat(e.getMessage()).contains("unknown key 'modle'").contains("test.yaml").contains("model").contains("training");
+        RecipeException viaSet = error(VALID, "student.modle.hidden=[4]");
+        assertThat(viaSet.getMessage()).contains("unknown key 'modle'").contains("allowed");
+    }
+
+    @Test
+    void nonPositiveTemperatureIsRejectedNamingValueAndRange() {
+        for (String t : List.of("0", "-1")) {
+            RecipeException e = error(VALID, "distillation.temperature=" + t);
+            assertThat(e.getMessage()).containsIgnoringCase("temperature").contains(t).contains("> 0");
+        }
+    }
+
+    @Test
+    void alphaOutsideZeroToOneIsRejected() {
+        for (String a : List.of("1.5", "-0.1")) {
+            RecipeException e = error(VALID, "distillation.alpha=" + a);
+            assertThat(e.getMessage()).containsIgnoringCase("alpha").contains(a).contains("[0, 1]");
+        }
+        assertThat(parse0(VALID, "distillation.alpha=0").distillation().alpha()).isZero();
+        assertThat(parse0(VALID, "distillation.alpha=1").distillation().alpha()).isEqualTo(1.0);
+    }
+
+    static Recipe parse0(String yaml, String... overrides) {
+        try {
+            return parse(yaml, overrides);
+        } catch (RecipeException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    @Test
+    void zeroWidthIsRejectedNamingKeyAndValue() {
+        RecipeException e = error(VALID, "student.model.hidden=[0]");
+        assertThat(e.getMessage()).contains("student.model").contains("hidden[0]").contains("0")
+                .contains("[1, 65536]");
+        assertThat(e.key()).startsWith("student.model");
+    }
+
+    @Test
+    void unknownOptimizerNamesTheAllowedOnes() {
+        RecipeException e = error(VALID, "student.training.optimizer=rmsprop");
+        assertThat(e.getMessage()).contains("rmsprop").contains("optimizer").contains("adam").contains("sgd");
+        assertThat(e.key()).isEqualTo("student.training.optimizer");
+    }
+
+    @Test
+    void missingEpochsIsReportedAsRequired() {
+        RecipeException e = error(VALID.replace("training: {epochs: 3, ", "training: {"));
+        assertThat(e.getMessage()).contains("epochs").containsIgnoringCase("missing").contains("student.training");
+    }
+
+    @Test
+    void fractionalEpochsAreNotTruncated() {
+        RecipeException e = error(VALID, "student.training.epochs=2.5");
+        assertThat(e.getMessage()).contains("epochs");
+    }
+
+    @Test
+    void badYamlIsReportedWithTheRecipeName() {
+        RecipeException e = error("data: [unclosed\nteacher: {");
+        assertThat(e.getMessage()).contains("test.yaml").contains("not valid YAML");
+        assertThat(error("just a string").getMessage()).contains("mapping");
+    }
+
+    @Test
+    void missingSectionIsRequired() {
+        RecipeException e = error("data: {dir: x}\nteacher: {source: distill4j, path: t}\n");
+        assertThat(e.getMessage()).contains("student").contains("required");
+    }
+
+    @Test
+    void unknownTeacherSourceNamesTheAllowedOnes() {
+        RecipeException e = error(VALID, "teacher.source=http");
+        assertThat(e.getMessage()).contains("http").contains("train, distill4j, torchscript");
+    }
+
+    @Test
+    void missingRecipeFileNamesThePath(@TempDir Path tmp) {
+        Path missing = tmp.resolve("none.yaml");
+        assertThatThrownBy(() -> RecipeLoader.load(missing, List.of())).hasMessageContaining(missing.toString());
+    }
+
+    @Test
+    void recipeAsRunWrittenToYamlLoadsBackUnchanged() throws Exception {
+        Recipe r = parse(VALID, "student.model.hidden=[5]");
+        String yaml = RecipeLoader.toYaml(r);
+        assertThat(yaml).contains("dir: \"/recipes/base/data/idx\"").doesNotContain("file:").doesNotContain("!<");
+        Recipe again = RecipeLoader.parse(yaml, "as-run", null, List.of());
+        assertThat(again).isEqualTo(r);
+    }
+}
