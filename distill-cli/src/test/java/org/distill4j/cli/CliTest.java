@@ -87,6 +87,7 @@ class CliTest {
             seed: 3
             data: {dir: data, validation_fraction: 0.1}
             teacher:
+              terms: mit
               model: {type: mlp, hidden: [32]}
               training: {epochs: 2, batch_size: 32, learning_rate: 0.01}
             student:

@@ -41,7 +41,9 @@ public final class RecipeLoader {
                     .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
                     .build())
             .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
-                    .addSerializer(Path.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer(Path.class)));
+                    .addSerializer(Path.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer(Path.class)))
+            // Absent optional keys stay absent in the recipe as run.
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
 
     private RecipeLoader() {}
 

@@ -196,7 +196,7 @@ class RecipeLoaderTest {
     void recipeAsRunWrittenToYamlLoadsBackUnchanged() throws Exception {
         Recipe r = parse(VALID, "student.model.hidden=[5]");
         String yaml = RecipeLoader.toYaml(r);
-        assertThat(yaml).contains("dir: \"/recipes/base/data/idx\"").doesNotContain("file:").doesNotContain("!<");
+        assertThat(yaml).contains("dir: \"/recipes/base/data/idx\"").doesNotContain("file://").doesNotContain("!<");
         Recipe again = RecipeLoader.parse(yaml, "as-run", null, List.of());
         assertThat(again).isEqualTo(r);
     }
