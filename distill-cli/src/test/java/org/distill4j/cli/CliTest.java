@@ -232,6 +232,59 @@ class CliTest {
         assertThat(third.err()).doesNotContain("computed and cached");
     }
 
+    // ---- terms and provenance ----
+
+    @Test
+    void termsListShowAndCheckSayWhatTheGateDecides(@TempDir Path tmp) throws Exception {
+        Run list = distill("terms", "list");
+        assertThat(list.code()).isZero();
+        assertThat(list.out()).contains("openai-api", "prohibited", "llama-3.1", "conditional", "not legal advice");
+        Run show = distill("terms", "show", "llama-3.1");
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("Llama", "source: https://");
+        assertThat(distill("terms", "show", "llama3").code()).isEqualTo(2);
+
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE);
+        assertThat(distill("terms", "check", r.toString()).code()).isZero();
+        Run prohibited = distill("terms", "check", r.toString(), "--set", "teacher.terms=anthropic-api");
+        assertThat(prohibited.code()).isEqualTo(5);
+        assertThat(prohibited.out()).contains("REFUSE", "--permission");
+        assertThat(distill("terms", "check", r.toString(), "--set", "teacher.terms=anthropic-api",
+                "--permission", "agreement 7").code()).isZero();
+    }
+
+    @Test
+    void runWithAProhibitedTeacherExitsFiveBeforeTraining(@TempDir Path tmp) throws Exception {
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE);
+        Path out = tmp.resolve("out");
+        Run refused = distill("run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
+                tmp.resolve("cache").toString(), "--set", "teacher.terms=gemini-api");
+        assertThat(refused.code()).isEqualTo(5);
+        assertThat(refused.err()).contains("refused", "gemini-api", "Clause");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void provenanceVerifyDetectsATamperedModel(@TempDir Path tmp) throws Exception {
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE);
+        Path out = tmp.resolve("out");
+        assertThat(distill("distill", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
+                tmp.resolve("cache").toString()).code()).isZero();
+        Path student = out.resolve("student_distilled");
+        Run show = distill("provenance", "show", student.toString());
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("\"teacher\"", "\"terms\"", "\"software\"", "\"files\"");
+        assertThat(distill("provenance", "verify", student.toString()).code()).isZero();
+        Files.writeString(student.resolve("model.json"), "\n", java.nio.file.StandardOpenOption.APPEND);
+        Run tampered = distill("provenance", "verify", student.toString());
+        assertThat(tampered.code()).isEqualTo(6);
+        assertThat(tampered.out()).contains("changed", "model.json");
+        assertThat(distill("provenance", "verify", tmp.toString()).code()).isEqualTo(3);
+    }
+
     static void deleteTree(Path root) throws IOException {
         try (var s = Files.walk(root)) {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.nio.file.Files;
 import org.distill4j.data.IdxTestFiles;
+import org.distill4j.provenance.Provenance;
+import org.distill4j.provenance.ProvenanceManifest;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
@@ -59,7 +62,24 @@ class ExperimentTermsTest {
         assertThat(e.evaluateTerms().proceeds()).isTrue();
         ExperimentResults results = e.run();
         assertThat(results.models()).hasSize(3);
-        assertThat(tmp.resolve("out/student_distilled/model-0000.params")).exists();
+        Path student = tmp.resolve("out/student_distilled");
+        assertThat(student.resolve("model-0000.params")).exists();
+
+        // The permission travels with the student: in its provenance and its model card.
+        ProvenanceManifest manifest = Provenance.read(student);
+        assertThat(manifest.teacher().kind()).isEqualTo("distill4j");
+        assertThat(manifest.teacher().contentHash()).hasSize(64);
+        assertThat(manifest.terms().toString()).contains("openai-api", "enterprise agreement 2026-17");
+        assertThat(manifest.datasets()).extracting(d -> d.role().name()).containsExactly("TRAIN", "TEST");
+        assertThat(manifest.files()).containsKeys("model.json", "model-0000.params", "training.json", "README.md");
+        assertThat(manifest.training()).containsKeys("model", "training", "distillation");
+        assertThat(Provenance.verify(student).ok()).isTrue();
+        assertThat(Files.readString(student.resolve("README.md")))
+                .contains("enterprise agreement 2026-17", "openai-api", "distillation");
+        // The scratch student never saw the teacher: no teacher, no terms.
+        ProvenanceManifest scratch = Provenance.read(tmp.resolve("out/student_scratch"));
+        assertThat(scratch.teacher()).isNull();
+        assertThat(scratch.terms()).isNull();
     }
 
     @Test
