@@ -150,4 +150,16 @@ public final class ExampleSets {
         }
         return counts;
     }
+
+    /**
+     * Returns the DJL shape of a batch of {@code rows} rows of {@code set}: (rows,
+     * featureShape...).
+     */
+    public static ai.djl.ndarray.types.Shape batchShape(ExampleSet set, int rows) {
+        long[] featureShape = set.featureShape();
+        long[] dims = new long[featureShape.length + 1];
+        dims[0] = rows;
+        System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
+        return new ai.djl.ndarray.types.Shape(dims);
+    }
 }

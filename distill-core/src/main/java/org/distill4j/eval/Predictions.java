@@ -2,9 +2,9 @@ package org.distill4j.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
 import org.distill4j.model.SavedModel;
 import org.distill4j.teacher.Teacher;
 
@@ -20,12 +20,12 @@ public record Predictions(int rows, int classes, float[] logits) {
 
     /** Runs a model over a data set in inference mode, in batches of {@code batchSize}. */
     public static Predictions of(SavedModel model, ExampleSet data, NDManager manager, int batchSize) {
-        return run(data, manager, batchSize, model::logits, model.numClasses());
+        return run(data, manager, batchSize, model::logits, model.numClasses(), done -> { });
     }
 
     /** Runs a teacher over a data set, in batches of {@code batchSize}. */
     public static Predictions of(Teacher teacher, ExampleSet data, NDManager manager, int batchSize) {
-        return run(data, manager, batchSize, teacher::logits, data.numClasses());
+        return run(data, manager, batchSize, teacher::logits, data.numClasses(), done -> { });
     }
 
     /** Wraps logits already computed (e.g. cached teacher outputs). */
@@ -33,11 +33,21 @@ public record Predictions(int rows, int classes, float[] logits) {
         return new Predictions(rows, classes, logits);
     }
 
-    private static Predictions run(ExampleSet data, NDManager manager, int batchSize,
-            java.util.function.Function<NDArray, NDArray> forward, int classes) {
+    /**
+     * Runs any forward function over a data set, in row order, in batches of {@code batchSize},
+     * each in its own sub-manager of {@code manager}.
+     *
+     * @param forward inputs (B, featureShape...) to logits (B, classes)
+     * @param classes logits per row the function must return
+     * @param progress told the number of rows done after each batch
+     * @throws IllegalStateException if the function returns another number of logits per row
+     */
+    public static Predictions run(ExampleSet data, NDManager manager, int batchSize,
+            java.util.function.Function<NDArray, NDArray> forward, int classes,
+            java.util.function.IntConsumer progress) {
+
         int n = data.size();
         int fs = data.featureSize();
-        long[] featureShape = data.featureShape();
         float[] out = new float[Math.multiplyExact(n, classes)];
         float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
         for (int from = 0; from < n; from += batchSize) {
@@ -47,18 +57,18 @@ public record Predictions(int rows, int classes, float[] logits) {
                 rows[i] = from + i;
             }
             data.copyFeatures(rows, buf);
-            long[] dims = new long[featureShape.length + 1];
-            dims[0] = count;
-            System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
             try (NDManager batch = manager.newSubManager()) {
-                NDArray x = batch.create(count * fs == buf.length ? buf : Arrays.copyOf(buf, count * fs), new Shape(dims));
-                float[] logits = forward.apply(x).toFloatArray();
-                if (logits.length != count * classes) {
-                    throw new IllegalStateException("model returned " + logits.length / Math.max(count, 1)
-                            + " logits per row, expected " + classes);
+                NDArray x = batch.create(count * fs == buf.length ? buf : Arrays.copyOf(buf, count * fs),
+                        ExampleSets.batchShape(data, count));
+                NDArray y = forward.apply(x);
+                if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
+                    throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "
+                            + count + " rows of " + data.name() + "; expected (" + count + ", " + classes + ")");
                 }
+                float[] logits = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
                 System.arraycopy(logits, 0, out, from * classes, logits.length);
             }
+            progress.accept(from + count);
         }
         return new Predictions(n, classes, out);
     }

@@ -2,10 +2,10 @@ package org.distill4j.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.function.Function;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
 
 /**
  * Measures what a model costs to serve from this JVM: latency of one row (p50, p99) and
@@ -37,7 +37,7 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
             data.copyFeatures(new int[] {Math.floorMod(i, data.size())}, one);
             long t0 = System.nanoTime();
             try (NDManager m = manager.newSubManager()) {
-                NDArray x = m.create(one, shape(1, data.featureShape()));
+                NDArray x = m.create(one, ExampleSets.batchShape(data, 1));
                 forward.apply(x).toFloatArray();
             }
             if (i >= 0) {
@@ -60,7 +60,7 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
                 start = System.nanoTime();
             }
             try (NDManager m = manager.newSubManager()) {
-                forward.apply(m.create(buf, shape(rows, data.featureShape()))).toFloatArray();
+                forward.apply(m.create(buf, ExampleSets.batchShape(data, rows))).toFloatArray();
             }
             if (call >= 0) {
                 done += rows;
@@ -75,10 +75,4 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
         return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
     }
 
-    private static Shape shape(int rows, long[] featureShape) {
-        long[] dims = new long[featureShape.length + 1];
-        dims[0] = rows;
-        System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
-        return new Shape(dims);
-    }
 }

@@ -7,7 +7,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import java.util.List;
 
@@ -85,12 +84,7 @@ public record CnnSpec(
             }
         }
         net.add(Blocks.batchFlattenBlock());
-        for (int width : dense) {
-            net.add(Linear.builder().setUnits(width).build()).add(activation.block());
-            if (dropout > 0) {
-                net.add(Dropout.builder().optRate((float) dropout).build());
-            }
-        }
+        Specs.denseLayers(net, dense, activation, dropout);
         return net.add(Linear.builder().setUnits(numClasses).build());
     }
 

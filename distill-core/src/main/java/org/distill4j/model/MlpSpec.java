@@ -4,7 +4,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import java.util.List;
 
 /**
@@ -29,12 +28,7 @@ public record MlpSpec(List<Integer> hidden, Activation activation, double dropou
     @Override
     public Block build(long[] featureShape, int numClasses) {
         SequentialBlock net = new SequentialBlock().add(Blocks.batchFlattenBlock());
-        for (int width : hidden) {
-            net.add(Linear.builder().setUnits(width).build()).add(activation.block());
-            if (dropout > 0) {
-                net.add(Dropout.builder().optRate((float) dropout).build());
-            }
-        }
+        Specs.denseLayers(net, hidden, activation, dropout);
         return net.add(Linear.builder().setUnits(numClasses).build());
     }
 

@@ -1,8 +1,6 @@
 package org.distill4j.teacher;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import java.util.function.IntConsumer;
 import java.util.zip.CRC32;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.eval.Predictions;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.slf4j.Logger;
@@ -101,49 +100,9 @@ public final class TeacherOutputCache {
     /** Runs the teacher over all rows of {@code data}, in order, without touching the cache. */
     public static TeacherOutputs compute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
             IntConsumer progress) {
-        int n = data.size();
-        int fs = data.featureSize();
-        long[] featureShape = data.featureShape();
-        float[] logits = null;
-        int classes = -1;
-        float[] buf = new float[Math.min(batchSize, Math.max(1, n)) * fs];
-        for (int start = 0; start < n; start += batchSize) {
-            int count = Math.min(batchSize, n - start);
-            int[] rows = new int[count];
-            for (int i = 0; i < count; i++) {
-                rows[i] = start + i;
-            }
-            data.copyFeatures(rows, buf);
-            try (NDManager batch = manager.newSubManager()) {
-                long[] dims = new long[featureShape.length + 1];
-                dims[0] = count;
-                System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
-                NDArray x = batch.create(java.util.Arrays.copyOf(buf, count * fs), new Shape(dims));
-                NDArray out = teacher.logits(x);
-                if (out.getShape().dimension() != 2 || out.getShape().get(0) != count) {
-                    throw new IllegalStateException("teacher " + teacher.identity().location()
-                            + " returned shape " + out.getShape() + " for a batch of " + count + " rows; expected ("
-                            + count + ", classes)");
-                }
-                if (classes < 0) {
-                    classes = (int) out.getShape().get(1);
-                    if (classes != data.numClasses()) {
-                        throw new IllegalStateException("teacher " + teacher.identity().location() + " has "
-                                + classes + " outputs but data set " + data.name() + " has "
-                                + data.numClasses() + " classes");
-                    }
-                    logits = new float[Math.multiplyExact(n, classes)];
-                }
-                float[] values = out.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-                System.arraycopy(values, 0, logits, start * classes, values.length);
-            }
-            progress.accept(start + count);
-        }
-        if (logits == null) {
-            classes = data.numClasses();
-            logits = new float[0];
-        }
-        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), n, classes, logits);
+        Predictions p = Predictions.run(data, manager, batchSize, teacher::logits, data.numClasses(), progress);
+        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), p.rows(), p.classes(),
+                p.logits());
     }
 
     static void write(Path file, TeacherOutputs outputs) throws IOException {

@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -17,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
 import org.distill4j.eval.Predictions;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.KdParameters;
@@ -166,7 +166,7 @@ public final class ClassifierTrainer {
             }
             try (NDManager batch = run.newSubManager()) {
                 NDArray x = batch.create(count == config.batchSize() ? features : Arrays.copyOf(features,
-                        count * train.featureSize()), batchShape(count, featureShape));
+                        count * train.featureSize()), ExampleSets.batchShape(train, count));
                 NDArray y = batch.create(labels);
                 NDList lossLabels = targets == null || kd.alpha() == 0
                         ? new NDList(y) : new NDList(y, targets.logits(rows, x));
@@ -225,12 +225,6 @@ public final class ClassifierTrainer {
                 valLoss, valAccuracy, r.seconds(), r.samplesPerSecond(), r.learningRate());
     }
 
-    static Shape batchShape(int rows, long[] featureShape) {
-        long[] dims = new long[featureShape.length + 1];
-        dims[0] = rows;
-        System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
-        return new Shape(dims);
-    }
 
     private int seedFor(int epoch) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L;
