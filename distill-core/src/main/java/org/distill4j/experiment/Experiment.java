@@ -124,7 +124,13 @@ public final class Experiment {
         return new DistillationGate().evaluate(gateRequest());
     }
 
-    private GateApproval approveDistillation() throws DistillationRefusedException {
+    /**
+     * Asks the gate for its approval to distil the recipe's teacher into its student, as {@link
+     * #run()} does first; tools that train students themselves (benchmarks) use it the same way.
+     *
+     * @throws DistillationRefusedException if the teacher's terms do not allow it
+     */
+    public GateApproval approveDistillation() throws DistillationRefusedException {
         GateApproval approval = new DistillationGate().approve(gateRequest());
         listener.info("terms: " + approval.decision().reason());
         return approval;
