@@ -232,6 +232,19 @@ class CliTest {
         assertThat(third.err()).doesNotContain("computed and cached");
     }
 
+    @Test
+    void missingTeacherFileExitsThreeNamingThePath(@TempDir Path tmp) throws Exception {
+        dataset(tmp.resolve("data"));
+        Path r = recipe(tmp, RECIPE);
+        for (String source : List.of("torchscript", "distill4j")) {
+            Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
+                    "--cache-dir", tmp.resolve("cache").toString(), "--set", "teacher.source=" + source,
+                    "--set", "teacher.path=models/missing-teacher");
+            assertThat(run.code()).as(source).isEqualTo(3);
+            assertThat(run.err()).as(source).contains(tmp.resolve("models/missing-teacher").toString());
+        }
+    }
+
     // ---- terms and provenance ----
 
     @Test

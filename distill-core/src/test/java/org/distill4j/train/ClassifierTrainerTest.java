@@ -2,10 +2,21 @@ package org.distill4j.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.distill4j.data.InMemoryExampleSet;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherIdentity;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.terms.DistillationGate;
+import org.distill4j.terms.GateApproval;
+import org.distill4j.terms.GateRequest;
+import org.distill4j.terms.TermsRegistry;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.testutil.SyntheticData;
@@ -72,5 +83,70 @@ class ClassifierTrainerTest {
         assertThat(resumed.get(3).trainLoss()).isEqualTo(full.get(3).trainLoss());
         assertThat(resumed.get(3).valLoss()).isEqualTo(full.get(3).valLoss());
         assertThat(resumed.get(3).valAccuracy()).isEqualTo(full.get(3).valAccuracy());
+    }
+
+    static GateApproval approval() throws Exception {
+        return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student"));
+    }
+
+    @Test
+    void onlineDistillationCallsTheTeacherPerBatchAndMatchesCachedOutputs(@TempDir Path tmp) throws Exception {
+        try (SavedModel teacherModel = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.builder(config(3)).build().fit(teacherModel, TRAIN, null);
+            teacherModel.save(tmp.resolve("teacher"));
+        }
+        int[] calls = {0};
+        try (SavedModelTeacher loaded = SavedModelTeacher.load(tmp.resolve("teacher"));
+                ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+            Teacher counting = new Teacher() {
+                @Override
+                public TeacherIdentity identity() {
+                    return loaded.identity();
+                }
+
+                @Override
+                public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray inputs) {
+                    calls[0]++;
+                    return loaded.logits(inputs);
+                }
+
+                @Override
+                public void close() {}
+            };
+            KdParameters kd = new KdParameters(2, 0.7);
+            List<EpochRecord> online;
+            try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+                online = ClassifierTrainer.builder(config(2)).optSeed(9)
+                        .optDistillation(kd, SoftTargets.online(counting), approval()).build()
+                        .fit(student, TRAIN, VAL).history();
+            }
+            assertThat(calls[0]).isEqualTo(2 * ((TRAIN.size() + 31) / 32));
+
+            TeacherOutputs cachedOutputs = TeacherOutputCache.compute(loaded, TRAIN, manager, 64, done -> { });
+            List<EpochRecord> cached;
+            try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+                cached = ClassifierTrainer.builder(config(2)).optSeed(9)
+                        .optDistillation(kd, SoftTargets.cached(cachedOutputs), approval()).build()
+                        .fit(student, TRAIN, VAL).history();
+            }
+            // Without augmentation the teacher sees the same rows either way: same soft targets.
+            assertThat(online.get(1).trainLoss()).isCloseTo(cached.get(1).trainLoss(), within(1e-5));
+            assertThat(online.get(1).valAccuracy()).isEqualTo(cached.get(1).valAccuracy());
+            assertThat(online.get(1).trainSoftLoss()).isFinite().isPositive();
+        }
+    }
+
+    @Test
+    void augmentationWithCachedTeacherOutputsIsRefused() throws Exception {
+        TrainingConfig augmented = new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, null, 0,
+                new Augmentation(1, false));
+        TeacherOutputs outputs = new TeacherOutputs("k", TRAIN.contentHash(), TRAIN.size(), 4,
+                new float[TRAIN.size() * 4]);
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            assertThatThrownBy(() -> ClassifierTrainer.builder(augmented)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval())
+                    .build().fit(student, TRAIN, null))
+                    .hasMessageContaining("online");
+        }
     }
 }
