@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TrainTeacherCommand.class,
             DistillStepCommand.class,
             EvalCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {
