@@ -232,9 +232,10 @@ public final class AccuracyBenchmark {
                 throws IOException {
             TrainingConfig config = settings.recipe().student().training();
             String transferName = transferName(transfer);
-            String key = String.join(" | ", spec.toString(), config.toString(),
-                    kd == null ? "scratch" : kd.toString(), transferName, "seed " + seed);
-            String id = Hashing.sha256(String.join("\n", key, teacher.identity().cacheKey(),
+            String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
+                    "seed " + seed);
+            String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
+                    teacher.identity().cacheKey(),
                     transfer.contentHash(), data.validation().contentHash(), data.test().contentHash()));
             Path file = dir.resolve(id.substring(0, 16) + ".json");
             if (Files.isRegularFile(file)) {

@@ -150,8 +150,10 @@ public record AccuracyReport(Map<String, Object> summary, Map<String, List<Stude
                     : f("distilled, class %s omitted from the transfer set (its test accuracy %.1f%%)",
                             r.transfer().substring(r.transfer().lastIndexOf('-') + 1),
                             100 * r.omittedClassTestAccuracy());
-            md.append(f("| %s | %,d | %d | %.2f%% | %.2f%% | %.2f%% |%n", label + " (seed " + r.seed() + ")", r.params(),
-                    r.testErrors(), 100 * r.testAccuracy(), 100 * r.trainAccuracy(), 100 * r.agreement()));
+            md.append(f("| %s | %,d | %d | %.2f%% | %s | %.2f%% |%n", label + " (seed " + r.seed() + ")", r.params(),
+                    r.testErrors(), 100 * r.testAccuracy(),
+                    Double.isNaN(r.trainAccuracy()) ? "n/a (no labels)" : f("%.2f%%", 100 * r.trainAccuracy()),
+                    100 * r.agreement()));
         }
         md.append(f("%nScratch and distilled: mean ± sample std over %s seeds. Distillation closes **%.0f%%** of the "
                         + "teacher-scratch error gap (Hinton et al.'s MNIST: (146 - 74) / (146 - 67) = 91%%); "

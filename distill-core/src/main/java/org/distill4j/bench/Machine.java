@@ -53,8 +53,9 @@ public final class Machine {
     public static String procField(Path file, String name) {
         try {
             for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(name + ":")) {
-                    return line.substring(name.length() + 1).trim();
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
+                    return line.substring(colon + 1).trim();
                 }
             }
         } catch (IOException | RuntimeException e) {
