@@ -60,6 +60,9 @@ final class BenchAccuracyCommand implements Callable<Integer> {
     @Option(names = "--omit-class", paramLabel = "C", description = "Class left out of the transfer set (default 3).")
     int omitClass = 3;
 
+    @Option(names = "--no-transfer", description = "Skip the two transfer-set rows (for exploring settings).")
+    boolean noTransfer;
+
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache "
             + "(default: $DISTILL4J_CACHE or ~/.cache/distill4j).")
     Path cacheDir;
@@ -87,7 +90,7 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                 temperatures != null ? temperatures : quick ? List.of(1.0, 4.0) : List.of(1.0, 2.0, 4.0, 8.0, 20.0),
                 alphas != null ? alphas : quick ? List.of(0.5) : List.of(0.5, 0.9, 1.0),
                 widths != null ? widths : quick ? List.of(8, 16) : List.of(8, 16, 32, 64, 100),
-                omitClass, commandLine());
+                omitClass, !noTransfer, commandLine());
         AccuracyReport report = new AccuracyBenchmark(settings,
                 new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();
@@ -103,6 +106,9 @@ final class BenchAccuracyCommand implements Callable<Integer> {
         }
         if (threads != null) {
             b.append(" --threads ").append(threads);
+        }
+        if (noTransfer) {
+            b.append(" --no-transfer");
         }
         for (String o : overrides) {
             b.append(" --set ").append(o);

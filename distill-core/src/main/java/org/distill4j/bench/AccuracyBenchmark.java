@@ -86,10 +86,12 @@ public final class AccuracyBenchmark {
      * @param alphas alphas tried at the best temperature (the recipe's alpha is always tried)
      * @param widths hidden widths of the size sweep (one hidden layer each)
      * @param omittedClass the class left out of the transfer set of the omitted-class row
+     * @param transferRows whether to run the two transfer-set rows (unlabelled, omitted class)
      * @param command the command line to print in the docs
      */
     public record Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
-            List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass, String command) {
+            List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass, boolean transferRows,
+            String command) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -171,10 +173,12 @@ public final class AccuracyBenchmark {
             }
 
             List<StudentRun> transfer = new ArrayList<>();
+            if (settings.transferRows()) {
             transfer.add(runner.distilled("transfer_unlabeled", base, new KdParameters(chosen.temperature(), 1.0),
                     ExampleSets.withoutLabels(data.train()), seed0));
             transfer.add(runner.distilled("transfer_without_class", base, chosen,
                     ExampleSets.withoutClass(data.train(), settings.omittedClass()), seed0));
+            }
 
             List<StudentRun> sizes = new ArrayList<>();
             for (int w : settings.widths()) {
@@ -234,6 +238,9 @@ public final class AccuracyBenchmark {
             String transferName = transferName(transfer);
             String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
                     "seed " + seed);
+            if (kd != null) {
+                key += " | " + settings.recipe().distillation().mode();
+            }
             String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
                     teacher.identity().cacheKey(),
                     transfer.contentHash(), data.validation().contentHash(), data.test().contentHash()));
@@ -250,8 +257,10 @@ public final class AccuracyBenchmark {
             }
             ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config).optSeed(seed);
             if (kd != null) {
-                builder.optDistillation(kd, SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512,
-                        done -> { })));
+                // Online (a teacher forward per batch) when the recipe asks for it, as augmentation needs.
+                builder.optDistillation(kd, settings.recipe().distillation().mode().equals("online")
+                        ? SoftTargets.online(teacher)
+                        : SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { })));
             }
             long start = System.nanoTime();
             StudentRun run;

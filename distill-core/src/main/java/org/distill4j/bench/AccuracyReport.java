@@ -164,18 +164,20 @@ public record AccuracyReport(Map<String, Object> summary, Map<String, List<Stude
         sweepTable(md, runs.get("sweep_T"));
         md.append("\nAlpha sweep at the best temperature:\n\n");
         sweepTable(md, runs.get("sweep_alpha"));
-        md.append("\nStudent size (one hidden layer, seed ").append(runs.get("sizes").get(0).seed())
+        List<StudentRun> sizes = runs.get("sizes");
+        long teacherParams = ((Number) t.get("params")).longValue();
+        if (!sizes.isEmpty()) {
+        md.append("\nStudent size (one hidden layer, seed ").append(sizes.get(0).seed())
                 .append(", distilled at the chosen T and alpha):\n\n");
         md.append("| hidden | params | teacher/student params | scratch test acc | distilled test acc | scratch train acc | distilled train acc |\n");
         md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        List<StudentRun> sizes = runs.get("sizes");
-        long teacherParams = ((Number) t.get("params")).longValue();
         for (int i = 0; i + 1 < sizes.size(); i += 2) {
             StudentRun s = sizes.get(i);
             StudentRun d = sizes.get(i + 1);
             md.append(f("| %s | %,d | %.0fx | %.2f%% | %.2f%% | %.2f%% | %.2f%% |%n", s.hidden(), s.params(),
                     (double) teacherParams / s.params(), 100 * s.testAccuracy(), 100 * d.testAccuracy(),
                     100 * s.trainAccuracy(), 100 * d.trainAccuracy()));
+        }
         }
         md.append("\n![accuracy vs temperature](").append(AccuracyBenchmark.CHART_T).append(")\n\n");
         md.append("![accuracy vs student size](").append(AccuracyBenchmark.CHART_SIZE).append(")\n\n");

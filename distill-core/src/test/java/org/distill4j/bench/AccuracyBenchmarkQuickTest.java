@@ -44,7 +44,7 @@ class AccuracyBenchmarkQuickTest {
         Path out = tmp.resolve("out");
         Path docs = tmp.resolve("docs");
         AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(recipe, out, docs, tmp.resolve("cache"),
-                List.of(1L, 2L), List.of(1.0, 4.0), List.of(1.0), List.of(8), 3, "test");
+                List.of(1L, 2L), List.of(1.0, 4.0), List.of(1.0), List.of(8), 3, true, "test");
 
         AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
 
