@@ -238,8 +238,8 @@ public final class AccuracyBenchmark {
             String transferName = transferName(transfer);
             String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
                     "seed " + seed);
-            if (kd != null) {
-                key += " | " + settings.recipe().distillation().mode();
+            if (kd != null && settings.recipe().distillation().mode().equals("online")) {
+                key += " | online";
             }
             String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
                     teacher.identity().cacheKey(),
