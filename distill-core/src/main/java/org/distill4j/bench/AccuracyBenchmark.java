@@ -34,6 +34,7 @@ import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.SoftTargets;
 import org.distill4j.train.TrainingConfig;
+import org.distill4j.train.TrainingDivergedException;
 
 /**
  * Does distillation pay off? A seeded benchmark in the style of Table 1 of Hinton, Vinyals &amp;
@@ -265,7 +266,19 @@ public final class AccuracyBenchmark {
             long start = System.nanoTime();
             StudentRun run;
             try (SavedModel model = SavedModel.create(spec, transfer.featureShape(), transfer.classNames())) {
-                ClassifierTrainer.Result result = builder.build().fit(model, transfer, data.validation());
+                ClassifierTrainer.Result result;
+                try {
+                    result = builder.build().fit(model, transfer, data.validation());
+                } catch (TrainingDivergedException e) {
+                    // A benchmark reports a diverged run as such (NaN metrics, -1 errors) and goes on.
+                    run = new StudentRun(key + " | diverged at epoch " + e.epoch(), group, spec.hidden().toString(),
+                            model.parameterCount(), kd == null ? Double.NaN : kd.temperature(),
+                            kd == null ? Double.NaN : kd.alpha(), transferName, seed, Double.NaN, Double.NaN,
+                            Double.NaN, -1, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9);
+                    AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
+                    listener.info(group + " " + key + ": DIVERGED (" + e.getMessage() + ")");
+                    return run;
+                }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 var last = result.history().get(result.history().size() - 1);
                 Predictions test = Predictions.of(model, data.test(), manager, 512);
