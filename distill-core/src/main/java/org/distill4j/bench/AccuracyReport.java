@@ -242,7 +242,7 @@ public record AccuracyReport(Map<String, Object> summary, Map<String, List<Stude
 
     private static XYChart chart(String title, String x, String y) {
         XYChart c = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        c.getStyler().setLegendPosition(LegendPosition.InsideSE);
+        c.getStyler().setLegendPosition(LegendPosition.OutsideS);
         c.getStyler().setDecimalPattern("#0.##");
         return c;
     }
