@@ -24,7 +24,6 @@ import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.MlpSpec;
-import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -313,11 +312,6 @@ public final class AccuracyBenchmark {
             String base = data.train().name();
             return name.startsWith(base) ? "train" + name.substring(base.length()) : name;
         }
-    }
-
-    /** Returns the spec's hidden widths, for labels. */
-    static String hidden(ModelSpec spec) {
-        return spec instanceof MlpSpec m ? m.hidden().toString() : spec.describe();
     }
 
     /** For reports: a map view of the settings that matter. */
