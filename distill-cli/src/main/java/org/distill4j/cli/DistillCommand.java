@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             TermsCommand.class,
             ProvenanceCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

@@ -45,6 +45,17 @@ final class ExperimentOptions {
                     + "but not reproducible to the last bit).")
     Integer threads;
 
+    /** Sets PyTorch's intra-op thread count when {@code threads} is given (before the engine starts). */
+    static void applyThreads(Integer threads) {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("illegal --threads value: " + threads + ", must be >= 1");
+            }
+            // Read by DJL when the engine starts, which happens later, on first use.
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
+    }
+
     Recipe load(Path recipe) throws RecipeException, IOException {
         return RecipeLoader.load(recipe, overrides);
     }
@@ -54,13 +65,7 @@ final class ExperimentOptions {
     }
 
     Experiment experiment(Recipe recipe) {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("illegal --threads value: " + threads + ", must be >= 1");
-            }
-            // Read by DJL when the engine starts, which happens later, on first use.
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-        }
+        applyThreads(threads);
         Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
         return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume, permission, acknowledgeUnknownTerms),
                 new ProgressReporter(!noProgress && System.console() != null));

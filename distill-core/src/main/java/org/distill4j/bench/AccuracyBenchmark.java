@@ -1,0 +1,337 @@
+package org.distill4j.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.Predictions;
+import org.distill4j.experiment.Experiment;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
+import org.distill4j.experiment.ExperimentData;
+import org.distill4j.experiment.ExperimentListener;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.Hashing;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.train.ClassifierTrainer;
+import org.distill4j.train.SoftTargets;
+import org.distill4j.train.TrainingConfig;
+import org.distill4j.train.TrainingDivergedException;
+
+/**
+ * Does distillation pay off? A seeded benchmark in the style of Table 1 of Hinton, Vinyals &amp;
+ * Dean (2015), around one recipe whose student is an MLP:
+ *
+ * <ol>
+ *   <li>the teacher is trained once into {@code OUT/teacher} by {@link Experiment#trainTeacher()}
+ *       (reused on reruns) and its outputs on the training rows are cached ({@link TeacherOutputCache});
+ *   <li>a temperature sweep (at the recipe's alpha) and then an alpha sweep (at the best T) with
+ *       one seed pick (T, alpha) by <b>validation</b> accuracy; the test rows never decide anything;
+ *   <li>the student from scratch and distilled at the chosen (T, alpha), with several seeds
+ *       (mean and standard deviation of test errors and accuracy), and the fraction of the
+ *       teacher-scratch error gap that distillation closes;
+ *   <li>transfer-set rows: distilled on the training images without any label ({@code alpha = 1},
+ *       {@link ExampleSets#withoutLabels}) and with one class left out of the transfer set
+ *       ({@link ExampleSets#withoutClass}), both scored on the full test set;
+ *   <li>a student-size sweep (MLP hidden widths), scratch and distilled.
+ * </ol>
+ *
+ * <p>Every trained student is recorded under {@code OUT/students/} keyed by everything that
+ * determines it (teacher, data, spec, training, (T, alpha), transfer set, seed), so an interrupted
+ * benchmark continues where it stopped and identical configurations are trained once. Results:
+ * {@code OUT/bench-accuracy.json} (and a copy in the docs directory), charts and a section of
+ * {@code benchmarks.md} in the docs directory.
+ */
+public final class AccuracyBenchmark {
+
+    /** File name of the raw results. */
+    public static final String JSON = "bench-accuracy.json";
+    /** File name of the accuracy-versus-temperature chart. */
+    public static final String CHART_T = "bench-accuracy-vs-temperature.png";
+    /** File name of the accuracy-versus-student-size chart. */
+    public static final String CHART_SIZE = "bench-accuracy-vs-size.png";
+
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .findAndRegisterModules();
+
+    private final Settings settings;
+    private final ExperimentListener listener;
+
+    /**
+     * What to run.
+     *
+     * @param recipe the recipe: data, teacher, and the student's model (an MLP) and training
+     * @param out working directory (teacher, students, raw JSON)
+     * @param docs directory of {@code benchmarks.md}, its charts and a copy of the JSON
+     * @param cacheDir teacher-output cache
+     * @param seeds seeds of the scratch and distilled students (the first also runs the sweeps)
+     * @param temperatures temperatures of the sweep
+     * @param alphas alphas tried at the best temperature (the recipe's alpha is always tried)
+     * @param widths hidden widths of the size sweep (one hidden layer each)
+     * @param omittedClass the class left out of the transfer set of the omitted-class row
+     * @param transferRows whether to run the two transfer-set rows (unlabelled, omitted class)
+     * @param command the command line to print in the docs
+     */
+    public record Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
+            List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass, boolean transferRows,
+            String command) {
+        /** Validates. */
+        public Settings {
+            Objects.requireNonNull(recipe, "recipe");
+            Objects.requireNonNull(out, "out");
+            Objects.requireNonNull(docs, "docs");
+            Objects.requireNonNull(cacheDir, "cacheDir");
+            if (!(recipe.student().model() instanceof MlpSpec)) {
+                throw new IllegalArgumentException("the accuracy benchmark varies an MLP student; the recipe's "
+                        + "student is " + recipe.student().model().describe());
+            }
+            if (seeds.isEmpty() || temperatures.isEmpty()) {
+                throw new IllegalArgumentException("need at least one seed and one temperature");
+            }
+            seeds = List.copyOf(seeds);
+            temperatures = List.copyOf(temperatures);
+            alphas = List.copyOf(alphas);
+            widths = List.copyOf(widths);
+        }
+    }
+
+    /**
+     * Creates the benchmark.
+     *
+     * @param settings what to run
+     * @param listener progress (teacher training and informational lines)
+     */
+    public AccuracyBenchmark(Settings settings, ExperimentListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    /** Runs everything (reusing what earlier runs left in OUT) and writes JSON, charts and docs. */
+    public AccuracyReport run() throws IOException, DistillationRefusedException {
+        Recipe recipe = settings.recipe();
+        Files.createDirectories(settings.out());
+        AtomicFiles.writeString(settings.out().resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
+        ExperimentData data = ExperimentData.load(recipe);
+        if (data.validation() == null) {
+            throw new IllegalArgumentException("the accuracy benchmark chooses T and alpha on validation rows; "
+                    + "set data.validation_fraction > 0");
+        }
+        Experiment experiment = new Experiment(recipe, settings.out(),
+                new Experiment.Options(settings.cacheDir(), false), listener);
+        // The benchmark trains students on the teacher's outputs too: the same gate applies.
+        GateApproval approval = experiment.approveDistillation();
+        Path teacherDir = experiment.trainTeacher();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir)) {
+            Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
+            Predictions teacherVal = Predictions.of(teacher, data.validation(), manager, 512);
+            Runner runner = new Runner(data, teacher, teacherTest, manager, approval);
+            MlpSpec base = (MlpSpec) recipe.student().model();
+            KdParameters recipeKd = recipe.distillation().parameters();
+            long seed0 = settings.seeds().get(0);
+
+            listener.info("temperature sweep at alpha " + recipeKd.alpha() + " (seed " + seed0 + ")");
+            List<StudentRun> sweepT = new ArrayList<>();
+            for (double t : settings.temperatures()) {
+                sweepT.add(runner.distilled("sweep_T", base, new KdParameters(t, recipeKd.alpha()), data.train(), seed0));
+            }
+            StudentRun bestT = best(sweepT);
+            List<StudentRun> sweepAlpha = new ArrayList<>();
+            List<Double> alphas = new ArrayList<>(settings.alphas());
+            if (!alphas.contains(recipeKd.alpha())) {
+                alphas.add(recipeKd.alpha());
+            }
+            alphas.sort(Comparator.naturalOrder());
+            listener.info("alpha sweep at T " + bestT.temperature());
+            for (double a : alphas) {
+                sweepAlpha.add(runner.distilled("sweep_alpha", base, new KdParameters(bestT.temperature(), a),
+                        data.train(), seed0));
+            }
+            StudentRun bestAlpha = best(sweepAlpha);
+            KdParameters chosen = new KdParameters(bestAlpha.temperature(), bestAlpha.alpha());
+            listener.info("chosen on validation: T " + chosen.temperature() + ", alpha " + chosen.alpha());
+
+            List<StudentRun> scratch = new ArrayList<>();
+            List<StudentRun> distilled = new ArrayList<>();
+            for (long seed : settings.seeds()) {
+                scratch.add(runner.scratch("scratch", base, seed));
+                distilled.add(runner.distilled("distilled", base, chosen, data.train(), seed));
+            }
+
+            List<StudentRun> transfer = new ArrayList<>();
+            if (settings.transferRows()) {
+            transfer.add(runner.distilled("transfer_unlabeled", base, new KdParameters(chosen.temperature(), 1.0),
+                    ExampleSets.withoutLabels(data.train()), seed0));
+            transfer.add(runner.distilled("transfer_without_class", base, chosen,
+                    ExampleSets.withoutClass(data.train(), settings.omittedClass()), seed0));
+            }
+
+            List<StudentRun> sizes = new ArrayList<>();
+            for (int w : settings.widths()) {
+                MlpSpec spec = new MlpSpec(List.of(w), base.activation(), base.dropout());
+                sizes.add(runner.scratch("size_scratch", spec, seed0));
+                sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
+            }
+
+            AccuracyReport report = AccuracyReport.of(recipe, teacher, teacherTest, teacherVal, data, chosen,
+                    sweepT, sweepAlpha, scratch, distilled, transfer, sizes, settings, Machine.describe());
+            report.write(settings.out(), settings.docs());
+            return report;
+        }
+    }
+
+    private static StudentRun best(List<StudentRun> runs) {
+        // Highest validation accuracy; ties go to the earlier (lower T / lower alpha) entry.
+        StudentRun best = runs.get(0);
+        for (StudentRun r : runs) {
+            if (r.valAccuracy() > best.valAccuracy()) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** Trains and scores students, reusing any recorded under OUT/students. */
+    private final class Runner {
+        private final ExperimentData data;
+        private final Teacher teacher;
+        private final Predictions teacherTest;
+        private final NDManager manager;
+        private final GateApproval approval;
+        private final TeacherOutputCache cache;
+        private final Path dir;
+
+        Runner(ExperimentData data, Teacher teacher, Predictions teacherTest, NDManager manager,
+                GateApproval approval) {
+            this.approval = approval;
+            this.data = data;
+            this.teacher = teacher;
+            this.teacherTest = teacherTest;
+            this.manager = manager;
+            this.cache = new TeacherOutputCache(settings.cacheDir());
+            this.dir = settings.out().resolve("students");
+        }
+
+        StudentRun scratch(String group, MlpSpec spec, long seed) throws IOException {
+            return train(group, spec, null, data.train(), seed);
+        }
+
+        StudentRun distilled(String group, MlpSpec spec, KdParameters kd, ExampleSet transfer, long seed)
+                throws IOException {
+            return train(group, spec, kd, transfer, seed);
+        }
+
+        private StudentRun train(String group, MlpSpec spec, KdParameters kd, ExampleSet transfer, long seed)
+                throws IOException {
+            TrainingConfig config = settings.recipe().student().training();
+            String transferName = transferName(transfer);
+            String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
+                    "seed " + seed);
+            if (kd != null && settings.recipe().distillation().mode().equals("online")) {
+                key += " | online";
+            }
+            String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
+                    teacher.identity().cacheKey(),
+                    transfer.contentHash(), data.validation().contentHash(), data.test().contentHash()));
+            Path file = dir.resolve(id.substring(0, 16) + ".json");
+            if (Files.isRegularFile(file)) {
+                StudentRun saved = MAPPER.readValue(file.toFile(), StudentRun.class);
+                StudentRun regrouped = new StudentRun(saved.key(), group, saved.hidden(), saved.params(),
+                        saved.temperature(), saved.alpha(), saved.transfer(), saved.seed(), saved.trainAccuracy(),
+                        saved.valAccuracy(), saved.testAccuracy(), saved.testErrors(),
+                        saved.omittedClassTestAccuracy(), saved.agreement(), saved.seconds());
+                listener.info(String.format(Locale.ROOT, "%-22s %s: reused (val %.2f%%, test %.2f%%)", group, key,
+                        100 * saved.valAccuracy(), 100 * saved.testAccuracy()));
+                return regrouped;
+            }
+            ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config).optSeed(seed);
+            if (kd != null) {
+                // Online (a teacher forward per batch) when the recipe asks for it, as augmentation needs.
+                builder.optDistillation(kd, settings.recipe().distillation().mode().equals("online")
+                        ? SoftTargets.online(teacher)
+                        : SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { })),
+                        approval);
+            }
+            long start = System.nanoTime();
+            StudentRun run;
+            try (SavedModel model = SavedModel.create(spec, transfer.featureShape(), transfer.classNames())) {
+                ClassifierTrainer.Result result;
+                try {
+                    result = builder.build().fit(model, transfer, data.validation());
+                } catch (TrainingDivergedException e) {
+                    // A benchmark reports a diverged run as such (NaN metrics, -1 errors) and goes on.
+                    run = new StudentRun(key + " | diverged at epoch " + e.epoch(), group, spec.hidden().toString(),
+                            model.parameterCount(), kd == null ? Double.NaN : kd.temperature(),
+                            kd == null ? Double.NaN : kd.alpha(), transferName, seed, Double.NaN, Double.NaN,
+                            Double.NaN, -1, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9);
+                    AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
+                    listener.info(group + " " + key + ": DIVERGED (" + e.getMessage() + ")");
+                    return run;
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                var last = result.history().get(result.history().size() - 1);
+                Predictions test = Predictions.of(model, data.test(), manager, 512);
+                run = new StudentRun(key, group, spec.hidden().toString(), model.parameterCount(),
+                        kd == null ? Double.NaN : kd.temperature(), kd == null ? Double.NaN : kd.alpha(),
+                        transferName, seed, last.trainAccuracy(), last.valAccuracy(), test.accuracy(data.test()),
+                        test.errors(data.test()),
+                        transferName.contains("without-") ? classAccuracy(test, settings.omittedClass()) : Double.NaN,
+                        test.agreement(teacherTest), seconds);
+            }
+            AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
+            listener.info(String.format(Locale.ROOT, "%-22s %s: train %.2f%%, val %.2f%%, test %.2f%% (%d errors), "
+                    + "%.0f s", group, key, 100 * run.trainAccuracy(), 100 * run.valAccuracy(),
+                    100 * run.testAccuracy(), run.testErrors(), run.seconds()));
+            return run;
+        }
+
+        private double classAccuracy(Predictions p, int classId) {
+            int n = 0;
+            int right = 0;
+            for (int i = 0; i < data.test().size(); i++) {
+                if (data.test().label(i) == classId) {
+                    n++;
+                    right += p.argmax(i) == classId ? 1 : 0;
+                }
+            }
+            return n == 0 ? Double.NaN : (double) right / n;
+        }
+
+        private String transferName(ExampleSet transfer) {
+            String name = transfer.name();
+            String base = data.train().name();
+            return name.startsWith(base) ? "train" + name.substring(base.length()) : name;
+        }
+    }
+
+    /** For reports: a map view of the settings that matter. */
+    static Map<String, Object> describe(Settings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seeds", s.seeds());
+        m.put("temperatures", s.temperatures());
+        m.put("alphas", s.alphas());
+        m.put("widths", s.widths());
+        m.put("omitted_class", s.omittedClass());
+        m.put("command", s.command());
+        return m;
+    }
+}

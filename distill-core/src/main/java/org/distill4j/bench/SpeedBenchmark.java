@@ -1,0 +1,323 @@
+package org.distill4j.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.ServingCost;
+import org.distill4j.experiment.Experiment;
+import org.distill4j.experiment.ExperimentData;
+import org.distill4j.experiment.ExperimentListener;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.train.ClassifierTrainer;
+import org.distill4j.train.EpochRecord;
+import org.distill4j.train.SoftTargets;
+import org.distill4j.train.TrainingConfig;
+import org.distill4j.train.TrainingListener;
+
+/**
+ * What distillation costs, every figure from one run on one machine: epoch time of the student
+ * trained alone, distilled from cached teacher outputs and distilled online (a teacher forward
+ * per batch); training throughput and achieved GFLOP/s of the MLP (counted analytically) next to
+ * the GFLOP/s of a large float32 matrix product; serving latency (p50/p99 of one row) and
+ * throughput of teacher and student ({@link ServingCost}); resident memory per epoch ({@code
+ * VmRSS}, {@code VmHWM}); and the same MLP training step in PyTorch (a Python subprocess), as a
+ * ratio.
+ *
+ * <p>It first waits (up to a limit) for the machine to be quiet, by the 1-minute load average,
+ * and records the load it ran under. The teacher is a saved model (normally the accuracy
+ * benchmark's); without one, a stand-in of the recipe's teacher architecture is trained for one
+ * epoch on a small slice, as only its cost, not its accuracy, matters here.
+ */
+public final class SpeedBenchmark {
+
+    /** File name of the raw results. */
+    public static final String JSON = "bench-speed.json";
+
+    private final Settings settings;
+    private final ExperimentListener listener;
+
+    /**
+     * What to run.
+     *
+     * @param recipe data, teacher architecture, student model (an MLP) and its training configuration
+     * @param out working directory (raw JSON, stand-in teacher)
+     * @param docs directory of {@code benchmarks.md} and a copy of the JSON
+     * @param teacherDir a saved teacher, or null (or missing) for a stand-in
+     * @param epochs epochs timed for the student alone and distilled from cached outputs
+     * @param onlineEpochs epochs timed for online distillation
+     * @param matmulSize side of the square float32 matrices of the reference product
+     * @param python the Python with PyTorch, or null to skip the reference
+     * @param torchScript the reference script ({@code bench/torch_mlp_step.py})
+     * @param maxLoad wait while the 1-minute load average is above this
+     * @param maxWaitSeconds give up waiting after this many seconds (and run anyway, saying so)
+     * @param command the command line to print in the docs
+     */
+    public record Settings(Recipe recipe, Path out, Path docs, Path teacherDir, int epochs,
+            int onlineEpochs, int matmulSize, Path python, Path torchScript, double maxLoad, int maxWaitSeconds,
+            String command) {
+        /** Validates. */
+        public Settings {
+            Objects.requireNonNull(recipe, "recipe");
+            Objects.requireNonNull(out, "out");
+            Objects.requireNonNull(docs, "docs");
+            if (!(recipe.student().model() instanceof MlpSpec)) {
+                throw new IllegalArgumentException("the speed benchmark counts the FLOPs of an MLP student; the "
+                        + "recipe's student is " + recipe.student().model().describe());
+            }
+            if (epochs < 1 || onlineEpochs < 1 || matmulSize < 1) {
+                throw new IllegalArgumentException("epochs, onlineEpochs and matmulSize must be >= 1");
+            }
+        }
+    }
+
+    /**
+     * Creates the benchmark.
+     *
+     * @param settings what to run
+     * @param listener progress lines
+     */
+    public SpeedBenchmark(Settings settings, ExperimentListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    /** Runs every measurement and writes {@code OUT/bench-speed.json} and the docs section. */
+    public SpeedReport run() throws IOException, InterruptedException, DistillationRefusedException {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("load", waitForQuiet());
+        Recipe recipe = settings.recipe();
+        // Distilled students are trained here too: the teacher's terms are checked as everywhere.
+        GateApproval approval = new Experiment(recipe, settings.out(),
+                new Experiment.Options(Experiment.Options.defaultCacheDir(), false), listener).approveDistillation();
+        ExperimentData data = ExperimentData.load(recipe);
+        ExampleSet train = data.train();
+        MlpSpec spec = (MlpSpec) recipe.student().model();
+        TrainingConfig config = recipe.student().training().withEpochs(settings.epochs());
+        String threads = System.getProperty("ai.djl.pytorch.num_threads", "default");
+        r.put("threads", threads);
+        r.put("student", spec.describe());
+        r.put("batch_size", config.batchSize());
+        r.put("rows", train.size());
+        long flopsPerSample = 3 * forwardFlops(spec, train.featureSize(), train.numClasses());
+        r.put("training_flops_per_sample", flopsPerSample);
+        List<Map<String, Object>> rss = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir(data))) {
+            r.put("teacher", teacher.model().spec().describe());
+            r.put("teacher_params", teacher.model().parameterCount());
+            r.put("teacher_is_stand_in", settings.teacherDir() == null
+                    || !Files.isRegularFile(settings.teacherDir().resolve(SavedModel.PARAMS)));
+            long t0 = System.nanoTime();
+            TeacherOutputs outputs = TeacherOutputCache.compute(teacher, train, manager, 512, done -> { });
+            r.put("teacher_outputs_seconds", (System.nanoTime() - t0) / 1e9);
+            KdParameters kd = recipe.distillation().parameters();
+            Map<String, Object> modes = new LinkedHashMap<>();
+            try (SavedModel student = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                modes.put("alone", train("alone", student, config, null, null, null, train, rss));
+                r.put("student_params", student.parameterCount());
+                try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                    modes.put("cached", train("cached", cached, config, kd, SoftTargets.cached(outputs), approval, train, rss));
+                }
+                try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                    modes.put("online", train("online", online, config.withEpochs(settings.onlineEpochs()), kd,
+                            SoftTargets.online(teacher), approval, train, rss));
+                }
+                r.put("training", modes);
+                r.put("rss_per_epoch", rss);
+                listener.info("matmul " + settings.matmulSize() + "x" + settings.matmulSize());
+                r.put("matmul", matmul(manager, settings.matmulSize()));
+                listener.info("serving cost: teacher and student");
+                ExampleSet test = data.test();
+                int runs = recipe.evaluation().latencyRuns();
+                int batch = recipe.evaluation().throughputBatch();
+                Map<String, Object> serving = new LinkedHashMap<>();
+                serving.put("teacher", ServingCost.measure(teacher::logits, test, manager, runs, batch));
+                serving.put("student", ServingCost.measure(student::logits, test, manager, runs, batch));
+                r.put("serving", serving);
+            }
+        }
+        r.put("rss_kb_end", Machine.selfStatusKb("VmRSS"));
+        r.put("hwm_kb_end", Machine.selfStatusKb("VmHWM"));
+        r.put("pytorch_reference", pytorch(spec, train.size(), config.batchSize(), threads));
+        r.put("load_at_end", Machine.loadAverageLine());
+        r.put("command", settings.command());
+        SpeedReport report = new SpeedReport(r, Machine.describe());
+        report.write(settings.out(), settings.docs());
+        return report;
+    }
+
+    /** Returns the multiply-adds times two of one forward pass of an MLP, per sample. */
+    public static long forwardFlops(MlpSpec spec, long inputs, long classes) {
+        long flops = 0;
+        long in = inputs;
+        for (int h : spec.hidden()) {
+            flops += 2 * in * h;
+            in = h;
+        }
+        return flops + 2 * in * classes;
+    }
+
+    private Map<String, Object> waitForQuiet() throws InterruptedException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        double first = Machine.loadAverage1();
+        m.put("load1_at_start", first);
+        long start = System.nanoTime();
+        double load = first;
+        while (load > settings.maxLoad()
+                && (System.nanoTime() - start) / 1e9 + 60 <= settings.maxWaitSeconds()) {
+            listener.info(String.format(Locale.ROOT, "1-minute load %.2f > %.2f: waiting a minute", load,
+                    settings.maxLoad()));
+            TimeUnit.SECONDS.sleep(60);
+            load = Machine.loadAverage1();
+        }
+        m.put("waited_seconds", Math.round((System.nanoTime() - start) / 1e9));
+        m.put("load1_when_started", load);
+        m.put("quiet", load <= settings.maxLoad());
+        m.put("max_load", settings.maxLoad());
+        return m;
+    }
+
+    private Path teacherDir(ExperimentData data) throws IOException {
+        Path dir = settings.teacherDir();
+        if (dir != null && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
+            return dir;
+        }
+        Path standIn = settings.out().resolve("teacher-stand-in");
+        if (Files.isRegularFile(standIn.resolve(SavedModel.PARAMS))) {
+            return standIn;
+        }
+        listener.info("no saved teacher" + (dir == null ? "" : " in " + dir) + ": training a stand-in of the "
+                + "recipe's architecture for one epoch on 1,024 rows (its cost, not its accuracy, is measured)");
+        ExampleSet slice = ExampleSets.slice(data.train(), 0, Math.min(1024, data.train().size()));
+        TrainingConfig config = settings.recipe().teacher().training().withEpochs(1);
+        try (SavedModel m = SavedModel.create(settings.recipe().teacher().model(), slice.featureShape(),
+                slice.classNames())) {
+            ClassifierTrainer.builder(config).build().fit(m, slice, null);
+            m.save(standIn);
+        }
+        return standIn;
+    }
+
+    private Map<String, Object> train(String mode, SavedModel model, TrainingConfig config, KdParameters kd,
+            SoftTargets targets, GateApproval approval, ExampleSet train, List<Map<String, Object>> rss) throws IOException {
+        listener.info("training the student (" + mode + ") for " + config.epochs() + " epochs");
+        ClassifierTrainer.Builder b = ClassifierTrainer.builder(config).optListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochRecord record) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("mode", mode);
+                m.put("epoch", record.epoch());
+                m.put("vm_rss_kb", Machine.selfStatusKb("VmRSS"));
+                m.put("vm_hwm_kb", Machine.selfStatusKb("VmHWM"));
+                rss.add(m);
+                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB",
+                        mode, record.epoch(), record.seconds(), record.samplesPerSecond(), m.get("vm_rss_kb")));
+            }
+        });
+        if (kd != null) {
+            b.optDistillation(kd, targets, approval);
+        }
+        ClassifierTrainer.Result result = b.build().fit(model, train, null);
+        List<Double> seconds = result.history().stream().map(EpochRecord::seconds).toList();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch_seconds", seconds);
+        double median = median(seconds);
+        m.put("median_epoch_seconds", median);
+        m.put("samples_per_s", train.size() / median);
+        // On a shared machine the fastest epoch is the least disturbed one.
+        double min = seconds.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        m.put("min_epoch_seconds", min);
+        return m;
+    }
+
+    private static Map<String, Object> matmul(NDManager manager, int n) {
+        int reps = 10;
+        double seconds;
+        try (NDManager m = manager.newSubManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            for (int i = 0; i < 2; i++) {
+                a.matMul(b).close();
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                a.matMul(b).close();
+            }
+            seconds = (System.nanoTime() - t0) / 1e9;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("n", n);
+        r.put("reps", reps);
+        r.put("seconds", seconds);
+        r.put("gflops", 2.0 * n * n * n * reps / seconds / 1e9);
+        return r;
+    }
+
+    private Map<String, Object> pytorch(MlpSpec spec, int rows, int batch, String threads) throws InterruptedException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (settings.python() == null || !Files.isExecutable(settings.python())
+                || settings.torchScript() == null || !Files.isRegularFile(settings.torchScript())) {
+            m.put("skipped", "no " + settings.python() + " or no " + settings.torchScript());
+            return m;
+        }
+        List<String> cmd = new ArrayList<>(List.of(settings.python().toString(), settings.torchScript().toString(),
+                "--hidden", String.join(",", spec.hidden().stream().map(String::valueOf).toList()),
+                "--rows", Integer.toString(rows), "--batch", Integer.toString(batch),
+                "--epochs", Integer.toString(settings.epochs()),
+                "--threads", threads.equals("default") ? "1" : threads,
+                "--lr", Double.toString(settings.recipe().student().training().learningRate())));
+        m.put("command", String.join(" ", cmd));
+        listener.info("PyTorch reference: " + String.join(" ", cmd));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            String last = text.strip().lines().reduce((x, y) -> y).orElse("");
+            if (code != 0 || !last.startsWith("{")) {
+                m.put("skipped", "exit " + code + ": " + text.strip());
+                return m;
+            }
+            JsonNode json = AccuracyBenchmark.MAPPER.readTree(last);
+            m.put("result", json);
+        } catch (IOException e) {
+            m.put("skipped", e.toString());
+        }
+        return m;
+    }
+
+    static double median(List<Double> values) {
+        List<Double> s = new ArrayList<>(values);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** Writes the atomic JSON (helper shared with {@link SpeedReport}). */
+    static void writeJson(Path file, Object value) throws IOException {
+        AtomicFiles.write(file, AccuracyBenchmark.MAPPER.writeValueAsBytes(value));
+    }
+}

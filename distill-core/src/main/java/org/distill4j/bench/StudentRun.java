@@ -1,0 +1,43 @@
+package org.distill4j.bench;
+
+/**
+ * One trained student of a benchmark and how it did.
+ *
+ * @param key what was trained: a stable description of spec, (T, alpha), transfer set and seed
+ * @param group the benchmark row it belongs to (e.g. {@code scratch}, {@code distilled}, {@code sweep_T})
+ * @param hidden hidden widths of the MLP student, e.g. "[100]"
+ * @param params trainable parameters
+ * @param temperature distillation temperature, NaN for a student trained from scratch
+ * @param alpha weight of the soft term, NaN for scratch
+ * @param transfer the training (transfer) set: {@code train}, {@code train/unlabeled}, {@code train/without-C}
+ * @param seed seed of initialisation, shuffling and dropout
+ * @param trainAccuracy accuracy on the training batches during the last epoch (labelled rows; NaN when none)
+ * @param valAccuracy accuracy on the validation rows after the last epoch
+ * @param testAccuracy accuracy on the test rows
+ * @param testErrors misclassified test rows
+ * @param omittedClassTestAccuracy accuracy on the test rows of the omitted class, NaN when no class was omitted
+ * @param agreement fraction of test rows on which the student's top class is the teacher's
+ * @param seconds wall-clock training seconds
+ */
+public record StudentRun(
+        String key,
+        String group,
+        String hidden,
+        long params,
+        double temperature,
+        double alpha,
+        String transfer,
+        long seed,
+        double trainAccuracy,
+        double valAccuracy,
+        double testAccuracy,
+        int testErrors,
+        double omittedClassTestAccuracy,
+        double agreement,
+        double seconds) {
+
+    /** Returns whether this student was distilled. */
+    public boolean distilled() {
+        return !Double.isNaN(temperature);
+    }
+}

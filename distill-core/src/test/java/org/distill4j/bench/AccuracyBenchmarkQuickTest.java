@@ -1,0 +1,83 @@
+package org.distill4j.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.distill4j.data.IdxDataset;
+import org.distill4j.experiment.ExperimentListener;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The accuracy benchmark's output structure on a tiny slice of Fashion-MNIST (the benchmark
+ * itself is not a test: this only checks that every row, chart and file is produced, and that a
+ * rerun trains nothing).
+ */
+class AccuracyBenchmarkQuickTest {
+
+    static final String RECIPE = """
+            name: bench-slice
+            seed: 5
+            data: {format: idx, dir: %s, validation_fraction: 0.2, train_limit: 1500, test_limit: 400}
+            teacher:
+              model: {type: mlp, hidden: [64]}
+              training: {epochs: 2, batch_size: 64, learning_rate: 0.002}
+            student:
+              model: {type: mlp, hidden: [16]}
+              training: {epochs: 2, batch_size: 64, learning_rate: 0.005}
+            distillation: {temperature: 4, alpha: 0.9}
+            evaluation: {latency_runs: 10, throughput_batch: 32}
+            """;
+
+    @Test
+    void writesEveryRowChartAndFileAndReusesStudents(@TempDir Path tmp) throws Exception {
+        Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
+        boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
+        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
+        Recipe recipe = RecipeLoader.parse(RECIPE.formatted(dir), "test", tmp, List.of());
+        Path out = tmp.resolve("out");
+        Path docs = tmp.resolve("docs");
+        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(recipe, out, docs, tmp.resolve("cache"),
+                List.of(1L, 2L), List.of(1.0, 4.0), List.of(1.0), List.of(8), 3, true, "test");
+
+        AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
+
+        assertThat(report.runs().get("scratch")).hasSize(2);
+        assertThat(report.runs().get("distilled")).hasSize(2).allMatch(StudentRun::distilled);
+        assertThat(report.runs().get("sweep_T")).extracting(StudentRun::temperature).containsExactly(1.0, 4.0);
+        assertThat(report.runs().get("sweep_alpha")).extracting(StudentRun::alpha).containsExactly(0.9, 1.0);
+        assertThat(report.runs().get("transfer")).extracting(StudentRun::transfer)
+                .containsExactly("train/unlabeled", "train/without-3");
+        assertThat(report.runs().get("sizes")).hasSize(2);
+        JsonNode json = AccuracyBenchmark.MAPPER.readTree(out.resolve(AccuracyBenchmark.JSON).toFile());
+        for (String key : List.of("teacher", "scratch", "distilled", "gap_closed", "chosen_temperature",
+                "chosen_alpha", "accuracy_gain")) {
+            assertThat(json.at("/summary/" + key).isMissingNode()).as(key).isFalse();
+        }
+        assertThat(json.at("/summary/scratch/test_errors_std").isNumber()).isTrue();
+        assertThat(docs.resolve(AccuracyBenchmark.JSON)).exists();
+        assertThat(docs.resolve(AccuracyBenchmark.CHART_T)).isNotEmptyFile();
+        assertThat(docs.resolve(AccuracyBenchmark.CHART_SIZE)).isNotEmptyFile();
+        String md = Files.readString(docs.resolve("benchmarks.md"));
+        assertThat(md).contains("<!-- bench:accuracy:begin -->", "student from scratch", "student distilled",
+                "no labels", "omitted", "Temperature sweep");
+
+        // A rerun trains no student again: every run is read back from OUT/students.
+        StringBuilder log = new StringBuilder();
+        new AccuracyBenchmark(settings, new ExperimentListener() {
+            @Override
+            public void info(String message) {
+                log.append(message).append('\n');
+            }
+        }).run();
+        assertThat(log.toString().lines().filter(l -> l.contains("seed ")).filter(l -> l.contains(": train ")))
+                .isEmpty();
+        assertThat(log).contains("teacher: reusing");
+    }
+}
