@@ -26,6 +26,7 @@ class AccuracyBenchmarkQuickTest {
             seed: 5
             data: {format: idx, dir: %s, validation_fraction: 0.2, train_limit: 1500, test_limit: 400}
             teacher:
+              terms: mit
               model: {type: mlp, hidden: [64]}
               training: {epochs: 2, batch_size: 64, learning_rate: 0.002}
             student:
