@@ -26,11 +26,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (t instanceof TrainingDivergedException) {
             code = ExitCodes.DIVERGED;
             prefix = "";
-        } else if (t.getClass().getSimpleName().equals("DistillationRefusedException")) {
+        } else if (t instanceof org.distill4j.terms.DistillationRefusedException) {
             code = ExitCodes.REFUSED;
             prefix = "refused: ";
         } else if (t instanceof FileNotFoundException || t instanceof NoSuchFileException
-                || t.getClass().getPackageName().equals("org.distill4j.data")) {
+                || t instanceof org.distill4j.data.DataException) {
             code = ExitCodes.DATA;
             prefix = "";
         } else if (t instanceof IOException) {

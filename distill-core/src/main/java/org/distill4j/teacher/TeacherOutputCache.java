@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>File format ({@code <key>.logits}): magic {@code D4JLOGIT}, int version 1, int rows, int
  * classes, UTF teacher key, UTF data hash, {@code rows * classes} little-endian float32, then the
  * CRC-32 of those floats. Files are written atomically; a file that fails any check is reported
- * and recomputed, never used.
+ * and recomputed, never used. An instance is meant for one thread.
  */
 public final class TeacherOutputCache {
 
@@ -35,6 +35,8 @@ public final class TeacherOutputCache {
     private static final int VERSION = 1;
 
     private final Path dir;
+    // Per-instance record of the last lookup, for reporting; instances are not thread-safe.
+    private boolean lastWasHit;
 
     /**
      * Creates a cache in a directory (created when first written).
@@ -89,8 +91,6 @@ public final class TeacherOutputCache {
         write(file, computed);
         return computed;
     }
-
-    private boolean lastWasHit;
 
     /** Returns whether the last {@link #getOrCompute} call was served from disk. */
     public boolean lastWasHit() {

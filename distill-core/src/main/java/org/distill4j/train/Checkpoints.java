@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -129,6 +128,6 @@ final class Checkpoints {
 
     @Override
     public String toString() {
-        return "Checkpoints(" + dir + ", " + Arrays.toString(new String[] {fingerprint}) + ")";
+        return "Checkpoints(" + dir + ")";
     }
 }
