@@ -171,22 +171,21 @@ public final class ClassifierTrainer {
                 NDList lossLabels = targets == null || kd.alpha() == 0
                         ? new NDList(y) : new NDList(y, targets.logits(rows, x));
                 optimizer.beginStep();
-                DistillationLoss.Terms terms;
-                double total;
+                double[] values;
                 NDArray predictions;
                 try (GradientCollector gc = trainer.newGradientCollector()) {
                     predictions = trainer.forward(new NDList(x)).head();
-                    terms = loss.terms(lossLabels, new NDList(predictions));
-                    total = terms.total().getFloat();
-                    if (!Double.isFinite(total)) {
-                        throw diverged(epoch, from / config.batchSize() + 1, total, checkpoints);
+                    DistillationLoss.Terms terms = loss.terms(lossLabels, new NDList(predictions));
+                    values = read(terms);
+                    if (!Double.isFinite(values[0])) {
+                        throw diverged(epoch, from / config.batchSize() + 1, values[0], checkpoints);
                     }
                     gc.backward(terms.total());
                 }
                 trainer.step();
-                sumLoss += total;
-                sumSoft += terms.soft() == null ? Double.NaN : terms.soft().getFloat();
-                sumHard += terms.hard() == null ? Double.NaN : terms.hard().getFloat();
+                sumLoss += values[0];
+                sumSoft += values[1];
+                sumHard += values[2];
                 batches++;
                 long[] predicted = predictions.argMax(1).toLongArray();
                 for (int i = 0; i < count; i++) {
@@ -202,6 +201,21 @@ public final class ClassifierTrainer {
         return new EpochRecord(epoch, sumLoss / batches, sumSoft / batches, sumHard / batches,
                 labelled == 0 ? Double.NaN : (double) correct / labelled, Double.NaN, Double.NaN, seconds,
                 n / seconds, optimizer.learningRate());
+    }
+
+    /**
+     * Reads (total, soft, hard) with one device-to-host copy: each separate read is a
+     * synchronising native call, and on a small student those calls are a visible share of a step.
+     */
+    private static double[] read(DistillationLoss.Terms terms) {
+        if (terms.soft() != null && terms.hard() != null) {
+            float[] v = ai.djl.ndarray.NDArrays.stack(new NDList(terms.total(), terms.soft(), terms.hard()))
+                    .toFloatArray();
+            return new double[] {v[0], v[1], v[2]};
+        }
+        double total = terms.total().getFloat();
+        return new double[] {total, terms.soft() == null ? Double.NaN : total,
+            terms.hard() == null ? Double.NaN : total};
     }
 
     private TrainingDivergedException diverged(int epoch, int batch, double value, Checkpoints checkpoints) {
