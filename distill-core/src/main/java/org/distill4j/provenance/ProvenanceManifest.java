@@ -234,9 +234,14 @@ public record ProvenanceManifest(
          * fails, writing {@code unknown} for what it cannot find out.
          */
         public static SoftwareInfo detect() {
-            String version = SoftwareInfo.class.getPackage().getImplementationVersion();
-            return new SoftwareInfo(
-                    version == null ? "dev" : version,
+            return Detected.VALUE;
+        }
+
+        /** Detected once per process: finding the commit may start a {@code git} process. */
+        private static final class Detected {
+            static final SoftwareInfo VALUE = new SoftwareInfo(
+                    SoftwareInfo.class.getPackage().getImplementationVersion() == null
+                            ? "dev" : SoftwareInfo.class.getPackage().getImplementationVersion(),
                     GitCommit.detect(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                     orUnknown(Engine::getDjlVersion),
