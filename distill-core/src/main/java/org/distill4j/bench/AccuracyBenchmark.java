@@ -179,10 +179,10 @@ public final class AccuracyBenchmark {
 
             List<StudentRun> transfer = new ArrayList<>();
             if (settings.transferRows()) {
-            transfer.add(runner.distilled("transfer_unlabeled", base, new KdParameters(chosen.temperature(), 1.0),
-                    ExampleSets.withoutLabels(data.train()), seed0));
-            transfer.add(runner.distilled("transfer_without_class", base, chosen,
-                    ExampleSets.withoutClass(data.train(), settings.omittedClass()), seed0));
+                transfer.add(runner.distilled("transfer_unlabeled", base,
+                        new KdParameters(chosen.temperature(), 1.0), ExampleSets.withoutLabels(data.train()), seed0));
+                transfer.add(runner.distilled("transfer_without_class", base, chosen,
+                        ExampleSets.withoutClass(data.train(), settings.omittedClass()), seed0));
             }
 
             List<StudentRun> sizes = new ArrayList<>();
@@ -255,10 +255,7 @@ public final class AccuracyBenchmark {
             Path file = dir.resolve(id.substring(0, 16) + ".json");
             if (Files.isRegularFile(file)) {
                 StudentRun saved = MAPPER.readValue(file.toFile(), StudentRun.class);
-                StudentRun regrouped = new StudentRun(saved.key(), group, saved.hidden(), saved.params(),
-                        saved.temperature(), saved.alpha(), saved.transfer(), saved.seed(), saved.trainAccuracy(),
-                        saved.valAccuracy(), saved.testAccuracy(), saved.testErrors(),
-                        saved.omittedClassTestAccuracy(), saved.agreement(), saved.seconds());
+                StudentRun regrouped = saved.withGroup(group);
                 listener.info(String.format(Locale.ROOT, "%-22s %s: reused (val %.2f%%, test %.2f%%)", group, key,
                         100 * saved.valAccuracy(), 100 * saved.testAccuracy()));
                 return regrouped;
@@ -294,7 +291,8 @@ public final class AccuracyBenchmark {
                         kd == null ? Double.NaN : kd.temperature(), kd == null ? Double.NaN : kd.alpha(),
                         transferName, seed, last.trainAccuracy(), last.valAccuracy(), test.accuracy(data.test()),
                         test.errors(data.test()),
-                        transferName.contains("without-") ? classAccuracy(test, settings.omittedClass()) : Double.NaN,
+                        transferName.contains("without-")
+                                ? test.classAccuracy(data.test(), settings.omittedClass()) : Double.NaN,
                         test.agreement(teacherTest), seconds);
             }
             AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
@@ -302,18 +300,6 @@ public final class AccuracyBenchmark {
                     + "%.0f s", group, key, 100 * run.trainAccuracy(), 100 * run.valAccuracy(),
                     100 * run.testAccuracy(), run.testErrors(), run.seconds()));
             return run;
-        }
-
-        private double classAccuracy(Predictions p, int classId) {
-            int n = 0;
-            int right = 0;
-            for (int i = 0; i < data.test().size(); i++) {
-                if (data.test().label(i) == classId) {
-                    n++;
-                    right += p.argmax(i) == classId ? 1 : 0;
-                }
-            }
-            return n == 0 ? Double.NaN : (double) right / n;
         }
 
         private String transferName(ExampleSet transfer) {

@@ -36,6 +36,12 @@ public record StudentRun(
         double agreement,
         double seconds) {
 
+    /** Returns this run as reported in another group of the benchmark (a reused run). */
+    public StudentRun withGroup(String newGroup) {
+        return new StudentRun(key, newGroup, hidden, params, temperature, alpha, transfer, seed, trainAccuracy,
+                valAccuracy, testAccuracy, testErrors, omittedClassTestAccuracy, agreement, seconds);
+    }
+
     /** Returns whether this student was distilled. */
     public boolean distilled() {
         return !Double.isNaN(temperature);

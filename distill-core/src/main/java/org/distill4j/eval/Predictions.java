@@ -103,6 +103,19 @@ public record Predictions(int rows, int classes, float[] logits) {
         return labelled == 0 ? Double.NaN : 1.0 - (double) errors(data) / labelled;
     }
 
+    /** Returns the accuracy on the rows labelled {@code classId}; NaN when there are none. */
+    public double classAccuracy(ExampleSet data, int classId) {
+        int n = 0;
+        int right = 0;
+        for (int i = 0; i < rows; i++) {
+            if (data.label(i) == classId) {
+                n++;
+                right += argmax(i) == classId ? 1 : 0;
+            }
+        }
+        return n == 0 ? Double.NaN : (double) right / n;
+    }
+
     /** Returns the mean cross-entropy (nats) over labelled rows; NaN when none is labelled. */
     public double crossEntropy(ExampleSet data) {
         double sum = 0;
