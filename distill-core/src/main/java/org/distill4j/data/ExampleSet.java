@@ -55,4 +55,12 @@ public interface ExampleSet {
 
     /** Returns the hex SHA-256 of this set's content (features, labels and order). */
     String contentHash();
+
+    /**
+     * Returns the raw text row {@code i}'s features were computed from, for sets built from text
+     * (HTTP teachers that take text are sent this), or null for sets that have none (images).
+     */
+    default String text(int i) {
+        return null;
+    }
 }

@@ -91,6 +91,12 @@ final class RowView implements ExampleSet {
     }
 
     @Override
+    public String text(int i) {
+        Objects.checkIndex(i, rows.length);
+        return base.text(rows[i]);
+    }
+
+    @Override
     public void copyFeatures(int[] viewRows, float[] dst) {
         int[] baseRows = new int[viewRows.length];
         for (int k = 0; k < viewRows.length; k++) {

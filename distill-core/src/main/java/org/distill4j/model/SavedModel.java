@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.data.TextFeatures;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 
@@ -61,13 +63,16 @@ public final class SavedModel implements AutoCloseable {
      * @param architecture the architecture
      * @param featureShape shape of one input row
      * @param classNames class names in id order
+     * @param textFeatures for models of text: how a text becomes the input row (absent otherwise)
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Descriptor(
             String format,
             int version,
             ModelSpec architecture,
             @JsonProperty("feature_shape") long[] featureShape,
-            @JsonProperty("class_names") List<String> classNames) {}
+            @JsonProperty("class_names") List<String> classNames,
+            @JsonProperty("text_features") TextFeatures textFeatures) {}
 
     /**
      * Creates a new, untrained model; its parameters are initialised by the trainer.
@@ -77,10 +82,24 @@ public final class SavedModel implements AutoCloseable {
      * @param classNames class names in id order, at least 2
      */
     public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames) {
+        return create(spec, featureShape, classNames, null);
+    }
+
+    /**
+     * Creates a new, untrained model of text, whose input rows are {@code textFeatures} of a text.
+     *
+     * @param spec the architecture
+     * @param featureShape shape of one input row ({@code [textFeatures.maxFeatures()]} for text)
+     * @param classNames class names in id order, at least 2
+     * @param textFeatures how a text becomes an input row, or null for a model of dense features
+     */
+    public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames,
+            TextFeatures textFeatures) {
         if (classNames.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
         }
-        Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), List.copyOf(classNames));
+        Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), List.copyOf(classNames),
+                textFeatures);
         Model model = Model.newInstance("model", ENGINE);
         model.setBlock(spec.build(featureShape, classNames.size()));
         return new SavedModel(model, d);
@@ -110,7 +129,7 @@ public final class SavedModel implements AutoCloseable {
                     json + ": format " + d.format() + " version " + d.version()
                             + ", expected " + FORMAT + " version 1");
         }
-        SavedModel saved = create(d.architecture(), d.featureShape(), d.classNames());
+        SavedModel saved = create(d.architecture(), d.featureShape(), d.classNames(), d.textFeatures());
         try {
             saved.model.load(dir, "model", Map.of("epoch", "0"));
         } catch (MalformedModelException | IOException | RuntimeException e) {
