@@ -82,14 +82,16 @@ public record Recipe(
      * The teacher.
      *
      * @param source {@code train} (train it here from {@code model} and {@code training}), {@code
-     *     distill4j} (a saved distill4j model directory at {@code path}) or {@code torchscript} (a
-     *     {@code .pt} file at {@code path})
+     *     distill4j} (a saved distill4j model directory at {@code path}), {@code torchscript} (a
+     *     {@code .pt} file at {@code path}) or {@code http} (a model behind an HTTP API, see {@code
+     *     http})
      * @param path model directory or file, for the loading sources
      * @param model architecture, for {@code train}
      * @param training how to train it, for {@code train}
      * @param terms id of the teacher's terms in the terms registry (e.g. {@code llama-3.1}, {@code
      *     mit}); without it the terms are unknown and distillation needs an acknowledgement
      * @param termsFile a user terms file (same schema as the built-in registry) loaded on top of it
+     * @param http the endpoint and collection settings, for {@code http}
      */
     public record TeacherSection(
             String source,
@@ -97,7 +99,8 @@ public record Recipe(
             ModelSpec model,
             TrainingConfig training,
             String terms,
-            @JsonProperty("terms_file") Path termsFile) {
+            @JsonProperty("terms_file") Path termsFile,
+            HttpSection http) {
 
         /** Validates that each source has what it needs. */
         public TeacherSection {
@@ -108,9 +111,99 @@ public record Recipe(
                     Objects.requireNonNull(training, "training");
                 }
                 case "distill4j", "torchscript" -> Objects.requireNonNull(path, "path");
+                case "http" -> Objects.requireNonNull(http, "http");
                 default -> throw new IllegalArgumentException(
-                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript]");
+                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, http]");
             }
+            if (http != null && !source.equals("http")) {
+                throw new IllegalArgumentException("teacher.http is set but teacher.source is '" + source
+                        + "': set source: http to use it, or remove the http section");
+            }
+        }
+    }
+
+    /**
+     * A teacher behind an HTTP API, whose outputs are collected once (journalled, resumable) before
+     * the student trains; see docs/http-teachers.md.
+     *
+     * @param protocol {@code v2} (Open Inference Protocol v2: KServe, Triton, DJL Serving, {@code
+     *     distill serve}) or {@code openai} (chat completions with logprobs)
+     * @param url the server's base URL, e.g. {@code http://127.0.0.1:8080}
+     * @param model the model name
+     * @param version v2 only: the model version to pin, or absent for the server's default
+     * @param apiKeyEnv name of the environment variable holding the API key (never the key itself)
+     * @param apiKeyFile a file holding the API key (at most one of the two)
+     * @param input v2 only: {@code text} (BYTES, the row's text) or {@code features} (FP32);
+     *     default text for text data, features otherwise
+     * @param inputName v2 only: the input tensor's name; default {@code text} or {@code input}
+     * @param output v2 only: {@code logits} (default) or {@code probabilities}
+     * @param outputName v2 only: the output tensor to read; default the first
+     * @param promptTemplate openai only: the user message, with {@code {text}} and {@code
+     *     {labels}}; default asks for the label only
+     * @param topLogprobs openai only: alternatives per token, in [1, 20]; default 20
+     * @param maxTokens openai only: generation limit; default 16
+     * @param batchSize v2: rows per request (default 32); openai: 1
+     * @param concurrency requests in flight, in [1, 256]; default 8
+     * @param requestsPerMinute request rate limit, 0 = unlimited (default)
+     * @param tokensPerMinute token rate limit, 0 = unlimited (default)
+     * @param timeoutSeconds per-request timeout; default 30
+     * @param maxAttempts attempts per request before an item is reported failed; default 6
+     * @param evaluateTest also collect the teacher's outputs on the test rows, for its accuracy and
+     *     the students' agreement with it (costs one more pass); default true
+     */
+    public record HttpSection(
+            String protocol,
+            String url,
+            String model,
+            String version,
+            @JsonProperty("api_key_env") String apiKeyEnv,
+            @JsonProperty("api_key_file") Path apiKeyFile,
+            String input,
+            @JsonProperty("input_name") String inputName,
+            String output,
+            @JsonProperty("output_name") String outputName,
+            @JsonProperty("prompt_template") String promptTemplate,
+            @JsonProperty("top_logprobs") Integer topLogprobs,
+            @JsonProperty("max_tokens") Integer maxTokens,
+            @JsonProperty("batch_size") Integer batchSize,
+            Integer concurrency,
+            @JsonProperty("requests_per_minute") Double requestsPerMinute,
+            @JsonProperty("tokens_per_minute") Double tokensPerMinute,
+            @JsonProperty("timeout_seconds") Double timeoutSeconds,
+            @JsonProperty("max_attempts") Integer maxAttempts,
+            @JsonProperty("evaluate_test") Boolean evaluateTest) {
+
+        /** Checks the choices and fills defaults; the collector validates the rest. */
+        public HttpSection {
+            Objects.requireNonNull(protocol, "protocol");
+            if (!protocol.equals("v2") && !protocol.equals("openai")) {
+                throw new IllegalArgumentException("illegal protocol value: '" + protocol + "', allowed: [v2, openai]");
+            }
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(model, "model");
+            if (apiKeyEnv != null && apiKeyFile != null) {
+                throw new IllegalArgumentException("api_key_env and api_key_file are both set: give one of them");
+            }
+            if (input != null && !input.equals("text") && !input.equals("features")) {
+                throw new IllegalArgumentException("illegal input value: '" + input + "', allowed: [text, features]");
+            }
+            output = output == null ? "logits" : output;
+            if (!output.equals("logits") && !output.equals("probabilities")) {
+                throw new IllegalArgumentException(
+                        "illegal output value: '" + output + "', allowed: [logits, probabilities]");
+            }
+            topLogprobs = topLogprobs == null ? 20 : topLogprobs;
+            maxTokens = maxTokens == null ? 16 : maxTokens;
+            batchSize = batchSize == null ? (protocol.equals("v2") ? 32 : 1) : batchSize;
+            concurrency = concurrency == null ? 8 : concurrency;
+            requestsPerMinute = requestsPerMinute == null ? 0.0 : requestsPerMinute;
+            tokensPerMinute = tokensPerMinute == null ? 0.0 : tokensPerMinute;
+            timeoutSeconds = timeoutSeconds == null ? 30.0 : timeoutSeconds;
+            if (!(timeoutSeconds > 0)) {
+                throw new IllegalArgumentException("illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
+            }
+            maxAttempts = maxAttempts == null ? 6 : maxAttempts;
+            evaluateTest = evaluateTest == null || evaluateTest;
         }
     }
 

@@ -81,6 +81,7 @@ public final class RecipeLoader {
         resolvePath(tree, baseDir, "data", "dir");
         resolvePath(tree, baseDir, "teacher", "path");
         resolvePath(tree, baseDir, "teacher", "terms_file");
+        resolvePath(tree.get("teacher"), baseDir, "http", "api_key_file");
         // Jackson builds a record before it reports unknown keys, so a misspelt required key
         // ("modle") would surface as "'model' is required"; check the keys first.
         checkKeys(tree, Recipe.class, "", origin);
@@ -140,7 +141,7 @@ public final class RecipeLoader {
     }
 
     private static void resolvePath(JsonNode tree, Path baseDir, String section, String field) {
-        JsonNode s = tree.get(section);
+        JsonNode s = tree == null ? null : tree.get(section);
         if (s instanceof ObjectNode obj && obj.hasNonNull(field) && obj.get(field).isTextual() && baseDir != null) {
             String text = obj.get(field).asText();
             if (text.startsWith("~/")) {
