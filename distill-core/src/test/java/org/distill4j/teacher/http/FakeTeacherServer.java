@@ -264,9 +264,10 @@ final class FakeTeacherServer implements AutoCloseable {
             return;
         }
         String answer = chat ? chatAnswer(req, items.get(0), fault) : v2Answer(req, items, fault, faulty);
+        String faultyItem = faulty;
         if (fault == Fault.SLOW) {
-            Thread.sleep(slowMillis);
             count("slow");
+            Thread.sleep(slowMillis);
             response.setStatus(200);
             Content.Sink.write(response, true, answer, callback);
             return;
@@ -284,12 +285,13 @@ final class FakeTeacherServer implements AutoCloseable {
             callback.failed(new java.io.IOException("connection cut by the test server"));
             return;
         }
-        boolean wellFormed = fault == null;
+        // Items answered well: all, or all but the one a per-item fault spoiled.
+        List<String> good = fault == null ? items
+                : fault == Fault.NAN && !chat || fault == Fault.BAD_PROBABILITIES
+                ? items.stream().filter(it -> !it.equals(faultyItem)).toList() : List.of();
         Callback counting = Callback.from(() -> {
-            if (wellFormed) {
-                for (String it : items) {
-                    successByItem.computeIfAbsent(it, k -> new AtomicInteger()).incrementAndGet();
-                }
+            for (String it : good) {
+                successByItem.computeIfAbsent(it, k -> new AtomicInteger()).incrementAndGet();
             }
             callback.succeeded();
         }, callback::failed);
