@@ -488,9 +488,8 @@ public final class LabelCollector {
                     return new AttemptFailure(ErrorKind.TIMEOUT, "no response within " + config.timeout(),
                             Optional.empty());
                 }
-                return new AttemptFailure(ErrorKind.CONNECTION, "connection failed or body cut short: "
-                        + c.getClass().getSimpleName() + ": " + key.scrub(String.valueOf(c.getMessage())),
-                        Optional.empty());
+                return new AttemptFailure(ErrorKind.CONNECTION, "connection to " + config.endpoint() + " failed or body cut short: "
+                        + key.scrub(describe(c)), Optional.empty());
             }
             int status = resp.statusCode();
             usage.status(status);
@@ -519,6 +518,18 @@ public final class LabelCollector {
             return new AttemptFailure(ErrorKind.CLIENT_ERROR, "HTTP " + status + " (not retried): " + body,
                     Optional.empty());
         }
+    }
+
+    /** Names an exception and its causes' messages (the JDK client often leaves the outer message null). */
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder(t.getClass().getSimpleName());
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null) {
+                sb.append(": ").append(c.getMessage());
+                break;
+            }
+        }
+        return sb.toString();
     }
 
     private static String excerpt(byte[] body) {

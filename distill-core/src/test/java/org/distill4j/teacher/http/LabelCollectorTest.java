@@ -385,6 +385,45 @@ class LabelCollectorTest {
                 .isEqualTo(2);
     }
 
+    @Test
+    void anUnreachableServerFailsEveryItemAsConnectionAfterTheLastAttempt() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        TextSet data = TextSet.cycling(3, 2, SENTIMENT);
+        HttpTeacherConfig config = HttpTeacherConfig.builder(Protocol.OPENAI, "http://127.0.0.1:" + port, "m")
+                .optApiKey(key()).optRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ZERO, 1)).optTimeout(Duration.ofSeconds(2)).build();
+        AtomicLong failed = new AtomicLong();
+        CollectionResult result = new LabelCollector(config).collect(data, dir, (t, d, f) -> failed.set(f));
+        assertThat(result.succeededRows()).isEmpty();
+        assertThat(result.outputs().rows()).isZero();
+        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::kind)
+                .containsExactly("connection", "connection", "connection");
+        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::attempts).containsOnly(3);
+        assertThat(failed.get()).isEqualTo(2);
+        assertThat(result.usage().requestsSent()).isEqualTo(6);
+        assertThat(result.usage().retries()).isEqualTo(4);
+        assertThat(result.usage().errorsByKind()).isEqualTo(Map.of("connection", 6L));
+        assertThat(result.usage().responsesByStatus()).isEmpty();
+    }
+
+    @Test
+    void aForbiddenKeyFromAFileAbortsNamingTheFile() throws Exception {
+        start(SENTIMENT);
+        Path keyFile = dir.resolve("wrong.key");
+        Files.writeString(keyFile, "sk-forbidden-77777777\n");
+        HttpTeacherConfig config = openai().optApiKey(ApiKey.fromFile(keyFile)).optConcurrency(1).build();
+        Path journalDir = dir.resolve("journal");
+        assertThatThrownBy(() -> new LabelCollector(config).collect(TextSet.cycling(5, 5, SENTIMENT), journalDir,
+                CollectionListener.none()))
+                .isInstanceOf(CollectionAbortedException.class)
+                .hasMessageContaining("file " + keyFile.toAbsolutePath())
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk-forbidden-77777777"));
+        assertThat(server.requests()).isEqualTo(1);
+    }
+
     static int argmax(double[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
