@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The append-only record of a collection, {@value #FILE} in the journal directory, from which an
@@ -346,6 +345,6 @@ public final class CollectionJournal implements Closeable {
 
     @Override
     public String toString() {
-        return "CollectionJournal(" + file + ", " + Objects.requireNonNullElse(completed.size(), 0) + " completed)";
+        return "CollectionJournal(" + file + ")";
     }
 }

@@ -305,7 +305,10 @@ public record HttpTeacherConfig(
             return this;
         }
 
-        /** v2: send features or text (default features), and the input tensor's name (default {@code input}/{@code text}). */
+        /**
+         * v2: send features or text (default features), and the input tensor's name (default
+         * {@code input} or {@code text}).
+         */
         public Builder optV2Input(V2Input input, String name) {
             this.v2Input = input;
             this.v2InputName = name;

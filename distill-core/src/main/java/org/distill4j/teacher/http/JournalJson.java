@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** The JSON mapper of this package: reads NaN and Infinity (Python servers write them) so they can be rejected by name. */
+/**
+ * The JSON mapper of this package: reads NaN and Infinity (Python servers write them) so they can
+ * be rejected by name.
+ */
 final class JournalJson {
 
     static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();

@@ -488,8 +488,8 @@ public final class LabelCollector {
                     return new AttemptFailure(ErrorKind.TIMEOUT, "no response within " + config.timeout(),
                             Optional.empty());
                 }
-                return new AttemptFailure(ErrorKind.CONNECTION, "connection to " + config.endpoint() + " failed or body cut short: "
-                        + key.scrub(describe(c)), Optional.empty());
+                return new AttemptFailure(ErrorKind.CONNECTION, "connection to " + config.endpoint()
+                        + " failed or body cut short: " + key.scrub(describe(c)), Optional.empty());
             }
             int status = resp.statusCode();
             usage.status(status);

@@ -25,7 +25,10 @@ final class OpenAiCodec implements Codec {
         return ValueKind.LOG_PROBABILITIES;
     }
 
-    /** Fills the template: {@code {labels}} and {@code {text}} in one pass, so text that contains "{labels}" stays as it is. */
+    /**
+     * Fills the template: {@code {labels}} and {@code {text}} in one pass, so text that contains
+     * "{labels}" stays as it is.
+     */
     static String prompt(String template, List<String> labels, String text) {
         StringBuilder sb = new StringBuilder();
         int i = 0;
@@ -96,7 +99,8 @@ final class OpenAiCodec implements Codec {
         } catch (MalformedResponseException e) {
             outcome = new ItemOutcome(null, 0, completion, e);
         }
-        return new Response(List.of(outcome), JournalJson.text(root.get("model")), JournalJson.text(root.get("system_fingerprint")),
+        return new Response(List.of(outcome), JournalJson.text(root.get("model")),
+                JournalJson.text(root.get("system_fingerprint")),
                 prompt, generated);
     }
 }
