@@ -1,0 +1,44 @@
+package org.distill4j.teacher.http;
+
+import java.util.List;
+
+/** Builds requests and reads responses of one protocol for one data set. Implementations are stateless. */
+interface Codec {
+
+    /** One unique payload: its key and the first row that holds it. */
+    record Item(String key, int row) {}
+
+    /**
+     * The outcome of one item in a response: values, or the malformation that fails it.
+     *
+     * @param values C values in class order, or null on failure
+     * @param outsideMass OpenAI outside mass, else 0
+     * @param completion OpenAI completion text, else ""
+     * @param error the failure, or null
+     */
+    record ItemOutcome(float[] values, double outsideMass, String completion, MalformedResponseException error) {}
+
+    /**
+     * A parsed response.
+     *
+     * @param items one outcome per request item, in request order
+     * @param model the model name the server reported, or ""
+     * @param modelVersion the version it reported, or ""
+     * @param promptTokens reported prompt tokens
+     * @param completionTokens reported completion tokens
+     */
+    record Response(List<ItemOutcome> items, String model, String modelVersion, long promptTokens,
+            long completionTokens) {}
+
+    /** Returns the JSON request body for the items. */
+    byte[] request(List<Item> items, String requestId);
+
+    /** Returns the tokens a request for the items is expected to use (0 where the protocol counts none). */
+    long estimateTokens(List<Item> items);
+
+    /** Parses a 2xx response body; a malformation of the whole response throws. */
+    Response parse(byte[] body, List<Item> items, String requestId) throws MalformedResponseException;
+
+    /** Returns what the values are. */
+    ValueKind valueKind();
+}
