@@ -36,8 +36,15 @@ public final class ServedSavedModel implements ServedModel {
      */
     public static ServedSavedModel load(String name, Path dir) throws IOException {
         ServedModel.checkName(name);
-        String hash = SavedModel.contentHash(dir);
+        // Load first: its errors say what a model directory should hold.
         SavedModel model = SavedModel.load(dir);
+        String hash;
+        try {
+            hash = SavedModel.contentHash(dir);
+        } catch (IOException e) {
+            model.close();
+            throw e;
+        }
         TextFeatures tf = model.descriptor().textFeatures();
         long[] fs = model.descriptor().featureShape();
         if (tf != null && (fs.length != 1 || fs[0] != tf.maxFeatures())) {
