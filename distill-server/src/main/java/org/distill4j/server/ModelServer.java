@@ -113,8 +113,11 @@ public final class ModelServer implements AutoCloseable {
             ServedModel model = e.getValue().model;
             e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued)));
         }
-        // Jetty leases one acceptor and one selector thread from the pool; the rest handle requests.
-        QueuedThreadPool pool = new QueuedThreadPool(workerThreads + 2, Math.min(workerThreads + 2, 4));
+        // Jetty leases one acceptor and one selector thread from the pool and insists on at least
+        // one thread beyond those; the rest handle requests. No reserved threads: handlers block.
+        int threads = workerThreads + 3;
+        QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
+        pool.setReservedThreads(0);
         pool.setName("distill-http");
         server = new Server(pool);
         HttpConfiguration config = new HttpConfiguration();

@@ -173,6 +173,36 @@ class ChatCompletionsTest {
                 .isCloseTo(expected[argmax(expected)], within(1e-9));
     }
 
+    @Test
+    void concurrentChatRequestsShareTheBatcherAndEachGetsItsOwnAnswer() throws Exception {
+        List<String> texts = IntStream.range(0, 16).mapToObj(i -> "review number " + i + (i % 2 == 0 ? " loved it" : " awful"))
+                .toList();
+        long batchesBefore = server.stats("sentiment").batches();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Http.Reply>> replies = new ArrayList<>();
+            for (String t : texts) {
+                replies.add(pool.submit(() -> http.post("/v1/chat/completions",
+                        chat("sentiment", "<text>" + t + "</text>").put("logprobs", true).put("top_logprobs", 5))));
+            }
+            for (int i = 0; i < texts.size(); i++) {
+                Http.Reply r = replies.get(i).get();
+                assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+                double[] expected = directLogProbs(texts.get(i));
+                JsonNode tops = r.body().at("/choices/0/logprobs/content/0/top_logprobs");
+                for (JsonNode t : tops) {
+                    int c = TestModels.TEXT_CLASSES.indexOf(t.path("token").asText());
+                    // Batched with other requests: equal to float rounding (see DynamicBatcher).
+                    assertThat(t.path("logprob").asDouble()).as("text %d class %d", i, c).isCloseTo(expected[c], within(1e-4));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(server.stats("sentiment").requests()).isGreaterThanOrEqualTo(16);
+        assertThat(server.stats("sentiment").batches() - batchesBefore).isLessThanOrEqualTo(16);
+    }
+
     void assertOpenAiError(int status, JsonNode req, String param, String... fragments) throws Exception {
         Http.Reply r = http.post("/v1/chat/completions", req);
         assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
