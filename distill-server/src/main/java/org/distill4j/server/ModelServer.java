@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -369,20 +368,18 @@ public final class ModelServer implements AutoCloseable {
             }
             long length = request.getLength();
             if (length > maxRequestBytes) {
-                throw tooLarge(length + " bytes");
+                throw tooLarge(" (" + length + " bytes)");
             }
             byte[] bytes;
-            try {
-                bytes = Content.Source.asByteArrayAsync(request, (int) Math.min(maxRequestBytes, Integer.MAX_VALUE - 8))
-                        .get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IllegalArgumentException || e.getCause() instanceof IllegalStateException) {
-                    throw tooLarge("more");
-                }
-                throw new ApiException(400, "cannot read the request body: " + e.getCause(), null, "bad_request");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiException(503, "interrupted while reading the request", null, "unavailable");
+            // Blocking read on the handler thread (handlers here block anyway, on their batch);
+            // one byte over the limit is enough to know a chunked body is too large.
+            try (var in = Content.Source.asInputStream(request)) {
+                bytes = in.readNBytes((int) Math.min(maxRequestBytes + 1, Integer.MAX_VALUE - 8));
+            } catch (IOException e) {
+                throw new ApiException(400, "cannot read the request body: " + e.getMessage(), null, "bad_request");
+            }
+            if (bytes.length > maxRequestBytes) {
+                throw tooLarge("");
             }
             if (bytes.length == 0) {
                 throw ApiException.badRequest(null, "request body is empty; expected a JSON object");
@@ -398,7 +395,7 @@ public final class ModelServer implements AutoCloseable {
         }
 
         private ApiException tooLarge(String size) {
-            return new ApiException(413, "request body of " + size + " exceeds the limit of " + maxRequestBytes
+            return new ApiException(413, "request body" + size + " exceeds the limit of " + maxRequestBytes
                     + " bytes; send fewer rows per request", null, "request_too_large");
         }
 
