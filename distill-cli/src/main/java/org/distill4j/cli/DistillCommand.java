@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             TermsCommand.class,
             ProvenanceCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

@@ -1,0 +1,211 @@
+package org.distill4j.cli;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.distill4j.server.ModelServer;
+import org.distill4j.server.ServedModel;
+import org.distill4j.server.ServedSavedModel;
+import org.distill4j.server.ServedTorchScript;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code distill serve MODEL}: serves a distill4j model directory or a TorchScript file over HTTP
+ * (Open Inference Protocol v2, and the OpenAI chat facade for text classifiers) until Ctrl-C. The
+ * base URL and endpoints go to stdout; a port in use exits 2 naming the port.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over HTTP: the Open Inference Protocol v2 (KServe / Triton REST) for every "
+                + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers. "
+                + "Concurrent requests are batched. Stops on Ctrl-C. See docs/serving.md.",
+            "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model."})
+final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "A model directory written by distill4j, or a TorchScript file (.pt; needs --input-shape).")
+    Path modelPath;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Name in the URLs (default: the directory or file name).")
+    String name;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+            description = "Port (default: ${DEFAULT-VALUE}; 0 for any free port).")
+    int port;
+
+    @Option(names = "--max-batch", paramLabel = "ROWS", defaultValue = "64",
+            description = "Most rows per forward pass and per request (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-wait-ms", paramLabel = "MS", defaultValue = "2",
+            description = "Longest wait for more requests to batch with the first (default: ${DEFAULT-VALUE}).")
+    int maxWaitMs;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "16",
+            description = "Request threads, the most requests in flight (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "Require Authorization: Bearer <key>, the key read from environment variable VAR "
+                    + "(never from the command line, where other users could see it).")
+    String apiKeyEnv;
+
+    @Option(names = "--input-shape", paramLabel = "DIMS", split = ",",
+            description = "TorchScript only: shape of one input row, e.g. 16 or 1,28,28.")
+    long[] inputShape;
+
+    @Option(names = "--classes", paramLabel = "N",
+            description = "TorchScript only: number of classes, checked against the module (default: discovered).")
+    Integer classes;
+
+    @Option(names = "--class-names", paramLabel = "NAMES", split = ",",
+            description = "TorchScript only: class names in logit order, comma-separated (default: 0..C-1).")
+    List<String> classNames;
+
+    /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        String apiKey = apiKey();
+        ServedModel model = load();
+        ModelServer server;
+        try {
+            server = ModelServer.builder()
+                    .optHost(host)
+                    .optPort(port)
+                    .optMaxBatchRows(maxBatch)
+                    .optMaxWait(Duration.ofMillis(maxWaitMs))
+                    .optWorkerThreads(workers)
+                    .optApiKey(apiKey)
+                    .addModel(model)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            model.close();
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            server.start();
+        } catch (BindException e) {
+            // start() closed the server and the model.
+            System.err.println("distill: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        printEndpoints(server, model, apiKey != null);
+        Thread hook = new Thread(() -> {
+            System.err.println("distill: stopping the server");
+            server.close();
+            stopped.countDown();
+        }, "distill-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            // Embedded use (tests): an interrupt stops the server as Ctrl-C would.
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is already running and closes the server itself.
+            }
+            server.close();
+            System.err.println("distill: server stopped");
+        }
+        return ExitCodes.OK;
+    }
+
+    private String apiKey() {
+        if (apiKeyEnv == null) {
+            return null;
+        }
+        String key = System.getenv(apiKeyEnv);
+        if (key == null || key.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--api-key-env " + apiKeyEnv
+                    + ": environment variable " + apiKeyEnv + " is not set or empty; export it with the key first");
+        }
+        return key.strip();
+    }
+
+    private ServedModel load() throws IOException {
+        if (Files.isDirectory(modelPath)) {
+            if (inputShape != null || classes != null || classNames != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape, --classes and "
+                        + "--class-names are for TorchScript files; a model directory declares its own (" + modelPath + ")");
+            }
+            return ServedSavedModel.load(name(modelPath.getFileName().toString()), modelPath);
+        }
+        if (!Files.isRegularFile(modelPath)) {
+            throw new java.io.FileNotFoundException("model not found: " + modelPath
+                    + " (expected a distill4j model directory or a TorchScript .pt file)");
+        }
+        if (inputShape == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), modelPath + " is a file, so it is served as "
+                    + "TorchScript, which records no input shape: give --input-shape (e.g. --input-shape 16)");
+        }
+        List<String> names = classNames;
+        if (classes != null) {
+            if (classes < 2) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--classes " + classes + ": must be at least 2");
+            }
+            if (names != null && names.size() != classes) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--classes " + classes + " but "
+                        + names.size() + " --class-names " + names);
+            }
+            if (names == null) {
+                names = java.util.stream.IntStream.range(0, classes).mapToObj(Integer::toString).toList();
+            }
+        }
+        String file = modelPath.getFileName().toString();
+        String base = file.endsWith(".pt") ? file.substring(0, file.length() - 3) : file;
+        try {
+            return ServedTorchScript.load(name(base), modelPath, inputShape, names);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The served name: --name, else the file name made URL-safe. */
+    private String name(String fallback) {
+        String n = name != null ? name : fallback.replaceAll("[^A-Za-z0-9_.\\-]", "_");
+        try {
+            return ServedModel.checkName(n);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--name: " + e.getMessage());
+        }
+    }
+
+    private void printEndpoints(ModelServer server, ServedModel model, boolean keyed) {
+        String base = server.baseUri().toString();
+        String n = model.name();
+        System.out.printf("serving '%s' (%s; version %s) at %s%n", n, model.describe(), model.version(), base);
+        System.out.printf("  GET  %s/v2/health/ready%n", base);
+        System.out.printf("  GET  %s/v2/models/%s%n", base, n);
+        System.out.printf("  POST %s/v2/models/%s/infer%n", base, n);
+        if (model.textFeatures().isPresent()) {
+            System.out.printf("  POST %s/v1/chat/completions   (\"model\": \"%s\")%n", base, n);
+            System.out.printf("  GET  %s/v1/models%n", base);
+        }
+        System.out.printf("batching: up to %d rows per forward pass, waiting at most %d ms; API key: %s%n",
+                maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
+        System.out.flush();
+        if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
+            System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "
+                    + "can reach this port can use the model");
+        }
+        System.err.println("distill: press Ctrl-C to stop");
+    }
+}

@@ -1,0 +1,137 @@
+package org.distill4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.types.DataType;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.model.SavedModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code distill serve}: starts on an ephemeral port, answers, stops; refuses bad input with the documented codes. */
+class ServeCommandTest {
+
+    static Path model(Path dir) throws Exception {
+        try (SavedModel m = SavedModel.create(new MlpSpec(List.of(4), null, 0), new long[] {6}, List.of("a", "b"))) {
+            m.model().getBlock().initialize(m.model().getNDManager(), DataType.FLOAT32, m.inputShape(1));
+            m.save(dir);
+        }
+        return dir;
+    }
+
+    @Test
+    void servesOnAnEphemeralPortAnswersHealthAndStopsOnInterrupt(@TempDir Path tmp) throws Exception {
+        Path dir = model(tmp.resolve("my model"));
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread serve;
+        synchronized (CliTest.class) {
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                serve = new Thread(() -> code.set(DistillCommand.execute("serve", dir.toString(), "--port", "0")));
+                serve.start();
+                Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
+                Matcher m = url.matcher("");
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
+                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
+                    assertThat(serve.isAlive()).as("serve exited early; stderr: %s", err).isTrue();
+                    Thread.sleep(50);
+                }
+                URI base = URI.create(m.group(1));
+                HttpClient client = HttpClient.newHttpClient();
+                HttpResponse<String> ready = client.send(HttpRequest.newBuilder(base.resolve("/v2/health/ready"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(ready.statusCode()).isEqualTo(200);
+                assertThat(ready.body()).contains("\"ready\":true");
+                // The name is the directory name made URL-safe.
+                HttpResponse<String> meta = client.send(HttpRequest.newBuilder(base.resolve("/v2/models/my_model"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(meta.statusCode()).as(meta.body()).isEqualTo(200);
+                assertThat(out.toString(StandardCharsets.UTF_8)).contains("/v2/models/my_model/infer",
+                        "/v2/health/ready", "up to 64 rows");
+
+                serve.interrupt();
+                serve.join(30_000);
+                assertThat(serve.isAlive()).isFalse();
+                assertThat(code.get()).isZero();
+                assertThat(err.toString(StandardCharsets.UTF_8)).contains("server stopped");
+                // Nothing listens any more.
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(
+                        HttpRequest.newBuilder(base.resolve("/v2/health/live")).build(),
+                        HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseExitsTwoNamingThePort(@TempDir Path tmp) throws Exception {
+        Path dir = model(tmp.resolve("m"));
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            CliTest.Run r = CliTest.distill("serve", dir.toString(), "--port", Integer.toString(port));
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err()).contains("127.0.0.1:" + port, "in use");
+        }
+    }
+
+    @Test
+    void missingOrInvalidModelsExitWithTheDocumentedCodes(@TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("nope");
+        CliTest.Run r = CliTest.distill("serve", missing.toString(), "--port", "0");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.err()).contains(missing.toString(), "not found");
+
+        Path empty = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+        CliTest.Run notModel = CliTest.distill("serve", empty.toString(), "--port", "0");
+        assertThat(notModel.code()).isEqualTo(3);
+        assertThat(notModel.err()).contains("model.json");
+
+        Path pt = java.nio.file.Files.writeString(tmp.resolve("x.pt"), "not torchscript");
+        CliTest.Run noShape = CliTest.distill("serve", pt.toString(), "--port", "0");
+        assertThat(noShape.code()).isEqualTo(2);
+        assertThat(noShape.err()).contains("--input-shape");
+        CliTest.Run junk = CliTest.distill("serve", pt.toString(), "--input-shape", "16", "--port", "0");
+        assertThat(junk.code()).isEqualTo(3);
+        assertThat(junk.err()).contains(pt.toString());
+
+        CliTest.Run badBatch = CliTest.distill("serve", model(tmp.resolve("m")).toString(), "--max-batch", "0");
+        assertThat(badBatch.code()).isEqualTo(2);
+        assertThat(badBatch.err()).contains("max batch rows: 0");
+
+        CliTest.Run noKey = CliTest.distill("serve", tmp.resolve("m").toString(), "--api-key-env",
+                "DISTILL4J_TEST_SURELY_UNSET_VAR");
+        assertThat(noKey.code()).isEqualTo(2);
+        assertThat(noKey.err()).contains("DISTILL4J_TEST_SURELY_UNSET_VAR", "not set");
+    }
+
+    @Test
+    void aTorchScriptFileWithTheWrongClassCountExitsThree() throws Exception {
+        Path pt = Path.of("..", "distill-core", "src", "test", "resources", "fixtures", "tiny_teacher.pt");
+        CliTest.Run wrong = CliTest.distill("serve", pt.toString(), "--input-shape", "16", "--classes", "3", "--port", "0");
+        assertThat(wrong.code()).isEqualTo(3);
+        assertThat(wrong.err()).contains("returns 4 logits per row");
+    }
+}

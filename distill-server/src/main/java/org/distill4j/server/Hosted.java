@@ -1,0 +1,71 @@
+package org.distill4j.server;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** A served model with its batcher: what the HTTP layer calls to run rows. */
+final class Hosted {
+
+    /** Name of the one input of dense models in v2 metadata and requests. */
+    static final String DENSE_INPUT = "input";
+    /** Name of the one input of text models in v2 metadata and requests. */
+    static final String TEXT_INPUT = "text";
+
+    /** How long a request waits for its batch before it gets 503; generous, as a queue bounds it. */
+    private static final long TIMEOUT_S = 60;
+
+    final ServedModel model;
+    final DynamicBatcher batcher;
+    final long createdEpochSecond = System.currentTimeMillis() / 1000;
+
+    Hosted(ServedModel model, DynamicBatcher batcher) {
+        this.model = model;
+        this.batcher = batcher;
+    }
+
+    boolean isText() {
+        return model.textFeatures().isPresent();
+    }
+
+    String inputName() {
+        return isText() ? TEXT_INPUT : DENSE_INPUT;
+    }
+
+    int classes() {
+        return model.classNames().size();
+    }
+
+    /** Featurises texts into rows (on the calling request thread, so it runs in parallel). */
+    float[] featurize(java.util.List<String> texts) {
+        var tf = model.textFeatures().orElseThrow();
+        float[] rows = new float[texts.size() * tf.maxFeatures()];
+        for (int i = 0; i < texts.size(); i++) {
+            tf.featurize(texts.get(i), rows, i * tf.maxFeatures());
+        }
+        return rows;
+    }
+
+    /** Runs {@code count} rows through the batcher and waits for their logits. */
+    float[] logits(float[] rows, int count) {
+        try {
+            return batcher.submit(rows, count).get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, e.getMessage(), null, "unavailable");
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s",
+                    null, "timeout");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "request interrupted (server shutting down)", null, "unavailable");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RejectedExecutionException) {
+                throw new ApiException(503, cause.getMessage(), null, "unavailable");
+            }
+            throw new ApiException(500, "model '" + model.name() + "' failed: " + cause.getMessage(), null,
+                    "inference_failed");
+        }
+    }
+}
