@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             TermsCommand.class,
             ProvenanceCommand.class,
             BenchCommand.class,
+            LabelCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -29,6 +29,12 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (t instanceof org.distill4j.terms.DistillationRefusedException) {
             code = ExitCodes.REFUSED;
             prefix = "refused: ";
+        } else if (t instanceof org.distill4j.teacher.http.CollectionAbortedException) {
+            code = ExitCodes.TEACHER_API;
+            prefix = "teacher API: ";
+        } else if (t instanceof org.distill4j.teacher.http.JournalException) {
+            code = ExitCodes.DATA;
+            prefix = "";
         } else if (t instanceof FileNotFoundException || t instanceof NoSuchFileException
                 || t instanceof org.distill4j.data.DataException) {
             code = ExitCodes.DATA;

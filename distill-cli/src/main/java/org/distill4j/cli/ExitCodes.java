@@ -17,6 +17,8 @@ final class ExitCodes {
     static final int REFUSED = 5;
     /** {@code provenance verify} found files that differ from the manifest. */
     static final int TAMPERED = 6;
+    /** An HTTP teacher rejected the API key, or some items failed for good (rerun to retry them). */
+    static final int TEACHER_API = 7;
 
     private ExitCodes() {}
 }

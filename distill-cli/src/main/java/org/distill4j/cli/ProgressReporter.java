@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.distill4j.experiment.ExperimentListener;
+import org.distill4j.teacher.http.CollectionListener;
 import org.distill4j.train.EpochRecord;
 import org.distill4j.train.TrainingListener;
 
@@ -38,6 +39,30 @@ final class ProgressReporter implements ExperimentListener {
             bar.stepTo(done);
             if (done >= rows) {
                 bar.close();
+            }
+        };
+    }
+
+    @Override
+    public CollectionListener collection(String split) {
+        if (!bars) {
+            return CollectionListener.none();
+        }
+        return new CollectionListener() {
+            private ProgressBar bar;
+
+            @Override
+            public synchronized void progress(long total, long done, long failed) {
+                if (bar == null) {
+                    bar = bar("teacher API " + split, total);
+                }
+                bar.stepTo(done + failed);
+                if (failed > 0) {
+                    bar.setExtraMessage("failed " + failed);
+                }
+                if (done + failed >= total) {
+                    bar.close();
+                }
             }
         };
     }

@@ -24,6 +24,16 @@ public interface ExperimentListener {
         return done -> { };
     }
 
+    /**
+     * Returns what to tell about collecting an HTTP teacher's outputs on a split (called from the
+     * collector's worker threads).
+     *
+     * @param split the split, e.g. {@code train}
+     */
+    default org.distill4j.teacher.http.CollectionListener collection(String split) {
+        return org.distill4j.teacher.http.CollectionListener.none();
+    }
+
     /** A line of information (what is being done, what was reused). */
     default void info(String message) {}
 }
