@@ -85,6 +85,13 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     public JsonlTextDataset {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
+        for (TextExampleSet other : validation == null ? List.of(test) : List.of(validation, test)) {
+            if (!other.classNames().equals(train.classNames()) || !other.features().equals(train.features())) {
+                throw new IllegalArgumentException(other.name() + " has classes " + other.classNames() + " and "
+                        + other.features() + ", expected the training set's " + train.classNames() + " and "
+                        + train.features());
+            }
+        }
     }
 
     /**
