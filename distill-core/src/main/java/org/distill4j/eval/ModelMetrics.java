@@ -4,6 +4,9 @@ package org.distill4j.eval;
  * How one model did on the test split, and what it costs to serve.
  *
  * @param testAccuracy fraction of test rows classified correctly, in [0, 1]
+ * @param testMacroF1 macro-averaged F1 on the test rows, in [0, 1], as {@link
+ *     Predictions#macroF1} computes it (the figure to read beside accuracy when classes are
+ *     imbalanced); NaN where unknown
  * @param testErrors number of misclassified test rows
  * @param testSize number of test rows
  * @param params number of trainable parameters
@@ -19,6 +22,7 @@ package org.distill4j.eval;
  */
 public record ModelMetrics(
         double testAccuracy,
+        double testMacroF1,
         int testErrors,
         int testSize,
         long params,

@@ -116,6 +116,58 @@ public record Predictions(int rows, int classes, float[] logits) {
         return n == 0 ? Double.NaN : (double) right / n;
     }
 
+    /**
+     * Returns the F1 score of each class, in class-id order: {@code 2 tp / (2 tp + fp + fn)} over
+     * the labelled rows (unlabeled rows are skipped). A class that neither occurs in the labels nor
+     * is ever predicted has no F1: its entry is NaN.
+     *
+     * @param data the rows these predictions were made on, with their labels
+     * @return {@link #classes()} values in [0, 1] or NaN
+     */
+    public double[] classF1(ExampleSet data) {
+        long[] tp = new long[classes];
+        long[] fp = new long[classes];
+        long[] fn = new long[classes];
+        for (int i = 0; i < rows; i++) {
+            int y = data.label(i);
+            if (y < 0) {
+                continue;
+            }
+            int p = argmax(i);
+            if (p == y) {
+                tp[y]++;
+            } else {
+                fp[p]++;
+                fn[y]++;
+            }
+        }
+        double[] f1 = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            long denominator = 2 * tp[c] + fp[c] + fn[c];
+            f1[c] = denominator == 0 ? Double.NaN : 2.0 * tp[c] / denominator;
+        }
+        return f1;
+    }
+
+    /**
+     * Returns the macro-averaged F1: the unweighted mean of {@link #classF1} over the classes that
+     * occur in the true labels or in the predictions of the labelled rows (scikit-learn's {@code
+     * f1_score(average="macro")} with its default labels). Every such class counts equally, so a
+     * rare class that is never predicted pulls it down by a full share; a class absent from both is
+     * left out rather than counted as 0. Unlabeled rows are skipped; NaN when none is labelled.
+     */
+    public double macroF1(ExampleSet data) {
+        double sum = 0;
+        int counted = 0;
+        for (double f : classF1(data)) {
+            if (!Double.isNaN(f)) {
+                sum += f;
+                counted++;
+            }
+        }
+        return counted == 0 ? Double.NaN : sum / counted;
+    }
+
     /** Returns the mean cross-entropy (nats) over labelled rows; NaN when none is labelled. */
     public double crossEntropy(ExampleSet data) {
         double sum = 0;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
 import org.distill4j.eval.ServingCost;
@@ -161,7 +162,7 @@ public final class Experiment {
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
         listener.info(String.format("data: %d training, %d validation, %d test rows (%s)", data.train().size(),
-                data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().dir()));
+                data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().location()));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 Teacher teacher = obtainTeacher(data)) {
@@ -272,9 +273,14 @@ public final class Experiment {
                 }
                 builder.optDistillation(d.parameters(), targets, approval);
             }
+            // Without labels the distilled student learns from the teacher alone; the rows (and so
+            // the cached teacher outputs, indexed by row) are the same.
+            ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
+                    ? ExampleSets.withoutLabels(data.train()) : data.train();
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
-            try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames())) {
-                ClassifierTrainer.Result result = builder.build().fit(model, data.train(), data.validation());
+            try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
+                    data.textFeatures())) {
+                ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());
                 model.save(dir);
                 new TrainingRecord(role, fingerprint, result.history()).write(dir);
                 documentation(role, teacher == null ? null : teacher.identity(), approval)
@@ -315,7 +321,7 @@ public final class Experiment {
             Predictions p = Predictions.of(model, test, manager, 512);
             ServingCost cost = ServingCost.measure(model::logits, test, manager,
                     recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
-            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.errors(test), test.size(), model.parameterCount(),
+            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), model.parameterCount(),
                     Files.size(dir.resolve(SavedModel.PARAMS)), p.agreement(teacherTest), p.klFrom(teacherTest),
                     cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
@@ -336,7 +342,7 @@ public final class Experiment {
             params = -1;
             size = Files.size(Path.of(teacher.identity().location()));
         }
-        return new ModelMetrics(p.accuracy(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
+        return new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
                 cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
     }
 

@@ -1,33 +1,69 @@
 package org.distill4j.experiment;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import org.distill4j.data.DataException;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.data.IdxDataset;
+import org.distill4j.data.JsonlTextDataset;
+import org.distill4j.data.TextFeatures;
 import org.distill4j.recipe.Recipe;
 
 /**
  * The three splits of an experiment, as the recipe declares them: the training rows (after the
- * optional limit and minus the validation hold-out), the validation rows (null when the fraction
- * is 0) and the test rows.
+ * optional limit and minus the validation hold-out), the validation rows (a jsonl validation file,
+ * else the hold-out; null when the fraction is 0) and the test rows.
  *
  * @param train rows the models learn from
  * @param validation rows held out of training for model selection, or null
  * @param test rows reported on, never used for any decision
+ * @param textFeatures how texts became the features (jsonl data), or null for dense data (idx);
+ *     saved in every model's {@code model.json}
  */
-public record ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test) {
+public record ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures) {
+
+    /** Data of dense features (no text). */
+    public ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test) {
+        this(train, validation, test, null);
+    }
 
     /** Loads and splits the data a recipe names. */
     public static ExperimentData load(Recipe recipe) throws IOException {
         Recipe.DataSection d = recipe.data();
-        IdxDataset idx = IdxDataset.load(d.dir());
-        ExampleSet train = limit(idx.train(), d.trainLimit());
-        ExampleSet test = limit(idx.test(), d.testLimit());
-        if (d.validationFraction() == 0) {
-            return new ExperimentData(train, null, test);
+        if (d.format().equals("jsonl")) {
+            return loadJsonl(recipe);
         }
-        ExampleSets.Split split = ExampleSets.split(train, d.validationFraction(), recipe.seed());
-        return new ExperimentData(split.train(), split.validation(), test);
+        IdxDataset idx = IdxDataset.load(d.dir());
+        return split(recipe, limit(idx.train(), d.trainLimit()), null, limit(idx.test(), d.testLimit()), null);
+    }
+
+    private static ExperimentData loadJsonl(Recipe recipe) throws IOException {
+        Recipe.DataSection d = recipe.data();
+        JsonlTextDataset text = d.dir() != null
+                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features())
+                : JsonlTextDataset.load(d.train(), d.validation(), d.test(), d.fields(), d.features());
+        if (text.validation() != null && d.validationFraction() != null) {
+            Path file = d.dir() == null ? d.validation() : JsonlTextDataset.find(d.dir(), "validation");
+            throw new DataException(file, "data.validation_fraction is " + d.validationFraction() + " but " + file
+                    + " exists and is the validation split; remove validation_fraction from the recipe (or the file)");
+        }
+        return split(recipe, limit(text.train(), d.trainLimit()), text.validation(),
+                limit(text.test(), d.testLimit()), d.features());
+    }
+
+    private static ExperimentData split(Recipe recipe, ExampleSet train, ExampleSet validation, ExampleSet test,
+            TextFeatures features) {
+        if (validation != null) {
+            return new ExperimentData(train, validation, test, features);
+        }
+        Double fraction = recipe.data().validationFraction();
+        double f = fraction == null ? Recipe.DataSection.DEFAULT_VALIDATION_FRACTION : fraction;
+        if (f == 0) {
+            return new ExperimentData(train, null, test, features);
+        }
+        ExampleSets.Split split = ExampleSets.split(train, f, recipe.seed());
+        return new ExperimentData(split.train(), split.validation(), test, features);
     }
 
     private static ExampleSet limit(ExampleSet set, int limit) {

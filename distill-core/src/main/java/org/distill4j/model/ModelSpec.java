@@ -15,9 +15,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = MlpSpec.class, name = "mlp"),
-    @JsonSubTypes.Type(value = CnnSpec.class, name = "cnn")
+    @JsonSubTypes.Type(value = CnnSpec.class, name = "cnn"),
+    @JsonSubTypes.Type(value = BagSpec.class, name = "bag")
 })
-public sealed interface ModelSpec permits MlpSpec, CnnSpec {
+public sealed interface ModelSpec permits MlpSpec, CnnSpec, BagSpec {
 
     /**
      * Builds a fresh, uninitialised DJL block for this architecture.

@@ -3,6 +3,8 @@ package org.distill4j.recipe;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.distill4j.data.JsonlTextDataset;
+import org.distill4j.data.TextFeatures;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.ModelSpec;
 import org.distill4j.train.TrainingConfig;
@@ -41,40 +43,115 @@ public record Recipe(
         if (student.name() == null) {
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
-        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null) : distillation;
+        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null) : distillation;
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }
 
     /**
      * Where the data comes from.
      *
-     * @param format {@code idx} (MNIST family)
-     * @param dir directory of the four IDX files
-     * @param validationFraction fraction of the training rows held out for validation, in [0, 0.5]
+     * <p>{@code idx} (MNIST family): {@code dir} holds the four IDX files. {@code jsonl} (labelled
+     * texts, see {@link JsonlTextDataset}): either {@code dir} holding {@code train.jsonl[.gz]},
+     * {@code test.jsonl[.gz]} and optionally {@code validation.jsonl[.gz]}, or the files named by
+     * {@code train}, {@code test} and optionally {@code validation}; rows are featurised as {@code
+     * features} says. With a validation file, that file is the validation split and {@code
+     * validation_fraction} must be absent; without one, {@code validation_fraction} of the training
+     * rows (default 0.1) is held out. The text keys are errors for {@code idx}.
+     *
+     * @param format {@code idx} (default) or {@code jsonl}
+     * @param dir data directory; required for idx, for jsonl unless {@code train} and {@code test}
+     *     are given
+     * @param train jsonl only: the training file (with {@code test}, instead of {@code dir})
+     * @param validation jsonl only: the validation file, optional
+     * @param test jsonl only: the test file
+     * @param textField jsonl only: JSON field holding the text; default {@code text}
+     * @param labelField jsonl only: JSON field holding the label; default {@code label}
+     * @param idField jsonl only: JSON field holding the row id (optional in the data); default {@code id}
+     * @param features jsonl only: how a text becomes features; default {@link TextFeatures#defaults()}
+     * @param validationFraction fraction of the training rows held out for validation, in [0, 0.5];
+     *     default 0.1; null for jsonl when absent (the validation file, or else 0.1, is used)
      * @param trainLimit use only the first N training rows (0 = all)
      * @param testLimit use only the first N test rows (0 = all)
      */
     public record DataSection(
             String format,
             Path dir,
+            Path train,
+            Path validation,
+            Path test,
+            @JsonProperty("text_field") String textField,
+            @JsonProperty("label_field") String labelField,
+            @JsonProperty("id_field") String idField,
+            TextFeatures features,
             @JsonProperty("validation_fraction") Double validationFraction,
             @JsonProperty("train_limit") Integer trainLimit,
             @JsonProperty("test_limit") Integer testLimit) {
 
-        /** Validates and fills defaults (validation fraction 0.1, no limits). */
+        /** The default share of the training rows held out when there is no validation file. */
+        public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
+
+        /** Validates and fills defaults (validation fraction 0.1 for idx, no limits). */
         public DataSection {
             format = format == null ? "idx" : format;
-            if (!format.equals("idx")) {
-                throw new IllegalArgumentException("illegal format value: '" + format + "', allowed: [idx]");
+            switch (format) {
+                case "idx" -> {
+                    Objects.requireNonNull(dir, "dir");
+                    String[][] textKeys = {{"train", str(train)}, {"validation", str(validation)}, {"test", str(test)},
+                            {"text_field", textField}, {"label_field", labelField}, {"id_field", idField},
+                            {"features", features == null ? null : features.toString()}};
+                    for (String[] k : textKeys) {
+                        if (k[1] != null) {
+                            throw new IllegalArgumentException("key '" + k[0] + "' is only for format jsonl, but "
+                                    + "format is idx (the IDX files are found in dir)");
+                        }
+                    }
+                    validationFraction = validationFraction == null ? DEFAULT_VALIDATION_FRACTION : validationFraction;
+                }
+                case "jsonl" -> {
+                    boolean files = train != null || test != null || validation != null;
+                    if (dir != null && files) {
+                        throw new IllegalArgumentException("give either dir (holding train.jsonl[.gz], test.jsonl[.gz] "
+                                + "and optionally validation.jsonl[.gz]) or the files train, test and optionally "
+                                + "validation, not both");
+                    }
+                    if (dir == null && (train == null || test == null)) {
+                        throw new IllegalArgumentException("format jsonl needs dir, or both train and test files "
+                                + "(got train=" + train + ", test=" + test + ")");
+                    }
+                    if (validation != null && validationFraction != null) {
+                        throw new IllegalArgumentException("validation_fraction is " + validationFraction
+                                + " but a validation file is given (" + validation + "), which is the validation "
+                                + "split; remove one of them");
+                    }
+                    textField = textField == null ? "text" : textField;
+                    labelField = labelField == null ? "label" : labelField;
+                    idField = idField == null ? "id" : idField;
+                    new JsonlTextDataset.Fields(textField, labelField, idField);
+                    features = features == null ? TextFeatures.defaults() : features;
+                }
+                default -> throw new IllegalArgumentException(
+                        "illegal format value: '" + format + "', allowed: [idx, jsonl]");
             }
-            Objects.requireNonNull(dir, "dir");
-            validationFraction = validationFraction == null ? 0.1 : validationFraction;
-            if (!(validationFraction >= 0 && validationFraction <= 0.5)) {
+            if (validationFraction != null && !(validationFraction >= 0 && validationFraction <= 0.5)) {
                 throw new IllegalArgumentException(
                         "illegal validation_fraction value: " + validationFraction + ", must be in [0, 0.5]");
             }
             trainLimit = nonNegative("train_limit", trainLimit);
             testLimit = nonNegative("test_limit", testLimit);
+        }
+
+        /** Returns the JSON field names of a jsonl source (null for idx). */
+        public JsonlTextDataset.Fields fields() {
+            return format.equals("jsonl") ? new JsonlTextDataset.Fields(textField, labelField, idField) : null;
+        }
+
+        /** Returns where the data is, in words: the directory, or the training file. */
+        public String location() {
+            return dir != null ? dir.toString() : String.valueOf(train);
+        }
+
+        private static String str(Path p) {
+            return p == null ? null : p.toString();
         }
     }
 
@@ -236,8 +313,13 @@ public record Recipe(
      * @param alpha weight of the soft term in [0, 1]; default 0.9
      * @param mode {@code cached} (teacher outputs computed once and reused; default) or {@code
      *     online} (teacher forward on every batch, needed with augmentation)
+     * @param useLabels whether the distilled student also sees the true labels (default true);
+     *     false trains it on the teacher's outputs alone (every training row unlabeled, so alpha
+     *     must be 1), as when the only labels are the teacher's. The scratch student always keeps
+     *     the labels.
      */
-    public record DistillationSection(Double temperature, Double alpha, String mode) {
+    public record DistillationSection(Double temperature, Double alpha, String mode,
+            @JsonProperty("use_labels") Boolean useLabels) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
         public DistillationSection {
@@ -245,6 +327,11 @@ public record Recipe(
             alpha = alpha == null ? 0.9 : alpha;
             new KdParameters(temperature, alpha);
             mode = mode == null ? "cached" : mode;
+            useLabels = useLabels == null || useLabels;
+            if (!useLabels && alpha != 1.0) {
+                throw new IllegalArgumentException("use_labels is false, so there is no hard-label term to weigh; "
+                        + "alpha is " + alpha + ", must be 1.0");
+            }
             if (!mode.equals("cached") && !mode.equals("online")) {
                 throw new IllegalArgumentException("illegal mode value: '" + mode + "', allowed: [cached, online]");
             }

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * Every error is a {@link RecipeException} naming the recipe, the dotted key, the value and what
  * is allowed; unknown keys are errors (a typo must not silently fall back to a default).
  *
- * <p>Relative paths ({@code data.dir}, {@code teacher.path}) are resolved against the directory of
+ * <p>Relative paths ({@code data.dir}, {@code data.train}, {@code data.validation}, {@code
+ * data.test}, {@code teacher.path}, {@code teacher.terms_file}) are resolved against the directory of
  * the recipe file.
  */
 public final class RecipeLoader {
@@ -79,6 +80,9 @@ public final class RecipeLoader {
             applyOverride((ObjectNode) tree, override, origin);
         }
         resolvePath(tree, baseDir, "data", "dir");
+        resolvePath(tree, baseDir, "data", "train");
+        resolvePath(tree, baseDir, "data", "validation");
+        resolvePath(tree, baseDir, "data", "test");
         resolvePath(tree, baseDir, "teacher", "path");
         resolvePath(tree, baseDir, "teacher", "terms_file");
         resolvePath(tree.get("teacher"), baseDir, "http", "api_key_file");

@@ -113,6 +113,7 @@ public final class MetricsJson {
         ObjectNode node = NODES.objectNode();
         node.put("description", model.description());
         putNumber(node, "test_accuracy", m.testAccuracy());
+        putNumber(node, "test_macro_f1", m.testMacroF1());
         node.put("test_errors", m.testErrors());
         node.put("test_size", m.testSize());
         node.put("params", m.params());
@@ -155,6 +156,7 @@ public final class MetricsJson {
     private static ModelResult model(String role, JsonNode n) {
         ModelMetrics metrics = new ModelMetrics(
                 number(n, "test_accuracy"),
+                number(n, "test_macro_f1"),
                 n.path("test_errors").asInt(),
                 n.path("test_size").asInt(),
                 n.path("params").asLong(),

@@ -26,13 +26,14 @@ record ResultsTable(List<String> headers, List<Boolean> numeric, List<List<Strin
                 "Model",
                 "Description",
                 "Test accuracy",
+                "Test macro-F1",
                 "Test errors",
                 "Params",
                 "Size",
                 "Agreement with teacher",
                 "p50 latency (ms)",
                 "Throughput (/s)");
-        List<Boolean> numeric = List.of(false, false, true, true, true, true, true, true, true);
+        List<Boolean> numeric = List.of(false, false, true, true, true, true, true, true, true, true);
         List<List<String>> rows = models.stream().map(ResultsTable::row).toList();
         return new ResultsTable(headers, numeric, rows);
     }
@@ -43,6 +44,7 @@ record ResultsTable(List<String> headers, List<Boolean> numeric, List<List<Strin
                 model.role(),
                 model.description(),
                 Formats.percent(m.testAccuracy()),
+                Formats.percent(m.testMacroF1()),
                 Formats.count(m.testErrors()) + " / " + Formats.count(m.testSize()),
                 Formats.count(m.params()),
                 Formats.bytes(m.sizeBytes()),

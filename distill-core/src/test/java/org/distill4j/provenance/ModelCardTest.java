@@ -25,7 +25,7 @@ class ModelCardTest {
     private static ModelMetrics metrics(double accuracy, long params, double agreement) {
         int size = 10000;
         int errors = (int) Math.round((1 - accuracy) * size);
-        return new ModelMetrics(accuracy, errors, size, params, params * 4, agreement, 0.01, 0.123, 0.5, 9000, 256);
+        return new ModelMetrics(accuracy, accuracy, errors, size, params, params * 4, agreement, 0.01, 0.123, 0.5, 9000, 256);
     }
 
     private static ModelCardData data(String name, TeacherIdentity teacher, Map<String, Object> terms) {

@@ -65,11 +65,12 @@ class ReportWriterTest {
 
         JsonNode teacher = root.get("models").get("teacher");
         assertThat(fieldNames(teacher)).containsExactly(
-                "description", "test_accuracy", "test_errors", "test_size", "params",
+                "description", "test_accuracy", "test_macro_f1", "test_errors", "test_size", "params",
                 "size_bytes", "agreement_with_teacher", "kl_to_teacher", "latency_ms_p50",
                 "latency_ms_p99", "throughput_per_s", "throughput_batch", "history");
         assertThat(teacher.get("description").asText()).isEqualTo("CNN(channels=[64, 128])");
         assertThat(teacher.get("test_accuracy").asDouble()).isEqualTo(0.992);
+        assertThat(teacher.get("test_macro_f1").asDouble()).isEqualTo(0.9871);
         assertThat(teacher.get("test_errors").asInt()).isEqualTo(80);
         assertThat(teacher.get("test_size").asInt()).isEqualTo(10_000);
         assertThat(teacher.get("params").asLong()).isEqualTo(1_200_000L);
@@ -127,15 +128,15 @@ class ReportWriterTest {
         assertThat(lines.get(0)).isEqualTo("# synthetic <mnist>");
         List<String> rows = lines.stream().filter(l -> l.startsWith("|")).toList();
         assertThat(rows).hasSize(2 + 3);
-        assertThat(rows.get(0)).contains("Model", "Description", "Test accuracy", "Test errors",
+        assertThat(rows.get(0)).contains("Model", "Description", "Test accuracy", "Test macro-F1", "Test errors",
                 "Params", "Size", "Agreement with teacher", "p50 latency (ms)", "Throughput (/s)");
         assertThat(rows.get(2)).isEqualTo(
-                "| teacher | CNN(channels=[64, 128]) | 99.20% | 80 / 10,000 | 1,200,000"
+                "| teacher | CNN(channels=[64, 128]) | 99.20% | 98.71% | 80 / 10,000 | 1,200,000"
                         + " | 4.58 MiB | 100.00% | 1.250 | 8,000 |");
         assertThat(rows.get(3))
                 .startsWith("| student_scratch | MLP(hidden=[128]) \\| tiny | 98.00% ");
         assertThat(rows.get(4)).isEqualTo(
-                "| student_distilled | MLP(hidden=[128]) | 98.70% | 130 / 10,000 | 101,770"
+                "| student_distilled | MLP(hidden=[128]) | 98.70% | 98.03% | 130 / 10,000 | 101,770"
                         + " | 397.6 KiB | 99.10% | 0.213 | 51,234 |");
         // (200 - 130) / (200 - 80) = 58.33%
         assertThat(lines).contains("Distillation closed 58.3% of the teacher-vs-scratch error gap"
@@ -271,15 +272,15 @@ class ReportWriterTest {
                 new EpochRecord(3, 0.70, 0.40, 0.30, 0.96, 0.30, 0.97, 2.5, 24_000, 0.001));
         List<ModelResult> models = List.of(
                 new ModelResult("teacher", "CNN(channels=[64, 128])",
-                        new ModelMetrics(0.992, 80, 10_000, 1_200_000, 4_800_512, 1.0, 0.0,
+                        new ModelMetrics(0.992, 0.9871, 80, 10_000, 1_200_000, 4_800_512, 1.0, 0.0,
                                 1.25, 2.5, 8_000, 256),
                         List.of()),
                 new ModelResult("student_scratch", "MLP(hidden=[128]) | tiny",
-                        new ModelMetrics(0.98, 200, 10_000, 101_770, 407_136, 0.975, 0.12,
+                        new ModelMetrics(0.98, 0.9712, 200, 10_000, 101_770, 407_136, 0.975, 0.12,
                                 0.2, 0.4, 50_000, 256),
                         scratchHistory),
                 new ModelResult("student_distilled", "MLP(hidden=[128])",
-                        new ModelMetrics(0.987, 130, 10_000, 101_770, 407_136, 0.991, 0.05,
+                        new ModelMetrics(0.987, 0.9803, 130, 10_000, 101_770, 407_136, 0.991, 0.05,
                                 0.2134, NAN, 51_234.4, 256),
                         distilledHistory));
         Map<String, Object> kd = new LinkedHashMap<>();
@@ -302,7 +303,7 @@ class ReportWriterTest {
     private static ModelResult model(String role, int errors, int size, List<EpochRecord> history) {
         double accuracy = 1.0 - (double) errors / size;
         return new ModelResult(role, "m",
-                new ModelMetrics(accuracy, errors, size, 1000, 4096, 0.9, 0.1, 0.1, 0.2, 100, 32),
+                new ModelMetrics(accuracy, accuracy, errors, size, 1000, 4096, 0.9, 0.1, 0.1, 0.2, 100, 32),
                 history);
     }
 

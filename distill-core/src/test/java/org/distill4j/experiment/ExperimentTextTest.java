@@ -1,0 +1,140 @@
+package org.distill4j.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.distill4j.data.TextFeatures;
+import org.distill4j.model.SavedModel;
+import org.distill4j.provenance.Provenance;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import org.distill4j.report.ExperimentResults;
+import org.distill4j.report.ModelResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A whole experiment on labelled texts: JSONL in, bag models, macro-F1 and text features out. */
+class ExperimentTextTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Writes a split whose label is told by which of three word families a text mostly uses. */
+    static void writeSplit(Path file, int rows, long seed) throws IOException {
+        String[][] signal = {
+            {"chess", "puzzle", "arcade", "game", "play", "board"},
+            {"library", "header", "shared", "runtime", "symbols", "development"},
+            {"editor", "syntax", "vim", "emacs", "text", "highlighting"},
+        };
+        String[] labels = {"games", "libs", "editors"};
+        String[] common = {"package", "this", "provides", "the", "for", "debian", "tool", "version", "and", "of"};
+        Random rng = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            int y = rng.nextInt(3);
+            StringBuilder sb = new StringBuilder();
+            for (int w = 0, n = 5 + rng.nextInt(10); w < n; w++) {
+                sb.append(rng.nextInt(3) == 0 ? signal[y][rng.nextInt(6)] : common[rng.nextInt(10)]).append(' ');
+            }
+            lines.add(JSON.writeValueAsString(java.util.Map.of("id", "pkg" + i, "text", sb.toString().trim(),
+                    "label", labels[y])));
+        }
+        Files.createDirectories(file.getParent());
+        Files.write(file, lines);
+    }
+
+    static Recipe recipe(Path tmp, String... overrides) throws Exception {
+        Path data = tmp.resolve("data");
+        writeSplit(data.resolve("train.jsonl"), 600, 1);
+        writeSplit(data.resolve("validation.jsonl"), 150, 2);
+        writeSplit(data.resolve("test.jsonl"), 300, 3);
+        String yaml = """
+                name: text-test
+                seed: 7
+                data:
+                  format: jsonl
+                  dir: data
+                  features: {max_features: 32, word_ngrams: 2}
+                teacher:
+                  terms: mit
+                  model: {type: bag, buckets: 8192, dim: 16, hidden: [16]}
+                  training: {epochs: 4, batch_size: 32, learning_rate: 0.02}
+                student:
+                  model: {type: bag, buckets: 1024, dim: 4}
+                  training: {epochs: 4, batch_size: 32, learning_rate: 0.05}
+                distillation: {temperature: 2, alpha: 0.5}
+                evaluation: {latency_runs: 10, throughput_batch: 16}
+                """;
+        return RecipeLoader.parse(yaml, "text-test", tmp, List.of(overrides));
+    }
+
+    static Experiment experiment(Recipe r, Path tmp, List<String> log) {
+        return new Experiment(r, tmp.resolve("out"), new Experiment.Options(tmp.resolve("cache"), false),
+                new ExperimentListener() {
+                    @Override
+                    public void info(String message) {
+                        log.add(message);
+                    }
+                });
+    }
+
+    @Test
+    void trainsBagModelsOnJsonlAndReportsMacroF1(@TempDir Path tmp) throws Exception {
+        List<String> log = new ArrayList<>();
+        ExperimentResults results = experiment(recipe(tmp), tmp, log).run();
+
+        assertThat(results.models()).extracting(ModelResult::role)
+                .containsExactly(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED);
+        for (ModelResult m : results.models()) {
+            assertThat(m.metrics().testAccuracy()).as(m.role()).isGreaterThan(0.8);
+            assertThat(m.metrics().testMacroF1()).as(m.role()).isBetween(0.75, 1.0);
+            assertThat(m.metrics().testSize()).isEqualTo(300);
+        }
+        // The validation file is the validation split: 600 training rows, none held out.
+        assertThat(log).anyMatch(l -> l.startsWith("data: 600 training, 150 validation, 300 test rows"));
+
+        Path out = tmp.resolve("out");
+        JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertThat(metrics.at("/models/student_distilled/test_macro_f1").isNumber()).isTrue();
+        assertThat(Files.readString(out.resolve("results.md"))).contains("Test macro-F1");
+        assertThat(Files.readString(out.resolve("report.html"))).contains("Test macro-F1");
+        for (String role : List.of(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED)) {
+            try (SavedModel model = SavedModel.load(out.resolve(role))) {
+                assertThat(model.descriptor().textFeatures()).as(role).isEqualTo(TextFeatures.of(32, 2, 0, 0, true));
+            }
+        }
+        JsonNode descriptor = JSON.readTree(out.resolve("student_distilled/model.json").toFile());
+        assertThat(descriptor.at("/text_features/word_ngrams").asInt()).isEqualTo(2);
+        assertThat(descriptor.at("/architecture/type").asText()).isEqualTo("bag");
+    }
+
+    @Test
+    void studentDistilledWithoutLabelsIsRetrainedAndSaysSo(@TempDir Path tmp) throws Exception {
+        experiment(recipe(tmp), tmp, new ArrayList<>()).run();
+
+        List<String> log = new ArrayList<>();
+        Recipe noLabels = recipe(tmp, "distillation.use_labels=false", "distillation.alpha=1");
+        ExperimentResults results = experiment(noLabels, tmp, log).run();
+
+        // Only the distilled student's training changed, so only it is trained again.
+        assertThat(log).anyMatch(l -> l.startsWith("teacher: reusing"));
+        assertThat(log).anyMatch(l -> l.startsWith("student_scratch: reusing"));
+        assertThat(log).noneMatch(l -> l.startsWith("student_distilled: reusing"));
+        ModelResult distilled = results.models().get(2);
+        // The teacher's outputs alone still teach the word families.
+        assertThat(distilled.metrics().testAccuracy()).isGreaterThan(0.8);
+        // Trained on unlabeled rows: no hard-label accuracy during training.
+        assertThat(distilled.history().get(0).trainAccuracy()).isNaN();
+
+        Path student = tmp.resolve("out/student_distilled");
+        assertThat(Provenance.read(student).training().get("distillation").toString()).contains("use_labels=false");
+        JsonNode metrics = JSON.readTree(tmp.resolve("out/metrics.json").toFile());
+        assertThat(metrics.at("/recipe/distillation/use_labels").asBoolean(true)).isFalse();
+    }
+}
