@@ -27,11 +27,9 @@ import org.distill4j.report.ReportWriter;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.TeacherOutputCache;
-import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.teacher.http.CollectionResult;
 import org.distill4j.teacher.TorchScriptTeacher;
 import org.distill4j.train.ClassifierTrainer;
-import org.distill4j.train.SoftTargets;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
@@ -165,14 +163,15 @@ public final class Experiment {
                 data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().location()));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-                Teacher teacher = obtainTeacher(data)) {
-            Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
+                ExperimentTeacher teacher = obtainTeacher(data)) {
+            Predictions teacherTest = teacher.testPredictions(data.test(), manager);
             Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
             Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
             listener.info("evaluating on " + data.test().size() + " test rows");
             TrainingRecord teacherRecord = trainsTeacher() ? TrainingRecord.read(out.resolve(TEACHER)) : null;
-            results.add(new ModelResult(TEACHER, teacher.identity().description(),
-                    teacherMetrics(teacher, teacherTest, data.test(), manager),
+            TeacherIdentity teacherId = teacher.identity(data.train());
+            results.add(new ModelResult(TEACHER, teacherId.description(),
+                    teacher.metrics(teacherTest, data.test(), manager),
                     teacherRecord == null ? List.of() : teacherRecord.history()));
             for (Path dir : List.of(scratchDir, distilledDir)) {
                 results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
@@ -181,10 +180,10 @@ public final class Experiment {
             Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
             results.forEach(r -> metrics.put(r.role(), r.metrics()));
             if (trainsTeacher()) {
-                documentation(TEACHER, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
+                documentation(TEACHER, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
             }
-            documentation(STUDENT_SCRATCH, null, null).write(scratchDir, data, recipe.seed(), metrics);
-            documentation(STUDENT_DISTILLED, teacher.identity(), approval)
+            documentation(STUDENT_SCRATCH, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
+            documentation(STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection())
                     .write(distilledDir, data, recipe.seed(), metrics);
         }
         ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
@@ -211,37 +210,90 @@ public final class Experiment {
     public Path distillStudent() throws IOException, DistillationRefusedException {
         GateApproval approval = approveDistillation();
         ExperimentData data = ExperimentData.load(recipe);
-        try (Teacher teacher = obtainTeacher(data)) {
+        try (ExperimentTeacher teacher = obtainTeacher(data)) {
             return trainStudent(STUDENT_DISTILLED, data, teacher, approval);
         }
     }
 
-    private Teacher obtainTeacher(ExperimentData data) throws IOException {
+    /**
+     * Collects the outputs of the recipe's HTTP teacher ({@code teacher.source: http}) on the given
+     * splits into {@code OUT/teacher_outputs/<split>/}, resuming any earlier collection; the terms
+     * are checked first, so no API call is made for a teacher whose terms forbid distillation.
+     *
+     * @param splits {@code train}, {@code validation}, {@code test}; null or empty for {@code
+     *     train} plus {@code test} when {@code teacher.http.evaluate_test}
+     * @return each split's result, in the order asked
+     * @throws IllegalArgumentException if the teacher is not an HTTP teacher or a split is unknown
+     */
+    public Map<String, CollectionResult> collectTeacherOutputs(List<String> splits)
+            throws IOException, DistillationRefusedException {
         Recipe.TeacherSection t = recipe.teacher();
-        return switch (t.source()) {
+        if (!t.source().equals("http")) {
+            throw new IllegalArgumentException("teacher.source is '" + t.source()
+                    + "': only an HTTP teacher (teacher.source: http) has outputs to collect");
+        }
+        approveDistillation();
+        ExperimentData data = ExperimentData.load(recipe);
+        List<String> wanted = splits == null || splits.isEmpty()
+                ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train")) : splits;
+        RemoteTeacher remote = RemoteTeacher.of(t.http(), data.textFeatures() != null, out, listener);
+        Map<String, CollectionResult> results = new LinkedHashMap<>();
+        for (String split : wanted) {
+            ExampleSet rows = switch (split) {
+                case "train" -> data.train();
+                case "test" -> data.test();
+                case "validation" -> {
+                    if (data.validation() == null) {
+                        throw new IllegalArgumentException("split 'validation' is empty: data.validation_fraction is 0");
+                    }
+                    yield data.validation();
+                }
+                default -> throw new IllegalArgumentException(
+                        "illegal split value: '" + split + "', allowed: [train, validation, test]");
+            };
+            results.put(split, remote.collect(split, rows, listener.collection(split)));
+        }
+        return results;
+    }
+
+    /** Returns where the journal of an HTTP teacher's outputs on {@code split} lives. */
+    public Path teacherOutputsDir(String split) {
+        return out.resolve(RemoteTeacher.OUTPUTS_DIR).resolve(split);
+    }
+
+    private ExperimentTeacher obtainTeacher(ExperimentData data) throws IOException {
+        Recipe.TeacherSection t = recipe.teacher();
+        if (t.source().equals("http")) {
+            return RemoteTeacher.of(t.http(), data.textFeatures() != null, out, listener);
+        }
+        Teacher local = switch (t.source()) {
             case "train" -> SavedModelTeacher.load(trainTeacher(data));
             case "distill4j" -> SavedModelTeacher.load(t.path());
             case "torchscript" -> TorchScriptTeacher.load(t.path());
             default -> throw new IllegalStateException("unvalidated teacher source " + t.source());
         };
+        return new LocalTeacher(local, recipe, options.cacheDir(), listener);
     }
 
     private Path trainTeacher(ExperimentData data) throws IOException {
         return train(TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null, null);
     }
 
-    private Path trainStudent(String role, ExperimentData data, Teacher teacher, GateApproval approval)
+    private Path trainStudent(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval)
             throws IOException {
         return train(role, recipe.student().model(), recipe.student().training(), data, teacher, approval);
     }
 
-    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data, Teacher teacher,
-            GateApproval approval) throws IOException {
+    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data,
+            ExperimentTeacher teacher, GateApproval approval) throws IOException {
         Path dir = out.resolve(role);
+        // A remote teacher may not have answered every row: the student learns from those it did,
+        // and a rerun that collects more of them trains again (the rows' hash is fingerprinted).
+        ExampleSet rows = teacher == null ? data.train() : teacher.distillationRows(data.train());
         String fingerprint = Hashing.sha256(String.join("\n", role, spec.toString(), config.toString(),
-                Long.toString(recipe.seed()), data.train().contentHash(),
+                Long.toString(recipe.seed()), rows.contentHash(),
                 data.validation() == null ? "-" : data.validation().contentHash(),
-                teacher == null ? "-" : teacher.identity().cacheKey() + recipe.distillation()));
+                teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation()));
         TrainingRecord existing = TrainingRecord.read(dir);
         if (existing != null && existing.fingerprint().equals(fingerprint)
                 && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
@@ -258,33 +310,21 @@ public final class Experiment {
         }
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             if (teacher != null) {
-                Recipe.DistillationSection d = recipe.distillation();
-                SoftTargets targets;
-                if (d.mode().equals("online")) {
-                    targets = SoftTargets.online(teacher);
-                } else {
-                    TeacherOutputCache cache = new TeacherOutputCache(options.cacheDir());
-                    TeacherOutputs outputs = cache.getOrCompute(teacher, data.train(), manager, 512,
-                            listener.teacherOutputs(data.train().size()));
-                    listener.info("teacher outputs on " + data.train().size() + " training rows: "
-                            + (cache.lastWasHit() ? "read from cache " : "computed and cached in ")
-                            + cache.fileFor(teacher.identity(), data.train()));
-                    targets = SoftTargets.cached(outputs);
-                }
-                builder.optDistillation(d.parameters(), targets, approval);
+                builder.optDistillation(recipe.distillation().parameters(), teacher.softTargets(rows, manager),
+                        approval);
             }
             // Without labels the distilled student learns from the teacher alone; the rows (and so
             // the cached teacher outputs, indexed by row) are the same.
             ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
-                    ? ExampleSets.withoutLabels(data.train()) : data.train();
+                    ? ExampleSets.withoutLabels(rows) : rows;
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
                     data.textFeatures())) {
                 ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());
                 model.save(dir);
                 new TrainingRecord(role, fingerprint, result.history()).write(dir);
-                documentation(role, teacher == null ? null : teacher.identity(), approval)
-                        .write(dir, data, recipe.seed(), Map.of());
+                documentation(role, teacher == null ? null : teacher.identity(data.train()), approval,
+                        teacher == null ? null : teacher.labelCollection()).write(dir, data, recipe.seed(), Map.of());
             }
         }
         return dir;
@@ -295,7 +335,8 @@ public final class Experiment {
     }
 
     /** What the model card and provenance of a role say about how it was made. */
-    private ModelDocumentation documentation(String role, TeacherIdentity teacher, GateApproval approval) {
+    private ModelDocumentation documentation(String role, TeacherIdentity teacher, GateApproval approval,
+            Map<String, Object> labelCollection) {
         boolean isTeacher = role.equals(TEACHER);
         ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
         TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
@@ -310,7 +351,7 @@ public final class Experiment {
             case STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
             default -> recipe.name() + "-teacher";
         };
-        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training,
+        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
                 recipe.teacher().terms());
     }
 
@@ -322,28 +363,13 @@ public final class Experiment {
             ServingCost cost = ServingCost.measure(model::logits, test, manager,
                     recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
             ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), model.parameterCount(),
-                    Files.size(dir.resolve(SavedModel.PARAMS)), p.agreement(teacherTest), p.klFrom(teacherTest),
+                    Files.size(dir.resolve(SavedModel.PARAMS)),
+                    teacherTest == null ? Double.NaN : p.agreement(teacherTest),
+                    teacherTest == null ? Double.NaN : p.klFrom(teacherTest),
                     cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
                     model.spec().describe(), m, record == null ? List.of() : record.history());
         }
-    }
-
-    private ModelMetrics teacherMetrics(Teacher teacher, Predictions p, ExampleSet test, NDManager manager)
-            throws IOException {
-        ServingCost cost = ServingCost.measure(teacher::logits, test, manager, recipe.evaluation().latencyRuns(),
-                recipe.evaluation().throughputBatch());
-        long params;
-        long size;
-        if (teacher instanceof SavedModelTeacher s) {
-            params = s.model().parameterCount();
-            size = Files.size(Path.of(teacher.identity().location()).resolve(SavedModel.PARAMS));
-        } else {
-            params = -1;
-            size = Files.size(Path.of(teacher.identity().location()));
-        }
-        return new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
-                cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
     }
 
     private static void deleteTree(Path root) throws IOException {

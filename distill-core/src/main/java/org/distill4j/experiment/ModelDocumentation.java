@@ -28,6 +28,7 @@ import org.distill4j.terms.GateApproval;
  * @param teacher the teacher it learned from, or null
  * @param approval the gate's approval for that teacher, or null
  * @param training training (and distillation) configuration, JSON-compatible
+ * @param labelCollection how the teacher's outputs were collected from an API (provenance), or null
  * @param termsId the teacher's declared terms id, or null
  */
 record ModelDocumentation(
@@ -37,6 +38,7 @@ record ModelDocumentation(
         TeacherIdentity teacher,
         GateApproval approval,
         Map<String, Object> training,
+        Map<String, Object> labelCollection,
         String termsId) {
 
     /** Licences a student may state as its own when the teacher's outputs come under them. */
@@ -54,7 +56,7 @@ record ModelDocumentation(
         ModelCard.write(dir, new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
                 datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license));
         Provenance.write(dir, ProvenanceManifest.of(new ProvenanceManifest.ModelInfo(role, name, architecture),
-                teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher), terms, datasets, null, training,
+                teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher), terms, datasets, labelCollection, training,
                 seed, ProvenanceManifest.SoftwareInfo.detect(), Instant.now()));
     }
 

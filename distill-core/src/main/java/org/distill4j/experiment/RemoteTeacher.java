@@ -8,7 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import ai.djl.ndarray.NDManager;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.ModelMetrics;
+import org.distill4j.eval.Predictions;
+import org.distill4j.train.SoftTargets;
 import org.distill4j.io.Hashing;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.TeacherIdentity;
@@ -31,17 +36,22 @@ import org.distill4j.teacher.http.RetryPolicy;
  * provenance manifest by {@link #provenance}; the journal itself records, per item, the endpoint,
  * model and model version that answered it.
  */
-public final class RemoteTeacher {
+public final class RemoteTeacher implements ExperimentTeacher {
 
     /** Directory, under the experiment's output, of the per-split journals. */
     public static final String OUTPUTS_DIR = "teacher_outputs";
 
     private final LabelCollector collector;
     private final Path out;
+    private final boolean evaluateTest;
+    private final ExperimentListener listener;
+    private final Map<String, CollectionResult> collected = new LinkedHashMap<>();
 
-    private RemoteTeacher(LabelCollector collector, Path out) {
+    private RemoteTeacher(LabelCollector collector, Path out, boolean evaluateTest, ExperimentListener listener) {
         this.collector = collector;
         this.out = out;
+        this.evaluateTest = evaluateTest;
+        this.listener = listener;
     }
 
     /**
@@ -50,11 +60,13 @@ public final class RemoteTeacher {
      * @param http the recipe's {@code teacher.http}
      * @param textData whether the experiment's rows are texts (then v2 sends text by default)
      * @param out the experiment's output directory
+     * @param listener told what is collected and what failed
      * @throws IllegalArgumentException naming the {@code teacher.http} key whose value is invalid
      * @throws IOException if the API key file cannot be read
      */
-    public static RemoteTeacher of(Recipe.HttpSection http, boolean textData, Path out) throws IOException {
-        return new RemoteTeacher(new LabelCollector(config(http, textData)), out);
+    public static RemoteTeacher of(Recipe.HttpSection http, boolean textData, Path out, ExperimentListener listener)
+            throws IOException {
+        return new RemoteTeacher(new LabelCollector(config(http, textData)), out, http.evaluateTest(), listener);
     }
 
     /** Maps the recipe section to the collector's configuration. */
@@ -92,6 +104,7 @@ public final class RemoteTeacher {
     }
 
     /** Returns the teacher's identity on {@code data}'s label set (its output-cache key). */
+    @Override
     public TeacherIdentity identity(ExampleSet data) {
         return collector.identity(data);
     }
@@ -115,7 +128,95 @@ public final class RemoteTeacher {
      * @return the answered rows' outputs and the failed rows
      */
     public CollectionResult collect(String split, ExampleSet data, CollectionListener listener) throws IOException {
-        return collector.collect(data, journalDir(split), listener);
+        CollectionResult r = collector.collect(data, journalDir(split), listener);
+        collected.put(split, r);
+        return r;
+    }
+
+    /** Collects on the training rows (once per instance) and keeps the rows the teacher answered. */
+    @Override
+    public ExampleSet distillationRows(ExampleSet train) throws IOException {
+        CollectionResult r = collectedOn("train", train);
+        if (r.complete()) {
+            return train;
+        }
+        listener.info(String.format(java.util.Locale.ROOT,
+                "teacher API: %d of %d training rows failed for good (%s); the student learns from the %d answered "
+                        + "(rerun to retry the failed ones: completed items are never asked again)",
+                r.failedRows().size(), train.size(), failedKinds(r), r.succeededRows().length));
+        return ExampleSets.subset(train, r.succeededRows(), train.name() + "/answered");
+    }
+
+    @Override
+    public SoftTargets softTargets(ExampleSet rows, NDManager manager) {
+        CollectionResult r = collected.get("train");
+        if (r == null || r.outputs().rows() != rows.size()) {
+            throw new IllegalStateException("soft targets asked for " + rows.size()
+                    + " rows before distillationRows() collected them");
+        }
+        return SoftTargets.cached(r.outputs());
+    }
+
+    /**
+     * Collects on the test rows unless {@code evaluate_test} is false (then null).
+     *
+     * @throws IOException if some test rows failed for good: a teacher's accuracy on part of the
+     *     test set would not be comparable with the students'
+     */
+    @Override
+    public Predictions testPredictions(ExampleSet test, NDManager manager) throws IOException {
+        if (!evaluateTest) {
+            return null;
+        }
+        CollectionResult r = collectedOn("test", test);
+        if (!r.complete()) {
+            throw new IOException(String.format(java.util.Locale.ROOT,
+                    "teacher API: %d of %d test rows failed for good (%s, journal %s); rerun to retry them "
+                            + "(completed items are never asked again) or set teacher.http.evaluate_test: false",
+                    r.failedRows().size(), test.size(), failedKinds(r), journalDir("test")));
+        }
+        return Predictions.ofLogits(r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
+    }
+
+    /** Accuracy and macro-F1 on the test rows; size and serving cost are the API's, unknown here. */
+    @Override
+    public ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) {
+        double nan = Double.NaN;
+        return p == null
+                ? new ModelMetrics(nan, nan, -1, test.size(), -1, -1, nan, nan, nan, nan, nan, 0)
+                : new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), -1, -1, 1.0, 0.0,
+                        nan, nan, nan, 0);
+    }
+
+    /** Per split collected so far: {@link #provenance}. */
+    @Override
+    public Map<String, Object> labelCollection() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Map.Entry<String, CollectionResult> e : collected.entrySet()) {
+            try {
+                m.put(e.getKey(), provenance(e.getKey(), e.getValue()));
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }
+        return m.isEmpty() ? null : m;
+    }
+
+    @Override
+    public void close() {
+        // The JDK client of Java 17 cannot be closed; its threads are daemons.
+    }
+
+    private CollectionResult collectedOn(String split, ExampleSet rows) throws IOException {
+        CollectionResult r = collected.get(split);
+        return r != null && r.outputs().rows() + r.failedRows().size() == rows.size() ? r
+                : collect(split, rows, listener.collection(split));
+    }
+
+    private static String failedKinds(CollectionResult r) {
+        Map<String, Integer> kinds = new TreeMap<>();
+        r.failedRows().forEach(f -> kinds.merge(f.kind(), 1, Integer::sum));
+        return kinds.toString();
     }
 
     /**

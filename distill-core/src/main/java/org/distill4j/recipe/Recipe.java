@@ -44,6 +44,10 @@ public record Recipe(
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
         distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null) : distillation;
+        if (teacher.source().equals("http") && distillation.mode().equals("online")) {
+            throw new IllegalArgumentException("illegal mode value: 'online' with teacher.source http: an API "
+                    + "teacher's outputs are collected once, so use mode: cached");
+        }
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }
 

@@ -1,0 +1,94 @@
+package org.distill4j.experiment;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.eval.ModelMetrics;
+import org.distill4j.eval.Predictions;
+import org.distill4j.eval.ServingCost;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherIdentity;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.train.SoftTargets;
+
+/**
+ * A teacher running in this process (trained here, a saved distill4j model, or TorchScript): soft
+ * targets from the on-disk output cache ({@code cached}) or from a forward pass per batch ({@code
+ * online}); serving cost measured like the students'.
+ */
+final class LocalTeacher implements ExperimentTeacher {
+
+    private final Teacher teacher;
+    private final Recipe recipe;
+    private final Path cacheDir;
+    private final ExperimentListener listener;
+
+    LocalTeacher(Teacher teacher, Recipe recipe, Path cacheDir, ExperimentListener listener) {
+        this.teacher = teacher;
+        this.recipe = recipe;
+        this.cacheDir = cacheDir;
+        this.listener = listener;
+    }
+
+    @Override
+    public TeacherIdentity identity(ExampleSet train) {
+        return teacher.identity();
+    }
+
+    @Override
+    public ExampleSet distillationRows(ExampleSet train) {
+        return train;
+    }
+
+    @Override
+    public SoftTargets softTargets(ExampleSet rows, NDManager manager) throws IOException {
+        if (recipe.distillation().mode().equals("online")) {
+            return SoftTargets.online(teacher);
+        }
+        TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
+        TeacherOutputs outputs = cache.getOrCompute(teacher, rows, manager, 512, listener.teacherOutputs(rows.size()));
+        listener.info("teacher outputs on " + rows.size() + " training rows: "
+                + (cache.lastWasHit() ? "read from cache " : "computed and cached in ")
+                + cache.fileFor(teacher.identity(), rows));
+        return SoftTargets.cached(outputs);
+    }
+
+    @Override
+    public Predictions testPredictions(ExampleSet test, NDManager manager) {
+        return Predictions.of(teacher, test, manager, 512);
+    }
+
+    @Override
+    public ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) throws IOException {
+        ServingCost cost = ServingCost.measure(teacher::logits, test, manager, recipe.evaluation().latencyRuns(),
+                recipe.evaluation().throughputBatch());
+        long params;
+        long size;
+        if (teacher instanceof SavedModelTeacher s) {
+            params = s.model().parameterCount();
+            size = Files.size(Path.of(teacher.identity().location()).resolve(SavedModel.PARAMS));
+        } else {
+            params = -1;
+            size = Files.size(Path.of(teacher.identity().location()));
+        }
+        return new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
+                cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+    }
+
+    @Override
+    public Map<String, Object> labelCollection() {
+        return null;
+    }
+
+    @Override
+    public void close() {
+        teacher.close();
+    }
+}
