@@ -17,6 +17,7 @@ import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
 import org.distill4j.report.ModelResult;
+import org.distill4j.testutil.TextCorpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,35 +26,8 @@ class ExperimentTextTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Writes a split whose label is told by which of three word families a text mostly uses. */
-    static void writeSplit(Path file, int rows, long seed) throws IOException {
-        String[][] signal = {
-            {"chess", "puzzle", "arcade", "game", "play", "board"},
-            {"library", "header", "shared", "runtime", "symbols", "development"},
-            {"editor", "syntax", "vim", "emacs", "text", "highlighting"},
-        };
-        String[] labels = {"games", "libs", "editors"};
-        String[] common = {"package", "this", "provides", "the", "for", "debian", "tool", "version", "and", "of"};
-        Random rng = new Random(seed);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < rows; i++) {
-            int y = rng.nextInt(3);
-            StringBuilder sb = new StringBuilder();
-            for (int w = 0, n = 5 + rng.nextInt(10); w < n; w++) {
-                sb.append(rng.nextInt(3) == 0 ? signal[y][rng.nextInt(6)] : common[rng.nextInt(10)]).append(' ');
-            }
-            lines.add(JSON.writeValueAsString(java.util.Map.of("id", "pkg" + i, "text", sb.toString().trim(),
-                    "label", labels[y])));
-        }
-        Files.createDirectories(file.getParent());
-        Files.write(file, lines);
-    }
-
     static Recipe recipe(Path tmp, String... overrides) throws Exception {
-        Path data = tmp.resolve("data");
-        writeSplit(data.resolve("train.jsonl"), 600, 1);
-        writeSplit(data.resolve("validation.jsonl"), 150, 2);
-        writeSplit(data.resolve("test.jsonl"), 300, 3);
+        TextCorpus.writeSplits(tmp.resolve("data"));
         String yaml = """
                 name: text-test
                 seed: 7
