@@ -130,6 +130,12 @@ public final class RemoteTeacher implements ExperimentTeacher {
     public CollectionResult collect(String split, ExampleSet data, CollectionListener listener) throws IOException {
         CollectionResult r = collector.collect(data, journalDir(split), listener);
         collected.put(split, r);
+        var u = r.usage();
+        this.listener.info(String.format(java.util.Locale.ROOT,
+                "teacher API on %s: %d of %d rows answered (%d unique items: %d from the journal, %d collected now), "
+                        + "%d requests, %d retries, %.1f s; journal %s",
+                split, r.succeededRows().length, data.size(), u.itemsUnique(), u.itemsFromJournal(), u.itemsCollected(),
+                u.requestsSent(), u.retries(), u.wallSeconds(), journalDir(split).resolve(CollectionJournal.FILE)));
         return r;
     }
 
