@@ -73,7 +73,11 @@ public final class TextExampleSet implements ExampleSet {
     private String hash() {
         MessageDigest md = DigestFields.sha256();
         md.update("distill4j-text-v1\n".getBytes(StandardCharsets.UTF_8));
-        md.update(features.toString().getBytes(StandardCharsets.UTF_8));
+        // Every setting, as fixed-width ints, so a changed featurisation is a changed set.
+        for (int v : new int[] {features.maxFeatures(), features.wordNgrams(), features.charNgramMin(),
+                features.charNgramMax(), features.lowercase() ? 1 : 0}) {
+            DigestFields.updateInt(md, v);
+        }
         DigestFields.updateInt(md, classNames.size());
         for (String c : classNames) {
             byte[] b = c.getBytes(StandardCharsets.UTF_8);

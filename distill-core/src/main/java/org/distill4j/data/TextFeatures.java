@@ -120,6 +120,13 @@ public record TextFeatures(
         return n;
     }
 
+    /** Returns the settings with their recipe key names, e.g. {@code TextFeatures(max_features=256, ...)}. */
+    @Override
+    public String toString() {
+        return "TextFeatures(max_features=" + maxFeatures + ", word_ngrams=" + wordNgrams + ", char_ngram_min="
+                + charNgramMin + ", char_ngram_max=" + charNgramMax + ", lowercase=" + lowercase + ")";
+    }
+
     /** Splits {@code text} into words as described in the class comment. */
     public List<String> words(String text) {
         String s = lowercase ? text.toLowerCase(Locale.ROOT) : text;

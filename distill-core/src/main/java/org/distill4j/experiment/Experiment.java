@@ -268,11 +268,27 @@ public final class Experiment {
         }
         Teacher local = switch (t.source()) {
             case "train" -> SavedModelTeacher.load(trainTeacher(data));
-            case "distill4j" -> SavedModelTeacher.load(t.path());
+            case "distill4j" -> checkTextFeatures(SavedModelTeacher.load(t.path()), data);
             case "torchscript" -> TorchScriptTeacher.load(t.path());
             default -> throw new IllegalStateException("unvalidated teacher source " + t.source());
         };
         return new LocalTeacher(local, recipe, options.cacheDir(), listener);
+    }
+
+    /**
+     * A saved text teacher reads ids of its own featurisation: fed another one's, it would answer
+     * confidently and wrongly, so a mismatch is an error rather than a silent loss.
+     */
+    private static Teacher checkTextFeatures(SavedModelTeacher teacher, ExperimentData data) throws IOException {
+        var own = teacher.model().descriptor().textFeatures();
+        if (own != null && !own.equals(data.textFeatures())) {
+            Path dir = Path.of(teacher.identity().location());
+            teacher.close();
+            throw new IOException("teacher " + dir + " was trained on text features " + own + " but the recipe's "
+                    + "data.features are " + data.textFeatures() + "; set data.features to the teacher's ("
+                    + "see text_features in its " + SavedModel.DESCRIPTOR + ")");
+        }
+        return teacher;
     }
 
     private Path trainTeacher(ExperimentData data) throws IOException {

@@ -1,6 +1,7 @@
 package org.distill4j.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,5 +111,21 @@ class ExperimentTextTest {
         assertThat(Provenance.read(student).training().get("distillation").toString()).contains("use_labels=false");
         JsonNode metrics = JSON.readTree(tmp.resolve("out/metrics.json").toFile());
         assertThat(metrics.at("/recipe/distillation/use_labels").asBoolean(true)).isFalse();
+    }
+
+    @Test
+    void aSavedTextTeacherWithOtherFeaturesIsRefused(@TempDir Path tmp) throws Exception {
+        experiment(recipe(tmp), tmp, new ArrayList<>()).run();
+        Path teacher = tmp.resolve("out/teacher");
+        Recipe other = recipe(tmp, "teacher.source=distill4j", "teacher.path=" + teacher, "teacher.model=",
+                "teacher.training=", "data.features.word_ngrams=1");
+
+        assertThatThrownBy(() -> new Experiment(other, tmp.resolve("out2"),
+                        new Experiment.Options(tmp.resolve("cache"), false), ExperimentListener.NONE).run())
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(teacher.toString())
+                .hasMessageContaining("word_ngrams=2")
+                .hasMessageContaining("word_ngrams=1")
+                .hasMessageContaining("data.features");
     }
 }
