@@ -182,8 +182,43 @@ class RecipeLoaderTest {
 
     @Test
     void unknownTeacherSourceNamesTheAllowedOnes() {
-        RecipeException e = error(VALID, "teacher.source=http");
-        assertThat(e.getMessage()).contains("http").contains("train, distill4j, torchscript");
+        RecipeException e = error(VALID, "teacher.source=grpc");
+        assertThat(e.getMessage()).contains("grpc").contains("train, distill4j, torchscript, http");
+    }
+
+    @Test
+    void httpTeacherSectionIsParsedWithDefaultsAndItsKeyFileResolved() throws RecipeException {
+        Recipe r = parse(VALID, "teacher.source=http", "teacher.http.protocol=openai",
+                "teacher.http.url=http://127.0.0.1:8080", "teacher.http.model=m", "teacher.http.api_key_file=key.txt");
+        Recipe.HttpSection h = r.teacher().http();
+        assertThat(h.apiKeyFile()).isEqualTo(BASE.resolve("key.txt"));
+        assertThat(h.topLogprobs()).isEqualTo(20);
+        assertThat(h.batchSize()).isEqualTo(1);
+        assertThat(h.concurrency()).isEqualTo(8);
+        assertThat(h.evaluateTest()).isTrue();
+        assertThat(parse(VALID, "teacher.source=http", "teacher.http.protocol=v2", "teacher.http.url=http://h",
+                "teacher.http.model=m").teacher().http().batchSize()).isEqualTo(32);
+    }
+
+    @Test
+    void httpTeacherMistakesNameTheKey() {
+        String[] http = {"teacher.source=http", "teacher.http.protocol=v2", "teacher.http.url=http://h",
+            "teacher.http.model=m"};
+        assertThat(error(VALID, "teacher.source=http").getMessage()).contains("'http' is required");
+        assertThat(error(VALID, "teacher.http.protocol=v2", "teacher.http.url=http://h", "teacher.http.model=m")
+                .getMessage()).contains("teacher.source is 'train'");
+        assertThat(error(VALID, concat(http, "teacher.http.protocol=grpc")).getMessage())
+                .contains("protocol").contains("v2, openai");
+        assertThat(error(VALID, concat(http, "teacher.http.api_key_env=K", "teacher.http.api_key_file=f"))
+                .getMessage()).contains("api_key_env and api_key_file");
+        assertThat(error(VALID, concat(http, "distillation.mode=online")).getMessage()).contains("cached");
+        assertThat(error(VALID, concat(http, "teacher.http.colour=red")).getMessage()).contains("colour");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
