@@ -1,5 +1,7 @@
 package org.distill4j.teacher.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.util.List;
 
 /** Builds requests and reads responses of one protocol for one data set. Implementations are stateless. */
@@ -41,4 +43,18 @@ interface Codec {
 
     /** Returns what the values are. */
     ValueKind valueKind();
+
+    /** Reads a response body that must be one JSON object. */
+    static JsonNode readObject(byte[] body) throws MalformedResponseException {
+        JsonNode root;
+        try {
+            root = JournalJson.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not JSON: " + JournalJson.describe(e));
+        }
+        if (root == null || !root.isObject()) {
+            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not a JSON object");
+        }
+        return root;
+    }
 }

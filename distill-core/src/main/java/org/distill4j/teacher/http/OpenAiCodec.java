@@ -2,7 +2,6 @@ package org.distill4j.teacher.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.distill4j.data.ExampleSet;
@@ -70,15 +69,7 @@ final class OpenAiCodec implements Codec {
 
     @Override
     public Response parse(byte[] body, List<Item> items, String requestId) throws MalformedResponseException {
-        JsonNode root;
-        try {
-            root = JournalJson.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not JSON: " + JournalJson.describe(e));
-        }
-        if (root == null || !root.isObject()) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not a JSON object");
-        }
+        JsonNode root = Codec.readObject(body);
         JsonNode choice = root.path("choices").path(0);
         if (choice.isMissingNode()) {
             throw new MalformedResponseException(ErrorKind.BAD_JSON, "response has no choices[0]");

@@ -3,7 +3,6 @@ package org.distill4j.teacher.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.distill4j.data.ExampleSet;
@@ -71,15 +70,7 @@ final class V2Codec implements Codec {
 
     @Override
     public Response parse(byte[] body, List<Item> items, String requestId) throws MalformedResponseException {
-        JsonNode root;
-        try {
-            root = JournalJson.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not JSON: " + JournalJson.describe(e));
-        }
-        if (root == null || !root.isObject()) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not a JSON object");
-        }
+        JsonNode root = Codec.readObject(body);
         JsonNode id = root.get("id");
         if (id != null && !id.isNull() && !requestId.equals(id.asText())) {
             throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "response id '" + id.asText()
