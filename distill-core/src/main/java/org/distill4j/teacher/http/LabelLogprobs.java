@@ -36,11 +36,12 @@ import java.util.Set;
  * the labels still consistent with the generated prefix:
  * <ol>
  *   <li>Each listed alternative token (every listed token except the generated one) that starts
- *       the remainder of one or more open labels, or is a boundary token when a label has just
- *       been completed, adds π·p(token) to those labels, split equally when it supports several
+ *       the remainder of one or more open labels, or else is a boundary token when a label has
+ *       just been completed, adds π·p(token) to those labels, split equally when it supports several
  *       (its continuations are not visible, so no label is preferred).
  *   <li>The generated token then decides: labels whose remainder it continues stay open; a label
- *       it completes exactly waits for a boundary at the next position; a label it completes with
+ *       it completes exactly waits for a boundary at the next position (a token that carries on a
+ *       longer open label, as {@code " york"} after {@code "new"}, is no boundary); a label it completes with
  *       a boundary inside the token gets π·p(token) at once; a label completed at the previous
  *       position gets π·p(token) if the token is a boundary and continues no open label (ties go
  *       to the longer label along the generated path); every other label <em>diverges</em> here
@@ -222,9 +223,17 @@ public final class LabelLogprobs {
                 String t = normalize(a.token(), atStart);
                 List<Integer> supporters = new ArrayList<>();
                 for (int c = 0; c < n; c++) {
-                    if (state[c] == open && starts(t, norm[c].substring(prefix.length()))
-                            || state[c] == complete && boundary(t)) {
+                    if (state[c] == open && starts(t, norm[c].substring(prefix.length()))) {
                         supporters.add(c);
+                    }
+                }
+                // A token that carries on a longer open label ("new" then " york") is that label's,
+                // not the boundary of the shorter one just completed.
+                if (supporters.isEmpty() && boundary(t)) {
+                    for (int c = 0; c < n; c++) {
+                        if (state[c] == complete) {
+                            supporters.add(c);
+                        }
                     }
                 }
                 double p = probability(a.logprob(), a.token());
@@ -238,7 +247,9 @@ public final class LabelLogprobs {
             for (int c = 0; c < n; c++) {
                 if (state[c] == open) {
                     String rem = norm[c].substring(prefix.length());
-                    if (!g.isEmpty() && rem.startsWith(g) && g.length() < rem.length()) {
+                    // Continued, finished exactly, or finished with a boundary inside the token: either
+                    // way the generated token belongs to this longer label.
+                    if (!g.isEmpty() && rem.startsWith(g) || starts(g, rem)) {
                         continues = true;
                     }
                 }
@@ -250,6 +261,8 @@ public final class LabelLogprobs {
                         score[c] += pi * pg;
                         supported[c] = true;
                         onLabel = true;
+                    } else {
+                        divergedAt[c] = index; // the text went on past the label ("lib" + "devel")
                     }
                     state[c] = closed;
                 } else if (state[c] == open) {

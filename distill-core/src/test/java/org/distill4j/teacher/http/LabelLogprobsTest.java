@@ -68,6 +68,21 @@ class LabelLogprobsTest {
     }
 
     @Test
+    void aLabelThatExtendsAnotherWithASpaceOrHyphenTakesTheTokensThatCarryItOn() throws Exception {
+        // "new" then " york": the second token carries on "new york"; it is no boundary of "new".
+        var r = LabelLogprobs.extract(content("[" + tok("new", 1.0, alt("new", 1.0)) + ","
+                + tok(" york", 1.0, alt(" york", 1.0)) + "]"), List.of("new", "new york"));
+        assertThat(probs(r)[1]).isCloseTo(1.0, within(1e-9));
+        var hyphen = LabelLogprobs.extract(content("[" + tok("lib", 1.0, alt("lib", 1.0)) + ","
+                + tok("-devel", 1.0, alt("-devel", 1.0)) + "]"), List.of("lib", "lib-devel"));
+        assertThat(probs(hyphen)[1]).isCloseTo(1.0, within(1e-9));
+        // Generated "new" then a newline (0.6), " york" listed (0.4): each label gets its own token.
+        var split = LabelLogprobs.extract(content("[" + tok("new", 1.0, alt("new", 1.0)) + ","
+                + tok("\\n", 0.6, alt("\\n", 0.6) + "," + alt(" york", 0.4)) + "]"), List.of("new", "new york"));
+        assertThat(probs(split)).containsExactly(new double[] {0.6, 0.4}, within(1e-9));
+    }
+
+    @Test
     void aLabelDivergingAtItsSecondTokenTakesTheAlternativeThatStartsItsRemainder() throws Exception {
         var r = LabelLogprobs.extract(content("["
                 + tok("lib", 1.0, alt("lib", 1.0)) + ","
