@@ -69,19 +69,40 @@ public final class RemoteTeacher implements ExperimentTeacher {
         return new RemoteTeacher(new LabelCollector(config(http, textData)), out, http.evaluateTest(), listener);
     }
 
-    /** Maps the recipe section to the collector's configuration. */
+    /** Recipe keys of the collector's settings, so its messages name what the user wrote. */
+    private static final Map<String, String> RECIPE_KEYS = Map.ofEntries(
+            Map.entry("baseUrl", "url"), Map.entry("modelVersion", "version"),
+            Map.entry("v2InputName", "input_name"), Map.entry("v2OutputName", "output_name"),
+            Map.entry("promptTemplate", "prompt_template"), Map.entry("topLogprobs", "top_logprobs"),
+            Map.entry("maxTokens", "max_tokens"), Map.entry("batchSize", "batch_size"),
+            Map.entry("requestsPerMinute", "requests_per_minute"), Map.entry("tokensPerMinute", "tokens_per_minute"),
+            Map.entry("timeout", "timeout_seconds"), Map.entry("maxAttempts", "max_attempts"));
+
+    /** Maps the recipe section to the collector's configuration; absent keys keep its defaults. */
     static HttpTeacherConfig config(Recipe.HttpSection h, boolean textData) throws IOException {
-        ApiKey key = h.apiKeyEnv() != null ? ApiKey.fromEnv(h.apiKeyEnv())
-                : h.apiKeyFile() != null ? ApiKey.fromFile(h.apiKeyFile()) : ApiKey.none();
         try {
+            ApiKey key = h.apiKeyEnv() != null ? ApiKey.fromEnv(h.apiKeyEnv())
+                    : h.apiKeyFile() != null ? ApiKey.fromFile(h.apiKeyFile()) : ApiKey.none();
             HttpTeacherConfig.Builder b = HttpTeacherConfig.builder(Protocol.parse(h.protocol()), h.url(), h.model())
-                    .optApiKey(key)
-                    .optBatchSize(h.batchSize())
-                    .optConcurrency(h.concurrency())
-                    .optRateLimits(h.requestsPerMinute(), h.tokensPerMinute())
-                    .optTimeout(Duration.ofMillis(Math.round(h.timeoutSeconds() * 1000)))
-                    .optRetry(new RetryPolicy(h.maxAttempts(), RetryPolicy.DEFAULT.backoffBase(),
-                            RetryPolicy.DEFAULT.backoffCap(), RetryPolicy.DEFAULT.retryAfterCap(), 0));
+                    .optApiKey(key);
+            if (h.batchSize() != null) {
+                b.optBatchSize(h.batchSize());
+            }
+            if (h.concurrency() != null) {
+                b.optConcurrency(h.concurrency());
+            }
+            if (h.requestsPerMinute() != null || h.tokensPerMinute() != null) {
+                b.optRateLimits(h.requestsPerMinute() == null ? 0 : h.requestsPerMinute(),
+                        h.tokensPerMinute() == null ? 0 : h.tokensPerMinute());
+            }
+            if (h.timeoutSeconds() != null) {
+                b.optTimeout(Duration.ofMillis(Math.round(h.timeoutSeconds() * 1000)));
+            }
+            if (h.maxAttempts() != null) {
+                RetryPolicy d = RetryPolicy.DEFAULT;
+                b.optRetry(new RetryPolicy(h.maxAttempts(), d.backoffBase(), d.backoffCap(), d.retryAfterCap(),
+                        d.seed()));
+            }
             if (h.version() != null) {
                 b.optModelVersion(h.version());
             }
@@ -95,11 +116,22 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 if (h.promptTemplate() != null) {
                     b.optPromptTemplate(h.promptTemplate());
                 }
-                b.optTopLogprobs(h.topLogprobs()).optMaxTokens(h.maxTokens());
+                if (h.topLogprobs() != null) {
+                    b.optTopLogprobs(h.topLogprobs());
+                }
+                if (h.maxTokens() != null) {
+                    b.optMaxTokens(h.maxTokens());
+                }
             }
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("teacher.http: " + e.getMessage(), e);
+            String message = e.getMessage();
+            for (Map.Entry<String, String> k : RECIPE_KEYS.entrySet()) {
+                message = message.replace("illegal " + k.getKey() + " value", "illegal " + k.getValue() + " value");
+            }
+            throw new IllegalArgumentException("teacher.http: " + message, e);
+        } catch (IOException e) {
+            throw new IOException("teacher.http: " + e.getMessage(), e);
         }
     }
 

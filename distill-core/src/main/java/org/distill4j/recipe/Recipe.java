@@ -221,14 +221,15 @@ public record Recipe(
      * @param outputName v2 only: the output tensor to read; default the first
      * @param promptTemplate openai only: the user message, with {@code {text}} and {@code
      *     {labels}}; default asks for the label only
-     * @param topLogprobs openai only: alternatives per token, in [1, 20]; default 20
-     * @param maxTokens openai only: generation limit; default 16
-     * @param batchSize v2: rows per request (default 32); openai: 1
-     * @param concurrency requests in flight, in [1, 256]; default 8
-     * @param requestsPerMinute request rate limit, 0 = unlimited (default)
-     * @param tokensPerMinute token rate limit, 0 = unlimited (default)
-     * @param timeoutSeconds per-request timeout; default 30
-     * @param maxAttempts attempts per request before an item is reported failed; default 6
+     * @param topLogprobs openai only: alternatives per token, in [1, 20]
+     * @param maxTokens openai only: generation limit
+     * @param batchSize v2: rows per request; openai: 1
+     * @param concurrency requests in flight, in [1, 256]
+     * @param requestsPerMinute request rate limit, 0 = unlimited
+     * @param tokensPerMinute token rate limit, 0 = unlimited
+     * @param timeoutSeconds per-request timeout, &gt; 0
+     * @param maxAttempts attempts per request before an item is reported failed
+     *     (numbers left out take the collector's defaults, docs/http-teachers.md)
      * @param evaluateTest also collect the teacher's outputs on the test rows, for its accuracy and
      *     the students' agreement with it (costs one more pass); default true
      */
@@ -254,6 +255,25 @@ public record Recipe(
             @JsonProperty("max_attempts") Integer maxAttempts,
             @JsonProperty("evaluate_test") Boolean evaluateTest) {
 
+        /**
+         * Refuses credentials and query strings in the URL before the recipe goes anywhere (it is
+         * copied to {@code recipe.yaml}, provenance and logs); the message never echoes the URL.
+         */
+        private static void checkNoSecretsIn(String url) {
+            int start = url.indexOf("//");
+            String authority = start < 0 ? url : url.substring(start + 2);
+            int slash = authority.indexOf('/');
+            authority = slash < 0 ? authority : authority.substring(0, slash);
+            if (authority.contains("@")) {
+                throw new IllegalArgumentException("illegal url value: it holds credentials (user:password@); remove "
+                        + "them and give the key with api_key_env or api_key_file");
+            }
+            if (url.contains("?") || url.contains("#")) {
+                throw new IllegalArgumentException("illegal url value: it has a query string or fragment; give the "
+                        + "server's base URL only (keys in query strings would end up in logs and the journal)");
+            }
+        }
+
         /** Checks the choices and fills defaults; the collector validates the rest. */
         public HttpSection {
             Objects.requireNonNull(protocol, "protocol");
@@ -261,6 +281,7 @@ public record Recipe(
                 throw new IllegalArgumentException("illegal protocol value: '" + protocol + "', allowed: [v2, openai]");
             }
             Objects.requireNonNull(url, "url");
+            checkNoSecretsIn(url);
             Objects.requireNonNull(model, "model");
             if (apiKeyEnv != null && apiKeyFile != null) {
                 throw new IllegalArgumentException("api_key_env and api_key_file are both set: give one of them");
@@ -273,17 +294,11 @@ public record Recipe(
                 throw new IllegalArgumentException(
                         "illegal output value: '" + output + "', allowed: [logits, probabilities]");
             }
-            topLogprobs = topLogprobs == null ? 20 : topLogprobs;
-            maxTokens = maxTokens == null ? 16 : maxTokens;
-            batchSize = batchSize == null ? (protocol.equals("v2") ? 32 : 1) : batchSize;
-            concurrency = concurrency == null ? 8 : concurrency;
-            requestsPerMinute = requestsPerMinute == null ? 0.0 : requestsPerMinute;
-            tokensPerMinute = tokensPerMinute == null ? 0.0 : tokensPerMinute;
-            timeoutSeconds = timeoutSeconds == null ? 30.0 : timeoutSeconds;
-            if (!(timeoutSeconds > 0)) {
+            // Absent numbers stay null: the collector's defaults apply (one set of defaults,
+            // documented in docs/http-teachers.md), and its validation names the recipe key.
+            if (timeoutSeconds != null && !(timeoutSeconds > 0)) {
                 throw new IllegalArgumentException("illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
             }
-            maxAttempts = maxAttempts == null ? 6 : maxAttempts;
             evaluateTest = evaluateTest == null || evaluateTest;
         }
     }

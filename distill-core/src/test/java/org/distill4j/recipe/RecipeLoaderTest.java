@@ -192,12 +192,20 @@ class RecipeLoaderTest {
                 "teacher.http.url=http://127.0.0.1:8080", "teacher.http.model=m", "teacher.http.api_key_file=key.txt");
         Recipe.HttpSection h = r.teacher().http();
         assertThat(h.apiKeyFile()).isEqualTo(BASE.resolve("key.txt"));
-        assertThat(h.topLogprobs()).isEqualTo(20);
-        assertThat(h.batchSize()).isEqualTo(1);
-        assertThat(h.concurrency()).isEqualTo(8);
+        // Numbers left out stay absent: the collector's own defaults apply (RemoteTeacherTest).
+        assertThat(h.topLogprobs()).isNull();
+        assertThat(h.batchSize()).isNull();
+        assertThat(h.output()).isEqualTo("logits");
         assertThat(h.evaluateTest()).isTrue();
-        assertThat(parse(VALID, "teacher.source=http", "teacher.http.protocol=v2", "teacher.http.url=http://h",
-                "teacher.http.model=m").teacher().http().batchSize()).isEqualTo(32);
+    }
+
+    @Test
+    void httpTeacherUrlWithCredentialsOrQueryIsRefusedWithoutEchoingIt() {
+        String[] http = {"teacher.source=http", "teacher.http.protocol=v2", "teacher.http.model=m"};
+        RecipeException user = error(VALID, concat(http, "teacher.http.url=https://bob:s3cret@api.example.com/v1"));
+        assertThat(user.getMessage()).contains("credentials").doesNotContain("s3cret");
+        RecipeException query = error(VALID, concat(http, "teacher.http.url=https://api.example.com/?key=s3cret"));
+        assertThat(query.getMessage()).contains("query").doesNotContain("s3cret");
     }
 
     @Test

@@ -147,6 +147,11 @@ public final class DynamicBatcher implements AutoCloseable {
         return !closed && thread.isAlive();
     }
 
+    /** Returns whether the inference thread has exited (after {@link #close()}, normally). */
+    public boolean stopped() {
+        return !thread.isAlive();
+    }
+
     /** Returns the counters so far. */
     public Stats stats() {
         return new Stats(requests.get(), rows.get(), batches.get(), largestBatch.get());
@@ -179,7 +184,13 @@ public final class DynamicBatcher implements AutoCloseable {
                 run(batch, n);
             }
         } catch (InterruptedException e) {
-            // close() interrupts the thread; it fails whatever is still queued.
+            // close() interrupts the thread; it fails whatever is still queued, and the jobs
+            // gathered for a batch that never ran fail here, so no caller waits forever.
+            RejectedExecutionException stopped =
+                    new RejectedExecutionException("model '" + model.name() + "' is shutting down");
+            for (Job job : batch) {
+                job.result().completeExceptionally(stopped);
+            }
             Thread.currentThread().interrupt();
         }
     }
@@ -249,6 +260,12 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         for (Job job; (job = queue.poll()) != null; ) {
             job.result().completeExceptionally(stopped);
+        }
+        if (thread.isAlive()) {
+            // A forward pass is still running: closing its arrays under it would crash natively.
+            LOG.warn("model '{}' is still in a forward pass after 10 s; its arrays are left to the process exit",
+                    model.name());
+            return;
         }
         manager.close();
     }

@@ -175,6 +175,9 @@ public final class ModelServer implements AutoCloseable {
         for (Hosted h : hosted.values()) {
             if (h.batcher != null) {
                 h.batcher.close();
+                if (!h.batcher.stopped()) {
+                    continue; // still in a forward pass: closing the model under it would crash natively
+                }
             }
             h.model.close();
         }

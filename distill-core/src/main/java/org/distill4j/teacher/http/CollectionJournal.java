@@ -61,6 +61,8 @@ public final class CollectionJournal implements Closeable {
     private final Map<String, CollectedItem> completed;
     private final Map<String, FailedItem> failed;
     private final boolean truncated;
+    // Set by the first failed append (guarded by this); later appends are refused.
+    private IOException broken;
 
     /**
      * A {@code failed} record.
@@ -202,7 +204,7 @@ public final class CollectionJournal implements Closeable {
                 .put("endpoint", item.endpoint()).put("model", item.model()).put("modelVersion", item.modelVersion())
                 .put("attempts", item.attempts()).put("promptTokens", item.promptTokens())
                 .put("completionTokens", item.completionTokens()).put("time", item.time());
-        write(channel, o);
+        append(o);
         completed.put(item.key(), item);
         failed.remove(item.key());
     }
@@ -212,7 +214,7 @@ public final class CollectionJournal implements Closeable {
         ObjectNode o = JournalJson.MAPPER.createObjectNode();
         o.put("type", "failed").put("key", item.key()).put("kind", item.kind()).put("message", item.message())
                 .put("attempts", item.attempts()).put("time", Instant.now().toString());
-        write(channel, o);
+        append(o);
         failed.put(item.key(), item);
     }
 
@@ -224,6 +226,30 @@ public final class CollectionJournal implements Closeable {
             }
         } finally {
             channel.close();
+        }
+    }
+
+    /**
+     * Appends one record; a write that fails part-way is cut back off the file and the journal
+     * refuses further appends, so a damaged line can never end up followed by good ones (which
+     * would make the journal unreadable on resume, not merely torn at its end).
+     */
+    private void append(JsonNode record) throws IOException {
+        if (broken != null) {
+            throw new IOException("journal " + file + " refused a record after an earlier write failed: "
+                    + broken.getMessage(), broken);
+        }
+        long start = channel.position();
+        try {
+            write(channel, record);
+        } catch (IOException e) {
+            broken = e;
+            try {
+                channel.truncate(start);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed); // the torn line is then cut on resume, as after a kill
+            }
+            throw e;
         }
     }
 

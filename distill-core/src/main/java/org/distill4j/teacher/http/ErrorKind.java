@@ -23,8 +23,12 @@ public enum ErrorKind {
     NON_FINITE("non_finite", true),
     /** Declared probabilities are negative or do not sum to 1 (retryable). */
     BAD_PROBABILITIES("bad_probabilities", true),
-    /** No listed token in any top-k list supports any label (retryable; never turned into a label). */
-    LABEL_NOT_IN_TOP_K("label_not_in_top_k", true),
+    /**
+     * No listed token in any top-k list supports any label (never turned into a label). Not
+     * retried within a run: requests ask for temperature 0, so the same answer would be paid for
+     * again; a rerun of the job retries it once more.
+     */
+    LABEL_NOT_IN_TOP_K("label_not_in_top_k", false),
     /** A 4xx other than 401, 403, 408 and 429: the request itself is wrong (not retried). */
     CLIENT_ERROR("http_4xx", false),
     /** HTTP 401 or 403: the key was rejected (aborts the run). */

@@ -16,10 +16,10 @@ import org.distill4j.teacher.TeacherIdentity;
  * Immutable and validated; build one with {@link #builder(Protocol, String, String)}.
  *
  * <p>The fields split in two. Those that decide <em>what</em> the teacher answers (protocol,
- * endpoint, model, version, input/output settings, prompt template, top-k, max tokens, batch size)
+ * endpoint, model, version, input/output settings, prompt template, top-k, max tokens)
  * make up the job {@link #fingerprint(List) fingerprint} and the {@link #identity(List) teacher
  * identity}: a journal written under one fingerprint is never resumed under another. Those that
- * only decide <em>how fast</em> (concurrency, rates, timeout, retries) and the API key are left
+ * only decide <em>how fast</em> (batch size, concurrency, rates, timeout, retries) and the API key are left
  * out, so a resumed run may change them.
  *
  * @param protocol the wire protocol
@@ -167,7 +167,22 @@ public record HttpTeacherConfig(
      * @param model the model name
      */
     public static Builder builder(Protocol protocol, String baseUrl, String model) {
-        return new Builder(protocol, URI.create(Objects.requireNonNull(baseUrl, "baseUrl")), model);
+        return new Builder(protocol, parseUrl(Objects.requireNonNull(baseUrl, "baseUrl")), model);
+    }
+
+    /**
+     * Parses a base URL without ever echoing it: a malformed one may hold a password, and the
+     * JDK's parse error quotes its whole input.
+     */
+    static URI parseUrl(String url) {
+        try {
+            return new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            int at = url.lastIndexOf('@');
+            String shown = at < 0 ? url : url.substring(0, url.indexOf("//") + 2) + "***@" + url.substring(at + 1);
+            throw new IllegalArgumentException("illegal baseUrl value: '" + shown + "' is not a valid URL ("
+                    + e.getReason() + "); credentials, if any, are hidden here: give the key as an API key instead");
+        }
     }
 
     /** Returns a builder holding this configuration's values. */
@@ -229,7 +244,8 @@ public record HttpTeacherConfig(
         f.put("endpoint", endpoint().toString());
         f.put("model", model);
         f.put("labels", List.copyOf(labels));
-        f.put("batchSize", batchSize);
+        // Not the batch size: rows are answered alike however they are grouped (to float
+        // rounding), so a resumed run may send larger or smaller batches.
         if (protocol == Protocol.V2) {
             f.put("modelVersion", modelVersion);
             f.put("input", v2Input.name().toLowerCase(java.util.Locale.ROOT));

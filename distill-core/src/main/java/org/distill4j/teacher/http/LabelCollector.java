@@ -428,10 +428,13 @@ public final class LabelCollector {
         }
 
         private void complete(Codec.Item it, Codec.ItemOutcome o, Codec.Response r, int attempts, int batch) {
-            String model = r.model().isEmpty() ? config.model() : r.model();
+            // What the server wrote goes to the journal: scrub it like its error bodies.
+            ApiKey key = config.apiKey();
+            String model = key.scrub(r.model().isEmpty() ? config.model() : r.model());
             // Token counts are per request; a v2 batch reports none, a chat completion holds one item.
             CollectedItem item = new CollectedItem(it.key(), o.values(), codec.valueKind(), o.outsideMass(),
-                    o.completion(), identity.cacheKey(), config.endpoint().toString(), model, r.modelVersion(), attempts,
+                    key.scrub(o.completion()), identity.cacheKey(), config.endpoint().toString(), model,
+                    key.scrub(r.modelVersion()), attempts,
                     r.promptTokens() / batch, r.completionTokens() / batch, Instant.now().toString());
             try {
                 journal.appendOk(item);
@@ -500,7 +503,8 @@ public final class LabelCollector {
                     return new AttemptFailure(e.kind(), key.scrub(e.getMessage()), Optional.empty());
                 }
             }
-            String body = key.scrub(excerpt(resp.body()));
+            // Scrub the whole body before cutting it: a key straddling the cut would escape the scrub.
+            String body = excerpt(key.scrub(new String(resp.body(), StandardCharsets.UTF_8)));
             Optional<Duration> retryAfter = RetryPolicy.parseRetryAfter(
                     resp.headers().firstValue("Retry-After").orElse(null), Instant.now());
             if (status == 401 || status == 403) {
@@ -532,8 +536,8 @@ public final class LabelCollector {
         return sb.toString();
     }
 
-    private static String excerpt(byte[] body) {
-        String s = new String(body, StandardCharsets.UTF_8).strip();
+    private static String excerpt(String body) {
+        String s = body.strip();
         return s.length() <= BODY_EXCERPT ? s : s.substring(0, BODY_EXCERPT) + "...";
     }
 }

@@ -265,39 +265,46 @@ class LabelCollectorTest {
         TextSet data = TextSet.cycling(8, 4, SENTIMENT);
         String bad = data.text(1);
         String echo = data.text(2);
-        server.fault(bad, Fault.NO_LABEL, Fault.NO_LABEL, Fault.NO_LABEL).fault(data.text(3), Fault.NAN)
+        String noLabel = data.text(3);
+        server.fault(bad, Fault.BAD_JSON, Fault.BAD_JSON, Fault.BAD_JSON).fault(noLabel, Fault.NO_LABEL)
                 .fault(echo, Fault.ECHO_KEY_400);
         HttpTeacherConfig config = openai().optRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20),
                 Duration.ofSeconds(1), 7)).build();
 
         CollectionResult result = new LabelCollector(config).collect(data, dir, CollectionListener.none());
 
-        assertThat(result.succeededRows()).containsExactly(0, 3, 4, 7);
-        assertThat(result.outputs().rows()).isEqualTo(4);
+        assertThat(result.succeededRows()).containsExactly(0, 4);
+        assertThat(result.outputs().rows()).isEqualTo(2);
         assertThat(result.outputs().dataHash()).isNotEqualTo(data.contentHash());
-        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::row).containsExactly(1, 2, 5, 6);
-        CollectionResult.FailedRow noLabel = result.failedRows().get(0);
-        assertThat(noLabel.kind()).isEqualTo("label_not_in_top_k");
-        assertThat(noLabel.attempts()).isEqualTo(3);
-        assertThat(noLabel.message()).contains("The answer");
+        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::row).containsExactly(1, 2, 3, 5, 6, 7);
+        // Malformed three times in a row: retried up to the limit, then reported, never a label.
+        CollectionResult.FailedRow malformed = result.failedRows().get(0);
+        assertThat(malformed.kind()).isEqualTo("bad_json");
+        assertThat(malformed.attempts()).isEqualTo(3);
+        // No label in the top k: at temperature 0 asking again would repeat it, so it is not retried.
+        CollectionResult.FailedRow unlabelled = result.failedRows().get(2);
+        assertThat(unlabelled.kind()).isEqualTo("label_not_in_top_k");
+        assertThat(unlabelled.attempts()).isEqualTo(1);
+        assertThat(unlabelled.message()).contains("The answer");
+        assertThat(server.requestsFor(noLabel)).isEqualTo(1);
         CollectionResult.FailedRow rejected = result.failedRows().get(1);
         assertThat(rejected.kind()).isEqualTo("http_4xx");
         assertThat(rejected.attempts()).isEqualTo(1);
         assertThat(rejected.message()).contains("HTTP 400").contains("[REDACTED]").doesNotContain(KEY);
         assertThat(server.requestsFor(echo)).isEqualTo(1);
         assertThat(server.requestsFor(bad)).isEqualTo(3);
-        assertThat(result.usage().errorsByKind()).isEqualTo(Map.of("label_not_in_top_k", 3L, "non_finite", 1L,
+        assertThat(result.usage().errorsByKind()).isEqualTo(Map.of("bad_json", 3L, "label_not_in_top_k", 1L,
                 "http_4xx", 1L));
-        assertThat(result.usage().itemsFailed()).isEqualTo(2);
-        assertThat(journal("failed")).hasSize(2);
-        assertThat(journal("ok")).hasSize(2);
+        assertThat(result.usage().itemsFailed()).isEqualTo(3);
+        assertThat(journal("failed")).hasSize(3);
+        assertThat(journal("ok")).hasSize(1);
         assertKeyAbsentEverywhere();
 
         // Resume: the failed items are retried (the server is healthy now), the completed ones are not.
         CollectionResult resumed = new LabelCollector(config).collect(data, dir, CollectionListener.none());
         assertThat(resumed.complete()).isTrue();
-        assertThat(resumed.usage().itemsFromJournal()).isEqualTo(2);
-        assertThat(resumed.usage().itemsCollected()).isEqualTo(2);
+        assertThat(resumed.usage().itemsFromJournal()).isEqualTo(1);
+        assertThat(resumed.usage().itemsCollected()).isEqualTo(3);
         assertThat(server.successesFor(data.text(0))).isEqualTo(1);
         assertThat(server.successesFor(bad)).isEqualTo(1);
         assertOkOncePerKey(keys(config, data));
