@@ -53,6 +53,10 @@ final class LabelCommand implements Callable<Integer> {
                     e.getKey(), u.itemsTotal(), r.succeededRows().length, r.failedRows().size(), u.itemsUnique(),
                     u.itemsFromJournal(), u.itemsCollected(), u.requestsSent(), u.retries(), u.errorsByKind(),
                     u.promptTokens(), u.completionTokens(), u.wallSeconds(), u.itemsPerSecond());
+            if (u.itemsMostlyOutside() > 0) {
+                System.out.printf(Locale.ROOT, "  %d items put more than half their probability outside the labels "
+                        + "(renormalised away; check the prompt template)%n", u.itemsMostlyOutside());
+            }
             r.failedRows().stream().limit(5).forEach(f -> System.out.printf(Locale.ROOT,
                     "  failed row %d (%s after %d attempts): %s%n", f.row(), f.kind(), f.attempts(), f.message()));
             if (r.failedRows().size() > 5) {

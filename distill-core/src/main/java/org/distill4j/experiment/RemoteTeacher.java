@@ -285,6 +285,7 @@ public final class RemoteTeacher implements ExperimentTeacher {
         m.put("requests", r.usage().requestsSent());
         m.put("retries", r.usage().retries());
         m.put("errors_by_kind", r.usage().errorsByKind());
+        m.put("items_mostly_outside_labels", r.usage().itemsMostlyOutside());
         m.put("prompt_tokens", r.usage().promptTokens());
         m.put("completion_tokens", r.usage().completionTokens());
         Path journal = journalDir(split).resolve(CollectionJournal.FILE);

@@ -248,6 +248,7 @@ public final class LabelCollector {
         final LongAdder promptTokens = new LongAdder();
         final LongAdder completionTokens = new LongAdder();
         final LongAdder collected = new LongAdder();
+        final LongAdder mostlyOutside = new LongAdder();
 
         void status(int code) {
             statuses.computeIfAbsent(Integer.toString(code), k -> new LongAdder()).increment();
@@ -263,7 +264,8 @@ public final class LabelCollector {
             Map<String, Long> e = new LinkedHashMap<>();
             errors.forEach((k, v) -> e.put(k, v.sum()));
             return new UsageReport(requests.get(), s, retries.get(), e, promptTokens.sum(), completionTokens.sum(), total,
-                    unique, total - unique, fromJournal, collected, failed, wall, wall > 0 ? collected / wall : 0);
+                    unique, total - unique, fromJournal, collected, failed, mostlyOutside.sum(), wall,
+                    wall > 0 ? collected / wall : 0);
         }
     }
 
@@ -443,6 +445,9 @@ public final class LabelCollector {
                 return;
             }
             usage.collected.increment();
+            if (o.outsideMass() > 0.5) {
+                usage.mostlyOutside.increment();
+            }
             listener.progress(total, done.incrementAndGet(), failures.size());
         }
 

@@ -23,13 +23,15 @@ import org.distill4j.io.AtomicFiles;
  * @param itemsFromJournal unique items already completed in the journal
  * @param itemsCollected unique items completed in this run
  * @param itemsFailed unique items that failed for good in this run
+ * @param itemsMostlyOutside items collected in this run whose answer put more than half its
+ *     probability outside the label set (OpenAI; renormalised away, so worth a look at the prompt)
  * @param wallSeconds wall-clock seconds of the run
  * @param itemsPerSecond items collected in this run per wall-clock second
  */
 public record UsageReport(long requestsSent, Map<String, Long> responsesByStatus, long retries,
         Map<String, Long> errorsByKind, long promptTokens, long completionTokens, long itemsTotal, long itemsUnique,
-        long itemsDeduplicated, long itemsFromJournal, long itemsCollected, long itemsFailed, double wallSeconds,
-        double itemsPerSecond) {
+        long itemsDeduplicated, long itemsFromJournal, long itemsCollected, long itemsFailed,
+        long itemsMostlyOutside, double wallSeconds, double itemsPerSecond) {
 
     /** The report's file name, next to the journal. */
     public static final String FILE = "usage.json";

@@ -62,6 +62,8 @@ final class FakeTeacherServer implements AutoCloseable {
         WRONG_SHAPE,
         /** Chat: no label among the listed tokens. */
         NO_LABEL,
+        /** Chat: the answer is mostly no label (" The" 0.75), the best label listed at 0.2. */
+        MOSTLY_OUTSIDE,
         /** v2 probabilities: a row that does not sum to 1. */
         BAD_PROBABILITIES,
         /** 400 whose body echoes the Authorization header (as some servers do). */
@@ -394,12 +396,20 @@ final class FakeTeacherServer implements AutoCloseable {
             generated = " The";
             generatedLp = Math.log(0.6);
         }
+        if (fault == Fault.MOSTLY_OUTSIDE) {
+            top.clear();
+            top.add(new Object[] {" The", Math.log(0.75)});
+            top.add(new Object[] {" " + first(label), Math.log(0.2)});
+            generated = " The";
+            generatedLp = Math.log(0.75);
+        }
         top.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
         ObjectNode root = JSON.createObjectNode();
         root.put("id", "chatcmpl-1").put("object", "chat.completion").put("model", req.path("model").asText())
                 .put("system_fingerprint", "fp_fake_1");
         ArrayNode choices = root.putArray("choices");
-        String completion = fault == Fault.NO_LABEL ? "The answer" : " " + label;
+        boolean noLabelAnswer = fault == Fault.NO_LABEL || fault == Fault.MOSTLY_OUTSIDE;
+        String completion = noLabelAnswer ? "The answer" : " " + label;
         if (fault != Fault.WRONG_SHAPE) {
             ObjectNode choice = choices.addObject();
             choice.put("index", 0).put("finish_reason", "stop");
@@ -417,7 +427,7 @@ final class FakeTeacherServer implements AutoCloseable {
             for (int i = 0; i < Math.min(k, top.size()); i++) {
                 tl.addObject().put("token", (String) top.get(i)[0]).put("logprob", (double) top.get(i)[1]);
             }
-            String rest = fault == Fault.NO_LABEL ? " answer" : label.substring(first(label).length());
+            String rest = noLabelAnswer ? " answer" : label.substring(first(label).length());
             if (!rest.isEmpty()) {
                 ObjectNode t1 = content.addObject();
                 t1.put("token", rest).put("logprob", 0.0).putNull("bytes");

@@ -313,6 +313,29 @@ class LabelCollectorTest {
     }
 
     @Test
+    void anAnswerMostlyOutsideTheLabelsIsKeptRenormalisedAndCounted() throws Exception {
+        start(SENTIMENT);
+        TextSet data = TextSet.cycling(4, 4, SENTIMENT);
+        server.fault(data.text(2), Fault.MOSTLY_OUTSIDE);
+
+        CollectionResult result = new LabelCollector(openai().build()).collect(data, dir, CollectionListener.none());
+
+        assertThat(result.complete()).isTrue();
+        assertThat(result.usage().itemsMostlyOutside()).isEqualTo(1);
+        CollectedItem outside = result.items().get(2);
+        // " The" 0.75 is outside; the listed label 0.2 and the unlisted 0.05 (shared by the three
+        // unseen labels) are what is left, renormalised.
+        assertThat(outside.outsideMass()).isCloseTo(0.75, within(1e-6));
+        assertThat(outside.completion()).isEqualTo("The answer");
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : outside.values()) {
+            max = Math.max(max, v);
+        }
+        assertThat(Math.exp(max)).isCloseTo(0.2 / 0.25, within(1e-6));
+        assertThat(UsageReport.read(dir).itemsMostlyOutside()).isEqualTo(1);
+    }
+
+    @Test
     void retryAfterIsHonoured() throws Exception {
         start(SENTIMENT).retryAfter("1");
         TextSet data = TextSet.cycling(3, 3, SENTIMENT);
