@@ -131,6 +131,26 @@ class RemoteTeacherLoopTest {
     }
 
     @Test
+    void withoutTestEvaluationTheTeachersRowSaysNotMeasuredAndNoGapIsClaimed(@TempDir Path tmp) throws Exception {
+        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
+                .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {
+            Recipe remote = RecipeLoader.parse(RecipeLoader.toYaml(recipe(httpTeacher("v2", server))), "loop", shared,
+                    List.of("teacher.http.evaluate_test=false"));
+            Path out = tmp.resolve("out");
+            ExperimentResults results = experiment(remote, out, tmp, new ArrayList<>()).run();
+
+            assertThat(results.models().get(0).metrics().testAccuracy()).isNaN();
+            assertThat(results.models().get(0).metrics().testErrors()).isEqualTo(-1);
+            assertThat(results.models().get(2).metrics().agreementWithTeacher()).isNaN();
+            assertThat(results.models().get(2).metrics().testAccuracy()).isGreaterThan(0.8);
+            assertThat(Files.readString(out.resolve("results.md"))).doesNotContain("Distillation closed");
+            // Only the training rows were asked for.
+            assertThat(Files.exists(out.resolve("teacher_outputs/test"))).isFalse();
+            assertThat(server.stats("teacher").rows()).isEqualTo(journalOk(out.resolve("teacher_outputs/train")));
+        }
+    }
+
+    @Test
     void labelCommandCollectsResumablyAndReports(@TempDir Path tmp) throws Exception {
         try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
                 .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {

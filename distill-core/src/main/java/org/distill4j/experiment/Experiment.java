@@ -27,8 +27,8 @@ import org.distill4j.report.ReportWriter;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.http.CollectionResult;
 import org.distill4j.teacher.TorchScriptTeacher;
+import org.distill4j.teacher.http.CollectionResult;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
@@ -378,8 +378,8 @@ public final class Experiment {
             Predictions p = Predictions.of(model, test, manager, 512);
             ServingCost cost = ServingCost.measure(model::logits, test, manager,
                     recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
-            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), model.parameterCount(),
-                    Files.size(dir.resolve(SavedModel.PARAMS)),
+            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(),
+                    model.parameterCount(), Files.size(dir.resolve(SavedModel.PARAMS)),
                     teacherTest == null ? Double.NaN : p.agreement(teacherTest),
                     teacherTest == null ? Double.NaN : p.klFrom(teacherTest),
                     cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());

@@ -34,8 +34,8 @@ public record ErrorGap(
     public static final String STUDENT_DISTILLED = "student_distilled";
 
     /**
-     * The gap of an experiment, or empty when one of the three roles is missing or was tested on
-     * no rows.
+     * The gap of an experiment, or empty when one of the three roles is missing, was tested on
+     * no rows or was not evaluated.
      */
     public static Optional<ErrorGap> of(List<ModelResult> models) {
         Optional<ModelResult> teacher = find(models, TEACHER);
@@ -48,6 +48,10 @@ public record ErrorGap(
         var s = scratch.get().metrics();
         var d = distilled.get().metrics();
         if (t.testSize() <= 0 || s.testSize() <= 0 || d.testSize() <= 0) {
+            return Optional.empty();
+        }
+        // A model not evaluated (an API teacher with evaluate_test: false) reports -1 errors.
+        if (t.testErrors() < 0 || s.testErrors() < 0 || d.testErrors() < 0) {
             return Optional.empty();
         }
         if (t.testSize() == s.testSize() && s.testSize() == d.testSize()) {
