@@ -218,12 +218,18 @@ public final class LabelLogprobs {
             }
             int index = walked.size();
             walked.add(new double[] {pi, Math.max(0, 1 - listedSum), minListed});
+            // Each open label's remainder, cut once per position (the loops below run labels x
+            // alternatives, and this runs once per collected item).
+            String[] rem = new String[n];
+            for (int c = 0; c < n; c++) {
+                rem[c] = state[c] == open ? norm[c].substring(prefix.length()) : null;
+            }
             // Step 1: alternatives.
             for (Alternative a : alts) {
                 String t = normalize(a.token(), atStart);
                 List<Integer> supporters = new ArrayList<>();
                 for (int c = 0; c < n; c++) {
-                    if (state[c] == open && starts(t, norm[c].substring(prefix.length()))) {
+                    if (state[c] == open && starts(t, rem[c])) {
                         supporters.add(c);
                     }
                 }
@@ -246,10 +252,9 @@ public final class LabelLogprobs {
             boolean continues = false;
             for (int c = 0; c < n; c++) {
                 if (state[c] == open) {
-                    String rem = norm[c].substring(prefix.length());
                     // Continued, finished exactly, or finished with a boundary inside the token: either
                     // way the generated token belongs to this longer label.
-                    if (!g.isEmpty() && rem.startsWith(g) || starts(g, rem)) {
+                    if (!g.isEmpty() && rem[c].startsWith(g) || starts(g, rem[c])) {
                         continues = true;
                     }
                 }
@@ -266,13 +271,12 @@ public final class LabelLogprobs {
                     }
                     state[c] = closed;
                 } else if (state[c] == open) {
-                    String rem = norm[c].substring(prefix.length());
-                    if (g.equals(rem)) {
+                    if (g.equals(rem[c])) {
                         state[c] = complete;
                         onLabel = true;
-                    } else if (!g.isEmpty() && rem.startsWith(g)) {
+                    } else if (!g.isEmpty() && rem[c].startsWith(g)) {
                         // stays open
-                    } else if (starts(g, rem)) {
+                    } else if (starts(g, rem[c])) {
                         score[c] += pi * pg; // completed with a boundary inside the token
                         supported[c] = true;
                         state[c] = closed;
