@@ -176,6 +176,7 @@ public final class LabelCollector {
         Map<String, CollectionResult.FailedRow> failures = new ConcurrentHashMap<>();
         String abort;
         long fromJournal;
+        Map<String, CollectedItem> completed;
         try (CollectionJournal journal = CollectionJournal.open(journalDir, config.fingerprint(data.classNames()))) {
             if (journal.truncatedTornLine()) {
                 LOG.info("Journal {}: cut off a torn last line left by an interrupted run", journal.file());
@@ -196,6 +197,8 @@ public final class LabelCollector {
             LOG.info("Collecting {} of {} unique items ({} rows) from {} with {} workers", pending.size(),
                     unique.size(), rows, config.endpoint(), config.concurrency());
             abort = run.execute(pending);
+            // What the journal now holds; reading the file back would parse every record again.
+            completed = journal.completed();
         }
         long collected = usage.collected.sum();
         double wall = (System.nanoTime() - t0) / 1e9;
@@ -204,13 +207,12 @@ public final class LabelCollector {
         if (abort != null) {
             throw new CollectionAbortedException(abort);
         }
-        return result(data, journalDir, rowKeys, identity, codec.valueKind(), failures, report);
+        return result(data, completed, rowKeys, identity, codec.valueKind(), failures, report);
     }
 
-    private CollectionResult result(ExampleSet data, Path journalDir, String[] rowKeys, TeacherIdentity identity,
-            ValueKind valueKind, Map<String, CollectionResult.FailedRow> failures, UsageReport report)
-            throws IOException {
-        Map<String, CollectedItem> done = CollectionJournal.read(journalDir).completed();
+    private CollectionResult result(ExampleSet data, Map<String, CollectedItem> done, String[] rowKeys,
+            TeacherIdentity identity, ValueKind valueKind, Map<String, CollectionResult.FailedRow> failures,
+            UsageReport report) {
         int classes = data.numClasses();
         List<Integer> ok = new ArrayList<>();
         List<CollectedItem> items = new ArrayList<>();
