@@ -251,10 +251,10 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 : collect(split, rows, listener.collection(split));
     }
 
-    private static String failedKinds(CollectionResult r) {
+    private static Map<String, Integer> failedKinds(CollectionResult r) {
         Map<String, Integer> kinds = new TreeMap<>();
         r.failedRows().forEach(f -> kinds.merge(f.kind(), 1, Integer::sum));
-        return kinds.toString();
+        return kinds;
     }
 
     /**
@@ -279,9 +279,7 @@ public final class RemoteTeacher implements ExperimentTeacher {
         m.put("rows", r.succeededRows().length + r.failedRows().size());
         m.put("rows_answered", r.succeededRows().length);
         m.put("rows_failed", r.failedRows().size());
-        Map<String, Integer> failedKinds = new TreeMap<>();
-        r.failedRows().forEach(f -> failedKinds.merge(f.kind(), 1, Integer::sum));
-        m.put("failed_by_kind", failedKinds);
+        m.put("failed_by_kind", failedKinds(r));
         m.put("requests", r.usage().requestsSent());
         m.put("retries", r.usage().retries());
         m.put("errors_by_kind", r.usage().errorsByKind());
