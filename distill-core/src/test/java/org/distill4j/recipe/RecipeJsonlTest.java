@@ -25,24 +25,9 @@ class RecipeJsonlTest {
               training: {epochs: 3}
             """;
 
-    static final Path BASE = Path.of("/recipes/base");
-
-    static Recipe parse(String yaml, String... overrides) throws RecipeException {
-        return RecipeLoader.parse(yaml, "text.yaml", BASE, List.of(overrides));
-    }
-
-    static RecipeException error(String yaml, String... overrides) {
-        try {
-            parse(yaml, overrides);
-        } catch (RecipeException e) {
-            return e;
-        }
-        throw new AssertionError("recipe was accepted: " + yaml + " " + List.of(overrides));
-    }
-
     @Test
     void jsonlSectionLoadsWithDefaultsAndResolvedPaths() throws Exception {
-        Recipe r = parse(TEXT);
+        Recipe r = RecipeLoaderTest.parse(TEXT);
         Recipe.DataSection d = r.data();
         assertThat(d.format()).isEqualTo("jsonl");
         assertThat(d.dir()).isEqualTo(Path.of("/recipes/data/descriptions"));
@@ -57,7 +42,7 @@ class RecipeJsonlTest {
 
     @Test
     void explicitFilesAndFieldNamesResolveAgainstTheRecipe() throws Exception {
-        Recipe r = parse(TEXT.replace("  dir: ../data/descriptions\n", """
+        Recipe r = RecipeLoaderTest.parse(TEXT.replace("  dir: ../data/descriptions\n", """
                   train: d/train.jsonl.gz
                   validation: /abs/val.jsonl
                   test: d/test.jsonl
@@ -74,59 +59,59 @@ class RecipeJsonlTest {
 
     @Test
     void defaultFeaturesWhenAbsent() throws Exception {
-        Recipe r = parse(TEXT.replaceAll("  features: .*\n", ""));
+        Recipe r = RecipeLoaderTest.parse(TEXT.replaceAll("  features: .*\n", ""));
         assertThat(r.data().features()).isEqualTo(TextFeatures.defaults());
     }
 
     @Test
     void misspeltFeatureKeyNamesTheKeyAndWhatIsAllowed() {
-        RecipeException e = error(TEXT.replace("word_ngrams", "word_ngram"));
+        RecipeException e = RecipeLoaderTest.error(TEXT.replace("word_ngrams", "word_ngram"));
         assertThat(e.key()).isEqualTo("data.features.word_ngram");
         assertThat(e.getMessage()).contains("unknown key 'word_ngram'").contains("max_features").contains("lowercase");
-        RecipeException bag = error(TEXT, "student.model.bucket=7");
+        RecipeException bag = RecipeLoaderTest.error(TEXT, "student.model.bucket=7");
         assertThat(bag.getMessage()).contains("unknown key 'bucket'").contains("buckets").contains("dim");
     }
 
     @Test
     void badValuesNameTheKeyAndTheAllowedValues() {
-        assertThat(error(TEXT, "data.format=csv").getMessage()).contains("'csv'").contains("[idx, jsonl]");
-        assertThat(error(TEXT, "data.features.max_features=0").getMessage()).contains("max_features").contains("0");
-        assertThat(error(TEXT, "student.model.dim=0").getMessage()).contains("illegal dim value: 0");
-        assertThat(error(TEXT, "data.text_field=label").getMessage()).contains("text_field and label_field");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.format=csv").getMessage()).contains("'csv'").contains("[idx, jsonl]");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.features.max_features=0").getMessage()).contains("max_features").contains("0");
+        assertThat(RecipeLoaderTest.error(TEXT, "student.model.dim=0").getMessage()).contains("illegal dim value: 0");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.text_field=label").getMessage()).contains("text_field and label_field");
     }
 
     @Test
     void dirAndFilesAreExclusiveAndFilesNeedTrainAndTest() {
-        assertThat(error(TEXT, "data.train=t.jsonl").getMessage()).contains("either dir").contains("not both");
-        assertThat(error(TEXT, "data.dir=", "data.train=t.jsonl").getMessage()).contains("both train and test");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.train=t.jsonl").getMessage()).contains("either dir").contains("not both");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.dir=", "data.train=t.jsonl").getMessage()).contains("both train and test");
     }
 
     @Test
     void validationFileAndFractionAreExclusive() {
-        assertThat(error(TEXT, "data.dir=", "data.train=t.jsonl", "data.test=s.jsonl", "data.validation=v.jsonl",
+        assertThat(RecipeLoaderTest.error(TEXT, "data.dir=", "data.train=t.jsonl", "data.test=s.jsonl", "data.validation=v.jsonl",
                 "data.validation_fraction=0.2").getMessage())
                 .contains("validation_fraction is 0.2").contains("v.jsonl").contains("remove one");
     }
 
     @Test
     void textKeysAreErrorsForIdx() {
-        assertThat(error(TEXT, "data.format=idx").getMessage()).contains("'features' is only for format jsonl");
-        assertThat(error(TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.label_field=y")
+        assertThat(RecipeLoaderTest.error(TEXT, "data.format=idx").getMessage()).contains("'features' is only for format jsonl");
+        assertThat(RecipeLoaderTest.error(TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.label_field=y")
                 .getMessage()).contains("'label_field' is only for format jsonl");
     }
 
     @Test
     void useLabelsFalseNeedsAlphaOne() throws Exception {
-        assertThat(error(TEXT, "distillation.use_labels=false").getMessage())
+        assertThat(RecipeLoaderTest.error(TEXT, "distillation.use_labels=false").getMessage())
                 .contains("use_labels is false").contains("alpha is 0.9").contains("must be 1.0");
-        Recipe r = parse(TEXT, "distillation.use_labels=false", "distillation.alpha=1");
+        Recipe r = RecipeLoaderTest.parse(TEXT, "distillation.use_labels=false", "distillation.alpha=1");
         assertThat(r.distillation().useLabels()).isFalse();
         assertThat(RecipeLoader.toTree(r).get("distillation").toString()).contains("use_labels=false");
     }
 
     @Test
     void recipeAsRunWrittenToYamlLoadsBackUnchanged() throws Exception {
-        Recipe r = parse(TEXT, "distillation.use_labels=false", "distillation.alpha=1");
+        Recipe r = RecipeLoaderTest.parse(TEXT, "distillation.use_labels=false", "distillation.alpha=1");
         String yaml = RecipeLoader.toYaml(r);
         assertThat(yaml).contains("max_features: 128").contains("type: \"bag\"").doesNotContain("validation_fraction");
         assertThat(RecipeLoader.parse(yaml, "as-run", null, List.of())).isEqualTo(r);
