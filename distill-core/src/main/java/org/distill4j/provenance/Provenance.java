@@ -25,8 +25,10 @@ import org.distill4j.io.Hashing;
  *
  * <p>The manifest records the SHA-256 of the directory's <em>top-level regular files</em>:
  * sub-directories (such as {@code checkpoints/}) are not descended into, and symbolic links,
- * {@value #FILE_NAME} itself and names starting with '.' (hidden files and {@link AtomicFiles}
- * temporaries) are skipped. Write everything else first — the model, {@code training.json}, the
+ * {@value #FILE_NAME} itself, the signature {@code model.sig} and names starting with '.' (hidden
+ * files and {@link AtomicFiles} temporaries) are skipped. This detects accidental change only:
+ * anyone can rewrite the manifest; {@link org.distill4j.provenance.signing.ModelSigner} signs every
+ * file, recursively, against deliberate change. Write everything else first — the model, {@code training.json}, the
  * model card — and the manifest last, so that it covers them.
  *
  * <p>JSON keys are snake_case; unknown keys are ignored on reading so that later minor additions
@@ -134,7 +136,9 @@ public final class Provenance {
     }
 
     private static boolean isCovered(String name) {
-        return !name.equals(FILE_NAME) && !name.startsWith(".");
+        // The signature (ModelSigner) is written after the manifest and covers it; it cannot be in it.
+        return !name.equals(FILE_NAME) && !name.equals(org.distill4j.provenance.signing.ModelSigner.FILE_NAME)
+                && !name.startsWith(".");
     }
 
     private static void requireDirectory(Path modelDir) throws NoSuchFileException {

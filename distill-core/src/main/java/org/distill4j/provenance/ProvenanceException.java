@@ -6,7 +6,7 @@ import java.io.IOException;
  * A provenance manifest is missing, unreadable or malformed. The message always names the file,
  * so a user can find it without a stack trace.
  */
-public final class ProvenanceException extends IOException {
+public class ProvenanceException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
