@@ -32,6 +32,12 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (t instanceof org.distill4j.teacher.http.CollectionAbortedException) {
             code = ExitCodes.TEACHER_API;
             prefix = "teacher API: ";
+        } else if (t instanceof org.distill4j.provenance.signing.SignatureException) {
+            code = ExitCodes.TAMPERED;
+            prefix = "refused: ";
+        } else if (t instanceof org.distill4j.provenance.signing.KeyFileException) {
+            code = ExitCodes.USAGE;
+            prefix = "key error: ";
         } else if (t instanceof org.distill4j.teacher.http.JournalException) {
             code = ExitCodes.DATA;
             prefix = "";

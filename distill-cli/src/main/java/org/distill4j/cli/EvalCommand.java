@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code distill eval MODEL_DIR --data DIR}: test metrics of one saved model. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a saved model on the test split of an IDX data directory.")
+        description = {"Evaluate a saved model on the test split of an IDX data directory.",
+            "Exit codes: 2 bad options, 3 missing or invalid data or model, 6 signature check failed (--verify-key)."})
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "A model directory written by distill4j.")
@@ -33,8 +34,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test rows.")
     int testLimit;
 
+    @picocli.CommandLine.Mixin
+    SignatureOptions signature;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        signature.check(spec.commandLine(), modelDir);
         ExampleSet test = IdxDataset.load(dataDir).test();
         if (testLimit > 0 && testLimit < test.size()) {
             test = ExampleSets.slice(test, 0, testLimit);

@@ -15,7 +15,10 @@ final class ExitCodes {
     static final int DIVERGED = 4;
     /** The teacher's terms do not allow this distillation (no permission recorded). */
     static final int REFUSED = 5;
-    /** {@code provenance verify} found files that differ from the manifest. */
+    /**
+     * {@code provenance verify} found files that differ from the manifest or the signature, or a
+     * model failed signature verification ({@code --verify-key}, {@code --require-signed}).
+     */
     static final int TAMPERED = 6;
     /** An HTTP teacher rejected the API key, or some items failed for good (rerun to retry them). */
     static final int TEACHER_API = 7;

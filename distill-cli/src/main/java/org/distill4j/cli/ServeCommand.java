@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         description = {"Serve a model over HTTP: the Open Inference Protocol v2 (KServe / Triton REST) for every "
                 + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers. "
                 + "Concurrent requests are batched. Stops on Ctrl-C. See docs/serving.md.",
-            "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model."})
+            "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model, 6 signature check failed."})
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -77,12 +77,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "TorchScript only: class names in logit order, comma-separated (default: 0..C-1).")
     List<String> classNames;
 
+    @CommandLine.Mixin
+    SignatureOptions signature;
+
     /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
         String apiKey = apiKey();
+        signature.check(spec.commandLine(), modelPath);
         ServedModel model = load();
         ModelServer server;
         try {
