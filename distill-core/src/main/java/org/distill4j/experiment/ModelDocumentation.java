@@ -54,7 +54,9 @@ record ModelDocumentation(
         Map<String, Object> terms = approval == null ? null : approval.toMap();
         String license = termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other";
         ModelCard.write(dir, new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
-                datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license));
+                datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license)
+                .withHubMetadata(data.textFeatures() != null
+                        ? ModelCardData.TEXT_CLASSIFICATION : ModelCardData.IMAGE_CLASSIFICATION, data.test().name()));
         Provenance.write(dir, ProvenanceManifest.of(new ProvenanceManifest.ModelInfo(role, name, architecture),
                 teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher), terms, datasets, labelCollection, training,
                 seed, ProvenanceManifest.SoftwareInfo.detect(), Instant.now()));

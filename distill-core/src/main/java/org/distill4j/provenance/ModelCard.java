@@ -18,9 +18,12 @@ import org.distill4j.teacher.TeacherIdentity;
 
 /**
  * Writes a model directory's {@value #FILE_NAME} in the Hugging Face model-card convention: YAML
- * front matter between {@code ---} lines ({@code model_name}, {@code license}, {@code base_model}, {@code tags},
- * {@code datasets}, {@code metrics}, {@code library_name}), then Markdown sections: summary,
- * results, teacher and terms, training, how to load it from Java, provenance.
+ * front matter between {@code ---} lines that is valid Hub metadata ({@code model_name}, {@code
+ * license} or {@code license: other} with {@code license_name}/{@code license_link}, {@code
+ * base_model} only when the teacher is a Hub id, {@code pipeline_tag}, {@code tags}, {@code datasets}
+ * only with Hub ids, {@code metrics}, {@code library_name}, {@code model-index} with this model's
+ * test results), then Markdown sections: summary, results, teacher and terms, training, how to load
+ * it from Java, provenance. Data sets and teachers that are not Hub ids are named in the text.
  *
  * <p>Notices the teacher's terms require (e.g. "Built with Llama") are printed verbatim right
  * under the title and again in the terms section. Front-matter values are written by Jackson YAML,
@@ -36,6 +39,21 @@ public final class ModelCard {
     private static final List<String> ROLE_ORDER = List.of("teacher", "student_scratch", "student_distilled");
 
     private static final int CLAUSE_EXCERPT_CHARS = 400;
+
+    /**
+     * Licence ids the Hub lists (huggingface/hub-docs {@code docs/hub/repositories-licenses.md}, read
+     * 2026-12-02); any other id is written as {@code license: other} with {@code license_name}.
+     */
+    private static final java.util.Set<String> HUB_LICENSES = java.util.Set.of("apache-2.0", "mit", "openrail",
+            "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0", "bigcode-openrail-m",
+            "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda",
+            "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
+            "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0",
+            "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0",
+            "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "agpl-3.0",
+            "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "lppl-1.3c", "ms-pl",
+            "mpl-2.0", "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib",
+            "pddl", "lgpl-lr", "deepfloyd-if-license", "llama2", "gemma", "unknown", "other");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -88,22 +106,96 @@ public final class ModelCard {
         Map<String, Object> fm = new LinkedHashMap<>();
         // Not a Hub-defined key; the Hub keeps unknown keys, and it lets tools find the name without parsing Markdown.
         fm.put("model_name", data.studentName());
-        fm.put("license", data.license());
-        TeacherIdentity t = data.teacher();
-        if (t != null) {
-            fm.put("base_model", t.description().isBlank() ? t.location() : t.description());
+        license(fm, data);
+        // base_model links the card to another Hub repository: only a real Hub id may go there.
+        HubIds.teacher(data.teacher()).ifPresent(id -> fm.put("base_model", id));
+        if (data.pipelineTag() != null) {
+            fm.put("pipeline_tag", data.pipelineTag());
         }
         fm.put("tags", List.of("distillation", "distill4j", "knowledge-distillation"));
-        if (!data.datasets().isEmpty()) {
-            fm.put("datasets", data.datasets());
+        // The Hub checks `datasets` against its own ids; local data sets are named in the card's text instead.
+        List<String> hubDatasets = data.datasets().stream().map(HubIds::dataset).flatMap(java.util.Optional::stream)
+                .distinct().toList();
+        if (!hubDatasets.isEmpty()) {
+            fm.put("datasets", hubDatasets);
         }
         fm.put("metrics", List.of("accuracy"));
         fm.put("library_name", "djl");
+        List<Map<String, Object>> index = modelIndex(data);
+        if (!index.isEmpty()) {
+            fm.put("model-index", index);
+        }
         try {
             return YAML.writeValueAsString(fm);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("cannot write model-card front matter", e);
         }
+    }
+
+    /**
+     * {@code license}; for an id the Hub does not list, {@code license: other} with {@code
+     * license_name} (the id, else the teacher's terms id) and {@code license_link} (the terms'
+     * source URL, else {@code LICENSE}, the file the Hub expects next to the card).
+     */
+    private static void license(Map<String, Object> fm, ModelCardData data) {
+        String id = data.license().toLowerCase(Locale.ROOT);
+        if (HUB_LICENSES.contains(id) && !id.equals("other")) {
+            fm.put("license", id);
+            return;
+        }
+        Map<String, Object> entry = data.terms() == null ? null : asMap(data.terms().get("teacher_terms"));
+        String name = !id.equals("other") ? id
+                : entry != null && entry.get("id") != null ? String.valueOf(entry.get("id")) : "unspecified";
+        Object source = entry == null ? null : entry.get("source");
+        String link = source instanceof String url && url.matches("https?://\\S+") ? url : "LICENSE";
+        fm.put("license", "other");
+        fm.put("license_name", name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-").replaceAll("^-|-$", ""));
+        fm.put("license_link", link);
+    }
+
+    /** {@code model-index}: this model's test results in the Hub's evaluation-results schema. */
+    private static List<Map<String, Object>> modelIndex(ModelCardData data) {
+        ModelMetrics m = data.metrics().get(data.role());
+        if (data.pipelineTag() == null || m == null || data.evalDataset() == null || !Double.isFinite(m.testAccuracy())) {
+            return List.of();
+        }
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("type", data.pipelineTag());
+        task.put("name", taskName(data.pipelineTag()));
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        // `type` must be a Hub data-set id; a local data set gets the placeholder "custom" and its name in `name`.
+        dataset.put("type", HubIds.dataset(data.evalDataset()).orElse("custom"));
+        dataset.put("name", data.evalDataset());
+        dataset.put("split", "test");
+        List<Map<String, Object>> metrics = new ArrayList<>();
+        metrics.add(metric("accuracy", m.testAccuracy(), "Test accuracy"));
+        if (Double.isFinite(m.agreementWithTeacher())) {
+            metrics.add(metric("agreement", m.agreementWithTeacher(), "Agreement with the teacher (top-1)"));
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("task", task);
+        result.put("dataset", dataset);
+        result.put("metrics", metrics);
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("name", data.studentName());
+        model.put("results", List.of(result));
+        return List.of(model);
+    }
+
+    private static Map<String, Object> metric(String type, double value, String name) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type);
+        m.put("value", Math.round(value * 1e6) / 1e6); // a fraction in [0, 1]
+        m.put("name", name);
+        return m;
+    }
+
+    private static String taskName(String pipelineTag) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : pipelineTag.split("-")) {
+            sb.append(sb.length() == 0 ? "" : " ").append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+        }
+        return sb.toString();
     }
 
     private static String summary(ModelCardData data) {
@@ -122,6 +214,9 @@ public final class ModelCard {
         if (data.metrics().isEmpty()) {
             md.append("No evaluation results were recorded.\n\n");
             return;
+        }
+        if (data.evalDataset() != null) {
+            md.append("Measured on the test split of `").append(data.evalDataset()).append("`.\n\n");
         }
         md.append("| Model | Test accuracy | Errors | Params | Size | Agreement with teacher | p50 latency (ms) |\n")
                 .append("|---|---:|---:|---:|---:|---:|---:|\n");

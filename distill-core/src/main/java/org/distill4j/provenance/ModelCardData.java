@@ -28,7 +28,13 @@ import org.distill4j.terms.GateApproval;
  *     printed in order
  * @param seed the random seed
  * @param license the student's licence id for the front matter, e.g. {@code apache-2.0}, the
- *     teacher's licence id when it passes on, or {@code other}
+ *     teacher's licence id when it passes on, or {@code other}; an id the Hub does not list is
+ *     written as {@code license: other} with {@code license_name}
+ * @param pipelineTag the Hugging Face task, {@value #IMAGE_CLASSIFICATION} or {@value
+ *     #TEXT_CLASSIFICATION} (others the Hub defines are accepted); {@code null} for none, which also
+ *     leaves {@code model-index} out
+ * @param evalDataset the name of the data set {@code metrics} were measured on (a Hub id when
+ *     marked, see {@link HubIds}); {@code null} for the last of {@code datasets}
  */
 public record ModelCardData(
         String studentName,
@@ -41,7 +47,26 @@ public record ModelCardData(
         List<String> datasets,
         Map<String, Object> training,
         long seed,
-        String license) {
+        String license,
+        String pipelineTag,
+        String evalDataset) {
+
+    /** The Hub pipeline tag of an image classifier. */
+    public static final String IMAGE_CLASSIFICATION = "image-classification";
+
+    /** The Hub pipeline tag of a text classifier. */
+    public static final String TEXT_CLASSIFICATION = "text-classification";
+
+    /**
+     * Card data without a pipeline tag or evaluation data set name (no {@code pipeline_tag} and no
+     * {@code model-index} in the front matter); kept for callers written before those existed.
+     */
+    public ModelCardData(String studentName, String role, String architecture, String summary,
+            TeacherIdentity teacher, Map<String, Object> terms, Map<String, ModelMetrics> metrics,
+            List<String> datasets, Map<String, Object> training, long seed, String license) {
+        this(studentName, role, architecture, summary, teacher, terms, metrics, datasets, training, seed, license,
+                null, null);
+    }
 
     /** Requires name, role, architecture and licence; makes defensive copies. */
     public ModelCardData {
@@ -53,6 +78,19 @@ public record ModelCardData(
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metrics, "metrics")));
         datasets = List.copyOf(Objects.requireNonNull(datasets, "datasets"));
         training = JsonValues.immutableMap(Objects.requireNonNull(training, "training"));
+        if (pipelineTag != null && !pipelineTag.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+            throw new IllegalArgumentException("pipelineTag must be a Hub task id such as " + IMAGE_CLASSIFICATION
+                    + " or " + TEXT_CLASSIFICATION + ", got \"" + pipelineTag + "\"");
+        }
+        if (evalDataset == null && !datasets.isEmpty()) {
+            evalDataset = datasets.get(datasets.size() - 1);
+        }
+    }
+
+    /** A copy with the Hub pipeline tag and the evaluation data set's name set. */
+    public ModelCardData withHubMetadata(String pipelineTag, String evalDataset) {
+        return new ModelCardData(studentName, role, architecture, summary, teacher, terms, metrics, datasets,
+                training, seed, license, pipelineTag, evalDataset);
     }
 
     /** The notices the teacher's terms require on this card, verbatim; empty when none. */
