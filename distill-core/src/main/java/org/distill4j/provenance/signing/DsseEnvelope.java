@@ -53,6 +53,7 @@ public record DsseEnvelope(String payloadType, byte[] payload, List<Sig> signatu
             sig = Objects.requireNonNull(sig, "sig").clone();
         }
 
+        /** A copy of the DER signature bytes. */
         @Override
         public byte[] sig() {
             return sig.clone();
@@ -69,6 +70,7 @@ public record DsseEnvelope(String payloadType, byte[] payload, List<Sig> signatu
         }
     }
 
+    /** A copy of the payload bytes. */
     @Override
     public byte[] payload() {
         return payload.clone();
