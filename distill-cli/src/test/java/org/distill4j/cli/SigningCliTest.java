@@ -25,12 +25,24 @@ class SigningCliTest {
         assertThat(distill("distill", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
                 tmp.resolve("cache").toString()).code()).isZero();
         Path student = out.resolve("student_distilled");
+        // The pipeline's model card carries Hub metadata: IDX data is an image task, the local teacher no base_model.
+        String card = Files.readString(student.resolve("README.md"));
+        java.util.Map<?, ?> fm = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readValue(card.substring(4, card.indexOf("\n---\n", 4) + 1), java.util.Map.class);
+        assertThat(fm.get("pipeline_tag")).isEqualTo("image-classification");
+        assertThat(fm.get("license")).isEqualTo("mit");
+        assertThat(fm).doesNotContainKeys("base_model", "datasets").containsKey("model-index");
+        assertThat(fm.get("model-index").toString()).contains("type=image-classification", "type=custom", "split=test",
+                "type=accuracy");
         String key = tmp.resolve("key.pem").toString();
         String pub = tmp.resolve("pub.pem").toString();
 
         Run keygen = distill("provenance", "keygen", "--private", key, "--public", pub, "--curve", "P-384");
         assertThat(keygen.code()).as(keygen.err()).isZero();
         assertThat(Files.readString(Path.of(pub))).startsWith("-----BEGIN PUBLIC KEY-----");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(key))))
+                .isEqualTo("rw-------");
         assertThat(distill("provenance", "keygen", "--private", key, "--public", pub).code())
                 .as("never overwrites a key").isEqualTo(3);
 
