@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code distill provenance keygen|sign|verify --key} and {@code eval}/{@code serve --verify-key}
- * on a model the real pipeline distilled: exit codes, and refusal naming the tampered file.
+ * on a model the real pipeline trained: exit codes, and refusal naming the tampered file.
  */
 class SigningCliTest {
 
@@ -22,12 +22,15 @@ class SigningCliTest {
         Path data = CliTest.dataset(tmp.resolve("data"));
         Path r = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        assertThat(distill("distill", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
-                tmp.resolve("cache").toString()).code()).isZero();
+        // `run` evaluates the models, so the card's model-index has results (`distill` alone measures none).
+        Run run = distill("run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertThat(run.code()).as(run.err()).isZero();
         Path student = out.resolve("student_distilled");
         // The pipeline's model card carries Hub metadata: IDX data is an image task, the local teacher no base_model.
         String card = Files.readString(student.resolve("README.md"));
-        java.util.Map<?, ?> fm = new com.fasterxml.jackson.databind.ObjectMapper(
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> fm = new com.fasterxml.jackson.databind.ObjectMapper(
                 new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
                 .readValue(card.substring(4, card.indexOf("\n---\n", 4) + 1), java.util.Map.class);
         assertThat(fm.get("pipeline_tag")).isEqualTo("image-classification");
