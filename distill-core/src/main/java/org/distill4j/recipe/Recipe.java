@@ -194,7 +194,7 @@ public record Recipe(
                 case "distill4j", "torchscript", "onnx" -> Objects.requireNonNull(path, "path");
                 case "http" -> Objects.requireNonNull(http, "http");
                 default -> throw new IllegalArgumentException(
-                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, onnx, http]");
+                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, http, onnx]");
             }
             if (http != null && !source.equals("http")) {
                 throw new IllegalArgumentException("teacher.http is set but teacher.source is '" + source
