@@ -2,14 +2,9 @@ package org.distill4j.export;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.util.Pair;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.model.Activation;
@@ -38,16 +33,10 @@ public final class OnnxExporter {
     private static final float BATCH_NORM_EPSILON = 1e-5f;
 
     private final OnnxGraph g = new OnnxGraph();
-    private final Iterator<Block> params;
+    private final LayerParameters params;
 
-    private OnnxExporter(Block root) {
-        List<Block> withParams = new ArrayList<>();
-        for (Pair<String, Block> child : root.getChildren()) {
-            if (!child.getValue().getParameters().isEmpty()) {
-                withParams.add(child.getValue());
-            }
-        }
-        this.params = withParams.iterator();
+    private OnnxExporter(SavedModel model) {
+        this.params = new LayerParameters(model.model().getBlock(), model.spec());
     }
 
     /**
@@ -58,7 +47,7 @@ public final class OnnxExporter {
      * @throws IllegalArgumentException if the model's blocks do not match its spec
      */
     public static byte[] toOnnx(SavedModel model, Map<String, String> metadata) {
-        OnnxExporter e = new OnnxExporter(model.model().getBlock());
+        OnnxExporter e = new OnnxExporter(model);
         String x = INPUT;
         ModelSpec spec = model.spec();
         if (spec instanceof MlpSpec mlp) {
@@ -87,9 +76,7 @@ public final class OnnxExporter {
                     + ": export supports the built-in mlp, cnn and bag specs");
         }
         x = e.linear(x);
-        if (e.params.hasNext()) {
-            throw new IllegalArgumentException("model has more parameterised blocks than its spec " + model.spec().describe());
-        }
+        e.params.finish();
         // An Identity gives the logits their public name, whatever node computed them.
         e.g.named(OUTPUT, "Identity", List.of(x));
         long[] featureShape = model.descriptor().featureShape();
@@ -163,28 +150,11 @@ public final class OnnxExporter {
     }
 
     private Map<String, NDArray> next(Class<? extends Block> expected) {
-        if (!params.hasNext()) {
-            throw new IllegalArgumentException("model has fewer parameterised blocks than its spec");
-        }
-        Block b = params.next();
-        if (expected != null && !expected.isInstance(b)) {
-            throw new IllegalArgumentException("expected a " + expected.getSimpleName() + " block, found " + b);
-        }
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : b.getParameters()) {
-            if (!p.getValue().isInitialized()) {
-                throw new IllegalArgumentException("parameter " + p.getKey() + " of " + b + " is not initialised");
-            }
-            out.put(p.getKey(), p.getValue().getArray());
-        }
-        return out;
+        return params.next(expected);
     }
 
     private String param(Map<String, NDArray> p, String name) {
-        NDArray a = p.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("block has no parameter '" + name + "', has " + p.keySet());
-        }
+        NDArray a = LayerParameters.get(p, name);
         return g.initializer("p" + counter++ + "_" + name, a.getShape().getShape(), a.toFloatArray());
     }
 

@@ -24,41 +24,48 @@ import org.distill4j.model.MlpSpec;
 import org.distill4j.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Exports tiny models of every built-in spec to ONNX and runs the file in plain DJL (OnnxRuntime
- * engine, Noop translator, no distill4j class involved in loading or running): the logits must
- * equal distill4j's to 1e-5.
+ * Exports tiny models of every built-in spec to ONNX and TorchScript and runs the file in plain DJL
+ * (OnnxRuntime or PyTorch engine, Noop translator, no distill4j class involved in loading or
+ * running): the logits must equal distill4j's to 1e-5.
  */
-class OnnxExportTest {
+class ExportRoundTripTest {
 
     @TempDir
     Path tmp;
 
-    @Test
-    void mlpWithGeluAndDropout() throws Exception {
-        roundTrip(new MlpSpec(List.of(7, 5), Activation.GELU, 0.3), new long[] {6}, 3, null);
+    @ParameterizedTest
+    @EnumSource(ExportFormat.class)
+    void mlpWithGeluAndDropout(ExportFormat format) throws Exception {
+        roundTrip(format, new MlpSpec(List.of(7, 5), Activation.GELU, 0.3), new long[] {6}, 3, null);
     }
 
-    @Test
-    void linearMlpOverAnImage() throws Exception {
-        roundTrip(new MlpSpec(List.of(), null, 0), new long[] {1, 4, 4}, 4, null);
+    @ParameterizedTest
+    @EnumSource(ExportFormat.class)
+    void linearMlpOverAnImage(ExportFormat format) throws Exception {
+        roundTrip(format, new MlpSpec(List.of(), null, 0), new long[] {1, 4, 4}, 4, null);
     }
 
-    @Test
-    void cnnWithBatchNormTanhAndPooling() throws Exception {
-        roundTrip(new CnnSpec(List.of(3, 4), 3, 2, List.of(6), Activation.TANH, 0.2, true),
+    @ParameterizedTest
+    @EnumSource(ExportFormat.class)
+    void cnnWithBatchNormTanhAndPooling(ExportFormat format) throws Exception {
+        roundTrip(format, new CnnSpec(List.of(3, 4), 3, 2, List.of(6), Activation.TANH, 0.2, true),
                 new long[] {2, 8, 8}, 3, null);
     }
 
-    @Test
-    void cnnWithSigmoidKernelFiveAndNoPooling() throws Exception {
-        roundTrip(new CnnSpec(List.of(2), 5, 1, List.of(), Activation.SIGMOID, 0, false),
+    @ParameterizedTest
+    @EnumSource(ExportFormat.class)
+    void cnnWithSigmoidKernelFiveAndNoPooling(ExportFormat format) throws Exception {
+        roundTrip(format, new CnnSpec(List.of(2), 5, 1, List.of(), Activation.SIGMOID, 0, false),
                 new long[] {1, 5, 5}, 2, null);
     }
 
-    @Test
-    void bagOfNgramsWithHiddenLayerAndPadding() throws Exception {
+    @ParameterizedTest
+    @EnumSource(ExportFormat.class)
+    void bagOfNgramsWithHiddenLayerAndPadding(ExportFormat format) throws Exception {
         TextFeatures tf = TextFeatures.of(12, 2, null, null, null);
         Path dir = ExportTestModels.save(tmp.resolve("bag"), new BagSpec(50, 4, List.of(5), Activation.RELU, 0.1),
                 new long[] {12}, 3, tf, 7);
@@ -70,7 +77,7 @@ class OnnxExportTest {
             tf.featurize(texts[i], x, i * 12);
         }
         assertThat(x).contains(0f);
-        compare(dir, x, new Shape(texts.length, 12));
+        compare(format, dir, x, new Shape(texts.length, 12));
     }
 
     @Test
@@ -113,18 +120,18 @@ class OnnxExportTest {
         assertThat(tmp.resolve("x.onnx")).doesNotExist();
     }
 
-    private void roundTrip(ModelSpec spec, long[] featureShape, int classes, TextFeatures tf) throws Exception {
+    private void roundTrip(ExportFormat format, ModelSpec spec, long[] featureShape, int classes, TextFeatures tf) throws Exception {
         Path dir = ExportTestModels.save(tmp.resolve("model"), spec, featureShape, classes, tf, 42);
         long[] dims = new long[featureShape.length + 1];
         dims[0] = 5;
         System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
-        compare(dir, ExportTestModels.inputs(5, featureShape, 9), new Shape(dims));
+        compare(format, dir, ExportTestModels.inputs(5, featureShape, 9), new Shape(dims));
     }
 
-    private void compare(Path dir, float[] x, Shape shape) throws Exception {
-        Path file = ModelExport.export(dir, ExportFormat.ONNX, tmp.resolve("export/model.onnx")).file();
+    private void compare(ExportFormat format, Path dir, float[] x, Shape shape) throws Exception {
+        Path file = ModelExport.export(dir, format, tmp.resolve("export/model." + format.extension())).file();
         float[] expected = ExportTestModels.logits(dir, x, shape);
-        float[] actual = PlainDjl.run(file, "OnnxRuntime", x, shape);
+        float[] actual = PlainDjl.run(file, format == ExportFormat.ONNX ? "OnnxRuntime" : "PyTorch", x, shape);
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
             assertThat(Math.abs(actual[i] - expected[i])).as("logit %d: onnx %s vs distill4j %s", i, actual[i],
