@@ -178,7 +178,8 @@ final class TorchScriptExporter {
             for (long st : strides) {
                 p.integer(st);
             }
-            p.tuple().bool(false).global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
+            // requires_grad as torch.jit.save writes it: true for parameters, false for buffers.
+            p.tuple().bool(!buffers.get(i)).global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
         }
         p.string("training").bool(false);
         return p.setItems().build().stop();

@@ -22,6 +22,7 @@ import org.distill4j.model.BagSpec;
 import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.ModelSpec;
+import org.distill4j.teacher.TorchScriptTeacher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,6 +111,24 @@ class ExportRoundTripTest {
         assertThat(new ObjectMapper().readTree(r.sidecar().toFile()).has("featurisation")).isFalse();
         // The export sits next to the model without touching its descriptor.
         assertThat(Files.readString(dir.resolve("model.json"))).contains("distill4j-model");
+    }
+
+    @Test
+    void anExportedTorchScriptFileTeachesAndIsByteForByteReproducible() throws Exception {
+        Path dir = ExportTestModels.save(tmp.resolve("m"), new MlpSpec(List.of(6), Activation.TANH, 0), new long[] {4},
+                3, null, 8);
+        ModelExport.Result a = ModelExport.export(dir, ExportFormat.TORCHSCRIPT, tmp.resolve("a.pt"));
+        ModelExport.Result b = ModelExport.export(dir, ExportFormat.TORCHSCRIPT, tmp.resolve("b.pt"));
+        assertThat(b.sha256()).isEqualTo(a.sha256());
+        float[] x = ExportTestModels.inputs(3, new long[] {4}, 4);
+        float[] expected = ExportTestModels.logits(dir, x, new Shape(3, 4));
+        try (TorchScriptTeacher t = TorchScriptTeacher.load(a.file());
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            float[] got = t.logits(manager.create(x, new Shape(3, 4))).toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertThat(Math.abs(got[i] - expected[i])).isLessThanOrEqualTo(1e-5f);
+            }
+        }
     }
 
     @Test
