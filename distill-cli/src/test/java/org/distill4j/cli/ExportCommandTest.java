@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import org.distill4j.export.ExportTestModels;
@@ -35,6 +37,43 @@ class ExportCommandTest {
                 assertThat(Math.abs(got[i] - expected[i])).isLessThanOrEqualTo(1e-5f);
             }
         }
+    }
+
+    @Test
+    void aTrainedTeacherExportedToOnnxTeachesARunWithTheSameTestAccuracy() throws Exception {
+        CliTest.dataset(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
+        CliTest.Run first = CliTest.distill("run", recipe.toString(), "--no-progress", "--out",
+                tmp.resolve("out1").toString(), "--cache-dir", tmp.resolve("cache").toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        Path onnx = tmp.resolve("teacher.onnx");
+        assertThat(CliTest.distill("export", tmp.resolve("out1/teacher").toString(), "--format", "onnx", "--out",
+                onnx.toString()).code()).isZero();
+
+        CliTest.Run second = CliTest.distill("run", recipe.toString(), "--no-progress", "--out",
+                tmp.resolve("out2").toString(), "--cache-dir", tmp.resolve("cache").toString(),
+                "--set", "teacher.source=onnx", "--set", "teacher.path=teacher.onnx");
+        assertThat(second.code()).as(second.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode m1 = json.readTree(tmp.resolve("out1/metrics.json").toFile());
+        JsonNode m2 = json.readTree(tmp.resolve("out2/metrics.json").toFile());
+        // The same logits through ONNX Runtime: the same test errors, and a student distilled from them.
+        assertThat(m2.at("/models/teacher/test_errors").asInt()).isEqualTo(m1.at("/models/teacher/test_errors").asInt());
+        assertThat(m2.at("/models/teacher/description").asText()).contains("teacher.onnx");
+        assertThat(m2.at("/models/student_distilled/test_accuracy").asDouble()).isBetween(0.0, 1.0);
+        try (var files = java.nio.file.Files.list(tmp.resolve("cache"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".logits")).count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aMissingOnnxTeacherExitsThreeNamingThePath() throws Exception {
+        CliTest.dataset(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
+        CliTest.Run run = CliTest.distill("run", recipe.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
+                "--set", "teacher.source=onnx", "--set", "teacher.path=models/missing.onnx");
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.err()).contains(tmp.resolve("models/missing.onnx").toString());
     }
 
     @Test
