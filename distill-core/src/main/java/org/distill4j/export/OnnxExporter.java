@@ -34,6 +34,7 @@ public final class OnnxExporter {
 
     private final OnnxGraph g = new OnnxGraph();
     private final LayerParameters params;
+    private int counter;
 
     private OnnxExporter(SavedModel model) {
         this.params = new LayerParameters(model.model().getBlock(), model.spec());
@@ -81,7 +82,12 @@ public final class OnnxExporter {
         e.g.named(OUTPUT, "Identity", List.of(x));
         long[] featureShape = model.descriptor().featureShape();
         return e.g.model("distill4j", INPUT, featureShape, OUTPUT, new long[] {model.numClasses()}, metadata,
-                "0.1.0");
+                producerVersion());
+    }
+
+    private static String producerVersion() {
+        String v = OnnxExporter.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     private String dense(String x, List<Integer> widths, Activation activation) {
@@ -157,6 +163,4 @@ public final class OnnxExporter {
         NDArray a = LayerParameters.get(p, name);
         return g.initializer("p" + counter++ + "_" + name, a.getShape().getShape(), a.toFloatArray());
     }
-
-    private int counter;
 }
