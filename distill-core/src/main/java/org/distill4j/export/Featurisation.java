@@ -18,6 +18,14 @@ public final class Featurisation {
 
     private Featurisation() {}
 
+    private static Map<String, Object> ordered(String... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** Returns the description of {@code features} as JSON-ready maps and lists. */
     public static Map<String, Object> describe(TextFeatures features) {
         Map<String, Object> d = new LinkedHashMap<>();
@@ -40,7 +48,7 @@ public final class Featurisation {
                 "then, if char_ngram_max > 0, for len = char_ngram_min..char_ngram_max, for start = 0..: the "
                         + "substring [start, start+len) of '<' + word + '>' (kind 'c'), skipped when len equals "
                         + "the padded word's length"));
-        d.put("hash", Map.of(
+        d.put("hash", ordered(
                 "name", "FNV-1a 64 over the kind character then the UTF-8 bytes, finalised by MurmurHash3 fmix64",
                 "fnv_offset_basis", "0xcbf29ce484222325",
                 "fnv_prime", "0x100000001b3",

@@ -79,6 +79,14 @@ public final class ModelExport {
         }
     }
 
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     private static Map<String, Object> describe(SavedModel model, ExportFormat format, Path file, String sha,
             String sourceHash) {
         Map<String, Object> d = new LinkedHashMap<>();
@@ -94,8 +102,8 @@ public final class ModelExport {
         for (long dim : model.descriptor().featureShape()) {
             inShape.add(dim);
         }
-        d.put("input", Map.of("name", OnnxExporter.INPUT, "dtype", "float32", "shape", inShape));
-        d.put("output", Map.of("name", OnnxExporter.OUTPUT, "dtype", "float32", "shape",
+        d.put("input", ordered("name", OnnxExporter.INPUT, "dtype", "float32", "shape", inShape));
+        d.put("output", ordered("name", OnnxExporter.OUTPUT, "dtype", "float32", "shape",
                 List.of("batch", model.numClasses()), "meaning", "raw logits; softmax gives class probabilities"));
         d.put("class_names", model.descriptor().classNames());
         TextFeatures tf = model.descriptor().textFeatures();
