@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TrainTeacherCommand.class,
             DistillStepCommand.class,
             EvalCommand.class,
+            ExportCommand.class,
             TermsCommand.class,
             ProvenanceCommand.class,
             BenchCommand.class,

@@ -24,6 +24,7 @@ import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
 import org.distill4j.report.ModelResult;
 import org.distill4j.report.ReportWriter;
+import org.distill4j.teacher.OnnxTeacher;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
@@ -270,6 +271,7 @@ public final class Experiment {
             case "train" -> SavedModelTeacher.load(trainTeacher(data));
             case "distill4j" -> checkTextFeatures(SavedModelTeacher.load(t.path()), data);
             case "torchscript" -> TorchScriptTeacher.load(t.path());
+            case "onnx" -> OnnxTeacher.load(t.path());
             default -> throw new IllegalStateException("unvalidated teacher source " + t.source());
         };
         return new LocalTeacher(local, recipe, options.cacheDir(), listener);

@@ -19,7 +19,7 @@ import org.distill4j.teacher.TeacherOutputs;
 import org.distill4j.train.SoftTargets;
 
 /**
- * A teacher running in this process (trained here, a saved distill4j model, or TorchScript): soft
+ * A teacher running in this process (trained here, a saved distill4j model, TorchScript or ONNX): soft
  * targets from the on-disk output cache ({@code cached}) or from a forward pass per batch ({@code
  * online}); serving cost measured like the students'.
  */

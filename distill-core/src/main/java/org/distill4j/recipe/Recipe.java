@@ -164,7 +164,7 @@ public record Recipe(
      *
      * @param source {@code train} (train it here from {@code model} and {@code training}), {@code
      *     distill4j} (a saved distill4j model directory at {@code path}), {@code torchscript} (a
-     *     {@code .pt} file at {@code path}) or {@code http} (a model behind an HTTP API, see {@code
+     *     {@code .pt} file at {@code path}), {@code onnx} (a {@code .onnx} file at {@code path}) or {@code http} (a model behind an HTTP API, see {@code
      *     http})
      * @param path model directory or file, for the loading sources
      * @param model architecture, for {@code train}
@@ -191,10 +191,10 @@ public record Recipe(
                     Objects.requireNonNull(model, "model");
                     Objects.requireNonNull(training, "training");
                 }
-                case "distill4j", "torchscript" -> Objects.requireNonNull(path, "path");
+                case "distill4j", "torchscript", "onnx" -> Objects.requireNonNull(path, "path");
                 case "http" -> Objects.requireNonNull(http, "http");
                 default -> throw new IllegalArgumentException(
-                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, http]");
+                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, http, onnx]");
             }
             if (http != null && !source.equals("http")) {
                 throw new IllegalArgumentException("teacher.http is set but teacher.source is '" + source

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * A model whose outputs a student learns from. Implementations: a model trained and saved by
- * distill4j ({@link SavedModelTeacher}), a TorchScript file ({@link TorchScriptTeacher}); HTTP
- * teachers come later.
+ * distill4j ({@link SavedModelTeacher}), a TorchScript file ({@link TorchScriptTeacher}), an ONNX
+ * file ({@link OnnxTeacher}); HTTP teachers come later.
  *
  * <p>Contract: {@link #logits} maps float32 inputs of shape (B, featureShape...) to raw,
  * un-normalised scores of shape (B, C), in inference mode (no dropout), without gradient, attached

@@ -6,7 +6,7 @@ import java.util.Objects;
  * Who a teacher is, in the spirit of Tribuo's external-trainer provenance: what kind of source it
  * is, where it was loaded from and a hash of its content.
  *
- * @param kind {@code distill4j} (a saved distill4j model), {@code torchscript}; later {@code http}
+ * @param kind {@code distill4j} (a saved distill4j model), {@code torchscript}, {@code onnx}; later {@code http}
  * @param location the file or directory (or endpoint) it was loaded from
  * @param contentHash hex SHA-256 of the model's bytes; identical models have identical hashes
  * @param description human-readable summary, e.g. the architecture
