@@ -131,6 +131,11 @@ final class Tensors {
     }
 
     static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        return abbreviate(s, 40);
+    }
+
+    /** {@code s} if at most {@code max} chars, else its start and a note of its full length. */
+    static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "... (" + s.length() + " chars)";
     }
 }

@@ -133,12 +133,17 @@ class InferenceV2Test {
         assertThat(r.body().path("id").asText()).isEqualTo("req-7");
         assertThat(r.body().path("model_name").asText()).isEqualTo("dense");
         assertThat(r.body().path("model_version").asText()).isEqualTo(version(denseDir));
+        // No outputs named: every output, as the protocol says (logits, then probabilities).
         JsonNode out = r.body().path("outputs");
-        assertThat(out).hasSize(1);
+        assertThat(out).hasSize(2);
         assertThat(out.at("/0/name").asText()).isEqualTo("logits");
         assertThat(out.at("/0/datatype").asText()).isEqualTo("FP32");
         assertThat(out.at("/0/shape").toString()).isEqualTo("[5,3]");
-        assertThat(floats(out.at("/0/data"))).containsExactly(TestModels.directLogits(denseDir, x, rows));
+        float[] direct = TestModels.directLogits(denseDir, x, rows);
+        assertThat(floats(out.at("/0/data"))).containsExactly(direct);
+        assertThat(out.at("/1/name").asText()).isEqualTo("probabilities");
+        assertThat(out.at("/1/shape").toString()).isEqualTo("[5,3]");
+        assertThat(floats(out.at("/1/data"))).containsExactly(Tensors.softmax(direct, 3));
     }
 
     @Test
