@@ -73,6 +73,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest time to receive a request body; later gets 408 (default: ${DEFAULT-VALUE}).")
     int bodyTimeoutS;
 
+    @Option(names = "--header-timeout-s", paramLabel = "S", defaultValue = "10",
+            description = "Close connections whose request headers take longer (default: ${DEFAULT-VALUE}).")
+    int headerTimeoutS;
+
     @Option(names = "--idle-timeout-s", paramLabel = "S", defaultValue = "30",
             description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
     int idleTimeoutS;
@@ -118,6 +122,7 @@ final class ServeCommand implements Callable<Integer> {
                     .optMinRequestDataRate(minRequestRate)
                     .optRequestBodyTimeout(Duration.ofSeconds(bodyTimeoutS))
                     .optIdleTimeout(Duration.ofSeconds(idleTimeoutS))
+                    .optHeaderTimeout(Duration.ofSeconds(headerTimeoutS))
                     .optMaxConnections(maxConnections)
                     .addModel(model)
                     .build();

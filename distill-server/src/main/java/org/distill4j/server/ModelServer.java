@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * and never echoed or logged. Request bodies are read without holding a thread while they arrive
  * ({@link BodyReader}); over {@code maxRequestBytes} they get 413, slower than {@code
  * minRequestDataRate} or incomplete after {@code requestBodyTimeout} they get 408. Connections idle
- * for {@code idleTimeout} are closed; beyond {@code maxConnections} new ones wait in the OS backlog.
+ * for {@code idleTimeout} are closed, and so are those whose headers are not complete within {@code
+ * headerTimeout} ({@link HeaderDeadline}); beyond {@code maxConnections} new ones wait in the OS backlog.
  * Request line and headers are limited to {@code maxHeaderBytes} (414 / 431). Every error, Jetty's
  * own included, is JSON in the API's error format ({@link ErrorBodies}).
  *
@@ -64,6 +65,7 @@ public final class ModelServer implements AutoCloseable {
     private final ApiKey apiKey;
     private final BodyReader.Limits limits;
     private final Duration idleTimeout;
+    private final Duration headerTimeout;
     private final int maxConnections;
     private final int maxHeaderBytes;
     private final RequestObserver observer;
@@ -84,6 +86,7 @@ public final class ModelServer implements AutoCloseable {
         this.apiKey = new ApiKey(b.apiKey);
         this.limits = new BodyReader.Limits(b.maxRequestBytes, b.minRequestDataRate, b.requestBodyTimeout);
         this.idleTimeout = b.idleTimeout;
+        this.headerTimeout = b.headerTimeout;
         this.maxConnections = b.maxConnections;
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.observer = b.observer;
@@ -141,6 +144,9 @@ public final class ModelServer implements AutoCloseable {
         server.setHandler(new Router(hosted, () -> ready, apiKey, limits));
         try {
             server.start();
+            HeaderDeadline deadline = new HeaderDeadline(connector, headerTimeout);
+            server.addBean(deadline, true); // stopped with the server
+            deadline.start();
         } catch (Exception e) {
             close();
             if (rootCause(e) instanceof BindException) {
@@ -216,7 +222,8 @@ public final class ModelServer implements AutoCloseable {
     /**
      * Configures a {@link ModelServer}. Defaults: host {@code 127.0.0.1}, port 8080, max batch rows
      * 64, max wait 2 ms, 16 worker threads, 1024 queued requests per model, 16 MiB request bodies
-     * arriving at 1024 bytes/s or faster and complete within 30 s, 30 s idle timeout, 1024
+     * arriving at 1024 bytes/s or faster and complete within 30 s, headers within 10 s, 30 s idle
+     * timeout, 1024
      * connections, 8 KiB request line and headers, no API key, no request observer or output filter.
      */
     public static final class Builder {
@@ -233,6 +240,7 @@ public final class ModelServer implements AutoCloseable {
         private long minRequestDataRate = 1024;
         private Duration requestBodyTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration headerTimeout = Duration.ofSeconds(10);
         private int maxConnections = 1024;
         private int maxHeaderBytes = 8192;
         private RequestObserver observer = RequestObserver.NONE;
@@ -358,6 +366,19 @@ public final class ModelServer implements AutoCloseable {
                         + " ms, must be in [1 s, 1 h]");
             }
             this.idleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Longest time for a request line and headers, once begun, in [1 s, 1 h]; a connection that
+         * trickles its headers slower is closed (the idle timeout alone never ends it).
+         */
+        public Builder optHeaderTimeout(Duration timeout) {
+            if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("illegal header timeout: " + timeout.toMillis()
+                        + " ms, must be in [1 s, 1 h]");
+            }
+            this.headerTimeout = timeout;
             return this;
         }
 
