@@ -67,7 +67,7 @@ final class Router extends Handler.Abstract {
                         + route.method, null, "method_not_allowed");
             }
         } catch (ApiException e) {
-            fail(response, e, path, route405(e, method, path, seg), logged);
+            fail(response, e, path, errorHeaders(e, method, path, seg), logged);
             return true;
         }
         String client = apiKey.client(request);
@@ -87,8 +87,8 @@ final class Router extends Handler.Abstract {
         return true;
     }
 
-    /** The Allow header of a 405. */
-    private Map<String, String> route405(ApiException e, String method, String path, List<String> seg) {
+    /** The headers an early refusal carries: Allow on a 405, WWW-Authenticate on a 401. */
+    private Map<String, String> errorHeaders(ApiException e, String method, String path, List<String> seg) {
         if (e.status == 405) {
             return Map.of("Allow", route(method, path, seg).method);
         }
