@@ -20,8 +20,11 @@ final class Tensors {
         long[] dims = new long[node.size()];
         for (int i = 0; i < dims.length; i++) {
             JsonNode d = node.get(i);
-            if (!d.isIntegralNumber() || d.asLong() < 0) {
-                throw ApiException.badRequest(field, field + "[" + i + "]: " + d + " is not a non-negative integer");
+            // canConvertToLong: a huge integer must not wrap into an unrelated dimension.
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                throw ApiException.badRequest(field, field + "[" + i + "]: " + abbreviate(d.toString())
+                        + " is not a non-negative integer" + (d.isNumber() && !d.canConvertToLong()
+                                ? " within 64 bits" : ""));
             }
             dims[i] = d.asLong();
         }

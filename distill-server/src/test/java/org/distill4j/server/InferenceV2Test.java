@@ -227,6 +227,16 @@ class InferenceV2Test {
     }
 
     @Test
+    void hugeOrFractionalShapesAreEchoedAsSentNotWrapped() throws Exception {
+        String huge = "1000000000000000000000000000000";
+        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[" + huge
+                + ",6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
+                "inputs[0].shape[0]: " + huge + " is not a non-negative integer within 64 bits");
+        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1e30,6],\"datatype\":\"FP32\","
+                + "\"data\":[1,2,3,4,5,6]}]}", "inputs[0].shape[0]: 1.0E30 is not a non-negative integer");
+    }
+
+    @Test
     void wrongDatatypeNamesTheFieldAndTheExpectedType() throws Exception {
         assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"INT64\",\"data\":[1,2,3,4,5,6]}]}",
                 "inputs[0].datatype", "INT64", "FP32 [B, 6]");
