@@ -25,12 +25,23 @@ final class JsonErrorHandler extends ErrorHandler {
         this.requestHeaderBytes = requestHeaderBytes;
     }
 
+    /** Every method gets a body; Jetty's default sends an empty one except to GET, POST and HEAD. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) throws IOException {
         String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
         byte[] body = bytes(code, message, path);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (request.getLength() != 0) {
+            // The body stays unread and Jetty ends the connection: say so, or a keep-alive client
+            // sends its next request into a closed socket.
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 

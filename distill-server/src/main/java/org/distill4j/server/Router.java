@@ -67,7 +67,7 @@ final class Router extends Handler.Abstract {
                         + route.method, null, "method_not_allowed");
             }
         } catch (ApiException e) {
-            fail(response, e, path, errorHeaders(e, method, path, seg), logged);
+            fail(response, e, path, errorHeaders(request, e, method, path, seg), logged);
             return true;
         }
         String client = apiKey.client(request);
@@ -78,7 +78,7 @@ final class Router extends Handler.Abstract {
         try {
             checkContentType(request);
         } catch (ApiException e) {
-            fail(response, e, path, Map.of(), logged);
+            fail(response, e, path, errorHeaders(request, e, method, path, seg), logged);
             return true;
         }
         BodyReader.read(request, limits,
@@ -87,15 +87,25 @@ final class Router extends Handler.Abstract {
         return true;
     }
 
-    /** The headers an early refusal carries: Allow on a 405, WWW-Authenticate on a 401. */
-    private Map<String, String> errorHeaders(ApiException e, String method, String path, List<String> seg) {
+    /**
+     * The headers a refusal before the body is read carries: Allow on a 405, WWW-Authenticate on a
+     * 401, and Connection: close when the request has a body, which is left unread and so ends the
+     * connection (a keep-alive client that was not told would send its next request into a closed
+     * socket).
+     */
+    private Map<String, String> errorHeaders(Request request, ApiException e, String method, String path,
+            List<String> seg) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
         if (e.status == 405) {
-            return Map.of("Allow", route(method, path, seg).method);
+            headers.put("Allow", route(method, path, seg).method);
         }
         if (e.status == 401) {
-            return Map.of("WWW-Authenticate", "Bearer");
+            headers.put("WWW-Authenticate", "Bearer");
         }
-        return Map.of();
+        if (request.getLength() != 0) {
+            headers.put("Connection", "close");
+        }
+        return headers;
     }
 
     private void run(Response response, String path, java.util.function.Supplier<Reply> handler, Callback callback) {
