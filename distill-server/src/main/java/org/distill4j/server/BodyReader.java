@@ -64,6 +64,13 @@ final class BodyReader implements Runnable {
         this.buf = new byte[(int) Math.max(256, Math.min(declared < 0 ? 8192 : declared, Math.min(limits.maxBytes, 1 << 20)))];
     }
 
+    /** Whether the request announces a body (a positive Content-Length, or Transfer-Encoding). */
+    static boolean hasBody(Request request) {
+        var headers = request.getHeaders();
+        return request.getLength() > 0 || headers.contains(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING)
+                || headers.getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) > 0;
+    }
+
     /** Starts reading {@code request}'s body; returns at once. */
     static void read(Request request, Limits limits, Consumer<byte[]> onBody, Consumer<ApiException> onError) {
         BodyReader reader = new BodyReader(request, limits, onBody, onError);

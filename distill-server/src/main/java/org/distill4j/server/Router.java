@@ -102,7 +102,7 @@ final class Router extends Handler.Abstract {
         if (e.status == 401) {
             headers.put("WWW-Authenticate", "Bearer");
         }
-        if (request.getLength() != 0) {
+        if (BodyReader.hasBody(request)) {
             headers.put("Connection", "close");
         }
         return headers;

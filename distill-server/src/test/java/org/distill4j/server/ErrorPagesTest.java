@@ -124,6 +124,23 @@ class ErrorPagesTest {
     }
 
     @Test
+    void aRefusalBeforeTheBodyIsReadSaysConnectionCloseAndOnlyThen() throws Exception {
+        Raw get = send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(get.status()).isEqualTo(404);
+        assertThat(get.head()).doesNotContainIgnoringCase("Connection: close");
+        Raw post = send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\nhello");
+        assertThat(post.status()).isEqualTo(404);
+        assertThat(post.head()).containsIgnoringCase("Connection: close");
+        Raw jetty = send("POST /v2/%00 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+        assertThat(jetty.status()).isEqualTo(400);
+        assertThat(jetty.head()).containsIgnoringCase("Connection: close");
+        assertThat(jetty.json().path("error").asText()).isNotEmpty();
+        Raw put = send("PUT /v2/%00 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        assertThat(put.status()).isEqualTo(400);
+        assertThat(put.json().path("error").asText()).as("a JSON body for every method").isNotEmpty();
+    }
+
+    @Test
     void aOneMegabyteModelNameInABodyIsTruncatedWithItsLength() throws Exception {
         String name = "x".repeat(1 << 20);
         String chat = "{\"model\":\"" + name + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
