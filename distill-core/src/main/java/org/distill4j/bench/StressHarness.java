@@ -58,7 +58,7 @@ import org.distill4j.train.TrainingListener;
  * batch; about a second per run on an idle core.
  *
  * <p>GC pressure: {@link GcPressure#STEPS} calls {@code System.gc()} after every optimiser step;
- * {@link GcPressure#HAMMER} also runs a thread that forces a collection every few milliseconds and
+ * {@link GcPressure#HAMMER} also runs a thread that forces a collection every 30 ms or so and
  * fills many small direct buffers with garbage, so native memory freed by a collection is reused
  * at once, which turns a use-after-free into wrong numbers instead of a silent success.
  *
@@ -526,7 +526,7 @@ public final class StressHarness {
             try {
                 while (running) {
                     List<ByteBuffer> keep = refill(true);
-                    Thread.sleep(5);
+                    Thread.sleep(10);
                     keep.clear();
                 }
             } catch (InterruptedException e) {
