@@ -300,6 +300,9 @@ public final class StressHarness {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
         pb.environment().put("OPT_OUT_TRACKING", "true");
         pb.environment().put("DJL_OFFLINE", "true");
+        // Idle OpenMP workers sleep instead of spinning: on a shared machine spinning threads slow a
+        // two-thread run down several-fold (docs/engine.md); results are the same either way.
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         long start = System.nanoTime();
         Process p = pb.start();
         List<String> digests = new ArrayList<>();
