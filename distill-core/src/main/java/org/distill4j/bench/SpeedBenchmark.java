@@ -146,6 +146,9 @@ public final class SpeedBenchmark {
             Map<String, Object> modes = new LinkedHashMap<>();
             Map<String, List<Map<String, Object>>> byRound = new LinkedHashMap<>();
             try (SavedModel student = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                // Untrained, it serves only the latency measurement below: initialise its parameters.
+                student.model().getBlock().initialize(student.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                        student.inputShape(1));
                 r.put("student_params", student.parameterCount());
                 // Rounds interleave the modes, so that a change of load on a shared machine hits
                 // each alike; every round trains fresh students.
@@ -353,9 +356,18 @@ public final class SpeedBenchmark {
                 m.put("epoch", record.epoch());
                 m.put("vm_rss_kb", Machine.selfStatusKb("VmRSS"));
                 m.put("vm_hwm_kb", Machine.selfStatusKb("VmHWM"));
+                // What RSS is made of: the Java heap in use and Java's direct buffers (the native
+                // copies of batches that only a collection frees, before the pinned buffers).
+                Runtime rt = Runtime.getRuntime();
+                m.put("heap_used_kb", (rt.totalMemory() - rt.freeMemory()) / 1024);
+                m.put("heap_committed_kb", rt.totalMemory() / 1024);
+                m.put("direct_buffers_kb", java.lang.management.ManagementFactory.getPlatformMXBeans(
+                        java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
+                        .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum() / 1024);
                 rss.add(m);
-                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB",
-                        mode, record.epoch(), record.seconds(), record.samplesPerSecond(), m.get("vm_rss_kb")));
+                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB, heap used "
+                        + "%d kB, direct buffers %d kB", mode, record.epoch(), record.seconds(), record.samplesPerSecond(),
+                        m.get("vm_rss_kb"), m.get("heap_used_kb"), m.get("direct_buffers_kb")));
             }
         });
         if (kd != null) {
