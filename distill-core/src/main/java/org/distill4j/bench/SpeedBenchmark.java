@@ -177,6 +177,13 @@ public final class SpeedBenchmark {
                         train("rss", m, config.withEpochs(settings.rssEpochs()), null, null, null, train, flat);
                     }
                     r.put("rss_flat", flat);
+                    // The same after a full collection at every epoch's end: what stays is what is
+                    // retained; the growth above is garbage the young generation has not yet recycled.
+                    List<Map<String, Object>> afterGc = new ArrayList<>();
+                    try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        train("rss-gc", m, config.withEpochs(settings.rssEpochs()), null, null, null, train, afterGc);
+                    }
+                    r.put("rss_flat_gc", afterGc);
                 }
                 listener.info("teacher training step (" + teacher.model().spec().describe() + ")");
                 r.put("teacher_training", teacherTraining(recipe, train));
@@ -351,6 +358,9 @@ public final class SpeedBenchmark {
         ClassifierTrainer.Builder b = ClassifierTrainer.builder(config).optListener(new TrainingListener() {
             @Override
             public void onEpochEnd(EpochRecord record) {
+                if (mode.equals("rss-gc")) {
+                    System.gc();
+                }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("mode", mode);
                 m.put("epoch", record.epoch());

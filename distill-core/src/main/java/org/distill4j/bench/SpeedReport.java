@@ -129,8 +129,12 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
                     d(m.get("vm_hwm_kb")) / 1024));
         }
         md.append(f("%nPeak RSS (VmHWM) at the end: %.1f MB.%n%n", d(results.get("hwm_kb_end")) / 1024));
-        if (results.containsKey("rss_flat")) {
-            List<Map<String, Object>> flat = (List<Map<String, Object>>) results.get("rss_flat");
+        for (String key : List.of("rss_flat", "rss_flat_gc")) {
+            if (!results.containsKey(key)) {
+                continue;
+            }
+            List<Map<String, Object>> flat = (List<Map<String, Object>>) results.get(key);
+            md.append(key.equals("rss_flat") ? "" : "With `System.gc()` at the end of every epoch, before the sample:\n\n");
             if (flat.size() >= 3) {
                 double second = d(flat.get(1).get("vm_rss_kb")) / 1024;
                 double last = d(flat.get(flat.size() - 1).get("vm_rss_kb")) / 1024;
