@@ -2,7 +2,6 @@ package org.distill4j.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.Arrays;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.model.SavedModel;
@@ -50,6 +49,8 @@ public record Predictions(int rows, int classes, float[] logits) {
         int fs = data.featureSize();
         float[] out = new float[Math.multiplyExact(n, classes)];
         float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
+        // One pinned buffer for every batch: no direct buffer per batch left to the collector.
+        org.distill4j.train.InputBuffer pinned = new org.distill4j.train.InputBuffer(Math.max(1, buf.length * Float.BYTES));
         for (int from = 0; from < n; from += batchSize) {
             int count = Math.min(batchSize, n - from);
             int[] rows = new int[count];
@@ -58,8 +59,7 @@ public record Predictions(int rows, int classes, float[] logits) {
             }
             data.copyFeatures(rows, buf);
             try (NDManager batch = manager.newSubManager()) {
-                NDArray x = batch.create(count * fs == buf.length ? buf : Arrays.copyOf(buf, count * fs),
-                        ExampleSets.batchShape(data, count));
+                NDArray x = pinned.upload(batch, buf, ExampleSets.batchShape(data, count));
                 NDArray y = forward.apply(x);
                 if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
                     throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "

@@ -311,7 +311,10 @@ public final class Experiment {
         String fingerprint = Hashing.sha256(String.join("\n", role, spec.toString(), config.toString(),
                 Long.toString(recipe.seed()), rows.contentHash(),
                 data.validation() == null ? "-" : data.validation().contentHash(),
-                teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation()));
+                teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation(),
+                // Results differ between thread counts: a rerun with another count trains again
+                // rather than reporting a model trained under other settings.
+                "threads=" + Environment.threads().intraOp()));
         TrainingRecord existing = TrainingRecord.read(dir);
         if (existing != null && existing.fingerprint().equals(fingerprint)
                 && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
@@ -361,6 +364,7 @@ public final class Experiment {
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("model", TREE.convertValue(spec, Map.class));
         training.put("training", TREE.convertValue(config, Map.class));
+        training.put("pytorch_threads", Environment.threads().toMap());
         if (approval != null) {
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
