@@ -31,8 +31,11 @@ final class HtmlReport {
 
     private HtmlReport() {}
 
-    /** The whole page; {@code charts} are the chart files that exist next to it. */
-    static String render(ExperimentResults results, List<RenderedChart> charts) {
+    /**
+     * The whole page; {@code charts} are the chart files that exist next to it, and {@code
+     * chartsAvailable} says whether a {@link ChartRenderer} was there to draw them.
+     */
+    static String render(ExperimentResults results, List<RenderedChart> charts, boolean chartsAvailable) {
         StringBuilder html = new StringBuilder();
         String title = escape(results.title());
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -53,10 +56,13 @@ final class HtmlReport {
                 String caption = escape(chart.caption());
                 html.append("<figure><img src=\"").append(escape(chart.fileName()))
                         .append("\" alt=\"").append(caption)
-                        .append("\" width=\"").append(Charts.WIDTH)
-                        .append("\" height=\"").append(Charts.HEIGHT).append("\">")
+                        .append("\" width=\"").append(ChartRenderer.WIDTH)
+                        .append("\" height=\"").append(ChartRenderer.HEIGHT).append("\">")
                         .append("<figcaption>").append(caption).append("</figcaption></figure>\n");
             }
+        } else if (!chartsAvailable) {
+            html.append("<h2>Charts</h2>\n<p>No chart renderer on the class path: add the "
+                    + "<code>distill-charts</code> module to draw them.</p>\n");
         }
 
         html.append("<h2>Recipe</h2>\n<pre>")

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.distill4j.io.AtomicFiles;
 
@@ -13,7 +14,7 @@ import org.distill4j.io.AtomicFiles;
  * Writes an experiment's report into a directory: {@value #METRICS_JSON} (see {@link
  * MetricsJson}), {@value #RESULTS_MD} (a Markdown results table), {@value #REPORT_HTML} (a
  * self-contained page) and the PNG charts the page shows ({@code loss.png}, {@code accuracy.png},
- * {@code size_vs_accuracy.png}).
+ * {@code size_vs_accuracy.png}) when a {@link ChartRenderer} is on the class path.
  *
  * <p>Every file is written atomically through {@link AtomicFiles}, so a reader never sees a half
  * written one. Files are written in order of importance, metrics first and the page last, so the
@@ -32,6 +33,8 @@ public final class ReportWriter {
     public static final String RESULTS_MD = "results.md";
     /** File name of the HTML page. */
     public static final String REPORT_HTML = "report.html";
+
+    private static final Optional<ChartRenderer> RENDERER = ChartRenderer.find();
 
     private ReportWriter() {}
 
@@ -54,7 +57,7 @@ public final class ReportWriter {
         Path markdownPath = outputDir.resolve(RESULTS_MD);
         AtomicFiles.writeString(markdownPath, markdown);
 
-        List<RenderedChart> charts = Charts.render(results.models());
+        List<RenderedChart> charts = RENDERER.isPresent() ? RENDERER.get().render(results.models()) : List.of();
         List<Path> chartPaths = new ArrayList<>();
         Set<String> written = new HashSet<>();
         for (RenderedChart chart : charts) {
@@ -63,14 +66,14 @@ public final class ReportWriter {
             chartPaths.add(path);
             written.add(chart.fileName());
         }
-        for (String name : Charts.ALL) {
+        for (String name : ChartRenderer.FILE_NAMES) {
             if (!written.contains(name)) {
                 Files.deleteIfExists(outputDir.resolve(name));
             }
         }
 
         Path htmlPath = outputDir.resolve(REPORT_HTML);
-        AtomicFiles.writeString(htmlPath, HtmlReport.render(results, charts));
+        AtomicFiles.writeString(htmlPath, HtmlReport.render(results, charts, RENDERER.isPresent()));
         return new ReportFiles(metricsPath, markdownPath, htmlPath, chartPaths);
     }
 

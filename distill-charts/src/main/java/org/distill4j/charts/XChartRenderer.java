@@ -1,4 +1,4 @@
-package org.distill4j.report;
+package org.distill4j.charts;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import org.distill4j.report.ChartRenderer;
+import org.distill4j.report.ModelResult;
+import org.distill4j.report.RenderedChart;
 import org.distill4j.train.EpochRecord;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
@@ -19,25 +22,15 @@ import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Renders the report's PNG charts with XChart, in memory (no display needed). A chart with no
+ * The {@link ChartRenderer} of the reports: PNG charts drawn with XChart, in memory (no display needed). A chart with no
  * data to show (e.g. no model has a training history, as when every model was loaded) is not
  * rendered at all rather than drawn empty; series without finite points are left out.
  *
  * <p>Each model keeps one colour across all charts, by its position in the results, so the
  * teacher is the same colour on every chart.
  */
-final class Charts {
+public final class XChartRenderer implements ChartRenderer {
 
-    /** Width of every chart, in pixels. */
-    static final int WIDTH = 960;
-    /** Height of every chart, in pixels. */
-    static final int HEIGHT = 560;
-
-    static final String LOSS = "loss.png";
-    static final String ACCURACY = "accuracy.png";
-    static final String SIZE_VS_ACCURACY = "size_vs_accuracy.png";
-    /** Every chart file this class may produce, in page order. */
-    static final List<String> ALL = List.of(LOSS, ACCURACY, SIZE_VS_ACCURACY);
 
     // Tableau 10: distinct, colour-blind-friendly enough, and familiar from matplotlib.
     private static final Color[] PALETTE = {
@@ -49,10 +42,12 @@ final class Charts {
     private static final BasicStroke DASHED = new BasicStroke(
             2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {9f, 6f}, 0f);
 
-    private Charts() {}
+    /** Found by {@link java.util.ServiceLoader}; stateless. */
+    public XChartRenderer() {}
 
     /** Renders every chart that has data, in page order. */
-    static List<RenderedChart> render(List<ModelResult> models) throws IOException {
+    @Override
+    public List<RenderedChart> render(List<ModelResult> models) throws IOException {
         List<RenderedChart> charts = new ArrayList<>();
         XYChart loss = epochChart(
                 models,

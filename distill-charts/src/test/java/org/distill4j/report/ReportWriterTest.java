@@ -186,8 +186,8 @@ class ReportWriterTest {
         for (Path png : files.charts()) {
             BufferedImage image = ImageIO.read(png.toFile());
             assertThat(image).as(png.toString()).isNotNull();
-            assertThat(image.getWidth()).isEqualTo(Charts.WIDTH);
-            assertThat(image.getHeight()).isEqualTo(Charts.HEIGHT);
+            assertThat(image.getWidth()).isEqualTo(ChartRenderer.WIDTH);
+            assertThat(image.getHeight()).isEqualTo(ChartRenderer.HEIGHT);
             assertThat(luminanceVariance(image)).as("blank " + png).isGreaterThan(100.0);
             assertThat(distinctColours(image)).as("colours in " + png).isGreaterThan(8);
         }
