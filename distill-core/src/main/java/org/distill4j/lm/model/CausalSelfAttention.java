@@ -49,7 +49,8 @@ public final class CausalSelfAttention extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), null, training));
+        NDArray x = inputs.singletonOrThrow();
+        return new NDList(forward(ps, x, null, Window.of(config, x.getManager(), 0, (int) x.getShape().get(1)), training));
     }
 
     /**
@@ -57,32 +58,33 @@ public final class CausalSelfAttention extends AbstractBlock {
      *
      * @param x (B, T, C)
      * @param cache the cache to read and extend, or null for a whole sequence starting at position 0
+     * @param window the causal mask and rotary tables of these positions, shared by all layers
      * @param training whether dropout is active
      * @return (B, T, C)
      */
-    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, Window window, boolean training) {
         Shape s = x.getShape();
         long b = s.get(0);
         long t = s.get(1);
         int h = config.heads();
         int d = config.headWidth();
-        int offset = cache == null ? 0 : cache.length();
         NDList parts = qkv.forward(ps, new NDList(x), training).singletonOrThrow().split(3, 2);
         NDArray q = heads(parts.get(0), b, t);
         NDArray k = heads(parts.get(1), b, t);
         NDArray v = heads(parts.get(2), b, t);
         if (config.positions() == Positions.ROTARY) {
-            q = Rotary.apply(q, offset);
-            k = Rotary.apply(k, offset);
+            q = Rotary.apply(q, window.cos(), window.sin());
+            k = Rotary.apply(k, window.cos(), window.sin());
         }
         if (cache != null) {
             NDArray[] kv = cache.append(layer, k, v);
             k = kv[0];
             v = kv[1];
         }
-        long total = offset + t;
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
-        scores = scores.add(causalMask(x.getManager(), offset, t, total));
+        if (window.mask() != null) {
+            scores = scores.add(window.mask());
+        }
         NDArray weights = scores.softmax(-1);
         if (training && config.dropout() > 0) {
             weights = Dropout.dropout(weights, (float) config.dropout(), true).singletonOrThrow();
@@ -94,6 +96,22 @@ public final class CausalSelfAttention extends AbstractBlock {
     /** (B, T, C) to (B, H, T, D). */
     private NDArray heads(NDArray x, long b, long t) {
         return x.reshape(b, t, config.heads(), config.headWidth()).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * The per-call position data every layer shares: the additive causal mask (null when a single
+     * new position attends to everything before it) and, for rotary positions, the cos/sin tables.
+     */
+    record Window(NDArray mask, NDArray cos, NDArray sin) {
+
+        static Window of(DecoderConfig config, NDManager manager, int offset, int t) {
+            NDArray mask = t == 1 ? null : causalMask(manager, offset, t, offset + t);
+            if (config.positions() != Positions.ROTARY) {
+                return new Window(mask, null, null);
+            }
+            NDArray[] tables = Rotary.tables(manager, offset, t, config.headWidth());
+            return new Window(mask, tables[0], tables[1]);
+        }
     }
 
     /** (1, 1, T, S): 0 where key j &lt;= offset + query i, {@link #MASKED} above the diagonal. */

@@ -98,8 +98,9 @@ public final class Decoder extends AbstractBlock {
         if (training && config.dropout() > 0) {
             x = Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow();
         }
+        CausalSelfAttention.Window window = CausalSelfAttention.Window.of(config, ids.getManager(), offset, t);
         for (DecoderBlock block : blocks) {
-            x = block.forward(ps, x, cache, training);
+            x = block.forward(ps, x, cache, window, training);
         }
         if (cache != null) {
             cache.advance(t);

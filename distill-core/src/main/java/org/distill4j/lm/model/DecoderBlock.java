@@ -52,18 +52,21 @@ public final class DecoderBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), null, training));
+        NDArray x = inputs.singletonOrThrow();
+        return new NDList(forward(ps, x, null,
+                CausalSelfAttention.Window.of(config, x.getManager(), 0, (int) x.getShape().get(1)), training));
     }
 
     /**
      * @param x (B, T, C)
      * @param cache the key/value cache or null
+     * @param window the causal mask and rotary tables of these positions
      * @param training whether dropout is active
      * @return (B, T, C)
      */
-    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, CausalSelfAttention.Window window, boolean training) {
         NDArray a = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
-        x = x.add(dropout(attention.forward(ps, a, cache, training), training));
+        x = x.add(dropout(attention.forward(ps, a, cache, window, training), training));
         NDArray m = norm2.forward(ps, new NDList(x), training).singletonOrThrow();
         m = Activation.gelu(fc1.forward(ps, new NDList(m), training).singletonOrThrow());
         m = fc2.forward(ps, new NDList(m), training).singletonOrThrow();

@@ -17,16 +17,11 @@ final class Rotary {
     private Rotary() {}
 
     /**
-     * Rotates x by its positions.
+     * Returns the (T, D) cosine and sine tables for positions offset..offset+T-1.
      *
-     * @param x (B, H, T, D), D even
-     * @param offset absolute position of x's first position
-     * @return (B, H, T, D)
+     * @return {@code [cos, sin]}, attached to {@code manager}
      */
-    static NDArray apply(NDArray x, int offset) {
-        Shape s = x.getShape();
-        int t = (int) s.get(2);
-        int d = (int) s.get(3);
+    static NDArray[] tables(NDManager manager, int offset, int t, int d) {
         int half = d / 2;
         float[] cos = new float[t * d];
         float[] sin = new float[t * d];
@@ -41,11 +36,20 @@ final class Rotary {
                 sin[p * d + k + half] = sn;
             }
         }
-        NDManager m = x.getManager();
-        NDArray c = m.create(cos, new Shape(t, d));
-        NDArray sn = m.create(sin, new Shape(t, d));
+        return new NDArray[] {manager.create(cos, new Shape(t, d)), manager.create(sin, new Shape(t, d))};
+    }
+
+    /**
+     * Rotates x by its positions.
+     *
+     * @param x (B, H, T, D), D even
+     * @param cos (T, D) from {@link #tables}
+     * @param sin (T, D) from {@link #tables}
+     * @return (B, H, T, D)
+     */
+    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         NDList halves = x.split(2, 3);
         NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
-        return x.mul(c).add(rotated.mul(sn));
+        return x.mul(cos).add(rotated.mul(sin));
     }
 }
