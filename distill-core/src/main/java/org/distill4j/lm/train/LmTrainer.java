@@ -94,6 +94,22 @@ public final class LmTrainer {
                         + " is shorter than the window " + ctx);
             }
         }
+        return train(student, windows, loss,
+                loss.needsTeacher() ? TeacherSignal.inProcess(teacher, loss) : TeacherSignal.none(), config);
+    }
+
+    /**
+     * Trains {@code student} in place with teacher targets from any source (e.g. a {@link
+     * org.distill4j.lm.cache.TopKCache}); the caller is responsible for the source matching the
+     * windows, tokenizer and loss (the cache's key records that).
+     */
+    public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, TeacherSignal signal,
+            LmTrainingConfig config) {
+        int ctx = windows.contextLength();
+        if (ctx > student.config().contextLength()) {
+            throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
+                    + student.config().contextLength());
+        }
         Optimizer adam = Optimizer.adam()
                 .optLearningRateTracker(new WarmupTracker(config.learningRate(), config.warmupSteps()))
                 .optClipGrad(1f)
@@ -113,9 +129,7 @@ public final class LmTrainer {
                     NDList data = windows.batch(batch, idx);
                     NDArray inputs = data.get(0);
                     NDArray targets = data.get(1);
-                    TeacherTargets tt = loss.needsTeacher()
-                            ? loss.targetsFrom(teacher.logits(inputs), config.seed() * 1_000_003L + step)
-                            : new TeacherTargets.None();
+                    TeacherTargets tt = signal.targets(batch, idx, inputs, config.seed() * 1_000_003L + step);
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(new NDList(inputs)).head();
                         NDArray total = loss.terms(logits, targets, tt).total();

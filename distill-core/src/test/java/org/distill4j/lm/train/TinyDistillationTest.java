@@ -54,7 +54,7 @@ class TinyDistillationTest {
         validation = TokenWindows.pack(split.validation(), ByteTokenizer.INSTANCE, CONTEXT);
         unigramBpb = UnigramBaseline.fit(train, 258).evaluate(validation).bitsPerByte();
         teacher = LanguageModel.create(TEACHER, ByteTokenizer.INSTANCE, 1);
-        LmTrainer.Result r = LmTrainer.train(teacher, train, new TokenCrossEntropy(), null, TEACHER_RUN);
+        LmTrainer.Result r = LmTrainer.train(teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), TEACHER_RUN);
         report("teacher " + teacher, r, Evaluation.of(teacher, validation, 32));
     }
 
@@ -97,7 +97,7 @@ class TinyDistillationTest {
         System.out.println("teacher continuations: " + generated.stream().map(Document::text).toList());
         TokenWindows w = TokenWindows.pack(generated, ByteTokenizer.INSTANCE, CONTEXT);
         try (LanguageModel student = LanguageModel.create(STUDENT, ByteTokenizer.INSTANCE, 3)) {
-            LmTrainer.Result r = LmTrainer.train(student, w, new TokenCrossEntropy(), null,
+            LmTrainer.Result r = LmTrainer.train(student, w, new TokenCrossEntropy(), TeacherSignal.none(),
                     new LmTrainingConfig(30, 2, 3e-3, 0, 3));
             assertThat(r.meanLast(5)).isLessThan(r.meanFirst(5));
         }
