@@ -16,6 +16,7 @@ import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.SequenceLoss;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LocalLmTeacher;
 
 /**
  * Trains a language model on packed windows with one {@link SequenceLoss}: each step draws a batch
@@ -75,27 +76,13 @@ public final class LmTrainer {
      */
     public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, LanguageModel teacher,
             LmTrainingConfig config) {
-        int ctx = windows.contextLength();
-        if (ctx > student.config().contextLength()) {
-            throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
-                    + student.config().contextLength());
+        if (loss.needsTeacher() && teacher == null) {
+            throw new IllegalArgumentException(loss + " needs an in-process teacher");
         }
-        if (loss.needsTeacher()) {
-            if (teacher == null) {
-                throw new IllegalArgumentException(loss + " needs an in-process teacher");
-            }
-            if (!teacher.tokenizer().identity().equals(student.tokenizer().identity())) {
-                throw new IllegalArgumentException("token-level KD needs one vocabulary: teacher tokenizer "
-                        + teacher.tokenizer().identity() + " vs student " + student.tokenizer().identity()
-                        + "; use sequence-level KD (TeacherText) across tokenizers");
-            }
-            if (teacher.config().contextLength() < ctx) {
-                throw new IllegalArgumentException("teacher context " + teacher.config().contextLength()
-                        + " is shorter than the window " + ctx);
-            }
-        }
-        return train(student, windows, loss,
-                loss.needsTeacher() ? TeacherSignal.inProcess(teacher, loss) : TeacherSignal.none(), config);
+        return train(student, windows, loss, loss.needsTeacher()
+                ? TeacherSignal.inProcess(LocalLmTeacher.of(teacher, "in-memory"), loss, student.tokenizer().identity(),
+                        windows.contextLength())
+                : TeacherSignal.none(), config);
     }
 
     /**
