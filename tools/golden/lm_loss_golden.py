@@ -15,7 +15,9 @@ Shapes: student logits s and teacher logits t are (B, T, V); targets y are (B, T
   topk_kl    = sum_{i<k} p_i * (l_i - log q(id_i)) + p_rest * (log p_rest - log q_rest)
                where (id_i, l_i) are the teacher's k largest log-probabilities (what an API returns),
                p_i = exp(l_i), p_rest = max(0, 1 - sum_i p_i), q = softmax(s),
-               q_rest = sum of q over the ids not in the top k; 0 * log 0 = 0
+               q_rest = sum of q over the ids not in the top k; 0 * log 0 = 0;
+               an entry with l_i = -inf is absent (fewer than k returned; its id repeats a present
+               one), and a position with no entry has no KD term and is left out of the KD mean
   sampled_kl = T^2 * sum_j w_j * (log w_j - log q_T(id_j)), the ids and weights of a sparse,
                unbiased estimate of p_T (entries with w_j = 0 are padding)
 
@@ -51,6 +53,7 @@ CASES = [
     ("sampled_n8_T1_a1", "sampled", 1.0, 1.0, 2, 5, 8, 2.0, set()),
     ("sampled_n12_T2_a0.6_pad", "sampled", 2.0, 0.6, 2, 5, 12, 2.0, {(1, 4)}),
     ("sampled_n3_T1_a0.5", "sampled", 1.0, 0.5, 2, 4, 3, 1.0, set()),
+    ("topk5_a0.5_fewer_and_none", "topk", 1.0, 0.5, 2, 5, 5, 2.0, {(1, 4)}),
 ]
 
 
@@ -73,16 +76,21 @@ def full_kl(s, t, temperature, mask):
 
 
 def topk_kl(s, ids, logp, mask):
+    # Entries with log-prob -inf are absent (an API returned fewer than k); they repeat an id that is
+    # present. A position with no entry at all has no KD term and is left out of the KD mean.
+    present = torch.isfinite(logp)
+    has_any = present.any(-1)
     logq = F.log_softmax(s, dim=-1)
     logq_k = logq.gather(-1, ids)
-    p = logp.exp()
-    head = (p * (logp - logq_k)).sum(-1)
+    p = torch.where(present, logp.exp(), torch.zeros_like(logp))
+    head = torch.where(present, p * (logp - logq_k), torch.zeros_like(logp)).sum(-1)
     p_rest = torch.clamp(1 - p.sum(-1), min=0.0)
     in_k = torch.zeros_like(s).scatter(-1, ids, 1.0)
     logq_rest = torch.logsumexp(logq.masked_fill(in_k > 0, float("-inf")), dim=-1)
     tail = torch.where(p_rest > 0, p_rest * (torch.log(torch.clamp(p_rest, min=1e-300)) - logq_rest),
                        torch.zeros_like(p_rest))
-    return masked_mean(head + tail, mask)
+    kd = torch.where(has_any, head + tail, torch.zeros_like(head))
+    return masked_mean(kd, mask * has_any.double())
 
 
 def sampled_kl(s, ids, w, temperature, mask):
@@ -107,7 +115,8 @@ def sample_targets(t, temperature, n, gen):
 
 
 def f32(x):
-    return [float(v) for v in x.reshape(-1).tolist()]
+    # -inf (an absent top-k entry) is written as null: JSON has no infinities.
+    return [None if v == float("-inf") else float(v) for v in x.reshape(-1).tolist()]
 
 
 def main():
@@ -134,6 +143,12 @@ def main():
             if "rounded" in name:
                 # An API returns rounded log-probabilities: keep 3 decimals.
                 vals = torch.round(vals * 1000) / 1000
+            if "fewer" in name:
+                # Position (0, 1) got 2 of 5 entries, (1, 2) none; absent entries repeat the first id.
+                vals[0, 1, 2:] = float("-inf")
+                ids[0, 1, 2:] = ids[0, 1, 0]
+                vals[1, 2, :] = float("-inf")
+                ids[1, 2, :] = ids[1, 2, 0]
             vals = vals.float()
             case["k"] = k
             case["teacher_ids"] = ids.reshape(-1).tolist()
