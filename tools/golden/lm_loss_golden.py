@@ -20,6 +20,9 @@ Shapes: student logits s and teacher logits t are (B, T, V); targets y are (B, T
                one), and a position with no entry has no KD term and is left out of the KD mean
   sampled_kl = T^2 * sum_j w_j * (log w_j - log q_T(id_j)), the ids and weights of a sparse,
                unbiased estimate of p_T (entries with w_j = 0 are padding)
+  reverse_kl = T^2 * sum_v q_T(v) * (log q_T(v) - log p_T(v))
+  jsd        = T^2 * [beta * KL(p_T || m) + (1 - beta) * KL(q_T || m)],  m = beta p_T + (1 - beta) q_T,
+               0 < beta < 1 (the generalised JSD of GKD, Agarwal et al. 2024, on fixed data)
 
   loss = alpha * mean(kd term) + (1 - alpha) * mean(ce)        (alpha = 1 skips ce, alpha = 0 skips kd)
 
@@ -29,6 +32,7 @@ with respect to the student logits are computed in float64 by autograd from thos
 
 import datetime
 import json
+import math
 import os
 import platform
 import sys
@@ -54,6 +58,11 @@ CASES = [
     ("sampled_n12_T2_a0.6_pad", "sampled", 2.0, 0.6, 2, 5, 12, 2.0, {(1, 4)}),
     ("sampled_n3_T1_a0.5", "sampled", 1.0, 0.5, 2, 4, 3, 1.0, set()),
     ("topk5_a0.5_fewer_and_none", "topk", 1.0, 0.5, 2, 5, 5, 2.0, {(1, 4)}),
+    ("reverse_T1_a0.5_pad", "reverse", 1.0, 0.5, 2, 5, 0, 2.0, {(0, 4)}),
+    ("reverse_T2_a1", "reverse", 2.0, 1.0, 2, 4, 0, 3.0, set()),
+    ("jsd_beta0.5_T1_a0.5", "jsd", 1.0, 0.5, 2, 5, 0, 2.0, {(1, 0)}),
+    ("jsd_beta0.1_T2_a1", "jsd", 2.0, 1.0, 2, 4, 0, 2.0, set()),
+    ("jsd_beta0.9_T1_a0.7_scale20", "jsd", 1.0, 0.7, 2, 4, 0, 20.0, set()),
 ]
 
 
@@ -72,6 +81,21 @@ def full_kl(s, t, temperature, mask):
     logp = F.log_softmax(t / temperature, dim=-1)
     logq = F.log_softmax(s / temperature, dim=-1)
     per = (logp.exp() * (logp - logq)).sum(-1)
+    return temperature * temperature * masked_mean(per, mask)
+
+
+def reverse_kl(s, t, temperature, mask):
+    logp = F.log_softmax(t / temperature, dim=-1)
+    logq = F.log_softmax(s / temperature, dim=-1)
+    per = (logq.exp() * (logq - logp)).sum(-1)
+    return temperature * temperature * masked_mean(per, mask)
+
+
+def generalized_jsd(s, t, beta, temperature, mask):
+    logp = F.log_softmax(t / temperature, dim=-1)
+    logq = F.log_softmax(s / temperature, dim=-1)
+    logm = torch.logsumexp(torch.stack([logp + math.log(beta), logq + math.log(1 - beta)]), dim=0)
+    per = beta * (logp.exp() * (logp - logm)).sum(-1) + (1 - beta) * (logq.exp() * (logq - logm)).sum(-1)
     return temperature * temperature * masked_mean(per, mask)
 
 
@@ -137,6 +161,14 @@ def main():
         if kind == "full":
             case["teacher_logits"] = f32(t32)
             kd = lambda: full_kl(s, t32.double(), temperature, mask)
+        elif kind == "reverse":
+            case["teacher_logits"] = f32(t32)
+            kd = lambda: reverse_kl(s, t32.double(), temperature, mask)
+        elif kind == "jsd":
+            beta = float(name.split("beta")[1].split("_")[0])
+            case["beta"] = beta
+            case["teacher_logits"] = f32(t32)
+            kd = lambda: generalized_jsd(s, t32.double(), beta, temperature, mask)
         elif kind == "topk":
             logp32 = F.log_softmax(t32.double(), dim=-1).float()
             vals, ids = logp32.topk(k, dim=-1)
