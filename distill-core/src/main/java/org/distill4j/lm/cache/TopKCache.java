@@ -1,0 +1,249 @@
+package org.distill4j.lm.cache;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import org.distill4j.data.CorruptDataException;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.TeacherTargets;
+import org.distill4j.lm.model.LanguageModel;
+
+/**
+ * A language-model teacher's top-k next-token log-probabilities for every position of a packed
+ * corpus, on disk and read memory-mapped.
+ *
+ * <p>Position p is the prediction of stream token p + 1 (window i, offset t is position i*T + t).
+ * File layout, little-endian: magic {@code D4JTOPK1} (8 bytes), int version (1), int k, long
+ * positions, int key length and the key's UTF-8 bytes, then positions x k int32 ids, then positions
+ * x k float16 log-probabilities (descending per position). The key names what the outputs depend on
+ * (teacher hash, corpus hash, tokenizer, k, window length); opening with another key is refused, as
+ * is a file whose header or length is inconsistent ({@link CorruptDataException} naming the file).
+ * Files are written atomically. A cache is not thread-safe (it shares one mapped buffer view per
+ * region) and must be closed.
+ */
+public final class TopKCache implements AutoCloseable {
+
+    private static final byte[] MAGIC = "D4JTOPK1".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final int k;
+    private final long positions;
+    private final String key;
+    private final MappedByteBuffer ids;
+    private final MappedByteBuffer logProbs;
+
+    private TopKCache(Path file, FileChannel channel, int k, long positions, String key, MappedByteBuffer ids,
+            MappedByteBuffer logProbs) {
+        this.file = file;
+        this.channel = channel;
+        this.k = k;
+        this.positions = positions;
+        this.key = key;
+        this.ids = ids;
+        this.logProbs = logProbs;
+    }
+
+    /**
+     * Runs {@code teacher} over every window and writes its top-k to {@code file} atomically.
+     *
+     * @param k log-probabilities per position, in [1, 20]
+     * @param batchSize windows per teacher forward pass
+     * @param key what the outputs depend on (see class doc)
+     */
+    public static void build(Path file, LanguageModel teacher, TokenWindows windows, int k, int batchSize, String key)
+            throws IOException {
+        if (k < 1 || k > 20) {
+            throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
+        }
+        long positions = windows.targetTokens();
+        int t = windows.contextLength();
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        long idBytes = positions * k * 4;
+        if (idBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(positions + " positions x k=" + k + " exceed one mapped region (2 GiB); "
+                    + "use a smaller k or split the corpus");
+        }
+        long lpBytes = positions * k * 2;
+        ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 4 + 4 + 8 + 4 + keyBytes.length).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(MAGIC).putInt(VERSION).putInt(k).putLong(positions).putInt(keyBytes.length).put(keyBytes);
+        header.flip();
+        long dataStart = header.remaining();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
+        // Written through mapped regions, so building needs no heap proportional to the corpus.
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                NDManager root = teacher.model().getNDManager().newSubManager()) {
+            ch.write(header, 0);
+            MappedByteBuffer idBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart, idBytes);
+            MappedByteBuffer lpBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart + idBytes, lpBytes);
+            idBuf.order(ByteOrder.LITTLE_ENDIAN);
+            lpBuf.order(ByteOrder.LITTLE_ENDIAN);
+            for (int from = 0; from < windows.size(); from += batchSize) {
+                int n = Math.min(batchSize, windows.size() - from);
+                int[] idx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    idx[i] = from + i;
+                }
+                try (NDManager m = root.newSubManager()) {
+                    NDList b = windows.batch(m, idx);
+                    NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
+                    float[] lp = top.get(0).toFloatArray();
+                    long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
+                    for (int w = 0; w < n; w++) {
+                        for (int p = 0; p < t; p++) {
+                            long pos = (long) (from + w) * t + p;
+                            if (pos >= positions) {
+                                break;
+                            }
+                            for (int j = 0; j < k; j++) {
+                                int src = (w * t + p) * k + j;
+                                idBuf.putInt((int) ((pos * k + j) * 4), (int) id[src]);
+                                lpBuf.putShort((int) ((pos * k + j) * 2), Half.fromFloat(lp[src]));
+                            }
+                        }
+                    }
+                }
+            }
+            idBuf.force();
+            lpBuf.force();
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            AtomicFiles.moveAtomically(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Opens a cache written by {@link #build}.
+     *
+     * @param expectedKey the key the caller's teacher, corpus, tokenizer and k give
+     * @throws CorruptDataException if the file is not a top-k cache, is truncated, or was built for another key
+     */
+    public static TopKCache open(Path file, String expectedKey) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            long size = ch.size();
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 1 << 16)).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(head, 0);
+            head.flip();
+            byte[] magic = new byte[MAGIC.length];
+            if (head.remaining() < MAGIC.length + 20) {
+                throw corrupt(file, "file of " + size + " bytes is shorter than a top-k cache header");
+            }
+            head.get(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw corrupt(file, "not a top-k cache: magic " + new String(magic, StandardCharsets.ISO_8859_1)
+                        + " vs expected D4JTOPK1");
+            }
+            int version = head.getInt();
+            int k = head.getInt();
+            long positions = head.getLong();
+            int keyLength = head.getInt();
+            if (version != VERSION || k < 1 || k > 20 || positions < 0 || keyLength < 0 || keyLength > head.remaining()) {
+                throw corrupt(file, "bad header: version " + version + " (expected 1), k " + k + ", positions " + positions
+                        + ", key length " + keyLength);
+            }
+            byte[] keyBytes = new byte[keyLength];
+            head.get(keyBytes);
+            String key = new String(keyBytes, StandardCharsets.UTF_8);
+            long dataStart = MAGIC.length + 20L + keyLength;
+            long expected = dataStart + positions * k * 6;
+            if (size != expected) {
+                throw corrupt(file, "length " + size + " bytes vs expected " + expected + " for " + positions
+                        + " positions x k=" + k + " (truncated or overwritten)");
+            }
+            if (!key.equals(expectedKey)) {
+                throw corrupt(file, "built for key '" + key + "' vs expected '" + expectedKey
+                        + "' (another teacher, corpus, tokenizer or k); rebuild it");
+            }
+            long idBytes = positions * k * 4;
+            MappedByteBuffer ids = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, idBytes);
+            MappedByteBuffer lps = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + idBytes, positions * k * 2);
+            ids.order(ByteOrder.LITTLE_ENDIAN);
+            lps.order(ByteOrder.LITTLE_ENDIAN);
+            return new TopKCache(file, ch, k, positions, key, ids, lps);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static CorruptDataException corrupt(Path file, String what) {
+        return new CorruptDataException(file, file + ": " + what);
+    }
+
+    /** Returns k. */
+    public int k() {
+        return k;
+    }
+
+    /** Returns the number of positions (real targets of the corpus). */
+    public long positions() {
+        return positions;
+    }
+
+    /** Returns the key the cache was built for. */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * Returns the top-k targets of the given windows as (B, T, k) arrays; positions past the end of
+     * the corpus (padding) get id 0 with log-probability 0, which the losses mask out.
+     *
+     * @param windowLength T, the window length the cache was built with
+     */
+    public TeacherTargets.TopK targets(NDManager manager, int[] windowIndices, int windowLength) {
+        int t = windowLength;
+        long[] id = new long[windowIndices.length * t * k];
+        float[] lp = new float[id.length];
+        for (int w = 0; w < windowIndices.length; w++) {
+            for (int p = 0; p < t; p++) {
+                long pos = (long) windowIndices[w] * t + p;
+                if (pos >= positions) {
+                    continue;
+                }
+                for (int j = 0; j < k; j++) {
+                    int dst = (w * t + p) * k + j;
+                    id[dst] = ids.getInt((int) ((pos * k + j) * 4));
+                    lp[dst] = Half.toFloat(logProbs.getShort((int) ((pos * k + j) * 2)));
+                }
+            }
+        }
+        Shape shape = new Shape(windowIndices.length, t, k);
+        NDArray idArray = manager.create(id, shape);
+        NDArray lpArray = manager.create(lp, shape);
+        return new TeacherTargets.TopK(idArray, lpArray);
+    }
+
+    @Override
+    public String toString() {
+        return "TopKCache(" + file + ", k=" + k + ", positions=" + positions + ")";
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

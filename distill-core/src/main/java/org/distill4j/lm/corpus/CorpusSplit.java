@@ -1,0 +1,74 @@
+package org.distill4j.lm.corpus;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import org.distill4j.io.Hashing;
+
+/**
+ * Documents split into train, validation and test.
+ *
+ * <p>{@link #bySeed} assigns each document by a hash of (seed, its text), so the split is stable:
+ * a document's split does not depend on the order or presence of other documents, and duplicate
+ * texts always land in the same split (no train/test leakage through duplicates). Within a split
+ * documents keep their corpus order.
+ *
+ * @param train training documents, not empty
+ * @param validation validation documents
+ * @param test test documents
+ */
+public record CorpusSplit(List<Document> train, List<Document> validation, List<Document> test) {
+
+    /** Copies the lists and checks that train is not empty. */
+    public CorpusSplit {
+        train = List.copyOf(train);
+        validation = List.copyOf(validation);
+        test = List.copyOf(test);
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("the training split has no document");
+        }
+    }
+
+    /**
+     * Splits documents by a seeded hash of their text.
+     *
+     * @param documents the corpus
+     * @param seed the split seed (a different seed gives a different split)
+     * @param validationFraction expected share of documents in validation, in [0, 1)
+     * @param testFraction expected share of documents in test, in [0, 1), with the validation share &lt; 1
+     * @throws IllegalArgumentException if a split whose fraction is &gt; 0 (or train) ends up empty:
+     *     the corpus is too small for the fractions
+     */
+    public static CorpusSplit bySeed(List<Document> documents, long seed, double validationFraction,
+            double testFraction) {
+        if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1)) {
+            throw new IllegalArgumentException("illegal fractions validation=" + validationFraction + ", test="
+                    + testFraction + "; each must be >= 0 and their sum < 1");
+        }
+        List<Document> train = new ArrayList<>();
+        List<Document> validation = new ArrayList<>();
+        List<Document> test = new ArrayList<>();
+        for (Document d : documents) {
+            double u = unit(seed, d.text());
+            (u < testFraction ? test : u < testFraction + validationFraction ? validation : train).add(d);
+        }
+        if (train.isEmpty() || (validationFraction > 0 && validation.isEmpty()) || (testFraction > 0 && test.isEmpty())) {
+            throw new IllegalArgumentException("corpus of " + documents.size() + " documents is too small to split "
+                    + "with validation=" + validationFraction + ", test=" + testFraction + ": got train="
+                    + train.size() + ", validation=" + validation.size() + ", test=" + test.size()
+                    + " documents; give more documents or other fractions");
+        }
+        return new CorpusSplit(train, validation, test);
+    }
+
+    /** A uniform number in [0, 1) from SHA-256(seed, text). */
+    static double unit(long seed, String text) {
+        MessageDigest md = Hashing.sha256();
+        md.update(ByteBuffer.allocate(8).putLong(seed).array());
+        md.update(text.getBytes(StandardCharsets.UTF_8));
+        long bits = ByteBuffer.wrap(md.digest()).getLong() >>> 11;
+        return bits / (double) (1L << 53);
+    }
+}

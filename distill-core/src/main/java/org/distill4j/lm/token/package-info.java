@@ -1,0 +1,6 @@
+/**
+ * Tokenizers: the {@link org.distill4j.lm.token.Tokenizer} contract, the default {@link
+ * org.distill4j.lm.token.ByteTokenizer} (256 byte values plus BOS and EOS) and the {@link
+ * org.distill4j.lm.token.TokenizerIdentity} recorded in a model's {@code model.json} and provenance.
+ */
+package org.distill4j.lm.token;

@@ -1,0 +1,166 @@
+package org.distill4j.lm.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.SequenceLoss;
+import org.distill4j.lm.loss.TeacherTargets;
+import org.distill4j.lm.model.LanguageModel;
+
+/**
+ * Trains a language model on packed windows with one {@link SequenceLoss}: each step draws a batch
+ * of windows (seeded), asks the in-process teacher for logits if the loss needs them and lets the
+ * loss turn them into its targets, and takes one Adam step (gradient norm clipped at 1). Each
+ * batch's arrays live in their own sub-manager.
+ */
+public final class LmTrainer {
+
+    /**
+     * What a run did.
+     *
+     * @param losses the total loss of every step
+     * @param seconds wall time of the loop
+     * @param tokens student positions trained on (steps x batch x context)
+     */
+    public record Result(float[] losses, double seconds, long tokens) {
+
+        /** Returns training tokens per second. */
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+
+        /** Returns the mean loss of the first {@code n} steps. */
+        public double meanFirst(int n) {
+            return Arrays.stream(Arrays.copyOf(toDouble(), Math.min(n, losses.length))).average().orElse(Double.NaN);
+        }
+
+        /** Returns the mean loss of the last {@code n} steps. */
+        public double meanLast(int n) {
+            double[] d = toDouble();
+            return Arrays.stream(Arrays.copyOfRange(d, Math.max(0, d.length - n), d.length)).average().orElse(Double.NaN);
+        }
+
+        private double[] toDouble() {
+            double[] d = new double[losses.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = losses[i];
+            }
+            return d;
+        }
+    }
+
+    private LmTrainer() {}
+
+    /**
+     * Trains {@code student} in place.
+     *
+     * @param student the model to train
+     * @param windows training windows (their context must fit the student's)
+     * @param loss the objective
+     * @param teacher the in-process teacher, or null when the loss needs none
+     * @param config steps, batch, learning rate, seed
+     * @throws IllegalArgumentException if the loss needs a teacher and none is given, or the
+     *     teacher's vocabulary or context differs from the student's
+     * @throws IllegalStateException if the loss becomes NaN or infinite (the step is named)
+     */
+    public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, LanguageModel teacher,
+            LmTrainingConfig config) {
+        int ctx = windows.contextLength();
+        if (ctx > student.config().contextLength()) {
+            throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
+                    + student.config().contextLength());
+        }
+        if (loss.needsTeacher()) {
+            if (teacher == null) {
+                throw new IllegalArgumentException(loss + " needs an in-process teacher");
+            }
+            if (!teacher.tokenizer().identity().equals(student.tokenizer().identity())) {
+                throw new IllegalArgumentException("token-level KD needs one vocabulary: teacher tokenizer "
+                        + teacher.tokenizer().identity() + " vs student " + student.tokenizer().identity()
+                        + "; use sequence-level KD (TeacherText) across tokenizers");
+            }
+            if (teacher.config().contextLength() < ctx) {
+                throw new IllegalArgumentException("teacher context " + teacher.config().contextLength()
+                        + " is shorter than the window " + ctx);
+            }
+        }
+        return train(student, windows, loss,
+                loss.needsTeacher() ? TeacherSignal.inProcess(teacher, loss) : TeacherSignal.none(), config);
+    }
+
+    /**
+     * Trains {@code student} in place with teacher targets from any source (e.g. a {@link
+     * org.distill4j.lm.cache.TopKCache}); the caller is responsible for the source matching the
+     * windows, tokenizer and loss (the cache's key records that).
+     */
+    public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, TeacherSignal signal,
+            LmTrainingConfig config) {
+        int ctx = windows.contextLength();
+        if (ctx > student.config().contextLength()) {
+            throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
+                    + student.config().contextLength());
+        }
+        Optimizer adam = Optimizer.adam()
+                .optLearningRateTracker(new WarmupTracker(config.learningRate(), config.warmupSteps()))
+                .optClipGrad(1f)
+                .build();
+        DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(adam);
+        float[] losses = new float[config.steps()];
+        SplittableRandom random = new SplittableRandom(config.seed());
+        long start = System.nanoTime();
+        try (Trainer trainer = student.model().newTrainer(tc)) {
+            trainer.initialize(new Shape(config.batchSize(), ctx));
+            for (int step = 0; step < config.steps(); step++) {
+                int[] idx = new int[config.batchSize()];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = random.nextInt(windows.size());
+                }
+                try (NDManager batch = trainer.getManager().newSubManager()) {
+                    NDList data = windows.batch(batch, idx);
+                    NDArray inputs = data.get(0);
+                    NDArray targets = data.get(1);
+                    TeacherTargets tt = signal.targets(batch, idx, inputs, config.seed() * 1_000_003L + step);
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDArray logits = trainer.forward(new NDList(inputs)).head();
+                        NDArray total = loss.terms(logits, targets, tt).total();
+                        losses[step] = total.getFloat();
+                        if (!Float.isFinite(losses[step])) {
+                            throw new IllegalStateException("training diverged: loss " + losses[step] + " at step "
+                                    + step + " with " + loss + "; lower the learning rate (" + config.learningRate() + ")");
+                        }
+                        gc.backward(total);
+                    }
+                    trainer.step();
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(losses, seconds, (long) config.steps() * config.batchSize() * ctx);
+    }
+
+    /** Linear warm-up to a constant rate. */
+    private static final class WarmupTracker implements Tracker {
+        private final float rate;
+        private final int warmup;
+
+        WarmupTracker(double rate, int warmup) {
+            this.rate = (float) rate;
+            this.warmup = warmup;
+        }
+
+        @Override
+        public float getNewValue(int numUpdate) {
+            return numUpdate >= warmup ? rate : rate * (numUpdate + 1) / (warmup + 1);
+        }
+    }
+}
