@@ -225,10 +225,14 @@ class LmServingTest {
 
     @Test
     void streamsConcatenateToTheWholeAnswer() throws Exception {
+        boolean multiByte = false;
+        for (String prompt : new String[] {"caf\u00e9 ", "s'il vous pla"}) {
         for (double temperature : new double[] {0, 1.5}) {
-            ObjectNode req = completion("caf\u00e9 ").put("max_tokens", 40).put("temperature", temperature)
+            ObjectNode req = completion(prompt).put("max_tokens", 40).put("temperature", temperature)
                     .put("seed", 9).put("echo", true).put("logprobs", 2);
             ObjectNode whole = ok(req);
+            String generated = whole.at("/choices/0/text").asText().substring(prompt.length());
+            multiByte |= generated.chars().anyMatch(ch -> ch > 0x7f && ch != 0xFFFD);
             ObjectNode streamed = req.deepCopy().put("stream", true);
             streamed.putObject("stream_options").put("include_usage", true);
             List<JsonNode> chunks = events("/v1/completions", streamed);
@@ -250,6 +254,8 @@ class LmServingTest {
             assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText())
                     .isEqualTo(whole.at("/choices/0/finish_reason").asText());
         }
+        }
+        assertThat(multiByte).as("some generated text has a multi-byte character, split across byte tokens").isTrue();
     }
 
     @Test
