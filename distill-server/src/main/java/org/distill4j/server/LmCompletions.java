@@ -94,11 +94,17 @@ final class LmCompletions {
         private long promptTokens;
         private long completionTokens;
         private boolean done;
+        private boolean slot;
 
+        /** Takes a generation slot for the whole answer unless it only scores (503 when none is free). */
         Answer(LmHost h, LmRequest req, ClientRequest cr) {
             this.h = h;
             this.req = req;
             this.cr = cr;
+            if (req.maxTokens() > 0) {
+                h.acquire();
+                slot = true;
+            }
             this.id = (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
             for (int[] p : req.prompts()) {
                 promptTokens += p.length;
@@ -375,6 +381,10 @@ final class LmCompletions {
             if (gen != null) {
                 gen.close();
                 gen = null;
+            }
+            if (slot) {
+                slot = false;
+                h.release();
             }
         }
     }

@@ -21,7 +21,8 @@ import org.distill4j.lm.token.ByteTokenizer;
  * EOS (not part of the text), at a stop sequence (cut from the text, with its tokens) or after
  * {@code maxTokens} tokens. Log-probabilities are those of the model's (filtered) logits at
  * temperature 1, whatever the sampling temperature, as vLLM and OpenAI report them. Runs on the
- * calling thread; holds a generation slot of its {@link LmHost} until closed. Not thread-safe.
+ * calling thread; the request holds a generation slot of its {@link LmHost} meanwhile. Close it
+ * to free its cache. Not thread-safe.
  */
 final class LmGeneration implements AutoCloseable {
 
@@ -59,13 +60,12 @@ final class LmGeneration implements AutoCloseable {
     private boolean released;
 
     /**
-     * Takes a slot and prefills {@code prompt}.
+     * Prefills {@code prompt}.
      *
      * @param keepPromptLogits whether to keep the logits of every prompt position (for echo)
      */
     LmGeneration(LmHost host, ClientRequest request, int[] prompt, SamplingConfig sampling, List<byte[]> stops,
             boolean wantLogprobs, boolean keepPromptLogits) {
-        host.acquire();
         this.host = host;
         this.request = request;
         this.maxTokens = sampling.maxNewTokens();
@@ -98,7 +98,6 @@ final class LmGeneration implements AutoCloseable {
             if (m != null) {
                 m.close();
             }
-            host.release();
             throw e;
         }
         this.manager = m;
@@ -225,7 +224,6 @@ final class LmGeneration implements AutoCloseable {
             released = true;
             cache.close();
             manager.close();
-            host.release();
         }
     }
 }

@@ -92,8 +92,8 @@ final class LmHost implements AutoCloseable {
     }
 
     /**
-     * Takes a generation slot, or refuses with 503 when {@code maxQueued} generations are admitted.
-     * Release it with {@link #release()}.
+     * Takes a generation slot for one request, or refuses with 503 when {@code maxQueued} requests
+     * that generate are admitted. Release it with {@link #release()}.
      */
     void acquire() {
         if (closed || !generations.tryAcquire()) {
