@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             LabelCommand.class,
             ServeCommand.class,
+            LmDemoCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

@@ -19,7 +19,7 @@ import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.TeacherTargets;
-import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LmTeacher;
 
 /**
  * A language-model teacher's top-k next-token log-probabilities for every position of a packed
@@ -65,7 +65,7 @@ public final class TopKCache implements AutoCloseable {
      * @param batchSize windows per teacher forward pass
      * @param key what the outputs depend on (see class doc)
      */
-    public static void build(Path file, LanguageModel teacher, TokenWindows windows, int k, int batchSize, String key)
+    public static void build(Path file, LmTeacher teacher, TokenWindows windows, int k, int batchSize, String key)
             throws IOException {
         if (k < 1 || k > 20) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
@@ -88,7 +88,7 @@ public final class TopKCache implements AutoCloseable {
         Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
         // Written through mapped regions, so building needs no heap proportional to the corpus.
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                NDManager root = teacher.model().getNDManager().newSubManager()) {
+                NDManager root = NDManager.newBaseManager("PyTorch")) {
             ch.write(header, 0);
             MappedByteBuffer idBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart, idBytes);
             MappedByteBuffer lpBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart + idBytes, lpBytes);

@@ -16,11 +16,14 @@ import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.SequenceLoss;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.train.TrainingDivergedException;
 
 /**
  * Trains a language model on packed windows with one {@link SequenceLoss}: each step draws a batch
  * of windows (seeded), asks the in-process teacher for logits if the loss needs them and lets the
- * loss turn them into its targets, and takes one Adam step (gradient norm clipped at 1). Each
+ * loss turn them into its targets, and takes one Adam step (each gradient entry clipped to [-1, 1],
+ * DJL's element-wise clipping; learning rate warmed up linearly, then constant). Each
  * batch's arrays live in their own sub-manager.
  */
 public final class LmTrainer {
@@ -71,31 +74,18 @@ public final class LmTrainer {
      * @param config steps, batch, learning rate, seed
      * @throws IllegalArgumentException if the loss needs a teacher and none is given, or the
      *     teacher's vocabulary or context differs from the student's
-     * @throws IllegalStateException if the loss becomes NaN or infinite (the step is named)
+     * @throws TrainingDivergedException if the loss becomes NaN or infinite (the step is named; its
+     *     1-based epoch() is the step)
      */
     public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, LanguageModel teacher,
             LmTrainingConfig config) {
-        int ctx = windows.contextLength();
-        if (ctx > student.config().contextLength()) {
-            throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
-                    + student.config().contextLength());
+        if (loss.needsTeacher() && teacher == null) {
+            throw new IllegalArgumentException(loss + " needs an in-process teacher");
         }
-        if (loss.needsTeacher()) {
-            if (teacher == null) {
-                throw new IllegalArgumentException(loss + " needs an in-process teacher");
-            }
-            if (!teacher.tokenizer().identity().equals(student.tokenizer().identity())) {
-                throw new IllegalArgumentException("token-level KD needs one vocabulary: teacher tokenizer "
-                        + teacher.tokenizer().identity() + " vs student " + student.tokenizer().identity()
-                        + "; use sequence-level KD (TeacherText) across tokenizers");
-            }
-            if (teacher.config().contextLength() < ctx) {
-                throw new IllegalArgumentException("teacher context " + teacher.config().contextLength()
-                        + " is shorter than the window " + ctx);
-            }
-        }
-        return train(student, windows, loss,
-                loss.needsTeacher() ? TeacherSignal.inProcess(teacher, loss) : TeacherSignal.none(), config);
+        return train(student, windows, loss, loss.needsTeacher()
+                ? TeacherSignal.inProcess(LocalLmTeacher.of(teacher, "in-memory"), loss, student.tokenizer().identity(),
+                        windows.contextLength())
+                : TeacherSignal.none(), config);
     }
 
     /**
@@ -135,8 +125,9 @@ public final class LmTrainer {
                         NDArray total = loss.terms(logits, targets, tt).total();
                         losses[step] = total.getFloat();
                         if (!Float.isFinite(losses[step])) {
-                            throw new IllegalStateException("training diverged: loss " + losses[step] + " at step "
-                                    + step + " with " + loss + "; lower the learning rate (" + config.learningRate() + ")");
+                            throw new TrainingDivergedException("training diverged: loss " + losses[step] + " at step "
+                                    + step + " with " + loss + "; lower the learning rate (" + config.learningRate() + ")",
+                                    step + 1, null);
                         }
                         gc.backward(total);
                     }

@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.loss.SequenceLoss;
 import org.distill4j.lm.loss.TeacherTargets;
-import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.token.TokenizerIdentity;
 
 /**
  * Where a training step gets its teacher targets: from an in-process teacher through the loss's
@@ -29,8 +30,23 @@ public interface TeacherSignal {
         return (m, w, in, s) -> new TeacherTargets.None();
     }
 
-    /** The teacher runs in inference mode on every batch; the loss turns its logits into targets. */
-    static TeacherSignal inProcess(LanguageModel teacher, SequenceLoss loss) {
+    /**
+     * The teacher runs in inference mode on every batch; the loss turns its logits into targets.
+     *
+     * @param student the student's tokenizer (token-level KD needs one vocabulary)
+     * @param window the window length T the teacher must accept
+     * @throws IllegalArgumentException if the tokenizers differ or the teacher's context is shorter than T
+     */
+    static TeacherSignal inProcess(LmTeacher teacher, SequenceLoss loss, TokenizerIdentity student, int window) {
+        if (!teacher.tokenizer().equals(student)) {
+            throw new IllegalArgumentException("token-level KD needs one vocabulary: teacher tokenizer "
+                    + teacher.tokenizer() + " vs student " + student
+                    + "; use sequence-level KD (TeacherText) across tokenizers");
+        }
+        if (teacher.contextLength() < window) {
+            throw new IllegalArgumentException("teacher context " + teacher.contextLength()
+                    + " is shorter than the window " + window + "; use windows of at most " + teacher.contextLength());
+        }
         return (m, w, in, s) -> loss.targetsFrom(teacher.logits(in), s);
     }
 

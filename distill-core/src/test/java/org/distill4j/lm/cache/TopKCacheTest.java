@@ -55,7 +55,7 @@ class TopKCacheTest {
         Path file = dir.resolve("teacher.topk");
         DecoderConfig cfg = new DecoderConfig(258, 1, 32, 2, 16, 0.0, Positions.LEARNED, false);
         try (LanguageModel teacher = LanguageModel.create(cfg, ByteTokenizer.INSTANCE, 4)) {
-            TopKCache.build(file, teacher, w, 5, 4, "teacher=t1;k=5");
+            TopKCache.build(file, org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t"), w, 5, 4, "teacher=t1;k=5");
             assertThat(Files.size(file)).isEqualTo(8 + 20 + "teacher=t1;k=5".length() + w.targetTokens() * 5 * 6);
             try (TopKCache cache = TopKCache.open(file, "teacher=t1;k=5"); NDManager m = NDManager.newBaseManager("PyTorch")) {
                 assertThat(cache.positions()).isEqualTo(w.targetTokens());
@@ -99,7 +99,7 @@ class TopKCacheTest {
         Path file = dir.resolve("c.topk");
         try (LanguageModel teacher = LanguageModel.create(new DecoderConfig(258, 1, 16, 2, 16, 0.0, Positions.LEARNED, false),
                 ByteTokenizer.INSTANCE, 4)) {
-            TopKCache.build(file, teacher, w, 3, 8, "key-a");
+            TopKCache.build(file, org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t"), w, 3, 8, "key-a");
         }
         assertThatThrownBy(() -> TopKCache.open(file, "key-b")).isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining("built for key 'key-a' vs expected 'key-b'");

@@ -1,0 +1,96 @@
+package org.distill4j.lm.teacher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.TopKKl;
+import org.distill4j.lm.model.DecoderConfig;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.TokenizerIdentity;
+import org.distill4j.lm.train.LmTrainer;
+import org.distill4j.lm.train.LmTrainingConfig;
+import org.distill4j.lm.train.TeacherSignal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LmTeacherTest {
+
+    @TempDir
+    Path dir;
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(LmTeacherTest.class.getResource("/fixtures/" + name).toURI());
+    }
+
+    @Test
+    void aTorchScriptModuleTeachesWithThePyTorchLogits() throws Exception {
+        JsonNode expected = new ObjectMapper().readTree(fixture("tiny_lm_expected.json").toFile());
+        try (LmTeacher teacher = TorchScriptLmTeacher.load(fixture("tiny_lm.pt"), ByteTokenizer.INSTANCE.identity(), 64);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            long[][] ids = new long[2][5];
+            for (int b = 0; b < 2; b++) {
+                for (int t = 0; t < 5; t++) {
+                    ids[b][t] = expected.get("ids").get(b).get(t).asLong();
+                }
+            }
+            NDArray logits = teacher.logits(m.create(ids));
+            assertThat(logits.getShape()).isEqualTo(new Shape(2, 5, 258));
+            float[] got = logits.toFloatArray();
+            for (int i = 0; i < got.length; i++) {
+                assertThat((double) got[i]).isCloseTo(expected.get("logits").get(i).asDouble(),
+                        org.assertj.core.api.Assertions.within(1e-5));
+            }
+            assertThat(teacher.identity().kind()).isEqualTo("torchscript-lm");
+            assertThat(teacher.identity().contentHash()).hasSize(64);
+
+            // A student distils from it through the same in-process path as from a distill4j model.
+            TokenWindows w = TokenWindows.pack(List.of(new Document("d", "a short text to distil on, twice over")),
+                    ByteTokenizer.INSTANCE, 16);
+            try (LanguageModel student = LanguageModel.create(
+                    new DecoderConfig(258, 1, 16, 2, 16, 0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 1)) {
+                TopKKl loss = new TopKKl(5, 1.0);
+                LmTrainer.Result r = LmTrainer.train(student, w, loss,
+                        TeacherSignal.inProcess(teacher, loss, ByteTokenizer.INSTANCE.identity(), 16),
+                        new LmTrainingConfig(20, 2, 1e-2, 0, 1));
+                assertThat(r.meanLast(3)).isLessThan(r.meanFirst(3));
+            }
+        }
+    }
+
+    @Test
+    void aModuleThatIsNotALanguageModelIsRefusedNamingTheFile() throws Exception {
+        Path notLm = fixture("tiny_classifier_not_lm.pt");
+        assertThatThrownBy(() -> TorchScriptLmTeacher.load(notLm, ByteTokenizer.INSTANCE.identity(), 64))
+                .hasMessageContaining(notLm.toString()).hasMessageContaining("vs expected (2, 3, 258)");
+        assertThatThrownBy(() -> TorchScriptLmTeacher.load(dir.resolve("none.pt"), ByteTokenizer.INSTANCE.identity(), 64))
+                .hasMessageContaining("not found");
+    }
+
+    @Test
+    void tokenLevelKdRefusesAnotherVocabularyOrAShorterTeacherContext() throws Exception {
+        Path saved = dir.resolve("t");
+        try (LanguageModel lm = LanguageModel.create(new DecoderConfig(258, 1, 16, 2, 8, 0, Positions.LEARNED, false),
+                ByteTokenizer.INSTANCE, 1)) {
+            lm.save(saved);
+        }
+        try (LocalLmTeacher teacher = LocalLmTeacher.load(saved)) {
+            assertThat(teacher.identity().contentHash()).isEqualTo(LanguageModel.contentHash(saved));
+            TokenizerIdentity other = new TokenizerIdentity("bpe", 1, 258, 0, 1);
+            assertThatThrownBy(() -> TeacherSignal.inProcess(teacher, new TopKKl(3, 1), other, 8))
+                    .hasMessageContaining("token-level KD needs one vocabulary").hasMessageContaining("sequence-level KD");
+            assertThatThrownBy(() -> TeacherSignal.inProcess(teacher, new TopKKl(3, 1), ByteTokenizer.INSTANCE.identity(), 16))
+                    .hasMessageContaining("teacher context 8 is shorter than the window 16");
+        }
+    }
+}
