@@ -180,6 +180,32 @@ class LmServingTest {
     }
 
     @Test
+    void concurrentGenerationsEachGetTheirOwnText() throws Exception {
+        String[] prompts = {"the cat", "a dog", "the sun", "caf\u00e9", "the sea", "a mat"};
+        ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<JsonNode>> answers = new ArrayList<>();
+        for (String p : prompts) {
+            answers.add(pool.submit(() -> {
+                go.await();
+                return ok(completion(p).put("max_tokens", 24).put("temperature", 0));
+            }));
+        }
+        go.countDown();
+        for (int i = 0; i < prompts.length; i++) {
+            int[] want = new Generator(reference).generate(TestLms.prompt(prompts[i]), SamplingConfig.greedy(24), true,
+                    false).tokens();
+            assertThat(answers.get(i).get().at("/choices/0/text").asText()).as(prompts[i])
+                    .isEqualTo(ByteTokenizer.INSTANCE.decode(want));
+        }
+        pool.shutdown();
+        Http.Reply models = http.get("/v1/models");
+        assertThat(models.body().at("/data/0/id").asText()).isEqualTo("tiny");
+        assertThat(models.body().at("/data/0/max_model_len").asInt()).isEqualTo(TestLms.CONTEXT);
+        assertThat(http.get("/v1/models/tiny").body().path("id").asText()).isEqualTo("tiny");
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndMatchesTheGenerator() throws Exception {
         ObjectNode req = completion("a dog").put("max_tokens", 25).put("temperature", 1.3).put("top_p", 0.95)
                 .put("seed", 1234);
