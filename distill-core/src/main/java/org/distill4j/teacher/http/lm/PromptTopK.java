@@ -14,13 +14,15 @@ import org.distill4j.lm.token.ByteTokenizer;
  * log-probabilities per row, most likely first.
  *
  * <p>Nothing is invented: a position for which the server sent fewer than k usable alternatives
- * keeps id -1 and log-probability NaN in the missing slots, and is counted in {@link #shortRows()};
+ * gets absent entries in the missing slots, as {@code lm.loss.TopKKl} reads them: log-probability
+ * -inf and the id of the row's first entry (0 when the row has none, which TopKKl then leaves out
+ * of the distillation term), and is counted in {@link #shortRows()};
  * token strings that name no byte-level token (see {@link #tokenId}) are skipped and counted in
  * {@link #unmappedTokens()}.
  *
  * @param k alternatives per row
- * @param ids rows x k token ids, -1 where missing
- * @param logProbs rows x k log-probabilities, NaN where missing
+ * @param ids rows x k token ids (absent entries repeat the row's first id, or 0)
+ * @param logProbs rows x k log-probabilities, -inf where absent
  * @param actual per row, the log-probability the server gave the real next token (NaN if none)
  * @param shortRows rows with fewer than k alternatives
  * @param unmappedTokens token strings that named no token
@@ -58,8 +60,7 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
         int[] ids = new int[rows * k];
         float[] lps = new float[rows * k];
         float[] actual = new float[rows];
-        Arrays.fill(ids, -1);
-        Arrays.fill(lps, Float.NaN);
+        Arrays.fill(lps, Float.NEGATIVE_INFINITY);
         int shortRows = 0;
         int unmapped = 0;
         for (int i = 0; i < t; i++) {
@@ -91,9 +92,13 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
             if (n < k) {
                 shortRows++;
             }
-            for (int j = 0; j < n; j++) {
-                ids[p * k + j] = got.get(j).getKey();
-                lps[p * k + j] = got.get(j).getValue().floatValue();
+            for (int j = 0; j < k; j++) {
+                if (j < n) {
+                    ids[p * k + j] = got.get(j).getKey();
+                    lps[p * k + j] = got.get(j).getValue().floatValue();
+                } else {
+                    ids[p * k + j] = n > 0 ? got.get(0).getKey() : 0; // absent: -inf, an id present in the row
+                }
             }
         }
         return new PromptTopK(k, ids, lps, actual, shortRows, unmapped);
