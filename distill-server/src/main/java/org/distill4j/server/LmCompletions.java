@@ -389,18 +389,30 @@ final class LmCompletions {
         }
     }
 
-    /** The k most likely ids, most likely first (ties: lower id first). */
+    /**
+     * The k most likely ids, most likely first (ties: lower id first). Insertion into a sorted
+     * array of k: O(V k) without boxing, cheaper than sorting V for k &lt;= 20.
+     */
     static int[] top(double[] logp, int k) {
-        Integer[] order = new Integer[logp.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        int n = Math.min(k, logp.length);
+        int[] best = new int[n];
+        if (n == 0) {
+            return best;
         }
-        Arrays.sort(order, (a, b) -> logp[a] != logp[b] ? Double.compare(logp[b], logp[a]) : Integer.compare(a, b));
-        int[] out = new int[Math.min(k, order.length)];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = order[i];
+        int size = 0;
+        for (int id = 0; id < logp.length; id++) {
+            double v = logp[id];
+            if (size == n && !(v > logp[best[n - 1]])) {
+                continue;
+            }
+            int at = size < n ? size++ : n - 1;
+            while (at > 0 && v > logp[best[at - 1]]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = id;
         }
-        return out;
+        return best;
     }
 
     private static byte[] promptBytes(int[] prompt) {
