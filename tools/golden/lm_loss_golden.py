@@ -15,9 +15,14 @@ Shapes: student logits s and teacher logits t are (B, T, V); targets y are (B, T
   topk_kl    = sum_{i<k} p_i * (l_i - log q(id_i)) + p_rest * (log p_rest - log q_rest)
                where (id_i, l_i) are the teacher's k largest log-probabilities (what an API returns),
                p_i = exp(l_i), p_rest = max(0, 1 - sum_i p_i), q = softmax(s),
-               q_rest = sum of q over the ids not in the top k; 0 * log 0 = 0
+               q_rest = sum of q over the ids not in the top k; 0 * log 0 = 0;
+               an entry with l_i = -inf is absent (fewer than k returned; its id repeats a present
+               one), and a position with no entry has no KD term and is left out of the KD mean
   sampled_kl = T^2 * sum_j w_j * (log w_j - log q_T(id_j)), the ids and weights of a sparse,
                unbiased estimate of p_T (entries with w_j = 0 are padding)
+  reverse_kl = T^2 * sum_v q_T(v) * (log q_T(v) - log p_T(v))
+  jsd        = T^2 * [beta * KL(p_T || m) + (1 - beta) * KL(q_T || m)],  m = beta p_T + (1 - beta) q_T,
+               0 < beta < 1 (the generalised JSD of GKD, Agarwal et al. 2024, on fixed data)
 
   loss = alpha * mean(kd term) + (1 - alpha) * mean(ce)        (alpha = 1 skips ce, alpha = 0 skips kd)
 
@@ -27,6 +32,7 @@ with respect to the student logits are computed in float64 by autograd from thos
 
 import datetime
 import json
+import math
 import os
 import platform
 import sys
@@ -51,6 +57,12 @@ CASES = [
     ("sampled_n8_T1_a1", "sampled", 1.0, 1.0, 2, 5, 8, 2.0, set()),
     ("sampled_n12_T2_a0.6_pad", "sampled", 2.0, 0.6, 2, 5, 12, 2.0, {(1, 4)}),
     ("sampled_n3_T1_a0.5", "sampled", 1.0, 0.5, 2, 4, 3, 1.0, set()),
+    ("topk5_a0.5_fewer_and_none", "topk", 1.0, 0.5, 2, 5, 5, 2.0, {(1, 4)}),
+    ("reverse_T1_a0.5_pad", "reverse", 1.0, 0.5, 2, 5, 0, 2.0, {(0, 4)}),
+    ("reverse_T2_a1", "reverse", 2.0, 1.0, 2, 4, 0, 3.0, set()),
+    ("jsd_beta0.5_T1_a0.5", "jsd", 1.0, 0.5, 2, 5, 0, 2.0, {(1, 0)}),
+    ("jsd_beta0.1_T2_a1", "jsd", 2.0, 1.0, 2, 4, 0, 2.0, set()),
+    ("jsd_beta0.9_T1_a0.7_scale20", "jsd", 1.0, 0.7, 2, 4, 0, 20.0, set()),
 ]
 
 
@@ -72,17 +84,37 @@ def full_kl(s, t, temperature, mask):
     return temperature * temperature * masked_mean(per, mask)
 
 
+def reverse_kl(s, t, temperature, mask):
+    logp = F.log_softmax(t / temperature, dim=-1)
+    logq = F.log_softmax(s / temperature, dim=-1)
+    per = (logq.exp() * (logq - logp)).sum(-1)
+    return temperature * temperature * masked_mean(per, mask)
+
+
+def generalized_jsd(s, t, beta, temperature, mask):
+    logp = F.log_softmax(t / temperature, dim=-1)
+    logq = F.log_softmax(s / temperature, dim=-1)
+    logm = torch.logsumexp(torch.stack([logp + math.log(beta), logq + math.log(1 - beta)]), dim=0)
+    per = beta * (logp.exp() * (logp - logm)).sum(-1) + (1 - beta) * (logq.exp() * (logq - logm)).sum(-1)
+    return temperature * temperature * masked_mean(per, mask)
+
+
 def topk_kl(s, ids, logp, mask):
+    # Entries with log-prob -inf are absent (an API returned fewer than k); they repeat an id that is
+    # present. A position with no entry at all has no KD term and is left out of the KD mean.
+    present = torch.isfinite(logp)
+    has_any = present.any(-1)
     logq = F.log_softmax(s, dim=-1)
     logq_k = logq.gather(-1, ids)
-    p = logp.exp()
-    head = (p * (logp - logq_k)).sum(-1)
+    p = torch.where(present, logp.exp(), torch.zeros_like(logp))
+    head = torch.where(present, p * (logp - logq_k), torch.zeros_like(logp)).sum(-1)
     p_rest = torch.clamp(1 - p.sum(-1), min=0.0)
     in_k = torch.zeros_like(s).scatter(-1, ids, 1.0)
     logq_rest = torch.logsumexp(logq.masked_fill(in_k > 0, float("-inf")), dim=-1)
     tail = torch.where(p_rest > 0, p_rest * (torch.log(torch.clamp(p_rest, min=1e-300)) - logq_rest),
                        torch.zeros_like(p_rest))
-    return masked_mean(head + tail, mask)
+    kd = torch.where(has_any, head + tail, torch.zeros_like(head))
+    return masked_mean(kd, mask * has_any.double())
 
 
 def sampled_kl(s, ids, w, temperature, mask):
@@ -107,7 +139,8 @@ def sample_targets(t, temperature, n, gen):
 
 
 def f32(x):
-    return [float(v) for v in x.reshape(-1).tolist()]
+    # -inf (an absent top-k entry) is written as null: JSON has no infinities.
+    return [None if v == float("-inf") else float(v) for v in x.reshape(-1).tolist()]
 
 
 def main():
@@ -128,12 +161,26 @@ def main():
         if kind == "full":
             case["teacher_logits"] = f32(t32)
             kd = lambda: full_kl(s, t32.double(), temperature, mask)
+        elif kind == "reverse":
+            case["teacher_logits"] = f32(t32)
+            kd = lambda: reverse_kl(s, t32.double(), temperature, mask)
+        elif kind == "jsd":
+            beta = float(name.split("beta")[1].split("_")[0])
+            case["beta"] = beta
+            case["teacher_logits"] = f32(t32)
+            kd = lambda: generalized_jsd(s, t32.double(), beta, temperature, mask)
         elif kind == "topk":
             logp32 = F.log_softmax(t32.double(), dim=-1).float()
             vals, ids = logp32.topk(k, dim=-1)
             if "rounded" in name:
                 # An API returns rounded log-probabilities: keep 3 decimals.
                 vals = torch.round(vals * 1000) / 1000
+            if "fewer" in name:
+                # Position (0, 1) got 2 of 5 entries, (1, 2) none; absent entries repeat the first id.
+                vals[0, 1, 2:] = float("-inf")
+                ids[0, 1, 2:] = ids[0, 1, 0]
+                vals[1, 2, :] = float("-inf")
+                ids[1, 2, :] = ids[1, 2, 0]
             vals = vals.float()
             case["k"] = k
             case["teacher_ids"] = ids.reshape(-1).tolist()

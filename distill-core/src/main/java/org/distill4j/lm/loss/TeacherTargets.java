@@ -16,7 +16,8 @@ public sealed interface TeacherTargets {
 
     /**
      * @param ids (B, T, k) int64, the teacher's k most likely next tokens
-     * @param logProbs (B, T, k) float32, their log-probabilities (at temperature 1, as an API gives them)
+     * @param logProbs (B, T, k) float32, their log-probabilities (at temperature 1, as an API gives them);
+     *     -inf marks an absent entry, whose id repeats one present at that position
      */
     record TopK(NDArray ids, NDArray logProbs) implements TeacherTargets {}
 

@@ -14,6 +14,11 @@ import ai.djl.ndarray.NDList;
  *   loss = alpha * mean_pos kd + (1 - alpha) * mean_pos CE
  * </pre>
  *
+ * <p>Fewer than k (an API that returned less): an entry whose log-probability is -inf is absent
+ * and must repeat an id present at that position (its first, say). A position with no entry at all
+ * gets no distillation term and is left out of the KD mean (the text still trains through the
+ * cross-entropy): probabilities are never invented.
+ *
  * <p>The tail bucket keeps the missing mass instead of renormalising the top k (which would make
  * the student over-confident), and keeps the term a true KL between two (k+1)-outcome
  * distributions, so it is never negative. No temperature: an API's log-probabilities come at its
@@ -23,6 +28,9 @@ public final class TopKKl implements SequenceLoss {
 
     /** Most log-probabilities an OpenAI-compatible API returns per token. */
     public static final int MAX_K = 20;
+
+    /** Log-probabilities at or below this are absent entries (an API returned fewer than k). */
+    private static final float ABSENT = -1e30f;
 
     /** A large negative number for masked logits in the tail's log-sum-exp. */
     private static final float MASKED = -1e9f;
@@ -64,7 +72,13 @@ public final class TopKKl implements SequenceLoss {
             Positionwise.checkTeacher("ids", top.ids(), student, kk);
             Positionwise.checkTeacher("log-probabilities", top.logProbs(), student, kk);
             NDArray ids = top.ids().toType(ai.djl.ndarray.types.DataType.INT64, false);
-            NDArray l = top.logProbs().toType(student.getDataType(), false).stopGradient();
+            NDArray raw = top.logProbs().toType(student.getDataType(), false).stopGradient();
+            // Absent entries (-inf) become a finite, hugely negative log-prob: p = exp(...) is exactly 0
+            // and p * (l - log q) is 0, not 0 * inf = NaN.
+            NDArray present = raw.gt(ABSENT);
+            NDArray l = raw.maximum(ABSENT);
+            NDArray hasAny = present.toType(student.getDataType(), false).sum(new int[] {2}).gt(0f)
+                    .toType(student.getDataType(), false);
             NDArray logQ = student.logSoftmax(2);
             NDArray logQk = logQ.gather(ids, 2);
             NDArray p = l.exp();
@@ -74,11 +88,12 @@ public final class TopKKl implements SequenceLoss {
             NDArray masked = logQ.add(inTop.mul(MASKED));
             NDArray max = masked.max(new int[] {2}, true).stopGradient();
             NDArray logQRest = masked.sub(max).exp().sum(new int[] {2}).log().add(max.squeeze(2));
-            NDArray present = pRest.gt(0f).toType(student.getDataType(), false);
+            NDArray restPresent = pRest.gt(0f).toType(student.getDataType(), false);
             NDArray logPRest = pRest.maximum(1e-30f).log();
-            NDArray tail = pRest.mul(logPRest.sub(logQRest)).mul(present);
-            NDArray kd = head.add(tail);
-            soft = Positionwise.times(Positionwise.maskedMean(kd, Positionwise.mask(targets, student.getDataType())), alpha);
+            NDArray tail = pRest.mul(logPRest.sub(logQRest)).mul(restPresent);
+            NDArray kd = head.add(tail).mul(hasAny);
+            NDArray mask = Positionwise.mask(targets, student.getDataType()).mul(hasAny);
+            soft = Positionwise.times(Positionwise.maskedMean(kd, mask), alpha);
         }
         NDArray hard = alpha < 1 ? Positionwise.times(Positionwise.crossEntropy(student, targets), 1 - alpha) : null;
         return Terms.of(soft, hard);

@@ -22,7 +22,8 @@ class SequenceLossContractTest {
             m.getEngine().setRandomSeed(2024);
             NDArray logits = m.randomNormal(new Shape(2, 6, 30)).mul(3f);
             NDArray targets = m.randomInteger(0, 30, new Shape(2, 6), DataType.INT64);
-            for (SequenceLoss loss : List.of(new FullKl(2.0, 1.0), new TopKKl(5, 1.0))) {
+            for (SequenceLoss loss : List.of(new FullKl(2.0, 1.0), new TopKKl(5, 1.0), new ReverseKl(2.0, 1.0),
+                    new GeneralizedJsd(0.5, 2.0, 1.0))) {
                 float kd = loss.terms(logits, targets, loss.targetsFrom(logits, 1)).total().getFloat();
                 assertThat(kd).as(loss.toString()).isCloseTo(0f, within(1e-5f));
             }
@@ -42,7 +43,8 @@ class SequenceLossContractTest {
             NDArray t = m.randomNormal(new Shape(1, 4, 10));
             NDArray all = m.create(new long[] {1, 2, 3, 4}, new Shape(1, 4));
             NDArray lastPadded = m.create(new long[] {1, 2, 3, -1}, new Shape(1, 4));
-            for (SequenceLoss loss : List.of(new FullKl(1.0, 0.5), new TopKKl(3, 0.5), new SampledKd(8, 1.0, 0.5))) {
+            for (SequenceLoss loss : List.of(new FullKl(1.0, 0.5), new TopKKl(3, 0.5), new SampledKd(8, 1.0, 0.5),
+                    new ReverseKl(1.0, 0.5), new GeneralizedJsd(0.3, 1.0, 0.5))) {
                 float full = loss.terms(s.get(":, :3"), all.get(":, :3"), loss.targetsFrom(t.get(":, :3"), 3)).total().getFloat();
                 // Changing the student at the padded position must not change the loss.
                 NDArray s2 = s.duplicate();
@@ -105,6 +107,7 @@ class SequenceLossContractTest {
         assertThatThrownBy(() -> new TopKKl(21, 1.0)).hasMessageContaining("illegal k value: 21, must be in [1, 20]");
         assertThatThrownBy(() -> new FullKl(0, 1.0)).hasMessageContaining("illegal temperature value: 0.0");
         assertThatThrownBy(() -> new SampledKd(8, 1.0, 1.5)).hasMessageContaining("illegal alpha value: 1.5");
+        assertThatThrownBy(() -> new GeneralizedJsd(0, 1.0, 1.0)).hasMessageContaining("illegal beta value: 0.0");
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             NDArray s = m.zeros(new Shape(1, 2, 5));
             NDArray y = m.zeros(new Shape(1, 2), DataType.INT64);

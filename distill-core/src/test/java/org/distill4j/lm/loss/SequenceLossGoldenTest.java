@@ -60,7 +60,8 @@ class SequenceLossGoldenTest {
                 padded |= y.asLong() < 0;
             }
         }
-        assertThat(kinds).contains("full@0.0", "full@1.0", "full@0.5", "topk@1.0", "topk@0.5", "sampled@1.0", "sampled@0.5");
+        assertThat(kinds).contains("full@0.0", "full@1.0", "full@0.5", "topk@1.0", "topk@0.5", "sampled@1.0", "sampled@0.5",
+                "reverse@0.5", "reverse@1.0", "jsd@0.5", "jsd@1.0");
         assertThat(padded).isTrue();
     }
 
@@ -81,6 +82,14 @@ class SequenceLossGoldenTest {
             switch (c.get("kind").asText()) {
                 case "full" -> {
                     loss = new FullKl(t, alpha);
+                    teacher = new TeacherTargets.Full(m.create(floats(c.get("teacher_logits")), new Shape(b, len, v)));
+                }
+                case "reverse" -> {
+                    loss = new ReverseKl(t, alpha);
+                    teacher = new TeacherTargets.Full(m.create(floats(c.get("teacher_logits")), new Shape(b, len, v)));
+                }
+                case "jsd" -> {
+                    loss = new GeneralizedJsd(c.get("beta").asDouble(), t, alpha);
                     teacher = new TeacherTargets.Full(m.create(floats(c.get("teacher_logits")), new Shape(b, len, v)));
                 }
                 case "topk" -> {
@@ -133,7 +142,8 @@ class SequenceLossGoldenTest {
     static float[] floats(JsonNode a) {
         float[] out = new float[a.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) a.get(i).asDouble();
+            // null encodes -inf (an absent top-k entry): JSON has no infinities.
+            out[i] = a.get(i).isNull() ? Float.NEGATIVE_INFINITY : (float) a.get(i).asDouble();
         }
         return out;
     }
