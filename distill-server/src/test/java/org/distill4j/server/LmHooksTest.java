@@ -103,6 +103,15 @@ class LmHooksTest {
             assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
             pool.shutdown();
             assertThat(http.post("/v1/completions", gen).status()).as("the slot is free again").isEqualTo(200);
+            // A finished stream gives its slot back too (the event writer closes the answer).
+            for (int i = 0; i < 3; i++) {
+                var streamed = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        server.baseUri().resolve("/v1/completions")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(gen.deepCopy().put("stream", true).toString()))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(streamed.statusCode()).as("stream %d: %s", i, streamed.body()).isEqualTo(200);
+                assertThat(streamed.body()).endsWith("data: [DONE]\n\n");
+            }
         }
     }
 }
