@@ -71,6 +71,14 @@ final class LmCompletions {
         h.admit(cr);
         Answer answer = new Answer(h, req, cr);
         if (req.stream()) {
+            try {
+                // The first chunk before the status line: a full scoring queue or a failing prefill
+                // is then an ordinary JSON error, not a stream cut short.
+                answer.hasNext();
+            } catch (RuntimeException e) {
+                answer.close();
+                throw e;
+            }
             return new Reply.Events(answer);
         }
         try (answer) {
