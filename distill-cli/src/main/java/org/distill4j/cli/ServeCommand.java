@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.distill4j.server.ModelServer;
+import org.distill4j.server.ServedLanguageModel;
 import org.distill4j.server.ServedModel;
 import org.distill4j.server.ServedSavedModel;
 import org.distill4j.server.ServedTorchScript;
@@ -19,12 +20,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code distill serve MODEL}: serves a distill4j model directory or a TorchScript file over HTTP
- * (Open Inference Protocol v2, and the OpenAI chat facade for text classifiers) until Ctrl-C. The
- * base URL and endpoints go to stdout; a port in use exits 2 naming the port.
+ * (Open Inference Protocol v2, and the OpenAI chat facade for text classifiers) until Ctrl-C; a
+ * language-model directory ({@code model.json} of format {@code distill4j-lm}) is served on
+ * OpenAI's {@code /v1/completions} and {@code /v1/chat/completions} instead. The base URL and
+ * endpoints go to stdout; a port in use exits 2 naming the port.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over HTTP: the Open Inference Protocol v2 (KServe / Triton REST) for every "
-                + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers. "
+                + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers; a distill4j "
+                + "language model gets OpenAI-compatible /v1/completions and /v1/chat/completions. "
                 + "Concurrent requests are batched. Stops on Ctrl-C. See docs/serving.md.",
             "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model, 6 signature check failed."})
 final class ServeCommand implements Callable<Integer> {
@@ -33,7 +37,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "A model directory written by distill4j, or a TorchScript file (.pt; needs --input-shape).")
+            description = "A model directory written by distill4j (classifier or language model), or a TorchScript "
+                    + "file (.pt; needs --input-shape).")
     Path modelPath;
 
     @Option(names = "--name", paramLabel = "NAME",
@@ -112,10 +117,12 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String apiKey = apiKey();
         signature.check(spec.commandLine(), modelPath);
-        ServedModel model = load();
+        boolean isLm = Files.isDirectory(modelPath) && ServedLanguageModel.isLanguageModel(modelPath);
+        ServedLanguageModel lm = isLm ? loadLanguageModel() : null;
+        ServedModel model = isLm ? null : load();
         ModelServer server;
         try {
-            server = ModelServer.builder()
+            ModelServer.Builder builder = ModelServer.builder()
                     .optHost(host)
                     .optPort(port)
                     .optMaxBatchRows(maxBatch)
@@ -127,11 +134,14 @@ final class ServeCommand implements Callable<Integer> {
                     .optRequestBodyTimeout(Duration.ofSeconds(bodyTimeoutS))
                     .optIdleTimeout(Duration.ofSeconds(idleTimeoutS))
                     .optHeaderTimeout(Duration.ofSeconds(headerTimeoutS))
-                    .optMaxConnections(maxConnections)
-                    .addModel(model)
-                    .build();
+                    .optMaxConnections(maxConnections);
+            server = (isLm ? builder.addLanguageModel(lm) : builder.addModel(model)).build();
         } catch (IllegalArgumentException e) {
-            model.close();
+            if (isLm) {
+                lm.close();
+            } else {
+                model.close();
+            }
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try {
@@ -141,7 +151,11 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("distill: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        printEndpoints(server, model, apiKey != null);
+        if (isLm) {
+            printLanguageModelEndpoints(server, lm, apiKey != null);
+        } else {
+            printEndpoints(server, model, apiKey != null);
+        }
         Thread hook = new Thread(() -> {
             System.err.println("distill: stopping the server");
             server.close();
@@ -211,6 +225,32 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    private ServedLanguageModel loadLanguageModel() throws IOException {
+        if (inputShape != null || classes != null || classNames != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape, --classes and "
+                    + "--class-names are for TorchScript files; " + modelPath + " is a language model");
+        }
+        return ServedLanguageModel.load(name(modelPath.getFileName().toString()), modelPath);
+    }
+
+    private void printLanguageModelEndpoints(ModelServer server, ServedLanguageModel lm, boolean keyed) {
+        String base = server.baseUri().toString();
+        String n = lm.name();
+        System.out.printf("serving '%s' (%s; version %s) at %s%n", n, lm.describe(), lm.version(), base);
+        System.out.printf("  POST %s/v1/completions        (\"model\": \"%s\"; echo + logprobs score prompts)%n", base, n);
+        System.out.printf("  POST %s/v1/chat/completions   (\"model\": \"%s\")%n", base, n);
+        System.out.printf("  GET  %s/v1/models%n", base);
+        System.out.printf("  GET  %s/v2/health/ready%n", base);
+        System.out.printf("batching: prompt scoring up to %d prompts per forward pass, waiting at most %d ms; "
+                + "API key: %s%n", maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
+        System.out.flush();
+        if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
+            System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "
+                    + "can reach this port can use the model");
+        }
+        System.err.println("distill: press Ctrl-C to stop");
     }
 
     /** The served name: --name, else the file name made URL-safe. */

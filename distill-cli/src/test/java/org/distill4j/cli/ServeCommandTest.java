@@ -87,6 +87,54 @@ class ServeCommandTest {
     }
 
     @Test
+    void aLanguageModelDirectoryIsServedOnCompletions(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("tiny-lm");
+        try (org.distill4j.lm.model.LanguageModel lm = org.distill4j.lm.model.LanguageModel.create(
+                new org.distill4j.lm.model.DecoderConfig(258, 1, 16, 2, 32, 0.0,
+                        org.distill4j.lm.model.Positions.LEARNED, false),
+                org.distill4j.lm.token.ByteTokenizer.INSTANCE, 5)) {
+            lm.save(dir);
+        }
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        AtomicInteger code = new AtomicInteger(-1);
+        synchronized (CliTest.class) {
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                Thread serve = new Thread(() -> code.set(DistillCommand.execute("serve", dir.toString(), "--port", "0")));
+                serve.start();
+                Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
+                Matcher m;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
+                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
+                    assertThat(serve.isAlive()).as("serve exited early; stderr: %s", err).isTrue();
+                    Thread.sleep(50);
+                }
+                URI base = URI.create(m.group(1));
+                assertThat(out.toString(StandardCharsets.UTF_8)).contains("/v1/completions", "language model");
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        base.resolve("/v1/completions")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-lm\", \"prompt\": \"ab\", "
+                                + "\"max_tokens\": 0, \"echo\": true, \"logprobs\": 2}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(r.body()).contains("\"token_logprobs\":[null,", "\"prompt_tokens\":3");
+                serve.interrupt();
+                serve.join(30_000);
+                assertThat(serve.isAlive()).isFalse();
+                assertThat(code.get()).isZero();
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+    }
+
+    @Test
     void aPortInUseExitsTwoNamingThePort(@TempDir Path tmp) throws Exception {
         Path dir = model(tmp.resolve("m"));
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

@@ -71,6 +71,8 @@ public final class ModelServer implements AutoCloseable {
     private final RequestObserver observer;
     private final OutputFilter filter;
     private final Map<String, Hosted> hosted;
+    private final List<ServedLanguageModel> languageModels;
+    private final Map<String, LmHost> lms = new LinkedHashMap<>();
     private final int batchRows;
     private final Duration maxWait;
     private final int maxQueued;
@@ -96,6 +98,7 @@ public final class ModelServer implements AutoCloseable {
             m.put(model.name(), new Hosted(model, null, observer, filter));
         }
         this.hosted = m;
+        this.languageModels = List.copyOf(b.languageModels);
         this.batchRows = b.maxBatchRows;
         this.maxWait = b.maxWait;
         this.maxQueued = b.maxQueuedRequests;
@@ -123,6 +126,9 @@ public final class ModelServer implements AutoCloseable {
             ServedModel model = e.getValue().model;
             e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter));
         }
+        for (ServedLanguageModel lm : languageModels) {
+            lms.put(lm.name(), new LmHost(lm, batchRows, maxWait, maxQueued, observer, filter));
+        }
         // Jetty leases one acceptor and one selector thread from the pool and insists on at least
         // one thread beyond those; the rest handle requests. No reserved threads: handlers block on
         // their batch (never on a request body: BodyReader reads without a thread).
@@ -141,7 +147,7 @@ public final class ModelServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(maxConnections, connector));
         server.setErrorHandler(new JsonErrorHandler(maxHeaderBytes));
-        server.setHandler(new Router(hosted, () -> ready, apiKey, limits));
+        server.setHandler(new Router(hosted, lms, () -> ready, apiKey, limits));
         try {
             server.start();
             HeaderDeadline deadline = new HeaderDeadline(connector, headerTimeout);
@@ -179,6 +185,10 @@ public final class ModelServer implements AutoCloseable {
 
     /** Batching counters of one model since {@link #start()}. */
     public DynamicBatcher.Stats stats(String model) {
+        LmHost l = lms.get(model);
+        if (l != null) {
+            return l.scorer.stats();
+        }
         Hosted h = hosted.get(model);
         if (h == null || h.batcher == null) {
             throw new IllegalArgumentException("no started model named '" + model + "'; serving " + hosted.keySet());
@@ -199,6 +209,12 @@ public final class ModelServer implements AutoCloseable {
                 }
             }
             h.model.close();
+        }
+        if (lms.isEmpty()) {
+            languageModels.forEach(ServedLanguageModel::close); // never started: no host owns them yet
+        }
+        for (LmHost l : lms.values()) {
+            l.close();
         }
     }
 
@@ -231,6 +247,7 @@ public final class ModelServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 8080;
         private final List<ServedModel> models = new ArrayList<>();
+        private final List<ServedLanguageModel> languageModels = new ArrayList<>();
         private int maxBatchRows = 64;
         private Duration maxWait = Duration.ofMillis(2);
         private int workerThreads = 16;
@@ -268,14 +285,28 @@ public final class ModelServer implements AutoCloseable {
 
         /** Adds a model, served under {@link ServedModel#name()}; the server will close it. */
         public Builder addModel(ServedModel model) {
-            for (ServedModel m : models) {
-                if (m.name().equals(model.name())) {
-                    throw new IllegalArgumentException("duplicate model name '" + model.name()
-                            + "'; every served model needs its own name");
-                }
-            }
+            checkUnique(model.name());
             models.add(model);
             return this;
+        }
+
+        /**
+         * Adds a language model, served on {@code /v1/completions} and {@code /v1/chat/completions}
+         * under {@link ServedLanguageModel#name()}; the server will close it.
+         */
+        public Builder addLanguageModel(ServedLanguageModel model) {
+            checkUnique(model.name());
+            languageModels.add(model);
+            return this;
+        }
+
+        private void checkUnique(String name) {
+            boolean taken = models.stream().anyMatch(m -> m.name().equals(name))
+                    || languageModels.stream().anyMatch(m -> m.name().equals(name));
+            if (taken) {
+                throw new IllegalArgumentException("duplicate model name '" + name
+                        + "'; every served model needs its own name");
+            }
         }
 
         /** Most rows in one forward pass and in one request, in [1, 65536]. */
@@ -417,8 +448,9 @@ public final class ModelServer implements AutoCloseable {
 
         /** Builds the server (not started: see {@link ModelServer#start()}); needs at least one model. */
         public ModelServer build() {
-            if (models.isEmpty()) {
-                throw new IllegalArgumentException("a model server needs at least one model; call addModel");
+            if (models.isEmpty() && languageModels.isEmpty()) {
+                throw new IllegalArgumentException("a model server needs at least one model; call addModel or "
+                        + "addLanguageModel");
             }
             return new ModelServer(this);
         }

@@ -1,7 +1,6 @@
 package org.distill4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.List;
 
 /** What an endpoint answers with status 200: one JSON document, or a stream of server-sent events. */
 sealed interface Reply {
@@ -11,7 +10,9 @@ sealed interface Reply {
 
     /**
      * Server-sent events ({@code text/event-stream}): one {@code data: <json>} event per element,
-     * then {@code data: [DONE]}, as OpenAI streams.
+     * then {@code data: [DONE]}, as OpenAI streams. The events may be produced lazily, as the
+     * iteration reaches them (generated text); an {@link AutoCloseable} iterable is closed when the
+     * stream ends, completed or not.
      */
-    record Events(List<JsonNode> events) implements Reply {}
+    record Events(Iterable<JsonNode> events) implements Reply {}
 }

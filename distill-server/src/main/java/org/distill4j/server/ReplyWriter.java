@@ -55,9 +55,19 @@ final class ReplyWriter {
             for (JsonNode event : events.events()) {
                 send(response, "data: " + ModelServer.JSON.writeValueAsString(event) + "\n\n");
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // The status line is sent: a failure (a client gone, or a model failing mid-stream) can
+            // only end the stream without [DONE], which clients report as an error.
             callback.failed(e);
             return;
+        } finally {
+            if (events.events() instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing frees resources only; nothing to tell the client
+                }
+            }
         }
         response.write(true, ByteBuffer.wrap("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8)), callback);
     }

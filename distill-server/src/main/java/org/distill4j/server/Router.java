@@ -36,12 +36,15 @@ final class Router extends Handler.Abstract {
     }
 
     private final Map<String, Hosted> hosted;
+    private final Map<String, LmHost> lms;
     private final BooleanSupplier started;
     private final ApiKey apiKey;
     private final BodyReader.Limits limits;
 
-    Router(Map<String, Hosted> hosted, BooleanSupplier started, ApiKey apiKey, BodyReader.Limits limits) {
+    Router(Map<String, Hosted> hosted, Map<String, LmHost> lms, BooleanSupplier started, ApiKey apiKey,
+            BodyReader.Limits limits) {
         this.hosted = hosted;
+        this.lms = lms;
         this.started = started;
         this.apiKey = apiKey;
         this.limits = limits;
@@ -140,7 +143,13 @@ final class Router extends Handler.Abstract {
                 return get(InferenceV2::live);
             }
             if (n == 3 && seg.get(1).equals("health") && seg.get(2).equals("ready")) {
-                return get(() -> InferenceV2.ready(started.getAsBoolean(), hosted.values()));
+                return get(() -> {
+                    if (!lms.values().stream().allMatch(LmHost::isRunning)) {
+                        throw new ApiException(503, "server is not ready (starting or shutting down)", null,
+                                "unavailable");
+                    }
+                    return InferenceV2.ready(started.getAsBoolean(), hosted.values());
+                });
             }
             if (n >= 3 && seg.get(1).equals("models")) {
                 Hosted h = model(seg.get(2));
@@ -166,7 +175,15 @@ final class Router extends Handler.Abstract {
         }
         if (n >= 1 && seg.get(0).equals("v1")) {
             if (n == 2 && seg.get(1).equals("models")) {
-                return get(() -> ChatCompletions.models(hosted));
+                return get(() -> {
+                    var list = ChatCompletions.models(hosted);
+                    lms.values().forEach(l -> list.withArray("data").add(lmModel(l)));
+                    return list;
+                });
+            }
+            if (n == 3 && seg.get(1).equals("models") && lms.containsKey(seg.get(2))) {
+                LmHost l = lms.get(seg.get(2));
+                return get(() -> lmModel(l));
             }
             if (n == 3 && seg.get(1).equals("models")) {
                 Hosted h = hosted.get(seg.get(2));
@@ -177,11 +194,29 @@ final class Router extends Handler.Abstract {
                 return get(() -> ChatCompletions.model(h));
             }
             if (n == 3 && seg.get(1).equals("chat") && seg.get(2).equals("completions")) {
-                return new Route("POST", true, (body, client) -> ChatCompletions.complete(hosted, body, client));
+                return new Route("POST", true, (body, client) -> {
+                    LmHost l = body.isObject() && body.path("model").isTextual()
+                            ? lms.get(body.get("model").textValue()) : null;
+                    return l != null ? LmCompletions.chat(l, body, client)
+                            : ChatCompletions.complete(hosted, body, client);
+                });
+            }
+            if (n == 2 && seg.get(1).equals("completions")) {
+                return new Route("POST", true, (body, client) -> LmCompletions.complete(lms, body, client));
             }
         }
         throw new ApiException(404, "no endpoint " + Tensors.abbreviate(method) + " " + Tensors.abbreviate(path)
-                + "; see /v2, /v2/models/{name}, /v2/models/{name}/infer, /v1/chat/completions", null, "not_found");
+                + "; see /v2, /v2/models/{name}, /v2/models/{name}/infer, /v1/chat/completions, /v1/completions", null, "not_found");
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode lmModel(LmHost l) {
+        var m = ModelServer.JSON.createObjectNode();
+        m.put("id", l.model.name());
+        m.put("object", "model");
+        m.put("created", l.createdEpochSecond);
+        m.put("owned_by", "distill4j");
+        m.put("max_model_len", l.contextLength());
+        return m;
     }
 
     private static Route get(java.util.function.Supplier<Object> document) {

@@ -67,11 +67,61 @@ public final class TopKCache implements AutoCloseable {
      */
     public static void build(Path file, LmTeacher teacher, TokenWindows windows, int k, int batchSize, String key)
             throws IOException {
+        int t = windows.contextLength();
+        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
+            write(file, k, windows.targetTokens(), key, (idBuf, lpBuf, positions) -> {
+                for (int from = 0; from < windows.size(); from += batchSize) {
+                    int n = Math.min(batchSize, windows.size() - from);
+                    int[] idx = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        idx[i] = from + i;
+                    }
+                    try (NDManager m = root.newSubManager()) {
+                        NDList b = windows.batch(m, idx);
+                        NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
+                        float[] lp = top.get(0).toFloatArray();
+                        long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
+                        for (int w = 0; w < n; w++) {
+                            for (int p = 0; p < t; p++) {
+                                long pos = (long) (from + w) * t + p;
+                                if (pos >= positions) {
+                                    break;
+                                }
+                                for (int j = 0; j < k; j++) {
+                                    int src = (w * t + p) * k + j;
+                                    idBuf.putInt((int) ((pos * k + j) * 4), (int) id[src]);
+                                    lpBuf.putShort((int) ((pos * k + j) * 2), Half.fromFloat(lp[src]));
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Fills the id and log-probability regions of a cache file being written: {@code positions x k}
+     * int32 ids and float16 ({@link Half}) log-probabilities, little-endian, at byte offsets {@code
+     * (pos * k + j) * 4} and {@code (pos * k + j) * 2}.
+     */
+    @FunctionalInterface
+    public interface Filler {
+        /** Writes every position's k entries, most likely first. */
+        void fill(ByteBuffer ids, ByteBuffer logProbs, long positions) throws IOException;
+    }
+
+    /**
+     * Writes a cache of {@code positions x k} entries that {@code filler} supplies (e.g. an HTTP
+     * teacher's top-k), atomically, through mapped regions so no heap grows with the corpus.
+     *
+     * @param k log-probabilities per position, in [1, 20]
+     * @param key what the outputs depend on (see class doc)
+     */
+    public static void write(Path file, int k, long positions, String key, Filler filler) throws IOException {
         if (k < 1 || k > 20) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
         }
-        long positions = windows.targetTokens();
-        int t = windows.contextLength();
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         long idBytes = positions * k * 4;
         if (idBytes > Integer.MAX_VALUE) {
@@ -86,40 +136,13 @@ public final class TopKCache implements AutoCloseable {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
-        // Written through mapped regions, so building needs no heap proportional to the corpus.
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                NDManager root = NDManager.newBaseManager("PyTorch")) {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ch.write(header, 0);
             MappedByteBuffer idBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart, idBytes);
             MappedByteBuffer lpBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart + idBytes, lpBytes);
             idBuf.order(ByteOrder.LITTLE_ENDIAN);
             lpBuf.order(ByteOrder.LITTLE_ENDIAN);
-            for (int from = 0; from < windows.size(); from += batchSize) {
-                int n = Math.min(batchSize, windows.size() - from);
-                int[] idx = new int[n];
-                for (int i = 0; i < n; i++) {
-                    idx[i] = from + i;
-                }
-                try (NDManager m = root.newSubManager()) {
-                    NDList b = windows.batch(m, idx);
-                    NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
-                    float[] lp = top.get(0).toFloatArray();
-                    long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
-                    for (int w = 0; w < n; w++) {
-                        for (int p = 0; p < t; p++) {
-                            long pos = (long) (from + w) * t + p;
-                            if (pos >= positions) {
-                                break;
-                            }
-                            for (int j = 0; j < k; j++) {
-                                int src = (w * t + p) * k + j;
-                                idBuf.putInt((int) ((pos * k + j) * 4), (int) id[src]);
-                                lpBuf.putShort((int) ((pos * k + j) * 2), Half.fromFloat(lp[src]));
-                            }
-                        }
-                    }
-                }
-            }
+            filler.fill(idBuf, lpBuf, positions);
             idBuf.force();
             lpBuf.force();
             ch.force(true);

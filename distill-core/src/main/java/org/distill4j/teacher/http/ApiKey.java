@@ -81,8 +81,11 @@ public final class ApiKey {
         return source;
     }
 
-    /** Returns the {@code Authorization} header value; only for the HTTP client, never for output. */
-    String authorization() {
+    /**
+     * Returns the {@code Authorization} header value; only for HTTP clients (this package's and
+     * {@code teacher.http.lm}'s), never for output.
+     */
+    public String authorization() {
         if (value == null) {
             throw new IllegalStateException("no API key");
         }

@@ -1,0 +1,131 @@
+package org.distill4j.teacher.http.lm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.lm.token.ByteTokenizer;
+
+/**
+ * A teacher's top-k log-probabilities for each position of one sequence, parsed from an OpenAI
+ * legacy {@code logprobs} object of an {@code echo} request. Row p (p = 0 .. T-2) is the prediction
+ * of token p + 1 given tokens 0..p, the layout of {@code lm.cache.TopKCache}: {@code k} ids and
+ * log-probabilities per row, most likely first.
+ *
+ * <p>Nothing is invented: a position for which the server sent fewer than k usable alternatives
+ * gets absent entries in the missing slots, as {@code lm.loss.TopKKl} reads them: log-probability
+ * -inf and the id of the row's first entry (0 when the row has none, which TopKKl then leaves out
+ * of the distillation term), and is counted in {@link #shortRows()};
+ * token strings that name no byte-level token (see {@link #tokenId}) are skipped and counted in
+ * {@link #unmappedTokens()}.
+ *
+ * @param k alternatives per row
+ * @param ids rows x k token ids (absent entries repeat the row's first id, or 0)
+ * @param logProbs rows x k log-probabilities, -inf where absent
+ * @param actual per row, the log-probability the server gave the real next token (NaN if none)
+ * @param shortRows rows with fewer than k alternatives
+ * @param unmappedTokens token strings that named no token
+ */
+public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int shortRows, int unmappedTokens) {
+
+    /** Returns the number of rows (positions predicted). */
+    public int rows() {
+        return actual.length;
+    }
+
+    /**
+     * Parses {@code choice.logprobs} of an echo answer for the prompt {@code prompt}.
+     *
+     * @throws IllegalArgumentException if the object is missing, its arrays do not match the
+     *     prompt's length, or a token differs from the prompt's (the message names the field)
+     */
+    public static PromptTopK parse(JsonNode logprobs, int[] prompt, int k) {
+        if (logprobs == null || !logprobs.isObject()) {
+            throw new IllegalArgumentException("choices[0].logprobs: missing or null; the server returned no "
+                    + "log-probabilities (does it support \"logprobs\" with \"echo\"?)");
+        }
+        JsonNode tokens = logprobs.get("tokens");
+        JsonNode tokenLp = logprobs.get("token_logprobs");
+        JsonNode top = logprobs.get("top_logprobs");
+        int t = prompt.length;
+        for (String f : new String[] {"tokens", "token_logprobs", "top_logprobs"}) {
+            JsonNode a = logprobs.get(f);
+            if (a == null || !a.isArray() || a.size() < t) {
+                throw new IllegalArgumentException("logprobs." + f + ": expected an array of at least " + t
+                        + " entries (one per prompt token, echo), got " + (a == null ? "none" : a.size() + ""));
+            }
+        }
+        int rows = Math.max(0, t - 1);
+        int[] ids = new int[rows * k];
+        float[] lps = new float[rows * k];
+        float[] actual = new float[rows];
+        Arrays.fill(lps, Float.NEGATIVE_INFINITY);
+        int shortRows = 0;
+        int unmapped = 0;
+        for (int i = 0; i < t; i++) {
+            Integer id = tokenId(tokens.get(i).asText());
+            if (id == null || id != prompt[i]) {
+                throw new IllegalArgumentException("logprobs.tokens[" + i + "]: '" + tokens.get(i).asText()
+                        + "' is not the prompt's token " + prompt[i] + "; the server tokenizes differently");
+            }
+        }
+        for (int p = 0; p < rows; p++) {
+            JsonNode lp = tokenLp.get(p + 1);
+            actual[p] = lp.isNumber() ? (float) lp.asDouble() : Float.NaN;
+            JsonNode alternatives = top.get(p + 1);
+            List<Map.Entry<Integer, Double>> got = new ArrayList<>();
+            if (alternatives != null && alternatives.isObject()) {
+                for (var it = alternatives.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    Integer id = tokenId(e.getKey());
+                    if (id == null || !e.getValue().isNumber()) {
+                        unmapped++;
+                        continue;
+                    }
+                    got.add(Map.entry(id, e.getValue().asDouble()));
+                }
+            }
+            // The object may hold k + 1 entries (the real token added, as vLLM does): keep the k largest.
+            got.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+            int n = Math.min(k, got.size());
+            if (n < k) {
+                shortRows++;
+            }
+            for (int j = 0; j < k; j++) {
+                if (j < n) {
+                    ids[p * k + j] = got.get(j).getKey();
+                    lps[p * k + j] = got.get(j).getValue().floatValue();
+                } else {
+                    ids[p * k + j] = n > 0 ? got.get(0).getKey() : 0; // absent: -inf, an id present in the row
+                }
+            }
+        }
+        return new PromptTopK(k, ids, lps, actual, shortRows, unmapped);
+    }
+
+    /**
+     * The byte-level token id a token string names, or null: one character below U+0080 is that
+     * byte, {@code bytes:\xNN} is byte NN, {@code <|bos|>} and {@code <|eos|>} are BOS and EOS (the
+     * convention of {@code distill serve}; OpenAI writes partial UTF-8 tokens the same way).
+     */
+    public static Integer tokenId(String token) {
+        if (token.length() == 1 && token.charAt(0) < 0x80) {
+            return (int) token.charAt(0);
+        }
+        if (token.length() == 10 && token.startsWith("bytes:\\x")) {
+            try {
+                return Integer.parseInt(token.substring(8), 16);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        if (token.equals("<|bos|>")) {
+            return ByteTokenizer.BOS;
+        }
+        if (token.equals("<|eos|>")) {
+            return ByteTokenizer.EOS;
+        }
+        return null;
+    }
+}

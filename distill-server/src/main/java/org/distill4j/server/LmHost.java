@@ -1,0 +1,138 @@
+package org.distill4j.server;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A served language model with its prompt scorer and serving hooks: what the LM endpoints call.
+ * Every request passes the {@link RequestObserver} ({@link #admit}) before any forward pass, and
+ * every position's logits pass the {@link OutputFilter} (rows = positions, classes = vocabulary)
+ * before tokens are sampled from them or log-probabilities computed.
+ *
+ * <p>Generations run on the request threads, each with its own key/value cache, so concurrent
+ * requests proceed together; at most {@code maxQueued} may be admitted at once (further ones get
+ * 503 at once), and the worker threads bound how many compute at the same time. Prompt-only scoring
+ * ({@code max_tokens: 0}) goes through the batched {@link LmScorer}.
+ */
+final class LmHost implements AutoCloseable {
+
+    private static final long TIMEOUT_S = 60;
+
+    final ServedLanguageModel model;
+    final LmScorer scorer;
+    final long createdEpochSecond = System.currentTimeMillis() / 1000;
+    private final RequestObserver observer;
+    private final OutputFilter filter;
+    private final Semaphore generations;
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean closed;
+
+    LmHost(ServedLanguageModel model, int maxBatchRows, Duration maxWait, int maxQueued, RequestObserver observer,
+            OutputFilter filter) {
+        this.model = model;
+        this.scorer = new LmScorer(model.name(), model.lm(), maxBatchRows, maxWait, maxQueued);
+        this.observer = observer;
+        this.filter = filter;
+        this.generations = new Semaphore(maxQueued);
+    }
+
+    int vocab() {
+        return model.lm().config().vocabSize();
+    }
+
+    int contextLength() {
+        return model.lm().config().contextLength();
+    }
+
+    /** Lets the observer see (and perhaps refuse) {@code request}. */
+    void admit(ClientRequest request) {
+        try {
+            observer.onRequest(request);
+        } catch (RequestRefusedException e) {
+            throw ErrorBodies.of(e);
+        }
+    }
+
+    /** Passes (positions, V) logits through the output filter. */
+    float[] filter(ClientRequest request, float[] logits) {
+        float[] out = filter.filter(request, logits, vocab());
+        if (out == null || out.length != logits.length) {
+            throw new IllegalStateException("output filter returned " + (out == null ? "null" : out.length + " values")
+                    + " for " + logits.length + " logits");
+        }
+        return out;
+    }
+
+    /** The filtered logits of every position of {@code ids}, (T, V), scored in a batch. */
+    float[] score(ClientRequest request, int[] ids) {
+        float[] logits;
+        try {
+            logits = scorer.submit(ids).get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, e.getMessage(), null, "unavailable");
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s",
+                    null, "timeout");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "request interrupted (server shutting down)", null, "unavailable");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RejectedExecutionException r) {
+                throw new ApiException(503, r.getMessage(), null, "unavailable");
+            }
+            throw new ApiException(500, "model '" + model.name() + "' failed: " + e.getCause().getMessage(), null,
+                    "inference_failed");
+        }
+        return filter(request, logits);
+    }
+
+    /**
+     * Takes a generation slot for one request, or refuses with 503 when {@code maxQueued} requests
+     * that generate are admitted. Release it with {@link #release()}.
+     */
+    void acquire() {
+        if (closed || !generations.tryAcquire()) {
+            throw new ApiException(503, closed ? "model '" + model.name() + "' is shutting down"
+                    : "model '" + model.name() + "' has too many generations in progress; try again later", null,
+                    "unavailable");
+        }
+        active.incrementAndGet();
+    }
+
+    void release() {
+        active.decrementAndGet();
+        generations.release();
+    }
+
+    boolean isRunning() {
+        return !closed && scorer.isRunning();
+    }
+
+    /**
+     * Stops the scorer, waits up to 10 s for generations in progress, then closes the model (or
+     * leaves it to the process exit if a forward pass is still running: closing it under a pass
+     * would crash natively).
+     */
+    @Override
+    public void close() {
+        closed = true;
+        scorer.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (active.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (active.get() == 0 && scorer.stopped()) {
+            model.close();
+        }
+    }
+}

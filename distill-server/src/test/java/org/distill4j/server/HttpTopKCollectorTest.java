@@ -1,0 +1,90 @@
+package org.distill4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.distill4j.lm.cache.TopKCache;
+import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.TeacherTargets;
+import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.teacher.http.ApiKey;
+import org.distill4j.teacher.http.RateLimiter;
+import org.distill4j.teacher.http.RetryPolicy;
+import org.distill4j.teacher.http.lm.CompletionsTopKClient;
+import org.distill4j.teacher.http.lm.HttpTopKCollector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11.4 over the loop: a served LM teacher's top-k collected over {@code /v1/completions} into
+ * a {@link TopKCache} file equals the cache the same model builds in-process (ids exactly, log-probs
+ * to float16 rounding), so a student trains on either alike.
+ */
+class HttpTopKCollectorTest {
+
+    @TempDir
+    static Path tmp;
+
+    @Test
+    void theHttpCacheIsTheInProcessCache() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny"));
+        List<Document> docs = new ArrayList<>();
+        docs.add(new Document("a", "the cat sat on the mat. the dog ate the bone."));
+        docs.add(new Document("b", "caf\u00e9 au lait, s'il vous pla\u00eet. a cat and a dog met."));
+        docs.add(new Document("c", "the sun is hot."));
+        TokenWindows windows = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, 24);
+        int k = 4;
+        String key = "tiny|test-corpus|byte-v1|k4|T24";
+        Path viaHttp = tmp.resolve("http.topk");
+        Path inProcess = tmp.resolve("local.topk");
+        try (ModelServer server = ModelServer.builder().optPort(0)
+                .addLanguageModel(ServedLanguageModel.load("teacher", dir)).build().start();
+                LocalLmTeacher local = LocalLmTeacher.load(dir)) {
+            CompletionsTopKClient client = new CompletionsTopKClient(server.baseUri().resolve("/v1"), "teacher",
+                    ApiKey.none(), k, new RateLimiter(0, 0), RetryPolicy.DEFAULT, Duration.ofSeconds(30));
+            HttpTopKCollector.Result r = HttpTopKCollector.collect(viaHttp, client, k, windows, 3, key);
+            assertThat(r.windows()).isEqualTo(windows.size());
+            assertThat(r.positions()).isEqualTo(windows.targetTokens());
+            assertThat(r.shortPositions()).isZero();
+            TopKCache.build(inProcess, local, windows, k, 2, key);
+
+            // A teacher whose context cannot hold a window plus the next token refuses; nothing is written.
+            TokenWindows wide = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, TestLms.CONTEXT);
+            Path refused = tmp.resolve("refused.topk");
+            assertThatThrownBy(() -> HttpTopKCollector.collect(refused, client, k, wide, 2, key))
+                    .isInstanceOf(IOException.class).hasMessageContaining("HTTP 400");
+            assertThat(Files.exists(refused)).isFalse();
+        }
+        try (TopKCache a = TopKCache.open(viaHttp, key); TopKCache b = TopKCache.open(inProcess, key);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            assertThat(a.positions()).isEqualTo(b.positions());
+            int[] all = new int[windows.size()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            TeacherTargets.TopK ta = a.targets(m, all, 24);
+            TeacherTargets.TopK tb = b.targets(m, all, 24);
+            long[] ia = ta.ids().toLongArray();
+            long[] ib = tb.ids().toLongArray();
+            float[] la = ta.logProbs().toFloatArray();
+            float[] lb = tb.logProbs().toFloatArray();
+            int differentIds = 0;
+            for (int i = 0; i < ia.length; i++) {
+                if (ia[i] != ib[i]) {
+                    differentIds++; // only possible where two log-probs tie to float rounding
+                }
+                assertThat(Math.abs(la[i] - lb[i])).as("entry %d", i).isLessThanOrEqualTo(0.01f + 0.002f * Math.abs(lb[i]));
+            }
+            assertThat(differentIds).isLessThanOrEqualTo(ia.length / 100);
+        }
+    }
+}
