@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,19 @@ final class PartitionScorer {
 
     private PartitionScorer() {}
 
+    /**
+     * Applies {@code ai.djl.pytorch.num_threads} to the calling task thread. PyTorch's intra-op
+     * thread count is an OpenMP setting of the thread that set it (DJL sets it once, on the thread
+     * that starts the engine); Spark's task threads would otherwise run with the default, and a
+     * different thread count changes the summation order and so the last bits of the logits.
+     */
+    static void pinEngineThreads() {
+        Integer threads = Integer.getInteger("ai.djl.pytorch.num_threads");
+        if (threads != null && threads > 0 && JniUtils.getNumThreads() != threads) {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
     /** Scores row ranges [from, to) of a recipe split, as {@link TeacherOutputCache#compute} does. */
     static final class Ranges implements FlatMapFunction<Iterator<long[]>, Row>, Serializable {
         private static final long serialVersionUID = 1L;
@@ -56,6 +70,7 @@ final class PartitionScorer {
             ExampleSet rows = RecipeRows.of(Path.of(recipeFile), overrides, split);
             List<Row> out = new ArrayList<>();
             Teacher t = TeacherPool.borrow(teacher, loader);
+            pinEngineThreads();
             try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
                 while (ranges.hasNext()) {
                     long[] range = ranges.next();
@@ -115,6 +130,7 @@ final class PartitionScorer {
             }
             List<Row> out = new ArrayList<>();
             Teacher t = TeacherPool.borrow(teacher, loader);
+            pinEngineThreads();
             try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
                 List<Long> keys = new ArrayList<>(batchSize);
                 List<float[]> batch = new ArrayList<>(batchSize);
