@@ -161,6 +161,96 @@ public final class LabelJob {
 
     private LabelJob() {}
 
+    /** How to call {@link #main}; also printed by {@code distill label --spark}. */
+    public static final String USAGE = "spark-submit --class org.distill4j.spark.LabelJob --master MASTER "
+            + "--jars <distill-core and its dependencies> distill-spark.jar RECIPE OUT "
+            + "[--split train|validation|test] [--parquet PATH --column features|text [--key COLUMN]] "
+            + "[--batch-size 512] [--rows-per-partition 65536] [--on-corrupt fail|skip] [--set key=value]... "
+            + "[--experiment-out DIR] [--permission REF] [--acknowledge-unknown-terms]";
+
+    /**
+     * The {@code spark-submit} entry: {@code RECIPE OUT [options]} (see {@link #USAGE}); the
+     * master comes from {@code spark-submit --master}. Exit code 0 on success, 2 for bad
+     * arguments, 5 when the terms gate refuses (as the CLI), 1 for any other failure.
+     */
+    public static void main(String[] args) {
+        int code;
+        try {
+            Config c = parse(args);
+            SparkSession spark = SparkSession.builder().appName("distill4j label " + c.recipe().getFileName())
+                    .getOrCreate();
+            try {
+                Result r = run(spark, c);
+                System.out.printf(java.util.Locale.ROOT, "labelled %d rows in %d partitions in %.1f s -> %s%n",
+                        r.rows(), r.partitions(), r.seconds(), r.out());
+                r.skipped().forEach(x -> System.out.println("  skipped corrupt shard " + x));
+                code = 0;
+            } finally {
+                spark.stop();
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("distill-spark: " + e.getMessage() + "\nusage: " + USAGE);
+            code = 2;
+        } catch (DistillationRefusedException e) {
+            System.err.println("distill-spark: " + e.getMessage());
+            code = 5; // as the CLI's ExitCodes.REFUSED
+        } catch (IOException | RuntimeException e) {
+            System.err.println("distill-spark: " + e.getMessage());
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    static Config parse(String[] args) {
+        List<String> positional = new ArrayList<>();
+        List<String> overrides = new ArrayList<>();
+        String split = "train";
+        String column = null;
+        String key = null;
+        String permission = null;
+        Path parquet = null;
+        Path experimentOut = null;
+        int batch = 512;
+        int perPartition = 65_536;
+        OnCorrupt onCorrupt = OnCorrupt.FAIL;
+        boolean acknowledge = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--acknowledge-unknown-terms")) {
+                acknowledge = true;
+                continue;
+            }
+            if (!a.startsWith("--")) {
+                positional.add(a);
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--split" -> split = v;
+                case "--parquet" -> parquet = Path.of(v);
+                case "--column" -> column = v;
+                case "--key" -> key = v;
+                case "--batch-size" -> batch = Integer.parseInt(v);
+                case "--rows-per-partition" -> perPartition = Integer.parseInt(v);
+                case "--on-corrupt" -> onCorrupt = OnCorrupt.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+                case "--set" -> overrides.add(v);
+                case "--experiment-out" -> experimentOut = Path.of(v);
+                case "--permission" -> permission = v;
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        if (positional.size() != 2) {
+            throw new IllegalArgumentException("expected RECIPE and OUT, got " + positional);
+        }
+        Config c = new Config(Path.of(positional.get(0)), overrides, split, null, null, null,
+                Path.of(positional.get(1)), experimentOut, batch, perPartition, onCorrupt, permission, acknowledge,
+                null);
+        return parquet == null ? c : c.withParquet(parquet, column, key);
+    }
+
     /**
      * Runs the job on {@code spark}.
      *
