@@ -2,8 +2,12 @@
 # The numbers in docs/scale-out.md: single-JVM vs Spark local[1]/local[2] labelling throughput on
 # Fashion-MNIST (Debian's dataset-fashion-mnist), an MLP [256, 128] teacher, medians of 3 runs.
 # Usage: tools/scale-out-bench.sh [ROWS]   (default 20000)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
 mvn -q -o -pl distill-spark test -Dtest=ScaleOutBench -Dsurefire.failIfNoSpecifiedTests=false \
-    -Ddistill4j.bench=true -Ddistill4j.bench.rows="${1:-20000}" -DtrimStackTrace=true \
-    -Dsurefire.reportFormat=plain 2>&1 | grep '^BENCH' || true
+    -Ddistill4j.bench=true -Ddistill4j.bench.rows="${1:-20000}" >"$log" 2>&1
+status=$?
+grep '^BENCH' "$log"
+[ "$status" -eq 0 ] || { tail -40 "$log"; echo "benchmark failed (full log: $log)"; }
+exit "$status"

@@ -155,9 +155,11 @@ public final class LabelJob {
      * @param rows rows written
      * @param partitions Spark partitions (= Parquet files)
      * @param skipped input shards left out by the {@link OnCorrupt#SKIP} policy
+     * @param failedRows rows an HTTP teacher did not answer for good (left out; rerun to retry them)
      * @param seconds wall time of the Spark part (scoring and writing), in seconds
      */
-    public record Result(Path out, long rows, int partitions, List<String> skipped, double seconds) {}
+    public record Result(Path out, long rows, int partitions, List<String> skipped, long failedRows,
+            double seconds) {}
 
     private LabelJob() {}
 
@@ -184,7 +186,11 @@ public final class LabelJob {
                 System.out.printf(java.util.Locale.ROOT, "labelled %d rows in %d partitions in %.1f s -> %s%n",
                         r.rows(), r.partitions(), r.seconds(), r.out());
                 r.skipped().forEach(x -> System.out.println("  skipped corrupt shard " + x));
-                code = 0;
+                if (r.failedRows() > 0) {
+                    System.err.println("distill-spark: " + r.failedRows() + " rows failed for good and were left out; "
+                            + "remove OUT and rerun the same command to retry them (OUT.journals keeps what was answered)");
+                }
+                code = r.failedRows() > 0 ? 7 : 0; // 7 as the CLI's ExitCodes.TEACHER_API
             } finally {
                 spark.stop();
             }
@@ -269,15 +275,56 @@ public final class LabelJob {
         GateApproval approval = new Experiment(recipe, experimentOut,
                 new Experiment.Options(Experiment.Options.defaultCacheDir(), false, c.permission(),
                         c.acknowledgeUnknownTerms()), new ExperimentListener() { }).approveDistillation();
-        TeacherSpec teacher = TeacherSpec.of(recipe, experimentOut);
+        boolean http = recipe.teacher().source().equals("http");
+        TeacherSpec teacher = http ? null : TeacherSpec.of(recipe, experimentOut);
+        Map<String, Object> teacherInfo = new LinkedHashMap<>();
+        Map<String, Object> collection = null;
+        List<HttpPartitions.Bucket> buckets = null;
+        Path journals = out.resolveSibling(out.getFileName() + ".journals");
 
         Map<String, Object> inputs = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
         Dataset<Row> labelled;
         long expectedRows;
+        long plannedRows = -1;
         int partitions;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        if (c.parquet() == null) {
+        if (http) {
+            if (c.parquet() != null) {
+                throw new IllegalArgumentException("Parquet input with an HTTP teacher is not supported yet; "
+                        + "label the recipe's splits");
+            }
+            ExampleSet rows = RecipeRows.of(c.recipe(), c.overrides(), c.split());
+            // The driver reads the key too (to fail early when it is missing) but never ships it:
+            // executors read it again from the recipe's api_key_env / api_key_file.
+            org.distill4j.teacher.http.HttpTeacherConfig config = HttpPartitions.share(recipe, 1);
+            int bucketCount = Math.max(1, (int) Math.min(Integer.MAX_VALUE,
+                    ((long) rows.size() + c.rowsPerPartition() - 1) / c.rowsPerPartition()));
+            buckets = HttpPartitions.plan(config, rows, bucketCount);
+            int concurrent = Math.max(1, Math.min(bucketCount, spark.sparkContext().defaultParallelism()));
+            inputs.put("recipe_split", c.split());
+            inputs.put("rows_name", rows.name());
+            inputs.put("rows_content_hash", rows.contentHash());
+            inputs.put("files", hashFiles(recipeDataFiles(recipe)));
+            var identity = config.identity(rows.classNames());
+            teacherInfo.put("kind", identity.kind());
+            teacherInfo.put("location", identity.location());
+            teacherInfo.put("content_hash", identity.contentHash());
+            teacherInfo.put("model_version", config.modelVersion());
+            collection = new LinkedHashMap<>();
+            collection.put("journals", journals.toString());
+            collection.put("concurrent_tasks", concurrent);
+            collection.put("requests_per_minute_global", config.requestsPerMinute());
+            collection.put("tokens_per_minute_global", config.tokensPerMinute());
+            collection.put("requests_per_minute_per_task", config.requestsPerMinute() / concurrent);
+            collection.put("concurrency_per_task", Math.max(1, config.concurrency() / concurrent));
+            expectedRows = -1; // rows that failed for good are left out and counted in the usage
+            plannedRows = rows.size();
+            partitions = bucketCount;
+            JavaRDD<Row> scored = jsc.parallelize(buckets, bucketCount)
+                    .mapPartitions(new HttpPartitions(c.recipe(), c.overrides(), c.split(), journals, concurrent));
+            labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
+        } else if (c.parquet() == null) {
             ExampleSet rows = RecipeRows.of(c.recipe(), c.overrides(), c.split());
             List<long[]> plan = plan(rows.size(), c.batchSize(), c.rowsPerPartition());
             inputs.put("recipe_split", c.split());
@@ -329,7 +376,7 @@ public final class LabelJob {
             labelled.write().parquet(tmp.resolve(DATA).toUri().toString());
         } catch (Exception e) { // Spark throws SparkException (checked) from Scala without declaring it
             deleteQuietly(tmp);
-            throw explain(e, teacher);
+            throw explain(e, teacher == null ? "http " + teacherInfo.get("location") : teacher.path());
         }
         long rowsWritten = spark.read().parquet(tmp.resolve(DATA).toUri().toString()).count();
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -351,11 +398,20 @@ public final class LabelJob {
         if (!skipped.isEmpty()) {
             manifest.put("skipped", skipped);
         }
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("kind", teacher.kind());
-        t.put("location", teacher.path());
-        t.put("content_hash", teacher.contentHash());
-        manifest.put("teacher", t);
+        if (teacher != null) {
+            teacherInfo.put("kind", teacher.kind());
+            teacherInfo.put("location", teacher.path());
+            teacherInfo.put("content_hash", teacher.contentHash());
+        }
+        manifest.put("teacher", teacherInfo);
+        long failedRows = 0;
+        if (collection != null) {
+            Map<String, Object> usage = HttpPartitions.sumUsage(journals, buckets);
+            collection.put("usage", usage);
+            manifest.put("collection", collection);
+            failedRows = plannedRows - rowsWritten;
+        }
+        manifest.put("failed_rows", failedRows);
         manifest.put("rows", rowsWritten);
         manifest.put("partitions", partitions);
         manifest.put("batch_size", c.batchSize());
@@ -376,7 +432,7 @@ public final class LabelJob {
                 new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
                         .writeValueAsString(manifest) + "\n");
         AtomicFiles.moveAtomically(tmp, out);
-        return new Result(out, rowsWritten, partitions, List.copyOf(skipped), seconds);
+        return new Result(out, rowsWritten, partitions, List.copyOf(skipped), failedRows, seconds);
     }
 
     /**
@@ -393,7 +449,7 @@ public final class LabelJob {
     }
 
     /** Turns a Spark failure into an error that names what failed, found in the task's cause chain. */
-    static RuntimeException explain(Exception e, TeacherSpec teacher) {
+    static RuntimeException explain(Exception e, String teacher) {
         for (Throwable x = e; x != null; x = x.getCause()) {
             if (x instanceof TeacherLoadException) {
                 return new LabelJobException("teacher could not be loaded on an executor: " + x.getMessage(), e);
@@ -411,7 +467,7 @@ public final class LabelJob {
             root = root.getCause();
         }
         String kind = e instanceof SparkException ? "a Spark task failed" : "the job failed";
-        return new LabelJobException(kind + " while scoring with teacher " + teacher.path() + ": " + root, e);
+        return new LabelJobException(kind + " while scoring with teacher " + teacher + ": " + root, e);
     }
 
     private static StructField fieldOrFail(StructType schema, String name, Path input) {
