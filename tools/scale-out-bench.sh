@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-mvn -q -o -pl distill-spark test -Dtest=ScaleOutBench -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -q -o -pl distill-spark test -Dtest='ScaleOutBench,ScaleOutOverheadBench' -Dsurefire.failIfNoSpecifiedTests=false \
     -Ddistill4j.bench=true -Ddistill4j.bench.rows="${1:-20000}" >"$log" 2>&1
 status=$?
 grep '^BENCH' "$log"
