@@ -349,4 +349,31 @@ class LabelJobTest {
         JsonNode m = JSON.readTree(shared.resolve("pq-skip").resolve(LabelJob.MANIFEST).toFile());
         assertThat(m.get("skipped").get(0).asText()).contains(broken.toString());
     }
+
+    @Test
+    void theOutputStreamsBackShuffledBySeedWithBoundedMemoryEachRowOnce() throws Exception {
+        Path out = shared.resolve("stream-out");
+        LabelJob.run(spark, LabelJob.Config.of(idxRecipe, "train", out).withSizes(BATCH, 16)); // 12 shards
+        Map<Long, float[]> written = read(out);
+        List<Long> first = new ArrayList<>();
+        try (ShuffledShardReader r = ShuffledShardReader.open(out, 1, 20)) {
+            while (r.hasNext()) {
+                ShuffledShardReader.LabelledRow row = r.next();
+                first.add(row.key());
+                assertThat(row.logits()).containsExactly(written.get(row.key()));
+            }
+            assertThat(r.maxBuffered()).isEqualTo(20);
+        }
+        assertThat(first).hasSize(180).doesNotHaveDuplicates();
+        assertThat(first).isNotEqualTo(first.stream().sorted().toList());
+        List<Long> again = new ArrayList<>();
+        List<Long> otherSeed = new ArrayList<>();
+        try (ShuffledShardReader a = ShuffledShardReader.open(out, 1, 20);
+                ShuffledShardReader b = ShuffledShardReader.open(out, 2, 20)) {
+            a.forEachRemaining(x -> again.add(x.key()));
+            b.forEachRemaining(x -> otherSeed.add(x.key()));
+        }
+        assertThat(again).isEqualTo(first);
+        assertThat(otherSeed).hasSize(180).isNotEqualTo(first);
+    }
 }
