@@ -59,7 +59,10 @@ final class HttpPartitions implements FlatMapFunction<Iterator<HttpPartitions.Bu
         }
         List<Bucket> plan = new ArrayList<>();
         for (int b = 0; b < buckets; b++) {
-            plan.add(new Bucket(b, buckets, members.get(b).stream().mapToInt(Integer::intValue).toArray()));
+            plan.add(new Bucket(
+                    b,
+                    buckets,
+                    members.get(b).stream().mapToInt(Integer::intValue).toArray()));
         }
         return plan;
     }
@@ -86,8 +89,12 @@ final class HttpPartitions implements FlatMapFunction<Iterator<HttpPartitions.Bu
 
     /** The recipe's collector configuration with this task's share of the global limits (key read here). */
     static HttpTeacherConfig share(Recipe recipe, int concurrentTasks) throws IOException {
-        HttpTeacherConfig c = RemoteTeacher.of(recipe.teacher().http(), recipe.data().format().equals("jsonl"),
-                Path.of("."), ExperimentListener.NONE).config();
+        HttpTeacherConfig c = RemoteTeacher.of(
+                        recipe.teacher().http(),
+                        recipe.data().format().equals("jsonl"),
+                        Path.of("."),
+                        ExperimentListener.NONE)
+                .config();
         int k = Math.max(1, concurrentTasks);
         return c.toBuilder()
                 .optRateLimits(c.requestsPerMinute() / k, c.tokensPerMinute() / k)
@@ -109,7 +116,8 @@ final class HttpPartitions implements FlatMapFunction<Iterator<HttpPartitions.Bu
             }
             CollectionResult r = collector.collect(
                     ExampleSets.subset(rows, b.rows(), rows.name() + "/bucket-" + b.index() + "-of-" + b.of()),
-                    journalDir(Path.of(journals), b.index(), b.of()), (total, done, failed) -> { });
+                    journalDir(Path.of(journals), b.index(), b.of()),
+                    (total, done, failed) -> {});
             int classes = r.outputs().classes();
             String teacher = r.teacher().cacheKey();
             String version = config.modelVersion() == null ? "" : config.modelVersion();

@@ -53,7 +53,8 @@ public final class LabelJob {
         DataTypes.createStructField("key", DataTypes.LongType, false),
         DataTypes.createStructField("logits", DataTypes.createArrayType(DataTypes.FloatType, false), false),
         DataTypes.createStructField("teacher", DataTypes.StringType, false),
-        DataTypes.createStructField("model_version", DataTypes.StringType, false)});
+        DataTypes.createStructField("model_version", DataTypes.StringType, false)
+    });
 
     /** The manifest's file name inside the output directory. */
     public static final String MANIFEST = "manifest.json";
@@ -89,9 +90,21 @@ public final class LabelJob {
      * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
      * @param loader how executors load the teacher ({@link TeacherLoader#DEFAULT})
      */
-    public record Config(Path recipe, List<String> overrides, String split, Path parquet, String column,
-            String keyColumn, Path out, Path experimentOut, int batchSize, int rowsPerPartition, OnCorrupt onCorrupt,
-            String permission, boolean acknowledgeUnknownTerms, TeacherLoader loader) {
+    public record Config(
+            Path recipe,
+            List<String> overrides,
+            String split,
+            Path parquet,
+            String column,
+            String keyColumn,
+            Path out,
+            Path experimentOut,
+            int batchSize,
+            int rowsPerPartition,
+            OnCorrupt onCorrupt,
+            String permission,
+            boolean acknowledgeUnknownTerms,
+            TeacherLoader loader) {
 
         /** Checks the required fields and sizes. */
         public Config {
@@ -106,45 +119,123 @@ public final class LabelJob {
                 throw new IllegalArgumentException("illegal batchSize value: " + batchSize + ", must be >= 1");
             }
             if (rowsPerPartition < 1) {
-                throw new IllegalArgumentException("illegal rowsPerPartition value: " + rowsPerPartition
-                        + ", must be >= 1");
+                throw new IllegalArgumentException(
+                        "illegal rowsPerPartition value: " + rowsPerPartition + ", must be >= 1");
             }
         }
 
         /** A config for a recipe split with the defaults: batches of 512, 65,536 rows a partition. */
         public static Config of(Path recipe, String split, Path out) {
-            return new Config(recipe, List.of(), split, null, null, null, out, null, 512, 65_536, OnCorrupt.FAIL,
-                    null, false, null);
+            return new Config(
+                    recipe,
+                    List.of(),
+                    split,
+                    null,
+                    null,
+                    null,
+                    out,
+                    null,
+                    512,
+                    65_536,
+                    OnCorrupt.FAIL,
+                    null,
+                    false,
+                    null);
         }
 
         /** Returns a copy reading Parquet shards instead of the recipe's data. */
         public Config withParquet(Path parquet, String column, String keyColumn) {
-            return new Config(recipe, overrides, split, parquet, column, keyColumn, out, experimentOut, batchSize,
-                    rowsPerPartition, onCorrupt, permission, acknowledgeUnknownTerms, loader);
+            return new Config(
+                    recipe,
+                    overrides,
+                    split,
+                    parquet,
+                    column,
+                    keyColumn,
+                    out,
+                    experimentOut,
+                    batchSize,
+                    rowsPerPartition,
+                    onCorrupt,
+                    permission,
+                    acknowledgeUnknownTerms,
+                    loader);
         }
 
         /** Returns a copy with other batch and partition sizes. */
         public Config withSizes(int batch, int rowsPerPart) {
-            return new Config(recipe, overrides, split, parquet, column, keyColumn, out, experimentOut, batch,
-                    rowsPerPart, onCorrupt, permission, acknowledgeUnknownTerms, loader);
+            return new Config(
+                    recipe,
+                    overrides,
+                    split,
+                    parquet,
+                    column,
+                    keyColumn,
+                    out,
+                    experimentOut,
+                    batch,
+                    rowsPerPart,
+                    onCorrupt,
+                    permission,
+                    acknowledgeUnknownTerms,
+                    loader);
         }
 
         /** Returns a copy with another corrupt-shard policy. */
         public Config withOnCorrupt(OnCorrupt policy) {
-            return new Config(recipe, overrides, split, parquet, column, keyColumn, out, experimentOut, batchSize,
-                    rowsPerPartition, policy, permission, acknowledgeUnknownTerms, loader);
+            return new Config(
+                    recipe,
+                    overrides,
+                    split,
+                    parquet,
+                    column,
+                    keyColumn,
+                    out,
+                    experimentOut,
+                    batchSize,
+                    rowsPerPartition,
+                    policy,
+                    permission,
+                    acknowledgeUnknownTerms,
+                    loader);
         }
 
         /** Returns a copy whose executors load the teacher with {@code teacherLoader}. */
         public Config withLoader(TeacherLoader teacherLoader) {
-            return new Config(recipe, overrides, split, parquet, column, keyColumn, out, experimentOut, batchSize,
-                    rowsPerPartition, onCorrupt, permission, acknowledgeUnknownTerms, teacherLoader);
+            return new Config(
+                    recipe,
+                    overrides,
+                    split,
+                    parquet,
+                    column,
+                    keyColumn,
+                    out,
+                    experimentOut,
+                    batchSize,
+                    rowsPerPartition,
+                    onCorrupt,
+                    permission,
+                    acknowledgeUnknownTerms,
+                    teacherLoader);
         }
 
         /** Returns a copy with gate options: a permission reference and/or acknowledged unknown terms. */
         public Config withTerms(String permissionRef, boolean acknowledgeUnknown) {
-            return new Config(recipe, overrides, split, parquet, column, keyColumn, out, experimentOut, batchSize,
-                    rowsPerPartition, onCorrupt, permissionRef, acknowledgeUnknown, loader);
+            return new Config(
+                    recipe,
+                    overrides,
+                    split,
+                    parquet,
+                    column,
+                    keyColumn,
+                    out,
+                    experimentOut,
+                    batchSize,
+                    rowsPerPartition,
+                    onCorrupt,
+                    permissionRef,
+                    acknowledgeUnknown,
+                    loader);
         }
     }
 
@@ -158,8 +249,7 @@ public final class LabelJob {
      * @param failedRows rows an HTTP teacher did not answer for good (left out; rerun to retry them)
      * @param seconds wall time of the Spark part (scoring and writing), in seconds
      */
-    public record Result(Path out, long rows, int partitions, List<String> skipped, long failedRows,
-            double seconds) {}
+    public record Result(Path out, long rows, int partitions, List<String> skipped, long failedRows, double seconds) {}
 
     private LabelJob() {}
 
@@ -179,16 +269,23 @@ public final class LabelJob {
         int code;
         try {
             Config c = parse(args);
-            SparkSession spark = SparkSession.builder().appName("distill4j label " + c.recipe().getFileName())
+            SparkSession spark = SparkSession.builder()
+                    .appName("distill4j label " + c.recipe().getFileName())
                     .getOrCreate();
             try {
                 Result r = run(spark, c);
-                System.out.printf(java.util.Locale.ROOT, "labelled %d rows in %d partitions in %.1f s -> %s%n",
-                        r.rows(), r.partitions(), r.seconds(), r.out());
+                System.out.printf(
+                        java.util.Locale.ROOT,
+                        "labelled %d rows in %d partitions in %.1f s -> %s%n",
+                        r.rows(),
+                        r.partitions(),
+                        r.seconds(),
+                        r.out());
                 r.skipped().forEach(x -> System.out.println("  skipped corrupt shard " + x));
                 if (r.failedRows() > 0) {
-                    System.err.println("distill-spark: " + r.failedRows() + " rows failed for good and were left out; "
-                            + "remove OUT and rerun the same command to retry them (OUT.journals keeps what was answered)");
+                    System.err.println(
+                            "distill-spark: " + r.failedRows() + " rows failed for good and were left out; "
+                                    + "remove OUT and rerun the same command to retry them (OUT.journals keeps what was answered)");
                 }
                 code = r.failedRows() > 0 ? 7 : 0; // 7 as the CLI's ExitCodes.TEACHER_API
             } finally {
@@ -251,8 +348,20 @@ public final class LabelJob {
         if (positional.size() != 2) {
             throw new IllegalArgumentException("expected RECIPE and OUT, got " + positional);
         }
-        Config c = new Config(Path.of(positional.get(0)), overrides, split, null, null, null,
-                Path.of(positional.get(1)), experimentOut, batch, perPartition, onCorrupt, permission, acknowledge,
+        Config c = new Config(
+                Path.of(positional.get(0)),
+                overrides,
+                split,
+                null,
+                null,
+                null,
+                Path.of(positional.get(1)),
+                experimentOut,
+                batch,
+                perPartition,
+                onCorrupt,
+                permission,
+                acknowledge,
                 null);
         return parquet == null ? c : c.withParquet(parquet, column, key);
     }
@@ -270,11 +379,18 @@ public final class LabelJob {
             throw new IOException("output directory " + out + " already exists; choose another or remove it");
         }
         Recipe recipe = RecipeRows.load(c.recipe(), c.overrides());
-        Path experimentOut = c.experimentOut() == null ? out.resolveSibling(out.getFileName() + "-experiment")
-                : c.experimentOut();
-        GateApproval approval = new Experiment(recipe, experimentOut,
-                new Experiment.Options(Experiment.Options.defaultCacheDir(), false, c.permission(),
-                        c.acknowledgeUnknownTerms()), new ExperimentListener() { }).approveDistillation();
+        Path experimentOut =
+                c.experimentOut() == null ? out.resolveSibling(out.getFileName() + "-experiment") : c.experimentOut();
+        GateApproval approval = new Experiment(
+                        recipe,
+                        experimentOut,
+                        new Experiment.Options(
+                                Experiment.Options.defaultCacheDir(),
+                                false,
+                                c.permission(),
+                                c.acknowledgeUnknownTerms()),
+                        new ExperimentListener() {})
+                .approveDistillation();
         boolean http = recipe.teacher().source().equals("http");
         TeacherSpec teacher = http ? null : TeacherSpec.of(recipe, experimentOut);
         Map<String, Object> teacherInfo = new LinkedHashMap<>();
@@ -291,17 +407,18 @@ public final class LabelJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (http) {
             if (c.parquet() != null) {
-                throw new IllegalArgumentException("Parquet input with an HTTP teacher is not supported yet; "
-                        + "label the recipe's splits");
+                throw new IllegalArgumentException(
+                        "Parquet input with an HTTP teacher is not supported yet; " + "label the recipe's splits");
             }
             ExampleSet rows = RecipeRows.of(c.recipe(), c.overrides(), c.split());
             // The driver reads the key too (to fail early when it is missing) but never ships it:
             // executors read it again from the recipe's api_key_env / api_key_file.
             org.distill4j.teacher.http.HttpTeacherConfig config = HttpPartitions.share(recipe, 1);
-            int bucketCount = Math.max(1, (int) Math.min(Integer.MAX_VALUE,
-                    ((long) rows.size() + c.rowsPerPartition() - 1) / c.rowsPerPartition()));
+            int bucketCount = Math.max(1, (int) Math.min(
+                    Integer.MAX_VALUE, ((long) rows.size() + c.rowsPerPartition() - 1) / c.rowsPerPartition()));
             buckets = HttpPartitions.plan(config, rows, bucketCount);
-            int concurrent = Math.max(1, Math.min(bucketCount, spark.sparkContext().defaultParallelism()));
+            int concurrent =
+                    Math.max(1, Math.min(bucketCount, spark.sparkContext().defaultParallelism()));
             inputs.put("recipe_split", c.split());
             inputs.put("rows_name", rows.name());
             inputs.put("rows_content_hash", rows.contentHash());
@@ -334,8 +451,8 @@ public final class LabelJob {
             expectedRows = rows.size();
             partitions = plan.size();
             JavaRDD<Row> scored = jsc.parallelize(plan, Math.max(1, plan.size()))
-                    .mapPartitions(new PartitionScorer.Ranges(c.recipe(), c.overrides(), c.split(), teacher,
-                            c.loader(), c.batchSize()));
+                    .mapPartitions(new PartitionScorer.Ranges(
+                            c.recipe(), c.overrides(), c.split(), teacher, c.loader(), c.batchSize()));
             labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
         } else {
             List<Path> shards = ParquetShards.list(c.parquet());
@@ -347,8 +464,10 @@ public final class LabelJob {
                 } else if (c.onCorrupt() == OnCorrupt.SKIP) {
                     skipped.add(shard + ": " + problem);
                 } else {
-                    throw new LabelJobException("input shard " + shard + " is corrupt: " + problem
-                            + " (rerun with on-corrupt SKIP to leave it out)", null);
+                    throw new LabelJobException(
+                            "input shard " + shard + " is corrupt: " + problem
+                                    + " (rerun with on-corrupt SKIP to leave it out)",
+                            null);
                 }
             }
             if (readable.isEmpty()) {
@@ -357,14 +476,19 @@ public final class LabelJob {
             inputs.put("parquet", c.parquet().toAbsolutePath().toString());
             inputs.put("column", c.column());
             inputs.put("files", hashFiles(readable));
-            Dataset<Row> in = spark.read().parquet(readable.stream().map(Path::toString).toArray(String[]::new));
+            Dataset<Row> in =
+                    spark.read().parquet(readable.stream().map(Path::toString).toArray(String[]::new));
             StructField field = fieldOrFail(in.schema(), c.column(), c.parquet());
             boolean text = field.dataType().equals(DataTypes.StringType);
-            int keyIndex = c.keyColumn() == null ? -1 : in.schema().fieldIndex(fieldOrFail(in.schema(),
-                    c.keyColumn(), c.parquet()).name());
-            JavaRDD<Row> scored = in.javaRDD().zipWithIndex()
-                    .mapPartitions(new PartitionScorer.Features(c.column(), text, keyIndex, c.recipe(),
-                            c.overrides(), teacher, c.loader(), c.batchSize()));
+            int keyIndex = c.keyColumn() == null
+                    ? -1
+                    : in.schema()
+                            .fieldIndex(fieldOrFail(in.schema(), c.keyColumn(), c.parquet())
+                                    .name());
+            JavaRDD<Row> scored = in.javaRDD()
+                    .zipWithIndex()
+                    .mapPartitions(new PartitionScorer.Features(
+                            c.column(), text, keyIndex, c.recipe(), c.overrides(), teacher, c.loader(), c.batchSize()));
             labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
             partitions = scored.getNumPartitions();
             expectedRows = -1;
@@ -378,22 +502,26 @@ public final class LabelJob {
             deleteQuietly(tmp);
             throw explain(e, teacher == null ? "http " + teacherInfo.get("location") : teacher.path());
         }
-        long rowsWritten = spark.read().parquet(tmp.resolve(DATA).toUri().toString()).count();
+        long rowsWritten =
+                spark.read().parquet(tmp.resolve(DATA).toUri().toString()).count();
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (expectedRows >= 0 && rowsWritten != expectedRows) {
             deleteQuietly(tmp);
-            throw new LabelJobException("wrote " + rowsWritten + " rows but planned " + expectedRows
-                    + "; the output was discarded", null);
+            throw new LabelJobException(
+                    "wrote " + rowsWritten + " rows but planned " + expectedRows + "; the output was discarded", null);
         }
 
         List<Path> parts;
         try (Stream<Path> s = Files.list(tmp.resolve(DATA))) {
-            parts = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+            parts = s.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .sorted()
+                    .toList();
         }
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("format", "distill4j-teacher-outputs/1");
-        manifest.put("schema", "key: long, logits: array<float> (raw, un-normalised), teacher: string, "
-                + "model_version: string");
+        manifest.put(
+                "schema",
+                "key: long, logits: array<float> (raw, un-normalised), teacher: string, " + "model_version: string");
         manifest.put("inputs", inputs);
         if (!skipped.isEmpty()) {
             manifest.put("skipped", skipped);
@@ -428,9 +556,12 @@ public final class LabelJob {
         provenance.put("finished", Instant.now().toString());
         provenance.put("spark_seconds", seconds);
         manifest.put("provenance", provenance);
-        AtomicFiles.writeString(tmp.resolve(MANIFEST),
-                new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(manifest) + "\n");
+        AtomicFiles.writeString(
+                tmp.resolve(MANIFEST),
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                                .writerWithDefaultPrettyPrinter()
+                                .writeValueAsString(manifest)
+                        + "\n");
         AtomicFiles.moveAtomically(tmp, out);
         return new Result(out, rowsWritten, partitions, List.copyOf(skipped), failedRows, seconds);
     }
@@ -457,7 +588,10 @@ public final class LabelJob {
             String m = String.valueOf(x.getMessage());
             int at = m.indexOf(TeacherLoadException.class.getName() + ": ");
             if (at >= 0) {
-                String line = m.substring(at + TeacherLoadException.class.getName().length() + 2).lines().findFirst()
+                String line = m.substring(
+                                at + TeacherLoadException.class.getName().length() + 2)
+                        .lines()
+                        .findFirst()
                         .orElse("");
                 return new LabelJobException("teacher could not be loaded on an executor: " + line, e);
             }
@@ -476,8 +610,10 @@ public final class LabelJob {
                 return f;
             }
         }
-        throw new LabelJobException("Parquet input " + input + " has no column '" + name + "'; its columns are "
-                + List.of(schema.fieldNames()), null);
+        throw new LabelJobException(
+                "Parquet input " + input + " has no column '" + name + "'; its columns are "
+                        + List.of(schema.fieldNames()),
+                null);
     }
 
     private static List<Path> recipeDataFiles(Recipe recipe) throws IOException {
@@ -504,7 +640,11 @@ public final class LabelJob {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Path f : files) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("path", relativeTo == null ? f.toAbsolutePath().toString() : relativeTo.relativize(f).toString());
+            m.put(
+                    "path",
+                    relativeTo == null
+                            ? f.toAbsolutePath().toString()
+                            : relativeTo.relativize(f).toString());
             m.put("bytes", Files.size(f));
             m.put("sha256", Hashing.sha256(f));
             list.add(m);
@@ -517,7 +657,8 @@ public final class LabelJob {
             return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // A leftover temporary directory is harmless: it never has the output's name.
         }

@@ -30,7 +30,8 @@ final class ParquetShards {
                     .filter(p -> p.getFileName().toString().endsWith(".parquet"))
                     .filter(p -> !p.getFileName().toString().startsWith(".")
                             && !p.getFileName().toString().startsWith("_"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -55,7 +55,12 @@ final class PartitionScorer {
         private final TeacherLoader loader;
         private final int batchSize;
 
-        Ranges(Path recipeFile, List<String> overrides, String split, TeacherSpec teacher, TeacherLoader loader,
+        Ranges(
+                Path recipeFile,
+                List<String> overrides,
+                String split,
+                TeacherSpec teacher,
+                TeacherLoader loader,
                 int batchSize) {
             this.recipeFile = recipeFile.toAbsolutePath().toString();
             this.overrides = List.copyOf(overrides);
@@ -78,8 +83,8 @@ final class PartitionScorer {
                     int to = Math.toIntExact(range[1]);
                     // The planner aligned ranges to whole batches, so every batch holds the same rows
                     // as the single-JVM run's: same inputs to the engine, same bits out.
-                    TeacherOutputs o = TeacherOutputCache.compute(t, ExampleSets.slice(rows, from, to), manager,
-                            batchSize, done -> { });
+                    TeacherOutputs o = TeacherOutputCache.compute(
+                            t, ExampleSets.slice(rows, from, to), manager, batchSize, done -> {});
                     for (int i = 0; i < o.rows(); i++) {
                         float[] logits = new float[o.classes()];
                         System.arraycopy(o.logits(), i * o.classes(), logits, 0, o.classes());
@@ -108,8 +113,15 @@ final class PartitionScorer {
         private final TeacherLoader loader;
         private final int batchSize;
 
-        Features(String column, boolean text, int keyIndex, Path recipeFile, List<String> overrides,
-                TeacherSpec teacher, TeacherLoader loader, int batchSize) {
+        Features(
+                String column,
+                boolean text,
+                int keyIndex,
+                Path recipeFile,
+                List<String> overrides,
+                TeacherSpec teacher,
+                TeacherLoader loader,
+                int batchSize) {
             this.column = column;
             this.text = text;
             this.keyIndex = keyIndex;
@@ -123,10 +135,11 @@ final class PartitionScorer {
         @Override
         public Iterator<Row> call(Iterator<Tuple2<Row, Long>> input) throws Exception {
             TextFeatures features = text
-                    ? RecipeRows.load(Path.of(recipeFile), overrides).data().features() : null;
+                    ? RecipeRows.load(Path.of(recipeFile), overrides).data().features()
+                    : null;
             if (text && features == null) {
-                throw new IllegalArgumentException("column '" + column + "' holds text but the recipe "
-                        + recipeFile + " declares no data.features to turn it into the teacher's inputs");
+                throw new IllegalArgumentException("column '" + column + "' holds text but the recipe " + recipeFile
+                        + " declares no data.features to turn it into the teacher's inputs");
             }
             List<Row> out = new ArrayList<>();
             Teacher t = TeacherPool.borrow(teacher, loader);
@@ -140,8 +153,8 @@ final class PartitionScorer {
                     keys.add(keyIndex >= 0 ? ((Number) r.get(keyIndex)).longValue() : next._2());
                     int at = r.fieldIndex(column);
                     if (r.isNullAt(at)) {
-                        throw new IllegalArgumentException("row with key " + keys.get(keys.size() - 1)
-                                + " has a null '" + column + "'");
+                        throw new IllegalArgumentException(
+                                "row with key " + keys.get(keys.size() - 1) + " has a null '" + column + "'");
                     }
                     batch.add(text ? features.featurize(r.getString(at)) : toFloats(r.getList(at)));
                     if (batch.size() == batchSize || !input.hasNext()) {

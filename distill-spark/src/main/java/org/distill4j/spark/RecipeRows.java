@@ -51,8 +51,9 @@ final class RecipeRows {
                 }
                 yield data.validation();
             }
-            default -> throw new IllegalArgumentException(
-                    "illegal split value: '" + split + "', allowed: [train, validation, test]");
+            default ->
+                throw new IllegalArgumentException(
+                        "illegal split value: '" + split + "', allowed: [train, validation, test]");
         };
     }
 }

@@ -134,11 +134,11 @@ public final class ShuffledShardReader implements Iterator<ShuffledShardReader.L
                 Path shard = shards.get(nextShard);
                 long expected = sizes.get(nextShard++);
                 if (!Files.isRegularFile(shard) || Files.size(shard) != expected) {
-                    throw new IOException("shard " + shard + " is missing or not the " + expected
-                            + " bytes its manifest says");
+                    throw new IOException(
+                            "shard " + shard + " is missing or not the " + expected + " bytes its manifest says");
                 }
-                reader = ParquetReader.builder(new GroupReadSupport(),
-                        new org.apache.hadoop.fs.Path(shard.toUri())).build();
+                reader = ParquetReader.builder(new GroupReadSupport(), new org.apache.hadoop.fs.Path(shard.toUri()))
+                        .build();
             }
             Group g = reader.read();
             if (g != null) {

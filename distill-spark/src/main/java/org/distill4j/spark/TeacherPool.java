@@ -30,7 +30,8 @@ public final class TeacherPool {
      * @throws TeacherLoadException if it cannot be loaded or is not the driver's model
      */
     public static Teacher borrow(TeacherSpec spec, TeacherLoader loader) {
-        Teacher idle = IDLE.computeIfAbsent(key(spec, loader), k -> new ConcurrentLinkedDeque<>()).pollFirst();
+        Teacher idle = IDLE.computeIfAbsent(key(spec, loader), k -> new ConcurrentLinkedDeque<>())
+                .pollFirst();
         if (idle != null) {
             return idle;
         }
@@ -38,15 +39,17 @@ public final class TeacherPool {
         try {
             loaded = loader.load(spec);
         } catch (IOException | RuntimeException e) {
-            throw new TeacherLoadException("executor could not load teacher " + spec.kind() + " " + spec.path()
-                    + ": " + e.getMessage(), e);
+            throw new TeacherLoadException(
+                    "executor could not load teacher " + spec.kind() + " " + spec.path() + ": " + e.getMessage(), e);
         }
         if (!loaded.identity().contentHash().equals(spec.contentHash())) {
             String found = loaded.identity().contentHash();
             loaded.close();
-            throw new TeacherLoadException("executor loaded teacher " + spec.path() + " with content hash " + found
-                    + " but the driver checked " + spec.contentHash()
-                    + "; the model changed during the job or differs between machines", null);
+            throw new TeacherLoadException(
+                    "executor loaded teacher " + spec.path() + " with content hash " + found
+                            + " but the driver checked " + spec.contentHash()
+                            + "; the model changed during the job or differs between machines",
+                    null);
         }
         LOADS.incrementAndGet();
         return loaded;
@@ -54,7 +57,8 @@ public final class TeacherPool {
 
     /** Gives a borrowed instance back for the next partition on this JVM. */
     public static void giveBack(TeacherSpec spec, TeacherLoader loader, Teacher teacher) {
-        IDLE.computeIfAbsent(key(spec, loader), k -> new ConcurrentLinkedDeque<>()).addFirst(teacher);
+        IDLE.computeIfAbsent(key(spec, loader), k -> new ConcurrentLinkedDeque<>())
+                .addFirst(teacher);
     }
 
     /** Returns how many teacher instances this JVM has loaded since it started (for tests and logs). */

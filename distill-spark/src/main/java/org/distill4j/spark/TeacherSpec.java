@@ -59,9 +59,10 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
                 }
                 yield new TeacherSpec("torchscript", file.toString(), Hashing.sha256(file));
             }
-            default -> throw new IllegalArgumentException("teacher.source is '" + t.source()
-                    + "': the Spark job scores with a local teacher (distill4j, train, torchscript); "
-                    + "for an HTTP teacher use `distill label` (see docs/scale-out.md)");
+            default ->
+                throw new IllegalArgumentException("teacher.source is '" + t.source()
+                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript); "
+                        + "for an HTTP teacher use `distill label` (see docs/scale-out.md)");
         };
     }
 

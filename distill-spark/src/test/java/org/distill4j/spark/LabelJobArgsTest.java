@@ -12,9 +12,27 @@ class LabelJobArgsTest {
 
     @Test
     void parsesTheSubmitArguments() {
-        LabelJob.Config c = LabelJob.parse(new String[] {"r.yaml", "out", "--split", "test", "--batch-size", "64",
-            "--rows-per-partition", "1000", "--on-corrupt", "skip", "--set", "seed=4", "--parquet", "in",
-            "--column", "text", "--key", "id", "--acknowledge-unknown-terms"});
+        LabelJob.Config c = LabelJob.parse(new String[] {
+            "r.yaml",
+            "out",
+            "--split",
+            "test",
+            "--batch-size",
+            "64",
+            "--rows-per-partition",
+            "1000",
+            "--on-corrupt",
+            "skip",
+            "--set",
+            "seed=4",
+            "--parquet",
+            "in",
+            "--column",
+            "text",
+            "--key",
+            "id",
+            "--acknowledge-unknown-terms"
+        });
         assertThat(c.recipe()).isEqualTo(Path.of("r.yaml"));
         assertThat(c.out()).isEqualTo(Path.of("out"));
         assertThat(c.split()).isEqualTo("test");
@@ -31,7 +49,8 @@ class LabelJobArgsTest {
     @Test
     void badArgumentsAreNamed() {
         assertThatThrownBy(() -> LabelJob.parse(new String[] {"r.yaml"}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected RECIPE and OUT");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected RECIPE and OUT");
         assertThatThrownBy(() -> LabelJob.parse(new String[] {"r.yaml", "out", "--frobnicate", "1"}))
                 .hasMessageContaining("--frobnicate");
         assertThatThrownBy(() -> LabelJob.parse(new String[] {"r.yaml", "out", "--batch-size", "0"}))

@@ -56,6 +56,7 @@ class LabelJobTest {
 
     @TempDir
     static Path shared;
+
     static SparkSession spark;
     static Path idxRecipe;
     static Path teacherDir;
@@ -63,20 +64,28 @@ class LabelJobTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path data = IdxTestFiles.writeDataset(shared.resolve("digits"), IdxTestFiles.Part.random(200, 6, 6, 10, 1),
-                IdxTestFiles.Part.random(60, 6, 6, 10, 2), false);
+        Path data = IdxTestFiles.writeDataset(
+                shared.resolve("digits"),
+                IdxTestFiles.Part.random(200, 6, 6, 10, 1),
+                IdxTestFiles.Part.random(60, 6, 6, 10, 2),
+                false);
         teacherDir = shared.resolve("teacher");
-        try (SavedModel m = SavedModel.create(new MlpSpec(List.of(32), null, 0), new long[] {1, 6, 6},
-                IdxDataset.DIGIT_CLASSES)) {
-            ClassifierTrainer.builder(new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, Schedule.CONSTANT, 0,
-                    null)).optSeed(1).build().fit(m, IdxDataset.load(data).train(), null);
+        try (SavedModel m =
+                SavedModel.create(new MlpSpec(List.of(32), null, 0), new long[] {1, 6, 6}, IdxDataset.DIGIT_CLASSES)) {
+            ClassifierTrainer.builder(
+                            new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, Schedule.CONSTANT, 0, null))
+                    .optSeed(1)
+                    .build()
+                    .fit(m, IdxDataset.load(data).train(), null);
             m.save(teacherDir);
         }
         idxRecipe = recipe(shared, "idx", """
                 data: {format: idx, dir: %s, validation_fraction: 0.1}
                 teacher: {source: distill4j, path: %s, terms: mit}
                 """.formatted(data, teacherDir));
-        spark = SparkSession.builder().master("local[2,3]").appName("distill4j-test")
+        spark = SparkSession.builder()
+                .master("local[2,3]")
+                .appName("distill4j-test")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
                 .getOrCreate();
@@ -111,10 +120,10 @@ class LabelJobTest {
 
     /** The single-JVM answer: the recipe's split scored by the code path the teacher-output cache uses. */
     static float[][] singleJvm(Path recipe, String split, Teacher teacher, int batch) throws IOException {
-        ExampleSet rows = RecipeRows.select(org.distill4j.experiment.ExperimentData.load(
-                RecipeRows.load(recipe, List.of())), split);
+        ExampleSet rows = RecipeRows.select(
+                org.distill4j.experiment.ExperimentData.load(RecipeRows.load(recipe, List.of())), split);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            TeacherOutputs o = TeacherOutputCache.compute(teacher, rows, manager, batch, done -> { });
+            TeacherOutputs o = TeacherOutputCache.compute(teacher, rows, manager, batch, done -> {});
             float[][] out = new float[o.rows()][o.classes()];
             for (int i = 0; i < o.rows(); i++) {
                 System.arraycopy(o.logits(), i * o.classes(), out[i], 0, o.classes());
@@ -132,7 +141,9 @@ class LabelJobTest {
             for (int i = 0; i < f.length; i++) {
                 f[i] = l.get(i);
             }
-            assertThat(byKey.put(r.getLong(0), f)).as("duplicate key %d", r.getLong(0)).isNull();
+            assertThat(byKey.put(r.getLong(0), f))
+                    .as("duplicate key %d", r.getLong(0))
+                    .isNull();
         }
         return byKey;
     }
@@ -143,7 +154,8 @@ class LabelJobTest {
             float[] got = spark.get((long) i);
             assertThat(got).as("row %d", i).isNotNull();
             for (int c = 0; c < expected[i].length; c++) {
-                assertThat(Float.floatToRawIntBits(got[c])).as("row %d class %d", i, c)
+                assertThat(Float.floatToRawIntBits(got[c]))
+                        .as("row %d class %d", i, c)
                         .isEqualTo(Float.floatToRawIntBits(expected[i][c]));
             }
         }
@@ -154,10 +166,12 @@ class LabelJobTest {
         Path out = shared.resolve("idx-out");
         int loadsBefore = TeacherPool.loads();
         // 40 rows a partition rounds up to 48 (3 batches of 16): 180 training rows in 4 partitions.
-        LabelJob.Result r = LabelJob.run(spark, LabelJob.Config.of(idxRecipe, "train", out).withSizes(BATCH, 40));
+        LabelJob.Result r =
+                LabelJob.run(spark, LabelJob.Config.of(idxRecipe, "train", out).withSizes(BATCH, 40));
 
         float[][] expected;
-        try (Teacher t = TeacherSpec.of(RecipeRows.load(idxRecipe, List.of()), out).load()) {
+        try (Teacher t =
+                TeacherSpec.of(RecipeRows.load(idxRecipe, List.of()), out).load()) {
             expected = singleJvm(idxRecipe, "train", t, BATCH);
         }
         assertThat(r.rows()).isEqualTo(180);
@@ -175,7 +189,8 @@ class LabelJobTest {
         assertThat(m.at("/provenance/spark_master").asText()).isEqualTo("local[2,3]");
         assertThat(m.get("files")).hasSize(4);
         for (JsonNode f : m.get("files")) {
-            assertThat(Hashing.sha256(out.resolve(f.get("path").asText()))).isEqualTo(f.get("sha256").asText());
+            assertThat(Hashing.sha256(out.resolve(f.get("path").asText())))
+                    .isEqualTo(f.get("sha256").asText());
         }
         // Nothing temporary is left beside the output.
         try (var s = Files.list(shared)) {
@@ -190,8 +205,12 @@ class LabelJobTest {
         for (String split : List.of("train", "test")) {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < (split.equals("train") ? 70 : 20); i++) {
-                b.append(JSON.writeValueAsString(Map.of("text", words[i % 10] + " " + words[(i * 7) % 10] + " "
-                        + words[(i * 3) % 10], "label", List.of("fruit", "code", "tree", "net").get(i % 4)))).append('\n');
+                b.append(JSON.writeValueAsString(Map.of(
+                                "text",
+                                words[i % 10] + " " + words[(i * 7) % 10] + " " + words[(i * 3) % 10],
+                                "label",
+                                List.of("fruit", "code", "tree", "net").get(i % 4))))
+                        .append('\n');
             }
             Files.writeString(dir.resolve(split + ".jsonl"), b);
         }
@@ -205,7 +224,8 @@ class LabelJobTest {
                 teacher: {source: torchscript, path: %s, terms: mit}
                 """.formatted(dir, pt));
         Path out = shared.resolve("jsonl-out");
-        LabelJob.Result r = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out).withSizes(BATCH, 20));
+        LabelJob.Result r =
+                LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out).withSizes(BATCH, 20));
         float[][] expected;
         try (Teacher t = TeacherSpec.of(RecipeRows.load(recipe, List.of()), out).load()) {
             expected = singleJvm(recipe, "train", t, BATCH);
@@ -257,11 +277,13 @@ class LabelJobTest {
     @Test
     void aTaskKilledMidPartitionIsRetriedWithoutLosingOrDuplicatingRows() throws Exception {
         Path out = shared.resolve("retry-out");
-        LabelJob.Result r = LabelJob.run(spark, LabelJob.Config.of(idxRecipe, "train", out).withSizes(BATCH, 40)
-                .withLoader(new FailFirstAttempt()));
+        LabelJob.Result r = LabelJob.run(
+                spark,
+                LabelJob.Config.of(idxRecipe, "train", out).withSizes(BATCH, 40).withLoader(new FailFirstAttempt()));
         assertThat(FailFirstAttempt.THROWN.get()).isEqualTo(1);
         float[][] expected;
-        try (Teacher t = TeacherSpec.of(RecipeRows.load(idxRecipe, List.of()), out).load()) {
+        try (Teacher t =
+                TeacherSpec.of(RecipeRows.load(idxRecipe, List.of()), out).load()) {
             expected = singleJvm(idxRecipe, "train", t, BATCH);
         }
         assertThat(r.rows()).isEqualTo(180);
@@ -302,7 +324,8 @@ class LabelJobTest {
     @Test
     void parquetShardsAreScoredAndACorruptShardIsNamedOrSkippedByPolicy() throws Exception {
         // Two shards of features (36 floats a row, the teacher's 1x6x6) with explicit keys.
-        StructType schema = new StructType().add("id", DataTypes.LongType)
+        StructType schema = new StructType()
+                .add("id", DataTypes.LongType)
                 .add("features", DataTypes.createArrayType(DataTypes.FloatType, false));
         List<Row> rows = new ArrayList<>();
         java.util.Random rnd = new java.util.Random(5);
@@ -321,11 +344,15 @@ class LabelJobTest {
                 teacher: {source: distill4j, path: %s, terms: mit}
                 """.formatted(shared.resolve("digits"), teacherDir));
 
-        LabelJob.Result ok = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", shared.resolve("pq-out"))
-                .withParquet(in, "features", "id").withSizes(BATCH, 40));
+        LabelJob.Result ok = LabelJob.run(
+                spark,
+                LabelJob.Config.of(recipe, "train", shared.resolve("pq-out"))
+                        .withParquet(in, "features", "id")
+                        .withSizes(BATCH, 40));
         assertThat(ok.rows()).isEqualTo(50);
-        assertThat(read(shared.resolve("pq-out")).keySet()).containsExactlyElementsOf(
-                java.util.stream.LongStream.range(1000, 1050).boxed().toList());
+        assertThat(read(shared.resolve("pq-out")).keySet())
+                .containsExactlyElementsOf(
+                        java.util.stream.LongStream.range(1000, 1050).boxed().toList());
 
         List<Path> shards = ParquetShards.list(in);
         assertThat(shards).hasSize(2);
@@ -335,18 +362,24 @@ class LabelJobTest {
         Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2)); // truncated
         Files.deleteIfExists(broken.resolveSibling("." + broken.getFileName() + ".crc"));
 
-        assertThatThrownBy(() -> LabelJob.run(spark, LabelJob.Config.of(recipe, "train", shared.resolve("pq-fail"))
-                .withParquet(in, "features", "id")))
+        assertThatThrownBy(() -> LabelJob.run(
+                        spark,
+                        LabelJob.Config.of(recipe, "train", shared.resolve("pq-fail"))
+                                .withParquet(in, "features", "id")))
                 .isInstanceOf(LabelJobException.class)
                 .hasMessageContaining(broken.toString())
                 .hasMessageContaining("truncated");
         assertThat(shared.resolve("pq-fail")).doesNotExist();
 
-        LabelJob.Result skipped = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", shared.resolve("pq-skip"))
-                .withParquet(in, "features", "id").withOnCorrupt(LabelJob.OnCorrupt.SKIP));
+        LabelJob.Result skipped = LabelJob.run(
+                spark,
+                LabelJob.Config.of(recipe, "train", shared.resolve("pq-skip"))
+                        .withParquet(in, "features", "id")
+                        .withOnCorrupt(LabelJob.OnCorrupt.SKIP));
         assertThat(skipped.rows()).isEqualTo(goodRows);
         assertThat(skipped.skipped()).singleElement().asString().contains(broken.toString());
-        JsonNode m = JSON.readTree(shared.resolve("pq-skip").resolve(LabelJob.MANIFEST).toFile());
+        JsonNode m = JSON.readTree(
+                shared.resolve("pq-skip").resolve(LabelJob.MANIFEST).toFile());
         assertThat(m.get("skipped").get(0).asText()).contains(broken.toString());
     }
 

@@ -37,10 +37,13 @@ class ScaleOutBench {
         Path data = IdxDataset.DEBIAN_FASHION_MNIST;
         Path teacher = tmp.resolve("teacher");
         ExampleSet all = IdxDataset.load(data).train();
-        try (SavedModel m = SavedModel.create(new MlpSpec(List.of(256, 128), null, 0), all.featureShape(),
-                all.classNames())) {
-            ClassifierTrainer.builder(new TrainingConfig(1, 64, OptimizerKind.ADAM, 0.001, 0, 0, Schedule.CONSTANT, 0,
-                    null)).optSeed(1).build().fit(m, ExampleSets.slice(all, 0, 2000), null);
+        try (SavedModel m =
+                SavedModel.create(new MlpSpec(List.of(256, 128), null, 0), all.featureShape(), all.classNames())) {
+            ClassifierTrainer.builder(
+                            new TrainingConfig(1, 64, OptimizerKind.ADAM, 0.001, 0, 0, Schedule.CONSTANT, 0, null))
+                    .optSeed(1)
+                    .build()
+                    .fit(m, ExampleSets.slice(all, 0, 2000), null);
             m.save(teacher);
         }
         Path recipe = LabelJobTest.recipe(tmp, "bench", """
@@ -50,24 +53,28 @@ class ScaleOutBench {
         ExampleSet split = RecipeRows.select(ExperimentData.load(RecipeRows.load(recipe, List.of())), "train");
 
         List<Double> single = new ArrayList<>();
-        try (SavedModelTeacher t = SavedModelTeacher.load(teacher); NDManager manager = NDManager.newBaseManager()) {
+        try (SavedModelTeacher t = SavedModelTeacher.load(teacher);
+                NDManager manager = NDManager.newBaseManager()) {
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
-                TeacherOutputCache.compute(t, split, manager, 512, done -> { });
+                TeacherOutputCache.compute(t, split, manager, 512, done -> {});
                 single.add(split.size() / ((System.nanoTime() - t0) / 1e9));
             }
         }
         report("single JVM (TeacherOutputCache.compute, batch 512)", single);
         for (String master : List.of("local[1]", "local[2]")) {
-            SparkSession spark = SparkSession.builder().master(master).appName("bench")
-                    .config("spark.ui.enabled", "false").getOrCreate();
+            SparkSession spark = SparkSession.builder()
+                    .master(master)
+                    .appName("bench")
+                    .config("spark.ui.enabled", "false")
+                    .getOrCreate();
             List<Double> rates = new ArrayList<>();
             List<Double> total = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Path out = tmp.resolve("out-" + master.charAt(6) + "-" + i);
                 long t0 = System.nanoTime();
-                LabelJob.Result r = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out)
-                        .withSizes(512, split.size() / 8));
+                LabelJob.Result r = LabelJob.run(
+                        spark, LabelJob.Config.of(recipe, "train", out).withSizes(512, split.size() / 8));
                 total.add(r.rows() / ((System.nanoTime() - t0) / 1e9));
                 rates.add(r.rows() / r.seconds());
                 LabelJob.deleteQuietly(out);
@@ -82,7 +89,11 @@ class ScaleOutBench {
     private static void report(String what, List<Double> rates) {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
-        System.out.printf(Locale.ROOT, "BENCH %-70s median %8.0f items/s  runs %s%n", what, sorted.get(1),
+        System.out.printf(
+                Locale.ROOT,
+                "BENCH %-70s median %8.0f items/s  runs %s%n",
+                what,
+                sorted.get(1),
                 rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList());
     }
 }

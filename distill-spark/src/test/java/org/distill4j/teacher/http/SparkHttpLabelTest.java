@@ -43,7 +43,8 @@ class SparkHttpLabelTest {
                 if (split.equals("train")) {
                     texts.add(text);
                 }
-                b.append(JSON.writeValueAsString(Map.of("text", text, "label", LABELS.get(i % 4)))).append('\n');
+                b.append(JSON.writeValueAsString(Map.of("text", text, "label", LABELS.get(i % 4))))
+                        .append('\n');
             }
             Files.writeString(data.resolve(split + ".jsonl"), b);
         }
@@ -67,14 +68,17 @@ class SparkHttpLabelTest {
                       training: {epochs: 1, batch_size: 32}
                     """.formatted(data, server.baseUrl(), keyFile));
 
-            SparkSession spark = SparkSession.builder().master("local[2,3]").appName("distill4j-http-test")
+            SparkSession spark = SparkSession.builder()
+                    .master("local[2,3]")
+                    .appName("distill4j-http-test")
                     .config("spark.ui.enabled", "false")
                     .config("spark.eventLog.enabled", "true")
                     .config("spark.eventLog.dir", events.toUri().toString())
                     .getOrCreate();
             try {
                 Path out = tmp.resolve("labels");
-                LabelJob.Result r = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out).withSizes(512, 30));
+                LabelJob.Result r = LabelJob.run(
+                        spark, LabelJob.Config.of(recipe, "train", out).withSizes(512, 30));
                 assertThat(r.rows()).isEqualTo(90);
                 assertThat(r.partitions()).isEqualTo(3);
                 assertThat(r.failedRows()).isZero();
@@ -87,25 +91,28 @@ class SparkHttpLabelTest {
                 Map<Long, float[]> got = read(spark, out);
                 assertThat(got.keySet()).hasSize(90);
                 for (int i = 0; i < 90; i++) {
-                    assertThat(got.get((long) i)).as("row %d", i).containsExactly(
-                            FakeTeacherServer.logits(texts.get(i), LABELS.size()));
+                    assertThat(got.get((long) i))
+                            .as("row %d", i)
+                            .containsExactly(FakeTeacherServer.logits(texts.get(i), LABELS.size()));
                 }
                 JsonNode m = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
                 assertThat(m.at("/collection/usage/items_collected").asLong()).isEqualTo(30);
                 assertThat(m.at("/collection/usage/retries").asLong()).isEqualTo(1);
                 assertThat(m.at("/collection/concurrent_tasks").asInt()).isEqualTo(2);
-                assertThat(m.at("/collection/requests_per_minute_per_task").asDouble()).isEqualTo(3000.0);
+                assertThat(m.at("/collection/requests_per_minute_per_task").asDouble())
+                        .isEqualTo(3000.0);
                 assertThat(m.at("/teacher/kind").asText()).isEqualTo("http-v2");
 
                 // A rerun (the output removed, as after a killed job) asks the server nothing.
                 int requests = server.requests();
                 deleteTree(out);
-                LabelJob.Result again = LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out)
-                        .withSizes(512, 30));
+                LabelJob.Result again = LabelJob.run(
+                        spark, LabelJob.Config.of(recipe, "train", out).withSizes(512, 30));
                 assertThat(server.requests()).isEqualTo(requests);
                 assertThat(again.rows()).isEqualTo(90);
                 JsonNode m2 = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
-                assertThat(m2.at("/collection/usage/items_from_journal").asLong()).isEqualTo(30);
+                assertThat(m2.at("/collection/usage/items_from_journal").asLong())
+                        .isEqualTo(30);
                 assertThat(m2.at("/collection/usage/requests_sent").asLong()).isZero();
                 assertThat(read(spark, out).get(7L)).containsExactly(got.get(7L));
             } finally {
@@ -115,12 +122,15 @@ class SparkHttpLabelTest {
         // The key is in no event log, conf dump or output file.
         List<Path> files;
         try (Stream<Path> s = Files.walk(tmp)) {
-            files = s.filter(Files::isRegularFile).filter(p -> !p.equals(keyFile)).toList();
+            files = s.filter(Files::isRegularFile)
+                    .filter(p -> !p.equals(keyFile))
+                    .toList();
         }
         assertThat(files).anyMatch(p -> p.startsWith(events));
         for (Path f : files) {
             assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
-                    .as(f.toString()).doesNotContain(KEY);
+                    .as(f.toString())
+                    .doesNotContain(KEY);
         }
     }
 
@@ -133,7 +143,9 @@ class SparkHttpLabelTest {
             for (int i = 0; i < f.length; i++) {
                 f[i] = l.get(i);
             }
-            assertThat(seen.add(r.getLong(0))).as("duplicate key %d", r.getLong(0)).isTrue();
+            assertThat(seen.add(r.getLong(0)))
+                    .as("duplicate key %d", r.getLong(0))
+                    .isTrue();
             byKey.put(r.getLong(0), f);
         }
         return byKey;
