@@ -34,11 +34,27 @@ final class LabelCommand implements Callable<Integer> {
             description = "Splits to label: train, validation, test (default: train, plus test if evaluate_test).")
     List<String> splits;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Label on Spark instead (local teachers): prints the spark-submit command of the optional "
+                    + "distill-spark module for this recipe and MASTER, and exits with code 2 (docs/scale-out.md).")
+    String sparkMaster;
+
     @Mixin
     ExperimentOptions options;
 
     @Override
     public Integer call() throws Exception {
+        if (sparkMaster != null) {
+            // The CLI jar carries no Spark (a cluster brings its own, and spark-submit ships the
+            // job): the job runs from the distill-spark module, started by spark-submit.
+            System.out.println("distill label --spark runs as a Spark application; start it with:\n"
+                    + "  spark-submit --master " + sparkMaster + " --class org.distill4j.spark.LabelJob \\\n"
+                    + "    --jars \"$(cat distill-spark/target/classpath.txt | tr : ,)\" \\\n"
+                    + "    distill-spark/target/distill-spark-*.jar " + recipeFile + " OUT [--split train]\n"
+                    + "(classpath.txt: mvn -pl distill-spark dependency:build-classpath "
+                    + "-Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime; see docs/scale-out.md)");
+            return ExitCodes.USAGE;
+        }
         Recipe recipe = options.load(recipeFile);
         Experiment experiment = options.experiment(recipe);
         Map<String, CollectionResult> results = experiment.collectTeacherOutputs(splits);

@@ -1,0 +1,91 @@
+package org.distill4j.spark;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.distill4j.io.Hashing;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TorchScriptTeacher;
+
+/**
+ * Which local teacher the executors load, as the driver resolved it: its kind, its path on the
+ * shared filesystem and the SHA-256 of its content the driver saw. An executor that loads other
+ * bytes fails instead of scoring with another model. Holds no secret, so it may travel in a
+ * closure.
+ *
+ * @param kind {@code distill4j} (a saved model directory) or {@code torchscript} (a .pt file)
+ * @param path absolute path, readable by every executor
+ * @param contentHash hex SHA-256 of the model content, as {@link org.distill4j.teacher.TeacherIdentity}
+ */
+public record TeacherSpec(String kind, String path, String contentHash) implements Serializable {
+
+    /** Requires all fields. */
+    public TeacherSpec {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(contentHash, "contentHash");
+    }
+
+    /**
+     * Resolves the recipe's local teacher on the driver (hashing it, not loading it).
+     *
+     * @param recipe the recipe
+     * @param experimentOut the experiment output directory, where {@code teacher.source: train}
+     *     keeps the trained teacher ({@code OUT/teacher})
+     * @throws IOException if the teacher is missing; the message names the path
+     * @throws IllegalArgumentException for an HTTP teacher (not supported by this job yet)
+     */
+    public static TeacherSpec of(Recipe recipe, Path experimentOut) throws IOException {
+        Recipe.TeacherSection t = recipe.teacher();
+        return switch (t.source()) {
+            case "distill4j" -> savedModel(t.path());
+            case "train" -> {
+                Path dir = experimentOut.resolve("teacher");
+                if (!Files.isRegularFile(dir.resolve(SavedModel.DESCRIPTOR))) {
+                    throw new IOException("teacher.source is 'train' but no trained teacher is in " + dir
+                            + "; train it first (distill train-teacher RECIPE --out " + experimentOut + ")");
+                }
+                yield savedModel(dir);
+            }
+            case "torchscript" -> {
+                Path file = t.path().toAbsolutePath().normalize();
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException("TorchScript teacher file not found: " + file);
+                }
+                yield new TeacherSpec("torchscript", file.toString(), Hashing.sha256(file));
+            }
+            default ->
+                throw new IllegalArgumentException("teacher.source is '" + t.source()
+                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript); "
+                        + "for an HTTP teacher use `distill label` (see docs/scale-out.md)");
+        };
+    }
+
+    private static TeacherSpec savedModel(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(abs.resolve(SavedModel.DESCRIPTOR))) {
+            throw new IOException("distill4j teacher directory " + abs + " has no " + SavedModel.DESCRIPTOR);
+        }
+        return new TeacherSpec("distill4j", abs.toString(), SavedModel.contentHash(abs));
+    }
+
+    /** Returns the key of this teacher in an executor's {@link TeacherPool}: kind and content hash. */
+    public String cacheKey() {
+        return kind + ":" + contentHash;
+    }
+
+    /** Loads the teacher described here (on an executor), as the single-JVM path loads it. */
+    public Teacher load() throws IOException {
+        Path p = Path.of(path);
+        return switch (kind) {
+            case "distill4j" -> SavedModelTeacher.load(p);
+            case "torchscript" -> TorchScriptTeacher.load(p);
+            default -> throw new IOException("unknown teacher kind '" + kind + "'");
+        };
+    }
+}
