@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             LabelCommand.class,
             ServeCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

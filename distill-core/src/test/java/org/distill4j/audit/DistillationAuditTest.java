@@ -85,7 +85,8 @@ class DistillationAuditTest {
         }
         AuditResult r = DistillationAudit.builder().setTeacher(load(teacher)).setSuspect(load(suspect))
                 .addReferences(refs).setData(TEST).optQueries(queries).optAlpha(0.01).build().run();
-        System.out.println(suspect.getFileName() + ": " + r.toMap());
+        System.out.printf("%s: p = %.3g, r = %.3f, references %s%n", suspect.getFileName(), r.pValue(),
+                r.suspectScore(), r.referenceScores());
         return r;
     }
 
