@@ -12,6 +12,8 @@ import org.distill4j.audit.AuditedModel;
 import org.distill4j.audit.AuditedModels;
 import org.distill4j.audit.DistillationAudit;
 import org.distill4j.audit.ReferenceTraining;
+import org.distill4j.audit.WatermarkAudit;
+import org.distill4j.guard.WatermarkKey;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.IdxDataset;
 import org.distill4j.experiment.ExperimentData;
@@ -37,11 +39,28 @@ final class AuditCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--suspect", required = true, paramLabel = "MODEL", description = "The suspect model.")
+    @Option(names = "--suspect", paramLabel = "MODEL", description = "The suspect model (required).")
     String suspect;
 
-    @Option(names = "--teacher", required = true, paramLabel = "MODEL", description = "The teacher model.")
+    @Option(names = "--teacher", paramLabel = "MODEL",
+            description = "The teacher model (required, except with --watermark-key-file, where it is the optional "
+                    + "clean baseline).")
     String teacher;
+
+    @Option(names = "--watermark-key-file", paramLabel = "FILE",
+            description = "Instead of the reference test: test the suspect for the watermark of this key (as served "
+                    + "by distill serve --watermark-key-file). Writes OUT/watermark.json; the key is never shown.")
+    Path watermarkKeyFile;
+
+    @Option(names = "--generate-watermark-key", paramLabel = "FILE",
+            description = "Write a new random watermark key to FILE (owner-readable only), its scale measured on the "
+                    + "training split of --data, and exit.")
+    Path newWatermarkKey;
+
+    @Option(names = "--watermark-amplitude", paramLabel = "EPS", defaultValue = "0.005",
+            description = "Probability mass of a new key's signal (default: ${DEFAULT-VALUE}; KL to the clean output "
+                    + "is at most ln(1 + 2 EPS) on every input).")
+    double watermarkAmplitude;
 
     @Option(names = "--reference", paramLabel = "MODEL",
             description = "An independent reference model trained for the same task (repeatable; at least 2, "
@@ -87,6 +106,19 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (newWatermarkKey != null) {
+            return generateKey();
+        }
+        if (suspect == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--suspect MODEL is required");
+        }
+        if (watermarkKeyFile != null) {
+            return watermark();
+        }
+        if (teacher == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--teacher MODEL is required (unless --watermark-key-file is given)");
+        }
         if (dataDir == null && referenceRecipe == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--data DIR is required (or --train-references RECIPE, whose test split is then used)");
@@ -126,6 +158,55 @@ final class AuditCommand implements Callable<Integer> {
             }
             r.queries().forEach((k, v) -> System.out.printf(Locale.ROOT, "queries: %d to %s%n", v, k));
             System.out.println("report: " + out.resolve(AuditReport.HTML).toAbsolutePath());
+            return ExitCodes.OK;
+        } catch (AuditException e) {
+            System.err.println("distill: audit error: " + e.getMessage());
+            return ExitCodes.DATA;
+        } finally {
+            opened.forEach(AuditedModel::close);
+        }
+    }
+
+    private int generateKey() throws java.io.IOException {
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--generate-watermark-key needs --data DIR (the key's scale is measured on its training split)");
+        }
+        if (java.nio.file.Files.exists(newWatermarkKey)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--generate-watermark-key " + newWatermarkKey
+                    + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
+        }
+        ExampleSet train = IdxDataset.load(dataDir).train();
+        int n = Math.min(train.size(), 10_000);
+        int[] rows = new int[n];
+        java.util.Arrays.setAll(rows, i -> i);
+        float[] x = new float[n * train.featureSize()];
+        train.copyFeatures(rows, x);
+        WatermarkKey key = WatermarkKey.generate(x, train.featureSize(), watermarkAmplitude);
+        key.save(newWatermarkKey);
+        System.out.println("wrote watermark key " + key.fingerprint() + " to " + newWatermarkKey
+                + " (keep it secret; only its fingerprint is ever shown)");
+        return ExitCodes.OK;
+    }
+
+    private int watermark() throws Exception {
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--watermark-key-file needs --data DIR");
+        }
+        WatermarkKey key = WatermarkKey.load(watermarkKeyFile);
+        ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
+        ExampleSet data = IdxDataset.load(dataDir).test();
+        List<AuditedModel> opened = new ArrayList<>();
+        try {
+            AuditedModel s = open(suspect, apiKey, out.resolve("work"), opened);
+            AuditedModel t = teacher == null ? null : open(teacher, apiKey, out.resolve("work"), opened);
+            WatermarkAudit.Result r = WatermarkAudit.run(key, s, t, data, Math.min(queries, data.size()), alpha, seed);
+            r.write(out);
+            System.out.println(r.verdict());
+            System.out.printf(Locale.ROOT, "power ratio %.2f over %d rows; %d queries to the suspect%s%n",
+                    r.detection().ratio(), r.detection().rows(), r.queries(),
+                    t == null ? "" : " (clean teacher as baseline)");
+            System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());
             return ExitCodes.OK;
         } catch (AuditException e) {
             System.err.println("distill: audit error: " + e.getMessage());
