@@ -54,4 +54,32 @@ class AuditCommandTest {
         assertThat(bad.err()).contains("audit error: suspect", "has classes [x, y, z]", "expected the teacher's");
         assertThat(audit2.resolve("audit.json")).doesNotExist();
     }
+
+    @Test
+    void generatesAKeyOnceAndFindsNoWatermarkInACleanModel(@TempDir Path tmp) throws Exception {
+        CliTest.dataset(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
+        Path out = tmp.resolve("out");
+        CliTest.Run run = CliTest.distill("train-teacher", recipe.toString(), "--no-progress", "--out", out.toString(),
+                "--cache-dir", tmp.resolve("cache").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Path key = tmp.resolve("wm.key");
+        CliTest.Run gen = CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--data",
+                tmp.resolve("data").toString());
+        assertThat(gen.code()).as(gen.err()).isZero();
+        String secret = new ObjectMapper().readTree(key.toFile()).get("secret").asText();
+        assertThat(gen.out()).contains("wrote watermark key").doesNotContain(secret);
+        CliTest.Run again = CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--data",
+                tmp.resolve("data").toString());
+        assertThat(again.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(again.err()).contains("the file exists");
+
+        Path audit = tmp.resolve("audit");
+        CliTest.Run a = CliTest.distill("audit", "--watermark-key-file", key.toString(), "--suspect",
+                out.resolve("teacher").toString(), "--data", tmp.resolve("data").toString(), "--queries", "100",
+                "--out", audit.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("NOT SHOWN", "100 queries");
+        assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json"))).doesNotContain(secret);
+    }
 }
