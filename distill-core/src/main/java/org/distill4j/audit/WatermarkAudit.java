@@ -20,13 +20,16 @@ import org.distill4j.io.AtomicFiles;
 
 /**
  * Tests a suspect for the watermark of a key: queries it on random rows of the data and runs the
- * {@link WatermarkDetector}, with the clean teacher's outputs as a baseline when the teacher is
+ * {@link WatermarkDetector#test} against {@value #NULL_KEYS} random keys, with the clean teacher's outputs as a baseline when the teacher is
  * given. Reports name the key by its fingerprint only.
  */
 public final class WatermarkAudit {
 
     /** File name of the JSON result. */
     public static final String JSON = "watermark.json";
+
+    /** Random keys the true key is compared with: p-values down to 1/200. */
+    public static final int NULL_KEYS = 199;
 
     private WatermarkAudit() {}
 
@@ -36,21 +39,26 @@ public final class WatermarkAudit {
      * @param suspect the suspect's name
      * @param keyFingerprint {@link WatermarkKey#fingerprint()}
      * @param baseline whether the clean teacher's outputs were subtracted
-     * @param detection the detector's numbers
+     * @param test the detector's numbers: the true key against random keys
      * @param queries rows the suspect was asked about
      * @param alpha the significance level
      * @param watermarked the verdict, {@code pValue < alpha}
      */
-    public record Result(String suspect, String keyFingerprint, boolean baseline, WatermarkDetector.Detection detection,
+    public record Result(String suspect, String keyFingerprint, boolean baseline, WatermarkDetector.KeyTest test,
             long queries, double alpha, boolean watermarked) {
+
+        /** Returns the detection with the true key. */
+        public WatermarkDetector.Detection detection() {
+            return test.key();
+        }
 
         /** Returns the verdict as a sentence. */
         public String verdict() {
             return watermarked
                     ? String.format(Locale.ROOT, "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
-                            + "alpha = %s)", keyFingerprint, detection.pValue(), alpha)
+                            + "alpha = %s; tail p = %.3g)", keyFingerprint, test.pValue(), alpha, test.tailPValue())
                     : String.format(Locale.ROOT, "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
-                            keyFingerprint, alpha, detection.pValue());
+                            keyFingerprint, alpha, test.pValue());
         }
 
         /** Returns JSON-ready values. */
@@ -59,14 +67,19 @@ public final class WatermarkAudit {
             m.put("suspect", suspect);
             m.put("key_fingerprint", keyFingerprint);
             m.put("test", "Lomb-Scargle power at the key's frequency over the mean power at "
-                    + detection.controls() + " control frequencies; F(2, " + 2 * detection.controls() + ") p-value");
+                    + detection().controls() + " control frequencies, compared with the same ratio for "
+                    + test.nullKeys() + " random keys: p = (1 + random keys at least as high) / (1 + "
+                    + test.nullKeys() + "); tail p: F(2, 2*controls) tail of the ratio, scaled to the random keys' mean ratio");
             m.put("baseline_teacher", baseline);
             m.put("verdict", watermarked ? "watermarked" : "not_shown");
             m.put("verdict_text", verdict());
             m.put("alpha", alpha);
-            m.put("p_value", detection.pValue());
-            m.put("power_ratio", detection.ratio());
-            m.put("rows", detection.rows());
+            m.put("p_value", test.pValue());
+            m.put("tail_p_value", test.tailPValue());
+            m.put("f_approximation_p_value", detection().pValue());
+            m.put("random_keys", test.nullKeys());
+            m.put("power_ratio", detection().ratio());
+            m.put("rows", detection().rows());
             m.put("queries", queries);
             return m;
         }
@@ -123,10 +136,10 @@ public final class WatermarkAudit {
                 data.classNames());
         float[] s = flatten(suspect.logProbabilities(probes));
         float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
-        Watermark w = new Watermark(key, data.featureSize(), data.numClasses());
-        WatermarkDetector.Detection d = WatermarkDetector.detect(w, x, s, b);
-        return new Result(suspect.name(), key.fingerprint(), teacher != null, d, suspect.queries(), alpha,
-                d.pValue() < alpha);
+        WatermarkDetector.KeyTest t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b,
+                NULL_KEYS, seed);
+        return new Result(suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha,
+                t.pValue() < alpha);
     }
 
     private static float[] flatten(float[][] rows) {

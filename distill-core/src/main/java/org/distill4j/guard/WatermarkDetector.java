@@ -16,7 +16,8 @@ import org.apache.commons.math3.distribution.FDistribution;
  * Gaussian noise that is locally flat in frequency, the ratio follows an F(2, 2·{@value #CONTROLS})
  * distribution, which gives the p-value. Control frequencies estimate the noise level where it is,
  * so slow structure of the model's outputs (its classes) that leaks into nearby frequencies is
- * accounted for rather than mistaken for the watermark.
+ * accounted for rather than mistaken for the watermark. That F p-value is an approximation; {@link
+ * #test} gives an exact one by comparing the true key with random keys, and is what audits use.
  */
 public final class WatermarkDetector {
 
@@ -37,6 +38,58 @@ public final class WatermarkDetector {
      * @param controls number of control frequencies used
      */
     public record Detection(int rows, double power, double controlPower, double ratio, double pValue, int controls) {}
+
+    /**
+     * The answer of the test against random keys.
+     *
+     * @param key the detection with the true key ({@code key.pValue()} is the F approximation)
+     * @param nullKeys how many random keys were tried
+     * @param pValue (1 + random keys whose ratio is at least the true key's) / (1 + nullKeys):
+     *     exact under H0, at least 1 / (1 + nullKeys)
+     * @param tailPValue P(F(2, 2·controls) >= ratio / c), where c scales the F approximation so that
+     *     its mean matches the random keys' ratios: an approximation that reaches below 1 / (1 +
+     *     nullKeys)
+     */
+    public record KeyTest(Detection key, int nullKeys, double pValue, double tailPValue) {}
+
+    /**
+     * Tests outputs for a key's watermark against random keys: under H0 (the suspect never saw this
+     * key's outputs) the secret, drawn at random, is independent of the suspect, so the true key's
+     * power ratio is exchangeable with those of other random keys, whatever the structure of the
+     * data (clusters, classes) or of the model. This makes the p-value valid where the F
+     * approximation's assumption of noise that is flat in frequency fails, e.g. on clustered inputs.
+     *
+     * @param key the key
+     * @param nullKeys random keys to compare with, >= 19 (199 gives p-values down to 0.005)
+     * @param seed the random keys' seed
+     */
+    public static KeyTest test(WatermarkKey key, int featureSize, int classes, float[] features,
+            float[] logProbabilities, float[] baseline, int nullKeys, long seed) {
+        if (nullKeys < 19) {
+            throw new IllegalArgumentException("illegal nullKeys value: " + nullKeys + ", must be >= 19");
+        }
+        Detection truth = detect(new Watermark(key, featureSize, classes), features, logProbabilities, baseline);
+        java.util.Random rng = new java.util.Random(seed);
+        byte[] secret = new byte[32];
+        double[] logs = new double[nullKeys];
+        int atLeast = 0;
+        for (int k = 0; k < nullKeys; k++) {
+            rng.nextBytes(secret);
+            Watermark w = new Watermark(WatermarkKey.of(secret, key.scale(), key.amplitude()), featureSize, classes);
+            double r = detect(w, features, logProbabilities, baseline).ratio();
+            if (r >= truth.ratio()) {
+                atLeast++;
+            }
+            logs[k] = Math.log(Math.max(r, 1e-300));
+        }
+        // The random keys' ratios calibrate the F approximation's scale on these very data: a ratio
+        // of c·F(2, 2J) has mean c·2J/(2J - 2).
+        double meanRatio = java.util.Arrays.stream(logs).map(Math::exp).average().orElseThrow();
+        int j2 = 2 * truth.controls();
+        double scale = meanRatio * (j2 - 2) / j2;
+        double tail = 1 - new FDistribution(null, 2, j2).cumulativeProbability(truth.ratio() / Math.max(scale, 1e-12));
+        return new KeyTest(truth, nullKeys, (1.0 + atLeast) / (1.0 + nullKeys), Math.max(tail, Double.MIN_NORMAL));
+    }
 
     /**
      * Tests outputs for the watermark.

@@ -64,7 +64,8 @@ class WatermarkAuditTest {
         }
         System.out.println(marked.verdict() + "\n" + clean.verdict());
         assertThat(marked.watermarked()).isTrue();
-        assertThat(marked.detection().pValue()).isLessThan(1e-6);
+        assertThat(marked.test().pValue()).isEqualTo(1.0 / 200);
+        assertThat(marked.test().tailPValue()).isLessThan(1e-6);
         assertThat(marked.queries()).isEqualTo(3000);
         assertThat(clean.watermarked()).isFalse();
 

@@ -129,6 +129,14 @@ class WatermarkTest {
         assertThat(marked.pValue()).isLessThan(1e-6);
         assertThat(clean.pValue()).isGreaterThan(0.01);
         assertThat(student.pValue()).isGreaterThan(0.01);
+        // Against random keys (exact under H0): the served outputs rank first, the clean ones do not.
+        WatermarkDetector.KeyTest servedTest = WatermarkDetector.test(key, 16, 5, probeX, served, null, 99, 1);
+        WatermarkDetector.KeyTest cleanTest = WatermarkDetector.test(key, 16, 5, probeX, teacherProbeLogProbs, null, 99,
+                1);
+        System.out.println("served vs random keys " + servedTest + "\nclean vs random keys " + cleanTest);
+        assertThat(servedTest.pValue()).isEqualTo(0.01);
+        assertThat(servedTest.tailPValue()).isLessThan(1e-6);
+        assertThat(cleanTest.pValue()).isGreaterThan(0.01);
         // Another key finds nothing in the watermarked outputs.
         byte[] other = SECRET.clone();
         other[0] ^= 1;
