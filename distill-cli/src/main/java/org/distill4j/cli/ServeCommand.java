@@ -60,6 +60,31 @@ final class ServeCommand implements Callable<Integer> {
             description = "Request threads, the most requests in flight (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+            description = "Largest request body; larger get 413 (default: ${DEFAULT-VALUE}).")
+    long maxRequestBytes;
+
+    @Option(names = "--min-request-rate", paramLabel = "BYTES_PER_S", defaultValue = "1024",
+            description = "Slowest request body after its first second, averaged; slower or stalled bodies get "
+                    + "408 (default: ${DEFAULT-VALUE}; 0 for none).")
+    long minRequestRate;
+
+    @Option(names = "--body-timeout-s", paramLabel = "S", defaultValue = "30",
+            description = "Longest time to receive a request body; later gets 408 (default: ${DEFAULT-VALUE}).")
+    int bodyTimeoutS;
+
+    @Option(names = "--header-timeout-s", paramLabel = "S", defaultValue = "10",
+            description = "Close connections whose request headers take longer (default: ${DEFAULT-VALUE}).")
+    int headerTimeoutS;
+
+    @Option(names = "--idle-timeout-s", paramLabel = "S", defaultValue = "30",
+            description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+    int idleTimeoutS;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+            description = "Most open connections; further ones wait to be accepted (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @Option(names = "--api-key-env", paramLabel = "VAR",
             description = "Require Authorization: Bearer <key>, the key read from environment variable VAR "
                     + "(never from the command line, where other users could see it).")
@@ -93,6 +118,12 @@ final class ServeCommand implements Callable<Integer> {
                     .optMaxWait(Duration.ofMillis(maxWaitMs))
                     .optWorkerThreads(workers)
                     .optApiKey(apiKey)
+                    .optMaxRequestBytes(maxRequestBytes)
+                    .optMinRequestDataRate(minRequestRate)
+                    .optRequestBodyTimeout(Duration.ofSeconds(bodyTimeoutS))
+                    .optIdleTimeout(Duration.ofSeconds(idleTimeoutS))
+                    .optHeaderTimeout(Duration.ofSeconds(headerTimeoutS))
+                    .optMaxConnections(maxConnections)
                     .addModel(model)
                     .build();
         } catch (IllegalArgumentException e) {

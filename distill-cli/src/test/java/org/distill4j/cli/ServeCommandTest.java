@@ -121,6 +121,13 @@ class ServeCommandTest {
         assertThat(badBatch.code()).isEqualTo(2);
         assertThat(badBatch.err()).contains("max batch rows: 0");
 
+        CliTest.Run badRate = CliTest.distill("serve", tmp.resolve("m").toString(), "--min-request-rate", "-5");
+        assertThat(badRate.code()).isEqualTo(2);
+        assertThat(badRate.err()).contains("min request data rate: -5");
+        CliTest.Run badTimeout = CliTest.distill("serve", tmp.resolve("m").toString(), "--body-timeout-s", "0");
+        assertThat(badTimeout.code()).isEqualTo(2);
+        assertThat(badTimeout.err()).contains("request body timeout: 0 ms");
+
         CliTest.Run noKey = CliTest.distill("serve", tmp.resolve("m").toString(), "--api-key-env",
                 "DISTILL4J_TEST_SURELY_UNSET_VAR");
         assertThat(noKey.code()).isEqualTo(2);

@@ -5,25 +5,24 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
- * The OpenAI-compatible facade: {@code POST /v1/chat/completions} and {@code GET /v1/models} for
- * text classifiers. The classifier's answer is one "token": the class name with the highest logit.
- * Log-probabilities are the log-softmax of the logits over the classes; each class name counts as
- * one token of this facade's vocabulary, so {@code top_logprobs} ranks classes.
+ * The OpenAI-compatible facade's handlers: {@code POST /v1/chat/completions} (whole or streamed)
+ * and {@code GET /v1/models} for text classifiers. The classifier's answer is one "token": the
+ * class name with the highest logit. Log-probabilities are the log-softmax of the logits over the
+ * classes; each class name counts as one token of this facade's vocabulary, so {@code
+ * top_logprobs} ranks classes. What a request may ask is decided by {@link ChatRequest}.
  */
 final class ChatCompletions {
 
     /** OpenAI's upper bound on {@code top_logprobs}. */
-    static final int MAX_TOP_LOGPROBS = 20;
-    private static final Pattern TEXT_ELEMENT = Pattern.compile("<text>(.*?)</text>", Pattern.DOTALL);
+    static final int MAX_TOP_LOGPROBS = ChatRequest.MAX_TOP_LOGPROBS;
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private ChatCompletions() {}
@@ -70,137 +69,114 @@ final class ChatCompletions {
         return h;
     }
 
-    /** {@code POST /v1/chat/completions}. */
-    static ObjectNode complete(Hosted h, JsonNode req) {
-        JsonNode stream = req.get("stream");
-        if (stream != null && stream.asBoolean(false)) {
-            throw ApiException.badRequest("stream", "stream: streaming is not supported; a classifier answers "
-                    + "with one token, send \"stream\": false or leave it out");
-        }
-        JsonNode n = req.get("n");
-        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
-            throw ApiException.badRequest("n", "n: " + n + " is not supported; a classifier gives one choice (n = 1)");
-        }
-        boolean logprobs = false;
-        JsonNode lp = req.get("logprobs");
-        if (lp != null && !lp.isNull()) {
-            if (!lp.isBoolean()) {
-                throw ApiException.badRequest("logprobs", "logprobs: " + Tensors.abbreviate(lp.toString())
-                        + " is not a boolean");
-            }
-            logprobs = lp.booleanValue();
-        }
-        int top = 0;
-        JsonNode tl = req.get("top_logprobs");
-        if (tl != null && !tl.isNull()) {
-            if (!tl.isIntegralNumber() || tl.asLong() < 0 || tl.asLong() > MAX_TOP_LOGPROBS) {
-                throw ApiException.badRequest("top_logprobs", "top_logprobs: " + Tensors.abbreviate(tl.toString())
-                        + " is not allowed; must be an integer in [0, " + MAX_TOP_LOGPROBS + "]");
-            }
-            if (!logprobs) {
-                throw ApiException.badRequest("top_logprobs", "top_logprobs requires \"logprobs\": true");
-            }
-            top = tl.intValue();
-        }
-        JsonNode messages = req.get("messages");
-        if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw ApiException.badRequest("messages", "messages: expected a non-empty array of "
-                    + "{\"role\", \"content\"} objects");
-        }
-        String userText = null;
-        long promptWords = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            JsonNode m = messages.get(i);
-            String content = content(m, i);
-            promptWords += words(content);
-            if ("user".equals(m.path("role").asText())) {
-                userText = content;
-            }
-        }
-        if (userText == null) {
-            throw ApiException.badRequest("messages", "messages: no message has role \"user\"; the text to classify "
-                    + "is the last user message");
-        }
-        String text = classifiedText(userText);
-
-        float[] logits = h.logits(h.featurize(List.of(text)), 1);
+    /** {@code POST /v1/chat/completions} for {@code client}: the whole answer or its chunks. */
+    static Reply complete(Map<String, Hosted> hosted, JsonNode body, String client) {
+        Hosted h = resolve(hosted, body);
+        ChatRequest req = ChatRequest.parse(body);
+        float[] logits = h.logits(new ClientRequest(client, h.model.name(), "openai.chat", 1),
+                h.featurize(List.of(req.text())));
         double[] logp = Tensors.logSoftmax(logits, 0, h.classes());
         List<String> classes = h.model.classNames();
         // Highest log-probability first; ties keep class order, so the answer is the first argmax.
         Integer[] order = IntStream.range(0, classes.size()).boxed()
                 .sorted(Comparator.comparingDouble((Integer c) -> -logp[c])).toArray(Integer[]::new);
-        int best = order[0];
+        String answer = classes.get(order[0]);
+        JsonNode logprobs = req.logprobs() ? logprobs(classes, logp, order, req.topLogprobs()) : F.nullNode();
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        return req.stream()
+                ? new Reply.Events(chunks(h, req, id, created, answer, logprobs))
+                : new Reply.Json(completion(h, req, id, created, answer, logprobs));
+    }
 
-        ObjectNode o = F.objectNode();
-        o.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""));
-        o.put("object", "chat.completion");
-        o.put("created", System.currentTimeMillis() / 1000);
-        o.put("model", h.model.name());
-        o.put("system_fingerprint", h.model.version());
+    private static ObjectNode completion(Hosted h, ChatRequest req, String id, long created, String answer,
+            JsonNode logprobs) {
+        ObjectNode o = head(h, id, created, "chat.completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
-        message.put("content", classes.get(best));
-        if (logprobs) {
-            ObjectNode token = token(classes.get(best), logp[best]);
-            ArrayNode tops = token.putArray("top_logprobs");
-            for (int i = 0; i < Math.min(top, classes.size()); i++) {
-                tops.add(token(classes.get(order[i]), logp[order[i]]));
-            }
-            choice.putObject("logprobs").putArray("content").add(token);
-        } else {
-            choice.putNull("logprobs");
-        }
+        message.put("content", answer);
+        choice.set("logprobs", logprobs);
         choice.put("finish_reason", "stop");
-        ObjectNode usage = o.putObject("usage");
-        usage.put("prompt_tokens", promptWords);
-        usage.put("completion_tokens", 1);
-        usage.put("total_tokens", promptWords + 1);
+        o.set("usage", usage(req));
         return o;
     }
 
     /**
-     * The text classified: the content of the last {@code <text>...</text>} element of the message
-     * if it has one, else the whole message.
+     * The streamed answer, as OpenAI chunks it: the role with empty content, the answer with its
+     * log-probabilities, the finish reason, and with {@code include_usage} a last chunk with no
+     * choices and the usage (earlier chunks then carry {@code "usage": null}).
      */
-    static String classifiedText(String message) {
-        Matcher m = TEXT_ELEMENT.matcher(message);
-        String last = null;
-        while (m.find()) {
-            last = m.group(1);
+    private static List<JsonNode> chunks(Hosted h, ChatRequest req, String id, long created, String answer,
+            JsonNode logprobs) {
+        List<JsonNode> out = new ArrayList<>();
+        ObjectNode role = chunk(h, req, id, created);
+        ObjectNode c0 = role.withArray("choices").addObject();
+        c0.put("index", 0);
+        c0.putObject("delta").put("role", "assistant").put("content", "");
+        c0.putNull("logprobs");
+        c0.putNull("finish_reason");
+        out.add(role);
+        ObjectNode content = chunk(h, req, id, created);
+        ObjectNode c1 = content.withArray("choices").addObject();
+        c1.put("index", 0);
+        c1.putObject("delta").put("content", answer);
+        c1.set("logprobs", logprobs);
+        c1.putNull("finish_reason");
+        out.add(content);
+        ObjectNode finish = chunk(h, req, id, created);
+        ObjectNode c2 = finish.withArray("choices").addObject();
+        c2.put("index", 0);
+        c2.putObject("delta");
+        c2.putNull("logprobs");
+        c2.put("finish_reason", "stop");
+        out.add(finish);
+        if (req.includeUsage()) {
+            ObjectNode usage = head(h, id, created, "chat.completion.chunk");
+            usage.putArray("choices");
+            usage.set("usage", usage(req));
+            out.add(usage);
         }
-        return last != null ? last : message;
+        return out;
     }
 
-    /** A message's text: a string, or the {@code text} parts of an array of content parts. */
-    private static String content(JsonNode m, int i) {
-        String field = "messages[" + i + "]";
-        if (!m.isObject() || !m.path("role").isTextual()) {
-            throw ApiException.badRequest(field, field + ": expected {\"role\": string, \"content\": string}");
+    private static ObjectNode chunk(Hosted h, ChatRequest req, String id, long created) {
+        ObjectNode o = head(h, id, created, "chat.completion.chunk");
+        o.putArray("choices");
+        if (req.includeUsage()) {
+            o.putNull("usage");
         }
-        JsonNode c = m.get("content");
-        if (c == null || c.isNull()) {
-            return "";
+        return o;
+    }
+
+    private static ObjectNode head(Hosted h, String id, long created, String object) {
+        ObjectNode o = F.objectNode();
+        o.put("id", id);
+        o.put("object", object);
+        o.put("created", created);
+        o.put("model", h.model.name());
+        o.put("system_fingerprint", h.model.version());
+        return o;
+    }
+
+    private static ObjectNode usage(ChatRequest req) {
+        ObjectNode usage = F.objectNode();
+        usage.put("prompt_tokens", req.promptWords());
+        usage.put("completion_tokens", 1);
+        usage.put("total_tokens", req.promptWords() + 1);
+        return usage;
+    }
+
+    private static ObjectNode logprobs(List<String> classes, double[] logp, Integer[] order, int top) {
+        ObjectNode token = token(classes.get(order[0]), logp[order[0]]);
+        ArrayNode tops = token.putArray("top_logprobs");
+        for (int i = 0; i < Math.min(top, classes.size()); i++) {
+            tops.add(token(classes.get(order[i]), logp[order[i]]));
         }
-        if (c.isTextual()) {
-            return c.textValue();
-        }
-        if (c.isArray()) {
-            StringBuilder s = new StringBuilder();
-            for (JsonNode part : c) {
-                if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
-                    s.append(s.length() == 0 ? "" : "\n").append(part.get("text").textValue());
-                } else {
-                    throw ApiException.badRequest(field + ".content", field + ".content: only text parts "
-                            + "{\"type\": \"text\", \"text\": ...} are supported, got "
-                            + Tensors.abbreviate(part.toString()));
-                }
-            }
-            return s.toString();
-        }
-        throw ApiException.badRequest(field + ".content", field + ".content: expected a string or an array of "
-                + "text parts, got " + Tensors.abbreviate(c.toString()));
+        ObjectNode lp = F.objectNode();
+        lp.putArray("content").add(token);
+        return lp;
     }
 
     private static ObjectNode token(String name, double logprob) {
@@ -212,12 +188,6 @@ final class ChatCompletions {
             bytes.add(b & 0xFF);
         }
         return t;
-    }
-
-    /** Whitespace-separated words, the facade's prompt token count. */
-    static long words(String s) {
-        String t = s.strip();
-        return t.isEmpty() ? 0 : t.split("\\s+").length;
     }
 
     private static String textModels(Map<String, Hosted> hosted) {

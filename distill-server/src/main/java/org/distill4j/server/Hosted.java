@@ -5,7 +5,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** A served model with its batcher: what the HTTP layer calls to run rows. */
+/**
+ * A served model with its batcher and serving hooks: what the endpoints call to run rows. Every
+ * request's rows pass the {@link RequestObserver} before they are queued and the logits pass the
+ * {@link OutputFilter} before an endpoint sees them, so no endpoint can bypass either.
+ */
 final class Hosted {
 
     /** Name of the one input of dense models in v2 metadata and requests. */
@@ -19,10 +23,14 @@ final class Hosted {
     final ServedModel model;
     final DynamicBatcher batcher;
     final long createdEpochSecond = System.currentTimeMillis() / 1000;
+    private final RequestObserver observer;
+    private final OutputFilter filter;
 
-    Hosted(ServedModel model, DynamicBatcher batcher) {
+    Hosted(ServedModel model, DynamicBatcher batcher, RequestObserver observer, OutputFilter filter) {
         this.model = model;
         this.batcher = batcher;
+        this.observer = observer;
+        this.filter = filter;
     }
 
     boolean isText() {
@@ -47,8 +55,26 @@ final class Hosted {
         return rows;
     }
 
-    /** Runs {@code count} rows through the batcher and waits for their logits. */
-    float[] logits(float[] rows, int count) {
+    /**
+     * Runs the request's {@link ClientRequest#rows()} rows through the batcher and waits for their
+     * logits, after the observer admitted the request; returns what the output filter makes of them.
+     */
+    float[] logits(ClientRequest request, float[] rows) {
+        try {
+            observer.onRequest(request);
+        } catch (RequestRefusedException e) {
+            throw ErrorBodies.of(e);
+        }
+        float[] logits = await(rows, request.rows());
+        float[] out = filter.filter(request, logits, classes());
+        if (out == null || out.length != logits.length) {
+            throw new IllegalStateException("output filter returned " + (out == null ? "null" : out.length + " values")
+                    + " for " + logits.length + " logits");
+        }
+        return out;
+    }
+
+    private float[] await(float[] rows, int count) {
         try {
             return batcher.submit(rows, count).get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (RejectedExecutionException e) {

@@ -10,7 +10,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The Open Inference Protocol v2 (KServe / Triton REST) documents: metadata and inference. */
+/**
+ * The Open Inference Protocol v2 (KServe / Triton REST) handlers: server metadata, health, model
+ * metadata and readiness, and inference.
+ */
 final class InferenceV2 {
 
     static final String LOGITS = "logits";
@@ -18,6 +21,37 @@ final class InferenceV2 {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private InferenceV2() {}
+
+    /** {@code GET /v2}: server metadata. */
+    static ObjectNode server() {
+        ObjectNode o = F.objectNode();
+        o.put("name", "distill4j");
+        String v = ModelServer.class.getPackage().getImplementationVersion();
+        o.put("version", v == null ? "dev" : v);
+        o.putArray("extensions");
+        return o;
+    }
+
+    /** {@code GET /v2/health/live}: answers while the process serves HTTP. */
+    static ObjectNode live() {
+        return F.objectNode().put("live", true);
+    }
+
+    /** {@code GET /v2/health/ready}: 503 unless started and every model's batcher runs. */
+    static ObjectNode ready(boolean started, java.util.Collection<Hosted> hosted) {
+        if (!started || !hosted.stream().allMatch(h -> h.batcher.isRunning())) {
+            throw new ApiException(503, "server is not ready (starting or shutting down)", null, "unavailable");
+        }
+        return F.objectNode().put("ready", true);
+    }
+
+    /** {@code GET /v2/models/{name}/ready}. */
+    static ObjectNode modelReady(boolean started, Hosted h) {
+        if (!started || !h.batcher.isRunning()) {
+            throw new ApiException(503, "model '" + h.model.name() + "' is not ready", null, "unavailable");
+        }
+        return F.objectNode().put("name", h.model.name()).put("ready", true);
+    }
 
     /** {@code GET /v2/models/{name}}. */
     static ObjectNode metadata(Hosted h) {
@@ -55,8 +89,11 @@ final class InferenceV2 {
         return o;
     }
 
-    /** {@code POST /v2/models/{name}[/versions/{v}]/infer}. */
-    static ObjectNode infer(Hosted h, JsonNode req) {
+    /**
+     * {@code POST /v2/models/{name}[/versions/{v}]/infer} for {@code client}. Without {@code
+     * outputs} in the request every output is returned, as the protocol says.
+     */
+    static ObjectNode infer(Hosted h, JsonNode req, String client) {
         if (!req.isObject()) {
             throw ApiException.badRequest(null, "request body must be a JSON object with \"inputs\"");
         }
@@ -93,7 +130,7 @@ final class InferenceV2 {
         } else {
             x = Tensors.fp32(in.get("data"), "inputs[0].data", shape, rows * h.model.rowSize());
         }
-        float[] logits = h.logits(x, rows);
+        float[] logits = h.logits(new ClientRequest(client, h.model.name(), "v2.infer", rows), x);
 
         ObjectNode o = F.objectNode();
         if (id != null) {
@@ -139,7 +176,7 @@ final class InferenceV2 {
 
     private static List<String> outputs(Hosted h, JsonNode outputs) {
         if (outputs == null || outputs.isNull()) {
-            return List.of(LOGITS);
+            return List.of(LOGITS, PROBABILITIES); // the protocol: no outputs named, all outputs returned
         }
         if (!outputs.isArray() || outputs.isEmpty()) {
             throw ApiException.badRequest("outputs", "outputs: expected a non-empty array such as "

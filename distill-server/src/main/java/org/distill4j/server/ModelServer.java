@@ -1,33 +1,22 @@
 package org.distill4j.server;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +36,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Security: binds {@code 127.0.0.1} by default. With an API key, every endpoint except {@code
  * /v2/health/*} requires {@code Authorization: Bearer <key>}; the key is compared in constant time
- * and never echoed or logged. Request bodies over {@code maxRequestBytes} get 413. Requests are
- * logged at debug level (method, path, status, milliseconds), never bodies or headers.
+ * and never echoed or logged. Request bodies are read without holding a thread while they arrive
+ * ({@link BodyReader}); over {@code maxRequestBytes} they get 413, slower than {@code
+ * minRequestDataRate} or incomplete after {@code requestBodyTimeout} they get 408. Connections idle
+ * for {@code idleTimeout} are closed, and so are those whose headers are not complete within {@code
+ * headerTimeout} ({@link HeaderDeadline}); beyond {@code maxConnections} new ones wait in the OS backlog.
+ * Request line and headers are limited to {@code maxHeaderBytes} (414 / 431). Every error, Jetty's
+ * own included, is JSON in the API's error format ({@link ErrorBodies}).
+ *
+ * <p>Seams: a {@link RequestObserver} sees every request (per client) before it reaches a model,
+ * an {@link OutputFilter} sees the logits where they leave it (see {@link Hosted}).
  */
 public final class ModelServer implements AutoCloseable {
 
@@ -65,7 +62,14 @@ public final class ModelServer implements AutoCloseable {
     private final int requestedPort;
     private final int workerThreads;
     private final long maxRequestBytes;
-    private final byte[] apiKey;
+    private final ApiKey apiKey;
+    private final BodyReader.Limits limits;
+    private final Duration idleTimeout;
+    private final Duration headerTimeout;
+    private final int maxConnections;
+    private final int maxHeaderBytes;
+    private final RequestObserver observer;
+    private final OutputFilter filter;
     private final Map<String, Hosted> hosted;
     private final int batchRows;
     private final Duration maxWait;
@@ -79,10 +83,17 @@ public final class ModelServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.workerThreads = b.workerThreads;
         this.maxRequestBytes = b.maxRequestBytes;
-        this.apiKey = b.apiKey == null ? null : b.apiKey.getBytes(StandardCharsets.UTF_8);
+        this.apiKey = new ApiKey(b.apiKey);
+        this.limits = new BodyReader.Limits(b.maxRequestBytes, b.minRequestDataRate, b.requestBodyTimeout);
+        this.idleTimeout = b.idleTimeout;
+        this.headerTimeout = b.headerTimeout;
+        this.maxConnections = b.maxConnections;
+        this.maxHeaderBytes = b.maxHeaderBytes;
+        this.observer = b.observer;
+        this.filter = b.filter;
         Map<String, Hosted> m = new LinkedHashMap<>();
         for (ServedModel model : b.models) {
-            m.put(model.name(), new Hosted(model, null));
+            m.put(model.name(), new Hosted(model, null, observer, filter));
         }
         this.hosted = m;
         this.batchRows = b.maxBatchRows;
@@ -110,10 +121,11 @@ public final class ModelServer implements AutoCloseable {
         }
         for (Map.Entry<String, Hosted> e : hosted.entrySet()) {
             ServedModel model = e.getValue().model;
-            e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued)));
+            e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter));
         }
         // Jetty leases one acceptor and one selector thread from the pool and insists on at least
-        // one thread beyond those; the rest handle requests. No reserved threads: handlers block.
+        // one thread beyond those; the rest handle requests. No reserved threads: handlers block on
+        // their batch (never on a request body: BodyReader reads without a thread).
         int threads = workerThreads + 3;
         QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
         pool.setReservedThreads(0);
@@ -121,13 +133,20 @@ public final class ModelServer implements AutoCloseable {
         server = new Server(pool);
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
+        config.setRequestHeaderSize(maxHeaderBytes);
         connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
         connector.setHost(host);
         connector.setPort(requestedPort);
+        connector.setIdleTimeout(idleTimeout.toMillis());
         server.addConnector(connector);
-        server.setHandler(new Router());
+        server.addBean(new NetworkConnectionLimit(maxConnections, connector));
+        server.setErrorHandler(new JsonErrorHandler(maxHeaderBytes));
+        server.setHandler(new Router(hosted, () -> ready, apiKey, limits));
         try {
             server.start();
+            HeaderDeadline deadline = new HeaderDeadline(connector, headerTimeout);
+            server.addBean(deadline, true); // stopped with the server
+            deadline.start();
         } catch (Exception e) {
             close();
             if (rootCause(e) instanceof BindException) {
@@ -200,249 +219,12 @@ public final class ModelServer implements AutoCloseable {
         return t;
     }
 
-    /** Routes every request; writes JSON answers and errors. */
-    private final class Router extends Handler.Abstract {
-
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) {
-            long start = System.nanoTime();
-            String method = request.getMethod();
-            String path = request.getHttpURI().getDecodedPath();
-            boolean openAi = path.startsWith("/v1/") || path.equals("/v1");
-            int status;
-            Object body;
-            Map<String, String> headers = new LinkedHashMap<>();
-            try {
-                body = route(method, path, request, headers);
-                status = 200;
-            } catch (ApiException e) {
-                status = e.status;
-                body = errorBody(e, openAi);
-            } catch (RuntimeException e) {
-                LOG.warn("{} {} failed", method, path, e);
-                status = 500;
-                body = errorBody(new ApiException(500, "internal error: " + e, null, "internal_error"), openAi);
-            }
-            if (status == 401) {
-                headers.put("WWW-Authenticate", "Bearer");
-            }
-            byte[] bytes;
-            try {
-                bytes = JSON.writeValueAsBytes(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
-            }
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            headers.forEach((k, v) -> response.getHeaders().put(k, v));
-            response.write(true, ByteBuffer.wrap(bytes), callback);
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("{} {} -> {} in {} ms", method, path, status,
-                        String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e6));
-            }
-            return true;
-        }
-
-        private Object route(String method, String path, Request request, Map<String, String> headers) {
-            List<String> seg = new ArrayList<>();
-            for (String s : path.split("/")) {
-                if (!s.isEmpty()) {
-                    seg.add(s);
-                }
-            }
-            boolean health = seg.size() == 3 && seg.get(0).equals("v2") && seg.get(1).equals("health");
-            if (!health) {
-                authorize(request);
-            }
-            if (seg.isEmpty()) {
-                throw notFound(method, path);
-            }
-            if (seg.get(0).equals("v2")) {
-                return routeV2(method, path, seg, request, headers);
-            }
-            if (seg.get(0).equals("v1")) {
-                return routeV1(method, path, seg, request, headers);
-            }
-            throw notFound(method, path);
-        }
-
-        private Object routeV2(String method, String path, List<String> seg, Request request, Map<String, String> headers) {
-            int n = seg.size();
-            if (n == 1) {
-                allow(method, "GET", headers);
-                ObjectNode o = JSON.createObjectNode();
-                o.put("name", "distill4j");
-                String v = ModelServer.class.getPackage().getImplementationVersion();
-                o.put("version", v == null ? "dev" : v);
-                o.putArray("extensions");
-                return o;
-            }
-            if (n == 3 && seg.get(1).equals("health") && (seg.get(2).equals("live") || seg.get(2).equals("ready"))) {
-                allow(method, "GET", headers);
-                if (seg.get(2).equals("live")) {
-                    return Map.of("live", true);
-                }
-                boolean ok = ready && hosted.values().stream().allMatch(h -> h.batcher.isRunning());
-                if (!ok) {
-                    throw new ApiException(503, "server is not ready (starting or shutting down)", null, "unavailable");
-                }
-                return Map.of("ready", true);
-            }
-            if (n >= 3 && seg.get(1).equals("models")) {
-                Hosted h = hosted.get(seg.get(2));
-                if (h == null) {
-                    throw new ApiException(404, "unknown model '" + Tensors.abbreviate(seg.get(2))
-                            + "'; this server serves " + hosted.keySet(), "model", "model_not_found");
-                }
-                List<String> rest = seg.subList(3, n);
-                if (rest.size() >= 2 && rest.get(0).equals("versions")) {
-                    if (!rest.get(1).equals(h.model.version())) {
-                        throw new ApiException(404, "model '" + h.model.name() + "' has no version '"
-                                + Tensors.abbreviate(rest.get(1)) + "'; it serves version " + h.model.version(),
-                                "version", "version_not_found");
-                    }
-                    rest = rest.subList(2, rest.size());
-                }
-                if (rest.isEmpty()) {
-                    allow(method, "GET", headers);
-                    return InferenceV2.metadata(h);
-                }
-                if (rest.size() == 1 && rest.get(0).equals("ready")) {
-                    allow(method, "GET", headers);
-                    if (!ready || !h.batcher.isRunning()) {
-                        throw new ApiException(503, "model '" + h.model.name() + "' is not ready", null, "unavailable");
-                    }
-                    return Map.of("name", h.model.name(), "ready", true);
-                }
-                if (rest.size() == 1 && rest.get(0).equals("infer")) {
-                    allow(method, "POST", headers);
-                    return InferenceV2.infer(h, readJson(request));
-                }
-            }
-            throw notFound(method, path);
-        }
-
-        private Object routeV1(String method, String path, List<String> seg, Request request, Map<String, String> headers) {
-            if (seg.size() == 2 && seg.get(1).equals("models")) {
-                allow(method, "GET", headers);
-                return ChatCompletions.models(hosted);
-            }
-            if (seg.size() == 3 && seg.get(1).equals("models")) {
-                allow(method, "GET", headers);
-                Hosted h = hosted.get(seg.get(2));
-                if (h == null || !h.isText()) {
-                    throw new ApiException(404, "The model '" + Tensors.abbreviate(seg.get(2))
-                            + "' does not exist or is not a text classifier", "model", "model_not_found");
-                }
-                return ChatCompletions.model(h);
-            }
-            if (seg.size() == 3 && seg.get(1).equals("chat") && seg.get(2).equals("completions")) {
-                allow(method, "POST", headers);
-                JsonNode req = readJson(request);
-                return ChatCompletions.complete(ChatCompletions.resolve(hosted, req), req);
-            }
-            throw notFound(method, path);
-        }
-
-        private void authorize(Request request) {
-            if (apiKey == null) {
-                return;
-            }
-            String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-            byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                    ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8)
-                    : new byte[0];
-            if (!MessageDigest.isEqual(given, apiKey)) {
-                throw new ApiException(401, auth == null
-                        ? "missing API key: send the header Authorization: Bearer <key>"
-                        : "invalid API key in the Authorization header (expected Bearer <key>)", null, "invalid_api_key");
-            }
-        }
-
-        private JsonNode readJson(Request request) {
-            String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            if (type != null) {
-                String mime = type.split(";", 2)[0].strip();
-                if (!mime.equalsIgnoreCase("application/json")) {
-                    throw new ApiException(415, "Content-Type " + Tensors.abbreviate(mime)
-                            + " is not supported; send a JSON body with Content-Type: application/json", null,
-                            "unsupported_media_type");
-                }
-            }
-            long length = request.getLength();
-            if (length > maxRequestBytes) {
-                throw tooLarge(" (" + length + " bytes)");
-            }
-            byte[] bytes;
-            // Blocking read on the handler thread (handlers here block anyway, on their batch);
-            // one byte over the limit is enough to know a chunked body is too large.
-            try (var in = Content.Source.asInputStream(request)) {
-                bytes = in.readNBytes((int) Math.min(maxRequestBytes + 1, Integer.MAX_VALUE - 8));
-            } catch (IOException e) {
-                throw new ApiException(400, "cannot read the request body: " + e.getMessage(), null, "bad_request");
-            }
-            if (bytes.length > maxRequestBytes) {
-                throw tooLarge("");
-            }
-            if (bytes.length == 0) {
-                throw ApiException.badRequest(null, "request body is empty; expected a JSON object");
-            }
-            try {
-                return JSON.readTree(bytes);
-            } catch (JsonParseException e) {
-                throw ApiException.badRequest(null, "request body is not valid JSON: " + e.getOriginalMessage()
-                        + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
-            } catch (IOException e) {
-                throw ApiException.badRequest(null, "request body is not valid JSON: " + e.getMessage());
-            }
-        }
-
-        private ApiException tooLarge(String size) {
-            return new ApiException(413, "request body" + size + " exceeds the limit of " + maxRequestBytes
-                    + " bytes; send fewer rows per request", null, "request_too_large");
-        }
-
-        private void allow(String method, String allowed, Map<String, String> headers) {
-            if (!method.equals(allowed)) {
-                headers.put("Allow", allowed);
-                throw new ApiException(405, "method " + method + " is not allowed here; use " + allowed, null,
-                        "method_not_allowed");
-            }
-        }
-
-        private ApiException notFound(String method, String path) {
-            return new ApiException(404, "no endpoint " + method + " " + Tensors.abbreviate(path)
-                    + "; see /v2, /v2/models/{name}, /v2/models/{name}/infer, /v1/chat/completions", null, "not_found");
-        }
-
-        private Object errorBody(ApiException e, boolean openAi) {
-            ObjectNode o = JSON.createObjectNode();
-            if (!openAi) {
-                o.put("error", e.getMessage());
-                return o;
-            }
-            ObjectNode err = o.putObject("error");
-            err.put("message", e.getMessage());
-            err.put("type", e.status == 401 ? "authentication_error"
-                    : e.status >= 500 ? "server_error" : "invalid_request_error");
-            if (e.param == null) {
-                err.putNull("param");
-            } else {
-                err.put("param", e.param);
-            }
-            if (e.code == null) {
-                err.putNull("code");
-            } else {
-                err.put("code", e.code);
-            }
-            return o;
-        }
-    }
-
     /**
      * Configures a {@link ModelServer}. Defaults: host {@code 127.0.0.1}, port 8080, max batch rows
-     * 64, max wait 2 ms, 16 worker threads, 1024 queued requests per model, 16 MiB request bodies,
-     * no API key.
+     * 64, max wait 2 ms, 16 worker threads, 1024 queued requests per model, 16 MiB request bodies
+     * arriving at 1024 bytes/s or faster and complete within 30 s, headers within 10 s, 30 s idle
+     * timeout, 1024
+     * connections, 8 KiB request line and headers, no API key, no request observer or output filter.
      */
     public static final class Builder {
 
@@ -455,6 +237,14 @@ public final class ModelServer implements AutoCloseable {
         private int maxQueuedRequests = 1024;
         private long maxRequestBytes = 16L << 20;
         private String apiKey;
+        private long minRequestDataRate = 1024;
+        private Duration requestBodyTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration headerTimeout = Duration.ofSeconds(10);
+        private int maxConnections = 1024;
+        private int maxHeaderBytes = 8192;
+        private RequestObserver observer = RequestObserver.NONE;
+        private OutputFilter filter = OutputFilter.NONE;
 
         private Builder() {}
 
@@ -542,6 +332,86 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("illegal API key: must be non-empty without surrounding whitespace");
             }
             this.apiKey = key;
+            return this;
+        }
+
+        /**
+         * Lowest average rate of a request body in bytes per second, in [0, 2^30]; 0 for none. It is
+         * measured from the request's start once {@value BodyReader#GRACE_MILLIS} ms have passed;
+         * slower bodies, stalled ones included, get 408 and the connection is closed.
+         */
+        public Builder optMinRequestDataRate(long bytesPerSecond) {
+            if (bytesPerSecond < 0 || bytesPerSecond > (1L << 30)) {
+                throw new IllegalArgumentException("illegal min request data rate: " + bytesPerSecond
+                        + " bytes/s, must be in [0, 2^30] (0 = no minimum)");
+            }
+            this.minRequestDataRate = bytesPerSecond;
+            return this;
+        }
+
+        /** Longest time from a request's start to its body's last byte, in [1 s, 1 h]; later gets 408. */
+        public Builder optRequestBodyTimeout(Duration timeout) {
+            if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("illegal request body timeout: " + timeout.toMillis()
+                        + " ms, must be in [1 s, 1 h]");
+            }
+            this.requestBodyTimeout = timeout;
+            return this;
+        }
+
+        /** How long a connection may stay without traffic before it is closed, in [1 s, 1 h]. */
+        public Builder optIdleTimeout(Duration timeout) {
+            if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("illegal idle timeout: " + timeout.toMillis()
+                        + " ms, must be in [1 s, 1 h]");
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Longest time for a request line and headers, once begun, in [1 s, 1 h]; a connection that
+         * trickles its headers slower is closed (the idle timeout alone never ends it).
+         */
+        public Builder optHeaderTimeout(Duration timeout) {
+            if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("illegal header timeout: " + timeout.toMillis()
+                        + " ms, must be in [1 s, 1 h]");
+            }
+            this.headerTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Most open connections, in [1, 65536]; beyond it the server stops accepting until one
+         * closes (new ones wait in the OS backlog).
+         */
+        public Builder optMaxConnections(int connections) {
+            if (connections < 1 || connections > 65_536) {
+                throw new IllegalArgumentException("illegal max connections: " + connections + ", must be in [1, 65536]");
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /** Largest request line plus headers in bytes, in [1 KiB, 64 KiB]; larger get 414 or 431. */
+        public Builder optMaxHeaderBytes(int bytes) {
+            if (bytes < 1024 || bytes > 65_536) {
+                throw new IllegalArgumentException("illegal max header bytes: " + bytes + ", must be in [1024, 65536]");
+            }
+            this.maxHeaderBytes = bytes;
+            return this;
+        }
+
+        /** Sees every request per client before it reaches a model, and may refuse it. */
+        public Builder optRequestObserver(RequestObserver observer) {
+            this.observer = java.util.Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /** Sees, and may change, the logits of every request where they leave the model. */
+        public Builder optOutputFilter(OutputFilter filter) {
+            this.filter = java.util.Objects.requireNonNull(filter, "filter");
             return this;
         }
 

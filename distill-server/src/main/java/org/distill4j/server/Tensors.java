@@ -20,8 +20,11 @@ final class Tensors {
         long[] dims = new long[node.size()];
         for (int i = 0; i < dims.length; i++) {
             JsonNode d = node.get(i);
-            if (!d.isIntegralNumber() || d.asLong() < 0) {
-                throw ApiException.badRequest(field, field + "[" + i + "]: " + d + " is not a non-negative integer");
+            // canConvertToLong: a huge integer must not wrap into an unrelated dimension.
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                throw ApiException.badRequest(field, field + "[" + i + "]: " + abbreviate(d.toString())
+                        + " is not a non-negative integer" + (d.isNumber() && !d.canConvertToLong()
+                                ? " within 64 bits" : ""));
             }
             dims[i] = d.asLong();
         }
@@ -131,6 +134,11 @@ final class Tensors {
     }
 
     static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        return abbreviate(s, 40);
+    }
+
+    /** {@code s} if at most {@code max} chars, else its start and a note of its full length. */
+    static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "... (" + s.length() + " chars)";
     }
 }

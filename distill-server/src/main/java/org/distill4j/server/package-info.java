@@ -7,8 +7,14 @@
  * its implementations for a distill4j model directory ({@link
  * org.distill4j.server.ServedSavedModel}) and a TorchScript file ({@link
  * org.distill4j.server.ServedTorchScript}); the per-model {@link
- * org.distill4j.server.DynamicBatcher} that merges concurrent requests into one forward pass; and,
- * package-private, the protocol documents (v2 inference, chat completions) and request checks.
- * Endpoints, examples and limits: {@code docs/serving.md}.
+ * org.distill4j.server.DynamicBatcher} that merges concurrent requests into one forward pass; the
+ * serving seams {@link org.distill4j.server.RequestObserver} (requests per client, before the
+ * model) and {@link org.distill4j.server.OutputFilter} (logits as they leave it). Package-private,
+ * one job each: the routing table ({@code Router}), the v2 and OpenAI handlers ({@code
+ * InferenceV2}, {@code ChatCompletions} with {@code ChatRequest}), error bodies ({@code
+ * ErrorBodies}, {@code JsonErrorHandler} for Jetty's own errors), body reading within size, rate
+ * and time limits ({@code BodyReader}), the header deadline ({@code HeaderDeadline}), the API key
+ * ({@code ApiKey}) and writing JSON and event streams ({@code ReplyWriter}). Endpoints, examples
+ * and limits: {@code docs/serving.md}; security: {@code docs/security-server.md}.
  */
 package org.distill4j.server;

@@ -153,9 +153,9 @@ class ChatCompletionsTest {
         double[] expected = directLogProbs(inner);
         assertThat(r.body().at("/choices/0/logprobs/content/0/logprob").asDouble())
                 .isCloseTo(expected[argmax(expected)], within(1e-9));
-        assertThat(ChatCompletions.classifiedText(wrapped)).isEqualTo(inner);
-        assertThat(ChatCompletions.classifiedText("no element here")).isEqualTo("no element here");
-        assertThat(ChatCompletions.classifiedText("<text>multi\nline</text>")).isEqualTo("multi\nline");
+        assertThat(ChatRequest.classifiedText(wrapped)).isEqualTo(inner);
+        assertThat(ChatRequest.classifiedText("no element here")).isEqualTo("no element here");
+        assertThat(ChatRequest.classifiedText("<text>multi\nline</text>")).isEqualTo("multi\nline");
         // A text that differs from the inner text gives different log-probabilities (guards the test).
         assertThat(directLogProbs(wrapped)[0]).isNotEqualTo(expected[0]);
     }
@@ -236,7 +236,6 @@ class ChatCompletionsTest {
         ObjectNode noUser = Http.JSON.createObjectNode().put("model", "sentiment");
         noUser.putArray("messages").addObject().put("role", "system").put("content", "hi");
         assertOpenAiError(400, noUser, "messages", "role \"user\"");
-        assertOpenAiError(400, chat("sentiment", "x").put("stream", true), "stream", "not supported");
         assertOpenAiError(400, chat("sentiment", "x").put("n", 2), "n", "one choice");
         Http.Reply malformed = http.post("/v1/chat/completions", "{\"model\":");
         assertThat(malformed.status()).isEqualTo(400);

@@ -133,12 +133,17 @@ class InferenceV2Test {
         assertThat(r.body().path("id").asText()).isEqualTo("req-7");
         assertThat(r.body().path("model_name").asText()).isEqualTo("dense");
         assertThat(r.body().path("model_version").asText()).isEqualTo(version(denseDir));
+        // No outputs named: every output, as the protocol says (logits, then probabilities).
         JsonNode out = r.body().path("outputs");
-        assertThat(out).hasSize(1);
+        assertThat(out).hasSize(2);
         assertThat(out.at("/0/name").asText()).isEqualTo("logits");
         assertThat(out.at("/0/datatype").asText()).isEqualTo("FP32");
         assertThat(out.at("/0/shape").toString()).isEqualTo("[5,3]");
-        assertThat(floats(out.at("/0/data"))).containsExactly(TestModels.directLogits(denseDir, x, rows));
+        float[] direct = TestModels.directLogits(denseDir, x, rows);
+        assertThat(floats(out.at("/0/data"))).containsExactly(direct);
+        assertThat(out.at("/1/name").asText()).isEqualTo("probabilities");
+        assertThat(out.at("/1/shape").toString()).isEqualTo("[5,3]");
+        assertThat(floats(out.at("/1/data"))).containsExactly(Tensors.softmax(direct, 3));
     }
 
     @Test
@@ -219,6 +224,16 @@ class InferenceV2Test {
         assertThat(r.status()).as(r.body().toString()).isEqualTo(400);
         assertThat(r.body().path("error").isTextual()).as(r.body().toString()).isTrue();
         assertThat(r.error()).contains(fragments);
+    }
+
+    @Test
+    void hugeOrFractionalShapesAreEchoedAsSentNotWrapped() throws Exception {
+        String huge = "1000000000000000000000000000000";
+        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[" + huge
+                + ",6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
+                "inputs[0].shape[0]: " + huge + " is not a non-negative integer within 64 bits");
+        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1e30,6],\"datatype\":\"FP32\","
+                + "\"data\":[1,2,3,4,5,6]}]}", "inputs[0].shape[0]: 1.0E30 is not a non-negative integer");
     }
 
     @Test

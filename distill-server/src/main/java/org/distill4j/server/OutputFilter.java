@@ -1,0 +1,23 @@
+package org.distill4j.server;
+
+/**
+ * Sees a model's logits where they leave the model, before any endpoint turns them into outputs
+ * (v2 logits and probabilities, chat answers and log-probabilities): the seam for watermarking or
+ * perturbing outputs. Called on the request's thread; must be thread-safe.
+ */
+@FunctionalInterface
+public interface OutputFilter {
+
+    /** Passes the logits through unchanged. */
+    OutputFilter NONE = (request, logits, classes) -> logits;
+
+    /**
+     * Returns the logits the client gets.
+     *
+     * @param request who asked, for which model
+     * @param logits row-major (rows, classes) logits of the model; may be modified and returned
+     * @param classes number of classes (columns)
+     * @return logits of the same length
+     */
+    float[] filter(ClientRequest request, float[] logits, int classes);
+}
