@@ -250,7 +250,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The guard (watermark, extraction monitor) the options ask for; a pass-through without them. */
     private org.distill4j.server.ServingGuard guard(org.distill4j.guard.WatermarkKey key, ServedModel model) {
         org.distill4j.guard.Watermark watermark = key == null ? null
-                : new org.distill4j.guard.Watermark(key, model.featureSize(), model.classNames().size());
+                : new org.distill4j.guard.Watermark(key, model.rowSize(), model.classNames().size());
         org.distill4j.guard.ExtractionMonitor monitor = null;
         if (monitorPolicy != null) {
             org.distill4j.guard.ExtractionMonitor.Config d =
