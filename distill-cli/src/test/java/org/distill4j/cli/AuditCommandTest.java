@@ -36,6 +36,27 @@ class AuditCommandTest {
         assertThat(json.get("verdict").asText()).isIn("distilled", "not_shown");
         assertThat(Files.readString(audit.resolve("audit.html"))).contains("<svg", "Distillation audit");
 
+        // The same suspect behind an HTTP API (Open Inference Protocol v2, served here on loopback):
+        // the same outputs, so exactly the same result; 40 queries spent on it.
+        try (org.distill4j.server.ModelServer server = org.distill4j.server.ModelServer.builder().optPort(0)
+                .addModel(org.distill4j.server.ServedSavedModel.load("suspect", out.resolve("student_distilled")))
+                .build().start()) {
+            String url = server.baseUri().resolve("/v2/models/suspect").toString();
+            Path viaHttp = tmp.resolve("audit-http");
+            CliTest.Run h = CliTest.distill("audit", "--suspect", url, "--teacher", out.resolve("teacher").toString(),
+                    "--reference", audit.resolve("references/reference-0").toString(),
+                    "--reference", audit.resolve("references/reference-1").toString(),
+                    "--reference", audit.resolve("references/reference-2").toString(),
+                    "--data", tmp.resolve("data").toString(), "--queries", "40", "--alpha", "0.05",
+                    "--out", viaHttp.toString());
+            assertThat(h.code()).as(h.err()).isZero();
+            assertThat(h.out()).contains("queries: 40 to suspect " + url);
+            JsonNode hj = new ObjectMapper().readTree(viaHttp.resolve("audit.json").toFile());
+            assertThat(hj.get("p_value").asDouble()).isCloseTo(json.get("p_value").asDouble(),
+                    org.assertj.core.api.Assertions.within(1e-4));
+            assertThat(hj.get("references_trained").asBoolean()).isFalse();
+        }
+
         // The same suspect under another label set (same width): a clear error, no p-value.
         Path renamed = tmp.resolve("renamed");
         Files.createDirectories(renamed);
