@@ -144,6 +144,32 @@ class WatermarkTest {
         assertThat(WatermarkDetector.detect(wrong, probeX, served).pValue()).isGreaterThan(0.01);
     }
 
+    /**
+     * Measures transfer to students (docs/audit.md): off by default (about a minute of CPU); run
+     * with {@code -Dwatermark.transfer=true -Dtest=WatermarkTest#transferToStudents}.
+     */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "watermark.transfer", matches = "true")
+    void transferToStudents() throws Exception {
+        for (double temp : new double[] {1, 4}) {
+            TeacherOutputs outputs = new TeacherOutputs("t", TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
+            try (SavedModel s = SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(),
+                    TRAIN.classNames())) {
+                ClassifierTrainer.builder(config(40)).optSeed(5)
+                        .optDistillation(new KdParameters(temp, 1), SoftTargets.cached(outputs),
+                                new DistillationGate().approve(
+                                        GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")))
+                        .build().fit(s, ExampleSets.withoutLabels(TRAIN), null);
+                float[] lp = logSoftmax(logits(s, probeX, PROBES.size()), 5);
+                float[] lpTrain = logSoftmax(logits(s, trainX, TRAIN.size()), 5);
+                System.out.println("T=" + temp + " fresh probes, clean baseline: "
+                        + WatermarkDetector.test(key, 16, 5, probeX, lp, teacherProbeLogProbs, 99, 1)
+                        + "\nT=" + temp + " its transfer rows, clean baseline: " + WatermarkDetector.test(key, 16, 5,
+                        trainX, lpTrain, logSoftmax(teacherLogits, 5), 99, 1));
+            }
+        }
+    }
+
     @Test
     void probabilityAndLogitOutputsAgree() {
         float[] z = Arrays.copyOfRange(teacherLogits, 0, 5);
