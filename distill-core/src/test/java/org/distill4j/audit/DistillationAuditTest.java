@@ -117,6 +117,23 @@ class DistillationAuditTest {
     }
 
     @Test
+    void noReferenceIsAccusedWhenItIsTheSuspect() throws Exception {
+        // The null hypothesis, five more times: each reference in turn as the suspect, the others as references.
+        for (int i = 0; i < references.size(); i++) {
+            List<AuditedModel> refs = new ArrayList<>();
+            for (int j = 0; j < references.size(); j++) {
+                if (j != i) {
+                    refs.add(load(references.get(j)));
+                }
+            }
+            AuditResult r = DistillationAudit.builder().setTeacher(load(teacher)).setSuspect(load(references.get(i)))
+                    .addReferences(refs).setData(TEST).optQueries(200).build().run();
+            System.out.printf("reference %d as suspect: p = %.3f%n", i, r.pValue());
+            assertThat(r.distilled()).as("reference %d, p = %s", i, r.pValue()).isFalse();
+        }
+    }
+
+    @Test
     void reportsAreWritten() throws Exception {
         AuditResult r = audit(distilled, 100);
         Path out = dir.resolve("report");
