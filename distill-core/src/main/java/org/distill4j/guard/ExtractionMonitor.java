@@ -94,9 +94,12 @@ public final class ExtractionMonitor {
             }
         }
 
-        /** Defaults: delta 0.90, tests from 100 distances every 10 rows over the last 1000, 10,000 rows/hour. */
+        /**
+         * Defaults: delta 0.90, tests from 100 distances every 10 rows over the last 1000, 10,000
+         * rows/hour, 1000 rows kept per client (for 784 features, about 3 MB per client).
+         */
         public static Config defaults(Policy policy) {
-            return new Config(policy, 0.90, 100, 10, 1000, 10_000, Duration.ofHours(1), 5000);
+            return new Config(policy, 0.90, 100, 10, 1000, 10_000, Duration.ofHours(1), 1000);
         }
     }
 
