@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             LabelCommand.class,
             ServeCommand.class,
             LmDemoCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Callable<Integer> {

@@ -110,6 +110,22 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     SignatureOptions signature;
 
+    @Option(names = "--watermark-key-file", paramLabel = "FILE",
+            description = "Watermark every soft output (logits, probabilities, log-probabilities) with this key "
+                    + "(made by distill audit --generate-watermark-key; docs/audit.md). Top-1 never changes; the KL "
+                    + "to the clean output is at most ln(1 + 2 amplitude). The key is never shown.")
+    Path watermarkKeyFile;
+
+    @Option(names = "--monitor", paramLabel = "POLICY",
+            description = "Watch each client for bulk extraction and, once flagged: log, slow (one request per second, "
+                    + "others 429) or degrade (top-1 only). Valid: ${COMPLETION-CANDIDATES}.")
+    org.distill4j.guard.ExtractionMonitor.Policy monitorPolicy;
+
+    @Option(names = "--monitor-budget", paramLabel = "ROWS", defaultValue = "10000",
+            description = "With --monitor: rows a client may send per hour before it is flagged (default: "
+                    + "${DEFAULT-VALUE}; 0 = no volume limit).")
+    long monitorBudget;
+
     /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -118,8 +134,16 @@ final class ServeCommand implements Callable<Integer> {
         String apiKey = apiKey();
         signature.check(spec.commandLine(), modelPath);
         boolean isLm = Files.isDirectory(modelPath) && ServedLanguageModel.isLanguageModel(modelPath);
+        if (isLm && (watermarkKeyFile != null || monitorPolicy != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--watermark-key-file and --monitor guard classifiers; " + modelPath
+                            + " is a language model, which they do not support yet");
+        }
+        org.distill4j.guard.WatermarkKey key = watermarkKeyFile == null ? null
+                : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
         ServedLanguageModel lm = isLm ? loadLanguageModel() : null;
         ServedModel model = isLm ? null : load();
+        org.distill4j.server.ServingGuard guard = isLm ? null : guard(key, model);
         ModelServer server;
         try {
             ModelServer.Builder builder = ModelServer.builder()
@@ -135,6 +159,9 @@ final class ServeCommand implements Callable<Integer> {
                     .optIdleTimeout(Duration.ofSeconds(idleTimeoutS))
                     .optHeaderTimeout(Duration.ofSeconds(headerTimeoutS))
                     .optMaxConnections(maxConnections);
+            if (guard != null) {
+                builder.optRequestObserver(guard).optOutputFilter(guard);
+            }
             server = (isLm ? builder.addLanguageModel(lm) : builder.addModel(model)).build();
         } catch (IllegalArgumentException e) {
             if (isLm) {
@@ -155,6 +182,13 @@ final class ServeCommand implements Callable<Integer> {
             printLanguageModelEndpoints(server, lm, apiKey != null);
         } else {
             printEndpoints(server, model, apiKey != null);
+        }
+        if (key != null) {
+            System.err.println("distill: watermarking outputs with key " + key.fingerprint());
+        }
+        if (monitorPolicy != null) {
+            System.err.println("distill: extraction monitor on, policy " + monitorPolicy.name().toLowerCase()
+                    + (monitorBudget > 0 ? ", budget " + monitorBudget + " rows per hour per client" : ""));
         }
         Thread hook = new Thread(() -> {
             System.err.println("distill: stopping the server");
@@ -261,6 +295,22 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--name: " + e.getMessage());
         }
+    }
+
+    /** The guard (watermark, extraction monitor) the options ask for; a pass-through without them. */
+    private org.distill4j.server.ServingGuard guard(org.distill4j.guard.WatermarkKey key, ServedModel model) {
+        org.distill4j.guard.Watermark watermark = key == null ? null
+                : new org.distill4j.guard.Watermark(key, model.rowSize(), model.classNames().size());
+        org.distill4j.guard.ExtractionMonitor monitor = null;
+        if (monitorPolicy != null) {
+            org.distill4j.guard.ExtractionMonitor.Config d =
+                    org.distill4j.guard.ExtractionMonitor.Config.defaults(monitorPolicy);
+            monitor = new org.distill4j.guard.ExtractionMonitor(new org.distill4j.guard.ExtractionMonitor.Config(
+                    d.policy(), d.delta(), d.minDistances(), d.checkEvery(), d.window(), monitorBudget,
+                    d.budgetWindow(), d.maxStored()));
+        }
+        return new org.distill4j.server.ServingGuard(watermark, monitor, Duration.ofSeconds(1),
+                java.time.Clock.systemUTC());
     }
 
     private void printEndpoints(ModelServer server, ServedModel model, boolean keyed) {

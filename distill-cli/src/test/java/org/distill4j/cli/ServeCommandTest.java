@@ -189,4 +189,63 @@ class ServeCommandTest {
         assertThat(wrong.code()).isEqualTo(3);
         assertThat(wrong.err()).contains("returns 4 logits per row");
     }
+
+    @Test
+    void watermarkAndMonitorAreWiredInAndTheKeyIsNeverShown(@TempDir Path tmp) throws Exception {
+        Path dir = model(tmp.resolve("m"));
+        Path keyFile = tmp.resolve("wm.key");
+        org.distill4j.guard.WatermarkKey key = org.distill4j.guard.WatermarkKey.generate(1.0, 0.005);
+        key.save(keyFile);
+        String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(keyFile.toFile()).get("secret")
+                .asText();
+        CliTest.Run missing = CliTest.distill("serve", dir.toString(), "--port", "0", "--watermark-key-file",
+                tmp.resolve("nokey").toString());
+        assertThat(missing.code()).isEqualTo(3);
+        assertThat(missing.err()).contains("nokey");
+
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        synchronized (CliTest.class) {
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                Thread serve = new Thread(() -> DistillCommand.execute("serve", dir.toString(), "--port", "0",
+                        "--watermark-key-file", keyFile.toString(), "--monitor", "SLOW", "--monitor-budget", "3"));
+                serve.start();
+                Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
+                Matcher m;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
+                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+                URI infer = URI.create(m.group(1)).resolve("/v2/models/m/infer");
+                String body = "{\"inputs\":[{\"name\":\"input\",\"shape\":[2,6],\"datatype\":\"FP32\","
+                        + "\"data\":[1,2,3,4,5,6,6,5,4,3,2,1]}]}";
+                HttpClient client = HttpClient.newHttpClient();
+                int[] codes = new int[3];
+                StringBuilder replies = new StringBuilder();
+                for (int i = 0; i < 3; i++) {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(infer)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    codes[i] = r.statusCode();
+                    replies.append(r.body()).append(r.headers());
+                }
+                // 2 rows, then 4 > budget 3: flagged, and slowed to one request per second.
+                assertThat(codes).containsExactly(200, 200, 429);
+                serve.interrupt();
+                serve.join(30_000);
+                String all = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + replies;
+                assertThat(all).contains("watermarking outputs with key " + key.fingerprint(),
+                        "extraction monitor on, policy slow", "flagged after 4 rows");
+                assertThat(all).doesNotContain(secret).doesNotContain(secret.substring(0, 16));
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+    }
 }

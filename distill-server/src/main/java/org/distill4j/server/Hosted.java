@@ -61,12 +61,12 @@ final class Hosted {
      */
     float[] logits(ClientRequest request, float[] rows) {
         try {
-            observer.onRequest(request);
+            observer.onRequest(request, rows);
         } catch (RequestRefusedException e) {
             throw ErrorBodies.of(e);
         }
         float[] logits = await(rows, request.rows());
-        float[] out = filter.filter(request, logits, classes());
+        float[] out = filter.filter(request, rows, logits, classes());
         if (out == null || out.length != logits.length) {
             throw new IllegalStateException("output filter returned " + (out == null ? "null" : out.length + " values")
                     + " for " + logits.length + " logits");

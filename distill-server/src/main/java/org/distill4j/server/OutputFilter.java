@@ -20,4 +20,14 @@ public interface OutputFilter {
      * @return logits of the same length
      */
     float[] filter(ClientRequest request, float[] logits, int classes);
+
+    /**
+     * Returns the logits the client gets, seeing the request's input rows too (a watermark keyed
+     * by the input needs them). The server calls this one; by default it ignores the rows.
+     *
+     * @param rows the request's input rows as the model saw them, row-major (rows, features)
+     */
+    default float[] filter(ClientRequest request, float[] rows, float[] logits, int classes) {
+        return filter(request, logits, classes);
+    }
 }

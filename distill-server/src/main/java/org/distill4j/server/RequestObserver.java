@@ -14,4 +14,14 @@ public interface RequestObserver {
 
     /** Records {@code request} and admits it, or refuses it with a {@link RequestRefusedException}. */
     void onRequest(ClientRequest request);
+
+    /**
+     * Records {@code request} with its input rows (an extraction detector looks at where a client
+     * queries) and admits or refuses it. The server calls this one; by default it ignores the rows.
+     *
+     * @param rows the request's input rows as the model will see them, row-major (rows, features)
+     */
+    default void onRequest(ClientRequest request, float[] rows) {
+        onRequest(request);
+    }
 }

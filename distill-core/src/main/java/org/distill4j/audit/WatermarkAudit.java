@@ -1,0 +1,153 @@
+package org.distill4j.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.InMemoryExampleSet;
+import org.distill4j.guard.Watermark;
+import org.distill4j.guard.WatermarkDetector;
+import org.distill4j.guard.WatermarkKey;
+import org.distill4j.io.AtomicFiles;
+
+/**
+ * Tests a suspect for the watermark of a key: queries it on random rows of the data and runs the
+ * {@link WatermarkDetector#test} against {@value #NULL_KEYS} random keys, with the clean teacher's outputs as a baseline when the teacher is
+ * given. Reports name the key by its fingerprint only.
+ */
+public final class WatermarkAudit {
+
+    /** File name of the JSON result. */
+    public static final String JSON = "watermark.json";
+
+    /** Random keys the true key is compared with: p-values down to 1/200. */
+    public static final int NULL_KEYS = 199;
+
+    private WatermarkAudit() {}
+
+    /**
+     * The result.
+     *
+     * @param suspect the suspect's name
+     * @param keyFingerprint {@link WatermarkKey#fingerprint()}
+     * @param baseline whether the clean teacher's outputs were subtracted
+     * @param test the detector's numbers: the true key against random keys
+     * @param queries rows the suspect was asked about
+     * @param alpha the significance level
+     * @param watermarked the verdict, {@code pValue < alpha}
+     */
+    public record Result(String suspect, String keyFingerprint, boolean baseline, WatermarkDetector.KeyTest test,
+            long queries, double alpha, boolean watermarked) {
+
+        /** Returns the detection with the true key. */
+        public WatermarkDetector.Detection detection() {
+            return test.key();
+        }
+
+        /** Returns the verdict as a sentence. */
+        public String verdict() {
+            return watermarked
+                    ? String.format(Locale.ROOT, "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
+                            + "alpha = %s; tail p = %.3g)", keyFingerprint, test.pValue(), alpha, test.tailPValue())
+                    : String.format(Locale.ROOT, "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
+                            keyFingerprint, alpha, test.pValue());
+        }
+
+        /** Returns JSON-ready values. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("suspect", suspect);
+            m.put("key_fingerprint", keyFingerprint);
+            m.put("test", "Lomb-Scargle power at the key's frequency over the mean power at "
+                    + detection().controls() + " control frequencies, compared with the same ratio for "
+                    + test.nullKeys() + " random keys: p = (1 + random keys at least as high) / (1 + "
+                    + test.nullKeys() + "); tail p: F(2, 2*controls) tail of the ratio, scaled to the random keys' mean ratio");
+            m.put("baseline_teacher", baseline);
+            m.put("verdict", watermarked ? "watermarked" : "not_shown");
+            m.put("verdict_text", verdict());
+            m.put("alpha", alpha);
+            m.put("p_value", test.pValue());
+            m.put("tail_p_value", test.tailPValue());
+            m.put("f_approximation_p_value", detection().pValue());
+            m.put("random_keys", test.nullKeys());
+            m.put("power_ratio", detection().ratio());
+            m.put("rows", detection().rows());
+            m.put("queries", queries);
+            return m;
+        }
+
+        /** Writes {@value #JSON} into {@code dir}, atomically. */
+        public void write(Path dir) throws IOException {
+            Files.createDirectories(dir);
+            AtomicFiles.write(dir.resolve(JSON), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(toMap()).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Runs the test.
+     *
+     * @param key the watermark key
+     * @param suspect the suspect
+     * @param teacher the clean teacher, for a baseline, or null
+     * @param data rows to probe with (its class names are the label set)
+     * @param queries rows to ask about, at most the data's size
+     * @param alpha significance level in (0, 1)
+     * @param seed which rows
+     */
+    public static Result run(WatermarkKey key, AuditedModel suspect, AuditedModel teacher, ExampleSet data,
+            int queries, double alpha, long seed) throws IOException {
+        if (queries < 16 || queries > data.size()) {
+            throw new AuditException("watermark audit: queries must be in [16, " + data.size() + "] (rows of "
+                    + data.name() + "), got " + queries);
+        }
+        if (suspect.classNames() != null && !suspect.classNames().equals(data.classNames())) {
+            throw new AuditException("suspect " + suspect.name() + " has classes " + suspect.classNames()
+                    + ", expected " + data.classNames());
+        }
+        if (suspect.featureShape() != null && !Arrays.equals(suspect.featureShape(), data.featureShape())) {
+            throw new AuditException("suspect " + suspect.name() + " takes inputs of shape "
+                    + Arrays.toString(suspect.featureShape()) + ", but data " + data.name() + " has rows of shape "
+                    + Arrays.toString(data.featureShape()));
+        }
+        int[] rows = new int[data.size()];
+        Arrays.setAll(rows, i -> i);
+        Random rng = new Random(seed);
+        for (int i = rows.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = rows[i];
+            rows[i] = rows[j];
+            rows[j] = t;
+        }
+        rows = Arrays.copyOf(rows, queries);
+        float[] x = new float[queries * data.featureSize()];
+        data.copyFeatures(rows, x);
+        int[] labels = new int[queries];
+        Arrays.fill(labels, ExampleSet.UNLABELED);
+        ExampleSet probes = new InMemoryExampleSet(data.name() + "/watermark-probes", data.featureShape(), x, labels,
+                data.classNames());
+        float[] s = flatten(suspect.logProbabilities(probes));
+        float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
+        WatermarkDetector.KeyTest t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b,
+                NULL_KEYS, seed);
+        return new Result(suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha,
+                t.pValue() < alpha);
+    }
+
+    private static float[] flatten(float[][] rows) {
+        int c = rows[0].length;
+        float[] out = new float[rows.length * c];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * c, c);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,250 @@
+package org.distill4j.guard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Locale;
+import org.distill4j.io.AtomicFiles;
+
+/**
+ * The secret of a watermark, as kept in its own key file, and the parameters derived from it.
+ *
+ * <p>The key file is JSON: {@code {"format": "distill4j-watermark-key", "secret": HEX (32 bytes),
+ * "scale": S, "amplitude": ε}}. From the secret alone are derived, deterministically: a unit
+ * projection direction v in input space (for any input size), the target class, the frequency f in
+ * [{@value #MIN_FREQUENCY}, {@value #MAX_FREQUENCY}] cycles per {@code scale} units of v·x, and a
+ * phase. {@code scale} (the spread of v·x on typical inputs) and {@code amplitude} (ε, the
+ * probability mass, see {@link Watermark}) are not secret but live in the same file.
+ *
+ * <p>Secrecy: the secret and everything derived from it stay in this object; {@link #toString()}
+ * shows only a fingerprint (a hash of a hash, which reveals nothing usable), and no message of
+ * this class quotes the file's content. The file is written owner-readable only where the file
+ * system allows.
+ */
+public final class WatermarkKey {
+
+    /** Lowest frequency, in cycles per scale unit of the projection. */
+    public static final double MIN_FREQUENCY = 1;
+    /** Highest frequency, in cycles per scale unit of the projection. */
+    public static final double MAX_FREQUENCY = 2;
+    private static final String FORMAT = "distill4j-watermark-key";
+
+    private final byte[] secret;
+    private final double scale;
+    private final double amplitude;
+
+    private WatermarkKey(byte[] secret, double scale, double amplitude) {
+        if (secret.length < 16) {
+            throw new IllegalArgumentException("watermark key secret must be at least 16 bytes, got " + secret.length);
+        }
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("illegal scale value: " + scale + ", must be a finite value > 0");
+        }
+        if (!(amplitude > 0 && amplitude <= 0.25)) {
+            throw new IllegalArgumentException("illegal amplitude value: " + amplitude + ", must be in (0, 0.25]");
+        }
+        this.secret = secret.clone();
+        this.scale = scale;
+        this.amplitude = amplitude;
+    }
+
+    /** Returns a new random key (32 bytes from {@link SecureRandom}). */
+    public static WatermarkKey generate(double scale, double amplitude) {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return new WatermarkKey(s, scale, amplitude);
+    }
+
+    /**
+     * Returns a new random key whose scale is the standard deviation of its projection over
+     * typical inputs (e.g. a sample of the training set).
+     *
+     * @param features rows of {@code featureSize} floats, at least 2 rows
+     */
+    public static WatermarkKey generate(float[] features, int featureSize, double amplitude) {
+        WatermarkKey k = generate(1, amplitude);
+        return new WatermarkKey(k.secret, k.projectionSpread(features, featureSize), amplitude);
+    }
+
+    /** Returns the standard deviation of ⟨v, x⟩ over the rows. */
+    double projectionSpread(float[] features, int featureSize) {
+        int n = features.length / featureSize;
+        if (n < 2) {
+            throw new IllegalArgumentException("need at least 2 rows to measure the projection's spread, got " + n);
+        }
+        double[] v = direction(featureSize);
+        double sum = 0;
+        double sq = 0;
+        for (int r = 0; r < n; r++) {
+            double t = 0;
+            for (int i = 0; i < featureSize; i++) {
+                t += v[i] * features[r * featureSize + i];
+            }
+            sum += t;
+            sq += t * t;
+        }
+        double mean = sum / n;
+        return Math.sqrt(Math.max(sq / n - mean * mean, 1e-12));
+    }
+
+    /** Returns a key from known bytes (for tests and reproducible evaluations). */
+    public static WatermarkKey of(byte[] secret, double scale, double amplitude) {
+        return new WatermarkKey(secret, scale, amplitude);
+    }
+
+    /**
+     * Reads a key file.
+     *
+     * @throws IOException if it is missing or malformed; the message names the file and field, never the content
+     */
+    public static WatermarkKey load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.io.FileNotFoundException("watermark key file not found: " + file);
+        }
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            // Jackson's message may quote the content: do not pass it on.
+            throw new IOException("watermark key file " + file + " is not valid JSON (content not shown)");
+        }
+        if (n == null || !FORMAT.equals(n.path("format").asText())) {
+            throw new IOException("watermark key file " + file + ": field format must be '" + FORMAT + "'");
+        }
+        byte[] s;
+        try {
+            s = HexFormat.of().parseHex(n.path("secret").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": field secret must be hexadecimal (not shown)");
+        }
+        if (!n.path("scale").isNumber() || !n.path("amplitude").isNumber()) {
+            throw new IOException("watermark key file " + file + ": fields scale and amplitude must be numbers");
+        }
+        try {
+            return new WatermarkKey(s, n.get("scale").asDouble(), n.get("amplitude").asDouble());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes this key to its own file, atomically, owner-readable only where supported. */
+    public void save(Path file) throws IOException {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("format", FORMAT);
+        n.put("secret", HexFormat.of().formatHex(secret));
+        n.put("scale", scale);
+        n.put("amplitude", amplitude);
+        AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: the caller protects the file.
+        }
+    }
+
+    /** Returns the spread of the projection on typical inputs, the unit of the frequency. */
+    public double scale() {
+        return scale;
+    }
+
+    /** Returns ε, half the largest probability mass added to the target class. */
+    public double amplitude() {
+        return amplitude;
+    }
+
+    /** Returns the target class for a model with {@code classes} classes. */
+    int targetClass(int classes) {
+        return (int) Long.remainderUnsigned(stream("class").nextLong(), classes);
+    }
+
+    /** Returns the frequency in cycles per unit of the raw projection v·x. */
+    double frequency() {
+        double u = (stream("frequency").nextLong() >>> 11) * 0x1.0p-53;
+        return (MIN_FREQUENCY + u * (MAX_FREQUENCY - MIN_FREQUENCY)) / scale;
+    }
+
+    /** Returns the phase in [0, 2π). */
+    double phase() {
+        return 2 * Math.PI * ((stream("phase").nextLong() >>> 11) * 0x1.0p-53);
+    }
+
+    /** Returns the unit projection direction for inputs of {@code size} floats. */
+    double[] direction(int size) {
+        Rng r = stream("direction:" + size);
+        double[] v = new double[size];
+        double norm = 0;
+        for (int i = 0; i < size; i++) {
+            v[i] = r.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        norm = Math.sqrt(norm);
+        for (int i = 0; i < size; i++) {
+            v[i] /= norm;
+        }
+        return v;
+    }
+
+    /** A SplitMix64 stream seeded by SHA-256(secret, purpose): independent per purpose. */
+    private Rng stream(String purpose) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(secret);
+            md.update(purpose.getBytes(StandardCharsets.UTF_8));
+            byte[] h = md.digest();
+            long seed = 0;
+            for (int i = 0; i < 8; i++) {
+                seed = (seed << 8) | (h[i] & 0xff);
+            }
+            return new Rng(seed);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Returns a fingerprint that identifies the key in logs without revealing it. */
+    public String fingerprint() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] once = md.digest(secret);
+            return HexFormat.of().formatHex(md.digest(once)).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "WatermarkKey[fingerprint=%s, amplitude=%s]", fingerprint(), amplitude);
+    }
+
+    /** SplitMix64 with a Box-Muller Gaussian. */
+    private static final class Rng {
+        private long state;
+
+        Rng(long seed) {
+            this.state = seed;
+        }
+
+        long nextLong() {
+            long z = (state += 0x9E3779B97F4A7C15L);
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
+        }
+
+        double nextGaussian() {
+            double u1 = ((nextLong() >>> 11) + 1) * 0x1.0p-53;
+            double u2 = (nextLong() >>> 11) * 0x1.0p-53;
+            return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+        }
+    }
+}
