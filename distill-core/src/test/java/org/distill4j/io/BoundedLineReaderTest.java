@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,42 +26,6 @@ class BoundedLineReaderTest {
             }
         }
         return lines;
-    }
-
-    /**
-     * Writes a gzip file of {@code members} concatenated gzip members, each {@code chunk} bytes of
-     * {@code 'a'} decompressed, streaming: only one compressed member is ever held in memory.
-     */
-    static void writeBomb(Path file, String prefix, int chunk, int members) throws IOException {
-        ByteArrayOutputStream one = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(one)) {
-            byte[] a = new byte[1 << 16];
-            Arrays.fill(a, (byte) 'a');
-            for (int done = 0; done < chunk; done += a.length) {
-                gz.write(a, 0, Math.min(a.length, chunk - done));
-            }
-        }
-        byte[] member = one.toByteArray();
-        try (OutputStream out = Files.newOutputStream(file)) {
-            try (GZIPOutputStream head = new GZIPOutputStream(new NonClosing(out))) {
-                head.write(prefix.getBytes(StandardCharsets.UTF_8));
-            }
-            for (int i = 0; i < members; i++) {
-                out.write(member);
-            }
-        }
-    }
-
-    /** Lets a GZIPOutputStream finish its member without closing the file. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 
     @Test
@@ -138,7 +101,7 @@ class BoundedLineReaderTest {
     void gzipBombOfOneHugeLineFailsFastAfterReadingOnlyTheBound(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("bomb.txt.gz");
         // 64 members of 32 MiB: one 2 GiB line, about 2 MB on disk.
-        writeBomb(f, "first\n", 32 << 20, 64);
+        org.distill4j.testutil.GzipBombs.write(f, "first\n", 32 << 20, 64);
         assertThat(Files.size(f)).isLessThan(4L << 20);
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> readAll(f, 1 << 20))
