@@ -349,6 +349,10 @@ public final class Experiment {
             ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
                     ? ExampleSets.withoutLabels(rows) : rows;
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
+            org.distill4j.model.MemoryEstimate estimate = org.distill4j.model.MemoryEstimate.of(spec,
+                    data.train().featureShape(), data.train().numClasses(), config.batchSize());
+            estimate.require(estimate.trainingBytes(), org.distill4j.model.MemoryEstimate.limit(),
+                    role + ": training " + spec.describe());
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
                     data.textFeatures())) {
                 ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());

@@ -98,6 +98,10 @@ public final class SavedModel implements AutoCloseable {
         if (classNames.size() < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
         }
+        // Refused before any parameter exists: a model.json or recipe declaring billions of
+        // parameters must not grow until the system kills the JVM.
+        MemoryEstimate estimate = MemoryEstimate.of(spec, featureShape, classNames.size(), 1);
+        estimate.require(estimate.parameterBytes(), MemoryEstimate.limit(), spec.describe());
         Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), List.copyOf(classNames),
                 textFeatures);
         Model model = Model.newInstance("model", ENGINE);
