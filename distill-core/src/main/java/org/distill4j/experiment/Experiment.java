@@ -68,6 +68,7 @@ public final class Experiment {
     private final Path out;
     private final Options options;
     private final ExperimentListener listener;
+    private TermsRegistry terms;
 
     /**
      * Options that are not part of the recipe (they do not change the results).
@@ -136,9 +137,18 @@ public final class Experiment {
         return approval;
     }
 
+    /** Loaded once, so the gate and the provenance see the same entry (and file hash). */
+    private TermsRegistry termsRegistry() {
+        if (terms == null) {
+            Recipe.TeacherSection t = recipe.teacher();
+            terms = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        }
+        return terms;
+    }
+
     private GateRequest gateRequest() {
         Recipe.TeacherSection t = recipe.teacher();
-        TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        TermsRegistry registry = termsRegistry();
         String student = recipe.student().name();
         GateRequest request = t.terms() == null
                 ? GateRequest.unknownTeacher(student)
@@ -387,7 +397,8 @@ public final class Experiment {
             default -> recipe.name() + "-teacher";
         };
         return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
-                recipe.teacher().terms());
+                recipe.teacher().terms(), approval == null || recipe.teacher().terms() == null ? null
+                        : termsRegistry().originOf(recipe.teacher().terms()).toMap());
     }
 
     private ModelResult evaluateStudent(Path dir, ExampleSet test, Predictions teacherTest, NDManager manager)
