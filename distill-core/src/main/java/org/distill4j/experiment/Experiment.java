@@ -339,6 +339,11 @@ public final class Experiment {
             listener.info(role + ": reusing the model trained from this recipe in " + dir);
             return dir;
         }
+        // Refused before anything is computed, deleted or allocated: a model too large for the machine.
+        org.distill4j.model.MemoryEstimate estimate = org.distill4j.model.MemoryEstimate.of(spec,
+                data.train().featureShape(), data.train().numClasses(), config.batchSize());
+        estimate.require(estimate.trainingBytes(), org.distill4j.model.MemoryEstimate.limit(),
+                role + ": training " + spec.describe());
         ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
                 .optSeed(recipe.seed())
                 .optCheckpointDir(dir.resolve("checkpoints"))
@@ -359,10 +364,6 @@ public final class Experiment {
             ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
                     ? ExampleSets.withoutLabels(rows) : rows;
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
-            org.distill4j.model.MemoryEstimate estimate = org.distill4j.model.MemoryEstimate.of(spec,
-                    data.train().featureShape(), data.train().numClasses(), config.batchSize());
-            estimate.require(estimate.trainingBytes(), org.distill4j.model.MemoryEstimate.limit(),
-                    role + ": training " + spec.describe());
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
                     data.textFeatures())) {
                 ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());
