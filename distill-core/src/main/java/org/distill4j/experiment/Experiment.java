@@ -30,6 +30,7 @@ import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.TorchScriptTeacher;
 import org.distill4j.teacher.http.CollectionResult;
+import org.distill4j.train.Checkpoints;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
@@ -68,6 +69,7 @@ public final class Experiment {
     private final Path out;
     private final Options options;
     private final ExperimentListener listener;
+    private TermsRegistry terms;
 
     /**
      * Options that are not part of the recipe (they do not change the results).
@@ -136,9 +138,18 @@ public final class Experiment {
         return approval;
     }
 
+    /** Loaded once, so the gate and the provenance see the same entry (and file hash). */
+    private TermsRegistry termsRegistry() {
+        if (terms == null) {
+            Recipe.TeacherSection t = recipe.teacher();
+            terms = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        }
+        return terms;
+    }
+
     private GateRequest gateRequest() {
         Recipe.TeacherSection t = recipe.teacher();
-        TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        TermsRegistry registry = termsRegistry();
         String student = recipe.student().name();
         GateRequest request = t.terms() == null
                 ? GateRequest.unknownTeacher(student)
@@ -157,6 +168,7 @@ public final class Experiment {
      */
     public ExperimentResults run() throws IOException, DistillationRefusedException {
         GateApproval approval = approveDistillation();
+        requireOutputDirectory();
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
@@ -200,6 +212,7 @@ public final class Experiment {
      * @return the teacher's model directory
      */
     public Path trainTeacher() throws IOException {
+        requireOutputDirectory();
         if (!recipe.teacher().source().equals("train")) {
             throw new IllegalStateException("teacher.source is '" + recipe.teacher().source()
                     + "': the teacher is loaded from " + recipe.teacher().path() + ", not trained");
@@ -210,6 +223,7 @@ public final class Experiment {
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
     public Path distillStudent() throws IOException, DistillationRefusedException {
         GateApproval approval = approveDistillation();
+        requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         try (ExperimentTeacher teacher = obtainTeacher(data)) {
             return trainStudent(STUDENT_DISTILLED, data, teacher, approval);
@@ -234,6 +248,7 @@ public final class Experiment {
                     + "': only an HTTP teacher (teacher.source: http) has outputs to collect");
         }
         approveDistillation();
+        requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         List<String> wanted = splits == null || splits.isEmpty()
                 ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train")) : splits;
@@ -255,6 +270,14 @@ public final class Experiment {
             results.put(split, remote.collect(split, rows, listener.collection(split)));
         }
         return results;
+    }
+
+    /** Fails early, naming the path, when the output directory is something else. */
+    private void requireOutputDirectory() throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IOException("output directory " + out + " is a regular file (or not a directory), expected a "
+                    + "directory (created if missing); choose another --out");
+        }
     }
 
     /** Returns where the journal of an HTTP teacher's outputs on {@code split} lives. */
@@ -321,13 +344,20 @@ public final class Experiment {
             listener.info(role + ": reusing the model trained from this recipe in " + dir);
             return dir;
         }
+        // Refused before anything is computed, deleted or allocated: a model too large for the machine.
+        org.distill4j.model.MemoryEstimate estimate = org.distill4j.model.MemoryEstimate.of(spec,
+                data.train().featureShape(), data.train().numClasses(), config.batchSize());
+        estimate.require(estimate.trainingBytes(), org.distill4j.model.MemoryEstimate.limit(),
+                role + ": training " + spec.describe());
         ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
                 .optSeed(recipe.seed())
                 .optCheckpointDir(dir.resolve("checkpoints"))
                 .optResume(options.resume())
                 .optListener(listener.training(role));
-        if (!options.resume() && Files.isDirectory(dir.resolve("checkpoints"))) {
-            deleteTree(dir.resolve("checkpoints"));
+        // Deletes only checkpoints distill4j wrote; on resume, only those of another configuration.
+        String notice = Checkpoints.prepare(dir.resolve("checkpoints"), fingerprint, options.resume());
+        if (notice != null) {
+            listener.info(role + ": " + notice);
         }
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             if (teacher != null) {
@@ -374,7 +404,8 @@ public final class Experiment {
             default -> recipe.name() + "-teacher";
         };
         return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
-                recipe.teacher().terms());
+                recipe.teacher().terms(), approval == null || recipe.teacher().terms() == null ? null
+                        : termsRegistry().originOf(recipe.teacher().terms()).toMap());
     }
 
     private ModelResult evaluateStudent(Path dir, ExampleSet test, Predictions teacherTest, NDManager manager)
@@ -391,14 +422,6 @@ public final class Experiment {
                     cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
                     model.spec().describe(), m, record == null ? List.of() : record.history());
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -30,6 +30,7 @@ import org.distill4j.terms.GateApproval;
  * @param training training (and distillation) configuration, JSON-compatible
  * @param labelCollection how the teacher's outputs were collected from an API (provenance), or null
  * @param termsId the teacher's declared terms id, or null
+ * @param termsOrigin where that terms entry came from ({@code TermsRegistry.Origin#toMap()}), or null
  */
 record ModelDocumentation(
         String role,
@@ -39,7 +40,8 @@ record ModelDocumentation(
         GateApproval approval,
         Map<String, Object> training,
         Map<String, Object> labelCollection,
-        String termsId) {
+        String termsId,
+        Map<String, Object> termsOrigin) {
 
     /** Licences a student may state as its own when the teacher's outputs come under them. */
     private static final Set<String> OPEN_LICENCES = Set.of("mit", "apache-2.0", "cc-by-4.0", "cc-by-nc-4.0");
@@ -51,7 +53,10 @@ record ModelDocumentation(
             datasets.add(info(DatasetRole.VALIDATION, data.validation()));
         }
         datasets.add(info(DatasetRole.TEST, data.test()));
-        Map<String, Object> terms = approval == null ? null : approval.toMap();
+        Map<String, Object> terms = approval == null ? null : new java.util.LinkedHashMap<>(approval.toMap());
+        if (terms != null && termsOrigin != null) {
+            terms.put("teacher_terms_origin", termsOrigin);
+        }
         String license = termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other";
         ModelCard.write(dir, new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
                 datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license)
