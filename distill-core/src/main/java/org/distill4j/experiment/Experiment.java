@@ -124,24 +124,37 @@ public final class Experiment {
     }
 
     /**
-     * Asks the gate for its approval to distil the recipe's teacher into its student, as {@link
-     * #run()} does first; tools that train students themselves (benchmarks) use it the same way.
+     * Checks the recipe's teacher terms with the gate before any costly work, as {@link #run()}
+     * does first; the approval itself comes once the teacher is known ({@link
+     * #approveDistillation(TeacherIdentity)}).
      *
      * @throws DistillationRefusedException if the teacher's terms do not allow it
      */
-    public GateApproval approveDistillation() throws DistillationRefusedException {
-        GateApproval approval = new DistillationGate().approve(gateRequest());
-        listener.info("terms: " + approval.decision().reason());
-        return approval;
+    public GateDecision checkTerms() throws DistillationRefusedException {
+        GateDecision decision = new DistillationGate().check(gateRequest());
+        listener.info("terms: " + decision.reason());
+        return decision;
+    }
+
+    /**
+     * Asks the gate for its approval to distil {@code teacher} (the recipe's teacher, once trained
+     * or loaded) into the recipe's student; tools that train students themselves (benchmarks) use
+     * it the same way. The approval is bound to this teacher.
+     *
+     * @throws DistillationRefusedException if the teacher's terms do not allow it
+     */
+    public GateApproval approveDistillation(TeacherIdentity teacher) throws DistillationRefusedException {
+        return new DistillationGate().approve(gateRequest().withTeacher(teacher));
     }
 
     private GateRequest gateRequest() {
         Recipe.TeacherSection t = recipe.teacher();
         TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
         String student = recipe.student().name();
-        GateRequest request = t.terms() == null
-                ? GateRequest.unknownTeacher(student)
-                : GateRequest.forTeacher(registry.get(t.terms()), student);
+        // A teacher trained by this recipe, on its data, is the user's own model unless terms are declared.
+        GateRequest request = t.terms() != null ? GateRequest.forTeacher(registry.get(t.terms()), student)
+                : trainsTeacher() ? GateRequest.ownModel(null, student)
+                : GateRequest.unknownTeacher(student);
         if (options.permission() != null) {
             request = request.withPermission(Permission.recordedNow(options.permission(),
                     System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
@@ -155,7 +168,7 @@ public final class Experiment {
      * @throws DistillationRefusedException before any training, if the teacher's terms do not allow it
      */
     public ExperimentResults run() throws IOException, DistillationRefusedException {
-        GateApproval approval = approveDistillation();
+        checkTerms();
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
@@ -164,6 +177,7 @@ public final class Experiment {
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 ExperimentTeacher teacher = obtainTeacher(data)) {
+            GateApproval approval = approveDistillation(teacher.identity(data.train()));
             Predictions teacherTest = teacher.testPredictions(data.test(), manager);
             Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
             Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
@@ -208,9 +222,10 @@ public final class Experiment {
 
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
     public Path distillStudent() throws IOException, DistillationRefusedException {
-        GateApproval approval = approveDistillation();
+        checkTerms();
         ExperimentData data = ExperimentData.load(recipe);
         try (ExperimentTeacher teacher = obtainTeacher(data)) {
+            GateApproval approval = approveDistillation(teacher.identity(data.train()));
             return trainStudent(STUDENT_DISTILLED, data, teacher, approval);
         }
     }
@@ -232,7 +247,7 @@ public final class Experiment {
             throw new IllegalArgumentException("teacher.source is '" + t.source()
                     + "': only an HTTP teacher (teacher.source: http) has outputs to collect");
         }
-        approveDistillation();
+        checkTerms();
         ExperimentData data = ExperimentData.load(recipe);
         List<String> wanted = splits == null || splits.isEmpty()
                 ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train")) : splits;

@@ -49,6 +49,9 @@ public final class ClassifierTrainer {
     private final Path checkpointDir;
     private final boolean resume;
     private final TrainingListener listener;
+    private final GateApproval approval;
+    private final Device device;
+    private final String engineName;
 
     private ClassifierTrainer(Builder b) {
         this.config = b.config;
@@ -58,6 +61,9 @@ public final class ClassifierTrainer {
         this.checkpointDir = b.checkpointDir;
         this.resume = b.resume;
         this.listener = b.listener;
+        this.approval = b.approval;
+        this.device = b.device;
+        this.engineName = b.engine;
     }
 
     /** Starts a builder; the configuration is required. */
@@ -65,8 +71,14 @@ public final class ClassifierTrainer {
         return new Builder(config);
     }
 
-    /** What a training run produced. */
-    public record Result(List<EpochRecord> history, int resumedAfterEpoch) {
+    /**
+     * What a training run produced.
+     *
+     * @param history one record per epoch, resumed epochs included
+     * @param resumedAfterEpoch the checkpoint's epoch training resumed after, 0 when it started anew
+     * @param approval the gate's approval the student was distilled under, or null (hard labels)
+     */
+    public record Result(List<EpochRecord> history, int resumedAfterEpoch, GateApproval approval) {
         /** Defensive copy. */
         public Result {
             history = List.copyOf(history);
@@ -104,7 +116,7 @@ public final class ClassifierTrainer {
         int startEpoch = 1;
         Checkpoints.Saved restored = resume && checkpoints != null ? checkpoints.latest() : null;
 
-        Engine engine = Engine.getEngine("PyTorch");
+        Engine engine = Engine.getEngine(engineName);
         engine.setRandomSeed(seedFor(0));
         CheckpointableOptimizer optimizer =
                 new CheckpointableOptimizer(config, stepsPerEpoch, model.model().getBlock().getParameters());
@@ -113,9 +125,9 @@ public final class ClassifierTrainer {
         }
         DefaultTrainingConfig djlConfig = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer)
-                .optDevices(new Device[] {Device.cpu()});
+                .optDevices(new Device[] {device});
         try (Trainer trainer = model.model().newTrainer(djlConfig);
-                NDManager run = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                NDManager run = NDManager.newBaseManager(device, engineName)) {
             trainer.initialize(model.inputShape(config.batchSize()));
             if (restored != null) {
                 restored.loadOptimizer(optimizer, model.model().getNDManager());
@@ -138,7 +150,7 @@ public final class ClassifierTrainer {
                 listener.onEpochEnd(record);
             }
         }
-        return new Result(history, restored == null ? 0 : restored.epoch());
+        return new Result(history, restored == null ? 0 : restored.epoch(), approval);
     }
 
     private EpochRecord trainEpoch(int epoch, Trainer trainer, CheckpointableOptimizer optimizer,
@@ -286,8 +298,9 @@ public final class ClassifierTrainer {
 
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
     private String fingerprint(SavedModel model, ExampleSet train) {
-        return String.join("|", model.spec().toString(), config.toString(), kd.toString(), Long.toString(seed),
-                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName());
+        return String.join("|", model.architectureKey(), config.toString(), kd.toString(), Long.toString(seed),
+                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName(),
+                approval == null ? "no-approval" : approval.fingerprint());
     }
 
     /** Builder: {@code setX} for required values, {@code optX} for optional ones. */
@@ -299,6 +312,9 @@ public final class ClassifierTrainer {
         private Path checkpointDir;
         private boolean resume;
         private TrainingListener listener = TrainingListener.NONE;
+        private GateApproval approval;
+        private Device device = Device.cpu();
+        private String engine = SavedModel.DEFAULT_ENGINE;
 
         private Builder(TrainingConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -313,11 +329,39 @@ public final class ClassifierTrainer {
          * @param parameters (T, alpha)
          * @param softTargets where the teacher's logits come from
          * @param approval the gate's approval for this teacher and student
+         * @throws IllegalArgumentException if the approval was granted for another teacher than
+         *     the one the soft targets come from
          */
         public Builder optDistillation(KdParameters parameters, SoftTargets softTargets, GateApproval approval) {
             this.kd = Objects.requireNonNull(parameters, "parameters");
             this.targets = Objects.requireNonNull(softTargets, "softTargets");
             Objects.requireNonNull(approval, "approval: distillation needs the DistillationGate's approval");
+            if (!approval.covers(softTargets.teacherKey())) {
+                throw new IllegalArgumentException("the gate's approval was granted for teacher "
+                        + approval.teacher().cacheKey() + " (" + approval.teacher().location() + "), but the soft "
+                        + "targets come from teacher " + softTargets.teacherKey() + "; an approval covers only the "
+                        + "teacher it names: ask the DistillationGate for one with GateRequest.withTeacher(identity) "
+                        + "of this teacher");
+            }
+            this.approval = approval;
+            return this;
+        }
+
+        /**
+         * Sets the device to train on (default the CPU), e.g. {@code Device.gpu()} when the
+         * engine has one; the model's parameters and every batch are placed there.
+         */
+        public Builder optDevice(Device value) {
+            this.device = Objects.requireNonNull(value, "device");
+            return this;
+        }
+
+        /**
+         * Sets the DJL engine by name (default PyTorch); the model must have been made for the same
+         * engine ({@link SavedModel.Builder#optEngine}).
+         */
+        public Builder optEngine(String value) {
+            this.engine = Objects.requireNonNull(value, "engine");
             return this;
         }
 

@@ -37,7 +37,7 @@ class ReadmeExampleTest {
         ExampleSet train = SyntheticData.blobs("blobs", 400, 4, 16, 1.0, 1);
         try (SavedModel t = SavedModel.create(new MlpSpec(List.of(32), Activation.RELU, 0), train.featureShape(),
                 train.classNames())) {
-            ClassifierTrainer.builder(TrainingConfig.of(2, 64, null, null, null, null, null, null, null)).build()
+            ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(2).optBatchSize(64).build()).build()
                     .fit(t, train, null);
             t.save(tmp.resolve("teacher"));
         }
@@ -47,11 +47,12 @@ class ReadmeExampleTest {
                 SavedModel student = SavedModel.create(new MlpSpec(List.of(32), Activation.RELU, 0),
                         train.featureShape(), train.classNames())) {
             GateApproval approval = new DistillationGate().approve(
-                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "my-student"));
+                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "my-student")
+                            .withTeacher(teacher.identity()));
             TeacherOutputs soft = new TeacherOutputCache(tmp.resolve("cache"))
                     .getOrCompute(teacher, train, manager, 512, done -> { });
-            ClassifierTrainer.builder(TrainingConfig.of(10, 128, OptimizerKind.ADAM, 0.002, null, null,
-                            Schedule.COSINE, null, null))
+            ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(10).optLearningRate(0.002)
+                            .optSchedule(Schedule.COSINE).build())
                     .optDistillation(new KdParameters(4, 0.9), SoftTargets.cached(soft), approval)
                     .build()
                     .fit(student, train, null);
