@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
 import org.distill4j.eval.ServingCost;
@@ -390,16 +391,12 @@ public final class Experiment {
             throws IOException {
         TrainingRecord record = TrainingRecord.read(dir);
         try (SavedModel model = SavedModel.load(dir)) {
-            Predictions p = Predictions.of(model, test, manager, 512);
-            ServingCost cost = ServingCost.measure(model::logits, test, manager,
-                    recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
-            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(),
-                    model.parameterCount(), Files.size(dir.resolve(SavedModel.PARAMS)),
-                    teacherTest == null ? Double.NaN : p.agreement(teacherTest),
-                    teacherTest == null ? Double.NaN : p.klFrom(teacherTest),
-                    cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+            ModelMetrics m = Evaluator.builder().optTeacherPredictions(teacherTest)
+                    .optLatencyRuns(recipe.evaluation().latencyRuns())
+                    .optThroughputBatch(recipe.evaluation().throughputBatch()).build()
+                    .evaluate(model, test);
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
-                    model.spec().describe(), m, record == null ? List.of() : record.history());
+                    model.describe(), m, record == null ? List.of() : record.history());
         }
     }
 

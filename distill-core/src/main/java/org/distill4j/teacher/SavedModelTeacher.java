@@ -25,7 +25,7 @@ public final class SavedModelTeacher implements Teacher {
     public static SavedModelTeacher load(Path dir) throws IOException {
         SavedModel model = SavedModel.load(dir);
         TeacherIdentity id = new TeacherIdentity("distill4j", dir.toAbsolutePath().normalize().toString(),
-                SavedModel.contentHash(dir), model.spec().describe());
+                SavedModel.contentHash(dir), model.describe());
         return new SavedModelTeacher(model, id);
     }
 

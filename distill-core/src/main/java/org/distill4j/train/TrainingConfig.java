@@ -86,6 +86,22 @@ public record TrainingConfig(
         return b.build();
     }
 
+    /**
+     * Rebuilds a configuration from its JSON form, e.g. the {@code training} section of a
+     * model's {@code provenance.json} (as {@code ModelWriter} and the CLI write it).
+     *
+     * @throws IllegalArgumentException naming the field when a value is missing or invalid
+     */
+    public static TrainingConfig fromMap(java.util.Map<String, ?> values) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(values, TrainingConfig.class);
+        } catch (IllegalArgumentException e) {
+            Throwable cause = e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException iae
+                    ? iae : e;
+            throw new IllegalArgumentException("training configuration " + values + ": " + cause.getMessage(), e);
+        }
+    }
+
     private static void check(boolean ok, String field, Object value, String allowed) {
         if (!ok) {
             throw new IllegalArgumentException("illegal " + field + " value: " + value + ", must be " + allowed);
