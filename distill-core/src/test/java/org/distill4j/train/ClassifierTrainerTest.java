@@ -79,8 +79,30 @@ class ClassifierTrainerTest {
                     }).build();
             assertThatThrownBy(() -> t.fit(model, TRAIN, VAL)).hasMessageContaining("simulated kill");
         }
-        List<EpochRecord> resumed = train(config(4), 5, ckpt, true);
+        List<Integer> epochsRun = new java.util.ArrayList<>();
+        int[] resumedAfter = {-1};
+        ClassifierTrainer.Result result;
+        try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            result = ClassifierTrainer.builder(config(4)).optSeed(5).optCheckpointDir(ckpt).optResume(true)
+                    .optListener(new TrainingListener() {
+                        @Override
+                        public void onEpochStart(int epoch, int epochs, int rows) {
+                            epochsRun.add(epoch);
+                        }
+
+                        @Override
+                        public void onResume(int epoch) {
+                            resumedAfter[0] = epoch;
+                        }
+                    }).build().fit(model, TRAIN, VAL);
+        }
+        // Resumed, not retrained: only the epochs after the checkpoint ran.
+        assertThat(epochsRun).containsExactly(3, 4);
+        assertThat(resumedAfter[0]).isEqualTo(2);
+        assertThat(result.resumedAfterEpoch()).isEqualTo(2);
+        List<EpochRecord> resumed = result.history();
         assertThat(resumed).hasSize(4);
+        assertThat(resumed.get(1).trainLoss()).isEqualTo(full.get(1).trainLoss());
         assertThat(resumed.get(3).trainLoss()).isEqualTo(full.get(3).trainLoss());
         assertThat(resumed.get(3).valLoss()).isEqualTo(full.get(3).valLoss());
         assertThat(resumed.get(3).valAccuracy()).isEqualTo(full.get(3).valAccuracy());
