@@ -32,6 +32,8 @@ public final class ExampleSets {
         int fs = data.featureSize();
         float[] out = new float[Math.multiplyExact(n, classes)];
         float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
+        // One pinned buffer for every batch: no direct buffer per batch left to the collector.
+        InputBuffer pinned = new InputBuffer(Math.max(1, buf.length * Float.BYTES));
         for (int from = 0; from < n; from += batchSize) {
             int count = Math.min(batchSize, n - from);
             int[] rows = new int[count];
@@ -40,8 +42,7 @@ public final class ExampleSets {
             }
             data.copyFeatures(rows, buf);
             try (ai.djl.ndarray.NDManager batch = manager.newSubManager()) {
-                ai.djl.ndarray.NDArray x = batch.create(count * fs == buf.length ? buf : Arrays.copyOf(buf, count * fs),
-                        batchShape(data, count));
+                ai.djl.ndarray.NDArray x = pinned.upload(batch, buf, batchShape(data, count));
                 ai.djl.ndarray.NDArray y = forward.apply(x);
                 if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
                     throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "

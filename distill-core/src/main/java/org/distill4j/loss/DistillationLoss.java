@@ -2,7 +2,9 @@ package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -66,9 +68,17 @@ public final class DistillationLoss extends Loss {
     /**
      * Computes both weighted terms and their sum in one pass.
      *
+     * <p>Fused to few native calls, since on a small student each call is a visible share of a
+     * step: the hard term's weights (the one-hot labels divided by the labelled count, times -(1 -
+     * alpha)) are built on the host from the labels and uploaded in one block, so the term is one
+     * multiply and one sum over the student's log-softmax; the soft term's constant factor alpha
+     * T^2 / B folds into the teacher's probabilities; and with T = 1 both terms share one
+     * log-softmax of the student.
+     *
      * @param labels hard labels at index 0 and teacher logits at index 1 (see class doc)
      * @param predictions student logits at index 0
      * @return the weighted soft term, weighted hard term and total, each a scalar
+     * @throws IllegalArgumentException if a shape does not match or a label is not below the class count
      */
     public Terms terms(NDList labels, NDList predictions) {
         NDArray student = predictions.head();
@@ -77,6 +87,8 @@ public final class DistillationLoss extends Loss {
                     "student logits must have shape (batch, classes), got " + student.getShape());
         }
         double alpha = parameters.alpha();
+        double t = parameters.temperature();
+        NDArray studentLogP = null; // log_softmax(s), shared by both terms when T = 1
         NDArray soft = null;
         NDArray hard = null;
         if (alpha > 0) {
@@ -85,57 +97,102 @@ public final class DistillationLoss extends Loss {
                         "alpha=" + alpha + " needs teacher logits at labels[1]; got only "
                                 + labels.size() + " label array(s)");
             }
-            soft = times(softTargetTerm(student, labels.get(1)), alpha);
+            NDArray teacher = labels.get(1);
+            if (!teacher.getShape().equals(student.getShape())) {
+                throw new IllegalArgumentException(
+                        "teacher logits shape " + teacher.getShape()
+                                + " does not match student logits shape " + student.getShape());
+            }
+            NDArray studentLogPT;
+            NDArray teacherLogP;
+            if (t == 1) {
+                studentLogP = student.logSoftmax(1);
+                studentLogPT = studentLogP;
+                teacherLogP = teacher.stopGradient().logSoftmax(1);
+            } else {
+                double invT = 1.0 / t;
+                studentLogPT = times(student, invT).logSoftmax(1);
+                teacherLogP = times(teacher.stopGradient(), invT).logSoftmax(1);
+            }
+            // alpha T^2 / B * sum p * (log p - log q); p = exp(log p) underflows to exactly 0 where
+            // PyTorch's xlogy gives 0.
+            NDArray weightedP = times(teacherLogP.exp(), alpha * t * t / student.getShape().get(0));
+            soft = weightedP.mul(teacherLogP.sub(studentLogPT)).sum();
         }
         if (alpha < 1) {
-            hard = times(crossEntropy(student, labels.get(0)), 1 - alpha);
+            if (studentLogP == null) {
+                studentLogP = student.logSoftmax(1);
+            }
+            hard = studentLogP.mul(hardWeights(labels.get(0), student, 1 - alpha)).sum();
         }
         NDArray total = soft == null ? hard : hard == null ? soft : soft.add(hard);
         return new Terms(soft, hard, total);
     }
 
-    /** T^2 * KL(softmax(t/T) || softmax(s/T)), summed over classes and averaged over rows. */
-    private NDArray softTargetTerm(NDArray student, NDArray teacher) {
-        if (!teacher.getShape().equals(student.getShape())) {
-            throw new IllegalArgumentException(
-                    "teacher logits shape " + teacher.getShape()
-                            + " does not match student logits shape " + student.getShape());
-        }
-        double invT = 1.0 / parameters.temperature();
-        NDArray teacherLogP = times(teacher.stopGradient(), invT).logSoftmax(1);
-        NDArray studentLogP = times(student, invT).logSoftmax(1);
-        // p * (log p - log q); p = exp(log p) underflows to exactly 0 where PyTorch's xlogy gives 0.
-        NDArray klPerRow = teacherLogP.exp().mul(teacherLogP.sub(studentLogP)).sum(new int[] {1});
-        double t = parameters.temperature();
-        return times(klPerRow.sum().div(student.getShape().get(0)), t * t);
+    /**
+     * Multiplies by a scalar weight without changing the dtype, through a 0-d constant that stays
+     * attached to {@code x}'s manager until that manager closes.
+     *
+     * <p>Why not {@code x.mul(number)}: DJL 0.36's PyTorch engine turns the number into a 0-d
+     * tensor over a Java direct buffer ({@code torch::from_blob}, no copy) and closes it as soon as
+     * the product exists. Autograd saves that scalar for the backward pass, but nothing on the Java
+     * side references its buffer any more: a garbage collection between the forward and the
+     * backward pass frees it, and the gradient is then scaled by whatever the freed memory holds
+     * (see {@code docs/engine.md}: 50 of 50 gradients wrong under a forced GC). Kept attached, the
+     * constant's buffer lives until the batch's manager closes, after the backward pass.
+     *
+     * <p>The dtype: a {@code double} would become a float64 tensor, and PyTorch promotes float32
+     * times a 0-d float64 to float64, which {@link Loss#updateAccumulators} ({@code getFloat()})
+     * rejects; so the constant is float32 unless {@code x} itself is float64 (which keeps full
+     * precision for finite differences).
+     */
+    private static NDArray times(NDArray x, double weight) {
+        NDManager m = x.getManager();
+        return x.mul(x.getDataType() == DataType.FLOAT64 ? m.create(weight) : m.create((float) weight));
     }
 
     /**
-     * Multiplies by a scalar weight without changing the dtype. DJL turns a {@code double} into a
-     * 0-d float64 tensor, and PyTorch promotes a 0-d float32 tensor times a 0-d float64 tensor to
-     * float64; the loss would then come out as float64 and {@link Loss#updateAccumulators}, which
-     * calls {@code getFloat()}, would throw. So the weight is passed as a float unless the array
-     * itself is float64 (where the double keeps full precision, e.g. for finite differences).
+     * The (B, C) weights that turn the student's log-softmax into the weighted mean cross-entropy
+     * over labelled rows: {@code -weight / labelled} at each labelled row's class, 0 elsewhere (and
+     * everywhere when no row is labelled, so the term is 0). Built on the host: the labels are a
+     * few integers, and one upload replaces a dozen small device operations.
      */
-    private static NDArray times(NDArray x, double weight) {
-        return x.getDataType() == DataType.FLOAT64 ? x.mul(weight) : x.mul((float) weight);
-    }
-
-    /** Mean cross-entropy over rows whose label is &gt;= 0; 0 when no row is labelled. */
-    private static NDArray crossEntropy(NDArray student, NDArray labels) {
-        long classes = student.getShape().get(1);
-        NDArray ids = labels.toType(DataType.INT64, false).reshape(-1);
-        if (ids.size() != student.getShape().get(0)) {
+    private static NDArray hardWeights(NDArray labels, NDArray student, double weight) {
+        long batch = student.getShape().get(0);
+        int classes = Math.toIntExact(student.getShape().get(1));
+        if (labels.size() != batch) {
             throw new IllegalArgumentException(
-                    "hard labels have " + ids.size() + " entries for " + student.getShape().get(0)
-                            + " rows of student logits");
+                    "hard labels have " + labels.size() + " entries for " + batch + " rows of student logits");
         }
-        NDArray labelled = ids.gte(0);
-        NDArray safeIds = ids.mul(labelled.toType(DataType.INT64, false));
-        NDArray oneHot = safeIds.oneHot((int) classes).mul(labelled.toType(student.getDataType(), false).expandDims(1));
-        NDArray nll = oneHot.mul(student.logSoftmax(1)).sum().neg();
-        NDArray count = labelled.toType(student.getDataType(), false).sum().maximum(1f);
-        return nll.div(count);
+        long[] ids = labels.getDataType() == DataType.INT64 ? labels.toLongArray()
+                : labels.toType(DataType.INT64, false).toLongArray();
+        int labelled = 0;
+        for (long id : ids) {
+            if (id >= classes) {
+                throw new IllegalArgumentException("hard label " + id + " is not a class id in [0, " + classes
+                        + "); use a negative id for an unlabelled row");
+            }
+            labelled += id >= 0 ? 1 : 0;
+        }
+        double w = labelled == 0 ? 0 : -weight / labelled;
+        Shape shape = student.getShape();
+        NDManager m = student.getManager();
+        if (student.getDataType() == DataType.FLOAT64) {
+            double[] out = new double[ids.length * classes];
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] >= 0) {
+                    out[i * classes + (int) ids[i]] = w;
+                }
+            }
+            return m.create(out, shape);
+        }
+        float[] out = new float[ids.length * classes];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] >= 0) {
+                out[i * classes + (int) ids[i]] = (float) w;
+            }
+        }
+        return m.create(out, shape);
     }
 
     /** Returns an evaluator of the weighted soft-target term alone, for logging. */

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
+import org.distill4j.data.InputBuffer;
 import org.distill4j.eval.Predictions;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.KdParameters;
@@ -136,9 +138,11 @@ public final class ClassifierTrainer {
                 listener.onResume(restored.epoch());
             }
             float[] features = new float[config.batchSize() * train.featureSize()];
+            Uploads uploads = new Uploads(config.batchSize(), train.featureSize(), train.numClasses());
             for (int epoch = startEpoch; epoch <= config.epochs(); epoch++) {
                 engine.setRandomSeed(seedFor(epoch));
-                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, checkpoints);
+                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, uploads,
+                        checkpoints);
                 if (validation != null) {
                     Predictions p = Predictions.of(model, validation, run, 512);
                     record = withValidation(record, p.crossEntropy(validation), p.accuracy(validation));
@@ -154,7 +158,8 @@ public final class ClassifierTrainer {
     }
 
     private EpochRecord trainEpoch(int epoch, Trainer trainer, CheckpointableOptimizer optimizer,
-            DistillationLoss loss, ExampleSet train, NDManager run, float[] features, Checkpoints checkpoints) {
+            DistillationLoss loss, ExampleSet train, NDManager run, float[] features, Uploads uploads,
+            Checkpoints checkpoints) {
         int n = train.size();
         int[] order = permutation(n, new Random(seedFor(epoch) * 31L + 7));
         Random augmentRng = new Random(seedFor(epoch) * 131L + 11);
@@ -172,16 +177,16 @@ public final class ClassifierTrainer {
             int[] rows = Arrays.copyOfRange(order, from, from + count);
             train.copyFeatures(rows, features);
             config.augment().apply(features, count, featureShape, augmentRng);
-            int[] labels = new int[count];
+            long[] labels = uploads.labels;
             for (int i = 0; i < count; i++) {
                 labels[i] = train.label(rows[i]);
             }
             try (NDManager batch = run.newSubManager()) {
-                NDArray x = batch.create(count == config.batchSize() ? features : Arrays.copyOf(features,
-                        count * train.featureSize()), ExampleSets.batchShape(train, count));
-                NDArray y = batch.create(labels);
+                // Through the trainer's pinned buffers: no direct buffer allocated per batch.
+                NDArray x = uploads.features.upload(batch, features, ExampleSets.batchShape(train, count));
+                NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
                 NDList lossLabels = targets == null || kd.alpha() == 0
-                        ? new NDList(y) : new NDList(y, targets.logits(rows, x));
+                        ? new NDList(y) : new NDList(y, uploads.teacherLogits(batch, targets, rows, x));
                 optimizer.beginStep();
                 double[] values;
                 NDArray predictions;
@@ -213,6 +218,35 @@ public final class ClassifierTrainer {
         return new EpochRecord(epoch, sumLoss / batches, sumSoft / batches, sumHard / batches,
                 labelled == 0 ? Double.NaN : (double) correct / labelled, Double.NaN, Double.NaN, seconds,
                 n / seconds, optimizer.learningRate());
+    }
+
+    /**
+     * The trainer's pinned upload buffers (see {@link InputBuffer}), reused by every batch of a
+     * run: each batch's tensors are closed with its sub-manager before the next batch is filled.
+     */
+    private static final class Uploads {
+        final InputBuffer features;
+        final InputBuffer labelBuffer;
+        final InputBuffer teacher;
+        final long[] labels;
+        final float[] teacherRows;
+
+        Uploads(int batchSize, int featureSize, int classes) {
+            features = new InputBuffer(Math.max(1, batchSize * featureSize * Float.BYTES));
+            labelBuffer = new InputBuffer(batchSize * Long.BYTES);
+            teacher = new InputBuffer(batchSize * classes * Float.BYTES);
+            labels = new long[batchSize];
+            teacherRows = new float[batchSize * classes];
+        }
+
+        /** Cached logits go through the pinned buffer; an online teacher computes them from {@code x}. */
+        NDArray teacherLogits(NDManager batch, SoftTargets targets, int[] rows, NDArray x) {
+            if (targets instanceof SoftTargets.Cached cached) {
+                cached.outputs().copyRows(rows, teacherRows);
+                return teacher.upload(batch, teacherRows, new Shape(rows.length, cached.outputs().classes()));
+            }
+            return targets.logits(rows, x);
+        }
     }
 
     /**

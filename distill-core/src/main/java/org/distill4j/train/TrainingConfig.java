@@ -55,6 +55,18 @@ public record TrainingConfig(
                 .optSchedule(schedule).optWarmupEpochs(warmupEpochs).optAugmentation(augment);
     }
 
+    /**
+     * Positional form, kept so code written against 0.1 still compiles.
+     *
+     * @deprecated use {@link #builder()}: named options cannot be swapped by mistake
+     */
+    @Deprecated(since = "0.2", forRemoval = true)
+    public static TrainingConfig of(Integer epochs, Integer batchSize, OptimizerKind optimizer, Double learningRate,
+            Double momentum, Double weightDecay, Schedule schedule, Integer warmupEpochs, Augmentation augment) {
+        return fromJson(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, schedule, warmupEpochs,
+                augment);
+    }
+
     /** Reads recipe (and provenance) values; absent ones take the {@link #builder()} defaults. */
     @com.fasterxml.jackson.annotation.JsonCreator
     static TrainingConfig fromJson(

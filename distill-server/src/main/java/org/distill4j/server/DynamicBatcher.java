@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.distill4j.data.InputBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * that row alone to float rounding only (largest difference seen in the tests: 4.8e-7 on logits
  * near 1), because the matrix product is blocked differently for different batch sizes; the same
  * holds for Triton and any batching server. Thread-safe: {@link #submit} may be called from any
- * thread. Each batch's arrays live in a sub-manager closed after the pass.
+ * thread. Each batch's arrays live in a sub-manager closed after the pass; its input goes through one
+ * pinned buffer the inference thread reuses ({@link InputBuffer}).
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -51,6 +53,9 @@ public final class DynamicBatcher implements AutoCloseable {
     private final Object lock = new Object();
     private volatile boolean closed;
     private Job carried; // taken from the queue but did not fit the previous batch; inference thread only
+    // The inference thread's pinned input buffer, reused by every batch (each batch's arrays are
+    // closed before the next is filled): no direct buffer per batch is left to the collector.
+    private final InputBuffer pinned = new InputBuffer(4096);
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
@@ -208,7 +213,7 @@ public final class DynamicBatcher implements AutoCloseable {
         System.arraycopy(fs, 0, dims, 1, fs.length);
         float[] out;
         try (NDManager batchManager = manager.newSubManager()) {
-            NDArray logits = model.logits(batchManager.create(all, new Shape(dims)));
+            NDArray logits = model.logits(pinned.upload(batchManager, all, new Shape(dims)));
             if (!logits.getShape().equals(new Shape(n, classes))) {
                 throw new IllegalStateException("model '" + model.name() + "' returned logits of shape "
                         + logits.getShape() + " for " + n + " rows, expected (" + n + ", " + classes + ")");
