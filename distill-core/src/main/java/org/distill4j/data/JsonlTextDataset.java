@@ -3,13 +3,7 @@ package org.distill4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
+import org.distill4j.io.BoundedLineReader;
+import org.distill4j.io.LineReadException;
 
 /**
  * A labelled text data set in JSON Lines: up to three files ({@code train}, optional {@code
@@ -47,7 +41,9 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     /** Where the bundled data set is, relative to the repository root, for error messages. */
     public static final String BUNDLED = "../shared/data/debian-descriptions/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A key given twice in one row is refused rather than silently taking the last value.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /**
      * The names of the JSON fields a row is read from.
@@ -95,17 +91,22 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     }
 
     /**
-     * Returns the file of one split in {@code dir}: {@code <split>.jsonl} if it exists, else
-     * {@code <split>.jsonl.gz} if that exists, else null.
+     * Returns the file of one split in {@code dir}: {@code <split>.jsonl} or {@code
+     * <split>.jsonl.gz}, whichever exists, else null.
+     *
+     * @throws DataException if both exist: which one is meant is ambiguous, and silently taking one
+     *     would train on data the user may not mean
      */
-    public static Path find(Path dir, String split) {
-        for (String suffix : new String[] {".jsonl", ".jsonl.gz"}) {
-            Path p = dir.resolve(split + suffix);
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
+    public static Path find(Path dir, String split) throws DataException {
+        Path plain = dir.resolve(split + ".jsonl");
+        Path gz = dir.resolve(split + ".jsonl.gz");
+        boolean hasPlain = Files.isRegularFile(plain);
+        boolean hasGz = Files.isRegularFile(gz);
+        if (hasPlain && hasGz) {
+            throw new DataException(dir, "JSONL data directory " + dir + " has both " + plain.getFileName() + " and "
+                    + gz.getFileName() + ", expected one file per split; remove or rename the one not meant");
         }
-        return null;
+        return hasPlain ? plain : hasGz ? gz : null;
     }
 
     /**
@@ -180,6 +181,16 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         return read(file, fields).toSet(classIds, classNames, features);
     }
 
+    /** As {@link #load(Path, Fields, List, TextFeatures)}, refusing lines longer than {@code maxLineChars}. */
+    public static TextExampleSet load(Path file, Fields fields, List<String> classNames, TextFeatures features,
+            int maxLineChars) throws IOException {
+        Map<String, Integer> classIds = new HashMap<>();
+        for (int c = 0; c < classNames.size(); c++) {
+            classIds.put(classNames.get(c), c);
+        }
+        return read(file, fields, maxLineChars).toSet(classIds, classNames, features);
+    }
+
     private static String howToGet() {
         return "The bundled data set (Debian package descriptions by archive section) lives in " + BUNDLED
                 + " relative to the repository root; see its README.md.";
@@ -206,6 +217,10 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     }
 
     private static Rows read(Path file, Fields fields) throws IOException {
+        return read(file, fields, BoundedLineReader.DEFAULT_MAX_LINE_CHARS);
+    }
+
+    private static Rows read(Path file, Fields fields, int maxLineChars) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new MissingDataException(file, "JSONL file " + file + " does not exist; expected one JSON object "
                     + "per line with fields '" + fields.text() + "' and '" + fields.label() + "'. " + howToGet());
@@ -215,13 +230,11 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         List<String> labels = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
         int lineNo = 0;
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
+        // Lines are bounded while they are read (a gzip bomb fails at the bound, not at the heap's
+        // end); BoundedLineReader names the file and the exact line of any failure.
+        try (BoundedLineReader reader = BoundedLineReader.open(file, maxLineChars)) {
             for (String line; (line = reader.readLine()) != null; ) {
-                lineNo++;
+                lineNo = (int) reader.lineNumber();
                 if (line.isBlank()) {
                     continue;
                 }
@@ -229,7 +242,12 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                 try {
                     node = JSON.readTree(line);
                 } catch (JsonProcessingException e) {
-                    throw corrupt(file, lineNo, "is not valid JSON (" + e.getOriginalMessage() + ")", fields);
+                    String msg = e.getOriginalMessage();
+                    if (msg != null && msg.startsWith("Duplicate field")) {
+                        throw corrupt(file, lineNo, "has a " + msg.replace("Duplicate field", "duplicate field")
+                                + " (which value is meant is ambiguous)", fields);
+                    }
+                    throw corrupt(file, lineNo, "is not valid JSON (" + org.distill4j.io.Snippets.clip(msg, 200) + ")", fields);
                 }
                 if (node == null || !node.isObject()) {
                     throw corrupt(file, lineNo, "is not a JSON object", fields);
@@ -248,12 +266,13 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                 }
                 lines.add(lineNo);
             }
-        } catch (ZipException | java.io.EOFException e) {
-            throw new CorruptDataException(file, file + ": broken gzip stream after line " + lineNo + " ("
-                    + e.getMessage() + "), expected a complete gzip-compressed JSONL file", e);
-        } catch (CharacterCodingException e) {
-            throw new CorruptDataException(file, file + ", line " + (lineNo + 1) + ": not valid UTF-8, expected "
-                    + "UTF-8 JSON", e);
+        } catch (LineReadException e) {
+            String expected = switch (e.kind()) {
+                case BROKEN_GZIP -> "; expected a complete gzip-compressed JSONL file";
+                case NOT_UTF8 -> "; expected UTF-8 JSON";
+                case TOO_LONG -> "";
+            };
+            throw new CorruptDataException(file, e.getMessage() + expected, e);
         }
         if (texts.isEmpty()) {
             throw new CorruptDataException(file, file + ": no rows, expected at least one JSON object line");

@@ -30,6 +30,7 @@ import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.TorchScriptTeacher;
 import org.distill4j.teacher.http.CollectionResult;
+import org.distill4j.train.Checkpoints;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
@@ -170,6 +171,7 @@ public final class Experiment {
      */
     public ExperimentResults run() throws IOException, DistillationRefusedException {
         checkTerms();
+        requireOutputDirectory();
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
@@ -214,6 +216,7 @@ public final class Experiment {
      * @return the teacher's model directory
      */
     public Path trainTeacher() throws IOException {
+        requireOutputDirectory();
         if (!recipe.teacher().source().equals("train")) {
             throw new IllegalStateException("teacher.source is '" + recipe.teacher().source()
                     + "': the teacher is loaded from " + recipe.teacher().path() + ", not trained");
@@ -224,6 +227,7 @@ public final class Experiment {
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
     public Path distillStudent() throws IOException, DistillationRefusedException {
         checkTerms();
+        requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         try (ExperimentTeacher teacher = obtainTeacher(data)) {
             GateApproval approval = approveDistillation(teacher.identity(data.train()));
@@ -249,6 +253,7 @@ public final class Experiment {
                     + "': only an HTTP teacher (teacher.source: http) has outputs to collect");
         }
         checkTerms();
+        requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         List<String> wanted = splits == null || splits.isEmpty()
                 ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train")) : splits;
@@ -270,6 +275,14 @@ public final class Experiment {
             results.put(split, remote.collect(split, rows, listener.collection(split)));
         }
         return results;
+    }
+
+    /** Fails early, naming the path, when the output directory is something else. */
+    private void requireOutputDirectory() throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IOException("output directory " + out + " is a regular file (or not a directory), expected a "
+                    + "directory (created if missing); choose another --out");
+        }
     }
 
     /** Returns where the journal of an HTTP teacher's outputs on {@code split} lives. */
@@ -337,8 +350,10 @@ public final class Experiment {
                 .optCheckpointDir(dir.resolve("checkpoints"))
                 .optResume(options.resume())
                 .optListener(listener.training(role));
-        if (!options.resume() && Files.isDirectory(dir.resolve("checkpoints"))) {
-            deleteTree(dir.resolve("checkpoints"));
+        // Deletes only checkpoints distill4j wrote; on resume, only those of another configuration.
+        String notice = Checkpoints.prepare(dir.resolve("checkpoints"), fingerprint, options.resume());
+        if (notice != null) {
+            listener.info(role + ": " + notice);
         }
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             if (teacher != null) {
@@ -397,14 +412,6 @@ public final class Experiment {
                     .evaluate(model, test);
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
                     model.describe(), m, record == null ? List.of() : record.history());
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -13,7 +13,8 @@ import org.distill4j.train.TrainingConfig;
  * One experiment, declared: data, teacher, student, distillation and evaluation. Built once from
  * YAML plus {@code --set} overrides by {@link RecipeLoader}, validated up front, immutable.
  *
- * @param name experiment name (letters, digits, '.', '_', '-')
+ * @param name experiment name, 1-64 letters, digits, '.', '_', '-', starting with a letter or digit
+ *     (it names the default output directory {@code runs/<name>})
  * @param seed seed of all randomness
  * @param data where the examples come from
  * @param teacher the teacher: trained here or loaded from a file
@@ -33,9 +34,11 @@ public record Recipe(
     /** Validates presence of every section and fills defaults. */
     public Recipe {
         name = name == null ? "experiment" : name;
-        if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new IllegalArgumentException("illegal name value: '" + name
-                    + "', must be 1-64 letters, digits, '.', '_' or '-'");
+        // The name is the default output directory, runs/<name>: starting with a letter or digit
+        // rules out '.', '..' and hidden or option-like names, so it stays inside runs/.
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("illegal name value: '" + org.distill4j.io.Snippets.clip(name)
+                    + "', must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(teacher, "teacher");
@@ -317,7 +320,7 @@ public record Recipe(
         /** Requires model and training. */
         public StudentSection {
             if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,95}")) {
-                throw new IllegalArgumentException("illegal name value: '" + name
+                throw new IllegalArgumentException("illegal name value: '" + org.distill4j.io.Snippets.clip(name)
                         + "', must be 1-96 letters, digits, '.', '_' or '-', starting with a letter or digit");
             }
             Objects.requireNonNull(model, "model");

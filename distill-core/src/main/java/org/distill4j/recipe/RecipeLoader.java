@@ -17,6 +17,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.distill4j.io.Snippets;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
 
 /**
  * Reads a recipe from YAML, applies {@code key=value} overrides, and validates it once, up front.
@@ -29,7 +35,29 @@ import java.util.stream.Collectors;
  */
 public final class RecipeLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    /**
+     * The largest recipe file read, in bytes: 1 MiB by default (a recipe is a page of YAML); the
+     * system property {@code distill4j.maxRecipeBytes} raises it.
+     */
+    public static final int MAX_RECIPE_BYTES = Integer.getInteger("distill4j.maxRecipeBytes", 1 << 20);
+
+    /**
+     * The longest scalar (one value) in a recipe or an override, in chars: 64 Ki by default; the
+     * system property {@code distill4j.maxRecipeScalarChars} raises it.
+     */
+    public static final int MAX_SCALAR_CHARS = Integer.getInteger("distill4j.maxRecipeScalarChars", 1 << 16);
+
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions o = new LoaderOptions();
+        // The text is bounded before parsing; these bound what SnakeYAML builds from it.
+        o.setCodePointLimit(Math.max(MAX_RECIPE_BYTES, 1 << 10));
+        o.setMaxAliasesForCollections(0);
+        o.setAllowRecursiveKeys(false);
+        o.setNestingDepthLimit(64);
+        return o;
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
@@ -53,7 +81,46 @@ public final class RecipeLoader {
         if (!Files.isRegularFile(file)) {
             throw new java.io.FileNotFoundException("recipe file not found: " + file);
         }
-        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+        long size = Files.size(file);
+        if (size > MAX_RECIPE_BYTES) {
+            throw new RecipeException("", "recipe " + file + " has " + size + " bytes, expected at most "
+                    + MAX_RECIPE_BYTES + " (a recipe is a page of YAML; the limit is the system property "
+                    + "distill4j.maxRecipeBytes)");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_RECIPE_BYTES + 1); // the file may have grown since
+        }
+        if (bytes.length > MAX_RECIPE_BYTES) {
+            throw new RecipeException("", "recipe " + file + " has more than " + MAX_RECIPE_BYTES + " bytes, expected "
+                    + "at most that (the limit is the system property distill4j.maxRecipeBytes)");
+        }
+        return parse(decodeUtf8(bytes, file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+    }
+
+    /** Decodes strictly; a malformed byte is reported with its line, not as "Input length = 1". */
+    private static String decodeUtf8(byte[] bytes, Path file) throws RecipeException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult r = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new RecipeException("", "recipe " + file + ", line " + line + " (byte " + at + "): not valid UTF-8 "
+                    + String.format(java.util.Locale.ROOT, "(byte 0x%02X)", bytes[at] & 0xFF)
+                    + ", expected a UTF-8 text file; re-save it as UTF-8");
+        }
+        out.flip();
+        String text = out.toString();
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /**
@@ -66,12 +133,19 @@ public final class RecipeLoader {
      */
     public static Recipe parse(String yaml, String origin, Path baseDir, List<String> overrides)
             throws RecipeException {
+        if (yaml.length() > MAX_RECIPE_BYTES) {
+            throw new RecipeException("", "recipe " + origin + " has " + yaml.length() + " characters, expected at most "
+                    + MAX_RECIPE_BYTES + " (the limit is the system property distill4j.maxRecipeBytes)");
+        }
+        refuseAliases(yaml, origin);
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + e.getOriginalMessage());
+            throw new RecipeException("", "recipe " + origin + " is not valid YAML: "
+                    + Snippets.clip(e.getOriginalMessage(), 300));
         }
+        checkScalars(tree, "", origin);
         if (tree == null || !tree.isObject()) {
             throw new RecipeException("", "recipe " + origin + " must be a YAML mapping with sections data, teacher, "
                     + "student, distillation, evaluation");
@@ -92,7 +166,7 @@ public final class RecipeLoader {
         try {
             return YAML.treeToValue(tree, Recipe.class);
         } catch (JsonProcessingException e) {
-            throw translate(e, origin);
+            throw translate(e, origin, tree);
         } catch (IllegalArgumentException e) {
             throw new RecipeException("", "recipe " + origin + ": " + e.getMessage(), e);
         }
@@ -121,13 +195,20 @@ public final class RecipeLoader {
             throw new RecipeException("", "override '" + override + "' must look like key=value, e.g. "
                     + "student.training.epochs=3");
         }
-        String key = override.substring(0, eq).trim();
+        String key = Snippets.clip(override.substring(0, eq).trim());
         String raw = override.substring(eq + 1);
+        if (raw.length() > MAX_SCALAR_CHARS) {
+            throw new RecipeException(key, "override " + key + ": value of " + raw.length() + " chars, expected at most "
+                    + MAX_SCALAR_CHARS + " (the limit is the system property distill4j.maxRecipeScalarChars)");
+        }
         JsonNode value;
         try {
             value = raw.isEmpty() ? root.nullNode() : YAML.readTree(raw);
         } catch (JsonProcessingException e) {
-            throw new RecipeException(key, "override " + key + ": value '" + raw + "' is not valid YAML");
+            throw new RecipeException(key, "override " + key + ": value '" + Snippets.clip(raw) + "' is not valid YAML");
+        }
+        if (value.isContainerNode()) {
+            checkScalars(value, key, "override " + key);
         }
         String[] parts = key.split("\\.");
         ObjectNode node = root;
@@ -142,6 +223,49 @@ public final class RecipeLoader {
             node = (ObjectNode) child;
         }
         node.set(parts[parts.length - 1], value);
+    }
+
+    /**
+     * Refuses YAML aliases ({@code *name}, merge keys included): Jackson would read an alias as the
+     * string "name", not as the value it stands for, and expanding them invites alias bombs. The
+     * message names the alias and its line.
+     */
+    private static void refuseAliases(String yaml, String origin) throws RecipeException {
+        try {
+            for (Event e : new Yaml(loaderOptions()).parse(new java.io.StringReader(yaml))) {
+                if (e instanceof AliasEvent a) {
+                    throw new RecipeException("", "recipe " + origin + ", line " + (a.getStartMark().getLine() + 1)
+                            + ": YAML alias '*" + Snippets.clip(a.getAnchor()) + "' is not supported (aliases and "
+                            + "anchors are not expanded); write the value out in full");
+                }
+            }
+        } catch (YAMLException e) {
+            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
+        }
+    }
+
+    /** Refuses scalars longer than {@link #MAX_SCALAR_CHARS}, naming the dotted key. */
+    private static void checkScalars(JsonNode node, String path, String origin) throws RecipeException {
+        if (node.isTextual() && node.asText().length() > MAX_SCALAR_CHARS) {
+            String where = origin.startsWith("override ") ? origin : "recipe " + origin + ", key '" + path + "'";
+            throw new RecipeException(path, where + ": value of " + node.asText().length() + " chars, expected at most "
+                    + MAX_SCALAR_CHARS + " (the limit is the system property distill4j.maxRecipeScalarChars)");
+        }
+        if (node.isObject()) {
+            var fields = node.fields();
+            while (fields.hasNext()) {
+                var f = fields.next();
+                if (f.getKey().length() > MAX_SCALAR_CHARS) {
+                    throw new RecipeException(path, "recipe " + origin + ": a key of " + f.getKey().length()
+                            + " chars under '" + path + "', expected at most " + MAX_SCALAR_CHARS);
+                }
+                checkScalars(f.getValue(), path.isEmpty() ? f.getKey() : path + "." + Snippets.clip(f.getKey()), origin);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkScalars(node.get(i), path + "[" + i + "]", origin);
+            }
+        }
     }
 
     private static void resolvePath(JsonNode tree, Path baseDir, String section, String field) {
@@ -208,7 +332,7 @@ public final class RecipeLoader {
         }
     }
 
-    private static RecipeException translate(JsonProcessingException e, String origin) {
+    private static RecipeException translate(JsonProcessingException e, String origin, JsonNode tree) {
         String key = e instanceof JsonMappingException m ? path(m) : "";
         String where = "recipe " + origin + (key.isEmpty() ? "" : ", key '" + key + "'");
         if (e instanceof UnrecognizedPropertyException u) {
@@ -230,10 +354,62 @@ public final class RecipeLoader {
         if (e instanceof MismatchedInputException mi && mi.getOriginalMessage().contains("Missing required")) {
             return new RecipeException(key, where + ": " + mi.getOriginalMessage().replace("creator property", "key"), e);
         }
+        if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+            // Jackson's own text names Java types and tokens; say it in the recipe's terms.
+            return new RecipeException(key, where + ": expected " + expected(mi.getTargetType()) + ", got "
+                    + describe(at(tree, mi)), e);
+        }
         if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
             return new RecipeException(key, where + ": " + iae.getMessage(), e);
         }
         return new RecipeException(key, where + ": " + e.getOriginalMessage(), e);
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class || type == Path.class || type.isEnum()) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "a mapping (" + type.getSimpleName() + ")";
+    }
+
+    /** The recipe node a mapping error is about, or null. */
+    private static JsonNode at(JsonNode tree, JsonMappingException e) {
+        JsonNode node = tree;
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (node == null) {
+                return null;
+            }
+            node = r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
+        }
+        return node;
+    }
+
+    private static String describe(JsonNode node) {
+        if (node == null) {
+            return "something else";
+        }
+        if (node.isArray()) {
+            return "a list " + Snippets.clip(node.toString());
+        }
+        if (node.isObject()) {
+            return "a mapping " + Snippets.clip(node.toString());
+        }
+        if (node.isNull()) {
+            return "null";
+        }
+        return node.isTextual() ? "'" + Snippets.clip(node.asText()) + "'" : Snippets.clip(node.toString());
     }
 
     private static String path(JsonMappingException e) {

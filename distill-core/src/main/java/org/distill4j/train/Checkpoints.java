@@ -15,16 +15,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.OwnedDirectory;
 import org.distill4j.model.SavedModel;
 
 /**
  * Per-epoch checkpoints of one training run: {@code epoch-NNNN/} directories holding the
  * parameters ({@code model-NNNN.params}), the optimiser state ({@code optimizer.ndlist}) and
  * {@code state.json} (epoch, history, run fingerprint). Each directory is assembled under a
- * temporary name and renamed into place, so a directory named {@code epoch-NNNN} is always
- * complete. The two newest are kept.
+ * temporary name ({@code .epoch-NNNN-*}) and renamed into place, so a directory named {@code
+ * epoch-NNNN} is always complete; temporary ones a failed write left behind are removed by the next
+ * run. The two newest are kept.
+ *
+ * <p>The checkpoint directory is an {@link OwnedDirectory}: distill4j writes into and deletes only a
+ * directory it created (or found empty), never one a user made.
  */
-final class Checkpoints {
+public final class Checkpoints {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -34,6 +39,7 @@ final class Checkpoints {
 
     private final Path dir;
     private final String fingerprint;
+    private boolean cleaned;
 
     Checkpoints(Path dir, String fingerprint) {
         this.dir = dir;
@@ -65,9 +71,55 @@ final class Checkpoints {
         }
     }
 
+    /**
+     * Prepares the checkpoint directory of a training whose configuration is identified by {@code
+     * label}, before it starts: with {@code resume}, checkpoints of the same configuration are kept
+     * (minus temporary leftovers) and those of another configuration are deleted; without, all are
+     * deleted. Only a directory distill4j created is ever deleted.
+     *
+     * @param dir the checkpoint directory
+     * @param label identifies the configuration (e.g. a fingerprint of model, training, data, seed)
+     * @param resume whether the training will resume from the newest checkpoint
+     * @return a sentence for the user when checkpoints of another configuration were discarded on
+     *     resume, else null
+     * @throws IOException if {@code dir} exists, is not empty and was not created by distill4j
+     */
+    public static String prepare(Path dir, String label, boolean resume) throws IOException {
+        OwnedDirectory.requireOwnedOrEmpty(dir);
+        String notice = null;
+        if (OwnedDirectory.isOwned(dir)) {
+            String own = OwnedDirectory.label(dir);
+            if (resume && label.equals(own)) {
+                removeTemporaries(dir);
+                return null;
+            }
+            if (resume && !new Checkpoints(dir, "").complete().isEmpty()) {
+                notice = "checkpoints in " + dir + " belong to another configuration (model, training, data or "
+                        + "seed changed since they were written); starting fresh";
+            }
+            OwnedDirectory.deleteTree(dir);
+        }
+        OwnedDirectory.claim(dir, label);
+        return notice;
+    }
+
+    private static void removeTemporaries(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("\\.epoch-\\d{4}-.*")).toList()) {
+                OwnedDirectory.deleteTree(p);
+            }
+        }
+    }
+
     void save(int epoch, SavedModel model, CheckpointableOptimizer optimizer, List<EpochRecord> history)
             throws IOException {
-        Files.createDirectories(dir);
+        if (!OwnedDirectory.isOwned(dir)) {
+            OwnedDirectory.claim(dir, "checkpoints");
+        }
+        if (!cleaned) {
+            removeTemporaries(dir);
+            cleaned = true;
+        }
         String name = String.format(Locale.ROOT, "epoch-%04d", epoch);
         Path tmp = Files.createTempDirectory(dir, "." + name + "-");
         model.saveParametersTo(tmp, epoch);
@@ -78,12 +130,12 @@ final class Checkpoints {
         AtomicFiles.write(tmp.resolve("state.json"), JSON.writeValueAsBytes(new State(epoch, fingerprint, history)));
         Path target = dir.resolve(name);
         if (Files.exists(target)) {
-            deleteTree(target);
+            OwnedDirectory.deleteTree(target);
         }
         AtomicFiles.moveAtomically(tmp, target);
         List<Path> all = complete();
         for (int i = 0; i < all.size() - KEEP; i++) {
-            deleteTree(all.get(i));
+            OwnedDirectory.deleteTree(all.get(i));
         }
     }
 
@@ -115,14 +167,6 @@ final class Checkpoints {
                     .filter(p -> Files.isRegularFile(p.resolve("state.json")))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
