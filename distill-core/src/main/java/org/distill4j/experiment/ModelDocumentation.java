@@ -2,10 +2,14 @@ package org.distill4j.experiment;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.distill4j.eval.ModelMetrics;
+import org.distill4j.model.ModelSpec;
 import org.distill4j.provenance.ModelWriter;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.train.TrainingConfig;
 import org.distill4j.provenance.ProvenanceManifest.DatasetRole;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.GateApproval;
@@ -34,8 +38,32 @@ record ModelDocumentation(
         Map<String, Object> labelCollection,
         String termsId) {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Licences a student may state as its own when the teacher's outputs come under them. */
     private static final Set<String> OPEN_LICENCES = Set.of("mit", "apache-2.0", "cc-by-4.0", "cc-by-nc-4.0");
+
+    /** What the model card and provenance of an experiment's role say about how it was made. */
+    static ModelDocumentation forRole(Recipe recipe, String role, TeacherIdentity teacher, GateApproval approval,
+            Map<String, Object> labelCollection) {
+        boolean isTeacher = role.equals(Experiment.TEACHER);
+        ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
+        TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("model", TREE.convertValue(spec, Map.class));
+        training.put("training", TREE.convertValue(config, Map.class));
+        if (approval != null) {
+            training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
+        }
+        String name = switch (role) {
+            case Experiment.STUDENT_DISTILLED -> approval == null ? recipe.student().name() : approval.studentName();
+            case Experiment.STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
+            default -> recipe.name() + "-teacher";
+        };
+        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
+                recipe.teacher().terms());
+    }
 
     void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
         ModelWriter.Builder w = ModelWriter.builder().setName(name).optRole(role).optTeacher(teacher)
