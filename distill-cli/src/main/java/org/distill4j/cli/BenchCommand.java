@@ -4,10 +4,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code distill bench}: the accuracy and speed benchmarks of issue 3. */
+/** {@code distill bench}: the accuracy and speed benchmarks of issue 3, and the reproducibility stress harness. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: does distillation pay off (accuracy), and what does it cost (speed).",
-        subcommands = {BenchAccuracyCommand.class, BenchSpeedCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchAccuracyCommand.class, BenchSpeedCommand.class, BenchStressCommand.class,
+            CommandLine.HelpCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -57,8 +57,16 @@ final class BenchSpeedCommand implements Callable<Integer> {
     int maxWait = 600;
 
     @Option(names = "--threads", paramLabel = "N", description = "PyTorch intra-op threads, for Java and the "
-            + "PyTorch reference alike (default 1).")
+            + "PyTorch reference alike (default: the launcher's, all cores).")
     Integer threads;
+
+    @Option(names = "--rounds", description = "Rounds of (alone, cached, online), interleaved; medians over "
+            + "rounds with their range (default 3).")
+    int rounds = 3;
+
+    @Option(names = "--rss-epochs", description = "Epochs of the student alone whose VmRSS is recorded after each, "
+            + "to show memory flat (default 20, 0 to skip).")
+    int rssEpochs = 20;
 
     @Override
     public Integer call() throws Exception {
@@ -71,7 +79,7 @@ final class BenchSpeedCommand implements Callable<Integer> {
                 + String.join("", overrides.stream().map(o -> " --set " + o).toList());
         SpeedReport report = new SpeedBenchmark(new SpeedBenchmark.Settings(recipe, out, docs, teacher,
                 epochs, onlineEpochs, 2048,
-                python, torchScript, maxLoad, maxWait, command), new ProgressReporter(false)).run();
+                python, torchScript, maxLoad, maxWait, command, rounds, rssEpochs), new ProgressReporter(false)).run();
         System.out.println();
         System.out.println(report.markdown());
         System.out.println("Results: " + docs.resolve("benchmarks.md").toAbsolutePath());

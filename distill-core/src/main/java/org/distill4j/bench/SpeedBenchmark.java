@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import org.distill4j.experiment.ExperimentData;
 import org.distill4j.experiment.ExperimentListener;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
@@ -75,10 +77,13 @@ public final class SpeedBenchmark {
      * @param maxLoad wait while the 1-minute load average is above this
      * @param maxWaitSeconds give up waiting after this many seconds (and run anyway, saying so)
      * @param command the command line to print in the docs
+     * @param rounds rounds of (alone, cached, online), interleaved so that a change of machine load
+     *     hits every mode alike; figures are medians over rounds with their range; at least 1
+     * @param rssEpochs epochs of the student alone whose resident memory is recorded after each, 0 to skip
      */
     public record Settings(Recipe recipe, Path out, Path docs, Path teacherDir, int epochs,
             int onlineEpochs, int matmulSize, Path python, Path torchScript, double maxLoad, int maxWaitSeconds,
-            String command) {
+            String command, int rounds, int rssEpochs) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -88,8 +93,9 @@ public final class SpeedBenchmark {
                 throw new IllegalArgumentException("the speed benchmark counts the FLOPs of an MLP student; the "
                         + "recipe's student is " + recipe.student().model().describe());
             }
-            if (epochs < 1 || onlineEpochs < 1 || matmulSize < 1) {
-                throw new IllegalArgumentException("epochs, onlineEpochs and matmulSize must be >= 1");
+            if (epochs < 1 || onlineEpochs < 1 || matmulSize < 1 || rounds < 1 || rssEpochs < 0) {
+                throw new IllegalArgumentException("epochs, onlineEpochs, matmulSize and rounds must be >= 1, "
+                        + "rssEpochs >= 0");
             }
         }
     }
@@ -120,6 +126,8 @@ public final class SpeedBenchmark {
         TrainingConfig config = recipe.student().training().withEpochs(settings.epochs());
         String threads = System.getProperty("ai.djl.pytorch.num_threads", "default");
         r.put("threads", threads);
+        r.put("jvm_flags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .stream().filter(a -> a.startsWith("-X")).toList()));
         r.put("student", spec.describe());
         r.put("batch_size", config.batchSize());
         r.put("rows", train.size());
@@ -138,20 +146,63 @@ public final class SpeedBenchmark {
             r.put("teacher_outputs_seconds", (System.nanoTime() - t0) / 1e9);
             KdParameters kd = recipe.distillation().parameters();
             Map<String, Object> modes = new LinkedHashMap<>();
+            Map<String, List<Map<String, Object>>> byRound = new LinkedHashMap<>();
             try (SavedModel student = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                modes.put("alone", train("alone", student, config, null, null, null, train, rss));
+                // Untrained, it serves only the latency measurement below: initialise its parameters.
+                student.model().getBlock().initialize(student.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                        student.inputShape(1));
                 r.put("student_params", student.parameterCount());
-                try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                    modes.put("cached", train("cached", cached, config, kd, SoftTargets.cached(outputs), approval, train, rss));
+                // Rounds interleave the modes, so that a change of load on a shared machine hits
+                // each alike; every round trains fresh students.
+                for (int round = 1; round <= settings.rounds(); round++) {
+                    listener.info("round " + round + " of " + settings.rounds());
+                    try (SavedModel alone = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        byRound.computeIfAbsent("alone", k -> new ArrayList<>())
+                                .add(train("alone", alone, config, null, null, null, train, rss));
+                    }
+                    try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        byRound.computeIfAbsent("cached", k -> new ArrayList<>()).add(train("cached", cached, config,
+                                kd, SoftTargets.cached(outputs), approval, train, rss));
+                    }
+                    try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        byRound.computeIfAbsent("online", k -> new ArrayList<>()).add(train("online", online,
+                                config.withEpochs(settings.onlineEpochs()), kd, SoftTargets.online(teacher),
+                                approval, train, rss));
+                    }
                 }
-                try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                    modes.put("online", train("online", online, config.withEpochs(settings.onlineEpochs()), kd,
-                            SoftTargets.online(teacher), approval, train, rss));
-                }
+                byRound.forEach((mode, rounds) -> modes.put(mode, overRounds(rounds)));
                 r.put("training", modes);
                 r.put("rss_per_epoch", rss);
+                if (settings.rssEpochs() > 0) {
+                    List<Map<String, Object>> flat = new ArrayList<>();
+                    try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        train("rss", m, config.withEpochs(settings.rssEpochs()), null, null, null, train, flat);
+                    }
+                    r.put("rss_flat", flat);
+                    // The same after a full collection at every epoch's end: what stays is what is
+                    // retained; the growth above is garbage the young generation has not yet recycled.
+                    List<Map<String, Object>> afterGc = new ArrayList<>();
+                    try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        train("rss-gc", m, config.withEpochs(settings.rssEpochs()), null, null, null, train, afterGc);
+                    }
+                    r.put("rss_flat_gc", afterGc);
+                }
+                listener.info("teacher training step (" + teacher.model().spec().describe() + ")");
+                r.put("teacher_training", teacherTraining(recipe, train));
                 listener.info("matmul " + settings.matmulSize() + "x" + settings.matmulSize());
                 r.put("matmul", matmul(manager, settings.matmulSize()));
+                // The physical anchor: the same product at 1 and 2 intra-op threads, in this run.
+                Map<String, Object> byThreads = new LinkedHashMap<>();
+                int before = JniUtils.getNumThreads();
+                try {
+                    for (int t : new int[] {1, 2}) {
+                        JniUtils.setNumThreads(t);
+                        byThreads.put(Integer.toString(t), matmul(manager, settings.matmulSize()));
+                    }
+                } finally {
+                    JniUtils.setNumThreads(before);
+                }
+                r.put("matmul_by_threads", byThreads);
                 listener.info("serving cost: teacher and student");
                 ExampleSet test = data.test();
                 int runs = recipe.evaluation().latencyRuns();
@@ -170,6 +221,85 @@ public final class SpeedBenchmark {
         SpeedReport report = new SpeedReport(r, Machine.describe());
         report.write(settings.out(), settings.docs());
         return report;
+    }
+
+    /**
+     * Median of the rounds' median epoch times, with their range, plus the first round's epochs.
+     */
+    private static Map<String, Object> overRounds(List<Map<String, Object>> rounds) {
+        List<Double> medians = new ArrayList<>();
+        List<Double> all = new ArrayList<>();
+        for (Map<String, Object> m : rounds) {
+            medians.add((Double) m.get("median_epoch_seconds"));
+            @SuppressWarnings("unchecked")
+            List<Double> secs = (List<Double>) m.get("epoch_seconds");
+            all.addAll(secs);
+        }
+        Map<String, Object> out = new LinkedHashMap<>(rounds.get(0));
+        double median = median(medians);
+        out.put("epoch_seconds", all);
+        out.put("round_medians", medians);
+        out.put("median_epoch_seconds", median);
+        out.put("round_min", medians.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        out.put("round_max", medians.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
+        out.put("min_epoch_seconds", all.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        out.put("samples_per_s", ((Number) rounds.get(0).get("samples_per_s")).doubleValue()
+                * ((Double) rounds.get(0).get("median_epoch_seconds")) / median);
+        return out;
+    }
+
+    /**
+     * Trains a fresh copy of the recipe's teacher architecture for one epoch on up to 2,048 rows
+     * and returns its throughput and, for a CNN or MLP, the achieved GFLOP/s (counted analytically,
+     * forward x3 for forward + backward).
+     */
+    private Map<String, Object> teacherTraining(Recipe recipe, ExampleSet train) throws IOException {
+        ExampleSet slice = ExampleSets.slice(train, 0, Math.min(2048, train.size()));
+        TrainingConfig config = recipe.teacher().training().withEpochs(1);
+        Map<String, Object> m = new LinkedHashMap<>();
+        try (SavedModel model = SavedModel.create(recipe.teacher().model(), slice.featureShape(),
+                slice.classNames())) {
+            EpochRecord e = ClassifierTrainer.builder(config).build().fit(model, slice, null).history().get(0);
+            long fwd = recipe.teacher().model() instanceof CnnSpec cnn
+                    ? cnnForwardFlops(cnn, slice.featureShape(), slice.numClasses())
+                    : recipe.teacher().model() instanceof MlpSpec mlp
+                            ? forwardFlops(mlp, slice.featureSize(), slice.numClasses()) : -1;
+            m.put("model", recipe.teacher().model().describe());
+            m.put("rows", slice.size());
+            m.put("batch_size", config.batchSize());
+            m.put("seconds", e.seconds());
+            m.put("samples_per_s", e.samplesPerSecond());
+            m.put("forward_flops_per_sample", fwd);
+            m.put("gflops", fwd < 0 ? Double.NaN : 3.0 * fwd * e.samplesPerSecond() / 1e9);
+        }
+        return m;
+    }
+
+    /**
+     * Returns the multiply-adds times two of one forward pass of a CNN, per sample: each
+     * same-padded convolution 2 k^2 C_in C_out H W, then the dense head as in an MLP (pooling,
+     * activations and batch norm are not counted).
+     */
+    public static long cnnForwardFlops(CnnSpec spec, long[] featureShape, long classes) {
+        long c = featureShape[0];
+        long h = featureShape[1];
+        long w = featureShape[2];
+        long k = spec.kernel();
+        long flops = 0;
+        for (int out : spec.channels()) {
+            flops += 2 * k * k * c * out * h * w;
+            c = out;
+            if (spec.pool() > 1) {
+                h /= spec.pool();
+                w /= spec.pool();
+            }
+        }
+        long in = c * h * w;
+        for (int d : spec.dense()) {
+            flops += 2 * in * d;
+            in = d;
+        }
+        return flops + 2 * in * classes;
     }
 
     /** Returns the multiply-adds times two of one forward pass of an MLP, per sample. */
@@ -230,14 +360,26 @@ public final class SpeedBenchmark {
         ClassifierTrainer.Builder b = ClassifierTrainer.builder(config).optListener(new TrainingListener() {
             @Override
             public void onEpochEnd(EpochRecord record) {
+                if (mode.equals("rss-gc")) {
+                    System.gc();
+                }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("mode", mode);
                 m.put("epoch", record.epoch());
                 m.put("vm_rss_kb", Machine.selfStatusKb("VmRSS"));
                 m.put("vm_hwm_kb", Machine.selfStatusKb("VmHWM"));
+                // What RSS is made of: the Java heap in use and Java's direct buffers (the native
+                // copies of batches that only a collection frees, before the pinned buffers).
+                Runtime rt = Runtime.getRuntime();
+                m.put("heap_used_kb", (rt.totalMemory() - rt.freeMemory()) / 1024);
+                m.put("heap_committed_kb", rt.totalMemory() / 1024);
+                m.put("direct_buffers_kb", java.lang.management.ManagementFactory.getPlatformMXBeans(
+                        java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
+                        .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum() / 1024);
                 rss.add(m);
-                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB",
-                        mode, record.epoch(), record.seconds(), record.samplesPerSecond(), m.get("vm_rss_kb")));
+                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB, heap used "
+                        + "%d kB, direct buffers %d kB", mode, record.epoch(), record.seconds(), record.samplesPerSecond(),
+                        m.get("vm_rss_kb"), m.get("heap_used_kb"), m.get("direct_buffers_kb")));
             }
         });
         if (kd != null) {
@@ -257,7 +399,7 @@ public final class SpeedBenchmark {
     }
 
     private static Map<String, Object> matmul(NDManager manager, int n) {
-        int reps = 10;
+        int reps = 5;
         double seconds;
         try (NDManager m = manager.newSubManager()) {
             NDArray a = m.randomNormal(new Shape(n, n));

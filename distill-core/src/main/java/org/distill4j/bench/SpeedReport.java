@@ -55,8 +55,8 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
         double flops = d(results.get("training_flops_per_sample"));
         double alone = d(map(training.get("alone")).get("median_epoch_seconds"));
         double aloneMin = d(map(training.get("alone")).get("min_epoch_seconds"));
-        md.append("| training mode | epoch seconds (each) | median | vs alone | fastest | vs alone (fastest) "
-                + "| samples/s (median) | GFLOP/s (MLP, analytic) |\n");
+        md.append("| training mode | epoch seconds (each) | median of round medians (range) | vs alone "
+                + "| fastest | vs alone (fastest) | samples/s (median) | GFLOP/s (MLP, analytic) |\n");
         md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (var e : training.entrySet()) {
             Map<String, Object> m = map(e.getValue());
@@ -64,9 +64,12 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
             double med = d(m.get("median_epoch_seconds"));
             double sps = d(m.get("samples_per_s"));
             double min = d(m.get("min_epoch_seconds"));
-            md.append(f("| %s | %s | %.2f | %+.1f%% | %.2f | %+.1f%% | %,.0f | %.2f |%n", label(e.getKey()),
-                    String.join(", ", secs.stream().map(s -> f("%.2f", s)).toList()), med, 100 * (med / alone - 1),
-                    min, 100 * (min / aloneMin - 1), sps, sps * flops / 1e9));
+            String range = m.containsKey("round_min")
+                    ? f(" (%.2f-%.2f, %d rounds)", d(m.get("round_min")), d(m.get("round_max")),
+                            ((List<?>) m.get("round_medians")).size()) : "";
+            md.append(f("| %s | %s | %.2f%s | %+.1f%% | %.2f | %+.1f%% | %,.0f | %.2f |%n", label(e.getKey()),
+                    String.join(", ", secs.stream().map(s -> f("%.2f", s)).toList()), med, range,
+                    100 * (med / alone - 1), min, 100 * (min / aloneMin - 1), sps, sps * flops / 1e9));
         }
         md.append(f("%nTeacher outputs on all %s training rows, computed once for the cache: %.1f s. "
                 + "FLOPs per training sample (forward 2*in*out per Linear, x3 for forward + backward): %,.0f.%n%n",
@@ -77,11 +80,31 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
                         + "training step reaches %.2f GFLOP/s, %.1f%% of it (small matrices, per-batch overhead).%n%n",
                 mm.get("n"), mm.get("n"), d(mm.get("gflops")), sps * flops / 1e9,
                 100 * sps * flops / 1e9 / d(mm.get("gflops"))));
+        if (results.containsKey("matmul_by_threads")) {
+            Map<String, Object> byThreads = map(results.get("matmul_by_threads"));
+            md.append("Physical anchor, measured in this run: float32 matrix product peak ");
+            md.append(String.join(", ", byThreads.entrySet().stream().map(e -> f("**%.1f GFLOP/s at %s thread(s)**",
+                    d(map(e.getValue()).get("gflops")), e.getKey())).toList()));
+            Object tt = results.get("teacher_training");
+            if (tt != null) {
+                Map<String, Object> t = map(tt);
+                Object anchor = byThreads.get(String.valueOf(results.get("threads")));
+                double peak = anchor == null ? d(mm.get("gflops")) : d(map(anchor).get("gflops"));
+                md.append(f(". Teacher training (%s, one epoch on %s rows, batch %s): %,.0f samples/s, %.2f GFLOP/s "
+                                + "(forward %,.0f FLOPs per sample, x3), **%.0f%% of the matmul peak** at the run's "
+                                + "thread count", t.get("model"), t.get("rows"), t.get("batch_size"),
+                        d(t.get("samples_per_s")), d(t.get("gflops")), d(t.get("forward_flops_per_sample")),
+                        100 * d(t.get("gflops")) / peak));
+            }
+            md.append(".\n\n");
+        }
         Map<String, Object> py = map(results.get("pytorch_reference"));
         if (py.containsKey("result")) {
             JsonNode r = (JsonNode) py.get("result");
             double pySps = r.get("samples_per_s").asDouble();
-            md.append(f("PyTorch %s (Python, `bench/torch_mlp_step.py`, same MLP, batch, rows and %s thread(s)): "
+            md.append(f("PyTorch %s (Python, `bench/torch_mlp_step.py`, same MLP, batch, rows and %s thread(s); "
+                            + "Debian's build, which uses a reference BLAS, so this ratio measures that build, not "
+                            + "the machine): "
                             + "%,.0f samples/s (epochs %s s). **Java / PyTorch = %.2f** (student alone).%n%n",
                     r.get("torch").asText(), r.get("threads").asText(), pySps, r.get("epoch_seconds").toString(),
                     sps / pySps));
@@ -106,6 +129,33 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
                     d(m.get("vm_hwm_kb")) / 1024));
         }
         md.append(f("%nPeak RSS (VmHWM) at the end: %.1f MB.%n%n", d(results.get("hwm_kb_end")) / 1024));
+        for (String key : List.of("rss_flat", "rss_flat_gc")) {
+            if (!results.containsKey(key)) {
+                continue;
+            }
+            List<Map<String, Object>> flat = (List<Map<String, Object>>) results.get(key);
+            md.append(key.equals("rss_flat") ? "" : "With `System.gc()` at the end of every epoch, before the sample:\n\n");
+            if (flat.size() >= 3) {
+                double second = d(flat.get(1).get("vm_rss_kb")) / 1024;
+                double last = d(flat.get(flat.size() - 1).get("vm_rss_kb")) / 1024;
+                double max = flat.stream().skip(1).mapToDouble(m -> d(m.get("vm_rss_kb")) / 1024).max().orElse(0);
+                double min = flat.stream().skip(1).mapToDouble(m -> d(m.get("vm_rss_kb")) / 1024).min().orElse(0);
+                md.append(f("Memory flatness: the student alone for %d epochs; VmRSS after epoch 2: %.1f MB, after "
+                        + "epoch %d: %.1f MB (%+.1f MB); range over epochs 2-%d: %.1f MB. JVM flags: `%s`.%n%n",
+                        flat.size(), second, flat.size(), last, last - second, flat.size(), max - min,
+                        String.valueOf(results.get("jvm_flags"))));
+                if (flat.get(0).containsKey("direct_buffers_kb")) {
+                    md.append("| epoch | VmRSS (MB) | Java heap used (MB) | heap committed (MB) | direct buffers (MB) |\n"
+                            + "| ---: | ---: | ---: | ---: | ---: |\n");
+                    for (Map<String, Object> m : flat) {
+                        md.append(f("| %s | %.1f | %.1f | %.1f | %.2f |%n", m.get("epoch"), d(m.get("vm_rss_kb")) / 1024,
+                                d(m.get("heap_used_kb")) / 1024, d(m.get("heap_committed_kb")) / 1024,
+                                d(m.get("direct_buffers_kb")) / 1024));
+                    }
+                    md.append('\n');
+                }
+            }
+        }
         md.append("Raw numbers: [`").append(SpeedBenchmark.JSON).append("`](").append(SpeedBenchmark.JSON)
                 .append(").\n");
         return md.toString();

@@ -194,11 +194,13 @@ public final class StressHarness {
         /** A Markdown table of the outcomes and the groups. */
         public String markdown() {
             StringBuilder sb = new StringBuilder();
-            sb.append("| setting | runs | failed | distinct results | seconds | first run: val acc / train loss |\n");
-            sb.append("| --- | ---: | ---: | ---: | ---: | --- |\n");
+            sb.append("| setting | runs | failed | distinct results | first digest | seconds "
+                    + "| first run: val acc / train loss |\n");
+            sb.append("| --- | ---: | ---: | ---: | --- | ---: | --- |\n");
             for (Outcome o : outcomes) {
-                sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.0f | %s |%n", o.setting().id(),
-                        o.digests().size(), o.errors().size(), o.distinct(), o.seconds(), o.summary()));
+                sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | `%s` | %.0f | %s |%n", o.setting().id(),
+                        o.digests().size(), o.errors().size(), o.distinct(),
+                        o.digests().isEmpty() ? "-" : o.digests().get(0), o.seconds(), o.summary()));
             }
             sb.append("\n| threads / mode (all collectors and GC pressures) | distinct results |\n| --- | ---: |\n");
             groups.entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -274,8 +276,9 @@ public final class StressHarness {
             outcomes.add(o);
             groups.computeIfAbsent(s.threads() + " threads / " + s.mode().id(), k -> new LinkedHashSet<>())
                     .addAll(o.digests());
-            progress.accept(String.format(Locale.ROOT, "%s: %d runs, %d failed, %d distinct, %.0f s", s.id(),
-                    o.digests().size(), o.errors().size(), o.distinct(), o.seconds()));
+            progress.accept(String.format(Locale.ROOT, "%s: %d runs, %d failed, %d distinct (first %s), %.0f s",
+                    s.id(), o.digests().size(), o.errors().size(), o.distinct(),
+                    o.digests().isEmpty() ? "-" : o.digests().get(0), o.seconds()));
         }
         Map<String, Integer> counts = new LinkedHashMap<>();
         groups.forEach((k, v) -> counts.put(k, v.size()));
@@ -300,6 +303,9 @@ public final class StressHarness {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
         pb.environment().put("OPT_OUT_TRACKING", "true");
         pb.environment().put("DJL_OFFLINE", "true");
+        // Idle OpenMP workers sleep instead of spinning: on a shared machine spinning threads slow a
+        // two-thread run down several-fold (docs/engine.md); results are the same either way.
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         long start = System.nanoTime();
         Process p = pb.start();
         List<String> digests = new ArrayList<>();

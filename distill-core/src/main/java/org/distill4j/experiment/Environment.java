@@ -1,5 +1,7 @@
 package org.distill4j.experiment;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +14,8 @@ public final class Environment {
 
     /**
      * Returns name-to-value facts: date, distill4j version and commit, Java, OS, CPU count, DJL and
-     * PyTorch versions (the same software facts a provenance manifest records).
+     * PyTorch versions (the same software facts a provenance manifest records), and PyTorch's
+     * intra-op and inter-op thread counts ({@link #threads()}).
      */
     public static Map<String, String> describe() {
         ProvenanceManifest.SoftwareInfo software = ProvenanceManifest.SoftwareInfo.detect();
@@ -25,6 +28,33 @@ public final class Environment {
         m.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         m.put("djl", software.djl());
         m.put("pytorch", software.pytorch());
+        PyTorchThreads threads = threads();
+        m.put("pytorch_threads", Integer.toString(threads.intraOp()));
+        m.put("pytorch_interop_threads", Integer.toString(threads.interOp()));
         return m;
+    }
+
+    /**
+     * PyTorch's thread counts in this process, as the engine reports them: results are
+     * bit-identical from run to run at one thread count on one machine, but differ between thread
+     * counts (the kernels split sums differently), so every result records them.
+     *
+     * @param intraOp threads of one operation ({@code -Dai.djl.pytorch.num_threads}, {@code --threads})
+     * @param interOp threads running independent operations ({@code -Dai.djl.pytorch.num_interop_threads})
+     */
+    public record PyTorchThreads(int intraOp, int interOp) {
+        /** As a JSON-compatible map, for provenance. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("intra_op", intraOp);
+            m.put("inter_op", interOp);
+            return m;
+        }
+    }
+
+    /** Returns PyTorch's thread counts, starting the engine if it is not running yet. */
+    public static PyTorchThreads threads() {
+        Engine.getEngine("PyTorch");
+        return new PyTorchThreads(JniUtils.getNumThreads(), JniUtils.getNumInteropThreads());
     }
 }

@@ -53,6 +53,7 @@ record ModelDocumentation(
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("model", TREE.convertValue(spec, Map.class));
         training.put("training", TREE.convertValue(config, Map.class));
+        training.put("pytorch_threads", Environment.threads().toMap());
         if (approval != null) {
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }

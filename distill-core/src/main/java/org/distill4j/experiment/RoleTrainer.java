@@ -55,7 +55,10 @@ final class RoleTrainer {
                 Long.toString(recipe.seed()), rows.contentHash(),
                 data.validation() == null ? "-" : data.validation().contentHash(),
                 teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation(),
-                approval == null ? "-" : approval.fingerprint()));
+                approval == null ? "-" : approval.fingerprint(),
+                // Results differ between thread counts: a rerun with another count trains again
+                // rather than reporting a model trained under other settings.
+                "threads=" + Environment.threads().intraOp()));
         TrainingRecord existing = TrainingRecord.read(dir);
         if (existing != null && existing.fingerprint().equals(fingerprint)
                 && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {

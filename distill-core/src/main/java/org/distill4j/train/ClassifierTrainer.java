@@ -32,10 +32,9 @@ import org.distill4j.terms.GateApproval;
  * <p>Reproducible: every epoch's shuffling, augmentation, dropout and (for the first epoch)
  * initialisation are drawn from generators seeded by (seed, epoch), so the same seed gives
  * identical metrics on CPU, and a run resumed from the checkpoint of epoch k ends with the same
- * metrics as one that was never interrupted. Bitwise reproducibility needs PyTorch to run with one
- * intra-op thread ({@code -Dai.djl.pytorch.num_threads=1}, the CLI's default): its multi-threaded
- * CPU kernels may sum in a different order from run to run, and training can amplify those
- * last-bit differences. With a checkpoint directory, a complete checkpoint
+ * metrics as one that was never interrupted: bit for bit at a fixed PyTorch thread count on one
+ * machine (results differ between thread counts and CPU models; {@code distill bench stress}
+ * checks it, see {@code docs/engine.md}). With a checkpoint directory, a complete checkpoint
  * (parameters, optimiser state, history) is written atomically after every epoch.
  *
  * <p>A non-finite loss stops training before the bad update with a {@link

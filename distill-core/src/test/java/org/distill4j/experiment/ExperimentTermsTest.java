@@ -73,7 +73,11 @@ class ExperimentTermsTest {
         assertThat(manifest.terms().toString()).contains("openai-api", "enterprise agreement 2026-17");
         assertThat(manifest.datasets()).extracting(d -> d.role().name()).containsExactly("TRAIN", "TEST");
         assertThat(manifest.files()).containsKeys("model.json", "model-0000.params", "training.json", "README.md");
-        assertThat(manifest.training()).containsKeys("model", "training", "distillation");
+        assertThat(manifest.training()).containsKeys("model", "training", "distillation", "pytorch_threads");
+        // Results depend on the thread count, so the provenance records it (Surefire runs one thread).
+        assertThat(manifest.training().get("pytorch_threads").toString()).contains("intra_op=1");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("out/metrics.json").toFile())
+                .at("/environment/pytorch_threads").asText()).isEqualTo("1");
         assertThat(Provenance.verify(student).ok()).isTrue();
         assertThat(Files.readString(student.resolve("README.md")))
                 .contains("enterprise agreement 2026-17", "openai-api", "distillation");
