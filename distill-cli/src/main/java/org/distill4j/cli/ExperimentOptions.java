@@ -45,6 +45,19 @@ final class ExperimentOptions {
                     + "but not reproducible to the last bit).")
     Integer threads;
 
+    @Option(names = "--max-model-memory", paramLabel = "SIZE",
+            description = "Largest model (parameters, optimiser state, activations) to allocate, e.g. 16g "
+                    + "(default: the memory available now). A model estimated larger is refused before training.")
+    String maxModelMemory;
+
+    /** Sets the model-size limit when {@code --max-model-memory} is given (validated here, by name). */
+    static void applyMaxModelMemory(String size) {
+        if (size != null) {
+            long bytes = org.distill4j.model.MemoryEstimate.parseSize(size, "--max-model-memory");
+            System.setProperty(org.distill4j.model.MemoryEstimate.LIMIT_PROPERTY, Long.toString(bytes));
+        }
+    }
+
     /** Sets PyTorch's intra-op thread count when {@code threads} is given (before the engine starts). */
     static void applyThreads(Integer threads) {
         if (threads != null) {
@@ -66,6 +79,7 @@ final class ExperimentOptions {
 
     Experiment experiment(Recipe recipe) {
         applyThreads(threads);
+        applyMaxModelMemory(maxModelMemory);
         Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
         return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume, permission, acknowledgeUnknownTerms),
                 new ProgressReporter(!noProgress && System.console() != null));

@@ -69,7 +69,8 @@ final class TermsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            TermsEntry e = registry(files).get(id);
+            TermsRegistry registry = registry(files);
+            TermsEntry e = registry.get(id);
             System.out.println(e.name() + " (" + e.id() + ")");
             System.out.println("outputs for training: " + e.outputsForTraining().yamlValue());
             for (Condition c : e.conditions()) {
@@ -77,6 +78,7 @@ final class TermsCommand implements Callable<Integer> {
             }
             System.out.println("clause: \"" + e.clause().strip() + "\"");
             System.out.println("source: " + e.source() + " (read on " + e.readOn() + ")");
+            System.out.println("entry from: " + registry.originOf(e.id()).describe());
             if (e.notes() != null && !e.notes().isBlank()) {
                 System.out.println("notes: " + e.notes().strip());
             }

@@ -142,6 +142,20 @@ final class IdxFile implements Closeable {
                         MAX_SIDE));
             }
         }
+        // Within the limits, a gzip bomb can still supply every declared byte cheaply: refuse what
+        // cannot fit the heap before reading, rather than ending in an OutOfMemoryError.
+        long bytes = count;
+        for (int i = 1; i < expectedDims; i++) {
+            bytes *= Integer.toUnsignedLong(dims[i]);
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new CorruptDataException(path, String.format(Locale.ROOT,
+                    "%s declares %d %s%s = %d bytes of data, more than this JVM's maximum heap of %d bytes; "
+                            + "expected a smaller file, or raise the heap (-Xmx; DISTILL4J_JAVA_OPTS=-Xmx8g for the distill launcher)",
+                    path, count, kind, expectedDims == 3 ? String.format(Locale.ROOT, " of %dx%d",
+                            Integer.toUnsignedLong(dims[1]), Integer.toUnsignedLong(dims[2])) : "", bytes, heap));
+        }
         return dims;
     }
 

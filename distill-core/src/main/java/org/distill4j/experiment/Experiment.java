@@ -106,7 +106,7 @@ public final class Experiment {
         this.options = options;
         this.listener = listener;
         this.gate = new ExperimentGate(recipe, options);
-        this.trainer = new RoleTrainer(recipe, out, options, listener);
+        this.trainer = new RoleTrainer(recipe, out, options, listener, gate);
         this.teachers = new TeacherProvider(recipe, out, options, listener, trainer);
     }
 
@@ -178,10 +178,11 @@ public final class Experiment {
             Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
             results.forEach(r -> metrics.put(r.role(), r.metrics()));
             if (trainsTeacher()) {
-                ModelDocumentation.forRole(recipe, TEACHER, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
+                ModelDocumentation.forRole(recipe, TEACHER, null, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
             }
-            ModelDocumentation.forRole(recipe, STUDENT_SCRATCH, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
-            ModelDocumentation.forRole(recipe, STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection())
+            ModelDocumentation.forRole(recipe, STUDENT_SCRATCH, null, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
+            ModelDocumentation.forRole(recipe, STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection(),
+                    gate.termsOrigin())
                     .write(distilledDir, data, recipe.seed(), metrics);
         }
         ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),

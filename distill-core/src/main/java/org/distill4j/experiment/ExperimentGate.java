@@ -21,6 +21,7 @@ final class ExperimentGate {
 
     private final Recipe recipe;
     private final Experiment.Options options;
+    private TermsRegistry registry;
 
     ExperimentGate(Recipe recipe, Experiment.Options options) {
         this.recipe = recipe;
@@ -39,9 +40,24 @@ final class ExperimentGate {
         return new DistillationGate().approve(request().withTeacher(teacher));
     }
 
+    /** Loaded once, so the gate and the provenance see the same entry (and file hash). */
+    private TermsRegistry registry() {
+        if (registry == null) {
+            Recipe.TeacherSection t = recipe.teacher();
+            registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        }
+        return registry;
+    }
+
+    /** Where the recipe's terms entry came from, for the provenance, or null when it declares none. */
+    java.util.Map<String, Object> termsOrigin() {
+        String id = recipe.teacher().terms();
+        return id == null ? null : registry().originOf(id).toMap();
+    }
+
     private GateRequest request() {
         Recipe.TeacherSection t = recipe.teacher();
-        TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        TermsRegistry registry = registry();
         String student = recipe.student().name();
         GateRequest request = t.terms() != null ? GateRequest.forTeacher(registry.get(t.terms()), student)
                 : t.source().equals("train") ? GateRequest.ownModel(null, student)

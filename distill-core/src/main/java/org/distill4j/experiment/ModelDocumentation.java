@@ -27,6 +27,7 @@ import org.distill4j.terms.GateApproval;
  * @param training training (and distillation) configuration, JSON-compatible
  * @param labelCollection how the teacher's outputs were collected from an API (provenance), or null
  * @param termsId the teacher's declared terms id, or null
+ * @param termsOrigin where that terms entry came from ({@code TermsRegistry.Origin#toMap()}), or null
  */
 record ModelDocumentation(
         String role,
@@ -36,7 +37,8 @@ record ModelDocumentation(
         GateApproval approval,
         Map<String, Object> training,
         Map<String, Object> labelCollection,
-        String termsId) {
+        String termsId,
+        Map<String, Object> termsOrigin) {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -46,7 +48,7 @@ record ModelDocumentation(
 
     /** What the model card and provenance of an experiment's role say about how it was made. */
     static ModelDocumentation forRole(Recipe recipe, String role, TeacherIdentity teacher, GateApproval approval,
-            Map<String, Object> labelCollection) {
+            Map<String, Object> labelCollection, Map<String, Object> termsOrigin) {
         boolean isTeacher = role.equals(Experiment.TEACHER);
         ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
         TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
@@ -63,12 +65,12 @@ record ModelDocumentation(
             default -> recipe.name() + "-teacher";
         };
         return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
-                recipe.teacher().terms());
+                recipe.teacher().terms(), approval == null ? null : termsOrigin);
     }
 
     void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
         ModelWriter.Builder w = ModelWriter.builder().setName(name).optRole(role).optTeacher(teacher)
-                .optApproval(approval).optLabelCollection(labelCollection).optSeed(seed)
+                .optApproval(approval).optTermsOrigin(termsOrigin).optLabelCollection(labelCollection).optSeed(seed)
                 .optLicense(termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other")
                 .optDataset(DatasetRole.TRAIN, data.train());
         if (data.validation() != null) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.io.Hashing;
+import org.distill4j.model.MemoryEstimate;
 import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
@@ -28,8 +29,11 @@ final class RoleTrainer {
     private final Path out;
     private final Experiment.Options options;
     private final ExperimentListener listener;
+    private final ExperimentGate gate;
 
-    RoleTrainer(Recipe recipe, Path out, Experiment.Options options, ExperimentListener listener) {
+    RoleTrainer(Recipe recipe, Path out, Experiment.Options options, ExperimentListener listener,
+            ExperimentGate gate) {
+        this.gate = gate;
         this.recipe = recipe;
         this.out = out;
         this.options = options;
@@ -85,13 +89,16 @@ final class RoleTrainer {
             ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
                     ? ExampleSets.withoutLabels(rows) : rows;
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
+            MemoryEstimate estimate = MemoryEstimate.of(spec, data.train().featureShape(), data.train().numClasses(),
+                    config.batchSize());
+            estimate.require(estimate.trainingBytes(), MemoryEstimate.limit(), role + ": training " + spec.describe());
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
                     data.textFeatures())) {
                 ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());
                 model.save(dir);
                 new TrainingRecord(role, fingerprint, result.history()).write(dir);
                 ModelDocumentation.forRole(recipe, role, teacher == null ? null : teacher.identity(data.train()),
-                        result.approval(), teacher == null ? null : teacher.labelCollection())
+                        result.approval(), teacher == null ? null : teacher.labelCollection(), gate.termsOrigin())
                         .write(dir, data, recipe.seed(), Map.of());
             }
         }

@@ -57,6 +57,14 @@ public final class AtomicFiles {
                 // Not a POSIX file system: keep its defaults.
             }
             moveAtomically(tmp, target);
+        } catch (IOException e) {
+            // The OS reports a full disk as "No space left on device", with no path: name the file.
+            // Typed exceptions (subclasses) already say what they mean and pass through unchanged.
+            String msg = String.valueOf(e.getMessage());
+            if (e.getClass() != IOException.class || msg.contains(target.toString())) {
+                throw e;
+            }
+            throw new IOException(target + ": cannot write (" + msg + ")", e);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -39,4 +39,9 @@ public final class Hashing {
     public static String sha256(String text) {
         return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** Returns the hex SHA-256 of {@code bytes}. */
+    public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
 }

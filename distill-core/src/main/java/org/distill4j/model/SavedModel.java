@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.distill4j.io.Snippets;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.data.TextFeatures;
@@ -128,6 +129,12 @@ public final class SavedModel implements AutoCloseable {
     }
 
     private static SavedModel create(Descriptor d, Block block) {
+        if (block == null) {
+            // Refused before any parameter exists: a model.json or recipe declaring billions of
+            // parameters must not grow until the system kills the JVM.
+            MemoryEstimate estimate = MemoryEstimate.of(d.architecture(), d.featureShape(), d.classNames().size(), 1);
+            estimate.require(estimate.parameterBytes(), MemoryEstimate.limit(), d.architecture().describe());
+        }
         Model model = Model.newInstance("model", d.engine() == null ? DEFAULT_ENGINE : d.engine());
         model.setBlock(block != null ? block : d.architecture().build(d.featureShape(), d.classNames().size()));
         return new SavedModel(model, d);
@@ -184,7 +191,12 @@ public final class SavedModel implements AutoCloseable {
             saved.model.load(dir, "model", Map.of("epoch", "0"));
         } catch (MalformedModelException | IOException | RuntimeException e) {
             saved.close();
-            throw new IOException("cannot load parameters " + dir.resolve(PARAMS) + ": " + e.getMessage(), e);
+            // DJL reports a short file as an EOFException with no message ("null"): say what it means.
+            String why = e.getMessage() == null || e instanceof java.io.EOFException
+                    ? "the file ends early (" + e.getClass().getSimpleName() + ")" : e.getMessage();
+            throw new IOException("cannot load parameters " + dir.resolve(PARAMS) + ": truncated or corrupt, "
+                    + Snippets.clip(why, 200) + "; expected the complete " + PARAMS + " written with this "
+                    + DESCRIPTOR, e);
         }
         // Parameters loaded into an uninitialised block still need their shapes propagated.
         saved.model.getBlock().initialize(saved.model.getNDManager(), saved.model.getDataType(), saved.inputShape(1));

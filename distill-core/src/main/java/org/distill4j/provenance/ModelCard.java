@@ -175,6 +175,16 @@ public final class ModelCard {
                         .append(entry.get("read_on") == null ? "" : " (read on " + entry.get("read_on") + ")")
                         .append('\n');
             }
+            Map<String, Object> origin = asMap(terms.get("teacher_terms_origin"));
+            if (origin != null) {
+                // Where the entry itself came from: a user file can declare anything under any
+                // source URL, so the card says so next to the quoted clause.
+                md.append("- Terms entry from: ").append("user-file".equals(origin.get("kind"))
+                        ? "user file " + origin.get("file") + " (sha256 " + origin.get("sha256") + ")"
+                                + (Boolean.TRUE.equals(origin.get("overrides_built_in"))
+                                        ? ", which overrides the built-in entry of the same id" : "")
+                        : "built-in registry").append('\n');
+            }
             Map<String, Object> permission = asMap(terms.get("permission"));
             if (permission != null) {
                 md.append("- Permission relied on: ").append(permission.get("reference"))

@@ -43,6 +43,7 @@ public final class ModelWriter {
     private final List<DatasetInfo> datasets;
     private final Map<String, ModelMetrics> metrics;
     private final Map<String, Object> labelCollection;
+    private final Map<String, Object> termsOrigin;
     private final long seed;
     private final String license;
     private final Clock clock;
@@ -56,6 +57,7 @@ public final class ModelWriter {
         this.datasets = List.copyOf(b.datasets);
         this.metrics = new LinkedHashMap<>(b.metrics);
         this.labelCollection = b.labelCollection;
+        this.termsOrigin = b.termsOrigin;
         this.seed = b.seed;
         this.license = b.license;
         this.clock = b.clock;
@@ -94,7 +96,10 @@ public final class ModelWriter {
      */
     public ProvenanceManifest document(Path dir, String architecture, Map<String, Object> training)
             throws IOException {
-        Map<String, Object> terms = approval == null ? null : approval.toMap();
+        Map<String, Object> terms = approval == null ? null : new LinkedHashMap<>(approval.toMap());
+        if (terms != null && termsOrigin != null) {
+            terms.put("teacher_terms_origin", termsOrigin);
+        }
         ModelCard.write(dir, new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
                 datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license));
         return Provenance.write(dir, ProvenanceManifest.of(new ProvenanceManifest.ModelInfo(role, name, architecture),
@@ -112,6 +117,7 @@ public final class ModelWriter {
         private final List<DatasetInfo> datasets = new ArrayList<>();
         private final Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
         private Map<String, Object> labelCollection;
+        private Map<String, Object> termsOrigin;
         private long seed;
         private String license = "other";
         private Clock clock = Clock.systemUTC();
@@ -183,6 +189,15 @@ public final class ModelWriter {
         /** Records test metrics under a role (this model's role marks its own row on the card). */
         public Builder optMetrics(String metricsRole, ModelMetrics value) {
             metrics.put(metricsRole, value);
+            return this;
+        }
+
+        /**
+         * Records where the approval's terms entry came from (built in, or a user file and its
+         * SHA-256; {@code TermsRegistry.Origin#toMap()}), as {@code teacher_terms_origin}.
+         */
+        public Builder optTermsOrigin(Map<String, Object> value) {
+            this.termsOrigin = value;
             return this;
         }
 

@@ -142,6 +142,10 @@ public final class TeacherOutputCache {
             String teacherKey = in.readUTF();
             String dataHash = in.readUTF();
             long payload = (long) rows * classes * 4;
+            if (payload > Math.min(Integer.MAX_VALUE - 8L, Runtime.getRuntime().maxMemory())) {
+                throw new IOException(file + ": declares " + rows + " rows x " + classes + " classes = " + payload
+                        + " bytes of logits, more than one array or this JVM's heap holds (corrupt, or raise -Xmx)");
+            }
             long header = MAGIC.length + 12L + 2 + teacherKey.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                     + 2 + dataHash.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             if (rows < 0 || classes < 0 || header + payload + 8 != size) {

@@ -30,7 +30,8 @@ final class TermsFileParser {
 
     private static final List<String> TOP_KEYS = List.of("version", "entries");
     private static final List<String> ENTRY_KEYS =
-            List.of("id", "name", "outputs_for_training", "conditions", "clause", "source", "read_on", "notes");
+            List.of("id", "name", "outputs_for_training", "conditions", "clause", "source", "read_on", "notes",
+                    "override_built_in");
     private static final List<String> REQUIRED_ENTRY_KEYS =
             List.of("id", "name", "outputs_for_training", "clause", "source", "read_on");
 
@@ -91,6 +92,17 @@ final class TermsFileParser {
      * @throws TermsException on any schema violation
      */
     static List<TermsEntry> parse(String file, InputStream in) {
+        return parseEntries(file, in).stream().map(Parsed::entry).toList();
+    }
+
+    /**
+     * One entry as read, with its {@code override_built_in} flag (a user file's explicit, recorded
+     * replacement of a built-in entry).
+     */
+    record Parsed(TermsEntry entry, boolean overridesBuiltIn) {}
+
+    /** As {@link #parse}, keeping each entry's {@code override_built_in} flag. */
+    static List<Parsed> parseEntries(String file, InputStream in) {
         JsonNode root = readTree(file, in);
         Location top = new Location(file, null);
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -111,10 +123,15 @@ final class TermsFileParser {
         if (entries == null || !entries.isArray()) {
             throw top.error("entries", "missing or not a list; expected a list of entries");
         }
-        List<TermsEntry> out = new ArrayList<>();
+        List<Parsed> out = new ArrayList<>();
         Map<String, Integer> seen = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             TermsEntry entry = parseEntry(file, i, entries.get(i));
+            JsonNode flag = entries.get(i).get("override_built_in");
+            if (flag != null && !flag.isBoolean()) {
+                throw new Location(file, ref(i, entry.id())).error("override_built_in",
+                        "'" + flag.asText() + "' is not allowed; expected true or false");
+            }
             Integer first = seen.putIfAbsent(entry.id(), i);
             if (first != null) {
                 throw new Location(file, ref(i, entry.id())).error("id",
@@ -122,7 +139,7 @@ final class TermsFileParser {
                                 + "]); ids must be unique within a file. To replace an entry from an earlier file,"
                                 + " put the new one in a later file");
             }
-            out.add(entry);
+            out.add(new Parsed(entry, flag != null && flag.asBoolean()));
         }
         return List.copyOf(out);
     }
@@ -173,6 +190,10 @@ final class TermsFileParser {
             throw at.error("read_on", "'" + readOnText + "' is not allowed; expected a date as YYYY-MM-DD, e.g. 2026-11-29");
         }
         List<Condition> conditions = parseConditions(at, node.get("conditions"));
+        if (verdict == OutputsForTraining.CONDITIONAL && conditions.isEmpty()) {
+            throw at.error("conditions", "outputs_for_training is 'conditional' but there are no conditions; expected "
+                    + "at least one condition (allowed types: " + String.join(", ", sortedTypes()) + ")");
+        }
         String notes = node.hasNonNull("notes") ? at.scalarText(node.get("notes"), "notes") : "";
         try {
             return new TermsEntry(id, at.scalarText(node.get("name"), "name"), verdict, conditions,
@@ -250,7 +271,9 @@ final class TermsFileParser {
         }
         int space = message.indexOf(' ');
         String first = space < 0 ? message : message.substring(0, space);
-        return first.matches("[a-z_]+") ? first : null;
+        // Only a real key names a field ("a conditional entry ..." must not become field 'a').
+        return ENTRY_KEYS.contains(first) || first.equals("value") || first.equals("text")
+                || first.equals("monthly_active_users") ? first : null;
     }
 
     private static String ref(int index, String id) {

@@ -1,5 +1,6 @@
 package org.distill4j.terms;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.distill4j.io.Hashing;
 
 /**
  * Immutable set of {@link TermsEntry terms entries}: the built-in registry shipped in {@value
@@ -19,8 +21,11 @@ import java.util.Optional;
  *
  * <p>Override semantics: a later file may add new ids, and an entry whose id already exists
  * <em>replaces</em> the earlier entry as a whole (fields are not merged, so a replacement must be
- * complete). Within one file ids must be unique. {@link #origin(String)} says which file an entry
- * came from, so a provenance manifest can show that a built-in entry was overridden.
+ * complete). Replacing a <em>built-in</em> entry needs {@code override_built_in: true} on the
+ * user's entry; without it the file is refused, so a terms file next to a recipe cannot silently
+ * turn a vendor's prohibition into a permission. Within one file ids must be unique. {@link
+ * #originOf(String)} says where every entry came from (built-in, or file path and SHA-256, and
+ * whether it overrides), for {@code terms show}, the provenance and the model card.
  *
  * <p>Every file is validated on load; a violation throws {@link TermsException} naming the file,
  * entry, field and allowed values.
@@ -33,10 +38,49 @@ public final class TermsRegistry {
     /** The {@link #origin(String)} of entries from the built-in registry. */
     public static final String BUILT_IN_ORIGIN = "built-in registry";
 
-    private final Map<String, TermsEntry> entries;
-    private final Map<String, String> origins;
+    /** The largest terms file read, in bytes (a registry of a few hundred entries is far smaller). */
+    public static final int MAX_FILE_BYTES = 1 << 20;
 
-    private TermsRegistry(Map<String, TermsEntry> entries, Map<String, String> origins) {
+    /**
+     * Where an entry came from: the built-in registry, or a user file named by path and the
+     * SHA-256 of its bytes as read, and whether it explicitly replaced a built-in entry.
+     *
+     * @param file the user file's path, or null for the built-in registry
+     * @param sha256 hex SHA-256 of the user file, or null for the built-in registry
+     * @param overridesBuiltIn whether the entry replaced a built-in one ({@code override_built_in: true})
+     */
+    public record Origin(String file, String sha256, boolean overridesBuiltIn) {
+
+        static final Origin BUILT_IN = new Origin(null, null, false);
+
+        /** Whether the entry is the built-in one. */
+        public boolean builtIn() {
+            return file == null;
+        }
+
+        /** In words: {@link #BUILT_IN_ORIGIN}, or {@code user file PATH (sha256 HEX)[, overrides ...]}. */
+        public String describe() {
+            return builtIn() ? BUILT_IN_ORIGIN : "user file " + file + " (sha256 " + sha256 + ")"
+                    + (overridesBuiltIn ? ", which overrides the built-in entry of the same id" : "");
+        }
+
+        /** JSON-friendly form, for provenance: {@code kind}, and for a file its path, hash and override. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", builtIn() ? "built-in" : "user-file");
+            if (!builtIn()) {
+                m.put("file", file);
+                m.put("sha256", sha256);
+                m.put("overrides_built_in", overridesBuiltIn);
+            }
+            return m;
+        }
+    }
+
+    private final Map<String, TermsEntry> entries;
+    private final Map<String, Origin> origins;
+
+    private TermsRegistry(Map<String, TermsEntry> entries, Map<String, Origin> origins) {
         this.entries = entries;
         this.origins = origins;
     }
@@ -54,17 +98,48 @@ public final class TermsRegistry {
      */
     public static TermsRegistry load(List<Path> userFiles) {
         Map<String, TermsEntry> entries = new LinkedHashMap<>();
-        Map<String, String> origins = new LinkedHashMap<>();
-        addAll(entries, origins, BUILT_IN_ORIGIN, readBuiltIn());
+        Map<String, Origin> origins = new LinkedHashMap<>();
+        for (TermsEntry e : readBuiltIn()) {
+            entries.put(e.id(), e);
+            origins.put(e.id(), Origin.BUILT_IN);
+        }
+        java.util.Set<String> builtInIds = java.util.Set.copyOf(entries.keySet());
         for (Path file : userFiles) {
             String label = file.toString();
-            List<TermsEntry> parsed;
-            try (InputStream in = Files.newInputStream(file)) {
-                parsed = TermsFileParser.parse(label, in);
+            byte[] bytes;
+            try {
+                long size = Files.size(file);
+                if (size > MAX_FILE_BYTES) {
+                    throw new TermsException(label, null, null, size + " bytes, expected at most " + MAX_FILE_BYTES
+                            + " for a terms file");
+                }
+                bytes = Files.readAllBytes(file);
             } catch (IOException e) {
                 throw new TermsException(label, null, null, "cannot read the file: " + e, e);
             }
-            addAll(entries, origins, label, parsed);
+            String sha256 = Hashing.sha256(bytes);
+            List<TermsFileParser.Parsed> parsed = TermsFileParser.parseEntries(label, new ByteArrayInputStream(bytes));
+            for (int i = 0; i < parsed.size(); i++) {
+                TermsFileParser.Parsed p = parsed.get(i);
+                String id = p.entry().id();
+                boolean builtIn = builtInIds.contains(id);
+                String ref = "entries[" + i + "] (id '" + id + "')";
+                // A user file must not silently redefine a built-in entry (e.g. declare a vendor's
+                // terms 'allowed' under the vendor's id and source URL): replacing one is explicit
+                // and recorded in the provenance and model card.
+                if (builtIn && !p.overridesBuiltIn()) {
+                    throw new TermsException(label, ref, "id", "redefines the built-in entry '" + id + "'; give the "
+                            + "entry a new id (e.g. " + id + "-local) and use that id in the recipe, or set "
+                            + "override_built_in: true to replace the built-in entry, which is then recorded in the "
+                            + "provenance and the model card");
+                }
+                if (!builtIn && p.overridesBuiltIn()) {
+                    throw new TermsException(label, ref, "override_built_in", "is true but there is no built-in entry "
+                            + "with id '" + id + "' to override; remove override_built_in");
+                }
+                entries.put(id, p.entry());
+                origins.put(id, new Origin(label, sha256, p.overridesBuiltIn()));
+            }
         }
         // Unmodifiable views over private copies: Map.copyOf would lose the file order.
         return new TermsRegistry(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(origins));
@@ -79,14 +154,6 @@ public final class TermsRegistry {
             return TermsFileParser.parse(BUILT_IN_ORIGIN, in);
         } catch (IOException e) {
             throw new TermsException(BUILT_IN_ORIGIN, null, null, "cannot read: " + e, e);
-        }
-    }
-
-    private static void addAll(Map<String, TermsEntry> entries, Map<String, String> origins, String origin,
-                               List<TermsEntry> parsed) {
-        for (TermsEntry e : parsed) {
-            entries.put(e.id(), e);
-            origins.put(e.id(), origin);
         }
     }
 
@@ -118,9 +185,22 @@ public final class TermsRegistry {
         return e;
     }
 
-    /** Where the entry with this id was loaded from: {@link #BUILT_IN_ORIGIN} or a file path. */
+    /**
+     * Where the entry with this id was loaded from, in words: {@link #BUILT_IN_ORIGIN} or {@code
+     * user file PATH (sha256 HEX)}, noting an override of a built-in entry (see {@link Origin#describe()}).
+     */
     public Optional<String> origin(String id) {
-        return Optional.ofNullable(origins.get(id));
+        return Optional.ofNullable(origins.get(id)).map(Origin::describe);
+    }
+
+    /**
+     * Where the entry with this id was loaded from.
+     *
+     * @throws UnknownTermsIdException when no file declares it
+     */
+    public Origin originOf(String id) {
+        get(id);
+        return origins.get(id);
     }
 
     private List<String> closeIds(String id) {

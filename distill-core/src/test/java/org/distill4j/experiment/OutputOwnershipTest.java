@@ -105,6 +105,25 @@ class OutputOwnershipTest {
     }
 
     @Test
+    void aTeacherTooLargeForTheMachineIsRefusedBeforeAllocatingWithEstimateAndLimit(@TempDir Path tmp)
+            throws Exception {
+        Recipe r = ExperimentTextTest.recipe(tmp, "teacher.model={type: mlp, hidden: [65536, 65536]}");
+        org.distill4j.model.MemoryEstimate e = org.distill4j.model.MemoryEstimate.of(r.teacher().model(),
+                new long[] {32}, 3, r.teacher().training().batchSize());
+        // Guard: the run below must be refused, never allocate 70 GB on a machine that has it.
+        org.junit.jupiter.api.Assumptions.assumeTrue(e.trainingBytes() > org.distill4j.model.MemoryEstimate.limit());
+        List<String> log = new ArrayList<>();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> experiment(r, tmp, false, log, new ArrayList<>()).trainTeacher())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("teacher: training MLP(hidden=[65536, 65536]")
+                .hasMessageContaining("4,297,") // parameters on 32 text features
+                .hasMessageContaining("GiB")
+                .hasMessageContaining("--max-model-memory");
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(30);
+    }
+
+    @Test
     void anOutputPathThatIsARegularFileIsRefusedByName(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("out"), "not a directory");
         Recipe r = recipe(tmp, 1);

@@ -42,8 +42,25 @@ class AtomicFilesTest {
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
             out.write("half-written garbage".getBytes(StandardCharsets.UTF_8));
             throw new IOException("disk on fire");
-        })).isInstanceOf(IOException.class).hasMessage("disk on fire");
+        })).isInstanceOf(IOException.class).hasMessageContaining("disk on fire").hasMessageContaining(target.toString());
         assertThat(Files.readString(target)).isEqualTo("precious");
+        assertThat(otherFiles(tmp, target)).isZero();
+    }
+
+    /** Issue 14, item 9: the OS says "No space left on device" without a path; the message names it. */
+    @Test
+    void aFullDeviceIsReportedWithTheTargetPath(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "/dev/full (Linux)");
+        Path target = tmp.resolve("metrics.json");
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            // A real ENOSPC from the kernel, raised while the content is being produced.
+            try (java.io.FileOutputStream full = new java.io.FileOutputStream("/dev/full")) {
+                full.write(new byte[4096]);
+            }
+        })).isInstanceOf(IOException.class)
+                .hasMessageContaining(target.toString())
+                .hasMessageContaining("No space left on device");
+        assertThat(target).doesNotExist();
         assertThat(otherFiles(tmp, target)).isZero();
     }
 

@@ -132,6 +132,25 @@ class SavedModelTest {
                 .hasMessageContaining(dir.resolve(SavedModel.PARAMS).toString());
     }
 
+    /** Issue 14, item 9: a truncated parameters file was reported as "null". */
+    @Test
+    void truncatedParametersSayTruncatedAndNameTheFile(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("m");
+        try (SavedModel model = SavedModel.create(new MlpSpec(List.of(16), null, 0), BLOBS.featureShape(),
+                BLOBS.classNames())) {
+            ClassifierTrainer.builder(oneEpoch()).build().fit(model, BLOBS, null);
+            model.save(dir);
+        }
+        Path params = dir.resolve(SavedModel.PARAMS);
+        byte[] bytes = Files.readAllBytes(params);
+        Files.write(params, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> SavedModel.load(dir))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining(params.toString())
+                .hasMessageContaining("truncated or corrupt")
+                .hasMessageNotContaining("null");
+    }
+
     @Test
     void malformedModelJsonGivesAMessageNamingTheFile(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bad"));

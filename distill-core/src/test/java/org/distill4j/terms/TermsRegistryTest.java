@@ -109,16 +109,17 @@ class TermsRegistryTest {
                     source: https://intranet.example/agreements/42
                     read_on: 2026-10-02
                     notes: replaces the built-in entry
+                    override_built_in: true
                 """);
 
         TermsRegistry r = TermsRegistry.load(List.of(add, override));
 
         assertThat(r.get("acme-model").name()).isEqualTo("Acme Model");
-        assertThat(r.origin("acme-model")).contains(add.toString());
+        assertThat(r.originOf("acme-model").file()).isEqualTo(add.toString());
         TermsEntry llama3 = r.get("llama-3");
         assertThat(llama3.outputsForTraining()).isEqualTo(OutputsForTraining.ALLOWED);
         assertThat(llama3.conditions()).isEmpty(); // whole entry replaced, not merged
-        assertThat(r.origin("llama-3")).contains(override.toString());
+        assertThat(r.originOf("llama-3").file()).isEqualTo(override.toString());
         assertThat(r.ids().indexOf("llama-3")).isEqualTo(TermsRegistry.builtIn().ids().indexOf("llama-3"));
         assertThat(r.ids()).endsWith("acme-model");
         assertThat(TermsRegistry.builtIn().get("llama-3").outputsForTraining())
@@ -131,7 +132,7 @@ class TermsRegistryTest {
         Path second = entriesFile("second.yaml", VALID_ENTRY.replace("allowed", "prohibited"));
         TermsRegistry r = TermsRegistry.load(List.of(first, second));
         assertThat(r.get("acme-model").outputsForTraining()).isEqualTo(OutputsForTraining.PROHIBITED);
-        assertThat(r.origin("acme-model")).contains(second.toString());
+        assertThat(r.originOf("acme-model").file()).isEqualTo(second.toString());
     }
 
     private TermsException loadError(String name, String body) throws IOException {

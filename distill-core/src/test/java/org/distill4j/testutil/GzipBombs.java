@@ -21,6 +21,11 @@ public final class GzipBombs {
      * concatenated members as one stream). 64 members of 32 MiB make one 2 GiB line in about 2 MB.
      */
     public static void write(Path file, String prefix, int chunk, int members) throws IOException {
+        write(file, prefix.getBytes(StandardCharsets.UTF_8), chunk, members);
+    }
+
+    /** As {@link #write(Path, String, int, int)} with a binary prefix (e.g. a file header). */
+    public static void write(Path file, byte[] prefix, int chunk, int members) throws IOException {
         ByteArrayOutputStream one = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(one)) {
             byte[] a = new byte[1 << 16];
@@ -32,7 +37,7 @@ public final class GzipBombs {
         byte[] member = one.toByteArray();
         try (OutputStream out = Files.newOutputStream(file)) {
             try (GZIPOutputStream head = new GZIPOutputStream(new NonClosing(out))) {
-                head.write(prefix.getBytes(StandardCharsets.UTF_8));
+                head.write(prefix);
             }
             for (int i = 0; i < members; i++) {
                 out.write(member);

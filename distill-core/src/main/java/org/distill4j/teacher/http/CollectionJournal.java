@@ -50,6 +50,23 @@ public final class CollectionJournal implements Closeable {
 
     /** The journal's file name inside the journal directory. */
     public static final String FILE = "journal.jsonl";
+
+    /**
+     * The largest journal read, in bytes: 1 GiB by default (about a million items), the system
+     * property {@code distill4j.maxJournalBytes} raises it (up to 2 GiB, one array).
+     */
+    public static final long MAX_BYTES = Math.min(Long.getLong("distill4j.maxJournalBytes", 1L << 30),
+            Integer.MAX_VALUE - 8L);
+
+    /** Reads the whole journal, refusing one over {@link #MAX_BYTES} by name. */
+    private static byte[] readBounded(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_BYTES) {
+            throw new JournalException(file, "has " + size + " bytes, expected at most " + MAX_BYTES + " (the limit "
+                    + "is the system property distill4j.maxJournalBytes); split the collection or raise it");
+        }
+        return Files.readAllBytes(file);
+    }
     /** The header's {@code format} value. */
     public static final String FORMAT = "distill4j-collection-journal";
     /** The format version this class writes and reads. */
@@ -108,7 +125,7 @@ public final class CollectionJournal implements Closeable {
             throw new JournalException(file, "is in use by another collection; wait for it to finish or stop it");
         }
         try {
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = readBounded(file);
             Parsed p = parse(file, bytes);
             JsonNode expected = JournalJson.MAPPER.valueToTree(fingerprint);
             if (p.header == null) {
@@ -142,7 +159,7 @@ public final class CollectionJournal implements Closeable {
      */
     public static CollectionJournal.Contents read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
-        Parsed p = parse(file, Files.readAllBytes(file));
+        Parsed p = parse(file, readBounded(file));
         if (p.header == null) {
             throw new JournalException(file, "has no header line");
         }
