@@ -71,6 +71,11 @@ class ExperimentTermsTest {
         assertThat(manifest.teacher().kind()).isEqualTo("distill4j");
         assertThat(manifest.teacher().contentHash()).hasSize(64);
         assertThat(manifest.terms().toString()).contains("openai-api", "enterprise agreement 2026-17");
+        // The approval names the teacher it was granted for: the one the student learned from.
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> approved = (java.util.Map<String, Object>) manifest.terms().get("approved_teacher");
+        assertThat(approved).containsEntry("content_hash", manifest.teacher().contentHash())
+                .containsEntry("kind", "distill4j");
         assertThat(manifest.datasets()).extracting(d -> d.role().name()).containsExactly("TRAIN", "TEST");
         assertThat(manifest.files()).containsKeys("model.json", "model-0000.params", "training.json", "README.md");
         assertThat(manifest.training()).containsKeys("model", "training", "distillation", "pytorch_threads");
