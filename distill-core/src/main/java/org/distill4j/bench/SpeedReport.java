@@ -141,9 +141,10 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
                 double max = flat.stream().skip(1).mapToDouble(m -> d(m.get("vm_rss_kb")) / 1024).max().orElse(0);
                 double min = flat.stream().skip(1).mapToDouble(m -> d(m.get("vm_rss_kb")) / 1024).min().orElse(0);
                 md.append(f("Memory flatness: the student alone for %d epochs; VmRSS after epoch 2: %.1f MB, after "
-                        + "epoch %d: %.1f MB (%+.1f MB); range over epochs 2-%d: %.1f MB. JVM flags: `%s`.%n%n",
+                        + "epoch %d: %.1f MB (%+.1f MB); range over epochs 2-%d: %.1f MB. JVM -X flags: %s).%n%n",
                         flat.size(), second, flat.size(), last, last - second, flat.size(), max - min,
-                        String.valueOf(results.get("jvm_flags"))));
+                        String.valueOf(results.get("jvm_flags")).isBlank() ? "none (the JVM's defaults"
+                                : "`" + results.get("jvm_flags") + "` (set by hand"));
                 if (flat.get(0).containsKey("direct_buffers_kb")) {
                     md.append("| epoch | VmRSS (MB) | Java heap used (MB) | heap committed (MB) | direct buffers (MB) |\n"
                             + "| ---: | ---: | ---: | ---: | ---: |\n");
