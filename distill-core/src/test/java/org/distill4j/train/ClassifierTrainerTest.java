@@ -140,6 +140,35 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void aCheckpointMadeUnderOneApprovalIsNotResumedUnderAnother(@TempDir Path tmp) throws Exception {
+        TeacherOutputs outputs = new TeacherOutputs(teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
+                new float[TRAIN.size() * 4]);
+        GateApproval first = approval(teacherId("bbbb"));
+        GateApproval other = new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"),
+                "another-student").withTeacher(teacherId("bbbb")));
+        Path ckpt = tmp.resolve("ckpt");
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), first).build()
+                    .fit(student, TRAIN, null);
+        }
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            assertThatThrownBy(() -> ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), other).build()
+                    .fit(student, TRAIN, null))
+                    .hasMessageContaining("different configuration");
+        }
+        // Under the same approval (asked for again: another decision time) the checkpoint is resumed.
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs),
+                            approval(teacherId("bbbb"))).build()
+                    .fit(student, TRAIN, null);
+            assertThat(r.resumedAfterEpoch()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void onlineDistillationCallsTheTeacherPerBatchAndMatchesCachedOutputs(@TempDir Path tmp) throws Exception {
         try (SavedModel teacherModel = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
             ClassifierTrainer.builder(config(3)).build().fit(teacherModel, TRAIN, null);
