@@ -55,6 +55,13 @@ class CustomBlockTest {
                 NDManager manager = NDManager.newBaseManager()) {
             assertThat(back.logits(manager.create(x, new Shape(5, 8))).toFloatArray()).containsExactly(before);
         }
+        // It can teach from its directory too, the block supplied again.
+        try (org.distill4j.teacher.SavedModelTeacher teacher =
+                        org.distill4j.teacher.SavedModelTeacher.load(tmp.resolve("m"), block());
+                NDManager manager = NDManager.newBaseManager()) {
+            assertThat(teacher.logits(manager.create(x, new Shape(5, 8))).toFloatArray()).containsExactly(before);
+            assertThat(teacher.identity().description()).contains("custom block");
+        }
     }
 
     @Test
