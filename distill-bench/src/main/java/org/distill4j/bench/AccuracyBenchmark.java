@@ -138,10 +138,11 @@ public final class AccuracyBenchmark {
         Experiment experiment = new Experiment(recipe, settings.out(),
                 new Experiment.Options(settings.cacheDir(), false), listener);
         // The benchmark trains students on the teacher's outputs too: the same gate applies.
-        GateApproval approval = experiment.approveDistillation();
+        experiment.checkTerms();
         Path teacherDir = experiment.trainTeacher();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir)) {
+            GateApproval approval = experiment.approveDistillation(teacher.identity());
             Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
             Predictions teacherVal = Predictions.of(teacher, data.validation(), manager, 512);
             Runner runner = new Runner(data, teacher, teacherTest, manager, approval);

@@ -117,8 +117,9 @@ public final class SpeedBenchmark {
         r.put("load", waitForQuiet());
         Recipe recipe = settings.recipe();
         // Distilled students are trained here too: the teacher's terms are checked as everywhere.
-        GateApproval approval = new Experiment(recipe, settings.out(),
-                new Experiment.Options(Experiment.Options.defaultCacheDir(), false), listener).approveDistillation();
+        Experiment experiment = new Experiment(recipe, settings.out(),
+                new Experiment.Options(Experiment.Options.defaultCacheDir(), false), listener);
+        experiment.checkTerms();
         ExperimentData data = ExperimentData.load(recipe);
         ExampleSet train = data.train();
         MlpSpec spec = (MlpSpec) recipe.student().model();
@@ -135,6 +136,7 @@ public final class SpeedBenchmark {
         List<Map<String, Object>> rss = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir(data))) {
+            GateApproval approval = experiment.approveDistillation(teacher.identity());
             r.put("teacher", teacher.model().spec().describe());
             r.put("teacher_params", teacher.model().parameterCount());
             r.put("teacher_is_stand_in", settings.teacherDir() == null

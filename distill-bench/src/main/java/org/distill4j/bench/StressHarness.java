@@ -411,9 +411,9 @@ public final class StressHarness {
             KdParameters kd = new KdParameters(4, 0.7);
             if (mode == Mode.CACHED) {
                 b.optDistillation(kd, SoftTargets.cached(TeacherOutputCache.compute(teacher, train, manager, 64,
-                        done -> { })), approval());
+                        done -> { })), approval(teacher.identity()));
             } else if (mode == Mode.ONLINE) {
-                b.optDistillation(kd, SoftTargets.online(teacher), approval());
+                b.optDistillation(kd, SoftTargets.online(teacher), approval(teacher.identity()));
             }
             h = b.build().fit(student, train, validation).history();
             append(bits, h);
@@ -425,13 +425,13 @@ public final class StressHarness {
                 String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
     }
 
-    private static GateApproval approval() throws Exception {
+    private static GateApproval approval(org.distill4j.teacher.TeacherIdentity teacher) throws Exception {
         return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"),
-                "stress-student"));
+                "stress-student").withTeacher(teacher));
     }
 
     private static TrainingConfig config() {
-        return TrainingConfig.of(3, 32, null, 0.005, null, null, null, null, null);
+        return TrainingConfig.builder().setEpochs(3).optBatchSize(32).optLearningRate(0.005).build();
     }
 
     private static void append(StringBuilder sb, List<EpochRecord> history) {

@@ -51,7 +51,7 @@ final class EvalCommand implements Callable<Integer> {
                 SavedModel model = SavedModel.load(modelDir)) {
             Predictions p = Predictions.of(model, test, manager, 512);
             ServingCost cost = ServingCost.measure(model::logits, test, manager, 200, 256);
-            System.out.printf(Locale.ROOT, "model:            %s%n", model.spec().describe());
+            System.out.printf(Locale.ROOT, "model:            %s%n", model.describe());
             System.out.printf(Locale.ROOT, "test accuracy:    %.2f%% (%d errors of %d)%n", 100 * p.accuracy(test),
                     p.errors(test), test.size());
             System.out.printf(Locale.ROOT, "parameters:       %d%n", model.parameterCount());

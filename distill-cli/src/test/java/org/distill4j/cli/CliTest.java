@@ -207,6 +207,15 @@ class CliTest {
         try (var s = Files.list(cache)) {
             assertThat(s.filter(p -> p.toString().endsWith(".logits")).count()).isEqualTo(1);
         }
+        Path firstRun = Files.createDirectories(tmp.resolve("first-run"));
+        for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
+            Files.copy(out.resolve(role).resolve("training.json"), firstRun.resolve(role + ".training.json"));
+        }
+        java.nio.file.attribute.FileTime cacheWritten;
+        try (var s = Files.list(cache)) {
+            cacheWritten = Files.getLastModifiedTime(s.filter(p -> p.toString().endsWith(".logits")).findFirst()
+                    .orElseThrow());
+        }
         String firstParams = new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
                 StandardCharsets.ISO_8859_1);
 
@@ -214,7 +223,11 @@ class CliTest {
         Run second = distill(args);
         assertThat(second.code()).as(second.err()).isZero();
         assertThat(second.err()).contains("teacher: reusing", "student_scratch: reusing", "student_distilled: reusing");
-        assertThat(second.err()).doesNotContain("epoch 1/");
+        // Nothing retrained: every model's training record is byte-identical and untouched.
+        for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
+            assertThat(out.resolve(role).resolve("training.json")).hasSameBinaryContentAs(
+                    firstRun.resolve(role + ".training.json"));
+        }
         assertThat(new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
                 StandardCharsets.ISO_8859_1)).isEqualTo(firstParams);
 
@@ -229,7 +242,12 @@ class CliTest {
         Run third = distill(args);
         assertThat(third.code()).as(third.err()).isZero();
         assertThat(third.err()).contains("teacher: reusing", "read from cache");
-        assertThat(third.err()).doesNotContain("computed and cached");
+        // The one cache entry was read, not written again.
+        try (var s = Files.list(cache)) {
+            List<Path> entries = s.filter(p -> p.toString().endsWith(".logits")).toList();
+            assertThat(entries).hasSize(1);
+            assertThat(Files.getLastModifiedTime(entries.get(0))).isEqualTo(cacheWritten);
+        }
     }
 
     @Test

@@ -15,6 +15,47 @@ import java.util.Objects;
  */
 public final class ExampleSets {
 
+    /**
+     * Runs a forward function over every row of a data set, in row order, in batches of {@code
+     * batchSize}, each in its own sub-manager of {@code manager}, and returns the outputs.
+     *
+     * @param forward inputs (B, featureShape...) to outputs (B, classes)
+     * @param classes outputs per row the function must return
+     * @param progress told the number of rows done after each batch
+     * @return row-major float32 outputs, {@code data.size() * classes}
+     * @throws IllegalStateException if the function returns another shape
+     */
+    public static float[] forward(ExampleSet data, ai.djl.ndarray.NDManager manager, int batchSize,
+            java.util.function.Function<ai.djl.ndarray.NDArray, ai.djl.ndarray.NDArray> forward, int classes,
+            java.util.function.IntConsumer progress) {
+        int n = data.size();
+        int fs = data.featureSize();
+        float[] out = new float[Math.multiplyExact(n, classes)];
+        float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
+        // One pinned buffer for every batch: no direct buffer per batch left to the collector.
+        InputBuffer pinned = new InputBuffer(Math.max(1, buf.length * Float.BYTES));
+        for (int from = 0; from < n; from += batchSize) {
+            int count = Math.min(batchSize, n - from);
+            int[] rows = new int[count];
+            for (int i = 0; i < count; i++) {
+                rows[i] = from + i;
+            }
+            data.copyFeatures(rows, buf);
+            try (ai.djl.ndarray.NDManager batch = manager.newSubManager()) {
+                ai.djl.ndarray.NDArray x = pinned.upload(batch, buf, batchShape(data, count));
+                ai.djl.ndarray.NDArray y = forward.apply(x);
+                if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
+                    throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "
+                            + count + " rows of " + data.name() + "; expected (" + count + ", " + classes + ")");
+                }
+                float[] logits = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                System.arraycopy(logits, 0, out, from * classes, logits.length);
+            }
+            progress.accept(from + count);
+        }
+        return out;
+    }
+
     private ExampleSets() {}
 
     /**

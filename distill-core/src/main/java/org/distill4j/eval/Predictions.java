@@ -44,33 +44,8 @@ public record Predictions(int rows, int classes, float[] logits) {
     public static Predictions run(ExampleSet data, NDManager manager, int batchSize,
             java.util.function.Function<NDArray, NDArray> forward, int classes,
             java.util.function.IntConsumer progress) {
-
-        int n = data.size();
-        int fs = data.featureSize();
-        float[] out = new float[Math.multiplyExact(n, classes)];
-        float[] buf = new float[Math.min(batchSize, Math.max(n, 1)) * fs];
-        // One pinned buffer for every batch: no direct buffer per batch left to the collector.
-        org.distill4j.train.InputBuffer pinned = new org.distill4j.train.InputBuffer(Math.max(1, buf.length * Float.BYTES));
-        for (int from = 0; from < n; from += batchSize) {
-            int count = Math.min(batchSize, n - from);
-            int[] rows = new int[count];
-            for (int i = 0; i < count; i++) {
-                rows[i] = from + i;
-            }
-            data.copyFeatures(rows, buf);
-            try (NDManager batch = manager.newSubManager()) {
-                NDArray x = pinned.upload(batch, buf, ExampleSets.batchShape(data, count));
-                NDArray y = forward.apply(x);
-                if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
-                    throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "
-                            + count + " rows of " + data.name() + "; expected (" + count + ", " + classes + ")");
-                }
-                float[] logits = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-                System.arraycopy(logits, 0, out, from * classes, logits.length);
-            }
-            progress.accept(from + count);
-        }
-        return new Predictions(n, classes, out);
+        return new Predictions(data.size(), classes,
+                ExampleSets.forward(data, manager, batchSize, forward, classes, progress));
     }
 
     /** Returns the top class of row {@code i}. */

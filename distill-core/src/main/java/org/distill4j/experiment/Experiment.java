@@ -11,35 +11,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.distill4j.data.ExampleSet;
-import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
-import org.distill4j.eval.ServingCost;
 import org.distill4j.io.AtomicFiles;
-import org.distill4j.io.Hashing;
-import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
 import org.distill4j.report.ModelResult;
 import org.distill4j.report.ReportWriter;
-import org.distill4j.teacher.OnnxTeacher;
-import org.distill4j.teacher.SavedModelTeacher;
-import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.TorchScriptTeacher;
 import org.distill4j.teacher.http.CollectionResult;
-import org.distill4j.train.Checkpoints;
-import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
 import org.distill4j.terms.GateDecision;
-import org.distill4j.terms.GateRequest;
-import org.distill4j.terms.Permission;
-import org.distill4j.terms.TermsRegistry;
-import org.distill4j.train.TrainingConfig;
 
 /**
  * A whole distillation experiment as a recipe declares it: obtain the teacher (train it, or load
@@ -52,6 +39,12 @@ import org.distill4j.train.TrainingConfig;
  * its charts. A model whose {@code training.json} matches what the recipe would train is reused,
  * not retrained; with {@link Options#resume()}, an interrupted training continues from its last
  * checkpoint.
+ *
+ * <p>This class orders the steps; each step is a collaborator of its own: the terms ({@code
+ * ExperimentGate}), the data ({@link ExperimentData}), the teacher ({@code TeacherProvider},
+ * {@link ExperimentTeacher}), training and reuse of each role ({@code RoleTrainer}), evaluation
+ * ({@link org.distill4j.eval.Evaluator}) and documentation ({@code ModelDocumentation}, through
+ * {@link org.distill4j.provenance.ModelWriter}).
  */
 public final class Experiment {
 
@@ -62,14 +55,13 @@ public final class Experiment {
     /** The student trained with distillation. */
     public static final String STUDENT_DISTILLED = "student_distilled";
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
-            new com.fasterxml.jackson.databind.ObjectMapper();
-
     private final Recipe recipe;
     private final Path out;
     private final Options options;
     private final ExperimentListener listener;
-    private TermsRegistry terms;
+    private final ExperimentGate gate;
+    private final RoleTrainer trainer;
+    private final TeacherProvider teachers;
 
     /**
      * Options that are not part of the recipe (they do not change the results).
@@ -113,6 +105,9 @@ public final class Experiment {
         this.out = out;
         this.options = options;
         this.listener = listener;
+        this.gate = new ExperimentGate(recipe, options);
+        this.trainer = new RoleTrainer(recipe, out, options, listener, gate);
+        this.teachers = new TeacherProvider(recipe, out, options, listener, trainer);
     }
 
     /**
@@ -123,42 +118,31 @@ public final class Experiment {
      * @return the decision, refusals included (never throws for a refusal)
      */
     public GateDecision evaluateTerms() {
-        return new DistillationGate().evaluate(gateRequest());
+        return gate.evaluate();
     }
 
     /**
-     * Asks the gate for its approval to distil the recipe's teacher into its student, as {@link
-     * #run()} does first; tools that train students themselves (benchmarks) use it the same way.
+     * Checks the recipe's teacher terms with the gate before any costly work, as {@link #run()}
+     * does first; the approval itself comes once the teacher is known ({@link
+     * #approveDistillation(TeacherIdentity)}).
      *
      * @throws DistillationRefusedException if the teacher's terms do not allow it
      */
-    public GateApproval approveDistillation() throws DistillationRefusedException {
-        GateApproval approval = new DistillationGate().approve(gateRequest());
-        listener.info("terms: " + approval.decision().reason());
-        return approval;
+    public GateDecision checkTerms() throws DistillationRefusedException {
+        GateDecision decision = gate.check();
+        listener.info("terms: " + decision.reason());
+        return decision;
     }
 
-    /** Loaded once, so the gate and the provenance see the same entry (and file hash). */
-    private TermsRegistry termsRegistry() {
-        if (terms == null) {
-            Recipe.TeacherSection t = recipe.teacher();
-            terms = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
-        }
-        return terms;
-    }
-
-    private GateRequest gateRequest() {
-        Recipe.TeacherSection t = recipe.teacher();
-        TermsRegistry registry = termsRegistry();
-        String student = recipe.student().name();
-        GateRequest request = t.terms() == null
-                ? GateRequest.unknownTeacher(student)
-                : GateRequest.forTeacher(registry.get(t.terms()), student);
-        if (options.permission() != null) {
-            request = request.withPermission(Permission.recordedNow(options.permission(),
-                    System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
-        }
-        return options.acknowledgeUnknownTerms() ? request.acknowledgingUnknownTerms() : request;
+    /**
+     * Asks the gate for its approval to distil {@code teacher} (the recipe's teacher, once trained
+     * or loaded) into the recipe's student; tools that train students themselves (benchmarks) use
+     * it the same way. The approval is bound to this teacher.
+     *
+     * @throws DistillationRefusedException if the teacher's terms do not allow it
+     */
+    public GateApproval approveDistillation(TeacherIdentity teacher) throws DistillationRefusedException {
+        return gate.approve(teacher);
     }
 
     /**
@@ -167,7 +151,7 @@ public final class Experiment {
      * @throws DistillationRefusedException before any training, if the teacher's terms do not allow it
      */
     public ExperimentResults run() throws IOException, DistillationRefusedException {
-        GateApproval approval = approveDistillation();
+        checkTerms();
         requireOutputDirectory();
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
@@ -176,10 +160,11 @@ public final class Experiment {
                 data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().location()));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-                ExperimentTeacher teacher = obtainTeacher(data)) {
+                ExperimentTeacher teacher = teachers.obtain(data)) {
+            GateApproval approval = approveDistillation(teacher.identity(data.train()));
             Predictions teacherTest = teacher.testPredictions(data.test(), manager);
-            Path scratchDir = trainStudent(STUDENT_SCRATCH, data, null, null);
-            Path distilledDir = trainStudent(STUDENT_DISTILLED, data, teacher, approval);
+            Path scratchDir = trainer.student(STUDENT_SCRATCH, data, null, null);
+            Path distilledDir = trainer.student(STUDENT_DISTILLED, data, teacher, approval);
             listener.info("evaluating on " + data.test().size() + " test rows");
             TrainingRecord teacherRecord = trainsTeacher() ? TrainingRecord.read(out.resolve(TEACHER)) : null;
             TeacherIdentity teacherId = teacher.identity(data.train());
@@ -193,10 +178,11 @@ public final class Experiment {
             Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
             results.forEach(r -> metrics.put(r.role(), r.metrics()));
             if (trainsTeacher()) {
-                documentation(TEACHER, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
+                ModelDocumentation.forRole(recipe, TEACHER, null, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
             }
-            documentation(STUDENT_SCRATCH, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
-            documentation(STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection())
+            ModelDocumentation.forRole(recipe, STUDENT_SCRATCH, null, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
+            ModelDocumentation.forRole(recipe, STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection(),
+                    gate.termsOrigin())
                     .write(distilledDir, data, recipe.seed(), metrics);
         }
         ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
@@ -217,16 +203,17 @@ public final class Experiment {
             throw new IllegalStateException("teacher.source is '" + recipe.teacher().source()
                     + "': the teacher is loaded from " + recipe.teacher().path() + ", not trained");
         }
-        return trainTeacher(ExperimentData.load(recipe));
+        return trainer.teacher(ExperimentData.load(recipe));
     }
 
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
     public Path distillStudent() throws IOException, DistillationRefusedException {
-        GateApproval approval = approveDistillation();
+        checkTerms();
         requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
-        try (ExperimentTeacher teacher = obtainTeacher(data)) {
-            return trainStudent(STUDENT_DISTILLED, data, teacher, approval);
+        try (ExperimentTeacher teacher = teachers.obtain(data)) {
+            GateApproval approval = approveDistillation(teacher.identity(data.train()));
+            return trainer.student(STUDENT_DISTILLED, data, teacher, approval);
         }
     }
 
@@ -247,7 +234,7 @@ public final class Experiment {
             throw new IllegalArgumentException("teacher.source is '" + t.source()
                     + "': only an HTTP teacher (teacher.source: http) has outputs to collect");
         }
-        approveDistillation();
+        checkTerms();
         requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         List<String> wanted = splits == null || splits.isEmpty()
@@ -285,143 +272,20 @@ public final class Experiment {
         return out.resolve(RemoteTeacher.OUTPUTS_DIR).resolve(split);
     }
 
-    private ExperimentTeacher obtainTeacher(ExperimentData data) throws IOException {
-        Recipe.TeacherSection t = recipe.teacher();
-        if (t.source().equals("http")) {
-            return RemoteTeacher.of(t.http(), data.textFeatures() != null, out, listener);
-        }
-        Teacher local = switch (t.source()) {
-            case "train" -> SavedModelTeacher.load(trainTeacher(data));
-            case "distill4j" -> checkTextFeatures(SavedModelTeacher.load(t.path()), data);
-            case "torchscript" -> TorchScriptTeacher.load(t.path());
-            case "onnx" -> OnnxTeacher.load(t.path());
-            default -> throw new IllegalStateException("unvalidated teacher source " + t.source());
-        };
-        return new LocalTeacher(local, recipe, options.cacheDir(), listener);
-    }
-
-    /**
-     * A saved text teacher reads ids of its own featurisation: fed another one's, it would answer
-     * confidently and wrongly, so a mismatch is an error rather than a silent loss.
-     */
-    private static Teacher checkTextFeatures(SavedModelTeacher teacher, ExperimentData data) throws IOException {
-        var own = teacher.model().descriptor().textFeatures();
-        if (own != null && !own.equals(data.textFeatures())) {
-            Path dir = Path.of(teacher.identity().location());
-            teacher.close();
-            throw new IOException("teacher " + dir + " was trained on text features " + own + " but the recipe's "
-                    + "data.features are " + data.textFeatures() + "; set data.features to the teacher's ("
-                    + "see text_features in its " + SavedModel.DESCRIPTOR + ")");
-        }
-        return teacher;
-    }
-
-    private Path trainTeacher(ExperimentData data) throws IOException {
-        return train(TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null, null);
-    }
-
-    private Path trainStudent(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval)
-            throws IOException {
-        return train(role, recipe.student().model(), recipe.student().training(), data, teacher, approval);
-    }
-
-    private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data,
-            ExperimentTeacher teacher, GateApproval approval) throws IOException {
-        Path dir = out.resolve(role);
-        // A remote teacher may not have answered every row: the student learns from those it did,
-        // and a rerun that collects more of them trains again (the rows' hash is fingerprinted).
-        ExampleSet rows = teacher == null ? data.train() : teacher.distillationRows(data.train());
-        String fingerprint = Hashing.sha256(String.join("\n", role, spec.toString(), config.toString(),
-                Long.toString(recipe.seed()), rows.contentHash(),
-                data.validation() == null ? "-" : data.validation().contentHash(),
-                teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation(),
-                // Results differ between thread counts: a rerun with another count trains again
-                // rather than reporting a model trained under other settings.
-                "threads=" + Environment.threads().intraOp()));
-        TrainingRecord existing = TrainingRecord.read(dir);
-        if (existing != null && existing.fingerprint().equals(fingerprint)
-                && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
-            listener.info(role + ": reusing the model trained from this recipe in " + dir);
-            return dir;
-        }
-        // Refused before anything is computed, deleted or allocated: a model too large for the machine.
-        org.distill4j.model.MemoryEstimate estimate = org.distill4j.model.MemoryEstimate.of(spec,
-                data.train().featureShape(), data.train().numClasses(), config.batchSize());
-        estimate.require(estimate.trainingBytes(), org.distill4j.model.MemoryEstimate.limit(),
-                role + ": training " + spec.describe());
-        ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
-                .optSeed(recipe.seed())
-                .optCheckpointDir(dir.resolve("checkpoints"))
-                .optResume(options.resume())
-                .optListener(listener.training(role));
-        // Deletes only checkpoints distill4j wrote; on resume, only those of another configuration.
-        String notice = Checkpoints.prepare(dir.resolve("checkpoints"), fingerprint, options.resume());
-        if (notice != null) {
-            listener.info(role + ": " + notice);
-        }
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            if (teacher != null) {
-                builder.optDistillation(recipe.distillation().parameters(), teacher.softTargets(rows, manager),
-                        approval);
-            }
-            // Without labels the distilled student learns from the teacher alone; the rows (and so
-            // the cached teacher outputs, indexed by row) are the same.
-            ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
-                    ? ExampleSets.withoutLabels(rows) : rows;
-            listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
-            try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
-                    data.textFeatures())) {
-                ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());
-                model.save(dir);
-                new TrainingRecord(role, fingerprint, result.history()).write(dir);
-                documentation(role, teacher == null ? null : teacher.identity(data.train()), approval,
-                        teacher == null ? null : teacher.labelCollection()).write(dir, data, recipe.seed(), Map.of());
-            }
-        }
-        return dir;
-    }
-
     private boolean trainsTeacher() {
         return recipe.teacher().source().equals("train");
-    }
-
-    /** What the model card and provenance of a role say about how it was made. */
-    private ModelDocumentation documentation(String role, TeacherIdentity teacher, GateApproval approval,
-            Map<String, Object> labelCollection) {
-        boolean isTeacher = role.equals(TEACHER);
-        ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
-        TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
-        Map<String, Object> training = new LinkedHashMap<>();
-        training.put("model", TREE.convertValue(spec, Map.class));
-        training.put("training", TREE.convertValue(config, Map.class));
-        training.put("pytorch_threads", Environment.threads().toMap());
-        if (approval != null) {
-            training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
-        }
-        String name = switch (role) {
-            case STUDENT_DISTILLED -> approval == null ? recipe.student().name() : approval.studentName();
-            case STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
-            default -> recipe.name() + "-teacher";
-        };
-        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
-                recipe.teacher().terms(), approval == null || recipe.teacher().terms() == null ? null
-                        : termsRegistry().originOf(recipe.teacher().terms()).toMap());
     }
 
     private ModelResult evaluateStudent(Path dir, ExampleSet test, Predictions teacherTest, NDManager manager)
             throws IOException {
         TrainingRecord record = TrainingRecord.read(dir);
         try (SavedModel model = SavedModel.load(dir)) {
-            Predictions p = Predictions.of(model, test, manager, 512);
-            ServingCost cost = ServingCost.measure(model::logits, test, manager,
-                    recipe.evaluation().latencyRuns(), recipe.evaluation().throughputBatch());
-            ModelMetrics m = new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(),
-                    model.parameterCount(), Files.size(dir.resolve(SavedModel.PARAMS)),
-                    teacherTest == null ? Double.NaN : p.agreement(teacherTest),
-                    teacherTest == null ? Double.NaN : p.klFrom(teacherTest),
-                    cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+            ModelMetrics m = Evaluator.builder().optTeacherPredictions(teacherTest)
+                    .optLatencyRuns(recipe.evaluation().latencyRuns())
+                    .optThroughputBatch(recipe.evaluation().throughputBatch()).build()
+                    .evaluate(model, test);
             return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
-                    model.spec().describe(), m, record == null ? List.of() : record.history());
+                    model.describe(), m, record == null ? List.of() : record.history());
         }
     }
 }

@@ -2,25 +2,23 @@ package org.distill4j.experiment;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.distill4j.data.ExampleSet;
 import org.distill4j.eval.ModelMetrics;
-import org.distill4j.provenance.ModelCard;
+import org.distill4j.model.ModelSpec;
 import org.distill4j.provenance.ModelCardData;
-import org.distill4j.provenance.Provenance;
-import org.distill4j.provenance.ProvenanceManifest;
-import org.distill4j.provenance.ProvenanceManifest.DatasetInfo;
+import org.distill4j.provenance.ModelWriter;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.train.TrainingConfig;
 import org.distill4j.provenance.ProvenanceManifest.DatasetRole;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.GateApproval;
 
 /**
- * Writes what travels with every model an experiment trains: its model card ({@code README.md})
- * and then its provenance manifest ({@code provenance.json}), which hashes the card too.
+ * What travels with every model an experiment trains, written through the library's {@link
+ * ModelWriter}: its model card ({@code README.md}) and then its provenance manifest ({@code
+ * provenance.json}), which hashes the card too.
  *
  * @param role the model's role
  * @param name the name the model is published under
@@ -43,31 +41,46 @@ record ModelDocumentation(
         String termsId,
         Map<String, Object> termsOrigin) {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Licences a student may state as its own when the teacher's outputs come under them. */
     private static final Set<String> OPEN_LICENCES = Set.of("mit", "apache-2.0", "cc-by-4.0", "cc-by-nc-4.0");
 
-    void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
-        List<DatasetInfo> datasets = new ArrayList<>();
-        datasets.add(info(DatasetRole.TRAIN, data.train()));
-        if (data.validation() != null) {
-            datasets.add(info(DatasetRole.VALIDATION, data.validation()));
+    /** What the model card and provenance of an experiment's role say about how it was made. */
+    static ModelDocumentation forRole(Recipe recipe, String role, TeacherIdentity teacher, GateApproval approval,
+            Map<String, Object> labelCollection, Map<String, Object> termsOrigin) {
+        boolean isTeacher = role.equals(Experiment.TEACHER);
+        ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
+        TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("model", TREE.convertValue(spec, Map.class));
+        training.put("training", TREE.convertValue(config, Map.class));
+        training.put("pytorch_threads", Environment.threads().toMap());
+        if (approval != null) {
+            training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
-        datasets.add(info(DatasetRole.TEST, data.test()));
-        Map<String, Object> terms = approval == null ? null : new java.util.LinkedHashMap<>(approval.toMap());
-        if (terms != null && termsOrigin != null) {
-            terms.put("teacher_terms_origin", termsOrigin);
-        }
-        String license = termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other";
-        ModelCard.write(dir, new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
-                datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license)
-                .withHubMetadata(data.textFeatures() != null
-                        ? ModelCardData.TEXT_CLASSIFICATION : ModelCardData.IMAGE_CLASSIFICATION, data.test().name()));
-        Provenance.write(dir, ProvenanceManifest.of(new ProvenanceManifest.ModelInfo(role, name, architecture),
-                teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher), terms, datasets, labelCollection, training,
-                seed, ProvenanceManifest.SoftwareInfo.detect(), Instant.now()));
+        String name = switch (role) {
+            case Experiment.STUDENT_DISTILLED -> approval == null ? recipe.student().name() : approval.studentName();
+            case Experiment.STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
+            default -> recipe.name() + "-teacher";
+        };
+        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
+                recipe.teacher().terms(), approval == null ? null : termsOrigin);
     }
 
-    private static DatasetInfo info(DatasetRole role, ExampleSet set) {
-        return new DatasetInfo(role, set.name(), set.contentHash(), set.size());
+    void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
+        ModelWriter.Builder w = ModelWriter.builder().setName(name).optRole(role).optTeacher(teacher)
+                .optApproval(approval).optTermsOrigin(termsOrigin).optLabelCollection(labelCollection).optSeed(seed)
+                .optLicense(termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other")
+                .optDataset(DatasetRole.TRAIN, data.train())
+                .optPipelineTag(data.textFeatures() != null
+                        ? ModelCardData.TEXT_CLASSIFICATION : ModelCardData.IMAGE_CLASSIFICATION);
+        if (data.validation() != null) {
+            w.optDataset(DatasetRole.VALIDATION, data.validation());
+        }
+        w.optDataset(DatasetRole.TEST, data.test());
+        metrics.forEach(w::optMetrics);
+        w.build().document(dir, architecture, training);
     }
 }

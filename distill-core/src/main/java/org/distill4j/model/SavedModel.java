@@ -25,13 +25,18 @@ import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 
 /**
- * A classifier together with its declared architecture: a DJL {@link Model} whose block is built
- * from a {@link ModelSpec}.
+ * A classifier: a DJL {@link Model} whose block is any DJL {@link Block} mapping float32 inputs
+ * (B, featureShape...) to logits (B, classes), with its input shape and class names. The block is
+ * built from a declared {@link ModelSpec} (the built-in architectures, reloadable with no code) or
+ * supplied by the user ({@link Builder#setBlock}; reloadable when the user supplies the same block
+ * again, {@link #load(Path, Block)}).
  *
- * <p>On disk a saved model is a directory holding {@value #DESCRIPTOR} (architecture, input
- * shape, classes) and {@value #PARAMS} (the parameters in DJL's own format, loadable with {@code
- * Model.load(dir, "model")} once the same block is set). Both files are written atomically. The
- * model runs on the PyTorch engine and must be closed.
+ * <p>On disk a saved model is a directory holding {@value #DESCRIPTOR} (architecture or custom
+ * block class, input shape, classes, engine) and {@value #PARAMS} (the parameters in DJL's own
+ * format, loadable with {@code Model.load(dir, "model")} once the same block is set). Both files
+ * are written atomically; {@code org.distill4j.provenance.ModelWriter} also writes the model card
+ * and {@code provenance.json}. The model runs on the engine it was created for (PyTorch by default)
+ * and must be closed.
  */
 public final class SavedModel implements AutoCloseable {
 
@@ -41,7 +46,8 @@ public final class SavedModel implements AutoCloseable {
     /** File name of the parameters, in DJL's format (epoch 0 of model name "model"). */
     public static final String PARAMS = "model-0000.params";
 
-    static final String ENGINE = "PyTorch";
+    /** The engine a model runs on unless another is asked for. */
+    public static final String DEFAULT_ENGINE = "PyTorch";
     private static final String FORMAT = "distill4j-model";
     private static final ObjectMapper JSON =
             new ObjectMapper()
@@ -61,10 +67,13 @@ public final class SavedModel implements AutoCloseable {
      *
      * @param format always {@code distill4j-model}
      * @param version format version, 1
-     * @param architecture the architecture
+     * @param architecture the built-in architecture, or null for a user-supplied block
      * @param featureShape shape of one input row
      * @param classNames class names in id order
      * @param textFeatures for models of text: how a text becomes the input row (absent otherwise)
+     * @param customBlock for a user-supplied block: its class name, which {@link #load(Path, Block)}
+     *     checks (absent for built-in architectures)
+     * @param engine the DJL engine the model was made with (absent means PyTorch)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Descriptor(
@@ -73,7 +82,14 @@ public final class SavedModel implements AutoCloseable {
             ModelSpec architecture,
             @JsonProperty("feature_shape") long[] featureShape,
             @JsonProperty("class_names") List<String> classNames,
-            @JsonProperty("text_features") TextFeatures textFeatures) {}
+            @JsonProperty("text_features") TextFeatures textFeatures,
+            @JsonProperty("custom_block") String customBlock,
+            String engine) {}
+
+    /** Starts a builder for a new, untrained model (parameters are initialised by the trainer). */
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /**
      * Creates a new, untrained model; its parameters are initialised by the trainer.
@@ -83,7 +99,7 @@ public final class SavedModel implements AutoCloseable {
      * @param classNames class names in id order, at least 2
      */
     public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames) {
-        return create(spec, featureShape, classNames, null);
+        return builder().setSpec(spec).setFeatureShape(featureShape).setClassNames(classNames).build();
     }
 
     /**
@@ -96,17 +112,31 @@ public final class SavedModel implements AutoCloseable {
      */
     public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames,
             TextFeatures textFeatures) {
-        if (classNames.size() < 2) {
-            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
+        return builder().setSpec(spec).setFeatureShape(featureShape).setClassNames(classNames)
+                .optTextFeatures(textFeatures).build();
+    }
+
+    /**
+     * Creates a new, untrained model around any DJL block (the block is owned by the model from
+     * here on).
+     *
+     * @param block maps float32 (B, featureShape...) to logits (B, classNames.size())
+     * @param featureShape shape of one input row
+     * @param classNames class names in id order, at least 2
+     */
+    public static SavedModel of(Block block, long[] featureShape, List<String> classNames) {
+        return builder().setBlock(block).setFeatureShape(featureShape).setClassNames(classNames).build();
+    }
+
+    private static SavedModel create(Descriptor d, Block block) {
+        if (block == null) {
+            // Refused before any parameter exists: a model.json or recipe declaring billions of
+            // parameters must not grow until the system kills the JVM.
+            MemoryEstimate estimate = MemoryEstimate.of(d.architecture(), d.featureShape(), d.classNames().size(), 1);
+            estimate.require(estimate.parameterBytes(), MemoryEstimate.limit(), d.architecture().describe());
         }
-        // Refused before any parameter exists: a model.json or recipe declaring billions of
-        // parameters must not grow until the system kills the JVM.
-        MemoryEstimate estimate = MemoryEstimate.of(spec, featureShape, classNames.size(), 1);
-        estimate.require(estimate.parameterBytes(), MemoryEstimate.limit(), spec.describe());
-        Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), List.copyOf(classNames),
-                textFeatures);
-        Model model = Model.newInstance("model", ENGINE);
-        model.setBlock(spec.build(featureShape, classNames.size()));
+        Model model = Model.newInstance("model", d.engine() == null ? DEFAULT_ENGINE : d.engine());
+        model.setBlock(block != null ? block : d.architecture().build(d.featureShape(), d.classNames().size()));
         return new SavedModel(model, d);
     }
 
@@ -117,6 +147,20 @@ public final class SavedModel implements AutoCloseable {
      * @throws IOException if a file is missing or malformed; the message names it
      */
     public static SavedModel load(Path dir) throws IOException {
+        return load(dir, null);
+    }
+
+    /**
+     * Loads a model saved by {@link #save(Path)} whose block the caller supplies: needed for a
+     * model made around a user's own block ({@link #of}), whose code distill4j cannot rebuild.
+     *
+     * @param dir the model directory
+     * @param block a fresh block of the same class and structure as the saved one, or null for a
+     *     built-in architecture
+     * @throws IOException if a file is missing or malformed, or the block does not match; the
+     *     message names the file
+     */
+    public static SavedModel load(Path dir, Block block) throws IOException {
         Path json = dir.resolve(DESCRIPTOR);
         if (!Files.isRegularFile(json)) {
             throw new java.io.FileNotFoundException(
@@ -134,7 +178,15 @@ public final class SavedModel implements AutoCloseable {
                     json + ": format " + d.format() + " version " + d.version()
                             + ", expected " + FORMAT + " version 1");
         }
-        SavedModel saved = create(d.architecture(), d.featureShape(), d.classNames(), d.textFeatures());
+        if (block == null && d.architecture() == null) {
+            throw new IOException(json + ": the model was made around a custom block (" + d.customBlock()
+                    + "); load it with SavedModel.load(dir, block), passing a fresh block of that class");
+        }
+        if (block != null && d.customBlock() != null && !d.customBlock().equals(block.getClass().getName())) {
+            throw new IOException(json + ": the model was saved with a block of class " + d.customBlock()
+                    + ", not " + block.getClass().getName());
+        }
+        SavedModel saved = create(d, block);
         try {
             saved.model.load(dir, "model", Map.of("epoch", "0"));
         } catch (MalformedModelException | IOException | RuntimeException e) {
@@ -203,9 +255,29 @@ public final class SavedModel implements AutoCloseable {
         return descriptor;
     }
 
-    /** Returns the architecture. */
+    /** Returns the built-in architecture, or null for a model made around a user's own block. */
     public ModelSpec spec() {
         return descriptor.architecture();
+    }
+
+    /** Returns the architecture in words (the spec's, or the custom block's class name). */
+    public String describe() {
+        return descriptor.architecture() != null ? descriptor.architecture().describe()
+                : "custom block " + descriptor.customBlock();
+    }
+
+    /**
+     * Returns a stable description of the architecture for fingerprints: the spec, or the custom
+     * block's class and structure as DJL prints it.
+     */
+    public String architectureKey() {
+        return descriptor.architecture() != null ? descriptor.architecture().toString()
+                : descriptor.customBlock() + ":" + model.getBlock();
+    }
+
+    /** Returns the name of the DJL engine the model runs on. */
+    public String engine() {
+        return model.getNDManager().getEngine().getEngineName();
     }
 
     /** Returns the number of classes (logits per row). */
@@ -253,5 +325,82 @@ public final class SavedModel implements AutoCloseable {
     @Override
     public void close() {
         model.close();
+    }
+
+    /**
+     * Builds a new, untrained model: {@code setSpec} (a built-in architecture) or {@code setBlock}
+     * (any DJL block), {@code setFeatureShape} and {@code setClassNames} are required.
+     */
+    public static final class Builder {
+        private ModelSpec spec;
+        private Block block;
+        private long[] featureShape;
+        private List<String> classNames;
+        private TextFeatures textFeatures;
+        private String engine = DEFAULT_ENGINE;
+
+        private Builder() {}
+
+        /** Sets a built-in architecture, declared as data (reloads with no code). */
+        public Builder setSpec(ModelSpec value) {
+            this.spec = value;
+            return this;
+        }
+
+        /**
+         * Sets any DJL block as the classifier: float32 (B, featureShape...) to logits (B, C). The
+         * block is owned by the model. Reload it with {@link SavedModel#load(Path, Block)}.
+         */
+        public Builder setBlock(Block value) {
+            this.block = value;
+            return this;
+        }
+
+        /** Sets the shape of one input row, e.g. {@code [1, 28, 28]}. */
+        public Builder setFeatureShape(long[] value) {
+            this.featureShape = value.clone();
+            return this;
+        }
+
+        /** Sets the class names in id order, at least 2. */
+        public Builder setClassNames(List<String> value) {
+            this.classNames = List.copyOf(value);
+            return this;
+        }
+
+        /** Sets how a text becomes an input row, for models of text (default none). */
+        public Builder optTextFeatures(TextFeatures value) {
+            this.textFeatures = value;
+            return this;
+        }
+
+        /** Sets the DJL engine by name (default PyTorch); its library must be on the class path. */
+        public Builder optEngine(String value) {
+            this.engine = java.util.Objects.requireNonNull(value, "engine");
+            return this;
+        }
+
+        /**
+         * Builds the model.
+         *
+         * @throws IllegalArgumentException if a required value is missing, both or neither of spec
+         *     and block are set, or there are fewer than 2 classes
+         */
+        public SavedModel build() {
+            if ((spec == null) == (block == null)) {
+                throw new IllegalArgumentException("set exactly one of spec (a built-in architecture) and block "
+                        + "(a DJL block of your own)");
+            }
+            if (featureShape == null || classNames == null) {
+                throw new IllegalArgumentException("featureShape and classNames are required");
+            }
+            if (classNames.size() < 2) {
+                throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
+            }
+            Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), classNames, textFeatures,
+                    block == null ? null : block.getClass().getName(),
+                    engine.equals(DEFAULT_ENGINE) ? null : engine);
+            return create(d, block);
+        }
     }
 }

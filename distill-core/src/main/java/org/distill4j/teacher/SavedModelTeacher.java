@@ -23,9 +23,21 @@ public final class SavedModelTeacher implements Teacher {
      * @throws IOException if it is missing or malformed; the message names the file
      */
     public static SavedModelTeacher load(Path dir) throws IOException {
-        SavedModel model = SavedModel.load(dir);
+        return load(dir, null);
+    }
+
+    /**
+     * Loads a teacher saved around a user's own DJL block, which the caller supplies again (see
+     * {@link SavedModel#load(Path, ai.djl.nn.Block)}).
+     *
+     * @param dir directory written by {@link SavedModel#save(Path)}
+     * @param block a fresh block of the saved class, or null for a built-in architecture
+     * @throws IOException if it is missing, malformed or the block does not match; the message names the file
+     */
+    public static SavedModelTeacher load(Path dir, ai.djl.nn.Block block) throws IOException {
+        SavedModel model = SavedModel.load(dir, block);
         TeacherIdentity id = new TeacherIdentity("distill4j", dir.toAbsolutePath().normalize().toString(),
-                SavedModel.contentHash(dir), model.spec().describe());
+                SavedModel.contentHash(dir), model.describe());
         return new SavedModelTeacher(model, id);
     }
 

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.function.IntConsumer;
 import java.util.zip.CRC32;
 import org.distill4j.data.ExampleSet;
-import org.distill4j.eval.Predictions;
+import org.distill4j.data.ExampleSets;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.slf4j.Logger;
@@ -100,9 +100,9 @@ public final class TeacherOutputCache {
     /** Runs the teacher over all rows of {@code data}, in order, without touching the cache. */
     public static TeacherOutputs compute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
             IntConsumer progress) {
-        Predictions p = Predictions.run(data, manager, batchSize, teacher::logits, data.numClasses(), progress);
-        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), p.rows(), p.classes(),
-                p.logits());
+        float[] logits = ExampleSets.forward(data, manager, batchSize, teacher::logits, data.numClasses(), progress);
+        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), data.size(), data.numClasses(),
+                logits);
     }
 
     static void write(Path file, TeacherOutputs outputs) throws IOException {

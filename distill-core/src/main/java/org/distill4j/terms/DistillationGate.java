@@ -54,7 +54,8 @@ public final class DistillationGate {
     public GateDecision evaluate(GateRequest request) {
         Objects.requireNonNull(request, "request");
         Optional<TermsEntry> terms = request.teacherTerms();
-        OutputsForTraining verdict = terms.map(TermsEntry::outputsForTraining).orElse(OutputsForTraining.UNKNOWN);
+        OutputsForTraining verdict = request.ownModel() ? OutputsForTraining.OWN_MODEL
+                : terms.map(TermsEntry::outputsForTraining).orElse(OutputsForTraining.UNKNOWN);
         List<Condition> conditions = terms.map(TermsEntry::conditions).orElse(List.of());
 
         List<String> notices = new ArrayList<>();
@@ -87,7 +88,7 @@ public final class DistillationGate {
                     return b.refuse(unknownMessage(terms));
                 }
             }
-            case ALLOWED, CONDITIONAL -> {
+            case ALLOWED, CONDITIONAL, OWN_MODEL -> {
                 // Nothing to refuse on the verdict alone; conditions are checked below.
             }
         }
@@ -100,16 +101,40 @@ public final class DistillationGate {
     }
 
     /**
-     * Decides and, if the decision proceeds, issues the approval training code requires.
+     * Decides and throws the refusal, without issuing an approval: the check to make before any
+     * costly work (training a teacher, calling an API) while the teacher's identity is not known
+     * yet. Training still needs {@link #approve(GateRequest)} once it is.
      *
+     * @return the decision, which proceeds
      * @throws DistillationRefusedException when the gate refuses; it carries the decision
      */
-    public GateApproval approve(GateRequest request) throws DistillationRefusedException {
+    public GateDecision check(GateRequest request) throws DistillationRefusedException {
         GateDecision decision = evaluate(request);
         if (!decision.proceeds()) {
             throw new DistillationRefusedException(decision);
         }
-        return new GateApproval(decision);
+        return decision;
+    }
+
+    /**
+     * Decides and, if the decision proceeds, issues the approval training code requires. The
+     * approval is bound to the request's teacher: the trainer refuses it for any other.
+     *
+     * @throws DistillationRefusedException when the gate refuses; it carries the decision
+     * @throws IllegalArgumentException if the request names no teacher ({@link
+     *     GateRequest#withTeacher})
+     */
+    public GateApproval approve(GateRequest request) throws DistillationRefusedException {
+        Objects.requireNonNull(request, "request");
+        if (request.teacher().isEmpty()) {
+            throw new IllegalArgumentException("an approval is bound to one teacher: name it with "
+                    + "GateRequest.withTeacher(teacher.identity()) before asking the gate to approve");
+        }
+        GateDecision decision = evaluate(request);
+        if (!decision.proceeds()) {
+            throw new DistillationRefusedException(decision);
+        }
+        return new GateApproval(decision, request.teacher().get());
     }
 
     /** Prepends missing prefixes; a case-only mismatch ("llama-x") is corrected in place. */
@@ -167,7 +192,10 @@ public final class DistillationGate {
     private static String proceedMessage(Optional<TermsEntry> terms, OutputsForTraining verdict, GateRequest r,
                                          List<String> notices, List<Condition> outstanding) {
         StringBuilder sb = new StringBuilder();
-        if (terms.isEmpty()) {
+        if (verdict == OutputsForTraining.OWN_MODEL) {
+            sb.append("Proceeding: the teacher is the user's own model, trained by them on their own data; no"
+                    + " third party's terms apply to its outputs.");
+        } else if (terms.isEmpty()) {
             sb.append("Proceeding with unknown teacher terms, acknowledged by the user.");
         } else if (verdict == OutputsForTraining.PROHIBITED) {
             sb.append("Proceeding although the terms of ").append(describe(terms.get()))

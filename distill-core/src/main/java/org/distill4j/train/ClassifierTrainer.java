@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
-import org.distill4j.eval.Predictions;
+import org.distill4j.data.InputBuffer;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.SavedModel;
@@ -39,6 +39,11 @@ import org.distill4j.terms.GateApproval;
  *
  * <p>A non-finite loss stops training before the bad update with a {@link
  * TrainingDivergedException}; the last good checkpoint is kept.
+ *
+ * <p>This class runs the batches; validation, checkpointing (and resuming) and the divergence
+ * check are hooks of their own ({@code Validation}, {@code Checkpointing}, {@code
+ * DivergenceCheck}), and progress goes to a {@link TrainingListener}. Training runs on the engine
+ * and device the builder names (PyTorch on the CPU by default).
  */
 public final class ClassifierTrainer {
 
@@ -49,6 +54,9 @@ public final class ClassifierTrainer {
     private final Path checkpointDir;
     private final boolean resume;
     private final TrainingListener listener;
+    private final GateApproval approval;
+    private final Device device;
+    private final String engineName;
 
     private ClassifierTrainer(Builder b) {
         this.config = b.config;
@@ -58,6 +66,9 @@ public final class ClassifierTrainer {
         this.checkpointDir = b.checkpointDir;
         this.resume = b.resume;
         this.listener = b.listener;
+        this.approval = b.approval;
+        this.device = b.device;
+        this.engineName = b.engine;
     }
 
     /** Starts a builder; the configuration is required. */
@@ -65,8 +76,14 @@ public final class ClassifierTrainer {
         return new Builder(config);
     }
 
-    /** What a training run produced. */
-    public record Result(List<EpochRecord> history, int resumedAfterEpoch) {
+    /**
+     * What a training run produced.
+     *
+     * @param history one record per epoch, resumed epochs included
+     * @param resumedAfterEpoch the checkpoint's epoch training resumed after, 0 when it started anew
+     * @param approval the gate's approval the student was distilled under, or null (hard labels)
+     */
+    public record Result(List<EpochRecord> history, int resumedAfterEpoch, GateApproval approval) {
         /** Defensive copy. */
         public Result {
             history = List.copyOf(history);
@@ -97,55 +114,56 @@ public final class ClassifierTrainer {
                     + "images with soft targets of the originals; use distillation mode 'online' or drop augment");
         }
         DistillationLoss loss = new DistillationLoss(kd);
-        int n = train.size();
-        int stepsPerEpoch = (n + config.batchSize() - 1) / config.batchSize();
-        Checkpoints checkpoints = checkpointDir == null ? null : new Checkpoints(checkpointDir, fingerprint(model, train));
+        int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+        // The loop's concerns, each a hook of its own, in the order they see an epoch's record.
+        List<EpochHook> hooks = new ArrayList<>();
+        if (validation != null) {
+            hooks.add(new Validation(validation));
+        }
+        Checkpointing checkpointing = checkpointDir == null ? null
+                : new Checkpointing(new Checkpoints(checkpointDir, fingerprint(model, train)), resume, listener);
+        if (checkpointing != null) {
+            hooks.add(checkpointing);
+        }
+        hooks.add(new DivergenceCheck(config, checkpointing));
         List<EpochRecord> history = new ArrayList<>();
-        int startEpoch = 1;
-        Checkpoints.Saved restored = resume && checkpoints != null ? checkpoints.latest() : null;
 
-        Engine engine = Engine.getEngine("PyTorch");
+        Engine engine = Engine.getEngine(engineName);
         engine.setRandomSeed(seedFor(0));
         CheckpointableOptimizer optimizer =
                 new CheckpointableOptimizer(config, stepsPerEpoch, model.model().getBlock().getParameters());
-        if (restored != null) {
-            restored.loadParameters(model);
+        for (EpochHook h : hooks) {
+            h.beforeTrainer(model);
         }
         DefaultTrainingConfig djlConfig = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer)
-                .optDevices(new Device[] {Device.cpu()});
+                .optDevices(new Device[] {device});
+        int resumedAfter = 0;
         try (Trainer trainer = model.model().newTrainer(djlConfig);
-                NDManager run = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                NDManager run = NDManager.newBaseManager(device, engineName)) {
             trainer.initialize(model.inputShape(config.batchSize()));
-            if (restored != null) {
-                restored.loadOptimizer(optimizer, model.model().getNDManager());
-                history.addAll(restored.history());
-                startEpoch = restored.epoch() + 1;
-                listener.onResume(restored.epoch());
+            EpochHook.State state = new EpochHook.State(model, optimizer, history, run);
+            for (EpochHook h : hooks) {
+                resumedAfter = Math.max(resumedAfter, h.onTrainingStart(state));
             }
             float[] features = new float[config.batchSize() * train.featureSize()];
             Uploads uploads = new Uploads(config.batchSize(), train.featureSize(), train.numClasses());
-            for (int epoch = startEpoch; epoch <= config.epochs(); epoch++) {
+            for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
                 engine.setRandomSeed(seedFor(epoch));
-                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, uploads,
-                        checkpoints);
-                if (validation != null) {
-                    Predictions p = Predictions.of(model, validation, run, 512);
-                    record = withValidation(record, p.crossEntropy(validation), p.accuracy(validation));
+                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, uploads, hooks);
+                for (EpochHook h : hooks) {
+                    record = h.onEpochEnd(state, record);
                 }
                 history.add(record);
-                if (checkpoints != null) {
-                    checkpoints.save(epoch, model, optimizer, history);
-                }
                 listener.onEpochEnd(record);
             }
         }
-        return new Result(history, restored == null ? 0 : restored.epoch());
+        return new Result(history, resumedAfter, approval);
     }
 
     private EpochRecord trainEpoch(int epoch, Trainer trainer, CheckpointableOptimizer optimizer,
             DistillationLoss loss, ExampleSet train, NDManager run, float[] features, Uploads uploads,
-            Checkpoints checkpoints) {
+            List<EpochHook> hooks) {
         int n = train.size();
         int[] order = permutation(n, new Random(seedFor(epoch) * 31L + 7));
         Random augmentRng = new Random(seedFor(epoch) * 131L + 11);
@@ -180,8 +198,8 @@ public final class ClassifierTrainer {
                     predictions = trainer.forward(new NDList(x)).head();
                     DistillationLoss.Terms terms = loss.terms(lossLabels, new NDList(predictions));
                     values = read(terms);
-                    if (!Double.isFinite(values[0])) {
-                        throw diverged(epoch, from / config.batchSize() + 1, values[0], checkpoints);
+                    for (EpochHook h : hooks) {
+                        h.onBatchLoss(epoch, from / config.batchSize() + 1, values[0]);
                     }
                     gc.backward(terms.total());
                 }
@@ -250,28 +268,6 @@ public final class ClassifierTrainer {
             terms.hard() == null ? Double.NaN : total};
     }
 
-    private TrainingDivergedException diverged(int epoch, int batch, double value, Checkpoints checkpoints) {
-        Path last = null;
-        try {
-            Checkpoints.Saved saved = checkpoints == null ? null : checkpoints.latest();
-            last = saved == null ? null : saved.dir();
-        } catch (IOException e) {
-            // The divergence is the error to report; an unreadable checkpoint only loses the hint.
-        }
-        return new TrainingDivergedException(String.format(java.util.Locale.ROOT,
-                "training diverged: loss = %s at epoch %d, batch %d (learning_rate %s, optimizer %s). %s "
-                        + "Try a lower learning_rate, or check the data for non-finite values.",
-                value, epoch, batch, config.learningRate(), config.optimizer().id(),
-                last == null ? "No checkpoint was written before it." : "The last good checkpoint is kept: " + last + "."),
-                epoch, last);
-    }
-
-    private static EpochRecord withValidation(EpochRecord r, double valLoss, double valAccuracy) {
-        return new EpochRecord(r.epoch(), r.trainLoss(), r.trainSoftLoss(), r.trainHardLoss(), r.trainAccuracy(),
-                valLoss, valAccuracy, r.seconds(), r.samplesPerSecond(), r.learningRate());
-    }
-
-
     private int seedFor(int epoch) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
@@ -318,8 +314,9 @@ public final class ClassifierTrainer {
 
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
     private String fingerprint(SavedModel model, ExampleSet train) {
-        return String.join("|", model.spec().toString(), config.toString(), kd.toString(), Long.toString(seed),
-                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName());
+        return String.join("|", model.architectureKey(), config.toString(), kd.toString(), Long.toString(seed),
+                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName(),
+                approval == null ? "no-approval" : approval.fingerprint());
     }
 
     /** Builder: {@code setX} for required values, {@code optX} for optional ones. */
@@ -331,6 +328,9 @@ public final class ClassifierTrainer {
         private Path checkpointDir;
         private boolean resume;
         private TrainingListener listener = TrainingListener.NONE;
+        private GateApproval approval;
+        private Device device = Device.cpu();
+        private String engine = SavedModel.DEFAULT_ENGINE;
 
         private Builder(TrainingConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -345,11 +345,39 @@ public final class ClassifierTrainer {
          * @param parameters (T, alpha)
          * @param softTargets where the teacher's logits come from
          * @param approval the gate's approval for this teacher and student
+         * @throws IllegalArgumentException if the approval was granted for another teacher than
+         *     the one the soft targets come from
          */
         public Builder optDistillation(KdParameters parameters, SoftTargets softTargets, GateApproval approval) {
             this.kd = Objects.requireNonNull(parameters, "parameters");
             this.targets = Objects.requireNonNull(softTargets, "softTargets");
             Objects.requireNonNull(approval, "approval: distillation needs the DistillationGate's approval");
+            if (!approval.covers(softTargets.teacherKey())) {
+                throw new IllegalArgumentException("the gate's approval was granted for teacher "
+                        + approval.teacher().cacheKey() + " (" + approval.teacher().location() + "), but the soft "
+                        + "targets come from teacher " + softTargets.teacherKey() + "; an approval covers only the "
+                        + "teacher it names: ask the DistillationGate for one with GateRequest.withTeacher(identity) "
+                        + "of this teacher");
+            }
+            this.approval = approval;
+            return this;
+        }
+
+        /**
+         * Sets the device to train on (default the CPU), e.g. {@code Device.gpu()} when the
+         * engine has one; the model's parameters and every batch are placed there.
+         */
+        public Builder optDevice(Device value) {
+            this.device = Objects.requireNonNull(value, "device");
+            return this;
+        }
+
+        /**
+         * Sets the DJL engine by name (default PyTorch); the model must have been made for the same
+         * engine ({@link SavedModel.Builder#optEngine}).
+         */
+        public Builder optEngine(String value) {
+            this.engine = Objects.requireNonNull(value, "engine");
             return this;
         }
 

@@ -10,7 +10,13 @@ import org.distill4j.teacher.TeacherOutputs;
  * set ({@link #cached}), or the teacher run on every batch as the student sees it ({@link
  * #online}), which is what augmentation needs.
  */
-public sealed interface SoftTargets {
+public interface SoftTargets {
+
+    /**
+     * Returns the output-cache key ({@link org.distill4j.teacher.TeacherIdentity#cacheKey()}) of
+     * the teacher these targets come from; the trainer checks the gate's approval against it.
+     */
+    String teacherKey();
 
     /**
      * Returns the teacher logits for a training batch.
@@ -37,6 +43,11 @@ public sealed interface SoftTargets {
     /** Cached logits, looked up by row. */
     record Cached(TeacherOutputs outputs) implements SoftTargets {
         @Override
+        public String teacherKey() {
+            return outputs.teacherKey();
+        }
+
+        @Override
         public NDArray logits(int[] rows, NDArray inputs) {
             float[] buf = new float[rows.length * outputs.classes()];
             outputs.copyRows(rows, buf);
@@ -51,6 +62,11 @@ public sealed interface SoftTargets {
 
     /** A teacher forward pass per batch. */
     record Online(Teacher teacher) implements SoftTargets {
+        @Override
+        public String teacherKey() {
+            return teacher.identity().cacheKey();
+        }
+
         @Override
         public NDArray logits(int[] rows, NDArray inputs) {
             return teacher.logits(inputs).stopGradient();

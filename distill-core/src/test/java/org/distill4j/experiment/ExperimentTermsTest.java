@@ -14,6 +14,7 @@ import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateDecision;
+import org.distill4j.terms.OutputsForTraining;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +71,11 @@ class ExperimentTermsTest {
         assertThat(manifest.teacher().kind()).isEqualTo("distill4j");
         assertThat(manifest.teacher().contentHash()).hasSize(64);
         assertThat(manifest.terms().toString()).contains("openai-api", "enterprise agreement 2026-17");
+        // The approval names the teacher it was granted for: the one the student learned from.
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> approved = (java.util.Map<String, Object>) manifest.terms().get("approved_teacher");
+        assertThat(approved).containsEntry("content_hash", manifest.teacher().contentHash())
+                .containsEntry("kind", "distill4j");
         assertThat(manifest.datasets()).extracting(d -> d.role().name()).containsExactly("TRAIN", "TEST");
         assertThat(manifest.files()).containsKeys("model.json", "model-0000.params", "training.json", "README.md");
         assertThat(manifest.training()).containsKeys("model", "training", "distillation", "pytorch_threads");
@@ -87,12 +93,23 @@ class ExperimentTermsTest {
     }
 
     @Test
-    void undeclaredTermsNeedAnAcknowledgement(@TempDir Path tmp) throws Exception {
-        Recipe r = recipe(tmp, null, null);
+    void undeclaredTermsOfALoadedTeacherNeedAnAcknowledgement(@TempDir Path tmp) throws Exception {
+        Recipe r = recipe(tmp, "null\n  source: distill4j\n  path: " + tmp.resolve("someone-elses-model"), null);
         GateDecision refused = experiment(r, tmp, null, false).evaluateTerms();
         assertThat(refused.proceeds()).isFalse();
         assertThat(refused.reason()).contains("--acknowledge-unknown-terms");
-        assertThat(experiment(r, tmp, null, true).evaluateTerms().proceeds()).isTrue();
+        GateDecision acknowledged = experiment(r, tmp, null, true).evaluateTerms();
+        assertThat(acknowledged.proceeds()).isTrue();
+        assertThat(acknowledged.verdict()).isEqualTo(OutputsForTraining.UNKNOWN);
+    }
+
+    @Test
+    void aTeacherTrainedByTheRecipeIsTheUsersOwnModel(@TempDir Path tmp) throws Exception {
+        Recipe r = recipe(tmp, null, null);
+        GateDecision own = experiment(r, tmp, null, false).evaluateTerms();
+        assertThat(own.proceeds()).isTrue();
+        assertThat(own.verdict()).isEqualTo(OutputsForTraining.OWN_MODEL);
+        assertThat(own.unknownTermsAcknowledged()).isFalse();
     }
 
     @Test

@@ -198,8 +198,13 @@ class DistillationLossContractTest {
     void alphaOneNeverReadsHardLabels() {
         // Wrong length and wrong type: harmless, because alpha = 1 has no cross-entropy term.
         NDList labels = new NDList(manager.create(new float[] {7.5f}), matrix(gaussian(20, 1, 12)));
-        assertThatCode(() -> newLoss(2, 1).evaluate(labels, new NDList(matrix(gaussian(20, 1, 13)))))
-                .doesNotThrowAnyException();
+        NDList valid = new NDList(manager.create(new long[] {0, 1, 2, 3}),
+                matrix(gaussian(20, 1, 12)));
+        NDList predictions = new NDList(matrix(gaussian(20, 1, 13)));
+        // The soft term alone: the same value whatever the hard labels are, and a real (positive) loss.
+        float broken = newLoss(2, 1).evaluate(labels, predictions).getFloat();
+        assertThat(broken).isEqualTo(newLoss(2, 1).evaluate(valid, predictions).getFloat());
+        assertThat(broken).isPositive();
     }
 
     @Test

@@ -63,7 +63,8 @@ class BagSpecTest {
     }
 
     static TrainingConfig config(int epochs) {
-        return new TrainingConfig(epochs, 32, OptimizerKind.ADAM, 0.05, 0, 0, Schedule.COSINE, 0, null);
+        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optLearningRate(0.05)
+                .optSchedule(Schedule.COSINE).build();
     }
 
     static float[] logits(SavedModel model, ExampleSet data) {

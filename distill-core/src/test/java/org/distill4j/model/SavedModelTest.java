@@ -24,7 +24,7 @@ class SavedModelTest {
     static final InMemoryExampleSet BLOBS = SyntheticData.blobs("blobs", 200, 4, 16, 1.0, 3);
 
     static TrainingConfig oneEpoch() {
-        return new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, Schedule.CONSTANT, 0, null);
+        return TrainingConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(0.01).build();
     }
 
     /** 8x8 single-channel images: class 0 bright top half, class 1 bright bottom half, class 2 dark. */

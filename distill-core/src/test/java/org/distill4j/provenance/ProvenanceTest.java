@@ -47,7 +47,9 @@ class ProvenanceTest {
                 Instant.parse("2026-11-28T09:30:00Z"));
         return new DistillationGate(Clock.fixed(NOW, ZoneOffset.UTC))
                 .approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("llama-3.1"), "Llama-tiny")
-                        .withPermission(permission));
+                        .withPermission(permission)
+                        .withTeacher(new org.distill4j.teacher.TeacherIdentity("distill4j", "/models/teacher",
+                                TEACHER_HASH, "MLP")));
     }
 
     static ProvenanceManifest manifest() throws Exception {

@@ -65,8 +65,8 @@ class TeacherOutputCacheTest {
 
     static Path trainTeacher(Path dir, long seed) throws Exception {
         try (SavedModel m = SavedModel.create(SPEC, DATA.featureShape(), DATA.classNames())) {
-            ClassifierTrainer.builder(new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, Schedule.CONSTANT, 0,
-                    null)).optSeed(seed).build().fit(m, DATA, null);
+            ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(1).optBatchSize(32)
+                    .optLearningRate(0.01).build()).optSeed(seed).build().fit(m, DATA, null);
             m.save(dir);
         }
         return dir;

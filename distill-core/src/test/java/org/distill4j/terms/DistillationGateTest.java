@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.teacher.TeacherIdentity;
 import org.junit.jupiter.api.Test;
 
 class DistillationGateTest {
@@ -21,6 +22,45 @@ class DistillationGateTest {
 
     private final DistillationGate gate = new DistillationGate(Clock.fixed(NOW, ZoneOffset.UTC));
 
+    private static final TeacherIdentity TEACHER =
+            new TeacherIdentity("distill4j", "/models/teacher", "ab".repeat(32), "MLP(hidden=[16])");
+
+    /** Asks for an approval bound to {@link #TEACHER}. */
+    private GateApproval approve(GateRequest request) throws DistillationRefusedException {
+        return gate.approve(request.withTeacher(TEACHER));
+    }
+
+    @Test
+    void anApprovalNamesTheTeacherAndTermsItWasGrantedFor() throws Exception {
+        assertThatThrownBy(() -> gate.approve(GateRequest.forTeacher(REGISTRY.get("mit"), "s")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("withTeacher");
+        GateApproval approval = approve(GateRequest.forTeacher(REGISTRY.get("mit"), "s"));
+        assertThat(approval.teacher()).isEqualTo(TEACHER);
+        assertThat(approval.terms().orElseThrow().id()).isEqualTo("mit");
+        assertThat(approval.covers(TEACHER.cacheKey())).isTrue();
+        assertThat(approval.covers("distill4j:" + "cd".repeat(32))).isFalse();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> bound = (Map<String, Object>) approval.toMap().get("approved_teacher");
+        assertThat(bound).containsEntry("content_hash", "ab".repeat(32)).containsEntry("kind", "distill4j");
+    }
+
+    @Test
+    void theUsersOwnModelIsItsOwnVerdict() throws Exception {
+        GateApproval approval = approve(GateRequest.ownModel(null, "student"));
+        GateDecision d = approval.decision();
+        assertThat(d.verdict()).isEqualTo(OutputsForTraining.OWN_MODEL);
+        assertThat(d.unknownTermsAcknowledged()).isFalse();
+        assertThat(d.reason()).contains("own model").doesNotContain("unknown");
+        assertThat(d.toMap()).containsEntry("verdict", "own_model");
+        // Declared terms are decided on those terms, never as an own model.
+        assertThatThrownBy(() -> new GateRequest(java.util.Optional.of(REGISTRY.get("mit")), "s",
+                java.util.Optional.empty(), false, java.util.Optional.empty(), true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("declared terms");
+        // A registry file cannot claim the verdict.
+        assertThat(OutputsForTraining.fromYaml("own_model")).isEmpty();
+    }
+
     private static Permission permission() {
         return new Permission("OpenAI research agreement #42, signed 2026-10-02", "alice@example.org",
                 Instant.parse("2026-11-28T09:30:00Z"));
@@ -28,7 +68,7 @@ class DistillationGateTest {
 
     @Test
     void allowedProceedsAndListsNoticesAsOutstanding() throws Exception {
-        GateApproval approval = gate.approve(GateRequest.forTeacher(REGISTRY.get("deepseek-r1"), "tiny-reasoner"));
+        GateApproval approval = approve(GateRequest.forTeacher(REGISTRY.get("deepseek-r1"), "tiny-reasoner"));
 
         GateDecision d = approval.decision();
         assertThat(d.proceeds()).isTrue();
@@ -51,7 +91,7 @@ class DistillationGateTest {
                 .contains("to begin with \"Llama\"")
                 .contains("Name the student \"Llama-tiny-chat\"")
                 .contains("https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE");
-        assertThatThrownBy(() -> gate.approve(request))
+        assertThatThrownBy(() -> approve(request))
                 .isInstanceOf(DistillationRefusedException.class)
                 .satisfies(e -> assertThat(((DistillationRefusedException) e).decision()).isEqualTo(d));
     }
@@ -61,7 +101,7 @@ class DistillationGateTest {
         GateRequest refused = GateRequest.forTeacher(REGISTRY.get("llama-3.1"), "tiny-chat");
         String suggested = gate.evaluate(refused).suggestedStudentName().orElseThrow();
 
-        GateApproval approval = gate.approve(refused.withStudentName(suggested));
+        GateApproval approval = approve(refused.withStudentName(suggested));
 
         assertThat(approval.studentName()).isEqualTo("Llama-tiny-chat");
         assertThat(approval.attributionNotices()).containsExactly("Built with Llama");
@@ -83,7 +123,7 @@ class DistillationGateTest {
     void prohibitedWithoutPermissionRefusesWithClauseSourceAndWhatToDo() {
         TermsEntry openai = REGISTRY.get("openai-api");
 
-        assertThatThrownBy(() -> gate.approve(GateRequest.forTeacher(openai, "student")))
+        assertThatThrownBy(() -> approve(GateRequest.forTeacher(openai, "student")))
                 .isInstanceOf(DistillationRefusedException.class)
                 .hasMessageContaining("prohibit")
                 .hasMessageContaining(openai.clause())
@@ -94,7 +134,7 @@ class DistillationGateTest {
 
     @Test
     void prohibitedWithPermissionProceedsAndRecordsThePermission() throws Exception {
-        GateApproval approval = gate.approve(
+        GateApproval approval = approve(
                 GateRequest.forTeacher(REGISTRY.get("openai-api"), "student").withPermission(permission()));
 
         GateDecision d = approval.decision();
@@ -125,7 +165,7 @@ class DistillationGateTest {
         assertThat(refused.verdict()).isEqualTo(OutputsForTraining.UNKNOWN);
         assertThat(refused.reason()).contains("no terms were declared").contains("--acknowledge-unknown-terms");
 
-        GateApproval approval = gate.approve(request.acknowledgingUnknownTerms());
+        GateApproval approval = approve(request.acknowledgingUnknownTerms());
         assertThat(approval.decision().unknownTermsAcknowledged()).isTrue();
         assertThat(approval.decision().teacherTerms()).isEmpty();
         assertThat(approval.toMap()).containsEntry("teacher_terms", null).containsEntry("outcome", "proceed");
@@ -167,7 +207,7 @@ class DistillationGateTest {
         });
         assertThat(Modifier.isFinal(GateApproval.class.getModifiers())).isTrue();
         GateDecision refused = gate.evaluate(GateRequest.unknownTeacher("student"));
-        assertThatThrownBy(() -> new GateApproval(refused)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new GateApproval(refused, TEACHER)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

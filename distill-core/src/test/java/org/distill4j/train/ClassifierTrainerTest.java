@@ -30,7 +30,8 @@ class ClassifierTrainerTest {
     static final MlpSpec MLP = new MlpSpec(List.of(32), null, 0.1);
 
     static TrainingConfig config(int epochs) {
-        return new TrainingConfig(epochs, 32, OptimizerKind.ADAM, 0.01, 0, 1e-4, Schedule.COSINE, 0, null);
+        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optLearningRate(0.01)
+                .optWeightDecay(1e-4).optSchedule(Schedule.COSINE).build();
     }
 
     static List<EpochRecord> train(TrainingConfig cfg, long seed, Path ckpt, boolean resume) throws Exception {
@@ -78,15 +79,93 @@ class ClassifierTrainerTest {
                     }).build();
             assertThatThrownBy(() -> t.fit(model, TRAIN, VAL)).hasMessageContaining("simulated kill");
         }
-        List<EpochRecord> resumed = train(config(4), 5, ckpt, true);
+        List<Integer> epochsRun = new java.util.ArrayList<>();
+        int[] resumedAfter = {-1};
+        ClassifierTrainer.Result result;
+        try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            result = ClassifierTrainer.builder(config(4)).optSeed(5).optCheckpointDir(ckpt).optResume(true)
+                    .optListener(new TrainingListener() {
+                        @Override
+                        public void onEpochStart(int epoch, int epochs, int rows) {
+                            epochsRun.add(epoch);
+                        }
+
+                        @Override
+                        public void onResume(int epoch) {
+                            resumedAfter[0] = epoch;
+                        }
+                    }).build().fit(model, TRAIN, VAL);
+        }
+        // Resumed, not retrained: only the epochs after the checkpoint ran.
+        assertThat(epochsRun).containsExactly(3, 4);
+        assertThat(resumedAfter[0]).isEqualTo(2);
+        assertThat(result.resumedAfterEpoch()).isEqualTo(2);
+        List<EpochRecord> resumed = result.history();
         assertThat(resumed).hasSize(4);
+        assertThat(resumed.get(1).trainLoss()).isEqualTo(full.get(1).trainLoss());
         assertThat(resumed.get(3).trainLoss()).isEqualTo(full.get(3).trainLoss());
         assertThat(resumed.get(3).valLoss()).isEqualTo(full.get(3).valLoss());
         assertThat(resumed.get(3).valAccuracy()).isEqualTo(full.get(3).valAccuracy());
     }
 
-    static GateApproval approval() throws Exception {
-        return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student"));
+    static GateApproval approval(TeacherIdentity teacher) throws Exception {
+        return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                .withTeacher(teacher));
+    }
+
+    /** A teacher identity whose cache key is {@code distill4j:<hash>}. */
+    static TeacherIdentity teacherId(String hash) {
+        return new TeacherIdentity("distill4j", "/teachers/" + hash, hash, "MLP");
+    }
+
+    @Test
+    void anApprovalForAnotherTeacherIsRefused() throws Exception {
+        GateApproval forA = approval(teacherId("aaaa"));
+        TeacherOutputs fromB = new TeacherOutputs(teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
+                new float[TRAIN.size() * 4]);
+        assertThatThrownBy(() -> ClassifierTrainer.builder(config(1))
+                .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forA))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("granted for teacher distill4j:aaaa")
+                .hasMessageContaining("come from teacher distill4j:bbbb");
+        // The same soft targets with the approval for their own teacher train, and the result names it.
+        GateApproval forB = approval(teacherId("bbbb"));
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1))
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forB).build()
+                    .fit(student, TRAIN, null);
+            assertThat(r.approval()).isSameAs(forB);
+            assertThat(r.approval().teacher().contentHash()).isEqualTo("bbbb");
+        }
+    }
+
+    @Test
+    void aCheckpointMadeUnderOneApprovalIsNotResumedUnderAnother(@TempDir Path tmp) throws Exception {
+        TeacherOutputs outputs = new TeacherOutputs(teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
+                new float[TRAIN.size() * 4]);
+        GateApproval first = approval(teacherId("bbbb"));
+        GateApproval other = new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"),
+                "another-student").withTeacher(teacherId("bbbb")));
+        Path ckpt = tmp.resolve("ckpt");
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), first).build()
+                    .fit(student, TRAIN, null);
+        }
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            assertThatThrownBy(() -> ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), other).build()
+                    .fit(student, TRAIN, null))
+                    .hasMessageContaining("different configuration");
+        }
+        // Under the same approval (asked for again: another decision time) the checkpoint is resumed.
+        try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs),
+                            approval(teacherId("bbbb"))).build()
+                    .fit(student, TRAIN, null);
+            assertThat(r.resumedAfterEpoch()).isEqualTo(1);
+        }
     }
 
     @Test
@@ -117,7 +196,7 @@ class ClassifierTrainerTest {
             List<EpochRecord> online;
             try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
                 online = ClassifierTrainer.builder(config(2)).optSeed(9)
-                        .optDistillation(kd, SoftTargets.online(counting), approval()).build()
+                        .optDistillation(kd, SoftTargets.online(counting), approval(loaded.identity())).build()
                         .fit(student, TRAIN, VAL).history();
             }
             assertThat(calls[0]).isEqualTo(2 * ((TRAIN.size() + 31) / 32));
@@ -126,7 +205,7 @@ class ClassifierTrainerTest {
             List<EpochRecord> cached;
             try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
                 cached = ClassifierTrainer.builder(config(2)).optSeed(9)
-                        .optDistillation(kd, SoftTargets.cached(cachedOutputs), approval()).build()
+                        .optDistillation(kd, SoftTargets.cached(cachedOutputs), approval(loaded.identity())).build()
                         .fit(student, TRAIN, VAL).history();
             }
             // Without augmentation the teacher sees the same rows either way: same soft targets.
@@ -138,13 +217,13 @@ class ClassifierTrainerTest {
 
     @Test
     void augmentationWithCachedTeacherOutputsIsRefused() throws Exception {
-        TrainingConfig augmented = new TrainingConfig(1, 32, OptimizerKind.ADAM, 0.01, 0, 0, null, 0,
-                new Augmentation(1, false));
-        TeacherOutputs outputs = new TeacherOutputs("k", TRAIN.contentHash(), TRAIN.size(), 4,
+        TrainingConfig augmented = TrainingConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(0.01)
+                .optAugmentation(new Augmentation(1, false)).build();
+        TeacherOutputs outputs = new TeacherOutputs(teacherId("k").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
                 new float[TRAIN.size() * 4]);
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
             assertThatThrownBy(() -> ClassifierTrainer.builder(augmented)
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval())
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval(teacherId("k")))
                     .build().fit(student, TRAIN, null))
                     .hasMessageContaining("online");
         }

@@ -20,7 +20,8 @@ class DivergenceTest {
     static final MlpSpec MLP = new MlpSpec(List.of(16), null, 0);
 
     static TrainingConfig sgd(int epochs, double lr) {
-        return new TrainingConfig(epochs, 32, OptimizerKind.SGD, lr, 0.9, 0, Schedule.CONSTANT, 0, null);
+        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optOptimizer(OptimizerKind.SGD)
+                .optLearningRate(lr).optMomentum(0.9).build();
     }
 
     @Test

@@ -43,7 +43,7 @@ class NDArrayLeakTest {
                         ClassifierTrainerTest.TRAIN.featureShape(), ClassifierTrainerTest.TRAIN.classNames())) {
             ClassifierTrainer.builder(ClassifierTrainerTest.config(5)).optListener(counting(system, online))
                     .optDistillation(new KdParameters(2, 0.5), SoftTargets.online(teacher),
-                            ClassifierTrainerTest.approval())
+                            ClassifierTrainerTest.approval(teacher.identity()))
                     .build().fit(model, ClassifierTrainerTest.TRAIN, ClassifierTrainerTest.VAL);
         }
         assertThat(online.get(4)).as("live arrays after epochs 1-5: %s", online).isEqualTo(online.get(1));

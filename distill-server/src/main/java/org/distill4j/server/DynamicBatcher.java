@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.distill4j.train.InputBuffer;
+import org.distill4j.data.InputBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

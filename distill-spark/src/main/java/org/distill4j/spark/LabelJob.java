@@ -28,7 +28,7 @@ import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.terms.DistillationRefusedException;
-import org.distill4j.terms.GateApproval;
+import org.distill4j.terms.GateDecision;
 
 /**
  * Labels a transfer set with the recipe's local teacher on Spark and writes the outputs as
@@ -381,7 +381,9 @@ public final class LabelJob {
         Recipe recipe = RecipeRows.load(c.recipe(), c.overrides());
         Path experimentOut =
                 c.experimentOut() == null ? out.resolveSibling(out.getFileName() + "-experiment") : c.experimentOut();
-        GateApproval approval = new Experiment(
+        // The gate's verdict on the recipe's terms, before any task starts; the approval proper binds a
+        // teacher identity and is asked for when a student trains on these outputs.
+        GateDecision gate = new Experiment(
                         recipe,
                         experimentOut,
                         new Experiment.Options(
@@ -390,7 +392,7 @@ public final class LabelJob {
                                 c.permission(),
                                 c.acknowledgeUnknownTerms()),
                         new ExperimentListener() {})
-                .approveDistillation();
+                .checkTerms();
         boolean http = recipe.teacher().source().equals("http");
         TeacherSpec teacher = http ? null : TeacherSpec.of(recipe, experimentOut);
         Map<String, Object> teacherInfo = new LinkedHashMap<>();
@@ -548,7 +550,7 @@ public final class LabelJob {
         provenance.put("recipe", c.recipe().toAbsolutePath().toString());
         provenance.put("recipe_sha256", Hashing.sha256(c.recipe()));
         provenance.put("overrides", c.overrides());
-        provenance.put("gate", approval.decision().reason());
+        provenance.put("gate", gate.reason());
         provenance.put("spark_version", spark.version());
         provenance.put("spark_master", spark.sparkContext().master());
         provenance.put("spark_application_id", spark.sparkContext().applicationId());

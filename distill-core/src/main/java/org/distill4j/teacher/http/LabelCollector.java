@@ -1,36 +1,18 @@
 package org.distill4j.teacher.http;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.io.Hashing;
@@ -70,11 +52,15 @@ import org.slf4j.LoggerFactory;
  * is passed through {@link ApiKey#scrub} before it reaches a message, the journal or a log. An
  * instance may run several collections one after another; it is not meant for concurrent
  * {@code collect} calls on the same journal (the journal's lock refuses them).
+ *
+ * <p>This class prepares a collection (item keys, journal, what is pending) and assembles its
+ * result; the workers and retries are a {@link CollectionRun}, one request and the classification
+ * of its answer a {@link RequestSender}, the counters behind {@code usage.json} {@link
+ * UsageCounters}.
  */
 public final class LabelCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabelCollector.class);
-    private static final int BODY_EXCERPT = 300;
 
     private final HttpTeacherConfig config;
     private final HttpClient client;
@@ -172,7 +158,7 @@ public final class LabelCollector {
         }
         TeacherIdentity identity = identity(data);
         Codec codec = config.protocol() == Protocol.OPENAI ? new OpenAiCodec(config, data) : new V2Codec(config, data);
-        Usage usage = new Usage();
+        UsageCounters usage = new UsageCounters();
         Map<String, CollectionResult.FailedRow> failures = new ConcurrentHashMap<>();
         String abort;
         long fromJournal;
@@ -192,7 +178,8 @@ public final class LabelCollector {
                 }
             }
             fromJournal = unique.size() - pending.size();
-            Run run = new Run(codec, journal, identity, usage, failures, listener, unique.size(), fromJournal);
+            CollectionRun run = new CollectionRun(config, new RequestSender(config, client, codec, usage), codec,
+                    journal, identity, usage, failures, listener, unique.size(), fromJournal);
             listener.progress(unique.size(), fromJournal, 0);
             LOG.info("Collecting {} of {} unique items ({} rows) from {} with {} workers", pending.size(),
                     unique.size(), rows, config.endpoint(), config.concurrency());
@@ -241,310 +228,4 @@ public final class LabelCollector {
         return new CollectionResult(identity, valueKind, succeeded, outputs, items, failed, report);
     }
 
-    /** Counters of one run; thread-safe. */
-    private static final class Usage {
-        final AtomicLong requests = new AtomicLong();
-        final AtomicLong retries = new AtomicLong();
-        final Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
-        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-        final LongAdder promptTokens = new LongAdder();
-        final LongAdder completionTokens = new LongAdder();
-        final LongAdder collected = new LongAdder();
-        final LongAdder mostlyOutside = new LongAdder();
-
-        void status(int code) {
-            statuses.computeIfAbsent(Integer.toString(code), k -> new LongAdder()).increment();
-        }
-
-        void error(ErrorKind kind) {
-            errors.computeIfAbsent(kind.wireName(), k -> new LongAdder()).increment();
-        }
-
-        UsageReport report(long total, long unique, long fromJournal, long collected, long failed, double wall) {
-            Map<String, Long> s = new LinkedHashMap<>();
-            statuses.forEach((k, v) -> s.put(k, v.sum()));
-            Map<String, Long> e = new LinkedHashMap<>();
-            errors.forEach((k, v) -> e.put(k, v.sum()));
-            return new UsageReport(requests.get(), s, retries.get(), e, promptTokens.sum(), completionTokens.sum(), total,
-                    unique, total - unique, fromJournal, collected, failed, mostlyOutside.sum(), wall,
-                    wall > 0 ? collected / wall : 0);
-        }
-    }
-
-    /** The outcome of one attempt that produced no usable response. */
-    private record AttemptFailure(ErrorKind kind, String message, Optional<Duration> retryAfter) {}
-
-    /** One collection run: the workers and their shared state. */
-    private final class Run {
-        private final Codec codec;
-        private final CollectionJournal journal;
-        private final TeacherIdentity identity;
-        private final Usage usage;
-        private final Map<String, CollectionResult.FailedRow> failures;
-        private final CollectionListener listener;
-        private final long total;
-        private final AtomicLong done;
-        private final RateLimiter limiter;
-        private final AtomicReference<String> abort = new AtomicReference<>();
-        private final AtomicReference<IOException> journalError = new AtomicReference<>();
-        private final AtomicLong requestIds = new AtomicLong();
-
-        Run(Codec codec, CollectionJournal journal, TeacherIdentity identity, Usage usage,
-                Map<String, CollectionResult.FailedRow> failures, CollectionListener listener, long total,
-                long fromJournal) {
-            this.codec = codec;
-            this.journal = journal;
-            this.identity = identity;
-            this.usage = usage;
-            this.failures = failures;
-            this.listener = listener;
-            this.total = total;
-            this.done = new AtomicLong(fromJournal);
-            this.limiter = new RateLimiter(config.requestsPerMinute(), config.tokensPerMinute());
-        }
-
-        /** Runs every batch; returns the abort message, or null. */
-        String execute(List<Codec.Item> pending) throws IOException {
-            ExecutorService pool = Executors.newFixedThreadPool(config.concurrency(), r -> {
-                Thread t = new Thread(r, "distill4j-collect");
-                t.setDaemon(true);
-                return t;
-            });
-            List<Future<?>> futures = new ArrayList<>();
-            try {
-                for (int i = 0; i < pending.size(); i += config.batchSize()) {
-                    List<Codec.Item> batch = List.copyOf(pending.subList(i, Math.min(pending.size(),
-                            i + config.batchSize())));
-                    futures.add(pool.submit(() -> {
-                        try {
-                            batch(batch);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("collection interrupted; completed items are in the journal");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("a collection worker failed", e.getCause());
-            } finally {
-                pool.shutdownNow();
-            }
-            if (journalError.get() != null) {
-                throw journalError.get();
-            }
-            return abort.get();
-        }
-
-        private boolean stopping() {
-            return abort.get() != null || journalError.get() != null;
-        }
-
-        /** Sends one batch until every item is completed or has failed for good. */
-        private void batch(List<Codec.Item> items) throws InterruptedException {
-            List<Codec.Item> pending = items;
-            Random rng = config.retry().jitter(items.get(0).key());
-            int attempt = 0;
-            Map<String, AttemptFailure> last = new LinkedHashMap<>();
-            while (!pending.isEmpty()) {
-                if (stopping()) {
-                    return;
-                }
-                long estimate = codec.estimateTokens(pending);
-                limiter.acquire(estimate);
-                if (stopping()) {
-                    return;
-                }
-                attempt++;
-                usage.requests.incrementAndGet();
-                if (attempt > 1) {
-                    usage.retries.incrementAndGet();
-                }
-                String requestId = "d4j-" + requestIds.incrementAndGet();
-                Object outcome = send(pending, requestId);
-                Optional<Duration> retryAfter = Optional.empty();
-                List<Codec.Item> retry = new ArrayList<>();
-                if (outcome instanceof AttemptFailure f) {
-                    usage.error(f.kind());
-                    if (f.kind() == ErrorKind.UNAUTHORIZED) {
-                        abort.compareAndSet(null, f.message());
-                        return;
-                    }
-                    for (Codec.Item it : pending) {
-                        last.put(it.key(), f);
-                    }
-                    if (!f.kind().retryable()) {
-                        for (Codec.Item it : pending) {
-                            fail(it, f, attempt);
-                        }
-                        return;
-                    }
-                    retry.addAll(pending);
-                    retryAfter = f.retryAfter();
-                    if (f.kind() == ErrorKind.RATE_LIMITED && retryAfter.isPresent()) {
-                        limiter.pause(config.retry().delay(attempt, retryAfter, rng).toNanos());
-                    }
-                } else {
-                    Codec.Response r = (Codec.Response) outcome;
-                    usage.promptTokens.add(r.promptTokens());
-                    usage.completionTokens.add(r.completionTokens());
-                    if (r.promptTokens() + r.completionTokens() > 0) {
-                        limiter.reconcile(estimate, r.promptTokens() + r.completionTokens());
-                    }
-                    for (int i = 0; i < pending.size(); i++) {
-                        Codec.Item it = pending.get(i);
-                        Codec.ItemOutcome o = r.items().get(i);
-                        if (o.error() == null) {
-                            complete(it, o, r, attempt, pending.size());
-                        } else {
-                            usage.error(o.error().kind());
-                            AttemptFailure f = new AttemptFailure(o.error().kind(),
-                                    config.apiKey().scrub(o.error().getMessage()), Optional.empty());
-                            last.put(it.key(), f);
-                            if (o.error().kind().retryable()) {
-                                retry.add(it);
-                            } else {
-                                fail(it, f, attempt);
-                            }
-                        }
-                    }
-                }
-                if (retry.isEmpty()) {
-                    return;
-                }
-                if (attempt >= config.retry().maxAttempts()) {
-                    for (Codec.Item it : retry) {
-                        fail(it, last.get(it.key()), attempt);
-                    }
-                    return;
-                }
-                pending = retry;
-                Duration wait = config.retry().delay(attempt, retryAfter, rng);
-                LOG.debug("Retrying {} item(s) in {} ms after {}", pending.size(), wait.toMillis(),
-                        last.get(pending.get(0).key()).kind().wireName());
-                Thread.sleep(wait.toMillis(), (int) (wait.toNanos() % 1_000_000));
-            }
-        }
-
-        private void complete(Codec.Item it, Codec.ItemOutcome o, Codec.Response r, int attempts, int batch) {
-            // What the server wrote goes to the journal: scrub it like its error bodies.
-            ApiKey key = config.apiKey();
-            String model = key.scrub(r.model().isEmpty() ? config.model() : r.model());
-            // Token counts are per request; a v2 batch reports none, a chat completion holds one item.
-            CollectedItem item = new CollectedItem(it.key(), o.values(), codec.valueKind(), o.outsideMass(),
-                    key.scrub(o.completion()), identity.cacheKey(), config.endpoint().toString(), model,
-                    key.scrub(r.modelVersion()), attempts,
-                    r.promptTokens() / batch, r.completionTokens() / batch, Instant.now().toString());
-            try {
-                journal.appendOk(item);
-            } catch (IOException e) {
-                journalError.compareAndSet(null, e);
-                return;
-            }
-            usage.collected.increment();
-            if (o.outsideMass() > 0.5) {
-                usage.mostlyOutside.increment();
-            }
-            listener.progress(total, done.incrementAndGet(), failures.size());
-        }
-
-        private void fail(Codec.Item it, AttemptFailure f, int attempts) {
-            try {
-                journal.appendFailed(new CollectionJournal.FailedItem(it.key(), f.kind().wireName(), f.message(),
-                        attempts));
-            } catch (IOException e) {
-                journalError.compareAndSet(null, e);
-                return;
-            }
-            failures.put(it.key(), new CollectionResult.FailedRow(it.row(), it.key(), f.kind().wireName(), f.message(),
-                    attempts));
-            LOG.warn("Item {} (row {}) failed after {} attempt(s): {}: {}", it.key().substring(0, 12), it.row(),
-                    attempts, f.kind().wireName(), f.message());
-            listener.progress(total, done.get(), failures.size());
-        }
-
-        /** Sends one request; returns a {@link Codec.Response} or an {@link AttemptFailure}. */
-        private Object send(List<Codec.Item> items, String requestId) throws InterruptedException {
-            ApiKey key = config.apiKey();
-            HttpRequest.Builder b = HttpRequest.newBuilder(config.endpoint())
-                    .timeout(config.timeout())
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(codec.request(items, requestId)));
-            if (key.isPresent()) {
-                b.header("Authorization", key.authorization());
-            }
-            HttpResponse<byte[]> resp;
-            CompletableFuture<HttpResponse<byte[]>> future =
-                    client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            try {
-                // The request timeout covers the response headers only; this bounds the body too.
-                resp = future.get(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                future.cancel(true);
-                return new AttemptFailure(ErrorKind.TIMEOUT, "no complete response within " + config.timeout(),
-                        Optional.empty());
-            } catch (InterruptedException e) {
-                future.cancel(true);
-                throw e;
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof HttpTimeoutException) {
-                    return new AttemptFailure(ErrorKind.TIMEOUT, "no response within " + config.timeout(),
-                            Optional.empty());
-                }
-                return new AttemptFailure(ErrorKind.CONNECTION, "connection to " + config.endpoint()
-                        + " failed or body cut short: " + key.scrub(describe(c)), Optional.empty());
-            }
-            int status = resp.statusCode();
-            usage.status(status);
-            if (status / 100 == 2) {
-                try {
-                    return codec.parse(resp.body(), items, requestId);
-                } catch (MalformedResponseException e) {
-                    return new AttemptFailure(e.kind(), key.scrub(e.getMessage()), Optional.empty());
-                }
-            }
-            // Scrub the whole body before cutting it: a key straddling the cut would escape the scrub.
-            String body = excerpt(key.scrub(new String(resp.body(), StandardCharsets.UTF_8)));
-            Optional<Duration> retryAfter = RetryPolicy.parseRetryAfter(
-                    resp.headers().firstValue("Retry-After").orElse(null), Instant.now());
-            if (status == 401 || status == 403) {
-                return new AttemptFailure(ErrorKind.UNAUTHORIZED, "HTTP " + status + " from " + config.endpoint()
-                        + ": the server rejected the API key from " + key.source()
-                        + " (check that it is valid and allowed to use model " + config.model() + "); server said: "
-                        + body, Optional.empty());
-            }
-            if (status == 429) {
-                return new AttemptFailure(ErrorKind.RATE_LIMITED, "HTTP 429: " + body, retryAfter);
-            }
-            if (status == 408 || status >= 500) {
-                return new AttemptFailure(ErrorKind.SERVER_ERROR, "HTTP " + status + ": " + body, retryAfter);
-            }
-            return new AttemptFailure(ErrorKind.CLIENT_ERROR, "HTTP " + status + " (not retried): " + body,
-                    Optional.empty());
-        }
-    }
-
-    /** Names an exception and its causes' messages (the JDK client often leaves the outer message null). */
-    private static String describe(Throwable t) {
-        StringBuilder sb = new StringBuilder(t.getClass().getSimpleName());
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c.getMessage() != null) {
-                sb.append(": ").append(c.getMessage());
-                break;
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String excerpt(String body) {
-        String s = body.strip();
-        return s.length() <= BODY_EXCERPT ? s : s.substring(0, BODY_EXCERPT) + "...";
-    }
 }

@@ -96,7 +96,20 @@ class HttpSettingsTest {
                 assertThat(p.delay(attempt, Optional.empty(), rng).toMillis()).isBetween(0L, bound);
             }
         }
-        assertThat(p.delay(1, Optional.empty(), p.jitter("x"))).isEqualTo(p.delay(1, Optional.empty(), p.jitter("x")));
+        // Jitter is a function of the item: the same item waits the same, other items differ.
+        Random x1 = p.jitter("x");
+        Random x2 = p.jitter("x");
+        Random y = p.jitter("y");
+        List<Long> first = new java.util.ArrayList<>();
+        List<Long> again = new java.util.ArrayList<>();
+        List<Long> other = new java.util.ArrayList<>();
+        for (int attempt = 4; attempt <= 8; attempt++) {
+            first.add(p.delay(attempt, Optional.empty(), x1).toMillis());
+            again.add(p.delay(attempt, Optional.empty(), x2).toMillis());
+            other.add(p.delay(attempt, Optional.empty(), y).toMillis());
+        }
+        assertThat(again).isEqualTo(first);
+        assertThat(other).isNotEqualTo(first);
         assertThat(p.delay(1, Optional.of(Duration.ofSeconds(1)), rng)).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.delay(1, Optional.of(Duration.ofHours(1)), rng)).isEqualTo(Duration.ofSeconds(2));
         Instant now = Instant.parse("2015-10-21T07:27:00Z");

@@ -1,4 +1,4 @@
-package org.distill4j.train;
+package org.distill4j.data;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

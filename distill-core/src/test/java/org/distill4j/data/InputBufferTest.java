@@ -1,4 +1,4 @@
-package org.distill4j.train;
+package org.distill4j.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
