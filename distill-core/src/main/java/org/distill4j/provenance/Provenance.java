@@ -38,6 +38,11 @@ public final class Provenance {
 
     /** The manifest's file name inside a model directory. */
     public static final String FILE_NAME = "provenance.json";
+    /**
+     * File name of a model directory's signature ({@code provenance.signing.ModelSigner}); the
+     * manifest does not hash it, since it is written after the manifest and covers it.
+     */
+    public static final String SIGNATURE_FILE_NAME = "model.sig";
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -137,7 +142,7 @@ public final class Provenance {
 
     private static boolean isCovered(String name) {
         // The signature (ModelSigner) is written after the manifest and covers it; it cannot be in it.
-        return !name.equals(FILE_NAME) && !name.equals(org.distill4j.provenance.signing.ModelSigner.FILE_NAME)
+        return !name.equals(FILE_NAME) && !name.equals(SIGNATURE_FILE_NAME)
                 && !name.startsWith(".");
     }
 

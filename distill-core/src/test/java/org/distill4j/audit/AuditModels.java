@@ -49,7 +49,8 @@ final class AuditModels {
             ClassifierTrainer.builder(config(epochs)).optSeed(seed)
                     .optDistillation(new KdParameters(2, alpha), SoftTargets.cached(outputs),
                             new DistillationGate().approve(
-                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")))
+                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                                            .withTeacher(teacher.identity())))
                     .build().fit(m, train, null);
             m.save(dir);
         }

@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The watermark on a real teacher and students distilled from its (watermarked or clean) outputs. */
 class WatermarkTest {
 
+    /** The teacher whose (watermarked) outputs the students learn from; the gate binds to it. */
+    private static final org.distill4j.teacher.TeacherIdentity TEACHER =
+            new org.distill4j.teacher.TeacherIdentity("test", "/watermark-test-teacher", "t", "served outputs");
+
     static final InMemoryExampleSet TRAIN = SyntheticData.blobs("blobs/train", 6000, 5, 16, 1.2, 1);
     static final InMemoryExampleSet PROBES = SyntheticData.blobs("blobs/probes", 4000, 5, 16, 1.2, 2);
     static final byte[] SECRET = HexFormat.of().parseHex("00112233445566778899aabbccddeeff0123456789abcdef0011223344556677");
@@ -95,13 +99,14 @@ class WatermarkTest {
 
     /** Distils a student from the given logits on TRAIN and returns its log-probabilities on PROBES. */
     static float[] student(float[] targets, long seed) throws Exception {
-        TeacherOutputs outputs = new TeacherOutputs("t", TRAIN.contentHash(), TRAIN.size(), TRAIN.numClasses(), targets);
+        TeacherOutputs outputs = new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), TRAIN.numClasses(), targets);
         try (SavedModel s = SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(),
                 TRAIN.classNames())) {
             ClassifierTrainer.builder(config(15)).optSeed(seed)
                     .optDistillation(new KdParameters(1, 1), SoftTargets.cached(outputs),
                             new DistillationGate().approve(
-                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")))
+                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                                            .withTeacher(TEACHER)))
                     .build().fit(s, ExampleSets.withoutLabels(TRAIN), null);
             return logSoftmax(logits(s, probeX, PROBES.size()), TRAIN.numClasses());
         }
@@ -152,13 +157,14 @@ class WatermarkTest {
     @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "watermark.transfer", matches = "true")
     void transferToStudents() throws Exception {
         for (double temp : new double[] {1, 4}) {
-            TeacherOutputs outputs = new TeacherOutputs("t", TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
+            TeacherOutputs outputs = new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
             try (SavedModel s = SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(),
                     TRAIN.classNames())) {
                 ClassifierTrainer.builder(config(40)).optSeed(5)
                         .optDistillation(new KdParameters(temp, 1), SoftTargets.cached(outputs),
                                 new DistillationGate().approve(
-                                        GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")))
+                                        GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                                            .withTeacher(TEACHER)))
                         .build().fit(s, ExampleSets.withoutLabels(TRAIN), null);
                 float[] lp = logSoftmax(logits(s, probeX, PROBES.size()), 5);
                 float[] lpTrain = logSoftmax(logits(s, trainX, TRAIN.size()), 5);

@@ -18,7 +18,7 @@ import org.distill4j.io.AtomicFiles;
 public final class ModelSigner {
 
     /** The signature's default file name inside a model directory, as {@code model_signing} names it. */
-    public static final String FILE_NAME = "model.sig";
+    public static final String FILE_NAME = org.distill4j.provenance.Provenance.SIGNATURE_FILE_NAME;
 
     private ModelSigner() {}
 
