@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code distill demo}: the bundled Fashion-MNIST recipe. */
+/** {@code distill demo}: the bundled Fashion-MNIST recipe, or with {@code --lm} the language-model one. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the bundled Fashion-MNIST recipe: a CNN teacher distilled into a ~10x smaller MLP.",
-            "Needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)."})
+            "Needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist).",
+            "With --lm: the bundled language-model recipe on the Debian package descriptions."})
 final class DemoCommand implements Callable<Integer> {
 
     /** Overrides that make the demo quick: a slice of the data and few epochs. */
@@ -26,6 +27,10 @@ final class DemoCommand implements Callable<Integer> {
             + "about a minute.")
     boolean quick;
 
+    @Option(names = "--lm", description = "Run the language-model demo (byte-level decoders on the Debian package "
+            + "descriptions) instead of Fashion-MNIST.")
+    boolean lm;
+
     @Option(names = "--print-recipe", description = "Print the bundled recipe and exit.")
     boolean printRecipe;
 
@@ -34,6 +39,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (lm) {
+            return LmDemoCommand.runDemo(quick, null, options.out);
+        }
         String yaml;
         try (InputStream in = DemoCommand.class.getResourceAsStream("/recipes/fashion-mnist.yaml")) {
             yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
