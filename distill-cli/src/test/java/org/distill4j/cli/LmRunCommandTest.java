@@ -33,7 +33,8 @@ class LmRunCommandTest {
     @BeforeAll
     static void findCorpus() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("../shared/data/debian-descriptions/train.jsonl.gz").normalize();
+            Path c = p.resolve("../shared/data/debian-descriptions/train.jsonl.gz")
+                    .normalize();
             if (Files.isRegularFile(c)) {
                 corpus = c;
                 return;
@@ -75,8 +76,14 @@ class LmRunCommandTest {
         Path out = tmp.resolve("run");
         Path cache = tmp.resolve("cache");
         long t0 = System.nanoTime();
-        int code = run("run", recipe("tiny", TRAINED_TEACHER, "topk").toString(), "--out", out.toString(),
-                "--cache-dir", cache.toString(), "--acknowledge-unknown-terms");
+        int code = run(
+                "run",
+                recipe("tiny", TRAINED_TEACHER, "topk").toString(),
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                cache.toString(),
+                "--acknowledge-unknown-terms");
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(code).isZero();
         assertThat(seconds).isLessThan(60);
@@ -90,28 +97,39 @@ class LmRunCommandTest {
         JsonNode distilled = models.get(2);
         assertThat(distilled.get("model").asText()).isEqualTo("student-distilled");
         for (JsonNode r : models) {
-            for (String key : new String[] {"validation_bits_per_byte", "test_bits_per_byte", "validation_perplexity",
-                    "test_perplexity", "generation_tokens_per_second", "generation_ms_per_token"}) {
+            for (String key : new String[] {
+                "validation_bits_per_byte",
+                "test_bits_per_byte",
+                "validation_perplexity",
+                "test_perplexity",
+                "generation_tokens_per_second",
+                "generation_ms_per_token"
+            }) {
                 assertThat(r.get(key).isNumber()).as(r.get("model") + " " + key).isTrue();
-                assertThat(Double.isFinite(r.get(key).asDouble()) && r.get(key).asDouble() > 0).as(key).isTrue();
+                assertThat(Double.isFinite(r.get(key).asDouble()) && r.get(key).asDouble() > 0)
+                        .as(key)
+                        .isTrue();
             }
             // Perplexity is per token (BOS/EOS targets included), bits per byte over bytes only: close, not equal.
             assertThat(r.get("test_perplexity").asDouble())
-                    .isBetween(Math.pow(2, 0.8 * r.get("test_bits_per_byte").asDouble()),
+                    .isBetween(
+                            Math.pow(2, 0.8 * r.get("test_bits_per_byte").asDouble()),
                             Math.pow(2, 1.2 * r.get("test_bits_per_byte").asDouble()));
             assertThat(r.get("samples").size()).isEqualTo(2);
         }
         assertThat(teacher.get("test_bits_per_byte").asDouble()).isLessThan(unigramTest - 0.2);
         assertThat(distilled.get("test_bits_per_byte").asDouble()).isLessThanOrEqualTo(unigramTest);
-        assertThat(distilled.get("training_tokens").asLong()).isEqualTo(scratch.get("training_tokens").asLong())
+        assertThat(distilled.get("training_tokens").asLong())
+                .isEqualTo(scratch.get("training_tokens").asLong())
                 .isEqualTo(40L * 8 * 32);
         assertThat(distilled.get("top1_agreement_with_teacher").asDouble()).isBetween(0.05, 1.0);
         assertThat(teacher.get("history").size()).isEqualTo(80);
-        assertThat(Files.readString(out.resolve("results.md"))).contains("unigram baseline", "student-distilled",
-                "top-1 agreement");
+        assertThat(Files.readString(out.resolve("results.md")))
+                .contains("unigram baseline", "student-distilled", "top-1 agreement");
         assertThat(Files.readString(out.resolve("report.html"))).contains("<svg", "<polyline", "student-scratch");
         // Provenance and model card of the distilled student.
-        JsonNode prov = new ObjectMapper().readTree(out.resolve("student-distilled/provenance.json").toFile());
+        JsonNode prov = new ObjectMapper()
+                .readTree(out.resolve("student-distilled/provenance.json").toFile());
         assertThat(prov.at("/corpus/sha256").asText()).hasSize(64);
         assertThat(prov.at("/corpus/train_sha256").asText()).hasSize(64);
         assertThat(prov.get("tokenizer").asText()).startsWith("byte/v1");
@@ -120,14 +138,17 @@ class LmRunCommandTest {
         assertThat(prov.at("/collection/source").asText()).isEqualTo("in-process teacher");
         assertThat(prov.at("/collection/cache_key").asText()).contains("k=5", "window=32");
         assertThat(prov.at("/terms/outcome").asText()).isNotEmpty();
-        assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md"))).contains("Teacher: trained in this run");
+        assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
+                .contains("Teacher: trained in this run");
         assertThat(out.resolve("student-distilled/model.json")).exists();
         assertThat(out.resolve("teacher/provenance.json")).exists();
 
         // A second run over the same cache reuses it; a corrupt cache is refused, naming the file.
         Path cached;
         try (Stream<Path> s = Files.list(cache)) {
-            cached = s.filter(p -> p.getFileName().toString().startsWith("lm-topk-")).findFirst().orElseThrow();
+            cached = s.filter(p -> p.getFileName().toString().startsWith("lm-topk-"))
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(cached);
         Files.write(cached, java.util.Arrays.copyOf(bytes, bytes.length / 2));
@@ -135,8 +156,14 @@ class LmRunCommandTest {
         PrintStream old = System.err;
         System.setErr(new PrintStream(err, true));
         try {
-            code = run("run", recipe("tiny", TRAINED_TEACHER, "topk").toString(), "--out", tmp.resolve("run2").toString(),
-                    "--cache-dir", cache.toString(), "--acknowledge-unknown-terms");
+            code = run(
+                    "run",
+                    recipe("tiny", TRAINED_TEACHER, "topk").toString(),
+                    "--out",
+                    tmp.resolve("run2").toString(),
+                    "--cache-dir",
+                    cache.toString(),
+                    "--acknowledge-unknown-terms");
         } finally {
             System.setErr(old);
         }
@@ -152,7 +179,8 @@ class LmRunCommandTest {
                   http: {url: "http://127.0.0.1:9/v1", model: teacher}
                   terms: openai-api""";
         Path out = tmp.resolve("refused");
-        assertThat(run("run", recipe("api", http, "topk").toString(), "--out", out.toString())).isEqualTo(ExitCodes.REFUSED);
+        assertThat(run("run", recipe("api", http, "topk").toString(), "--out", out.toString()))
+                .isEqualTo(ExitCodes.REFUSED);
         assertThat(out).doesNotExist();
         // Unknown terms are refused too, unless acknowledged.
         assertThat(run("run", recipe("own", TRAINED_TEACHER, "topk").toString(), "--out", out.toString()))
@@ -164,8 +192,8 @@ class LmRunCommandTest {
     void aTeacherWithAShorterContextRefusesTokenLevelKdButSequenceLevelWorks() throws Exception {
         assumeTrue(corpus != null, "no Debian descriptions");
         Path teacherDir = tmp.resolve("short-teacher");
-        try (LanguageModel lm = LanguageModel.create(new DecoderConfig(258, 1, 32, 2, 16, 0.0, Positions.ROTARY, false),
-                ByteTokenizer.INSTANCE, 3)) {
+        try (LanguageModel lm = LanguageModel.create(
+                new DecoderConfig(258, 1, 32, 2, 16, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 3)) {
             lm.save(teacherDir);
         }
         String saved = "path: " + teacherDir + "\nterms: mit";
@@ -174,7 +202,11 @@ class LmRunCommandTest {
         System.setErr(new PrintStream(err, true));
         int code;
         try {
-            code = run("run", recipe("short", saved, "full").toString(), "--out", tmp.resolve("full").toString());
+            code = run(
+                    "run",
+                    recipe("short", saved, "full").toString(),
+                    "--out",
+                    tmp.resolve("full").toString());
         } finally {
             System.setErr(old);
         }
@@ -182,16 +214,19 @@ class LmRunCommandTest {
         assertThat(err.toString()).contains("teacher context 16 is shorter than the window 32");
 
         Path out = tmp.resolve("seq");
-        assertThat(run("run", recipe("short", saved, "sequence").toString(), "--out", out.toString())).isZero();
+        assertThat(run("run", recipe("short", saved, "sequence").toString(), "--out", out.toString()))
+                .isZero();
         JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertThat(m.at("/models/0/evaluation_window").asInt()).isEqualTo(16);
         assertThat(m.at("/models/0/top1_agreement_with_teacher").isNull()).isTrue();
-        assertThat(m.at("/models/2/training_tokens").asLong()).isEqualTo(m.at("/models/1/training_tokens").asLong());
-        JsonNode prov = new ObjectMapper().readTree(out.resolve("student-distilled/provenance.json").toFile());
+        assertThat(m.at("/models/2/training_tokens").asLong())
+                .isEqualTo(m.at("/models/1/training_tokens").asLong());
+        JsonNode prov = new ObjectMapper()
+                .readTree(out.resolve("student-distilled/provenance.json").toFile());
         assertThat(prov.at("/distillation/variant").asText()).isEqualTo("sequence");
         assertThat(prov.at("/collection/documents").asInt()).isPositive();
-        assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md"))).contains("saved language model "
-                + teacherDir);
+        assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
+                .contains("saved language model " + teacherDir);
     }
 
     @Test
@@ -203,11 +238,14 @@ class LmRunCommandTest {
         try {
             assertThat(run("run", recipe("bad", TRAINED_TEACHER, "topk").toString(), "--set", "distillation.k=50"))
                     .isEqualTo(ExitCodes.USAGE);
-            assertThat(run("run", recipe("bad", TRAINED_TEACHER, "nope").toString())).isEqualTo(ExitCodes.USAGE);
+            assertThat(run("run", recipe("bad", TRAINED_TEACHER, "nope").toString()))
+                    .isEqualTo(ExitCodes.USAGE);
         } finally {
             System.setErr(old);
         }
-        assertThat(err.toString()).contains("distillation.k must be in [1, 20], got 50",
-                "distillation.variant must be one of full, topk, sampled, sequence, got nope");
+        assertThat(err.toString())
+                .contains(
+                        "distillation.k must be in [1, 20], got 50",
+                        "distillation.variant must be one of full, topk, sampled, sequence, got nope");
     }
 }
