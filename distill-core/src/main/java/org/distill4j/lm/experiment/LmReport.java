@@ -27,6 +27,12 @@ final class LmReport {
         sb.append(String.format(Locale.ROOT, "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – |%n",
                 num(u.get("validation_bits_per_byte")), num(u.get("test_bits_per_byte"))));
         for (Map<String, Object> r : rows(m)) {
+            if (r.get("parameters") == null) {
+                // A teacher behind an API: only its outputs are seen, so it has no row of numbers.
+                sb.append("| ").append(r.get("model"))
+                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – |\n");
+                continue;
+            }
             sb.append(String.format(Locale.ROOT, "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f |%n",
                     r.get("model"), (long) num(r.get("parameters")), size(num(r.get("size_bytes"))),
                     num(r.get("validation_bits_per_byte")), num(r.get("validation_perplexity")),
@@ -48,6 +54,9 @@ final class LmReport {
         sb.append("\n## Samples (greedy)\n\n");
         for (Map<String, Object> r : rows(m)) {
             sb.append("**").append(r.get("model")).append("**\n\n");
+            if (r.get("samples") == null) {
+                sb.append("- (").append(r.get("description")).append(")\n");
+            }
             for (Object s : map(r.get("samples")).values()) {
                 sb.append("- `").append(String.valueOf(s).replace("\n", "\\n").replace("`", "'")).append("`\n");
             }
