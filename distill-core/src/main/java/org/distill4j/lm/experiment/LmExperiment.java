@@ -131,7 +131,8 @@ public final class LmExperiment {
                 TextCorpus.Options.defaults().utf8(), TextCorpus.Options.defaults().maxLineBytes(),
                 recipe.data().maxBytes() == null ? Long.MAX_VALUE : recipe.data().maxBytes(),
                 TextCorpus.Options.defaults().maxDocuments()));
-        CorpusSplit split = CorpusSplit.bySeed(corpus.documents(), seed, recipe.validationShare(), recipe.testShare());
+        CorpusSplit split = CorpusSplit.bySeed(corpus.documents(), recipe.splitSeed(), recipe.validationShare(),
+                recipe.testShare());
         TokenWindows train = TokenWindows.pack(split.train(), tok, ctx);
         TokenWindows val = TokenWindows.pack(split.validation(), tok, ctx);
         TokenWindows test = TokenWindows.pack(split.test(), tok, ctx);
@@ -141,7 +142,7 @@ public final class LmExperiment {
         corpusInfo.put("documents", corpus.documents().size());
         corpusInfo.put("bytes", corpus.bytes());
         corpusInfo.put("sha256", corpus.contentHash());
-        corpusInfo.put("split_seed", seed);
+        corpusInfo.put("split_seed", recipe.splitSeed());
         corpusInfo.put("train_sha256", hash(split.train()));
         corpusInfo.put("validation_sha256", hash(split.validation()));
         corpusInfo.put("test_sha256", hash(split.test()));
@@ -323,7 +324,8 @@ public final class LmExperiment {
             throws IOException, RecipeException {
         // Generate continuations until they hold as many tokens as the student trains on (each seen
         // about once), or the training documents run out.
-        long needed = (long) sc.steps() * sc.batchSize() * recipe.context();
+        long needed = recipe.generatedTokens() != null ? recipe.generatedTokens()
+                : (long) sc.steps() * sc.batchSize() * recipe.context();
         SamplingConfig sampling = SamplingConfig.sample(recipe.maxNewTokens(), 1.0, recipe.seedOrDefault());
         List<Document> generated = new ArrayList<>();
         long tokens = 0;
@@ -389,7 +391,8 @@ public final class LmExperiment {
         Generator g = new Generator(lm);
         int n = recipe.generationTokens();
         int[] prompt = {ByteTokenizer.BOS, 'T', 'h', 'e'};
-        g.generate(prompt, SamplingConfig.greedy(5).withStopAtEos(false), true, false);
+        // A full warm-up run: the first generation of a model is several times slower (JIT, allocator).
+        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
         long t0 = System.nanoTime();
         g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
         double s = (System.nanoTime() - t0) / 1e9;
@@ -485,6 +488,7 @@ public final class LmExperiment {
             default -> {
                 kd.put("prompt_bytes", recipe.promptBytes());
                 kd.put("max_new_tokens", recipe.maxNewTokens());
+                kd.put("generated_tokens", recipe.generatedTokens());
             }
         }
         if (!"sequence".equals(recipe.variant())) {

@@ -42,9 +42,11 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param validation share of documents for validation, by seeded hash (default 0.05)
      * @param test share for test (default 0.05)
      * @param context window length in tokens (default 128)
+     * @param splitSeed the split's seed (default: the recipe's seed), so that runs with other
+     *     training seeds can share one split and one teacher-output cache
      */
     public record Data(String format, Path path, String field, @JsonProperty("max_bytes") Long maxBytes,
-            Double validation, Double test, Integer context) {}
+            Double validation, Double test, Integer context, @JsonProperty("split_seed") Long splitSeed) {}
 
     /**
      * @param steps optimiser steps
@@ -81,9 +83,12 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param alpha weight of the KD term against cross-entropy (default 0.5)
      * @param promptBytes sequence-level KD: bytes of each training document the teacher continues (default 32)
      * @param maxNewTokens sequence-level KD: tokens the teacher generates per prompt (default 256)
+     * @param generatedTokens sequence-level KD: stop generating after this many tokens of text
+     *     (default: as many as the student trains on, so each is seen about once)
      */
     public record Distillation(String variant, Integer k, Integer samples, Double temperature, Double alpha,
-            @JsonProperty("prompt_bytes") Integer promptBytes, @JsonProperty("max_new_tokens") Integer maxNewTokens) {}
+            @JsonProperty("prompt_bytes") Integer promptBytes, @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            @JsonProperty("generated_tokens") Long generatedTokens) {}
 
     /**
      * @param prompts prompts every model continues greedily for the report
@@ -138,6 +143,10 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
                 JsonNode child = node.get(keys[i]);
                 node = child instanceof ObjectNode on ? on : node.putObject(keys[i]);
             }
+            if (o.substring(eq + 1).isBlank()) {
+                node.remove(keys[keys.length - 1]); // "key=" removes the key (e.g. a teacher's architecture)
+                continue;
+            }
             try {
                 node.set(keys[keys.length - 1], YAML.readTree(o.substring(eq + 1)));
             } catch (JsonProcessingException e) {
@@ -155,7 +164,7 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
 
     private LmRecipe resolve(Path base) {
         Data d = data == null ? null : new Data(data.format, abs(base, data.path), data.field, data.maxBytes,
-                data.validation, data.test, data.context);
+                data.validation, data.test, data.context, data.splitSeed);
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
@@ -240,6 +249,11 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
         return seed == null ? 42 : seed;
     }
 
+    /** The split seed (default: {@link #seedOrDefault()}). */
+    public long splitSeed() {
+        return data.splitSeed == null ? seedOrDefault() : data.splitSeed;
+    }
+
     /** Validation share (default 0.05). */
     public double validationShare() {
         return data.validation == null ? 0.05 : data.validation;
@@ -293,6 +307,11 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
     /** Sequence-level KD tokens per generated document (default 256). */
     public int maxNewTokens() {
         return distillation == null || distillation.maxNewTokens == null ? 256 : distillation.maxNewTokens;
+    }
+
+    /** Sequence-level KD: tokens of teacher text to generate, or null for the student's training tokens. */
+    public Long generatedTokens() {
+        return distillation == null ? null : distillation.generatedTokens;
     }
 
     /** Prompts for the samples (default three Debian-style openings). */
