@@ -248,4 +248,19 @@ class LmRunCommandTest {
                         "distillation.k must be in [1, 20], got 50",
                         "distillation.variant must be one of full, topk, sampled, sequence, got nope");
     }
+
+    @Test
+    void demoLmRunsTheBundledRecipeShrunk() throws Exception {
+        assumeTrue(corpus != null, "no Debian descriptions");
+        assertThat(run("demo", "--lm", "--quick", "--print-recipe")).isZero();
+        Path out = tmp.resolve("demo");
+        int code = run("demo", "--lm", "--quick", "--set", "data.path=" + corpus, "--set", "data.max_bytes=40000",
+                "--set", "teacher.training.steps=5", "--set", "student.training.steps=3", "--out", out.toString());
+        assertThat(code).isZero();
+        JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertThat(m.get("name").asText()).isEqualTo("lm-debian-quick");
+        assertThat(m.at("/distillation/k").asInt()).isEqualTo(20);
+        assertThat(m.at("/terms/reason").asText()).containsIgnoringCase("acknowledged");
+        assertThat(out.resolve("report.html")).exists();
+    }
 }
