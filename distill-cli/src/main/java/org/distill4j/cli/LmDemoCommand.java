@@ -7,7 +7,10 @@ import org.distill4j.lm.train.LmDemo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code distill lm-demo}: language-model distillation on the bundled Debian descriptions. */
+/**
+ * {@code distill lm-demo}: language-model distillation on the bundled Debian descriptions; {@code
+ * distill demo --lm} is the same run.
+ */
 @Command(name = "lm-demo", mixinStandardHelpOptions = true,
         description = {"Train a small byte-level language model on the Debian package descriptions, then distil a",
             "smaller one from scratch, with full KL, top-5 KL and random-sampling KD; report bits per byte."})
@@ -31,6 +34,15 @@ final class LmDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return runDemo(quick, data, out, bytes, steps);
+    }
+
+    /** The run behind {@code distill demo --lm}: the defaults of this command. */
+    static int runDemo(boolean quick, Path data, Path out) throws Exception {
+        return runDemo(quick, data, out, null, null);
+    }
+
+    private static int runDemo(boolean quick, Path data, Path out, Long bytes, int[] steps) throws Exception {
         Path corpus = data != null ? data : Path.of("../shared/data/debian-descriptions/train.jsonl.gz");
         if (!Files.isRegularFile(corpus)) {
             System.err.println("error: corpus " + corpus + " not found; pass --data FILE.jsonl[.gz] with a \"text\" field");

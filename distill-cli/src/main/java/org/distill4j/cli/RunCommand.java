@@ -24,6 +24,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (org.distill4j.lm.experiment.LmRecipe.isLmRecipe(recipeFile)) { // data.format: text
+            return LmRun.run(recipeFile, options);
+        }
         Recipe recipe = options.load(recipeFile);
         return runAndPrint(options.experiment(recipe), options.outFor(recipe));
     }

@@ -1,6 +1,7 @@
 package org.distill4j.lm.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -28,9 +29,15 @@ final class Positionwise {
         return maskedMean(nll, mask);
     }
 
-    /** Multiplies by a weight without promoting float32 to float64 (see DistillationLoss#times). */
+    /**
+     * Multiplies by a weight without promoting float32 to float64, through a 0-d constant attached
+     * to {@code x}'s manager. Never {@code x.mul(number)} on the gradient path: DJL 0.36 builds that
+     * scalar over a direct buffer it releases at once while autograd keeps the scalar for the
+     * backward pass, so a GC in between corrupts the gradient (docs/engine.md).
+     */
     static NDArray times(NDArray x, double w) {
-        return x.getDataType() == DataType.FLOAT64 ? x.mul(w) : x.mul((float) w);
+        NDManager m = x.getManager();
+        return x.mul(x.getDataType() == DataType.FLOAT64 ? m.create(w) : m.create((float) w));
     }
 
     /** Checks that student logits are (B, T, V) and targets (B, T). */

@@ -81,7 +81,10 @@ public final class CausalSelfAttention extends AbstractBlock {
             k = kv[0];
             v = kv[1];
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
+        // The scale is a 0-d array attached to q's manager, not mul(number): DJL 0.36 frees that
+        // number's buffer at once while autograd still needs it for backward (docs/engine.md).
+        NDArray scale = q.getManager().create((float) (1.0 / Math.sqrt(d)));
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
         if (window.mask() != null) {
             scores = scores.add(window.mask());
         }

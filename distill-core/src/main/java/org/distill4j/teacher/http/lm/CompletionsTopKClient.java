@@ -93,7 +93,16 @@ public final class CompletionsTopKClient {
                     JsonNode answer = JSON.readTree(r.body());
                     long used = answer.path("usage").path("total_tokens").asLong(prompt.length);
                     limiter.reconcile(prompt.length, used);
-                    return PromptTopK.parse(answer.at("/choices/0/logprobs"), prompt, k);
+                    JsonNode logprobs = answer.at("/choices/0/logprobs");
+                    if (answer.at("/choices/0").isObject() && (logprobs.isMissingNode() || logprobs.isNull())) {
+                        // The server ignores "logprobs" (Anthropic's API, many OpenAI-compatible ones):
+                        // asking again cannot help, and nothing may be invented in their place.
+                        throw new NoLogProbabilitiesException(completions + " answered without log-probabilities "
+                                + "(choices[0].logprobs is " + (logprobs.isNull() ? "null" : "missing")
+                                + "): it does not serve \"logprobs\" with \"echo\"; not retried. Token-level KD "
+                                + "needs them; sequence-level KD (distillation.variant: sequence) needs only text");
+                    }
+                    return PromptTopK.parse(logprobs, prompt, k);
                 }
                 last = "HTTP " + status + ": " + key.scrub(abbreviate(r.body()));
                 if (status == 429) {
@@ -106,7 +115,8 @@ public final class CompletionsTopKClient {
             } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 last = "malformed answer: " + key.scrub(e.getMessage());
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().contains("refused the scoring request")) {
+                if (e instanceof NoLogProbabilitiesException
+                        || e.getMessage() != null && e.getMessage().contains("refused the scoring request")) {
                     throw e;
                 }
                 last = e.getClass().getSimpleName() + ": " + key.scrub(String.valueOf(e.getMessage()));
@@ -116,6 +126,15 @@ public final class CompletionsTopKClient {
             }
         }
         throw new IOException(completions + ": scoring failed after " + retry.maxAttempts() + " attempts; last: " + last);
+    }
+
+    /** A 200 answer without any log-probabilities: the server does not support them; never retried. */
+    public static final class NoLogProbabilitiesException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NoLogProbabilitiesException(String message) {
+            super(message);
+        }
     }
 
     private static String abbreviate(String s) {

@@ -1,0 +1,540 @@
+package org.distill4j.lm.experiment;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.distill4j.data.CorruptDataException;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.lm.cache.TopKCache;
+import org.distill4j.lm.corpus.CorpusSplit;
+import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.TextCorpus;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.FullKl;
+import org.distill4j.lm.loss.SampledKd;
+import org.distill4j.lm.loss.SequenceLoss;
+import org.distill4j.lm.loss.TokenCrossEntropy;
+import org.distill4j.lm.loss.TopKKl;
+import org.distill4j.lm.model.Generator;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.model.SamplingConfig;
+import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
+import org.distill4j.lm.train.Evaluation;
+import org.distill4j.lm.train.LmTrainer;
+import org.distill4j.lm.train.LmTrainingConfig;
+import org.distill4j.lm.train.TeacherSignal;
+import org.distill4j.lm.train.TeacherText;
+import org.distill4j.lm.train.UnigramBaseline;
+import org.distill4j.recipe.RecipeException;
+import org.distill4j.teacher.http.ApiKey;
+import org.distill4j.teacher.http.RateLimiter;
+import org.distill4j.teacher.http.RetryPolicy;
+import org.distill4j.teacher.http.lm.CompletionsTopKClient;
+import org.distill4j.teacher.http.lm.HttpTopKCollector;
+import org.distill4j.terms.DistillationGate;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
+import org.distill4j.terms.GateRequest;
+import org.distill4j.terms.Permission;
+import org.distill4j.terms.TermsRegistry;
+
+/**
+ * Runs an {@link LmRecipe} end to end: asks the {@link DistillationGate} first, reads and splits the
+ * corpus, trains (or loads, or reaches over HTTP) the teacher, builds or reuses its cached outputs,
+ * trains a scratch and a distilled student for the same number of training tokens, evaluates
+ * everything on validation and test, and writes {@code metrics.json}, {@code results.md}, {@code
+ * report.html} and the models (each with {@code provenance.json} and {@code MODEL_CARD.md}) into the
+ * run directory. Not thread-safe; one instance per run.
+ */
+public final class LmExperiment {
+
+    /**
+     * @param cacheDir where teacher outputs are cached (null: {@code <out>/cache})
+     * @param permission a recorded permission for a teacher whose terms prohibit distillation, or null
+     * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
+     */
+    public record Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final LmRecipe recipe;
+    private final Path out;
+    private final Options options;
+    private final PrintStream log;
+
+    /** An experiment writing into {@code out}, logging progress to {@code log}. */
+    public LmExperiment(LmRecipe recipe, Path out, Options options, PrintStream log) {
+        this.recipe = recipe;
+        this.out = out;
+        this.options = options;
+        this.log = log;
+    }
+
+    /** The student name the gate is asked about: {@code student.name}, else {@code <name>-student}. */
+    public String studentName() {
+        return recipe.student().name() != null ? recipe.student().name() : recipe.name() + "-student";
+    }
+
+    /**
+     * Asks the gate whether the student may learn from this teacher's outputs.
+     *
+     * @throws DistillationRefusedException if the teacher's terms do not allow it
+     */
+    public GateApproval approve() throws DistillationRefusedException {
+        LmRecipe.Model t = recipe.teacher();
+        TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
+        GateRequest request = t.terms() == null ? GateRequest.unknownTeacher(studentName())
+                : GateRequest.forTeacher(registry.get(t.terms()), studentName());
+        if (options.permission() != null) {
+            request = request.withPermission(Permission.recordedNow(options.permission(),
+                    System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
+        }
+        if (options.acknowledgeUnknownTerms()) {
+            request = request.acknowledgingUnknownTerms();
+        }
+        return new DistillationGate().approve(request);
+    }
+
+    /**
+     * Runs the experiment; returns what {@code metrics.json} holds.
+     *
+     * @throws DistillationRefusedException before anything trains, if the teacher's terms forbid it
+     */
+    public Map<String, Object> run() throws IOException, DistillationRefusedException, RecipeException {
+        GateApproval approval = approve();
+        log.println("terms: " + approval.decision().reason());
+        Files.createDirectories(out);
+        long seed = recipe.seedOrDefault();
+        int ctx = recipe.context();
+        Tokenizer tok = ByteTokenizer.INSTANCE;
+        TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), new TextCorpus.Options(recipe.field(),
+                TextCorpus.Options.defaults().utf8(), TextCorpus.Options.defaults().maxLineBytes(),
+                recipe.data().maxBytes() == null ? Long.MAX_VALUE : recipe.data().maxBytes(),
+                TextCorpus.Options.defaults().maxDocuments()));
+        CorpusSplit split = CorpusSplit.bySeed(corpus.documents(), recipe.splitSeed(), recipe.validationShare(),
+                recipe.testShare());
+        TokenWindows train = TokenWindows.pack(split.train(), tok, ctx);
+        TokenWindows val = TokenWindows.pack(split.validation(), tok, ctx);
+        TokenWindows test = TokenWindows.pack(split.test(), tok, ctx);
+        UnigramBaseline unigram = UnigramBaseline.fit(train, tok.vocabSize());
+        Map<String, Object> corpusInfo = new LinkedHashMap<>();
+        corpusInfo.put("path", recipe.data().path().toString());
+        corpusInfo.put("documents", corpus.documents().size());
+        corpusInfo.put("bytes", corpus.bytes());
+        corpusInfo.put("sha256", corpus.contentHash());
+        corpusInfo.put("split_seed", recipe.splitSeed());
+        corpusInfo.put("train_sha256", hash(split.train()));
+        corpusInfo.put("validation_sha256", hash(split.validation()));
+        corpusInfo.put("test_sha256", hash(split.test()));
+        corpusInfo.put("train_tokens", train.targetTokens());
+        corpusInfo.put("validation_bytes", val.targetBytes());
+        corpusInfo.put("test_bytes", test.targetBytes());
+        log.printf(Locale.ROOT, "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
+                + "test %,d bytes%n", corpus.documents().size(), corpus.bytes(), train.size(), ctx, val.targetBytes(),
+                test.targetBytes());
+
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("name", recipe.name());
+        metrics.put("corpus", corpusInfo);
+        metrics.put("tokenizer", tok.identity().toString());
+        metrics.put("distillation", kdSettings());
+        metrics.put("terms", approval.toMap());
+        Map<String, Object> baseline = new LinkedHashMap<>();
+        baseline.put("validation_bits_per_byte", unigram.evaluate(val).bitsPerByte());
+        baseline.put("test_bits_per_byte", unigram.evaluate(test).bitsPerByte());
+        metrics.put("unigram", baseline);
+        List<Map<String, Object>> models = new ArrayList<>();
+
+        LanguageModel teacher = null;
+        try {
+            Map<String, Object> teacherRow = new LinkedHashMap<>();
+            String teacherHash;
+            String teacherDescription;
+            LmRecipe.Model ts = recipe.teacher();
+            if (ts.http() != null) {
+                teacherHash = "http:" + ts.http().url() + "#" + ts.http().model();
+                teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model " + ts.http().model();
+            } else {
+                if (ts.path() != null) {
+                    teacher = LanguageModel.load(ts.path());
+                    teacherHash = LanguageModel.contentHash(ts.path());
+                    teacherDescription = "saved language model " + ts.path();
+                    teacherRow.put("training_tokens_per_second", null);
+                } else {
+                    teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
+                    LmTrainer.Result r = LmTrainer.train(teacher, train, new TokenCrossEntropy(), TeacherSignal.none(),
+                            config(ts.training(), seed));
+                    teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
+                    teacherRow.put("training_tokens", r.tokens());
+                    teacherRow.put("history", history(r.losses()));
+                    Path dir = out.resolve("teacher");
+                    teacher.save(dir);
+                    teacherHash = LanguageModel.contentHash(dir);
+                    teacherDescription = "trained in this run: " + teacher;
+                    Map<String, Object> prov = provenance(corpusInfo, tok, null, null, null);
+                    writeModelFiles(dir, "teacher", prov, null, teacherDescription);
+                }
+                int tc = teacher.config().contextLength();
+                if (tc < ctx) {
+                    // A teacher whose context is shorter than the window is evaluated on windows it can take.
+                    teacherRow.put("evaluation_window", tc);
+                    measure(teacherRow, teacher, TokenWindows.pack(split.validation(), tok, tc),
+                            TokenWindows.pack(split.test(), tok, tc), null);
+                } else {
+                    measure(teacherRow, teacher, val, test, null);
+                }
+            }
+            teacherRow.put("model", "teacher");
+            teacherRow.put("description", teacherDescription);
+            models.add(0, teacherRow);
+            log.println("teacher: " + teacherDescription);
+
+            if (teacher != null && !"sequence".equals(recipe.variant())) {
+                // Token-level KD: refuse another tokenizer or a short context before anything trains.
+                inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), new TokenCrossEntropy(), tok, ctx);
+            }
+
+            // The students: same architecture, seed, steps and batch, hence the same training tokens.
+            LmTrainingConfig sc = config(recipe.student().training(), seed + 1);
+            Map<String, Object> scratch = trainStudent("student-scratch", new TokenCrossEntropy(), train,
+                    TeacherSignal.none(), sc, val, test, teacher, corpusInfo, tok, null, null, null);
+            models.add(scratch);
+
+            Map<String, Object> collection = new LinkedHashMap<>();
+            String kdVariant = recipe.variant();
+            Map<String, Object> distilled;
+            if ("sequence".equals(kdVariant)) {
+                distilled = sequenceLevel(teacher, split.train(), sc, val, test, corpusInfo, tok, collection,
+                        teacherDescription, approval);
+            } else {
+                SequenceLoss loss = switch (kdVariant) {
+                    case "full" -> new FullKl(recipe.temperature(), recipe.alpha());
+                    case "sampled" -> new SampledKd(recipe.samples(), recipe.temperature(), recipe.alpha());
+                    default -> new TopKKl(recipe.k(), recipe.alpha());
+                };
+                TopKCache cache = null;
+                try {
+                    TeacherSignal signal;
+                    if ("topk".equals(kdVariant)) {
+                        cache = topKCache(teacher, teacherHash, train, corpusInfo, tok, collection);
+                        signal = TeacherSignal.cached(cache, ctx);
+                    } else {
+                        signal = inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), loss, tok, ctx);
+                        collection.put("source", "in-process teacher, every training step");
+                    }
+                    distilled = trainStudent("student-distilled", loss, train, signal, sc, val, test, teacher,
+                            corpusInfo, tok, collection, teacherDescription, approval);
+                } finally {
+                    if (cache != null) {
+                        cache.close();
+                    }
+                }
+            }
+            models.add(distilled);
+        } finally {
+            if (teacher != null) {
+                teacher.close();
+            }
+        }
+        metrics.put("models", models);
+        AtomicFiles.write(out.resolve("metrics.json"), JSON.writeValueAsBytes(metrics));
+        AtomicFiles.writeString(out.resolve("results.md"), LmReport.markdown(recipe, metrics));
+        AtomicFiles.writeString(out.resolve("report.html"), LmReport.html(recipe, metrics));
+        return metrics;
+    }
+
+    /**
+     * The in-process teacher signal for token-level KD, refusing a teacher with another tokenizer or
+     * a context shorter than the window with a message that says what to do instead.
+     */
+    static TeacherSignal inProcessSignal(LmTeacher teacher, SequenceLoss loss, Tokenizer student, int window) {
+        return TeacherSignal.inProcess(teacher, loss, student.identity(), window);
+    }
+
+    private TopKCache topKCache(LanguageModel teacher, String teacherHash, TokenWindows train,
+            Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection) throws IOException {
+        int k = recipe.k();
+        String key = "teacher=" + teacherHash + ";corpus=" + corpusInfo.get("train_sha256") + ";tokenizer="
+                + tok.identity() + ";k=" + k + ";window=" + train.contextLength();
+        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Files.createDirectories(dir);
+        Path file = dir.resolve("lm-topk-" + sha256(key).substring(0, 16) + ".bin");
+        collection.put("cache_file", file.toString());
+        collection.put("cache_key", key);
+        collection.put("k", k);
+        if (Files.exists(file)) {
+            collection.put("source", "reused cache");
+            log.println("teacher outputs: reusing " + file);
+            try {
+                return TopKCache.open(file, key);
+            } catch (CorruptDataException e) {
+                throw new CorruptDataException(file, e.getMessage() + "; delete " + file
+                        + " to collect the teacher's outputs again", e);
+            }
+        }
+        long t0 = System.nanoTime();
+        if (teacher != null) {
+            LocalLmTeacher lt = LocalLmTeacher.of(teacher, teacherHash);
+            inProcessSignal(lt, new TopKKl(k, recipe.alpha()), tok, train.contextLength()); // the same refusals
+            TopKCache.build(file, lt, train, k, 16, key);
+            collection.put("source", "in-process teacher");
+        } else {
+            LmRecipe.Http h = recipe.teacher().http();
+            ApiKey apiKey = h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv());
+            CompletionsTopKClient client = new CompletionsTopKClient(URI.create(h.url()), h.model(), apiKey, k,
+                    new RateLimiter(6000, 0), RetryPolicy.DEFAULT, Duration.ofSeconds(60));
+            HttpTopKCollector.Result r = HttpTopKCollector.collect(file, client, k, train,
+                    h.concurrency() == null ? 2 : h.concurrency(), key);
+            collection.put("source", "http " + h.url() + " model " + h.model());
+            collection.put("requests", r.windows());
+            collection.put("short_positions", r.shortPositions());
+            collection.put("unmapped_tokens", r.unmappedTokens());
+            log.printf(Locale.ROOT, "collected %,d positions over HTTP: %,d with fewer than %d log-probs, %,d unmapped "
+                    + "tokens (stored as absent, never invented)%n", r.positions(), r.shortPositions(), k,
+                    r.unmappedTokens());
+        }
+        collection.put("seconds", (System.nanoTime() - t0) / 1e9);
+        collection.put("bytes", Files.size(file));
+        return TopKCache.open(file, key);
+    }
+
+    private Map<String, Object> sequenceLevel(LanguageModel teacher, List<Document> trainDocs, LmTrainingConfig sc,
+            TokenWindows val, TokenWindows test, Map<String, Object> corpusInfo, Tokenizer tok,
+            Map<String, Object> collection, String teacherDescription, GateApproval approval)
+            throws IOException, RecipeException {
+        // Generate continuations until they hold as many tokens as the student trains on (each seen
+        // about once), or the training documents run out.
+        long needed = recipe.generatedTokens() != null ? recipe.generatedTokens()
+                : (long) sc.steps() * sc.batchSize() * recipe.context();
+        SamplingConfig sampling = SamplingConfig.sample(recipe.maxNewTokens(), 1.0, recipe.seedOrDefault());
+        List<Document> generated = new ArrayList<>();
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < trainDocs.size() && tokens < needed; i += 16) {
+            List<Document> part = TeacherText.generate(teacher, trainDocs.subList(i, Math.min(trainDocs.size(), i + 16)),
+                    recipe.promptBytes(), new SamplingConfig(sampling.maxNewTokens(), 1.0, 0, 1.0, sampling.seed() + i,
+                            true));
+            for (Document d : part) {
+                tokens += tok.encode(d.text()).length + 2;
+            }
+            generated.addAll(part);
+        }
+        collection.put("source", "in-process teacher, sampled continuations at temperature 1");
+        collection.put("documents", generated.size());
+        collection.put("tokens", tokens);
+        collection.put("prompt_bytes", recipe.promptBytes());
+        collection.put("max_new_tokens", recipe.maxNewTokens());
+        collection.put("seconds", (System.nanoTime() - t0) / 1e9);
+        collection.put("sha256", hash(generated));
+        TokenWindows windows = TokenWindows.pack(generated, tok, recipe.context());
+        return trainStudent("student-distilled", new TokenCrossEntropy(), windows, TeacherSignal.none(), sc, val, test,
+                teacher, corpusInfo, tok, collection, teacherDescription, approval);
+    }
+
+    private Map<String, Object> trainStudent(String name, SequenceLoss loss, TokenWindows train, TeacherSignal signal,
+            LmTrainingConfig config, TokenWindows val, TokenWindows test, LanguageModel teacher,
+            Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection, String teacherDescription,
+            GateApproval approval) throws IOException, RecipeException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", name);
+        try (LanguageModel student = LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok,
+                recipe.seedOrDefault() + 1)) {
+            LmTrainer.Result r = LmTrainer.train(student, train, loss, signal, config);
+            row.put("description", loss.toString());
+            row.put("training_tokens_per_second", r.tokensPerSecond());
+            row.put("training_tokens", r.tokens());
+            row.put("history", history(r.losses()));
+            measure(row, student, val, test, teacher);
+            Path dir = out.resolve(name);
+            student.save(dir);
+            Map<String, Object> prov = provenance(corpusInfo, tok, collection, teacherDescription, approval);
+            writeModelFiles(dir, name, prov, teacherDescription, loss.toString());
+            log.printf(Locale.ROOT, "%-18s %s: test %.3f bits/byte, %,.0f training tokens/s%n", name, loss,
+                    row.get("test_bits_per_byte"), r.tokensPerSecond());
+        }
+        return row;
+    }
+
+    private void measure(Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test,
+            LanguageModel teacher) {
+        Evaluation ev = Evaluation.of(lm, val, 16);
+        Evaluation et = Evaluation.of(lm, test, 16);
+        row.put("parameters", lm.parameterCount());
+        row.put("size_bytes", lm.parameterCount() * 4);
+        row.put("validation_bits_per_byte", ev.bitsPerByte());
+        row.put("validation_perplexity", ev.perplexity());
+        row.put("test_bits_per_byte", et.bitsPerByte());
+        row.put("test_perplexity", et.perplexity());
+        boolean comparable = teacher != null && teacher.config().contextLength() >= test.contextLength()
+                && teacher.tokenizer().identity().equals(lm.tokenizer().identity());
+        row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
+        Generator g = new Generator(lm);
+        int n = recipe.generationTokens();
+        int[] prompt = {ByteTokenizer.BOS, 'T', 'h', 'e'};
+        // A full warm-up run: the first generation of a model is several times slower (JIT, allocator).
+        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
+        long t0 = System.nanoTime();
+        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
+        double s = (System.nanoTime() - t0) / 1e9;
+        row.put("generation_tokens_per_second", n / s);
+        row.put("generation_ms_per_token", 1000 * s / n);
+        Map<String, String> samples = new LinkedHashMap<>();
+        for (String p : recipe.prompts()) {
+            samples.put(p, p + g.complete(p, SamplingConfig.greedy(recipe.sampleTokens())));
+        }
+        row.put("samples", samples);
+    }
+
+    /** Share of real test positions where the student's most likely next token is the teacher's. */
+    static double agreement(LanguageModel student, LanguageModel teacher, TokenWindows windows) {
+        long same = 0;
+        long total = 0;
+        try (NDManager root = student.model().getNDManager().newSubManager()) {
+            for (int from = 0; from < windows.size(); from += 16) {
+                int n = Math.min(16, windows.size() - from);
+                int[] idx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    idx[i] = from + i;
+                }
+                try (NDManager m = root.newSubManager()) {
+                    NDList b = windows.batch(m, idx);
+                    NDArray mask = b.get(1).gte(0);
+                    NDArray a = student.logits(b.get(0)).argMax(2);
+                    NDArray t = teacher.logits(b.get(0)).argMax(2);
+                    same += a.eq(t).logicalAnd(mask).sum().getLong();
+                    total += mask.sum().getLong();
+                }
+            }
+        }
+        return total == 0 ? Double.NaN : (double) same / total;
+    }
+
+    private Map<String, Object> provenance(Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection,
+            String teacherDescription, GateApproval approval) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("format", "distill4j-lm-provenance");
+        p.put("version", 1);
+        p.put("recipe", recipe.name());
+        p.put("corpus", corpusInfo);
+        p.put("tokenizer", tok.identity().toString());
+        if (teacherDescription != null) {
+            p.put("teacher", teacherDescription);
+            p.put("distillation", kdSettings());
+            p.put("collection", collection);
+            p.put("terms", approval == null ? null : approval.toMap());
+        }
+        p.put("created", java.time.Instant.now().toString());
+        return p;
+    }
+
+    private static void writeModelFiles(Path dir, String name, Map<String, Object> provenance, String teacher,
+            String objective) throws IOException {
+        AtomicFiles.write(dir.resolve("provenance.json"), JSON.writeValueAsBytes(provenance));
+        StringBuilder card = new StringBuilder("# " + name + "\n\n");
+        card.append("Byte-level decoder-only language model trained by distill4j (`model.json`).\n\n");
+        card.append("- Tokenizer: `").append(provenance.get("tokenizer")).append("`\n");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> corpus = (Map<String, Object>) provenance.get("corpus");
+        card.append("- Corpus: `").append(corpus.get("path")).append("`, SHA-256 ").append(corpus.get("sha256")).append('\n');
+        if (teacher != null) {
+            card.append("- Teacher: ").append(teacher).append('\n');
+            card.append("- Objective: ").append(objective).append('\n');
+            @SuppressWarnings("unchecked")
+            Map<String, Object> terms = (Map<String, Object>) provenance.get("terms");
+            if (terms != null) {
+                card.append("- Teacher terms: ").append(terms.get("reason")).append('\n');
+                Object notices = terms.get("attribution_notices");
+                if (notices instanceof List<?> l && !l.isEmpty()) {
+                    card.append("\n").append(String.join("\n", l.stream().map(String::valueOf).toList())).append('\n');
+                }
+            }
+        } else {
+            card.append("- Objective: cross-entropy on the corpus (no teacher)\n");
+        }
+        card.append("\nProvenance: `provenance.json`.\n");
+        AtomicFiles.writeString(dir.resolve("MODEL_CARD.md"), card.toString());
+    }
+
+    private Map<String, Object> kdSettings() {
+        Map<String, Object> kd = new LinkedHashMap<>();
+        kd.put("variant", recipe.variant());
+        switch (recipe.variant()) {
+            case "topk" -> kd.put("k", recipe.k());
+            case "sampled" -> {
+                kd.put("samples", recipe.samples());
+                kd.put("temperature", recipe.temperature());
+            }
+            case "full" -> kd.put("temperature", recipe.temperature());
+            default -> {
+                kd.put("prompt_bytes", recipe.promptBytes());
+                kd.put("max_new_tokens", recipe.maxNewTokens());
+                kd.put("generated_tokens", recipe.generatedTokens());
+            }
+        }
+        if (!"sequence".equals(recipe.variant())) {
+            kd.put("alpha", recipe.alpha());
+        }
+        return kd;
+    }
+
+    private static LmTrainingConfig config(LmRecipe.Training t, long seed) {
+        return new LmTrainingConfig(t.steps(), t.batchSize() == null ? 32 : t.batchSize(),
+                t.learningRate() == null ? 3e-3 : t.learningRate(), t.warmupSteps() == null ? 20 : t.warmupSteps(), seed);
+    }
+
+    /** The losses as at most 200 points {@code [step, mean loss of the steps since the previous point]}. */
+    private static List<double[]> history(float[] losses) {
+        int every = Math.max(1, (losses.length + 199) / 200);
+        List<double[]> h = new ArrayList<>();
+        for (int from = 0; from < losses.length; from += every) {
+            int to = Math.min(losses.length, from + every);
+            double s = 0;
+            for (int i = from; i < to; i++) {
+                s += losses[i];
+            }
+            h.add(new double[] {to, s / (to - from)});
+        }
+        return h;
+    }
+
+    private static String hash(List<Document> docs) {
+        MessageDigest md = sha();
+        for (Document d : docs) {
+            md.update(d.text().getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static String sha256(String s) {
+        return HexFormat.of().formatHex(sha().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

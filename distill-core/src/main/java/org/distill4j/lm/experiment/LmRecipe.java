@@ -1,0 +1,332 @@
+package org.distill4j.lm.experiment;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.distill4j.lm.model.DecoderConfig;
+import org.distill4j.lm.model.Positions;
+import org.distill4j.recipe.RecipeException;
+
+/**
+ * A language-model recipe: the YAML that {@code distill run} hands to {@link LmExperiment} when its
+ * {@code data.format} is {@code text}. Absent optional keys take the defaults documented on each
+ * accessor; every value is validated on {@link #parse}, and a bad one is a {@link RecipeException}
+ * naming its key.
+ *
+ * @param name run name (the default output directory is {@code runs/<name>})
+ * @param seed split, initialisation and training seed
+ * @param data corpus, split and window length
+ * @param teacher teacher architecture and training, or a saved model ({@code path}) or an
+ *     OpenAI-compatible server ({@code http})
+ * @param student student architecture and training (the scratch and distilled students share it)
+ * @param distillation the KD variant and its parameters
+ * @param evaluation prompts for samples, generation measurement
+ */
+public record LmRecipe(String name, Long seed, Data data, Model teacher, Model student, Distillation distillation,
+        Evaluation evaluation) {
+
+    /**
+     * @param format must be {@code text}
+     * @param path a JSONL file (with {@code field}) or a plain UTF-8 file, optionally {@code .gz}
+     * @param field the JSONL text field (default {@code text})
+     * @param maxBytes read at most about this many bytes of documents (default: all)
+     * @param validation share of documents for validation, by seeded hash (default 0.05)
+     * @param test share for test (default 0.05)
+     * @param context window length in tokens (default 128)
+     * @param splitSeed the split's seed (default: the recipe's seed), so that runs with other
+     *     training seeds can share one split and one teacher-output cache
+     */
+    public record Data(String format, Path path, String field, @JsonProperty("max_bytes") Long maxBytes,
+            Double validation, Double test, Integer context, @JsonProperty("split_seed") Long splitSeed) {}
+
+    /**
+     * @param steps optimiser steps
+     * @param batchSize windows per step
+     * @param learningRate Adam's rate after warm-up
+     * @param warmupSteps linear warm-up
+     */
+    public record Training(Integer steps, @JsonProperty("batch_size") Integer batchSize,
+            @JsonProperty("learning_rate") Double learningRate, @JsonProperty("warmup_steps") Integer warmupSteps) {}
+
+    /**
+     * An OpenAI-compatible teacher ({@code /v1/completions} with echo and logprobs).
+     *
+     * @param url base URL, e.g. {@code http://127.0.0.1:8000/v1}
+     * @param model the request's {@code model}
+     * @param apiKeyEnv environment variable holding the key (none when absent)
+     * @param concurrency requests in flight (default 2)
+     */
+    public record Http(String url, String model, @JsonProperty("api_key_env") String apiKeyEnv, Integer concurrency) {}
+
+    /**
+     * A decoder: trained here from its architecture keys, loaded from {@code path}, or (teacher only)
+     * reached over {@code http}.
+     */
+    public record Model(String name, Path path, Http http, Integer layers, Integer width, Integer heads,
+            Double dropout, String positions, @JsonProperty("tied_embeddings") Boolean tiedEmbeddings,
+            Training training, String terms, @JsonProperty("terms_file") Path termsFile) {}
+
+    /**
+     * @param variant {@code full}, {@code topk}, {@code sampled} or {@code sequence}
+     * @param k top-k entries (topk; default 20, at most 20)
+     * @param samples draws per position (sampled; default 12)
+     * @param temperature KD temperature (full, sampled; default 1)
+     * @param alpha weight of the KD term against cross-entropy (default 0.5)
+     * @param promptBytes sequence-level KD: bytes of each training document the teacher continues (default 32)
+     * @param maxNewTokens sequence-level KD: tokens the teacher generates per prompt (default 256)
+     * @param generatedTokens sequence-level KD: stop generating after this many tokens of text
+     *     (default: as many as the student trains on, so each is seen about once)
+     */
+    public record Distillation(String variant, Integer k, Integer samples, Double temperature, Double alpha,
+            @JsonProperty("prompt_bytes") Integer promptBytes, @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            @JsonProperty("generated_tokens") Long generatedTokens) {}
+
+    /**
+     * @param prompts prompts every model continues greedily for the report
+     * @param sampleTokens tokens per sample (default 60)
+     * @param generationTokens tokens generated to measure speed (default 100)
+     */
+    public record Evaluation(List<String> prompts, @JsonProperty("sample_tokens") Integer sampleTokens,
+            @JsonProperty("generation_tokens") Integer generationTokens) {}
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    /** Whether the YAML file is a language-model recipe ({@code data.format: text}); false if unreadable. */
+    public static boolean isLmRecipe(Path file) {
+        try {
+            JsonNode tree = YAML.readTree(Files.readString(file));
+            return tree != null && "text".equals(tree.path("data").path("format").asText(null));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Reads, overrides ({@code a.b=value}) and validates a recipe; relative paths resolve against its directory. */
+    public static LmRecipe load(Path file, List<String> overrides) throws IOException, RecipeException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.io.FileNotFoundException("recipe file not found: " + file);
+        }
+        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+    }
+
+    /** Parses recipe text; see {@link #load}. */
+    public static LmRecipe parse(String yaml, String origin, Path baseDir, List<String> overrides)
+            throws RecipeException {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + e.getOriginalMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new RecipeException("", "recipe " + origin + " must be a YAML mapping");
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new RecipeException("", "override '" + o + "' must look like key=value, e.g. student.training.steps=3");
+            }
+            String[] keys = o.substring(0, eq).trim().split("\\.");
+            ObjectNode node = (ObjectNode) tree;
+            for (int i = 0; i < keys.length - 1; i++) {
+                JsonNode child = node.get(keys[i]);
+                node = child instanceof ObjectNode on ? on : node.putObject(keys[i]);
+            }
+            if (o.substring(eq + 1).isBlank()) {
+                node.remove(keys[keys.length - 1]); // "key=" removes the key (e.g. a teacher's architecture)
+                continue;
+            }
+            try {
+                node.set(keys[keys.length - 1], YAML.readTree(o.substring(eq + 1)));
+            } catch (JsonProcessingException e) {
+                throw new RecipeException(o.substring(0, eq), "override " + o + ": value is not valid YAML");
+            }
+        }
+        LmRecipe r;
+        try {
+            r = YAML.treeToValue(tree, LmRecipe.class);
+        } catch (JsonProcessingException e) {
+            throw new RecipeException("", "recipe " + origin + ": " + e.getOriginalMessage());
+        }
+        return r.resolve(baseDir).validate(origin);
+    }
+
+    private LmRecipe resolve(Path base) {
+        Data d = data == null ? null : new Data(data.format, abs(base, data.path), data.field, data.maxBytes,
+                data.validation, data.test, data.context, data.splitSeed);
+        return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
+    }
+
+    private static Model resolve(Model m, Path base) {
+        return m == null ? null : new Model(m.name, abs(base, m.path), m.http, m.layers, m.width, m.heads, m.dropout,
+                m.positions, m.tiedEmbeddings, m.training, m.terms, abs(base, m.termsFile));
+    }
+
+    private static Path abs(Path base, Path p) {
+        return p == null || p.isAbsolute() || base == null ? p : base.resolve(p).normalize();
+    }
+
+    private LmRecipe validate(String origin) throws RecipeException {
+        require(name != null && name.matches("[A-Za-z0-9._-]+"), "name", "name must be a non-empty word of letters, "
+                + "digits, '.', '_' or '-', got " + name);
+        require(data != null, "data", "section data is required");
+        require("text".equals(data.format), "data.format", "data.format must be text for a language-model recipe");
+        require(data.path != null, "data.path", "data.path (a JSONL or text file) is required");
+        require(Files.isRegularFile(data.path), "data.path", "data.path " + data.path + " is not a file");
+        double v = validationShare();
+        double t = testShare();
+        require(v > 0 && t > 0 && v + t < 1, "data.validation", "data.validation and data.test must be > 0 with a sum "
+                + "< 1, got " + v + " and " + t);
+        require(context() >= 2, "data.context", "data.context must be >= 2, got " + context());
+        require(teacher != null, "teacher", "section teacher is required");
+        require(student != null, "student", "section student is required");
+        int sources = (teacher.path != null ? 1 : 0) + (teacher.http != null ? 1 : 0) + (teacher.layers != null ? 1 : 0);
+        require(sources == 1, "teacher", "teacher needs exactly one of: architecture keys (layers, width, heads) to "
+                + "train it, path (a saved language model), http (an OpenAI-compatible server)");
+        if (teacher.http != null) {
+            require(teacher.http.url != null && teacher.http.model != null, "teacher.http",
+                    "teacher.http needs url and model");
+            require("topk".equals(variant()), "distillation.variant", "an http teacher serves top-k log-probabilities: "
+                    + "use distillation.variant topk (sequence-level KD over http is not implemented yet)");
+        }
+        require(student.path == null && student.http == null && student.layers != null, "student",
+                "student needs its architecture (layers, width, heads)");
+        if (teacher.layers != null) {
+            decoder(teacher, "teacher");
+            require(teacher.training != null && teacher.training.steps != null, "teacher.training.steps",
+                    "teacher.training.steps is required for a teacher trained here");
+        }
+        decoder(student, "student");
+        require(student.training != null && student.training.steps != null, "student.training.steps",
+                "student.training.steps is required");
+        require(List.of("full", "topk", "sampled", "sequence").contains(variant()), "distillation.variant",
+                "distillation.variant must be one of full, topk, sampled, sequence, got " + variant());
+        require(k() >= 1 && k() <= 20, "distillation.k", "distillation.k must be in [1, 20], got " + k());
+        require(alpha() >= 0 && alpha() <= 1, "distillation.alpha", "distillation.alpha must be in [0, 1], got " + alpha());
+        require(temperature() > 0, "distillation.temperature", "distillation.temperature must be > 0");
+        require(samples() >= 1, "distillation.samples", "distillation.samples must be >= 1");
+        return this;
+    }
+
+    private static void require(boolean ok, String key, String message) throws RecipeException {
+        if (!ok) {
+            throw new RecipeException(key, message);
+        }
+    }
+
+    /** The decoder of a model section trained or created here (vocabulary 258, the byte tokenizer). */
+    public DecoderConfig decoder(Model m, String section) throws RecipeException {
+        require(m.layers != null && m.width != null && m.heads != null, section, section
+                + " needs layers, width and heads");
+        Positions pos;
+        try {
+            pos = Positions.valueOf((m.positions == null ? "rotary" : m.positions).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException(section + ".positions", section + ".positions must be learned or rotary, got "
+                    + m.positions);
+        }
+        try {
+            return new DecoderConfig(258, m.layers, m.width, m.heads, context(), m.dropout == null ? 0.0 : m.dropout,
+                    pos, Boolean.TRUE.equals(m.tiedEmbeddings));
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException(section, section + ": " + e.getMessage());
+        }
+    }
+
+    /** The seed (default 42). */
+    public long seedOrDefault() {
+        return seed == null ? 42 : seed;
+    }
+
+    /** The split seed (default: {@link #seedOrDefault()}). */
+    public long splitSeed() {
+        return data.splitSeed == null ? seedOrDefault() : data.splitSeed;
+    }
+
+    /** Validation share (default 0.05). */
+    public double validationShare() {
+        return data.validation == null ? 0.05 : data.validation;
+    }
+
+    /** Test share (default 0.05). */
+    public double testShare() {
+        return data.test == null ? 0.05 : data.test;
+    }
+
+    /** Window length (default 128). */
+    public int context() {
+        return data.context == null ? 128 : data.context;
+    }
+
+    /** The JSONL text field (default {@code text}). */
+    public String field() {
+        return data.field == null ? "text" : data.field;
+    }
+
+    /** The KD variant (default {@code topk}). */
+    public String variant() {
+        return distillation == null || distillation.variant == null ? "topk" : distillation.variant;
+    }
+
+    /** Top-k entries (default 20). */
+    public int k() {
+        return distillation == null || distillation.k == null ? 20 : distillation.k;
+    }
+
+    /** Samples per position for sampled KD (default 12). */
+    public int samples() {
+        return distillation == null || distillation.samples == null ? 12 : distillation.samples;
+    }
+
+    /** KD temperature (default 1). */
+    public double temperature() {
+        return distillation == null || distillation.temperature == null ? 1.0 : distillation.temperature;
+    }
+
+    /** KD weight (default 0.5). */
+    public double alpha() {
+        return distillation == null || distillation.alpha == null ? 0.5 : distillation.alpha;
+    }
+
+    /** Sequence-level KD prompt bytes (default 32). */
+    public int promptBytes() {
+        return distillation == null || distillation.promptBytes == null ? 32 : distillation.promptBytes;
+    }
+
+    /** Sequence-level KD tokens per generated document (default 256). */
+    public int maxNewTokens() {
+        return distillation == null || distillation.maxNewTokens == null ? 256 : distillation.maxNewTokens;
+    }
+
+    /** Sequence-level KD: tokens of teacher text to generate, or null for the student's training tokens. */
+    public Long generatedTokens() {
+        return distillation == null ? null : distillation.generatedTokens;
+    }
+
+    /** Prompts for the samples (default three Debian-style openings). */
+    public List<String> prompts() {
+        return evaluation == null || evaluation.prompts == null
+                ? List.of("Python library for", "This package contains", "GNU ") : evaluation.prompts;
+    }
+
+    /** Tokens per sample (default 60). */
+    public int sampleTokens() {
+        return evaluation == null || evaluation.sampleTokens == null ? 60 : evaluation.sampleTokens;
+    }
+
+    /** Tokens generated to measure speed (default 100). */
+    public int generationTokens() {
+        return evaluation == null || evaluation.generationTokens == null ? 100 : evaluation.generationTokens;
+    }
+}

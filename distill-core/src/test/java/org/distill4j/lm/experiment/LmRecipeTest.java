@@ -1,0 +1,62 @@
+package org.distill4j.lm.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.distill4j.recipe.RecipeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link LmRecipe}: defaults, overrides (including removal), path resolution and key-naming errors. */
+class LmRecipeTest {
+
+    @TempDir
+    Path tmp;
+
+    private String yaml() throws Exception {
+        Files.writeString(tmp.resolve("c.jsonl"), "{\"text\": \"a\"}\n");
+        return """
+                name: r
+                data: {format: text, path: c.jsonl}
+                teacher: {layers: 2, width: 32, heads: 2, training: {steps: 5}}
+                student: {layers: 1, width: 16, heads: 2, training: {steps: 5}}
+                """;
+    }
+
+    @Test
+    void defaultsOverridesAndRemoval() throws Exception {
+        LmRecipe r = LmRecipe.parse(yaml(), "t", tmp, List.of());
+        assertThat(r.data().path()).isEqualTo(tmp.resolve("c.jsonl"));
+        assertThat(r.variant()).isEqualTo("topk");
+        assertThat(r.k()).isEqualTo(20);
+        assertThat(r.context()).isEqualTo(128);
+        assertThat(r.decoder(r.teacher(), "teacher").parameterCount()).isPositive();
+        LmRecipe loaded = LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.layers=", "teacher.width=",
+                "teacher.heads=", "teacher.training=", "teacher.path=saved", "distillation.variant=sequence",
+                "distillation.generated_tokens=1000"));
+        assertThat(loaded.teacher().layers()).isNull();
+        assertThat(loaded.teacher().path()).isEqualTo(tmp.resolve("saved"));
+        assertThat(loaded.generatedTokens()).isEqualTo(1000L);
+        assertThat(LmRecipe.isLmRecipe(tmp.resolve("c.jsonl"))).isFalse();
+    }
+
+    @Test
+    void badValuesNameTheirKey() throws Exception {
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.path=x")))
+                .isInstanceOf(RecipeException.class).hasMessageContaining("exactly one of");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.test=0")))
+                .hasMessageContaining("data.validation and data.test must be > 0");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("student.width=30", "student.heads=4")))
+                .hasMessageContaining("student: illegal width value: 30");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.path=missing.jsonl")))
+                .hasMessageContaining("missing.jsonl is not a file");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.http={url: x, model: m}",
+                "teacher.layers=", "distillation.variant=full")))
+                .hasMessageContaining("use distillation.variant topk");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml() + "extra: 1\n", "t", tmp, List.of()))
+                .hasMessageContaining("extra");
+    }
+}

@@ -1,0 +1,225 @@
+package org.distill4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.distill4j.lm.experiment.LmExperiment;
+import org.distill4j.lm.experiment.LmRecipe;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11.6 and 11.9 over the loop: an LM recipe whose teacher is an OpenAI-compatible server. A
+ * served distill4j model gives a full top-k run; a server answering fewer than k log-probabilities is
+ * used as it is (counted in the provenance, nothing invented); one answering none fails at once,
+ * without retries.
+ */
+class LmExperimentHttpTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+
+    private static Path corpus;
+
+    @BeforeAll
+    static void writeCorpus() throws IOException {
+        String[] words = {"the", "cat", "sat", "on", "mat", "dog", "ate", "bone", "sun", "is", "hot", "sea", "blue"};
+        StringBuilder sb = new StringBuilder();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int d = 0; d < 120; d++) {
+            StringBuilder doc = new StringBuilder();
+            for (int w = 0; w < 12 + r.nextInt(20); w++) {
+                doc.append(w == 0 ? "" : " ").append(words[r.nextInt(words.length)]);
+            }
+            sb.append(JSON.writeValueAsString(java.util.Map.of("text", doc + ".")))
+                    .append('\n');
+        }
+        corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, sb.toString());
+    }
+
+    private static LmRecipe recipe(String url, int k) throws Exception {
+        String yaml = """
+                name: http-run
+                seed: 3
+                data: {format: text, path: %s, validation: 0.1, test: 0.1, context: 32}
+                teacher:
+                  http: {url: "%s", model: teacher, concurrency: 2}
+                  terms: mit
+                student:
+                  layers: 1
+                  width: 16
+                  heads: 2
+                  training: {steps: 30, batch_size: 8, learning_rate: 0.01, warmup_steps: 5}
+                distillation: {variant: topk, k: %d, alpha: 0.5}
+                evaluation: {prompts: ["the cat"], sample_tokens: 8, generation_tokens: 10}
+                """.formatted(corpus, url, k);
+        return LmRecipe.parse(yaml, "test", tmp, List.of());
+    }
+
+    private static JsonNode provenance(Path out) throws IOException {
+        return JSON.readTree(out.resolve("student-distilled/provenance.json").toFile());
+    }
+
+    @Test
+    void aServedTeacherIsDistilledThroughTheCompletionsApi() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny"));
+        Path out = tmp.resolve("served");
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                .build()
+                .start()) {
+            new LmExperiment(
+                            recipe(server.baseUri().resolve("/v1").toString(), 5),
+                            out,
+                            new LmExperiment.Options(null, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+        }
+        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertThat(m.at("/models/0/description").asText()).contains("OpenAI-compatible server");
+        assertThat(m.at("/models/2/test_bits_per_byte").asDouble())
+                .isLessThan(m.at("/unigram/test_bits_per_byte").asDouble());
+        JsonNode p = provenance(out);
+        assertThat(p.at("/collection/source").asText()).startsWith("http ");
+        assertThat(p.at("/collection/short_positions").asLong()).isZero();
+        assertThat(p.at("/collection/requests").asInt()).isPositive();
+        assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (not in-process)");
+        assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
+                .contains("Teacher: OpenAI-compatible server");
+    }
+
+    @Test
+    void fewerThanKLogProbabilitiesAreUsedAsTheyAreAndCounted() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer fake = fake(calls, 2);
+        Path out = tmp.resolve("short");
+        try {
+            new LmExperiment(
+                            recipe("http://127.0.0.1:" + fake.getAddress().getPort() + "/v1", 5),
+                            out,
+                            new LmExperiment.Options(null, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+        } finally {
+            fake.stop(0);
+        }
+        JsonNode p = provenance(out);
+        long positions = JSON.readTree(out.resolve("metrics.json").toFile())
+                .at("/corpus/train_tokens")
+                .asLong();
+        // Every position had 2 of the 5 asked for (the last window's padding positions aside).
+        assertThat(p.at("/collection/short_positions").asLong()).isBetween(positions - 32, positions);
+        assertThat(p.at("/collection/unmapped_tokens").asLong()).isZero();
+        double bpb = JSON.readTree(out.resolve("metrics.json").toFile())
+                .at("/models/2/test_bits_per_byte")
+                .asDouble();
+        assertThat(Double.isFinite(bpb)).isTrue();
+    }
+
+    @Test
+    void noLogProbabilitiesFailAtOnceWithoutRetries() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer fake = fake(calls, 0);
+        Path out = tmp.resolve("none");
+        try {
+            assertThatThrownBy(() -> new LmExperiment(
+                                    recipe(
+                                            "http://127.0.0.1:"
+                                                    + fake.getAddress().getPort() + "/v1",
+                                            5),
+                                    out,
+                                    new LmExperiment.Options(null, null, false),
+                                    new PrintStream(new ByteArrayOutputStream()))
+                            .run())
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("without log-probabilities")
+                    .hasMessageContaining("not retried")
+                    .hasMessageContaining("variant: sequence");
+        } finally {
+            fake.stop(0);
+        }
+        assertThat(calls.get())
+                .as("one request per window in flight, none repeated")
+                .isLessThanOrEqualTo(2);
+        assertThat(out.resolve("metrics.json")).doesNotExist();
+        assertThat(out.resolve("student-distilled")).doesNotExist();
+    }
+
+    /**
+     * An OpenAI-style completions endpoint on loopback that echoes the prompt with {@code perRow}
+     * alternatives per position (the true next token and others), or with {@code "logprobs": null}
+     * when {@code perRow} is 0.
+     */
+    private static HttpServer fake(AtomicInteger calls, int perRow) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/v1/completions", ex -> {
+            calls.incrementAndGet();
+            JsonNode req = JSON.readTree(ex.getRequestBody());
+            ObjectNode answer = JSON.createObjectNode();
+            ObjectNode choice = answer.putArray("choices").addObject();
+            choice.put("text", "");
+            if (perRow == 0) {
+                choice.putNull("logprobs");
+            } else {
+                ObjectNode lp = choice.putObject("logprobs");
+                ArrayNode tokens = lp.putArray("tokens");
+                ArrayNode tokenLp = lp.putArray("token_logprobs");
+                ArrayNode top = lp.putArray("top_logprobs");
+                JsonNode prompt = req.get("prompt");
+                for (int i = 0; i < prompt.size(); i++) {
+                    int id = prompt.get(i).asInt();
+                    tokens.add(token(id));
+                    if (i == 0) {
+                        tokenLp.addNull();
+                        top.addNull();
+                        continue;
+                    }
+                    tokenLp.add(-0.5);
+                    ObjectNode row = top.addObject();
+                    row.put(token(id), -0.5);
+                    for (int j = 1; j < perRow; j++) {
+                        int other = "etaoin".charAt(j - 1) == id ? 'z' : "etaoin".charAt(j - 1);
+                        row.put(token(other), -2.0 - j);
+                    }
+                }
+            }
+            answer.putObject("usage").put("total_tokens", req.get("prompt").size());
+            byte[] body = JSON.writeValueAsBytes(answer);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    private static String token(int id) {
+        if (id == 256) {
+            return "<|bos|>";
+        }
+        if (id == 257) {
+            return "<|eos|>";
+        }
+        return id < 0x80 ? String.valueOf((char) id) : String.format("bytes:\\x%02x", id);
+    }
+}
