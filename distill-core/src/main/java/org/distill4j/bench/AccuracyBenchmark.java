@@ -247,8 +247,9 @@ public final class AccuracyBenchmark {
             String transferName = transferName(transfer);
             String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
                     "seed " + seed);
-            if (kd != null && settings.recipe().distillation().mode().equals("online")) {
-                key += " | online";
+            String mode = settings.recipe().distillation().mode();
+            if (kd != null && !mode.equals("cached")) {
+                key += " | " + mode + (mode.equals("views") ? " " + settings.recipe().distillation().views() : "");
             }
             String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
                     teacher.identity().cacheKey(),
@@ -264,10 +265,12 @@ public final class AccuracyBenchmark {
             ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config).optSeed(seed);
             if (kd != null) {
                 // Online (a teacher forward per batch) when the recipe asks for it, as augmentation needs.
-                builder.optDistillation(kd, settings.recipe().distillation().mode().equals("online")
-                        ? SoftTargets.online(teacher)
-                        : SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { })),
-                        approval);
+                builder.optDistillation(kd, switch (mode) {
+                    case "online" -> SoftTargets.online(teacher);
+                    case "views" -> SoftTargets.views(teacher, transfer, config.augment(),
+                            settings.recipe().distillation().views(), seed, manager, 512);
+                    default -> SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { }));
+                }, approval);
             }
             long start = System.nanoTime();
             StudentRun run;

@@ -52,6 +52,12 @@ final class LocalTeacher implements ExperimentTeacher {
         if (recipe.distillation().mode().equals("online")) {
             return SoftTargets.online(teacher);
         }
+        if (recipe.distillation().mode().equals("views")) {
+            listener.info("teacher outputs on " + recipe.distillation().views() + " augmented views of " + rows.size()
+                    + " training rows, computed once (mode: views)");
+            return SoftTargets.views(teacher, rows, recipe.student().training().augment(),
+                    recipe.distillation().views(), recipe.seed(), manager, 512);
+        }
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         TeacherOutputs outputs = cache.getOrCompute(teacher, rows, manager, 512, listener.teacherOutputs(rows.size()));
         listener.info("teacher outputs on " + rows.size() + " training rows: "
