@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The issue-13 pilot (docs/accuracy-plan.md): Fashion-MNIST, 12,000 training rows (10% of them held
-# out for validation), a 3-epoch teacher, CNN students for STUDENT_EPOCHS epochs, one seed, one
+# out for validation), a 10-epoch teacher (TEACHER_EPOCHS), CNN students for STUDENT_EPOCHS epochs, one seed, one
 # PyTorch thread. Runs share one output directory, so the teacher and a scratch twin with the same
 # configuration are trained once and reused (RoleTrainer's fingerprints); each run's metrics.json
 # is copied to $OUT/<run>.json. Usage: tools/accuracy-pilot.sh [OUT] [JAR]
@@ -16,7 +16,7 @@ run() {
   OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE java -Dai.djl.offline=true -Djava.awt.headless=true \
     -Dai.djl.pytorch.num_interop_threads=1 -Dai.djl.pytorch.num_threads=1 -jar "$jar" \
     run "$root/recipes/fashion-mnist-consistent.yaml" --out "$out/run" --threads 1 --no-progress \
-    --set data.train_limit=12000 --set teacher.training.epochs=3 \
+    --set data.train_limit=12000 --set teacher.training.epochs="${TEACHER_EPOCHS:-10}" \
     --set student.training.epochs="$epochs" --set evaluation.latency_runs=10 "$@" > "$out/$name.log" 2>&1
   cp "$out/run/metrics.json" "$out/$name.json"
   echo "$name: $(( $(date +%s) - t0 )) s wall" | tee -a "$out/times.txt"

@@ -45,11 +45,14 @@ class MemoryEstimateTest {
         assertThat(teacher).isEqualTo(824_458);
         long cnn = MemoryEstimate.of(new CnnSpec(List.of(16, 32), 3, 2, List.of(), Activation.RELU, 0, false),
                 new long[] {1, 28, 28}, 10, 1).parameters();
-        long separable = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, true,
+        long separable = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, false,
                 true), new long[] {1, 28, 28}, 10, 1).parameters();
-        long full = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, true,
+        long full = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, false,
                 false), new long[] {1, 28, 28}, 10, 1).parameters();
         assertThat(cnn).isEqualTo(20_490);
+        assertThat(separable).isEqualTo(9_066);
+        assertThat(MemoryEstimate.of(new CnnSpec(List.of(8, 16), 3, 2, List.of(), Activation.RELU, 0, false),
+                new long[] {1, 28, 28}, 10, 1).parameters()).isEqualTo(9_098);
         assertThat(teacher / cnn).isGreaterThanOrEqualTo(20);
         assertThat(teacher / separable).isGreaterThanOrEqualTo(80);
         // Factorising the 3x3 convolutions saves most of their weights.
