@@ -273,6 +273,10 @@ public final class AccuracyBenchmark {
         private StudentRun train(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
                 throws IOException {
             TrainingConfig config = settings.recipe().student().training();
+            if (kd == null && config.augment().mixes()) {
+                // As in `distill run`: mixing needs the teacher's target, so scratch keeps shifts and flips only.
+                config = config.toBuilder().optAugmentation(config.augment().perRow()).build();
+            }
             String transferName = transferName(transfer);
             String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
                     "seed " + seed);
