@@ -144,6 +144,8 @@ public final class RecipeLoader {
         } catch (JsonProcessingException e) {
             throw new RecipeException("", "recipe " + origin + " is not valid YAML: "
                     + Snippets.clip(e.getOriginalMessage(), 300));
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
         }
         checkScalars(tree, "", origin);
         if (tree == null || !tree.isObject()) {
@@ -153,13 +155,13 @@ public final class RecipeLoader {
         for (String override : overrides) {
             applyOverride((ObjectNode) tree, override, origin);
         }
-        resolvePath(tree, baseDir, "data", "dir");
-        resolvePath(tree, baseDir, "data", "train");
-        resolvePath(tree, baseDir, "data", "validation");
-        resolvePath(tree, baseDir, "data", "test");
-        resolvePath(tree, baseDir, "teacher", "path");
-        resolvePath(tree, baseDir, "teacher", "terms_file");
-        resolvePath(tree.get("teacher"), baseDir, "http", "api_key_file");
+        resolvePath(tree, baseDir, "data", "dir", origin);
+        resolvePath(tree, baseDir, "data", "train", origin);
+        resolvePath(tree, baseDir, "data", "validation", origin);
+        resolvePath(tree, baseDir, "data", "test", origin);
+        resolvePath(tree, baseDir, "teacher", "path", origin);
+        resolvePath(tree, baseDir, "teacher", "terms_file", origin);
+        resolvePath(tree.get("teacher"), baseDir, "http", "api_key_file", origin);
         // Jackson builds a record before it reports unknown keys, so a misspelt required key
         // ("modle") would surface as "'model' is required"; check the keys first.
         checkKeys(tree, Recipe.class, "", origin);
@@ -239,7 +241,9 @@ public final class RecipeLoader {
                             + "anchors are not expanded); write the value out in full");
                 }
             }
-        } catch (YAMLException e) {
+        } catch (YAMLException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            // SnakeYAML lets some malformed input escape as a runtime exception (a cut unicode escape
+            // is a NumberFormatException): all of them mean the text is not valid YAML.
             throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
         }
     }
@@ -268,14 +272,21 @@ public final class RecipeLoader {
         }
     }
 
-    private static void resolvePath(JsonNode tree, Path baseDir, String section, String field) {
+    private static void resolvePath(JsonNode tree, Path baseDir, String section, String field, String origin)
+            throws RecipeException {
         JsonNode s = tree == null ? null : tree.get(section);
         if (s instanceof ObjectNode obj && obj.hasNonNull(field) && obj.get(field).isTextual() && baseDir != null) {
             String text = obj.get(field).asText();
             if (text.startsWith("~/")) {
                 text = System.getProperty("user.home") + text.substring(1);
             }
-            obj.put(field, baseDir.resolve(text).normalize().toString());
+            try {
+                obj.put(field, baseDir.resolve(text).normalize().toString());
+            } catch (java.nio.file.InvalidPathException e) {
+                String key = (section.equals("http") ? "teacher." : "") + section + "." + field;
+                throw new RecipeException(key, "recipe " + origin + ", key '" + key + "': '" + Snippets.clip(text)
+                        + "' is not a valid path (" + Snippets.clip(e.getReason()) + "), expected a file or directory path");
+            }
         }
     }
 

@@ -101,4 +101,19 @@ class RecipeHardeningTest {
         assertThat(e.getMessage()).contains("key 'distillation.temperature'").contains("expected a number")
                 .contains("got a list").doesNotContain("Cannot deserialize").doesNotContain("java.lang");
     }
+
+    /** Found by FuzzTest (seed 7): a NUL in a path escaped as InvalidPathException. */
+    @Test
+    void aPathWithANulCharacterIsARecipeErrorNamingTheKey() {
+        RecipeException e = error(VALID.replace("dir: data/idx", "dir: \"data\\0idx\""));
+        assertThat(e.key()).isEqualTo("data.dir");
+        assertThat(e.getMessage()).contains("key 'data.dir'").contains("not a valid path");
+    }
+
+    /** Found by FuzzTest (seed 7): a cut "\\u" escape escaped from SnakeYAML as NumberFormatException. */
+    @Test
+    void aCutUnicodeEscapeIsInvalidYamlNotANumberFormatException() {
+        RecipeException e = error(VALID + "x: \"\\u");
+        assertThat(e.getMessage()).contains("recipe test.yaml is not valid YAML");
+    }
 }
