@@ -221,7 +221,8 @@ public final class ClassifierTrainer {
                 batches++;
                 long[] predicted = predictions.argMax(1).toLongArray();
                 for (int i = 0; i < count; i++) {
-                    if (labels[i] >= 0) {
+                    // A mixed image has no label of its own: training accuracy is left undefined (NaN).
+                    if (labels[i] >= 0 && !config.augment().mixes()) {
                         labelled++;
                         correct += predicted[i] == labels[i] ? 1 : 0;
                     }

@@ -147,6 +147,8 @@ class ConsistentDistillationTest {
             }
         }
         assertThat(runs.get(1).get(1).trainLoss()).isEqualTo(runs.get(0).get(1).trainLoss());
+        // Mixed rows have no label of their own, so no training accuracy is claimed for them.
+        assertThat(runs.get(0).get(1).trainAccuracy()).isNaN();
         assertThat(runs.get(2).get(1).trainLoss()).isNotEqualTo(runs.get(0).get(1).trainLoss());
 
         float[] a = new float[32 * 64];
