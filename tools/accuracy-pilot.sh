@@ -29,3 +29,10 @@ run online-mixup
 # Consistent KD through K=4 cached views (FKD): shift and flip, replayed one view per epoch.
 run views4 --set distillation.mode=views --set distillation.views=4 --set distillation.alpha=0.9 \
   --set 'student.training.augment={shift: 2, flip: true}'
+# The same two without flips: the recipe's teacher is trained with shifts only, and Fashion-MNIST's
+# footwear all faces one way, so a flipped view is one the teacher never saw.
+if [ "${NO_FLIP_RUNS:-1}" = 1 ]; then
+  run views4-noflip --set distillation.mode=views --set distillation.views=4 --set distillation.alpha=0.9 \
+    --set 'student.training.augment={shift: 2, flip: false}'
+  run online-mixup-noflip --set 'student.training.augment={shift: 2, flip: false, mixup: 0.2}'
+fi
