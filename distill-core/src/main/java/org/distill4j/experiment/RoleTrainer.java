@@ -75,6 +75,10 @@ final class RoleTrainer {
             listener.info(role + ": reusing the model trained from this recipe in " + dir);
             return dir;
         }
+        // Refused before anything is computed, deleted or allocated: a model too large for the machine.
+        MemoryEstimate estimate = MemoryEstimate.of(spec, data.train().featureShape(), data.train().numClasses(),
+                config.batchSize());
+        estimate.require(estimate.trainingBytes(), MemoryEstimate.limit(), role + ": training " + spec.describe());
         ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
                 .optSeed(recipe.seed())
                 .optCheckpointDir(dir.resolve("checkpoints"))
@@ -95,9 +99,6 @@ final class RoleTrainer {
             ExampleSet trainRows = teacher != null && !recipe.distillation().useLabels()
                     ? ExampleSets.withoutLabels(rows) : rows;
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs");
-            MemoryEstimate estimate = MemoryEstimate.of(spec, data.train().featureShape(), data.train().numClasses(),
-                    config.batchSize());
-            estimate.require(estimate.trainingBytes(), MemoryEstimate.limit(), role + ": training " + spec.describe());
             try (SavedModel model = SavedModel.create(spec, data.train().featureShape(), data.train().classNames(),
                     data.textFeatures())) {
                 ClassifierTrainer.Result result = builder.build().fit(model, trainRows, data.validation());

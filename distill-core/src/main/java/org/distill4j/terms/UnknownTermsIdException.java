@@ -20,7 +20,7 @@ public class UnknownTermsIdException extends IllegalArgumentException {
     }
 
     private static String message(String id, List<String> closeIds, int knownCount) {
-        String base = "unknown terms id '" + id + "'";
+        String base = "unknown terms id '" + org.distill4j.io.Snippets.clip(id) + "'";
         if (closeIds.isEmpty()) {
             return base + "; none of the " + knownCount
                     + " known ids is close. List them with TermsRegistry.ids() or see docs/terms.md";

@@ -72,4 +72,12 @@ public class TermsSpoofingTest {
                 .hasMessageContaining("at least one condition")
                 .hasMessageNotContaining("field 'a'");
     }
+
+    @Test
+    void aHugeUnknownIdIsNotEchoedWhole() {
+        assertThatThrownBy(() -> TermsRegistry.builtIn().get("x".repeat(60_000)))
+                .isInstanceOf(UnknownTermsIdException.class)
+                .hasMessageContaining("60000 chars")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
+    }
 }
