@@ -52,6 +52,14 @@ public record Recipe(
                     + "' with teacher.source http: an API "
                     + "teacher's outputs are collected once, so use mode: cached");
         }
+        org.distill4j.train.Augmentation augment = student.training().augment();
+        if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
+            // Checked here, before a teacher is trained, as well as by the trainer.
+            throw new IllegalArgumentException("student.training.augment mixes images (mixup " + augment.mixup()
+                    + ", cutmix " + augment.cutmix() + "): a mixed image has no label of its own, so it needs "
+                    + "distillation.mode: online (the teacher scores the mixed batch; is " + distillation.mode()
+                    + ") and alpha: 1 (no hard-label term; is " + distillation.alpha() + ")");
+        }
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }
 

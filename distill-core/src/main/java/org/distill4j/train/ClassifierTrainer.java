@@ -351,7 +351,8 @@ public final class ClassifierTrainer {
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
     private String fingerprint(SavedModel model, ExampleSet train) {
         return String.join("|", model.architectureKey(), config.toString(), kd.toString(), Long.toString(seed),
-                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName(),
+                train.contentHash(), targets == null ? "none" : targets instanceof SoftTargets.Views v
+                        ? "Views(" + v.views() + ", seed " + v.seed() + ")" : targets.getClass().getSimpleName(),
                 approval == null ? "no-approval" : approval.fingerprint());
     }
 

@@ -132,6 +132,26 @@ class RecipeLoaderTest {
         assertThat(parse0(VALID, "distillation.alpha=1").distillation().alpha()).isEqualTo(1.0);
     }
 
+    @Test
+    void mixupNeedsAnOnlineTeacherAndNoHardTermAndViewsTakeTheirCount() {
+        String mix = "student.training.augment={shift: 2, flip: true, mixup: 0.2}";
+        assertThat(error(VALID, mix, "distillation.alpha=1").getMessage()).contains("mode: online")
+                .contains("is cached");
+        assertThat(error(VALID, mix, "distillation.mode=online", "distillation.alpha=0.9").getMessage())
+                .contains("alpha: 1").contains("is 0.9");
+        Recipe ok = parse0(VALID, mix, "distillation.mode=online", "distillation.alpha=1");
+        assertThat(ok.student().training().augment().mixup()).isEqualTo(0.2);
+        assertThat(ok.student().training().augment().flip()).isTrue();
+        assertThat(parse0(VALID, "distillation.mode=views").distillation().views()).isEqualTo(4);
+        assertThat(parse0(VALID, "distillation.mode=views", "distillation.views=8").distillation().views())
+                .isEqualTo(8);
+        assertThat(error(VALID, "distillation.views=8").getMessage()).contains("only used with mode: views");
+        assertThat(error(VALID, "distillation.mode=views", "distillation.views=0").getMessage())
+                .contains("illegal views value: 0");
+        assertThat(error(VALID, "student.training.augment={mixup: -1}").getMessage()).contains("mixup")
+                .contains("[0, 100]");
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
