@@ -25,7 +25,7 @@ run() {
 run cached --set distillation.mode=cached --set distillation.alpha=0.9 \
   --set 'student.training.augment={shift: 0, flip: false}'
 # Consistent KD with mixup: online teacher on the shifted, flipped, mixed batch; no hard term.
-run online-mixup
+run online-mixup --set 'student.training.augment={shift: 2, flip: true, mixup: 0.2}'
 # Consistent KD through K=4 cached views (FKD): shift and flip, replayed one view per epoch.
 run views4 --set distillation.mode=views --set distillation.views=4 --set distillation.alpha=0.9 \
   --set 'student.training.augment={shift: 2, flip: true}'
