@@ -152,6 +152,19 @@ class RecipeLoaderTest {
                 .contains("[0, 100]");
     }
 
+    @Test
+    void theConsistentRecipeLoadsWithAStudentOverTwentyTimesSmallerThanItsTeacher() throws Exception {
+        Recipe r = RecipeLoader.load(java.nio.file.Path.of("..", "recipes", "fashion-mnist-consistent.yaml"), List.of());
+        assertThat(r.distillation().mode()).isEqualTo("online");
+        assertThat(r.distillation().alpha()).isEqualTo(1.0);
+        assertThat(r.student().training().augment()).isEqualTo(new org.distill4j.train.Augmentation(2, false, 0.2, 0));
+        long[] image = {1, 28, 28};
+        long teacher = org.distill4j.model.MemoryEstimate.of(r.teacher().model(), image, 10, 1).parameters();
+        long student = org.distill4j.model.MemoryEstimate.of(r.student().model(), image, 10, 1).parameters();
+        assertThat(teacher).isEqualTo(824_458);
+        assertThat(student).isEqualTo(20_490);
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
