@@ -46,11 +46,15 @@ public record Recipe(
         if (student.name() == null) {
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
-        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null, null) : distillation;
+        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null, null, null) : distillation;
         if (teacher.source().equals("http") && !distillation.mode().equals("cached")) {
             throw new IllegalArgumentException("illegal mode value: '" + distillation.mode()
                     + "' with teacher.source http: an API "
                     + "teacher's outputs are collected once, so use mode: cached");
+        }
+        if (distillation.crossFit() != null && !teacher.source().equals("train")) {
+            throw new IllegalArgumentException("distillation.cross_fit trains k teachers of the recipe's architecture, "
+                    + "so it needs teacher.source: train, not " + teacher.source());
         }
         org.distill4j.train.Augmentation augment = student.training().augment();
         if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
@@ -347,13 +351,18 @@ public record Recipe(
      *     mixup or cutmix) or {@code views} (the teacher's outputs on {@code views} fixed shifted or
      *     flipped views of every row, computed once and replayed in turn, one view per epoch)
      * @param views K for mode {@code views}, in [1, 1000]; default 4; only with that mode
+     * @param crossFit k of cross-fitted teacher outputs ({@code cross_fit}, in [2, 20]; absent =
+     *     off): each training row's soft targets come from a teacher of the recipe's architecture
+     *     trained on the other k - 1 folds ({@link org.distill4j.train.CrossFit}); mode {@code
+     *     cached} with {@code teacher.source: train} only
      * @param useLabels whether the distilled student also sees the true labels (default true);
      *     false trains it on the teacher's outputs alone (every training row unlabeled, so alpha
      *     must be 1), as when the only labels are the teacher's. The scratch student always keeps
      *     the labels.
      */
     public record DistillationSection(Double temperature, Double alpha, String mode,
-            @JsonProperty("use_labels") Boolean useLabels, Integer views) {
+            @JsonProperty("use_labels") Boolean useLabels, Integer views,
+            @JsonProperty("cross_fit") Integer crossFit) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
         public DistillationSection {
@@ -371,6 +380,13 @@ public record Recipe(
             }
             if (views != null && !mode.equals("views")) {
                 throw new IllegalArgumentException("views is only used with mode: views, not mode: " + mode);
+            }
+            if (crossFit != null && (crossFit < 2 || crossFit > 20)) {
+                throw new IllegalArgumentException("illegal cross_fit value: " + crossFit + ", must be in [2, 20]");
+            }
+            if (crossFit != null && !mode.equals("cached")) {
+                throw new IllegalArgumentException("cross_fit computes the teacher's outputs once per row, so it needs "
+                        + "mode: cached, not mode: " + mode);
             }
             if (mode.equals("views") && views == null) {
                 views = 4;

@@ -165,6 +165,15 @@ class RecipeLoaderTest {
         assertThat(student).isEqualTo(20_490);
     }
 
+    @Test
+    void crossFitNeedsCachedOutputsOfATrainedTeacher() {
+        assertThat(parse0(VALID, "distillation.cross_fit=5").distillation().crossFit()).isEqualTo(5);
+        assertThat(parse0(VALID).distillation().crossFit()).isNull();
+        assertThat(error(VALID, "distillation.cross_fit=1").getMessage()).contains("illegal cross_fit value: 1");
+        assertThat(error(VALID, "distillation.cross_fit=5", "distillation.mode=online").getMessage())
+                .contains("mode: cached");
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
