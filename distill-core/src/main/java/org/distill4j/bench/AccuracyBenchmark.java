@@ -54,7 +54,8 @@ import org.distill4j.train.TrainingDivergedException;
  *   <li>transfer-set rows: distilled on the training images without any label ({@code alpha = 1},
  *       {@link ExampleSets#withoutLabels}) and with one class left out of the transfer set
  *       ({@link ExampleSets#withoutClass}), both scored on the full test set;
- *   <li>a student-size sweep (MLP hidden widths), scratch and distilled.
+ *   <li>a student-size sweep (MLP hidden widths, and small CNNs with {@code --cnn-students}), scratch and
+ *       distilled.
  * </ol>
  *
  * <p>Every trained student is recorded under {@code OUT/students/} keyed by everything that
