@@ -25,7 +25,9 @@ import org.distill4j.experiment.ExperimentListener;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
+import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -52,7 +54,8 @@ import org.distill4j.train.TrainingDivergedException;
  *   <li>transfer-set rows: distilled on the training images without any label ({@code alpha = 1},
  *       {@link ExampleSets#withoutLabels}) and with one class left out of the transfer set
  *       ({@link ExampleSets#withoutClass}), both scored on the full test set;
- *   <li>a student-size sweep (MLP hidden widths), scratch and distilled.
+ *   <li>a student-size sweep (MLP hidden widths, and small CNNs with {@code --cnn-students}), scratch and
+ *       distilled.
  * </ol>
  *
  * <p>Every trained student is recorded under {@code OUT/students/} keyed by everything that
@@ -79,7 +82,7 @@ public final class AccuracyBenchmark {
     /**
      * What to run.
      *
-     * @param recipe the recipe: data, teacher, and the student's model (an MLP) and training
+     * @param recipe the recipe: data, teacher, and the student's model (any architecture) and training
      * @param out working directory (teacher, students, raw JSON)
      * @param docs directory of {@code benchmarks.md}, its charts and a copy of the JSON
      * @param cacheDir teacher-output cache
@@ -90,20 +93,18 @@ public final class AccuracyBenchmark {
      * @param omittedClass the class left out of the transfer set of the omitted-class row
      * @param transferRows whether to run the two transfer-set rows (unlabelled, omitted class)
      * @param command the command line to print in the docs
+     * @param sizeStudents further students of the size sweep beside the MLP widths, e.g. {@link
+     *     #CNN_STUDENTS}; may be empty
      */
     public record Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
             List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass, boolean transferRows,
-            String command) {
+            String command, List<ModelSpec> sizeStudents) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
             Objects.requireNonNull(out, "out");
             Objects.requireNonNull(docs, "docs");
             Objects.requireNonNull(cacheDir, "cacheDir");
-            if (!(recipe.student().model() instanceof MlpSpec)) {
-                throw new IllegalArgumentException("the accuracy benchmark varies an MLP student; the recipe's "
-                        + "student is " + recipe.student().model().describe());
-            }
             if (seeds.isEmpty() || temperatures.isEmpty()) {
                 throw new IllegalArgumentException("need at least one seed and one temperature");
             }
@@ -111,8 +112,27 @@ public final class AccuracyBenchmark {
             temperatures = List.copyOf(temperatures);
             alphas = List.copyOf(alphas);
             widths = List.copyOf(widths);
+            sizeStudents = sizeStudents == null ? List.of() : List.copyOf(sizeStudents);
+        }
+
+        /** Without further size-sweep students (MLP widths only). */
+        public Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
+                List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass,
+                boolean transferRows, String command) {
+            this(recipe, out, docs, cacheDir, seeds, temperatures, alphas, widths, omittedClass, transferRows,
+                    command, List.of());
         }
     }
+
+    /**
+     * The small CNN students of the size sweep ({@code --cnn-students}), all over 20x smaller than
+     * the demo's 824,458-parameter teacher on 28x28 images: CNN [8, 16] (9,098 parameters), CNN
+     * [16, 32] (20,490) and a depthwise-separable CNN [16, 32, 64] (9,066).
+     */
+    public static final List<ModelSpec> CNN_STUDENTS = List.of(
+            new CnnSpec(List.of(8, 16), 3, 2, List.of(), null, 0, false),
+            new CnnSpec(List.of(16, 32), 3, 2, List.of(), null, 0, false),
+            new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), null, 0, true, true));
 
     /**
      * Creates the benchmark.
@@ -146,7 +166,7 @@ public final class AccuracyBenchmark {
             Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
             Predictions teacherVal = Predictions.of(teacher, data.validation(), manager, 512);
             Runner runner = new Runner(data, teacher, teacherTest, manager, approval);
-            MlpSpec base = (MlpSpec) recipe.student().model();
+            ModelSpec base = recipe.student().model();
             KdParameters recipeKd = recipe.distillation().parameters();
             long seed0 = settings.seeds().get(0);
 
@@ -188,7 +208,12 @@ public final class AccuracyBenchmark {
 
             List<StudentRun> sizes = new ArrayList<>();
             for (int w : settings.widths()) {
-                MlpSpec spec = new MlpSpec(List.of(w), base.activation(), base.dropout());
+                MlpSpec spec = base instanceof MlpSpec m ? new MlpSpec(List.of(w), m.activation(), m.dropout())
+                        : new MlpSpec(List.of(w), null, 0);
+                sizes.add(runner.scratch("size_scratch", spec, seed0));
+                sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
+            }
+            for (ModelSpec spec : settings.sizeStudents()) {
                 sizes.add(runner.scratch("size_scratch", spec, seed0));
                 sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
             }
@@ -198,6 +223,11 @@ public final class AccuracyBenchmark {
             report.write(settings.out(), settings.docs());
             return report;
         }
+    }
+
+    /** The size sweep's label of a student: an MLP's hidden widths, e.g. "[100]", else its description. */
+    private static String sizeLabel(ModelSpec spec) {
+        return spec instanceof MlpSpec m ? m.hidden().toString() : spec.describe();
     }
 
     private static StudentRun best(List<StudentRun> runs) {
@@ -232,23 +262,28 @@ public final class AccuracyBenchmark {
             this.dir = settings.out().resolve("students");
         }
 
-        StudentRun scratch(String group, MlpSpec spec, long seed) throws IOException {
+        StudentRun scratch(String group, ModelSpec spec, long seed) throws IOException {
             return train(group, spec, null, data.train(), seed);
         }
 
-        StudentRun distilled(String group, MlpSpec spec, KdParameters kd, ExampleSet transfer, long seed)
+        StudentRun distilled(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
                 throws IOException {
             return train(group, spec, kd, transfer, seed);
         }
 
-        private StudentRun train(String group, MlpSpec spec, KdParameters kd, ExampleSet transfer, long seed)
+        private StudentRun train(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
                 throws IOException {
             TrainingConfig config = settings.recipe().student().training();
+            if (kd == null && config.augment().mixes()) {
+                // As in `distill run`: mixing needs the teacher's target, so scratch keeps shifts and flips only.
+                config = config.toBuilder().optAugmentation(config.augment().perRow()).build();
+            }
             String transferName = transferName(transfer);
             String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
                     "seed " + seed);
-            if (kd != null && settings.recipe().distillation().mode().equals("online")) {
-                key += " | online";
+            String mode = settings.recipe().distillation().mode();
+            if (kd != null && !mode.equals("cached")) {
+                key += " | " + mode + (mode.equals("views") ? " " + settings.recipe().distillation().views() : "");
             }
             String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
                     teacher.identity().cacheKey(),
@@ -264,10 +299,12 @@ public final class AccuracyBenchmark {
             ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config).optSeed(seed);
             if (kd != null) {
                 // Online (a teacher forward per batch) when the recipe asks for it, as augmentation needs.
-                builder.optDistillation(kd, settings.recipe().distillation().mode().equals("online")
-                        ? SoftTargets.online(teacher)
-                        : SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { })),
-                        approval);
+                builder.optDistillation(kd, switch (mode) {
+                    case "online" -> SoftTargets.online(teacher);
+                    case "views" -> SoftTargets.views(teacher, transfer, config.augment(),
+                            settings.recipe().distillation().views(), seed, manager, 512);
+                    default -> SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { }));
+                }, approval);
             }
             long start = System.nanoTime();
             StudentRun run;
@@ -277,7 +314,7 @@ public final class AccuracyBenchmark {
                     result = builder.build().fit(model, transfer, data.validation());
                 } catch (TrainingDivergedException e) {
                     // A benchmark reports a diverged run as such (NaN metrics, -1 errors) and goes on.
-                    run = new StudentRun(key + " | diverged at epoch " + e.epoch(), group, spec.hidden().toString(),
+                    run = new StudentRun(key + " | diverged at epoch " + e.epoch(), group, sizeLabel(spec),
                             model.parameterCount(), kd == null ? Double.NaN : kd.temperature(),
                             kd == null ? Double.NaN : kd.alpha(), transferName, seed, Double.NaN, Double.NaN,
                             Double.NaN, -1, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9);
@@ -288,7 +325,7 @@ public final class AccuracyBenchmark {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 var last = result.history().get(result.history().size() - 1);
                 Predictions test = Predictions.of(model, data.test(), manager, 512);
-                run = new StudentRun(key, group, spec.hidden().toString(), model.parameterCount(),
+                run = new StudentRun(key, group, sizeLabel(spec), model.parameterCount(),
                         kd == null ? Double.NaN : kd.temperature(), kd == null ? Double.NaN : kd.alpha(),
                         transferName, seed, last.trainAccuracy(), last.valAccuracy(), test.accuracy(data.test()),
                         test.errors(data.test()),

@@ -169,7 +169,7 @@ public record AccuracyReport(Map<String, Object> summary, Map<String, List<Stude
         if (!sizes.isEmpty()) {
         md.append("\nStudent size (one hidden layer, seed ").append(sizes.get(0).seed())
                 .append(", distilled at the chosen T and alpha):\n\n");
-        md.append("| hidden | params | teacher/student params | scratch test acc | distilled test acc | scratch train acc | distilled train acc |\n");
+        md.append("| student (MLP hidden widths or architecture) | params | teacher/student params | scratch test acc | distilled test acc | scratch train acc | distilled train acc |\n");
         md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (int i = 0; i + 1 < sizes.size(); i += 2) {
             StudentRun s = sizes.get(i);

@@ -59,6 +59,12 @@ public final class SpeedBenchmark {
     /** File name of the raw results. */
     public static final String JSON = "bench-speed.json";
 
+    /** K of the cached-views mode (FKD): the teacher's passes over the data, once. */
+    static final int VIEWS = 4;
+
+    /** The views' augmentation: 2-pixel shifts and horizontal flips. */
+    static final org.distill4j.train.Augmentation VIEW_AUGMENTATION = new org.distill4j.train.Augmentation(2, true);
+
     private final Settings settings;
     private final ExperimentListener listener;
 
@@ -168,6 +174,19 @@ public final class SpeedBenchmark {
                         byRound.computeIfAbsent("online", k -> new ArrayList<>()).add(train("online", online,
                                 config.withEpochs(settings.onlineEpochs()), kd, SoftTargets.online(teacher),
                                 approval, train, rss));
+                    }
+                    // Consistent distillation at K teacher passes: the teacher's outputs on VIEWS
+                    // shifted and flipped views of every row, computed once, then one view per epoch.
+                    TrainingConfig viewed = config.toBuilder().optAugmentation(VIEW_AUGMENTATION).build();
+                    long v0 = System.nanoTime();
+                    SoftTargets.Views views = SoftTargets.views(teacher, train, VIEW_AUGMENTATION, VIEWS,
+                            recipe.seed(), manager, 512);
+                    double setup = (System.nanoTime() - v0) / 1e9;
+                    try (SavedModel student4 = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        Map<String, Object> m = train("views", student4, viewed, kd, views, approval, train, rss);
+                        m.put("views", VIEWS);
+                        m.put("views_setup_seconds", setup);
+                        byRound.computeIfAbsent("views", k -> new ArrayList<>()).add(m);
                     }
                 }
                 byRound.forEach((mode, rounds) -> modes.put(mode, overRounds(rounds)));

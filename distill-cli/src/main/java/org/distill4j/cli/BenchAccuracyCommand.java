@@ -57,6 +57,10 @@ final class BenchAccuracyCommand implements Callable<Integer> {
             + "(default 8,16,32,64,100).")
     List<Integer> widths;
 
+    @Option(names = "--cnn-students", description = "Add the small CNN students (CNN [8,16], CNN [16,32], "
+            + "separable CNN [16,32,64]) to the size sweep.")
+    boolean cnnStudents;
+
     @Option(names = "--omit-class", paramLabel = "C", description = "Class left out of the transfer set (default 3).")
     int omitClass = 3;
 
@@ -90,7 +94,8 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                 temperatures != null ? temperatures : quick ? List.of(1.0, 4.0) : List.of(1.0, 2.0, 4.0, 8.0, 20.0),
                 alphas != null ? alphas : quick ? List.of(0.5) : List.of(0.5, 0.9, 1.0),
                 widths != null ? widths : quick ? List.of(8, 16) : List.of(8, 16, 32, 64, 100),
-                omitClass, !noTransfer, commandLine());
+                omitClass, !noTransfer, commandLine(),
+                cnnStudents ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of());
         AccuracyReport report = new AccuracyBenchmark(settings,
                 new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();

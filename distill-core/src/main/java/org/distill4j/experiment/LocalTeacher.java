@@ -52,6 +52,19 @@ final class LocalTeacher implements ExperimentTeacher {
         if (recipe.distillation().mode().equals("online")) {
             return SoftTargets.online(teacher);
         }
+        if (recipe.distillation().mode().equals("views")) {
+            listener.info("teacher outputs on " + recipe.distillation().views() + " augmented views of " + rows.size()
+                    + " training rows, computed once (mode: views)");
+            return SoftTargets.views(teacher, rows, recipe.student().training().augment(),
+                    recipe.distillation().views(), recipe.seed(), manager, 512);
+        }
+        if (recipe.distillation().crossFit() != null) {
+            int k = recipe.distillation().crossFit();
+            listener.info("cross-fitted teacher outputs: training " + k + " teachers, each scoring the fold it did "
+                    + "not train on (distillation.cross_fit; not cached on disk)");
+            return SoftTargets.cached(org.distill4j.train.CrossFit.outputs(teacher.identity().cacheKey(),
+                    recipe.teacher().model(), recipe.teacher().training(), rows, k, recipe.seed(), manager));
+        }
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         TeacherOutputs outputs = cache.getOrCompute(teacher, rows, manager, 512, listener.teacherOutputs(rows.size()));
         listener.info("teacher outputs on " + rows.size() + " training rows: "

@@ -46,7 +46,13 @@ final class RoleTrainer {
 
     Path student(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval)
             throws IOException {
-        return train(role, recipe.student().model(), recipe.student().training(), data, teacher, approval);
+        TrainingConfig config = recipe.student().training();
+        if (teacher == null && config.augment().mixes()) {
+            // Mixup and cutmix need the teacher's target for the mixed image (there is no hard
+            // label for it), so the scratch twin keeps the recipe's shifts and flips only.
+            config = config.toBuilder().optAugmentation(config.augment().perRow()).build();
+        }
+        return train(role, recipe.student().model(), config, data, teacher, approval);
     }
 
     private Path train(String role, ModelSpec spec, TrainingConfig config, ExperimentData data,

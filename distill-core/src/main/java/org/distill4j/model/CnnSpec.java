@@ -23,6 +23,10 @@ import java.util.List;
  * @param activation non-linearity; default relu
  * @param dropout dropout probability in the dense head, in [0, 1); default 0
  * @param batchNorm whether each convolution is followed by batch normalisation; default false
+ * @param separable whether every convolution after the first is depthwise-separable (a k x k
+ *     depthwise convolution, one filter per input channel, then a 1 x 1 pointwise convolution to
+ *     the block's channels; MobileNet's factorisation, about k*k times fewer weights); default
+ *     false. The first convolution stays full, since the input has few channels.
  */
 public record CnnSpec(
         List<Integer> channels,
@@ -31,8 +35,17 @@ public record CnnSpec(
         List<Integer> dense,
         Activation activation,
         double dropout,
-        @com.fasterxml.jackson.annotation.JsonProperty("batch_norm") boolean batchNorm)
+        @com.fasterxml.jackson.annotation.JsonProperty("batch_norm") boolean batchNorm,
+        // Left out of model.json when false, so the architecture text of existing models is unchanged.
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+        boolean separable)
         implements ModelSpec {
+
+    /** A CNN with full convolutions only. */
+    public CnnSpec(List<Integer> channels, Integer kernel, Integer pool, List<Integer> dense, Activation activation,
+            double dropout, boolean batchNorm) {
+        this(channels, kernel, pool, dense, activation, dropout, batchNorm, false);
+    }
 
     /** Validates every field and fills defaults. */
     public CnnSpec {
@@ -61,12 +74,25 @@ public record CnnSpec(
         long h = featureShape[1];
         long w = featureShape[2];
         SequentialBlock net = new SequentialBlock();
-        for (int c : channels) {
-            net.add(Conv2d.builder()
-                    .setKernelShape(new Shape(kernel, kernel))
-                    .optPadding(new Shape(kernel / 2, kernel / 2))
-                    .setFilters(c)
-                    .build());
+        long in = featureShape[0];
+        for (int i = 0; i < channels.size(); i++) {
+            int c = channels.get(i);
+            if (separable && i > 0) {
+                net.add(Conv2d.builder()
+                        .setKernelShape(new Shape(kernel, kernel))
+                        .optPadding(new Shape(kernel / 2, kernel / 2))
+                        .setFilters((int) in)
+                        .optGroups((int) in)
+                        .build());
+                net.add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(c).build());
+            } else {
+                net.add(Conv2d.builder()
+                        .setKernelShape(new Shape(kernel, kernel))
+                        .optPadding(new Shape(kernel / 2, kernel / 2))
+                        .setFilters(c)
+                        .build());
+            }
+            in = c;
             if (batchNorm) {
                 net.add(BatchNorm.builder().build());
             }
@@ -88,10 +114,18 @@ public record CnnSpec(
         return net.add(Linear.builder().setUnits(numClasses).build());
     }
 
+    /** The record's usual text, with {@code separable} only when set (it is part of architecture keys). */
+    @Override
+    public String toString() {
+        return "CnnSpec[channels=" + channels + ", kernel=" + kernel + ", pool=" + pool + ", dense=" + dense
+                + ", activation=" + activation + ", dropout=" + dropout + ", batchNorm=" + batchNorm
+                + (separable ? ", separable=true" : "") + "]";
+    }
+
     @Override
     public String describe() {
         return "CNN(channels=" + channels + ", kernel=" + kernel + ", pool=" + pool + ", dense="
                 + dense + ", " + activation.id() + ", dropout=" + dropout
-                + (batchNorm ? ", batchnorm" : "") + ")";
+                + (batchNorm ? ", batchnorm" : "") + (separable ? ", separable" : "") + ")";
     }
 }

@@ -50,9 +50,17 @@ public record MemoryEstimate(long parameters, long activationsPerRow, int batchS
             long h = featureShape.length == 3 ? featureShape[1] : 1;
             long w = featureShape.length == 3 ? featureShape[2] : 1;
             acc[1] = in;
-            for (int out : c.channels()) {
-                acc[0] = Math.addExact(acc[0], Math.multiplyExact(ch * c.kernel() * c.kernel(), (long) out) + out
-                        + (c.batchNorm() ? 4L * out : 0));
+            for (int i = 0; i < c.channels().size(); i++) {
+                int out = c.channels().get(i);
+                long k2 = (long) c.kernel() * c.kernel();
+                long conv = c.separable() && i > 0
+                        // depthwise k x k (one filter per input channel, with bias), then pointwise 1 x 1
+                        ? Math.addExact(ch * k2 + ch, Math.multiplyExact(ch, (long) out) + out)
+                        : Math.multiplyExact(ch * k2, (long) out) + out;
+                acc[0] = Math.addExact(acc[0], conv + (c.batchNorm() ? 4L * out : 0));
+                if (c.separable() && i > 0) {
+                    acc[1] = Math.addExact(acc[1], Math.multiplyExact(h * w, ch));
+                }
                 long map = Math.multiplyExact(h * w, (long) out);
                 acc[1] = Math.addExact(acc[1], map * (c.batchNorm() ? 3 : 2));
                 if (c.pool() > 1) {

@@ -46,10 +46,23 @@ public record Recipe(
         if (student.name() == null) {
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
-        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null) : distillation;
-        if (teacher.source().equals("http") && distillation.mode().equals("online")) {
-            throw new IllegalArgumentException("illegal mode value: 'online' with teacher.source http: an API "
+        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null, null, null) : distillation;
+        if (teacher.source().equals("http") && !distillation.mode().equals("cached")) {
+            throw new IllegalArgumentException("illegal mode value: '" + distillation.mode()
+                    + "' with teacher.source http: an API "
                     + "teacher's outputs are collected once, so use mode: cached");
+        }
+        if (distillation.crossFit() != null && !teacher.source().equals("train")) {
+            throw new IllegalArgumentException("distillation.cross_fit trains k teachers of the recipe's architecture, "
+                    + "so it needs teacher.source: train, not " + teacher.source());
+        }
+        org.distill4j.train.Augmentation augment = student.training().augment();
+        if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
+            // Checked here, before a teacher is trained, as well as by the trainer.
+            throw new IllegalArgumentException("student.training.augment mixes images (mixup " + augment.mixup()
+                    + ", cutmix " + augment.cutmix() + "): a mixed image has no label of its own, so it needs "
+                    + "distillation.mode: online (the teacher scores the mixed batch; is " + distillation.mode()
+                    + ") and alpha: 1 (no hard-label term; is " + distillation.alpha() + ")");
         }
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }
@@ -334,14 +347,22 @@ public record Recipe(
      * @param temperature T, finite and &gt; 0; default 4
      * @param alpha weight of the soft term in [0, 1]; default 0.9
      * @param mode {@code cached} (teacher outputs computed once and reused; default) or {@code
-     *     online} (teacher forward on every batch, needed with augmentation)
+     *     online} (teacher forward on every batch on the student's augmented view, needed with
+     *     mixup or cutmix) or {@code views} (the teacher's outputs on {@code views} fixed shifted or
+     *     flipped views of every row, computed once and replayed in turn, one view per epoch)
+     * @param views K for mode {@code views}, in [1, 1000]; default 4; only with that mode
+     * @param crossFit k of cross-fitted teacher outputs ({@code cross_fit}, in [2, 20]; absent =
+     *     off): each training row's soft targets come from a teacher of the recipe's architecture
+     *     trained on the other k - 1 folds ({@link org.distill4j.train.CrossFit}); mode {@code
+     *     cached} with {@code teacher.source: train} only
      * @param useLabels whether the distilled student also sees the true labels (default true);
      *     false trains it on the teacher's outputs alone (every training row unlabeled, so alpha
      *     must be 1), as when the only labels are the teacher's. The scratch student always keeps
      *     the labels.
      */
     public record DistillationSection(Double temperature, Double alpha, String mode,
-            @JsonProperty("use_labels") Boolean useLabels) {
+            @JsonProperty("use_labels") Boolean useLabels, Integer views,
+            @JsonProperty("cross_fit") Integer crossFit) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
         public DistillationSection {
@@ -354,8 +375,24 @@ public record Recipe(
                 throw new IllegalArgumentException("use_labels is false, so there is no hard-label term to weigh; "
                         + "alpha is " + alpha + ", must be 1.0");
             }
-            if (!mode.equals("cached") && !mode.equals("online")) {
-                throw new IllegalArgumentException("illegal mode value: '" + mode + "', allowed: [cached, online]");
+            if (!mode.equals("cached") && !mode.equals("online") && !mode.equals("views")) {
+                throw new IllegalArgumentException("illegal mode value: '" + mode + "', allowed: [cached, online, views]");
+            }
+            if (views != null && !mode.equals("views")) {
+                throw new IllegalArgumentException("views is only used with mode: views, not mode: " + mode);
+            }
+            if (crossFit != null && (crossFit < 2 || crossFit > 20)) {
+                throw new IllegalArgumentException("illegal cross_fit value: " + crossFit + ", must be in [2, 20]");
+            }
+            if (crossFit != null && !mode.equals("cached")) {
+                throw new IllegalArgumentException("cross_fit computes the teacher's outputs once per row, so it needs "
+                        + "mode: cached, not mode: " + mode);
+            }
+            if (mode.equals("views") && views == null) {
+                views = 4;
+            }
+            if (views != null && (views < 1 || views > 1000)) {
+                throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
             }
         }
 

@@ -1,66 +1,240 @@
 package org.distill4j.train;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Random;
 
 /**
- * Random image augmentation applied to each training batch: a translation by up to {@code shift}
- * pixels in each direction (zero fill) and, if {@code flip}, a horizontal flip with probability
- * 1/2. Only meaningful for image features of shape (channels, height, width).
+ * Random image augmentation applied to each training batch, before both the student's and (with
+ * online distillation) the teacher's forward pass, so the teacher scores exactly the view the
+ * student sees. Per row: a translation by up to {@code shift} pixels in each direction with zero
+ * fill (the same as padding by {@code shift} and taking a random crop of the original size) and,
+ * if {@code flip}, a horizontal flip with probability 1/2. Then, per batch, if {@code mixup} or
+ * {@code cutmix} is set, every row is mixed with another row of the same batch (a seeded
+ * permutation): mixup blends the two images with weight lambda ~ Beta(mixup, mixup); cutmix pastes
+ * a rectangle of the partner covering a fraction 1 - lambda of the image, lambda ~ Beta(cutmix,
+ * cutmix). With both set, each batch uses one of the two, chosen with probability 1/2.
+ *
+ * <p>A mixed image has no single label, so mixing is only allowed when the hard-label term is off
+ * (pure distillation, alpha = 1) and the teacher scores the mixed batch (online targets); {@link
+ * ClassifierTrainer} checks both.
+ *
+ * <p>Only meaningful for image features of shape (channels, height, width).
  *
  * @param shift maximum translation in pixels, in [0, 8]; 0 = none
  * @param flip whether to flip horizontally at random
+ * @param mixup Beta parameter a of mixup's lambda ~ Beta(a, a), finite and in [0, 100]; 0 = off
+ * @param cutmix Beta parameter a of cutmix's area ratio ~ Beta(a, a), finite and in [0, 100]; 0 = off
  */
-public record Augmentation(int shift, boolean flip) {
+public record Augmentation(int shift, boolean flip, double mixup, double cutmix) {
 
     /** No augmentation. */
     public static final Augmentation NONE = new Augmentation(0, false);
 
-    /** Validates the shift. */
+    /** Validates every field. */
     public Augmentation {
         if (shift < 0 || shift > 8) {
             throw new IllegalArgumentException("illegal shift value: " + shift + ", must be in [0, 8]");
+        }
+        checkBeta("mixup", mixup);
+        checkBeta("cutmix", cutmix);
+    }
+
+    /** Shift and flip only, no mixing. */
+    public Augmentation(int shift, boolean flip) {
+        this(shift, flip, 0, 0);
+    }
+
+    /** Reads the recipe's {@code augment} section; absent keys are off. */
+    @JsonCreator
+    static Augmentation fromJson(@JsonProperty("shift") Integer shift, @JsonProperty("flip") Boolean flip,
+            @JsonProperty("mixup") Double mixup, @JsonProperty("cutmix") Double cutmix) {
+        return new Augmentation(shift == null ? 0 : shift, flip != null && flip, mixup == null ? 0 : mixup,
+                cutmix == null ? 0 : cutmix);
+    }
+
+    private static void checkBeta(String field, double a) {
+        if (!(a >= 0 && a <= 100)) {
+            throw new IllegalArgumentException("illegal " + field + " value: " + a
+                    + ", must be in [0, 100] (the Beta(a, a) parameter; 0 = off)");
         }
     }
 
     /** Returns whether this augmentation changes anything. */
     public boolean enabled() {
-        return shift > 0 || flip;
+        return shift > 0 || flip || mixes();
+    }
+
+    /** Returns whether rows are mixed in pairs (mixup or cutmix), so hard labels no longer apply. */
+    public boolean mixes() {
+        return mixup > 0 || cutmix > 0;
+    }
+
+    /** Returns this augmentation without its mixing part (the per-row shift and flip only). */
+    public Augmentation perRow() {
+        return new Augmentation(shift, flip);
     }
 
     /**
-     * Augments a batch in place.
+     * How a batch was mixed.
+     *
+     * @param kind "mixup", "cutmix" or "none"
+     * @param partner for each row, the row of the (pre-mixing) batch it was mixed with
+     * @param lambda weight of each row's own image: its blend weight (mixup) or the fraction of its
+     *     pixels kept (cutmix), in [0, 1]; 1 when not mixed
+     */
+    public record Mix(String kind, int[] partner, double lambda) {}
+
+    /**
+     * Augments a batch in place: shift and flip per row, then mixing per batch.
      *
      * @param batch rows of {@code c * h * w} floats each
      * @param rows number of rows in the batch
      * @param featureShape (c, h, w)
      * @param rng source of randomness (seeded by the caller for reproducibility)
+     * @return how the batch was mixed
      */
-    public void apply(float[] batch, int rows, long[] featureShape, Random rng) {
+    public Mix apply(float[] batch, int rows, long[] featureShape, Random rng) {
         if (!enabled()) {
-            return;
+            return new Mix("none", identity(rows), 1);
         }
-        if (featureShape.length != 3) {
-            throw new IllegalArgumentException("augmentation needs image features (c, h, w)");
+        checkShape(featureShape);
+        if (shift > 0 || flip) {
+            float[] tmp = new float[(int) (featureShape[1] * featureShape[2])];
+            for (int r = 0; r < rows; r++) {
+                applyRow(batch, r, featureShape, rng, tmp);
+            }
+        }
+        return mix(batch, rows, featureShape, rng);
+    }
+
+    /**
+     * Shifts and flips one row in place (no mixing), drawing its parameters from {@code rng}.
+     *
+     * @param batch rows of {@code c * h * w} floats each
+     * @param r the row to change
+     * @param featureShape (c, h, w)
+     * @param rng source of randomness
+     */
+    public void applyRow(float[] batch, int r, long[] featureShape, Random rng) {
+        checkShape(featureShape);
+        applyRow(batch, r, featureShape, rng, new float[(int) (featureShape[1] * featureShape[2])]);
+    }
+
+    private void applyRow(float[] batch, int r, long[] featureShape, Random rng, float[] tmp) {
+        int c = (int) featureShape[0];
+        int h = (int) featureShape[1];
+        int w = (int) featureShape[2];
+        int dy = shift > 0 ? rng.nextInt(2 * shift + 1) - shift : 0;
+        int dx = shift > 0 ? rng.nextInt(2 * shift + 1) - shift : 0;
+        boolean mirror = flip && rng.nextBoolean();
+        for (int ch = 0; ch < c; ch++) {
+            int base = (r * c + ch) * h * w;
+            for (int y = 0; y < h; y++) {
+                int sy = y - dy;
+                for (int x = 0; x < w; x++) {
+                    int sx0 = x - dx;
+                    int sx = mirror ? w - 1 - sx0 : sx0;
+                    tmp[y * w + x] = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w ? batch[base + sy * w + sx] : 0f;
+                }
+            }
+            System.arraycopy(tmp, 0, batch, base, h * w);
+        }
+    }
+
+    private Mix mix(float[] batch, int rows, long[] featureShape, Random rng) {
+        if (!mixes() || rows < 2) {
+            return new Mix("none", identity(rows), 1);
+        }
+        boolean cut = mixup == 0 || (cutmix > 0 && rng.nextBoolean());
+        int[] partner = identity(rows);
+        for (int i = rows - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = partner[i];
+            partner[i] = partner[j];
+            partner[j] = t;
         }
         int c = (int) featureShape[0];
         int h = (int) featureShape[1];
         int w = (int) featureShape[2];
-        float[] tmp = new float[h * w];
-        for (int r = 0; r < rows; r++) {
-            int dy = shift > 0 ? rng.nextInt(2 * shift + 1) - shift : 0;
-            int dx = shift > 0 ? rng.nextInt(2 * shift + 1) - shift : 0;
-            boolean mirror = flip && rng.nextBoolean();
-            for (int ch = 0; ch < c; ch++) {
-                int base = (r * c + ch) * h * w;
-                for (int y = 0; y < h; y++) {
-                    int sy = y - dy;
-                    for (int x = 0; x < w; x++) {
-                        int sx0 = x - dx;
-                        int sx = mirror ? w - 1 - sx0 : sx0;
-                        tmp[y * w + x] = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w ? batch[base + sy * w + sx] : 0f;
-                    }
+        int size = c * h * w;
+        float[] original = java.util.Arrays.copyOf(batch, rows * size);
+        if (!cut) {
+            double lambda = beta(mixup, rng);
+            float a = (float) lambda;
+            float b = (float) (1 - lambda);
+            for (int r = 0; r < rows; r++) {
+                int own = r * size;
+                int other = partner[r] * size;
+                for (int i = 0; i < size; i++) {
+                    batch[own + i] = a * original[own + i] + b * original[other + i];
                 }
-                System.arraycopy(tmp, 0, batch, base, h * w);
+            }
+            return new Mix("mixup", partner, lambda);
+        }
+        // The box covers 1 - lambda of the area, centred anywhere and clipped at the edges; lambda
+        // is then recomputed from the clipped box, as in Yun et al. (2019).
+        double lambda = beta(cutmix, rng);
+        double side = Math.sqrt(1 - lambda);
+        int bh = (int) Math.round(h * side);
+        int bw = (int) Math.round(w * side);
+        int cy = rng.nextInt(h);
+        int cx = rng.nextInt(w);
+        int y0 = Math.max(0, cy - bh / 2);
+        int y1 = Math.min(h, cy + bh - bh / 2);
+        int x0 = Math.max(0, cx - bw / 2);
+        int x1 = Math.min(w, cx + bw - bw / 2);
+        for (int r = 0; r < rows; r++) {
+            for (int ch = 0; ch < c; ch++) {
+                int own = r * size + ch * h * w;
+                int other = partner[r] * size + ch * h * w;
+                for (int y = y0; y < y1; y++) {
+                    System.arraycopy(original, other + y * w + x0, batch, own + y * w + x0, x1 - x0);
+                }
+            }
+        }
+        return new Mix("cutmix", partner, 1 - (double) (y1 - y0) * (x1 - x0) / (h * w));
+    }
+
+    private static void checkShape(long[] featureShape) {
+        if (featureShape.length != 3) {
+            throw new IllegalArgumentException("augmentation needs image features (c, h, w)");
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    /** A draw from Beta(a, a) as X / (X + Y) with X, Y ~ Gamma(a, 1). */
+    static double beta(double a, Random rng) {
+        double x = gamma(a, rng);
+        double y = gamma(a, rng);
+        return x + y == 0 ? 0.5 : x / (x + y);
+    }
+
+    /** Marsaglia and Tsang (2000); for a &lt; 1, Gamma(a + 1) * U^(1/a). */
+    private static double gamma(double a, Random rng) {
+        if (a < 1) {
+            double u = rng.nextDouble();
+            return gamma(a + 1, rng) * Math.pow(u, 1 / a);
+        }
+        double d = a - 1.0 / 3;
+        double c = 1 / Math.sqrt(9 * d);
+        while (true) {
+            double z = rng.nextGaussian();
+            double v = 1 + c * z;
+            if (v <= 0) {
+                continue;
+            }
+            v = v * v * v;
+            double u = rng.nextDouble();
+            if (Math.log(u) < 0.5 * z * z + d - d * v + d * Math.log(v)) {
+                return d * v;
             }
         }
     }

@@ -113,6 +113,7 @@ public final class ClassifierTrainer {
             throw new IllegalArgumentException("augmentation with cached teacher outputs would pair augmented "
                     + "images with soft targets of the originals; use distillation mode 'online' or drop augment");
         }
+        checkAugmentation();
         DistillationLoss loss = new DistillationLoss(kd);
         int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
         // The loop's concerns, each a hook of its own, in the order they see an epoch's record.
@@ -180,7 +181,17 @@ public final class ClassifierTrainer {
             int count = Math.min(config.batchSize(), n - from);
             int[] rows = Arrays.copyOfRange(order, from, from + count);
             train.copyFeatures(rows, features);
-            config.augment().apply(features, count, featureShape, augmentRng);
+            int view = -1;
+            if (targets instanceof SoftTargets.Views views) {
+                // The view the teacher scored when the views were computed, rebuilt row by row.
+                view = views.viewFor(epoch);
+                for (int i = 0; i < count; i++) {
+                    views.applyView(features, i, rows[i], view, featureShape);
+                }
+            } else {
+                // One augmented batch feeds both the student and an online teacher (x below).
+                config.augment().apply(features, count, featureShape, augmentRng);
+            }
             long[] labels = uploads.labels;
             for (int i = 0; i < count; i++) {
                 labels[i] = train.label(rows[i]);
@@ -190,7 +201,7 @@ public final class ClassifierTrainer {
                 NDArray x = uploads.features.upload(batch, features, ExampleSets.batchShape(train, count));
                 NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
                 NDList lossLabels = targets == null || kd.alpha() == 0
-                        ? new NDList(y) : new NDList(y, uploads.teacherLogits(batch, targets, rows, x));
+                        ? new NDList(y) : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view));
                 optimizer.beginStep();
                 double[] values;
                 NDArray predictions;
@@ -210,7 +221,8 @@ public final class ClassifierTrainer {
                 batches++;
                 long[] predicted = predictions.argMax(1).toLongArray();
                 for (int i = 0; i < count; i++) {
-                    if (labels[i] >= 0) {
+                    // A mixed image has no label of its own: training accuracy is left undefined (NaN).
+                    if (labels[i] >= 0 && !config.augment().mixes()) {
                         labelled++;
                         correct += predicted[i] == labels[i] ? 1 : 0;
                     }
@@ -244,12 +256,36 @@ public final class ClassifierTrainer {
         }
 
         /** Cached logits go through the pinned buffer; an online teacher computes them from {@code x}. */
-        NDArray teacherLogits(NDManager batch, SoftTargets targets, int[] rows, NDArray x) {
+        NDArray teacherLogits(NDManager batch, SoftTargets targets, int[] rows, NDArray x, int view) {
+            if (targets instanceof SoftTargets.Views views) {
+                views.copyRows(rows, view, teacherRows);
+                return teacher.upload(batch, teacherRows, new Shape(rows.length, views.classes()));
+            }
             if (targets instanceof SoftTargets.Cached cached) {
                 cached.outputs().copyRows(rows, teacherRows);
                 return teacher.upload(batch, teacherRows, new Shape(rows.length, cached.outputs().classes()));
             }
             return targets.logits(rows, x);
+        }
+    }
+
+    /** Checks that augmentation, soft targets and the hard-label term fit together. */
+    private void checkAugmentation() {
+        Augmentation augment = config.augment();
+        if (targets instanceof SoftTargets.Views views && !views.augmentation().equals(augment)) {
+            throw new IllegalArgumentException("the teacher's cached views were drawn with " + views.augmentation()
+                    + " but training uses augment " + augment + "; compute the views with the training augmentation");
+        }
+        if (!augment.mixes()) {
+            return;
+        }
+        if (targets == null || targets instanceof SoftTargets.Views || !targets.followsAugmentation()) {
+            throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so only a teacher that scores "
+                    + "the mixed image can supply its target: use distillation mode 'online'");
+        }
+        if (kd.alpha() != 1) {
+            throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so the hard-label term does "
+                    + "not apply (it is off with mixing): alpha is " + kd.alpha() + ", must be 1.0");
         }
     }
 
@@ -315,7 +351,8 @@ public final class ClassifierTrainer {
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
     private String fingerprint(SavedModel model, ExampleSet train) {
         return String.join("|", model.architectureKey(), config.toString(), kd.toString(), Long.toString(seed),
-                train.contentHash(), targets == null ? "none" : targets.getClass().getSimpleName(),
+                train.contentHash(), targets == null ? "none" : targets instanceof SoftTargets.Views v
+                        ? "Views(" + v.views() + ", seed " + v.seed() + ")" : targets.getClass().getSimpleName(),
                 approval == null ? "no-approval" : approval.fingerprint());
     }
 

@@ -34,6 +34,29 @@ class MemoryEstimateTest {
         assertExactParameterCount(new CnnSpec(List.of(6), 5, 1, List.of(), Activation.RELU, 0, false),
                 new long[] {3, 8, 8});
         assertExactParameterCount(BagSpec.of(1000, 8, List.of(12), null, null), new long[] {64});
+        assertExactParameterCount(new CnnSpec(List.of(8, 16, 12), 3, 2, List.of(), Activation.RELU, 0, true, true),
+                new long[] {1, 28, 28});
+    }
+
+    @Test
+    void theSeparableStudentsInTheRecipesAreOverTwentyTimesSmallerThanTheDemoTeacher() {
+        long teacher = MemoryEstimate.of(new CnnSpec(List.of(32, 64), 3, 2, List.of(256), Activation.RELU, 0.3, false),
+                new long[] {1, 28, 28}, 10, 1).parameters();
+        assertThat(teacher).isEqualTo(824_458);
+        long cnn = MemoryEstimate.of(new CnnSpec(List.of(16, 32), 3, 2, List.of(), Activation.RELU, 0, false),
+                new long[] {1, 28, 28}, 10, 1).parameters();
+        long separable = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, false,
+                true), new long[] {1, 28, 28}, 10, 1).parameters();
+        long full = MemoryEstimate.of(new CnnSpec(List.of(16, 32, 64), 3, 2, List.of(), Activation.RELU, 0, false,
+                false), new long[] {1, 28, 28}, 10, 1).parameters();
+        assertThat(cnn).isEqualTo(20_490);
+        assertThat(separable).isEqualTo(9_066);
+        assertThat(MemoryEstimate.of(new CnnSpec(List.of(8, 16), 3, 2, List.of(), Activation.RELU, 0, false),
+                new long[] {1, 28, 28}, 10, 1).parameters()).isEqualTo(9_098);
+        assertThat(teacher / cnn).isGreaterThanOrEqualTo(20);
+        assertThat(teacher / separable).isGreaterThanOrEqualTo(80);
+        // Factorising the 3x3 convolutions saves most of their weights.
+        assertThat(separable).isLessThan(full / 3);
     }
 
     @Test

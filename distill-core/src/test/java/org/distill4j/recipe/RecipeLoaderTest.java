@@ -132,6 +132,48 @@ class RecipeLoaderTest {
         assertThat(parse0(VALID, "distillation.alpha=1").distillation().alpha()).isEqualTo(1.0);
     }
 
+    @Test
+    void mixupNeedsAnOnlineTeacherAndNoHardTermAndViewsTakeTheirCount() {
+        String mix = "student.training.augment={shift: 2, flip: true, mixup: 0.2}";
+        assertThat(error(VALID, mix, "distillation.alpha=1").getMessage()).contains("mode: online")
+                .contains("is cached");
+        assertThat(error(VALID, mix, "distillation.mode=online", "distillation.alpha=0.9").getMessage())
+                .contains("alpha: 1").contains("is 0.9");
+        Recipe ok = parse0(VALID, mix, "distillation.mode=online", "distillation.alpha=1");
+        assertThat(ok.student().training().augment().mixup()).isEqualTo(0.2);
+        assertThat(ok.student().training().augment().flip()).isTrue();
+        assertThat(parse0(VALID, "distillation.mode=views").distillation().views()).isEqualTo(4);
+        assertThat(parse0(VALID, "distillation.mode=views", "distillation.views=8").distillation().views())
+                .isEqualTo(8);
+        assertThat(error(VALID, "distillation.views=8").getMessage()).contains("only used with mode: views");
+        assertThat(error(VALID, "distillation.mode=views", "distillation.views=0").getMessage())
+                .contains("illegal views value: 0");
+        assertThat(error(VALID, "student.training.augment={mixup: -1}").getMessage()).contains("mixup")
+                .contains("[0, 100]");
+    }
+
+    @Test
+    void theConsistentRecipeLoadsWithAStudentOverTwentyTimesSmallerThanItsTeacher() throws Exception {
+        Recipe r = RecipeLoader.load(java.nio.file.Path.of("..", "recipes", "fashion-mnist-consistent.yaml"), List.of());
+        assertThat(r.distillation().mode()).isEqualTo("online");
+        assertThat(r.distillation().alpha()).isEqualTo(1.0);
+        assertThat(r.student().training().augment()).isEqualTo(new org.distill4j.train.Augmentation(2, false, 0.2, 0));
+        long[] image = {1, 28, 28};
+        long teacher = org.distill4j.model.MemoryEstimate.of(r.teacher().model(), image, 10, 1).parameters();
+        long student = org.distill4j.model.MemoryEstimate.of(r.student().model(), image, 10, 1).parameters();
+        assertThat(teacher).isEqualTo(824_458);
+        assertThat(student).isEqualTo(20_490);
+    }
+
+    @Test
+    void crossFitNeedsCachedOutputsOfATrainedTeacher() {
+        assertThat(parse0(VALID, "distillation.cross_fit=5").distillation().crossFit()).isEqualTo(5);
+        assertThat(parse0(VALID).distillation().crossFit()).isNull();
+        assertThat(error(VALID, "distillation.cross_fit=1").getMessage()).contains("illegal cross_fit value: 1");
+        assertThat(error(VALID, "distillation.cross_fit=5", "distillation.mode=online").getMessage())
+                .contains("mode: cached");
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
