@@ -18,8 +18,6 @@ import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.eval.Predictions;
 import org.distill4j.experiment.Experiment;
-import org.distill4j.terms.DistillationRefusedException;
-import org.distill4j.terms.GateApproval;
 import org.distill4j.experiment.ExperimentData;
 import org.distill4j.experiment.ExperimentListener;
 import org.distill4j.io.AtomicFiles;
@@ -34,6 +32,8 @@ import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.SoftTargets;
 import org.distill4j.train.TrainingConfig;
@@ -73,8 +73,8 @@ public final class AccuracyBenchmark {
     /** File name of the accuracy-versus-student-size chart. */
     public static final String CHART_SIZE = "bench-accuracy-vs-size.png";
 
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .findAndRegisterModules();
+    static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).findAndRegisterModules();
 
     private final Settings settings;
     private final ExperimentListener listener;
@@ -96,9 +96,19 @@ public final class AccuracyBenchmark {
      * @param sizeStudents further students of the size sweep beside the MLP widths, e.g. {@link
      *     #CNN_STUDENTS}; may be empty
      */
-    public record Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
-            List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass, boolean transferRows,
-            String command, List<ModelSpec> sizeStudents) {
+    public record Settings(
+            Recipe recipe,
+            Path out,
+            Path docs,
+            Path cacheDir,
+            List<Long> seeds,
+            List<Double> temperatures,
+            List<Double> alphas,
+            List<Integer> widths,
+            int omittedClass,
+            boolean transferRows,
+            String command,
+            List<ModelSpec> sizeStudents) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -116,11 +126,31 @@ public final class AccuracyBenchmark {
         }
 
         /** Without further size-sweep students (MLP widths only). */
-        public Settings(Recipe recipe, Path out, Path docs, Path cacheDir, List<Long> seeds,
-                List<Double> temperatures, List<Double> alphas, List<Integer> widths, int omittedClass,
-                boolean transferRows, String command) {
-            this(recipe, out, docs, cacheDir, seeds, temperatures, alphas, widths, omittedClass, transferRows,
-                    command, List.of());
+        public Settings(
+                Recipe recipe,
+                Path out,
+                Path docs,
+                Path cacheDir,
+                List<Long> seeds,
+                List<Double> temperatures,
+                List<Double> alphas,
+                List<Integer> widths,
+                int omittedClass,
+                boolean transferRows,
+                String command) {
+            this(
+                    recipe,
+                    out,
+                    docs,
+                    cacheDir,
+                    seeds,
+                    temperatures,
+                    alphas,
+                    widths,
+                    omittedClass,
+                    transferRows,
+                    command,
+                    List.of());
         }
     }
 
@@ -155,8 +185,8 @@ public final class AccuracyBenchmark {
             throw new IllegalArgumentException("the accuracy benchmark chooses T and alpha on validation rows; "
                     + "set data.validation_fraction > 0");
         }
-        Experiment experiment = new Experiment(recipe, settings.out(),
-                new Experiment.Options(settings.cacheDir(), false), listener);
+        Experiment experiment =
+                new Experiment(recipe, settings.out(), new Experiment.Options(settings.cacheDir(), false), listener);
         // The benchmark trains students on the teacher's outputs too: the same gate applies.
         experiment.checkTerms();
         Path teacherDir = experiment.trainTeacher();
@@ -173,7 +203,8 @@ public final class AccuracyBenchmark {
             listener.info("temperature sweep at alpha " + recipeKd.alpha() + " (seed " + seed0 + ")");
             List<StudentRun> sweepT = new ArrayList<>();
             for (double t : settings.temperatures()) {
-                sweepT.add(runner.distilled("sweep_T", base, new KdParameters(t, recipeKd.alpha()), data.train(), seed0));
+                sweepT.add(
+                        runner.distilled("sweep_T", base, new KdParameters(t, recipeKd.alpha()), data.train(), seed0));
             }
             StudentRun bestT = best(sweepT);
             List<StudentRun> sweepAlpha = new ArrayList<>();
@@ -184,8 +215,8 @@ public final class AccuracyBenchmark {
             alphas.sort(Comparator.naturalOrder());
             listener.info("alpha sweep at T " + bestT.temperature());
             for (double a : alphas) {
-                sweepAlpha.add(runner.distilled("sweep_alpha", base, new KdParameters(bestT.temperature(), a),
-                        data.train(), seed0));
+                sweepAlpha.add(runner.distilled(
+                        "sweep_alpha", base, new KdParameters(bestT.temperature(), a), data.train(), seed0));
             }
             StudentRun bestAlpha = best(sweepAlpha);
             KdParameters chosen = new KdParameters(bestAlpha.temperature(), bestAlpha.alpha());
@@ -200,15 +231,24 @@ public final class AccuracyBenchmark {
 
             List<StudentRun> transfer = new ArrayList<>();
             if (settings.transferRows()) {
-                transfer.add(runner.distilled("transfer_unlabeled", base,
-                        new KdParameters(chosen.temperature(), 1.0), ExampleSets.withoutLabels(data.train()), seed0));
-                transfer.add(runner.distilled("transfer_without_class", base, chosen,
-                        ExampleSets.withoutClass(data.train(), settings.omittedClass()), seed0));
+                transfer.add(runner.distilled(
+                        "transfer_unlabeled",
+                        base,
+                        new KdParameters(chosen.temperature(), 1.0),
+                        ExampleSets.withoutLabels(data.train()),
+                        seed0));
+                transfer.add(runner.distilled(
+                        "transfer_without_class",
+                        base,
+                        chosen,
+                        ExampleSets.withoutClass(data.train(), settings.omittedClass()),
+                        seed0));
             }
 
             List<StudentRun> sizes = new ArrayList<>();
             for (int w : settings.widths()) {
-                MlpSpec spec = base instanceof MlpSpec m ? new MlpSpec(List.of(w), m.activation(), m.dropout())
+                MlpSpec spec = base instanceof MlpSpec m
+                        ? new MlpSpec(List.of(w), m.activation(), m.dropout())
                         : new MlpSpec(List.of(w), null, 0);
                 sizes.add(runner.scratch("size_scratch", spec, seed0));
                 sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
@@ -218,8 +258,21 @@ public final class AccuracyBenchmark {
                 sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
             }
 
-            AccuracyReport report = AccuracyReport.of(recipe, teacher, teacherTest, teacherVal, data, chosen,
-                    sweepT, sweepAlpha, scratch, distilled, transfer, sizes, settings, Machine.describe());
+            AccuracyReport report = AccuracyReport.of(
+                    recipe,
+                    teacher,
+                    teacherTest,
+                    teacherVal,
+                    data,
+                    chosen,
+                    sweepT,
+                    sweepAlpha,
+                    scratch,
+                    distilled,
+                    transfer,
+                    sizes,
+                    settings,
+                    Machine.describe());
             report.write(settings.out(), settings.docs());
             return report;
         }
@@ -251,7 +304,11 @@ public final class AccuracyBenchmark {
         private final TeacherOutputCache cache;
         private final Path dir;
 
-        Runner(ExperimentData data, Teacher teacher, Predictions teacherTest, NDManager manager,
+        Runner(
+                ExperimentData data,
+                Teacher teacher,
+                Predictions teacherTest,
+                NDManager manager,
                 GateApproval approval) {
             this.approval = approval;
             this.data = data;
@@ -276,35 +333,63 @@ public final class AccuracyBenchmark {
             TrainingConfig config = settings.recipe().student().training();
             if (kd == null && config.augment().mixes()) {
                 // As in `distill run`: mixing needs the teacher's target, so scratch keeps shifts and flips only.
-                config = config.toBuilder().optAugmentation(config.augment().perRow()).build();
+                config = config.toBuilder()
+                        .optAugmentation(config.augment().perRow())
+                        .build();
             }
             String transferName = transferName(transfer);
-            String key = String.join(" | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName,
-                    "seed " + seed);
+            String key = String.join(
+                    " | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName, "seed " + seed);
             String mode = settings.recipe().distillation().mode();
             if (kd != null && !mode.equals("cached")) {
-                key += " | " + mode + (mode.equals("views") ? " " + settings.recipe().distillation().views() : "");
+                key += " | " + mode
+                        + (mode.equals("views")
+                                ? " " + settings.recipe().distillation().views()
+                                : "");
             }
-            String id = Hashing.sha256(String.join("\n", key, spec.toString(), config.toString(),
+            String id = Hashing.sha256(String.join(
+                    "\n",
+                    key,
+                    spec.toString(),
+                    config.toString(),
                     teacher.identity().cacheKey(),
-                    transfer.contentHash(), data.validation().contentHash(), data.test().contentHash()));
+                    transfer.contentHash(),
+                    data.validation().contentHash(),
+                    data.test().contentHash()));
             Path file = dir.resolve(id.substring(0, 16) + ".json");
             if (Files.isRegularFile(file)) {
                 StudentRun saved = MAPPER.readValue(file.toFile(), StudentRun.class);
                 StudentRun regrouped = saved.withGroup(group);
-                listener.info(String.format(Locale.ROOT, "%-22s %s: reused (val %.2f%%, test %.2f%%)", group, key,
-                        100 * saved.valAccuracy(), 100 * saved.testAccuracy()));
+                listener.info(String.format(
+                        Locale.ROOT,
+                        "%-22s %s: reused (val %.2f%%, test %.2f%%)",
+                        group,
+                        key,
+                        100 * saved.valAccuracy(),
+                        100 * saved.testAccuracy()));
                 return regrouped;
             }
-            ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config).optSeed(seed);
+            ClassifierTrainer.Builder builder =
+                    ClassifierTrainer.builder(config).optSeed(seed);
             if (kd != null) {
                 // Online (a teacher forward per batch) when the recipe asks for it, as augmentation needs.
-                builder.optDistillation(kd, switch (mode) {
-                    case "online" -> SoftTargets.online(teacher);
-                    case "views" -> SoftTargets.views(teacher, transfer, config.augment(),
-                            settings.recipe().distillation().views(), seed, manager, 512);
-                    default -> SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> { }));
-                }, approval);
+                builder.optDistillation(
+                        kd,
+                        switch (mode) {
+                            case "online" -> SoftTargets.online(teacher);
+                            case "views" ->
+                                SoftTargets.views(
+                                        teacher,
+                                        transfer,
+                                        config.augment(),
+                                        settings.recipe().distillation().views(),
+                                        seed,
+                                        manager,
+                                        512);
+                            default ->
+                                SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> {}));
+                        },
+                        approval);
             }
             long start = System.nanoTime();
             StudentRun run;
@@ -314,10 +399,22 @@ public final class AccuracyBenchmark {
                     result = builder.build().fit(model, transfer, data.validation());
                 } catch (TrainingDivergedException e) {
                     // A benchmark reports a diverged run as such (NaN metrics, -1 errors) and goes on.
-                    run = new StudentRun(key + " | diverged at epoch " + e.epoch(), group, sizeLabel(spec),
-                            model.parameterCount(), kd == null ? Double.NaN : kd.temperature(),
-                            kd == null ? Double.NaN : kd.alpha(), transferName, seed, Double.NaN, Double.NaN,
-                            Double.NaN, -1, Double.NaN, Double.NaN, (System.nanoTime() - start) / 1e9);
+                    run = new StudentRun(
+                            key + " | diverged at epoch " + e.epoch(),
+                            group,
+                            sizeLabel(spec),
+                            model.parameterCount(),
+                            kd == null ? Double.NaN : kd.temperature(),
+                            kd == null ? Double.NaN : kd.alpha(),
+                            transferName,
+                            seed,
+                            Double.NaN,
+                            Double.NaN,
+                            Double.NaN,
+                            -1,
+                            Double.NaN,
+                            Double.NaN,
+                            (System.nanoTime() - start) / 1e9);
                     AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
                     listener.info(group + " " + key + ": DIVERGED (" + e.getMessage() + ")");
                     return run;
@@ -325,18 +422,36 @@ public final class AccuracyBenchmark {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 var last = result.history().get(result.history().size() - 1);
                 Predictions test = Predictions.of(model, data.test(), manager, 512);
-                run = new StudentRun(key, group, sizeLabel(spec), model.parameterCount(),
-                        kd == null ? Double.NaN : kd.temperature(), kd == null ? Double.NaN : kd.alpha(),
-                        transferName, seed, last.trainAccuracy(), last.valAccuracy(), test.accuracy(data.test()),
+                run = new StudentRun(
+                        key,
+                        group,
+                        sizeLabel(spec),
+                        model.parameterCount(),
+                        kd == null ? Double.NaN : kd.temperature(),
+                        kd == null ? Double.NaN : kd.alpha(),
+                        transferName,
+                        seed,
+                        last.trainAccuracy(),
+                        last.valAccuracy(),
+                        test.accuracy(data.test()),
                         test.errors(data.test()),
                         transferName.contains("without-")
-                                ? test.classAccuracy(data.test(), settings.omittedClass()) : Double.NaN,
-                        test.agreement(teacherTest), seconds);
+                                ? test.classAccuracy(data.test(), settings.omittedClass())
+                                : Double.NaN,
+                        test.agreement(teacherTest),
+                        seconds);
             }
             AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
-            listener.info(String.format(Locale.ROOT, "%-22s %s: train %.2f%%, val %.2f%%, test %.2f%% (%d errors), "
-                    + "%.0f s", group, key, 100 * run.trainAccuracy(), 100 * run.valAccuracy(),
-                    100 * run.testAccuracy(), run.testErrors(), run.seconds()));
+            listener.info(String.format(
+                    Locale.ROOT,
+                    "%-22s %s: train %.2f%%, val %.2f%%, test %.2f%% (%d errors), " + "%.0f s",
+                    group,
+                    key,
+                    100 * run.trainAccuracy(),
+                    100 * run.valAccuracy(),
+                    100 * run.testAccuracy(),
+                    run.testErrors(),
+                    run.seconds()));
             return run;
         }
 

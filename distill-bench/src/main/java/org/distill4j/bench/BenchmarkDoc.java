@@ -26,8 +26,7 @@ public final class BenchmarkDoc {
     public static void replaceSection(Path page, String name, String markdown) throws IOException {
         String begin = "<!-- bench:" + name + ":begin -->";
         String end = "<!-- bench:" + name + ":end -->";
-        String text = Files.isRegularFile(page)
-                ? Files.readString(page, StandardCharsets.UTF_8) : "# Benchmarks\n\n";
+        String text = Files.isRegularFile(page) ? Files.readString(page, StandardCharsets.UTF_8) : "# Benchmarks\n\n";
         String block = begin + "\n" + markdown.strip() + "\n" + end;
         int b = text.indexOf(begin);
         int e = text.indexOf(end);

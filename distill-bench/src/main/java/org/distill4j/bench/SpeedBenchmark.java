@@ -29,11 +29,11 @@ import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
-import org.distill4j.terms.DistillationRefusedException;
-import org.distill4j.terms.GateApproval;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.terms.DistillationRefusedException;
+import org.distill4j.terms.GateApproval;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.EpochRecord;
 import org.distill4j.train.SoftTargets;
@@ -87,9 +87,21 @@ public final class SpeedBenchmark {
      *     hits every mode alike; figures are medians over rounds with their range; at least 1
      * @param rssEpochs epochs of the student alone whose resident memory is recorded after each, 0 to skip
      */
-    public record Settings(Recipe recipe, Path out, Path docs, Path teacherDir, int epochs,
-            int onlineEpochs, int matmulSize, Path python, Path torchScript, double maxLoad, int maxWaitSeconds,
-            String command, int rounds, int rssEpochs) {
+    public record Settings(
+            Recipe recipe,
+            Path out,
+            Path docs,
+            Path teacherDir,
+            int epochs,
+            int onlineEpochs,
+            int matmulSize,
+            Path python,
+            Path torchScript,
+            double maxLoad,
+            int maxWaitSeconds,
+            String command,
+            int rounds,
+            int rssEpochs) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -100,8 +112,8 @@ public final class SpeedBenchmark {
                         + "recipe's student is " + recipe.student().model().describe());
             }
             if (epochs < 1 || onlineEpochs < 1 || matmulSize < 1 || rounds < 1 || rssEpochs < 0) {
-                throw new IllegalArgumentException("epochs, onlineEpochs, matmulSize and rounds must be >= 1, "
-                        + "rssEpochs >= 0");
+                throw new IllegalArgumentException(
+                        "epochs, onlineEpochs, matmulSize and rounds must be >= 1, " + "rssEpochs >= 0");
             }
         }
     }
@@ -123,8 +135,8 @@ public final class SpeedBenchmark {
         r.put("load", waitForQuiet());
         Recipe recipe = settings.recipe();
         // Distilled students are trained here too: the teacher's terms are checked as everywhere.
-        Experiment experiment = new Experiment(recipe, settings.out(),
-                new Experiment.Options(Experiment.Options.defaultCacheDir(), false), listener);
+        Experiment experiment = new Experiment(
+                recipe, settings.out(), new Experiment.Options(Experiment.Options.defaultCacheDir(), false), listener);
         experiment.checkTerms();
         ExperimentData data = ExperimentData.load(recipe);
         ExampleSet train = data.train();
@@ -132,8 +144,13 @@ public final class SpeedBenchmark {
         TrainingConfig config = recipe.student().training().withEpochs(settings.epochs());
         String threads = System.getProperty("ai.djl.pytorch.num_threads", "default");
         r.put("threads", threads);
-        r.put("jvm_flags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .stream().filter(a -> a.startsWith("-X")).toList()));
+        r.put(
+                "jvm_flags",
+                String.join(
+                        " ",
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                                .filter(a -> a.startsWith("-X"))
+                                .toList()));
         r.put("student", spec.describe());
         r.put("batch_size", config.batchSize());
         r.put("rows", train.size());
@@ -145,18 +162,24 @@ public final class SpeedBenchmark {
             GateApproval approval = experiment.approveDistillation(teacher.identity());
             r.put("teacher", teacher.model().spec().describe());
             r.put("teacher_params", teacher.model().parameterCount());
-            r.put("teacher_is_stand_in", settings.teacherDir() == null
-                    || !Files.isRegularFile(settings.teacherDir().resolve(SavedModel.PARAMS)));
+            r.put(
+                    "teacher_is_stand_in",
+                    settings.teacherDir() == null
+                            || !Files.isRegularFile(settings.teacherDir().resolve(SavedModel.PARAMS)));
             long t0 = System.nanoTime();
-            TeacherOutputs outputs = TeacherOutputCache.compute(teacher, train, manager, 512, done -> { });
+            TeacherOutputs outputs = TeacherOutputCache.compute(teacher, train, manager, 512, done -> {});
             r.put("teacher_outputs_seconds", (System.nanoTime() - t0) / 1e9);
             KdParameters kd = recipe.distillation().parameters();
             Map<String, Object> modes = new LinkedHashMap<>();
             Map<String, List<Map<String, Object>>> byRound = new LinkedHashMap<>();
             try (SavedModel student = SavedModel.create(spec, train.featureShape(), train.classNames())) {
                 // Untrained, it serves only the latency measurement below: initialise its parameters.
-                student.model().getBlock().initialize(student.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
-                        student.inputShape(1));
+                student.model()
+                        .getBlock()
+                        .initialize(
+                                student.model().getNDManager(),
+                                ai.djl.ndarray.types.DataType.FLOAT32,
+                                student.inputShape(1));
                 r.put("student_params", student.parameterCount());
                 // Rounds interleave the modes, so that a change of load on a shared machine hits
                 // each alike; every round trains fresh students.
@@ -167,20 +190,37 @@ public final class SpeedBenchmark {
                                 .add(train("alone", alone, config, null, null, null, train, rss));
                     }
                     try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("cached", k -> new ArrayList<>()).add(train("cached", cached, config,
-                                kd, SoftTargets.cached(outputs), approval, train, rss));
+                        byRound.computeIfAbsent("cached", k -> new ArrayList<>())
+                                .add(train(
+                                        "cached",
+                                        cached,
+                                        config,
+                                        kd,
+                                        SoftTargets.cached(outputs),
+                                        approval,
+                                        train,
+                                        rss));
                     }
                     try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("online", k -> new ArrayList<>()).add(train("online", online,
-                                config.withEpochs(settings.onlineEpochs()), kd, SoftTargets.online(teacher),
-                                approval, train, rss));
+                        byRound.computeIfAbsent("online", k -> new ArrayList<>())
+                                .add(train(
+                                        "online",
+                                        online,
+                                        config.withEpochs(settings.onlineEpochs()),
+                                        kd,
+                                        SoftTargets.online(teacher),
+                                        approval,
+                                        train,
+                                        rss));
                     }
                     // Consistent distillation at K teacher passes: the teacher's outputs on VIEWS
                     // shifted and flipped views of every row, computed once, then one view per epoch.
-                    TrainingConfig viewed = config.toBuilder().optAugmentation(VIEW_AUGMENTATION).build();
+                    TrainingConfig viewed = config.toBuilder()
+                            .optAugmentation(VIEW_AUGMENTATION)
+                            .build();
                     long v0 = System.nanoTime();
-                    SoftTargets.Views views = SoftTargets.views(teacher, train, VIEW_AUGMENTATION, VIEWS,
-                            recipe.seed(), manager, 512);
+                    SoftTargets.Views views =
+                            SoftTargets.views(teacher, train, VIEW_AUGMENTATION, VIEWS, recipe.seed(), manager, 512);
                     double setup = (System.nanoTime() - v0) / 1e9;
                     try (SavedModel student4 = SavedModel.create(spec, train.featureShape(), train.classNames())) {
                         Map<String, Object> m = train("views", student4, viewed, kd, views, approval, train, rss);
@@ -259,11 +299,20 @@ public final class SpeedBenchmark {
         out.put("epoch_seconds", all);
         out.put("round_medians", medians);
         out.put("median_epoch_seconds", median);
-        out.put("round_min", medians.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
-        out.put("round_max", medians.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
-        out.put("min_epoch_seconds", all.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
-        out.put("samples_per_s", ((Number) rounds.get(0).get("samples_per_s")).doubleValue()
-                * ((Double) rounds.get(0).get("median_epoch_seconds")) / median);
+        out.put(
+                "round_min",
+                medians.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        out.put(
+                "round_max",
+                medians.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
+        out.put(
+                "min_epoch_seconds",
+                all.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        out.put(
+                "samples_per_s",
+                ((Number) rounds.get(0).get("samples_per_s")).doubleValue()
+                        * ((Double) rounds.get(0).get("median_epoch_seconds"))
+                        / median);
         return out;
     }
 
@@ -276,13 +325,17 @@ public final class SpeedBenchmark {
         ExampleSet slice = ExampleSets.slice(train, 0, Math.min(2048, train.size()));
         TrainingConfig config = recipe.teacher().training().withEpochs(1);
         Map<String, Object> m = new LinkedHashMap<>();
-        try (SavedModel model = SavedModel.create(recipe.teacher().model(), slice.featureShape(),
-                slice.classNames())) {
-            EpochRecord e = ClassifierTrainer.builder(config).build().fit(model, slice, null).history().get(0);
+        try (SavedModel model = SavedModel.create(recipe.teacher().model(), slice.featureShape(), slice.classNames())) {
+            EpochRecord e = ClassifierTrainer.builder(config)
+                    .build()
+                    .fit(model, slice, null)
+                    .history()
+                    .get(0);
             long fwd = recipe.teacher().model() instanceof CnnSpec cnn
                     ? cnnForwardFlops(cnn, slice.featureShape(), slice.numClasses())
                     : recipe.teacher().model() instanceof MlpSpec mlp
-                            ? forwardFlops(mlp, slice.featureSize(), slice.numClasses()) : -1;
+                            ? forwardFlops(mlp, slice.featureSize(), slice.numClasses())
+                            : -1;
             m.put("model", recipe.teacher().model().describe());
             m.put("rows", slice.size());
             m.put("batch_size", config.batchSize());
@@ -338,10 +391,9 @@ public final class SpeedBenchmark {
         m.put("load1_at_start", first);
         long start = System.nanoTime();
         double load = first;
-        while (load > settings.maxLoad()
-                && (System.nanoTime() - start) / 1e9 + 60 <= settings.maxWaitSeconds()) {
-            listener.info(String.format(Locale.ROOT, "1-minute load %.2f > %.2f: waiting a minute", load,
-                    settings.maxLoad()));
+        while (load > settings.maxLoad() && (System.nanoTime() - start) / 1e9 + 60 <= settings.maxWaitSeconds()) {
+            listener.info(String.format(
+                    Locale.ROOT, "1-minute load %.2f > %.2f: waiting a minute", load, settings.maxLoad()));
             TimeUnit.SECONDS.sleep(60);
             load = Machine.loadAverage1();
         }
@@ -363,18 +415,27 @@ public final class SpeedBenchmark {
         }
         listener.info("no saved teacher" + (dir == null ? "" : " in " + dir) + ": training a stand-in of the "
                 + "recipe's architecture for one epoch on 1,024 rows (its cost, not its accuracy, is measured)");
-        ExampleSet slice = ExampleSets.slice(data.train(), 0, Math.min(1024, data.train().size()));
+        ExampleSet slice =
+                ExampleSets.slice(data.train(), 0, Math.min(1024, data.train().size()));
         TrainingConfig config = settings.recipe().teacher().training().withEpochs(1);
-        try (SavedModel m = SavedModel.create(settings.recipe().teacher().model(), slice.featureShape(),
-                slice.classNames())) {
+        try (SavedModel m =
+                SavedModel.create(settings.recipe().teacher().model(), slice.featureShape(), slice.classNames())) {
             ClassifierTrainer.builder(config).build().fit(m, slice, null);
             m.save(standIn);
         }
         return standIn;
     }
 
-    private Map<String, Object> train(String mode, SavedModel model, TrainingConfig config, KdParameters kd,
-            SoftTargets targets, GateApproval approval, ExampleSet train, List<Map<String, Object>> rss) throws IOException {
+    private Map<String, Object> train(
+            String mode,
+            SavedModel model,
+            TrainingConfig config,
+            KdParameters kd,
+            SoftTargets targets,
+            GateApproval approval,
+            ExampleSet train,
+            List<Map<String, Object>> rss)
+            throws IOException {
         listener.info("training the student (" + mode + ") for " + config.epochs() + " epochs");
         ClassifierTrainer.Builder b = ClassifierTrainer.builder(config).optListener(new TrainingListener() {
             @Override
@@ -392,20 +453,35 @@ public final class SpeedBenchmark {
                 Runtime rt = Runtime.getRuntime();
                 m.put("heap_used_kb", (rt.totalMemory() - rt.freeMemory()) / 1024);
                 m.put("heap_committed_kb", rt.totalMemory() / 1024);
-                m.put("direct_buffers_kb", java.lang.management.ManagementFactory.getPlatformMXBeans(
-                        java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
-                        .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum() / 1024);
+                m.put(
+                        "direct_buffers_kb",
+                        java.lang.management.ManagementFactory.getPlatformMXBeans(
+                                                java.lang.management.BufferPoolMXBean.class)
+                                        .stream()
+                                        .filter(b -> b.getName().equals("direct"))
+                                        .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
+                                        .sum()
+                                / 1024);
                 rss.add(m);
-                listener.info(String.format(Locale.ROOT, "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB, heap used "
-                        + "%d kB, direct buffers %d kB", mode, record.epoch(), record.seconds(), record.samplesPerSecond(),
-                        m.get("vm_rss_kb"), m.get("heap_used_kb"), m.get("direct_buffers_kb")));
+                listener.info(String.format(
+                        Locale.ROOT,
+                        "  %s epoch %d: %.2f s, %.0f samples/s, VmRSS %d kB, heap used "
+                                + "%d kB, direct buffers %d kB",
+                        mode,
+                        record.epoch(),
+                        record.seconds(),
+                        record.samplesPerSecond(),
+                        m.get("vm_rss_kb"),
+                        m.get("heap_used_kb"),
+                        m.get("direct_buffers_kb")));
             }
         });
         if (kd != null) {
             b.optDistillation(kd, targets, approval);
         }
         ClassifierTrainer.Result result = b.build().fit(model, train, null);
-        List<Double> seconds = result.history().stream().map(EpochRecord::seconds).toList();
+        List<Double> seconds =
+                result.history().stream().map(EpochRecord::seconds).toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epoch_seconds", seconds);
         double median = median(seconds);
@@ -442,17 +518,28 @@ public final class SpeedBenchmark {
 
     private Map<String, Object> pytorch(MlpSpec spec, int rows, int batch, String threads) throws InterruptedException {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (settings.python() == null || !Files.isExecutable(settings.python())
-                || settings.torchScript() == null || !Files.isRegularFile(settings.torchScript())) {
+        if (settings.python() == null
+                || !Files.isExecutable(settings.python())
+                || settings.torchScript() == null
+                || !Files.isRegularFile(settings.torchScript())) {
             m.put("skipped", "no " + settings.python() + " or no " + settings.torchScript());
             return m;
         }
-        List<String> cmd = new ArrayList<>(List.of(settings.python().toString(), settings.torchScript().toString(),
-                "--hidden", String.join(",", spec.hidden().stream().map(String::valueOf).toList()),
-                "--rows", Integer.toString(rows), "--batch", Integer.toString(batch),
-                "--epochs", Integer.toString(settings.epochs()),
-                "--threads", threads.equals("default") ? "1" : threads,
-                "--lr", Double.toString(settings.recipe().student().training().learningRate())));
+        List<String> cmd = new ArrayList<>(List.of(
+                settings.python().toString(),
+                settings.torchScript().toString(),
+                "--hidden",
+                String.join(",", spec.hidden().stream().map(String::valueOf).toList()),
+                "--rows",
+                Integer.toString(rows),
+                "--batch",
+                Integer.toString(batch),
+                "--epochs",
+                Integer.toString(settings.epochs()),
+                "--threads",
+                threads.equals("default") ? "1" : threads,
+                "--lr",
+                Double.toString(settings.recipe().student().training().learningRate())));
         m.put("command", String.join(" ", cmd));
         listener.info("PyTorch reference: " + String.join(" ", cmd));
         try {

@@ -70,6 +70,7 @@ public final class StressHarness {
 
     /** Prefix of a child's result lines on stdout. */
     static final String RUN_LINE = "distill-stress-run ";
+
     static final String ERROR_LINE = "distill-stress-error ";
 
     /** What each run trains after the teacher. */
@@ -187,7 +188,8 @@ public final class StressHarness {
 
         /** Whether every run completed and every (threads, mode) group agreed bit for bit. */
         public boolean reproducible() {
-            return outcomes.stream().allMatch(o -> o.errors().isEmpty() && !o.digests().isEmpty())
+            return outcomes.stream()
+                            .allMatch(o -> o.errors().isEmpty() && !o.digests().isEmpty())
                     && groups.values().stream().allMatch(d -> d == 1);
         }
 
@@ -198,16 +200,32 @@ public final class StressHarness {
                     + "| first run: val acc / train loss |\n");
             sb.append("| --- | ---: | ---: | ---: | --- | ---: | --- |\n");
             for (Outcome o : outcomes) {
-                sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | `%s` | %.0f | %s |%n", o.setting().id(),
-                        o.digests().size(), o.errors().size(), o.distinct(),
-                        o.digests().isEmpty() ? "-" : o.digests().get(0), o.seconds(), o.summary()));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %d | %d | %d | `%s` | %.0f | %s |%n",
+                        o.setting().id(),
+                        o.digests().size(),
+                        o.errors().size(),
+                        o.distinct(),
+                        o.digests().isEmpty() ? "-" : o.digests().get(0),
+                        o.seconds(),
+                        o.summary()));
             }
             sb.append("\n| threads / mode (all collectors and GC pressures) | distinct results |\n| --- | ---: |\n");
-            groups.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> sb.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n"));
+            groups.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> sb.append("| ")
+                            .append(e.getKey())
+                            .append(" | ")
+                            .append(e.getValue())
+                            .append(" |\n"));
             if (probeRuns > 0) {
-                sb.append(String.format(Locale.ROOT, "%nEngine probe (DJL `x.mul(3f)`, GC between forward and "
-                        + "backward): %d of %d gradients wrong.%n", probeWrong, probeRuns));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "%nEngine probe (DJL `x.mul(3f)`, GC between forward and "
+                                + "backward): %d of %d gradients wrong.%n",
+                        probeWrong,
+                        probeRuns));
             }
             for (Outcome o : outcomes) {
                 for (String e : o.errors()) {
@@ -230,7 +248,9 @@ public final class StressHarness {
      * @param childTimeoutSeconds longest a child may run before it is killed and reported as failed
      */
     public StressHarness(long childTimeoutSeconds) {
-        this(Path.of(System.getProperty("java.home"), "bin", "java"), System.getProperty("java.class.path"),
+        this(
+                Path.of(System.getProperty("java.home"), "bin", "java"),
+                System.getProperty("java.class.path"),
                 childTimeoutSeconds);
     }
 
@@ -241,8 +261,8 @@ public final class StressHarness {
     }
 
     /** Every combination of the given values. */
-    public static List<Setting> matrix(List<Integer> threads, List<Collector> collectors, List<Mode> modes,
-            List<GcPressure> gc) {
+    public static List<Setting> matrix(
+            List<Integer> threads, List<Collector> collectors, List<Mode> modes, List<GcPressure> gc) {
         List<Setting> out = new ArrayList<>();
         for (int t : threads) {
             for (Mode m : modes) {
@@ -276,9 +296,15 @@ public final class StressHarness {
             outcomes.add(o);
             groups.computeIfAbsent(s.threads() + " threads / " + s.mode().id(), k -> new LinkedHashSet<>())
                     .addAll(o.digests());
-            progress.accept(String.format(Locale.ROOT, "%s: %d runs, %d failed, %d distinct (first %s), %.0f s",
-                    s.id(), o.digests().size(), o.errors().size(), o.distinct(),
-                    o.digests().isEmpty() ? "-" : o.digests().get(0), o.seconds()));
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "%s: %d runs, %d failed, %d distinct (first %s), %.0f s",
+                    s.id(),
+                    o.digests().size(),
+                    o.errors().size(),
+                    o.distinct(),
+                    o.digests().isEmpty() ? "-" : o.digests().get(0),
+                    o.seconds()));
         }
         Map<String, Integer> counts = new LinkedHashMap<>();
         groups.forEach((k, v) -> counts.put(k, v.size()));
@@ -311,15 +337,17 @@ public final class StressHarness {
         List<String> digests = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         String summary = "-";
-        Thread killer = new Thread(() -> {
-            try {
-                if (!p.waitFor(timeout.seconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }, "distill-stress-timeout");
+        Thread killer = new Thread(
+                () -> {
+                    try {
+                        if (!p.waitFor(timeout.seconds(), TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                    }
+                },
+                "distill-stress-timeout");
         killer.setDaemon(true);
         killer.start();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -361,7 +389,8 @@ public final class StressHarness {
                     RunResult r = runOnce(mode, gc != GcPressure.NONE, tmp);
                     System.out.println(RUN_LINE + i + " " + r.digest() + " " + r.summary());
                 } catch (Exception | Error e) {
-                    System.out.println(ERROR_LINE + "run " + i + ": " + e.toString().replace('\n', ' '));
+                    System.out.println(
+                            ERROR_LINE + "run " + i + ": " + e.toString().replace('\n', ' '));
                 } finally {
                     deleteTree(tmp);
                 }
@@ -385,33 +414,42 @@ public final class StressHarness {
     static RunResult runOnce(Mode mode, boolean gcAfterSteps, Path tmp) throws Exception {
         ExampleSet train = blobs("stress-train", 384, 11);
         ExampleSet validation = blobs("stress-validation", 128, 12);
-        TrainingListener listener = gcAfterSteps ? new TrainingListener() {
-            @Override
-            public void onBatch(int rowsDone, double meanLoss) {
-                System.gc();
-            }
-        } : TrainingListener.NONE;
+        TrainingListener listener = gcAfterSteps
+                ? new TrainingListener() {
+                    @Override
+                    public void onBatch(int rowsDone, double meanLoss) {
+                        System.gc();
+                    }
+                }
+                : TrainingListener.NONE;
         StringBuilder bits = new StringBuilder();
         Path teacherDir = tmp.resolve("teacher");
-        try (SavedModel teacher = SavedModel.create(new MlpSpec(List.of(64), null, 0.1), train.featureShape(),
-                train.classNames())) {
-            List<EpochRecord> h = ClassifierTrainer.builder(config()).optSeed(5).optListener(listener).build()
-                    .fit(teacher, train, validation).history();
+        try (SavedModel teacher =
+                SavedModel.create(new MlpSpec(List.of(64), null, 0.1), train.featureShape(), train.classNames())) {
+            List<EpochRecord> h = ClassifierTrainer.builder(config())
+                    .optSeed(5)
+                    .optListener(listener)
+                    .build()
+                    .fit(teacher, train, validation)
+                    .history();
             append(bits, h);
             teacher.save(teacherDir);
         }
         bits.append(SavedModel.contentHash(teacherDir));
         Path studentDir = tmp.resolve("student");
         List<EpochRecord> h;
-        try (SavedModel student = SavedModel.create(new MlpSpec(List.of(16), null, 0), train.featureShape(),
-                train.classNames());
+        try (SavedModel student =
+                        SavedModel.create(new MlpSpec(List.of(16), null, 0), train.featureShape(), train.classNames());
                 SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
                 NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            ClassifierTrainer.Builder b = ClassifierTrainer.builder(config()).optSeed(6).optListener(listener);
+            ClassifierTrainer.Builder b =
+                    ClassifierTrainer.builder(config()).optSeed(6).optListener(listener);
             KdParameters kd = new KdParameters(4, 0.7);
             if (mode == Mode.CACHED) {
-                b.optDistillation(kd, SoftTargets.cached(TeacherOutputCache.compute(teacher, train, manager, 64,
-                        done -> { })), approval(teacher.identity()));
+                b.optDistillation(
+                        kd,
+                        SoftTargets.cached(TeacherOutputCache.compute(teacher, train, manager, 64, done -> {})),
+                        approval(teacher.identity()));
             } else if (mode == Mode.ONLINE) {
                 b.optDistillation(kd, SoftTargets.online(teacher), approval(teacher.identity()));
             }
@@ -421,23 +459,30 @@ public final class StressHarness {
         }
         bits.append(SavedModel.contentHash(studentDir));
         EpochRecord last = h.get(h.size() - 1);
-        return new RunResult(Hashing.sha256(bits.toString()).substring(0, 16),
+        return new RunResult(
+                Hashing.sha256(bits.toString()).substring(0, 16),
                 String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
     }
 
     private static GateApproval approval(org.distill4j.teacher.TeacherIdentity teacher) throws Exception {
-        return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"),
-                "stress-student").withTeacher(teacher));
+        return new DistillationGate()
+                .approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "stress-student")
+                        .withTeacher(teacher));
     }
 
     private static TrainingConfig config() {
-        return TrainingConfig.builder().setEpochs(3).optBatchSize(32).optLearningRate(0.005).build();
+        return TrainingConfig.builder()
+                .setEpochs(3)
+                .optBatchSize(32)
+                .optLearningRate(0.005)
+                .build();
     }
 
     private static void append(StringBuilder sb, List<EpochRecord> history) {
         for (EpochRecord r : history) {
-            for (double v : new double[] {r.trainLoss(), r.trainSoftLoss(), r.trainHardLoss(), r.trainAccuracy(),
-                r.valLoss(), r.valAccuracy()}) {
+            for (double v : new double[] {
+                r.trainLoss(), r.trainSoftLoss(), r.trainHardLoss(), r.trainAccuracy(), r.valLoss(), r.valAccuracy()
+            }) {
                 sb.append(Long.toHexString(Double.doubleToRawLongBits(v))).append(',');
             }
         }

@@ -38,8 +38,22 @@ public record StudentRun(
 
     /** Returns this run as reported in another group of the benchmark (a reused run). */
     public StudentRun withGroup(String newGroup) {
-        return new StudentRun(key, newGroup, hidden, params, temperature, alpha, transfer, seed, trainAccuracy,
-                valAccuracy, testAccuracy, testErrors, omittedClassTestAccuracy, agreement, seconds);
+        return new StudentRun(
+                key,
+                newGroup,
+                hidden,
+                params,
+                temperature,
+                alpha,
+                transfer,
+                seed,
+                trainAccuracy,
+                valAccuracy,
+                testAccuracy,
+                testErrors,
+                omittedClassTestAccuracy,
+                agreement,
+                seconds);
     }
 
     /** Returns whether this student was distilled. */

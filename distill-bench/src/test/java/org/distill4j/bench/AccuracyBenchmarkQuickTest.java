@@ -44,21 +44,43 @@ class AccuracyBenchmarkQuickTest {
         Recipe recipe = RecipeLoader.parse(RECIPE.formatted(dir), "test", tmp, List.of());
         Path out = tmp.resolve("out");
         Path docs = tmp.resolve("docs");
-        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(recipe, out, docs, tmp.resolve("cache"),
-                List.of(1L, 2L), List.of(1.0, 4.0), List.of(1.0), List.of(8), 3, true, "test");
+        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
+                recipe,
+                out,
+                docs,
+                tmp.resolve("cache"),
+                List.of(1L, 2L),
+                List.of(1.0, 4.0),
+                List.of(1.0),
+                List.of(8),
+                3,
+                true,
+                "test");
 
         AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
 
         assertThat(report.runs().get("scratch")).hasSize(2);
         assertThat(report.runs().get("distilled")).hasSize(2).allMatch(StudentRun::distilled);
-        assertThat(report.runs().get("sweep_T")).extracting(StudentRun::temperature).containsExactly(1.0, 4.0);
-        assertThat(report.runs().get("sweep_alpha")).extracting(StudentRun::alpha).containsExactly(0.9, 1.0);
-        assertThat(report.runs().get("transfer")).extracting(StudentRun::transfer)
+        assertThat(report.runs().get("sweep_T"))
+                .extracting(StudentRun::temperature)
+                .containsExactly(1.0, 4.0);
+        assertThat(report.runs().get("sweep_alpha"))
+                .extracting(StudentRun::alpha)
+                .containsExactly(0.9, 1.0);
+        assertThat(report.runs().get("transfer"))
+                .extracting(StudentRun::transfer)
                 .containsExactly("train/unlabeled", "train/without-3");
         assertThat(report.runs().get("sizes")).hasSize(2);
-        JsonNode json = AccuracyBenchmark.MAPPER.readTree(out.resolve(AccuracyBenchmark.JSON).toFile());
-        for (String key : List.of("teacher", "scratch", "distilled", "gap_closed", "chosen_temperature",
-                "chosen_alpha", "accuracy_gain")) {
+        JsonNode json = AccuracyBenchmark.MAPPER.readTree(
+                out.resolve(AccuracyBenchmark.JSON).toFile());
+        for (String key : List.of(
+                "teacher",
+                "scratch",
+                "distilled",
+                "gap_closed",
+                "chosen_temperature",
+                "chosen_alpha",
+                "accuracy_gain")) {
             assertThat(json.at("/summary/" + key).isMissingNode()).as(key).isFalse();
         }
         assertThat(json.at("/summary/scratch/test_errors_std").isNumber()).isTrue();
@@ -66,17 +88,24 @@ class AccuracyBenchmarkQuickTest {
         assertThat(docs.resolve(AccuracyBenchmark.CHART_T)).isNotEmptyFile();
         assertThat(docs.resolve(AccuracyBenchmark.CHART_SIZE)).isNotEmptyFile();
         String md = Files.readString(docs.resolve("benchmarks.md"));
-        assertThat(md).contains("<!-- bench:accuracy:begin -->", "student from scratch", "student distilled",
-                "no labels", "omitted", "Temperature sweep");
+        assertThat(md)
+                .contains(
+                        "<!-- bench:accuracy:begin -->",
+                        "student from scratch",
+                        "student distilled",
+                        "no labels",
+                        "omitted",
+                        "Temperature sweep");
 
         // A rerun trains no student again: every run is read back from OUT/students.
         StringBuilder log = new StringBuilder();
         new AccuracyBenchmark(settings, new ExperimentListener() {
-            @Override
-            public void info(String message) {
-                log.append(message).append('\n');
-            }
-        }).run();
+                    @Override
+                    public void info(String message) {
+                        log.append(message).append('\n');
+                    }
+                })
+                .run();
         assertThat(log.toString().lines().filter(l -> l.contains("seed ")).filter(l -> l.contains(": train ")))
                 .isEmpty();
         assertThat(log).contains("teacher: reusing");

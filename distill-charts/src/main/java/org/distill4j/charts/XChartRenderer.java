@@ -31,7 +31,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class XChartRenderer implements ChartRenderer {
 
-
     // Tableau 10: distinct, colour-blind-friendly enough, and familiar from matplotlib.
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
@@ -39,8 +38,8 @@ public final class XChartRenderer implements ChartRenderer {
         new Color(0xbcbd22), new Color(0x17becf),
     };
     private static final BasicStroke SOLID = new BasicStroke(2.5f);
-    private static final BasicStroke DASHED = new BasicStroke(
-            2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {9f, 6f}, 0f);
+    private static final BasicStroke DASHED =
+            new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {9f, 6f}, 0f);
 
     /** Found by {@link java.util.ServiceLoader}; stateless. */
     public XChartRenderer() {}
@@ -49,13 +48,7 @@ public final class XChartRenderer implements ChartRenderer {
     @Override
     public List<RenderedChart> render(List<ModelResult> models) throws IOException {
         List<RenderedChart> charts = new ArrayList<>();
-        XYChart loss = epochChart(
-                models,
-                "Loss per epoch",
-                "Loss",
-                EpochRecord::trainLoss,
-                EpochRecord::valLoss,
-                1.0);
+        XYChart loss = epochChart(models, "Loss per epoch", "Loss", EpochRecord::trainLoss, EpochRecord::valLoss, 1.0);
         if (loss != null) {
             charts.add(new RenderedChart(
                     LOSS,
@@ -73,9 +66,7 @@ public final class XChartRenderer implements ChartRenderer {
                 100.0);
         if (accuracy != null) {
             charts.add(new RenderedChart(
-                    ACCURACY,
-                    "Training accuracy (solid) and validation accuracy (dashed) per epoch.",
-                    png(accuracy)));
+                    ACCURACY, "Training accuracy (solid) and validation accuracy (dashed) per epoch.", png(accuracy)));
         }
         XYChart sizeVsAccuracy = sizeVsAccuracy(models);
         if (sizeVsAccuracy != null) {
@@ -166,8 +157,7 @@ public final class XChartRenderer implements ChartRenderer {
             if (!(params > 0) || !Double.isFinite(accuracy)) {
                 continue;
             }
-            XYSeries series =
-                    chart.addSeries(model.role(), new double[] {params}, new double[] {accuracy});
+            XYSeries series = chart.addSeries(model.role(), new double[] {params}, new double[] {accuracy});
             Color color = PALETTE[i % PALETTE.length];
             series.setMarkerColor(color);
             series.setMarker(SeriesMarkers.CIRCLE);

@@ -47,8 +47,12 @@ class ReportWriterTest {
         assertThat(fileNames(dir)).noneMatch(name -> name.endsWith(".tmp"));
         assertThat(fileNames(dir))
                 .containsExactlyInAnyOrder(
-                        "metrics.json", "results.md", "report.html",
-                        "loss.png", "accuracy.png", "size_vs_accuracy.png");
+                        "metrics.json",
+                        "results.md",
+                        "report.html",
+                        "loss.png",
+                        "accuracy.png",
+                        "size_vs_accuracy.png");
     }
 
     @Test
@@ -60,14 +64,25 @@ class ReportWriterTest {
         assertThat(text).doesNotContain("NaN").doesNotContain("Infinity");
         assertThat(fieldNames(root)).containsExactly("title", "models", "recipe", "environment");
         assertThat(root.get("title").asText()).isEqualTo("synthetic <mnist>");
-        assertThat(fieldNames(root.get("models")))
-                .containsExactly("teacher", "student_scratch", "student_distilled");
+        assertThat(fieldNames(root.get("models"))).containsExactly("teacher", "student_scratch", "student_distilled");
 
         JsonNode teacher = root.get("models").get("teacher");
-        assertThat(fieldNames(teacher)).containsExactly(
-                "description", "test_accuracy", "test_macro_f1", "test_errors", "test_size", "params",
-                "size_bytes", "agreement_with_teacher", "kl_to_teacher", "latency_ms_p50",
-                "latency_ms_p99", "throughput_per_s", "throughput_batch", "history");
+        assertThat(fieldNames(teacher))
+                .containsExactly(
+                        "description",
+                        "test_accuracy",
+                        "test_macro_f1",
+                        "test_errors",
+                        "test_size",
+                        "params",
+                        "size_bytes",
+                        "agreement_with_teacher",
+                        "kl_to_teacher",
+                        "latency_ms_p50",
+                        "latency_ms_p99",
+                        "throughput_per_s",
+                        "throughput_batch",
+                        "history");
         assertThat(teacher.get("description").asText()).isEqualTo("CNN(channels=[64, 128])");
         assertThat(teacher.get("test_accuracy").asDouble()).isEqualTo(0.992);
         assertThat(teacher.get("test_macro_f1").asDouble()).isEqualTo(0.9871);
@@ -84,21 +99,34 @@ class ReportWriterTest {
         assertThat(distilled.get("latency_ms_p99").isNull()).as("NaN metric").isTrue();
         JsonNode history = distilled.get("history");
         assertThat(history).hasSize(3);
-        assertThat(fieldNames(history.get(0))).containsExactly(
-                "epoch", "train_loss", "train_soft_loss", "train_hard_loss", "train_accuracy",
-                "val_loss", "val_accuracy", "seconds", "samples_per_second", "learning_rate");
+        assertThat(fieldNames(history.get(0)))
+                .containsExactly(
+                        "epoch",
+                        "train_loss",
+                        "train_soft_loss",
+                        "train_hard_loss",
+                        "train_accuracy",
+                        "val_loss",
+                        "val_accuracy",
+                        "seconds",
+                        "samples_per_second",
+                        "learning_rate");
         assertThat(history.get(0).get("epoch").asInt()).isEqualTo(1);
         assertThat(history.get(0).get("train_soft_loss").asDouble()).isEqualTo(0.6);
-        assertThat(history.get(1).get("val_loss").isNull()).as("NaN epoch value").isTrue();
+        assertThat(history.get(1).get("val_loss").isNull())
+                .as("NaN epoch value")
+                .isTrue();
         assertThat(history.get(1).get("val_accuracy").isNull()).isTrue();
 
         JsonNode scratch = root.get("models").get("student_scratch");
-        assertThat(scratch.get("history").get(2).get("train_soft_loss").isNull()).isTrue();
+        assertThat(scratch.get("history").get(2).get("train_soft_loss").isNull())
+                .isTrue();
 
         assertThat(root.get("recipe").get("note").asText()).isEqualTo("<script>alert(1)</script>");
-        assertThat(fieldNames(root.get("recipe").get("kd")))
-                .containsExactly("temperature", "alpha");
-        assertThat(root.get("recipe").get("schedule").get(1).isNull()).as("NaN in recipe").isTrue();
+        assertThat(fieldNames(root.get("recipe").get("kd"))).containsExactly("temperature", "alpha");
+        assertThat(root.get("recipe").get("schedule").get(1).isNull())
+                .as("NaN in recipe")
+                .isTrue();
         assertThat(root.get("environment").get("java").asText()).isEqualTo("17.0.15");
     }
 
@@ -108,8 +136,7 @@ class ReportWriterTest {
         ReportWriter.write(results, dir);
 
         Map<String, ModelResult> models = MetricsJson.read(dir.resolve("metrics.json"));
-        assertThat(models.keySet())
-                .containsExactly("teacher", "student_scratch", "student_distilled");
+        assertThat(models.keySet()).containsExactly("teacher", "student_scratch", "student_distilled");
         // Record equality compares doubles with Double.compare, so NaN round-trips as equal.
         assertThat(List.copyOf(models.values())).isEqualTo(results.models());
 
@@ -128,19 +155,29 @@ class ReportWriterTest {
         assertThat(lines.get(0)).isEqualTo("# synthetic <mnist>");
         List<String> rows = lines.stream().filter(l -> l.startsWith("|")).toList();
         assertThat(rows).hasSize(2 + 3);
-        assertThat(rows.get(0)).contains("Model", "Description", "Test accuracy", "Test macro-F1", "Test errors",
-                "Params", "Size", "Agreement with teacher", "p50 latency (ms)", "Throughput (/s)");
-        assertThat(rows.get(2)).isEqualTo(
-                "| teacher | CNN(channels=[64, 128]) | 99.20% | 98.71% | 80 / 10,000 | 1,200,000"
+        assertThat(rows.get(0))
+                .contains(
+                        "Model",
+                        "Description",
+                        "Test accuracy",
+                        "Test macro-F1",
+                        "Test errors",
+                        "Params",
+                        "Size",
+                        "Agreement with teacher",
+                        "p50 latency (ms)",
+                        "Throughput (/s)");
+        assertThat(rows.get(2))
+                .isEqualTo("| teacher | CNN(channels=[64, 128]) | 99.20% | 98.71% | 80 / 10,000 | 1,200,000"
                         + " | 4.58 MiB | 100.00% | 1.250 | 8,000 |");
-        assertThat(rows.get(3))
-                .startsWith("| student_scratch | MLP(hidden=[128]) \\| tiny | 98.00% ");
-        assertThat(rows.get(4)).isEqualTo(
-                "| student_distilled | MLP(hidden=[128]) | 98.70% | 98.03% | 130 / 10,000 | 101,770"
+        assertThat(rows.get(3)).startsWith("| student_scratch | MLP(hidden=[128]) \\| tiny | 98.00% ");
+        assertThat(rows.get(4))
+                .isEqualTo("| student_distilled | MLP(hidden=[128]) | 98.70% | 98.03% | 130 / 10,000 | 101,770"
                         + " | 397.6 KiB | 99.10% | 0.213 | 51,234 |");
         // (200 - 130) / (200 - 80) = 58.33%
-        assertThat(lines).contains("Distillation closed 58.3% of the teacher-vs-scratch error gap"
-                + " (test errors: teacher 80, scratch 200, distilled 130).");
+        assertThat(lines)
+                .contains("Distillation closed 58.3% of the teacher-vs-scratch error gap"
+                        + " (test errors: teacher 80, scratch 200, distilled 130).");
         assertThat(String.join("\n", lines)).doesNotContain("NaN");
     }
 
@@ -212,34 +249,29 @@ class ReportWriterTest {
     void modelsWithoutHistoryGetNoEpochChartsAndStaleChartsAreRemoved() throws IOException {
         Files.write(dir.resolve("loss.png"), new byte[] {1, 2, 3});
         Files.write(dir.resolve("accuracy.png"), new byte[] {1, 2, 3});
-        List<ModelResult> loaded = List.of(
-                model("teacher", 80, 10_000, List.of()),
-                model("student_distilled", 130, 10_000, List.of()));
+        List<ModelResult> loaded =
+                List.of(model("teacher", 80, 10_000, List.of()), model("student_distilled", 130, 10_000, List.of()));
 
         ReportFiles files = ReportWriter.write(withModels(loaded), dir);
 
         assertThat(files.charts()).containsExactly(dir.resolve("size_vs_accuracy.png"));
         assertThat(pngFiles(dir)).containsExactly("size_vs_accuracy.png");
-        assertThat(imageSources(Files.readString(dir.resolve("report.html"))))
-                .containsExactly("size_vs_accuracy.png");
+        assertThat(imageSources(Files.readString(dir.resolve("report.html")))).containsExactly("size_vs_accuracy.png");
     }
 
     @Test
     void seriesWithoutAnyFiniteValueAreSkipped() throws IOException {
         EpochRecord unmeasured = new EpochRecord(1, NAN, NAN, NAN, NAN, NAN, NAN, 1, 1, 0.1);
-        List<ModelResult> models =
-                List.of(model("student_scratch", 100, 1_000, List.of(unmeasured)));
+        List<ModelResult> models = List.of(model("student_scratch", 100, 1_000, List.of(unmeasured)));
 
         ReportFiles files = ReportWriter.write(withModels(models), dir);
 
-        assertThat(files.charts()).extracting(p -> p.getFileName().toString())
-                .containsExactly("size_vs_accuracy.png");
+        assertThat(files.charts()).extracting(p -> p.getFileName().toString()).containsExactly("size_vs_accuracy.png");
     }
 
     @Test
     void duplicateRolesAreRejectedBeforeAnythingIsWritten() {
-        List<ModelResult> models = List.of(
-                model("teacher", 1, 10, List.of()), model("teacher", 2, 10, List.of()));
+        List<ModelResult> models = List.of(model("teacher", 1, 10, List.of()), model("teacher", 2, 10, List.of()));
         Path out = dir.resolve("out");
 
         assertThatThrownBy(() -> ReportWriter.write(withModels(models), out))
@@ -271,28 +303,30 @@ class ReportWriterTest {
                 new EpochRecord(2, 0.90, 0.45, 0.45, 0.91, NAN, NAN, 2.5, 24_000, 0.01),
                 new EpochRecord(3, 0.70, 0.40, 0.30, 0.96, 0.30, 0.97, 2.5, 24_000, 0.001));
         List<ModelResult> models = List.of(
-                new ModelResult("teacher", "CNN(channels=[64, 128])",
-                        new ModelMetrics(0.992, 0.9871, 80, 10_000, 1_200_000, 4_800_512, 1.0, 0.0,
-                                1.25, 2.5, 8_000, 256),
+                new ModelResult(
+                        "teacher",
+                        "CNN(channels=[64, 128])",
+                        new ModelMetrics(
+                                0.992, 0.9871, 80, 10_000, 1_200_000, 4_800_512, 1.0, 0.0, 1.25, 2.5, 8_000, 256),
                         List.of()),
-                new ModelResult("student_scratch", "MLP(hidden=[128]) | tiny",
-                        new ModelMetrics(0.98, 0.9712, 200, 10_000, 101_770, 407_136, 0.975, 0.12,
-                                0.2, 0.4, 50_000, 256),
+                new ModelResult(
+                        "student_scratch",
+                        "MLP(hidden=[128]) | tiny",
+                        new ModelMetrics(
+                                0.98, 0.9712, 200, 10_000, 101_770, 407_136, 0.975, 0.12, 0.2, 0.4, 50_000, 256),
                         scratchHistory),
-                new ModelResult("student_distilled", "MLP(hidden=[128])",
-                        new ModelMetrics(0.987, 0.9803, 130, 10_000, 101_770, 407_136, 0.991, 0.05,
-                                0.2134, NAN, 51_234.4, 256),
+                new ModelResult(
+                        "student_distilled",
+                        "MLP(hidden=[128])",
+                        new ModelMetrics(
+                                0.987, 0.9803, 130, 10_000, 101_770, 407_136, 0.991, 0.05, 0.2134, NAN, 51_234.4, 256),
                         distilledHistory));
         Map<String, Object> kd = new LinkedHashMap<>();
         kd.put("temperature", 4.0);
         kd.put("alpha", 0.9);
         Map<String, Object> recipe = Map.of(
-                "kd", kd,
-                "epochs", 3,
-                "note", "<script>alert(1)</script>",
-                "schedule", List.of(0.01, NAN, 0.001));
-        return new ExperimentResults(
-                "synthetic <mnist>", models, recipe, Map.of("java", "17.0.15", "djl", "0.36.0"));
+                "kd", kd, "epochs", 3, "note", "<script>alert(1)</script>", "schedule", List.of(0.01, NAN, 0.001));
+        return new ExperimentResults("synthetic <mnist>", models, recipe, Map.of("java", "17.0.15", "djl", "0.36.0"));
     }
 
     private static ExperimentResults withModels(List<ModelResult> models) {
@@ -302,7 +336,9 @@ class ReportWriterTest {
 
     private static ModelResult model(String role, int errors, int size, List<EpochRecord> history) {
         double accuracy = 1.0 - (double) errors / size;
-        return new ModelResult(role, "m",
+        return new ModelResult(
+                role,
+                "m",
                 new ModelMetrics(accuracy, accuracy, errors, size, 1000, 4096, 0.9, 0.1, 0.1, 0.2, 100, 32),
                 history);
     }
@@ -322,8 +358,7 @@ class ReportWriterTest {
     }
 
     private static Set<String> pngFiles(Path dir) throws IOException {
-        return fileNames(dir).stream().filter(n -> n.endsWith(".png"))
-                .collect(Collectors.toCollection(TreeSet::new));
+        return fileNames(dir).stream().filter(n -> n.endsWith(".png")).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private static Set<String> imageSources(String html) {
@@ -342,8 +377,7 @@ class ReportWriterTest {
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
                 int rgb = image.getRGB(x, y);
-                double l = 0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff)
-                        + 0.114 * (rgb & 0xff);
+                double l = 0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff) + 0.114 * (rgb & 0xff);
                 sum += l;
                 sumSq += l * l;
             }

@@ -13,10 +13,10 @@ import org.distill4j.audit.AuditedModels;
 import org.distill4j.audit.DistillationAudit;
 import org.distill4j.audit.ReferenceTraining;
 import org.distill4j.audit.WatermarkAudit;
-import org.distill4j.guard.WatermarkKey;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.IdxDataset;
 import org.distill4j.experiment.ExperimentData;
+import org.distill4j.guard.WatermarkKey;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.teacher.http.ApiKey;
@@ -28,12 +28,16 @@ import picocli.CommandLine.Option;
  * {@code distill audit --suspect S --teacher T --reference R... --data DIR}: was the suspect
  * distilled from the teacher? A thin shell over {@link DistillationAudit}.
  */
-@Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Test whether a suspect model was distilled from a teacher: query suspect, teacher and "
-                + "independent reference models on probes chosen to expose the teacher's idiosyncrasies, and report "
-                + "a p-value, an effect size and a verdict (see docs/audit.md for the test and its assumptions).",
-                "Each model is a distill4j model directory, a TorchScript file or an Open Inference Protocol v2 URL "
-                        + "http://host:port/v2/models/NAME. Writes OUT/audit.json and OUT/audit.html."})
+@Command(
+        name = "audit",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Test whether a suspect model was distilled from a teacher: query suspect, teacher and "
+                    + "independent reference models on probes chosen to expose the teacher's idiosyncrasies, and report "
+                    + "a p-value, an effect size and a verdict (see docs/audit.md for the test and its assumptions).",
+            "Each model is a distill4j model directory, a TorchScript file or an Open Inference Protocol v2 URL "
+                    + "http://host:port/v2/models/NAME. Writes OUT/audit.json and OUT/audit.html."
+        })
 final class AuditCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -42,65 +46,97 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--suspect", paramLabel = "MODEL", description = "The suspect model (required).")
     String suspect;
 
-    @Option(names = "--teacher", paramLabel = "MODEL",
+    @Option(
+            names = "--teacher",
+            paramLabel = "MODEL",
             description = "The teacher model (required, except with --watermark-key-file, where it is the optional "
                     + "clean baseline).")
     String teacher;
 
-    @Option(names = "--watermark-key-file", paramLabel = "FILE",
+    @Option(
+            names = "--watermark-key-file",
+            paramLabel = "FILE",
             description = "Instead of the reference test: test the suspect for the watermark of this key (as served "
                     + "by distill serve --watermark-key-file). Writes OUT/watermark.json; the key is never shown.")
     Path watermarkKeyFile;
 
-    @Option(names = "--generate-watermark-key", paramLabel = "FILE",
+    @Option(
+            names = "--generate-watermark-key",
+            paramLabel = "FILE",
             description = "Write a new random watermark key to FILE (owner-readable only), its scale measured on the "
                     + "training split of --data, and exit.")
     Path newWatermarkKey;
 
-    @Option(names = "--watermark-amplitude", paramLabel = "EPS", defaultValue = "0.005",
+    @Option(
+            names = "--watermark-amplitude",
+            paramLabel = "EPS",
+            defaultValue = "0.005",
             description = "Probability mass of a new key's signal (default: ${DEFAULT-VALUE}; KL to the clean output "
                     + "is at most ln(1 + 2 EPS) on every input).")
     double watermarkAmplitude;
 
-    @Option(names = "--reference", paramLabel = "MODEL",
+    @Option(
+            names = "--reference",
+            paramLabel = "MODEL",
             description = "An independent reference model trained for the same task (repeatable; at least 2, "
                     + "5 or more recommended, covering the teacher's and the suspect's architectures).")
     List<String> references = new ArrayList<>();
 
-    @Option(names = "--train-references", paramLabel = "RECIPE",
+    @Option(
+            names = "--train-references",
+            paramLabel = "RECIPE",
             description = "Train references from this recipe (from scratch on its data and true labels, alternating "
                     + "its student and teacher architectures, different seeds) into OUT/references/.")
     Path referenceRecipe;
 
-    @Option(names = "--reference-count", paramLabel = "K", defaultValue = "5",
+    @Option(
+            names = "--reference-count",
+            paramLabel = "K",
+            defaultValue = "5",
             description = "How many references --train-references trains (default: ${DEFAULT-VALUE}).")
     int referenceCount;
 
-    @Option(names = "--reference-epochs", paramLabel = "E", defaultValue = "0",
+    @Option(
+            names = "--reference-epochs",
+            paramLabel = "E",
+            defaultValue = "0",
             description = "Epochs per trained reference (default: the recipe's).")
     int referenceEpochs;
 
-    @Option(names = "--data", paramLabel = "DIR",
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
             description = "IDX data directory whose test split the probes are drawn from (default with "
                     + "--train-references: the recipe's test split).")
     Path dataDir;
 
-    @Option(names = "--queries", paramLabel = "N", defaultValue = "1000",
+    @Option(
+            names = "--queries",
+            paramLabel = "N",
+            defaultValue = "1000",
             description = "Probes the suspect is asked about (default: ${DEFAULT-VALUE}).")
     int queries;
 
-    @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01",
+    @Option(
+            names = "--alpha",
+            paramLabel = "A",
+            defaultValue = "0.01",
             description = "Significance level of the verdict (default: ${DEFAULT-VALUE}).")
     double alpha;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of probe selection.")
     long seed;
 
-    @Option(names = "--api-key-file", paramLabel = "FILE",
+    @Option(
+            names = "--api-key-file",
+            paramLabel = "FILE",
             description = "File holding the API key for HTTP models (sent only in the Authorization header).")
     Path apiKeyFile;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "audit-out",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            defaultValue = "audit-out",
             description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -116,11 +152,12 @@ final class AuditCommand implements Callable<Integer> {
             return watermark();
         }
         if (teacher == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--teacher MODEL is required (unless --watermark-key-file is given)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--teacher MODEL is required (unless --watermark-key-file is given)");
         }
         if (dataDir == null && referenceRecipe == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--data DIR is required (or --train-references RECIPE, whose test split is then used)");
         }
         ApiKey key = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
@@ -128,13 +165,20 @@ final class AuditCommand implements Callable<Integer> {
         List<String> refSpecs = new ArrayList<>(references);
         Recipe recipe = referenceRecipe == null ? null : RecipeLoader.load(referenceRecipe, List.of());
         if (recipe != null) {
-            System.out.printf(Locale.ROOT, "Training %d reference models from %s (from scratch on its data and true "
-                    + "labels) into %s ...%n", referenceCount, referenceRecipe, out.resolve("references"));
+            System.out.printf(
+                    Locale.ROOT,
+                    "Training %d reference models from %s (from scratch on its data and true "
+                            + "labels) into %s ...%n",
+                    referenceCount,
+                    referenceRecipe,
+                    out.resolve("references"));
             for (Path p : ReferenceTraining.train(recipe, referenceCount, referenceEpochs, out.resolve("references"))) {
                 refSpecs.add(p.toString());
             }
         }
-        ExampleSet data = dataDir != null ? IdxDataset.load(dataDir).test() : ExperimentData.load(recipe).test();
+        ExampleSet data = dataDir != null
+                ? IdxDataset.load(dataDir).test()
+                : ExperimentData.load(recipe).test();
         List<AuditedModel> opened = new ArrayList<>();
         try {
             AuditedModel t = open(teacher, key, work, opened);
@@ -143,15 +187,32 @@ final class AuditCommand implements Callable<Integer> {
             for (String r : refSpecs) {
                 refs.add(open(r, key, work, opened));
             }
-            AuditResult r = DistillationAudit.builder().setTeacher(t).setSuspect(s).addReferences(refs).setData(data)
-                    .optQueries(queries).optAlpha(alpha).optSeed(seed).optReferencesTrained(recipe != null)
-                    .build().run();
+            AuditResult r = DistillationAudit.builder()
+                    .setTeacher(t)
+                    .setSuspect(s)
+                    .addReferences(refs)
+                    .setData(data)
+                    .optQueries(queries)
+                    .optAlpha(alpha)
+                    .optSeed(seed)
+                    .optReferencesTrained(recipe != null)
+                    .build()
+                    .run();
             AuditReport.write(r, out);
             System.out.println(r.verdict());
-            System.out.printf(Locale.ROOT, "p-value %.3g (t = %.2f, %d df; rank p-value %.3g), effect size %.2f "
-                    + "reference SDs; idiosyncrasy correlation %.3f (references %s)%n", r.pValue(), r.statistic(),
-                    r.degreesOfFreedom(), r.rankPValue(), r.effectSize(), r.suspectScore(),
-                    r.referenceScores().stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).toList());
+            System.out.printf(
+                    Locale.ROOT,
+                    "p-value %.3g (t = %.2f, %d df; rank p-value %.3g), effect size %.2f "
+                            + "reference SDs; idiosyncrasy correlation %.3f (references %s)%n",
+                    r.pValue(),
+                    r.statistic(),
+                    r.degreesOfFreedom(),
+                    r.rankPValue(),
+                    r.effectSize(),
+                    r.suspectScore(),
+                    r.referenceScores().stream()
+                            .map(v -> String.format(Locale.ROOT, "%.3f", v))
+                            .toList());
             if (recipe != null) {
                 System.out.println("references: " + refSpecs.size() + " (" + referenceCount
                         + " trained by this audit from " + referenceRecipe + ")");
@@ -169,12 +230,15 @@ final class AuditCommand implements Callable<Integer> {
 
     private int generateKey() throws java.io.IOException {
         if (dataDir == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--generate-watermark-key needs --data DIR (the key's scale is measured on its training split)");
         }
         if (java.nio.file.Files.exists(newWatermarkKey)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--generate-watermark-key " + newWatermarkKey
-                    + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--generate-watermark-key " + newWatermarkKey
+                            + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
         }
         ExampleSet train = IdxDataset.load(dataDir).train();
         int n = Math.min(train.size(), 10_000);
@@ -203,8 +267,12 @@ final class AuditCommand implements Callable<Integer> {
             WatermarkAudit.Result r = WatermarkAudit.run(key, s, t, data, Math.min(queries, data.size()), alpha, seed);
             r.write(out);
             System.out.println(r.verdict());
-            System.out.printf(Locale.ROOT, "power ratio %.2f over %d rows; %d queries to the suspect%s%n",
-                    r.detection().ratio(), r.detection().rows(), r.queries(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "power ratio %.2f over %d rows; %d queries to the suspect%s%n",
+                    r.detection().ratio(),
+                    r.detection().rows(),
+                    r.queries(),
                     t == null ? "" : " (clean teacher as baseline)");
             System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());
             return ExitCodes.OK;

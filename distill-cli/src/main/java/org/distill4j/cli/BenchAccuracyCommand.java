@@ -13,34 +13,52 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill bench accuracy}: scratch vs distilled students, seeds, T sweep, transfer sets, sizes. */
-@Command(name = "accuracy", mixinStandardHelpOptions = true,
-        description = {"Hinton-style Table 1 on Fashion-MNIST: teacher, student from scratch and distilled "
-                + "(several seeds), T and alpha chosen on validation, transfer without labels and without a class, "
-                + "student-size sweep. Writes OUT/bench-accuracy.json and DOCS/benchmarks.md with charts."})
+@Command(
+        name = "accuracy",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Hinton-style Table 1 on Fashion-MNIST: teacher, student from scratch and distilled "
+                    + "(several seeds), T and alpha chosen on validation, transfer without labels and without a class, "
+                    + "student-size sweep. Writes OUT/bench-accuracy.json and DOCS/benchmarks.md with charts."
+        })
 final class BenchAccuracyCommand implements Callable<Integer> {
 
     /** Overrides that make the benchmark quick (about a minute): a slice of the data, few epochs. */
-    static final List<String> QUICK = List.of("data.train_limit=3000", "data.test_limit=1000",
-            "teacher.training.epochs=2", "teacher.training.learning_rate=0.002", "teacher.training.augment.shift=0",
+    static final List<String> QUICK = List.of(
+            "data.train_limit=3000",
+            "data.test_limit=1000",
+            "teacher.training.epochs=2",
+            "teacher.training.learning_rate=0.002",
+            "teacher.training.augment.shift=0",
             "student.training.epochs=3");
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Working directory (default: runs/bench-accuracy, "
-            + "runs/bench-accuracy-quick with --quick).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description =
+                    "Working directory (default: runs/bench-accuracy, " + "runs/bench-accuracy-quick with --quick).")
     Path out;
 
-    @Option(names = "--docs", paramLabel = "DIR", description = "Where benchmarks.md, the charts and the JSON copy go "
-            + "(default: docs; OUT with --quick).")
+    @Option(
+            names = "--docs",
+            paramLabel = "DIR",
+            description =
+                    "Where benchmarks.md, the charts and the JSON copy go " + "(default: docs; OUT with --quick).")
     Path docs;
 
-    @Option(names = "--recipe", paramLabel = "FILE", description = "Recipe (default: the bundled "
-            + "bench-fashion-mnist.yaml).")
+    @Option(
+            names = "--recipe",
+            paramLabel = "FILE",
+            description = "Recipe (default: the bundled " + "bench-fashion-mnist.yaml).")
     Path recipeFile;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a recipe value (repeatable).")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--quick", description = "A 3,000-row slice, 2 teacher and 3 student epochs, 2 seeds, "
-            + "T in {1, 4}: checks the pipeline in about a minute, proves nothing.")
+    @Option(
+            names = "--quick",
+            description = "A 3,000-row slice, 2 teacher and 3 student epochs, 2 seeds, "
+                    + "T in {1, 4}: checks the pipeline in about a minute, proves nothing.")
     boolean quick;
 
     @Option(names = "--seeds", split = ",", paramLabel = "S", description = "Seeds (default 1,2,3).")
@@ -49,16 +67,24 @@ final class BenchAccuracyCommand implements Callable<Integer> {
     @Option(names = "--temperatures", split = ",", paramLabel = "T", description = "T sweep (default 1,2,4,8,20).")
     List<Double> temperatures;
 
-    @Option(names = "--alphas", split = ",", paramLabel = "A", description = "Alphas tried at the best T "
-            + "(default 0.5,0.9,1; the recipe's alpha is always tried).")
+    @Option(
+            names = "--alphas",
+            split = ",",
+            paramLabel = "A",
+            description = "Alphas tried at the best T " + "(default 0.5,0.9,1; the recipe's alpha is always tried).")
     List<Double> alphas;
 
-    @Option(names = "--widths", split = ",", paramLabel = "W", description = "Hidden widths of the size sweep "
-            + "(default 8,16,32,64,100).")
+    @Option(
+            names = "--widths",
+            split = ",",
+            paramLabel = "W",
+            description = "Hidden widths of the size sweep " + "(default 8,16,32,64,100).")
     List<Integer> widths;
 
-    @Option(names = "--cnn-students", description = "Add the small CNN students (CNN [8,16], CNN [16,32], "
-            + "separable CNN [16,32,64]) to the size sweep.")
+    @Option(
+            names = "--cnn-students",
+            description = "Add the small CNN students (CNN [8,16], CNN [16,32], "
+                    + "separable CNN [16,32,64]) to the size sweep.")
     boolean cnnStudents;
 
     @Option(names = "--omit-class", paramLabel = "C", description = "Class left out of the transfer set (default 3).")
@@ -67,8 +93,10 @@ final class BenchAccuracyCommand implements Callable<Integer> {
     @Option(names = "--no-transfer", description = "Skip the two transfer-set rows (for exploring settings).")
     boolean noTransfer;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache "
-            + "(default: $DISTILL4J_CACHE or ~/.cache/distill4j).")
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            description = "Teacher-output cache " + "(default: $DISTILL4J_CACHE or ~/.cache/distill4j).")
     Path cacheDir;
 
     @Option(names = "--threads", paramLabel = "N", description = "PyTorch intra-op threads (default 1).")
@@ -83,21 +111,29 @@ final class BenchAccuracyCommand implements Callable<Integer> {
         List<String> all = new ArrayList<>(quick ? QUICK : List.of());
         all.addAll(overrides);
         Recipe recipe = recipeFile == null
-                ? RecipeLoader.parse(BenchCommand.bundledRecipe("bench-fashion-mnist.yaml"),
-                        "bundled bench-fashion-mnist.yaml", Path.of("."), all)
+                ? RecipeLoader.parse(
+                        BenchCommand.bundledRecipe("bench-fashion-mnist.yaml"),
+                        "bundled bench-fashion-mnist.yaml",
+                        Path.of("."),
+                        all)
                 : RecipeLoader.load(recipeFile, all);
         Path outDir = out != null ? out : Path.of("runs", quick ? "bench-accuracy-quick" : "bench-accuracy");
         Path docsDir = docs != null ? docs : quick ? outDir : Path.of("docs");
-        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(recipe, outDir, docsDir,
+        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
+                recipe,
+                outDir,
+                docsDir,
                 cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir(),
                 seeds != null ? seeds : quick ? List.of(1L, 2L) : List.of(1L, 2L, 3L),
                 temperatures != null ? temperatures : quick ? List.of(1.0, 4.0) : List.of(1.0, 2.0, 4.0, 8.0, 20.0),
                 alphas != null ? alphas : quick ? List.of(0.5) : List.of(0.5, 0.9, 1.0),
                 widths != null ? widths : quick ? List.of(8, 16) : List.of(8, 16, 32, 64, 100),
-                omitClass, !noTransfer, commandLine(),
+                omitClass,
+                !noTransfer,
+                commandLine(),
                 cnnStudents ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of());
-        AccuracyReport report = new AccuracyBenchmark(settings,
-                new ProgressReporter(!noProgress && System.console() != null)).run();
+        AccuracyReport report =
+                new AccuracyBenchmark(settings, new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();
         System.out.println(report.markdown());
         System.out.println("Results: " + docsDir.resolve("benchmarks.md").toAbsolutePath());

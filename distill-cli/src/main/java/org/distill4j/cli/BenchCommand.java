@@ -5,10 +5,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code distill bench}: the accuracy and speed benchmarks of issue 3, and the reproducibility stress harness. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks: does distillation pay off (accuracy), and what does it cost (speed).",
-        subcommands = {BenchAccuracyCommand.class, BenchSpeedCommand.class, BenchStressCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {
+            BenchAccuracyCommand.class,
+            BenchSpeedCommand.class,
+            BenchStressCommand.class,
+            CommandLine.HelpCommand.class
+        })
 final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec

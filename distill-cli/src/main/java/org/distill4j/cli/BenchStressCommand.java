@@ -18,47 +18,69 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill bench stress}: are repeated runs bit-identical at a fixed thread count? */
-@Command(name = "stress", mixinStandardHelpOptions = true,
-        description = {"Repeats short trainings in child JVMs per thread count, collector, distillation mode and GC "
-                + "pressure and compares every run's results bit for bit within a thread count; then loads the "
-                + "dynamic batcher from many threads and compares each row with a single-row forward pass. "
-                + "Exit code 0 only when everything agreed. Writes OUT/bench-stress.md."})
+@Command(
+        name = "stress",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Repeats short trainings in child JVMs per thread count, collector, distillation mode and GC "
+                    + "pressure and compares every run's results bit for bit within a thread count; then loads the "
+                    + "dynamic batcher from many threads and compares each row with a single-row forward pass. "
+                    + "Exit code 0 only when everything agreed. Writes OUT/bench-stress.md."
+        })
 final class BenchStressCommand implements Callable<Integer> {
 
     @Option(names = "--runs", description = "Trainings per setting (default 30).")
     int runs = 30;
 
-    @Option(names = "--threads", split = ",", paramLabel = "N[,N]",
+    @Option(
+            names = "--threads",
+            split = ",",
+            paramLabel = "N[,N]",
             description = "PyTorch intra-op thread counts, one child JVM each (default 1,2).")
     List<Integer> threads = List.of(1, 2);
 
-    @Option(names = "--modes", split = ",", paramLabel = "MODE[,MODE]",
+    @Option(
+            names = "--modes",
+            split = ",",
+            paramLabel = "MODE[,MODE]",
             description = "scratch, cached, online (default: all three).")
     List<String> modes = List.of("scratch", "cached", "online");
 
-    @Option(names = "--collectors", split = ",", paramLabel = "C[,C]", description = "serial (64 MB heap, "
-            + "-XX:+UseSerialGC, collections forced by a hammer thread) and/or default (default: both).")
+    @Option(
+            names = "--collectors",
+            split = ",",
+            paramLabel = "C[,C]",
+            description = "serial (64 MB heap, "
+                    + "-XX:+UseSerialGC, collections forced by a hammer thread) and/or default (default: both).")
     List<String> collectors = List.of("serial", "default");
 
-    @Option(names = "--gc-steps", description = "Also call System.gc() after every step in the default-collector "
-            + "children (slow with a large heap).")
+    @Option(
+            names = "--gc-steps",
+            description = "Also call System.gc() after every step in the default-collector "
+                    + "children (slow with a large heap).")
     boolean gcSteps;
 
     @Option(names = "--probe-runs", description = "Runs of the DJL scalar-lifetime probe (default 20, 0 to skip).")
     int probeRuns = 20;
 
-    @Option(names = "--batcher-clients", description = "Client threads of the batcher load test (default 8, 0 "
-            + "to skip it).")
+    @Option(
+            names = "--batcher-clients",
+            description = "Client threads of the batcher load test (default 8, 0 " + "to skip it).")
     int batcherClients = 8;
 
     @Option(names = "--batcher-requests", description = "Single-row requests per client (default 100).")
     int batcherRequests = 100;
 
-    @Option(names = "--child-timeout", paramLabel = "SECONDS", description = "Longest a child JVM may run "
-            + "(default 3600).")
+    @Option(
+            names = "--child-timeout",
+            paramLabel = "SECONDS",
+            description = "Longest a child JVM may run " + "(default 3600).")
     long childTimeout = 3600;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where bench-stress.md goes (default runs/bench-stress).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where bench-stress.md goes (default runs/bench-stress).")
     Path out = Path.of("runs", "bench-stress");
 
     @Override
@@ -69,32 +91,39 @@ final class BenchStressCommand implements Callable<Integer> {
                 Mode mode = parseMode(m);
                 for (String c : collectors) {
                     switch (c) {
-                        case "serial" -> settings.add(new StressHarness.Setting(t, Collector.SERIAL_SMALL_HEAP, mode,
-                                GcPressure.HAMMER));
-                        case "default" -> settings.add(new StressHarness.Setting(t, Collector.DEFAULT, mode,
-                                gcSteps ? GcPressure.STEPS : GcPressure.NONE));
-                        default -> throw new IllegalArgumentException("illegal collector value: '" + c
-                                + "', allowed: [serial, default]");
+                        case "serial" ->
+                            settings.add(
+                                    new StressHarness.Setting(t, Collector.SERIAL_SMALL_HEAP, mode, GcPressure.HAMMER));
+                        case "default" ->
+                            settings.add(new StressHarness.Setting(
+                                    t, Collector.DEFAULT, mode, gcSteps ? GcPressure.STEPS : GcPressure.NONE));
+                        default ->
+                            throw new IllegalArgumentException(
+                                    "illegal collector value: '" + c + "', allowed: [serial, default]");
                     }
                 }
             }
         }
-        StressHarness.Report report = new StressHarness(childTimeout).run(settings, runs, probeRuns,
-                line -> System.err.println("stress: " + line));
+        StressHarness.Report report = new StressHarness(childTimeout)
+                .run(settings, runs, probeRuns, line -> System.err.println("stress: " + line));
         StringBuilder md = new StringBuilder("# distill bench stress\n\n")
-                .append(runs).append(" runs per setting; each run trains a teacher and a student on 384 synthetic "
+                .append(runs)
+                .append(" runs per setting; each run trains a teacher and a student on 384 synthetic "
                         + "rows (see StressHarness).\n\n")
-                .append(report.markdown()).append('\n');
+                .append(report.markdown())
+                .append('\n');
         boolean ok = report.reproducible();
         if (batcherClients > 0) {
             md.append("\n## Dynamic batcher\n\n");
             Path tmp = Files.createTempDirectory("distill-stress-batcher-");
             try {
                 Path dir = tmp.resolve("model");
-                try (SavedModel m = SavedModel.create(new MlpSpec(List.of(64), null, 0), new long[] {24},
-                        List.of("a", "b", "c", "d", "e"))) {
-                    m.model().getBlock().initialize(m.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
-                            m.inputShape(1));
+                try (SavedModel m = SavedModel.create(
+                        new MlpSpec(List.of(64), null, 0), new long[] {24}, List.of("a", "b", "c", "d", "e"))) {
+                    m.model()
+                            .getBlock()
+                            .initialize(
+                                    m.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, m.inputShape(1));
                     m.save(dir);
                 }
                 float[] rows = new float[256 * 24];
@@ -104,8 +133,8 @@ final class BenchStressCommand implements Callable<Integer> {
                 }
                 try (ServedSavedModel model = ServedSavedModel.load("stress", dir)) {
                     for (int maxBatch : new int[] {1, 32}) {
-                        BatcherStress.Result r = BatcherStress.run(model, rows, 256, batcherClients, batcherRequests,
-                                maxBatch);
+                        BatcherStress.Result r =
+                                BatcherStress.run(model, rows, 256, batcherClients, batcherRequests, maxBatch);
                         System.err.println("stress: batcher " + r.describe());
                         md.append("- ").append(r.describe()).append('\n');
                         ok &= r.ok();
@@ -131,8 +160,9 @@ final class BenchStressCommand implements Callable<Integer> {
             case "scratch" -> Mode.SCRATCH;
             case "cached" -> Mode.CACHED;
             case "online" -> Mode.ONLINE;
-            default -> throw new IllegalArgumentException("illegal mode value: '" + m
-                    + "', allowed: [scratch, cached, online]");
+            default ->
+                throw new IllegalArgumentException(
+                        "illegal mode value: '" + m + "', allowed: [scratch, cached, online]");
         };
     }
 }

@@ -12,23 +12,35 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code distill demo}: the bundled Fashion-MNIST recipe, or with {@code --lm} the language-model one. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the bundled Fashion-MNIST recipe: a CNN teacher distilled into a ~10x smaller MLP.",
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the bundled Fashion-MNIST recipe: a CNN teacher distilled into a ~10x smaller MLP.",
             "Needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist).",
-            "With --lm: the bundled language-model recipe on the Debian package descriptions."})
+            "With --lm: the bundled language-model recipe on the Debian package descriptions."
+        })
 final class DemoCommand implements Callable<Integer> {
 
     /** Overrides that make the demo quick: a slice of the data and few epochs. */
-    static final List<String> QUICK = List.of("data.train_limit=6000", "data.test_limit=2000",
-            "teacher.training.epochs=5", "teacher.training.learning_rate=0.002",
-            "teacher.training.augment.shift=0", "student.training.epochs=15", "evaluation.latency_runs=100");
+    static final List<String> QUICK = List.of(
+            "data.train_limit=6000",
+            "data.test_limit=2000",
+            "teacher.training.epochs=5",
+            "teacher.training.learning_rate=0.002",
+            "teacher.training.augment.shift=0",
+            "student.training.epochs=15",
+            "evaluation.latency_runs=100");
 
-    @Option(names = "--quick", description = "A small slice (6,000 train / 2,000 test rows) and few epochs: "
-            + "about a minute.")
+    @Option(
+            names = "--quick",
+            description = "A small slice (6,000 train / 2,000 test rows) and few epochs: " + "about a minute.")
     boolean quick;
 
-    @Option(names = "--lm", description = "Run the language-model demo (byte-level decoders on the Debian package "
-            + "descriptions) instead of Fashion-MNIST.")
+    @Option(
+            names = "--lm",
+            description = "Run the language-model demo (byte-level decoders on the Debian package "
+                    + "descriptions) instead of Fashion-MNIST.")
     boolean lm;
 
     @Option(names = "--print-recipe", description = "Print the bundled recipe and exit.")

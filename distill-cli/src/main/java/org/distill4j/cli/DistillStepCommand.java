@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill distill RECIPE}: only the distilled student. */
-@Command(name = "distill", mixinStandardHelpOptions = true,
+@Command(
+        name = "distill",
+        mixinStandardHelpOptions = true,
         description = "Train only the distilled student of a recipe into OUT/student_distilled (the teacher is "
                 + "trained or loaded first; its outputs come from the cache when present).")
 final class DistillStepCommand implements Callable<Integer> {

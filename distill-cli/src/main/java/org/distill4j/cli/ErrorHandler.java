@@ -19,7 +19,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         int code;
         String prefix;
-        if (t instanceof RecipeException || t instanceof org.distill4j.terms.TermsException
+        if (t instanceof RecipeException
+                || t instanceof org.distill4j.terms.TermsException
                 || t instanceof org.distill4j.terms.UnknownTermsIdException) {
             code = ExitCodes.USAGE;
             prefix = "recipe error: ";
@@ -41,7 +42,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         } else if (t instanceof org.distill4j.teacher.http.JournalException) {
             code = ExitCodes.DATA;
             prefix = "";
-        } else if (t instanceof FileNotFoundException || t instanceof NoSuchFileException
+        } else if (t instanceof FileNotFoundException
+                || t instanceof NoSuchFileException
                 || t instanceof org.distill4j.data.DataException) {
             code = ExitCodes.DATA;
             prefix = "";

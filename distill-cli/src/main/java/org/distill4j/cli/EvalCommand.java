@@ -17,9 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill eval MODEL_DIR --data DIR}: test metrics of one saved model. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a saved model on the test split of an IDX data directory.",
-            "Exit codes: 2 bad options, 3 missing or invalid data or model, 6 signature check failed (--verify-key)."})
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evaluate a saved model on the test split of an IDX data directory.",
+            "Exit codes: 2 bad options, 3 missing or invalid data or model, 6 signature check failed (--verify-key)."
+        })
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "A model directory written by distill4j.")
@@ -52,13 +56,20 @@ final class EvalCommand implements Callable<Integer> {
             Predictions p = Predictions.of(model, test, manager, 512);
             ServingCost cost = ServingCost.measure(model::logits, test, manager, 200, 256);
             System.out.printf(Locale.ROOT, "model:            %s%n", model.describe());
-            System.out.printf(Locale.ROOT, "test accuracy:    %.2f%% (%d errors of %d)%n", 100 * p.accuracy(test),
-                    p.errors(test), test.size());
+            System.out.printf(
+                    Locale.ROOT,
+                    "test accuracy:    %.2f%% (%d errors of %d)%n",
+                    100 * p.accuracy(test),
+                    p.errors(test),
+                    test.size());
             System.out.printf(Locale.ROOT, "parameters:       %d%n", model.parameterCount());
-            System.out.printf(Locale.ROOT, "latency (1 row):  p50 %.3f ms, p99 %.3f ms%n", cost.latencyMsP50(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "latency (1 row):  p50 %.3f ms, p99 %.3f ms%n",
+                    cost.latencyMsP50(),
                     cost.latencyMsP99());
-            System.out.printf(Locale.ROOT, "throughput:       %.0f rows/s at batch %d%n", cost.throughputPerS(),
-                    cost.batch());
+            System.out.printf(
+                    Locale.ROOT, "throughput:       %.0f rows/s at batch %d%n", cost.throughputPerS(), cost.batch());
             if (teacherDir != null) {
                 try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir)) {
                     Predictions t = Predictions.of(teacher, test, manager, 512);

@@ -16,36 +16,47 @@ final class ExperimentOptions {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<recipe name>).")
     Path out;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
             description = "Override a recipe value, e.g. --set student.training.epochs=3 (repeatable).")
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--resume", description = "Continue interrupted trainings from their last checkpoint.")
     boolean resume;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
             description = "Teacher-output cache (default: $DISTILL4J_CACHE or ~/.cache/distill4j).")
     Path cacheDir;
 
     @Option(names = "--no-progress", description = "Log a line per epoch instead of drawing progress bars.")
     boolean noProgress;
 
-    @Option(names = "--permission", paramLabel = "REFERENCE",
+    @Option(
+            names = "--permission",
+            paramLabel = "REFERENCE",
             description = "Record a permission to distil a teacher whose terms prohibit it (e.g. \"licence "
                     + "agreement ACME-2026-17\"); it goes into the student's provenance and model card.")
     String permission;
 
-    @Option(names = "--acknowledge-unknown-terms",
+    @Option(
+            names = "--acknowledge-unknown-terms",
             description = "Proceed with a teacher whose terms are not declared (teacher.terms), taking "
                     + "responsibility for them; recorded in the provenance.")
     boolean acknowledgeUnknownTerms;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
             description = "PyTorch intra-op threads (default 1: bitwise reproducible; more is faster for CNNs "
                     + "but not reproducible to the last bit).")
     Integer threads;
 
-    @Option(names = "--max-model-memory", paramLabel = "SIZE",
+    @Option(
+            names = "--max-model-memory",
+            paramLabel = "SIZE",
             description = "Largest model (parameters, optimiser state, activations) to allocate, e.g. 16g "
                     + "(default: the memory available now). A model estimated larger is refused before training.")
     String maxModelMemory;
@@ -81,7 +92,10 @@ final class ExperimentOptions {
         applyThreads(threads);
         applyMaxModelMemory(maxModelMemory);
         Path cache = cacheDir != null ? cacheDir : Experiment.Options.defaultCacheDir();
-        return new Experiment(recipe, outFor(recipe), new Experiment.Options(cache, resume, permission, acknowledgeUnknownTerms),
+        return new Experiment(
+                recipe,
+                outFor(recipe),
+                new Experiment.Options(cache, resume, permission, acknowledgeUnknownTerms),
                 new ProgressReporter(!noProgress && System.console() != null));
     }
 }

@@ -9,21 +9,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill export MODEL_DIR --format onnx|torchscript [--out FILE]}: a model for plain runtimes. */
-@Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Export a saved model to ONNX or TorchScript, loadable without distill4j (see docs/export.md).",
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Export a saved model to ONNX or TorchScript, loadable without distill4j (see docs/export.md).",
             "Writes FILE and FILE-stem.export.json (input, output, class names and, for text models, the "
-                    + "featurisation)."})
+                    + "featurisation)."
+        })
 final class ExportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "A model directory written by distill4j.")
     Path modelDir;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT", converter = FormatConverter.class,
+    @Option(
+            names = "--format",
+            required = true,
+            paramLabel = "FORMAT",
+            converter = FormatConverter.class,
             description = "onnx or torchscript.")
     ExportFormat format;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: MODEL_DIR/model.onnx or "
-            + "MODEL_DIR/model.pt).")
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description = "Output file (default: MODEL_DIR/model.onnx or " + "MODEL_DIR/model.pt).")
     Path out;
 
     @Override

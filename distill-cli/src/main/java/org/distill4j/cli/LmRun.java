@@ -14,8 +14,12 @@ final class LmRun {
     static int run(LmRecipe recipe, ExperimentOptions options) throws Exception {
         ExperimentOptions.applyThreads(options.threads);
         Path out = options.out != null ? options.out : Path.of("runs", recipe.name());
-        new LmExperiment(recipe, out, new LmExperiment.Options(options.cacheDir, options.permission,
-                options.acknowledgeUnknownTerms), System.out).run();
+        new LmExperiment(
+                        recipe,
+                        out,
+                        new LmExperiment.Options(options.cacheDir, options.permission, options.acknowledgeUnknownTerms),
+                        System.out)
+                .run();
         System.out.println();
         System.out.print(Files.readString(out.resolve("results.md")));
         System.out.println();

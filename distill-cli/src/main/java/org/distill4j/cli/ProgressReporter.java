@@ -32,7 +32,7 @@ final class ProgressReporter implements ExperimentListener {
     @Override
     public IntConsumer teacherOutputs(int rows) {
         if (!bars) {
-            return done -> { };
+            return done -> {};
         }
         ProgressBar bar = bar("teacher outputs", rows);
         return done -> {
@@ -95,10 +95,19 @@ final class ProgressReporter implements ExperimentListener {
                     bar.close();
                     bar = null;
                 }
-                err.printf(Locale.ROOT, "[%s] epoch %d/%d  loss %.4f  train acc %.2f%%  val acc %s  %.1f s  %.0f rows/s%n",
-                        role, r.epoch(), epochs, r.trainLoss(), 100 * r.trainAccuracy(),
-                        Double.isNaN(r.valAccuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * r.valAccuracy()),
-                        r.seconds(), r.samplesPerSecond());
+                err.printf(
+                        Locale.ROOT,
+                        "[%s] epoch %d/%d  loss %.4f  train acc %.2f%%  val acc %s  %.1f s  %.0f rows/s%n",
+                        role,
+                        r.epoch(),
+                        epochs,
+                        r.trainLoss(),
+                        100 * r.trainAccuracy(),
+                        Double.isNaN(r.valAccuracy())
+                                ? "-"
+                                : String.format(Locale.ROOT, "%.2f%%", 100 * r.valAccuracy()),
+                        r.seconds(),
+                        r.samplesPerSecond());
             }
 
             @Override

@@ -14,11 +14,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill provenance show|verify|sign|keygen}. */
-@Command(name = "provenance", mixinStandardHelpOptions = true,
+@Command(
+        name = "provenance",
+        mixinStandardHelpOptions = true,
         description = "How a model was made (provenance.json next to it), whether its files are unchanged, and "
                 + "signatures over every file (model.sig, the OpenSSF model-signing format). See docs/signing.md.",
-        subcommands = {ProvenanceCommand.Show.class, ProvenanceCommand.Verify.class, ProvenanceCommand.Sign.class,
-            ProvenanceCommand.Keygen.class})
+        subcommands = {
+            ProvenanceCommand.Show.class,
+            ProvenanceCommand.Verify.class,
+            ProvenanceCommand.Sign.class,
+            ProvenanceCommand.Keygen.class
+        })
 final class ProvenanceCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -45,12 +51,16 @@ final class ProvenanceCommand implements Callable<Integer> {
     }
 
     /** {@code distill provenance verify MODEL_DIR [--key PUB.pem]}: recomputes the file hashes. */
-    @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Without --key: recompute the SHA-256 of the files provenance.json lists and report any "
-                    + "that changed, went missing or were added (detects accidental change only).",
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Without --key: recompute the SHA-256 of the files provenance.json lists and report any "
+                        + "that changed, went missing or were added (detects accidental change only).",
                 "With --key: verify the signature (model.sig) with the signer's public key and every file under the "
-                    + "directory, recursively, hidden files included; then provenance.json as above if present.",
-                "Exit 0 when all match, 6 otherwise (also for an unsigned model with --key), 2 for an unusable key."})
+                        + "directory, recursively, hidden files included; then provenance.json as above if present.",
+                "Exit 0 when all match, 6 otherwise (also for an unsigned model with --key), 2 for an unusable key."
+            })
     static final class Verify implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -61,7 +71,9 @@ final class ProvenanceCommand implements Callable<Integer> {
         @Option(names = "--key", paramLabel = "PUB.pem", description = "The signer's EC public key (PEM).")
         Path key;
 
-        @Option(names = "--signature", paramLabel = "FILE",
+        @Option(
+                names = "--signature",
+                paramLabel = "FILE",
                 description = "The signature file (default: MODEL_DIR/model.sig).")
         Path signature;
 
@@ -69,7 +81,8 @@ final class ProvenanceCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             if (key == null) {
                 if (signature != null) {
-                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    throw new picocli.CommandLine.ParameterException(
+                            spec.commandLine(),
                             "--signature needs --key: a signature can only be checked with the signer's public key");
                 }
                 VerificationReport report = Provenance.verify(dir);
@@ -80,8 +93,8 @@ final class ProvenanceCommand implements Callable<Integer> {
                 }
                 return report.ok() ? ExitCodes.OK : ExitCodes.TAMPERED;
             }
-            SignatureReport signed = SignatureVerifier.verify(dir, EcKeys.readPublicKey(key),
-                    signature != null ? signature : dir.resolve(ModelSigner.FILE_NAME));
+            SignatureReport signed = SignatureVerifier.verify(
+                    dir, EcKeys.readPublicKey(key), signature != null ? signature : dir.resolve(ModelSigner.FILE_NAME));
             System.out.println(signed.describe());
             boolean ok = signed.ok();
             if (ok && Files.exists(dir.resolve(Provenance.FILE_NAME))) {
@@ -94,21 +107,30 @@ final class ProvenanceCommand implements Callable<Integer> {
     }
 
     /** {@code distill provenance sign MODEL_DIR --key KEY.pem}: writes model.sig. */
-    @Command(name = "sign", mixinStandardHelpOptions = true,
-            description = {"Sign every file under MODEL_DIR (recursively, hidden files and sub-directories included; "
-                    + "symbolic links refused) with an EC private key (P-256, P-384 or P-521, PKCS#8 PEM), writing an "
-                    + "OpenSSF model-signing signature (Sigstore bundle with a DSSE-wrapped in-toto statement).",
+    @Command(
+            name = "sign",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Sign every file under MODEL_DIR (recursively, hidden files and sub-directories included; "
+                        + "symbolic links refused) with an EC private key (P-256, P-384 or P-521, PKCS#8 PEM), writing an "
+                        + "OpenSSF model-signing signature (Sigstore bundle with a DSSE-wrapped in-toto statement).",
                 "Sign last: a file written afterwards fails verification. Exit 0 signed, 2 unusable key, 6 refused "
-                    + "(links or special files in the directory)."})
+                        + "(links or special files in the directory)."
+            })
     static final class Sign implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "The model directory to sign.")
         Path dir;
 
-        @Option(names = "--key", required = true, paramLabel = "KEY.pem",
+        @Option(
+                names = "--key",
+                required = true,
+                paramLabel = "KEY.pem",
                 description = "EC private key, unencrypted PKCS#8 PEM (openssl genpkey -algorithm EC ...).")
         Path key;
 
-        @Option(names = "--signature", paramLabel = "FILE",
+        @Option(
+                names = "--signature",
+                paramLabel = "FILE",
                 description = "Where to write the signature (default: MODEL_DIR/model.sig).")
         Path signature;
 
@@ -117,7 +139,9 @@ final class ProvenanceCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) {
                 throw new java.nio.file.NoSuchFileException(dir.toString(), null, "not a model directory");
             }
-            ModelSigner.Signed s = ModelSigner.sign(dir, EcKeys.readPrivateKey(key),
+            ModelSigner.Signed s = ModelSigner.sign(
+                    dir,
+                    EcKeys.readPrivateKey(key),
                     signature != null ? signature : dir.resolve(ModelSigner.FILE_NAME));
             System.out.println("signed " + s.digests().files().size() + " files of " + dir + " with a "
                     + s.curve().displayName() + " key (hint " + s.keyHint() + ")");
@@ -128,17 +152,26 @@ final class ProvenanceCommand implements Callable<Integer> {
     }
 
     /** {@code distill provenance keygen --out-private KEY.pem --out-public PUB.pem}. */
-    @Command(name = "keygen", mixinStandardHelpOptions = true,
+    @Command(
+            name = "keygen",
+            mixinStandardHelpOptions = true,
             description = "Generate an EC signing key pair: the private key as PKCS#8 PEM (owner-only permissions), "
                     + "the public key as PEM. Keep the private key off the machines that serve models.")
     static final class Keygen implements Callable<Integer> {
-        @Option(names = "--private", required = true, paramLabel = "KEY.pem", description = "Private key file to write.")
+        @Option(
+                names = "--private",
+                required = true,
+                paramLabel = "KEY.pem",
+                description = "Private key file to write.")
         Path privateKey;
 
         @Option(names = "--public", required = true, paramLabel = "PUB.pem", description = "Public key file to write.")
         Path publicKey;
 
-        @Option(names = "--curve", paramLabel = "CURVE", defaultValue = "P-256",
+        @Option(
+                names = "--curve",
+                paramLabel = "CURVE",
+                defaultValue = "P-256",
                 description = "P-256, P-384 or P-521 (default: ${DEFAULT-VALUE}).")
         String curve;
 
@@ -146,7 +179,8 @@ final class ProvenanceCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             EcKeys.Curve c = EcKeys.Curve.parse(curve);
             EcKeys.generate(c, privateKey, publicKey);
-            System.out.println("wrote " + c.displayName() + " private key " + privateKey + " and public key " + publicKey);
+            System.out.println(
+                    "wrote " + c.displayName() + " private key " + privateKey + " and public key " + publicKey);
             return ExitCodes.OK;
         }
     }

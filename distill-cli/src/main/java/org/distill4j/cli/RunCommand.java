@@ -10,10 +10,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill run RECIPE}: the whole experiment. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a whole experiment: train (or load) the teacher, cache its outputs, train the student "
-                + "from scratch and with distillation, evaluate all three, write metrics.json, results.md and "
-                + "report.html."})
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a whole experiment: train (or load) the teacher, cache its outputs, train the student "
+                    + "from scratch and with distillation, evaluate all three, write metrics.json, results.md and "
+                    + "report.html."
+        })
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "RECIPE", description = "Recipe file (YAML).")

@@ -25,103 +25,161 @@ import picocli.CommandLine.Parameters;
  * OpenAI's {@code /v1/completions} and {@code /v1/chat/completions} instead. The base URL and
  * endpoints go to stdout; a port in use exits 2 naming the port.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a model over HTTP: the Open Inference Protocol v2 (KServe / Triton REST) for every "
-                + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers; a distill4j "
-                + "language model gets OpenAI-compatible /v1/completions and /v1/chat/completions. "
-                + "Concurrent requests are batched. Stops on Ctrl-C. See docs/serving.md.",
-            "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model, 6 signature check failed."})
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve a model over HTTP: the Open Inference Protocol v2 (KServe / Triton REST) for every "
+                    + "model, and an OpenAI-compatible /v1/chat/completions for text classifiers; a distill4j "
+                    + "language model gets OpenAI-compatible /v1/completions and /v1/chat/completions. "
+                    + "Concurrent requests are batched. Stops on Ctrl-C. See docs/serving.md.",
+            "Exit codes: 2 bad options or the port is in use, 3 missing or invalid model, 6 signature check failed."
+        })
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            paramLabel = "MODEL",
             description = "A model directory written by distill4j (classifier or language model), or a TorchScript "
                     + "file (.pt; needs --input-shape).")
     Path modelPath;
 
-    @Option(names = "--name", paramLabel = "NAME",
+    @Option(
+            names = "--name",
+            paramLabel = "NAME",
             description = "Name in the URLs (default: the directory or file name).")
     String name;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            defaultValue = "127.0.0.1",
             description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+    @Option(
+            names = "--port",
+            paramLabel = "PORT",
+            defaultValue = "8080",
             description = "Port (default: ${DEFAULT-VALUE}; 0 for any free port).")
     int port;
 
-    @Option(names = "--max-batch", paramLabel = "ROWS", defaultValue = "64",
+    @Option(
+            names = "--max-batch",
+            paramLabel = "ROWS",
+            defaultValue = "64",
             description = "Most rows per forward pass and per request (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-wait-ms", paramLabel = "MS", defaultValue = "2",
+    @Option(
+            names = "--max-wait-ms",
+            paramLabel = "MS",
+            defaultValue = "2",
             description = "Longest wait for more requests to batch with the first (default: ${DEFAULT-VALUE}).")
     int maxWaitMs;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "16",
+    @Option(
+            names = "--workers",
+            paramLabel = "N",
+            defaultValue = "16",
             description = "Request threads, the most requests in flight (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+    @Option(
+            names = "--max-request-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "16777216",
             description = "Largest request body; larger get 413 (default: ${DEFAULT-VALUE}).")
     long maxRequestBytes;
 
-    @Option(names = "--min-request-rate", paramLabel = "BYTES_PER_S", defaultValue = "1024",
+    @Option(
+            names = "--min-request-rate",
+            paramLabel = "BYTES_PER_S",
+            defaultValue = "1024",
             description = "Slowest request body after its first second, averaged; slower or stalled bodies get "
                     + "408 (default: ${DEFAULT-VALUE}; 0 for none).")
     long minRequestRate;
 
-    @Option(names = "--body-timeout-s", paramLabel = "S", defaultValue = "30",
+    @Option(
+            names = "--body-timeout-s",
+            paramLabel = "S",
+            defaultValue = "30",
             description = "Longest time to receive a request body; later gets 408 (default: ${DEFAULT-VALUE}).")
     int bodyTimeoutS;
 
-    @Option(names = "--header-timeout-s", paramLabel = "S", defaultValue = "10",
+    @Option(
+            names = "--header-timeout-s",
+            paramLabel = "S",
+            defaultValue = "10",
             description = "Close connections whose request headers take longer (default: ${DEFAULT-VALUE}).")
     int headerTimeoutS;
 
-    @Option(names = "--idle-timeout-s", paramLabel = "S", defaultValue = "30",
+    @Option(
+            names = "--idle-timeout-s",
+            paramLabel = "S",
+            defaultValue = "30",
             description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
     int idleTimeoutS;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+    @Option(
+            names = "--max-connections",
+            paramLabel = "N",
+            defaultValue = "1024",
             description = "Most open connections; further ones wait to be accepted (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR",
+    @Option(
+            names = "--api-key-env",
+            paramLabel = "VAR",
             description = "Require Authorization: Bearer <key>, the key read from environment variable VAR "
                     + "(never from the command line, where other users could see it).")
     String apiKeyEnv;
 
-    @Option(names = "--input-shape", paramLabel = "DIMS", split = ",",
+    @Option(
+            names = "--input-shape",
+            paramLabel = "DIMS",
+            split = ",",
             description = "TorchScript only: shape of one input row, e.g. 16 or 1,28,28.")
     long[] inputShape;
 
-    @Option(names = "--classes", paramLabel = "N",
+    @Option(
+            names = "--classes",
+            paramLabel = "N",
             description = "TorchScript only: number of classes, checked against the module (default: discovered).")
     Integer classes;
 
-    @Option(names = "--class-names", paramLabel = "NAMES", split = ",",
+    @Option(
+            names = "--class-names",
+            paramLabel = "NAMES",
+            split = ",",
             description = "TorchScript only: class names in logit order, comma-separated (default: 0..C-1).")
     List<String> classNames;
 
     @CommandLine.Mixin
     SignatureOptions signature;
 
-    @Option(names = "--watermark-key-file", paramLabel = "FILE",
+    @Option(
+            names = "--watermark-key-file",
+            paramLabel = "FILE",
             description = "Watermark every soft output (logits, probabilities, log-probabilities) with this key "
                     + "(made by distill audit --generate-watermark-key; docs/audit.md). Top-1 never changes; the KL "
                     + "to the clean output is at most ln(1 + 2 amplitude). The key is never shown.")
     Path watermarkKeyFile;
 
-    @Option(names = "--monitor", paramLabel = "POLICY",
+    @Option(
+            names = "--monitor",
+            paramLabel = "POLICY",
             description = "Watch each client for bulk extraction and, once flagged: log, slow (one request per second, "
                     + "others 429) or degrade (top-1 only). Valid: ${COMPLETION-CANDIDATES}.")
     org.distill4j.guard.ExtractionMonitor.Policy monitorPolicy;
 
-    @Option(names = "--monitor-budget", paramLabel = "ROWS", defaultValue = "10000",
+    @Option(
+            names = "--monitor-budget",
+            paramLabel = "ROWS",
+            defaultValue = "10000",
             description = "With --monitor: rows a client may send per hour before it is flagged (default: "
                     + "${DEFAULT-VALUE}; 0 = no volume limit).")
     long monitorBudget;
@@ -135,12 +193,13 @@ final class ServeCommand implements Callable<Integer> {
         signature.check(spec.commandLine(), modelPath);
         boolean isLm = Files.isDirectory(modelPath) && ServedLanguageModel.isLanguageModel(modelPath);
         if (isLm && (watermarkKeyFile != null || monitorPolicy != null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--watermark-key-file and --monitor guard classifiers; " + modelPath
                             + " is a language model, which they do not support yet");
         }
-        org.distill4j.guard.WatermarkKey key = watermarkKeyFile == null ? null
-                : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
+        org.distill4j.guard.WatermarkKey key =
+                watermarkKeyFile == null ? null : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
         ServedLanguageModel lm = isLm ? loadLanguageModel() : null;
         ServedModel model = isLm ? null : load();
         org.distill4j.server.ServingGuard guard = isLm ? null : guard(key, model);
@@ -187,14 +246,17 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("distill: watermarking outputs with key " + key.fingerprint());
         }
         if (monitorPolicy != null) {
-            System.err.println("distill: extraction monitor on, policy " + monitorPolicy.name().toLowerCase()
+            System.err.println("distill: extraction monitor on, policy "
+                    + monitorPolicy.name().toLowerCase()
                     + (monitorBudget > 0 ? ", budget " + monitorBudget + " rows per hour per client" : ""));
         }
-        Thread hook = new Thread(() -> {
-            System.err.println("distill: stopping the server");
-            server.close();
-            stopped.countDown();
-        }, "distill-serve-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    System.err.println("distill: stopping the server");
+                    server.close();
+                    stopped.countDown();
+                },
+                "distill-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             stopped.await();
@@ -217,8 +279,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         String key = System.getenv(apiKeyEnv);
         if (key == null || key.isBlank()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--api-key-env " + apiKeyEnv
-                    + ": environment variable " + apiKeyEnv + " is not set or empty; export it with the key first");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--api-key-env " + apiKeyEnv + ": environment variable " + apiKeyEnv
+                            + " is not set or empty; export it with the key first");
         }
         return key.strip();
     }
@@ -226,8 +290,11 @@ final class ServeCommand implements Callable<Integer> {
     private ServedModel load() throws IOException {
         if (Files.isDirectory(modelPath)) {
             if (inputShape != null || classes != null || classNames != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape, --classes and "
-                        + "--class-names are for TorchScript files; a model directory declares its own (" + modelPath + ")");
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--input-shape, --classes and "
+                                + "--class-names are for TorchScript files; a model directory declares its own ("
+                                + modelPath + ")");
             }
             return ServedSavedModel.load(name(modelPath.getFileName().toString()), modelPath);
         }
@@ -236,20 +303,26 @@ final class ServeCommand implements Callable<Integer> {
                     + " (expected a distill4j model directory or a TorchScript .pt file)");
         }
         if (inputShape == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), modelPath + " is a file, so it is served as "
-                    + "TorchScript, which records no input shape: give --input-shape (e.g. --input-shape 16)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    modelPath + " is a file, so it is served as "
+                            + "TorchScript, which records no input shape: give --input-shape (e.g. --input-shape 16)");
         }
         List<String> names = classNames;
         if (classes != null) {
             if (classes < 2) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--classes " + classes + ": must be at least 2");
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--classes " + classes + ": must be at least 2");
             }
             if (names != null && names.size() != classes) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--classes " + classes + " but "
-                        + names.size() + " --class-names " + names);
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--classes " + classes + " but " + names.size() + " --class-names " + names);
             }
             if (names == null) {
-                names = java.util.stream.IntStream.range(0, classes).mapToObj(Integer::toString).toList();
+                names = java.util.stream.IntStream.range(0, classes)
+                        .mapToObj(Integer::toString)
+                        .toList();
             }
         }
         String file = modelPath.getFileName().toString();
@@ -263,8 +336,10 @@ final class ServeCommand implements Callable<Integer> {
 
     private ServedLanguageModel loadLanguageModel() throws IOException {
         if (inputShape != null || classes != null || classNames != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--input-shape, --classes and "
-                    + "--class-names are for TorchScript files; " + modelPath + " is a language model");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--input-shape, --classes and " + "--class-names are for TorchScript files; " + modelPath
+                            + " is a language model");
         }
         return ServedLanguageModel.load(name(modelPath.getFileName().toString()), modelPath);
     }
@@ -273,12 +348,14 @@ final class ServeCommand implements Callable<Integer> {
         String base = server.baseUri().toString();
         String n = lm.name();
         System.out.printf("serving '%s' (%s; version %s) at %s%n", n, lm.describe(), lm.version(), base);
-        System.out.printf("  POST %s/v1/completions        (\"model\": \"%s\"; echo + logprobs score prompts)%n", base, n);
+        System.out.printf(
+                "  POST %s/v1/completions        (\"model\": \"%s\"; echo + logprobs score prompts)%n", base, n);
         System.out.printf("  POST %s/v1/chat/completions   (\"model\": \"%s\")%n", base, n);
         System.out.printf("  GET  %s/v1/models%n", base);
         System.out.printf("  GET  %s/v2/health/ready%n", base);
-        System.out.printf("batching: prompt scoring up to %d prompts per forward pass, waiting at most %d ms; "
-                + "API key: %s%n", maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
+        System.out.printf(
+                "batching: prompt scoring up to %d prompts per forward pass, waiting at most %d ms; " + "API key: %s%n",
+                maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
         System.out.flush();
         if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
             System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "
@@ -299,18 +376,26 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The guard (watermark, extraction monitor) the options ask for; a pass-through without them. */
     private org.distill4j.server.ServingGuard guard(org.distill4j.guard.WatermarkKey key, ServedModel model) {
-        org.distill4j.guard.Watermark watermark = key == null ? null
-                : new org.distill4j.guard.Watermark(key, model.rowSize(), model.classNames().size());
+        org.distill4j.guard.Watermark watermark = key == null
+                ? null
+                : new org.distill4j.guard.Watermark(
+                        key, model.rowSize(), model.classNames().size());
         org.distill4j.guard.ExtractionMonitor monitor = null;
         if (monitorPolicy != null) {
             org.distill4j.guard.ExtractionMonitor.Config d =
                     org.distill4j.guard.ExtractionMonitor.Config.defaults(monitorPolicy);
             monitor = new org.distill4j.guard.ExtractionMonitor(new org.distill4j.guard.ExtractionMonitor.Config(
-                    d.policy(), d.delta(), d.minDistances(), d.checkEvery(), d.window(), monitorBudget,
-                    d.budgetWindow(), d.maxStored()));
+                    d.policy(),
+                    d.delta(),
+                    d.minDistances(),
+                    d.checkEvery(),
+                    d.window(),
+                    monitorBudget,
+                    d.budgetWindow(),
+                    d.maxStored()));
         }
-        return new org.distill4j.server.ServingGuard(watermark, monitor, Duration.ofSeconds(1),
-                java.time.Clock.systemUTC());
+        return new org.distill4j.server.ServingGuard(
+                watermark, monitor, Duration.ofSeconds(1), java.time.Clock.systemUTC());
     }
 
     private void printEndpoints(ModelServer server, ServedModel model, boolean keyed) {
@@ -324,7 +409,8 @@ final class ServeCommand implements Callable<Integer> {
             System.out.printf("  POST %s/v1/chat/completions   (\"model\": \"%s\")%n", base, n);
             System.out.printf("  GET  %s/v1/models%n", base);
         }
-        System.out.printf("batching: up to %d rows per forward pass, waiting at most %d ms; API key: %s%n",
+        System.out.printf(
+                "batching: up to %d rows per forward pass, waiting at most %d ms; API key: %s%n",
                 maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
         System.out.flush();
         if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {

@@ -13,14 +13,15 @@ import picocli.CommandLine.Option;
  */
 final class SignatureOptions {
 
-    @Option(names = "--verify-key", paramLabel = "PUB.pem",
+    @Option(
+            names = "--verify-key",
+            paramLabel = "PUB.pem",
             description = "Verify the model directory against its signature (model.sig, see 'distill provenance sign') "
                     + "with this EC public key before loading it; refuse it (exit 6) if any file differs or the "
                     + "signature is not this key's. An unsigned model only gets a warning unless --require-signed.")
     Path verifyKey;
 
-    @Option(names = "--require-signed",
-            description = "Refuse a model without a valid signature (needs --verify-key).")
+    @Option(names = "--require-signed", description = "Refuse a model without a valid signature (needs --verify-key).")
     boolean requireSigned;
 
     /**
@@ -35,9 +36,10 @@ final class SignatureOptions {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--require-signed: " + e.getMessage());
         }
-        policy.check(modelDir).ifPresent(r -> System.err.println("distill: "
-                + (r.status() == SignatureReport.Status.UNSIGNED
-                        ? "warning: " + r.describe() + "; loading it anyway (add --require-signed to refuse)"
-                        : "signature " + r.describe())));
+        policy.check(modelDir)
+                .ifPresent(r -> System.err.println("distill: "
+                        + (r.status() == SignatureReport.Status.UNSIGNED
+                                ? "warning: " + r.describe() + "; loading it anyway (add --require-signed to refuse)"
+                                : "signature " + r.describe())));
     }
 }

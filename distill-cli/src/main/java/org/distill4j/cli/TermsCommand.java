@@ -17,9 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill terms list|show|check}: the registry of teachers' terms and the gate's verdict. */
-@Command(name = "terms", mixinStandardHelpOptions = true,
-        description = {"Teachers' declared terms on training from their outputs, as read on a date, with the "
-                + "clause and its source. Not legal advice."},
+@Command(
+        name = "terms",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Teachers' declared terms on training from their outputs, as read on a date, with the "
+                    + "clause and its source. Not legal advice."
+        },
         subcommands = {TermsCommand.ListTerms.class, TermsCommand.Show.class, TermsCommand.Check.class})
 final class TermsCommand implements Callable<Integer> {
 
@@ -47,8 +51,13 @@ final class TermsCommand implements Callable<Integer> {
             TermsRegistry registry = registry(files);
             System.out.printf(Locale.ROOT, "%-24s %-12s %-10s %s%n", "ID", "OUTPUTS", "READ ON", "NAME");
             for (TermsEntry e : registry.entries()) {
-                System.out.printf(Locale.ROOT, "%-24s %-12s %-10s %s%n", e.id(), e.outputsForTraining().yamlValue(),
-                        e.readOn(), e.name());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-24s %-12s %-10s %s%n",
+                        e.id(),
+                        e.outputsForTraining().yamlValue(),
+                        e.readOn(),
+                        e.name());
             }
             System.out.println();
             System.out.println("Declared terms as read on the date shown; not legal advice. `distill terms show ID` "
@@ -58,8 +67,10 @@ final class TermsCommand implements Callable<Integer> {
     }
 
     /** {@code distill terms show ID}. */
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one entry: verdict, conditions, "
-            + "the clause quoted and its source.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show one entry: verdict, conditions, " + "the clause quoted and its source.")
     static final class Show implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID", description = "Entry id, e.g. llama-3.1.")
         String id;
@@ -87,7 +98,9 @@ final class TermsCommand implements Callable<Integer> {
     }
 
     /** {@code distill terms check RECIPE}. */
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
             description = "Say what the gate decides for a recipe's teacher and student, without training. "
                     + "Exit 0 when it would proceed, 5 when it refuses.")
     static final class Check implements Callable<Integer> {
@@ -102,8 +115,10 @@ final class TermsCommand implements Callable<Integer> {
             Recipe recipe = options.load(recipeFile);
             Experiment experiment = options.experiment(recipe);
             GateDecision d = experiment.evaluateTerms();
-            System.out.println("teacher terms: " + (recipe.teacher().terms() == null ? "(not declared)"
-                    : recipe.teacher().terms()));
+            System.out.println("teacher terms: "
+                    + (recipe.teacher().terms() == null
+                            ? "(not declared)"
+                            : recipe.teacher().terms()));
             System.out.println("student name:  " + recipe.student().name());
             System.out.println("decision:      " + d.outcome());
             System.out.println(d.reason());

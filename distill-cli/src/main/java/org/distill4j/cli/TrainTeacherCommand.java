@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill train-teacher RECIPE}: only the teacher. */
-@Command(name = "train-teacher", mixinStandardHelpOptions = true,
+@Command(
+        name = "train-teacher",
+        mixinStandardHelpOptions = true,
         description = "Train the recipe's teacher (teacher.source: train) into OUT/teacher.")
 final class TrainTeacherCommand implements Callable<Integer> {
 
@@ -22,8 +24,8 @@ final class TrainTeacherCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Recipe recipe = options.load(recipeFile);
         if (!recipe.teacher().source().equals("train")) {
-            throw new IllegalArgumentException("teacher.source is '" + recipe.teacher().source()
-                    + "': there is nothing to train (set teacher.source: train)");
+            throw new IllegalArgumentException("teacher.source is '"
+                    + recipe.teacher().source() + "': there is nothing to train (set teacher.source: train)");
         }
         Path dir = options.experiment(recipe).trainTeacher();
         System.out.println("teacher: " + dir.toAbsolutePath());

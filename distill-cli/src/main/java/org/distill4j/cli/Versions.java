@@ -7,7 +7,9 @@ final class Versions implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
         String v = Versions.class.getPackage().getImplementationVersion();
-        return new String[] {"distill4j " + (v == null ? "dev" : v),
-            "Java " + System.getProperty("java.version") + ", DJL 0.36.0 with PyTorch 2.7.1 (CPU)"};
+        return new String[] {
+            "distill4j " + (v == null ? "dev" : v),
+            "Java " + System.getProperty("java.version") + ", DJL 0.36.0 with PyTorch 2.7.1 (CPU)"
+        };
     }
 }

@@ -17,18 +17,45 @@ class AuditCommandTest {
         CliTest.dataset(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill("run", recipe.toString(), "--no-progress", "--out", out.toString(),
-                "--cache-dir", tmp.resolve("cache").toString());
+        CliTest.Run run = CliTest.distill(
+                "run",
+                recipe.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
         assertThat(run.code()).as(run.err()).isZero();
 
         Path audit = tmp.resolve("audit");
-        CliTest.Run a = CliTest.distill("audit", "--suspect", out.resolve("student_distilled").toString(),
-                "--teacher", out.resolve("teacher").toString(), "--train-references", recipe.toString(),
-                "--reference-count", "3", "--reference-epochs", "2", "--data", tmp.resolve("data").toString(),
-                "--queries", "40", "--alpha", "0.05", "--out", audit.toString());
+        CliTest.Run a = CliTest.distill(
+                "audit",
+                "--suspect",
+                out.resolve("student_distilled").toString(),
+                "--teacher",
+                out.resolve("teacher").toString(),
+                "--train-references",
+                recipe.toString(),
+                "--reference-count",
+                "3",
+                "--reference-epochs",
+                "2",
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "40",
+                "--alpha",
+                "0.05",
+                "--out",
+                audit.toString());
         assertThat(a.code()).as(a.err()).isZero();
-        assertThat(a.out()).contains("Training 3 reference models", "trained by this audit", "p-value",
-                "queries: 40 to suspect", "audit.html");
+        assertThat(a.out())
+                .contains(
+                        "Training 3 reference models",
+                        "trained by this audit",
+                        "p-value",
+                        "queries: 40 to suspect",
+                        "audit.html");
         JsonNode json = new ObjectMapper().readTree(audit.resolve("audit.json").toFile());
         assertThat(json.get("p_value").asDouble()).isBetween(0.0, 1.0);
         assertThat(json.get("references_trained").asBoolean()).isTrue();
@@ -38,22 +65,39 @@ class AuditCommandTest {
 
         // The same suspect behind an HTTP API (Open Inference Protocol v2, served here on loopback):
         // the same outputs, so exactly the same result; 40 queries spent on it.
-        try (org.distill4j.server.ModelServer server = org.distill4j.server.ModelServer.builder().optPort(0)
+        try (org.distill4j.server.ModelServer server = org.distill4j.server.ModelServer.builder()
+                .optPort(0)
                 .addModel(org.distill4j.server.ServedSavedModel.load("suspect", out.resolve("student_distilled")))
-                .build().start()) {
+                .build()
+                .start()) {
             String url = server.baseUri().resolve("/v2/models/suspect").toString();
             Path viaHttp = tmp.resolve("audit-http");
-            CliTest.Run h = CliTest.distill("audit", "--suspect", url, "--teacher", out.resolve("teacher").toString(),
-                    "--reference", audit.resolve("references/reference-0").toString(),
-                    "--reference", audit.resolve("references/reference-1").toString(),
-                    "--reference", audit.resolve("references/reference-2").toString(),
-                    "--data", tmp.resolve("data").toString(), "--queries", "40", "--alpha", "0.05",
-                    "--out", viaHttp.toString());
+            CliTest.Run h = CliTest.distill(
+                    "audit",
+                    "--suspect",
+                    url,
+                    "--teacher",
+                    out.resolve("teacher").toString(),
+                    "--reference",
+                    audit.resolve("references/reference-0").toString(),
+                    "--reference",
+                    audit.resolve("references/reference-1").toString(),
+                    "--reference",
+                    audit.resolve("references/reference-2").toString(),
+                    "--data",
+                    tmp.resolve("data").toString(),
+                    "--queries",
+                    "40",
+                    "--alpha",
+                    "0.05",
+                    "--out",
+                    viaHttp.toString());
             assertThat(h.code()).as(h.err()).isZero();
             assertThat(h.out()).contains("queries: 40 to suspect " + url);
-            JsonNode hj = new ObjectMapper().readTree(viaHttp.resolve("audit.json").toFile());
-            assertThat(hj.get("p_value").asDouble()).isCloseTo(json.get("p_value").asDouble(),
-                    org.assertj.core.api.Assertions.within(1e-4));
+            JsonNode hj =
+                    new ObjectMapper().readTree(viaHttp.resolve("audit.json").toFile());
+            assertThat(hj.get("p_value").asDouble())
+                    .isCloseTo(json.get("p_value").asDouble(), org.assertj.core.api.Assertions.within(1e-4));
             assertThat(hj.get("references_trained").asBoolean()).isFalse();
         }
 
@@ -67,10 +111,22 @@ class AuditCommandTest {
         descriptor.putArray("class_names").add("x").add("y").add("z");
         mapper.writeValue(renamed.resolve("model.json").toFile(), descriptor);
         Path audit2 = tmp.resolve("audit2");
-        CliTest.Run bad = CliTest.distill("audit", "--suspect", renamed.toString(), "--teacher",
-                out.resolve("teacher").toString(), "--reference", audit.resolve("references/reference-0").toString(),
-                "--reference", audit.resolve("references/reference-1").toString(), "--data",
-                tmp.resolve("data").toString(), "--queries", "40", "--out", audit2.toString());
+        CliTest.Run bad = CliTest.distill(
+                "audit",
+                "--suspect",
+                renamed.toString(),
+                "--teacher",
+                out.resolve("teacher").toString(),
+                "--reference",
+                audit.resolve("references/reference-0").toString(),
+                "--reference",
+                audit.resolve("references/reference-1").toString(),
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "40",
+                "--out",
+                audit2.toString());
         assertThat(bad.code()).as(bad.out() + bad.err()).isEqualTo(ExitCodes.DATA);
         assertThat(bad.err()).contains("audit error: suspect", "has classes [x, y, z]", "expected the teacher's");
         assertThat(audit2.resolve("audit.json")).doesNotExist();
@@ -81,26 +137,50 @@ class AuditCommandTest {
         CliTest.dataset(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill("train-teacher", recipe.toString(), "--no-progress", "--out", out.toString(),
-                "--cache-dir", tmp.resolve("cache").toString());
+        CliTest.Run run = CliTest.distill(
+                "train-teacher",
+                recipe.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
         assertThat(run.code()).as(run.err()).isZero();
         Path key = tmp.resolve("wm.key");
-        CliTest.Run gen = CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--data",
+        CliTest.Run gen = CliTest.distill(
+                "audit",
+                "--generate-watermark-key",
+                key.toString(),
+                "--data",
                 tmp.resolve("data").toString());
         assertThat(gen.code()).as(gen.err()).isZero();
         String secret = new ObjectMapper().readTree(key.toFile()).get("secret").asText();
         assertThat(gen.out()).contains("wrote watermark key").doesNotContain(secret);
-        CliTest.Run again = CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--data",
+        CliTest.Run again = CliTest.distill(
+                "audit",
+                "--generate-watermark-key",
+                key.toString(),
+                "--data",
                 tmp.resolve("data").toString());
         assertThat(again.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(again.err()).contains("the file exists");
 
         Path audit = tmp.resolve("audit");
-        CliTest.Run a = CliTest.distill("audit", "--watermark-key-file", key.toString(), "--suspect",
-                out.resolve("teacher").toString(), "--data", tmp.resolve("data").toString(), "--queries", "100",
-                "--out", audit.toString());
+        CliTest.Run a = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                out.resolve("teacher").toString(),
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "100",
+                "--out",
+                audit.toString());
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(a.out()).contains("NOT SHOWN", "100 queries");
-        assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json"))).doesNotContain(secret);
+        assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json")))
+                .doesNotContain(secret);
     }
 }

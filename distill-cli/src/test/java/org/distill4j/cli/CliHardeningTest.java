@@ -34,7 +34,9 @@ class CliHardeningTest {
         Path explicit = Files.writeString(tmp.resolve("explicit.yaml"), OVERRIDE + "    override_built_in: true\n");
         Run show = distill("terms", "show", "openai-api", "--terms-file", explicit.toString());
         assertThat(show.code()).as(show.err()).isZero();
-        assertThat(show.out()).contains("entry from: user file " + explicit).contains("sha256")
+        assertThat(show.out())
+                .contains("entry from: user file " + explicit)
+                .contains("sha256")
                 .contains("overrides the built-in entry");
         assertThat(distill("terms", "show", "llama-3.1").out()).contains("entry from: built-in registry");
     }
@@ -46,7 +48,10 @@ class CliHardeningTest {
         Path file = Files.writeString(tmp.resolve("results.txt"), "x");
         Run run = distill("train-teacher", r.toString(), "--out", file.toString(), "--no-progress");
         assertThat(run.code()).isEqualTo(ExitCodes.DATA);
-        assertThat(run.err()).contains(file.toString()).contains("is a regular file").contains("--out");
+        assertThat(run.err())
+                .contains(file.toString())
+                .contains("is a regular file")
+                .contains("--out");
         assertThat(Files.readString(file)).isEqualTo("x");
     }
 
@@ -61,7 +66,10 @@ class CliHardeningTest {
         Files.write(r, bad);
         Run run = distill("train-teacher", r.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.err()).contains(r.toString()).contains("line 13").contains("not valid UTF-8")
+        assertThat(run.err())
+                .contains(r.toString())
+                .contains("line 13")
+                .contains("not valid UTF-8")
                 .doesNotContain("Input length");
     }
 
@@ -69,7 +77,12 @@ class CliHardeningTest {
     void aBadMaxModelMemoryIsNamed(@TempDir Path tmp) throws Exception {
         CliTest.dataset(tmp.resolve("data"));
         Path r = CliTest.recipe(tmp, CliTest.RECIPE);
-        Run run = distill("train-teacher", r.toString(), "--max-model-memory", "lots", "--out",
+        Run run = distill(
+                "train-teacher",
+                r.toString(),
+                "--max-model-memory",
+                "lots",
+                "--out",
                 tmp.resolve("out").toString());
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("--max-model-memory").contains("'lots'");
@@ -81,10 +94,18 @@ class CliHardeningTest {
         Path r = CliTest.recipe(tmp, CliTest.RECIPE);
         String old = System.getProperty(org.distill4j.model.MemoryEstimate.LIMIT_PROPERTY);
         try {
-            Run run = distill("train-teacher", r.toString(), "--max-model-memory", "1k", "--out",
-                    tmp.resolve("out").toString(), "--no-progress");
+            Run run = distill(
+                    "train-teacher",
+                    r.toString(),
+                    "--max-model-memory",
+                    "1k",
+                    "--out",
+                    tmp.resolve("out").toString(),
+                    "--no-progress");
             assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
-            assertThat(run.err()).contains("teacher: training MLP(hidden=[32]").contains("1.0 KiB")
+            assertThat(run.err())
+                    .contains("teacher: training MLP(hidden=[32]")
+                    .contains("1.0 KiB")
                     .contains("--max-model-memory");
         } finally {
             if (old == null) {

@@ -111,7 +111,9 @@ class CliTest {
         for (String cmd : List.of("run", "train-teacher", "distill")) {
             Run r = distill(cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
-            assertThat(r.out()).as(cmd).contains("RECIPE", "--set", "--out", "--cache-dir", "--resume", "--no-progress");
+            assertThat(r.out())
+                    .as(cmd)
+                    .contains("RECIPE", "--set", "--out", "--cache-dir", "--resume", "--no-progress");
         }
         Run demo = distill("demo", "--help");
         assertThat(demo.code()).isZero();
@@ -133,8 +135,14 @@ class CliTest {
     void recipeWithUnknownKeyExitsTwoNamingTheKey(@TempDir Path tmp) throws Exception {
         dataset(tmp.resolve("data"));
         Path r = recipe(tmp, RECIPE.replace("student:\n  model:", "student:\n  modle:"));
-        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
-                "--cache-dir", tmp.resolve("cache").toString());
+        Run run = distill(
+                "run",
+                r.toString(),
+                "--no-progress",
+                "--out",
+                tmp.resolve("out").toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("recipe error").contains("modle");
         assertThat(tmp.resolve("out")).doesNotExist();
@@ -143,7 +151,13 @@ class CliTest {
     @Test
     void badOverrideExitsTwoNamingKeyAndValue(@TempDir Path tmp) throws Exception {
         Path r = recipe(tmp, RECIPE);
-        Run run = distill("run", r.toString(), "--set", "distillation.alpha=1.5", "--out", tmp.resolve("o").toString());
+        Run run = distill(
+                "run",
+                r.toString(),
+                "--set",
+                "distillation.alpha=1.5",
+                "--out",
+                tmp.resolve("o").toString());
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("alpha").contains("1.5");
     }
@@ -151,8 +165,14 @@ class CliTest {
     @Test
     void missingDataDirExitsThreeNamingThePath(@TempDir Path tmp) throws Exception {
         Path r = recipe(tmp, RECIPE);
-        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
-                "--cache-dir", tmp.resolve("cache").toString());
+        Run run = distill(
+                "run",
+                r.toString(),
+                "--no-progress",
+                "--out",
+                tmp.resolve("out").toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
         assertThat(run.code()).isEqualTo(3);
         assertThat(run.err()).contains(tmp.resolve("data").toString());
     }
@@ -163,8 +183,14 @@ class CliTest {
         Path bad = data.resolve("train-labels-idx1-ubyte.gz");
         gz(bad, header(0x0BAD, 300), new byte[300]);
         Path r = recipe(tmp, RECIPE);
-        Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
-                "--cache-dir", tmp.resolve("cache").toString());
+        Run run = distill(
+                "run",
+                r.toString(),
+                "--no-progress",
+                "--out",
+                tmp.resolve("out").toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
         assertThat(run.code()).isEqualTo(3);
         assertThat(run.err()).contains(bad.getFileName().toString()).containsIgnoringCase("magic");
     }
@@ -177,19 +203,30 @@ class CliTest {
         Path r = recipe(tmp, RECIPE);
         Path out = tmp.resolve("out");
         Path cache = tmp.resolve("cache");
-        String[] args = {"run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir", cache.toString()};
+        String[] args = {"run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir", cache.toString()
+        };
 
         Run first = distill(args);
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.err()).contains("computed and cached in");
         assertThat(first.out()).contains("teacher", "student_scratch", "student_distilled", "report.html");
 
-        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        JsonNode metrics =
+                new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
             JsonNode m = metrics.path("models").path(role);
             assertThat(m.isObject()).as(role).isTrue();
-            for (String key : List.of("description", "test_accuracy", "test_errors", "test_size", "params",
-                    "size_bytes", "agreement_with_teacher", "kl_to_teacher", "throughput_per_s", "history")) {
+            for (String key : List.of(
+                    "description",
+                    "test_accuracy",
+                    "test_errors",
+                    "test_size",
+                    "params",
+                    "size_bytes",
+                    "agreement_with_teacher",
+                    "kl_to_teacher",
+                    "throughput_per_s",
+                    "history")) {
                 assertThat(m.has(key)).as(role + "." + key).isTrue();
             }
             assertThat(m.get("test_size").asInt()).isEqualTo(100);
@@ -213,11 +250,11 @@ class CliTest {
         }
         java.nio.file.attribute.FileTime cacheWritten;
         try (var s = Files.list(cache)) {
-            cacheWritten = Files.getLastModifiedTime(s.filter(p -> p.toString().endsWith(".logits")).findFirst()
-                    .orElseThrow());
+            cacheWritten = Files.getLastModifiedTime(
+                    s.filter(p -> p.toString().endsWith(".logits")).findFirst().orElseThrow());
         }
-        String firstParams = new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
-                StandardCharsets.ISO_8859_1);
+        String firstParams = new String(
+                Files.readAllBytes(out.resolve("student_distilled/model-0000.params")), StandardCharsets.ISO_8859_1);
 
         // Again: every model is reused, nothing is retrained.
         Run second = distill(args);
@@ -225,15 +262,23 @@ class CliTest {
         assertThat(second.err()).contains("teacher: reusing", "student_scratch: reusing", "student_distilled: reusing");
         // Nothing retrained: every model's training record is byte-identical and untouched.
         for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
-            assertThat(out.resolve(role).resolve("training.json")).hasSameBinaryContentAs(
-                    firstRun.resolve(role + ".training.json"));
+            assertThat(out.resolve(role).resolve("training.json"))
+                    .hasSameBinaryContentAs(firstRun.resolve(role + ".training.json"));
         }
-        assertThat(new String(Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
-                StandardCharsets.ISO_8859_1)).isEqualTo(firstParams);
+        assertThat(new String(
+                        Files.readAllBytes(out.resolve("student_distilled/model-0000.params")),
+                        StandardCharsets.ISO_8859_1))
+                .isEqualTo(firstParams);
 
         // The recipe as run, written next to the results, runs again unchanged.
-        Run asRun = distill("run", out.resolve("recipe.yaml").toString(), "--no-progress", "--out", out.toString(),
-                "--cache-dir", cache.toString());
+        Run asRun = distill(
+                "run",
+                out.resolve("recipe.yaml").toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                cache.toString());
         assertThat(asRun.code()).as(asRun.err()).isZero();
         assertThat(asRun.err()).contains("student_distilled: reusing");
 
@@ -255,11 +300,22 @@ class CliTest {
         dataset(tmp.resolve("data"));
         Path r = recipe(tmp, RECIPE);
         for (String source : List.of("torchscript", "distill4j")) {
-            Run run = distill("run", r.toString(), "--no-progress", "--out", tmp.resolve("out").toString(),
-                    "--cache-dir", tmp.resolve("cache").toString(), "--set", "teacher.source=" + source,
-                    "--set", "teacher.path=models/missing-teacher");
+            Run run = distill(
+                    "run",
+                    r.toString(),
+                    "--no-progress",
+                    "--out",
+                    tmp.resolve("out").toString(),
+                    "--cache-dir",
+                    tmp.resolve("cache").toString(),
+                    "--set",
+                    "teacher.source=" + source,
+                    "--set",
+                    "teacher.path=models/missing-teacher");
             assertThat(run.code()).as(source).isEqualTo(3);
-            assertThat(run.err()).as(source).contains(tmp.resolve("models/missing-teacher").toString());
+            assertThat(run.err())
+                    .as(source)
+                    .contains(tmp.resolve("models/missing-teacher").toString());
         }
     }
 
@@ -281,8 +337,16 @@ class CliTest {
         Run prohibited = distill("terms", "check", r.toString(), "--set", "teacher.terms=anthropic-api");
         assertThat(prohibited.code()).isEqualTo(5);
         assertThat(prohibited.out()).contains("REFUSE", "--permission");
-        assertThat(distill("terms", "check", r.toString(), "--set", "teacher.terms=anthropic-api",
-                "--permission", "agreement 7").code()).isZero();
+        assertThat(distill(
+                                "terms",
+                                "check",
+                                r.toString(),
+                                "--set",
+                                "teacher.terms=anthropic-api",
+                                "--permission",
+                                "agreement 7")
+                        .code())
+                .isZero();
     }
 
     @Test
@@ -290,8 +354,16 @@ class CliTest {
         dataset(tmp.resolve("data"));
         Path r = recipe(tmp, RECIPE);
         Path out = tmp.resolve("out");
-        Run refused = distill("run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
-                tmp.resolve("cache").toString(), "--set", "teacher.terms=gemini-api");
+        Run refused = distill(
+                "run",
+                r.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString(),
+                "--set",
+                "teacher.terms=gemini-api");
         assertThat(refused.code()).isEqualTo(5);
         assertThat(refused.err()).contains("refused", "gemini-api", "Clause");
         assertThat(out).doesNotExist();
@@ -302,8 +374,16 @@ class CliTest {
         dataset(tmp.resolve("data"));
         Path r = recipe(tmp, RECIPE);
         Path out = tmp.resolve("out");
-        assertThat(distill("distill", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
-                tmp.resolve("cache").toString()).code()).isZero();
+        assertThat(distill(
+                                "distill",
+                                r.toString(),
+                                "--no-progress",
+                                "--out",
+                                out.toString(),
+                                "--cache-dir",
+                                tmp.resolve("cache").toString())
+                        .code())
+                .isZero();
         Path student = out.resolve("student_distilled");
         Run show = distill("provenance", "show", student.toString());
         assertThat(show.code()).isZero();

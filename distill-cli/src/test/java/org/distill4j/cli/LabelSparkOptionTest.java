@@ -11,7 +11,7 @@ class LabelSparkOptionTest {
     void sparkOptionPrintsTheSubmitCommandAndExitsTwoWithoutReadingTheRecipe() {
         CliTest.Run r = CliTest.distill("label", "--spark", "yarn", "missing-recipe.yaml");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.out()).contains("spark-submit --master yarn --class org.distill4j.spark.LabelJob",
-                "missing-recipe.yaml OUT");
+        assertThat(r.out())
+                .contains("spark-submit --master yarn --class org.distill4j.spark.LabelJob", "missing-recipe.yaml OUT");
     }
 }

@@ -17,7 +17,9 @@ class LmDemoCommandTest {
     @Test
     void helpAndBadArgumentsExitAsDocumented() {
         assertThat(DistillCommand.execute("lm-demo", "--help")).isZero();
-        assertThat(DistillCommand.execute("lm-demo", "--data", tmp.resolve("missing.jsonl").toString())).isEqualTo(2);
+        assertThat(DistillCommand.execute(
+                        "lm-demo", "--data", tmp.resolve("missing.jsonl").toString()))
+                .isEqualTo(2);
         assertThat(DistillCommand.execute("lm-demo", "--steps", "3")).isEqualTo(2);
     }
 
@@ -25,7 +27,8 @@ class LmDemoCommandTest {
     void aShrunkQuickRunWritesResults() throws Exception {
         Path corpus = null;
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("../shared/data/debian-descriptions/train.jsonl.gz").normalize();
+            Path c = p.resolve("../shared/data/debian-descriptions/train.jsonl.gz")
+                    .normalize();
             if (Files.isRegularFile(c)) {
                 corpus = c;
                 break;
@@ -33,8 +36,17 @@ class LmDemoCommandTest {
         }
         assumeTrue(corpus != null, "no Debian descriptions");
         Path out = tmp.resolve("out");
-        int code = DistillCommand.execute("lm-demo", "--quick", "--data", corpus.toString(), "--bytes", "40000",
-                "--steps", "5,3", "--out", out.toString());
+        int code = DistillCommand.execute(
+                "lm-demo",
+                "--quick",
+                "--data",
+                corpus.toString(),
+                "--bytes",
+                "40000",
+                "--steps",
+                "5,3",
+                "--out",
+                out.toString());
         assertThat(code).isZero();
         assertThat(Files.readString(out.resolve("results.md"))).contains("unigram baseline", "student from scratch");
         assertThat(out.resolve("metrics.json")).exists();

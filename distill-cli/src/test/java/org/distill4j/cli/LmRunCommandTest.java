@@ -254,8 +254,20 @@ class LmRunCommandTest {
         assumeTrue(corpus != null, "no Debian descriptions");
         assertThat(run("demo", "--lm", "--quick", "--print-recipe")).isZero();
         Path out = tmp.resolve("demo");
-        int code = run("demo", "--lm", "--quick", "--set", "data.path=" + corpus, "--set", "data.max_bytes=40000",
-                "--set", "teacher.training.steps=5", "--set", "student.training.steps=3", "--out", out.toString());
+        int code = run(
+                "demo",
+                "--lm",
+                "--quick",
+                "--set",
+                "data.path=" + corpus,
+                "--set",
+                "data.max_bytes=40000",
+                "--set",
+                "teacher.training.steps=5",
+                "--set",
+                "student.training.steps=3",
+                "--out",
+                out.toString());
         assertThat(code).isZero();
         JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertThat(m.get("name").asText()).isEqualTo("lm-debian-quick");

@@ -53,10 +53,15 @@ class RemoteTeacherLoopTest {
         Files.writeString(shared.resolve("key.txt"), KEY + "\n", StandardCharsets.UTF_8);
         Recipe local = recipe("source: train\n  model: {type: bag, buckets: 8192, dim: 16, hidden: [16]}\n"
                 + "  training: {epochs: 4, batch_size: 32, learning_rate: 0.02}");
-        teacherDir = new Experiment(local, shared.resolve("local"), new Experiment.Options(shared.resolve("cache"), false),
-                ExperimentListener.NONE).trainTeacher();
+        teacherDir = new Experiment(
+                        local,
+                        shared.resolve("local"),
+                        new Experiment.Options(shared.resolve("cache"), false),
+                        ExperimentListener.NONE)
+                .trainTeacher();
         data = ExperimentData.load(local);
-        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch"); SavedModel t = SavedModel.load(teacherDir)) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                SavedModel t = SavedModel.load(teacherDir)) {
             localTeacherTest = Predictions.of(t, data.test(), m, 64);
         }
     }
@@ -89,8 +94,12 @@ class RemoteTeacherLoopTest {
     @ParameterizedTest
     @ValueSource(strings = {"v2", "openai"})
     void distilsThroughTheApiAndAsksNothingTwice(String protocol, @TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start()) {
             Recipe remote = recipe(httpTeacher(protocol, server));
             Path out = tmp.resolve("out");
             List<String> log = new ArrayList<>();
@@ -105,13 +114,19 @@ class RemoteTeacherLoopTest {
             assertThat(distilled.metrics().agreementWithTeacher()).isGreaterThan(0.8);
             // Every unique training and test text was asked exactly once.
             long asked = server.stats("teacher").rows();
-            long unique = journalOk(out.resolve("teacher_outputs/train")) + journalOk(out.resolve("teacher_outputs/test"));
+            long unique =
+                    journalOk(out.resolve("teacher_outputs/train")) + journalOk(out.resolve("teacher_outputs/test"));
             assertThat(asked).isEqualTo(unique);
 
             // Provenance says who answered: endpoint, model version, rows, journal hash.
-            var collection = Provenance.read(out.resolve(Experiment.STUDENT_DISTILLED)).labelCollection();
-            assertThat(collection.toString()).contains("rows_answered=600", server.baseUri().toString(),
-                    server.models().get("teacher").version(), "journal_sha256");
+            var collection =
+                    Provenance.read(out.resolve(Experiment.STUDENT_DISTILLED)).labelCollection();
+            assertThat(collection.toString())
+                    .contains(
+                            "rows_answered=600",
+                            server.baseUri().toString(),
+                            server.models().get("teacher").version(),
+                            "journal_sha256");
 
             // A rerun reuses every model and every collected output: the server hears nothing.
             List<String> again = new ArrayList<>();
@@ -122,7 +137,8 @@ class RemoteTeacherLoopTest {
             // The key is nowhere in what the run wrote.
             try (var files = Files.walk(out)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).as(f.toString())
+                    assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))
+                            .as(f.toString())
                             .doesNotContain(KEY);
                 }
             }
@@ -132,12 +148,20 @@ class RemoteTeacherLoopTest {
 
     @Test
     void withoutTestEvaluationTheTeachersRowSaysNotMeasuredAndNoGapIsClaimed(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {
-            Recipe remote = RecipeLoader.parse(RecipeLoader.toYaml(recipe(httpTeacher("v2", server))), "loop", shared,
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start()) {
+            Recipe remote = RecipeLoader.parse(
+                    RecipeLoader.toYaml(recipe(httpTeacher("v2", server))),
+                    "loop",
+                    shared,
                     List.of("teacher.http.evaluate_test=false"));
             Path out = tmp.resolve("out");
-            ExperimentResults results = experiment(remote, out, tmp, new ArrayList<>()).run();
+            ExperimentResults results =
+                    experiment(remote, out, tmp, new ArrayList<>()).run();
 
             assertThat(results.models().get(0).metrics().testAccuracy()).isNaN();
             assertThat(results.models().get(0).metrics().testErrors()).isEqualTo(-1);
@@ -152,21 +176,27 @@ class RemoteTeacherLoopTest {
 
     @Test
     void labelCommandCollectsResumablyAndReports(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start()) {
             Path recipeFile = shared.resolve("remote-" + tmp.getFileName() + ".yaml");
             Files.writeString(recipeFile, RecipeLoader.toYaml(recipe(httpTeacher("v2", server))));
             Path out = tmp.resolve("out");
-            CliTest.Run first = CliTest.distill("label", recipeFile.toString(), "--out", out.toString(), "--no-progress");
+            CliTest.Run first =
+                    CliTest.distill("label", recipeFile.toString(), "--out", out.toString(), "--no-progress");
             assertThat(first.code()).as(first.err()).isEqualTo(ExitCodes.OK);
             assertThat(first.out()).contains("train: 600 rows, 600 answered, 0 failed", "test: 300 rows, 300 answered");
             long asked = server.stats("teacher").rows();
 
-            CliTest.Run second = CliTest.distill("label", recipeFile.toString(), "--out", out.toString(), "--no-progress",
-                    "--split", "train");
+            CliTest.Run second = CliTest.distill(
+                    "label", recipeFile.toString(), "--out", out.toString(), "--no-progress", "--split", "train");
             assertThat(second.code()).isEqualTo(ExitCodes.OK);
-            assertThat(second.out()).containsPattern("train: 600 rows, 600 answered, 0 failed; \\d+ unique items "
-                    + "\\(\\d+ from the journal, 0 collected now\\); 0 requests");
+            assertThat(second.out())
+                    .containsPattern("train: 600 rows, 600 answered, 0 failed; \\d+ unique items "
+                            + "\\(\\d+ from the journal, 0 collected now\\); 0 requests");
             assertThat(server.stats("teacher").rows()).isEqualTo(asked);
             assertThat(first.out() + first.err() + second.out() + second.err()).doesNotContain(KEY);
         }
@@ -174,12 +204,16 @@ class RemoteTeacherLoopTest {
 
     @Test
     void labelCommandStopsWithExit7WhenTheKeyIsRejected(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey("another-key")
-                .addModel(ServedSavedModel.load("teacher", teacherDir)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey("another-key")
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start()) {
             Path recipeFile = shared.resolve("rejected-" + tmp.getFileName() + ".yaml");
             Files.writeString(recipeFile, RecipeLoader.toYaml(recipe(httpTeacher("v2", server))));
-            CliTest.Run run = CliTest.distill("label", recipeFile.toString(), "--out", tmp.resolve("out").toString(),
-                    "--no-progress");
+            CliTest.Run run = CliTest.distill(
+                    "label", recipeFile.toString(), "--out", tmp.resolve("out").toString(), "--no-progress");
             assertThat(run.code()).isEqualTo(ExitCodes.TEACHER_API);
             assertThat(run.err()).contains("401").contains("key.txt").doesNotContain(KEY);
         }

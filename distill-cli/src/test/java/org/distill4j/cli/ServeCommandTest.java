@@ -53,22 +53,31 @@ class ServeCommandTest {
                 Matcher m = url.matcher("");
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
-                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
-                    assertThat(serve.isAlive()).as("serve exited early; stderr: %s", err).isTrue();
+                    assertThat(System.nanoTime())
+                            .as("no URL printed; stderr: %s", err)
+                            .isLessThan(deadline);
+                    assertThat(serve.isAlive())
+                            .as("serve exited early; stderr: %s", err)
+                            .isTrue();
                     Thread.sleep(50);
                 }
                 URI base = URI.create(m.group(1));
                 HttpClient client = HttpClient.newHttpClient();
-                HttpResponse<String> ready = client.send(HttpRequest.newBuilder(base.resolve("/v2/health/ready"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> ready = client.send(
+                        HttpRequest.newBuilder(base.resolve("/v2/health/ready"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(ready.statusCode()).isEqualTo(200);
                 assertThat(ready.body()).contains("\"ready\":true");
                 // The name is the directory name made URL-safe.
-                HttpResponse<String> meta = client.send(HttpRequest.newBuilder(base.resolve("/v2/models/my_model"))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> meta = client.send(
+                        HttpRequest.newBuilder(base.resolve("/v2/models/my_model"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(meta.statusCode()).as(meta.body()).isEqualTo(200);
-                assertThat(out.toString(StandardCharsets.UTF_8)).contains("/v2/models/my_model/infer",
-                        "/v2/health/ready", "up to 64 rows");
+                assertThat(out.toString(StandardCharsets.UTF_8))
+                        .contains("/v2/models/my_model/infer", "/v2/health/ready", "up to 64 rows");
 
                 serve.interrupt();
                 serve.join(30_000);
@@ -77,8 +86,10 @@ class ServeCommandTest {
                 assertThat(err.toString(StandardCharsets.UTF_8)).contains("server stopped");
                 // Nothing listens any more.
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(
-                        HttpRequest.newBuilder(base.resolve("/v2/health/live")).build(),
-                        HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+                                HttpRequest.newBuilder(base.resolve("/v2/health/live"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString()))
+                        .isInstanceOf(java.io.IOException.class);
             } finally {
                 System.setOut(oldOut);
                 System.setErr(oldErr);
@@ -90,9 +101,10 @@ class ServeCommandTest {
     void aLanguageModelDirectoryIsServedOnCompletions(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("tiny-lm");
         try (org.distill4j.lm.model.LanguageModel lm = org.distill4j.lm.model.LanguageModel.create(
-                new org.distill4j.lm.model.DecoderConfig(258, 1, 16, 2, 32, 0.0,
-                        org.distill4j.lm.model.Positions.LEARNED, false),
-                org.distill4j.lm.token.ByteTokenizer.INSTANCE, 5)) {
+                new org.distill4j.lm.model.DecoderConfig(
+                        258, 1, 16, 2, 32, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
+                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
+                5)) {
             lm.save(dir);
         }
         PrintStream oldOut = System.out;
@@ -104,23 +116,32 @@ class ServeCommandTest {
             try {
                 System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
                 System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-                Thread serve = new Thread(() -> code.set(DistillCommand.execute("serve", dir.toString(), "--port", "0")));
+                Thread serve =
+                        new Thread(() -> code.set(DistillCommand.execute("serve", dir.toString(), "--port", "0")));
                 serve.start();
                 Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
                 Matcher m;
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
-                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
-                    assertThat(serve.isAlive()).as("serve exited early; stderr: %s", err).isTrue();
+                    assertThat(System.nanoTime())
+                            .as("no URL printed; stderr: %s", err)
+                            .isLessThan(deadline);
+                    assertThat(serve.isAlive())
+                            .as("serve exited early; stderr: %s", err)
+                            .isTrue();
                     Thread.sleep(50);
                 }
                 URI base = URI.create(m.group(1));
                 assertThat(out.toString(StandardCharsets.UTF_8)).contains("/v1/completions", "language model");
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        base.resolve("/v1/completions")).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-lm\", \"prompt\": \"ab\", "
-                                + "\"max_tokens\": 0, \"echo\": true, \"logprobs\": 2}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(
+                                                "{\"model\": \"tiny-lm\", \"prompt\": \"ab\", "
+                                                        + "\"max_tokens\": 0, \"echo\": true, \"logprobs\": 2}"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 assertThat(r.body()).contains("\"token_logprobs\":[null,", "\"prompt_tokens\":3");
                 serve.interrupt();
@@ -176,8 +197,8 @@ class ServeCommandTest {
         assertThat(badTimeout.code()).isEqualTo(2);
         assertThat(badTimeout.err()).contains("request body timeout: 0 ms");
 
-        CliTest.Run noKey = CliTest.distill("serve", tmp.resolve("m").toString(), "--api-key-env",
-                "DISTILL4J_TEST_SURELY_UNSET_VAR");
+        CliTest.Run noKey = CliTest.distill(
+                "serve", tmp.resolve("m").toString(), "--api-key-env", "DISTILL4J_TEST_SURELY_UNSET_VAR");
         assertThat(noKey.code()).isEqualTo(2);
         assertThat(noKey.err()).contains("DISTILL4J_TEST_SURELY_UNSET_VAR", "not set");
     }
@@ -185,7 +206,8 @@ class ServeCommandTest {
     @Test
     void aTorchScriptFileWithTheWrongClassCountExitsThree() throws Exception {
         Path pt = Path.of("..", "distill-core", "src", "test", "resources", "fixtures", "tiny_teacher.pt");
-        CliTest.Run wrong = CliTest.distill("serve", pt.toString(), "--input-shape", "16", "--classes", "3", "--port", "0");
+        CliTest.Run wrong =
+                CliTest.distill("serve", pt.toString(), "--input-shape", "16", "--classes", "3", "--port", "0");
         assertThat(wrong.code()).isEqualTo(3);
         assertThat(wrong.err()).contains("returns 4 logits per row");
     }
@@ -196,9 +218,16 @@ class ServeCommandTest {
         Path keyFile = tmp.resolve("wm.key");
         org.distill4j.guard.WatermarkKey key = org.distill4j.guard.WatermarkKey.generate(1.0, 0.005);
         key.save(keyFile);
-        String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(keyFile.toFile()).get("secret")
+        String secret = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(keyFile.toFile())
+                .get("secret")
                 .asText();
-        CliTest.Run missing = CliTest.distill("serve", dir.toString(), "--port", "0", "--watermark-key-file",
+        CliTest.Run missing = CliTest.distill(
+                "serve",
+                dir.toString(),
+                "--port",
+                "0",
+                "--watermark-key-file",
                 tmp.resolve("nokey").toString());
         assertThat(missing.code()).isEqualTo(3);
         assertThat(missing.err()).contains("nokey");
@@ -211,14 +240,25 @@ class ServeCommandTest {
             try {
                 System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
                 System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-                Thread serve = new Thread(() -> DistillCommand.execute("serve", dir.toString(), "--port", "0",
-                        "--watermark-key-file", keyFile.toString(), "--monitor", "SLOW", "--monitor-budget", "3"));
+                Thread serve = new Thread(() -> DistillCommand.execute(
+                        "serve",
+                        dir.toString(),
+                        "--port",
+                        "0",
+                        "--watermark-key-file",
+                        keyFile.toString(),
+                        "--monitor",
+                        "SLOW",
+                        "--monitor-budget",
+                        "3"));
                 serve.start();
                 Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
                 Matcher m;
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
-                    assertThat(System.nanoTime()).as("no URL printed; stderr: %s", err).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("no URL printed; stderr: %s", err)
+                            .isLessThan(deadline);
                     Thread.sleep(50);
                 }
                 URI infer = URI.create(m.group(1)).resolve("/v2/models/m/infer");
@@ -228,9 +268,12 @@ class ServeCommandTest {
                 int[] codes = new int[3];
                 StringBuilder replies = new StringBuilder();
                 for (int i = 0; i < 3; i++) {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(infer)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = client.send(
+                            HttpRequest.newBuilder(infer)
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     codes[i] = r.statusCode();
                     replies.append(r.body()).append(r.headers());
                 }
@@ -239,8 +282,11 @@ class ServeCommandTest {
                 serve.interrupt();
                 serve.join(30_000);
                 String all = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + replies;
-                assertThat(all).contains("watermarking outputs with key " + key.fingerprint(),
-                        "extraction monitor on, policy slow", "flagged after 4 rows");
+                assertThat(all)
+                        .contains(
+                                "watermarking outputs with key " + key.fingerprint(),
+                                "extraction monitor on, policy slow",
+                                "flagged after 4 rows");
                 assertThat(all).doesNotContain(secret).doesNotContain(secret.substring(0, 16));
             } finally {
                 System.setOut(oldOut);

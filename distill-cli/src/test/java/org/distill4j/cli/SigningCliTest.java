@@ -23,7 +23,13 @@ class SigningCliTest {
         Path r = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
         // `run` evaluates the models, so the card's model-index has results (`distill` alone measures none).
-        Run run = distill("run", r.toString(), "--no-progress", "--out", out.toString(), "--cache-dir",
+        Run run = distill(
+                "run",
+                r.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
                 tmp.resolve("cache").toString());
         assertThat(run.code()).as(run.err()).isZero();
         Path student = out.resolve("student_distilled");
@@ -31,13 +37,13 @@ class SigningCliTest {
         String card = Files.readString(student.resolve("README.md"));
         @SuppressWarnings("unchecked")
         java.util.Map<String, Object> fm = new com.fasterxml.jackson.databind.ObjectMapper(
-                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
                 .readValue(card.substring(4, card.indexOf("\n---\n", 4) + 1), java.util.Map.class);
         assertThat(fm.get("pipeline_tag")).isEqualTo("image-classification");
         assertThat(fm.get("license")).isEqualTo("mit");
         assertThat(fm).doesNotContainKeys("base_model", "datasets").containsKey("model-index");
-        assertThat(fm.get("model-index").toString()).contains("type=image-classification", "type=custom", "split=test",
-                "type=accuracy");
+        assertThat(fm.get("model-index").toString())
+                .contains("type=image-classification", "type=custom", "split=test", "type=accuracy");
         String key = tmp.resolve("key.pem").toString();
         String pub = tmp.resolve("pub.pem").toString();
 
@@ -46,19 +52,21 @@ class SigningCliTest {
         assertThat(Files.readString(Path.of(pub))).startsWith("-----BEGIN PUBLIC KEY-----");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(key))))
                 .isEqualTo("rw-------");
-        assertThat(distill("provenance", "keygen", "--private", key, "--public", pub).code())
-                .as("never overwrites a key").isEqualTo(3);
+        assertThat(distill("provenance", "keygen", "--private", key, "--public", pub)
+                        .code())
+                .as("never overwrites a key")
+                .isEqualTo(3);
 
         // Unsigned: verify --key says so (6); eval warns but runs unless --require-signed.
         Run unsigned = distill("provenance", "verify", student.toString(), "--key", pub);
         assertThat(unsigned.code()).isEqualTo(6);
         assertThat(unsigned.out()).contains("UNSIGNED");
-        Run evalUnsigned = distill("eval", student.toString(), "--data", data.toString(), "--test-limit", "20",
-                "--verify-key", pub);
+        Run evalUnsigned = distill(
+                "eval", student.toString(), "--data", data.toString(), "--test-limit", "20", "--verify-key", pub);
         assertThat(evalUnsigned.code()).as(evalUnsigned.err()).isZero();
         assertThat(evalUnsigned.err()).contains("warning", "UNSIGNED");
-        Run evalRequired = distill("eval", student.toString(), "--data", data.toString(), "--verify-key", pub,
-                "--require-signed");
+        Run evalRequired =
+                distill("eval", student.toString(), "--data", data.toString(), "--verify-key", pub, "--require-signed");
         assertThat(evalRequired.code()).isEqualTo(6);
         assertThat(evalRequired.err()).contains("refused", "model.sig");
 
@@ -69,15 +77,29 @@ class SigningCliTest {
         assertThat(verified.code()).as(verified.out()).isZero();
         assertThat(verified.out()).contains("OK:", "matches its signature", "matches its provenance.json");
         assertThat(distill("provenance", "verify", student.toString()).out()).contains("model.sig exists");
-        Run evalSigned = distill("eval", student.toString(), "--data", data.toString(), "--test-limit", "20",
-                "--verify-key", pub, "--require-signed");
+        Run evalSigned = distill(
+                "eval",
+                student.toString(),
+                "--data",
+                data.toString(),
+                "--test-limit",
+                "20",
+                "--verify-key",
+                pub,
+                "--require-signed");
         assertThat(evalSigned.code()).as(evalSigned.err()).isZero();
         assertThat(evalSigned.out()).contains("test accuracy");
         assertThat(evalSigned.err()).contains("signature OK");
         // serve gets past the signature check to the port: a taken port gives its own exit code, 2.
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            Run serve = distill("serve", student.toString(), "--port", Integer.toString(taken.getLocalPort()),
-                    "--verify-key", pub, "--require-signed");
+            Run serve = distill(
+                    "serve",
+                    student.toString(),
+                    "--port",
+                    Integer.toString(taken.getLocalPort()),
+                    "--verify-key",
+                    pub,
+                    "--require-signed");
             assertThat(serve.code()).as(serve.err()).isEqualTo(2);
             assertThat(serve.err()).contains("in use");
         }
@@ -89,7 +111,8 @@ class SigningCliTest {
         assertThat(tampered.code()).isEqualTo(6);
         assertThat(tampered.out()).contains("added:    sub/.evil");
         assertThat(distill("provenance", "verify", student.toString()).code())
-                .as("the unsigned manifest does not look into sub-directories").isZero();
+                .as("the unsigned manifest does not look into sub-directories")
+                .isZero();
         Run evalTampered = distill("eval", student.toString(), "--data", data.toString(), "--verify-key", pub);
         assertThat(evalTampered.code()).isEqualTo(6);
         assertThat(evalTampered.err()).contains("refused", "sub/.evil");
@@ -99,11 +122,18 @@ class SigningCliTest {
         assertThat(serveTampered.out()).doesNotContain("serving");
 
         // Usage errors: --require-signed without a key, a private key given to verify, a missing key file.
-        assertThat(distill("eval", student.toString(), "--data", data.toString(), "--require-signed").code()).isEqualTo(2);
+        assertThat(distill("eval", student.toString(), "--data", data.toString(), "--require-signed")
+                        .code())
+                .isEqualTo(2);
         Run privateAsPublic = distill("provenance", "verify", student.toString(), "--key", key);
         assertThat(privateAsPublic.code()).isEqualTo(2);
         assertThat(privateAsPublic.err()).contains("key error", "is a private key");
-        Run noKey = distill("provenance", "sign", student.toString(), "--key", tmp.resolve("nope.pem").toString());
+        Run noKey = distill(
+                "provenance",
+                "sign",
+                student.toString(),
+                "--key",
+                tmp.resolve("nope.pem").toString());
         assertThat(noKey.code()).isEqualTo(2);
         assertThat(noKey.err()).contains("nope.pem");
         // A symbolic link cannot be signed: exit 6 naming it.

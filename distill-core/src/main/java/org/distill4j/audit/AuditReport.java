@@ -45,10 +45,16 @@ public final class AuditReport {
         h.append("<table>");
         row(h, "Teacher", r.teacher());
         row(h, "Suspect", r.suspect());
-        row(h, "References", r.references().size() + (r.referencesTrained() ? " (trained by this audit from a recipe)"
-                : " (given)"));
+        row(
+                h,
+                "References",
+                r.references().size()
+                        + (r.referencesTrained() ? " (trained by this audit from a recipe)" : " (given)"));
         row(h, "p-value (t test)", fmt(r.pValue()));
-        row(h, "Rank p-value (distribution-free, min " + fmt(1.0 / (r.references().size() + 1)) + ")",
+        row(
+                h,
+                "Rank p-value (distribution-free, min "
+                        + fmt(1.0 / (r.references().size() + 1)) + ")",
                 fmt(r.rankPValue()));
         row(h, "t, degrees of freedom", fmt(r.statistic()) + ", " + r.degreesOfFreedom());
         row(h, "Effect size (reference SDs of atanh r)", fmt(r.effectSize()));
@@ -66,7 +72,8 @@ public final class AuditReport {
         h.append("</table>");
         h.append("<h2>Model-level scores</h2><p>Idiosyncrasy correlation with the teacher (the test's score); grey: "
                 + "references, red: suspect. Further right shares more of the teacher's idiosyncrasies.</p>");
-        double[] refs = r.referenceScores().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] refs =
+                r.referenceScores().stream().mapToDouble(Double::doubleValue).toArray();
         h.append(strip(refs, r.suspectScore()));
         h.append("<h2>Per-probe divergences</h2><p>Histogram of log10 Jensen-Shannon divergence per probe; grey: all "
                 + "references pooled, red: suspect (each normalised to its own count).</p>");
@@ -90,13 +97,24 @@ public final class AuditReport {
         StringBuilder s = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\""
                 + hgt + "\"><line x1=\"20\" y1=\"40\" x2=\"780\" y2=\"40\" stroke=\"#888\"/>");
         for (double v : refs) {
-            s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"40\" r=\"7\" fill=\"#999\" "
-                    + "fill-opacity=\"0.7\"><title>reference %.3f</title></circle>", x(v, lo, hi, w), v));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<circle cx=\"%.1f\" cy=\"40\" r=\"7\" fill=\"#999\" "
+                            + "fill-opacity=\"0.7\"><title>reference %.3f</title></circle>",
+                    x(v, lo, hi, w),
+                    v));
         }
-        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"40\" r=\"9\" fill=\"#d62728\"><title>suspect %.3f"
-                + "</title></circle>", x(suspect, lo, hi, w), suspect));
-        s.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"75\" font-size=\"12\">%.2f</text><text x=\"740\" "
-                + "y=\"75\" font-size=\"12\">%.2f</text></svg>", lo, hi));
+        s.append(String.format(
+                Locale.ROOT,
+                "<circle cx=\"%.1f\" cy=\"40\" r=\"9\" fill=\"#d62728\"><title>suspect %.3f" + "</title></circle>",
+                x(suspect, lo, hi, w),
+                suspect));
+        s.append(String.format(
+                Locale.ROOT,
+                "<text x=\"20\" y=\"75\" font-size=\"12\">%.2f</text><text x=\"740\" "
+                        + "y=\"75\" font-size=\"12\">%.2f</text></svg>",
+                lo,
+                hi));
         return s.toString();
     }
 
@@ -113,18 +131,33 @@ public final class AuditReport {
         int w = 800;
         int hgt = 220;
         double bw = (w - 40) / (double) bins;
-        StringBuilder s = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\""
-                + hgt + "\">");
+        StringBuilder s = new StringBuilder(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + w + "\" height=\"" + hgt + "\">");
         for (int i = 0; i < bins; i++) {
             double ha = 180 * a[i] / max;
             double hb = 180 * b[i] / max;
-            s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                    + "fill=\"#999\" fill-opacity=\"0.6\"/>", 20 + i * bw, 190 - ha, bw, ha));
-            s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                    + "fill=\"#d62728\" fill-opacity=\"0.5\"/>", 20 + i * bw, 190 - hb, bw, hb));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                            + "fill=\"#999\" fill-opacity=\"0.6\"/>",
+                    20 + i * bw,
+                    190 - ha,
+                    bw,
+                    ha));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                            + "fill=\"#d62728\" fill-opacity=\"0.5\"/>",
+                    20 + i * bw,
+                    190 - hb,
+                    bw,
+                    hb));
         }
-        s.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"210\" font-size=\"12\">1e%.0f</text><text x=\"730\" "
-                + "y=\"210\" font-size=\"12\">ln 2</text></svg>", lo));
+        s.append(String.format(
+                Locale.ROOT,
+                "<text x=\"20\" y=\"210\" font-size=\"12\">1e%.0f</text><text x=\"730\" "
+                        + "y=\"210\" font-size=\"12\">ln 2</text></svg>",
+                lo));
         return s.toString();
     }
 

@@ -39,12 +39,30 @@ import java.util.Map;
  * @param suspectProbeDivergences the suspect's divergence on each probe, for the report
  * @param referenceProbeDivergences the references' divergences on their probes, pooled
  */
-public record AuditResult(String teacher, String suspect, List<String> references, boolean referencesTrained,
-        int probesPerModel, Map<String, Integer> probeComposition, Map<String, Long> queries,
-        double suspectScore, List<Double> referenceScores, double suspectDivergence, List<Double> referenceDivergences, double suspectAgreement,
-        List<Double> referenceAgreements, double statistic, int degreesOfFreedom, double pValue,
-        double rankPValue, double effectSize, double divergenceRatio, double alpha, boolean distilled,
-        double[] suspectProbeDivergences, double[] referenceProbeDivergences) {
+public record AuditResult(
+        String teacher,
+        String suspect,
+        List<String> references,
+        boolean referencesTrained,
+        int probesPerModel,
+        Map<String, Integer> probeComposition,
+        Map<String, Long> queries,
+        double suspectScore,
+        List<Double> referenceScores,
+        double suspectDivergence,
+        List<Double> referenceDivergences,
+        double suspectAgreement,
+        List<Double> referenceAgreements,
+        double statistic,
+        int degreesOfFreedom,
+        double pValue,
+        double rankPValue,
+        double effectSize,
+        double divergenceRatio,
+        double alpha,
+        boolean distilled,
+        double[] suspectProbeDivergences,
+        double[] referenceProbeDivergences) {
 
     /** The primary test, as reports state it. */
     public static final String TEST = "One-sided t prediction test at the model level. The score of a model is "
@@ -60,10 +78,18 @@ public record AuditResult(String teacher, String suspect, List<String> reference
     /** Returns the verdict as a sentence. */
     public String verdict() {
         return distilled
-                ? String.format(java.util.Locale.ROOT, "DISTILLED: the suspect is closer to the teacher than "
-                        + "independent models are (p = %.3g < alpha = %s)", pValue, alpha)
-                : String.format(java.util.Locale.ROOT, "NOT SHOWN: no evidence at alpha = %s that the suspect is closer "
-                        + "to the teacher than independent models are (p = %.3g)", alpha, pValue);
+                ? String.format(
+                        java.util.Locale.ROOT,
+                        "DISTILLED: the suspect is closer to the teacher than "
+                                + "independent models are (p = %.3g < alpha = %s)",
+                        pValue,
+                        alpha)
+                : String.format(
+                        java.util.Locale.ROOT,
+                        "NOT SHOWN: no evidence at alpha = %s that the suspect is closer "
+                                + "to the teacher than independent models are (p = %.3g)",
+                        alpha,
+                        pValue);
     }
 
     /** Returns the result as JSON-ready values (no per-probe arrays). */

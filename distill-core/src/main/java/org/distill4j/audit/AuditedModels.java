@@ -52,7 +52,8 @@ public final class AuditedModels {
         if (Files.isDirectory(p)) {
             SavedModelTeacher t = SavedModelTeacher.load(p);
             SavedModel m = t.model();
-            return new LocalModel(p.toString(), t, m.descriptor().classNames(), m.descriptor().featureShape());
+            return new LocalModel(
+                    p.toString(), t, m.descriptor().classNames(), m.descriptor().featureShape());
         }
         if (Files.isRegularFile(p)) {
             return new LocalModel(p.toString(), TorchScriptTeacher.load(p), null, null);

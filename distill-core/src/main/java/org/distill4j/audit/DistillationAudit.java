@@ -188,7 +188,8 @@ public final class DistillationAudit {
 
         // The model-level test on Fisher-transformed correlations.
         int refs = refScores.size();
-        double[] zRef = refScores.stream().mapToDouble(DistillationAudit::fisher).toArray();
+        double[] zRef =
+                refScores.stream().mapToDouble(DistillationAudit::fisher).toArray();
         double zSuspect = fisher(suspectScore);
         double meanRef = Arrays.stream(zRef).average().orElseThrow();
         double var = 0;
@@ -198,9 +199,11 @@ public final class DistillationAudit {
         double sd = Math.sqrt(var / (refs - 1));
         int df = refs - 1;
         double diff = zSuspect - meanRef;
-        double tStat = sd > 0 ? diff / (sd * Math.sqrt(1 + 1.0 / refs))
+        double tStat = sd > 0
+                ? diff / (sd * Math.sqrt(1 + 1.0 / refs))
                 : diff > 0 ? Double.POSITIVE_INFINITY : diff < 0 ? Double.NEGATIVE_INFINITY : 0;
-        double p = Double.isInfinite(tStat) ? (tStat > 0 ? 0 : 1)
+        double p = Double.isInfinite(tStat)
+                ? (tStat > 0 ? 0 : 1)
                 : 1 - new TDistribution(null, df).cumulativeProbability(tStat);
         int atLeastAsClose = 0;
         for (double v : zRef) {
@@ -210,8 +213,10 @@ public final class DistillationAudit {
         }
         double rankP = (1.0 + atLeastAsClose) / (refs + 1);
         double effect = sd > 0 ? diff / sd : tStat;
-        double refDivergence = Math.exp(refDivergences.stream().mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
-                .average().orElseThrow());
+        double refDivergence = Math.exp(refDivergences.stream()
+                .mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
+                .average()
+                .orElseThrow());
 
         Map<String, Integer> composition = new LinkedHashMap<>();
         composition.put(DATA, nData);
@@ -224,18 +229,39 @@ public final class DistillationAudit {
         for (AuditedModel r : references) {
             spent.put("reference " + r.name(), r.queries());
         }
-        return new AuditResult(teacher.name(), suspect.name(), references.stream().map(AuditedModel::name).toList(),
-                referencesTrained, suspectProbes.length, composition, spent, suspectScore, refScores,
-                suspectDivergence, refDivergences, suspectAgreement, refAgreements, tStat, df, p, rankP, effect,
-                refDivergence / Math.max(suspectDivergence, 1e-12), alpha, p < alpha,
-                sJs, pooled.stream().mapToDouble(Double::doubleValue).toArray());
+        return new AuditResult(
+                teacher.name(),
+                suspect.name(),
+                references.stream().map(AuditedModel::name).toList(),
+                referencesTrained,
+                suspectProbes.length,
+                composition,
+                spent,
+                suspectScore,
+                refScores,
+                suspectDivergence,
+                refDivergences,
+                suspectAgreement,
+                refAgreements,
+                tStat,
+                df,
+                p,
+                rankP,
+                effect,
+                refDivergence / Math.max(suspectDivergence, 1e-12),
+                alpha,
+                p < alpha,
+                sJs,
+                pooled.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private void checkInputs() {
         if (references.size() < 2) {
-            throw new AuditException("the audit needs at least 2 reference models (independent models trained on the "
-                    + "same task) to know how close independent models are to the teacher, got " + references.size()
-                    + "; give more with --reference or train them with --train-references RECIPE (5 or more are better)");
+            throw new AuditException(
+                    "the audit needs at least 2 reference models (independent models trained on the "
+                            + "same task) to know how close independent models are to the teacher, got "
+                            + references.size()
+                            + "; give more with --reference or train them with --train-references RECIPE (5 or more are better)");
         }
         int minRows = queries - queries / 4;
         if (data.size() < minRows) {
@@ -244,8 +270,8 @@ public final class DistillationAudit {
         }
         List<String> labels = teacher.classNames() != null ? teacher.classNames() : data.classNames();
         if (!labels.equals(data.classNames())) {
-            throw new AuditException("data " + data.name() + " has classes " + data.classNames()
-                    + " but teacher " + teacher.name() + " has " + labels);
+            throw new AuditException("data " + data.name() + " has classes " + data.classNames() + " but teacher "
+                    + teacher.name() + " has " + labels);
         }
         List<AuditedModel> all = new ArrayList<>();
         all.add(teacher);
@@ -285,8 +311,8 @@ public final class DistillationAudit {
         }
         int[] labels = new int[poolSize + nMix];
         Arrays.fill(labels, ExampleSet.UNLABELED);
-        return new InMemoryExampleSet(data.name() + "/audit-candidates", data.featureShape(), x, labels,
-                data.classNames());
+        return new InMemoryExampleSet(
+                data.name() + "/audit-candidates", data.featureShape(), x, labels, data.classNames());
     }
 
     private static ExampleSet subset(ExampleSet set, int[] rows, String name) {
@@ -302,8 +328,14 @@ public final class DistillationAudit {
      * Pool rows outside {@code common} where the selectors' majority top-1 differs from the
      * teacher's, most divergent (mean selector JS) first, topped up with the most divergent rest.
      */
-    private static int[] disagreementProbes(List<Integer> selectors, Set<Integer> common, int poolSize, int count,
-            int[] tTop, int[][] refTop, double[][] refJs) {
+    private static int[] disagreementProbes(
+            List<Integer> selectors,
+            Set<Integer> common,
+            int poolSize,
+            int count,
+            int[] tTop,
+            int[][] refTop,
+            double[][] refJs) {
         List<Integer> rows = new ArrayList<>();
         boolean[] disagrees = new boolean[poolSize];
         double[] js = new double[poolSize];
@@ -338,7 +370,9 @@ public final class DistillationAudit {
             rows.add(i);
         }
         rows.sort(Comparator.<Integer, Boolean>comparing(i -> !disagrees[i]).thenComparing(i -> -js[i]));
-        return rows.subList(0, Math.min(count, rows.size())).stream().mapToInt(Integer::intValue).toArray();
+        return rows.subList(0, Math.min(count, rows.size())).stream()
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     private static int[] concat(Set<Integer> common, int[] more) {
@@ -377,8 +411,12 @@ public final class DistillationAudit {
      * @param probes candidate indices of the model's probes
      * @param model the model's output for the k-th probe
      */
-    private static double idiosyncrasy(int[] probes, java.util.function.IntFunction<float[]> model, float[][] t,
-            List<Integer> selectors, List<float[][]> refOut) {
+    private static double idiosyncrasy(
+            int[] probes,
+            java.util.function.IntFunction<float[]> model,
+            float[][] t,
+            List<Integer> selectors,
+            List<float[][]> refOut) {
         double dot = 0;
         double tt = 0;
         double mm = 0;

@@ -52,7 +52,7 @@ public final class HttpModel implements AuditedModel {
 
     @Override
     public float[][] logProbabilities(ExampleSet probes) throws IOException {
-        CollectionResult r = collector.collect(probes, workDir.resolve("call-" + (calls++)), (t, d, f) -> { });
+        CollectionResult r = collector.collect(probes, workDir.resolve("call-" + (calls++)), (t, d, f) -> {});
         if (!r.complete()) {
             CollectionResult.FailedRow first = r.failedRows().get(0);
             throw new IOException("model " + name + ": " + r.failedRows().size() + " of " + probes.size()
@@ -61,8 +61,9 @@ public final class HttpModel implements AuditedModel {
         }
         int c = probes.numClasses();
         if (r.outputs().classes() != c) {
-            throw new AuditException("model " + name + " returned " + r.outputs().classes() + " values per row, expected "
-                    + c + ": its label set differs from the teacher's " + probes.classNames());
+            throw new AuditException(
+                    "model " + name + " returned " + r.outputs().classes() + " values per row, expected " + c
+                            + ": its label set differs from the teacher's " + probes.classNames());
         }
         float[][] out = new float[probes.size()][c];
         float[] row = new float[c];

@@ -72,10 +72,13 @@ public final class LocalModel implements AuditedModel {
                     try {
                         logits = teacher.logits(batch.create(x, ExampleSets.batchShape(probes, rows.length)));
                     } catch (RuntimeException e) {
-                        throw new AuditException("model " + name + " rejected inputs of shape "
-                                + Arrays.toString(probes.featureShape()) + " per row: " + e.getMessage(), e);
+                        throw new AuditException(
+                                "model " + name + " rejected inputs of shape " + Arrays.toString(probes.featureShape())
+                                        + " per row: " + e.getMessage(),
+                                e);
                     }
-                    if (logits.getShape().dimension() != 2 || logits.getShape().get(0) != rows.length
+                    if (logits.getShape().dimension() != 2
+                            || logits.getShape().get(0) != rows.length
                             || logits.getShape().get(1) != c) {
                         throw new AuditException("model " + name + " returned outputs of shape " + logits.getShape()
                                 + " for " + rows.length + " rows, expected (" + rows.length + ", " + c

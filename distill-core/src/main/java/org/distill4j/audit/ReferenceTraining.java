@@ -64,8 +64,13 @@ public final class ReferenceTraining {
             if (epochs > 0) {
                 config = config.withEpochs(epochs);
             }
-            LOG.info("Training reference {} of {}: {} ({} epochs, seed {})", i + 1, count, spec.describe(),
-                    config.epochs(), recipe.seed() + 1000 + i);
+            LOG.info(
+                    "Training reference {} of {}: {} ({} epochs, seed {})",
+                    i + 1,
+                    count,
+                    spec.describe(),
+                    config.epochs(),
+                    recipe.seed() + 1000 + i);
             fit(spec, config, recipe.seed() + 1000 + i, data, target);
         }
         return out;
@@ -75,8 +80,8 @@ public final class ReferenceTraining {
     static void fit(ModelSpec spec, TrainingConfig config, long seed, ExperimentData data, Path target)
             throws IOException {
         ExampleSet train = data.train();
-        try (SavedModel model = SavedModel.create(spec, train.featureShape(), train.classNames(),
-                data.textFeatures())) {
+        try (SavedModel model =
+                SavedModel.create(spec, train.featureShape(), train.classNames(), data.textFeatures())) {
             ClassifierTrainer.builder(config).optSeed(seed).build().fit(model, train, data.validation());
             model.save(target);
         }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
-import org.distill4j.guard.Watermark;
 import org.distill4j.guard.WatermarkDetector;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.io.AtomicFiles;
@@ -44,8 +43,14 @@ public final class WatermarkAudit {
      * @param alpha the significance level
      * @param watermarked the verdict, {@code pValue < alpha}
      */
-    public record Result(String suspect, String keyFingerprint, boolean baseline, WatermarkDetector.KeyTest test,
-            long queries, double alpha, boolean watermarked) {
+    public record Result(
+            String suspect,
+            String keyFingerprint,
+            boolean baseline,
+            WatermarkDetector.KeyTest test,
+            long queries,
+            double alpha,
+            boolean watermarked) {
 
         /** Returns the detection with the true key. */
         public WatermarkDetector.Detection detection() {
@@ -55,10 +60,20 @@ public final class WatermarkAudit {
         /** Returns the verdict as a sentence. */
         public String verdict() {
             return watermarked
-                    ? String.format(Locale.ROOT, "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
-                            + "alpha = %s; tail p = %.3g)", keyFingerprint, test.pValue(), alpha, test.tailPValue())
-                    : String.format(Locale.ROOT, "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
-                            keyFingerprint, alpha, test.pValue());
+                    ? String.format(
+                            Locale.ROOT,
+                            "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
+                                    + "alpha = %s; tail p = %.3g)",
+                            keyFingerprint,
+                            test.pValue(),
+                            alpha,
+                            test.tailPValue())
+                    : String.format(
+                            Locale.ROOT,
+                            "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
+                            keyFingerprint,
+                            alpha,
+                            test.pValue());
         }
 
         /** Returns JSON-ready values. */
@@ -66,10 +81,13 @@ public final class WatermarkAudit {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("suspect", suspect);
             m.put("key_fingerprint", keyFingerprint);
-            m.put("test", "Lomb-Scargle power at the key's frequency over the mean power at "
-                    + detection().controls() + " control frequencies, compared with the same ratio for "
-                    + test.nullKeys() + " random keys: p = (1 + random keys at least as high) / (1 + "
-                    + test.nullKeys() + "); tail p: F(2, 2*controls) tail of the ratio, scaled to the random keys' mean ratio");
+            m.put(
+                    "test",
+                    "Lomb-Scargle power at the key's frequency over the mean power at "
+                            + detection().controls() + " control frequencies, compared with the same ratio for "
+                            + test.nullKeys() + " random keys: p = (1 + random keys at least as high) / (1 + "
+                            + test.nullKeys()
+                            + "); tail p: F(2, 2*controls) tail of the ratio, scaled to the random keys' mean ratio");
             m.put("baseline_teacher", baseline);
             m.put("verdict", watermarked ? "watermarked" : "not_shown");
             m.put("verdict_text", verdict());
@@ -87,8 +105,12 @@ public final class WatermarkAudit {
         /** Writes {@value #JSON} into {@code dir}, atomically. */
         public void write(Path dir) throws IOException {
             Files.createDirectories(dir);
-            AtomicFiles.write(dir.resolve(JSON), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(toMap()).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(
+                    dir.resolve(JSON),
+                    new ObjectMapper()
+                            .enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(toMap())
+                            .getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -103,8 +125,15 @@ public final class WatermarkAudit {
      * @param alpha significance level in (0, 1)
      * @param seed which rows
      */
-    public static Result run(WatermarkKey key, AuditedModel suspect, AuditedModel teacher, ExampleSet data,
-            int queries, double alpha, long seed) throws IOException {
+    public static Result run(
+            WatermarkKey key,
+            AuditedModel suspect,
+            AuditedModel teacher,
+            ExampleSet data,
+            int queries,
+            double alpha,
+            long seed)
+            throws IOException {
         if (queries < 16 || queries > data.size()) {
             throw new AuditException("watermark audit: queries must be in [16, " + data.size() + "] (rows of "
                     + data.name() + "), got " + queries);
@@ -132,14 +161,14 @@ public final class WatermarkAudit {
         data.copyFeatures(rows, x);
         int[] labels = new int[queries];
         Arrays.fill(labels, ExampleSet.UNLABELED);
-        ExampleSet probes = new InMemoryExampleSet(data.name() + "/watermark-probes", data.featureShape(), x, labels,
-                data.classNames());
+        ExampleSet probes = new InMemoryExampleSet(
+                data.name() + "/watermark-probes", data.featureShape(), x, labels, data.classNames());
         float[] s = flatten(suspect.logProbabilities(probes));
         float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
-        WatermarkDetector.KeyTest t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b,
-                NULL_KEYS, seed);
-        return new Result(suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha,
-                t.pValue() < alpha);
+        WatermarkDetector.KeyTest t =
+                WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b, NULL_KEYS, seed);
+        return new Result(
+                suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha, t.pValue() < alpha);
     }
 
     private static float[] flatten(float[][] rows) {

@@ -30,8 +30,7 @@ final class ByteBlocks {
         this.count = count;
         this.blocks = blocks;
         if (blocks.length != blockCount(count, recordBytes)) {
-            throw new IllegalArgumentException(
-                    blocks.length + " blocks, expected " + blockCount(count, recordBytes));
+            throw new IllegalArgumentException(blocks.length + " blocks, expected " + blockCount(count, recordBytes));
         }
     }
 

@@ -43,8 +43,7 @@ public final class ByteExampleSet implements ExampleSet {
     private volatile String contentHash;
 
     /** Takes ownership of the blocks; labels must be valid (checked by the caller). */
-    ByteExampleSet(String name, long[] featureShape, ByteBlocks features, ByteBlocks labels,
-            List<String> classNames) {
+    ByteExampleSet(String name, long[] featureShape, ByteBlocks features, ByteBlocks labels, List<String> classNames) {
         this.name = Objects.requireNonNull(name, "name");
         this.featureShape = featureShape.clone();
         this.classNames = List.copyOf(classNames);
@@ -59,17 +58,15 @@ public final class ByteExampleSet implements ExampleSet {
             size *= d;
         }
         if (size != features.recordBytes()) {
-            throw new IllegalArgumentException("feature shape " + Arrays.toString(featureShape)
-                    + " holds " + size + " values, expected " + features.recordBytes());
+            throw new IllegalArgumentException("feature shape " + Arrays.toString(featureShape) + " holds " + size
+                    + " values, expected " + features.recordBytes());
         }
         this.featureSize = features.recordBytes();
         if (labels.recordBytes() != 1 || labels.count() != features.count()) {
-            throw new IllegalArgumentException(labels.count() + " labels for "
-                    + features.count() + " rows");
+            throw new IllegalArgumentException(labels.count() + " labels for " + features.count() + " rows");
         }
         if (this.classNames.isEmpty() || this.classNames.size() > MAX_CLASSES) {
-            throw new IllegalArgumentException(
-                    this.classNames.size() + " classes, expected 1 to " + MAX_CLASSES);
+            throw new IllegalArgumentException(this.classNames.size() + " classes, expected 1 to " + MAX_CLASSES);
         }
     }
 
@@ -84,8 +81,8 @@ public final class ByteExampleSet implements ExampleSet {
      * @param classNames 1 to {@link #MAX_CLASSES} names, in id order
      * @throws IllegalArgumentException if the sizes disagree or a label is out of range
      */
-    public static ByteExampleSet of(String name, long[] featureShape, byte[] features,
-            int[] labels, List<String> classNames) {
+    public static ByteExampleSet of(
+            String name, long[] featureShape, byte[] features, int[] labels, List<String> classNames) {
         long rowBytes = 1;
         for (long d : featureShape) {
             rowBytes *= d;
@@ -98,14 +95,17 @@ public final class ByteExampleSet implements ExampleSet {
         for (int i = 0; i < labels.length; i++) {
             int label = labels[i];
             if (label != UNLABELED && (label < 0 || label >= classNames.size())) {
-                throw new IllegalArgumentException("label " + label + " at row " + i
-                        + ", expected " + UNLABELED + " or in [0, " + classNames.size() + ")");
+                throw new IllegalArgumentException("label " + label + " at row " + i + ", expected " + UNLABELED
+                        + " or in [0, " + classNames.size() + ")");
             }
             labelBytes[i] = label == UNLABELED ? NO_LABEL : (byte) label;
         }
-        return new ByteExampleSet(name, featureShape,
+        return new ByteExampleSet(
+                name,
+                featureShape,
                 ByteBlocks.copyOf(features, (int) rowBytes, labels.length),
-                ByteBlocks.copyOf(labelBytes, 1, labels.length), classNames);
+                ByteBlocks.copyOf(labelBytes, 1, labels.length),
+                classNames);
     }
 
     @Override
@@ -148,8 +148,8 @@ public final class ByteExampleSet implements ExampleSet {
     @Override
     public void copyFeatures(int[] rows, float[] dst) {
         if ((long) rows.length * featureSize > dst.length) {
-            throw new IllegalArgumentException("destination holds " + dst.length
-                    + " floats, expected at least " + (long) rows.length * featureSize);
+            throw new IllegalArgumentException("destination holds " + dst.length + " floats, expected at least "
+                    + (long) rows.length * featureSize);
         }
         int size = size();
         for (int k = 0; k < rows.length; k++) {
@@ -191,7 +191,6 @@ public final class ByteExampleSet implements ExampleSet {
 
     @Override
     public String toString() {
-        return name + " (" + size() + " x " + Arrays.toString(featureShape) + ", "
-                + numClasses() + " classes)";
+        return name + " (" + size() + " x " + Arrays.toString(featureShape) + ", " + numClasses() + " classes)";
     }
 }

@@ -25,8 +25,12 @@ public final class ExampleSets {
      * @return row-major float32 outputs, {@code data.size() * classes}
      * @throws IllegalStateException if the function returns another shape
      */
-    public static float[] forward(ExampleSet data, ai.djl.ndarray.NDManager manager, int batchSize,
-            java.util.function.Function<ai.djl.ndarray.NDArray, ai.djl.ndarray.NDArray> forward, int classes,
+    public static float[] forward(
+            ExampleSet data,
+            ai.djl.ndarray.NDManager manager,
+            int batchSize,
+            java.util.function.Function<ai.djl.ndarray.NDArray, ai.djl.ndarray.NDArray> forward,
+            int classes,
             java.util.function.IntConsumer progress) {
         int n = data.size();
         int fs = data.featureSize();
@@ -44,11 +48,14 @@ public final class ExampleSets {
             try (ai.djl.ndarray.NDManager batch = manager.newSubManager()) {
                 ai.djl.ndarray.NDArray x = pinned.upload(batch, buf, batchShape(data, count));
                 ai.djl.ndarray.NDArray y = forward.apply(x);
-                if (y.getShape().dimension() != 2 || y.getShape().get(0) != count || y.getShape().get(1) != classes) {
-                    throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of "
-                            + count + " rows of " + data.name() + "; expected (" + count + ", " + classes + ")");
+                if (y.getShape().dimension() != 2
+                        || y.getShape().get(0) != count
+                        || y.getShape().get(1) != classes) {
+                    throw new IllegalStateException("model returned shape " + y.getShape() + " for a batch of " + count
+                            + " rows of " + data.name() + "; expected (" + count + ", " + classes + ")");
                 }
-                float[] logits = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                float[] logits =
+                        y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
                 System.arraycopy(logits, 0, out, from * classes, logits.length);
             }
             progress.accept(from + count);
@@ -111,8 +118,8 @@ public final class ExampleSets {
      */
     public static Split split(ExampleSet set, double validationFraction, long seed) {
         if (!(validationFraction >= 0 && validationFraction <= 1)) {
-            throw new IllegalArgumentException("illegal validationFraction value: "
-                    + validationFraction + ", must be in [0, 1]");
+            throw new IllegalArgumentException(
+                    "illegal validationFraction value: " + validationFraction + ", must be in [0, 1]");
         }
         int n = set.size();
         int[] order = new int[n];
@@ -134,7 +141,8 @@ public final class ExampleSets {
         Arrays.sort(validation);
         Arrays.sort(train);
         String suffix = String.format(Locale.ROOT, "(%s, seed %d)", validationFraction, seed);
-        return new Split(RowView.of(set, train, false, set.name() + "/split-train" + suffix),
+        return new Split(
+                RowView.of(set, train, false, set.name() + "/split-train" + suffix),
                 RowView.of(set, validation, false, set.name() + "/split-val" + suffix));
     }
 
@@ -173,8 +181,7 @@ public final class ExampleSets {
                 rows[kept++] = i;
             }
         }
-        return RowView.of(set, Arrays.copyOf(rows, kept), false,
-                set.name() + "/without-" + classId);
+        return RowView.of(set, Arrays.copyOf(rows, kept), false, set.name() + "/without-" + classId);
     }
 
     /**

@@ -31,12 +31,10 @@ public record IdxDataset(ExampleSet train, ExampleSet test) {
 
     /** The class names of Fashion-MNIST, in id order. */
     public static final List<String> FASHION_MNIST_CLASSES = List.of(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     /** The class names of MNIST digits, "0" to "9". */
-    public static final List<String> DIGIT_CLASSES = List.of(
-            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    public static final List<String> DIGIT_CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
     /** Where Debian's {@code dataset-fashion-mnist} package installs Fashion-MNIST. */
     public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
@@ -80,8 +78,7 @@ public record IdxDataset(ExampleSet train, ExampleSet test) {
      * case), else the digits "0" to "9".
      */
     public static List<String> defaultClassNames(Path dir) {
-        return dirName(dir).toLowerCase(Locale.ROOT).contains("fashion")
-                ? FASHION_MNIST_CLASSES : DIGIT_CLASSES;
+        return dirName(dir).toLowerCase(Locale.ROOT).contains("fashion") ? FASHION_MNIST_CLASSES : DIGIT_CLASSES;
     }
 
     /**
@@ -96,8 +93,8 @@ public record IdxDataset(ExampleSet train, ExampleSet test) {
      *     is out of range; the message names the file
      * @throws IOException if a file cannot be read
      */
-    public static ByteExampleSet read(Path images, Path labels, String name,
-            List<String> classNames) throws IOException {
+    public static ByteExampleSet read(Path images, Path labels, String name, List<String> classNames)
+            throws IOException {
         if (classNames.isEmpty() || classNames.size() > ByteExampleSet.MAX_CLASSES) {
             throw new IllegalArgumentException(
                     classNames.size() + " classes, expected 1 to " + ByteExampleSet.MAX_CLASSES);
@@ -106,34 +103,48 @@ public record IdxDataset(ExampleSet train, ExampleSet test) {
                 IdxFile labelFile = IdxFile.openLabels(labels)) {
             // Compared before any data is read, so a mismatch costs nothing.
             if (imageFile.count() != labelFile.count()) {
-                throw new CorruptDataException(labels, String.format(Locale.ROOT,
-                        "%s declares %d labels, expected %d to match the images in %s",
-                        labels, labelFile.count(), imageFile.count(), images));
+                throw new CorruptDataException(
+                        labels,
+                        String.format(
+                                Locale.ROOT,
+                                "%s declares %d labels, expected %d to match the images in %s",
+                                labels,
+                                labelFile.count(),
+                                imageFile.count(),
+                                images));
             }
             ByteBlocks labelBlocks = labelFile.readData();
             for (int i = 0; i < labelBlocks.count(); i++) {
                 int label = labelBlocks.get(i, 0) & 0xFF;
                 if (label >= classNames.size()) {
-                    throw new CorruptDataException(labels, String.format(Locale.ROOT,
-                            "%s has label %d at row %d, expected a class id < %d",
-                            labels, label, i, classNames.size()));
+                    throw new CorruptDataException(
+                            labels,
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s has label %d at row %d, expected a class id < %d",
+                                    labels,
+                                    label,
+                                    i,
+                                    classNames.size()));
                 }
             }
             ByteBlocks imageBlocks = imageFile.readData();
             int[] dims = imageFile.dims();
-            return new ByteExampleSet(name, new long[] {1, dims[1], dims[2]}, imageBlocks,
-                    labelBlocks, classNames);
+            return new ByteExampleSet(name, new long[] {1, dims[1], dims[2]}, imageBlocks, labelBlocks, classNames);
         }
     }
 
     /** Returns the four files in {@link #FILE_NAMES} order, or says which are missing. */
     private static List<Path> locate(Path dir) throws MissingDataException {
-        String expected = "expected the IDX files " + String.join(", ", FILE_NAMES)
-                + " (each raw or with .gz)";
+        String expected = "expected the IDX files " + String.join(", ", FILE_NAMES) + " (each raw or with .gz)";
         if (!Files.isDirectory(dir)) {
-            throw new MissingDataException(dir, (Files.exists(dir)
-                    ? "data directory " + dir + " is not a directory; "
-                    : "data directory " + dir + " does not exist; ") + expected + installHint(dir));
+            throw new MissingDataException(
+                    dir,
+                    (Files.exists(dir)
+                                    ? "data directory " + dir + " is not a directory; "
+                                    : "data directory " + dir + " does not exist; ")
+                            + expected
+                            + installHint(dir));
         }
         List<Path> found = new ArrayList<>();
         List<String> missing = new ArrayList<>();
@@ -149,9 +160,10 @@ public record IdxDataset(ExampleSet train, ExampleSet test) {
             }
         }
         if (!missing.isEmpty()) {
-            throw new MissingDataException(dir.resolve(missing.get(0).replace("[.gz]", "")),
-                    "data directory " + dir + " lacks " + String.join(", ", missing) + "; "
-                            + expected + installHint(dir));
+            throw new MissingDataException(
+                    dir.resolve(missing.get(0).replace("[.gz]", "")),
+                    "data directory " + dir + " lacks " + String.join(", ", missing) + "; " + expected
+                            + installHint(dir));
         }
         return found;
     }

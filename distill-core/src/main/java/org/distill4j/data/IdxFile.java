@@ -85,43 +85,74 @@ final class IdxFile implements Closeable {
         try {
             return new GZIPInputStream(raw, BUFFER);
         } catch (EOFException | ZipException e) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s starts with the gzip magic bytes but has a corrupt gzip header: %s",
-                    path, e.getMessage()), e);
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s starts with the gzip magic bytes but has a corrupt gzip header: %s",
+                            path,
+                            e.getMessage()),
+                    e);
         }
     }
 
-    private static int[] readHeader(Path path, InputStream in, int expectedDims)
-            throws IOException {
+    private static int[] readHeader(Path path, InputStream in, int expectedDims) throws IOException {
         int headerBytes = 4 + 4 * expectedDims;
         byte[] header = new byte[headerBytes];
         int n = readFully(path, in, header, 0, 4, 0);
         int expectedMagic = UNSIGNED_BYTE_TYPE | expectedDims;
         String kind = expectedDims == 3 ? "images" : "labels";
         if (n < 4) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s is truncated: %d bytes, expected at least a %d-byte IDX %s header",
-                    path, n, headerBytes, kind));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s is truncated: %d bytes, expected at least a %d-byte IDX %s header",
+                            path,
+                            n,
+                            headerBytes,
+                            kind));
         }
         int magic = readInt(header, 0);
         if ((magic & 0xFFFFFF00) == UNSIGNED_BYTE_TYPE && magic != expectedMagic) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s has %d dimension%s (magic number 0x%08x), expected %d for IDX %s "
-                            + "(magic number 0x%08x)",
-                    path, magic & 0xFF, (magic & 0xFF) == 1 ? "" : "s", magic, expectedDims, kind,
-                    expectedMagic));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s has %d dimension%s (magic number 0x%08x), expected %d for IDX %s "
+                                    + "(magic number 0x%08x)",
+                            path,
+                            magic & 0xFF,
+                            (magic & 0xFF) == 1 ? "" : "s",
+                            magic,
+                            expectedDims,
+                            kind,
+                            expectedMagic));
         }
         if (magic != expectedMagic) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s has magic number 0x%08x, expected 0x%08x (IDX unsigned-byte %s, "
-                            + "%d dimension%s)",
-                    path, magic, expectedMagic, kind, expectedDims, expectedDims == 1 ? "" : "s"));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s has magic number 0x%08x, expected 0x%08x (IDX unsigned-byte %s, " + "%d dimension%s)",
+                            path,
+                            magic,
+                            expectedMagic,
+                            kind,
+                            expectedDims,
+                            expectedDims == 1 ? "" : "s"));
         }
         n = readFully(path, in, header, 4, headerBytes - 4, 4);
         if (n < headerBytes - 4) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s is truncated: %d header bytes, expected %d for IDX %s",
-                    path, 4 + n, headerBytes, kind));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s is truncated: %d header bytes, expected %d for IDX %s",
+                            path,
+                            4 + n,
+                            headerBytes,
+                            kind));
         }
         int[] dims = new int[expectedDims];
         for (int i = 0; i < expectedDims; i++) {
@@ -130,16 +161,22 @@ final class IdxFile implements Closeable {
         // Sizes are unsigned 32-bit: a negative int is above 2^31 and so above any limit.
         long count = Integer.toUnsignedLong(dims[0]);
         if (count > MAX_COUNT) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s declares %d %s, expected at most %d", path, count, kind, MAX_COUNT));
+            throw new CorruptDataException(
+                    path,
+                    String.format(Locale.ROOT, "%s declares %d %s, expected at most %d", path, count, kind, MAX_COUNT));
         }
         for (int i = 1; i < expectedDims; i++) {
             long side = Integer.toUnsignedLong(dims[i]);
             if (side < 1 || side > MAX_SIDE) {
-                throw new CorruptDataException(path, String.format(Locale.ROOT,
-                        "%s declares images of %dx%d, expected each side in [1, %d]",
-                        path, Integer.toUnsignedLong(dims[1]), Integer.toUnsignedLong(dims[2]),
-                        MAX_SIDE));
+                throw new CorruptDataException(
+                        path,
+                        String.format(
+                                Locale.ROOT,
+                                "%s declares images of %dx%d, expected each side in [1, %d]",
+                                path,
+                                Integer.toUnsignedLong(dims[1]),
+                                Integer.toUnsignedLong(dims[2]),
+                                MAX_SIDE));
             }
         }
         // Within the limits, a gzip bomb can still supply every declared byte cheaply: refuse what
@@ -150,11 +187,24 @@ final class IdxFile implements Closeable {
         }
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s declares %d %s%s = %d bytes of data, more than this JVM's maximum heap of %d bytes; "
-                            + "expected a smaller file, or raise the heap (-Xmx; DISTILL4J_JAVA_OPTS=-Xmx8g for the distill launcher)",
-                    path, count, kind, expectedDims == 3 ? String.format(Locale.ROOT, " of %dx%d",
-                            Integer.toUnsignedLong(dims[1]), Integer.toUnsignedLong(dims[2])) : "", bytes, heap));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s declares %d %s%s = %d bytes of data, more than this JVM's maximum heap of %d bytes; "
+                                    + "expected a smaller file, or raise the heap (-Xmx; DISTILL4J_JAVA_OPTS=-Xmx8g for the distill launcher)",
+                            path,
+                            count,
+                            kind,
+                            expectedDims == 3
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            " of %dx%d",
+                                            Integer.toUnsignedLong(dims[1]),
+                                            Integer.toUnsignedLong(dims[2]))
+                                    : "",
+                            bytes,
+                            heap));
         }
         return dims;
     }
@@ -194,14 +244,27 @@ final class IdxFile implements Closeable {
     private void checkRawLength(long fileBytes) throws CorruptDataException {
         long expected = headerBytes() + dataBytes();
         if (fileBytes < expected) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s is truncated: %d bytes, expected %d (header declares %s)",
-                    path, fileBytes, expected, what));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s is truncated: %d bytes, expected %d (header declares %s)",
+                            path,
+                            fileBytes,
+                            expected,
+                            what));
         }
         if (fileBytes > expected) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s has %d trailing bytes: %d bytes, expected %d (header declares %s)",
-                    path, fileBytes - expected, fileBytes, expected, what));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s has %d trailing bytes: %d bytes, expected %d (header declares %s)",
+                            path,
+                            fileBytes - expected,
+                            fileBytes,
+                            expected,
+                            what));
         }
     }
 
@@ -223,19 +286,31 @@ final class IdxFile implements Closeable {
             int n = readFully(path, in, block, 0, block.length, headerBytes() + present);
             present += n;
             if (n < block.length) {
-                throw new CorruptDataException(path, String.format(Locale.ROOT,
-                        "%s is truncated: %d data bytes after the %d-byte header, expected %d "
-                                + "(header declares %s)",
-                        path, present, headerBytes(), dataBytes(), what));
+                throw new CorruptDataException(
+                        path,
+                        String.format(
+                                Locale.ROOT,
+                                "%s is truncated: %d data bytes after the %d-byte header, expected %d "
+                                        + "(header declares %s)",
+                                path,
+                                present,
+                                headerBytes(),
+                                dataBytes(),
+                                what));
             }
             blocks[b] = block;
         }
         long trailing = skipToEnd(present);
         if (trailing > 0) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s has %d trailing bytes after the %d declared data bytes "
-                            + "(header declares %s)",
-                    path, trailing, dataBytes(), what));
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s has %d trailing bytes after the %d declared data bytes " + "(header declares %s)",
+                            path,
+                            trailing,
+                            dataBytes(),
+                            what));
         }
         return new ByteBlocks(recordBytes, count(), blocks);
     }
@@ -257,8 +332,8 @@ final class IdxFile implements Closeable {
      * Reads until {@code len} bytes or the end, turning a broken gzip stream into a {@link
      * CorruptDataException} that says where ({@code position}, in decompressed bytes) it broke.
      */
-    private static int readFully(Path path, InputStream in, byte[] dst, int off, int len,
-            long position) throws IOException {
+    private static int readFully(Path path, InputStream in, byte[] dst, int off, int len, long position)
+            throws IOException {
         int total = 0;
         try {
             while (total < len) {
@@ -270,19 +345,30 @@ final class IdxFile implements Closeable {
             }
             return total;
         } catch (EOFException e) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s is truncated: its gzip stream ends unexpectedly after %d decompressed "
-                            + "bytes (%s)", path, position + total, e.getMessage()), e);
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s is truncated: its gzip stream ends unexpectedly after %d decompressed " + "bytes (%s)",
+                            path,
+                            position + total,
+                            e.getMessage()),
+                    e);
         } catch (ZipException e) {
-            throw new CorruptDataException(path, String.format(Locale.ROOT,
-                    "%s has a corrupt gzip stream after %d decompressed bytes: %s",
-                    path, position + total, e.getMessage()), e);
+            throw new CorruptDataException(
+                    path,
+                    String.format(
+                            Locale.ROOT,
+                            "%s has a corrupt gzip stream after %d decompressed bytes: %s",
+                            path,
+                            position + total,
+                            e.getMessage()),
+                    e);
         }
     }
 
     private static int readInt(byte[] b, int off) {
-        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8
-                | (b[off + 3] & 0xFF);
+        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8 | (b[off + 3] & 0xFF);
     }
 
     @Override

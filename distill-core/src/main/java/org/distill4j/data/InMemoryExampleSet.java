@@ -27,8 +27,8 @@ public final class InMemoryExampleSet implements ExampleSet {
      * @param labels one label per row, in [0, classes) or {@link #UNLABELED}
      * @param classNames class names, at least 2
      */
-    public InMemoryExampleSet(String name, long[] featureShape, float[] features, int[] labels,
-            List<String> classNames) {
+    public InMemoryExampleSet(
+            String name, long[] featureShape, float[] features, int[] labels, List<String> classNames) {
         this.name = name;
         this.featureShape = featureShape.clone();
         long size = 1;
@@ -40,16 +40,16 @@ public final class InMemoryExampleSet implements ExampleSet {
         }
         this.featureSize = Math.toIntExact(size);
         if (features.length != (long) labels.length * featureSize) {
-            throw new IllegalArgumentException(features.length + " features for " + labels.length + " rows of "
-                    + featureSize);
+            throw new IllegalArgumentException(
+                    features.length + " features for " + labels.length + " rows of " + featureSize);
         }
         if (classNames.size() < 2) {
             throw new IllegalArgumentException("need at least 2 classes, got " + classNames);
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < UNLABELED || labels[i] >= classNames.size()) {
-                throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not in [0, "
-                        + classNames.size() + ") or -1");
+                throw new IllegalArgumentException(
+                        "label " + labels[i] + " of row " + i + " is not in [0, " + classNames.size() + ") or -1");
             }
         }
         this.features = features.clone();

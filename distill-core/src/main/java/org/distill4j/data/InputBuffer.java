@@ -35,7 +35,8 @@ public final class InputBuffer {
      */
     public InputBuffer(int initialBytes) {
         if (initialBytes < 1) {
-            throw new IllegalArgumentException("illegal initial capacity: " + initialBytes + " bytes, must be at least 1");
+            throw new IllegalArgumentException(
+                    "illegal initial capacity: " + initialBytes + " bytes, must be at least 1");
         }
         buffer = ByteBuffer.allocateDirect(initialBytes).order(ByteOrder.nativeOrder());
     }
@@ -86,7 +87,8 @@ public final class InputBuffer {
     /** A native-order view of exactly {@code bytes} bytes at the buffer's start, growing it if needed. */
     private ByteBuffer room(int bytes) {
         if (bytes > buffer.capacity()) {
-            buffer = ByteBuffer.allocateDirect(Math.max(bytes, buffer.capacity() * 2)).order(ByteOrder.nativeOrder());
+            buffer = ByteBuffer.allocateDirect(Math.max(bytes, buffer.capacity() * 2))
+                    .order(ByteOrder.nativeOrder());
         }
         // The slice references the buffer, so a tensor's DJL array keeps it reachable too.
         return buffer.duplicate().clear().limit(bytes).slice().order(ByteOrder.nativeOrder());

@@ -42,8 +42,8 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     public static final String BUNDLED = "../shared/data/debian-descriptions/";
 
     // A key given twice in one row is refused rather than silently taking the last value.
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /**
      * The names of the JSON fields a row is read from.
@@ -61,13 +61,13 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
             id = id == null ? "id" : id;
             for (String[] f : new String[][] {{"text_field", text}, {"label_field", label}, {"id_field", id}}) {
                 if (f[1].isBlank()) {
-                    throw new IllegalArgumentException("illegal " + f[0] + " value: '" + f[1]
-                            + "', must be a non-blank JSON field name");
+                    throw new IllegalArgumentException(
+                            "illegal " + f[0] + " value: '" + f[1] + "', must be a non-blank JSON field name");
                 }
             }
             if (text.equals(label)) {
-                throw new IllegalArgumentException("text_field and label_field are both '" + text
-                        + "'; they must name different fields");
+                throw new IllegalArgumentException(
+                        "text_field and label_field are both '" + text + "'; they must name different fields");
             }
         }
 
@@ -82,7 +82,8 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
         for (TextExampleSet other : validation == null ? List.of(test) : List.of(validation, test)) {
-            if (!other.classNames().equals(train.classNames()) || !other.features().equals(train.features())) {
+            if (!other.classNames().equals(train.classNames())
+                    || !other.features().equals(train.features())) {
                 throw new IllegalArgumentException(other.name() + " has classes " + other.classNames() + " and "
                         + other.features() + ", expected the training set's " + train.classNames() + " and "
                         + train.features());
@@ -103,8 +104,10 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         boolean hasPlain = Files.isRegularFile(plain);
         boolean hasGz = Files.isRegularFile(gz);
         if (hasPlain && hasGz) {
-            throw new DataException(dir, "JSONL data directory " + dir + " has both " + plain.getFileName() + " and "
-                    + gz.getFileName() + ", expected one file per split; remove or rename the one not meant");
+            throw new DataException(
+                    dir,
+                    "JSONL data directory " + dir + " has both " + plain.getFileName() + " and " + gz.getFileName()
+                            + ", expected one file per split; remove or rename the one not meant");
         }
         return hasPlain ? plain : hasGz ? gz : null;
     }
@@ -121,17 +124,22 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
      */
     public static JsonlTextDataset load(Path dir, Fields fields, TextFeatures features) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new MissingDataException(dir, "JSONL data directory " + dir + " does not exist; expected a "
-                    + "directory holding train.jsonl[.gz], test.jsonl[.gz] and optionally validation.jsonl[.gz]. "
-                    + howToGet());
+            throw new MissingDataException(
+                    dir,
+                    "JSONL data directory " + dir + " does not exist; expected a "
+                            + "directory holding train.jsonl[.gz], test.jsonl[.gz] and optionally validation.jsonl[.gz]. "
+                            + howToGet());
         }
         Path train = find(dir, "train");
         Path test = find(dir, "test");
         for (Object[] split : new Object[][] {{"train", train}, {"test", test}}) {
             if (split[1] == null) {
-                throw new MissingDataException(dir.resolve(split[0] + ".jsonl"), "JSONL data directory " + dir
-                        + " has neither " + split[0] + ".jsonl nor " + split[0] + ".jsonl.gz; expected "
-                        + "train.jsonl[.gz], test.jsonl[.gz] and optionally validation.jsonl[.gz]. " + howToGet());
+                throw new MissingDataException(
+                        dir.resolve(split[0] + ".jsonl"),
+                        "JSONL data directory " + dir
+                                + " has neither " + split[0] + ".jsonl nor " + split[0] + ".jsonl.gz; expected "
+                                + "train.jsonl[.gz], test.jsonl[.gz] and optionally validation.jsonl[.gz]. "
+                                + howToGet());
             }
         }
         return load(train, find(dir, "validation"), test, fields, features);
@@ -153,16 +161,18 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         Rows trainRows = read(train, fields);
         List<String> classNames = List.copyOf(new TreeSet<>(trainRows.labels));
         if (classNames.size() < 2) {
-            throw new DataException(train, train + ": " + classNames.size() + " distinct label(s) " + classNames
-                    + " in field '" + fields.label() + "', expected at least 2 classes");
+            throw new DataException(
+                    train,
+                    train + ": " + classNames.size() + " distinct label(s) " + classNames + " in field '"
+                            + fields.label() + "', expected at least 2 classes");
         }
         Map<String, Integer> classIds = new HashMap<>();
         for (int c = 0; c < classNames.size(); c++) {
             classIds.put(classNames.get(c), c);
         }
         TextExampleSet trainSet = trainRows.toSet(classIds, classNames, features);
-        TextExampleSet validationSet = validation == null ? null
-                : read(validation, fields).toSet(classIds, classNames, features);
+        TextExampleSet validationSet =
+                validation == null ? null : read(validation, fields).toSet(classIds, classNames, features);
         TextExampleSet testSet = read(test, fields).toSet(classIds, classNames, features);
         return new JsonlTextDataset(trainSet, validationSet, testSet);
     }
@@ -182,8 +192,9 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     }
 
     /** As {@link #load(Path, Fields, List, TextFeatures)}, refusing lines longer than {@code maxLineChars}. */
-    public static TextExampleSet load(Path file, Fields fields, List<String> classNames, TextFeatures features,
-            int maxLineChars) throws IOException {
+    public static TextExampleSet load(
+            Path file, Fields fields, List<String> classNames, TextFeatures features, int maxLineChars)
+            throws IOException {
         Map<String, Integer> classIds = new HashMap<>();
         for (int c = 0; c < classNames.size(); c++) {
             classIds.put(classNames.get(c), c);
@@ -205,9 +216,11 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
             for (int i = 0; i < y.length; i++) {
                 Integer c = classIds.get(labels.get(i));
                 if (c == null) {
-                    throw new DataException(file, file + ", line " + lines.get(i) + ": label '" + labels.get(i)
-                            + "' does not occur in the training file, whose " + classNames.size()
-                            + " labels are the classes; expected one of " + abbreviate(classNames));
+                    throw new DataException(
+                            file,
+                            file + ", line " + lines.get(i) + ": label '" + labels.get(i)
+                                    + "' does not occur in the training file, whose " + classNames.size()
+                                    + " labels are the classes; expected one of " + abbreviate(classNames));
                 }
                 y[i] = c;
             }
@@ -222,8 +235,10 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
 
     private static Rows read(Path file, Fields fields, int maxLineChars) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new MissingDataException(file, "JSONL file " + file + " does not exist; expected one JSON object "
-                    + "per line with fields '" + fields.text() + "' and '" + fields.label() + "'. " + howToGet());
+            throw new MissingDataException(
+                    file,
+                    "JSONL file " + file + " does not exist; expected one JSON object " + "per line with fields '"
+                            + fields.text() + "' and '" + fields.label() + "'. " + howToGet());
         }
         List<String> texts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
@@ -244,10 +259,18 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                 } catch (JsonProcessingException e) {
                     String msg = e.getOriginalMessage();
                     if (msg != null && msg.startsWith("Duplicate field")) {
-                        throw corrupt(file, lineNo, "has a " + msg.replace("Duplicate field", "duplicate field")
-                                + " (which value is meant is ambiguous)", fields);
+                        throw corrupt(
+                                file,
+                                lineNo,
+                                "has a " + msg.replace("Duplicate field", "duplicate field")
+                                        + " (which value is meant is ambiguous)",
+                                fields);
                     }
-                    throw corrupt(file, lineNo, "is not valid JSON (" + org.distill4j.io.Snippets.clip(msg, 200) + ")", fields);
+                    throw corrupt(
+                            file,
+                            lineNo,
+                            "is not valid JSON (" + org.distill4j.io.Snippets.clip(msg, 200) + ")",
+                            fields);
                 }
                 if (node == null || !node.isObject()) {
                     throw corrupt(file, lineNo, "is not a JSON object", fields);
@@ -260,9 +283,13 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                 } else if (id.isTextual() || id.isIntegralNumber()) {
                     ids.add(id.asText());
                 } else {
-                    throw corrupt(file, lineNo, "has field '" + fields.id() + "' of type "
-                            + id.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
-                            + ", expected a string or an integer id", fields);
+                    throw corrupt(
+                            file,
+                            lineNo,
+                            "has field '" + fields.id() + "' of type "
+                                    + id.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
+                                    + ", expected a string or an integer id",
+                            fields);
                 }
                 lines.add(lineNo);
             }
@@ -287,16 +314,23 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
             throw corrupt(file, line, "has no field '" + field + "'", fields);
         }
         if (!v.isTextual()) {
-            throw corrupt(file, line, "has field '" + field + "' of type "
-                    + v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ", expected a string", fields);
+            throw corrupt(
+                    file,
+                    line,
+                    "has field '" + field + "' of type "
+                            + v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ", expected a string",
+                    fields);
         }
         return v.asText();
     }
 
     private static CorruptDataException corrupt(Path file, int line, String what, Fields fields) {
-        return new CorruptDataException(file, file + ", line " + line + ": " + what + "; expected one JSON object "
-                + "per line with string fields '" + fields.text() + "' and '" + fields.label() + "' (and optionally '"
-                + fields.id() + "')");
+        return new CorruptDataException(
+                file,
+                file + ", line " + line + ": " + what + "; expected one JSON object "
+                        + "per line with string fields '" + fields.text() + "' and '" + fields.label()
+                        + "' (and optionally '"
+                        + fields.id() + "')");
     }
 
     private static String name(Path file) {
@@ -306,7 +340,6 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     }
 
     private static String abbreviate(List<String> names) {
-        return names.size() <= 20 ? names.toString()
-                : names.subList(0, 20) + " (and " + (names.size() - 20) + " more)";
+        return names.size() <= 20 ? names.toString() : names.subList(0, 20) + " (and " + (names.size() - 20) + " more)";
     }
 }

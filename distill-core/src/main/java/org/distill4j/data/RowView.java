@@ -40,8 +40,8 @@ final class RowView implements ExampleSet {
         int size = parent.size();
         for (int i = 0; i < rows.length; i++) {
             if (rows[i] < 0 || rows[i] >= size) {
-                throw new IndexOutOfBoundsException("row " + rows[i] + " at position " + i
-                        + " is out of [0, " + size + ") in " + parent.name());
+                throw new IndexOutOfBoundsException(
+                        "row " + rows[i] + " at position " + i + " is out of [0, " + size + ") in " + parent.name());
             }
         }
         if (parent instanceof RowView view) {

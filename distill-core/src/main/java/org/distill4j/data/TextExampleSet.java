@@ -39,8 +39,13 @@ public final class TextExampleSet implements ExampleSet {
      * @param classNames class names in id order, at least 2
      * @param features how a text becomes a row of features
      */
-    public TextExampleSet(String name, List<String> texts, List<String> ids, int[] labels,
-            List<String> classNames, TextFeatures features) {
+    public TextExampleSet(
+            String name,
+            List<String> texts,
+            List<String> ids,
+            int[] labels,
+            List<String> classNames,
+            TextFeatures features) {
         this.name = Objects.requireNonNull(name, "name");
         this.texts = List.copyOf(texts);
         if (ids != null && ids.size() != texts.size()) {
@@ -55,8 +60,8 @@ public final class TextExampleSet implements ExampleSet {
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < UNLABELED || labels[i] >= classNames.size()) {
-                throw new IllegalArgumentException("label " + labels[i] + " of row " + i + " is not in [0, "
-                        + classNames.size() + ") or -1");
+                throw new IllegalArgumentException(
+                        "label " + labels[i] + " of row " + i + " is not in [0, " + classNames.size() + ") or -1");
             }
         }
         this.labels = labels.clone();
@@ -65,7 +70,8 @@ public final class TextExampleSet implements ExampleSet {
         int width = features.maxFeatures();
         this.rows = new float[Math.multiplyExact(this.texts.size(), width)];
         // Featurising is pure per row, so rows are done in parallel; each writes its own slice.
-        IntStream.range(0, this.texts.size()).parallel()
+        IntStream.range(0, this.texts.size())
+                .parallel()
                 .forEach(i -> features.featurize(this.texts.get(i), rows, i * width));
         this.hash = hash();
     }
@@ -74,8 +80,13 @@ public final class TextExampleSet implements ExampleSet {
         MessageDigest md = DigestFields.sha256();
         md.update("distill4j-text-v1\n".getBytes(StandardCharsets.UTF_8));
         // Every setting, as fixed-width ints, so a changed featurisation is a changed set.
-        for (int v : new int[] {features.maxFeatures(), features.wordNgrams(), features.charNgramMin(),
-                features.charNgramMax(), features.lowercase() ? 1 : 0}) {
+        for (int v : new int[] {
+            features.maxFeatures(),
+            features.wordNgrams(),
+            features.charNgramMin(),
+            features.charNgramMax(),
+            features.lowercase() ? 1 : 0
+        }) {
             DigestFields.updateInt(md, v);
         }
         DigestFields.updateInt(md, classNames.size());
@@ -161,7 +172,6 @@ public final class TextExampleSet implements ExampleSet {
 
     @Override
     public String toString() {
-        return "TextExampleSet(" + name + ", " + size() + " rows, " + numClasses() + " classes, "
-                + features + ")";
+        return "TextExampleSet(" + name + ", " + size() + " rows, " + numClasses() + " classes, " + features + ")";
     }
 }

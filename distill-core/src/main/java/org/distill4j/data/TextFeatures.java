@@ -45,7 +45,8 @@ public record TextFeatures(
     /** Validates every field; the message names the field, its value and what is allowed. */
     public TextFeatures {
         if (maxFeatures < 1 || maxFeatures > 65_536) {
-            throw new IllegalArgumentException("illegal max_features value: " + maxFeatures + ", must be in [1, 65536]");
+            throw new IllegalArgumentException(
+                    "illegal max_features value: " + maxFeatures + ", must be in [1, 65536]");
         }
         if (wordNgrams < 1 || wordNgrams > 5) {
             throw new IllegalArgumentException("illegal word_ngrams value: " + wordNgrams + ", must be in [1, 5]");

@@ -71,22 +71,33 @@ public final class Evaluator {
                 || model.numClasses() != test.numClasses()) {
             throw new IllegalArgumentException("test set " + test.name() + " has rows of shape "
                     + java.util.Arrays.toString(test.featureShape()) + " and " + test.numClasses()
-                    + " classes, but the model expects " + java.util.Arrays.toString(model.descriptor().featureShape())
+                    + " classes, but the model expects "
+                    + java.util.Arrays.toString(model.descriptor().featureShape())
                     + " and " + model.numClasses());
         }
         try (NDManager manager = model.model().getNDManager().newSubManager()) {
             Predictions p = Predictions.of(model, test, manager, batchSize);
-            Predictions t = teacherPredictions != null ? teacherPredictions
+            Predictions t = teacherPredictions != null
+                    ? teacherPredictions
                     : teacher != null ? Predictions.of(teacher, test, manager, batchSize) : null;
             if (t != null && t.rows() != test.size()) {
                 throw new IllegalArgumentException("teacher predictions cover " + t.rows() + " rows, the test set "
                         + test.name() + " has " + test.size());
             }
             ServingCost cost = ServingCost.measure(model::logits, test, manager, latencyRuns, throughputBatch);
-            return new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(),
-                    model.parameterCount(), savedSize(model),
-                    t == null ? Double.NaN : p.agreement(t), t == null ? Double.NaN : p.klFrom(t),
-                    cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+            return new ModelMetrics(
+                    p.accuracy(test),
+                    p.macroF1(test),
+                    p.errors(test),
+                    test.size(),
+                    model.parameterCount(),
+                    savedSize(model),
+                    t == null ? Double.NaN : p.agreement(t),
+                    t == null ? Double.NaN : p.klFrom(t),
+                    cost.latencyMsP50(),
+                    cost.latencyMsP99(),
+                    cost.throughputPerS(),
+                    cost.batch());
         }
     }
 
@@ -127,7 +138,8 @@ public final class Evaluator {
         /** Sets the single-row calls timed for latency, in [10, 100000] (default 300, as recipes). */
         public Builder optLatencyRuns(int value) {
             if (value < 10 || value > 100_000) {
-                throw new IllegalArgumentException("illegal latency_runs value: " + value + ", must be in [10, 100000]");
+                throw new IllegalArgumentException(
+                        "illegal latency_runs value: " + value + ", must be in [10, 100000]");
             }
             this.latencyRuns = value;
             return this;
@@ -136,8 +148,8 @@ public final class Evaluator {
         /** Sets the batch size throughput is measured at, in [1, 65536] (default 256, as recipes). */
         public Builder optThroughputBatch(int value) {
             if (value < 1 || value > 65_536) {
-                throw new IllegalArgumentException("illegal throughput_batch value: " + value
-                        + ", must be in [1, 65536]");
+                throw new IllegalArgumentException(
+                        "illegal throughput_batch value: " + value + ", must be in [1, 65536]");
             }
             this.throughputBatch = value;
             return this;

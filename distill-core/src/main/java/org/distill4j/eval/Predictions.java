@@ -19,12 +19,12 @@ public record Predictions(int rows, int classes, float[] logits) {
 
     /** Runs a model over a data set in inference mode, in batches of {@code batchSize}. */
     public static Predictions of(SavedModel model, ExampleSet data, NDManager manager, int batchSize) {
-        return run(data, manager, batchSize, model::logits, model.numClasses(), done -> { });
+        return run(data, manager, batchSize, model::logits, model.numClasses(), done -> {});
     }
 
     /** Runs a teacher over a data set, in batches of {@code batchSize}. */
     public static Predictions of(Teacher teacher, ExampleSet data, NDManager manager, int batchSize) {
-        return run(data, manager, batchSize, teacher::logits, data.numClasses(), done -> { });
+        return run(data, manager, batchSize, teacher::logits, data.numClasses(), done -> {});
     }
 
     /** Wraps logits already computed (e.g. cached teacher outputs). */
@@ -41,11 +41,15 @@ public record Predictions(int rows, int classes, float[] logits) {
      * @param progress told the number of rows done after each batch
      * @throws IllegalStateException if the function returns another number of logits per row
      */
-    public static Predictions run(ExampleSet data, NDManager manager, int batchSize,
-            java.util.function.Function<NDArray, NDArray> forward, int classes,
+    public static Predictions run(
+            ExampleSet data,
+            NDManager manager,
+            int batchSize,
+            java.util.function.Function<NDArray, NDArray> forward,
+            int classes,
             java.util.function.IntConsumer progress) {
-        return new Predictions(data.size(), classes,
-                ExampleSets.forward(data, manager, batchSize, forward, classes, progress));
+        return new Predictions(
+                data.size(), classes, ExampleSets.forward(data, manager, batchSize, forward, classes, progress));
     }
 
     /** Returns the top class of row {@code i}. */
@@ -198,8 +202,8 @@ public record Predictions(int rows, int classes, float[] logits) {
 
     private void requireSameRows(Predictions other) {
         if (other.rows != rows || other.classes != classes) {
-            throw new IllegalArgumentException("predictions differ in shape: " + rows + "x" + classes + " vs "
-                    + other.rows + "x" + other.classes);
+            throw new IllegalArgumentException(
+                    "predictions differ in shape: " + rows + "x" + classes + " vs " + other.rows + "x" + other.classes);
         }
     }
 

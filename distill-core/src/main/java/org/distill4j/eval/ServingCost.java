@@ -27,8 +27,8 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
      * @param runs single-row calls timed (after as many warm-up calls, at most 50)
      * @param batch throughput batch size
      */
-    public static ServingCost measure(Function<NDArray, NDArray> forward, ExampleSet data, NDManager manager,
-            int runs, int batch) {
+    public static ServingCost measure(
+            Function<NDArray, NDArray> forward, ExampleSet data, NDManager manager, int runs, int batch) {
         int fs = data.featureSize();
         float[] one = new float[fs];
         double[] times = new double[runs];
@@ -74,5 +74,4 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
         int idx = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
     }
-
 }

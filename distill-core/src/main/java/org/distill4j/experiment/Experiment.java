@@ -156,8 +156,12 @@ public final class Experiment {
         Files.createDirectories(out);
         AtomicFiles.writeString(out.resolve("recipe.yaml"), RecipeLoader.toYaml(recipe));
         ExperimentData data = ExperimentData.load(recipe);
-        listener.info(String.format("data: %d training, %d validation, %d test rows (%s)", data.train().size(),
-                data.validation() == null ? 0 : data.validation().size(), data.test().size(), recipe.data().location()));
+        listener.info(String.format(
+                "data: %d training, %d validation, %d test rows (%s)",
+                data.train().size(),
+                data.validation() == null ? 0 : data.validation().size(),
+                data.test().size(),
+                recipe.data().location()));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 ExperimentTeacher teacher = teachers.obtain(data)) {
@@ -168,7 +172,9 @@ public final class Experiment {
             listener.info("evaluating on " + data.test().size() + " test rows");
             TrainingRecord teacherRecord = trainsTeacher() ? TrainingRecord.read(out.resolve(TEACHER)) : null;
             TeacherIdentity teacherId = teacher.identity(data.train());
-            results.add(new ModelResult(TEACHER, teacherId.description(),
+            results.add(new ModelResult(
+                    TEACHER,
+                    teacherId.description(),
                     teacher.metrics(teacherTest, data.test(), manager),
                     teacherRecord == null ? List.of() : teacherRecord.history()));
             for (Path dir : List.of(scratchDir, distilledDir)) {
@@ -178,15 +184,22 @@ public final class Experiment {
             Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
             results.forEach(r -> metrics.put(r.role(), r.metrics()));
             if (trainsTeacher()) {
-                ModelDocumentation.forRole(recipe, TEACHER, null, null, null, null).write(out.resolve(TEACHER), data, recipe.seed(), metrics);
+                ModelDocumentation.forRole(recipe, TEACHER, null, null, null, null)
+                        .write(out.resolve(TEACHER), data, recipe.seed(), metrics);
             }
-            ModelDocumentation.forRole(recipe, STUDENT_SCRATCH, null, null, null, null).write(scratchDir, data, recipe.seed(), metrics);
-            ModelDocumentation.forRole(recipe, STUDENT_DISTILLED, teacherId, approval, teacher.labelCollection(),
-                    gate.termsOrigin())
+            ModelDocumentation.forRole(recipe, STUDENT_SCRATCH, null, null, null, null)
+                    .write(scratchDir, data, recipe.seed(), metrics);
+            ModelDocumentation.forRole(
+                            recipe,
+                            STUDENT_DISTILLED,
+                            teacherId,
+                            approval,
+                            teacher.labelCollection(),
+                            gate.termsOrigin())
                     .write(distilledDir, data, recipe.seed(), metrics);
         }
-        ExperimentResults experiment = new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe),
-                Environment.describe());
+        ExperimentResults experiment =
+                new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe), Environment.describe());
         ReportWriter.write(experiment, out);
         return experiment;
     }
@@ -200,8 +213,9 @@ public final class Experiment {
     public Path trainTeacher() throws IOException {
         requireOutputDirectory();
         if (!recipe.teacher().source().equals("train")) {
-            throw new IllegalStateException("teacher.source is '" + recipe.teacher().source()
-                    + "': the teacher is loaded from " + recipe.teacher().path() + ", not trained");
+            throw new IllegalStateException(
+                    "teacher.source is '" + recipe.teacher().source() + "': the teacher is loaded from "
+                            + recipe.teacher().path() + ", not trained");
         }
         return trainer.teacher(ExperimentData.load(recipe));
     }
@@ -238,7 +252,8 @@ public final class Experiment {
         requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
         List<String> wanted = splits == null || splits.isEmpty()
-                ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train")) : splits;
+                ? (t.http().evaluateTest() ? List.of("train", "test") : List.of("train"))
+                : splits;
         RemoteTeacher remote = RemoteTeacher.of(t.http(), data.textFeatures() != null, out, listener);
         Map<String, CollectionResult> results = new LinkedHashMap<>();
         for (String split : wanted) {
@@ -247,12 +262,14 @@ public final class Experiment {
                 case "test" -> data.test();
                 case "validation" -> {
                     if (data.validation() == null) {
-                        throw new IllegalArgumentException("split 'validation' is empty: data.validation_fraction is 0");
+                        throw new IllegalArgumentException(
+                                "split 'validation' is empty: data.validation_fraction is 0");
                     }
                     yield data.validation();
                 }
-                default -> throw new IllegalArgumentException(
-                        "illegal split value: '" + split + "', allowed: [train, validation, test]");
+                default ->
+                    throw new IllegalArgumentException(
+                            "illegal split value: '" + split + "', allowed: [train, validation, test]");
             };
             results.put(split, remote.collect(split, rows, listener.collection(split)));
         }
@@ -280,12 +297,17 @@ public final class Experiment {
             throws IOException {
         TrainingRecord record = TrainingRecord.read(dir);
         try (SavedModel model = SavedModel.load(dir)) {
-            ModelMetrics m = Evaluator.builder().optTeacherPredictions(teacherTest)
+            ModelMetrics m = Evaluator.builder()
+                    .optTeacherPredictions(teacherTest)
                     .optLatencyRuns(recipe.evaluation().latencyRuns())
-                    .optThroughputBatch(recipe.evaluation().throughputBatch()).build()
+                    .optThroughputBatch(recipe.evaluation().throughputBatch())
+                    .build()
                     .evaluate(model, test);
-            return new ModelResult(record == null ? dir.getFileName().toString() : record.role(),
-                    model.describe(), m, record == null ? List.of() : record.history());
+            return new ModelResult(
+                    record == null ? dir.getFileName().toString() : record.role(),
+                    model.describe(),
+                    m,
+                    record == null ? List.of() : record.history());
         }
     }
 }

@@ -45,15 +45,21 @@ public record ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet
                 : JsonlTextDataset.load(d.train(), d.validation(), d.test(), d.fields(), d.features());
         if (text.validation() != null && d.validationFraction() != null) {
             Path file = d.dir() == null ? d.validation() : JsonlTextDataset.find(d.dir(), "validation");
-            throw new DataException(file, "data.validation_fraction is " + d.validationFraction() + " but " + file
-                    + " exists and is the validation split; remove validation_fraction from the recipe (or the file)");
+            throw new DataException(
+                    file,
+                    "data.validation_fraction is " + d.validationFraction() + " but " + file
+                            + " exists and is the validation split; remove validation_fraction from the recipe (or the file)");
         }
-        return split(recipe, limit(text.train(), d.trainLimit()), text.validation(),
-                limit(text.test(), d.testLimit()), d.features());
+        return split(
+                recipe,
+                limit(text.train(), d.trainLimit()),
+                text.validation(),
+                limit(text.test(), d.testLimit()),
+                d.features());
     }
 
-    private static ExperimentData split(Recipe recipe, ExampleSet train, ExampleSet validation, ExampleSet test,
-            TextFeatures features) {
+    private static ExperimentData split(
+            Recipe recipe, ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures features) {
         if (validation != null) {
             return new ExperimentData(train, validation, test, features);
         }

@@ -59,12 +59,14 @@ final class ExperimentGate {
         Recipe.TeacherSection t = recipe.teacher();
         TermsRegistry registry = registry();
         String student = recipe.student().name();
-        GateRequest request = t.terms() != null ? GateRequest.forTeacher(registry.get(t.terms()), student)
-                : t.source().equals("train") ? GateRequest.ownModel(null, student)
-                : GateRequest.unknownTeacher(student);
+        GateRequest request = t.terms() != null
+                ? GateRequest.forTeacher(registry.get(t.terms()), student)
+                : t.source().equals("train")
+                        ? GateRequest.ownModel(null, student)
+                        : GateRequest.unknownTeacher(student);
         if (options.permission() != null) {
-            request = request.withPermission(Permission.recordedNow(options.permission(),
-                    System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
+            request = request.withPermission(Permission.recordedNow(
+                    options.permission(), System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
         }
         return options.acknowledgeUnknownTerms() ? request.acknowledgingUnknownTerms() : request;
     }

@@ -21,7 +21,7 @@ public interface ExperimentListener {
      * @return told the rows done so far
      */
     default IntConsumer teacherOutputs(int rows) {
-        return done -> { };
+        return done -> {};
     }
 
     /**

@@ -55,15 +55,27 @@ final class LocalTeacher implements ExperimentTeacher {
         if (recipe.distillation().mode().equals("views")) {
             listener.info("teacher outputs on " + recipe.distillation().views() + " augmented views of " + rows.size()
                     + " training rows, computed once (mode: views)");
-            return SoftTargets.views(teacher, rows, recipe.student().training().augment(),
-                    recipe.distillation().views(), recipe.seed(), manager, 512);
+            return SoftTargets.views(
+                    teacher,
+                    rows,
+                    recipe.student().training().augment(),
+                    recipe.distillation().views(),
+                    recipe.seed(),
+                    manager,
+                    512);
         }
         if (recipe.distillation().crossFit() != null) {
             int k = recipe.distillation().crossFit();
             listener.info("cross-fitted teacher outputs: training " + k + " teachers, each scoring the fold it did "
                     + "not train on (distillation.cross_fit; not cached on disk)");
-            return SoftTargets.cached(org.distill4j.train.CrossFit.outputs(teacher.identity().cacheKey(),
-                    recipe.teacher().model(), recipe.teacher().training(), rows, k, recipe.seed(), manager));
+            return SoftTargets.cached(org.distill4j.train.CrossFit.outputs(
+                    teacher.identity().cacheKey(),
+                    recipe.teacher().model(),
+                    recipe.teacher().training(),
+                    rows,
+                    k,
+                    recipe.seed(),
+                    manager));
         }
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         TeacherOutputs outputs = cache.getOrCompute(teacher, rows, manager, 512, listener.teacherOutputs(rows.size()));
@@ -80,7 +92,11 @@ final class LocalTeacher implements ExperimentTeacher {
 
     @Override
     public ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) throws IOException {
-        ServingCost cost = ServingCost.measure(teacher::logits, test, manager, recipe.evaluation().latencyRuns(),
+        ServingCost cost = ServingCost.measure(
+                teacher::logits,
+                test,
+                manager,
+                recipe.evaluation().latencyRuns(),
                 recipe.evaluation().throughputBatch());
         long params;
         long size;
@@ -91,8 +107,19 @@ final class LocalTeacher implements ExperimentTeacher {
             params = -1;
             size = Files.size(Path.of(teacher.identity().location()));
         }
-        return new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), params, size, 1.0, 0.0,
-                cost.latencyMsP50(), cost.latencyMsP99(), cost.throughputPerS(), cost.batch());
+        return new ModelMetrics(
+                p.accuracy(test),
+                p.macroF1(test),
+                p.errors(test),
+                test.size(),
+                params,
+                size,
+                1.0,
+                0.0,
+                cost.latencyMsP50(),
+                cost.latencyMsP99(),
+                cost.throughputPerS(),
+                cost.batch());
     }
 
     @Override

@@ -9,11 +9,11 @@ import org.distill4j.eval.ModelMetrics;
 import org.distill4j.model.ModelSpec;
 import org.distill4j.provenance.ModelCardData;
 import org.distill4j.provenance.ModelWriter;
-import org.distill4j.recipe.Recipe;
-import org.distill4j.train.TrainingConfig;
 import org.distill4j.provenance.ProvenanceManifest.DatasetRole;
+import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.GateApproval;
+import org.distill4j.train.TrainingConfig;
 
 /**
  * What travels with every model an experiment trains, written through the library's {@link
@@ -48,11 +48,17 @@ record ModelDocumentation(
     private static final Set<String> OPEN_LICENCES = Set.of("mit", "apache-2.0", "cc-by-4.0", "cc-by-nc-4.0");
 
     /** What the model card and provenance of an experiment's role say about how it was made. */
-    static ModelDocumentation forRole(Recipe recipe, String role, TeacherIdentity teacher, GateApproval approval,
-            Map<String, Object> labelCollection, Map<String, Object> termsOrigin) {
+    static ModelDocumentation forRole(
+            Recipe recipe,
+            String role,
+            TeacherIdentity teacher,
+            GateApproval approval,
+            Map<String, Object> labelCollection,
+            Map<String, Object> termsOrigin) {
         boolean isTeacher = role.equals(Experiment.TEACHER);
         ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
-        TrainingConfig config = isTeacher ? recipe.teacher().training() : recipe.student().training();
+        TrainingConfig config =
+                isTeacher ? recipe.teacher().training() : recipe.student().training();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("model", TREE.convertValue(spec, Map.class));
         training.put("training", TREE.convertValue(config, Map.class));
@@ -61,21 +67,38 @@ record ModelDocumentation(
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
         String name = switch (role) {
-            case Experiment.STUDENT_DISTILLED -> approval == null ? recipe.student().name() : approval.studentName();
+            case Experiment.STUDENT_DISTILLED ->
+                approval == null ? recipe.student().name() : approval.studentName();
             case Experiment.STUDENT_SCRATCH -> recipe.student().name() + "-scratch";
             default -> recipe.name() + "-teacher";
         };
-        return new ModelDocumentation(role, name, spec.describe(), teacher, approval, training, labelCollection,
-                recipe.teacher().terms(), approval == null ? null : termsOrigin);
+        return new ModelDocumentation(
+                role,
+                name,
+                spec.describe(),
+                teacher,
+                approval,
+                training,
+                labelCollection,
+                recipe.teacher().terms(),
+                approval == null ? null : termsOrigin);
     }
 
     void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
-        ModelWriter.Builder w = ModelWriter.builder().setName(name).optRole(role).optTeacher(teacher)
-                .optApproval(approval).optTermsOrigin(termsOrigin).optLabelCollection(labelCollection).optSeed(seed)
+        ModelWriter.Builder w = ModelWriter.builder()
+                .setName(name)
+                .optRole(role)
+                .optTeacher(teacher)
+                .optApproval(approval)
+                .optTermsOrigin(termsOrigin)
+                .optLabelCollection(labelCollection)
+                .optSeed(seed)
                 .optLicense(termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other")
                 .optDataset(DatasetRole.TRAIN, data.train())
-                .optPipelineTag(data.textFeatures() != null
-                        ? ModelCardData.TEXT_CLASSIFICATION : ModelCardData.IMAGE_CLASSIFICATION);
+                .optPipelineTag(
+                        data.textFeatures() != null
+                                ? ModelCardData.TEXT_CLASSIFICATION
+                                : ModelCardData.IMAGE_CLASSIFICATION);
         if (data.validation() != null) {
             w.optDataset(DatasetRole.VALIDATION, data.validation());
         }

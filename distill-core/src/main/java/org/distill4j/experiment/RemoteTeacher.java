@@ -1,5 +1,6 @@
 package org.distill4j.experiment;
 
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,12 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import ai.djl.ndarray.NDManager;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
-import org.distill4j.train.SoftTargets;
 import org.distill4j.io.Hashing;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.TeacherIdentity;
@@ -26,6 +25,7 @@ import org.distill4j.teacher.http.HttpTeacherConfig;
 import org.distill4j.teacher.http.LabelCollector;
 import org.distill4j.teacher.http.Protocol;
 import org.distill4j.teacher.http.RetryPolicy;
+import org.distill4j.train.SoftTargets;
 
 /**
  * A recipe's teacher behind an HTTP API ({@code teacher.source: http}): its outputs on a split are
@@ -81,7 +81,8 @@ public final class RemoteTeacher implements ExperimentTeacher {
     /** Maps the recipe section to the collector's configuration; absent keys keep its defaults. */
     static HttpTeacherConfig config(Recipe.HttpSection h, boolean textData) throws IOException {
         try {
-            ApiKey key = h.apiKeyEnv() != null ? ApiKey.fromEnv(h.apiKeyEnv())
+            ApiKey key = h.apiKeyEnv() != null
+                    ? ApiKey.fromEnv(h.apiKeyEnv())
                     : h.apiKeyFile() != null ? ApiKey.fromFile(h.apiKeyFile()) : ApiKey.none();
             HttpTeacherConfig.Builder b = HttpTeacherConfig.builder(Protocol.parse(h.protocol()), h.url(), h.model())
                     .optApiKey(key);
@@ -92,7 +93,8 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 b.optConcurrency(h.concurrency());
             }
             if (h.requestsPerMinute() != null || h.tokensPerMinute() != null) {
-                b.optRateLimits(h.requestsPerMinute() == null ? 0 : h.requestsPerMinute(),
+                b.optRateLimits(
+                        h.requestsPerMinute() == null ? 0 : h.requestsPerMinute(),
                         h.tokensPerMinute() == null ? 0 : h.tokensPerMinute());
             }
             if (h.timeoutSeconds() != null) {
@@ -100,18 +102,20 @@ public final class RemoteTeacher implements ExperimentTeacher {
             }
             if (h.maxAttempts() != null) {
                 RetryPolicy d = RetryPolicy.DEFAULT;
-                b.optRetry(new RetryPolicy(h.maxAttempts(), d.backoffBase(), d.backoffCap(), d.retryAfterCap(),
-                        d.seed()));
+                b.optRetry(
+                        new RetryPolicy(h.maxAttempts(), d.backoffBase(), d.backoffCap(), d.retryAfterCap(), d.seed()));
             }
             if (h.version() != null) {
                 b.optModelVersion(h.version());
             }
             if (h.protocol().equals("v2")) {
                 boolean text = h.input() == null ? textData : h.input().equals("text");
-                b.optV2Input(text ? HttpTeacherConfig.V2Input.TEXT : HttpTeacherConfig.V2Input.FEATURES,
-                        h.inputName());
-                b.optV2Output(h.output().equals("probabilities") ? HttpTeacherConfig.V2Output.PROBABILITIES
-                        : HttpTeacherConfig.V2Output.LOGITS, h.outputName());
+                b.optV2Input(text ? HttpTeacherConfig.V2Input.TEXT : HttpTeacherConfig.V2Input.FEATURES, h.inputName());
+                b.optV2Output(
+                        h.output().equals("probabilities")
+                                ? HttpTeacherConfig.V2Output.PROBABILITIES
+                                : HttpTeacherConfig.V2Output.LOGITS,
+                        h.outputName());
             } else {
                 if (h.promptTemplate() != null) {
                     b.optPromptTemplate(h.promptTemplate());
@@ -163,11 +167,20 @@ public final class RemoteTeacher implements ExperimentTeacher {
         CollectionResult r = collector.collect(data, journalDir(split), listener);
         collected.put(split, r);
         var u = r.usage();
-        this.listener.info(String.format(java.util.Locale.ROOT,
+        this.listener.info(String.format(
+                java.util.Locale.ROOT,
                 "teacher API on %s: %d of %d rows answered (%d unique items: %d from the journal, %d collected now), "
                         + "%d requests, %d retries, %.1f s; journal %s",
-                split, r.succeededRows().length, data.size(), u.itemsUnique(), u.itemsFromJournal(), u.itemsCollected(),
-                u.requestsSent(), u.retries(), u.wallSeconds(), journalDir(split).resolve(CollectionJournal.FILE)));
+                split,
+                r.succeededRows().length,
+                data.size(),
+                u.itemsUnique(),
+                u.itemsFromJournal(),
+                u.itemsCollected(),
+                u.requestsSent(),
+                u.retries(),
+                u.wallSeconds(),
+                journalDir(split).resolve(CollectionJournal.FILE)));
         return r;
     }
 
@@ -178,10 +191,14 @@ public final class RemoteTeacher implements ExperimentTeacher {
         if (r.complete()) {
             return train;
         }
-        listener.info(String.format(java.util.Locale.ROOT,
+        listener.info(String.format(
+                java.util.Locale.ROOT,
                 "teacher API: %d of %d training rows failed for good (%s); the student learns from the %d answered "
                         + "(rerun to retry the failed ones: completed items are never asked again)",
-                r.failedRows().size(), train.size(), failedKinds(r), r.succeededRows().length));
+                r.failedRows().size(),
+                train.size(),
+                failedKinds(r),
+                r.succeededRows().length));
         return ExampleSets.subset(train, r.succeededRows(), train.name() + "/answered");
     }
 
@@ -189,8 +206,8 @@ public final class RemoteTeacher implements ExperimentTeacher {
     public SoftTargets softTargets(ExampleSet rows, NDManager manager) {
         CollectionResult r = collected.get("train");
         if (r == null || r.outputs().rows() != rows.size()) {
-            throw new IllegalStateException("soft targets asked for " + rows.size()
-                    + " rows before distillationRows() collected them");
+            throw new IllegalStateException(
+                    "soft targets asked for " + rows.size() + " rows before distillationRows() collected them");
         }
         return SoftTargets.cached(r.outputs());
     }
@@ -208,12 +225,17 @@ public final class RemoteTeacher implements ExperimentTeacher {
         }
         CollectionResult r = collectedOn("test", test);
         if (!r.complete()) {
-            throw new IOException(String.format(java.util.Locale.ROOT,
+            throw new IOException(String.format(
+                    java.util.Locale.ROOT,
                     "teacher API: %d of %d test rows failed for good (%s, journal %s); rerun to retry them "
                             + "(completed items are never asked again) or set teacher.http.evaluate_test: false",
-                    r.failedRows().size(), test.size(), failedKinds(r), journalDir("test")));
+                    r.failedRows().size(),
+                    test.size(),
+                    failedKinds(r),
+                    journalDir("test")));
         }
-        return Predictions.ofLogits(r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
+        return Predictions.ofLogits(
+                r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
     }
 
     /** Accuracy and macro-F1 on the test rows; size and serving cost are the API's, unknown here. */
@@ -222,8 +244,19 @@ public final class RemoteTeacher implements ExperimentTeacher {
         double nan = Double.NaN;
         return p == null
                 ? new ModelMetrics(nan, nan, -1, test.size(), -1, -1, nan, nan, nan, nan, nan, 0)
-                : new ModelMetrics(p.accuracy(test), p.macroF1(test), p.errors(test), test.size(), -1, -1, 1.0, 0.0,
-                        nan, nan, nan, 0);
+                : new ModelMetrics(
+                        p.accuracy(test),
+                        p.macroF1(test),
+                        p.errors(test),
+                        test.size(),
+                        -1,
+                        -1,
+                        1.0,
+                        0.0,
+                        nan,
+                        nan,
+                        nan,
+                        0);
     }
 
     /** Per split collected so far: {@link #provenance}. */
@@ -247,7 +280,8 @@ public final class RemoteTeacher implements ExperimentTeacher {
 
     private CollectionResult collectedOn(String split, ExampleSet rows) throws IOException {
         CollectionResult r = collected.get(split);
-        return r != null && r.outputs().rows() + r.failedRows().size() == rows.size() ? r
+        return r != null && r.outputs().rows() + r.failedRows().size() == rows.size()
+                ? r
                 : collect(split, rows, listener.collection(split));
     }
 
@@ -271,8 +305,10 @@ public final class RemoteTeacher implements ExperimentTeacher {
         m.put("model", c.model());
         TreeSet<String> versions = new TreeSet<>();
         for (CollectedItem item : r.items()) {
-            versions.add(item.modelVersion() == null || item.modelVersion().isEmpty() ? "(none reported)"
-                    : item.modelVersion());
+            versions.add(
+                    item.modelVersion() == null || item.modelVersion().isEmpty()
+                            ? "(none reported)"
+                            : item.modelVersion());
         }
         m.put("model_versions", versions);
         m.put("value_kind", r.valueKind().wireName());

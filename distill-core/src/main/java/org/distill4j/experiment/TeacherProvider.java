@@ -21,8 +21,8 @@ final class TeacherProvider {
     private final ExperimentListener listener;
     private final RoleTrainer trainer;
 
-    TeacherProvider(Recipe recipe, Path out, Experiment.Options options, ExperimentListener listener,
-            RoleTrainer trainer) {
+    TeacherProvider(
+            Recipe recipe, Path out, Experiment.Options options, ExperimentListener listener, RoleTrainer trainer) {
         this.recipe = recipe;
         this.out = out;
         this.options = options;

@@ -37,27 +37,39 @@ public final class Featurisation {
         d.put("char_ngram_max", features.charNgramMax());
         d.put("lowercase", features.lowercase());
         d.put("characters", "a text is a sequence of UTF-16 code units; 'character' below means one code unit");
-        d.put("lowercasing", "when lowercase is true: Unicode default full lower-case mapping of the whole "
-                + "text, locale-independent (Java String.toLowerCase(Locale.ROOT))");
-        d.put("tokens", "a word starts at a letter or digit (Java Character.isLetterOrDigit of the code unit: "
-                + "Unicode categories Lu Ll Lt Lm Lo Nd; surrogates are not) and continues over letters, digits and "
-                + "'+', '_', '.'; any other code unit ends it; trailing '.' are removed from each word");
-        d.put("features", List.of(
-                "for each word i in order: the word (kind 'w')",
-                "then for n = 2..word_ngrams while i-n+1 >= 0: words i-n+1..i joined by one space (kind the digit n)",
-                "then, if char_ngram_max > 0, for len = char_ngram_min..char_ngram_max, for start = 0..: the "
-                        + "substring [start, start+len) of '<' + word + '>' (kind 'c'), skipped when len equals "
-                        + "the padded word's length"));
-        d.put("hash", ordered(
-                "name", "FNV-1a 64 over the kind character then the UTF-8 bytes, finalised by MurmurHash3 fmix64",
-                "fnv_offset_basis", "0xcbf29ce484222325",
-                "fnv_prime", "0x100000001b3",
-                "fmix64", "h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53; h ^= h >> 33"
-                        + " (unsigned 64-bit arithmetic, products modulo 2^64)",
-                "utf8", "a lone surrogate code unit encodes as '?' (0x3f)",
-                "id", "1 + (h mod (2^24 - 1)), h unsigned"));
-        d.put("row", "the ids in order, cut after max_features, then 0 (padding) up to max_features; fed as float32 "
-                + "(exact: ids < 2^24); the model itself maps id k >= 1 to embedding row (k - 1) mod buckets");
+        d.put(
+                "lowercasing",
+                "when lowercase is true: Unicode default full lower-case mapping of the whole "
+                        + "text, locale-independent (Java String.toLowerCase(Locale.ROOT))");
+        d.put(
+                "tokens",
+                "a word starts at a letter or digit (Java Character.isLetterOrDigit of the code unit: "
+                        + "Unicode categories Lu Ll Lt Lm Lo Nd; surrogates are not) and continues over letters, digits and "
+                        + "'+', '_', '.'; any other code unit ends it; trailing '.' are removed from each word");
+        d.put(
+                "features",
+                List.of(
+                        "for each word i in order: the word (kind 'w')",
+                        "then for n = 2..word_ngrams while i-n+1 >= 0: words i-n+1..i joined by one space (kind the digit n)",
+                        "then, if char_ngram_max > 0, for len = char_ngram_min..char_ngram_max, for start = 0..: the "
+                                + "substring [start, start+len) of '<' + word + '>' (kind 'c'), skipped when len equals "
+                                + "the padded word's length"));
+        d.put(
+                "hash",
+                ordered(
+                        "name",
+                                "FNV-1a 64 over the kind character then the UTF-8 bytes, finalised by MurmurHash3 fmix64",
+                        "fnv_offset_basis", "0xcbf29ce484222325",
+                        "fnv_prime", "0x100000001b3",
+                        "fmix64",
+                                "h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53; h ^= h >> 33"
+                                        + " (unsigned 64-bit arithmetic, products modulo 2^64)",
+                        "utf8", "a lone surrogate code unit encodes as '?' (0x3f)",
+                        "id", "1 + (h mod (2^24 - 1)), h unsigned"));
+        d.put(
+                "row",
+                "the ids in order, cut after max_features, then 0 (padding) up to max_features; fed as float32 "
+                        + "(exact: ids < 2^24); the model itself maps id k >= 1 to embedding row (k - 1) mod buckets");
         return d;
     }
 }

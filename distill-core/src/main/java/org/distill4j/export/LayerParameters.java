@@ -43,8 +43,8 @@ final class LayerParameters {
         }
         Block b = blocks.next();
         if (expected != null && !expected.isInstance(b)) {
-            throw new IllegalArgumentException("expected a " + expected.getSimpleName() + " block for "
-                    + spec.describe() + ", found " + b);
+            throw new IllegalArgumentException(
+                    "expected a " + expected.getSimpleName() + " block for " + spec.describe() + ", found " + b);
         }
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : b.getParameters()) {

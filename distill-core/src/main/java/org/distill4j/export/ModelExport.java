@@ -62,8 +62,11 @@ public final class ModelExport {
             String sourceHash = SavedModel.contentHash(modelDir);
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("distill4j.architecture", model.spec().describe());
-            metadata.put("distill4j.class_names", JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(model.descriptor().classNames()));
+            metadata.put(
+                    "distill4j.class_names",
+                    JSON.writer()
+                            .without(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(model.descriptor().classNames()));
             metadata.put("distill4j.source_content_hash", sourceHash);
             byte[] bytes = switch (format) {
                 case ONNX -> OnnxExporter.toOnnx(model, metadata);
@@ -87,8 +90,8 @@ public final class ModelExport {
         return m;
     }
 
-    private static Map<String, Object> describe(SavedModel model, ExportFormat format, Path file, String sha,
-            String sourceHash) {
+    private static Map<String, Object> describe(
+            SavedModel model, ExportFormat format, Path file, String sha, String sourceHash) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("format", "distill4j-export");
         d.put("version", 1);
@@ -103,8 +106,17 @@ public final class ModelExport {
             inShape.add(dim);
         }
         d.put("input", ordered("name", OnnxExporter.INPUT, "dtype", "float32", "shape", inShape));
-        d.put("output", ordered("name", OnnxExporter.OUTPUT, "dtype", "float32", "shape",
-                List.of("batch", model.numClasses()), "meaning", "raw logits; softmax gives class probabilities"));
+        d.put(
+                "output",
+                ordered(
+                        "name",
+                        OnnxExporter.OUTPUT,
+                        "dtype",
+                        "float32",
+                        "shape",
+                        List.of("batch", model.numClasses()),
+                        "meaning",
+                        "raw logits; softmax gives class probabilities"));
         d.put("class_names", model.descriptor().classNames());
         TextFeatures tf = model.descriptor().textFeatures();
         if (tf != null) {

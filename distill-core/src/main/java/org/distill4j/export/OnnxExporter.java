@@ -63,8 +63,8 @@ public final class OnnxExporter {
                 x = e.activation(x, cnn.activation());
                 if (cnn.pool() > 1) {
                     long p = cnn.pool();
-                    x = e.g.node("MaxPool", x, OnnxGraph.Attr.of("kernel_shape", p, p),
-                            OnnxGraph.Attr.of("strides", p, p));
+                    x = e.g.node(
+                            "MaxPool", x, OnnxGraph.Attr.of("kernel_shape", p, p), OnnxGraph.Attr.of("strides", p, p));
                 }
             }
             x = e.g.node("Flatten", x, OnnxGraph.Attr.of("axis", 1L));
@@ -81,8 +81,8 @@ public final class OnnxExporter {
         // An Identity gives the logits their public name, whatever node computed them.
         e.g.named(OUTPUT, "Identity", List.of(x));
         long[] featureShape = model.descriptor().featureShape();
-        return e.g.model("distill4j", INPUT, featureShape, OUTPUT, new long[] {model.numClasses()}, metadata,
-                producerVersion());
+        return e.g.model(
+                "distill4j", INPUT, featureShape, OUTPUT, new long[] {model.numClasses()}, metadata, producerVersion());
     }
 
     private static String producerVersion() {
@@ -107,14 +107,18 @@ public final class OnnxExporter {
         Map<String, NDArray> p = next(Conv2d.class);
         long k = kernel;
         long pad = kernel / 2;
-        return g.node("Conv", List.of(x, param(p, "weight"), param(p, "bias")),
-                OnnxGraph.Attr.of("kernel_shape", k, k), OnnxGraph.Attr.of("pads", pad, pad, pad, pad),
+        return g.node(
+                "Conv",
+                List.of(x, param(p, "weight"), param(p, "bias")),
+                OnnxGraph.Attr.of("kernel_shape", k, k),
+                OnnxGraph.Attr.of("pads", pad, pad, pad, pad),
                 OnnxGraph.Attr.of("strides", 1L, 1L));
     }
 
     private String batchNorm(String x) {
         Map<String, NDArray> p = next(BatchNorm.class);
-        return g.node("BatchNormalization",
+        return g.node(
+                "BatchNormalization",
                 List.of(x, param(p, "gamma"), param(p, "beta"), param(p, "runningMean"), param(p, "runningVar")),
                 OnnxGraph.Attr.of("epsilon", BATCH_NORM_EPSILON));
     }
@@ -127,17 +131,21 @@ public final class OnnxExporter {
         String zero = g.constant("int_zero", new long[0], new long[] {0});
         String one = g.constant("int_one", new long[0], new long[] {1});
         String mask = g.node("Cast", g.node("Greater", List.of(ids, zero)), OnnxGraph.Attr.of("to", 1L));
-        String rows = g.node("Mod", List.of(
-                g.node("Max", List.of(g.node("Sub", List.of(ids, one)), zero)),
-                g.constant("buckets", new long[0], new long[] {buckets})));
+        String rows = g.node(
+                "Mod",
+                List.of(
+                        g.node("Max", List.of(g.node("Sub", List.of(ids, one)), zero)),
+                        g.constant("buckets", new long[0], new long[] {buckets})));
         String vectors = g.node("Gather", List.of(table, rows), OnnxGraph.Attr.of("axis", 0L));
         String axis1 = g.constant("axis_1", new long[] {1}, new long[] {1});
         String axis2 = g.constant("axis_2", new long[] {1}, new long[] {2});
         String masked = g.node("Mul", List.of(vectors, g.node("Unsqueeze", List.of(mask, axis2))));
         String sum = g.node("ReduceSum", List.of(masked, axis1), OnnxGraph.Attr.of("keepdims", 0L));
-        String count = g.node("Max", List.of(
-                g.node("ReduceSum", List.of(mask, axis1), OnnxGraph.Attr.of("keepdims", 1L)),
-                g.scalar("float_one", 1f)));
+        String count = g.node(
+                "Max",
+                List.of(
+                        g.node("ReduceSum", List.of(mask, axis1), OnnxGraph.Attr.of("keepdims", 1L)),
+                        g.scalar("float_one", 1f)));
         return g.node("Div", List.of(sum, count));
     }
 

@@ -124,8 +124,14 @@ final class OnnxGraph {
      * @param output name of the tensor that is the graph output; its shape is (batch, outputDims...)
      * @param metadata string properties recorded in the model (metadata_props)
      */
-    byte[] model(String graphName, String input, long[] inputDims, String output, long[] outputDims,
-            Map<String, String> metadata, String producerVersion) {
+    byte[] model(
+            String graphName,
+            String input,
+            long[] inputDims,
+            String output,
+            long[] outputDims,
+            Map<String, String> metadata,
+            String producerVersion) {
         Proto graph = new Proto();
         for (Proto n : nodes) {
             graph.message(1, n);

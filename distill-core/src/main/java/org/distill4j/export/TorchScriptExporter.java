@@ -60,8 +60,8 @@ final class TorchScriptExporter {
             for (int i = 0; i < cnn.channels().size(); i++) {
                 Map<String, NDArray> c = e.params.next(Conv2d.class);
                 int p = cnn.kernel() / 2;
-                x = e.line("torch.conv2d(" + x + ", " + e.tensor(c, "weight", false) + ", "
-                        + e.tensor(c, "bias", false) + ", [1, 1], [" + p + ", " + p + "])");
+                x = e.line("torch.conv2d(" + x + ", " + e.tensor(c, "weight", false) + ", " + e.tensor(c, "bias", false)
+                        + ", [1, 1], [" + p + ", " + p + "])");
                 if (cnn.batchNorm()) {
                     Map<String, NDArray> b = e.params.next(BatchNorm.class);
                     x = e.line("torch.batch_norm(" + x + ", " + e.tensor(b, "gamma", false) + ", "
@@ -158,12 +158,23 @@ final class TorchScriptExporter {
     }
 
     private byte[] dataPickle() {
-        Pickle p = new Pickle().global("__torch__", CLASS).emptyTuple().newObj().emptyDict().mark();
+        Pickle p = new Pickle()
+                .global("__torch__", CLASS)
+                .emptyTuple()
+                .newObj()
+                .emptyDict()
+                .mark();
         for (int i = 0; i < names.size(); i++) {
             long[] shape = tensors.get(i).getShape().getShape();
             p.string(names.get(i)).global("torch._utils", "_rebuild_tensor_v2").mark();
-            p.mark().string("storage").global("torch", "FloatStorage").string(Integer.toString(i)).string("cpu")
-                    .integer(tensors.get(i).size()).tuple().persistentId();
+            p.mark()
+                    .string("storage")
+                    .global("torch", "FloatStorage")
+                    .string(Integer.toString(i))
+                    .string("cpu")
+                    .integer(tensors.get(i).size())
+                    .tuple()
+                    .persistentId();
             p.integer(0).mark();
             for (long d : shape) {
                 p.integer(d);
@@ -179,7 +190,13 @@ final class TorchScriptExporter {
                 p.integer(st);
             }
             // requires_grad as torch.jit.save writes it: true for parameters, false for buffers.
-            p.tuple().bool(!buffers.get(i)).global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
+            p.tuple()
+                    .bool(!buffers.get(i))
+                    .global("collections", "OrderedDict")
+                    .emptyTuple()
+                    .reduce()
+                    .tuple()
+                    .reduce();
         }
         p.string("training").bool(false);
         return p.setItems().build().stop();
@@ -195,8 +212,10 @@ final class TorchScriptExporter {
                 stored(zip, "data/" + i, Proto.littleEndian(tensors.get(i).toFloatArray()));
             }
             // torch.jit.load(..., _extra_files={"distill4j.json": ""}) and DJL can read these.
-            stored(zip, "extra/distill4j.json", new com.fasterxml.jackson.databind.ObjectMapper()
-                    .writeValueAsBytes(metadata));
+            stored(
+                    zip,
+                    "extra/distill4j.json",
+                    new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(metadata));
             stored(zip, "version", (FILE_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -74,8 +74,15 @@ public final class ExtractionMonitor {
      * @param budgetWindow the volume window
      * @param maxStored rows kept per client for the distances
      */
-    public record Config(Policy policy, double delta, int minDistances, int checkEvery, int window, long itemBudget,
-            Duration budgetWindow, int maxStored) {
+    public record Config(
+            Policy policy,
+            double delta,
+            int minDistances,
+            int checkEvery,
+            int window,
+            long itemBudget,
+            Duration budgetWindow,
+            int maxStored) {
 
         /** Validates every field, naming it. */
         public Config {
@@ -116,8 +123,16 @@ public final class ExtractionMonitor {
      * @param reason why, or "" if not flagged
      * @param flaggedAtItem the row count at which it was flagged, or -1
      */
-    public record ClientStatus(String client, long requests, long items, double spread, double medianMinDistance,
-            double lastW, boolean flagged, String reason, long flaggedAtItem) {}
+    public record ClientStatus(
+            String client,
+            long requests,
+            long items,
+            double spread,
+            double medianMinDistance,
+            double lastW,
+            boolean flagged,
+            String reason,
+            long flaggedAtItem) {}
 
     private final Config config;
     private final Map<String, ClientState> clients = new ConcurrentHashMap<>();
@@ -148,8 +163,12 @@ public final class ExtractionMonitor {
             boolean was = s.flagged;
             s.record(features, rows, featureSize, now);
             if (s.flagged && !was) {
-                LOG.warn("Extraction monitor: client {} flagged after {} rows ({}); policy {}", client, s.items,
-                        s.reason, config.policy());
+                LOG.warn(
+                        "Extraction monitor: client {} flagged after {} rows ({}); policy {}",
+                        client,
+                        s.items,
+                        s.reason,
+                        config.policy());
             }
             if (!s.flagged) {
                 return Action.ALLOW;
@@ -219,8 +238,12 @@ public final class ExtractionMonitor {
                 recentItems -= recent.pollFirst()[1];
             }
             if (!flagged && config.itemBudget() > 0 && recentItems > config.itemBudget()) {
-                flag(String.format(Locale.ROOT, "volume: %d rows within %s, budget %d", recentItems,
-                        config.budgetWindow(), config.itemBudget()));
+                flag(String.format(
+                        Locale.ROOT,
+                        "volume: %d rows within %s, budget %d",
+                        recentItems,
+                        config.budgetWindow(),
+                        config.itemBudget()));
             }
             if (features == null) {
                 return;
@@ -279,15 +302,22 @@ public final class ExtractionMonitor {
         private void check() {
             double[] d = distances.stream().mapToDouble(Double::doubleValue).toArray();
             double mean = java.util.Arrays.stream(d).average().orElse(0);
-            double sd = Math.sqrt(java.util.Arrays.stream(d).map(v -> (v - mean) * (v - mean)).sum() / d.length);
-            double[] kept = java.util.Arrays.stream(d).filter(v -> Math.abs(v - mean) <= 3 * sd).toArray();
+            double sd = Math.sqrt(
+                    java.util.Arrays.stream(d).map(v -> (v - mean) * (v - mean)).sum() / d.length);
+            double[] kept = java.util.Arrays.stream(d)
+                    .filter(v -> Math.abs(v - mean) <= 3 * sd)
+                    .toArray();
             if (kept.length < 12) {
                 return;
             }
             lastW = ShapiroWilk.test(kept).w();
             if (!flagged && lastW < config.delta()) {
-                flag(String.format(Locale.ROOT, "distance distribution: Shapiro-Wilk W = %.3f < delta %.2f over %d "
-                        + "distances", lastW, config.delta(), kept.length));
+                flag(String.format(
+                        Locale.ROOT,
+                        "distance distribution: Shapiro-Wilk W = %.3f < delta %.2f over %d " + "distances",
+                        lastW,
+                        config.delta(),
+                        kept.length));
             }
         }
 
@@ -309,7 +339,10 @@ public final class ExtractionMonitor {
             }
             double median = Double.NaN;
             if (!distances.isEmpty()) {
-                double[] d = distances.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                double[] d = distances.stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sorted()
+                        .toArray();
                 median = d[d.length / 2];
             }
             return new ClientStatus(client, requests, items, spread, median, lastW, flagged, reason, flaggedAt);

@@ -40,8 +40,8 @@ public final class Watermark {
      */
     public Watermark(WatermarkKey key, int featureSize, int classes) {
         if (classes < 2 || featureSize < 1) {
-            throw new IllegalArgumentException("a watermark needs featureSize >= 1 and classes >= 2, got "
-                    + featureSize + " and " + classes);
+            throw new IllegalArgumentException(
+                    "a watermark needs featureSize >= 1 and classes >= 2, got " + featureSize + " and " + classes);
         }
         this.direction = key.direction(featureSize);
         this.frequency = key.frequency();

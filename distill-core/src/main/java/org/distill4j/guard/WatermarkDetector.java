@@ -23,6 +23,7 @@ public final class WatermarkDetector {
 
     /** Number of control frequencies. */
     public static final int CONTROLS = 40;
+
     private static final double LOG_FLOOR = Math.log(1e-7);
 
     private WatermarkDetector() {}
@@ -63,8 +64,15 @@ public final class WatermarkDetector {
      * @param nullKeys random keys to compare with, >= 19 (199 gives p-values down to 0.005)
      * @param seed the random keys' seed
      */
-    public static KeyTest test(WatermarkKey key, int featureSize, int classes, float[] features,
-            float[] logProbabilities, float[] baseline, int nullKeys, long seed) {
+    public static KeyTest test(
+            WatermarkKey key,
+            int featureSize,
+            int classes,
+            float[] features,
+            float[] logProbabilities,
+            float[] baseline,
+            int nullKeys,
+            long seed) {
         if (nullKeys < 19) {
             throw new IllegalArgumentException("illegal nullKeys value: " + nullKeys + ", must be >= 19");
         }
@@ -84,7 +92,8 @@ public final class WatermarkDetector {
         }
         // The random keys' ratios calibrate the F approximation's scale on these very data: a ratio
         // of c·F(2, 2J) has mean c·2J/(2J - 2).
-        double meanRatio = java.util.Arrays.stream(logs).map(Math::exp).average().orElseThrow();
+        double meanRatio =
+                java.util.Arrays.stream(logs).map(Math::exp).average().orElseThrow();
         int j2 = 2 * truth.controls();
         double scale = meanRatio * (j2 - 2) / j2;
         double tail = 1 - new FDistribution(null, 2, j2).cumulativeProbability(truth.ratio() / Math.max(scale, 1e-12));
@@ -110,11 +119,11 @@ public final class WatermarkDetector {
      *
      * @param baseline the clean teacher's log-probabilities on the same rows, or null for none
      */
-    public static Detection detect(Watermark watermark, float[] features, float[] logProbabilities,
-            float[] baseline) {
+    public static Detection detect(Watermark watermark, float[] features, float[] logProbabilities, float[] baseline) {
         int c = watermark.classes();
         int n = logProbabilities.length / c;
-        if (n < 16 || features.length != n * watermark.featureSize()
+        if (n < 16
+                || features.length != n * watermark.featureSize()
                 || (baseline != null && baseline.length != logProbabilities.length)) {
             throw new IllegalArgumentException("watermark detection needs at least 16 rows of "
                     + watermark.featureSize() + " features and " + c + " outputs, got " + n + " rows of outputs and "

@@ -36,6 +36,7 @@ public final class WatermarkKey {
     public static final double MIN_FREQUENCY = 1;
     /** Highest frequency, in cycles per scale unit of the projection. */
     public static final double MAX_FREQUENCY = 2;
+
     private static final String FORMAT = "distill4j-watermark-key";
 
     private final byte[] secret;
@@ -130,7 +131,8 @@ public final class WatermarkKey {
             throw new IOException("watermark key file " + file + ": fields scale and amplitude must be numbers");
         }
         try {
-            return new WatermarkKey(s, n.get("scale").asDouble(), n.get("amplitude").asDouble());
+            return new WatermarkKey(
+                    s, n.get("scale").asDouble(), n.get("amplitude").asDouble());
         } catch (IllegalArgumentException e) {
             throw new IOException("watermark key file " + file + ": " + e.getMessage());
         }

@@ -20,8 +20,8 @@ public final class WatermarkedTeacher implements Teacher {
         this.inner = inner;
         this.watermark = watermark;
         TeacherIdentity id = inner.identity();
-        this.identity = new TeacherIdentity(id.kind() + "+watermark", id.location(), id.contentHash(),
-                id.description() + " (watermarked)");
+        this.identity = new TeacherIdentity(
+                id.kind() + "+watermark", id.location(), id.contentHash(), id.description() + " (watermarked)");
     }
 
     @Override

@@ -44,15 +44,16 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                    OutputStream out = new java.io.BufferedOutputStream(
-                            java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                    OutputStream out =
+                            new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 writer.write(out);
                 out.flush();
                 ch.force(true);
             }
             // createTempFile makes owner-only files; results are meant to be shared like any output.
             try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException e) {
                 // Not a POSIX file system: keep its defaults.
             }

@@ -38,7 +38,8 @@ public final class BoundedLineReader implements Closeable {
     private static final int BUFFER = 1 << 16;
 
     private final InputStream in;
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private final ByteBuffer bytes = ByteBuffer.allocate(BUFFER).flip();
@@ -85,8 +86,13 @@ public final class BoundedLineReader implements Closeable {
             return of(bytes, file, maxLineChars);
         } catch (ZipException | EOFException e) {
             raw.close();
-            throw new LineReadException(file, 1, LineReadException.Kind.BROKEN_GZIP, file + ": not a gzip file ("
-                    + e.getMessage() + "), expected gzip-compressed text because the name ends in .gz", e);
+            throw new LineReadException(
+                    file,
+                    1,
+                    LineReadException.Kind.BROKEN_GZIP,
+                    file + ": not a gzip file (" + e.getMessage()
+                            + "), expected gzip-compressed text because the name ends in .gz",
+                    e);
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
@@ -135,10 +141,14 @@ public final class BoundedLineReader implements Closeable {
             int taken = pos - start;
             int kept = Math.max(have, 0);
             if ((long) kept + taken > maxLineChars) {
-                throw new LineReadException(file, line + 1, LineReadException.Kind.TOO_LONG, file + ", line " + (line + 1)
-                        + ": longer than " + maxLineChars + " characters, expected at most " + maxLineChars
-                        + " per line (a damaged or hostile file; the bound is the system property "
-                        + "distill4j.maxLineChars)");
+                throw new LineReadException(
+                        file,
+                        line + 1,
+                        LineReadException.Kind.TOO_LONG,
+                        file + ", line " + (line + 1)
+                                + ": longer than " + maxLineChars + " characters, expected at most " + maxLineChars
+                                + " per line (a damaged or hostile file; the bound is the system property "
+                                + "distill4j.maxLineChars)");
             }
             if (pos < end) {
                 char terminator = buf[pos++];
@@ -210,9 +220,15 @@ public final class BoundedLineReader implements Closeable {
             try {
                 n = in.read(bytes.array(), bytes.position(), bytes.remaining());
             } catch (ZipException | EOFException e) {
-                throw new LineReadException(file, line + 1, LineReadException.Kind.BROKEN_GZIP, file + ": broken gzip "
-                        + "stream at line " + (line + 1) + " (" + (e.getMessage() == null ? "cut short before its end"
-                        : e.getMessage()) + "), expected a complete gzip-compressed file", e);
+                throw new LineReadException(
+                        file,
+                        line + 1,
+                        LineReadException.Kind.BROKEN_GZIP,
+                        file + ": broken gzip "
+                                + "stream at line " + (line + 1) + " ("
+                                + (e.getMessage() == null ? "cut short before its end" : e.getMessage())
+                                + "), expected a complete gzip-compressed file",
+                        e);
             }
             if (n < 0) {
                 eof = true;
@@ -233,8 +249,12 @@ public final class BoundedLineReader implements Closeable {
     }
 
     private LineReadException notUtf8(Throwable cause) {
-        return new LineReadException(file, line + 1, LineReadException.Kind.NOT_UTF8, file + ", line " + (line + 1)
-                + ": not valid UTF-8, expected UTF-8 text", cause);
+        return new LineReadException(
+                file,
+                line + 1,
+                LineReadException.Kind.NOT_UTF8,
+                file + ", line " + (line + 1) + ": not valid UTF-8, expected UTF-8 text",
+                cause);
     }
 
     @Override

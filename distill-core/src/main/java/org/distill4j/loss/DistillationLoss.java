@@ -93,15 +93,13 @@ public final class DistillationLoss extends Loss {
         NDArray hard = null;
         if (alpha > 0) {
             if (labels.size() < 2) {
-                throw new IllegalArgumentException(
-                        "alpha=" + alpha + " needs teacher logits at labels[1]; got only "
-                                + labels.size() + " label array(s)");
+                throw new IllegalArgumentException("alpha=" + alpha + " needs teacher logits at labels[1]; got only "
+                        + labels.size() + " label array(s)");
             }
             NDArray teacher = labels.get(1);
             if (!teacher.getShape().equals(student.getShape())) {
-                throw new IllegalArgumentException(
-                        "teacher logits shape " + teacher.getShape()
-                                + " does not match student logits shape " + student.getShape());
+                throw new IllegalArgumentException("teacher logits shape " + teacher.getShape()
+                        + " does not match student logits shape " + student.getShape());
             }
             NDArray studentLogPT;
             NDArray teacherLogP;
@@ -116,14 +114,17 @@ public final class DistillationLoss extends Loss {
             }
             // alpha T^2 / B * sum p * (log p - log q); p = exp(log p) underflows to exactly 0 where
             // PyTorch's xlogy gives 0.
-            NDArray weightedP = times(teacherLogP.exp(), alpha * t * t / student.getShape().get(0));
+            NDArray weightedP =
+                    times(teacherLogP.exp(), alpha * t * t / student.getShape().get(0));
             soft = weightedP.mul(teacherLogP.sub(studentLogPT)).sum();
         }
         if (alpha < 1) {
             if (studentLogP == null) {
                 studentLogP = student.logSoftmax(1);
             }
-            hard = studentLogP.mul(hardWeights(labels.get(0), student, 1 - alpha)).sum();
+            hard = studentLogP
+                    .mul(hardWeights(labels.get(0), student, 1 - alpha))
+                    .sum();
         }
         NDArray total = soft == null ? hard : hard == null ? soft : soft.add(hard);
         return new Terms(soft, hard, total);
@@ -164,7 +165,8 @@ public final class DistillationLoss extends Loss {
             throw new IllegalArgumentException(
                     "hard labels have " + labels.size() + " entries for " + batch + " rows of student logits");
         }
-        long[] ids = labels.getDataType() == DataType.INT64 ? labels.toLongArray()
+        long[] ids = labels.getDataType() == DataType.INT64
+                ? labels.toLongArray()
                 : labels.toType(DataType.INT64, false).toLongArray();
         int labelled = 0;
         for (long id : ids) {

@@ -18,8 +18,7 @@ public record KdParameters(double temperature, double alpha) {
                     "illegal temperature value: " + temperature + ", must be a finite value > 0");
         }
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException(
-                    "illegal alpha value: " + alpha + ", must be in [0, 1]");
+            throw new IllegalArgumentException("illegal alpha value: " + alpha + ", must be in [0, 1]");
         }
     }
 

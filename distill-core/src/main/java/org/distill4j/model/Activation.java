@@ -41,8 +41,7 @@ public enum Activation {
                 return a;
             }
         }
-        throw new IllegalArgumentException(
-                "unknown activation '" + id + "', allowed: "
-                        + Arrays.stream(values()).map(Activation::id).toList());
+        throw new IllegalArgumentException("unknown activation '" + id + "', allowed: "
+                + Arrays.stream(values()).map(Activation::id).toList());
     }
 }

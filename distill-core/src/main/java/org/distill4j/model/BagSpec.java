@@ -58,7 +58,11 @@ public record BagSpec(int buckets, int dim, List<Integer> hidden, Activation act
             @JsonProperty("hidden") List<Integer> hidden,
             @JsonProperty("activation") Activation activation,
             @JsonProperty("dropout") Double dropout) {
-        return new BagSpec(buckets == null ? DEFAULT_BUCKETS : buckets, dim == null ? 16 : dim, hidden, activation,
+        return new BagSpec(
+                buckets == null ? DEFAULT_BUCKETS : buckets,
+                dim == null ? 16 : dim,
+                hidden,
+                activation,
                 dropout == null ? 0 : dropout);
     }
 
@@ -78,7 +82,7 @@ public record BagSpec(int buckets, int dim, List<Integer> hidden, Activation act
 
     @Override
     public String describe() {
-        return "Bag(buckets=" + buckets + ", dim=" + dim + ", hidden=" + hidden + ", " + activation.id()
-                + ", dropout=" + dropout + ")";
+        return "Bag(buckets=" + buckets + ", dim=" + dim + ", hidden=" + hidden + ", " + activation.id() + ", dropout="
+                + dropout + ")";
     }
 }

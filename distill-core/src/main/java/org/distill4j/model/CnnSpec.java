@@ -35,15 +35,23 @@ public record CnnSpec(
         List<Integer> dense,
         Activation activation,
         double dropout,
-        @com.fasterxml.jackson.annotation.JsonProperty("batch_norm") boolean batchNorm,
+
+        @com.fasterxml.jackson.annotation.JsonProperty("batch_norm")
+        boolean batchNorm,
         // Left out of model.json when false, so the architecture text of existing models is unchanged.
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
         boolean separable)
         implements ModelSpec {
 
     /** A CNN with full convolutions only. */
-    public CnnSpec(List<Integer> channels, Integer kernel, Integer pool, List<Integer> dense, Activation activation,
-            double dropout, boolean batchNorm) {
+    public CnnSpec(
+            List<Integer> channels,
+            Integer kernel,
+            Integer pool,
+            List<Integer> dense,
+            Activation activation,
+            double dropout,
+            boolean batchNorm) {
         this(channels, kernel, pool, dense, activation, dropout, batchNorm, false);
     }
 
@@ -52,8 +60,7 @@ public record CnnSpec(
         channels = Specs.widths("channels", channels, false);
         kernel = kernel == null ? 3 : kernel;
         if (kernel < 1 || kernel > 15 || kernel % 2 == 0) {
-            throw new IllegalArgumentException(
-                    "illegal kernel value: " + kernel + ", must be odd and in [1, 15]");
+            throw new IllegalArgumentException("illegal kernel value: " + kernel + ", must be odd and in [1, 15]");
         }
         pool = pool == null ? 2 : pool;
         if (pool < 1 || pool > 8) {
@@ -68,8 +75,7 @@ public record CnnSpec(
     public Block build(long[] featureShape, int numClasses) {
         if (featureShape.length != 3) {
             throw new IllegalArgumentException(
-                    "a cnn needs image input of shape (channels, height, width), got "
-                            + new Shape(featureShape));
+                    "a cnn needs image input of shape (channels, height, width), got " + new Shape(featureShape));
         }
         long h = featureShape[1];
         long w = featureShape[2];
@@ -84,7 +90,10 @@ public record CnnSpec(
                         .setFilters((int) in)
                         .optGroups((int) in)
                         .build());
-                net.add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(c).build());
+                net.add(Conv2d.builder()
+                        .setKernelShape(new Shape(1, 1))
+                        .setFilters(c)
+                        .build());
             } else {
                 net.add(Conv2d.builder()
                         .setKernelShape(new Shape(kernel, kernel))
@@ -99,10 +108,9 @@ public record CnnSpec(
             net.add(activation.block());
             if (pool > 1) {
                 if (h / pool < 1 || w / pool < 1) {
-                    throw new IllegalArgumentException(
-                            "cnn with " + channels.size() + " pooling blocks of size " + pool
-                                    + " shrinks a " + featureShape[1] + "x" + featureShape[2]
-                                    + " image below 1x1; use fewer channels entries or a smaller pool");
+                    throw new IllegalArgumentException("cnn with " + channels.size() + " pooling blocks of size " + pool
+                            + " shrinks a " + featureShape[1] + "x" + featureShape[2]
+                            + " image below 1x1; use fewer channels entries or a smaller pool");
                 }
                 net.add(Pool.maxPool2dBlock(new Shape(pool, pool), new Shape(pool, pool)));
                 h /= pool;

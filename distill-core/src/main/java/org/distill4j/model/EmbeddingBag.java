@@ -48,8 +48,8 @@ final class EmbeddingBag extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
-            PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         if (x.getShape().dimension() != 2) {
             throw new IllegalArgumentException("embedding bag input must be (batch, ids), got " + x.getShape());
@@ -59,7 +59,9 @@ final class EmbeddingBag extends AbstractBlock {
         // Padding (0) maps to bucket 0 like any id; its vector is masked out below.
         NDArray rows = ids.sub(1).maximum(0).mod(buckets);
         NDArray weight = parameterStore.getValue(table, x.getDevice(), training);
-        NDArray vectors = rows.getNDArrayInternal().embedding(rows, weight, SparseFormat.DENSE).singletonOrThrow();
+        NDArray vectors = rows.getNDArrayInternal()
+                .embedding(rows, weight, SparseFormat.DENSE)
+                .singletonOrThrow();
         NDArray mask = present.toType(DataType.FLOAT32, false);
         NDArray sum = vectors.mul(mask.expandDims(2)).sum(new int[] {1});
         NDArray count = mask.sum(new int[] {1}, true).maximum(1f);

@@ -113,10 +113,16 @@ public record MemoryEstimate(long parameters, long activationsPerRow, int batchS
      */
     public void require(long bytes, long limit, String what) {
         if (bytes > limit) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s needs about %s (%,d parameters%s), "
-                    + "more than the %s this machine can give it; make the model smaller, or raise the limit with "
-                    + "--max-model-memory (system property %s) if the machine really has the memory",
-                    what, size(bytes), parameters, batchSize > 1 ? ", batch " + batchSize : "", size(limit),
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "%s needs about %s (%,d parameters%s), "
+                            + "more than the %s this machine can give it; make the model smaller, or raise the limit with "
+                            + "--max-model-memory (system property %s) if the machine really has the memory",
+                    what,
+                    size(bytes),
+                    parameters,
+                    batchSize > 1 ? ", batch " + batchSize : "",
+                    size(limit),
                     LIMIT_PROPERTY));
         }
     }
@@ -134,14 +140,17 @@ public record MemoryEstimate(long parameters, long activationsPerRow, int batchS
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemAvailable:")) {
-                    String kb = line.substring("MemAvailable:".length()).replace("kB", "").strip();
+                    String kb = line.substring("MemAvailable:".length())
+                            .replace("kB", "")
+                            .strip();
                     return Long.parseLong(kb) * 1024;
                 }
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux, or unreadable: fall back to the JVM's view.
         }
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
             return sun.getFreeMemorySize() + Runtime.getRuntime().freeMemory();
         }
@@ -167,8 +176,8 @@ public record MemoryEstimate(long parameters, long activationsPerRow, int batchS
             }
             return Math.multiplyExact(n, unit);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("illegal " + what + " value: '"
-                    + org.distill4j.io.Snippets.clip(text) + "', expected a positive size such as 8g, 512m or 1048576");
+            throw new IllegalArgumentException("illegal " + what + " value: '" + org.distill4j.io.Snippets.clip(text)
+                    + "', expected a positive size such as 8g, 512m or 1048576");
         }
     }
 

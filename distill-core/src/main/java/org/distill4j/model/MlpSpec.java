@@ -15,8 +15,7 @@ import java.util.List;
  * @param activation non-linearity after each hidden layer; default relu
  * @param dropout dropout probability after each hidden layer, in [0, 1); default 0
  */
-public record MlpSpec(List<Integer> hidden, Activation activation, double dropout)
-        implements ModelSpec {
+public record MlpSpec(List<Integer> hidden, Activation activation, double dropout) implements ModelSpec {
 
     /** Validates every field. */
     public MlpSpec {

@@ -17,12 +17,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.distill4j.io.Snippets;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.data.TextFeatures;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
+import org.distill4j.io.Snippets;
 
 /**
  * A classifier: a DJL {@link Model} whose block is any DJL {@link Block} mapping float32 inputs
@@ -48,11 +48,11 @@ public final class SavedModel implements AutoCloseable {
 
     /** The engine a model runs on unless another is asked for. */
     public static final String DEFAULT_ENGINE = "PyTorch";
+
     private static final String FORMAT = "distill4j-model";
-    private static final ObjectMapper JSON =
-            new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Model model;
     private final Descriptor descriptor;
@@ -99,7 +99,11 @@ public final class SavedModel implements AutoCloseable {
      * @param classNames class names in id order, at least 2
      */
     public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames) {
-        return builder().setSpec(spec).setFeatureShape(featureShape).setClassNames(classNames).build();
+        return builder()
+                .setSpec(spec)
+                .setFeatureShape(featureShape)
+                .setClassNames(classNames)
+                .build();
     }
 
     /**
@@ -110,10 +114,14 @@ public final class SavedModel implements AutoCloseable {
      * @param classNames class names in id order, at least 2
      * @param textFeatures how a text becomes an input row, or null for a model of dense features
      */
-    public static SavedModel create(ModelSpec spec, long[] featureShape, List<String> classNames,
-            TextFeatures textFeatures) {
-        return builder().setSpec(spec).setFeatureShape(featureShape).setClassNames(classNames)
-                .optTextFeatures(textFeatures).build();
+    public static SavedModel create(
+            ModelSpec spec, long[] featureShape, List<String> classNames, TextFeatures textFeatures) {
+        return builder()
+                .setSpec(spec)
+                .setFeatureShape(featureShape)
+                .setClassNames(classNames)
+                .optTextFeatures(textFeatures)
+                .build();
     }
 
     /**
@@ -125,18 +133,30 @@ public final class SavedModel implements AutoCloseable {
      * @param classNames class names in id order, at least 2
      */
     public static SavedModel of(Block block, long[] featureShape, List<String> classNames) {
-        return builder().setBlock(block).setFeatureShape(featureShape).setClassNames(classNames).build();
+        return builder()
+                .setBlock(block)
+                .setFeatureShape(featureShape)
+                .setClassNames(classNames)
+                .build();
     }
 
     private static SavedModel create(Descriptor d, Block block) {
         if (block == null) {
             // Refused before any parameter exists: a model.json or recipe declaring billions of
             // parameters must not grow until the system kills the JVM.
-            MemoryEstimate estimate = MemoryEstimate.of(d.architecture(), d.featureShape(), d.classNames().size(), 1);
-            estimate.require(estimate.parameterBytes(), MemoryEstimate.limit(), d.architecture().describe());
+            MemoryEstimate estimate = MemoryEstimate.of(
+                    d.architecture(), d.featureShape(), d.classNames().size(), 1);
+            estimate.require(
+                    estimate.parameterBytes(),
+                    MemoryEstimate.limit(),
+                    d.architecture().describe());
         }
         Model model = Model.newInstance("model", d.engine() == null ? DEFAULT_ENGINE : d.engine());
-        model.setBlock(block != null ? block : d.architecture().build(d.featureShape(), d.classNames().size()));
+        model.setBlock(
+                block != null
+                        ? block
+                        : d.architecture()
+                                .build(d.featureShape(), d.classNames().size()));
         return new SavedModel(model, d);
     }
 
@@ -164,8 +184,8 @@ public final class SavedModel implements AutoCloseable {
         Path json = dir.resolve(DESCRIPTOR);
         if (!Files.isRegularFile(json)) {
             throw new java.io.FileNotFoundException(
-                    "not a distill4j model directory: " + json + " is missing (a model directory "
-                            + "holds " + DESCRIPTOR + " and " + PARAMS + ", as written by distill4j)");
+                    "not a distill4j model directory: " + json + " is missing (a model directory " + "holds "
+                            + DESCRIPTOR + " and " + PARAMS + ", as written by distill4j)");
         }
         Descriptor d;
         try {
@@ -174,17 +194,18 @@ public final class SavedModel implements AutoCloseable {
             throw new IOException("cannot read model descriptor " + json + ": " + e.getMessage(), e);
         }
         if (!FORMAT.equals(d.format()) || d.version() != 1) {
-            throw new IOException(
-                    json + ": format " + d.format() + " version " + d.version()
-                            + ", expected " + FORMAT + " version 1");
+            throw new IOException(json + ": format " + d.format() + " version " + d.version() + ", expected " + FORMAT
+                    + " version 1");
         }
         if (block == null && d.architecture() == null) {
             throw new IOException(json + ": the model was made around a custom block (" + d.customBlock()
                     + "); load it with SavedModel.load(dir, block), passing a fresh block of that class");
         }
-        if (block != null && d.customBlock() != null && !d.customBlock().equals(block.getClass().getName())) {
-            throw new IOException(json + ": the model was saved with a block of class " + d.customBlock()
-                    + ", not " + block.getClass().getName());
+        if (block != null
+                && d.customBlock() != null
+                && !d.customBlock().equals(block.getClass().getName())) {
+            throw new IOException(json + ": the model was saved with a block of class " + d.customBlock() + ", not "
+                    + block.getClass().getName());
         }
         SavedModel saved = create(d, block);
         try {
@@ -193,10 +214,13 @@ public final class SavedModel implements AutoCloseable {
             saved.close();
             // DJL reports a short file as an EOFException with no message ("null"): say what it means.
             String why = e.getMessage() == null || e instanceof java.io.EOFException
-                    ? "the file ends early (" + e.getClass().getSimpleName() + ")" : e.getMessage();
-            throw new IOException("cannot load parameters " + dir.resolve(PARAMS) + ": truncated or corrupt, "
-                    + Snippets.clip(why, 200) + "; expected the complete " + PARAMS + " written with this "
-                    + DESCRIPTOR, e);
+                    ? "the file ends early (" + e.getClass().getSimpleName() + ")"
+                    : e.getMessage();
+            throw new IOException(
+                    "cannot load parameters " + dir.resolve(PARAMS) + ": truncated or corrupt, "
+                            + Snippets.clip(why, 200) + "; expected the complete " + PARAMS + " written with this "
+                            + DESCRIPTOR,
+                    e);
         }
         // Parameters loaded into an uninitialised block still need their shapes propagated.
         saved.model.getBlock().initialize(saved.model.getNDManager(), saved.model.getDataType(), saved.inputShape(1));
@@ -262,7 +286,8 @@ public final class SavedModel implements AutoCloseable {
 
     /** Returns the architecture in words (the spec's, or the custom block's class name). */
     public String describe() {
-        return descriptor.architecture() != null ? descriptor.architecture().describe()
+        return descriptor.architecture() != null
+                ? descriptor.architecture().describe()
                 : "custom block " + descriptor.customBlock();
     }
 
@@ -271,7 +296,8 @@ public final class SavedModel implements AutoCloseable {
      * block's class and structure as DJL prints it.
      */
     public String architectureKey() {
-        return descriptor.architecture() != null ? descriptor.architecture().toString()
+        return descriptor.architecture() != null
+                ? descriptor.architecture().toString()
                 : descriptor.customBlock() + ":" + model.getBlock();
     }
 
@@ -388,8 +414,8 @@ public final class SavedModel implements AutoCloseable {
          */
         public SavedModel build() {
             if ((spec == null) == (block == null)) {
-                throw new IllegalArgumentException("set exactly one of spec (a built-in architecture) and block "
-                        + "(a DJL block of your own)");
+                throw new IllegalArgumentException(
+                        "set exactly one of spec (a built-in architecture) and block " + "(a DJL block of your own)");
             }
             if (featureShape == null || classNames == null) {
                 throw new IllegalArgumentException("featureShape and classNames are required");
@@ -397,7 +423,13 @@ public final class SavedModel implements AutoCloseable {
             if (classNames.size() < 2) {
                 throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
             }
-            Descriptor d = new Descriptor(FORMAT, 1, spec, featureShape.clone(), classNames, textFeatures,
+            Descriptor d = new Descriptor(
+                    FORMAT,
+                    1,
+                    spec,
+                    featureShape.clone(),
+                    classNames,
+                    textFeatures,
                     block == null ? null : block.getClass().getName(),
                     engine.equals(DEFAULT_ENGINE) ? null : engine);
             return create(d, block);

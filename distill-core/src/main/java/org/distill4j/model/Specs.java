@@ -28,12 +28,14 @@ final class Specs {
     }
 
     /** Appends dense layers, each followed by the activation and (if dropout &gt; 0) dropout. */
-    static ai.djl.nn.SequentialBlock denseLayers(ai.djl.nn.SequentialBlock net, List<Integer> widths,
-            Activation activation, double dropout) {
+    static ai.djl.nn.SequentialBlock denseLayers(
+            ai.djl.nn.SequentialBlock net, List<Integer> widths, Activation activation, double dropout) {
         for (int width : widths) {
             net.add(ai.djl.nn.core.Linear.builder().setUnits(width).build()).add(activation.block());
             if (dropout > 0) {
-                net.add(ai.djl.nn.norm.Dropout.builder().optRate((float) dropout).build());
+                net.add(ai.djl.nn.norm.Dropout.builder()
+                        .optRate((float) dropout)
+                        .build());
             }
         }
         return net;
@@ -41,8 +43,7 @@ final class Specs {
 
     static double dropout(double dropout) {
         if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException(
-                    "illegal dropout value: " + dropout + ", must be in [0, 1)");
+            throw new IllegalArgumentException("illegal dropout value: " + dropout + ", must be in [0, 1)");
         }
         return dropout;
     }

@@ -16,8 +16,10 @@ import org.distill4j.teacher.TeacherIdentity;
 public final class HubIds {
 
     // Hub rules: letters, digits, '-', '_', '.'; at most 96 characters per part; no "--" or "..".
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
-    private static final Pattern OWNER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
+    private static final Pattern ID =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
+    private static final Pattern OWNER_NAME =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
 
     private HubIds() {}
 
@@ -55,8 +57,12 @@ public final class HubIds {
 
     /** True when {@code id} is a syntactically valid Hub repository id ({@code name} or {@code owner/name}). */
     public static boolean isValid(String id) {
-        return id != null && ID.matcher(id).matches() && !id.contains("--") && !id.contains("..")
-                && !id.endsWith(".") && !id.contains("./");
+        return id != null
+                && ID.matcher(id).matches()
+                && !id.contains("--")
+                && !id.contains("..")
+                && !id.endsWith(".")
+                && !id.contains("./");
     }
 
     private static Optional<String> marked(String ref, String kindPrefix) {

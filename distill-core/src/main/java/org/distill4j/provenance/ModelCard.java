@@ -44,16 +44,76 @@ public final class ModelCard {
      * Licence ids the Hub lists (huggingface/hub-docs {@code docs/hub/repositories-licenses.md}, read
      * 2026-12-02); any other id is written as {@code license: other} with {@code license_name}.
      */
-    private static final java.util.Set<String> HUB_LICENSES = java.util.Set.of("apache-2.0", "mit", "openrail",
-            "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0", "bigcode-openrail-m",
-            "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda",
-            "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
-            "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0",
-            "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0",
-            "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "agpl-3.0",
-            "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "lppl-1.3c", "ms-pl",
-            "mpl-2.0", "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib",
-            "pddl", "lgpl-lr", "deepfloyd-if-license", "llama2", "gemma", "unknown", "other");
+    private static final java.util.Set<String> HUB_LICENSES = java.util.Set.of(
+            "apache-2.0",
+            "mit",
+            "openrail",
+            "bigscience-openrail-m",
+            "creativeml-openrail-m",
+            "bigscience-bloom-rail-1.0",
+            "bigcode-openrail-m",
+            "afl-3.0",
+            "artistic-2.0",
+            "bsl-1.0",
+            "bsd",
+            "bsd-2-clause",
+            "bsd-3-clause",
+            "bsd-3-clause-clear",
+            "c-uda",
+            "cc",
+            "cc0-1.0",
+            "cc-by-2.0",
+            "cc-by-2.5",
+            "cc-by-3.0",
+            "cc-by-4.0",
+            "cc-by-sa-3.0",
+            "cc-by-sa-4.0",
+            "cc-by-nc-2.0",
+            "cc-by-nc-3.0",
+            "cc-by-nc-4.0",
+            "cc-by-nd-4.0",
+            "cc-by-nc-nd-3.0",
+            "cc-by-nc-nd-4.0",
+            "cc-by-nc-sa-2.0",
+            "cc-by-nc-sa-3.0",
+            "cc-by-nc-sa-4.0",
+            "cdla-sharing-1.0",
+            "cdla-permissive-1.0",
+            "cdla-permissive-2.0",
+            "wtfpl",
+            "ecl-2.0",
+            "epl-1.0",
+            "epl-2.0",
+            "etalab-2.0",
+            "eupl-1.1",
+            "agpl-3.0",
+            "gfdl",
+            "gpl",
+            "gpl-2.0",
+            "gpl-3.0",
+            "lgpl",
+            "lgpl-2.1",
+            "lgpl-3.0",
+            "isc",
+            "lppl-1.3c",
+            "ms-pl",
+            "mpl-2.0",
+            "odc-by",
+            "odbl",
+            "openrail++",
+            "osl-3.0",
+            "postgresql",
+            "ofl-1.1",
+            "ncsa",
+            "unlicense",
+            "zlib",
+            "pddl",
+            "lgpl-lr",
+            "deepfloyd-if-license",
+            "llama2",
+            "gemma",
+            "unknown",
+            "other");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -71,7 +131,8 @@ public final class ModelCard {
     public static Path write(Path modelDir, ModelCardData data) throws IOException {
         Path file = modelDir.resolve(FILE_NAME);
         String name = modelDir.toAbsolutePath().getFileName() == null
-                ? "model" : modelDir.toAbsolutePath().getFileName().toString();
+                ? "model"
+                : modelDir.toAbsolutePath().getFileName().toString();
         AtomicFiles.writeString(file, render(data, name));
         return file;
     }
@@ -88,7 +149,8 @@ public final class ModelCard {
         md.append("# ").append(data.studentName()).append("\n\n");
         List<String> notices = data.attributionNotices();
         if (!notices.isEmpty()) {
-            md.append("> **Required notice").append(notices.size() == 1 ? "" : "s")
+            md.append("> **Required notice")
+                    .append(notices.size() == 1 ? "" : "s")
                     .append(" (from the teacher's terms):**\n");
             notices.forEach(n -> md.append("> **").append(n).append("**\n"));
             md.append('\n');
@@ -114,8 +176,11 @@ public final class ModelCard {
         }
         fm.put("tags", List.of("distillation", "distill4j", "knowledge-distillation"));
         // The Hub checks `datasets` against its own ids; local data sets are named in the card's text instead.
-        List<String> hubDatasets = data.datasets().stream().map(HubIds::dataset).flatMap(java.util.Optional::stream)
-                .distinct().toList();
+        List<String> hubDatasets = data.datasets().stream()
+                .map(HubIds::dataset)
+                .flatMap(java.util.Optional::stream)
+                .distinct()
+                .toList();
         if (!hubDatasets.isEmpty()) {
             fm.put("datasets", hubDatasets);
         }
@@ -143,20 +208,27 @@ public final class ModelCard {
             fm.put("license", id);
             return;
         }
-        Map<String, Object> entry = data.terms() == null ? null : asMap(data.terms().get("teacher_terms"));
-        String name = !id.equals("other") ? id
+        Map<String, Object> entry =
+                data.terms() == null ? null : asMap(data.terms().get("teacher_terms"));
+        String name = !id.equals("other")
+                ? id
                 : entry != null && entry.get("id") != null ? String.valueOf(entry.get("id")) : "unspecified";
         Object source = entry == null ? null : entry.get("source");
         String link = source instanceof String url && url.matches("https?://\\S+") ? url : "LICENSE";
         fm.put("license", "other");
-        fm.put("license_name", name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-").replaceAll("^-|-$", ""));
+        fm.put(
+                "license_name",
+                name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-").replaceAll("^-|-$", ""));
         fm.put("license_link", link);
     }
 
     /** {@code model-index}: this model's test results in the Hub's evaluation-results schema. */
     private static List<Map<String, Object>> modelIndex(ModelCardData data) {
         ModelMetrics m = data.metrics().get(data.role());
-        if (data.pipelineTag() == null || m == null || data.evalDataset() == null || !Double.isFinite(m.testAccuracy())) {
+        if (data.pipelineTag() == null
+                || m == null
+                || data.evalDataset() == null
+                || !Double.isFinite(m.testAccuracy())) {
             return List.of();
         }
         Map<String, Object> task = new LinkedHashMap<>();
@@ -193,7 +265,9 @@ public final class ModelCard {
     private static String taskName(String pipelineTag) {
         StringBuilder sb = new StringBuilder();
         for (String w : pipelineTag.split("-")) {
-            sb.append(sb.length() == 0 ? "" : " ").append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+            sb.append(sb.length() == 0 ? "" : " ")
+                    .append(Character.toUpperCase(w.charAt(0)))
+                    .append(w.substring(1));
         }
         return sb.toString();
     }
@@ -216,21 +290,34 @@ public final class ModelCard {
             return;
         }
         if (data.evalDataset() != null) {
-            md.append("Measured on the test split of `").append(data.evalDataset()).append("`.\n\n");
+            md.append("Measured on the test split of `")
+                    .append(data.evalDataset())
+                    .append("`.\n\n");
         }
         md.append("| Model | Test accuracy | Errors | Params | Size | Agreement with teacher | p50 latency (ms) |\n")
                 .append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (String role : orderedRoles(data.metrics())) {
             ModelMetrics m = data.metrics().get(role);
             String label = role.equals(data.role()) ? "**" + cell(role) + "** (this model)" : cell(role);
-            md.append("| ").append(label)
-                    .append(" | ").append(percent(m.testAccuracy()))
-                    .append(" | ").append(m.testErrors()).append(" / ").append(m.testSize())
-                    .append(" | ").append(String.format(Locale.ROOT, "%,d", m.params()))
-                    .append(" | ").append(bytes(m.sizeBytes()))
-                    .append(" | ").append(percent(m.agreementWithTeacher()))
-                    .append(" | ").append(Double.isFinite(m.latencyMsP50())
-                            ? String.format(Locale.ROOT, "%.3f", m.latencyMsP50()) : "n/a")
+            md.append("| ")
+                    .append(label)
+                    .append(" | ")
+                    .append(percent(m.testAccuracy()))
+                    .append(" | ")
+                    .append(m.testErrors())
+                    .append(" / ")
+                    .append(m.testSize())
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", m.params()))
+                    .append(" | ")
+                    .append(bytes(m.sizeBytes()))
+                    .append(" | ")
+                    .append(percent(m.agreementWithTeacher()))
+                    .append(" | ")
+                    .append(
+                            Double.isFinite(m.latencyMsP50())
+                                    ? String.format(Locale.ROOT, "%.3f", m.latencyMsP50())
+                                    : "n/a")
                     .append(" |\n");
         }
         md.append('\n');
@@ -249,10 +336,18 @@ public final class ModelCard {
         if (t == null) {
             md.append("This model was trained without a teacher.\n\n");
         } else {
-            md.append("- Teacher: ").append(teacherName(t)).append('\n')
-                    .append("- Kind: `").append(t.kind()).append("`\n")
-                    .append("- Location: `").append(t.location()).append("`\n")
-                    .append("- Content SHA-256: `").append(t.contentHash()).append("`\n\n");
+            md.append("- Teacher: ")
+                    .append(teacherName(t))
+                    .append('\n')
+                    .append("- Kind: `")
+                    .append(t.kind())
+                    .append("`\n")
+                    .append("- Location: `")
+                    .append(t.location())
+                    .append("`\n")
+                    .append("- Content SHA-256: `")
+                    .append(t.contentHash())
+                    .append("`\n\n");
         }
         Map<String, Object> terms = data.terms();
         if (terms == null) {
@@ -262,11 +357,18 @@ public final class ModelCard {
             if (entry == null) {
                 md.append("- Terms: none declared for this teacher\n");
             } else {
-                md.append("- Terms: ").append(entry.get("name")).append(" (`").append(entry.get("id")).append("`)\n");
+                md.append("- Terms: ")
+                        .append(entry.get("name"))
+                        .append(" (`")
+                        .append(entry.get("id"))
+                        .append("`)\n");
             }
-            md.append("- Verdict on training from its outputs: **").append(terms.get("verdict")).append("**\n");
+            md.append("- Verdict on training from its outputs: **")
+                    .append(terms.get("verdict"))
+                    .append("**\n");
             if (entry != null) {
-                md.append("- Source: ").append(entry.get("source"))
+                md.append("- Source: ")
+                        .append(entry.get("source"))
                         .append(entry.get("read_on") == null ? "" : " (read on " + entry.get("read_on") + ")")
                         .append('\n');
             }
@@ -274,17 +376,25 @@ public final class ModelCard {
             if (origin != null) {
                 // Where the entry itself came from: a user file can declare anything under any
                 // source URL, so the card says so next to the quoted clause.
-                md.append("- Terms entry from: ").append("user-file".equals(origin.get("kind"))
-                        ? "user file " + origin.get("file") + " (sha256 " + origin.get("sha256") + ")"
-                                + (Boolean.TRUE.equals(origin.get("overrides_built_in"))
-                                        ? ", which overrides the built-in entry of the same id" : "")
-                        : "built-in registry").append('\n');
+                md.append("- Terms entry from: ")
+                        .append(
+                                "user-file".equals(origin.get("kind"))
+                                        ? "user file " + origin.get("file") + " (sha256 " + origin.get("sha256") + ")"
+                                                + (Boolean.TRUE.equals(origin.get("overrides_built_in"))
+                                                        ? ", which overrides the built-in entry of the same id"
+                                                        : "")
+                                        : "built-in registry")
+                        .append('\n');
             }
             Map<String, Object> permission = asMap(terms.get("permission"));
             if (permission != null) {
-                md.append("- Permission relied on: ").append(permission.get("reference"))
-                        .append(" (recorded by ").append(permission.get("recorded_by"))
-                        .append(" at ").append(permission.get("recorded_at")).append(")\n");
+                md.append("- Permission relied on: ")
+                        .append(permission.get("reference"))
+                        .append(" (recorded by ")
+                        .append(permission.get("recorded_by"))
+                        .append(" at ")
+                        .append(permission.get("recorded_at"))
+                        .append(")\n");
             }
             if (Boolean.TRUE.equals(terms.get("unknown_terms_acknowledged"))) {
                 md.append("- The user acknowledged that the teacher's terms are unknown.\n");
@@ -321,14 +431,20 @@ public final class ModelCard {
                 continue;
             }
             Object text = m.containsKey("text") ? m.get("text") : m.get("value");
-            md.append("- `").append(m.get("type")).append('`').append(text == null ? "" : ": " + text).append('\n');
+            md.append("- `")
+                    .append(m.get("type"))
+                    .append('`')
+                    .append(text == null ? "" : ": " + text)
+                    .append('\n');
         }
         md.append('\n');
     }
 
     private static void training(StringBuilder md, ModelCardData data) {
         md.append("## Training\n\n");
-        data.training().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        data.training()
+                .forEach((k, v) ->
+                        md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append("- Seed: ").append(data.seed()).append('\n');
         if (!data.datasets().isEmpty()) {
             md.append("- Data: ").append(String.join(", ", data.datasets())).append('\n');
@@ -344,7 +460,9 @@ public final class ModelCard {
                 .append("import ai.djl.ndarray.NDManager;\n")
                 .append("import java.nio.file.Path;\n")
                 .append("import org.distill4j.model.SavedModel;\n\n")
-                .append("try (SavedModel model = SavedModel.load(Path.of(").append(javaString(directoryName)).append("));\n")
+                .append("try (SavedModel model = SavedModel.load(Path.of(")
+                .append(javaString(directoryName))
+                .append("));\n")
                 .append("        NDManager manager = NDManager.newBaseManager()) {\n")
                 .append("    float[] row = new float[(int) model.inputShape(1).size()]; // one input row\n")
                 .append("    NDArray inputs = manager.create(row, model.inputShape(1));\n")
@@ -357,10 +475,14 @@ public final class ModelCard {
 
     private static void provenance(StringBuilder md, String directoryName) {
         md.append("## Provenance\n\n")
-                .append("`").append(Provenance.FILE_NAME).append("` in this directory records the teacher, the terms ")
+                .append("`")
+                .append(Provenance.FILE_NAME)
+                .append("` in this directory records the teacher, the terms ")
                 .append("decision, the data sets, the full training configuration, the seed, the software versions ")
                 .append("and the SHA-256 of every file. Check that the files are unchanged with:\n\n")
-                .append("```\ndistill provenance verify ").append(directoryName).append("\n```\n");
+                .append("```\ndistill provenance verify ")
+                .append(directoryName)
+                .append("\n```\n");
     }
 
     private static String teacherName(TeacherIdentity t) {
@@ -374,7 +496,9 @@ public final class ModelCard {
 
     private static String excerpt(String clause) {
         String c = clause.strip();
-        return c.length() <= CLAUSE_EXCERPT_CHARS ? c : c.substring(0, CLAUSE_EXCERPT_CHARS).stripTrailing() + " …";
+        return c.length() <= CLAUSE_EXCERPT_CHARS
+                ? c
+                : c.substring(0, CLAUSE_EXCERPT_CHARS).stripTrailing() + " …";
     }
 
     // A '|' inside a cell would split the table row.

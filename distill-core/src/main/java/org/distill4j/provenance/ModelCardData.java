@@ -61,11 +61,32 @@ public record ModelCardData(
      * Card data without a pipeline tag or evaluation data set name (no {@code pipeline_tag} and no
      * {@code model-index} in the front matter); kept for callers written before those existed.
      */
-    public ModelCardData(String studentName, String role, String architecture, String summary,
-            TeacherIdentity teacher, Map<String, Object> terms, Map<String, ModelMetrics> metrics,
-            List<String> datasets, Map<String, Object> training, long seed, String license) {
-        this(studentName, role, architecture, summary, teacher, terms, metrics, datasets, training, seed, license,
-                null, null);
+    public ModelCardData(
+            String studentName,
+            String role,
+            String architecture,
+            String summary,
+            TeacherIdentity teacher,
+            Map<String, Object> terms,
+            Map<String, ModelMetrics> metrics,
+            List<String> datasets,
+            Map<String, Object> training,
+            long seed,
+            String license) {
+        this(
+                studentName,
+                role,
+                architecture,
+                summary,
+                teacher,
+                terms,
+                metrics,
+                datasets,
+                training,
+                seed,
+                license,
+                null,
+                null);
     }
 
     /** Requires name, role, architecture and licence; makes defensive copies. */
@@ -89,8 +110,20 @@ public record ModelCardData(
 
     /** A copy with the Hub pipeline tag and the evaluation data set's name set. */
     public ModelCardData withHubMetadata(String pipelineTag, String evalDataset) {
-        return new ModelCardData(studentName, role, architecture, summary, teacher, terms, metrics, datasets,
-                training, seed, license, pipelineTag, evalDataset);
+        return new ModelCardData(
+                studentName,
+                role,
+                architecture,
+                summary,
+                teacher,
+                terms,
+                metrics,
+                datasets,
+                training,
+                seed,
+                license,
+                pipelineTag,
+                evalDataset);
     }
 
     /** The notices the teacher's terms require on this card, verbatim; empty when none. */

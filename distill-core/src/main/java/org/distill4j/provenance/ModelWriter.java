@@ -96,23 +96,44 @@ public final class ModelWriter {
      * @param training the manifest's training section (JSON-compatible)
      * @return the manifest as written
      */
-    public ProvenanceManifest document(Path dir, String architecture, Map<String, Object> training)
-            throws IOException {
+    public ProvenanceManifest document(Path dir, String architecture, Map<String, Object> training) throws IOException {
         Map<String, Object> terms = approval == null ? null : new LinkedHashMap<>(approval.toMap());
         if (terms != null && termsOrigin != null) {
             terms.put("teacher_terms_origin", termsOrigin);
         }
-        ModelCardData card = new ModelCardData(name, role, architecture, null, teacher, terms, metrics,
-                datasets.stream().map(DatasetInfo::name).distinct().toList(), training, seed, license);
+        ModelCardData card = new ModelCardData(
+                name,
+                role,
+                architecture,
+                null,
+                teacher,
+                terms,
+                metrics,
+                datasets.stream().map(DatasetInfo::name).distinct().toList(),
+                training,
+                seed,
+                license);
         if (pipelineTag != null) {
-            String testSet = datasets.stream().filter(d -> d.role() == DatasetRole.TEST).map(DatasetInfo::name)
-                    .findFirst().orElse(null);
+            String testSet = datasets.stream()
+                    .filter(d -> d.role() == DatasetRole.TEST)
+                    .map(DatasetInfo::name)
+                    .findFirst()
+                    .orElse(null);
             card = card.withHubMetadata(pipelineTag, testSet);
         }
         ModelCard.write(dir, card);
-        return Provenance.write(dir, ProvenanceManifest.of(new ProvenanceManifest.ModelInfo(role, name, architecture),
-                teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher), terms, datasets, labelCollection,
-                training, seed, ProvenanceManifest.SoftwareInfo.detect(), clock.instant()));
+        return Provenance.write(
+                dir,
+                ProvenanceManifest.of(
+                        new ProvenanceManifest.ModelInfo(role, name, architecture),
+                        teacher == null ? null : ProvenanceManifest.TeacherInfo.of(teacher),
+                        terms,
+                        datasets,
+                        labelCollection,
+                        training,
+                        seed,
+                        ProvenanceManifest.SoftwareInfo.detect(),
+                        clock.instant()));
     }
 
     /** Builder: {@code setName} is required; everything else is optional. */

@@ -83,16 +83,19 @@ public final class Provenance {
         try {
             ProvenanceManifest manifest = JSON.readValue(file.toFile(), ProvenanceManifest.class);
             if (manifest == null) {
-                throw new ProvenanceException("malformed provenance manifest " + file.toAbsolutePath() + ": it is empty");
+                throw new ProvenanceException(
+                        "malformed provenance manifest " + file.toAbsolutePath() + ": it is empty");
             }
             return manifest;
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new ProvenanceException("invalid provenance manifest " + file.toAbsolutePath() + ": "
-                    + cause.getMessage(), e);
+            throw new ProvenanceException(
+                    "invalid provenance manifest " + file.toAbsolutePath() + ": " + cause.getMessage(), e);
         } catch (JsonProcessingException e) {
-            throw new ProvenanceException("malformed provenance manifest " + file.toAbsolutePath() + ": "
-                    + e.getOriginalMessage() + locationOf(e), e);
+            throw new ProvenanceException(
+                    "malformed provenance manifest " + file.toAbsolutePath() + ": " + e.getOriginalMessage()
+                            + locationOf(e),
+                    e);
         }
     }
 
@@ -142,8 +145,7 @@ public final class Provenance {
 
     private static boolean isCovered(String name) {
         // The signature (ModelSigner) is written after the manifest and covers it; it cannot be in it.
-        return !name.equals(FILE_NAME) && !name.equals(SIGNATURE_FILE_NAME)
-                && !name.startsWith(".");
+        return !name.equals(FILE_NAME) && !name.equals(SIGNATURE_FILE_NAME) && !name.startsWith(".");
     }
 
     private static void requireDirectory(Path modelDir) throws NoSuchFileException {

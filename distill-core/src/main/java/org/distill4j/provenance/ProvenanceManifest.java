@@ -64,7 +64,8 @@ public record ProvenanceManifest(
             throw new IllegalArgumentException("format must be \"" + FORMAT + "\", got " + quoted(format));
         }
         if (version != VERSION) {
-            throw new IllegalArgumentException("unsupported version " + version + ", this distill4j reads version " + VERSION);
+            throw new IllegalArgumentException(
+                    "unsupported version " + version + ", this distill4j reads version " + VERSION);
         }
         Objects.requireNonNull(model, "model must not be null");
         terms = JsonValues.immutableMap(terms);
@@ -105,15 +106,36 @@ public record ProvenanceManifest(
             SoftwareInfo software,
             Instant createdAt) {
         Objects.requireNonNull(training, "training must not be null");
-        return new ProvenanceManifest(FORMAT, VERSION, model, teacher, JsonValues.immutableMap(terms), datasets,
-                JsonValues.immutableMap(labelCollection), JsonValues.immutableMap(training), seed, software,
-                Objects.requireNonNull(createdAt, "createdAt must not be null").toString(), Map.of());
+        return new ProvenanceManifest(
+                FORMAT,
+                VERSION,
+                model,
+                teacher,
+                JsonValues.immutableMap(terms),
+                datasets,
+                JsonValues.immutableMap(labelCollection),
+                JsonValues.immutableMap(training),
+                seed,
+                software,
+                Objects.requireNonNull(createdAt, "createdAt must not be null").toString(),
+                Map.of());
     }
 
     /** Returns a copy whose {@code files} are {@code fileHashes}. */
     public ProvenanceManifest withFiles(Map<String, String> fileHashes) {
-        return new ProvenanceManifest(format, version, model, teacher, terms, datasets, labelCollection, training,
-                seed, software, createdAt, Objects.requireNonNull(fileHashes, "fileHashes"));
+        return new ProvenanceManifest(
+                format,
+                version,
+                model,
+                teacher,
+                terms,
+                datasets,
+                labelCollection,
+                training,
+                seed,
+                software,
+                createdAt,
+                Objects.requireNonNull(fileHashes, "fileHashes"));
     }
 
     private static String quoted(String s) {
@@ -165,8 +187,8 @@ public record ProvenanceManifest(
 
         /** A local teacher, from its identity. */
         public static TeacherInfo of(TeacherIdentity identity) {
-            return new TeacherInfo(identity.kind(), identity.location(), identity.contentHash(), identity.description(),
-                    null, null);
+            return new TeacherInfo(
+                    identity.kind(), identity.location(), identity.contentHash(), identity.description(), null, null);
         }
     }
 
@@ -241,7 +263,8 @@ public record ProvenanceManifest(
         private static final class Detected {
             static final SoftwareInfo VALUE = new SoftwareInfo(
                     SoftwareInfo.class.getPackage().getImplementationVersion() == null
-                            ? "dev" : SoftwareInfo.class.getPackage().getImplementationVersion(),
+                            ? "dev"
+                            : SoftwareInfo.class.getPackage().getImplementationVersion(),
                     GitCommit.detect(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                     orUnknown(Engine::getDjlVersion),

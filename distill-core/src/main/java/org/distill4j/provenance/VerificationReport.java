@@ -50,15 +50,24 @@ public record VerificationReport(
     /** A multi-line, human-readable account, suitable for a command's output. */
     public String describe() {
         if (ok()) {
-            return "OK: " + modelDir + " matches its " + Provenance.FILE_NAME + " (" + recordedFiles
-                    + " recorded file" + (recordedFiles == 1 ? "" : "s") + " unchanged)";
+            return "OK: " + modelDir + " matches its " + Provenance.FILE_NAME + " (" + recordedFiles + " recorded file"
+                    + (recordedFiles == 1 ? "" : "s") + " unchanged)";
         }
-        StringBuilder sb = new StringBuilder("FAILED: ").append(modelDir).append(" does not match its ")
-                .append(Provenance.FILE_NAME).append('\n');
+        StringBuilder sb = new StringBuilder("FAILED: ")
+                .append(modelDir)
+                .append(" does not match its ")
+                .append(Provenance.FILE_NAME)
+                .append('\n');
         for (ChangedFile c : changed) {
-            sb.append("  changed:    ").append(c.name()).append('\n')
-                    .append("    expected sha256 ").append(c.expectedSha256()).append('\n')
-                    .append("    actual   sha256 ").append(c.actualSha256()).append('\n');
+            sb.append("  changed:    ")
+                    .append(c.name())
+                    .append('\n')
+                    .append("    expected sha256 ")
+                    .append(c.expectedSha256())
+                    .append('\n')
+                    .append("    actual   sha256 ")
+                    .append(c.actualSha256())
+                    .append('\n');
         }
         missing.forEach(m -> sb.append("  missing:    ").append(m).append('\n'));
         unrecorded.forEach(u -> sb.append("  unrecorded: ").append(u).append(" (not in the manifest)\n"));

@@ -116,9 +116,15 @@ public record Recipe(
             switch (format) {
                 case "idx" -> {
                     Objects.requireNonNull(dir, "dir");
-                    String[][] textKeys = {{"train", str(train)}, {"validation", str(validation)}, {"test", str(test)},
-                            {"text_field", textField}, {"label_field", labelField}, {"id_field", idField},
-                            {"features", features == null ? null : features.toString()}};
+                    String[][] textKeys = {
+                        {"train", str(train)},
+                        {"validation", str(validation)},
+                        {"test", str(test)},
+                        {"text_field", textField},
+                        {"label_field", labelField},
+                        {"id_field", idField},
+                        {"features", features == null ? null : features.toString()}
+                    };
                     for (String[] k : textKeys) {
                         if (k[1] != null) {
                             throw new IllegalArgumentException("key '" + k[0] + "' is only for format jsonl, but "
@@ -149,8 +155,8 @@ public record Recipe(
                     new JsonlTextDataset.Fields(textField, labelField, idField);
                     features = features == null ? TextFeatures.defaults() : features;
                 }
-                default -> throw new IllegalArgumentException(
-                        "illegal format value: '" + format + "', allowed: [idx, jsonl]");
+                default ->
+                    throw new IllegalArgumentException("illegal format value: '" + format + "', allowed: [idx, jsonl]");
             }
             if (validationFraction != null && !(validationFraction >= 0 && validationFraction <= 0.5)) {
                 throw new IllegalArgumentException(
@@ -209,8 +215,9 @@ public record Recipe(
                 }
                 case "distill4j", "torchscript", "onnx" -> Objects.requireNonNull(path, "path");
                 case "http" -> Objects.requireNonNull(http, "http");
-                default -> throw new IllegalArgumentException(
-                        "illegal source value: '" + source + "', allowed: [train, distill4j, torchscript, http, onnx]");
+                default ->
+                    throw new IllegalArgumentException("illegal source value: '" + source
+                            + "', allowed: [train, distill4j, torchscript, http, onnx]");
             }
             if (http != null && !source.equals("http")) {
                 throw new IllegalArgumentException("teacher.http is set but teacher.source is '" + source
@@ -313,7 +320,8 @@ public record Recipe(
             // Absent numbers stay null: the collector's defaults apply (one set of defaults,
             // documented in docs/http-teachers.md), and its validation names the recipe key.
             if (timeoutSeconds != null && !(timeoutSeconds > 0)) {
-                throw new IllegalArgumentException("illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
+                throw new IllegalArgumentException(
+                        "illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
             }
             evaluateTest = evaluateTest == null || evaluateTest;
         }
@@ -360,8 +368,12 @@ public record Recipe(
      *     must be 1), as when the only labels are the teacher's. The scratch student always keeps
      *     the labels.
      */
-    public record DistillationSection(Double temperature, Double alpha, String mode,
-            @JsonProperty("use_labels") Boolean useLabels, Integer views,
+    public record DistillationSection(
+            Double temperature,
+            Double alpha,
+            String mode,
+            @JsonProperty("use_labels") Boolean useLabels,
+            Integer views,
             @JsonProperty("cross_fit") Integer crossFit) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
@@ -376,7 +388,8 @@ public record Recipe(
                         + "alpha is " + alpha + ", must be 1.0");
             }
             if (!mode.equals("cached") && !mode.equals("online") && !mode.equals("views")) {
-                throw new IllegalArgumentException("illegal mode value: '" + mode + "', allowed: [cached, online, views]");
+                throw new IllegalArgumentException(
+                        "illegal mode value: '" + mode + "', allowed: [cached, online, views]");
             }
             if (views != null && !mode.equals("views")) {
                 throw new IllegalArgumentException("views is only used with mode: views, not mode: " + mode);
@@ -417,7 +430,8 @@ public record Recipe(
         public EvaluationSection {
             latencyRuns = latencyRuns == null ? 300 : latencyRuns;
             if (latencyRuns < 10 || latencyRuns > 100_000) {
-                throw new IllegalArgumentException("illegal latency_runs value: " + latencyRuns + ", must be in [10, 100000]");
+                throw new IllegalArgumentException(
+                        "illegal latency_runs value: " + latencyRuns + ", must be in [10, 100000]");
             }
             throughputBatch = throughputBatch == null ? 256 : throughputBatch;
             if (throughputBatch < 1 || throughputBatch > 65_536) {

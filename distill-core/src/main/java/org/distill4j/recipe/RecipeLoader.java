@@ -57,7 +57,8 @@ public final class RecipeLoader {
         return o;
     }
 
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build())
+    private static final ObjectMapper YAML = new ObjectMapper(
+                    YAMLFactory.builder().loaderOptions(loaderOptions()).build())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
@@ -70,7 +71,8 @@ public final class RecipeLoader {
                     .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
                     .build())
             .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
-                    .addSerializer(Path.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer(Path.class)))
+                    .addSerializer(
+                            Path.class, new com.fasterxml.jackson.databind.ser.std.ToStringSerializer(Path.class)))
             // Absent optional keys stay absent in the recipe as run.
             .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
 
@@ -83,26 +85,32 @@ public final class RecipeLoader {
         }
         long size = Files.size(file);
         if (size > MAX_RECIPE_BYTES) {
-            throw new RecipeException("", "recipe " + file + " has " + size + " bytes, expected at most "
-                    + MAX_RECIPE_BYTES + " (a recipe is a page of YAML; the limit is the system property "
-                    + "distill4j.maxRecipeBytes)");
+            throw new RecipeException(
+                    "",
+                    "recipe " + file + " has " + size + " bytes, expected at most "
+                            + MAX_RECIPE_BYTES + " (a recipe is a page of YAML; the limit is the system property "
+                            + "distill4j.maxRecipeBytes)");
         }
         byte[] bytes;
         try (java.io.InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_RECIPE_BYTES + 1); // the file may have grown since
         }
         if (bytes.length > MAX_RECIPE_BYTES) {
-            throw new RecipeException("", "recipe " + file + " has more than " + MAX_RECIPE_BYTES + " bytes, expected "
-                    + "at most that (the limit is the system property distill4j.maxRecipeBytes)");
+            throw new RecipeException(
+                    "",
+                    "recipe " + file + " has more than " + MAX_RECIPE_BYTES + " bytes, expected "
+                            + "at most that (the limit is the system property distill4j.maxRecipeBytes)");
         }
-        return parse(decodeUtf8(bytes, file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+        return parse(
+                decodeUtf8(bytes, file), file.toString(), file.toAbsolutePath().getParent(), overrides);
     }
 
     /** Decodes strictly; a malformed byte is reported with its line, not as "Input length = 1". */
     private static String decodeUtf8(byte[] bytes, Path file) throws RecipeException {
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
         java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
-        java.nio.charset.CoderResult r = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        java.nio.charset.CoderResult r = java.nio.charset.StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                 .decode(in, out, true);
@@ -114,9 +122,11 @@ public final class RecipeLoader {
                     line++;
                 }
             }
-            throw new RecipeException("", "recipe " + file + ", line " + line + " (byte " + at + "): not valid UTF-8 "
-                    + String.format(java.util.Locale.ROOT, "(byte 0x%02X)", bytes[at] & 0xFF)
-                    + ", expected a UTF-8 text file; re-save it as UTF-8");
+            throw new RecipeException(
+                    "",
+                    "recipe " + file + ", line " + line + " (byte " + at + "): not valid UTF-8 "
+                            + String.format(java.util.Locale.ROOT, "(byte 0x%02X)", bytes[at] & 0xFF)
+                            + ", expected a UTF-8 text file; re-save it as UTF-8");
         }
         out.flip();
         String text = out.toString();
@@ -134,23 +144,28 @@ public final class RecipeLoader {
     public static Recipe parse(String yaml, String origin, Path baseDir, List<String> overrides)
             throws RecipeException {
         if (yaml.length() > MAX_RECIPE_BYTES) {
-            throw new RecipeException("", "recipe " + origin + " has " + yaml.length() + " characters, expected at most "
-                    + MAX_RECIPE_BYTES + " (the limit is the system property distill4j.maxRecipeBytes)");
+            throw new RecipeException(
+                    "",
+                    "recipe " + origin + " has " + yaml.length() + " characters, expected at most " + MAX_RECIPE_BYTES
+                            + " (the limit is the system property distill4j.maxRecipeBytes)");
         }
         refuseAliases(yaml, origin);
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new RecipeException("", "recipe " + origin + " is not valid YAML: "
-                    + Snippets.clip(e.getOriginalMessage(), 300));
+            throw new RecipeException(
+                    "", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getOriginalMessage(), 300));
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
-            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
+            throw new RecipeException(
+                    "", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
         }
         checkScalars(tree, "", origin);
         if (tree == null || !tree.isObject()) {
-            throw new RecipeException("", "recipe " + origin + " must be a YAML mapping with sections data, teacher, "
-                    + "student, distillation, evaluation");
+            throw new RecipeException(
+                    "",
+                    "recipe " + origin + " must be a YAML mapping with sections data, teacher, "
+                            + "student, distillation, evaluation");
         }
         for (String override : overrides) {
             applyOverride((ObjectNode) tree, override, origin);
@@ -194,20 +209,23 @@ public final class RecipeLoader {
     private static void applyOverride(ObjectNode root, String override, String origin) throws RecipeException {
         int eq = override.indexOf('=');
         if (eq <= 0) {
-            throw new RecipeException("", "override '" + override + "' must look like key=value, e.g. "
-                    + "student.training.epochs=3");
+            throw new RecipeException(
+                    "", "override '" + override + "' must look like key=value, e.g. " + "student.training.epochs=3");
         }
         String key = Snippets.clip(override.substring(0, eq).trim());
         String raw = override.substring(eq + 1);
         if (raw.length() > MAX_SCALAR_CHARS) {
-            throw new RecipeException(key, "override " + key + ": value of " + raw.length() + " chars, expected at most "
-                    + MAX_SCALAR_CHARS + " (the limit is the system property distill4j.maxRecipeScalarChars)");
+            throw new RecipeException(
+                    key,
+                    "override " + key + ": value of " + raw.length() + " chars, expected at most " + MAX_SCALAR_CHARS
+                            + " (the limit is the system property distill4j.maxRecipeScalarChars)");
         }
         JsonNode value;
         try {
             value = raw.isEmpty() ? root.nullNode() : YAML.readTree(raw);
         } catch (JsonProcessingException e) {
-            throw new RecipeException(key, "override " + key + ": value '" + Snippets.clip(raw) + "' is not valid YAML");
+            throw new RecipeException(
+                    key, "override " + key + ": value '" + Snippets.clip(raw) + "' is not valid YAML");
         }
         if (value.isContainerNode()) {
             checkScalars(value, key, "override " + key);
@@ -219,8 +237,10 @@ public final class RecipeLoader {
             if (child == null || child.isNull()) {
                 child = node.putObject(parts[i]);
             } else if (!child.isObject()) {
-                throw new RecipeException(key, "override " + key + ": '" + String.join(".", List.of(parts).subList(0, i + 1))
-                        + "' is a value, not a section");
+                throw new RecipeException(
+                        key,
+                        "override " + key + ": '"
+                                + String.join(".", List.of(parts).subList(0, i + 1)) + "' is a value, not a section");
             }
             node = (ObjectNode) child;
         }
@@ -236,15 +256,19 @@ public final class RecipeLoader {
         try {
             for (Event e : new Yaml(loaderOptions()).parse(new java.io.StringReader(yaml))) {
                 if (e instanceof AliasEvent a) {
-                    throw new RecipeException("", "recipe " + origin + ", line " + (a.getStartMark().getLine() + 1)
-                            + ": YAML alias '*" + Snippets.clip(a.getAnchor()) + "' is not supported (aliases and "
-                            + "anchors are not expanded); write the value out in full");
+                    throw new RecipeException(
+                            "",
+                            "recipe " + origin + ", line " + (a.getStartMark().getLine() + 1)
+                                    + ": YAML alias '*" + Snippets.clip(a.getAnchor())
+                                    + "' is not supported (aliases and "
+                                    + "anchors are not expanded); write the value out in full");
                 }
             }
         } catch (YAMLException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
             // SnakeYAML lets some malformed input escape as a runtime exception (a cut unicode escape
             // is a NumberFormatException): all of them mean the text is not valid YAML.
-            throw new RecipeException("", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
+            throw new RecipeException(
+                    "", "recipe " + origin + " is not valid YAML: " + Snippets.clip(e.getMessage(), 300));
         }
     }
 
@@ -252,18 +276,23 @@ public final class RecipeLoader {
     private static void checkScalars(JsonNode node, String path, String origin) throws RecipeException {
         if (node.isTextual() && node.asText().length() > MAX_SCALAR_CHARS) {
             String where = origin.startsWith("override ") ? origin : "recipe " + origin + ", key '" + path + "'";
-            throw new RecipeException(path, where + ": value of " + node.asText().length() + " chars, expected at most "
-                    + MAX_SCALAR_CHARS + " (the limit is the system property distill4j.maxRecipeScalarChars)");
+            throw new RecipeException(
+                    path,
+                    where + ": value of " + node.asText().length() + " chars, expected at most " + MAX_SCALAR_CHARS
+                            + " (the limit is the system property distill4j.maxRecipeScalarChars)");
         }
         if (node.isObject()) {
             var fields = node.fields();
             while (fields.hasNext()) {
                 var f = fields.next();
                 if (f.getKey().length() > MAX_SCALAR_CHARS) {
-                    throw new RecipeException(path, "recipe " + origin + ": a key of " + f.getKey().length()
-                            + " chars under '" + path + "', expected at most " + MAX_SCALAR_CHARS);
+                    throw new RecipeException(
+                            path,
+                            "recipe " + origin + ": a key of " + f.getKey().length() + " chars under '" + path
+                                    + "', expected at most " + MAX_SCALAR_CHARS);
                 }
-                checkScalars(f.getValue(), path.isEmpty() ? f.getKey() : path + "." + Snippets.clip(f.getKey()), origin);
+                checkScalars(
+                        f.getValue(), path.isEmpty() ? f.getKey() : path + "." + Snippets.clip(f.getKey()), origin);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
@@ -275,7 +304,10 @@ public final class RecipeLoader {
     private static void resolvePath(JsonNode tree, Path baseDir, String section, String field, String origin)
             throws RecipeException {
         JsonNode s = tree == null ? null : tree.get(section);
-        if (s instanceof ObjectNode obj && obj.hasNonNull(field) && obj.get(field).isTextual() && baseDir != null) {
+        if (s instanceof ObjectNode obj
+                && obj.hasNonNull(field)
+                && obj.get(field).isTextual()
+                && baseDir != null) {
             String text = obj.get(field).asText();
             if (text.startsWith("~/")) {
                 text = System.getProperty("user.home") + text.substring(1);
@@ -284,8 +316,10 @@ public final class RecipeLoader {
                 obj.put(field, baseDir.resolve(text).normalize().toString());
             } catch (java.nio.file.InvalidPathException e) {
                 String key = (section.equals("http") ? "teacher." : "") + section + "." + field;
-                throw new RecipeException(key, "recipe " + origin + ", key '" + key + "': '" + Snippets.clip(text)
-                        + "' is not a valid path (" + Snippets.clip(e.getReason()) + "), expected a file or directory path");
+                throw new RecipeException(
+                        key,
+                        "recipe " + origin + ", key '" + key + "': '" + Snippets.clip(text) + "' is not a valid path ("
+                                + Snippets.clip(e.getReason()) + "), expected a file or directory path");
             }
         }
     }
@@ -336,8 +370,10 @@ public final class RecipeLoader {
                 }
                 java.util.Set<String> allowed = new java.util.TreeSet<>(known.keySet());
                 allowed.addAll(extra);
-                throw new RecipeException(key, "recipe " + origin + (path.isEmpty() ? "" : ", key '" + key + "'")
-                        + ": unknown key '" + name + "'; allowed here: " + allowed);
+                throw new RecipeException(
+                        key,
+                        "recipe " + origin + (path.isEmpty() ? "" : ", key '" + key + "'") + ": unknown key '" + name
+                                + "'; allowed here: " + allowed);
             }
             checkKeys(obj.get(name), rc.getType(), key, origin);
         }
@@ -347,8 +383,12 @@ public final class RecipeLoader {
         String key = e instanceof JsonMappingException m ? path(m) : "";
         String where = "recipe " + origin + (key.isEmpty() ? "" : ", key '" + key + "'");
         if (e instanceof UnrecognizedPropertyException u) {
-            String allowed = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
-                    .map(Object::toString).sorted().collect(Collectors.joining(", ", "; allowed here: [", "]"));
+            String allowed = u.getKnownPropertyIds() == null
+                    ? ""
+                    : u.getKnownPropertyIds().stream()
+                            .map(Object::toString)
+                            .sorted()
+                            .collect(Collectors.joining(", ", "; allowed here: [", "]"));
             return new RecipeException(key, where + ": unknown key '" + u.getPropertyName() + "'" + allowed, e);
         }
         if (e instanceof ValueInstantiationException v) {
@@ -359,16 +399,20 @@ public final class RecipeLoader {
             return new RecipeException(key, where + ": " + msg, e);
         }
         if (e instanceof InvalidFormatException f) {
-            return new RecipeException(key, where + ": value '" + f.getValue() + "' is not a valid "
-                    + f.getTargetType().getSimpleName().toLowerCase(java.util.Locale.ROOT), e);
+            return new RecipeException(
+                    key,
+                    where + ": value '" + f.getValue() + "' is not a valid "
+                            + f.getTargetType().getSimpleName().toLowerCase(java.util.Locale.ROOT),
+                    e);
         }
         if (e instanceof MismatchedInputException mi && mi.getOriginalMessage().contains("Missing required")) {
-            return new RecipeException(key, where + ": " + mi.getOriginalMessage().replace("creator property", "key"), e);
+            return new RecipeException(
+                    key, where + ": " + mi.getOriginalMessage().replace("creator property", "key"), e);
         }
         if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
             // Jackson's own text names Java types and tokens; say it in the recipe's terms.
-            return new RecipeException(key, where + ": expected " + expected(mi.getTargetType()) + ", got "
-                    + describe(at(tree, mi)), e);
+            return new RecipeException(
+                    key, where + ": expected " + expected(mi.getTargetType()) + ", got " + describe(at(tree, mi)), e);
         }
         if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
             return new RecipeException(key, where + ": " + iae.getMessage(), e);

@@ -41,6 +41,7 @@ public interface ChartRenderer {
 
     /** The first renderer on the class path, if any. */
     static Optional<ChartRenderer> find() {
-        return ServiceLoader.load(ChartRenderer.class, ChartRenderer.class.getClassLoader()).findFirst();
+        return ServiceLoader.load(ChartRenderer.class, ChartRenderer.class.getClassLoader())
+                .findFirst();
     }
 }

@@ -23,8 +23,7 @@ import java.util.OptionalDouble;
  * @param distilledError the distilled student's test errors
  * @param counts whether the three values are counts (true) or rates in [0, 1] (false)
  */
-public record ErrorGap(
-        double teacherError, double scratchError, double distilledError, boolean counts) {
+public record ErrorGap(double teacherError, double scratchError, double distilledError, boolean counts) {
 
     /** Role of the teacher model. */
     public static final String TEACHER = "teacher";
@@ -78,7 +77,9 @@ public record ErrorGap(
         String errors = String.format(
                 Locale.ROOT,
                 "teacher %s, scratch %s, distilled %s",
-                value(teacherError), value(scratchError), value(distilledError));
+                value(teacherError),
+                value(scratchError),
+                value(distilledError));
         OptionalDouble closed = closedFraction();
         if (closed.isEmpty()) {
             return "Distillation gap: not defined: the teacher is not more accurate than the "

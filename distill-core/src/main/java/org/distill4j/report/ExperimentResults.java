@@ -12,10 +12,7 @@ import java.util.Map;
  * @param environment facts about the run: versions, machine, date (string to string)
  */
 public record ExperimentResults(
-        String title,
-        List<ModelResult> models,
-        Map<String, Object> recipe,
-        Map<String, String> environment) {
+        String title, List<ModelResult> models, Map<String, Object> recipe, Map<String, String> environment) {
 
     /** Defensive copies: results are immutable. */
     public ExperimentResults {

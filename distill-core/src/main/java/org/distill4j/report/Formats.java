@@ -19,16 +19,12 @@ final class Formats {
 
     /** A fraction in [0, 1] as a percentage with two decimals, e.g. {@code 98.76%}. */
     static String percent(double fraction) {
-        return Double.isFinite(fraction)
-                ? String.format(Locale.ROOT, "%.2f%%", fraction * 100.0)
-                : MISSING;
+        return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%.2f%%", fraction * 100.0) : MISSING;
     }
 
     /** A fraction as a percentage with one decimal, for ratios that need less precision. */
     static String percent1(double fraction) {
-        return Double.isFinite(fraction)
-                ? String.format(Locale.ROOT, "%.1f%%", fraction * 100.0)
-                : MISSING;
+        return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%.1f%%", fraction * 100.0) : MISSING;
     }
 
     /** A count with thousands separators, e.g. {@code 1,234,567}. */

@@ -41,24 +41,39 @@ final class HtmlReport {
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width,")
                 .append(" initial-scale=1\">\n")
-                .append("<title>").append(title).append(" - distill4j report</title>\n")
-                .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n")
-                .append("<h1>").append(title).append("</h1>\n");
+                .append("<title>")
+                .append(title)
+                .append(" - distill4j report</title>\n")
+                .append("<style>\n")
+                .append(CSS)
+                .append("</style>\n</head>\n<body>\n")
+                .append("<h1>")
+                .append(title)
+                .append("</h1>\n");
 
         html.append("<h2>Results</h2>\n");
         appendTable(html, ResultsTable.of(results.models()));
-        ErrorGap.of(results.models()).ifPresent(gap ->
-                html.append("<p class=\"gap\">").append(escape(gap.describe())).append("</p>\n"));
+        ErrorGap.of(results.models())
+                .ifPresent(gap -> html.append("<p class=\"gap\">")
+                        .append(escape(gap.describe()))
+                        .append("</p>\n"));
 
         if (!charts.isEmpty()) {
             html.append("<h2>Charts</h2>\n");
             for (RenderedChart chart : charts) {
                 String caption = escape(chart.caption());
-                html.append("<figure><img src=\"").append(escape(chart.fileName()))
-                        .append("\" alt=\"").append(caption)
-                        .append("\" width=\"").append(ChartRenderer.WIDTH)
-                        .append("\" height=\"").append(ChartRenderer.HEIGHT).append("\">")
-                        .append("<figcaption>").append(caption).append("</figcaption></figure>\n");
+                html.append("<figure><img src=\"")
+                        .append(escape(chart.fileName()))
+                        .append("\" alt=\"")
+                        .append(caption)
+                        .append("\" width=\"")
+                        .append(ChartRenderer.WIDTH)
+                        .append("\" height=\"")
+                        .append(ChartRenderer.HEIGHT)
+                        .append("\">")
+                        .append("<figcaption>")
+                        .append(caption)
+                        .append("</figcaption></figure>\n");
             }
         } else if (!chartsAvailable) {
             html.append("<h2>Charts</h2>\n<p>No chart renderer on the class path: add the "
@@ -77,8 +92,10 @@ final class HtmlReport {
             // Sorted because ExperimentResults holds an unordered copy; same order as metrics.json.
             results.environment().entrySet().stream()
                     .sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> html.append("<tr><th>").append(escape(e.getKey()))
-                            .append("</th><td>").append(escape(e.getValue()))
+                    .forEach(e -> html.append("<tr><th>")
+                            .append(escape(e.getKey()))
+                            .append("</th><td>")
+                            .append(escape(e.getValue()))
                             .append("</td></tr>\n"));
             html.append("</tbody>\n</table>\n");
         }

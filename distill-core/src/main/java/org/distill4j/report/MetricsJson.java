@@ -39,8 +39,7 @@ import org.distill4j.train.EpochRecord;
  */
 public final class MetricsJson {
 
-    private static final ObjectMapper MAPPER =
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private MetricsJson() {}
@@ -97,10 +96,7 @@ public final class MetricsJson {
             environment.put(e.getKey(), e.getValue().asText());
         }
         return new ExperimentResults(
-                root.path("title").asText(""),
-                List.copyOf(models(root).values()),
-                recipe,
-                environment);
+                root.path("title").asText(""), List.copyOf(models(root).values()), recipe, environment);
     }
 
     /** Pretty JSON of a recipe-like tree, with the same null-for-non-finite and ordering rules. */

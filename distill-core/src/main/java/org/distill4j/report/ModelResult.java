@@ -13,8 +13,7 @@ import org.distill4j.train.EpochRecord;
  * @param metrics test metrics
  * @param history per-epoch training record; empty for a model that was loaded, not trained
  */
-public record ModelResult(
-        String role, String description, ModelMetrics metrics, List<EpochRecord> history) {
+public record ModelResult(String role, String description, ModelMetrics metrics, List<EpochRecord> history) {
 
     /** Defensive copy: results are immutable. */
     public ModelResult {

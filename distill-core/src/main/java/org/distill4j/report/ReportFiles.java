@@ -12,8 +12,7 @@ import java.util.List;
  * @param charts the PNG charts written next to the page, in page order; only charts that had
  *     data
  */
-public record ReportFiles(
-        Path metricsJson, Path resultsMarkdown, Path reportHtml, List<Path> charts) {
+public record ReportFiles(Path metricsJson, Path resultsMarkdown, Path reportHtml, List<Path> charts) {
 
     /** Defensive copy: the record is immutable. */
     public ReportFiles {

@@ -99,8 +99,10 @@ public final class OnnxTeacher implements Teacher {
                     + "; a teacher takes exactly one (the float32 batch of feature rows)");
         }
         String hash = Hashing.sha256(file);
-        return new OnnxTeacher(model, new TeacherIdentity("onnx", file.toAbsolutePath().normalize().toString(),
-                hash, "ONNX " + file.getFileName()));
+        return new OnnxTeacher(
+                model,
+                new TeacherIdentity(
+                        "onnx", file.toAbsolutePath().normalize().toString(), hash, "ONNX " + file.getFileName()));
     }
 
     @Override
@@ -121,8 +123,10 @@ public final class OnnxTeacher implements Teacher {
         try {
             out = predictor.predict(new NDList(inputs));
         } catch (TranslateException | RuntimeException e) {
-            throw new IllegalArgumentException("ONNX teacher " + identity.location() + " rejected an input of shape "
-                    + inputs.getShape() + " " + inputs.getDataType() + ": " + rootMessage(e), e);
+            throw new IllegalArgumentException(
+                    "ONNX teacher " + identity.location() + " rejected an input of shape " + inputs.getShape() + " "
+                            + inputs.getDataType() + ": " + rootMessage(e),
+                    e);
         }
         try (out) {
             NDArray logits = out.head();
@@ -142,8 +146,9 @@ public final class OnnxTeacher implements Teacher {
                     values[i] = (float) d[i];
                 }
             } else {
-                throw new IllegalStateException("ONNX teacher " + identity.location() + " returned "
-                        + logits.getDataType() + " output '" + logits.getName() + "'; logits must be float32 or float64");
+                throw new IllegalStateException(
+                        "ONNX teacher " + identity.location() + " returned " + logits.getDataType() + " output '"
+                                + logits.getName() + "'; logits must be float32 or float64");
             }
             // ONNX Runtime's arrays live in its own engine; the student's loss needs PyTorch arrays.
             return inputs.getManager().create(values, shape);

@@ -36,8 +36,11 @@ public final class SavedModelTeacher implements Teacher {
      */
     public static SavedModelTeacher load(Path dir, ai.djl.nn.Block block) throws IOException {
         SavedModel model = SavedModel.load(dir, block);
-        TeacherIdentity id = new TeacherIdentity("distill4j", dir.toAbsolutePath().normalize().toString(),
-                SavedModel.contentHash(dir), model.describe());
+        TeacherIdentity id = new TeacherIdentity(
+                "distill4j",
+                dir.toAbsolutePath().normalize().toString(),
+                SavedModel.contentHash(dir),
+                model.describe());
         return new SavedModelTeacher(model, id);
     }
 

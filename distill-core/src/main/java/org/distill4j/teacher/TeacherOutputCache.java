@@ -68,14 +68,16 @@ public final class TeacherOutputCache {
      * @param progress told the number of rows done after each batch (may be a no-op)
      * @return the outputs; {@link #lastWasHit()} says whether they came from disk
      */
-    public TeacherOutputs getOrCompute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
-            IntConsumer progress) throws IOException {
+    public TeacherOutputs getOrCompute(
+            Teacher teacher, ExampleSet data, NDManager manager, int batchSize, IntConsumer progress)
+            throws IOException {
         String key = teacher.identity().cacheKey();
         Path file = fileFor(teacher.identity(), data);
         if (Files.isRegularFile(file)) {
             try {
                 TeacherOutputs cached = read(file);
-                if (cached.teacherKey().equals(key) && cached.dataHash().equals(data.contentHash())
+                if (cached.teacherKey().equals(key)
+                        && cached.dataHash().equals(data.contentHash())
                         && cached.rows() == data.size()) {
                     lastWasHit = true;
                     progress.accept(data.size());
@@ -98,11 +100,11 @@ public final class TeacherOutputCache {
     }
 
     /** Runs the teacher over all rows of {@code data}, in order, without touching the cache. */
-    public static TeacherOutputs compute(Teacher teacher, ExampleSet data, NDManager manager, int batchSize,
-            IntConsumer progress) {
+    public static TeacherOutputs compute(
+            Teacher teacher, ExampleSet data, NDManager manager, int batchSize, IntConsumer progress) {
         float[] logits = ExampleSets.forward(data, manager, batchSize, teacher::logits, data.numClasses(), progress);
-        return new TeacherOutputs(teacher.identity().cacheKey(), data.contentHash(), data.size(), data.numClasses(),
-                logits);
+        return new TeacherOutputs(
+                teacher.identity().cacheKey(), data.contentHash(), data.size(), data.numClasses(), logits);
     }
 
     static void write(Path file, TeacherOutputs outputs) throws IOException {
@@ -146,11 +148,15 @@ public final class TeacherOutputCache {
                 throw new IOException(file + ": declares " + rows + " rows x " + classes + " classes = " + payload
                         + " bytes of logits, more than one array or this JVM's heap holds (corrupt, or raise -Xmx)");
             }
-            long header = MAGIC.length + 12L + 2 + teacherKey.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                    + 2 + dataHash.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            long header = MAGIC.length
+                    + 12L
+                    + 2
+                    + teacherKey.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + 2
+                    + dataHash.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             if (rows < 0 || classes < 0 || header + payload + 8 != size) {
-                throw new IOException(file + ": " + size + " bytes, expected " + (header + payload + 8)
-                        + " for " + rows + " rows x " + classes + " classes (truncated or corrupt)");
+                throw new IOException(file + ": " + size + " bytes, expected " + (header + payload + 8) + " for " + rows
+                        + " rows x " + classes + " classes (truncated or corrupt)");
             }
             byte[] bytes = in.readNBytes((int) payload);
             CRC32 crc = new CRC32();
@@ -159,7 +165,10 @@ public final class TeacherOutputCache {
                 throw new IOException(file + ": checksum mismatch (corrupt)");
             }
             float[] logits = new float[rows * classes];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(logits);
+            ByteBuffer.wrap(bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(logits);
             return new TeacherOutputs(teacherKey, dataHash, rows, classes, logits);
         }
     }

@@ -15,8 +15,8 @@ public record TeacherOutputs(String teacherKey, String dataHash, int rows, int c
     /** Checks that the array matches the declared size. */
     public TeacherOutputs {
         if ((long) rows * classes != logits.length) {
-            throw new IllegalArgumentException(
-                    "teacher outputs hold " + logits.length + " floats, expected rows*classes = " + rows + "*" + classes);
+            throw new IllegalArgumentException("teacher outputs hold " + logits.length
+                    + " floats, expected rows*classes = " + rows + "*" + classes);
         }
     }
 

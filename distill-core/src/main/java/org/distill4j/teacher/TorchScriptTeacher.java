@@ -51,8 +51,13 @@ public final class TorchScriptTeacher implements Teacher {
         try {
             ZooModel<NDList, NDList> model = criteria.loadModel();
             String hash = Hashing.sha256(file);
-            return new TorchScriptTeacher(model, new TeacherIdentity("torchscript",
-                    file.toAbsolutePath().normalize().toString(), hash, "TorchScript " + file.getFileName()));
+            return new TorchScriptTeacher(
+                    model,
+                    new TeacherIdentity(
+                            "torchscript",
+                            file.toAbsolutePath().normalize().toString(),
+                            hash,
+                            "TorchScript " + file.getFileName()));
         } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new IOException("cannot load TorchScript teacher " + file + ": " + e.getMessage(), e);
         }
@@ -72,7 +77,8 @@ public final class TorchScriptTeacher implements Teacher {
             result.attach(inputs.getManager());
             return result;
         } catch (TranslateException e) {
-            throw new IllegalStateException("TorchScript teacher " + identity.location() + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "TorchScript teacher " + identity.location() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -54,7 +54,8 @@ public final class DistillationGate {
     public GateDecision evaluate(GateRequest request) {
         Objects.requireNonNull(request, "request");
         Optional<TermsEntry> terms = request.teacherTerms();
-        OutputsForTraining verdict = request.ownModel() ? OutputsForTraining.OWN_MODEL
+        OutputsForTraining verdict = request.ownModel()
+                ? OutputsForTraining.OWN_MODEL
                 : terms.map(TermsEntry::outputsForTraining).orElse(OutputsForTraining.UNKNOWN);
         List<Condition> conditions = terms.map(TermsEntry::conditions).orElse(List.of());
 
@@ -94,8 +95,8 @@ public final class DistillationGate {
         }
         if (!missingPrefixes.isEmpty()) {
             String suggestion = suggestName(request.studentName(), missingPrefixes);
-            return b.suggest(suggestion).refuse(namingMessage(terms.orElseThrow(), request.studentName(),
-                    missingPrefixes, suggestion));
+            return b.suggest(suggestion)
+                    .refuse(namingMessage(terms.orElseThrow(), request.studentName(), missingPrefixes, suggestion));
         }
         return b.proceed(proceedMessage(terms, verdict, request, notices, outstanding));
     }
@@ -172,8 +173,8 @@ public final class DistillationGate {
     }
 
     private static String unknownMessage(Optional<TermsEntry> terms) {
-        String what = terms.map(e -> "the registry entry " + describe(e) + " records its terms as unknown.\n"
-                        + citation(e) + "\n")
+        String what = terms.map(e ->
+                        "the registry entry " + describe(e) + " records its terms as unknown.\n" + citation(e) + "\n")
                 .orElse("no terms were declared for the teacher.\n");
         return "Refusing to distil: " + what
                 + "Declare the teacher's terms with a registry id (see docs/terms.md; add your own file for terms"
@@ -189,8 +190,12 @@ public final class DistillationGate {
                 + String.join("\" and \"", prefixes) + "\") and run again.";
     }
 
-    private static String proceedMessage(Optional<TermsEntry> terms, OutputsForTraining verdict, GateRequest r,
-                                         List<String> notices, List<Condition> outstanding) {
+    private static String proceedMessage(
+            Optional<TermsEntry> terms,
+            OutputsForTraining verdict,
+            GateRequest r,
+            List<String> notices,
+            List<Condition> outstanding) {
         StringBuilder sb = new StringBuilder();
         if (verdict == OutputsForTraining.OWN_MODEL) {
             sb.append("Proceeding: the teacher is the user's own model, trained by them on their own data; no"
@@ -198,18 +203,25 @@ public final class DistillationGate {
         } else if (terms.isEmpty()) {
             sb.append("Proceeding with unknown teacher terms, acknowledged by the user.");
         } else if (verdict == OutputsForTraining.PROHIBITED) {
-            sb.append("Proceeding although the terms of ").append(describe(terms.get()))
+            sb.append("Proceeding although the terms of ")
+                    .append(describe(terms.get()))
                     .append(" prohibit training on outputs, on the recorded permission: ")
                     .append(r.permission().orElseThrow().reference());
         } else if (verdict == OutputsForTraining.UNKNOWN) {
-            sb.append("Proceeding with terms recorded as unknown for ").append(describe(terms.get()))
+            sb.append("Proceeding with terms recorded as unknown for ")
+                    .append(describe(terms.get()))
                     .append(", acknowledged by the user.");
         } else {
-            sb.append("Proceeding: the terms of ").append(describe(terms.get())).append(" are ")
-                    .append(verdict.yamlValue()).append('.');
+            sb.append("Proceeding: the terms of ")
+                    .append(describe(terms.get()))
+                    .append(" are ")
+                    .append(verdict.yamlValue())
+                    .append('.');
         }
         if (!notices.isEmpty()) {
-            sb.append(" Carry to the model card: \"").append(String.join("\", \"", notices)).append("\".");
+            sb.append(" Carry to the model card: \"")
+                    .append(String.join("\", \"", notices))
+                    .append("\".");
         }
         if (!outstanding.isEmpty()) {
             sb.append(" You must also honour:");
@@ -227,7 +239,11 @@ public final class DistillationGate {
         private final List<Condition> outstanding;
         private Optional<String> suggestion = Optional.empty();
 
-        Builder(GateRequest request, OutputsForTraining verdict, List<String> notices, List<Condition> enforced,
+        Builder(
+                GateRequest request,
+                OutputsForTraining verdict,
+                List<String> notices,
+                List<Condition> enforced,
                 List<Condition> outstanding) {
             this.request = request;
             this.verdict = verdict;
@@ -250,8 +266,18 @@ public final class DistillationGate {
         }
 
         private GateDecision build(GateDecision.Outcome outcome, String reason) {
-            return new GateDecision(outcome, verdict, request.teacherTerms(), request.studentName(), suggestion,
-                    notices, enforced, outstanding, request.permission(), request.unknownTermsAcknowledged(), reason,
+            return new GateDecision(
+                    outcome,
+                    verdict,
+                    request.teacherTerms(),
+                    request.studentName(),
+                    suggestion,
+                    notices,
+                    enforced,
+                    outstanding,
+                    request.permission(),
+                    request.unknownTermsAcknowledged(),
+                    reason,
                     clock.instant());
         }
     }

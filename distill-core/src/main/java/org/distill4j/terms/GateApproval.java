@@ -55,10 +55,14 @@ public final class GateApproval {
      * run asks the gate again).
      */
     public String fingerprint() {
-        return String.join("|", teacher.cacheKey(), decision.verdict().yamlValue(),
+        return String.join(
+                "|",
+                teacher.cacheKey(),
+                decision.verdict().yamlValue(),
                 decision.teacherTerms().map(TermsEntry::id).orElse("-"),
                 decision.permission().map(Permission::reference).orElse("-"),
-                Boolean.toString(decision.unknownTermsAcknowledged()), decision.studentName());
+                Boolean.toString(decision.unknownTermsAcknowledged()),
+                decision.studentName());
     }
 
     /** The decision this approval was issued for. */

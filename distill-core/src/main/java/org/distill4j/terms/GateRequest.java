@@ -35,15 +35,15 @@ public record GateRequest(
         Objects.requireNonNull(permission, "permission must not be null (use Optional.empty())");
         Objects.requireNonNull(teacher, "teacher must not be null (use Optional.empty())");
         if (ownModel && teacherTerms.isPresent()) {
-            throw new IllegalArgumentException("a teacher with declared terms (" + teacherTerms.get().id()
-                    + ") is decided on those terms, not as the user's own model");
+            throw new IllegalArgumentException("a teacher with declared terms ("
+                    + teacherTerms.get().id() + ") is decided on those terms, not as the user's own model");
         }
     }
 
     /** A request for a teacher with declared terms, no permission, nothing acknowledged. */
     public static GateRequest forTeacher(TermsEntry teacherTerms, String studentName) {
-        return new GateRequest(Optional.of(teacherTerms), studentName, Optional.empty(), false, Optional.empty(),
-                false);
+        return new GateRequest(
+                Optional.of(teacherTerms), studentName, Optional.empty(), false, Optional.empty(), false);
     }
 
     /** A request for a teacher whose terms nobody declared. */
@@ -60,8 +60,8 @@ public record GateRequest(
      *     {@link #withTeacher} before asking for an approval)
      */
     public static GateRequest ownModel(TeacherIdentity teacher, String studentName) {
-        return new GateRequest(Optional.empty(), studentName, Optional.empty(), false, Optional.ofNullable(teacher),
-                true);
+        return new GateRequest(
+                Optional.empty(), studentName, Optional.empty(), false, Optional.ofNullable(teacher), true);
     }
 
     /** This request with a recorded permission. */
@@ -81,7 +81,7 @@ public record GateRequest(
 
     /** This request for the teacher with this identity: the approval will be bound to it. */
     public GateRequest withTeacher(TeacherIdentity identity) {
-        return new GateRequest(teacherTerms, studentName, permission, unknownTermsAcknowledged,
-                Optional.of(identity), ownModel);
+        return new GateRequest(
+                teacherTerms, studentName, permission, unknownTermsAcknowledged, Optional.of(identity), ownModel);
     }
 }

@@ -31,12 +31,16 @@ public enum OutputsForTraining {
 
     /** Parses a registry spelling; empty when the value is not one of {@link #allowedValues()}. */
     public static Optional<OutputsForTraining> fromYaml(String value) {
-        return Arrays.stream(values()).filter(v -> v != OWN_MODEL && v.yamlValue().equals(value)).findFirst();
+        return Arrays.stream(values())
+                .filter(v -> v != OWN_MODEL && v.yamlValue().equals(value))
+                .findFirst();
     }
 
     /** The accepted spellings, comma-separated, for error messages. */
     public static String allowedValues() {
-        return Arrays.stream(values()).filter(v -> v != OWN_MODEL).map(OutputsForTraining::yamlValue)
+        return Arrays.stream(values())
+                .filter(v -> v != OWN_MODEL)
+                .map(OutputsForTraining::yamlValue)
                 .collect(Collectors.joining(", "));
     }
 }

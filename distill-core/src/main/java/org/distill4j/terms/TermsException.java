@@ -41,7 +41,10 @@ public class TermsException extends RuntimeException {
             sb.append(": ").append(entry);
         }
         if (field != null) {
-            sb.append(entry == null ? ": " : ", ").append("field '").append(field).append('\'');
+            sb.append(entry == null ? ": " : ", ")
+                    .append("field '")
+                    .append(field)
+                    .append('\'');
         }
         return sb.append(": ").append(problem).toString();
     }

@@ -29,17 +29,24 @@ final class TermsFileParser {
     static final int SCHEMA_VERSION = 1;
 
     private static final List<String> TOP_KEYS = List.of("version", "entries");
-    private static final List<String> ENTRY_KEYS =
-            List.of("id", "name", "outputs_for_training", "conditions", "clause", "source", "read_on", "notes",
-                    "override_built_in");
+    private static final List<String> ENTRY_KEYS = List.of(
+            "id",
+            "name",
+            "outputs_for_training",
+            "conditions",
+            "clause",
+            "source",
+            "read_on",
+            "notes",
+            "override_built_in");
     private static final List<String> REQUIRED_ENTRY_KEYS =
             List.of("id", "name", "outputs_for_training", "clause", "source", "read_on");
 
     /** Per condition type: its fields (besides {@code type}), required first, then how to build it. */
     private static final Map<String, ConditionSchema> CONDITIONS = conditionSchemas();
 
-    private record ConditionSchema(List<String> required, List<String> optional,
-                                   Function<FieldReader, Condition> build) {}
+    private record ConditionSchema(
+            List<String> required, List<String> optional, Function<FieldReader, Condition> build) {}
 
     /** Reads typed fields of one condition mapping, failing with its location. */
     private record FieldReader(Location at, JsonNode node) {
@@ -51,7 +58,9 @@ final class TermsFileParser {
         long positiveLong(String key) {
             JsonNode v = node.get(key);
             if (v == null || !v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() <= 0) {
-                throw at.error(key, "'" + (v == null ? "" : v.asText()) + "' is not allowed; expected a positive whole number");
+                throw at.error(
+                        key,
+                        "'" + (v == null ? "" : v.asText()) + "' is not allowed; expected a positive whole number");
             }
             return v.asLong();
         }
@@ -59,20 +68,29 @@ final class TermsFileParser {
 
     private static Map<String, ConditionSchema> conditionSchemas() {
         Map<String, ConditionSchema> m = new LinkedHashMap<>();
-        m.put("name_prefix", new ConditionSchema(List.of("value"), List.of(),
-                r -> new Condition.NamePrefix(r.text("value"))));
-        m.put("attribution_notice", new ConditionSchema(List.of("text"), List.of(),
-                r -> new Condition.AttributionNotice(r.text("text"))));
-        m.put("user_threshold", new ConditionSchema(List.of("monthly_active_users"), List.of("text"),
-                r -> new Condition.UserThreshold(r.positiveLong("monthly_active_users"), r.text("text"))));
-        m.put("non_commercial", new ConditionSchema(List.of(), List.of("text"),
-                r -> new Condition.NonCommercial(r.text("text"))));
-        m.put("pass_through_use_restrictions", new ConditionSchema(List.of(), List.of("text"),
-                r -> new Condition.PassThroughUseRestrictions(r.text("text"))));
-        m.put("licence_notice", new ConditionSchema(List.of(), List.of("text"),
-                r -> new Condition.LicenceNotice(r.text("text"))));
-        m.put("other", new ConditionSchema(List.of("text"), List.of(),
-                r -> new Condition.Other(r.text("text"))));
+        m.put(
+                "name_prefix",
+                new ConditionSchema(List.of("value"), List.of(), r -> new Condition.NamePrefix(r.text("value"))));
+        m.put(
+                "attribution_notice",
+                new ConditionSchema(List.of("text"), List.of(), r -> new Condition.AttributionNotice(r.text("text"))));
+        m.put(
+                "user_threshold",
+                new ConditionSchema(
+                        List.of("monthly_active_users"),
+                        List.of("text"),
+                        r -> new Condition.UserThreshold(r.positiveLong("monthly_active_users"), r.text("text"))));
+        m.put(
+                "non_commercial",
+                new ConditionSchema(List.of(), List.of("text"), r -> new Condition.NonCommercial(r.text("text"))));
+        m.put(
+                "pass_through_use_restrictions",
+                new ConditionSchema(
+                        List.of(), List.of("text"), r -> new Condition.PassThroughUseRestrictions(r.text("text"))));
+        m.put(
+                "licence_notice",
+                new ConditionSchema(List.of(), List.of("text"), r -> new Condition.LicenceNotice(r.text("text"))));
+        m.put("other", new ConditionSchema(List.of("text"), List.of(), r -> new Condition.Other(r.text("text"))));
         return Map.copyOf(m);
     }
 
@@ -129,15 +147,17 @@ final class TermsFileParser {
             TermsEntry entry = parseEntry(file, i, entries.get(i));
             JsonNode flag = entries.get(i).get("override_built_in");
             if (flag != null && !flag.isBoolean()) {
-                throw new Location(file, ref(i, entry.id())).error("override_built_in",
-                        "'" + flag.asText() + "' is not allowed; expected true or false");
+                throw new Location(file, ref(i, entry.id()))
+                        .error("override_built_in", "'" + flag.asText() + "' is not allowed; expected true or false");
             }
             Integer first = seen.putIfAbsent(entry.id(), i);
             if (first != null) {
-                throw new Location(file, ref(i, entry.id())).error("id",
-                        "duplicate id '" + entry.id() + "' (already used by entries[" + first
-                                + "]); ids must be unique within a file. To replace an entry from an earlier file,"
-                                + " put the new one in a later file");
+                throw new Location(file, ref(i, entry.id()))
+                        .error(
+                                "id",
+                                "duplicate id '" + entry.id() + "' (already used by entries[" + first
+                                        + "]); ids must be unique within a file. To replace an entry from an earlier file,"
+                                        + " put the new one in a later file");
             }
             out.add(new Parsed(entry, flag != null && flag.asBoolean()));
         }
@@ -152,8 +172,15 @@ final class TermsFileParser {
         try {
             return mapper.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new TermsException(file, null, null, "not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+            throw new TermsException(
+                    file,
+                    null,
+                    null,
+                    "not valid YAML: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (line " + e.getLocation().getLineNr() + ")"),
+                    e);
         } catch (IOException e) {
             throw new TermsException(file, null, null, "cannot read: " + e.getMessage(), e);
         }
@@ -174,12 +201,16 @@ final class TermsFileParser {
         }
         String id = at.scalarText(node.get("id"), "id");
         if (!TermsEntry.ID_PATTERN.matcher(id).matches()) {
-            throw at.error("id", "'" + id + "' is not allowed; use lower-case letters and digits joined by '.' or '-',"
-                    + " e.g. llama-3.1");
+            throw at.error(
+                    "id",
+                    "'" + id + "' is not allowed; use lower-case letters and digits joined by '.' or '-',"
+                            + " e.g. llama-3.1");
         }
         String verdictText = at.scalarText(node.get("outputs_for_training"), "outputs_for_training");
-        OutputsForTraining verdict = OutputsForTraining.fromYaml(verdictText).orElseThrow(() -> at.error(
-                "outputs_for_training", "'" + verdictText + "' is not allowed; allowed: " + OutputsForTraining.allowedValues()));
+        OutputsForTraining verdict = OutputsForTraining.fromYaml(verdictText)
+                .orElseThrow(() -> at.error(
+                        "outputs_for_training",
+                        "'" + verdictText + "' is not allowed; allowed: " + OutputsForTraining.allowedValues()));
         String sourceText = at.scalarText(node.get("source"), "source");
         URI source = parseSource(at, sourceText);
         String readOnText = at.scalarText(node.get("read_on"), "read_on");
@@ -187,17 +218,27 @@ final class TermsFileParser {
         try {
             readOn = LocalDate.parse(readOnText);
         } catch (DateTimeParseException e) {
-            throw at.error("read_on", "'" + readOnText + "' is not allowed; expected a date as YYYY-MM-DD, e.g. 2026-11-29");
+            throw at.error(
+                    "read_on", "'" + readOnText + "' is not allowed; expected a date as YYYY-MM-DD, e.g. 2026-11-29");
         }
         List<Condition> conditions = parseConditions(at, node.get("conditions"));
         if (verdict == OutputsForTraining.CONDITIONAL && conditions.isEmpty()) {
-            throw at.error("conditions", "outputs_for_training is 'conditional' but there are no conditions; expected "
-                    + "at least one condition (allowed types: " + String.join(", ", sortedTypes()) + ")");
+            throw at.error(
+                    "conditions",
+                    "outputs_for_training is 'conditional' but there are no conditions; expected "
+                            + "at least one condition (allowed types: " + String.join(", ", sortedTypes()) + ")");
         }
         String notes = node.hasNonNull("notes") ? at.scalarText(node.get("notes"), "notes") : "";
         try {
-            return new TermsEntry(id, at.scalarText(node.get("name"), "name"), verdict, conditions,
-                    at.scalarText(node.get("clause"), "clause"), source, readOn, notes);
+            return new TermsEntry(
+                    id,
+                    at.scalarText(node.get("name"), "name"),
+                    verdict,
+                    conditions,
+                    at.scalarText(node.get("clause"), "clause"),
+                    source,
+                    readOn,
+                    notes);
         } catch (IllegalArgumentException | NullPointerException e) {
             // Field-level checks above cover the common cases; this catches cross-field rules.
             throw at.error(fieldOf(e.getMessage()), e.getMessage());
@@ -208,7 +249,8 @@ final class TermsFileParser {
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme();
-            if (scheme != null && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+            if (scheme != null
+                    && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                     && uri.getHost() != null) {
                 return uri;
             }
@@ -230,7 +272,8 @@ final class TermsFileParser {
             String path = "conditions[" + i + "]";
             JsonNode c = node.get(i);
             if (c == null || !c.isObject()) {
-                throw at.error(path, "must be a mapping with a 'type'; allowed types: " + String.join(", ", sortedTypes()));
+                throw at.error(
+                        path, "must be a mapping with a 'type'; allowed types: " + String.join(", ", sortedTypes()));
             }
             if (!c.hasNonNull("type")) {
                 throw at.error(path + ".type", "missing; allowed types: " + String.join(", ", sortedTypes()));
@@ -238,7 +281,8 @@ final class TermsFileParser {
             String type = at.scalarText(c.get("type"), path + ".type");
             ConditionSchema schema = CONDITIONS.get(type);
             if (schema == null) {
-                throw at.error(path + ".type", "'" + type + "' is not allowed; allowed: " + String.join(", ", sortedTypes()));
+                throw at.error(
+                        path + ".type", "'" + type + "' is not allowed; allowed: " + String.join(", ", sortedTypes()));
             }
             Location cat = at.nested(path);
             List<String> allowed = new ArrayList<>();
@@ -248,7 +292,8 @@ final class TermsFileParser {
             cat.rejectUnknownKeys(c, allowed);
             for (String key : schema.required()) {
                 if (!c.hasNonNull(key)) {
-                    throw cat.error(key, "missing; a " + type + " condition needs " + String.join(", ", schema.required()));
+                    throw cat.error(
+                            key, "missing; a " + type + " condition needs " + String.join(", ", schema.required()));
                 }
             }
             try {
@@ -272,8 +317,12 @@ final class TermsFileParser {
         int space = message.indexOf(' ');
         String first = space < 0 ? message : message.substring(0, space);
         // Only a real key names a field ("a conditional entry ..." must not become field 'a').
-        return ENTRY_KEYS.contains(first) || first.equals("value") || first.equals("text")
-                || first.equals("monthly_active_users") ? first : null;
+        return ENTRY_KEYS.contains(first)
+                        || first.equals("value")
+                        || first.equals("text")
+                        || first.equals("monthly_active_users")
+                ? first
+                : null;
     }
 
     private static String ref(int index, String id) {
@@ -291,7 +340,9 @@ final class TermsFileParser {
         }
 
         TermsException error(String field, String problem) {
-            String f = field == null ? (prefix.isEmpty() ? null : prefix.substring(0, prefix.length() - 1)) : prefix + field;
+            String f = field == null
+                    ? (prefix.isEmpty() ? null : prefix.substring(0, prefix.length() - 1))
+                    : prefix + field;
             return new TermsException(file, entry, f, problem);
         }
 

@@ -60,8 +60,10 @@ public final class TermsRegistry {
 
         /** In words: {@link #BUILT_IN_ORIGIN}, or {@code user file PATH (sha256 HEX)[, overrides ...]}. */
         public String describe() {
-            return builtIn() ? BUILT_IN_ORIGIN : "user file " + file + " (sha256 " + sha256 + ")"
-                    + (overridesBuiltIn ? ", which overrides the built-in entry of the same id" : "");
+            return builtIn()
+                    ? BUILT_IN_ORIGIN
+                    : "user file " + file + " (sha256 " + sha256 + ")"
+                            + (overridesBuiltIn ? ", which overrides the built-in entry of the same id" : "");
         }
 
         /** JSON-friendly form, for provenance: {@code kind}, and for a file its path, hash and override. */
@@ -110,8 +112,11 @@ public final class TermsRegistry {
             try {
                 long size = Files.size(file);
                 if (size > MAX_FILE_BYTES) {
-                    throw new TermsException(label, null, null, size + " bytes, expected at most " + MAX_FILE_BYTES
-                            + " for a terms file");
+                    throw new TermsException(
+                            label,
+                            null,
+                            null,
+                            size + " bytes, expected at most " + MAX_FILE_BYTES + " for a terms file");
                 }
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
@@ -128,14 +133,22 @@ public final class TermsRegistry {
                 // terms 'allowed' under the vendor's id and source URL): replacing one is explicit
                 // and recorded in the provenance and model card.
                 if (builtIn && !p.overridesBuiltIn()) {
-                    throw new TermsException(label, ref, "id", "redefines the built-in entry '" + id + "'; give the "
-                            + "entry a new id (e.g. " + id + "-local) and use that id in the recipe, or set "
-                            + "override_built_in: true to replace the built-in entry, which is then recorded in the "
-                            + "provenance and the model card");
+                    throw new TermsException(
+                            label,
+                            ref,
+                            "id",
+                            "redefines the built-in entry '" + id + "'; give the "
+                                    + "entry a new id (e.g. " + id + "-local) and use that id in the recipe, or set "
+                                    + "override_built_in: true to replace the built-in entry, which is then recorded in the "
+                                    + "provenance and the model card");
                 }
                 if (!builtIn && p.overridesBuiltIn()) {
-                    throw new TermsException(label, ref, "override_built_in", "is true but there is no built-in entry "
-                            + "with id '" + id + "' to override; remove override_built_in");
+                    throw new TermsException(
+                            label,
+                            ref,
+                            "override_built_in",
+                            "is true but there is no built-in entry " + "with id '" + id
+                                    + "' to override; remove override_built_in");
                 }
                 entries.put(id, p.entry());
                 origins.put(id, new Origin(label, sha256, p.overridesBuiltIn()));
@@ -148,7 +161,10 @@ public final class TermsRegistry {
     private static List<TermsEntry> readBuiltIn() {
         try (InputStream in = TermsRegistry.class.getResourceAsStream(BUILT_IN_RESOURCE)) {
             if (in == null) {
-                throw new TermsException(BUILT_IN_ORIGIN, null, null,
+                throw new TermsException(
+                        BUILT_IN_ORIGIN,
+                        null,
+                        null,
                         "resource " + BUILT_IN_RESOURCE + " is missing from the classpath");
             }
             return TermsFileParser.parse(BUILT_IN_ORIGIN, in);

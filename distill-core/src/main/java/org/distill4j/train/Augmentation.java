@@ -47,16 +47,22 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
 
     /** Reads the recipe's {@code augment} section; absent keys are off. */
     @JsonCreator
-    static Augmentation fromJson(@JsonProperty("shift") Integer shift, @JsonProperty("flip") Boolean flip,
-            @JsonProperty("mixup") Double mixup, @JsonProperty("cutmix") Double cutmix) {
-        return new Augmentation(shift == null ? 0 : shift, flip != null && flip, mixup == null ? 0 : mixup,
+    static Augmentation fromJson(
+            @JsonProperty("shift") Integer shift,
+            @JsonProperty("flip") Boolean flip,
+            @JsonProperty("mixup") Double mixup,
+            @JsonProperty("cutmix") Double cutmix) {
+        return new Augmentation(
+                shift == null ? 0 : shift,
+                flip != null && flip,
+                mixup == null ? 0 : mixup,
                 cutmix == null ? 0 : cutmix);
     }
 
     private static void checkBeta(String field, double a) {
         if (!(a >= 0 && a <= 100)) {
-            throw new IllegalArgumentException("illegal " + field + " value: " + a
-                    + ", must be in [0, 100] (the Beta(a, a) parameter; 0 = off)");
+            throw new IllegalArgumentException(
+                    "illegal " + field + " value: " + a + ", must be in [0, 100] (the Beta(a, a) parameter; 0 = off)");
         }
     }
 

@@ -72,17 +72,28 @@ final class CheckpointableOptimizer extends Optimizer {
                 double coef1 = 1.0 - Math.pow(BETA1, step);
                 double coef2 = 1.0 - Math.pow(BETA2, step);
                 float corrected = (float) (currentRate * Math.sqrt(coef2) / coef1);
-                weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, m, v), weights, currentRate,
-                        corrected, wd, rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true,
-                        config.optimizer() == OptimizerKind.ADAMW);
+                weight.getNDArrayInternal()
+                        .adamUpdate(
+                                new NDList(weight, grad, m, v),
+                                weights,
+                                currentRate,
+                                corrected,
+                                wd,
+                                rescaleGrad,
+                                clipGrad,
+                                BETA1,
+                                BETA2,
+                                EPSILON,
+                                true,
+                                config.optimizer() == OptimizerKind.ADAMW);
             }
             case SGD -> {
                 float momentum = (float) config.momentum();
                 NDList inputs = momentum == 0
                         ? new NDList(weight, grad)
                         : new NDList(weight, grad, first.computeIfAbsent(name, k -> weight.zerosLike()));
-                weight.getNDArrayInternal().sgdUpdate(inputs, weights, currentRate, wd, rescaleGrad, clipGrad,
-                        momentum, true);
+                weight.getNDArrayInternal()
+                        .sgdUpdate(inputs, weights, currentRate, wd, rescaleGrad, clipGrad, momentum, true);
             }
         }
     }

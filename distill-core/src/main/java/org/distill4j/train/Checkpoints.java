@@ -105,7 +105,8 @@ public final class Checkpoints {
 
     private static void removeTemporaries(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().matches("\\.epoch-\\d{4}-.*")).toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("\\.epoch-\\d{4}-.*"))
+                    .toList()) {
                 OwnedDirectory.deleteTree(p);
             }
         }

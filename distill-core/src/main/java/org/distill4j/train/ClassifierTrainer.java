@@ -106,8 +106,8 @@ public final class ClassifierTrainer {
             checkCompatible(model, validation, "validation");
         }
         if (kd.alpha() < 1 && !hasLabels(train)) {
-            throw new IllegalArgumentException("training set " + train.name() + " has no labels, so alpha="
-                    + kd.alpha() + " leaves nothing to learn from the hard-label term; use alpha: 1");
+            throw new IllegalArgumentException("training set " + train.name() + " has no labels, so alpha=" + kd.alpha()
+                    + " leaves nothing to learn from the hard-label term; use alpha: 1");
         }
         if (config.augment().enabled() && targets != null && !targets.followsAugmentation()) {
             throw new IllegalArgumentException("augmentation with cached teacher outputs would pair augmented "
@@ -121,7 +121,8 @@ public final class ClassifierTrainer {
         if (validation != null) {
             hooks.add(new Validation(validation));
         }
-        Checkpointing checkpointing = checkpointDir == null ? null
+        Checkpointing checkpointing = checkpointDir == null
+                ? null
                 : new Checkpointing(new Checkpoints(checkpointDir, fingerprint(model, train)), resume, listener);
         if (checkpointing != null) {
             hooks.add(checkpointing);
@@ -131,14 +132,13 @@ public final class ClassifierTrainer {
 
         Engine engine = Engine.getEngine(engineName);
         engine.setRandomSeed(seedFor(0));
-        CheckpointableOptimizer optimizer =
-                new CheckpointableOptimizer(config, stepsPerEpoch, model.model().getBlock().getParameters());
+        CheckpointableOptimizer optimizer = new CheckpointableOptimizer(
+                config, stepsPerEpoch, model.model().getBlock().getParameters());
         for (EpochHook h : hooks) {
             h.beforeTrainer(model);
         }
-        DefaultTrainingConfig djlConfig = new DefaultTrainingConfig(loss)
-                .optOptimizer(optimizer)
-                .optDevices(new Device[] {device});
+        DefaultTrainingConfig djlConfig =
+                new DefaultTrainingConfig(loss).optOptimizer(optimizer).optDevices(new Device[] {device});
         int resumedAfter = 0;
         try (Trainer trainer = model.model().newTrainer(djlConfig);
                 NDManager run = NDManager.newBaseManager(device, engineName)) {
@@ -162,8 +162,15 @@ public final class ClassifierTrainer {
         return new Result(history, resumedAfter, approval);
     }
 
-    private EpochRecord trainEpoch(int epoch, Trainer trainer, CheckpointableOptimizer optimizer,
-            DistillationLoss loss, ExampleSet train, NDManager run, float[] features, Uploads uploads,
+    private EpochRecord trainEpoch(
+            int epoch,
+            Trainer trainer,
+            CheckpointableOptimizer optimizer,
+            DistillationLoss loss,
+            ExampleSet train,
+            NDManager run,
+            float[] features,
+            Uploads uploads,
             List<EpochHook> hooks) {
         int n = train.size();
         int[] order = permutation(n, new Random(seedFor(epoch) * 31L + 7));
@@ -201,7 +208,8 @@ public final class ClassifierTrainer {
                 NDArray x = uploads.features.upload(batch, features, ExampleSets.batchShape(train, count));
                 NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
                 NDList lossLabels = targets == null || kd.alpha() == 0
-                        ? new NDList(y) : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view));
+                        ? new NDList(y)
+                        : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view));
                 optimizer.beginStep();
                 double[] values;
                 NDArray predictions;
@@ -231,9 +239,17 @@ public final class ClassifierTrainer {
             listener.onBatch(from + count, sumLoss / batches);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EpochRecord(epoch, sumLoss / batches, sumSoft / batches, sumHard / batches,
-                labelled == 0 ? Double.NaN : (double) correct / labelled, Double.NaN, Double.NaN, seconds,
-                n / seconds, optimizer.learningRate());
+        return new EpochRecord(
+                epoch,
+                sumLoss / batches,
+                sumSoft / batches,
+                sumHard / batches,
+                labelled == 0 ? Double.NaN : (double) correct / labelled,
+                Double.NaN,
+                Double.NaN,
+                seconds,
+                n / seconds,
+                optimizer.learningRate());
     }
 
     /**
@@ -263,7 +279,10 @@ public final class ClassifierTrainer {
             }
             if (targets instanceof SoftTargets.Cached cached) {
                 cached.outputs().copyRows(rows, teacherRows);
-                return teacher.upload(batch, teacherRows, new Shape(rows.length, cached.outputs().classes()));
+                return teacher.upload(
+                        batch,
+                        teacherRows,
+                        new Shape(rows.length, cached.outputs().classes()));
             }
             return targets.logits(rows, x);
         }
@@ -300,8 +319,8 @@ public final class ClassifierTrainer {
             return new double[] {v[0], v[1], v[2]};
         }
         double total = terms.total().getFloat();
-        return new double[] {total, terms.soft() == null ? Double.NaN : total,
-            terms.hard() == null ? Double.NaN : total};
+        return new double[] {total, terms.soft() == null ? Double.NaN : total, terms.hard() == null ? Double.NaN : total
+        };
     }
 
     private int seedFor(int epoch) {
@@ -350,9 +369,18 @@ public final class ClassifierTrainer {
 
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
     private String fingerprint(SavedModel model, ExampleSet train) {
-        return String.join("|", model.architectureKey(), config.toString(), kd.toString(), Long.toString(seed),
-                train.contentHash(), targets == null ? "none" : targets instanceof SoftTargets.Views v
-                        ? "Views(" + v.views() + ", seed " + v.seed() + ")" : targets.getClass().getSimpleName(),
+        return String.join(
+                "|",
+                model.architectureKey(),
+                config.toString(),
+                kd.toString(),
+                Long.toString(seed),
+                train.contentHash(),
+                targets == null
+                        ? "none"
+                        : targets instanceof SoftTargets.Views v
+                                ? "Views(" + v.views() + ", seed " + v.seed() + ")"
+                                : targets.getClass().getSimpleName(),
                 approval == null ? "no-approval" : approval.fingerprint());
     }
 
@@ -391,7 +419,8 @@ public final class ClassifierTrainer {
             Objects.requireNonNull(approval, "approval: distillation needs the DistillationGate's approval");
             if (!approval.covers(softTargets.teacherKey())) {
                 throw new IllegalArgumentException("the gate's approval was granted for teacher "
-                        + approval.teacher().cacheKey() + " (" + approval.teacher().location() + "), but the soft "
+                        + approval.teacher().cacheKey() + " ("
+                        + approval.teacher().location() + "), but the soft "
                         + "targets come from teacher " + softTargets.teacherKey() + "; an approval covers only the "
                         + "teacher it names: ask the DistillationGate for one with GateRequest.withTeacher(identity) "
                         + "of this teacher");

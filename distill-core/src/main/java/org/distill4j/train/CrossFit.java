@@ -39,8 +39,15 @@ public final class CrossFit {
      * @return logits for all rows, row-major (rows, classes)
      * @throws IOException if training fails to write (it writes nothing here)
      */
-    public static TeacherOutputs outputs(String teacherKey, ModelSpec spec, TrainingConfig config, ExampleSet train,
-            int folds, long seed, NDManager manager) throws IOException {
+    public static TeacherOutputs outputs(
+            String teacherKey,
+            ModelSpec spec,
+            TrainingConfig config,
+            ExampleSet train,
+            int folds,
+            long seed,
+            NDManager manager)
+            throws IOException {
         int n = train.size();
         if (folds < 2 || folds > 20 || folds > n) {
             throw new IllegalArgumentException("illegal cross_fit value: " + folds + ", must be in [2, 20] and at most "

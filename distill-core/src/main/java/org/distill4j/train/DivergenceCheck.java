@@ -25,11 +25,20 @@ final class DivergenceCheck implements EpochHook {
             return;
         }
         Path last = checkpointing == null ? null : checkpointing.lastGood();
-        throw new TrainingDivergedException(String.format(Locale.ROOT,
-                "training diverged: loss = %s at epoch %d, batch %d (learning_rate %s, optimizer %s). %s "
-                        + "Try a lower learning_rate, or check the data for non-finite values.",
-                loss, epoch, batch, config.learningRate(), config.optimizer().id(),
-                last == null ? "No checkpoint was written before it." : "The last good checkpoint is kept: " + last + "."),
-                epoch, last);
+        throw new TrainingDivergedException(
+                String.format(
+                        Locale.ROOT,
+                        "training diverged: loss = %s at epoch %d, batch %d (learning_rate %s, optimizer %s). %s "
+                                + "Try a lower learning_rate, or check the data for non-finite values.",
+                        loss,
+                        epoch,
+                        batch,
+                        config.learningRate(),
+                        config.optimizer().id(),
+                        last == null
+                                ? "No checkpoint was written before it."
+                                : "The last good checkpoint is kept: " + last + "."),
+                epoch,
+                last);
     }
 }

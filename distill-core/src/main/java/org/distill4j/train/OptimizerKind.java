@@ -28,8 +28,7 @@ public enum OptimizerKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException(
-                "unknown optimizer '" + id + "', allowed: "
-                        + Arrays.stream(values()).map(OptimizerKind::id).toList());
+        throw new IllegalArgumentException("unknown optimizer '" + id + "', allowed: "
+                + Arrays.stream(values()).map(OptimizerKind::id).toList());
     }
 }

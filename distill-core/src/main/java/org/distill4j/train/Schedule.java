@@ -51,8 +51,7 @@ public enum Schedule {
                 return s;
             }
         }
-        throw new IllegalArgumentException(
-                "unknown schedule '" + id + "', allowed: "
-                        + Arrays.stream(values()).map(Schedule::id).toList());
+        throw new IllegalArgumentException("unknown schedule '" + id + "', allowed: "
+                + Arrays.stream(values()).map(Schedule::id).toList());
     }
 }

@@ -61,8 +61,14 @@ public interface SoftTargets {
      * @param batchSize rows per teacher forward pass
      * @return targets holding (rows x K x classes) logits
      */
-    static Views views(Teacher teacher, ExampleSet train, Augmentation augmentation, int views, long seed,
-            NDManager manager, int batchSize) {
+    static Views views(
+            Teacher teacher,
+            ExampleSet train,
+            Augmentation augmentation,
+            int views,
+            long seed,
+            NDManager manager,
+            int batchSize) {
         if (views < 1 || views > 1000) {
             throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
         }
@@ -88,8 +94,10 @@ public interface SoftTargets {
                     v.applyView(buf, i, rows[i], k, shape);
                 }
                 try (NDManager batch = manager.newSubManager()) {
-                    float[] out = teacher.logits(batch.create(java.util.Arrays.copyOf(buf, count * train.featureSize()),
-                            ExampleSets.batchShape(train, count))).toFloatArray();
+                    float[] out = teacher.logits(batch.create(
+                                    java.util.Arrays.copyOf(buf, count * train.featureSize()),
+                                    ExampleSets.batchShape(train, count)))
+                            .toFloatArray();
                     for (int i = 0; i < count; i++) {
                         System.arraycopy(out, i * classes, logits, ((from + i) * views + k) * classes, classes);
                     }

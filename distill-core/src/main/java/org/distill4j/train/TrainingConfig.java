@@ -50,9 +50,16 @@ public record TrainingConfig(
 
     /** Returns a builder holding this configuration's values, to change some of them. */
     public Builder toBuilder() {
-        return new Builder().setEpochs(epochs).optBatchSize(batchSize).optOptimizer(optimizer)
-                .optLearningRate(learningRate).optMomentum(momentum).optWeightDecay(weightDecay)
-                .optSchedule(schedule).optWarmupEpochs(warmupEpochs).optAugmentation(augment);
+        return new Builder()
+                .setEpochs(epochs)
+                .optBatchSize(batchSize)
+                .optOptimizer(optimizer)
+                .optLearningRate(learningRate)
+                .optMomentum(momentum)
+                .optWeightDecay(weightDecay)
+                .optSchedule(schedule)
+                .optWarmupEpochs(warmupEpochs)
+                .optAugmentation(augment);
     }
 
     /**
@@ -61,10 +68,18 @@ public record TrainingConfig(
      * @deprecated use {@link #builder()}: named options cannot be swapped by mistake
      */
     @Deprecated(since = "0.2", forRemoval = true)
-    public static TrainingConfig of(Integer epochs, Integer batchSize, OptimizerKind optimizer, Double learningRate,
-            Double momentum, Double weightDecay, Schedule schedule, Integer warmupEpochs, Augmentation augment) {
-        return fromJson(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, schedule, warmupEpochs,
-                augment);
+    public static TrainingConfig of(
+            Integer epochs,
+            Integer batchSize,
+            OptimizerKind optimizer,
+            Double learningRate,
+            Double momentum,
+            Double weightDecay,
+            Schedule schedule,
+            Integer warmupEpochs,
+            Augmentation augment) {
+        return fromJson(
+                epochs, batchSize, optimizer, learningRate, momentum, weightDecay, schedule, warmupEpochs, augment);
     }
 
     /** Reads recipe (and provenance) values; absent ones take the {@link #builder()} defaults. */
@@ -79,7 +94,11 @@ public record TrainingConfig(
             @JsonProperty("schedule") Schedule schedule,
             @JsonProperty("warmup_epochs") Integer warmupEpochs,
             @JsonProperty("augment") Augmentation augment) {
-        Builder b = builder().setEpochs(epochs).optOptimizer(optimizer).optSchedule(schedule).optAugmentation(augment);
+        Builder b = builder()
+                .setEpochs(epochs)
+                .optOptimizer(optimizer)
+                .optSchedule(schedule)
+                .optAugmentation(augment);
         if (batchSize != null) {
             b.optBatchSize(batchSize);
         }
@@ -108,8 +127,8 @@ public record TrainingConfig(
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(values, TrainingConfig.class);
         } catch (IllegalArgumentException e) {
-            Throwable cause = e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException iae
-                    ? iae : e;
+            Throwable cause =
+                    e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException iae ? iae : e;
             throw new IllegalArgumentException("training configuration " + values + ": " + cause.getMessage(), e);
         }
     }
@@ -122,8 +141,16 @@ public record TrainingConfig(
 
     /** Returns a copy with another number of epochs. */
     public TrainingConfig withEpochs(int newEpochs) {
-        return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, weightDecay, schedule,
-                Math.min(warmupEpochs, newEpochs - 1), augment);
+        return new TrainingConfig(
+                newEpochs,
+                batchSize,
+                optimizer,
+                learningRate,
+                momentum,
+                weightDecay,
+                schedule,
+                Math.min(warmupEpochs, newEpochs - 1),
+                augment);
     }
 
     /**
@@ -209,8 +236,8 @@ public record TrainingConfig(
                 throw new IllegalArgumentException("epochs is required: an integer in [1, 10000]");
             }
             double m = momentum != null ? momentum : optimizer == OptimizerKind.SGD ? 0.9 : 0;
-            return new TrainingConfig(epochs, batchSize, optimizer, learningRate, m, weightDecay, schedule,
-                    warmupEpochs, augment);
+            return new TrainingConfig(
+                    epochs, batchSize, optimizer, learningRate, m, weightDecay, schedule, warmupEpochs, augment);
         }
     }
 }

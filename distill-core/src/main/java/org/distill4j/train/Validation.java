@@ -15,7 +15,16 @@ final class Validation implements EpochHook {
     @Override
     public EpochRecord onEpochEnd(State state, EpochRecord r) {
         Predictions p = Predictions.of(state.model(), rows, state.manager(), 512);
-        return new EpochRecord(r.epoch(), r.trainLoss(), r.trainSoftLoss(), r.trainHardLoss(), r.trainAccuracy(),
-                p.crossEntropy(rows), p.accuracy(rows), r.seconds(), r.samplesPerSecond(), r.learningRate());
+        return new EpochRecord(
+                r.epoch(),
+                r.trainLoss(),
+                r.trainSoftLoss(),
+                r.trainHardLoss(),
+                r.trainAccuracy(),
+                p.crossEntropy(rows),
+                p.accuracy(rows),
+                r.seconds(),
+                r.samplesPerSecond(),
+                r.learningRate());
     }
 }

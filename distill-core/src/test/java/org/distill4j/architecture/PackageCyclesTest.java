@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.spi.ToolProvider;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,8 +33,14 @@ class PackageCyclesTest {
         Path classes = Path.of("target", "classes");
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
         StringWriter out = new StringWriter();
-        int rc = jdeps.run(new PrintWriter(out), new PrintWriter(out), "-verbose:package", "-filter:none",
-                "-e", "org\\.distill4j.*", classes.toString());
+        int rc = jdeps.run(
+                new PrintWriter(out),
+                new PrintWriter(out),
+                "-verbose:package",
+                "-filter:none",
+                "-e",
+                "org\\.distill4j.*",
+                classes.toString());
         assertThat(rc).as(out.toString()).isZero();
         Map<String, Set<String>> g = new TreeMap<>();
         for (String line : out.toString().split("\n")) {
@@ -76,8 +82,15 @@ class PackageCyclesTest {
         return out;
     }
 
-    private static void connect(String v, Map<String, Set<String>> g, Map<String, Integer> index,
-            Map<String, Integer> low, Deque<String> stack, Set<String> onStack, List<Set<String>> out, int[] counter) {
+    private static void connect(
+            String v,
+            Map<String, Set<String>> g,
+            Map<String, Integer> index,
+            Map<String, Integer> low,
+            Deque<String> stack,
+            Set<String> onStack,
+            List<Set<String>> out,
+            int[] counter) {
         index.put(v, counter[0]);
         low.put(v, counter[0]++);
         stack.push(v);

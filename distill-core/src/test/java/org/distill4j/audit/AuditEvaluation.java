@@ -47,32 +47,35 @@ class AuditEvaluation {
         Files.createDirectories(models);
         long t0 = System.nanoTime();
         IdxDataset idx = IdxDataset.load(data);
-        ExampleSet train = ExampleSets.slice(idx.train(), 0, Math.min(trainRows, idx.train().size()));
-        ExampleSet test = ExampleSets.slice(idx.test(), 0, Math.min(testRows, idx.test().size()));
+        ExampleSet train = ExampleSets.slice(
+                idx.train(), 0, Math.min(trainRows, idx.train().size()));
+        ExampleSet test =
+                ExampleSets.slice(idx.test(), 0, Math.min(testRows, idx.test().size()));
         List<List<Integer>> archs = List.of(List.of(64), List.of(128), List.of(256));
 
         Path teacher = AuditModels.scratch(List.of(256), epochs, 1, train, models.resolve("teacher"));
         List<Path> distilled = new ArrayList<>();
         for (int i = 0; i < distilledCount; i++) {
             double alpha = i % 2 == 0 ? 1.0 : 0.7;
-            distilled.add(AuditModels.distilled(teacher, archs.get(i % 2), epochs, 100 + i, alpha, train,
-                    models.resolve("distilled-" + i)));
+            distilled.add(AuditModels.distilled(
+                    teacher, archs.get(i % 2), epochs, 100 + i, alpha, train, models.resolve("distilled-" + i)));
         }
         List<Path> independent = new ArrayList<>();
         for (int i = 0; i < independentCount; i++) {
-            independent.add(AuditModels.scratch(archs.get(i % 3), epochs, 200 + i, train,
-                    models.resolve("independent-" + i)));
+            independent.add(
+                    AuditModels.scratch(archs.get(i % 3), epochs, 200 + i, train, models.resolve("independent-" + i)));
         }
         List<Path> references = new ArrayList<>();
         for (int i = 0; i < referenceCount; i++) {
-            references.add(AuditModels.scratch(archs.get(i % 3), epochs, 300 + i, train,
-                    models.resolve("reference-" + i)));
+            references.add(
+                    AuditModels.scratch(archs.get(i % 3), epochs, 300 + i, train, models.resolve("reference-" + i)));
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Object> results = new LinkedHashMap<>();
-        StringBuilder table = new StringBuilder("| queries | AUC | TPR, no false positive | distilled p < 0.01 | "
-                + "independent p < 0.01 | distilled p-values | independent p-values |\n|---|---|---|---|---|---|---|\n");
+        StringBuilder table = new StringBuilder(
+                "| queries | AUC | TPR, no false positive | distilled p < 0.01 | "
+                        + "independent p < 0.01 | distilled p-values | independent p-values |\n|---|---|---|---|---|---|---|\n");
         for (int budget : budgets) {
             List<Double> pd = new ArrayList<>();
             List<Double> pi = new ArrayList<>();
@@ -89,7 +92,8 @@ class AuditEvaluation {
                 }
             }
             auc /= pd.size() * pi.size();
-            double minIndependent = pi.stream().mapToDouble(Double::doubleValue).min().orElse(1);
+            double minIndependent =
+                    pi.stream().mapToDouble(Double::doubleValue).min().orElse(1);
             double tpr = pd.stream().filter(p -> p < minIndependent).count() / (double) pd.size();
             long dBelow = pd.stream().filter(p -> p < 0.01).count();
             long iBelow = pi.stream().filter(p -> p < 0.01).count();
@@ -99,8 +103,18 @@ class AuditEvaluation {
             r.put("distilled_p", pd);
             r.put("independent_p", pi);
             results.put("queries_" + budget, r);
-            table.append(String.format(Locale.ROOT, "| %d | %.3f | %.2f | %d/%d | %d/%d | %s | %s |%n", budget, auc, tpr,
-                    dBelow, pd.size(), iBelow, pi.size(), fmt(pd), fmt(pi)));
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %.3f | %.2f | %d/%d | %d/%d | %s | %s |%n",
+                    budget,
+                    auc,
+                    tpr,
+                    dBelow,
+                    pd.size(),
+                    iBelow,
+                    pi.size(),
+                    fmt(pd),
+                    fmt(pi)));
         }
         results.put("train_rows", train.size());
         results.put("test_rows", test.size());
@@ -109,14 +123,18 @@ class AuditEvaluation {
         results.put("training_seconds", trainSeconds);
         results.put("total_seconds", (System.nanoTime() - t0) / 1e9);
         results.put("table", table.toString());
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
-                results);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(out.resolve("results.json").toFile(), results);
         System.out.println(table);
         System.out.printf(Locale.ROOT, "training %.0f s, total %.0f s%n", trainSeconds, (System.nanoTime() - t0) / 1e9);
     }
 
     static String fmt(List<Double> ps) {
-        return ps.stream().map(p -> String.format(Locale.ROOT, "%.2g", p)).toList().toString();
+        return ps.stream()
+                .map(p -> String.format(Locale.ROOT, "%.2g", p))
+                .toList()
+                .toString();
     }
 
     static AuditResult audit(Path teacher, Path suspect, List<Path> references, ExampleSet test, int budget, Path out)
@@ -133,8 +151,14 @@ class AuditEvaluation {
                 open.add(m);
                 refs.add(m);
             }
-            return DistillationAudit.builder().setTeacher(t).setSuspect(s).addReferences(refs).setData(test)
-                    .optQueries(budget).build().run();
+            return DistillationAudit.builder()
+                    .setTeacher(t)
+                    .setSuspect(s)
+                    .addReferences(refs)
+                    .setData(test)
+                    .optQueries(budget)
+                    .build()
+                    .run();
         } finally {
             open.forEach(AuditedModel::close);
         }

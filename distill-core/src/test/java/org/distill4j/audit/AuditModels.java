@@ -39,19 +39,25 @@ final class AuditModels {
     }
 
     /** Distils an MLP from the teacher in {@code teacherDir} (cached soft targets) and saves it. */
-    static Path distilled(Path teacherDir, List<Integer> hidden, int epochs, long seed, double alpha, ExampleSet train,
-            Path dir) throws Exception {
+    static Path distilled(
+            Path teacherDir, List<Integer> hidden, int epochs, long seed, double alpha, ExampleSet train, Path dir)
+            throws Exception {
         try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
                 NDManager manager = NDManager.newBaseManager("PyTorch");
-                SavedModel m = SavedModel.create(new MlpSpec(hidden, null, 0), train.featureShape(),
-                        train.classNames())) {
-            TeacherOutputs outputs = TeacherOutputCache.compute(teacher, train, manager, 256, done -> { });
-            ClassifierTrainer.builder(config(epochs)).optSeed(seed)
-                    .optDistillation(new KdParameters(2, alpha), SoftTargets.cached(outputs),
-                            new DistillationGate().approve(
-                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                SavedModel m =
+                        SavedModel.create(new MlpSpec(hidden, null, 0), train.featureShape(), train.classNames())) {
+            TeacherOutputs outputs = TeacherOutputCache.compute(teacher, train, manager, 256, done -> {});
+            ClassifierTrainer.builder(config(epochs))
+                    .optSeed(seed)
+                    .optDistillation(
+                            new KdParameters(2, alpha),
+                            SoftTargets.cached(outputs),
+                            new DistillationGate()
+                                    .approve(GateRequest.forTeacher(
+                                                    TermsRegistry.builtIn().get("mit"), "student")
                                             .withTeacher(teacher.identity())))
-                    .build().fit(m, train, null);
+                    .build()
+                    .fit(m, train, null);
             m.save(dir);
         }
         return dir;

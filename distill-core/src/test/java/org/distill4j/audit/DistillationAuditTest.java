@@ -32,6 +32,7 @@ class DistillationAuditTest {
 
     @TempDir
     static Path dir;
+
     static Path teacher;
     static Path distilled;
     static Path distilledWithLabels;
@@ -44,11 +45,11 @@ class DistillationAuditTest {
         long t0 = System.nanoTime();
         teacher = AuditModels.scratch(List.of(128), 30, 7, PRIVATE, dir.resolve("teacher"));
         distilled = AuditModels.distilled(teacher, List.of(64), 20, 11, 1.0, TRAIN, dir.resolve("distilled"));
-        distilledWithLabels = AuditModels.distilled(teacher, List.of(32), 20, 12, 0.7, TRAIN,
-                dir.resolve("distilled-labels"));
+        distilledWithLabels =
+                AuditModels.distilled(teacher, List.of(32), 20, 12, 0.7, TRAIN, dir.resolve("distilled-labels"));
         for (int i = 0; i < 5; i++) {
-            references.add(AuditModels.scratch(i % 2 == 0 ? List.of(64) : List.of(128), 20, 100 + i, TRAIN,
-                    dir.resolve("ref-" + i)));
+            references.add(AuditModels.scratch(
+                    i % 2 == 0 ? List.of(64) : List.of(128), 20, 100 + i, TRAIN, dir.resolve("ref-" + i)));
         }
         innocent = AuditModels.scratch(List.of(64), 20, 200, TRAIN, dir.resolve("innocent"));
         System.out.printf("trained the audit's models in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -83,10 +84,18 @@ class DistillationAuditTest {
         for (Path r : references) {
             refs.add(load(r));
         }
-        AuditResult r = DistillationAudit.builder().setTeacher(load(teacher)).setSuspect(load(suspect))
-                .addReferences(refs).setData(TEST).optQueries(queries).optAlpha(0.01).build().run();
-        System.out.printf("%s: p = %.3g, r = %.3f, references %s%n", suspect.getFileName(), r.pValue(),
-                r.suspectScore(), r.referenceScores());
+        AuditResult r = DistillationAudit.builder()
+                .setTeacher(load(teacher))
+                .setSuspect(load(suspect))
+                .addReferences(refs)
+                .setData(TEST)
+                .optQueries(queries)
+                .optAlpha(0.01)
+                .build()
+                .run();
+        System.out.printf(
+                "%s: p = %.3g, r = %.3f, references %s%n",
+                suspect.getFileName(), r.pValue(), r.suspectScore(), r.referenceScores());
         return r;
     }
 
@@ -126,8 +135,14 @@ class DistillationAuditTest {
                     refs.add(load(references.get(j)));
                 }
             }
-            AuditResult r = DistillationAudit.builder().setTeacher(load(teacher)).setSuspect(load(references.get(i)))
-                    .addReferences(refs).setData(TEST).optQueries(200).build().run();
+            AuditResult r = DistillationAudit.builder()
+                    .setTeacher(load(teacher))
+                    .setSuspect(load(references.get(i)))
+                    .addReferences(refs)
+                    .setData(TEST)
+                    .optQueries(200)
+                    .build()
+                    .run();
             System.out.printf("reference %d as suspect: p = %.3f%n", i, r.pValue());
             assertThat(r.distilled()).as("reference %d, p = %s", i, r.pValue()).isFalse();
         }
@@ -138,7 +153,8 @@ class DistillationAuditTest {
         AuditResult r = audit(distilled, 100);
         Path out = dir.resolve("report");
         AuditReport.write(r, out);
-        assertThat(Files.readString(out.resolve(AuditReport.JSON))).contains("\"p_value\"", "\"verdict\" : \"distilled\"");
+        assertThat(Files.readString(out.resolve(AuditReport.JSON)))
+                .contains("\"p_value\"", "\"verdict\" : \"distilled\"");
         assertThat(Files.readString(out.resolve(AuditReport.HTML))).contains("<svg", "DISTILLED", "Student");
     }
 
@@ -146,8 +162,10 @@ class DistillationAuditTest {
     void aSuspectWithAnotherLabelSetIsRefused() throws Exception {
         InMemoryExampleSet five = SyntheticData.blobs("blobs/five", 400, 5, 24, 1.6, 3);
         Path other = AuditModels.scratch(List.of(16), 2, 1, five, dir.resolve("five-classes"));
-        assertThatThrownBy(() -> audit(other, 100)).isInstanceOf(AuditException.class)
-                .hasMessageContaining("suspect").hasMessageContaining("has classes [c0, c1, c2, c3, c4]")
+        assertThatThrownBy(() -> audit(other, 100))
+                .isInstanceOf(AuditException.class)
+                .hasMessageContaining("suspect")
+                .hasMessageContaining("has classes [c0, c1, c2, c3, c4]")
                 .hasMessageContaining("[c0, c1, c2, c3, c4, c5]");
     }
 
@@ -155,14 +173,22 @@ class DistillationAuditTest {
     void aSuspectWithAnotherInputShapeIsRefused() throws Exception {
         InMemoryExampleSet wide = SyntheticData.blobs("blobs/wide", 400, 6, 30, 1.6, 3);
         Path other = AuditModels.scratch(List.of(16), 2, 1, wide, dir.resolve("wide"));
-        assertThatThrownBy(() -> audit(other, 100)).isInstanceOf(AuditException.class)
-                .hasMessageContaining("takes inputs of shape [30]").hasMessageContaining("shape [24]");
+        assertThatThrownBy(() -> audit(other, 100))
+                .isInstanceOf(AuditException.class)
+                .hasMessageContaining("takes inputs of shape [30]")
+                .hasMessageContaining("shape [24]");
     }
 
     @Test
     void tooFewReferencesIsAClearError() throws Exception {
-        assertThatThrownBy(() -> DistillationAudit.builder().setTeacher(load(teacher)).setSuspect(load(distilled))
-                .addReferences(List.of(load(references.get(0)))).setData(TEST).build().run())
-                .isInstanceOf(AuditException.class).hasMessageContaining("at least 2 reference models");
+        assertThatThrownBy(() -> DistillationAudit.builder()
+                        .setTeacher(load(teacher))
+                        .setSuspect(load(distilled))
+                        .addReferences(List.of(load(references.get(0))))
+                        .setData(TEST)
+                        .build()
+                        .run())
+                .isInstanceOf(AuditException.class)
+                .hasMessageContaining("at least 2 reference models");
     }
 }

@@ -16,7 +16,6 @@ import org.distill4j.data.InMemoryExampleSet;
 import org.distill4j.guard.Watermark;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.guard.WatermarkedTeacher;
-import org.distill4j.model.SavedModel;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.testutil.SyntheticData;
 import org.junit.jupiter.api.Test;
@@ -38,8 +37,10 @@ class WatermarkAuditTest {
         WatermarkKey key = WatermarkKey.generate(x, 16, 0.005);
         Path keyFile = dir.resolve("wm.key");
         key.save(keyFile);
-        String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(keyFile.toFile())
-                .get("secret").asText();
+        String secret = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(keyFile.toFile())
+                .get("secret")
+                .asText();
         WatermarkKey loaded = WatermarkKey.load(keyFile);
 
         PrintStream oldErr = System.err;
@@ -50,8 +51,11 @@ class WatermarkAuditTest {
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            try (AuditedModel served = new LocalModel("served", new WatermarkedTeacher(SavedModelTeacher.load(model),
-                    new Watermark(loaded, 16, 5)), null, null);
+            try (AuditedModel served = new LocalModel(
+                            "served",
+                            new WatermarkedTeacher(SavedModelTeacher.load(model), new Watermark(loaded, 16, 5)),
+                            null,
+                            null);
                     AuditedModel plain = AuditedModels.open(model.toString(), null, dir)) {
                 marked = WatermarkAudit.run(loaded, served, plain, TEST, 3000, 0.01, 1);
                 clean = WatermarkAudit.run(loaded, plain, null, TEST, 3000, 0.01, 1);
@@ -71,12 +75,16 @@ class WatermarkAuditTest {
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.
         byte[] raw = HexFormat.of().parseHex(secret);
-        List<String> spellings = List.of(secret, secret.toUpperCase(), Base64.getEncoder().encodeToString(raw),
-                secret.substring(0, 16));
-        String everything = captured.toString(StandardCharsets.UTF_8) + loaded + key
+        List<String> spellings =
+                List.of(secret, secret.toUpperCase(), Base64.getEncoder().encodeToString(raw), secret.substring(0, 16));
+        String everything = captured.toString(StandardCharsets.UTF_8)
+                + loaded
+                + key
                 + Files.readString(dir.resolve("out").resolve(WatermarkAudit.JSON));
         try (var files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.equals(keyFile)).toList()) {
+            for (Path f : files.filter(Files::isRegularFile)
+                    .filter(f -> !f.equals(keyFile))
+                    .toList()) {
                 everything += new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
             }
         }
@@ -88,11 +96,15 @@ class WatermarkAuditTest {
         // A damaged key file is refused without quoting it.
         Path broken = dir.resolve("broken.key");
         Files.writeString(broken, "{\"format\": \"distill4j-watermark-key\", \"secret\": \"" + secret + "\", oops");
-        assertThatThrownBy(() -> WatermarkKey.load(broken)).hasMessageContaining("broken.key")
+        assertThatThrownBy(() -> WatermarkKey.load(broken))
+                .hasMessageContaining("broken.key")
                 .hasMessageNotContaining(secret.substring(0, 16));
-        Files.writeString(broken, "{\"format\": \"distill4j-watermark-key\", \"secret\": \"zz" + secret
-                + "\", \"scale\": 1, \"amplitude\": 0.005}");
-        assertThatThrownBy(() -> WatermarkKey.load(broken)).hasMessageContaining("field secret")
+        Files.writeString(
+                broken,
+                "{\"format\": \"distill4j-watermark-key\", \"secret\": \"zz" + secret
+                        + "\", \"scale\": 1, \"amplitude\": 0.005}");
+        assertThatThrownBy(() -> WatermarkKey.load(broken))
+                .hasMessageContaining("field secret")
                 .hasMessageNotContaining(secret.substring(0, 16));
     }
 }

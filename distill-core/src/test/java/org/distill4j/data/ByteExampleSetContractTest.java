@@ -11,8 +11,11 @@ class ByteExampleSetContractTest extends ExampleSetContract {
     @Override
     protected ExampleSet newSet() throws Exception {
         if (dir == null) {
-            dir = IdxTestFiles.writeDataset(Files.createTempDirectory("idx-contract"),
-                    IdxTestFiles.Part.random(30, 6, 6, 10, 1), IdxTestFiles.Part.random(10, 6, 6, 10, 2), true);
+            dir = IdxTestFiles.writeDataset(
+                    Files.createTempDirectory("idx-contract"),
+                    IdxTestFiles.Part.random(30, 6, 6, 10, 1),
+                    IdxTestFiles.Part.random(10, 6, 6, 10, 2),
+                    true);
         }
         return IdxDataset.load(dir).train();
     }

@@ -34,7 +34,9 @@ class DebianDescriptionsTest {
         assertThat(data.validation().size()).isEqualTo(6_343);
         assertThat(data.test().size()).isEqualTo(6_413);
         assertThat(data.train().numClasses()).isEqualTo(58);
-        assertThat(data.train().classNames()).contains("libs", "libdevel", "python", "games", "zope").isSorted();
+        assertThat(data.train().classNames())
+                .contains("libs", "libdevel", "python", "games", "zope")
+                .isSorted();
         assertThat(data.train().id(0)).isNotBlank();
         assertThat(data.train().text(0)).isNotBlank();
     }

@@ -25,13 +25,15 @@ public abstract class ExampleSetContract {
         ExampleSet s = newSet();
         assertThat(s.name()).isNotBlank();
         assertThat(s.size()).isGreaterThanOrEqualTo(3);
-        assertThat(s.featureSize()).isEqualTo(Math.toIntExact(Arrays.stream(s.featureShape()).reduce(1, (a, b) -> a * b)));
+        assertThat(s.featureSize())
+                .isEqualTo(Math.toIntExact(Arrays.stream(s.featureShape()).reduce(1, (a, b) -> a * b)));
         assertThat(s.classNames()).hasSize(s.numClasses());
         assertThat(s.numClasses()).isGreaterThanOrEqualTo(2);
         for (int i = 0; i < s.size(); i++) {
             int label = s.label(i);
             assertThat(label == ExampleSet.UNLABELED || (label >= 0 && label < s.numClasses()))
-                    .as("label of row %d: %d", i, label).isTrue();
+                    .as("label of row %d: %d", i, label)
+                    .isTrue();
         }
     }
 
@@ -47,7 +49,9 @@ public abstract class ExampleSetContract {
         for (int k = 0; k < rows.length; k++) {
             float[] one = new float[fs];
             s.copyFeatures(new int[] {rows[k]}, one);
-            assertThat(Arrays.copyOfRange(batch, k * fs, (k + 1) * fs)).as("row %d", rows[k]).containsExactly(one);
+            assertThat(Arrays.copyOfRange(batch, k * fs, (k + 1) * fs))
+                    .as("row %d", rows[k])
+                    .containsExactly(one);
         }
         for (float v : batch) {
             assertThat(Float.isFinite(v)).isTrue();

@@ -41,13 +41,15 @@ class ExampleSetsTest {
     /** The base rows a view selects, recovered from the features (row i starts with i). */
     private static int[] baseRows(ExampleSet set) {
         float[] f = features(set);
-        return IntStream.range(0, set.size()).map(i -> Math.round(f[2 * i] * 255)).toArray();
+        return IntStream.range(0, set.size())
+                .map(i -> Math.round(f[2 * i] * 255))
+                .toArray();
     }
 
     @Test
     void baseSetScalesBytesToUnitRange() {
-        ByteExampleSet set = ByteExampleSet.of("s", new long[] {3}, new byte[] {0, (byte) 128,
-            (byte) 255}, new int[] {ExampleSet.UNLABELED}, CLASSES);
+        ByteExampleSet set = ByteExampleSet.of(
+                "s", new long[] {3}, new byte[] {0, (byte) 128, (byte) 255}, new int[] {ExampleSet.UNLABELED}, CLASSES);
 
         assertThat(features(set)).containsExactly(0f, 128 / 255f, 1f);
         assertThat(set.label(0)).isEqualTo(ExampleSet.UNLABELED);
@@ -61,17 +63,23 @@ class ExampleSetsTest {
                 .contentHash();
 
         assertThat(ByteExampleSet.of("renamed", new long[] {2}, f, new int[] {0, 1}, CLASSES)
-                .contentHash()).isEqualTo(hash);
+                        .contentHash())
+                .isEqualTo(hash);
         assertThat(ByteExampleSet.of("x", new long[] {1, 2}, f, new int[] {0, 1}, CLASSES)
-                .contentHash()).isNotEqualTo(hash);
-        assertThat(ByteExampleSet.of("x", new long[] {2}, new byte[] {1, 2, 3, 5},
-                new int[] {0, 1}, CLASSES).contentHash()).isNotEqualTo(hash);
+                        .contentHash())
+                .isNotEqualTo(hash);
+        assertThat(ByteExampleSet.of("x", new long[] {2}, new byte[] {1, 2, 3, 5}, new int[] {0, 1}, CLASSES)
+                        .contentHash())
+                .isNotEqualTo(hash);
         assertThat(ByteExampleSet.of("x", new long[] {2}, f, new int[] {0, 2}, CLASSES)
-                .contentHash()).isNotEqualTo(hash);
+                        .contentHash())
+                .isNotEqualTo(hash);
         assertThat(ByteExampleSet.of("x", new long[] {2}, f, new int[] {0, -1}, CLASSES)
-                .contentHash()).isNotEqualTo(hash);
-        assertThat(ByteExampleSet.of("x", new long[] {2}, new byte[] {3, 4, 1, 2},
-                new int[] {1, 0}, CLASSES).contentHash()).isNotEqualTo(hash);
+                        .contentHash())
+                .isNotEqualTo(hash);
+        assertThat(ByteExampleSet.of("x", new long[] {2}, new byte[] {3, 4, 1, 2}, new int[] {1, 0}, CLASSES)
+                        .contentHash())
+                .isNotEqualTo(hash);
     }
 
     @Test
@@ -90,12 +98,11 @@ class ExampleSetsTest {
 
     @Test
     void viewsRefuseRowsOutOfRange() {
-        assertThatThrownBy(() -> ExampleSets.slice(BASE, 5, 21))
-                .isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> ExampleSets.slice(BASE, 6, 5))
-                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> ExampleSets.slice(BASE, 5, 21)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> ExampleSets.slice(BASE, 6, 5)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> ExampleSets.subset(BASE, new int[] {0, 20}, "bad"))
-                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("row 20");
+                .isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("row 20");
         ExampleSet slice = ExampleSets.slice(BASE, 0, 4);
         assertThatThrownBy(() -> slice.copyFeatures(new int[] {4}, new float[2]))
                 .isInstanceOf(IndexOutOfBoundsException.class);
@@ -127,7 +134,8 @@ class ExampleSetsTest {
         assertThat(ExampleSets.subset(BASE, reversed, "r").contentHash()).isNotEqualTo(a);
         // Same rows, however composed, same hash; the name does not count.
         assertThat(ExampleSets.subset(BASE, IntStream.range(0, 10).toArray(), "other")
-                .contentHash()).isEqualTo(a);
+                        .contentHash())
+                .isEqualTo(a);
         assertThat(ExampleSets.slice(ExampleSets.slice(BASE, 0, 15), 0, 10).contentHash())
                 .isEqualTo(a);
         // A different base gives a different hash for the same rows.
@@ -151,8 +159,7 @@ class ExampleSetsTest {
         assertThat(unlabeled.name()).isEqualTo("base/unlabeled");
         assertThat(labels(unlabeled)).containsOnly(ExampleSet.UNLABELED).hasSize(20);
         assertThat(features(unlabeled)).containsExactly(features(BASE));
-        assertThat(unlabeled.contentHash()).isNotEqualTo(identity.contentHash())
-                .isNotEqualTo(BASE.contentHash());
+        assertThat(unlabeled.contentHash()).isNotEqualTo(identity.contentHash()).isNotEqualTo(BASE.contentHash());
         // Masking survives further views, and the masked slice differs from the plain one.
         ExampleSet slice = ExampleSets.slice(unlabeled, 2, 5);
         assertThat(labels(slice)).containsOnly(ExampleSet.UNLABELED);
@@ -170,10 +177,10 @@ class ExampleSetsTest {
         assertThat(ExampleSets.classCounts(without)).containsExactly(7, 0, 6);
         assertThat(labels(without)).doesNotContain(1);
         assertThat(baseRows(without)).isSorted().hasSize(13);
-        assertThat(without.contentHash()).isNotEqualTo(BASE.contentHash())
+        assertThat(without.contentHash())
+                .isNotEqualTo(BASE.contentHash())
                 .isNotEqualTo(ExampleSets.withoutClass(BASE, 2).contentHash());
-        assertThatThrownBy(() -> ExampleSets.withoutClass(BASE, 3))
-                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> ExampleSets.withoutClass(BASE, 3)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test
@@ -190,15 +197,15 @@ class ExampleSetsTest {
         assertThat(validation).isSorted();
         Set<Integer> all = new HashSet<>();
         IntStream.of(train).forEach(all::add);
-        IntStream.of(validation).forEach(r -> assertThat(all.add(r)).as("row %d twice", r)
-                .isTrue());
+        IntStream.of(validation)
+                .forEach(r -> assertThat(all.add(r)).as("row %d twice", r).isTrue());
         assertThat(all).hasSize(250).allMatch(r -> r >= 0 && r < 250);
 
         assertThat(baseRows(again.validation())).containsExactly(validation);
-        assertThat(again.validation().contentHash()).isEqualTo(split.validation().contentHash());
+        assertThat(again.validation().contentHash())
+                .isEqualTo(split.validation().contentHash());
         assertThat(again.train().contentHash()).isEqualTo(split.train().contentHash());
-        assertThat(baseRows(ExampleSets.split(set, 0.2, 43).validation()))
-                .isNotEqualTo(validation);
+        assertThat(baseRows(ExampleSets.split(set, 0.2, 43).validation())).isNotEqualTo(validation);
         // Not simply the first or last rows.
         assertThat(validation[0]).isLessThan(50);
         assertThat(validation[49]).isGreaterThan(200);
@@ -207,8 +214,7 @@ class ExampleSetsTest {
     @Test
     void splitIsStableAcrossReleases() {
         // Pinned: a change here silently changes every experiment's validation set.
-        assertThat(baseRows(ExampleSets.split(rows(20), 0.25, 7).validation()))
-                .containsExactly(PINNED_SPLIT);
+        assertThat(baseRows(ExampleSets.split(rows(20), 0.25, 7).validation())).containsExactly(PINNED_SPLIT);
     }
 
     private static final int[] PINNED_SPLIT = {1, 2, 4, 15, 16};
@@ -219,15 +225,15 @@ class ExampleSetsTest {
         assertThat(ExampleSets.split(BASE, 1, 1).train().size()).isZero();
         assertThat(ExampleSets.split(BASE, 0.5, 1).validation().size()).isEqualTo(10);
         assertThatThrownBy(() -> ExampleSets.split(BASE, 1.5, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1.5");
-        assertThatThrownBy(() -> ExampleSets.split(BASE, Double.NaN, 1))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1.5");
+        assertThatThrownBy(() -> ExampleSets.split(BASE, Double.NaN, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void ofRefusesLabelsOutOfRange() {
-        assertThatThrownBy(() -> ByteExampleSet.of("x", new long[] {1}, new byte[1],
-                new int[] {3}, CLASSES))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("label 3");
+        assertThatThrownBy(() -> ByteExampleSet.of("x", new long[] {1}, new byte[1], new int[] {3}, CLASSES))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("label 3");
     }
 }

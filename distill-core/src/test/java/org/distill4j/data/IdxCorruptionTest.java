@@ -49,7 +49,8 @@ class IdxCorruptionTest {
                 .isInstanceOf(MissingDataException.class)
                 .hasMessageContaining(dir.toString())
                 .hasMessageContaining("does not exist")
-                .hasMessageContaining(TRAIN_IMAGES).hasMessageContaining(TRAIN_LABELS)
+                .hasMessageContaining(TRAIN_IMAGES)
+                .hasMessageContaining(TRAIN_LABELS)
                 .hasMessageContaining("t10k-images-idx3-ubyte")
                 .hasMessageContaining("t10k-labels-idx1-ubyte")
                 .hasMessageNotContaining("apt-get");
@@ -75,15 +76,14 @@ class IdxCorruptionTest {
                 .hasMessageContaining("lacks t10k-labels-idx1-ubyte[.gz]")
                 .hasMessageContaining(dir.toString())
                 .hasMessageContaining("apt-get install dataset-fashion-mnist")
-                .satisfies(e -> assertThat(((DataException) e).file())
-                        .isEqualTo(dir.resolve("t10k-labels-idx1-ubyte")));
+                .satisfies(
+                        e -> assertThat(((DataException) e).file()).isEqualTo(dir.resolve("t10k-labels-idx1-ubyte")));
     }
 
     @ParameterizedTest(name = "gzip={0}")
     @ValueSource(booleans = {false, true})
     void wrongImagesMagicNumber(boolean gz) throws IOException {
-        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x12345678, 6, 4, 5),
-                train.pixels());
+        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x12345678, 6, 4, 5), train.pixels());
         Path dir = datasetWith(TRAIN_IMAGES, content, gz);
 
         assertThatThrownBy(() -> IdxDataset.load(dir))
@@ -116,8 +116,7 @@ class IdxCorruptionTest {
 
     @Test
     void wrongNumberOfDimensions() throws IOException {
-        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x00000802, 6, 20),
-                train.pixels());
+        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x00000802, 6, 20), train.pixels());
         Path dir = datasetWith(TRAIN_IMAGES, content, true);
 
         assertThatThrownBy(() -> IdxDataset.load(dir))
@@ -132,8 +131,7 @@ class IdxCorruptionTest {
         String[] rc = sides.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
-        Path dir = datasetWith(TRAIN_IMAGES, IdxTestFiles.header(0x00000803, 6, rows, cols),
-                false);
+        Path dir = datasetWith(TRAIN_IMAGES, IdxTestFiles.header(0x00000803, 6, rows, cols), false);
 
         assertThatThrownBy(() -> IdxDataset.load(dir))
                 .isInstanceOf(CorruptDataException.class)
@@ -144,53 +142,58 @@ class IdxCorruptionTest {
 
     @Test
     void absurdCountIsRefusedBeforeAllocating() throws IOException {
-        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x00000803, 1 << 30, 28, 28),
-                new byte[784]);
+        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x00000803, 1 << 30, 28, 28), new byte[784]);
         Path dir = datasetWith(TRAIN_IMAGES, content, true);
 
-        assertFailsFastInLittleMemory(() -> IdxDataset.load(dir), CorruptDataException.class,
-                file(dir, TRAIN_IMAGES, true) + " declares 1073741824 images, expected at most "
-                        + "100000000");
+        assertFailsFastInLittleMemory(
+                () -> IdxDataset.load(dir),
+                CorruptDataException.class,
+                file(dir, TRAIN_IMAGES, true) + " declares 1073741824 images, expected at most " + "100000000");
     }
 
     @Test
     void hugeClaimOnTinyGzipFileFailsFastInLittleMemory() throws IOException {
         // 3.9 GB of pixels claimed, within the limits, so only incremental reading saves us.
         // The 5 MB of labels are really there (labels are read first).
-        byte[] content = IdxTestFiles.concat(
-                IdxTestFiles.header(0x00000803, 5_000_000, 28, 28), new byte[784 * 3]);
+        byte[] content = IdxTestFiles.concat(IdxTestFiles.header(0x00000803, 5_000_000, 28, 28), new byte[784 * 3]);
         Path dir = datasetWith(TRAIN_IMAGES, content, true);
-        Files.write(dir.resolve("train-labels-idx1-ubyte.gz"),
-                IdxTestFiles.gzip(IdxTestFiles.labels(new byte[5_000_000])));
+        Files.write(
+                dir.resolve("train-labels-idx1-ubyte.gz"), IdxTestFiles.gzip(IdxTestFiles.labels(new byte[5_000_000])));
         assertThat(Files.size(dir.resolve(TRAIN_IMAGES + ".gz"))).isLessThan(1000);
 
         // A heap smaller than the claim refuses it from the header alone (IdxHardeningTest).
-        assertFailsFastInLittleMemory(() -> IdxDataset.load(dir), CorruptDataException.class,
+        assertFailsFastInLittleMemory(
+                () -> IdxDataset.load(dir),
+                CorruptDataException.class,
                 Runtime.getRuntime().maxMemory() < 3_920_000_000L
                         ? file(dir, TRAIN_IMAGES, true) + " declares 5000000 images of 28x28 = 3920000000 bytes"
                         : file(dir, TRAIN_IMAGES, true) + " is truncated: 2352 data bytes after the "
-                        + "16-byte header, expected 3920000000 (header declares 5000000 "
-                        + "images of 28x28)");
+                                + "16-byte header, expected 3920000000 (header declares 5000000 "
+                                + "images of 28x28)");
     }
 
     @Test
     void hugeLabelClaimOnTinyGzipFileFailsFastInLittleMemory() throws IOException {
         Path dir = IdxTestFiles.writeDataset(tmp.resolve("ds"), train, test, true);
-        IdxTestFiles.writeFile(dir.resolve(TRAIN_IMAGES + ".gz"),
-                IdxTestFiles.header(0x00000803, 99_999_999, 1, 1), true);
-        IdxTestFiles.writeFile(dir.resolve(TRAIN_LABELS + ".gz"),
+        IdxTestFiles.writeFile(
+                dir.resolve(TRAIN_IMAGES + ".gz"), IdxTestFiles.header(0x00000803, 99_999_999, 1, 1), true);
+        IdxTestFiles.writeFile(
+                dir.resolve(TRAIN_LABELS + ".gz"),
                 IdxTestFiles.concat(IdxTestFiles.header(0x00000801, 99_999_999), new byte[10]),
                 true);
 
-        assertFailsFastInLittleMemory(() -> IdxDataset.load(dir), CorruptDataException.class,
+        assertFailsFastInLittleMemory(
+                () -> IdxDataset.load(dir),
+                CorruptDataException.class,
                 file(dir, TRAIN_LABELS, true) + " is truncated: 10 data bytes after the 8-byte "
                         + "header, expected 99999999");
     }
 
-    private static void assertFailsFastInLittleMemory(ThrowingRunnable load,
-            Class<? extends Exception> type, String message) {
+    private static void assertFailsFastInLittleMemory(
+            ThrowingRunnable load, Class<? extends Exception> type, String message) {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeThat(bean).as("per-thread allocation counting (HotSpot)")
+        assumeThat(bean)
+                .as("per-thread allocation counting (HotSpot)")
                 .isInstanceOf(com.sun.management.ThreadMXBean.class);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
         assumeThat(threads.isThreadAllocatedMemorySupported()).isTrue();
@@ -342,7 +345,8 @@ class IdxCorruptionTest {
     @Test
     void dataExceptionsAreIoExceptions() {
         assertThat(IOException.class).isAssignableFrom(DataException.class);
-        assertThat(DataException.class).isAssignableFrom(MissingDataException.class)
+        assertThat(DataException.class)
+                .isAssignableFrom(MissingDataException.class)
                 .isAssignableFrom(CorruptDataException.class);
     }
 }

@@ -53,8 +53,7 @@ class IdxDatasetTest {
 
     @Test
     void copiesRequestedRowsInRequestedOrder() throws IOException {
-        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("d"), train, test,
-                false));
+        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("d"), train, test, false));
         float[] dst = new float[2 * 12];
         data.train().copyFeatures(new int[] {6, 2}, dst);
         for (int j = 0; j < 12; j++) {
@@ -65,20 +64,20 @@ class IdxDatasetTest {
 
     @Test
     void hashDependsOnContentNotOnCompression() throws IOException {
-        IdxDataset raw = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("a"), train, test,
-                false));
-        IdxDataset gz = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("b"), train, test,
-                true));
+        IdxDataset raw = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("a"), train, test, false));
+        IdxDataset gz = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("b"), train, test, true));
 
-        assertThat(gz.train().contentHash()).isEqualTo(raw.train().contentHash())
+        assertThat(gz.train().contentHash())
+                .isEqualTo(raw.train().contentHash())
                 .matches("[0-9a-f]{64}");
         assertThat(raw.test().contentHash()).isNotEqualTo(raw.train().contentHash());
     }
 
     @Test
     void hashChangesWithOnePixelOneLabelOrTheOrder() throws IOException {
-        String base = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("base"), train, test,
-                false)).train().contentHash();
+        String base = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("base"), train, test, false))
+                .train()
+                .contentHash();
 
         byte[] pixels = train.pixels().clone();
         pixels[17] ^= 1;
@@ -96,8 +95,7 @@ class IdxDatasetTest {
         Part swapped = new Part(7, 3, 4, swappedPixels, swappedLabels);
 
         for (Part changed : List.of(onePixel, oneLabel, reshaped, swapped)) {
-            Path dir = IdxTestFiles.writeDataset(Files.createTempDirectory(tmp, "c"), changed, test,
-                    false);
+            Path dir = IdxTestFiles.writeDataset(Files.createTempDirectory(tmp, "c"), changed, test, false);
             assertThat(IdxDataset.load(dir).train().contentHash()).isNotEqualTo(base);
         }
     }
@@ -106,12 +104,10 @@ class IdxDatasetTest {
     void detectsCompressionByContentNotByName() throws IOException {
         Path dir = tmp.resolve("mixed");
         // gzip content under a raw name, raw content under a .gz name.
-        IdxTestFiles.write(dir.resolve("train-images-idx3-ubyte"),
-                IdxTestFiles.gzip(train.imagesFile()));
+        IdxTestFiles.write(dir.resolve("train-images-idx3-ubyte"), IdxTestFiles.gzip(train.imagesFile()));
         IdxTestFiles.write(dir.resolve("train-labels-idx1-ubyte.gz"), train.labelsFile());
         IdxTestFiles.write(dir.resolve("t10k-images-idx3-ubyte.gz"), test.imagesFile());
-        IdxTestFiles.write(dir.resolve("t10k-labels-idx1-ubyte"),
-                IdxTestFiles.gzip(test.labelsFile()));
+        IdxTestFiles.write(dir.resolve("t10k-labels-idx1-ubyte"), IdxTestFiles.gzip(test.labelsFile()));
 
         IdxDataset data = IdxDataset.load(dir);
 
@@ -125,8 +121,18 @@ class IdxDatasetTest {
 
         ExampleSet set = IdxDataset.load(dir).train();
 
-        assertThat(set.classNames()).containsExactly("T-shirt/top", "Trouser", "Pullover",
-                "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+        assertThat(set.classNames())
+                .containsExactly(
+                        "T-shirt/top",
+                        "Trouser",
+                        "Pullover",
+                        "Dress",
+                        "Coat",
+                        "Sandal",
+                        "Shirt",
+                        "Sneaker",
+                        "Bag",
+                        "Ankle boot");
     }
 
     @Test
@@ -144,8 +150,7 @@ class IdxDatasetTest {
     @Test
     void loadsAnEmptySet() throws IOException {
         Part empty = new Part(0, 2, 2, new byte[0], new byte[0]);
-        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("e"), empty,
-                train, true));
+        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("e"), empty, train, true));
 
         assertThat(data.train().size()).isZero();
         assertThat(data.train().contentHash()).matches("[0-9a-f]{64}");
@@ -155,8 +160,7 @@ class IdxDatasetTest {
     void spansManyBlocksWithoutSplittingARow() throws IOException {
         // 1000-byte rows do not divide the 1 MiB block: rows must still come back whole.
         Part big = Part.random(3000, 20, 50, 10, 9);
-        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("big"), big, test,
-                true));
+        IdxDataset data = IdxDataset.load(IdxTestFiles.writeDataset(tmp.resolve("big"), big, test, true));
 
         assertMatches(data.train(), big, "big/train");
     }

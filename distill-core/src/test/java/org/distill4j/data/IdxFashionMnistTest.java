@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class IdxFashionMnistTest {
 
     // Overridable so the skip and require paths can be exercised without uninstalling the data.
-    private static final Path DIR = Path.of(System.getProperty("distill4j.fashionMnistDir",
-            IdxDataset.DEBIAN_FASHION_MNIST.toString()));
+    private static final Path DIR =
+            Path.of(System.getProperty("distill4j.fashionMnistDir", IdxDataset.DEBIAN_FASHION_MNIST.toString()));
 
     private static IdxDataset data;
     private static long loadMillis;
@@ -29,9 +29,11 @@ class IdxFashionMnistTest {
     void load() throws IOException {
         boolean required = "true".equalsIgnoreCase(System.getenv("DISTILL4J_REQUIRE_DATA"));
         if (!required) {
-            assumeTrue(Files.isDirectory(DIR), "Fashion-MNIST is not installed at " + DIR
-                    + " (apt-get install dataset-fashion-mnist); skipping. Set "
-                    + "DISTILL4J_REQUIRE_DATA=true to make this a failure.");
+            assumeTrue(
+                    Files.isDirectory(DIR),
+                    "Fashion-MNIST is not installed at " + DIR
+                            + " (apt-get install dataset-fashion-mnist); skipping. Set "
+                            + "DISTILL4J_REQUIRE_DATA=true to make this a failure.");
         }
         if (data != null) {
             return;
@@ -79,8 +81,7 @@ class IdxFashionMnistTest {
             }
         }
         long copyMillis = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("copyFeatures of 60,000 rows in batches of 256: " + copyMillis
-                + " ms");
+        System.out.println("copyFeatures of 60,000 rows in batches of 256: " + copyMillis + " ms");
         assertThat(max).isEqualTo(1f);
         assertThat(copyMillis).isLessThan(5_000);
     }

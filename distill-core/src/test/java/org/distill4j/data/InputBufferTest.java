@@ -45,7 +45,8 @@ class InputBufferTest {
         InputBuffer buffer = new InputBuffer(64);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             assertThatThrownBy(() -> buffer.upload(m, new float[3], new Shape(2, 2)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 4 values, got 3");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("needs 4 values, got 3");
         }
         assertThatThrownBy(() -> new InputBuffer(0)).hasMessageContaining("illegal initial capacity: 0");
     }

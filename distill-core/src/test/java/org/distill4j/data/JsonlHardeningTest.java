@@ -111,8 +111,12 @@ class JsonlHardeningTest {
         org.distill4j.testutil.GzipBombs.write(bomb, row(1) + "\n", 32 << 20, 64);
         JsonlTextDatasetTest.write(dir.resolve("d/test.jsonl"), row(1), row(2));
         assertThat(Files.size(bomb)).isLessThan(4L << 20);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m", "-cp", System.getProperty("java.class.path"), LoadJsonl.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx160m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoadJsonl.class.getName(),
                 dir.resolve("d").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         boolean done = p.waitFor(60, TimeUnit.SECONDS);
@@ -121,7 +125,9 @@ class JsonlHardeningTest {
             p.destroyForcibly();
         }
         assertThat(done).as("finished within 60 s: " + out).isTrue();
-        assertThat(out).contains("CorruptDataException").contains(bomb + ", line 2: longer than")
+        assertThat(out)
+                .contains("CorruptDataException")
+                .contains(bomb + ", line 2: longer than")
                 .doesNotContain("OutOfMemoryError");
         assertThat(p.exitValue()).as(out).isZero();
     }

@@ -33,7 +33,8 @@ class JsonlTextDatasetTest {
 
     @Test
     void loadsGzipAndPlainSplitsWithSortedTrainingLabelsAsClasses() throws IOException {
-        write(dir.resolve("train.jsonl.gz"),
+        write(
+                dir.resolve("train.jsonl.gz"),
                 "{\"id\": \"vim\", \"text\": \"Vi IMproved, a text editor\", \"label\": \"editors\"}",
                 "",
                 "{\"id\": \"gnuchess\", \"text\": \"chess engine\", \"label\": \"games\"}",
@@ -63,13 +64,15 @@ class JsonlTextDatasetTest {
 
     @Test
     void readsConfiguredFieldNamesAndAValidationFile() throws IOException {
-        write(dir.resolve("train.jsonl"), "{\"name\": \"a\", \"body\": \"x y\", \"section\": \"b\"}",
+        write(
+                dir.resolve("train.jsonl"),
+                "{\"name\": \"a\", \"body\": \"x y\", \"section\": \"b\"}",
                 "{\"name\": \"b\", \"body\": \"z\", \"section\": \"a\"}");
         write(dir.resolve("validation.jsonl"), "{\"body\": \"x\", \"section\": \"a\"}");
         write(dir.resolve("test.jsonl.gz"), "{\"body\": \"y\", \"section\": \"b\"}");
 
-        JsonlTextDataset data = JsonlTextDataset.load(dir, new JsonlTextDataset.Fields("body", "section", "name"),
-                FEATURES);
+        JsonlTextDataset data =
+                JsonlTextDataset.load(dir, new JsonlTextDataset.Fields("body", "section", "name"), FEATURES);
 
         assertThat(data.train().id(1)).isEqualTo("b");
         assertThat(data.train().classNames()).containsExactly("a", "b");
@@ -80,10 +83,14 @@ class JsonlTextDatasetTest {
 
     @Test
     void slicesAndSubsetsKeepTheText() throws IOException {
-        write(dir.resolve("train.jsonl"), "{\"text\": \"one\", \"label\": \"a\"}",
-                "{\"text\": \"two\", \"label\": \"b\"}", "{\"text\": \"three\", \"label\": \"a\"}");
+        write(
+                dir.resolve("train.jsonl"),
+                "{\"text\": \"one\", \"label\": \"a\"}",
+                "{\"text\": \"two\", \"label\": \"b\"}",
+                "{\"text\": \"three\", \"label\": \"a\"}");
         write(dir.resolve("test.jsonl"), "{\"text\": \"four\", \"label\": \"b\"}");
-        TextExampleSet train = JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), FEATURES).train();
+        TextExampleSet train = JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), FEATURES)
+                .train();
 
         assertThat(ExampleSets.slice(train, 1, 3).text(1)).isEqualTo("three");
         assertThat(ExampleSets.withoutLabels(train).text(0)).isEqualTo("one");
@@ -99,15 +106,18 @@ class JsonlTextDatasetTest {
                 .hasMessageContaining("train.jsonl[.gz]")
                 .hasMessageContaining("../shared/data/debian-descriptions/");
 
-        write(dir.resolve("train.jsonl"), "{\"text\": \"one\", \"label\": \"a\"}", "{\"text\": \"two\", \"label\": \"b\"}");
+        write(
+                dir.resolve("train.jsonl"),
+                "{\"text\": \"one\", \"label\": \"a\"}",
+                "{\"text\": \"two\", \"label\": \"b\"}");
         assertThatThrownBy(() -> JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), FEATURES))
                 .isInstanceOf(MissingDataException.class)
                 .hasMessageContaining("test.jsonl")
                 .hasMessageContaining("debian-descriptions");
 
         Path test = dir.resolve("elsewhere.jsonl");
-        assertThatThrownBy(() -> JsonlTextDataset.load(dir.resolve("train.jsonl"), null, test,
-                        JsonlTextDataset.Fields.defaults(), FEATURES))
+        assertThatThrownBy(() -> JsonlTextDataset.load(
+                        dir.resolve("train.jsonl"), null, test, JsonlTextDataset.Fields.defaults(), FEATURES))
                 .isInstanceOf(MissingDataException.class)
                 .hasMessageContaining(test.toString());
     }
@@ -127,8 +137,8 @@ class JsonlTextDatasetTest {
         for (String[] c : cases) {
             Path file = dir.resolve("bad.jsonl");
             write(file, good, c[0], good);
-            assertThatThrownBy(() -> JsonlTextDataset.load(file, JsonlTextDataset.Fields.defaults(),
-                            List.of("a", "b"), FEATURES))
+            assertThatThrownBy(() -> JsonlTextDataset.load(
+                            file, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
                     .as(c[0])
                     .isInstanceOf(CorruptDataException.class)
                     .hasMessageContaining(file.toString())
@@ -141,23 +151,32 @@ class JsonlTextDatasetTest {
     void emptyOrBrokenGzipFilesAreCorrupt() throws IOException {
         Path empty = dir.resolve("empty.jsonl");
         Files.writeString(empty, "\n\n");
-        assertThatThrownBy(() -> JsonlTextDataset.load(empty, JsonlTextDataset.Fields.defaults(), List.of("a", "b"),
-                        FEATURES))
-                .isInstanceOf(CorruptDataException.class).hasMessageContaining("no rows");
+        assertThatThrownBy(() ->
+                        JsonlTextDataset.load(empty, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("no rows");
 
         Path gz = dir.resolve("cut.jsonl.gz");
         write(gz, "{\"text\": \"t\", \"label\": \"a\"}".repeat(1).split("\n"));
         byte[] bytes = Files.readAllBytes(gz);
         Files.write(gz, java.util.Arrays.copyOf(bytes, bytes.length - 10));
-        assertThatThrownBy(() -> JsonlTextDataset.load(gz, JsonlTextDataset.Fields.defaults(), List.of("a", "b"),
-                        FEATURES))
-                .isInstanceOf(CorruptDataException.class).hasMessageContaining(gz.toString()).hasMessageContaining("gzip");
+        assertThatThrownBy(() ->
+                        JsonlTextDataset.load(gz, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(gz.toString())
+                .hasMessageContaining("gzip");
     }
 
     @Test
     void aTestLabelTheTrainingFileLacksIsAnErrorNamingFileLineAndLabel() throws IOException {
-        write(dir.resolve("train.jsonl"), "{\"text\": \"one\", \"label\": \"a\"}", "{\"text\": \"two\", \"label\": \"b\"}");
-        write(dir.resolve("validation.jsonl"), "{\"text\": \"x\", \"label\": \"a\"}", "{\"text\": \"y\", \"label\": \"zope\"}");
+        write(
+                dir.resolve("train.jsonl"),
+                "{\"text\": \"one\", \"label\": \"a\"}",
+                "{\"text\": \"two\", \"label\": \"b\"}");
+        write(
+                dir.resolve("validation.jsonl"),
+                "{\"text\": \"x\", \"label\": \"a\"}",
+                "{\"text\": \"y\", \"label\": \"zope\"}");
         write(dir.resolve("test.jsonl"), "{\"text\": \"four\", \"label\": \"b\"}");
 
         assertThatThrownBy(() -> JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), FEATURES))
@@ -174,40 +193,45 @@ class JsonlTextDatasetTest {
         write(dir.resolve("train.jsonl"), "{\"text\": \"one\", \"label\": \"a\"}");
         write(dir.resolve("test.jsonl"), "{\"text\": \"one\", \"label\": \"a\"}");
         assertThatThrownBy(() -> JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), FEATURES))
-                .isInstanceOf(DataException.class).hasMessageContaining("at least 2 classes");
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("at least 2 classes");
     }
 
     @Test
     void contentHashCoversTextLabelOrderAndFeatures() {
         List<String> classes = List.of("a", "b");
         TextExampleSet base = new TextExampleSet("s", List.of("x y", "z"), null, new int[] {0, 1}, classes, FEATURES);
-        TextExampleSet same = new TextExampleSet("other name", List.of("x y", "z"), List.of("1", "2"),
-                new int[] {0, 1}, classes, FEATURES);
+        TextExampleSet same = new TextExampleSet(
+                "other name", List.of("x y", "z"), List.of("1", "2"), new int[] {0, 1}, classes, FEATURES);
         assertThat(same.contentHash()).isEqualTo(base.contentHash());
 
         List<TextExampleSet> variants = List.of(
                 new TextExampleSet("s", List.of("x  y", "z"), null, new int[] {0, 1}, classes, FEATURES),
                 new TextExampleSet("s", List.of("x y", "z"), null, new int[] {0, 0}, classes, FEATURES),
                 new TextExampleSet("s", List.of("z", "x y"), null, new int[] {1, 0}, classes, FEATURES),
-                new TextExampleSet("s", List.of("x y", "z"), null, new int[] {0, 1}, classes,
-                        TextFeatures.of(16, 1, 0, 0, true)),
-                new TextExampleSet("s", List.of("x y", "z"), null, new int[] {0, 1}, classes,
-                        TextFeatures.of(16, 2, 0, 0, false)),
+                new TextExampleSet(
+                        "s", List.of("x y", "z"), null, new int[] {0, 1}, classes, TextFeatures.of(16, 1, 0, 0, true)),
+                new TextExampleSet(
+                        "s", List.of("x y", "z"), null, new int[] {0, 1}, classes, TextFeatures.of(16, 2, 0, 0, false)),
                 new TextExampleSet("s", List.of("x y", "z"), null, new int[] {0, 1}, List.of("a", "c"), FEATURES));
         for (TextExampleSet v : variants) {
             assertThat(v.contentHash()).as(v.toString()).isNotEqualTo(base.contentHash());
         }
         // Texts are length-prefixed: moving a boundary between rows changes the hash.
-        TextExampleSet shifted = new TextExampleSet("s", List.of("x", " yz"), null, new int[] {0, 1}, classes, FEATURES);
-        assertThat(shifted.contentHash()).isNotEqualTo(
-                new TextExampleSet("s", List.of("x ", "yz"), null, new int[] {0, 1}, classes, FEATURES).contentHash());
+        TextExampleSet shifted =
+                new TextExampleSet("s", List.of("x", " yz"), null, new int[] {0, 1}, classes, FEATURES);
+        assertThat(shifted.contentHash())
+                .isNotEqualTo(new TextExampleSet("s", List.of("x ", "yz"), null, new int[] {0, 1}, classes, FEATURES)
+                        .contentHash());
     }
 
     @Test
     void rejectsInconsistentConstructorArguments() {
-        assertThatThrownBy(() -> new TextExampleSet("s", List.of("x"), null, new int[] {0, 1}, List.of("a", "b"),
-                FEATURES)).hasMessageContaining("2 labels for 1 texts");
-        assertThatThrownBy(() -> new TextExampleSet("s", List.of("x"), null, new int[] {2}, List.of("a", "b"),
-                FEATURES)).hasMessageContaining("label 2 of row 0");
+        assertThatThrownBy(() ->
+                        new TextExampleSet("s", List.of("x"), null, new int[] {0, 1}, List.of("a", "b"), FEATURES))
+                .hasMessageContaining("2 labels for 1 texts");
+        assertThatThrownBy(
+                        () -> new TextExampleSet("s", List.of("x"), null, new int[] {2}, List.of("a", "b"), FEATURES))
+                .hasMessageContaining("label 2 of row 0");
     }
 }

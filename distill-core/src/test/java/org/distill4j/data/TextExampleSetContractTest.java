@@ -6,7 +6,12 @@ import java.util.List;
 class TextExampleSetContractTest extends ExampleSetContract {
     @Override
     protected ExampleSet newSet() {
-        return new TextExampleSet("texts", List.of("the quick fox", "lazy dog sleeps", "quick quick dog", "fox"),
-                null, new int[] {0, 1, 0, -1}, List.of("a", "b"), TextFeatures.of(32, 2, 0, 0, true));
+        return new TextExampleSet(
+                "texts",
+                List.of("the quick fox", "lazy dog sleeps", "quick quick dog", "fox"),
+                null,
+                new int[] {0, 1, 0, -1},
+                List.of("a", "b"),
+                TextFeatures.of(32, 2, 0, 0, true));
     }
 }

@@ -50,16 +50,24 @@ class ReadmeExampleTest {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter diagnostics = new StringWriter();
-        boolean compiled = javac.getTask(diagnostics, null, null,
-                List.of("-classpath", classPath, "-d", classes.toString(), "--release", "17"), null,
-                javac.getStandardFileManager(null, null, null).getJavaFileObjects(src)).call();
+        boolean compiled = javac.getTask(
+                        diagnostics,
+                        null,
+                        null,
+                        List.of("-classpath", classPath, "-d", classes.toString(), "--release", "17"),
+                        null,
+                        javac.getStandardFileManager(null, null, null).getJavaFileObjects(src))
+                .call();
         assertThat(compiled).as("README example compiles: %s", diagnostics).isTrue();
 
-        Path data = IdxTestFiles.writeDataset(tmp.resolve("data"), IdxTestFiles.Part.random(256, 28, 28, 10, 1),
-                IdxTestFiles.Part.random(64, 28, 28, 10, 2), false);
+        Path data = IdxTestFiles.writeDataset(
+                tmp.resolve("data"),
+                IdxTestFiles.Part.random(256, 28, 28, 10, 1),
+                IdxTestFiles.Part.random(64, 28, 28, 10, 2),
+                false);
         Path out = tmp.resolve("out");
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-                ReadmeExampleTest.class.getClassLoader())) {
+        try (URLClassLoader loader =
+                new URLClassLoader(new URL[] {classes.toUri().toURL()}, ReadmeExampleTest.class.getClassLoader())) {
             Method main = loader.loadClass("DistillExample").getMethod("main", String[].class);
             main.invoke(null, (Object) new String[] {data.toString(), out.toString()});
         }
@@ -72,8 +80,12 @@ class ReadmeExampleTest {
         assertThat(manifest.terms()).containsEntry("verdict", "own_model");
         @SuppressWarnings("unchecked")
         Map<String, Object> training = (Map<String, Object>) manifest.training().get("training");
-        assertThat(TrainingConfig.fromMap(training)).isEqualTo(TrainingConfig.builder().setEpochs(3)
-                .optLearningRate(0.002).optSchedule(Schedule.COSINE).build());
+        assertThat(TrainingConfig.fromMap(training))
+                .isEqualTo(TrainingConfig.builder()
+                        .setEpochs(3)
+                        .optLearningRate(0.002)
+                        .optSchedule(Schedule.COSINE)
+                        .build());
         assertThat(manifest.training()).containsEntry("epochs_run", 3L);
         assertThat(Files.readString(student.resolve("README.md"))).contains("my-student");
     }

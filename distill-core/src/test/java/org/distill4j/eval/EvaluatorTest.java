@@ -25,20 +25,28 @@ class EvaluatorTest {
     static final InMemoryExampleSet TEST = SyntheticData.blobs("blobs/test", 120, 3, 6, 2.0, 2);
 
     static SavedModel trained(int hidden, long seed) throws Exception {
-        SavedModel m = SavedModel.create(new MlpSpec(List.of(hidden), null, 0), TRAIN.featureShape(),
-                TRAIN.classNames());
-        ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(2).optBatchSize(32).build()).optSeed(seed)
-                .build().fit(m, TRAIN, null);
+        SavedModel m =
+                SavedModel.create(new MlpSpec(List.of(hidden), null, 0), TRAIN.featureShape(), TRAIN.classNames());
+        ClassifierTrainer.builder(
+                        TrainingConfig.builder().setEpochs(2).optBatchSize(32).build())
+                .optSeed(seed)
+                .build()
+                .fit(m, TRAIN, null);
         return m;
     }
 
     @Test
     void everyMetricOfAModelAgainstATeacher(@TempDir Path tmp) throws Exception {
-        try (SavedModel teacherModel = trained(32, 1); SavedModel student = trained(4, 2);
+        try (SavedModel teacherModel = trained(32, 1);
+                SavedModel student = trained(4, 2);
                 NDManager manager = NDManager.newBaseManager()) {
             Teacher teacher = Teacher.of(teacherModel);
-            ModelMetrics m = Evaluator.builder().optTeacher(teacher).optLatencyRuns(20).optThroughputBatch(16)
-                    .build().evaluate(student, TEST);
+            ModelMetrics m = Evaluator.builder()
+                    .optTeacher(teacher)
+                    .optLatencyRuns(20)
+                    .optThroughputBatch(16)
+                    .build()
+                    .evaluate(student, TEST);
             Predictions p = Predictions.of(student, TEST, manager, 64);
             Predictions t = Predictions.of(teacher, TEST, manager, 64);
             assertThat(m.testAccuracy()).isEqualTo(p.accuracy(TEST));
@@ -59,8 +67,13 @@ class EvaluatorTest {
             assertThat(self.agreementWithTeacher()).isEqualTo(1.0);
             assertThat(self.klToTeacher()).isCloseTo(0.0, within(1e-9));
             // Without a teacher those two are unknown.
-            assertThat(Evaluator.builder().optLatencyRuns(10).optThroughputBatch(8).build().evaluate(student, TEST)
-                    .agreementWithTeacher()).isNaN();
+            assertThat(Evaluator.builder()
+                            .optLatencyRuns(10)
+                            .optThroughputBatch(8)
+                            .build()
+                            .evaluate(student, TEST)
+                            .agreementWithTeacher())
+                    .isNaN();
         }
     }
 
@@ -69,7 +82,8 @@ class EvaluatorTest {
         InMemoryExampleSet other = SyntheticData.blobs("blobs/wide", 20, 3, 7, 1.0, 3);
         try (SavedModel student = trained(4, 2)) {
             assertThatThrownBy(() -> Evaluator.evaluate(student, other, null))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blobs/wide");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("blobs/wide");
         }
     }
 }

@@ -22,8 +22,8 @@ class PredictionsMacroF1Test {
     }
 
     static ExampleSet labelled(int... labels) {
-        return new InMemoryExampleSet("golden", new long[] {1}, new float[labels.length], labels,
-                List.of("a", "b", "c", "d"));
+        return new InMemoryExampleSet(
+                "golden", new long[] {1}, new float[labels.length], labels, List.of("a", "b", "c", "d"));
     }
 
     @Test
@@ -57,6 +57,7 @@ class PredictionsMacroF1Test {
     @Test
     void perfectPredictionsScoreOneAndNoLabelsGiveNaN() {
         assertThat(predicting(0, 1, 3).macroF1(labelled(0, 1, 3))).isEqualTo(1.0);
-        assertThat(predicting(0, 1).macroF1(labelled(ExampleSet.UNLABELED, ExampleSet.UNLABELED))).isNaN();
+        assertThat(predicting(0, 1).macroF1(labelled(ExampleSet.UNLABELED, ExampleSet.UNLABELED)))
+                .isNaN();
     }
 }

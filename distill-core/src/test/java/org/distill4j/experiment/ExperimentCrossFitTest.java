@@ -2,8 +2,7 @@ package org.distill4j.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,21 +20,26 @@ class ExperimentCrossFitTest {
     void theDistilledStudentLearnsFromCrossFittedOutputs(@TempDir Path tmp) throws Exception {
         Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
         boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
-        assumeTrue(required || Files.isDirectory(dir),
-                "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
-        String yaml = ExperimentFashionMnistTest.RECIPE.formatted(dir)
-                .replace("distillation: {temperature: 4, alpha: 0.7}",
+        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
+        String yaml = ExperimentFashionMnistTest.RECIPE
+                .formatted(dir)
+                .replace(
+                        "distillation: {temperature: 4, alpha: 0.7}",
                         "distillation: {temperature: 4, alpha: 0.7, cross_fit: 2}");
         Recipe recipe = RecipeLoader.parse(yaml, "test", tmp, List.of());
         assertThat(recipe.distillation().crossFit()).isEqualTo(2);
         StringBuilder log = new StringBuilder();
-        ExperimentResults results = new Experiment(recipe, tmp.resolve("out"),
-                new Experiment.Options(tmp.resolve("cache"), false), new ExperimentListener() {
-                    @Override
-                    public void info(String message) {
-                        log.append(message).append('\n');
-                    }
-                }).run();
+        ExperimentResults results = new Experiment(
+                        recipe,
+                        tmp.resolve("out"),
+                        new Experiment.Options(tmp.resolve("cache"), false),
+                        new ExperimentListener() {
+                            @Override
+                            public void info(String message) {
+                                log.append(message).append('\n');
+                            }
+                        })
+                .run();
         assertThat(log).contains("cross-fitted teacher outputs: training 2 teachers");
         // Nothing of the cross-fitted outputs goes to the disk cache of the full teacher's outputs.
         assertThat(log).doesNotContain("computed and cached in");

@@ -37,24 +37,33 @@ class ExperimentFashionMnistTest {
     void runsEndToEndOnASliceAndReusesEverythingTheSecondTime(@TempDir Path tmp) throws Exception {
         Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
         boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
-        assumeTrue(required || Files.isDirectory(dir),
-                "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
+        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
         Recipe recipe = RecipeLoader.parse(RECIPE.formatted(dir), "test", tmp, List.of());
         Path out = tmp.resolve("out");
         Experiment.Options options = new Experiment.Options(tmp.resolve("cache"), false);
 
         ExperimentResults first = new Experiment(recipe, out, options, ExperimentListener.NONE).run();
 
-        assertThat(first.models()).extracting(r -> r.role())
+        assertThat(first.models())
+                .extracting(r -> r.role())
                 .containsExactly("teacher", "student_scratch", "student_distilled");
         assertThat(first.models().get(0).metrics().testAccuracy()).isGreaterThan(0.7);
         assertThat(first.models().get(2).metrics().params())
                 .isLessThan(first.models().get(0).metrics().params() / 10);
-        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        JsonNode metrics =
+                new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         for (String role : List.of("teacher", "student_scratch", "student_distilled")) {
-            for (String key : List.of("test_accuracy", "test_errors", "params", "size_bytes",
-                    "agreement_with_teacher", "latency_ms_p50", "throughput_per_s")) {
-                assertThat(metrics.at("/models/" + role + "/" + key).isNumber()).as(role + "." + key).isTrue();
+            for (String key : List.of(
+                    "test_accuracy",
+                    "test_errors",
+                    "params",
+                    "size_bytes",
+                    "agreement_with_teacher",
+                    "latency_ms_p50",
+                    "throughput_per_s")) {
+                assertThat(metrics.at("/models/" + role + "/" + key).isNumber())
+                        .as(role + "." + key)
+                        .isTrue();
             }
         }
         assertThat(out.resolve("report.html")).exists();
@@ -63,11 +72,12 @@ class ExperimentFashionMnistTest {
         // A second run of the same recipe trains nothing: it reuses the complete models.
         StringBuilder log = new StringBuilder();
         ExperimentResults second = new Experiment(recipe, out, options, new ExperimentListener() {
-            @Override
-            public void info(String message) {
-                log.append(message).append('\n');
-            }
-        }).run();
+                    @Override
+                    public void info(String message) {
+                        log.append(message).append('\n');
+                    }
+                })
+                .run();
         assertThat(log).contains("teacher: reusing", "student_scratch: reusing", "student_distilled: reusing");
         assertThat(second.models().get(2).metrics().testErrors())
                 .isEqualTo(first.models().get(2).metrics().testErrors());

@@ -3,9 +3,9 @@ package org.distill4j.experiment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.nio.file.Files;
 import org.distill4j.data.IdxTestFiles;
 import org.distill4j.provenance.Provenance;
 import org.distill4j.provenance.ProvenanceManifest;
@@ -22,8 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ExperimentTermsTest {
 
     static Recipe recipe(Path tmp, String terms, String studentName) throws Exception {
-        Path data = IdxTestFiles.writeDataset(tmp.resolve("data"), IdxTestFiles.Part.random(120, 6, 6, 10, 1),
-                IdxTestFiles.Part.random(40, 6, 6, 10, 2), true);
+        Path data = IdxTestFiles.writeDataset(
+                tmp.resolve("data"),
+                IdxTestFiles.Part.random(120, 6, 6, 10, 1),
+                IdxTestFiles.Part.random(40, 6, 6, 10, 2),
+                true);
         String yaml = """
                 name: terms-test
                 data: {format: idx, dir: %s, validation_fraction: 0}
@@ -36,14 +39,17 @@ class ExperimentTermsTest {
                   model: {type: mlp, hidden: [4]}
                   training: {epochs: 1, batch_size: 32}
                 evaluation: {latency_runs: 10, throughput_batch: 8}
-                """.formatted(data, terms == null ? "" : "terms: " + terms,
-                studentName == null ? "" : "name: " + studentName);
+                """.formatted(
+                data, terms == null ? "" : "terms: " + terms, studentName == null ? "" : "name: " + studentName);
         return RecipeLoader.parse(yaml, "test", tmp, List.of());
     }
 
     static Experiment experiment(Recipe r, Path tmp, String permission, boolean acknowledge) {
-        return new Experiment(r, tmp.resolve("out"),
-                new Experiment.Options(tmp.resolve("cache"), false, permission, acknowledge), ExperimentListener.NONE);
+        return new Experiment(
+                r,
+                tmp.resolve("out"),
+                new Experiment.Options(tmp.resolve("cache"), false, permission, acknowledge),
+                ExperimentListener.NONE);
     }
 
     @Test
@@ -73,16 +79,21 @@ class ExperimentTermsTest {
         assertThat(manifest.terms().toString()).contains("openai-api", "enterprise agreement 2026-17");
         // The approval names the teacher it was granted for: the one the student learned from.
         @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> approved = (java.util.Map<String, Object>) manifest.terms().get("approved_teacher");
-        assertThat(approved).containsEntry("content_hash", manifest.teacher().contentHash())
+        java.util.Map<String, Object> approved =
+                (java.util.Map<String, Object>) manifest.terms().get("approved_teacher");
+        assertThat(approved)
+                .containsEntry("content_hash", manifest.teacher().contentHash())
                 .containsEntry("kind", "distill4j");
         assertThat(manifest.datasets()).extracting(d -> d.role().name()).containsExactly("TRAIN", "TEST");
         assertThat(manifest.files()).containsKeys("model.json", "model-0000.params", "training.json", "README.md");
         assertThat(manifest.training()).containsKeys("model", "training", "distillation", "pytorch_threads");
         // Results depend on the thread count, so the provenance records it (Surefire runs one thread).
         assertThat(manifest.training().get("pytorch_threads").toString()).contains("intra_op=1");
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("out/metrics.json").toFile())
-                .at("/environment/pytorch_threads").asText()).isEqualTo("1");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(tmp.resolve("out/metrics.json").toFile())
+                        .at("/environment/pytorch_threads")
+                        .asText())
+                .isEqualTo("1");
         assertThat(Provenance.verify(student).ok()).isTrue();
         assertThat(Files.readString(student.resolve("README.md")))
                 .contains("enterprise agreement 2026-17", "openai-api", "distillation");
@@ -114,7 +125,8 @@ class ExperimentTermsTest {
 
     @Test
     void conditionalTeacherEnforcesTheStudentNamePrefix(@TempDir Path tmp) throws Exception {
-        GateDecision wrongName = experiment(recipe(tmp, "llama-3.1", "tiny"), tmp, null, false).evaluateTerms();
+        GateDecision wrongName =
+                experiment(recipe(tmp, "llama-3.1", "tiny"), tmp, null, false).evaluateTerms();
         assertThat(wrongName.proceeds()).isFalse();
         assertThat(wrongName.reason()).contains("Llama-tiny");
         GateDecision rightName = experiment(recipe(tmp, "llama-3.1", "Llama-tiny"), tmp, null, false)
@@ -125,7 +137,8 @@ class ExperimentTermsTest {
 
     @Test
     void unknownTermsIdIsARecipeErrorListingCloseIds(@TempDir Path tmp) throws Exception {
-        assertThatThrownBy(() -> experiment(recipe(tmp, "llama3", null), tmp, null, false).evaluateTerms())
+        assertThatThrownBy(() -> experiment(recipe(tmp, "llama3", null), tmp, null, false)
+                        .evaluateTerms())
                 .hasMessageContaining("llama-3");
     }
 }

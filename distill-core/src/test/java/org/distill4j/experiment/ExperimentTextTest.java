@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.distill4j.data.TextFeatures;
 import org.distill4j.model.SavedModel;
 import org.distill4j.provenance.Provenance;
@@ -50,8 +49,8 @@ class ExperimentTextTest {
     }
 
     static Experiment experiment(Recipe r, Path tmp, List<String> log) {
-        return new Experiment(r, tmp.resolve("out"), new Experiment.Options(tmp.resolve("cache"), false),
-                new ExperimentListener() {
+        return new Experiment(
+                r, tmp.resolve("out"), new Experiment.Options(tmp.resolve("cache"), false), new ExperimentListener() {
                     @Override
                     public void info(String message) {
                         log.add(message);
@@ -64,7 +63,8 @@ class ExperimentTextTest {
         List<String> log = new ArrayList<>();
         ExperimentResults results = experiment(recipe(tmp), tmp, log).run();
 
-        assertThat(results.models()).extracting(ModelResult::role)
+        assertThat(results.models())
+                .extracting(ModelResult::role)
                 .containsExactly(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED);
         for (ModelResult m : results.models()) {
             assertThat(m.metrics().testAccuracy()).as(m.role()).isGreaterThan(0.8);
@@ -76,7 +76,8 @@ class ExperimentTextTest {
 
         Path out = tmp.resolve("out");
         JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
-        assertThat(metrics.at("/models/student_distilled/test_macro_f1").isNumber()).isTrue();
+        assertThat(metrics.at("/models/student_distilled/test_macro_f1").isNumber())
+                .isTrue();
         assertThat(Files.readString(out.resolve("results.md"))).contains("Test macro-F1");
         assertThat(Files.readString(out.resolve("report.html"))).contains("Test macro-F1");
         for (String role : List.of(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED)) {
@@ -84,7 +85,8 @@ class ExperimentTextTest {
                 assertThat(model.descriptor().textFeatures()).as(role).isEqualTo(TextFeatures.of(32, 2, 0, 0, true));
             }
         }
-        JsonNode descriptor = JSON.readTree(out.resolve("student_distilled/model.json").toFile());
+        JsonNode descriptor =
+                JSON.readTree(out.resolve("student_distilled/model.json").toFile());
         assertThat(descriptor.at("/text_features/word_ngrams").asInt()).isEqualTo(2);
         assertThat(descriptor.at("/architecture/type").asText()).isEqualTo("bag");
     }
@@ -108,20 +110,31 @@ class ExperimentTextTest {
         assertThat(distilled.history().get(0).trainAccuracy()).isNaN();
 
         Path student = tmp.resolve("out/student_distilled");
-        assertThat(Provenance.read(student).training().get("distillation").toString()).contains("use_labels=false");
+        assertThat(Provenance.read(student).training().get("distillation").toString())
+                .contains("use_labels=false");
         JsonNode metrics = JSON.readTree(tmp.resolve("out/metrics.json").toFile());
-        assertThat(metrics.at("/recipe/distillation/use_labels").asBoolean(true)).isFalse();
+        assertThat(metrics.at("/recipe/distillation/use_labels").asBoolean(true))
+                .isFalse();
     }
 
     @Test
     void aSavedTextTeacherWithOtherFeaturesIsRefused(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp), tmp, new ArrayList<>()).run();
         Path teacher = tmp.resolve("out/teacher");
-        Recipe other = recipe(tmp, "teacher.source=distill4j", "teacher.path=" + teacher, "teacher.model=",
-                "teacher.training=", "data.features.word_ngrams=1");
+        Recipe other = recipe(
+                tmp,
+                "teacher.source=distill4j",
+                "teacher.path=" + teacher,
+                "teacher.model=",
+                "teacher.training=",
+                "data.features.word_ngrams=1");
 
-        assertThatThrownBy(() -> new Experiment(other, tmp.resolve("out2"),
-                        new Experiment.Options(tmp.resolve("cache"), false), ExperimentListener.NONE).run())
+        assertThatThrownBy(() -> new Experiment(
+                                other,
+                                tmp.resolve("out2"),
+                                new Experiment.Options(tmp.resolve("cache"), false),
+                                ExperimentListener.NONE)
+                        .run())
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(teacher.toString())
                 .hasMessageContaining("word_ngrams=2")

@@ -22,13 +22,13 @@ class OutputOwnershipTest {
 
     /** A cheap teacher-only recipe: a tiny bag model on the small text corpus. */
     static Recipe recipe(Path tmp, int epochs) throws Exception {
-        return ExperimentTextTest.recipe(tmp, "teacher.model.buckets=256", "teacher.model.hidden=[]",
-                "teacher.training.epochs=" + epochs);
+        return ExperimentTextTest.recipe(
+                tmp, "teacher.model.buckets=256", "teacher.model.hidden=[]", "teacher.training.epochs=" + epochs);
     }
 
     static Experiment experiment(Recipe r, Path tmp, boolean resume, List<String> log, List<Integer> epochs) {
-        return new Experiment(r, tmp.resolve("out"), new Experiment.Options(tmp.resolve("cache"), resume),
-                new ExperimentListener() {
+        return new Experiment(
+                r, tmp.resolve("out"), new Experiment.Options(tmp.resolve("cache"), resume), new ExperimentListener() {
                     @Override
                     public void info(String message) {
                         log.add(message);
@@ -63,7 +63,8 @@ class OutputOwnershipTest {
         Files.createDirectories(users);
         Files.writeString(users.resolve("my-notes.txt"), "precious");
         Recipe r = recipe(tmp, 1);
-        assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>()).trainTeacher())
+        assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>())
+                        .trainTeacher())
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(users.toString())
                 .hasMessageContaining("not created by distill4j");
@@ -72,7 +73,8 @@ class OutputOwnershipTest {
 
     @Test
     void resumeStartsFreshWhatAnotherConfigurationCheckpointedAndSaysSo(@TempDir Path tmp) throws Exception {
-        experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>()).trainTeacher();
+        experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>())
+                .trainTeacher();
         Path ck = tmp.resolve("out/teacher/checkpoints");
         assertThat(names(ck)).contains("epoch-0001", "epoch-0002");
         // A crashed write of the earlier run left a temporary directory behind.
@@ -83,14 +85,17 @@ class OutputOwnershipTest {
         experiment(recipe(tmp, 3), tmp, true, log, epochs).trainTeacher();
 
         assertThat(epochs).containsExactly(1, 2, 3);
-        assertThat(log).anyMatch(l -> l.contains(ck.toString()) && l.contains("another configuration")
-                && l.contains("starting fresh"));
+        assertThat(log)
+                .anyMatch(l -> l.contains(ck.toString())
+                        && l.contains("another configuration")
+                        && l.contains("starting fresh"));
         assertThat(names(ck)).doesNotContain(".epoch-0003-12345").contains("epoch-0002", "epoch-0003");
     }
 
     @Test
     void resumeContinuesTheSameConfiguration(@TempDir Path tmp) throws Exception {
-        experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>()).trainTeacher();
+        experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>())
+                .trainTeacher();
         // As if killed after the last checkpoint but before the model was saved.
         Files.delete(tmp.resolve("out/teacher/training.json"));
         Path leftover = tmp.resolve("out/teacher/checkpoints/.epoch-0003-777");
@@ -108,13 +113,14 @@ class OutputOwnershipTest {
     void aTeacherTooLargeForTheMachineIsRefusedBeforeAllocatingWithEstimateAndLimit(@TempDir Path tmp)
             throws Exception {
         Recipe r = ExperimentTextTest.recipe(tmp, "teacher.model={type: mlp, hidden: [65536, 65536]}");
-        org.distill4j.model.MemoryEstimate e = org.distill4j.model.MemoryEstimate.of(r.teacher().model(),
-                new long[] {32}, 3, r.teacher().training().batchSize());
+        org.distill4j.model.MemoryEstimate e = org.distill4j.model.MemoryEstimate.of(
+                r.teacher().model(), new long[] {32}, 3, r.teacher().training().batchSize());
         // Guard: the run below must be refused, never allocate 70 GB on a machine that has it.
         org.junit.jupiter.api.Assumptions.assumeTrue(e.trainingBytes() > org.distill4j.model.MemoryEstimate.limit());
         List<String> log = new ArrayList<>();
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> experiment(r, tmp, false, log, new ArrayList<>()).trainTeacher())
+        assertThatThrownBy(
+                        () -> experiment(r, tmp, false, log, new ArrayList<>()).trainTeacher())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("teacher: training MLP(hidden=[65536, 65536]")
                 .hasMessageContaining("4,297,") // parameters on 32 text features
@@ -127,7 +133,8 @@ class OutputOwnershipTest {
     void anOutputPathThatIsARegularFileIsRefusedByName(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("out"), "not a directory");
         Recipe r = recipe(tmp, 1);
-        assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>()).trainTeacher())
+        assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>())
+                        .trainTeacher())
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(tmp.resolve("out").toString())
                 .hasMessageContaining("is a regular file")

@@ -20,21 +20,29 @@ class RemoteTeacherTest {
                 teacher: {source: http, http: {protocol: openai, url: 'http://127.0.0.1:9', model: m}}
                 student: {model: {type: mlp, hidden: [4]}, training: {epochs: 1}}
                 """;
-        return RecipeLoader.parse(yaml, "t.yaml", Path.of("/r"), List.of(overrides)).teacher().http();
+        return RecipeLoader.parse(yaml, "t.yaml", Path.of("/r"), List.of(overrides))
+                .teacher()
+                .http();
     }
 
     @Test
     void keysLeftOutTakeTheCollectorsDefaults() throws Exception {
         HttpTeacherConfig fromRecipe = RemoteTeacher.config(http(), true);
-        HttpTeacherConfig defaults = HttpTeacherConfig.builder(Protocol.OPENAI, "http://127.0.0.1:9", "m").build();
+        HttpTeacherConfig defaults = HttpTeacherConfig.builder(Protocol.OPENAI, "http://127.0.0.1:9", "m")
+                .build();
         assertThat(fromRecipe.toString()).isEqualTo(defaults.toString());
         assertThat(fromRecipe.concurrency()).isEqualTo(defaults.concurrency());
         assertThat(fromRecipe.timeout()).isEqualTo(defaults.timeout());
         assertThat(fromRecipe.retry()).isEqualTo(defaults.retry());
         assertThat(fromRecipe.topLogprobs()).isEqualTo(20);
 
-        HttpTeacherConfig set = RemoteTeacher.config(http("teacher.http.concurrency=3", "teacher.http.max_attempts=2",
-                "teacher.http.timeout_seconds=1.5", "teacher.http.top_logprobs=5", "teacher.http.requests_per_minute=60"),
+        HttpTeacherConfig set = RemoteTeacher.config(
+                http(
+                        "teacher.http.concurrency=3",
+                        "teacher.http.max_attempts=2",
+                        "teacher.http.timeout_seconds=1.5",
+                        "teacher.http.top_logprobs=5",
+                        "teacher.http.requests_per_minute=60"),
                 true);
         assertThat(set.concurrency()).isEqualTo(3);
         assertThat(set.retry().maxAttempts()).isEqualTo(2);
@@ -54,14 +62,17 @@ class RemoteTeacherTest {
                 .hasMessageStartingWith("teacher.http: illegal batch_size value: 32");
         assertThatThrownBy(() -> RemoteTeacher.config(http("teacher.http.top_logprobs=21"), true))
                 .hasMessageContaining("illegal top_logprobs value: 21");
-        assertThatThrownBy(() -> RemoteTeacher.config(http("teacher.http.api_key_env=DISTILL4J_NO_SUCH_VARIABLE"), true))
-                .hasMessageStartingWith("teacher.http: ").hasMessageContaining("DISTILL4J_NO_SUCH_VARIABLE");
+        assertThatThrownBy(
+                        () -> RemoteTeacher.config(http("teacher.http.api_key_env=DISTILL4J_NO_SUCH_VARIABLE"), true))
+                .hasMessageStartingWith("teacher.http: ")
+                .hasMessageContaining("DISTILL4J_NO_SUCH_VARIABLE");
     }
 
     @Test
     void aMalformedUrlNeverEchoesItsCredentials() {
         // The recipe refuses '@' in the authority; a URL the JDK cannot parse must not leak either.
         assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "https://bob:pa^ss@host/", "m"))
-                .hasMessageContaining("not a valid URL").hasMessageNotContaining("pa^ss");
+                .hasMessageContaining("not a valid URL")
+                .hasMessageNotContaining("pa^ss");
     }
 }

@@ -21,22 +21,26 @@ class TermsOriginExperimentTest {
     void aSpoofedBuiltInEntryIsRefusedBeforeTraining(@TempDir Path tmp) throws Exception {
         Path terms = Files.writeString(tmp.resolve("terms.yaml"), TermsSpoofingTest.SPOOF.formatted(""));
         var r = ExperimentTermsTest.recipe(tmp, "openai-api\n  terms_file: " + terms, null);
-        assertThatThrownBy(() -> ExperimentTermsTest.experiment(r, tmp, null, false).run())
-                .isInstanceOf(TermsException.class).hasMessageContaining("override_built_in");
+        assertThatThrownBy(() ->
+                        ExperimentTermsTest.experiment(r, tmp, null, false).run())
+                .isInstanceOf(TermsException.class)
+                .hasMessageContaining("override_built_in");
         assertThat(tmp.resolve("out")).doesNotExist();
     }
 
     @Test
     void anExplicitOverrideIsRecordedInProvenanceAndModelCard(@TempDir Path tmp) throws Exception {
-        Path terms = Files.writeString(tmp.resolve("terms.yaml"),
-                TermsSpoofingTest.SPOOF.formatted("    override_built_in: true\n"));
+        Path terms = Files.writeString(
+                tmp.resolve("terms.yaml"), TermsSpoofingTest.SPOOF.formatted("    override_built_in: true\n"));
         var r = ExperimentTermsTest.recipe(tmp, "openai-api\n  terms_file: " + terms, null);
         ExperimentTermsTest.experiment(r, tmp, null, false).run();
         Path student = tmp.resolve("out/student_distilled");
         ProvenanceManifest manifest = Provenance.read(student);
         @SuppressWarnings("unchecked")
         Map<String, Object> origin = (Map<String, Object>) manifest.terms().get("teacher_terms_origin");
-        assertThat(origin).containsEntry("kind", "user-file").containsEntry("file", terms.toString())
+        assertThat(origin)
+                .containsEntry("kind", "user-file")
+                .containsEntry("file", terms.toString())
                 .containsEntry("sha256", Hashing.sha256(Files.readAllBytes(terms)))
                 .containsEntry("overrides_built_in", true);
         assertThat(Provenance.verify(student).ok()).isTrue();

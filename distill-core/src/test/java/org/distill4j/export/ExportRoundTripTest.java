@@ -53,26 +53,38 @@ class ExportRoundTripTest {
     @ParameterizedTest
     @EnumSource(ExportFormat.class)
     void cnnWithBatchNormTanhAndPooling(ExportFormat format) throws Exception {
-        roundTrip(format, new CnnSpec(List.of(3, 4), 3, 2, List.of(6), Activation.TANH, 0.2, true),
-                new long[] {2, 8, 8}, 3, null);
+        roundTrip(
+                format,
+                new CnnSpec(List.of(3, 4), 3, 2, List.of(6), Activation.TANH, 0.2, true),
+                new long[] {2, 8, 8},
+                3,
+                null);
     }
 
     @ParameterizedTest
     @EnumSource(ExportFormat.class)
     void cnnWithSigmoidKernelFiveAndNoPooling(ExportFormat format) throws Exception {
-        roundTrip(format, new CnnSpec(List.of(2), 5, 1, List.of(), Activation.SIGMOID, 0, false),
-                new long[] {1, 5, 5}, 2, null);
+        roundTrip(
+                format,
+                new CnnSpec(List.of(2), 5, 1, List.of(), Activation.SIGMOID, 0, false),
+                new long[] {1, 5, 5},
+                2,
+                null);
     }
 
     @ParameterizedTest
     @EnumSource(ExportFormat.class)
     void bagOfNgramsWithHiddenLayerAndPadding(ExportFormat format) throws Exception {
         TextFeatures tf = TextFeatures.of(12, 2, null, null, null);
-        Path dir = ExportTestModels.save(tmp.resolve("bag"), new BagSpec(50, 4, List.of(5), Activation.RELU, 0.1),
-                new long[] {12}, 3, tf, 7);
+        Path dir = ExportTestModels.save(
+                tmp.resolve("bag"), new BagSpec(50, 4, List.of(5), Activation.RELU, 0.1), new long[] {12}, 3, tf, 7);
         // Real featurised rows: ids up to 2^24 (beyond the 50 buckets), padding, and one empty text.
-        String[] texts = {"the cat sat on the mat", "c++ and python3 2.0", "", "a long text with many many words in "
-                + "it so that the row is cut at twelve ids"};
+        String[] texts = {
+            "the cat sat on the mat",
+            "c++ and python3 2.0",
+            "",
+            "a long text with many many words in " + "it so that the row is cut at twelve ids"
+        };
         float[] x = new float[texts.length * 12];
         for (int i = 0; i < texts.length; i++) {
             tf.featurize(texts[i], x, i * 12);
@@ -84,8 +96,8 @@ class ExportRoundTripTest {
     @Test
     void sidecarDescribesInputOutputClassesAndFeaturisation() throws Exception {
         TextFeatures tf = TextFeatures.of(16, 3, 2, 4, false);
-        Path dir = ExportTestModels.save(tmp.resolve("bag"), BagSpec.of(64, 3, null, null, null), new long[] {16}, 2,
-                tf, 3);
+        Path dir = ExportTestModels.save(
+                tmp.resolve("bag"), BagSpec.of(64, 3, null, null, null), new long[] {16}, 2, tf, 3);
         ModelExport.Result r = ModelExport.export(dir, ExportFormat.ONNX, tmp.resolve("out/clf.onnx"));
         assertThat(r.sidecar()).isEqualTo(tmp.resolve("out/clf.export.json").toAbsolutePath());
         JsonNode d = new ObjectMapper().readTree(r.sidecar().toFile());
@@ -103,20 +115,21 @@ class ExportRoundTripTest {
 
     @Test
     void aDenseModelHasNoFeaturisation() throws Exception {
-        Path dir = ExportTestModels.save(tmp.resolve("mlp"), new MlpSpec(List.of(3), null, 0), new long[] {4}, 2,
-                null, 1);
-        ModelExport.Result r = ModelExport.export(dir, ExportFormat.ONNX, ModelExport.defaultOutput(dir,
-                ExportFormat.ONNX));
+        Path dir =
+                ExportTestModels.save(tmp.resolve("mlp"), new MlpSpec(List.of(3), null, 0), new long[] {4}, 2, null, 1);
+        ModelExport.Result r =
+                ModelExport.export(dir, ExportFormat.ONNX, ModelExport.defaultOutput(dir, ExportFormat.ONNX));
         assertThat(r.file()).hasFileName("model.onnx");
-        assertThat(new ObjectMapper().readTree(r.sidecar().toFile()).has("featurisation")).isFalse();
+        assertThat(new ObjectMapper().readTree(r.sidecar().toFile()).has("featurisation"))
+                .isFalse();
         // The export sits next to the model without touching its descriptor.
         assertThat(Files.readString(dir.resolve("model.json"))).contains("distill4j-model");
     }
 
     @Test
     void anExportedTorchScriptFileTeachesAndIsByteForByteReproducible() throws Exception {
-        Path dir = ExportTestModels.save(tmp.resolve("m"), new MlpSpec(List.of(6), Activation.TANH, 0), new long[] {4},
-                3, null, 8);
+        Path dir = ExportTestModels.save(
+                tmp.resolve("m"), new MlpSpec(List.of(6), Activation.TANH, 0), new long[] {4}, 3, null, 8);
         ModelExport.Result a = ModelExport.export(dir, ExportFormat.TORCHSCRIPT, tmp.resolve("a.pt"));
         ModelExport.Result b = ModelExport.export(dir, ExportFormat.TORCHSCRIPT, tmp.resolve("b.pt"));
         assertThat(b.sha256()).isEqualTo(a.sha256());
@@ -139,7 +152,8 @@ class ExportRoundTripTest {
         assertThat(tmp.resolve("x.onnx")).doesNotExist();
     }
 
-    private void roundTrip(ExportFormat format, ModelSpec spec, long[] featureShape, int classes, TextFeatures tf) throws Exception {
+    private void roundTrip(ExportFormat format, ModelSpec spec, long[] featureShape, int classes, TextFeatures tf)
+            throws Exception {
         Path dir = ExportTestModels.save(tmp.resolve("model"), spec, featureShape, classes, tf, 42);
         long[] dims = new long[featureShape.length + 1];
         dims[0] = 5;
@@ -148,13 +162,15 @@ class ExportRoundTripTest {
     }
 
     private void compare(ExportFormat format, Path dir, float[] x, Shape shape) throws Exception {
-        Path file = ModelExport.export(dir, format, tmp.resolve("export/model." + format.extension())).file();
+        Path file = ModelExport.export(dir, format, tmp.resolve("export/model." + format.extension()))
+                .file();
         float[] expected = ExportTestModels.logits(dir, x, shape);
         float[] actual = PlainDjl.run(file, format == ExportFormat.ONNX ? "OnnxRuntime" : "PyTorch", x, shape);
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(Math.abs(actual[i] - expected[i])).as("logit %d: onnx %s vs distill4j %s", i, actual[i],
-                    expected[i]).isLessThanOrEqualTo(1e-5f);
+            assertThat(Math.abs(actual[i] - expected[i]))
+                    .as("logit %d: onnx %s vs distill4j %s", i, actual[i], expected[i])
+                    .isLessThanOrEqualTo(1e-5f);
         }
         // Not trivially equal: the logits vary.
         assertThat(expected[0]).isNotEqualTo(expected[1]);
@@ -173,7 +189,8 @@ class ExportRoundTripTest {
                     Predictor<NDList, NDList> predictor = model.newPredictor();
                     NDManager manager = NDManager.newBaseManager(engine)) {
                 NDList out = predictor.predict(new NDList(manager.create(x, shape)));
-                assertThat(out.head().getShape()).isEqualTo(new Shape(shape.get(0), out.head().getShape().get(1)));
+                assertThat(out.head().getShape())
+                        .isEqualTo(new Shape(shape.get(0), out.head().getShape().get(1)));
                 return out.head().toFloatArray();
             }
         }

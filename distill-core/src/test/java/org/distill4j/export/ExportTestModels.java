@@ -24,7 +24,9 @@ public final class ExportTestModels {
      */
     public static Path save(Path dir, ModelSpec spec, long[] featureShape, int classes, TextFeatures text, long seed)
             throws Exception {
-        List<String> names = java.util.stream.IntStream.range(0, classes).mapToObj(i -> "c" + i).toList();
+        List<String> names = java.util.stream.IntStream.range(0, classes)
+                .mapToObj(i -> "c" + i)
+                .toList();
         Random r = new Random(seed);
         try (SavedModel m = SavedModel.create(spec, featureShape, names, text)) {
             m.model().getBlock().initialize(m.model().getNDManager(), DataType.FLOAT32, m.inputShape(1));
@@ -58,7 +60,8 @@ public final class ExportTestModels {
 
     /** Returns the logits distill4j computes for {@code x}, as a flat array. */
     public static float[] logits(Path dir, float[] x, ai.djl.ndarray.types.Shape shape) throws Exception {
-        try (SavedModel m = SavedModel.load(dir); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (SavedModel m = SavedModel.load(dir);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
             return m.logits(manager.create(x, shape)).toFloatArray();
         }
     }

@@ -100,8 +100,11 @@ class FuzzTest {
             }
             n++;
         }
-        System.out.println("fuzz " + format + ": " + n + " inputs, seed " + SEED + ", " + failures.size() + " failures");
-        assertThat(failures).as("fuzz %s, seed %d (cases are SEED * 1000003 + n)", format, SEED).isEmpty();
+        System.out.println(
+                "fuzz " + format + ": " + n + " inputs, seed " + SEED + ", " + failures.size() + " failures");
+        assertThat(failures)
+                .as("fuzz %s, seed %d (cases are SEED * 1000003 + n)", format, SEED)
+                .isEmpty();
         return n;
     }
 
@@ -147,7 +150,8 @@ class FuzzTest {
             boolean gz = r.nextInt(4) == 0;
             Path f = dir.resolve(gz ? "train.jsonl.gz" : "train.jsonl");
             byte[] text = Grammars.jsonl(r).getBytes(StandardCharsets.UTF_8);
-            byte[] bytes = gz ? Grammars.gzip(maybeMutate(r, text, Grammars.JSON_TOKENS))
+            byte[] bytes = gz
+                    ? Grammars.gzip(maybeMutate(r, text, Grammars.JSON_TOKENS))
                     : maybeMutate(r, text, Grammars.JSON_TOKENS);
             if (gz && r.nextInt(3) == 0) {
                 bytes = new Mutator(r, List.of("\0")).mutate(bytes); // damage the compressed stream

@@ -45,7 +45,8 @@ class ExtractionMonitorTest {
 
     @Test
     void naturalTestSetTrafficIsNotFlagged() {
-        ExtractionMonitor m = new ExtractionMonitor(ExtractionMonitor.Config.defaults(ExtractionMonitor.Policy.DEGRADE));
+        ExtractionMonitor m =
+                new ExtractionMonitor(ExtractionMonitor.Config.defaults(ExtractionMonitor.Policy.DEGRADE));
         for (int i = 0; i < TEST.size(); i++) {
             ExtractionMonitor.Action a = m.observe("addr:user", row(TEST, i), 1, DIMS, T0.plusSeconds(2L * i));
             assertThat(a).as("row %d: %s", i, m.status("addr:user")).isEqualTo(ExtractionMonitor.Action.ALLOW);
@@ -84,8 +85,8 @@ class ExtractionMonitorTest {
 
     @Test
     void bulkLabellingIsFlaggedByVolumeAndTheSameVolumeSpreadOverTimeIsNot() {
-        ExtractionMonitor.Config c = new ExtractionMonitor.Config(ExtractionMonitor.Policy.DEGRADE, 0.90, 100, 10,
-                1000, 10_000, Duration.ofHours(1), 5000);
+        ExtractionMonitor.Config c = new ExtractionMonitor.Config(
+                ExtractionMonitor.Policy.DEGRADE, 0.90, 100, 10, 1000, 10_000, Duration.ofHours(1), 5000);
         ExtractionMonitor m = new ExtractionMonitor(c);
         // distill label sends each distinct row once, in data-set order after de-duplication: a permutation.
         int[] order = new int[TRAIN.size()];
@@ -104,7 +105,8 @@ class ExtractionMonitorTest {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(row(TRAIN, order[r * batch + b]), 0, x, b * DIMS, DIMS);
             }
-            if (m.observe("key:labeller", x, batch, DIMS, T0.plusMillis(100L * r)) == ExtractionMonitor.Action.DEGRADE) {
+            if (m.observe("key:labeller", x, batch, DIMS, T0.plusMillis(100L * r))
+                    == ExtractionMonitor.Action.DEGRADE) {
                 flaggedAt = m.status("key:labeller").items();
             }
         }

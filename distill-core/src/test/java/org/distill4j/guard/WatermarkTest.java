@@ -34,7 +34,8 @@ class WatermarkTest {
 
     static final InMemoryExampleSet TRAIN = SyntheticData.blobs("blobs/train", 6000, 5, 16, 1.2, 1);
     static final InMemoryExampleSet PROBES = SyntheticData.blobs("blobs/probes", 4000, 5, 16, 1.2, 2);
-    static final byte[] SECRET = HexFormat.of().parseHex("00112233445566778899aabbccddeeff0123456789abcdef0011223344556677");
+    static final byte[] SECRET =
+            HexFormat.of().parseHex("00112233445566778899aabbccddeeff0123456789abcdef0011223344556677");
 
     static float[] trainX;
     static float[] probeX;
@@ -99,15 +100,21 @@ class WatermarkTest {
 
     /** Distils a student from the given logits on TRAIN and returns its log-probabilities on PROBES. */
     static float[] student(float[] targets, long seed) throws Exception {
-        TeacherOutputs outputs = new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), TRAIN.numClasses(), targets);
-        try (SavedModel s = SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(),
-                TRAIN.classNames())) {
-            ClassifierTrainer.builder(config(15)).optSeed(seed)
-                    .optDistillation(new KdParameters(1, 1), SoftTargets.cached(outputs),
-                            new DistillationGate().approve(
-                                    GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+        TeacherOutputs outputs =
+                new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), TRAIN.numClasses(), targets);
+        try (SavedModel s =
+                SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(), TRAIN.classNames())) {
+            ClassifierTrainer.builder(config(15))
+                    .optSeed(seed)
+                    .optDistillation(
+                            new KdParameters(1, 1),
+                            SoftTargets.cached(outputs),
+                            new DistillationGate()
+                                    .approve(GateRequest.forTeacher(
+                                                    TermsRegistry.builtIn().get("mit"), "student")
                                             .withTeacher(TEACHER)))
-                    .build().fit(s, ExampleSets.withoutLabels(TRAIN), null);
+                    .build()
+                    .fit(s, ExampleSets.withoutLabels(TRAIN), null);
             return logSoftmax(logits(s, probeX, PROBES.size()), TRAIN.numClasses());
         }
     }
@@ -128,16 +135,16 @@ class WatermarkTest {
         float[] served = logSoftmax(watermark.logitsBatch(probeX, teacherProbe), 5);
         WatermarkDetector.Detection marked = WatermarkDetector.detect(watermark, probeX, served);
         WatermarkDetector.Detection clean = WatermarkDetector.detect(watermark, probeX, teacherProbeLogProbs);
-        WatermarkDetector.Detection student = WatermarkDetector.detect(watermark, probeX, student(teacherLogits, 5),
-                teacherProbeLogProbs);
+        WatermarkDetector.Detection student =
+                WatermarkDetector.detect(watermark, probeX, student(teacherLogits, 5), teacherProbeLogProbs);
         System.out.println("served " + marked + "\nclean teacher " + clean + "\nclean student " + student);
         assertThat(marked.pValue()).isLessThan(1e-6);
         assertThat(clean.pValue()).isGreaterThan(0.01);
         assertThat(student.pValue()).isGreaterThan(0.01);
         // Against random keys (exact under H0): the served outputs rank first, the clean ones do not.
         WatermarkDetector.KeyTest servedTest = WatermarkDetector.test(key, 16, 5, probeX, served, null, 99, 1);
-        WatermarkDetector.KeyTest cleanTest = WatermarkDetector.test(key, 16, 5, probeX, teacherProbeLogProbs, null, 99,
-                1);
+        WatermarkDetector.KeyTest cleanTest =
+                WatermarkDetector.test(key, 16, 5, probeX, teacherProbeLogProbs, null, 99, 1);
         System.out.println("served vs random keys " + servedTest + "\nclean vs random keys " + cleanTest);
         assertThat(servedTest.pValue()).isEqualTo(0.01);
         assertThat(servedTest.tailPValue()).isLessThan(1e-6);
@@ -157,21 +164,27 @@ class WatermarkTest {
     @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "watermark.transfer", matches = "true")
     void transferToStudents() throws Exception {
         for (double temp : new double[] {1, 4}) {
-            TeacherOutputs outputs = new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
-            try (SavedModel s = SavedModel.create(new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(),
-                    TRAIN.classNames())) {
-                ClassifierTrainer.builder(config(40)).optSeed(5)
-                        .optDistillation(new KdParameters(temp, 1), SoftTargets.cached(outputs),
-                                new DistillationGate().approve(
-                                        GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
-                                            .withTeacher(TEACHER)))
-                        .build().fit(s, ExampleSets.withoutLabels(TRAIN), null);
+            TeacherOutputs outputs =
+                    new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
+            try (SavedModel s = SavedModel.create(
+                    new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(), TRAIN.classNames())) {
+                ClassifierTrainer.builder(config(40))
+                        .optSeed(5)
+                        .optDistillation(
+                                new KdParameters(temp, 1),
+                                SoftTargets.cached(outputs),
+                                new DistillationGate()
+                                        .approve(GateRequest.forTeacher(
+                                                        TermsRegistry.builtIn().get("mit"), "student")
+                                                .withTeacher(TEACHER)))
+                        .build()
+                        .fit(s, ExampleSets.withoutLabels(TRAIN), null);
                 float[] lp = logSoftmax(logits(s, probeX, PROBES.size()), 5);
                 float[] lpTrain = logSoftmax(logits(s, trainX, TRAIN.size()), 5);
                 System.out.println("T=" + temp + " fresh probes, clean baseline: "
                         + WatermarkDetector.test(key, 16, 5, probeX, lp, teacherProbeLogProbs, 99, 1)
-                        + "\nT=" + temp + " its transfer rows, clean baseline: " + WatermarkDetector.test(key, 16, 5,
-                        trainX, lpTrain, logSoftmax(teacherLogits, 5), 99, 1));
+                        + "\nT=" + temp + " its transfer rows, clean baseline: "
+                        + WatermarkDetector.test(key, 16, 5, trainX, lpTrain, logSoftmax(teacherLogits, 5), 99, 1));
             }
         }
     }

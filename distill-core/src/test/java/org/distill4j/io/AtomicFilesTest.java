@@ -40,9 +40,12 @@ class AtomicFilesTest {
         Path target = tmp.resolve("out.txt");
         Files.writeString(target, "precious");
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
-            out.write("half-written garbage".getBytes(StandardCharsets.UTF_8));
-            throw new IOException("disk on fire");
-        })).isInstanceOf(IOException.class).hasMessageContaining("disk on fire").hasMessageContaining(target.toString());
+                    out.write("half-written garbage".getBytes(StandardCharsets.UTF_8));
+                    throw new IOException("disk on fire");
+                }))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("disk on fire")
+                .hasMessageContaining(target.toString());
         assertThat(Files.readString(target)).isEqualTo("precious");
         assertThat(otherFiles(tmp, target)).isZero();
     }
@@ -53,11 +56,12 @@ class AtomicFilesTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "/dev/full (Linux)");
         Path target = tmp.resolve("metrics.json");
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
-            // A real ENOSPC from the kernel, raised while the content is being produced.
-            try (java.io.FileOutputStream full = new java.io.FileOutputStream("/dev/full")) {
-                full.write(new byte[4096]);
-            }
-        })).isInstanceOf(IOException.class)
+                    // A real ENOSPC from the kernel, raised while the content is being produced.
+                    try (java.io.FileOutputStream full = new java.io.FileOutputStream("/dev/full")) {
+                        full.write(new byte[4096]);
+                    }
+                }))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining(target.toString())
                 .hasMessageContaining("No space left on device");
         assertThat(target).doesNotExist();
@@ -68,9 +72,10 @@ class AtomicFilesTest {
     void writerThatThrowsUncheckedAlsoLeavesNoTrace(@TempDir Path tmp) throws Exception {
         Path target = tmp.resolve("new.txt");
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
-            out.write(42);
-            throw new IllegalStateException("boom");
-        })).isInstanceOf(IllegalStateException.class);
+                    out.write(42);
+                    throw new IllegalStateException("boom");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         assertThat(target).doesNotExist();
         assertThat(otherFiles(tmp, target)).isZero();
     }

@@ -62,13 +62,15 @@ class BoundedLineReaderTest {
         Path f = tmp.resolve("a.jsonl");
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int i = 1; i < 2000; i++) {
-            b.write(("{\"text\": \"line " + i + " of some length to fill the buffers\"}\n").getBytes(StandardCharsets.UTF_8));
+            b.write(("{\"text\": \"line " + i + " of some length to fill the buffers\"}\n")
+                    .getBytes(StandardCharsets.UTF_8));
         }
         b.write(new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
         b.write("{}\n".getBytes(StandardCharsets.UTF_8));
         Files.write(f, b.toByteArray());
         assertThatThrownBy(() -> readAll(f, 1000))
-                .isInstanceOfSatisfying(LineReadException.class, e -> assertThat(e.line()).isEqualTo(2000))
+                .isInstanceOfSatisfying(
+                        LineReadException.class, e -> assertThat(e.line()).isEqualTo(2000))
                 .hasMessageContaining(f + ", line 2000: not valid UTF-8");
     }
 
@@ -82,7 +84,8 @@ class BoundedLineReaderTest {
         byte[] whole = b.toByteArray();
         Files.write(f, Arrays.copyOf(whole, whole.length - 6)); // inside the CRC32 of the trailer
         assertThatThrownBy(() -> readAll(f, 100))
-                .isInstanceOfSatisfying(LineReadException.class,
+                .isInstanceOfSatisfying(
+                        LineReadException.class,
                         e -> assertThat(e.kind()).isEqualTo(LineReadException.Kind.BROKEN_GZIP))
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("cut short")
@@ -93,7 +96,8 @@ class BoundedLineReaderTest {
     void notGzipAtAllIsNamed(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("a.txt.gz");
         Files.writeString(f, "plain text\n");
-        assertThatThrownBy(() -> readAll(f, 100)).isInstanceOf(LineReadException.class)
+        assertThatThrownBy(() -> readAll(f, 100))
+                .isInstanceOf(LineReadException.class)
                 .hasMessageContaining(f + ": not a gzip file");
     }
 
@@ -105,7 +109,8 @@ class BoundedLineReaderTest {
         assertThat(Files.size(f)).isLessThan(4L << 20);
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> readAll(f, 1 << 20))
-                .isInstanceOfSatisfying(LineReadException.class, e -> assertThat(e.line()).isEqualTo(2))
+                .isInstanceOfSatisfying(
+                        LineReadException.class, e -> assertThat(e.line()).isEqualTo(2))
                 .hasMessageContaining(f + ", line 2: longer than 1048576 characters");
         assertThat((System.nanoTime() - t0) / 1e9).as("seconds to refuse").isLessThan(5);
     }

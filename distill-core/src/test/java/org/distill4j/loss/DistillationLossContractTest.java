@@ -1,7 +1,6 @@
 package org.distill4j.loss;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
@@ -98,8 +97,7 @@ class DistillationLossContractTest {
                 .getFloat();
         double plainKl = batchMeanKl(s, t, temperature);
         assertThat(plainKl).isPositive();
-        assertThat(soft / (alpha * temperature * temperature))
-                .isCloseTo(plainKl, within(1e-6 + 1e-5 * plainKl));
+        assertThat(soft / (alpha * temperature * temperature)).isCloseTo(plainKl, within(1e-6 + 1e-5 * plainKl));
     }
 
     @ParameterizedTest(name = "alpha={0}")
@@ -129,7 +127,9 @@ class DistillationLossContractTest {
                     .evaluate(new NDList(manager.create(new long[] {1, 0, 3, 4}), teacher), new NDList(student));
             collector.backward(value);
         }
-        assertThat(Float.isFinite(value.getFloat())).as("loss %s", value.getFloat()).isTrue();
+        assertThat(Float.isFinite(value.getFloat()))
+                .as("loss %s", value.getFloat())
+                .isTrue();
         float[] grad = student.getGradient().toFloatArray();
         double norm = 0;
         for (float g : grad) {
@@ -187,7 +187,9 @@ class DistillationLossContractTest {
     void alphaOneWorksWithEveryRowUnlabelled() {
         NDList predictions = new NDList(matrix(gaussian(20, 1, 10)));
         NDArray teacher = matrix(gaussian(20, 1, 11));
-        float unlabelled = newLoss(4, 1).evaluate(new NDList(allUnlabelled(), teacher), predictions).getFloat();
+        float unlabelled = newLoss(4, 1)
+                .evaluate(new NDList(allUnlabelled(), teacher), predictions)
+                .getFloat();
         float labelled = newLoss(4, 1)
                 .evaluate(new NDList(manager.create(new long[] {0, 1, 2, 3}), teacher), predictions)
                 .getFloat();
@@ -198,8 +200,7 @@ class DistillationLossContractTest {
     void alphaOneNeverReadsHardLabels() {
         // Wrong length and wrong type: harmless, because alpha = 1 has no cross-entropy term.
         NDList labels = new NDList(manager.create(new float[] {7.5f}), matrix(gaussian(20, 1, 12)));
-        NDList valid = new NDList(manager.create(new long[] {0, 1, 2, 3}),
-                matrix(gaussian(20, 1, 12)));
+        NDList valid = new NDList(manager.create(new long[] {0, 1, 2, 3}), matrix(gaussian(20, 1, 12)));
         NDList predictions = new NDList(matrix(gaussian(20, 1, 13)));
         // The soft term alone: the same value whatever the hard labels are, and a real (positive) loss.
         float broken = newLoss(2, 1).evaluate(labels, predictions).getFloat();
@@ -209,7 +210,8 @@ class DistillationLossContractTest {
 
     @Test
     void hardTermIsZeroWhenNoRowIsLabelled() {
-        float value = newLoss(4, 0).evaluate(new NDList(allUnlabelled()), new NDList(matrix(gaussian(20, 1, 14))))
+        float value = newLoss(4, 0)
+                .evaluate(new NDList(allUnlabelled()), new NDList(matrix(gaussian(20, 1, 14))))
                 .getFloat();
         assertThat(value).isZero();
     }
@@ -217,7 +219,9 @@ class DistillationLossContractTest {
     @Test
     void alphaZeroDoesNotNeedTeacherLogits() {
         NDList labelsOnly = new NDList(manager.create(new long[] {0, 1, 2, 3}));
-        float value = newLoss(4, 0).evaluate(labelsOnly, new NDList(matrix(gaussian(20, 1, 15)))).getFloat();
+        float value = newLoss(4, 0)
+                .evaluate(labelsOnly, new NDList(matrix(gaussian(20, 1, 15))))
+                .getFloat();
         assertThat(value).isPositive().isFinite();
     }
 
@@ -237,7 +241,8 @@ class DistillationLossContractTest {
 
     @Test
     void teacherShapeMismatchNamesBothShapes() {
-        NDList labels = new NDList(manager.create(new long[] {0, 1, 2, 3}), manager.zeros(new Shape(BATCH, CLASSES + 1)));
+        NDList labels =
+                new NDList(manager.create(new long[] {0, 1, 2, 3}), manager.zeros(new Shape(BATCH, CLASSES + 1)));
         assertThatThrownBy(() -> newLoss(4, 0.5).evaluate(labels, new NDList(matrix(gaussian(20, 1, 17)))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("teacher")
@@ -276,7 +281,8 @@ class DistillationLossContractTest {
     }
 
     @ParameterizedTest(name = "alpha={0}")
-    @ValueSource(doubles = {-0.1, -1e-12, 1.0000001, 2.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+    @ValueSource(
+            doubles = {-0.1, -1e-12, 1.0000001, 2.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
     void rejectsIllegalAlpha(double alpha) {
         assertThatThrownBy(() -> new KdParameters(4, alpha))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -339,7 +345,8 @@ class DistillationLossContractTest {
             float soft = loss.softTarget().evaluate(labels, predictions).getFloat();
             float hard = loss.hardLabel().evaluate(labels, predictions).getFloat();
             assertThat(soft + hard).isCloseTo(terms.total().getFloat(), within(1e-5f));
-            assertThat(loss.evaluate(labels, predictions).getFloat()).isEqualTo(terms.total().getFloat());
+            assertThat(loss.evaluate(labels, predictions).getFloat())
+                    .isEqualTo(terms.total().getFloat());
             assertThat(loss.softTarget().getName()).isEqualTo("KD.soft");
             assertThat(loss.hardLabel().getName()).isEqualTo("KD.hard");
         }

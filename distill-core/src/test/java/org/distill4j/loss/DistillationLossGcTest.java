@@ -35,7 +35,9 @@ class DistillationLossGcTest {
             throws InterruptedException {
         float[] clean = gradient(temperature, alpha, false);
         for (int run = 0; run < 5; run++) {
-            assertThat(gradient(temperature, alpha, true)).as("run %d under GC pressure", run).containsExactly(clean);
+            assertThat(gradient(temperature, alpha, true))
+                    .as("run %d under GC pressure", run)
+                    .containsExactly(clean);
         }
     }
 

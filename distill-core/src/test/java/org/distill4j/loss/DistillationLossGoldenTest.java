@@ -123,7 +123,8 @@ class DistillationLossGoldenTest {
 
             assertThat(terms.total().getDataType()).as(id + "dtype").isEqualTo(DataType.FLOAT32);
             assertThat(terms.total().getShape()).isEqualTo(new Shape());
-            assertClose(id + "loss", terms.total().getFloat(), expected.get("loss").asDouble());
+            assertClose(
+                    id + "loss", terms.total().getFloat(), expected.get("loss").asDouble());
             assertTerm(id + "soft", terms.soft(), expected.get("soft"));
             assertTerm(id + "hard", terms.hard(), expected.get("hard"));
 
@@ -131,19 +132,25 @@ class DistillationLossGoldenTest {
             double[] want = doubles(expected.get("grad_student"));
             assertThat(grad).hasSameSizeAs(want);
             for (int i = 0; i < grad.length; i++) {
-                assertThat(Float.isFinite(grad[i])).as("%sgrad[%d] finite", id, i).isTrue();
+                assertThat(Float.isFinite(grad[i]))
+                        .as("%sgrad[%d] finite", id, i)
+                        .isTrue();
                 assertClose(id + "grad[" + (i / classes) + "][" + (i % classes) + "]", grad[i], want[i]);
             }
 
             // evaluate() is the total of terms(); the gradient is already checked above.
-            assertClose(id + "evaluate", loss.evaluate(labels, new NDList(student)).getFloat(),
+            assertClose(
+                    id + "evaluate",
+                    loss.evaluate(labels, new NDList(student)).getFloat(),
                     expected.get("loss").asDouble());
         }
     }
 
     private static void assertTerm(String what, NDArray term, JsonNode expected) {
         if (expected.isNull()) {
-            assertThat(term).as("%s term has weight 0 and must not be computed", what).isNull();
+            assertThat(term)
+                    .as("%s term has weight 0 and must not be computed", what)
+                    .isNull();
         } else {
             assertThat(term).as("%s term", what).isNotNull();
             assertClose(what, term.getFloat(), expected.asDouble());
@@ -151,7 +158,9 @@ class DistillationLossGoldenTest {
     }
 
     private static void assertClose(String what, double actual, double expected) {
-        assertThat(Double.isFinite(actual)).as("%s = %s is finite", what, actual).isTrue();
+        assertThat(Double.isFinite(actual))
+                .as("%s = %s is finite", what, actual)
+                .isTrue();
         double tolerance = ABS_TOL + REL_TOL * Math.abs(expected);
         assertThat(Math.abs(actual - expected))
                 .as("%s: actual %s vs PyTorch %s (tolerance %s)", what, actual, expected, tolerance)

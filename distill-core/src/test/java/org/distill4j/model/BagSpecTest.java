@@ -23,7 +23,6 @@ import org.distill4j.data.TextFeatures;
 import org.distill4j.eval.Predictions;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.EpochRecord;
-import org.distill4j.train.OptimizerKind;
 import org.distill4j.train.Schedule;
 import org.distill4j.train.TrainingConfig;
 import org.distill4j.train.TrainingListener;
@@ -63,8 +62,12 @@ class BagSpecTest {
     }
 
     static TrainingConfig config(int epochs) {
-        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optLearningRate(0.05)
-                .optSchedule(Schedule.COSINE).build();
+        return TrainingConfig.builder()
+                .setEpochs(epochs)
+                .optBatchSize(32)
+                .optLearningRate(0.05)
+                .optSchedule(Schedule.COSINE)
+                .build();
     }
 
     static float[] logits(SavedModel model, ExampleSet data) {
@@ -78,7 +81,10 @@ class BagSpecTest {
         TextExampleSet train = toyCorpus("toy/train", 600, 1);
         TextExampleSet test = toyCorpus("toy/test", 300, 2);
         try (SavedModel model = SavedModel.create(SMALL, train.featureShape(), train.classNames(), FEATURES)) {
-            List<EpochRecord> h = ClassifierTrainer.builder(config(4)).optSeed(3).build().fit(model, train, test)
+            List<EpochRecord> h = ClassifierTrainer.builder(config(4))
+                    .optSeed(3)
+                    .build()
+                    .fit(model, train, test)
                     .history();
             // Chance is 1/3; a third of the words carry the class, so most rows are decidable.
             assertThat(h.get(3).valAccuracy()).isGreaterThan(0.85);
@@ -99,7 +105,10 @@ class BagSpecTest {
             model.save(dir);
         }
         String json = Files.readString(dir.resolve(SavedModel.DESCRIPTOR));
-        assertThat(json).contains("\"type\" : \"bag\"").contains("\"text_features\"").contains("\"max_features\" : 32");
+        assertThat(json)
+                .contains("\"type\" : \"bag\"")
+                .contains("\"text_features\"")
+                .contains("\"max_features\" : 32");
         try (SavedModel loaded = SavedModel.load(dir)) {
             assertThat(loaded.spec()).isEqualTo(spec);
             assertThat(loaded.descriptor().textFeatures()).isEqualTo(FEATURES);
@@ -114,12 +123,18 @@ class BagSpecTest {
         TextExampleSet val = toyCorpus("toy/val", 100, 2);
         List<EpochRecord> full;
         try (SavedModel model = SavedModel.create(SMALL, train.featureShape(), train.classNames(), FEATURES)) {
-            full = ClassifierTrainer.builder(config(3)).optSeed(5).optCheckpointDir(tmp.resolve("a")).build()
-                    .fit(model, train, val).history();
+            full = ClassifierTrainer.builder(config(3))
+                    .optSeed(5)
+                    .optCheckpointDir(tmp.resolve("a"))
+                    .build()
+                    .fit(model, train, val)
+                    .history();
         }
         Path ckpt = tmp.resolve("b");
         try (SavedModel model = SavedModel.create(SMALL, train.featureShape(), train.classNames(), FEATURES)) {
-            ClassifierTrainer t = ClassifierTrainer.builder(config(3)).optSeed(5).optCheckpointDir(ckpt)
+            ClassifierTrainer t = ClassifierTrainer.builder(config(3))
+                    .optSeed(5)
+                    .optCheckpointDir(ckpt)
                     .optListener(new TrainingListener() {
                         @Override
                         public void onEpochEnd(EpochRecord r) {
@@ -127,15 +142,21 @@ class BagSpecTest {
                                 throw new IllegalStateException("simulated kill");
                             }
                         }
-                    }).build();
+                    })
+                    .build();
             assertThatThrownBy(() -> t.fit(model, train, val)).hasMessageContaining("simulated kill");
         }
         try (SavedModel model = SavedModel.create(SMALL, train.featureShape(), train.classNames(), FEATURES)) {
-            ClassifierTrainer.Result resumed = ClassifierTrainer.builder(config(3)).optSeed(5).optCheckpointDir(ckpt)
-                    .optResume(true).build().fit(model, train, val);
+            ClassifierTrainer.Result resumed = ClassifierTrainer.builder(config(3))
+                    .optSeed(5)
+                    .optCheckpointDir(ckpt)
+                    .optResume(true)
+                    .build()
+                    .fit(model, train, val);
             assertThat(resumed.resumedAfterEpoch()).isEqualTo(1);
             assertThat(resumed.history().get(2).valLoss()).isEqualTo(full.get(2).valLoss());
-            assertThat(resumed.history().get(2).trainLoss()).isEqualTo(full.get(2).trainLoss());
+            assertThat(resumed.history().get(2).trainLoss())
+                    .isEqualTo(full.get(2).trainLoss());
         }
     }
 
@@ -153,7 +174,8 @@ class BagSpecTest {
             }
             // Row 0: ids 1 and 3 -> buckets 0 and 2; row 1: id 1 + 5 wraps to bucket 0; row 2: padding only.
             NDArray x = m.create(new float[] {1, 3, 0, 0, buckets + 1, 0, 0, 0, 0, 0, 0, 0}, new Shape(3, 4));
-            float[] out = bag.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow()
+            float[] out = bag.forward(new ParameterStore(m, false), new NDList(x), false)
+                    .singletonOrThrow()
                     .toFloatArray();
             for (int d = 0; d < 3; d++) {
                 assertThat(out[d]).isCloseTo((w[d] + w[2 * 3 + d]) / 2, org.assertj.core.data.Offset.offset(1e-6f));
@@ -169,12 +191,14 @@ class BagSpecTest {
         ModelSpec spec = json.readValue("{\"type\": \"bag\", \"dim\": 32}", ModelSpec.class);
         assertThat(spec).isEqualTo(new BagSpec(BagSpec.DEFAULT_BUCKETS, 32, List.of(), Activation.RELU, 0));
         assertThat(spec.describe()).isEqualTo("Bag(buckets=262144, dim=32, hidden=[], relu, dropout=0.0)");
-        assertThat(json.readValue(json.writeValueAsString(spec), ModelSpec.class)).isEqualTo(spec);
+        assertThat(json.readValue(json.writeValueAsString(spec), ModelSpec.class))
+                .isEqualTo(spec);
     }
 
     @Test
     void rejectsBadValuesNamingTheField() {
-        assertThatThrownBy(() -> BagSpec.of(0, null, null, null, null)).hasMessageContaining("illegal buckets value: 0");
+        assertThatThrownBy(() -> BagSpec.of(0, null, null, null, null))
+                .hasMessageContaining("illegal buckets value: 0");
         assertThatThrownBy(() -> BagSpec.of(null, 0, null, null, null)).hasMessageContaining("illegal dim value: 0");
         assertThatThrownBy(() -> BagSpec.of(1 << 24, 4096, null, null, null)).hasMessageContaining("buckets * dim");
         assertThatThrownBy(() -> BagSpec.of(null, null, List.of(0), null, null)).hasMessageContaining("hidden[0]");

@@ -13,8 +13,6 @@ import java.util.Random;
 import org.distill4j.data.InMemoryExampleSet;
 import org.distill4j.testutil.SyntheticData;
 import org.distill4j.train.ClassifierTrainer;
-import org.distill4j.train.OptimizerKind;
-import org.distill4j.train.Schedule;
 import org.distill4j.train.TrainingConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +22,11 @@ class SavedModelTest {
     static final InMemoryExampleSet BLOBS = SyntheticData.blobs("blobs", 200, 4, 16, 1.0, 3);
 
     static TrainingConfig oneEpoch() {
-        return TrainingConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(0.01).build();
+        return TrainingConfig.builder()
+                .setEpochs(1)
+                .optBatchSize(32)
+                .optLearningRate(0.01)
+                .build();
     }
 
     /** 8x8 single-channel images: class 0 bright top half, class 1 bright bottom half, class 2 dark. */
@@ -91,8 +93,8 @@ class SavedModelTest {
 
     @Test
     void trainedCnnWithBatchNormReloadsFromItsDirectoryWithIdenticalLogits(@TempDir Path tmp) throws Exception {
-        assertReloadsWithIdenticalLogits(new CnnSpec(List.of(4, 8), 3, 2, List.of(16), null, 0.1, true),
-                images(90, 5), tmp.resolve("cnn"));
+        assertReloadsWithIdenticalLogits(
+                new CnnSpec(List.of(4, 8), 3, 2, List.of(16), null, 0.1, true), images(90, 5), tmp.resolve("cnn"));
     }
 
     @Test
@@ -121,8 +123,8 @@ class SavedModelTest {
     @Test
     void missingParametersGiveAMessageNamingTheFile(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("m");
-        try (SavedModel model = SavedModel.create(new MlpSpec(List.of(4), null, 0), BLOBS.featureShape(),
-                BLOBS.classNames())) {
+        try (SavedModel model =
+                SavedModel.create(new MlpSpec(List.of(4), null, 0), BLOBS.featureShape(), BLOBS.classNames())) {
             ClassifierTrainer.builder(oneEpoch()).build().fit(model, BLOBS, null);
             model.save(dir);
         }
@@ -136,8 +138,8 @@ class SavedModelTest {
     @Test
     void truncatedParametersSayTruncatedAndNameTheFile(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("m");
-        try (SavedModel model = SavedModel.create(new MlpSpec(List.of(16), null, 0), BLOBS.featureShape(),
-                BLOBS.classNames())) {
+        try (SavedModel model =
+                SavedModel.create(new MlpSpec(List.of(16), null, 0), BLOBS.featureShape(), BLOBS.classNames())) {
             ClassifierTrainer.builder(oneEpoch()).build().fit(model, BLOBS, null);
             model.save(dir);
         }
@@ -154,8 +156,10 @@ class SavedModelTest {
     @Test
     void malformedModelJsonGivesAMessageNamingTheFile(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bad"));
-        Files.writeString(dir.resolve("model.json"), "{\"format\": \"distill4j-model\", \"version\": 1, "
-                + "\"architecture\": {\"type\": \"transformer\"}}");
+        Files.writeString(
+                dir.resolve("model.json"),
+                "{\"format\": \"distill4j-model\", \"version\": 1, "
+                        + "\"architecture\": {\"type\": \"transformer\"}}");
         assertThatThrownBy(() -> SavedModel.load(dir))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(dir.resolve("model.json").toString());
@@ -165,9 +169,12 @@ class SavedModelTest {
     void nonPositiveWidthIsRejectedNamingFieldAndIndex() {
         assertThatThrownBy(() -> new MlpSpec(List.of(16, 0), null, 0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("hidden[1]").hasMessageContaining("0").hasMessageContaining("[1, 65536]");
+                .hasMessageContaining("hidden[1]")
+                .hasMessageContaining("0")
+                .hasMessageContaining("[1, 65536]");
         assertThatThrownBy(() -> new CnnSpec(List.of(-3), null, null, null, null, 0, false))
-                .hasMessageContaining("channels[0]").hasMessageContaining("-3");
+                .hasMessageContaining("channels[0]")
+                .hasMessageContaining("-3");
         assertThatThrownBy(() -> new CnnSpec(List.of(), null, null, null, null, 0, false))
                 .hasMessageContaining("channels");
     }
@@ -176,7 +183,9 @@ class SavedModelTest {
     void dropoutOutsideZeroToOneIsRejected() {
         assertThatThrownBy(() -> new MlpSpec(List.of(8), null, 1.0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dropout").hasMessageContaining("1.0").hasMessageContaining("[0, 1)");
+                .hasMessageContaining("dropout")
+                .hasMessageContaining("1.0")
+                .hasMessageContaining("[0, 1)");
         assertThatThrownBy(() -> new MlpSpec(List.of(8), null, -0.1)).hasMessageContaining("dropout");
         assertThatThrownBy(() -> new MlpSpec(List.of(8), null, Double.NaN)).hasMessageContaining("dropout");
     }
@@ -185,7 +194,9 @@ class SavedModelTest {
     void evenKernelIsRejected() {
         assertThatThrownBy(() -> new CnnSpec(List.of(4), 4, null, null, null, 0, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("kernel").hasMessageContaining("4").hasMessageContaining("odd");
+                .hasMessageContaining("kernel")
+                .hasMessageContaining("4")
+                .hasMessageContaining("odd");
     }
 
     @Test

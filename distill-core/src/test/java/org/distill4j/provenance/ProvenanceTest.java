@@ -43,13 +43,13 @@ class ProvenanceTest {
 
     /** A gated approval with a permission, so that the terms map is as full as it gets. */
     static GateApproval approval() throws Exception {
-        Permission permission = new Permission("OpenAI research agreement #42", "alice@example.org",
-                Instant.parse("2026-11-28T09:30:00Z"));
+        Permission permission = new Permission(
+                "OpenAI research agreement #42", "alice@example.org", Instant.parse("2026-11-28T09:30:00Z"));
         return new DistillationGate(Clock.fixed(NOW, ZoneOffset.UTC))
                 .approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("llama-3.1"), "Llama-tiny")
                         .withPermission(permission)
-                        .withTeacher(new org.distill4j.teacher.TeacherIdentity("distill4j", "/models/teacher",
-                                TEACHER_HASH, "MLP")));
+                        .withTeacher(new org.distill4j.teacher.TeacherIdentity(
+                                "distill4j", "/models/teacher", TEACHER_HASH, "MLP")));
     }
 
     static ProvenanceManifest manifest() throws Exception {
@@ -68,7 +68,8 @@ class ProvenanceTest {
                 new ModelInfo("student_distilled", "Llama-tiny", "MLP 784-64-10, relu"),
                 TeacherInfo.of(new TeacherIdentity("distill4j", "/models/teacher", TEACHER_HASH, "MLP 784-512-10")),
                 approval().toMap(),
-                List.of(new DatasetInfo(DatasetRole.TRAIN, "mnist/train", "cd".repeat(32), 54000),
+                List.of(
+                        new DatasetInfo(DatasetRole.TRAIN, "mnist/train", "cd".repeat(32), 54000),
                         new DatasetInfo(DatasetRole.VALIDATION, "mnist/validation", "cd".repeat(32), 6000),
                         new DatasetInfo(DatasetRole.TEST, "mnist/test", "ef".repeat(32), 10000)),
                 labels,
@@ -97,7 +98,8 @@ class ProvenanceTest {
 
         assertThat(written.files()).containsOnlyKeys("model-0000.params", "model.json", "training.json");
         assertThat(List.copyOf(written.files().keySet())).isSorted();
-        assertThat(written.files().get("model-0000.params")).isEqualTo(Hashing.sha256(dir.resolve("model-0000.params")));
+        assertThat(written.files().get("model-0000.params"))
+                .isEqualTo(Hashing.sha256(dir.resolve("model-0000.params")));
         assertThat(Provenance.read(dir)).isEqualTo(written);
         assertThat(Files.list(dir).map(p -> p.getFileName().toString()))
                 .contains(Provenance.FILE_NAME)
@@ -111,8 +113,20 @@ class ProvenanceTest {
 
         JsonNode root = JSON.readTree(dir.resolve(Provenance.FILE_NAME).toFile());
 
-        assertThat(fieldNames(root)).containsExactly("format", "version", "model", "teacher", "terms", "datasets",
-                "label_collection", "training", "seed", "software", "created_at", "files");
+        assertThat(fieldNames(root))
+                .containsExactly(
+                        "format",
+                        "version",
+                        "model",
+                        "teacher",
+                        "terms",
+                        "datasets",
+                        "label_collection",
+                        "training",
+                        "seed",
+                        "software",
+                        "created_at",
+                        "files");
         assertThat(root.get("format").asText()).isEqualTo("distill4j-provenance");
         assertThat(root.get("version").asInt()).isEqualTo(1);
         assertThat(fieldNames(root.get("model"))).containsExactly("role", "name", "architecture");
@@ -121,15 +135,19 @@ class ProvenanceTest {
         assertThat(root.get("teacher").get("content_hash").asText()).isEqualTo(TEACHER_HASH);
         assertThat(root.get("terms").get("verdict").asText()).isEqualTo("conditional");
         assertThat(root.get("terms").get("teacher_terms").get("id").asText()).isEqualTo("llama-3.1");
-        assertThat(root.get("terms").get("permission").get("recorded_by").asText()).isEqualTo("alice@example.org");
+        assertThat(root.get("terms").get("permission").get("recorded_by").asText())
+                .isEqualTo("alice@example.org");
         assertThat(root.get("terms").get("attribution_notices").get(0).asText()).isEqualTo("Built with Llama");
         assertThat(fieldNames(root.get("datasets").get(0))).containsExactly("role", "name", "content_hash", "rows");
         assertThat(root.get("datasets").findValuesAsText("role")).containsExactly("train", "validation", "test");
         assertThat(root.get("label_collection").get("tokens").asInt()).isEqualTo(34567);
-        assertThat(root.get("training").get("distillation").get("temperature").asDouble()).isEqualTo(4.0);
-        assertThat(root.get("training").get("distillation").get("alpha").asDouble()).isEqualTo(0.7);
+        assertThat(root.get("training").get("distillation").get("temperature").asDouble())
+                .isEqualTo(4.0);
+        assertThat(root.get("training").get("distillation").get("alpha").asDouble())
+                .isEqualTo(0.7);
         assertThat(root.get("seed").asLong()).isEqualTo(42);
-        assertThat(fieldNames(root.get("software"))).containsExactly("distill4j", "git_commit", "java", "djl", "pytorch", "os");
+        assertThat(fieldNames(root.get("software")))
+                .containsExactly("distill4j", "git_commit", "java", "djl", "pytorch", "os");
         assertThat(root.get("created_at").asText()).isEqualTo("2026-11-29T12:00:00Z");
         assertThat(fieldNames(root.get("files"))).isSorted().hasSize(3);
     }
@@ -138,8 +156,16 @@ class ProvenanceTest {
     void modelWithoutTeacherRecordsNullTeacherAndTerms() throws Exception {
         saveModelFiles();
         ProvenanceManifest m = manifest();
-        ProvenanceManifest scratch = ProvenanceManifest.of(new ModelInfo("student_scratch", "tiny", "MLP"), null, null,
-                m.datasets(), null, m.training(), 7L, m.software(), NOW);
+        ProvenanceManifest scratch = ProvenanceManifest.of(
+                new ModelInfo("student_scratch", "tiny", "MLP"),
+                null,
+                null,
+                m.datasets(),
+                null,
+                m.training(),
+                7L,
+                m.software(),
+                NOW);
 
         ProvenanceManifest written = Provenance.write(dir, scratch);
 
@@ -176,7 +202,8 @@ class ProvenanceTest {
 
         String after = Hashing.sha256(params);
         assertThat(report.ok()).isFalse();
-        assertThat(report.changed()).containsExactly(new VerificationReport.ChangedFile("model-0000.params", before, after));
+        assertThat(report.changed())
+                .containsExactly(new VerificationReport.ChangedFile("model-0000.params", before, after));
         assertThat(report.missing()).isEmpty();
         assertThat(report.unrecorded()).isEmpty();
         assertThat(report.describe()).startsWith("FAILED:").contains("model-0000.params", before, after);
@@ -249,7 +276,8 @@ class ProvenanceTest {
         assertThatThrownBy(() -> Provenance.read(dir))
                 .isInstanceOf(ProvenanceException.class)
                 .hasMessageContaining("no provenance manifest")
-                .hasMessageContaining(dir.resolve(Provenance.FILE_NAME).toAbsolutePath().toString());
+                .hasMessageContaining(
+                        dir.resolve(Provenance.FILE_NAME).toAbsolutePath().toString());
     }
 
     @Test
@@ -269,7 +297,8 @@ class ProvenanceTest {
     void detectedSoftwareHasNoBlankField() {
         SoftwareInfo s = SoftwareInfo.detect();
 
-        assertThat(List.of(s.distill4j(), s.gitCommit(), s.java(), s.djl(), s.pytorch(), s.os())).noneMatch(String::isBlank);
+        assertThat(List.of(s.distill4j(), s.gitCommit(), s.java(), s.djl(), s.pytorch(), s.os()))
+                .noneMatch(String::isBlank);
         assertThat(s.gitCommit()).matches("unknown|[0-9a-f]{7,64}");
     }
 

@@ -22,7 +22,9 @@ class OnnxTeacherRecipeTest {
 
     @Test
     void onnxIsListedAmongTheAllowedSources() {
-        assertThat(RecipeLoaderTest.error(RecipeLoaderTest.VALID, "teacher.source=tflite").getMessage())
-                .contains("tflite").contains("onnx");
+        assertThat(RecipeLoaderTest.error(RecipeLoaderTest.VALID, "teacher.source=tflite")
+                        .getMessage())
+                .contains("tflite")
+                .contains("onnx");
     }
 }

@@ -20,7 +20,10 @@ class RecipeHardeningTest {
     void namesThatAreDotsOrCouldEscapeTheOutputDirectoryAreRefused() {
         for (String name : new String[] {".", "..", "...", ".hidden", "-rf"}) {
             RecipeException e = error(VALID.replace("name: tiny", "name: '" + name + "'"));
-            assertThat(e.getMessage()).as(name).contains("illegal name value: '" + name + "'").contains("1-64")
+            assertThat(e.getMessage())
+                    .as(name)
+                    .contains("illegal name value: '" + name + "'")
+                    .contains("1-64")
                     .contains("starting with a letter or digit");
         }
     }
@@ -34,7 +37,8 @@ class RecipeHardeningTest {
 
     @Test
     void ordinaryNamesStillLoad() throws Exception {
-        assertThat(parse(VALID.replace("name: tiny", "name: my.run_2-b")).name()).isEqualTo("my.run_2-b");
+        assertThat(parse(VALID.replace("name: tiny", "name: my.run_2-b")).name())
+                .isEqualTo("my.run_2-b");
     }
 
     @Test
@@ -90,7 +94,10 @@ class RecipeHardeningTest {
         String yaml = VALID.replace("training: {epochs: 2}", "training: {epochs: &ep 2}")
                 .replace("training: {epochs: 3,", "training: {epochs: *ep,");
         RecipeException e = error(yaml);
-        assertThat(e.getMessage()).contains("alias").contains("*ep").contains("line 9")
+        assertThat(e.getMessage())
+                .contains("alias")
+                .contains("*ep")
+                .contains("line 9")
                 .doesNotContain("not a valid integer");
     }
 
@@ -98,8 +105,12 @@ class RecipeHardeningTest {
     void aListWhereANumberBelongsSaysWhatWasExpected() {
         RecipeException e = error(VALID + "distillation: {temperature: [1, 2]}\n");
         assertThat(e.key()).isEqualTo("distillation.temperature");
-        assertThat(e.getMessage()).contains("key 'distillation.temperature'").contains("expected a number")
-                .contains("got a list").doesNotContain("Cannot deserialize").doesNotContain("java.lang");
+        assertThat(e.getMessage())
+                .contains("key 'distillation.temperature'")
+                .contains("expected a number")
+                .contains("got a list")
+                .doesNotContain("Cannot deserialize")
+                .doesNotContain("java.lang");
     }
 
     /** Found by FuzzTest (seed 7): a NUL in a path escaped as InvalidPathException. */

@@ -67,43 +67,72 @@ class RecipeJsonlTest {
     void misspeltFeatureKeyNamesTheKeyAndWhatIsAllowed() {
         RecipeException e = RecipeLoaderTest.error(TEXT.replace("word_ngrams", "word_ngram"));
         assertThat(e.key()).isEqualTo("data.features.word_ngram");
-        assertThat(e.getMessage()).contains("unknown key 'word_ngram'").contains("max_features").contains("lowercase");
+        assertThat(e.getMessage())
+                .contains("unknown key 'word_ngram'")
+                .contains("max_features")
+                .contains("lowercase");
         RecipeException bag = RecipeLoaderTest.error(TEXT, "student.model.bucket=7");
-        assertThat(bag.getMessage()).contains("unknown key 'bucket'").contains("buckets").contains("dim");
+        assertThat(bag.getMessage())
+                .contains("unknown key 'bucket'")
+                .contains("buckets")
+                .contains("dim");
     }
 
     @Test
     void badValuesNameTheKeyAndTheAllowedValues() {
-        assertThat(RecipeLoaderTest.error(TEXT, "data.format=csv").getMessage()).contains("'csv'").contains("[idx, jsonl]");
-        assertThat(RecipeLoaderTest.error(TEXT, "data.features.max_features=0").getMessage()).contains("max_features").contains("0");
-        assertThat(RecipeLoaderTest.error(TEXT, "student.model.dim=0").getMessage()).contains("illegal dim value: 0");
-        assertThat(RecipeLoaderTest.error(TEXT, "data.text_field=label").getMessage()).contains("text_field and label_field");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.format=csv").getMessage())
+                .contains("'csv'")
+                .contains("[idx, jsonl]");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.features.max_features=0").getMessage())
+                .contains("max_features")
+                .contains("0");
+        assertThat(RecipeLoaderTest.error(TEXT, "student.model.dim=0").getMessage())
+                .contains("illegal dim value: 0");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.text_field=label").getMessage())
+                .contains("text_field and label_field");
     }
 
     @Test
     void dirAndFilesAreExclusiveAndFilesNeedTrainAndTest() {
-        assertThat(RecipeLoaderTest.error(TEXT, "data.train=t.jsonl").getMessage()).contains("either dir").contains("not both");
-        assertThat(RecipeLoaderTest.error(TEXT, "data.dir=", "data.train=t.jsonl").getMessage()).contains("both train and test");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.train=t.jsonl").getMessage())
+                .contains("either dir")
+                .contains("not both");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.dir=", "data.train=t.jsonl")
+                        .getMessage())
+                .contains("both train and test");
     }
 
     @Test
     void validationFileAndFractionAreExclusive() {
-        assertThat(RecipeLoaderTest.error(TEXT, "data.dir=", "data.train=t.jsonl", "data.test=s.jsonl", "data.validation=v.jsonl",
-                "data.validation_fraction=0.2").getMessage())
-                .contains("validation_fraction is 0.2").contains("v.jsonl").contains("remove one");
+        assertThat(RecipeLoaderTest.error(
+                                TEXT,
+                                "data.dir=",
+                                "data.train=t.jsonl",
+                                "data.test=s.jsonl",
+                                "data.validation=v.jsonl",
+                                "data.validation_fraction=0.2")
+                        .getMessage())
+                .contains("validation_fraction is 0.2")
+                .contains("v.jsonl")
+                .contains("remove one");
     }
 
     @Test
     void textKeysAreErrorsForIdx() {
-        assertThat(RecipeLoaderTest.error(TEXT, "data.format=idx").getMessage()).contains("'features' is only for format jsonl");
-        assertThat(RecipeLoaderTest.error(TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.label_field=y")
-                .getMessage()).contains("'label_field' is only for format jsonl");
+        assertThat(RecipeLoaderTest.error(TEXT, "data.format=idx").getMessage())
+                .contains("'features' is only for format jsonl");
+        assertThat(RecipeLoaderTest.error(
+                                TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.label_field=y")
+                        .getMessage())
+                .contains("'label_field' is only for format jsonl");
     }
 
     @Test
     void useLabelsFalseNeedsAlphaOne() throws Exception {
         assertThat(RecipeLoaderTest.error(TEXT, "distillation.use_labels=false").getMessage())
-                .contains("use_labels is false").contains("alpha is 0.9").contains("must be 1.0");
+                .contains("use_labels is false")
+                .contains("alpha is 0.9")
+                .contains("must be 1.0");
         Recipe r = RecipeLoaderTest.parse(TEXT, "distillation.use_labels=false", "distillation.alpha=1");
         assertThat(r.distillation().useLabels()).isFalse();
         assertThat(RecipeLoader.toTree(r).get("distillation").toString()).contains("use_labels=false");

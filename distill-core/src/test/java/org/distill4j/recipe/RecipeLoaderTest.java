@@ -69,9 +69,11 @@ class RecipeLoaderTest {
 
     @Test
     void relativeDataDirIsResolvedAgainstTheRecipesDirectory(@TempDir Path tmp) throws Exception {
-        Path recipe = Files.writeString(Files.createDirectories(tmp.resolve("r")).resolve("x.yaml"), VALID);
+        Path recipe =
+                Files.writeString(Files.createDirectories(tmp.resolve("r")).resolve("x.yaml"), VALID);
         Recipe r = RecipeLoader.load(recipe, List.of());
-        assertThat(r.data().dir()).isEqualTo(tmp.resolve("r/data/idx").toAbsolutePath().normalize());
+        assertThat(r.data().dir())
+                .isEqualTo(tmp.resolve("r/data/idx").toAbsolutePath().normalize());
         Recipe abs = parse(VALID, "data.dir=/abs/where");
         assertThat(abs.data().dir()).isEqualTo(Path.of("/abs/where"));
         Recipe up = parse(VALID, "data.dir=../shared");
@@ -80,7 +82,8 @@ class RecipeLoaderTest {
 
     @Test
     void overridesOfNumbersListsAndNestedSectionsApply() throws Exception {
-        Recipe r = parse(VALID,
+        Recipe r = parse(
+                VALID,
                 "student.training.epochs=7",
                 "student.training.learning_rate=0.5",
                 "student.model.hidden=[64, 32]",
@@ -109,7 +112,11 @@ class RecipeLoaderTest {
     void unknownKeyNamesTheKeyAndWhatIsAllowed() {
         RecipeException e = error(VALID.replace("student:\n  model:", "student:\n  modle:"));
         assertThat(e.key()).isEqualTo("student.modle");
-        assertThat(e.getMessage()).contains("unknown key 'modle'").contains("test.yaml").contains("model").contains("training");
+        assertThat(e.getMessage())
+                .contains("unknown key 'modle'")
+                .contains("test.yaml")
+                .contains("model")
+                .contains("training");
         RecipeException viaSet = error(VALID, "student.modle.hidden=[4]");
         assertThat(viaSet.getMessage()).contains("unknown key 'modle'").contains("allowed");
     }
@@ -118,7 +125,10 @@ class RecipeLoaderTest {
     void nonPositiveTemperatureIsRejectedNamingValueAndRange() {
         for (String t : List.of("0", "-1")) {
             RecipeException e = error(VALID, "distillation.temperature=" + t);
-            assertThat(e.getMessage()).containsIgnoringCase("temperature").contains(t).contains("> 0");
+            assertThat(e.getMessage())
+                    .containsIgnoringCase("temperature")
+                    .contains(t)
+                    .contains("> 0");
         }
     }
 
@@ -135,42 +145,55 @@ class RecipeLoaderTest {
     @Test
     void mixupNeedsAnOnlineTeacherAndNoHardTermAndViewsTakeTheirCount() {
         String mix = "student.training.augment={shift: 2, flip: true, mixup: 0.2}";
-        assertThat(error(VALID, mix, "distillation.alpha=1").getMessage()).contains("mode: online")
+        assertThat(error(VALID, mix, "distillation.alpha=1").getMessage())
+                .contains("mode: online")
                 .contains("is cached");
-        assertThat(error(VALID, mix, "distillation.mode=online", "distillation.alpha=0.9").getMessage())
-                .contains("alpha: 1").contains("is 0.9");
+        assertThat(error(VALID, mix, "distillation.mode=online", "distillation.alpha=0.9")
+                        .getMessage())
+                .contains("alpha: 1")
+                .contains("is 0.9");
         Recipe ok = parse0(VALID, mix, "distillation.mode=online", "distillation.alpha=1");
         assertThat(ok.student().training().augment().mixup()).isEqualTo(0.2);
         assertThat(ok.student().training().augment().flip()).isTrue();
-        assertThat(parse0(VALID, "distillation.mode=views").distillation().views()).isEqualTo(4);
-        assertThat(parse0(VALID, "distillation.mode=views", "distillation.views=8").distillation().views())
+        assertThat(parse0(VALID, "distillation.mode=views").distillation().views())
+                .isEqualTo(4);
+        assertThat(parse0(VALID, "distillation.mode=views", "distillation.views=8")
+                        .distillation()
+                        .views())
                 .isEqualTo(8);
         assertThat(error(VALID, "distillation.views=8").getMessage()).contains("only used with mode: views");
-        assertThat(error(VALID, "distillation.mode=views", "distillation.views=0").getMessage())
+        assertThat(error(VALID, "distillation.mode=views", "distillation.views=0")
+                        .getMessage())
                 .contains("illegal views value: 0");
-        assertThat(error(VALID, "student.training.augment={mixup: -1}").getMessage()).contains("mixup")
+        assertThat(error(VALID, "student.training.augment={mixup: -1}").getMessage())
+                .contains("mixup")
                 .contains("[0, 100]");
     }
 
     @Test
     void theConsistentRecipeLoadsWithAStudentOverTwentyTimesSmallerThanItsTeacher() throws Exception {
-        Recipe r = RecipeLoader.load(java.nio.file.Path.of("..", "recipes", "fashion-mnist-consistent.yaml"), List.of());
+        Recipe r =
+                RecipeLoader.load(java.nio.file.Path.of("..", "recipes", "fashion-mnist-consistent.yaml"), List.of());
         assertThat(r.distillation().mode()).isEqualTo("online");
         assertThat(r.distillation().alpha()).isEqualTo(1.0);
         assertThat(r.student().training().augment()).isEqualTo(new org.distill4j.train.Augmentation(2, false, 0.2, 0));
         long[] image = {1, 28, 28};
-        long teacher = org.distill4j.model.MemoryEstimate.of(r.teacher().model(), image, 10, 1).parameters();
-        long student = org.distill4j.model.MemoryEstimate.of(r.student().model(), image, 10, 1).parameters();
+        long teacher = org.distill4j.model.MemoryEstimate.of(r.teacher().model(), image, 10, 1)
+                .parameters();
+        long student = org.distill4j.model.MemoryEstimate.of(r.student().model(), image, 10, 1)
+                .parameters();
         assertThat(teacher).isEqualTo(824_458);
         assertThat(student).isEqualTo(20_490);
     }
 
     @Test
     void crossFitNeedsCachedOutputsOfATrainedTeacher() {
-        assertThat(parse0(VALID, "distillation.cross_fit=5").distillation().crossFit()).isEqualTo(5);
+        assertThat(parse0(VALID, "distillation.cross_fit=5").distillation().crossFit())
+                .isEqualTo(5);
         assertThat(parse0(VALID).distillation().crossFit()).isNull();
         assertThat(error(VALID, "distillation.cross_fit=1").getMessage()).contains("illegal cross_fit value: 1");
-        assertThat(error(VALID, "distillation.cross_fit=5", "distillation.mode=online").getMessage())
+        assertThat(error(VALID, "distillation.cross_fit=5", "distillation.mode=online")
+                        .getMessage())
                 .contains("mode: cached");
     }
 
@@ -185,7 +208,10 @@ class RecipeLoaderTest {
     @Test
     void zeroWidthIsRejectedNamingKeyAndValue() {
         RecipeException e = error(VALID, "student.model.hidden=[0]");
-        assertThat(e.getMessage()).contains("student.model").contains("hidden[0]").contains("0")
+        assertThat(e.getMessage())
+                .contains("student.model")
+                .contains("hidden[0]")
+                .contains("0")
                 .contains("[1, 65536]");
         assertThat(e.key()).startsWith("student.model");
     }
@@ -193,14 +219,21 @@ class RecipeLoaderTest {
     @Test
     void unknownOptimizerNamesTheAllowedOnes() {
         RecipeException e = error(VALID, "student.training.optimizer=rmsprop");
-        assertThat(e.getMessage()).contains("rmsprop").contains("optimizer").contains("adam").contains("sgd");
+        assertThat(e.getMessage())
+                .contains("rmsprop")
+                .contains("optimizer")
+                .contains("adam")
+                .contains("sgd");
         assertThat(e.key()).isEqualTo("student.training.optimizer");
     }
 
     @Test
     void missingEpochsIsReportedAsRequired() {
         RecipeException e = error(VALID.replace("training: {epochs: 3, ", "training: {"));
-        assertThat(e.getMessage()).contains("epochs").containsIgnoringCase("missing").contains("student.training");
+        assertThat(e.getMessage())
+                .contains("epochs")
+                .containsIgnoringCase("missing")
+                .contains("student.training");
     }
 
     @Test
@@ -230,8 +263,13 @@ class RecipeLoaderTest {
 
     @Test
     void httpTeacherSectionIsParsedWithDefaultsAndItsKeyFileResolved() throws RecipeException {
-        Recipe r = parse(VALID, "teacher.source=http", "teacher.http.protocol=openai",
-                "teacher.http.url=http://127.0.0.1:8080", "teacher.http.model=m", "teacher.http.api_key_file=key.txt");
+        Recipe r = parse(
+                VALID,
+                "teacher.source=http",
+                "teacher.http.protocol=openai",
+                "teacher.http.url=http://127.0.0.1:8080",
+                "teacher.http.model=m",
+                "teacher.http.api_key_file=key.txt");
         Recipe.HttpSection h = r.teacher().http();
         assertThat(h.apiKeyFile()).isEqualTo(BASE.resolve("key.txt"));
         // Numbers left out stay absent: the collector's own defaults apply (RemoteTeacherTest).
@@ -252,17 +290,23 @@ class RecipeLoaderTest {
 
     @Test
     void httpTeacherMistakesNameTheKey() {
-        String[] http = {"teacher.source=http", "teacher.http.protocol=v2", "teacher.http.url=http://h",
-            "teacher.http.model=m"};
+        String[] http = {
+            "teacher.source=http", "teacher.http.protocol=v2", "teacher.http.url=http://h", "teacher.http.model=m"
+        };
         assertThat(error(VALID, "teacher.source=http").getMessage()).contains("'http' is required");
         assertThat(error(VALID, "teacher.http.protocol=v2", "teacher.http.url=http://h", "teacher.http.model=m")
-                .getMessage()).contains("teacher.source is 'train'");
+                        .getMessage())
+                .contains("teacher.source is 'train'");
         assertThat(error(VALID, concat(http, "teacher.http.protocol=grpc")).getMessage())
-                .contains("protocol").contains("v2, openai");
+                .contains("protocol")
+                .contains("v2, openai");
         assertThat(error(VALID, concat(http, "teacher.http.api_key_env=K", "teacher.http.api_key_file=f"))
-                .getMessage()).contains("api_key_env and api_key_file");
-        assertThat(error(VALID, concat(http, "distillation.mode=online")).getMessage()).contains("cached");
-        assertThat(error(VALID, concat(http, "teacher.http.colour=red")).getMessage()).contains("colour");
+                        .getMessage())
+                .contains("api_key_env and api_key_file");
+        assertThat(error(VALID, concat(http, "distillation.mode=online")).getMessage())
+                .contains("cached");
+        assertThat(error(VALID, concat(http, "teacher.http.colour=red")).getMessage())
+                .contains("colour");
     }
 
     private static String[] concat(String[] a, String... b) {
@@ -281,7 +325,10 @@ class RecipeLoaderTest {
     void recipeAsRunWrittenToYamlLoadsBackUnchanged() throws Exception {
         Recipe r = parse(VALID, "student.model.hidden=[5]");
         String yaml = RecipeLoader.toYaml(r);
-        assertThat(yaml).contains("dir: \"/recipes/base/data/idx\"").doesNotContain("file://").doesNotContain("!<");
+        assertThat(yaml)
+                .contains("dir: \"/recipes/base/data/idx\"")
+                .doesNotContain("file://")
+                .doesNotContain("!<");
         Recipe again = RecipeLoader.parse(yaml, "as-run", null, List.of());
         assertThat(again).isEqualTo(r);
     }

@@ -41,9 +41,11 @@ class ReportWithoutChartsTest {
     }
 
     private static ExperimentResults results() {
-        List<EpochRecord> history = List.of(
-                new EpochRecord(1, 0.9, Double.NaN, 0.9, 0.8, 0.6, 0.85, 2.0, 30_000, 0.01));
-        ModelResult student = new ModelResult("student", "MLP(hidden=[8])",
+        List<EpochRecord> history =
+                List.of(new EpochRecord(1, 0.9, Double.NaN, 0.9, 0.8, 0.6, 0.85, 2.0, 30_000, 0.01));
+        ModelResult student = new ModelResult(
+                "student",
+                "MLP(hidden=[8])",
                 new ModelMetrics(0.98, 0.97, 200, 10_000, 1_000, 4_096, 0.97, 0.1, 0.2, 0.4, 50_000, 256),
                 history);
         return new ExperimentResults("no charts", List.of(student), Map.of("epochs", 1), Map.of("java", "17"));

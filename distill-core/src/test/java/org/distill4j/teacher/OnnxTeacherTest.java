@@ -37,16 +37,18 @@ class OnnxTeacherTest {
 
     @BeforeEach
     void export() throws Exception {
-        modelDir = ExportTestModels.save(tmp.resolve("model"), new MlpSpec(List.of(8), null, 0), new long[] {5}, 3,
-                null, 11);
-        onnx = ModelExport.export(modelDir, ExportFormat.ONNX, tmp.resolve("teacher.onnx")).file();
+        modelDir = ExportTestModels.save(
+                tmp.resolve("model"), new MlpSpec(List.of(8), null, 0), new long[] {5}, 3, null, 11);
+        onnx = ModelExport.export(modelDir, ExportFormat.ONNX, tmp.resolve("teacher.onnx"))
+                .file();
     }
 
     @Test
     void computesTheExportedModelsLogitsIntoTheCallersPyTorchManager() throws Exception {
         float[] x = ExportTestModels.inputs(4, new long[] {5}, 2);
         float[] expected = ExportTestModels.logits(modelDir, x, new Shape(4, 5));
-        try (OnnxTeacher teacher = OnnxTeacher.load(onnx, 1); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (OnnxTeacher teacher = OnnxTeacher.load(onnx, 1);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray out = teacher.logits(manager.create(x, new Shape(4, 5)));
             assertThat(out.getShape()).isEqualTo(new Shape(4, 3));
             assertThat(out.getManager()).isSameAs(manager);
@@ -64,22 +66,30 @@ class OnnxTeacherTest {
     @Test
     void identityIsOnnxKindWithTheFilesSha256() throws Exception {
         Path copy = Files.copy(onnx, tmp.resolve("copy.onnx"));
-        try (OnnxTeacher a = OnnxTeacher.load(onnx, 1); OnnxTeacher b = OnnxTeacher.load(copy)) {
+        try (OnnxTeacher a = OnnxTeacher.load(onnx, 1);
+                OnnxTeacher b = OnnxTeacher.load(copy)) {
             assertThat(a.identity().kind()).isEqualTo("onnx");
             assertThat(a.identity().contentHash()).isEqualTo(Hashing.sha256(onnx));
-            assertThat(a.identity().location()).isEqualTo(onnx.toAbsolutePath().normalize().toString());
+            assertThat(a.identity().location())
+                    .isEqualTo(onnx.toAbsolutePath().normalize().toString());
             assertThat(b.identity().cacheKey()).isEqualTo(a.identity().cacheKey());
         }
-        Path other = ModelExport.export(ExportTestModels.save(tmp.resolve("other"), new MlpSpec(List.of(8), null, 0),
-                new long[] {5}, 3, null, 12), ExportFormat.ONNX, tmp.resolve("other.onnx")).file();
-        try (OnnxTeacher a = OnnxTeacher.load(onnx, 1); OnnxTeacher c = OnnxTeacher.load(other, 1)) {
+        Path other = ModelExport.export(
+                        ExportTestModels.save(
+                                tmp.resolve("other"), new MlpSpec(List.of(8), null, 0), new long[] {5}, 3, null, 12),
+                        ExportFormat.ONNX,
+                        tmp.resolve("other.onnx"))
+                .file();
+        try (OnnxTeacher a = OnnxTeacher.load(onnx, 1);
+                OnnxTeacher c = OnnxTeacher.load(other, 1)) {
             assertThat(c.identity().cacheKey()).isNotEqualTo(a.identity().cacheKey());
         }
     }
 
     @Test
     void aWrongInputShapeNamesTheFileAndTheShape() throws Exception {
-        try (OnnxTeacher teacher = OnnxTeacher.load(onnx, 1); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (OnnxTeacher teacher = OnnxTeacher.load(onnx, 1);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray wrong = manager.ones(new Shape(2, 7));
             assertThatThrownBy(() -> teacher.logits(wrong))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -91,7 +101,8 @@ class OnnxTeacherTest {
     @Test
     void logitsOfTheWrongRankAreRefused() throws Exception {
         Path file = Files.write(tmp.resolve("rank3.onnx"), OnnxFixtures.rankThreeOutput(4));
-        try (OnnxTeacher teacher = OnnxTeacher.load(file, 1); NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (OnnxTeacher teacher = OnnxTeacher.load(file, 1);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
             assertThatThrownBy(() -> teacher.logits(manager.ones(new Shape(2, 4))))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("rank3.onnx")
@@ -112,12 +123,15 @@ class OnnxTeacherTest {
     @Test
     void missingAndMalformedFilesAreNamed() throws Exception {
         Path missing = tmp.resolve("nope.onnx");
-        assertThatThrownBy(() -> OnnxTeacher.load(missing)).isInstanceOf(FileNotFoundException.class)
+        assertThatThrownBy(() -> OnnxTeacher.load(missing))
+                .isInstanceOf(FileNotFoundException.class)
                 .hasMessageContaining(missing.toString());
         Path junk = Files.writeString(tmp.resolve("junk.onnx"), "not a protobuf");
-        assertThatThrownBy(() -> OnnxTeacher.load(junk)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> OnnxTeacher.load(junk))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining(junk.toString());
-        assertThatThrownBy(() -> OnnxTeacher.load(onnx, -1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> OnnxTeacher.load(onnx, -1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("threads");
     }
 }

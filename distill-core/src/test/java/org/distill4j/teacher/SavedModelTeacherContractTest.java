@@ -28,8 +28,11 @@ class SavedModelTeacherContractTest extends TeacherContract {
     /** A small model of {@link #DATA}, trained one epoch with {@code seed}; dropout on, so inference mode shows. */
     static SavedModel trained(long seed) throws Exception {
         SavedModel m = SavedModel.create(new MlpSpec(List.of(8), null, 0.5), DATA.featureShape(), DATA.classNames());
-        ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(1).optBatchSize(32).build()).optSeed(seed)
-                .build().fit(m, DATA, null);
+        ClassifierTrainer.builder(
+                        TrainingConfig.builder().setEpochs(1).optBatchSize(32).build())
+                .optSeed(seed)
+                .build()
+                .fit(m, DATA, null);
         return m;
     }
 

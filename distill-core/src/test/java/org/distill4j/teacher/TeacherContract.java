@@ -104,7 +104,8 @@ public abstract class TeacherContract {
 
     @Test
     void identityIsStableForTheSameContent() throws Exception {
-        try (Teacher a = newTeacher(); Teacher b = newTeacher()) {
+        try (Teacher a = newTeacher();
+                Teacher b = newTeacher()) {
             TeacherIdentity id = a.identity();
             assertThat(id.kind()).isNotBlank();
             assertThat(id.location()).isNotBlank();
@@ -116,7 +117,8 @@ public abstract class TeacherContract {
 
     @Test
     void identityChangesWithTheContent() throws Exception {
-        try (Teacher a = newTeacher(); Teacher other = newOtherTeacher()) {
+        try (Teacher a = newTeacher();
+                Teacher other = newOtherTeacher()) {
             Assumptions.assumeTrue(other != null, "no other model content for this implementation");
             assertThat(other.identity().cacheKey()).isNotEqualTo(a.identity().cacheKey());
         }

@@ -14,8 +14,6 @@ import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.testutil.SyntheticData;
 import org.distill4j.train.ClassifierTrainer;
-import org.distill4j.train.OptimizerKind;
-import org.distill4j.train.Schedule;
 import org.distill4j.train.TrainingConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +27,7 @@ class TeacherOutputCacheTest {
 
     @TempDir
     static Path models;
+
     static Path teacherA;
     static Path teacherB;
 
@@ -65,8 +64,14 @@ class TeacherOutputCacheTest {
 
     static Path trainTeacher(Path dir, long seed) throws Exception {
         try (SavedModel m = SavedModel.create(SPEC, DATA.featureShape(), DATA.classNames())) {
-            ClassifierTrainer.builder(TrainingConfig.builder().setEpochs(1).optBatchSize(32)
-                    .optLearningRate(0.01).build()).optSeed(seed).build().fit(m, DATA, null);
+            ClassifierTrainer.builder(TrainingConfig.builder()
+                            .setEpochs(1)
+                            .optBatchSize(32)
+                            .optLearningRate(0.01)
+                            .build())
+                    .optSeed(seed)
+                    .build()
+                    .fit(m, DATA, null);
             m.save(dir);
         }
         return dir;
@@ -103,7 +108,7 @@ class TeacherOutputCacheTest {
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         TeacherOutputs first;
         try (CountingTeacher t = counting(teacherA)) {
-            first = cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            first = cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(t.calls.get()).isEqualTo(3); // 150 rows in batches of 64
         }
@@ -127,8 +132,8 @@ class TeacherOutputCacheTest {
     @Test
     void cachedLogitsAreTheTeachersLogits() throws Exception {
         try (CountingTeacher t = counting(teacherA)) {
-            TeacherOutputs cached = new TeacherOutputCache(cacheDir).getOrCompute(t, DATA, manager, 50, n -> { });
-            TeacherOutputs direct = TeacherOutputCache.compute(t, DATA, manager, 7, n -> { });
+            TeacherOutputs cached = new TeacherOutputCache(cacheDir).getOrCompute(t, DATA, manager, 50, n -> {});
+            TeacherOutputs direct = TeacherOutputCache.compute(t, DATA, manager, 7, n -> {});
             // Another batch size changes the summation order slightly, nothing more.
             assertThat(cached.logits()).usingComparatorWithPrecision(1e-5f).containsExactly(direct.logits());
         }
@@ -141,9 +146,10 @@ class TeacherOutputCacheTest {
             Files.copy(p, copy.resolve(p.getFileName()));
         }
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
-        try (CountingTeacher a = counting(teacherA); CountingTeacher c = counting(copy)) {
-            cache.getOrCompute(a, DATA, manager, 64, n -> { });
-            cache.getOrCompute(c, DATA, manager, 64, n -> { });
+        try (CountingTeacher a = counting(teacherA);
+                CountingTeacher c = counting(copy)) {
+            cache.getOrCompute(a, DATA, manager, 64, n -> {});
+            cache.getOrCompute(c, DATA, manager, 64, n -> {});
             assertThat(c.calls.get()).isZero();
             assertThat(cache.lastWasHit()).isTrue();
         }
@@ -152,10 +158,11 @@ class TeacherOutputCacheTest {
     @Test
     void changedTeacherGetsAnotherFileAndIsRecomputed() throws Exception {
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
-        try (CountingTeacher a = counting(teacherA); CountingTeacher b = counting(teacherB)) {
+        try (CountingTeacher a = counting(teacherA);
+                CountingTeacher b = counting(teacherB)) {
             assertThat(b.identity().contentHash()).isNotEqualTo(a.identity().contentHash());
-            TeacherOutputs outA = cache.getOrCompute(a, DATA, manager, 64, n -> { });
-            TeacherOutputs outB = cache.getOrCompute(b, DATA, manager, 64, n -> { });
+            TeacherOutputs outA = cache.getOrCompute(a, DATA, manager, 64, n -> {});
+            TeacherOutputs outB = cache.getOrCompute(b, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(b.calls.get()).isPositive();
             assertThat(cache.fileFor(b.identity(), DATA)).isNotEqualTo(cache.fileFor(a.identity(), DATA));
@@ -170,9 +177,9 @@ class TeacherOutputCacheTest {
         assertThat(other.contentHash()).isNotEqualTo(DATA.contentHash());
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         try (CountingTeacher t = counting(teacherA)) {
-            cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            cache.getOrCompute(t, DATA, manager, 64, n -> {});
             int before = t.calls.get();
-            cache.getOrCompute(t, other, manager, 64, n -> { });
+            cache.getOrCompute(t, other, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(t.calls.get()).isGreaterThan(before);
             assertThat(cache.fileFor(t.identity(), other)).isNotEqualTo(cache.fileFor(t.identity(), DATA));
@@ -184,20 +191,20 @@ class TeacherOutputCacheTest {
     void flippedByteIsDetectedAndRecomputedNotUsed() throws Exception {
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         try (CountingTeacher t = counting(teacherA)) {
-            TeacherOutputs good = cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            TeacherOutputs good = cache.getOrCompute(t, DATA, manager, 64, n -> {});
             Path file = cache.fileFor(t.identity(), DATA);
             byte[] bytes = Files.readAllBytes(file);
             bytes[bytes.length - 100] ^= 0x40; // inside the logits payload
             Files.write(file, bytes);
 
             t.calls.set(0);
-            TeacherOutputs again = cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            TeacherOutputs again = cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(t.calls.get()).isPositive();
             assertThat(again.logits()).containsExactly(good.logits());
             // The bad file was replaced by a good one.
             t.calls.set(0);
-            cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isTrue();
             assertThat(t.calls.get()).isZero();
         }
@@ -207,13 +214,13 @@ class TeacherOutputCacheTest {
     void truncatedFileIsDetectedAndRecomputedNotUsed() throws Exception {
         TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
         try (CountingTeacher t = counting(teacherA)) {
-            TeacherOutputs good = cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            TeacherOutputs good = cache.getOrCompute(t, DATA, manager, 64, n -> {});
             Path file = cache.fileFor(t.identity(), DATA);
             byte[] bytes = Files.readAllBytes(file);
             Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
             t.calls.set(0);
-            TeacherOutputs again = cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            TeacherOutputs again = cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(t.calls.get()).isPositive();
             assertThat(again.logits()).containsExactly(good.logits());
@@ -228,7 +235,7 @@ class TeacherOutputCacheTest {
             Path file = cache.fileFor(t.identity(), DATA);
             Files.createDirectories(cacheDir);
             Files.writeString(file, "not a cache file at all");
-            cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(cache.lastWasHit()).isFalse();
             assertThat(t.calls.get()).isPositive();
         }
@@ -239,7 +246,7 @@ class TeacherOutputCacheTest {
         Path nested = cacheDir.resolve("not/yet/there");
         TeacherOutputCache cache = new TeacherOutputCache(nested);
         try (CountingTeacher t = counting(teacherA)) {
-            cache.getOrCompute(t, DATA, manager, 64, n -> { });
+            cache.getOrCompute(t, DATA, manager, 64, n -> {});
             assertThat(files(nested)).containsExactly(cache.fileFor(t.identity(), DATA));
         }
     }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 class TorchScriptTeacherContractTest extends TeacherContract {
 
     private static JsonNode expected() throws Exception {
-        return new ObjectMapper().readTree(TorchScriptTeacherTest.fixture("tiny_teacher_expected.json").toFile());
+        return new ObjectMapper()
+                .readTree(TorchScriptTeacherTest.fixture("tiny_teacher_expected.json")
+                        .toFile());
     }
 
     @Override

@@ -24,12 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 class TorchScriptTeacherTest {
 
     static Path fixture(String name) throws URISyntaxException {
-        return Path.of(TorchScriptTeacherTest.class.getResource("/fixtures/" + name).toURI());
+        return Path.of(
+                TorchScriptTeacherTest.class.getResource("/fixtures/" + name).toURI());
     }
 
     @Test
     void computesTheLogitsPyTorchComputedForTheTracedModel() throws Exception {
-        JsonNode expected = new ObjectMapper().readTree(fixture("tiny_teacher_expected.json").toFile());
+        JsonNode expected = new ObjectMapper()
+                .readTree(fixture("tiny_teacher_expected.json").toFile());
         int rows = expected.get("inputs").size();
         int dims = expected.get("inputs").get(0).size();
         int classes = expected.get("classes").asInt();
@@ -62,7 +64,8 @@ class TorchScriptTeacherTest {
             TeacherIdentity id = teacher.identity();
             assertThat(id.kind()).isEqualTo("torchscript");
             assertThat(id.contentHash()).isEqualTo(Hashing.sha256(file)).hasSize(64);
-            assertThat(id.location()).isEqualTo(file.toAbsolutePath().normalize().toString());
+            assertThat(id.location())
+                    .isEqualTo(file.toAbsolutePath().normalize().toString());
             assertThat(id.cacheKey()).isEqualTo("torchscript:" + Hashing.sha256(file));
         }
     }

@@ -54,15 +54,23 @@ class DistillationGateTest {
         assertThat(d.reason()).contains("own model").doesNotContain("unknown");
         assertThat(d.toMap()).containsEntry("verdict", "own_model");
         // Declared terms are decided on those terms, never as an own model.
-        assertThatThrownBy(() -> new GateRequest(java.util.Optional.of(REGISTRY.get("mit")), "s",
-                java.util.Optional.empty(), false, java.util.Optional.empty(), true))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("declared terms");
+        assertThatThrownBy(() -> new GateRequest(
+                        java.util.Optional.of(REGISTRY.get("mit")),
+                        "s",
+                        java.util.Optional.empty(),
+                        false,
+                        java.util.Optional.empty(),
+                        true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("declared terms");
         // A registry file cannot claim the verdict.
         assertThat(OutputsForTraining.fromYaml("own_model")).isEmpty();
     }
 
     private static Permission permission() {
-        return new Permission("OpenAI research agreement #42, signed 2026-10-02", "alice@example.org",
+        return new Permission(
+                "OpenAI research agreement #42, signed 2026-10-02",
+                "alice@example.org",
                 Instant.parse("2026-11-28T09:30:00Z"));
     }
 
@@ -93,7 +101,8 @@ class DistillationGateTest {
                 .contains("https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE");
         assertThatThrownBy(() -> approve(request))
                 .isInstanceOf(DistillationRefusedException.class)
-                .satisfies(e -> assertThat(((DistillationRefusedException) e).decision()).isEqualTo(d));
+                .satisfies(e -> assertThat(((DistillationRefusedException) e).decision())
+                        .isEqualTo(d));
     }
 
     @Test
@@ -106,9 +115,11 @@ class DistillationGateTest {
         assertThat(approval.studentName()).isEqualTo("Llama-tiny-chat");
         assertThat(approval.attributionNotices()).containsExactly("Built with Llama");
         GateDecision d = approval.decision();
-        assertThat(d.enforcedConditions()).containsExactly(
-                new Condition.NamePrefix("Llama"), new Condition.AttributionNotice("Built with Llama"));
-        assertThat(d.outstandingConditions()).extracting(Condition::type)
+        assertThat(d.enforcedConditions())
+                .containsExactly(
+                        new Condition.NamePrefix("Llama"), new Condition.AttributionNotice("Built with Llama"));
+        assertThat(d.outstandingConditions())
+                .extracting(Condition::type)
                 .containsExactly("licence_notice", "user_threshold", "pass_through_use_restrictions");
         assertThat(d.reason()).contains("Built with Llama").contains("700,000,000 monthly active users");
     }
@@ -144,7 +155,8 @@ class DistillationGateTest {
         assertThat(d.reason()).contains("OpenAI research agreement #42");
         @SuppressWarnings("unchecked")
         Map<String, Object> p = (Map<String, Object>) d.toMap().get("permission");
-        assertThat(p).containsEntry("recorded_by", "alice@example.org")
+        assertThat(p)
+                .containsEntry("recorded_by", "alice@example.org")
                 .containsEntry("recorded_at", "2026-11-28T09:30:00Z");
     }
 
@@ -173,11 +185,19 @@ class DistillationGateTest {
 
     @Test
     void anEntryWhoseVerdictIsUnknownIsTreatedAsUnknown() {
-        TermsEntry unknown = new TermsEntry("mystery", "Mystery model", OutputsForTraining.UNKNOWN, List.of(),
-                "No terms published.", URI.create("https://mystery.example"), LocalDate.of(2026, 11, 1), "");
+        TermsEntry unknown = new TermsEntry(
+                "mystery",
+                "Mystery model",
+                OutputsForTraining.UNKNOWN,
+                List.of(),
+                "No terms published.",
+                URI.create("https://mystery.example"),
+                LocalDate.of(2026, 11, 1),
+                "");
         GateRequest request = GateRequest.forTeacher(unknown, "student");
         assertThat(gate.evaluate(request).reason()).contains("records its terms as unknown");
-        assertThat(gate.evaluate(request.acknowledgingUnknownTerms()).proceeds()).isTrue();
+        assertThat(gate.evaluate(request.acknowledgingUnknownTerms()).proceeds())
+                .isTrue();
     }
 
     @Test
@@ -188,7 +208,8 @@ class DistillationGateTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> back = new ObjectMapper().readValue(json, Map.class);
 
-        assertThat(back).containsEntry("outcome", "proceed")
+        assertThat(back)
+                .containsEntry("outcome", "proceed")
                 .containsEntry("verdict", "conditional")
                 .containsEntry("student_name", "Llama-mini")
                 .containsEntry("attribution_notices", List.of("Built with Llama"))
@@ -215,11 +236,25 @@ class DistillationGateTest {
         assertThatThrownBy(() -> new Permission(" ", "me", NOW)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> GateRequest.unknownTeacher("")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Condition.UserThreshold(0, null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new TermsEntry("Bad Id", "n", OutputsForTraining.ALLOWED, List.of(), "c",
-                URI.create("https://x.example"), LocalDate.of(2026, 1, 1), null))
+        assertThatThrownBy(() -> new TermsEntry(
+                        "Bad Id",
+                        "n",
+                        OutputsForTraining.ALLOWED,
+                        List.of(),
+                        "c",
+                        URI.create("https://x.example"),
+                        LocalDate.of(2026, 1, 1),
+                        null))
                 .hasMessageContaining("lower-case");
-        assertThatThrownBy(() -> new TermsEntry("ok", "n", OutputsForTraining.ALLOWED, List.of(), "c",
-                URI.create("file:///etc/passwd"), LocalDate.of(2026, 1, 1), null))
+        assertThatThrownBy(() -> new TermsEntry(
+                        "ok",
+                        "n",
+                        OutputsForTraining.ALLOWED,
+                        List.of(),
+                        "c",
+                        URI.create("file:///etc/passwd"),
+                        LocalDate.of(2026, 1, 1),
+                        null))
                 .hasMessageContaining("http(s) URL");
     }
 }

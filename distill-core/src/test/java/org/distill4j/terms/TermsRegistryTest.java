@@ -39,10 +39,29 @@ class TermsRegistryTest {
     void builtInRegistryLoadsAndCoversTheRequiredFamilies() {
         TermsRegistry registry = TermsRegistry.builtIn();
 
-        assertThat(registry.ids()).contains(
-                "openai-api", "anthropic-api", "gemini-api", "llama-2", "llama-3", "llama-3.1", "llama-3.2",
-                "llama-3.3", "llama-4", "gemma", "mistral-apache-2.0", "qwen2.5-apache-2.0", "qwen2.5-qwen-license",
-                "deepseek-v3", "deepseek-r1", "phi-3", "phi-4", "mit", "apache-2.0", "cc-by-4.0", "cc-by-nc-4.0");
+        assertThat(registry.ids())
+                .contains(
+                        "openai-api",
+                        "anthropic-api",
+                        "gemini-api",
+                        "llama-2",
+                        "llama-3",
+                        "llama-3.1",
+                        "llama-3.2",
+                        "llama-3.3",
+                        "llama-4",
+                        "gemma",
+                        "mistral-apache-2.0",
+                        "qwen2.5-apache-2.0",
+                        "qwen2.5-qwen-license",
+                        "deepseek-v3",
+                        "deepseek-r1",
+                        "phi-3",
+                        "phi-4",
+                        "mit",
+                        "apache-2.0",
+                        "cc-by-4.0",
+                        "cc-by-nc-4.0");
         assertThat(registry.entries()).allSatisfy(e -> {
             assertThat(registry.origin(e.id())).contains(TermsRegistry.BUILT_IN_ORIGIN);
             assertThat(e.clause()).isNotBlank();
@@ -52,8 +71,16 @@ class TermsRegistryTest {
                 assertThat(e.conditions()).isNotEmpty();
             }
             // Re-validating through the record constructor must accept every shipped entry.
-            assertThat(new TermsEntry(e.id(), e.name(), e.outputsForTraining(), e.conditions(), e.clause(),
-                    e.source(), e.readOn(), e.notes())).isEqualTo(e);
+            assertThat(new TermsEntry(
+                            e.id(),
+                            e.name(),
+                            e.outputsForTraining(),
+                            e.conditions(),
+                            e.clause(),
+                            e.source(),
+                            e.readOn(),
+                            e.notes()))
+                    .isEqualTo(e);
         });
     }
 
@@ -73,8 +100,10 @@ class TermsRegistryTest {
         }
         assertThat(r.get("gemma").conditions()).hasAtLeastOneElementOfType(Condition.PassThroughUseRestrictions.class);
         assertThat(r.get("cc-by-nc-4.0").conditions()).hasAtLeastOneElementOfType(Condition.NonCommercial.class);
-        assertThat(r.get("llama-3.1").conditions()).contains(new Condition.UserThreshold(700_000_000L,
-                "a licence must be requested from Meta, which Meta may grant in its sole discretion"));
+        assertThat(r.get("llama-3.1").conditions())
+                .contains(new Condition.UserThreshold(
+                        700_000_000L,
+                        "a licence must be requested from Meta, which Meta may grant in its sole discretion"));
     }
 
     @Test
@@ -120,7 +149,8 @@ class TermsRegistryTest {
         assertThat(llama3.outputsForTraining()).isEqualTo(OutputsForTraining.ALLOWED);
         assertThat(llama3.conditions()).isEmpty(); // whole entry replaced, not merged
         assertThat(r.originOf("llama-3").file()).isEqualTo(override.toString());
-        assertThat(r.ids().indexOf("llama-3")).isEqualTo(TermsRegistry.builtIn().ids().indexOf("llama-3"));
+        assertThat(r.ids().indexOf("llama-3"))
+                .isEqualTo(TermsRegistry.builtIn().ids().indexOf("llama-3"));
         assertThat(r.ids()).endsWith("acme-model");
         assertThat(TermsRegistry.builtIn().get("llama-3").outputsForTraining())
                 .isEqualTo(OutputsForTraining.PROHIBITED);
@@ -149,8 +179,8 @@ class TermsRegistryTest {
 
     @Test
     void unknownKeyIsNamedWithAllowedKeys() throws IOException {
-        TermsException e = loadError("unknown-key.yaml",
-                "version: 1\nentries:\n" + VALID_ENTRY + "    licence_url: https://x.example\n");
+        TermsException e = loadError(
+                "unknown-key.yaml", "version: 1\nentries:\n" + VALID_ENTRY + "    licence_url: https://x.example\n");
         assertThat(e.entry()).contains("entries[0] (id 'acme-model')");
         assertThat(e.field()).contains("licence_url");
         assertThat(e.getMessage()).contains("unknown key 'licence_url'").contains("allowed keys: id, name");
@@ -158,8 +188,8 @@ class TermsRegistryTest {
 
     @Test
     void badEnumNamesValueAndAllowedValues() throws IOException {
-        TermsException e = loadError("bad-enum.yaml",
-                "version: 1\nentries:\n" + VALID_ENTRY.replace("allowed", "maybe"));
+        TermsException e =
+                loadError("bad-enum.yaml", "version: 1\nentries:\n" + VALID_ENTRY.replace("allowed", "maybe"));
         assertThat(e.field()).contains("outputs_for_training");
         assertThat(e.getMessage())
                 .contains("entries[0] (id 'acme-model')")
@@ -169,25 +199,33 @@ class TermsRegistryTest {
 
     @Test
     void missingClauseOrSourceIsNamed() throws IOException {
-        TermsException noClause = loadError("no-clause.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY.replace("    clause: \"Outputs may be used for any purpose.\"\n", ""));
+        TermsException noClause = loadError(
+                "no-clause.yaml",
+                "version: 1\nentries:\n"
+                        + VALID_ENTRY.replace("    clause: \"Outputs may be used for any purpose.\"\n", ""));
         assertThat(noClause.field()).contains("clause");
-        assertThat(noClause.getMessage()).contains("entries[0] (id 'acme-model')").contains("missing");
+        assertThat(noClause.getMessage())
+                .contains("entries[0] (id 'acme-model')")
+                .contains("missing");
 
-        TermsException noSource = loadError("no-source.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY.replace("    source: https://acme.example/terms\n", ""));
+        TermsException noSource = loadError(
+                "no-source.yaml",
+                "version: 1\nentries:\n" + VALID_ENTRY.replace("    source: https://acme.example/terms\n", ""));
         assertThat(noSource.field()).contains("source");
 
-        TermsException badSource = loadError("bad-source.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY.replace("https://acme.example/terms", "see the website"));
+        TermsException badSource = loadError(
+                "bad-source.yaml",
+                "version: 1\nentries:\n" + VALID_ENTRY.replace("https://acme.example/terms", "see the website"));
         assertThat(badSource.field()).contains("source");
-        assertThat(badSource.getMessage()).contains("'see the website' is not allowed").contains("http(s) URL");
+        assertThat(badSource.getMessage())
+                .contains("'see the website' is not allowed")
+                .contains("http(s) URL");
     }
 
     @Test
     void badDateIsNamedWithExpectedFormat() throws IOException {
-        TermsException e = loadError("bad-date.yaml",
-                "version: 1\nentries:\n" + VALID_ENTRY.replace("2026-11-01", "2026-13-45"));
+        TermsException e =
+                loadError("bad-date.yaml", "version: 1\nentries:\n" + VALID_ENTRY.replace("2026-11-01", "2026-13-45"));
         assertThat(e.field()).contains("read_on");
         assertThat(e.getMessage()).contains("'2026-13-45' is not allowed").contains("YYYY-MM-DD");
     }
@@ -202,25 +240,31 @@ class TermsRegistryTest {
 
     @Test
     void conditionErrorsNameTheConditionField() throws IOException {
-        TermsException badType = loadError("bad-cond.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY + "    conditions:\n      - {type: name_suffix, value: x}\n");
+        TermsException badType = loadError(
+                "bad-cond.yaml",
+                "version: 1\nentries:\n" + VALID_ENTRY + "    conditions:\n      - {type: name_suffix, value: x}\n");
         assertThat(badType.field()).contains("conditions[0].type");
-        assertThat(badType.getMessage()).contains("'name_suffix' is not allowed").contains("name_prefix");
+        assertThat(badType.getMessage())
+                .contains("'name_suffix' is not allowed")
+                .contains("name_prefix");
 
-        TermsException missing = loadError("cond-missing.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY + "    conditions:\n      - {type: user_threshold}\n");
+        TermsException missing = loadError(
+                "cond-missing.yaml",
+                "version: 1\nentries:\n" + VALID_ENTRY + "    conditions:\n      - {type: user_threshold}\n");
         assertThat(missing.field()).contains("conditions[0].monthly_active_users");
 
-        TermsException extra = loadError("cond-extra.yaml", "version: 1\nentries:\n"
-                + VALID_ENTRY + "    conditions:\n      - {type: name_prefix, value: Llama, text: hi}\n");
+        TermsException extra = loadError(
+                "cond-extra.yaml",
+                "version: 1\nentries:\n" + VALID_ENTRY
+                        + "    conditions:\n      - {type: name_prefix, value: Llama, text: hi}\n");
         assertThat(extra.field()).contains("conditions[0].text");
         assertThat(extra.getMessage()).contains("allowed keys: type, value");
     }
 
     @Test
     void conditionalWithoutConditionsIsRejected() throws IOException {
-        TermsException e = loadError("cond-none.yaml",
-                "version: 1\nentries:\n" + VALID_ENTRY.replace("allowed", "conditional"));
+        TermsException e =
+                loadError("cond-none.yaml", "version: 1\nentries:\n" + VALID_ENTRY.replace("allowed", "conditional"));
         assertThat(e.getMessage()).contains("entries[0] (id 'acme-model')").contains("at least one condition");
     }
 
@@ -228,9 +272,12 @@ class TermsRegistryTest {
     void fileLevelProblemsAreNamed() throws IOException {
         assertThat(loadError("empty.yaml", "").getMessage()).contains("empty");
         assertThat(loadError("version.yaml", "version: 2\nentries: []\n").getMessage())
-                .contains("field 'version'").contains("allowed: 1");
-        assertThat(loadError("dupkey.yaml", "version: 1\nversion: 1\nentries: []\n").getMessage())
-                .contains("not valid YAML").contains("version");
+                .contains("field 'version'")
+                .contains("allowed: 1");
+        assertThat(loadError("dupkey.yaml", "version: 1\nversion: 1\nentries: []\n")
+                        .getMessage())
+                .contains("not valid YAML")
+                .contains("version");
         assertThatThrownBy(() -> TermsRegistry.load(List.of(dir.resolve("missing.yaml"))))
                 .isInstanceOf(TermsException.class)
                 .hasMessageContaining("missing.yaml")

@@ -53,8 +53,9 @@ public class TermsSpoofingTest {
 
     @Test
     void overrideOnAnIdThatIsNotBuiltInIsRefused(@TempDir Path tmp) throws Exception {
-        Path f = Files.writeString(tmp.resolve("terms.yaml"), SPOOF.formatted("    override_built_in: true\n")
-                .replace("id: openai-api", "id: acme-api"));
+        Path f = Files.writeString(
+                tmp.resolve("terms.yaml"),
+                SPOOF.formatted("    override_built_in: true\n").replace("id: openai-api", "id: acme-api"));
         assertThatThrownBy(() -> TermsRegistry.load(List.of(f)))
                 .isInstanceOf(TermsException.class)
                 .hasMessageContaining("acme-api")
@@ -63,10 +64,12 @@ public class TermsSpoofingTest {
 
     @Test
     void aConditionalEntryWithoutConditionsNamesTheConditionsField(@TempDir Path tmp) throws Exception {
-        Path f = Files.writeString(tmp.resolve("terms.yaml"), SPOOF.formatted("")
-                .replace("id: openai-api", "id: acme-api").replace("allowed", "conditional"));
+        Path f = Files.writeString(
+                tmp.resolve("terms.yaml"),
+                SPOOF.formatted("").replace("id: openai-api", "id: acme-api").replace("allowed", "conditional"));
         assertThatThrownBy(() -> TermsRegistry.load(List.of(f)))
-                .isInstanceOfSatisfying(TermsException.class, e -> assertThat(e.field()).contains("conditions"))
+                .isInstanceOfSatisfying(
+                        TermsException.class, e -> assertThat(e.field()).contains("conditions"))
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("'conditions'")
                 .hasMessageContaining("at least one condition")

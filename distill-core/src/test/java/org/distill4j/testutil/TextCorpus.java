@@ -35,9 +35,11 @@ public final class TextCorpus {
             int y = rng.nextInt(3);
             StringBuilder sb = new StringBuilder();
             for (int w = 0, n = 5 + rng.nextInt(10); w < n; w++) {
-                sb.append(rng.nextInt(3) == 0 ? signal[y][rng.nextInt(6)] : common[rng.nextInt(10)]).append(' ');
+                sb.append(rng.nextInt(3) == 0 ? signal[y][rng.nextInt(6)] : common[rng.nextInt(10)])
+                        .append(' ');
             }
-            lines.add(JSON.writeValueAsString(Map.of("id", "pkg" + i, "text", sb.toString().trim(), "label", labels[y])));
+            lines.add(JSON.writeValueAsString(
+                    Map.of("id", "pkg" + i, "text", sb.toString().trim(), "label", labels[y])));
         }
         Files.createDirectories(file.getParent());
         Files.write(file, lines);

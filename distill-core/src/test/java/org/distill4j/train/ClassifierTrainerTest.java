@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.distill4j.data.InMemoryExampleSet;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.model.SavedModel;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
@@ -17,8 +19,6 @@ import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.GateApproval;
 import org.distill4j.terms.GateRequest;
 import org.distill4j.terms.TermsRegistry;
-import org.distill4j.model.MlpSpec;
-import org.distill4j.model.SavedModel;
 import org.distill4j.testutil.SyntheticData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +30,24 @@ class ClassifierTrainerTest {
     static final MlpSpec MLP = new MlpSpec(List.of(32), null, 0.1);
 
     static TrainingConfig config(int epochs) {
-        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optLearningRate(0.01)
-                .optWeightDecay(1e-4).optSchedule(Schedule.COSINE).build();
+        return TrainingConfig.builder()
+                .setEpochs(epochs)
+                .optBatchSize(32)
+                .optLearningRate(0.01)
+                .optWeightDecay(1e-4)
+                .optSchedule(Schedule.COSINE)
+                .build();
     }
 
     static List<EpochRecord> train(TrainingConfig cfg, long seed, Path ckpt, boolean resume) throws Exception {
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            return ClassifierTrainer.builder(cfg).optSeed(seed).optCheckpointDir(ckpt).optResume(resume).build()
-                    .fit(model, TRAIN, VAL).history();
+            return ClassifierTrainer.builder(cfg)
+                    .optSeed(seed)
+                    .optCheckpointDir(ckpt)
+                    .optResume(resume)
+                    .build()
+                    .fit(model, TRAIN, VAL)
+                    .history();
         }
     }
 
@@ -68,7 +78,9 @@ class ClassifierTrainerTest {
         // training the first two epochs with the full config and a listener that aborts.
         Path ckpt = tmp.resolve("b");
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            ClassifierTrainer t = ClassifierTrainer.builder(config(4)).optSeed(5).optCheckpointDir(ckpt)
+            ClassifierTrainer t = ClassifierTrainer.builder(config(4))
+                    .optSeed(5)
+                    .optCheckpointDir(ckpt)
                     .optListener(new TrainingListener() {
                         @Override
                         public void onEpochEnd(EpochRecord r) {
@@ -76,14 +88,18 @@ class ClassifierTrainerTest {
                                 throw new IllegalStateException("simulated kill");
                             }
                         }
-                    }).build();
+                    })
+                    .build();
             assertThatThrownBy(() -> t.fit(model, TRAIN, VAL)).hasMessageContaining("simulated kill");
         }
         List<Integer> epochsRun = new java.util.ArrayList<>();
         int[] resumedAfter = {-1};
         ClassifierTrainer.Result result;
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            result = ClassifierTrainer.builder(config(4)).optSeed(5).optCheckpointDir(ckpt).optResume(true)
+            result = ClassifierTrainer.builder(config(4))
+                    .optSeed(5)
+                    .optCheckpointDir(ckpt)
+                    .optResume(true)
                     .optListener(new TrainingListener() {
                         @Override
                         public void onEpochStart(int epoch, int epochs, int rows) {
@@ -94,7 +110,9 @@ class ClassifierTrainerTest {
                         public void onResume(int epoch) {
                             resumedAfter[0] = epoch;
                         }
-                    }).build().fit(model, TRAIN, VAL);
+                    })
+                    .build()
+                    .fit(model, TRAIN, VAL);
         }
         // Resumed, not retrained: only the epochs after the checkpoint ran.
         assertThat(epochsRun).containsExactly(3, 4);
@@ -109,8 +127,9 @@ class ClassifierTrainerTest {
     }
 
     static GateApproval approval(TeacherIdentity teacher) throws Exception {
-        return new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
-                .withTeacher(teacher));
+        return new DistillationGate()
+                .approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "student")
+                        .withTeacher(teacher));
     }
 
     /** A teacher identity whose cache key is {@code distill4j:<hash>}. */
@@ -121,10 +140,10 @@ class ClassifierTrainerTest {
     @Test
     void anApprovalForAnotherTeacherIsRefused() throws Exception {
         GateApproval forA = approval(teacherId("aaaa"));
-        TeacherOutputs fromB = new TeacherOutputs(teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
-                new float[TRAIN.size() * 4]);
+        TeacherOutputs fromB = new TeacherOutputs(
+                teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4, new float[TRAIN.size() * 4]);
         assertThatThrownBy(() -> ClassifierTrainer.builder(config(1))
-                .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forA))
+                        .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forA))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("granted for teacher distill4j:aaaa")
                 .hasMessageContaining("come from teacher distill4j:bbbb");
@@ -132,7 +151,8 @@ class ClassifierTrainerTest {
         GateApproval forB = approval(teacherId("bbbb"));
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
             ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1))
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forB).build()
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(fromB), forB)
+                    .build()
                     .fit(student, TRAIN, null);
             assertThat(r.approval()).isSameAs(forB);
             assertThat(r.approval().teacher().contentHash()).isEqualTo("bbbb");
@@ -141,28 +161,36 @@ class ClassifierTrainerTest {
 
     @Test
     void aCheckpointMadeUnderOneApprovalIsNotResumedUnderAnother(@TempDir Path tmp) throws Exception {
-        TeacherOutputs outputs = new TeacherOutputs(teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
-                new float[TRAIN.size() * 4]);
+        TeacherOutputs outputs = new TeacherOutputs(
+                teacherId("bbbb").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4, new float[TRAIN.size() * 4]);
         GateApproval first = approval(teacherId("bbbb"));
-        GateApproval other = new DistillationGate().approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"),
-                "another-student").withTeacher(teacherId("bbbb")));
+        GateApproval other = new DistillationGate()
+                .approve(GateRequest.forTeacher(TermsRegistry.builtIn().get("mit"), "another-student")
+                        .withTeacher(teacherId("bbbb")));
         Path ckpt = tmp.resolve("ckpt");
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt)
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), first).build()
+            ClassifierTrainer.builder(config(1))
+                    .optCheckpointDir(ckpt)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), first)
+                    .build()
                     .fit(student, TRAIN, null);
         }
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            assertThatThrownBy(() -> ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), other).build()
-                    .fit(student, TRAIN, null))
+            assertThatThrownBy(() -> ClassifierTrainer.builder(config(1))
+                            .optCheckpointDir(ckpt)
+                            .optResume(true)
+                            .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), other)
+                            .build()
+                            .fit(student, TRAIN, null))
                     .hasMessageContaining("different configuration");
         }
         // Under the same approval (asked for again: another decision time) the checkpoint is resumed.
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1)).optCheckpointDir(ckpt).optResume(true)
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs),
-                            approval(teacherId("bbbb"))).build()
+            ClassifierTrainer.Result r = ClassifierTrainer.builder(config(1))
+                    .optCheckpointDir(ckpt)
+                    .optResume(true)
+                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval(teacherId("bbbb")))
+                    .build()
                     .fit(student, TRAIN, null);
             assertThat(r.resumedAfterEpoch()).isEqualTo(1);
         }
@@ -195,18 +223,24 @@ class ClassifierTrainerTest {
             KdParameters kd = new KdParameters(2, 0.7);
             List<EpochRecord> online;
             try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-                online = ClassifierTrainer.builder(config(2)).optSeed(9)
-                        .optDistillation(kd, SoftTargets.online(counting), approval(loaded.identity())).build()
-                        .fit(student, TRAIN, VAL).history();
+                online = ClassifierTrainer.builder(config(2))
+                        .optSeed(9)
+                        .optDistillation(kd, SoftTargets.online(counting), approval(loaded.identity()))
+                        .build()
+                        .fit(student, TRAIN, VAL)
+                        .history();
             }
             assertThat(calls[0]).isEqualTo(2 * ((TRAIN.size() + 31) / 32));
 
-            TeacherOutputs cachedOutputs = TeacherOutputCache.compute(loaded, TRAIN, manager, 64, done -> { });
+            TeacherOutputs cachedOutputs = TeacherOutputCache.compute(loaded, TRAIN, manager, 64, done -> {});
             List<EpochRecord> cached;
             try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-                cached = ClassifierTrainer.builder(config(2)).optSeed(9)
-                        .optDistillation(kd, SoftTargets.cached(cachedOutputs), approval(loaded.identity())).build()
-                        .fit(student, TRAIN, VAL).history();
+                cached = ClassifierTrainer.builder(config(2))
+                        .optSeed(9)
+                        .optDistillation(kd, SoftTargets.cached(cachedOutputs), approval(loaded.identity()))
+                        .build()
+                        .fit(student, TRAIN, VAL)
+                        .history();
             }
             // Without augmentation the teacher sees the same rows either way: same soft targets.
             assertThat(online.get(1).trainLoss()).isCloseTo(cached.get(1).trainLoss(), within(1e-5));
@@ -217,14 +251,20 @@ class ClassifierTrainerTest {
 
     @Test
     void augmentationWithCachedTeacherOutputsIsRefused() throws Exception {
-        TrainingConfig augmented = TrainingConfig.builder().setEpochs(1).optBatchSize(32).optLearningRate(0.01)
-                .optAugmentation(new Augmentation(1, false)).build();
-        TeacherOutputs outputs = new TeacherOutputs(teacherId("k").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4,
-                new float[TRAIN.size() * 4]);
+        TrainingConfig augmented = TrainingConfig.builder()
+                .setEpochs(1)
+                .optBatchSize(32)
+                .optLearningRate(0.01)
+                .optAugmentation(new Augmentation(1, false))
+                .build();
+        TeacherOutputs outputs = new TeacherOutputs(
+                teacherId("k").cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4, new float[TRAIN.size() * 4]);
         try (SavedModel student = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
             assertThatThrownBy(() -> ClassifierTrainer.builder(augmented)
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval(teacherId("k")))
-                    .build().fit(student, TRAIN, null))
+                            .optDistillation(
+                                    new KdParameters(2, 0.5), SoftTargets.cached(outputs), approval(teacherId("k")))
+                            .build()
+                            .fit(student, TRAIN, null))
                     .hasMessageContaining("online");
         }
     }

@@ -84,8 +84,11 @@ class ConsistentDistillationTest {
                 }))
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(4).build());
-        return SavedModel.builder().setBlock(block).setFeatureShape(SHAPE)
-                .setClassNames(TRAIN.classNames()).build();
+        return SavedModel.builder()
+                .setBlock(block)
+                .setFeatureShape(SHAPE)
+                .setClassNames(TRAIN.classNames())
+                .build();
     }
 
     /**
@@ -100,8 +103,12 @@ class ConsistentDistillationTest {
     }
 
     static TrainingConfig config(Augmentation augment, int epochs) {
-        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optLearningRate(0.01)
-                .optAugmentation(augment).build();
+        return TrainingConfig.builder()
+                .setEpochs(epochs)
+                .optBatchSize(32)
+                .optLearningRate(0.01)
+                .optAugmentation(augment)
+                .build();
     }
 
     @Test
@@ -110,10 +117,14 @@ class ConsistentDistillationTest {
             RecordingTeacher teacher = new RecordingTeacher();
             List<float[]> student = new ArrayList<>();
             try (SavedModel model = recordingStudent(student)) {
-                ClassifierTrainer.builder(config(augment, 2)).optSeed(3)
-                        .optDistillation(new KdParameters(2, 1), SoftTargets.online(teacher),
+                ClassifierTrainer.builder(config(augment, 2))
+                        .optSeed(3)
+                        .optDistillation(
+                                new KdParameters(2, 1),
+                                SoftTargets.online(teacher),
                                 ClassifierTrainerTest.approval(teacher.identity()))
-                        .build().fit(model, TRAIN, null);
+                        .build()
+                        .fit(model, TRAIN, null);
             }
             assertThat(teacher.seen).hasSize(2 * 8);
             student = trainingBatches(student);
@@ -140,16 +151,22 @@ class ConsistentDistillationTest {
         for (long seed : new long[] {5, 5, 6}) {
             RecordingTeacher teacher = new RecordingTeacher();
             try (SavedModel model = recordingStudent(new ArrayList<>())) {
-                runs.add(ClassifierTrainer.builder(config(augment, 2)).optSeed(seed)
-                        .optDistillation(new KdParameters(2, 1), SoftTargets.online(teacher),
+                runs.add(ClassifierTrainer.builder(config(augment, 2))
+                        .optSeed(seed)
+                        .optDistillation(
+                                new KdParameters(2, 1),
+                                SoftTargets.online(teacher),
                                 ClassifierTrainerTest.approval(teacher.identity()))
-                        .build().fit(model, TRAIN, null).history());
+                        .build()
+                        .fit(model, TRAIN, null)
+                        .history());
             }
         }
         assertThat(runs.get(1).get(1).trainLoss()).isEqualTo(runs.get(0).get(1).trainLoss());
         // Mixed rows have no label of their own, so no training accuracy is claimed for them.
         assertThat(runs.get(0).get(1).trainAccuracy()).isNaN();
-        assertThat(runs.get(2).get(1).trainLoss()).isNotEqualTo(runs.get(0).get(1).trainLoss());
+        assertThat(runs.get(2).get(1).trainLoss())
+                .isNotEqualTo(runs.get(0).get(1).trainLoss());
 
         float[] a = new float[32 * 64];
         TRAIN.copyFeatures(java.util.stream.IntStream.range(0, 32).toArray(), a);
@@ -172,8 +189,8 @@ class ConsistentDistillationTest {
         Augmentation.Mix mix = new Augmentation(0, false, 0.4, 0).apply(batch, rows, SHAPE, new Random(9));
         assertThat(mix.kind()).isEqualTo("mixup");
         assertThat(mix.lambda()).isBetween(0.0, 1.0);
-        assertThat(Arrays.stream(mix.partner()).sorted().toArray()).isEqualTo(java.util.stream.IntStream.range(0, rows)
-                .toArray());
+        assertThat(Arrays.stream(mix.partner()).sorted().toArray())
+                .isEqualTo(java.util.stream.IntStream.range(0, rows).toArray());
         for (int r = 0; r < rows; r++) {
             double expected = mix.lambda() * r + (1 - mix.lambda()) * mix.partner()[r];
             for (int i = 0; i < 64; i++) {
@@ -233,9 +250,12 @@ class ConsistentDistillationTest {
         RecordingTeacher teacher = new RecordingTeacher();
         try (SavedModel model = recordingStudent(new ArrayList<>())) {
             assertThatThrownBy(() -> ClassifierTrainer.builder(mixed)
-                    .optDistillation(new KdParameters(2, 0.9), SoftTargets.online(teacher),
-                            ClassifierTrainerTest.approval(teacher.identity()))
-                    .build().fit(model, TRAIN, null))
+                            .optDistillation(
+                                    new KdParameters(2, 0.9),
+                                    SoftTargets.online(teacher),
+                                    ClassifierTrainerTest.approval(teacher.identity()))
+                            .build()
+                            .fit(model, TRAIN, null))
                     .hasMessageContaining("alpha is 0.9, must be 1.0");
             assertThatThrownBy(() -> ClassifierTrainer.builder(mixed).build().fit(model, TRAIN, null))
                     .hasMessageContaining("mode 'online'");
@@ -258,9 +278,12 @@ class ConsistentDistillationTest {
         assertThat(teacher.seen).hasSize(6);
         List<float[]> student = new ArrayList<>();
         try (SavedModel model = recordingStudent(student)) {
-            ClassifierTrainer.builder(config(augment, 3)).optSeed(3)
-                    .optDistillation(new KdParameters(2, 0.5), views, ClassifierTrainerTest.approval(teacher.identity()))
-                    .build().fit(model, TRAIN, null);
+            ClassifierTrainer.builder(config(augment, 3))
+                    .optSeed(3)
+                    .optDistillation(
+                            new KdParameters(2, 0.5), views, ClassifierTrainerTest.approval(teacher.identity()))
+                    .build()
+                    .fit(model, TRAIN, null);
         }
         assertThat(teacher.seen).hasSize(6);
         student = trainingBatches(student);
@@ -275,8 +298,10 @@ class ConsistentDistillationTest {
         try (SavedModel model = recordingStudent(new ArrayList<>())) {
             SoftTargets.Views v = views;
             assertThatThrownBy(() -> ClassifierTrainer.builder(config(new Augmentation(1, true), 1))
-                    .optDistillation(new KdParameters(2, 0.5), v, ClassifierTrainerTest.approval(teacher.identity()))
-                    .build().fit(model, TRAIN, null))
+                            .optDistillation(
+                                    new KdParameters(2, 0.5), v, ClassifierTrainerTest.approval(teacher.identity()))
+                            .build()
+                            .fit(model, TRAIN, null))
                     .hasMessageContaining("views were drawn with");
         }
     }
@@ -298,12 +323,20 @@ class ConsistentDistillationTest {
         CnnSpec spec = new CnnSpec(List.of(4, 8), 3, 2, List.of(), Activation.RELU, 0, true, true);
         InMemoryExampleSet val = images(128, 2);
         try (SavedModel model = SavedModel.create(spec, SHAPE, TRAIN.classNames())) {
-            List<EpochRecord> h = ClassifierTrainer.builder(config(Augmentation.NONE, 6)).optSeed(1).build()
-                    .fit(model, TRAIN, val).history();
+            List<EpochRecord> h = ClassifierTrainer.builder(config(Augmentation.NONE, 6))
+                    .optSeed(1)
+                    .build()
+                    .fit(model, TRAIN, val)
+                    .history();
             assertThat(h.get(5).valAccuracy()).isGreaterThan(0.9);
             try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-                NDArray out = model.model().getBlock().forward(new ai.djl.training.ParameterStore(m, false),
-                        new NDList(m.zeros(new Shape(3, 1, 8, 8))), false).head();
+                NDArray out = model.model()
+                        .getBlock()
+                        .forward(
+                                new ai.djl.training.ParameterStore(m, false),
+                                new NDList(m.zeros(new Shape(3, 1, 8, 8))),
+                                false)
+                        .head();
                 assertThat(out.getShape()).isEqualTo(new Shape(3, 4));
             }
         }

@@ -52,7 +52,11 @@ class CrossFitTest {
     void eachRowIsScoredByATeacherThatDidNotTrainOnIt() throws Exception {
         InMemoryExampleSet train = noise();
         MlpSpec spec = new MlpSpec(List.of(128), null, 0);
-        TrainingConfig config = TrainingConfig.builder().setEpochs(60).optBatchSize(32).optLearningRate(0.01).build();
+        TrainingConfig config = TrainingConfig.builder()
+                .setEpochs(60)
+                .optBatchSize(32)
+                .optLearningRate(0.01)
+                .build();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             float[] own;
             try (SavedModel teacher = SavedModel.create(spec, train.featureShape(), train.classNames())) {

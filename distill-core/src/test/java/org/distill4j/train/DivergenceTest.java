@@ -20,14 +20,20 @@ class DivergenceTest {
     static final MlpSpec MLP = new MlpSpec(List.of(16), null, 0);
 
     static TrainingConfig sgd(int epochs, double lr) {
-        return TrainingConfig.builder().setEpochs(epochs).optBatchSize(32).optOptimizer(OptimizerKind.SGD)
-                .optLearningRate(lr).optMomentum(0.9).build();
+        return TrainingConfig.builder()
+                .setEpochs(epochs)
+                .optBatchSize(32)
+                .optOptimizer(OptimizerKind.SGD)
+                .optLearningRate(lr)
+                .optMomentum(0.9)
+                .build();
     }
 
     @Test
     void hugeLearningRateStopsWithAMessageNamingEpochAndSuggestingALowerRate() throws Exception {
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            TrainingDivergedException e = catchThrowableOfType(TrainingDivergedException.class,
+            TrainingDivergedException e = catchThrowableOfType(
+                    TrainingDivergedException.class,
                     () -> ClassifierTrainer.builder(sgd(3, 1e30)).build().fit(model, TRAIN, null));
             assertThat(e).isNotNull();
             assertThat(e.epoch()).isEqualTo(1);
@@ -44,7 +50,10 @@ class DivergenceTest {
     @Test
     void sameDataWithASaneRateDoesNotDiverge() throws Exception {
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            List<EpochRecord> h = ClassifierTrainer.builder(sgd(2, 0.01)).build().fit(model, TRAIN, null).history();
+            List<EpochRecord> h = ClassifierTrainer.builder(sgd(2, 0.01))
+                    .build()
+                    .fit(model, TRAIN, null)
+                    .history();
             assertThat(h).hasSize(2).allMatch(r -> Double.isFinite(r.trainLoss()));
         }
     }
@@ -67,7 +76,8 @@ class DivergenceTest {
         PoisonableSet data = new PoisonableSet(
                 new InMemoryExampleSet("blobs", TRAIN.featureShape(), features, labels, TRAIN.classNames()));
         try (SavedModel model = SavedModel.create(MLP, TRAIN.featureShape(), TRAIN.classNames())) {
-            ClassifierTrainer trainer = ClassifierTrainer.builder(sgd(3, 0.01)).optCheckpointDir(ckpt)
+            ClassifierTrainer trainer = ClassifierTrainer.builder(sgd(3, 0.01))
+                    .optCheckpointDir(ckpt)
                     .optListener(new TrainingListener() {
                         @Override
                         public void onEpochEnd(EpochRecord r) {
@@ -75,12 +85,15 @@ class DivergenceTest {
                                 data.poisoned = true;
                             }
                         }
-                    }).build();
-            TrainingDivergedException e = catchThrowableOfType(TrainingDivergedException.class,
-                    () -> trainer.fit(model, data, null));
+                    })
+                    .build();
+            TrainingDivergedException e =
+                    catchThrowableOfType(TrainingDivergedException.class, () -> trainer.fit(model, data, null));
             assertThat(e).isNotNull();
             assertThat(e.epoch()).isEqualTo(2);
-            assertThat(e.getMessage()).contains("epoch 2").contains("lower learning_rate")
+            assertThat(e.getMessage())
+                    .contains("epoch 2")
+                    .contains("lower learning_rate")
                     .contains("epoch-0001");
             Path good = ckpt.resolve("epoch-0001");
             assertThat(e.lastGoodCheckpoint()).isEqualTo(good);
@@ -90,7 +103,8 @@ class DivergenceTest {
             assertThat(Files.readString(good.resolve("state.json"))).contains("\"epoch\" : 1");
             try (Stream<Path> s = Files.list(ckpt)) {
                 assertThat(s.map(p -> p.getFileName().toString())
-                        .filter(n -> !n.equals(org.distill4j.io.OwnedDirectory.MARKER)).toList())
+                                .filter(n -> !n.equals(org.distill4j.io.OwnedDirectory.MARKER))
+                                .toList())
                         .containsExactly("epoch-0001");
             }
             // The kept checkpoint is usable: its parameters load into a fresh model.
@@ -110,14 +124,45 @@ class DivergenceTest {
             this.delegate = delegate;
         }
 
-        @Override public String name() { return delegate.name(); }
-        @Override public int size() { return delegate.size(); }
-        @Override public long[] featureShape() { return delegate.featureShape(); }
-        @Override public int featureSize() { return delegate.featureSize(); }
-        @Override public int numClasses() { return delegate.numClasses(); }
-        @Override public List<String> classNames() { return delegate.classNames(); }
-        @Override public int label(int i) { return delegate.label(i); }
-        @Override public String contentHash() { return delegate.contentHash(); }
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public int size() {
+            return delegate.size();
+        }
+
+        @Override
+        public long[] featureShape() {
+            return delegate.featureShape();
+        }
+
+        @Override
+        public int featureSize() {
+            return delegate.featureSize();
+        }
+
+        @Override
+        public int numClasses() {
+            return delegate.numClasses();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return delegate.classNames();
+        }
+
+        @Override
+        public int label(int i) {
+            return delegate.label(i);
+        }
+
+        @Override
+        public String contentHash() {
+            return delegate.contentHash();
+        }
 
         @Override
         public void copyFeatures(int[] rows, float[] dst) {

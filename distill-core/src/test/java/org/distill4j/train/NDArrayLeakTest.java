@@ -28,9 +28,13 @@ class NDArrayLeakTest {
             system = probe.getParentManager();
         }
         List<Integer> alone = new ArrayList<>();
-        try (SavedModel model = SavedModel.create(ClassifierTrainerTest.MLP, ClassifierTrainerTest.TRAIN.featureShape(),
+        try (SavedModel model = SavedModel.create(
+                ClassifierTrainerTest.MLP,
+                ClassifierTrainerTest.TRAIN.featureShape(),
                 ClassifierTrainerTest.TRAIN.classNames())) {
-            ClassifierTrainer.builder(ClassifierTrainerTest.config(5)).optListener(counting(system, alone)).build()
+            ClassifierTrainer.builder(ClassifierTrainerTest.config(5))
+                    .optListener(counting(system, alone))
+                    .build()
                     .fit(model, ClassifierTrainerTest.TRAIN, ClassifierTrainerTest.VAL);
             model.save(tmp.resolve("teacher"));
         }
@@ -39,12 +43,18 @@ class NDArrayLeakTest {
 
         List<Integer> online = new ArrayList<>();
         try (SavedModelTeacher teacher = SavedModelTeacher.load(tmp.resolve("teacher"));
-                SavedModel model = SavedModel.create(ClassifierTrainerTest.MLP,
-                        ClassifierTrainerTest.TRAIN.featureShape(), ClassifierTrainerTest.TRAIN.classNames())) {
-            ClassifierTrainer.builder(ClassifierTrainerTest.config(5)).optListener(counting(system, online))
-                    .optDistillation(new KdParameters(2, 0.5), SoftTargets.online(teacher),
+                SavedModel model = SavedModel.create(
+                        ClassifierTrainerTest.MLP,
+                        ClassifierTrainerTest.TRAIN.featureShape(),
+                        ClassifierTrainerTest.TRAIN.classNames())) {
+            ClassifierTrainer.builder(ClassifierTrainerTest.config(5))
+                    .optListener(counting(system, online))
+                    .optDistillation(
+                            new KdParameters(2, 0.5),
+                            SoftTargets.online(teacher),
                             ClassifierTrainerTest.approval(teacher.identity()))
-                    .build().fit(model, ClassifierTrainerTest.TRAIN, ClassifierTrainerTest.VAL);
+                    .build()
+                    .fit(model, ClassifierTrainerTest.TRAIN, ClassifierTrainerTest.VAL);
         }
         assertThat(online.get(4)).as("live arrays after epochs 1-5: %s", online).isEqualTo(online.get(1));
     }

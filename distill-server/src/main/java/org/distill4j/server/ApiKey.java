@@ -33,9 +33,13 @@ final class ApiKey {
                 ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8)
                 : new byte[0];
         if (!MessageDigest.isEqual(given, key)) {
-            throw new ApiException(401, auth == null
-                    ? "missing API key: send the header Authorization: Bearer <key>"
-                    : "invalid API key in the Authorization header (expected Bearer <key>)", null, "invalid_api_key");
+            throw new ApiException(
+                    401,
+                    auth == null
+                            ? "missing API key: send the header Authorization: Bearer <key>"
+                            : "invalid API key in the Authorization header (expected Bearer <key>)",
+                    null,
+                    "invalid_api_key");
         }
     }
 

@@ -41,8 +41,14 @@ public final class BatcherStress {
      * @param maxAbsDiff largest absolute difference from a reference
      * @param meanBatchRows mean rows per forward pass the batcher ran
      */
-    public record Result(int clients, int requests, int maxBatchRows, int bitwiseEqual, int wrong,
-            double maxAbsDiff, double meanBatchRows) {
+    public record Result(
+            int clients,
+            int requests,
+            int maxBatchRows,
+            int bitwiseEqual,
+            int wrong,
+            double maxAbsDiff,
+            double meanBatchRows) {
 
         /** Whether no answer was wrong. */
         public boolean ok() {
@@ -51,9 +57,17 @@ public final class BatcherStress {
 
         /** One line for a report. */
         public String describe() {
-            return String.format(Locale.ROOT, "%d clients, %d single-row requests, max batch %d: %d bit-identical"
-                    + " to the single-row reference, %d wrong, max |diff| %.2g, mean batch %.1f rows", clients,
-                    requests, maxBatchRows, bitwiseEqual, wrong, maxAbsDiff, meanBatchRows);
+            return String.format(
+                    Locale.ROOT,
+                    "%d clients, %d single-row requests, max batch %d: %d bit-identical"
+                            + " to the single-row reference, %d wrong, max |diff| %.2g, mean batch %.1f rows",
+                    clients,
+                    requests,
+                    maxBatchRows,
+                    bitwiseEqual,
+                    wrong,
+                    maxAbsDiff,
+                    meanBatchRows);
         }
     }
 
@@ -68,8 +82,9 @@ public final class BatcherStress {
      * @param requestsPerClient single-row requests per client
      * @param maxBatchRows the batcher's largest batch
      */
-    public static Result run(ServedModel model, float[] rows, int rowCount, int clients, int requestsPerClient,
-            int maxBatchRows) throws InterruptedException {
+    public static Result run(
+            ServedModel model, float[] rows, int rowCount, int clients, int requestsPerClient, int maxBatchRows)
+            throws InterruptedException {
         int rowSize = model.rowSize();
         int classes = model.classNames().size();
         long[] fs = model.featureShape();
@@ -90,8 +105,8 @@ public final class BatcherStress {
         double maxDiff = 0;
         DynamicBatcher.Stats stats;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
-        try (DynamicBatcher batcher = new DynamicBatcher(model, maxBatchRows, Duration.ofMillis(2),
-                clients * requestsPerClient + 1)) {
+        try (DynamicBatcher batcher =
+                new DynamicBatcher(model, maxBatchRows, Duration.ofMillis(2), clients * requestsPerClient + 1)) {
             List<Future<List<float[]>>> answers = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
@@ -134,8 +149,8 @@ public final class BatcherStress {
         } finally {
             pool.shutdownNow();
         }
-        return new Result(clients, clients * requestsPerClient, maxBatchRows, equal, wrong, maxDiff,
-                stats.meanBatchRows());
+        return new Result(
+                clients, clients * requestsPerClient, maxBatchRows, equal, wrong, maxDiff, stats.meanBatchRows());
     }
 
     private static int rowOf(int client, int j, int rowCount) {

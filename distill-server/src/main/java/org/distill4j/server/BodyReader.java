@@ -25,6 +25,7 @@ final class BodyReader implements Runnable {
 
     /** Time before the minimum rate applies: connection set-up and the first bytes. */
     static final long GRACE_MILLIS = 1000;
+
     static final Duration GRACE = Duration.ofMillis(GRACE_MILLIS);
     /** How often the rate and the deadline are checked while a body is incomplete. */
     static final Duration CHECK_PERIOD = Duration.ofMillis(250);
@@ -61,13 +62,15 @@ final class BodyReader implements Runnable {
         long beginNanos = request.getBeginNanoTime();
         this.startNanos = beginNanos != 0 ? beginNanos : System.nanoTime();
         this.declared = request.getLength();
-        this.buf = new byte[(int) Math.max(256, Math.min(declared < 0 ? 8192 : declared, Math.min(limits.maxBytes, 1 << 20)))];
+        this.buf = new byte
+                [(int) Math.max(256, Math.min(declared < 0 ? 8192 : declared, Math.min(limits.maxBytes, 1 << 20)))];
     }
 
     /** Whether the request announces a body (a positive Content-Length, or Transfer-Encoding). */
     static boolean hasBody(Request request) {
         var headers = request.getHeaders();
-        return request.getLength() > 0 || headers.contains(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING)
+        return request.getLength() > 0
+                || headers.contains(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING)
                 || headers.getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) > 0;
     }
 
@@ -105,7 +108,8 @@ final class BodyReader implements Runnable {
                 return;
             }
             if (size + n > buf.length) {
-                buf = Arrays.copyOf(buf, (int) Math.min(limits.maxBytes, Math.max((long) buf.length * 2, (long) size + n)));
+                buf = Arrays.copyOf(buf, (int)
+                        Math.min(limits.maxBytes, Math.max((long) buf.length * 2, (long) size + n)));
             }
             b.get(buf, size, n);
             size += n;
@@ -137,14 +141,22 @@ final class BodyReader implements Runnable {
         String progress = got + (declared >= 0 ? " of " + declared : "") + " bytes in "
                 + String.format(Locale.ROOT, "%.1f", seconds) + " s";
         if (elapsed >= limits.timeout.toNanos()) {
-            fail(new ApiException(408, "request body was not complete within " + describe(limits.timeout) + " ("
-                    + progress + "); send the whole body promptly", null, "request_timeout"));
+            fail(new ApiException(
+                    408,
+                    "request body was not complete within " + describe(limits.timeout) + " (" + progress
+                            + "); send the whole body promptly",
+                    null,
+                    "request_timeout"));
             return;
         }
         if (limits.minBytesPerSecond > 0 && elapsed >= GRACE.toNanos() && got < limits.minBytesPerSecond * seconds) {
-            fail(new ApiException(408, "request body arrives at " + String.format(Locale.ROOT, "%.0f", got / seconds)
-                    + " bytes/s, below the minimum of " + limits.minBytesPerSecond + " bytes/s (" + progress + ")",
-                    null, "request_timeout"));
+            fail(new ApiException(
+                    408,
+                    "request body arrives at " + String.format(Locale.ROOT, "%.0f", got / seconds)
+                            + " bytes/s, below the minimum of " + limits.minBytesPerSecond + " bytes/s (" + progress
+                            + ")",
+                    null,
+                    "request_timeout"));
             return;
         }
         schedule();
@@ -169,7 +181,11 @@ final class BodyReader implements Runnable {
     }
 
     private static ApiException tooLarge(Limits limits, String size) {
-        return new ApiException(413, "request body" + size + " exceeds the limit of " + limits.maxBytes
-                + " bytes; send fewer rows per request", null, "request_too_large");
+        return new ApiException(
+                413,
+                "request body" + size + " exceeds the limit of " + limits.maxBytes
+                        + " bytes; send fewer rows per request",
+                null,
+                "request_too_large");
     }
 }

@@ -23,6 +23,7 @@ final class ChatCompletions {
 
     /** OpenAI's upper bound on {@code top_logprobs}. */
     static final int MAX_TOP_LOGPROBS = ChatRequest.MAX_TOP_LOGPROBS;
+
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private ChatCompletions() {}
@@ -53,18 +54,24 @@ final class ChatCompletions {
         }
         JsonNode name = req.get("model");
         if (name == null || !name.isTextual()) {
-            throw ApiException.badRequest("model", "model: missing or not a string; expected one of "
-                    + textModels(hosted));
+            throw ApiException.badRequest(
+                    "model", "model: missing or not a string; expected one of " + textModels(hosted));
         }
         Hosted h = hosted.get(name.textValue());
         if (h == null) {
-            throw new ApiException(404, "The model '" + Tensors.abbreviate(name.textValue())
-                    + "' does not exist; this server has " + textModels(hosted), "model", "model_not_found");
+            throw new ApiException(
+                    404,
+                    "The model '" + Tensors.abbreviate(name.textValue()) + "' does not exist; this server has "
+                            + textModels(hosted),
+                    "model",
+                    "model_not_found");
         }
         if (!h.isText()) {
-            throw ApiException.badRequest("model", "model '" + h.model.name() + "' is not a text classifier; "
-                    + "only text classifiers (models with text_features) have the chat facade. Use POST /v2/models/"
-                    + h.model.name() + "/infer with FP32 input instead");
+            throw ApiException.badRequest(
+                    "model",
+                    "model '" + h.model.name() + "' is not a text classifier; "
+                            + "only text classifiers (models with text_features) have the chat facade. Use POST /v2/models/"
+                            + h.model.name() + "/infer with FP32 input instead");
         }
         return h;
     }
@@ -73,13 +80,15 @@ final class ChatCompletions {
     static Reply complete(Map<String, Hosted> hosted, JsonNode body, String client) {
         Hosted h = resolve(hosted, body);
         ChatRequest req = ChatRequest.parse(body);
-        float[] logits = h.logits(new ClientRequest(client, h.model.name(), "openai.chat", 1),
-                h.featurize(List.of(req.text())));
+        float[] logits =
+                h.logits(new ClientRequest(client, h.model.name(), "openai.chat", 1), h.featurize(List.of(req.text())));
         double[] logp = Tensors.logSoftmax(logits, 0, h.classes());
         List<String> classes = h.model.classNames();
         // Highest log-probability first; ties keep class order, so the answer is the first argmax.
-        Integer[] order = IntStream.range(0, classes.size()).boxed()
-                .sorted(Comparator.comparingDouble((Integer c) -> -logp[c])).toArray(Integer[]::new);
+        Integer[] order = IntStream.range(0, classes.size())
+                .boxed()
+                .sorted(Comparator.comparingDouble((Integer c) -> -logp[c]))
+                .toArray(Integer[]::new);
         String answer = classes.get(order[0]);
         JsonNode logprobs = req.logprobs() ? logprobs(classes, logp, order, req.topLogprobs()) : F.nullNode();
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -89,8 +98,8 @@ final class ChatCompletions {
                 : new Reply.Json(completion(h, req, id, created, answer, logprobs));
     }
 
-    private static ObjectNode completion(Hosted h, ChatRequest req, String id, long created, String answer,
-            JsonNode logprobs) {
+    private static ObjectNode completion(
+            Hosted h, ChatRequest req, String id, long created, String answer, JsonNode logprobs) {
         ObjectNode o = head(h, id, created, "chat.completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
@@ -108,8 +117,8 @@ final class ChatCompletions {
      * log-probabilities, the finish reason, and with {@code include_usage} a last chunk with no
      * choices and the usage (earlier chunks then carry {@code "usage": null}).
      */
-    private static List<JsonNode> chunks(Hosted h, ChatRequest req, String id, long created, String answer,
-            JsonNode logprobs) {
+    private static List<JsonNode> chunks(
+            Hosted h, ChatRequest req, String id, long created, String answer, JsonNode logprobs) {
         List<JsonNode> out = new ArrayList<>();
         ObjectNode role = chunk(h, req, id, created);
         ObjectNode c0 = role.withArray("choices").addObject();
@@ -191,7 +200,10 @@ final class ChatCompletions {
     }
 
     private static String textModels(Map<String, Hosted> hosted) {
-        List<String> names = hosted.values().stream().filter(Hosted::isText).map(x -> x.model.name()).toList();
+        List<String> names = hosted.values().stream()
+                .filter(Hosted::isText)
+                .map(x -> x.model.name())
+                .toList();
         return names.isEmpty() ? "no text classifiers" : "text classifiers " + names;
     }
 }

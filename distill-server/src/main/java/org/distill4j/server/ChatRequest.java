@@ -27,24 +27,54 @@ import java.util.regex.Pattern;
  * @param text the text to classify (see {@link #classifiedText})
  * @param promptWords whitespace-separated words of all messages, the facade's prompt tokens
  */
-record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int topLogprobs, String text,
-        long promptWords) {
+record ChatRequest(
+        boolean stream, boolean includeUsage, boolean logprobs, int topLogprobs, String text, long promptWords) {
 
     /** OpenAI's upper bound on {@code top_logprobs}. */
     static final int MAX_TOP_LOGPROBS = 20;
+
     private static final Pattern TEXT_ELEMENT = Pattern.compile("<text>(.*?)</text>", Pattern.DOTALL);
-    private static final Set<String> KNOWN = Set.of("model", "messages", "stream", "stream_options", "n", "logprobs",
-            "top_logprobs", "temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "user",
-            "presence_penalty", "frequency_penalty", "metadata", "service_tier", "parallel_tool_calls", "stop",
-            "response_format", "tools", "tool_choice", "functions", "function_call", "logit_bias", "store",
-            "modalities", "audio", "prediction", "reasoning_effort", "web_search_options", "verbosity");
+    private static final Set<String> KNOWN = Set.of(
+            "model",
+            "messages",
+            "stream",
+            "stream_options",
+            "n",
+            "logprobs",
+            "top_logprobs",
+            "temperature",
+            "top_p",
+            "max_tokens",
+            "max_completion_tokens",
+            "seed",
+            "user",
+            "presence_penalty",
+            "frequency_penalty",
+            "metadata",
+            "service_tier",
+            "parallel_tool_calls",
+            "stop",
+            "response_format",
+            "tools",
+            "tool_choice",
+            "functions",
+            "function_call",
+            "logit_bias",
+            "store",
+            "modalities",
+            "audio",
+            "prediction",
+            "reasoning_effort",
+            "web_search_options",
+            "verbosity");
 
     /** Validates {@code req} (a JSON object whose {@code model} was resolved). */
     static ChatRequest parse(JsonNode req) {
         for (Iterator<String> it = req.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!KNOWN.contains(name)) {
-                throw ApiException.badRequest(name, "Unrecognized request argument supplied: " + Tensors.abbreviate(name));
+                throw ApiException.badRequest(
+                        name, "Unrecognized request argument supplied: " + Tensors.abbreviate(name));
             }
         }
         boolean stream = bool(req, "stream");
@@ -55,15 +85,19 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
                 throw ApiException.badRequest("stream_options", "stream_options: only allowed with \"stream\": true");
             }
             if (!so.isObject()) {
-                throw ApiException.badRequest("stream_options", "stream_options: expected an object such as "
-                        + "{\"include_usage\": true}, got " + Tensors.abbreviate(so.toString()));
+                throw ApiException.badRequest(
+                        "stream_options",
+                        "stream_options: expected an object such as " + "{\"include_usage\": true}, got "
+                                + Tensors.abbreviate(so.toString()));
             }
             includeUsage = bool(so, "include_usage");
         }
         JsonNode n = present(req, "n");
         if (n != null && !(n.isIntegralNumber() && n.asLong() == 1)) {
-            throw ApiException.badRequest("n", "n: " + Tensors.abbreviate(n.toString())
-                    + " is not supported; a classifier gives one choice (n = 1)");
+            throw ApiException.badRequest(
+                    "n",
+                    "n: " + Tensors.abbreviate(n.toString())
+                            + " is not supported; a classifier gives one choice (n = 1)");
         }
         number(req, "temperature", 0, 2);
         number(req, "top_p", 0, 1);
@@ -72,13 +106,16 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
         for (String max : new String[] {"max_tokens", "max_completion_tokens"}) {
             JsonNode m = present(req, max);
             if (m != null && !(m.isIntegralNumber() && m.asLong() >= 1)) {
-                throw ApiException.badRequest(max, max + ": " + Tensors.abbreviate(m.toString())
-                        + " is not allowed; the answer is one token, so it must be an integer of at least 1");
+                throw ApiException.badRequest(
+                        max,
+                        max + ": " + Tensors.abbreviate(m.toString())
+                                + " is not allowed; the answer is one token, so it must be an integer of at least 1");
             }
         }
         JsonNode seed = present(req, "seed");
         if (seed != null && !seed.isIntegralNumber()) {
-            throw ApiException.badRequest("seed", "seed: " + Tensors.abbreviate(seed.toString()) + " is not an integer");
+            throw ApiException.badRequest(
+                    "seed", "seed: " + Tensors.abbreviate(seed.toString()) + " is not an integer");
         }
         typed(req, "user", JsonNode::isTextual, "a string");
         typed(req, "service_tier", JsonNode::isTextual, "a string");
@@ -91,8 +128,10 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
         JsonNode tl = present(req, "top_logprobs");
         if (tl != null) {
             if (!tl.isIntegralNumber() || tl.asLong() < 0 || tl.asLong() > MAX_TOP_LOGPROBS) {
-                throw ApiException.badRequest("top_logprobs", "top_logprobs: " + Tensors.abbreviate(tl.toString())
-                        + " is not allowed; must be an integer in [0, " + MAX_TOP_LOGPROBS + "]");
+                throw ApiException.badRequest(
+                        "top_logprobs",
+                        "top_logprobs: " + Tensors.abbreviate(tl.toString())
+                                + " is not allowed; must be an integer in [0, " + MAX_TOP_LOGPROBS + "]");
             }
             if (!logprobs) {
                 throw ApiException.badRequest("top_logprobs", "top_logprobs requires \"logprobs\": true");
@@ -102,8 +141,8 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
 
         JsonNode messages = req.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw ApiException.badRequest("messages", "messages: expected a non-empty array of "
-                    + "{\"role\", \"content\"} objects");
+            throw ApiException.badRequest(
+                    "messages", "messages: expected a non-empty array of " + "{\"role\", \"content\"} objects");
         }
         String userText = null;
         long promptWords = 0;
@@ -116,8 +155,9 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
             }
         }
         if (userText == null) {
-            throw ApiException.badRequest("messages", "messages: no message has role \"user\"; the text to classify "
-                    + "is the last user message");
+            throw ApiException.badRequest(
+                    "messages",
+                    "messages: no message has role \"user\"; the text to classify " + "is the last user message");
         }
         return new ChatRequest(stream, includeUsage, logprobs, top, classifiedText(userText), promptWords);
     }
@@ -125,13 +165,19 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
     /** The parameters this facade cannot honour: each refused unless absent, null or its default. */
     private static void refuseUnlessDefault(JsonNode req) {
         JsonNode stop = present(req, "stop");
-        if (stop != null && !(stop.isArray() && stop.isEmpty()) && !(stop.isTextual() && stop.textValue().isEmpty())) {
+        if (stop != null
+                && !(stop.isArray() && stop.isEmpty())
+                && !(stop.isTextual() && stop.textValue().isEmpty())) {
             throw unsupported("stop", "stop sequences are not supported; the answer is one class name");
         }
         JsonNode rf = present(req, "response_format");
-        if (rf != null && !(rf.isObject() && rf.size() == 1 && "text".equals(rf.path("type").asText()))) {
-            throw unsupported("response_format", "only {\"type\": \"text\"} is supported; the answer is a class "
-                    + "name, not JSON");
+        if (rf != null
+                && !(rf.isObject()
+                        && rf.size() == 1
+                        && "text".equals(rf.path("type").asText()))) {
+            throw unsupported(
+                    "response_format",
+                    "only {\"type\": \"text\"} is supported; the answer is a class " + "name, not JSON");
         }
         for (String p : new String[] {"tools", "functions"}) {
             JsonNode t = present(req, p);
@@ -154,8 +200,10 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
             throw unsupported("store", "this server stores no completions; send false or leave it out");
         }
         JsonNode modalities = present(req, "modalities");
-        if (modalities != null && !(modalities.isArray() && modalities.size() == 1
-                && "text".equals(modalities.get(0).asText()))) {
+        if (modalities != null
+                && !(modalities.isArray()
+                        && modalities.size() == 1
+                        && "text".equals(modalities.get(0).asText()))) {
             throw unsupported("modalities", "only [\"text\"] is supported");
         }
         for (String p : new String[] {"audio", "prediction", "reasoning_effort", "web_search_options", "verbosity"}) {
@@ -189,8 +237,10 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
     private static void number(JsonNode o, String name, double min, double max) {
         JsonNode v = present(o, name);
         if (v != null && !(v.isNumber() && v.asDouble() >= min && v.asDouble() <= max)) {
-            throw ApiException.badRequest(name, name + ": " + Tensors.abbreviate(v.toString())
-                    + " is not allowed; must be a number in [" + fmt(min) + ", " + fmt(max) + "]");
+            throw ApiException.badRequest(
+                    name,
+                    name + ": " + Tensors.abbreviate(v.toString()) + " is not allowed; must be a number in [" + fmt(min)
+                            + ", " + fmt(max) + "]");
         }
     }
 
@@ -235,9 +285,11 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
             if ("assistant".equals(m.get("role").textValue()) && calls) {
                 return "";
             }
-            throw ApiException.badRequest(field + ".content", field + ".content: " + (c == null ? "missing" : "null")
-                    + "; expected a string or an array of text parts (null is allowed only in an assistant message "
-                    + "with tool_calls)");
+            throw ApiException.badRequest(
+                    field + ".content",
+                    field + ".content: " + (c == null ? "missing" : "null")
+                            + "; expected a string or an array of text parts (null is allowed only in an assistant message "
+                            + "with tool_calls)");
         }
         if (c.isTextual()) {
             return c.textValue();
@@ -245,18 +297,24 @@ record ChatRequest(boolean stream, boolean includeUsage, boolean logprobs, int t
         if (c.isArray()) {
             StringBuilder s = new StringBuilder();
             for (JsonNode part : c) {
-                if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
-                    s.append(s.length() == 0 ? "" : "\n").append(part.get("text").textValue());
+                if ("text".equals(part.path("type").asText())
+                        && part.path("text").isTextual()) {
+                    s.append(s.length() == 0 ? "" : "\n")
+                            .append(part.get("text").textValue());
                 } else {
-                    throw ApiException.badRequest(field + ".content", field + ".content: only text parts "
-                            + "{\"type\": \"text\", \"text\": ...} are supported, got "
-                            + Tensors.abbreviate(part.toString()));
+                    throw ApiException.badRequest(
+                            field + ".content",
+                            field + ".content: only text parts "
+                                    + "{\"type\": \"text\", \"text\": ...} are supported, got "
+                                    + Tensors.abbreviate(part.toString()));
                 }
             }
             return s.toString();
         }
-        throw ApiException.badRequest(field + ".content", field + ".content: expected a string or an array of "
-                + "text parts, got " + Tensors.abbreviate(c.toString()));
+        throw ApiException.badRequest(
+                field + ".content",
+                field + ".content: expected a string or an array of " + "text parts, got "
+                        + Tensors.abbreviate(c.toString()));
     }
 
     /** Whitespace-separated words, the facade's prompt token count. */

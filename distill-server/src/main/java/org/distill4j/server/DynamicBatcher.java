@@ -94,10 +94,12 @@ public final class DynamicBatcher implements AutoCloseable {
             throw new IllegalArgumentException("illegal max batch rows: " + maxBatchRows + ", must be in [1, 65536]");
         }
         if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(1)) > 0) {
-            throw new IllegalArgumentException("illegal max wait: " + maxWait.toMillis() + " ms, must be in [0, 1000] ms");
+            throw new IllegalArgumentException(
+                    "illegal max wait: " + maxWait.toMillis() + " ms, must be in [0, 1000] ms");
         }
         if (maxQueuedRequests < 1) {
-            throw new IllegalArgumentException("illegal max queued requests: " + maxQueuedRequests + ", must be at least 1");
+            throw new IllegalArgumentException(
+                    "illegal max queued requests: " + maxQueuedRequests + ", must be at least 1");
         }
         this.model = model;
         this.maxBatchRows = maxBatchRows;
@@ -127,11 +129,12 @@ public final class DynamicBatcher implements AutoCloseable {
      */
     public CompletableFuture<float[]> submit(float[] input, int count) {
         if (count < 1 || count > maxBatchRows) {
-            throw new IllegalArgumentException("illegal row count: " + count + ", must be in [1, " + maxBatchRows + "]");
+            throw new IllegalArgumentException(
+                    "illegal row count: " + count + ", must be in [1, " + maxBatchRows + "]");
         }
         if (input.length != (long) count * rowSize) {
-            throw new IllegalArgumentException("input has " + input.length + " floats, " + count + " rows of "
-                    + rowSize + " need " + (long) count * rowSize);
+            throw new IllegalArgumentException("input has " + input.length + " floats, " + count + " rows of " + rowSize
+                    + " need " + (long) count * rowSize);
         }
         Job job = new Job(input, count, new CompletableFuture<>());
         // Under the lock so that no job can enter the queue after close() has drained it.
@@ -140,8 +143,8 @@ public final class DynamicBatcher implements AutoCloseable {
                 throw new RejectedExecutionException("model '" + model.name() + "' is shutting down");
             }
             if (!queue.offer(job)) {
-                throw new RejectedExecutionException("model '" + model.name() + "' has " + queue.size()
-                        + " requests waiting; try again later");
+                throw new RejectedExecutionException(
+                        "model '" + model.name() + "' has " + queue.size() + " requests waiting; try again later");
             }
         }
         return job.result();
@@ -268,7 +271,8 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         if (thread.isAlive()) {
             // A forward pass is still running: closing its arrays under it would crash natively.
-            LOG.warn("model '{}' is still in a forward pass after 10 s; its arrays are left to the process exit",
+            LOG.warn(
+                    "model '{}' is still in a forward pass after 10 s; its arrays are left to the process exit",
                     model.name());
             return;
         }

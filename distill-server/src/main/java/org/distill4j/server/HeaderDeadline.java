@@ -35,6 +35,7 @@ final class HeaderDeadline extends AbstractLifeCycle implements Runnable {
     private final long timeoutNanos;
     /** When each connection was first seen part-way through headers; touched by the sweep only. */
     private final Map<EndPoint, Long> partialSince = new HashMap<>();
+
     private volatile Scheduler.Task task;
 
     HeaderDeadline(AbstractConnector connector, Duration timeout) {
@@ -82,7 +83,9 @@ final class HeaderDeadline extends AbstractLifeCycle implements Runnable {
             }
             Long since = partialSince.putIfAbsent(ep, now);
             if (since != null && now - since > timeoutNanos) {
-                LOG.debug("closing {}: headers incomplete after {} ms", ep.getRemoteSocketAddress(),
+                LOG.debug(
+                        "closing {}: headers incomplete after {} ms",
+                        ep.getRemoteSocketAddress(),
                         TimeUnit.NANOSECONDS.toMillis(now - since));
                 partialSince.remove(ep);
                 ep.close();

@@ -80,8 +80,8 @@ final class Hosted {
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, e.getMessage(), null, "unavailable");
         } catch (TimeoutException e) {
-            throw new ApiException(503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s",
-                    null, "timeout");
+            throw new ApiException(
+                    503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s", null, "timeout");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "request interrupted (server shutting down)", null, "unavailable");
@@ -90,8 +90,8 @@ final class Hosted {
             if (cause instanceof RejectedExecutionException) {
                 throw new ApiException(503, cause.getMessage(), null, "unavailable");
             }
-            throw new ApiException(500, "model '" + model.name() + "' failed: " + cause.getMessage(), null,
-                    "inference_failed");
+            throw new ApiException(
+                    500, "model '" + model.name() + "' failed: " + cause.getMessage(), null, "inference_failed");
         }
     }
 }

@@ -104,23 +104,30 @@ final class InferenceV2 {
         List<String> wanted = outputs(h, req.get("outputs"));
         JsonNode inputs = req.get("inputs");
         if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
-            throw ApiException.badRequest("inputs", "inputs: expected an array with exactly one tensor ("
-                    + expectation(h) + "), got " + (inputs == null ? "none" : Tensors.abbreviate(inputs.toString())));
+            throw ApiException.badRequest(
+                    "inputs",
+                    "inputs: expected an array with exactly one tensor (" + expectation(h) + "), got "
+                            + (inputs == null ? "none" : Tensors.abbreviate(inputs.toString())));
         }
         JsonNode in = inputs.get(0);
         if (!in.isObject()) {
-            throw ApiException.badRequest("inputs[0]", "inputs[0]: expected a tensor object {name, shape, datatype, data}");
+            throw ApiException.badRequest(
+                    "inputs[0]", "inputs[0]: expected a tensor object {name, shape, datatype, data}");
         }
         String name = in.path("name").asText(null);
         if (!h.inputName().equals(name)) {
-            throw ApiException.badRequest("inputs[0].name", "inputs[0].name: got " + quote(in.get("name"))
-                    + ", model '" + h.model.name() + "' takes one input " + expectation(h));
+            throw ApiException.badRequest(
+                    "inputs[0].name",
+                    "inputs[0].name: got " + quote(in.get("name")) + ", model '" + h.model.name() + "' takes one input "
+                            + expectation(h));
         }
         String datatype = in.path("datatype").asText(null);
         String expectedType = h.isText() ? "BYTES" : "FP32";
         if (!expectedType.equals(datatype)) {
-            throw ApiException.badRequest("inputs[0].datatype", "inputs[0].datatype: got " + quote(in.get("datatype"))
-                    + ", model '" + h.model.name() + "' takes " + expectation(h));
+            throw ApiException.badRequest(
+                    "inputs[0].datatype",
+                    "inputs[0].datatype: got " + quote(in.get("datatype")) + ", model '" + h.model.name() + "' takes "
+                            + expectation(h));
         }
         long[] shape = Tensors.shape(in.get("shape"), "inputs[0].shape");
         int rows = checkShape(h, shape);
@@ -164,12 +171,16 @@ final class InferenceV2 {
             ok = shape.length == fs.length + 1 && Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), fs);
         }
         if (!ok) {
-            throw ApiException.badRequest("inputs[0].shape", "inputs[0].shape: got " + Arrays.toString(shape)
-                    + ", model '" + h.model.name() + "' takes " + expectation(h));
+            throw ApiException.badRequest(
+                    "inputs[0].shape",
+                    "inputs[0].shape: got " + Arrays.toString(shape) + ", model '" + h.model.name() + "' takes "
+                            + expectation(h));
         }
         if (shape[0] < 1 || shape[0] > max) {
-            throw ApiException.badRequest("inputs[0].shape", "inputs[0].shape[0]: " + shape[0]
-                    + " rows, must be in [1, " + max + "] (the server's max batch rows); split larger requests");
+            throw ApiException.badRequest(
+                    "inputs[0].shape",
+                    "inputs[0].shape[0]: " + shape[0] + " rows, must be in [1, " + max
+                            + "] (the server's max batch rows); split larger requests");
         }
         return (int) shape[0];
     }
@@ -179,16 +190,20 @@ final class InferenceV2 {
             return List.of(LOGITS, PROBABILITIES); // the protocol: no outputs named, all outputs returned
         }
         if (!outputs.isArray() || outputs.isEmpty()) {
-            throw ApiException.badRequest("outputs", "outputs: expected a non-empty array such as "
-                    + "[{\"name\": \"probabilities\"}], got " + Tensors.abbreviate(outputs.toString()));
+            throw ApiException.badRequest(
+                    "outputs",
+                    "outputs: expected a non-empty array such as " + "[{\"name\": \"probabilities\"}], got "
+                            + Tensors.abbreviate(outputs.toString()));
         }
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < outputs.size(); i++) {
             String name = outputs.get(i).path("name").asText(null);
             if (!LOGITS.equals(name) && !PROBABILITIES.equals(name)) {
-                throw ApiException.badRequest("outputs[" + i + "].name", "outputs[" + i + "].name: got "
-                        + quote(outputs.get(i).get("name")) + ", model '" + h.model.name()
-                        + "' has outputs \"logits\" and \"probabilities\"");
+                throw ApiException.badRequest(
+                        "outputs[" + i + "].name",
+                        "outputs[" + i + "].name: got "
+                                + quote(outputs.get(i).get("name")) + ", model '" + h.model.name()
+                                + "' has outputs \"logits\" and \"probabilities\"");
             }
             names.add(name);
         }

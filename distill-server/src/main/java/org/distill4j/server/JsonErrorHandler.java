@@ -32,8 +32,9 @@ final class JsonErrorHandler extends ErrorHandler {
     }
 
     @Override
-    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-            Callback callback) throws IOException {
+    protected void generateResponse(
+            Request request, Response response, int code, String message, Throwable cause, Callback callback)
+            throws IOException {
         String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
         byte[] body = bytes(code, message, path);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
@@ -66,10 +67,12 @@ final class JsonErrorHandler extends ErrorHandler {
         String why = reason == null || reason.isBlank() ? "" : " (" + Tensors.abbreviate(reason, 120) + ")";
         return switch (code) {
             case 400 -> "bad request: the request line or headers are malformed" + why;
-            case 414 -> "request URI is too long: request line and headers are limited to " + requestHeaderBytes
-                    + " bytes" + why;
-            case 431 -> "request headers are too large: request line and headers are limited to "
-                    + requestHeaderBytes + " bytes" + why;
+            case 414 ->
+                "request URI is too long: request line and headers are limited to " + requestHeaderBytes + " bytes"
+                        + why;
+            case 431 ->
+                "request headers are too large: request line and headers are limited to " + requestHeaderBytes
+                        + " bytes" + why;
             default -> HttpStatus.getMessage(code).toLowerCase(java.util.Locale.ROOT) + why;
         };
     }

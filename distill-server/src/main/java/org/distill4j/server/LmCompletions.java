@@ -59,15 +59,21 @@ final class LmCompletions {
         }
         LmHost h = lms.get(name.textValue());
         if (h == null) {
-            throw new ApiException(404, "The model '" + Tensors.abbreviate(name.textValue()) + "' does not exist"
-                    + (lms.isEmpty() ? "; this server serves no language model (completions need one)"
-                            : "; this server's language models are " + lms.keySet()), "model", "model_not_found");
+            throw new ApiException(
+                    404,
+                    "The model '" + Tensors.abbreviate(name.textValue()) + "' does not exist"
+                            + (lms.isEmpty()
+                                    ? "; this server serves no language model (completions need one)"
+                                    : "; this server's language models are " + lms.keySet()),
+                    "model",
+                    "model_not_found");
         }
         return h;
     }
 
     private static Reply run(LmHost h, LmRequest req, String client, String endpoint) {
-        ClientRequest cr = new ClientRequest(client, h.model.name(), endpoint, req.prompts().size() * req.n());
+        ClientRequest cr = new ClientRequest(
+                client, h.model.name(), endpoint, req.prompts().size() * req.n());
         h.admit(cr);
         Answer answer = new Answer(h, req, cr);
         if (req.stream()) {
@@ -113,7 +119,8 @@ final class LmCompletions {
                 h.acquire();
                 slot = true;
             }
-            this.id = (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+            this.id = (req.chat() ? "chatcmpl-" : "cmpl-")
+                    + UUID.randomUUID().toString().replace("-", "");
             for (int[] p : req.prompts()) {
                 promptTokens += p.length;
             }
@@ -159,8 +166,14 @@ final class LmCompletions {
         }
 
         private LmGeneration start(int t) {
-            return new LmGeneration(h, cr, req.prompts().get(t / req.n()), req.sampling(t % req.n()), req.stops(),
-                    req.logprobs() >= 0, req.echo() && req.logprobs() >= 0);
+            return new LmGeneration(
+                    h,
+                    cr,
+                    req.prompts().get(t / req.n()),
+                    req.sampling(t % req.n()),
+                    req.stops(),
+                    req.logprobs() >= 0,
+                    req.echo() && req.logprobs() >= 0);
         }
 
         @Override
@@ -202,8 +215,12 @@ final class LmCompletions {
                 int[] prompt = req.prompts().get(t / n);
                 if (req.maxTokens() == 0) {
                     float[] logits = h.score(cr, prompt);
-                    pending.add(chunk(t, promptText(prompt), req.logprobs() < 0 ? F.nullNode()
-                            : promptLogprobs(prompt, logits), "length", false));
+                    pending.add(chunk(
+                            t,
+                            promptText(prompt),
+                            req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, logits),
+                            "length",
+                            false));
                     return;
                 }
                 gen = start(t);
@@ -212,8 +229,12 @@ final class LmCompletions {
                 if (req.chat()) {
                     pending.add(chunk(t, "", F.nullNode(), null, true));
                 } else if (req.echo()) {
-                    pending.add(chunk(t, promptText(prompt), req.logprobs() < 0 ? F.nullNode()
-                            : promptLogprobs(prompt, gen.promptLogits()), null, false));
+                    pending.add(chunk(
+                            t,
+                            promptText(prompt),
+                            req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, gen.promptLogits()),
+                            null,
+                            false));
                 }
                 return;
             }
@@ -438,5 +459,4 @@ final class LmCompletions {
         byte[] b = promptBytes(prompt);
         return TokenText.decode(b, 0, b.length);
     }
-
 }

@@ -64,8 +64,14 @@ final class LmGeneration implements AutoCloseable {
      *
      * @param keepPromptLogits whether to keep the logits of every prompt position (for echo)
      */
-    LmGeneration(LmHost host, ClientRequest request, int[] prompt, SamplingConfig sampling, List<byte[]> stops,
-            boolean wantLogprobs, boolean keepPromptLogits) {
+    LmGeneration(
+            LmHost host,
+            ClientRequest request,
+            int[] prompt,
+            SamplingConfig sampling,
+            List<byte[]> stops,
+            boolean wantLogprobs,
+            boolean keepPromptLogits) {
         this.host = host;
         this.request = request;
         this.maxTokens = sampling.maxNewTokens();
@@ -146,7 +152,8 @@ final class LmGeneration implements AutoCloseable {
         for (byte[] s : stops) {
             if (length >= s.length && Arrays.equals(bytes, length - s.length, length, s, 0, s.length)) {
                 length -= s.length;
-                while (!steps.isEmpty() && steps.get(steps.size() - 1).start() >= length
+                while (!steps.isEmpty()
+                        && steps.get(steps.size() - 1).start() >= length
                         && TokenText.byteLength(steps.get(steps.size() - 1).id()) > 0) {
                     steps.remove(steps.size() - 1);
                 }

@@ -32,7 +32,12 @@ final class LmHost implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
 
-    LmHost(ServedLanguageModel model, int maxBatchRows, Duration maxWait, int maxQueued, RequestObserver observer,
+    LmHost(
+            ServedLanguageModel model,
+            int maxBatchRows,
+            Duration maxWait,
+            int maxQueued,
+            RequestObserver observer,
             OutputFilter filter) {
         this.model = model;
         this.scorer = new LmScorer(model.name(), model.lm(), maxBatchRows, maxWait, maxQueued);
@@ -76,8 +81,8 @@ final class LmHost implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, e.getMessage(), null, "unavailable");
         } catch (TimeoutException e) {
-            throw new ApiException(503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s",
-                    null, "timeout");
+            throw new ApiException(
+                    503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s", null, "timeout");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "request interrupted (server shutting down)", null, "unavailable");
@@ -85,8 +90,8 @@ final class LmHost implements AutoCloseable {
             if (e.getCause() instanceof RejectedExecutionException r) {
                 throw new ApiException(503, r.getMessage(), null, "unavailable");
             }
-            throw new ApiException(500, "model '" + model.name() + "' failed: " + e.getCause().getMessage(), null,
-                    "inference_failed");
+            throw new ApiException(
+                    500, "model '" + model.name() + "' failed: " + e.getCause().getMessage(), null, "inference_failed");
         }
         return filter(request, logits);
     }
@@ -97,8 +102,12 @@ final class LmHost implements AutoCloseable {
      */
     void acquire() {
         if (closed || !generations.tryAcquire()) {
-            throw new ApiException(503, closed ? "model '" + model.name() + "' is shutting down"
-                    : "model '" + model.name() + "' has too many generations in progress; try again later", null,
+            throw new ApiException(
+                    503,
+                    closed
+                            ? "model '" + model.name() + "' is shutting down"
+                            : "model '" + model.name() + "' has too many generations in progress; try again later",
+                    null,
                     "unavailable");
         }
         active.incrementAndGet();

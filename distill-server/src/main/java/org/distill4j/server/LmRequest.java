@@ -44,18 +44,67 @@ import org.distill4j.lm.token.ByteTokenizer;
  * @param stream answer as server-sent events
  * @param includeUsage a last event with the usage
  */
-record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens, double temperature, double topP,
-        int topK, long seed, int n, List<byte[]> stops, int logprobs, boolean stream, boolean includeUsage) {
+record LmRequest(
+        boolean chat,
+        List<int[]> prompts,
+        boolean echo,
+        int maxTokens,
+        double temperature,
+        double topP,
+        int topK,
+        long seed,
+        int n,
+        List<byte[]> stops,
+        int logprobs,
+        boolean stream,
+        boolean includeUsage) {
 
     static final int MAX_LOGPROBS = 20;
     static final int MAX_N = 16;
-    private static final Set<String> COMPLETIONS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p",
-            "top_k", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "stop", "seed", "user",
-            "suffix", "presence_penalty", "frequency_penalty", "logit_bias");
-    private static final Set<String> CHAT = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
-            "temperature", "top_p", "top_k", "n", "stream", "stream_options", "logprobs", "top_logprobs", "stop",
-            "seed", "user", "presence_penalty", "frequency_penalty", "logit_bias", "response_format", "tools",
-            "tool_choice", "metadata", "store");
+    private static final Set<String> COMPLETIONS = Set.of(
+            "model",
+            "prompt",
+            "max_tokens",
+            "temperature",
+            "top_p",
+            "top_k",
+            "n",
+            "best_of",
+            "stream",
+            "stream_options",
+            "logprobs",
+            "echo",
+            "stop",
+            "seed",
+            "user",
+            "suffix",
+            "presence_penalty",
+            "frequency_penalty",
+            "logit_bias");
+    private static final Set<String> CHAT = Set.of(
+            "model",
+            "messages",
+            "max_tokens",
+            "max_completion_tokens",
+            "temperature",
+            "top_p",
+            "top_k",
+            "n",
+            "stream",
+            "stream_options",
+            "logprobs",
+            "top_logprobs",
+            "stop",
+            "seed",
+            "user",
+            "presence_penalty",
+            "frequency_penalty",
+            "logit_bias",
+            "response_format",
+            "tools",
+            "tool_choice",
+            "metadata",
+            "store");
 
     /** The sampling of choice {@code j}. */
     SamplingConfig sampling(int j) {
@@ -67,7 +116,8 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         known(req, COMPLETIONS);
         JsonNode p = present(req, "prompt");
         if (p == null) {
-            throw ApiException.badRequest("prompt", "prompt: missing; expected a string, a list of strings or token ids");
+            throw ApiException.badRequest(
+                    "prompt", "prompt: missing; expected a string, a list of strings or token ids");
         }
         List<int[]> prompts = new ArrayList<>();
         if (p.isTextual()) {
@@ -82,13 +132,17 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
                 } else if (e.isArray() && !e.isEmpty()) {
                     prompts.add(ids(e, "prompt[" + i + "]", h));
                 } else {
-                    throw ApiException.badRequest("prompt", "prompt[" + i + "]: expected a string or a non-empty "
-                            + "list of token ids, got " + Tensors.abbreviate(e.toString()));
+                    throw ApiException.badRequest(
+                            "prompt",
+                            "prompt[" + i + "]: expected a string or a non-empty " + "list of token ids, got "
+                                    + Tensors.abbreviate(e.toString()));
                 }
             }
         } else {
-            throw ApiException.badRequest("prompt", "prompt: expected a string, a non-empty list of strings, or "
-                    + "token ids, got " + Tensors.abbreviate(p.toString()));
+            throw ApiException.badRequest(
+                    "prompt",
+                    "prompt: expected a string, a non-empty list of strings, or " + "token ids, got "
+                            + Tensors.abbreviate(p.toString()));
         }
         for (String zero : new String[] {"presence_penalty", "frequency_penalty"}) {
             JsonNode z = present(req, zero);
@@ -104,15 +158,18 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         boolean echo = bool(req, "echo");
         int maxTokens = integer(req, "max_tokens", 16, 0, Integer.MAX_VALUE);
         if (maxTokens == 0 && !echo) {
-            throw ApiException.badRequest("max_tokens", "max_tokens: 0 is only allowed with \"echo\": true (scoring "
-                    + "the prompt); send at least 1");
+            throw ApiException.badRequest(
+                    "max_tokens",
+                    "max_tokens: 0 is only allowed with \"echo\": true (scoring " + "the prompt); send at least 1");
         }
         int logprobs = -1;
         JsonNode lp = present(req, "logprobs");
         if (lp != null) {
             if (!lp.isIntegralNumber() || lp.asLong() < 0 || lp.asLong() > MAX_LOGPROBS) {
-                throw ApiException.badRequest("logprobs", "logprobs: " + Tensors.abbreviate(lp.toString())
-                        + " is not allowed; must be an integer in [0, " + MAX_LOGPROBS + "]");
+                throw ApiException.badRequest(
+                        "logprobs",
+                        "logprobs: " + Tensors.abbreviate(lp.toString()) + " is not allowed; must be an integer in [0, "
+                                + MAX_LOGPROBS + "]");
             }
             logprobs = lp.intValue();
         }
@@ -129,8 +186,8 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         known(req, CHAT);
         JsonNode messages = req.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw ApiException.badRequest("messages", "messages: expected a non-empty array of "
-                    + "{\"role\", \"content\"} objects");
+            throw ApiException.badRequest(
+                    "messages", "messages: expected a non-empty array of " + "{\"role\", \"content\"} objects");
         }
         List<String[]> turns = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -141,8 +198,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
             }
             String role = m.get("role").textValue();
             if (!Set.of("system", "developer", "user", "assistant").contains(role)) {
-                throw ApiException.badRequest(field + ".role", field + ".role: '" + Tensors.abbreviate(role)
-                        + "' is not supported; use system, developer, user or assistant");
+                throw ApiException.badRequest(
+                        field + ".role",
+                        field + ".role: '" + Tensors.abbreviate(role)
+                                + "' is not supported; use system, developer, user or assistant");
             }
             turns.add(new String[] {role, content(m.get("content"), field + ".content")});
         }
@@ -159,13 +218,16 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         }
         for (String t : new String[] {"tools", "tool_choice"}) {
             JsonNode v = present(req, t);
-            if (v != null && !(v.isArray() && v.isEmpty()) && !(v.isTextual() && v.textValue().equals("none"))) {
+            if (v != null
+                    && !(v.isArray() && v.isEmpty())
+                    && !(v.isTextual() && v.textValue().equals("none"))) {
                 throw ApiException.badRequest(t, t + ": tool calling is not supported");
             }
         }
         JsonNode store = present(req, "store");
         if (store != null && !(store.isBoolean() && !store.booleanValue())) {
-            throw ApiException.badRequest("store", "store: this server stores no completions; send false or leave it out");
+            throw ApiException.badRequest(
+                    "store", "store: this server stores no completions; send false or leave it out");
         }
         int[] prompt = encode(chatTemplate(turns));
         int rest = Math.max(1, h.contextLength() - prompt.length);
@@ -177,8 +239,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         JsonNode tl = present(req, "top_logprobs");
         if (tl != null) {
             if (!tl.isIntegralNumber() || tl.asLong() < 0 || tl.asLong() > MAX_LOGPROBS) {
-                throw ApiException.badRequest("top_logprobs", "top_logprobs: " + Tensors.abbreviate(tl.toString())
-                        + " is not allowed; must be an integer in [0, " + MAX_LOGPROBS + "]");
+                throw ApiException.badRequest(
+                        "top_logprobs",
+                        "top_logprobs: " + Tensors.abbreviate(tl.toString())
+                                + " is not allowed; must be an integer in [0, " + MAX_LOGPROBS + "]");
             }
             if (!lp) {
                 throw ApiException.badRequest("top_logprobs", "top_logprobs requires \"logprobs\": true");
@@ -202,8 +266,15 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         return s.append("<|assistant|>\n").toString();
     }
 
-    private static LmRequest common(JsonNode req, LmHost h, boolean chat, List<int[]> prompts, boolean echo,
-            int maxTokens, int n, int logprobs) {
+    private static LmRequest common(
+            JsonNode req,
+            LmHost h,
+            boolean chat,
+            List<int[]> prompts,
+            boolean echo,
+            int maxTokens,
+            int n,
+            int logprobs) {
         double temperature = number(req, "temperature", 1, 0, 2);
         double topP = number(req, "top_p", 1, 0, 1);
         if (topP == 0) {
@@ -229,8 +300,9 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
             }
             for (JsonNode x : list) {
                 if (!x.isTextual()) {
-                    throw ApiException.badRequest("stop", "stop: expected a string or a list of strings, got "
-                            + Tensors.abbreviate(x.toString()));
+                    throw ApiException.badRequest(
+                            "stop",
+                            "stop: expected a string or a list of strings, got " + Tensors.abbreviate(x.toString()));
                 }
                 if (!x.textValue().isEmpty()) {
                     stops.add(x.textValue().getBytes(StandardCharsets.UTF_8));
@@ -247,8 +319,8 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
                 throw ApiException.badRequest("stream_options", "stream_options: only allowed with \"stream\": true");
             }
             if (!so.isObject()) {
-                throw ApiException.badRequest("stream_options", "stream_options: expected an object such as "
-                        + "{\"include_usage\": true}");
+                throw ApiException.badRequest(
+                        "stream_options", "stream_options: expected an object such as " + "{\"include_usage\": true}");
             }
             includeUsage = bool(so, "include_usage");
         }
@@ -257,18 +329,33 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
             int len = prompts.get(i).length;
             String which = prompts.size() == 1 ? "the prompt" : "prompt " + i;
             if (len > ctx) {
-                throw ApiException.badRequest(chat ? "messages" : "prompt", which + " is " + len + " tokens (one per "
-                        + "UTF-8 byte, plus BOS); the model's context length is " + ctx);
+                throw ApiException.badRequest(
+                        chat ? "messages" : "prompt",
+                        which + " is " + len + " tokens (one per "
+                                + "UTF-8 byte, plus BOS); the model's context length is " + ctx);
             }
             if (len + maxTokens > ctx) {
-                throw ApiException.badRequest(chat && present(req, "max_completion_tokens") != null
-                        ? "max_completion_tokens" : "max_tokens", "max_tokens: " + which + " (" + len
-                        + " tokens) plus " + maxTokens + " new tokens exceed the context length " + ctx
-                        + "; ask for at most " + (ctx - len));
+                throw ApiException.badRequest(
+                        chat && present(req, "max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens",
+                        "max_tokens: " + which + " (" + len
+                                + " tokens) plus " + maxTokens + " new tokens exceed the context length " + ctx
+                                + "; ask for at most " + (ctx - len));
             }
         }
-        return new LmRequest(chat, prompts, echo, maxTokens, temperature, topP, Math.max(0, topK), seed, n, stops,
-                logprobs, stream, includeUsage);
+        return new LmRequest(
+                chat,
+                prompts,
+                echo,
+                maxTokens,
+                temperature,
+                topP,
+                Math.max(0, topK),
+                seed,
+                n,
+                stops,
+                logprobs,
+                stream,
+                includeUsage);
     }
 
     private static int[] encode(String text) {
@@ -284,8 +371,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         for (int i = 0; i < ids.length; i++) {
             JsonNode x = a.get(i);
             if (!x.isIntegralNumber() || x.asLong() < 0 || x.asLong() >= h.vocab()) {
-                throw ApiException.badRequest("prompt", field + "[" + i + "]: " + Tensors.abbreviate(x.toString())
-                        + " is not a token id in [0, " + h.vocab() + ")");
+                throw ApiException.badRequest(
+                        "prompt",
+                        field + "[" + i + "]: " + Tensors.abbreviate(x.toString()) + " is not a token id in [0, "
+                                + h.vocab() + ")");
             }
             ids[i] = x.intValue();
         }
@@ -299,9 +388,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         if (c != null && c.isArray()) {
             StringBuilder s = new StringBuilder();
             for (JsonNode part : c) {
-                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw ApiException.badRequest(field, field + ": only text parts {\"type\": \"text\", \"text\": ...} "
-                            + "are supported");
+                if (!"text".equals(part.path("type").asText())
+                        || !part.path("text").isTextual()) {
+                    throw ApiException.badRequest(
+                            field, field + ": only text parts {\"type\": \"text\", \"text\": ...} " + "are supported");
                 }
                 s.append(s.length() == 0 ? "" : "\n").append(part.get("text").textValue());
             }
@@ -314,7 +404,8 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
         for (Iterator<String> it = req.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!known.contains(name)) {
-                throw ApiException.badRequest(name, "Unrecognized request argument supplied: " + Tensors.abbreviate(name));
+                throw ApiException.badRequest(
+                        name, "Unrecognized request argument supplied: " + Tensors.abbreviate(name));
             }
         }
     }
@@ -348,8 +439,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
             return dflt;
         }
         if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
-            throw ApiException.badRequest(name, name + ": " + Tensors.abbreviate(v.toString())
-                    + " is not allowed; must be an integer in [" + min + ", " + max + "]");
+            throw ApiException.badRequest(
+                    name,
+                    name + ": " + Tensors.abbreviate(v.toString()) + " is not allowed; must be an integer in [" + min
+                            + ", " + max + "]");
         }
         return v.intValue();
     }
@@ -360,8 +453,10 @@ record LmRequest(boolean chat, List<int[]> prompts, boolean echo, int maxTokens,
             return dflt;
         }
         if (!v.isNumber() || !(v.asDouble() >= min && v.asDouble() <= max)) {
-            throw ApiException.badRequest(name, name + ": " + Tensors.abbreviate(v.toString())
-                    + " is not allowed; must be a number in [" + min + ", " + max + "]");
+            throw ApiException.badRequest(
+                    name,
+                    name + ": " + Tensors.abbreviate(v.toString()) + " is not allowed; must be a number in [" + min
+                            + ", " + max + "]");
         }
         return v.asDouble();
     }

@@ -69,8 +69,8 @@ final class LmScorer implements AutoCloseable {
                 throw new RejectedExecutionException("model '" + name + "' is shutting down");
             }
             if (!queue.offer(job)) {
-                throw new RejectedExecutionException("model '" + name + "' has " + queue.size()
-                        + " prompts waiting to be scored; try again later");
+                throw new RejectedExecutionException(
+                        "model '" + name + "' has " + queue.size() + " prompts waiting to be scored; try again later");
             }
         }
         return job.result();
@@ -106,7 +106,8 @@ final class LmScorer implements AutoCloseable {
                 run(batch);
             }
         } catch (InterruptedException e) {
-            RejectedExecutionException stopped = new RejectedExecutionException("model '" + name + "' is shutting down");
+            RejectedExecutionException stopped =
+                    new RejectedExecutionException("model '" + name + "' is shutting down");
             for (Job job : batch) {
                 job.result().completeExceptionally(stopped);
             }

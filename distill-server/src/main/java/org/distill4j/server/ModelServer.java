@@ -159,7 +159,8 @@ public final class ModelServer implements AutoCloseable {
                 throw new BindException("cannot listen on " + host + ":" + requestedPort
                         + ": the port is in use (or not allowed); choose another port, or 0 for any free one");
             }
-            throw new IOException("cannot start the HTTP server on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot start the HTTP server on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
         }
         ready = true;
         return this;
@@ -277,7 +278,8 @@ public final class ModelServer implements AutoCloseable {
         /** Port to bind, in [0, 65535]; 0 picks a free one (see {@link ModelServer#port()}). */
         public Builder optPort(int port) {
             if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("illegal port: " + port + ", must be in [0, 65535] (0 = any free port)");
+                throw new IllegalArgumentException(
+                        "illegal port: " + port + ", must be in [0, 65535] (0 = any free port)");
             }
             this.port = port;
             return this;
@@ -304,8 +306,8 @@ public final class ModelServer implements AutoCloseable {
             boolean taken = models.stream().anyMatch(m -> m.name().equals(name))
                     || languageModels.stream().anyMatch(m -> m.name().equals(name));
             if (taken) {
-                throw new IllegalArgumentException("duplicate model name '" + name
-                        + "'; every served model needs its own name");
+                throw new IllegalArgumentException(
+                        "duplicate model name '" + name + "'; every served model needs its own name");
             }
         }
 
@@ -321,7 +323,8 @@ public final class ModelServer implements AutoCloseable {
         /** Longest wait for more requests once a batch has its first, in [0, 1 s]. */
         public Builder optMaxWait(Duration wait) {
             if (wait.isNegative() || wait.compareTo(Duration.ofSeconds(1)) > 0) {
-                throw new IllegalArgumentException("illegal max wait: " + wait.toMillis() + " ms, must be in [0, 1000] ms");
+                throw new IllegalArgumentException(
+                        "illegal max wait: " + wait.toMillis() + " ms, must be in [0, 1000] ms");
             }
             this.maxWait = wait;
             return this;
@@ -383,8 +386,8 @@ public final class ModelServer implements AutoCloseable {
         /** Longest time from a request's start to its body's last byte, in [1 s, 1 h]; later gets 408. */
         public Builder optRequestBodyTimeout(Duration timeout) {
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("illegal request body timeout: " + timeout.toMillis()
-                        + " ms, must be in [1 s, 1 h]");
+                throw new IllegalArgumentException(
+                        "illegal request body timeout: " + timeout.toMillis() + " ms, must be in [1 s, 1 h]");
             }
             this.requestBodyTimeout = timeout;
             return this;
@@ -393,8 +396,8 @@ public final class ModelServer implements AutoCloseable {
         /** How long a connection may stay without traffic before it is closed, in [1 s, 1 h]. */
         public Builder optIdleTimeout(Duration timeout) {
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("illegal idle timeout: " + timeout.toMillis()
-                        + " ms, must be in [1 s, 1 h]");
+                throw new IllegalArgumentException(
+                        "illegal idle timeout: " + timeout.toMillis() + " ms, must be in [1 s, 1 h]");
             }
             this.idleTimeout = timeout;
             return this;
@@ -406,8 +409,8 @@ public final class ModelServer implements AutoCloseable {
          */
         public Builder optHeaderTimeout(Duration timeout) {
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("illegal header timeout: " + timeout.toMillis()
-                        + " ms, must be in [1 s, 1 h]");
+                throw new IllegalArgumentException(
+                        "illegal header timeout: " + timeout.toMillis() + " ms, must be in [1 s, 1 h]");
             }
             this.headerTimeout = timeout;
             return this;
@@ -419,7 +422,8 @@ public final class ModelServer implements AutoCloseable {
          */
         public Builder optMaxConnections(int connections) {
             if (connections < 1 || connections > 65_536) {
-                throw new IllegalArgumentException("illegal max connections: " + connections + ", must be in [1, 65536]");
+                throw new IllegalArgumentException(
+                        "illegal max connections: " + connections + ", must be in [1, 65536]");
             }
             this.maxConnections = connections;
             return this;
@@ -449,8 +453,8 @@ public final class ModelServer implements AutoCloseable {
         /** Builds the server (not started: see {@link ModelServer#start()}); needs at least one model. */
         public ModelServer build() {
             if (models.isEmpty() && languageModels.isEmpty()) {
-                throw new IllegalArgumentException("a model server needs at least one model; call addModel or "
-                        + "addLanguageModel");
+                throw new IllegalArgumentException(
+                        "a model server needs at least one model; call addModel or " + "addLanguageModel");
             }
             return new ModelServer(this);
         }

@@ -41,7 +41,11 @@ final class Router extends Handler.Abstract {
     private final ApiKey apiKey;
     private final BodyReader.Limits limits;
 
-    Router(Map<String, Hosted> hosted, Map<String, LmHost> lms, BooleanSupplier started, ApiKey apiKey,
+    Router(
+            Map<String, Hosted> hosted,
+            Map<String, LmHost> lms,
+            BooleanSupplier started,
+            ApiKey apiKey,
             BodyReader.Limits limits) {
         this.hosted = hosted;
         this.lms = lms;
@@ -56,9 +60,16 @@ final class Router extends Handler.Abstract {
         String method = request.getMethod();
         String path = request.getHttpURI().getDecodedPath();
         List<String> seg = segments(path);
-        Callback logged = LOG.isDebugEnabled() ? Callback.from(callback, () -> LOG.debug("{} {} -> {} in {} ms",
-                method, Tensors.abbreviate(path), response.getStatus(),
-                String.format(Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e6))) : callback;
+        Callback logged = LOG.isDebugEnabled()
+                ? Callback.from(
+                        callback,
+                        () -> LOG.debug(
+                                "{} {} -> {} in {} ms",
+                                method,
+                                Tensors.abbreviate(path),
+                                response.getStatus(),
+                                String.format(Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e6)))
+                : callback;
         Route route;
         try {
             if (!(seg.size() == 3 && seg.get(0).equals("v2") && seg.get(1).equals("health"))) {
@@ -66,8 +77,11 @@ final class Router extends Handler.Abstract {
             }
             route = route(method, path, seg);
             if (!route.method.equals(method)) {
-                throw new ApiException(405, "method " + Tensors.abbreviate(method) + " is not allowed here; use "
-                        + route.method, null, "method_not_allowed");
+                throw new ApiException(
+                        405,
+                        "method " + Tensors.abbreviate(method) + " is not allowed here; use " + route.method,
+                        null,
+                        "method_not_allowed");
             }
         } catch (ApiException e) {
             fail(response, e, path, errorHeaders(request, e, method, path, seg), logged);
@@ -84,7 +98,9 @@ final class Router extends Handler.Abstract {
             fail(response, e, path, errorHeaders(request, e, method, path, seg), logged);
             return true;
         }
-        BodyReader.read(request, limits,
+        BodyReader.read(
+                request,
+                limits,
                 bytes -> run(response, path, () -> route.endpoint.run(parse(bytes), client), logged),
                 e -> fail(response, e, path, Map.of("Connection", "close"), logged));
         return true;
@@ -96,8 +112,8 @@ final class Router extends Handler.Abstract {
      * connection (a keep-alive client that was not told would send its next request into a closed
      * socket).
      */
-    private Map<String, String> errorHeaders(Request request, ApiException e, String method, String path,
-            List<String> seg) {
+    private Map<String, String> errorHeaders(
+            Request request, ApiException e, String method, String path, List<String> seg) {
         Map<String, String> headers = new java.util.LinkedHashMap<>();
         if (e.status == 405) {
             headers.put("Allow", route(method, path, seg).method);
@@ -120,15 +136,19 @@ final class Router extends Handler.Abstract {
             return;
         } catch (RuntimeException e) {
             LOG.warn("{} failed", Tensors.abbreviate(path), e);
-            fail(response, new ApiException(500, "internal error: " + e, null, "internal_error"), path, Map.of(),
+            fail(
+                    response,
+                    new ApiException(500, "internal error: " + e, null, "internal_error"),
+                    path,
+                    Map.of(),
                     callback);
             return;
         }
         ReplyWriter.write(response, reply, callback);
     }
 
-    private static void fail(Response response, ApiException e, String path, Map<String, String> headers,
-            Callback callback) {
+    private static void fail(
+            Response response, ApiException e, String path, Map<String, String> headers, Callback callback) {
         ReplyWriter.error(response, e, path, headers, callback);
     }
 
@@ -145,8 +165,8 @@ final class Router extends Handler.Abstract {
             if (n == 3 && seg.get(1).equals("health") && seg.get(2).equals("ready")) {
                 return get(() -> {
                     if (!lms.values().stream().allMatch(LmHost::isRunning)) {
-                        throw new ApiException(503, "server is not ready (starting or shutting down)", null,
-                                "unavailable");
+                        throw new ApiException(
+                                503, "server is not ready (starting or shutting down)", null, "unavailable");
                     }
                     return InferenceV2.ready(started.getAsBoolean(), hosted.values());
                 });
@@ -156,9 +176,12 @@ final class Router extends Handler.Abstract {
                 List<String> rest = seg.subList(3, n);
                 if (rest.size() >= 2 && rest.get(0).equals("versions")) {
                     if (!rest.get(1).equals(h.model.version())) {
-                        throw new ApiException(404, "model '" + h.model.name() + "' has no version '"
-                                + Tensors.abbreviate(rest.get(1)) + "'; it serves version " + h.model.version(),
-                                "version", "version_not_found");
+                        throw new ApiException(
+                                404,
+                                "model '" + h.model.name() + "' has no version '" + Tensors.abbreviate(rest.get(1))
+                                        + "'; it serves version " + h.model.version(),
+                                "version",
+                                "version_not_found");
                     }
                     rest = rest.subList(2, rest.size());
                 }
@@ -169,7 +192,8 @@ final class Router extends Handler.Abstract {
                     return get(() -> InferenceV2.modelReady(started.getAsBoolean(), h));
                 }
                 if (rest.size() == 1 && rest.get(0).equals("infer")) {
-                    return new Route("POST", true, (body, client) -> new Reply.Json(InferenceV2.infer(h, body, client)));
+                    return new Route(
+                            "POST", true, (body, client) -> new Reply.Json(InferenceV2.infer(h, body, client)));
                 }
             }
         }
@@ -188,16 +212,22 @@ final class Router extends Handler.Abstract {
             if (n == 3 && seg.get(1).equals("models")) {
                 Hosted h = hosted.get(seg.get(2));
                 if (h == null || !h.isText()) {
-                    throw new ApiException(404, "The model '" + Tensors.abbreviate(seg.get(2))
-                            + "' does not exist or is not a text classifier", "model", "model_not_found");
+                    throw new ApiException(
+                            404,
+                            "The model '" + Tensors.abbreviate(seg.get(2))
+                                    + "' does not exist or is not a text classifier",
+                            "model",
+                            "model_not_found");
                 }
                 return get(() -> ChatCompletions.model(h));
             }
             if (n == 3 && seg.get(1).equals("chat") && seg.get(2).equals("completions")) {
                 return new Route("POST", true, (body, client) -> {
                     LmHost l = body.isObject() && body.path("model").isTextual()
-                            ? lms.get(body.get("model").textValue()) : null;
-                    return l != null ? LmCompletions.chat(l, body, client)
+                            ? lms.get(body.get("model").textValue())
+                            : null;
+                    return l != null
+                            ? LmCompletions.chat(l, body, client)
                             : ChatCompletions.complete(hosted, body, client);
                 });
             }
@@ -205,8 +235,12 @@ final class Router extends Handler.Abstract {
                 return new Route("POST", true, (body, client) -> LmCompletions.complete(lms, body, client));
             }
         }
-        throw new ApiException(404, "no endpoint " + Tensors.abbreviate(method) + " " + Tensors.abbreviate(path)
-                + "; see /v2, /v2/models/{name}, /v2/models/{name}/infer, /v1/chat/completions, /v1/completions", null, "not_found");
+        throw new ApiException(
+                404,
+                "no endpoint " + Tensors.abbreviate(method) + " " + Tensors.abbreviate(path)
+                        + "; see /v2, /v2/models/{name}, /v2/models/{name}/infer, /v1/chat/completions, /v1/completions",
+                null,
+                "not_found");
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode lmModel(LmHost l) {
@@ -226,8 +260,11 @@ final class Router extends Handler.Abstract {
     private Hosted model(String name) {
         Hosted h = hosted.get(name);
         if (h == null) {
-            throw new ApiException(404, "unknown model '" + Tensors.abbreviate(name)
-                    + "'; this server serves " + hosted.keySet(), "model", "model_not_found");
+            throw new ApiException(
+                    404,
+                    "unknown model '" + Tensors.abbreviate(name) + "'; this server serves " + hosted.keySet(),
+                    "model",
+                    "model_not_found");
         }
         return h;
     }
@@ -249,8 +286,11 @@ final class Router extends Handler.Abstract {
         if (type != null) {
             String mime = type.split(";", 2)[0].strip();
             if (!mime.equalsIgnoreCase("application/json")) {
-                throw new ApiException(415, "Content-Type " + Tensors.abbreviate(mime)
-                        + " is not supported; send a JSON body with Content-Type: application/json", null,
+                throw new ApiException(
+                        415,
+                        "Content-Type " + Tensors.abbreviate(mime)
+                                + " is not supported; send a JSON body with Content-Type: application/json",
+                        null,
                         "unsupported_media_type");
             }
         }
@@ -263,11 +303,15 @@ final class Router extends Handler.Abstract {
         try {
             return ModelServer.JSON.readTree(bytes);
         } catch (JsonParseException e) {
-            throw ApiException.badRequest(null, "request body is not valid JSON: "
-                    + Tensors.abbreviate(e.getOriginalMessage(), 300) + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw ApiException.badRequest(
+                    null,
+                    "request body is not valid JSON: "
+                            + Tensors.abbreviate(e.getOriginalMessage(), 300) + " at line "
+                            + e.getLocation().getLineNr()
+                            + ", column " + e.getLocation().getColumnNr());
         } catch (IOException e) {
-            throw ApiException.badRequest(null, "request body is not valid JSON: " + Tensors.abbreviate(e.getMessage(), 300));
+            throw ApiException.badRequest(
+                    null, "request body is not valid JSON: " + Tensors.abbreviate(e.getMessage(), 300));
         }
     }
 }

@@ -88,8 +88,12 @@ public final class ServedSavedModel implements ServedModel {
 
     @Override
     public String describe() {
-        return model.spec().describe() + ", " + (textFeatures().isPresent() ? "text" : "input "
-                + java.util.Arrays.toString(model.descriptor().featureShape())) + " -> " + model.numClasses()
+        return model.spec().describe() + ", "
+                + (textFeatures().isPresent()
+                        ? "text"
+                        : "input "
+                                + java.util.Arrays.toString(model.descriptor().featureShape()))
+                + " -> " + model.numClasses()
                 + " classes";
     }
 

@@ -50,7 +50,9 @@ public final class ServedTorchScript implements ServedModel {
     public static ServedTorchScript load(String name, Path file, long[] featureShape, List<String> classNames)
             throws IOException {
         ServedModel.checkName(name);
-        if (featureShape == null || featureShape.length == 0 || Arrays.stream(featureShape).anyMatch(d -> d < 1)) {
+        if (featureShape == null
+                || featureShape.length == 0
+                || Arrays.stream(featureShape).anyMatch(d -> d < 1)) {
             throw new IllegalArgumentException("illegal feature shape: " + Arrays.toString(featureShape)
                     + ", must be one or more dimensions, each at least 1 (e.g. [16] or [1, 28, 28])");
         }
@@ -64,8 +66,8 @@ public final class ServedTorchScript implements ServedModel {
                     names.add(Integer.toString(c));
                 }
             } else if (classNames.size() != classes) {
-                throw new IOException("TorchScript module " + file + " returns " + classes
-                        + " logits per row, but " + classNames.size() + " class names were given " + classNames);
+                throw new IOException("TorchScript module " + file + " returns " + classes + " logits per row, but "
+                        + classNames.size() + " class names were given " + classNames);
             } else {
                 names = classNames;
             }
@@ -92,9 +94,11 @@ public final class ServedTorchScript implements ServedModel {
             }
             return Math.toIntExact(out.getShape().get(1));
         } catch (RuntimeException e) {
-            throw new IOException("TorchScript module " + file + " cannot run on an input of shape "
-                    + Arrays.toString(dims) + " (is the feature shape " + Arrays.toString(featureShape)
-                    + " right?): " + e.getMessage(), e);
+            throw new IOException(
+                    "TorchScript module " + file + " cannot run on an input of shape "
+                            + Arrays.toString(dims) + " (is the feature shape " + Arrays.toString(featureShape)
+                            + " right?): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -130,8 +134,8 @@ public final class ServedTorchScript implements ServedModel {
 
     @Override
     public String describe() {
-        return module.identity().description() + ", input " + Arrays.toString(featureShape) + " -> "
-                + classNames.size() + " classes";
+        return module.identity().description() + ", input " + Arrays.toString(featureShape) + " -> " + classNames.size()
+                + " classes";
     }
 
     @Override

@@ -59,14 +59,17 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
             return;
         }
         int featureSize = rows == null ? 0 : rows.length / request.rows();
-        ExtractionMonitor.Action a = monitor.observe(request.client(), rows, request.rows(), featureSize,
-                clock.instant());
+        ExtractionMonitor.Action a =
+                monitor.observe(request.client(), rows, request.rows(), featureSize, clock.instant());
         if (a == ExtractionMonitor.Action.SLOW) {
             long now = clock.millis();
             Long last = lastAdmitted.get(request.client());
             if (last != null && now - last < slowInterval.toMillis()) {
-                throw new RequestRefusedException(429, "rate_limited", "this client is slowed down to one request per "
-                        + slowInterval.toMillis() + " ms: its queries look like bulk model extraction");
+                throw new RequestRefusedException(
+                        429,
+                        "rate_limited",
+                        "this client is slowed down to one request per " + slowInterval.toMillis()
+                                + " ms: its queries look like bulk model extraction");
             }
             lastAdmitted.put(request.client(), now);
         }
@@ -80,7 +83,9 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
     @Override
     public float[] filter(ClientRequest request, float[] rows, float[] logits, int classes) {
         float[] out = logits;
-        if (watermark != null && rows != null && rows.length == request.rows() * watermark.featureSize()
+        if (watermark != null
+                && rows != null
+                && rows.length == request.rows() * watermark.featureSize()
                 && classes == watermark.classes()) {
             out = watermark.logitsBatch(rows, logits);
         }

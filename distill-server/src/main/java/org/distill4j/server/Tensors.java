@@ -15,16 +15,19 @@ final class Tensors {
     /** Reads an int array such as a shape; every element a non-negative integer. */
     static long[] shape(JsonNode node, String field) {
         if (node == null || !node.isArray()) {
-            throw ApiException.badRequest(field, field + ": missing or not an array of integers; expected e.g. [2, 16]");
+            throw ApiException.badRequest(
+                    field, field + ": missing or not an array of integers; expected e.g. [2, 16]");
         }
         long[] dims = new long[node.size()];
         for (int i = 0; i < dims.length; i++) {
             JsonNode d = node.get(i);
             // canConvertToLong: a huge integer must not wrap into an unrelated dimension.
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
-                throw ApiException.badRequest(field, field + "[" + i + "]: " + abbreviate(d.toString())
-                        + " is not a non-negative integer" + (d.isNumber() && !d.canConvertToLong()
-                                ? " within 64 bits" : ""));
+                throw ApiException.badRequest(
+                        field,
+                        field + "[" + i + "]: " + abbreviate(d.toString())
+                                + " is not a non-negative integer"
+                                + (d.isNumber() && !d.canConvertToLong() ? " within 64 bits" : ""));
             }
             dims[i] = d.asLong();
         }
@@ -38,14 +41,16 @@ final class Tensors {
      */
     static float[] fp32(JsonNode data, String field, long[] shape, int expected) {
         if (data == null || !data.isArray()) {
-            throw ApiException.badRequest(field, field + ": missing or not an array; expected " + expected
-                    + " numbers (flat or nested) for shape " + Arrays.toString(shape));
+            throw ApiException.badRequest(
+                    field,
+                    field + ": missing or not an array; expected " + expected + " numbers (flat or nested) for shape "
+                            + Arrays.toString(shape));
         }
         float[] out = new float[expected];
         int n = flatten(data, field, out, 0);
         if (n != expected) {
-            throw ApiException.badRequest(field, field + ": " + n + " values, but shape " + Arrays.toString(shape)
-                    + " needs " + expected);
+            throw ApiException.badRequest(
+                    field, field + ": " + n + " values, but shape " + Arrays.toString(shape) + " needs " + expected);
         }
         return out;
     }
@@ -57,15 +62,19 @@ final class Tensors {
                 continue;
             }
             if (!v.isNumber()) {
-                throw ApiException.badRequest(field, field + "[" + n + "]: " + abbreviate(v.toString())
-                        + " is not a number; FP32 data holds numbers");
+                throw ApiException.badRequest(
+                        field,
+                        field + "[" + n + "]: " + abbreviate(v.toString())
+                                + " is not a number; FP32 data holds numbers");
             }
             double d = v.asDouble();
             float f = (float) d;
             if (!Float.isFinite(f)) {
-                throw ApiException.badRequest(field, field + "[" + n + "]: " + v.asText()
-                        + (Double.isFinite(d) ? " is outside the FP32 range" : " is not allowed")
-                        + "; FP32 inputs must be finite numbers");
+                throw ApiException.badRequest(
+                        field,
+                        field + "[" + n + "]: " + v.asText()
+                                + (Double.isFinite(d) ? " is outside the FP32 range" : " is not allowed")
+                                + "; FP32 inputs must be finite numbers");
             }
             if (n < out.length) {
                 out[n] = f;
@@ -78,14 +87,17 @@ final class Tensors {
     /** Reads BYTES data: exactly {@code expected} strings (flat or nested). */
     static List<String> strings(JsonNode data, String field, long[] shape, int expected) {
         if (data == null || !data.isArray()) {
-            throw ApiException.badRequest(field, field + ": missing or not an array; expected " + expected
-                    + " strings for shape " + Arrays.toString(shape));
+            throw ApiException.badRequest(
+                    field,
+                    field + ": missing or not an array; expected " + expected + " strings for shape "
+                            + Arrays.toString(shape));
         }
         List<String> out = new java.util.ArrayList<>();
         collect(data, field, out);
         if (out.size() != expected) {
-            throw ApiException.badRequest(field, field + ": " + out.size() + " strings, but shape "
-                    + Arrays.toString(shape) + " needs " + expected);
+            throw ApiException.badRequest(
+                    field,
+                    field + ": " + out.size() + " strings, but shape " + Arrays.toString(shape) + " needs " + expected);
         }
         return out;
     }
@@ -97,8 +109,10 @@ final class Tensors {
             } else if (v.isTextual()) {
                 out.add(v.textValue());
             } else {
-                throw ApiException.badRequest(field, field + "[" + out.size() + "]: " + abbreviate(v.toString())
-                        + " is not a string; BYTES data holds strings (the texts to classify)");
+                throw ApiException.badRequest(
+                        field,
+                        field + "[" + out.size() + "]: " + abbreviate(v.toString())
+                                + " is not a string; BYTES data holds strings (the texts to classify)");
             }
         }
     }

@@ -14,8 +14,12 @@ class AuthTest {
     @Test
     void requestsWithoutTheKeyGet401ButHealthStaysOpen(@TempDir Path tmp) throws Exception {
         Path text = TestModels.text(tmp.resolve("text"), 8);
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(KEY)
-                .addModel(ServedSavedModel.load("t", text)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("t", text))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             String infer = "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}";
 
@@ -29,22 +33,32 @@ class AuthTest {
             assertThat(http.get("/v2/models/t").status()).isEqualTo(401);
             assertThat(http.get("/v2").status()).isEqualTo(401);
 
-            Http.Reply wrong = http.post("/v2/models/t/infer", infer, "Content-Type", "application/json",
-                    "Authorization", "Bearer " + KEY + "x");
+            Http.Reply wrong = http.post(
+                    "/v2/models/t/infer",
+                    infer,
+                    "Content-Type",
+                    "application/json",
+                    "Authorization",
+                    "Bearer " + KEY + "x");
             assertThat(wrong.status()).isEqualTo(401);
             assertThat(wrong.raw().body()).doesNotContain(KEY);
 
-            Http.Reply chat = http.post("/v1/chat/completions",
+            Http.Reply chat = http.post(
+                    "/v1/chat/completions",
                     "{\"model\":\"t\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                    "Content-Type", "application/json", "Authorization", "Basic " + KEY);
+                    "Content-Type",
+                    "application/json",
+                    "Authorization",
+                    "Basic " + KEY);
             assertThat(chat.status()).isEqualTo(401);
             assertThat(chat.body().at("/error/code").asText()).isEqualTo("invalid_api_key");
             assertThat(chat.raw().body()).doesNotContain(KEY);
 
-            Http.Reply ok = http.post("/v2/models/t/infer", infer, "Content-Type", "application/json",
-                    "Authorization", "Bearer " + KEY);
+            Http.Reply ok = http.post(
+                    "/v2/models/t/infer", infer, "Content-Type", "application/json", "Authorization", "Bearer " + KEY);
             assertThat(ok.status()).as(ok.body().toString()).isEqualTo(200);
-            assertThat(http.get("/v1/models", "Authorization", "bearer " + KEY).status()).isEqualTo(200);
+            assertThat(http.get("/v1/models", "Authorization", "bearer " + KEY).status())
+                    .isEqualTo(200);
         }
     }
 }

@@ -106,7 +106,8 @@ class ChatCompletionsTest {
         Http.Reply r = http.post("/v1/chat/completions", req);
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         double[] expected = directLogProbs(text);
-        List<Integer> order = new ArrayList<>(IntStream.range(0, expected.length).boxed().toList());
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, expected.length).boxed().toList());
         order.sort(Comparator.comparingDouble(c -> -expected[c]));
 
         JsonNode content = r.body().at("/choices/0/logprobs/content");
@@ -126,11 +127,14 @@ class ChatCompletionsTest {
             assertThat(tops.get(i).path("bytes")).hasSize(utf8.length);
             assertThat(tops.get(i).at("/bytes/0").asInt()).isEqualTo(utf8[0] & 0xFF);
             if (i > 0) {
-                assertThat(tops.get(i).path("logprob").asDouble()).isLessThanOrEqualTo(tops.get(i - 1).path("logprob").asDouble());
+                assertThat(tops.get(i).path("logprob").asDouble())
+                        .isLessThanOrEqualTo(tops.get(i - 1).path("logprob").asDouble());
             }
         }
         // More than the classes: every class once, and the probabilities sum to one.
-        Http.Reply all = http.post("/v1/chat/completions", chat("sentiment", text).put("logprobs", true).put("top_logprobs", 20));
+        Http.Reply all = http.post(
+                "/v1/chat/completions",
+                chat("sentiment", text).put("logprobs", true).put("top_logprobs", 20));
         JsonNode every = all.body().at("/choices/0/logprobs/content/0/top_logprobs");
         assertThat(every).hasSize(TestModels.TEXT_CLASSES.size());
         double sum = 0;
@@ -139,7 +143,8 @@ class ChatCompletionsTest {
         }
         assertThat(sum).isCloseTo(1.0, within(1e-9));
         // logprobs without top_logprobs: the chosen token only.
-        Http.Reply none = http.post("/v1/chat/completions", chat("sentiment", text).put("logprobs", true));
+        Http.Reply none =
+                http.post("/v1/chat/completions", chat("sentiment", text).put("logprobs", true));
         assertThat(none.body().at("/choices/0/logprobs/content/0/top_logprobs")).isEmpty();
     }
 
@@ -163,7 +168,10 @@ class ChatCompletionsTest {
     @Test
     void contentPartsAreJoined() throws Exception {
         ObjectNode req = Http.JSON.createObjectNode().put("model", "sentiment").put("logprobs", true);
-        req.putArray("messages").addObject().put("role", "user").putArray("content")
+        req.putArray("messages")
+                .addObject()
+                .put("role", "user")
+                .putArray("content")
                 .add(Http.JSON.createObjectNode().put("type", "text").put("text", "good"))
                 .add(Http.JSON.createObjectNode().put("type", "text").put("text", "movie"));
         Http.Reply r = http.post("/v1/chat/completions", req);
@@ -175,15 +183,19 @@ class ChatCompletionsTest {
 
     @Test
     void concurrentChatRequestsShareTheBatcherAndEachGetsItsOwnAnswer() throws Exception {
-        List<String> texts = IntStream.range(0, 16).mapToObj(i -> "review number " + i + (i % 2 == 0 ? " loved it" : " awful"))
+        List<String> texts = IntStream.range(0, 16)
+                .mapToObj(i -> "review number " + i + (i % 2 == 0 ? " loved it" : " awful"))
                 .toList();
         long batchesBefore = server.stats("sentiment").batches();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             List<java.util.concurrent.Future<Http.Reply>> replies = new ArrayList<>();
             for (String t : texts) {
-                replies.add(pool.submit(() -> http.post("/v1/chat/completions",
-                        chat("sentiment", "<text>" + t + "</text>").put("logprobs", true).put("top_logprobs", 5))));
+                replies.add(pool.submit(() -> http.post(
+                        "/v1/chat/completions",
+                        chat("sentiment", "<text>" + t + "</text>")
+                                .put("logprobs", true)
+                                .put("top_logprobs", 5))));
             }
             for (int i = 0; i < texts.size(); i++) {
                 Http.Reply r = replies.get(i).get();
@@ -193,7 +205,9 @@ class ChatCompletionsTest {
                 for (JsonNode t : tops) {
                     int c = TestModels.TEXT_CLASSES.indexOf(t.path("token").asText());
                     // Batched with other requests: equal to float rounding (see DynamicBatcher).
-                    assertThat(t.path("logprob").asDouble()).as("text %d class %d", i, c).isCloseTo(expected[c], within(1e-4));
+                    assertThat(t.path("logprob").asDouble())
+                            .as("text %d class %d", i, c)
+                            .isCloseTo(expected[c], within(1e-4));
                 }
             }
         } finally {
@@ -219,17 +233,31 @@ class ChatCompletionsTest {
 
     @Test
     void topLogprobsOutOfRangeOrWithoutLogprobsIs400() throws Exception {
-        assertOpenAiError(400, chat("sentiment", "x").put("logprobs", true).put("top_logprobs", 21),
-                "top_logprobs", "21", "[0, 20]");
-        assertOpenAiError(400, chat("sentiment", "x").put("logprobs", true).put("top_logprobs", -1),
-                "top_logprobs", "-1", "[0, 20]");
-        assertOpenAiError(400, chat("sentiment", "x").put("top_logprobs", 2), "top_logprobs", "requires \"logprobs\": true");
+        assertOpenAiError(
+                400,
+                chat("sentiment", "x").put("logprobs", true).put("top_logprobs", 21),
+                "top_logprobs",
+                "21",
+                "[0, 20]");
+        assertOpenAiError(
+                400,
+                chat("sentiment", "x").put("logprobs", true).put("top_logprobs", -1),
+                "top_logprobs",
+                "-1",
+                "[0, 20]");
+        assertOpenAiError(
+                400, chat("sentiment", "x").put("top_logprobs", 2), "top_logprobs", "requires \"logprobs\": true");
         assertOpenAiError(400, chat("sentiment", "x").put("logprobs", "yes"), "logprobs", "not a boolean");
     }
 
     @Test
     void nonTextModelsUnknownModelsAndBadMessagesAreRefused() throws Exception {
-        assertOpenAiError(400, chat("dense", "x"), "model", "not a text classifier", "only text classifiers",
+        assertOpenAiError(
+                400,
+                chat("dense", "x"),
+                "model",
+                "not a text classifier",
+                "only text classifiers",
                 "/v2/models/dense/infer");
         assertOpenAiError(404, chat("gpt-4o", "x"), "model", "gpt-4o", "does not exist", "sentiment");
         assertOpenAiError(400, Http.JSON.createObjectNode().put("model", "sentiment"), "messages", "non-empty array");

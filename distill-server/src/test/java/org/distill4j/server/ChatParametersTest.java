@@ -25,9 +25,11 @@ class ChatParametersTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = ModelServer.builder().optPort(0)
+        server = ModelServer.builder()
+                .optPort(0)
                 .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("text"), 5)))
-                .build().start();
+                .build()
+                .start();
         http = new Http(server.baseUri());
     }
 
@@ -67,9 +69,12 @@ class ChatParametersTest {
 
     @Test
     void whatCannotBeHonouredIsRefusedNamingTheParameter() throws Exception {
-        assertRefused(with("response_format", "{\"type\":\"json_object\"}"), "response_format", "only {\"type\": \"text\"}");
-        assertRefused(with("response_format", "{\"type\":\"json_schema\",\"json_schema\":{}}"), "response_format", "text");
-        assertRefused(with("tools", "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"), "tools", "not supported");
+        assertRefused(
+                with("response_format", "{\"type\":\"json_object\"}"), "response_format", "only {\"type\": \"text\"}");
+        assertRefused(
+                with("response_format", "{\"type\":\"json_schema\",\"json_schema\":{}}"), "response_format", "text");
+        assertRefused(
+                with("tools", "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"), "tools", "not supported");
         assertRefused(with("tool_choice", "\"auto\""), "tool_choice", "\"none\"");
         assertRefused(with("functions", "[{\"name\":\"f\"}]"), "functions", "not supported");
         assertRefused(with("function_call", "\"auto\""), "function_call", "\"none\"");
@@ -118,15 +123,24 @@ class ChatParametersTest {
         missing.withArray("messages").addObject().put("role", "user").put("content", "ok");
         assertRefused(missing, "messages[0].content", "missing");
         ObjectNode assistantPlain = chat();
-        assistantPlain.withArray("messages").addObject().put("role", "assistant").putNull("content");
+        assistantPlain
+                .withArray("messages")
+                .addObject()
+                .put("role", "assistant")
+                .putNull("content");
         assertRefused(assistantPlain, "messages[1].content", "only in an assistant message with tool_calls");
 
         ObjectNode toolHistory = Http.JSON.createObjectNode().put("model", "sentiment");
         var messages = toolHistory.putArray("messages");
         ObjectNode call = messages.addObject().put("role", "assistant");
         call.putNull("content");
-        call.putArray("tool_calls").addObject().put("id", "c1").put("type", "function")
-                .putObject("function").put("name", "f").put("arguments", "{}");
+        call.putArray("tool_calls")
+                .addObject()
+                .put("id", "c1")
+                .put("type", "function")
+                .putObject("function")
+                .put("name", "f")
+                .put("arguments", "{}");
         messages.addObject().put("role", "user").put("content", "great film");
         assertAccepted(toolHistory);
     }

@@ -30,6 +30,7 @@ class ChatStreamTest {
     static final String KEY = "interop-key";
     /** In CI the node interop must run, not be skipped. */
     static final boolean REQUIRED = "true".equals(System.getenv("DISTILL4J_REQUIRE_NODE"));
+
     static final Path NODE_DIR = Path.of("src/test/node");
 
     @TempDir
@@ -41,8 +42,12 @@ class ChatStreamTest {
     @BeforeAll
     static void start() throws Exception {
         textDir = TestModels.text(tmp.resolve("text"), 5);
-        server = ModelServer.builder().optPort(0).optApiKey(KEY)
-                .addModel(ServedSavedModel.load("sentiment", textDir)).build().start();
+        server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("sentiment", textDir))
+                .build()
+                .start();
     }
 
     @AfterAll
@@ -78,10 +83,14 @@ class ChatStreamTest {
         String text = "terrible service, never again";
         ObjectNode req = chat(text).put("stream", true).put("logprobs", true).put("top_logprobs", 2);
         req.putObject("stream_options").put("include_usage", true);
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                server.baseUri().resolve("/v1/chat/completions"))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(server.baseUri().resolve("/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .header("Authorization", "Bearer " + KEY)
+                                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         String[] events = r.body().split("\n\n");
@@ -115,11 +124,15 @@ class ChatStreamTest {
         assertThat(chunks.get(3).at("/usage/prompt_tokens").asInt()).isEqualTo(3 + 4);
 
         // Without include_usage: three chunks and no usage field at all.
-        HttpResponse<String> plain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                server.baseUri().resolve("/v1/chat/completions"))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(chat(text).put("stream", true).toString())).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> plain = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(server.baseUri().resolve("/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .header("Authorization", "Bearer " + KEY)
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        chat(text).put("stream", true).toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         String[] plainEvents = plain.body().split("\n\n");
         assertThat(plainEvents).hasSize(4);
         assertThat(plainEvents[1]).doesNotContain("usage").contains("\"logprobs\":null");
@@ -129,11 +142,15 @@ class ChatStreamTest {
     void theOfficialOpenAiNodeClientReadsWholeAndStreamedAnswers() throws Exception {
         String skip = nodeMissing();
         if (REQUIRED) {
-            assertThat(skip).as("DISTILL4J_REQUIRE_NODE=true but the node interop cannot run").isNull();
+            assertThat(skip)
+                    .as("DISTILL4J_REQUIRE_NODE=true but the node interop cannot run")
+                    .isNull();
         }
         assumeTrue(skip == null, skip);
         Process p = new ProcessBuilder("node", "chat-interop.mjs", server.baseUri() + "/v1", "sentiment", KEY)
-                .directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
+                .directory(NODE_DIR.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output;
         boolean done = p.waitFor(60, TimeUnit.SECONDS);
         if (!done) {
@@ -150,7 +167,8 @@ class ChatStreamTest {
         String answer = TestModels.TEXT_CLASSES.get(best);
         assertThat(out.at("/whole/content").asText()).isEqualTo(answer);
         assertThat(out.at("/whole/logprob").asDouble()).isCloseTo(logp[best], within(1e-9));
-        assertThat(out.at("/whole/fingerprint").asText()).isEqualTo(server.models().get("sentiment").version());
+        assertThat(out.at("/whole/fingerprint").asText())
+                .isEqualTo(server.models().get("sentiment").version());
         assertThat(out.at("/stream/content").asText()).isEqualTo(answer);
         assertThat(out.at("/stream/finish").asText()).isEqualTo("stop");
         assertThat(out.at("/stream/chunks").asInt()).isEqualTo(4);
@@ -168,7 +186,9 @@ class ChatStreamTest {
     /** Why the node interop cannot run here, or null if it can. */
     static String nodeMissing() {
         try {
-            Process v = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            Process v = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             if (!v.waitFor(10, TimeUnit.SECONDS) || v.exitValue() != 0) {
                 return "node --version failed; install Node.js 18+ to run the openai client interop";
             }

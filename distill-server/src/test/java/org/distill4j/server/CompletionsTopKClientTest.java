@@ -36,14 +36,25 @@ class CompletionsTopKClientTest {
                 throw new RequestRefusedException(503, "overloaded", "try again");
             }
         };
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey("sk-collect").optRequestObserver(flaky)
-                .addLanguageModel(ServedLanguageModel.load("teacher", dir)).build().start();
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .optApiKey("sk-collect")
+                        .optRequestObserver(flaky)
+                        .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                        .build()
+                        .start();
                 LanguageModel reference = LanguageModel.load(dir)) {
             int k = 5;
-            RetryPolicy fast = new RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1), 7);
-            CompletionsTopKClient client = new CompletionsTopKClient(server.baseUri().resolve("/v1"), "teacher",
-                    keyOf("sk-collect"), k,
-                    new RateLimiter(0, 0), fast, Duration.ofSeconds(10));
+            RetryPolicy fast =
+                    new RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1), 7);
+            CompletionsTopKClient client = new CompletionsTopKClient(
+                    server.baseUri().resolve("/v1"),
+                    "teacher",
+                    keyOf("sk-collect"),
+                    k,
+                    new RateLimiter(0, 0),
+                    fast,
+                    Duration.ofSeconds(10));
             int[] prompt = TestLms.prompt("the cat sat on the caf\u00e9 mat");
             PromptTopK top = client.score(prompt);
             assertThat(calls.get()).as("two 503s retried, then answered").isEqualTo(3);
@@ -61,12 +72,22 @@ class CompletionsTopKClientTest {
                 assertThat((double) top.actual()[p]).isCloseTo(row[prompt[p + 1]], within(1e-5));
             }
 
-            CompletionsTopKClient wrongModel = new CompletionsTopKClient(server.baseUri().resolve("/v1"), "nope",
-                    keyOf("sk-collect"), k, new RateLimiter(0, 0), fast, Duration.ofSeconds(10));
+            CompletionsTopKClient wrongModel = new CompletionsTopKClient(
+                    server.baseUri().resolve("/v1"),
+                    "nope",
+                    keyOf("sk-collect"),
+                    k,
+                    new RateLimiter(0, 0),
+                    fast,
+                    Duration.ofSeconds(10));
             int before = calls.get();
-            assertThatThrownBy(() -> wrongModel.score(prompt)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("HTTP 404").hasMessageNotContaining("sk-collect");
-            assertThat(calls.get()).as("a 404 is not retried (and never reaches the observer)").isEqualTo(before);
+            assertThatThrownBy(() -> wrongModel.score(prompt))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("HTTP 404")
+                    .hasMessageNotContaining("sk-collect");
+            assertThat(calls.get())
+                    .as("a 404 is not retried (and never reaches the observer)")
+                    .isEqualTo(before);
         }
     }
 

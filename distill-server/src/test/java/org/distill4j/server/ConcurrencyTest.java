@@ -30,7 +30,8 @@ class ConcurrencyTest {
         // Rows per request vary (1..3) so requests of different sizes share batches.
         List<float[]> inputs = new ArrayList<>();
         List<float[]> expected = new ArrayList<>();
-        try (SavedModel direct = SavedModel.load(dir); NDManager m = NDManager.newBaseManager("PyTorch")) {
+        try (SavedModel direct = SavedModel.load(dir);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
             for (int i = 0; i < requests; i++) {
                 int rows = 1 + i % 3;
                 float[] x = TestModels.rows(rows, 10, 100 + i);
@@ -39,9 +40,14 @@ class ConcurrencyTest {
             }
         }
         // A 20 ms window makes batching certain on a loaded 2-core machine, yet keeps the test fast.
-        try (ModelServer server = ModelServer.builder().optPort(0).optWorkerThreads(threads)
-                .optMaxWait(Duration.ofMillis(20)).optMaxBatchRows(64)
-                .addModel(ServedSavedModel.load("m", dir)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optWorkerThreads(threads)
+                .optMaxWait(Duration.ofMillis(20))
+                .optMaxBatchRows(64)
+                .addModel(ServedSavedModel.load("m", dir))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
@@ -49,8 +55,8 @@ class ConcurrencyTest {
                 for (int i = 0; i < requests; i++) {
                     float[] x = inputs.get(i);
                     answers.add(pool.submit(() -> {
-                        Http.Reply r = http.post("/v2/models/m/infer",
-                                InferenceV2Test.fp32Request(new long[] {x.length / 10, 10}, x));
+                        Http.Reply r = http.post(
+                                "/v2/models/m/infer", InferenceV2Test.fp32Request(new long[] {x.length / 10, 10}, x));
                         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
                         return InferenceV2Test.floats(r.body().at("/outputs/0/data"));
                     }));
@@ -63,7 +69,8 @@ class ConcurrencyTest {
                     for (int j = 0; j < want.length; j++) {
                         double diff = Math.abs(got[j] - want[j]);
                         worst = Math.max(worst, diff);
-                        assertThat(diff).as("request %d logit %d: %s vs %s", i, j, got[j], want[j])
+                        assertThat(diff)
+                                .as("request %d logit %d: %s vs %s", i, j, got[j], want[j])
                                 .isLessThanOrEqualTo(1e-5 * Math.max(1, Math.abs(want[j])));
                     }
                 }
@@ -73,7 +80,8 @@ class ConcurrencyTest {
             }
             DynamicBatcher.Stats stats = server.stats("m");
             assertThat(stats.requests()).isEqualTo(requests);
-            assertThat(stats.rows()).isEqualTo(inputs.stream().mapToLong(x -> x.length / 10).sum());
+            assertThat(stats.rows())
+                    .isEqualTo(inputs.stream().mapToLong(x -> x.length / 10).sum());
             // Batching observed: fewer forward passes than requests, and some pass held several.
             assertThat(stats.batches()).isLessThan(requests);
             assertThat(stats.largestBatchRows()).isGreaterThan(3);

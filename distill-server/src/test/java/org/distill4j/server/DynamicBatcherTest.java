@@ -41,7 +41,9 @@ class DynamicBatcherTest {
             for (int i = 0; i < sizes.length; i++) {
                 float[] expected = new float[sizes[i] * 3];
                 System.arraycopy(direct, offset * 3, expected, 0, expected.length);
-                assertThat(futures.get(i).get(5, TimeUnit.SECONDS)).as("request %d", i).containsExactly(expected);
+                assertThat(futures.get(i).get(5, TimeUnit.SECONDS))
+                        .as("request %d", i)
+                        .containsExactly(expected);
                 offset += sizes[i];
             }
             assertThat(batcher.stats()).isEqualTo(new DynamicBatcher.Stats(4, 10, 1, 10));
@@ -70,14 +72,18 @@ class DynamicBatcherTest {
         try (ServedSavedModel model = ServedSavedModel.load("m", dir)) {
             DynamicBatcher batcher = new DynamicBatcher(model, 4, Duration.ZERO, 1);
             assertThatThrownBy(() -> batcher.submit(new float[5 * ROW], 5))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5").hasMessageContaining("[1, 4]");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("5")
+                    .hasMessageContaining("[1, 4]");
             assertThatThrownBy(() -> batcher.submit(new float[ROW + 1], 1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6 floats");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("6 floats");
             assertThat(batcher.isRunning()).isTrue();
             batcher.close();
             assertThat(batcher.isRunning()).isFalse();
             assertThatThrownBy(() -> batcher.submit(new float[ROW], 1))
-                    .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shutting down");
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("shutting down");
         }
     }
 
@@ -95,7 +101,9 @@ class DynamicBatcherTest {
             try (DynamicBatcher batcher = new DynamicBatcher(broken, 4, Duration.ZERO, 4)) {
                 CompletableFuture<float[]> f = batcher.submit(new float[ROW + 1], 1);
                 assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-                assertThat(batcher.isRunning()).as("the thread survives a failed pass").isTrue();
+                assertThat(batcher.isRunning())
+                        .as("the thread survives a failed pass")
+                        .isTrue();
             }
         }
     }
@@ -108,14 +116,47 @@ class DynamicBatcherTest {
             this.delegate = delegate;
         }
 
-        @Override public String name() { return delegate.name(); }
-        @Override public String contentHash() { return delegate.contentHash(); }
-        @Override public String platform() { return delegate.platform(); }
-        @Override public long[] featureShape() { return delegate.featureShape(); }
-        @Override public List<String> classNames() { return delegate.classNames(); }
-        @Override public java.util.Optional<org.distill4j.data.TextFeatures> textFeatures() { return delegate.textFeatures(); }
-        @Override public String describe() { return delegate.describe(); }
-        @Override public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray inputs) { return delegate.logits(inputs); }
-        @Override public void close() {}
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public String contentHash() {
+            return delegate.contentHash();
+        }
+
+        @Override
+        public String platform() {
+            return delegate.platform();
+        }
+
+        @Override
+        public long[] featureShape() {
+            return delegate.featureShape();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return delegate.classNames();
+        }
+
+        @Override
+        public java.util.Optional<org.distill4j.data.TextFeatures> textFeatures() {
+            return delegate.textFeatures();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public ai.djl.ndarray.NDArray logits(ai.djl.ndarray.NDArray inputs) {
+            return delegate.logits(inputs);
+        }
+
+        @Override
+        public void close() {}
     }
 }

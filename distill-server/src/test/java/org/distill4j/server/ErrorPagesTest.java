@@ -30,9 +30,11 @@ class ErrorPagesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = ModelServer.builder().optPort(0)
+        server = ModelServer.builder()
+                .optPort(0)
                 .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("text"), 5)))
-                .build().start();
+                .build()
+                .start();
     }
 
     @AfterAll
@@ -68,8 +70,7 @@ class ErrorPagesTest {
                     out.write(buf, 0, n);
                     String sofar = out.toString(StandardCharsets.UTF_8);
                     int end = sofar.indexOf("\r\n\r\n");
-                    if (end > 0 && contentLength(sofar) >= 0
-                            && out.size() >= end + 4 + contentLength(sofar)) {
+                    if (end > 0 && contentLength(sofar) >= 0 && out.size() >= end + 4 + contentLength(sofar)) {
                         break;
                     }
                 }
@@ -128,7 +129,8 @@ class ErrorPagesTest {
         Raw get = send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(get.status()).isEqualTo(404);
         assertThat(get.head()).doesNotContainIgnoringCase("Connection: close");
-        Raw post = send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\nhello");
+        Raw post = send(
+                "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\nhello");
         assertThat(post.status()).isEqualTo(404);
         assertThat(post.head()).containsIgnoringCase("Connection: close");
         Raw jetty = send("POST /v2/%00 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
@@ -137,7 +139,9 @@ class ErrorPagesTest {
         assertThat(jetty.json().path("error").asText()).isNotEmpty();
         Raw put = send("PUT /v2/%00 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
         assertThat(put.status()).isEqualTo(400);
-        assertThat(put.json().path("error").asText()).as("a JSON body for every method").isNotEmpty();
+        assertThat(put.json().path("error").asText())
+                .as("a JSON body for every method")
+                .isNotEmpty();
     }
 
     @Test
@@ -148,7 +152,8 @@ class ErrorPagesTest {
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.body().at("/error/param").asText()).isEqualTo("model");
         assertThat(r.error()).contains("xxx...", "(" + (1 << 20) + " chars)").hasSizeLessThan(300);
-        String infer = "{\"inputs\":[{\"name\":\"" + name + "\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}";
+        String infer =
+                "{\"inputs\":[{\"name\":\"" + name + "\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}";
         Http.Reply v2 = new Http(server.baseUri()).post("/v2/models/sentiment/infer", infer);
         assertThat(v2.status()).isEqualTo(400);
         assertThat(v2.error()).contains("(" + (name.length() + 2) + " chars)").hasSizeLessThan(300);

@@ -13,12 +13,15 @@ import java.time.Duration;
 final class Http {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One answer. */
     record Reply(int status, JsonNode body, HttpResponse<String> raw) {
         String error() {
-            return body.path("error").isTextual() ? body.path("error").asText() : body.path("error").path("message").asText();
+            return body.path("error").isTextual()
+                    ? body.path("error").asText()
+                    : body.path("error").path("message").asText();
         }
     }
 

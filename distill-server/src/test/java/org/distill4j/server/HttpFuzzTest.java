@@ -42,11 +42,14 @@ class HttpFuzzTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = ModelServer.builder().optPort(0).optMaxRequestBytes(64 * 1024)
-                .addModel(ServedSavedModel.load("dense", TestModels.dense(tmp.resolve("d"), new long[] {4},
-                        TestModels.DENSE_CLASSES, 2)))
+        server = ModelServer.builder()
+                .optPort(0)
+                .optMaxRequestBytes(64 * 1024)
+                .addModel(ServedSavedModel.load(
+                        "dense", TestModels.dense(tmp.resolve("d"), new long[] {4}, TestModels.DENSE_CLASSES, 2)))
                 .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("t"), 5)))
-                .build().start();
+                .build()
+                .start();
     }
 
     @AfterAll
@@ -70,7 +73,8 @@ class HttpFuzzTest {
     @Timeout(60)
     void mutatedRequestsGetJsonErrorsNever5xx() throws Exception {
         Random rnd = new Random(SEED);
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<String> failures = new ArrayList<>();
         int ok = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
@@ -80,11 +84,13 @@ class HttpFuzzTest {
             int t = rnd.nextInt(TEMPLATES.length);
             String path = rnd.nextInt(20) == 0 ? oddPath(rnd) : PATHS[t];
             String body = mutate(TEMPLATES[t], rnd);
-            String method = rnd.nextInt(25) == 0 ? new String[] {"PUT", "DELETE", "PATCH", "GET"}[rnd.nextInt(4)] : "POST";
+            String method =
+                    rnd.nextInt(25) == 0 ? new String[] {"PUT", "DELETE", "PATCH", "GET"}[rnd.nextInt(4)] : "POST";
             HttpRequest req = HttpRequest.newBuilder(server.baseUri().resolve(path))
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", rnd.nextInt(30) == 0 ? "text/plain" : "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+                    .method(method, HttpRequest.BodyPublishers.ofString(body))
+                    .build();
             HttpResponse<String> r;
             try {
                 r = client.send(req, HttpResponse.BodyHandlers.ofString());
@@ -103,12 +109,14 @@ class HttpFuzzTest {
                 ok++;
             }
         }
-        System.out.printf("http fuzz: seed %d, %d requests, %d answered 200, %d failures%n", SEED, sent, ok,
-                failures.size());
+        System.out.printf(
+                "http fuzz: seed %d, %d requests, %d answered 200, %d failures%n", SEED, sent, ok, failures.size());
         assertThat(failures).as("seed %d", SEED).isEmpty();
         assertThat(sent).as("requests sent within the time budget").isGreaterThan(Math.min(REQUESTS, 100));
-        HttpResponse<String> health = client.send(HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/ready"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = client.send(
+                HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/ready"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
     }
 
@@ -129,12 +137,15 @@ class HttpFuzzTest {
         }
         JsonNode error = body.path("error");
         boolean openAi = ErrorBodies.isOpenAi(path) && !path.contains("%");
-        boolean shaped = error.isTextual() || (error.isObject() && error.path("message").isTextual()
-                && error.path("type").isTextual());
+        boolean shaped = error.isTextual()
+                || (error.isObject()
+                        && error.path("message").isTextual()
+                        && error.path("type").isTextual());
         if (!shaped || (openAi && status != 404 && !error.isObject())) {
             return "status " + status + " with an error body out of format: " + Tensors.abbreviate(r.body(), 200);
         }
-        String message = error.isTextual() ? error.asText() : error.path("message").asText();
+        String message =
+                error.isTextual() ? error.asText() : error.path("message").asText();
         if (message.length() > 2000) {
             return "status " + status + " with a " + message.length() + "-char message";
         }
@@ -142,8 +153,27 @@ class HttpFuzzTest {
     }
 
     static String oddPath(Random rnd) {
-        String[] parts = {"v2", "v1", "models", "dense", "infer", "..", ".", "%2e%2e", "%00", "versions", "x".repeat(300),
-            "chat", "completions", "%2F", "ready", "health", "sentiment;x=1", "%25", "%E2%82%AC"};
+        String[] parts = {
+            "v2",
+            "v1",
+            "models",
+            "dense",
+            "infer",
+            "..",
+            ".",
+            "%2e%2e",
+            "%00",
+            "versions",
+            "x".repeat(300),
+            "chat",
+            "completions",
+            "%2F",
+            "ready",
+            "health",
+            "sentiment;x=1",
+            "%25",
+            "%E2%82%AC"
+        };
         StringBuilder p = new StringBuilder();
         int n = 1 + rnd.nextInt(5);
         for (int i = 0; i < n; i++) {

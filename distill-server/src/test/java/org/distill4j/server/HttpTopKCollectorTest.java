@@ -46,11 +46,20 @@ class HttpTopKCollectorTest {
         String key = "tiny|test-corpus|byte-v1|k4|T24";
         Path viaHttp = tmp.resolve("http.topk");
         Path inProcess = tmp.resolve("local.topk");
-        try (ModelServer server = ModelServer.builder().optPort(0)
-                .addLanguageModel(ServedLanguageModel.load("teacher", dir)).build().start();
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                        .build()
+                        .start();
                 LocalLmTeacher local = LocalLmTeacher.load(dir)) {
-            CompletionsTopKClient client = new CompletionsTopKClient(server.baseUri().resolve("/v1"), "teacher",
-                    ApiKey.none(), k, new RateLimiter(0, 0), RetryPolicy.DEFAULT, Duration.ofSeconds(30));
+            CompletionsTopKClient client = new CompletionsTopKClient(
+                    server.baseUri().resolve("/v1"),
+                    "teacher",
+                    ApiKey.none(),
+                    k,
+                    new RateLimiter(0, 0),
+                    RetryPolicy.DEFAULT,
+                    Duration.ofSeconds(30));
             HttpTopKCollector.Result r = HttpTopKCollector.collect(viaHttp, client, k, windows, 3, key);
             assertThat(r.windows()).isEqualTo(windows.size());
             assertThat(r.positions()).isEqualTo(windows.targetTokens());
@@ -61,10 +70,12 @@ class HttpTopKCollectorTest {
             TokenWindows wide = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, TestLms.CONTEXT);
             Path refused = tmp.resolve("refused.topk");
             assertThatThrownBy(() -> HttpTopKCollector.collect(refused, client, k, wide, 2, key))
-                    .isInstanceOf(IOException.class).hasMessageContaining("HTTP 400");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("HTTP 400");
             assertThat(Files.exists(refused)).isFalse();
         }
-        try (TopKCache a = TopKCache.open(viaHttp, key); TopKCache b = TopKCache.open(inProcess, key);
+        try (TopKCache a = TopKCache.open(viaHttp, key);
+                TopKCache b = TopKCache.open(inProcess, key);
                 NDManager m = NDManager.newBaseManager("PyTorch")) {
             assertThat(a.positions()).isEqualTo(b.positions());
             int[] all = new int[windows.size()];
@@ -82,7 +93,9 @@ class HttpTopKCollectorTest {
                 if (ia[i] != ib[i]) {
                     differentIds++; // only possible where two log-probs tie to float rounding
                 }
-                assertThat(Math.abs(la[i] - lb[i])).as("entry %d", i).isLessThanOrEqualTo(0.01f + 0.002f * Math.abs(lb[i]));
+                assertThat(Math.abs(la[i] - lb[i]))
+                        .as("entry %d", i)
+                        .isLessThanOrEqualTo(0.01f + 0.002f * Math.abs(lb[i]));
             }
             assertThat(differentIds).isLessThanOrEqualTo(ia.length / 100);
         }

@@ -107,19 +107,24 @@ class InferenceV2Test {
         assertThat(r.status()).isEqualTo(200);
         JsonNode m = r.body();
         assertThat(m.path("name").asText()).isEqualTo("grid");
-        assertThat(m.path("versions")).containsExactly(Http.JSON.getNodeFactory().textNode(version(gridDir)));
+        assertThat(m.path("versions"))
+                .containsExactly(Http.JSON.getNodeFactory().textNode(version(gridDir)));
         assertThat(m.path("platform").asText()).isEqualTo("distill4j");
-        assertThat(m.path("inputs").toString()).isEqualTo("[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[-1,2,3]}]");
-        assertThat(m.path("outputs").toString()).isEqualTo("[{\"name\":\"logits\",\"datatype\":\"FP32\",\"shape\":[-1,2]},"
-                + "{\"name\":\"probabilities\",\"datatype\":\"FP32\",\"shape\":[-1,2]}]");
+        assertThat(m.path("inputs").toString())
+                .isEqualTo("[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[-1,2,3]}]");
+        assertThat(m.path("outputs").toString())
+                .isEqualTo("[{\"name\":\"logits\",\"datatype\":\"FP32\",\"shape\":[-1,2]},"
+                        + "{\"name\":\"probabilities\",\"datatype\":\"FP32\",\"shape\":[-1,2]}]");
         assertThat(m.path("class_names").toString()).isEqualTo("[\"a\",\"b\"]");
         assertThat(m.at("/parameters/content_hash").asText()).isEqualTo(SavedModel.contentHash(gridDir));
 
         JsonNode text = http.get("/v2/models/text").body();
-        assertThat(text.path("inputs").toString()).isEqualTo("[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[-1]}]");
+        assertThat(text.path("inputs").toString())
+                .isEqualTo("[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[-1]}]");
         assertThat(text.at("/outputs/0/shape").toString()).isEqualTo("[-1,5]");
         // The versioned path answers the same metadata.
-        assertThat(http.get("/v2/models/grid/versions/" + version(gridDir)).body()).isEqualTo(m);
+        assertThat(http.get("/v2/models/grid/versions/" + version(gridDir)).body())
+                .isEqualTo(m);
     }
 
     // ---- inference equals the model called directly ----
@@ -128,7 +133,8 @@ class InferenceV2Test {
     void servedLogitsEqualDirectLogitsBitForBit() throws Exception {
         int rows = 5;
         float[] x = TestModels.rows(rows, 6, 11);
-        Http.Reply r = http.post("/v2/models/dense/infer", fp32Request(new long[] {rows, 6}, x).put("id", "req-7"));
+        Http.Reply r = http.post(
+                "/v2/models/dense/infer", fp32Request(new long[] {rows, 6}, x).put("id", "req-7"));
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         assertThat(r.body().path("id").asText()).isEqualTo("req-7");
         assertThat(r.body().path("model_name").asText()).isEqualTo("dense");
@@ -150,7 +156,8 @@ class InferenceV2Test {
     void probabilitiesAreTheSoftmaxOfTheLogitsWhenRequested() throws Exception {
         float[] x = TestModels.rows(3, 6, 12);
         ObjectNode req = fp32Request(new long[] {3, 6}, x);
-        req.putArray("outputs").add(Http.JSON.createObjectNode().put("name", "probabilities"))
+        req.putArray("outputs")
+                .add(Http.JSON.createObjectNode().put("name", "probabilities"))
                 .add(Http.JSON.createObjectNode().put("name", "logits"));
         Http.Reply r = http.post("/v2/models/dense/infer", req);
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
@@ -166,8 +173,8 @@ class InferenceV2Test {
                 z += Math.exp(direct[row * 3 + c] - max);
             }
             for (int c = 0; c < 3; c++) {
-                assertThat((double) p[row * 3 + c]).isCloseTo(Math.exp(direct[row * 3 + c] - max) / z,
-                        org.assertj.core.data.Offset.offset(1e-6));
+                assertThat((double) p[row * 3 + c])
+                        .isCloseTo(Math.exp(direct[row * 3 + c] - max) / z, org.assertj.core.data.Offset.offset(1e-6));
                 sum += p[row * 3 + c];
             }
             assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
@@ -208,8 +215,8 @@ class InferenceV2Test {
     @Test
     void versionedInferAnswersForTheServedVersionOnly() throws Exception {
         float[] x = TestModels.rows(1, 6, 14);
-        Http.Reply ok = http.post("/v2/models/dense/versions/" + version(denseDir) + "/infer",
-                fp32Request(new long[] {1, 6}, x));
+        Http.Reply ok = http.post(
+                "/v2/models/dense/versions/" + version(denseDir) + "/infer", fp32Request(new long[] {1, 6}, x));
         assertThat(ok.status()).isEqualTo(200);
         assertThat(floats(ok.body().at("/outputs/0/data"))).containsExactly(TestModels.directLogits(denseDir, x, 1));
         Http.Reply wrong = http.post("/v2/models/dense/versions/0123456789ab/infer", fp32Request(new long[] {1, 6}, x));
@@ -229,52 +236,94 @@ class InferenceV2Test {
     @Test
     void hugeOrFractionalShapesAreEchoedAsSentNotWrapped() throws Exception {
         String huge = "1000000000000000000000000000000";
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[" + huge
-                + ",6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[" + huge
+                        + ",6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
                 "inputs[0].shape[0]: " + huge + " is not a non-negative integer within 64 bits");
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1e30,6],\"datatype\":\"FP32\","
-                + "\"data\":[1,2,3,4,5,6]}]}", "inputs[0].shape[0]: 1.0E30 is not a non-negative integer");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[1e30,6],\"datatype\":\"FP32\","
+                        + "\"data\":[1,2,3,4,5,6]}]}",
+                "inputs[0].shape[0]: 1.0E30 is not a non-negative integer");
     }
 
     @Test
     void wrongDatatypeNamesTheFieldAndTheExpectedType() throws Exception {
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"INT64\",\"data\":[1,2,3,4,5,6]}]}",
-                "inputs[0].datatype", "INT64", "FP32 [B, 6]");
-        assertBadRequest("text", "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}",
-                "inputs[0].datatype", "BYTES");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"INT64\",\"data\":[1,2,3,4,5,6]}]}",
+                "inputs[0].datatype",
+                "INT64",
+                "FP32 [B, 6]");
+        assertBadRequest(
+                "text",
+                "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}",
+                "inputs[0].datatype",
+                "BYTES");
     }
 
     @Test
     void wrongFeatureShapeNamesTheShapeExpected() throws Exception {
-        assertBadRequest("dense", fp32Request(new long[] {2, 5}, new float[10]).toString(),
-                "inputs[0].shape", "[2, 5]", "FP32 [B, 6]");
-        assertBadRequest("grid", fp32Request(new long[] {1, 6}, new float[6]).toString(),
-                "inputs[0].shape", "[1, 6]", "[B, 2, 3]");
+        assertBadRequest(
+                "dense",
+                fp32Request(new long[] {2, 5}, new float[10]).toString(),
+                "inputs[0].shape",
+                "[2, 5]",
+                "FP32 [B, 6]");
+        assertBadRequest(
+                "grid",
+                fp32Request(new long[] {1, 6}, new float[6]).toString(),
+                "inputs[0].shape",
+                "[1, 6]",
+                "[B, 2, 3]");
     }
 
     @Test
     void dataLengthThatDisagreesWithTheShapeIsRefused() throws Exception {
-        assertBadRequest("dense", fp32Request(new long[] {2, 6}, new float[11]).toString(),
-                "inputs[0].data", "11 values", "[2, 6] needs 12");
-        assertBadRequest("text", "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}",
-                "inputs[0].data", "1 strings", "needs 2");
+        assertBadRequest(
+                "dense",
+                fp32Request(new long[] {2, 6}, new float[11]).toString(),
+                "inputs[0].data",
+                "11 values",
+                "[2, 6] needs 12");
+        assertBadRequest(
+                "text",
+                "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}",
+                "inputs[0].data",
+                "1 strings",
+                "needs 2");
     }
 
     @Test
     void nonFiniteAndNonNumericValuesAreRefusedWithTheirIndex() throws Exception {
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,0,0,NaN,0,0]}]}",
-                "inputs[0].data[3]", "NaN", "finite");
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,1e39,0,0,0,0]}]}",
-                "inputs[0].data[1]", "outside the FP32 range");
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,0,\"x\",0,0,0]}]}",
-                "inputs[0].data[2]", "not a number");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,0,0,NaN,0,0]}]}",
+                "inputs[0].data[3]",
+                "NaN",
+                "finite");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,1e39,0,0,0,0]}]}",
+                "inputs[0].data[1]",
+                "outside the FP32 range");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[0,0,\"x\",0,0,0]}]}",
+                "inputs[0].data[2]",
+                "not a number");
     }
 
     @Test
     void tooManyRowsNamesTheLimit() throws Exception {
         int rows = MAX_BATCH + 1;
-        assertBadRequest("dense", fp32Request(new long[] {rows, 6}, new float[rows * 6]).toString(),
-                "inputs[0].shape[0]", rows + " rows", "[1, " + MAX_BATCH + "]");
+        assertBadRequest(
+                "dense",
+                fp32Request(new long[] {rows, 6}, new float[rows * 6]).toString(),
+                "inputs[0].shape[0]",
+                rows + " rows",
+                "[1, " + MAX_BATCH + "]");
     }
 
     @Test
@@ -282,9 +331,17 @@ class InferenceV2Test {
         assertBadRequest("dense", "{\"inputs\": [", "not valid JSON", "line 1");
         assertBadRequest("dense", "[1, 2]", "JSON object");
         assertBadRequest("dense", "{}", "inputs", "exactly one tensor");
-        assertBadRequest("dense", "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
-                "inputs[0].name", "\"x\"", "\"input\"");
-        assertBadRequest("dense", fp32Request(new long[] {1, 6}, new float[6]).put("id", 5).toString(), "id", "string");
+        assertBadRequest(
+                "dense",
+                "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,6],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5,6]}]}",
+                "inputs[0].name",
+                "\"x\"",
+                "\"input\"");
+        assertBadRequest(
+                "dense",
+                fp32Request(new long[] {1, 6}, new float[6]).put("id", 5).toString(),
+                "id",
+                "string");
         ObjectNode badOutput = fp32Request(new long[] {1, 6}, new float[6]);
         badOutput.putArray("outputs").addObject().put("name", "embeddings");
         assertBadRequest("dense", badOutput.toString(), "outputs[0].name", "embeddings", "probabilities");
@@ -307,7 +364,8 @@ class InferenceV2Test {
         Http.Reply post = http.post("/v2/health/ready", "{}");
         assertThat(post.status()).isEqualTo(405);
         assertThat(post.raw().headers().firstValue("Allow")).hasValue("GET");
-        Http.Reply form = http.post("/v2/models/dense/infer", "a=b", "Content-Type", "application/x-www-form-urlencoded");
+        Http.Reply form =
+                http.post("/v2/models/dense/infer", "a=b", "Content-Type", "application/x-www-form-urlencoded");
         assertThat(form.status()).isEqualTo(415);
         assertThat(form.error()).contains("application/x-www-form-urlencoded", "application/json");
     }
@@ -324,7 +382,8 @@ class InferenceV2Test {
         byte[] big = req.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Http.Reply chunked = http.send(http.request("/v2/models/dense/infer")
                 .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big)))
                 .build());
         assertThat(chunked.status()).isEqualTo(413);
         assertThat(chunked.error()).contains("65536 bytes");
@@ -335,7 +394,8 @@ class InferenceV2Test {
     @Test
     void responsesAreJson() throws Exception {
         Http.Reply r = http.get("/v2/models/dense");
-        assertThat(r.raw().headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(r.raw().headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         assertThat(r.raw().headers().firstValue("Server")).isEmpty();
     }
 }

@@ -56,12 +56,22 @@ class LmHooksTest {
                 throw new RequestRefusedException(429, "rate_limited", "too many prompts for " + r.client());
             }
         };
-        try (ModelServer server = ModelServer.builder().optPort(0).optMaxQueuedRequests(1).optRequestObserver(observer)
-                .optOutputFilter(boostZ).addLanguageModel(ServedLanguageModel.load("tiny", dir)).build().start();
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .optMaxQueuedRequests(1)
+                        .optRequestObserver(observer)
+                        .optOutputFilter(boostZ)
+                        .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                        .build()
+                        .start();
                 LanguageModel reference = LanguageModel.load(dir)) {
             Http http = new Http(server.baseUri());
-            ObjectNode gen = Http.JSON.createObjectNode().put("model", "tiny").put("prompt", "the")
-                    .put("max_tokens", 5).put("temperature", 0);
+            ObjectNode gen = Http.JSON
+                    .createObjectNode()
+                    .put("model", "tiny")
+                    .put("prompt", "the")
+                    .put("max_tokens", 5)
+                    .put("temperature", 0);
             Http.Reply r = http.post("/v1/completions", gen);
             assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
             assertThat(r.body().at("/choices/0/text").asText()).isEqualTo("zzzzz");
@@ -69,14 +79,20 @@ class LmHooksTest {
             assertThat(seen.get(0).model()).isEqualTo("tiny");
 
             // Scores are those of the filtered logits.
-            ObjectNode score = Http.JSON.createObjectNode().put("model", "tiny").put("prompt", "ab")
-                    .put("max_tokens", 0).put("echo", true).put("logprobs", 1);
+            ObjectNode score = Http.JSON
+                    .createObjectNode()
+                    .put("model", "tiny")
+                    .put("prompt", "ab")
+                    .put("max_tokens", 0)
+                    .put("echo", true)
+                    .put("logprobs", 1);
             JsonNode lp = http.post("/v1/completions", score).body().at("/choices/0/logprobs");
             float[] logits = TestLms.directLogits(reference, TestLms.prompt("ab"));
             for (int i = 0; i < logits.length / 258; i++) {
                 logits[i * 258 + z] += 50;
             }
-            assertThat(lp.at("/token_logprobs/1").asDouble()).isCloseTo(Tensors.logSoftmax(logits, 0, 258)['a'], within(1e-5));
+            assertThat(lp.at("/token_logprobs/1").asDouble())
+                    .isCloseTo(Tensors.logSoftmax(logits, 0, 258)['a'], within(1e-5));
             assertThat(lp.at("/top_logprobs/1").fieldNames().next()).isEqualTo("z");
 
             ObjectNode many = score.deepCopy();
@@ -95,21 +111,34 @@ class LmHooksTest {
             assertThat(busy.body().at("/error/type").asText()).isEqualTo("server_error");
             Http.Reply busyStream = http.post("/v1/completions", gen.deepCopy().put("stream", true));
             assertThat(busyStream.status()).isEqualTo(503);
-            assertThat(http.post("/v1/chat/completions", Http.JSON.readTree(
-                    "{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-                    .status()).isEqualTo(503);
+            assertThat(http.post(
+                                    "/v1/chat/completions",
+                                    Http.JSON.readTree(
+                                            "{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                            .status())
+                    .isEqualTo(503);
             block.set(false);
             release.countDown();
             assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
             pool.shutdown();
-            assertThat(http.post("/v1/completions", gen).status()).as("the slot is free again").isEqualTo(200);
+            assertThat(http.post("/v1/completions", gen).status())
+                    .as("the slot is free again")
+                    .isEqualTo(200);
             // A finished stream gives its slot back too (the event writer closes the answer).
             for (int i = 0; i < 3; i++) {
-                var streamed = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        server.baseUri().resolve("/v1/completions")).header("Content-Type", "application/json")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(gen.deepCopy().put("stream", true).toString()))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertThat(streamed.statusCode()).as("stream %d: %s", i, streamed.body()).isEqualTo(200);
+                var streamed = java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                server.baseUri().resolve("/v1/completions"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(gen.deepCopy()
+                                                .put("stream", true)
+                                                .toString()))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(streamed.statusCode())
+                        .as("stream %d: %s", i, streamed.body())
+                        .isEqualTo(200);
                 assertThat(streamed.body()).endsWith("data: [DONE]\n\n");
             }
         }

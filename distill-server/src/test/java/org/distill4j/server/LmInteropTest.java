@@ -30,16 +30,24 @@ class LmInteropTest {
     void theOfficialOpenAiNodeClientScoresGeneratesAndStreams() throws Exception {
         String skip = ChatStreamTest.nodeMissing();
         if (ChatStreamTest.REQUIRED) {
-            assertThat(skip).as("DISTILL4J_REQUIRE_NODE=true but the node interop cannot run").isNull();
+            assertThat(skip)
+                    .as("DISTILL4J_REQUIRE_NODE=true but the node interop cannot run")
+                    .isNull();
         }
         assumeTrue(skip == null, skip);
         Path dir = TestLms.tiny(tmp.resolve("tiny"));
         String key = "lm-interop-key";
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey(key)
-                .addLanguageModel(ServedLanguageModel.load("tiny", dir)).build().start();
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .optApiKey(key)
+                        .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                        .build()
+                        .start();
                 LanguageModel reference = LanguageModel.load(dir)) {
             Process p = new ProcessBuilder("node", "lm-interop.mjs", server.baseUri() + "/v1", "tiny", key)
-                    .directory(ChatStreamTest.NODE_DIR.toFile()).redirectErrorStream(true).start();
+                    .directory(ChatStreamTest.NODE_DIR.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             boolean done = p.waitFor(60, TimeUnit.SECONDS);
             if (!done) {
                 p.destroyForcibly();
@@ -64,18 +72,21 @@ class LmInteropTest {
             assertThat(out.at("/scored/usage/prompt_tokens").asInt()).isEqualTo(ids.length);
 
             String dog = ByteTokenizer.INSTANCE.decode(new Generator(reference)
-                    .generate(TestLms.prompt("the dog"), SamplingConfig.greedy(20), true, false).tokens());
+                    .generate(TestLms.prompt("the dog"), SamplingConfig.greedy(20), true, false)
+                    .tokens());
             assertThat(out.at("/generated/text").asText()).isEqualTo(dog);
             assertThat(out.at("/completionStream/text").asText()).isEqualTo(dog);
 
-            String chat = ByteTokenizer.INSTANCE.decode(new Generator(reference).generate(
-                    TestLms.prompt("<|user|>\ncat?\n<|assistant|>\n"), SamplingConfig.greedy(12), true, false).tokens());
+            String chat = ByteTokenizer.INSTANCE.decode(new Generator(reference)
+                    .generate(TestLms.prompt("<|user|>\ncat?\n<|assistant|>\n"), SamplingConfig.greedy(12), true, false)
+                    .tokens());
             assertThat(out.at("/chat/content").asText()).isEqualTo(chat);
             assertThat(out.at("/chatStream/content").asText()).isEqualTo(chat);
             assertThat(out.at("/chatStream/finish").asText()).isIn("stop", "length");
             assertThat(out.at("/chatStream/logprobs").size()).isEqualTo(chat.getBytes(StandardCharsets.UTF_8).length);
             assertThat(out.at("/chatStream/logprobs/0/top_logprobs")).hasSize(2);
-            assertThat(out.at("/chatStream/usage/prompt_tokens").asInt()).isEqualTo(1 + "<|user|>\ncat?\n<|assistant|>\n".length());
+            assertThat(out.at("/chatStream/usage/prompt_tokens").asInt())
+                    .isEqualTo(1 + "<|user|>\ncat?\n<|assistant|>\n".length());
             assertThat(out.at("/refusal/status").asInt()).isEqualTo(400);
             assertThat(out.at("/refusal/param").asText()).isEqualTo("logprobs");
         }

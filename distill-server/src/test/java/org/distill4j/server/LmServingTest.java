@@ -46,8 +46,12 @@ class LmServingTest {
     static void start() throws Exception {
         dir = TestLms.tiny(tmp.resolve("tiny"));
         reference = LanguageModel.load(dir);
-        server = ModelServer.builder().optPort(0).optMaxWait(Duration.ofMillis(30))
-                .addLanguageModel(ServedLanguageModel.load("tiny", dir)).build().start();
+        server = ModelServer.builder()
+                .optPort(0)
+                .optMaxWait(Duration.ofMillis(30))
+                .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                .build()
+                .start();
         http = new Http(server.baseUri());
     }
 
@@ -81,7 +85,9 @@ class LmServingTest {
         assertThat(lp.at("/top_logprobs/0").isNull()).isTrue();
         for (int i = 1; i < ids.length; i++) {
             double[] want = Tensors.logSoftmax(logits, i - 1, 258);
-            assertThat(lp.get("token_logprobs").get(i).asDouble()).as("position %d", i).isCloseTo(want[ids[i]], within(1e-5));
+            assertThat(lp.get("token_logprobs").get(i).asDouble())
+                    .as("position %d", i)
+                    .isCloseTo(want[ids[i]], within(1e-5));
             assertThat(lp.get("tokens").get(i).asText()).isEqualTo(TokenText.token(ids[i]));
             JsonNode top = lp.get("top_logprobs").get(i);
             int[] best = LmCompletions.top(want, k);
@@ -96,7 +102,8 @@ class LmServingTest {
     @Test
     void echoWithZeroMaxTokensScoresEveryPromptToken() throws Exception {
         String text = "the cat sat on a caf\u00e9 mat";
-        ObjectNode body = ok(completion(text).put("max_tokens", 0).put("echo", true).put("logprobs", 5));
+        ObjectNode body =
+                ok(completion(text).put("max_tokens", 0).put("echo", true).put("logprobs", 5));
         assertThat(body.path("object").asText()).isEqualTo("text_completion");
         JsonNode c = body.at("/choices/0");
         assertThat(c.path("text").asText()).isEqualTo(text);
@@ -112,12 +119,17 @@ class LmServingTest {
         assertThat(body.at("/usage/prompt_tokens").asInt()).isEqualTo(n);
         assertThat(body.at("/usage/completion_tokens").asInt()).isZero();
         assertThat(body.at("/usage/total_tokens").asInt()).isEqualTo(n);
-        assertThat(body.path("system_fingerprint").asText()).isEqualTo(LanguageModel.contentHash(dir).substring(0, 12));
+        assertThat(body.path("system_fingerprint").asText())
+                .isEqualTo(LanguageModel.contentHash(dir).substring(0, 12));
     }
 
     @Test
     void aListOfPromptsGetsOneChoiceEach() throws Exception {
-        ObjectNode req = Http.JSON.createObjectNode().put("model", "tiny").put("max_tokens", 0).put("echo", true)
+        ObjectNode req = Http.JSON
+                .createObjectNode()
+                .put("model", "tiny")
+                .put("max_tokens", 0)
+                .put("echo", true)
                 .put("logprobs", 2);
         req.putArray("prompt").add("the dog").add("a sea is blue");
         ObjectNode body = ok(req);
@@ -139,7 +151,8 @@ class LmServingTest {
             String text = "the cat " + "sat ".repeat(i % 5) + "on mat " + i;
             answers.add(pool.submit(() -> {
                 go.await();
-                return ok(completion(text).put("max_tokens", 0).put("echo", true).put("logprobs", 1));
+                return ok(
+                        completion(text).put("max_tokens", 0).put("echo", true).put("logprobs", 1));
             }));
         }
         go.countDown();
@@ -150,15 +163,19 @@ class LmServingTest {
         pool.shutdown();
         DynamicBatcher.Stats after = server.stats("tiny");
         assertThat(after.requests() - before.requests()).isEqualTo(clients);
-        assertThat(after.batches() - before.batches()).as("forward passes for %d concurrent prompts", clients)
+        assertThat(after.batches() - before.batches())
+                .as("forward passes for %d concurrent prompts", clients)
                 .isLessThan(clients);
     }
 
     @Test
     void greedyGenerationIsTheInProcessGeneratorsText() throws Exception {
         String text = "the cat";
-        ObjectNode body = ok(completion(text).put("max_tokens", 30).put("temperature", 0).put("logprobs", 3));
-        int[] want = new Generator(reference).generate(TestLms.prompt(text), SamplingConfig.greedy(30), true, false).tokens();
+        ObjectNode body =
+                ok(completion(text).put("max_tokens", 30).put("temperature", 0).put("logprobs", 3));
+        int[] want = new Generator(reference)
+                .generate(TestLms.prompt(text), SamplingConfig.greedy(30), true, false)
+                .tokens();
         String wantText = ByteTokenizer.INSTANCE.decode(want);
         assertThat(body.at("/choices/0/text").asText()).isEqualTo(wantText);
         boolean eos = want.length > 0 && want[want.length - 1] == ByteTokenizer.EOS;
@@ -193,9 +210,11 @@ class LmServingTest {
         }
         go.countDown();
         for (int i = 0; i < prompts.length; i++) {
-            int[] want = new Generator(reference).generate(TestLms.prompt(prompts[i]), SamplingConfig.greedy(24), true,
-                    false).tokens();
-            assertThat(answers.get(i).get().at("/choices/0/text").asText()).as(prompts[i])
+            int[] want = new Generator(reference)
+                    .generate(TestLms.prompt(prompts[i]), SamplingConfig.greedy(24), true, false)
+                    .tokens();
+            assertThat(answers.get(i).get().at("/choices/0/text").asText())
+                    .as(prompts[i])
                     .isEqualTo(ByteTokenizer.INSTANCE.decode(want));
         }
         pool.shutdown();
@@ -207,13 +226,17 @@ class LmServingTest {
 
     @Test
     void seededSamplingIsReproducibleAndMatchesTheGenerator() throws Exception {
-        ObjectNode req = completion("a dog").put("max_tokens", 25).put("temperature", 1.3).put("top_p", 0.95)
+        ObjectNode req = completion("a dog")
+                .put("max_tokens", 25)
+                .put("temperature", 1.3)
+                .put("top_p", 0.95)
                 .put("seed", 1234);
         String a = ok(req).at("/choices/0/text").asText();
         String b = ok(req).at("/choices/0/text").asText();
         assertThat(a).isEqualTo(b);
-        int[] want = new Generator(reference).generate(TestLms.prompt("a dog"),
-                new SamplingConfig(25, 1.3, 0, 0.95, 1234, true), true, false).tokens();
+        int[] want = new Generator(reference)
+                .generate(TestLms.prompt("a dog"), new SamplingConfig(25, 1.3, 0, 0.95, 1234, true), true, false)
+                .tokens();
         assertThat(a).isEqualTo(ByteTokenizer.INSTANCE.decode(want));
         List<String> others = new ArrayList<>();
         for (int s = 0; s < 4; s++) {
@@ -244,55 +267,72 @@ class LmServingTest {
         assertThat(body.at("/choices/0/text").asText()).isEqualTo(cut);
         assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         assertThat(body.at("/choices/0/logprobs/tokens")).hasSize(cut.getBytes(StandardCharsets.UTF_8).length);
-        assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(cut.getBytes(StandardCharsets.UTF_8).length + 2);
+        assertThat(body.at("/usage/completion_tokens").asInt())
+                .isEqualTo(cut.getBytes(StandardCharsets.UTF_8).length + 2);
         // The stream holds back what could begin the stop sequence and still concatenates to the same text.
-        assertThat(streamText("/v1/completions", req.deepCopy().put("stream", true), false)).isEqualTo(cut);
+        assertThat(streamText("/v1/completions", req.deepCopy().put("stream", true), false))
+                .isEqualTo(cut);
     }
 
     @Test
     void streamsConcatenateToTheWholeAnswer() throws Exception {
         boolean multiByte = false;
         for (String prompt : new String[] {"caf\u00e9 ", "s'il vous pla"}) {
-        for (double temperature : new double[] {0, 1.5}) {
-            ObjectNode req = completion(prompt).put("max_tokens", 40).put("temperature", temperature)
-                    .put("seed", 9).put("echo", true).put("logprobs", 2);
-            ObjectNode whole = ok(req);
-            String generated = whole.at("/choices/0/text").asText().substring(prompt.length());
-            multiByte |= generated.chars().anyMatch(ch -> ch > 0x7f && ch != 0xFFFD);
-            ObjectNode streamed = req.deepCopy().put("stream", true);
-            streamed.putObject("stream_options").put("include_usage", true);
-            List<JsonNode> chunks = events("/v1/completions", streamed);
-            StringBuilder text = new StringBuilder();
-            List<String> tokens = new ArrayList<>();
-            for (JsonNode c : chunks) {
-                for (JsonNode choice : c.path("choices")) {
-                    text.append(choice.path("text").asText());
-                    choice.at("/logprobs/tokens").forEach(t -> tokens.add(t.asText()));
+            for (double temperature : new double[] {0, 1.5}) {
+                ObjectNode req = completion(prompt)
+                        .put("max_tokens", 40)
+                        .put("temperature", temperature)
+                        .put("seed", 9)
+                        .put("echo", true)
+                        .put("logprobs", 2);
+                ObjectNode whole = ok(req);
+                String generated = whole.at("/choices/0/text").asText().substring(prompt.length());
+                multiByte |= generated.chars().anyMatch(ch -> ch > 0x7f && ch != 0xFFFD);
+                ObjectNode streamed = req.deepCopy().put("stream", true);
+                streamed.putObject("stream_options").put("include_usage", true);
+                List<JsonNode> chunks = events("/v1/completions", streamed);
+                StringBuilder text = new StringBuilder();
+                List<String> tokens = new ArrayList<>();
+                for (JsonNode c : chunks) {
+                    for (JsonNode choice : c.path("choices")) {
+                        text.append(choice.path("text").asText());
+                        choice.at("/logprobs/tokens").forEach(t -> tokens.add(t.asText()));
+                    }
                 }
+                assertThat(text.toString())
+                        .isEqualTo(whole.at("/choices/0/text").asText());
+                List<String> wholeTokens = new ArrayList<>();
+                whole.at("/choices/0/logprobs/tokens").forEach(t -> wholeTokens.add(t.asText()));
+                assertThat(tokens).isEqualTo(wholeTokens);
+                JsonNode last = chunks.get(chunks.size() - 1);
+                assertThat(last.path("choices")).isEmpty();
+                assertThat(last.path("usage")).isEqualTo(whole.path("usage"));
+                assertThat(chunks.get(chunks.size() - 2)
+                                .at("/choices/0/finish_reason")
+                                .asText())
+                        .isEqualTo(whole.at("/choices/0/finish_reason").asText());
             }
-            assertThat(text.toString()).isEqualTo(whole.at("/choices/0/text").asText());
-            List<String> wholeTokens = new ArrayList<>();
-            whole.at("/choices/0/logprobs/tokens").forEach(t -> wholeTokens.add(t.asText()));
-            assertThat(tokens).isEqualTo(wholeTokens);
-            JsonNode last = chunks.get(chunks.size() - 1);
-            assertThat(last.path("choices")).isEmpty();
-            assertThat(last.path("usage")).isEqualTo(whole.path("usage"));
-            assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText())
-                    .isEqualTo(whole.at("/choices/0/finish_reason").asText());
         }
-        }
-        assertThat(multiByte).as("some generated text has a multi-byte character, split across byte tokens").isTrue();
+        assertThat(multiByte)
+                .as("some generated text has a multi-byte character, split across byte tokens")
+                .isTrue();
     }
 
     @Test
     void chatRendersTheTemplateAndStreams() throws Exception {
-        ObjectNode req = Http.JSON.createObjectNode().put("model", "tiny").put("max_tokens", 12).put("temperature", 0)
-                .put("logprobs", true).put("top_logprobs", 3);
+        ObjectNode req = Http.JSON
+                .createObjectNode()
+                .put("model", "tiny")
+                .put("max_tokens", 12)
+                .put("temperature", 0)
+                .put("logprobs", true)
+                .put("top_logprobs", 3);
         req.putArray("messages").addObject().put("role", "user").put("content", "cat?");
         Http.Reply r = http.post("/v1/chat/completions", req);
         assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
         String template = "<|user|>\ncat?\n<|assistant|>\n";
-        int[] want = new Generator(reference).generate(TestLms.prompt(template), SamplingConfig.greedy(12), true, false)
+        int[] want = new Generator(reference)
+                .generate(TestLms.prompt(template), SamplingConfig.greedy(12), true, false)
                 .tokens();
         String content = r.body().at("/choices/0/message/content").asText();
         assertThat(content).isEqualTo(ByteTokenizer.INSTANCE.decode(want));
@@ -301,7 +341,8 @@ class LmServingTest {
         assertThat(first.at("/bytes/0").asInt()).isEqualTo(want[0]);
         assertThat(first.path("top_logprobs")).hasSize(3);
         assertThat(r.body().at("/usage/prompt_tokens").asInt()).isEqualTo(template.length() + 1);
-        assertThat(streamText("/v1/chat/completions", req.deepCopy().put("stream", true), true)).isEqualTo(content);
+        assertThat(streamText("/v1/chat/completions", req.deepCopy().put("stream", true), true))
+                .isEqualTo(content);
     }
 
     @Test
@@ -315,7 +356,11 @@ class LmServingTest {
         assertRefused("/v1/completions", completion("x").put("n", 17), 400, "n");
         assertRefused("/v1/completions", completion("x").put("suffix", "y"), 400, "suffix");
         assertRefused("/v1/completions", completion("x").put("model", "nope"), 404, "model");
-        ObjectNode chat = Http.JSON.createObjectNode().put("model", "tiny").put("logprobs", true).put("top_logprobs", 21);
+        ObjectNode chat = Http.JSON
+                .createObjectNode()
+                .put("model", "tiny")
+                .put("logprobs", true)
+                .put("top_logprobs", 21);
         chat.putArray("messages").addObject().put("role", "user").put("content", "hi");
         assertRefused("/v1/chat/completions", chat, 400, "top_logprobs");
         ObjectNode tools = Http.JSON.createObjectNode().put("model", "tiny");
@@ -332,9 +377,13 @@ class LmServingTest {
     }
 
     static List<JsonNode> events(String path, ObjectNode req) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.baseUri().resolve(path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(server.baseUri().resolve(path))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         String[] events = r.body().split("\n\n");
@@ -351,7 +400,10 @@ class LmServingTest {
         StringBuilder s = new StringBuilder();
         for (JsonNode c : events(path, req)) {
             for (JsonNode choice : c.path("choices")) {
-                s.append(chat ? choice.at("/delta/content").asText("") : choice.path("text").asText());
+                s.append(
+                        chat
+                                ? choice.at("/delta/content").asText("")
+                                : choice.path("text").asText());
             }
         }
         return s.toString();

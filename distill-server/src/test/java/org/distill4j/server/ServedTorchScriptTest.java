@@ -23,7 +23,8 @@ class ServedTorchScriptTest {
 
     @Test
     void servesTheLogitsPyTorchComputedAndDiscoversTheClasses() throws Exception {
-        JsonNode expected = Http.JSON.readTree(FIXTURES.resolve("tiny_teacher_expected.json").toFile());
+        JsonNode expected = Http.JSON.readTree(
+                FIXTURES.resolve("tiny_teacher_expected.json").toFile());
         Path pt = FIXTURES.resolve("tiny_teacher.pt");
         int rows = expected.get("inputs").size();
         float[] x = new float[rows * 16];
@@ -32,15 +33,19 @@ class ServedTorchScriptTest {
                 x[i * 16 + d] = (float) expected.get("inputs").get(i).get(d).asDouble();
             }
         }
-        try (ModelServer server = ModelServer.builder().optPort(0)
-                .addModel(ServedTorchScript.load("tiny", pt, new long[] {16}, null)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .addModel(ServedTorchScript.load("tiny", pt, new long[] {16}, null))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             JsonNode meta = http.get("/v2/models/tiny").body();
             assertThat(meta.path("platform").asText()).isEqualTo("pytorch_torchscript");
             assertThat(meta.at("/inputs/0/shape").toString()).isEqualTo("[-1,16]");
             assertThat(meta.at("/outputs/0/shape").toString()).isEqualTo("[-1,4]");
             assertThat(meta.path("class_names").toString()).isEqualTo("[\"0\",\"1\",\"2\",\"3\"]");
-            assertThat(meta.at("/versions/0").asText()).isEqualTo(Hashing.sha256(pt).substring(0, 12));
+            assertThat(meta.at("/versions/0").asText())
+                    .isEqualTo(Hashing.sha256(pt).substring(0, 12));
 
             Http.Reply r = http.post("/v2/models/tiny/infer", InferenceV2Test.fp32Request(new long[] {rows, 16}, x));
             assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
@@ -48,7 +53,8 @@ class ServedTorchScriptTest {
             assertThat(served).hasSize(rows * 4);
             for (int i = 0; i < rows; i++) {
                 for (int c = 0; c < 4; c++) {
-                    assertThat((double) served[i * 4 + c]).as("logit [%d][%d]", i, c)
+                    assertThat((double) served[i * 4 + c])
+                            .as("logit [%d][%d]", i, c)
                             .isCloseTo(expected.get("logits").get(i).get(c).asDouble(), within(1e-5));
                 }
             }
@@ -64,7 +70,8 @@ class ServedTorchScriptTest {
         }
         assertThatThrownBy(() -> ServedTorchScript.load("t", pt, new long[] {16}, List.of("a", "b", "c")))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("returns 4 logits per row").hasMessageContaining("3 class names");
+                .hasMessageContaining("returns 4 logits per row")
+                .hasMessageContaining("3 class names");
     }
 
     @Test
@@ -73,10 +80,14 @@ class ServedTorchScriptTest {
         assertThat(Files.isRegularFile(pt)).isTrue();
         assertThatThrownBy(() -> ServedTorchScript.load("t", pt, new long[] {15}, null))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining(pt.toString()).hasMessageContaining("[1, 15]").hasMessageContaining("[15]");
+                .hasMessageContaining(pt.toString())
+                .hasMessageContaining("[1, 15]")
+                .hasMessageContaining("[15]");
         assertThatThrownBy(() -> ServedTorchScript.load("t", pt, new long[] {0}, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
         assertThatThrownBy(() -> ServedTorchScript.load("bad name", pt, new long[] {16}, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'bad name'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'bad name'");
     }
 }

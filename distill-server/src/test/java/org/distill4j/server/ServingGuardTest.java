@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The guard in a real server: watermarked outputs over HTTP, and the monitor's policies. */
 class ServingGuardTest {
 
-    static final byte[] SECRET = HexFormat.of().parseHex("8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    static final byte[] SECRET =
+            HexFormat.of().parseHex("8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
 
     @TempDir
     static Path tmp;
@@ -38,8 +39,13 @@ class ServingGuardTest {
         WatermarkKey key = WatermarkKey.of(SECRET, 1.0, 0.005);
         Watermark watermark = new Watermark(key, 6, 3);
         ServingGuard guard = new ServingGuard(watermark, null, Duration.ofSeconds(1), Clock.systemUTC());
-        try (ModelServer server = ModelServer.builder().optPort(0).optRequestObserver(guard).optOutputFilter(guard)
-                .addModel(ServedSavedModel.load("dense", dir)).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optRequestObserver(guard)
+                .optOutputFilter(guard)
+                .addModel(ServedSavedModel.load("dense", dir))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             // 50 rows per request (the server's max batch is 64).
             float[] served = new float[rows * 3];
@@ -47,7 +53,8 @@ class ServingGuardTest {
             StringBuilder bodies = new StringBuilder();
             for (int from = 0; from < rows; from += 50) {
                 float[] chunk = java.util.Arrays.copyOfRange(x, from * 6, (from + 50) * 6);
-                Http.Reply r = http.post("/v2/models/dense/infer", InferenceV2Test.fp32Request(new long[] {50, 6}, chunk));
+                Http.Reply r =
+                        http.post("/v2/models/dense/infer", InferenceV2Test.fp32Request(new long[] {50, 6}, chunk));
                 assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
                 System.arraycopy(floats(r.body().at("/outputs/0/data")), 0, served, from * 3, 150);
                 System.arraycopy(floats(r.body().at("/outputs/1/data")), 0, probs, from * 3, 150);
@@ -87,8 +94,9 @@ class ServingGuardTest {
             WatermarkDetector.KeyTest t = WatermarkDetector.test(key, 6, 3, x, logP, base, 99, 1);
             assertThat(t.pValue()).isEqualTo(0.01);
             String body = bodies.toString();
-            assertThat(body).doesNotContain(HexFormat.of().formatHex(SECRET)).doesNotContain(
-                    HexFormat.of().formatHex(SECRET).substring(0, 16));
+            assertThat(body)
+                    .doesNotContain(HexFormat.of().formatHex(SECRET))
+                    .doesNotContain(HexFormat.of().formatHex(SECRET).substring(0, 16));
         }
     }
 
@@ -96,15 +104,22 @@ class ServingGuardTest {
     void aFlaggedClientIsSlowedDownOrDegraded() throws Exception {
         Path dir = TestModels.dense(tmp.resolve("mon"), new long[] {6}, TestModels.DENSE_CLASSES, 4);
         // Volume budget of 20 rows: the 21st flags the client.
-        ExtractionMonitor.Config slowConfig = new ExtractionMonitor.Config(ExtractionMonitor.Policy.SLOW, 0.9, 100, 10,
-                1000, 20, Duration.ofHours(1), 5000);
-        ServingGuard slow = new ServingGuard(null, new ExtractionMonitor(slowConfig), Duration.ofHours(1),
-                Clock.systemUTC());
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey("k1").optRequestObserver(slow)
-                .optOutputFilter(slow).addModel(ServedSavedModel.load("dense", dir)).build().start()) {
+        ExtractionMonitor.Config slowConfig = new ExtractionMonitor.Config(
+                ExtractionMonitor.Policy.SLOW, 0.9, 100, 10, 1000, 20, Duration.ofHours(1), 5000);
+        ServingGuard slow =
+                new ServingGuard(null, new ExtractionMonitor(slowConfig), Duration.ofHours(1), Clock.systemUTC());
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey("k1")
+                .optRequestObserver(slow)
+                .optOutputFilter(slow)
+                .addModel(ServedSavedModel.load("dense", dir))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             String[] auth = {"Authorization", "Bearer k1", "Content-Type", "application/json"};
-            String req = InferenceV2Test.fp32Request(new long[] {10, 6}, TestModels.rows(10, 6, 1)).toString();
+            String req = InferenceV2Test.fp32Request(new long[] {10, 6}, TestModels.rows(10, 6, 1))
+                    .toString();
             assertThat(http.post("/v2/models/dense/infer", req, auth).status()).isEqualTo(200);
             assertThat(http.post("/v2/models/dense/infer", req, auth).status()).isEqualTo(200);
             // Flagged now: one request per interval is still served, the next is refused.
@@ -118,17 +133,24 @@ class ServingGuardTest {
                 assertThat(s.reason()).startsWith("volume");
             });
         }
-        ExtractionMonitor.Config degradeConfig = new ExtractionMonitor.Config(ExtractionMonitor.Policy.DEGRADE, 0.9,
-                100, 10, 1000, 20, Duration.ofHours(1), 5000);
-        ServingGuard degrade = new ServingGuard(null, new ExtractionMonitor(degradeConfig), Duration.ofSeconds(1),
-                Clock.systemUTC());
-        try (ModelServer server = ModelServer.builder().optPort(0).optRequestObserver(degrade).optOutputFilter(degrade)
-                .addModel(ServedSavedModel.load("dense", dir)).build().start()) {
+        ExtractionMonitor.Config degradeConfig = new ExtractionMonitor.Config(
+                ExtractionMonitor.Policy.DEGRADE, 0.9, 100, 10, 1000, 20, Duration.ofHours(1), 5000);
+        ServingGuard degrade =
+                new ServingGuard(null, new ExtractionMonitor(degradeConfig), Duration.ofSeconds(1), Clock.systemUTC());
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optRequestObserver(degrade)
+                .optOutputFilter(degrade)
+                .addModel(ServedSavedModel.load("dense", dir))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             float[] x = TestModels.rows(15, 6, 2);
             String req = InferenceV2Test.fp32Request(new long[] {15, 6}, x).toString();
-            float[] first = floats(http.post("/v2/models/dense/infer", req).body().at("/outputs/1/data"));
-            float[] second = floats(http.post("/v2/models/dense/infer", req).body().at("/outputs/1/data"));
+            float[] first =
+                    floats(http.post("/v2/models/dense/infer", req).body().at("/outputs/1/data"));
+            float[] second =
+                    floats(http.post("/v2/models/dense/infer", req).body().at("/outputs/1/data"));
             assertThat(first).containsExactly(Tensors.softmax(TestModels.directLogits(dir, x, 15), 3));
             for (int i = 0; i < 15; i++) {
                 float max = Math.max(second[i * 3], Math.max(second[i * 3 + 1], second[i * 3 + 2]));

@@ -28,12 +28,19 @@ class ServingHooksTest {
                 throw new RequestRefusedException(429, "rate_limited", "client " + r.client() + " is over its budget");
             }
         };
-        try (ModelServer server = ModelServer.builder().optPort(0).optApiKey("k1").optRequestObserver(observer)
-                .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("t1"), 5))).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey("k1")
+                .optRequestObserver(observer)
+                .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("t1"), 5)))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
-            String infer = "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}";
+            String infer =
+                    "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}";
             String[] auth = {"Authorization", "Bearer k1", "Content-Type", "application/json"};
-            assertThat(http.post("/v2/models/sentiment/infer", infer, auth).status()).isEqualTo(200);
+            assertThat(http.post("/v2/models/sentiment/infer", infer, auth).status())
+                    .isEqualTo(200);
             String chat = "{\"model\":\"sentiment\",\"messages\":[{\"role\":\"user\",\"content\":\"fine\"}]}";
             assertThat(http.post("/v1/chat/completions", chat, auth).status()).isEqualTo(200);
             Http.Reply refused = http.post("/v1/chat/completions", chat, auth);
@@ -41,14 +48,18 @@ class ServingHooksTest {
             assertThat(refused.body().at("/error/type").asText()).isEqualTo("rate_limit_error");
             assertThat(refused.body().at("/error/code").asText()).isEqualTo("rate_limited");
             // Bad requests never reach the observer.
-            assertThat(http.post("/v2/models/sentiment/infer", "{\"inputs\":[]}", auth).status()).isEqualTo(400);
+            assertThat(http.post("/v2/models/sentiment/infer", "{\"inputs\":[]}", auth)
+                            .status())
+                    .isEqualTo(400);
             assertThat(seen).hasSize(3);
             assertThat(seen.get(0)).isEqualTo(new ClientRequest(seen.get(0).client(), "sentiment", "v2.infer", 2));
             assertThat(seen.get(1).endpoint()).isEqualTo("openai.chat");
             assertThat(seen.get(1).rows()).isEqualTo(1);
             // The client is named by a hash of its key, never the key.
             assertThat(seen.get(0).client()).startsWith("key:").hasSize(4 + 16).doesNotContain("k1");
-            assertThat(seen).extracting(ClientRequest::client).containsOnly(seen.get(0).client());
+            assertThat(seen)
+                    .extracting(ClientRequest::client)
+                    .containsOnly(seen.get(0).client());
         }
     }
 
@@ -62,19 +73,26 @@ class ServingHooksTest {
             }
             return out;
         };
-        try (ModelServer server = ModelServer.builder().optPort(0).optOutputFilter(last)
-                .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("t2"), 5))).build().start()) {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optOutputFilter(last)
+                .addModel(ServedSavedModel.load("sentiment", TestModels.text(tmp.resolve("t2"), 5)))
+                .build()
+                .start()) {
             Http http = new Http(server.baseUri());
             int c = TestModels.TEXT_CLASSES.size();
-            Http.Reply v2 = http.post("/v2/models/sentiment/infer",
+            Http.Reply v2 = http.post(
+                    "/v2/models/sentiment/infer",
                     "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"great film\"]}]}");
             JsonNode logits = v2.body().at("/outputs/0/data");
             assertThat(logits.get(c - 1).floatValue()).isEqualTo(10f);
             assertThat(logits.get(0).floatValue()).isZero();
-            ObjectNode chat = Http.JSON.createObjectNode().put("model", "sentiment").put("logprobs", true);
+            ObjectNode chat =
+                    Http.JSON.createObjectNode().put("model", "sentiment").put("logprobs", true);
             chat.putArray("messages").addObject().put("role", "user").put("content", "great film");
             Http.Reply r = http.post("/v1/chat/completions", chat);
-            assertThat(r.body().at("/choices/0/message/content").asText()).isEqualTo(TestModels.TEXT_CLASSES.get(c - 1));
+            assertThat(r.body().at("/choices/0/message/content").asText())
+                    .isEqualTo(TestModels.TEXT_CLASSES.get(c - 1));
             double expected = 10 - Math.log(Math.exp(10) + (c - 1));
             assertThat(r.body().at("/choices/0/logprobs/content/0/logprob").asDouble())
                     .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-6));

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,23 +48,31 @@ class SlowClientTest {
         denseDir = TestModels.dense(tmp.resolve("dense"), new long[] {4}, TestModels.DENSE_CLASSES, 3);
     }
 
-    static final String INFER = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,4],\"datatype\":\"FP32\","
-            + "\"data\":[0.1,0.2,0.3,0.4]}]}";
+    static final String INFER =
+            "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,4],\"datatype\":\"FP32\"," + "\"data\":[0.1,0.2,0.3,0.4]}]}";
 
     @Test
     @Timeout(60)
     void healthAndInferAnswerWithin1sAtP99While200ClientsTrickle() throws Exception {
         // Limits loose enough that no trickler is cut off while we measure (5 bytes/s each).
-        try (ModelServer server = ModelServer.builder().optPort(0)
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
                 .addModel(ServedSavedModel.load("dense", denseDir))
                 .optMinRequestDataRate(1)
                 .optRequestBodyTimeout(Duration.ofSeconds(60))
                 .optHeaderTimeout(Duration.ofSeconds(60))
-                .build().start()) {
+                .build()
+                .start()) {
             // Warm up (first inference, JIT) before the slow clients arrive: the test measures them.
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            timed(client, HttpRequest.newBuilder(server.baseUri().resolve("/v2/models/dense/infer"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(INFER)), 200);
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
+            timed(
+                    client,
+                    HttpRequest.newBuilder(server.baseUri().resolve("/v2/models/dense/infer"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(INFER)),
+                    200);
             measureWhileTrickling(server, client);
         }
     }
@@ -78,27 +84,41 @@ class SlowClientTest {
             List<Long> millis = new ArrayList<>();
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             for (int i = 0; i < ROUNDS && System.nanoTime() < giveUp; i++) {
-                millis.add(timed(client, HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/live")).GET(), 200));
-                millis.add(timed(client, HttpRequest.newBuilder(server.baseUri().resolve("/v2/models/dense/infer"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(INFER)), 200));
+                millis.add(timed(
+                        client,
+                        HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/live"))
+                                .GET(),
+                        200));
+                millis.add(timed(
+                        client,
+                        HttpRequest.newBuilder(server.baseUri().resolve("/v2/models/dense/infer"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(INFER)),
+                        200));
             }
             long p99 = percentile(millis, 0.99);
-            System.out.printf("slow clients: %d open, %d requests, p50 %d ms, p99 %d ms, max %d ms%n",
+            System.out.printf(
+                    "slow clients: %d open, %d requests, p50 %d ms, p99 %d ms, max %d ms%n",
                     trickle.open(), millis.size(), percentile(millis, 0.5), p99, percentile(millis, 1.0));
-            assertThat(trickle.open()).as("slow connections still open while measuring").isGreaterThan(SLOW * 9 / 10);
-            assertThat(p99).as("p99 latency in ms of health + infer with %d slow clients", SLOW).isLessThan(1000);
+            assertThat(trickle.open())
+                    .as("slow connections still open while measuring")
+                    .isGreaterThan(SLOW * 9 / 10);
+            assertThat(p99)
+                    .as("p99 latency in ms of health + infer with %d slow clients", SLOW)
+                    .isLessThan(1000);
         }
     }
 
     @Test
     @Timeout(30)
     void stalledAndTooSlowBodiesGetAJson408AndTheDeadlineCutsTheRest() throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0)
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
                 .addModel(ServedSavedModel.load("dense", denseDir))
                 .optMinRequestDataRate(100)
                 .optRequestBodyTimeout(Duration.ofSeconds(4))
-                .build().start()) {
+                .build()
+                .start()) {
             long t0 = System.nanoTime();
             // Stalled: headers and 10 bytes, then nothing.
             try (Socket stalled = open(server.port(), 10_000, "{\"inputs\":");
@@ -110,7 +130,8 @@ class SlowClientTest {
                 String stalledAnswer = null;
                 String slowAnswer = null;
                 String steadyAnswer = null;
-                while (System.nanoTime() < end && (stalledAnswer == null || slowAnswer == null || steadyAnswer == null)) {
+                while (System.nanoTime() < end
+                        && (stalledAnswer == null || slowAnswer == null || steadyAnswer == null)) {
                     write(slow, " ".repeat(2));
                     write(steady, " ".repeat(50));
                     Thread.sleep(100);
@@ -119,17 +140,32 @@ class SlowClientTest {
                     steadyAnswer = steadyAnswer != null ? steadyAnswer : poll(steady);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                assertThat(stalledAnswer).as("stalled body").startsWith("HTTP/1.1 408")
-                        .contains("application/json").contains("{\"error\":\"request body").contains("bytes/s");
-                assertThat(slowAnswer).as("slow body").startsWith("HTTP/1.1 408").contains("minimum");
-                assertThat(steadyAnswer).as("steady body past the deadline").startsWith("HTTP/1.1 408")
+                assertThat(stalledAnswer)
+                        .as("stalled body")
+                        .startsWith("HTTP/1.1 408")
+                        .contains("application/json")
+                        .contains("{\"error\":\"request body")
+                        .contains("bytes/s");
+                assertThat(slowAnswer)
+                        .as("slow body")
+                        .startsWith("HTTP/1.1 408")
+                        .contains("minimum");
+                assertThat(steadyAnswer)
+                        .as("steady body past the deadline")
+                        .startsWith("HTTP/1.1 408")
                         .contains("4 s");
-                assertThat(seconds).as("all cut off within the deadline plus slack").isLessThan(7);
+                assertThat(seconds)
+                        .as("all cut off within the deadline plus slack")
+                        .isLessThan(7);
             }
             // The server is unharmed.
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    server.baseUri().resolve("/v2/models/dense/infer")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(INFER)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(server.baseUri().resolve("/v2/models/dense/infer"))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(INFER))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
     }
@@ -137,23 +173,33 @@ class SlowClientTest {
     @Test
     @Timeout(30)
     void headersTrickledPastTheHeaderTimeoutAreCutOffAndTheConnectionLimitRecovers() throws Exception {
-        try (ModelServer server = ModelServer.builder().optPort(0)
-                .addModel(ServedSavedModel.load("dense", denseDir))
-                .optHeaderTimeout(Duration.ofSeconds(2))
-                .optMaxConnections(20)
-                .build().start();
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .addModel(ServedSavedModel.load("dense", denseDir))
+                        .optHeaderTimeout(Duration.ofSeconds(2))
+                        .optMaxConnections(20)
+                        .build()
+                        .start();
                 Trickle trickle = new Trickle(server.port(), 20, true)) {
             // 20 header tricklers hold every connection slot: a new request waits to be accepted...
             long t0 = System.nanoTime();
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(8)).build();
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/live"))
-                    .timeout(Duration.ofSeconds(8)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(8))
+                    .build();
+            HttpResponse<String> r = client.send(
+                    HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/live"))
+                            .timeout(Duration.ofSeconds(8))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertThat(r.statusCode()).isEqualTo(200);
             // ...until the header deadline closes the tricklers (2 s, swept every 250 ms).
             assertThat(seconds).as("seconds until health answered").isBetween(1.5, 4.0);
             Thread.sleep(1000); // a write or two to notice the close
-            assertThat(trickle.open()).as("tricklers still open after the header timeout").isZero();
+            assertThat(trickle.open())
+                    .as("tricklers still open after the header timeout")
+                    .isZero();
         }
     }
 
@@ -161,10 +207,12 @@ class SlowClientTest {
     @Timeout(30)
     void aFloodOfIdleConnectionsLeavesHealthAnsweringAndIsClosedByTheIdleTimeout() throws Exception {
         int flood = 300;
-        try (ModelServer server = ModelServer.builder().optPort(0)
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
                 .addModel(ServedSavedModel.load("dense", denseDir))
                 .optIdleTimeout(Duration.ofSeconds(2))
-                .build().start()) {
+                .build()
+                .start()) {
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < flood; i++) {
@@ -172,12 +220,19 @@ class SlowClientTest {
                     s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
                     sockets.add(s);
                 }
-                HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                HttpClient client = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
                 List<Long> millis = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
-                    millis.add(timed(client, HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/ready")).GET(), 200));
+                    millis.add(timed(
+                            client,
+                            HttpRequest.newBuilder(server.baseUri().resolve("/v2/health/ready"))
+                                    .GET(),
+                            200));
                 }
-                assertThat(percentile(millis, 0.99)).as("health p99 ms under a flood of %d idle connections", flood)
+                assertThat(percentile(millis, 0.99))
+                        .as("health p99 ms under a flood of %d idle connections", flood)
                         .isLessThan(1000);
                 // Idle connections are closed by the server: every socket reads end-of-stream.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
@@ -194,7 +249,9 @@ class SlowClientTest {
                         closed++; // reset by the server: also closed
                     }
                 }
-                assertThat(closed).as("idle connections closed by the server's idle timeout").isEqualTo(flood);
+                assertThat(closed)
+                        .as("idle connections closed by the server's idle timeout")
+                        .isEqualTo(flood);
             } finally {
                 for (Socket s : sockets) {
                     s.close();
@@ -208,8 +265,8 @@ class SlowClientTest {
     static long timed(HttpClient client, HttpRequest.Builder request, int status) throws Exception {
         long t = System.nanoTime();
         try {
-            HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    client.send(request.timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         } catch (HttpTimeoutException e) {
             return 3000; // counted as a slow answer, so the assertion shows the latency
@@ -226,8 +283,10 @@ class SlowClientTest {
     static Socket open(int port, int contentLength, String firstBytes) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        write(s, "POST /v2/models/dense/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + contentLength + "\r\n\r\n" + firstBytes);
+        write(
+                s,
+                "POST /v2/models/dense/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + contentLength + "\r\n\r\n" + firstBytes);
         return s;
     }
 
@@ -285,8 +344,10 @@ class SlowClientTest {
                 Socket s = new Socket();
                 s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
                 if (i % 2 == 0 && !headersOnly) {
-                    write(s, "POST /v2/models/dense/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"inputs\":");
+                    write(
+                            s,
+                            "POST /v2/models/dense/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"inputs\":");
                 } else {
                     write(s, "POST /v2/models/dense/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
                 }

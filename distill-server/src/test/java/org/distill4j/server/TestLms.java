@@ -27,8 +27,11 @@ final class TestLms {
     static final int CONTEXT = 64;
     static final DecoderConfig CONFIG = new DecoderConfig(258, 1, 32, 2, CONTEXT, 0.0, Positions.LEARNED, false);
     private static final String[] SENTENCES = {
-        "the cat sat on the mat. ", "the dog ate the bone. ", "a cat and a dog met on the mat. ",
-        "the sun is hot and the sea is blue. ", "caf\u00e9 au lait, s'il vous pla\u00eet. ",
+        "the cat sat on the mat. ",
+        "the dog ate the bone. ",
+        "a cat and a dog met on the mat. ",
+        "the sun is hot and the sea is blue. ",
+        "caf\u00e9 au lait, s'il vous pla\u00eet. ",
     };
 
     private TestLms() {}
@@ -45,7 +48,11 @@ final class TestLms {
         }
         TokenWindows windows = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, CONTEXT);
         try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 11)) {
-            LmTrainer.train(lm, windows, new TokenCrossEntropy(), TeacherSignal.none(),
+            LmTrainer.train(
+                    lm,
+                    windows,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
                     new LmTrainingConfig(60, 8, 1e-2, 5, 3));
             lm.save(dir);
         }

@@ -33,8 +33,8 @@ final class TestModels {
      * scaled down to keep logits near unit size (mechanically a model of text, not a good one).
      */
     static Path text(Path dir, int seed) throws IOException {
-        SavedModel m = SavedModel.create(new MlpSpec(List.of(16), null, 0), new long[] {TEXT.maxFeatures()},
-                TEXT_CLASSES, TEXT);
+        SavedModel m = SavedModel.create(
+                new MlpSpec(List.of(16), null, 0), new long[] {TEXT.maxFeatures()}, TEXT_CLASSES, TEXT);
         return save(m, dir, seed, 1e-6f);
     }
 
@@ -54,7 +54,12 @@ final class TestModels {
             }
             if (scale != 1f) {
                 // The first dense layer's weight is the one that meets the raw ids.
-                var first = model.model().getBlock().getParameters().get(0).getValue().getArray();
+                var first = model.model()
+                        .getBlock()
+                        .getParameters()
+                        .get(0)
+                        .getValue()
+                        .getArray();
                 float[] w = first.toFloatArray();
                 for (int i = 0; i < w.length; i++) {
                     w[i] *= scale;
@@ -68,7 +73,8 @@ final class TestModels {
 
     /** Logits of {@code rows} rows computed by loading {@code dir} and calling the model directly. */
     static float[] directLogits(Path dir, float[] x, int rows) throws IOException {
-        try (SavedModel model = SavedModel.load(dir); NDManager m = NDManager.newBaseManager("PyTorch")) {
+        try (SavedModel model = SavedModel.load(dir);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
             Shape shape = model.inputShape(rows);
             return model.logits(m.create(x, shape)).toFloatArray();
         }

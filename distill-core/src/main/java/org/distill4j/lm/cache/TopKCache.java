@@ -47,7 +47,13 @@ public final class TopKCache implements AutoCloseable {
     private final MappedByteBuffer ids;
     private final MappedByteBuffer logProbs;
 
-    private TopKCache(Path file, FileChannel channel, int k, long positions, String key, MappedByteBuffer ids,
+    private TopKCache(
+            Path file,
+            FileChannel channel,
+            int k,
+            long positions,
+            String key,
+            MappedByteBuffer ids,
             MappedByteBuffer logProbs) {
         this.file = file;
         this.channel = channel;
@@ -129,8 +135,14 @@ public final class TopKCache implements AutoCloseable {
                     + "use a smaller k or split the corpus");
         }
         long lpBytes = positions * k * 2;
-        ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 4 + 4 + 8 + 4 + keyBytes.length).order(ByteOrder.LITTLE_ENDIAN);
-        header.put(MAGIC).putInt(VERSION).putInt(k).putLong(positions).putInt(keyBytes.length).put(keyBytes);
+        ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 4 + 4 + 8 + 4 + keyBytes.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        header.put(MAGIC)
+                .putInt(VERSION)
+                .putInt(k)
+                .putLong(positions)
+                .putInt(keyBytes.length)
+                .put(keyBytes);
         header.flip();
         long dataStart = header.remaining();
         Path dir = file.toAbsolutePath().getParent();
@@ -176,16 +188,25 @@ public final class TopKCache implements AutoCloseable {
             }
             head.get(magic);
             if (!Arrays.equals(magic, MAGIC)) {
-                throw corrupt(file, "not a top-k cache: magic " + new String(magic, StandardCharsets.ISO_8859_1)
-                        + " vs expected D4JTOPK1");
+                throw corrupt(
+                        file,
+                        "not a top-k cache: magic " + new String(magic, StandardCharsets.ISO_8859_1)
+                                + " vs expected D4JTOPK1");
             }
             int version = head.getInt();
             int k = head.getInt();
             long positions = head.getLong();
             int keyLength = head.getInt();
-            if (version != VERSION || k < 1 || k > 20 || positions < 0 || keyLength < 0 || keyLength > head.remaining()) {
-                throw corrupt(file, "bad header: version " + version + " (expected 1), k " + k + ", positions " + positions
-                        + ", key length " + keyLength);
+            if (version != VERSION
+                    || k < 1
+                    || k > 20
+                    || positions < 0
+                    || keyLength < 0
+                    || keyLength > head.remaining()) {
+                throw corrupt(
+                        file,
+                        "bad header: version " + version + " (expected 1), k " + k + ", positions " + positions
+                                + ", key length " + keyLength);
             }
             byte[] keyBytes = new byte[keyLength];
             head.get(keyBytes);
@@ -193,12 +214,16 @@ public final class TopKCache implements AutoCloseable {
             long dataStart = MAGIC.length + 20L + keyLength;
             long expected = dataStart + positions * k * 6;
             if (size != expected) {
-                throw corrupt(file, "length " + size + " bytes vs expected " + expected + " for " + positions
-                        + " positions x k=" + k + " (truncated or overwritten)");
+                throw corrupt(
+                        file,
+                        "length " + size + " bytes vs expected " + expected + " for " + positions + " positions x k="
+                                + k + " (truncated or overwritten)");
             }
             if (!key.equals(expectedKey)) {
-                throw corrupt(file, "built for key '" + key + "' vs expected '" + expectedKey
-                        + "' (another teacher, corpus, tokenizer or k); rebuild it");
+                throw corrupt(
+                        file,
+                        "built for key '" + key + "' vs expected '" + expectedKey
+                                + "' (another teacher, corpus, tokenizer or k); rebuild it");
             }
             long idBytes = positions * k * 4;
             MappedByteBuffer ids = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, idBytes);

@@ -59,9 +59,11 @@ final class BoundedLineReader {
                 break;
             }
             if (n == maxLineBytes) {
-                throw new CorruptDataException(file, file + ":" + (lineNumber + 1) + ": line longer than "
-                        + maxLineBytes + " bytes; expected one document per line (raise the line cap "
-                        + "if such lines are intended)");
+                throw new CorruptDataException(
+                        file,
+                        file + ":" + (lineNumber + 1) + ": line longer than "
+                                + maxLineBytes + " bytes; expected one document per line (raise the line cap "
+                                + "if such lines are intended)");
             }
             if (n == line.length) {
                 line = Arrays.copyOf(line, Math.min(maxLineBytes, line.length * 2));

@@ -41,8 +41,8 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
      * @throws IllegalArgumentException if a split whose fraction is &gt; 0 (or train) ends up empty:
      *     the corpus is too small for the fractions
      */
-    public static CorpusSplit bySeed(List<Document> documents, long seed, double validationFraction,
-            double testFraction) {
+    public static CorpusSplit bySeed(
+            List<Document> documents, long seed, double validationFraction, double testFraction) {
         if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1)) {
             throw new IllegalArgumentException("illegal fractions validation=" + validationFraction + ", test="
                     + testFraction + "; each must be >= 0 and their sum < 1");
@@ -54,7 +54,9 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
             double u = unit(seed, d.text());
             (u < testFraction ? test : u < testFraction + validationFraction ? validation : train).add(d);
         }
-        if (train.isEmpty() || (validationFraction > 0 && validation.isEmpty()) || (testFraction > 0 && test.isEmpty())) {
+        if (train.isEmpty()
+                || (validationFraction > 0 && validation.isEmpty())
+                || (testFraction > 0 && test.isEmpty())) {
             throw new IllegalArgumentException("corpus of " + documents.size() + " documents is too small to split "
                     + "with validation=" + validationFraction + ", test=" + testFraction + ": got train="
                     + train.size() + ", validation=" + validation.size() + ", test=" + test.size()

@@ -126,18 +126,26 @@ public final class TextCorpus {
                 break;
             }
             if (!Files.isRegularFile(file)) {
-                throw new MissingDataException(file, "corpus file " + file + " does not exist or is not a "
-                        + "regular file; expected a .jsonl[.gz] file or a UTF-8 text file");
+                throw new MissingDataException(
+                        file,
+                        "corpus file " + file + " does not exist or is not a "
+                                + "regular file; expected a .jsonl[.gz] file or a UTF-8 text file");
             }
             reader.readFile(file);
         }
         if (reader.documents.isEmpty()) {
-            throw new DataException(files.get(0), "empty corpus: no non-blank document in " + files
-                    + (reader.skippedEmpty > 0 ? " (" + reader.skippedEmpty + " blank documents skipped)" : "")
-                    + "; expected JSONL lines with a non-empty \"" + options.textField()
-                    + "\" field or text paragraphs separated by blank lines");
+            throw new DataException(
+                    files.get(0),
+                    "empty corpus: no non-blank document in " + files
+                            + (reader.skippedEmpty > 0 ? " (" + reader.skippedEmpty + " blank documents skipped)" : "")
+                            + "; expected JSONL lines with a non-empty \"" + options.textField()
+                            + "\" field or text paragraphs separated by blank lines");
         }
-        return new TextCorpus(reader.documents, reader.bytes, reader.skippedEmpty, reader.replacedLines,
+        return new TextCorpus(
+                reader.documents,
+                reader.bytes,
+                reader.skippedEmpty,
+                reader.replacedLines,
                 HexFormat.of().formatHex(reader.digest.digest()));
     }
 
@@ -187,7 +195,8 @@ public final class TextCorpus {
             String name = file.getFileName().toString();
             boolean gz = name.endsWith(".gz");
             boolean jsonl = name.replaceFirst("\\.gz$", "").endsWith(".jsonl");
-            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            CharsetDecoder decoder = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             long line = 0;
@@ -218,8 +227,11 @@ public final class TextCorpus {
                     flush(paragraph, file, paragraphStart);
                 }
             } catch (ZipException | java.io.EOFException e) {
-                throw new CorruptDataException(file, file + ": broken gzip stream after line " + line + " ("
-                        + e.getMessage() + "), expected a complete gzip file", e);
+                throw new CorruptDataException(
+                        file,
+                        file + ": broken gzip stream after line " + line + " (" + e.getMessage()
+                                + "), expected a complete gzip file",
+                        e);
             }
         }
 
@@ -239,9 +251,12 @@ public final class TextCorpus {
                     replacedLines++;
                     return new String(b, StandardCharsets.UTF_8);
                 }
-                throw new CorruptDataException(file, file + ":" + line + ": invalid UTF-8 (" + e
-                        + "); expected UTF-8 text (or read with Utf8Policy.REPLACE to replace and count "
-                        + "malformed bytes)", e);
+                throw new CorruptDataException(
+                        file,
+                        file + ":" + line + ": invalid UTF-8 (" + e
+                                + "); expected UTF-8 text (or read with Utf8Policy.REPLACE to replace and count "
+                                + "malformed bytes)",
+                        e);
             }
         }
 
@@ -250,15 +265,21 @@ public final class TextCorpus {
             try {
                 node = JSON.readTree(line);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new CorruptDataException(file, file + ":" + lineNo + ": not valid JSON ("
-                        + e.getOriginalMessage() + "); expected one JSON object per line", e);
+                throw new CorruptDataException(
+                        file,
+                        file + ":" + lineNo + ": not valid JSON (" + e.getOriginalMessage()
+                                + "); expected one JSON object per line",
+                        e);
             }
             JsonNode text = node == null || !node.isObject() ? null : node.get(options.textField());
             if (text == null || !text.isTextual()) {
-                throw new CorruptDataException(file, file + ":" + lineNo + ": expected a JSON object with a string \""
-                        + options.textField() + "\" field, got "
-                        + (node == null || !node.isObject() ? "a " + (node == null ? "nothing" : node.getNodeType())
-                                : text == null ? "no such field" : "a " + text.getNodeType() + " value"));
+                throw new CorruptDataException(
+                        file,
+                        file + ":" + lineNo + ": expected a JSON object with a string \""
+                                + options.textField() + "\" field, got "
+                                + (node == null || !node.isObject()
+                                        ? "a " + (node == null ? "nothing" : node.getNodeType())
+                                        : text == null ? "no such field" : "a " + text.getNodeType() + " value"));
             }
             return text.asText();
         }

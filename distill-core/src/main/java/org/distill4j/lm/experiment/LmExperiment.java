@@ -35,8 +35,8 @@ import org.distill4j.lm.loss.TopKKl;
 import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
-import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.Evaluation;
@@ -103,11 +103,12 @@ public final class LmExperiment {
     public GateApproval approve() throws DistillationRefusedException {
         LmRecipe.Model t = recipe.teacher();
         TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
-        GateRequest request = t.terms() == null ? GateRequest.unknownTeacher(studentName())
+        GateRequest request = t.terms() == null
+                ? GateRequest.unknownTeacher(studentName())
                 : GateRequest.forTeacher(registry.get(t.terms()), studentName());
         if (options.permission() != null) {
-            request = request.withPermission(Permission.recordedNow(options.permission(),
-                    System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
+            request = request.withPermission(Permission.recordedNow(
+                    options.permission(), System.getProperty("user.name", "unknown"), java.time.Clock.systemUTC()));
         }
         if (options.acknowledgeUnknownTerms()) {
             request = request.acknowledgingUnknownTerms();
@@ -127,12 +128,18 @@ public final class LmExperiment {
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
         Tokenizer tok = ByteTokenizer.INSTANCE;
-        TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), new TextCorpus.Options(recipe.field(),
-                TextCorpus.Options.defaults().utf8(), TextCorpus.Options.defaults().maxLineBytes(),
-                recipe.data().maxBytes() == null ? Long.MAX_VALUE : recipe.data().maxBytes(),
-                TextCorpus.Options.defaults().maxDocuments()));
-        CorpusSplit split = CorpusSplit.bySeed(corpus.documents(), recipe.splitSeed(), recipe.validationShare(),
-                recipe.testShare());
+        TextCorpus corpus = TextCorpus.read(
+                List.of(recipe.data().path()),
+                new TextCorpus.Options(
+                        recipe.field(),
+                        TextCorpus.Options.defaults().utf8(),
+                        TextCorpus.Options.defaults().maxLineBytes(),
+                        recipe.data().maxBytes() == null
+                                ? Long.MAX_VALUE
+                                : recipe.data().maxBytes(),
+                        TextCorpus.Options.defaults().maxDocuments()));
+        CorpusSplit split = CorpusSplit.bySeed(
+                corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
         TokenWindows train = TokenWindows.pack(split.train(), tok, ctx);
         TokenWindows val = TokenWindows.pack(split.validation(), tok, ctx);
         TokenWindows test = TokenWindows.pack(split.test(), tok, ctx);
@@ -149,8 +156,15 @@ public final class LmExperiment {
         corpusInfo.put("train_tokens", train.targetTokens());
         corpusInfo.put("validation_bytes", val.targetBytes());
         corpusInfo.put("test_bytes", test.targetBytes());
-        log.printf(Locale.ROOT, "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
-                + "test %,d bytes%n", corpus.documents().size(), corpus.bytes(), train.size(), ctx, val.targetBytes(),
+        log.printf(
+                Locale.ROOT,
+                "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
+                        + "test %,d bytes%n",
+                corpus.documents().size(),
+                corpus.bytes(),
+                train.size(),
+                ctx,
+                val.targetBytes(),
                 test.targetBytes());
 
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -173,7 +187,8 @@ public final class LmExperiment {
             LmRecipe.Model ts = recipe.teacher();
             if (ts.http() != null) {
                 teacherHash = "http:" + ts.http().url() + "#" + ts.http().model();
-                teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model " + ts.http().model();
+                teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model "
+                        + ts.http().model();
             } else {
                 if (ts.path() != null) {
                     teacher = LanguageModel.load(ts.path());
@@ -182,8 +197,8 @@ public final class LmExperiment {
                     teacherRow.put("training_tokens_per_second", null);
                 } else {
                     teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
-                    LmTrainer.Result r = LmTrainer.train(teacher, train, new TokenCrossEntropy(), TeacherSignal.none(),
-                            config(ts.training(), seed));
+                    LmTrainer.Result r = LmTrainer.train(
+                            teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), config(ts.training(), seed));
                     teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
                     teacherRow.put("training_tokens", r.tokens());
                     teacherRow.put("history", history(r.losses()));
@@ -198,8 +213,12 @@ public final class LmExperiment {
                 if (tc < ctx) {
                     // A teacher whose context is shorter than the window is evaluated on windows it can take.
                     teacherRow.put("evaluation_window", tc);
-                    measure(teacherRow, teacher, TokenWindows.pack(split.validation(), tok, tc),
-                            TokenWindows.pack(split.test(), tok, tc), null);
+                    measure(
+                            teacherRow,
+                            teacher,
+                            TokenWindows.pack(split.validation(), tok, tc),
+                            TokenWindows.pack(split.test(), tok, tc),
+                            null);
                 } else {
                     measure(teacherRow, teacher, val, test, null);
                 }
@@ -216,16 +235,37 @@ public final class LmExperiment {
 
             // The students: same architecture, seed, steps and batch, hence the same training tokens.
             LmTrainingConfig sc = config(recipe.student().training(), seed + 1);
-            Map<String, Object> scratch = trainStudent("student-scratch", new TokenCrossEntropy(), train,
-                    TeacherSignal.none(), sc, val, test, teacher, corpusInfo, tok, null, null, null);
+            Map<String, Object> scratch = trainStudent(
+                    "student-scratch",
+                    new TokenCrossEntropy(),
+                    train,
+                    TeacherSignal.none(),
+                    sc,
+                    val,
+                    test,
+                    teacher,
+                    corpusInfo,
+                    tok,
+                    null,
+                    null,
+                    null);
             models.add(scratch);
 
             Map<String, Object> collection = new LinkedHashMap<>();
             String kdVariant = recipe.variant();
             Map<String, Object> distilled;
             if ("sequence".equals(kdVariant)) {
-                distilled = sequenceLevel(teacher, split.train(), sc, val, test, corpusInfo, tok, collection,
-                        teacherDescription, approval);
+                distilled = sequenceLevel(
+                        teacher,
+                        split.train(),
+                        sc,
+                        val,
+                        test,
+                        corpusInfo,
+                        tok,
+                        collection,
+                        teacherDescription,
+                        approval);
             } else {
                 SequenceLoss loss = switch (kdVariant) {
                     case "full" -> new FullKl(recipe.temperature(), recipe.alpha());
@@ -242,8 +282,20 @@ public final class LmExperiment {
                         signal = inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), loss, tok, ctx);
                         collection.put("source", "in-process teacher, every training step");
                     }
-                    distilled = trainStudent("student-distilled", loss, train, signal, sc, val, test, teacher,
-                            corpusInfo, tok, collection, teacherDescription, approval);
+                    distilled = trainStudent(
+                            "student-distilled",
+                            loss,
+                            train,
+                            signal,
+                            sc,
+                            val,
+                            test,
+                            teacher,
+                            corpusInfo,
+                            tok,
+                            collection,
+                            teacherDescription,
+                            approval);
                 } finally {
                     if (cache != null) {
                         cache.close();
@@ -271,8 +323,14 @@ public final class LmExperiment {
         return TeacherSignal.inProcess(teacher, loss, student.identity(), window);
     }
 
-    private TopKCache topKCache(LanguageModel teacher, String teacherHash, TokenWindows train,
-            Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection) throws IOException {
+    private TopKCache topKCache(
+            LanguageModel teacher,
+            String teacherHash,
+            TokenWindows train,
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            Map<String, Object> collection)
+            throws IOException {
         int k = recipe.k();
         String key = "teacher=" + teacherHash + ";corpus=" + corpusInfo.get("train_sha256") + ";tokenizer="
                 + tok.identity() + ";k=" + k + ";window=" + train.contextLength();
@@ -288,8 +346,8 @@ public final class LmExperiment {
             try {
                 return TopKCache.open(file, key);
             } catch (CorruptDataException e) {
-                throw new CorruptDataException(file, e.getMessage() + "; delete " + file
-                        + " to collect the teacher's outputs again", e);
+                throw new CorruptDataException(
+                        file, e.getMessage() + "; delete " + file + " to collect the teacher's outputs again", e);
             }
         }
         long t0 = System.nanoTime();
@@ -301,16 +359,27 @@ public final class LmExperiment {
         } else {
             LmRecipe.Http h = recipe.teacher().http();
             ApiKey apiKey = h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv());
-            CompletionsTopKClient client = new CompletionsTopKClient(URI.create(h.url()), h.model(), apiKey, k,
-                    new RateLimiter(6000, 0), RetryPolicy.DEFAULT, Duration.ofSeconds(60));
-            HttpTopKCollector.Result r = HttpTopKCollector.collect(file, client, k, train,
-                    h.concurrency() == null ? 2 : h.concurrency(), key);
+            CompletionsTopKClient client = new CompletionsTopKClient(
+                    URI.create(h.url()),
+                    h.model(),
+                    apiKey,
+                    k,
+                    new RateLimiter(6000, 0),
+                    RetryPolicy.DEFAULT,
+                    Duration.ofSeconds(60));
+            HttpTopKCollector.Result r = HttpTopKCollector.collect(
+                    file, client, k, train, h.concurrency() == null ? 2 : h.concurrency(), key);
             collection.put("source", "http " + h.url() + " model " + h.model());
             collection.put("requests", r.windows());
             collection.put("short_positions", r.shortPositions());
             collection.put("unmapped_tokens", r.unmappedTokens());
-            log.printf(Locale.ROOT, "collected %,d positions over HTTP: %,d with fewer than %d log-probs, %,d unmapped "
-                    + "tokens (stored as absent, never invented)%n", r.positions(), r.shortPositions(), k,
+            log.printf(
+                    Locale.ROOT,
+                    "collected %,d positions over HTTP: %,d with fewer than %d log-probs, %,d unmapped "
+                            + "tokens (stored as absent, never invented)%n",
+                    r.positions(),
+                    r.shortPositions(),
+                    k,
                     r.unmappedTokens());
         }
         collection.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -318,22 +387,33 @@ public final class LmExperiment {
         return TopKCache.open(file, key);
     }
 
-    private Map<String, Object> sequenceLevel(LanguageModel teacher, List<Document> trainDocs, LmTrainingConfig sc,
-            TokenWindows val, TokenWindows test, Map<String, Object> corpusInfo, Tokenizer tok,
-            Map<String, Object> collection, String teacherDescription, GateApproval approval)
+    private Map<String, Object> sequenceLevel(
+            LanguageModel teacher,
+            List<Document> trainDocs,
+            LmTrainingConfig sc,
+            TokenWindows val,
+            TokenWindows test,
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            Map<String, Object> collection,
+            String teacherDescription,
+            GateApproval approval)
             throws IOException, RecipeException {
         // Generate continuations until they hold as many tokens as the student trains on (each seen
         // about once), or the training documents run out.
-        long needed = recipe.generatedTokens() != null ? recipe.generatedTokens()
+        long needed = recipe.generatedTokens() != null
+                ? recipe.generatedTokens()
                 : (long) sc.steps() * sc.batchSize() * recipe.context();
         SamplingConfig sampling = SamplingConfig.sample(recipe.maxNewTokens(), 1.0, recipe.seedOrDefault());
         List<Document> generated = new ArrayList<>();
         long tokens = 0;
         long t0 = System.nanoTime();
         for (int i = 0; i < trainDocs.size() && tokens < needed; i += 16) {
-            List<Document> part = TeacherText.generate(teacher, trainDocs.subList(i, Math.min(trainDocs.size(), i + 16)),
-                    recipe.promptBytes(), new SamplingConfig(sampling.maxNewTokens(), 1.0, 0, 1.0, sampling.seed() + i,
-                            true));
+            List<Document> part = TeacherText.generate(
+                    teacher,
+                    trainDocs.subList(i, Math.min(trainDocs.size(), i + 16)),
+                    recipe.promptBytes(),
+                    new SamplingConfig(sampling.maxNewTokens(), 1.0, 0, 1.0, sampling.seed() + i, true));
             for (Document d : part) {
                 tokens += tok.encode(d.text()).length + 2;
             }
@@ -347,18 +427,41 @@ public final class LmExperiment {
         collection.put("seconds", (System.nanoTime() - t0) / 1e9);
         collection.put("sha256", hash(generated));
         TokenWindows windows = TokenWindows.pack(generated, tok, recipe.context());
-        return trainStudent("student-distilled", new TokenCrossEntropy(), windows, TeacherSignal.none(), sc, val, test,
-                teacher, corpusInfo, tok, collection, teacherDescription, approval);
+        return trainStudent(
+                "student-distilled",
+                new TokenCrossEntropy(),
+                windows,
+                TeacherSignal.none(),
+                sc,
+                val,
+                test,
+                teacher,
+                corpusInfo,
+                tok,
+                collection,
+                teacherDescription,
+                approval);
     }
 
-    private Map<String, Object> trainStudent(String name, SequenceLoss loss, TokenWindows train, TeacherSignal signal,
-            LmTrainingConfig config, TokenWindows val, TokenWindows test, LanguageModel teacher,
-            Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection, String teacherDescription,
-            GateApproval approval) throws IOException, RecipeException {
+    private Map<String, Object> trainStudent(
+            String name,
+            SequenceLoss loss,
+            TokenWindows train,
+            TeacherSignal signal,
+            LmTrainingConfig config,
+            TokenWindows val,
+            TokenWindows test,
+            LanguageModel teacher,
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            Map<String, Object> collection,
+            String teacherDescription,
+            GateApproval approval)
+            throws IOException, RecipeException {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("model", name);
-        try (LanguageModel student = LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok,
-                recipe.seedOrDefault() + 1)) {
+        try (LanguageModel student =
+                LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok, recipe.seedOrDefault() + 1)) {
             LmTrainer.Result r = LmTrainer.train(student, train, loss, signal, config);
             row.put("description", loss.toString());
             row.put("training_tokens_per_second", r.tokensPerSecond());
@@ -369,14 +472,19 @@ public final class LmExperiment {
             student.save(dir);
             Map<String, Object> prov = provenance(corpusInfo, tok, collection, teacherDescription, approval);
             writeModelFiles(dir, name, prov, teacherDescription, loss.toString());
-            log.printf(Locale.ROOT, "%-18s %s: test %.3f bits/byte, %,.0f training tokens/s%n", name, loss,
-                    row.get("test_bits_per_byte"), r.tokensPerSecond());
+            log.printf(
+                    Locale.ROOT,
+                    "%-18s %s: test %.3f bits/byte, %,.0f training tokens/s%n",
+                    name,
+                    loss,
+                    row.get("test_bits_per_byte"),
+                    r.tokensPerSecond());
         }
         return row;
     }
 
-    private void measure(Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test,
-            LanguageModel teacher) {
+    private void measure(
+            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, LanguageModel teacher) {
         Evaluation ev = Evaluation.of(lm, val, 16);
         Evaluation et = Evaluation.of(lm, test, 16);
         row.put("parameters", lm.parameterCount());
@@ -385,7 +493,8 @@ public final class LmExperiment {
         row.put("validation_perplexity", ev.perplexity());
         row.put("test_bits_per_byte", et.bitsPerByte());
         row.put("test_perplexity", et.perplexity());
-        boolean comparable = teacher != null && teacher.config().contextLength() >= test.contextLength()
+        boolean comparable = teacher != null
+                && teacher.config().contextLength() >= test.contextLength()
                 && teacher.tokenizer().identity().equals(lm.tokenizer().identity());
         row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
         Generator g = new Generator(lm);
@@ -429,8 +538,12 @@ public final class LmExperiment {
         return total == 0 ? Double.NaN : (double) same / total;
     }
 
-    private Map<String, Object> provenance(Map<String, Object> corpusInfo, Tokenizer tok, Map<String, Object> collection,
-            String teacherDescription, GateApproval approval) {
+    private Map<String, Object> provenance(
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            Map<String, Object> collection,
+            String teacherDescription,
+            GateApproval approval) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("format", "distill4j-lm-provenance");
         p.put("version", 1);
@@ -447,15 +560,20 @@ public final class LmExperiment {
         return p;
     }
 
-    private static void writeModelFiles(Path dir, String name, Map<String, Object> provenance, String teacher,
-            String objective) throws IOException {
+    private static void writeModelFiles(
+            Path dir, String name, Map<String, Object> provenance, String teacher, String objective)
+            throws IOException {
         AtomicFiles.write(dir.resolve("provenance.json"), JSON.writeValueAsBytes(provenance));
         StringBuilder card = new StringBuilder("# " + name + "\n\n");
         card.append("Byte-level decoder-only language model trained by distill4j (`model.json`).\n\n");
         card.append("- Tokenizer: `").append(provenance.get("tokenizer")).append("`\n");
         @SuppressWarnings("unchecked")
         Map<String, Object> corpus = (Map<String, Object>) provenance.get("corpus");
-        card.append("- Corpus: `").append(corpus.get("path")).append("`, SHA-256 ").append(corpus.get("sha256")).append('\n');
+        card.append("- Corpus: `")
+                .append(corpus.get("path"))
+                .append("`, SHA-256 ")
+                .append(corpus.get("sha256"))
+                .append('\n');
         if (teacher != null) {
             card.append("- Teacher: ").append(teacher).append('\n');
             card.append("- Objective: ").append(objective).append('\n');
@@ -465,7 +583,10 @@ public final class LmExperiment {
                 card.append("- Teacher terms: ").append(terms.get("reason")).append('\n');
                 Object notices = terms.get("attribution_notices");
                 if (notices instanceof List<?> l && !l.isEmpty()) {
-                    card.append("\n").append(String.join("\n", l.stream().map(String::valueOf).toList())).append('\n');
+                    card.append("\n")
+                            .append(String.join(
+                                    "\n", l.stream().map(String::valueOf).toList()))
+                            .append('\n');
                 }
             }
         } else {
@@ -498,8 +619,12 @@ public final class LmExperiment {
     }
 
     private static LmTrainingConfig config(LmRecipe.Training t, long seed) {
-        return new LmTrainingConfig(t.steps(), t.batchSize() == null ? 32 : t.batchSize(),
-                t.learningRate() == null ? 3e-3 : t.learningRate(), t.warmupSteps() == null ? 20 : t.warmupSteps(), seed);
+        return new LmTrainingConfig(
+                t.steps(),
+                t.batchSize() == null ? 32 : t.batchSize(),
+                t.learningRate() == null ? 3e-3 : t.learningRate(),
+                t.warmupSteps() == null ? 20 : t.warmupSteps(),
+                seed);
     }
 
     /** The losses as at most 200 points {@code [step, mean loss of the steps since the previous point]}. */

@@ -31,7 +31,13 @@ import org.distill4j.recipe.RecipeException;
  * @param distillation the KD variant and its parameters
  * @param evaluation prompts for samples, generation measurement
  */
-public record LmRecipe(String name, Long seed, Data data, Model teacher, Model student, Distillation distillation,
+public record LmRecipe(
+        String name,
+        Long seed,
+        Data data,
+        Model teacher,
+        Model student,
+        Distillation distillation,
         Evaluation evaluation) {
 
     /**
@@ -45,8 +51,15 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param splitSeed the split's seed (default: the recipe's seed), so that runs with other
      *     training seeds can share one split and one teacher-output cache
      */
-    public record Data(String format, Path path, String field, @JsonProperty("max_bytes") Long maxBytes,
-            Double validation, Double test, Integer context, @JsonProperty("split_seed") Long splitSeed) {}
+    public record Data(
+            String format,
+            Path path,
+            String field,
+            @JsonProperty("max_bytes") Long maxBytes,
+            Double validation,
+            Double test,
+            Integer context,
+            @JsonProperty("split_seed") Long splitSeed) {}
 
     /**
      * @param steps optimiser steps
@@ -54,8 +67,11 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param learningRate Adam's rate after warm-up
      * @param warmupSteps linear warm-up
      */
-    public record Training(Integer steps, @JsonProperty("batch_size") Integer batchSize,
-            @JsonProperty("learning_rate") Double learningRate, @JsonProperty("warmup_steps") Integer warmupSteps) {}
+    public record Training(
+            Integer steps,
+            @JsonProperty("batch_size") Integer batchSize,
+            @JsonProperty("learning_rate") Double learningRate,
+            @JsonProperty("warmup_steps") Integer warmupSteps) {}
 
     /**
      * An OpenAI-compatible teacher ({@code /v1/completions} with echo and logprobs).
@@ -65,15 +81,29 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param apiKeyEnv environment variable holding the key (none when absent)
      * @param concurrency requests in flight (default 2)
      */
-    public record Http(String url, String model, @JsonProperty("api_key_env") String apiKeyEnv, Integer concurrency) {}
+    public record Http(
+            String url,
+            String model,
+            @JsonProperty("api_key_env") String apiKeyEnv,
+            Integer concurrency) {}
 
     /**
      * A decoder: trained here from its architecture keys, loaded from {@code path}, or (teacher only)
      * reached over {@code http}.
      */
-    public record Model(String name, Path path, Http http, Integer layers, Integer width, Integer heads,
-            Double dropout, String positions, @JsonProperty("tied_embeddings") Boolean tiedEmbeddings,
-            Training training, String terms, @JsonProperty("terms_file") Path termsFile) {}
+    public record Model(
+            String name,
+            Path path,
+            Http http,
+            Integer layers,
+            Integer width,
+            Integer heads,
+            Double dropout,
+            String positions,
+            @JsonProperty("tied_embeddings") Boolean tiedEmbeddings,
+            Training training,
+            String terms,
+            @JsonProperty("terms_file") Path termsFile) {}
 
     /**
      * @param variant {@code full}, {@code topk}, {@code sampled} or {@code sequence}
@@ -86,8 +116,14 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param generatedTokens sequence-level KD: stop generating after this many tokens of text
      *     (default: as many as the student trains on, so each is seen about once)
      */
-    public record Distillation(String variant, Integer k, Integer samples, Double temperature, Double alpha,
-            @JsonProperty("prompt_bytes") Integer promptBytes, @JsonProperty("max_new_tokens") Integer maxNewTokens,
+    public record Distillation(
+            String variant,
+            Integer k,
+            Integer samples,
+            Double temperature,
+            Double alpha,
+            @JsonProperty("prompt_bytes") Integer promptBytes,
+            @JsonProperty("max_new_tokens") Integer maxNewTokens,
             @JsonProperty("generated_tokens") Long generatedTokens) {}
 
     /**
@@ -95,7 +131,9 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
      * @param sampleTokens tokens per sample (default 60)
      * @param generationTokens tokens generated to measure speed (default 100)
      */
-    public record Evaluation(List<String> prompts, @JsonProperty("sample_tokens") Integer sampleTokens,
+    public record Evaluation(
+            List<String> prompts,
+            @JsonProperty("sample_tokens") Integer sampleTokens,
             @JsonProperty("generation_tokens") Integer generationTokens) {}
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -106,7 +144,8 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
     public static boolean isLmRecipe(Path file) {
         try {
             JsonNode tree = YAML.readTree(Files.readString(file));
-            return tree != null && "text".equals(tree.path("data").path("format").asText(null));
+            return tree != null
+                    && "text".equals(tree.path("data").path("format").asText(null));
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -117,7 +156,8 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
         if (!Files.isRegularFile(file)) {
             throw new java.io.FileNotFoundException("recipe file not found: " + file);
         }
-        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent(), overrides);
+        return parse(
+                Files.readString(file), file.toString(), file.toAbsolutePath().getParent(), overrides);
     }
 
     /** Parses recipe text; see {@link #load}. */
@@ -135,7 +175,8 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
-                throw new RecipeException("", "override '" + o + "' must look like key=value, e.g. student.training.steps=3");
+                throw new RecipeException(
+                        "", "override '" + o + "' must look like key=value, e.g. student.training.steps=3");
             }
             String[] keys = o.substring(0, eq).trim().split("\\.");
             ObjectNode node = (ObjectNode) tree;
@@ -163,14 +204,36 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
     }
 
     private LmRecipe resolve(Path base) {
-        Data d = data == null ? null : new Data(data.format, abs(base, data.path), data.field, data.maxBytes,
-                data.validation, data.test, data.context, data.splitSeed);
+        Data d = data == null
+                ? null
+                : new Data(
+                        data.format,
+                        abs(base, data.path),
+                        data.field,
+                        data.maxBytes,
+                        data.validation,
+                        data.test,
+                        data.context,
+                        data.splitSeed);
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
     private static Model resolve(Model m, Path base) {
-        return m == null ? null : new Model(m.name, abs(base, m.path), m.http, m.layers, m.width, m.heads, m.dropout,
-                m.positions, m.tiedEmbeddings, m.training, m.terms, abs(base, m.termsFile));
+        return m == null
+                ? null
+                : new Model(
+                        m.name,
+                        abs(base, m.path),
+                        m.http,
+                        m.layers,
+                        m.width,
+                        m.heads,
+                        m.dropout,
+                        m.positions,
+                        m.tiedEmbeddings,
+                        m.training,
+                        m.terms,
+                        abs(base, m.termsFile));
     }
 
     private static Path abs(Path base, Path p) {
@@ -178,42 +241,66 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
     }
 
     private LmRecipe validate(String origin) throws RecipeException {
-        require(name != null && name.matches("[A-Za-z0-9._-]+"), "name", "name must be a non-empty word of letters, "
-                + "digits, '.', '_' or '-', got " + name);
+        require(
+                name != null && name.matches("[A-Za-z0-9._-]+"),
+                "name",
+                "name must be a non-empty word of letters, " + "digits, '.', '_' or '-', got " + name);
         require(data != null, "data", "section data is required");
         require("text".equals(data.format), "data.format", "data.format must be text for a language-model recipe");
         require(data.path != null, "data.path", "data.path (a JSONL or text file) is required");
         require(Files.isRegularFile(data.path), "data.path", "data.path " + data.path + " is not a file");
         double v = validationShare();
         double t = testShare();
-        require(v > 0 && t > 0 && v + t < 1, "data.validation", "data.validation and data.test must be > 0 with a sum "
-                + "< 1, got " + v + " and " + t);
+        require(
+                v > 0 && t > 0 && v + t < 1,
+                "data.validation",
+                "data.validation and data.test must be > 0 with a sum " + "< 1, got " + v + " and " + t);
         require(context() >= 2, "data.context", "data.context must be >= 2, got " + context());
         require(teacher != null, "teacher", "section teacher is required");
         require(student != null, "student", "section student is required");
-        int sources = (teacher.path != null ? 1 : 0) + (teacher.http != null ? 1 : 0) + (teacher.layers != null ? 1 : 0);
-        require(sources == 1, "teacher", "teacher needs exactly one of: architecture keys (layers, width, heads) to "
-                + "train it, path (a saved language model), http (an OpenAI-compatible server)");
+        int sources =
+                (teacher.path != null ? 1 : 0) + (teacher.http != null ? 1 : 0) + (teacher.layers != null ? 1 : 0);
+        require(
+                sources == 1,
+                "teacher",
+                "teacher needs exactly one of: architecture keys (layers, width, heads) to "
+                        + "train it, path (a saved language model), http (an OpenAI-compatible server)");
         if (teacher.http != null) {
-            require(teacher.http.url != null && teacher.http.model != null, "teacher.http",
+            require(
+                    teacher.http.url != null && teacher.http.model != null,
+                    "teacher.http",
                     "teacher.http needs url and model");
-            require("topk".equals(variant()), "distillation.variant", "an http teacher serves top-k log-probabilities: "
-                    + "use distillation.variant topk (sequence-level KD over http is not implemented yet)");
+            require(
+                    "topk".equals(variant()),
+                    "distillation.variant",
+                    "an http teacher serves top-k log-probabilities: "
+                            + "use distillation.variant topk (sequence-level KD over http is not implemented yet)");
         }
-        require(student.path == null && student.http == null && student.layers != null, "student",
+        require(
+                student.path == null && student.http == null && student.layers != null,
+                "student",
                 "student needs its architecture (layers, width, heads)");
         if (teacher.layers != null) {
             decoder(teacher, "teacher");
-            require(teacher.training != null && teacher.training.steps != null, "teacher.training.steps",
+            require(
+                    teacher.training != null && teacher.training.steps != null,
+                    "teacher.training.steps",
                     "teacher.training.steps is required for a teacher trained here");
         }
         decoder(student, "student");
-        require(student.training != null && student.training.steps != null, "student.training.steps",
+        require(
+                student.training != null && student.training.steps != null,
+                "student.training.steps",
                 "student.training.steps is required");
-        require(List.of("full", "topk", "sampled", "sequence").contains(variant()), "distillation.variant",
+        require(
+                List.of("full", "topk", "sampled", "sequence").contains(variant()),
+                "distillation.variant",
                 "distillation.variant must be one of full, topk, sampled, sequence, got " + variant());
         require(k() >= 1 && k() <= 20, "distillation.k", "distillation.k must be in [1, 20], got " + k());
-        require(alpha() >= 0 && alpha() <= 1, "distillation.alpha", "distillation.alpha must be in [0, 1], got " + alpha());
+        require(
+                alpha() >= 0 && alpha() <= 1,
+                "distillation.alpha",
+                "distillation.alpha must be in [0, 1], got " + alpha());
         require(temperature() > 0, "distillation.temperature", "distillation.temperature must be > 0");
         require(samples() >= 1, "distillation.samples", "distillation.samples must be >= 1");
         return this;
@@ -227,18 +314,27 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
 
     /** The decoder of a model section trained or created here (vocabulary 258, the byte tokenizer). */
     public DecoderConfig decoder(Model m, String section) throws RecipeException {
-        require(m.layers != null && m.width != null && m.heads != null, section, section
-                + " needs layers, width and heads");
+        require(
+                m.layers != null && m.width != null && m.heads != null,
+                section,
+                section + " needs layers, width and heads");
         Positions pos;
         try {
             pos = Positions.valueOf((m.positions == null ? "rotary" : m.positions).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new RecipeException(section + ".positions", section + ".positions must be learned or rotary, got "
-                    + m.positions);
+            throw new RecipeException(
+                    section + ".positions", section + ".positions must be learned or rotary, got " + m.positions);
         }
         try {
-            return new DecoderConfig(258, m.layers, m.width, m.heads, context(), m.dropout == null ? 0.0 : m.dropout,
-                    pos, Boolean.TRUE.equals(m.tiedEmbeddings));
+            return new DecoderConfig(
+                    258,
+                    m.layers,
+                    m.width,
+                    m.heads,
+                    context(),
+                    m.dropout == null ? 0.0 : m.dropout,
+                    pos,
+                    Boolean.TRUE.equals(m.tiedEmbeddings));
         } catch (IllegalArgumentException e) {
             throw new RecipeException(section, section + ": " + e.getMessage());
         }
@@ -317,7 +413,8 @@ public record LmRecipe(String name, Long seed, Data data, Model teacher, Model s
     /** Prompts for the samples (default three Debian-style openings). */
     public List<String> prompts() {
         return evaluation == null || evaluation.prompts == null
-                ? List.of("Python library for", "This package contains", "GNU ") : evaluation.prompts;
+                ? List.of("Python library for", "This package contains", "GNU ")
+                : evaluation.prompts;
     }
 
     /** Tokens per sample (default 60). */

@@ -16,39 +16,65 @@ final class LmReport {
     static String markdown(LmRecipe recipe, Map<String, Object> m) {
         StringBuilder sb = new StringBuilder("# " + recipe.name() + ": language-model distillation\n\n");
         Map<String, Object> c = map(m.get("corpus"));
-        sb.append(String.format(Locale.ROOT, "Corpus `%s` (%,d documents, %,d bytes, SHA-256 %s), split by document "
-                + "(seed %s), tokenizer `%s`, windows of %d. Distillation: %s.%n%n", c.get("path"), (long) num(c.get("documents")),
-                (long) num(c.get("bytes")), String.valueOf(c.get("sha256")).substring(0, 12), c.get("split_seed"),
-                m.get("tokenizer"), recipe.context(), m.get("distillation")));
+        sb.append(String.format(
+                Locale.ROOT,
+                "Corpus `%s` (%,d documents, %,d bytes, SHA-256 %s), split by document "
+                        + "(seed %s), tokenizer `%s`, windows of %d. Distillation: %s.%n%n",
+                c.get("path"),
+                (long) num(c.get("documents")),
+                (long) num(c.get("bytes")),
+                String.valueOf(c.get("sha256")).substring(0, 12),
+                c.get("split_seed"),
+                m.get("tokenizer"),
+                recipe.context(),
+                m.get("distillation")));
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
                 + "| training tokens | training tokens/s | generation tokens/s | ms/token |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         Map<String, Object> u = map(m.get("unigram"));
-        sb.append(String.format(Locale.ROOT, "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – |%n",
-                num(u.get("validation_bits_per_byte")), num(u.get("test_bits_per_byte"))));
+        sb.append(String.format(
+                Locale.ROOT,
+                "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – |%n",
+                num(u.get("validation_bits_per_byte")),
+                num(u.get("test_bits_per_byte"))));
         for (Map<String, Object> r : rows(m)) {
             if (r.get("parameters") == null) {
                 // A teacher behind an API: only its outputs are seen, so it has no row of numbers.
-                sb.append("| ").append(r.get("model"))
+                sb.append("| ")
+                        .append(r.get("model"))
                         .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – |\n");
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f |%n",
-                    r.get("model"), (long) num(r.get("parameters")), size(num(r.get("size_bytes"))),
-                    num(r.get("validation_bits_per_byte")), num(r.get("validation_perplexity")),
-                    num(r.get("test_bits_per_byte")), num(r.get("test_perplexity")),
-                    r.get("top1_agreement_with_teacher") == null ? "–"
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f |%n",
+                    r.get("model"),
+                    (long) num(r.get("parameters")),
+                    size(num(r.get("size_bytes"))),
+                    num(r.get("validation_bits_per_byte")),
+                    num(r.get("validation_perplexity")),
+                    num(r.get("test_bits_per_byte")),
+                    num(r.get("test_perplexity")),
+                    r.get("top1_agreement_with_teacher") == null
+                            ? "–"
                             : String.format(Locale.ROOT, "%.3f", num(r.get("top1_agreement_with_teacher"))),
-                    r.get("training_tokens") == null ? "–" : String.format(Locale.ROOT, "%,d", (long) num(r.get("training_tokens"))),
-                    r.get("training_tokens_per_second") == null ? "–"
+                    r.get("training_tokens") == null
+                            ? "–"
+                            : String.format(Locale.ROOT, "%,d", (long) num(r.get("training_tokens"))),
+                    r.get("training_tokens_per_second") == null
+                            ? "–"
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("training_tokens_per_second"))),
-                    num(r.get("generation_tokens_per_second")), num(r.get("generation_ms_per_token"))));
+                    num(r.get("generation_tokens_per_second")),
+                    num(r.get("generation_ms_per_token"))));
         }
         sb.append("\nGeneration: greedy, batch 1, with the KV cache. Perplexity is per byte token.\n");
         for (Map<String, Object> r : rows(m)) {
             if (r.containsKey("evaluation_window")) {
-                sb.append("\n").append(r.get("model")).append(" is evaluated on windows of ")
-                        .append(r.get("evaluation_window")).append(" (its context).\n");
+                sb.append("\n")
+                        .append(r.get("model"))
+                        .append(" is evaluated on windows of ")
+                        .append(r.get("evaluation_window"))
+                        .append(" (its context).\n");
             }
         }
         sb.append("\n## Samples (greedy)\n\n");
@@ -58,7 +84,9 @@ final class LmReport {
                 sb.append("- (").append(r.get("description")).append(")\n");
             }
             for (Object s : map(r.get("samples")).values()) {
-                sb.append("- `").append(String.valueOf(s).replace("\n", "\\n").replace("`", "'")).append("`\n");
+                sb.append("- `")
+                        .append(String.valueOf(s).replace("\n", "\\n").replace("`", "'"))
+                        .append("`\n");
             }
             sb.append('\n');
         }
@@ -67,7 +95,8 @@ final class LmReport {
 
     static String html(LmRecipe recipe, Map<String, Object> m) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
-                .append(esc(recipe.name())).append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+                .append(esc(recipe.name()))
+                .append("</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
                         + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
                         + "pre{white-space:pre-wrap;background:#f6f6f6;padding:4px}</style></head><body>\n");
         sb.append("<h1>").append(esc(recipe.name())).append(": language-model distillation</h1>\n");
@@ -87,7 +116,8 @@ final class LmReport {
             sb.append("</tr>\n");
             head = false;
         }
-        sb.append("</table>\n<h2>Learning curves (training loss, nats per token)</h2>\n").append(curves(m));
+        sb.append("</table>\n<h2>Learning curves (training loss, nats per token)</h2>\n")
+                .append(curves(m));
         sb.append("<h2>Samples (greedy)</h2>\n");
         for (Map<String, Object> r : rows(m)) {
             sb.append("<h3>").append(esc(String.valueOf(r.get("model")))).append("</h3>\n");
@@ -129,14 +159,24 @@ final class LmReport {
             sb.append("<polyline fill=\"none\" stroke=\"").append(colour).append("\" points=\"");
             for (Object p : h) {
                 double[] xy = point(p);
-                sb.append(String.format(Locale.ROOT, "%.1f,%.1f ", 40 + 580 * xy[0] / maxStep,
-                        300 - 280 * (xy[1] - lo) / span));
+                sb.append(String.format(
+                        Locale.ROOT, "%.1f,%.1f ", 40 + 580 * xy[0] / maxStep, 300 - 280 * (xy[1] - lo) / span));
             }
-            sb.append("\"/>\n<text x=\"460\" y=\"").append(20 + 16 * i).append("\" fill=\"").append(colour)
-                    .append("\">").append(esc(String.valueOf(r.get("model")))).append("</text>\n");
+            sb.append("\"/>\n<text x=\"460\" y=\"")
+                    .append(20 + 16 * i)
+                    .append("\" fill=\"")
+                    .append(colour)
+                    .append("\">")
+                    .append(esc(String.valueOf(r.get("model"))))
+                    .append("</text>\n");
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"4\" y=\"24\">%.2f</text><text x=\"4\" y=\"300\">%.2f</text>"
-                + "<text x=\"560\" y=\"316\">step %.0f</text></svg>%n", hi, lo, maxStep));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<text x=\"4\" y=\"24\">%.2f</text><text x=\"4\" y=\"300\">%.2f</text>"
+                        + "<text x=\"560\" y=\"316\">step %.0f</text></svg>%n",
+                hi,
+                lo,
+                maxStep));
         return sb.toString();
     }
 
@@ -149,7 +189,8 @@ final class LmReport {
     }
 
     private static String size(double bytes) {
-        return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.1f MB", bytes / (1 << 20))
+        return bytes >= 1 << 20
+                ? String.format(Locale.ROOT, "%.1f MB", bytes / (1 << 20))
                 : String.format(Locale.ROOT, "%.0f KB", bytes / 1024);
     }
 

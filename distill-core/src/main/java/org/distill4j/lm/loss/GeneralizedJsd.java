@@ -29,8 +29,8 @@ public final class GeneralizedJsd implements SequenceLoss {
      */
     public GeneralizedJsd(double beta, double temperature, double alpha) {
         if (!(beta > 0 && beta < 1)) {
-            throw new IllegalArgumentException("illegal beta value: " + beta
-                    + ", must be in (0, 1) (use FullKl for 0 and ReverseKl for 1)");
+            throw new IllegalArgumentException(
+                    "illegal beta value: " + beta + ", must be in (0, 1) (use FullKl for 0 and ReverseKl for 1)");
         }
         Positionwise.checkTemperature(temperature);
         Positionwise.checkAlpha(alpha);
@@ -49,7 +49,9 @@ public final class GeneralizedJsd implements SequenceLoss {
         Positionwise.checkShapes(student, targets);
         NDArray soft = null;
         if (alpha > 0) {
-            NDArray t = Positionwise.expect(TeacherTargets.Full.class, teacher, this).logits().stopGradient();
+            NDArray t = Positionwise.expect(TeacherTargets.Full.class, teacher, this)
+                    .logits()
+                    .stopGradient();
             Positionwise.checkTeacher("logits", t, student, student.getShape().get(2));
             double inv = 1.0 / temperature;
             NDArray logP = Positionwise.times(t, inv).logSoftmax(2);

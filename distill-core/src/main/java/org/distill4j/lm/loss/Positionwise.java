@@ -76,8 +76,8 @@ final class Positionwise {
 
     static <T extends TeacherTargets> T expect(Class<T> type, TeacherTargets teacher, Object loss) {
         if (!type.isInstance(teacher)) {
-            throw new IllegalArgumentException(loss + " needs teacher targets of kind " + type.getSimpleName() + ", got "
-                    + (teacher == null ? "none" : teacher.getClass().getSimpleName()));
+            throw new IllegalArgumentException(loss + " needs teacher targets of kind " + type.getSimpleName()
+                    + ", got " + (teacher == null ? "none" : teacher.getClass().getSimpleName()));
         }
         return type.cast(teacher);
     }

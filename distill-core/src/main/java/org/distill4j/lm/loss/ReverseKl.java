@@ -38,7 +38,9 @@ public final class ReverseKl implements SequenceLoss {
         Positionwise.checkShapes(student, targets);
         NDArray soft = null;
         if (alpha > 0) {
-            NDArray t = Positionwise.expect(TeacherTargets.Full.class, teacher, this).logits().stopGradient();
+            NDArray t = Positionwise.expect(TeacherTargets.Full.class, teacher, this)
+                    .logits()
+                    .stopGradient();
             Positionwise.checkTeacher("logits", t, student, student.getShape().get(2));
             double inv = 1.0 / temperature;
             NDArray logP = Positionwise.times(t, inv).logSoftmax(2);

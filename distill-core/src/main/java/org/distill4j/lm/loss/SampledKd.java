@@ -100,7 +100,8 @@ public final class SampledKd implements SequenceLoss {
             Positionwise.checkTeacher("weights", sampled.weights(), student, n);
             NDArray ids = sampled.ids().toType(DataType.INT64, false);
             NDArray w = sampled.weights().toType(student.getDataType(), false).stopGradient();
-            NDArray logQ = Positionwise.times(student, 1.0 / temperature).logSoftmax(2).gather(ids, 2);
+            NDArray logQ =
+                    Positionwise.times(student, 1.0 / temperature).logSoftmax(2).gather(ids, 2);
             NDArray present = w.gt(0f).toType(student.getDataType(), false);
             NDArray logW = w.maximum(1e-30f).log();
             NDArray kd = w.mul(logW.sub(logQ)).mul(present).sum(new int[] {2});

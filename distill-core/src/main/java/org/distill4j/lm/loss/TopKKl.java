@@ -77,14 +77,17 @@ public final class TopKKl implements SequenceLoss {
             // and p * (l - log q) is 0, not 0 * inf = NaN.
             NDArray present = raw.gt(ABSENT);
             NDArray l = raw.maximum(ABSENT);
-            NDArray hasAny = present.toType(student.getDataType(), false).sum(new int[] {2}).gt(0f)
+            NDArray hasAny = present.toType(student.getDataType(), false)
+                    .sum(new int[] {2})
+                    .gt(0f)
                     .toType(student.getDataType(), false);
             NDArray logQ = student.logSoftmax(2);
             NDArray logQk = logQ.gather(ids, 2);
             NDArray p = l.exp();
             NDArray head = p.mul(l.sub(logQk)).sum(new int[] {2});
             NDArray pRest = p.sum(new int[] {2}).neg().add(1f).maximum(0f);
-            NDArray inTop = logQ.zerosLike().stopGradient().scatter(ids, ids.onesLike().toType(logQ.getDataType(), false), 2);
+            NDArray inTop =
+                    logQ.zerosLike().stopGradient().scatter(ids, ids.onesLike().toType(logQ.getDataType(), false), 2);
             NDArray masked = logQ.add(inTop.mul(MASKED));
             NDArray max = masked.max(new int[] {2}, true).stopGradient();
             NDArray logQRest = masked.sub(max).exp().sum(new int[] {2}).log().add(max.squeeze(2));

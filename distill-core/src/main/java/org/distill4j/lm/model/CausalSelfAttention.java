@@ -42,15 +42,22 @@ public final class CausalSelfAttention extends AbstractBlock {
         super(VERSION);
         this.config = config;
         this.layer = layer;
-        this.qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * config.width()).build());
-        this.proj = addChildBlock("proj", Linear.builder().setUnits(config.width()).build());
+        this.qkv = addChildBlock(
+                "qkv", Linear.builder().setUnits(3L * config.width()).build());
+        this.proj =
+                addChildBlock("proj", Linear.builder().setUnits(config.width()).build());
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-            PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        return new NDList(forward(ps, x, null, Window.of(config, x.getManager(), 0, (int) x.getShape().get(1)), training));
+        return new NDList(forward(
+                ps,
+                x,
+                null,
+                Window.of(config, x.getManager(), 0, (int) x.getShape().get(1)),
+                training));
     }
 
     /**
@@ -68,7 +75,8 @@ public final class CausalSelfAttention extends AbstractBlock {
         long t = s.get(1);
         int h = config.heads();
         int d = config.headWidth();
-        NDList parts = qkv.forward(ps, new NDList(x), training).singletonOrThrow().split(3, 2);
+        NDList parts =
+                qkv.forward(ps, new NDList(x), training).singletonOrThrow().split(3, 2);
         NDArray q = heads(parts.get(0), b, t);
         NDArray k = heads(parts.get(1), b, t);
         NDArray v = heads(parts.get(2), b, t);

@@ -42,18 +42,30 @@ public final class Decoder extends AbstractBlock {
     public Decoder(DecoderConfig config) {
         super(VERSION);
         this.config = config;
-        this.tokenEmbedding = addParameter(Parameter.builder().setName("token_embedding")
-                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.vocabSize(), config.width())).build());
+        this.tokenEmbedding = addParameter(Parameter.builder()
+                .setName("token_embedding")
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.vocabSize(), config.width()))
+                .build());
         this.positionEmbedding = config.positions() == Positions.LEARNED
-                ? addParameter(Parameter.builder().setName("position_embedding").setType(Parameter.Type.WEIGHT)
-                        .optShape(new Shape(config.contextLength(), config.width())).build())
+                ? addParameter(Parameter.builder()
+                        .setName("position_embedding")
+                        .setType(Parameter.Type.WEIGHT)
+                        .optShape(new Shape(config.contextLength(), config.width()))
+                        .build())
                 : null;
         for (int i = 0; i < config.layers(); i++) {
             blocks.add(addChildBlock("block" + i, new DecoderBlock(config, i)));
         }
         this.finalNorm = addChildBlock("ln_f", LayerNorm.builder().axis(2).build());
-        this.head = config.tiedEmbeddings() ? null
-                : addChildBlock("head", Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+        this.head = config.tiedEmbeddings()
+                ? null
+                : addChildBlock(
+                        "head",
+                        Linear.builder()
+                                .setUnits(config.vocabSize())
+                                .optBias(false)
+                                .build());
         setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
     }
 
@@ -63,8 +75,8 @@ public final class Decoder extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-            PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(forward(ps, inputs.head(), null, training));
     }
 
@@ -80,7 +92,8 @@ public final class Decoder extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray ids, KvCache cache, boolean training) {
         if (ids.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("decoder input must be token ids (batch, positions), got " + ids.getShape());
+            throw new IllegalArgumentException(
+                    "decoder input must be token ids (batch, positions), got " + ids.getShape());
         }
         int t = (int) ids.getShape().get(1);
         int offset = cache == null ? 0 : cache.length();
@@ -90,7 +103,9 @@ public final class Decoder extends AbstractBlock {
         }
         NDArray longIds = ids.toType(DataType.INT64, false);
         NDArray wte = ps.getValue(tokenEmbedding, ids.getDevice(), training);
-        NDArray x = longIds.getNDArrayInternal().embedding(longIds, wte, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = longIds.getNDArrayInternal()
+                .embedding(longIds, wte, SparseFormat.DENSE)
+                .singletonOrThrow();
         if (positionEmbedding != null) {
             NDArray wpe = ps.getValue(positionEmbedding, ids.getDevice(), training);
             x = x.add(wpe.get(new NDIndex(offset + ":" + (offset + t))));

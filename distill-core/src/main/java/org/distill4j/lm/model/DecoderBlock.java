@@ -45,16 +45,23 @@ public final class DecoderBlock extends AbstractBlock {
         this.norm1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
         this.attention = addChildBlock("attention", new CausalSelfAttention(config, layer));
         this.norm2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
-        this.fc1 = addChildBlock("fc1", Linear.builder().setUnits(4L * config.width()).build());
-        this.fc2 = addChildBlock("fc2", Linear.builder().setUnits(config.width()).build());
+        this.fc1 = addChildBlock(
+                "fc1", Linear.builder().setUnits(4L * config.width()).build());
+        this.fc2 =
+                addChildBlock("fc2", Linear.builder().setUnits(config.width()).build());
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-            PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        return new NDList(forward(ps, x, null,
-                CausalSelfAttention.Window.of(config, x.getManager(), 0, (int) x.getShape().get(1)), training));
+        return new NDList(forward(
+                ps,
+                x,
+                null,
+                CausalSelfAttention.Window.of(
+                        config, x.getManager(), 0, (int) x.getShape().get(1)),
+                training));
     }
 
     /**

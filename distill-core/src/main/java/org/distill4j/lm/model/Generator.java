@@ -46,7 +46,8 @@ public final class Generator {
      */
     public Result generate(int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
         if (prompt.length == 0) {
-            throw new IllegalArgumentException("empty prompt; start it with the BOS token " + lm.tokenizer().bos());
+            throw new IllegalArgumentException("empty prompt; start it with the BOS token "
+                    + lm.tokenizer().bos());
         }
         int ctx = lm.config().contextLength();
         TokenSampler sampler = new TokenSampler(sampling);

@@ -99,8 +99,8 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel load(Path dir) throws IOException {
         Path json = dir.resolve(DESCRIPTOR);
         if (!Files.isRegularFile(json)) {
-            throw new FileNotFoundException("not a distill4j language model directory: " + json + " is missing (it holds "
-                    + DESCRIPTOR + " and " + PARAMS + ")");
+            throw new FileNotFoundException("not a distill4j language model directory: " + json
+                    + " is missing (it holds " + DESCRIPTOR + " and " + PARAMS + ")");
         }
         Descriptor d;
         try {
@@ -109,8 +109,8 @@ public final class LanguageModel implements AutoCloseable {
             throw new IOException("cannot read language-model descriptor " + json + ": " + e.getMessage(), e);
         }
         if (!FORMAT.equals(d.format()) || d.version() != 1 || d.decoder() == null || d.tokenizer() == null) {
-            throw new IOException(json + ": format " + d.format() + " version " + d.version()
-                    + ", expected " + FORMAT + " version 1 with decoder and tokenizer");
+            throw new IOException(json + ": format " + d.format() + " version " + d.version() + ", expected " + FORMAT
+                    + " version 1 with decoder and tokenizer");
         }
         LanguageModel lm;
         try {
@@ -120,8 +120,12 @@ public final class LanguageModel implements AutoCloseable {
         }
         try {
             lm.model.load(dir, "model", Map.of("epoch", "0"));
-            lm.model.getBlock().initialize(lm.model.getNDManager(), DataType.FLOAT32,
-                    new Shape(1, d.decoder().contextLength()));
+            lm.model
+                    .getBlock()
+                    .initialize(
+                            lm.model.getNDManager(),
+                            DataType.FLOAT32,
+                            new Shape(1, d.decoder().contextLength()));
         } catch (MalformedModelException | IOException | RuntimeException e) {
             lm.close();
             throw new IOException("cannot load parameters " + dir.resolve(PARAMS) + ": " + e.getMessage(), e);

@@ -14,11 +14,15 @@ package org.distill4j.lm.model;
  * @param seed the sampling seed
  * @param stopAtEos whether generation ends after an EOS token
  */
-public record SamplingConfig(int maxNewTokens, double temperature, int topK, double topP, long seed, boolean stopAtEos) {
+public record SamplingConfig(
+        int maxNewTokens, double temperature, int topK, double topP, long seed, boolean stopAtEos) {
 
     /** Validates every field. */
     public SamplingConfig {
-        if (maxNewTokens < 0 || !(temperature >= 0) || Double.isInfinite(temperature) || topK < 0
+        if (maxNewTokens < 0
+                || !(temperature >= 0)
+                || Double.isInfinite(temperature)
+                || topK < 0
                 || !(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("illegal sampling: maxNewTokens=" + maxNewTokens + ", temperature="
                     + temperature + ", topK=" + topK + ", topP=" + topP

@@ -23,8 +23,14 @@ public final class LocalLmTeacher implements LmTeacher {
     /** Loads a saved language model directory as a teacher (closed with the teacher). */
     public static LocalLmTeacher load(Path dir) throws IOException {
         LanguageModel lm = LanguageModel.load(dir);
-        return new LocalLmTeacher(lm, new TeacherIdentity("distill4j-lm", dir.toAbsolutePath().normalize().toString(),
-                LanguageModel.contentHash(dir), lm.config().toString()), true);
+        return new LocalLmTeacher(
+                lm,
+                new TeacherIdentity(
+                        "distill4j-lm",
+                        dir.toAbsolutePath().normalize().toString(),
+                        LanguageModel.contentHash(dir),
+                        lm.config().toString()),
+                true);
     }
 
     /**
@@ -33,7 +39,11 @@ public final class LocalLmTeacher implements LmTeacher {
      * @param name what the identity calls it (e.g. where it was trained)
      */
     public static LocalLmTeacher of(LanguageModel lm, String name) {
-        return new LocalLmTeacher(lm, new TeacherIdentity("distill4j-lm", name, "in-memory", lm.config().toString()), false);
+        return new LocalLmTeacher(
+                lm,
+                new TeacherIdentity(
+                        "distill4j-lm", name, "in-memory", lm.config().toString()),
+                false);
     }
 
     /** Returns the wrapped model. */

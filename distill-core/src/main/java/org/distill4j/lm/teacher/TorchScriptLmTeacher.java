@@ -34,8 +34,8 @@ public final class TorchScriptLmTeacher implements LmTeacher {
     private final int contextLength;
     private final TeacherIdentity identity;
 
-    private TorchScriptLmTeacher(ZooModel<NDList, NDList> model, TokenizerIdentity tokenizer, int contextLength,
-            TeacherIdentity identity) {
+    private TorchScriptLmTeacher(
+            ZooModel<NDList, NDList> model, TokenizerIdentity tokenizer, int contextLength, TeacherIdentity identity) {
         this.model = model;
         this.predictor = model.newPredictor();
         this.tokenizer = tokenizer;
@@ -51,7 +51,8 @@ public final class TorchScriptLmTeacher implements LmTeacher {
      * @param contextLength the longest sequence it accepts, &gt;= 1
      * @throws IOException if the file is missing, not TorchScript, or its output is not (B, T, V)
      */
-    public static TorchScriptLmTeacher load(Path file, TokenizerIdentity tokenizer, int contextLength) throws IOException {
+    public static TorchScriptLmTeacher load(Path file, TokenizerIdentity tokenizer, int contextLength)
+            throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new FileNotFoundException("TorchScript language-model teacher not found: " + file);
         }
@@ -70,8 +71,14 @@ public final class TorchScriptLmTeacher implements LmTeacher {
         } catch (ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new IOException("cannot load TorchScript teacher " + file + ": " + e.getMessage(), e);
         }
-        TorchScriptLmTeacher teacher = new TorchScriptLmTeacher(model, tokenizer, contextLength,
-                new TeacherIdentity("torchscript-lm", file.toAbsolutePath().normalize().toString(), Hashing.sha256(file),
+        TorchScriptLmTeacher teacher = new TorchScriptLmTeacher(
+                model,
+                tokenizer,
+                contextLength,
+                new TeacherIdentity(
+                        "torchscript-lm",
+                        file.toAbsolutePath().normalize().toString(),
+                        Hashing.sha256(file),
                         "TorchScript " + file.getFileName() + " " + tokenizer));
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Shape got = teacher.logits(m.zeros(new Shape(2, 3), DataType.INT64)).getShape();
@@ -82,7 +89,9 @@ public final class TorchScriptLmTeacher implements LmTeacher {
             }
         } catch (IOException | RuntimeException e) {
             teacher.close();
-            throw e instanceof IOException io ? io : new IOException(file + ": probe forward pass failed: " + e.getMessage(), e);
+            throw e instanceof IOException io
+                    ? io
+                    : new IOException(file + ": probe forward pass failed: " + e.getMessage(), e);
         }
         return teacher;
     }
@@ -90,12 +99,15 @@ public final class TorchScriptLmTeacher implements LmTeacher {
     @Override
     public NDArray logits(NDArray ids) {
         try {
-            NDArray out = predictor.predict(new NDList(ids.toType(DataType.INT64, false))).head();
+            NDArray out = predictor
+                    .predict(new NDList(ids.toType(DataType.INT64, false)))
+                    .head();
             NDArray result = out.toType(DataType.FLOAT32, false).stopGradient();
             result.attach(ids.getManager());
             return result;
         } catch (TranslateException e) {
-            throw new IllegalStateException("TorchScript teacher " + identity.location() + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "TorchScript teacher " + identity.location() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -49,7 +49,7 @@ public interface Tokenizer {
         if (identity.kind().equals(ByteTokenizer.KIND) && identity.equals(ByteTokenizer.INSTANCE.identity())) {
             return ByteTokenizer.INSTANCE;
         }
-        throw new IllegalArgumentException("unknown tokenizer " + identity + "; known: "
-                + ByteTokenizer.INSTANCE.identity());
+        throw new IllegalArgumentException(
+                "unknown tokenizer " + identity + "; known: " + ByteTokenizer.INSTANCE.identity());
     }
 }

@@ -18,12 +18,12 @@ public record TokenizerIdentity(String kind, int version, int vocabSize, int bos
     public TokenizerIdentity {
         Objects.requireNonNull(kind, "kind");
         if (kind.isBlank() || version < 1 || vocabSize < 2) {
-            throw new IllegalArgumentException("illegal tokenizer identity: kind=" + kind + ", version="
-                    + version + ", vocabSize=" + vocabSize + " (need a kind, version >= 1, vocabSize >= 2)");
+            throw new IllegalArgumentException("illegal tokenizer identity: kind=" + kind + ", version=" + version
+                    + ", vocabSize=" + vocabSize + " (need a kind, version >= 1, vocabSize >= 2)");
         }
         if (bos < 0 || bos >= vocabSize || eos < 0 || eos >= vocabSize || bos == eos) {
-            throw new IllegalArgumentException("illegal special ids bos=" + bos + ", eos=" + eos
-                    + " for vocabSize " + vocabSize + " (distinct ids in [0, vocabSize))");
+            throw new IllegalArgumentException("illegal special ids bos=" + bos + ", eos=" + eos + " for vocabSize "
+                    + vocabSize + " (distinct ids in [0, vocabSize))");
         }
     }
 

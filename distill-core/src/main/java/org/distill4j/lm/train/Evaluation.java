@@ -47,8 +47,12 @@ public record Evaluation(double nats, long tokens, long bytes) {
                     NDArray targets = b.get(1);
                     NDArray logp = lm.logits(b.get(0)).logSoftmax(2);
                     NDArray mask = targets.gte(0).toType(DataType.FLOAT32, false);
-                    NDArray picked = logp.gather(targets.maximum(0L).expandDims(2), 2).squeeze(2);
-                    nats -= picked.mul(mask).toType(DataType.FLOAT64, false).sum().getDouble();
+                    NDArray picked =
+                            logp.gather(targets.maximum(0L).expandDims(2), 2).squeeze(2);
+                    nats -= picked.mul(mask)
+                            .toType(DataType.FLOAT64, false)
+                            .sum()
+                            .getDouble();
                 }
             }
         }
@@ -57,6 +61,7 @@ public record Evaluation(double nats, long tokens, long bytes) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%.4f bits/byte, perplexity %.3f over %,d tokens", bitsPerByte(), perplexity(), tokens);
+        return String.format(
+                Locale.ROOT, "%.4f bits/byte, perplexity %.3f over %,d tokens", bitsPerByte(), perplexity(), tokens);
     }
 }

@@ -44,13 +44,17 @@ public final class LmTrainer {
 
         /** Returns the mean loss of the first {@code n} steps. */
         public double meanFirst(int n) {
-            return Arrays.stream(Arrays.copyOf(toDouble(), Math.min(n, losses.length))).average().orElse(Double.NaN);
+            return Arrays.stream(Arrays.copyOf(toDouble(), Math.min(n, losses.length)))
+                    .average()
+                    .orElse(Double.NaN);
         }
 
         /** Returns the mean loss of the last {@code n} steps. */
         public double meanLast(int n) {
             double[] d = toDouble();
-            return Arrays.stream(Arrays.copyOfRange(d, Math.max(0, d.length - n), d.length)).average().orElse(Double.NaN);
+            return Arrays.stream(Arrays.copyOfRange(d, Math.max(0, d.length - n), d.length))
+                    .average()
+                    .orElse(Double.NaN);
         }
 
         private double[] toDouble() {
@@ -77,15 +81,27 @@ public final class LmTrainer {
      * @throws TrainingDivergedException if the loss becomes NaN or infinite (the step is named; its
      *     1-based epoch() is the step)
      */
-    public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, LanguageModel teacher,
+    public static Result train(
+            LanguageModel student,
+            TokenWindows windows,
+            SequenceLoss loss,
+            LanguageModel teacher,
             LmTrainingConfig config) {
         if (loss.needsTeacher() && teacher == null) {
             throw new IllegalArgumentException(loss + " needs an in-process teacher");
         }
-        return train(student, windows, loss, loss.needsTeacher()
-                ? TeacherSignal.inProcess(LocalLmTeacher.of(teacher, "in-memory"), loss, student.tokenizer().identity(),
-                        windows.contextLength())
-                : TeacherSignal.none(), config);
+        return train(
+                student,
+                windows,
+                loss,
+                loss.needsTeacher()
+                        ? TeacherSignal.inProcess(
+                                LocalLmTeacher.of(teacher, "in-memory"),
+                                loss,
+                                student.tokenizer().identity(),
+                                windows.contextLength())
+                        : TeacherSignal.none(),
+                config);
     }
 
     /**
@@ -93,7 +109,11 @@ public final class LmTrainer {
      * org.distill4j.lm.cache.TopKCache}); the caller is responsible for the source matching the
      * windows, tokenizer and loss (the cache's key records that).
      */
-    public static Result train(LanguageModel student, TokenWindows windows, SequenceLoss loss, TeacherSignal signal,
+    public static Result train(
+            LanguageModel student,
+            TokenWindows windows,
+            SequenceLoss loss,
+            TeacherSignal signal,
             LmTrainingConfig config) {
         int ctx = windows.contextLength();
         if (ctx > student.config().contextLength()) {
@@ -125,9 +145,11 @@ public final class LmTrainer {
                         NDArray total = loss.terms(logits, targets, tt).total();
                         losses[step] = total.getFloat();
                         if (!Float.isFinite(losses[step])) {
-                            throw new TrainingDivergedException("training diverged: loss " + losses[step] + " at step "
-                                    + step + " with " + loss + "; lower the learning rate (" + config.learningRate() + ")",
-                                    step + 1, null);
+                            throw new TrainingDivergedException(
+                                    "training diverged: loss " + losses[step] + " at step " + step + " with " + loss
+                                            + "; lower the learning rate (" + config.learningRate() + ")",
+                                    step + 1,
+                                    null);
                         }
                         gc.backward(total);
                     }

@@ -28,8 +28,8 @@ public final class TeacherText {
      * @return documents "prompt + continuation", sources {@code teacher:<source>}; bytes the teacher
      *     sampled that are not valid UTF-8 become U+FFFD
      */
-    public static List<Document> generate(LanguageModel teacher, List<Document> prompts, int promptBytes,
-            SamplingConfig sampling) {
+    public static List<Document> generate(
+            LanguageModel teacher, List<Document> prompts, int promptBytes, SamplingConfig sampling) {
         if (promptBytes < 1) {
             throw new IllegalArgumentException("promptBytes must be >= 1, got " + promptBytes);
         }
@@ -38,8 +38,13 @@ public final class TeacherText {
         for (int i = 0; i < prompts.size(); i++) {
             Document d = prompts.get(i);
             String prompt = prefix(d.text(), promptBytes);
-            SamplingConfig s = new SamplingConfig(sampling.maxNewTokens(), sampling.temperature(), sampling.topK(),
-                    sampling.topP(), sampling.seed() + i, true);
+            SamplingConfig s = new SamplingConfig(
+                    sampling.maxNewTokens(),
+                    sampling.temperature(),
+                    sampling.topK(),
+                    sampling.topP(),
+                    sampling.seed() + i,
+                    true);
             String text = prompt + g.complete(prompt, s);
             out.add(new Document("teacher:" + d.source(), text));
         }

@@ -135,7 +135,8 @@ public record DsseEnvelope(String payloadType, byte[] payload, List<Sig> signatu
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            throw new SignatureException(source + " is not a signature bundle: not valid JSON (" + e.getMessage() + ")", e);
+            throw new SignatureException(
+                    source + " is not a signature bundle: not valid JSON (" + e.getMessage() + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw new SignatureException(source + " is not a signature bundle: expected a JSON object");
@@ -158,12 +159,14 @@ public record DsseEnvelope(String payloadType, byte[] payload, List<Sig> signatu
         byte[] payload = base64(env.path("payload"), "dsseEnvelope.payload", source);
         List<Sig> sigs = new ArrayList<>();
         for (JsonNode s : env.path("signatures")) {
-            sigs.add(new Sig(s.path("keyid").asText(""), base64(s.path("sig"), "dsseEnvelope.signatures[].sig", source)));
+            sigs.add(new Sig(
+                    s.path("keyid").asText(""), base64(s.path("sig"), "dsseEnvelope.signatures[].sig", source)));
         }
         if (sigs.isEmpty()) {
             throw new SignatureException(source + ": dsseEnvelope.signatures is missing or empty");
         }
-        return new DsseEnvelope(type, payload, sigs, hint.isTextual() && !hint.asText().isEmpty() ? hint.asText() : null);
+        return new DsseEnvelope(
+                type, payload, sigs, hint.isTextual() && !hint.asText().isEmpty() ? hint.asText() : null);
     }
 
     private static byte[] base64(JsonNode node, String field, Object source) throws SignatureException {

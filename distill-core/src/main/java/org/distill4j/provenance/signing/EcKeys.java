@@ -75,7 +75,8 @@ public final class EcKeys {
         public static Curve parse(String name) {
             String n = name.toLowerCase(Locale.ROOT).replace("-", "");
             for (Curve c : values()) {
-                if (n.equals(c.displayName.toLowerCase(Locale.ROOT).replace("-", "")) || n.equals(c.jdkName)
+                if (n.equals(c.displayName.toLowerCase(Locale.ROOT).replace("-", ""))
+                        || n.equals(c.jdkName)
                         || (c == P256 && n.equals("prime256v1"))) {
                     return c;
                 }
@@ -127,9 +128,12 @@ public final class EcKeys {
             curveOf(ec, pem);
             return ec;
         } catch (GeneralSecurityException | ClassCastException e) {
-            throw new KeyFileException(pem + " is not an elliptic-curve private key in PKCS#8 ("
-                    + e.getMessage() + "); make one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
-                    + "-out key.pem", e);
+            throw new KeyFileException(
+                    pem + " is not an elliptic-curve private key in PKCS#8 ("
+                            + e.getMessage()
+                            + "); make one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+                            + "-out key.pem",
+                    e);
         }
     }
 
@@ -143,8 +147,9 @@ public final class EcKeys {
     public static ECPublicKey readPublicKey(Path pem) throws IOException {
         String text = readKeyFile(pem);
         if (text.contains("PRIVATE KEY-----")) {
-            throw new KeyFileException(pem + " is a private key; verification needs the public key "
-                    + "(openssl pkey -in KEY.pem -pubout -out pub.pem), and the private key should not be handed around");
+            throw new KeyFileException(
+                    pem + " is a private key; verification needs the public key "
+                            + "(openssl pkey -in KEY.pem -pubout -out pub.pem), and the private key should not be handed around");
         }
         byte[] der = pemBlock(pem, text, PUBLIC);
         try {
@@ -170,7 +175,8 @@ public final class EcKeys {
                 return c;
             }
         }
-        throw new KeyFileException(source + ": unsupported elliptic curve (" + p.getCurve().getField().getFieldSize()
+        throw new KeyFileException(source + ": unsupported elliptic curve ("
+                + p.getCurve().getField().getFieldSize()
                 + "-bit field); model signing accepts P-256, P-384 and P-521 only");
     }
 
@@ -302,15 +308,18 @@ public final class EcKeys {
             throw new KeyFileException(file + " holds no PEM '" + label + "' block (expected a line '" + begin + "')");
         }
         try {
-            return Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e).strip());
+            return Base64.getMimeDecoder()
+                    .decode(text.substring(b + begin.length(), e).strip());
         } catch (IllegalArgumentException ex) {
             throw new KeyFileException(file + ": the PEM '" + label + "' block is not valid base64", ex);
         }
     }
 
     private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
-        return a.getCurve().equals(b.getCurve()) && a.getGenerator().equals(b.getGenerator())
-                && a.getOrder().equals(b.getOrder()) && a.getCofactor() == b.getCofactor();
+        return a.getCurve().equals(b.getCurve())
+                && a.getGenerator().equals(b.getGenerator())
+                && a.getOrder().equals(b.getOrder())
+                && a.getCofactor() == b.getCofactor();
     }
 
     // Double-and-add on y^2 = x^3 + ax + b over F_p, in affine coordinates; null is the point at infinity.
@@ -342,8 +351,11 @@ public final class EcKeys {
             if (y1.add(y2).mod(p).signum() == 0) {
                 return null;
             }
-            lambda = x1.pow(2).multiply(BigInteger.valueOf(3)).add(a)
-                    .multiply(y1.shiftLeft(1).modInverse(p)).mod(p);
+            lambda = x1.pow(2)
+                    .multiply(BigInteger.valueOf(3))
+                    .add(a)
+                    .multiply(y1.shiftLeft(1).modInverse(p))
+                    .mod(p);
         } else {
             lambda = y2.subtract(y1).multiply(x2.subtract(x1).modInverse(p)).mod(p);
         }

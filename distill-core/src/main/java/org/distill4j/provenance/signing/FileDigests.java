@@ -32,7 +32,10 @@ import org.distill4j.io.Hashing;
  * @param refused relative paths of symbolic links and special files found, with why
  */
 public record FileDigests(
-        String modelName, SortedMap<String, String> files, List<String> ignorePaths, SortedMap<String, String> refused) {
+        String modelName,
+        SortedMap<String, String> files,
+        List<String> ignorePaths,
+        SortedMap<String, String> refused) {
 
     /** Orders paths as Python's {@code PurePosixPath} does: by components, each by code point. */
     public static final Comparator<String> PATH_ORDER = (a, b) -> {
@@ -72,15 +75,20 @@ public record FileDigests(
             throw new NoSuchFileException(dir.toString(), null, "not a model directory");
         }
         Path root = dir.toRealPath();
-        List<String> ignored = ignorePaths.stream().map(FileDigests::normalize).distinct().toList();
+        List<String> ignored =
+                ignorePaths.stream().map(FileDigests::normalize).distinct().toList();
         SortedMap<String, String> files = new TreeMap<>(PATH_ORDER);
         SortedMap<String, String> refused = new TreeMap<>(PATH_ORDER);
-        Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+        Files.walkFileTree(
+                root,
+                EnumSet.noneOf(java.nio.file.FileVisitOption.class),
+                Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
                         return !d.equals(root) && isIgnored(relative(root, d), ignored)
-                                ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                                ? FileVisitResult.SKIP_SUBTREE
+                                : FileVisitResult.CONTINUE;
                     }
 
                     @Override
@@ -90,8 +98,10 @@ public record FileDigests(
                             return FileVisitResult.CONTINUE;
                         }
                         if (attrs.isSymbolicLink()) {
-                            refused.put(rel, "symbolic link (to " + Files.readSymbolicLink(file)
-                                    + "); signed models may not contain links");
+                            refused.put(
+                                    rel,
+                                    "symbolic link (to " + Files.readSymbolicLink(file)
+                                            + "); signed models may not contain links");
                         } else if (attrs.isRegularFile()) {
                             files.put(rel, Hashing.sha256(file));
                         } else if (!attrs.isDirectory()) {

@@ -55,12 +55,15 @@ public final class InTotoStatement {
         predicate.put("resources", resources);
         Map<String, Object> statement = new LinkedHashMap<>();
         statement.put("_type", STATEMENT_TYPE);
-        statement.put("subject", List.of(Map.of("name", digests.modelName(),
-                "digest", Map.of("sha256", digests.rootDigest()))));
+        statement.put(
+                "subject",
+                List.of(Map.of("name", digests.modelName(), "digest", Map.of("sha256", digests.rootDigest()))));
         statement.put("predicateType", PREDICATE_TYPE);
         statement.put("predicate", predicate);
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(statement).getBytes(StandardCharsets.UTF_8);
+            return JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(statement)
+                    .getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the statement", e);
         }
@@ -148,8 +151,8 @@ public final class InTotoStatement {
 
     private static void expect(Object source, String field, String actual, String expected) throws SignatureException {
         if (!expected.equals(actual)) {
-            throw new SignatureException(source + ": statement field '" + field + "' is \"" + actual + "\", expected \""
-                    + expected + "\"");
+            throw new SignatureException(
+                    source + ": statement field '" + field + "' is \"" + actual + "\", expected \"" + expected + "\"");
         }
     }
 
@@ -161,8 +164,8 @@ public final class InTotoStatement {
             bad |= c.equals("..");
         }
         if (bad) {
-            throw new SignatureException(source + ": " + where + " names \"" + path
-                    + "\", expected a path inside the model directory");
+            throw new SignatureException(
+                    source + ": " + where + " names \"" + path + "\", expected a path inside the model directory");
         }
     }
 }

@@ -50,7 +50,9 @@ public final class ModelSigner {
         if (!digests.refused().isEmpty()) {
             StringBuilder sb = new StringBuilder("cannot sign " + modelDir + ": it contains entries a signature cannot "
                     + "vouch for; replace links with the files themselves or remove them:");
-            digests.refused().forEach((f, why) -> sb.append("\n  ").append(f).append(": ").append(why));
+            digests.refused()
+                    .forEach(
+                            (f, why) -> sb.append("\n  ").append(f).append(": ").append(why));
             throw new SignatureException(sb.toString());
         }
         String hint = EcKeys.keyHint(pub);
@@ -61,8 +63,8 @@ public final class ModelSigner {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ECDSA signing failed", e);
         }
-        DsseEnvelope envelope = new DsseEnvelope(DsseEnvelope.IN_TOTO_PAYLOAD_TYPE, payload,
-                List.of(new DsseEnvelope.Sig(hint, sig)), hint);
+        DsseEnvelope envelope = new DsseEnvelope(
+                DsseEnvelope.IN_TOTO_PAYLOAD_TYPE, payload, List.of(new DsseEnvelope.Sig(hint, sig)), hint);
         AtomicFiles.write(signatureFile, envelope.toBundleJson());
         return new Signed(signatureFile, digests, hint, curve);
     }

@@ -55,7 +55,8 @@ public record SignatureReport(
     }
 
     static SignatureReport rejected(Path modelDir, Path signatureFile, Status status, String problem) {
-        return new SignatureReport(modelDir, signatureFile, status, problem, 0, List.of(), List.of(), List.of(), List.of());
+        return new SignatureReport(
+                modelDir, signatureFile, status, problem, 0, List.of(), List.of(), List.of(), List.of());
     }
 
     /** True only when the signature is genuine and every file matches it. */
@@ -66,13 +67,17 @@ public record SignatureReport(
     /** A multi-line, human-readable account naming every file concerned. */
     public String describe() {
         return switch (status) {
-            case VERIFIED -> "OK: " + modelDir + " matches its signature " + signatureFile + " (" + signedFiles
-                    + " signed file" + (signedFiles == 1 ? "" : "s") + " unchanged, nothing added)";
+            case VERIFIED ->
+                "OK: " + modelDir + " matches its signature " + signatureFile + " (" + signedFiles + " signed file"
+                        + (signedFiles == 1 ? "" : "s") + " unchanged, nothing added)";
             case UNSIGNED -> "UNSIGNED: " + modelDir + " has no signature (" + signatureFile + " does not exist)";
             case BAD_SIGNATURE -> "FAILED: the signature " + signatureFile + " is not valid for this key: " + problem;
             case FILES_DIFFER -> {
-                StringBuilder sb = new StringBuilder("FAILED: ").append(modelDir)
-                        .append(" does not match its signature (genuine, over ").append(signedFiles).append(" files)\n");
+                StringBuilder sb = new StringBuilder("FAILED: ")
+                        .append(modelDir)
+                        .append(" does not match its signature (genuine, over ")
+                        .append(signedFiles)
+                        .append(" files)\n");
                 changed.forEach(f -> sb.append("  changed:  ").append(f).append('\n'));
                 missing.forEach(f -> sb.append("  missing:  ").append(f).append('\n'));
                 added.forEach(f -> sb.append("  added:    ").append(f).append(" (not signed)\n"));

@@ -62,12 +62,17 @@ public final class SignatureVerifier {
                 changed.add(e.getKey() + " (signed sha256 " + e.getValue() + ", now " + actual + ")");
             }
         }
-        now.files().keySet().stream().filter(f -> !signed.files().containsKey(f)).forEach(added::add);
-        List<String> refused = now.refused().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+        now.files().keySet().stream()
+                .filter(f -> !signed.files().containsKey(f))
+                .forEach(added::add);
+        List<String> refused = now.refused().entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue())
+                .toList();
         Status status = changed.isEmpty() && missing.isEmpty() && added.isEmpty() && refused.isEmpty()
-                ? Status.VERIFIED : Status.FILES_DIFFER;
-        return new SignatureReport(modelDir, signatureFile, status, null, signed.files().size(), changed, missing,
-                added, refused);
+                ? Status.VERIFIED
+                : Status.FILES_DIFFER;
+        return new SignatureReport(
+                modelDir, signatureFile, status, null, signed.files().size(), changed, missing, added, refused);
     }
 
     /**
@@ -97,8 +102,9 @@ public final class SignatureVerifier {
         EcKeys.Curve curve = EcKeys.curveOf(key, "public key");
         // model_signing checks the first signature only; a second one is not looked at, so not trusted either.
         if (!EcKeys.verify(key, curve, env.pae(), env.signatures().get(0).sig())) {
-            throw new SignatureException("the ECDSA signature (" + curve.signatureAlgorithm() + ") does not verify: the "
-                    + "signature or the signed statement was altered, or another key signed it");
+            throw new SignatureException(
+                    "the ECDSA signature (" + curve.signatureAlgorithm() + ") does not verify: the "
+                            + "signature or the signed statement was altered, or another key signed it");
         }
         return InTotoStatement.decode(env.payload(), signatureFile);
     }

@@ -5,4 +5,3 @@ import java.util.Optional;
 
 /** The outcome of one attempt that produced no usable response. */
 record AttemptFailure(ErrorKind kind, String message, Optional<Duration> retryAfter) {}
-

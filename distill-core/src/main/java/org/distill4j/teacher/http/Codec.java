@@ -29,8 +29,8 @@ interface Codec {
      * @param promptTokens reported prompt tokens
      * @param completionTokens reported completion tokens
      */
-    record Response(List<ItemOutcome> items, String model, String modelVersion, long promptTokens,
-            long completionTokens) {}
+    record Response(
+            List<ItemOutcome> items, String model, String modelVersion, long promptTokens, long completionTokens) {}
 
     /** Returns the JSON request body for the items. */
     byte[] request(List<Item> items, String requestId);
@@ -50,7 +50,8 @@ interface Codec {
         try {
             root = JournalJson.MAPPER.readTree(body);
         } catch (IOException e) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not JSON: " + JournalJson.describe(e));
+            throw new MalformedResponseException(
+                    ErrorKind.BAD_JSON, "response is not JSON: " + JournalJson.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw new MalformedResponseException(ErrorKind.BAD_JSON, "response is not a JSON object");

@@ -20,9 +20,20 @@ import java.util.Objects;
  * @param completionTokens completion tokens the server reported for it (0 for v2)
  * @param time ISO-8601 UTC instant it completed
  */
-public record CollectedItem(String key, float[] values, ValueKind valueKind, double outsideMass, String completion,
-        String teacher, String endpoint, String model, String modelVersion, int attempts, long promptTokens,
-        long completionTokens, String time) {
+public record CollectedItem(
+        String key,
+        float[] values,
+        ValueKind valueKind,
+        double outsideMass,
+        String completion,
+        String teacher,
+        String endpoint,
+        String model,
+        String modelVersion,
+        int attempts,
+        long promptTokens,
+        long completionTokens,
+        String time) {
 
     /** Requires the key and values. */
     public CollectedItem {

@@ -55,15 +55,17 @@ public final class CollectionJournal implements Closeable {
      * The largest journal read, in bytes: 1 GiB by default (about a million items), the system
      * property {@code distill4j.maxJournalBytes} raises it (up to 2 GiB, one array).
      */
-    public static final long MAX_BYTES = Math.min(Long.getLong("distill4j.maxJournalBytes", 1L << 30),
-            Integer.MAX_VALUE - 8L);
+    public static final long MAX_BYTES =
+            Math.min(Long.getLong("distill4j.maxJournalBytes", 1L << 30), Integer.MAX_VALUE - 8L);
 
     /** Reads the whole journal, refusing one over {@link #MAX_BYTES} by name. */
     private static byte[] readBounded(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_BYTES) {
-            throw new JournalException(file, "has " + size + " bytes, expected at most " + MAX_BYTES + " (the limit "
-                    + "is the system property distill4j.maxJournalBytes); split the collection or raise it");
+            throw new JournalException(
+                    file,
+                    "has " + size + " bytes, expected at most " + MAX_BYTES + " (the limit "
+                            + "is the system property distill4j.maxJournalBytes); split the collection or raise it");
         }
         return Files.readAllBytes(file);
     }
@@ -91,8 +93,13 @@ public final class CollectionJournal implements Closeable {
      */
     public record FailedItem(String key, String kind, String message, int attempts) {}
 
-    private CollectionJournal(Path file, FileChannel channel, FileLock lock, Map<String, CollectedItem> completed,
-            Map<String, FailedItem> failed, boolean truncated) {
+    private CollectionJournal(
+            Path file,
+            FileChannel channel,
+            FileLock lock,
+            Map<String, CollectedItem> completed,
+            Map<String, FailedItem> failed,
+            boolean truncated) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
@@ -112,8 +119,8 @@ public final class CollectionJournal implements Closeable {
     public static CollectionJournal open(Path dir, Map<String, Object> fingerprint) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = ch.tryLock();
@@ -143,8 +150,8 @@ public final class CollectionJournal implements Closeable {
                 }
                 ch.position(p.validLength);
             }
-            return new CollectionJournal(file, ch, lock, p.completed, p.failed,
-                    p.header != null && p.validLength < bytes.length);
+            return new CollectionJournal(
+                    file, ch, lock, p.completed, p.failed, p.header != null && p.validLength < bytes.length);
         } catch (IOException | RuntimeException e) {
             lock.release();
             ch.close();
@@ -163,7 +170,9 @@ public final class CollectionJournal implements Closeable {
         if (p.header == null) {
             throw new JournalException(file, "has no header line");
         }
-        return new Contents(p.header.get("fingerprint"), Collections.unmodifiableMap(p.completed),
+        return new Contents(
+                p.header.get("fingerprint"),
+                Collections.unmodifiableMap(p.completed),
                 Collections.unmodifiableMap(p.failed));
     }
 
@@ -174,7 +183,8 @@ public final class CollectionJournal implements Closeable {
      * @param completed the {@code ok} items by key, in journal order
      * @param failed the items whose last record is {@code failed}, by key
      */
-    public record Contents(JsonNode fingerprint, Map<String, CollectedItem> completed, Map<String, FailedItem> failed) {}
+    public record Contents(
+            JsonNode fingerprint, Map<String, CollectedItem> completed, Map<String, FailedItem> failed) {}
 
     /** Returns the journal file. */
     public Path file() {
@@ -212,15 +222,23 @@ public final class CollectionJournal implements Closeable {
             throw new IllegalStateException("item " + item.key() + " is already completed in " + file);
         }
         ObjectNode o = JournalJson.MAPPER.createObjectNode();
-        o.put("type", "ok").put("key", item.key()).put("valueKind", item.valueKind().wireName());
+        o.put("type", "ok")
+                .put("key", item.key())
+                .put("valueKind", item.valueKind().wireName());
         ArrayNode values = o.putArray("values");
         for (float v : item.values()) {
             values.add(v);
         }
-        o.put("outsideMass", item.outsideMass()).put("completion", item.completion()).put("teacher", item.teacher())
-                .put("endpoint", item.endpoint()).put("model", item.model()).put("modelVersion", item.modelVersion())
-                .put("attempts", item.attempts()).put("promptTokens", item.promptTokens())
-                .put("completionTokens", item.completionTokens()).put("time", item.time());
+        o.put("outsideMass", item.outsideMass())
+                .put("completion", item.completion())
+                .put("teacher", item.teacher())
+                .put("endpoint", item.endpoint())
+                .put("model", item.model())
+                .put("modelVersion", item.modelVersion())
+                .put("attempts", item.attempts())
+                .put("promptTokens", item.promptTokens())
+                .put("completionTokens", item.completionTokens())
+                .put("time", item.time());
         append(o);
         completed.put(item.key(), item);
         failed.remove(item.key());
@@ -229,8 +247,12 @@ public final class CollectionJournal implements Closeable {
     /** Appends a {@code failed} record. */
     public synchronized void appendFailed(FailedItem item) throws IOException {
         ObjectNode o = JournalJson.MAPPER.createObjectNode();
-        o.put("type", "failed").put("key", item.key()).put("kind", item.kind()).put("message", item.message())
-                .put("attempts", item.attempts()).put("time", Instant.now().toString());
+        o.put("type", "failed")
+                .put("key", item.key())
+                .put("kind", item.kind())
+                .put("message", item.message())
+                .put("attempts", item.attempts())
+                .put("time", Instant.now().toString());
         append(o);
         failed.put(item.key(), item);
     }
@@ -253,8 +275,9 @@ public final class CollectionJournal implements Closeable {
      */
     private void append(JsonNode record) throws IOException {
         if (broken != null) {
-            throw new IOException("journal " + file + " refused a record after an earlier write failed: "
-                    + broken.getMessage(), broken);
+            throw new IOException(
+                    "journal " + file + " refused a record after an earlier write failed: " + broken.getMessage(),
+                    broken);
         }
         long start = channel.position();
         try {
@@ -280,9 +303,13 @@ public final class CollectionJournal implements Closeable {
     private static void checkHeader(Path file, JsonNode header, JsonNode expected) throws JournalException {
         String how = "; to start fresh use a new journal directory or delete " + file
                 + " (completed items in it would be requested again)";
-        if (!FORMAT.equals(header.path("format").asText()) || header.path("version").asInt() != VERSION) {
-            throw new JournalException(file, "is not a " + FORMAT + " version " + VERSION + " (format "
-                    + header.path("format").asText() + ", version " + header.path("version").asText() + ")" + how);
+        if (!FORMAT.equals(header.path("format").asText())
+                || header.path("version").asInt() != VERSION) {
+            throw new JournalException(
+                    file,
+                    "is not a " + FORMAT + " version " + VERSION + " (format "
+                            + header.path("format").asText() + ", version "
+                            + header.path("version").asText() + ")" + how);
         }
         JsonNode actual = header.get("fingerprint");
         if (!expected.equals(actual)) {
@@ -291,12 +318,18 @@ public final class CollectionJournal implements Closeable {
                 String f = it.next();
                 JsonNode a = actual == null ? null : actual.get(f);
                 if (!expected.get(f).equals(a)) {
-                    diff.append(diff.length() == 0 ? "" : ", ").append(f).append(": journal ").append(a)
-                            .append(" vs job ").append(expected.get(f));
+                    diff.append(diff.length() == 0 ? "" : ", ")
+                            .append(f)
+                            .append(": journal ")
+                            .append(a)
+                            .append(" vs job ")
+                            .append(expected.get(f));
                 }
             }
-            throw new JournalException(file, "was written for a different job (" + (diff.length() == 0
-                    ? "journal " + actual + " vs job " + expected : diff) + ")" + how);
+            throw new JournalException(
+                    file,
+                    "was written for a different job ("
+                            + (diff.length() == 0 ? "journal " + actual + " vs job " + expected : diff) + ")" + how);
         }
     }
 
@@ -333,8 +366,10 @@ public final class CollectionJournal implements Closeable {
                 if (last) {
                     break; // an unparseable last line is torn too
                 }
-                throw new JournalException(file, "line " + lineNo + " is damaged (it is not the last line, so it"
-                        + " was not cut by a crash); inspect it, or move the file away to start fresh");
+                throw new JournalException(
+                        file,
+                        "line " + lineNo + " is damaged (it is not the last line, so it"
+                                + " was not cut by a crash); inspect it, or move the file away to start fresh");
             }
             if (lineNo == 1) {
                 p.header = rec;
@@ -343,9 +378,15 @@ public final class CollectionJournal implements Closeable {
                 // First ok wins: the writer never writes two, so a second one is ignored rather than trusted.
                 p.completed.putIfAbsent(item.key(), item);
                 p.failed.remove(item.key());
-            } else if (type.equals("failed") && !p.completed.containsKey(rec.get("key").asText())) {
-                p.failed.put(rec.get("key").asText(), new FailedItem(rec.get("key").asText(),
-                        rec.path("kind").asText(), rec.path("message").asText(), rec.path("attempts").asInt()));
+            } else if (type.equals("failed")
+                    && !p.completed.containsKey(rec.get("key").asText())) {
+                p.failed.put(
+                        rec.get("key").asText(),
+                        new FailedItem(
+                                rec.get("key").asText(),
+                                rec.path("kind").asText(),
+                                rec.path("message").asText(),
+                                rec.path("attempts").asInt()));
             }
             start = nl + 1;
             p.validLength = start;
@@ -380,10 +421,20 @@ public final class CollectionJournal implements Closeable {
         }
         String kind = rec.get("valueKind").asText();
         ValueKind vk = ValueKind.LOGITS.wireName().equals(kind) ? ValueKind.LOGITS : ValueKind.LOG_PROBABILITIES;
-        return new CollectedItem(rec.get("key").asText(), values, vk, rec.path("outsideMass").asDouble(),
-                rec.path("completion").asText(""), rec.path("teacher").asText(""), rec.path("endpoint").asText(""),
-                rec.path("model").asText(""), rec.path("modelVersion").asText(""), rec.path("attempts").asInt(),
-                rec.path("promptTokens").asLong(), rec.path("completionTokens").asLong(), rec.path("time").asText(""));
+        return new CollectedItem(
+                rec.get("key").asText(),
+                values,
+                vk,
+                rec.path("outsideMass").asDouble(),
+                rec.path("completion").asText(""),
+                rec.path("teacher").asText(""),
+                rec.path("endpoint").asText(""),
+                rec.path("model").asText(""),
+                rec.path("modelVersion").asText(""),
+                rec.path("attempts").asInt(),
+                rec.path("promptTokens").asLong(),
+                rec.path("completionTokens").asLong(),
+                rec.path("time").asText(""));
     }
 
     @Override

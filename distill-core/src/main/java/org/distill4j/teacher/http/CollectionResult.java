@@ -21,8 +21,14 @@ import org.distill4j.teacher.TeacherOutputs;
  * @param failedRows the rows that have no outputs, ascending, with why
  * @param usage what this run cost
  */
-public record CollectionResult(TeacherIdentity teacher, ValueKind valueKind, int[] succeededRows,
-        TeacherOutputs outputs, List<CollectedItem> items, List<FailedRow> failedRows, UsageReport usage) {
+public record CollectionResult(
+        TeacherIdentity teacher,
+        ValueKind valueKind,
+        int[] succeededRows,
+        TeacherOutputs outputs,
+        List<CollectedItem> items,
+        List<FailedRow> failedRows,
+        UsageReport usage) {
 
     /** Checks that the parts agree. */
     public CollectionResult {

@@ -44,9 +44,16 @@ final class CollectionRun {
     private final AtomicReference<IOException> journalError = new AtomicReference<>();
     private final AtomicLong requestIds = new AtomicLong();
 
-    CollectionRun(HttpTeacherConfig config, RequestSender sender, Codec codec, CollectionJournal journal,
-            TeacherIdentity identity, UsageCounters usage,
-            Map<String, CollectionResult.FailedRow> failures, CollectionListener listener, long total,
+    CollectionRun(
+            HttpTeacherConfig config,
+            RequestSender sender,
+            Codec codec,
+            CollectionJournal journal,
+            TeacherIdentity identity,
+            UsageCounters usage,
+            Map<String, CollectionResult.FailedRow> failures,
+            CollectionListener listener,
+            long total,
             long fromJournal) {
         this.config = config;
         this.sender = sender;
@@ -71,8 +78,8 @@ final class CollectionRun {
         List<Future<?>> futures = new ArrayList<>();
         try {
             for (int i = 0; i < pending.size(); i += config.batchSize()) {
-                List<Codec.Item> batch = List.copyOf(pending.subList(i, Math.min(pending.size(),
-                        i + config.batchSize())));
+                List<Codec.Item> batch =
+                        List.copyOf(pending.subList(i, Math.min(pending.size(), i + config.batchSize())));
                 futures.add(pool.submit(() -> {
                     try {
                         batch(batch);
@@ -161,8 +168,10 @@ final class CollectionRun {
                         complete(it, o, r, attempt, pending.size());
                     } else {
                         usage.error(o.error().kind());
-                        AttemptFailure f = new AttemptFailure(o.error().kind(),
-                                config.apiKey().scrub(o.error().getMessage()), Optional.empty());
+                        AttemptFailure f = new AttemptFailure(
+                                o.error().kind(),
+                                config.apiKey().scrub(o.error().getMessage()),
+                                Optional.empty());
                         last.put(it.key(), f);
                         if (o.error().kind().retryable()) {
                             retry.add(it);
@@ -183,7 +192,10 @@ final class CollectionRun {
             }
             pending = retry;
             Duration wait = config.retry().delay(attempt, retryAfter, rng);
-            LOG.debug("Retrying {} item(s) in {} ms after {}", pending.size(), wait.toMillis(),
+            LOG.debug(
+                    "Retrying {} item(s) in {} ms after {}",
+                    pending.size(),
+                    wait.toMillis(),
                     last.get(pending.get(0).key()).kind().wireName());
             Thread.sleep(wait.toMillis(), (int) (wait.toNanos() % 1_000_000));
         }
@@ -194,10 +206,20 @@ final class CollectionRun {
         ApiKey key = config.apiKey();
         String model = key.scrub(r.model().isEmpty() ? config.model() : r.model());
         // Token counts are per request; a v2 batch reports none, a chat completion holds one item.
-        CollectedItem item = new CollectedItem(it.key(), o.values(), codec.valueKind(), o.outsideMass(),
-                key.scrub(o.completion()), identity.cacheKey(), config.endpoint().toString(), model,
-                key.scrub(r.modelVersion()), attempts,
-                r.promptTokens() / batch, r.completionTokens() / batch, Instant.now().toString());
+        CollectedItem item = new CollectedItem(
+                it.key(),
+                o.values(),
+                codec.valueKind(),
+                o.outsideMass(),
+                key.scrub(o.completion()),
+                identity.cacheKey(),
+                config.endpoint().toString(),
+                model,
+                key.scrub(r.modelVersion()),
+                attempts,
+                r.promptTokens() / batch,
+                r.completionTokens() / batch,
+                Instant.now().toString());
         try {
             journal.appendOk(item);
         } catch (IOException e) {
@@ -213,16 +235,22 @@ final class CollectionRun {
 
     private void fail(Codec.Item it, AttemptFailure f, int attempts) {
         try {
-            journal.appendFailed(new CollectionJournal.FailedItem(it.key(), f.kind().wireName(), f.message(),
-                    attempts));
+            journal.appendFailed(
+                    new CollectionJournal.FailedItem(it.key(), f.kind().wireName(), f.message(), attempts));
         } catch (IOException e) {
             journalError.compareAndSet(null, e);
             return;
         }
-        failures.put(it.key(), new CollectionResult.FailedRow(it.row(), it.key(), f.kind().wireName(), f.message(),
-                attempts));
-        LOG.warn("Item {} (row {}) failed after {} attempt(s): {}: {}", it.key().substring(0, 12), it.row(),
-                attempts, f.kind().wireName(), f.message());
+        failures.put(
+                it.key(),
+                new CollectionResult.FailedRow(it.row(), it.key(), f.kind().wireName(), f.message(), attempts));
+        LOG.warn(
+                "Item {} (row {}) failed after {} attempt(s): {}: {}",
+                it.key().substring(0, 12),
+                it.row(),
+                attempts,
+                f.kind().wireName(),
+                f.message());
         listener.progress(total, done.get(), failures.size());
     }
 }

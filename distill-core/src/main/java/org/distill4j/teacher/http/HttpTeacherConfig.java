@@ -101,7 +101,8 @@ public record HttpTeacherConfig(
         v2InputName = v2InputName == null ? "" : v2InputName;
         v2OutputName = v2OutputName == null ? "" : v2OutputName;
         String scheme = baseUrl.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+        if (scheme == null
+                || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || baseUrl.getHost() == null) {
             throw new IllegalArgumentException("illegal baseUrl value: " + baseUrl.getScheme() + "://"
                     + baseUrl.getHost() + ", must be an absolute http or https URL with a host");
@@ -126,12 +127,12 @@ public record HttpTeacherConfig(
             promptTemplate = DEFAULT_TEMPLATE;
         }
         if (!promptTemplate.contains("{text}")) {
-            throw new IllegalArgumentException("illegal promptTemplate value: '" + promptTemplate
-                    + "', must contain the placeholder {text}");
+            throw new IllegalArgumentException(
+                    "illegal promptTemplate value: '" + promptTemplate + "', must contain the placeholder {text}");
         }
         if (topLogprobs < 1 || topLogprobs > 20) {
-            throw new IllegalArgumentException("illegal topLogprobs value: " + topLogprobs
-                    + ", must be in [1, 20] (the OpenAI API's limit)");
+            throw new IllegalArgumentException(
+                    "illegal topLogprobs value: " + topLogprobs + ", must be in [1, 20] (the OpenAI API's limit)");
         }
         if (maxTokens < 1 || maxTokens > 4096) {
             throw new IllegalArgumentException("illegal maxTokens value: " + maxTokens + ", must be in [1, 4096]");
@@ -268,10 +269,11 @@ public record HttpTeacherConfig(
      */
     public TeacherIdentity identity(List<String> labels) {
         String hash = Hashing.sha256(JournalJson.canonical(fingerprint(labels)));
-        String what = protocol == Protocol.OPENAI ? "chat completions, top_logprobs=" + topLogprobs
+        String what = protocol == Protocol.OPENAI
+                ? "chat completions, top_logprobs=" + topLogprobs
                 : "open inference v2 " + v2Output.name().toLowerCase(java.util.Locale.ROOT);
-        return new TeacherIdentity(protocol.teacherKind(), endpoint().toString(), hash,
-                "model " + model + " via " + what);
+        return new TeacherIdentity(
+                protocol.teacherKind(), endpoint().toString(), hash, "model " + model + " via " + what);
     }
 
     /** Returns e.g. {@code HttpTeacher(openai, http://host/v1/chat/completions, model=m)}, without the key. */
@@ -390,9 +392,25 @@ public record HttpTeacherConfig(
         /** Validates and builds. */
         public HttpTeacherConfig build() {
             int batch = batchSize != null ? batchSize : protocol == Protocol.OPENAI ? 1 : 16;
-            return new HttpTeacherConfig(protocol, baseUrl, model, modelVersion, apiKey, v2Input, v2InputName, v2Output,
-                    v2OutputName, promptTemplate, topLogprobs, maxTokens, batch, concurrency, requestsPerMinute,
-                    tokensPerMinute, timeout, retry);
+            return new HttpTeacherConfig(
+                    protocol,
+                    baseUrl,
+                    model,
+                    modelVersion,
+                    apiKey,
+                    v2Input,
+                    v2InputName,
+                    v2Output,
+                    v2OutputName,
+                    promptTemplate,
+                    topLogprobs,
+                    maxTokens,
+                    batch,
+                    concurrency,
+                    requestsPerMinute,
+                    tokensPerMinute,
+                    timeout,
+                    retry);
         }
     }
 }

@@ -11,7 +11,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  */
 final class JournalJson {
 
-    static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
 
     private JournalJson() {}
 

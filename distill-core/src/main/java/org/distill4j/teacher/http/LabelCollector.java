@@ -5,8 +5,8 @@ import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -107,7 +107,8 @@ public final class LabelCollector {
             long[] shape = data.featureShape();
             float[] f = new float[data.featureSize()];
             data.copyFeatures(new int[] {row}, f);
-            ByteBuffer bb = ByteBuffer.allocate(4 + 8 * shape.length + 4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bb =
+                    ByteBuffer.allocate(4 + 8 * shape.length + 4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
             bb.put("f32\0".getBytes(StandardCharsets.US_ASCII));
             for (long d : shape) {
                 bb.putLong(d);
@@ -173,16 +174,31 @@ public final class LabelCollector {
                 if (done == null) {
                     pending.add(it);
                 } else if (done.values().length != classes) {
-                    throw new JournalException(journal.file(), "item " + it.key() + " holds " + done.values().length
-                            + " values, expected " + classes);
+                    throw new JournalException(
+                            journal.file(),
+                            "item " + it.key() + " holds " + done.values().length + " values, expected " + classes);
                 }
             }
             fromJournal = unique.size() - pending.size();
-            CollectionRun run = new CollectionRun(config, new RequestSender(config, client, codec, usage), codec,
-                    journal, identity, usage, failures, listener, unique.size(), fromJournal);
+            CollectionRun run = new CollectionRun(
+                    config,
+                    new RequestSender(config, client, codec, usage),
+                    codec,
+                    journal,
+                    identity,
+                    usage,
+                    failures,
+                    listener,
+                    unique.size(),
+                    fromJournal);
             listener.progress(unique.size(), fromJournal, 0);
-            LOG.info("Collecting {} of {} unique items ({} rows) from {} with {} workers", pending.size(),
-                    unique.size(), rows, config.endpoint(), config.concurrency());
+            LOG.info(
+                    "Collecting {} of {} unique items ({} rows) from {} with {} workers",
+                    pending.size(),
+                    unique.size(),
+                    rows,
+                    config.endpoint(),
+                    config.concurrency());
             abort = run.execute(pending);
             // What the journal now holds; reading the file back would parse every record again.
             completed = journal.completed();
@@ -197,8 +213,13 @@ public final class LabelCollector {
         return result(data, completed, rowKeys, identity, codec.valueKind(), failures, report);
     }
 
-    private CollectionResult result(ExampleSet data, Map<String, CollectedItem> done, String[] rowKeys,
-            TeacherIdentity identity, ValueKind valueKind, Map<String, CollectionResult.FailedRow> failures,
+    private CollectionResult result(
+            ExampleSet data,
+            Map<String, CollectedItem> done,
+            String[] rowKeys,
+            TeacherIdentity identity,
+            ValueKind valueKind,
+            Map<String, CollectionResult.FailedRow> failures,
             UsageReport report) {
         int classes = data.numClasses();
         List<Integer> ok = new ArrayList<>();
@@ -211,9 +232,10 @@ public final class LabelCollector {
                 items.add(it);
             } else {
                 CollectionResult.FailedRow f = failures.get(rowKeys[r]);
-                failed.add(f == null
-                        ? new CollectionResult.FailedRow(r, rowKeys[r], "not_collected", "no result", 0)
-                        : new CollectionResult.FailedRow(r, rowKeys[r], f.kind(), f.message(), f.attempts()));
+                failed.add(
+                        f == null
+                                ? new CollectionResult.FailedRow(r, rowKeys[r], "not_collected", "no result", 0)
+                                : new CollectionResult.FailedRow(r, rowKeys[r], f.kind(), f.message(), f.attempts()));
             }
         }
         int[] succeeded = ok.stream().mapToInt(Integer::intValue).toArray();
@@ -221,11 +243,13 @@ public final class LabelCollector {
         for (int i = 0; i < succeeded.length; i++) {
             System.arraycopy(items.get(i).values(), 0, values, i * classes, classes);
         }
-        String dataHash = failed.isEmpty() ? data.contentHash()
-                : succeeded.length == 0 ? Hashing.sha256("empty subset of " + data.contentHash())
-                : ExampleSets.subset(data, succeeded, data.name() + "/labelled").contentHash();
+        String dataHash = failed.isEmpty()
+                ? data.contentHash()
+                : succeeded.length == 0
+                        ? Hashing.sha256("empty subset of " + data.contentHash())
+                        : ExampleSets.subset(data, succeeded, data.name() + "/labelled")
+                                .contentHash();
         TeacherOutputs outputs = new TeacherOutputs(identity.cacheKey(), dataHash, succeeded.length, classes, values);
         return new CollectionResult(identity, valueKind, succeeded, outputs, items, failed, report);
     }
-
 }

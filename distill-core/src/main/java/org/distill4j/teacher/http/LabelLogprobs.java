@@ -123,7 +123,8 @@ public final class LabelLogprobs {
      */
     public static List<Position> parse(JsonNode content) throws MalformedResponseException {
         if (content == null || !content.isArray()) {
-            throw new MalformedResponseException(ErrorKind.BAD_JSON,
+            throw new MalformedResponseException(
+                    ErrorKind.BAD_JSON,
                     "choices[0].logprobs.content is missing or not an array (was logprobs=true honoured?)");
         }
         List<Position> out = new ArrayList<>();
@@ -318,8 +319,10 @@ public final class LabelLogprobs {
             any |= s;
         }
         if (!any) {
-            throw new MalformedResponseException(ErrorKind.LABEL_NOT_IN_TOP_K, "no label among the listed tokens: "
-                    + "generated '" + abbreviate(generated.toString()) + "', labels " + labels);
+            throw new MalformedResponseException(
+                    ErrorKind.LABEL_NOT_IN_TOP_K,
+                    "no label among the listed tokens: " + "generated '" + abbreviate(generated.toString())
+                            + "', labels " + labels);
         }
         // Unseen labels share the residual of the position where they diverged.
         for (int d = 0; d <= last; d++) {
@@ -354,11 +357,14 @@ public final class LabelLogprobs {
 
     private static double probability(double logprob, String token) throws MalformedResponseException {
         if (Double.isNaN(logprob) || logprob == Double.POSITIVE_INFINITY) {
-            throw new MalformedResponseException(ErrorKind.NON_FINITE,
-                    "log-probability of token '" + abbreviate(token) + "' is " + logprob + ", expected a finite value <= 0");
+            throw new MalformedResponseException(
+                    ErrorKind.NON_FINITE,
+                    "log-probability of token '" + abbreviate(token) + "' is " + logprob
+                            + ", expected a finite value <= 0");
         }
         if (logprob > 1e-4) {
-            throw new MalformedResponseException(ErrorKind.BAD_PROBABILITIES,
+            throw new MalformedResponseException(
+                    ErrorKind.BAD_PROBABILITIES,
                     "log-probability of token '" + abbreviate(token) + "' is " + logprob + ", expected <= 0");
         }
         return logprob <= NOT_LISTED ? 0 : Math.exp(Math.min(0, logprob));

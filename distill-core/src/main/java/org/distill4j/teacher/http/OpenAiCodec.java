@@ -80,8 +80,8 @@ final class OpenAiCodec implements Codec {
         long generated = usage.path("completion_tokens").asLong(0);
         ItemOutcome outcome;
         try {
-            LabelLogprobs.Result r = LabelLogprobs.extract(LabelLogprobs.parse(choice.path("logprobs").get("content")),
-                    labels);
+            LabelLogprobs.Result r = LabelLogprobs.extract(
+                    LabelLogprobs.parse(choice.path("logprobs").get("content")), labels);
             float[] v = new float[r.logprobs().length];
             for (int c = 0; c < v.length; c++) {
                 v[c] = (float) r.logprobs()[c];
@@ -90,8 +90,11 @@ final class OpenAiCodec implements Codec {
         } catch (MalformedResponseException e) {
             outcome = new ItemOutcome(null, 0, completion, e);
         }
-        return new Response(List.of(outcome), JournalJson.text(root.get("model")),
+        return new Response(
+                List.of(outcome),
+                JournalJson.text(root.get("model")),
                 JournalJson.text(root.get("system_fingerprint")),
-                prompt, generated);
+                prompt,
+                generated);
     }
 }

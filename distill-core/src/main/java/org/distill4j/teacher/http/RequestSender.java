@@ -55,19 +55,21 @@ final class RequestSender {
             resp = future.get(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            return new AttemptFailure(ErrorKind.TIMEOUT, "no complete response within " + config.timeout(),
-                    Optional.empty());
+            return new AttemptFailure(
+                    ErrorKind.TIMEOUT, "no complete response within " + config.timeout(), Optional.empty());
         } catch (InterruptedException e) {
             future.cancel(true);
             throw e;
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof HttpTimeoutException) {
-                return new AttemptFailure(ErrorKind.TIMEOUT, "no response within " + config.timeout(),
-                        Optional.empty());
+                return new AttemptFailure(
+                        ErrorKind.TIMEOUT, "no response within " + config.timeout(), Optional.empty());
             }
-            return new AttemptFailure(ErrorKind.CONNECTION, "connection to " + config.endpoint()
-                    + " failed or body cut short: " + key.scrub(describe(c)), Optional.empty());
+            return new AttemptFailure(
+                    ErrorKind.CONNECTION,
+                    "connection to " + config.endpoint() + " failed or body cut short: " + key.scrub(describe(c)),
+                    Optional.empty());
         }
         int status = resp.statusCode();
         usage.status(status);
@@ -83,10 +85,13 @@ final class RequestSender {
         Optional<Duration> retryAfter = RetryPolicy.parseRetryAfter(
                 resp.headers().firstValue("Retry-After").orElse(null), Instant.now());
         if (status == 401 || status == 403) {
-            return new AttemptFailure(ErrorKind.UNAUTHORIZED, "HTTP " + status + " from " + config.endpoint()
-                    + ": the server rejected the API key from " + key.source()
-                    + " (check that it is valid and allowed to use model " + config.model() + "); server said: "
-                    + body, Optional.empty());
+            return new AttemptFailure(
+                    ErrorKind.UNAUTHORIZED,
+                    "HTTP " + status + " from " + config.endpoint()
+                            + ": the server rejected the API key from " + key.source()
+                            + " (check that it is valid and allowed to use model " + config.model() + "); server said: "
+                            + body,
+                    Optional.empty());
         }
         if (status == 429) {
             return new AttemptFailure(ErrorKind.RATE_LIMITED, "HTTP 429: " + body, retryAfter);
@@ -94,8 +99,8 @@ final class RequestSender {
         if (status == 408 || status >= 500) {
             return new AttemptFailure(ErrorKind.SERVER_ERROR, "HTTP " + status + ": " + body, retryAfter);
         }
-        return new AttemptFailure(ErrorKind.CLIENT_ERROR, "HTTP " + status + " (not retried): " + body,
-                Optional.empty());
+        return new AttemptFailure(
+                ErrorKind.CLIENT_ERROR, "HTTP " + status + " (not retried): " + body, Optional.empty());
     }
 
     /** Names an exception and its causes' messages (the JDK client often leaves the outer message null). */

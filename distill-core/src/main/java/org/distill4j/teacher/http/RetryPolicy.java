@@ -26,8 +26,8 @@ import java.util.Random;
  * @param retryAfterCap the longest {@code Retry-After} honoured, >= 0
  * @param seed seed of the jitter
  */
-public record RetryPolicy(int maxAttempts, Duration backoffBase, Duration backoffCap, Duration retryAfterCap,
-        long seed) {
+public record RetryPolicy(
+        int maxAttempts, Duration backoffBase, Duration backoffCap, Duration retryAfterCap, long seed) {
 
     /** 6 attempts, backoff 0.5 s doubling to 30 s, {@code Retry-After} honoured up to 120 s, seed 0. */
     public static final RetryPolicy DEFAULT =
@@ -45,8 +45,8 @@ public record RetryPolicy(int maxAttempts, Duration backoffBase, Duration backof
             throw new IllegalArgumentException("illegal backoffBase value: " + backoffBase + ", must be > 0");
         }
         if (backoffCap.compareTo(backoffBase) < 0) {
-            throw new IllegalArgumentException("illegal backoffCap value: " + backoffCap + ", must be >= backoffBase "
-                    + backoffBase);
+            throw new IllegalArgumentException(
+                    "illegal backoffCap value: " + backoffCap + ", must be >= backoffBase " + backoffBase);
         }
         if (retryAfterCap.isNegative()) {
             throw new IllegalArgumentException("illegal retryAfterCap value: " + retryAfterCap + ", must be >= 0");
@@ -97,7 +97,8 @@ public record RetryPolicy(int maxAttempts, Duration backoffBase, Duration backof
             // Not a number: try the date form.
         }
         try {
-            Instant at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Instant at =
+                    ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
             Duration d = Duration.between(now, at);
             return Optional.of(d.isNegative() ? Duration.ZERO : d);
         } catch (DateTimeParseException e) {

@@ -30,9 +30,21 @@ final class UsageCounters {
         statuses.forEach((k, v) -> s.put(k, v.sum()));
         Map<String, Long> e = new LinkedHashMap<>();
         errors.forEach((k, v) -> e.put(k, v.sum()));
-        return new UsageReport(requests.get(), s, retries.get(), e, promptTokens.sum(), completionTokens.sum(), total,
-                unique, total - unique, fromJournal, collected, failed, mostlyOutside.sum(), wall,
+        return new UsageReport(
+                requests.get(),
+                s,
+                retries.get(),
+                e,
+                promptTokens.sum(),
+                completionTokens.sum(),
+                total,
+                unique,
+                total - unique,
+                fromJournal,
+                collected,
+                failed,
+                mostlyOutside.sum(),
+                wall,
                 wall > 0 ? collected / wall : 0);
     }
 }
-

@@ -28,10 +28,22 @@ import org.distill4j.io.AtomicFiles;
  * @param wallSeconds wall-clock seconds of the run
  * @param itemsPerSecond items collected in this run per wall-clock second
  */
-public record UsageReport(long requestsSent, Map<String, Long> responsesByStatus, long retries,
-        Map<String, Long> errorsByKind, long promptTokens, long completionTokens, long itemsTotal, long itemsUnique,
-        long itemsDeduplicated, long itemsFromJournal, long itemsCollected, long itemsFailed,
-        long itemsMostlyOutside, double wallSeconds, double itemsPerSecond) {
+public record UsageReport(
+        long requestsSent,
+        Map<String, Long> responsesByStatus,
+        long retries,
+        Map<String, Long> errorsByKind,
+        long promptTokens,
+        long completionTokens,
+        long itemsTotal,
+        long itemsUnique,
+        long itemsDeduplicated,
+        long itemsFromJournal,
+        long itemsCollected,
+        long itemsFailed,
+        long itemsMostlyOutside,
+        double wallSeconds,
+        double itemsPerSecond) {
 
     /** The report's file name, next to the journal. */
     public static final String FILE = "usage.json";
@@ -44,7 +56,8 @@ public record UsageReport(long requestsSent, Map<String, Long> responsesByStatus
 
     /** Writes this report as pretty JSON to {@code dir/usage.json}, atomically. */
     public void write(Path dir) throws IOException {
-        AtomicFiles.write(dir.resolve(FILE),
+        AtomicFiles.write(
+                dir.resolve(FILE),
                 JournalJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
     }
 

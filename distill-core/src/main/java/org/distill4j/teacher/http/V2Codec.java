@@ -73,8 +73,9 @@ final class V2Codec implements Codec {
         JsonNode root = Codec.readObject(body);
         JsonNode id = root.get("id");
         if (id != null && !id.isNull() && !requestId.equals(id.asText())) {
-            throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "response id '" + id.asText()
-                    + "' does not match request id '" + requestId + "'");
+            throw new MalformedResponseException(
+                    ErrorKind.WRONG_SHAPE,
+                    "response id '" + id.asText() + "' does not match request id '" + requestId + "'");
         }
         JsonNode outputs = root.get("outputs");
         if (outputs == null || !outputs.isArray() || outputs.isEmpty()) {
@@ -90,33 +91,38 @@ final class V2Codec implements Codec {
                 }
             }
             if (out == null) {
-                throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "response has no output named '"
-                        + config.v2OutputName() + "'");
+                throw new MalformedResponseException(
+                        ErrorKind.WRONG_SHAPE, "response has no output named '" + config.v2OutputName() + "'");
             }
         }
         int b = items.size();
         JsonNode shape = out.get("shape");
-        if (shape == null || !shape.isArray() || shape.size() != 2 || shape.get(0).asLong() != b
+        if (shape == null
+                || !shape.isArray()
+                || shape.size() != 2
+                || shape.get(0).asLong() != b
                 || shape.get(1).asLong() != classes) {
-            throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "output shape " + shape + ", expected [" + b
-                    + ", " + classes + "] (batch, classes)");
+            throw new MalformedResponseException(
+                    ErrorKind.WRONG_SHAPE,
+                    "output shape " + shape + ", expected [" + b + ", " + classes + "] (batch, classes)");
         }
         String datatype = out.path("datatype").asText("");
         if (!datatype.startsWith("FP")) {
-            throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "output datatype '" + datatype
-                    + "', expected FP32, FP64 or FP16");
+            throw new MalformedResponseException(
+                    ErrorKind.WRONG_SHAPE, "output datatype '" + datatype + "', expected FP32, FP64 or FP16");
         }
         List<JsonNode> flat = new ArrayList<>();
         flatten(out.get("data"), flat);
         if (flat.size() != b * classes) {
-            throw new MalformedResponseException(ErrorKind.WRONG_SHAPE, "output holds " + flat.size()
-                    + " values, expected " + b + "*" + classes);
+            throw new MalformedResponseException(
+                    ErrorKind.WRONG_SHAPE, "output holds " + flat.size() + " values, expected " + b + "*" + classes);
         }
         List<ItemOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < b; i++) {
             outcomes.add(row(flat, i));
         }
-        return new Response(outcomes, JournalJson.text(root.get("model_name")), JournalJson.text(root.get("model_version")), 0, 0);
+        return new Response(
+                outcomes, JournalJson.text(root.get("model_name")), JournalJson.text(root.get("model_version")), 0, 0);
     }
 
     private ItemOutcome row(List<JsonNode> flat, int i) {
@@ -125,18 +131,21 @@ final class V2Codec implements Codec {
         for (int c = 0; c < classes; c++) {
             JsonNode n = flat.get(i * classes + c);
             if (!n.isNumber()) {
-                return failed(ErrorKind.BAD_JSON, "output value of item " + i + ", class " + c + " is " + n
-                        + ", expected a number");
+                return failed(
+                        ErrorKind.BAD_JSON,
+                        "output value of item " + i + ", class " + c + " is " + n + ", expected a number");
             }
             double x = n.asDouble();
             if (!Double.isFinite(x) || !Float.isFinite((float) x)) {
-                return failed(ErrorKind.NON_FINITE, "output value of item " + i + ", class " + c + " is " + x
-                        + ", expected a finite value");
+                return failed(
+                        ErrorKind.NON_FINITE,
+                        "output value of item " + i + ", class " + c + " is " + x + ", expected a finite value");
             }
             if (config.v2Output() == HttpTeacherConfig.V2Output.PROBABILITIES) {
                 if (x < -1e-6) {
-                    return failed(ErrorKind.BAD_PROBABILITIES, "probability of item " + i + ", class " + c + " is "
-                            + x + ", expected >= 0");
+                    return failed(
+                            ErrorKind.BAD_PROBABILITIES,
+                            "probability of item " + i + ", class " + c + " is " + x + ", expected >= 0");
                 }
                 sum += x;
                 v[c] = (float) Math.log(Math.max(x, LabelLogprobs.FLOOR));
@@ -145,8 +154,10 @@ final class V2Codec implements Codec {
             }
         }
         if (config.v2Output() == HttpTeacherConfig.V2Output.PROBABILITIES && Math.abs(sum - 1) > 1e-3) {
-            return failed(ErrorKind.BAD_PROBABILITIES, "probabilities of item " + i + " sum to " + sum
-                    + ", expected 1 within 1e-3 (is the output logits? then configure output: logits)");
+            return failed(
+                    ErrorKind.BAD_PROBABILITIES,
+                    "probabilities of item " + i + " sum to " + sum
+                            + ", expected 1 within 1e-3 (is the output logits? then configure output: logits)");
         }
         return new ItemOutcome(v, 0, "", null);
     }

@@ -57,11 +57,13 @@ class TopKCacheTest {
         try (LanguageModel teacher = LanguageModel.create(cfg, ByteTokenizer.INSTANCE, 4)) {
             TopKCache.build(file, org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t"), w, 5, 4, "teacher=t1;k=5");
             assertThat(Files.size(file)).isEqualTo(8 + 20 + "teacher=t1;k=5".length() + w.targetTokens() * 5 * 6);
-            try (TopKCache cache = TopKCache.open(file, "teacher=t1;k=5"); NDManager m = NDManager.newBaseManager("PyTorch")) {
+            try (TopKCache cache = TopKCache.open(file, "teacher=t1;k=5");
+                    NDManager m = NDManager.newBaseManager("PyTorch")) {
                 assertThat(cache.positions()).isEqualTo(w.targetTokens());
                 int[] idx = {0, w.size() - 1};
                 NDList batch = w.batch(m, idx);
-                TeacherTargets.TopK direct = (TeacherTargets.TopK) new TopKKl(5, 1.0).targetsFrom(teacher.logits(batch.get(0)), 0);
+                TeacherTargets.TopK direct =
+                        (TeacherTargets.TopK) new TopKKl(5, 1.0).targetsFrom(teacher.logits(batch.get(0)), 0);
                 TeacherTargets.TopK cached = cache.targets(m, idx, 16);
                 long[] targets = batch.get(1).toLongArray();
                 long[] di = direct.ids().toLongArray();
@@ -74,7 +76,8 @@ class TopKCacheTest {
                         continue;
                     }
                     assertThat(ci[i]).as("id %d", i).isEqualTo(di[i]);
-                    assertThat(Math.abs(cl[i] - dl[i])).as("log-prob %d", i).isLessThanOrEqualTo((float) (Math.abs(dl[i]) / 1024 + 1e-6));
+                    assertThat(Math.abs(cl[i] - dl[i])).as("log-prob %d", i).isLessThanOrEqualTo((float)
+                            (Math.abs(dl[i]) / 1024 + 1e-6));
                 }
             }
             // Training from the cache follows training from the live teacher (float16 rounding only).
@@ -85,9 +88,12 @@ class TopKCacheTest {
             }
             try (LanguageModel s = LanguageModel.create(cfg, ByteTokenizer.INSTANCE, 5);
                     TopKCache cache = TopKCache.open(file, "teacher=t1;k=5")) {
-                float[] fromCache = LmTrainer.train(s, w, new TopKKl(5, 0.5), TeacherSignal.cached(cache, 16), run).losses();
+                float[] fromCache = LmTrainer.train(s, w, new TopKKl(5, 0.5), TeacherSignal.cached(cache, 16), run)
+                        .losses();
                 for (int i = 0; i < live.length; i++) {
-                    assertThat(fromCache[i]).as("step %d", i).isCloseTo(live[i], org.assertj.core.api.Assertions.within(2e-3f));
+                    assertThat(fromCache[i])
+                            .as("step %d", i)
+                            .isCloseTo(live[i], org.assertj.core.api.Assertions.within(2e-3f));
                 }
             }
         }
@@ -97,16 +103,19 @@ class TopKCacheTest {
     void aCorruptOrForeignCacheIsRefusedNamingTheFile() throws Exception {
         TokenWindows w = windows();
         Path file = dir.resolve("c.topk");
-        try (LanguageModel teacher = LanguageModel.create(new DecoderConfig(258, 1, 16, 2, 16, 0.0, Positions.LEARNED, false),
-                ByteTokenizer.INSTANCE, 4)) {
+        try (LanguageModel teacher = LanguageModel.create(
+                new DecoderConfig(258, 1, 16, 2, 16, 0.0, Positions.LEARNED, false), ByteTokenizer.INSTANCE, 4)) {
             TopKCache.build(file, org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t"), w, 3, 8, "key-a");
         }
-        assertThatThrownBy(() -> TopKCache.open(file, "key-b")).isInstanceOf(CorruptDataException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("built for key 'key-a' vs expected 'key-b'");
+        assertThatThrownBy(() -> TopKCache.open(file, "key-b"))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("built for key 'key-a' vs expected 'key-b'");
         byte[] bytes = Files.readAllBytes(file);
         Path truncated = dir.resolve("t.topk");
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 7));
-        assertThatThrownBy(() -> TopKCache.open(truncated, "key-a")).isInstanceOf(CorruptDataException.class)
+        assertThatThrownBy(() -> TopKCache.open(truncated, "key-a"))
+                .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("truncated");
         Path other = dir.resolve("o.topk");
         Files.writeString(other, "{\"not\": \"a cache\", \"padding\": \"....................\"}");

@@ -50,7 +50,8 @@ class CorpusSplitTest {
     @Test
     void tooSmallCorporaAndIllegalFractionsAreRefused() {
         assertThatThrownBy(() -> CorpusSplit.bySeed(docs(2), 1, 0.1, 0.1))
-                .hasMessageContaining("too small").hasMessageContaining("2 documents");
+                .hasMessageContaining("too small")
+                .hasMessageContaining("2 documents");
         assertThatThrownBy(() -> CorpusSplit.bySeed(docs(10), 1, 0.6, 0.5)).hasMessageContaining("sum < 1");
     }
 }

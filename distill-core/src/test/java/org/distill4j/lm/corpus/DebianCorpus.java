@@ -14,7 +14,8 @@ public final class DebianCorpus {
     public static Path file(String split) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("distill-core"))) {
-                return p.resolve("../shared/data/debian-descriptions/" + split + ".jsonl.gz").normalize();
+                return p.resolve("../shared/data/debian-descriptions/" + split + ".jsonl.gz")
+                        .normalize();
             }
         }
         return Path.of("../shared/data/debian-descriptions/" + split + ".jsonl.gz");
@@ -27,6 +28,7 @@ public final class DebianCorpus {
 
     /** Reads about {@code bytes} bytes of documents from the start of {@code split}. */
     public static TextCorpus read(String split, long bytes) throws IOException {
-        return TextCorpus.read(List.of(file(split)), TextCorpus.Options.defaults().withMaxBytes(bytes));
+        return TextCorpus.read(
+                List.of(file(split)), TextCorpus.Options.defaults().withMaxBytes(bytes));
     }
 }

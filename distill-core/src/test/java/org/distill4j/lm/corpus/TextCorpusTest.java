@@ -23,7 +23,9 @@ class TextCorpusTest {
 
     @Test
     void readsJsonlTextFieldsAndSkipsBlankLinesAndBlankDocuments() throws Exception {
-        Path f = write("a.jsonl", "{\"text\":\"first doc\",\"label\":\"x\"}\n\n{\"text\":\"  \"}\r\n{\"text\":\"sé\\ncond\"}\n");
+        Path f = write(
+                "a.jsonl",
+                "{\"text\":\"first doc\",\"label\":\"x\"}\n\n{\"text\":\"  \"}\r\n{\"text\":\"sé\\ncond\"}\n");
         TextCorpus c = TextCorpus.read(List.of(f));
         assertThat(c.documents()).extracting(Document::text).containsExactly("first doc", "sé\ncond");
         assertThat(c.documents().get(1).source()).isEqualTo(f + ":4");
@@ -40,7 +42,8 @@ class TextCorpusTest {
         }
         Path txt = write("c.txt", "para one\nline two\n\n\n\npara two\n");
         TextCorpus c = TextCorpus.read(List.of(gz, txt));
-        assertThat(c.documents()).extracting(Document::text)
+        assertThat(c.documents())
+                .extracting(Document::text)
                 .containsExactly("zipped", "para one\nline two", "para two");
         assertThat(c.documents().get(2).source()).isEqualTo(txt + ":6");
     }
@@ -55,7 +58,8 @@ class TextCorpusTest {
         Files.write(f, b.toByteArray());
         assertThatThrownBy(() -> TextCorpus.read(List.of(f)))
                 .isInstanceOf(CorruptDataException.class)
-                .hasMessageContaining(f + ":2").hasMessageContaining("invalid UTF-8");
+                .hasMessageContaining(f + ":2")
+                .hasMessageContaining("invalid UTF-8");
         TextCorpus c = TextCorpus.read(List.of(f), TextCorpus.Options.defaults().withUtf8(Utf8Policy.REPLACE));
         assertThat(c.replacedLines()).isEqualTo(1);
         assertThat(c.documents().get(1).text()).isEqualTo("bad \uFFFD(");
@@ -67,7 +71,8 @@ class TextCorpusTest {
         Path blank = write("blank.jsonl", "{\"text\":\"\"}\n");
         assertThatThrownBy(() -> TextCorpus.read(List.of(empty, blank)))
                 .isInstanceOf(DataException.class)
-                .hasMessageContaining("empty corpus").hasMessageContaining("empty.jsonl")
+                .hasMessageContaining("empty corpus")
+                .hasMessageContaining("empty.jsonl")
                 .hasMessageContaining("1 blank documents skipped");
     }
 
@@ -75,17 +80,22 @@ class TextCorpusTest {
     void malformedLinesNameFileLineAndWhatWasExpected() throws Exception {
         Path notJson = write("n.jsonl", "{\"text\":\"ok\"}\nnot json\n");
         assertThatThrownBy(() -> TextCorpus.read(List.of(notJson)))
-                .isInstanceOf(CorruptDataException.class).hasMessageContaining(notJson + ":2: not valid JSON");
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(notJson + ":2: not valid JSON");
         Path noField = write("f.jsonl", "{\"body\":\"x\"}\n");
         assertThatThrownBy(() -> TextCorpus.read(List.of(noField)))
-                .hasMessageContaining(noField + ":1").hasMessageContaining("\"text\" field, got no such field");
+                .hasMessageContaining(noField + ":1")
+                .hasMessageContaining("\"text\" field, got no such field");
         Path number = write("g.jsonl", "{\"text\":3}\n");
         assertThatThrownBy(() -> TextCorpus.read(List.of(number))).hasMessageContaining("got a NUMBER value");
         Path longLine = write("l.txt", "short\n" + "x".repeat(100) + "\n");
-        assertThatThrownBy(() -> TextCorpus.read(List.of(longLine), TextCorpus.Options.defaults().withMaxLineBytes(50)))
-                .isInstanceOf(CorruptDataException.class).hasMessageContaining(longLine + ":2: line longer than 50 bytes");
+        assertThatThrownBy(() -> TextCorpus.read(
+                        List.of(longLine), TextCorpus.Options.defaults().withMaxLineBytes(50)))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(longLine + ":2: line longer than 50 bytes");
         assertThatThrownBy(() -> TextCorpus.read(List.of(dir.resolve("missing.jsonl"))))
-                .isInstanceOf(DataException.class).hasMessageContaining("missing.jsonl does not exist");
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("missing.jsonl does not exist");
     }
 
     @Test
@@ -104,7 +114,8 @@ class TextCorpusTest {
     void readsAFewHundredKilobytesOfTheDebianDescriptions() throws Exception {
         Path train = DebianCorpus.trainFile();
         assumeTrue(Files.isRegularFile(train), "no Debian descriptions at " + train);
-        TextCorpus c = TextCorpus.read(List.of(train), TextCorpus.Options.defaults().withMaxBytes(300_000));
+        TextCorpus c =
+                TextCorpus.read(List.of(train), TextCorpus.Options.defaults().withMaxBytes(300_000));
         assertThat(c.bytes()).isBetween(300_000L, 310_000L);
         assertThat(c.documents().size()).isGreaterThan(200);
         assertThat(c.documents().get(0).text()).startsWith("Real-time strategy game");

@@ -17,8 +17,8 @@ class TokenWindowsTest {
 
     @Test
     void packsDocumentsWithBoundariesAndShiftsTargetsByOne() {
-        TokenWindows w = TokenWindows.pack(
-                List.of(new Document("a", "ab"), new Document("b", "c")), ByteTokenizer.INSTANCE, 4);
+        TokenWindows w =
+                TokenWindows.pack(List.of(new Document("a", "ab"), new Document("b", "c")), ByteTokenizer.INSTANCE, 4);
         // stream: B a b E B c E  (7 tokens, 6 targets) -> 2 windows of 4
         assertThat(w.stream()).containsExactly(B, 'a', 'b', E, B, 'c', E);
         assertThat(w.size()).isEqualTo(2);

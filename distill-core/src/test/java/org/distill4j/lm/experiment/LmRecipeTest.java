@@ -34,9 +34,18 @@ class LmRecipeTest {
         assertThat(r.k()).isEqualTo(20);
         assertThat(r.context()).isEqualTo(128);
         assertThat(r.decoder(r.teacher(), "teacher").parameterCount()).isPositive();
-        LmRecipe loaded = LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.layers=", "teacher.width=",
-                "teacher.heads=", "teacher.training=", "teacher.path=saved", "distillation.variant=sequence",
-                "distillation.generated_tokens=1000"));
+        LmRecipe loaded = LmRecipe.parse(
+                yaml(),
+                "t",
+                tmp,
+                List.of(
+                        "teacher.layers=",
+                        "teacher.width=",
+                        "teacher.heads=",
+                        "teacher.training=",
+                        "teacher.path=saved",
+                        "distillation.variant=sequence",
+                        "distillation.generated_tokens=1000"));
         assertThat(loaded.teacher().layers()).isNull();
         assertThat(loaded.teacher().path()).isEqualTo(tmp.resolve("saved"));
         assertThat(loaded.generatedTokens()).isEqualTo(1000L);
@@ -46,15 +55,19 @@ class LmRecipeTest {
     @Test
     void badValuesNameTheirKey() throws Exception {
         assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.path=x")))
-                .isInstanceOf(RecipeException.class).hasMessageContaining("exactly one of");
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("exactly one of");
         assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.test=0")))
                 .hasMessageContaining("data.validation and data.test must be > 0");
         assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("student.width=30", "student.heads=4")))
                 .hasMessageContaining("student: illegal width value: 30");
         assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.path=missing.jsonl")))
                 .hasMessageContaining("missing.jsonl is not a file");
-        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.http={url: x, model: m}",
-                "teacher.layers=", "distillation.variant=full")))
+        assertThatThrownBy(() -> LmRecipe.parse(
+                        yaml(),
+                        "t",
+                        tmp,
+                        List.of("teacher.http={url: x, model: m}", "teacher.layers=", "distillation.variant=full")))
                 .hasMessageContaining("use distillation.variant topk");
         assertThatThrownBy(() -> LmRecipe.parse(yaml() + "extra: 1\n", "t", tmp, List.of()))
                 .hasMessageContaining("extra");

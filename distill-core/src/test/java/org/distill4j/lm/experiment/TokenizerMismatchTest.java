@@ -109,7 +109,9 @@ class TokenizerMismatchTest {
         try (LanguageModel teacher = LanguageModel.create(
                         new DecoderConfig(258, 1, 16, 2, 32, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 1);
                 LanguageModel student = LanguageModel.create(
-                        new DecoderConfig(258, 1, 16, 2, 32, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 2)) {
+                        new DecoderConfig(258, 1, 16, 2, 32, 0.0, Positions.ROTARY, false),
+                        ByteTokenizer.INSTANCE,
+                        2)) {
             LmTeacher other = otherVocabulary(teacher);
             for (var loss : List.of(new FullKl(1.0, 0.5), new TopKKl(5, 0.5))) {
                 assertThatThrownBy(() -> LmExperiment.inProcessSignal(other, loss, ByteTokenizer.INSTANCE, 32))
@@ -120,24 +122,30 @@ class TokenizerMismatchTest {
                         .hasMessageContaining("sequence-level KD");
             }
             // The same teacher in the student's vocabulary is accepted: the refusal is about the vocabulary.
-            assertThat(LmExperiment.inProcessSignal(LocalLmTeacher.of(teacher, "t"), new FullKl(1.0, 0.5),
-                    ByteTokenizer.INSTANCE, 32)).isNotNull();
+            assertThat(LmExperiment.inProcessSignal(
+                            LocalLmTeacher.of(teacher, "t"), new FullKl(1.0, 0.5), ByteTokenizer.INSTANCE, 32))
+                    .isNotNull();
 
             // Sequence-level: only text crosses. The teacher's continuations are plain documents that any
             // tokenizer packs; here both the offset vocabulary and the student's bytes read them back.
-            List<Document> generated = TeacherText.generate(teacher, docs, 8,
-                    new SamplingConfig(24, 1.0, 0, 1.0, 5, false));
+            List<Document> generated =
+                    TeacherText.generate(teacher, docs, 8, new SamplingConfig(24, 1.0, 0, 1.0, 5, false));
             assertThat(generated).hasSize(docs.size());
             StringBuilder all = new StringBuilder();
             for (int i = 0; i < docs.size(); i++) {
-                assertThat(generated.get(i).text()).startsWith(docs.get(i).text().substring(0, 8));
+                assertThat(generated.get(i).text())
+                        .startsWith(docs.get(i).text().substring(0, 8));
                 all.append(generated.get(i).text());
             }
             OffsetTokenizer offset = new OffsetTokenizer();
             TokenWindows inOffset = TokenWindows.pack(generated, offset, 32);
             assertThat(offset.decode(inOffset.stream())).isEqualTo(all.toString());
             TokenWindows windows = TokenWindows.pack(generated, ByteTokenizer.INSTANCE, 32);
-            LmTrainer.Result r = LmTrainer.train(student, windows, new TokenCrossEntropy(), TeacherSignal.none(),
+            LmTrainer.Result r = LmTrainer.train(
+                    student,
+                    windows,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
                     new LmTrainingConfig(5, 4, 3e-3, 1, 3));
             for (float loss : r.losses()) {
                 assertThat(Float.isFinite(loss)).isTrue();

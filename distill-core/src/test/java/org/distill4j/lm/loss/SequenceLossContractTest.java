@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /** What every sequence loss must do, on one shared set of random logits (seed 2024). */
 class SequenceLossContractTest {
 
-    private static final List<SequenceLoss> KD = List.of(new FullKl(2.0, 1.0), new TopKKl(5, 1.0), new SampledKd(64, 1.0, 1.0));
+    private static final List<SequenceLoss> KD =
+            List.of(new FullKl(2.0, 1.0), new TopKKl(5, 1.0), new SampledKd(64, 1.0, 1.0));
 
     @Test
     void theDistillationTermIsZeroWhenTheStudentIsTheTeacher() {
@@ -22,15 +23,25 @@ class SequenceLossContractTest {
             m.getEngine().setRandomSeed(2024);
             NDArray logits = m.randomNormal(new Shape(2, 6, 30)).mul(3f);
             NDArray targets = m.randomInteger(0, 30, new Shape(2, 6), DataType.INT64);
-            for (SequenceLoss loss : List.of(new FullKl(2.0, 1.0), new TopKKl(5, 1.0), new ReverseKl(2.0, 1.0),
+            for (SequenceLoss loss : List.of(
+                    new FullKl(2.0, 1.0),
+                    new TopKKl(5, 1.0),
+                    new ReverseKl(2.0, 1.0),
                     new GeneralizedJsd(0.5, 2.0, 1.0))) {
-                float kd = loss.terms(logits, targets, loss.targetsFrom(logits, 1)).total().getFloat();
+                float kd = loss.terms(logits, targets, loss.targetsFrom(logits, 1))
+                        .total()
+                        .getFloat();
                 assertThat(kd).as(loss.toString()).isCloseTo(0f, within(1e-5f));
             }
             // A sample is not the distribution: the sampled term is > 0 but shrinks with more samples.
-            float few = new SampledKd(4, 1.0, 1.0).terms(logits, targets, new SampledKd(4, 1.0, 1.0).targetsFrom(logits, 1)).total().getFloat();
+            float few = new SampledKd(4, 1.0, 1.0)
+                    .terms(logits, targets, new SampledKd(4, 1.0, 1.0).targetsFrom(logits, 1))
+                    .total()
+                    .getFloat();
             SampledKd many = new SampledKd(1024, 1.0, 1.0);
-            float lots = many.terms(logits, targets, many.targetsFrom(logits, 1)).total().getFloat();
+            float lots = many.terms(logits, targets, many.targetsFrom(logits, 1))
+                    .total()
+                    .getFloat();
             assertThat(lots).isLessThan(few);
         }
     }
@@ -43,13 +54,21 @@ class SequenceLossContractTest {
             NDArray t = m.randomNormal(new Shape(1, 4, 10));
             NDArray all = m.create(new long[] {1, 2, 3, 4}, new Shape(1, 4));
             NDArray lastPadded = m.create(new long[] {1, 2, 3, -1}, new Shape(1, 4));
-            for (SequenceLoss loss : List.of(new FullKl(1.0, 0.5), new TopKKl(3, 0.5), new SampledKd(8, 1.0, 0.5),
-                    new ReverseKl(1.0, 0.5), new GeneralizedJsd(0.3, 1.0, 0.5))) {
-                float full = loss.terms(s.get(":, :3"), all.get(":, :3"), loss.targetsFrom(t.get(":, :3"), 3)).total().getFloat();
+            for (SequenceLoss loss : List.of(
+                    new FullKl(1.0, 0.5),
+                    new TopKKl(3, 0.5),
+                    new SampledKd(8, 1.0, 0.5),
+                    new ReverseKl(1.0, 0.5),
+                    new GeneralizedJsd(0.3, 1.0, 0.5))) {
+                float full = loss.terms(s.get(":, :3"), all.get(":, :3"), loss.targetsFrom(t.get(":, :3"), 3))
+                        .total()
+                        .getFloat();
                 // Changing the student at the padded position must not change the loss.
                 NDArray s2 = s.duplicate();
                 s2.set(new ai.djl.ndarray.index.NDIndex(":, 3"), 100f);
-                float padded = loss.terms(s2, lastPadded, loss.targetsFrom(t, 3)).total().getFloat();
+                float padded = loss.terms(s2, lastPadded, loss.targetsFrom(t, 3))
+                        .total()
+                        .getFloat();
                 assertThat(padded).as(loss.toString()).isCloseTo(full, within(1e-5f));
             }
         }
@@ -115,9 +134,12 @@ class SequenceLossContractTest {
                     .hasMessageContaining("TopKKL(k=2, alpha=1.0) needs teacher targets of kind TopK, got Full");
             assertThatThrownBy(() -> new FullKl(1, 1).terms(s, y, new TeacherTargets.Full(m.zeros(new Shape(1, 2, 6)))))
                     .hasMessageContaining("does not match student");
-            assertThat(new FullKl(1, 0).terms(s, y, new TeacherTargets.None()).soft()).isNull();
+            assertThat(new FullKl(1, 0).terms(s, y, new TeacherTargets.None()).soft())
+                    .isNull();
         }
-        assertThat(KD).extracting(Object::toString)
-                .containsExactly("FullKL(T=2.0, alpha=1.0)", "TopKKL(k=5, alpha=1.0)", "SampledKD(n=64, T=1.0, alpha=1.0)");
+        assertThat(KD)
+                .extracting(Object::toString)
+                .containsExactly(
+                        "FullKL(T=2.0, alpha=1.0)", "TopKKL(k=5, alpha=1.0)", "SampledKD(n=64, T=1.0, alpha=1.0)");
     }
 }

@@ -60,8 +60,19 @@ class SequenceLossGoldenTest {
                 padded |= y.asLong() < 0;
             }
         }
-        assertThat(kinds).contains("full@0.0", "full@1.0", "full@0.5", "topk@1.0", "topk@0.5", "sampled@1.0", "sampled@0.5",
-                "reverse@0.5", "reverse@1.0", "jsd@0.5", "jsd@1.0");
+        assertThat(kinds)
+                .contains(
+                        "full@0.0",
+                        "full@1.0",
+                        "full@0.5",
+                        "topk@1.0",
+                        "topk@0.5",
+                        "sampled@1.0",
+                        "sampled@0.5",
+                        "reverse@0.5",
+                        "reverse@1.0",
+                        "jsd@0.5",
+                        "jsd@1.0");
         assertThat(padded).isTrue();
     }
 
@@ -95,13 +106,15 @@ class SequenceLossGoldenTest {
                 case "topk" -> {
                     int k = c.get("k").asInt();
                     loss = new TopKKl(k, alpha);
-                    teacher = new TeacherTargets.TopK(m.create(longs(c.get("teacher_ids")), new Shape(b, len, k)),
+                    teacher = new TeacherTargets.TopK(
+                            m.create(longs(c.get("teacher_ids")), new Shape(b, len, k)),
                             m.create(floats(c.get("teacher_logprobs")), new Shape(b, len, k)));
                 }
                 default -> {
                     int n = c.get("samples").asInt();
                     loss = new SampledKd(n, t, alpha);
-                    teacher = new TeacherTargets.Sampled(m.create(longs(c.get("teacher_ids")), new Shape(b, len, n)),
+                    teacher = new TeacherTargets.Sampled(
+                            m.create(longs(c.get("teacher_ids")), new Shape(b, len, n)),
                             m.create(floats(c.get("teacher_weights")), new Shape(b, len, n)));
                 }
             }
@@ -127,7 +140,9 @@ class SequenceLossGoldenTest {
 
     private static void term(String what, NDArray term, JsonNode expected) {
         if (expected.isNull()) {
-            assertThat(term).as("%s has weight 0 and must not be computed", what).isNull();
+            assertThat(term)
+                    .as("%s has weight 0 and must not be computed", what)
+                    .isNull();
         } else {
             assertThat(term).as(what).isNotNull();
             close(what, term.getFloat(), expected.asDouble());
@@ -135,7 +150,8 @@ class SequenceLossGoldenTest {
     }
 
     private static void close(String what, double actual, double expected) {
-        assertThat(Math.abs(actual - expected)).as("%s: actual %s vs expected %s", what, actual, expected)
+        assertThat(Math.abs(actual - expected))
+                .as("%s: actual %s vs expected %s", what, actual, expected)
                 .isLessThanOrEqualTo(1e-6 + 1e-4 * Math.abs(expected));
     }
 
@@ -143,7 +159,9 @@ class SequenceLossGoldenTest {
         float[] out = new float[a.size()];
         for (int i = 0; i < out.length; i++) {
             // null encodes -inf (an absent top-k entry): JSON has no infinities.
-            out[i] = a.get(i).isNull() ? Float.NEGATIVE_INFINITY : (float) a.get(i).asDouble();
+            out[i] = a.get(i).isNull()
+                    ? Float.NEGATIVE_INFINITY
+                    : (float) a.get(i).asDouble();
         }
         return out;
     }

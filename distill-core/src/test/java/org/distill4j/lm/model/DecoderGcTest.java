@@ -34,7 +34,9 @@ class DecoderGcTest {
     void gradientsAreTheSameWithACollectionBetweenForwardAndBackward(Positions positions) throws Exception {
         float[] clean = gradients(positions, false);
         for (int run = 0; run < 3; run++) {
-            assertThat(gradients(positions, true)).as("run %d under GC pressure", run).containsExactly(clean);
+            assertThat(gradients(positions, true))
+                    .as("run %d under GC pressure", run)
+                    .containsExactly(clean);
         }
     }
 
@@ -60,7 +62,9 @@ class DecoderGcTest {
             NDArray t = m.create(teacher, new Shape(2, 12, 258));
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray logits = lm.logits(x);
-                NDArray loss = new FullKl(2.0, 0.5).terms(logits, y, new TeacherTargets.Full(t)).total();
+                NDArray loss = new FullKl(2.0, 0.5)
+                        .terms(logits, y, new TeacherTargets.Full(t))
+                        .total();
                 List<ByteBuffer> reuse = new ArrayList<>();
                 if (collect) {
                     System.gc();

@@ -33,15 +33,23 @@ class DecoderGoldenTest {
         assertThat(doc.get("cases").size()).isEqualTo(2);
         for (JsonNode c : doc.get("cases")) {
             String id = c.get("name").asText();
-            DecoderConfig config = new DecoderConfig(258, c.get("layers").asInt(), c.get("width").asInt(),
-                    c.get("heads").asInt(), c.get("context").asInt(), 0.0, Positions.of(c.get("positions").asText()),
+            DecoderConfig config = new DecoderConfig(
+                    258,
+                    c.get("layers").asInt(),
+                    c.get("width").asInt(),
+                    c.get("heads").asInt(),
+                    c.get("context").asInt(),
+                    0.0,
+                    Positions.of(c.get("positions").asText()),
                     c.get("tied").asBoolean());
             try (LanguageModel lm = LanguageModel.create(config, ByteTokenizer.INSTANCE, 1);
                     NDManager m = NDManager.newBaseManager("PyTorch")) {
                 Set<String> seen = new HashSet<>();
                 for (Pair<String, Parameter> p : lm.model().getBlock().getParameters()) {
                     JsonNode values = c.at("/params/" + p.getKey() + "/values");
-                    assertThat(values.isArray()).as("%s: golden has parameter %s", id, p.getKey()).isTrue();
+                    assertThat(values.isArray())
+                            .as("%s: golden has parameter %s", id, p.getKey())
+                            .isTrue();
                     float[] f = new float[values.size()];
                     for (int i = 0; i < f.length; i++) {
                         f[i] = (float) values.get(i).asDouble();
@@ -51,7 +59,9 @@ class DecoderGoldenTest {
                     array.set(f);
                     seen.add(p.getKey());
                 }
-                assertThat(seen).as(id + ": every golden parameter is used").hasSize(c.get("params").size());
+                assertThat(seen)
+                        .as(id + ": every golden parameter is used")
+                        .hasSize(c.get("params").size());
                 JsonNode ids = c.get("ids");
                 long[][] rows = new long[ids.size()][];
                 for (int b = 0; b < rows.length; b++) {

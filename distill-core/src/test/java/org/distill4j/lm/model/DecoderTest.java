@@ -11,10 +11,10 @@ import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.distill4j.lm.token.ByteTokenizer;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DecoderTest {
 
@@ -37,8 +37,14 @@ class DecoderTest {
             NDArray logits = lm.logits(ids);
             assertThat(logits.getShape()).isEqualTo(new Shape(2, 8, 258));
             // Positions before the changed token see the same prefix: same logits; from it on they differ.
-            NDArray before = logits.get(new NDIndex("0, :6")).sub(logits.get(new NDIndex("1, :6"))).abs().max();
-            NDArray after = logits.get(new NDIndex("0, 6:")).sub(logits.get(new NDIndex("1, 6:"))).abs().max();
+            NDArray before = logits.get(new NDIndex("0, :6"))
+                    .sub(logits.get(new NDIndex("1, :6")))
+                    .abs()
+                    .max();
+            NDArray after = logits.get(new NDIndex("0, 6:"))
+                    .sub(logits.get(new NDIndex("1, 6:")))
+                    .abs()
+                    .max();
             assertThat(before.getFloat()).isLessThan(1e-6f);
             assertThat(after.getFloat()).isGreaterThan(1e-4f);
         }
@@ -54,20 +60,23 @@ class DecoderTest {
                 }
             }
         }
-        assertThat(tiny(Positions.LEARNED, false).parameterCount() - tiny(Positions.LEARNED, true).parameterCount())
+        assertThat(tiny(Positions.LEARNED, false).parameterCount()
+                        - tiny(Positions.LEARNED, true).parameterCount())
                 .isEqualTo(258L * 32);
     }
 
     @Test
     void invalidConfigurationsNameTheField() {
         assertThatThrownBy(() -> new DecoderConfig(258, 2, 30, 4, 16, 0, Positions.LEARNED, false))
-                .hasMessageContaining("illegal width value: 30").hasMessageContaining("divisible by heads=4");
+                .hasMessageContaining("illegal width value: 30")
+                .hasMessageContaining("divisible by heads=4");
         assertThatThrownBy(() -> new DecoderConfig(258, 2, 12, 4, 16, 0, Positions.ROTARY, false))
                 .hasMessageContaining("width/heads is even");
         assertThatThrownBy(() -> new DecoderConfig(258, 2, 32, 4, 16, 1.0, Positions.LEARNED, false))
                 .hasMessageContaining("illegal dropout value: 1.0");
-        assertThatThrownBy(() -> LanguageModel.create(tiny(Positions.LEARNED, false).withVocabSize(300),
-                ByteTokenizer.INSTANCE, 1)).hasMessageContaining("does not match tokenizer");
+        assertThatThrownBy(() -> LanguageModel.create(
+                        tiny(Positions.LEARNED, false).withVocabSize(300), ByteTokenizer.INSTANCE, 1))
+                .hasMessageContaining("does not match tokenizer");
     }
 
     @Test
@@ -90,16 +99,22 @@ class DecoderTest {
             lm.save(saved);
         }
         String json = Files.readString(saved.resolve(LanguageModel.DESCRIPTOR));
-        assertThat(json).contains("\"format\" : \"distill4j-lm\"").contains("\"context_length\" : 16")
-                .contains("\"positions\" : \"" + positions.id() + "\"").contains("\"tied_embeddings\" : true")
+        assertThat(json)
+                .contains("\"format\" : \"distill4j-lm\"")
+                .contains("\"context_length\" : 16")
+                .contains("\"positions\" : \"" + positions.id() + "\"")
+                .contains("\"tied_embeddings\" : true")
                 .contains("\"kind\" : \"byte\"");
-        try (LanguageModel lm = LanguageModel.load(saved); NDManager m = NDManager.newBaseManager("PyTorch")) {
+        try (LanguageModel lm = LanguageModel.load(saved);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
             assertThat(lm.config()).isEqualTo(tiny(positions, true));
-            assertThat(lm.logits(m.create(new long[][] {{256, 'a', 'b', 'c'}})).toFloatArray()).containsExactly(before);
+            assertThat(lm.logits(m.create(new long[][] {{256, 'a', 'b', 'c'}})).toFloatArray())
+                    .containsExactly(before);
         }
         assertThat(LanguageModel.contentHash(saved)).hasSize(64);
         assertThatThrownBy(() -> LanguageModel.load(dir.resolve("nothing")))
-                .isInstanceOf(FileNotFoundException.class).hasMessageContaining("model.json is missing");
+                .isInstanceOf(FileNotFoundException.class)
+                .hasMessageContaining("model.json is missing");
         Files.writeString(saved.resolve(LanguageModel.DESCRIPTOR), json.replace("distill4j-lm", "other"));
         assertThatThrownBy(() -> LanguageModel.load(saved)).hasMessageContaining("expected distill4j-lm version 1");
     }

@@ -22,7 +22,8 @@ class GeneratorTest {
             for (SamplingConfig s : new SamplingConfig[] {
                 SamplingConfig.greedy(40).withStopAtEos(false),
                 SamplingConfig.sample(40, 1.0, 11).withStopAtEos(false),
-                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false)}) {
+                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false)
+            }) {
                 Generator.Result cached = g.generate(PROMPT, s, true, true);
                 Generator.Result plain = g.generate(PROMPT, s, false, true);
                 assertThat(cached.tokens()).as(s.toString()).hasSize(40).containsExactly(plain.tokens());
@@ -41,14 +42,16 @@ class GeneratorTest {
 
     @Test
     void samplingIsSeededAndGreedyEqualsTopOne() {
-        try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(Positions.ROTARY, true), ByteTokenizer.INSTANCE, 6)) {
+        try (LanguageModel lm =
+                LanguageModel.create(DecoderTest.tiny(Positions.ROTARY, true), ByteTokenizer.INSTANCE, 6)) {
             Generator g = new Generator(lm);
             SamplingConfig s = SamplingConfig.sample(30, 1.0, 99).withStopAtEos(false);
             int[] a = g.generate(PROMPT, s, true, false).tokens();
             assertThat(g.generate(PROMPT, s, true, false).tokens()).containsExactly(a);
             SamplingConfig other = new SamplingConfig(30, 1.0, 0, 1, 100, false);
             assertThat(g.generate(PROMPT, other, true, false).tokens()).isNotEqualTo(a);
-            int[] greedy = g.generate(PROMPT, SamplingConfig.greedy(30).withStopAtEos(false), true, false).tokens();
+            int[] greedy = g.generate(PROMPT, SamplingConfig.greedy(30).withStopAtEos(false), true, false)
+                    .tokens();
             int[] topOne = g.generate(PROMPT, s.withTopK(1), true, false).tokens();
             assertThat(topOne).containsExactly(greedy);
         }
@@ -94,8 +97,14 @@ class GeneratorTest {
             long t2 = System.nanoTime();
             double cachedRate = 200 / ((t1 - t0) / 1e9);
             double plainRate = 200 / ((t2 - t1) / 1e9);
-            System.out.printf(Locale.ROOT, "generation %s, 200 tokens after a 5-token prompt: %.0f tokens/s with KV cache,"
-                    + " %.0f tokens/s recomputing the prefix (x%.1f)%n", c, cachedRate, plainRate, cachedRate / plainRate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "generation %s, 200 tokens after a 5-token prompt: %.0f tokens/s with KV cache,"
+                            + " %.0f tokens/s recomputing the prefix (x%.1f)%n",
+                    c,
+                    cachedRate,
+                    plainRate,
+                    cachedRate / plainRate);
             assertThat(cached).containsExactly(plain);
             assertThat(cachedRate).isGreaterThan(plainRate);
         }

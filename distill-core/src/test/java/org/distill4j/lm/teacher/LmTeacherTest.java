@@ -35,8 +35,10 @@ class LmTeacherTest {
 
     @Test
     void aTorchScriptModuleTeachesWithThePyTorchLogits() throws Exception {
-        JsonNode expected = new ObjectMapper().readTree(fixture("tiny_lm_expected.json").toFile());
-        try (LmTeacher teacher = TorchScriptLmTeacher.load(fixture("tiny_lm.pt"), ByteTokenizer.INSTANCE.identity(), 64);
+        JsonNode expected =
+                new ObjectMapper().readTree(fixture("tiny_lm_expected.json").toFile());
+        try (LmTeacher teacher =
+                        TorchScriptLmTeacher.load(fixture("tiny_lm.pt"), ByteTokenizer.INSTANCE.identity(), 64);
                 NDManager m = NDManager.newBaseManager("PyTorch")) {
             long[][] ids = new long[2][5];
             for (int b = 0; b < 2; b++) {
@@ -48,19 +50,23 @@ class LmTeacherTest {
             assertThat(logits.getShape()).isEqualTo(new Shape(2, 5, 258));
             float[] got = logits.toFloatArray();
             for (int i = 0; i < got.length; i++) {
-                assertThat((double) got[i]).isCloseTo(expected.get("logits").get(i).asDouble(),
-                        org.assertj.core.api.Assertions.within(1e-5));
+                assertThat((double) got[i])
+                        .isCloseTo(
+                                expected.get("logits").get(i).asDouble(), org.assertj.core.api.Assertions.within(1e-5));
             }
             assertThat(teacher.identity().kind()).isEqualTo("torchscript-lm");
             assertThat(teacher.identity().contentHash()).hasSize(64);
 
             // A student distils from it through the same in-process path as from a distill4j model.
-            TokenWindows w = TokenWindows.pack(List.of(new Document("d", "a short text to distil on, twice over")),
-                    ByteTokenizer.INSTANCE, 16);
+            TokenWindows w = TokenWindows.pack(
+                    List.of(new Document("d", "a short text to distil on, twice over")), ByteTokenizer.INSTANCE, 16);
             try (LanguageModel student = LanguageModel.create(
                     new DecoderConfig(258, 1, 16, 2, 16, 0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 1)) {
                 TopKKl loss = new TopKKl(5, 1.0);
-                LmTrainer.Result r = LmTrainer.train(student, w, loss,
+                LmTrainer.Result r = LmTrainer.train(
+                        student,
+                        w,
+                        loss,
                         TeacherSignal.inProcess(teacher, loss, ByteTokenizer.INSTANCE.identity(), 16),
                         new LmTrainingConfig(20, 2, 1e-2, 0, 1));
                 assertThat(r.meanLast(3)).isLessThan(r.meanFirst(3));
@@ -72,24 +78,28 @@ class LmTeacherTest {
     void aModuleThatIsNotALanguageModelIsRefusedNamingTheFile() throws Exception {
         Path notLm = fixture("tiny_classifier_not_lm.pt");
         assertThatThrownBy(() -> TorchScriptLmTeacher.load(notLm, ByteTokenizer.INSTANCE.identity(), 64))
-                .hasMessageContaining(notLm.toString()).hasMessageContaining("vs expected (2, 3, 258)");
-        assertThatThrownBy(() -> TorchScriptLmTeacher.load(dir.resolve("none.pt"), ByteTokenizer.INSTANCE.identity(), 64))
+                .hasMessageContaining(notLm.toString())
+                .hasMessageContaining("vs expected (2, 3, 258)");
+        assertThatThrownBy(
+                        () -> TorchScriptLmTeacher.load(dir.resolve("none.pt"), ByteTokenizer.INSTANCE.identity(), 64))
                 .hasMessageContaining("not found");
     }
 
     @Test
     void tokenLevelKdRefusesAnotherVocabularyOrAShorterTeacherContext() throws Exception {
         Path saved = dir.resolve("t");
-        try (LanguageModel lm = LanguageModel.create(new DecoderConfig(258, 1, 16, 2, 8, 0, Positions.LEARNED, false),
-                ByteTokenizer.INSTANCE, 1)) {
+        try (LanguageModel lm = LanguageModel.create(
+                new DecoderConfig(258, 1, 16, 2, 8, 0, Positions.LEARNED, false), ByteTokenizer.INSTANCE, 1)) {
             lm.save(saved);
         }
         try (LocalLmTeacher teacher = LocalLmTeacher.load(saved)) {
             assertThat(teacher.identity().contentHash()).isEqualTo(LanguageModel.contentHash(saved));
             TokenizerIdentity other = new TokenizerIdentity("bpe", 1, 258, 0, 1);
             assertThatThrownBy(() -> TeacherSignal.inProcess(teacher, new TopKKl(3, 1), other, 8))
-                    .hasMessageContaining("token-level KD needs one vocabulary").hasMessageContaining("sequence-level KD");
-            assertThatThrownBy(() -> TeacherSignal.inProcess(teacher, new TopKKl(3, 1), ByteTokenizer.INSTANCE.identity(), 16))
+                    .hasMessageContaining("token-level KD needs one vocabulary")
+                    .hasMessageContaining("sequence-level KD");
+            assertThatThrownBy(() ->
+                            TeacherSignal.inProcess(teacher, new TopKKl(3, 1), ByteTokenizer.INSTANCE.identity(), 16))
                     .hasMessageContaining("teacher context 8 is shorter than the window 16");
         }
     }

@@ -15,7 +15,8 @@ class ByteTokenizerTest {
         String text = "naïve café – 日本語 🙂\n";
         int[] ids = tok.encode(text);
         assertThat(ids).hasSize(text.getBytes(StandardCharsets.UTF_8).length);
-        assertThat(java.util.Arrays.stream(ids).allMatch(id -> id >= 0 && id < 256)).isTrue();
+        assertThat(java.util.Arrays.stream(ids).allMatch(id -> id >= 0 && id < 256))
+                .isTrue();
         assertThat(tok.decode(ids)).isEqualTo(text);
         long bytes = 0;
         for (int id : ids) {
@@ -41,6 +42,7 @@ class ByteTokenizerTest {
         assertThat(id.toString()).isEqualTo("byte/v1(vocab=258,bos=256,eos=257)");
         assertThat(Tokenizer.of(id)).isSameAs(tok);
         assertThatThrownBy(() -> Tokenizer.of(new TokenizerIdentity("bpe", 1, 1000, 0, 1)))
-                .hasMessageContaining("unknown tokenizer bpe").hasMessageContaining("byte/v1");
+                .hasMessageContaining("unknown tokenizer bpe")
+                .hasMessageContaining("byte/v1");
     }
 }

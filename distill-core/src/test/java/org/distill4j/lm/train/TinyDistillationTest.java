@@ -20,8 +20,8 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.Positions;
 import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.token.ByteTokenizer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -35,8 +35,10 @@ import org.junit.jupiter.api.TestInstance;
 class TinyDistillationTest {
 
     private static final int CONTEXT = 64;
-    private static final DecoderConfig TEACHER = new DecoderConfig(258, 2, 64, 4, CONTEXT, 0.0, Positions.LEARNED, false);
-    private static final DecoderConfig STUDENT = new DecoderConfig(258, 1, 32, 2, CONTEXT, 0.0, Positions.ROTARY, false);
+    private static final DecoderConfig TEACHER =
+            new DecoderConfig(258, 2, 64, 4, CONTEXT, 0.0, Positions.LEARNED, false);
+    private static final DecoderConfig STUDENT =
+            new DecoderConfig(258, 1, 32, 2, CONTEXT, 0.0, Positions.ROTARY, false);
     private static final LmTrainingConfig TEACHER_RUN = new LmTrainingConfig(200, 16, 3e-3, 10, 1);
     private static final LmTrainingConfig STUDENT_RUN = new LmTrainingConfig(150, 16, 3e-3, 10, 2);
 
@@ -47,14 +49,16 @@ class TinyDistillationTest {
 
     @BeforeAll
     void trainTheTeacher() throws Exception {
-        assumeTrue(Files.isRegularFile(DebianCorpus.trainFile()), "no Debian descriptions at " + DebianCorpus.trainFile());
+        assumeTrue(
+                Files.isRegularFile(DebianCorpus.trainFile()), "no Debian descriptions at " + DebianCorpus.trainFile());
         TextCorpus corpus = DebianCorpus.read("train", 200_000);
         CorpusSplit split = CorpusSplit.bySeed(corpus.documents(), 42, 0.1, 0.0);
         train = TokenWindows.pack(split.train(), ByteTokenizer.INSTANCE, CONTEXT);
         validation = TokenWindows.pack(split.validation(), ByteTokenizer.INSTANCE, CONTEXT);
         unigramBpb = UnigramBaseline.fit(train, 258).evaluate(validation).bitsPerByte();
         teacher = LanguageModel.create(TEACHER, ByteTokenizer.INSTANCE, 1);
-        LmTrainer.Result r = LmTrainer.train(teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), TEACHER_RUN);
+        LmTrainer.Result r =
+                LmTrainer.train(teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), TEACHER_RUN);
         report("teacher " + teacher, r, Evaluation.of(teacher, validation, 32));
     }
 
@@ -68,7 +72,9 @@ class TinyDistillationTest {
     @Test
     void theTeacherLearnsMoreThanByteFrequencies() {
         Evaluation e = Evaluation.of(teacher, validation, 32);
-        assertThat(e.bitsPerByte()).as("teacher vs unigram %.3f bits/byte", unigramBpb).isLessThan(unigramBpb - 0.3);
+        assertThat(e.bitsPerByte())
+                .as("teacher vs unigram %.3f bits/byte", unigramBpb)
+                .isLessThan(unigramBpb - 0.3);
     }
 
     @Test
@@ -78,9 +84,11 @@ class TinyDistillationTest {
                 LmTrainer.Result r = LmTrainer.train(student, train, loss, teacher, STUDENT_RUN);
                 Evaluation e = Evaluation.of(student, validation, 32);
                 report("student " + student + " " + loss, r, e);
-                assertThat(r.meanLast(10)).as("%s: training loss, last 10 vs first 10 steps", loss)
+                assertThat(r.meanLast(10))
+                        .as("%s: training loss, last 10 vs first 10 steps", loss)
                         .isLessThan(r.meanFirst(10) * 0.8);
-                assertThat(e.bitsPerByte()).as("%s student vs unigram %.3f bits/byte", loss, unigramBpb)
+                assertThat(e.bitsPerByte())
+                        .as("%s student vs unigram %.3f bits/byte", loss, unigramBpb)
                         .isLessThan(unigramBpb);
             }
         }
@@ -88,24 +96,33 @@ class TinyDistillationTest {
 
     @Test
     void sequenceLevelKdTrainsOnTeacherGeneratedText() {
-        List<Document> prompts = List.of(new Document("p0", "Python library for"), new Document("p1", "Documentation for the"));
-        List<Document> generated = TeacherText.generate(teacher, prompts, 12,
-                new SamplingConfig(40, 0.8, 0, 1.0, 5, true));
+        List<Document> prompts =
+                List.of(new Document("p0", "Python library for"), new Document("p1", "Documentation for the"));
+        List<Document> generated =
+                TeacherText.generate(teacher, prompts, 12, new SamplingConfig(40, 0.8, 0, 1.0, 5, true));
         assertThat(generated).hasSize(2);
         assertThat(generated.get(0).text()).startsWith("Python libra").hasSizeGreaterThan(12);
         assertThat(generated.get(1).source()).isEqualTo("teacher:p1");
-        System.out.println("teacher continuations: " + generated.stream().map(Document::text).toList());
+        System.out.println("teacher continuations: "
+                + generated.stream().map(Document::text).toList());
         TokenWindows w = TokenWindows.pack(generated, ByteTokenizer.INSTANCE, CONTEXT);
         try (LanguageModel student = LanguageModel.create(STUDENT, ByteTokenizer.INSTANCE, 3)) {
-            LmTrainer.Result r = LmTrainer.train(student, w, new TokenCrossEntropy(), TeacherSignal.none(),
-                    new LmTrainingConfig(30, 2, 3e-3, 0, 3));
+            LmTrainer.Result r = LmTrainer.train(
+                    student, w, new TokenCrossEntropy(), TeacherSignal.none(), new LmTrainingConfig(30, 2, 3e-3, 0, 3));
             assertThat(r.meanLast(5)).isLessThan(r.meanFirst(5));
         }
     }
 
     private void report(String what, LmTrainer.Result r, Evaluation e) {
-        System.out.printf(Locale.ROOT, "%s: loss %.3f -> %.3f, %.0f training tokens/s (%.1f s); validation %s"
-                + " (unigram %.3f bits/byte)%n", what, r.meanFirst(10), r.meanLast(10), r.tokensPerSecond(), r.seconds(),
-                e, unigramBpb);
+        System.out.printf(
+                Locale.ROOT,
+                "%s: loss %.3f -> %.3f, %.0f training tokens/s (%.1f s); validation %s" + " (unigram %.3f bits/byte)%n",
+                what,
+                r.meanFirst(10),
+                r.meanLast(10),
+                r.tokensPerSecond(),
+                r.seconds(),
+                e,
+                unigramBpb);
     }
 }

@@ -76,19 +76,26 @@ class InteroperabilityTest {
             ModelSigner.sign(model, EcKeys.readPrivateKey(key));
             var env = JSON.readTree(model.resolve("model.sig").toFile()).get("dsseEnvelope");
             byte[] payload = Base64.getDecoder().decode(env.get("payload").asText());
-            Path pae = Files.write(tmp.resolve(curve + ".pae"), DsseEnvelope.pae("application/vnd.in-toto+json", payload));
-            Path sig = Files.write(tmp.resolve(curve + ".der"),
+            Path pae =
+                    Files.write(tmp.resolve(curve + ".pae"), DsseEnvelope.pae("application/vnd.in-toto+json", payload));
+            Path sig = Files.write(
+                    tmp.resolve(curve + ".der"),
                     Base64.getDecoder().decode(env.at("/signatures/0/sig").asText()));
             String digest = switch (curve) {
                 case P256 -> "-sha256";
                 case P384 -> "-sha384";
                 case P521 -> "-sha512";
             };
-            Result ok = run("openssl", "dgst", digest, "-verify", pub.toString(), "-signature", sig.toString(), pae.toString());
+            Result ok = run(
+                    "openssl", "dgst", digest, "-verify", pub.toString(), "-signature", sig.toString(), pae.toString());
             assertThat(ok.out()).as(curve + ": " + ok.out()).contains("Verified OK");
-            Files.write(pae, DsseEnvelope.pae("application/vnd.in-toto+json", (new String(payload,
-                    StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8)));
-            Result bad = run("openssl", "dgst", digest, "-verify", pub.toString(), "-signature", sig.toString(), pae.toString());
+            Files.write(
+                    pae,
+                    DsseEnvelope.pae(
+                            "application/vnd.in-toto+json",
+                            (new String(payload, StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8)));
+            Result bad = run(
+                    "openssl", "dgst", digest, "-verify", pub.toString(), "-signature", sig.toString(), pae.toString());
             assertThat(bad.code()).as("a changed payload must not verify").isNotZero();
         }
     }
@@ -98,38 +105,66 @@ class InteroperabilityTest {
         assumeThat(canRun("openssl", "version")).as("openssl on PATH").isTrue();
         Path key = tmp.resolve("ossl.pem");
         Path pub = tmp.resolve("ossl.pub.pem");
-        assertThat(run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out",
-                key.toString()).code()).isZero();
-        assertThat(run("openssl", "pkey", "-in", key.toString(), "-pubout", "-out", pub.toString()).code()).isZero();
+        assertThat(run(
+                                "openssl",
+                                "genpkey",
+                                "-algorithm",
+                                "EC",
+                                "-pkeyopt",
+                                "ec_paramgen_curve:P-384",
+                                "-out",
+                                key.toString())
+                        .code())
+                .isZero();
+        assertThat(run("openssl", "pkey", "-in", key.toString(), "-pubout", "-out", pub.toString())
+                        .code())
+                .isZero();
         Path model = Files.createDirectories(tmp.resolve("m"));
         ModelSigningTest.writeModel(model, 4);
         ModelSigner.Signed s = ModelSigner.sign(model, EcKeys.readPrivateKey(key));
         // Derived public key (Q = dG) equals OpenSSL's, byte for byte in PEM.
         assertThat(s.keyHint()).isEqualTo(org.distill4j.io.Hashing.sha256(Files.readString(pub)));
-        assertThat(SignatureVerifier.verify(model, EcKeys.readPublicKey(pub)).ok()).isTrue();
+        assertThat(SignatureVerifier.verify(model, EcKeys.readPublicKey(pub)).ok())
+                .isTrue();
     }
 
     @Test
     void anIndependentPythonVerifierAcceptsDistill4jSignaturesAndRejectsTampering() throws Exception {
-        Path tool = Path.of("..", "tools", "signing", "verify_model_signature.py").toAbsolutePath().normalize();
+        Path tool = Path.of("..", "tools", "signing", "verify_model_signature.py")
+                .toAbsolutePath()
+                .normalize();
         assumeThat(Files.isRegularFile(tool)).as(tool + " present").isTrue();
-        assumeThat(canRun("python3", "-c", "import cryptography")).as("python3 with cryptography").isTrue();
+        assumeThat(canRun("python3", "-c", "import cryptography"))
+                .as("python3 with cryptography")
+                .isTrue();
         Path model = Files.createDirectories(tmp.resolve("m"));
         ModelSigningTest.writeModel(model, 5);
         EcKeys.generate(EcKeys.Curve.P256, tmp.resolve("k.pem"), tmp.resolve("p.pem"));
         ModelSigner.sign(model, EcKeys.readPrivateKey(tmp.resolve("k.pem")));
-        Result ok = run("python3", tool.toString(), model.toString(), model.resolve("model.sig").toString(),
+        Result ok = run(
+                "python3",
+                tool.toString(),
+                model.toString(),
+                model.resolve("model.sig").toString(),
                 tmp.resolve("p.pem").toString());
         assertThat(ok.code()).as(ok.out()).isZero();
         assertThat(ok.out()).contains("verified 6 files");
         Files.writeString(model.resolve(".added"), "x");
-        Result bad = run("python3", tool.toString(), model.toString(), model.resolve("model.sig").toString(),
+        Result bad = run(
+                "python3",
+                tool.toString(),
+                model.toString(),
+                model.resolve("model.sig").toString(),
                 tmp.resolve("p.pem").toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.out()).contains("files differ", ".added");
         // The same tool accepts the reference implementation's own vector: it checks what the reference checks.
         Path ref = referenceModel();
-        Result refOk = run("python3", tool.toString(), ref.toString(), ref.resolve("model.sig").toString(),
+        Result refOk = run(
+                "python3",
+                tool.toString(),
+                ref.toString(),
+                ref.resolve("model.sig").toString(),
                 tmp.resolve("signing-key-pub.pem").toString());
         assertThat(refOk.code()).as(refOk.out()).isZero();
     }

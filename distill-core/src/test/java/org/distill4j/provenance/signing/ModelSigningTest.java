@@ -73,20 +73,46 @@ class ModelSigningTest {
         terms.put("verdict", "allowed");
         TeacherIdentity teacher = new TeacherIdentity("distill4j", "/models/teacher", "ab".repeat(32), "MLP 64-32-3");
         Map<String, Object> training = Map.of("epochs", 2, "distillation", Map.of("temperature", 2.0, "alpha", 0.5));
-        ModelCard.write(dir, new ModelCardData("tiny", "student_distilled", "MLP 64-8-3", null, teacher, terms,
-                Map.of(), List.of("tiny/train"), training, seed, "mit"));
-        Provenance.write(dir, ProvenanceManifest.of(new ModelInfo("student_distilled", "tiny", "MLP 64-8-3"),
-                TeacherInfo.of(teacher), terms, List.of(new DatasetInfo(DatasetRole.TRAIN, "tiny/train", "cd".repeat(32), 300)),
-                null, training, seed, new SoftwareInfo("dev", "unknown", "java", "0.36.0", "2.7.1", "linux"),
-                Instant.parse("2026-12-01T00:00:00Z")));
+        ModelCard.write(
+                dir,
+                new ModelCardData(
+                        "tiny",
+                        "student_distilled",
+                        "MLP 64-8-3",
+                        null,
+                        teacher,
+                        terms,
+                        Map.of(),
+                        List.of("tiny/train"),
+                        training,
+                        seed,
+                        "mit"));
+        Provenance.write(
+                dir,
+                ProvenanceManifest.of(
+                        new ModelInfo("student_distilled", "tiny", "MLP 64-8-3"),
+                        TeacherInfo.of(teacher),
+                        terms,
+                        List.of(new DatasetInfo(DatasetRole.TRAIN, "tiny/train", "cd".repeat(32), 300)),
+                        null,
+                        training,
+                        seed,
+                        new SoftwareInfo("dev", "unknown", "java", "0.36.0", "2.7.1", "linux"),
+                        Instant.parse("2026-12-01T00:00:00Z")));
     }
 
     @Test
     void untamperedModelVerifiesAndEveryFileIsSigned() throws Exception {
         ModelSigner.Signed signed = ModelSigner.sign(model, key);
         assertThat(signed.signatureFile()).isEqualTo(model.resolve("model.sig")).exists();
-        assertThat(signed.digests().files().keySet()).containsExactly(".hidden-config",
-                "README.md", "checkpoints/epoch-2/model-0002.params", "model-0000.params", "model.json", "provenance.json");
+        assertThat(signed.digests().files().keySet())
+                .containsExactly(
+                        ".hidden-config",
+                        "README.md",
+                        "checkpoints/epoch-2/model-0002.params",
+                        "model-0000.params",
+                        "model.json",
+                        "provenance.json");
         SignatureReport report = SignatureVerifier.verify(model, pub);
         assertThat(report.status()).as(report.describe()).isEqualTo(Status.VERIFIED);
         assertThat(report.signedFiles()).isEqualTo(6);
@@ -108,16 +134,21 @@ class ModelSigningTest {
     void anEditedVerdictWithTheManifestUpdatedToMatchIsNamed() throws Exception {
         ModelSigner.sign(model, key);
         // The attacker edits the terms verdict and the seed, and also changes the params and fixes their recorded hash.
-        ObjectNode prov = (ObjectNode) JSON.readTree(model.resolve("provenance.json").toFile());
+        ObjectNode prov =
+                (ObjectNode) JSON.readTree(model.resolve("provenance.json").toFile());
         ((ObjectNode) prov.get("terms")).put("verdict", "prohibited-but-hidden");
         prov.put("seed", 7);
         byte[] params = Files.readAllBytes(model.resolve("model-0000.params"));
         params[0] ^= 1;
         Files.write(model.resolve("model-0000.params"), params);
-        ((ObjectNode) prov.get("files")).put("model-0000.params",
-                org.distill4j.io.Hashing.sha256(model.resolve("model-0000.params")));
-        Files.writeString(model.resolve("provenance.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(prov));
-        assertThat(Provenance.verify(model).ok()).as("the unsigned manifest cannot see this").isTrue();
+        ((ObjectNode) prov.get("files"))
+                .put("model-0000.params", org.distill4j.io.Hashing.sha256(model.resolve("model-0000.params")));
+        Files.writeString(
+                model.resolve("provenance.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(prov));
+        assertThat(Provenance.verify(model).ok())
+                .as("the unsigned manifest cannot see this")
+                .isTrue();
         SignatureReport r = SignatureVerifier.verify(model, pub);
         assertDiffers(r, "changed:  provenance.json");
         assertThat(r.describe()).contains("changed:  model-0000.params");
@@ -151,9 +182,12 @@ class ModelSigningTest {
         Files.copy(model.resolve("model.json"), tmp.resolve("model.json.copy"));
         Files.delete(model.resolve("model.json"));
         Files.createSymbolicLink(model.resolve("model.json"), tmp.resolve("model.json.copy"));
-        assertThat(SignatureVerifier.verify(model, pub).describe()).contains("missing:  model.json (replaced by a link)");
-        assertThatThrownBy(() -> ModelSigner.sign(model, key)).isInstanceOf(SignatureException.class)
-                .hasMessageContaining("link.txt").hasMessageContaining("model.json");
+        assertThat(SignatureVerifier.verify(model, pub).describe())
+                .contains("missing:  model.json (replaced by a link)");
+        assertThatThrownBy(() -> ModelSigner.sign(model, key))
+                .isInstanceOf(SignatureException.class)
+                .hasMessageContaining("link.txt")
+                .hasMessageContaining("model.json");
     }
 
     @Test
@@ -170,7 +204,10 @@ class ModelSigningTest {
         writeModel(other, 2);
         ModelSigner.sign(other, key);
         ModelSigner.sign(model, key);
-        Files.copy(other.resolve("model.sig"), model.resolve("model.sig"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                other.resolve("model.sig"),
+                model.resolve("model.sig"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         SignatureReport r = SignatureVerifier.verify(model, pub);
         // Genuine signature by the same key, but over other bytes: every differing file is named.
         assertDiffers(r, "changed:  model-0000.params");
@@ -189,14 +226,17 @@ class ModelSigningTest {
     @Test
     void aWrongKeyWithTheHintRemovedStillFailsOnTheSignature() throws Exception {
         ModelSigner.sign(model, key);
-        ObjectNode bundle = (ObjectNode) JSON.readTree(model.resolve("model.sig").toFile());
+        ObjectNode bundle =
+                (ObjectNode) JSON.readTree(model.resolve("model.sig").toFile());
         ((ObjectNode) bundle.get("verificationMaterial")).putObject("publicKey");
         Files.writeString(model.resolve("model.sig"), bundle.toString());
         EcKeys.generate(EcKeys.Curve.P256, tmp.resolve("k2.pem"), tmp.resolve("p2.pem"));
         SignatureReport r = SignatureVerifier.verify(model, EcKeys.readPublicKey(tmp.resolve("p2.pem")));
         assertThat(r.status()).isEqualTo(Status.BAD_SIGNATURE);
         assertThat(r.problem()).contains("does not verify");
-        assertThat(SignatureVerifier.verify(model, pub).ok()).as("the hint is optional for the right key").isTrue();
+        assertThat(SignatureVerifier.verify(model, pub).ok())
+                .as("the hint is optional for the right key")
+                .isTrue();
     }
 
     @Test
@@ -205,8 +245,10 @@ class ModelSigningTest {
         Files.writeString(model.resolve("model.json"), "{\"format\":\"distill4j-model\",\"classes\":4}");
         // The attacker rewrites the signed statement to the new files but cannot re-sign it.
         byte[] forged = InTotoStatement.encode(FileDigests.scan(model, List.of("model.sig")));
-        ObjectNode bundle = (ObjectNode) JSON.readTree(model.resolve("model.sig").toFile());
-        ((ObjectNode) bundle.get("dsseEnvelope")).put("payload", Base64.getEncoder().encodeToString(forged));
+        ObjectNode bundle =
+                (ObjectNode) JSON.readTree(model.resolve("model.sig").toFile());
+        ((ObjectNode) bundle.get("dsseEnvelope"))
+                .put("payload", Base64.getEncoder().encodeToString(forged));
         Files.writeString(model.resolve("model.sig"), bundle.toString());
         SignatureReport r = SignatureVerifier.verify(model, pub);
         assertThat(r.status()).isEqualTo(Status.BAD_SIGNATURE);
@@ -226,12 +268,17 @@ class ModelSigningTest {
     @Test
     void anUnsignedModelIsReportedAndRefusedOnlyWhenRequired() throws Exception {
         assertThat(SignatureVerifier.verify(model, pub).status()).isEqualTo(Status.UNSIGNED);
-        assertThat(new SignaturePolicy(tmp.resolve("pub.pem"), false).check(model)).get()
-                .extracting(SignatureReport::status).isEqualTo(Status.UNSIGNED);
+        assertThat(new SignaturePolicy(tmp.resolve("pub.pem"), false).check(model))
+                .get()
+                .extracting(SignatureReport::status)
+                .isEqualTo(Status.UNSIGNED);
         assertThatThrownBy(() -> new SignaturePolicy(tmp.resolve("pub.pem"), true).check(model))
-                .isInstanceOf(SignatureException.class).hasMessageContaining("UNSIGNED").hasMessageContaining("model.sig");
+                .isInstanceOf(SignatureException.class)
+                .hasMessageContaining("UNSIGNED")
+                .hasMessageContaining("model.sig");
         assertThat(SignaturePolicy.none().check(model)).isEmpty();
-        assertThatThrownBy(() -> new SignaturePolicy(null, true)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new SignaturePolicy(null, true))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--verify-key");
     }
 
@@ -241,8 +288,10 @@ class ModelSigningTest {
         SignaturePolicy policy = new SignaturePolicy(tmp.resolve("pub.pem"), true);
         assertThat(policy.check(model)).get().extracting(SignatureReport::ok).isEqualTo(true);
         Files.writeString(model.resolve("model.json"), "{}");
-        assertThatThrownBy(() -> policy.check(model)).isInstanceOf(SignatureException.class)
-                .hasMessageContaining("changed:  model.json").hasMessageContaining("refusing to load it");
+        assertThatThrownBy(() -> policy.check(model))
+                .isInstanceOf(SignatureException.class)
+                .hasMessageContaining("changed:  model.json")
+                .hasMessageContaining("refusing to load it");
     }
 
     @ParameterizedTest
@@ -254,7 +303,8 @@ class ModelSigningTest {
         ModelSigner.Signed s = ModelSigner.sign(model, EcKeys.readPrivateKey(k));
         assertThat(s.curve()).isEqualTo(curve);
         assertThat(s.keyHint()).isEqualTo(org.distill4j.io.Hashing.sha256(Files.readString(p)));
-        assertThat(SignatureVerifier.verify(model, EcKeys.readPublicKey(p)).ok()).isTrue();
+        assertThat(SignatureVerifier.verify(model, EcKeys.readPublicKey(p)).ok())
+                .isTrue();
         assertThat(SignatureVerifier.verify(model, pub).ok()).as("another key").isFalse();
     }
 
@@ -272,13 +322,17 @@ class ModelSigningTest {
         assertThat(st.get("predicateType").asText()).isEqualTo("https://model_signing/signature/v1.0");
         assertThat(st.at("/subject/0/name").asText()).isEqualTo("model");
         assertThat(st.at("/predicate/serialization/method").asText()).isEqualTo("files");
-        assertThat(st.at("/predicate/serialization/allow_symlinks").asBoolean(true)).isFalse();
+        assertThat(st.at("/predicate/serialization/allow_symlinks").asBoolean(true))
+                .isFalse();
         assertThat(st.at("/predicate/serialization/ignore_paths").toString()).isEqualTo("[\"model.sig\"]");
         assertThat(st.at("/predicate/resources/0/name").asText()).isEqualTo(".hidden-config");
         // Root digest: SHA-256 over the raw resource digests in order.
         var md = org.distill4j.io.Hashing.sha256();
-        st.at("/predicate/resources").forEach(r -> md.update(java.util.HexFormat.of().parseHex(r.get("digest").asText())));
-        assertThat(st.at("/subject/0/digest/sha256").asText()).isEqualTo(java.util.HexFormat.of().formatHex(md.digest()));
+        st.at("/predicate/resources")
+                .forEach(r -> md.update(
+                        java.util.HexFormat.of().parseHex(r.get("digest").asText())));
+        assertThat(st.at("/subject/0/digest/sha256").asText())
+                .isEqualTo(java.util.HexFormat.of().formatHex(md.digest()));
     }
 
     @Test

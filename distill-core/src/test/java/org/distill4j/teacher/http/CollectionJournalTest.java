@@ -28,8 +28,20 @@ class CollectionJournalTest {
     }
 
     private static CollectedItem item(String key, float a, float b) {
-        return new CollectedItem(key, new float[] {a, b}, ValueKind.LOGITS, 0, "", "http-v2:x", "http://h/infer", "m",
-                "1", 1, 0, 0, "2026-01-01T00:00:00Z");
+        return new CollectedItem(
+                key,
+                new float[] {a, b},
+                ValueKind.LOGITS,
+                0,
+                "",
+                "http-v2:x",
+                "http://h/infer",
+                "m",
+                "1",
+                1,
+                0,
+                0,
+                "2026-01-01T00:00:00Z");
     }
 
     @Test
@@ -37,7 +49,8 @@ class CollectionJournalTest {
         try (CollectionJournal j = CollectionJournal.open(dir, fingerprint("m"))) {
             j.appendOk(item("k1", 1.5f, -2f));
             j.appendFailed(new CollectionJournal.FailedItem("k2", "http_5xx", "HTTP 503", 6));
-            assertThatThrownBy(() -> j.appendOk(item("k1", 0, 0))).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> j.appendOk(item("k1", 0, 0)))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("already completed");
         }
         try (CollectionJournal j = CollectionJournal.open(dir, fingerprint("m"))) {
@@ -51,8 +64,10 @@ class CollectionJournalTest {
         assertThat(c.failed()).isEmpty();
         List<String> lines = Files.readAllLines(dir.resolve(CollectionJournal.FILE));
         assertThat(lines).hasSize(4);
-        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"format\":\"distill4j-collection-journal\","
-                + "\"version\":1,\"fingerprint\":{\"protocol\":\"v2\",\"model\":\"m\",\"labels\":[\"a\",\"b\"]}");
+        assertThat(lines.get(0))
+                .startsWith(
+                        "{\"type\":\"header\",\"format\":\"distill4j-collection-journal\","
+                                + "\"version\":1,\"fingerprint\":{\"protocol\":\"v2\",\"model\":\"m\",\"labels\":[\"a\",\"b\"]}");
     }
 
     @Test
@@ -62,8 +77,11 @@ class CollectionJournalTest {
         }
         Path file = dir.resolve(CollectionJournal.FILE);
         long good = Files.size(file);
-        Files.writeString(file, "{\"type\":\"ok\",\"key\":\"k2\",\"valueKind\":\"logits\",\"values\":[1.0,",
-                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(
+                file,
+                "{\"type\":\"ok\",\"key\":\"k2\",\"valueKind\":\"logits\",\"values\":[1.0,",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
         try (CollectionJournal j = CollectionJournal.open(dir, fingerprint("m"))) {
             assertThat(j.truncatedTornLine()).isTrue();
             assertThat(j.completed()).containsOnlyKeys("k1");
@@ -81,8 +99,10 @@ class CollectionJournalTest {
         Path file = dir.resolve(CollectionJournal.FILE);
         List<String> lines = Files.readAllLines(file);
         Files.write(file, List.of(lines.get(0), "{\"type\":\"ok\",\"key\":", lines.get(1)));
-        assertThatThrownBy(() -> CollectionJournal.open(dir, fingerprint("m"))).isInstanceOf(JournalException.class)
-                .hasMessageContaining("line 2 is damaged").hasMessageContaining(file.toString());
+        assertThatThrownBy(() -> CollectionJournal.open(dir, fingerprint("m")))
+                .isInstanceOf(JournalException.class)
+                .hasMessageContaining("line 2 is damaged")
+                .hasMessageContaining(file.toString());
     }
 
     @Test
@@ -98,7 +118,8 @@ class CollectionJournalTest {
     void aJournalOpenForWritingIsLocked() throws Exception {
         try (CollectionJournal j = CollectionJournal.open(dir, fingerprint("m"))) {
             assertThatThrownBy(() -> CollectionJournal.open(dir, fingerprint("m")))
-                    .isInstanceOf(JournalException.class).hasMessageContaining("in use");
+                    .isInstanceOf(JournalException.class)
+                    .hasMessageContaining("in use");
         }
     }
 }

@@ -14,8 +14,12 @@ public final class CollectorMain {
 
     /** The configuration both the child and the resuming test use. */
     static HttpTeacherConfig config(String baseUrl, ApiKey key) {
-        return HttpTeacherConfig.builder(Protocol.OPENAI, baseUrl, "fake-chat").optApiKey(key).optConcurrency(2)
-                .optRetry(LabelCollectorTest.FAST).optTimeout(Duration.ofSeconds(5)).build();
+        return HttpTeacherConfig.builder(Protocol.OPENAI, baseUrl, "fake-chat")
+                .optApiKey(key)
+                .optConcurrency(2)
+                .optRetry(LabelCollectorTest.FAST)
+                .optTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     /** The data both use. */
@@ -26,7 +30,10 @@ public final class CollectorMain {
     /** Runs the collection. */
     public static void main(String[] args) throws Exception {
         ApiKey key = ApiKey.fromFile(Path.of(args[2]));
-        new LabelCollector(config(args[0], key)).collect(data(Integer.parseInt(args[3])), Path.of(args[1]),
-                (total, done, failed) -> System.err.println("progress " + done + "/" + total + " with " + key));
+        new LabelCollector(config(args[0], key))
+                .collect(
+                        data(Integer.parseInt(args[3])),
+                        Path.of(args[1]),
+                        (total, done, failed) -> System.err.println("progress " + done + "/" + total + " with " + key));
     }
 }

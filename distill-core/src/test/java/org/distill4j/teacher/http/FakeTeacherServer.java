@@ -288,15 +288,21 @@ final class FakeTeacherServer implements AutoCloseable {
             return;
         }
         // Items answered well: all, or all but the one a per-item fault spoiled.
-        List<String> good = fault == null ? items
+        List<String> good = fault == null
+                ? items
                 : fault == Fault.NAN && !chat || fault == Fault.BAD_PROBABILITIES
-                ? items.stream().filter(it -> !it.equals(faultyItem)).toList() : List.of();
-        Callback counting = Callback.from(() -> {
-            for (String it : good) {
-                successByItem.computeIfAbsent(it, k -> new AtomicInteger()).incrementAndGet();
-            }
-            callback.succeeded();
-        }, callback::failed);
+                        ? items.stream().filter(it -> !it.equals(faultyItem)).toList()
+                        : List.of();
+        Callback counting = Callback.from(
+                () -> {
+                    for (String it : good) {
+                        successByItem
+                                .computeIfAbsent(it, k -> new AtomicInteger())
+                                .incrementAndGet();
+                    }
+                    callback.succeeded();
+                },
+                callback::failed);
         send(response, counting, 200, answer);
     }
 
@@ -340,7 +346,9 @@ final class FakeTeacherServer implements AutoCloseable {
         int c = labels.size();
         int cols = fault == Fault.WRONG_SHAPE ? c + 1 : c;
         ObjectNode root = JSON.createObjectNode();
-        root.put("model_name", "fake").put("model_version", "7").put("id", req.path("id").asText());
+        root.put("model_name", "fake")
+                .put("model_version", "7")
+                .put("id", req.path("id").asText());
         ObjectNode out = root.putArray("outputs").addObject();
         out.put("name", "logits").put("datatype", "FP32");
         out.putArray("shape").add(items.size()).add(cols);
@@ -405,7 +413,9 @@ final class FakeTeacherServer implements AutoCloseable {
         }
         top.sort((a, b) -> Double.compare((double) b[1], (double) a[1]));
         ObjectNode root = JSON.createObjectNode();
-        root.put("id", "chatcmpl-1").put("object", "chat.completion").put("model", req.path("model").asText())
+        root.put("id", "chatcmpl-1")
+                .put("object", "chat.completion")
+                .put("model", req.path("model").asText())
                 .put("system_fingerprint", "fp_fake_1");
         ArrayNode choices = root.putArray("choices");
         boolean noLabelAnswer = fault == Fault.NO_LABEL || fault == Fault.MOSTLY_OUTSIDE;
@@ -427,7 +437,8 @@ final class FakeTeacherServer implements AutoCloseable {
             for (int i = 0; i < Math.min(k, top.size()); i++) {
                 tl.addObject().put("token", (String) top.get(i)[0]).put("logprob", (double) top.get(i)[1]);
             }
-            String rest = noLabelAnswer ? " answer" : label.substring(first(label).length());
+            String rest =
+                    noLabelAnswer ? " answer" : label.substring(first(label).length());
             if (!rest.isEmpty()) {
                 ObjectNode t1 = content.addObject();
                 t1.put("token", rest).put("logprob", 0.0).putNull("bytes");
@@ -435,7 +446,9 @@ final class FakeTeacherServer implements AutoCloseable {
             }
         }
         String prompt = req.path("messages").path(0).path("content").asText();
-        root.putObject("usage").put("prompt_tokens", prompt.length() / 4).put("completion_tokens", 2)
+        root.putObject("usage")
+                .put("prompt_tokens", prompt.length() / 4)
+                .put("completion_tokens", 2)
                 .put("total_tokens", prompt.length() / 4 + 2);
         String s = JSON.writeValueAsString(root);
         return s.replace("\"__NAN__\"", "NaN");

@@ -28,19 +28,23 @@ class HttpSettingsTest {
 
     @Test
     void configValidationNamesTheFieldTheValueAndWhatIsAllowed() {
-        assertThatThrownBy(() -> chat().optTopLogprobs(21).build()).hasMessage(
-                "illegal topLogprobs value: 21, must be in [1, 20] (the OpenAI API's limit)");
+        assertThatThrownBy(() -> chat().optTopLogprobs(21).build())
+                .hasMessage("illegal topLogprobs value: 21, must be in [1, 20] (the OpenAI API's limit)");
         assertThatThrownBy(() -> chat().optConcurrency(0).build()).hasMessageContaining("concurrency value: 0");
         assertThatThrownBy(() -> chat().optRateLimits(-1, 0).build()).hasMessageContaining("requestsPerMinute");
         assertThatThrownBy(() -> chat().optPromptTemplate("Classify: {labels}").build())
                 .hasMessageContaining("must contain the placeholder {text}");
         assertThatThrownBy(() -> chat().optBatchSize(4).build()).hasMessageContaining("must be 1 for the openai");
         assertThatThrownBy(() -> chat().optTimeout(Duration.ZERO).build()).hasMessageContaining("timeout");
-        assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "ftp://h", "m").build())
+        assertThatThrownBy(() ->
+                        HttpTeacherConfig.builder(Protocol.V2, "ftp://h", "m").build())
                 .hasMessageContaining("http or https");
-        assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "http://user:hunter2@h", "m").build())
-                .hasMessageContaining("credentials").satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
-        assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "http://h/?api_key=1", "m").build())
+        assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "http://user:hunter2@h", "m")
+                        .build())
+                .hasMessageContaining("credentials")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+        assertThatThrownBy(() -> HttpTeacherConfig.builder(Protocol.V2, "http://h/?api_key=1", "m")
+                        .build())
                 .hasMessageContaining("no query");
         assertThatThrownBy(() -> new RetryPolicy(0, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ZERO, 0))
                 .hasMessage("illegal maxAttempts value: 0, must be in [1, 100]");
@@ -50,11 +54,19 @@ class HttpSettingsTest {
     @Test
     void endpointsFollowEachProtocol() {
         assertThat(chat().build().endpoint()).hasToString("https://api.example.com/v1/chat/completions");
-        assertThat(HttpTeacherConfig.builder(Protocol.OPENAI, "http://localhost:8000/", "m").build().endpoint())
+        assertThat(HttpTeacherConfig.builder(Protocol.OPENAI, "http://localhost:8000/", "m")
+                        .build()
+                        .endpoint())
                 .hasToString("http://localhost:8000/v1/chat/completions");
-        assertThat(HttpTeacherConfig.builder(Protocol.V2, "http://h:8080", "my model").optModelVersion("3").build()
-                .endpoint()).hasToString("http://h:8080/v2/models/my%20model/versions/3/infer");
-        assertThat(HttpTeacherConfig.builder(Protocol.V2, "http://h", "m").build().batchSize()).isEqualTo(16);
+        assertThat(HttpTeacherConfig.builder(Protocol.V2, "http://h:8080", "my model")
+                        .optModelVersion("3")
+                        .build()
+                        .endpoint())
+                .hasToString("http://h:8080/v2/models/my%20model/versions/3/infer");
+        assertThat(HttpTeacherConfig.builder(Protocol.V2, "http://h", "m")
+                        .build()
+                        .batchSize())
+                .isEqualTo(16);
     }
 
     @Test
@@ -63,8 +75,12 @@ class HttpSettingsTest {
         var id = base.identity(LABELS);
         assertThat(id.kind()).isEqualTo("http-openai");
         assertThat(id.location()).isEqualTo("https://api.example.com/v1/chat/completions");
-        assertThat(chat().optConcurrency(32).optRateLimits(10, 10)
-                .optApiKey(ApiKey.fromEnv("K", Map.of("K", "secret"))).build().identity(LABELS)).isEqualTo(id);
+        assertThat(chat().optConcurrency(32)
+                        .optRateLimits(10, 10)
+                        .optApiKey(ApiKey.fromEnv("K", Map.of("K", "secret")))
+                        .build()
+                        .identity(LABELS))
+                .isEqualTo(id);
         assertThat(chat().optTopLogprobs(5).build().identity(LABELS).cacheKey()).isNotEqualTo(id.cacheKey());
         assertThat(chat().optPromptTemplate("{text}").build().identity(LABELS)).isNotEqualTo(id);
         assertThat(base.identity(List.of("ham", "spam"))).isNotEqualTo(id);
@@ -77,7 +93,10 @@ class HttpSettingsTest {
         Files.writeString(f, "  sk-abc123  \n");
         ApiKey k = ApiKey.fromFile(f);
         assertThat(k.authorization()).isEqualTo("Bearer sk-abc123");
-        assertThat(k.toString()).doesNotContain("sk-abc123").contains("[REDACTED]").contains(f.toString());
+        assertThat(k.toString())
+                .doesNotContain("sk-abc123")
+                .contains("[REDACTED]")
+                .contains(f.toString());
         assertThat(k.scrub("echo: Bearer sk-abc123.")).isEqualTo("echo: Bearer [REDACTED].");
         assertThat(chat().optApiKey(k).build().toString()).doesNotContain("sk-abc123");
         assertThatThrownBy(() -> ApiKey.fromEnv("NOPE_KEY", Map.of())).hasMessageContaining("NOPE_KEY");
@@ -114,8 +133,10 @@ class HttpSettingsTest {
         assertThat(p.delay(1, Optional.of(Duration.ofHours(1)), rng)).isEqualTo(Duration.ofSeconds(2));
         Instant now = Instant.parse("2015-10-21T07:27:00Z");
         assertThat(RetryPolicy.parseRetryAfter("120", now)).contains(Duration.ofSeconds(120));
-        assertThat(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now)).contains(Duration.ofSeconds(60));
-        assertThat(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now)).contains(Duration.ZERO);
+        assertThat(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now))
+                .contains(Duration.ofSeconds(60));
+        assertThat(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now))
+                .contains(Duration.ZERO);
         assertThat(RetryPolicy.parseRetryAfter("soon", now)).isEmpty();
         assertThat(RetryPolicy.parseRetryAfter(null, now)).isEmpty();
     }

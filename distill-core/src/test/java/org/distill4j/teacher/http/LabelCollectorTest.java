@@ -31,8 +31,8 @@ class LabelCollectorTest {
     static final String KEY_VAR = "D4J_TEST_API_KEY";
     static final List<String> SENTIMENT = List.of("positive", "negative", "neutral", "mixed");
     /** Short waits so retries cost milliseconds. */
-    static final RetryPolicy FAST = new RetryPolicy(6, Duration.ofMillis(5), Duration.ofMillis(40),
-            Duration.ofSeconds(3), 42);
+    static final RetryPolicy FAST =
+            new RetryPolicy(6, Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(3), 42);
 
     @TempDir
     Path dir;
@@ -59,13 +59,16 @@ class LabelCollectorTest {
     /** Sends everything written to stderr (where slf4j-simple logs) to a buffer as well. */
     private void captureStderr() {
         originalErr = System.err;
-        PrintStream tee = new PrintStream(new java.io.OutputStream() {
-            @Override
-            public void write(int b) {
-                stderr.write(b);
-                originalErr.write(b);
-            }
-        }, true, StandardCharsets.UTF_8);
+        PrintStream tee = new PrintStream(
+                new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        stderr.write(b);
+                        originalErr.write(b);
+                    }
+                },
+                true,
+                StandardCharsets.UTF_8);
         System.setErr(tee);
     }
 
@@ -74,12 +77,16 @@ class LabelCollectorTest {
     }
 
     private HttpTeacherConfig.Builder openai() {
-        return HttpTeacherConfig.builder(Protocol.OPENAI, server.baseUrl(), "fake-chat").optApiKey(key())
-                .optRetry(FAST).optTimeout(Duration.ofSeconds(5));
+        return HttpTeacherConfig.builder(Protocol.OPENAI, server.baseUrl(), "fake-chat")
+                .optApiKey(key())
+                .optRetry(FAST)
+                .optTimeout(Duration.ofSeconds(5));
     }
 
     private HttpTeacherConfig.Builder v2() {
-        return HttpTeacherConfig.builder(Protocol.V2, server.baseUrl(), "fake").optApiKey(key()).optRetry(FAST)
+        return HttpTeacherConfig.builder(Protocol.V2, server.baseUrl(), "fake")
+                .optApiKey(key())
+                .optRetry(FAST)
                 .optTimeout(Duration.ofSeconds(5));
     }
 
@@ -138,12 +145,14 @@ class LabelCollectorTest {
         assertThat(result.succeededRows()).hasSize(30);
         assertThat(result.outputs().rows()).isEqualTo(30);
         assertThat(result.outputs().dataHash()).isEqualTo(data.contentHash());
-        assertThat(result.outputs().teacherKey()).isEqualTo(config.identity(SENTIMENT).cacheKey());
+        assertThat(result.outputs().teacherKey())
+                .isEqualTo(config.identity(SENTIMENT).cacheKey());
         assertThat(result.valueKind()).isEqualTo(ValueKind.LOG_PROBABILITIES);
         for (int r = 0; r < 30; r++) {
             double[] expected = FakeTeacherServer.logSoftmax(data.text(r), 4);
             for (int c = 0; c < 4; c++) {
-                assertThat((double) result.outputs().logits()[r * 4 + c]).as("row %d class %d", r, c)
+                assertThat((double) result.outputs().logits()[r * 4 + c])
+                        .as("row %d class %d", r, c)
                         .isCloseTo(expected[c], within(1e-5));
             }
             CollectedItem item = result.items().get(r);
@@ -154,7 +163,9 @@ class LabelCollectorTest {
             assertThat(item.endpoint()).isEqualTo(server.baseUrl() + "/v1/chat/completions");
         }
         for (int u = 0; u < 18; u++) {
-            assertThat(server.successesFor(data.text(u))).as("successes of item %d", u).isEqualTo(1);
+            assertThat(server.successesFor(data.text(u)))
+                    .as("successes of item %d", u)
+                    .isEqualTo(1);
         }
         assertOkOncePerKey(keys(config, data));
 
@@ -165,12 +176,19 @@ class LabelCollectorTest {
         assertThat(usage.errorsByKind()).isEmpty();
         long prompt = 0;
         for (int u = 0; u < 18; u++) {
-            prompt += OpenAiCodec.prompt(HttpTeacherConfig.DEFAULT_TEMPLATE, SENTIMENT, data.text(u)).length() / 4;
+            prompt += OpenAiCodec.prompt(HttpTeacherConfig.DEFAULT_TEMPLATE, SENTIMENT, data.text(u))
+                            .length()
+                    / 4;
         }
         assertThat(usage.promptTokens()).isEqualTo(prompt);
         assertThat(usage.completionTokens()).isEqualTo(36);
-        assertThat(List.of(usage.itemsTotal(), usage.itemsUnique(), usage.itemsDeduplicated(),
-                usage.itemsFromJournal(), usage.itemsCollected(), usage.itemsFailed()))
+        assertThat(List.of(
+                        usage.itemsTotal(),
+                        usage.itemsUnique(),
+                        usage.itemsDeduplicated(),
+                        usage.itemsFromJournal(),
+                        usage.itemsCollected(),
+                        usage.itemsFailed()))
                 .containsExactly(30L, 18L, 12L, 0L, 18L, 0L);
         assertThat(UsageReport.read(dir)).isEqualTo(usage);
 
@@ -201,10 +219,19 @@ class LabelCollectorTest {
             data.copyFeatures(new int[] {r}, row);
             id[r] = "f:" + java.util.Arrays.toString(row);
         }
-        server.fault(id[0], Fault.RATE_LIMIT).fault(id[1], Fault.ERROR_500).fault(id[2], Fault.ERROR_503)
-                .fault(id[3], Fault.SLOW).fault(id[5], Fault.CUT_BODY).fault(id[6], Fault.BAD_JSON)
-                .fault(id[7], Fault.NAN).fault(id[9], Fault.WRONG_SHAPE).retryAfter("0");
-        HttpTeacherConfig config = v2().optBatchSize(4).optConcurrency(3).optTimeout(Duration.ofMillis(500)).build();
+        server.fault(id[0], Fault.RATE_LIMIT)
+                .fault(id[1], Fault.ERROR_500)
+                .fault(id[2], Fault.ERROR_503)
+                .fault(id[3], Fault.SLOW)
+                .fault(id[5], Fault.CUT_BODY)
+                .fault(id[6], Fault.BAD_JSON)
+                .fault(id[7], Fault.NAN)
+                .fault(id[9], Fault.WRONG_SHAPE)
+                .retryAfter("0");
+        HttpTeacherConfig config = v2().optBatchSize(4)
+                .optConcurrency(3)
+                .optTimeout(Duration.ofMillis(500))
+                .build();
 
         CollectionResult result = new LabelCollector(config).collect(data, dir, CollectionListener.none());
 
@@ -221,13 +248,29 @@ class LabelCollectorTest {
         }
         assertOkOncePerKey(keys(config, data));
         UsageReport usage = result.usage();
-        assertThat(usage.errorsByKind()).isEqualTo(Map.of("http_429", 1L, "http_5xx", 2L, "timeout", 1L,
-                "connection", 1L, "bad_json", 1L, "non_finite", 1L, "wrong_shape", 1L));
+        assertThat(usage.errorsByKind())
+                .isEqualTo(Map.of(
+                        "http_429",
+                        1L,
+                        "http_5xx",
+                        2L,
+                        "timeout",
+                        1L,
+                        "connection",
+                        1L,
+                        "bad_json",
+                        1L,
+                        "non_finite",
+                        1L,
+                        "wrong_shape",
+                        1L));
         assertThat(usage.requestsSent()).isEqualTo(server.requests());
         // 4 batches; every other request was a retry (the NaN retry re-sends only the NaN item).
         assertThat(usage.retries()).isEqualTo(usage.requestsSent() - 4).isEqualTo(8);
-        assertThat(usage.responsesByStatus()).containsEntry("429", (long) server.responses("429"))
-                .containsEntry("500", 1L).containsEntry("503", 1L)
+        assertThat(usage.responsesByStatus())
+                .containsEntry("429", (long) server.responses("429"))
+                .containsEntry("500", 1L)
+                .containsEntry("503", 1L)
                 .containsEntry("200", (long) server.responses("200"));
         assertThat(server.responses("slow")).isEqualTo(1);
         assertThat(server.responses("cut")).isEqualTo(1);
@@ -243,7 +286,9 @@ class LabelCollectorTest {
         TextSet data = TextSet.cycling(6, 6, classes);
         server.fault(data.text(2), Fault.BAD_PROBABILITIES);
         HttpTeacherConfig config = v2().optV2Input(HttpTeacherConfig.V2Input.TEXT, "text")
-                .optV2Output(HttpTeacherConfig.V2Output.PROBABILITIES, "logits").optBatchSize(3).build();
+                .optV2Output(HttpTeacherConfig.V2Output.PROBABILITIES, "logits")
+                .optBatchSize(3)
+                .build();
         CollectionResult result = new LabelCollector(config).collect(data, dir, CollectionListener.none());
         assertThat(result.complete()).isTrue();
         assertThat(result.valueKind()).isEqualTo(ValueKind.LOG_PROBABILITIES);
@@ -266,17 +311,21 @@ class LabelCollectorTest {
         String bad = data.text(1);
         String echo = data.text(2);
         String noLabel = data.text(3);
-        server.fault(bad, Fault.BAD_JSON, Fault.BAD_JSON, Fault.BAD_JSON).fault(noLabel, Fault.NO_LABEL)
+        server.fault(bad, Fault.BAD_JSON, Fault.BAD_JSON, Fault.BAD_JSON)
+                .fault(noLabel, Fault.NO_LABEL)
                 .fault(echo, Fault.ECHO_KEY_400);
-        HttpTeacherConfig config = openai().optRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20),
-                Duration.ofSeconds(1), 7)).build();
+        HttpTeacherConfig config = openai().optRetry(
+                        new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(1), 7))
+                .build();
 
         CollectionResult result = new LabelCollector(config).collect(data, dir, CollectionListener.none());
 
         assertThat(result.succeededRows()).containsExactly(0, 4);
         assertThat(result.outputs().rows()).isEqualTo(2);
         assertThat(result.outputs().dataHash()).isNotEqualTo(data.contentHash());
-        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::row).containsExactly(1, 2, 3, 5, 6, 7);
+        assertThat(result.failedRows())
+                .extracting(CollectionResult.FailedRow::row)
+                .containsExactly(1, 2, 3, 5, 6, 7);
         // Malformed three times in a row: retried up to the limit, then reported, never a label.
         CollectionResult.FailedRow malformed = result.failedRows().get(0);
         assertThat(malformed.kind()).isEqualTo("bad_json");
@@ -290,11 +339,14 @@ class LabelCollectorTest {
         CollectionResult.FailedRow rejected = result.failedRows().get(1);
         assertThat(rejected.kind()).isEqualTo("http_4xx");
         assertThat(rejected.attempts()).isEqualTo(1);
-        assertThat(rejected.message()).contains("HTTP 400").contains("[REDACTED]").doesNotContain(KEY);
+        assertThat(rejected.message())
+                .contains("HTTP 400")
+                .contains("[REDACTED]")
+                .doesNotContain(KEY);
         assertThat(server.requestsFor(echo)).isEqualTo(1);
         assertThat(server.requestsFor(bad)).isEqualTo(3);
-        assertThat(result.usage().errorsByKind()).isEqualTo(Map.of("bad_json", 3L, "label_not_in_top_k", 1L,
-                "http_4xx", 1L));
+        assertThat(result.usage().errorsByKind())
+                .isEqualTo(Map.of("bad_json", 3L, "label_not_in_top_k", 1L, "http_4xx", 1L));
         assertThat(result.usage().itemsFailed()).isEqualTo(3);
         assertThat(journal("failed")).hasSize(3);
         assertThat(journal("ok")).hasSize(1);
@@ -350,7 +402,8 @@ class LabelCollectorTest {
             }
         }
         assertThat(times).hasSize(2);
-        assertThat((times.get(1) - times.get(0)) / 1e6).as("ms between the 429 and the retry")
+        assertThat((times.get(1) - times.get(0)) / 1e6)
+                .as("ms between the 429 and the retry")
                 .isGreaterThanOrEqualTo(950);
         assertThat(result.usage().responsesByStatus()).containsEntry("429", 1L);
     }
@@ -360,12 +413,18 @@ class LabelCollectorTest {
         start(List.of("a", "b"));
         TextSet data = TextSet.cycling(50, 50, List.of("a", "b"));
         // 1200/min = 20/s with a burst of one second's worth (20).
-        HttpTeacherConfig config = v2().optV2Input(HttpTeacherConfig.V2Input.TEXT, "text").optBatchSize(1)
-                .optConcurrency(8).optRateLimits(1200, 0).build();
+        HttpTeacherConfig config = v2().optV2Input(HttpTeacherConfig.V2Input.TEXT, "text")
+                .optBatchSize(1)
+                .optConcurrency(8)
+                .optRateLimits(1200, 0)
+                .build();
         long t0 = System.nanoTime();
         new LabelCollector(config).collect(data, dir, CollectionListener.none());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        List<Long> t = server.arrivals().stream().map(FakeTeacherServer.Arrival::nanos).sorted().toList();
+        List<Long> t = server.arrivals().stream()
+                .map(FakeTeacherServer.Arrival::nanos)
+                .sorted()
+                .toList();
         assertThat(t).hasSize(50);
         assertThat(seconds).isGreaterThanOrEqualTo((50 - 20) / 20.0 * 0.95);
         // Over any half second at most the burst plus half a second's rate (and one for timing slack).
@@ -384,12 +443,15 @@ class LabelCollectorTest {
         captureStderr();
         String wrong = "sk-wrong-K3Y-9999999999";
         HttpTeacherConfig config = openai().optApiKey(ApiKey.fromEnv("D4J_OTHER_KEY", Map.of("D4J_OTHER_KEY", wrong)))
-                .optConcurrency(2).build();
+                .optConcurrency(2)
+                .build();
         TextSet data = TextSet.cycling(20, 20, SENTIMENT);
         assertThatThrownBy(() -> new LabelCollector(config).collect(data, dir, CollectionListener.none()))
                 .isInstanceOf(CollectionAbortedException.class)
-                .hasMessageContaining("HTTP 401").hasMessageContaining("environment variable D4J_OTHER_KEY")
-                .hasMessageContaining("[REDACTED]").satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong));
+                .hasMessageContaining("HTTP 401")
+                .hasMessageContaining("environment variable D4J_OTHER_KEY")
+                .hasMessageContaining("[REDACTED]")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong));
         assertThat(server.requests()).isLessThanOrEqualTo(2);
         assertThat(journal("ok")).isEmpty();
         assertThat(UsageReport.read(dir).errorsByKind()).containsEntry("unauthorized", (long) server.requests());
@@ -405,13 +467,19 @@ class LabelCollectorTest {
         start(SENTIMENT);
         TextSet data = TextSet.cycling(2, 2, SENTIMENT);
         new LabelCollector(openai().build()).collect(data, dir, CollectionListener.none());
-        HttpTeacherConfig other = openai().optPromptTemplate("Label: {labels}\n<text>\n{text}\n</text>").build();
+        HttpTeacherConfig other = openai().optPromptTemplate("Label: {labels}\n<text>\n{text}\n</text>")
+                .build();
         assertThatThrownBy(() -> new LabelCollector(other).collect(data, dir, CollectionListener.none()))
-                .isInstanceOf(JournalException.class).hasMessageContaining("templateSha256")
+                .isInstanceOf(JournalException.class)
+                .hasMessageContaining("templateSha256")
                 .hasMessageContaining("start fresh");
         // Pacing settings are not part of the job: changing them resumes.
-        HttpTeacherConfig faster = openai().optConcurrency(9).optRateLimits(6000, 0).build();
-        assertThat(new LabelCollector(faster).collect(data, dir, CollectionListener.none()).usage().itemsFromJournal())
+        HttpTeacherConfig faster =
+                openai().optConcurrency(9).optRateLimits(6000, 0).build();
+        assertThat(new LabelCollector(faster)
+                        .collect(data, dir, CollectionListener.none())
+                        .usage()
+                        .itemsFromJournal())
                 .isEqualTo(2);
     }
 
@@ -423,15 +491,20 @@ class LabelCollectorTest {
         }
         TextSet data = TextSet.cycling(3, 2, SENTIMENT);
         HttpTeacherConfig config = HttpTeacherConfig.builder(Protocol.OPENAI, "http://127.0.0.1:" + port, "m")
-                .optApiKey(key()).optRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(10),
-                        Duration.ZERO, 1)).optTimeout(Duration.ofSeconds(2)).build();
+                .optApiKey(key())
+                .optRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(10), Duration.ZERO, 1))
+                .optTimeout(Duration.ofSeconds(2))
+                .build();
         AtomicLong failed = new AtomicLong();
         CollectionResult result = new LabelCollector(config).collect(data, dir, (t, d, f) -> failed.set(f));
         assertThat(result.succeededRows()).isEmpty();
         assertThat(result.outputs().rows()).isZero();
-        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::kind)
+        assertThat(result.failedRows())
+                .extracting(CollectionResult.FailedRow::kind)
                 .containsExactly("connection", "connection", "connection");
-        assertThat(result.failedRows()).extracting(CollectionResult.FailedRow::attempts).containsOnly(3);
+        assertThat(result.failedRows())
+                .extracting(CollectionResult.FailedRow::attempts)
+                .containsOnly(3);
         assertThat(failed.get()).isEqualTo(2);
         assertThat(result.usage().requestsSent()).isEqualTo(6);
         assertThat(result.usage().retries()).isEqualTo(4);
@@ -444,10 +517,11 @@ class LabelCollectorTest {
         start(SENTIMENT);
         Path keyFile = dir.resolve("wrong.key");
         Files.writeString(keyFile, "sk-forbidden-77777777\n");
-        HttpTeacherConfig config = openai().optApiKey(ApiKey.fromFile(keyFile)).optConcurrency(1).build();
+        HttpTeacherConfig config =
+                openai().optApiKey(ApiKey.fromFile(keyFile)).optConcurrency(1).build();
         Path journalDir = dir.resolve("journal");
-        assertThatThrownBy(() -> new LabelCollector(config).collect(TextSet.cycling(5, 5, SENTIMENT), journalDir,
-                CollectionListener.none()))
+        assertThatThrownBy(() -> new LabelCollector(config)
+                        .collect(TextSet.cycling(5, 5, SENTIMENT), journalDir, CollectionListener.none()))
                 .isInstanceOf(CollectionAbortedException.class)
                 .hasMessageContaining("file " + keyFile.toAbsolutePath())
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk-forbidden-77777777"));

@@ -32,11 +32,21 @@ class ResumeAfterKillTest {
         TextSet data = CollectorMain.data(rows);
         try (FakeTeacherServer server = new FakeTeacherServer(LabelCollectorTest.KEY, data.classNames())) {
             server.latencyMillis(40);
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                    CollectorMain.class.getName(), server.baseUrl(), journalDir.toString(), keyFile.toString(),
-                    Integer.toString(rows))
-                    .redirectErrorStream(true).redirectOutput(childErr.toFile()).start();
+            Process child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "-Xshare:auto",
+                            "-XX:TieredStopAtLevel=1",
+                            CollectorMain.class.getName(),
+                            server.baseUrl(),
+                            journalDir.toString(),
+                            keyFile.toString(),
+                            Integer.toString(rows))
+                    .redirectErrorStream(true)
+                    .redirectOutput(childErr.toFile())
+                    .start();
             Path journal = journalDir.resolve(CollectionJournal.FILE);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
             while (okLines(journal) < 8 && child.isAlive() && System.nanoTime() < deadline) {
@@ -45,10 +55,12 @@ class ResumeAfterKillTest {
             child.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
             assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
             int done = okLines(journal);
-            assertThat(done).as("records journaled before the kill; child output:%n%s", read(childErr))
+            assertThat(done)
+                    .as("records journaled before the kill; child output:%n%s", read(childErr))
                     .isBetween(8, rows - 1);
 
-            Map<String, CollectedItem> before = CollectionJournal.read(journalDir).completed();
+            Map<String, CollectedItem> before =
+                    CollectionJournal.read(journalDir).completed();
             Map<String, Integer> successesBefore = server.successes();
             HttpTeacherConfig config = CollectorMain.config(server.baseUrl(), LabelCollectorTest.key());
             Map<String, String> keyToText = new HashMap<>();
@@ -63,7 +75,8 @@ class ResumeAfterKillTest {
             assertThat(result.usage().itemsCollected()).isEqualTo(rows - before.size());
             for (String key : before.keySet()) {
                 String text = keyToText.get(key);
-                assertThat(server.successesFor(text)).as("successes of completed item %s", text)
+                assertThat(server.successesFor(text))
+                        .as("successes of completed item %s", text)
                         .isEqualTo(successesBefore.get(text));
             }
             Map<String, Integer> okPerKey = new HashMap<>();
@@ -82,7 +95,9 @@ class ResumeAfterKillTest {
                 }
             }
             String childOutput = read(childErr);
-            assertThat(childOutput).contains("progress").contains("file " + keyFile.toAbsolutePath())
+            assertThat(childOutput)
+                    .contains("progress")
+                    .contains("file " + keyFile.toAbsolutePath())
                     .doesNotContain(LabelCollectorTest.KEY);
             for (Path f : List.of(journal, journalDir.resolve(UsageReport.FILE))) {
                 assertThat(Files.readString(f)).doesNotContain(LabelCollectorTest.KEY);

@@ -48,8 +48,8 @@ public final class CompletionsTopKClient {
      * @param retry when to try again
      * @param timeout per request
      */
-    public CompletionsTopKClient(URI base, String model, ApiKey key, int k, RateLimiter limiter, RetryPolicy retry,
-            Duration timeout) {
+    public CompletionsTopKClient(
+            URI base, String model, ApiKey key, int k, RateLimiter limiter, RetryPolicy retry, Duration timeout) {
         if (k < 1 || k > 20) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20] (OpenAI's limit)");
         }
@@ -71,7 +71,10 @@ public final class CompletionsTopKClient {
      *     says how and names the last status)
      */
     public PromptTopK score(int[] prompt) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode().put("model", model).put("max_tokens", 0).put("echo", true)
+        ObjectNode body = JSON.createObjectNode()
+                .put("model", model)
+                .put("max_tokens", 0)
+                .put("echo", true)
                 .put("logprobs", k);
         var ids = body.putArray("prompt");
         Arrays.stream(prompt).forEach(ids::add);
@@ -80,8 +83,10 @@ public final class CompletionsTopKClient {
         String last = "";
         for (int attempt = 1; attempt <= retry.maxAttempts(); attempt++) {
             limiter.acquire(prompt.length);
-            HttpRequest.Builder req = HttpRequest.newBuilder(completions).timeout(timeout)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+            HttpRequest.Builder req = HttpRequest.newBuilder(completions)
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
             if (key.isPresent()) {
                 req.header("Authorization", key.authorization());
             }
@@ -106,8 +111,8 @@ public final class CompletionsTopKClient {
                 }
                 last = "HTTP " + status + ": " + key.scrub(abbreviate(r.body()));
                 if (status == 429) {
-                    retryAfter = RetryPolicy.parseRetryAfter(r.headers().firstValue("Retry-After").orElse(null),
-                            Instant.now());
+                    retryAfter = RetryPolicy.parseRetryAfter(
+                            r.headers().firstValue("Retry-After").orElse(null), Instant.now());
                     retryAfter.ifPresent(d -> limiter.pause(d.toNanos()));
                 } else if (status != 408 && status < 500) {
                     throw new IOException(completions + " refused the scoring request: " + last);
@@ -125,7 +130,8 @@ public final class CompletionsTopKClient {
                 Thread.sleep(retry.delay(attempt, retryAfter, jitter).toMillis());
             }
         }
-        throw new IOException(completions + ": scoring failed after " + retry.maxAttempts() + " attempts; last: " + last);
+        throw new IOException(
+                completions + ": scoring failed after " + retry.maxAttempts() + " attempts; last: " + last);
     }
 
     /** A 200 answer without any log-probabilities: the server does not support them; never retried. */

@@ -47,8 +47,9 @@ public final class HttpTopKCollector {
      * @param key what the outputs depend on (teacher, corpus, tokenizer, k, window length)
      * @throws IOException if a request fails for good (the cache is then not written)
      */
-    public static Result collect(Path file, CompletionsTopKClient client, int k, TokenWindows windows, int concurrency,
-            String key) throws IOException {
+    public static Result collect(
+            Path file, CompletionsTopKClient client, int k, TokenWindows windows, int concurrency, String key)
+            throws IOException {
         if (concurrency < 1) {
             throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
         }
@@ -71,16 +72,18 @@ public final class HttpTopKCollector {
                         int from = next * t;
                         int valid = (int) Math.min(t, total - from);
                         int[] prompt = Arrays.copyOfRange(stream, from, from + valid + 1);
-                        ahead.add(CompletableFuture.supplyAsync(() -> {
-                            try {
-                                return client.score(prompt);
-                            } catch (IOException e) {
-                                throw new CompletionException(e);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                throw new CompletionException(e);
-                            }
-                        }, pool));
+                        ahead.add(CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        return client.score(prompt);
+                                    } catch (IOException e) {
+                                        throw new CompletionException(e);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        throw new CompletionException(e);
+                                    }
+                                },
+                                pool));
                         next++;
                     }
                     PromptTopK top;
@@ -88,7 +91,8 @@ public final class HttpTopKCollector {
                         top = ahead.poll().join();
                     } catch (CompletionException e) {
                         Throwable c = e.getCause();
-                        throw c instanceof IOException io ? new IOException("window " + w + ": " + io.getMessage(), io)
+                        throw c instanceof IOException io
+                                ? new IOException("window " + w + ": " + io.getMessage(), io)
                                 : new IOException("window " + w + ": " + c, c);
                     }
                     shortRows.addAndGet(top.shortRows());

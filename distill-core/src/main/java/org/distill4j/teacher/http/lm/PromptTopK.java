@@ -66,8 +66,9 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
         for (int i = 0; i < t; i++) {
             Integer id = tokenId(tokens.get(i).asText());
             if (id == null || id != prompt[i]) {
-                throw new IllegalArgumentException("logprobs.tokens[" + i + "]: '" + tokens.get(i).asText()
-                        + "' is not the prompt's token " + prompt[i] + "; the server tokenizes differently");
+                throw new IllegalArgumentException(
+                        "logprobs.tokens[" + i + "]: '" + tokens.get(i).asText() + "' is not the prompt's token "
+                                + prompt[i] + "; the server tokenizes differently");
             }
         }
         for (int p = 0; p < rows; p++) {
