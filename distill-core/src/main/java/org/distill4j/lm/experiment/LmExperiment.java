@@ -46,6 +46,7 @@ import org.distill4j.lm.train.TeacherSignal;
 import org.distill4j.lm.train.TeacherText;
 import org.distill4j.lm.train.UnigramBaseline;
 import org.distill4j.recipe.RecipeException;
+import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
@@ -54,6 +55,7 @@ import org.distill4j.teacher.http.lm.HttpTopKCollector;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
+import org.distill4j.terms.GateDecision;
 import org.distill4j.terms.GateRequest;
 import org.distill4j.terms.Permission;
 import org.distill4j.terms.TermsRegistry;
@@ -96,11 +98,26 @@ public final class LmExperiment {
     }
 
     /**
-     * Asks the gate whether the student may learn from this teacher's outputs.
+     * Asks the gate whether the student may learn from the recipe's teacher, before anything is
+     * read or trained.
      *
      * @throws DistillationRefusedException if the teacher's terms do not allow it
      */
-    public GateApproval approve() throws DistillationRefusedException {
+    public GateDecision checkTerms() throws DistillationRefusedException {
+        return new DistillationGate().check(request());
+    }
+
+    /**
+     * The gate's approval bound to {@code teacher}, the teacher once trained, loaded or named by its
+     * endpoint: a student learns only from the teacher the approval names.
+     *
+     * @throws DistillationRefusedException if the teacher's terms do not allow it
+     */
+    public GateApproval approve(TeacherIdentity teacher) throws DistillationRefusedException {
+        return new DistillationGate().approve(request().withTeacher(teacher));
+    }
+
+    private GateRequest request() {
         LmRecipe.Model t = recipe.teacher();
         TermsRegistry registry = TermsRegistry.load(t.termsFile() == null ? List.of() : List.of(t.termsFile()));
         GateRequest request = t.terms() == null
@@ -113,7 +130,7 @@ public final class LmExperiment {
         if (options.acknowledgeUnknownTerms()) {
             request = request.acknowledgingUnknownTerms();
         }
-        return new DistillationGate().approve(request);
+        return request;
     }
 
     /**
@@ -122,8 +139,8 @@ public final class LmExperiment {
      * @throws DistillationRefusedException before anything trains, if the teacher's terms forbid it
      */
     public Map<String, Object> run() throws IOException, DistillationRefusedException, RecipeException {
-        GateApproval approval = approve();
-        log.println("terms: " + approval.decision().reason());
+        GateDecision decision = checkTerms();
+        log.println("terms: " + decision.reason());
         Files.createDirectories(out);
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
@@ -172,7 +189,7 @@ public final class LmExperiment {
         metrics.put("corpus", corpusInfo);
         metrics.put("tokenizer", tok.identity().toString());
         metrics.put("distillation", kdSettings());
-        metrics.put("terms", approval.toMap());
+        metrics.put("terms", decision.toMap()); // replaced by the approval once the teacher is known
         Map<String, Object> baseline = new LinkedHashMap<>();
         baseline.put("validation_bits_per_byte", unigram.evaluate(val).bitsPerByte());
         baseline.put("test_bits_per_byte", unigram.evaluate(test).bitsPerByte());
@@ -227,6 +244,18 @@ public final class LmExperiment {
             teacherRow.put("description", teacherDescription);
             models.add(0, teacherRow);
             log.println("teacher: " + teacherDescription);
+            TeacherIdentity teacherId = ts.http() != null
+                    ? new TeacherIdentity(
+                            "http", ts.http().url() + "#" + ts.http().model(), teacherHash, teacherDescription)
+                    : new TeacherIdentity(
+                            LanguageModel.FORMAT,
+                            ts.path() != null
+                                    ? ts.path().toString()
+                                    : out.resolve("teacher").toString(),
+                            teacherHash,
+                            teacherDescription);
+            GateApproval approval = approve(teacherId);
+            metrics.put("terms", approval.toMap());
 
             if (teacher != null && !"sequence".equals(recipe.variant())) {
                 // Token-level KD: refuse another tokenizer or a short context before anything trains.
