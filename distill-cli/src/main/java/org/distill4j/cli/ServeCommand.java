@@ -172,9 +172,25 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--monitor",
             paramLabel = "POLICY",
+            converter = PolicyConverter.class,
             description = "Watch each client for bulk extraction and, once flagged: log, slow (one request per second, "
-                    + "others 429) or degrade (top-1 only). Valid: ${COMPLETION-CANDIDATES}.")
+                    + "others 429) or degrade (top-1 only). Valid: log, slow, degrade (any case).")
     org.distill4j.guard.ExtractionMonitor.Policy monitorPolicy;
+
+    /** Reads a --monitor policy in any case, as the docs write it in lower case ({@code --monitor slow}). */
+    static final class PolicyConverter
+            implements CommandLine.ITypeConverter<org.distill4j.guard.ExtractionMonitor.Policy> {
+        @Override
+        public org.distill4j.guard.ExtractionMonitor.Policy convert(String value) {
+            for (org.distill4j.guard.ExtractionMonitor.Policy p :
+                    org.distill4j.guard.ExtractionMonitor.Policy.values()) {
+                if (p.name().equalsIgnoreCase(value)) {
+                    return p;
+                }
+            }
+            throw new CommandLine.TypeConversionException("expected log, slow or degrade but was '" + value + "'");
+        }
+    }
 
     @Option(
             names = "--monitor-budget",
@@ -198,13 +214,18 @@ final class ServeCommand implements Callable<Integer> {
                     "--watermark-key-file and --monitor guard classifiers; " + modelPath
                             + " is a language model, which they do not support yet");
         }
+        if (monitorBudget < 0) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--monitor-budget " + monitorBudget + ": must be >= 0 (0 = no volume limit)");
+        }
         org.distill4j.guard.WatermarkKey key =
                 watermarkKeyFile == null ? null : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
         ServedLanguageModel lm = isLm ? loadLanguageModel() : null;
         ServedModel model = isLm ? null : load();
-        org.distill4j.server.ServingGuard guard = isLm ? null : guard(key, model);
         ModelServer server;
         try {
+            // Inside the try: a guard that does not fit the model must not leak the loaded model.
+            org.distill4j.server.ServingGuard guard = isLm ? null : guard(key, model);
             ModelServer.Builder builder = ModelServer.builder()
                     .optHost(host)
                     .optPort(port)

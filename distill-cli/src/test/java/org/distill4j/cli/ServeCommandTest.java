@@ -201,6 +201,11 @@ class ServeCommandTest {
                 "serve", tmp.resolve("m").toString(), "--api-key-env", "DISTILL4J_TEST_SURELY_UNSET_VAR");
         assertThat(noKey.code()).isEqualTo(2);
         assertThat(noKey.err()).contains("DISTILL4J_TEST_SURELY_UNSET_VAR", "not set");
+
+        CliTest.Run badBudget = CliTest.distill(
+                "serve", tmp.resolve("m").toString(), "--monitor", "log", "--monitor-budget", "-1", "--port", "0");
+        assertThat(badBudget.code()).isEqualTo(2);
+        assertThat(badBudget.err()).contains("--monitor-budget -1", ">= 0");
     }
 
     @Test

@@ -56,8 +56,8 @@ public final class GeneralizedJsd implements SequenceLoss {
             double inv = 1.0 / temperature;
             NDArray logP = Positionwise.times(t, inv).logSoftmax(2);
             NDArray logQ = Positionwise.times(student, inv).logSoftmax(2);
-            NDArray a = logP.add((float) Math.log(beta));
-            NDArray b = logQ.add((float) Math.log(1 - beta));
+            NDArray a = Positionwise.plus(logP, Math.log(beta));
+            NDArray b = Positionwise.plus(logQ, Math.log(1 - beta));
             NDArray max = a.maximum(b).stopGradient();
             NDArray logM = a.sub(max).exp().add(b.sub(max).exp()).log().add(max);
             NDArray toTeacher = logP.exp().mul(logP.sub(logM)).sum(new int[] {2});

@@ -40,6 +40,12 @@ final class Positionwise {
         return x.mul(x.getDataType() == DataType.FLOAT64 ? m.create(w) : m.create((float) w));
     }
 
+    /** Adds a constant the way {@link #times} multiplies: never {@code x.add(number)} on the gradient path. */
+    static NDArray plus(NDArray x, double c) {
+        NDManager m = x.getManager();
+        return x.add(x.getDataType() == DataType.FLOAT64 ? m.create(c) : m.create((float) c));
+    }
+
     /** Checks that student logits are (B, T, V) and targets (B, T). */
     static void checkShapes(NDArray student, NDArray targets) {
         Shape s = student.getShape();
