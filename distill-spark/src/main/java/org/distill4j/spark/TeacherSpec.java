@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.distill4j.io.Hashing;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.OnnxTeacher;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TorchScriptTeacher;
@@ -18,7 +19,9 @@ import org.distill4j.teacher.TorchScriptTeacher;
  * bytes fails instead of scoring with another model. Holds no secret, so it may travel in a
  * closure.
  *
- * @param kind {@code distill4j} (a saved model directory) or {@code torchscript} (a .pt file)
+ * @param kind {@code distill4j} (a saved model directory), {@code torchscript} (a .pt file) or {@code
+ *     onnx} (a .onnx file, run by DJL's ONNX Runtime engine, which must be on the executors'
+ *     classpath)
  * @param path absolute path, readable by every executor
  * @param contentHash hex SHA-256 of the model content, as {@link org.distill4j.teacher.TeacherIdentity}
  */
@@ -52,18 +55,21 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
                 }
                 yield savedModel(dir);
             }
-            case "torchscript" -> {
-                Path file = t.path().toAbsolutePath().normalize();
-                if (!Files.isRegularFile(file)) {
-                    throw new IOException("TorchScript teacher file not found: " + file);
-                }
-                yield new TeacherSpec("torchscript", file.toString(), Hashing.sha256(file));
-            }
+            case "torchscript" -> file("torchscript", "TorchScript", t.path());
+            case "onnx" -> file("onnx", "ONNX", t.path());
             default ->
                 throw new IllegalArgumentException("teacher.source is '" + t.source()
-                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript); "
+                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript, onnx); "
                         + "for an HTTP teacher use `distill label` (see docs/scale-out.md)");
         };
+    }
+
+    private static TeacherSpec file(String kind, String what, Path path) throws IOException {
+        Path file = path.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(what + " teacher file not found: " + file);
+        }
+        return new TeacherSpec(kind, file.toString(), Hashing.sha256(file));
     }
 
     private static TeacherSpec savedModel(Path dir) throws IOException {
@@ -85,6 +91,8 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
         return switch (kind) {
             case "distill4j" -> SavedModelTeacher.load(p);
             case "torchscript" -> TorchScriptTeacher.load(p);
+            // As the single-JVM path (TeacherProvider) loads it: ONNX Runtime's default threading.
+            case "onnx" -> OnnxTeacher.load(p);
             default -> throw new IOException("unknown teacher kind '" + kind + "'");
         };
     }
