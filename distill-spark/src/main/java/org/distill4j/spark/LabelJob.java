@@ -258,16 +258,43 @@ public final class LabelJob {
             + "--jars <distill-core and its dependencies> distill-spark.jar RECIPE OUT "
             + "[--split train|validation|test] [--parquet PATH --column features|text [--key COLUMN]] "
             + "[--batch-size 512] [--rows-per-partition 65536] [--on-corrupt fail|skip] [--set key=value]... "
+            + "[--experiment-out DIR] [--permission REF] [--acknowledge-unknown-terms]\n"
+            + "  or, for a language-model recipe (data.format: text): ... distill-spark.jar LM_RECIPE OUT "
+            + "[--batch-size 16] [--windows-per-partition 4096] [--cache-dir DIR] [--set key=value]... "
             + "[--experiment-out DIR] [--permission REF] [--acknowledge-unknown-terms]";
 
     /**
      * The {@code spark-submit} entry: {@code RECIPE OUT [options]} (see {@link #USAGE}); the
-     * master comes from {@code spark-submit --master}. Exit code 0 on success, 2 for bad
+     * master comes from {@code spark-submit --master}. A language-model recipe ({@code data.format:
+     * text}) runs {@link LmTopKJob} instead. Exit code 0 on success, 2 for bad
      * arguments, 5 when the terms gate refuses (as the CLI), 1 for any other failure.
      */
     public static void main(String[] args) {
         int code;
         try {
+            if (LmTopKJob.isLmInvocation(args)) {
+                LmTopKJob.Config lm = LmTopKJob.parse(args);
+                SparkSession spark = SparkSession.builder()
+                        .appName("distill4j lm top-k " + lm.recipe().getFileName())
+                        .getOrCreate();
+                try {
+                    LmTopKJob.Result r = LmTopKJob.run(spark, lm);
+                    System.out.printf(
+                            java.util.Locale.ROOT,
+                            "collected top-%d of %d windows (%d positions) in %d partitions in %.1f s -> %s%s%n",
+                            r.k(),
+                            r.windows(),
+                            r.positions(),
+                            r.partitions(),
+                            r.seconds(),
+                            r.out(),
+                            r.cacheFile() == null ? "" : "\n  distill lm cache: " + r.cacheFile());
+                } finally {
+                    spark.stop();
+                }
+                System.exit(0);
+                return;
+            }
             Config c = parse(args);
             SparkSession spark = SparkSession.builder()
                     .appName("distill4j label " + c.recipe().getFileName())
@@ -638,7 +665,7 @@ public final class LabelJob {
         return hashFiles(files, null);
     }
 
-    private static List<Map<String, Object>> hashFiles(List<Path> files, Path relativeTo) throws IOException {
+    static List<Map<String, Object>> hashFiles(List<Path> files, Path relativeTo) throws IOException {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Path f : files) {
             Map<String, Object> m = new LinkedHashMap<>();
