@@ -288,7 +288,7 @@ public final class LabelJob {
                             r.partitions(),
                             r.seconds(),
                             r.out(),
-                            r.cacheFile() == null ? "" : "\n  distill lm cache: " + r.cacheFile());
+                            r.cacheFile() == null ? "" : "\n  distill run cache: " + r.cacheFile());
                 } finally {
                     spark.stop();
                 }

@@ -12,7 +12,7 @@ import org.distill4j.lm.teacher.LmTeacher;
 @FunctionalInterface
 public interface LmTeacherLoader extends Serializable {
 
-    /** The loader that loads the spec's saved language model as {@code distill lm} does. */
+    /** The loader that loads the spec's saved language model as {@code distill run} does. */
     LmTeacherLoader DEFAULT = TeacherSpec::loadLm;
 
     /** Loads a fresh instance of the language-model teacher {@code spec} describes. */

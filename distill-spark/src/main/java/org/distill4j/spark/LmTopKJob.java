@@ -35,7 +35,7 @@ import org.distill4j.terms.GateApproval;
 /**
  * Collects a language-model teacher's top-k next-token log-probabilities over a language-model
  * recipe's training corpus on Spark: the transfer set is the recipe's packed training windows
- * ({@link LmTrainingCorpus}, as {@code distill lm} reads them), the teacher a saved distill4j
+ * ({@link LmTrainingCorpus}, as {@code distill run} reads them), the teacher a saved distill4j
  * language model, loaded once per executor task thread ({@link TeacherPool}). The driver asks the
  * {@link org.distill4j.terms.DistillationGate} (a refusal starts no task), resolves and hashes the
  * teacher, reads the corpus to plan whole batches of windows per partition and writes the
@@ -43,10 +43,10 @@ import org.distill4j.terms.GateApproval;
  *
  * <p>Output ({@link Config#out()}, which must not exist, renamed into place complete): {@code
  * data/part-*.parquet} with {@link #OUTPUT_SCHEMA}, one row per window, and {@code manifest.json}
- * (the cache key {@code distill lm} uses, k, window length, windows, positions, corpus, teacher,
+ * (the cache key {@code distill run} uses, k, window length, windows, positions, corpus, teacher,
  * gate approval, Spark job, files with SHA-256). The values equal {@link
  * org.distill4j.lm.cache.TopKCache#build}'s bit for bit (same batches of windows), and {@link
- * LmTopKOutputs#toCache} turns them into the very cache file {@code distill lm} would have built,
+ * LmTopKOutputs#toCache} turns them into the very cache file {@code distill run} would have built,
  * where its trainer finds and reuses it.
  */
 public final class LmTopKJob {
@@ -80,11 +80,11 @@ public final class LmTopKJob {
      * @param overrides recipe overrides ({@code key=value})
      * @param out the output directory; must not exist
      * @param experimentOut where a recipe that trains its teacher keeps it ({@code
-     *     experimentOut/teacher}, from a {@code distill lm} run); may be null when {@code
+     *     experimentOut/teacher}, from a {@code distill run} of the recipe); may be null when {@code
      *     teacher.path} is set
-     * @param batchSize windows per teacher forward pass, &ge; 1 (16, as {@code distill lm})
+     * @param batchSize windows per teacher forward pass, &ge; 1 (16, as {@code distill run})
      * @param windowsPerPartition windows per Spark partition, rounded up to whole batches
-     * @param cacheDir if not null, also write the top-k cache file {@code distill lm} reads there
+     * @param cacheDir if not null, also write the top-k cache file {@code distill run} reads there
      *     ({@link LmTopKOutputs#toCache})
      * @param permission a recorded permission reference for the gate, or null
      * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
@@ -192,7 +192,7 @@ public final class LmTopKJob {
      * @param positions real positions covered (the corpus's training targets)
      * @param partitions Spark partitions (= Parquet files)
      * @param k log-probabilities per position
-     * @param cacheKey the key {@code distill lm}'s top-k cache is built for
+     * @param cacheKey the key {@code distill run}'s top-k cache is built for
      * @param cacheFile the cache file written, or null
      * @param seconds wall time of the Spark part (scoring and writing), in seconds
      */
@@ -295,7 +295,7 @@ public final class LmTopKJob {
                 new PrintStream(OutputStream.nullOutputStream()));
         experiment.checkTerms(); // before the teacher or the corpus is touched
         TeacherSpec teacher = TeacherSpec.lm(recipe, experimentOut);
-        // The approval binds the teacher identity the student will learn from, as distill lm records it.
+        // The approval binds the teacher identity the student will learn from, as distill run records it.
         GateApproval approval = experiment.approve(new TeacherIdentity(
                 LanguageModel.FORMAT, teacher.path(), teacher.contentHash(), "saved language model " + teacher.path()));
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);

@@ -15,11 +15,11 @@ import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 
 /**
- * Reads an {@link LmTopKJob} output back into the top-k cache format that {@code distill lm}'s
+ * Reads an {@link LmTopKJob} output back into the top-k cache format that {@code distill run}'s
  * trainer reads ({@link TopKCache}, memory-mapped): the same header and key, every position's ids
  * and float16 log-probabilities at the offsets {@link TopKCache#build} writes them. For the same
- * teacher and corpus the file is byte for byte the one {@code distill lm} would have built, and it
- * is named as {@code distill lm} names it, so a run with that cache directory reuses it instead of
+ * teacher and corpus the file is byte for byte the one {@code distill run} would have built, and it
+ * is named as {@code distill run} names it, so a run with that cache directory reuses it instead of
  * running the teacher. Rows are streamed one at a time (Parquet reads a row group at a time) into
  * the mapped file: no heap grows with the corpus.
  */
@@ -31,7 +31,7 @@ public final class LmTopKOutputs {
      * Writes the cache file of a job's output into {@code cacheDir}, atomically.
      *
      * @param out the directory {@link LmTopKJob} wrote
-     * @param cacheDir the {@code distill lm} cache directory (its {@code --cache-dir}, or {@code
+     * @param cacheDir the {@code distill run} cache directory (its {@code --cache-dir}, or {@code
      *     RUN/cache})
      * @return the file written ({@link LmTrainingCorpus#topKCacheFile})
      * @throws IOException if the output is incomplete or inconsistent: no manifest, a file of another

@@ -78,7 +78,7 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
         return out.iterator();
     }
 
-    /** The refusals {@code distill lm} applies before collecting top-k (one vocabulary, context long enough). */
+    /** The refusals {@code distill run} applies before collecting top-k (one vocabulary, context long enough). */
     private static void checkVocabulary(LmTeacher t, TokenWindows windows) {
         if (!t.tokenizer().equals(LmTrainingCorpus.TOKENIZER.identity())) {
             throw new TeacherLoadException(

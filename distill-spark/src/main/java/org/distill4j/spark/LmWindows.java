@@ -11,7 +11,7 @@ import org.distill4j.recipe.RecipeException;
 
 /**
  * A language-model recipe's training corpus ({@link LmTrainingCorpus}: read, split and packed as
- * {@code distill lm} does), once per executor JVM and shared by its tasks (the windows are
+ * {@code distill run} does), once per executor JVM and shared by its tasks (the windows are
  * read-only).
  */
 final class LmWindows {

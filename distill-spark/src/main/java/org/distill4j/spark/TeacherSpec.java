@@ -70,7 +70,7 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
 
     /**
      * Resolves a language-model recipe's teacher on the driver (hashing it, not loading it): the
-     * saved model at {@code teacher.path}, or the one a previous {@code distill lm} run trained into
+     * saved model at {@code teacher.path}, or the one a previous {@code distill run} of the recipe trained into
      * {@code experimentOut/teacher}.
      *
      * @throws IOException if the teacher is missing; the message names the path
@@ -82,7 +82,7 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
             throw new IllegalArgumentException("the language-model teacher is reached over HTTP ("
                     + t.http().url()
                     + "): the Spark job scores with a saved language model (teacher.path); collect an HTTP "
-                    + "teacher's top-k with `distill lm` (docs/lm.md)");
+                    + "teacher's top-k with `distill run` (docs/lm.md)");
         }
         Path dir = (t.path() != null ? t.path() : experimentOut.resolve("teacher"))
                 .toAbsolutePath()
@@ -92,7 +92,7 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
                     t.path() != null
                             ? "language-model teacher directory " + dir + " has no " + LanguageModel.DESCRIPTOR
                             : "the recipe trains its teacher but no trained teacher is in " + dir
-                                    + "; train it first (distill lm RECIPE --out " + experimentOut
+                                    + "; train it first (distill run RECIPE --out " + experimentOut
                                     + ") or set teacher.path");
         }
         return new TeacherSpec(LanguageModel.FORMAT, dir.toString(), LanguageModel.contentHash(dir));
@@ -131,7 +131,7 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
         };
     }
 
-    /** Loads the language-model teacher described here (on an executor), as {@code distill lm} loads it. */
+    /** Loads the language-model teacher described here (on an executor), as {@code distill run} loads it. */
     public LmTeacher loadLm() throws IOException {
         if (!kind.equals(LanguageModel.FORMAT)) {
             throw new IOException("teacher kind '" + kind + "' is not a language model");

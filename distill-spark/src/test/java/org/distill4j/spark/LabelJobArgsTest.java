@@ -69,7 +69,7 @@ class LabelJobArgsTest {
         LmTopKJob.Config c = LmTopKJob.parse(new String[] {
             lm.toString(), "out", "--cache-dir", "cache", "--windows-per-partition", "64", "--set", "data.context=16"
         });
-        assertThat(c.batchSize()).isEqualTo(16); // distill lm's batch, so the values match bit for bit
+        assertThat(c.batchSize()).isEqualTo(16); // distill run's batch, so the values match bit for bit
         assertThat(c.windowsPerPartition()).isEqualTo(64);
         assertThat(c.cacheDir()).isEqualTo(Path.of("cache"));
         assertThat(c.overrides()).containsExactly("data.context=16");

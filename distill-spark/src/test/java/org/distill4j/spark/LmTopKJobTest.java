@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Language-model top-k collection on Spark {@code local[2,3]} against {@code distill lm}'s own
+ * Language-model top-k collection on Spark {@code local[2,3]} against {@code distill run}'s own
  * collection ({@link TopKCache#build} over the recipe's windows, batches of 16), with a tiny real
  * decoder teacher and a few KB of text.
  */
@@ -52,7 +52,7 @@ class LmTopKJobTest {
     static Path recipe;
     static Path teacherDir;
     static LmRecipe lmRecipe;
-    /** The cache file distill lm's collection builds for this recipe and teacher. */
+    /** The cache file distill run's collection builds for this recipe and teacher. */
     static Path singleJvm;
 
     static String key;
@@ -134,7 +134,7 @@ class LmTopKJobTest {
         assertThat(r.cacheKey()).isEqualTo(key);
         assertThat(TeacherPool.loads() - loadsBefore).isBetween(1, 2);
 
-        // The converted cache is distill lm's file, byte for byte, at the name distill lm looks for.
+        // The converted cache is distill run's file, byte for byte, at the name distill run looks for.
         assertThat(r.cacheFile()).isEqualTo(LmTrainingCorpus.topKCacheFile(cacheDir, key));
         assertThat(Files.mismatch(r.cacheFile(), singleJvm)).isEqualTo(-1L);
 
@@ -191,7 +191,7 @@ class LmTopKJobTest {
         assertThat(m.at("/provenance/gate/reason").asText()).isNotBlank();
         assertThat(m.at("/teacher/content_hash").asText()).isEqualTo(LanguageModel.contentHash(teacherDir));
 
-        // distill lm's trainer, pointed at that cache directory, reuses the file instead of running the teacher.
+        // distill run's trainer, pointed at that cache directory, reuses the file instead of running the teacher.
         Path run = shared.resolve("lm-run");
         Map<String, Object> metrics = new LmExperiment(
                         lmRecipe,
@@ -303,6 +303,6 @@ class LmTopKJobTest {
         assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(http, shared.resolve("lm-http-out"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("http://127.0.0.1:9/v1")
-                .hasMessageContaining("distill lm");
+                .hasMessageContaining("distill run");
     }
 }
