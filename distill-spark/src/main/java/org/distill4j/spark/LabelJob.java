@@ -434,11 +434,8 @@ public final class LabelJob {
         long plannedRows = -1;
         int partitions;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        if (http) {
-            if (c.parquet() != null) {
-                throw new IllegalArgumentException(
-                        "Parquet input with an HTTP teacher is not supported yet; " + "label the recipe's splits");
-            }
+        int httpBuckets = 0;
+        if (http && c.parquet() == null) {
             ExampleSet rows = RecipeRows.of(c.recipe(), c.overrides(), c.split());
             // The driver reads the key too (to fail early when it is missing) but never ships it:
             // executors read it again from the recipe's api_key_env / api_key_file.
@@ -452,18 +449,7 @@ public final class LabelJob {
             inputs.put("rows_name", rows.name());
             inputs.put("rows_content_hash", rows.contentHash());
             inputs.put("files", hashFiles(recipeDataFiles(recipe)));
-            var identity = config.identity(rows.classNames());
-            teacherInfo.put("kind", identity.kind());
-            teacherInfo.put("location", identity.location());
-            teacherInfo.put("content_hash", identity.contentHash());
-            teacherInfo.put("model_version", config.modelVersion());
-            collection = new LinkedHashMap<>();
-            collection.put("journals", journals.toString());
-            collection.put("concurrent_tasks", concurrent);
-            collection.put("requests_per_minute_global", config.requestsPerMinute());
-            collection.put("tokens_per_minute_global", config.tokensPerMinute());
-            collection.put("requests_per_minute_per_task", config.requestsPerMinute() / concurrent);
-            collection.put("concurrency_per_task", Math.max(1, config.concurrency() / concurrent));
+            collection = httpCollection(config, rows.classNames(), concurrent, journals, teacherInfo);
             expectedRows = -1; // rows that failed for good are left out and counted in the usage
             plannedRows = rows.size();
             partitions = bucketCount;
@@ -514,13 +500,62 @@ public final class LabelJob {
                     : in.schema()
                             .fieldIndex(fieldOrFail(in.schema(), c.keyColumn(), c.parquet())
                                     .name());
-            JavaRDD<Row> scored = in.javaRDD()
-                    .zipWithIndex()
-                    .mapPartitions(new PartitionScorer.Features(
-                            c.column(), text, keyIndex, c.recipe(), c.overrides(), teacher, c.loader(), c.batchSize()));
-            labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
-            partitions = scored.getNumPartitions();
-            expectedRows = -1;
+            if (http) {
+                // Rows are bucketed by payload on the executors; the driver only counts them (and loads
+                // the recipe's split for its label set and feature shape, as the teacher identity needs).
+                ExampleSet reference = RecipeRows.of(c.recipe(), c.overrides(), c.split());
+                org.distill4j.teacher.http.HttpTeacherConfig config = HttpPartitions.share(recipe, 1);
+                boolean sendsText = HttpParquetPartitions.sendsText(config);
+                if (sendsText && !text) {
+                    throw new LabelJobException(
+                            "teacher " + config.endpoint() + " is sent text but Parquet column '" + c.column()
+                                    + "' of " + c.parquet() + " holds "
+                                    + field.dataType().simpleString()
+                                    + "; give a string column",
+                            null);
+                }
+                long count = in.count();
+                httpBuckets = Math.max(1, (int)
+                        Math.min(Integer.MAX_VALUE, (count + c.rowsPerPartition() - 1) / c.rowsPerPartition()));
+                int concurrent =
+                        Math.max(1, Math.min(httpBuckets, spark.sparkContext().defaultParallelism()));
+                collection = httpCollection(config, reference.classNames(), concurrent, journals, teacherInfo);
+                collection.put("buckets", httpBuckets);
+                plannedRows = count;
+                expectedRows = -1;
+                partitions = httpBuckets;
+                JavaRDD<Row> scored = in.javaRDD()
+                        .zipWithIndex()
+                        .mapToPair(new HttpParquetPartitions.Bucketing(
+                                c.column(), text, keyIndex, sendsText, c.recipe(), c.overrides(), httpBuckets))
+                        .partitionBy(new org.apache.spark.HashPartitioner(httpBuckets))
+                        .mapPartitionsWithIndex(
+                                new HttpParquetPartitions.Collect(
+                                        c.recipe(),
+                                        c.overrides(),
+                                        journals,
+                                        httpBuckets,
+                                        concurrent,
+                                        reference.classNames(),
+                                        reference.featureShape()),
+                                false);
+                labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
+            } else {
+                JavaRDD<Row> scored = in.javaRDD()
+                        .zipWithIndex()
+                        .mapPartitions(new PartitionScorer.Features(
+                                c.column(),
+                                text,
+                                keyIndex,
+                                c.recipe(),
+                                c.overrides(),
+                                teacher,
+                                c.loader(),
+                                c.batchSize()));
+                labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
+                partitions = scored.getNumPartitions();
+                expectedRows = -1;
+            }
         }
 
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -563,7 +598,9 @@ public final class LabelJob {
         manifest.put("teacher", teacherInfo);
         long failedRows = 0;
         if (collection != null) {
-            Map<String, Object> usage = HttpPartitions.sumUsage(journals, buckets);
+            Map<String, Object> usage = buckets != null
+                    ? HttpPartitions.sumUsage(journals, buckets)
+                    : HttpPartitions.sumUsage(journals, httpBuckets);
             collection.put("usage", usage);
             manifest.put("collection", collection);
             failedRows = plannedRows - rowsWritten;
@@ -593,6 +630,28 @@ public final class LabelJob {
                         + "\n");
         AtomicFiles.moveAtomically(tmp, out);
         return new Result(out, rowsWritten, partitions, List.copyOf(skipped), failedRows, seconds);
+    }
+
+    /** The manifest's HTTP teacher identity (into {@code teacherInfo}) and its {@code collection} section. */
+    private static Map<String, Object> httpCollection(
+            org.distill4j.teacher.http.HttpTeacherConfig config,
+            List<String> classNames,
+            int concurrent,
+            Path journals,
+            Map<String, Object> teacherInfo) {
+        var identity = config.identity(classNames);
+        teacherInfo.put("kind", identity.kind());
+        teacherInfo.put("location", identity.location());
+        teacherInfo.put("content_hash", identity.contentHash());
+        teacherInfo.put("model_version", config.modelVersion());
+        Map<String, Object> collection = new LinkedHashMap<>();
+        collection.put("journals", journals.toString());
+        collection.put("concurrent_tasks", concurrent);
+        collection.put("requests_per_minute_global", config.requestsPerMinute());
+        collection.put("tokens_per_minute_global", config.tokensPerMinute());
+        collection.put("requests_per_minute_per_task", config.requestsPerMinute() / concurrent);
+        collection.put("concurrency_per_task", Math.max(1, config.concurrency() / concurrent));
+        return collection;
     }
 
     /**
