@@ -31,12 +31,14 @@ import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateDecision;
 
 /**
- * Labels a transfer set with the recipe's local teacher on Spark and writes the outputs as
- * Parquet plus a manifest. The driver does everything that decides: it loads the recipe, asks the
- * {@link org.distill4j.terms.DistillationGate} (a refusal stops the job before any task starts),
- * resolves and hashes the teacher, checks and hashes the input shards and plans the partitions.
- * Executors only score ({@link PartitionScorer}), each JVM loading the teacher once ({@link
- * TeacherPool}).
+ * Labels a transfer set with the recipe's teacher on Spark and writes the outputs as Parquet plus
+ * a manifest. The driver does everything that decides: it loads the recipe, asks the {@link
+ * org.distill4j.terms.DistillationGate} (a refusal stops the job before any task starts), resolves
+ * and hashes the teacher, checks and hashes the input shards and plans the partitions. Executors
+ * only score: a local teacher (distill4j, TorchScript, ONNX) with {@link PartitionScorer}, each
+ * JVM loading it once per task thread ({@link TeacherPool}); an HTTP teacher with the
+ * single-machine collector per bucket of rows ({@link HttpPartitions} for recipe splits, {@link
+ * HttpParquetPartitions} for Parquet inputs). A language-model recipe runs {@link LmTopKJob}.
  *
  * <p>Output ({@link Config#out()}, which must not exist): {@code data/part-*.parquet} with {@link
  * #OUTPUT_SCHEMA} (one file per partition) and {@code manifest.json} (inputs with SHA-256,
