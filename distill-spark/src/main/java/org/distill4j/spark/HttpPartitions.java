@@ -135,6 +135,35 @@ final class HttpPartitions implements FlatMapFunction<Iterator<HttpPartitions.Bu
      * its journal): counts and tokens add up; wall seconds are the longest partition's.
      */
     static Map<String, Object> sumUsage(Path journals, List<Bucket> plan) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        for (Bucket b : plan) {
+            if (b.rows().length > 0) {
+                Path dir = journalDir(journals, b.index(), b.of());
+                if (!Files.isRegularFile(dir.resolve(UsageReport.FILE))) {
+                    throw new IOException("bucket " + b.index() + " left no " + UsageReport.FILE + " in " + dir);
+                }
+                dirs.add(dir);
+            }
+        }
+        return sum(dirs);
+    }
+
+    /**
+     * Sums the usage reports of {@code buckets} buckets planned on the executors (Parquet inputs):
+     * a bucket without a report received no rows.
+     */
+    static Map<String, Object> sumUsage(Path journals, int buckets) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        for (int b = 0; b < buckets; b++) {
+            Path dir = journalDir(journals, b, buckets);
+            if (Files.isRegularFile(dir.resolve(UsageReport.FILE))) {
+                dirs.add(dir);
+            }
+        }
+        return sum(dirs);
+    }
+
+    private static Map<String, Object> sum(List<Path> dirs) throws IOException {
         long requests = 0;
         long retries = 0;
         long prompt = 0;
@@ -145,14 +174,7 @@ final class HttpPartitions implements FlatMapFunction<Iterator<HttpPartitions.Bu
         long unique = 0;
         double wall = 0;
         Map<String, Long> errors = new TreeMap<>();
-        for (Bucket b : plan) {
-            if (b.rows().length == 0) {
-                continue;
-            }
-            Path dir = journalDir(journals, b.index(), b.of());
-            if (!Files.isRegularFile(dir.resolve(UsageReport.FILE))) {
-                throw new IOException("bucket " + b.index() + " left no " + UsageReport.FILE + " in " + dir);
-            }
+        for (Path dir : dirs) {
             UsageReport u = UsageReport.read(dir);
             requests += u.requestsSent();
             retries += u.retries();

@@ -31,12 +31,14 @@ import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateDecision;
 
 /**
- * Labels a transfer set with the recipe's local teacher on Spark and writes the outputs as
- * Parquet plus a manifest. The driver does everything that decides: it loads the recipe, asks the
- * {@link org.distill4j.terms.DistillationGate} (a refusal stops the job before any task starts),
- * resolves and hashes the teacher, checks and hashes the input shards and plans the partitions.
- * Executors only score ({@link PartitionScorer}), each JVM loading the teacher once ({@link
- * TeacherPool}).
+ * Labels a transfer set with the recipe's teacher on Spark and writes the outputs as Parquet plus
+ * a manifest. The driver does everything that decides: it loads the recipe, asks the {@link
+ * org.distill4j.terms.DistillationGate} (a refusal stops the job before any task starts), resolves
+ * and hashes the teacher, checks and hashes the input shards and plans the partitions. Executors
+ * only score: a local teacher (distill4j, TorchScript, ONNX) with {@link PartitionScorer}, each
+ * JVM loading it once per task thread ({@link TeacherPool}); an HTTP teacher with the
+ * single-machine collector per bucket of rows ({@link HttpPartitions} for recipe splits, {@link
+ * HttpParquetPartitions} for Parquet inputs). A language-model recipe runs {@link LmTopKJob}.
  *
  * <p>Output ({@link Config#out()}, which must not exist): {@code data/part-*.parquet} with {@link
  * #OUTPUT_SCHEMA} (one file per partition) and {@code manifest.json} (inputs with SHA-256,
@@ -258,16 +260,43 @@ public final class LabelJob {
             + "--jars <distill-core and its dependencies> distill-spark.jar RECIPE OUT "
             + "[--split train|validation|test] [--parquet PATH --column features|text [--key COLUMN]] "
             + "[--batch-size 512] [--rows-per-partition 65536] [--on-corrupt fail|skip] [--set key=value]... "
+            + "[--experiment-out DIR] [--permission REF] [--acknowledge-unknown-terms]\n"
+            + "  or, for a language-model recipe (data.format: text): ... distill-spark.jar LM_RECIPE OUT "
+            + "[--batch-size 16] [--windows-per-partition 4096] [--cache-dir DIR] [--set key=value]... "
             + "[--experiment-out DIR] [--permission REF] [--acknowledge-unknown-terms]";
 
     /**
      * The {@code spark-submit} entry: {@code RECIPE OUT [options]} (see {@link #USAGE}); the
-     * master comes from {@code spark-submit --master}. Exit code 0 on success, 2 for bad
+     * master comes from {@code spark-submit --master}. A language-model recipe ({@code data.format:
+     * text}) runs {@link LmTopKJob} instead. Exit code 0 on success, 2 for bad
      * arguments, 5 when the terms gate refuses (as the CLI), 1 for any other failure.
      */
     public static void main(String[] args) {
         int code;
         try {
+            if (LmTopKJob.isLmInvocation(args)) {
+                LmTopKJob.Config lm = LmTopKJob.parse(args);
+                SparkSession spark = SparkSession.builder()
+                        .appName("distill4j lm top-k " + lm.recipe().getFileName())
+                        .getOrCreate();
+                try {
+                    LmTopKJob.Result r = LmTopKJob.run(spark, lm);
+                    System.out.printf(
+                            java.util.Locale.ROOT,
+                            "collected top-%d of %d windows (%d positions) in %d partitions in %.1f s -> %s%s%n",
+                            r.k(),
+                            r.windows(),
+                            r.positions(),
+                            r.partitions(),
+                            r.seconds(),
+                            r.out(),
+                            r.cacheFile() == null ? "" : "\n  distill run cache: " + r.cacheFile());
+                } finally {
+                    spark.stop();
+                }
+                System.exit(0);
+                return;
+            }
             Config c = parse(args);
             SparkSession spark = SparkSession.builder()
                     .appName("distill4j label " + c.recipe().getFileName())
@@ -407,11 +436,8 @@ public final class LabelJob {
         long plannedRows = -1;
         int partitions;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        if (http) {
-            if (c.parquet() != null) {
-                throw new IllegalArgumentException(
-                        "Parquet input with an HTTP teacher is not supported yet; " + "label the recipe's splits");
-            }
+        int httpBuckets = 0;
+        if (http && c.parquet() == null) {
             ExampleSet rows = RecipeRows.of(c.recipe(), c.overrides(), c.split());
             // The driver reads the key too (to fail early when it is missing) but never ships it:
             // executors read it again from the recipe's api_key_env / api_key_file.
@@ -425,18 +451,7 @@ public final class LabelJob {
             inputs.put("rows_name", rows.name());
             inputs.put("rows_content_hash", rows.contentHash());
             inputs.put("files", hashFiles(recipeDataFiles(recipe)));
-            var identity = config.identity(rows.classNames());
-            teacherInfo.put("kind", identity.kind());
-            teacherInfo.put("location", identity.location());
-            teacherInfo.put("content_hash", identity.contentHash());
-            teacherInfo.put("model_version", config.modelVersion());
-            collection = new LinkedHashMap<>();
-            collection.put("journals", journals.toString());
-            collection.put("concurrent_tasks", concurrent);
-            collection.put("requests_per_minute_global", config.requestsPerMinute());
-            collection.put("tokens_per_minute_global", config.tokensPerMinute());
-            collection.put("requests_per_minute_per_task", config.requestsPerMinute() / concurrent);
-            collection.put("concurrency_per_task", Math.max(1, config.concurrency() / concurrent));
+            collection = httpCollection(config, rows.classNames(), concurrent, journals, teacherInfo);
             expectedRows = -1; // rows that failed for good are left out and counted in the usage
             plannedRows = rows.size();
             partitions = bucketCount;
@@ -487,13 +502,62 @@ public final class LabelJob {
                     : in.schema()
                             .fieldIndex(fieldOrFail(in.schema(), c.keyColumn(), c.parquet())
                                     .name());
-            JavaRDD<Row> scored = in.javaRDD()
-                    .zipWithIndex()
-                    .mapPartitions(new PartitionScorer.Features(
-                            c.column(), text, keyIndex, c.recipe(), c.overrides(), teacher, c.loader(), c.batchSize()));
-            labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
-            partitions = scored.getNumPartitions();
-            expectedRows = -1;
+            if (http) {
+                // Rows are bucketed by payload on the executors; the driver only counts them (and loads
+                // the recipe's split for its label set and feature shape, as the teacher identity needs).
+                ExampleSet reference = RecipeRows.of(c.recipe(), c.overrides(), c.split());
+                org.distill4j.teacher.http.HttpTeacherConfig config = HttpPartitions.share(recipe, 1);
+                boolean sendsText = HttpParquetPartitions.sendsText(config);
+                if (sendsText && !text) {
+                    throw new LabelJobException(
+                            "teacher " + config.endpoint() + " is sent text but Parquet column '" + c.column()
+                                    + "' of " + c.parquet() + " holds "
+                                    + field.dataType().simpleString()
+                                    + "; give a string column",
+                            null);
+                }
+                long count = in.count();
+                httpBuckets = Math.max(1, (int)
+                        Math.min(Integer.MAX_VALUE, (count + c.rowsPerPartition() - 1) / c.rowsPerPartition()));
+                int concurrent =
+                        Math.max(1, Math.min(httpBuckets, spark.sparkContext().defaultParallelism()));
+                collection = httpCollection(config, reference.classNames(), concurrent, journals, teacherInfo);
+                collection.put("buckets", httpBuckets);
+                plannedRows = count;
+                expectedRows = -1;
+                partitions = httpBuckets;
+                JavaRDD<Row> scored = in.javaRDD()
+                        .zipWithIndex()
+                        .mapToPair(new HttpParquetPartitions.Bucketing(
+                                c.column(), text, keyIndex, sendsText, c.recipe(), c.overrides(), httpBuckets))
+                        .partitionBy(new org.apache.spark.HashPartitioner(httpBuckets))
+                        .mapPartitionsWithIndex(
+                                new HttpParquetPartitions.Collect(
+                                        c.recipe(),
+                                        c.overrides(),
+                                        journals,
+                                        httpBuckets,
+                                        concurrent,
+                                        reference.classNames(),
+                                        reference.featureShape()),
+                                false);
+                labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
+            } else {
+                JavaRDD<Row> scored = in.javaRDD()
+                        .zipWithIndex()
+                        .mapPartitions(new PartitionScorer.Features(
+                                c.column(),
+                                text,
+                                keyIndex,
+                                c.recipe(),
+                                c.overrides(),
+                                teacher,
+                                c.loader(),
+                                c.batchSize()));
+                labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
+                partitions = scored.getNumPartitions();
+                expectedRows = -1;
+            }
         }
 
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -536,7 +600,9 @@ public final class LabelJob {
         manifest.put("teacher", teacherInfo);
         long failedRows = 0;
         if (collection != null) {
-            Map<String, Object> usage = HttpPartitions.sumUsage(journals, buckets);
+            Map<String, Object> usage = buckets != null
+                    ? HttpPartitions.sumUsage(journals, buckets)
+                    : HttpPartitions.sumUsage(journals, httpBuckets);
             collection.put("usage", usage);
             manifest.put("collection", collection);
             failedRows = plannedRows - rowsWritten;
@@ -566,6 +632,28 @@ public final class LabelJob {
                         + "\n");
         AtomicFiles.moveAtomically(tmp, out);
         return new Result(out, rowsWritten, partitions, List.copyOf(skipped), failedRows, seconds);
+    }
+
+    /** The manifest's HTTP teacher identity (into {@code teacherInfo}) and its {@code collection} section. */
+    private static Map<String, Object> httpCollection(
+            org.distill4j.teacher.http.HttpTeacherConfig config,
+            List<String> classNames,
+            int concurrent,
+            Path journals,
+            Map<String, Object> teacherInfo) {
+        var identity = config.identity(classNames);
+        teacherInfo.put("kind", identity.kind());
+        teacherInfo.put("location", identity.location());
+        teacherInfo.put("content_hash", identity.contentHash());
+        teacherInfo.put("model_version", config.modelVersion());
+        Map<String, Object> collection = new LinkedHashMap<>();
+        collection.put("journals", journals.toString());
+        collection.put("concurrent_tasks", concurrent);
+        collection.put("requests_per_minute_global", config.requestsPerMinute());
+        collection.put("tokens_per_minute_global", config.tokensPerMinute());
+        collection.put("requests_per_minute_per_task", config.requestsPerMinute() / concurrent);
+        collection.put("concurrency_per_task", Math.max(1, config.concurrency() / concurrent));
+        return collection;
     }
 
     /**
@@ -638,7 +726,7 @@ public final class LabelJob {
         return hashFiles(files, null);
     }
 
-    private static List<Map<String, Object>> hashFiles(List<Path> files, Path relativeTo) throws IOException {
+    static List<Map<String, Object>> hashFiles(List<Path> files, Path relativeTo) throws IOException {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Path f : files) {
             Map<String, Object> m = new LinkedHashMap<>();

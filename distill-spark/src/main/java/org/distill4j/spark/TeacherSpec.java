@@ -6,8 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.distill4j.io.Hashing;
+import org.distill4j.lm.experiment.LmRecipe;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.OnnxTeacher;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TorchScriptTeacher;
@@ -18,7 +23,9 @@ import org.distill4j.teacher.TorchScriptTeacher;
  * bytes fails instead of scoring with another model. Holds no secret, so it may travel in a
  * closure.
  *
- * @param kind {@code distill4j} (a saved model directory) or {@code torchscript} (a .pt file)
+ * @param kind {@code distill4j} (a saved model directory), {@code torchscript} (a .pt file) or {@code
+ *     onnx} (a .onnx file, run by DJL's ONNX Runtime engine, which must be on the executors'
+ *     classpath); {@code distill4j-lm} (a saved language model directory, for {@link LmTopKJob})
  * @param path absolute path, readable by every executor
  * @param contentHash hex SHA-256 of the model content, as {@link org.distill4j.teacher.TeacherIdentity}
  */
@@ -52,18 +59,51 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
                 }
                 yield savedModel(dir);
             }
-            case "torchscript" -> {
-                Path file = t.path().toAbsolutePath().normalize();
-                if (!Files.isRegularFile(file)) {
-                    throw new IOException("TorchScript teacher file not found: " + file);
-                }
-                yield new TeacherSpec("torchscript", file.toString(), Hashing.sha256(file));
-            }
+            case "torchscript" -> file("torchscript", "TorchScript", t.path());
+            case "onnx" -> file("onnx", "ONNX", t.path());
             default ->
                 throw new IllegalArgumentException("teacher.source is '" + t.source()
-                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript); "
+                        + "': the Spark job scores with a local teacher (distill4j, train, torchscript, onnx); "
                         + "for an HTTP teacher use `distill label` (see docs/scale-out.md)");
         };
+    }
+
+    /**
+     * Resolves a language-model recipe's teacher on the driver (hashing it, not loading it): the
+     * saved model at {@code teacher.path}, or the one a previous {@code distill run} of the recipe trained into
+     * {@code experimentOut/teacher}.
+     *
+     * @throws IOException if the teacher is missing; the message names the path
+     * @throws IllegalArgumentException for an HTTP teacher (not supported by this job)
+     */
+    public static TeacherSpec lm(LmRecipe recipe, Path experimentOut) throws IOException {
+        LmRecipe.Model t = recipe.teacher();
+        if (t.http() != null) {
+            throw new IllegalArgumentException("the language-model teacher is reached over HTTP ("
+                    + t.http().url()
+                    + "): the Spark job scores with a saved language model (teacher.path); collect an HTTP "
+                    + "teacher's top-k with `distill run` (docs/lm.md)");
+        }
+        Path dir = (t.path() != null ? t.path() : experimentOut.resolve("teacher"))
+                .toAbsolutePath()
+                .normalize();
+        if (!Files.isRegularFile(dir.resolve(LanguageModel.DESCRIPTOR))) {
+            throw new IOException(
+                    t.path() != null
+                            ? "language-model teacher directory " + dir + " has no " + LanguageModel.DESCRIPTOR
+                            : "the recipe trains its teacher but no trained teacher is in " + dir
+                                    + "; train it first (distill run RECIPE --out " + experimentOut
+                                    + ") or set teacher.path");
+        }
+        return new TeacherSpec(LanguageModel.FORMAT, dir.toString(), LanguageModel.contentHash(dir));
+    }
+
+    private static TeacherSpec file(String kind, String what, Path path) throws IOException {
+        Path file = path.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(what + " teacher file not found: " + file);
+        }
+        return new TeacherSpec(kind, file.toString(), Hashing.sha256(file));
     }
 
     private static TeacherSpec savedModel(Path dir) throws IOException {
@@ -85,7 +125,17 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
         return switch (kind) {
             case "distill4j" -> SavedModelTeacher.load(p);
             case "torchscript" -> TorchScriptTeacher.load(p);
-            default -> throw new IOException("unknown teacher kind '" + kind + "'");
+            // As the single-JVM path (TeacherProvider) loads it: ONNX Runtime's default threading.
+            case "onnx" -> OnnxTeacher.load(p);
+            default -> throw new IOException("teacher kind '" + kind + "' is not a classifier teacher");
         };
+    }
+
+    /** Loads the language-model teacher described here (on an executor), as {@code distill run} loads it. */
+    public LmTeacher loadLm() throws IOException {
+        if (!kind.equals(LanguageModel.FORMAT)) {
+            throw new IOException("teacher kind '" + kind + "' is not a language model");
+        }
+        return LocalLmTeacher.load(Path.of(path));
     }
 }

@@ -58,6 +58,26 @@ class LabelJobArgsTest {
     }
 
     @Test
+    void aLanguageModelRecipeRunsTheTopKJobWithItsOwnOptions(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path lm = java.nio.file.Files.writeString(tmp.resolve("lm.yaml"), "data: {format: text, path: c.txt}\n");
+        Path classifier = java.nio.file.Files.writeString(tmp.resolve("c.yaml"), "data: {format: idx, dir: d}\n");
+        assertThat(LmTopKJob.isLmInvocation(new String[] {"--set", "seed=1", lm.toString(), "out"}))
+                .isTrue();
+        assertThat(LmTopKJob.isLmInvocation(new String[] {"--acknowledge-unknown-terms", classifier.toString(), "o"}))
+                .isFalse();
+        LmTopKJob.Config c = LmTopKJob.parse(new String[] {
+            lm.toString(), "out", "--cache-dir", "cache", "--windows-per-partition", "64", "--set", "data.context=16"
+        });
+        assertThat(c.batchSize()).isEqualTo(16); // distill run's batch, so the values match bit for bit
+        assertThat(c.windowsPerPartition()).isEqualTo(64);
+        assertThat(c.cacheDir()).isEqualTo(Path.of("cache"));
+        assertThat(c.overrides()).containsExactly("data.context=16");
+        assertThatThrownBy(() -> LmTopKJob.parse(new String[] {lm.toString(), "out", "--split", "test"}))
+                .hasMessageContaining("--split");
+    }
+
+    @Test
     void partitionsHoldWholeBatchesAndCoverEveryRowOnce() {
         List<long[]> plan = LabelJob.plan(1000, 64, 100); // 100 rounds up to 128 = 2 batches
         assertThat(plan).hasSize(8);

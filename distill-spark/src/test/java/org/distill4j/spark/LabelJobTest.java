@@ -28,9 +28,13 @@ import org.apache.spark.sql.types.StructType;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.IdxDataset;
 import org.distill4j.data.IdxTestFiles;
+import org.distill4j.export.ExportFormat;
+import org.distill4j.export.ModelExport;
 import org.distill4j.io.Hashing;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
+import org.distill4j.teacher.OnnxTeacher;
+import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.TeacherOutputCache;
@@ -233,6 +237,54 @@ class LabelJobTest {
         assertThat(r.rows()).isEqualTo(70);
         assertThat(r.partitions()).isEqualTo(3);
         assertBitwiseEqual(read(out), expected);
+    }
+
+    @Test
+    void anOnnxTeacherLoadedOncePerTaskThreadEqualsTheSingleJvmOutputsBitForBit() throws Exception {
+        // The IDX teacher exported with the library's exporter (as `distill export --format onnx`).
+        Path onnx = ModelExport.export(teacherDir, ExportFormat.ONNX, shared.resolve("teacher.onnx"))
+                .file();
+        Path recipe = recipe(shared, "onnx", """
+                data: {format: idx, dir: %s, validation_fraction: 0.1}
+                teacher: {source: onnx, path: %s, terms: mit}
+                """.formatted(shared.resolve("digits"), onnx));
+        Path out = shared.resolve("onnx-out");
+        int loadsBefore = TeacherPool.loads();
+        LabelJob.Result r =
+                LabelJob.run(spark, LabelJob.Config.of(recipe, "train", out).withSizes(BATCH, 40));
+        assertThat(TeacherPool.loads() - loadsBefore).isBetween(1, 2);
+
+        // The single-JVM answer with the teacher as `distill run` loads it (OnnxTeacher.load).
+        float[][] expected;
+        try (Teacher t = OnnxTeacher.load(onnx)) {
+            expected = singleJvm(recipe, "train", t, BATCH);
+        }
+        assertThat(r.rows()).isEqualTo(180);
+        assertThat(r.partitions()).isEqualTo(4);
+        Map<Long, float[]> got = read(out);
+        assertBitwiseEqual(got, expected);
+        // And it is the exported model: ONNX Runtime's logits match PyTorch's to float rounding.
+        float[][] pytorch;
+        try (Teacher t = SavedModelTeacher.load(teacherDir)) {
+            pytorch = singleJvm(recipe, "train", t, BATCH);
+        }
+        for (int i = 0; i < pytorch.length; i++) {
+            for (int c = 0; c < pytorch[i].length; c++) {
+                assertThat(got.get((long) i)[c])
+                        .isCloseTo(pytorch[i][c], org.assertj.core.api.Assertions.within(1e-4f));
+            }
+        }
+        JsonNode m = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
+        assertThat(m.at("/teacher/kind").asText()).isEqualTo("onnx");
+        assertThat(m.at("/teacher/content_hash").asText()).isEqualTo(Hashing.sha256(onnx));
+        assertThat(spark.read()
+                        .parquet(out.resolve(LabelJob.DATA).toString())
+                        .select("teacher")
+                        .distinct()
+                        .collectAsList())
+                .singleElement()
+                .extracting(x -> x.getString(0))
+                .isEqualTo("onnx:" + Hashing.sha256(onnx));
     }
 
     /** Fails the first attempt of partition 1 after its first batch, as an executor lost mid-partition. */

@@ -8,14 +8,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -144,20 +140,11 @@ public final class LmExperiment {
         Files.createDirectories(out);
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
-        Tokenizer tok = ByteTokenizer.INSTANCE;
-        TextCorpus corpus = TextCorpus.read(
-                List.of(recipe.data().path()),
-                new TextCorpus.Options(
-                        recipe.field(),
-                        TextCorpus.Options.defaults().utf8(),
-                        TextCorpus.Options.defaults().maxLineBytes(),
-                        recipe.data().maxBytes() == null
-                                ? Long.MAX_VALUE
-                                : recipe.data().maxBytes(),
-                        TextCorpus.Options.defaults().maxDocuments()));
-        CorpusSplit split = CorpusSplit.bySeed(
-                corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
-        TokenWindows train = TokenWindows.pack(split.train(), tok, ctx);
+        Tokenizer tok = LmTrainingCorpus.TOKENIZER;
+        LmTrainingCorpus read = LmTrainingCorpus.read(recipe);
+        TextCorpus corpus = read.corpus();
+        CorpusSplit split = read.split();
+        TokenWindows train = read.train();
         TokenWindows val = TokenWindows.pack(split.validation(), tok, ctx);
         TokenWindows test = TokenWindows.pack(split.test(), tok, ctx);
         UnigramBaseline unigram = UnigramBaseline.fit(train, tok.vocabSize());
@@ -167,7 +154,7 @@ public final class LmExperiment {
         corpusInfo.put("bytes", corpus.bytes());
         corpusInfo.put("sha256", corpus.contentHash());
         corpusInfo.put("split_seed", recipe.splitSeed());
-        corpusInfo.put("train_sha256", hash(split.train()));
+        corpusInfo.put("train_sha256", read.trainHash());
         corpusInfo.put("validation_sha256", hash(split.validation()));
         corpusInfo.put("test_sha256", hash(split.test()));
         corpusInfo.put("train_tokens", train.targetTokens());
@@ -361,11 +348,11 @@ public final class LmExperiment {
             Map<String, Object> collection)
             throws IOException {
         int k = recipe.k();
-        String key = "teacher=" + teacherHash + ";corpus=" + corpusInfo.get("train_sha256") + ";tokenizer="
-                + tok.identity() + ";k=" + k + ";window=" + train.contextLength();
+        String key = LmTrainingCorpus.topKCacheKey(
+                teacherHash, (String) corpusInfo.get("train_sha256"), tok.identity(), k, train.contextLength());
         Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
         Files.createDirectories(dir);
-        Path file = dir.resolve("lm-topk-" + sha256(key).substring(0, 16) + ".bin");
+        Path file = LmTrainingCorpus.topKCacheFile(dir, key);
         collection.put("cache_file", file.toString());
         collection.put("cache_key", key);
         collection.put("k", k);
@@ -672,23 +659,6 @@ public final class LmExperiment {
     }
 
     private static String hash(List<Document> docs) {
-        MessageDigest md = sha();
-        for (Document d : docs) {
-            md.update(d.text().getBytes(StandardCharsets.UTF_8));
-            md.update((byte) 0);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static String sha256(String s) {
-        return HexFormat.of().formatHex(sha().digest(s.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static MessageDigest sha() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return LmTrainingCorpus.documentsHash(docs);
     }
 }

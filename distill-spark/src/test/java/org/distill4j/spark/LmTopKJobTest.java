@@ -1,0 +1,308 @@
+package org.distill4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.distill4j.lm.cache.Half;
+import org.distill4j.lm.cache.TopKCache;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.experiment.LmExperiment;
+import org.distill4j.lm.experiment.LmRecipe;
+import org.distill4j.lm.experiment.LmTrainingCorpus;
+import org.distill4j.lm.model.DecoderConfig;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.TokenizerIdentity;
+import org.distill4j.teacher.TeacherIdentity;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Language-model top-k collection on Spark {@code local[2,3]} against {@code distill run}'s own
+ * collection ({@link TopKCache#build} over the recipe's windows, batches of 16), with a tiny real
+ * decoder teacher and a few KB of text.
+ */
+class LmTopKJobTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int K = 5;
+
+    @TempDir
+    static Path shared;
+
+    static SparkSession spark;
+    static Path recipe;
+    static Path teacherDir;
+    static LmRecipe lmRecipe;
+    /** The cache file distill run's collection builds for this recipe and teacher. */
+    static Path singleJvm;
+
+    static String key;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String[] words = {"library", "kernel", "python", "module", "driver", "fonts", "data", "tools", "daemon"};
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            corpus.append(JSON.writeValueAsString(Map.of(
+                            "text",
+                            "package " + i + " provides the " + words[i % 9] + " and " + words[(i * 5) % 9]
+                                    + " for tests")))
+                    .append('\n');
+        }
+        Path text = Files.writeString(shared.resolve("corpus.jsonl"), corpus); // ~3.5 KB
+        teacherDir = shared.resolve("lm-teacher");
+        try (LanguageModel t = LanguageModel.create(
+                new DecoderConfig(258, 1, 32, 2, 16, 0.0, Positions.LEARNED, false), ByteTokenizer.INSTANCE, 4)) {
+            t.save(teacherDir);
+        }
+        recipe = shared.resolve("lm.yaml");
+        Files.writeString(recipe, """
+                name: spark-lm
+                seed: 3
+                data: {format: text, path: %s, validation: 0.1, test: 0.1, context: 16}
+                teacher: {path: %s, terms: mit}
+                student:
+                  layers: 1
+                  width: 16
+                  heads: 2
+                  training: {steps: 2, batch_size: 4}
+                distillation: {variant: topk, k: %d}
+                evaluation: {prompts: ["pack"], sample_tokens: 2, generation_tokens: 2}
+                """.formatted(text, teacherDir, K));
+        lmRecipe = LmRecipe.load(recipe, List.of());
+
+        // The single-JVM collection, as LmExperiment.topKCache runs it (batches of 16 windows).
+        LmTrainingCorpus read = LmTrainingCorpus.read(lmRecipe);
+        String hash = LanguageModel.contentHash(teacherDir);
+        key = LmTrainingCorpus.topKCacheKey(
+                hash,
+                read.trainHash(),
+                ByteTokenizer.INSTANCE.identity(),
+                K,
+                read.train().contextLength());
+        singleJvm = shared.resolve("single").resolve("topk.bin");
+        try (LanguageModel t = LanguageModel.load(teacherDir)) {
+            TopKCache.build(singleJvm, LocalLmTeacher.of(t, hash), read.train(), K, 16, key);
+        }
+
+        spark = SparkSession.builder()
+                .master("local[2,3]")
+                .appName("distill4j-lm-test")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+        TeacherPool.closeAll();
+    }
+
+    @Test
+    void topKOnSparkIsDistillLmsCacheByteForByteAndItsTrainerReusesIt() throws Exception {
+        Path out = shared.resolve("lm-out");
+        Path cacheDir = shared.resolve("lm-run").resolve("cache");
+        TeacherPool.closeAll(); // other tests may have pooled this teacher already
+        int loadsBefore = TeacherPool.loads();
+        // 48 windows a partition (3 batches of 16).
+        LmTopKJob.Result r = LmTopKJob.run(
+                spark, LmTopKJob.Config.of(recipe, out).withSizes(16, 48).withCacheDir(cacheDir));
+        TokenWindows windows = LmTrainingCorpus.read(lmRecipe).train();
+        assertThat(r.windows()).isEqualTo(windows.size());
+        assertThat(r.partitions()).isEqualTo((windows.size() + 47) / 48).isGreaterThan(2);
+        assertThat(r.cacheKey()).isEqualTo(key);
+        assertThat(TeacherPool.loads() - loadsBefore).isBetween(1, 2);
+
+        // The converted cache is distill run's file, byte for byte, at the name distill run looks for.
+        assertThat(r.cacheFile()).isEqualTo(LmTrainingCorpus.topKCacheFile(cacheDir, key));
+        assertThat(Files.mismatch(r.cacheFile(), singleJvm)).isEqualTo(-1L);
+
+        // The Parquet rows: each window once, its real tokens, k ids and float32 log-probs per
+        // position (the cache's values before float16 rounding) and the mass outside the top k.
+        List<Row> rows =
+                spark.read().parquet(out.resolve(LabelJob.DATA).toString()).collectAsList();
+        assertThat(rows).hasSize(windows.size());
+        int[] stream = windows.stream();
+        try (TopKCache cache = TopKCache.open(singleJvm, key)) {
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (Row row : rows) {
+                long w = row.getLong(0);
+                assertThat(seen.add(w)).as("window %d once", w).isTrue();
+                List<Integer> tokens = row.getList(1);
+                List<Integer> ids = row.getList(2);
+                List<Float> lps = row.getList(3);
+                List<Float> rest = row.getList(4);
+                int real = tokens.size() - 1;
+                assertThat(real).isEqualTo((int) Math.min(16, windows.targetTokens() - w * 16));
+                for (int i = 0; i <= real; i++) {
+                    assertThat(tokens.get(i)).isEqualTo(stream[(int) (w * 16) + i]);
+                }
+                assertThat(ids).hasSize(real * K);
+                assertThat(rest).hasSize(real);
+                try (var m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+                    var t = cache.targets(m, new int[] {(int) w}, 16);
+                    long[] cachedIds = t.ids().toLongArray();
+                    float[] cachedLp = t.logProbs().toFloatArray();
+                    for (int i = 0; i < real * K; i++) {
+                        assertThat((long) ids.get(i)).isEqualTo(cachedIds[i]);
+                        assertThat(Half.toFloat(Half.fromFloat(lps.get(i)))).isEqualTo(cachedLp[i]);
+                    }
+                }
+                for (int p = 0; p < real; p++) {
+                    double mass = 0;
+                    for (int j = 0; j < K; j++) {
+                        mass += Math.exp(lps.get(p * K + j));
+                        if (j > 0) {
+                            assertThat(lps.get(p * K + j)).isLessThanOrEqualTo(lps.get(p * K + j - 1));
+                        }
+                    }
+                    assertThat((double) rest.get(p))
+                            .isBetween(0.0, 1.0)
+                            .isCloseTo(1 - mass, org.assertj.core.api.Assertions.within(1e-6));
+                }
+                assertThat(row.getString(5)).isEqualTo("distill4j-lm:" + LanguageModel.contentHash(teacherDir));
+            }
+        }
+        JsonNode m = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
+        assertThat(m.get("format").asText()).isEqualTo(LmTopKJob.FORMAT);
+        assertThat(m.get("cache_key").asText()).isEqualTo(key);
+        assertThat(m.get("positions").asLong()).isEqualTo(windows.targetTokens());
+        assertThat(m.at("/provenance/gate/reason").asText()).isNotBlank();
+        assertThat(m.at("/teacher/content_hash").asText()).isEqualTo(LanguageModel.contentHash(teacherDir));
+
+        // distill run's trainer, pointed at that cache directory, reuses the file instead of running the teacher.
+        Path run = shared.resolve("lm-run");
+        Map<String, Object> metrics = new LmExperiment(
+                        lmRecipe,
+                        run,
+                        new LmExperiment.Options(cacheDir, null, false),
+                        new PrintStream(java.io.OutputStream.nullOutputStream()))
+                .run();
+        JsonNode prov = JSON.readTree(
+                run.resolve("student-distilled").resolve("provenance.json").toFile());
+        assertThat(prov.at("/collection/source").asText()).isEqualTo("reused cache");
+        assertThat(prov.at("/collection/cache_file").asText())
+                .isEqualTo(r.cacheFile().toString());
+        assertThat(JSON.valueToTree(metrics).at("/models/2/model").asText()).isEqualTo("student-distilled");
+    }
+
+    /** Fails the first attempt of partition 1 at its second batch, as an executor lost mid-partition. */
+    static final class FailFirstAttempt implements LmTeacherLoader {
+        private static final long serialVersionUID = 1L;
+        static final AtomicInteger THROWN = new AtomicInteger();
+
+        @Override
+        public LmTeacher load(TeacherSpec spec) throws IOException {
+            LmTeacher real = spec.loadLm();
+            return new LmTeacher() {
+                int calls;
+                int partition = -1;
+
+                @Override
+                public NDArray logits(NDArray ids) {
+                    TaskContext ctx = TaskContext.get();
+                    if (ctx.partitionId() != partition) {
+                        partition = ctx.partitionId();
+                        calls = 0;
+                    }
+                    if (ctx.partitionId() == 1 && ctx.attemptNumber() == 0 && ++calls == 2) {
+                        THROWN.incrementAndGet();
+                        throw new IllegalStateException("simulated executor loss in partition 1, attempt 0");
+                    }
+                    return real.logits(ids);
+                }
+
+                @Override
+                public TokenizerIdentity tokenizer() {
+                    return real.tokenizer();
+                }
+
+                @Override
+                public int contextLength() {
+                    return real.contextLength();
+                }
+
+                @Override
+                public TeacherIdentity identity() {
+                    return real.identity();
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void aTaskKilledMidPartitionIsRetriedAndTheCacheIsStillByteForByte() throws Exception {
+        Path out = shared.resolve("lm-retry");
+        LmTopKJob.Result r = LmTopKJob.run(
+                spark,
+                LmTopKJob.Config.of(recipe, out)
+                        .withSizes(16, 32)
+                        .withCacheDir(shared.resolve("retry-cache"))
+                        .withLoader(new FailFirstAttempt()));
+        assertThat(FailFirstAttempt.THROWN.get()).isEqualTo(1);
+        assertThat(Files.mismatch(r.cacheFile(), singleJvm)).isEqualTo(-1L);
+    }
+
+    @Test
+    void anIncompleteOutputIsRefusedNamingTheMissingWindow() throws Exception {
+        Path out = shared.resolve("lm-cut");
+        LmTopKJob.run(spark, LmTopKJob.Config.of(recipe, out).withSizes(16, 16));
+        JsonNode m = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
+        // Drop the first shard from the manifest, as if it had never been written.
+        ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("files")).remove(0);
+        Files.writeString(out.resolve(LabelJob.MANIFEST), JSON.writeValueAsString(m));
+        Path cacheDir = shared.resolve("cut-cache");
+        assertThatThrownBy(() -> LmTopKOutputs.toCache(out, cacheDir))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("window 0 of ")
+                .hasMessageContaining("incomplete");
+        assertThat(LmTrainingCorpus.topKCacheFile(cacheDir, key)).doesNotExist();
+    }
+
+    @Test
+    void anHttpTeacherOrAMissingOneIsAClearErrorBeforeAnyTask() throws Exception {
+        Path missing = shared.resolve("no-such-teacher");
+        Path bad = shared.resolve("lm-missing.yaml");
+        Files.writeString(bad, Files.readString(recipe).replace(teacherDir.toString(), missing.toString()));
+        assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(bad, shared.resolve("lm-missing-out"))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(missing.toString());
+        assertThat(shared.resolve("lm-missing-out")).doesNotExist();
+
+        Path http = shared.resolve("lm-http.yaml");
+        Files.writeString(
+                http,
+                Files.readString(recipe)
+                        .replace("path: " + teacherDir, "http: {url: 'http://127.0.0.1:9/v1', model: m}"));
+        assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(http, shared.resolve("lm-http-out"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http://127.0.0.1:9/v1")
+                .hasMessageContaining("distill run");
+    }
+}
