@@ -52,7 +52,9 @@ class InMemoryTrainingGoldenTest {
         InMemoryExampleSet train = images();
         MlpSpec mlp = new MlpSpec(List.of(24), null, 0.1);
         try (SavedModel teacherModel = SavedModel.create(mlp, train.featureShape(), train.classNames())) {
-            ClassifierTrainer.builder(config(new Augmentation(0, false))).build().fit(teacherModel, train, null);
+            ClassifierTrainer.builder(config(new Augmentation(0, false)))
+                    .build()
+                    .fit(teacherModel, train, null);
             teacherModel.save(tmp.resolve("teacher"));
         }
         List<String> bits = new ArrayList<>();
@@ -61,12 +63,14 @@ class InMemoryTrainingGoldenTest {
             KdParameters kd = new KdParameters(2, 0.5);
             var approval = ClassifierTrainerTest.approval(teacher.identity());
             List<ClassifierTrainer.Builder> builders = List.of(
-                    ClassifierTrainer.builder(config(new Augmentation(0, false))).optSeed(3),
+                    ClassifierTrainer.builder(config(new Augmentation(0, false)))
+                            .optSeed(3),
                     ClassifierTrainer.builder(config(new Augmentation(0, false)))
                             .optSeed(4)
                             .optDistillation(
                                     kd,
-                                    SoftTargets.cached(TeacherOutputCache.compute(teacher, train, manager, 64, d -> {})),
+                                    SoftTargets.cached(
+                                            TeacherOutputCache.compute(teacher, train, manager, 64, d -> {})),
                                     approval),
                     ClassifierTrainer.builder(config(new Augmentation(1, true)))
                             .optSeed(5)
@@ -89,6 +93,13 @@ class InMemoryTrainingGoldenTest {
     }
 
     static final String[] GOLDEN = {
-        "3feb315cad99999a", "3fc602d89ccccccd", "3ff6c4d8b4000000", "3fe18469e4cccccd", "3ffb1935cccccccd", "3ff6ea7ff0000000", "3ffd137b36666666", "3ff71f8f0999999a"
+        "3feb315cad99999a",
+        "3fc602d89ccccccd",
+        "3ff6c4d8b4000000",
+        "3fe18469e4cccccd",
+        "3ffb1935cccccccd",
+        "3ff6ea7ff0000000",
+        "3ffd137b36666666",
+        "3ff71f8f0999999a"
     };
 }
