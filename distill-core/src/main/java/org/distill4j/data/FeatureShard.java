@@ -50,13 +50,13 @@ public final class FeatureShard implements AutoCloseable {
             if (entry.bytes() != expected || b.capacity() < HEADER) {
                 throw new CorruptDataException(
                         entry.file(),
-                        entry.bytes() + " bytes, expected " + expected + " for " + entry.rows() + " rows of "
-                                + featureSize + " features");
+                        entry.file() + ": " + entry.bytes() + " bytes, expected " + expected + " for " + entry.rows()
+                                + " rows of " + featureSize + " features");
             }
             byte[] magic = new byte[MAGIC.length];
             b.get(0, magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new CorruptDataException(entry.file(), "not a feature shard (bad magic)");
+                throw new CorruptDataException(entry.file(), entry.file() + ": not a feature shard (bad magic)");
             }
             int version = b.getInt(8);
             int rows = b.getInt(12);
@@ -64,7 +64,7 @@ public final class FeatureShard implements AutoCloseable {
             if (version != 1 || rows != entry.rows() || fs != featureSize) {
                 throw new CorruptDataException(
                         entry.file(),
-                        "header says version " + version + ", " + rows
+                        entry.file() + ": header says version " + version + ", " + rows
                                 + " rows of " + fs + " features; expected version 1, " + entry.rows() + " rows of "
                                 + featureSize + " (from the manifest)");
             }
@@ -74,8 +74,8 @@ public final class FeatureShard implements AutoCloseable {
             if (crc.getValue() != stored || stored != entry.crc32()) {
                 throw new CorruptDataException(
                         entry.file(),
-                        "checksum mismatch (corrupt): records " + crc.getValue() + ", footer " + stored + ", manifest "
-                                + entry.crc32());
+                        entry.file() + ": checksum mismatch (corrupt): records " + crc.getValue() + ", footer " + stored
+                                + ", manifest " + entry.crc32());
             }
             return new FeatureShard(entry, featureSize, classes, region);
         } catch (IOException | RuntimeException e) {
@@ -108,7 +108,8 @@ public final class FeatureShard implements AutoCloseable {
         int label = buffer.getInt(offset(r) + 8);
         if (label < ExampleSet.UNLABELED || label >= classes) {
             throw new CorruptDataException(
-                    entry.file(), "row " + r + " has label " + label + ", expected -1 or [0, " + classes + ")");
+                    entry.file(),
+                    entry.file() + ": row " + r + " has label " + label + ", expected -1 or [0, " + classes + ")");
         }
         return label;
     }

@@ -104,29 +104,30 @@ public final class FeatureShards {
         try {
             m = JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new CorruptDataException(manifest, "not valid JSON: " + e.getMessage());
+            throw new CorruptDataException(manifest, manifest + ": not valid JSON: " + e.getMessage());
         }
         if (m == null
                 || !FORMAT.equals(m.path("format").asText())
                 || m.path("version").asInt() != 1) {
             throw new CorruptDataException(
-                    manifest, "format is not " + FORMAT + " version 1 (fields 'format', 'version')");
+                    manifest, manifest + ": format is not " + FORMAT + " version 1 (fields 'format', 'version')");
         }
         long[] shape = new long[m.path("feature_shape").size()];
         for (int i = 0; i < shape.length; i++) {
             shape[i] = m.path("feature_shape").get(i).asLong();
             if (shape[i] < 1) {
                 throw new CorruptDataException(
-                        manifest, "feature_shape " + m.path("feature_shape") + " has a dimension < 1");
+                        manifest, manifest + ": feature_shape " + m.path("feature_shape") + " has a dimension < 1");
             }
         }
         if (shape.length == 0) {
-            throw new CorruptDataException(manifest, "feature_shape is missing or empty");
+            throw new CorruptDataException(manifest, manifest + ": feature_shape is missing or empty");
         }
         List<String> classes = new ArrayList<>();
         m.path("class_names").forEach(n -> classes.add(n.asText()));
         if (classes.size() < 2) {
-            throw new CorruptDataException(manifest, "class_names holds " + classes.size() + " names, need at least 2");
+            throw new CorruptDataException(
+                    manifest, manifest + ": class_names holds " + classes.size() + " names, need at least 2");
         }
         List<Shard> shards = new ArrayList<>();
         long total = 0;
@@ -135,7 +136,7 @@ public final class FeatureShards {
             String path = s.path("path").asText();
             Path file = dir.resolve(path).normalize();
             if (path.isEmpty() || !file.startsWith(dir.normalize())) {
-                throw new CorruptDataException(manifest, "shard path '" + path + "' is not inside " + dir);
+                throw new CorruptDataException(manifest, manifest + ": shard path '" + path + "' is not inside " + dir);
             }
             Shard shard = new Shard(
                     file,
@@ -147,7 +148,7 @@ public final class FeatureShards {
             if (shard.rows() < 1 || shard.lastKey() < shard.firstKey() || shard.firstKey() <= previousLast) {
                 throw new CorruptDataException(
                         manifest,
-                        "shard " + path + " lists " + shard.rows() + " rows with keys ["
+                        manifest + ": shard " + path + " lists " + shard.rows() + " rows with keys ["
                                 + shard.firstKey() + ", " + shard.lastKey()
                                 + "]: rows must be >= 1 and keys increasing "
                                 + "across shards");
@@ -162,7 +163,7 @@ public final class FeatureShards {
         }
         if (total != m.path("rows").asLong(-1)) {
             throw new CorruptDataException(
-                    manifest, "rows is " + m.path("rows") + " but its shards hold " + total + " rows");
+                    manifest, manifest + ": rows is " + m.path("rows") + " but its shards hold " + total + " rows");
         }
         return new FeatureShards(
                 dir,

@@ -234,8 +234,8 @@ public final class ShardStream implements ExampleStream {
                 if (key < entry.firstKey() || key > entry.lastKey()) {
                     throw new CorruptDataException(
                             entry.file(),
-                            "row " + r + " has key " + key + ", outside the [" + entry.firstKey() + ", "
-                                    + entry.lastKey() + "] the manifest lists");
+                            entry.file() + ": row " + r + " has key " + key + ", outside the [" + entry.firstKey()
+                                    + ", " + entry.lastKey() + "] the manifest lists");
                 }
                 bufKeys[slot] = key;
                 bufLabels[slot] = shard.label(r);
