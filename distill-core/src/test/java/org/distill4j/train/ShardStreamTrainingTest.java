@@ -21,6 +21,7 @@ import org.distill4j.io.MappedRegion;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
+import org.distill4j.teacher.KeyedLogitsWriter;
 import org.distill4j.teacher.MappedTeacherOutputs;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.TeacherOutputCache;
@@ -198,6 +199,46 @@ class ShardStreamTrainingTest {
             }
             assertThat(shuffled.get(2).trainLoss()).isNotEqualTo(inMemory.get(2).trainLoss());
             assertThat(shuffled.get(2).trainAccuracy()).isGreaterThan(0.8);
+        }
+    }
+
+    @Test
+    void logitsWrittenByKeyInAnyOrderEqualTheStreamingLabellingByteForByte() throws Exception {
+        FeatureShards shards = FeatureShardWriter.write(TRAIN, tmp.resolve("shards-k"), 300);
+        try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            MappedTeacherOutputs streamed = TeacherOutputCache.computeToFile(
+                    teacher, shards, tmp.resolve("streamed.logits"), manager, 64, d -> {});
+            TeacherOutputs inMemory = TeacherOutputCache.compute(teacher, TRAIN, manager, 64, d -> {});
+            List<Integer> keys = new ArrayList<>();
+            for (int k = 0; k < TRAIN.size(); k++) {
+                keys.add(k);
+            }
+            java.util.Collections.shuffle(keys, new java.util.Random(4));
+            Path byKey = tmp.resolve("by-key.logits");
+            try (KeyedLogitsWriter w = KeyedLogitsWriter.create(
+                    byKey, teacher.identity().cacheKey(), shards.contentHash(), TRAIN.size(), 4)) {
+                float[] row = new float[4];
+                for (int k : keys) {
+                    inMemory.copyRows(new int[] {k}, row);
+                    w.put(k, row);
+                }
+                w.finish();
+            }
+            assertThat(Files.mismatch(byKey, streamed.file())).isEqualTo(-1L);
+            // A key twice, or one missing, is an error; nothing is left behind.
+            Path bad = tmp.resolve("bad.logits");
+            try (KeyedLogitsWriter w = KeyedLogitsWriter.create(bad, "k", shards.contentHash(), 3, 4)) {
+                w.put(0, new float[4]);
+                assertThatThrownBy(() -> w.put(0, new float[4])).hasMessageContaining("key 0 came twice");
+                w.put(2, new float[4]);
+                assertThatThrownBy(w::finish).hasMessageContaining("1 of 3 keys have no logits, the first is 1");
+            }
+            assertThat(bad).doesNotExist();
+            try (var files = Files.list(tmp)) {
+                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".tmp")))
+                        .isEmpty();
+            }
         }
     }
 
