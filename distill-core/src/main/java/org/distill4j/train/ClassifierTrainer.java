@@ -37,6 +37,10 @@ import org.distill4j.terms.GateApproval;
  * checks it, see {@code docs/engine.md}). With a checkpoint directory, a complete checkpoint
  * (parameters, optimiser state, history) is written atomically after every epoch.
  *
+ * <p>Rows come from an in-memory {@link ExampleSet} or, for data larger than memory, an {@link
+ * ExampleStream} of batches (e.g. feature shards on disk joined with the teacher's logits); the
+ * in-memory set is read as a stream too, in the order it always had.
+ *
  * <p>A non-finite loss stops training before the bad update with a {@link
  * TrainingDivergedException}; the last good checkpoint is kept.
  *
