@@ -73,6 +73,33 @@ class ShardsCliTest {
         assertThat(again.code()).isZero();
         assertThat(again.err()).contains("reusing the model trained from these shards");
 
+        // The teacher's outputs given as a file (e.g. converted from a Spark job): not computed again.
+        Path logits;
+        try (var files = Files.list(cache)) {
+            logits = files.filter(f -> f.toString().endsWith(".logits"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        Path cache2 = tmp.resolve("cache2");
+        CliTest.Run given = CliTest.distill(
+                "distill",
+                recipe.toString(),
+                "--from-shards",
+                shards.toString(),
+                "--teacher-logits",
+                logits.toString(),
+                "--out",
+                tmp.resolve("out2").toString(),
+                "--cache-dir",
+                cache2.toString(),
+                "--no-progress");
+        assertThat(given.code()).as(given.err()).isZero();
+        assertThat(given.err()).doesNotContain("teacher outputs on 810 shard rows");
+        assertThat(cache2).doesNotExist();
+        assertThat(TrainingRecord.read(tmp.resolve("out2").resolve("student_distilled"))
+                        .history())
+                .hasSize(2);
+
         // A directory that is not a complete shard set: exit 3 naming it.
         Files.createDirectories(tmp.resolve("empty"));
         CliTest.Run missing = CliTest.distill(
