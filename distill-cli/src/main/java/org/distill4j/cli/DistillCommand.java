@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             TrainTeacherCommand.class,
             DistillStepCommand.class,
+            ShardsCommand.class,
             EvalCommand.class,
             ExportCommand.class,
             TermsCommand.class,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.FeatureShards;
 import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
@@ -228,6 +229,54 @@ public final class Experiment {
         try (ExperimentTeacher teacher = teachers.obtain(data)) {
             GateApproval approval = approveDistillation(teacher.identity(data.train()));
             return trainer.student(STUDENT_DISTILLED, data, teacher, approval);
+        }
+    }
+
+    /**
+     * Writes the recipe's training rows, plus {@code copies} randomly shifted copies of them (up
+     * to {@code shift} pixels; images only), as feature shards into {@code dir} for {@link
+     * #distillStudentFromShards}; one shard of {@code rowsPerShard} rows is held at a time.
+     *
+     * @return the written set
+     */
+    public FeatureShards writeShards(Path dir, int copies, int shift, int rowsPerShard) throws IOException {
+        ExperimentData data = ExperimentData.load(recipe);
+        FeatureShards shards = TransferSetShards.write(
+                data.train(),
+                dir,
+                copies,
+                new org.distill4j.train.Augmentation(shift, false),
+                recipe.seed(),
+                rowsPerShard,
+                done -> listener.info("shards: " + done + " rows written"));
+        listener.info("shards: " + shards);
+        return shards;
+    }
+
+    /**
+     * Trains only the distilled student, from a transfer set stored as feature shards on disk
+     * ({@link FeatureShards}), which need not fit in memory: rows stream through a seeded
+     * shard-and-buffer shuffle of {@code bufferRows} rows, joined by key with the teacher's logits
+     * ({@code teacherLogits}, a {@code .logits} file, or computed once into the cache by a local
+     * teacher). The recipe's model, training, distillation, terms and validation rows apply; the
+     * shards must have the recipe data's feature shape and classes.
+     *
+     * @param shardsDir the shard directory
+     * @param teacherLogits the teacher's outputs on the shards, or null to compute them
+     * @param bufferRows the shuffle buffer's rows
+     * @return the student's directory
+     */
+    public Path distillStudentFromShards(Path shardsDir, Path teacherLogits, int bufferRows)
+            throws IOException, DistillationRefusedException {
+        checkTerms();
+        requireOutputDirectory();
+        FeatureShards shards = FeatureShards.open(shardsDir);
+        listener.info("shards: " + shards);
+        ExperimentData data = ExperimentData.load(recipe);
+        try (ExperimentTeacher teacher = teachers.obtain(data)) {
+            GateApproval approval = approveDistillation(teacher.identity(data.train()));
+            return trainer.studentFromShards(
+                    STUDENT_DISTILLED, data, shards, teacher, teacherLogits, bufferRows, approval);
         }
     }
 

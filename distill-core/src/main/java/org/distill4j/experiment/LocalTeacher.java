@@ -37,6 +37,11 @@ final class LocalTeacher implements ExperimentTeacher {
         this.listener = listener;
     }
 
+    /** Returns the teacher. */
+    Teacher teacher() {
+        return teacher;
+    }
+
     @Override
     public TeacherIdentity identity(ExampleSet train) {
         return teacher.identity();

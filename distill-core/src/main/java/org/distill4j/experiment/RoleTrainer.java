@@ -8,14 +8,22 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
+import org.distill4j.data.FeatureShards;
+import org.distill4j.data.KeyedLogits;
+import org.distill4j.data.ShardStream;
 import org.distill4j.io.Hashing;
 import org.distill4j.model.MemoryEstimate;
 import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.MappedTeacherOutputs;
+import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherIdentity;
+import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.terms.GateApproval;
 import org.distill4j.train.Checkpoints;
 import org.distill4j.train.ClassifierTrainer;
+import org.distill4j.train.SoftTargets;
 import org.distill4j.train.TrainingConfig;
 
 /**
@@ -55,6 +63,131 @@ final class RoleTrainer {
                     .build();
         }
         return train(role, recipe.student().model(), config, data, teacher, approval);
+    }
+
+    /**
+     * Trains the distilled student from feature shards on disk ({@code distill distill
+     * --from-shards}): the rows stream through a {@link ShardStream} joined by key with the
+     * teacher's logits (a given {@code .logits} file, or computed once into the cache by a local
+     * teacher, or, with distillation mode {@code online}, the teacher run on each batch); the
+     * recipe's validation rows validate. Memory is bounded by the shuffle buffer and one shard.
+     */
+    Path studentFromShards(
+            String role,
+            ExperimentData data,
+            FeatureShards shards,
+            ExperimentTeacher teacher,
+            Path logitsFile,
+            int bufferRows,
+            GateApproval approval)
+            throws IOException {
+        TrainingConfig config = recipe.student().training();
+        ModelSpec spec = recipe.student().model();
+        Path dir = out.resolve(role);
+        TeacherIdentity teacherId = teacher.identity(data.train());
+        boolean online = recipe.distillation().mode().equals("online");
+        if (!online && !recipe.distillation().mode().equals("cached")) {
+            throw new IllegalArgumentException("training from shards supports distillation.mode cached or online, not '"
+                    + recipe.distillation().mode() + "'");
+        }
+        if (recipe.distillation().crossFit() != null) {
+            throw new IllegalArgumentException("distillation.cross_fit trains teachers on the rows in memory; it does "
+                    + "not apply to training from shards");
+        }
+        if (!java.util.Arrays.equals(shards.featureShape(), data.train().featureShape())
+                || !shards.classNames().equals(data.train().classNames())) {
+            throw new IllegalArgumentException("the shards " + shards.dir() + " hold rows of shape "
+                    + java.util.Arrays.toString(shards.featureShape()) + " with classes " + shards.classNames()
+                    + ", the recipe's data "
+                    + java.util.Arrays.toString(data.train().featureShape()) + " with "
+                    + data.train().classNames() + "; the student is made for the recipe's data");
+        }
+        String fingerprint = Hashing.sha256(String.join(
+                "\n",
+                role,
+                spec.toString(),
+                config.toString(),
+                Long.toString(recipe.seed()),
+                "shards:" + shards.contentHash() + " buffer " + bufferRows,
+                data.validation() == null ? "-" : data.validation().contentHash(),
+                teacherId.cacheKey() + recipe.distillation(),
+                approval.fingerprint(),
+                "threads=" + Environment.threads().intraOp()));
+        TrainingRecord existing = TrainingRecord.read(dir);
+        if (existing != null
+                && existing.fingerprint().equals(fingerprint)
+                && Files.isRegularFile(dir.resolve(SavedModel.PARAMS))) {
+            listener.info(role + ": reusing the model trained from these shards in " + dir);
+            return dir;
+        }
+        MemoryEstimate estimate = MemoryEstimate.of(
+                spec, shards.featureShape(), shards.classNames().size(), config.batchSize());
+        estimate.require(estimate.trainingBytes(), MemoryEstimate.limit(), role + ": training " + spec.describe());
+        String notice = Checkpoints.prepare(dir.resolve("checkpoints"), fingerprint, options.resume());
+        if (notice != null) {
+            listener.info(role + ": " + notice);
+        }
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            KeyedLogits logits = null;
+            SoftTargets targets;
+            if (online) {
+                targets = SoftTargets.online(localTeacher(teacher, "distillation.mode online"));
+            } else {
+                if (logitsFile != null) {
+                    logits = MappedTeacherOutputs.open(logitsFile);
+                } else {
+                    Teacher local = localTeacher(teacher, "computing its outputs (or pass --teacher-logits FILE)");
+                    TeacherOutputCache cache = new TeacherOutputCache(options.cacheDir());
+                    var progress = listener.teacherOutputs((int) Math.min(Integer.MAX_VALUE, shards.rows()));
+                    logits = cache.getOrComputeMapped(
+                            local,
+                            shards,
+                            manager,
+                            512,
+                            done -> progress.accept((int) Math.min(Integer.MAX_VALUE, done)));
+                    listener.info("teacher outputs on " + shards.rows() + " shard rows: "
+                            + (cache.lastWasHit() ? "read from cache " : "computed and cached in ")
+                            + cache.fileFor(local.identity(), shards));
+                }
+                if (!logits.teacherKey().equals(teacherId.cacheKey())) {
+                    throw new IllegalArgumentException("the teacher outputs " + logitsFile + " are teacher "
+                            + logits.teacherKey() + "'s, but the recipe's teacher is " + teacherId.cacheKey());
+                }
+                targets = SoftTargets.streamed(logits.teacherKey());
+            }
+            ShardStream stream = ShardStream.of(shards, logits, bufferRows);
+            ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
+                    .optSeed(recipe.seed())
+                    .optCheckpointDir(dir.resolve("checkpoints"))
+                    .optResume(options.resume())
+                    .optListener(listener.training(role))
+                    .optDistillation(recipe.distillation().parameters(), targets, approval);
+            listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs from " + shards
+                    + ", shuffle buffer " + bufferRows + " rows");
+            try (SavedModel model =
+                    SavedModel.create(spec, shards.featureShape(), shards.classNames(), data.textFeatures())) {
+                ClassifierTrainer.Result result = builder.build().fit(model, stream, data.validation());
+                model.save(dir);
+                new TrainingRecord(role, fingerprint, result.history()).write(dir);
+                ModelDocumentation.forRole(
+                                recipe,
+                                role,
+                                teacherId,
+                                result.approval(),
+                                teacher.labelCollection(),
+                                gate.termsOrigin())
+                        .write(dir, data, recipe.seed(), Map.of());
+            }
+        }
+        return dir;
+    }
+
+    private static Teacher localTeacher(ExperimentTeacher teacher, String forWhat) {
+        if (teacher instanceof LocalTeacher local) {
+            return local.teacher();
+        }
+        throw new IllegalArgumentException("an HTTP teacher cannot be run here for " + forWhat
+                + "; collect its outputs " + "on the shards' rows first and pass them with --teacher-logits");
     }
 
     private Path train(

@@ -1,6 +1,9 @@
 package org.distill4j.teacher;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -10,9 +13,13 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
+import org.distill4j.data.FeatureShard;
+import org.distill4j.data.FeatureShards;
+import org.distill4j.data.InputBuffer;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.slf4j.Logger;
@@ -31,8 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class TeacherOutputCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(TeacherOutputCache.class);
-    private static final byte[] MAGIC = {'D', '4', 'J', 'L', 'O', 'G', 'I', 'T'};
-    private static final int VERSION = 1;
+    static final byte[] MAGIC = {'D', '4', 'J', 'L', 'O', 'G', 'I', 'T'};
+    static final int VERSION = 1;
 
     private final Path dir;
     // Per-instance record of the last lookup, for reporting; instances are not thread-safe.
@@ -105,6 +112,140 @@ public final class TeacherOutputCache {
         float[] logits = ExampleSets.forward(data, manager, batchSize, teacher::logits, data.numClasses(), progress);
         return new TeacherOutputs(
                 teacher.identity().cacheKey(), data.contentHash(), data.size(), data.numClasses(), logits);
+    }
+
+    /** Returns the file that holds (or would hold) the outputs of {@code teacher} on {@code shards}. */
+    public Path fileFor(TeacherIdentity teacher, FeatureShards shards) {
+        return dir.resolve(Hashing.sha256(teacher.cacheKey() + "\n" + shards.contentHash()) + ".logits");
+    }
+
+    /**
+     * Returns the teacher's logits on every row of {@code shards}, memory-mapped from the cache
+     * when present and valid, otherwise computed with {@link #computeToFile} and stored.
+     */
+    public MappedTeacherOutputs getOrComputeMapped(
+            Teacher teacher, FeatureShards shards, NDManager manager, int batchSize, LongConsumer progress)
+            throws IOException {
+        Path file = fileFor(teacher.identity(), shards);
+        if (Files.isRegularFile(file)) {
+            try {
+                MappedTeacherOutputs cached = MappedTeacherOutputs.open(file);
+                if (cached.teacherKey().equals(teacher.identity().cacheKey())
+                        && cached.dataHash().equals(shards.contentHash())
+                        && cached.rows() == shards.rows()) {
+                    lastWasHit = true;
+                    progress.accept(shards.rows());
+                    return cached;
+                }
+                LOG.warn("teacher-output cache {} belongs to another teacher or data set; recomputing", file);
+            } catch (IOException e) {
+                LOG.warn("teacher-output cache {} is unusable ({}); recomputing", file, e.getMessage());
+            }
+        }
+        lastWasHit = false;
+        return computeToFile(teacher, shards, file, manager, batchSize, progress);
+    }
+
+    /**
+     * Runs the teacher over every row of {@code shards} in key order and writes its logits to
+     * {@code file} (this class's format, atomically) as it goes: one shard mapped and one batch of
+     * logits in memory at a time, whatever the data's size. Batches are cut as {@link #compute}
+     * cuts them, so the logits equal {@code compute}'s on the same rows in memory bit for bit.
+     *
+     * @param teacher the teacher
+     * @param shards the rows; their keys must be 0, 1, 2, ... (the writer's default), since the
+     *     file is indexed by key
+     * @param file where to write
+     * @param manager manager for temporary arrays (a sub-manager per batch)
+     * @param batchSize rows per teacher call
+     * @param progress told the rows done after each batch
+     * @return the written file, opened mapped
+     */
+    public static MappedTeacherOutputs computeToFile(
+            Teacher teacher, FeatureShards shards, Path file, NDManager manager, int batchSize, LongConsumer progress)
+            throws IOException {
+        long total = shards.rows();
+        int classes = shards.classNames().size();
+        if (total * classes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(shards.dir() + ": " + total + " rows x " + classes + " classes is more "
+                    + "logits than the cache format's int counts hold");
+        }
+        int fs = shards.featureSize();
+        long[] shape = shards.featureShape();
+        long[] dims = new long[shape.length + 1];
+        System.arraycopy(shape, 0, dims, 1, shape.length);
+        float[] buf = new float[Math.toIntExact(Math.min(batchSize, Math.max(total, 1)) * fs)];
+        InputBuffer pinned = new InputBuffer(Math.max(1, buf.length * Float.BYTES));
+        AtomicFiles.write(file, stream -> {
+            DataOutputStream out = new DataOutputStream(stream);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt((int) total);
+            out.writeInt(classes);
+            out.writeUTF(teacher.identity().cacheKey());
+            out.writeUTF(shards.contentHash());
+            CRC32 crc = new CRC32();
+            ByteBuffer bytes = ByteBuffer.allocate(batchSize * classes * 4).order(ByteOrder.LITTLE_ENDIAN);
+            long done = 0;
+            int count = 0;
+            for (int s = 0; s < shards.shards().size(); s++) {
+                try (FeatureShard shard = shards.shard(s)) {
+                    for (int r = 0; r < shard.rows(); r++) {
+                        long key = shard.key(r);
+                        if (key != done + count) {
+                            throw new IOException(shard.entry().file() + ": row " + r + " has key " + key
+                                    + ", expected "
+                                    + (done + count) + ": a .logits file is indexed by key, so the keys must be 0, 1, "
+                                    + "2, ... (write the shards without explicit keys)");
+                        }
+                        shard.copyFeatures(r, buf, count * fs);
+                        if (++count == batchSize) {
+                            writeBatch(teacher, manager, pinned, buf, count, dims, classes, bytes, crc, out);
+                            done += count;
+                            count = 0;
+                            progress.accept(done);
+                        }
+                    }
+                }
+            }
+            if (count > 0) {
+                writeBatch(teacher, manager, pinned, buf, count, dims, classes, bytes, crc, out);
+                done += count;
+                progress.accept(done);
+            }
+            out.writeLong(crc.getValue());
+            out.flush();
+        });
+        return MappedTeacherOutputs.open(file);
+    }
+
+    private static void writeBatch(
+            Teacher teacher,
+            NDManager manager,
+            InputBuffer pinned,
+            float[] buf,
+            int count,
+            long[] dims,
+            int classes,
+            ByteBuffer bytes,
+            CRC32 crc,
+            DataOutputStream out)
+            throws IOException {
+        dims[0] = count;
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray y = teacher.logits(pinned.upload(batch, buf, new Shape(dims)));
+            if (y.getShape().dimension() != 2
+                    || y.getShape().get(0) != count
+                    || y.getShape().get(1) != classes) {
+                throw new IllegalStateException("teacher returned shape " + y.getShape() + " for a batch of " + count
+                        + " rows; expected (" + count + ", " + classes + ")");
+            }
+            float[] logits = y.toType(DataType.FLOAT32, false).toFloatArray();
+            bytes.clear();
+            bytes.asFloatBuffer().put(logits);
+            crc.update(bytes.array(), 0, logits.length * 4);
+            out.write(bytes.array(), 0, logits.length * 4);
+        }
     }
 
     static void write(Path file, TeacherOutputs outputs) throws IOException {

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
-import org.distill4j.data.ExampleSets;
+import org.distill4j.data.ExampleStream;
 import org.distill4j.data.InputBuffer;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.KdParameters;
@@ -36,6 +36,10 @@ import org.distill4j.terms.GateApproval;
  * machine (results differ between thread counts and CPU models; {@code distill bench stress}
  * checks it, see {@code docs/engine.md}). With a checkpoint directory, a complete checkpoint
  * (parameters, optimiser state, history) is written atomically after every epoch.
+ *
+ * <p>Rows come from an in-memory {@link ExampleSet} or, for data larger than memory, an {@link
+ * ExampleStream} of batches (e.g. feature shards on disk joined with the teacher's logits); the
+ * in-memory set is read as a stream too, in the order it always had.
  *
  * <p>A non-finite loss stops training before the bad update with a {@link
  * TrainingDivergedException}; the last good checkpoint is kept.
@@ -102,10 +106,54 @@ public final class ClassifierTrainer {
      */
     public Result fit(SavedModel model, ExampleSet train, ExampleSet validation) throws IOException {
         checkCompatible(model, train, "training");
+        if (targets instanceof SoftTargets.Streamed) {
+            throw new IllegalArgumentException("streamed soft targets come with the batches of an ExampleStream; "
+                    + "train with fit(model, ExampleStream, validation)");
+        }
+        return fitStream(model, ExampleStream.of(train), validation);
+    }
+
+    /**
+     * Trains {@code model} in place from a stream of batches, e.g. a {@link org.distill4j.data.ShardStream} over data
+     * larger than memory. Each epoch opens the stream with a seed drawn from (seed, epoch). Soft
+     * targets are {@link SoftTargets#streamed} (the stream carries the teacher's logits; its
+     * teacher key must be the approved one) or {@link SoftTargets#online}; cached and view
+     * targets are indexed by in-memory rows and need {@link #fit(SavedModel, ExampleSet,
+     * ExampleSet)}. An in-memory set given as {@link ExampleStream#of} trains exactly as {@code
+     * fit} does.
+     *
+     * @param model a model created by {@link SavedModel#create}
+     * @param train the training stream (at most {@link Integer#MAX_VALUE} rows an epoch)
+     * @param validation validation rows (in memory), or null for none
+     * @return the per-epoch history
+     * @throws IOException if the stream cannot be read, or a checkpoint cannot be written or read
+     * @throws TrainingDivergedException if the loss becomes non-finite
+     */
+    public Result fit(SavedModel model, ExampleStream train, ExampleSet validation) throws IOException {
+        checkCompatible(model, train);
+        if (train.teacherKey() == null && targets instanceof SoftTargets.Streamed) {
+            throw new IllegalArgumentException("training stream " + train.name()
+                    + " carries no teacher logits, but the " + "soft targets are streamed");
+        }
+        if (targets instanceof SoftTargets.Streamed streamed
+                && !streamed.teacherKey().equals(train.teacherKey())) {
+            throw new IllegalArgumentException("training stream " + train.name() + " carries the logits of teacher "
+                    + train.teacherKey() + " but the soft targets (and the gate's approval) name teacher "
+                    + streamed.teacherKey());
+        }
+        if (targets instanceof SoftTargets.Cached || targets instanceof SoftTargets.Views) {
+            throw new IllegalArgumentException("cached and view soft targets are looked up by in-memory row: train "
+                    + "with fit(model, ExampleSet, validation), or stream the logits with the batches "
+                    + "(SoftTargets.streamed)");
+        }
+        return fitStream(model, train, validation);
+    }
+
+    private Result fitStream(SavedModel model, ExampleStream train, ExampleSet validation) throws IOException {
         if (validation != null) {
             checkCompatible(model, validation, "validation");
         }
-        if (kd.alpha() < 1 && !hasLabels(train)) {
+        if (kd.alpha() < 1 && !train.hasLabels()) {
             throw new IllegalArgumentException("training set " + train.name() + " has no labels, so alpha=" + kd.alpha()
                     + " leaves nothing to learn from the hard-label term; use alpha: 1");
         }
@@ -114,8 +162,12 @@ public final class ClassifierTrainer {
                     + "images with soft targets of the originals; use distillation mode 'online' or drop augment");
         }
         checkAugmentation();
+        if (train.size() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("training stream " + train.name() + " has " + train.size()
+                    + " rows; an epoch holds at most " + Integer.MAX_VALUE);
+        }
         DistillationLoss loss = new DistillationLoss(kd);
-        int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+        int stepsPerEpoch = (int) ((train.size() + config.batchSize() - 1) / config.batchSize());
         // The loop's concerns, each a hook of its own, in the order they see an epoch's record.
         List<EpochHook> hooks = new ArrayList<>();
         if (validation != null) {
@@ -147,11 +199,12 @@ public final class ClassifierTrainer {
             for (EpochHook h : hooks) {
                 resumedAfter = Math.max(resumedAfter, h.onTrainingStart(state));
             }
-            float[] features = new float[config.batchSize() * train.featureSize()];
+            ExampleStream.Batch batch =
+                    new ExampleStream.Batch(config.batchSize(), train.featureSize(), train.numClasses());
             Uploads uploads = new Uploads(config.batchSize(), train.featureSize(), train.numClasses());
             for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
                 engine.setRandomSeed(seedFor(epoch));
-                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, features, uploads, hooks);
+                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, batch, uploads, hooks);
                 for (EpochHook h : hooks) {
                     record = h.onEpochEnd(state, record);
                 }
@@ -167,89 +220,138 @@ public final class ClassifierTrainer {
             Trainer trainer,
             CheckpointableOptimizer optimizer,
             DistillationLoss loss,
-            ExampleSet train,
+            ExampleStream train,
             NDManager run,
-            float[] features,
+            ExampleStream.Batch batchBuffers,
             Uploads uploads,
-            List<EpochHook> hooks) {
-        int n = train.size();
-        int[] order = permutation(n, new Random(seedFor(epoch) * 31L + 7));
+            List<EpochHook> hooks)
+            throws IOException {
+        int n = (int) train.size();
         Random augmentRng = new Random(seedFor(epoch) * 131L + 11);
         long[] featureShape = train.featureShape();
+        float[] features = batchBuffers.features();
         listener.onEpochStart(epoch, config.epochs(), n);
-        double sumLoss = 0;
-        double sumSoft = 0;
-        double sumHard = 0;
-        int batches = 0;
-        long correct = 0;
-        long labelled = 0;
+        EpochSums stats = new EpochSums();
         long start = System.nanoTime();
-        for (int from = 0; from < n; from += config.batchSize()) {
-            int count = Math.min(config.batchSize(), n - from);
-            int[] rows = Arrays.copyOfRange(order, from, from + count);
-            train.copyFeatures(rows, features);
-            int view = -1;
-            if (targets instanceof SoftTargets.Views views) {
-                // The view the teacher scored when the views were computed, rebuilt row by row.
-                view = views.viewFor(epoch);
-                for (int i = 0; i < count; i++) {
-                    views.applyView(features, i, rows[i], view, featureShape);
-                }
-            } else {
-                // One augmented batch feeds both the student and an online teacher (x below).
-                config.augment().apply(features, count, featureShape, augmentRng);
+        int from = 0;
+        // The in-memory stream draws the order the trainer always drew: new Random(seed * 31 + 7).
+        try (ExampleStream.Epoch rowsOfEpoch = train.open(seedFor(epoch) * 31L + 7, config.batchSize())) {
+            for (int count; (count = rowsOfEpoch.next(batchBuffers)) > 0; from += count) {
+                int[] rows = batchBuffers.rows();
+                trainBatch(
+                        epoch,
+                        from,
+                        count,
+                        rows,
+                        batchBuffers,
+                        trainer,
+                        optimizer,
+                        loss,
+                        run,
+                        uploads,
+                        hooks,
+                        featureShape,
+                        augmentRng,
+                        stats);
+                listener.onBatch(from + count, stats.sumLoss / stats.batches);
             }
-            long[] labels = uploads.labels;
-            for (int i = 0; i < count; i++) {
-                labels[i] = train.label(rows[i]);
-            }
-            try (NDManager batch = run.newSubManager()) {
-                // Through the trainer's pinned buffers: no direct buffer allocated per batch.
-                NDArray x = uploads.features.upload(batch, features, ExampleSets.batchShape(train, count));
-                NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
-                NDList lossLabels = targets == null || kd.alpha() == 0
-                        ? new NDList(y)
-                        : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view));
-                optimizer.beginStep();
-                double[] values;
-                NDArray predictions;
-                try (GradientCollector gc = trainer.newGradientCollector()) {
-                    predictions = trainer.forward(new NDList(x)).head();
-                    DistillationLoss.Terms terms = loss.terms(lossLabels, new NDList(predictions));
-                    values = read(terms);
-                    for (EpochHook h : hooks) {
-                        h.onBatchLoss(epoch, from / config.batchSize() + 1, values[0]);
-                    }
-                    gc.backward(terms.total());
-                }
-                trainer.step();
-                sumLoss += values[0];
-                sumSoft += values[1];
-                sumHard += values[2];
-                batches++;
-                long[] predicted = predictions.argMax(1).toLongArray();
-                for (int i = 0; i < count; i++) {
-                    // A mixed image has no label of its own: training accuracy is left undefined (NaN).
-                    if (labels[i] >= 0 && !config.augment().mixes()) {
-                        labelled++;
-                        correct += predicted[i] == labels[i] ? 1 : 0;
-                    }
-                }
-            }
-            listener.onBatch(from + count, sumLoss / batches);
+        }
+        if (from != n) {
+            throw new IllegalStateException("training stream " + train.name() + " gave " + from + " rows in epoch "
+                    + epoch + ", expected " + n);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochRecord(
                 epoch,
-                sumLoss / batches,
-                sumSoft / batches,
-                sumHard / batches,
-                labelled == 0 ? Double.NaN : (double) correct / labelled,
+                stats.sumLoss / stats.batches,
+                stats.sumSoft / stats.batches,
+                stats.sumHard / stats.batches,
+                stats.labelled == 0 ? Double.NaN : (double) stats.correct / stats.labelled,
                 Double.NaN,
                 Double.NaN,
                 seconds,
                 n / seconds,
                 optimizer.learningRate());
+    }
+
+    /** Running sums of an epoch. */
+    private static final class EpochSums {
+        double sumLoss;
+        double sumSoft;
+        double sumHard;
+        int batches;
+        long correct;
+        long labelled;
+    }
+
+    private void trainBatch(
+            int epoch,
+            int from,
+            int count,
+            int[] rows,
+            ExampleStream.Batch batchBuffers,
+            Trainer trainer,
+            CheckpointableOptimizer optimizer,
+            DistillationLoss loss,
+            NDManager run,
+            Uploads uploads,
+            List<EpochHook> hooks,
+            long[] featureShape,
+            Random augmentRng,
+            EpochSums stats) {
+        float[] features = batchBuffers.features();
+        int view = -1;
+        if (targets instanceof SoftTargets.Views views) {
+            // The view the teacher scored when the views were computed, rebuilt row by row.
+            view = views.viewFor(epoch);
+            for (int i = 0; i < count; i++) {
+                views.applyView(features, i, rows[i], view, featureShape);
+            }
+        } else {
+            // One augmented batch feeds both the student and an online teacher (x below).
+            config.augment().apply(features, count, featureShape, augmentRng);
+        }
+        long[] labels = batchBuffers.labels();
+        try (NDManager batch = run.newSubManager()) {
+            // Through the trainer's pinned buffers: no direct buffer allocated per batch.
+            NDArray x = uploads.features.upload(batch, features, batchShape(featureShape, count));
+            NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
+            NDList lossLabels = targets == null || kd.alpha() == 0
+                    ? new NDList(y)
+                    : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view, batchBuffers, count));
+            optimizer.beginStep();
+            double[] values;
+            NDArray predictions;
+            try (GradientCollector gc = trainer.newGradientCollector()) {
+                predictions = trainer.forward(new NDList(x)).head();
+                DistillationLoss.Terms terms = loss.terms(lossLabels, new NDList(predictions));
+                values = read(terms);
+                for (EpochHook h : hooks) {
+                    h.onBatchLoss(epoch, from / config.batchSize() + 1, values[0]);
+                }
+                gc.backward(terms.total());
+            }
+            trainer.step();
+            stats.sumLoss += values[0];
+            stats.sumSoft += values[1];
+            stats.sumHard += values[2];
+            stats.batches++;
+            long[] predicted = predictions.argMax(1).toLongArray();
+            for (int i = 0; i < count; i++) {
+                // A mixed image has no label of its own: training accuracy is left undefined (NaN).
+                if (labels[i] >= 0 && !config.augment().mixes()) {
+                    stats.labelled++;
+                    stats.correct += predicted[i] == labels[i] ? 1 : 0;
+                }
+            }
+        }
+    }
+
+    private static Shape batchShape(long[] featureShape, int rows) {
+        long[] dims = new long[featureShape.length + 1];
+        dims[0] = rows;
+        System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
+        return new Shape(dims);
     }
 
     /**
@@ -260,19 +362,29 @@ public final class ClassifierTrainer {
         final InputBuffer features;
         final InputBuffer labelBuffer;
         final InputBuffer teacher;
-        final long[] labels;
+        final int classes;
         final float[] teacherRows;
 
         Uploads(int batchSize, int featureSize, int classes) {
+            this.classes = classes;
             features = new InputBuffer(Math.max(1, batchSize * featureSize * Float.BYTES));
             labelBuffer = new InputBuffer(batchSize * Long.BYTES);
             teacher = new InputBuffer(batchSize * classes * Float.BYTES);
-            labels = new long[batchSize];
             teacherRows = new float[batchSize * classes];
         }
 
         /** Cached logits go through the pinned buffer; an online teacher computes them from {@code x}. */
-        NDArray teacherLogits(NDManager batch, SoftTargets targets, int[] rows, NDArray x, int view) {
+        NDArray teacherLogits(
+                NDManager batch,
+                SoftTargets targets,
+                int[] rows,
+                NDArray x,
+                int view,
+                ExampleStream.Batch carried,
+                int count) {
+            if (targets instanceof SoftTargets.Streamed) {
+                return teacher.upload(batch, carried.teacherLogits(), new Shape(count, classes));
+            }
             if (targets instanceof SoftTargets.Views views) {
                 views.copyRows(rows, view, teacherRows);
                 return teacher.upload(batch, teacherRows, new Shape(rows.length, views.classes()));
@@ -329,27 +441,19 @@ public final class ClassifierTrainer {
         return (int) (z ^ (z >>> 29)) & 0x7fffffff;
     }
 
-    private static int[] permutation(int n, Random rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
+    private static void checkCompatible(SavedModel model, ExampleStream stream) {
+        if (stream.size() == 0) {
+            throw new IllegalArgumentException("training stream " + stream.name() + " is empty");
         }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
+        if (!Arrays.equals(model.descriptor().featureShape(), stream.featureShape())) {
+            throw new IllegalArgumentException("training stream " + stream.name() + " has rows of shape "
+                    + Arrays.toString(stream.featureShape()) + " but the model expects "
+                    + Arrays.toString(model.descriptor().featureShape()));
         }
-        return p;
-    }
-
-    private static boolean hasLabels(ExampleSet set) {
-        for (int i = 0; i < set.size(); i++) {
-            if (set.label(i) >= 0) {
-                return true;
-            }
+        if (model.numClasses() != stream.numClasses()) {
+            throw new IllegalArgumentException("training stream " + stream.name() + " has " + stream.numClasses()
+                    + " classes but the model has " + model.numClasses());
         }
-        return false;
     }
 
     private static void checkCompatible(SavedModel model, ExampleSet set, String role) {
@@ -368,7 +472,7 @@ public final class ClassifierTrainer {
     }
 
     /** Identifies what a checkpoint belongs to, so a resume never mixes runs. */
-    private String fingerprint(SavedModel model, ExampleSet train) {
+    private String fingerprint(SavedModel model, ExampleStream train) {
         return String.join(
                 "|",
                 model.architectureKey(),

@@ -42,6 +42,15 @@ public interface SoftTargets {
         return new Cached(outputs);
     }
 
+    /**
+     * Soft targets that come with the training batches themselves: an {@link
+     * org.distill4j.data.ExampleStream} whose batches carry the logits of the teacher {@code
+     * teacherKey} (e.g. a {@link org.distill4j.data.ShardStream} joined with a teacher-output file).
+     */
+    static SoftTargets streamed(String teacherKey) {
+        return new Streamed(teacherKey);
+    }
+
     /** Soft targets computed by running the teacher on each batch. */
     static SoftTargets online(Teacher teacher) {
         return new Online(teacher);
@@ -147,6 +156,29 @@ public interface SoftTargets {
         @Override
         public boolean followsAugmentation() {
             return true;
+        }
+    }
+
+    /**
+     * Logits carried by the training stream's batches (see {@link #streamed}).
+     *
+     * @param teacherKey the teacher's cache key
+     */
+    record Streamed(String teacherKey) implements SoftTargets {
+        /** Requires the key. */
+        public Streamed {
+            java.util.Objects.requireNonNull(teacherKey, "teacherKey");
+        }
+
+        @Override
+        public NDArray logits(int[] rows, NDArray inputs) {
+            throw new UnsupportedOperationException(
+                    "streamed targets come with each batch; the trainer reads them " + "from the batch");
+        }
+
+        @Override
+        public boolean followsAugmentation() {
+            return false;
         }
     }
 
