@@ -216,6 +216,13 @@ final class ServeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}; 0 = no volume limit).")
     long monitorBudget;
 
+    @Option(
+            names = "--monitor-window-s",
+            paramLabel = "S",
+            defaultValue = "3600",
+            description = "With --monitor: the window of --monitor-budget, in seconds (default: ${DEFAULT-VALUE}).")
+    long monitorWindowS;
+
     /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -232,11 +239,18 @@ final class ServeCommand implements Callable<Integer> {
                     "--watermark-key-file watermarks classifiers; " + modelPath
                             + " is a language model, which it does not support yet (--monitor does)");
         }
-        if (monitorPolicy == null && spec.commandLine().getParseResult().hasMatchedOption("--monitor-budget")) {
+        for (String opt : new String[] {"--monitor-budget", "--monitor-window-s"}) {
+            if (monitorPolicy == null && spec.commandLine().getParseResult().hasMatchedOption(opt)) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        opt + " " + (opt.equals("--monitor-budget") ? monitorBudget : monitorWindowS)
+                                + " has no effect without --monitor: add --monitor log, slow or degrade (the budget "
+                                + "is the monitor's volume limit)");
+            }
+        }
+        if (monitorWindowS < 1) {
             throw new CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "--monitor-budget " + monitorBudget + " has no effect without --monitor: add --monitor log, "
-                            + "slow or degrade (the budget is the monitor's volume limit)");
+                    spec.commandLine(), "--monitor-window-s " + monitorWindowS + ": must be at least 1 second");
         }
         if (monitorBudget < 0) {
             throw new CommandLine.ParameterException(
@@ -299,7 +313,8 @@ final class ServeCommand implements Callable<Integer> {
                     + monitorPolicy.name().toLowerCase()
                     + (monitorBudget > 0
                             ? ", budget " + monitorBudget + (isLm ? " novel log-probability positions" : " rows")
-                                    + " per hour per client"
+                                    + " per " + (monitorWindowS == 3600 ? "hour" : monitorWindowS + " s")
+                                    + " per client"
                             : "")
                     + (adminKey != null ? "; status at GET /admin/monitor (admin key)" : ""));
         }
@@ -522,7 +537,7 @@ final class ServeCommand implements Callable<Integer> {
                     d.checkEvery(),
                     d.window(),
                     monitorBudget,
-                    d.budgetWindow(),
+                    Duration.ofSeconds(monitorWindowS),
                     d.maxStored()));
         }
         return new org.distill4j.server.ServingGuard(
