@@ -22,7 +22,7 @@ mkdir -p "$out"
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
-umask 077
+chmod 700 "$work"   # the key files live here
 
 start=$(date +%s)
 ./distill --version >/dev/null   # builds the jar if needed

@@ -63,7 +63,7 @@ public final class ExtractionMonitor {
     public static final int SWEEP_SHARE_PERCENT = 90;
 
     /** Least mean novelty of the sweep's positions, in percent. */
-    public static final int SWEEP_NOVELTY_PERCENT = 50;
+    public static final int SWEEP_NOVELTY_PERCENT = 30;
 
     /** What happens to a flagged client's requests. */
     public enum Policy {

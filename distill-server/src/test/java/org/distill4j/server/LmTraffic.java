@@ -122,7 +122,8 @@ final class LmTraffic {
                 }
                 sent++;
                 String answer = r.body().at("/choices/0/message/content").asText();
-                messages.addObject().put("role", "assistant").put("content", abbreviate(answer, 24));
+                // Kept short and ASCII (one token per character): the conversation must fit the context.
+                messages.addObject().put("role", "assistant").put("content", abbreviate(ascii(answer), 16));
             }
         }
         return sent;
@@ -180,6 +181,11 @@ final class LmTraffic {
             docs.add(new Document("doc" + i, prose(rng, sentences)));
         }
         return docs;
+    }
+
+    /** {@code s} without characters outside printable ASCII. */
+    static String ascii(String s) {
+        return s.replaceAll("[^\\x20-\\x7E]", "");
     }
 
     static String abbreviate(String s, int chars) {
