@@ -19,7 +19,10 @@ import org.distill4j.guard.Watermark;
  * others refused with 429); as {@link OutputFilter} it watermarks the logits with the {@link
  * Watermark} and, under {@link ExtractionMonitor.Policy#DEGRADE}, reduces a flagged client's outputs
  * to top-1 (logit 0 for the top class, -100 for the others, so probabilities are one-hot). Either
- * part may be absent. Thread-safe.
+ * part may be absent. Language-model requests reach the monitor through {@link #onTextRequest}
+ * and are slowed or degraded alike (the vocabulary as classes); the watermark applies to
+ * classifiers only. {@link #statusDocument()} is what {@code GET /admin/monitor} shows.
+ * Thread-safe.
  */
 public final class ServingGuard implements RequestObserver, OutputFilter {
 
