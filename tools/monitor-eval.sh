@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 out=${1:-docs/monitor-eval}
 port=${PORT:-18391}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
@@ -97,6 +98,6 @@ fi
 
 # Language models (same policy, default budget), in-process server on loopback.
 timeout 900 mvn -o -q -pl distill-server -am test -Dtest=LmMonitorEvaluation -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dmonitor.eval=true -Dmonitor.eval.out="$PWD/$out/lm.json" >"$work/lm.log" 2>&1 || { tail -50 "$work/lm.log" >&2; exit 6; }
+    -Dmonitor.eval=true -Dmonitor.eval.out="$out/lm.json" >"$work/lm.log" 2>&1 || { tail -50 "$work/lm.log" >&2; exit 6; }
 cat "$out/lm.json"
 echo "monitor-eval: $(( $(date +%s) - start )) s on $(nproc) cores, $(date -u +%FT%TZ)"
