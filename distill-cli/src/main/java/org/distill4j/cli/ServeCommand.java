@@ -139,6 +139,22 @@ final class ServeCommand implements Callable<Integer> {
     String apiKeyEnv;
 
     @Option(
+            names = "--api-keys-file",
+            paramLabel = "FILE",
+            description = "Accept any of the API keys in FILE, one per line (blank lines and lines starting with # "
+                    + "are skipped); each key is a client of its own to --monitor, named by a fingerprint "
+                    + "(key: + 16 hex digits of its SHA-256). Adds to --api-key-env.")
+    Path apiKeysFile;
+
+    @Option(
+            names = "--admin-key-file",
+            paramLabel = "FILE",
+            description = "Open GET /admin/monitor (the extraction monitor's per-client status) to "
+                    + "Authorization: Bearer <the key in FILE>, which must not be a client API key. Without it "
+                    + "the admin endpoints are off.")
+    Path adminKeyFile;
+
+    @Option(
             names = "--input-shape",
             paramLabel = "DIMS",
             split = ",",
@@ -200,19 +216,41 @@ final class ServeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}; 0 = no volume limit).")
     long monitorBudget;
 
+    @Option(
+            names = "--monitor-window-s",
+            paramLabel = "S",
+            defaultValue = "3600",
+            description = "With --monitor: the window of --monitor-budget, in seconds (default: ${DEFAULT-VALUE}).")
+    long monitorWindowS;
+
     /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
-        String apiKey = apiKey();
+        List<String> apiKeys = apiKeys();
+        String apiKey = apiKeys.isEmpty() ? null : apiKeys.get(0);
+        String adminKey = adminKey(apiKeys);
         signature.check(spec.commandLine(), modelPath);
         boolean isLm = Files.isDirectory(modelPath) && ServedLanguageModel.isLanguageModel(modelPath);
-        if (isLm && (watermarkKeyFile != null || monitorPolicy != null)) {
+        if (isLm && watermarkKeyFile != null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--watermark-key-file and --monitor guard classifiers; " + modelPath
-                            + " is a language model, which they do not support yet");
+                    "--watermark-key-file watermarks classifiers; " + modelPath
+                            + " is a language model, which it does not support yet (--monitor does)");
+        }
+        for (String opt : new String[] {"--monitor-budget", "--monitor-window-s"}) {
+            if (monitorPolicy == null && spec.commandLine().getParseResult().hasMatchedOption(opt)) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        opt + " " + (opt.equals("--monitor-budget") ? monitorBudget : monitorWindowS)
+                                + " has no effect without --monitor: add --monitor log, slow or degrade (the budget "
+                                + "is the monitor's volume limit)");
+            }
+        }
+        if (monitorWindowS < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--monitor-window-s " + monitorWindowS + ": must be at least 1 second");
         }
         if (monitorBudget < 0) {
             throw new CommandLine.ParameterException(
@@ -225,14 +263,15 @@ final class ServeCommand implements Callable<Integer> {
         ModelServer server;
         try {
             // Inside the try: a guard that does not fit the model must not leak the loaded model.
-            org.distill4j.server.ServingGuard guard = isLm ? null : guard(key, model);
+            org.distill4j.server.ServingGuard guard = isLm ? guard(null, null) : guard(key, model);
             ModelServer.Builder builder = ModelServer.builder()
                     .optHost(host)
                     .optPort(port)
                     .optMaxBatchRows(maxBatch)
                     .optMaxWait(Duration.ofMillis(maxWaitMs))
                     .optWorkerThreads(workers)
-                    .optApiKey(apiKey)
+                    .optApiKeys(apiKeys)
+                    .optAdminKey(adminKey)
                     .optMaxRequestBytes(maxRequestBytes)
                     .optMinRequestDataRate(minRequestRate)
                     .optRequestBodyTimeout(Duration.ofSeconds(bodyTimeoutS))
@@ -241,6 +280,9 @@ final class ServeCommand implements Callable<Integer> {
                     .optMaxConnections(maxConnections);
             if (guard != null) {
                 builder.optRequestObserver(guard).optOutputFilter(guard);
+                if (guard.monitoring()) {
+                    builder.optMonitorStatus(guard::statusDocument);
+                }
             }
             server = (isLm ? builder.addLanguageModel(lm) : builder.addModel(model)).build();
         } catch (IllegalArgumentException e) {
@@ -269,7 +311,12 @@ final class ServeCommand implements Callable<Integer> {
         if (monitorPolicy != null) {
             System.err.println("distill: extraction monitor on, policy "
                     + monitorPolicy.name().toLowerCase()
-                    + (monitorBudget > 0 ? ", budget " + monitorBudget + " rows per hour per client" : ""));
+                    + (monitorBudget > 0
+                            ? ", budget " + monitorBudget + (isLm ? " novel log-probability positions" : " rows")
+                                    + " per " + (monitorWindowS == 3600 ? "hour" : monitorWindowS + " s")
+                                    + " per client"
+                            : "")
+                    + (adminKey != null ? "; status at GET /admin/monitor (admin key)" : ""));
         }
         Thread hook = new Thread(
                 () -> {
@@ -294,18 +341,93 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private String apiKey() {
-        if (apiKeyEnv == null) {
+    /** The client keys: --api-key-env's, then --api-keys-file's; empty for none. */
+    private List<String> apiKeys() throws IOException {
+        List<String> keys = new java.util.ArrayList<>();
+        if (apiKeyEnv != null) {
+            String key = System.getenv(apiKeyEnv);
+            if (key == null || key.isBlank()) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--api-key-env " + apiKeyEnv + ": environment variable " + apiKeyEnv
+                                + " is not set or empty; export it with the key first");
+            }
+            keys.add(key.strip());
+        }
+        if (apiKeysFile != null) {
+            List<String> lines = readKeyFile(apiKeysFile, "--api-keys-file");
+            int added = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                String k = lines.get(i).strip();
+                if (k.isEmpty() || k.startsWith("#")) {
+                    continue;
+                }
+                if (k.chars().anyMatch(Character::isWhitespace)) {
+                    throw new CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "--api-keys-file " + apiKeysFile + ": line " + (i + 1)
+                                    + " holds whitespace inside a key; expected one key per line");
+                }
+                if (keys.contains(k)) {
+                    throw new CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "--api-keys-file " + apiKeysFile + ": line " + (i + 1)
+                                    + " repeats a key given before; every client needs its own key");
+                }
+                keys.add(k);
+                added++;
+            }
+            if (added == 0) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--api-keys-file " + apiKeysFile + ": no key in it; expected one key per line");
+            }
+        }
+        return keys;
+    }
+
+    /** Where the client keys come from, for the start-up banner (never the keys). */
+    private String keySource() {
+        String env = apiKeyEnv == null ? null : "from $" + apiKeyEnv;
+        String file = apiKeysFile == null ? null : "from " + apiKeysFile;
+        return env != null && file != null ? env + " and " + file : env != null ? env : file;
+    }
+
+    /** The admin key from --admin-key-file, or null. */
+    private String adminKey(List<String> clientKeys) throws IOException {
+        if (adminKeyFile == null) {
             return null;
         }
-        String key = System.getenv(apiKeyEnv);
-        if (key == null || key.isBlank()) {
+        List<String> keys = readKeyFile(adminKeyFile, "--admin-key-file").stream()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
+        if (keys.size() != 1 || keys.get(0).chars().anyMatch(Character::isWhitespace)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--api-key-env " + apiKeyEnv + ": environment variable " + apiKeyEnv
-                            + " is not set or empty; export it with the key first");
+                    "--admin-key-file " + adminKeyFile + ": expected exactly one key on one line, found " + keys.size()
+                            + " non-empty lines");
         }
-        return key.strip();
+        if (clientKeys.contains(keys.get(0))) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--admin-key-file " + adminKeyFile + ": this key is also a client API key; the admin key "
+                            + "must be a key of its own");
+        }
+        return keys.get(0);
+    }
+
+    private List<String> readKeyFile(Path file, String option) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), option + " " + file + ": no such file (expected a file of keys)");
+        }
+        try {
+            return Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), option + " " + file + ": not UTF-8 text (expected one key per line)");
+        }
     }
 
     private ServedModel load() throws IOException {
@@ -376,7 +498,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.printf("  GET  %s/v2/health/ready%n", base);
         System.out.printf(
                 "batching: prompt scoring up to %d prompts per forward pass, waiting at most %d ms; " + "API key: %s%n",
-                maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
+                maxBatch, maxWaitMs, keyed ? "required (" + keySource() + ")" : "none");
         System.out.flush();
         if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
             System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "
@@ -395,8 +517,11 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The guard (watermark, extraction monitor) the options ask for; a pass-through without them. */
+    /** The guard (watermark, extraction monitor) the options ask for; null without them. */
     private org.distill4j.server.ServingGuard guard(org.distill4j.guard.WatermarkKey key, ServedModel model) {
+        if (key == null && monitorPolicy == null) {
+            return null;
+        }
         org.distill4j.guard.Watermark watermark = key == null
                 ? null
                 : new org.distill4j.guard.Watermark(
@@ -412,7 +537,7 @@ final class ServeCommand implements Callable<Integer> {
                     d.checkEvery(),
                     d.window(),
                     monitorBudget,
-                    d.budgetWindow(),
+                    Duration.ofSeconds(monitorWindowS),
                     d.maxStored()));
         }
         return new org.distill4j.server.ServingGuard(
@@ -432,7 +557,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.printf(
                 "batching: up to %d rows per forward pass, waiting at most %d ms; API key: %s%n",
-                maxBatch, maxWaitMs, keyed ? "required (from $" + apiKeyEnv + ")" : "none");
+                maxBatch, maxWaitMs, keyed ? "required (" + keySource() + ")" : "none");
         System.out.flush();
         if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
             System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "

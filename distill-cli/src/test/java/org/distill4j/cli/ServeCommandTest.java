@@ -291,7 +291,7 @@ class ServeCommandTest {
                         .contains(
                                 "watermarking outputs with key " + key.fingerprint(),
                                 "extraction monitor on, policy slow",
-                                "flagged after 4 rows");
+                                "flagged after 4 items");
                 assertThat(all).doesNotContain(secret).doesNotContain(secret.substring(0, 16));
             } finally {
                 System.setOut(oldOut);

@@ -34,12 +34,36 @@ import org.slf4j.LoggerFactory;
  *       tell it from a user's traffic; this is a quota with a reason, not a content test.
  * </ul>
  *
+ * <p>Language-model requests ({@link #observeText}) have no dense rows; two detectors suited to
+ * text take the place of the two above:
+ * <ul>
+ *   <li><b>Scoring sweep</b>: at least {@value #SWEEP_SHARE_PERCENT}% of the client's last
+ *       {@value #SWEEP_WINDOW} requests score their prompts ({@code echo} + {@code logprobs}, the
+ *       request a top-k collector sends) and their positions are on average at least {@value
+ *       #SWEEP_NOVELTY_PERCENT}% novel: in token contexts (8-grams) this client never sent before.
+ *       A collector walks a corpus window by window, so nearly every position is new; a chat user
+ *       resends the conversation, generates rather than scores, and asks for few log-probabilities.
+ *   <li><b>Volume</b>: the items counted against {@code itemBudget} are the positions at which
+ *       the client receives the model's log-probabilities in contexts new to it (novel scored
+ *       prompt positions, plus every generated position with {@code logprobs}): the size of the
+ *       transfer set token-level distillation needs. Plain text generation counts no items.
+ * </ul>
+ *
  * <p>A flagged client stays flagged; what happens to its requests is the {@link Policy} chosen at
  * start-up. Thread-safe; per-client state is bounded ({@code maxStored} rows kept).
  */
 public final class ExtractionMonitor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExtractionMonitor.class);
+
+    /** Language-model requests the scoring-sweep test looks at (the client's most recent). */
+    public static final int SWEEP_WINDOW = 32;
+
+    /** Percentage of {@link #SWEEP_WINDOW} requests that must score their prompts to flag a sweep. */
+    public static final int SWEEP_SHARE_PERCENT = 90;
+
+    /** Least mean novelty of the sweep's positions, in percent. */
+    public static final int SWEEP_NOVELTY_PERCENT = 30;
 
     /** What happens to a flagged client's requests. */
     public enum Policy {
@@ -121,7 +145,13 @@ public final class ExtractionMonitor {
      * @param lastW the last Shapiro-Wilk W, or NaN before the first test
      * @param flagged whether it is flagged
      * @param reason why, or "" if not flagged
-     * @param flaggedAtItem the row count at which it was flagged, or -1
+     * @param flaggedAtItem the item count at which it was flagged, or -1
+     * @param flaggedAtRequest the request count at which it was flagged, or -1
+     * @param promptTokens language models: prompt tokens sent, 0 for classifiers
+     * @param scoringShare language models: share of requests that scored their prompts ({@code
+     *     echo} + {@code logprobs}), NaN for classifiers
+     * @param recentNovelty language models: mean share of novel positions in the last {@link
+     *     #SWEEP_WINDOW} requests, NaN for classifiers
      */
     public record ClientStatus(
             String client,
@@ -132,7 +162,11 @@ public final class ExtractionMonitor {
             double lastW,
             boolean flagged,
             String reason,
-            long flaggedAtItem) {}
+            long flaggedAtItem,
+            long flaggedAtRequest,
+            long promptTokens,
+            double scoringShare,
+            double recentNovelty) {}
 
     private final Config config;
     private final Map<String, ClientState> clients = new ConcurrentHashMap<>();
@@ -162,17 +196,40 @@ public final class ExtractionMonitor {
         synchronized (s) {
             boolean was = s.flagged;
             s.record(features, rows, featureSize, now);
-            if (s.flagged && !was) {
-                LOG.warn(
-                        "Extraction monitor: client {} flagged after {} rows ({}); policy {}",
-                        client,
-                        s.items,
-                        s.reason,
-                        config.policy());
-            }
-            if (!s.flagged) {
-                return Action.ALLOW;
-            }
+            return act(s, was);
+        }
+    }
+
+    /**
+     * Records one language-model request and returns what to do with it (see the class comment
+     * for what counts as an item and when a client is flagged).
+     *
+     * @param client the client id
+     * @param query what the request asks for
+     * @param now the request's time
+     */
+    public Action observeText(String client, TextQuery query, Instant now) {
+        Objects.requireNonNull(query, "query");
+        ClientState s = clients.computeIfAbsent(client, c -> new ClientState(c, config));
+        synchronized (s) {
+            boolean was = s.flagged;
+            s.recordText(query, now);
+            return act(s, was);
+        }
+    }
+
+    /** Logs a new flag and maps the client's state to an action; call with the client locked. */
+    private Action act(ClientState s, boolean was) {
+        if (s.flagged && !was) {
+            LOG.warn(
+                    "Extraction monitor: client {} flagged after {} items ({}); policy {}",
+                    s.client,
+                    s.items,
+                    s.reason,
+                    config.policy());
+        }
+        if (!s.flagged) {
+            return Action.ALLOW;
         }
         return switch (config.policy()) {
             case LOG -> Action.ALLOW;
@@ -220,19 +277,45 @@ public final class ExtractionMonitor {
         private boolean flagged;
         private String reason = "";
         private long flaggedAt = -1;
+        private long flaggedAtRequest = -1;
         private long sinceCheck;
+        private TextTraffic text;
 
         ClientState(String client, Config config) {
             this.client = client;
             this.config = config;
         }
 
+        void recordText(TextQuery q, Instant now) {
+            if (text == null) {
+                text = new TextTraffic();
+            }
+            requests++;
+            long counted = text.record(q, SWEEP_WINDOW);
+            count(counted, now);
+            if (!flagged) {
+                String why = text.sweep(SWEEP_WINDOW, SWEEP_SHARE_PERCENT / 100.0, SWEEP_NOVELTY_PERCENT / 100.0);
+                if (why != null) {
+                    flag(why);
+                }
+            }
+        }
+
         void record(float[] features, int rows, int featureSize, Instant now) {
             requests++;
-            items += rows;
+            count(rows, now);
+            if (features == null) {
+                return;
+            }
+            recordRows(features, rows, featureSize);
+        }
+
+        /** Adds {@code n} items at {@code now} and applies the volume budget. */
+        private void count(long n, Instant now) {
+            items += n;
             long t = now.toEpochMilli();
-            recent.addLast(new long[] {t, rows});
-            recentItems += rows;
+            recent.addLast(new long[] {t, n});
+            recentItems += n;
             long from = t - config.budgetWindow().toMillis();
             while (!recent.isEmpty() && recent.peekFirst()[0] <= from) {
                 recentItems -= recent.pollFirst()[1];
@@ -240,14 +323,14 @@ public final class ExtractionMonitor {
             if (!flagged && config.itemBudget() > 0 && recentItems > config.itemBudget()) {
                 flag(String.format(
                         Locale.ROOT,
-                        "volume: %d rows within %s, budget %d",
+                        "volume: %d items within %s, budget %d",
                         recentItems,
                         config.budgetWindow(),
                         config.itemBudget()));
             }
-            if (features == null) {
-                return;
-            }
+        }
+
+        private void recordRows(float[] features, int rows, int featureSize) {
             for (int r = 0; r < rows; r++) {
                 float[] x = java.util.Arrays.copyOfRange(features, r * featureSize, (r + 1) * featureSize);
                 accumulate(x);
@@ -325,6 +408,7 @@ public final class ExtractionMonitor {
             flagged = true;
             reason = why;
             flaggedAt = items;
+            flaggedAtRequest = requests;
         }
 
         ClientStatus status() {
@@ -345,7 +429,20 @@ public final class ExtractionMonitor {
                         .toArray();
                 median = d[d.length / 2];
             }
-            return new ClientStatus(client, requests, items, spread, median, lastW, flagged, reason, flaggedAt);
+            return new ClientStatus(
+                    client,
+                    requests,
+                    items,
+                    spread,
+                    median,
+                    lastW,
+                    flagged,
+                    reason,
+                    flaggedAt,
+                    flaggedAtRequest,
+                    text == null ? 0 : text.promptTokens(),
+                    text == null ? Double.NaN : text.scoringShare(),
+                    text == null ? Double.NaN : text.recentNovelty());
         }
     }
 }

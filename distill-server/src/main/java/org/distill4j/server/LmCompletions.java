@@ -74,7 +74,10 @@ final class LmCompletions {
     private static Reply run(LmHost h, LmRequest req, String client, String endpoint) {
         ClientRequest cr = new ClientRequest(
                 client, h.model.name(), endpoint, req.prompts().size() * req.n());
-        h.admit(cr);
+        h.admit(
+                cr,
+                new org.distill4j.guard.TextQuery(
+                        req.prompts(), req.echo() && req.logprobs() >= 0, req.logprobs(), req.maxTokens(), req.n()));
         Answer answer = new Answer(h, req, cr);
         if (req.stream()) {
             try {

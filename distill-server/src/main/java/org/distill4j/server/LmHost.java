@@ -54,10 +54,10 @@ final class LmHost implements AutoCloseable {
         return model.lm().config().contextLength();
     }
 
-    /** Lets the observer see (and perhaps refuse) {@code request}. */
-    void admit(ClientRequest request) {
+    /** Lets the observer see (and perhaps refuse) {@code request}, which asks for {@code query}. */
+    void admit(ClientRequest request, org.distill4j.guard.TextQuery query) {
         try {
-            observer.onRequest(request);
+            observer.onTextRequest(request, query);
         } catch (RequestRefusedException e) {
             throw ErrorBodies.of(e);
         }

@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * models given to its builder. Requests are handled on a pool of {@code workerThreads} threads,
  * which wait for their batch; that pool bounds how many requests can be batched together.
  *
- * <p>Security: binds {@code 127.0.0.1} by default. With an API key, every endpoint except {@code
- * /v2/health/*} requires {@code Authorization: Bearer <key>}; the key is compared in constant time
- * and never echoed or logged. Request bodies are read without holding a thread while they arrive
+ * <p>Security: binds {@code 127.0.0.1} by default. With API keys, every endpoint except {@code
+ * /v2/health/*} and {@code /admin/*} requires {@code Authorization: Bearer <key>} with one of them;
+ * keys are compared in constant time and never echoed or logged, and the hooks see a client by its
+ * key's fingerprint. {@code /admin/*} (the extraction monitor's status) requires the admin key,
+ * which is never a client key, and is off without one. Request bodies are read without holding a thread while they arrive
  * ({@link BodyReader}); over {@code maxRequestBytes} they get 413, slower than {@code
  * minRequestDataRate} or incomplete after {@code requestBodyTimeout} they get 408. Connections idle
  * for {@code idleTimeout} are closed, and so are those whose headers are not complete within {@code
@@ -70,6 +72,7 @@ public final class ModelServer implements AutoCloseable {
     private final int maxHeaderBytes;
     private final RequestObserver observer;
     private final OutputFilter filter;
+    private final java.util.function.Supplier<? extends Object> monitorStatus;
     private final Map<String, Hosted> hosted;
     private final List<ServedLanguageModel> languageModels;
     private final Map<String, LmHost> lms = new LinkedHashMap<>();
@@ -85,7 +88,8 @@ public final class ModelServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.workerThreads = b.workerThreads;
         this.maxRequestBytes = b.maxRequestBytes;
-        this.apiKey = new ApiKey(b.apiKey);
+        this.apiKey = new ApiKey(b.apiKeys, b.adminKey);
+        this.monitorStatus = b.monitorStatus;
         this.limits = new BodyReader.Limits(b.maxRequestBytes, b.minRequestDataRate, b.requestBodyTimeout);
         this.idleTimeout = b.idleTimeout;
         this.headerTimeout = b.headerTimeout;
@@ -147,7 +151,7 @@ public final class ModelServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(maxConnections, connector));
         server.setErrorHandler(new JsonErrorHandler(maxHeaderBytes));
-        server.setHandler(new Router(hosted, lms, () -> ready, apiKey, limits));
+        server.setHandler(new Router(hosted, lms, () -> ready, apiKey, limits, monitorStatus));
         try {
             server.start();
             HeaderDeadline deadline = new HeaderDeadline(connector, headerTimeout);
@@ -254,7 +258,9 @@ public final class ModelServer implements AutoCloseable {
         private int workerThreads = 16;
         private int maxQueuedRequests = 1024;
         private long maxRequestBytes = 16L << 20;
-        private String apiKey;
+        private List<String> apiKeys = List.of();
+        private String adminKey;
+        private java.util.function.Supplier<? extends Object> monitorStatus;
         private long minRequestDataRate = 1024;
         private Duration requestBodyTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(30);
@@ -362,11 +368,51 @@ public final class ModelServer implements AutoCloseable {
          * The key itself never appears in a message.
          */
         public Builder optApiKey(String key) {
-            if (key != null && (key.isBlank() || !key.strip().equals(key))) {
-                throw new IllegalArgumentException("illegal API key: must be non-empty without surrounding whitespace");
+            return optApiKeys(key == null ? List.of() : List.of(key));
+        }
+
+        /**
+         * Requires {@code Authorization: Bearer <key>} with one of {@code keys} on every endpoint but
+         * health and admin; empty for none. Each key is one client to the hooks (named by its
+         * fingerprint, {@link ClientRequest#client()}); keys must be distinct.
+         */
+        public Builder optApiKeys(List<String> keys) {
+            for (String key : keys) {
+                checkKey(key, "API key");
             }
-            this.apiKey = key;
+            if (new java.util.HashSet<>(keys).size() != keys.size()) {
+                throw new IllegalArgumentException("illegal API keys: the same key is given twice");
+            }
+            this.apiKeys = List.copyOf(keys);
             return this;
+        }
+
+        /**
+         * Sets the admin key, which alone opens {@code /admin/*}; null (the default) turns those
+         * endpoints off. It must differ from every client key.
+         */
+        public Builder optAdminKey(String key) {
+            if (key != null) {
+                checkKey(key, "admin key");
+            }
+            this.adminKey = key;
+            return this;
+        }
+
+        /**
+         * Sets what {@code GET /admin/monitor} shows (a JSON-serialisable document, e.g. {@link
+         * ServingGuard#statusDocument()}); without it that endpoint answers 404.
+         */
+        public Builder optMonitorStatus(java.util.function.Supplier<? extends Object> status) {
+            this.monitorStatus = java.util.Objects.requireNonNull(status, "status");
+            return this;
+        }
+
+        private static void checkKey(String key, String what) {
+            if (key == null || key.isBlank() || !key.strip().equals(key)) {
+                throw new IllegalArgumentException(
+                        "illegal " + what + ": must be non-empty without surrounding whitespace");
+            }
         }
 
         /**
@@ -455,6 +501,10 @@ public final class ModelServer implements AutoCloseable {
             if (models.isEmpty() && languageModels.isEmpty()) {
                 throw new IllegalArgumentException(
                         "a model server needs at least one model; call addModel or " + "addLanguageModel");
+            }
+            if (adminKey != null && apiKeys.contains(adminKey)) {
+                throw new IllegalArgumentException(
+                        "the admin key is also a client API key; the admin key must be a key of its own");
             }
             return new ModelServer(this);
         }

@@ -24,4 +24,13 @@ public interface RequestObserver {
     default void onRequest(ClientRequest request, float[] rows) {
         onRequest(request);
     }
+
+    /**
+     * Records a language-model request with what it asks for (its prompts' tokens, whether it
+     * scores them, how many log-probabilities) and admits or refuses it. The LM endpoints call this
+     * one; by default it ignores the query.
+     */
+    default void onTextRequest(ClientRequest request, org.distill4j.guard.TextQuery query) {
+        onRequest(request);
+    }
 }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The routing table: maps method and path to a handler of {@link InferenceV2} or {@link
- * ChatCompletions}, checks the API key (all but {@code /v2/health/*}) and the method, reads JSON
+ * ChatCompletions}, checks the API key (all but {@code /v2/health/*}; the admin key on {@code
+ * /admin/*}) and the method, reads JSON
  * bodies with {@link BodyReader} (no thread waits for a slow body) and writes the answer with
  * {@link ReplyWriter}. Requests are logged at debug level (method, path, status, milliseconds),
  * never bodies or headers.
@@ -40,18 +41,21 @@ final class Router extends Handler.Abstract {
     private final BooleanSupplier started;
     private final ApiKey apiKey;
     private final BodyReader.Limits limits;
+    private final java.util.function.Supplier<? extends Object> monitorStatus;
 
     Router(
             Map<String, Hosted> hosted,
             Map<String, LmHost> lms,
             BooleanSupplier started,
             ApiKey apiKey,
-            BodyReader.Limits limits) {
+            BodyReader.Limits limits,
+            java.util.function.Supplier<? extends Object> monitorStatus) {
         this.hosted = hosted;
         this.lms = lms;
         this.started = started;
         this.apiKey = apiKey;
         this.limits = limits;
+        this.monitorStatus = monitorStatus;
     }
 
     @Override
@@ -71,9 +75,14 @@ final class Router extends Handler.Abstract {
                                 String.format(Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e6)))
                 : callback;
         Route route;
+        String client = null;
         try {
-            if (!(seg.size() == 3 && seg.get(0).equals("v2") && seg.get(1).equals("health"))) {
-                apiKey.check(request);
+            if (!seg.isEmpty() && seg.get(0).equals("admin")) {
+                apiKey.checkAdmin(request);
+            } else if (!(seg.size() == 3
+                    && seg.get(0).equals("v2")
+                    && seg.get(1).equals("health"))) {
+                client = apiKey.check(request);
             }
             route = route(method, path, seg);
             if (!route.method.equals(method)) {
@@ -87,9 +96,9 @@ final class Router extends Handler.Abstract {
             fail(response, e, path, errorHeaders(request, e, method, path, seg), logged);
             return true;
         }
-        String client = apiKey.client(request);
+        String who = client;
         if (!route.body) {
-            run(response, path, () -> route.endpoint.run(null, client), logged);
+            run(response, path, () -> route.endpoint.run(null, who), logged);
             return true;
         }
         try {
@@ -101,7 +110,7 @@ final class Router extends Handler.Abstract {
         BodyReader.read(
                 request,
                 limits,
-                bytes -> run(response, path, () -> route.endpoint.run(parse(bytes), client), logged),
+                bytes -> run(response, path, () -> route.endpoint.run(parse(bytes), who), logged),
                 e -> fail(response, e, path, Map.of("Connection", "close"), logged));
         return true;
     }
@@ -155,6 +164,16 @@ final class Router extends Handler.Abstract {
     /** The routing table. */
     private Route route(String method, String path, List<String> seg) {
         int n = seg.size();
+        if (n == 2 && seg.get(0).equals("admin") && seg.get(1).equals("monitor")) {
+            if (monitorStatus == null) {
+                throw new ApiException(
+                        404,
+                        "no extraction monitor on this server: start it with --monitor log|slow|degrade",
+                        null,
+                        "not_found");
+            }
+            return get(monitorStatus::get);
+        }
         if (n >= 1 && seg.get(0).equals("v2")) {
             if (n == 1) {
                 return get(() -> InferenceV2.server());

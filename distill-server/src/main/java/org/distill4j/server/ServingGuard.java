@@ -1,11 +1,15 @@
 package org.distill4j.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.distill4j.guard.ExtractionMonitor;
+import org.distill4j.guard.TextQuery;
 import org.distill4j.guard.Watermark;
 
 /**
@@ -15,7 +19,10 @@ import org.distill4j.guard.Watermark;
  * others refused with 429); as {@link OutputFilter} it watermarks the logits with the {@link
  * Watermark} and, under {@link ExtractionMonitor.Policy#DEGRADE}, reduces a flagged client's outputs
  * to top-1 (logit 0 for the top class, -100 for the others, so probabilities are one-hot). Either
- * part may be absent. Thread-safe.
+ * part may be absent. Language-model requests reach the monitor through {@link #onTextRequest}
+ * and are slowed or degraded alike (the vocabulary as classes); the watermark applies to
+ * classifiers only. {@link #statusDocument()} is what {@code GET /admin/monitor} shows.
+ * Thread-safe.
  */
 public final class ServingGuard implements RequestObserver, OutputFilter {
 
@@ -48,6 +55,58 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
         return monitor == null ? Map.of() : monitor.status();
     }
 
+    /** Whether this guard has an extraction monitor. */
+    public boolean monitoring() {
+        return monitor != null;
+    }
+
+    /**
+     * The monitor's state as the admin endpoint {@code GET /admin/monitor} shows it: the settings
+     * and, per client (named by a key fingerprint or an address, never a key), its counters, the
+     * detectors' statistics and whether, why and when it was flagged. Statistics not yet defined
+     * (NaN) are null.
+     */
+    public ObjectNode statusDocument() {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        ObjectNode doc = f.objectNode();
+        if (monitor == null) {
+            doc.put("monitor", false);
+            return doc;
+        }
+        ExtractionMonitor.Config c = monitor.config();
+        doc.put("monitor", true);
+        doc.put("policy", c.policy().name().toLowerCase(java.util.Locale.ROOT));
+        doc.put("item_budget", c.itemBudget());
+        doc.put("budget_window_s", c.budgetWindow().toSeconds());
+        doc.put("delta", c.delta());
+        ArrayNode clients = doc.putArray("clients");
+        for (ExtractionMonitor.ClientStatus s : monitor.status().values()) {
+            ObjectNode o = clients.addObject();
+            o.put("client", s.client());
+            o.put("requests", s.requests());
+            o.put("items", s.items());
+            number(o, "spread", s.spread());
+            number(o, "median_min_distance", s.medianMinDistance());
+            number(o, "shapiro_wilk_w", s.lastW());
+            o.put("prompt_tokens", s.promptTokens());
+            number(o, "scoring_share", s.scoringShare());
+            number(o, "recent_novelty", s.recentNovelty());
+            o.put("flagged", s.flagged());
+            o.put("reason", s.reason());
+            o.put("flagged_at_item", s.flaggedAtItem());
+            o.put("flagged_at_request", s.flaggedAtRequest());
+        }
+        return doc;
+    }
+
+    private static void number(ObjectNode o, String field, double v) {
+        if (Double.isFinite(v)) {
+            o.put(field, v);
+        } else {
+            o.putNull(field);
+        }
+    }
+
     @Override
     public void onRequest(ClientRequest request) {
         onRequest(request, null);
@@ -59,8 +118,19 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
             return;
         }
         int featureSize = rows == null ? 0 : rows.length / request.rows();
-        ExtractionMonitor.Action a =
-                monitor.observe(request.client(), rows, request.rows(), featureSize, clock.instant());
+        admit(request, monitor.observe(request.client(), rows, request.rows(), featureSize, clock.instant()));
+    }
+
+    @Override
+    public void onTextRequest(ClientRequest request, TextQuery query) {
+        if (monitor == null) {
+            return;
+        }
+        admit(request, monitor.observeText(request.client(), query, clock.instant()));
+    }
+
+    /** Applies the SLOW action: one request per {@code slowInterval}, the others refused with 429. */
+    private void admit(ClientRequest request, ExtractionMonitor.Action a) {
         if (a == ExtractionMonitor.Action.SLOW) {
             long now = clock.millis();
             Long last = lastAdmitted.get(request.client());
