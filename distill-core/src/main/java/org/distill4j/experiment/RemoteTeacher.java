@@ -126,6 +126,13 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 if (h.maxTokens() != null) {
                     b.optMaxTokens(h.maxTokens());
                 }
+                if (h.labels() != null) {
+                    b.optLabelSource(
+                            HttpTeacherConfig.LabelSource.parse(h.labels()), h.samples() == null ? 8 : h.samples());
+                }
+                if (h.onMissingLogprobs() != null) {
+                    b.optOnMissingLogprobs(HttpTeacherConfig.MissingLogprobs.parse(h.onMissingLogprobs()));
+                }
             }
             return b.build();
         } catch (IllegalArgumentException e) {

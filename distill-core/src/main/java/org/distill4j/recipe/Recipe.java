@@ -255,6 +255,12 @@ public record Recipe(
      *     (numbers left out take the collector's defaults, docs/http-teachers.md)
      * @param evaluateTest also collect the teacher's outputs on the test rows, for its accuracy and
      *     the students' agreement with it (costs one more pass); default true
+     * @param labels openai only: {@code logprobs} (soft labels from top_logprobs; default), {@code
+     *     text} (hard labels from the answer) or {@code samples} (soft labels from {@code samples}
+     *     completions at temperature 1)
+     * @param samples openai with {@code labels: samples}: completions per item, in [2, 128]; default 8
+     * @param onMissingLogprobs openai with {@code labels: logprobs}: {@code fail} (default) or {@code
+     *     text} (switch to hard labels) when the server answers without log-probabilities
      */
     public record HttpSection(
             String protocol,
@@ -276,7 +282,10 @@ public record Recipe(
             @JsonProperty("tokens_per_minute") Double tokensPerMinute,
             @JsonProperty("timeout_seconds") Double timeoutSeconds,
             @JsonProperty("max_attempts") Integer maxAttempts,
-            @JsonProperty("evaluate_test") Boolean evaluateTest) {
+            @JsonProperty("evaluate_test") Boolean evaluateTest,
+            String labels,
+            Integer samples,
+            @JsonProperty("on_missing_logprobs") String onMissingLogprobs) {
 
         /**
          * Refuses credentials and query strings in the URL before the recipe goes anywhere (it is
@@ -324,6 +333,12 @@ public record Recipe(
                         "illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
             }
             evaluateTest = evaluateTest == null || evaluateTest;
+            if (labels != null) {
+                org.distill4j.teacher.http.HttpTeacherConfig.LabelSource.parse(labels);
+            }
+            if (onMissingLogprobs != null) {
+                org.distill4j.teacher.http.HttpTeacherConfig.MissingLogprobs.parse(onMissingLogprobs);
+            }
         }
     }
 

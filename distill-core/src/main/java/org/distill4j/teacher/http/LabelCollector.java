@@ -133,7 +133,9 @@ public final class LabelCollector {
      * @param journalDir where the journal and {@code usage.json} live (created if missing)
      * @param listener progress, called from worker threads
      * @return the outputs of the rows that succeeded and the rows that failed
-     * @throws CollectionAbortedException if the server rejected the key (401/403)
+     * @throws CollectionAbortedException if the server rejected the key (401/403), or answered without
+     *     a field the request relies on (log-probabilities under {@code on_missing_logprobs: fail}, or
+     *     fewer choices than {@code n})
      * @throws JournalException if the journal belongs to another job or is damaged
      * @throws IOException if the journal cannot be written
      */
@@ -202,6 +204,9 @@ public final class LabelCollector {
             abort = run.execute(pending);
             // What the journal now holds; reading the file back would parse every record again.
             completed = journal.completed();
+        }
+        if (codec instanceof OpenAiCodec oc && oc.logprobsUnsupported()) {
+            usage.logprobsUnsupported = true;
         }
         long collected = usage.collected.sum();
         double wall = (System.nanoTime() - t0) / 1e9;
