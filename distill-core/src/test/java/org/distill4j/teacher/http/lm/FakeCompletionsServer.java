@@ -38,6 +38,8 @@ final class FakeCompletionsServer implements AutoCloseable {
     private volatile long latencyMillis;
     private volatile int noLogprobsAfter = Integer.MAX_VALUE;
     private volatile boolean foreignEcho;
+    private volatile int failGenerationsAfter = Integer.MAX_VALUE;
+    private final AtomicInteger generations = new AtomicInteger();
 
     FakeCompletionsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -46,10 +48,36 @@ final class FakeCompletionsServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
+        server.createContext("/v1/chat/completions", ex -> {
+            try {
+                requests.incrementAndGet();
+                JsonNode req = JSON.readTree(ex.getRequestBody());
+                String prompt = req.path("messages").path(0).path("content").asText();
+                prompts.add(prompt);
+                byPrompt.computeIfAbsent(prompt, x -> new AtomicInteger()).incrementAndGet();
+                ObjectNode answer = JSON.createObjectNode().put("model", "fake-bpe");
+                answer.putArray("choices")
+                        .addObject()
+                        .putObject("message")
+                        .put("role", "assistant")
+                        .put("content", continuation(prompt, req.path("seed").asLong()));
+                answer.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 3);
+                byte[] body = JSON.writeValueAsBytes(answer);
+                ex.getResponseHeaders().add("Content-Type", "application/json");
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+            } finally {
+                ex.close();
+            }
+        });
         server.createContext("/v1/completions", ex -> {
             try {
                 requests.incrementAndGet();
                 JsonNode req = JSON.readTree(ex.getRequestBody());
+                if (req.get("prompt").isTextual()) {
+                    generate(ex, req);
+                    return;
+                }
                 String key = req.get("prompt").toString();
                 prompts.add(key);
                 byPrompt.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet();
@@ -164,6 +192,43 @@ final class FakeCompletionsServer implements AutoCloseable {
         }
         answer.putObject("usage").put("prompt_tokens", prompt.size()).put("total_tokens", prompt.size());
         return answer;
+    }
+
+    /**
+     * A text completion: a continuation of another vocabulary's teacher (only text crosses), after
+     * {@code failGenerationsAfter} successes a 500 (to interrupt a collection).
+     */
+    private void generate(com.sun.net.httpserver.HttpExchange ex, JsonNode req) throws IOException {
+        String prompt = req.get("prompt").asText();
+        prompts.add(prompt);
+        byPrompt.computeIfAbsent(prompt, x -> new AtomicInteger()).incrementAndGet();
+        int status = 200;
+        byte[] body;
+        if (generations.incrementAndGet() > failGenerationsAfter) {
+            status = 500;
+            body = "{\"error\":\"overloaded\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } else {
+            ObjectNode answer = JSON.createObjectNode().put("model", "fake-bpe");
+            answer.putArray("choices")
+                    .addObject()
+                    .put("text", continuation(prompt, req.path("seed").asLong()));
+            answer.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 3);
+            body = JSON.writeValueAsBytes(answer);
+        }
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, body.length);
+        ex.getResponseBody().write(body);
+    }
+
+    /** The deterministic continuation of a prompt under a seed: non-ASCII included. */
+    static String continuation(String prompt, long seed) {
+        return " \u00e9t\u00e9 " + seed + " after " + prompt.length() + " chars";
+    }
+
+    FakeCompletionsServer failGenerationsAfter(int n) {
+        this.failGenerationsAfter = n;
+        this.generations.set(0);
+        return this;
     }
 
     static String token(int id) {
