@@ -327,7 +327,7 @@ public final class RemoteTeacher implements ExperimentTeacher {
         m.put("retries", r.usage().retries());
         m.put("errors_by_kind", r.usage().errorsByKind());
         m.put("items_mostly_outside_labels", r.usage().itemsMostlyOutside());
-        if (c.protocol() == Protocol.OPENAI) {
+        if (c.protocol() != Protocol.V2) {
             m.put("label_source", c.labelSource().wireName());
             if (c.labelSource() == HttpTeacherConfig.LabelSource.SAMPLES) {
                 m.put("samples_per_item", c.samples());

@@ -231,7 +231,8 @@ public record Recipe(
      * the student trains; see docs/http-teachers.md.
      *
      * @param protocol {@code v2} (Open Inference Protocol v2: KServe, Triton, DJL Serving, {@code
-     *     distill serve}) or {@code openai} (chat completions with logprobs)
+     *     distill serve}), {@code openai} (chat completions) or {@code anthropic} (Messages API, hard
+     *     labels)
      * @param url the server's base URL, e.g. {@code http://127.0.0.1:8080}
      * @param model the model name
      * @param version v2 only: the model version to pin, or absent for the server's default
@@ -309,8 +310,9 @@ public record Recipe(
         /** Checks the choices and fills defaults; the collector validates the rest. */
         public HttpSection {
             Objects.requireNonNull(protocol, "protocol");
-            if (!protocol.equals("v2") && !protocol.equals("openai")) {
-                throw new IllegalArgumentException("illegal protocol value: '" + protocol + "', allowed: [v2, openai]");
+            if (!protocol.equals("v2") && !protocol.equals("openai") && !protocol.equals("anthropic")) {
+                throw new IllegalArgumentException(
+                        "illegal protocol value: '" + protocol + "', allowed: [v2, openai, anthropic]");
             }
             Objects.requireNonNull(url, "url");
             checkNoSecretsIn(url);

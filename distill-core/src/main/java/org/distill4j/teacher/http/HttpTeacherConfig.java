@@ -221,9 +221,13 @@ public record HttpTeacherConfig(
         if (maxTokens < 1 || maxTokens > 4096) {
             throw new IllegalArgumentException("illegal maxTokens value: " + maxTokens + ", must be in [1, 4096]");
         }
-        if (protocol == Protocol.OPENAI && batchSize != 1) {
-            throw new IllegalArgumentException("illegal batchSize value: " + batchSize
-                    + ", must be 1 for the openai protocol (one chat completion per item)");
+        if (protocol != Protocol.V2 && batchSize != 1) {
+            throw new IllegalArgumentException("illegal batchSize value: " + batchSize + ", must be 1 for the "
+                    + protocol.wireName() + " protocol (one completion per item)");
+        }
+        if (protocol == Protocol.ANTHROPIC && labelSource != LabelSource.TEXT) {
+            throw new IllegalArgumentException("illegal labels value: " + labelSource.wireName() + ", must be text for "
+                    + "the anthropic protocol (its Messages API gives no log-probabilities and no n)");
         }
         if (batchSize < 1 || batchSize > 4096) {
             throw new IllegalArgumentException("illegal batchSize value: " + batchSize + ", must be in [1, 4096]");
@@ -312,6 +316,9 @@ public record HttpTeacherConfig(
             // OPENAI_BASE_URL-style values already end in /v1.
             return URI.create(base.endsWith("/v1") ? base + "/chat/completions" : base + "/v1/chat/completions");
         }
+        if (protocol == Protocol.ANTHROPIC) {
+            return URI.create(base.endsWith("/v1") ? base + "/messages" : base + "/v1/messages");
+        }
         String path = "/v2/models/" + segment(model);
         if (!modelVersion.isEmpty()) {
             path += "/versions/" + segment(modelVersion);
@@ -344,6 +351,9 @@ public record HttpTeacherConfig(
             f.put("inputName", v2InputName);
             f.put("output", v2Output.name().toLowerCase(java.util.Locale.ROOT));
             f.put("outputName", v2OutputName);
+        } else if (protocol == Protocol.ANTHROPIC) {
+            f.put("templateSha256", Hashing.sha256(promptTemplate));
+            f.put("maxTokens", maxTokens);
         } else {
             f.put("templateSha256", Hashing.sha256(promptTemplate));
             f.put("topLogprobs", topLogprobs);
@@ -373,7 +383,9 @@ public record HttpTeacherConfig(
                     case TEXT -> "chat completions, hard labels from the text";
                     case SAMPLES -> "chat completions, labels estimated from " + samples + " samples";
                 }
-                : "open inference v2 " + v2Output.name().toLowerCase(java.util.Locale.ROOT);
+                : protocol == Protocol.ANTHROPIC
+                        ? "Anthropic messages, hard labels from the text"
+                        : "open inference v2 " + v2Output.name().toLowerCase(java.util.Locale.ROOT);
         return new TeacherIdentity(
                 protocol.teacherKind(), endpoint().toString(), hash, "model " + model + " via " + what);
     }
@@ -406,7 +418,7 @@ public record HttpTeacherConfig(
         private double tokensPerMinute;
         private Duration timeout = Duration.ofSeconds(60);
         private RetryPolicy retry = RetryPolicy.DEFAULT;
-        private LabelSource labelSource = LabelSource.LOGPROBS;
+        private LabelSource labelSource;
         private int samples = 8;
         private MissingLogprobs onMissingLogprobs = MissingLogprobs.FAIL;
 
@@ -513,7 +525,10 @@ public record HttpTeacherConfig(
 
         /** Validates and builds. */
         public HttpTeacherConfig build() {
-            int batch = batchSize != null ? batchSize : protocol == Protocol.OPENAI ? 1 : 16;
+            int batch = batchSize != null ? batchSize : protocol == Protocol.V2 ? 16 : 1;
+            LabelSource source = labelSource != null
+                    ? labelSource
+                    : protocol == Protocol.ANTHROPIC ? LabelSource.TEXT : LabelSource.LOGPROBS;
             return new HttpTeacherConfig(
                     protocol,
                     baseUrl,
@@ -533,7 +548,7 @@ public record HttpTeacherConfig(
                     tokensPerMinute,
                     timeout,
                     retry,
-                    labelSource,
+                    source,
                     samples,
                     onMissingLogprobs);
         }

@@ -122,7 +122,7 @@ public final class LabelCollector {
     }
 
     private static boolean sendsText(HttpTeacherConfig config) {
-        return config.protocol() == Protocol.OPENAI || config.v2Input() == HttpTeacherConfig.V2Input.TEXT;
+        return config.protocol() != Protocol.V2 || config.v2Input() == HttpTeacherConfig.V2Input.TEXT;
     }
 
     /**
@@ -143,7 +143,7 @@ public final class LabelCollector {
         long t0 = System.nanoTime();
         int rows = data.size();
         int classes = data.numClasses();
-        if (config.protocol() == Protocol.OPENAI) {
+        if (config.protocol() != Protocol.V2) {
             // Fails early, naming the problem, for label sets the extraction cannot tell apart.
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (String l : data.classNames()) {
@@ -160,7 +160,11 @@ public final class LabelCollector {
             unique.putIfAbsent(rowKeys[r], new Codec.Item(rowKeys[r], r));
         }
         TeacherIdentity identity = identity(data);
-        Codec codec = config.protocol() == Protocol.OPENAI ? new OpenAiCodec(config, data) : new V2Codec(config, data);
+        Codec codec = switch (config.protocol()) {
+            case OPENAI -> new OpenAiCodec(config, data);
+            case ANTHROPIC -> new AnthropicCodec(config, data);
+            case V2 -> new V2Codec(config, data);
+        };
         UsageCounters usage = new UsageCounters();
         Map<String, CollectionResult.FailedRow> failures = new ConcurrentHashMap<>();
         String abort;

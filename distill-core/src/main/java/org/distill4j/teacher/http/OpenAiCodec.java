@@ -175,8 +175,12 @@ final class OpenAiCodec implements Codec {
                 generated);
     }
 
-    /** A hard label from the completion text: one-hot log-probabilities, floored like soft labels. */
     private ItemOutcome hard(String completion) {
+        return hardLabel(completion, labels);
+    }
+
+    /** A hard label from the completion text: one-hot log-probabilities, floored like soft labels. */
+    static ItemOutcome hardLabel(String completion, List<String> labels) {
         int c = AnswerLabel.of(completion, labels);
         if (c < 0) {
             return new ItemOutcome(
