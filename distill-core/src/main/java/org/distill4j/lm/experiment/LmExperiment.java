@@ -40,6 +40,7 @@ import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.Evaluation;
+import org.distill4j.lm.train.LmCheckpoint;
 import org.distill4j.lm.train.LmTrainer;
 import org.distill4j.lm.train.LmTrainingConfig;
 import org.distill4j.lm.train.TeacherSignal;
@@ -76,8 +77,16 @@ public final class LmExperiment {
      * @param cacheDir where teacher outputs are cached (null: {@code <out>/cache})
      * @param permission a recorded permission for a teacher whose terms prohibit distillation, or null
      * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
+     * @param resume continue interrupted trainings from their checkpoints in {@code
+     *     <out>/checkpoints/<model>} (written every tenth of a training, deleted once the model is saved)
      */
-    public record Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms) {}
+    public record Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms, boolean resume) {
+
+        /** Options without resume. */
+        public Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms) {
+            this(cacheDir, permission, acknowledgeUnknownTerms, false);
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -217,12 +226,18 @@ public final class LmExperiment {
                 } else {
                     teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
                     LmTrainer.Result r = LmTrainer.train(
-                            teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), config(ts.training(), seed));
+                            teacher,
+                            train,
+                            new TokenCrossEntropy(),
+                            TeacherSignal.none(),
+                            config(ts.training(), seed),
+                            checkpoint("teacher", ts.training().steps()));
                     teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
                     teacherRow.put("training_tokens", r.tokens());
                     teacherRow.put("history", history(r.losses()));
                     Path dir = out.resolve("teacher");
                     teacher.save(dir);
+                    deleteCheckpoints("teacher");
                     teacherHash = LanguageModel.contentHash(dir);
                     teacherDescription = "trained in this run: " + teacher;
                     Map<String, Object> prov = provenance(corpusInfo, tok, null, null, null);
@@ -589,7 +604,8 @@ public final class LmExperiment {
         row.put("model", name);
         try (LanguageModel student =
                 LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok, recipe.seedOrDefault() + 1)) {
-            LmTrainer.Result r = LmTrainer.train(student, train, loss, signal, config);
+            LmTrainer.Result r =
+                    LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()));
             row.put("description", loss.toString());
             row.put("training_tokens_per_second", r.tokensPerSecond());
             row.put("training_tokens", r.tokens());
@@ -597,6 +613,7 @@ public final class LmExperiment {
             measure(row, student, val, test, teacher);
             Path dir = out.resolve(name);
             student.save(dir);
+            deleteCheckpoints(name);
             Map<String, Object> prov = provenance(corpusInfo, tok, collection, teacherDescription, approval);
             writeModelFiles(dir, name, prov, teacherDescription, loss.toString());
             log.printf(
@@ -608,6 +625,30 @@ public final class LmExperiment {
                     r.tokensPerSecond());
         }
         return row;
+    }
+
+    /** Checkpoints of one model's training: ten per training; resumed with {@code --resume}. */
+    private LmCheckpoint checkpoint(String model, int steps) {
+        return new LmCheckpoint(out.resolve("checkpoints").resolve(model), Math.max(1, steps / 10), options.resume());
+    }
+
+    private void deleteCheckpoints(String model) throws IOException {
+        Path dir = out.resolve("checkpoints").resolve(model);
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        Path all = out.resolve("checkpoints");
+        if (Files.isDirectory(all)) {
+            try (var left = Files.list(all)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(all);
+                }
+            }
+        }
     }
 
     private void measure(
