@@ -49,9 +49,12 @@ final class LmAdam extends Optimizer {
         return step;
     }
 
-    /** The learning rate of update {@code t} (1-based): linear warm-up, then constant. */
+    /**
+     * The learning rate of update {@code t} (1-based): linear warm-up, then constant; the schedule
+     * the trainer had with DJL's Adam, which passes the 1-based update count to its tracker.
+     */
     float rate(long t) {
-        return t > warmup ? rate : rate * t / (warmup + 1);
+        return t >= warmup ? rate : rate * (t + 1) / (warmup + 1);
     }
 
     @Override
