@@ -103,7 +103,9 @@ class LmExperimentHttpTest {
         assertThat(p.at("/collection/short_positions").asLong()).isZero();
         assertThat(p.at("/collection/requests").asInt()).isPositive();
         assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (not in-process)");
-        assertThat(out.resolve("checkpoints")).as("checkpoints are deleted once the models are saved").doesNotExist();
+        assertThat(out.resolve("checkpoints"))
+                .as("checkpoints are deleted once the models are saved")
+                .doesNotExist();
         assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("Teacher: OpenAI-compatible server");
     }

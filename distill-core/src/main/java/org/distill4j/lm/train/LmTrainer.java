@@ -22,7 +22,7 @@ import org.distill4j.train.TrainingDivergedException;
  * Trains a language model on packed windows with one {@link SequenceLoss}: each step draws a batch
  * of windows (seeded), asks the in-process teacher for logits if the loss needs them and lets the
  * loss turn them into its targets, and takes one Adam step (each gradient entry clipped to [-1, 1],
- * DJL's element-wise clipping; learning rate warmed up linearly, then constant; {@link LmAdam}, whose
+ * DJL's element-wise clipping; learning rate warmed up linearly, then constant; {@code LmAdam}, whose
  * state can be checkpointed). Each batch's arrays live in their own sub-manager. With an {@link
  * LmCheckpoint} it checkpoints every few steps and can resume an interrupted run exactly.
  */
