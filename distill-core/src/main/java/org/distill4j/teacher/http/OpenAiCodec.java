@@ -61,7 +61,10 @@ final class OpenAiCodec implements Codec {
 
     /** The label source requests use now: the configured one, or text after a switch. */
     private HttpTeacherConfig.LabelSource source() {
-        return config.labelSource() == HttpTeacherConfig.LabelSource.LOGPROBS && logprobsUnsupported.get()
+        // Only under the text policy: under fail, answers still in flight must fail too, not be labelled.
+        return config.labelSource() == HttpTeacherConfig.LabelSource.LOGPROBS
+                        && config.onMissingLogprobs() == HttpTeacherConfig.MissingLogprobs.TEXT
+                        && logprobsUnsupported.get()
                 ? HttpTeacherConfig.LabelSource.TEXT
                 : config.labelSource();
     }

@@ -78,6 +78,20 @@ class LabelsWithoutLogprobsTest {
     }
 
     @Test
+    void underTheFailPolicyAnswersInFlightAreNeverLabelledFromTheirText() throws Exception {
+        HttpTeacherConfig config = openai().optConcurrency(4).build();
+        server.omitLogprobs(true).latencyMillis(30);
+        TextSet data = TextSet.cycling(12, 12, SENTIMENT);
+
+        assertThatThrownBy(() -> new LabelCollector(config).collect(data, dir, CollectionListener.none()))
+                .isInstanceOf(CollectionAbortedException.class);
+
+        assertThat(server.requests()).as("at most one request per worker").isLessThanOrEqualTo(4);
+        assertThat(CollectionJournal.read(dir).completed()).isEmpty();
+        assertThat(UsageReport.read(dir).itemsByLabelSource()).isEmpty();
+    }
+
+    @Test
     void theTextPolicySwitchesToHardLabelsOnceAndStopsAskingForLogprobs() throws Exception {
         HttpTeacherConfig config = openai().optConcurrency(1)
                 .optOnMissingLogprobs(MissingLogprobs.TEXT)
