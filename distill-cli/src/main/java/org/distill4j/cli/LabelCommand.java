@@ -90,6 +90,15 @@ final class LabelCommand implements Callable<Integer> {
                     u.completionTokens(),
                     u.wallSeconds(),
                     u.itemsPerSecond());
+            if (!u.itemsByLabelSource().isEmpty()
+                    && !u.itemsByLabelSource().keySet().equals(java.util.Set.of("logprobs"))) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "  labels by source %s; %d answers named no label (counted, not labelled)%s%n",
+                        u.itemsByLabelSource(),
+                        u.answersUnmappable(),
+                        u.logprobsUnsupported() ? "; the server gave no log-probabilities" : "");
+            }
             if (u.itemsMostlyOutside() > 0) {
                 System.out.printf(
                         Locale.ROOT,

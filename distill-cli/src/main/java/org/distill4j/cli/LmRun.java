@@ -17,7 +17,8 @@ final class LmRun {
         new LmExperiment(
                         recipe,
                         out,
-                        new LmExperiment.Options(options.cacheDir, options.permission, options.acknowledgeUnknownTerms),
+                        new LmExperiment.Options(
+                                options.cacheDir, options.permission, options.acknowledgeUnknownTerms, options.resume),
                         System.out)
                 .run();
         System.out.println();

@@ -126,6 +126,13 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 if (h.maxTokens() != null) {
                     b.optMaxTokens(h.maxTokens());
                 }
+                if (h.labels() != null) {
+                    b.optLabelSource(
+                            HttpTeacherConfig.LabelSource.parse(h.labels()), h.samples() == null ? 8 : h.samples());
+                }
+                if (h.onMissingLogprobs() != null) {
+                    b.optOnMissingLogprobs(HttpTeacherConfig.MissingLogprobs.parse(h.onMissingLogprobs()));
+                }
             }
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -320,6 +327,16 @@ public final class RemoteTeacher implements ExperimentTeacher {
         m.put("retries", r.usage().retries());
         m.put("errors_by_kind", r.usage().errorsByKind());
         m.put("items_mostly_outside_labels", r.usage().itemsMostlyOutside());
+        if (c.protocol() != Protocol.V2) {
+            m.put("label_source", c.labelSource().wireName());
+            if (c.labelSource() == HttpTeacherConfig.LabelSource.SAMPLES) {
+                m.put("samples_per_item", c.samples());
+            }
+            m.put("items_by_label_source", r.usage().itemsByLabelSource());
+            m.put("answers_unmappable", r.usage().answersUnmappable());
+            m.put("logprobs_unsupported", r.usage().logprobsUnsupported());
+            m.put("on_missing_logprobs", c.onMissingLogprobs().wireName());
+        }
         m.put("prompt_tokens", r.usage().promptTokens());
         m.put("completion_tokens", r.usage().completionTokens());
         Path journal = journalDir(split).resolve(CollectionJournal.FILE);

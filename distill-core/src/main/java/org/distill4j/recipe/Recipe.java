@@ -231,7 +231,8 @@ public record Recipe(
      * the student trains; see docs/http-teachers.md.
      *
      * @param protocol {@code v2} (Open Inference Protocol v2: KServe, Triton, DJL Serving, {@code
-     *     distill serve}) or {@code openai} (chat completions with logprobs)
+     *     distill serve}), {@code openai} (chat completions) or {@code anthropic} (Messages API, hard
+     *     labels)
      * @param url the server's base URL, e.g. {@code http://127.0.0.1:8080}
      * @param model the model name
      * @param version v2 only: the model version to pin, or absent for the server's default
@@ -255,6 +256,12 @@ public record Recipe(
      *     (numbers left out take the collector's defaults, docs/http-teachers.md)
      * @param evaluateTest also collect the teacher's outputs on the test rows, for its accuracy and
      *     the students' agreement with it (costs one more pass); default true
+     * @param labels openai only: {@code logprobs} (soft labels from top_logprobs; default), {@code
+     *     text} (hard labels from the answer) or {@code samples} (soft labels from {@code samples}
+     *     completions at temperature 1)
+     * @param samples openai with {@code labels: samples}: completions per item, in [2, 128]; default 8
+     * @param onMissingLogprobs openai with {@code labels: logprobs}: {@code fail} (default) or {@code
+     *     text} (switch to hard labels) when the server answers without log-probabilities
      */
     public record HttpSection(
             String protocol,
@@ -276,7 +283,10 @@ public record Recipe(
             @JsonProperty("tokens_per_minute") Double tokensPerMinute,
             @JsonProperty("timeout_seconds") Double timeoutSeconds,
             @JsonProperty("max_attempts") Integer maxAttempts,
-            @JsonProperty("evaluate_test") Boolean evaluateTest) {
+            @JsonProperty("evaluate_test") Boolean evaluateTest,
+            String labels,
+            Integer samples,
+            @JsonProperty("on_missing_logprobs") String onMissingLogprobs) {
 
         /**
          * Refuses credentials and query strings in the URL before the recipe goes anywhere (it is
@@ -300,8 +310,9 @@ public record Recipe(
         /** Checks the choices and fills defaults; the collector validates the rest. */
         public HttpSection {
             Objects.requireNonNull(protocol, "protocol");
-            if (!protocol.equals("v2") && !protocol.equals("openai")) {
-                throw new IllegalArgumentException("illegal protocol value: '" + protocol + "', allowed: [v2, openai]");
+            if (!protocol.equals("v2") && !protocol.equals("openai") && !protocol.equals("anthropic")) {
+                throw new IllegalArgumentException(
+                        "illegal protocol value: '" + protocol + "', allowed: [v2, openai, anthropic]");
             }
             Objects.requireNonNull(url, "url");
             checkNoSecretsIn(url);
@@ -324,6 +335,12 @@ public record Recipe(
                         "illegal timeout_seconds value: " + timeoutSeconds + ", must be > 0");
             }
             evaluateTest = evaluateTest == null || evaluateTest;
+            if (labels != null) {
+                org.distill4j.teacher.http.HttpTeacherConfig.LabelSource.parse(labels);
+            }
+            if (onMissingLogprobs != null) {
+                org.distill4j.teacher.http.HttpTeacherConfig.MissingLogprobs.parse(onMissingLogprobs);
+            }
         }
     }
 

@@ -57,6 +57,29 @@ class RemoteTeacherTest {
     }
 
     @Test
+    void labelSourcesAndTheMissingLogprobsPolicyComeFromTheRecipe() throws Exception {
+        HttpTeacherConfig c = RemoteTeacher.config(
+                http("teacher.http.labels=samples", "teacher.http.samples=16", "teacher.http.on_missing_logprobs=text"),
+                true);
+        assertThat(c.labelSource()).isEqualTo(HttpTeacherConfig.LabelSource.SAMPLES);
+        assertThat(c.samples()).isEqualTo(16);
+        assertThat(c.onMissingLogprobs()).isEqualTo(HttpTeacherConfig.MissingLogprobs.TEXT);
+        assertThat(c.fingerprint(List.of("a", "b")))
+                .containsEntry("labelSource", "samples")
+                .containsEntry("samples", 16);
+        HttpTeacherConfig d = RemoteTeacher.config(http(), true);
+        assertThat(d.labelSource()).isEqualTo(HttpTeacherConfig.LabelSource.LOGPROBS);
+        assertThat(d.onMissingLogprobs()).isEqualTo(HttpTeacherConfig.MissingLogprobs.FAIL);
+        // The default adds nothing to the fingerprint, so journals written before label sources resume.
+        assertThat(d.fingerprint(List.of("a", "b"))).doesNotContainKeys("labelSource", "samples");
+        assertThatThrownBy(() -> http("teacher.http.labels=guess"))
+                .hasMessageContaining("illegal labels value: 'guess'");
+        assertThatThrownBy(
+                        () -> RemoteTeacher.config(http("teacher.http.labels=samples", "teacher.http.samples=1"), true))
+                .hasMessageContaining("illegal samples value: 1");
+    }
+
+    @Test
     void mistakesNameTheRecipeKey() {
         assertThatThrownBy(() -> RemoteTeacher.config(http("teacher.http.batch_size=32"), true))
                 .hasMessageStartingWith("teacher.http: illegal batch_size value: 32");

@@ -103,7 +103,68 @@ class LmExperimentHttpTest {
         assertThat(p.at("/collection/short_positions").asLong()).isZero();
         assertThat(p.at("/collection/requests").asInt()).isPositive();
         assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (not in-process)");
+        assertThat(out.resolve("checkpoints"))
+                .as("checkpoints are deleted once the models are saved")
+                .doesNotExist();
         assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
+                .contains("Teacher: OpenAI-compatible server");
+    }
+
+    @Test
+    void sequenceLevelKdOverHttpTrainsOnTheServedTeachersTextAndARerunAsksNothing() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny-seq"));
+        Path cache = tmp.resolve("seq-cache");
+        Path first = tmp.resolve("seq-1");
+        Path second = tmp.resolve("seq-2");
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                .build()
+                .start()) {
+            String yaml = """
+                    name: http-seq
+                    seed: 3
+                    data: {format: text, path: %s, validation: 0.1, test: 0.1, context: 32}
+                    teacher:
+                      http: {url: "%s", model: teacher, concurrency: 3}
+                      terms: mit
+                    student:
+                      layers: 1
+                      width: 16
+                      heads: 2
+                      training: {steps: 20, batch_size: 4, learning_rate: 0.01, warmup_steps: 5}
+                    distillation: {variant: sequence, prompt_bytes: 8, max_new_tokens: 24}
+                    evaluation: {prompts: ["the cat"], sample_tokens: 8, generation_tokens: 10}
+                    """.formatted(corpus, server.baseUri().resolve("/v1"));
+            LmRecipe recipe = LmRecipe.parse(yaml, "test", tmp, List.of());
+            for (Path out : List.of(first, second)) {
+                new LmExperiment(
+                                recipe,
+                                out,
+                                new LmExperiment.Options(cache, null, false),
+                                new PrintStream(new ByteArrayOutputStream()))
+                        .run();
+            }
+        }
+        JsonNode p = provenance(first).get("collection");
+        assertThat(p.get("source").asText()).startsWith("http ").contains("/v1/completions");
+        int documents = p.get("documents").asInt();
+        assertThat(documents).isPositive();
+        assertThat(p.get("requests").asLong()).isEqualTo(documents);
+        assertThat(p.get("from_journal").asInt()).isZero();
+        // Until the text holds the student's training tokens (20 steps x 4 x 32), or the documents run out.
+        assertThat(p.get("tokens").asLong()).isGreaterThanOrEqualTo(Math.min(2560, documents * 10L));
+        assertThat(p.get("completion_tokens").asLong()).isBetween((long) documents, documents * 24L);
+        JsonNode again = provenance(second).get("collection");
+        assertThat(again.get("requests").asLong()).as("a rerun asks nothing").isZero();
+        assertThat(again.get("from_journal").asInt()).isEqualTo(documents);
+        assertThat(again.get("sha256").asText()).isEqualTo(p.get("sha256").asText());
+        JsonNode m = JSON.readTree(first.resolve("metrics.json").toFile());
+        assertThat(m.at("/distillation/variant").asText()).isEqualTo("sequence");
+        assertThat(m.at("/models/2/model").asText()).isEqualTo("student-distilled");
+        assertThat(Double.isFinite(m.at("/models/2/test_bits_per_byte").asDouble()))
+                .isTrue();
+        assertThat(Files.readString(first.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("Teacher: OpenAI-compatible server");
     }
 

@@ -125,6 +125,20 @@ public final class TopKCache implements AutoCloseable {
      * @param key what the outputs depend on (see class doc)
      */
     public static void write(Path file, int k, long positions, String key, Filler filler) throws IOException {
+        write(file, k, positions, key, null, filler);
+    }
+
+    /**
+     * Writes a cache like {@link #write(Path, int, long, String, Filler)}, but through the fixed
+     * file {@code partial} that survives a failure or a kill: when it exists with the same header
+     * (k, positions, key) and length, the filler finds in it whatever an interrupted run had written,
+     * and fills only the rest (its caller knows which parts, e.g. from a journal). On success the
+     * partial file becomes {@code file} atomically; on failure it is left for the next run.
+     *
+     * @param partial the partial file, or null for a temporary file deleted on failure
+     */
+    public static void write(Path file, int k, long positions, String key, Path partial, Filler filler)
+            throws IOException {
         if (k < 1 || k > 20) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
         }
@@ -147,8 +161,18 @@ public final class TopKCache implements AutoCloseable {
         long dataStart = header.remaining();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        Path tmp;
+        if (partial == null) {
+            tmp = Files.createTempFile(dir, ".topk-", ".tmp");
+        } else {
+            tmp = partial;
+            if (Files.exists(partial) && !sameHeader(partial, header.duplicate(), dataStart + idBytes + lpBytes)) {
+                // Another job's (or a damaged) partial file: its contents cannot be trusted.
+                Files.delete(partial);
+            }
+        }
+        try (FileChannel ch =
+                FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ch.write(header, 0);
             MappedByteBuffer idBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart, idBytes);
             MappedByteBuffer lpBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart + idBytes, lpBytes);
@@ -159,13 +183,32 @@ public final class TopKCache implements AutoCloseable {
             lpBuf.force();
             ch.force(true);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            if (partial == null) {
+                Files.deleteIfExists(tmp);
+            }
             throw e;
         }
         try {
             AtomicFiles.moveAtomically(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Returns the length in bytes of a cache file of {@code positions x k} entries under {@code key}. */
+    public static long fileLength(int k, long positions, String key) {
+        return MAGIC.length + 20L + key.getBytes(StandardCharsets.UTF_8).length + positions * k * 6;
+    }
+
+    private static boolean sameHeader(Path partial, ByteBuffer header, long length) throws IOException {
+        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.READ)) {
+            if (ch.size() != length) {
+                return false;
+            }
+            ByteBuffer got = ByteBuffer.allocate(header.remaining());
+            ch.read(got, 0);
+            got.flip();
+            return got.equals(header);
         }
     }
 

@@ -36,6 +36,7 @@ import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.Evaluation;
+import org.distill4j.lm.train.LmCheckpoint;
 import org.distill4j.lm.train.LmTrainer;
 import org.distill4j.lm.train.LmTrainingConfig;
 import org.distill4j.lm.train.TeacherSignal;
@@ -46,7 +47,9 @@ import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
+import org.distill4j.teacher.http.lm.CompletionsTextClient;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
+import org.distill4j.teacher.http.lm.HttpTextCollector;
 import org.distill4j.teacher.http.lm.HttpTopKCollector;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.DistillationRefusedException;
@@ -70,8 +73,16 @@ public final class LmExperiment {
      * @param cacheDir where teacher outputs are cached (null: {@code <out>/cache})
      * @param permission a recorded permission for a teacher whose terms prohibit distillation, or null
      * @param acknowledgeUnknownTerms proceed with a teacher whose terms nobody declared
+     * @param resume continue interrupted trainings from their checkpoints in {@code
+     *     <out>/checkpoints/<model>} (written every tenth of a training, deleted once the model is saved)
      */
-    public record Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms) {}
+    public record Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms, boolean resume) {
+
+        /** Options without resume. */
+        public Options(Path cacheDir, String permission, boolean acknowledgeUnknownTerms) {
+            this(cacheDir, permission, acknowledgeUnknownTerms, false);
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -202,12 +213,18 @@ public final class LmExperiment {
                 } else {
                     teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
                     LmTrainer.Result r = LmTrainer.train(
-                            teacher, train, new TokenCrossEntropy(), TeacherSignal.none(), config(ts.training(), seed));
+                            teacher,
+                            train,
+                            new TokenCrossEntropy(),
+                            TeacherSignal.none(),
+                            config(ts.training(), seed),
+                            checkpoint("teacher", ts.training().steps()));
                     teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
                     teacherRow.put("training_tokens", r.tokens());
                     teacherRow.put("history", history(r.losses()));
                     Path dir = out.resolve("teacher");
                     teacher.save(dir);
+                    deleteCheckpoints("teacher");
                     teacherHash = LanguageModel.contentHash(dir);
                     teacherDescription = "trained in this run: " + teacher;
                     Map<String, Object> prov = provenance(corpusInfo, tok, null, null, null);
@@ -380,13 +397,17 @@ public final class LmExperiment {
                     h.model(),
                     apiKey,
                     k,
-                    new RateLimiter(6000, 0),
+                    h.requestsPerMinute() == null && h.tokensPerMinute() == null
+                            ? new RateLimiter(6000, 0)
+                            : rateLimiter(h),
                     RetryPolicy.DEFAULT,
                     Duration.ofSeconds(60));
             HttpTopKCollector.Result r = HttpTopKCollector.collect(
                     file, client, k, train, h.concurrency() == null ? 2 : h.concurrency(), key);
             collection.put("source", "http " + h.url() + " model " + h.model());
-            collection.put("requests", r.windows());
+            collection.put("requests", r.requests());
+            collection.put("windows", r.windows());
+            collection.put("windows_from_journal", r.windowsFromJournal());
             collection.put("short_positions", r.shortPositions());
             collection.put("unmapped_tokens", r.unmappedTokens());
             log.printf(
@@ -420,6 +441,22 @@ public final class LmExperiment {
         long needed = recipe.generatedTokens() != null
                 ? recipe.generatedTokens()
                 : (long) sc.steps() * sc.batchSize() * recipe.context();
+        if (teacher == null) {
+            return trainStudent(
+                    "student-distilled",
+                    new TokenCrossEntropy(),
+                    TokenWindows.pack(httpText(trainDocs, needed, tok, collection), tok, recipe.context()),
+                    TeacherSignal.none(),
+                    sc,
+                    val,
+                    test,
+                    null,
+                    corpusInfo,
+                    tok,
+                    collection,
+                    teacherDescription,
+                    approval);
+        }
         SamplingConfig sampling = SamplingConfig.sample(recipe.maxNewTokens(), 1.0, recipe.seedOrDefault());
         List<Document> generated = new ArrayList<>();
         long tokens = 0;
@@ -459,6 +496,82 @@ public final class LmExperiment {
                 approval);
     }
 
+    /**
+     * Sequence-level KD from an API teacher: its continuations of the training documents' prompts,
+     * collected through {@link HttpTextCollector} (journaled in the cache directory, so a rerun asks
+     * nothing twice).
+     */
+    private List<Document> httpText(
+            List<Document> trainDocs, long needed, Tokenizer tok, Map<String, Object> collection) throws IOException {
+        LmRecipe.Http h = recipe.teacher().http();
+        CompletionsTextClient.Route route =
+                CompletionsTextClient.Route.parse(h.route() == null ? "completions" : h.route());
+        CompletionsTextClient client = new CompletionsTextClient(
+                URI.create(h.url()),
+                route,
+                h.model(),
+                h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv()),
+                rateLimiter(h),
+                RetryPolicy.DEFAULT,
+                Duration.ofSeconds(120));
+        Map<String, Object> fingerprint = new LinkedHashMap<>();
+        fingerprint.put("endpoint", client.endpoint().toString());
+        fingerprint.put("model", h.model());
+        fingerprint.put("prompt_bytes", recipe.promptBytes());
+        fingerprint.put("max_tokens", recipe.maxNewTokens());
+        fingerprint.put("temperature", 1.0);
+        fingerprint.put("seed", recipe.seedOrDefault());
+        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Path journal = dir.resolve("lm-text-" + sha256(fingerprint.toString()).substring(0, 16) + ".journal.jsonl");
+        long t0 = System.nanoTime();
+        HttpTextCollector.Result r = HttpTextCollector.collect(
+                client,
+                trainDocs,
+                recipe.promptBytes(),
+                recipe.maxNewTokens(),
+                1.0,
+                recipe.seedOrDefault(),
+                needed,
+                tok,
+                h.concurrency() == null ? 2 : h.concurrency(),
+                journal,
+                fingerprint);
+        collection.put(
+                "source",
+                "http " + client.endpoint() + " model " + h.model() + ", sampled continuations at temperature 1");
+        collection.put("journal", journal.toString());
+        collection.put("documents", r.documents().size());
+        collection.put("tokens", r.tokens());
+        collection.put("prompt_bytes", recipe.promptBytes());
+        collection.put("max_new_tokens", recipe.maxNewTokens());
+        collection.put("requests", r.requests());
+        collection.put("from_journal", r.fromJournal());
+        collection.put("prompt_tokens", r.promptTokens());
+        collection.put("completion_tokens", r.completionTokens());
+        collection.put("seconds", (System.nanoTime() - t0) / 1e9);
+        collection.put("sha256", hash(r.documents()));
+        log.printf(
+                Locale.ROOT,
+                "teacher text over HTTP: %,d documents, %,d tokens; %,d requests (%,d from the journal), "
+                        + "%,d prompt + %,d completion tokens reported%n",
+                r.documents().size(),
+                r.tokens(),
+                r.requests(),
+                r.fromJournal(),
+                r.promptTokens(),
+                r.completionTokens());
+        if (r.documents().isEmpty()) {
+            throw new IOException("the HTTP teacher produced no text: no training documents to prompt");
+        }
+        return r.documents();
+    }
+
+    private static RateLimiter rateLimiter(LmRecipe.Http h) {
+        return new RateLimiter(
+                h.requestsPerMinute() == null ? 0 : h.requestsPerMinute(),
+                h.tokensPerMinute() == null ? 0 : h.tokensPerMinute());
+    }
+
     private Map<String, Object> trainStudent(
             String name,
             SequenceLoss loss,
@@ -478,7 +591,8 @@ public final class LmExperiment {
         row.put("model", name);
         try (LanguageModel student =
                 LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok, recipe.seedOrDefault() + 1)) {
-            LmTrainer.Result r = LmTrainer.train(student, train, loss, signal, config);
+            LmTrainer.Result r =
+                    LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()));
             row.put("description", loss.toString());
             row.put("training_tokens_per_second", r.tokensPerSecond());
             row.put("training_tokens", r.tokens());
@@ -486,6 +600,7 @@ public final class LmExperiment {
             measure(row, student, val, test, teacher);
             Path dir = out.resolve(name);
             student.save(dir);
+            deleteCheckpoints(name);
             Map<String, Object> prov = provenance(corpusInfo, tok, collection, teacherDescription, approval);
             writeModelFiles(dir, name, prov, teacherDescription, loss.toString());
             log.printf(
@@ -497,6 +612,30 @@ public final class LmExperiment {
                     r.tokensPerSecond());
         }
         return row;
+    }
+
+    /** Checkpoints of one model's training: ten per training; resumed with {@code --resume}. */
+    private LmCheckpoint checkpoint(String model, int steps) {
+        return new LmCheckpoint(out.resolve("checkpoints").resolve(model), Math.max(1, steps / 10), options.resume());
+    }
+
+    private void deleteCheckpoints(String model) throws IOException {
+        Path dir = out.resolve("checkpoints").resolve(model);
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        Path all = out.resolve("checkpoints");
+        if (Files.isDirectory(all)) {
+            try (var left = Files.list(all)) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(all);
+                }
+            }
+        }
     }
 
     private void measure(

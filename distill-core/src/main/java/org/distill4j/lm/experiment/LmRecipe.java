@@ -74,18 +74,26 @@ public record LmRecipe(
             @JsonProperty("warmup_steps") Integer warmupSteps) {}
 
     /**
-     * An OpenAI-compatible teacher ({@code /v1/completions} with echo and logprobs).
+     * An OpenAI-compatible teacher: {@code /v1/completions} with echo and logprobs for top-k KD, or
+     * continuations through {@code /v1/completions} or {@code /v1/chat/completions} for
+     * sequence-level KD.
      *
      * @param url base URL, e.g. {@code http://127.0.0.1:8000/v1}
      * @param model the request's {@code model}
      * @param apiKeyEnv environment variable holding the key (none when absent)
      * @param concurrency requests in flight (default 2)
+     * @param route sequence-level KD: {@code completions} (default) or {@code chat}
+     * @param requestsPerMinute request rate limit (default 0 = unlimited)
+     * @param tokensPerMinute token rate limit (default 0 = unlimited)
      */
     public record Http(
             String url,
             String model,
             @JsonProperty("api_key_env") String apiKeyEnv,
-            Integer concurrency) {}
+            Integer concurrency,
+            String route,
+            @JsonProperty("requests_per_minute") Double requestsPerMinute,
+            @JsonProperty("tokens_per_minute") Double tokensPerMinute) {}
 
     /**
      * A decoder: trained here from its architecture keys, loaded from {@code path}, or (teacher only)
@@ -271,10 +279,22 @@ public record LmRecipe(
                     "teacher.http",
                     "teacher.http needs url and model");
             require(
-                    "topk".equals(variant()),
+                    "topk".equals(variant()) || "sequence".equals(variant()),
                     "distillation.variant",
-                    "an http teacher serves top-k log-probabilities: "
-                            + "use distillation.variant topk (sequence-level KD over http is not implemented yet)");
+                    "an http teacher serves top-k log-probabilities (variant topk) or text (variant sequence); "
+                            + "full and sampled KD need the teacher in-process");
+            require(
+                    teacher.http.route == null
+                            || teacher.http.route.equals("completions")
+                            || teacher.http.route.equals("chat") && "sequence".equals(variant()),
+                    "teacher.http.route",
+                    "teacher.http.route must be completions or chat (chat only for variant sequence), got '"
+                            + teacher.http.route + "'");
+            require(
+                    (teacher.http.requestsPerMinute == null || teacher.http.requestsPerMinute >= 0)
+                            && (teacher.http.tokensPerMinute == null || teacher.http.tokensPerMinute >= 0),
+                    "teacher.http",
+                    "teacher.http.requests_per_minute and tokens_per_minute must be >= 0 (0 = unlimited)");
         }
         require(
                 student.path == null && student.http == null && student.layers != null,

@@ -8,8 +8,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.distill4j.lm.corpus.TokenWindows;
@@ -23,8 +22,9 @@ import org.distill4j.train.TrainingDivergedException;
  * Trains a language model on packed windows with one {@link SequenceLoss}: each step draws a batch
  * of windows (seeded), asks the in-process teacher for logits if the loss needs them and lets the
  * loss turn them into its targets, and takes one Adam step (each gradient entry clipped to [-1, 1],
- * DJL's element-wise clipping; learning rate warmed up linearly, then constant). Each
- * batch's arrays live in their own sub-manager.
+ * DJL's element-wise clipping; learning rate warmed up linearly, then constant; {@code LmAdam}, whose
+ * state can be checkpointed). Each batch's arrays live in their own sub-manager. With an {@link
+ * LmCheckpoint} it checkpoints every few steps and can resume an interrupted run exactly.
  */
 public final class LmTrainer {
 
@@ -115,22 +115,63 @@ public final class LmTrainer {
             SequenceLoss loss,
             TeacherSignal signal,
             LmTrainingConfig config) {
+        try {
+            return train(student, windows, loss, signal, config, null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // no checkpoints: no I/O
+        }
+    }
+
+    /**
+     * Trains like {@link #train(LanguageModel, TokenWindows, SequenceLoss, TeacherSignal,
+     * LmTrainingConfig)}, writing a checkpoint every {@code checkpoint.every()} steps (and after the
+     * last) and, with {@code checkpoint.resume()}, continuing from the checkpoint in its directory:
+     * the result (parameters and losses) is the uninterrupted run's. The returned seconds and tokens
+     * are those of this call's steps.
+     *
+     * @param checkpoint where to checkpoint, or null for none
+     * @throws IOException if a checkpoint cannot be written or read (a corrupt one, or one of other
+     *     settings, is a {@link org.distill4j.data.CorruptDataException} naming the file)
+     */
+    public static Result train(
+            LanguageModel student,
+            TokenWindows windows,
+            SequenceLoss loss,
+            TeacherSignal signal,
+            LmTrainingConfig config,
+            LmCheckpoint checkpoint)
+            throws IOException {
         int ctx = windows.contextLength();
         if (ctx > student.config().contextLength()) {
             throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
                     + student.config().contextLength());
         }
-        Optimizer adam = Optimizer.adam()
-                .optLearningRateTracker(new WarmupTracker(config.learningRate(), config.warmupSteps()))
-                .optClipGrad(1f)
-                .build();
+        LmAdam adam = new LmAdam(
+                config.learningRate(),
+                config.warmupSteps(),
+                student.model().getBlock().getParameters());
         DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(adam);
         float[] losses = new float[config.steps()];
         SplittableRandom random = new SplittableRandom(config.seed());
+        var settings = LmCheckpoint.settings(config, ctx, loss.toString());
+        int first = 0;
+        // Restored before the trainer exists: its initialisation keeps parameters that are already set.
+        if (checkpoint != null && checkpoint.resume()) {
+            LmCheckpoint.Restored r = checkpoint.restore(
+                    student.model().getBlock(), adam, student.model().getNDManager(), settings, config.steps());
+            if (r != null) {
+                first = r.step();
+                System.arraycopy(r.losses(), 0, losses, 0, first);
+                // Replay the batch sampler to where the checkpoint stopped.
+                for (long i = 0; i < (long) first * config.batchSize(); i++) {
+                    random.nextInt(windows.size());
+                }
+            }
+        }
         long start = System.nanoTime();
         try (Trainer trainer = student.model().newTrainer(tc)) {
             trainer.initialize(new Shape(config.batchSize(), ctx));
-            for (int step = 0; step < config.steps(); step++) {
+            for (int step = first; step < config.steps(); step++) {
                 int[] idx = new int[config.batchSize()];
                 for (int i = 0; i < idx.length; i++) {
                     idx[i] = random.nextInt(windows.size());
@@ -153,27 +194,21 @@ public final class LmTrainer {
                         }
                         gc.backward(total);
                     }
+                    adam.beginStep();
                     trainer.step();
+                }
+                if (checkpoint != null && ((step + 1) % checkpoint.every() == 0 || step + 1 == config.steps())) {
+                    checkpoint.save(
+                            step + 1,
+                            losses,
+                            student.model().getBlock(),
+                            adam,
+                            student.model().getNDManager(),
+                            settings);
                 }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(losses, seconds, (long) config.steps() * config.batchSize() * ctx);
-    }
-
-    /** Linear warm-up to a constant rate. */
-    private static final class WarmupTracker implements Tracker {
-        private final float rate;
-        private final int warmup;
-
-        WarmupTracker(double rate, int warmup) {
-            this.rate = (float) rate;
-            this.warmup = warmup;
-        }
-
-        @Override
-        public float getNewValue(int numUpdate) {
-            return numUpdate >= warmup ? rate : rate * (numUpdate + 1) / (warmup + 1);
-        }
+        return new Result(losses, seconds, (long) (config.steps() - first) * config.batchSize() * ctx);
     }
 }

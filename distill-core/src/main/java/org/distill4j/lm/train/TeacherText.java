@@ -52,7 +52,7 @@ public final class TeacherText {
     }
 
     /** The longest prefix of whole code points with at most {@code bytes} UTF-8 bytes (at least one code point). */
-    static String prefix(String text, int bytes) {
+    public static String prefix(String text, int bytes) {
         int end = 0;
         int used = 0;
         while (end < text.length()) {

@@ -93,6 +93,17 @@ public final class ApiKey {
     }
 
     /**
+     * Returns the bare key, for APIs that take it in their own header (Anthropic's {@code x-api-key});
+     * only for this package's HTTP client, never for output.
+     */
+    String headerValue() {
+        if (value == null) {
+            throw new IllegalStateException("no API key");
+        }
+        return value;
+    }
+
+    /**
      * Returns {@code text} with every occurrence of the key replaced by {@code [REDACTED]}: apply
      * it to anything a server sent before it goes into a message.
      */

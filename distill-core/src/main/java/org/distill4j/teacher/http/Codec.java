@@ -17,8 +17,24 @@ interface Codec {
      * @param outsideMass OpenAI outside mass, else 0
      * @param completion OpenAI completion text, else ""
      * @param error the failure, or null
+     * @param labelSource where the values came from: {@code logprobs}, {@code text} (a hard label
+     *     from the completion text), {@code samples} (an estimate from sampled completions), or ""
+     *     (v2)
+     * @param unmappable answers (completions) that named no class, counted, never labelled
      */
-    record ItemOutcome(float[] values, double outsideMass, String completion, MalformedResponseException error) {}
+    record ItemOutcome(
+            float[] values,
+            double outsideMass,
+            String completion,
+            MalformedResponseException error,
+            String labelSource,
+            int unmappable) {
+
+        /** An outcome of a protocol whose values need no label source (v2) or of soft labels from logprobs. */
+        ItemOutcome(float[] values, double outsideMass, String completion, MalformedResponseException error) {
+            this(values, outsideMass, completion, error, "", 0);
+        }
+    }
 
     /**
      * A parsed response.

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param promptTokens prompt tokens the server reported for it (0 for v2)
  * @param completionTokens completion tokens the server reported for it (0 for v2)
  * @param time ISO-8601 UTC instant it completed
+ * @param labelSource OpenAI: where the values came from: {@code logprobs} (soft labels from the
+ *     answer's log-probabilities), {@code text} (a hard label read from the completion text) or
+ *     {@code samples} (an estimate from sampled completions); "" for v2 and older journals
  */
 public record CollectedItem(
         String key,
@@ -33,7 +36,8 @@ public record CollectedItem(
         int attempts,
         long promptTokens,
         long completionTokens,
-        String time) {
+        String time,
+        String labelSource) {
 
     /** Requires the key and values. */
     public CollectedItem {
@@ -42,5 +46,38 @@ public record CollectedItem(
         Objects.requireNonNull(valueKind, "valueKind");
         completion = completion == null ? "" : completion;
         modelVersion = modelVersion == null ? "" : modelVersion;
+        labelSource = labelSource == null ? "" : labelSource;
+    }
+
+    /** An item without a recorded label source (v2, or a journal written before sources were recorded). */
+    public CollectedItem(
+            String key,
+            float[] values,
+            ValueKind valueKind,
+            double outsideMass,
+            String completion,
+            String teacher,
+            String endpoint,
+            String model,
+            String modelVersion,
+            int attempts,
+            long promptTokens,
+            long completionTokens,
+            String time) {
+        this(
+                key,
+                values,
+                valueKind,
+                outsideMass,
+                completion,
+                teacher,
+                endpoint,
+                model,
+                modelVersion,
+                attempts,
+                promptTokens,
+                completionTokens,
+                time,
+                "");
     }
 }

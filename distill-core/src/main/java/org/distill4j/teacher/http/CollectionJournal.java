@@ -239,6 +239,9 @@ public final class CollectionJournal implements Closeable {
                 .put("promptTokens", item.promptTokens())
                 .put("completionTokens", item.completionTokens())
                 .put("time", item.time());
+        if (!item.labelSource().isEmpty()) {
+            o.put("labelSource", item.labelSource());
+        }
         append(o);
         completed.put(item.key(), item);
         failed.remove(item.key());
@@ -434,7 +437,8 @@ public final class CollectionJournal implements Closeable {
                 rec.path("attempts").asInt(),
                 rec.path("promptTokens").asLong(),
                 rec.path("completionTokens").asLong(),
-                rec.path("time").asText(""));
+                rec.path("time").asText(""),
+                rec.path("labelSource").asText(""));
     }
 
     @Override

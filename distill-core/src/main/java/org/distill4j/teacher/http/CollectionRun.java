@@ -164,6 +164,15 @@ final class CollectionRun {
                 for (int i = 0; i < pending.size(); i++) {
                     Codec.Item it = pending.get(i);
                     Codec.ItemOutcome o = r.items().get(i);
+                    usage.unmappable.add(o.unmappable());
+                    if (o.error() != null && o.error().kind() == ErrorKind.UNSUPPORTED) {
+                        // The server lacks a feature the request relies on: every item would fail
+                        // alike, so the run stops here instead of paying for them (fail policy).
+                        usage.error(ErrorKind.UNSUPPORTED);
+                        abort.compareAndSet(
+                                null, config.apiKey().scrub(o.error().getMessage()));
+                        return;
+                    }
                     if (o.error() == null) {
                         complete(it, o, r, attempt, pending.size());
                     } else {
@@ -219,7 +228,8 @@ final class CollectionRun {
                 attempts,
                 r.promptTokens() / batch,
                 r.completionTokens() / batch,
-                Instant.now().toString());
+                Instant.now().toString(),
+                o.labelSource());
         try {
             journal.appendOk(item);
         } catch (IOException e) {
@@ -227,6 +237,7 @@ final class CollectionRun {
             return;
         }
         usage.collected.increment();
+        usage.labelSource(o.labelSource());
         if (o.outsideMass() > 0.5) {
             usage.mostlyOutside.increment();
         }

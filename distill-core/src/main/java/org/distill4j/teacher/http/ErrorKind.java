@@ -29,6 +29,19 @@ public enum ErrorKind {
      * again; a rerun of the job retries it once more.
      */
     LABEL_NOT_IN_TOP_K("label_not_in_top_k", false),
+    /**
+     * The answer names no class: a label taken from the completion text (hard labels) or every
+     * sampled completion of a soft-label estimate is no label. Not retried within a run (at
+     * temperature 0 the answer would repeat); a rerun of the job retries it once more.
+     */
+    LABEL_NOT_IN_ANSWER("label_not_in_answer", false),
+    /**
+     * A well-formed answer without a field the request relies on and the server does not serve:
+     * {@code logprobs} missing or null (Anthropic's API, many OpenAI-compatible servers), or fewer
+     * choices than {@code n}. Never retried (the server would answer the same); under the {@code fail}
+     * policy the first such answer stops the run (see {@link HttpTeacherConfig#onMissingLogprobs()}).
+     */
+    UNSUPPORTED("unsupported", false),
     /** A 4xx other than 401, 403, 408 and 429: the request itself is wrong (not retried). */
     CLIENT_ERROR("http_4xx", false),
     /** HTTP 401 or 403: the key was rejected (aborts the run). */

@@ -43,6 +43,12 @@ import org.distill4j.teacher.TeacherIdentity;
  *     requests count no tokens
  * @param timeout per-request timeout (connect and whole response), > 0
  * @param retry attempts, backoff and {@code Retry-After} handling
+ * @param labelSource OpenAI only: how an answer becomes a label (soft labels from log-probabilities,
+ *     a hard label from the text, or soft labels estimated from sampled completions)
+ * @param samples OpenAI with {@link LabelSource#SAMPLES}: completions per item ({@code n}), in
+ *     [2, 128]
+ * @param onMissingLogprobs OpenAI with {@link LabelSource#LOGPROBS}: what to do when the server
+ *     answers without log-probabilities
  */
 public record HttpTeacherConfig(
         Protocol protocol,
@@ -62,7 +68,10 @@ public record HttpTeacherConfig(
         double requestsPerMinute,
         double tokensPerMinute,
         Duration timeout,
-        RetryPolicy retry) {
+        RetryPolicy retry,
+        LabelSource labelSource,
+        int samples,
+        MissingLogprobs onMissingLogprobs) {
 
     /**
      * The default prompt: asks for the label only and wraps the text in {@code <text>} tags (the
@@ -77,6 +86,79 @@ public record HttpTeacherConfig(
         FEATURES,
         /** The row's raw text ({@code ExampleSet.text(i)}), datatype BYTES, shape [B]. */
         TEXT
+    }
+
+    /** OpenAI: how a chat completion becomes a label. */
+    public enum LabelSource {
+        /** Soft labels from the answer's {@code top_logprobs} ({@link LabelLogprobs}); one request per item. */
+        LOGPROBS,
+        /**
+         * A hard label: the completion text (temperature 0) mapped to a class name ({@link AnswerLabel});
+         * one request per item, no log-probabilities asked for. An answer naming no class fails the item
+         * as {@link ErrorKind#LABEL_NOT_IN_ANSWER}.
+         */
+        TEXT,
+        /**
+         * Soft labels estimated from {@code samples} completions at temperature 1 (one request with
+         * {@code n}): the share of the completions naming each class; answers naming no class are
+         * counted and left out; no log-probabilities asked for.
+         */
+        SAMPLES;
+
+        /** Returns the configuration name: {@code logprobs}, {@code text} or {@code samples}. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * Parses a configuration name.
+         *
+         * @throws IllegalArgumentException naming the value and the allowed ones
+         */
+        public static LabelSource parse(String name) {
+            for (LabelSource l : values()) {
+                if (l.wireName().equalsIgnoreCase(name)) {
+                    return l;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "illegal labels value: '" + name + "', allowed: [logprobs, text, samples]");
+        }
+    }
+
+    /** OpenAI with log-probabilities: what to do when a server answers without them. */
+    public enum MissingLogprobs {
+        /**
+         * The first answer without log-probabilities stops the run ({@link CollectionAbortedException})
+         * with a message saying so; nothing is retried and nothing is labelled from it.
+         */
+        FAIL,
+        /**
+         * Switch to hard labels ({@link LabelSource#TEXT}) for the rest of the run: the answer that
+         * revealed it is labelled from its text, later requests no longer ask for log-probabilities,
+         * and {@code usage.json} records the switch.
+         */
+        TEXT;
+
+        /** Returns the configuration name: {@code fail} or {@code text}. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * Parses a configuration name.
+         *
+         * @throws IllegalArgumentException naming the value and the allowed ones
+         */
+        public static MissingLogprobs parse(String name) {
+            for (MissingLogprobs m : values()) {
+                if (m.wireName().equalsIgnoreCase(name)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "illegal on_missing_logprobs value: '" + name + "', allowed: [fail, text]");
+        }
     }
 
     /** What a v2 model's output tensor holds. */
@@ -97,6 +179,8 @@ public record HttpTeacherConfig(
         Objects.requireNonNull(v2Output, "v2Output");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(retry, "retry");
+        labelSource = labelSource == null ? LabelSource.LOGPROBS : labelSource;
+        onMissingLogprobs = onMissingLogprobs == null ? MissingLogprobs.FAIL : onMissingLogprobs;
         modelVersion = modelVersion == null ? "" : modelVersion;
         v2InputName = v2InputName == null ? "" : v2InputName;
         v2OutputName = v2OutputName == null ? "" : v2OutputName;
@@ -137,9 +221,13 @@ public record HttpTeacherConfig(
         if (maxTokens < 1 || maxTokens > 4096) {
             throw new IllegalArgumentException("illegal maxTokens value: " + maxTokens + ", must be in [1, 4096]");
         }
-        if (protocol == Protocol.OPENAI && batchSize != 1) {
-            throw new IllegalArgumentException("illegal batchSize value: " + batchSize
-                    + ", must be 1 for the openai protocol (one chat completion per item)");
+        if (protocol != Protocol.V2 && batchSize != 1) {
+            throw new IllegalArgumentException("illegal batchSize value: " + batchSize + ", must be 1 for the "
+                    + protocol.wireName() + " protocol (one completion per item)");
+        }
+        if (protocol == Protocol.ANTHROPIC && labelSource != LabelSource.TEXT) {
+            throw new IllegalArgumentException("illegal labels value: " + labelSource.wireName() + ", must be text for "
+                    + "the anthropic protocol (its Messages API gives no log-probabilities and no n)");
         }
         if (batchSize < 1 || batchSize > 4096) {
             throw new IllegalArgumentException("illegal batchSize value: " + batchSize + ", must be in [1, 4096]");
@@ -157,6 +245,10 @@ public record HttpTeacherConfig(
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("illegal timeout value: " + timeout + ", must be > 0");
+        }
+        if (labelSource == LabelSource.SAMPLES && (samples < 2 || samples > 128)) {
+            throw new IllegalArgumentException("illegal samples value: " + samples
+                    + ", must be in [2, 128] (completions per item for labels: samples)");
         }
     }
 
@@ -204,6 +296,9 @@ public record HttpTeacherConfig(
         b.tokensPerMinute = tokensPerMinute;
         b.timeout = timeout;
         b.retry = retry;
+        b.labelSource = labelSource;
+        b.samples = samples;
+        b.onMissingLogprobs = onMissingLogprobs;
         return b;
     }
 
@@ -220,6 +315,9 @@ public record HttpTeacherConfig(
         if (protocol == Protocol.OPENAI) {
             // OPENAI_BASE_URL-style values already end in /v1.
             return URI.create(base.endsWith("/v1") ? base + "/chat/completions" : base + "/v1/chat/completions");
+        }
+        if (protocol == Protocol.ANTHROPIC) {
+            return URI.create(base.endsWith("/v1") ? base + "/messages" : base + "/v1/messages");
         }
         String path = "/v2/models/" + segment(model);
         if (!modelVersion.isEmpty()) {
@@ -253,10 +351,20 @@ public record HttpTeacherConfig(
             f.put("inputName", v2InputName);
             f.put("output", v2Output.name().toLowerCase(java.util.Locale.ROOT));
             f.put("outputName", v2OutputName);
+        } else if (protocol == Protocol.ANTHROPIC) {
+            f.put("templateSha256", Hashing.sha256(promptTemplate));
+            f.put("maxTokens", maxTokens);
         } else {
             f.put("templateSha256", Hashing.sha256(promptTemplate));
             f.put("topLogprobs", topLogprobs);
             f.put("maxTokens", maxTokens);
+            // Only when not the default, so journals written before label sources existed still resume.
+            if (labelSource != LabelSource.LOGPROBS) {
+                f.put("labelSource", labelSource.wireName());
+            }
+            if (labelSource == LabelSource.SAMPLES) {
+                f.put("samples", samples);
+            }
         }
         return f;
     }
@@ -270,8 +378,14 @@ public record HttpTeacherConfig(
     public TeacherIdentity identity(List<String> labels) {
         String hash = Hashing.sha256(JournalJson.canonical(fingerprint(labels)));
         String what = protocol == Protocol.OPENAI
-                ? "chat completions, top_logprobs=" + topLogprobs
-                : "open inference v2 " + v2Output.name().toLowerCase(java.util.Locale.ROOT);
+                ? switch (labelSource) {
+                    case LOGPROBS -> "chat completions, top_logprobs=" + topLogprobs;
+                    case TEXT -> "chat completions, hard labels from the text";
+                    case SAMPLES -> "chat completions, labels estimated from " + samples + " samples";
+                }
+                : protocol == Protocol.ANTHROPIC
+                        ? "Anthropic messages, hard labels from the text"
+                        : "open inference v2 " + v2Output.name().toLowerCase(java.util.Locale.ROOT);
         return new TeacherIdentity(
                 protocol.teacherKind(), endpoint().toString(), hash, "model " + model + " via " + what);
     }
@@ -304,6 +418,9 @@ public record HttpTeacherConfig(
         private double tokensPerMinute;
         private Duration timeout = Duration.ofSeconds(60);
         private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private LabelSource labelSource;
+        private int samples = 8;
+        private MissingLogprobs onMissingLogprobs = MissingLogprobs.FAIL;
 
         private Builder(Protocol protocol, URI baseUrl, String model) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -389,9 +506,29 @@ public record HttpTeacherConfig(
             return this;
         }
 
+        /**
+         * OpenAI: how answers become labels (default {@link LabelSource#LOGPROBS}); {@code samples}
+         * is the number of completions per item for {@link LabelSource#SAMPLES} (default 8, else
+         * unused).
+         */
+        public Builder optLabelSource(LabelSource source, int samples) {
+            this.labelSource = source;
+            this.samples = samples;
+            return this;
+        }
+
+        /** OpenAI with log-probabilities: what to do without them (default {@link MissingLogprobs#FAIL}). */
+        public Builder optOnMissingLogprobs(MissingLogprobs policy) {
+            this.onMissingLogprobs = policy;
+            return this;
+        }
+
         /** Validates and builds. */
         public HttpTeacherConfig build() {
-            int batch = batchSize != null ? batchSize : protocol == Protocol.OPENAI ? 1 : 16;
+            int batch = batchSize != null ? batchSize : protocol == Protocol.V2 ? 16 : 1;
+            LabelSource source = labelSource != null
+                    ? labelSource
+                    : protocol == Protocol.ANTHROPIC ? LabelSource.TEXT : LabelSource.LOGPROBS;
             return new HttpTeacherConfig(
                     protocol,
                     baseUrl,
@@ -410,7 +547,10 @@ public record HttpTeacherConfig(
                     requestsPerMinute,
                     tokensPerMinute,
                     timeout,
-                    retry);
+                    retry,
+                    source,
+                    samples,
+                    onMissingLogprobs);
         }
     }
 }

@@ -122,7 +122,7 @@ public final class LabelCollector {
     }
 
     private static boolean sendsText(HttpTeacherConfig config) {
-        return config.protocol() == Protocol.OPENAI || config.v2Input() == HttpTeacherConfig.V2Input.TEXT;
+        return config.protocol() != Protocol.V2 || config.v2Input() == HttpTeacherConfig.V2Input.TEXT;
     }
 
     /**
@@ -133,7 +133,9 @@ public final class LabelCollector {
      * @param journalDir where the journal and {@code usage.json} live (created if missing)
      * @param listener progress, called from worker threads
      * @return the outputs of the rows that succeeded and the rows that failed
-     * @throws CollectionAbortedException if the server rejected the key (401/403)
+     * @throws CollectionAbortedException if the server rejected the key (401/403), or answered without
+     *     a field the request relies on (log-probabilities under {@code on_missing_logprobs: fail}, or
+     *     fewer choices than {@code n})
      * @throws JournalException if the journal belongs to another job or is damaged
      * @throws IOException if the journal cannot be written
      */
@@ -141,7 +143,7 @@ public final class LabelCollector {
         long t0 = System.nanoTime();
         int rows = data.size();
         int classes = data.numClasses();
-        if (config.protocol() == Protocol.OPENAI) {
+        if (config.protocol() != Protocol.V2) {
             // Fails early, naming the problem, for label sets the extraction cannot tell apart.
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (String l : data.classNames()) {
@@ -158,7 +160,11 @@ public final class LabelCollector {
             unique.putIfAbsent(rowKeys[r], new Codec.Item(rowKeys[r], r));
         }
         TeacherIdentity identity = identity(data);
-        Codec codec = config.protocol() == Protocol.OPENAI ? new OpenAiCodec(config, data) : new V2Codec(config, data);
+        Codec codec = switch (config.protocol()) {
+            case OPENAI -> new OpenAiCodec(config, data);
+            case ANTHROPIC -> new AnthropicCodec(config, data);
+            case V2 -> new V2Codec(config, data);
+        };
         UsageCounters usage = new UsageCounters();
         Map<String, CollectionResult.FailedRow> failures = new ConcurrentHashMap<>();
         String abort;
@@ -202,6 +208,9 @@ public final class LabelCollector {
             abort = run.execute(pending);
             // What the journal now holds; reading the file back would parse every record again.
             completed = journal.completed();
+        }
+        if (codec instanceof OpenAiCodec oc && oc.logprobsUnsupported()) {
+            usage.logprobsUnsupported = true;
         }
         long collected = usage.collected.sum();
         double wall = (System.nanoTime() - t0) / 1e9;

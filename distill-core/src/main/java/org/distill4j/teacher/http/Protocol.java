@@ -13,7 +13,13 @@ public enum Protocol {
      * {base}/v1/chat/completions}, one item per request, soft labels from the log-probabilities of
      * the generated label tokens (see {@link LabelLogprobs}).
      */
-    OPENAI("openai", "http-openai");
+    OPENAI("openai", "http-openai"),
+    /**
+     * Anthropic's Messages API: {@code POST {base}/v1/messages} with {@code x-api-key} and {@code
+     * anthropic-version} headers, one item per request. It gives no log-probabilities and no {@code
+     * n}, so labels are hard labels read from the answer text ({@link AnswerLabel}).
+     */
+    ANTHROPIC("anthropic", "http-anthropic");
 
     private final String wireName;
     private final String teacherKind;
@@ -44,6 +50,6 @@ public enum Protocol {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown protocol '" + name + "', expected one of: v2, openai");
+        throw new IllegalArgumentException("unknown protocol '" + name + "', expected one of: v2, openai, anthropic");
     }
 }

@@ -44,7 +44,12 @@ final class RequestSender {
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(codec.request(items, requestId)));
-        if (key.isPresent()) {
+        if (config.protocol() == Protocol.ANTHROPIC) {
+            b.header("anthropic-version", AnthropicCodec.VERSION);
+            if (key.isPresent()) {
+                b.header("x-api-key", key.headerValue());
+            }
+        } else if (key.isPresent()) {
             b.header("Authorization", key.authorization());
         }
         HttpResponse<byte[]> resp;

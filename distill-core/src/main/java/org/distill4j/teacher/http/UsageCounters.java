@@ -16,6 +16,9 @@ final class UsageCounters {
     final LongAdder completionTokens = new LongAdder();
     final LongAdder collected = new LongAdder();
     final LongAdder mostlyOutside = new LongAdder();
+    final Map<String, LongAdder> labelSources = new ConcurrentHashMap<>();
+    final LongAdder unmappable = new LongAdder();
+    volatile boolean logprobsUnsupported;
 
     void status(int code) {
         statuses.computeIfAbsent(Integer.toString(code), k -> new LongAdder()).increment();
@@ -25,11 +28,19 @@ final class UsageCounters {
         errors.computeIfAbsent(kind.wireName(), k -> new LongAdder()).increment();
     }
 
+    void labelSource(String source) {
+        if (!source.isEmpty()) {
+            labelSources.computeIfAbsent(source, k -> new LongAdder()).increment();
+        }
+    }
+
     UsageReport report(long total, long unique, long fromJournal, long collected, long failed, double wall) {
         Map<String, Long> s = new LinkedHashMap<>();
         statuses.forEach((k, v) -> s.put(k, v.sum()));
         Map<String, Long> e = new LinkedHashMap<>();
         errors.forEach((k, v) -> e.put(k, v.sum()));
+        Map<String, Long> sources = new LinkedHashMap<>();
+        labelSources.forEach((k, v) -> sources.put(k, v.sum()));
         return new UsageReport(
                 requests.get(),
                 s,
@@ -45,6 +56,9 @@ final class UsageCounters {
                 failed,
                 mostlyOutside.sum(),
                 wall,
-                wall > 0 ? collected / wall : 0);
+                wall > 0 ? collected / wall : 0,
+                sources,
+                unmappable.sum(),
+                logprobsUnsupported);
     }
 }

@@ -27,6 +27,12 @@ import org.distill4j.io.AtomicFiles;
  *     probability outside the label set (OpenAI; renormalised away, so worth a look at the prompt)
  * @param wallSeconds wall-clock seconds of the run
  * @param itemsPerSecond items collected in this run per wall-clock second
+ * @param itemsByLabelSource OpenAI: items collected in this run by where their label came from
+ *     ({@code logprobs}, {@code text}, {@code samples}); empty for v2
+ * @param answersUnmappable OpenAI: completions (a hard label's answer, or one sample) that named
+ *     no class: counted, never labelled
+ * @param logprobsUnsupported OpenAI: true if the server answered without the log-probabilities
+ *     asked for (the run then stopped or switched to hard labels, per {@code on_missing_logprobs})
  */
 public record UsageReport(
         long requestsSent,
@@ -43,7 +49,10 @@ public record UsageReport(
         long itemsFailed,
         long itemsMostlyOutside,
         double wallSeconds,
-        double itemsPerSecond) {
+        double itemsPerSecond,
+        Map<String, Long> itemsByLabelSource,
+        long answersUnmappable,
+        boolean logprobsUnsupported) {
 
     /** The report's file name, next to the journal. */
     public static final String FILE = "usage.json";
@@ -52,6 +61,8 @@ public record UsageReport(
     public UsageReport {
         responsesByStatus = java.util.Collections.unmodifiableMap(new TreeMap<>(responsesByStatus));
         errorsByKind = java.util.Collections.unmodifiableMap(new TreeMap<>(errorsByKind));
+        itemsByLabelSource = java.util.Collections.unmodifiableMap(
+                itemsByLabelSource == null ? new TreeMap<>() : new TreeMap<>(itemsByLabelSource));
     }
 
     /** Writes this report as pretty JSON to {@code dir/usage.json}, atomically. */

@@ -68,7 +68,10 @@ class LmRecipeTest {
                         "t",
                         tmp,
                         List.of("teacher.http={url: x, model: m}", "teacher.layers=", "distillation.variant=full")))
-                .hasMessageContaining("use distillation.variant topk");
+                .hasMessageContaining("full and sampled KD need the teacher in-process");
+        assertThatThrownBy(() -> LmRecipe.parse(
+                        yaml(), "t", tmp, List.of("teacher.http={url: x, model: m, route: chat}", "teacher.layers=")))
+                .hasMessageContaining("chat only for variant sequence");
         assertThatThrownBy(() -> LmRecipe.parse(yaml() + "extra: 1\n", "t", tmp, List.of()))
                 .hasMessageContaining("extra");
     }

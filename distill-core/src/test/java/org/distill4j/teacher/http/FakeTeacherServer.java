@@ -85,6 +85,9 @@ final class FakeTeacherServer implements AutoCloseable {
     private volatile long slowMillis = 1500;
     private volatile long latencyMillis;
     private volatile String retryAfter = "1";
+    private volatile boolean omitLogprobs;
+    private volatile boolean ignoreN;
+    private final ConcurrentLinkedQueue<JsonNode> chatRequests = new ConcurrentLinkedQueue<>();
 
     /** One request's arrival: when (System.nanoTime) and for which items. */
     record Arrival(long nanos, List<String> items) {}
@@ -148,6 +151,26 @@ final class FakeTeacherServer implements AutoCloseable {
     FakeTeacherServer retryAfter(String value) {
         this.retryAfter = value;
         return this;
+    }
+
+    /**
+     * Makes chat answers carry no log-probabilities, as servers that do not serve them (they answer
+     * {@code "logprobs": null}). Chat answers also carry none when the request did not ask for them.
+     */
+    FakeTeacherServer omitLogprobs(boolean omit) {
+        this.omitLogprobs = omit;
+        return this;
+    }
+
+    /** Makes chat answers ignore {@code n} (one choice whatever is asked), as many servers do. */
+    FakeTeacherServer ignoreN(boolean ignore) {
+        this.ignoreN = ignore;
+        return this;
+    }
+
+    /** The chat request bodies received, in arrival order. */
+    List<JsonNode> chatRequests() {
+        return new ArrayList<>(chatRequests);
     }
 
     /** Requests received (any path, any outcome). */
@@ -225,6 +248,9 @@ final class FakeTeacherServer implements AutoCloseable {
         boolean chat = path.endsWith("/v1/chat/completions");
         JsonNode req = JSON.readTree(body);
         List<String> items = chat ? List.of(chatItem(req)) : v2Items(req);
+        if (chat) {
+            chatRequests.add(req);
+        }
         arrivals.add(new Arrival(System.nanoTime(), items));
         for (String it : items) {
             requestsByItem.computeIfAbsent(it, k -> new AtomicInteger()).incrementAndGet();
@@ -418,13 +444,22 @@ final class FakeTeacherServer implements AutoCloseable {
                 .put("model", req.path("model").asText())
                 .put("system_fingerprint", "fp_fake_1");
         ArrayNode choices = root.putArray("choices");
+        int n = req.path("n").asInt(1);
+        if (n > 1 && fault == null) {
+            return sampledAnswer(req, root, item, ignoreN ? 1 : n);
+        }
         boolean noLabelAnswer = fault == Fault.NO_LABEL || fault == Fault.MOSTLY_OUTSIDE;
         String completion = noLabelAnswer ? "The answer" : " " + label;
         if (fault != Fault.WRONG_SHAPE) {
             ObjectNode choice = choices.addObject();
             choice.put("index", 0).put("finish_reason", "stop");
             choice.putObject("message").put("role", "assistant").put("content", completion);
-            ArrayNode content = choice.putObject("logprobs").putArray("content");
+            if (omitLogprobs || !req.path("logprobs").asBoolean(false)) {
+                choice.putNull("logprobs");
+            }
+            ArrayNode content = omitLogprobs || !req.path("logprobs").asBoolean(false)
+                    ? JSON.createArrayNode()
+                    : choice.putObject("logprobs").putArray("content");
             ObjectNode t0 = content.addObject();
             t0.put("token", generated);
             if (fault == Fault.NAN) {
@@ -452,6 +487,47 @@ final class FakeTeacherServer implements AutoCloseable {
                 .put("total_tokens", prompt.length() / 4 + 2);
         String s = JSON.writeValueAsString(root);
         return s.replace("\"__NAN__\"", "NaN");
+    }
+
+    /**
+     * {@code n} completions sampled at temperature 1 from softmax({@link #logits}), seeded by the
+     * item (the same item gets the same samples): each names its label ("Positive." style), except
+     * that one in 20 answers "I cannot tell" (no label). No log-probabilities.
+     */
+    private String sampledAnswer(JsonNode req, ObjectNode root, String item, int n) throws Exception {
+        int c = labels.size();
+        double[] lp = logSoftmax(item, c);
+        java.util.SplittableRandom rng =
+                new java.util.SplittableRandom(Hashing.sha256(item).hashCode());
+        ArrayNode choices = (ArrayNode) root.get("choices");
+        for (int i = 0; i < n; i++) {
+            String answer;
+            if (rng.nextInt(20) == 0) {
+                answer = "I cannot tell";
+            } else {
+                double u = rng.nextDouble();
+                int pick = c - 1;
+                for (int j = 0; j < c; j++) {
+                    u -= Math.exp(lp[j]);
+                    if (u < 0) {
+                        pick = j;
+                        break;
+                    }
+                }
+                String l = labels.get(pick);
+                answer = Character.toUpperCase(l.charAt(0)) + l.substring(1) + ".";
+            }
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i).put("finish_reason", "stop");
+            choice.putObject("message").put("role", "assistant").put("content", answer);
+            choice.putNull("logprobs");
+        }
+        String prompt = req.path("messages").path(0).path("content").asText();
+        root.putObject("usage")
+                .put("prompt_tokens", prompt.length() / 4)
+                .put("completion_tokens", 2 * n)
+                .put("total_tokens", prompt.length() / 4 + 2 * n);
+        return JSON.writeValueAsString(root);
     }
 
     private static String first(String label) {

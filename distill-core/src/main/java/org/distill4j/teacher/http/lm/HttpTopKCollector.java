@@ -1,10 +1,16 @@
 package org.distill4j.teacher.http.lm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +29,14 @@ import org.distill4j.lm.corpus.TokenWindows;
  * in-process teacher gives ({@link TopKCache#build}), so training reads either alike. Positions the
  * API answered with fewer than k alternatives hold absent entries ({@link PromptTopK}) and are
  * counted, never filled in.
+ *
+ * <p><b>Resume.</b> The cache is written through {@code <file>.partial}, and every window whose rows
+ * are in it is recorded in the journal {@code <file>.journal.jsonl} ({@link LmJournal}: fingerprint =
+ * key, k, positions, windows, window length). A collection that fails or is killed leaves both; the
+ * next one with the same key asks only the windows the journal lacks. Rows are written into the
+ * shared mapping before their journal line, so a kill never leaves a journaled window unwritten (the
+ * page cache holds them; only a power loss could). When every window is in, the partial file
+ * becomes the cache atomically and the journal is deleted.
  */
 public final class HttpTopKCollector {
 
@@ -33,8 +47,26 @@ public final class HttpTopKCollector {
      * @param positions positions written
      * @param shortPositions positions with fewer than k alternatives
      * @param unmappedTokens alternatives whose token string named no token
+     * @param windowsFromJournal windows an interrupted run had already collected (not asked again)
+     * @param requests HTTP requests this run sent, retries included
      */
-    public record Result(int windows, long positions, long shortPositions, long unmappedTokens) {}
+    public record Result(
+            int windows,
+            long positions,
+            long shortPositions,
+            long unmappedTokens,
+            int windowsFromJournal,
+            long requests) {}
+
+    /** Returns the partial file a collection into {@code file} writes through. */
+    public static Path partialFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".partial");
+    }
+
+    /** Returns the journal of a collection into {@code file}. */
+    public static Path journalFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".journal.jsonl");
+    }
 
     private HttpTopKCollector() {}
 
@@ -45,7 +77,8 @@ public final class HttpTopKCollector {
      * @param k the client's k
      * @param concurrency requests in flight, at least 1
      * @param key what the outputs depend on (teacher, corpus, tokenizer, k, window length)
-     * @throws IOException if a request fails for good (the cache is then not written)
+     * @throws IOException if a request fails for good (the cache is then not written; the windows
+     *     collected so far stay in the partial file and the journal, for the next run)
      */
     public static Result collect(
             Path file, CompletionsTopKClient client, int k, TokenWindows windows, int concurrency, String key)
@@ -56,20 +89,46 @@ public final class HttpTopKCollector {
         int t = windows.contextLength();
         int[] stream = windows.stream();
         long positions = windows.targetTokens();
+        Path partial = partialFile(file);
+        Path journalPath = journalFile(file);
+        if (Files.exists(journalPath)
+                && (!Files.exists(partial) || Files.size(partial) != TopKCache.fileLength(k, positions, key))) {
+            // The journal vouches for rows of a file that is gone or damaged: start afresh.
+            Files.delete(journalPath);
+        }
+        Map<String, Object> fingerprint = new LinkedHashMap<>();
+        fingerprint.put("cache_key", key);
+        fingerprint.put("k", k);
+        fingerprint.put("positions", positions);
+        fingerprint.put("windows", windows.size());
+        fingerprint.put("window", t);
         AtomicLong shortRows = new AtomicLong();
         AtomicLong unmapped = new AtomicLong();
+        long requestsBefore = client.requests();
+        int fromJournal;
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
             Thread th = new Thread(r, "distill-topk-http");
             th.setDaemon(true);
             return th;
         });
-        try {
-            TopKCache.write(file, k, positions, key, (ids, logProbs, total) -> {
+        try (LmJournal journal = LmJournal.open(journalPath, fingerprint)) {
+            List<Integer> pending = new ArrayList<>();
+            for (int w = 0; w < windows.size(); w++) {
+                JsonNode done = journal.get("w" + w);
+                if (done == null) {
+                    pending.add(w);
+                } else {
+                    shortRows.addAndGet(done.path("short").asLong());
+                    unmapped.addAndGet(done.path("unmapped").asLong());
+                }
+            }
+            fromJournal = windows.size() - pending.size();
+            TopKCache.write(file, k, positions, key, partial, (ids, logProbs, total) -> {
                 Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
                 int next = 0;
-                for (int w = 0; w < windows.size(); w++) {
-                    while (next < windows.size() && next < w + 2 * concurrency) {
-                        int from = next * t;
+                for (int i = 0; i < pending.size(); i++) {
+                    while (next < pending.size() && next < i + 2 * concurrency) {
+                        int from = pending.get(next) * t;
                         int valid = (int) Math.min(t, total - from);
                         int[] prompt = Arrays.copyOfRange(stream, from, from + valid + 1);
                         ahead.add(CompletableFuture.supplyAsync(
@@ -86,14 +145,22 @@ public final class HttpTopKCollector {
                                 pool));
                         next++;
                     }
+                    int w = pending.get(i);
                     PromptTopK top;
                     try {
                         top = ahead.poll().join();
                     } catch (CompletionException e) {
                         Throwable c = e.getCause();
-                        throw c instanceof IOException io
-                                ? new IOException("window " + w + ": " + io.getMessage(), io)
-                                : new IOException("window " + w + ": " + c, c);
+                        if (c instanceof IOException io) {
+                            String hint = io.getMessage() != null
+                                            && io.getMessage().contains("HTTP 400")
+                                    ? "; a teacher whose context is shorter than the window plus one (" + (t + 1)
+                                            + " tokens per request here) refuses it: use a data.context below the "
+                                            + "teacher's context"
+                                    : "";
+                            throw new IOException("window " + w + ": " + io.getMessage() + hint, io);
+                        }
+                        throw new IOException("window " + w + ": " + c, c);
                     }
                     shortRows.addAndGet(top.shortRows());
                     unmapped.addAndGet(top.unmappedTokens());
@@ -104,11 +171,25 @@ public final class HttpTopKCollector {
                             logProbs.putShort((int) ((pos * k + j) * 2), Half.fromFloat(top.logProbs()[p * k + j]));
                         }
                     }
+                    // Journaled after its rows are in the shared mapping: a kill cannot leave it unwritten.
+                    journal.append(
+                            "w" + w,
+                            CompletionsPost.JSON
+                                    .createObjectNode()
+                                    .put("short", top.shortRows())
+                                    .put("unmapped", top.unmappedTokens()));
                 }
             });
         } finally {
             pool.shutdownNow();
         }
-        return new Result(windows.size(), positions, shortRows.get(), unmapped.get());
+        Files.deleteIfExists(journalPath);
+        return new Result(
+                windows.size(),
+                positions,
+                shortRows.get(),
+                unmapped.get(),
+                fromJournal,
+                client.requests() - requestsBefore);
     }
 }

@@ -66,7 +66,7 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
         for (int i = 0; i < t; i++) {
             Integer id = tokenId(tokens.get(i).asText());
             if (id == null || id != prompt[i]) {
-                throw new IllegalArgumentException(
+                throw new TokenizerMismatchException(
                         "logprobs.tokens[" + i + "]: '" + tokens.get(i).asText() + "' is not the prompt's token "
                                 + prompt[i] + "; the server tokenizes differently");
             }
@@ -103,6 +103,15 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
             }
         }
         return new PromptTopK(k, ids, lps, actual, shortRows, unmapped);
+    }
+
+    /** The server's echo of the prompt is in another vocabulary: the same on every request. */
+    public static final class TokenizerMismatchException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        TokenizerMismatchException(String message) {
+            super(message);
+        }
     }
 
     /**

@@ -1,0 +1,137 @@
+package org.distill4j.lm.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The language-model trainer's Adam (betas 0.9 / 0.999, epsilon 1e-8, no weight decay, each
+ * gradient entry clipped to [-1, 1], learning rate warmed up linearly over {@code warmup} steps then
+ * constant) whose whole state (moments and step count) can be saved and restored, so a resumed run
+ * continues exactly where it stopped. State is keyed by parameter name, which is stable across
+ * processes (DJL's own Adam keys it by random parameter ids). The update is DJL's fused native
+ * kernel. Call {@link #beginStep()} once before each {@code trainer.step()}.
+ */
+final class LmAdam extends Optimizer {
+
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPSILON = 1e-8f;
+
+    private final float rate;
+    private final int warmup;
+    private final Map<String, String> nameById = new HashMap<>();
+    private final Map<String, NDArray> first = new HashMap<>();
+    private final Map<String, NDArray> second = new HashMap<>();
+    private long step;
+
+    LmAdam(double rate, int warmup, PairList<String, Parameter> parameters) {
+        super(new Builder().optClipGrad(1f));
+        this.rate = (float) rate;
+        this.warmup = warmup;
+        for (Pair<String, Parameter> p : parameters) {
+            nameById.put(p.getValue().getId(), p.getKey());
+        }
+    }
+
+    /** Advances to the next update step (1-based). */
+    void beginStep() {
+        step++;
+    }
+
+    long step() {
+        return step;
+    }
+
+    /**
+     * The learning rate of update {@code t} (1-based): linear warm-up, then constant; the schedule
+     * the trainer had with DJL's Adam, which passes the 1-based update count to its tracker.
+     */
+    float rate(long t) {
+        return t >= warmup ? rate : rate * (t + 1) / (warmup + 1);
+    }
+
+    @Override
+    public void update(String parameterId, NDArray weight, NDArray grad) {
+        String name = nameById.get(parameterId);
+        if (name == null) {
+            throw new IllegalStateException("parameter " + parameterId + " is not part of the model being trained");
+        }
+        NDArray m = first.computeIfAbsent(name, k -> weight.zerosLike());
+        NDArray v = second.computeIfAbsent(name, k -> weight.zerosLike());
+        float lr = rate(step);
+        double coef1 = 1.0 - Math.pow(BETA1, step);
+        double coef2 = 1.0 - Math.pow(BETA2, step);
+        float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
+        weight.getNDArrayInternal()
+                .adamUpdate(
+                        new NDList(weight, grad, m, v),
+                        new NDList(weight),
+                        lr,
+                        corrected,
+                        0f,
+                        rescaleGrad,
+                        clipGrad,
+                        BETA1,
+                        BETA2,
+                        EPSILON,
+                        true,
+                        false);
+    }
+
+    /** Returns the state as named arrays (copies, in {@code manager}) plus the step count. */
+    NDList exportState(NDManager manager) {
+        NDList out = new NDList();
+        for (var e : first.entrySet()) {
+            NDArray a = e.getValue().duplicate();
+            a.attach(manager);
+            a.setName("m:" + e.getKey());
+            out.add(a);
+        }
+        for (var e : second.entrySet()) {
+            NDArray a = e.getValue().duplicate();
+            a.attach(manager);
+            a.setName("v:" + e.getKey());
+            out.add(a);
+        }
+        NDArray s = manager.create(new long[] {step});
+        s.setName("step");
+        out.add(s);
+        return out;
+    }
+
+    /** Restores state exported by {@link #exportState}; arrays are copied into {@code owner}. */
+    void importState(NDList state, NDManager owner) {
+        first.clear();
+        second.clear();
+        for (NDArray a : state) {
+            String name = a.getName();
+            if ("step".equals(name)) {
+                step = a.toLongArray()[0];
+                continue;
+            }
+            NDArray copy = a.duplicate();
+            copy.attach(owner);
+            if (name.startsWith("m:")) {
+                first.put(name.substring(2), copy);
+            } else if (name.startsWith("v:")) {
+                second.put(name.substring(2), copy);
+            } else {
+                throw new IllegalArgumentException("unexpected optimizer state entry '" + name + "'");
+            }
+        }
+    }
+
+    private static final class Builder extends OptimizerBuilder<Builder> {
+        @Override
+        protected Builder self() {
+            return this;
+        }
+    }
+}
