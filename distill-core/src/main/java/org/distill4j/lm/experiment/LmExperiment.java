@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.Hashing;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.Document;
@@ -522,7 +523,8 @@ public final class LmExperiment {
         fingerprint.put("temperature", 1.0);
         fingerprint.put("seed", recipe.seedOrDefault());
         Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
-        Path journal = dir.resolve("lm-text-" + sha256(fingerprint.toString()).substring(0, 16) + ".journal.jsonl");
+        Path journal =
+                dir.resolve("lm-text-" + Hashing.sha256(fingerprint.toString()).substring(0, 16) + ".journal.jsonl");
         long t0 = System.nanoTime();
         HttpTextCollector.Result r = HttpTextCollector.collect(
                 client,
