@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     private int runLm() throws Exception {
         String resource = quick ? "/recipes/lm-debian-quick.yaml" : "/recipes/lm-debian.yaml";
-        if (printRecipe && !quick) {
+        if (printRecipe) {
             try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
                 System.out.print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             }
@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         try (InputStream in = DemoCommand.class.getResourceAsStream("/recipes/fashion-mnist.yaml")) {
             yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (printRecipe) {
+        if (printRecipe && !quick) {
             System.out.print(yaml);
             return ExitCodes.OK;
         }
