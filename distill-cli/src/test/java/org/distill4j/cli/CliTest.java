@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +123,33 @@ class CliTest {
         Run eval = distill("eval", "--help");
         assertThat(eval.code()).isZero();
         assertThat(eval.out()).contains("MODEL_DIR", "--data", "--teacher", "--test-limit");
+    }
+
+    @Test
+    void demoQuickPrintsTheRecipeItRunsWithTheQuickOverridesApplied() throws Exception {
+        Run full = distill("demo", "--print-recipe");
+        assertThat(full.code()).isZero();
+        Recipe bundled = RecipeLoader.parse(full.out(), "printed", Path.of("."), List.of());
+        Run quick = distill("demo", "--quick", "--print-recipe");
+        assertThat(quick.code()).isZero();
+        Recipe shrunk = RecipeLoader.parse(quick.out(), "printed", Path.of("."), List.of());
+        // The full demo: all rows, the bundled 60 student epochs and alpha 0.9.
+        assertThat(bundled.data().trainLimit()).isZero();
+        assertThat(bundled.student().training().epochs()).isEqualTo(60);
+        assertThat(bundled.distillation().alpha()).isEqualTo(0.9);
+        // The quick demo's recipe as chosen on validation (docs/demo-results.md): same architectures,
+        // a slice of the data, a teacher on batches of 64, both students 30 epochs at lr 0.003, alpha 0.5.
+        assertThat(shrunk.data().trainLimit()).isEqualTo(6000);
+        assertThat(shrunk.data().testLimit()).isEqualTo(2000);
+        assertThat(shrunk.teacher().model()).isEqualTo(bundled.teacher().model());
+        assertThat(shrunk.student().model()).isEqualTo(bundled.student().model());
+        assertThat(shrunk.teacher().training().epochs()).isEqualTo(5);
+        assertThat(shrunk.teacher().training().batchSize()).isEqualTo(64);
+        assertThat(shrunk.student().training().epochs()).isEqualTo(30);
+        assertThat(shrunk.student().training().learningRate()).isEqualTo(0.003);
+        assertThat(shrunk.distillation().alpha()).isEqualTo(0.5);
+        assertThat(shrunk.distillation().temperature())
+                .isEqualTo(bundled.distillation().temperature());
     }
 
     @Test
