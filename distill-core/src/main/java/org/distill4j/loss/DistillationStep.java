@@ -51,7 +51,13 @@ public final class DistillationStep {
     private final float[] weights32;
     private final double[] weights64;
     private final long[] labels;
-    private final double[] teacherLogP;
+    /** The batch's teacher log-probabilities (B, C), in the step's data type. */
+    private final float[] teacherLogP32;
+
+    private final double[] teacherLogP64;
+    /** The read-back log-probabilities (float32 steps), reused. */
+    private final float[] logP32;
+
     private int count;
     private double hardWeight;
 
@@ -97,7 +103,9 @@ public final class DistillationStep {
         weights32 = dataType == DataType.FLOAT32 ? new float[size] : null;
         weights64 = dataType == DataType.FLOAT64 ? new double[size] : null;
         labels = new long[maxBatch];
-        teacherLogP = soft ? new double[maxBatch * classes] : null;
+        teacherLogP32 = soft && weights32 != null ? new float[maxBatch * classes] : null;
+        teacherLogP64 = soft && weights64 != null ? new double[maxBatch * classes] : null;
+        logP32 = weights32 != null ? new float[size] : null;
     }
 
     /** Returns the (T, alpha) of this step. */
@@ -146,20 +154,31 @@ public final class DistillationStep {
             }
             double t = parameters.temperature();
             double factor = parameters.alpha() * t * t / rows;
-            float factor32 = (float) factor;
-            for (int i = 0; i < rows; i++) {
-                int row = teacherRows == null ? i : teacherRows[i];
-                for (int c = 0; c < classes; c++) {
-                    int k = i * classes + c;
-                    teacherLogP[k] = teacher.logProbability(row, c);
-                    // The weighted probability exactly as PyTorch forms p * (alpha T^2 / B) in float32.
-                    if (weights32 != null) {
-                        float p = teacher.isFloat64()
-                                ? (float) teacher.probability(row, c)
-                                : teacher.probability32(row * classes + c);
-                        weights32[k] = -(p * factor32);
-                    } else {
-                        weights64[k] = -(teacher.probability(row, c) * factor);
+            if (weights32 != null && !teacher.isFloat64()) {
+                // The weighted probability exactly as PyTorch forms p * (alpha T^2 / B) in float32.
+                float factor32 = (float) factor;
+                float[] table = teacher.interleaved32();
+                for (int i = 0; i < rows; i++) {
+                    int src = 2 * (teacherRows == null ? i : teacherRows[i]) * classes;
+                    int dst = i * classes;
+                    for (int c = 0; c < classes; c++) {
+                        weights32[dst + c] = -(table[src + c] * factor32);
+                    }
+                    System.arraycopy(table, src + classes, teacherLogP32, dst, classes);
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    int row = teacherRows == null ? i : teacherRows[i];
+                    for (int c = 0; c < classes; c++) {
+                        int k = i * classes + c;
+                        double p = teacher.probability(row, c);
+                        if (weights32 != null) {
+                            teacherLogP32[k] = (float) teacher.logProbability(row, c);
+                            weights32[k] = -((float) p * (float) factor);
+                        } else {
+                            teacherLogP64[k] = teacher.logProbability(row, c);
+                            weights64[k] = -(p * factor);
+                        }
                     }
                 }
             }
@@ -247,48 +266,57 @@ public final class DistillationStep {
      * in float64. A non-finite student gives a non-finite total.
      */
     public Values read(Forward forward) {
-        double[] lq = dataType == DataType.FLOAT64
-                ? forward.logProbabilities().toDoubleArray()
-                : toDouble(forward.logProbabilities().toFloatArray());
+        NDArray logP = forward.logProbabilities();
+        int n = Math.toIntExact(logP.size());
+        double[] lq64 = null;
+        if (logP32 != null) {
+            // One native call copying into a byte array; no float[] allocated per batch.
+            logP.toByteBuffer(false).asFloatBuffer().get(logP32, 0, n);
+        } else {
+            lq64 = logP.toDoubleArray();
+        }
         int block = count * classes;
-        for (double v : lq) {
-            if (!Double.isFinite(v)) {
-                // A saturated or non-finite student: the device's own sum would not be finite either.
-                return new Values(Double.NaN, Double.NaN, Double.NaN);
-            }
+        // A non-finite log-probability anywhere (NaN, or -inf from a saturated student) makes the
+        // loss non-finite, as the device's own sum would be: the divergence check then stops.
+        double all = 0;
+        for (int k = 0; k < n; k++) {
+            all += logP32 != null ? logP32[k] : lq64[k];
+        }
+        if (!Double.isFinite(all)) {
+            return new Values(Double.NaN, Double.NaN, Double.NaN);
         }
         double softValue = Double.NaN;
         double hardValue = Double.NaN;
         if (soft) {
+            // wp (lp - lq) with the weight w = -wp; where p underflowed to 0 the term is exactly 0.
             softValue = 0;
-            for (int k = 0; k < block; k++) {
-                double w = weights32 != null ? weights32[k] : weights64[k];
-                // wp (lp - lq) with w = -wp; rows where p underflowed to 0 add exactly 0.
-                if (w != 0) {
-                    softValue -= w * (teacherLogP[k] - lq[k]);
+            if (logP32 != null) {
+                for (int k = 0; k < block; k++) {
+                    if (weights32[k] != 0) {
+                        softValue -= (double) weights32[k] * ((double) teacherLogP32[k] - logP32[k]);
+                    }
+                }
+            } else {
+                for (int k = 0; k < block; k++) {
+                    if (weights64[k] != 0) {
+                        softValue -= weights64[k] * (teacherLogP64[k] - lq64[k]);
+                    }
                 }
             }
         }
         if (hard) {
             // The hard term's log-probabilities: the second (T = 1) block when both terms were
             // computed at T != 1, else the only one.
-            int from = soft && lq.length == 2 * block ? block : 0;
+            int from = soft && n == 2 * block ? block : 0;
             hardValue = 0;
             for (int i = 0; i < count; i++) {
                 if (labels[i] >= 0) {
-                    hardValue += hardWeight * lq[from + i * classes + (int) labels[i]];
+                    int k = from + i * classes + (int) labels[i];
+                    hardValue += hardWeight * (logP32 != null ? logP32[k] : lq64[k]);
                 }
             }
         }
         double total = soft && hard ? softValue + hardValue : soft ? softValue : hardValue;
         return new Values(total, softValue, hardValue);
-    }
-
-    private static double[] toDouble(float[] values) {
-        double[] out = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
     }
 }

@@ -28,18 +28,31 @@ public final class TeacherTable {
 
     private final int rows;
     private final int classes;
-    private final float[] logP;
-    private final float[] p;
+    /**
+     * Float32 tables: per row its C probabilities, then its C log-probabilities, so that a batch
+     * of random rows reads one or two cache lines per row rather than two distant ones.
+     */
+    private final float[] rows32;
+
     private final double[] logP64;
     private final double[] p64;
 
-    private TeacherTable(int rows, int classes, float[] logP, float[] p, double[] logP64, double[] p64) {
+    private TeacherTable(int rows, int classes, float[] rows32, double[] logP64, double[] p64) {
         this.rows = rows;
         this.classes = classes;
-        this.logP = logP;
-        this.p = p;
+        this.rows32 = rows32;
         this.logP64 = logP64;
         this.p64 = p64;
+    }
+
+    /** Interleaves (rows, C) probabilities and log-probabilities into rows of 2C. */
+    private static void interleave(float[] p, float[] logP, int classes, float[] out, int fromRow) {
+        int n = p.length / classes;
+        for (int i = 0; i < n; i++) {
+            int dst = (fromRow + i) * 2 * classes;
+            System.arraycopy(p, i * classes, out, dst, classes);
+            System.arraycopy(logP, i * classes, out, dst + classes, classes);
+        }
     }
 
     /**
@@ -67,9 +80,11 @@ public final class TeacherTable {
             NDArray logP = logSoftmax(t, temperature);
             NDArray p = logP.exp();
             if (f64) {
-                return new TeacherTable(n, c, null, null, logP.toDoubleArray(), p.toDoubleArray());
+                return new TeacherTable(n, c, null, logP.toDoubleArray(), p.toDoubleArray());
             }
-            return new TeacherTable(n, c, logP.toFloatArray(), p.toFloatArray(), null, null);
+            float[] out = new float[2 * n * c];
+            interleave(p.toFloatArray(), logP.toFloatArray(), c, out, 0);
+            return new TeacherTable(n, c, out, null, null);
         }
     }
 
@@ -89,19 +104,17 @@ public final class TeacherTable {
                     "illegal classes value: " + classes + ", must be >= 1 and divide " + logits.length + " logits");
         }
         int n = logits.length / classes;
-        float[] logP = new float[logits.length];
-        float[] p = new float[logits.length];
+        float[] out = new float[2 * logits.length];
         for (int from = 0; from < n; from += CHUNK_ROWS) {
             int count = Math.min(CHUNK_ROWS, n - from);
             float[] block = new float[count * classes];
             System.arraycopy(logits, from * classes, block, 0, block.length);
             try (NDManager m = manager.newSubManager()) {
                 NDArray lp = logSoftmax(m.create(block, new Shape(count, classes)), temperature);
-                System.arraycopy(lp.toFloatArray(), 0, logP, from * classes, block.length);
-                System.arraycopy(lp.exp().toFloatArray(), 0, p, from * classes, block.length);
+                interleave(lp.exp().toFloatArray(), lp.toFloatArray(), classes, out, from);
             }
         }
-        return new TeacherTable(n, classes, logP, p, null, null);
+        return new TeacherTable(n, classes, out, null, null);
     }
 
     /** The operations of the student's side: {@code log_softmax(x * (1/T))}, the scalar in x's dtype. */
@@ -132,18 +145,19 @@ public final class TeacherTable {
 
     /** Returns the log-probability of class {@code c} in row {@code row}. */
     public double logProbability(int row, int c) {
-        int i = row * classes + c;
-        return logP64 != null ? logP64[i] : logP[i];
+        return logP64 != null ? logP64[row * classes + c] : rows32[(2 * row + 1) * classes + c];
     }
 
     /** Returns the probability of class {@code c} in row {@code row}. */
     public double probability(int row, int c) {
-        int i = row * classes + c;
-        return p64 != null ? p64[i] : p[i];
+        return p64 != null ? p64[row * classes + c] : rows32[2 * row * classes + c];
     }
 
-    /** Returns the float32 probability at flat index {@code i} (float32 tables only). */
-    float probability32(int i) {
-        return p[i];
+    /**
+     * The float32 values, row r at {@code 2 C r}: C probabilities, then C log-probabilities
+     * (float32 tables only; not copied: do not modify).
+     */
+    float[] interleaved32() {
+        return rows32;
     }
 }
