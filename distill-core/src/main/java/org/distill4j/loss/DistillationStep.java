@@ -254,7 +254,8 @@ public final class DistillationStep {
                     "student logits have shape " + shape + ", the prepared batch is (" + count + ", " + classes + ")");
         }
         NDArray z = scales == null ? student : student.mul(scales);
-        NDArray logP = z.logSoftmax(z.getShape().dimension() - 1);
+        // The last axis, named as -1: asking z for its shape would be one more native call.
+        NDArray logP = z.logSoftmax(-1);
         return new Forward(logP.mul(weights), logP);
     }
 
@@ -267,7 +268,9 @@ public final class DistillationStep {
      */
     public Values read(Forward forward) {
         NDArray logP = forward.logProbabilities();
-        int n = Math.toIntExact(logP.size());
+        int block = count * classes;
+        // (2, B, C) when s * [1/T, 1] made both log-softmaxes, else (B, C); known without asking.
+        int n = soft && hard && scales != null ? 2 * block : block;
         double[] lq64 = null;
         if (logP32 != null) {
             // One native call copying into a byte array; no float[] allocated per batch.
@@ -275,7 +278,6 @@ public final class DistillationStep {
         } else {
             lq64 = logP.toDoubleArray();
         }
-        int block = count * classes;
         // A non-finite log-probability anywhere (NaN, or -inf from a saturated student) makes the
         // loss non-finite, as the device's own sum would be: the divergence check then stops.
         double all = 0;
@@ -307,7 +309,7 @@ public final class DistillationStep {
         if (hard) {
             // The hard term's log-probabilities: the second (T = 1) block when both terms were
             // computed at T != 1, else the only one.
-            int from = soft && n == 2 * block ? block : 0;
+            int from = n == 2 * block ? block : 0;
             hardValue = 0;
             for (int i = 0; i < count; i++) {
                 if (labels[i] >= 0) {
