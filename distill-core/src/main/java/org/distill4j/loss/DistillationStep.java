@@ -28,10 +28,11 @@ import java.util.Arrays;
  * of exactly 0 (the teacher's side comes from the same PyTorch operations, see {@link
  * TeacherTable}).
  *
- * <p>Per batch: one weight upload, at most four device operations ({@code mul}, {@code
+ * <p>Per batch: one weight upload, at most three device operations ({@code mul}, {@code
  * log_softmax}, {@code mul}; the first only when T != 1 and alpha &gt; 0) and one read-back; a
  * hard-label-only step ({@code alpha = 0}) has the same minus the first {@code mul}, so
- * distillation from cached outputs adds one operation per batch to training on labels alone.
+ * distillation from cached outputs adds one operation per batch (and its backward) to training
+ * on labels alone.
  *
  * <p>Use: {@link #prepare} (host), upload {@link #floatWeights} (or {@link #doubleWeights}) in
  * {@link #weightShape}, {@link #forward} inside the gradient collector, {@link #read}, then
