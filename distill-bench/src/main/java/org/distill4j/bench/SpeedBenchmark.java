@@ -212,21 +212,25 @@ public final class SpeedBenchmark {
                 // each alike; every round trains fresh students.
                 for (int round = 1; round <= settings.rounds(); round++) {
                     listener.info("round " + round + " of " + settings.rounds());
-                    try (SavedModel alone = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("alone", k -> new ArrayList<>())
-                                .add(train("alone", alone, config, null, null, null, train, rss));
-                    }
-                    try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("cached", k -> new ArrayList<>())
-                                .add(train(
-                                        "cached",
-                                        cached,
-                                        config,
-                                        kd,
-                                        SoftTargets.cached(outputs),
-                                        approval,
-                                        train,
-                                        rss));
+                    // Alone and cached swap places every round: the first training after the
+                    // previous round's other modes (or the teacher's pass) pays transitional costs
+                    // (allocator, caches), which must not fall on one mode only.
+                    boolean aloneFirst = round % 2 == 1;
+                    for (String mode :
+                            aloneFirst ? new String[] {"alone", "cached"} : new String[] {"cached", "alone"}) {
+                        boolean distil = mode.equals("cached");
+                        try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                            byRound.computeIfAbsent(mode, k -> new ArrayList<>())
+                                    .add(train(
+                                            mode,
+                                            m,
+                                            config,
+                                            distil ? kd : null,
+                                            distil ? SoftTargets.cached(outputs) : null,
+                                            distil ? approval : null,
+                                            train,
+                                            rss));
+                        }
                     }
                     try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
                         byRound.computeIfAbsent("online", k -> new ArrayList<>())
