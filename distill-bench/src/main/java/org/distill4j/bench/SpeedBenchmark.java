@@ -50,7 +50,9 @@ import org.distill4j.train.TrainingListener;
  * ratio.
  *
  * <p>It first waits (up to a limit) for the machine to be quiet, by the 1-minute load average,
- * and records the load it ran under. The teacher is a saved model (normally the accuracy
+ * and records the load it ran under, and trains the student alone and distilled from cached outputs
+ * for one untimed epoch on a slice, so that no timed mode pays for the JIT's warm-up. The teacher
+ * is a saved model (normally the accuracy
  * benchmark's); without one, a stand-in of the recipe's teacher architecture is trained for one
  * epoch on a small slice, as only its cost, not its accuracy, matters here.
  */
@@ -58,6 +60,9 @@ public final class SpeedBenchmark {
 
     /** File name of the raw results. */
     public static final String JSON = "bench-speed.json";
+
+    /** Rows of the untimed warm-up training before the first round. */
+    static final int WARM_UP_ROWS = 4096;
 
     /** K of the cached-views mode (FKD): the teacher's passes over the data, once. */
     static final int VIEWS = 4;
@@ -181,25 +186,51 @@ public final class SpeedBenchmark {
                                 ai.djl.ndarray.types.DataType.FLOAT32,
                                 student.inputShape(1));
                 r.put("student_params", student.parameterCount());
+                // Untimed warm-up: the first training in a process runs the trainer's Java code
+                // before the JIT has compiled it, which would slow whichever mode comes first in
+                // round 1 (the student alone) and flatter the others.
+                int warmRows = Math.min(WARM_UP_ROWS, train.size());
+                listener.info("warm-up: one untimed epoch alone and cached on " + warmRows + " rows");
+                ExampleSet warm = ExampleSets.slice(train, 0, warmRows);
+                TeacherOutputs warmOutputs = new TeacherOutputs(
+                        outputs.teacherKey(),
+                        warm.contentHash(),
+                        warmRows,
+                        outputs.classes(),
+                        java.util.Arrays.copyOf(outputs.logits(), warmRows * outputs.classes()));
+                for (SoftTargets warmTargets : new SoftTargets[] {null, SoftTargets.cached(warmOutputs)}) {
+                    try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                        ClassifierTrainer.Builder b = ClassifierTrainer.builder(config.withEpochs(1));
+                        if (warmTargets != null) {
+                            b.optDistillation(kd, warmTargets, approval);
+                        }
+                        b.build().fit(m, warm, null);
+                    }
+                }
+                r.put("warm_up_rows", warmRows);
                 // Rounds interleave the modes, so that a change of load on a shared machine hits
                 // each alike; every round trains fresh students.
                 for (int round = 1; round <= settings.rounds(); round++) {
                     listener.info("round " + round + " of " + settings.rounds());
-                    try (SavedModel alone = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("alone", k -> new ArrayList<>())
-                                .add(train("alone", alone, config, null, null, null, train, rss));
-                    }
-                    try (SavedModel cached = SavedModel.create(spec, train.featureShape(), train.classNames())) {
-                        byRound.computeIfAbsent("cached", k -> new ArrayList<>())
-                                .add(train(
-                                        "cached",
-                                        cached,
-                                        config,
-                                        kd,
-                                        SoftTargets.cached(outputs),
-                                        approval,
-                                        train,
-                                        rss));
+                    // Alone and cached swap places every round: the first training after the
+                    // previous round's other modes (or the teacher's pass) pays transitional costs
+                    // (allocator, caches), which must not fall on one mode only.
+                    boolean aloneFirst = round % 2 == 1;
+                    for (String mode :
+                            aloneFirst ? new String[] {"alone", "cached"} : new String[] {"cached", "alone"}) {
+                        boolean distil = mode.equals("cached");
+                        try (SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames())) {
+                            byRound.computeIfAbsent(mode, k -> new ArrayList<>())
+                                    .add(train(
+                                            mode,
+                                            m,
+                                            config,
+                                            distil ? kd : null,
+                                            distil ? SoftTargets.cached(outputs) : null,
+                                            distil ? approval : null,
+                                            train,
+                                            rss));
+                        }
                     }
                     try (SavedModel online = SavedModel.create(spec, train.featureShape(), train.classNames())) {
                         byRound.computeIfAbsent("online", k -> new ArrayList<>())

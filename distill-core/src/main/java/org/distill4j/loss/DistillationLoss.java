@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import java.util.Arrays;
 
 /**
  * The Hinton-Vinyals-Dean knowledge-distillation loss, as a DJL {@link Loss}:
@@ -68,12 +69,12 @@ public final class DistillationLoss extends Loss {
     /**
      * Computes both weighted terms and their sum in one pass.
      *
-     * <p>Fused to few native calls, since on a small student each call is a visible share of a
-     * step: the hard term's weights (the one-hot labels divided by the labelled count, times -(1 -
-     * alpha)) are built on the host from the labels and uploaded in one block, so the term is one
-     * multiply and one sum over the student's log-softmax; the soft term's constant factor alpha
-     * T^2 / B folds into the teacher's probabilities; and with T = 1 both terms share one
-     * log-softmax of the student.
+     * <p>The same computation as a training step's ({@link DistillationStep}): the teacher's
+     * tempered distribution ({@link TeacherTable}) and the hard term's weights are prepared on the
+     * host, the device computes the student's log-softmax (both temperatures in one call) times
+     * those weights, and the values are computed on the host in float64. The returned arrays carry
+     * those values and the student's gradient ({@code x - stopGradient(x) + value}, where {@code x}
+     * is the summed weighted log-probabilities); the teacher's logits get none.
      *
      * @param labels hard labels at index 0 and teacher logits at index 1 (see class doc)
      * @param predictions student logits at index 0
@@ -82,119 +83,76 @@ public final class DistillationLoss extends Loss {
      */
     public Terms terms(NDList labels, NDList predictions) {
         NDArray student = predictions.head();
-        if (student.getShape().dimension() != 2) {
-            throw new IllegalArgumentException(
-                    "student logits must have shape (batch, classes), got " + student.getShape());
+        Shape shape = student.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("student logits must have shape (batch, classes), got " + shape);
         }
+        int batch = Math.toIntExact(shape.get(0));
+        int classes = Math.toIntExact(shape.get(1));
         double alpha = parameters.alpha();
-        double t = parameters.temperature();
-        NDArray studentLogP = null; // log_softmax(s), shared by both terms when T = 1
-        NDArray soft = null;
-        NDArray hard = null;
+        TeacherTable teacher = null;
         if (alpha > 0) {
             if (labels.size() < 2) {
                 throw new IllegalArgumentException("alpha=" + alpha + " needs teacher logits at labels[1]; got only "
                         + labels.size() + " label array(s)");
             }
-            NDArray teacher = labels.get(1);
-            if (!teacher.getShape().equals(student.getShape())) {
-                throw new IllegalArgumentException("teacher logits shape " + teacher.getShape()
-                        + " does not match student logits shape " + student.getShape());
+            NDArray logits = labels.get(1);
+            if (!logits.getShape().equals(shape)) {
+                throw new IllegalArgumentException(
+                        "teacher logits shape " + logits.getShape() + " does not match student logits shape " + shape);
             }
-            NDArray studentLogPT;
-            NDArray teacherLogP;
-            if (t == 1) {
-                studentLogP = student.logSoftmax(1);
-                studentLogPT = studentLogP;
-                teacherLogP = teacher.stopGradient().logSoftmax(1);
-            } else {
-                double invT = 1.0 / t;
-                studentLogPT = times(student, invT).logSoftmax(1);
-                teacherLogP = times(teacher.stopGradient(), invT).logSoftmax(1);
-            }
-            // alpha T^2 / B * sum p * (log p - log q); p = exp(log p) underflows to exactly 0 where
-            // PyTorch's xlogy gives 0.
-            NDArray weightedP =
-                    times(teacherLogP.exp(), alpha * t * t / student.getShape().get(0));
-            soft = weightedP.mul(teacherLogP.sub(studentLogPT)).sum();
+            teacher = TeacherTable.of(logits, parameters.temperature());
         }
+        long[] ids = null;
         if (alpha < 1) {
-            if (studentLogP == null) {
-                studentLogP = student.logSoftmax(1);
+            NDArray hardLabels = labels.get(0);
+            if (hardLabels.size() != batch) {
+                throw new IllegalArgumentException(
+                        "hard labels have " + hardLabels.size() + " entries for " + batch + " rows of student logits");
             }
-            hard = studentLogP
-                    .mul(hardWeights(labels.get(0), student, 1 - alpha))
-                    .sum();
+            ids = hardLabels.getDataType() == DataType.INT64
+                    ? hardLabels.toLongArray()
+                    : hardLabels.toType(DataType.INT64, false).toLongArray();
+        }
+        boolean f64 = student.getDataType() == DataType.FLOAT64;
+        NDManager m = student.getManager();
+        DistillationStep step =
+                new DistillationStep(parameters, classes, batch, f64 ? DataType.FLOAT64 : DataType.FLOAT32, m);
+        step.prepare(batch, ids, teacher, null);
+        int size = Math.toIntExact(step.weightShape().size());
+        NDArray weights = f64
+                ? m.create(Arrays.copyOf(step.doubleWeights(), size), step.weightShape())
+                : m.create(Arrays.copyOf(step.floatWeights(), size), step.weightShape());
+        DistillationStep.Forward forward = step.forward(student, weights);
+        DistillationStep.Values values = step.read(forward);
+        NDArray target = forward.target();
+        NDArray soft = null;
+        NDArray hard = null;
+        if (alpha > 0 && alpha < 1) {
+            soft = valued(target.get(0), values.soft());
+            hard = valued(target.get(1), values.hard());
+        } else if (alpha > 0) {
+            soft = valued(target, values.soft());
+        } else {
+            hard = valued(target, values.hard());
         }
         NDArray total = soft == null ? hard : hard == null ? soft : soft.add(hard);
         return new Terms(soft, hard, total);
     }
 
     /**
-     * Multiplies by a scalar weight without changing the dtype, through a 0-d constant that stays
-     * attached to {@code x}'s manager until that manager closes.
+     * A scalar with {@code value} as its value and the gradient of {@code weighted}'s sum: {@code
+     * sum - stopGradient(sum) + value}, exact in floating point ({@code x - x = 0} for finite x).
      *
-     * <p>Why not {@code x.mul(number)}: DJL 0.36's PyTorch engine turns the number into a 0-d
-     * tensor over a Java direct buffer ({@code torch::from_blob}, no copy) and closes it as soon as
-     * the product exists. Autograd saves that scalar for the backward pass, but nothing on the Java
-     * side references its buffer any more: a garbage collection between the forward and the
-     * backward pass frees it, and the gradient is then scaled by whatever the freed memory holds
-     * (see {@code docs/engine.md}: 50 of 50 gradients wrong under a forced GC). Kept attached, the
-     * constant's buffer lives until the batch's manager closes, after the backward pass.
-     *
-     * <p>The dtype: a {@code double} would become a float64 tensor, and PyTorch promotes float32
-     * times a 0-d float64 to float64, which {@link Loss#updateAccumulators} ({@code getFloat()})
-     * rejects; so the constant is float32 unless {@code x} itself is float64 (which keeps full
-     * precision for finite differences).
+     * <p>The value is a 0-d constant attached to the manager, never {@code add(number)}: DJL 0.36
+     * frees a number's scalar as soon as the operation exists, while autograd may still read it
+     * (see {@code docs/engine.md}); a constant kept attached lives until the manager closes.
      */
-    private static NDArray times(NDArray x, double weight) {
-        NDManager m = x.getManager();
-        return x.mul(x.getDataType() == DataType.FLOAT64 ? m.create(weight) : m.create((float) weight));
-    }
-
-    /**
-     * The (B, C) weights that turn the student's log-softmax into the weighted mean cross-entropy
-     * over labelled rows: {@code -weight / labelled} at each labelled row's class, 0 elsewhere (and
-     * everywhere when no row is labelled, so the term is 0). Built on the host: the labels are a
-     * few integers, and one upload replaces a dozen small device operations.
-     */
-    private static NDArray hardWeights(NDArray labels, NDArray student, double weight) {
-        long batch = student.getShape().get(0);
-        int classes = Math.toIntExact(student.getShape().get(1));
-        if (labels.size() != batch) {
-            throw new IllegalArgumentException(
-                    "hard labels have " + labels.size() + " entries for " + batch + " rows of student logits");
-        }
-        long[] ids = labels.getDataType() == DataType.INT64
-                ? labels.toLongArray()
-                : labels.toType(DataType.INT64, false).toLongArray();
-        int labelled = 0;
-        for (long id : ids) {
-            if (id >= classes) {
-                throw new IllegalArgumentException("hard label " + id + " is not a class id in [0, " + classes
-                        + "); use a negative id for an unlabelled row");
-            }
-            labelled += id >= 0 ? 1 : 0;
-        }
-        double w = labelled == 0 ? 0 : -weight / labelled;
-        Shape shape = student.getShape();
-        NDManager m = student.getManager();
-        if (student.getDataType() == DataType.FLOAT64) {
-            double[] out = new double[ids.length * classes];
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] >= 0) {
-                    out[i * classes + (int) ids[i]] = w;
-                }
-            }
-            return m.create(out, shape);
-        }
-        float[] out = new float[ids.length * classes];
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] >= 0) {
-                out[i * classes + (int) ids[i]] = (float) w;
-            }
-        }
-        return m.create(out, shape);
+    private static NDArray valued(NDArray weighted, double value) {
+        NDManager m = weighted.getManager();
+        NDArray sum = weighted.sum();
+        NDArray constant = sum.getDataType() == DataType.FLOAT64 ? m.create(value) : m.create((float) value);
+        return sum.sub(sum.stopGradient()).add(constant);
     }
 
     /** Returns an evaluator of the weighted soft-target term alone, for logging. */

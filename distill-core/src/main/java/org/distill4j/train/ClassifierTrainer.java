@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -16,11 +17,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleStream;
 import org.distill4j.data.InputBuffer;
 import org.distill4j.loss.DistillationLoss;
+import org.distill4j.loss.DistillationStep;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.loss.TeacherTable;
 import org.distill4j.model.SavedModel;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.GateApproval;
@@ -61,6 +65,7 @@ public final class ClassifierTrainer {
     private final GateApproval approval;
     private final Device device;
     private final String engineName;
+    private final Consumer<NDManager> batchProbe;
 
     private ClassifierTrainer(Builder b) {
         this.config = b.config;
@@ -73,6 +78,7 @@ public final class ClassifierTrainer {
         this.approval = b.approval;
         this.device = b.device;
         this.engineName = b.engine;
+        this.batchProbe = b.batchProbe;
     }
 
     /** Starts a builder; the configuration is required. */
@@ -202,9 +208,14 @@ public final class ClassifierTrainer {
             ExampleStream.Batch batch =
                     new ExampleStream.Batch(config.batchSize(), train.featureSize(), train.numClasses());
             Uploads uploads = new Uploads(config.batchSize(), train.featureSize(), train.numClasses());
+            // The loss's per-batch work: weights built on the host, one constant for the whole run.
+            DistillationStep step =
+                    new DistillationStep(effectiveKd(), train.numClasses(), config.batchSize(), DataType.FLOAT32, run);
+            TeacherTable table = teacherTable(run);
             for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
                 engine.setRandomSeed(seedFor(epoch));
-                EpochRecord record = trainEpoch(epoch, trainer, optimizer, loss, train, run, batch, uploads, hooks);
+                EpochRecord record =
+                        trainEpoch(epoch, trainer, optimizer, step, table, train, run, batch, uploads, hooks);
                 for (EpochHook h : hooks) {
                     record = h.onEpochEnd(state, record);
                 }
@@ -219,7 +230,8 @@ public final class ClassifierTrainer {
             int epoch,
             Trainer trainer,
             CheckpointableOptimizer optimizer,
-            DistillationLoss loss,
+            DistillationStep step,
+            TeacherTable table,
             ExampleStream train,
             NDManager run,
             ExampleStream.Batch batchBuffers,
@@ -246,7 +258,8 @@ public final class ClassifierTrainer {
                         batchBuffers,
                         trainer,
                         optimizer,
-                        loss,
+                        step,
+                        table,
                         run,
                         uploads,
                         hooks,
@@ -292,7 +305,8 @@ public final class ClassifierTrainer {
             ExampleStream.Batch batchBuffers,
             Trainer trainer,
             CheckpointableOptimizer optimizer,
-            DistillationLoss loss,
+            DistillationStep step,
+            TeacherTable table,
             NDManager run,
             Uploads uploads,
             List<EpochHook> hooks,
@@ -312,29 +326,52 @@ public final class ClassifierTrainer {
             config.augment().apply(features, count, featureShape, augmentRng);
         }
         long[] labels = batchBuffers.labels();
+        int[] teacherRows = rows;
+        if (table != null && view >= 0) {
+            // Views' table rows are (row, view) pairs.
+            teacherRows = new int[count];
+            int k = ((SoftTargets.Views) targets).views();
+            for (int i = 0; i < count; i++) {
+                teacherRows[i] = rows[i] * k + view;
+            }
+        }
         try (NDManager batch = run.newSubManager()) {
             // Through the trainer's pinned buffers: no direct buffer allocated per batch.
             NDArray x = uploads.features.upload(batch, features, batchShape(featureShape, count));
-            NDArray y = uploads.labelBuffer.upload(batch, labels, new Shape(count));
-            NDList lossLabels = targets == null || kd.alpha() == 0
-                    ? new NDList(y)
-                    : new NDList(y, uploads.teacherLogits(batch, targets, rows, x, view, batchBuffers, count));
+            if (table != null) {
+                step.prepare(count, labels, table, teacherRows);
+            } else if (distils() && targets instanceof SoftTargets.Streamed) {
+                // Streamed logits arrive with the batch; rows are independent, so a per-batch table
+                // equals the rows of a whole-run one.
+                float[] logits = batchBuffers.teacherLogits();
+                int values = count * uploads.classes;
+                if (logits.length != values) {
+                    logits = Arrays.copyOf(logits, values);
+                }
+                step.prepare(count, labels, TeacherTable.of(logits, uploads.classes, kd.temperature(), batch), null);
+            } else if (distils()) {
+                // An online teacher: its distribution on this very batch.
+                step.prepare(count, labels, TeacherTable.of(targets.logits(rows, x), kd.temperature()), null);
+            } else {
+                step.prepare(count, labels, null, null);
+            }
+            NDArray weights = uploads.weights.upload(batch, step.floatWeights(), step.weightShape());
             optimizer.beginStep();
-            double[] values;
+            DistillationStep.Values values;
             NDArray predictions;
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 predictions = trainer.forward(new NDList(x)).head();
-                DistillationLoss.Terms terms = loss.terms(lossLabels, new NDList(predictions));
-                values = read(terms);
+                DistillationStep.Forward forward = step.forward(predictions, weights);
+                values = step.read(forward);
                 for (EpochHook h : hooks) {
-                    h.onBatchLoss(epoch, from / config.batchSize() + 1, values[0]);
+                    h.onBatchLoss(epoch, from / config.batchSize() + 1, values.total());
                 }
-                gc.backward(terms.total());
+                gc.backward(forward.target());
             }
             trainer.step();
-            stats.sumLoss += values[0];
-            stats.sumSoft += values[1];
-            stats.sumHard += values[2];
+            stats.sumLoss += values.total();
+            stats.sumSoft += values.soft();
+            stats.sumHard += values.hard();
             stats.batches++;
             long[] predicted = predictions.argMax(1).toLongArray();
             for (int i = 0; i < count; i++) {
@@ -344,6 +381,7 @@ public final class ClassifierTrainer {
                     stats.correct += predicted[i] == labels[i] ? 1 : 0;
                 }
             }
+            batchProbe.accept(batch);
         }
     }
 
@@ -357,47 +395,48 @@ public final class ClassifierTrainer {
     /**
      * The trainer's pinned upload buffers (see {@link InputBuffer}), reused by every batch of a
      * run: each batch's tensors are closed with its sub-manager before the next batch is filled.
+     * A batch uploads two blocks: its features and the loss's weights (labels and teacher outputs
+     * stay on the host, see {@link DistillationStep}).
      */
     private static final class Uploads {
         final InputBuffer features;
-        final InputBuffer labelBuffer;
-        final InputBuffer teacher;
+        final InputBuffer weights;
         final int classes;
         final float[] teacherRows;
 
         Uploads(int batchSize, int featureSize, int classes) {
             this.classes = classes;
             features = new InputBuffer(Math.max(1, batchSize * featureSize * Float.BYTES));
-            labelBuffer = new InputBuffer(batchSize * Long.BYTES);
-            teacher = new InputBuffer(batchSize * classes * Float.BYTES);
+            weights = new InputBuffer(2 * batchSize * classes * Float.BYTES);
             teacherRows = new float[batchSize * classes];
         }
+    }
 
-        /** Cached logits go through the pinned buffer; an online teacher computes them from {@code x}. */
-        NDArray teacherLogits(
-                NDManager batch,
-                SoftTargets targets,
-                int[] rows,
-                NDArray x,
-                int view,
-                ExampleStream.Batch carried,
-                int count) {
-            if (targets instanceof SoftTargets.Streamed) {
-                return teacher.upload(batch, carried.teacherLogits(), new Shape(count, classes));
-            }
-            if (targets instanceof SoftTargets.Views views) {
-                views.copyRows(rows, view, teacherRows);
-                return teacher.upload(batch, teacherRows, new Shape(rows.length, views.classes()));
-            }
-            if (targets instanceof SoftTargets.Cached cached) {
-                cached.outputs().copyRows(rows, teacherRows);
-                return teacher.upload(
-                        batch,
-                        teacherRows,
-                        new Shape(rows.length, cached.outputs().classes()));
-            }
-            return targets.logits(rows, x);
+    /** Whether the soft term is computed: a teacher and alpha &gt; 0. */
+    private boolean distils() {
+        return targets != null && kd.alpha() > 0;
+    }
+
+    /** The loss's parameters as trained: without soft targets the hard term alone (alpha 0). */
+    private KdParameters effectiveKd() {
+        return distils() ? kd : new KdParameters(kd.temperature(), 0);
+    }
+
+    /**
+     * The teacher's distribution on every cached row (or every row's every view), computed once per
+     * run; null for an online teacher (computed per batch) and without distillation.
+     */
+    private TeacherTable teacherTable(NDManager run) {
+        if (!distils()) {
+            return null;
         }
+        if (targets instanceof SoftTargets.Views views) {
+            return TeacherTable.of(views.logits(), views.classes(), kd.temperature(), run);
+        }
+        if (targets instanceof SoftTargets.Cached cached) {
+            return TeacherTable.of(cached.outputs().logits(), cached.outputs().classes(), kd.temperature(), run);
+        }
+        return null;
     }
 
     /** Checks that augmentation, soft targets and the hard-label term fit together. */
@@ -418,21 +457,6 @@ public final class ClassifierTrainer {
             throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so the hard-label term does "
                     + "not apply (it is off with mixing): alpha is " + kd.alpha() + ", must be 1.0");
         }
-    }
-
-    /**
-     * Reads (total, soft, hard) with one device-to-host copy: each separate read is a
-     * synchronising native call, and on a small student those calls are a visible share of a step.
-     */
-    private static double[] read(DistillationLoss.Terms terms) {
-        if (terms.soft() != null && terms.hard() != null) {
-            float[] v = ai.djl.ndarray.NDArrays.stack(new NDList(terms.total(), terms.soft(), terms.hard()))
-                    .toFloatArray();
-            return new double[] {v[0], v[1], v[2]};
-        }
-        double total = terms.total().getFloat();
-        return new double[] {total, terms.soft() == null ? Double.NaN : total, terms.hard() == null ? Double.NaN : total
-        };
     }
 
     private int seedFor(int epoch) {
@@ -500,6 +524,7 @@ public final class ClassifierTrainer {
         private GateApproval approval;
         private Device device = Device.cpu();
         private String engine = SavedModel.DEFAULT_ENGINE;
+        private Consumer<NDManager> batchProbe = batch -> {};
 
         private Builder(TrainingConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -572,6 +597,15 @@ public final class ClassifierTrainer {
         /** Receives progress events. */
         public Builder optListener(TrainingListener value) {
             this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        /**
+         * For tests: sees each batch's manager after the step, before it closes (what a batch
+         * keeps on the device, e.g. {@code getManagedArrays()}).
+         */
+        Builder optBatchProbe(Consumer<NDManager> value) {
+            this.batchProbe = Objects.requireNonNull(value, "batchProbe");
             return this;
         }
 
