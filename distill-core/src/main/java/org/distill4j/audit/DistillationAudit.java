@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
+import org.distill4j.data.TextExampleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -283,6 +284,15 @@ public final class DistillationAudit {
                 throw new AuditException(role + " " + m.name() + " has classes " + m.classNames()
                         + ", expected the teacher's " + labels + ": a model with another label set cannot be compared");
             }
+            if (m.textFeatures() != null && !(data instanceof TextExampleSet)) {
+                throw new AuditException(role + " " + m.name() + " is a model of text (" + m.textFeatures()
+                        + "), but data " + data.name() + " is not text: give the texts (JSON Lines) it was made for");
+            }
+            if (m.textFeatures() != null && !m.textFeatures().equals(((TextExampleSet) data).features())) {
+                throw new AuditException(role + " " + m.name() + " reads text as " + m.textFeatures() + ", but data "
+                        + data.name() + " was featurised as " + ((TextExampleSet) data).features()
+                        + ": the same texts would reach it as other ids");
+            }
             if (m.featureShape() != null && !Arrays.equals(m.featureShape(), data.featureShape())) {
                 throw new AuditException(role + " " + m.name() + " takes inputs of shape "
                         + Arrays.toString(m.featureShape()) + ", but data " + data.name() + " has rows of shape "
@@ -301,10 +311,17 @@ public final class DistillationAudit {
         for (int m = 0; m < nMix; m++) {
             int i = poolRows[rng.nextInt(poolSize)];
             int j = poolRows[rng.nextInt(poolSize)];
-            data.copyFeatures(new int[] {i}, a);
-            data.copyFeatures(new int[] {j}, b);
             float lambda = 0.3f + 0.4f * rng.nextFloat();
             int off = (poolSize + m) * f;
+            if (data instanceof TextExampleSet text) {
+                // Averaging n-gram ids would make ids of n-grams that occur in neither text; the mixture
+                // of two texts is the first λ of one text's words followed by the first 1-λ of the other's (a description's
+                // head, its summary line, says most).
+                text.features().featurize(mixText(text.text(i), text.text(j), lambda), x, off);
+                continue;
+            }
+            data.copyFeatures(new int[] {i}, a);
+            data.copyFeatures(new int[] {j}, b);
             for (int k = 0; k < f; k++) {
                 x[off + k] = lambda * a[k] + (1 - lambda) * b[k];
             }
@@ -313,6 +330,16 @@ public final class DistillationAudit {
         Arrays.fill(labels, ExampleSet.UNLABELED);
         return new InMemoryExampleSet(
                 data.name() + "/audit-candidates", data.featureShape(), x, labels, data.classNames());
+    }
+
+    /** The first {@code lambda} of {@code a}'s words and the first {@code 1 - lambda} of {@code b}'s (at least one each). */
+    static String mixText(String a, String b, float lambda) {
+        String[] wa = a.strip().split("\\s+");
+        String[] wb = b.strip().split("\\s+");
+        int na = Math.max(1, Math.round(lambda * wa.length));
+        int nb = Math.max(1, Math.round((1 - lambda) * wb.length));
+        return String.join(" ", Arrays.copyOfRange(wa, 0, Math.min(na, wa.length))) + " "
+                + String.join(" ", Arrays.copyOfRange(wb, 0, Math.min(nb, wb.length)));
     }
 
     private static ExampleSet subset(ExampleSet set, int[] rows, String name) {
