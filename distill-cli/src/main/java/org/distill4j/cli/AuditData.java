@@ -66,9 +66,7 @@ final class AuditData {
         int limit = d.testLimit() == null ? 0 : d.testLimit();
         if (!d.format().equals("jsonl")) {
             ExampleSet test = IdxDataset.load(d.dir()).test();
-            return limit == 0 || limit >= test.size()
-                    ? test
-                    : org.distill4j.data.ExampleSets.slice(test, 0, limit);
+            return limit == 0 || limit >= test.size() ? test : org.distill4j.data.ExampleSets.slice(test, 0, limit);
         }
         TextExampleSet test = d.dir() != null
                 ? JsonlTextDataset.load(d.dir(), d.fields(), d.features()).test()
@@ -98,7 +96,10 @@ final class AuditData {
             List<String> classes = new ArrayList<>();
             json.get("class_names").forEach(c -> classes.add(c.asText()));
             return JsonlTextDataset.load(
-                    file, JsonlTextDataset.Fields.defaults(), classes, mapper.treeToValue(features, TextFeatures.class));
+                    file,
+                    JsonlTextDataset.Fields.defaults(),
+                    classes,
+                    mapper.treeToValue(features, TextFeatures.class));
         }
         throw new IllegalArgumentException("--data " + file + " holds texts, and none of the audited models is a "
                 + "distill4j model directory whose " + SavedModel.DESCRIPTOR + " says how text becomes features "

@@ -91,7 +91,16 @@ class AuditTextCommandTest {
         for (String data : List.of(tmp.resolve("data/test.jsonl").toString(), recipe.toString())) {
             Path o = tmp.resolve("audit-" + Math.abs(data.hashCode()));
             List<String> args = new ArrayList<>(List.of(
-                    "audit", "--suspect", suspect, "--teacher", teacher, "--data", data, "--queries", "60", "--out",
+                    "audit",
+                    "--suspect",
+                    suspect,
+                    "--teacher",
+                    teacher,
+                    "--data",
+                    data,
+                    "--queries",
+                    "60",
+                    "--out",
                     o.toString()));
             args.addAll(refs);
             CliTest.Run r = CliTest.distill(args.toArray(String[]::new));
@@ -105,12 +114,22 @@ class AuditTextCommandTest {
         Files.createDirectories(other);
         Files.copy(Path.of(suspect, "model-0000.params"), other.resolve("model-0000.params"));
         ObjectMapper mapper = new ObjectMapper();
-        ObjectNode descriptor = (ObjectNode) mapper.readTree(Path.of(suspect, "model.json").toFile());
+        ObjectNode descriptor =
+                (ObjectNode) mapper.readTree(Path.of(suspect, "model.json").toFile());
         ((ObjectNode) descriptor.get("text_features")).put("word_ngrams", 1);
         mapper.writeValue(other.resolve("model.json").toFile(), descriptor);
         List<String> args = new ArrayList<>(List.of(
-                "audit", "--suspect", other.toString(), "--teacher", teacher, "--data",
-                tmp.resolve("data").toString(), "--queries", "60", "--out", tmp.resolve("bad").toString()));
+                "audit",
+                "--suspect",
+                other.toString(),
+                "--teacher",
+                teacher,
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "60",
+                "--out",
+                tmp.resolve("bad").toString()));
         args.addAll(refs);
         CliTest.Run bad = CliTest.distill(args.toArray(String[]::new));
         assertThat(bad.code()).as(bad.out() + bad.err()).isEqualTo(ExitCodes.DATA);

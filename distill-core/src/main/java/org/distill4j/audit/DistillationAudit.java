@@ -315,7 +315,8 @@ public final class DistillationAudit {
             int off = (poolSize + m) * f;
             if (data instanceof TextExampleSet text) {
                 // Averaging n-gram ids would make ids of n-grams that occur in neither text; the mixture
-                // of two texts is the first λ of one text's words followed by the first 1-λ of the other's (a description's
+                // of two texts is the first λ of one text's words followed by the first 1-λ of the other's (a
+                // description's
                 // head, its summary line, says most).
                 text.features().featurize(mixText(text.text(i), text.text(j), lambda), x, off);
                 continue;

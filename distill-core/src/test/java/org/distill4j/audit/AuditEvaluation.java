@@ -92,7 +92,8 @@ class AuditEvaluation {
         results.put("alpha", ALPHA);
         results.put("budgets", budgets);
         Map<String, Object> perData = new LinkedHashMap<>();
-        for (String d : System.getProperty("audit.eval.datasets", "fashion,debian").split(",")) {
+        for (String d :
+                System.getProperty("audit.eval.datasets", "fashion,debian").split(",")) {
             Setup setup = switch (d.trim()) {
                 case "fashion" -> fashion();
                 case "debian" -> debian();
@@ -197,7 +198,8 @@ class AuditEvaluation {
                 c,
                 "Debian descriptions (" + dir + ", 58 sections): the first " + trainRows
                         + " training descriptions, features " + text + "; probes from validation + test ("
-                        + probes.size() + " rows); " + epochs + " epochs each, Adam, batch 256, lr 0.01 (teacher 0.005)");
+                        + probes.size() + " rows); " + epochs
+                        + " epochs each, Adam, batch 256, lr 0.01 (teacher 0.005)");
     }
 
     static Map<String, Object> evaluate(Setup s, List<Integer> budgets) throws Exception {
@@ -228,7 +230,8 @@ class AuditEvaluation {
             positives.add(new Object[] {s.cnn(), true, 0.7});
         }
         for (Object[] p : positives) {
-            suspects.add(distil(s, teacher, "T", (ModelSpec) p[0], (boolean) p[1], (double) p[2], ++seed, models, true));
+            suspects.add(
+                    distil(s, teacher, "T", (ModelSpec) p[0], (boolean) p[1], (double) p[2], ++seed, models, true));
         }
         // Negatives: from scratch, T's architecture with other seeds, students of another teacher.
         seed = 200;
@@ -281,7 +284,8 @@ class AuditEvaluation {
             }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        say("%s: %d suspects and %d references trained or reused in %.0f s",
+        say(
+                "%s: %d suspects and %d references trained or reused in %.0f s",
                 s.name(), suspects.size(), mixed.size() + teacherArch.size() - 2, trainSeconds);
 
         Map<String, Object> out = new LinkedHashMap<>();
@@ -314,10 +318,15 @@ class AuditEvaluation {
 
     static String tag(ModelSpec a) {
         if (a instanceof MlpSpec m) {
-            return "mlp" + m.hidden().stream().map(String::valueOf).reduce((x, y) -> x + "x" + y).orElse("0");
+            return "mlp"
+                    + m.hidden().stream()
+                            .map(String::valueOf)
+                            .reduce((x, y) -> x + "x" + y)
+                            .orElse("0");
         }
         if (a instanceof BagSpec b) {
-            return "bag" + b.buckets() + "d" + b.dim() + (b.hidden().isEmpty() ? "" : "h" + b.hidden().get(0));
+            return "bag" + b.buckets() + "d" + b.dim()
+                    + (b.hidden().isEmpty() ? "" : "h" + b.hidden().get(0));
         }
         return "cnn";
     }
@@ -416,7 +425,8 @@ class AuditEvaluation {
                 m.put("reference_scores", refScores.get(budget));
                 m.put("suspects", rows.get(budget));
                 perBudget.put(String.valueOf(budget), m);
-                say("  %s %d refs, queries=%d: AUC %.3f TPR@1%%FPR %.2f TPR@p<0.01 %.2f FPR@p<0.01 %.2f (%s)",
+                say(
+                        "  %s %d refs, queries=%d: AUC %.3f TPR@1%%FPR %.2f TPR@p<0.01 %.2f FPR@p<0.01 %.2f (%s)",
                         s.name(),
                         refDirs.size(),
                         budget,

@@ -1,9 +1,9 @@
 package org.distill4j.audit;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.nio.file.Files;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.TextFeatures;
 import org.distill4j.loss.KdParameters;
@@ -68,7 +68,8 @@ final class AuditModels {
 
     /** Whether {@code dir} already holds a saved model (an evaluation rerun reuses it). */
     static boolean saved(Path dir) {
-        return Files.isRegularFile(dir.resolve(SavedModel.DESCRIPTOR)) && Files.isRegularFile(dir.resolve(SavedModel.PARAMS));
+        return Files.isRegularFile(dir.resolve(SavedModel.DESCRIPTOR))
+                && Files.isRegularFile(dir.resolve(SavedModel.PARAMS));
     }
 
     /**
