@@ -54,7 +54,7 @@ class AuditEvaluation {
     }
 
     /** One model the audit is asked about: its role in the evaluation and where it is saved. */
-    record Suspect(String name, String group, boolean distilled, Path dir) {}
+    record Suspect(String name, String group, boolean distilled, Path dir, String arch) {}
 
     /** One data set's models and training settings. */
     record Setup(
@@ -283,6 +283,29 @@ class AuditEvaluation {
                 mixed.add(p);
             }
         }
+        // Six references of each suspect's own architecture (and recipe): three of the mixed set's and
+        // three more per student architecture, two more CNNs, six of the teacher's architecture.
+        Map<String, List<Path>> byArch = new LinkedHashMap<>();
+        seed = 430;
+        List<ModelSpec> archs = new ArrayList<>(List.of(a0, a1));
+        if (s.cnn() != null) {
+            archs.add(s.cnn());
+        }
+        for (Path p : mixed) {
+            String name = p.getFileName().toString();
+            for (ModelSpec a : archs) {
+                if (name.startsWith("ref-" + tag(a) + "-")) {
+                    byArch.computeIfAbsent(tag(a), k -> new ArrayList<>()).add(p);
+                }
+            }
+        }
+        for (ModelSpec a : archs) {
+            List<Path> list = byArch.computeIfAbsent(tag(a), k -> new ArrayList<>());
+            while (list.size() < 6) {
+                list.add(scratch(s, a, "ref", ++seed, models).dir());
+            }
+        }
+        byArch.put(tag(tArch), teacherArch.subList(0, 6));
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         say(
                 "%s: %d suspects and %d references trained or reused in %.0f s",
@@ -299,12 +322,24 @@ class AuditEvaluation {
         out.put("suspects", roster);
         out.put("training_seconds", trainSeconds);
         Map<String, Object> configs = new LinkedHashMap<>();
-        Map<String, List<Path>> refSets = new LinkedHashMap<>();
-        refSets.put("mixed", mixed);
-        refSets.put("teacher-arch", teacherArch);
+        Map<String, java.util.function.Function<Suspect, List<Path>>> refSets = new LinkedHashMap<>();
+        refSets.put("mixed", x -> mixed);
+        refSets.put("teacher-arch", x -> teacherArch);
+        refSets.put("suspect-arch", x -> byArch.get(x.arch()));
+        List<String> wanted =
+                List.of(System.getProperty("audit.eval.refsets", "mixed,teacher-arch,suspect-arch").split(","));
         for (var e : refSets.entrySet()) {
+            if (!wanted.contains(e.getKey())) {
+                continue;
+            }
             long t1 = System.nanoTime();
-            configs.put(e.getKey(), audits(s, teacher, e.getValue(), suspects, budgets));
+            Map<String, Object> result = audits(s, teacher, e.getValue(), suspects, budgets);
+            if (e.getKey().equals("suspect-arch")) {
+                Map<String, Object> names = new LinkedHashMap<>();
+                byArch.forEach((k, v) -> names.put(k, v.stream().map(p -> p.getFileName().toString()).toList()));
+                result.put("models", names);
+            }
+            configs.put(e.getKey(), result);
             say("%s: references %s audited in %.0f s", s.name(), e.getKey(), (System.nanoTime() - t1) / 1e9);
         }
         out.put("references", configs);
@@ -335,11 +370,15 @@ class AuditEvaluation {
         String name = group + "-" + tag(a) + "-s" + seed;
         long t0 = System.nanoTime();
         boolean had = AuditModels.saved(models.resolve(name));
-        Path dir = AuditModels.scratch(a, s.studentConfig(), seed, s.train(), s.text(), models.resolve(name));
+        // The teacher's architecture is retrained with the teacher's own recipe: a model of its
+        // architecture trained otherwise differs from it by more than its seed, and that difference
+        // is one other independent models can share (docs/audit.md, "Evaluation").
+        TrainingConfig config = a.equals(s.teacherSpec()) ? s.teacherConfig() : s.studentConfig();
+        Path dir = AuditModels.scratch(a, config, seed, s.train(), s.text(), models.resolve(name));
         if (!had) {
             say("  %s %.1f s", name, (System.nanoTime() - t0) / 1e9);
         }
-        return new Suspect(name, group, false, dir);
+        return new Suspect(name, group, false, dir, tag(a));
     }
 
     static Suspect distil(
@@ -370,29 +409,39 @@ class AuditEvaluation {
         if (!had) {
             say("  %s %.1f s", name, (System.nanoTime() - t0) / 1e9);
         }
-        return new Suspect(name, positive ? "distilled-" + mode : "other-teacher", positive, dir);
+        return new Suspect(name, positive ? "distilled-" + mode : "other-teacher", positive, dir, tag(a));
     }
 
     /** Audits every suspect at every budget against one reference set; teacher and references are opened once. */
     static Map<String, Object> audits(
-            Setup s, Path teacherDir, List<Path> refDirs, List<Suspect> suspects, List<Integer> budgets)
+            Setup s,
+            Path teacherDir,
+            java.util.function.Function<Suspect, List<Path>> refsFor,
+            List<Suspect> suspects,
+            List<Integer> budgets)
             throws Exception {
         Path work = OUT.resolve("work");
         List<AuditedModel> open = new ArrayList<>();
+        Map<Path, AuditedModel> opened = new HashMap<>();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("models", refDirs.stream().map(p -> p.getFileName().toString()).toList());
+        List<Path> first = refsFor.apply(suspects.get(0));
+        out.put("models", first.stream().map(p -> p.getFileName().toString()).toList());
         try {
             AuditedModel teacher = new Memo(AuditedModels.open(teacherDir.toString(), ApiKey.none(), work));
             open.add(teacher);
-            List<AuditedModel> refs = new ArrayList<>();
-            for (Path r : refDirs) {
-                AuditedModel m = new Memo(AuditedModels.open(r.toString(), ApiKey.none(), work));
-                open.add(m);
-                refs.add(m);
-            }
             Map<Integer, List<Map<String, Object>>> rows = new LinkedHashMap<>();
             Map<Integer, List<Double>> refScores = new LinkedHashMap<>();
             for (Suspect x : suspects) {
+                List<AuditedModel> refs = new ArrayList<>();
+                for (Path r : refsFor.apply(x)) {
+                    AuditedModel m = opened.get(r);
+                    if (m == null) {
+                        m = new Memo(AuditedModels.open(r.toString(), ApiKey.none(), work));
+                        open.add(m);
+                        opened.put(r, m);
+                    }
+                    refs.add(m);
+                }
                 try (AuditedModel suspect = AuditedModels.open(x.dir().toString(), ApiKey.none(), work)) {
                     for (int budget : budgets) {
                         AuditResult r = DistillationAudit.builder()
@@ -414,6 +463,7 @@ class AuditEvaluation {
                         row.put("effect", r.effectSize());
                         row.put("rank_p", r.rankPValue());
                         row.put("agreement", r.suspectAgreement());
+                        row.put("reference_scores", r.referenceScores());
                         rows.computeIfAbsent(budget, k -> new ArrayList<>()).add(row);
                         refScores.put(budget, r.referenceScores());
                     }
@@ -428,7 +478,7 @@ class AuditEvaluation {
                 say(
                         "  %s %d refs, queries=%d: AUC %.3f TPR@1%%FPR %.2f TPR@p<0.01 %.2f FPR@p<0.01 %.2f (%s)",
                         s.name(),
-                        refDirs.size(),
+                        refsFor.apply(suspects.get(0)).size(),
                         budget,
                         m.get("auc"),
                         m.get("tpr_at_1pct_fpr"),
