@@ -64,7 +64,10 @@ class AuditEvaluationPlot {
                 .width(900)
                 .height(520)
                 .title(data + ", references: " + refs + " ("
-                        + result.get("models").size() + ")")
+                        + (result.get("models").isArray()
+                                ? String.valueOf(result.get("models").size())
+                                : "per suspect architecture")
+                        + ")")
                 .xAxisTitle("queries to the suspect (log10)")
                 .yAxisTitle("-log10 p (capped at " + (int) CAP + ")")
                 .build();
