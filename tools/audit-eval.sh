@@ -3,8 +3,8 @@
 # (progress in progress.log there); trained models are kept under target/audit-eval/models/ and reused by a rerun.
 #   tools/audit-eval.sh eval    # what docs/audit.md reports: Fashion-MNIST (6,000 training rows, 6 epochs, MLPs and
 #                               # a small CNN) and the Debian descriptions (15,000 rows, 4 epochs, fastText-style bags);
-#                               # 12 / 10 distilled vs 23 / 20 not, three reference sets, 100 / 1,000 / 10,000 queries;
-#                               # about 35 minutes on 2 shared cores from scratch (the audits alone: about 15)
+#                               # 12 / 10 distilled vs 23 / 20 not, four reference sets, 100 / 1,000 / 10,000 queries;
+#                               # about 40 minutes on 2 shared cores from scratch (the audits alone: about 20)
 # Extra arguments go to Maven, e.g. -Daudit.eval.refsets=suspect-arch or -Daudit.eval.datasets=debian.
 #   tools/audit-eval.sh smoke   # the same roster, 1 epoch on 1,000 / 2,000 rows, 100 and 10,000 queries (a few minutes)
 #   tools/audit-eval.sh plot    # draws docs/audit-eval-*.png from docs/audit-eval.json (distill-charts, XChart)

@@ -82,6 +82,15 @@ final class AuditCommand implements Callable<Integer> {
     List<String> references = new ArrayList<>();
 
     @Option(
+            names = "--null-model",
+            paramLabel = "MODEL",
+            description = "An independent model like the suspect (its architecture and recipe, as far as known), not a "
+                    + "reference (repeatable; none, or at least 2). With null models the references (best: of the "
+                    + "teacher's architecture and recipe) only make the consensus, and the suspect's score is compared "
+                    + "with the null models', scored the same way (docs/audit.md).")
+    List<String> nullModels = new ArrayList<>();
+
+    @Option(
             names = "--train-references",
             paramLabel = "RECIPE",
             description = "Train references from this recipe (from scratch on its data and true labels, alternating "
@@ -190,10 +199,15 @@ final class AuditCommand implements Callable<Integer> {
             for (String r : refSpecs) {
                 refs.add(open(r, key, work, opened));
             }
+            List<AuditedModel> nulls = new ArrayList<>();
+            for (String m : nullModels) {
+                nulls.add(open(m, key, work, opened));
+            }
             AuditResult r = DistillationAudit.builder()
                     .setTeacher(t)
                     .setSuspect(s)
                     .addReferences(refs)
+                    .addNullModels(nulls)
                     .setData(data)
                     .optQueries(queries)
                     .optAlpha(alpha)

@@ -109,6 +109,36 @@ class AuditTextCommandTest {
             assertThat(j.get("p_value").asDouble()).as(data).isCloseTo(p, within(1e-9));
         }
 
+        // Null models: two references make the consensus, the third and the scratch student (the
+        // suspect's architecture and recipe) are the null sample.
+        Path withNulls = tmp.resolve("audit-nulls");
+        CliTest.Run n = CliTest.distill(
+                "audit",
+                "--suspect",
+                suspect,
+                "--teacher",
+                teacher,
+                "--reference",
+                first.resolve("references/reference-0").toString(),
+                "--reference",
+                first.resolve("references/reference-1").toString(),
+                "--null-model",
+                first.resolve("references/reference-2").toString(),
+                "--null-model",
+                out.resolve("student_scratch").toString(),
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "60",
+                "--out",
+                withNulls.toString());
+        assertThat(n.code()).as(n.out() + n.err()).isZero();
+        assertThat(n.out()).contains(", 1 df;", "queries: 60 to null model");
+        JsonNode nj =
+                new ObjectMapper().readTree(withNulls.resolve("audit.json").toFile());
+        assertThat(nj.get("null_models")).hasSize(2);
+        assertThat(nj.get("test").asText()).startsWith("One-sided t prediction test at the model level, against null");
+
         // A model that reads text with other n-grams (same row width): an error, not a p-value.
         Path other = tmp.resolve("other-features");
         Files.createDirectories(other);

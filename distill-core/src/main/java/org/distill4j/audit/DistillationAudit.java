@@ -50,6 +50,7 @@ public final class DistillationAudit {
     private final AuditedModel teacher;
     private final AuditedModel suspect;
     private final List<AuditedModel> references;
+    private final List<AuditedModel> nullModels;
     private final ExampleSet data;
     private final int queries;
     private final double alpha;
@@ -60,6 +61,7 @@ public final class DistillationAudit {
         this.teacher = Objects.requireNonNull(b.teacher, "teacher: call setTeacher");
         this.suspect = Objects.requireNonNull(b.suspect, "suspect: call setSuspect");
         this.references = List.copyOf(b.references);
+        this.nullModels = List.copyOf(b.nullModels);
         this.data = Objects.requireNonNull(b.data, "data: call setData");
         this.queries = b.queries;
         this.alpha = b.alpha;
@@ -161,6 +163,13 @@ public final class DistillationAudit {
         double suspectDivergence = mean(sJs);
         double suspectScore = idiosyncrasy(suspectProbes, k -> s[k], t, suspectSelectors, refOut);
         double suspectAgreement = agreement(suspectDisagree, k -> Divergences.argmax(s[common.size() + k]), tTop);
+        // Null models are scored exactly like the suspect: its probes, its consensus.
+        List<Double> nullScores = new ArrayList<>();
+        for (AuditedModel m : nullModels) {
+            LOG.info("Audit: asking null model {} about the suspect's {} probes", m.name(), suspectProbes.length);
+            float[][] o = m.logProbabilities(suspectSet);
+            nullScores.add(idiosyncrasy(suspectProbes, k -> o[k], t, suspectSelectors, refOut));
+        }
 
         List<Double> refScores = new ArrayList<>();
         List<Double> refDivergences = new ArrayList<>();
@@ -187,10 +196,11 @@ public final class DistillationAudit {
             refAgreements.add(agreement(dis, k -> refTop[rr][dis[k]], tTop));
         }
 
-        // The model-level test on Fisher-transformed correlations.
-        int refs = refScores.size();
-        double[] zRef =
-                refScores.stream().mapToDouble(DistillationAudit::fisher).toArray();
+        // The model-level test on Fisher-transformed correlations, against the null models' scores
+        // when there are any, else the references'.
+        List<Double> sample = nullModels.isEmpty() ? refScores : nullScores;
+        int refs = sample.size();
+        double[] zRef = sample.stream().mapToDouble(DistillationAudit::fisher).toArray();
         double zSuspect = fisher(suspectScore);
         double meanRef = Arrays.stream(zRef).average().orElseThrow();
         double var = 0;
@@ -230,6 +240,9 @@ public final class DistillationAudit {
         for (AuditedModel r : references) {
             spent.put("reference " + r.name(), r.queries());
         }
+        for (AuditedModel m : nullModels) {
+            spent.put("null model " + m.name(), m.queries());
+        }
         return new AuditResult(
                 teacher.name(),
                 suspect.name(),
@@ -253,7 +266,9 @@ public final class DistillationAudit {
                 alpha,
                 p < alpha,
                 sJs,
-                pooled.stream().mapToDouble(Double::doubleValue).toArray());
+                pooled.stream().mapToDouble(Double::doubleValue).toArray(),
+                nullModels.stream().map(AuditedModel::name).toList(),
+                nullScores);
     }
 
     private void checkInputs() {
@@ -274,12 +289,19 @@ public final class DistillationAudit {
             throw new AuditException("data " + data.name() + " has classes " + data.classNames() + " but teacher "
                     + teacher.name() + " has " + labels);
         }
+        if (nullModels.size() == 1) {
+            throw new AuditException("the audit needs at least 2 null models (independent models like the suspect) to "
+                    + "estimate how their scores spread, got 1; give more or none");
+        }
         List<AuditedModel> all = new ArrayList<>();
         all.add(teacher);
         all.add(suspect);
         all.addAll(references);
+        all.addAll(nullModels);
         for (AuditedModel m : all) {
-            String role = m == teacher ? "teacher" : m == suspect ? "suspect" : "reference";
+            String role = m == teacher
+                    ? "teacher"
+                    : m == suspect ? "suspect" : references.contains(m) ? "reference" : "null model";
             if (m.classNames() != null && !m.classNames().equals(labels)) {
                 throw new AuditException(role + " " + m.name() + " has classes " + m.classNames()
                         + ", expected the teacher's " + labels + ": a model with another label set cannot be compared");
@@ -507,6 +529,7 @@ public final class DistillationAudit {
         private AuditedModel teacher;
         private AuditedModel suspect;
         private final List<AuditedModel> references = new ArrayList<>();
+        private final List<AuditedModel> nullModels = new ArrayList<>();
         private ExampleSet data;
         private int queries = 1000;
         private double alpha = 0.01;
@@ -530,6 +553,22 @@ public final class DistillationAudit {
         /** Adds independent reference models (trained on the same task, not from the teacher), at least 2. */
         public Builder addReferences(List<? extends AuditedModel> values) {
             this.references.addAll(values);
+            return this;
+        }
+
+        /**
+         * Adds null models (optional; none, or at least 2): independent models like the suspect (its
+         * architecture and training recipe, as far as known), trained on the task without the
+         * teacher's outputs. Each is asked about the suspect's probes and scored exactly like the
+         * suspect, against the references' consensus, and the test then compares the suspect's score
+         * with theirs instead of with the references' own. This separates the two jobs of the
+         * references: references of the teacher's architecture and recipe make the teacher's
+         * deviation from their consensus its own idiosyncrasy; null models of the suspect's
+         * architecture tell how much of it an independent model of that kind shares by chance.
+         * They must not also be references.
+         */
+        public Builder addNullModels(List<? extends AuditedModel> values) {
+            this.nullModels.addAll(values);
             return this;
         }
 

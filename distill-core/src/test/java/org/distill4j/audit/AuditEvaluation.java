@@ -36,7 +36,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * descriptions: students distilled from a teacher T (cached and online soft targets, soft targets
  * only and with true labels, several architectures and seeds) against models that were not (from
  * scratch on the same data, T's architecture retrained with other seeds, students of another
- * teacher T2), at several query budgets, under two choices of references. Reports ROC AUC, the
+ * teacher T2), at several query budgets, under four choices of references (docs/audit.md). Reports ROC AUC, the
  * true-positive rate at 1% false-positive rate, the rates at the verdict's alpha and every model's
  * p-value.
  *
@@ -306,6 +306,17 @@ class AuditEvaluation {
             }
         }
         byArch.put(tag(tArch), teacherArch.subList(0, 6));
+        // Null models for the teacher-consensus test: of each suspect's architecture, never also a
+        // reference; the teacher's architecture needs six of its own.
+        Map<String, List<Path>> nullByArch = new LinkedHashMap<>(byArch);
+        if (wanted().contains("teacher-consensus")) {
+            seed = 450;
+            List<Path> tNull = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                tNull.add(scratch(s, tArch, "null", ++seed, models).dir());
+            }
+            nullByArch.put(tag(tArch), tNull);
+        }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         say(
                 "%s: %d suspects and %d references trained or reused in %.0f s",
@@ -326,17 +337,25 @@ class AuditEvaluation {
         refSets.put("mixed", x -> mixed);
         refSets.put("teacher-arch", x -> teacherArch);
         refSets.put("suspect-arch", x -> byArch.get(x.arch()));
-        List<String> wanted =
-                List.of(System.getProperty("audit.eval.refsets", "mixed,teacher-arch,suspect-arch").split(","));
+        refSets.put("teacher-consensus", x -> teacherArch);
         for (var e : refSets.entrySet()) {
-            if (!wanted.contains(e.getKey())) {
+            if (!wanted().contains(e.getKey())) {
                 continue;
             }
             long t1 = System.nanoTime();
-            Map<String, Object> result = audits(s, teacher, e.getValue(), suspects, budgets);
+            java.util.function.Function<Suspect, List<Path>> nulls =
+                    e.getKey().equals("teacher-consensus") ? x -> nullByArch.get(x.arch()) : null;
+            Map<String, Object> result = audits(s, teacher, e.getValue(), nulls, suspects, budgets);
+            if (nulls != null) {
+                Map<String, Object> names = new LinkedHashMap<>();
+                nullByArch.forEach((k, v) -> names.put(
+                        k, v.stream().map(p -> p.getFileName().toString()).toList()));
+                result.put("null_models", names);
+            }
             if (e.getKey().equals("suspect-arch")) {
                 Map<String, Object> names = new LinkedHashMap<>();
-                byArch.forEach((k, v) -> names.put(k, v.stream().map(p -> p.getFileName().toString()).toList()));
+                byArch.forEach((k, v) -> names.put(
+                        k, v.stream().map(p -> p.getFileName().toString()).toList()));
                 result.put("models", names);
             }
             configs.put(e.getKey(), result);
@@ -345,6 +364,11 @@ class AuditEvaluation {
         out.put("references", configs);
         out.put("seconds", (System.nanoTime() - t0) / 1e9);
         return out;
+    }
+
+    static List<String> wanted() {
+        return List.of(System.getProperty("audit.eval.refsets", "mixed,teacher-arch,suspect-arch,teacher-consensus")
+                .split(","));
     }
 
     static String describe(ModelSpec spec) {
@@ -417,6 +441,7 @@ class AuditEvaluation {
             Setup s,
             Path teacherDir,
             java.util.function.Function<Suspect, List<Path>> refsFor,
+            java.util.function.Function<Suspect, List<Path>> nullsFor,
             List<Suspect> suspects,
             List<Integer> budgets)
             throws Exception {
@@ -442,12 +467,23 @@ class AuditEvaluation {
                     }
                     refs.add(m);
                 }
+                List<AuditedModel> nulls = new ArrayList<>();
+                for (Path r : nullsFor == null ? List.<Path>of() : nullsFor.apply(x)) {
+                    AuditedModel m = opened.get(r);
+                    if (m == null) {
+                        m = new Memo(AuditedModels.open(r.toString(), ApiKey.none(), work));
+                        open.add(m);
+                        opened.put(r, m);
+                    }
+                    nulls.add(m);
+                }
                 try (AuditedModel suspect = AuditedModels.open(x.dir().toString(), ApiKey.none(), work)) {
                     for (int budget : budgets) {
                         AuditResult r = DistillationAudit.builder()
                                 .setTeacher(teacher)
                                 .setSuspect(suspect)
                                 .addReferences(refs)
+                                .addNullModels(nulls)
                                 .setData(s.probes())
                                 .optQueries(budget)
                                 .optAlpha(ALPHA)
@@ -464,6 +500,9 @@ class AuditEvaluation {
                         row.put("rank_p", r.rankPValue());
                         row.put("agreement", r.suspectAgreement());
                         row.put("reference_scores", r.referenceScores());
+                        if (!r.nullScores().isEmpty()) {
+                            row.put("null_scores", r.nullScores());
+                        }
                         rows.computeIfAbsent(budget, k -> new ArrayList<>()).add(row);
                         refScores.put(budget, r.referenceScores());
                     }
