@@ -15,7 +15,6 @@ import org.distill4j.audit.ReferenceTraining;
 import org.distill4j.audit.WatermarkAudit;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.IdxDataset;
-import org.distill4j.experiment.ExperimentData;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -83,6 +82,15 @@ final class AuditCommand implements Callable<Integer> {
     List<String> references = new ArrayList<>();
 
     @Option(
+            names = "--null-model",
+            paramLabel = "MODEL",
+            description = "An independent model like the suspect (its architecture and recipe, as far as known), not a "
+                    + "reference (repeatable; none, or at least 2). With null models the references (best: of the "
+                    + "teacher's architecture and recipe) only make the consensus, and the suspect's score is compared "
+                    + "with the null models', scored the same way (docs/audit.md).")
+    List<String> nullModels = new ArrayList<>();
+
+    @Option(
             names = "--train-references",
             paramLabel = "RECIPE",
             description = "Train references from this recipe (from scratch on its data and true labels, alternating "
@@ -105,9 +113,11 @@ final class AuditCommand implements Callable<Integer> {
 
     @Option(
             names = "--data",
-            paramLabel = "DIR",
-            description = "IDX data directory whose test split the probes are drawn from (default with "
-                    + "--train-references: the recipe's test split).")
+            paramLabel = "PATH",
+            description = "Where the probes are drawn from: an IDX directory (its test split), a JSON Lines "
+                    + "directory (test.jsonl[.gz]) or file of texts (featurised as the teacher's model.json says), "
+                    + "or a recipe (.yaml: the test split of its data section). Default with --train-references: "
+                    + "that recipe's test split.")
     Path dataDir;
 
     @Option(
@@ -176,9 +186,11 @@ final class AuditCommand implements Callable<Integer> {
                 refSpecs.add(p.toString());
             }
         }
-        ExampleSet data = dataDir != null
-                ? IdxDataset.load(dataDir).test()
-                : ExperimentData.load(recipe).test();
+        List<String> all = new ArrayList<>();
+        all.add(teacher);
+        all.add(suspect);
+        all.addAll(refSpecs);
+        ExampleSet data = dataDir != null ? AuditData.load(dataDir, all) : AuditData.fromRecipe(recipe);
         List<AuditedModel> opened = new ArrayList<>();
         try {
             AuditedModel t = open(teacher, key, work, opened);
@@ -187,10 +199,15 @@ final class AuditCommand implements Callable<Integer> {
             for (String r : refSpecs) {
                 refs.add(open(r, key, work, opened));
             }
+            List<AuditedModel> nulls = new ArrayList<>();
+            for (String m : nullModels) {
+                nulls.add(open(m, key, work, opened));
+            }
             AuditResult r = DistillationAudit.builder()
                     .setTeacher(t)
                     .setSuspect(s)
                     .addReferences(refs)
+                    .addNullModels(nulls)
                     .setData(data)
                     .optQueries(queries)
                     .optAlpha(alpha)

@@ -27,9 +27,9 @@ import java.util.Map;
  *     disagree with the teacher) on which it gives the teacher's top-1 answer, in [0, 1]
  * @param referenceAgreements the same for each reference
  * @param statistic the test statistic t (positive: the suspect is closer to the teacher)
- * @param degreesOfFreedom the t distribution's degrees of freedom, references - 1
+ * @param degreesOfFreedom the t distribution's degrees of freedom: references - 1 (null models - 1 with null models)
  * @param pValue the one-sided p-value of the primary test (see {@link #TEST})
- * @param rankPValue the distribution-free rank p-value, at least 1 / (references + 1)
+ * @param rankPValue the distribution-free rank p-value, at least 1 / (references + 1) (null models + 1)
  * @param effectSize how many reference standard deviations (of the Fisher-transformed score) the
  *     suspect's score lies above the references' mean
  * @param divergenceRatio the references' geometric-mean Jensen-Shannon divergence to the teacher
@@ -38,6 +38,9 @@ import java.util.Map;
  * @param distilled the verdict: {@code pValue < alpha}
  * @param suspectProbeDivergences the suspect's divergence on each probe, for the report
  * @param referenceProbeDivergences the references' divergences on their probes, pooled
+ * @param nullModels the null models' names (empty when the test used the references' scores)
+ * @param nullScores the null models' idiosyncrasy correlations, each scored exactly like the
+ *     suspect (its probes, its consensus); when present, the test compares the suspect with these
  */
 public record AuditResult(
         String teacher,
@@ -62,7 +65,19 @@ public record AuditResult(
         double alpha,
         boolean distilled,
         double[] suspectProbeDivergences,
-        double[] referenceProbeDivergences) {
+        double[] referenceProbeDivergences,
+        List<String> nullModels,
+        List<Double> nullScores) {
+
+    /** The test with null models, as reports state it. */
+    public static final String NULL_MODEL_TEST = "One-sided t prediction test at the model level, against null "
+            + "models. The references make the consensus (mean of row-centred log-probabilities clipped at ln 1e-6) "
+            + "and choose the disagreement probes; the suspect and each of K null models (independent models like "
+            + "the suspect) are asked about the same probes and scored the same way: s = atanh(r), r the cosine "
+            + "between the teacher's and the model's deviations from that consensus. Under H0 the suspect is "
+            + "exchangeable with the null models and their scores are i.i.d. normal; then t = (s_suspect - "
+            + "mean(s_null)) / (sd(s_null) * sqrt(1 + 1/K)) follows Student's t with K - 1 degrees of freedom, "
+            + "and p = P(T >= t).";
 
     /** The primary test, as reports state it. */
     public static final String TEST = "One-sided t prediction test at the model level. The score of a model is "
@@ -99,7 +114,7 @@ public record AuditResult(
         m.put("suspect", suspect);
         m.put("references", references);
         m.put("references_trained", referencesTrained);
-        m.put("test", TEST);
+        m.put("test", nullModels.isEmpty() ? TEST : NULL_MODEL_TEST);
         m.put("verdict", distilled ? "distilled" : "not_shown");
         m.put("verdict_text", verdict());
         m.put("alpha", alpha);
@@ -110,6 +125,10 @@ public record AuditResult(
         m.put("effect_size_sd", effectSize);
         m.put("suspect_idiosyncrasy_correlation", suspectScore);
         m.put("reference_idiosyncrasy_correlations", referenceScores);
+        if (!nullModels.isEmpty()) {
+            m.put("null_models", nullModels);
+            m.put("null_model_idiosyncrasy_correlations", nullScores);
+        }
         m.put("divergence_ratio", divergenceRatio);
         m.put("suspect_js_divergence", suspectDivergence);
         m.put("reference_js_divergences", referenceDivergences);

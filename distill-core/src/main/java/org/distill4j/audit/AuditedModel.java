@@ -25,6 +25,15 @@ public interface AuditedModel extends AutoCloseable {
     long[] featureShape();
 
     /**
+     * Returns how the model turns a text into its input row, for a model of text that declares it
+     * (a distill4j model directory's {@code text_features}), else null. The audit refuses text
+     * probes featurised differently: same shape, but different ids.
+     */
+    default org.distill4j.data.TextFeatures textFeatures() {
+        return null;
+    }
+
+    /**
      * Queries the model on every row of {@code probes}.
      *
      * @return log-probabilities, {@code probes.size()} rows of C values

@@ -53,7 +53,11 @@ public final class AuditedModels {
             SavedModelTeacher t = SavedModelTeacher.load(p);
             SavedModel m = t.model();
             return new LocalModel(
-                    p.toString(), t, m.descriptor().classNames(), m.descriptor().featureShape());
+                    p.toString(),
+                    t,
+                    m.descriptor().classNames(),
+                    m.descriptor().featureShape(),
+                    m.descriptor().textFeatures());
         }
         if (Files.isRegularFile(p)) {
             return new LocalModel(p.toString(), TorchScriptTeacher.load(p), null, null);

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
+import org.distill4j.data.TextExampleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ public final class DistillationAudit {
     private final AuditedModel teacher;
     private final AuditedModel suspect;
     private final List<AuditedModel> references;
+    private final List<AuditedModel> nullModels;
     private final ExampleSet data;
     private final int queries;
     private final double alpha;
@@ -59,6 +61,7 @@ public final class DistillationAudit {
         this.teacher = Objects.requireNonNull(b.teacher, "teacher: call setTeacher");
         this.suspect = Objects.requireNonNull(b.suspect, "suspect: call setSuspect");
         this.references = List.copyOf(b.references);
+        this.nullModels = List.copyOf(b.nullModels);
         this.data = Objects.requireNonNull(b.data, "data: call setData");
         this.queries = b.queries;
         this.alpha = b.alpha;
@@ -160,6 +163,13 @@ public final class DistillationAudit {
         double suspectDivergence = mean(sJs);
         double suspectScore = idiosyncrasy(suspectProbes, k -> s[k], t, suspectSelectors, refOut);
         double suspectAgreement = agreement(suspectDisagree, k -> Divergences.argmax(s[common.size() + k]), tTop);
+        // Null models are scored exactly like the suspect: its probes, its consensus.
+        List<Double> nullScores = new ArrayList<>();
+        for (AuditedModel m : nullModels) {
+            LOG.info("Audit: asking null model {} about the suspect's {} probes", m.name(), suspectProbes.length);
+            float[][] o = m.logProbabilities(suspectSet);
+            nullScores.add(idiosyncrasy(suspectProbes, k -> o[k], t, suspectSelectors, refOut));
+        }
 
         List<Double> refScores = new ArrayList<>();
         List<Double> refDivergences = new ArrayList<>();
@@ -186,10 +196,11 @@ public final class DistillationAudit {
             refAgreements.add(agreement(dis, k -> refTop[rr][dis[k]], tTop));
         }
 
-        // The model-level test on Fisher-transformed correlations.
-        int refs = refScores.size();
-        double[] zRef =
-                refScores.stream().mapToDouble(DistillationAudit::fisher).toArray();
+        // The model-level test on Fisher-transformed correlations, against the null models' scores
+        // when there are any, else the references'.
+        List<Double> sample = nullModels.isEmpty() ? refScores : nullScores;
+        int refs = sample.size();
+        double[] zRef = sample.stream().mapToDouble(DistillationAudit::fisher).toArray();
         double zSuspect = fisher(suspectScore);
         double meanRef = Arrays.stream(zRef).average().orElseThrow();
         double var = 0;
@@ -229,6 +240,9 @@ public final class DistillationAudit {
         for (AuditedModel r : references) {
             spent.put("reference " + r.name(), r.queries());
         }
+        for (AuditedModel m : nullModels) {
+            spent.put("null model " + m.name(), m.queries());
+        }
         return new AuditResult(
                 teacher.name(),
                 suspect.name(),
@@ -252,7 +266,9 @@ public final class DistillationAudit {
                 alpha,
                 p < alpha,
                 sJs,
-                pooled.stream().mapToDouble(Double::doubleValue).toArray());
+                pooled.stream().mapToDouble(Double::doubleValue).toArray(),
+                nullModels.stream().map(AuditedModel::name).toList(),
+                nullScores);
     }
 
     private void checkInputs() {
@@ -273,15 +289,31 @@ public final class DistillationAudit {
             throw new AuditException("data " + data.name() + " has classes " + data.classNames() + " but teacher "
                     + teacher.name() + " has " + labels);
         }
+        if (nullModels.size() == 1) {
+            throw new AuditException("the audit needs at least 2 null models (independent models like the suspect) to "
+                    + "estimate how their scores spread, got 1; give more or none");
+        }
         List<AuditedModel> all = new ArrayList<>();
         all.add(teacher);
         all.add(suspect);
         all.addAll(references);
+        all.addAll(nullModels);
         for (AuditedModel m : all) {
-            String role = m == teacher ? "teacher" : m == suspect ? "suspect" : "reference";
+            String role = m == teacher
+                    ? "teacher"
+                    : m == suspect ? "suspect" : references.contains(m) ? "reference" : "null model";
             if (m.classNames() != null && !m.classNames().equals(labels)) {
                 throw new AuditException(role + " " + m.name() + " has classes " + m.classNames()
                         + ", expected the teacher's " + labels + ": a model with another label set cannot be compared");
+            }
+            if (m.textFeatures() != null && !(data instanceof TextExampleSet)) {
+                throw new AuditException(role + " " + m.name() + " is a model of text (" + m.textFeatures()
+                        + "), but data " + data.name() + " is not text: give the texts (JSON Lines) it was made for");
+            }
+            if (m.textFeatures() != null && !m.textFeatures().equals(((TextExampleSet) data).features())) {
+                throw new AuditException(role + " " + m.name() + " reads text as " + m.textFeatures() + ", but data "
+                        + data.name() + " was featurised as " + ((TextExampleSet) data).features()
+                        + ": the same texts would reach it as other ids");
             }
             if (m.featureShape() != null && !Arrays.equals(m.featureShape(), data.featureShape())) {
                 throw new AuditException(role + " " + m.name() + " takes inputs of shape "
@@ -301,10 +333,18 @@ public final class DistillationAudit {
         for (int m = 0; m < nMix; m++) {
             int i = poolRows[rng.nextInt(poolSize)];
             int j = poolRows[rng.nextInt(poolSize)];
-            data.copyFeatures(new int[] {i}, a);
-            data.copyFeatures(new int[] {j}, b);
             float lambda = 0.3f + 0.4f * rng.nextFloat();
             int off = (poolSize + m) * f;
+            if (data instanceof TextExampleSet text) {
+                // Averaging n-gram ids would make ids of n-grams that occur in neither text; the mixture
+                // of two texts is the first λ of one text's words followed by the first 1-λ of the other's (a
+                // description's
+                // head, its summary line, says most).
+                text.features().featurize(mixText(text.text(i), text.text(j), lambda), x, off);
+                continue;
+            }
+            data.copyFeatures(new int[] {i}, a);
+            data.copyFeatures(new int[] {j}, b);
             for (int k = 0; k < f; k++) {
                 x[off + k] = lambda * a[k] + (1 - lambda) * b[k];
             }
@@ -313,6 +353,16 @@ public final class DistillationAudit {
         Arrays.fill(labels, ExampleSet.UNLABELED);
         return new InMemoryExampleSet(
                 data.name() + "/audit-candidates", data.featureShape(), x, labels, data.classNames());
+    }
+
+    /** The first {@code lambda} of {@code a}'s words and the first {@code 1 - lambda} of {@code b}'s (at least one each). */
+    static String mixText(String a, String b, float lambda) {
+        String[] wa = a.strip().split("\\s+");
+        String[] wb = b.strip().split("\\s+");
+        int na = Math.max(1, Math.round(lambda * wa.length));
+        int nb = Math.max(1, Math.round((1 - lambda) * wb.length));
+        return String.join(" ", Arrays.copyOfRange(wa, 0, Math.min(na, wa.length))) + " "
+                + String.join(" ", Arrays.copyOfRange(wb, 0, Math.min(nb, wb.length)));
     }
 
     private static ExampleSet subset(ExampleSet set, int[] rows, String name) {
@@ -479,6 +529,7 @@ public final class DistillationAudit {
         private AuditedModel teacher;
         private AuditedModel suspect;
         private final List<AuditedModel> references = new ArrayList<>();
+        private final List<AuditedModel> nullModels = new ArrayList<>();
         private ExampleSet data;
         private int queries = 1000;
         private double alpha = 0.01;
@@ -502,6 +553,22 @@ public final class DistillationAudit {
         /** Adds independent reference models (trained on the same task, not from the teacher), at least 2. */
         public Builder addReferences(List<? extends AuditedModel> values) {
             this.references.addAll(values);
+            return this;
+        }
+
+        /**
+         * Adds null models (optional; none, or at least 2): independent models like the suspect (its
+         * architecture and training recipe, as far as known), trained on the task without the
+         * teacher's outputs. Each is asked about the suspect's probes and scored exactly like the
+         * suspect, against the references' consensus, and the test then compares the suspect's score
+         * with theirs instead of with the references' own. This separates the two jobs of the
+         * references: references of the teacher's architecture and recipe make the teacher's
+         * deviation from their consensus its own idiosyncrasy; null models of the suspect's
+         * architecture tell how much of it an independent model of that kind shares by chance.
+         * They must not also be references.
+         */
+        public Builder addNullModels(List<? extends AuditedModel> values) {
+            this.nullModels.addAll(values);
             return this;
         }
 

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
+import org.distill4j.data.TextFeatures;
 import org.distill4j.teacher.Teacher;
 
 /**
@@ -21,6 +22,7 @@ public final class LocalModel implements AuditedModel {
     private final Teacher teacher;
     private final List<String> classNames;
     private final long[] featureShape;
+    private final TextFeatures textFeatures;
     private long queries;
 
     /**
@@ -32,6 +34,21 @@ public final class LocalModel implements AuditedModel {
      * @param featureShape its declared input row shape, or null
      */
     public LocalModel(String name, Teacher teacher, List<String> classNames, long[] featureShape) {
+        this(name, teacher, classNames, featureShape, null);
+    }
+
+    /**
+     * Wraps a teacher of text.
+     *
+     * @param name a short name for reports
+     * @param teacher the model; closed with this
+     * @param classNames its declared class names, or null
+     * @param featureShape its declared input row shape, or null
+     * @param textFeatures its declared featurisation of text, or null for a model of dense features
+     */
+    public LocalModel(
+            String name, Teacher teacher, List<String> classNames, long[] featureShape, TextFeatures textFeatures) {
+        this.textFeatures = textFeatures;
         this.name = name;
         this.teacher = teacher;
         this.classNames = classNames == null ? null : List.copyOf(classNames);
@@ -51,6 +68,11 @@ public final class LocalModel implements AuditedModel {
     @Override
     public long[] featureShape() {
         return featureShape == null ? null : featureShape.clone();
+    }
+
+    @Override
+    public TextFeatures textFeatures() {
+        return textFeatures;
     }
 
     @Override

@@ -1,0 +1,118 @@
+package org.distill4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.IdxDataset;
+import org.distill4j.data.JsonlTextDataset;
+import org.distill4j.data.TextExampleSet;
+import org.distill4j.data.TextFeatures;
+import org.distill4j.model.SavedModel;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+
+/**
+ * The probe data of {@code distill audit --data PATH}, from how the user names it:
+ *
+ * <ul>
+ *   <li>an IDX directory: its test split;
+ *   <li>a JSON Lines directory (holding {@code test.jsonl[.gz]}) or one {@code .jsonl[.gz]} file:
+ *       its texts, featurised as the audited models were trained (the {@code text_features} and
+ *       class names of the first model directory among teacher, suspect and references);
+ *   <li>a recipe ({@code .yaml} / {@code .yml}): the test split of its data section, featurised as
+ *       the recipe says.
+ * </ul>
+ *
+ * <p>Text probes stay a {@link TextExampleSet}, so the audit mixes texts (not ids) and checks that
+ * every model reads text the way the data was featurised.
+ */
+final class AuditData {
+
+    private AuditData() {}
+
+    /**
+     * Loads the probe data.
+     *
+     * @param path what {@code --data} names
+     * @param models the model specs as given (teacher first); local model directories among them
+     *     tell how text becomes features
+     * @throws IllegalArgumentException naming the path when it is none of the above, or when text
+     *     data has no model directory to say how it is featurised
+     */
+    static ExampleSet load(Path path, List<String> models) throws IOException, org.distill4j.recipe.RecipeException {
+        String file = path.getFileName() == null ? "" : path.getFileName().toString();
+        if (Files.isRegularFile(path) && (file.endsWith(".yaml") || file.endsWith(".yml"))) {
+            return fromRecipe(RecipeLoader.load(path, List.of()));
+        }
+        if (Files.isRegularFile(path) && (file.endsWith(".jsonl") || file.endsWith(".jsonl.gz"))) {
+            return text(path, models);
+        }
+        if (Files.isDirectory(path)) {
+            Path test = JsonlTextDataset.find(path, "test");
+            return test != null ? text(test, models) : IdxDataset.load(path).test();
+        }
+        throw new IllegalArgumentException("illegal --data value: '" + path + "', expected an IDX directory, a JSON "
+                + "Lines directory (test.jsonl[.gz]) or file (.jsonl, .jsonl.gz), or a recipe (.yaml)");
+    }
+
+    /** The test split of a recipe's data section (its test_limit applied), as the recipe featurises it. */
+    static ExampleSet fromRecipe(Recipe recipe) throws IOException {
+        Recipe.DataSection d = recipe.data();
+        int limit = d.testLimit() == null ? 0 : d.testLimit();
+        if (!d.format().equals("jsonl")) {
+            ExampleSet test = IdxDataset.load(d.dir()).test();
+            return limit == 0 || limit >= test.size() ? test : org.distill4j.data.ExampleSets.slice(test, 0, limit);
+        }
+        TextExampleSet test = d.dir() != null
+                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features()).test()
+                : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features())
+                        .test();
+        return limit == 0 || limit >= test.size() ? test : head(test, limit);
+    }
+
+    private static TextExampleSet text(Path file, List<String> models) throws IOException {
+        for (String spec : models) {
+            if (spec.startsWith("http://") || spec.startsWith("https://")) {
+                continue;
+            }
+            Path dir = Path.of(spec);
+            Path descriptor = dir.resolve(SavedModel.DESCRIPTOR);
+            if (!Files.isRegularFile(descriptor)) {
+                continue;
+            }
+            ObjectMapper mapper = new ObjectMapper();
+            JsonNode json = mapper.readTree(descriptor.toFile());
+            JsonNode features = json.get("text_features");
+            if (features == null || features.isNull()) {
+                throw new IllegalArgumentException("--data " + file + " holds texts, but model " + dir
+                        + " is not a model of text (its " + SavedModel.DESCRIPTOR
+                        + " has no text_features): audit it on the data it was trained for");
+            }
+            List<String> classes = new ArrayList<>();
+            json.get("class_names").forEach(c -> classes.add(c.asText()));
+            return JsonlTextDataset.load(
+                    file,
+                    JsonlTextDataset.Fields.defaults(),
+                    classes,
+                    mapper.treeToValue(features, TextFeatures.class));
+        }
+        throw new IllegalArgumentException("--data " + file + " holds texts, and none of the audited models is a "
+                + "distill4j model directory whose " + SavedModel.DESCRIPTOR + " says how text becomes features "
+                + "(text_features): give the recipe instead (--data RECIPE.yaml), whose data section says it");
+    }
+
+    private static TextExampleSet head(TextExampleSet set, int n) {
+        List<String> texts = new ArrayList<>();
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            texts.add(set.text(i));
+            labels[i] = set.label(i);
+        }
+        return new TextExampleSet(set.name() + "[0:" + n + "]", texts, null, labels, set.classNames(), set.features());
+    }
+}

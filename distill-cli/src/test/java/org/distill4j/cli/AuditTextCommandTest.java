@@ -1,0 +1,203 @@
+package org.distill4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.distill4j.testutil.TextCorpus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code distill audit} on models of text: {@code --data} as a JSON Lines directory, a JSON Lines
+ * file or a recipe gives the same probes and the same p-value; text data for a model of images, and
+ * a model that reads text differently, are clear errors.
+ */
+class AuditTextCommandTest {
+
+    static final String RECIPE = """
+            name: text-audit
+            seed: 5
+            data:
+              format: jsonl
+              dir: data
+              features: {max_features: 32, word_ngrams: 2}
+            teacher:
+              terms: mit
+              model: {type: bag, buckets: 4096, dim: 16, hidden: [16]}
+              training: {epochs: 4, batch_size: 32, learning_rate: 0.02}
+            student:
+              model: {type: bag, buckets: 1024, dim: 8}
+              training: {epochs: 3, batch_size: 32, learning_rate: 0.05}
+            distillation: {temperature: 2, alpha: 1.0}
+            evaluation: {latency_runs: 10, throughput_batch: 16}
+            """;
+
+    @Test
+    void auditsTextFromJsonlDirectoryFileAndRecipeAlike(@TempDir Path tmp) throws Exception {
+        TextCorpus.writeSplits(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, RECIPE);
+        Path out = tmp.resolve("out");
+        CliTest.Run run = CliTest.distill(
+                "run",
+                recipe.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        String teacher = out.resolve("teacher").toString();
+        String suspect = out.resolve("student_distilled").toString();
+
+        Path first = tmp.resolve("audit-dir");
+        CliTest.Run a = CliTest.distill(
+                "audit",
+                "--suspect",
+                suspect,
+                "--teacher",
+                teacher,
+                "--train-references",
+                recipe.toString(),
+                "--reference-count",
+                "3",
+                "--reference-epochs",
+                "2",
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "60",
+                "--out",
+                first.toString());
+        assertThat(a.code()).as(a.out() + a.err()).isZero();
+        assertThat(a.out()).contains("p-value", "queries: 60 to suspect");
+        JsonNode json = new ObjectMapper().readTree(first.resolve("audit.json").toFile());
+        double p = json.get("p_value").asDouble();
+        assertThat(p).isBetween(0.0, 1.0);
+        assertThat(json.get("probe_composition").get("mixture").asInt()).isEqualTo(15);
+
+        List<String> refs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            refs.add("--reference");
+            refs.add(first.resolve("references/reference-" + i).toString());
+        }
+        // The same probes named as one file and through the recipe's data section: the same p-value.
+        for (String data : List.of(tmp.resolve("data/test.jsonl").toString(), recipe.toString())) {
+            Path o = tmp.resolve("audit-" + Math.abs(data.hashCode()));
+            List<String> args = new ArrayList<>(List.of(
+                    "audit",
+                    "--suspect",
+                    suspect,
+                    "--teacher",
+                    teacher,
+                    "--data",
+                    data,
+                    "--queries",
+                    "60",
+                    "--out",
+                    o.toString()));
+            args.addAll(refs);
+            CliTest.Run r = CliTest.distill(args.toArray(String[]::new));
+            assertThat(r.code()).as(data + ": " + r.out() + r.err()).isZero();
+            JsonNode j = new ObjectMapper().readTree(o.resolve("audit.json").toFile());
+            assertThat(j.get("p_value").asDouble()).as(data).isCloseTo(p, within(1e-9));
+        }
+
+        // Null models: two references make the consensus, the third and the scratch student (the
+        // suspect's architecture and recipe) are the null sample.
+        Path withNulls = tmp.resolve("audit-nulls");
+        CliTest.Run n = CliTest.distill(
+                "audit",
+                "--suspect",
+                suspect,
+                "--teacher",
+                teacher,
+                "--reference",
+                first.resolve("references/reference-0").toString(),
+                "--reference",
+                first.resolve("references/reference-1").toString(),
+                "--null-model",
+                first.resolve("references/reference-2").toString(),
+                "--null-model",
+                out.resolve("student_scratch").toString(),
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "60",
+                "--out",
+                withNulls.toString());
+        assertThat(n.code()).as(n.out() + n.err()).isZero();
+        assertThat(n.out()).contains(", 1 df;", "queries: 60 to null model");
+        JsonNode nj =
+                new ObjectMapper().readTree(withNulls.resolve("audit.json").toFile());
+        assertThat(nj.get("null_models")).hasSize(2);
+        assertThat(nj.get("test").asText()).startsWith("One-sided t prediction test at the model level, against null");
+
+        // A model that reads text with other n-grams (same row width): an error, not a p-value.
+        Path other = tmp.resolve("other-features");
+        Files.createDirectories(other);
+        Files.copy(Path.of(suspect, "model-0000.params"), other.resolve("model-0000.params"));
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode descriptor =
+                (ObjectNode) mapper.readTree(Path.of(suspect, "model.json").toFile());
+        ((ObjectNode) descriptor.get("text_features")).put("word_ngrams", 1);
+        mapper.writeValue(other.resolve("model.json").toFile(), descriptor);
+        List<String> args = new ArrayList<>(List.of(
+                "audit",
+                "--suspect",
+                other.toString(),
+                "--teacher",
+                teacher,
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "60",
+                "--out",
+                tmp.resolve("bad").toString()));
+        args.addAll(refs);
+        CliTest.Run bad = CliTest.distill(args.toArray(String[]::new));
+        assertThat(bad.code()).as(bad.out() + bad.err()).isEqualTo(ExitCodes.DATA);
+        assertThat(bad.err()).contains("audit error: suspect", "reads text as", "word_ngrams=1");
+        assertThat(tmp.resolve("bad/audit.json")).doesNotExist();
+    }
+
+    @Test
+    void textDataForAModelOfImagesIsAnError(@TempDir Path tmp) throws Exception {
+        TextCorpus.writeSplits(tmp.resolve("text"));
+        CliTest.dataset(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
+        Path out = tmp.resolve("out");
+        CliTest.Run run = CliTest.distill(
+                "train-teacher",
+                recipe.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        String teacher = out.resolve("teacher").toString();
+        CliTest.Run bad = CliTest.distill(
+                "audit",
+                "--suspect",
+                teacher,
+                "--teacher",
+                teacher,
+                "--reference",
+                teacher,
+                "--reference",
+                teacher,
+                "--data",
+                tmp.resolve("text").toString(),
+                "--out",
+                tmp.resolve("audit").toString());
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("holds texts", "is not a model of text");
+    }
+}
