@@ -48,6 +48,7 @@ class WatermarkAuditTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         WatermarkAudit.Result marked;
         WatermarkAudit.Result clean;
+        long teacherQueries;
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -57,7 +58,8 @@ class WatermarkAuditTest {
                             null,
                             null);
                     AuditedModel plain = AuditedModels.open(model.toString(), null, dir)) {
-                marked = WatermarkAudit.run(loaded, served, plain, TEST, 3000, 0.01, 1);
+                marked = WatermarkAudit.run(loaded, served, plain, TEST, 2000, 0.01, 1);
+                teacherQueries = plain.queries();
                 clean = WatermarkAudit.run(loaded, plain, null, TEST, 3000, 0.01, 1);
             }
             marked.write(dir.resolve("out"));
@@ -70,7 +72,10 @@ class WatermarkAuditTest {
         assertThat(marked.watermarked()).isTrue();
         assertThat(marked.test().pValue()).isEqualTo(1.0 / (1 + WatermarkAudit.NULL_KEYS));
         assertThat(marked.test().tailPValue()).isLessThan(1e-6);
-        assertThat(marked.queries()).isEqualTo(3000);
+        assertThat(marked.queries()).isEqualTo(2000);
+        // With the teacher given, the 2,000 rows were chosen among 3,000 by the teacher (probe
+        // selection): the suspect was asked about 2,000 only, the teacher about all of them.
+        assertThat(teacherQueries).isEqualTo(3000);
         assertThat(clean.watermarked()).isFalse();
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.

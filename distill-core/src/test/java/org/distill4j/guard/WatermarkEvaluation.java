@@ -52,7 +52,10 @@ class WatermarkEvaluation {
         return Integer.getInteger("watermark.eval." + name, def);
     }
 
-    /** A model under test: its name, whether it learnt from watermarked outputs, its test-set logits. */
+    /**
+     * A model under test: its name, whether it learnt from watermarked outputs, its logits on the
+     * probe pool (the test set, then the 10,000 training rows no model here was trained on).
+     */
     record Suspect(String name, String kind, boolean distilled, float[] testLogits) {}
 
     @Test
@@ -67,8 +70,11 @@ class WatermarkEvaluation {
         ExampleSet train = ExampleSets.slice(idx.train(), 0, TRAIN_TO);
         ExampleSet transfer = ExampleSets.slice(idx.train(), TRANSFER_FROM, TRANSFER_TO);
         ExampleSet test = idx.test();
+        ExampleSet extra =
+                ExampleSets.slice(idx.train(), TRANSFER_TO, idx.train().size());
         int d = test.featureSize();
         float[] testX = features(test, test.size());
+        float[] poolX = concat(testX, features(extra, extra.size()));
 
         // The provider: a teacher, and a key drawn from 5,000 of its training rows.
         Path teacherDir = out.resolve("teacher");
@@ -86,13 +92,14 @@ class WatermarkEvaluation {
         try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
                 WatermarkedTeacher api = new WatermarkedTeacher(SavedModelTeacher.load(teacherDir), watermark);
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            teacherTest = logits(teacher, test, manager);
+            teacherTest = concat(logits(teacher, test, manager), logits(teacher, extra, manager));
             cleanTransfer = TeacherOutputCache.compute(teacher, transfer, manager, 500, done -> {})
                     .logits();
             servedTransfer = TeacherOutputCache.compute(api, transfer, manager, 500, done -> {})
                     .logits();
         }
-        Watermark.Utility utility = watermark.measure(testX, teacherTest);
+        Watermark.Utility utility =
+                watermark.measure(testX, Arrays.copyOf(teacherTest, test.size() * test.numClasses()));
         Watermark.Utility utilityTransfer = watermark.measure(features(transfer, transfer.size()), cleanTransfer);
 
         // Another source for the rest of a partly watermarked transfer set (also a negative).
@@ -105,7 +112,10 @@ class WatermarkEvaluation {
         try (SavedModel other = SavedModel.load(otherDir)) {
             otherTransfer = logits(other, transfer);
             suspects.add(new Suspect(
-                    "other-teacher", "other teacher, [512], trained on labels", false, logits(other, test)));
+                    "other-teacher",
+                    "other teacher, [512], trained on labels",
+                    false,
+                    probeLogits(other, test, extra)));
         }
         boolean[] fromApi = new boolean[transfer.size()];
         Random pick = new Random(3);
@@ -132,7 +142,8 @@ class WatermarkEvaluation {
                         epochs,
                         5,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
         suspects.add(cached(
                 out,
                 "wm100-mlp128x128-T1",
@@ -146,7 +157,8 @@ class WatermarkEvaluation {
                         epochs,
                         6,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
         suspects.add(cached(
                 out,
                 "wm100-mlp256-T2",
@@ -160,7 +172,8 @@ class WatermarkEvaluation {
                         epochs,
                         7,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
         suspects.add(cached(
                 out,
                 "wm25-mlp128x128-T4",
@@ -174,7 +187,8 @@ class WatermarkEvaluation {
                         epochs,
                         5,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
         suspects.add(cached(
                 out,
                 "wm25-mlp128x128-T1",
@@ -188,7 +202,8 @@ class WatermarkEvaluation {
                         epochs,
                         6,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
         suspects.add(cached(
                 out,
                 "wm25-mlp256-T2",
@@ -202,7 +217,8 @@ class WatermarkEvaluation {
                         epochs,
                         7,
                         transfer,
-                        test)));
+                        test,
+                        extra)));
 
         // Not distilled from the watermarked API: 19 more negatives.
         int[][] archs = {{64}, {128}, {256}, {128, 128}, {512}};
@@ -211,7 +227,8 @@ class WatermarkEvaluation {
             int seed = 20 + i;
             suspects.add(cached(out, "scratch-" + i, () -> {
                 try (SavedModel m = scratch(h, scratchEpochs, seed, train, null)) {
-                    return new Suspect("scratch-" + seed % 20, "trained on labels, " + h, false, logits(m, test));
+                    return new Suspect(
+                            "scratch-" + seed % 20, "trained on labels, " + h, false, probeLogits(m, test, extra));
                 }
             }));
         }
@@ -220,7 +237,10 @@ class WatermarkEvaluation {
             suspects.add(cached(out, "teacher-arch-seed" + seed, () -> {
                 try (SavedModel m = scratch(List.of(256), 8, seed, train, null)) {
                     return new Suspect(
-                            "teacher-arch-seed" + seed, "the teacher's recipe, another seed", false, logits(m, test));
+                            "teacher-arch-seed" + seed,
+                            "the teacher's recipe, another seed",
+                            false,
+                            probeLogits(m, test, extra));
                 }
             }));
         }
@@ -233,7 +253,7 @@ class WatermarkEvaluation {
                             "scratch-transfer-" + (seed - 50),
                             "trained on the transfer rows' labels, " + h,
                             false,
-                            logits(m, test));
+                            probeLogits(m, test, extra));
                 }
             }));
         }
@@ -254,7 +274,8 @@ class WatermarkEvaluation {
                             epochs / 2,
                             60 + j,
                             transfer,
-                            test)));
+                            test,
+                            extra)));
         }
         for (int i = 0; i < 3; i++) {
             List<Integer> h = list(archs[(i + 3) % archs.length]);
@@ -272,60 +293,70 @@ class WatermarkEvaluation {
                             epochs / 2,
                             70 + j,
                             transfer,
-                            test)));
+                            test,
+                            extra)));
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
-        // Detection at two query budgets, the clean teacher as baseline.
+        // Detection at two query budgets, the clean teacher as baseline, on the first test rows or on
+        // the pool's rows where the clean teacher finds the target class least likely.
         Map<String, Object> results = new LinkedHashMap<>();
-        StringBuilder table = new StringBuilder("| model | kind | queries | z | standardised | exact p | tail p |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- |\n");
-        for (int budget : new int[] {1000, 10_000}) {
-            float[] x = Arrays.copyOf(testX, budget * d);
-            float[] base = logSoftmax(Arrays.copyOf(teacherTest, budget * c), c);
-            WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(key, d, c, x, 499, 11);
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (Suspect s : suspects) {
-                WatermarkDetector.KeyTest t =
-                        WatermarkDetector.test(nulls, logSoftmax(Arrays.copyOf(s.testLogits(), budget * c), c), base);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("model", s.name());
-                r.put("kind", s.kind());
-                r.put("distilled", s.distilled());
-                r.put("z", t.key().statistic());
-                r.put("standardised", t.standardised());
-                r.put("p_exact", t.pValue());
-                r.put("p_tail", t.tailPValue());
-                rows.add(r);
-                table.append(String.format(
-                        Locale.ROOT,
-                        "| %s | %s | %d | %.1f | %.2f | %.3g | %.2g |%n",
-                        s.name(),
-                        s.kind(),
-                        budget,
-                        t.key().statistic(),
-                        t.standardised(),
-                        t.pValue(),
-                        t.tailPValue()));
+        StringBuilder table =
+                new StringBuilder("| model | kind | probes | queries | z | standardised | exact p | tail p |\n"
+                        + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        int target = watermark.target();
+        for (boolean select : new boolean[] {false, true}) {
+            for (int budget : new int[] {1000, 10_000}) {
+                int[] rows = probeRows(teacherTest, c, target, budget, select);
+                float[] x = rowsOf(poolX, d, rows);
+                float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
+                WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(key, d, c, x, 499, 11);
+                List<Map<String, Object>> found = new ArrayList<>();
+                for (Suspect s : suspects) {
+                    WatermarkDetector.KeyTest t =
+                            WatermarkDetector.test(nulls, logSoftmax(rowsOf(s.testLogits(), c, rows), c), base);
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("model", s.name());
+                    r.put("kind", s.kind());
+                    r.put("distilled", s.distilled());
+                    r.put("z", t.key().statistic());
+                    r.put("standardised", t.standardised());
+                    r.put("p_exact", t.pValue());
+                    r.put("p_tail", t.tailPValue());
+                    found.add(r);
+                    table.append(String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %s | %d | %.1f | %.2f | %.3g | %.2g |%n",
+                            s.name(),
+                            s.kind(),
+                            select ? "selected" : "test rows",
+                            budget,
+                            t.key().statistic(),
+                            t.standardised(),
+                            t.pValue(),
+                            t.tailPValue()));
+                }
+                results.put((select ? "selected_" : "test_rows_") + budget, found);
             }
-            results.put("queries_" + budget, rows);
         }
-        // The tail p-value's calibration: the negatives against other keys too.
+        // The tail p-value's calibration: the negatives against other keys too (10,000 selected rows).
         List<Double> nullTail = new ArrayList<>();
-        float[] base = logSoftmax(teacherTest, c);
         for (int k = 0; k < extraKeys; k++) {
             byte[] s = new byte[32];
             new Random(1000 + k).nextBytes(s);
             WatermarkKey other = WatermarkKey.of(s, features(train, 5000), d, WatermarkKey.DEFAULT_AMPLITUDE);
-            WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(other, d, c, testX, 199, 12 + k);
+            int[] rows = probeRows(teacherTest, c, new Watermark(other, d, c).target(), 10_000, true);
+            float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
+            WatermarkDetector.NullKeys nulls =
+                    WatermarkDetector.nullKeys(other, d, c, rowsOf(poolX, d, rows), 199, 12 + k);
             for (Suspect sus : suspects) {
                 if (!sus.distilled()) {
-                    nullTail.add(WatermarkDetector.test(nulls, logSoftmax(sus.testLogits(), c), base)
+                    nullTail.add(WatermarkDetector.test(nulls, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base)
                             .tailPValue());
                 }
             }
         }
-        for (Map<String, Object> r : rowsOf(results, "queries_10000")) {
+        for (Map<String, Object> r : rowsOf(results, "selected_10000")) {
             if (!(Boolean) r.get("distilled")) {
                 nullTail.add((Double) r.get("p_tail"));
             }
@@ -336,7 +367,7 @@ class WatermarkEvaluation {
         results.put("null_tail_p_values", nullTail);
         String calibration = String.format(
                 Locale.ROOT,
-                "negatives x keys: %d tail p-values at 10,000 queries; below 0.1: %d, below 0.01: %d, below 0.001: %d; min %.3g",
+                "negatives x keys: %d tail p-values at 10,000 selected queries; below 0.1: %d, below 0.01: %d, below 0.001: %d; min %.3g",
                 nullTail.size(),
                 below10,
                 below1,
@@ -423,7 +454,7 @@ class WatermarkEvaluation {
             int epochs,
             long seed,
             ExampleSet transfer,
-            ExampleSet test)
+            ExampleSet... probes)
             throws Exception {
         TeacherOutputs outputs = new TeacherOutputs(
                 API.cacheKey(), transfer.contentHash(), transfer.size(), transfer.numClasses(), targets);
@@ -440,7 +471,7 @@ class WatermarkEvaluation {
                                             .withTeacher(API)))
                     .build()
                     .fit(s, ExampleSets.withoutLabels(transfer), null);
-            return new Suspect(name, kind + ", " + hidden, distilled, logits(s, test));
+            return new Suspect(name, kind + ", " + hidden, distilled, probeLogits(s, probes));
         }
     }
 
@@ -450,6 +481,52 @@ class WatermarkEvaluation {
         float[] x = new float[rows * set.featureSize()];
         set.copyFeatures(ids, x);
         return x;
+    }
+
+    static float[] probeLogits(SavedModel m, ExampleSet... sets) {
+        float[] out = new float[0];
+        for (ExampleSet set : sets) {
+            out = concat(out, logits(m, set));
+        }
+        return out;
+    }
+
+    static float[] concat(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * Returns {@code rows} row numbers of the pool: its first rows, or (select) those where the
+     * clean teacher finds the target class least likely, which is where the watermark moves the
+     * target's log-probability most. The choice depends on the key only through its target class,
+     * which the random keys share, so the test stays valid.
+     */
+    static int[] probeRows(float[] teacherLogits, int classes, int target, int rows, boolean select) {
+        int n = teacherLogits.length / classes;
+        Integer[] ids = new Integer[n];
+        Arrays.setAll(ids, i -> i);
+        if (select) {
+            double[] p = new double[n];
+            for (int r = 0; r < n; r++) {
+                p[r] = Watermark.softmax(Arrays.copyOfRange(teacherLogits, r * classes, (r + 1) * classes))[target];
+            }
+            Arrays.sort(ids, (a, b) -> Double.compare(p[a], p[b]));
+        }
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            out[i] = ids[i];
+        }
+        return out;
+    }
+
+    static float[] rowsOf(float[] values, int width, int[] rows) {
+        float[] out = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(values, rows[i] * width, out, i * width, width);
+        }
+        return out;
     }
 
     static float[] logits(SavedModel m, ExampleSet set) {
