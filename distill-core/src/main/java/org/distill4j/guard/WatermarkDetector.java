@@ -147,27 +147,6 @@ public final class WatermarkDetector {
         return new NullKeys(truth, features, cosine(truth, features), cos);
     }
 
-    /**
-     * Orders probe rows for a test with the clean teacher as baseline: rows where the teacher finds
-     * the key's target class least likely first (ties in row order). That is where the watermark
-     * moves the target's log-probability most and where a student learns it best; on Fashion-MNIST
-     * the 10,000 lowest of 20,000 rows raise the statistic by about a tenth over 10,000 random rows
-     * (docs/audit.md). The order depends on the key only through its target class, which the random
-     * keys of {@link #test} share, so selecting rows by it keeps the test valid.
-     *
-     * @param teacherLogProbabilities the clean teacher's log-probabilities, rows of {@code classes}
-     * @return row numbers, best first
-     */
-    public static int[] probeOrder(WatermarkKey key, int classes, float[] teacherLogProbabilities) {
-        int target = key.targetClass(classes);
-        int n = teacherLogProbabilities.length / classes;
-        Integer[] ids = new Integer[n];
-        java.util.Arrays.setAll(ids, i -> i);
-        java.util.Arrays.sort(
-                ids, java.util.Comparator.comparingDouble(r -> teacherLogProbabilities[r * classes + target]));
-        return java.util.Arrays.stream(ids).mapToInt(Integer::intValue).toArray();
-    }
-
     /** Random keys prepared for one key and one set of probe rows; immutable. */
     public static final class NullKeys {
         private final Watermark truth;

@@ -73,9 +73,8 @@ class WatermarkAuditTest {
         assertThat(marked.test().pValue()).isEqualTo(1.0 / (1 + WatermarkAudit.NULL_KEYS));
         assertThat(marked.test().tailPValue()).isLessThan(1e-6);
         assertThat(marked.queries()).isEqualTo(2000);
-        // With the teacher given, the 2,000 rows were chosen among 3,000 by the teacher (probe
-        // selection): the suspect was asked about 2,000 only, the teacher about all of them.
-        assertThat(teacherQueries).isEqualTo(3000);
+        // 2,000 random rows of 3,000: the suspect and the teacher were asked about those only.
+        assertThat(teacherQueries).isEqualTo(2000);
         assertThat(clean.watermarked()).isFalse();
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.

@@ -220,7 +220,7 @@ class WatermarkEvaluation {
                         test,
                         extra)));
 
-        // Not distilled from the watermarked API: 19 more negatives.
+        // Not distilled from the watermarked API: 19 more negatives (20 with the other teacher).
         int[][] archs = {{64}, {128}, {256}, {128, 128}, {512}};
         for (int i = 0; i < 6; i++) {
             List<Integer> h = list(archs[i % archs.length]);
@@ -244,7 +244,7 @@ class WatermarkEvaluation {
                 }
             }));
         }
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             int seed = 50 + i;
             List<Integer> h = list(archs[i + 1]);
             suspects.add(cached(out, "scratch-transfer-" + i, () -> {
