@@ -69,9 +69,9 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--watermark-amplitude",
             paramLabel = "EPS",
-            defaultValue = "0.005",
+            defaultValue = "0.01",
             description = "Probability mass of a new key's signal (default: ${DEFAULT-VALUE}; KL to the clean output "
-                    + "is at most ln(1 + 2 EPS) on every input).")
+                    + "is at most ln(1 + 2 EPS) on every input and a little under EPS on average).")
     double watermarkAmplitude;
 
     @Option(
@@ -286,8 +286,10 @@ final class AuditCommand implements Callable<Integer> {
             System.out.println(r.verdict());
             System.out.printf(
                     Locale.ROOT,
-                    "power ratio %.2f over %d rows; %d queries to the suspect%s%n",
-                    r.detection().ratio(),
+                    "statistic z = %.2f (%.2f standard deviations of the random keys') over %d rows; "
+                            + "%d queries to the suspect%s%n",
+                    r.detection().statistic(),
+                    r.test().standardised(),
                     r.detection().rows(),
                     r.queries(),
                     t == null ? "" : " (clean teacher as baseline)");

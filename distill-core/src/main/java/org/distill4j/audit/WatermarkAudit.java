@@ -18,17 +18,19 @@ import org.distill4j.guard.WatermarkKey;
 import org.distill4j.io.AtomicFiles;
 
 /**
- * Tests a suspect for the watermark of a key: queries it on random rows of the data and runs the
- * {@link WatermarkDetector#test} against {@value #NULL_KEYS} random keys, with the clean teacher's outputs as a baseline when the teacher is
- * given. Reports name the key by its fingerprint only.
+ * Tests a suspect for the watermark of a key: queries it on rows of the data and runs the {@link
+ * WatermarkDetector#test} against {@value #NULL_KEYS} random keys, with the clean teacher's outputs
+ * as a baseline when the teacher is given. The rows are random (choosing rows where the teacher
+ * finds the target class unlikely did not help consistently on Fashion-MNIST, docs/audit.md).
+ * Reports name the key by its fingerprint only.
  */
 public final class WatermarkAudit {
 
     /** File name of the JSON result. */
     public static final String JSON = "watermark.json";
 
-    /** Random keys the true key is compared with: p-values down to 1/200. */
-    public static final int NULL_KEYS = 199;
+    /** Random keys the true key is compared with: exact p-values down to 1/500. */
+    public static final int NULL_KEYS = 499;
 
     private WatermarkAudit() {}
 
@@ -63,17 +65,18 @@ public final class WatermarkAudit {
                     ? String.format(
                             Locale.ROOT,
                             "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
-                                    + "alpha = %s; tail p = %.3g)",
+                                    + "alpha = %s; calibrated tail p = %.3g)",
                             keyFingerprint,
                             test.pValue(),
                             alpha,
                             test.tailPValue())
                     : String.format(
                             Locale.ROOT,
-                            "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
+                            "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g; calibrated tail p = %.3g)",
                             keyFingerprint,
                             alpha,
-                            test.pValue());
+                            test.pValue(),
+                            test.tailPValue());
         }
 
         /** Returns JSON-ready values. */
@@ -83,20 +86,22 @@ public final class WatermarkAudit {
             m.put("key_fingerprint", keyFingerprint);
             m.put(
                     "test",
-                    "Lomb-Scargle power at the key's frequency over the mean power at "
-                            + detection().controls() + " control frequencies, compared with the same ratio for "
-                            + test.nullKeys() + " random keys: p = (1 + random keys at least as high) / (1 + "
-                            + test.nullKeys()
-                            + "); tail p: F(2, 2*controls) tail of the ratio, scaled to the random keys' mean ratio");
+                    "z = sqrt(rows) * correlation of the suspect's target-class log-odds (minus the baseline's, "
+                            + "residualised on key-independent features) with the key's cosine, compared with the "
+                            + "same statistic for " + test.nullKeys() + " random keys: p = (1 + random keys at "
+                            + "least as high) / (1 + " + test.nullKeys() + "); tail p: normal tail of z "
+                            + "standardised by the random keys' mean and standard deviation");
             m.put("baseline_teacher", baseline);
             m.put("verdict", watermarked ? "watermarked" : "not_shown");
             m.put("verdict_text", verdict());
             m.put("alpha", alpha);
             m.put("p_value", test.pValue());
             m.put("tail_p_value", test.tailPValue());
-            m.put("f_approximation_p_value", detection().pValue());
+            m.put("statistic", detection().statistic());
+            m.put("standardised_statistic", test.standardised());
             m.put("random_keys", test.nullKeys());
-            m.put("power_ratio", detection().ratio());
+            m.put("random_keys_mean", test.nullMean());
+            m.put("random_keys_sd", test.nullSd());
             m.put("rows", detection().rows());
             m.put("queries", queries);
             return m;
@@ -115,7 +120,8 @@ public final class WatermarkAudit {
     }
 
     /**
-     * Runs the test.
+     * Runs the test. The decision uses {@code pValue < alpha} (exact, at least 1/(1 + {@value
+     * #NULL_KEYS})); the tail p-value is reported beside it for the strength of the evidence.
      *
      * @param key the watermark key
      * @param suspect the suspect
@@ -157,18 +163,23 @@ public final class WatermarkAudit {
             rows[j] = t;
         }
         rows = Arrays.copyOf(rows, queries);
+        ExampleSet probes = subset(data, rows, "/watermark-probes");
         float[] x = new float[queries * data.featureSize()];
         data.copyFeatures(rows, x);
-        int[] labels = new int[queries];
-        Arrays.fill(labels, ExampleSet.UNLABELED);
-        ExampleSet probes = new InMemoryExampleSet(
-                data.name() + "/watermark-probes", data.featureShape(), x, labels, data.classNames());
         float[] s = flatten(suspect.logProbabilities(probes));
         float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
         WatermarkDetector.KeyTest t =
                 WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b, NULL_KEYS, seed);
         return new Result(
                 suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha, t.pValue() < alpha);
+    }
+
+    private static ExampleSet subset(ExampleSet data, int[] rows, String suffix) {
+        float[] x = new float[rows.length * data.featureSize()];
+        data.copyFeatures(rows, x);
+        int[] labels = new int[rows.length];
+        Arrays.fill(labels, ExampleSet.UNLABELED);
+        return new InMemoryExampleSet(data.name() + suffix, data.featureShape(), x, labels, data.classNames());
     }
 
     private static float[] flatten(float[][] rows) {

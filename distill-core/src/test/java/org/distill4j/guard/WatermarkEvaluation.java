@@ -1,0 +1,558 @@
+package org.distill4j.guard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
+import org.distill4j.data.IdxDataset;
+import org.distill4j.loss.KdParameters;
+import org.distill4j.model.MlpSpec;
+import org.distill4j.model.SavedModel;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.TeacherIdentity;
+import org.distill4j.teacher.TeacherOutputCache;
+import org.distill4j.teacher.TeacherOutputs;
+import org.distill4j.terms.DistillationGate;
+import org.distill4j.terms.GateRequest;
+import org.distill4j.terms.TermsRegistry;
+import org.distill4j.train.ClassifierTrainer;
+import org.distill4j.train.SoftTargets;
+import org.distill4j.train.TrainingConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The watermark's evaluation on Fashion-MNIST (docs/audit.md section 2), off unless {@code
+ * -Dwatermark.eval=true} (tools/watermark-eval.sh; about 20 minutes of one CPU core): a teacher
+ * serves watermarked outputs; students distilled from them (100% of their transfer set from the
+ * watermarked API, or 25% with the rest from another model) and 20 models that were not are tested
+ * with the key, the clean teacher as baseline, at 1,000 and 10,000 queries; the cost to honest users
+ * is measured on the test set. Writes {@code target/watermark-eval/results.json}.
+ */
+@EnabledIfSystemProperty(named = "watermark.eval", matches = "true")
+class WatermarkEvaluation {
+
+    static final TeacherIdentity API = new TeacherIdentity("eval", "/watermark-eval-api", "t", "an API's outputs");
+    static final int TRAIN_TO = 30_000;
+    static final int TRANSFER_FROM = 30_000;
+    static final int TRANSFER_TO = 50_000;
+
+    static int prop(String name, int def) {
+        return Integer.getInteger("watermark.eval." + name, def);
+    }
+
+    /**
+     * A model under test: its name, whether it learnt from watermarked outputs, its logits on the
+     * probe pool (the test set, then the 10,000 training rows no model here was trained on).
+     */
+    record Suspect(String name, String kind, boolean distilled, float[] testLogits) {}
+
+    @Test
+    void evaluate() throws Exception {
+        long t0 = System.nanoTime();
+        int epochs = prop("epochs", 15);
+        int scratchEpochs = prop("scratch_epochs", 6);
+        int extraKeys = prop("extra_keys", 9);
+        Path out = Path.of("target/watermark-eval");
+        Files.createDirectories(out);
+        IdxDataset idx = IdxDataset.load(IdxDataset.DEBIAN_FASHION_MNIST);
+        ExampleSet train = ExampleSets.slice(idx.train(), 0, TRAIN_TO);
+        ExampleSet transfer = ExampleSets.slice(idx.train(), TRANSFER_FROM, TRANSFER_TO);
+        ExampleSet test = idx.test();
+        ExampleSet extra =
+                ExampleSets.slice(idx.train(), TRANSFER_TO, idx.train().size());
+        int d = test.featureSize();
+        float[] testX = features(test, test.size());
+        float[] poolX = concat(testX, features(extra, extra.size()));
+
+        // The provider: a teacher, and a key drawn from 5,000 of its training rows.
+        Path teacherDir = out.resolve("teacher");
+        if (!Files.exists(teacherDir.resolve(SavedModel.DESCRIPTOR))) {
+            scratch(List.of(256), 8, 1, train, teacherDir).close();
+        }
+        byte[] secret = new byte[32];
+        new Random(prop("key_seed", 1)).nextBytes(secret);
+        WatermarkKey key = WatermarkKey.of(secret, features(train, 5000), d, WatermarkKey.DEFAULT_AMPLITUDE);
+        Watermark watermark = new Watermark(key, d, test.numClasses());
+
+        float[] teacherTest;
+        float[] cleanTransfer;
+        float[] servedTransfer;
+        try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
+                WatermarkedTeacher api = new WatermarkedTeacher(SavedModelTeacher.load(teacherDir), watermark);
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            teacherTest = concat(logits(teacher, test, manager), logits(teacher, extra, manager));
+            cleanTransfer = TeacherOutputCache.compute(teacher, transfer, manager, 500, done -> {})
+                    .logits();
+            servedTransfer = TeacherOutputCache.compute(api, transfer, manager, 500, done -> {})
+                    .logits();
+        }
+        Watermark.Utility utility =
+                watermark.measure(testX, Arrays.copyOf(teacherTest, test.size() * test.numClasses()));
+        Watermark.Utility utilityTransfer = watermark.measure(features(transfer, transfer.size()), cleanTransfer);
+
+        // Another source for the rest of a partly watermarked transfer set (also a negative).
+        List<Suspect> suspects = new ArrayList<>();
+        Path otherDir = out.resolve("other-teacher");
+        float[] otherTransfer;
+        if (!Files.exists(otherDir.resolve(SavedModel.DESCRIPTOR))) {
+            scratch(List.of(512), scratchEpochs, 9, train, otherDir).close();
+        }
+        try (SavedModel other = SavedModel.load(otherDir)) {
+            otherTransfer = logits(other, transfer);
+            suspects.add(new Suspect(
+                    "other-teacher",
+                    "other teacher, [512], trained on labels",
+                    false,
+                    probeLogits(other, test, extra)));
+        }
+        boolean[] fromApi = new boolean[transfer.size()];
+        Random pick = new Random(3);
+        float[] mixed = otherTransfer.clone();
+        int c = test.numClasses();
+        for (int r = 0; r < fromApi.length; r++) {
+            fromApi[r] = pick.nextDouble() < 0.25;
+            if (fromApi[r]) {
+                System.arraycopy(servedTransfer, r * c, mixed, r * c, c);
+            }
+        }
+
+        // Distilled from the watermarked API.
+        suspects.add(cached(
+                out,
+                "wm100-mlp128x128-T4",
+                () -> student(
+                        "wm100-mlp128x128-T4",
+                        "100% watermarked, T=4",
+                        true,
+                        servedTransfer,
+                        List.of(128, 128),
+                        4,
+                        epochs,
+                        5,
+                        transfer,
+                        test,
+                        extra)));
+        suspects.add(cached(
+                out,
+                "wm100-mlp128x128-T1",
+                () -> student(
+                        "wm100-mlp128x128-T1",
+                        "100% watermarked, T=1",
+                        true,
+                        servedTransfer,
+                        List.of(128, 128),
+                        1,
+                        epochs,
+                        6,
+                        transfer,
+                        test,
+                        extra)));
+        suspects.add(cached(
+                out,
+                "wm100-mlp256-T2",
+                () -> student(
+                        "wm100-mlp256-T2",
+                        "100% watermarked, T=2",
+                        true,
+                        servedTransfer,
+                        List.of(256),
+                        2,
+                        epochs,
+                        7,
+                        transfer,
+                        test,
+                        extra)));
+        suspects.add(cached(
+                out,
+                "wm25-mlp128x128-T4",
+                () -> student(
+                        "wm25-mlp128x128-T4",
+                        "25% watermarked, T=4",
+                        true,
+                        mixed,
+                        List.of(128, 128),
+                        4,
+                        epochs,
+                        5,
+                        transfer,
+                        test,
+                        extra)));
+        suspects.add(cached(
+                out,
+                "wm25-mlp128x128-T1",
+                () -> student(
+                        "wm25-mlp128x128-T1",
+                        "25% watermarked, T=1",
+                        true,
+                        mixed,
+                        List.of(128, 128),
+                        1,
+                        epochs,
+                        6,
+                        transfer,
+                        test,
+                        extra)));
+        suspects.add(cached(
+                out,
+                "wm25-mlp256-T2",
+                () -> student(
+                        "wm25-mlp256-T2",
+                        "25% watermarked, T=2",
+                        true,
+                        mixed,
+                        List.of(256),
+                        2,
+                        epochs,
+                        7,
+                        transfer,
+                        test,
+                        extra)));
+
+        // Not distilled from the watermarked API: 19 more negatives (20 with the other teacher).
+        int[][] archs = {{64}, {128}, {256}, {128, 128}, {512}};
+        for (int i = 0; i < 6; i++) {
+            List<Integer> h = list(archs[i % archs.length]);
+            int seed = 20 + i;
+            suspects.add(cached(out, "scratch-" + i, () -> {
+                try (SavedModel m = scratch(h, scratchEpochs, seed, train, null)) {
+                    return new Suspect(
+                            "scratch-" + seed % 20, "trained on labels, " + h, false, probeLogits(m, test, extra));
+                }
+            }));
+        }
+        for (int i = 0; i < 3; i++) {
+            int seed = 40 + i;
+            suspects.add(cached(out, "teacher-arch-seed" + seed, () -> {
+                try (SavedModel m = scratch(List.of(256), 8, seed, train, null)) {
+                    return new Suspect(
+                            "teacher-arch-seed" + seed,
+                            "the teacher's recipe, another seed",
+                            false,
+                            probeLogits(m, test, extra));
+                }
+            }));
+        }
+        for (int i = 0; i < 3; i++) {
+            int seed = 50 + i;
+            List<Integer> h = list(archs[i + 1]);
+            suspects.add(cached(out, "scratch-transfer-" + i, () -> {
+                try (SavedModel m = scratch(h, scratchEpochs, seed, transfer, null)) {
+                    return new Suspect(
+                            "scratch-transfer-" + (seed - 50),
+                            "trained on the transfer rows' labels, " + h,
+                            false,
+                            probeLogits(m, test, extra));
+                }
+            }));
+        }
+        double[] temps = {1, 4, 2, 4};
+        for (int i = 0; i < 4; i++) {
+            List<Integer> h = list(archs[(i + 2) % archs.length]);
+            int j = i;
+            suspects.add(cached(
+                    out,
+                    "clean-teacher-" + i,
+                    () -> student(
+                            "clean-teacher-" + j,
+                            "distilled from the clean teacher, T=" + temps[j],
+                            false,
+                            cleanTransfer,
+                            h,
+                            temps[j],
+                            epochs / 2,
+                            60 + j,
+                            transfer,
+                            test,
+                            extra)));
+        }
+        for (int i = 0; i < 3; i++) {
+            List<Integer> h = list(archs[(i + 3) % archs.length]);
+            int j = i;
+            suspects.add(cached(
+                    out,
+                    "other-teacher-student-" + i,
+                    () -> student(
+                            "other-teacher-student-" + j,
+                            "distilled from the other teacher, T=" + temps[j],
+                            false,
+                            otherTransfer,
+                            h,
+                            temps[j],
+                            epochs / 2,
+                            70 + j,
+                            transfer,
+                            test,
+                            extra)));
+        }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+        // Detection at two query budgets, the clean teacher as baseline, on the first test rows or on
+        // the pool's rows where the clean teacher finds the target class least likely.
+        Map<String, Object> results = new LinkedHashMap<>();
+        StringBuilder table =
+                new StringBuilder("| model | kind | probes | queries | z | standardised | exact p | tail p |\n"
+                        + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        int target = watermark.target();
+        for (boolean select : new boolean[] {false, true}) {
+            for (int budget : new int[] {1000, 10_000}) {
+                int[] rows = probeRows(teacherTest, c, target, budget, select);
+                float[] x = rowsOf(poolX, d, rows);
+                float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
+                WatermarkDetector.NullKeys nulls = WatermarkDetector.nullKeys(key, d, c, x, 499, 11);
+                List<Map<String, Object>> found = new ArrayList<>();
+                for (Suspect s : suspects) {
+                    WatermarkDetector.KeyTest t =
+                            WatermarkDetector.test(nulls, logSoftmax(rowsOf(s.testLogits(), c, rows), c), base);
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("model", s.name());
+                    r.put("kind", s.kind());
+                    r.put("distilled", s.distilled());
+                    r.put("z", t.key().statistic());
+                    r.put("standardised", t.standardised());
+                    r.put("p_exact", t.pValue());
+                    r.put("p_tail", t.tailPValue());
+                    found.add(r);
+                    table.append(String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %s | %d | %.1f | %.2f | %.3g | %.2g |%n",
+                            s.name(),
+                            s.kind(),
+                            select ? "selected" : "test rows",
+                            budget,
+                            t.key().statistic(),
+                            t.standardised(),
+                            t.pValue(),
+                            t.tailPValue()));
+                }
+                results.put((select ? "selected_" : "test_rows_") + budget, found);
+            }
+        }
+        // The tail p-value's calibration: the negatives against other keys too (10,000 selected rows).
+        List<Double> nullTail = new ArrayList<>();
+        for (int k = 0; k < extraKeys; k++) {
+            byte[] s = new byte[32];
+            new Random(1000 + k).nextBytes(s);
+            WatermarkKey other = WatermarkKey.of(s, features(train, 5000), d, WatermarkKey.DEFAULT_AMPLITUDE);
+            int[] rows = probeRows(teacherTest, c, new Watermark(other, d, c).target(), 10_000, true);
+            float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
+            WatermarkDetector.NullKeys nulls =
+                    WatermarkDetector.nullKeys(other, d, c, rowsOf(poolX, d, rows), 199, 12 + k);
+            for (Suspect sus : suspects) {
+                if (!sus.distilled()) {
+                    nullTail.add(WatermarkDetector.test(nulls, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base)
+                            .tailPValue());
+                }
+            }
+        }
+        for (Map<String, Object> r : rowsOf(results, "selected_10000")) {
+            if (!(Boolean) r.get("distilled")) {
+                nullTail.add((Double) r.get("p_tail"));
+            }
+        }
+        long below1 = nullTail.stream().filter(p -> p < 0.01).count();
+        long below01 = nullTail.stream().filter(p -> p < 0.001).count();
+        long below10 = nullTail.stream().filter(p -> p < 0.1).count();
+        results.put("null_tail_p_values", nullTail);
+        String calibration = String.format(
+                Locale.ROOT,
+                "negatives x keys: %d tail p-values at 10,000 selected queries; below 0.1: %d, below 0.01: %d, below 0.001: %d; min %.3g",
+                nullTail.size(),
+                below10,
+                below1,
+                below01,
+                nullTail.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+        results.put("calibration", calibration);
+        results.put("utility_test_set", utility);
+        results.put("utility_transfer_rows", utilityTransfer);
+        results.put("transfer_rows_from_api_in_mix", countTrue(fromApi));
+        results.put("key_fingerprint", key.fingerprint());
+        results.put("training_seconds", trainSeconds);
+        results.put("total_seconds", (System.nanoTime() - t0) / 1e9);
+        results.put("table", table.toString());
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(out.resolve("results.json").toFile(), results);
+        System.out.println(table);
+        System.out.println(calibration);
+        System.out.println(
+                "utility on the test set: " + utility + "\nutility on the transfer rows: " + utilityTransfer);
+        System.out.printf(Locale.ROOT, "training %.0f s, total %.0f s%n", trainSeconds, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Makes a suspect, or reads its test-set logits back from an earlier run. */
+    interface Maker {
+        Suspect make() throws Exception;
+    }
+
+    static Suspect cached(Path out, String name, Maker maker) throws Exception {
+        Path f = out.resolve("suspects").resolve(name + ".json");
+        if (Files.exists(f)) {
+            return new ObjectMapper().readValue(f.toFile(), Suspect.class);
+        }
+        Suspect s = maker.make();
+        Files.createDirectories(f.getParent());
+        new ObjectMapper().writeValue(f.toFile(), s);
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> rowsOf(Map<String, Object> results, String k) {
+        return (List<Map<String, Object>>) results.get(k);
+    }
+
+    static int countTrue(boolean[] b) {
+        int n = 0;
+        for (boolean v : b) {
+            n += v ? 1 : 0;
+        }
+        return n;
+    }
+
+    static List<Integer> list(int[] a) {
+        return Arrays.stream(a).boxed().toList();
+    }
+
+    static TrainingConfig config(int epochs) {
+        return TrainingConfig.builder()
+                .setEpochs(epochs)
+                .optBatchSize(128)
+                .optLearningRate(0.002)
+                .build();
+    }
+
+    /** Trains an MLP on true labels; saves it when {@code dir} is given; the caller closes it. */
+    static SavedModel scratch(List<Integer> hidden, int epochs, long seed, ExampleSet train, Path dir)
+            throws Exception {
+        SavedModel m = SavedModel.create(new MlpSpec(hidden, null, 0), train.featureShape(), train.classNames());
+        ClassifierTrainer.builder(config(epochs)).optSeed(seed).build().fit(m, train, null);
+        if (dir != null) {
+            m.save(dir);
+        }
+        return m;
+    }
+
+    /** Distils an MLP from the given logits of the transfer rows (soft targets only). */
+    static Suspect student(
+            String name,
+            String kind,
+            boolean distilled,
+            float[] targets,
+            List<Integer> hidden,
+            double temperature,
+            int epochs,
+            long seed,
+            ExampleSet transfer,
+            ExampleSet... probes)
+            throws Exception {
+        TeacherOutputs outputs = new TeacherOutputs(
+                API.cacheKey(), transfer.contentHash(), transfer.size(), transfer.numClasses(), targets);
+        try (SavedModel s =
+                SavedModel.create(new MlpSpec(hidden, null, 0), transfer.featureShape(), transfer.classNames())) {
+            ClassifierTrainer.builder(config(epochs))
+                    .optSeed(seed)
+                    .optDistillation(
+                            new KdParameters(temperature, 1),
+                            SoftTargets.cached(outputs),
+                            new DistillationGate()
+                                    .approve(GateRequest.forTeacher(
+                                                    TermsRegistry.builtIn().get("mit"), "student")
+                                            .withTeacher(API)))
+                    .build()
+                    .fit(s, ExampleSets.withoutLabels(transfer), null);
+            return new Suspect(name, kind + ", " + hidden, distilled, probeLogits(s, probes));
+        }
+    }
+
+    static float[] features(ExampleSet set, int rows) {
+        int[] ids = new int[rows];
+        Arrays.setAll(ids, i -> i);
+        float[] x = new float[rows * set.featureSize()];
+        set.copyFeatures(ids, x);
+        return x;
+    }
+
+    static float[] probeLogits(SavedModel m, ExampleSet... sets) {
+        float[] out = new float[0];
+        for (ExampleSet set : sets) {
+            out = concat(out, logits(m, set));
+        }
+        return out;
+    }
+
+    static float[] concat(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * Returns {@code rows} row numbers of the pool: its first rows, or (select) those where the
+     * clean teacher finds the target class least likely, which is where the watermark moves the
+     * target's log-probability most. The choice depends on the key only through its target class,
+     * which the random keys share, so the test stays valid.
+     */
+    static int[] probeRows(float[] teacherLogits, int classes, int target, int rows, boolean select) {
+        int n = teacherLogits.length / classes;
+        Integer[] ids = new Integer[n];
+        Arrays.setAll(ids, i -> i);
+        if (select) {
+            double[] p = new double[n];
+            for (int r = 0; r < n; r++) {
+                p[r] = Watermark.softmax(Arrays.copyOfRange(teacherLogits, r * classes, (r + 1) * classes))[target];
+            }
+            Arrays.sort(ids, (a, b) -> Double.compare(p[a], p[b]));
+        }
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            out[i] = ids[i];
+        }
+        return out;
+    }
+
+    static float[] rowsOf(float[] values, int width, int[] rows) {
+        float[] out = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(values, rows[i] * width, out, i * width, width);
+        }
+        return out;
+    }
+
+    static float[] logits(SavedModel m, ExampleSet set) {
+        return WatermarkLab.logits(m, set);
+    }
+
+    static float[] logits(SavedModelTeacher t, ExampleSet set, NDManager manager) {
+        int n = set.size();
+        float[] out = new float[n * set.numClasses()];
+        for (int from = 0; from < n; from += 1000) {
+            int rows = Math.min(1000, n - from);
+            int[] ids = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                ids[i] = from + i;
+            }
+            float[] x = new float[rows * set.featureSize()];
+            set.copyFeatures(ids, x);
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray z = t.logits(sub.create(x, ExampleSets.batchShape(set, rows)));
+                System.arraycopy(z.toFloatArray(), 0, out, from * set.numClasses(), rows * set.numClasses());
+            }
+        }
+        return out;
+    }
+
+    static float[] logSoftmax(float[] z, int c) {
+        return WatermarkTest.logSoftmax(z, c);
+    }
+}
