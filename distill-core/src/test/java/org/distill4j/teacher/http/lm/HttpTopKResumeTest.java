@@ -204,7 +204,12 @@ class HttpTopKResumeTest {
                     .hasMessageContaining("tokenizes differently")
                     .hasMessageContaining("variant: sequence")
                     .hasMessageContaining("not retried");
-            assertThat(server.requests()).isEqualTo(1);
+            // The collector keeps 2 x concurrency requests queued ahead; with one worker the second may
+            // already be on the wire when the first answer is judged (it failed CI once with 2). What
+            // "refused at once" promises: no window asked twice, nothing beyond the queue.
+            Thread.sleep(300);
+            assertThat(server.requests()).isBetween(1, 2);
+            assertThat(server.requestsByPrompt().values()).allMatch(n -> n == 1);
         }
     }
 
@@ -216,7 +221,9 @@ class HttpTopKResumeTest {
                     .hasMessageContaining("maximum context length is 16")
                     .hasMessageContaining("17 tokens per request")
                     .hasMessageContaining("data.context");
-            assertThat(server.requests()).as("a 400 is not retried").isEqualTo(1);
+            Thread.sleep(300); // the one request asked ahead (2 per worker) may still be arriving
+            assertThat(server.requests()).as("a 400 is not retried").isBetween(1, 2);
+            assertThat(server.requestsByPrompt().values()).allMatch(n -> n == 1);
             assertThat(cache).doesNotExist();
         }
     }
