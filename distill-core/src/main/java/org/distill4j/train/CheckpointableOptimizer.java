@@ -27,9 +27,7 @@ final class CheckpointableOptimizer extends Optimizer {
     private final long totalSteps;
     private final long warmupSteps;
     private final Map<String, String> nameById = new HashMap<>();
-    private final Map<String, NDArray> first = new HashMap<>();
-    private final Map<String, NDArray> second = new HashMap<>();
-    private long step;
+    private final OptimizerState state = new OptimizerState();
     private float currentRate;
 
     CheckpointableOptimizer(TrainingConfig config, long stepsPerEpoch, PairList<String, Parameter> parameters) {
@@ -45,8 +43,8 @@ final class CheckpointableOptimizer extends Optimizer {
 
     /** Advances the schedule by one update step; call once before each {@code trainer.step()}. */
     void beginStep() {
-        step++;
-        currentRate = (float) config.schedule().rate(config.learningRate(), step, totalSteps, warmupSteps);
+        state.advance();
+        currentRate = (float) config.schedule().rate(config.learningRate(), state.step(), totalSteps, warmupSteps);
     }
 
     float learningRate() {
@@ -54,7 +52,7 @@ final class CheckpointableOptimizer extends Optimizer {
     }
 
     long step() {
-        return step;
+        return state.step();
     }
 
     @Override
@@ -67,10 +65,10 @@ final class CheckpointableOptimizer extends Optimizer {
         NDList weights = new NDList(weight);
         switch (config.optimizer()) {
             case ADAM, ADAMW -> {
-                NDArray m = first.computeIfAbsent(name, k -> weight.zerosLike());
-                NDArray v = second.computeIfAbsent(name, k -> weight.zerosLike());
-                double coef1 = 1.0 - Math.pow(BETA1, step);
-                double coef2 = 1.0 - Math.pow(BETA2, step);
+                NDArray m = state.first(name, weight);
+                NDArray v = state.second(name, weight);
+                double coef1 = 1.0 - Math.pow(BETA1, state.step());
+                double coef2 = 1.0 - Math.pow(BETA2, state.step());
                 float corrected = (float) (currentRate * Math.sqrt(coef2) / coef1);
                 weight.getNDArrayInternal()
                         .adamUpdate(
@@ -89,57 +87,24 @@ final class CheckpointableOptimizer extends Optimizer {
             }
             case SGD -> {
                 float momentum = (float) config.momentum();
-                NDList inputs = momentum == 0
-                        ? new NDList(weight, grad)
-                        : new NDList(weight, grad, first.computeIfAbsent(name, k -> weight.zerosLike()));
+                NDList inputs =
+                        momentum == 0 ? new NDList(weight, grad) : new NDList(weight, grad, state.first(name, weight));
                 weight.getNDArrayInternal()
                         .sgdUpdate(inputs, weights, currentRate, wd, rescaleGrad, clipGrad, momentum, true);
             }
         }
     }
 
-    /** Returns the state as named arrays (copies, in {@code manager}) plus the step count. */
+    /** Returns the state as named arrays (see {@link OptimizerState#export}). */
     NDList exportState(NDManager manager) {
-        NDList out = new NDList();
-        for (var e : first.entrySet()) {
-            NDArray a = e.getValue().duplicate();
-            a.attach(manager);
-            a.setName("m:" + e.getKey());
-            out.add(a);
-        }
-        for (var e : second.entrySet()) {
-            NDArray a = e.getValue().duplicate();
-            a.attach(manager);
-            a.setName("v:" + e.getKey());
-            out.add(a);
-        }
-        NDArray s = manager.create(new long[] {step});
-        s.setName("step");
-        out.add(s);
-        return out;
+        return state.export(manager);
     }
 
     /** Restores state exported by {@link #exportState}; arrays are copied into {@code owner}. */
-    void importState(NDList state, NDManager owner) {
-        first.clear();
-        second.clear();
-        for (NDArray a : state) {
-            String name = a.getName();
-            if ("step".equals(name)) {
-                step = a.toLongArray()[0];
-                continue;
-            }
-            NDArray copy = a.duplicate();
-            copy.attach(owner);
-            if (name.startsWith("m:")) {
-                first.put(name.substring(2), copy);
-            } else if (name.startsWith("v:")) {
-                second.put(name.substring(2), copy);
-            } else {
-                throw new IllegalArgumentException("unexpected optimizer state entry '" + name + "'");
-            }
-        }
-        currentRate = (float) config.schedule().rate(config.learningRate(), Math.max(1, step), totalSteps, warmupSteps);
+    void importState(NDList exported, NDManager owner) {
+        state.restore(exported, owner);
+        currentRate = (float)
+                config.schedule().rate(config.learningRate(), Math.max(1, state.step()), totalSteps, warmupSteps);
     }
 
     private static final class Builder extends OptimizerBuilder<Builder> {

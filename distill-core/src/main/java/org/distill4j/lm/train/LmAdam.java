@@ -9,6 +9,7 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.HashMap;
 import java.util.Map;
+import org.distill4j.train.OptimizerState;
 
 /**
  * The language-model trainer's Adam (betas 0.9 / 0.999, epsilon 1e-8, no weight decay, each
@@ -27,9 +28,7 @@ final class LmAdam extends Optimizer {
     private final float rate;
     private final int warmup;
     private final Map<String, String> nameById = new HashMap<>();
-    private final Map<String, NDArray> first = new HashMap<>();
-    private final Map<String, NDArray> second = new HashMap<>();
-    private long step;
+    private final OptimizerState state = new OptimizerState();
 
     LmAdam(double rate, int warmup, PairList<String, Parameter> parameters) {
         super(new Builder().optClipGrad(1f));
@@ -42,11 +41,11 @@ final class LmAdam extends Optimizer {
 
     /** Advances to the next update step (1-based). */
     void beginStep() {
-        step++;
+        state.advance();
     }
 
     long step() {
-        return step;
+        return state.step();
     }
 
     /**
@@ -63,11 +62,11 @@ final class LmAdam extends Optimizer {
         if (name == null) {
             throw new IllegalStateException("parameter " + parameterId + " is not part of the model being trained");
         }
-        NDArray m = first.computeIfAbsent(name, k -> weight.zerosLike());
-        NDArray v = second.computeIfAbsent(name, k -> weight.zerosLike());
-        float lr = rate(step);
-        double coef1 = 1.0 - Math.pow(BETA1, step);
-        double coef2 = 1.0 - Math.pow(BETA2, step);
+        NDArray m = state.first(name, weight);
+        NDArray v = state.second(name, weight);
+        float lr = rate(state.step());
+        double coef1 = 1.0 - Math.pow(BETA1, state.step());
+        double coef2 = 1.0 - Math.pow(BETA2, state.step());
         float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
         weight.getNDArrayInternal()
                 .adamUpdate(
@@ -85,47 +84,14 @@ final class LmAdam extends Optimizer {
                         false);
     }
 
-    /** Returns the state as named arrays (copies, in {@code manager}) plus the step count. */
+    /** Returns the state as named arrays (see {@link OptimizerState#export}). */
     NDList exportState(NDManager manager) {
-        NDList out = new NDList();
-        for (var e : first.entrySet()) {
-            NDArray a = e.getValue().duplicate();
-            a.attach(manager);
-            a.setName("m:" + e.getKey());
-            out.add(a);
-        }
-        for (var e : second.entrySet()) {
-            NDArray a = e.getValue().duplicate();
-            a.attach(manager);
-            a.setName("v:" + e.getKey());
-            out.add(a);
-        }
-        NDArray s = manager.create(new long[] {step});
-        s.setName("step");
-        out.add(s);
-        return out;
+        return state.export(manager);
     }
 
     /** Restores state exported by {@link #exportState}; arrays are copied into {@code owner}. */
-    void importState(NDList state, NDManager owner) {
-        first.clear();
-        second.clear();
-        for (NDArray a : state) {
-            String name = a.getName();
-            if ("step".equals(name)) {
-                step = a.toLongArray()[0];
-                continue;
-            }
-            NDArray copy = a.duplicate();
-            copy.attach(owner);
-            if (name.startsWith("m:")) {
-                first.put(name.substring(2), copy);
-            } else if (name.startsWith("v:")) {
-                second.put(name.substring(2), copy);
-            } else {
-                throw new IllegalArgumentException("unexpected optimizer state entry '" + name + "'");
-            }
-        }
+    void importState(NDList exported, NDManager owner) {
+        state.restore(exported, owner);
     }
 
     private static final class Builder extends OptimizerBuilder<Builder> {
