@@ -402,13 +402,11 @@ public final class ClassifierTrainer {
         final InputBuffer features;
         final InputBuffer weights;
         final int classes;
-        final float[] teacherRows;
 
         Uploads(int batchSize, int featureSize, int classes) {
             this.classes = classes;
             features = new InputBuffer(Math.max(1, batchSize * featureSize * Float.BYTES));
             weights = new InputBuffer(2 * batchSize * classes * Float.BYTES);
-            teacherRows = new float[batchSize * classes];
         }
     }
 
