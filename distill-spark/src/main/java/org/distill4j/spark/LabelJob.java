@@ -334,7 +334,8 @@ public final class LabelJob {
     }
 
     static Config parse(String[] args) {
-        List<String> positional = new ArrayList<>();
+        JobArguments words = JobArguments.scan(args);
+        List<String> positional = words.positional();
         List<String> overrides = new ArrayList<>();
         String split = "train";
         String column = null;
@@ -345,21 +346,10 @@ public final class LabelJob {
         int batch = 512;
         int perPartition = 65_536;
         OnCorrupt onCorrupt = OnCorrupt.FAIL;
-        boolean acknowledge = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--acknowledge-unknown-terms")) {
-                acknowledge = true;
-                continue;
-            }
-            if (!a.startsWith("--")) {
-                positional.add(a);
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + a + " needs a value");
-            }
-            String v = args[++i];
+        boolean acknowledge = words.acknowledgeUnknownTerms();
+        for (var option : words.options()) {
+            String a = option.getKey();
+            String v = option.getValue();
             switch (a) {
                 case "--split" -> split = v;
                 case "--parquet" -> parquet = Path.of(v);

@@ -225,28 +225,18 @@ public final class LmTopKJob {
 
     /** Parses {@code LM_RECIPE OUT [options]} (see {@link LabelJob#USAGE}). */
     static Config parse(String[] args) {
-        List<String> positional = new ArrayList<>();
+        JobArguments words = JobArguments.scan(args);
+        List<String> positional = words.positional();
         List<String> overrides = new ArrayList<>();
         Path experimentOut = null;
         Path cacheDir = null;
         String permission = null;
         int batch = 16;
         int perPartition = 4096;
-        boolean acknowledge = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--acknowledge-unknown-terms")) {
-                acknowledge = true;
-                continue;
-            }
-            if (!a.startsWith("--")) {
-                positional.add(a);
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + a + " needs a value");
-            }
-            String v = args[++i];
+        boolean acknowledge = words.acknowledgeUnknownTerms();
+        for (var option : words.options()) {
+            String a = option.getKey();
+            String v = option.getValue();
             switch (a) {
                 case "--batch-size" -> batch = Integer.parseInt(v);
                 case "--windows-per-partition", "--rows-per-partition" -> perPartition = Integer.parseInt(v);
