@@ -112,15 +112,14 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
         return h.concurrency() == null ? DEFAULT_CONCURRENCY : h.concurrency();
     }
 
-    /** This task's client: {@code 1/tasks} of the global rate limits, the key read here from the environment. */
-    static CompletionsTopKClient client(LmRecipe.Http h, int k, int tasks) {
-        int share = Math.max(1, tasks);
+    /** A task's client under its share of the rate limits, the key read here from the environment. */
+    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute) {
         return new CompletionsTopKClient(
                 URI.create(h.url()),
                 h.model(),
                 h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv()),
                 k,
-                new RateLimiter(requestsPerMinute(h) / share, tokensPerMinute(h) / share),
+                new RateLimiter(requestsPerMinute, tokensPerMinute),
                 RetryPolicy.DEFAULT,
                 Duration.ofSeconds(60));
     }
@@ -130,8 +129,12 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
         LmRecipe recipe = LmWindows.recipe(Path.of(recipeFile), overrides);
         TokenWindows windows = LmWindows.of(Path.of(recipeFile), overrides).train();
         LmRecipe.Http h = recipe.teacher().http();
-        CompletionsTopKClient client = client(h, k, concurrentTasks);
-        int inFlight = Math.max(1, concurrency(h) / Math.max(1, concurrentTasks));
+        // The global limits shared out over the tasks that can run at once, never multiplied by them.
+        int tasks = Math.max(1, concurrentTasks);
+        double rpm = requestsPerMinute(h) / tasks;
+        double tpm = tokensPerMinute(h) / tasks;
+        int inFlight = Math.max(1, concurrency(h) / tasks);
+        CompletionsTopKClient client = client(h, k, rpm, tpm);
         List<Row> out = new ArrayList<>();
         while (ranges.hasNext()) {
             long[] range = ranges.next();
@@ -145,6 +148,10 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
             long tokens0 = client.tokens();
             Map<String, Object> usage = new LinkedHashMap<>();
             usage.put("windows", to - from);
+            // What this task was allowed: its share of the global limits (the manifest says the same).
+            usage.put("requests_per_minute_applied", rpm);
+            usage.put("tokens_per_minute_applied", tpm);
+            usage.put("concurrency_applied", inFlight);
             if (Files.isRegularFile(file)) {
                 // An earlier attempt or run completed this range: nothing to ask.
                 JsonNode before = Files.isRegularFile(dir.resolve(USAGE))

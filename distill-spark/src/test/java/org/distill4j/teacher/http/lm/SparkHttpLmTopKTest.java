@@ -195,10 +195,23 @@ class SparkHttpLmTopKTest {
                     .subList(timesBefore, server.requestTimes().size());
             double span = (times.get(times.size() - 1) - times.get(0)) / 1e9;
             double floor = (times.size() - 2 * RPM / 2 / 60) / (RPM / 60);
+            System.out.printf(
+                    Locale.ROOT, "global rate: %d requests in %.2f s (floor %.2f s)%n", times.size(), span, floor);
             assertThat(span)
                     .as("seconds between the job's first and last request (%d requests)", times.size())
                     .isGreaterThan(floor - 0.3);
 
+            try (Stream<Path> ranges = Files.list(tmp.resolve("lm-http-out.journals"))) {
+                List<Path> dirs = ranges.toList();
+                assertThat(dirs).hasSize(r.partitions());
+                for (Path d : dirs) {
+                    JsonNode u = JSON.readTree(d.resolve("usage.json").toFile());
+                    assertThat(u.path("requests_per_minute_applied").asDouble())
+                            .as(d.toString())
+                            .isEqualTo(RPM / 2);
+                    assertThat(u.path("concurrency_applied").asInt()).isEqualTo(1);
+                }
+            }
             // A rerun (the output removed, as after a job killed before its commit) asks nothing.
             int requests = server.requests();
             deleteTree(out);
