@@ -37,7 +37,9 @@ import org.distill4j.terms.GateApproval;
  * Collects a language-model teacher's top-k next-token log-probabilities over a language-model
  * recipe's training corpus on Spark: the transfer set is the recipe's packed training windows
  * ({@link LmTrainingCorpus}, as {@code distill run} reads them), the teacher a saved distill4j
- * language model, loaded once per executor task thread ({@link TeacherPool}). The driver asks the
+ * language model or a TorchScript one ({@link TeacherSpec#lm}), loaded once per executor task
+ * thread ({@link TeacherPool}), or an OpenAI-compatible server collected range by range with
+ * journals ({@link LmHttpPartitions}, the same values as {@code distill run}'s HTTP collection). The driver asks the
  * {@link org.distill4j.terms.DistillationGate} (a refusal starts no task), resolves and hashes the
  * teacher, reads the corpus to plan whole batches of windows per partition and writes the
  * manifest; executors only score ({@link LmTopKScorer}).
