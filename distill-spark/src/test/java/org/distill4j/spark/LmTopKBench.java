@@ -38,10 +38,8 @@ class LmTopKBench {
     static final int K = 8;
     static final int WINDOW = 64;
 
-    @Test
-    void measure(@TempDir Path tmp) throws Exception {
-        int kb = Integer.getInteger("distill4j.bench.lm.kb", 256);
-        int rounds = Integer.getInteger("distill4j.bench.rounds", 3);
+    /** Writes the synthetic corpus, the random teacher and the recipe into {@code tmp}; returns the recipe. */
+    static Path setUp(Path tmp, int kb) throws Exception {
         String[] words = {
             "the",
             "kernel",
@@ -91,6 +89,16 @@ class LmTopKBench {
                 distillation: {variant: topk, k: %d}
                 evaluation: {prompts: ["the"], sample_tokens: 2, generation_tokens: 2}
                 """.formatted(text, WINDOW, teacherDir, K));
+        return recipe;
+    }
+
+    @Test
+    void measure(@TempDir Path tmp) throws Exception {
+        int kb = Integer.getInteger("distill4j.bench.lm.kb", 256);
+        int rounds = Integer.getInteger("distill4j.bench.rounds", 3);
+        Path recipe = setUp(tmp, kb);
+        Path teacherDir = tmp.resolve("teacher");
+        long corpusBytes = Files.size(tmp.resolve("corpus.jsonl"));
         LmRecipe lm = LmRecipe.load(recipe, List.of());
         LmTrainingCorpus read = LmTrainingCorpus.read(lm);
         TokenWindows train = read.train();
@@ -103,7 +111,7 @@ class LmTopKBench {
                 Locale.ROOT,
                 "BENCH corpus %,d bytes, %,d training windows of %d, %,d positions, k %d, %d windows a partition, "
                         + "%d cores%n",
-                corpus.length(),
+                corpusBytes,
                 train.size(),
                 WINDOW,
                 positions,
@@ -169,6 +177,72 @@ class LmTopKBench {
             if (!s.equals("single")) {
                 report("Spark " + s + ", whole job", 1, runs.get(s), train.size(), positions);
             }
+        }
+    }
+
+    /**
+     * Where the Spark job's time goes at {@code local[1]} (warm, 3 interleaved rounds): scoring into
+     * Java rows only (an RDD count), plus the conversion to Spark's internal rows (the {@code noop}
+     * sink), plus the Parquet write (the job's own write, without the driver's count and manifest).
+     */
+    @Test
+    void overhead(@TempDir Path tmp) throws Exception {
+        int kb = Integer.getInteger("distill4j.bench.lm.kb", 256);
+        int rounds = Integer.getInteger("distill4j.bench.rounds", 3);
+        Path recipe = setUp(tmp, kb);
+        LmRecipe lm = LmRecipe.load(recipe, List.of());
+        TokenWindows train = LmTrainingCorpus.read(lm).train();
+        long positions = train.targetTokens();
+        int perPartition = (train.size() / 8 + 15) / 16 * 16;
+        Path teacherDir = tmp.resolve("teacher");
+        TeacherSpec spec =
+                new TeacherSpec(LanguageModel.FORMAT, teacherDir.toString(), LanguageModel.contentHash(teacherDir));
+        List<long[]> plan = LabelJob.plan(train.size(), 16, perPartition);
+        SparkSession spark = SparkSession.builder()
+                .master("local[1]")
+                .appName("lm-bench-overhead")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+        String[] stages = {"score into rows", "score + convert (noop sink)", "score + convert + Parquet"};
+        Map<String, List<double[]>> runs = new LinkedHashMap<>();
+        for (String st : stages) {
+            runs.put(st, new ArrayList<>());
+        }
+        try {
+            var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+            for (int round = 0; round <= rounds; round++) {
+                for (int j = 0; j < stages.length; j++) {
+                    String st = stages[(j + round) % stages.length];
+                    double load = loadAverage();
+                    var scored = jsc.parallelize(plan, plan.size())
+                            .mapPartitions(new LmTopKScorer(recipe, List.of(), spec, LmTeacherLoader.DEFAULT, K, 16));
+                    long t0 = System.nanoTime();
+                    if (st.equals(stages[0])) {
+                        scored.count();
+                    } else if (st.equals(stages[1])) {
+                        spark.createDataFrame(scored, LmTopKJob.OUTPUT_SCHEMA)
+                                .write()
+                                .format("noop")
+                                .mode("overwrite")
+                                .save();
+                    } else {
+                        Path out = tmp.resolve("parquet-" + round);
+                        spark.createDataFrame(scored, LmTopKJob.OUTPUT_SCHEMA)
+                                .write()
+                                .parquet(out.toUri().toString());
+                        LabelJob.deleteQuietly(out);
+                    }
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    if (round > 0) {
+                        runs.get(st).add(new double[] {positions / sec, positions / sec, load});
+                    }
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+        for (String st : stages) {
+            report("local[1] " + st, 0, runs.get(st), train.size(), positions);
         }
     }
 
