@@ -29,6 +29,7 @@ import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.teacher.TeacherIdentity;
+import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
 
@@ -36,7 +37,9 @@ import org.distill4j.terms.GateApproval;
  * Collects a language-model teacher's top-k next-token log-probabilities over a language-model
  * recipe's training corpus on Spark: the transfer set is the recipe's packed training windows
  * ({@link LmTrainingCorpus}, as {@code distill run} reads them), the teacher a saved distill4j
- * language model, loaded once per executor task thread ({@link TeacherPool}). The driver asks the
+ * language model or a TorchScript one ({@link TeacherSpec#lm}), loaded once per executor task
+ * thread ({@link TeacherPool}), or an OpenAI-compatible server collected range by range with
+ * journals ({@link LmHttpPartitions}, the same values as {@code distill run}'s HTTP collection). The driver asks the
  * {@link org.distill4j.terms.DistillationGate} (a refusal starts no task), resolves and hashes the
  * teacher, reads the corpus to plan whole batches of windows per partition and writes the
  * manifest; executors only score ({@link LmTopKScorer}).
@@ -69,6 +72,9 @@ public final class LmTopKJob {
         DataTypes.createStructField("teacher", DataTypes.StringType, false),
         DataTypes.createStructField("model_version", DataTypes.StringType, false)
     });
+
+    /** The teacher kind of an HTTP language model (its location is {@code url#model}). */
+    public static final String HTTP_LM = "http-lm";
 
     /** The manifest's {@code format}. */
     public static final String FORMAT = "distill4j-lm-topk/1";
@@ -284,20 +290,70 @@ public final class LmTopKJob {
                 new LmExperiment.Options(null, c.permission(), c.acknowledgeUnknownTerms()),
                 new PrintStream(OutputStream.nullOutputStream()));
         experiment.checkTerms(); // before the teacher or the corpus is touched
-        TeacherSpec teacher = TeacherSpec.lm(recipe, experimentOut);
+        LmRecipe.Http http = recipe.teacher().http();
+        TeacherSpec teacher;
+        TeacherIdentity identity;
+        if (http != null) {
+            if (http.apiKeyEnv() != null) {
+                ApiKey.fromEnv(http.apiKeyEnv()); // fail here when it is unset; executors read it themselves
+            }
+            // The identity and hash distill run gives an HTTP teacher, so the cache key is its key too.
+            String location = http.url() + "#" + http.model();
+            teacher = new TeacherSpec(HTTP_LM, location, "http:" + location);
+            identity = new TeacherIdentity(
+                    "http",
+                    location,
+                    teacher.contentHash(),
+                    "OpenAI-compatible server " + http.url() + ", model " + http.model());
+        } else {
+            teacher = TeacherSpec.lm(recipe, experimentOut);
+            identity = teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)
+                    ? new TeacherIdentity(
+                            teacher.kind(),
+                            teacher.path(),
+                            teacher.contentHash(),
+                            "TorchScript " + Path.of(teacher.path()).getFileName() + " "
+                                    + LmTrainingCorpus.TOKENIZER.identity())
+                    : new TeacherIdentity(
+                            LanguageModel.FORMAT,
+                            teacher.path(),
+                            teacher.contentHash(),
+                            "saved language model " + teacher.path());
+        }
         // The approval binds the teacher identity the student will learn from, as distill run records it.
-        GateApproval approval = experiment.approve(new TeacherIdentity(
-                LanguageModel.FORMAT, teacher.path(), teacher.contentHash(), "saved language model " + teacher.path()));
+        GateApproval approval = experiment.approve(identity);
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         int k = recipe.k();
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
                 teacher.contentHash(), corpus.trainHash(), LmTrainingCorpus.TOKENIZER.identity(), k, windowLength);
 
-        List<long[]> plan = LabelJob.plan(corpus.train().size(), c.batchSize(), c.windowsPerPartition());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<Row> scored = jsc.parallelize(plan, plan.size())
-                .mapPartitions(new LmTopKScorer(c.recipe(), c.overrides(), teacher, c.loader(), k, c.batchSize()));
+        List<long[]> plan;
+        JavaRDD<Row> scored;
+        Path journals = out.resolveSibling(out.getFileName() + ".journals");
+        Map<String, Object> collection = null;
+        if (http != null) {
+            // One request a window: partitions need not be whole batches.
+            plan = LabelJob.plan(corpus.train().size(), 1, c.windowsPerPartition());
+            int concurrent =
+                    Math.max(1, Math.min(plan.size(), spark.sparkContext().defaultParallelism()));
+            collection = new LinkedHashMap<>();
+            collection.put("journals", journals.toString());
+            collection.put("concurrent_tasks", concurrent);
+            collection.put("requests_per_minute_global", LmHttpPartitions.requestsPerMinute(http));
+            collection.put("tokens_per_minute_global", LmHttpPartitions.tokensPerMinute(http));
+            collection.put("requests_per_minute_per_task", LmHttpPartitions.requestsPerMinute(http) / concurrent);
+            collection.put("tokens_per_minute_per_task", LmHttpPartitions.tokensPerMinute(http) / concurrent);
+            collection.put("concurrency_per_task", Math.max(1, LmHttpPartitions.concurrency(http) / concurrent));
+            scored = jsc.parallelize(plan, plan.size())
+                    .mapPartitions(new LmHttpPartitions(
+                            c.recipe(), c.overrides(), journals, key, teacher.cacheKey(), k, concurrent));
+        } else {
+            plan = LabelJob.plan(corpus.train().size(), c.batchSize(), c.windowsPerPartition());
+            scored = jsc.parallelize(plan, plan.size())
+                    .mapPartitions(new LmTopKScorer(c.recipe(), c.overrides(), teacher, c.loader(), k, c.batchSize()));
+        }
         Dataset<Row> labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
 
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -355,6 +411,10 @@ public final class LmTopKJob {
         manifest.put("partitions", plan.size());
         manifest.put("batch_size", c.batchSize());
         manifest.put("files", LabelJob.hashFiles(parts, tmp));
+        if (collection != null) {
+            collection.put("usage", LmHttpPartitions.sumUsage(journals, plan));
+            manifest.put("collection", collection);
+        }
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("recipe", c.recipe().toAbsolutePath().toString());
         provenance.put("recipe_sha256", Hashing.sha256(c.recipe()));

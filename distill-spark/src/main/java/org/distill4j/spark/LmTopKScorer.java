@@ -97,8 +97,6 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
     }
 
     private void score(LmTeacher t, NDManager root, TokenWindows windows, int from, int n, List<Row> out) {
-        int len = windows.contextLength();
-        long positions = windows.targetTokens();
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
             idx[i] = from + i;
@@ -108,29 +106,48 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
             NDList top = t.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
             float[] lp = top.get(0).toFloatArray();
             long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
-            for (int w = 0; w < n; w++) {
-                long first = (long) (from + w) * len;
-                int real = (int) Math.max(0, Math.min(len, positions - first));
-                // The window's real stream tokens: its inputs, then the last target.
-                int[] tokens = new int[real + 1];
-                System.arraycopy(windows.input(from + w), 0, tokens, 0, real);
-                tokens[real] = windows.target(from + w)[real - 1];
-                int[] ids = new int[real * k];
-                float[] logProbs = new float[real * k];
-                float[] rest = new float[real];
-                for (int p = 0; p < real; p++) {
-                    double mass = 0;
-                    for (int j = 0; j < k; j++) {
-                        int src = (w * len + p) * k + j;
-                        ids[p * k + j] = (int) id[src];
-                        logProbs[p * k + j] = lp[src];
-                        mass += Math.exp(lp[src]);
-                    }
-                    rest[p] = (float) Math.max(0, 1 - mass);
+            addRows(windows, from, n, k, lp, id, teacher.cacheKey(), teacher.contentHash(), out);
+        }
+    }
+
+    /**
+     * Appends the output rows ({@link LmTopKJob#OUTPUT_SCHEMA}) of windows {@code from .. from + n - 1}
+     * from their top-k, laid out (n, T, k) as a top-k over the vocabulary gives it: each window's real
+     * positions, its real stream tokens and the mass outside the top k.
+     */
+    static void addRows(
+            TokenWindows windows,
+            int from,
+            int n,
+            int k,
+            float[] lp,
+            long[] id,
+            String teacherKey,
+            String version,
+            List<Row> out) {
+        int len = windows.contextLength();
+        long positions = windows.targetTokens();
+        for (int w = 0; w < n; w++) {
+            long first = (long) (from + w) * len;
+            int real = (int) Math.max(0, Math.min(len, positions - first));
+            // The window's real stream tokens: its inputs, then the last target.
+            int[] tokens = new int[real + 1];
+            System.arraycopy(windows.input(from + w), 0, tokens, 0, real);
+            tokens[real] = windows.target(from + w)[real - 1];
+            int[] ids = new int[real * k];
+            float[] logProbs = new float[real * k];
+            float[] rest = new float[real];
+            for (int p = 0; p < real; p++) {
+                double mass = 0;
+                for (int j = 0; j < k; j++) {
+                    int src = (w * len + p) * k + j;
+                    ids[p * k + j] = (int) id[src];
+                    logProbs[p * k + j] = lp[src];
+                    mass += Math.exp(lp[src]);
                 }
-                out.add(RowFactory.create(
-                        (long) from + w, tokens, ids, logProbs, rest, teacher.cacheKey(), teacher.contentHash()));
+                rest[p] = (float) Math.max(0, 1 - mass);
             }
+            out.add(RowFactory.create((long) from + w, tokens, ids, logProbs, rest, teacherKey, version));
         }
     }
 }

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.experiment.LmRecipe;
+import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.teacher.TorchScriptLmTeacher;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.OnnxTeacher;
@@ -25,17 +27,31 @@ import org.distill4j.teacher.TorchScriptTeacher;
  *
  * @param kind {@code distill4j} (a saved model directory), {@code torchscript} (a .pt file) or {@code
  *     onnx} (a .onnx file, run by DJL's ONNX Runtime engine, which must be on the executors'
- *     classpath); {@code distill4j-lm} (a saved language model directory, for {@link LmTopKJob})
+ *     classpath); {@code distill4j-lm} (a saved language model directory) or {@code torchscript-lm}
+ *     (a TorchScript language model file), for {@link LmTopKJob}
  * @param path absolute path, readable by every executor
  * @param contentHash hex SHA-256 of the model content, as {@link org.distill4j.teacher.TeacherIdentity}
+ * @param contextLength the context a {@code torchscript-lm} teacher is declared to take (TorchScript
+ *     does not say): the recipe's window; 0 for every other kind
  */
-public record TeacherSpec(String kind, String path, String contentHash) implements Serializable {
+public record TeacherSpec(String kind, String path, String contentHash, int contextLength) implements Serializable {
+
+    /** The kind of a TorchScript language-model teacher (as {@link TorchScriptLmTeacher}'s identity says). */
+    public static final String TORCHSCRIPT_LM = "torchscript-lm";
 
     /** Requires all fields. */
     public TeacherSpec {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(contentHash, "contentHash");
+        if (contextLength < 0) {
+            throw new IllegalArgumentException("illegal contextLength value: " + contextLength + ", must be >= 0");
+        }
+    }
+
+    /** A teacher whose kind needs no declared context. */
+    public TeacherSpec(String kind, String path, String contentHash) {
+        this(kind, path, contentHash, 0);
     }
 
     /**
@@ -69,28 +85,32 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
     }
 
     /**
-     * Resolves a language-model recipe's teacher on the driver (hashing it, not loading it): the
-     * saved model at {@code teacher.path}, or the one a previous {@code distill run} of the recipe trained into
-     * {@code experimentOut/teacher}.
+     * Resolves a language-model recipe's local teacher on the driver (hashing it, not loading it):
+     * the saved model directory at {@code teacher.path}, a TorchScript file at {@code teacher.path}
+     * (kind {@code torchscript-lm}: it must map (B, T) byte-token ids to (B, T, 258) logits, and is
+     * declared to take the recipe's window), or the model a previous {@code distill run} of the recipe
+     * trained into {@code experimentOut/teacher}.
      *
      * @throws IOException if the teacher is missing; the message names the path
-     * @throws IllegalArgumentException for an HTTP teacher (not supported by this job)
+     * @throws IllegalArgumentException for an HTTP teacher (see {@link LmTopKJob}'s HTTP path)
      */
     public static TeacherSpec lm(LmRecipe recipe, Path experimentOut) throws IOException {
         LmRecipe.Model t = recipe.teacher();
         if (t.http() != null) {
             throw new IllegalArgumentException("the language-model teacher is reached over HTTP ("
-                    + t.http().url()
-                    + "): the Spark job scores with a saved language model (teacher.path); collect an HTTP "
-                    + "teacher's top-k with `distill run` (docs/lm.md)");
+                    + t.http().url() + "): not a local teacher");
         }
         Path dir = (t.path() != null ? t.path() : experimentOut.resolve("teacher"))
                 .toAbsolutePath()
                 .normalize();
+        if (t.path() != null && Files.isRegularFile(dir)) {
+            return new TeacherSpec(TORCHSCRIPT_LM, dir.toString(), Hashing.sha256(dir), recipe.context());
+        }
         if (!Files.isRegularFile(dir.resolve(LanguageModel.DESCRIPTOR))) {
             throw new IOException(
                     t.path() != null
-                            ? "language-model teacher directory " + dir + " has no " + LanguageModel.DESCRIPTOR
+                            ? "language-model teacher " + dir + " is neither a TorchScript file nor a directory with "
+                                    + LanguageModel.DESCRIPTOR
                             : "the recipe trains its teacher but no trained teacher is in " + dir
                                     + "; train it first (distill run RECIPE --out " + experimentOut
                                     + ") or set teacher.path");
@@ -133,9 +153,11 @@ public record TeacherSpec(String kind, String path, String contentHash) implemen
 
     /** Loads the language-model teacher described here (on an executor), as {@code distill run} loads it. */
     public LmTeacher loadLm() throws IOException {
-        if (!kind.equals(LanguageModel.FORMAT)) {
-            throw new IOException("teacher kind '" + kind + "' is not a language model");
-        }
-        return LocalLmTeacher.load(Path.of(path));
+        return switch (kind) {
+            case LanguageModel.FORMAT -> LocalLmTeacher.load(Path.of(path));
+            case TORCHSCRIPT_LM ->
+                TorchScriptLmTeacher.load(Path.of(path), LmTrainingCorpus.TOKENIZER.identity(), contextLength);
+            default -> throw new IOException("teacher kind '" + kind + "' is not a language model");
+        };
     }
 }

@@ -27,6 +27,7 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.Positions;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.teacher.TorchScriptLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.TokenizerIdentity;
 import org.distill4j.teacher.TeacherIdentity;
@@ -207,6 +208,96 @@ class LmTopKJobTest {
         assertThat(JSON.valueToTree(metrics).at("/models/2/model").asText()).isEqualTo("student-distilled");
     }
 
+    /**
+     * A TorchScript language model ({@code tools/fixtures/make_torchscript_lm.py}: a traced bigram
+     * Embedding(258, 16) -> tanh -> Linear(16, 258)) at {@code teacher.path}: the Spark job's
+     * float32 log-probabilities and ids equal, bit for bit, those the single-JVM collection computes
+     * with {@link TorchScriptLmTeacher} in batches of 16, and its cache file is {@link
+     * TopKCache#build}'s byte for byte.
+     */
+    @Test
+    void aTorchScriptTeacherOnSparkEqualsTheSingleJvmTopKBitForBit() throws Exception {
+        Path pt = shared.resolve("tiny_lm.pt");
+        try (var in = LmTopKJobTest.class.getResourceAsStream("/fixtures/tiny_lm.pt")) {
+            assertThat(in).as("core test fixture tiny_lm.pt").isNotNull();
+            Files.copy(in, pt);
+        }
+        Path tsRecipe = shared.resolve("lm-torchscript.yaml");
+        Files.writeString(tsRecipe, Files.readString(recipe).replace("path: " + teacherDir, "path: " + pt));
+        LmRecipe tsLm = LmRecipe.load(tsRecipe, List.of());
+        LmTrainingCorpus read = LmTrainingCorpus.read(tsLm);
+        TokenWindows windows = read.train();
+        String tsKey = LmTrainingCorpus.topKCacheKey(
+                org.distill4j.io.Hashing.sha256(pt), read.trainHash(), ByteTokenizer.INSTANCE.identity(), K, 16);
+
+        // The single-JVM collection: TopKCache.build's cache and its float32 values before rounding.
+        Path single = shared.resolve("single-ts").resolve("topk.bin");
+        int n = windows.size();
+        float[] lp = new float[n * 16 * K];
+        long[] ids = new long[n * 16 * K];
+        try (LmTeacher t = TorchScriptLmTeacher.load(pt, ByteTokenizer.INSTANCE.identity(), 16);
+                var root = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+            TopKCache.build(single, t, windows, K, 16, tsKey);
+            for (int from = 0; from < n; from += 16) {
+                int b = Math.min(16, n - from);
+                int[] idx = new int[b];
+                for (int i = 0; i < b; i++) {
+                    idx[i] = from + i;
+                }
+                try (var m = root.newSubManager()) {
+                    var top =
+                            t.logits(windows.batch(m, idx).get(0)).logSoftmax(2).topK(K, 2, true, true);
+                    System.arraycopy(top.get(0).toFloatArray(), 0, lp, from * 16 * K, b * 16 * K);
+                    System.arraycopy(
+                            top.get(1)
+                                    .toType(ai.djl.ndarray.types.DataType.INT64, false)
+                                    .toLongArray(),
+                            0,
+                            ids,
+                            from * 16 * K,
+                            b * 16 * K);
+                }
+            }
+        }
+
+        TeacherPool.closeAll();
+        int loadsBefore = TeacherPool.loads();
+        Path out = shared.resolve("lm-ts-out");
+        LmTopKJob.Result r = LmTopKJob.run(
+                spark, LmTopKJob.Config.of(tsRecipe, out).withSizes(16, 32).withCacheDir(shared.resolve("ts-cache")));
+        assertThat(r.partitions()).isGreaterThan(2);
+        assertThat(r.cacheKey()).isEqualTo(tsKey);
+        assertThat(TeacherPool.loads() - loadsBefore).isBetween(1, 2);
+        assertThat(Files.mismatch(r.cacheFile(), single)).isEqualTo(-1L);
+
+        List<Row> rows =
+                spark.read().parquet(out.resolve(LabelJob.DATA).toString()).collectAsList();
+        assertThat(rows).hasSize(n);
+        java.util.Set<Float> distinct = new java.util.HashSet<>();
+        for (Row row : rows) {
+            int w = (int) row.getLong(0);
+            List<Integer> gotIds = row.getList(2);
+            List<Float> gotLp = row.getList(3);
+            int real = row.<Integer>getList(1).size() - 1;
+            assertThat(gotLp).hasSize(real * K);
+            for (int i = 0; i < real * K; i++) {
+                int src = w * 16 * K + i;
+                assertThat((long) gotIds.get(i))
+                        .as("window %d entry %d id", w, i)
+                        .isEqualTo(ids[src]);
+                assertThat(Float.floatToRawIntBits(gotLp.get(i)))
+                        .as("window %d entry %d log-prob bits", w, i)
+                        .isEqualTo(Float.floatToRawIntBits(lp[src]));
+                distinct.add(gotLp.get(i));
+            }
+            assertThat(row.getString(5)).isEqualTo("torchscript-lm:" + org.distill4j.io.Hashing.sha256(pt));
+        }
+        assertThat(distinct).as("a real model's values, not a constant").hasSizeGreaterThan(100);
+        JsonNode m = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
+        assertThat(m.at("/teacher/kind").asText()).isEqualTo("torchscript-lm");
+        assertThat(m.at("/provenance/gate/approved_teacher/kind").asText()).isEqualTo("torchscript-lm");
+    }
+
     /** Fails the first attempt of partition 1 at its second batch, as an executor lost mid-partition. */
     static final class FailFirstAttempt implements LmTeacherLoader {
         private static final long serialVersionUID = 1L;
@@ -286,7 +377,7 @@ class LmTopKJobTest {
     }
 
     @Test
-    void anHttpTeacherOrAMissingOneIsAClearErrorBeforeAnyTask() throws Exception {
+    void anHttpTeacherWithoutItsKeyOrAMissingOneIsAClearErrorBeforeAnyTask() throws Exception {
         Path missing = shared.resolve("no-such-teacher");
         Path bad = shared.resolve("lm-missing.yaml");
         Files.writeString(bad, Files.readString(recipe).replace(teacherDir.toString(), missing.toString()));
@@ -296,13 +387,16 @@ class LmTopKJobTest {
         assertThat(shared.resolve("lm-missing-out")).doesNotExist();
 
         Path http = shared.resolve("lm-http.yaml");
+        // An HTTP teacher whose key variable is unset fails on the driver, naming the variable, before any task.
         Files.writeString(
                 http,
                 Files.readString(recipe)
-                        .replace("path: " + teacherDir, "http: {url: 'http://127.0.0.1:9/v1', model: m}"));
+                        .replace(
+                                "path: " + teacherDir,
+                                "http: {url: 'http://127.0.0.1:9/v1', model: m, api_key_env: DISTILL_NO_SUCH_KEY_VAR}"));
         assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(http, shared.resolve("lm-http-out"))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("http://127.0.0.1:9/v1")
-                .hasMessageContaining("distill run");
+                .hasMessageContaining("DISTILL_NO_SUCH_KEY_VAR");
+        assertThat(shared.resolve("lm-http-out")).doesNotExist();
     }
 }

@@ -2,6 +2,7 @@ package org.distill4j.teacher.http.lm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,12 +85,47 @@ public final class HttpTopKCollector {
     public static Result collect(
             Path file, CompletionsTopKClient client, int k, TokenWindows windows, int concurrency, String key)
             throws IOException {
+        return collect(file, client, k, windows, 0, windows.size(), concurrency, key);
+    }
+
+    /**
+     * Collects the top-k of the windows {@code [fromWindow, toWindow)} of {@code windows} into {@code
+     * file}, a cache of the positions those windows cover (its position 0 is window {@code
+     * fromWindow}'s first), with its own partial file and journal: what one worker of a distributed
+     * collection (a Spark task) owns. The whole range is {@link #collect(Path, CompletionsTopKClient,
+     * int, TokenWindows, int, String)}.
+     *
+     * @param fromWindow first window, in [0, toWindow)
+     * @param toWindow one past the last window, at most {@code windows.size()}
+     * @param key what the outputs depend on; give each range its own (the journal's fingerprint and
+     *     the file's header hold it)
+     * @throws IOException if a request fails for good (the windows collected so far stay in the
+     *     partial file and the journal, for the next run)
+     */
+    public static Result collect(
+            Path file,
+            CompletionsTopKClient client,
+            int k,
+            TokenWindows windows,
+            int fromWindow,
+            int toWindow,
+            int concurrency,
+            String key)
+            throws IOException {
         if (concurrency < 1) {
             throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
         }
+        if (fromWindow < 0 || fromWindow >= toWindow || toWindow > windows.size()) {
+            throw new IllegalArgumentException("illegal window range [" + fromWindow + ", " + toWindow
+                    + "): must be non-empty within [0, " + windows.size() + ")");
+        }
         int t = windows.contextLength();
         int[] stream = windows.stream();
-        long positions = windows.targetTokens();
+        long total = windows.targetTokens();
+        long base = (long) fromWindow * t;
+        long positions = Math.min(total, (long) toWindow * t) - base;
+        int count = toWindow - fromWindow;
+        boolean whole = fromWindow == 0 && toWindow == windows.size();
         Path partial = partialFile(file);
         Path journalPath = journalFile(file);
         if (Files.exists(journalPath)
@@ -100,8 +137,11 @@ public final class HttpTopKCollector {
         fingerprint.put("cache_key", key);
         fingerprint.put("k", k);
         fingerprint.put("positions", positions);
-        fingerprint.put("windows", windows.size());
+        fingerprint.put("windows", count);
         fingerprint.put("window", t);
+        if (!whole) {
+            fingerprint.put("first_window", fromWindow);
+        }
         AtomicLong shortRows = new AtomicLong();
         AtomicLong unmapped = new AtomicLong();
         long requestsBefore = client.requests();
@@ -113,7 +153,7 @@ public final class HttpTopKCollector {
         });
         try (LmJournal journal = LmJournal.open(journalPath, fingerprint)) {
             List<Integer> pending = new ArrayList<>();
-            for (int w = 0; w < windows.size(); w++) {
+            for (int w = fromWindow; w < toWindow; w++) {
                 JsonNode done = journal.get("w" + w);
                 if (done == null) {
                     pending.add(w);
@@ -122,8 +162,8 @@ public final class HttpTopKCollector {
                     unmapped.addAndGet(done.path("unmapped").asLong());
                 }
             }
-            fromJournal = windows.size() - pending.size();
-            TopKCache.write(file, k, positions, key, partial, (ids, logProbs, total) -> {
+            fromJournal = count - pending.size();
+            TopKCache.write(file, k, positions, key, partial, (ids, logProbs, written) -> {
                 Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
                 int next = 0;
                 for (int i = 0; i < pending.size(); i++) {
@@ -148,8 +188,12 @@ public final class HttpTopKCollector {
                     int w = pending.get(i);
                     PromptTopK top;
                     try {
-                        top = ahead.poll().join();
-                    } catch (CompletionException e) {
+                        // get(), not join(): an interrupt (a killed Spark task) stops the collection at once.
+                        top = ahead.poll().get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while waiting for window " + w);
+                    } catch (ExecutionException e) {
                         Throwable c = e.getCause();
                         if (c instanceof IOException io) {
                             String hint = io.getMessage() != null
@@ -165,7 +209,7 @@ public final class HttpTopKCollector {
                     shortRows.addAndGet(top.shortRows());
                     unmapped.addAndGet(top.unmappedTokens());
                     for (int p = 0; p < top.rows(); p++) {
-                        long pos = (long) w * t + p;
+                        long pos = (long) w * t + p - base;
                         for (int j = 0; j < k; j++) {
                             ids.putInt((int) ((pos * k + j) * 4), top.ids()[p * k + j]);
                             logProbs.putShort((int) ((pos * k + j) * 2), Half.fromFloat(top.logProbs()[p * k + j]));
@@ -185,11 +229,6 @@ public final class HttpTopKCollector {
         }
         Files.deleteIfExists(journalPath);
         return new Result(
-                windows.size(),
-                positions,
-                shortRows.get(),
-                unmapped.get(),
-                fromJournal,
-                client.requests() - requestsBefore);
+                count, positions, shortRows.get(), unmapped.get(), fromJournal, client.requests() - requestsBefore);
     }
 }

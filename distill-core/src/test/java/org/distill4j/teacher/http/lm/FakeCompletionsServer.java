@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * token at log-probability -0.5 and {@code perRow - 1} others at -2 - j, deterministically; so a
  * collection can be compared byte for byte. Faults: {@code perRow = 0} answers {@code "logprobs":
  * null}; {@link #foreignTokens} lists alternatives in another vocabulary (BPE-style strings the
- * byte tokenizer cannot map); {@link #maxContext} answers 400 to a longer prompt, as vLLM does.
- * Counts requests per prompt.
+ * byte tokenizer cannot map); {@link #maxContext} answers 400 to a longer prompt, as vLLM does;
+ * {@link #tooManyRequests} answers 429 with {@code Retry-After}; {@link #requireKey} answers 401
+ * without the bearer key. Counts requests per prompt (a 401 or 429 is not counted there).
  */
 final class FakeCompletionsServer implements AutoCloseable {
 
@@ -40,6 +41,11 @@ final class FakeCompletionsServer implements AutoCloseable {
     private volatile boolean foreignEcho;
     private volatile int failGenerationsAfter = Integer.MAX_VALUE;
     private final AtomicInteger generations = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Long> times = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger tooManyLeft = new AtomicInteger();
+    private final AtomicInteger throttled = new AtomicInteger();
+    private volatile String apiKey;
+    private volatile String retryAfter;
 
     FakeCompletionsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -73,7 +79,18 @@ final class FakeCompletionsServer implements AutoCloseable {
         server.createContext("/v1/completions", ex -> {
             try {
                 requests.incrementAndGet();
+                times.add(System.nanoTime());
                 JsonNode req = JSON.readTree(ex.getRequestBody());
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                if (apiKey != null && !("Bearer " + apiKey).equals(auth)) {
+                    refuse(ex, 401, null, "{\"error\":{\"message\":\"invalid API key\"}}");
+                    return;
+                }
+                if (tooManyLeft.getAndDecrement() > 0) {
+                    throttled.incrementAndGet();
+                    refuse(ex, 429, retryAfter, "{\"error\":{\"message\":\"rate limited\"}}");
+                    return;
+                }
                 if (req.get("prompt").isTextual()) {
                     generate(ex, req);
                     return;
@@ -105,6 +122,40 @@ final class FakeCompletionsServer implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    private static void refuse(com.sun.net.httpserver.HttpExchange ex, int status, String retryAfter, String body)
+            throws IOException {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        if (retryAfter != null) {
+            ex.getResponseHeaders().add("Retry-After", retryAfter);
+        }
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** Answers 401 to a completions request without {@code Authorization: Bearer key}. */
+    FakeCompletionsServer requireKey(String key) {
+        this.apiKey = key;
+        return this;
+    }
+
+    /** Answers the next {@code n} completions requests 429 with {@code Retry-After: retryAfter}. */
+    FakeCompletionsServer tooManyRequests(int n, String retryAfter) {
+        this.retryAfter = retryAfter;
+        this.tooManyLeft.set(n);
+        return this;
+    }
+
+    /** Completions requests answered 429 so far. */
+    int throttled() {
+        return throttled.get();
+    }
+
+    /** When each completions request arrived ({@link System#nanoTime()}), in arrival order. */
+    List<Long> requestTimes() {
+        return List.copyOf(times);
     }
 
     String baseUrl() {
