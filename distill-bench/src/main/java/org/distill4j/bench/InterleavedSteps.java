@@ -139,6 +139,7 @@ public final class InterleavedSteps {
         m.put("cached_us_per_step", drop(cachedWall, warmUpBlocks));
         m.put("wall_ratios", wallRatios);
         m.put("cpu_ratios", cpuRatios);
+        m.put("batches_out_of_turn", lanes[0].outOfTurn + lanes[1].outOfTurn);
         m.put("load_after", Machine.loadAverageLine());
         return m;
     }
@@ -217,6 +218,11 @@ public final class InterleavedSteps {
             }
         }
 
+        /** Whether {@code lane} may run now: its turn, or the other lane has finished. */
+        synchronized boolean mayRun(int lane) {
+            return turn == lane || done[1 - lane];
+        }
+
         synchronized void pass(int lane) {
             turn = 1 - lane;
             notifyAll();
@@ -237,6 +243,7 @@ public final class InterleavedSteps {
         private final Baton baton;
         private final int blockBatches;
         private int batches;
+        private int outOfTurn;
         private boolean started;
         private long wall0;
         private long cpu0;
@@ -259,6 +266,10 @@ public final class InterleavedSteps {
 
         @Override
         public void onBatch(int rowsDone, double meanLoss) {
+            if (!baton.mayRun(lane)) {
+                // Checked by the tests: a batch trained while the other lane had the baton.
+                outOfTurn++;
+            }
             if (++batches % blockBatches != 0) {
                 return;
             }

@@ -28,7 +28,7 @@ import org.distill4j.loss.DistillationStep;
  *
  * <p>Errors and interrupts: an exception of the filling is thrown on the training thread by the
  * {@link #take} that asks for that batch (an {@link IOException} as itself); an interrupt of the
- * training thread while it waits for a batch stops training with an {@link
+ * training thread (before or while it asks for a batch) stops training there with an {@link
  * InterruptedIOException}, the interrupt flag kept. Before an epoch's stream is closed, {@link
  * #drain} waits for a filling in flight, so the stream is never read after its close; {@link
  * #close} ends the thread. Without prefetching ({@code async} false) the same slots are filled
@@ -68,6 +68,9 @@ final class BatchPrefetch implements AutoCloseable {
     }
 
     private final ExecutorService executor;
+    /** The executor's one thread, once started (joined by {@link #close}). */
+    private volatile Thread thread;
+
     private final Slot[] slots;
     private Filler filler;
     private int current;
@@ -84,6 +87,7 @@ final class BatchPrefetch implements AutoCloseable {
                 ? Executors.newSingleThreadExecutor(r -> {
                     Thread t = new Thread(r, THREAD_NAME);
                     t.setDaemon(true);
+                    thread = t;
                     return t;
                 })
                 : null;
@@ -107,6 +111,10 @@ final class BatchPrefetch implements AutoCloseable {
      * @throws IOException if reading the batch failed, or the thread was interrupted while waiting
      */
     Slot take() throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            drain();
+            throw new InterruptedIOException("training interrupted");
+        }
         Slot slot = slots[current];
         if (executor == null) {
             filler.fill(slot);
@@ -173,9 +181,15 @@ final class BatchPrefetch implements AutoCloseable {
         if (executor != null) {
             executor.shutdown();
             boolean interrupted = false;
+            Thread t = thread;
             while (true) {
                 try {
+                    // The executor terminates when its thread leaves its loop; join it too, so that
+                    // no prefetch thread outlives the training run.
                     if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
+                        if (t != null) {
+                            t.join();
+                        }
                         break;
                     }
                 } catch (InterruptedException e) {
