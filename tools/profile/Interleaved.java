@@ -18,7 +18,8 @@ import org.distill4j.train.*;
  * <pre>
  *   OPT_OUT_TRACKING=true java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 \
  *     -cp distill-cli/target/distill.jar tools/profile/Interleaved.java ROUNDS EPOCHS [BLOCK_BATCHES] [ROWS]
- *   (-Dnoprefetch=true: the trainers fill batches on the training thread)
+ *   (-Dnoprefetch=true: the trainers fill batches on the training thread; -Dprefetchab=true: the
+ *   student alone without prefetching, printed as "alone", against with it, printed as "cached")
  * </pre>
  */
 public class Interleaved {
@@ -41,8 +42,13 @@ public class Interleaved {
         MlpSpec spec = new MlpSpec(List.of(100), Activation.RELU, 0);
         List<Map<String, Object>> all = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            Map<String, Object> m = InterleavedSteps.round(() -> SavedModel.create(spec, rows.featureShape(), rows.classNames()),
-                    config, new KdParameters(4, 0.9), SoftTargets.cached(outputs), approval, rows, block, 2, !Boolean.getBoolean("noprefetch"));
+            Map<String, Object> m = Boolean.getBoolean("prefetchab")
+                    // the student alone without prefetching ("alone") against with it ("cached")
+                    ? InterleavedSteps.pair(() -> SavedModel.create(spec, rows.featureShape(), rows.classNames()),
+                            config, b -> b.optPrefetch(false), b -> b.optPrefetch(true), rows, block, 2)
+                    : InterleavedSteps.round(() -> SavedModel.create(spec, rows.featureShape(), rows.classNames()),
+                            config, new KdParameters(4, 0.9), SoftTargets.cached(outputs), approval, rows, block, 2,
+                            !Boolean.getBoolean("noprefetch"));
             List<Double> w = (List<Double>) m.get("wall_ratios");
             System.out.printf("round %d: %d blocks, wall ratio median %.3f, cpu %.3f, us/step alone %.0f cached %.0f, load %s%n", r + 1, w.size(),
                     q(w, .5), q((List<Double>) m.get("cpu_ratios"), .5), q((List<Double>) m.get("alone_us_per_step"), .5),

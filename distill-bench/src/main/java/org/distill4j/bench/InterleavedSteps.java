@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.model.SavedModel;
@@ -70,6 +71,42 @@ public final class InterleavedSteps {
             int warmUpBlocks,
             boolean prefetch)
             throws IOException {
+        Map<String, Object> m = pair(
+                student,
+                config,
+                b -> b.optPrefetch(prefetch),
+                b -> b.optDistillation(kd, targets, approval).optPrefetch(prefetch),
+                train,
+                blockBatches,
+                warmUpBlocks);
+        m.put("prefetch", prefetch);
+        return m;
+    }
+
+    /**
+     * The general form of {@link #round}: any two trainings of the same data side by side, e.g. the
+     * student alone with and without prefetching; in the result "alone" names the first and
+     * "cached" the second.
+     *
+     * @param student makes a fresh student (called twice; both are closed here)
+     * @param config training configuration
+     * @param first configures the first training's builder
+     * @param second configures the second training's builder
+     * @param train training rows
+     * @param blockBatches batches per block, at least 1
+     * @param warmUpBlocks leading pairs to drop, at least 0
+     * @return as {@link #round}
+     * @throws IOException if a training fails
+     */
+    public static Map<String, Object> pair(
+            Supplier<SavedModel> student,
+            TrainingConfig config,
+            UnaryOperator<ClassifierTrainer.Builder> first,
+            UnaryOperator<ClassifierTrainer.Builder> second,
+            ExampleSet train,
+            int blockBatches,
+            int warmUpBlocks)
+            throws IOException {
         if (blockBatches < 1 || warmUpBlocks < 0) {
             throw new IllegalArgumentException(
                     "blockBatches must be >= 1 and warmUpBlocks >= 0, got " + blockBatches + ", " + warmUpBlocks);
@@ -83,13 +120,9 @@ public final class InterleavedSteps {
             threads[i] = new Thread(
                     () -> {
                         try (SavedModel m = student.get()) {
-                            ClassifierTrainer.Builder b = ClassifierTrainer.builder(config)
-                                    .optListener(lanes[lane])
-                                    .optPrefetch(prefetch);
-                            if (lane == 1) {
-                                b.optDistillation(kd, targets, approval);
-                            }
-                            b.build().fit(m, train, null);
+                            ClassifierTrainer.Builder b =
+                                    ClassifierTrainer.builder(config).optListener(lanes[lane]);
+                            (lane == 0 ? first : second).apply(b).build().fit(m, train, null);
                         } catch (Throwable t) {
                             failures[lane] = t;
                         } finally {
@@ -133,7 +166,6 @@ public final class InterleavedSteps {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("block_batches", blockBatches);
         m.put("warm_up_blocks", warmUpBlocks);
-        m.put("prefetch", prefetch);
         m.put("blocks", wallRatios.size());
         m.put("alone_us_per_step", drop(aloneWall, warmUpBlocks));
         m.put("cached_us_per_step", drop(cachedWall, warmUpBlocks));
