@@ -26,8 +26,8 @@ import org.distill4j.loss.DistillationStep;
  * and allocates no native memory (the slots' pinned buffers are allocated once).
  *
  * <p>On a loaded machine the prefetch thread may not get a time slice before the training thread
- * needs the batch; waiting for it then cost more than the filling itself (measured: +5-26% wall
- * time per step at two PyTorch threads and a load of 8 on 2 cores). So a filling the prefetch
+ * needs the batch; waiting for it then cost more than the filling itself (measured: +2-26% wall
+ * time per step at two PyTorch threads and a load of 5-9 on 2 cores). So a filling the prefetch
  * thread has not started by then is run by the training thread itself ({@link FutureTask} runs a
  * task once, on whichever thread claims it first), and only one already under way is waited for.
  *
