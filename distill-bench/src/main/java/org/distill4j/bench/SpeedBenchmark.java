@@ -43,7 +43,8 @@ import org.distill4j.train.TrainingListener;
 /**
  * What distillation costs, every figure from one run on one machine: epoch time of the student
  * trained alone, distilled from cached teacher outputs and distilled online (a teacher forward
- * per batch); training throughput and achieved GFLOP/s of the MLP (counted analytically) next to
+ * per batch); the cost of cached distillation per step, alone and cached trained side by side in
+ * alternating blocks ({@link InterleavedSteps}); training throughput and achieved GFLOP/s of the MLP (counted analytically) next to
  * the GFLOP/s of a large float32 matrix product; serving latency (p50/p99 of one row) and
  * throughput of teacher and student ({@link ServingCost}); resident memory per epoch ({@code
  * VmRSS}, {@code VmHWM}); and the same MLP training step in PyTorch (a Python subprocess), as a
@@ -63,6 +64,12 @@ public final class SpeedBenchmark {
 
     /** Rows of the untimed warm-up training before the first round. */
     static final int WARM_UP_ROWS = 4096;
+
+    /** Batches per block of the interleaved per-step comparison. */
+    static final int INTERLEAVED_BLOCK_BATCHES = 20;
+
+    /** Leading (alone, cached) block pairs of each interleaved round left out (JIT, caches). */
+    static final int INTERLEAVED_WARM_UP_BLOCKS = 2;
 
     /** K of the cached-views mode (FKD): the teacher's passes over the data, once. */
     static final int VIEWS = 4;
@@ -261,6 +268,23 @@ public final class SpeedBenchmark {
                     }
                 }
                 byRound.forEach((mode, rounds) -> modes.put(mode, overRounds(rounds)));
+                // Epoch medians cannot resolve a few percent on a shared machine: the same two
+                // trainings side by side, in alternating blocks of batches (InterleavedSteps).
+                List<Map<String, Object>> interleaved = new ArrayList<>();
+                for (int round = 1; round <= settings.rounds(); round++) {
+                    listener.info("interleaved steps, alone and cached: round " + round + " of " + settings.rounds());
+                    interleaved.add(InterleavedSteps.round(
+                            () -> SavedModel.create(spec, train.featureShape(), train.classNames()),
+                            config,
+                            kd,
+                            SoftTargets.cached(outputs),
+                            approval,
+                            train,
+                            INTERLEAVED_BLOCK_BATCHES,
+                            INTERLEAVED_WARM_UP_BLOCKS,
+                            true));
+                }
+                r.put("interleaved", InterleavedSteps.summary(interleaved));
                 r.put("training", modes);
                 r.put("rss_per_epoch", rss);
                 if (settings.rssEpochs() > 0) {

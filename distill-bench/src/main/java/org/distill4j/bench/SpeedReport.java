@@ -94,6 +94,33 @@ public record SpeedReport(Map<String, Object> results, Map<String, String> machi
                     sps,
                     sps * flops / 1e9));
         }
+        if (results.containsKey("interleaved")) {
+            Map<String, Object> il = map(results.get("interleaved"));
+            md.append(f(
+                    "%nPer step, side by side: the student alone and distilled from cached outputs trained at "
+                            + "the same time in alternating blocks of %s batches (each cached block against the "
+                            + "mean of the alone blocks before and after it; %s blocks over %s rounds): cached "
+                            + "distillation costs **%+.1f%%** of wall time (median; p25 %+.1f%%, p75 %+.1f%%; "
+                            + "round medians %s) and %+.1f%% of the training thread's CPU time (p25 %+.1f%%, "
+                            + "p75 %+.1f%%); median step %.0f us alone, %.0f us cached.%n",
+                    SpeedBenchmark.INTERLEAVED_BLOCK_BATCHES,
+                    il.get("blocks"),
+                    il.get("rounds"),
+                    100 * (d(il.get("wall_ratio_median")) - 1),
+                    100 * (d(il.get("wall_ratio_p25")) - 1),
+                    100 * (d(il.get("wall_ratio_p75")) - 1),
+                    String.join(
+                            ", ",
+                            ((List<Object>) il.get("wall_ratio_round_medians"))
+                                    .stream()
+                                            .map(x -> f("%+.1f%%", 100 * (d(x) - 1)))
+                                            .toList()),
+                    100 * (d(il.get("cpu_ratio_median")) - 1),
+                    100 * (d(il.get("cpu_ratio_p25")) - 1),
+                    100 * (d(il.get("cpu_ratio_p75")) - 1),
+                    d(il.get("alone_us_per_step_median")),
+                    d(il.get("cached_us_per_step_median"))));
+        }
         md.append(f(
                 "%nTeacher outputs on all %s training rows, computed once for the cache: %.1f s. "
                         + "FLOPs per training sample (forward 2*in*out per Linear, x3 for forward + backward): %,.0f.%n%n",

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
         name = "speed",
         mixinStandardHelpOptions = true,
         description = {
-            "Epoch time of the student alone vs distilled (cached, online), throughput and GFLOP/s vs a "
+            "Epoch time of the student alone vs distilled (cached, online), the cost of cached distillation "
+                    + "per step (alone and cached side by side in alternating blocks), throughput and GFLOP/s vs a "
                     + "large matmul, teacher vs student serving latency, RSS per epoch, and the same MLP step in "
                     + "PyTorch. Waits for a quiet machine first. Writes OUT/bench-speed.json and DOCS/benchmarks.md."
         })
@@ -81,7 +82,7 @@ final class BenchSpeedCommand implements Callable<Integer> {
     @Option(
             names = "--rounds",
             description = "Rounds of (alone, cached, online), interleaved; medians over "
-                    + "rounds with their range (default 3).")
+                    + "rounds with their range; as many rounds of the per-step comparison (default 3).")
     int rounds = 3;
 
     @Option(

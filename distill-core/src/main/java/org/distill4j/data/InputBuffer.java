@@ -27,6 +27,8 @@ import java.nio.ByteOrder;
 public final class InputBuffer {
 
     private ByteBuffer buffer;
+    /** Bytes the last {@link #fill} copied, -1 when none is waiting for {@link #tensor}. */
+    private int filledBytes = -1;
 
     /**
      * Creates a buffer.
@@ -58,6 +60,7 @@ public final class InputBuffer {
         int n = count(shape, data.length);
         ByteBuffer view = room(n * Float.BYTES);
         view.asFloatBuffer().put(data, 0, n);
+        filledBytes = -1;
         return manager.create(view, shape, DataType.FLOAT32);
     }
 
@@ -73,7 +76,42 @@ public final class InputBuffer {
         int n = count(shape, data.length);
         ByteBuffer view = room(n * Long.BYTES);
         view.asLongBuffer().put(data, 0, n);
+        filledBytes = -1;
         return manager.create(view, shape, DataType.INT64);
+    }
+
+    /**
+     * Copies {@code data[0, n)} into the buffer for a later {@link #tensor}: the host half of an
+     * upload, for a loop that prepares the next batch on another thread while the current one is
+     * trained (the tensor over the previous fill must no longer be read). {@code fill} and {@code
+     * tensor} may run on different threads when something orders them (e.g. {@code Future.get}).
+     *
+     * @param data values, row-major
+     * @param n how many of them, in [0, data.length]
+     */
+    public void fill(float[] data, int n) {
+        if (n < 0 || n > data.length) {
+            throw new IllegalArgumentException("illegal n: " + n + ", must be in [0, " + data.length + "]");
+        }
+        room(n * Float.BYTES).asFloatBuffer().put(data, 0, n);
+        filledBytes = n * Float.BYTES;
+    }
+
+    /**
+     * Returns a float32 tensor over the values the last {@link #fill} copied (the device half of an
+     * upload; see the class contract).
+     *
+     * @param manager the manager the tensor is attached to
+     * @param shape the tensor's shape: as many values as the fill copied
+     * @return a float32 tensor reading this buffer
+     * @throws IllegalStateException if nothing was filled, or the shape needs another count
+     */
+    public NDArray tensor(NDManager manager, Shape shape) {
+        if (filledBytes < 0 || shape.size() * Float.BYTES != filledBytes) {
+            throw new IllegalStateException("shape " + shape + " needs " + shape.size() + " floats, the last fill "
+                    + (filledBytes < 0 ? "copied none" : "copied " + filledBytes / Float.BYTES));
+        }
+        return manager.create(room(filledBytes), shape, DataType.FLOAT32);
     }
 
     private static int count(Shape shape, int available) {

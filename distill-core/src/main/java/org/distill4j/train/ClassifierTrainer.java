@@ -20,7 +20,6 @@ import java.util.Random;
 import java.util.function.Consumer;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleStream;
-import org.distill4j.data.InputBuffer;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.DistillationStep;
 import org.distill4j.loss.KdParameters;
@@ -66,6 +65,7 @@ public final class ClassifierTrainer {
     private final Device device;
     private final String engineName;
     private final Consumer<NDManager> batchProbe;
+    private final boolean prefetching;
 
     private ClassifierTrainer(Builder b) {
         this.config = b.config;
@@ -79,6 +79,7 @@ public final class ClassifierTrainer {
         this.device = b.device;
         this.engineName = b.engine;
         this.batchProbe = b.batchProbe;
+        this.prefetching = b.prefetch;
     }
 
     /** Starts a builder; the configuration is required. */
@@ -205,22 +206,27 @@ public final class ClassifierTrainer {
             for (EpochHook h : hooks) {
                 resumedAfter = Math.max(resumedAfter, h.onTrainingStart(state));
             }
-            ExampleStream.Batch batch =
-                    new ExampleStream.Batch(config.batchSize(), train.featureSize(), train.numClasses());
-            Uploads uploads = new Uploads(config.batchSize(), train.featureSize(), train.numClasses());
-            // The loss's per-batch work: weights built on the host, one constant for the whole run.
-            DistillationStep step =
-                    new DistillationStep(effectiveKd(), train.numClasses(), config.batchSize(), DataType.FLOAT32, run);
+            // Two slots of host buffers and loss state: one trained while the other is filled (see
+            // BatchPrefetch); the loss's per-batch work is built on the host, one constant per slot.
+            BatchPrefetch.Slot[] slots = new BatchPrefetch.Slot[2];
+            for (int i = 0; i < 2; i++) {
+                slots[i] = new BatchPrefetch.Slot(
+                        new ExampleStream.Batch(config.batchSize(), train.featureSize(), train.numClasses()),
+                        train.numClasses(),
+                        new DistillationStep(
+                                effectiveKd(), train.numClasses(), config.batchSize(), DataType.FLOAT32, run));
+            }
             TeacherTable table = teacherTable(run);
-            for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
-                engine.setRandomSeed(seedFor(epoch));
-                EpochRecord record =
-                        trainEpoch(epoch, trainer, optimizer, step, table, train, run, batch, uploads, hooks);
-                for (EpochHook h : hooks) {
-                    record = h.onEpochEnd(state, record);
+            try (BatchPrefetch prefetch = new BatchPrefetch(prefetching, slots[0], slots[1])) {
+                for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
+                    engine.setRandomSeed(seedFor(epoch));
+                    EpochRecord record = trainEpoch(epoch, trainer, optimizer, table, train, run, prefetch, hooks);
+                    for (EpochHook h : hooks) {
+                        record = h.onEpochEnd(state, record);
+                    }
+                    history.add(record);
+                    listener.onEpochEnd(record);
                 }
-                history.add(record);
-                listener.onEpochEnd(record);
             }
         }
         return new Result(history, resumedAfter, approval);
@@ -230,43 +236,33 @@ public final class ClassifierTrainer {
             int epoch,
             Trainer trainer,
             CheckpointableOptimizer optimizer,
-            DistillationStep step,
             TeacherTable table,
             ExampleStream train,
             NDManager run,
-            ExampleStream.Batch batchBuffers,
-            Uploads uploads,
+            BatchPrefetch prefetch,
             List<EpochHook> hooks)
             throws IOException {
         int n = (int) train.size();
         Random augmentRng = new Random(seedFor(epoch) * 131L + 11);
         long[] featureShape = train.featureShape();
-        float[] features = batchBuffers.features();
+        int featureSize = train.featureSize();
         listener.onEpochStart(epoch, config.epochs(), n);
         EpochSums stats = new EpochSums();
         long start = System.nanoTime();
         int from = 0;
         // The in-memory stream draws the order the trainer always drew: new Random(seed * 31 + 7).
         try (ExampleStream.Epoch rowsOfEpoch = train.open(seedFor(epoch) * 31L + 7, config.batchSize())) {
-            for (int count; (count = rowsOfEpoch.next(batchBuffers)) > 0; from += count) {
-                int[] rows = batchBuffers.rows();
-                trainBatch(
-                        epoch,
-                        from,
-                        count,
-                        rows,
-                        batchBuffers,
-                        trainer,
-                        optimizer,
-                        step,
-                        table,
-                        run,
-                        uploads,
-                        hooks,
-                        featureShape,
-                        augmentRng,
-                        stats);
-                listener.onBatch(from + count, stats.sumLoss / stats.batches);
+            // Batches are filled in training order (on the prefetch thread, one after another), so
+            // the augmentation's generator sees the sequence it always saw.
+            prefetch.start(slot -> fill(slot, rowsOfEpoch, epoch, table, featureShape, featureSize, augmentRng));
+            try {
+                for (BatchPrefetch.Slot slot; (slot = prefetch.take()).count > 0; from += slot.count) {
+                    trainBatch(epoch, from, slot, trainer, optimizer, run, hooks, featureShape, stats);
+                    listener.onBatch(from + slot.count, stats.sumLoss / stats.batches);
+                }
+            } finally {
+                // Never close the epoch's stream under a filling still reading it.
+                prefetch.drain();
             }
         }
         if (from != n) {
@@ -297,23 +293,30 @@ public final class ClassifierTrainer {
         long labelled;
     }
 
-    private void trainBatch(
+    /**
+     * Fills a slot with the epoch's next batch: rows, augmentation (or the epoch's view) and, when
+     * the teacher's side is a table or there is none, the loss's weights. Host work only (it runs
+     * on the prefetch thread); an online or streamed teacher's weights are prepared in {@link
+     * #trainBatch}.
+     */
+    private void fill(
+            BatchPrefetch.Slot slot,
+            ExampleStream.Epoch rowsOfEpoch,
             int epoch,
-            int from,
-            int count,
-            int[] rows,
-            ExampleStream.Batch batchBuffers,
-            Trainer trainer,
-            CheckpointableOptimizer optimizer,
-            DistillationStep step,
             TeacherTable table,
-            NDManager run,
-            Uploads uploads,
-            List<EpochHook> hooks,
             long[] featureShape,
-            Random augmentRng,
-            EpochSums stats) {
-        float[] features = batchBuffers.features();
+            int featureSize,
+            Random augmentRng)
+            throws IOException {
+        ExampleStream.Batch batch = slot.batch;
+        int count = rowsOfEpoch.next(batch);
+        slot.count = count;
+        slot.weightsReady = false;
+        if (count == 0) {
+            return;
+        }
+        int[] rows = batch.rows();
+        float[] features = batch.features();
         int view = -1;
         if (targets instanceof SoftTargets.Views views) {
             // The view the teacher scored when the views were computed, rebuilt row by row.
@@ -325,7 +328,10 @@ public final class ClassifierTrainer {
             // One augmented batch feeds both the student and an online teacher (x below).
             config.augment().apply(features, count, featureShape, augmentRng);
         }
-        long[] labels = batchBuffers.labels();
+        slot.features.fill(features, count * featureSize);
+        if (table == null && distils()) {
+            return;
+        }
         int[] teacherRows = rows;
         if (table != null && view >= 0) {
             // Views' table rows are (row, view) pairs.
@@ -335,27 +341,48 @@ public final class ClassifierTrainer {
                 teacherRows[i] = rows[i] * k + view;
             }
         }
+        DistillationStep step = slot.step;
+        step.prepare(count, batch.labels(), table, table == null ? null : teacherRows);
+        slot.weights.fill(step.floatWeights(), (int) step.weightShape().size());
+        slot.weightsReady = true;
+    }
+
+    private void trainBatch(
+            int epoch,
+            int from,
+            BatchPrefetch.Slot slot,
+            Trainer trainer,
+            CheckpointableOptimizer optimizer,
+            NDManager run,
+            List<EpochHook> hooks,
+            long[] featureShape,
+            EpochSums stats) {
+        int count = slot.count;
+        ExampleStream.Batch batchBuffers = slot.batch;
+        long[] labels = batchBuffers.labels();
+        DistillationStep step = slot.step;
         try (NDManager batch = run.newSubManager()) {
-            // Through the trainer's pinned buffers: no direct buffer allocated per batch.
-            NDArray x = uploads.features.upload(batch, features, batchShape(featureShape, count));
-            if (table != null) {
-                step.prepare(count, labels, table, teacherRows);
-            } else if (distils() && targets instanceof SoftTargets.Streamed) {
+            // Through the slot's pinned buffers: no direct buffer allocated per batch.
+            NDArray x = slot.features.tensor(batch, batchShape(featureShape, count));
+            if (!slot.weightsReady && targets instanceof SoftTargets.Streamed) {
                 // Streamed logits arrive with the batch; rows are independent, so a per-batch table
                 // equals the rows of a whole-run one.
+                int classes = slot.classes;
                 float[] logits = batchBuffers.teacherLogits();
-                int values = count * uploads.classes;
+                int values = count * classes;
                 if (logits.length != values) {
                     logits = Arrays.copyOf(logits, values);
                 }
-                step.prepare(count, labels, TeacherTable.of(logits, uploads.classes, kd.temperature(), batch), null);
-            } else if (distils()) {
+                step.prepare(count, labels, TeacherTable.of(logits, classes, kd.temperature(), batch), null);
+            } else if (!slot.weightsReady) {
                 // An online teacher: its distribution on this very batch.
-                step.prepare(count, labels, TeacherTable.of(targets.logits(rows, x), kd.temperature()), null);
-            } else {
-                step.prepare(count, labels, null, null);
+                step.prepare(
+                        count, labels, TeacherTable.of(targets.logits(batchBuffers.rows(), x), kd.temperature()), null);
             }
-            NDArray weights = uploads.weights.upload(batch, step.floatWeights(), step.weightShape());
+            if (!slot.weightsReady) {
+                slot.weights.fill(step.floatWeights(), (int) step.weightShape().size());
+            }
+            NDArray weights = slot.weights.tensor(batch, step.weightShape());
             optimizer.beginStep();
             DistillationStep.Values values;
             NDArray predictions;
@@ -390,24 +417,6 @@ public final class ClassifierTrainer {
         dims[0] = rows;
         System.arraycopy(featureShape, 0, dims, 1, featureShape.length);
         return new Shape(dims);
-    }
-
-    /**
-     * The trainer's pinned upload buffers (see {@link InputBuffer}), reused by every batch of a
-     * run: each batch's tensors are closed with its sub-manager before the next batch is filled.
-     * A batch uploads two blocks: its features and the loss's weights (labels and teacher outputs
-     * stay on the host, see {@link DistillationStep}).
-     */
-    private static final class Uploads {
-        final InputBuffer features;
-        final InputBuffer weights;
-        final int classes;
-
-        Uploads(int batchSize, int featureSize, int classes) {
-            this.classes = classes;
-            features = new InputBuffer(Math.max(1, batchSize * featureSize * Float.BYTES));
-            weights = new InputBuffer(2 * batchSize * classes * Float.BYTES);
-        }
     }
 
     /** Whether the soft term is computed: a teacher and alpha &gt; 0. */
@@ -523,6 +532,7 @@ public final class ClassifierTrainer {
         private Device device = Device.cpu();
         private String engine = SavedModel.DEFAULT_ENGINE;
         private Consumer<NDManager> batchProbe = batch -> {};
+        private boolean prefetch = true;
 
         private Builder(TrainingConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -604,6 +614,17 @@ public final class ClassifierTrainer {
          */
         Builder optBatchProbe(Consumer<NDManager> value) {
             this.batchProbe = Objects.requireNonNull(value, "batchProbe");
+            return this;
+        }
+
+        /**
+         * Whether the next batch is prepared on a second thread while the current one trains
+         * (default true): its rows read and augmented, the loss's weights built and both copied
+         * into pinned buffers. The results are bit-identical either way; off, everything runs on
+         * the training thread (e.g. on a single core, where the second thread only competes).
+         */
+        public Builder optPrefetch(boolean value) {
+            this.prefetch = value;
             return this;
         }
 

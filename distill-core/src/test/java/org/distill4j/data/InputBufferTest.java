@@ -50,4 +50,26 @@ class InputBufferTest {
         }
         assertThatThrownBy(() -> new InputBuffer(0)).hasMessageContaining("illegal initial capacity: 0");
     }
+
+    @Test
+    void aFillOnAnotherThreadIsWrappedLaterAndChecked() throws Exception {
+        InputBuffer buffer = new InputBuffer(8);
+        // The host half on another thread (the trainer's prefetch thread), ordered by join.
+        Thread filler = new Thread(() -> buffer.fill(new float[] {1, 2, 3, 4, 5, 6, 99}, 6));
+        filler.start();
+        filler.join();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray a = buffer.tensor(m, new Shape(2, 3));
+            assertThat(a.getDataType()).isEqualTo(DataType.FLOAT32);
+            assertThat(a.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(buffer.capacityBytes()).isGreaterThanOrEqualTo(24);
+            assertThatThrownBy(() -> buffer.tensor(m, new Shape(4)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("needs 4 floats, the last fill copied 6");
+            // An upload replaces what the fill copied: nothing is left to wrap.
+            buffer.upload(m, new float[] {7}, new Shape(1));
+            assertThatThrownBy(() -> buffer.tensor(m, new Shape(1))).hasMessageContaining("copied none");
+        }
+        assertThatThrownBy(() -> buffer.fill(new float[2], 3)).hasMessageContaining("illegal n: 3");
+    }
 }
