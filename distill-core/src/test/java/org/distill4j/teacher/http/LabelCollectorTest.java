@@ -427,13 +427,16 @@ class LabelCollectorTest {
                 .toList();
         assertThat(t).hasSize(50);
         assertThat(seconds).isGreaterThanOrEqualTo((50 - 20) / 20.0 * 0.95);
-        // Over any half second at most the burst plus half a second's rate (and one for timing slack).
+        // Over any half second at most the burst plus half a second's rate. Arrivals are timed at the
+        // server, so requests the limiter spaced out can arrive bunched when the machine stalls the
+        // sender: allow a quarter second of delivery jitter (5 requests). A missing limiter sends all
+        // 50 within a fraction of a second and a doubled rate 40 per half second; both still fail.
         for (int i = 0; i < t.size(); i++) {
             int n = 0;
             for (int j = i; j < t.size() && t.get(j) - t.get(i) <= 500_000_000L; j++) {
                 n++;
             }
-            assertThat(n).as("requests in the half second from request %d", i).isLessThanOrEqualTo(20 + 10 + 1);
+            assertThat(n).as("requests in the half second from request %d", i).isLessThanOrEqualTo(20 + 10 + 5);
         }
     }
 
