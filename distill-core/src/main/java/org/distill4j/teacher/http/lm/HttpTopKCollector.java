@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +86,6 @@ public final class HttpTopKCollector {
             throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
         }
         int t = windows.contextLength();
-        int[] stream = windows.stream();
         long positions = windows.targetTokens();
         Path partial = partialFile(file);
         Path journalPath = journalFile(file);
@@ -128,9 +126,9 @@ public final class HttpTopKCollector {
                 int next = 0;
                 for (int i = 0; i < pending.size(); i++) {
                     while (next < pending.size() && next < i + 2 * concurrency) {
-                        int from = pending.get(next) * t;
+                        long from = (long) pending.get(next) * t;
                         int valid = (int) Math.min(t, total - from);
-                        int[] prompt = Arrays.copyOfRange(stream, from, from + valid + 1);
+                        int[] prompt = windows.slice(from, valid + 1);
                         ahead.add(CompletableFuture.supplyAsync(
                                 () -> {
                                     try {
