@@ -33,17 +33,21 @@ public final class TokenPacker {
 
     /** Tokenizes {@code text} and appends it with its boundary tokens. */
     public void add(String text) throws IOException {
-        int[] ids = tokenizer.encode(text);
-        int[] packed = new int[ids.length + 2];
-        packed[0] = tokenizer.bos();
-        System.arraycopy(ids, 0, packed, 1, ids.length);
-        packed[packed.length - 1] = tokenizer.eos();
+        addEncoded(tokenizer.encode(text));
+    }
+
+    /** Appends a document already tokenized by this packer's tokenizer, with its boundary tokens. */
+    public void addEncoded(int[] ids) throws IOException {
+        int[] boundary = {tokenizer.bos(), tokenizer.eos()};
         // The stream's first token is never a target: its bytes do not count.
-        for (int i = tokens == 0 ? 1 : 0; i < packed.length; i++) {
-            targetBytes += tokenizer.byteLength(packed[i]);
+        targetBytes += (tokens == 0 ? 0 : tokenizer.byteLength(boundary[0])) + tokenizer.byteLength(boundary[1]);
+        for (int id : ids) {
+            targetBytes += tokenizer.byteLength(id);
         }
-        sink.append(packed, packed.length);
-        tokens += packed.length;
+        sink.append(boundary, 1);
+        sink.append(ids, ids.length);
+        sink.append(new int[] {boundary[1]}, 1);
+        tokens += ids.length + 2L;
         documents++;
     }
 

@@ -74,20 +74,33 @@ public final class TokenWindows {
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("no documents to pack into windows");
         }
-        IntSink sink = new IntSink();
-        TokenPacker packer = new TokenPacker(tokenizer, sink);
+        // Tokenized first to size the stream exactly: the array is the only copy of the corpus's tokens.
+        int[][] encoded = new int[documents.size()][];
+        long total = 0;
+        for (int i = 0; i < encoded.length; i++) {
+            encoded[i] = tokenizer.encode(documents.get(i).text());
+            total += encoded[i].length + 2L;
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("corpus of " + total + " tokens is too large for one stream in "
+                    + "memory; read it with TextCorpus.Options.withMaxBytes or stream it into token files "
+                    + "(PackedCorpus; data.streaming in a recipe)");
+        }
+        int[] stream = new int[(int) total];
+        int[] size = {0};
+        TokenPacker packer = new TokenPacker(tokenizer, (ids, n) -> {
+            System.arraycopy(ids, 0, stream, size[0], n);
+            size[0] += n;
+        });
         try {
-            for (Document d : documents) {
-                packer.add(d.text());
+            for (int i = 0; i < encoded.length; i++) {
+                packer.addEncoded(encoded[i]);
+                encoded[i] = null;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // an array sink does no I/O
         }
-        return new TokenWindows(
-                TokenStream.of(Arrays.copyOf(sink.tokens, sink.size)),
-                contextLength,
-                tokenizer.eos(),
-                packer.targetBytes());
+        return new TokenWindows(TokenStream.of(stream), contextLength, tokenizer.eos(), packer.targetBytes());
     }
 
     /**
@@ -208,26 +221,5 @@ public final class TokenWindows {
         NDArray inputs = manager.create(in, shape);
         NDArray targets = manager.create(tg, shape);
         return new NDList(inputs, targets);
-    }
-
-    /** A growing int array; refuses a stream larger than an array holds. */
-    private static final class IntSink implements TokenPacker.Sink {
-        private int[] tokens = new int[1024];
-        private int size;
-
-        @Override
-        public void append(int[] ids, int n) {
-            if ((long) size + n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("corpus of more than " + size + " tokens is too large for one "
-                        + "stream in memory; read it with TextCorpus.Options.withMaxBytes or stream it "
-                        + "(data.streaming in a recipe, PackedCorpus)");
-            }
-            if (size + n > tokens.length) {
-                tokens = Arrays.copyOf(
-                        tokens, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(size + n, 2L * tokens.length)));
-            }
-            System.arraycopy(ids, 0, tokens, size, n);
-            size += n;
-        }
     }
 }
