@@ -43,6 +43,31 @@ public final class PackedCorpus implements AutoCloseable {
     private static final int VERSION = 1;
 
     /**
+     * What to pack: the corpus files and how to read, split and tokenize them.
+     *
+     * @param files corpus files, read in order ({@link TextCorpus#scan})
+     * @param options how to read them
+     * @param splitSeed the split's seed ({@link CorpusSplit#part})
+     * @param validation share of documents for validation, in [0, 1)
+     * @param test share for test, in [0, 1), with {@code validation + test < 1}
+     * @param tokenizer the tokenizer
+     */
+    public record Source(
+            List<Path> files,
+            TextCorpus.Options options,
+            long splitSeed,
+            double validation,
+            double test,
+            Tokenizer tokenizer) {
+
+        /** Copies the files and checks the fractions. */
+        public Source {
+            files = List.copyOf(files);
+            CorpusSplit.checkFractions(validation, test);
+        }
+    }
+
+    /**
      * One part of the split.
      *
      * @param documents documents in it
@@ -83,16 +108,8 @@ public final class PackedCorpus implements AutoCloseable {
      * @throws org.distill4j.data.DataException if the corpus cannot be read (named by file and line)
      * @throws IllegalArgumentException if the corpus is too small for the fractions
      */
-    public static PackedCorpus openOrBuild(
-            Path dir,
-            String key,
-            List<Path> files,
-            TextCorpus.Options options,
-            long seed,
-            double validationFraction,
-            double testFraction,
-            Tokenizer tokenizer)
-            throws IOException {
+    public static PackedCorpus openOrBuild(Path dir, String key, Source source) throws IOException {
+        Tokenizer tokenizer = source.tokenizer();
         Path manifest = dir.resolve(MANIFEST);
         if (Files.isRegularFile(manifest)) {
             JsonNode m = JSON.readTree(manifest.toFile());
@@ -105,7 +122,7 @@ public final class PackedCorpus implements AutoCloseable {
                 return open(dir, m, tokenizer);
             }
         }
-        return build(dir, key, files, options, seed, validationFraction, testFraction, tokenizer);
+        return build(dir, key, source);
     }
 
     /**
@@ -113,17 +130,10 @@ public final class PackedCorpus implements AutoCloseable {
      *
      * @see #openOrBuild
      */
-    public static PackedCorpus build(
-            Path dir,
-            String key,
-            List<Path> files,
-            TextCorpus.Options options,
-            long seed,
-            double validationFraction,
-            double testFraction,
-            Tokenizer tokenizer)
-            throws IOException {
-        CorpusSplit.checkFractions(validationFraction, testFraction);
+    public static PackedCorpus build(Path dir, String key, Source source) throws IOException {
+        Tokenizer tokenizer = source.tokenizer();
+        double validationFraction = source.validation();
+        double testFraction = source.test();
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(MANIFEST)); // nothing half-rebuilt looks complete
         Map<Part, TokenFile.Writer> writers = new EnumMap<>(Part.class);
@@ -136,8 +146,8 @@ public final class PackedCorpus implements AutoCloseable {
                 packers.put(p, new TokenPacker(tokenizer, w));
                 digests.put(p, Hashing.sha256());
             }
-            TextCorpus.Summary summary = TextCorpus.scan(files, options, d -> {
-                Part p = CorpusSplit.part(d.text(), seed, validationFraction, testFraction);
+            TextCorpus.Summary summary = TextCorpus.scan(source.files(), source.options(), d -> {
+                Part p = CorpusSplit.part(d.text(), source.splitSeed(), validationFraction, testFraction);
                 MessageDigest md = digests.get(p);
                 md.update(d.text().getBytes(StandardCharsets.UTF_8));
                 md.update((byte) 0);

@@ -80,12 +80,13 @@ final class LmSplits implements AutoCloseable {
         PackedCorpus p = PackedCorpus.openOrBuild(
                 dir,
                 key,
-                List.of(file),
-                options,
-                recipe.splitSeed(),
-                recipe.validationShare(),
-                recipe.testShare(),
-                LmTrainingCorpus.TOKENIZER);
+                new PackedCorpus.Source(
+                        List.of(file),
+                        options,
+                        recipe.splitSeed(),
+                        recipe.validationShare(),
+                        recipe.testShare(),
+                        LmTrainingCorpus.TOKENIZER));
         try {
             info.put("documents", p.summary().documents());
             info.put("bytes", p.summary().bytes());

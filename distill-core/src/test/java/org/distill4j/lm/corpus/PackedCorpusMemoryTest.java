@@ -131,7 +131,9 @@ class PackedCorpusMemoryTest {
                 return;
             }
             try (PackedCorpus p = PackedCorpus.build(
-                            Path.of(args[2]), "k", List.of(corpus), options, 1, 0.0002, 0.0002, tok);
+                            Path.of(args[2]),
+                            "k",
+                            new PackedCorpus.Source(List.of(corpus), options, 1, 0.0002, 0.0002, tok));
                     LanguageModel lm = LanguageModel.create(
                             new DecoderConfig(258, 1, 16, 2, 32, 0.0, Positions.ROTARY, false), tok, 1)) {
                 TokenWindows train = p.windows(Part.TRAIN, 32);

@@ -65,8 +65,12 @@ class PackedCorpusTest {
         return TextCorpus.Options.defaults().withMaxBytes(120_000);
     }
 
+    private static PackedCorpus.Source source(List<Path> files, long seed) {
+        return new PackedCorpus.Source(files, options(), seed, 0.1, 0.1, TOK);
+    }
+
     private PackedCorpus packed(List<Path> files, Path dir, String key) throws Exception {
-        return PackedCorpus.openOrBuild(dir, key, files, options(), SEED, 0.1, 0.1, TOK);
+        return PackedCorpus.openOrBuild(dir, key, source(files, SEED));
     }
 
     @Test
@@ -171,7 +175,7 @@ class PackedCorpusTest {
             assertThat(p.part(Part.TRAIN).sha256()).isEqualTo(hash);
             assertThat(p.windows(Part.TRAIN, 16).size()).isPositive();
         }
-        try (PackedCorpus p = PackedCorpus.openOrBuild(dir, "second", files, options(), SEED + 1, 0.1, 0.1, TOK)) {
+        try (PackedCorpus p = PackedCorpus.openOrBuild(dir, "second", source(files, SEED + 1))) {
             assertThat(p.reused()).isFalse();
             assertThat(p.part(Part.TRAIN).sha256()).isNotEqualTo(hash);
         }
@@ -211,7 +215,7 @@ class PackedCorpusTest {
         lines.add("{\"txt\": \"wrong field\"}");
         Files.write(bad, lines);
         Path dir = tmp.resolve("packed");
-        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", List.of(bad), options(), SEED, 0.1, 0.1, TOK))
+        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", source(List.of(bad), SEED)))
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(bad + ":51: expected a JSON object with a string \"text\" field");
         try (Stream<Path> left = Files.list(dir)) {
@@ -219,11 +223,11 @@ class PackedCorpusTest {
         }
         Path latin1 = tmp.resolve("latin1.txt");
         Files.write(latin1, new byte[] {'o', 'k', '\n', '\n', 'c', 'a', 'f', (byte) 0xE9, '\n'});
-        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", List.of(latin1), options(), SEED, 0.1, 0.1, TOK))
+        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", source(List.of(latin1), SEED)))
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining(latin1 + ":3: invalid UTF-8");
         Files.write(bad, lines.subList(0, 3));
-        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", List.of(bad), options(), SEED, 0.1, 0.1, TOK))
+        assertThatThrownBy(() -> PackedCorpus.build(dir, "k", source(List.of(bad), SEED)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("corpus of 3 documents is too small to split");
         try (Stream<Path> left = Files.list(dir)) {
