@@ -11,6 +11,7 @@
 #   STREAMING (default true; false runs the in-memory path for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/rss-sample.sh
 work="${WORK:-/tmp/distill4j-lm-stream-rss}"
 heap="${HEAP:-256m}"
 streaming="${STREAMING:-true}"
@@ -42,20 +43,7 @@ for s in "${sizes[@]}"; do
     --set "data.path=$corpus" --set "data.streaming=$streaming" --out "$work/run-$s" --cache-dir "$work/cache-$s" \
     --acknowledge-unknown-terms >"$log" 2>&1 &
   pid=$!   # the launcher execs java: this is the JVM
-  hwm=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if status=$(cat "/proc/$pid/status" 2>/dev/null); then
-      rss=$(awk '/^VmRSS/ {print int($2/1024)}' <<<"$status")
-      anon=$(awk '/^RssAnon/ {print int($2/1024)}' <<<"$status")
-      file=$(awk '/^RssFile/ {print int($2/1024)}' <<<"$status")
-      h=$(awk '/^VmHWM/ {print int($2/1024)}' <<<"$status")
-      [ -n "$h" ] && hwm=$h
-      phase=$(grep -oE '^(corpus|teacher|student-scratch|student-distilled)' "$log" | tail -1 || true)
-      t=$(echo "$(date +%s.%N) - $start" | bc)
-      [ -n "$rss" ] && printf '%.0f\t%s\t%s\t%s\t%s\n' "$t" "$rss" "$anon" "$file" "${phase:-start}" >>"$samples"
-    fi
-    sleep 2
-  done
+  sample_rss "$pid" "$start" "$log" '^(corpus|teacher|student-scratch|student-distilled)' "$samples"
   wait "$pid" || { tail -20 "$log"; exit 1; }
   total_s=$(echo "$(date +%s.%N) - $start" | bc)
   pack_s=$(awk -F'\t' '$5 == "corpus" && !t {t = $1} END {print t + 0}' "$samples")

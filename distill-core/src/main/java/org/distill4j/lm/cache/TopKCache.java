@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.FileRanges;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.teacher.LmTeacher;
@@ -83,7 +84,7 @@ public final class TopKCache implements AutoCloseable {
         Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
                 NDManager root = NDManager.newBaseManager("PyTorch")) {
-            writeFully(ch, header, 0);
+            FileRanges.write(ch, header, 0);
             for (int from = 0; from < windows.size(); from += batchSize) {
                 int n = Math.min(batchSize, windows.size() - from);
                 int[] idx = new int[n];
@@ -105,20 +106,13 @@ public final class TopKCache implements AutoCloseable {
                         lpBuf.putShort(Half.fromFloat(lp[r]));
                     }
                 }
-                writeFully(ch, idBuf.flip(), dataStart + first * k * 4);
-                writeFully(ch, lpBuf.flip(), lpStart + first * k * 2);
+                FileRanges.write(ch, idBuf.flip(), dataStart + first * k * 4);
+                FileRanges.write(ch, lpBuf.flip(), lpStart + first * k * 2);
             }
             ch.force(true);
             AtomicFiles.moveAtomically(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
         }
     }
 
@@ -350,13 +344,9 @@ public final class TopKCache implements AutoCloseable {
     private ByteBuffer read(long position, int bytes) {
         ByteBuffer buf = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         try {
-            long pos = position;
-            while (buf.hasRemaining()) {
-                int n = channel.read(buf, pos);
-                if (n < 0) {
-                    throw new CorruptDataException(file, file + ": ended at byte " + pos + " (truncated?)");
-                }
-                pos += n;
+            if (!FileRanges.read(channel, buf, position)) {
+                throw new CorruptDataException(
+                        file, file + ": ended before byte " + (position + bytes) + " (truncated?)");
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": cannot read " + bytes + " bytes at " + position, e);

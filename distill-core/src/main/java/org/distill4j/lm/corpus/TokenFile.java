@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.FileRanges;
 import org.distill4j.lm.token.Tokenizer;
 
 /**
@@ -63,7 +64,7 @@ public final class TokenFile implements TokenStream, AutoCloseable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
             ByteBuffer head = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, head, 0);
+            FileRanges.read(ch, head, 0);
             byte[] magic = new byte[8];
             head.flip();
             if (head.remaining() < 36) {
@@ -85,7 +86,7 @@ public final class TokenFile implements TokenStream, AutoCloseable {
                                 + ", identity length " + idLength + ")");
             }
             ByteBuffer id = ByteBuffer.allocate(idLength);
-            readFully(ch, id, 36);
+            FileRanges.read(ch, id, 36);
             String identity = new String(id.array(), 0, id.position(), StandardCharsets.UTF_8);
             if (!identity.equals(tokenizer.identity().toString())) {
                 throw corrupt(
@@ -112,17 +113,6 @@ public final class TokenFile implements TokenStream, AutoCloseable {
         return new CorruptDataException(file, "token file " + file + ": " + what);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                return;
-            }
-            pos += n;
-        }
-    }
-
     /** Returns the file. */
     public Path file() {
         return file;
@@ -146,12 +136,11 @@ public final class TokenFile implements TokenStream, AutoCloseable {
         }
         ByteBuffer buf = ByteBuffer.allocate(n * width).order(ByteOrder.LITTLE_ENDIAN);
         try {
-            readFully(channel, buf, dataStart + from * width);
+            if (!FileRanges.read(channel, buf, dataStart + from * width)) {
+                throw new CorruptDataException(file, file + ": ended before token " + (from + n));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read tokens " + from + ".." + (from + n), e);
-        }
-        if (buf.hasRemaining()) {
-            throw new UncheckedIOException(new CorruptDataException(file, file + ": ended before token " + (from + n)));
         }
         buf.flip();
         if (width == 2) {
@@ -240,10 +229,7 @@ public final class TokenFile implements TokenStream, AutoCloseable {
             ByteBuffer head = ByteBuffer.allocate((int) dataStart).order(ByteOrder.LITTLE_ENDIAN);
             head.put(MAGIC).putInt(VERSION).putInt(width).putLong(tokens).putLong(targetBytes);
             head.putInt(id.length).put(id).flip();
-            long pos = 0;
-            while (head.hasRemaining()) {
-                pos += channel.write(head, pos);
-            }
+            FileRanges.write(channel, head, 0);
             channel.force(true);
             channel.close();
             try {
