@@ -6,7 +6,8 @@
 # `distill run tools/lm-stream-rss.yaml` (data.streaming: true: one streaming pass packs the corpus
 # into token files, then a tiny teacher and two students train from them) in a JVM with -Xmx$HEAP,
 # sampling its resident memory (VmRSS, RssAnon, RssFile, VmHWM from /proc) every 2 s.
-# Usage: tools/lm-stream-rss.sh [S ...]   (default: 50 500)
+# Usage: tools/lm-stream-rss.sh [S ...]   (default: 50 500; from about 20: below, the 0.02% validation
+#   share of the documents can be empty, which the split refuses)
 # Environment: HEAP (default 256m), WORK (default /tmp/distill4j-lm-stream-rss, removed first),
 #   STREAMING (default true; false runs the in-memory path for comparison).
 set -euo pipefail
