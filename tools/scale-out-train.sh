@@ -9,6 +9,7 @@
 # Environment: HEAP (default 256m), WORK (default /tmp/distill4j-scale-out-train, removed first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/rss-sample.sh
 work="${WORK:-/tmp/distill4j-scale-out-train}"
 heap="${HEAP:-256m}"
 copies=("$@")
@@ -37,20 +38,7 @@ for k in "${copies[@]}"; do
   DISTILL4J_JAVA_OPTS="-Xmx$heap -Xlog:gc:file=$work/gc-$k.log" ./distill distill "$recipe" --from-shards "$shards" \
     --out "$work/run" --cache-dir "$work/cache" --shuffle-buffer 8192 --no-progress >"$log" 2>&1 &
   pid=$!   # the launcher execs java: this is the JVM
-  hwm=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if status=$(cat "/proc/$pid/status" 2>/dev/null); then
-      rss=$(awk '/^VmRSS/ {print int($2/1024)}' <<<"$status")
-      anon=$(awk '/^RssAnon/ {print int($2/1024)}' <<<"$status")
-      file=$(awk '/^RssFile/ {print int($2/1024)}' <<<"$status")
-      h=$(awk '/^VmHWM/ {print int($2/1024)}' <<<"$status")
-      [ -n "$h" ] && hwm=$h
-      phase=$(grep -oE '^(teacher outputs|student_distilled|\[student_distilled\]|shards|teacher)' "$log" | tail -1 || true)
-      t=$(echo "$(date +%s.%N) - $start" | bc)
-      [ -n "$rss" ] && printf '%.0f\t%s\t%s\t%s\t%s\n' "$t" "$rss" "$anon" "$file" "${phase:-start}" >>"$samples"
-    fi
-    sleep 2
-  done
+  sample_rss "$pid" "$start" "$log" '^(teacher outputs|student_distilled|\[student_distilled\]|shards|teacher)' "$samples"
   wait "$pid" || { tail -20 "$log"; exit 1; }
   train_s=$(echo "$(date +%s.%N) - $start" | bc)
   logits=$(du -cb "$work"/cache/*.logits | tail -1 | cut -f1)

@@ -17,13 +17,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.io.FileRanges;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.teacher.LmTeacher;
 
 /**
  * A language-model teacher's top-k next-token log-probabilities for every position of a packed
- * corpus, on disk and read memory-mapped.
+ * corpus, on disk, read a window at a time.
  *
  * <p>Position p is the prediction of stream token p + 1 (window i, offset t is position i*T + t).
  * File layout, little-endian: magic {@code D4JTOPK1} (8 bytes), int version (1), int k, long
@@ -31,8 +32,14 @@ import org.distill4j.lm.teacher.LmTeacher;
  * x k float16 log-probabilities (descending per position). The key names what the outputs depend on
  * (teacher hash, corpus hash, tokenizer, k, window length); opening with another key is refused, as
  * is a file whose header or length is inconsistent ({@link CorruptDataException} naming the file).
- * Files are written atomically. A cache is not thread-safe (it shares one mapped buffer view per
- * region) and must be closed.
+ * Files are written atomically. A cache must be closed.
+ *
+ * <p>Reads ({@link #targets}) and {@link #build}'s writes are positional ({@link FileChannel}
+ * reads and writes of one window's or batch's rows), as for the corpus's token files ({@link
+ * org.distill4j.lm.corpus.TokenFile}): the file may be larger than memory and than one mapped
+ * region (2 GiB), and the process holds no page of it beyond the rows it asked for. {@link
+ * #write} (HTTP and Spark collection, whose rows arrive in any order) fills mapped regions, and so
+ * is limited to 2 GiB of ids (positions x k &lt;= 2^29).
  */
 public final class TopKCache implements AutoCloseable {
 
@@ -44,24 +51,17 @@ public final class TopKCache implements AutoCloseable {
     private final int k;
     private final long positions;
     private final String key;
-    private final MappedByteBuffer ids;
-    private final MappedByteBuffer logProbs;
+    private final long idStart;
+    private final long logProbStart;
 
-    private TopKCache(
-            Path file,
-            FileChannel channel,
-            int k,
-            long positions,
-            String key,
-            MappedByteBuffer ids,
-            MappedByteBuffer logProbs) {
+    private TopKCache(Path file, FileChannel channel, int k, long positions, String key, long dataStart) {
         this.file = file;
         this.channel = channel;
         this.k = k;
         this.positions = positions;
         this.key = key;
-        this.ids = ids;
-        this.logProbs = logProbs;
+        this.idStart = dataStart;
+        this.logProbStart = dataStart + positions * k * 4;
     }
 
     /**
@@ -73,37 +73,66 @@ public final class TopKCache implements AutoCloseable {
      */
     public static void build(Path file, LmTeacher teacher, TokenWindows windows, int k, int batchSize, String key)
             throws IOException {
+        checkK(k);
         int t = windows.contextLength();
-        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
-            write(file, k, windows.targetTokens(), key, (idBuf, lpBuf, positions) -> {
-                for (int from = 0; from < windows.size(); from += batchSize) {
-                    int n = Math.min(batchSize, windows.size() - from);
-                    int[] idx = new int[n];
-                    for (int i = 0; i < n; i++) {
-                        idx[i] = from + i;
-                    }
-                    try (NDManager m = root.newSubManager()) {
-                        NDList b = windows.batch(m, idx);
-                        NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
-                        float[] lp = top.get(0).toFloatArray();
-                        long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
-                        for (int w = 0; w < n; w++) {
-                            for (int p = 0; p < t; p++) {
-                                long pos = (long) (from + w) * t + p;
-                                if (pos >= positions) {
-                                    break;
-                                }
-                                for (int j = 0; j < k; j++) {
-                                    int src = (w * t + p) * k + j;
-                                    idBuf.putInt((int) ((pos * k + j) * 4), (int) id[src]);
-                                    lpBuf.putShort((int) ((pos * k + j) * 2), Half.fromFloat(lp[src]));
-                                }
-                            }
-                        }
+        long positions = windows.targetTokens();
+        ByteBuffer header = header(k, positions, key);
+        long dataStart = header.remaining();
+        long lpStart = dataStart + positions * k * 4;
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".topk-", ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                NDManager root = NDManager.newBaseManager("PyTorch")) {
+            FileRanges.write(ch, header, 0);
+            for (int from = 0; from < windows.size(); from += batchSize) {
+                int n = Math.min(batchSize, windows.size() - from);
+                int[] idx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    idx[i] = from + i;
+                }
+                // The batch's windows cover positions [from*T, from*T + rows): contiguous in both regions.
+                long first = (long) from * t;
+                int rows = (int) Math.min((long) n * t, positions - first);
+                ByteBuffer idBuf = ByteBuffer.allocate(rows * k * 4).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer lpBuf = ByteBuffer.allocate(rows * k * 2).order(ByteOrder.LITTLE_ENDIAN);
+                try (NDManager m = root.newSubManager()) {
+                    NDList b = windows.batch(m, idx);
+                    NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
+                    float[] lp = top.get(0).toFloatArray();
+                    long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
+                    for (int r = 0; r < rows * k; r++) {
+                        idBuf.putInt((int) id[r]);
+                        lpBuf.putShort(Half.fromFloat(lp[r]));
                     }
                 }
-            });
+                FileRanges.write(ch, idBuf.flip(), dataStart + first * k * 4);
+                FileRanges.write(ch, lpBuf.flip(), lpStart + first * k * 2);
+            }
+            ch.force(true);
+            AtomicFiles.moveAtomically(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
+    }
+
+    private static void checkK(int k) {
+        if (k < 1 || k > 20) {
+            throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
+        }
+    }
+
+    private static ByteBuffer header(int k, long positions, String key) {
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 4 + 4 + 8 + 4 + keyBytes.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        header.put(MAGIC)
+                .putInt(VERSION)
+                .putInt(k)
+                .putLong(positions)
+                .putInt(keyBytes.length)
+                .put(keyBytes);
+        return header.flip();
     }
 
     /**
@@ -139,25 +168,14 @@ public final class TopKCache implements AutoCloseable {
      */
     public static void write(Path file, int k, long positions, String key, Path partial, Filler filler)
             throws IOException {
-        if (k < 1 || k > 20) {
-            throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20]");
-        }
-        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        checkK(k);
         long idBytes = positions * k * 4;
         if (idBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(positions + " positions x k=" + k + " exceed one mapped region (2 GiB); "
                     + "use a smaller k or split the corpus");
         }
         long lpBytes = positions * k * 2;
-        ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 4 + 4 + 8 + 4 + keyBytes.length)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        header.put(MAGIC)
-                .putInt(VERSION)
-                .putInt(k)
-                .putLong(positions)
-                .putInt(keyBytes.length)
-                .put(keyBytes);
-        header.flip();
+        ByteBuffer header = header(k, positions, key);
         long dataStart = header.remaining();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -268,12 +286,7 @@ public final class TopKCache implements AutoCloseable {
                         "built for key '" + key + "' vs expected '" + expectedKey
                                 + "' (another teacher, corpus, tokenizer or k); rebuild it");
             }
-            long idBytes = positions * k * 4;
-            MappedByteBuffer ids = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, idBytes);
-            MappedByteBuffer lps = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + idBytes, positions * k * 2);
-            ids.order(ByteOrder.LITTLE_ENDIAN);
-            lps.order(ByteOrder.LITTLE_ENDIAN);
-            return new TopKCache(file, ch, k, positions, key, ids, lps);
+            return new TopKCache(file, ch, k, positions, key, dataStart);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -310,22 +323,35 @@ public final class TopKCache implements AutoCloseable {
         long[] id = new long[windowIndices.length * t * k];
         float[] lp = new float[id.length];
         for (int w = 0; w < windowIndices.length; w++) {
-            for (int p = 0; p < t; p++) {
-                long pos = (long) windowIndices[w] * t + p;
-                if (pos >= positions) {
-                    continue;
-                }
-                for (int j = 0; j < k; j++) {
-                    int dst = (w * t + p) * k + j;
-                    id[dst] = ids.getInt((int) ((pos * k + j) * 4));
-                    lp[dst] = Half.toFloat(logProbs.getShort((int) ((pos * k + j) * 2)));
-                }
+            long first = (long) windowIndices[w] * t;
+            int rows = (int) Math.max(0, Math.min(t, positions - first));
+            if (rows == 0) {
+                continue;
+            }
+            ByteBuffer idBuf = read(idStart + first * k * 4, rows * k * 4);
+            ByteBuffer lpBuf = read(logProbStart + first * k * 2, rows * k * 2);
+            for (int r = 0; r < rows * k; r++) {
+                id[w * t * k + r] = idBuf.getInt();
+                lp[w * t * k + r] = Half.toFloat(lpBuf.getShort());
             }
         }
         Shape shape = new Shape(windowIndices.length, t, k);
         NDArray idArray = manager.create(id, shape);
         NDArray lpArray = manager.create(lp, shape);
         return new TeacherTargets.TopK(idArray, lpArray);
+    }
+
+    private ByteBuffer read(long position, int bytes) {
+        ByteBuffer buf = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            if (!FileRanges.read(channel, buf, position)) {
+                throw new CorruptDataException(
+                        file, file + ": ended before byte " + (position + bytes) + " (truncated?)");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(file + ": cannot read " + bytes + " bytes at " + position, e);
+        }
+        return buf.flip();
     }
 
     @Override

@@ -43,26 +43,61 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
      */
     public static CorpusSplit bySeed(
             List<Document> documents, long seed, double validationFraction, double testFraction) {
-        if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1)) {
-            throw new IllegalArgumentException("illegal fractions validation=" + validationFraction + ", test="
-                    + testFraction + "; each must be >= 0 and their sum < 1");
-        }
+        checkFractions(validationFraction, testFraction);
         List<Document> train = new ArrayList<>();
         List<Document> validation = new ArrayList<>();
         List<Document> test = new ArrayList<>();
         for (Document d : documents) {
-            double u = unit(seed, d.text());
-            (u < testFraction ? test : u < testFraction + validationFraction ? validation : train).add(d);
+            switch (part(d.text(), seed, validationFraction, testFraction)) {
+                case TRAIN -> train.add(d);
+                case VALIDATION -> validation.add(d);
+                default -> test.add(d);
+            }
         }
-        if (train.isEmpty()
-                || (validationFraction > 0 && validation.isEmpty())
-                || (testFraction > 0 && test.isEmpty())) {
-            throw new IllegalArgumentException("corpus of " + documents.size() + " documents is too small to split "
-                    + "with validation=" + validationFraction + ", test=" + testFraction + ": got train="
-                    + train.size() + ", validation=" + validation.size() + ", test=" + test.size()
+        checkSizes(train.size(), validation.size(), test.size(), validationFraction, testFraction);
+        return new CorpusSplit(train, validation, test);
+    }
+
+    /** The three parts of a split. */
+    public enum Part {
+        /** Training documents. */
+        TRAIN,
+        /** Validation documents. */
+        VALIDATION,
+        /** Test documents. */
+        TEST
+    }
+
+    /**
+     * Returns the part a document of {@code text} belongs to: what {@link #bySeed} decides for it,
+     * from its text alone, so a corpus can be split while it streams past.
+     */
+    public static Part part(String text, long seed, double validationFraction, double testFraction) {
+        double u = unit(seed, text);
+        return u < testFraction ? Part.TEST : u < testFraction + validationFraction ? Part.VALIDATION : Part.TRAIN;
+    }
+
+    /** Refuses fractions {@link #bySeed} refuses. */
+    public static void checkFractions(double validationFraction, double testFraction) {
+        if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1)) {
+            throw new IllegalArgumentException("illegal fractions validation=" + validationFraction + ", test="
+                    + testFraction + "; each must be >= 0 and their sum < 1");
+        }
+    }
+
+    /**
+     * Refuses a split {@link #bySeed} refuses: train empty, or a part with a fraction &gt; 0 empty.
+     *
+     * @throws IllegalArgumentException saying the corpus is too small for the fractions
+     */
+    public static void checkSizes(
+            long train, long validation, long test, double validationFraction, double testFraction) {
+        if (train == 0 || (validationFraction > 0 && validation == 0) || (testFraction > 0 && test == 0)) {
+            throw new IllegalArgumentException("corpus of " + (train + validation + test) + " documents is too small "
+                    + "to split with validation=" + validationFraction + ", test=" + testFraction + ": got train="
+                    + train + ", validation=" + validation + ", test=" + test
                     + " documents; give more documents or other fractions");
         }
-        return new CorpusSplit(train, validation, test);
     }
 
     /** A uniform number in [0, 1) from SHA-256(seed, text). */

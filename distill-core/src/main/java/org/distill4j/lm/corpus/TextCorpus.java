@@ -40,6 +40,10 @@ import org.distill4j.io.Hashing;
  * corpus with no document at all is a {@link DataException} naming the files.
  *
  * <p>The {@link #contentHash()} is a SHA-256 over the documents' texts in order, for provenance.
+ *
+ * <p>{@link #read} holds the documents in memory; {@link #scan} hands them one at a time to a
+ * {@link DocumentSink} and holds none (a corpus larger than memory, {@link PackedCorpus}), with
+ * the same documents, checks, errors and hash.
  */
 public final class TextCorpus {
 
@@ -106,6 +110,23 @@ public final class TextCorpus {
         }
     }
 
+    /** Receives documents as {@link #scan} reads them. */
+    public interface DocumentSink {
+        /** Takes the next document. */
+        void accept(Document document) throws IOException;
+    }
+
+    /**
+     * What a read saw.
+     *
+     * @param documents documents read
+     * @param bytes total UTF-8 bytes of their texts
+     * @param skippedEmpty blank documents skipped
+     * @param replacedLines lines whose invalid UTF-8 was replaced
+     * @param contentHash hex SHA-256 over the texts, each followed by a 0 byte
+     */
+    public record Summary(long documents, long bytes, int skippedEmpty, int replacedLines, String contentHash) {}
+
     /** Reads {@code files} with {@link Options#defaults()}. */
     public static TextCorpus read(List<Path> files) throws IOException {
         return read(files, Options.defaults());
@@ -117,10 +138,22 @@ public final class TextCorpus {
      * @throws DataException if a file is missing, malformed or no document is found (see class doc)
      */
     public static TextCorpus read(List<Path> files, Options options) throws IOException {
+        List<Document> documents = new ArrayList<>();
+        Summary s = scan(files, options, documents::add);
+        return new TextCorpus(documents, s.bytes(), s.skippedEmpty(), s.replacedLines(), s.contentHash());
+    }
+
+    /**
+     * Reads the documents of {@code files} in order, handing each to {@code sink} and keeping none.
+     *
+     * @throws DataException if a file is missing, malformed or no document is found (see class doc)
+     * @throws IOException whatever the sink throws
+     */
+    public static Summary scan(List<Path> files, Options options, DocumentSink sink) throws IOException {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no corpus files given");
         }
-        Reader reader = new Reader(options);
+        Reader reader = new Reader(options, sink);
         for (Path file : files) {
             if (reader.full()) {
                 break;
@@ -133,7 +166,7 @@ public final class TextCorpus {
             }
             reader.readFile(file);
         }
-        if (reader.documents.isEmpty()) {
+        if (reader.documents == 0) {
             throw new DataException(
                     files.get(0),
                     "empty corpus: no non-blank document in " + files
@@ -141,7 +174,7 @@ public final class TextCorpus {
                             + "; expected JSONL lines with a non-empty \"" + options.textField()
                             + "\" field or text paragraphs separated by blank lines");
         }
-        return new TextCorpus(
+        return new Summary(
                 reader.documents,
                 reader.bytes,
                 reader.skippedEmpty,
@@ -177,18 +210,20 @@ public final class TextCorpus {
     /** The state of one read. */
     private static final class Reader {
         private final Options options;
-        private final List<Document> documents = new ArrayList<>();
+        private final DocumentSink sink;
         private final MessageDigest digest = Hashing.sha256();
+        private long documents;
         private long bytes;
         private int skippedEmpty;
         private int replacedLines;
 
-        Reader(Options options) {
+        Reader(Options options, DocumentSink sink) {
             this.options = options;
+            this.sink = sink;
         }
 
         boolean full() {
-            return bytes >= options.maxBytes() || documents.size() >= options.maxDocuments();
+            return bytes >= options.maxBytes() || documents >= options.maxDocuments();
         }
 
         void readFile(Path file) throws IOException {
@@ -235,7 +270,7 @@ public final class TextCorpus {
             }
         }
 
-        private void flush(StringBuilder paragraph, Path file, long start) {
+        private void flush(StringBuilder paragraph, Path file, long start) throws IOException {
             if (paragraph.length() > 0) {
                 add(file + ":" + start, paragraph.toString());
                 paragraph.setLength(0);
@@ -284,7 +319,7 @@ public final class TextCorpus {
             return text.asText();
         }
 
-        private void add(String source, String text) {
+        private void add(String source, String text) throws IOException {
             if (text.isBlank()) {
                 skippedEmpty++;
                 return;
@@ -293,7 +328,8 @@ public final class TextCorpus {
             digest.update(utf8);
             digest.update((byte) 0);
             bytes += utf8.length;
-            documents.add(new Document(source, text));
+            documents++;
+            sink.accept(new Document(source, text));
         }
     }
 }

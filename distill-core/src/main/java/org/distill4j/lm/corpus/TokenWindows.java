@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import org.distill4j.lm.token.Tokenizer;
@@ -23,34 +25,43 @@ import org.distill4j.lm.token.Tokenizer;
  *
  * <p>Arrays: {@link #batch} gives inputs and targets of shape (B, T), int64; a target of {@value
  * #IGNORE} is padding, which losses and evaluation skip.
+ *
+ * <p>The stream comes from a {@link TokenPacker}: held in memory ({@link #pack}) or read from a
+ * {@link TokenFile} ({@link #of(TokenFile, Tokenizer, int)}) for a corpus larger than memory; the
+ * windows of both are the same for the same documents. Windows read their tokens when asked, so a
+ * file-backed instance holds no more than a batch.
  */
 public final class TokenWindows {
 
     /** The target id of padding positions. */
     public static final int IGNORE = -1;
 
-    private final int[] stream;
+    private final TokenStream stream;
+    private final long length;
     private final int contextLength;
     private final int windows;
     private final int padId;
     private final long targetBytes;
-    private final long targetTokens;
 
-    private TokenWindows(int[] stream, int contextLength, Tokenizer tokenizer) {
-        this.stream = stream;
-        this.contextLength = contextLength;
-        this.windows = (stream.length - 1 + contextLength - 1) / contextLength;
-        this.padId = tokenizer.eos();
-        long b = 0;
-        for (int i = 1; i < stream.length; i++) {
-            b += tokenizer.byteLength(stream[i]);
+    private TokenWindows(TokenStream stream, int contextLength, int padId, long targetBytes) {
+        if (contextLength < 1) {
+            throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         }
-        this.targetBytes = b;
-        this.targetTokens = stream.length - 1L;
+        this.stream = stream;
+        this.length = stream.length();
+        this.contextLength = contextLength;
+        long n = (length - 1 + contextLength - 1) / contextLength;
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("stream of " + length + " tokens makes " + n + " windows of "
+                    + contextLength + ", more than " + Integer.MAX_VALUE + "; use longer windows or a smaller corpus");
+        }
+        this.windows = (int) n;
+        this.padId = padId;
+        this.targetBytes = targetBytes;
     }
 
     /**
-     * Tokenizes and packs documents.
+     * Tokenizes and packs documents in memory.
      *
      * @param documents at least one document
      * @param tokenizer the tokenizer
@@ -63,6 +74,7 @@ public final class TokenWindows {
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("no documents to pack into windows");
         }
+        // Tokenized first to size the stream exactly: the array is the only copy of the corpus's tokens.
         int[][] encoded = new int[documents.size()][];
         long total = 0;
         for (int i = 0; i < encoded.length; i++) {
@@ -70,18 +82,45 @@ public final class TokenWindows {
             total += encoded[i].length + 2L;
         }
         if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("corpus of " + total + " tokens is too large for one stream; "
-                    + "read it with TextCorpus.Options.withMaxBytes");
+            throw new IllegalArgumentException("corpus of " + total + " tokens is too large for one stream in "
+                    + "memory; read it with TextCorpus.Options.withMaxBytes or stream it into token files "
+                    + "(PackedCorpus; data.streaming in a recipe)");
         }
         int[] stream = new int[(int) total];
-        int n = 0;
-        for (int[] ids : encoded) {
-            stream[n++] = tokenizer.bos();
-            System.arraycopy(ids, 0, stream, n, ids.length);
-            n += ids.length;
-            stream[n++] = tokenizer.eos();
+        int[] size = {0};
+        TokenPacker packer = new TokenPacker(tokenizer, (ids, n) -> {
+            System.arraycopy(ids, 0, stream, size[0], n);
+            size[0] += n;
+        });
+        try {
+            for (int i = 0; i < encoded.length; i++) {
+                packer.addEncoded(encoded[i]);
+                encoded[i] = null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // an array sink does no I/O
         }
-        return new TokenWindows(stream, contextLength, tokenizer);
+        return new TokenWindows(TokenStream.of(stream), contextLength, tokenizer.eos(), packer.targetBytes());
+    }
+
+    /**
+     * Windows over a packed token file (it stays open: close it when done with the windows).
+     *
+     * @param file a stream of at least 2 tokens packed by {@link TokenPacker}
+     * @param tokenizer the tokenizer it was packed with (its EOS pads the last window)
+     * @param contextLength T, the window length, &gt;= 1
+     */
+    public static TokenWindows of(TokenFile file, Tokenizer tokenizer, int contextLength) {
+        if (file.length() < 2) {
+            throw new IllegalArgumentException("token file " + file.file() + " holds " + file.length()
+                    + " tokens; windows need at least one document");
+        }
+        return new TokenWindows(file, contextLength, tokenizer.eos(), file.targetBytes());
+    }
+
+    /** Returns windows of another length over the same stream (same targets, other boundaries). */
+    public TokenWindows withContext(int contextLength) {
+        return new TokenWindows(stream, contextLength, padId, targetBytes);
     }
 
     /** Returns the number of windows. */
@@ -96,7 +135,7 @@ public final class TokenWindows {
 
     /** Returns the number of real (non-padding) targets over all windows. */
     public long targetTokens() {
-        return targetTokens;
+        return length - 1;
     }
 
     /** Returns the UTF-8 bytes the real targets stand for (the denominator of bits per byte). */
@@ -104,9 +143,28 @@ public final class TokenWindows {
         return targetBytes;
     }
 
-    /** Returns a copy of the packed token stream. */
+    /** Returns the packed token stream (read it in pieces: it may be a file larger than memory). */
+    public TokenStream tokens() {
+        return stream;
+    }
+
+    /**
+     * Returns a copy of the whole packed token stream.
+     *
+     * @throws IllegalStateException if it has more tokens than an array holds
+     */
     public int[] stream() {
-        return stream.clone();
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a stream of " + length + " tokens does not fit an array; read tokens()");
+        }
+        return slice(0, (int) length);
+    }
+
+    /** Returns stream tokens {@code [from, from + n)}. */
+    public int[] slice(long from, int n) {
+        int[] out = new int[n];
+        stream.copy(from, out, 0, n);
+        return out;
     }
 
     /**
@@ -114,7 +172,10 @@ public final class TokenWindows {
      */
     public int[] input(int i) {
         int[] out = new int[contextLength];
-        fill(i, 0, out, padId);
+        int[] w = window(i);
+        int n = Math.min(contextLength, w.length);
+        System.arraycopy(w, 0, out, 0, n);
+        Arrays.fill(out, n, contextLength, padId);
         return out;
     }
 
@@ -123,18 +184,20 @@ public final class TokenWindows {
      */
     public int[] target(int i) {
         int[] out = new int[contextLength];
-        fill(i, 1, out, IGNORE);
+        int[] w = window(i);
+        int n = Math.max(0, w.length - 1);
+        System.arraycopy(w, 1, out, 0, n);
+        Arrays.fill(out, n, contextLength, IGNORE);
         return out;
     }
 
-    private void fill(int window, int shift, int[] out, int pad) {
-        if (window < 0 || window >= windows) {
-            throw new IndexOutOfBoundsException("window " + window + " of " + windows);
+    /** The stream tokens of window {@code i}: T + 1 of them, fewer in the last window. */
+    private int[] window(int i) {
+        if (i < 0 || i >= windows) {
+            throw new IndexOutOfBoundsException("window " + i + " of " + windows);
         }
-        int start = window * contextLength + shift;
-        int n = Math.max(0, Math.min(contextLength, stream.length - start));
-        System.arraycopy(stream, start, out, 0, n);
-        Arrays.fill(out, n, contextLength, pad);
+        long start = (long) i * contextLength;
+        return slice(start, (int) Math.min(contextLength + 1L, length - start));
     }
 
     /**
@@ -148,11 +211,10 @@ public final class TokenWindows {
         long[] in = new long[indices.length * contextLength];
         long[] tg = new long[in.length];
         for (int b = 0; b < indices.length; b++) {
-            int[] x = input(indices[b]);
-            int[] y = target(indices[b]);
+            int[] w = window(indices[b]);
             for (int t = 0; t < contextLength; t++) {
-                in[b * contextLength + t] = x[t];
-                tg[b * contextLength + t] = y[t];
+                in[b * contextLength + t] = t < w.length ? w[t] : padId;
+                tg[b * contextLength + t] = t + 1 < w.length ? w[t + 1] : IGNORE;
             }
         }
         Shape shape = new Shape(indices.length, contextLength);

@@ -20,9 +20,7 @@ import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.cache.TopKCache;
-import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.Document;
-import org.distill4j.lm.corpus.TextCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.FullKl;
 import org.distill4j.lm.loss.SampledKd;
@@ -150,25 +148,26 @@ public final class LmExperiment {
         GateDecision decision = checkTerms();
         log.println("terms: " + decision.reason());
         Files.createDirectories(out);
+        try (LmSplits data =
+                LmSplits.open(recipe, options.cacheDir() != null ? options.cacheDir() : out.resolve("cache"))) {
+            if (data.streamed()) {
+                log.println("corpus: streamed into token files " + data.info().get("packed")
+                        + (data.reused() ? " (reused)" : ""));
+            }
+            return run(decision, data);
+        }
+    }
+
+    private Map<String, Object> run(GateDecision decision, LmSplits data)
+            throws IOException, DistillationRefusedException, RecipeException {
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
         Tokenizer tok = LmTrainingCorpus.TOKENIZER;
-        LmTrainingCorpus read = LmTrainingCorpus.read(recipe);
-        TextCorpus corpus = read.corpus();
-        CorpusSplit split = read.split();
-        TokenWindows train = read.train();
-        TokenWindows val = TokenWindows.pack(split.validation(), tok, ctx);
-        TokenWindows test = TokenWindows.pack(split.test(), tok, ctx);
+        TokenWindows train = data.train();
+        TokenWindows val = data.validation();
+        TokenWindows test = data.test();
         UnigramBaseline unigram = UnigramBaseline.fit(train, tok.vocabSize());
-        Map<String, Object> corpusInfo = new LinkedHashMap<>();
-        corpusInfo.put("path", recipe.data().path().toString());
-        corpusInfo.put("documents", corpus.documents().size());
-        corpusInfo.put("bytes", corpus.bytes());
-        corpusInfo.put("sha256", corpus.contentHash());
-        corpusInfo.put("split_seed", recipe.splitSeed());
-        corpusInfo.put("train_sha256", read.trainHash());
-        corpusInfo.put("validation_sha256", hash(split.validation()));
-        corpusInfo.put("test_sha256", hash(split.test()));
+        Map<String, Object> corpusInfo = data.info();
         corpusInfo.put("train_tokens", train.targetTokens());
         corpusInfo.put("validation_bytes", val.targetBytes());
         corpusInfo.put("test_bytes", test.targetBytes());
@@ -176,8 +175,8 @@ public final class LmExperiment {
                 Locale.ROOT,
                 "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
                         + "test %,d bytes%n",
-                corpus.documents().size(),
-                corpus.bytes(),
+                ((Number) corpusInfo.get("documents")).longValue(),
+                ((Number) corpusInfo.get("bytes")).longValue(),
                 train.size(),
                 ctx,
                 val.targetBytes(),
@@ -235,12 +234,7 @@ public final class LmExperiment {
                 if (tc < ctx) {
                     // A teacher whose context is shorter than the window is evaluated on windows it can take.
                     teacherRow.put("evaluation_window", tc);
-                    measure(
-                            teacherRow,
-                            teacher,
-                            TokenWindows.pack(split.validation(), tok, tc),
-                            TokenWindows.pack(split.test(), tok, tc),
-                            null);
+                    measure(teacherRow, teacher, val.withContext(tc), test.withContext(tc), null);
                 } else {
                     measure(teacherRow, teacher, val, test, null);
                 }
@@ -291,7 +285,7 @@ public final class LmExperiment {
             if ("sequence".equals(kdVariant)) {
                 distilled = sequenceLevel(
                         teacher,
-                        split.train(),
+                        data.trainDocuments(),
                         sc,
                         val,
                         test,

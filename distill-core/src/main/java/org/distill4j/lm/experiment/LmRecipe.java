@@ -50,6 +50,10 @@ public record LmRecipe(
      * @param context window length in tokens (default 128)
      * @param splitSeed the split's seed (default: the recipe's seed), so that runs with other
      *     training seeds can share one split and one teacher-output cache
+     * @param streaming read, split and pack the corpus in one streaming pass into token files and
+     *     train from them, so memory does not grow with the corpus (default: when the file is larger
+     *     than {@link #STREAMING_THRESHOLD} bytes and the variant is not {@code sequence}); the
+     *     windows are the same either way
      */
     public record Data(
             String format,
@@ -59,7 +63,11 @@ public record LmRecipe(
             Double validation,
             Double test,
             Integer context,
-            @JsonProperty("split_seed") Long splitSeed) {}
+            @JsonProperty("split_seed") Long splitSeed,
+            Boolean streaming) {}
+
+    /** A corpus file larger than this (256 MiB) is streamed unless {@code data.streaming} says otherwise. */
+    public static final long STREAMING_THRESHOLD = 256L << 20;
 
     /**
      * @param steps optimiser steps
@@ -222,7 +230,8 @@ public record LmRecipe(
                         data.validation,
                         data.test,
                         data.context,
-                        data.splitSeed);
+                        data.splitSeed,
+                        data.streaming);
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
@@ -264,6 +273,11 @@ public record LmRecipe(
                 "data.validation",
                 "data.validation and data.test must be > 0 with a sum " + "< 1, got " + v + " and " + t);
         require(context() >= 2, "data.context", "data.context must be >= 2, got " + context());
+        require(
+                !(Boolean.TRUE.equals(data.streaming) && "sequence".equals(variant())),
+                "data.streaming",
+                "data.streaming: true cannot be used with distillation.variant sequence (its prompts are "
+                        + "taken from the training documents held in memory); set data.streaming: false");
         require(teacher != null, "teacher", "section teacher is required");
         require(student != null, "student", "section student is required");
         int sources =
@@ -383,6 +397,21 @@ public record LmRecipe(
     /** Window length (default 128). */
     public int context() {
         return data.context == null ? 128 : data.context;
+    }
+
+    /**
+     * Whether the corpus is streamed into token files ({@code data.streaming}; default: when the file
+     * is larger than {@link #STREAMING_THRESHOLD} and the variant is not {@code sequence}).
+     */
+    public boolean streaming() {
+        if (data.streaming != null) {
+            return data.streaming;
+        }
+        try {
+            return !"sequence".equals(variant()) && Files.size(data.path) > STREAMING_THRESHOLD;
+        } catch (IOException e) {
+            return false; // reading it will name the problem
+        }
     }
 
     /** The JSONL text field (default {@code text}). */

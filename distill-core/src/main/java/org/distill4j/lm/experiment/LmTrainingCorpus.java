@@ -38,16 +38,7 @@ public record LmTrainingCorpus(TextCorpus corpus, CorpusSplit split, TokenWindow
      * @throws IOException if the corpus cannot be read (the message names the file)
      */
     public static LmTrainingCorpus read(LmRecipe recipe) throws IOException {
-        TextCorpus corpus = TextCorpus.read(
-                List.of(recipe.data().path()),
-                new TextCorpus.Options(
-                        recipe.field(),
-                        TextCorpus.Options.defaults().utf8(),
-                        TextCorpus.Options.defaults().maxLineBytes(),
-                        recipe.data().maxBytes() == null
-                                ? Long.MAX_VALUE
-                                : recipe.data().maxBytes(),
-                        TextCorpus.Options.defaults().maxDocuments()));
+        TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), options(recipe));
         CorpusSplit split = CorpusSplit.bySeed(
                 corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
         return new LmTrainingCorpus(
@@ -55,6 +46,18 @@ public record LmTrainingCorpus(TextCorpus corpus, CorpusSplit split, TokenWindow
                 split,
                 TokenWindows.pack(split.train(), TOKENIZER, recipe.context()),
                 documentsHash(split.train()));
+    }
+
+    /** Returns how the recipe's corpus is read: its field and byte limit, otherwise the defaults. */
+    public static TextCorpus.Options options(LmRecipe recipe) {
+        return new TextCorpus.Options(
+                recipe.field(),
+                TextCorpus.Options.defaults().utf8(),
+                TextCorpus.Options.defaults().maxLineBytes(),
+                recipe.data().maxBytes() == null
+                        ? Long.MAX_VALUE
+                        : recipe.data().maxBytes(),
+                TextCorpus.Options.defaults().maxDocuments());
     }
 
     /** Returns the hex SHA-256 of documents' UTF-8 texts, each followed by a zero byte. */

@@ -17,12 +17,9 @@ public final class UnigramBaseline {
 
     /** Counts the targets of {@code train}. */
     public static UnigramBaseline fit(TokenWindows train, int vocabSize) {
-        int[] stream = train.stream();
         long[] counts = new long[vocabSize];
-        for (int i = 1; i < stream.length; i++) {
-            counts[stream[i]]++;
-        }
-        double total = stream.length - 1 + vocabSize;
+        forEachTarget(train, id -> counts[id]++);
+        double total = train.targetTokens() + vocabSize;
         double[] lp = new double[vocabSize];
         for (int v = 0; v < vocabSize; v++) {
             lp[v] = Math.log((counts[v] + 1) / total);
@@ -32,11 +29,21 @@ public final class UnigramBaseline {
 
     /** Evaluates it on the targets of {@code windows}. */
     public Evaluation evaluate(TokenWindows windows) {
-        int[] stream = windows.stream();
-        double nats = 0;
-        for (int i = 1; i < stream.length; i++) {
-            nats -= logProb[stream[i]];
+        double[] nats = {0};
+        forEachTarget(windows, id -> nats[0] -= logProb[id]);
+        return new Evaluation(nats[0], windows.targetTokens(), windows.targetBytes());
+    }
+
+    /** Visits every target (stream token after the first) in order, reading the stream in pieces. */
+    private static void forEachTarget(TokenWindows windows, java.util.function.IntConsumer each) {
+        var stream = windows.tokens();
+        int[] chunk = new int[1 << 16];
+        for (long from = 1; from < stream.length(); from += chunk.length) {
+            int n = (int) Math.min(chunk.length, stream.length() - from);
+            stream.copy(from, chunk, 0, n);
+            for (int i = 0; i < n; i++) {
+                each.accept(chunk[i]);
+            }
         }
-        return new Evaluation(nats, windows.targetTokens(), windows.targetBytes());
     }
 }

@@ -121,4 +121,91 @@ class TopKCacheTest {
         Files.writeString(other, "{\"not\": \"a cache\", \"padding\": \"....................\"}");
         assertThatThrownBy(() -> TopKCache.open(other, "key-a")).hasMessageContaining("not a top-k cache");
     }
+
+    @Test
+    void buildWritesTheSameBytesAsFillingMappedRegions() throws Exception {
+        TokenWindows w = windows();
+        int k = 4;
+        try (LanguageModel teacher = LanguageModel.create(
+                        new DecoderConfig(258, 1, 16, 2, 16, 0.0, Positions.LEARNED, false),
+                        ByteTokenizer.INSTANCE,
+                        6);
+                NDManager root = NDManager.newBaseManager("PyTorch")) {
+            var lt = org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t");
+            Path built = dir.resolve("built.topk");
+            TopKCache.build(built, lt, w, k, 3, "key");
+            // The reference: every window's top-k put through write()'s mapped regions, one window at a time.
+            Path filled = dir.resolve("filled.topk");
+            TopKCache.write(filled, k, w.targetTokens(), "key", (ids, logProbs, positions) -> {
+                for (int i = 0; i < w.size(); i++) {
+                    try (NDManager m = root.newSubManager()) {
+                        NDList top = teacher.logits(w.batch(m, new int[] {i}).get(0))
+                                .logSoftmax(2)
+                                .topK(k, 2, true, true);
+                        float[] lp = top.get(0).toFloatArray();
+                        long[] id = top.get(1)
+                                .toType(ai.djl.ndarray.types.DataType.INT64, false)
+                                .toLongArray();
+                        for (int r = 0; r < 16 * k && (long) i * 16 * k + r < positions * k; r++) {
+                            long at = (long) i * 16 * k + r;
+                            ids.putInt((int) (at * 4), (int) id[r]);
+                            logProbs.putShort((int) (at * 2), Half.fromFloat(lp[r]));
+                        }
+                    }
+                }
+            });
+            assertThat(Files.readAllBytes(built)).isEqualTo(Files.readAllBytes(filled));
+        }
+    }
+
+    @Test
+    void aCacheLargerThanOneMappedRegionIsReadAtAnyPosition() throws Exception {
+        // 30 million positions x k=20: 2.4 GB of ids, past what one mapped region (2 GiB) holds. A
+        // sparse file: only the header and the rows of the last window are written.
+        int k = 20;
+        int t = 16;
+        long positions = 30_000_000L + 5;
+        String key = "big";
+        Path file = dir.resolve("big.topk");
+        long dataStart = 8 + 20 + key.length();
+        long lpStart = dataStart + positions * k * 4;
+        int last = (int) ((positions + t - 1) / t) - 1;
+        long first = (long) last * t;
+        int rows = (int) (positions - first);
+        try (var ch = java.nio.channels.FileChannel.open(
+                file, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            var head = java.nio.ByteBuffer.allocate((int) dataStart).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            head.put("D4JTOPK1".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .putInt(1)
+                    .putInt(k)
+                    .putLong(positions)
+                    .putInt(key.length())
+                    .put(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            ch.write(head.flip(), 0);
+            var ids = java.nio.ByteBuffer.allocate(rows * k * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            var lps = java.nio.ByteBuffer.allocate(rows * k * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int r = 0; r < rows * k; r++) {
+                ids.putInt(r % 258);
+                lps.putShort(Half.fromFloat(-r / 8f));
+            }
+            ch.write(ids.flip(), dataStart + first * k * 4);
+            ch.write(lps.flip(), lpStart + first * k * 2);
+        }
+        assertThat(Files.size(file)).isEqualTo(TopKCache.fileLength(k, positions, key));
+        try (TopKCache cache = TopKCache.open(file, key);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            TeacherTargets.TopK got = cache.targets(m, new int[] {last, 0}, t);
+            long[] ids = got.ids().toLongArray();
+            float[] lps = got.logProbs().toFloatArray();
+            for (int r = 0; r < t * k; r++) {
+                assertThat(ids[r]).as("id %d", r).isEqualTo(r < rows * k ? r % 258 : 0);
+                assertThat(lps[r])
+                        .as("log-prob %d", r)
+                        .isEqualTo(r < rows * k ? Half.toFloat(Half.fromFloat(-r / 8f)) : 0f);
+                assertThat(ids[t * k + r])
+                        .as("an unwritten (sparse) row of window 0")
+                        .isZero();
+            }
+        }
+    }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,7 +119,6 @@ public final class HttpTopKCollector {
                     + "): must be non-empty within [0, " + windows.size() + ")");
         }
         int t = windows.contextLength();
-        int[] stream = windows.stream();
         long total = windows.targetTokens();
         long base = (long) fromWindow * t;
         long positions = Math.min(total, (long) toWindow * t) - base;
@@ -168,9 +166,9 @@ public final class HttpTopKCollector {
                 int next = 0;
                 for (int i = 0; i < pending.size(); i++) {
                     while (next < pending.size() && next < i + 2 * concurrency) {
-                        int from = pending.get(next) * t;
+                        long from = (long) pending.get(next) * t;
                         int valid = (int) Math.min(t, total - from);
-                        int[] prompt = Arrays.copyOfRange(stream, from, from + valid + 1);
+                        int[] prompt = windows.slice(from, valid + 1);
                         ahead.add(CompletableFuture.supplyAsync(
                                 () -> {
                                     try {

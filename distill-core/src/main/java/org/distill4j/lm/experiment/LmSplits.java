@@ -1,0 +1,158 @@
+package org.distill4j.lm.experiment;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.io.Hashing;
+import org.distill4j.lm.corpus.CorpusSplit.Part;
+import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.PackedCorpus;
+import org.distill4j.lm.corpus.TextCorpus;
+import org.distill4j.lm.corpus.TokenWindows;
+
+/**
+ * A recipe's corpus as {@link LmExperiment} trains and evaluates on it: train, validation and test
+ * windows of the recipe's context length and what {@code metrics.json} says about the corpus. Read
+ * in memory ({@link LmTrainingCorpus}) or, when {@link LmRecipe#streaming()}, streamed once into a
+ * {@link PackedCorpus} in the cache directory (reused by later runs with the same corpus file and
+ * settings) and read from its token files; the windows and hashes are the same either way.
+ */
+final class LmSplits implements AutoCloseable {
+
+    private final Map<String, Object> info;
+    private final TokenWindows train;
+    private final TokenWindows validation;
+    private final TokenWindows test;
+    private final List<Document> trainDocuments;
+    private final PackedCorpus packed;
+
+    private LmSplits(
+            Map<String, Object> info,
+            TokenWindows train,
+            TokenWindows validation,
+            TokenWindows test,
+            List<Document> trainDocuments,
+            PackedCorpus packed) {
+        this.info = info;
+        this.train = train;
+        this.validation = validation;
+        this.test = test;
+        this.trainDocuments = trainDocuments;
+        this.packed = packed;
+    }
+
+    /** Reads the recipe's corpus; a streamed one is packed under {@code cacheDir}. */
+    static LmSplits open(LmRecipe recipe, Path cacheDir) throws IOException {
+        int ctx = recipe.context();
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("path", recipe.data().path().toString());
+        if (!recipe.streaming()) {
+            LmTrainingCorpus read = LmTrainingCorpus.read(recipe);
+            info.put("documents", read.corpus().documents().size());
+            info.put("bytes", read.corpus().bytes());
+            info.put("sha256", read.corpus().contentHash());
+            info.put("split_seed", recipe.splitSeed());
+            info.put("train_sha256", read.trainHash());
+            info.put(
+                    "validation_sha256",
+                    LmTrainingCorpus.documentsHash(read.split().validation()));
+            info.put("test_sha256", LmTrainingCorpus.documentsHash(read.split().test()));
+            return new LmSplits(
+                    info,
+                    read.train(),
+                    TokenWindows.pack(read.split().validation(), LmTrainingCorpus.TOKENIZER, ctx),
+                    TokenWindows.pack(read.split().test(), LmTrainingCorpus.TOKENIZER, ctx),
+                    read.split().train(),
+                    null);
+        }
+        Path file = recipe.data().path();
+        TextCorpus.Options options = LmTrainingCorpus.options(recipe);
+        String key = "path=" + file.toAbsolutePath() + ";size=" + Files.size(file) + ";modified="
+                + Files.getLastModifiedTime(file).toMillis() + ";field=" + options.textField() + ";utf8="
+                + options.utf8() + ";max_line_bytes=" + options.maxLineBytes() + ";max_bytes=" + options.maxBytes()
+                + ";max_documents=" + options.maxDocuments() + ";split_seed=" + recipe.splitSeed() + ";validation="
+                + recipe.validationShare() + ";test=" + recipe.testShare() + ";tokenizer="
+                + LmTrainingCorpus.TOKENIZER.identity();
+        Path dir = cacheDir.resolve("lm-corpus-" + Hashing.sha256(key).substring(0, 16));
+        PackedCorpus p = PackedCorpus.openOrBuild(
+                dir,
+                key,
+                new PackedCorpus.Source(
+                        List.of(file),
+                        options,
+                        recipe.splitSeed(),
+                        recipe.validationShare(),
+                        recipe.testShare(),
+                        LmTrainingCorpus.TOKENIZER));
+        try {
+            info.put("documents", p.summary().documents());
+            info.put("bytes", p.summary().bytes());
+            info.put("sha256", p.summary().contentHash());
+            info.put("split_seed", recipe.splitSeed());
+            info.put("train_sha256", p.part(Part.TRAIN).sha256());
+            info.put("validation_sha256", p.part(Part.VALIDATION).sha256());
+            info.put("test_sha256", p.part(Part.TEST).sha256());
+            info.put("packed", dir.toString());
+            return new LmSplits(
+                    info,
+                    p.windows(Part.TRAIN, ctx),
+                    p.windows(Part.VALIDATION, ctx),
+                    p.windows(Part.TEST, ctx),
+                    null,
+                    p);
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** What {@code metrics.json} records about the corpus (a fresh, mutable copy). */
+    Map<String, Object> info() {
+        return new LinkedHashMap<>(info);
+    }
+
+    /** Whether the corpus was streamed into token files. */
+    boolean streamed() {
+        return packed != null;
+    }
+
+    /** Whether a streamed corpus's token files were reused from an earlier run. */
+    boolean reused() {
+        return packed != null && packed.reused();
+    }
+
+    TokenWindows train() {
+        return train;
+    }
+
+    TokenWindows validation() {
+        return validation;
+    }
+
+    TokenWindows test() {
+        return test;
+    }
+
+    /**
+     * The training documents, in memory.
+     *
+     * @throws IllegalStateException if the corpus was streamed (none are held)
+     */
+    List<Document> trainDocuments() {
+        if (trainDocuments == null) {
+            throw new IllegalStateException("the corpus was streamed into token files: its training documents are "
+                    + "not held in memory (data.streaming: false reads them)");
+        }
+        return trainDocuments;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (packed != null) {
+            packed.close();
+        }
+    }
+}
