@@ -34,11 +34,24 @@ HTTP=("${NOARCH[@]}" --set teacher.http.url="http://127.0.0.1:$port/v1" --set te
 # distilled one (the scratch rows are those of the steps teacher and full-s2).
 NOSCRATCH=(--set evaluation.scratch=false)
 
+# The HTTP top-k collector sends each window plus its next token (129 tokens), more than the
+# teacher's context of 128: it is served from a copy whose model.json says 129. Its positions are
+# rotary (no parameter depends on the context), and bench/LmSameLogits.java checks that the copy's
+# logits on 128-token windows are exactly the teacher's.
+served="$out/teacher-ctx129"
+java_cmd=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1
+          -Dai.djl.pytorch.num_threads="${DISTILL4J_THREADS:-$(nproc)}" -cp "${DISTILL_JAR:-distill-cli/target/distill.jar}")
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
 serve() {
     [ -n "$server" ] && return 0
-    $distill serve "$teacher" --name teacher --port "$port" >"$out/serve.log" 2>&1 &
+    if [ ! -f "$served/model.json" ]; then
+        mkdir -p "$served"
+        cp "$teacher/model-0000.params" "$served/"
+        sed 's/"context_length" : 128,/"context_length" : 129,/' "$teacher/model.json" >"$served/model.json"
+        OPT_OUT_TRACKING=true "${java_cmd[@]}" bench/LmSameLogits.java "$teacher" "$served" | tee "$out/same-logits.txt"
+    fi
+    $distill serve "$served" --name teacher --port "$port" >"$out/serve.log" 2>&1 &
     server=$!
     for _ in $(seq 1 240); do
         curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' \
@@ -73,9 +86,8 @@ run_step() {
         seq-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=sequence \
             --set distillation.generated_tokens="$gen" ;;
         stepcost) local t0; t0=$(date +%s)
-            java -Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1 \
-                -Dai.djl.pytorch.num_threads="${DISTILL4J_THREADS:-$(nproc)}" -cp "${DISTILL_JAR:-distill-cli/target/distill.jar}" \
-                tools/profile/LmStepCost.java "$teacher" "$out/cache" >"$out/stepcost.log" 2>&1
+            OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE "${java_cmd[@]}" tools/profile/LmStepCost.java "$teacher" 7 16 \
+                >"$out/stepcost.log" 2>&1 || echo "stepcost failed: see $out/stepcost.log" 
             printf 'stepcost\t%s\t%s\t%s\t%s\n' "$(date -u -d @"$t0" +%H:%M:%S)" "$(date -u +%H:%M:%S)" \
                 "$(($(date +%s) - t0))" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/timings.tsv" ;;
         *) echo "unknown step $1" >&2; exit 2 ;;
