@@ -24,7 +24,7 @@ mkdir -p "$out"
 
 B=(recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42
    --set student.training.steps="$ssteps" --set teacher.training.steps="$tsteps")
-teacher="$out/teacher/teacher"
+teacher="$(realpath "$out")/teacher/teacher" # absolute: recipe paths resolve against recipes/
 NOARCH=(--set teacher.layers= --set teacher.width= --set teacher.heads= --set teacher.positions=
         --set teacher.training=)
 LOCAL=("${NOARCH[@]}" --set teacher.path="$teacher")
