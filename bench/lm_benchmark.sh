@@ -8,7 +8,7 @@
 #   bench/lm_benchmark.sh [STEP...]     (default: all steps, in the order below)
 #
 # Steps: teacher (teacher + scratch s1 + full s1), full-s2, top{1,5,20}-s{1,2}, sampled-s{1,2},
-# seq-s{1,2}, stepcost (stepcost2: a rerun, stepcost1t: 1 thread), repro-top20-s1 (a rerun of
+# seq-s{1,2}, stepcost (stepcost2: a rerun, stepcost1t: 1 thread, stepcost64: 64-step blocks), repro-top20-s1 (a rerun of
 # top20-s1 with its scratch student, to compare bit for bit). Environment: OUT (default runs/lm-bench), DISTILL (the command,
 # default ./distill; the benchmark ran a private copy of the jar through the launcher's flags),
 # PORT (default 18471), TSTEPS (teacher steps, 1500), SSTEPS (student steps, 1000), GEN (teacher
@@ -91,8 +91,9 @@ run_step() {
             --set distillation.generated_tokens="$gen" ;;
         stepcost*) local t0; t0=$(date +%s) # stepcost, stepcost2 (a rerun), stepcost1t (1 PyTorch thread)
             local threads=${DISTILL4J_THREADS:-$(nproc)}; [ "$1" = stepcost1t ] && threads=1
+            local blocks=(7 16); [ "$1" = stepcost64 ] && blocks=(5 64) # stepcost64: 5 blocks of 64 steps
             OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE "${java_cmd[@]/#-Dai.djl.pytorch.num_threads=*/-Dai.djl.pytorch.num_threads=$threads}" \
-                tools/profile/LmStepCost.java "$teacher" 7 16 >"$out/$1.log" 2>&1 || echo "$1 failed: see $out/$1.log"
+                tools/profile/LmStepCost.java "$teacher" "${blocks[@]}" >"$out/$1.log" 2>&1 || echo "$1 failed: see $out/$1.log"
             printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(date -u -d @"$t0" +%H:%M:%S)" "$(date -u +%H:%M:%S)" \
                 "$(($(date +%s) - t0))" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/timings.tsv" ;;
         *) echo "unknown step $1" >&2; exit 2 ;;
