@@ -230,6 +230,36 @@ class LmRunCommandTest {
     }
 
     @Test
+    void evaluationScratchFalseTrainsOnlyTheDistilledStudent() throws Exception {
+        assumeTrue(corpus != null, "no Debian descriptions");
+        Path teacherDir = tmp.resolve("saved-teacher");
+        try (LanguageModel lm = LanguageModel.create(
+                new DecoderConfig(258, 1, 32, 2, 32, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 3)) {
+            lm.save(teacherDir);
+        }
+        Path out = tmp.resolve("no-scratch");
+        assertThat(run(
+                        "run",
+                        recipe("noscratch", "path: " + teacherDir + "\nterms: mit", "full")
+                                .toString(),
+                        "--set",
+                        "evaluation.scratch=false",
+                        "--out",
+                        out.toString()))
+                .isZero();
+        JsonNode models = new ObjectMapper()
+                .readTree(out.resolve("metrics.json").toFile())
+                .get("models");
+        assertThat(models).hasSize(2);
+        assertThat(models.get(0).get("model").asText()).isEqualTo("teacher");
+        assertThat(models.get(1).get("model").asText()).isEqualTo("student-distilled");
+        assertThat(models.get(1).get("training_tokens").asLong()).isEqualTo(40L * 8 * 32);
+        assertThat(out.resolve("student-scratch")).doesNotExist();
+        assertThat(out.resolve("student-distilled/model.json")).exists();
+        assertThat(Files.readString(out.resolve("results.md"))).doesNotContain("student-scratch");
+    }
+
+    @Test
     void badRecipesNameTheKey() throws Exception {
         assumeTrue(corpus != null, "no Debian descriptions");
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -263,21 +263,22 @@ public final class LmExperiment {
 
             // The students: same architecture, seed, steps and batch, hence the same training tokens.
             LmTrainingConfig sc = config(recipe.student().training(), seed + 1);
-            Map<String, Object> scratch = trainStudent(
-                    "student-scratch",
-                    new TokenCrossEntropy(),
-                    train,
-                    TeacherSignal.none(),
-                    sc,
-                    val,
-                    test,
-                    teacher,
-                    corpusInfo,
-                    tok,
-                    null,
-                    null,
-                    null);
-            models.add(scratch);
+            if (recipe.trainScratch()) {
+                models.add(trainStudent(
+                        "student-scratch",
+                        new TokenCrossEntropy(),
+                        train,
+                        TeacherSignal.none(),
+                        sc,
+                        val,
+                        test,
+                        teacher,
+                        corpusInfo,
+                        tok,
+                        null,
+                        null,
+                        null));
+            }
 
             Map<String, Object> collection = new LinkedHashMap<>();
             String kdVariant = recipe.variant();

@@ -146,11 +146,14 @@ public record LmRecipe(
      * @param prompts prompts every model continues greedily for the report
      * @param sampleTokens tokens per sample (default 60)
      * @param generationTokens tokens generated to measure speed (default 100)
+     * @param scratch whether to train the student from scratch next to the distilled one (default
+     *     true; false when a benchmark trains that row once for several distilled rows)
      */
     public record Evaluation(
             List<String> prompts,
             @JsonProperty("sample_tokens") Integer sampleTokens,
-            @JsonProperty("generation_tokens") Integer generationTokens) {}
+            @JsonProperty("generation_tokens") Integer generationTokens,
+            Boolean scratch) {}
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -474,5 +477,10 @@ public record LmRecipe(
     /** Tokens generated to measure speed (default 100). */
     public int generationTokens() {
         return evaluation == null || evaluation.generationTokens == null ? 100 : evaluation.generationTokens;
+    }
+
+    /** Whether the run trains the scratch student ({@code evaluation.scratch}, default true). */
+    public boolean trainScratch() {
+        return evaluation == null || evaluation.scratch == null || evaluation.scratch;
     }
 }
