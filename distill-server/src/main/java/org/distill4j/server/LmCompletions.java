@@ -139,7 +139,7 @@ final class LmCompletions {
                 ObjectNode c = choices.addObject();
                 c.put("index", t);
                 if (req.maxTokens() == 0) {
-                    float[] logits = h.score(cr, prompt);
+                    float[] logits = scorePrompt(prompt);
                     c.put("text", promptText(prompt));
                     c.set("logprobs", req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, logits));
                     c.put("finish_reason", "length");
@@ -217,7 +217,7 @@ final class LmCompletions {
                 int t = task++;
                 int[] prompt = req.prompts().get(t / n);
                 if (req.maxTokens() == 0) {
-                    float[] logits = h.score(cr, prompt);
+                    float[] logits = scorePrompt(prompt);
                     pending.add(chunk(
                             t,
                             promptText(prompt),
@@ -338,6 +338,16 @@ final class LmCompletions {
         }
 
         /** Legacy log-probabilities of every prompt token from the logits of the prompt's positions. */
+        /**
+         * The logits that score a prompt: token i's log-probability comes from position i - 1, so the
+         * last token needs no position of its own. A scoring request may thus hold the context length
+         * plus one tokens (a collector's window and the token after it), as many as a model trained at
+         * that window length ever predicts.
+         */
+        private float[] scorePrompt(int[] prompt) {
+            return h.score(cr, prompt.length > 1 ? Arrays.copyOf(prompt, prompt.length - 1) : prompt);
+        }
+
         private ObjectNode promptLogprobs(int[] prompt, float[] logits) {
             ObjectNode lp = legacy();
             byte[] bytes = promptBytes(prompt);

@@ -328,13 +328,16 @@ record LmRequest(
         for (int i = 0; i < prompts.size(); i++) {
             int len = prompts.get(i).length;
             String which = prompts.size() == 1 ? "the prompt" : "prompt " + i;
-            if (len > ctx) {
+            // Scoring (max_tokens 0) never runs the last token through the model: context + 1 fits.
+            int most = maxTokens == 0 ? ctx + 1 : ctx;
+            if (len > most) {
                 throw ApiException.badRequest(
                         chat ? "messages" : "prompt",
                         which + " is " + len + " tokens (one per "
-                                + "UTF-8 byte, plus BOS); the model's context length is " + ctx);
+                                + "UTF-8 byte, plus BOS); the model's context length is " + ctx
+                                + (maxTokens == 0 ? " (a scoring request may hold " + most + ")" : ""));
             }
-            if (len + maxTokens > ctx) {
+            if (maxTokens > 0 && len + maxTokens > ctx) {
                 throw ApiException.badRequest(
                         chat && present(req, "max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens",
                         "max_tokens: " + which + " (" + len

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -78,7 +79,10 @@ class LmServingTest {
     /** Asserts legacy prompt log-probabilities equal the model's own log-softmax, position by position. */
     static void assertPromptLogprobs(JsonNode lp, String text, int k) {
         int[] ids = TestLms.prompt(text);
-        float[] logits = TestLms.directLogits(reference, ids);
+        // A prompt of context + 1 tokens: its last token is scored from position context - 1, so the
+        // reference runs the first context tokens (all the model can take).
+        float[] logits = TestLms.directLogits(
+                reference, ids.length > TestLms.CONTEXT ? Arrays.copyOf(ids, ids.length - 1) : ids);
         assertThat(lp.get("tokens")).hasSize(ids.length);
         assertThat(lp.at("/tokens/0").asText()).isEqualTo("<|bos|>");
         assertThat(lp.at("/token_logprobs/0").isNull()).isTrue();
@@ -121,6 +125,23 @@ class LmServingTest {
         assertThat(body.at("/usage/total_tokens").asInt()).isEqualTo(n);
         assertThat(body.path("system_fingerprint").asText())
                 .isEqualTo(LanguageModel.contentHash(dir).substring(0, 12));
+    }
+
+    @Test
+    void aScoringRequestMayHoldTheContextPlusTheTokenAfterIt() throws Exception {
+        // A collector's request: a window of CONTEXT tokens and the one it predicts last.
+        String text = "a".repeat(TestLms.CONTEXT - 7) + "the end"; // BOS + 64 bytes = 65 tokens
+        assertThat(TestLms.prompt(text)).hasSize(TestLms.CONTEXT + 1);
+        ObjectNode body =
+                ok(completion(text).put("max_tokens", 0).put("echo", true).put("logprobs", 3));
+        assertPromptLogprobs(body.at("/choices/0/logprobs"), text, 3);
+        // One more token, or the same prompt with a token to generate, does not fit.
+        assertRefused(
+                "/v1/completions",
+                completion(text + "!").put("max_tokens", 0).put("echo", true).put("logprobs", 3),
+                400,
+                "prompt");
+        assertRefused("/v1/completions", completion(text).put("max_tokens", 1), 400, "prompt");
     }
 
     @Test
