@@ -62,8 +62,9 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--generate-watermark-key",
             paramLabel = "FILE",
-            description = "Write a new random watermark key to FILE (owner-readable only), its scale measured on the "
-                    + "training split of --data, and exit.")
+            description =
+                    "Write a new random watermark key to FILE (owner-readable only) and exit: one component "
+                            + "per class, its direction drawn from (up to 10,000) labelled training rows of --data of that class.")
     Path newWatermarkKey;
 
     @Option(
@@ -263,7 +264,18 @@ final class AuditCommand implements Callable<Integer> {
         java.util.Arrays.setAll(rows, i -> i);
         float[] x = new float[n * train.featureSize()];
         train.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generate(x, train.featureSize(), watermarkAmplitude);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = train.label(i);
+            if (labels[i] < 0 || labels[i] >= train.numClasses()) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--generate-watermark-key: row " + i + " of " + train.name()
+                                + " has no label; the key's groups are drawn from labelled rows");
+            }
+        }
+        WatermarkKey key =
+                WatermarkKey.generateGrouped(x, labels, train.featureSize(), train.numClasses(), watermarkAmplitude);
         key.save(newWatermarkKey);
         System.out.println("wrote watermark key " + key.fingerprint() + " to " + newWatermarkKey
                 + " (keep it secret; only its fingerprint is ever shown)");
@@ -286,11 +298,12 @@ final class AuditCommand implements Callable<Integer> {
             System.out.println(r.verdict());
             System.out.printf(
                     Locale.ROOT,
-                    "statistic z = %.2f (%.2f standard deviations of the random keys') over %d rows; "
+                    "statistic S = %.2f (%.2f null standard deviations) over %d components and %d rows; "
                             + "%d queries to the suspect%s%n",
-                    r.detection().statistic(),
+                    r.test().statistic(),
                     r.test().standardised(),
-                    r.detection().rows(),
+                    r.test().components(),
+                    r.test().rows(),
                     r.queries(),
                     t == null ? "" : " (clean teacher as baseline)");
             System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());

@@ -36,7 +36,15 @@ class ServingGuardTest {
         Path dir = TestModels.dense(tmp.resolve("wm"), new long[] {6}, TestModels.DENSE_CLASSES, 3);
         int rows = 1000;
         float[] x = TestModels.rows(rows, 6, 21);
-        WatermarkKey key = WatermarkKey.of(SECRET, 1.0, 0.005);
+        // A grouped key (one component per class), its groups the clean model's top classes.
+        float[] clean = TestModels.directLogits(dir, x, rows);
+        int[] groups = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 1; c < 3; c++) {
+                groups[i] = clean[i * 3 + c] > clean[i * 3 + groups[i]] ? c : groups[i];
+            }
+        }
+        WatermarkKey key = WatermarkKey.grouped(SECRET, x, groups, 6, 3, 0.005);
         Watermark watermark = new Watermark(key, 6, 3);
         ServingGuard guard = new ServingGuard(watermark, null, Duration.ofSeconds(1), Clock.systemUTC());
         try (ModelServer server = ModelServer.builder()
@@ -60,7 +68,6 @@ class ServingGuardTest {
                 System.arraycopy(floats(r.body().at("/outputs/1/data")), 0, probs, from * 3, 150);
                 bodies.append(r.raw().body()).append(r.raw().headers());
             }
-            float[] clean = TestModels.directLogits(dir, x, rows);
             float[] cleanP = Tensors.softmax(clean, 3);
             int same = 0;
             double maxKl = 0;
@@ -84,15 +91,16 @@ class ServingGuardTest {
             assertThat(maxKl).isLessThanOrEqualTo(Math.log(1.01) + 1e-5);
             assertThat(maxDiff).isGreaterThan(1e-3);
             // What the client got carries the key's signal (the clean model as baseline, as its owner
-            // would test): it ranks first among 99 random keys.
+            // would test): all three components line up with the key's phases.
             float[] logP = new float[probs.length];
             float[] base = new float[probs.length];
             for (int i = 0; i < probs.length; i++) {
                 logP[i] = (float) Math.log(Math.max(probs[i], 1e-30));
                 base[i] = (float) Math.log(Math.max(cleanP[i], 1e-30));
             }
-            WatermarkDetector.KeyTest t = WatermarkDetector.test(key, 6, 3, x, logP, base, 99, 1);
-            assertThat(t.pValue()).isEqualTo(0.01);
+            WatermarkDetector.Detection t = WatermarkDetector.test(key, 6, 3, x, logP, base);
+            assertThat(t.components()).isEqualTo(3);
+            assertThat(t.pValue()).isLessThan(1e-6);
             String body = bodies.toString();
             assertThat(body)
                     .doesNotContain(HexFormat.of().formatHex(SECRET))
