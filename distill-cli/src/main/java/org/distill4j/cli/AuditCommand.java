@@ -62,9 +62,8 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--generate-watermark-key",
             paramLabel = "FILE",
-            description =
-                    "Write a new random watermark key to FILE (owner-readable only) and exit: one component "
-                            + "per class, its direction drawn from (up to 10,000) labelled training rows of --data of that class.")
+            description = "Write a new random watermark key to FILE (owner-readable only) and exit: one component "
+                    + "per class, its direction drawn from (up to 10,000) training rows of --data.")
     Path newWatermarkKey;
 
     @Option(
@@ -264,18 +263,7 @@ final class AuditCommand implements Callable<Integer> {
         java.util.Arrays.setAll(rows, i -> i);
         float[] x = new float[n * train.featureSize()];
         train.copyFeatures(rows, x);
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = train.label(i);
-            if (labels[i] < 0 || labels[i] >= train.numClasses()) {
-                throw new CommandLine.ParameterException(
-                        spec.commandLine(),
-                        "--generate-watermark-key: row " + i + " of " + train.name()
-                                + " has no label; the key's groups are drawn from labelled rows");
-            }
-        }
-        WatermarkKey key =
-                WatermarkKey.generateGrouped(x, labels, train.featureSize(), train.numClasses(), watermarkAmplitude);
+        WatermarkKey key = WatermarkKey.generateGrouped(x, train.featureSize(), train.numClasses(), watermarkAmplitude);
         key.save(newWatermarkKey);
         System.out.println("wrote watermark key " + key.fingerprint() + " to " + newWatermarkKey
                 + " (keep it secret; only its fingerprint is ever shown)");

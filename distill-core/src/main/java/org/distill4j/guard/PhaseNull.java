@@ -21,7 +21,7 @@ import java.util.Arrays;
 public final class PhaseNull {
 
     /** The grid step as a fraction of sd / components: the most the rounding can move the sum, in sd. */
-    static final double STEP_FRACTION = 0.05;
+    static final double STEP_FRACTION = 0.01;
 
     /** Cap on grid points: the convolution costs at most about points² steps (0.3 s at 20,000). */
     static final int MAX_POINTS = 20_000;

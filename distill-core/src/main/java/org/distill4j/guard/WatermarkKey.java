@@ -127,58 +127,36 @@ public final class WatermarkKey {
     }
 
     /**
-     * Returns a new random <em>grouped</em> key (see {@link #grouped(byte[], float[], int[], int, int,
-     * double)}): the design that the audit can test with an exact p-value at any depth.
+     * Returns a new random <em>grouped</em> key (see {@link #grouped(byte[], float[], int, int, double)}): the design that the audit can test with an exact p-value at any depth.
      */
-    public static WatermarkKey generateGrouped(
-            float[] features, int[] groups, int featureSize, int classes, double amplitude) {
+    public static WatermarkKey generateGrouped(float[] features, int featureSize, int classes, double amplitude) {
         byte[] s = new byte[32];
         new SecureRandom().nextBytes(s);
-        return grouped(s, features, groups, featureSize, classes, amplitude);
+        return grouped(s, features, featureSize, classes, amplitude);
     }
 
     /**
      * Returns the grouped key of known bytes: one component per class g, used on the rows whose
-     * clean top class is g. Component g's direction is data-shaped (as in {@link #of(byte[], float[],
-     * int, double)}) over the sample rows of group g, its scale their spread along it, and its target
-     * a class other than g drawn from the secret (choosing the class the teacher finds least likely
-     * in the group did no better on Fashion-MNIST and cost more KL, docs/audit.md). Each component
-     * has its own frequency and phase from the secret; the phases are what {@link
-     * WatermarkDetector} tests.
+     * clean top class is g. Each component has its own data-shaped direction drawn from all the
+     * sample rows (as in {@link #of(byte[], float[], int, double)}; directions drawn from the rows of
+     * class g alone spread them less and students learnt them much worse, docs/audit.md), its scale
+     * their spread along it, a target class other than g drawn from the secret, and its own
+     * frequency and phase from the secret; the phases are what {@link WatermarkDetector} tests.
      *
-     * @param features sample rows of {@code featureSize} floats
-     * @param groups each sample row's group in [0, classes): its label or the clean model's top
-     *     class; a group with fewer than 2 rows draws from all rows
+     * @param features sample rows of {@code featureSize} floats (typical inputs, a few thousand)
      */
     public static WatermarkKey grouped(
-            byte[] secret, float[] features, int[] groups, int featureSize, int classes, double amplitude) {
+            byte[] secret, float[] features, int featureSize, int classes, double amplitude) {
         int n = features.length / featureSize;
-        if (classes < 2 || n < 2 || features.length != n * featureSize || groups.length != n) {
+        if (classes < 2 || n < 2 || features.length != n * featureSize) {
             throw new IllegalArgumentException("a grouped watermark key needs >= 2 classes and >= 2 whole rows of "
-                    + featureSize + " features with one group each, got " + classes + " classes, "
-                    + features.length + " floats and " + groups.length + " groups");
+                    + featureSize + " features, got " + classes + " classes and " + features.length + " floats");
         }
         WatermarkKey k = new WatermarkKey(secret, 1, amplitude);
         Component[] comps = new Component[classes];
         for (int g = 0; g < classes; g++) {
-            int count = 0;
-            for (int gr : groups) {
-                if (gr < 0 || gr >= classes) {
-                    throw new IllegalArgumentException("group " + gr + " out of [0, " + classes + ")");
-                }
-                count += gr == g ? 1 : 0;
-            }
-            float[] rows = count >= 2 ? new float[count * featureSize] : features;
-            if (count >= 2) {
-                int j = 0;
-                for (int r = 0; r < n; r++) {
-                    if (groups[r] == g) {
-                        System.arraycopy(features, r * featureSize, rows, j++ * featureSize, featureSize);
-                    }
-                }
-            }
-            double[] v = k.dataDirection(rows, featureSize, "direction:" + g);
-            double spread = new WatermarkKey(secret, 1, amplitude, v).projectionSpread(rows, featureSize);
+            double[] v = k.dataDirection(features, featureSize, "direction:" + g);
+            double spread = new WatermarkKey(secret, 1, amplitude, v).projectionSpread(features, featureSize);
             int draw = (int) Long.remainderUnsigned(k.stream("class:" + g).nextLong(), classes - 1);
             int target = draw >= g ? draw + 1 : draw;
             comps[g] = new Component(g, target, spread, v);

@@ -34,9 +34,7 @@ class WatermarkAuditTest {
         Arrays.setAll(rows, i -> i);
         float[] x = new float[TRAIN.size() * 16];
         TRAIN.copyFeatures(rows, x);
-        int[] labels = new int[TRAIN.size()];
-        Arrays.setAll(labels, TRAIN::label);
-        WatermarkKey key = WatermarkKey.generateGrouped(x, labels, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
+        WatermarkKey key = WatermarkKey.generateGrouped(x, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
         Path keyFile = dir.resolve("wm.key");
         key.save(keyFile);
         String secret = new com.fasterxml.jackson.databind.ObjectMapper()

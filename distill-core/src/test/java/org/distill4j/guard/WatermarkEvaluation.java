@@ -84,9 +84,7 @@ class WatermarkEvaluation {
         byte[] secret = new byte[32];
         new Random(prop("key_seed", 1)).nextBytes(secret);
         float[] keyRows = features(train, 5000);
-        int[] keyLabels = labels(train, 5000);
-        WatermarkKey key =
-                WatermarkKey.grouped(secret, keyRows, keyLabels, d, test.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE);
+        WatermarkKey key = WatermarkKey.grouped(secret, keyRows, d, test.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE);
         Watermark watermark = new Watermark(key, d, test.numClasses());
 
         float[] teacherTest;
@@ -344,8 +342,8 @@ class WatermarkEvaluation {
         for (int k = 0; k < extraKeys; k++) {
             byte[] s = new byte[32];
             new Random(1000 + k).nextBytes(s);
-            Watermark other = new Watermark(
-                    WatermarkKey.grouped(s, keyRows, keyLabels, d, c, WatermarkKey.DEFAULT_AMPLITUDE), d, c);
+            Watermark other =
+                    new Watermark(WatermarkKey.grouped(s, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE), d, c);
             for (Suspect sus : suspects) {
                 if (!sus.distilled()) {
                     nullTail.add(WatermarkDetector.detect(
@@ -471,12 +469,6 @@ class WatermarkEvaluation {
                     .fit(s, ExampleSets.withoutLabels(transfer), null);
             return new Suspect(name, kind + ", " + hidden, distilled, probeLogits(s, probes));
         }
-    }
-
-    static int[] labels(ExampleSet set, int rows) {
-        int[] y = new int[rows];
-        Arrays.setAll(y, set::label);
-        return y;
     }
 
     static float[] features(ExampleSet set, int rows) {

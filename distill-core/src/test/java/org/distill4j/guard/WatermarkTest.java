@@ -49,12 +49,6 @@ class WatermarkTest {
     @TempDir
     static Path dir;
 
-    static int[] labels(InMemoryExampleSet set) {
-        int[] y = new int[set.size()];
-        Arrays.setAll(y, set::label);
-        return y;
-    }
-
     static float[] features(InMemoryExampleSet set) {
         int[] rows = new int[set.size()];
         Arrays.setAll(rows, i -> i);
@@ -94,7 +88,7 @@ class WatermarkTest {
         teacherLogits = logits(teacherModel, trainX, TRAIN.size());
         teacherProbeLogProbs = logSoftmax(logits(teacherModel, probeX, PROBES.size()), TRAIN.numClasses());
         key = WatermarkKey.grouped(
-                SECRET, trainX, labels(TRAIN), TRAIN.featureSize(), TRAIN.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE);
+                SECRET, trainX, TRAIN.featureSize(), TRAIN.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE);
         watermark = new Watermark(key, TRAIN.featureSize(), TRAIN.numClasses());
         watermarkedLogits = watermark.logitsBatch(trainX, teacherLogits);
     }
@@ -166,7 +160,7 @@ class WatermarkTest {
         // Another key finds nothing in the watermarked outputs.
         byte[] other = SECRET.clone();
         other[0] ^= 1;
-        WatermarkKey wrong = WatermarkKey.grouped(other, trainX, labels(TRAIN), 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
+        WatermarkKey wrong = WatermarkKey.grouped(other, trainX, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
         assertThat(WatermarkDetector.test(wrong, 16, 5, probeX, served, teacherProbeLogProbs)
                         .pValue())
                 .isGreaterThan(0.01);
@@ -185,8 +179,7 @@ class WatermarkTest {
         for (int k = 0; k < keys; k++) {
             byte[] secret = new byte[32];
             rng.nextBytes(secret);
-            WatermarkKey random =
-                    WatermarkKey.grouped(secret, trainX, labels(TRAIN), 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
+            WatermarkKey random = WatermarkKey.grouped(secret, trainX, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
             double p = WatermarkDetector.test(random, 16, 5, probeX, suspect, teacherProbeLogProbs)
                     .pValue();
             below05 += p < 0.05 ? 1 : 0;
@@ -248,12 +241,7 @@ class WatermarkTest {
         byte[] secret = new byte[32];
         new java.util.Random(11).nextBytes(secret);
         WatermarkKey k = WatermarkKey.grouped(
-                secret,
-                WatermarkEvaluation.features(train, 5000),
-                WatermarkEvaluation.labels(train, 5000),
-                d,
-                10,
-                WatermarkKey.DEFAULT_AMPLITUDE);
+                secret, WatermarkEvaluation.features(train, 5000), d, 10, WatermarkKey.DEFAULT_AMPLITUDE);
         Watermark w = new Watermark(k, d, 10);
         float[] clean;
         float[] base;

@@ -36,15 +36,9 @@ class ServingGuardTest {
         Path dir = TestModels.dense(tmp.resolve("wm"), new long[] {6}, TestModels.DENSE_CLASSES, 3);
         int rows = 1000;
         float[] x = TestModels.rows(rows, 6, 21);
-        // A grouped key (one component per class), its groups the clean model's top classes.
+        // A grouped key: one component per class.
         float[] clean = TestModels.directLogits(dir, x, rows);
-        int[] groups = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            for (int c = 1; c < 3; c++) {
-                groups[i] = clean[i * 3 + c] > clean[i * 3 + groups[i]] ? c : groups[i];
-            }
-        }
-        WatermarkKey key = WatermarkKey.grouped(SECRET, x, groups, 6, 3, 0.005);
+        WatermarkKey key = WatermarkKey.grouped(SECRET, x, 6, 3, 0.005);
         Watermark watermark = new Watermark(key, 6, 3);
         ServingGuard guard = new ServingGuard(watermark, null, Duration.ofSeconds(1), Clock.systemUTC());
         try (ModelServer server = ModelServer.builder()
