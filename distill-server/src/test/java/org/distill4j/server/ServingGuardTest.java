@@ -99,7 +99,8 @@ class ServingGuardTest {
             // Two or three phases, each seen to within a few degrees, cannot give much less than 1e-3
             // (ten classes can: WatermarkTest, docs/audit.md); the clean outputs give p ~ U(0, 1).
             assertThat(t.pValue()).isLessThan(0.01);
-            assertThat(t.statistic() / (t.nullSd() * Math.sqrt(2 * t.components()))).isGreaterThan(0.9);
+            assertThat(t.statistic() / (t.nullSd() * Math.sqrt(2 * t.components())))
+                    .isGreaterThan(0.9);
             String body = bodies.toString();
             assertThat(body)
                     .doesNotContain(HexFormat.of().formatHex(SECRET))
