@@ -62,8 +62,8 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--generate-watermark-key",
             paramLabel = "FILE",
-            description = "Write a new random watermark key to FILE (owner-readable only), its scale measured on the "
-                    + "training split of --data, and exit.")
+            description = "Write a new random watermark key to FILE (owner-readable only) and exit: one component "
+                    + "per class, its direction drawn from (up to 10,000) training rows of --data.")
     Path newWatermarkKey;
 
     @Option(
@@ -263,7 +263,7 @@ final class AuditCommand implements Callable<Integer> {
         java.util.Arrays.setAll(rows, i -> i);
         float[] x = new float[n * train.featureSize()];
         train.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generate(x, train.featureSize(), watermarkAmplitude);
+        WatermarkKey key = WatermarkKey.generateGrouped(x, train.featureSize(), train.numClasses(), watermarkAmplitude);
         key.save(newWatermarkKey);
         System.out.println("wrote watermark key " + key.fingerprint() + " to " + newWatermarkKey
                 + " (keep it secret; only its fingerprint is ever shown)");
@@ -286,11 +286,12 @@ final class AuditCommand implements Callable<Integer> {
             System.out.println(r.verdict());
             System.out.printf(
                     Locale.ROOT,
-                    "statistic z = %.2f (%.2f standard deviations of the random keys') over %d rows; "
+                    "statistic S = %.2f (%.2f null standard deviations) over %d components and %d rows; "
                             + "%d queries to the suspect%s%n",
-                    r.detection().statistic(),
+                    r.test().statistic(),
                     r.test().standardised(),
-                    r.detection().rows(),
+                    r.test().components(),
+                    r.test().rows(),
                     r.queries(),
                     t == null ? "" : " (clean teacher as baseline)");
             System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());

@@ -18,19 +18,15 @@ import org.distill4j.guard.WatermarkKey;
 import org.distill4j.io.AtomicFiles;
 
 /**
- * Tests a suspect for the watermark of a key: queries it on rows of the data and runs the {@link
- * WatermarkDetector#test} against {@value #NULL_KEYS} random keys, with the clean teacher's outputs
- * as a baseline when the teacher is given. The rows are random (choosing rows where the teacher
- * finds the target class unlikely did not help consistently on Fashion-MNIST, docs/audit.md).
- * Reports name the key by its fingerprint only.
+ * Tests a suspect for the watermark of a key: queries it on random rows of the data and runs {@link
+ * WatermarkDetector#test}, with the clean teacher's outputs as a baseline when the teacher is given.
+ * The p-value is exact under H0 at any depth (the key's phases are uniform and independent of a
+ * suspect that never saw its outputs). Reports name the key by its fingerprint only.
  */
 public final class WatermarkAudit {
 
     /** File name of the JSON result. */
     public static final String JSON = "watermark.json";
-
-    /** Random keys the true key is compared with: exact p-values down to 1/500. */
-    public static final int NULL_KEYS = 499;
 
     private WatermarkAudit() {}
 
@@ -40,7 +36,7 @@ public final class WatermarkAudit {
      * @param suspect the suspect's name
      * @param keyFingerprint {@link WatermarkKey#fingerprint()}
      * @param baseline whether the clean teacher's outputs were subtracted
-     * @param test the detector's numbers: the true key against random keys
+     * @param test the detector's numbers
      * @param queries rows the suspect was asked about
      * @param alpha the significance level
      * @param watermarked the verdict, {@code pValue < alpha}
@@ -49,34 +45,26 @@ public final class WatermarkAudit {
             String suspect,
             String keyFingerprint,
             boolean baseline,
-            WatermarkDetector.KeyTest test,
+            WatermarkDetector.Detection test,
             long queries,
             double alpha,
             boolean watermarked) {
-
-        /** Returns the detection with the true key. */
-        public WatermarkDetector.Detection detection() {
-            return test.key();
-        }
 
         /** Returns the verdict as a sentence. */
         public String verdict() {
             return watermarked
                     ? String.format(
                             Locale.ROOT,
-                            "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < "
-                                    + "alpha = %s; calibrated tail p = %.3g)",
+                            "WATERMARKED: the suspect's outputs carry key %s's signal (p = %.3g < alpha = %s)",
                             keyFingerprint,
                             test.pValue(),
-                            alpha,
-                            test.tailPValue())
+                            alpha)
                     : String.format(
                             Locale.ROOT,
-                            "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g; calibrated tail p = %.3g)",
+                            "NOT SHOWN: no signal of key %s at alpha = %s (p = %.3g)",
                             keyFingerprint,
                             alpha,
-                            test.pValue(),
-                            test.tailPValue());
+                            test.pValue());
         }
 
         /** Returns JSON-ready values. */
@@ -86,23 +74,21 @@ public final class WatermarkAudit {
             m.put("key_fingerprint", keyFingerprint);
             m.put(
                     "test",
-                    "z = sqrt(rows) * correlation of the suspect's target-class log-odds (minus the baseline's, "
-                            + "residualised on key-independent features) with the key's cosine, compared with the "
-                            + "same statistic for " + test.nullKeys() + " random keys: p = (1 + random keys at "
-                            + "least as high) / (1 + " + test.nullKeys() + "); tail p: normal tail of z "
-                            + "standardised by the random keys' mean and standard deviation");
+                    "S = sum over the key's components of sqrt(rows) * correlation of the suspect's target-class "
+                            + "log-probability (residualised on key-independent features) with the component's "
+                            + "cosine at the key's phase; p = P(sum_j R_j cos U_j >= S) for independent uniform "
+                            + "phases U_j, R_j the components' amplitudes: exact under H0 (the key's phases are "
+                            + "uniform and independent of a suspect that never learnt from its outputs)");
             m.put("baseline_teacher", baseline);
             m.put("verdict", watermarked ? "watermarked" : "not_shown");
             m.put("verdict_text", verdict());
             m.put("alpha", alpha);
             m.put("p_value", test.pValue());
-            m.put("tail_p_value", test.tailPValue());
-            m.put("statistic", detection().statistic());
+            m.put("statistic", test.statistic());
+            m.put("null_sd", test.nullSd());
             m.put("standardised_statistic", test.standardised());
-            m.put("random_keys", test.nullKeys());
-            m.put("random_keys_mean", test.nullMean());
-            m.put("random_keys_sd", test.nullSd());
-            m.put("rows", detection().rows());
+            m.put("components", test.components());
+            m.put("rows", test.rows());
             m.put("queries", queries);
             return m;
         }
@@ -120,8 +106,7 @@ public final class WatermarkAudit {
     }
 
     /**
-     * Runs the test. The decision uses {@code pValue < alpha} (exact, at least 1/(1 + {@value
-     * #NULL_KEYS})); the tail p-value is reported beside it for the strength of the evidence.
+     * Runs the test. The decision uses {@code pValue < alpha}.
      *
      * @param key the watermark key
      * @param suspect the suspect
@@ -168,8 +153,13 @@ public final class WatermarkAudit {
         data.copyFeatures(rows, x);
         float[] s = flatten(suspect.logProbabilities(probes));
         float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
-        WatermarkDetector.KeyTest t =
-                WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b, NULL_KEYS, seed);
+        WatermarkDetector.Detection t;
+        try {
+            t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b);
+        } catch (IllegalArgumentException e) {
+            // A key drawn for another input size or label set: a clear error, not a p-value.
+            throw new AuditException("watermark audit: " + e.getMessage());
+        }
         return new Result(
                 suspect.name(), key.fingerprint(), teacher != null, t, suspect.queries(), alpha, t.pValue() < alpha);
     }

@@ -33,6 +33,12 @@ public final class Watermark {
     private final double amplitude;
     private final int target;
     private final int classes;
+    /** Per group (clean top class) of a grouped key: direction, frequency, phase, target; else null. */
+    private final double[][] groupDirection;
+
+    private final double[] groupFrequency;
+    private final double[] groupPhase;
+    private final int[] groupTarget;
 
     /**
      * Creates the watermark of {@code key} for a model.
@@ -45,12 +51,76 @@ public final class Watermark {
             throw new IllegalArgumentException(
                     "a watermark needs featureSize >= 1 and classes >= 2, got " + featureSize + " and " + classes);
         }
-        this.direction = key.direction(featureSize);
-        this.frequency = key.frequency();
-        this.phase = key.phase();
         this.amplitude = key.amplitude();
-        this.target = key.targetClass(classes);
         this.classes = classes;
+        if (key.isGrouped()) {
+            if (key.groupedClasses() != classes) {
+                throw new IllegalArgumentException("watermark key " + key.fingerprint() + " was drawn for "
+                        + key.groupedClasses() + " classes, got a model with " + classes);
+            }
+            groupDirection = new double[classes][];
+            groupFrequency = new double[classes];
+            groupPhase = new double[classes];
+            groupTarget = new int[classes];
+            for (int g = 0; g < classes; g++) {
+                WatermarkKey.Component c = key.component(g);
+                if (c.direction().length != featureSize) {
+                    throw new IllegalArgumentException(
+                            "watermark key " + key.fingerprint() + " was drawn for inputs of " + c.direction().length
+                                    + " floats, got inputs of " + featureSize);
+                }
+                groupDirection[g] = c.direction().clone();
+                groupFrequency[g] = key.frequency(g);
+                groupPhase[g] = key.phase(g);
+                groupTarget[g] = c.target();
+            }
+            this.direction = groupDirection[0];
+            this.frequency = groupFrequency[0];
+            this.phase = groupPhase[0];
+            this.target = groupTarget[0];
+        } else {
+            groupDirection = null;
+            groupFrequency = null;
+            groupPhase = null;
+            groupTarget = null;
+            this.direction = key.direction(featureSize);
+            this.frequency = key.frequency();
+            this.phase = key.phase();
+            this.target = key.targetClass(classes);
+        }
+    }
+
+    /** Returns whether the key is grouped: each clean top class g has its own component. */
+    boolean grouped() {
+        return groupDirection != null;
+    }
+
+    /**
+     * Returns the number of components: one per class for a grouped key, else one (for all rows).
+     */
+    int components() {
+        return grouped() ? classes : 1;
+    }
+
+    /** Returns component g's target class. */
+    int target(int g) {
+        return grouped() ? groupTarget[g] : target;
+    }
+
+    /** Returns component g's phase. */
+    double phase(int g) {
+        return grouped() ? groupPhase[g] : phase;
+    }
+
+    /** Returns component g's angle 2π f ⟨v, x⟩ for one row, without the phase. */
+    double angle(int g, float[] features, int offset) {
+        double[] v = grouped() ? groupDirection[g] : direction;
+        double f = grouped() ? groupFrequency[g] : frequency;
+        double t = 0;
+        for (int i = 0; i < v.length; i++) {
+            t += v[i] * features[offset + i];
+        }
+        return 2 * Math.PI * f * t;
     }
 
     /** Returns the number of floats per input row. */
@@ -61,32 +131,6 @@ public final class Watermark {
     /** Returns the number of classes. */
     public int classes() {
         return classes;
-    }
-
-    /** Returns the keyed projection ⟨v, x⟩ of one input row. */
-    double project(float[] features, int offset) {
-        double t = 0;
-        for (int i = 0; i < direction.length; i++) {
-            t += direction[i] * features[offset + i];
-        }
-        return t;
-    }
-
-    int target() {
-        return target;
-    }
-
-    double frequency() {
-        return frequency;
-    }
-
-    double phase() {
-        return phase;
-    }
-
-    /** Returns the unit direction itself (not a copy): callers in this package only read it. */
-    double[] direction() {
-        return direction;
     }
 
     /**
@@ -119,8 +163,10 @@ public final class Watermark {
     /** Returns watermarked probabilities for one row (clean probabilities in, renormalised out). */
     public float[] probabilities(float[] features, int offset, float[] probabilities) {
         checkClasses(probabilities.length);
-        double mass = amplitude * (1 + Math.cos(2 * Math.PI * frequency * project(features, offset) + phase));
         int top = argmax(probabilities);
+        int g = grouped() ? top : 0;
+        int target = target(g);
+        double mass = amplitude * (1 + Math.cos(angle(g, features, offset) + phase(g)));
         if (top != target) {
             mass = Math.min(mass, Math.max(0, probabilities[top] - probabilities[target] - TIE_GAP));
         }

@@ -1,187 +1,79 @@
 package org.distill4j.guard;
 
-import java.util.Random;
-import org.apache.commons.math3.special.Erf;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
- * Tests a suspect's outputs for a {@link Watermark}'s signal: does the suspect's preference for the
- * target class follow the key's cosine {@code cos(2π f ⟨v,x⟩ + φ)} over its inputs?
+ * Tests a suspect's outputs for a {@link Watermark}'s signal: does the suspect's preference for each
+ * component's target class follow that component's cosine {@code cos(2π f ⟨v,x⟩ + φ)} over its
+ * inputs, <em>with the key's phase</em>?
  *
- * <p>The score of input x is the suspect's log-probability of the target class, {@code log q_t(x)}
- * (clipped at ln 1e-7). A watermarked teacher adds up to 2ε of probability to the target class,
- * which on the many inputs where the target is otherwise unlikely moves its log-probability by
- * nats, and a student distilled from it learns that as a smooth function of its input. The score is
- * residualised (least squares) on features that do not depend on the key: a constant, the
- * reference model's predicted class (one-hot; the baseline's, else the suspect's), the clean
- * teacher's log-probabilities when it is given as a baseline, and the suspect's log-probabilities
- * of the other classes centred over them (their ratios, which the watermark's renormalisation
- * leaves unchanged); this removes the class structure and confidence that any model's scores
- * share with slow functions of the input. The statistic is the matched filter of the known phase:
- * {@code z = √n · corr(score, cos(2π f ⟨v,x⟩ + φ))} (the cosine residualised on the same features),
- * large and positive when the suspect learnt the signal.
+ * <p>Per component (of a grouped key: the rows whose top class, by the clean teacher given as
+ * baseline or else by the suspect, is the component's group; of a single-component key: all rows)
+ * the score of input x is the suspect's log-probability of the target class (clipped at ln 1e-7),
+ * residualised (least squares) on features that do not depend on the key: a constant, the baseline's
+ * log-probabilities when given, the suspect's log-probabilities of the other classes centred over
+ * them (ratios the watermark's renormalisation leaves unchanged) and, for a single component, the
+ * predicted class (one-hot). Its correlations b and d with the residualised cos and sin of the
+ * component's angle 2π f ⟨v, x⟩ (scaled to √rows·correlation) give the in-phase value {@code a =
+ * b·cos φ - d·sin φ} and the amplitude {@code R = √(b² + d²)}, so a = R·cos(φ + ψ) where ψ depends
+ * on the suspect alone. The statistic is S = Σ a over the components.
  *
- * <p>For independent rows z would be N(0, 1) under H0; model outputs are not independent rows (a
- * model's errors are smooth functions of its input), so {@link #test} calibrates z against random
- * keys, which is what audits use.
+ * <p>The p-value needs no model of the data: under H0 (the suspect never learnt from outputs
+ * watermarked with this key) the phases, drawn uniformly and independently from the secret, are
+ * independent of the suspect, of the probe rows and of everything else above (directions,
+ * frequencies, targets, groups, R, ψ). Given all of that, S is distributed as Σ R_j·cos(U_j) with
+ * independent uniform U_j, whose tail {@link PhaseNull} computes exactly (conservatively rounded).
+ * So the p-value is valid at any depth, for any key (however its directions spread the data) and
+ * any suspect, with no random keys and no normal approximation. Its power comes from the number of
+ * components: one component can at best show its phase within the noise (p ≈ angle / π), ten that
+ * all line up give tails far below 1e-6.
  */
 public final class WatermarkDetector {
 
     private static final double P_FLOOR = 1e-7;
 
+    /** Fewest rows a component is tested on (fewer: the component is left out). */
+    static final int MIN_ROWS = 16;
+
     private WatermarkDetector() {}
 
     /**
-     * The detector's answer for one key.
+     * The detector's answer.
      *
      * @param rows inputs used
-     * @param correlation correlation of the residualised score with the key's cosine, in [-1, 1]
-     * @param statistic z = √rows · correlation
-     * @param pValue P(N(0, 1) >= z), valid only for independent rows; see {@link KeyTest}
+     * @param components components tested (those with at least {@value #MIN_ROWS} rows)
+     * @param statistic S = Σ in-phase values, each √rows·correlation of the residualised score with
+     *     the component's cosine at the key's phase
+     * @param nullSd the standard deviation of S under H0, √(Σ R² / 2)
+     * @param pValue P(S' &gt;= S) for S' = Σ R_j cos U_j, U_j uniform: exact (conservative) under H0
      */
-    public record Detection(int rows, double correlation, double statistic, double pValue) {}
+    public record Detection(int rows, int components, double statistic, double nullSd, double pValue) {
 
-    /**
-     * The answer of the test against random keys.
-     *
-     * @param key the detection with the true key
-     * @param nullKeys how many random keys were tried
-     * @param pValue (1 + random keys whose statistic is at least the true key's) / (1 + nullKeys):
-     *     exact under H0, at least 1 / (1 + nullKeys)
-     * @param tailPValue P(N(0, 1) >= (z - nullMean) / nullSd): the normal tail of the true key's
-     *     statistic standardised by the random keys' statistics, an approximation that reaches below
-     *     1 / (1 + nullKeys)
-     * @param nullMean mean of the random keys' statistics
-     * @param nullSd standard deviation of the random keys' statistics
-     */
-    public record KeyTest(
-            Detection key, int nullKeys, double pValue, double tailPValue, double nullMean, double nullSd) {
-
-        /** Returns the true key's statistic standardised by the random keys'. */
+        /** Returns S in standard deviations of its null distribution (for reading, not for the p-value). */
         public double standardised() {
-            return (key.statistic() - nullMean) / nullSd;
+            return nullSd > 0 ? statistic / nullSd : 0;
         }
     }
 
     /**
-     * Tests outputs for a key's watermark against random keys: under H0 (the suspect never saw this
-     * key's outputs) the secret, drawn at random, is independent of the suspect, so the true key's
-     * statistic is exchangeable with those of other random keys, whatever the structure of the data
-     * or of the model. The random keys keep the true key's target class (the class is drawn
-     * independently of the direction, frequency and phase, so the test conditional on it is valid)
-     * and, for a key with a data-shaped direction, draw their directions the same way from the
-     * probe rows themselves ({@link WatermarkKey#of(byte[], float[], int, double)}).
+     * Tests outputs for a key's watermark.
      *
      * @param key the key
+     * @param featureSize floats per input row
+     * @param classes classes of the model
      * @param features the probe inputs, rows of {@code featureSize} floats
      * @param logProbabilities the suspect's log-probabilities, rows of {@code classes}
      * @param baseline the clean teacher's log-probabilities on the same rows, or null
-     * @param nullKeys random keys to compare with, >= 19 (499 gives exact p-values down to 0.002)
-     * @param seed the random keys' seed
      */
-    public static KeyTest test(
+    public static Detection test(
             WatermarkKey key,
             int featureSize,
             int classes,
             float[] features,
             float[] logProbabilities,
-            float[] baseline,
-            int nullKeys,
-            long seed) {
-        if (nullKeys < 19) {
-            throw new IllegalArgumentException("illegal nullKeys value: " + nullKeys + ", must be >= 19");
-        }
-        return test(nullKeys(key, featureSize, classes, features, nullKeys, seed), logProbabilities, baseline);
-    }
-
-    /**
-     * Tests a suspect against random keys prepared once (see {@link #nullKeys}): the same test as
-     * {@link #test(WatermarkKey, int, int, float[], float[], float[], int, long)}, for many suspects
-     * probed on the same rows.
-     */
-    public static KeyTest test(NullKeys keys, float[] logProbabilities, float[] baseline) {
-        Scores scores = scores(keys.truth, keys.features, logProbabilities, baseline);
-        Detection t = scores.detect(keys.truthCos);
-        int atLeast = 0;
-        double sum = 0;
-        double[] z = new double[keys.cos.length];
-        for (int k = 0; k < z.length; k++) {
-            z[k] = scores.detect(keys.cos[k]).statistic();
-            sum += z[k];
-            if (z[k] >= t.statistic()) {
-                atLeast++;
-            }
-        }
-        double mean = sum / z.length;
-        double ss = 0;
-        for (double v : z) {
-            ss += (v - mean) * (v - mean);
-        }
-        double sd = Math.sqrt(ss / (z.length - 1));
-        double tail = upperTail((t.statistic() - mean) / Math.max(sd, 1e-12));
-        return new KeyTest(t, z.length, (1.0 + atLeast) / (1.0 + z.length), tail, mean, sd);
-    }
-
-    /**
-     * Random keys for {@link #test(NullKeys, float[], float[])}, drawn as described at {@link
-     * #test(WatermarkKey, int, int, float[], float[], float[], int, long)}: holds the true key's and
-     * each random key's cosine on the probe rows (rows × (1 + count) doubles).
-     *
-     * @param count random keys, >= 19
-     */
-    public static NullKeys nullKeys(
-            WatermarkKey key, int featureSize, int classes, float[] features, int count, long seed) {
-        if (count < 19) {
-            throw new IllegalArgumentException("illegal nullKeys value: " + count + ", must be >= 19");
-        }
-        Watermark truth = new Watermark(key, featureSize, classes);
-        Random rng = new Random(seed);
-        byte[] secret = new byte[32];
-        double[][] cos = new double[count][];
-        for (int k = 0; k < count; k++) {
-            rng.nextBytes(secret);
-            WatermarkKey other = key.dataShaped()
-                    ? WatermarkKey.of(secret, features, featureSize, key.amplitude())
-                    : WatermarkKey.of(secret, key.scale(), key.amplitude());
-            cos[k] = cosine(new Watermark(other, featureSize, classes), features);
-        }
-        return new NullKeys(truth, features, cosine(truth, features), cos);
-    }
-
-    /** Random keys prepared for one key and one set of probe rows; immutable. */
-    public static final class NullKeys {
-        private final Watermark truth;
-        private final float[] features;
-        private final double[] truthCos;
-        private final double[][] cos;
-
-        private NullKeys(Watermark truth, float[] features, double[] truthCos, double[][] cos) {
-            this.truth = truth;
-            this.features = features.clone();
-            this.truthCos = truthCos;
-            this.cos = cos;
-        }
-
-        /** Returns the number of random keys. */
-        public int count() {
-            return cos.length;
-        }
-    }
-
-    /** Returns cos(2π f ⟨v, x⟩ + φ) of each row. */
-    private static double[] cosine(Watermark w, float[] features) {
-        int d = w.featureSize();
-        int n = features.length / d;
-        double[] v = w.direction();
-        double[] out = new double[n];
-        for (int r = 0; r < n; r++) {
-            double t = 0;
-            int o = r * d;
-            for (int i = 0; i < d; i++) {
-                t += v[i] * features[o + i];
-            }
-            out[r] = Math.cos(2 * Math.PI * w.frequency() * t + w.phase());
-        }
-        return out;
+            float[] baseline) {
+        return detect(new Watermark(key, featureSize, classes), features, logProbabilities, baseline);
     }
 
     /**
@@ -198,49 +90,101 @@ public final class WatermarkDetector {
     /**
      * Tests outputs for the watermark, with the clean model's outputs on the same inputs as a
      * baseline: the score is then also residualised on the baseline's log-probabilities, which
-     * leaves the suspect's own deviations, where the watermark lives. The provider who holds the
-     * key usually holds the clean teacher too.
+     * leaves the suspect's own deviations, where the watermark lives, and the baseline's top class
+     * assigns rows to a grouped key's components. The provider who holds the key usually holds the
+     * clean teacher too. The baseline must be the <em>clean</em> teacher's (a watermarked one carries
+     * the phases, and the p-value would not be valid).
      *
      * @param baseline the clean teacher's log-probabilities on the same rows, or null for none
      */
     public static Detection detect(Watermark watermark, float[] features, float[] logProbabilities, float[] baseline) {
-        return scores(watermark, features, logProbabilities, baseline).detect(cosine(watermark, features));
-    }
-
-    private static Scores scores(Watermark watermark, float[] features, float[] logProbabilities, float[] baseline) {
         int c = watermark.classes();
+        int d = watermark.featureSize();
         int n = logProbabilities.length / c;
-        if (n < 16
+        if (n < MIN_ROWS
                 || logProbabilities.length != n * c
-                || features.length != n * watermark.featureSize()
+                || features.length != n * d
                 || (baseline != null && baseline.length != logProbabilities.length)) {
-            throw new IllegalArgumentException("watermark detection needs at least 16 rows of "
-                    + watermark.featureSize() + " features and " + c + " outputs, got " + n + " rows of outputs and "
-                    + features.length + " features");
+            throw new IllegalArgumentException("watermark detection needs at least " + MIN_ROWS + " rows of " + d
+                    + " features and " + c + " outputs, got " + n + " rows of outputs and " + features.length
+                    + " features" + (baseline == null ? "" : " and " + baseline.length + " baseline outputs"));
         }
-        int target = watermark.target();
         float[] reference = baseline != null ? baseline : logProbabilities;
-        double floor = Math.log(P_FLOOR);
-        // Key-independent regressors: a constant, the reference's predicted class (one-hot), the
-        // baseline's log-probabilities and the suspect's own log-ratios among the other classes.
-        // Under H0 none depends on the key, so removing them keeps the random-key test exact; they
-        // explain most of how any model's target score varies (its class structure, how confident
-        // it is), while the watermark moves the target class alone.
-        int h = 1 + c + (baseline != null ? c : 0) + (c - 1);
-        double[][] cols = new double[h][n];
-        double[] y = new double[n];
+        int[] group = new int[n];
         for (int r = 0; r < n; r++) {
-            y[r] = Math.max(logProbabilities[r * c + target], floor);
-            cols[0][r] = 1;
             int top = 0;
             for (int k = 1; k < c; k++) {
                 top = reference[r * c + k] > reference[r * c + top] ? k : top;
             }
-            cols[1 + top][r] = 1;
-            int j = 1 + c;
+            group[r] = top;
+        }
+        int m = watermark.components();
+        double[] inPhase = new double[m];
+        double[] amplitude = new double[m];
+        int used = 0;
+        int rowsUsed = 0;
+        for (int g = 0; g < m; g++) {
+            int[] rows = rowsOf(group, watermark.grouped() ? g : -1);
+            double[] ar = component(watermark, g, rows, features, logProbabilities, baseline);
+            if (ar != null) {
+                inPhase[used] = ar[0];
+                amplitude[used++] = ar[1];
+                rowsUsed += rows.length;
+            }
+        }
+        double s = 0;
+        double var = 0;
+        for (int j = 0; j < used; j++) {
+            s += inPhase[j];
+            var += amplitude[j] * amplitude[j] / 2;
+        }
+        double[] r = Arrays.copyOf(amplitude, used);
+        return new Detection(rowsUsed, used, s, Math.sqrt(var), PhaseNull.upperTail(r, s));
+    }
+
+    /** Returns the rows of group g, or all rows for g = -1. */
+    private static int[] rowsOf(int[] group, int g) {
+        return IntStream.range(0, group.length)
+                .filter(r -> g < 0 || group[r] == g)
+                .toArray();
+    }
+
+    /** Returns {in-phase value, amplitude} of component g on the given rows, or null if too few. */
+    private static double[] component(
+            Watermark w, int g, int[] rows, float[] features, float[] logProbabilities, float[] baseline) {
+        int c = w.classes();
+        int n = rows.length;
+        int target = w.target(g);
+        boolean oneHot = !w.grouped();
+        int h = 1 + (oneHot ? c : 0) + (baseline != null ? c : 0) + (c - 1);
+        if (n < Math.max(MIN_ROWS, h + 3)) {
+            return null;
+        }
+        double floor = Math.log(P_FLOOR);
+        double[][] cols = new double[h][n];
+        double[] y = new double[n];
+        double[] cos = new double[n];
+        double[] sin = new double[n];
+        for (int i = 0; i < n; i++) {
+            int r = rows[i];
+            double angle = w.angle(g, features, r * w.featureSize());
+            cos[i] = Math.cos(angle);
+            sin[i] = Math.sin(angle);
+            y[i] = Math.max(logProbabilities[r * c + target], floor);
+            cols[0][i] = 1;
+            int j = 1;
+            if (oneHot) {
+                float[] ref = baseline != null ? baseline : logProbabilities;
+                int top = 0;
+                for (int k = 1; k < c; k++) {
+                    top = ref[r * c + k] > ref[r * c + top] ? k : top;
+                }
+                cols[1 + top][i] = 1;
+                j += c;
+            }
             if (baseline != null) {
                 for (int k = 0; k < c; k++) {
-                    cols[j++][r] = Math.max(baseline[r * c + k], floor);
+                    cols[j++][i] = Math.max(baseline[r * c + k], floor);
                 }
             }
             // Centred over the other classes: log q_c - mean log q_c' is the same before and after
@@ -253,39 +197,25 @@ public final class WatermarkDetector {
             }
             for (int k = 0; k < c; k++) {
                 if (k != target) {
-                    cols[j++][r] = Math.max(logProbabilities[r * c + k], floor) - mean;
+                    cols[j++][i] = Math.max(logProbabilities[r * c + k], floor) - mean;
                 }
             }
         }
         double[][] basis = orthonormalise(cols);
         residualise(y, basis);
-        return new Scores(y, basis);
-    }
-
-    /** The residualised scores of one suspect, ready to be tested against any key. */
-    private record Scores(double[] y, double[][] basis) {
-
-        Detection detect(double[] cosine) {
-            int n = y.length;
-            double[] cos = cosine.clone();
-            residualise(cos, basis);
-            double yc = 0;
-            double yy = 0;
-            double cc = 0;
-            for (int r = 0; r < n; r++) {
-                yc += y[r] * cos[r];
-                yy += y[r] * y[r];
-                cc += cos[r] * cos[r];
-            }
-            double corr = yy > 0 && cc > 0 ? yc / Math.sqrt(yy * cc) : 0;
-            double z = Math.sqrt(n) * corr;
-            return new Detection(n, corr, z, upperTail(z));
+        residualise(cos, basis);
+        residualise(sin, basis);
+        double yy = dot(y, y);
+        double cs = (dot(cos, cos) + dot(sin, sin)) / 2;
+        if (!(yy > 0) || !(cs > 0)) {
+            return null;
         }
-    }
-
-    /** Returns P(N(0, 1) >= z), at least {@link Double#MIN_NORMAL}. */
-    static double upperTail(double z) {
-        return Math.max(0.5 * Erf.erfc(z / Math.sqrt(2)), Double.MIN_NORMAL);
+        // √n · correlation scale; the same for cos and sin, so a = R·cos(φ + ψ) exactly.
+        double scale = Math.sqrt(n) / Math.sqrt(yy * cs);
+        double b = scale * dot(y, cos);
+        double dd = scale * dot(y, sin);
+        double phase = w.phase(g);
+        return new double[] {b * Math.cos(phase) - dd * Math.sin(phase), Math.hypot(b, dd)};
     }
 
     /** Modified Gram-Schmidt; columns that are (numerically) dependent on earlier ones are dropped. */

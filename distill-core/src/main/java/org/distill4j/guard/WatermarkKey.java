@@ -22,7 +22,10 @@ import org.distill4j.io.AtomicFiles;
  * The secret of a watermark, as kept in its own key file, and the parameters derived from it.
  *
  * <p>The key file is JSON: {@code {"format": "distill4j-watermark-key", "secret": HEX (32 bytes),
- * "scale": S, "amplitude": ε, "direction": BASE64}}. From the secret are derived, deterministically:
+ * "scale": S, "amplitude": ε, "direction": BASE64}}, or, for a <em>grouped</em> key ({@link
+ * #grouped}, what {@code distill audit --generate-watermark-key} writes), {@code "components":
+ * [{"group": g, "target": t, "scale": S_g, "direction": BASE64}, ...]} with one component per class
+ * instead of the direction. From the secret are derived, deterministically:
  * the target class, the frequency f in [{@value #MIN_FREQUENCY}, {@value #MAX_FREQUENCY}] cycles per
  * {@code scale} units of v·x, a phase, and the unit projection direction v.
  *
@@ -58,6 +61,14 @@ public final class WatermarkKey {
      */
     public static final int CANDIDATES = 1;
 
+    /**
+     * Sample rows each component of a grouped key draws its direction from, and measures its scale
+     * on: a direction made of a few inputs (minus their mean) spreads typical inputs widely and a
+     * student learns a cosine along it far better than along one drawn from thousands of rows
+     * (docs/audit.md). The p-value does not depend on how the directions are drawn.
+     */
+    public static final int DIRECTION_ROWS = 16;
+
     /** Default ε of a new key: mean KL to the clean output about 0.008 nats on Fashion-MNIST. */
     public static final double DEFAULT_AMPLITUDE = 0.01;
 
@@ -68,12 +79,26 @@ public final class WatermarkKey {
     private final double amplitude;
     /** The data-shaped unit direction, or null for an isotropic one derived from the secret. */
     private final double[] storedDirection;
+    /** A grouped key's components, one per class (the group of rows the clean model puts on top); or null. */
+    private final Component[] components;
+
+    /**
+     * One component of a grouped key: for rows whose clean top class is {@code group}, the mass goes
+     * to {@code target} along the data-shaped unit {@code direction}, whose projection spreads the
+     * group's rows by {@code scale}. Frequency and phase come from the secret.
+     */
+    record Component(int group, int target, double scale, double[] direction) {}
 
     private WatermarkKey(byte[] secret, double scale, double amplitude) {
         this(secret, scale, amplitude, null);
     }
 
     private WatermarkKey(byte[] secret, double scale, double amplitude, double[] storedDirection) {
+        this(secret, scale, amplitude, storedDirection, null);
+    }
+
+    private WatermarkKey(
+            byte[] secret, double scale, double amplitude, double[] storedDirection, Component[] components) {
         if (secret.length < 16) {
             throw new IllegalArgumentException("watermark key secret must be at least 16 bytes, got " + secret.length);
         }
@@ -87,6 +112,131 @@ public final class WatermarkKey {
         this.scale = scale;
         this.amplitude = amplitude;
         this.storedDirection = storedDirection == null ? null : storedDirection.clone();
+        if (components != null) {
+            for (int g = 0; g < components.length; g++) {
+                Component c = components[g];
+                int n = components.length;
+                if (c.group() != g || c.target() < 0 || c.target() >= n || c.target() == g) {
+                    throw new IllegalArgumentException("component " + g + " of a watermark key for " + n
+                            + " classes must have group " + g + " and a target in [0, " + n + ") other than " + g
+                            + ", got group " + c.group() + " and target " + c.target());
+                }
+                if (!(c.scale() > 0) || Double.isInfinite(c.scale()) || c.direction().length == 0) {
+                    throw new IllegalArgumentException(
+                            "component " + g + ": illegal scale value " + c.scale() + " or empty direction");
+                }
+                if (c.direction().length != components[0].direction().length) {
+                    throw new IllegalArgumentException("component " + g + "'s direction has " + c.direction().length
+                            + " values, component 0's " + components[0].direction().length);
+                }
+            }
+        }
+        this.components = components == null ? null : components.clone();
+    }
+
+    /**
+     * Returns a new random <em>grouped</em> key (see {@link #grouped(byte[], float[], int, int, double)}): the design that the audit can test with an exact p-value at any depth.
+     */
+    public static WatermarkKey generateGrouped(float[] features, int featureSize, int classes, double amplitude) {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return grouped(s, features, featureSize, classes, amplitude);
+    }
+
+    /**
+     * Returns the grouped key of known bytes: one component per class g, used on the rows whose
+     * clean top class is g. Each component has its own data-shaped direction drawn (as in {@link
+     * #of(byte[], float[], int, double)}) from {@value #DIRECTION_ROWS} sample rows chosen by the
+     * secret, its scale their spread along it, a target class other than g drawn from the secret,
+     * and its own
+     * frequency and phase from the secret; the phases are what {@link WatermarkDetector} tests.
+     *
+     * @param features sample rows of {@code featureSize} floats (typical inputs, a few thousand)
+     */
+    public static WatermarkKey grouped(
+            byte[] secret, float[] features, int featureSize, int classes, double amplitude) {
+        int n = features.length / featureSize;
+        if (classes < 2 || n < 2 || features.length != n * featureSize) {
+            throw new IllegalArgumentException("a grouped watermark key needs >= 2 classes and >= 2 whole rows of "
+                    + featureSize + " features, got " + classes + " classes and " + features.length + " floats");
+        }
+        WatermarkKey k = new WatermarkKey(secret, 1, amplitude);
+        Component[] comps = new Component[classes];
+        for (int g = 0; g < classes; g++) {
+            // A few rows chosen by the secret (with replacement; DIRECTION_ROWS of them, or all if fewer).
+            int m = Math.min(DIRECTION_ROWS, n);
+            float[] rows = new float[m * featureSize];
+            Rng pick = k.stream("rows:" + g);
+            for (int i = 0; i < m; i++) {
+                int r = m == n ? i : (int) Long.remainderUnsigned(pick.nextLong(), n);
+                System.arraycopy(features, r * featureSize, rows, i * featureSize, featureSize);
+            }
+            double[] v = k.dataDirection(rows, featureSize, "direction:" + g);
+            double spread = new WatermarkKey(secret, 1, amplitude, v).projectionSpread(rows, featureSize);
+            int draw = (int) Long.remainderUnsigned(k.stream("class:" + g).nextLong(), classes - 1);
+            int target = draw >= g ? draw + 1 : draw;
+            comps[g] = new Component(g, target, spread, v);
+        }
+        return new WatermarkKey(secret, 1, amplitude, null, comps);
+    }
+
+    /** Returns whether this is a grouped key (one component per class). */
+    public boolean isGrouped() {
+        return components != null;
+    }
+
+    /** Returns the classes of a grouped key, or 0 for a single-component one. */
+    public int groupedClasses() {
+        return components == null ? 0 : components.length;
+    }
+
+    /** Returns component g of a grouped key. */
+    Component component(int g) {
+        return components[g];
+    }
+
+    /** Returns component g's frequency in cycles per unit of the raw projection. */
+    double frequency(int g) {
+        double u = (stream("frequency:" + g).nextLong() >>> 11) * 0x1.0p-53;
+        return (MIN_FREQUENCY + u * (MAX_FREQUENCY - MIN_FREQUENCY)) / components[g].scale();
+    }
+
+    /** Returns component g's phase in [0, 2π). */
+    double phase(int g) {
+        return 2 * Math.PI * ((stream("phase:" + g).nextLong() >>> 11) * 0x1.0p-53);
+    }
+
+    /** Draws a data-shaped unit direction (rounded to float, as stored) from rows with the stream {@code purpose}. */
+    private double[] dataDirection(float[] features, int featureSize, String purpose) {
+        int n = features.length / featureSize;
+        double[] mean = new double[featureSize];
+        for (int row = 0; row < n; row++) {
+            int o = row * featureSize;
+            for (int i = 0; i < featureSize; i++) {
+                mean[i] += features[o + i] / (double) n;
+            }
+        }
+        Rng r = stream(purpose);
+        double[] v = new double[featureSize];
+        for (int row = 0; row < n; row++) {
+            double g = r.nextGaussian();
+            int o = row * featureSize;
+            for (int i = 0; i < featureSize; i++) {
+                v[i] += g * (features[o + i] - mean[i]);
+            }
+        }
+        double norm = 0;
+        for (double x : v) {
+            norm += x * x;
+        }
+        norm = Math.sqrt(norm);
+        if (!(norm > 0)) {
+            throw new IllegalArgumentException("the rows do not vary: no watermark direction can be drawn from them");
+        }
+        for (int i = 0; i < featureSize; i++) {
+            v[i] = (float) (v[i] / norm);
+        }
+        return v;
     }
 
     /** Returns a new random key (32 bytes from {@link SecureRandom}). */
@@ -167,7 +317,7 @@ public final class WatermarkKey {
 
     /** Returns whether the direction is data-shaped (stored) rather than isotropic. */
     public boolean dataShaped() {
-        return storedDirection != null;
+        return storedDirection != null || components != null;
     }
 
     /** Returns the standard deviation of ⟨v, x⟩ over the rows. */
@@ -226,28 +376,61 @@ public final class WatermarkKey {
         }
         double[] direction = null;
         if (n.hasNonNull("direction")) {
-            try {
-                ByteBuffer b = ByteBuffer.wrap(
-                                Base64.getDecoder().decode(n.get("direction").asText()))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                if (b.remaining() == 0 || b.remaining() % 4 != 0) {
-                    throw new IllegalArgumentException("length");
+            direction = floats(n.get("direction").asText(), file, "direction");
+        }
+        Component[] comps = null;
+        if (n.hasNonNull("components")) {
+            JsonNode cs = n.get("components");
+            if (!cs.isArray() || cs.size() < 2) {
+                throw new IOException("watermark key file " + file + ": field components must be an array of >= 2");
+            }
+            comps = new Component[cs.size()];
+            for (int g = 0; g < comps.length; g++) {
+                JsonNode c = cs.get(g);
+                if (!c.path("group").isInt()
+                        || !c.path("target").isInt()
+                        || !c.path("scale").isNumber()) {
+                    throw new IOException("watermark key file " + file + ": components[" + g
+                            + "] needs integer group and target and a number scale");
                 }
-                direction = new double[b.remaining() / 4];
-                for (int i = 0; i < direction.length; i++) {
-                    direction[i] = b.getFloat();
-                }
-            } catch (IllegalArgumentException e) {
-                throw new IOException("watermark key file " + file
-                        + ": field direction must be base64 of little-endian float32 values (not shown)");
+                comps[g] = new Component(
+                        c.get("group").asInt(),
+                        c.get("target").asInt(),
+                        c.get("scale").asDouble(),
+                        floats(c.path("direction").asText(), file, "components[" + g + "].direction"));
             }
         }
         try {
             return new WatermarkKey(
-                    s, n.get("scale").asDouble(), n.get("amplitude").asDouble(), direction);
+                    s, n.get("scale").asDouble(), n.get("amplitude").asDouble(), direction, comps);
         } catch (IllegalArgumentException e) {
             throw new IOException("watermark key file " + file + ": " + e.getMessage());
         }
+    }
+
+    private static double[] floats(String base64, Path file, String field) throws IOException {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.remaining() == 0 || b.remaining() % 4 != 0) {
+                throw new IllegalArgumentException("length");
+            }
+            double[] v = new double[b.remaining() / 4];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = b.getFloat();
+            }
+            return v;
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": field " + field
+                    + " must be base64 of little-endian float32 values (not shown)");
+        }
+    }
+
+    private static String base64(double[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (double d : v) {
+            b.putFloat((float) d);
+        }
+        return Base64.getEncoder().encodeToString(b.array());
     }
 
     /** Writes this key to its own file, atomically, owner-readable only where supported. */
@@ -258,11 +441,17 @@ public final class WatermarkKey {
         n.put("scale", scale);
         n.put("amplitude", amplitude);
         if (storedDirection != null) {
-            ByteBuffer b = ByteBuffer.allocate(storedDirection.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (double d : storedDirection) {
-                b.putFloat((float) d);
+            n.put("direction", base64(storedDirection));
+        }
+        if (components != null) {
+            var cs = n.putArray("components");
+            for (Component c : components) {
+                ObjectNode o = cs.addObject();
+                o.put("group", c.group());
+                o.put("target", c.target());
+                o.put("scale", c.scale());
+                o.put("direction", base64(c.direction()));
             }
-            n.put("direction", Base64.getEncoder().encodeToString(b.array()));
         }
         AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
         try {

@@ -34,7 +34,7 @@ class WatermarkAuditTest {
         Arrays.setAll(rows, i -> i);
         float[] x = new float[TRAIN.size() * 16];
         TRAIN.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generate(x, 16, WatermarkKey.DEFAULT_AMPLITUDE);
+        WatermarkKey key = WatermarkKey.generateGrouped(x, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
         Path keyFile = dir.resolve("wm.key");
         key.save(keyFile);
         String secret = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -70,12 +70,13 @@ class WatermarkAuditTest {
         }
         System.out.println(marked.verdict() + "\n" + clean.verdict());
         assertThat(marked.watermarked()).isTrue();
-        assertThat(marked.test().pValue()).isEqualTo(1.0 / (1 + WatermarkAudit.NULL_KEYS));
-        assertThat(marked.test().tailPValue()).isLessThan(1e-6);
+        assertThat(marked.test().pValue()).isLessThan(1e-6);
+        assertThat(marked.test().components()).isEqualTo(5);
         assertThat(marked.queries()).isEqualTo(2000);
         // 2,000 random rows of 3,000: the suspect and the teacher were asked about those only.
         assertThat(teacherQueries).isEqualTo(2000);
         assertThat(clean.watermarked()).isFalse();
+        assertThat(clean.test().pValue()).isGreaterThan(0.01);
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.
         byte[] raw = HexFormat.of().parseHex(secret);
