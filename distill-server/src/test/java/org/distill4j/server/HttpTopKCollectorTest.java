@@ -66,8 +66,16 @@ class HttpTopKCollectorTest {
             assertThat(r.shortPositions()).isZero();
             TopKCache.build(inProcess, local, windows, k, 2, key);
 
-            // A teacher whose context cannot hold a window plus the next token refuses; nothing is written.
-            TokenWindows wide = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, TestLms.CONTEXT);
+            // Windows of the teacher's whole context: each request holds context + 1 tokens (the
+            // window and the token after it), which a scoring request may.
+            TokenWindows full = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, TestLms.CONTEXT);
+            HttpTopKCollector.Result atContext =
+                    HttpTopKCollector.collect(tmp.resolve("at-context.topk"), client, k, full, 2, key);
+            assertThat(atContext.positions()).isEqualTo(full.targetTokens());
+            assertThat(atContext.shortPositions()).isZero();
+
+            // One token wider does not fit the teacher: refused, nothing is written.
+            TokenWindows wide = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, TestLms.CONTEXT + 1);
             Path refused = tmp.resolve("refused.topk");
             assertThatThrownBy(() -> HttpTopKCollector.collect(refused, client, k, wide, 2, key))
                     .isInstanceOf(IOException.class)
