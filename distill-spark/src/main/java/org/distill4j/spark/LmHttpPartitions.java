@@ -57,8 +57,7 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
 
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final String recipeFile;
-    private final List<String> overrides;
+    private final LmWindows.Source corpus;
     private final String journals;
     private final String cacheKey;
     private final String teacherKey;
@@ -71,15 +70,8 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
      * @param teacherKey the output's {@code teacher} column
      */
     LmHttpPartitions(
-            Path recipeFile,
-            List<String> overrides,
-            Path journals,
-            String cacheKey,
-            String teacherKey,
-            int k,
-            int concurrentTasks) {
-        this.recipeFile = recipeFile.toAbsolutePath().toString();
-        this.overrides = List.copyOf(overrides);
+            LmWindows.Source corpus, Path journals, String cacheKey, String teacherKey, int k, int concurrentTasks) {
+        this.corpus = corpus;
         this.journals = journals.toAbsolutePath().toString();
         this.cacheKey = cacheKey;
         this.teacherKey = teacherKey;
@@ -126,8 +118,8 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
 
     @Override
     public Iterator<Row> call(Iterator<long[]> ranges) throws Exception {
-        LmRecipe recipe = LmWindows.recipe(Path.of(recipeFile), overrides);
-        TokenWindows windows = LmWindows.of(Path.of(recipeFile), overrides).train();
+        LmRecipe recipe = LmWindows.recipe(corpus.recipe(), corpus.overrides());
+        TokenWindows windows = LmWindows.train(corpus);
         LmRecipe.Http h = recipe.teacher().http();
         // The global limits shared out over the tasks that can run at once, never multiplied by them.
         int tasks = Math.max(1, concurrentTasks);
