@@ -22,7 +22,6 @@ import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.loss.TeacherTargets;
-import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
@@ -105,11 +104,12 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
     }
 
     /** A task's client under its share of the rate limits, the key read here from the environment. */
-    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute) {
+    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute)
+            throws IOException {
         return new CompletionsTopKClient(
                 URI.create(h.url()),
                 h.model(),
-                h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv()),
+                h.apiKey(),
                 k,
                 new RateLimiter(requestsPerMinute, tokensPerMinute),
                 RetryPolicy.DEFAULT,

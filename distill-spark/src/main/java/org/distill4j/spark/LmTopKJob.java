@@ -32,7 +32,6 @@ import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
 
@@ -297,9 +296,8 @@ public final class LmTopKJob {
         TeacherSpec teacher;
         TeacherIdentity identity;
         if (http != null) {
-            if (http.apiKeyEnv() != null) {
-                ApiKey.fromEnv(http.apiKeyEnv()); // fail here when it is unset; executors read it themselves
-            }
+            // Fail here when it is unset or unreadable; executors read it themselves (never shipped).
+            http.apiKey();
             // The identity and hash distill run gives an HTTP teacher, so the cache key is its key too.
             String location = http.url() + "#" + http.model();
             teacher = new TeacherSpec(HTTP_LM, location, "http:" + location);
