@@ -158,11 +158,9 @@ public final class HttpTopKCollector {
             } catch (NumberFormatException e) {
                 w = -1;
             }
-            if (w < fromWindow || w >= toWindow) {
-                throw new IOException(journalPath + ": record '" + name + "' names no window of [" + fromWindow + ", "
-                        + toWindow + "); delete the journal and " + partial + " to start fresh");
-            }
-            if (!done.get(w - fromWindow)) { // the first record of a window wins
+            // A record of no window of this range is ignored, as before (another job's journal is then
+            // refused by its fingerprint, checked once the file is read).
+            if (w >= fromWindow && w < toWindow && !done.get(w - fromWindow)) { // the first record wins
                 done.set(w - fromWindow);
                 shortRows.addAndGet(rec.path("short").asLong());
                 unmapped.addAndGet(rec.path("unmapped").asLong());
