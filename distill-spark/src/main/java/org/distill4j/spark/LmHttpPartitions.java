@@ -22,7 +22,6 @@ import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.loss.TeacherTargets;
-import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
@@ -57,8 +56,7 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
 
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final String recipeFile;
-    private final List<String> overrides;
+    private final LmWindows.Source corpus;
     private final String journals;
     private final String cacheKey;
     private final String teacherKey;
@@ -71,15 +69,8 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
      * @param teacherKey the output's {@code teacher} column
      */
     LmHttpPartitions(
-            Path recipeFile,
-            List<String> overrides,
-            Path journals,
-            String cacheKey,
-            String teacherKey,
-            int k,
-            int concurrentTasks) {
-        this.recipeFile = recipeFile.toAbsolutePath().toString();
-        this.overrides = List.copyOf(overrides);
+            LmWindows.Source corpus, Path journals, String cacheKey, String teacherKey, int k, int concurrentTasks) {
+        this.corpus = corpus;
         this.journals = journals.toAbsolutePath().toString();
         this.cacheKey = cacheKey;
         this.teacherKey = teacherKey;
@@ -113,11 +104,12 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
     }
 
     /** A task's client under its share of the rate limits, the key read here from the environment. */
-    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute) {
+    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute)
+            throws IOException {
         return new CompletionsTopKClient(
                 URI.create(h.url()),
                 h.model(),
-                h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv()),
+                h.apiKey(),
                 k,
                 new RateLimiter(requestsPerMinute, tokensPerMinute),
                 RetryPolicy.DEFAULT,
@@ -126,8 +118,8 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
 
     @Override
     public Iterator<Row> call(Iterator<long[]> ranges) throws Exception {
-        LmRecipe recipe = LmWindows.recipe(Path.of(recipeFile), overrides);
-        TokenWindows windows = LmWindows.of(Path.of(recipeFile), overrides).train();
+        LmRecipe recipe = LmWindows.recipe(corpus.recipe(), corpus.overrides());
+        TokenWindows windows = LmWindows.train(corpus);
         LmRecipe.Http h = recipe.teacher().http();
         // The global limits shared out over the tasks that can run at once, never multiplied by them.
         int tasks = Math.max(1, concurrentTasks);

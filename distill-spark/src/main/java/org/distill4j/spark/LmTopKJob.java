@@ -24,12 +24,14 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
+import org.distill4j.lm.corpus.CorpusSplit.Part;
+import org.distill4j.lm.corpus.PackedCorpus;
+import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmExperiment;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
 
@@ -294,9 +296,8 @@ public final class LmTopKJob {
         TeacherSpec teacher;
         TeacherIdentity identity;
         if (http != null) {
-            if (http.apiKeyEnv() != null) {
-                ApiKey.fromEnv(http.apiKeyEnv()); // fail here when it is unset; executors read it themselves
-            }
+            // Fail here when it is unset or unreadable; executors read it themselves (never shipped).
+            http.apiKey();
             // The identity and hash distill run gives an HTTP teacher, so the cache key is its key too.
             String location = http.url() + "#" + http.model();
             teacher = new TeacherSpec(HTTP_LM, location, "http:" + location);
@@ -322,7 +323,27 @@ public final class LmTopKJob {
         }
         // The approval binds the teacher identity the student will learn from, as distill run records it.
         GateApproval approval = experiment.approve(identity);
-        LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
+        // A streamed corpus (LmRecipe#streaming, as distill run decides) is packed here once, on the
+        // shared filesystem, and executors open its token files; otherwise every JVM reads it in memory.
+        Path packArea = c.cacheDir() != null
+                ? c.cacheDir().toAbsolutePath()
+                : out.resolveSibling(out.getFileName() + ".corpus");
+        try (TrainCorpus corpus = TrainCorpus.open(recipe, c, packArea)) {
+            return run(spark, c, started, out, recipe, teacher, approval, corpus);
+        }
+    }
+
+    private static Result run(
+            SparkSession spark,
+            Config c,
+            Instant started,
+            Path out,
+            LmRecipe recipe,
+            TeacherSpec teacher,
+            GateApproval approval,
+            TrainCorpus corpus)
+            throws IOException {
+        LmRecipe.Http http = recipe.teacher().http();
         int k = recipe.k();
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
@@ -347,12 +368,12 @@ public final class LmTopKJob {
             collection.put("tokens_per_minute_per_task", LmHttpPartitions.tokensPerMinute(http) / concurrent);
             collection.put("concurrency_per_task", Math.max(1, LmHttpPartitions.concurrency(http) / concurrent));
             scored = jsc.parallelize(plan, plan.size())
-                    .mapPartitions(new LmHttpPartitions(
-                            c.recipe(), c.overrides(), journals, key, teacher.cacheKey(), k, concurrent));
+                    .mapPartitions(
+                            new LmHttpPartitions(corpus.source(), journals, key, teacher.cacheKey(), k, concurrent));
         } else {
             plan = LabelJob.plan(corpus.train().size(), c.batchSize(), c.windowsPerPartition());
             scored = jsc.parallelize(plan, plan.size())
-                    .mapPartitions(new LmTopKScorer(c.recipe(), c.overrides(), teacher, c.loader(), k, c.batchSize()));
+                    .mapPartitions(new LmTopKScorer(corpus.source(), teacher, c.loader(), k, c.batchSize()));
         }
         Dataset<Row> labelled = spark.createDataFrame(scored, OUTPUT_SCHEMA);
 
@@ -394,12 +415,7 @@ public final class LmTopKJob {
         manifest.put("positions", corpus.train().targetTokens());
         Map<String, Object> corpusInfo = new LinkedHashMap<>();
         corpusInfo.put("path", recipe.data().path().toAbsolutePath().toString());
-        corpusInfo.put("sha256", corpus.corpus().contentHash());
-        corpusInfo.put("documents", corpus.corpus().documents().size());
-        corpusInfo.put("bytes", corpus.corpus().bytes());
-        corpusInfo.put("split_seed", recipe.splitSeed());
-        corpusInfo.put("train_documents", corpus.split().train().size());
-        corpusInfo.put("train_sha256", corpus.trainHash());
+        corpusInfo.putAll(corpus.info());
         corpusInfo.put("tokenizer", LmTrainingCorpus.TOKENIZER.identity().toString());
         manifest.put("inputs", corpusInfo);
         Map<String, Object> teacherInfo = new LinkedHashMap<>();
@@ -433,5 +449,95 @@ public final class LmTopKJob {
         AtomicFiles.moveAtomically(tmp, out);
         Path cacheFile = c.cacheDir() == null ? null : LmTopKOutputs.toCache(out, c.cacheDir());
         return new Result(out, rows, corpus.train().targetTokens(), plan.size(), k, key, cacheFile, seconds);
+    }
+
+    /**
+     * The recipe's training windows on the driver and where executors find them: read in memory, or
+     * packed once into token files under the job's cache area when the recipe streams its corpus.
+     */
+    private static final class TrainCorpus implements AutoCloseable {
+        private final TokenWindows train;
+        private final String trainHash;
+        private final Map<String, Object> info;
+        private final LmWindows.Source source;
+        private final PackedCorpus packed;
+
+        private TrainCorpus(
+                TokenWindows train,
+                String trainHash,
+                Map<String, Object> info,
+                LmWindows.Source source,
+                PackedCorpus packed) {
+            this.train = train;
+            this.trainHash = trainHash;
+            this.info = info;
+            this.source = source;
+            this.packed = packed;
+        }
+
+        static TrainCorpus open(LmRecipe recipe, Config c, Path packArea) throws IOException {
+            Map<String, Object> info = new LinkedHashMap<>();
+            if (!recipe.streaming()) {
+                LmTrainingCorpus read = LmTrainingCorpus.read(recipe);
+                info.put("sha256", read.corpus().contentHash());
+                info.put("documents", read.corpus().documents().size());
+                info.put("bytes", read.corpus().bytes());
+                info.put("split_seed", recipe.splitSeed());
+                info.put("train_documents", read.split().train().size());
+                info.put("train_sha256", read.trainHash());
+                return new TrainCorpus(
+                        read.train(),
+                        read.trainHash(),
+                        info,
+                        LmWindows.Source.inMemory(c.recipe(), c.overrides()),
+                        null);
+            }
+            PackedCorpus p = LmTrainingCorpus.pack(recipe, packArea);
+            try {
+                PackedCorpus.PartInfo train = p.part(Part.TRAIN);
+                info.put("sha256", p.summary().contentHash());
+                info.put("documents", p.summary().documents());
+                info.put("bytes", p.summary().bytes());
+                info.put("split_seed", recipe.splitSeed());
+                info.put("train_documents", train.documents());
+                info.put("train_sha256", train.sha256());
+                info.put("packed", p.dir().toString());
+                return new TrainCorpus(
+                        p.windows(Part.TRAIN, recipe.context()),
+                        train.sha256(),
+                        info,
+                        LmWindows.Source.packed(
+                                c.recipe(), c.overrides(), p, LmTrainingCorpus.packKey(recipe), recipe.context()),
+                        p);
+            } catch (IOException | RuntimeException e) {
+                p.close();
+                throw e;
+            }
+        }
+
+        TokenWindows train() {
+            return train;
+        }
+
+        String trainHash() {
+            return trainHash;
+        }
+
+        /** What the manifest's {@code inputs} records about the corpus. */
+        Map<String, Object> info() {
+            return info;
+        }
+
+        /** Where executors find the windows. */
+        LmWindows.Source source() {
+            return source;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (packed != null) {
+                packed.close();
+            }
+        }
     }
 }

@@ -3,25 +3,24 @@ package org.distill4j.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.distill4j.lm.cache.Half;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 
 /**
  * Reads an {@link LmTopKJob} output back into the top-k cache format that {@code distill run}'s
- * trainer reads ({@link TopKCache}, memory-mapped): the same header and key, every position's ids
+ * trainer reads ({@link TopKCache}): the same header and key, every position's ids
  * and float16 log-probabilities at the offsets {@link TopKCache#build} writes them. For the same
  * teacher and corpus the file is byte for byte the one {@code distill run} would have built, and it
  * is named as {@code distill run} names it, so a run with that cache directory reuses it instead of
- * running the teacher. Rows are streamed one at a time (Parquet reads a row group at a time) into
- * the mapped file: no heap grows with the corpus.
+ * running the teacher. Rows are streamed one at a time (Parquet reads a row group at a time) and
+ * written a window at a time with positional writes ({@link TopKCache.Rows}): neither the heap nor
+ * a mapped region limits the corpus.
  */
 public final class LmTopKOutputs {
 
@@ -54,7 +53,7 @@ public final class LmTopKOutputs {
         int windows = m.get("windows").asInt();
         long positions = m.get("positions").asLong();
         Path file = LmTrainingCorpus.topKCacheFile(cacheDir, key);
-        TopKCache.write(file, k, positions, key, (ids, logProbs, n) -> {
+        TopKCache.write(file, k, positions, key, rows -> {
             BitSet seen = new BitSet(windows);
             for (JsonNode f : m.path("files")) {
                 Path shard = out.resolve(f.get("path").asText());
@@ -67,7 +66,7 @@ public final class LmTopKOutputs {
                                 new GroupReadSupport(), new org.apache.hadoop.fs.Path(shard.toUri()))
                         .build()) {
                     for (Group g; (g = reader.read()) != null; ) {
-                        copy(g, shard, k, window, windows, positions, seen, ids, logProbs);
+                        copy(g, shard, k, window, windows, positions, seen, rows);
                     }
                 }
             }
@@ -80,15 +79,7 @@ public final class LmTopKOutputs {
     }
 
     private static void copy(
-            Group g,
-            Path shard,
-            int k,
-            int window,
-            int windows,
-            long positions,
-            BitSet seen,
-            ByteBuffer ids,
-            ByteBuffer logProbs)
+            Group g, Path shard, int k, int window, int windows, long positions, BitSet seen, TopKCache.Rows rows)
             throws IOException {
         long w = g.getLong("window", 0);
         if (w < 0 || w >= windows || seen.get((int) w)) {
@@ -106,11 +97,12 @@ public final class LmTopKOutputs {
                     + lpList.getFieldRepetitionCount(0) + " log-probabilities, expected " + count + " (" + real
                     + " positions x k=" + k + ")");
         }
+        int[] ids = new int[count];
+        float[] logProbs = new float[count];
         for (int i = 0; i < count; i++) {
-            long at = first * k + i;
-            ids.putInt((int) (at * 4), idList.getGroup(0, i).getInteger(0, 0));
-            logProbs.putShort(
-                    (int) (at * 2), Half.fromFloat(lpList.getGroup(0, i).getFloat(0, 0)));
+            ids[i] = idList.getGroup(0, i).getInteger(0, 0);
+            logProbs[i] = lpList.getGroup(0, i).getFloat(0, 0);
         }
+        rows.put(first, real, ids, logProbs);
     }
 }

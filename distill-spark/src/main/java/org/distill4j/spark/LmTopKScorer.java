@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -26,22 +25,14 @@ import org.distill4j.lm.teacher.LmTeacher;
 final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Serializable {
 
     private static final long serialVersionUID = 1L;
-    private final String recipeFile;
-    private final List<String> overrides;
+    private final LmWindows.Source corpus;
     private final TeacherSpec teacher;
     private final LmTeacherLoader loader;
     private final int k;
     private final int batchSize;
 
-    LmTopKScorer(
-            Path recipeFile,
-            List<String> overrides,
-            TeacherSpec teacher,
-            LmTeacherLoader loader,
-            int k,
-            int batchSize) {
-        this.recipeFile = recipeFile.toAbsolutePath().toString();
-        this.overrides = List.copyOf(overrides);
+    LmTopKScorer(LmWindows.Source corpus, TeacherSpec teacher, LmTeacherLoader loader, int k, int batchSize) {
+        this.corpus = corpus;
         this.teacher = teacher;
         this.loader = loader;
         this.k = k;
@@ -50,7 +41,7 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
 
     @Override
     public Iterator<Row> call(Iterator<long[]> ranges) throws Exception {
-        TokenWindows windows = LmWindows.of(Path.of(recipeFile), overrides).train();
+        TokenWindows windows = LmWindows.train(corpus);
         LmTeacher t = TeacherPool.borrowLm(teacher, loader);
         try {
             checkVocabulary(t, windows);

@@ -215,7 +215,12 @@ class LmTopKBench {
                     String st = stages[(j + round) % stages.length];
                     double load = loadAverage();
                     var scored = jsc.parallelize(plan, plan.size())
-                            .mapPartitions(new LmTopKScorer(recipe, List.of(), spec, LmTeacherLoader.DEFAULT, K, 16));
+                            .mapPartitions(new LmTopKScorer(
+                                    LmWindows.Source.inMemory(recipe, List.of()),
+                                    spec,
+                                    LmTeacherLoader.DEFAULT,
+                                    K,
+                                    16));
                     long t0 = System.nanoTime();
                     if (st.equals(stages[0])) {
                         scored.count();

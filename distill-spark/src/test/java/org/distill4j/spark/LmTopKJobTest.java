@@ -347,6 +347,88 @@ class LmTopKJobTest {
         }
     }
 
+    /**
+     * {@code data.streaming: true}: the driver packs the corpus once into token files under the
+     * job's cache directory (where a streamed {@code distill run} with that cache directory finds
+     * them too) and executors read those; the Parquet shards and the cache file are the in-memory
+     * job's byte for byte.
+     */
+    @Test
+    void aStreamedCorpusIsPackedOnceAndGivesTheInMemoryJobsBytes() throws Exception {
+        Path memOut = shared.resolve("lm-mem");
+        Path streamOut = shared.resolve("lm-stream");
+        Path cacheDir = shared.resolve("stream-cache");
+        LmTopKJob.Result mem =
+                LmTopKJob.run(spark, LmTopKJob.Config.of(recipe, memOut).withSizes(16, 32));
+        LmTopKJob.Result streamed = LmTopKJob.run(
+                spark,
+                LmTopKJob.Config.of(recipe, streamOut)
+                        .withSizes(16, 32)
+                        .withCacheDir(cacheDir)
+                        .withRun(List.of("data.streaming=true"), null, null, false));
+        assertThat(streamed.cacheKey()).isEqualTo(key);
+        assertThat(Files.mismatch(streamed.cacheFile(), singleJvm)).isEqualTo(-1L);
+        assertThat(streamed.partitions()).isEqualTo(mem.partitions()).isGreaterThan(2);
+        List<Path> memParts = shards(memOut);
+        List<Path> streamParts = shards(streamOut);
+        assertThat(streamParts).hasSameSizeAs(memParts);
+        for (int i = 0; i < memParts.size(); i++) {
+            assertThat(Files.mismatch(streamParts.get(i), memParts.get(i)))
+                    .as("shard %d", i)
+                    .isEqualTo(-1L);
+        }
+        // Packed where the streamed distill run of this recipe and cache directory looks for it.
+        LmRecipe streaming = LmRecipe.load(recipe, List.of("data.streaming=true"));
+        Path packed = LmTrainingCorpus.packDir(cacheDir, LmTrainingCorpus.packKey(streaming));
+        JsonNode m = JSON.readTree(streamOut.resolve(LabelJob.MANIFEST).toFile());
+        assertThat(m.at("/inputs/packed").asText()).isEqualTo(packed.toString());
+        assertThat(packed.resolve("train.tokens")).isRegularFile();
+        JsonNode memInputs =
+                JSON.readTree(memOut.resolve(LabelJob.MANIFEST).toFile()).get("inputs");
+        for (String f : List.of("sha256", "documents", "bytes", "train_documents", "train_sha256")) {
+            assertThat(m.at("/inputs/" + f)).as(f).isEqualTo(memInputs.get(f));
+        }
+    }
+
+    /**
+     * An executor given a packed corpus reads its token files and never the corpus file: with the
+     * corpus file gone, its windows are still the in-memory ones token for token; a directory
+     * packed under another key is refused, naming it.
+     */
+    @Test
+    void executorsReadThePackedTokenFilesNotTheCorpus() throws Exception {
+        Path dir = shared.resolve("exec");
+        Files.createDirectories(dir);
+        Path text = Files.copy(lmRecipe.data().path(), dir.resolve("corpus.jsonl"));
+        Path own = Files.writeString(
+                dir.resolve("lm.yaml"),
+                Files.readString(recipe).replace(lmRecipe.data().path().toString(), text.toString()));
+        List<String> overrides = List.of("data.streaming=true");
+        LmRecipe r = LmRecipe.load(own, overrides);
+        String packKey = LmTrainingCorpus.packKey(r);
+        TokenWindows expected = LmTrainingCorpus.read(lmRecipe).train();
+        try (var p = LmTrainingCorpus.pack(r, dir.resolve("cache"))) {
+            Files.delete(text);
+            TokenWindows got = LmWindows.train(LmWindows.Source.packed(own, overrides, p, packKey, 16));
+            assertThat(got.size()).isEqualTo(expected.size());
+            assertThat(got.targetTokens()).isEqualTo(expected.targetTokens());
+            assertThat(got.stream()).isEqualTo(expected.stream());
+            assertThatThrownBy(() -> LmWindows.train(LmWindows.Source.packed(own, overrides, p, "another key", 16)))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(p.dir().toString())
+                    .hasMessageContaining("another key");
+        }
+    }
+
+    private static List<Path> shards(Path out) throws IOException {
+        try (var s = Files.list(out.resolve(LabelJob.DATA))) {
+            // part-<index>-<uuid>: in partition order.
+            return s.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
     @Test
     void aTaskKilledMidPartitionIsRetriedAndTheCacheIsStillByteForByte() throws Exception {
         Path out = shared.resolve("lm-retry");

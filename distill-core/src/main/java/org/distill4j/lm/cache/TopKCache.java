@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,12 +33,11 @@ import org.distill4j.lm.teacher.LmTeacher;
  * is a file whose header or length is inconsistent ({@link CorruptDataException} naming the file).
  * Files are written atomically. A cache must be closed.
  *
- * <p>Reads ({@link #targets}) and {@link #build}'s writes are positional ({@link FileChannel}
- * reads and writes of one window's or batch's rows), as for the corpus's token files ({@link
+ * <p>Reads ({@link #targets}) and writes ({@link #build}, and {@link #write} for HTTP and Spark
+ * collection, whose rows arrive in any order) are positional ({@link FileChannel} reads and writes
+ * of one window's or batch's rows, {@link Rows}), as for the corpus's token files ({@link
  * org.distill4j.lm.corpus.TokenFile}): the file may be larger than memory and than one mapped
- * region (2 GiB), and the process holds no page of it beyond the rows it asked for. {@link
- * #write} (HTTP and Spark collection, whose rows arrive in any order) fills mapped regions, and so
- * is limited to 2 GiB of ids (positions x k &lt;= 2^29).
+ * region (2 GiB), and the process holds no page of it beyond the rows it asked for.
  */
 public final class TopKCache implements AutoCloseable {
 
@@ -85,6 +83,7 @@ public final class TopKCache implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
                 NDManager root = NDManager.newBaseManager("PyTorch")) {
             FileRanges.write(ch, header, 0);
+            Rows out = new Rows(ch, k, positions, dataStart);
             for (int from = 0; from < windows.size(); from += batchSize) {
                 int n = Math.min(batchSize, windows.size() - from);
                 int[] idx = new int[n];
@@ -94,20 +93,17 @@ public final class TopKCache implements AutoCloseable {
                 // The batch's windows cover positions [from*T, from*T + rows): contiguous in both regions.
                 long first = (long) from * t;
                 int rows = (int) Math.min((long) n * t, positions - first);
-                ByteBuffer idBuf = ByteBuffer.allocate(rows * k * 4).order(ByteOrder.LITTLE_ENDIAN);
-                ByteBuffer lpBuf = ByteBuffer.allocate(rows * k * 2).order(ByteOrder.LITTLE_ENDIAN);
                 try (NDManager m = root.newSubManager()) {
                     NDList b = windows.batch(m, idx);
                     NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
                     float[] lp = top.get(0).toFloatArray();
                     long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
-                    for (int r = 0; r < rows * k; r++) {
-                        idBuf.putInt((int) id[r]);
-                        lpBuf.putShort(Half.fromFloat(lp[r]));
+                    int[] id32 = new int[rows * k];
+                    for (int r = 0; r < id32.length; r++) {
+                        id32[r] = (int) id[r];
                     }
+                    out.put(first, rows, id32, lp);
                 }
-                FileRanges.write(ch, idBuf.flip(), dataStart + first * k * 4);
-                FileRanges.write(ch, lpBuf.flip(), lpStart + first * k * 2);
             }
             ch.force(true);
             AtomicFiles.moveAtomically(tmp, file);
@@ -136,19 +132,73 @@ public final class TopKCache implements AutoCloseable {
     }
 
     /**
-     * Fills the id and log-probability regions of a cache file being written: {@code positions x k}
-     * int32 ids and float16 ({@link Half}) log-probabilities, little-endian, at byte offsets {@code
-     * (pos * k + j) * 4} and {@code (pos * k + j) * 2}.
+     * The rows of a cache file being written: each {@link #put} writes positions' ids and
+     * log-probabilities at their offsets with positional writes (no mapped region, no heap beyond
+     * the caller's arrays), so a file of any size can be filled in any order. Thread-safe. Positions
+     * never put read back as absent (id 0, log-probability 0).
      */
+    public static final class Rows {
+        private final FileChannel channel;
+        private final int k;
+        private final long positions;
+        private final long idStart;
+        private final long logProbStart;
+
+        private Rows(FileChannel channel, int k, long positions, long dataStart) {
+            this.channel = channel;
+            this.k = k;
+            this.positions = positions;
+            this.idStart = dataStart;
+            this.logProbStart = dataStart + positions * k * 4;
+        }
+
+        /** Returns k, the entries per position. */
+        public int k() {
+            return k;
+        }
+
+        /** Returns the number of positions of the file. */
+        public long positions() {
+            return positions;
+        }
+
+        /**
+         * Writes the positions {@code [first, first + rows)}: their {@code rows x k} ids and natural-log
+         * log-probabilities (stored as float16, {@link Half}), position-major, most likely first.
+         *
+         * @param ids at least {@code rows x k} token ids
+         * @param logProbs at least {@code rows x k} log-probabilities
+         * @throws IllegalArgumentException if the rows fall outside [0, positions) or the arrays are short
+         */
+        public void put(long first, int rows, int[] ids, float[] logProbs) throws IOException {
+            int n = rows * k;
+            if (first < 0 || rows < 0 || first + rows > positions || ids.length < n || logProbs.length < n) {
+                throw new IllegalArgumentException("rows [" + first + ", " + (first + rows) + ") with " + ids.length
+                        + " ids and " + logProbs.length + " log-probabilities do not fit " + positions
+                        + " positions x k=" + k);
+            }
+            ByteBuffer idBuf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer lpBuf = ByteBuffer.allocate(n * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (int r = 0; r < n; r++) {
+                idBuf.putInt(ids[r]);
+                lpBuf.putShort(Half.fromFloat(logProbs[r]));
+            }
+            FileRanges.write(channel, idBuf.flip(), idStart + first * k * 4);
+            FileRanges.write(channel, lpBuf.flip(), logProbStart + first * k * 2);
+        }
+    }
+
+    /** Fills a cache file being written (e.g. with an HTTP teacher's or a Spark job's top-k). */
     @FunctionalInterface
     public interface Filler {
-        /** Writes every position's k entries, most likely first. */
-        void fill(ByteBuffer ids, ByteBuffer logProbs, long positions) throws IOException;
+        /** Writes every position's k entries, in any order, through {@code rows}. */
+        void fill(Rows rows) throws IOException;
     }
 
     /**
      * Writes a cache of {@code positions x k} entries that {@code filler} supplies (e.g. an HTTP
-     * teacher's top-k), atomically, through mapped regions so no heap grows with the corpus.
+     * teacher's top-k), atomically, with positional writes so neither the heap nor a mapped region
+     * limits the file's size.
      *
      * @param k log-probabilities per position, in [1, 20]
      * @param key what the outputs depend on (see class doc)
@@ -162,19 +212,15 @@ public final class TopKCache implements AutoCloseable {
      * file {@code partial} that survives a failure or a kill: when it exists with the same header
      * (k, positions, key) and length, the filler finds in it whatever an interrupted run had written,
      * and fills only the rest (its caller knows which parts, e.g. from a journal). On success the
-     * partial file becomes {@code file} atomically; on failure it is left for the next run.
+     * partial file becomes {@code file} atomically; on failure it is left for the next run. The
+     * partial file has its full length before the filler runs.
      *
      * @param partial the partial file, or null for a temporary file deleted on failure
      */
     public static void write(Path file, int k, long positions, String key, Path partial, Filler filler)
             throws IOException {
         checkK(k);
-        long idBytes = positions * k * 4;
-        if (idBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(positions + " positions x k=" + k + " exceed one mapped region (2 GiB); "
-                    + "use a smaller k or split the corpus");
-        }
-        long lpBytes = positions * k * 2;
+        long length = fileLength(k, positions, key);
         ByteBuffer header = header(k, positions, key);
         long dataStart = header.remaining();
         Path dir = file.toAbsolutePath().getParent();
@@ -184,21 +230,20 @@ public final class TopKCache implements AutoCloseable {
             tmp = Files.createTempFile(dir, ".topk-", ".tmp");
         } else {
             tmp = partial;
-            if (Files.exists(partial) && !sameHeader(partial, header.duplicate(), dataStart + idBytes + lpBytes)) {
+            if (Files.exists(partial) && !sameHeader(partial, header.duplicate(), length)) {
                 // Another job's (or a damaged) partial file: its contents cannot be trusted.
                 Files.delete(partial);
             }
         }
         try (FileChannel ch =
                 FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.write(header, 0);
-            MappedByteBuffer idBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart, idBytes);
-            MappedByteBuffer lpBuf = ch.map(FileChannel.MapMode.READ_WRITE, dataStart + idBytes, lpBytes);
-            idBuf.order(ByteOrder.LITTLE_ENDIAN);
-            lpBuf.order(ByteOrder.LITTLE_ENDIAN);
-            filler.fill(idBuf, lpBuf, positions);
-            idBuf.force();
-            lpBuf.force();
+            FileRanges.write(ch, header, 0);
+            if (ch.size() < length) {
+                // Full length at once (sparse): unwritten rows read as absent, and a resumed run's
+                // length check sees a complete-sized file.
+                FileRanges.write(ch, ByteBuffer.allocate(1), length - 1);
+            }
+            filler.fill(new Rows(ch, k, positions, dataStart));
             ch.force(true);
         } catch (IOException | RuntimeException e) {
             if (partial == null) {

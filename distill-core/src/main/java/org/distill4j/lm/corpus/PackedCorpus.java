@@ -109,7 +109,30 @@ public final class PackedCorpus implements AutoCloseable {
      * @throws IllegalArgumentException if the corpus is too small for the fractions
      */
     public static PackedCorpus openOrBuild(Path dir, String key, Source source) throws IOException {
-        Tokenizer tokenizer = source.tokenizer();
+        JsonNode m = manifest(dir, key, source.tokenizer());
+        return m != null ? open(dir, m, source.tokenizer()) : build(dir, key, source);
+    }
+
+    /**
+     * Opens the packed corpus in {@code dir}, which must have been packed under {@code key} (by
+     * {@link #openOrBuild} or {@link #build}, e.g. on another machine of a shared filesystem): what
+     * a reader that must not pack the corpus itself (a Spark executor) opens.
+     *
+     * @throws IOException if {@code dir} holds no complete packed corpus of that key and tokenizer
+     *     (the message names the directory)
+     */
+    public static PackedCorpus open(Path dir, String key, Tokenizer tokenizer) throws IOException {
+        JsonNode m = manifest(dir, key, tokenizer);
+        if (m == null) {
+            throw new IOException(dir + " holds no corpus packed under key '" + key + "' with tokenizer "
+                    + tokenizer.identity() + " (no " + MANIFEST + ", or another key); pack it first "
+                    + "(PackedCorpus.openOrBuild)");
+        }
+        return open(dir, m, tokenizer);
+    }
+
+    /** Returns the manifest of {@code dir} if it records {@code key}, this version and the tokenizer, else null. */
+    private static JsonNode manifest(Path dir, String key, Tokenizer tokenizer) throws IOException {
         Path manifest = dir.resolve(MANIFEST);
         if (Files.isRegularFile(manifest)) {
             JsonNode m = JSON.readTree(manifest.toFile());
@@ -119,10 +142,10 @@ public final class PackedCorpus implements AutoCloseable {
                             .identity()
                             .toString()
                             .equals(m.path("tokenizer").asText(null))) {
-                return open(dir, m, tokenizer);
+                return m;
             }
         }
-        return build(dir, key, source);
+        return null;
     }
 
     /**

@@ -387,7 +387,7 @@ public final class LmExperiment {
             collection.put("source", "in-process teacher");
         } else {
             LmRecipe.Http h = recipe.teacher().http();
-            ApiKey apiKey = h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv());
+            ApiKey apiKey = h.apiKey();
             CompletionsTopKClient client = new CompletionsTopKClient(
                     URI.create(h.url()),
                     h.model(),
@@ -506,7 +506,7 @@ public final class LmExperiment {
                 URI.create(h.url()),
                 route,
                 h.model(),
-                h.apiKeyEnv() == null ? ApiKey.none() : ApiKey.fromEnv(h.apiKeyEnv()),
+                h.apiKey(),
                 rateLimiter(h),
                 RetryPolicy.DEFAULT,
                 Duration.ofSeconds(120));

@@ -15,6 +15,7 @@ import java.util.Locale;
 import org.distill4j.lm.model.DecoderConfig;
 import org.distill4j.lm.model.Positions;
 import org.distill4j.recipe.RecipeException;
+import org.distill4j.teacher.http.ApiKey;
 
 /**
  * A language-model recipe: the YAML that {@code distill run} hands to {@link LmExperiment} when its
@@ -89,6 +90,8 @@ public record LmRecipe(
      * @param url base URL, e.g. {@code http://127.0.0.1:8000/v1}
      * @param model the request's {@code model}
      * @param apiKeyEnv environment variable holding the key (none when absent)
+     * @param apiKeyFile a file holding the key and nothing else (relative to the recipe; at most one
+     *     of the two): read when a request is made, never copied into any output
      * @param concurrency requests in flight (default 2)
      * @param route sequence-level KD: {@code completions} (default) or {@code chat}
      * @param requestsPerMinute request rate limit (default 0 = unlimited)
@@ -101,7 +104,21 @@ public record LmRecipe(
             Integer concurrency,
             String route,
             @JsonProperty("requests_per_minute") Double requestsPerMinute,
-            @JsonProperty("tokens_per_minute") Double tokensPerMinute) {}
+            @JsonProperty("tokens_per_minute") Double tokensPerMinute,
+            @JsonProperty("api_key_file") Path apiKeyFile) {
+
+        /**
+         * Reads the key from {@code api_key_env} or {@code api_key_file}, or returns none.
+         *
+         * @throws IOException if the key file cannot be read
+         * @throws IllegalArgumentException if the variable is unset or blank, or the file is empty (named)
+         */
+        public ApiKey apiKey() throws IOException {
+            return apiKeyEnv != null
+                    ? ApiKey.fromEnv(apiKeyEnv)
+                    : apiKeyFile != null ? ApiKey.fromFile(apiKeyFile) : ApiKey.none();
+        }
+    }
 
     /**
      * A decoder: trained here from its architecture keys, loaded from {@code path}, or (teacher only)
@@ -244,7 +261,17 @@ public record LmRecipe(
                 : new Model(
                         m.name,
                         abs(base, m.path),
-                        m.http,
+                        m.http == null
+                                ? null
+                                : new Http(
+                                        m.http.url,
+                                        m.http.model,
+                                        m.http.apiKeyEnv,
+                                        m.http.concurrency,
+                                        m.http.route,
+                                        m.http.requestsPerMinute,
+                                        m.http.tokensPerMinute,
+                                        abs(base, m.http.apiKeyFile)),
                         m.layers,
                         m.width,
                         m.heads,
@@ -295,6 +322,10 @@ public record LmRecipe(
                     teacher.http.url != null && teacher.http.model != null,
                     "teacher.http",
                     "teacher.http needs url and model");
+            require(
+                    teacher.http.apiKeyEnv == null || teacher.http.apiKeyFile == null,
+                    "teacher.http.api_key_file",
+                    "teacher.http.api_key_env and api_key_file are both set: give one of them");
             require(
                     "topk".equals(variant()) || "sequence".equals(variant()),
                     "distillation.variant",

@@ -1,16 +1,13 @@
 package org.distill4j.lm.experiment;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.distill4j.io.Hashing;
 import org.distill4j.lm.corpus.CorpusSplit.Part;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.PackedCorpus;
-import org.distill4j.lm.corpus.TextCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
 
 /**
@@ -68,25 +65,8 @@ final class LmSplits implements AutoCloseable {
                     read.split().train(),
                     null);
         }
-        Path file = recipe.data().path();
-        TextCorpus.Options options = LmTrainingCorpus.options(recipe);
-        String key = "path=" + file.toAbsolutePath() + ";size=" + Files.size(file) + ";modified="
-                + Files.getLastModifiedTime(file).toMillis() + ";field=" + options.textField() + ";utf8="
-                + options.utf8() + ";max_line_bytes=" + options.maxLineBytes() + ";max_bytes=" + options.maxBytes()
-                + ";max_documents=" + options.maxDocuments() + ";split_seed=" + recipe.splitSeed() + ";validation="
-                + recipe.validationShare() + ";test=" + recipe.testShare() + ";tokenizer="
-                + LmTrainingCorpus.TOKENIZER.identity();
-        Path dir = cacheDir.resolve("lm-corpus-" + Hashing.sha256(key).substring(0, 16));
-        PackedCorpus p = PackedCorpus.openOrBuild(
-                dir,
-                key,
-                new PackedCorpus.Source(
-                        List.of(file),
-                        options,
-                        recipe.splitSeed(),
-                        recipe.validationShare(),
-                        recipe.testShare(),
-                        LmTrainingCorpus.TOKENIZER));
+        PackedCorpus p = LmTrainingCorpus.pack(recipe, cacheDir);
+        Path dir = p.dir();
         try {
             info.put("documents", p.summary().documents());
             info.put("bytes", p.summary().bytes());

@@ -2,6 +2,7 @@ package org.distill4j.lm.experiment;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -9,6 +10,7 @@ import java.util.List;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.PackedCorpus;
 import org.distill4j.lm.corpus.TextCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.token.ByteTokenizer;
@@ -46,6 +48,47 @@ public record LmTrainingCorpus(TextCorpus corpus, CorpusSplit split, TokenWindow
                 split,
                 TokenWindows.pack(split.train(), TOKENIZER, recipe.context()),
                 documentsHash(split.train()));
+    }
+
+    /**
+     * Streams the recipe's corpus once into a {@link PackedCorpus} under {@code cacheDir} ({@code
+     * lm-corpus-<hash of packKey>}), or opens the one an earlier run packed there under the same
+     * key: what {@code distill run} trains from when {@link LmRecipe#streaming()}. Its training
+     * windows and hashes equal {@link #read}'s. The caller closes it.
+     *
+     * @throws IOException if the corpus cannot be read (the message names the file)
+     */
+    public static PackedCorpus pack(LmRecipe recipe, Path cacheDir) throws IOException {
+        String key = packKey(recipe);
+        return PackedCorpus.openOrBuild(
+                packDir(cacheDir, key),
+                key,
+                new PackedCorpus.Source(
+                        List.of(recipe.data().path()),
+                        options(recipe),
+                        recipe.splitSeed(),
+                        recipe.validationShare(),
+                        recipe.testShare(),
+                        TOKENIZER));
+    }
+
+    /** Returns the directory under {@code cacheDir} that {@link #pack} uses for a corpus of {@code packKey}. */
+    public static Path packDir(Path cacheDir, String packKey) {
+        return cacheDir.resolve("lm-corpus-" + Hashing.sha256(packKey).substring(0, 16));
+    }
+
+    /**
+     * Returns what a packed corpus of the recipe depends on: the corpus file's path, size and
+     * modification time, how it is read, split and tokenized.
+     */
+    public static String packKey(LmRecipe recipe) throws IOException {
+        Path file = recipe.data().path();
+        TextCorpus.Options options = options(recipe);
+        return "path=" + file.toAbsolutePath() + ";size=" + Files.size(file) + ";modified="
+                + Files.getLastModifiedTime(file).toMillis() + ";field=" + options.textField() + ";utf8="
+                + options.utf8() + ";max_line_bytes=" + options.maxLineBytes() + ";max_bytes=" + options.maxBytes()
+                + ";max_documents=" + options.maxDocuments() + ";split_seed=" + recipe.splitSeed() + ";validation="
+                + recipe.validationShare() + ";test=" + recipe.testShare() + ";tokenizer=" + TOKENIZER.identity();
     }
 
     /** Returns how the recipe's corpus is read: its field and byte limit, otherwise the defaults. */

@@ -123,7 +123,7 @@ class TopKCacheTest {
     }
 
     @Test
-    void buildWritesTheSameBytesAsFillingMappedRegions() throws Exception {
+    void buildWritesTheSameBytesAsWriteFillingWindowsInAnyOrder() throws Exception {
         TokenWindows w = windows();
         int k = 4;
         try (LanguageModel teacher = LanguageModel.create(
@@ -136,8 +136,8 @@ class TopKCacheTest {
             TopKCache.build(built, lt, w, k, 3, "key");
             // The reference: every window's top-k put through write()'s mapped regions, one window at a time.
             Path filled = dir.resolve("filled.topk");
-            TopKCache.write(filled, k, w.targetTokens(), "key", (ids, logProbs, positions) -> {
-                for (int i = 0; i < w.size(); i++) {
+            TopKCache.write(filled, k, w.targetTokens(), "key", rows -> {
+                for (int i = w.size() - 1; i >= 0; i--) { // in reverse: write() takes rows in any order
                     try (NDManager m = root.newSubManager()) {
                         NDList top = teacher.logits(w.batch(m, new int[] {i}).get(0))
                                 .logSoftmax(2)
@@ -146,11 +146,12 @@ class TopKCacheTest {
                         long[] id = top.get(1)
                                 .toType(ai.djl.ndarray.types.DataType.INT64, false)
                                 .toLongArray();
-                        for (int r = 0; r < 16 * k && (long) i * 16 * k + r < positions * k; r++) {
-                            long at = (long) i * 16 * k + r;
-                            ids.putInt((int) (at * 4), (int) id[r]);
-                            logProbs.putShort((int) (at * 2), Half.fromFloat(lp[r]));
+                        int[] id32 = new int[id.length];
+                        for (int r = 0; r < id.length; r++) {
+                            id32[r] = (int) id[r];
                         }
+                        long first = (long) i * 16;
+                        rows.put(first, (int) Math.min(16, rows.positions() - first), id32, lp);
                     }
                 }
             });
@@ -207,5 +208,45 @@ class TopKCacheTest {
                         .isZero();
             }
         }
+    }
+
+    @Test
+    void writeFillsACacheLargerThanOneMappedRegion() throws Exception {
+        // 30 million positions x k=20: 2.4 GB of ids, past one mapped region (2 GiB, the old limit of
+        // write()). Sparse: only the first and the last rows are put.
+        int k = 20;
+        long positions = 30_000_000L + 5;
+        String key = "big-write";
+        Path file = dir.resolve("big-write.topk");
+        int rows = 5;
+        int[] ids = new int[rows * k];
+        float[] lps = new float[rows * k];
+        for (int r = 0; r < ids.length; r++) {
+            ids[r] = 1 + r % 257;
+            lps[r] = -r / 8f;
+        }
+        TopKCache.write(file, k, positions, key, out -> {
+            out.put(positions - rows, rows, ids, lps);
+            out.put(0, rows, ids, lps);
+        });
+        assertThat(Files.size(file)).isEqualTo(TopKCache.fileLength(k, positions, key));
+        int t = 16;
+        int last = (int) ((positions + t - 1) / t) - 1; // its 5 real positions are the 5 put last
+        try (TopKCache cache = TopKCache.open(file, key);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            TeacherTargets.TopK got = cache.targets(m, new int[] {last, 0}, t);
+            long[] gotIds = got.ids().toLongArray();
+            float[] gotLps = got.logProbs().toFloatArray();
+            for (int r = 0; r < rows * k; r++) {
+                assertThat(gotIds[r]).as("last window, id %d", r).isEqualTo(ids[r]);
+                assertThat(gotLps[r]).as("last window, log-prob %d", r).isEqualTo(Half.toFloat(Half.fromFloat(lps[r])));
+                assertThat(gotIds[t * k + r]).as("window 0, id %d", r).isEqualTo(ids[r]);
+            }
+            assertThat(gotIds[t * k + rows * k]).as("a row never put").isZero();
+        }
+        assertThatThrownBy(() -> TopKCache.write(dir.resolve("x.topk"), k, 10, key, out -> out.put(8, 5, ids, lps)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("do not fit 10 positions");
+        assertThat(dir.resolve("x.topk")).doesNotExist();
     }
 }

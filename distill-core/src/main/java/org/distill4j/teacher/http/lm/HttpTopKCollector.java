@@ -1,15 +1,13 @@
 package org.distill4j.teacher.http.lm;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Deque;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -17,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import org.distill4j.lm.cache.Half;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.TokenWindows;
 
@@ -25,8 +22,9 @@ import org.distill4j.lm.corpus.TokenWindows;
  * Fills a {@link TopKCache} from a served teacher over HTTP: for every window of a packed corpus,
  * one {@link CompletionsTopKClient} request whose prompt is the window's tokens plus the next one
  * (so every position, the last included, is predicted; the teacher's context must hold T + 1
- * tokens), {@code concurrency} requests in flight, written position by position into the cache's
- * mapped file (resident memory does not grow with the corpus). The cache is the same file an
+ * tokens), {@code concurrency} requests in flight, each window's rows written into the cache file
+ * with positional writes ({@link TopKCache.Rows}; resident memory does not grow with the corpus,
+ * and no mapped region limits the file). The cache is the same file an
  * in-process teacher gives ({@link TopKCache#build}), so training reads either alike. Positions the
  * API answered with fewer than k alternatives hold absent entries ({@link PromptTopK}) and are
  * counted, never filled in.
@@ -34,8 +32,9 @@ import org.distill4j.lm.corpus.TokenWindows;
  * <p><b>Resume.</b> The cache is written through {@code <file>.partial}, and every window whose rows
  * are in it is recorded in the journal {@code <file>.journal.jsonl} ({@link LmJournal}: fingerprint =
  * key, k, positions, windows, window length). A collection that fails or is killed leaves both; the
- * next one with the same key asks only the windows the journal lacks. Rows are written into the
- * shared mapping before their journal line, so a kill never leaves a journaled window unwritten (the
+ * next one with the same key asks only the windows the journal lacks. Resuming reads the journal a
+ * buffer at a time and keeps one bit per window (plus two sums), not its records. Rows are written
+ * to the file before their journal line, so a kill never leaves a journaled window unwritten (the
  * page cache holds them; only a power loss could). When every window is in, the partial file
  * becomes the cache atomically and the journal is deleted.
  */
@@ -149,24 +148,37 @@ public final class HttpTopKCollector {
             th.setDaemon(true);
             return th;
         });
-        try (LmJournal journal = LmJournal.open(journalPath, fingerprint)) {
-            List<Integer> pending = new ArrayList<>();
-            for (int w = fromWindow; w < toWindow; w++) {
-                JsonNode done = journal.get("w" + w);
-                if (done == null) {
-                    pending.add(w);
-                } else {
-                    shortRows.addAndGet(done.path("short").asLong());
-                    unmapped.addAndGet(done.path("unmapped").asLong());
-                }
+        // Resume state: one bit per window of the range (not one object per window), and the sums.
+        BitSet done = new BitSet(count);
+        LmJournal.Visitor resume = rec -> {
+            String name = rec.path("key").asText();
+            int w;
+            try {
+                w = name.startsWith("w") ? Integer.parseInt(name.substring(1)) : -1;
+            } catch (NumberFormatException e) {
+                w = -1;
             }
-            fromJournal = count - pending.size();
-            TopKCache.write(file, k, positions, key, partial, (ids, logProbs, written) -> {
+            // A record of no window of this range is ignored, as before (another job's journal is then
+            // refused by its fingerprint, checked once the file is read).
+            if (w >= fromWindow && w < toWindow && !done.get(w - fromWindow)) { // the first record wins
+                done.set(w - fromWindow);
+                shortRows.addAndGet(rec.path("short").asLong());
+                unmapped.addAndGet(rec.path("unmapped").asLong());
+            }
+        };
+        try (LmJournal journal = LmJournal.open(journalPath, fingerprint, resume)) {
+            fromJournal = done.cardinality();
+            int pending = count - fromJournal;
+            TopKCache.write(file, k, positions, key, partial, rows -> {
                 Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
-                int next = 0;
-                for (int i = 0; i < pending.size(); i++) {
-                    while (next < pending.size() && next < i + 2 * concurrency) {
-                        long from = (long) pending.get(next) * t;
+                // Windows are taken in order from the clear bits: `asked` is the next one to send, `w`
+                // the next one to write.
+                int asked = done.nextClearBit(0);
+                int sent = 0;
+                int w = fromWindow + done.nextClearBit(0);
+                for (int i = 0; i < pending; i++) {
+                    while (sent < pending && sent < i + 2 * concurrency) {
+                        long from = (long) (fromWindow + asked) * t;
                         int valid = (int) Math.min(t, total - from);
                         int[] prompt = windows.slice(from, valid + 1);
                         ahead.add(CompletableFuture.supplyAsync(
@@ -181,9 +193,9 @@ public final class HttpTopKCollector {
                                     }
                                 },
                                 pool));
-                        next++;
+                        sent++;
+                        asked = done.nextClearBit(asked + 1);
                     }
-                    int w = pending.get(i);
                     PromptTopK top;
                     try {
                         // get(), not join(): an interrupt (a killed Spark task) stops the collection at once.
@@ -206,20 +218,15 @@ public final class HttpTopKCollector {
                     }
                     shortRows.addAndGet(top.shortRows());
                     unmapped.addAndGet(top.unmappedTokens());
-                    for (int p = 0; p < top.rows(); p++) {
-                        long pos = (long) w * t + p - base;
-                        for (int j = 0; j < k; j++) {
-                            ids.putInt((int) ((pos * k + j) * 4), top.ids()[p * k + j]);
-                            logProbs.putShort((int) ((pos * k + j) * 2), Half.fromFloat(top.logProbs()[p * k + j]));
-                        }
-                    }
-                    // Journaled after its rows are in the shared mapping: a kill cannot leave it unwritten.
+                    rows.put((long) w * t - base, top.rows(), top.ids(), top.logProbs());
+                    // Journaled after its rows are written: a kill cannot leave it unwritten.
                     journal.append(
                             "w" + w,
                             CompletionsPost.JSON
                                     .createObjectNode()
                                     .put("short", top.shortRows())
                                     .put("unmapped", top.unmappedTokens()));
+                    w = fromWindow + done.nextClearBit(w - fromWindow + 1);
                 }
             });
         } finally {

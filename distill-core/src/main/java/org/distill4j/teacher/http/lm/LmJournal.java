@@ -3,8 +3,11 @@ package org.distill4j.teacher.http.lm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -43,12 +46,21 @@ public final class LmJournal implements Closeable {
     private final FileChannel channel;
     private final FileLock lock;
     private final Map<String, JsonNode> records;
+    private int size;
 
-    private LmJournal(Path file, FileChannel channel, FileLock lock, Map<String, JsonNode> records) {
+    private LmJournal(Path file, FileChannel channel, FileLock lock, Map<String, JsonNode> records, int size) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
         this.records = records;
+        this.size = size;
+    }
+
+    /** Receives the completed records of a journal opened without keeping them. */
+    @FunctionalInterface
+    public interface Visitor {
+        /** Called once per record line, in file order (a key recorded twice is visited twice). */
+        void visit(JsonNode record) throws IOException;
     }
 
     /**
@@ -59,6 +71,22 @@ public final class LmJournal implements Closeable {
      *     line, or is in use
      */
     public static LmJournal open(Path file, Map<String, Object> fingerprint) throws IOException {
+        return open(file, fingerprint, null);
+    }
+
+    /**
+     * Opens (or creates) the journal {@code file} like {@link #open(Path, Map)}, but hands each
+     * record to {@code visitor} instead of keeping it: resident memory does not grow with the
+     * journal (the caller keeps what it needs, e.g. a bit per window). The file is read a buffer at
+     * a time. Such a journal has no {@link #get}, and {@link #append} does not check for a key
+     * already completed (the caller knows; the first record of a key still wins on reading).
+     *
+     * @param visitor receives every record, or null to keep them (as {@link #open(Path, Map)}); it
+     *     sees them before the fingerprint is checked, so on a {@link JournalException} discard what it
+     *     gathered
+     * @throws JournalException as {@link #open(Path, Map)}
+     */
+    public static LmJournal open(Path file, Map<String, Object> fingerprint, Visitor visitor) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         FileChannel ch =
                 FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -73,50 +101,56 @@ public final class LmJournal implements Closeable {
             throw new JournalException(file, "is in use by another collection; wait for it to finish or stop it");
         }
         try {
-            byte[] bytes = Files.readAllBytes(file);
+            long length = ch.size();
             // Through text, so numbers compare as they read back (a long written is an int read).
             JsonNode expected = JSON.readTree(JSON.writeValueAsString(fingerprint));
-            Map<String, JsonNode> records = new LinkedHashMap<>();
+            Map<String, JsonNode> records = visitor == null ? new LinkedHashMap<>() : null;
+            int count = 0;
             JsonNode header = null;
-            int start = 0;
+            long read = 0;
             long valid = 0;
             int lineNo = 0;
-            while (start < bytes.length) {
-                int nl = start;
-                while (nl < bytes.length && bytes[nl] != '\n') {
-                    nl++;
-                }
-                lineNo++;
-                if (nl == bytes.length) {
-                    break; // torn last line
-                }
-                JsonNode rec;
-                try {
-                    rec = JSON.readTree(new String(bytes, start, nl - start, StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    rec = null;
-                }
-                String type = rec == null ? null : rec.path("type").asText(null);
-                boolean ok = lineNo == 1
-                        ? "header".equals(type)
-                        : "ok".equals(type) && rec.path("key").isTextual();
-                if (!ok) {
-                    if (nl == bytes.length - 1) {
-                        break; // an unparseable last line is torn too
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                for (int b; read < length && (b = in.read()) != -1; ) {
+                    read++;
+                    if (b != '\n') {
+                        line.write(b);
+                        continue;
                     }
-                    throw new JournalException(
-                            file,
-                            "line " + lineNo + " is damaged (it is not the last line, so it was not cut by a "
-                                    + "crash); inspect it, or delete the file to start fresh");
+                    lineNo++;
+                    JsonNode rec;
+                    try {
+                        rec = JSON.readTree(line.toString(StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                        rec = null;
+                    }
+                    line.reset();
+                    String type = rec == null ? null : rec.path("type").asText(null);
+                    boolean ok = lineNo == 1
+                            ? "header".equals(type)
+                            : "ok".equals(type) && rec.path("key").isTextual();
+                    if (!ok) {
+                        if (read == length) {
+                            break; // an unparseable last line is torn too
+                        }
+                        throw new JournalException(
+                                file,
+                                "line " + lineNo + " is damaged (it is not the last line, so it was not cut by a "
+                                        + "crash); inspect it, or delete the file to start fresh");
+                    }
+                    if (lineNo == 1) {
+                        header = rec;
+                    } else if (visitor != null) {
+                        visitor.visit(rec);
+                        count++;
+                    } else {
+                        records.putIfAbsent(rec.get("key").asText(), rec);
+                    }
+                    valid = read;
                 }
-                if (lineNo == 1) {
-                    header = rec;
-                } else {
-                    records.putIfAbsent(rec.get("key").asText(), rec);
-                }
-                start = nl + 1;
-                valid = start;
             }
+            // Bytes after the last valid line (a torn or damaged last line) are cut below.
             if (header == null) {
                 ch.truncate(0);
                 ch.position(0);
@@ -146,12 +180,12 @@ public final class LmJournal implements Closeable {
                             "was written for a different job (" + (diff.length() == 0 ? "format" : diff)
                                     + "); delete it to start fresh (what it holds would be asked again)");
                 }
-                if (valid < bytes.length) {
+                if (valid < length) {
                     ch.truncate(valid);
                 }
                 ch.position(valid);
             }
-            return new LmJournal(file, ch, lock, records);
+            return new LmJournal(file, ch, lock, records, records == null ? count : records.size());
         } catch (IOException | RuntimeException e) {
             lock.release();
             ch.close();
@@ -164,14 +198,21 @@ public final class LmJournal implements Closeable {
         return file;
     }
 
-    /** Returns the record of a completed key, or null. */
+    /**
+     * Returns the record of a completed key, or null.
+     *
+     * @throws IllegalStateException if the journal was opened with a {@link Visitor} (it keeps none)
+     */
     public synchronized JsonNode get(String key) {
+        if (records == null) {
+            throw new IllegalStateException(file + " was opened without keeping its records");
+        }
         return records.get(key);
     }
 
-    /** Returns the number of completed keys. */
+    /** Returns the number of completed keys (of record lines, for a journal opened with a {@link Visitor}). */
     public synchronized int size() {
-        return records.size();
+        return size;
     }
 
     /**
@@ -180,14 +221,17 @@ public final class LmJournal implements Closeable {
      * @throws IllegalStateException if the key is already completed
      */
     public synchronized void append(String key, ObjectNode record) throws IOException {
-        if (records.containsKey(key)) {
+        if (records != null && records.containsKey(key)) {
             throw new IllegalStateException("key " + key + " is already completed in " + file);
         }
         ObjectNode o = JSON.createObjectNode();
         o.put("type", "ok").put("key", key);
         o.setAll(record);
         write(channel, o);
-        records.put(key, o);
+        if (records != null) {
+            records.put(key, o);
+        }
+        size++;
     }
 
     private static void write(FileChannel ch, JsonNode record) throws IOException {

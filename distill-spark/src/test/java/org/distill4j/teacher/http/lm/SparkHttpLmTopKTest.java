@@ -212,16 +212,23 @@ class SparkHttpLmTopKTest {
                     assertThat(u.path("concurrency_applied").asInt()).isEqualTo(1);
                 }
             }
-            // A rerun (the output removed, as after a job killed before its commit) asks nothing.
+            // A rerun (the output removed, as after a job killed before its commit) asks nothing, even
+            // streamed (data.streaming: true: executors read the driver's packed token files; the
+            // windows and the key are the same).
             int requests = server.requests();
             deleteTree(out);
             LmTopKJob.Result again = LmTopKJob.run(
-                    spark, LmTopKJob.Config.of(recipe, out).withSizes(16, 48).withCacheDir(tmp.resolve("again")));
+                    spark,
+                    LmTopKJob.Config.of(recipe, out)
+                            .withSizes(16, 48)
+                            .withCacheDir(tmp.resolve("again"))
+                            .withRun(List.of("data.streaming=true"), null, null, false));
             assertThat(server.requests()).isEqualTo(requests);
             assertThat(Files.mismatch(again.cacheFile(), single)).isEqualTo(-1L);
             JsonNode m2 = JSON.readTree(out.resolve(LabelJob.MANIFEST).toFile());
             assertThat(m2.at("/collection/usage/windows_from_journal").asLong()).isEqualTo(n);
             assertThat(m2.at("/collection/usage/requests_sent").asLong()).isZero();
+            assertThat(Path.of(m2.at("/inputs/packed").asText())).startsWith(tmp.resolve("again"));
         } finally {
             spark.stop();
         }
