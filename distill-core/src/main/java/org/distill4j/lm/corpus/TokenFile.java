@@ -13,6 +13,7 @@ import java.util.Arrays;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.FileRanges;
+import org.distill4j.io.SharedReadChannel;
 import org.distill4j.lm.token.Tokenizer;
 
 /**
@@ -31,7 +32,8 @@ import org.distill4j.lm.token.Tokenizer;
  * until the kernel reclaims them, so one full pass (evaluation, the unigram baseline, a teacher
  * labelling every window) would make the resident set as large as the file. Positional reads go
  * through the kernel's page cache, which is shared and evicted under pressure, and the process
- * holds only the range it asked for. Reads are thread-safe; close the file when done.
+ * holds only the range it asked for. Reads are thread-safe, and one reader's interrupt does not end
+ * the others' ({@link SharedReadChannel}); close the file when done.
  */
 public final class TokenFile implements TokenStream, AutoCloseable {
 
@@ -39,13 +41,13 @@ public final class TokenFile implements TokenStream, AutoCloseable {
     private static final int VERSION = 1;
 
     private final Path file;
-    private final FileChannel channel;
+    private final SharedReadChannel channel;
     private final int width;
     private final long tokens;
     private final long targetBytes;
     private final long dataStart;
 
-    private TokenFile(Path file, FileChannel channel, int width, long tokens, long targetBytes, long dataStart) {
+    private TokenFile(Path file, SharedReadChannel channel, int width, long tokens, long targetBytes, long dataStart) {
         this.file = file;
         this.channel = channel;
         this.width = width;
@@ -61,10 +63,10 @@ public final class TokenFile implements TokenStream, AutoCloseable {
      *     length does not match its header (the message names the file)
      */
     public static TokenFile open(Path file, Tokenizer tokenizer) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        SharedReadChannel ch = new SharedReadChannel(file);
         try {
             ByteBuffer head = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-            FileRanges.read(ch, head, 0);
+            ch.read(head, 0);
             byte[] magic = new byte[8];
             head.flip();
             if (head.remaining() < 36) {
@@ -86,7 +88,7 @@ public final class TokenFile implements TokenStream, AutoCloseable {
                                 + ", identity length " + idLength + ")");
             }
             ByteBuffer id = ByteBuffer.allocate(idLength);
-            FileRanges.read(ch, id, 36);
+            ch.read(id, 36);
             String identity = new String(id.array(), 0, id.position(), StandardCharsets.UTF_8);
             if (!identity.equals(tokenizer.identity().toString())) {
                 throw corrupt(
@@ -136,7 +138,7 @@ public final class TokenFile implements TokenStream, AutoCloseable {
         }
         ByteBuffer buf = ByteBuffer.allocate(n * width).order(ByteOrder.LITTLE_ENDIAN);
         try {
-            if (!FileRanges.read(channel, buf, dataStart + from * width)) {
+            if (!channel.read(buf, dataStart + from * width)) {
                 throw new CorruptDataException(file, file + ": ended before token " + (from + n));
             }
         } catch (IOException e) {
