@@ -234,6 +234,7 @@ public final class WatermarkKey {
             throw new IllegalArgumentException("the rows do not vary: no watermark direction can be drawn from them");
         }
         for (int i = 0; i < featureSize; i++) {
+            // Rounded to float as stored, so that a key in memory and the same key read back agree.
             v[i] = (float) (v[i] / norm);
         }
         return v;
@@ -272,40 +273,12 @@ public final class WatermarkKey {
                     + " features to draw a watermark direction, got " + features.length + " floats");
         }
         WatermarkKey k = new WatermarkKey(secret, 1, amplitude);
-        double[] mean = new double[featureSize];
-        for (int row = 0; row < n; row++) {
-            int o = row * featureSize;
-            for (int i = 0; i < featureSize; i++) {
-                mean[i] += features[o + i] / (double) n;
-            }
-        }
         // The spread of such directions varies widely from draw to draw (1.1 to 3.9 over 20 keys on
         // Fashion-MNIST), and a student learns the signal along a widely spread one much better;
         // see CANDIDATES for why only one is drawn. Random keys in the detector are drawn the same way.
         WatermarkKey best = null;
         for (int c = 0; c < CANDIDATES; c++) {
-            Rng r = k.stream(c == 0 ? "data-direction" : "data-direction:" + c);
-            double[] v = new double[featureSize];
-            for (int row = 0; row < n; row++) {
-                double g = r.nextGaussian();
-                int o = row * featureSize;
-                for (int i = 0; i < featureSize; i++) {
-                    v[i] += g * (features[o + i] - mean[i]);
-                }
-            }
-            double norm = 0;
-            for (double x : v) {
-                norm += x * x;
-            }
-            norm = Math.sqrt(norm);
-            if (!(norm > 0)) {
-                throw new IllegalArgumentException(
-                        "the rows do not vary: no watermark direction can be drawn from them");
-            }
-            for (int i = 0; i < featureSize; i++) {
-                // Rounded to float as stored, so that a key in memory and the same key read back agree.
-                v[i] = (float) (v[i] / norm);
-            }
+            double[] v = k.dataDirection(features, featureSize, c == 0 ? "data-direction" : "data-direction:" + c);
             WatermarkKey shaped = new WatermarkKey(secret, 1, amplitude, v);
             double spread = shaped.projectionSpread(features, featureSize);
             if (best == null || spread > best.scale) {
