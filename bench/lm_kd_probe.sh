@@ -1,16 +1,19 @@
 #!/bin/bash
-# Tuning probe for issue 11's 50% goal: full KD, seed 1, other alpha/T (validation decides).
-cd /work/wt/lm-bench
-T=/work/wt/lm-bench/runs/lm-bench/teacher/teacher
-J=(env OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE nice -n 5 java -Dai.djl.offline=true -Djava.awt.headless=true -Dai.djl.pytorch.num_interop_threads=1 -Dai.djl.pytorch.num_threads=2 -jar /tmp/lmbench/distill.jar)
+# Issue 11's 50% goal: full-distribution KD students (seed 1) at other alpha / T than the
+# benchmark's 0.5 / 1, on the teacher of bench/lm_benchmark.sh (run its `teacher` step first).
+# Compare on validation bits/byte (runs/lm-probe/*/metrics.json). docs/lm-benchmarks.md has the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+teacher="$(realpath runs/lm-bench/teacher/teacher)"
+mkdir -p runs/lm-probe
 for cfg in "1.0 1" "1.0 2"; do
   set -- $cfg; a=$1; t=$2; name=full-a$a-t$t-s1
   s=$(date +%s)
-  "${J[@]}" run recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42 \
+  ./distill run recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42 \
     --set student.training.steps=1000 --set teacher.training.steps=1500 \
     --set teacher.layers= --set teacher.width= --set teacher.heads= --set teacher.positions= --set teacher.training= \
-    --set teacher.path=$T --set evaluation.scratch=false --set seed=1 --set distillation.variant=full \
-    --set distillation.alpha=$a --set distillation.temperature=$t --set name=lm-probe-$name \
-    --out /tmp/lmprobe/$name > /tmp/lmprobe/$name.log 2>&1
-  echo "$name $(( $(date +%s) - s )) s rc=$? load $(cut -d' ' -f1-3 /proc/loadavg)" >> /tmp/lmprobe/timings.txt
+    --set teacher.path="$teacher" --set evaluation.scratch=false --set seed=1 --set distillation.variant=full \
+    --set distillation.alpha="$a" --set distillation.temperature="$t" --set name="lm-probe-$name" \
+    --out "runs/lm-probe/$name" > "runs/lm-probe/$name.log" 2>&1
+  echo "$name $(( $(date +%s) - s )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a runs/lm-probe/timings.txt
 done
