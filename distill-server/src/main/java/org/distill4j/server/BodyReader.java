@@ -18,6 +18,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * #GRACE} has passed (408), and complete within {@link Limits#timeout()} (408). A stalled body is
  * caught by the same clock, which checks every {@link #CHECK_PERIOD}.
  *
+ * <p>A body over the limit is answered with 413 only after it has been read and dropped, up to
+ * {@link #DRAIN_BYTES} past the limit (still under the rate and deadline limits): a server that answers and
+ * closes while the client is still sending makes many clients (Java's {@code HttpClient} among
+ * them) see a reset connection instead of the 413. Past that the 413 is sent at once.
+ *
  * <p>Exactly one of the two callbacks runs, once: {@code onBody} on a pool thread (it may block,
  * e.g. on inference), {@code onError} on any thread (it must not block).
  */
@@ -29,6 +34,8 @@ final class BodyReader implements Runnable {
     static final Duration GRACE = Duration.ofMillis(GRACE_MILLIS);
     /** How often the rate and the deadline are checked while a body is incomplete. */
     static final Duration CHECK_PERIOD = Duration.ofMillis(250);
+    /** Most bytes past the limit that are read and dropped before a 413 (never held). */
+    static final long DRAIN_BYTES = 4L << 20;
 
     /**
      * The limits on one request body.
@@ -51,6 +58,10 @@ final class BodyReader implements Runnable {
     private int size;
     private volatile long received;
     private volatile Scheduler.Task timer;
+    /** The 413 to answer once the rest of an over-limit body is drained; null while within it. */
+    private ApiException tooLarge;
+
+    private long drained;
 
     private BodyReader(Request request, Limits limits, Consumer<byte[]> onBody, Consumer<ApiException> onError) {
         this.request = request;
@@ -78,8 +89,12 @@ final class BodyReader implements Runnable {
     static void read(Request request, Limits limits, Consumer<byte[]> onBody, Consumer<ApiException> onError) {
         BodyReader reader = new BodyReader(request, limits, onBody, onError);
         if (reader.declared > limits.maxBytes) {
-            reader.fail(tooLarge(limits, " (" + reader.declared + " bytes)"));
-            return;
+            ApiException e = tooLarge(limits, " (" + reader.declared + " bytes)");
+            if (reader.declared > limits.maxBytes + DRAIN_BYTES) {
+                reader.fail(e);
+                return;
+            }
+            reader.tooLarge = e;
         }
         reader.schedule();
         reader.run();
@@ -97,15 +112,28 @@ final class BodyReader implements Runnable {
             if (Content.Chunk.isFailure(chunk)) {
                 Throwable t = chunk.getFailure();
                 chunk.release();
-                fail(new ApiException(400, "cannot read the request body: " + t, null, "bad_request"));
+                fail(
+                        tooLarge != null
+                                ? tooLarge
+                                : new ApiException(400, "cannot read the request body: " + t, null, "bad_request"));
                 return;
             }
             ByteBuffer b = chunk.getByteBuffer();
             int n = b.remaining();
-            if ((long) size + n > limits.maxBytes) {
+            if (tooLarge == null && (long) size + n > limits.maxBytes) {
+                tooLarge = tooLarge(limits, "");
+                drained = size;
+            }
+            if (tooLarge != null) {
+                drained += n;
+                received = drained;
+                boolean last = chunk.isLast();
                 chunk.release();
-                fail(tooLarge(limits, ""));
-                return;
+                if (last || drained > limits.maxBytes + DRAIN_BYTES) {
+                    fail(tooLarge);
+                    return;
+                }
+                continue;
             }
             if (size + n > buf.length) {
                 buf = Arrays.copyOf(buf, (int)
