@@ -602,18 +602,7 @@ public final class LabelJob {
         manifest.put("partitions", partitions);
         manifest.put("batch_size", c.batchSize());
         manifest.put("files", hashFiles(parts, tmp));
-        Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("recipe", c.recipe().toAbsolutePath().toString());
-        provenance.put("recipe_sha256", Hashing.sha256(c.recipe()));
-        provenance.put("overrides", c.overrides());
-        provenance.put("gate", gate.reason());
-        provenance.put("spark_version", spark.version());
-        provenance.put("spark_master", spark.sparkContext().master());
-        provenance.put("spark_application_id", spark.sparkContext().applicationId());
-        provenance.put("started", started.toString());
-        provenance.put("finished", Instant.now().toString());
-        provenance.put("spark_seconds", seconds);
-        manifest.put("provenance", provenance);
+        manifest.put("provenance", jobProvenance(c.recipe(), c.overrides(), gate.reason(), spark, started, seconds));
         AtomicFiles.writeString(
                 tmp.resolve(MANIFEST),
                 new com.fasterxml.jackson.databind.ObjectMapper()
@@ -714,6 +703,27 @@ public final class LabelJob {
 
     private static List<Map<String, Object>> hashFiles(List<Path> files) throws IOException {
         return hashFiles(files, null);
+    }
+
+    /**
+     * The job's record in a manifest: the recipe (path, SHA-256, overrides), the licence gate's
+     * verdict, the Spark application and its timing.
+     */
+    static Map<String, Object> jobProvenance(
+            Path recipe, List<String> overrides, Object gate, SparkSession spark, Instant started, double seconds)
+            throws IOException {
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("recipe", recipe.toAbsolutePath().toString());
+        provenance.put("recipe_sha256", Hashing.sha256(recipe));
+        provenance.put("overrides", overrides);
+        provenance.put("gate", gate);
+        provenance.put("spark_version", spark.version());
+        provenance.put("spark_master", spark.sparkContext().master());
+        provenance.put("spark_application_id", spark.sparkContext().applicationId());
+        provenance.put("started", started.toString());
+        provenance.put("finished", Instant.now().toString());
+        provenance.put("spark_seconds", seconds);
+        return provenance;
     }
 
     static List<Map<String, Object>> hashFiles(List<Path> files, Path relativeTo) throws IOException {

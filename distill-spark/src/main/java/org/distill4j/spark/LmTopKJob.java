@@ -23,7 +23,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.distill4j.io.AtomicFiles;
-import org.distill4j.io.Hashing;
 import org.distill4j.lm.corpus.CorpusSplit.Part;
 import org.distill4j.lm.corpus.PackedCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
@@ -431,18 +430,9 @@ public final class LmTopKJob {
             collection.put("usage", LmHttpPartitions.sumUsage(journals, plan));
             manifest.put("collection", collection);
         }
-        Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("recipe", c.recipe().toAbsolutePath().toString());
-        provenance.put("recipe_sha256", Hashing.sha256(c.recipe()));
-        provenance.put("overrides", c.overrides());
-        provenance.put("gate", approval.toMap());
-        provenance.put("spark_version", spark.version());
-        provenance.put("spark_master", spark.sparkContext().master());
-        provenance.put("spark_application_id", spark.sparkContext().applicationId());
-        provenance.put("started", started.toString());
-        provenance.put("finished", Instant.now().toString());
-        provenance.put("spark_seconds", seconds);
-        manifest.put("provenance", provenance);
+        manifest.put(
+                "provenance",
+                LabelJob.jobProvenance(c.recipe(), c.overrides(), approval.toMap(), spark, started, seconds));
         AtomicFiles.writeString(
                 tmp.resolve(LabelJob.MANIFEST),
                 new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n");
