@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +35,7 @@ import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
+import org.distill4j.train.Augmentation;
 import org.distill4j.train.ClassifierTrainer;
 import org.distill4j.train.SoftTargets;
 import org.distill4j.train.TrainingConfig;
@@ -48,6 +50,9 @@ import org.distill4j.train.TrainingDivergedException;
  *       (reused on reruns) and its outputs on the training rows are cached ({@link TeacherOutputCache});
  *   <li>a temperature sweep (at the recipe's alpha) and then an alpha sweep (at the best T) with
  *       one seed pick (T, alpha) by <b>validation</b> accuracy; the test rows never decide anything;
+ *   <li>when the student trains with augmentation, the scratch twin's choice between the recipe's
+ *       shifts and flips and none, also by validation accuracy (so that distillation is compared
+ *       with the best scratch student, not a handicapped one);
  *   <li>the student from scratch and distilled at the chosen (T, alpha), with several seeds
  *       (mean and standard deviation of test errors and accuracy), and the fraction of the
  *       teacher-scratch error gap that distillation closes;
@@ -222,10 +227,27 @@ public final class AccuracyBenchmark {
             KdParameters chosen = new KdParameters(bestAlpha.temperature(), bestAlpha.alpha());
             listener.info("chosen on validation: T " + chosen.temperature() + ", alpha " + chosen.alpha());
 
+            // The scratch twin gets its own choice on validation: with the recipe's shifts and flips
+            // or without any augmentation, which at short schedules can be the better of the two.
+            TrainingConfig augmented = runner.scratchConfig();
+            List<StudentRun> sweepScratch = new ArrayList<>();
+            TrainingConfig scratchConfig = augmented;
+            if (augmented.augment().enabled()) {
+                TrainingConfig plain =
+                        augmented.toBuilder().optAugmentation(Augmentation.NONE).build();
+                StudentRun withAug = runner.scratch("sweep_scratch", base, seed0, augmented);
+                StudentRun without = runner.scratch("sweep_scratch", base, seed0, plain);
+                sweepScratch.add(withAug);
+                sweepScratch.add(without);
+                scratchConfig = without.valAccuracy() > withAug.valAccuracy() ? plain : augmented;
+                listener.info("scratch chosen on validation: "
+                        + (scratchConfig == plain ? "without augmentation" : "augment " + augmented.augment()));
+            }
+
             List<StudentRun> scratch = new ArrayList<>();
             List<StudentRun> distilled = new ArrayList<>();
             for (long seed : settings.seeds()) {
-                scratch.add(runner.scratch("scratch", base, seed));
+                scratch.add(runner.scratch("scratch", base, seed, scratchConfig));
                 distilled.add(runner.distilled("distilled", base, chosen, data.train(), seed));
             }
 
@@ -250,11 +272,11 @@ public final class AccuracyBenchmark {
                 MlpSpec spec = base instanceof MlpSpec m
                         ? new MlpSpec(List.of(w), m.activation(), m.dropout())
                         : new MlpSpec(List.of(w), null, 0);
-                sizes.add(runner.scratch("size_scratch", spec, seed0));
+                sizes.add(runner.scratch("size_scratch", spec, seed0, scratchConfig));
                 sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
             }
             for (ModelSpec spec : settings.sizeStudents()) {
-                sizes.add(runner.scratch("size_scratch", spec, seed0));
+                sizes.add(runner.scratch("size_scratch", spec, seed0, scratchConfig));
                 sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
             }
 
@@ -267,6 +289,7 @@ public final class AccuracyBenchmark {
                     chosen,
                     sweepT,
                     sweepAlpha,
+                    sweepScratch,
                     scratch,
                     distilled,
                     transfer,
@@ -303,6 +326,7 @@ public final class AccuracyBenchmark {
         private final GateApproval approval;
         private final TeacherOutputCache cache;
         private final Path dir;
+        private final Map<String, SoftTargets.Views> views = new HashMap<>();
 
         Runner(
                 ExperimentData data,
@@ -319,27 +343,37 @@ public final class AccuracyBenchmark {
             this.dir = settings.out().resolve("students");
         }
 
-        StudentRun scratch(String group, ModelSpec spec, long seed) throws IOException {
-            return train(group, spec, null, data.train(), seed);
+        /** The recipe's student training as a scratch twin runs it: mixing needs a teacher's target, so without it. */
+        TrainingConfig scratchConfig() {
+            TrainingConfig config = settings.recipe().student().training();
+            return config.augment().mixes()
+                    ? config.toBuilder()
+                            .optAugmentation(config.augment().perRow())
+                            .build()
+                    : config;
+        }
+
+        StudentRun scratch(String group, ModelSpec spec, long seed, TrainingConfig config) throws IOException {
+            return train(group, spec, null, data.train(), seed, config);
         }
 
         StudentRun distilled(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
                 throws IOException {
-            return train(group, spec, kd, transfer, seed);
+            return train(
+                    group, spec, kd, transfer, seed, settings.recipe().student().training());
         }
 
-        private StudentRun train(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
+        private StudentRun train(
+                String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed, TrainingConfig config)
                 throws IOException {
-            TrainingConfig config = settings.recipe().student().training();
-            if (kd == null && config.augment().mixes()) {
-                // As in `distill run`: mixing needs the teacher's target, so scratch keeps shifts and flips only.
-                config = config.toBuilder()
-                        .optAugmentation(config.augment().perRow())
-                        .build();
-            }
             String transferName = transferName(transfer);
             String key = String.join(
                     " | ", spec.describe(), kd == null ? "scratch" : kd.toString(), transferName, "seed " + seed);
+            if (kd == null
+                    && !config.augment().enabled()
+                    && settings.recipe().student().training().augment().enabled()) {
+                key += " | without augmentation";
+            }
             String mode = settings.recipe().distillation().mode();
             if (kd != null && !mode.equals("cached")) {
                 key += " | " + mode
@@ -377,15 +411,7 @@ public final class AccuracyBenchmark {
                         kd,
                         switch (mode) {
                             case "online" -> SoftTargets.online(teacher);
-                            case "views" ->
-                                SoftTargets.views(
-                                        teacher,
-                                        transfer,
-                                        config.augment(),
-                                        settings.recipe().distillation().views(),
-                                        seed,
-                                        manager,
-                                        512);
+                            case "views" -> views(transfer, config.augment(), seed);
                             default ->
                                 SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> {}));
                         },
@@ -453,6 +479,28 @@ public final class AccuracyBenchmark {
                     run.testErrors(),
                     run.seconds()));
             return run;
+        }
+
+        /**
+         * The teacher's logits on K views of {@code transfer} for a seed, computed once per benchmark: the
+         * sweeps train several students at one seed, and each would otherwise pay K teacher passes.
+         */
+        private SoftTargets.Views views(ExampleSet transfer, Augmentation augmentation, long seed) {
+            int k = settings.recipe().distillation().views();
+            String viewsKey =
+                    String.join(" | ", transfer.contentHash(), augmentation.toString(), k + " views", "seed " + seed);
+            return views.computeIfAbsent(viewsKey, unused -> {
+                long start = System.nanoTime();
+                SoftTargets.Views v = SoftTargets.views(teacher, transfer, augmentation, k, seed, manager, 512);
+                listener.info(String.format(
+                        Locale.ROOT,
+                        "views: the teacher scored %d views of %,d rows for seed %d in %.0f s",
+                        k,
+                        transfer.size(),
+                        seed,
+                        (System.nanoTime() - start) / 1e9));
+                return v;
+            });
         }
 
         private String transferName(ExampleSet transfer) {

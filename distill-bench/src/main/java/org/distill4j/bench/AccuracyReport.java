@@ -41,6 +41,7 @@ public record AccuracyReport(
             KdParameters chosen,
             List<StudentRun> sweepT,
             List<StudentRun> sweepAlpha,
+            List<StudentRun> sweepScratch,
             List<StudentRun> scratch,
             List<StudentRun> distilled,
             List<StudentRun> transfer,
@@ -73,6 +74,11 @@ public record AccuracyReport(
                 "chosen_by",
                 "validation accuracy of seed " + settings.seeds().get(0)
                         + " (T sweep at the recipe's alpha, then alpha sweep at the best T)");
+        s.put(
+                "scratch_training",
+                scratch.get(0).key().endsWith("without augmentation")
+                        ? "without augmentation (chosen on validation over the recipe's)"
+                        : sweepScratch.isEmpty() ? "the recipe's" : "the recipe's (chosen on validation over none)");
         Map<String, Object> sc = rowSummary(scratch);
         Map<String, Object> di = rowSummary(distilled);
         s.put("scratch", sc);
@@ -89,6 +95,7 @@ public record AccuracyReport(
         Map<String, List<StudentRun>> runs = new LinkedHashMap<>();
         runs.put("sweep_T", sweepT);
         runs.put("sweep_alpha", sweepAlpha);
+        runs.put("sweep_scratch", sweepScratch);
         runs.put("scratch", scratch);
         runs.put("distilled", distilled);
         runs.put("transfer", transfer);
@@ -124,7 +131,9 @@ public record AccuracyReport(
             AtomicFiles.write(docs.resolve(AccuracyBenchmark.JSON), json);
         }
         AtomicFiles.write(docs.resolve(AccuracyBenchmark.CHART_T), png(temperatureChart()));
-        AtomicFiles.write(docs.resolve(AccuracyBenchmark.CHART_SIZE), png(sizeChart()));
+        if (!runs.get("sizes").isEmpty()) {
+            AtomicFiles.write(docs.resolve(AccuracyBenchmark.CHART_SIZE), png(sizeChart()));
+        }
         BenchmarkDoc.replaceSection(docs.resolve("benchmarks.md"), "accuracy", markdown());
     }
 
@@ -213,6 +222,23 @@ public record AccuracyReport(
         sweepTable(md, runs.get("sweep_T"));
         md.append("\nAlpha sweep at the best temperature:\n\n");
         sweepTable(md, runs.get("sweep_alpha"));
+        List<StudentRun> sweepScratch = runs.getOrDefault("sweep_scratch", List.of());
+        if (!sweepScratch.isEmpty()) {
+            md.append(f(
+                    "%nThe scratch twin's augmentation, chosen on validation (seed %d); scratch rows use %s:%n%n",
+                    sweepScratch.get(0).seed(), summary.get("scratch_training")));
+            md.append("| scratch training | val accuracy | test accuracy | test errors | train accuracy |\n");
+            md.append("| --- | ---: | ---: | ---: | ---: |\n");
+            for (StudentRun r : sweepScratch) {
+                md.append(f(
+                        "| %s | %.2f%% | %.2f%% | %d | %.2f%% |%n",
+                        r.key().endsWith("without augmentation") ? "no augmentation" : "the recipe's augmentation",
+                        100 * r.valAccuracy(),
+                        100 * r.testAccuracy(),
+                        r.testErrors(),
+                        100 * r.trainAccuracy()));
+            }
+        }
         List<StudentRun> sizes = runs.get("sizes");
         long teacherParams = ((Number) t.get("params")).longValue();
         if (!sizes.isEmpty()) {
@@ -239,9 +265,11 @@ public record AccuracyReport(
         md.append("\n![accuracy vs temperature](")
                 .append(AccuracyBenchmark.CHART_T)
                 .append(")\n\n");
-        md.append("![accuracy vs student size](")
-                .append(AccuracyBenchmark.CHART_SIZE)
-                .append(")\n\n");
+        if (!sizes.isEmpty()) {
+            md.append("![accuracy vs student size](")
+                    .append(AccuracyBenchmark.CHART_SIZE)
+                    .append(")\n\n");
+        }
         md.append("Raw numbers: [`")
                 .append(AccuracyBenchmark.JSON)
                 .append("`](")

@@ -110,4 +110,69 @@ class AccuracyBenchmarkQuickTest {
                 .isEmpty();
         assertThat(log).contains("teacher: reusing");
     }
+
+    static final String VIEWS_RECIPE = """
+            name: bench-slice-views
+            seed: 5
+            data: {format: idx, dir: %s, validation_fraction: 0.2, train_limit: 1000, test_limit: 300}
+            teacher:
+              terms: mit
+              model: {type: mlp, hidden: [32]}
+              training: {epochs: 1, batch_size: 64, learning_rate: 0.002}
+            student:
+              model: {type: cnn, channels: [4], kernel: 3, pool: 2}
+              training: {epochs: 2, batch_size: 64, learning_rate: 0.005, augment: {shift: 2}}
+            distillation: {temperature: 4, alpha: 0.9, mode: views, views: 2}
+            evaluation: {latency_runs: 10, throughput_batch: 32}
+            """;
+
+    @Test
+    void choosesTheScratchTwinsAugmentationOnValidationAndScoresViewsOncePerSeed(@TempDir Path tmp) throws Exception {
+        Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
+        boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
+        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
+        Recipe recipe = RecipeLoader.parse(VIEWS_RECIPE.formatted(dir), "test", tmp, List.of());
+        Path docs = tmp.resolve("docs");
+        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
+                recipe,
+                tmp.resolve("out"),
+                docs,
+                tmp.resolve("cache"),
+                List.of(1L, 2L),
+                List.of(1.0, 4.0),
+                List.of(1.0),
+                List.of(),
+                3,
+                false,
+                "test");
+        List<String> log = new java.util.ArrayList<>();
+        ExperimentListener listener = new ExperimentListener() {
+            @Override
+            public void info(String message) {
+                log.add(message);
+            }
+        };
+
+        AccuracyReport report = new AccuracyBenchmark(settings, listener).run();
+
+        // Three students distilled at seed 1 and one at seed 2: the teacher scores the views once per seed.
+        assertThat(log.stream().filter(l -> l.startsWith("views: the teacher scored 2 views of 800 rows")))
+                .hasSize(2);
+        List<StudentRun> choice = report.runs().get("sweep_scratch");
+        assertThat(choice).hasSize(2).noneMatch(StudentRun::distilled);
+        assertThat(choice.get(0).key()).doesNotContain("without augmentation");
+        assertThat(choice.get(1).key()).endsWith("without augmentation");
+        assertThat(choice.get(0).valAccuracy()).isNotEqualTo(choice.get(1).valAccuracy());
+        boolean plainWins = choice.get(1).valAccuracy() > choice.get(0).valAccuracy();
+        assertThat(report.runs().get("scratch"))
+                .hasSize(2)
+                .allMatch(r -> r.key().endsWith("without augmentation") == plainWins);
+        assertThat(report.summary().get("scratch_training").toString())
+                .startsWith(plainWins ? "without augmentation" : "the recipe's");
+        assertThat(report.runs().get("sizes")).isEmpty();
+        assertThat(docs.resolve(AccuracyBenchmark.CHART_SIZE)).doesNotExist();
+        assertThat(Files.readString(docs.resolve("benchmarks.md")))
+                .contains("The scratch twin's augmentation, chosen on validation")
+                .doesNotContain("accuracy vs student size");
+    }
 }

@@ -87,6 +87,9 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                     + "separable CNN [16,32,64]) to the size sweep.")
     boolean cnnStudents;
 
+    @Option(names = "--no-size-sweep", description = "Skip the student-size sweep (MLP widths and CNN students).")
+    boolean noSizeSweep;
+
     @Option(names = "--omit-class", paramLabel = "C", description = "Class left out of the transfer set (default 3).")
     int omitClass = 3;
 
@@ -127,11 +130,13 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                 seeds != null ? seeds : quick ? List.of(1L, 2L) : List.of(1L, 2L, 3L),
                 temperatures != null ? temperatures : quick ? List.of(1.0, 4.0) : List.of(1.0, 2.0, 4.0, 8.0, 20.0),
                 alphas != null ? alphas : quick ? List.of(0.5) : List.of(0.5, 0.9, 1.0),
-                widths != null ? widths : quick ? List.of(8, 16) : List.of(8, 16, 32, 64, 100),
+                noSizeSweep
+                        ? List.of()
+                        : widths != null ? widths : quick ? List.of(8, 16) : List.of(8, 16, 32, 64, 100),
                 omitClass,
                 !noTransfer,
                 commandLine(),
-                cnnStudents ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of());
+                cnnStudents && !noSizeSweep ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of());
         AccuracyReport report =
                 new AccuracyBenchmark(settings, new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();
@@ -148,12 +153,39 @@ final class BenchAccuracyCommand implements Callable<Integer> {
         if (threads != null) {
             b.append(" --threads ").append(threads);
         }
+        if (recipeFile != null) {
+            b.append(" --recipe ").append(recipeFile);
+        }
+        appendList(b, "--seeds", seeds);
+        appendList(b, "--temperatures", temperatures);
+        appendList(b, "--alphas", alphas);
+        appendList(b, "--widths", widths);
+        if (cnnStudents) {
+            b.append(" --cnn-students");
+        }
         if (noTransfer) {
             b.append(" --no-transfer");
+        }
+        if (noSizeSweep) {
+            b.append(" --no-size-sweep");
         }
         for (String o : overrides) {
             b.append(" --set ").append(o);
         }
         return b.toString();
+    }
+
+    private static void appendList(StringBuilder b, String option, List<?> values) {
+        if (values != null) {
+            b.append(' ').append(option).append(' ');
+            // 4.0 prints as 4, as the user would type it.
+            b.append(String.join(
+                    ",",
+                    values.stream()
+                            .map(v -> v instanceof Double d && d == Math.rint(d)
+                                    ? Long.toString(d.longValue())
+                                    : v.toString())
+                            .toList()));
+        }
     }
 }

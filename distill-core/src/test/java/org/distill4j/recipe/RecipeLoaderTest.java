@@ -187,6 +187,24 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void theCnnBenchRecipeSharesTheBenchTeacherAndHasAStudentOverTwentyTimesSmaller() throws Exception {
+        Recipe cnn = RecipeLoader.load(Path.of("..", "recipes", "bench-fashion-mnist-cnn.yaml"), List.of());
+        Recipe bench = RecipeLoader.load(Path.of("..", "recipes", "bench-fashion-mnist.yaml"), List.of());
+        // One teacher for both benchmarks: bench accuracy reuses OUT/teacher when this section is equal.
+        assertThat(cnn.teacher()).isEqualTo(bench.teacher());
+        assertThat(cnn.distillation().mode()).isEqualTo("views");
+        assertThat(cnn.distillation().views()).isEqualTo(16);
+        long[] image = {1, 28, 28};
+        long teacher = org.distill4j.model.MemoryEstimate.of(cnn.teacher().model(), image, 10, 1)
+                .parameters();
+        long student = org.distill4j.model.MemoryEstimate.of(cnn.student().model(), image, 10, 1)
+                .parameters();
+        assertThat(teacher).isEqualTo(1_630_090);
+        assertThat(student).isEqualTo(67_970);
+        assertThat(teacher).isGreaterThanOrEqualTo(20 * student);
+    }
+
+    @Test
     void crossFitNeedsCachedOutputsOfATrainedTeacher() {
         assertThat(parse0(VALID, "distillation.cross_fit=5").distillation().crossFit())
                 .isEqualTo(5);
