@@ -8,11 +8,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Iterator;
@@ -119,18 +117,9 @@ public final class CollectionJournal implements Closeable {
     public static CollectionJournal open(Path dir, Map<String, Object> fingerprint) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        FileChannel ch =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            ch.close();
-            throw new JournalException(file, "is in use by another collection; wait for it to finish or stop it");
-        }
+        LockedJournalFile locked = LockedJournalFile.open(file);
+        FileChannel ch = locked.channel();
+        FileLock lock = locked.lock();
         try {
             byte[] bytes = readBounded(file);
             Parsed p = parse(file, bytes);

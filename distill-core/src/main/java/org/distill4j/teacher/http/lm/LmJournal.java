@@ -11,15 +11,14 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.distill4j.teacher.http.JournalException;
+import org.distill4j.teacher.http.LockedJournalFile;
 
 /**
  * The append-only record of a language-model collection over HTTP (the windows of a top-k cache
@@ -88,18 +87,9 @@ public final class LmJournal implements Closeable {
      */
     public static LmJournal open(Path file, Map<String, Object> fingerprint, Visitor visitor) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        FileChannel ch =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            ch.close();
-            throw new JournalException(file, "is in use by another collection; wait for it to finish or stop it");
-        }
+        LockedJournalFile locked = LockedJournalFile.open(file);
+        FileChannel ch = locked.channel();
+        FileLock lock = locked.lock();
         try {
             long length = ch.size();
             // Through text, so numbers compare as they read back (a long written is an int read).
