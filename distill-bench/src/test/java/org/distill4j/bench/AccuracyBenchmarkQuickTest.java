@@ -36,26 +36,32 @@ class AccuracyBenchmarkQuickTest {
             evaluation: {latency_runs: 10, throughput_batch: 32}
             """;
 
-    @Test
-    void writesEveryRowChartAndFileAndReusesStudents(@TempDir Path tmp) throws Exception {
+    /** The benchmark over a recipe on Fashion-MNIST (skipped when absent), seeds 1 and 2, T in {1, 4}. */
+    private static AccuracyBenchmark.Settings settings(
+            String recipeTemplate, Path tmp, List<Integer> widths, boolean transferRows) throws Exception {
         Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
         boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
         assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
-        Recipe recipe = RecipeLoader.parse(RECIPE.formatted(dir), "test", tmp, List.of());
-        Path out = tmp.resolve("out");
-        Path docs = tmp.resolve("docs");
-        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
+        Recipe recipe = RecipeLoader.parse(recipeTemplate.formatted(dir), "test", tmp, List.of());
+        return new AccuracyBenchmark.Settings(
                 recipe,
-                out,
-                docs,
+                tmp.resolve("out"),
+                tmp.resolve("docs"),
                 tmp.resolve("cache"),
                 List.of(1L, 2L),
                 List.of(1.0, 4.0),
                 List.of(1.0),
-                List.of(8),
+                widths,
                 3,
-                true,
+                transferRows,
                 "test");
+    }
+
+    @Test
+    void writesEveryRowChartAndFileAndReusesStudents(@TempDir Path tmp) throws Exception {
+        AccuracyBenchmark.Settings settings = settings(RECIPE, tmp, List.of(8), true);
+        Path out = settings.out();
+        Path docs = settings.docs();
 
         AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
 
@@ -128,23 +134,8 @@ class AccuracyBenchmarkQuickTest {
 
     @Test
     void choosesTheScratchTwinsAugmentationOnValidationAndScoresViewsOncePerSeed(@TempDir Path tmp) throws Exception {
-        Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
-        boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
-        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
-        Recipe recipe = RecipeLoader.parse(VIEWS_RECIPE.formatted(dir), "test", tmp, List.of());
-        Path docs = tmp.resolve("docs");
-        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
-                recipe,
-                tmp.resolve("out"),
-                docs,
-                tmp.resolve("cache"),
-                List.of(1L, 2L),
-                List.of(1.0, 4.0),
-                List.of(1.0),
-                List.of(),
-                3,
-                false,
-                "test");
+        AccuracyBenchmark.Settings settings = settings(VIEWS_RECIPE, tmp, List.of(), false);
+        Path docs = settings.docs();
         List<String> log = new java.util.ArrayList<>();
         ExperimentListener listener = new ExperimentListener() {
             @Override

@@ -177,11 +177,8 @@ class RecipeLoaderTest {
         assertThat(r.distillation().mode()).isEqualTo("online");
         assertThat(r.distillation().alpha()).isEqualTo(1.0);
         assertThat(r.student().training().augment()).isEqualTo(new org.distill4j.train.Augmentation(2, false, 0.2, 0));
-        long[] image = {1, 28, 28};
-        long teacher = org.distill4j.model.MemoryEstimate.of(r.teacher().model(), image, 10, 1)
-                .parameters();
-        long student = org.distill4j.model.MemoryEstimate.of(r.student().model(), image, 10, 1)
-                .parameters();
+        long teacher = imageModelParameters(r.teacher().model());
+        long student = imageModelParameters(r.student().model());
         assertThat(teacher).isEqualTo(824_458);
         assertThat(student).isEqualTo(20_490);
     }
@@ -194,14 +191,17 @@ class RecipeLoaderTest {
         assertThat(cnn.teacher()).isEqualTo(bench.teacher());
         assertThat(cnn.distillation().mode()).isEqualTo("views");
         assertThat(cnn.distillation().views()).isEqualTo(16);
-        long[] image = {1, 28, 28};
-        long teacher = org.distill4j.model.MemoryEstimate.of(cnn.teacher().model(), image, 10, 1)
-                .parameters();
-        long student = org.distill4j.model.MemoryEstimate.of(cnn.student().model(), image, 10, 1)
-                .parameters();
+        long teacher = imageModelParameters(cnn.teacher().model());
+        long student = imageModelParameters(cnn.student().model());
         assertThat(teacher).isEqualTo(1_630_090);
         assertThat(student).isEqualTo(67_970);
         assertThat(teacher).isGreaterThanOrEqualTo(20 * student);
+    }
+
+    /** Parameters of a model on 28x28 grey images with 10 classes (Fashion-MNIST). */
+    private static long imageModelParameters(org.distill4j.model.ModelSpec spec) {
+        return org.distill4j.model.MemoryEstimate.of(spec, new long[] {1, 28, 28}, 10, 1)
+                .parameters();
     }
 
     @Test
