@@ -30,7 +30,7 @@ import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
-import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.EnsembleTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.terms.DistillationRefusedException;
@@ -46,8 +46,8 @@ import org.distill4j.train.TrainingDivergedException;
  * Dean (2015), around one recipe whose student is an MLP:
  *
  * <ol>
- *   <li>the teacher is trained once into {@code OUT/teacher} by {@link Experiment#trainTeacher()}
- *       (reused on reruns) and its outputs on the training rows are cached ({@link TeacherOutputCache});
+ *   <li>the teacher is trained once into {@code OUT/teacher} by {@link Experiment#trainTeachers()}
+ *       (an ensemble's other members into {@code OUT/teacher-2} and on; reused on reruns) and its outputs on the training rows are cached ({@link TeacherOutputCache});
  *   <li>a temperature sweep (at the recipe's alpha) and then an alpha sweep (at the best T) with
  *       one seed pick (T, alpha) by <b>validation</b> accuracy; the test rows never decide anything;
  *   <li>when the student trains with augmentation, the scratch twin's choice between the recipe's
@@ -194,10 +194,18 @@ public final class AccuracyBenchmark {
                 new Experiment(recipe, settings.out(), new Experiment.Options(settings.cacheDir(), false), listener);
         // The benchmark trains students on the teacher's outputs too: the same gate applies.
         experiment.checkTerms();
-        Path teacherDir = experiment.trainTeacher();
+        List<Path> teacherDirs = experiment.trainTeachers();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-                SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir)) {
+                Teacher teacher = Experiment.openTrained(teacherDirs)) {
             GateApproval approval = experiment.approveDistillation(teacher.identity());
+            List<Integer> memberErrors = new ArrayList<>();
+            if (teacher instanceof EnsembleTeacher e) {
+                for (Teacher m : e.members()) {
+                    memberErrors.add(
+                            Predictions.of(m, data.test(), manager, 512).errors(data.test()));
+                }
+                listener.info("ensemble teacher: members' test errors " + memberErrors);
+            }
             Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
             Predictions teacherVal = Predictions.of(teacher, data.validation(), manager, 512);
             Runner runner = new Runner(data, teacher, teacherTest, manager, approval);
@@ -283,6 +291,7 @@ public final class AccuracyBenchmark {
             AccuracyReport report = AccuracyReport.of(
                     recipe,
                     teacher,
+                    memberErrors,
                     teacherTest,
                     teacherVal,
                     data,
@@ -378,7 +387,8 @@ public final class AccuracyBenchmark {
             if (kd != null && !mode.equals("cached")) {
                 key += " | " + mode
                         + (mode.equals("views")
-                                ? " " + settings.recipe().distillation().views()
+                                ? " " + settings.recipe().distillation().views() + " (seed "
+                                        + settings.recipe().seed() + ")"
                                 : "");
             }
             String id = Hashing.sha256(String.join(
@@ -411,7 +421,11 @@ public final class AccuracyBenchmark {
                         kd,
                         switch (mode) {
                             case "online" -> SoftTargets.online(teacher);
-                            case "views" -> views(transfer, config.augment(), seed);
+                            case "views" ->
+                                views(
+                                        transfer,
+                                        config.augment(),
+                                        settings.recipe().seed());
                             default ->
                                 SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> {}));
                         },
@@ -482,10 +496,11 @@ public final class AccuracyBenchmark {
         }
 
         /**
-         * The teacher's logits on K views of {@code transfer} for a seed, computed once per benchmark: the
-         * sweeps train several students at one seed, and each would otherwise pay K teacher passes. Kept
-         * for the whole run (rows x K x classes floats per seed: 35 MB for 54,000 rows, K = 16, 10
-         * classes), since the size sweep comes back to the first seed at the end.
+         * The teacher's logits on K views of {@code transfer}, computed once per benchmark and shared by
+         * every student: the views are drawn with the recipe's seed, as {@code distill run} draws them,
+         * so the students' seeds vary their initialisation and order, not the teacher's views (each
+         * student would otherwise pay K teacher passes, K x members for an ensemble). Kept for the
+         * whole run: rows x K x classes floats, 35 MB for 54,000 rows, K = 16, 10 classes.
          */
         private SoftTargets.Views views(ExampleSet transfer, Augmentation augmentation, long seed) {
             int k = settings.recipe().distillation().views();

@@ -13,7 +13,9 @@ import org.distill4j.experiment.ExperimentData;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.EnsembleTeacher;
 import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -34,7 +36,8 @@ public record AccuracyReport(
 
     static AccuracyReport of(
             Recipe recipe,
-            SavedModelTeacher teacher,
+            Teacher teacher,
+            List<Integer> memberTestErrors,
             Predictions teacherTest,
             Predictions teacherVal,
             ExperimentData data,
@@ -60,8 +63,17 @@ public record AccuracyReport(
                         "test",
                         data.test().size()));
         Map<String, Object> t = new LinkedHashMap<>();
-        t.put("model", teacher.model().spec().describe());
-        t.put("params", teacher.model().parameterCount());
+        List<SavedModelTeacher> members = teacher instanceof EnsembleTeacher e
+                ? e.members().stream().map(m -> (SavedModelTeacher) m).toList()
+                : List.of((SavedModelTeacher) teacher);
+        String first = members.get(0).model().spec().describe();
+        t.put("model", members.size() == 1 ? first : "ensemble of " + members.size() + " x " + first);
+        t.put(
+                "params",
+                members.stream().mapToLong(m -> m.model().parameterCount()).sum());
+        if (members.size() > 1) {
+            t.put("member_test_errors", memberTestErrors);
+        }
         t.put("test_accuracy", teacherTest.accuracy(data.test()));
         t.put("test_errors", teacherTest.errors(data.test()));
         t.put("val_accuracy", teacherVal.accuracy(data.validation()));
@@ -207,6 +219,11 @@ public record AccuracyReport(
                     100 * r.testAccuracy(),
                     Double.isNaN(r.trainAccuracy()) ? "n/a (no labels)" : f("%.2f%%", 100 * r.trainAccuracy()),
                     100 * r.agreement()));
+        }
+        if (t.get("member_test_errors") != null) {
+            md.append(f(
+                    "%nThe teacher is the mean probability of its members, whose test errors are %s (each alone).%n",
+                    t.get("member_test_errors")));
         }
         md.append(f(
                 "%nScratch and distilled: mean ± sample std over %s seeds. Distillation closes **%.0f%%** of the "

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.distill4j.data.IdxDataset;
 import org.distill4j.experiment.ExperimentListener;
 import org.distill4j.recipe.Recipe;
@@ -125,6 +126,7 @@ class AccuracyBenchmarkQuickTest {
               terms: mit
               model: {type: mlp, hidden: [32]}
               training: {epochs: 1, batch_size: 64, learning_rate: 0.002}
+              ensemble: 2
             student:
               model: {type: cnn, channels: [4], kernel: 3, pool: 2}
               training: {epochs: 2, batch_size: 64, learning_rate: 0.005, augment: {shift: 2}}
@@ -133,7 +135,7 @@ class AccuracyBenchmarkQuickTest {
             """;
 
     @Test
-    void choosesTheScratchTwinsAugmentationOnValidationAndScoresViewsOncePerSeed(@TempDir Path tmp) throws Exception {
+    void distilsAnEnsembleChoosesTheScratchTwinsAugmentationAndScoresViewsOnce(@TempDir Path tmp) throws Exception {
         AccuracyBenchmark.Settings settings = settings(VIEWS_RECIPE, tmp, List.of(), false);
         Path docs = settings.docs();
         List<String> log = new java.util.ArrayList<>();
@@ -146,9 +148,20 @@ class AccuracyBenchmarkQuickTest {
 
         AccuracyReport report = new AccuracyBenchmark(settings, listener).run();
 
-        // Three students distilled at seed 1 and one at seed 2: the teacher scores the views once per seed.
+        // Three students distilled at seed 1 and one at seed 2: the views are the recipe's (seed 5), scored once.
         assertThat(log.stream().filter(l -> l.startsWith("views: the teacher scored 2 views of 800 rows")))
-                .hasSize(2);
+                .hasSize(1);
+        assertThat(report.runs().get("distilled")).allMatch(r -> r.key().contains("views 2 (seed 5)"));
+
+        // The teacher is the two members' mean probability, each trained with its own seed.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> teacher = (Map<String, Object>) report.summary().get("teacher");
+        assertThat(teacher.get("model").toString()).startsWith("ensemble of 2 x MLP");
+        assertThat((List<?>) teacher.get("member_test_errors")).hasSize(2);
+        assertThat(settings.out().resolve("teacher-2").resolve("model.json")).isRegularFile();
+        assertThat(Files.readAllBytes(settings.out().resolve("teacher-2").resolve("model-0000.params")))
+                .isNotEqualTo(
+                        Files.readAllBytes(settings.out().resolve("teacher").resolve("model-0000.params")));
         List<StudentRun> choice = report.runs().get("sweep_scratch");
         assertThat(choice).hasSize(2).noneMatch(StudentRun::distilled);
         assertThat(choice.get(0).key()).doesNotContain("without augmentation");

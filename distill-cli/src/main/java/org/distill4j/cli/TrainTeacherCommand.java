@@ -27,8 +27,9 @@ final class TrainTeacherCommand implements Callable<Integer> {
             throw new IllegalArgumentException("teacher.source is '"
                     + recipe.teacher().source() + "': there is nothing to train (set teacher.source: train)");
         }
-        Path dir = options.experiment(recipe).trainTeacher();
-        System.out.println("teacher: " + dir.toAbsolutePath());
+        for (Path dir : options.experiment(recipe).trainTeachers()) {
+            System.out.println("teacher: " + dir.toAbsolutePath());
+        }
         return ExitCodes.OK;
     }
 }

@@ -58,7 +58,8 @@ class RemoteTeacherLoopTest {
                         shared.resolve("local"),
                         new Experiment.Options(shared.resolve("cache"), false),
                         ExperimentListener.NONE)
-                .trainTeacher();
+                .trainTeachers()
+                .get(0);
         data = ExperimentData.load(local);
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 SavedModel t = SavedModel.load(teacherDir)) {

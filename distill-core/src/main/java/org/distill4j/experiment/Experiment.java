@@ -22,6 +22,9 @@ import org.distill4j.recipe.RecipeLoader;
 import org.distill4j.report.ExperimentResults;
 import org.distill4j.report.ModelResult;
 import org.distill4j.report.ReportWriter;
+import org.distill4j.teacher.EnsembleTeacher;
+import org.distill4j.teacher.SavedModelTeacher;
+import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.http.CollectionResult;
 import org.distill4j.terms.DistillationGate;
@@ -51,6 +54,16 @@ public final class Experiment {
 
     /** Role names, as used in directories and metrics.json. */
     public static final String TEACHER = "teacher";
+    /**
+     * Returns the role (and directory name) of an ensemble's member m: {@code teacher} for the first
+     * (the one teacher of a recipe without an ensemble), {@code teacher-m} for the others.
+     *
+     * @param m member number, from 1
+     */
+    public static String teacherRole(int m) {
+        return m == 1 ? TEACHER : TEACHER + "-" + m;
+    }
+
     /** The student trained on hard labels only. */
     public static final String STUDENT_SCRATCH = "student_scratch";
     /** The student trained with distillation. */
@@ -184,7 +197,8 @@ public final class Experiment {
             // The model cards show all three results, so they are written once all are known.
             Map<String, ModelMetrics> metrics = new LinkedHashMap<>();
             results.forEach(r -> metrics.put(r.role(), r.metrics()));
-            if (trainsTeacher()) {
+            // An ensemble's members keep the cards of their training: these metrics are the ensemble's.
+            if (trainsTeacher() && recipe.teacher().ensemble() == 1) {
                 ModelDocumentation.forRole(recipe, TEACHER, null, null, null, null)
                         .write(out.resolve(TEACHER), data, recipe.seed(), metrics);
             }
@@ -206,19 +220,42 @@ public final class Experiment {
     }
 
     /**
-     * Trains the teacher (recipe source {@code train}) into {@code out/teacher}, or reuses a
-     * complete one trained from the same recipe and data.
+     * Trains the teacher (recipe source {@code train}) into {@code out/teacher}, and the other
+     * members of an ensemble ({@code teacher.ensemble}) into {@code out/teacher-2} and on, or reuses
+     * complete ones trained from the same recipe and data.
      *
-     * @return the teacher's model directory
+     * @return the members' model directories, in order (one for a single teacher)
      */
-    public Path trainTeacher() throws IOException {
+    public List<Path> trainTeachers() throws IOException {
         requireOutputDirectory();
         if (!recipe.teacher().source().equals("train")) {
             throw new IllegalStateException(
                     "teacher.source is '" + recipe.teacher().source() + "': the teacher is loaded from "
                             + recipe.teacher().path() + ", not trained");
         }
-        return trainer.teacher(ExperimentData.load(recipe));
+        return trainer.teachers(ExperimentData.load(recipe));
+    }
+
+    /**
+     * Opens the teacher that {@link #trainTeachers()} trained: the saved model, or the ensemble of
+     * its members.
+     *
+     * @param dirs the members' directories, as returned by {@link #trainTeachers()}
+     */
+    public static Teacher openTrained(List<Path> dirs) throws IOException {
+        if (dirs.size() == 1) {
+            return SavedModelTeacher.load(dirs.get(0));
+        }
+        List<Teacher> members = new ArrayList<>();
+        try {
+            for (Path d : dirs) {
+                members.add(SavedModelTeacher.load(d));
+            }
+        } catch (IOException | RuntimeException e) {
+            members.forEach(Teacher::close);
+            throw e;
+        }
+        return EnsembleTeacher.of(members);
     }
 
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */

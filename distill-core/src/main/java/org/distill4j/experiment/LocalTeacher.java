@@ -11,6 +11,7 @@ import org.distill4j.eval.Predictions;
 import org.distill4j.eval.ServingCost;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
+import org.distill4j.teacher.EnsembleTeacher;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherIdentity;
@@ -103,14 +104,16 @@ final class LocalTeacher implements ExperimentTeacher {
                 manager,
                 recipe.evaluation().latencyRuns(),
                 recipe.evaluation().throughputBatch());
-        long params;
-        long size;
-        if (teacher instanceof SavedModelTeacher s) {
-            params = s.model().parameterCount();
-            size = Files.size(Path.of(teacher.identity().location()).resolve(SavedModel.PARAMS));
-        } else {
-            params = -1;
-            size = Files.size(Path.of(teacher.identity().location()));
+        long params = 0;
+        long size = 0;
+        for (Teacher t : teacher instanceof EnsembleTeacher e ? e.members() : java.util.List.of(teacher)) {
+            if (t instanceof SavedModelTeacher s) {
+                params += s.model().parameterCount();
+                size += Files.size(Path.of(t.identity().location()).resolve(SavedModel.PARAMS));
+            } else {
+                params = -1;
+                size += Files.size(Path.of(t.identity().location()));
+            }
         }
         return new ModelMetrics(
                 p.accuracy(test),

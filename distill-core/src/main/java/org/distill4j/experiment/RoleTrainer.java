@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
@@ -47,9 +49,25 @@ final class RoleTrainer {
         this.listener = listener;
     }
 
-    Path teacher(ExperimentData data) throws IOException {
-        return train(
-                Experiment.TEACHER, recipe.teacher().model(), recipe.teacher().training(), data, null, null);
+    /**
+     * Trains the recipe's teacher, or each member of its ensemble: member 1 into {@code
+     * OUT/teacher} with the recipe's seed (so a one-teacher recipe's teacher is reused as the
+     * first member), member m into {@code OUT/teacher-m} with seed {@code seed + m - 1}; all on the
+     * same training split.
+     */
+    List<Path> teachers(ExperimentData data) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        for (int m = 1; m <= recipe.teacher().ensemble(); m++) {
+            dirs.add(train(
+                    Experiment.teacherRole(m),
+                    recipe.teacher().model(),
+                    recipe.teacher().training(),
+                    data,
+                    null,
+                    null,
+                    recipe.seed() + m - 1));
+        }
+        return dirs;
     }
 
     Path student(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval)
@@ -62,7 +80,7 @@ final class RoleTrainer {
                     .optAugmentation(config.augment().perRow())
                     .build();
         }
-        return train(role, recipe.student().model(), config, data, teacher, approval);
+        return train(role, recipe.student().model(), config, data, teacher, approval, recipe.seed());
     }
 
     /**
@@ -196,7 +214,8 @@ final class RoleTrainer {
             TrainingConfig config,
             ExperimentData data,
             ExperimentTeacher teacher,
-            GateApproval approval)
+            GateApproval approval,
+            long seed)
             throws IOException {
         Path dir = out.resolve(role);
         // A remote teacher may not have answered every row: the student learns from those it did,
@@ -207,7 +226,7 @@ final class RoleTrainer {
                 role,
                 spec.toString(),
                 config.toString(),
-                Long.toString(recipe.seed()),
+                Long.toString(seed),
                 rows.contentHash(),
                 data.validation() == null ? "-" : data.validation().contentHash(),
                 teacher == null ? "-" : teacher.identity(data.train()).cacheKey() + recipe.distillation(),
@@ -227,7 +246,7 @@ final class RoleTrainer {
                 spec, data.train().featureShape(), data.train().numClasses(), config.batchSize());
         estimate.require(estimate.trainingBytes(), MemoryEstimate.limit(), role + ": training " + spec.describe());
         ClassifierTrainer.Builder builder = ClassifierTrainer.builder(config)
-                .optSeed(recipe.seed())
+                .optSeed(seed)
                 .optCheckpointDir(dir.resolve("checkpoints"))
                 .optResume(options.resume())
                 .optListener(listener.training(role));
@@ -258,7 +277,7 @@ final class RoleTrainer {
                                 result.approval(),
                                 teacher == null ? null : teacher.labelCollection(),
                                 gate.termsOrigin())
-                        .write(dir, data, recipe.seed(), Map.of());
+                        .write(dir, data, seed, Map.of());
             }
         }
         return dir;

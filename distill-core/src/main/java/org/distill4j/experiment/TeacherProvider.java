@@ -36,7 +36,7 @@ final class TeacherProvider {
             return RemoteTeacher.of(t.http(), data.textFeatures() != null, out, listener);
         }
         Teacher local = switch (t.source()) {
-            case "train" -> SavedModelTeacher.load(trainer.teacher(data));
+            case "train" -> Experiment.openTrained(trainer.teachers(data));
             case "distill4j" -> checkTextFeatures(SavedModelTeacher.load(t.path()), data);
             case "torchscript" -> TorchScriptTeacher.load(t.path());
             case "onnx" -> OnnxTeacher.load(t.path());

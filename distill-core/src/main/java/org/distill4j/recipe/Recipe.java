@@ -56,6 +56,10 @@ public record Recipe(
             throw new IllegalArgumentException("distillation.cross_fit trains k teachers of the recipe's architecture, "
                     + "so it needs teacher.source: train, not " + teacher.source());
         }
+        if (distillation.crossFit() != null && teacher.ensemble() > 1) {
+            throw new IllegalArgumentException("distillation.cross_fit trains one teacher per fold; it does not "
+                    + "combine with teacher.ensemble " + teacher.ensemble() + " (use one or the other)");
+        }
         org.distill4j.train.Augmentation augment = student.training().augment();
         if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
             // Checked here, before a teacher is trained, as well as by the trainer.
@@ -195,6 +199,10 @@ public record Recipe(
      *     mit}); without it the terms are unknown and distillation needs an acknowledgement
      * @param termsFile a user terms file (same schema as the built-in registry) loaded on top of it
      * @param http the endpoint and collection settings, for {@code http}
+     * @param ensemble for {@code train}: how many teachers of {@code model} and {@code training} to
+     *     train (member m with seed {@code seed + m - 1}, all on the same split) and distil as one, the
+     *     mean of their probabilities ({@link org.distill4j.teacher.EnsembleTeacher}); default 1, at
+     *     most {@value org.distill4j.teacher.EnsembleTeacher#MAX_MEMBERS}
      */
     public record TeacherSection(
             String source,
@@ -203,11 +211,21 @@ public record Recipe(
             TrainingConfig training,
             String terms,
             @JsonProperty("terms_file") Path termsFile,
-            HttpSection http) {
+            HttpSection http,
+            Integer ensemble) {
 
         /** Validates that each source has what it needs. */
         public TeacherSection {
             source = source == null ? "train" : source;
+            if (ensemble != null && ensemble > 1 && !source.equals("train")) {
+                throw new IllegalArgumentException("teacher.ensemble trains several teachers, so it needs "
+                        + "teacher.source: train, not " + source);
+            }
+            ensemble = ensemble == null ? 1 : ensemble;
+            if (ensemble < 1 || ensemble > org.distill4j.teacher.EnsembleTeacher.MAX_MEMBERS) {
+                throw new IllegalArgumentException("illegal ensemble value: " + ensemble + ", must be in [1, "
+                        + org.distill4j.teacher.EnsembleTeacher.MAX_MEMBERS + "]");
+            }
             switch (source) {
                 case "train" -> {
                     Objects.requireNonNull(model, "model");

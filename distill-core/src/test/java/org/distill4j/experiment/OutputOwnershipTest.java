@@ -64,7 +64,8 @@ class OutputOwnershipTest {
         Files.writeString(users.resolve("my-notes.txt"), "precious");
         Recipe r = recipe(tmp, 1);
         assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>())
-                        .trainTeacher())
+                        .trainTeachers()
+                        .get(0))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(users.toString())
                 .hasMessageContaining("not created by distill4j");
@@ -74,7 +75,8 @@ class OutputOwnershipTest {
     @Test
     void resumeStartsFreshWhatAnotherConfigurationCheckpointedAndSaysSo(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>())
-                .trainTeacher();
+                .trainTeachers()
+                .get(0);
         Path ck = tmp.resolve("out/teacher/checkpoints");
         assertThat(names(ck)).contains("epoch-0001", "epoch-0002");
         // A crashed write of the earlier run left a temporary directory behind.
@@ -82,7 +84,7 @@ class OutputOwnershipTest {
 
         List<String> log = new ArrayList<>();
         List<Integer> epochs = new ArrayList<>();
-        experiment(recipe(tmp, 3), tmp, true, log, epochs).trainTeacher();
+        experiment(recipe(tmp, 3), tmp, true, log, epochs).trainTeachers().get(0);
 
         assertThat(epochs).containsExactly(1, 2, 3);
         assertThat(log)
@@ -95,7 +97,8 @@ class OutputOwnershipTest {
     @Test
     void resumeContinuesTheSameConfiguration(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp, 2), tmp, false, new ArrayList<>(), new ArrayList<>())
-                .trainTeacher();
+                .trainTeachers()
+                .get(0);
         // As if killed after the last checkpoint but before the model was saved.
         Files.delete(tmp.resolve("out/teacher/training.json"));
         Path leftover = tmp.resolve("out/teacher/checkpoints/.epoch-0003-777");
@@ -103,7 +106,7 @@ class OutputOwnershipTest {
         Files.writeString(leftover.resolve("state.json"), "{}");
         List<String> log = new ArrayList<>();
         List<Integer> epochs = new ArrayList<>();
-        experiment(recipe(tmp, 2), tmp, true, log, epochs).trainTeacher();
+        experiment(recipe(tmp, 2), tmp, true, log, epochs).trainTeachers().get(0);
         assertThat(log).contains("resumed after 2");
         assertThat(epochs).isEmpty();
         assertThat(leftover).doesNotExist();
@@ -119,8 +122,9 @@ class OutputOwnershipTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(e.trainingBytes() > org.distill4j.model.MemoryEstimate.limit());
         List<String> log = new ArrayList<>();
         long t0 = System.nanoTime();
-        assertThatThrownBy(
-                        () -> experiment(r, tmp, false, log, new ArrayList<>()).trainTeacher())
+        assertThatThrownBy(() -> experiment(r, tmp, false, log, new ArrayList<>())
+                        .trainTeachers()
+                        .get(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("teacher: training MLP(hidden=[65536, 65536]")
                 .hasMessageContaining("4,297,") // parameters on 32 text features
@@ -134,7 +138,8 @@ class OutputOwnershipTest {
         Files.writeString(tmp.resolve("out"), "not a directory");
         Recipe r = recipe(tmp, 1);
         assertThatThrownBy(() -> experiment(r, tmp, false, new ArrayList<>(), new ArrayList<>())
-                        .trainTeacher())
+                        .trainTeachers()
+                        .get(0))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(tmp.resolve("out").toString())
                 .hasMessageContaining("is a regular file")

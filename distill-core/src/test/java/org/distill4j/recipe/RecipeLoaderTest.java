@@ -215,6 +215,26 @@ class RecipeLoaderTest {
                 .contains("mode: cached");
     }
 
+    @Test
+    void anEnsembleTeacherIsTrainedHereAndDoesNotCombineWithCrossFitting() throws Exception {
+        assertThat(parse0(VALID).teacher().ensemble()).isEqualTo(1);
+        Recipe four = parse0(VALID, "teacher.ensemble=4");
+        assertThat(four.teacher().ensemble()).isEqualTo(4);
+        assertThat(RecipeLoader.parse(RecipeLoader.toYaml(four), "again", Path.of("."), List.of())
+                        .teacher()
+                        .ensemble())
+                .isEqualTo(4);
+        assertThat(error(VALID, "teacher.ensemble=0").getMessage())
+                .contains("illegal ensemble value: 0, must be in [1, 16]");
+        assertThat(error(VALID, "teacher.ensemble=17").getMessage()).contains("illegal ensemble value: 17");
+        assertThat(error(VALID, "teacher.ensemble=2", "teacher.source=distill4j", "teacher.path=/m")
+                        .getMessage())
+                .contains("teacher.ensemble trains several teachers", "not distill4j");
+        assertThat(error(VALID, "teacher.ensemble=2", "distillation.cross_fit=3")
+                        .getMessage())
+                .contains("does not combine with teacher.ensemble 2");
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
