@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Random;
 
 /**
- * Random image augmentation applied to each training batch, before both the student's and (with
+ * Random augmentation applied to each training batch, before both the student's and (with
  * online distillation) the teacher's forward pass, so the teacher scores exactly the view the
  * student sees. Per row: a translation by up to {@code shift} pixels in each direction with zero
  * fill (the same as padding by {@code shift} and taking a random crop of the original size) and,
@@ -19,14 +19,20 @@ import java.util.Random;
  * (pure distillation, alpha = 1) and the teacher scores the mixed batch (online targets); {@link
  * ClassifierTrainer} checks both.
  *
- * <p>Only meaningful for image features of shape (channels, height, width).
+ * <p>Shift, flip and mixing apply to image features of shape (channels, height, width). {@code
+ * drop} applies to text rows (a row of hashed n-gram ids, shape (n), 0 = padding; see {@code
+ * data.TextFeatures}): each id is set to 0 with probability {@code drop}, keeping at least one of
+ * the row's ids, a feature-level word dropout. Its point for distillation: a teacher that has
+ * memorised its training texts answers them with near one-hot targets, but scores a text with a
+ * fifth of its n-grams missing with the uncertainty that is worth distilling.
  *
  * @param shift maximum translation in pixels, in [0, 8]; 0 = none
  * @param flip whether to flip horizontally at random
  * @param mixup Beta parameter a of mixup's lambda ~ Beta(a, a), finite and in [0, 100]; 0 = off
  * @param cutmix Beta parameter a of cutmix's area ratio ~ Beta(a, a), finite and in [0, 100]; 0 = off
+ * @param drop text rows only: probability that each id is dropped, in [0, 0.9]; 0 = off
  */
-public record Augmentation(int shift, boolean flip, double mixup, double cutmix) {
+public record Augmentation(int shift, boolean flip, double mixup, double cutmix, double drop) {
 
     /** No augmentation. */
     public static final Augmentation NONE = new Augmentation(0, false);
@@ -38,11 +44,28 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
         }
         checkBeta("mixup", mixup);
         checkBeta("cutmix", cutmix);
+        if (!(drop >= 0 && drop <= 0.9)) {
+            throw new IllegalArgumentException("illegal drop value: " + drop + ", must be in [0, 0.9]");
+        }
+        if (drop > 0 && (shift > 0 || flip || mixup > 0 || cutmix > 0)) {
+            throw new IllegalArgumentException("augment drop applies to text rows and shift, flip, mixup and cutmix "
+                    + "to images: set one kind, not both");
+        }
+    }
+
+    /** Image augmentation: shift, flip and mixing, no dropping. */
+    public Augmentation(int shift, boolean flip, double mixup, double cutmix) {
+        this(shift, flip, mixup, cutmix, 0);
     }
 
     /** Shift and flip only, no mixing. */
     public Augmentation(int shift, boolean flip) {
         this(shift, flip, 0, 0);
+    }
+
+    /** Text augmentation: each id of a row dropped with probability {@code drop}. */
+    public static Augmentation dropping(double drop) {
+        return new Augmentation(0, false, 0, 0, drop);
     }
 
     /** Reads the recipe's {@code augment} section; absent keys are off. */
@@ -51,12 +74,14 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
             @JsonProperty("shift") Integer shift,
             @JsonProperty("flip") Boolean flip,
             @JsonProperty("mixup") Double mixup,
-            @JsonProperty("cutmix") Double cutmix) {
+            @JsonProperty("cutmix") Double cutmix,
+            @JsonProperty("drop") Double drop) {
         return new Augmentation(
                 shift == null ? 0 : shift,
                 flip != null && flip,
                 mixup == null ? 0 : mixup,
-                cutmix == null ? 0 : cutmix);
+                cutmix == null ? 0 : cutmix,
+                drop == null ? 0 : drop);
     }
 
     private static void checkBeta(String field, double a) {
@@ -68,7 +93,7 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
 
     /** Returns whether this augmentation changes anything. */
     public boolean enabled() {
-        return shift > 0 || flip || mixes();
+        return shift > 0 || flip || mixes() || drop > 0;
     }
 
     /** Returns whether rows are mixed in pairs (mixup or cutmix), so hard labels no longer apply. */
@@ -76,9 +101,9 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
         return mixup > 0 || cutmix > 0;
     }
 
-    /** Returns this augmentation without its mixing part (the per-row shift and flip only). */
+    /** Returns this augmentation without its mixing part (the per-row shift, flip and drop only). */
     public Augmentation perRow() {
-        return new Augmentation(shift, flip);
+        return new Augmentation(shift, flip, 0, 0, drop);
     }
 
     /**
@@ -104,6 +129,12 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
         if (!enabled()) {
             return new Mix("none", identity(rows), 1);
         }
+        if (drop > 0) {
+            for (int r = 0; r < rows; r++) {
+                applyRow(batch, r, featureShape, rng);
+            }
+            return new Mix("none", identity(rows), 1);
+        }
         checkShape(featureShape);
         if (shift > 0 || flip) {
             float[] tmp = new float[(int) (featureShape[1] * featureShape[2])];
@@ -123,6 +154,10 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
      * @param rng source of randomness
      */
     public void applyRow(float[] batch, int r, long[] featureShape, Random rng) {
+        if (drop > 0) {
+            dropIds(batch, r, featureShape, rng);
+            return;
+        }
         checkShape(featureShape);
         applyRow(batch, r, featureShape, rng, new float[(int) (featureShape[1] * featureShape[2])]);
     }
@@ -200,6 +235,35 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix)
             }
         }
         return new Mix("cutmix", partner, 1 - (double) (y1 - y0) * (x1 - x0) / (h * w));
+    }
+
+    private void dropIds(float[] batch, int r, long[] featureShape, Random rng) {
+        if (featureShape.length != 1) {
+            throw new IllegalArgumentException("augment drop needs text rows of ids (shape (n)), got features of shape "
+                    + java.util.Arrays.toString(featureShape) + "; images take shift, flip, mixup or cutmix");
+        }
+        int n = (int) featureShape[0];
+        int base = r * n;
+        int kept = 0;
+        int firstDropped = -1;
+        for (int i = base; i < base + n; i++) {
+            if (batch[i] == 0f) {
+                continue;
+            }
+            if (rng.nextDouble() < drop) {
+                if (firstDropped < 0) {
+                    firstDropped = i;
+                }
+                batch[i] = -batch[i]; // marked, restored below if the row would lose every id
+            } else {
+                kept++;
+            }
+        }
+        for (int i = base; i < base + n; i++) {
+            if (batch[i] < 0f) {
+                batch[i] = kept == 0 && i == firstDropped ? -batch[i] : 0f;
+            }
+        }
     }
 
     private static void checkShape(long[] featureShape) {

@@ -92,6 +92,30 @@ class ExperimentTextTest {
     }
 
     @Test
+    void withDroppedIdsTheTeacherScoresTheStudentsViewOnlineAndInCachedViews(@TempDir Path tmp) throws Exception {
+        for (String mode : List.of("mode: online", "mode: views, views: 3")) {
+            Path dir = tmp.resolve(mode.contains("views") ? "views" : "online");
+            List<String> log = new ArrayList<>();
+            Recipe r = recipe(
+                    dir,
+                    "student.training.augment={drop: 0.25}",
+                    "distillation={temperature: 2, alpha: 0.5, " + mode + "}");
+            assertThat(r.student().training().augment().drop()).isEqualTo(0.25);
+            ExperimentResults results = experiment(r, dir, log).run();
+            // The scratch twin drops ids too (no teacher needed): both students learn the task.
+            assertThat(results.models().get(1).metrics().testAccuracy())
+                    .as(mode)
+                    .isGreaterThan(0.6);
+            assertThat(results.models().get(2).metrics().testAccuracy())
+                    .as(mode)
+                    .isGreaterThan(0.6);
+            if (mode.contains("views")) {
+                assertThat(log).anyMatch(l -> l.startsWith("teacher outputs on 3 augmented views"));
+            }
+        }
+    }
+
+    @Test
     void studentDistilledWithoutLabelsIsRetrainedAndSaysSo(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp), tmp, new ArrayList<>()).run();
 
