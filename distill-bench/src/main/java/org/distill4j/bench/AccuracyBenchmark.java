@@ -216,8 +216,12 @@ public final class AccuracyBenchmark {
             listener.info("temperature sweep at alpha " + recipeKd.alpha() + " (seed " + seed0 + ")");
             List<StudentRun> sweepT = new ArrayList<>();
             for (double t : settings.temperatures()) {
-                sweepT.add(
-                        runner.distilled("sweep_T", base, new KdParameters(t, recipeKd.alpha()), data.train(), seed0));
+                sweepT.add(runner.distilled(
+                        "sweep_T",
+                        base,
+                        new KdParameters(t, recipeKd.alpha(), recipeKd.correctTeacher()),
+                        data.train(),
+                        seed0));
             }
             StudentRun bestT = best(sweepT);
             List<StudentRun> sweepAlpha = new ArrayList<>();
@@ -229,10 +233,15 @@ public final class AccuracyBenchmark {
             listener.info("alpha sweep at T " + bestT.temperature());
             for (double a : alphas) {
                 sweepAlpha.add(runner.distilled(
-                        "sweep_alpha", base, new KdParameters(bestT.temperature(), a), data.train(), seed0));
+                        "sweep_alpha",
+                        base,
+                        new KdParameters(bestT.temperature(), a, recipeKd.correctTeacher()),
+                        data.train(),
+                        seed0));
             }
             StudentRun bestAlpha = best(sweepAlpha);
-            KdParameters chosen = new KdParameters(bestAlpha.temperature(), bestAlpha.alpha());
+            KdParameters chosen =
+                    new KdParameters(bestAlpha.temperature(), bestAlpha.alpha(), recipeKd.correctTeacher());
             listener.info("chosen on validation: T " + chosen.temperature() + ", alpha " + chosen.alpha());
 
             // The scratch twin gets its own choice on validation: with the recipe's shifts and flips
@@ -264,7 +273,7 @@ public final class AccuracyBenchmark {
                 transfer.add(runner.distilled(
                         "transfer_unlabeled",
                         base,
-                        new KdParameters(chosen.temperature(), 1.0),
+                        new KdParameters(chosen.temperature(), 1.0, chosen.correctTeacher()),
                         ExampleSets.withoutLabels(data.train()),
                         seed0));
                 transfer.add(runner.distilled(

@@ -125,7 +125,7 @@ public final class DistillationStep {
      *
      * @param rows the batch's row count B, at most {@code maxBatch}
      * @param hardLabels class ids in [0, classes) or negative for unlabelled rows, at least {@code
-     *     rows} of them; not read when alpha = 1 (may be null then)
+     *     rows} of them; with alpha = 1 read only to correct the teacher (may be null otherwise)
      * @param teacher the teacher's table, or null when alpha = 0
      * @param teacherRows the table row of each batch row, or null for rows 0 to B-1 of the table
      * @throws IllegalArgumentException if a label is not below the class count, or the teacher is
@@ -183,6 +183,9 @@ public final class DistillationStep {
                     }
                 }
             }
+            if (parameters.correctTeacher() && hardLabels != null) {
+                correctTeacher(rows, hardLabels);
+            }
         }
         if (hard) {
             int labelled = 0;
@@ -206,6 +209,52 @@ public final class DistillationStep {
                         weights64[k] = w;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Swaps, on each labelled row whose teacher's top class is not its label, the teacher's two
+     * probabilities (and log-probabilities): a permutation of one row's tempered distribution, so it
+     * stays a distribution, its entropy is unchanged, and the label becomes its top class with the
+     * confidence the teacher gave its own choice. Temperature keeps the order of the classes, so
+     * the top class at T is the teacher's top class.
+     */
+    private void correctTeacher(int rows, long[] hardLabels) {
+        for (int i = 0; i < rows; i++) {
+            long y = hardLabels[i];
+            if (y < 0 || y >= classes) {
+                continue;
+            }
+            int base = i * classes;
+            int top = 0;
+            for (int c = 1; c < classes; c++) {
+                boolean higher = teacherLogP32 != null
+                        ? teacherLogP32[base + c] > teacherLogP32[base + top]
+                        : teacherLogP64[base + c] > teacherLogP64[base + top];
+                if (higher) {
+                    top = c;
+                }
+            }
+            int a = base + top;
+            int b = base + (int) y;
+            if (a == b) {
+                continue;
+            }
+            if (teacherLogP32 != null) {
+                float t = teacherLogP32[a];
+                teacherLogP32[a] = teacherLogP32[b];
+                teacherLogP32[b] = t;
+                t = weights32[a];
+                weights32[a] = weights32[b];
+                weights32[b] = t;
+            } else {
+                double t = teacherLogP64[a];
+                teacherLogP64[a] = teacherLogP64[b];
+                teacherLogP64[b] = t;
+                t = weights64[a];
+                weights64[a] = weights64[b];
+                weights64[b] = t;
             }
         }
     }

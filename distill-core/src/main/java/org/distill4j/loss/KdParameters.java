@@ -3,13 +3,17 @@ package org.distill4j.loss;
 import java.util.Locale;
 
 /**
- * The two hyper-parameters of Hinton-style distillation, validated.
+ * The hyper-parameters of Hinton-style distillation, validated.
  *
  * @param temperature softmax temperature T: finite and &gt; 0 (T &gt; 1 softens, T = 1 is plain
  *     softmax)
  * @param alpha weight of the soft-target term in [0, 1]; 1 - alpha weighs the hard labels
+ * @param correctTeacher whether, on a labelled row where the teacher's top class is not the label,
+ *     the teacher's (tempered) probabilities of those two classes are swapped before the student
+ *     learns from them: the soft target keeps the teacher's view of which classes look alike but
+ *     never teaches its mistake (see {@link DistillationStep#prepare})
  */
-public record KdParameters(double temperature, double alpha) {
+public record KdParameters(double temperature, double alpha, boolean correctTeacher) {
 
     /** Validates both values; the messages name the value and what is allowed. */
     public KdParameters {
@@ -22,8 +26,20 @@ public record KdParameters(double temperature, double alpha) {
         }
     }
 
+    /** (T, alpha) without teacher correction. */
+    public KdParameters(double temperature, double alpha) {
+        this(temperature, alpha, false);
+    }
+
+    /** Returns these parameters with teacher correction on or off. */
+    public KdParameters withCorrectTeacher(boolean correct) {
+        return new KdParameters(temperature, alpha, correct);
+    }
+
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "KD(T=%s, alpha=%s)", temperature, alpha);
+        // Without correction, the form that benchmark records and training fingerprints have always used.
+        return String.format(
+                Locale.ROOT, "KD(T=%s, alpha=%s%s)", temperature, alpha, correctTeacher ? ", teacher corrected" : "");
     }
 }

@@ -46,7 +46,8 @@ public record Recipe(
         if (student.name() == null) {
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
-        distillation = distillation == null ? new DistillationSection(4.0, 0.9, null, null, null, null) : distillation;
+        distillation =
+                distillation == null ? new DistillationSection(4.0, 0.9, null, null, null, null, null) : distillation;
         if (teacher.source().equals("http") && !distillation.mode().equals("cached")) {
             throw new IllegalArgumentException("illegal mode value: '" + distillation.mode()
                     + "' with teacher.source http: an API "
@@ -61,6 +62,10 @@ public record Recipe(
                     + "combine with teacher.ensemble " + teacher.ensemble() + " (use one or the other)");
         }
         org.distill4j.train.Augmentation augment = student.training().augment();
+        if (augment.mixes() && distillation.correctTeacher()) {
+            throw new IllegalArgumentException("student.training.augment mixes images, and a mixed image has no label "
+                    + "to correct the teacher with: set distillation.correct_teacher: false");
+        }
         if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
             // Checked here, before a teacher is trained, as well as by the trainer.
             throw new IllegalArgumentException("student.training.augment mixes images (mixup " + augment.mixup()
@@ -402,6 +407,8 @@ public record Recipe(
      *     false trains it on the teacher's outputs alone (every training row unlabeled, so alpha
      *     must be 1), as when the only labels are the teacher's. The scratch student always keeps
      *     the labels.
+     * @param correctTeacher whether the teacher's top class is swapped with the label where they
+     *     differ ({@link KdParameters#correctTeacher()}); default false; needs the labels
      */
     public record DistillationSection(
             Double temperature,
@@ -409,7 +416,8 @@ public record Recipe(
             String mode,
             @JsonProperty("use_labels") Boolean useLabels,
             Integer views,
-            @JsonProperty("cross_fit") Integer crossFit) {
+            @JsonProperty("cross_fit") Integer crossFit,
+            @JsonProperty("correct_teacher") Boolean correctTeacher) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
         public DistillationSection {
@@ -442,11 +450,17 @@ public record Recipe(
             if (views != null && (views < 1 || views > 1000)) {
                 throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
             }
+            correctTeacher = correctTeacher != null && correctTeacher;
+            if (correctTeacher && !useLabels) {
+                throw new IllegalArgumentException(
+                        "correct_teacher swaps the teacher's top class with the label, so it "
+                                + "needs the labels: use_labels is false");
+            }
         }
 
-        /** Returns (T, alpha). */
+        /** Returns (T, alpha) and whether the teacher is corrected. */
         public KdParameters parameters() {
-            return new KdParameters(temperature, alpha);
+            return new KdParameters(temperature, alpha, correctTeacher);
         }
     }
 

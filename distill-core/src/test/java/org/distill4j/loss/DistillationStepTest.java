@@ -131,6 +131,46 @@ class DistillationStepTest {
                 .isNaN();
     }
 
+    @ParameterizedTest(name = "T={0}, alpha={1}")
+    @CsvSource({"4, 0.9", "1, 0.5", "2, 1"})
+    void aCorrectedTeacherIsTheTeacherWithItsTopClassAndTheLabelSwapped(double t, double alpha) {
+        TeacherTable table = TeacherTable.of(teacherLogits, CLASSES, t, manager);
+        int[] rows = randomRows(7);
+        long[] labels = new long[BATCH];
+        Random rng = new Random(11);
+        // The reference: the batch's teacher logits with, on each labelled row the teacher gets
+        // wrong, its top class's logit and the label's exchanged (temperature keeps the order).
+        float[] swapped = new float[BATCH * CLASSES];
+        int wrong = 0;
+        for (int i = 0; i < BATCH; i++) {
+            labels[i] = i % 7 == 0 ? -1 : rng.nextInt(CLASSES);
+            System.arraycopy(teacherLogits, rows[i] * CLASSES, swapped, i * CLASSES, CLASSES);
+            int top = 0;
+            for (int c = 1; c < CLASSES; c++) {
+                top = swapped[i * CLASSES + c] > swapped[i * CLASSES + top] ? c : top;
+            }
+            if (labels[i] >= 0 && top != labels[i]) {
+                int y = (int) labels[i];
+                float z = swapped[i * CLASSES + top];
+                swapped[i * CLASSES + top] = swapped[i * CLASSES + y];
+                swapped[i * CLASSES + y] = z;
+                wrong++;
+            }
+        }
+        assertThat(wrong).as("random labels: most rows need correcting").isGreaterThan(BATCH / 2);
+        float[] student = gaussian(BATCH * CLASSES, 2, 5);
+        KdParameters kd = new KdParameters(t, alpha, true);
+        DistillationStep.Values corrected = run(kd, table, rows, labels, student);
+        DistillationStep.Values reference =
+                run(new KdParameters(t, alpha), TeacherTable.of(swapped, CLASSES, t, manager), null, labels, student);
+        DistillationStep.Values plain = run(new KdParameters(t, alpha), table, rows, labels, student);
+        assertThat(corrected.soft()).isCloseTo(reference.soft(), within(1e-6 * Math.abs(reference.soft())));
+        assertThat(corrected.total()).isCloseTo(reference.total(), within(1e-6 * Math.abs(reference.total())));
+        assertThat(Math.abs(corrected.soft() - plain.soft())).isGreaterThan(1e-3 * plain.soft());
+        assertThat(kd.toString()).endsWith(", teacher corrected)");
+        assertThat(new KdParameters(t, alpha).toString()).isEqualTo("KD(T=" + t + ", alpha=" + alpha + ")");
+    }
+
     private DistillationStep.Values run(
             KdParameters kd, TeacherTable table, int[] rows, long[] labels, float[] student) {
         try (NDManager batch = manager.newSubManager()) {

@@ -235,6 +235,30 @@ class RecipeLoaderTest {
                 .contains("does not combine with teacher.ensemble 2");
     }
 
+    @Test
+    void correctingTheTeacherNeedsLabelsAndNoMixing() {
+        assertThat(parse0(VALID).distillation().parameters().correctTeacher()).isFalse();
+        assertThat(parse0(VALID, "distillation.correct_teacher=true")
+                        .distillation()
+                        .parameters())
+                .isEqualTo(parse0(VALID).distillation().parameters().withCorrectTeacher(true));
+        assertThat(error(
+                                VALID,
+                                "distillation.correct_teacher=true",
+                                "distillation.use_labels=false",
+                                "distillation.alpha=1")
+                        .getMessage())
+                .contains("correct_teacher", "needs the labels");
+        assertThat(error(
+                                VALID,
+                                "distillation.correct_teacher=true",
+                                "distillation.mode=online",
+                                "distillation.alpha=1",
+                                "student.training.augment={mixup: 0.2}")
+                        .getMessage())
+                .contains("no label to correct the teacher with");
+    }
+
     static Recipe parse0(String yaml, String... overrides) {
         try {
             return parse(yaml, overrides);
