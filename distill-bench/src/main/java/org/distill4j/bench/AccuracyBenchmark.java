@@ -508,25 +508,31 @@ public final class AccuracyBenchmark {
          * The teacher's logits on K views of {@code transfer}, computed once per benchmark and shared by
          * every student: the views are drawn with the recipe's seed, as {@code distill run} draws them,
          * so the students' seeds vary their initialisation and order, not the teacher's views (each
-         * student would otherwise pay K teacher passes, K x members for an ensemble). Kept for the
-         * whole run: rows x K x classes floats, 35 MB for 54,000 rows, K = 16, 10 classes.
+         * student would otherwise pay K teacher passes, K x members for an ensemble). Stored in the
+         * teacher-output cache, so a later benchmark with the same teacher and views reads them, and
+         * kept for the whole run: rows x K x classes floats, 35 MB for 54,000 rows, K = 16, 10 classes.
          */
-        private SoftTargets.Views views(ExampleSet transfer, Augmentation augmentation, long seed) {
+        private SoftTargets.Views views(ExampleSet transfer, Augmentation augmentation, long seed) throws IOException {
             int k = settings.recipe().distillation().views();
             String viewsKey =
                     String.join(" | ", transfer.contentHash(), augmentation.toString(), k + " views", "seed " + seed);
-            return views.computeIfAbsent(viewsKey, unused -> {
-                long start = System.nanoTime();
-                SoftTargets.Views v = SoftTargets.views(teacher, transfer, augmentation, k, seed, manager, 512);
-                listener.info(String.format(
-                        Locale.ROOT,
-                        "views: the teacher scored %d views of %,d rows for seed %d in %.0f s",
-                        k,
-                        transfer.size(),
-                        seed,
-                        (System.nanoTime() - start) / 1e9));
-                return v;
-            });
+            SoftTargets.Views memo = views.get(viewsKey);
+            if (memo != null) {
+                return memo;
+            }
+            long start = System.nanoTime();
+            SoftTargets.Views v =
+                    SoftTargets.views(teacher, transfer, augmentation, k, seed, cache, manager, 512, done -> {});
+            listener.info(String.format(
+                    Locale.ROOT,
+                    "views: %s %d views of %,d rows for seed %d in %.0f s",
+                    cache.lastWasHit() ? "read the teacher's outputs on" : "the teacher scored",
+                    k,
+                    transfer.size(),
+                    seed,
+                    (System.nanoTime() - start) / 1e9));
+            views.put(viewsKey, v);
+            return v;
         }
 
         private String transferName(ExampleSet transfer) {

@@ -59,16 +59,21 @@ final class LocalTeacher implements ExperimentTeacher {
             return SoftTargets.online(teacher);
         }
         if (recipe.distillation().mode().equals("views")) {
-            listener.info("teacher outputs on " + recipe.distillation().views() + " augmented views of " + rows.size()
-                    + " training rows, computed once (mode: views)");
-            return SoftTargets.views(
+            int k = recipe.distillation().views();
+            TeacherOutputCache cache = new TeacherOutputCache(cacheDir);
+            SoftTargets.Views views = SoftTargets.views(
                     teacher,
                     rows,
                     recipe.student().training().augment(),
-                    recipe.distillation().views(),
+                    k,
                     recipe.seed(),
+                    cache,
                     manager,
-                    512);
+                    512,
+                    listener.teacherOutputs(Math.multiplyExact(rows.size(), k)));
+            listener.info("teacher outputs on " + k + " augmented views of " + rows.size() + " training rows (mode: "
+                    + "views): " + (cache.lastWasHit() ? "read from cache" : "computed and cached"));
+            return views;
         }
         if (recipe.distillation().crossFit() != null) {
             int k = recipe.distillation().crossFit();

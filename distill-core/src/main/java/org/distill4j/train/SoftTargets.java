@@ -3,10 +3,9 @@ package org.distill4j.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Random;
 import org.distill4j.data.ExampleSet;
-import org.distill4j.data.ExampleSets;
 import org.distill4j.teacher.Teacher;
+import org.distill4j.teacher.TeacherOutputCache;
 import org.distill4j.teacher.TeacherOutputs;
 
 /**
@@ -57,19 +56,50 @@ public interface SoftTargets {
     }
 
     /**
-     * Computes the teacher's logits on {@code views} fixed augmented views of every training row.
-     * View k of row i is {@code augmentation} (shift and flip; no mixing) drawn from a generator
-     * seeded by (seed, i, k), so the trainer can rebuild exactly the image the teacher scored.
+     * Computes the teacher's logits on {@code views} fixed augmented views of every training row,
+     * or reads them from {@code cache} (keyed by the teacher and by the views' content: the rows,
+     * the augmentation, K and the seed), where they are stored once computed. View k of row i is
+     * {@code augmentation} (shift and flip, or dropped text ids; no mixing) drawn from a generator
+     * seeded by (seed, i, k), so the trainer can rebuild exactly the input the teacher scored.
      *
      * @param teacher the teacher
-     * @param train the training rows the student will see (image features (c, h, w))
+     * @param train the training rows the student will see
      * @param augmentation the student's augmentation; must not mix rows
      * @param views K, in [1, 1000]
      * @param seed seed of the views
+     * @param cache where computed views are stored and found again, or null to compute them here
      * @param manager manager for the teacher's temporary batches
      * @param batchSize rows per teacher forward pass
+     * @param progress told the number of (row, view) pairs done after each batch (may be a no-op)
      * @return targets holding (rows x K x classes) logits
      */
+    public static Views views(
+            Teacher teacher,
+            ExampleSet train,
+            Augmentation augmentation,
+            int views,
+            long seed,
+            TeacherOutputCache cache,
+            NDManager manager,
+            int batchSize,
+            java.util.function.IntConsumer progress)
+            throws java.io.IOException {
+        if (views < 1 || views > 1000) {
+            throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
+        }
+        if (augmentation.mixes()) {
+            throw new IllegalArgumentException("cached views cannot replay mixup or cutmix: a mixed image depends "
+                    + "on its batch partner; use distillation mode 'online' for mixing");
+        }
+        ViewSet set = new ViewSet(train, augmentation, views, seed);
+        TeacherOutputs outputs = cache == null
+                ? TeacherOutputCache.compute(teacher, set, manager, batchSize, progress)
+                : cache.getOrCompute(teacher, set, manager, batchSize, progress);
+        return new Views(
+                teacher.identity().cacheKey(), augmentation, views, seed, train.numClasses(), outputs.logits());
+    }
+
+    /** {@link #views(Teacher, ExampleSet, Augmentation, int, long, TeacherOutputCache, NDManager, int, java.util.function.IntConsumer)} without a cache. */
     static Views views(
             Teacher teacher,
             ExampleSet train,
@@ -78,42 +108,11 @@ public interface SoftTargets {
             long seed,
             NDManager manager,
             int batchSize) {
-        if (views < 1 || views > 1000) {
-            throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
+        try {
+            return views(teacher, train, augmentation, views, seed, null, manager, batchSize, done -> {});
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // no cache, no I/O
         }
-        if (augmentation.mixes()) {
-            throw new IllegalArgumentException("cached views cannot replay mixup or cutmix: a mixed image depends "
-                    + "on its batch partner; use distillation mode 'online' for mixing");
-        }
-        int n = train.size();
-        int classes = train.numClasses();
-        float[] logits = new float[Math.multiplyExact(Math.multiplyExact(n, views), classes)];
-        Views v = new Views(teacher.identity().cacheKey(), augmentation, views, seed, classes, logits);
-        float[] buf = new float[batchSize * train.featureSize()];
-        long[] shape = train.featureShape();
-        for (int k = 0; k < views; k++) {
-            for (int from = 0; from < n; from += batchSize) {
-                int count = Math.min(batchSize, n - from);
-                int[] rows = new int[count];
-                for (int i = 0; i < count; i++) {
-                    rows[i] = from + i;
-                }
-                train.copyFeatures(rows, buf);
-                for (int i = 0; i < count; i++) {
-                    v.applyView(buf, i, rows[i], k, shape);
-                }
-                try (NDManager batch = manager.newSubManager()) {
-                    float[] out = teacher.logits(batch.create(
-                                    java.util.Arrays.copyOf(buf, count * train.featureSize()),
-                                    ExampleSets.batchShape(train, count)))
-                            .toFloatArray();
-                    for (int i = 0; i < count; i++) {
-                        System.arraycopy(out, i * classes, logits, ((from + i) * views + k) * classes, classes);
-                    }
-                }
-            }
-        }
-        return v;
     }
 
     /**
@@ -136,8 +135,7 @@ public interface SoftTargets {
 
         /** Applies view {@code k} of training row {@code row} to {@code batch}'s row {@code r} in place. */
         public void applyView(float[] batch, int r, int row, int k, long[] featureShape) {
-            long z = (seed * 0x9E3779B97F4A7C15L) ^ (row * 0xBF58476D1CE4E5B9L) ^ (k * 0x94D049BB133111EBL + 1);
-            augmentation.applyRow(batch, r, featureShape, new Random(z));
+            augmentation.applyRow(batch, r, featureShape, ViewSet.random(seed, row, k));
         }
 
         /** Copies view {@code k}'s logits of {@code rows} into {@code dst}, row-major (B, classes). */

@@ -274,7 +274,7 @@ class ConsistentDistillationTest {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             views = SoftTargets.views(teacher, TRAIN, augment, 2, 7, manager, 100);
         }
-        // K = 2 passes of 3 batches (100, 100, 56 rows); none during training.
+        // 2 x 256 (row, view) pairs in 6 batches (5 x 100, 12); none during training.
         assertThat(teacher.seen).hasSize(6);
         List<float[]> student = new ArrayList<>();
         try (SavedModel model = recordingStudent(student)) {
@@ -287,9 +287,10 @@ class ConsistentDistillationTest {
         }
         assertThat(teacher.seen).hasSize(6);
         student = trainingBatches(student);
-        // Epoch e shows view (e - 1) mod 2 of every row: the same images the teacher scored.
-        List<String> view0 = rowsOf(teacher.seen.subList(0, 3));
-        List<String> view1 = rowsOf(teacher.seen.subList(3, 6));
+        // Epoch e shows view (e - 1) mod 2 of every row: the same images the teacher scored, which
+        // it scored as (row, view) pairs in row-major order.
+        List<String> view0 = viewOf(teacher.seen, 0, 2);
+        List<String> view1 = viewOf(teacher.seen, 1, 2);
         assertThat(view0).isNotEqualTo(view1);
         assertThat(rowsOf(student.subList(0, 8))).isEqualTo(view0);
         assertThat(rowsOf(student.subList(8, 16))).isEqualTo(view1);
@@ -304,6 +305,47 @@ class ConsistentDistillationTest {
                             .fit(model, TRAIN, null))
                     .hasMessageContaining("views were drawn with");
         }
+    }
+
+    @Test
+    void viewsStoredInTheOutputCacheAreReadBackNotRecomputed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        Augmentation augment = new Augmentation(2, true);
+        RecordingTeacher teacher = new RecordingTeacher();
+        org.distill4j.teacher.TeacherOutputCache cache = new org.distill4j.teacher.TeacherOutputCache(tmp);
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            SoftTargets.Views first = SoftTargets.views(teacher, TRAIN, augment, 3, 7, cache, manager, 100, n -> {});
+            int passes = teacher.seen.size();
+            assertThat(cache.lastWasHit()).isFalse();
+            SoftTargets.Views again = SoftTargets.views(teacher, TRAIN, augment, 3, 7, cache, manager, 100, n -> {});
+            assertThat(cache.lastWasHit()).isTrue();
+            assertThat(teacher.seen).hasSize(passes);
+            assertThat(again.logits()).containsExactly(first.logits());
+            // The same views computed without a cache: equal, (row, view) by (row, view).
+            assertThat(SoftTargets.views(teacher, TRAIN, augment, 3, 7, manager, 100)
+                            .logits())
+                    .containsExactly(first.logits());
+            // Another seed, K or augmentation is another set of views.
+            SoftTargets.views(teacher, TRAIN, augment, 3, 8, cache, manager, 100, n -> {});
+            assertThat(cache.lastWasHit()).isFalse();
+            SoftTargets.views(teacher, TRAIN, new Augmentation(1, true), 3, 7, cache, manager, 100, n -> {});
+            assertThat(cache.lastWasHit()).isFalse();
+        }
+    }
+
+    /** Of batches of (row, view) pairs in row-major order, the images of view k, as {@link #rowsOf} gives them. */
+    static List<String> viewOf(List<float[]> batches, int k, int views) {
+        float[] all = new float[batches.stream().mapToInt(b -> b.length).sum()];
+        int at = 0;
+        for (float[] b : batches) {
+            System.arraycopy(b, 0, all, at, b.length);
+            at += b.length;
+        }
+        List<float[]> rows = new ArrayList<>();
+        for (int j = k; j < all.length / 64; j += views) {
+            rows.add(Arrays.copyOfRange(all, j * 64, (j + 1) * 64));
+        }
+        return rowsOf(rows);
     }
 
     /** The rows of the batches, each as text, sorted: the multiset of images shown. */

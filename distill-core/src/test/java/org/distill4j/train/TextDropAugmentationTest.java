@@ -66,9 +66,14 @@ class TextDropAugmentationTest {
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
             views = SoftTargets.views(teacher, train, Augmentation.dropping(0.5), 2, 7, manager, 64);
         }
+        // (row, view) pairs in row-major order, 128 of them in 2 batches.
         assertThat(teacher.seen).hasSize(2);
-        float[] view0 = teacher.seen.get(0);
-        float[] view1 = teacher.seen.get(1);
+        float[] view0 = new float[x.length];
+        float[] view1 = new float[x.length];
+        for (int j = 0; j < 128; j++) {
+            float[] batch = teacher.seen.get(j / 64);
+            System.arraycopy(batch, (j % 64) * 32, j % 2 == 0 ? view0 : view1, (j / 2) * 32, 32);
+        }
         long zeroed0 = 0;
         for (int i = 0; i < x.length; i++) {
             if (x[i] != 0f && view0[i] == 0f) {
