@@ -458,6 +458,18 @@ public record Recipe(
             }
         }
 
+        /**
+         * The record's form, with {@code correctTeacher} only when set: this string is part of the
+         * distilled student's training fingerprint, so students trained before the key existed are
+         * still recognised and reused.
+         */
+        @Override
+        public String toString() {
+            return "DistillationSection[temperature=" + temperature + ", alpha=" + alpha + ", mode=" + mode
+                    + ", useLabels=" + useLabels + ", views=" + views + ", crossFit=" + crossFit
+                    + (correctTeacher ? ", correctTeacher=true" : "") + "]";
+        }
+
         /** Returns (T, alpha) and whether the teacher is corrected. */
         public KdParameters parameters() {
             return new KdParameters(temperature, alpha, correctTeacher);

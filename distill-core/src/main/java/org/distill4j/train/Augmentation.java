@@ -91,6 +91,16 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         }
     }
 
+    /**
+     * The record's form, with {@code drop} only when set: this string is part of every training
+     * fingerprint, so models trained before {@code drop} existed are still recognised and reused.
+     */
+    @Override
+    public String toString() {
+        return "Augmentation[shift=" + shift + ", flip=" + flip + ", mixup=" + mixup + ", cutmix=" + cutmix
+                + (drop > 0 ? ", drop=" + drop : "") + "]";
+    }
+
     /** Returns whether this augmentation changes anything. */
     public boolean enabled() {
         return shift > 0 || flip || mixes() || drop > 0;

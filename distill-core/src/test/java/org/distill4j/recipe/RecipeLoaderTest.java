@@ -237,6 +237,12 @@ class RecipeLoaderTest {
 
     @Test
     void correctingTheTeacherNeedsLabelsAndNoMixing() {
+        // Part of the distilled student's fingerprint: unchanged for recipes without the key.
+        assertThat(parse0(VALID).distillation().toString()).doesNotContain("correct");
+        assertThat(parse0(VALID, "distillation.correct_teacher=true")
+                        .distillation()
+                        .toString())
+                .endsWith(", correctTeacher=true]");
         assertThat(parse0(VALID).distillation().parameters().correctTeacher()).isFalse();
         assertThat(parse0(VALID, "distillation.correct_teacher=true")
                         .distillation()

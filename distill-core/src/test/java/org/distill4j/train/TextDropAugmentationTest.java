@@ -123,5 +123,10 @@ class TextDropAugmentationTest {
         assertThatThrownBy(() -> Augmentation.dropping(0.95)).hasMessageContaining("illegal drop value: 0.95");
         assertThat(Augmentation.dropping(0.2).enabled()).isTrue();
         assertThat(Augmentation.dropping(0.2).perRow()).isEqualTo(Augmentation.dropping(0.2));
+        // The string is part of training fingerprints: without drop it is what it was before drop
+        // existed, so models trained then are reused, not trained again.
+        assertThat(new Augmentation(2, false)).hasToString("Augmentation[shift=2, flip=false, mixup=0.0, cutmix=0.0]");
+        assertThat(Augmentation.dropping(0.2))
+                .hasToString("Augmentation[shift=0, flip=false, mixup=0.0, cutmix=0.0, drop=0.2]");
     }
 }
