@@ -82,6 +82,7 @@ public record AccuracyReport(
         s.put("student_training", recipe.student().training().toString());
         s.put("chosen_temperature", chosen.temperature());
         s.put("chosen_alpha", chosen.alpha());
+        s.put("correct_teacher", chosen.correctTeacher());
         s.put(
                 "chosen_by",
                 "validation accuracy of seed " + settings.seeds().get(0)
@@ -201,8 +202,10 @@ public record AccuracyReport(
         md.append(rowLine("student from scratch", sc));
         md.append(rowLine(
                 f(
-                        "student distilled (T=%s, alpha=%s)",
-                        num(summary.get("chosen_temperature")), num(summary.get("chosen_alpha"))),
+                        "student distilled (T=%s, alpha=%s%s)",
+                        num(summary.get("chosen_temperature")),
+                        num(summary.get("chosen_alpha")),
+                        Boolean.TRUE.equals(summary.get("correct_teacher")) ? ", teacher corrected" : ""),
                 di));
         for (StudentRun r : runs.get("transfer")) {
             String label = r.transfer().endsWith("/unlabeled")

@@ -130,7 +130,7 @@ class AccuracyBenchmarkQuickTest {
             student:
               model: {type: cnn, channels: [4], kernel: 3, pool: 2}
               training: {epochs: 2, batch_size: 64, learning_rate: 0.005, augment: {shift: 2}}
-            distillation: {temperature: 4, alpha: 0.9, mode: views, views: 2}
+            distillation: {temperature: 4, alpha: 0.9, mode: views, views: 2, correct_teacher: true}
             evaluation: {latency_runs: 10, throughput_batch: 32}
             """;
 
@@ -152,6 +152,10 @@ class AccuracyBenchmarkQuickTest {
         assertThat(log.stream().filter(l -> l.startsWith("views: the teacher scored 2 views of 800 rows")))
                 .hasSize(1);
         assertThat(report.runs().get("distilled")).allMatch(r -> r.key().contains("views 2 (seed 5)"));
+        // Every distilled student of the sweeps learnt from corrected targets, and the report says so.
+        assertThat(report.runs().get("sweep_T")).allMatch(r -> r.key().contains("teacher corrected"));
+        assertThat(report.runs().get("distilled")).allMatch(r -> r.key().contains("teacher corrected"));
+        assertThat(Files.readString(docs.resolve("benchmarks.md"))).contains(", teacher corrected) |");
 
         // The teacher is the two members' mean probability, each trained with its own seed.
         @SuppressWarnings("unchecked")
