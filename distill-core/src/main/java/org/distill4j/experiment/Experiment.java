@@ -54,6 +54,11 @@ public final class Experiment {
 
     /** Role names, as used in directories and metrics.json. */
     public static final String TEACHER = "teacher";
+    /** The student trained on hard labels only. */
+    public static final String STUDENT_SCRATCH = "student_scratch";
+    /** The student trained with distillation. */
+    public static final String STUDENT_DISTILLED = "student_distilled";
+
     /**
      * Returns the role (and directory name) of an ensemble's member m: {@code teacher} for the first
      * (the one teacher of a recipe without an ensemble), {@code teacher-m} for the others.
@@ -63,11 +68,6 @@ public final class Experiment {
     public static String teacherRole(int m) {
         return m == 1 ? TEACHER : TEACHER + "-" + m;
     }
-
-    /** The student trained on hard labels only. */
-    public static final String STUDENT_SCRATCH = "student_scratch";
-    /** The student trained with distillation. */
-    public static final String STUDENT_DISTILLED = "student_distilled";
 
     private final Recipe recipe;
     private final Path out;
@@ -184,7 +184,10 @@ public final class Experiment {
             Path scratchDir = trainer.student(STUDENT_SCRATCH, data, null, null);
             Path distilledDir = trainer.student(STUDENT_DISTILLED, data, teacher, approval);
             listener.info("evaluating on " + data.test().size() + " test rows");
-            TrainingRecord teacherRecord = trainsTeacher() ? TrainingRecord.read(out.resolve(TEACHER)) : null;
+            // An ensemble has no training history of its own (its first member's is not the ensemble's).
+            TrainingRecord teacherRecord = trainsTeacher() && recipe.teacher().ensemble() == 1
+                    ? TrainingRecord.read(out.resolve(TEACHER))
+                    : null;
             TeacherIdentity teacherId = teacher.identity(data.train());
             results.add(new ModelResult(
                     TEACHER,

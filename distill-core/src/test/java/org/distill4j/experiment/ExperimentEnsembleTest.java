@@ -62,6 +62,8 @@ class ExperimentEnsembleTest {
         ModelResult teacher = results.models().get(0);
         assertThat(teacher.description()).startsWith("ensemble of 3 (mean probability)");
         assertThat(teacher.metrics().params()).isEqualTo(params);
+        // No member's training curve stands for the ensemble's.
+        assertThat(teacher.history()).isEmpty();
         JsonNode distilled = json.readTree(out.resolve(Experiment.STUDENT_DISTILLED)
                 .resolve("provenance.json")
                 .toFile());
