@@ -31,11 +31,6 @@ public record KdParameters(double temperature, double alpha, boolean correctTeac
         this(temperature, alpha, false);
     }
 
-    /** Returns these parameters with teacher correction on or off. */
-    public KdParameters withCorrectTeacher(boolean correct) {
-        return new KdParameters(temperature, alpha, correct);
-    }
-
     @Override
     public String toString() {
         // Without correction, the form that benchmark records and training fingerprints have always used.

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.distill4j.loss.KdParameters;
 import org.distill4j.model.Activation;
 import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
@@ -247,7 +248,10 @@ class RecipeLoaderTest {
         assertThat(parse0(VALID, "distillation.correct_teacher=true")
                         .distillation()
                         .parameters())
-                .isEqualTo(parse0(VALID).distillation().parameters().withCorrectTeacher(true));
+                .isEqualTo(new KdParameters(
+                        parse0(VALID).distillation().temperature(),
+                        parse0(VALID).distillation().alpha(),
+                        true));
         assertThat(error(
                                 VALID,
                                 "distillation.correct_teacher=true",
