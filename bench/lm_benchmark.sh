@@ -13,6 +13,10 @@
 # default ./distill; the benchmark ran a private copy of the jar through the launcher's flags),
 # PORT (default 18471), TSTEPS (teacher steps, 1500), SSTEPS (student steps, 1000), GEN (teacher
 # tokens generated for sequence-level KD, 200000). Threads: DISTILL4J_THREADS (default: all cores).
+# The students-with-less-text variant (docs/lm-benchmarks.md, "The student has a tenth of the text"):
+# STUDENT_SHARE=0.1 gives every row data.student_share and early stopping on validation
+# (student.training.select=best_validation), and TEACHER=DIR reuses a saved teacher instead of the
+# step `teacher` (run the steps full-s1 full-s2 top20-s1 ... then; full-sN also trains seed N's scratch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/lm-bench}
@@ -25,7 +29,11 @@ mkdir -p "$out"
 
 B=(recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42
    --set student.training.steps="$ssteps" --set teacher.training.steps="$tsteps")
-teacher="$(realpath "$out")/teacher/teacher" # absolute: recipe paths resolve against recipes/
+teacher="${TEACHER:-$(realpath "$out")/teacher/teacher}" # absolute: recipe paths resolve against recipes/
+teacher="$(realpath -m "$teacher")"
+if [ -n "${STUDENT_SHARE:-}" ]; then
+    B+=(--set data.student_share="$STUDENT_SHARE" --set student.training.select=best_validation)
+fi
 NOARCH=(--set teacher.layers= --set teacher.width= --set teacher.heads= --set teacher.positions=
         --set teacher.training=)
 LOCAL=("${NOARCH[@]}" --set teacher.path="$teacher")
@@ -78,7 +86,7 @@ step() { # step NAME ARGS...: one `distill run` into OUT/NAME, logged and timed
 run_step() {
     case $1 in
         teacher) step teacher --set seed=1 --set distillation.variant=full ;;
-        full-s2) step full-s2 "${LOCAL[@]}" --set seed=2 --set distillation.variant=full ;;
+        full-s*) step "$1" "${LOCAL[@]}" --set seed="${1##*-s}" --set distillation.variant=full ;;
         top*-s*) k=${1#top}; k=${k%-s*}; seed=${1##*-s}; serve
             step "$1" "${HTTP[@]}" "${NOSCRATCH[@]}" --set seed="$seed" --set distillation.variant=topk \
                 --set distillation.k="$k" --cache-dir "$out/cache" ;;

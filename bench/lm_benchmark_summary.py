@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Summarises bench/lm_benchmark.sh's runs (OUT/*/metrics.json, provenance.json, timings.tsv,
 stepcost.log) into docs/lm-bench/summary.json and docs/lm-bench/table.md (the tables of
-docs/lm-benchmarks.md). Missing rows are reported as not run.
+docs/lm-benchmarks.md). Missing rows are reported as not run. Seed 1's full-distribution row is
+the run `teacher` when the teacher was trained there, else `full-s1` (a saved TEACHER); rows
+that selected their best validation step (STUDENT_SHARE runs) record it.
 
     python3 bench/lm_benchmark_summary.py [OUT=runs/lm-bench] [DOCS=docs/lm-bench]
 """
@@ -26,8 +28,8 @@ def load(name):
     return m, rows, coll
 
 
-teacher_run = load("teacher")
-m0, rows0, _ = teacher_run
+FIRST = "teacher" if load("teacher") else "full-s1"
+m0, rows0, _ = load(FIRST)
 teacher = rows0["teacher"]
 train_positions = m0["corpus"]["train_tokens"]
 student_tokens = rows0["student-scratch"]["training_tokens"]
@@ -48,10 +50,12 @@ ROWS = [
 
 
 def run_name(key, seed):
-    return "teacher" if (key, seed) == ("full", 1) else f"{key}-s{seed}"
+    return FIRST if (key, seed) == ("full", 1) else f"{key}-s{seed}"
 
 
 summary = {
+    "corpus": {k: m0["corpus"].get(k) for k in ("documents", "bytes", "train_tokens", "student_share",
+                                                 "student_documents")},
     "unigram_test_bits_per_byte": m0["unigram"]["test_bits_per_byte"],
     "teacher": {k: teacher[k] for k in ("parameters", "test_bits_per_byte", "validation_bits_per_byte",
                                         "training_tokens", "training_tokens_per_second",
@@ -62,7 +66,8 @@ summary = {
     "scratch": {s: {"test_bits_per_byte": r["test_bits_per_byte"],
                     "training_tokens_per_second": r["training_tokens_per_second"],
                     "top1_agreement": r["top1_agreement_with_teacher"],
-                    "generation_tokens_per_second": r["generation_tokens_per_second"]}
+                    "generation_tokens_per_second": r["generation_tokens_per_second"],
+                    "selected_step": r.get("selected_step")}
                 for s, r in scratch.items()},
     "rows": {},
 }
@@ -80,6 +85,7 @@ for key, label in ROWS:
              "training_tokens": d["training_tokens"],
              "training_tokens_per_second": d["training_tokens_per_second"],
              "top1_agreement": d.get("top1_agreement_with_teacher"),
+             "selected_step": d.get("selected_step"),
              "collection": {k: coll.get(k) for k in ("source", "bytes", "seconds", "tokens", "documents",
                                                      "requests", "short_positions", "unmapped_tokens")
                             if k in coll}}

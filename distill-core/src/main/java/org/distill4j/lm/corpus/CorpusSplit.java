@@ -58,6 +58,35 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
         return new CorpusSplit(train, validation, test);
     }
 
+    /**
+     * Returns the documents whose seeded hash falls below {@code share}, in their order: about that
+     * share of them, each kept or not by its text alone (like the split, so the sample is stable).
+     * The hash is drawn from {@code ~seed}, so a sample seeded with a split's seed is independent of
+     * that split's assignment.
+     *
+     * @param share in (0, 1]; 1 returns all of them
+     * @throws IllegalArgumentException if share is out of range, or documents are given and none is kept
+     */
+    public static List<Document> sample(List<Document> documents, long seed, double share) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("sample share must be in (0, 1], got " + share);
+        }
+        if (share == 1) {
+            return List.copyOf(documents);
+        }
+        List<Document> kept = new ArrayList<>();
+        for (Document d : documents) {
+            if (unit(~seed, d.text()) < share) {
+                kept.add(d);
+            }
+        }
+        if (kept.isEmpty() && !documents.isEmpty()) {
+            throw new IllegalArgumentException("a share of " + share + " of " + documents.size()
+                    + " documents kept none; give a larger share or more documents");
+        }
+        return kept;
+    }
+
     /** The three parts of a split. */
     public enum Part {
         /** Training documents. */

@@ -34,6 +34,7 @@ import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
+import org.distill4j.lm.train.BestValidation;
 import org.distill4j.lm.train.Evaluation;
 import org.distill4j.lm.train.LmCheckpoint;
 import org.distill4j.lm.train.LmTrainer;
@@ -181,6 +182,16 @@ public final class LmExperiment {
                 ctx,
                 val.targetBytes(),
                 test.targetBytes());
+        if (recipe.studentShare() < 1) {
+            log.printf(
+                    Locale.ROOT,
+                    "students: %,d of the training documents (data.student_share %s), %,d windows; a teacher "
+                            + "trained here uses all %,d windows%n",
+                    ((Number) corpusInfo.get("student_documents")).longValue(),
+                    recipe.studentShare(),
+                    train.size(),
+                    data.teacherTrain().size());
+        }
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("name", recipe.name());
@@ -212,13 +223,16 @@ public final class LmExperiment {
                     teacherRow.put("training_tokens_per_second", null);
                 } else {
                     teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
+                    BestValidation best = ts.training().selectsBestValidation() ? new BestValidation(val) : null;
                     LmTrainer.Result r = LmTrainer.train(
                             teacher,
-                            train,
+                            data.teacherTrain(),
                             new TokenCrossEntropy(),
                             TeacherSignal.none(),
                             config(ts.training(), seed),
-                            checkpoint("teacher", ts.training().steps()));
+                            checkpoint("teacher", ts.training().steps()),
+                            best);
+                    recordSelection(teacherRow, best);
                     teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
                     teacherRow.put("training_tokens", r.tokens());
                     teacherRow.put("history", history(r.losses()));
@@ -362,7 +376,11 @@ public final class LmExperiment {
             throws IOException {
         int k = recipe.k();
         String key = LmTrainingCorpus.topKCacheKey(
-                teacherHash, (String) corpusInfo.get("train_sha256"), tok.identity(), k, train.contextLength());
+                teacherHash,
+                (String) corpusInfo.getOrDefault("student_train_sha256", corpusInfo.get("train_sha256")),
+                tok.identity(),
+                k,
+                train.contextLength());
         Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
         Files.createDirectories(dir);
         Path file = LmTrainingCorpus.topKCacheFile(dir, key);
@@ -588,8 +606,10 @@ public final class LmExperiment {
         row.put("model", name);
         try (LanguageModel student =
                 LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok, recipe.seedOrDefault() + 1)) {
+            BestValidation best = recipe.student().training().selectsBestValidation() ? new BestValidation(val) : null;
             LmTrainer.Result r =
-                    LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()));
+                    LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()), best);
+            recordSelection(row, best);
             row.put("description", loss.toString());
             row.put("training_tokens_per_second", r.tokensPerSecond());
             row.put("training_tokens", r.tokens());
@@ -635,6 +655,9 @@ public final class LmExperiment {
         }
     }
 
+    /** Sequences generated together for {@code generation_batch_tokens_per_second}. */
+    static final int GENERATION_BATCH = 32;
+
     private void measure(
             Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, LanguageModel teacher) {
         Evaluation ev = Evaluation.of(lm, val, 16);
@@ -659,6 +682,16 @@ public final class LmExperiment {
         double s = (System.nanoTime() - t0) / 1e9;
         row.put("generation_tokens_per_second", n / s);
         row.put("generation_ms_per_token", 1000 * s / n);
+        // Throughput when sequences are generated together (as a server batches requests or
+        // sequence-level KD its prompts): one forward pass per step for the whole batch.
+        List<int[]> prompts = java.util.Collections.nCopies(GENERATION_BATCH, prompt);
+        List<SamplingConfig> samplings = java.util.Collections.nCopies(
+                GENERATION_BATCH, SamplingConfig.greedy(n).withStopAtEos(false));
+        g.generate(prompts, samplings, true, false);
+        long t1 = System.nanoTime();
+        g.generate(prompts, samplings, true, false);
+        row.put("generation_batch", GENERATION_BATCH);
+        row.put("generation_batch_tokens_per_second", (double) GENERATION_BATCH * n / ((System.nanoTime() - t1) / 1e9));
         Map<String, String> samples = new LinkedHashMap<>();
         for (String p : recipe.prompts()) {
             samples.put(p, p + g.complete(p, SamplingConfig.greedy(recipe.sampleTokens())));
@@ -768,6 +801,14 @@ public final class LmExperiment {
             kd.put("alpha", recipe.alpha());
         }
         return kd;
+    }
+
+    /** Records which step early stopping kept and the validation curve it chose from. */
+    private static void recordSelection(Map<String, Object> row, BestValidation best) {
+        if (best != null) {
+            row.put("selected_step", best.bestStep());
+            row.put("validation_curve", best.curve());
+        }
     }
 
     private static LmTrainingConfig config(LmRecipe.Training t, long seed) {

@@ -55,6 +55,9 @@ public record LmRecipe(
      *     train from them, so memory does not grow with the corpus (default: when the file is larger
      *     than {@link #STREAMING_THRESHOLD} bytes and the variant is not {@code sequence}); the
      *     windows are the same either way
+     * @param studentShare share of the training documents the students (scratch and distilled) train
+     *     on, in (0, 1] (default 1): a teacher trained here uses all of them, so a share below 1 is
+     *     the setting of a student with less data than its teacher; not with streaming
      */
     public record Data(
             String format,
@@ -65,7 +68,8 @@ public record LmRecipe(
             Double test,
             Integer context,
             @JsonProperty("split_seed") Long splitSeed,
-            Boolean streaming) {}
+            Boolean streaming,
+            @JsonProperty("student_share") Double studentShare) {}
 
     /** A corpus file larger than this (256 MiB) is streamed unless {@code data.streaming} says otherwise. */
     public static final long STREAMING_THRESHOLD = 256L << 20;
@@ -75,12 +79,22 @@ public record LmRecipe(
      * @param batchSize windows per step
      * @param learningRate Adam's rate after warm-up
      * @param warmupSteps linear warm-up
+     * @param select which parameters the training ends with: {@code last} (default) or {@code
+     *     best_validation}, the best of ten evaluations on the validation windows (early stopping;
+     *     {@link org.distill4j.lm.train.BestValidation})
      */
     public record Training(
             Integer steps,
             @JsonProperty("batch_size") Integer batchSize,
             @JsonProperty("learning_rate") Double learningRate,
-            @JsonProperty("warmup_steps") Integer warmupSteps) {}
+            @JsonProperty("warmup_steps") Integer warmupSteps,
+            String select) {
+
+        /** Whether the training ends with its best validation step ({@code select: best_validation}). */
+        public boolean selectsBestValidation() {
+            return "best_validation".equals(select);
+        }
+    }
 
     /**
      * An OpenAI-compatible teacher: {@code /v1/completions} with echo and logprobs for top-k KD, or
@@ -251,7 +265,8 @@ public record LmRecipe(
                         data.test,
                         data.context,
                         data.splitSeed,
-                        data.streaming);
+                        data.streaming,
+                        data.studentShare);
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
@@ -308,6 +323,14 @@ public record LmRecipe(
                 "data.streaming",
                 "data.streaming: true cannot be used with distillation.variant sequence (its prompts are "
                         + "taken from the training documents held in memory); set data.streaming: false");
+        require(
+                studentShare() > 0 && studentShare() <= 1,
+                "data.student_share",
+                "data.student_share must be in (0, 1], got " + studentShare());
+        require(
+                studentShare() == 1 || !streaming(),
+                "data.student_share",
+                "data.student_share below 1 needs the corpus in memory; set data.streaming: false");
         require(teacher != null, "teacher", "section teacher is required");
         require(student != null, "student", "section student is required");
         int sources =
@@ -356,6 +379,17 @@ public record LmRecipe(
                     "teacher.training.steps is required for a teacher trained here");
         }
         decoder(student, "student");
+        for (Model m : new Model[] {teacher, student}) {
+            String section = m == teacher ? "teacher" : "student";
+            require(
+                    m.training == null
+                            || m.training.select == null
+                            || m.training.select.equals("last")
+                            || m.training.selectsBestValidation(),
+                    section + ".training.select",
+                    section + ".training.select must be last or best_validation, got '"
+                            + (m.training == null ? null : m.training.select) + "'");
+        }
         require(
                 student.training != null && student.training.steps != null,
                 "student.training.steps",
@@ -446,6 +480,11 @@ public record LmRecipe(
         } catch (IOException e) {
             return false; // reading it will name the problem
         }
+    }
+
+    /** Share of the training documents the students train on (default 1: all of them). */
+    public double studentShare() {
+        return data.studentShare == null ? 1.0 : data.studentShare;
     }
 
     /** The JSONL text field (default {@code text}). */

@@ -29,12 +29,13 @@ final class LmReport {
                 recipe.context(),
                 m.get("distillation")));
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
-                + "| training tokens | training tokens/s | generation tokens/s | ms/token |\n");
-        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, batch "
+                + LmExperiment.GENERATION_BATCH + " |\n");
+        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         Map<String, Object> u = map(m.get("unigram"));
         sb.append(String.format(
                 Locale.ROOT,
-                "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – |%n",
+                "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – | – |%n",
                 num(u.get("validation_bits_per_byte")),
                 num(u.get("test_bits_per_byte"))));
         for (Map<String, Object> r : rows(m)) {
@@ -42,12 +43,12 @@ final class LmReport {
                 // A teacher behind an API: only its outputs are seen, so it has no row of numbers.
                 sb.append("| ")
                         .append(r.get("model"))
-                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – |\n");
+                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – | – |\n");
                 continue;
             }
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f |%n",
+                    "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f | %s |%n",
                     r.get("model"),
                     (long) num(r.get("parameters")),
                     size(num(r.get("size_bytes"))),
@@ -65,9 +66,22 @@ final class LmReport {
                             ? "–"
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("training_tokens_per_second"))),
                     num(r.get("generation_tokens_per_second")),
-                    num(r.get("generation_ms_per_token"))));
+                    num(r.get("generation_ms_per_token")),
+                    r.get("generation_batch_tokens_per_second") == null
+                            ? "–"
+                            : String.format(Locale.ROOT, "%,.0f", num(r.get("generation_batch_tokens_per_second")))));
         }
-        sb.append("\nGeneration: greedy, batch 1, with the KV cache. Perplexity is per byte token.\n");
+        sb.append("\nGeneration: greedy, with the KV cache; batch 1 (latency) and " + LmExperiment.GENERATION_BATCH
+                + " sequences together (throughput). Perplexity is per byte token.\n");
+        for (Map<String, Object> r : rows(m)) {
+            if (r.get("selected_step") != null) {
+                sb.append("\n")
+                        .append(r.get("model"))
+                        .append(" ends with its parameters of step ")
+                        .append(r.get("selected_step"))
+                        .append(", its best on validation (training.select: best_validation).\n");
+            }
+        }
         for (Map<String, Object> r : rows(m)) {
             if (r.containsKey("evaluation_window")) {
                 sb.append("\n")

@@ -21,6 +21,7 @@ final class LmSplits implements AutoCloseable {
 
     private final Map<String, Object> info;
     private final TokenWindows train;
+    private final TokenWindows teacherTrain;
     private final TokenWindows validation;
     private final TokenWindows test;
     private final List<Document> trainDocuments;
@@ -29,12 +30,14 @@ final class LmSplits implements AutoCloseable {
     private LmSplits(
             Map<String, Object> info,
             TokenWindows train,
+            TokenWindows teacherTrain,
             TokenWindows validation,
             TokenWindows test,
             List<Document> trainDocuments,
             PackedCorpus packed) {
         this.info = info;
         this.train = train;
+        this.teacherTrain = teacherTrain;
         this.validation = validation;
         this.test = test;
         this.trainDocuments = trainDocuments;
@@ -52,7 +55,12 @@ final class LmSplits implements AutoCloseable {
             info.put("bytes", read.corpus().bytes());
             info.put("sha256", read.corpus().contentHash());
             info.put("split_seed", recipe.splitSeed());
-            info.put("train_sha256", read.trainHash());
+            info.put("train_sha256", LmTrainingCorpus.documentsHash(read.split().train()));
+            if (recipe.studentShare() < 1) {
+                info.put("student_share", recipe.studentShare());
+                info.put("student_documents", read.studentDocuments().size());
+                info.put("student_train_sha256", read.trainHash());
+            }
             info.put(
                     "validation_sha256",
                     LmTrainingCorpus.documentsHash(read.split().validation()));
@@ -60,9 +68,10 @@ final class LmSplits implements AutoCloseable {
             return new LmSplits(
                     info,
                     read.train(),
+                    read.teacherTrain(),
                     TokenWindows.pack(read.split().validation(), LmTrainingCorpus.TOKENIZER, ctx),
                     TokenWindows.pack(read.split().test(), LmTrainingCorpus.TOKENIZER, ctx),
-                    read.split().train(),
+                    read.studentDocuments(),
                     null);
         }
         PackedCorpus p = LmTrainingCorpus.pack(recipe, cacheDir);
@@ -76,13 +85,9 @@ final class LmSplits implements AutoCloseable {
             info.put("validation_sha256", p.part(Part.VALIDATION).sha256());
             info.put("test_sha256", p.part(Part.TEST).sha256());
             info.put("packed", dir.toString());
+            TokenWindows train = p.windows(Part.TRAIN, ctx);
             return new LmSplits(
-                    info,
-                    p.windows(Part.TRAIN, ctx),
-                    p.windows(Part.VALIDATION, ctx),
-                    p.windows(Part.TEST, ctx),
-                    null,
-                    p);
+                    info, train, train, p.windows(Part.VALIDATION, ctx), p.windows(Part.TEST, ctx), null, p);
         } catch (RuntimeException e) {
             p.close();
             throw e;
@@ -104,8 +109,14 @@ final class LmSplits implements AutoCloseable {
         return packed != null && packed.reused();
     }
 
+    /** The windows the students train on (and teacher outputs are collected for). */
     TokenWindows train() {
         return train;
+    }
+
+    /** The windows a teacher trained here trains on: all training documents. */
+    TokenWindows teacherTrain() {
+        return teacherTrain;
     }
 
     TokenWindows validation() {
@@ -117,7 +128,7 @@ final class LmSplits implements AutoCloseable {
     }
 
     /**
-     * The training documents, in memory.
+     * The students' training documents, in memory.
      *
      * @throws IllegalStateException if the corpus was streamed (none are held)
      */

@@ -24,12 +24,26 @@ import org.distill4j.lm.token.TokenizerIdentity;
  * collects teacher outputs for a recipe outside the experiment (the Spark job) reads it here, so
  * its windows and cache key are the experiment's.
  *
+ * <p>With {@code data.student_share} below 1 the students train on a seeded sample of the training
+ * documents ({@link #studentDocuments}) and a teacher trained here on all of them ({@link
+ * #teacherTrain}); {@link #train} and {@link #trainHash} are always the students' (what teacher
+ * outputs are collected and cached for). With the default share they are all the same.
+ *
  * @param corpus the documents read
  * @param split their seeded split
- * @param train the training documents packed into windows of {@link LmRecipe#context()} tokens
- * @param trainHash hex SHA-256 of the training documents ({@link #documentsHash})
+ * @param studentDocuments the training documents the students see ({@link CorpusSplit#sample})
+ * @param train the students' documents packed into windows of {@link LmRecipe#context()} tokens
+ * @param trainHash hex SHA-256 of the students' documents ({@link #documentsHash})
+ * @param teacherTrain every training document packed into windows (the same object as train when
+ *     the share is 1)
  */
-public record LmTrainingCorpus(TextCorpus corpus, CorpusSplit split, TokenWindows train, String trainHash) {
+public record LmTrainingCorpus(
+        TextCorpus corpus,
+        CorpusSplit split,
+        List<Document> studentDocuments,
+        TokenWindows train,
+        String trainHash,
+        TokenWindows teacherTrain) {
 
     /** The tokenizer the experiment uses for every model. */
     public static final Tokenizer TOKENIZER = ByteTokenizer.INSTANCE;
@@ -43,11 +57,11 @@ public record LmTrainingCorpus(TextCorpus corpus, CorpusSplit split, TokenWindow
         TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), options(recipe));
         CorpusSplit split = CorpusSplit.bySeed(
                 corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
-        return new LmTrainingCorpus(
-                corpus,
-                split,
-                TokenWindows.pack(split.train(), TOKENIZER, recipe.context()),
-                documentsHash(split.train()));
+        List<Document> students = CorpusSplit.sample(split.train(), recipe.splitSeed(), recipe.studentShare());
+        TokenWindows all = TokenWindows.pack(split.train(), TOKENIZER, recipe.context());
+        TokenWindows student =
+                recipe.studentShare() == 1 ? all : TokenWindows.pack(students, TOKENIZER, recipe.context());
+        return new LmTrainingCorpus(corpus, split, students, student, documentsHash(students), all);
     }
 
     /**

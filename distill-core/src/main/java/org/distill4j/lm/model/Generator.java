@@ -45,39 +45,100 @@ public final class Generator {
      * @param keepLogits whether to return every step's logits (for tests)
      */
     public Result generate(int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("empty prompt; start it with the BOS token "
-                    + lm.tokenizer().bos());
+        return generate(List.of(prompt), List.of(sampling), useCache, keepLogits)
+                .get(0);
+    }
+
+    /**
+     * Generates continuations of several prompts of the same length as one batch: each step is one
+     * forward pass over B positions, so at small model sizes, where a step's cost is mostly fixed
+     * per operation, B sequences cost little more than one. Row i is sampled by its own {@code
+     * samplings[i]} (its seed, its token limit, its EOS rule) and ends on its own; the batch runs
+     * until every row has ended. A row's tokens are those {@link #generate(int[], SamplingConfig,
+     * boolean, boolean)} gives it alone, up to float rounding in the batched matrix products.
+     *
+     * @param prompts B &gt;= 1 prompts, not empty, all of one length (group prompts by length to batch them)
+     * @param samplings B sampling configurations, one per prompt
+     * @param useCache whether to use a key/value cache (else the window is recomputed per token)
+     * @param keepLogits whether to return every step's logits (for tests)
+     * @return one result per prompt, in order
+     */
+    public List<Result> generate(
+            List<int[]> prompts, List<SamplingConfig> samplings, boolean useCache, boolean keepLogits) {
+        int b = prompts.size();
+        if (b == 0 || samplings.size() != b) {
+            throw new IllegalArgumentException(
+                    "need one sampling configuration per prompt and at least one prompt, got " + b + " prompts and "
+                            + samplings.size() + " configurations");
+        }
+        int len = prompts.get(0).length;
+        int most = 0;
+        for (int i = 0; i < b; i++) {
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("empty prompt (row " + i + "); start it with the BOS token "
+                        + lm.tokenizer().bos());
+            }
+            if (prompts.get(i).length != len) {
+                throw new IllegalArgumentException("a batch needs prompts of one length: row 0 has " + len
+                        + " tokens, row " + i + " has " + prompts.get(i).length);
+            }
+            most = Math.max(most, samplings.get(i).maxNewTokens());
         }
         int ctx = lm.config().contextLength();
-        TokenSampler sampler = new TokenSampler(sampling);
-        int[] tokens = Arrays.copyOf(prompt, prompt.length + sampling.maxNewTokens());
-        int n = prompt.length;
+        int[][] tokens = new int[b][];
+        TokenSampler[] samplers = new TokenSampler[b];
+        int[] produced = new int[b];
+        boolean[] done = new boolean[b];
+        List<List<float[]>> logits = new ArrayList<>();
+        int open = 0;
+        for (int i = 0; i < b; i++) {
+            tokens[i] = Arrays.copyOf(prompts.get(i), len + most);
+            samplers[i] = new TokenSampler(samplings.get(i));
+            done[i] = samplings.get(i).maxNewTokens() == 0;
+            open += done[i] ? 0 : 1;
+            logits.add(keepLogits ? new ArrayList<>() : null);
+        }
+        int n = len;
         int start = n > ctx ? n - Math.max(1, ctx / 2) : 0;
-        List<float[]> logits = keepLogits ? new ArrayList<>() : null;
         Decoder decoder = lm.decoder();
+        int vocab = lm.config().vocabSize();
         try (NDManager manager = lm.model().getNDManager().newSubManager();
                 KvCache cache = useCache ? decoder.newCache(manager) : null) {
             ParameterStore ps = new ParameterStore(manager, false);
             int fed = start;
-            for (int step = 0; step < sampling.maxNewTokens(); step++) {
+            while (open > 0) {
                 float[] last;
                 try (NDManager stepManager = manager.newSubManager()) {
                     int from = useCache ? fed : start;
-                    NDArray ids = stepManager.create(Arrays.copyOfRange(tokens, from, n), new Shape(1, n - from));
-                    NDArray out = decoder.forward(ps, ids, cache, false);
-                    last = out.get(new NDIndex(0, n - from - 1)).toFloatArray();
+                    int t = n - from;
+                    int[] ids = new int[b * t];
+                    for (int i = 0; i < b; i++) {
+                        System.arraycopy(tokens[i], from, ids, i * t, t);
+                    }
+                    NDArray out = decoder.forward(ps, stepManager.create(ids, new Shape(b, t)), cache, false);
+                    last = out.get(new NDIndex(":, " + (t - 1))).toFloatArray(); // (B, V)
                 }
                 fed = n;
-                int next = sampler.next(last);
-                if (keepLogits) {
-                    logits.add(last);
+                for (int i = 0; i < b; i++) {
+                    float[] row = Arrays.copyOfRange(last, i * vocab, (i + 1) * vocab);
+                    // Rows that have ended keep a token so the batch stays rectangular; it is never returned.
+                    int next = done[i] ? lm.tokenizer().eos() : samplers[i].next(row);
+                    tokens[i][n] = next;
+                    if (!done[i]) {
+                        produced[i]++;
+                        if (keepLogits) {
+                            logits.get(i).add(row);
+                        }
+                        SamplingConfig s = samplings.get(i);
+                        if (produced[i] == s.maxNewTokens()
+                                || s.stopAtEos() && next == lm.tokenizer().eos()) {
+                            done[i] = true;
+                            open--;
+                        }
+                    }
                 }
-                tokens[n++] = next;
-                if (sampling.stopAtEos() && next == lm.tokenizer().eos()) {
-                    break;
-                }
-                if (n - start > ctx) {
+                n++;
+                if (open > 0 && n - start > ctx) {
                     start = n - Math.max(1, ctx / 2);
                     fed = start;
                     if (cache != null) {
@@ -86,7 +147,11 @@ public final class Generator {
                 }
             }
         }
-        return new Result(Arrays.copyOfRange(tokens, prompt.length, n), logits);
+        List<Result> results = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            results.add(new Result(Arrays.copyOfRange(tokens[i], len, len + produced[i]), logits.get(i)));
+        }
+        return results;
     }
 
     /** Encodes {@code text} after BOS, generates, and decodes the continuation. */

@@ -23,7 +23,8 @@ import org.distill4j.io.AtomicFiles;
  *
  * <p>A checkpoint is the directory {@code dir/checkpoint}: {@code parameters.bin} (DJL's block
  * format), {@code optimizer.ndlist} (Adam's moments and step) and {@code state.json} (the step, the
- * losses so far, and the training settings it belongs to). It is written into a temporary directory
+ * losses so far, and the training settings it belongs to), plus, when the run selects its best
+ * validation step, {@code best.bin} (those parameters) and the validation curve. It is written into a temporary directory
  * and swapped in (the previous one is kept as {@code checkpoint.old} until the new one is in
  * place), so a kill at any moment leaves one complete checkpoint. A resumed run restores the
  * parameters, the optimizer and the losses, replays the batch sampler to the step, and continues:
@@ -48,6 +49,9 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
     /** What a checkpoint restored. */
     record Restored(int step, float[] losses) {}
 
+    /** The name of the best-validation state in {@code state.json}. */
+    private static final String BEST = "best_validation";
+
     private Path current() {
         return dir.resolve("checkpoint");
     }
@@ -63,7 +67,14 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
                 .put("loss", loss);
     }
 
-    void save(int step, float[] losses, Block block, LmAdam adam, NDManager manager, ObjectNode settings)
+    void save(
+            int step,
+            float[] losses,
+            Block block,
+            LmAdam adam,
+            NDManager manager,
+            ObjectNode settings,
+            BestValidation best)
             throws IOException {
         Files.createDirectories(dir);
         Path tmp = Files.createTempDirectory(dir, ".checkpoint-");
@@ -78,6 +89,9 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
         ObjectNode state =
                 JSON.createObjectNode().put("format", "distill4j-lm-checkpoint").put("step", step);
         state.set("settings", settings);
+        if (best != null) {
+            state.set(BEST, best.save(tmp));
+        }
         ArrayNode l = state.putArray("losses");
         for (int i = 0; i < step; i++) {
             l.add(losses[i]);
@@ -100,7 +114,8 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
      * @throws CorruptDataException if the checkpoint is unreadable or belongs to other settings
      *     (naming the file and what differs)
      */
-    Restored restore(Block block, LmAdam adam, NDManager manager, ObjectNode settings, int steps) throws IOException {
+    Restored restore(Block block, LmAdam adam, NDManager manager, ObjectNode settings, int steps, BestValidation best)
+            throws IOException {
         Path cur = Files.exists(current().resolve("state.json")) ? current() : dir.resolve("checkpoint.old");
         Path stateFile = cur.resolve("state.json");
         if (!Files.exists(stateFile)) {
@@ -134,6 +149,9 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
         try (NDManager tmp = manager.newSubManager();
                 InputStream in = Files.newInputStream(cur.resolve("optimizer.ndlist"))) {
             adam.importState(NDList.decode(tmp, in), manager);
+        }
+        if (best != null) {
+            best.load(cur, state.get(BEST));
         }
         float[] losses = new float[steps];
         JsonNode l = state.path("losses");

@@ -32,7 +32,7 @@ public final class LmTrainer {
      * What a run did.
      *
      * @param losses the total loss of every step
-     * @param seconds wall time of the loop
+     * @param seconds wall time of the loop, without the validation passes of early stopping
      * @param tokens student positions trained on (steps x batch x context)
      */
     public record Result(float[] losses, double seconds, long tokens) {
@@ -141,6 +141,26 @@ public final class LmTrainer {
             LmTrainingConfig config,
             LmCheckpoint checkpoint)
             throws IOException {
+        return train(student, windows, loss, signal, config, checkpoint, null);
+    }
+
+    /**
+     * Trains like {@link #train(LanguageModel, TokenWindows, SequenceLoss, TeacherSignal,
+     * LmTrainingConfig, LmCheckpoint)} and, with {@code best} given, evaluates validation bits per
+     * byte every tenth of the run (at the checkpoints when there are any) and after the last step,
+     * and ends with the parameters of the best evaluation, not the last ({@link BestValidation}).
+     *
+     * @param best early stopping on validation, or null to keep the last parameters
+     */
+    public static Result train(
+            LanguageModel student,
+            TokenWindows windows,
+            SequenceLoss loss,
+            TeacherSignal signal,
+            LmTrainingConfig config,
+            LmCheckpoint checkpoint,
+            BestValidation best)
+            throws IOException {
         int ctx = windows.contextLength();
         if (ctx > student.config().contextLength()) {
             throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
@@ -154,11 +174,15 @@ public final class LmTrainer {
         float[] losses = new float[config.steps()];
         SplittableRandom random = new SplittableRandom(config.seed());
         var settings = LmCheckpoint.settings(config, ctx, loss.toString());
+        if (best != null) {
+            settings.put("select", "best_validation");
+        }
+        int evalEvery = checkpoint != null ? checkpoint.every() : Math.max(1, config.steps() / 10);
         int first = 0;
         // Restored before the trainer exists: its initialisation keeps parameters that are already set.
         if (checkpoint != null && checkpoint.resume()) {
             LmCheckpoint.Restored r = checkpoint.restore(
-                    student.model().getBlock(), adam, student.model().getNDManager(), settings, config.steps());
+                    student.model().getBlock(), adam, student.model().getNDManager(), settings, config.steps(), best);
             if (r != null) {
                 first = r.step();
                 System.arraycopy(r.losses(), 0, losses, 0, first);
@@ -169,6 +193,7 @@ public final class LmTrainer {
             }
         }
         long start = System.nanoTime();
+        long evaluating = 0;
         try (Trainer trainer = student.model().newTrainer(tc)) {
             trainer.initialize(new Shape(config.batchSize(), ctx));
             for (int step = first; step < config.steps(); step++) {
@@ -197,6 +222,11 @@ public final class LmTrainer {
                     adam.beginStep();
                     trainer.step();
                 }
+                if (best != null && ((step + 1) % evalEvery == 0 || step + 1 == config.steps())) {
+                    long e0 = System.nanoTime();
+                    best.observe(step + 1, student);
+                    evaluating += System.nanoTime() - e0;
+                }
                 if (checkpoint != null && ((step + 1) % checkpoint.every() == 0 || step + 1 == config.steps())) {
                     checkpoint.save(
                             step + 1,
@@ -204,11 +234,15 @@ public final class LmTrainer {
                             student.model().getBlock(),
                             adam,
                             student.model().getNDManager(),
-                            settings);
+                            settings,
+                            best);
                 }
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        if (best != null) {
+            best.restore(student);
+        }
+        double seconds = (System.nanoTime() - start - evaluating) / 1e9;
         return new Result(losses, seconds, (long) (config.steps() - first) * config.batchSize() * ctx);
     }
 }

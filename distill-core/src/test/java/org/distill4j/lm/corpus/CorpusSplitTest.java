@@ -33,6 +33,26 @@ class CorpusSplitTest {
     }
 
     @Test
+    void aSampleKeepsAboutItsShareByTextAloneIndependentlyOfTheSplit() {
+        List<Document> all = docs(4000);
+        List<Document> sample = CorpusSplit.sample(all, 7, 0.25);
+        assertThat(sample.size()).isBetween(900, 1100);
+        assertThat(all).containsSubsequence(sample);
+        List<Document> shuffled = new ArrayList<>(all);
+        Collections.shuffle(shuffled, new Random(3));
+        assertThat(CorpusSplit.sample(shuffled, 7, 0.25)).containsExactlyInAnyOrderElementsOf(sample);
+        assertThat(CorpusSplit.sample(all, 8, 0.25)).isNotEqualTo(sample);
+        assertThat(CorpusSplit.sample(all, 7, 1.0)).isEqualTo(all);
+        // Seeded with the split's seed, the sample is not the split's: a quarter of each part is kept.
+        CorpusSplit split = CorpusSplit.bySeed(all, 7, 0.25, 0.25);
+        long keptTest = split.test().stream().filter(sample::contains).count();
+        assertThat(keptTest).isBetween(200L, 300L);
+        assertThatThrownBy(() -> CorpusSplit.sample(all, 7, 0)).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> CorpusSplit.sample(all, 7, Double.NaN)).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> CorpusSplit.sample(docs(3), 7, 1e-9)).hasMessageContaining("kept none");
+    }
+
+    @Test
     void aDocumentsSplitDependsOnlyOnSeedAndText() {
         List<Document> all = docs(500);
         CorpusSplit a = CorpusSplit.bySeed(all, 7, 0.1, 0.1);

@@ -72,6 +72,25 @@ class LmRecipeTest {
         assertThatThrownBy(() -> LmRecipe.parse(
                         yaml(), "t", tmp, List.of("teacher.http={url: x, model: m, route: chat}", "teacher.layers=")))
                 .hasMessageContaining("chat only for variant sequence");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0")))
+                .hasMessageContaining("data.student_share must be in (0, 1], got 0.0");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=1.5")))
+                .hasMessageContaining("data.student_share must be in (0, 1]");
+        assertThatThrownBy(() ->
+                        LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0.5", "data.streaming=true")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("needs the corpus in memory");
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0.5"))
+                        .studentShare())
+                .isEqualTo(0.5);
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of()).studentShare()).isEqualTo(1.0);
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("student.training.select=first")))
+                .hasMessageContaining("student.training.select must be last or best_validation, got 'first'");
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("student.training.select=best_validation"))
+                        .student()
+                        .training()
+                        .selectsBestValidation())
+                .isTrue();
         assertThatThrownBy(() -> LmRecipe.parse(yaml() + "extra: 1\n", "t", tmp, List.of()))
                 .hasMessageContaining("extra");
     }

@@ -1,0 +1,150 @@
+package org.distill4j.lm.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.distill4j.data.CorruptDataException;
+import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.loss.TeacherTargets;
+import org.distill4j.lm.loss.TokenCrossEntropy;
+import org.distill4j.lm.model.DecoderConfig;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code training.select: best_validation}: a model trained on text unlike its validation text gets
+ * worse on validation as it learns, so early stopping must keep an early step, end with exactly
+ * those parameters, and select the same after an interruption and resume.
+ */
+class BestValidationTest {
+
+    private static final DecoderConfig CONFIG = new DecoderConfig(258, 1, 16, 2, 32, 0.0, Positions.ROTARY, false);
+    private static final LmTrainingConfig RUN = new LmTrainingConfig(20, 4, 2e-2, 2, 7);
+
+    @TempDir
+    Path dir;
+
+    private static TokenWindows windows(String text, int docs) {
+        List<Document> d = new ArrayList<>();
+        for (int i = 0; i < docs; i++) {
+            d.add(new Document("d" + i, text.repeat(8)));
+        }
+        return TokenWindows.pack(d, ByteTokenizer.INSTANCE, 32);
+    }
+
+    private static float[] parameters(LanguageModel lm) {
+        List<Float> all = new ArrayList<>();
+        for (Pair<String, Parameter> p : lm.model().getBlock().getParameters()) {
+            NDArray a = p.getValue().getArray();
+            for (float f : a.toFloatArray()) {
+                all.add(f);
+            }
+        }
+        float[] out = new float[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.get(i);
+        }
+        return out;
+    }
+
+    @Test
+    void trainingEndsWithTheBestValidationStepAndAResumedRunSelectsTheSame() throws Exception {
+        TokenWindows train = windows("abab abab ", 20);
+        TokenWindows val = windows("xyz! XYZ? ", 4);
+        BestValidation best = new BestValidation(val);
+        float[] selected;
+        float[] last;
+        try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3);
+                LanguageModel plain = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            LmTrainer.train(
+                    lm,
+                    train,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
+                    RUN,
+                    new LmCheckpoint(dir.resolve("whole"), 4, false),
+                    best);
+            selected = parameters(lm);
+            LmTrainer.train(
+                    plain,
+                    train,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
+                    RUN,
+                    new LmCheckpoint(dir.resolve("plain"), 4, false));
+            last = parameters(plain);
+            // Evaluated at the checkpoints (every 4 steps) and the last step.
+            assertThat(best.curve()).extracting(p -> (int) p[0]).containsExactly(4, 8, 12, 16, 20);
+            double min = best.curve().stream().mapToDouble(p -> p[1]).min().orElseThrow();
+            assertThat(best.bestBitsPerByte()).isEqualTo(min);
+            assertThat(best.bestStep())
+                    .as("validation text unlike the training text")
+                    .isLessThan(20);
+            assertThat(best.curve().get(4)[1]).isGreaterThan(min);
+            assertThat(Evaluation.of(lm, val, 16).bitsPerByte()).isCloseTo(min, within(1e-9));
+            assertThat(selected).isNotEqualTo(last);
+        }
+
+        Path ckpt = dir.resolve("broken");
+        try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            AtomicInteger calls = new AtomicInteger();
+            assertThatThrownBy(() -> LmTrainer.train(
+                            first,
+                            train,
+                            new TokenCrossEntropy(),
+                            (m, w, in, s) -> {
+                                if (calls.incrementAndGet() > 14) {
+                                    throw new IllegalStateException("interrupted");
+                                }
+                                return new TeacherTargets.None();
+                            },
+                            RUN,
+                            new LmCheckpoint(ckpt, 4, false),
+                            new BestValidation(val)))
+                    .hasMessageContaining("interrupted");
+        }
+        BestValidation resumedBest = new BestValidation(val);
+        try (LanguageModel resumed = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 99)) {
+            LmTrainer.train(
+                    resumed,
+                    train,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
+                    RUN,
+                    new LmCheckpoint(ckpt, 4, true),
+                    resumedBest);
+            assertThat(resumedBest.bestStep()).isEqualTo(best.bestStep());
+            assertThat(resumedBest.curve()).hasSize(5);
+            for (int i = 0; i < 5; i++) {
+                assertThat(resumedBest.curve().get(i))
+                        .containsExactly(best.curve().get(i));
+            }
+            assertThat(parameters(resumed)).containsExactly(selected);
+        }
+        // A checkpoint written without selection is not resumed with it.
+        try (LanguageModel other = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            assertThatThrownBy(() -> LmTrainer.train(
+                            other,
+                            train,
+                            new TokenCrossEntropy(),
+                            TeacherSignal.none(),
+                            RUN,
+                            new LmCheckpoint(dir.resolve("plain"), 4, true),
+                            new BestValidation(val)))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("other training settings");
+        }
+    }
+}
