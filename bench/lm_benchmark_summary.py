@@ -57,7 +57,7 @@ summary = {
     "corpus": {k: m0["corpus"].get(k) for k in ("documents", "bytes", "train_tokens", "student_share",
                                                  "student_documents")},
     "unigram_test_bits_per_byte": m0["unigram"]["test_bits_per_byte"],
-    "teacher": {k: teacher[k] for k in ("parameters", "test_bits_per_byte", "validation_bits_per_byte",
+    "teacher": {k: teacher.get(k) for k in ("parameters", "test_bits_per_byte", "validation_bits_per_byte",
                                         "training_tokens", "training_tokens_per_second",
                                         "generation_tokens_per_second")},
     "student_parameters": rows0["student-scratch"]["parameters"],

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,21 +41,6 @@ class BestValidationTest {
         return TokenWindows.pack(d, ByteTokenizer.INSTANCE, 32);
     }
 
-    private static float[] parameters(LanguageModel lm) {
-        List<Float> all = new ArrayList<>();
-        for (Pair<String, Parameter> p : lm.model().getBlock().getParameters()) {
-            NDArray a = p.getValue().getArray();
-            for (float f : a.toFloatArray()) {
-                all.add(f);
-            }
-        }
-        float[] out = new float[all.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = all.get(i);
-        }
-        return out;
-    }
-
     @Test
     void trainingEndsWithTheBestValidationStepAndAResumedRunSelectsTheSame() throws Exception {
         TokenWindows train = windows("abab abab ", 20);
@@ -76,7 +58,7 @@ class BestValidationTest {
                     RUN,
                     new LmCheckpoint(dir.resolve("whole"), 4, false),
                     best);
-            selected = parameters(lm);
+            selected = LmCheckpointTest.parameters(lm);
             LmTrainer.train(
                     plain,
                     train,
@@ -84,7 +66,7 @@ class BestValidationTest {
                     TeacherSignal.none(),
                     RUN,
                     new LmCheckpoint(dir.resolve("plain"), 4, false));
-            last = parameters(plain);
+            last = LmCheckpointTest.parameters(plain);
             // Evaluated at the checkpoints (every 4 steps) and the last step.
             assertThat(best.curve()).extracting(p -> (int) p[0]).containsExactly(4, 8, 12, 16, 20);
             double min = best.curve().stream().mapToDouble(p -> p[1]).min().orElseThrow();
@@ -131,7 +113,7 @@ class BestValidationTest {
                 assertThat(resumedBest.curve().get(i))
                         .containsExactly(best.curve().get(i));
             }
-            assertThat(parameters(resumed)).containsExactly(selected);
+            assertThat(LmCheckpointTest.parameters(resumed)).containsExactly(selected);
         }
         // A checkpoint written without selection is not resumed with it.
         try (LanguageModel other = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {

@@ -42,7 +42,8 @@ class LmCheckpointTest {
         return TokenWindows.pack(docs, ByteTokenizer.INSTANCE, 32);
     }
 
-    private static float[] parameters(LanguageModel lm) {
+    /** Every parameter of {@code lm}, flattened in block order (to compare two models exactly). */
+    static float[] parameters(LanguageModel lm) {
         List<Float> all = new ArrayList<>();
         for (Pair<String, Parameter> p : lm.model().getBlock().getParameters()) {
             NDArray a = p.getValue().getArray();
