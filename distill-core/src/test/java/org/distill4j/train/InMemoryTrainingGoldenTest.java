@@ -1,6 +1,7 @@
 package org.distill4j.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * streams ({@code ExampleStream}): the per-epoch training losses of hard-label, cached, online and
  * views training, as {@code Double.doubleToLongBits}. The golden values were printed by this test
  * on the {@code engine} branch at dfadab4 (the trainer with {@code DistillationStep}, before streams were
- * merged into it), one PyTorch thread, this machine; the values from before {@code DistillationStep}
+ * merged into it), one PyTorch thread, an AMD EPYC machine (compared to 1e-6 relative: other CPUs round
+ * float32 kernels differently); the values from before {@code DistillationStep}
  * (commit 17cf362) differed in the last 7-9 hex digits only, since the loss values are now summed
  * in float64 on the host.
  */
@@ -92,7 +94,17 @@ class InMemoryTrainingGoldenTest {
                 }
             }
         }
-        assertThat(bits).containsExactly(GOLDEN);
+        // Bit for bit on the CPU that printed them (AMD EPYC); on an Intel Xeon the float32 kernels round
+        // differently and the same code gives values 0.7-2.3e-8 apart (relative). A change of the
+        // training path (order, augmentation, loss) moves them by far more than the 1e-6 allowed.
+        assertThat(bits).hasSize(GOLDEN.length);
+        for (int i = 0; i < GOLDEN.length; i++) {
+            double expected = Double.longBitsToDouble(Long.parseUnsignedLong(GOLDEN[i], 16));
+            double actual = Double.longBitsToDouble(Long.parseUnsignedLong(bits.get(i), 16));
+            assertThat(actual)
+                    .as("epoch loss %d (%s vs golden %s)", i, bits.get(i), GOLDEN[i])
+                    .isCloseTo(expected, within(1e-6 * Math.abs(expected)));
+        }
     }
 
     static final String[] GOLDEN = {
