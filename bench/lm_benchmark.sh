@@ -17,6 +17,10 @@
 # STUDENT_SHARE=0.1 gives every row data.student_share and early stopping on validation
 # (student.training.select=best_validation), and TEACHER=DIR reuses a saved teacher instead of the
 # step `teacher` (run the steps full-s1 full-s2 top20-s1 ... then; full-sN also trains seed N's scratch).
+# Teacher text in the transfer set (docs/lm-benchmarks.md, "Teacher text joins the transfer set"):
+# fulltext-sN, top20text-sN (the top-20 computed in-process, into OUT/cache) and seqtext-sN
+# (cross-entropy only: a text-only API) add TEXT (default 400000) tokens of the teacher's
+# continuations of the students' prompts to their documents.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/lm-bench}
@@ -25,6 +29,7 @@ port=${PORT:-18471}
 tsteps=${TSTEPS:-1500}
 ssteps=${SSTEPS:-1000}
 gen=${GEN:-200000}
+text=${TEXT:-400000}
 mkdir -p "$out"
 
 B=(recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42
@@ -87,6 +92,13 @@ run_step() {
     case $1 in
         teacher) step teacher --set seed=1 --set distillation.variant=full ;;
         full-s*) step "$1" "${LOCAL[@]}" --set seed="${1##*-s}" --set distillation.variant=full ;;
+        # Before top*-s*, which would take top20text-sN for a top-k row.
+        fulltext-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=full \
+            --set distillation.teacher_text_tokens="$text" ;;
+        seqtext-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=sequence \
+            --set distillation.teacher_text_tokens="$text" ;;
+        top20text-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=topk \
+            --set distillation.k=20 --set distillation.teacher_text_tokens="$text" --cache-dir "$out/cache" ;;
         top*-s*) k=${1#top}; k=${k%-s*}; seed=${1##*-s}; serve
             step "$1" "${HTTP[@]}" "${NOSCRATCH[@]}" --set seed="$seed" --set distillation.variant=topk \
                 --set distillation.k="$k" --cache-dir "$out/cache" ;;

@@ -46,6 +46,10 @@ ROWS = [
     ("top20", "(d) top-20 over HTTP"),
     ("sampled", "(e) sampled KD, 12 draws"),
     ("full", "(f) full distribution, in-process"),
+    # Teacher text joins the students' documents (distillation.teacher_text_tokens).
+    ("seqtext", "(a+) own text + teacher text, CE only"),
+    ("top20text", "(d+) top-20 on own text + teacher text, in-process"),
+    ("fulltext", "(f+) full distribution on own text + teacher text"),
 ]
 
 
@@ -87,7 +91,8 @@ for key, label in ROWS:
              "top1_agreement": d.get("top1_agreement_with_teacher"),
              "selected_step": d.get("selected_step"),
              "collection": {k: coll.get(k) for k in ("source", "bytes", "seconds", "tokens", "documents",
-                                                     "requests", "short_positions", "unmapped_tokens")
+                                                     "requests", "short_positions", "unmapped_tokens",
+                                                     "teacher_text")
                             if k in coll}}
         if s is not None:
             e["gap_closed"] = (s["test_bits_per_byte"] - d["test_bits_per_byte"]) / (s["test_bits_per_byte"] - t_bpb)
@@ -104,7 +109,19 @@ for key, label in ROWS:
     # Bytes of teacher output: what was stored (top-k caches, generated text) or what a cache of
     # the in-process signal would hold over the training split (full: V float32; sampled: 12 x
     # (int32 id + float16 weight), an upper bound since repeated draws merge).
-    if key.startswith("top"):
+    text = [v["collection"]["teacher_text"]["tokens"] for v in seeds.values() if "teacher_text" in v["collection"]]
+    text_tokens = statistics.mean(text) if text else 0
+    if key == "seqtext":
+        row["teacher_output_bytes"] = text_tokens or None
+        row["teacher_output_note"] = "generated text (tokens = bytes + BOS/EOS), mean per seed"
+    elif key == "top20text":
+        b = [v["collection"].get("bytes") for v in seeds.values() if v["collection"].get("bytes")]
+        row["teacher_output_bytes"] = statistics.mean(b) + text_tokens if b else None
+        row["teacher_output_note"] = "top-k cache over own + teacher text, plus the text, mean per seed"
+    elif key == "fulltext":
+        row["teacher_output_bytes"] = (train_positions + text_tokens) * V * 4
+        row["teacher_output_note"] = "equivalent: float32 logits over own + teacher text (computed each step)"
+    elif key.startswith("top"):
         b = [v["collection"].get("bytes") for v in seeds.values() if v["collection"].get("bytes")]
         row["teacher_output_bytes"] = b[0] if b else None
         row["teacher_output_note"] = "top-k cache file (int32 id + float16 log-prob per entry)"

@@ -152,8 +152,8 @@ class LmExperimentHttpTest {
         assertThat(documents).isPositive();
         assertThat(p.get("requests").asLong()).isEqualTo(documents);
         assertThat(p.get("from_journal").asInt()).isZero();
-        // Until the text holds the student's training tokens (20 steps x 4 x 32), or the documents run out.
-        assertThat(p.get("tokens").asLong()).isGreaterThanOrEqualTo(Math.min(2560, documents * 10L));
+        // Until the text holds the student's training tokens (20 steps x 4 x 32).
+        assertThat(p.get("tokens").asLong()).isGreaterThanOrEqualTo(2560);
         assertThat(p.get("completion_tokens").asLong()).isBetween((long) documents, documents * 24L);
         JsonNode again = provenance(second).get("collection");
         assertThat(again.get("requests").asLong()).as("a rerun asks nothing").isZero();
@@ -166,6 +166,80 @@ class LmExperimentHttpTest {
                 .isTrue();
         assertThat(Files.readString(first.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("Teacher: OpenAI-compatible server");
+    }
+
+    @Test
+    void teacherTextJoinsTheTransferSetAndItsTopKComeOverTheSameApi() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny-text"));
+        Path cache = tmp.resolve("text-cache");
+        Path first = tmp.resolve("text-1");
+        Path second = tmp.resolve("text-2");
+        long served;
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                .build()
+                .start()) {
+            String yaml = """
+                    name: http-text
+                    seed: 3
+                    data: {format: text, path: %s, validation: 0.1, test: 0.1, context: 32, student_share: 0.1}
+                    teacher:
+                      http: {url: "%s", model: teacher, concurrency: 2}
+                      terms: mit
+                    student:
+                      layers: 1
+                      width: 16
+                      heads: 2
+                      training: {steps: 10, batch_size: 4, learning_rate: 0.01, warmup_steps: 2}
+                    distillation: {variant: topk, k: 3, alpha: 0.5, prompt_bytes: 8, max_new_tokens: 24,
+                                   teacher_text_tokens: 1500}
+                    evaluation: {prompts: ["the cat"], sample_tokens: 4, generation_tokens: 4, scratch: false}
+                    """.formatted(corpus, server.baseUri().resolve("/v1"));
+            LmRecipe recipe = LmRecipe.parse(yaml, "test", tmp, List.of());
+            new LmExperiment(
+                            recipe,
+                            first,
+                            new LmExperiment.Options(cache, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+            served = server.stats("teacher").requests();
+            new LmExperiment(
+                            recipe,
+                            second,
+                            new LmExperiment.Options(cache, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+            assertThat(server.stats("teacher").requests())
+                    .as("a rerun reads the top-k cache: no scoring request")
+                    .isEqualTo(served);
+        }
+        JsonNode m = JSON.readTree(first.resolve("metrics.json").toFile());
+        JsonNode c = provenance(first).get("collection");
+        JsonNode text = c.get("teacher_text");
+        int prompts = m.at("/corpus/student_documents").asInt();
+        // About 12 students' documents, each continued by at most 24 tokens: 1,500 tokens need several rounds.
+        assertThat(text.get("prompt_documents").asInt()).isEqualTo(prompts);
+        assertThat(text.get("documents").asInt()).isGreaterThan(2 * prompts);
+        assertThat(text.get("tokens").asLong()).isGreaterThanOrEqualTo(1500);
+        assertThat(text.get("requests").asLong())
+                .isEqualTo(text.get("documents").asLong());
+        // The top-k collection covered the whole transfer set: the students' windows and the text's.
+        long studentWindows = (m.at("/corpus/train_tokens").asLong() + 31) / 32;
+        assertThat(text.get("transfer_windows").asInt()).isGreaterThan((int) studentWindows);
+        assertThat(c.get("windows").asInt())
+                .isEqualTo(text.get("transfer_windows").asInt());
+        assertThat(c.get("source").asText()).startsWith("http ");
+        assertThat(m.at("/distillation/teacher_text_tokens").asLong()).isEqualTo(1500);
+        JsonNode again = provenance(second).get("collection");
+        assertThat(again.get("source").asText()).isEqualTo("reused cache");
+        assertThat(again.at("/teacher_text/sha256").asText())
+                .isEqualTo(text.get("sha256").asText());
+        assertThat(again.at("/teacher_text/requests").asLong())
+                .as("a rerun reads the text from the journal")
+                .isZero();
+        assertThat(again.at("/teacher_text/from_journal").asInt())
+                .isEqualTo(text.get("documents").asInt());
     }
 
     @Test

@@ -296,14 +296,45 @@ public final class LmExperiment {
 
             Map<String, Object> collection = new LinkedHashMap<>();
             String kdVariant = recipe.variant();
+            // The transfer set: the students' documents, plus the teacher's continuations of
+            // their prompts when asked for (the teacher then labels text the student has not got;
+            // for sequence-level KD, the text is learnt as it is).
+            TokenWindows transfer = train;
+            String transferHash =
+                    (String) corpusInfo.getOrDefault("student_train_sha256", corpusInfo.get("train_sha256"));
+            if (recipe.teacherTextTokens() > 0) {
+                Map<String, Object> textInfo = new LinkedHashMap<>();
+                List<Document> text =
+                        teacherText(teacher, data.trainDocuments(), recipe.teacherTextTokens(), tok, textInfo);
+                List<Document> all = new ArrayList<>(data.trainDocuments());
+                all.addAll(text);
+                transfer = TokenWindows.pack(all, tok, ctx);
+                transferHash = Hashing.sha256(transferHash + "+teacher-text:" + textInfo.get("sha256"));
+                textInfo.put("transfer_windows", transfer.size());
+                collection.put("teacher_text", textInfo);
+                log.printf(
+                        Locale.ROOT,
+                        "transfer set: %,d windows of the students' documents + %,d tokens of teacher "
+                                + "text = %,d windows%n",
+                        train.size(),
+                        ((Number) textInfo.get("tokens")).longValue(),
+                        transfer.size());
+            }
             Map<String, Object> distilled;
             if ("sequence".equals(kdVariant)) {
-                distilled = sequenceLevel(
-                        teacher,
-                        data.trainDocuments(),
+                // Cross-entropy on the students' documents plus the teacher's text, or on its text alone.
+                TokenWindows text = recipe.teacherTextTokens() > 0
+                        ? transfer
+                        : sequenceText(teacher, data.trainDocuments(), sc, tok, collection);
+                distilled = trainStudent(
+                        "student-distilled",
+                        new TokenCrossEntropy(),
+                        text,
+                        TeacherSignal.none(),
                         sc,
                         val,
                         test,
+                        teacher,
                         corpusInfo,
                         tok,
                         collection,
@@ -319,7 +350,7 @@ public final class LmExperiment {
                 try {
                     TeacherSignal signal;
                     if ("topk".equals(kdVariant)) {
-                        cache = topKCache(teacher, teacherHash, train, corpusInfo, tok, collection);
+                        cache = topKCache(teacher, teacherHash, transfer, transferHash, tok, collection);
                         signal = TeacherSignal.cached(cache, ctx);
                     } else {
                         signal = inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), loss, tok, ctx);
@@ -328,7 +359,7 @@ public final class LmExperiment {
                     distilled = trainStudent(
                             "student-distilled",
                             loss,
-                            train,
+                            transfer,
                             signal,
                             sc,
                             val,
@@ -370,17 +401,12 @@ public final class LmExperiment {
             LanguageModel teacher,
             String teacherHash,
             TokenWindows train,
-            Map<String, Object> corpusInfo,
+            String trainHash,
             Tokenizer tok,
             Map<String, Object> collection)
             throws IOException {
         int k = recipe.k();
-        String key = LmTrainingCorpus.topKCacheKey(
-                teacherHash,
-                (String) corpusInfo.getOrDefault("student_train_sha256", corpusInfo.get("train_sha256")),
-                tok.identity(),
-                k,
-                train.contextLength());
+        String key = LmTrainingCorpus.topKCacheKey(teacherHash, trainHash, tok.identity(), k, train.contextLength());
         Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
         Files.createDirectories(dir);
         Path file = LmTrainingCorpus.topKCacheFile(dir, key);
@@ -438,76 +464,64 @@ public final class LmExperiment {
         return TopKCache.open(file, key);
     }
 
-    private Map<String, Object> sequenceLevel(
+    /** Sequence-level KD's transfer set: the teacher's continuations of the training documents' prompts. */
+    private TokenWindows sequenceText(
             LanguageModel teacher,
             List<Document> trainDocs,
             LmTrainingConfig sc,
-            TokenWindows val,
-            TokenWindows test,
-            Map<String, Object> corpusInfo,
             Tokenizer tok,
-            Map<String, Object> collection,
-            String teacherDescription,
-            GateApproval approval)
-            throws IOException, RecipeException {
+            Map<String, Object> collection)
+            throws IOException {
         // Generate continuations until they hold as many tokens as the student trains on (each seen
-        // about once), or the training documents run out.
+        // about once), continuing the documents again when they run out.
         long needed = recipe.generatedTokens() != null
                 ? recipe.generatedTokens()
                 : (long) sc.steps() * sc.batchSize() * recipe.context();
+        return TokenWindows.pack(teacherText(teacher, trainDocs, needed, tok, collection), tok, recipe.context());
+    }
+
+    /**
+     * The teacher's continuations (temperature 1) of the documents' prompts, until they hold {@code
+     * needed} tokens: in-process, or over HTTP when {@code teacher} is null. When every document has
+     * been continued once, the documents are continued again with new seeds (continuation i uses
+     * document i mod n and seed {@code seed + i}), so a small corpus still yields the text asked for.
+     * What was generated and what it cost goes into {@code info}.
+     */
+    private List<Document> teacherText(
+            LanguageModel teacher, List<Document> docs, long needed, Tokenizer tok, Map<String, Object> info)
+            throws IOException {
         if (teacher == null) {
-            return trainStudent(
-                    "student-distilled",
-                    new TokenCrossEntropy(),
-                    TokenWindows.pack(httpText(trainDocs, needed, tok, collection), tok, recipe.context()),
-                    TeacherSignal.none(),
-                    sc,
-                    val,
-                    test,
-                    null,
-                    corpusInfo,
-                    tok,
-                    collection,
-                    teacherDescription,
-                    approval);
+            return httpText(docs, needed, tok, info);
         }
-        SamplingConfig sampling = SamplingConfig.sample(recipe.maxNewTokens(), 1.0, recipe.seedOrDefault());
+        long seed = recipe.seedOrDefault();
         List<Document> generated = new ArrayList<>();
         long tokens = 0;
         long t0 = System.nanoTime();
-        for (int i = 0; i < trainDocs.size() && tokens < needed; i += 16) {
+        int n = docs.size();
+        for (long from = 0; n > 0 && tokens < needed; from += TEXT_CHUNK) {
+            List<Document> prompts = new ArrayList<>(TEXT_CHUNK);
+            for (long i = from; i < from + TEXT_CHUNK; i++) {
+                prompts.add(docs.get((int) (i % n)));
+            }
             List<Document> part = TeacherText.generate(
                     teacher,
-                    trainDocs.subList(i, Math.min(trainDocs.size(), i + 16)),
+                    prompts,
                     recipe.promptBytes(),
-                    new SamplingConfig(sampling.maxNewTokens(), 1.0, 0, 1.0, sampling.seed() + i, true));
+                    new SamplingConfig(recipe.maxNewTokens(), 1.0, 0, 1.0, seed + from, true));
             for (Document d : part) {
                 tokens += tok.encode(d.text()).length + 2;
             }
             generated.addAll(part);
         }
-        collection.put("source", "in-process teacher, sampled continuations at temperature 1");
-        collection.put("documents", generated.size());
-        collection.put("tokens", tokens);
-        collection.put("prompt_bytes", recipe.promptBytes());
-        collection.put("max_new_tokens", recipe.maxNewTokens());
-        collection.put("seconds", (System.nanoTime() - t0) / 1e9);
-        collection.put("sha256", hash(generated));
-        TokenWindows windows = TokenWindows.pack(generated, tok, recipe.context());
-        return trainStudent(
-                "student-distilled",
-                new TokenCrossEntropy(),
-                windows,
-                TeacherSignal.none(),
-                sc,
-                val,
-                test,
-                teacher,
-                corpusInfo,
-                tok,
-                collection,
-                teacherDescription,
-                approval);
+        info.put("source", "in-process teacher, sampled continuations at temperature 1");
+        info.put("documents", generated.size());
+        info.put("prompt_documents", n);
+        info.put("tokens", tokens);
+        info.put("prompt_bytes", recipe.promptBytes());
+        info.put("max_new_tokens", recipe.maxNewTokens());
+        info.put("seconds", (System.nanoTime() - t0) / 1e9);
+        info.put("sha256", hash(generated));
+        return generated;
     }
 
     /**
@@ -547,6 +561,7 @@ public final class LmExperiment {
                 1.0,
                 recipe.seedOrDefault(),
                 needed,
+                Integer.MAX_VALUE,
                 tok,
                 h.concurrency() == null ? 2 : h.concurrency(),
                 journal,
@@ -556,6 +571,7 @@ public final class LmExperiment {
                 "http " + client.endpoint() + " model " + h.model() + ", sampled continuations at temperature 1");
         collection.put("journal", journal.toString());
         collection.put("documents", r.documents().size());
+        collection.put("prompt_documents", trainDocs.size());
         collection.put("tokens", r.tokens());
         collection.put("prompt_bytes", recipe.promptBytes());
         collection.put("max_new_tokens", recipe.maxNewTokens());
@@ -654,6 +670,9 @@ public final class LmExperiment {
             }
         }
     }
+
+    /** Prompt documents given to {@link TeacherText#generate} at once (two generation batches). */
+    private static final int TEXT_CHUNK = 64;
 
     /** Sequences generated together for {@code generation_batch_tokens_per_second}. */
     static final int GENERATION_BATCH = 32;
@@ -791,7 +810,7 @@ public final class LmExperiment {
                 kd.put("temperature", recipe.temperature());
             }
             case "full" -> kd.put("temperature", recipe.temperature());
-            default -> {
+            case "sequence" -> {
                 kd.put("prompt_bytes", recipe.promptBytes());
                 kd.put("max_new_tokens", recipe.maxNewTokens());
                 kd.put("generated_tokens", recipe.generatedTokens());
@@ -799,6 +818,11 @@ public final class LmExperiment {
         }
         if (!"sequence".equals(recipe.variant())) {
             kd.put("alpha", recipe.alpha());
+        }
+        if (recipe.teacherTextTokens() > 0) {
+            kd.put("teacher_text_tokens", recipe.teacherTextTokens());
+            kd.put("prompt_bytes", recipe.promptBytes());
+            kd.put("max_new_tokens", recipe.maxNewTokens());
         }
         return kd;
     }

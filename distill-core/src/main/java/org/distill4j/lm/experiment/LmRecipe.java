@@ -53,7 +53,8 @@ public record LmRecipe(
      *     training seeds can share one split and one teacher-output cache
      * @param streaming read, split and pack the corpus in one streaming pass into token files and
      *     train from them, so memory does not grow with the corpus (default: when the file is larger
-     *     than {@link #STREAMING_THRESHOLD} bytes and the variant is not {@code sequence}); the
+     *     than {@link #STREAMING_THRESHOLD} bytes, the variant is not {@code sequence} and no teacher
+     *     text is added); the
      *     windows are the same either way
      * @param studentShare share of the training documents the students (scratch and distilled) train
      *     on, in (0, 1] (default 1): a teacher trained here uses all of them, so a share below 1 is
@@ -158,10 +159,16 @@ public record LmRecipe(
      * @param samples draws per position (sampled; default 12)
      * @param temperature KD temperature (full, sampled; default 1)
      * @param alpha weight of the KD term against cross-entropy (default 0.5)
-     * @param promptBytes sequence-level KD: bytes of each training document the teacher continues (default 32)
-     * @param maxNewTokens sequence-level KD: tokens the teacher generates per prompt (default 256)
+     * @param promptBytes teacher text (sequence-level KD, teacher_text_tokens): bytes of each training
+     *     document the teacher continues (default 32)
+     * @param maxNewTokens teacher text: tokens the teacher generates per prompt (default 256)
      * @param generatedTokens sequence-level KD: stop generating after this many tokens of text
      *     (default: as many as the student trains on, so each is seen about once)
+     * @param teacherTextTokens the teacher also continues the training documents' prompts until this
+     *     many tokens of text exist, and that text joins the students' documents in the transfer set
+     *     (default 0: the documents only); the variant's loss applies to the union (for {@code
+     *     sequence}, cross-entropy: the text-only API case with the distiller's own documents). With
+     *     an http teacher the text comes over its completions route.
      */
     public record Distillation(
             String variant,
@@ -171,7 +178,8 @@ public record LmRecipe(
             Double alpha,
             @JsonProperty("prompt_bytes") Integer promptBytes,
             @JsonProperty("max_new_tokens") Integer maxNewTokens,
-            @JsonProperty("generated_tokens") Long generatedTokens) {}
+            @JsonProperty("generated_tokens") Long generatedTokens,
+            @JsonProperty("teacher_text_tokens") Long teacherTextTokens) {}
 
     /**
      * @param prompts prompts every model continues greedily for the report
@@ -405,6 +413,20 @@ public record LmRecipe(
                 "distillation.alpha must be in [0, 1], got " + alpha());
         require(temperature() > 0, "distillation.temperature", "distillation.temperature must be > 0");
         require(samples() >= 1, "distillation.samples", "distillation.samples must be >= 1");
+        require(
+                teacherTextTokens() >= 0,
+                "distillation.teacher_text_tokens",
+                "distillation.teacher_text_tokens must be >= 0, got " + teacherTextTokens());
+        require(
+                teacherTextTokens() == 0 || distillation.generatedTokens == null,
+                "distillation.teacher_text_tokens",
+                "distillation.teacher_text_tokens (teacher text added to the students' documents) and "
+                        + "generated_tokens (teacher text instead of them, variant sequence) are both set: give one");
+        require(
+                teacherTextTokens() == 0 || !streaming(),
+                "distillation.teacher_text_tokens",
+                "distillation.teacher_text_tokens takes its prompts from the training documents held in "
+                        + "memory; set data.streaming: false");
         return this;
     }
 
@@ -476,7 +498,9 @@ public record LmRecipe(
             return data.streaming;
         }
         try {
-            return !"sequence".equals(variant()) && Files.size(data.path) > STREAMING_THRESHOLD;
+            return !"sequence".equals(variant())
+                    && teacherTextTokens() == 0
+                    && Files.size(data.path) > STREAMING_THRESHOLD;
         } catch (IOException e) {
             return false; // reading it will name the problem
         }
@@ -530,6 +554,11 @@ public record LmRecipe(
     /** Sequence-level KD: tokens of teacher text to generate, or null for the student's training tokens. */
     public Long generatedTokens() {
         return distillation == null ? null : distillation.generatedTokens;
+    }
+
+    /** Tokens of teacher continuations added to the students' documents (default 0, none). */
+    public long teacherTextTokens() {
+        return distillation == null || distillation.teacherTextTokens == null ? 0 : distillation.teacherTextTokens;
     }
 
     /** Prompts for the samples (default three Debian-style openings). */

@@ -23,18 +23,21 @@ import org.distill4j.lm.train.TeacherText;
  * Collects the text for sequence-level KD from a teacher behind an API: for each training document
  * in order, the teacher continues its first {@code promptBytes} bytes ({@link
  * TeacherText#prefix}), {@code concurrency} requests in flight, until the prompts and continuations
- * hold {@code neededTokens} student tokens or the documents run out. Every continuation is journaled
+ * hold {@code neededTokens} student tokens or each document has been continued {@code maxRounds}
+ * times: when every document has been continued once, they are continued again in the same order
+ * with new seeds (request i uses document {@code i mod n}), so a target is reached however few
+ * documents there are. Every continuation is journaled
  * ({@link LmJournal}, key = SHA-256 of the request seed and prompt) as soon as it arrives, so a rerun
  * asks nothing twice and an interrupted one resumes; the result depends only on the journal's
  * contents, not on timing (documents are taken in blocks of {@code 2 x concurrency}, and the block
- * that reaches the target is the last). Document i's request seed is {@code seed + i}.
+ * that reaches the target is the last). Request i's seed is {@code seed + i}.
  */
 public final class HttpTextCollector {
 
     /**
      * What a collection gave and cost.
      *
-     * @param documents prompt + continuation, one per prompt document used, in corpus order
+     * @param documents prompt + continuation, one per request, in request order
      * @param tokens student tokens of {@code documents} (BOS and EOS included)
      * @param fromJournal continuations read from the journal (not asked again)
      * @param requests HTTP requests this run sent, retries included
@@ -54,6 +57,8 @@ public final class HttpTextCollector {
     /**
      * Collects continuations.
      *
+     * @param neededTokens stop once the documents hold this many student tokens
+     * @param maxRounds the most continuations per prompt document, &gt;= 1
      * @param journal the journal file (created, or resumed if its fingerprint matches)
      * @param fingerprint what the continuations depend on (endpoint, model, route, prompt bytes,
      *     max tokens, temperature, seed); never a key
@@ -67,6 +72,7 @@ public final class HttpTextCollector {
             double temperature,
             long seed,
             long neededTokens,
+            int maxRounds,
             Tokenizer studentTokenizer,
             int concurrency,
             Path journal,
@@ -74,6 +80,9 @@ public final class HttpTextCollector {
             throws IOException {
         if (concurrency < 1) {
             throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
+        }
+        if (maxRounds < 1) {
+            throw new IllegalArgumentException("illegal maxRounds: " + maxRounds + ", must be at least 1");
         }
         long requestsBefore = client.requests();
         List<Document> out = new ArrayList<>();
@@ -88,12 +97,14 @@ public final class HttpTextCollector {
         });
         try (LmJournal j = LmJournal.open(journal, new LinkedHashMap<>(fingerprint))) {
             int block = 2 * concurrency;
-            for (int from = 0; from < prompts.size() && tokens < neededTokens; from += block) {
-                int to = Math.min(prompts.size(), from + block);
+            int n = prompts.size();
+            long requests = Math.min(Integer.MAX_VALUE, (long) n * maxRounds);
+            for (int from = 0; from < requests && tokens < neededTokens; from += block) {
+                int to = (int) Math.min(requests, from + block);
                 List<CompletableFuture<JsonNode>> futures = new ArrayList<>();
                 List<String> keys = new ArrayList<>();
                 for (int i = from; i < to; i++) {
-                    String prompt = TeacherText.prefix(prompts.get(i).text(), promptBytes);
+                    String prompt = TeacherText.prefix(prompts.get(i % n).text(), promptBytes);
                     long s = seed + i;
                     String key = sha256(s + "\0" + prompt);
                     keys.add(key);
@@ -135,11 +146,11 @@ public final class HttpTextCollector {
                     } catch (CompletionException e) {
                         Throwable c = e.getCause();
                         throw c instanceof IOException io
-                                ? new IOException("document " + i + ": " + io.getMessage(), io)
-                                : new IOException("document " + i + ": " + c, c);
+                                ? new IOException("request " + i + " (document " + i % n + "): " + io.getMessage(), io)
+                                : new IOException("request " + i + " (document " + i % n + "): " + c, c);
                     }
                     String text = rec.get("prompt").asText() + rec.get("text").asText();
-                    out.add(new Document("teacher:" + prompts.get(i).source(), text));
+                    out.add(new Document("teacher:" + prompts.get(i % n).source(), text));
                     tokens += studentTokenizer.encode(text).length + 2L;
                     promptTokens += rec.path("promptTokens").asLong();
                     completionTokens += rec.path("completionTokens").asLong();

@@ -65,6 +65,7 @@ class HttpTextCollectorTest {
                     1.0,
                     100,
                     Long.MAX_VALUE,
+                    1,
                     ByteTokenizer.INSTANCE,
                     3,
                     journal,
@@ -92,6 +93,7 @@ class HttpTextCollectorTest {
                     1.0,
                     100,
                     Long.MAX_VALUE,
+                    1,
                     ByteTokenizer.INSTANCE,
                     3,
                     journal,
@@ -108,6 +110,7 @@ class HttpTextCollectorTest {
                             1.0,
                             100,
                             Long.MAX_VALUE,
+                            1,
                             ByteTokenizer.INSTANCE,
                             3,
                             journal,
@@ -130,6 +133,7 @@ class HttpTextCollectorTest {
                             1.0,
                             0,
                             600,
+                            1,
                             ByteTokenizer.INSTANCE,
                             1,
                             journal,
@@ -150,6 +154,7 @@ class HttpTextCollectorTest {
                     1.0,
                     0,
                     600,
+                    1,
                     ByteTokenizer.INSTANCE,
                     1,
                     journal,
@@ -165,6 +170,53 @@ class HttpTextCollectorTest {
     }
 
     @Test
+    void fewDocumentsAreContinuedAgainWithNewSeedsUntilTheTargetAndNoMoreThanMaxRounds() throws Exception {
+        try (FakeCompletionsServer server = new FakeCompletionsServer()) {
+            List<Document> docs = docs(3);
+            HttpTextCollector.Result r = HttpTextCollector.collect(
+                    client(server, CompletionsTextClient.Route.COMPLETIONS),
+                    docs,
+                    12,
+                    16,
+                    1.0,
+                    100,
+                    250,
+                    10,
+                    ByteTokenizer.INSTANCE,
+                    2,
+                    dir.resolve("rounds.journal.jsonl"),
+                    FP);
+            // 39 tokens a document (37 bytes, BOS, EOS): 250 needs 7, so two blocks of 4 requests over 3 documents.
+            assertThat(r.documents()).hasSize(8);
+            assertThat(r.tokens()).isEqualTo(8 * 39);
+            for (int i = 0; i < 8; i++) {
+                assertThat(r.documents().get(i).source()).isEqualTo("teacher:d" + i % 3);
+                assertThat(r.documents().get(i).text())
+                        .isEqualTo("document num" + FakeCompletionsServer.continuation("document num", 100 + i));
+            }
+            assertThat(r.documents().get(0).text())
+                    .as("a second round has new seeds, so new text")
+                    .isNotEqualTo(r.documents().get(3).text());
+
+            HttpTextCollector.Result capped = HttpTextCollector.collect(
+                    client(server, CompletionsTextClient.Route.COMPLETIONS),
+                    docs,
+                    12,
+                    16,
+                    1.0,
+                    100,
+                    Long.MAX_VALUE,
+                    2,
+                    ByteTokenizer.INSTANCE,
+                    2,
+                    dir.resolve("rounds.journal.jsonl"),
+                    FP);
+            assertThat(capped.documents()).as("two rounds of three documents").hasSize(6);
+            assertThat(capped.fromJournal()).isEqualTo(6);
+        }
+    }
+
+    @Test
     void theChatRouteSendsThePromptAsTheUserMessage() throws Exception {
         try (FakeCompletionsServer server = new FakeCompletionsServer()) {
             HttpTextCollector.Result r = HttpTextCollector.collect(
@@ -175,6 +227,7 @@ class HttpTextCollectorTest {
                     1.0,
                     5,
                     Long.MAX_VALUE,
+                    1,
                     ByteTokenizer.INSTANCE,
                     2,
                     dir.resolve("chat.journal.jsonl"),
