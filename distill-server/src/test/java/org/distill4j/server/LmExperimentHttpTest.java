@@ -56,6 +56,11 @@ class LmExperimentHttpTest {
     }
 
     private static LmRecipe recipe(String url, int k) throws Exception {
+        return recipe(url, k, List.of());
+    }
+
+    /** The top-k recipe with {@code --set} overrides. */
+    private static LmRecipe recipe(String url, int k, List<String> overrides) throws Exception {
         String yaml = """
                 name: http-run
                 seed: 3
@@ -71,7 +76,16 @@ class LmExperimentHttpTest {
                 distillation: {variant: topk, k: %d, alpha: 0.5}
                 evaluation: {prompts: ["the cat"], sample_tokens: 8, generation_tokens: 10}
                 """.formatted(corpus, url, k);
-        return LmRecipe.parse(yaml, "test", tmp, List.of());
+        return LmRecipe.parse(yaml, "test", tmp, overrides);
+    }
+
+    /** {@code distill serve}'s server for the language model in {@code dir}, named teacher, on a free port. */
+    private static ModelServer serve(Path dir) throws Exception {
+        return ModelServer.builder()
+                .optPort(0)
+                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                .build()
+                .start();
     }
 
     private static JsonNode provenance(Path out) throws IOException {
@@ -82,11 +96,7 @@ class LmExperimentHttpTest {
     void aServedTeacherIsDistilledThroughTheCompletionsApi() throws Exception {
         Path dir = TestLms.tiny(tmp.resolve("tiny"));
         Path out = tmp.resolve("served");
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(dir)) {
             new LmExperiment(
                             recipe(server.baseUri().resolve("/v1").toString(), 5),
                             out,
@@ -116,11 +126,7 @@ class LmExperimentHttpTest {
         Path cache = tmp.resolve("seq-cache");
         Path first = tmp.resolve("seq-1");
         Path second = tmp.resolve("seq-2");
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(dir)) {
             String yaml = """
                     name: http-seq
                     seed: 3
@@ -175,28 +181,18 @@ class LmExperimentHttpTest {
         Path first = tmp.resolve("text-1");
         Path second = tmp.resolve("text-2");
         long served;
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .addLanguageModel(ServedLanguageModel.load("teacher", dir))
-                .build()
-                .start()) {
-            String yaml = """
-                    name: http-text
-                    seed: 3
-                    data: {format: text, path: %s, validation: 0.1, test: 0.1, context: 32, student_share: 0.1}
-                    teacher:
-                      http: {url: "%s", model: teacher, concurrency: 2}
-                      terms: mit
-                    student:
-                      layers: 1
-                      width: 16
-                      heads: 2
-                      training: {steps: 10, batch_size: 4, learning_rate: 0.01, warmup_steps: 2}
-                    distillation: {variant: topk, k: 3, alpha: 0.5, prompt_bytes: 8, max_new_tokens: 24,
-                                   teacher_text_tokens: 1500}
-                    evaluation: {prompts: ["the cat"], sample_tokens: 4, generation_tokens: 4, scratch: false}
-                    """.formatted(corpus, server.baseUri().resolve("/v1"));
-            LmRecipe recipe = LmRecipe.parse(yaml, "test", tmp, List.of());
+        try (ModelServer server = serve(dir)) {
+            LmRecipe recipe = recipe(
+                    server.baseUri().resolve("/v1").toString(),
+                    3,
+                    List.of(
+                            "data.student_share=0.1",
+                            "student.training.steps=10",
+                            "student.training.batch_size=4",
+                            "distillation.prompt_bytes=8",
+                            "distillation.max_new_tokens=24",
+                            "distillation.teacher_text_tokens=1500",
+                            "evaluation.scratch=false"));
             new LmExperiment(
                             recipe,
                             first,

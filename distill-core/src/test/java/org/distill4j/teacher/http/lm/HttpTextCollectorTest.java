@@ -3,6 +3,7 @@ package org.distill4j.teacher.http.lm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,24 +53,38 @@ class HttpTextCollectorTest {
 
     private static final Map<String, Object> FP = Map.of("model", "teacher", "prompt_bytes", 12);
 
+    /** Collects over the completions route: 12-byte prompts, at most 16 new tokens, temperature 1. */
+    private static HttpTextCollector.Result collect(
+            FakeCompletionsServer server,
+            List<Document> docs,
+            long seed,
+            long needed,
+            int maxRounds,
+            int concurrency,
+            Path journal,
+            Map<String, Object> fingerprint)
+            throws IOException {
+        return HttpTextCollector.collect(
+                client(server, CompletionsTextClient.Route.COMPLETIONS),
+                docs,
+                12,
+                16,
+                1.0,
+                seed,
+                needed,
+                maxRounds,
+                ByteTokenizer.INSTANCE,
+                concurrency,
+                journal,
+                fingerprint);
+    }
+
     @Test
     void continuationsAreCollectedOnceAndARerunAsksNothing() throws Exception {
         try (FakeCompletionsServer server = new FakeCompletionsServer()) {
             Path journal = dir.resolve("text.journal.jsonl");
             List<Document> docs = docs(20);
-            HttpTextCollector.Result r = HttpTextCollector.collect(
-                    client(server, CompletionsTextClient.Route.COMPLETIONS),
-                    docs,
-                    12,
-                    16,
-                    1.0,
-                    100,
-                    Long.MAX_VALUE,
-                    1,
-                    ByteTokenizer.INSTANCE,
-                    3,
-                    journal,
-                    FP);
+            HttpTextCollector.Result r = collect(server, docs, 100, Long.MAX_VALUE, 1, 3, journal, FP);
 
             assertThat(r.documents()).hasSize(20);
             assertThat(r.requests()).isEqualTo(20);
@@ -85,33 +100,17 @@ class HttpTextCollectorTest {
             assertThat(r.promptTokens()).isEqualTo(5 * 20);
             assertThat(r.completionTokens()).isEqualTo(3 * 20);
 
-            HttpTextCollector.Result again = HttpTextCollector.collect(
-                    client(server, CompletionsTextClient.Route.COMPLETIONS),
-                    docs,
-                    12,
-                    16,
-                    1.0,
-                    100,
-                    Long.MAX_VALUE,
-                    1,
-                    ByteTokenizer.INSTANCE,
-                    3,
-                    journal,
-                    FP);
+            HttpTextCollector.Result again = collect(server, docs, 100, Long.MAX_VALUE, 1, 3, journal, FP);
             assertThat(server.requests()).as("a rerun asks nothing").isEqualTo(20);
             assertThat(again.fromJournal()).isEqualTo(20);
             assertThat(again.documents()).isEqualTo(r.documents());
 
-            assertThatThrownBy(() -> HttpTextCollector.collect(
-                            client(server, CompletionsTextClient.Route.COMPLETIONS),
+            assertThatThrownBy(() -> collect(
+                            server,
                             docs,
-                            12,
-                            16,
-                            1.0,
                             100,
                             Long.MAX_VALUE,
                             1,
-                            ByteTokenizer.INSTANCE,
                             3,
                             journal,
                             Map.of("model", "teacher", "prompt_bytes", 13)))
@@ -125,19 +124,7 @@ class HttpTextCollectorTest {
         try (FakeCompletionsServer server = new FakeCompletionsServer().failGenerationsAfter(7)) {
             Path journal = dir.resolve("text.journal.jsonl");
             List<Document> docs = docs(40);
-            assertThatThrownBy(() -> HttpTextCollector.collect(
-                            client(server, CompletionsTextClient.Route.COMPLETIONS),
-                            docs,
-                            12,
-                            16,
-                            1.0,
-                            0,
-                            600,
-                            1,
-                            ByteTokenizer.INSTANCE,
-                            1,
-                            journal,
-                            FP))
+            assertThatThrownBy(() -> collect(server, docs, 0, 600, 1, 1, journal, FP))
                     .hasMessageContaining("HTTP 500");
             long journaled = Files.readAllLines(journal).stream()
                     .filter(l -> l.contains("\"type\":\"ok\""))
@@ -146,19 +133,7 @@ class HttpTextCollectorTest {
             server.failGenerationsAfter(Integer.MAX_VALUE);
             int before = server.requests();
 
-            HttpTextCollector.Result r = HttpTextCollector.collect(
-                    client(server, CompletionsTextClient.Route.COMPLETIONS),
-                    docs,
-                    12,
-                    16,
-                    1.0,
-                    0,
-                    600,
-                    1,
-                    ByteTokenizer.INSTANCE,
-                    1,
-                    journal,
-                    FP);
+            HttpTextCollector.Result r = collect(server, docs, 0, 600, 1, 1, journal, FP);
 
             assertThat(r.fromJournal()).isEqualTo(7);
             assertThat(r.tokens()).isGreaterThanOrEqualTo(600);
@@ -173,19 +148,8 @@ class HttpTextCollectorTest {
     void fewDocumentsAreContinuedAgainWithNewSeedsUntilTheTargetAndNoMoreThanMaxRounds() throws Exception {
         try (FakeCompletionsServer server = new FakeCompletionsServer()) {
             List<Document> docs = docs(3);
-            HttpTextCollector.Result r = HttpTextCollector.collect(
-                    client(server, CompletionsTextClient.Route.COMPLETIONS),
-                    docs,
-                    12,
-                    16,
-                    1.0,
-                    100,
-                    250,
-                    10,
-                    ByteTokenizer.INSTANCE,
-                    2,
-                    dir.resolve("rounds.journal.jsonl"),
-                    FP);
+            HttpTextCollector.Result r =
+                    collect(server, docs, 100, 250, 10, 2, dir.resolve("rounds.journal.jsonl"), FP);
             // 39 tokens a document (37 bytes, BOS, EOS): 250 needs 7, so two blocks of 4 requests over 3 documents.
             assertThat(r.documents()).hasSize(8);
             assertThat(r.tokens()).isEqualTo(8 * 39);
@@ -198,19 +162,8 @@ class HttpTextCollectorTest {
                     .as("a second round has new seeds, so new text")
                     .isNotEqualTo(r.documents().get(3).text());
 
-            HttpTextCollector.Result capped = HttpTextCollector.collect(
-                    client(server, CompletionsTextClient.Route.COMPLETIONS),
-                    docs,
-                    12,
-                    16,
-                    1.0,
-                    100,
-                    Long.MAX_VALUE,
-                    2,
-                    ByteTokenizer.INSTANCE,
-                    2,
-                    dir.resolve("rounds.journal.jsonl"),
-                    FP);
+            HttpTextCollector.Result capped =
+                    collect(server, docs, 100, Long.MAX_VALUE, 2, 2, dir.resolve("rounds.journal.jsonl"), FP);
             assertThat(capped.documents()).as("two rounds of three documents").hasSize(6);
             assertThat(capped.fromJournal()).isEqualTo(6);
         }
