@@ -18,9 +18,10 @@
 # (student.training.select=best_validation), and TEACHER=DIR reuses a saved teacher instead of the
 # step `teacher` (run the steps full-s1 full-s2 top20-s1 ... then; full-sN also trains seed N's scratch).
 # Teacher text in the transfer set (docs/lm-benchmarks.md, "Teacher text joins the transfer set"):
-# fulltext-sN, top20text-sN (the top-20 computed in-process, into OUT/cache) and seqtext-sN
-# (cross-entropy only: a text-only API) add TEXT (default 400000) tokens of the teacher's
-# continuations of the students' prompts to their documents.
+# fulltext-sN, top20text-sN (the top-20 computed in-process, into OUT/cache), top20texthttp-sN
+# (the same over HTTP from `distill serve`: text, then top-20) and seqtext-sN (cross-entropy only: a
+# text-only API) add TEXT (default 400000) tokens of the teacher's continuations of the students'
+# prompts to their documents.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/lm-bench}
@@ -97,6 +98,11 @@ run_step() {
             --set distillation.teacher_text_tokens="$text" ;;
         seqtext-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=sequence \
             --set distillation.teacher_text_tokens="$text" ;;
+        top20texthttp-s*) serve # (d+) over the API: the text from /v1/completions, then its top-20 (echo + logprobs);
+            # the server refuses prompt + max_tokens beyond its context (129): 33 prompt tokens + 96 new.
+            step "$1" "${HTTP[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=topk \
+            --set distillation.k=20 --set distillation.teacher_text_tokens="$text" --set distillation.max_new_tokens=96 \
+            --cache-dir "$out/cache" ;;
         top20text-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=topk \
             --set distillation.k=20 --set distillation.teacher_text_tokens="$text" --cache-dir "$out/cache" ;;
         top*-s*) k=${1#top}; k=${k%-s*}; seed=${1##*-s}; serve

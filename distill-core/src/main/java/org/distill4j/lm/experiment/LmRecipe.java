@@ -414,6 +414,10 @@ public record LmRecipe(
         require(temperature() > 0, "distillation.temperature", "distillation.temperature must be > 0");
         require(samples() >= 1, "distillation.samples", "distillation.samples must be >= 1");
         require(
+                generatedTokens() == null || generatedTokens() >= 1,
+                "distillation.generated_tokens",
+                "distillation.generated_tokens must be >= 1, got " + generatedTokens());
+        require(
                 teacherTextTokens() >= 0,
                 "distillation.teacher_text_tokens",
                 "distillation.teacher_text_tokens must be >= 0, got " + teacherTextTokens());

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
  * append and written in place: appending T positions copies those T, not the S before them (a
  * cache that concatenated copied the whole cache at every token, which profiled at 43-51% of
  * batch-512 generation time). What {@link #append} returns are views of the first S + T positions.
+ * The writes are in place, hence not differentiable: the cache is for inference only.
  *
  * <p>The buffers live in a manager owned by the cache; {@link #close()} frees them. Not
  * thread-safe: one cache per generated sequence (or batch of sequences).
@@ -57,6 +58,8 @@ public final class KvCache implements AutoCloseable {
      * @return {@code [keys, values]}, each (B, H, S + T, D): views of the buffers, attached to
      *     {@code k}'s manager (valid until the next append or {@link #reset()})
      * @throws IllegalStateException if S + T exceeds the capacity
+     * @throws IllegalArgumentException if B, H or D differ from the cached positions' (after a
+     *     {@link #reset()} a new shape is taken)
      */
     NDArray[] append(int layer, NDArray k, NDArray v) {
         Shape s = k.getShape();
@@ -66,6 +69,10 @@ public final class KvCache implements AutoCloseable {
                     + capacity + " (the context length); reset it and prefill a shorter window");
         }
         if (keys[layer] == null || !sameRows(keys[layer].getShape(), s)) {
+            if (length > 0) {
+                throw new IllegalArgumentException("keys of shape " + s + " do not continue the cached (B, H, S, D) = "
+                        + keys[layer].getShape() + " at S = " + length + "; reset the cache to start another batch");
+            }
             if (keys[layer] != null) {
                 keys[layer].close();
                 values[layer].close();

@@ -135,7 +135,7 @@ class LmTeacherTextTest {
     }
 
     @Test
-    void teacherTextIsRefusedBesideGeneratedTokensAndWithStreaming() {
+    void teacherTextIsRefusedBesideGeneratedTokensAndWithStreamingAndNoTextIsRefused() {
         assumeTrue(Files.isRegularFile(DebianCorpus.trainFile()), "no Debian descriptions");
         assertThatThrownBy(() -> LmRecipe.parse(
                         yaml("{variant: sequence, generated_tokens: 100, teacher_text_tokens: 100}"),
@@ -148,6 +148,9 @@ class LmTeacherTextTest {
         assertThatThrownBy(
                         () -> LmRecipe.parse(yaml("{variant: full, teacher_text_tokens: -1}"), "text", tmp, List.of()))
                 .hasMessageContaining("distillation.teacher_text_tokens must be >= 0, got -1");
+        assertThatThrownBy(
+                        () -> LmRecipe.parse(yaml("{variant: sequence, generated_tokens: 0}"), "text", tmp, List.of()))
+                .hasMessageContaining("distillation.generated_tokens must be >= 1, got 0");
         assertThatThrownBy(() -> LmRecipe.parse(
                         yaml("{variant: full, teacher_text_tokens: 100}")
                                 .replace("student_share: 0.1}", "streaming: true}"),

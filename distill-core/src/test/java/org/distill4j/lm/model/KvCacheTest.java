@@ -56,7 +56,7 @@ class KvCacheTest {
     }
 
     @Test
-    void aResetOverwritesFromTheStartAndAFullCacheRefuses() {
+    void aResetOverwritesFromTheStartAndAFullCacheOrAnotherBatchRefuses() {
         try (NDManager root = NDManager.newBaseManager("PyTorch");
                 KvCache cache = new KvCache(root, 1, 4)) {
             NDArray first = block(root, 0, 4);
@@ -70,6 +70,16 @@ class KvCacheTest {
             NDArray[] kv = cache.append(0, more, more);
             assertThat(kv[0].getShape()).isEqualTo(new Shape(2, 3, 1, 4));
             assertThat(kv[0].toFloatArray()).containsExactly(more.toFloatArray());
+            cache.advance(1);
+
+            NDArray otherBatch = root.zeros(new Shape(5, 3, 1, 4));
+            assertThatThrownBy(() -> cache.append(0, otherBatch, otherBatch))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("do not continue the cached (B, H, S, D) = (2, 3, 4, 4) at S = 1");
+            cache.reset();
+            assertThat(cache.append(0, otherBatch, otherBatch)[0].getShape())
+                    .as("after a reset, another batch size is taken")
+                    .isEqualTo(new Shape(5, 3, 1, 4));
         }
     }
 }
