@@ -49,6 +49,7 @@ ROWS = [
     # Teacher text joins the students' documents (distillation.teacher_text_tokens).
     ("seqtext", "(a+) own text + teacher text, CE only"),
     ("top20text", "(d+) top-20 on own text + teacher text, in-process"),
+    ("top20texthttp", "(d+) the same over HTTP (96-token continuations)"),
     ("fulltext", "(f+) full distribution on own text + teacher text"),
 ]
 
@@ -114,7 +115,7 @@ for key, label in ROWS:
     if key == "seqtext":
         row["teacher_output_bytes"] = text_tokens or None
         row["teacher_output_note"] = "generated text (tokens = bytes + BOS/EOS), mean per seed"
-    elif key == "top20text":
+    elif key in ("top20text", "top20texthttp"):
         b = [v["collection"].get("bytes") for v in seeds.values() if v["collection"].get("bytes")]
         row["teacher_output_bytes"] = statistics.mean(b) + text_tokens if b else None
         row["teacher_output_note"] = "top-k cache over own + teacher text, plus the text, mean per seed"
