@@ -54,8 +54,7 @@ public record LmRecipe(
      * @param streaming read, split and pack the corpus in one streaming pass into token files and
      *     train from them, so memory does not grow with the corpus (default: when the file is larger
      *     than {@link #STREAMING_THRESHOLD} bytes, the variant is not {@code sequence} and no teacher
-     *     text is added); the
-     *     windows are the same either way
+     *     text is added); the windows are the same either way
      * @param studentShare share of the training documents the students (scratch and distilled) train
      *     on, in (0, 1] (default 1): a teacher trained here uses all of them, so a share below 1 is
      *     the setting of a student with less data than its teacher; not with streaming
