@@ -629,6 +629,7 @@ public final class LmExperiment {
             row.put("description", loss.toString());
             row.put("training_tokens_per_second", r.tokensPerSecond());
             row.put("training_tokens", r.tokens());
+            row.put("training_windows", train.size()); // the transfer set it sampled its batches from
             row.put("history", history(r.losses()));
             measure(row, student, val, test, teacher);
             Path dir = out.resolve(name);

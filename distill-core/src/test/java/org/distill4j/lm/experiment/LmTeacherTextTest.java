@@ -82,6 +82,9 @@ class LmTeacherTextTest {
         // the students' documents and the text together.
         int windows = text.get("transfer_windows").asInt();
         assertThat(windows).isGreaterThan(corpus.train().size());
+        assertThat(metrics.at("/models/1/training_windows").asInt())
+                .as("the distilled student trained on the whole transfer set")
+                .isEqualTo(windows);
         Path cache;
         try (Stream<Path> s = Files.list(tmp.resolve("cache"))) {
             cache = s.filter(p -> p.getFileName().toString().startsWith("lm-topk-"))
@@ -132,6 +135,9 @@ class LmTeacherTextTest {
                 .at("/models/1");
         assertThat(row.get("model").asText()).isEqualTo("student-distilled");
         assertThat(row.get("description").asText()).isEqualTo("CE()");
+        assertThat(row.get("training_windows").asInt())
+                .as("the student trained on the students' documents plus the text, not on the text alone")
+                .isEqualTo(text.get("transfer_windows").asInt());
     }
 
     @Test
