@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.distill4j.data.InputBuffer;
+import org.distill4j.model.InferenceThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,6 +167,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private void loop() {
+        InferenceThreads.prepare();
         List<Job> batch = new ArrayList<>();
         try {
             while (!closed) {

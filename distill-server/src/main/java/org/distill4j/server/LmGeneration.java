@@ -14,15 +14,23 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.model.TokenSampler;
 import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.model.InferenceThreads;
 
 /**
- * One choice being generated: the prompt is prefilled into a key/value cache, then each {@link
- * #step()} samples one token from the filtered logits and feeds it, one position per token. Ends at
- * EOS (not part of the text), at a stop sequence (cut from the text, with its tokens) or after
- * {@code maxTokens} tokens. Log-probabilities are those of the model's (filtered) logits at
- * temperature 1, whatever the sampling temperature, as vLLM and OpenAI report them. Runs on the
- * calling thread; the request holds a generation slot of its {@link LmHost} meanwhile. Close it
- * to free its cache. Not thread-safe.
+ * One choice being generated. The prompt is prefilled into a key/value cache and the first token
+ * sampled on the calling (request) thread; then the generation joins its host's {@link
+ * GenerationBatcher}, whose thread feeds its tokens in one forward pass with the other generations
+ * in progress and samples the next one from the filtered logits, until EOS (not part of the text),
+ * a stop sequence (cut from the text, with its tokens) or {@code maxTokens} tokens.
+ * Log-probabilities are those of the model's (filtered) logits at temperature 1, whatever the
+ * sampling temperature, as vLLM and OpenAI report them.
+ *
+ * <p>Two sides: the batcher produces ({@link #advance}, {@link #accept}, {@link #fail}, under this
+ * object's monitor); the request thread consumes through {@link #step()} or {@link #finish()},
+ * which wait for progress and take a consistent snapshot that the readers ({@link #settled()},
+ * {@link #steps()}, {@link #bytes()}, ...) return until the next call. A generation runs on
+ * whether or not its consumer keeps up (at most {@code maxTokens} tokens are buffered). Close it to
+ * leave the batch (a cancelled generation stops at the next step).
  */
 final class LmGeneration implements AutoCloseable {
 
@@ -45,22 +53,29 @@ final class LmGeneration implements AutoCloseable {
     private final List<byte[]> stops;
     private final boolean wantLogprobs;
     private final TokenSampler sampler;
-    private final Decoder decoder;
-    private final NDManager manager;
-    private final KvCache cache;
-    private final ParameterStore ps;
     private final int vocab;
-    private float[] next;
     private float[] promptLogits;
+    // The producer's state: the batcher thread writes it (the constructor before joining), under
+    // this object's monitor.
+    private float[] next;
     private byte[] bytes = new byte[64];
     private int length;
     private final List<Step> steps = new ArrayList<>();
     private int generated;
     private String finish;
-    private boolean released;
+    private RuntimeException failure;
+    // The consumer's snapshot, taken by step() and finish().
+    private byte[] seenBytes = new byte[0];
+    private int seenLength;
+    private List<Step> seenSteps = List.of();
+    private int seenGenerated;
+    private String seenFinish;
+    private boolean joined;
+    private boolean closed;
 
     /**
-     * Prefills {@code prompt}.
+     * Prefills {@code prompt}, samples the first token and joins the host's batcher (waiting while
+     * all its slots are taken; 503 if none frees within the host's timeout).
      *
      * @param keepPromptLogits whether to keep the logits of every prompt position (for echo)
      */
@@ -78,73 +93,137 @@ final class LmGeneration implements AutoCloseable {
         this.stops = stops;
         this.wantLogprobs = wantLogprobs;
         this.sampler = new TokenSampler(sampling);
+        InferenceThreads.prepare();
         LanguageModel lm = host.model.lm();
-        this.decoder = lm.decoder();
+        Decoder decoder = lm.decoder();
         this.vocab = lm.config().vocabSize();
-        NDManager m = null;
-        KvCache c = null;
-        try {
-            m = lm.model().getNDManager().newSubManager();
-            c = decoder.newCache(m);
-            this.ps = new ParameterStore(m, false);
+        NDManager root = lm.model().getNDManager();
+        KvCache prefix = decoder.newCache(root);
+        try (NDManager m = root.newSubManager()) {
             int t = prompt.length;
-            try (NDManager step = m.newSubManager()) {
-                NDArray out = decoder.forward(ps, step.create(prompt, new Shape(1, t)), c, false);
-                if (keepPromptLogits) {
-                    promptLogits = host.filter(request, out.toFloatArray());
-                    next = Arrays.copyOfRange(promptLogits, (t - 1) * vocab, t * vocab);
-                } else {
-                    next = host.filter(request, out.get(new NDIndex(0, t - 1)).toFloatArray());
-                }
+            NDArray out =
+                    decoder.forward(new ParameterStore(m, false), m.create(prompt, new Shape(1, t)), prefix, false);
+            if (keepPromptLogits) {
+                promptLogits = host.filter(request, out.toFloatArray());
+                next = Arrays.copyOfRange(promptLogits, (t - 1) * vocab, t * vocab);
+            } else {
+                next = host.filter(request, out.get(new NDIndex(0, t - 1)).toFloatArray());
             }
         } catch (RuntimeException e) {
-            if (c != null) {
-                c.close();
-            }
-            if (m != null) {
-                m.close();
-            }
+            prefix.close();
             throw e;
         }
-        this.manager = m;
-        this.cache = c;
-        if (maxTokens == 0) {
-            finish = "length";
+        int first = maxTokens == 0 ? -1 : advance();
+        if (first < 0) {
+            finish = finish == null ? "length" : finish;
+            prefix.close();
+        } else {
+            host.join(this, prefix, first);
+            joined = true;
         }
     }
 
-    /** Generates the next token; false once finished. */
-    boolean step() {
+    /**
+     * Samples the next token from the current logits and records it; the batcher's side.
+     *
+     * @return the token to feed next, or -1 once finished
+     */
+    synchronized int advance() {
         if (finish != null) {
-            return false;
+            return -1;
         }
         int id = sampler.next(next);
         double[] logp = wantLogprobs ? Tensors.logSoftmax(next, 0, vocab) : null;
         generated++;
-        if (id == ByteTokenizer.EOS) {
-            finish = "stop";
-            return true;
-        }
-        steps.add(new Step(id, logp, length));
-        if (id < 256) {
-            if (length == bytes.length) {
-                bytes = Arrays.copyOf(bytes, length * 2);
+        try {
+            if (id == ByteTokenizer.EOS) {
+                finish = "stop";
+                return -1;
             }
-            bytes[length++] = (byte) id;
+            steps.add(new Step(id, logp, length));
+            if (id < 256) {
+                if (length == bytes.length) {
+                    bytes = Arrays.copyOf(bytes, length * 2);
+                }
+                bytes[length++] = (byte) id;
+            }
+            if (cutStop()) {
+                finish = "stop";
+                return -1;
+            }
+            if (generated >= maxTokens) {
+                finish = "length";
+                return -1;
+            }
+            return id;
+        } finally {
+            notifyAll();
         }
-        if (cutStop()) {
-            finish = "stop";
-            return true;
+    }
+
+    /** Takes the raw logits (V) of the position after the last fed token; the batcher's side. */
+    void accept(float[] logits) {
+        float[] filtered = host.filter(request, logits);
+        synchronized (this) {
+            next = filtered;
         }
-        if (generated >= maxTokens) {
-            finish = "length";
-            return true;
+    }
+
+    /** Ends the generation with {@code e} (its consumer gets it); the batcher's side. */
+    synchronized void fail(RuntimeException e) {
+        if (finish == null && failure == null) {
+            failure = e;
+            notifyAll();
         }
-        try (NDManager step = manager.newSubManager()) {
-            NDArray out = decoder.forward(ps, step.create(new int[] {id}, new Shape(1, 1)), cache, false);
-            next = host.filter(request, out.toFloatArray());
+    }
+
+    /** Whether this generation is still producing. */
+    synchronized boolean running() {
+        return finish == null && failure == null && !closed;
+    }
+
+    /**
+     * Waits until at least one token more than the last snapshot's was generated, or the
+     * generation ended, and takes a new snapshot; false if it had already ended.
+     *
+     * @throws ApiException if the generation failed (the batcher's error, or shutting down: 503)
+     */
+    boolean step() {
+        if (seenFinish != null) {
+            return false;
         }
+        snapshot(false);
         return true;
+    }
+
+    /** Waits for the end of the generation and takes the final snapshot. */
+    LmGeneration finish() {
+        if (seenFinish == null) {
+            snapshot(true);
+        }
+        return this;
+    }
+
+    private synchronized void snapshot(boolean toTheEnd) {
+        boolean interrupted = false;
+        while (failure == null && finish == null && (toTheEnd || generated <= seenGenerated)) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true; // the batcher ends every generation (at worst when shut down)
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure != null) {
+            throw failure instanceof ApiException a ? a : LmHost.asApiError(host.model.name(), failure);
+        }
+        seenBytes = Arrays.copyOf(bytes, length);
+        seenLength = length;
+        seenSteps = List.copyOf(steps);
+        seenGenerated = generated;
+        seenFinish = finish;
     }
 
     /** If the bytes end with a stop sequence, cuts it and its tokens; returns whether it did. */
@@ -164,52 +243,53 @@ final class LmGeneration implements AutoCloseable {
     }
 
     /**
-     * How many generated bytes are final: all once finished; before that, none that could begin a
-     * stop sequence, and none of an incomplete UTF-8 sequence (see {@link TokenText#boundary}).
+     * How many generated bytes of the snapshot are final: all once finished; before that, none
+     * that could begin a stop sequence, and none of an incomplete UTF-8 sequence (see {@link
+     * TokenText#boundary}).
      */
     int settled() {
-        if (finish != null) {
-            return length;
+        if (seenFinish != null) {
+            return seenLength;
         }
         int hold = 0;
         for (byte[] s : stops) {
-            for (int k = Math.min(s.length - 1, length); k > hold; k--) {
-                if (Arrays.equals(bytes, length - k, length, s, 0, k)) {
+            for (int k = Math.min(s.length - 1, seenLength); k > hold; k--) {
+                if (Arrays.equals(seenBytes, seenLength - k, seenLength, s, 0, k)) {
                     hold = k;
                     break;
                 }
             }
         }
-        return TokenText.boundary(bytes, length - hold);
+        return TokenText.boundary(seenBytes, seenLength - hold);
     }
 
-    /** Whether the generation has ended. */
+    /** Whether the snapshot is of the ended generation. */
     boolean finished() {
-        return finish != null;
+        return seenFinish != null;
     }
 
-    /** {@code stop} or {@code length}, or null while running. */
+    /** {@code stop} or {@code length}, or null while running (in the snapshot). */
     String finishReason() {
-        return finish;
+        return seenFinish;
     }
 
-    /** Tokens generated, EOS and stop-sequence tokens included (the usage count). */
+    /** Tokens generated, EOS and stop-sequence tokens included (the usage count), in the snapshot. */
     int generated() {
-        return generated;
+        return seenGenerated;
     }
 
-    /** The generated tokens that belong to the text (stop sequences and EOS cut). */
+    /** The generated tokens that belong to the text (stop sequences and EOS cut), in the snapshot. */
     List<Step> steps() {
-        return steps;
+        return seenSteps;
     }
 
-    /** The generated bytes; valid up to {@link #length()}. */
+    /** The generated bytes of the snapshot; valid up to {@link #length()}. */
     byte[] bytes() {
-        return bytes;
+        return seenBytes;
     }
 
     int length() {
-        return length;
+        return seenLength;
     }
 
     /** Filtered logits of every prompt position, (T, V), if kept. */
@@ -217,20 +297,16 @@ final class LmGeneration implements AutoCloseable {
         return promptLogits;
     }
 
-    /** Runs to the end. */
-    LmGeneration finish() {
-        while (step()) {
-            // generate
-        }
-        return this;
-    }
-
+    /** Leaves the batch if still generating (the batcher drops it at its next step). */
     @Override
     public void close() {
-        if (!released) {
-            released = true;
-            cache.close();
-            manager.close();
+        boolean cancel;
+        synchronized (this) {
+            cancel = joined && !closed && finish == null && failure == null;
+            closed = true;
+        }
+        if (cancel) {
+            host.generator.cancel(this);
         }
     }
 }

@@ -14,10 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every position's logits pass the {@link OutputFilter} (rows = positions, classes = vocabulary)
  * before tokens are sampled from them or log-probabilities computed.
  *
- * <p>Generations run on the request threads, each with its own key/value cache, so concurrent
- * requests proceed together; at most {@code maxQueued} may be admitted at once (further ones get
- * 503 at once), and the worker threads bound how many compute at the same time. Prompt-only scoring
- * ({@code max_tokens: 0}) goes through the batched {@link LmScorer}.
+ * <p>A generation prefills its prompt on its request thread, then joins the {@link
+ * GenerationBatcher}, whose thread feeds the next token of up to {@code maxBatchRows} generations in
+ * one forward pass and samples the next (continuous batching); at most {@code maxQueued} generating
+ * requests may be admitted at once (further ones get 503 at once), and those beyond the batch's
+ * rows wait for one.
+ * Prompt-only scoring ({@code max_tokens: 0}) goes through the batched {@link LmScorer}.
  */
 final class LmHost implements AutoCloseable {
 
@@ -25,6 +27,7 @@ final class LmHost implements AutoCloseable {
 
     final ServedLanguageModel model;
     final LmScorer scorer;
+    final GenerationBatcher generator;
     final long createdEpochSecond = System.currentTimeMillis() / 1000;
     private final RequestObserver observer;
     private final OutputFilter filter;
@@ -41,6 +44,7 @@ final class LmHost implements AutoCloseable {
             OutputFilter filter) {
         this.model = model;
         this.scorer = new LmScorer(model.name(), model.lm(), maxBatchRows, maxWait, maxQueued);
+        this.generator = new GenerationBatcher(model.name(), model.lm(), maxBatchRows);
         this.observer = observer;
         this.filter = filter;
         this.generations = new Semaphore(maxQueued);
@@ -75,9 +79,38 @@ final class LmHost implements AutoCloseable {
 
     /** The filtered logits of every position of {@code ids}, (T, V), scored in a batch. */
     float[] score(ClientRequest request, int[] ids) {
-        float[] logits;
+        return filter(request, await(() -> scorer.submit(ids).get(TIMEOUT_S, TimeUnit.SECONDS)));
+    }
+
+    /**
+     * Adds a generation whose prompt is prefilled in {@code prefix} (owned by the batcher from now
+     * on) to the batch; 503 if no slot frees within the timeout or the model is shutting down.
+     */
+    void join(LmGeneration gen, org.distill4j.lm.model.KvCache prefix, int firstId) {
         try {
-            logits = scorer.submit(ids).get(TIMEOUT_S, TimeUnit.SECONDS);
+            generator.join(gen, prefix, firstId, TIMEOUT_S);
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, e.getMessage(), null, "unavailable");
+        }
+    }
+
+    /** What a client gets for a failure of model {@code name}: 503 for shutdown, else 500. */
+    static ApiException asApiError(String name, RuntimeException e) {
+        if (e instanceof RejectedExecutionException) {
+            return new ApiException(503, e.getMessage(), null, "unavailable");
+        }
+        return new ApiException(500, "model '" + name + "' failed: " + e.getMessage(), null, "inference_failed");
+    }
+
+    /** A model call that waits, with its failures mapped to API errors. */
+    @FunctionalInterface
+    private interface Wait {
+        float[] get() throws Exception;
+    }
+
+    private float[] await(Wait call) {
+        try {
+            return call.get();
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, e.getMessage(), null, "unavailable");
         } catch (TimeoutException e) {
@@ -92,8 +125,9 @@ final class LmHost implements AutoCloseable {
             }
             throw new ApiException(
                     500, "model '" + model.name() + "' failed: " + e.getCause().getMessage(), null, "inference_failed");
+        } catch (Exception e) {
+            throw new ApiException(500, "model '" + model.name() + "' failed: " + e, null, "inference_failed");
         }
-        return filter(request, logits);
     }
 
     /**
@@ -119,11 +153,11 @@ final class LmHost implements AutoCloseable {
     }
 
     boolean isRunning() {
-        return !closed && scorer.isRunning();
+        return !closed && scorer.isRunning() && generator.isRunning();
     }
 
     /**
-     * Stops the scorer, waits up to 10 s for generations in progress, then closes the model (or
+     * Stops the scorer and the generation batcher, waits up to 10 s for generations in progress, then closes the model (or
      * leaves it to the process exit if a forward pass is still running: closing it under a pass
      * would crash natively).
      */
@@ -131,6 +165,7 @@ final class LmHost implements AutoCloseable {
     public void close() {
         closed = true;
         scorer.close();
+        generator.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (active.get() > 0 && System.nanoTime() < deadline) {
             try {
@@ -140,7 +175,7 @@ final class LmHost implements AutoCloseable {
                 break;
             }
         }
-        if (active.get() == 0 && scorer.stopped()) {
+        if (active.get() == 0 && scorer.stopped() && generator.stopped()) {
             model.close();
         }
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.model.InferenceThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +90,7 @@ final class LmScorer implements AutoCloseable {
     }
 
     private void loop() {
+        InferenceThreads.prepare();
         List<Job> batch = new ArrayList<>();
         try {
             while (!closed) {

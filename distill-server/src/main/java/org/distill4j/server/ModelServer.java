@@ -188,7 +188,22 @@ public final class ModelServer implements AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Batching counters of one model since {@link #start()}. */
+    /**
+     * Continuous-batching counters of one language model's generation since {@link #start()}:
+     * requests and rows count generated tokens fed back, batches the forward passes that fed them.
+     *
+     * @throws IllegalArgumentException if no language model has that name
+     */
+    public DynamicBatcher.Stats generationStats(String model) {
+        LmHost l = lms.get(model);
+        if (l == null) {
+            throw new IllegalArgumentException(
+                    "no started language model named '" + model + "'; serving " + lms.keySet());
+        }
+        return l.generator.stats();
+    }
+
+    /** Batching counters of one model since {@link #start()} (of a language model: prompt scoring). */
     public DynamicBatcher.Stats stats(String model) {
         LmHost l = lms.get(model);
         if (l != null) {

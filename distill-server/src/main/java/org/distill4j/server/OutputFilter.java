@@ -3,7 +3,8 @@ package org.distill4j.server;
 /**
  * Sees a model's logits where they leave the model, before any endpoint turns them into outputs
  * (v2 logits and probabilities, chat answers and log-probabilities): the seam for watermarking or
- * perturbing outputs. Called on the request's thread; must be thread-safe.
+ * perturbing outputs. Called on the request's thread, or for generated tokens on the model's
+ * generation thread ({@code GenerationBatcher}); must be thread-safe.
  */
 @FunctionalInterface
 public interface OutputFilter {

@@ -218,27 +218,67 @@ class LmServingTest {
     }
 
     @Test
-    void concurrentGenerationsEachGetTheirOwnText() throws Exception {
-        String[] prompts = {"the cat", "a dog", "the sun", "caf\u00e9", "the sea", "a mat"};
+    void concurrentGenerationsAreBatchedAndEachGetsWhatItGetsAlone() throws Exception {
+        // Prompts of different lengths, greedy and seeded sampling, different lengths of answer:
+        // the generations join and leave the batch at different steps.
+        String[] prompts = {"the cat", "a dog", "the sun is hot and", "caf\u00e9", "the sea", "a", "the dog ate the"};
+        List<ObjectNode> requests = new ArrayList<>();
+        for (int i = 0; i < prompts.length; i++) {
+            ObjectNode r = completion(prompts[i]).put("max_tokens", 12 + 3 * i).put("logprobs", 2);
+            if (i % 2 == 0) {
+                r.put("temperature", 0);
+            } else {
+                r.put("temperature", 1.1).put("seed", 40 + i);
+            }
+            requests.add(r);
+        }
+        DynamicBatcher.Stats before = server.generationStats("tiny");
         ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<JsonNode>> answers = new ArrayList<>();
-        for (String p : prompts) {
+        for (ObjectNode r : requests) {
             answers.add(pool.submit(() -> {
                 go.await();
-                return ok(completion(p).put("max_tokens", 24).put("temperature", 0));
+                return ok(r);
             }));
         }
         go.countDown();
-        for (int i = 0; i < prompts.length; i++) {
-            int[] want = new Generator(reference)
-                    .generate(TestLms.prompt(prompts[i]), SamplingConfig.greedy(24), true, false)
-                    .tokens();
-            assertThat(answers.get(i).get().at("/choices/0/text").asText())
-                    .as(prompts[i])
-                    .isEqualTo(ByteTokenizer.INSTANCE.decode(want));
+        List<JsonNode> together = new ArrayList<>();
+        for (Future<JsonNode> a : answers) {
+            together.add(a.get());
         }
         pool.shutdown();
+        DynamicBatcher.Stats after = server.generationStats("tiny");
+        long fed = after.rows() - before.rows();
+        long passes = after.batches() - before.batches();
+        assertThat(after.largestBatchRows())
+                .as("most generations in one forward pass")
+                .isGreaterThanOrEqualTo(2);
+        assertThat(passes).as("forward passes for %d fed tokens", fed).isLessThan(fed / 2);
+        for (int i = 0; i < prompts.length; i++) {
+            JsonNode alone = ok(requests.get(i));
+            JsonNode both = together.get(i);
+            assertThat(both.at("/choices/0/text").asText())
+                    .as(prompts[i])
+                    .isEqualTo(alone.at("/choices/0/text").asText());
+            assertThat(both.at("/usage")).isEqualTo(alone.at("/usage"));
+            JsonNode a = alone.at("/choices/0/logprobs/token_logprobs");
+            JsonNode b = both.at("/choices/0/logprobs/token_logprobs");
+            assertThat(b).hasSameSizeAs(a);
+            for (int t = 0; t < a.size(); t++) {
+                assertThat(b.get(t).asDouble())
+                        .as("%s token %d", prompts[i], t)
+                        .isCloseTo(a.get(t).asDouble(), within(1e-4));
+            }
+            if (i % 2 == 0) {
+                int[] want = new Generator(reference)
+                        .generate(TestLms.prompt(prompts[i]), SamplingConfig.greedy(12 + 3 * i), true, false)
+                        .tokens();
+                assertThat(both.at("/choices/0/text").asText())
+                        .as(prompts[i])
+                        .isEqualTo(ByteTokenizer.INSTANCE.decode(want));
+            }
+        }
         Http.Reply models = http.get("/v1/models");
         assertThat(models.body().at("/data/0/id").asText()).isEqualTo("tiny");
         assertThat(models.body().at("/data/0/max_model_len").asInt()).isEqualTo(TestLms.CONTEXT);

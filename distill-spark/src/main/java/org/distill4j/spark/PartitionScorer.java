@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import org.apache.spark.sql.RowFactory;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.data.TextFeatures;
+import org.distill4j.model.InferenceThreads;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.Teacher;
 import org.distill4j.teacher.TeacherOutputCache;
@@ -33,16 +33,14 @@ final class PartitionScorer {
     private PartitionScorer() {}
 
     /**
-     * Applies {@code ai.djl.pytorch.num_threads} to the calling task thread. PyTorch's intra-op
-     * thread count is an OpenMP setting of the thread that set it (DJL sets it once, on the thread
-     * that starts the engine); Spark's task threads would otherwise run with the default, and a
-     * different thread count changes the summation order and so the last bits of the logits.
+     * Prepares the calling task thread for inference ({@link InferenceThreads#prepare()}): PyTorch's
+     * grad mode and intra-op thread count are settings of the thread that set them (DJL sets them
+     * once, on the thread that starts the engine); Spark's task threads would otherwise record
+     * autograd graphs and run with the default count, and a different thread count changes the
+     * summation order and so the last bits of the logits.
      */
     static void pinEngineThreads() {
-        Integer threads = Integer.getInteger("ai.djl.pytorch.num_threads");
-        if (threads != null && threads > 0 && JniUtils.getNumThreads() != threads) {
-            JniUtils.setNumThreads(threads);
-        }
+        InferenceThreads.prepare();
     }
 
     /** Scores row ranges [from, to) of a recipe split, as {@link TeacherOutputCache#compute} does. */

@@ -22,6 +22,8 @@ import ai.djl.util.PairList;
  *
  * <p>With a {@link KvCache} the T new positions follow the S - T cached ones: their keys and values
  * are appended to the cache, and query i (absolute position S - T + i) attends to keys 0..S - T + i.
+ * With a {@link SlotKvCache} step, T = 1 and each row has its own position: the window's mask
+ * hides, per row, the key columns beyond that row's length.
  */
 public final class CausalSelfAttention extends AbstractBlock {
 
@@ -64,12 +66,13 @@ public final class CausalSelfAttention extends AbstractBlock {
      * Attends over the cached positions (if any) and the new ones.
      *
      * @param x (B, T, C)
-     * @param cache the cache to read and extend, or null for a whole sequence starting at position 0
+     * @param cache the keys and values to read and extend, or null for a whole sequence starting at
+     *     position 0
      * @param window the causal mask and rotary tables of these positions, shared by all layers
      * @param training whether dropout is active
      * @return (B, T, C)
      */
-    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, Window window, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, KvStore cache, Window window, boolean training) {
         Shape s = x.getShape();
         long b = s.get(0);
         long t = s.get(1);
@@ -122,6 +125,26 @@ public final class CausalSelfAttention extends AbstractBlock {
             }
             NDArray[] tables = Rotary.tables(manager, offset, t, config.headWidth());
             return new Window(mask, tables[0], tables[1]);
+        }
+
+        /**
+         * One new position per row, row r at position {@code positions[r]}, over S key columns: the
+         * mask (n, 1, 1, S) hides columns after each row's position, and the rotary tables are
+         * (n, 1, 1, D), one rotation per row.
+         */
+        static Window ragged(DecoderConfig config, NDManager manager, int[] positions, int s) {
+            int n = positions.length;
+            float[] mask = new float[n * s];
+            for (int r = 0; r < n; r++) {
+                java.util.Arrays.fill(mask, r * s + positions[r] + 1, (r + 1) * s, MASKED);
+            }
+            NDArray m = manager.create(mask, new Shape(n, 1, 1, s));
+            if (config.positions() != Positions.ROTARY) {
+                return new Window(m, null, null);
+            }
+            int d = config.headWidth();
+            NDArray[] tables = Rotary.tables(manager, positions, d);
+            return new Window(m, tables[0].reshape(n, 1, 1, d), tables[1].reshape(n, 1, 1, d));
         }
     }
 

@@ -101,30 +101,98 @@ public final class Decoder extends AbstractBlock {
             throw new IllegalArgumentException("positions " + offset + ".." + (offset + t - 1)
                     + " exceed the context length " + config.contextLength());
         }
+        NDArray positions = null;
+        if (positionEmbedding != null) {
+            NDArray wpe = ps.getValue(positionEmbedding, ids.getDevice(), training);
+            positions = wpe.get(new NDIndex(offset + ":" + (offset + t)));
+        }
+        CausalSelfAttention.Window window = CausalSelfAttention.Window.of(config, ids.getManager(), offset, t);
+        NDArray logits = run(ps, ids, positions, cache == null ? null : cache::append, window, training);
+        if (cache != null) {
+            cache.advance(t);
+        }
+        return logits;
+    }
+
+    /**
+     * Computes the next-token logits of several sequences that each have their own length: one new
+     * token per slot of a {@link SlotKvCache}, at that slot's length, which the call advances by
+     * one. Inference only. The logits of a row equal, to float rounding, those of the same sequence
+     * decoded alone with a {@link KvCache}.
+     *
+     * @param ids (n, 1) token ids, row r the next token of slot {@code slots[r]}
+     * @param cache the slot cache
+     * @param slots n distinct slots, each holding fewer positions than the context length
+     * @return logits (n, 1, V)
+     * @throws IllegalArgumentException if the shapes disagree or a slot repeats
+     * @throws IllegalStateException if a slot is full
+     */
+    public NDArray forward(ParameterStore ps, NDArray ids, SlotKvCache cache, int[] slots) {
+        Shape shape = ids.getShape();
+        if (shape.dimension() != 2 || shape.get(1) != 1 || shape.get(0) != slots.length) {
+            throw new IllegalArgumentException("a slot step takes (" + slots.length + ", 1) token ids, got " + shape);
+        }
+        if (cache.capacity() > config.contextLength()) {
+            throw new IllegalArgumentException("slot cache capacity " + cache.capacity()
+                    + " exceeds the context length " + config.contextLength());
+        }
+        NDManager manager = ids.getManager();
+        SlotKvCache.Step step = cache.step(manager, slots);
+        int[] at = step.positions();
+        int columns = 0;
+        for (int p : at) {
+            columns = Math.max(columns, p + 1);
+        }
+        NDArray positions = null;
+        if (positionEmbedding != null) {
+            NDArray wpe = ps.getValue(positionEmbedding, ids.getDevice(), false);
+            long[] rows = new long[at.length];
+            for (int r = 0; r < at.length; r++) {
+                rows[r] = at[r];
+            }
+            positions = wpe.get(new NDIndex("{}", manager.create(rows))).reshape(at.length, 1, config.width());
+        }
+        CausalSelfAttention.Window window = CausalSelfAttention.Window.ragged(config, manager, at, columns);
+        NDArray logits = run(ps, ids, positions, step, window, false);
+        step.advance();
+        return logits;
+    }
+
+    /**
+     * Embeds {@code ids}, adds {@code positions} (the learned position rows, broadcast over the
+     * batch; null with rotary positions), runs the blocks over {@code cache} and returns the logits.
+     */
+    private NDArray run(
+            ParameterStore ps,
+            NDArray ids,
+            NDArray positions,
+            KvStore cache,
+            CausalSelfAttention.Window window,
+            boolean training) {
         NDArray longIds = ids.toType(DataType.INT64, false);
         NDArray wte = ps.getValue(tokenEmbedding, ids.getDevice(), training);
         NDArray x = longIds.getNDArrayInternal()
                 .embedding(longIds, wte, SparseFormat.DENSE)
                 .singletonOrThrow();
-        if (positionEmbedding != null) {
-            NDArray wpe = ps.getValue(positionEmbedding, ids.getDevice(), training);
-            x = x.add(wpe.get(new NDIndex(offset + ":" + (offset + t))));
+        if (positions != null) {
+            x = x.add(positions);
         }
         if (training && config.dropout() > 0) {
             x = Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow();
         }
-        CausalSelfAttention.Window window = CausalSelfAttention.Window.of(config, ids.getManager(), offset, t);
         for (DecoderBlock block : blocks) {
             x = block.forward(ps, x, cache, window, training);
-        }
-        if (cache != null) {
-            cache.advance(t);
         }
         x = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         if (head == null) {
             return x.matMul(wte.transpose());
         }
         return head.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    /** Returns a new slot cache of {@code slots} sequences for this decoder. */
+    public SlotKvCache newSlotCache(NDManager manager, int slots) {
+        return new SlotKvCache(manager, config.layers(), slots, config.contextLength());
     }
 
     /** Returns a new, empty key/value cache for this decoder. */

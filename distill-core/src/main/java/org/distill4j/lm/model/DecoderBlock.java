@@ -66,12 +66,12 @@ public final class DecoderBlock extends AbstractBlock {
 
     /**
      * @param x (B, T, C)
-     * @param cache the key/value cache or null
+     * @param cache the keys and values of earlier positions, or null
      * @param window the causal mask and rotary tables of these positions
      * @param training whether dropout is active
      * @return (B, T, C)
      */
-    NDArray forward(ParameterStore ps, NDArray x, KvCache cache, CausalSelfAttention.Window window, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, KvStore cache, CausalSelfAttention.Window window, boolean training) {
         NDArray a = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
         x = x.add(dropout(attention.forward(ps, a, cache, window, training), training));
         NDArray m = norm2.forward(ps, new NDList(x), training).singletonOrThrow();

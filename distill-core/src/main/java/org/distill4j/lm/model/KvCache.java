@@ -92,6 +92,23 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {kv, vv};
     }
 
+    /**
+     * The cached keys and values of {@code layer}, each (B, H, S, D): views of the buffers, valid
+     * until the next append or {@link #reset()}; null before the first append.
+     */
+    NDArray[] cached(int layer) {
+        if (keys[layer] == null || length == 0) {
+            return null;
+        }
+        NDIndex upTo = new NDIndex(":, :, :{}", length);
+        return new NDArray[] {keys[layer].get(upTo), values[layer].get(upTo)};
+    }
+
+    /** Returns the number of layers. */
+    int layers() {
+        return keys.length;
+    }
+
     /** Whether a buffer of shape {@code buffer} holds rows of shape {@code rows} (same B, H and D). */
     private static boolean sameRows(Shape buffer, Shape rows) {
         return buffer.get(0) == rows.get(0) && buffer.get(1) == rows.get(1) && buffer.get(3) == rows.get(3);

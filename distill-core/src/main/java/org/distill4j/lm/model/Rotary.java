@@ -22,12 +22,26 @@ final class Rotary {
      * @return {@code [cos, sin]}, attached to {@code manager}
      */
     static NDArray[] tables(NDManager manager, int offset, int t, int d) {
+        int[] positions = new int[t];
+        for (int p = 0; p < t; p++) {
+            positions[p] = offset + p;
+        }
+        return tables(manager, positions, d);
+    }
+
+    /**
+     * Returns the (N, D) cosine and sine tables, row i for position {@code positions[i]}.
+     *
+     * @return {@code [cos, sin]}, attached to {@code manager}
+     */
+    static NDArray[] tables(NDManager manager, int[] positions, int d) {
         int half = d / 2;
+        int t = positions.length;
         float[] cos = new float[t * d];
         float[] sin = new float[t * d];
         for (int p = 0; p < t; p++) {
             for (int k = 0; k < half; k++) {
-                double angle = (offset + p) * Math.pow(BASE, -2.0 * k / d);
+                double angle = positions[p] * Math.pow(BASE, -2.0 * k / d);
                 float c = (float) Math.cos(angle);
                 float sn = (float) Math.sin(angle);
                 cos[p * d + k] = c;

@@ -1,0 +1,324 @@
+package org.distill4j.server;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.distill4j.lm.model.Decoder;
+import org.distill4j.lm.model.KvCache;
+import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.model.SlotKvCache;
+import org.distill4j.model.InferenceThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching of generation for one served language model. Every generation in progress
+ * holds a slot of one {@link SlotKvCache}; one thread runs step after step, each feeding the next
+ * token of every generation in one forward pass, whatever their prompt lengths and however far
+ * each has got, and then samples each one's next token ({@link LmGeneration#advance}). A
+ * generation joins with its prompt prefilled in a one-row {@link KvCache} and its first token
+ * sampled (on its request thread), and leaves when it ends or is cancelled: requests join and
+ * leave between steps, not between batches, and no step waits for a request thread (sampling is
+ * part of the step, as in vLLM's engine loop).
+ *
+ * <p>At most {@code slots} generations hold a slot; further ones wait for one in {@link #join}.
+ * Slots are taken lowest first, so that a step's slots are mostly 0..n-1 and read as a view. A
+ * row's logits equal, to float rounding, those of the generation decoded alone (see {@link
+ * Decoder#forward(ParameterStore, NDArray, SlotKvCache, int[])}).
+ */
+final class GenerationBatcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationBatcher.class);
+
+    /** A generation in the batch: its slot, its prefix until loaded, and the token to feed. */
+    private static final class Row {
+        final LmGeneration gen;
+        final int slot;
+        KvCache prefix;
+        int id;
+
+        Row(LmGeneration gen, int slot, KvCache prefix, int id) {
+            this.gen = gen;
+            this.slot = slot;
+            this.prefix = prefix;
+            this.id = id;
+        }
+    }
+
+    private final String name;
+    private final LanguageModel lm;
+    private final NDManager manager;
+    private final SlotKvCache cache;
+    private final ParameterStore ps;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a generation joins or is cancelled, a slot frees, or the batcher closes. */
+    private final Condition changed = lock.newCondition();
+    /** Free slots, lowest first. */
+    private final TreeSet<Integer> free = new TreeSet<>();
+
+    private final List<Row> joining = new ArrayList<>();
+    private final Map<LmGeneration, Boolean> cancelled = new IdentityHashMap<>();
+    private final Thread thread;
+    private boolean closed;
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong largest = new AtomicLong();
+
+    /** @param slots the most generations decoded together (and holding a slot at once) */
+    GenerationBatcher(String name, LanguageModel lm, int slots) {
+        this.name = name;
+        this.lm = lm;
+        this.manager = lm.model().getNDManager().newSubManager();
+        this.cache = lm.decoder().newSlotCache(manager, slots);
+        this.ps = new ParameterStore(manager, false);
+        for (int s = 0; s < slots; s++) {
+            free.add(s);
+        }
+        this.thread = new Thread(this::loop, "distill-lm-generation-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Adds {@code gen}, whose prompt is prefilled in {@code prefix} (one row, owned by the batcher
+     * from now on) and whose next token to feed is {@code firstId}, waiting up to {@code
+     * timeoutSeconds} for a free slot.
+     *
+     * @throws RejectedExecutionException if no slot freed in time or the batcher is shutting down
+     *     ({@code prefix} is closed then)
+     */
+    void join(LmGeneration gen, KvCache prefix, int firstId, long timeoutSeconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        lock.lock();
+        try {
+            while (free.isEmpty() && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new RejectedExecutionException("model '" + name + "' has all " + cache.slots()
+                            + " generation slots busy for " + timeoutSeconds + " s; try again later");
+                }
+                changed.awaitNanos(left);
+            }
+            if (closed) {
+                throw new RejectedExecutionException("model '" + name + "' is shutting down");
+            }
+            joining.add(new Row(gen, free.pollFirst(), prefix, firstId));
+            changed.signalAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            prefix.close();
+            throw new RejectedExecutionException("interrupted while waiting for a generation slot");
+        } catch (RejectedExecutionException e) {
+            prefix.close();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops {@code gen} from the batch at the next step (its client went away). */
+    void cancel(LmGeneration gen) {
+        lock.lock();
+        try {
+            cancelled.put(gen, Boolean.TRUE);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Counters since start: requests and rows = tokens fed, batches = forward passes, largest =
+     * most tokens in one pass.
+     */
+    DynamicBatcher.Stats stats() {
+        long r = rows.get();
+        return new DynamicBatcher.Stats(r, r, batches.get(), largest.get());
+    }
+
+    boolean isRunning() {
+        return thread.isAlive() && !closed;
+    }
+
+    boolean stopped() {
+        return !thread.isAlive();
+    }
+
+    private void loop() {
+        InferenceThreads.prepare();
+        List<Row> active = new ArrayList<>();
+        try {
+            while (true) {
+                lock.lock();
+                try {
+                    while (!closed && active.isEmpty() && joining.isEmpty()) {
+                        changed.await();
+                    }
+                    if (closed) {
+                        break;
+                    }
+                    active.addAll(joining);
+                    joining.clear();
+                    if (!cancelled.isEmpty()) {
+                        active.removeIf(r -> {
+                            if (cancelled.containsKey(r.gen)) {
+                                release(r);
+                                return true;
+                            }
+                            return false;
+                        });
+                        cancelled.clear();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (!active.isEmpty()) {
+                    step(active);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            RejectedExecutionException stopped =
+                    new RejectedExecutionException("model '" + name + "' is shutting down");
+            lock.lock();
+            try {
+                active.addAll(joining);
+                joining.clear();
+                for (Row r : active) {
+                    r.gen.fail(stopped);
+                    release(r);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Frees a row's slot and its prefix if never loaded; under the lock. */
+    private void release(Row r) {
+        if (r.prefix != null) {
+            r.prefix.close();
+            r.prefix = null;
+        }
+        free.add(r.slot);
+        changed.signalAll();
+    }
+
+    /** One forward pass for every active row; removes the rows that ended. */
+    private void step(List<Row> active) {
+        active.sort(Comparator.comparingInt(r -> r.slot));
+        List<Row> ended = new ArrayList<>();
+        List<Row> ready = new ArrayList<>(active.size());
+        for (Row r : active) {
+            try {
+                if (r.prefix != null) {
+                    try (KvCache p = r.prefix) {
+                        r.prefix = null;
+                        cache.load(r.slot, p);
+                    }
+                }
+                if (cache.length(r.slot) >= cache.capacity()) {
+                    throw new IllegalStateException(
+                            "generation reached the context length " + cache.capacity() + " of model '" + name + "'");
+                }
+                ready.add(r);
+            } catch (RuntimeException e) {
+                r.gen.fail(e);
+                ended.add(r);
+            }
+        }
+        int n = ready.size();
+        if (n > 0) {
+            int[] ids = new int[n];
+            int[] slots = new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = ready.get(i).id;
+                slots[i] = ready.get(i).slot;
+            }
+            int v = lm.config().vocabSize();
+            float[] out = null;
+            try (NDManager step = manager.newSubManager()) {
+                out = lm.decoder()
+                        .forward(ps, step.create(ids, new Shape(n, 1)), cache, slots)
+                        .toFloatArray();
+            } catch (RuntimeException e) {
+                LOG.warn("a generation step of {} sequences of model '{}' failed: {}", n, name, e.toString());
+                for (Row r : ready) {
+                    r.gen.fail(e);
+                    ended.add(r);
+                }
+            }
+            if (out != null) {
+                rows.addAndGet(n);
+                batches.incrementAndGet();
+                largest.accumulateAndGet(n, Math::max);
+                for (int i = 0; i < n; i++) {
+                    Row r = ready.get(i);
+                    try {
+                        float[] row = new float[v];
+                        System.arraycopy(out, i * v, row, 0, v);
+                        r.gen.accept(row);
+                        r.id = r.gen.advance();
+                        if (r.id < 0) {
+                            ended.add(r);
+                        }
+                    } catch (RuntimeException e) {
+                        r.gen.fail(e);
+                        ended.add(r);
+                    }
+                }
+            }
+        }
+        if (!ended.isEmpty()) {
+            active.removeAll(ended);
+            lock.lock();
+            try {
+                for (Row r : ended) {
+                    release(r);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Stops the thread after its current step (failing the generations in progress with a
+     * shutdown error), then frees the slot cache once it has stopped (else the process exit
+     * does). Does not close the model.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            manager.close();
+        }
+    }
+}

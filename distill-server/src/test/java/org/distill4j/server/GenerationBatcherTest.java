@@ -1,0 +1,150 @@
+package org.distill4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link GenerationBatcher} through a server whose batch holds 2 generations: more concurrent
+ * generations than rows wait for a row and all get their answers, at most 2 rows per forward pass;
+ * a closed generation (its client went away) leaves at the next step; a shutdown fails what is
+ * generating with a 503 (or closes the connection) within seconds.
+ */
+class GenerationBatcherTest {
+
+    @TempDir
+    static Path tmp;
+
+    static ModelServer server;
+    static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny"));
+        server = ModelServer.builder()
+                .optPort(0)
+                .optMaxBatchRows(2)
+                .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                .build()
+                .start();
+        http = new Http(server.baseUri());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static ObjectNode request(String prompt, int maxTokens) {
+        return Http.JSON
+                .createObjectNode()
+                .put("model", "tiny")
+                .put("prompt", prompt)
+                .put("max_tokens", maxTokens)
+                .put("temperature", 0);
+    }
+
+    @Test
+    void moreGenerationsThanRowsWaitForOneAndAllFinish() throws Exception {
+        String[] prompts = {"the cat", "a dog", "the sun", "the sea", "a mat", "the bone"};
+        List<String> alone = new ArrayList<>();
+        for (String p : prompts) {
+            alone.add(http.post("/v1/completions", request(p, 20))
+                    .body()
+                    .at("/choices/0/text")
+                    .asText());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
+        List<Future<Http.Reply>> replies = new ArrayList<>();
+        for (String p : prompts) {
+            replies.add(pool.submit(() -> http.post("/v1/completions", request(p, 20))));
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            Http.Reply r = replies.get(i).get();
+            assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+            assertThat(r.body().at("/choices/0/text").asText()).as(prompts[i]).isEqualTo(alone.get(i));
+        }
+        pool.shutdown();
+        assertThat(server.generationStats("tiny").largestBatchRows()).isEqualTo(2);
+    }
+
+    @Test
+    void aClosedGenerationLeavesTheBatchAtTheNextStep() throws Exception {
+        // An output filter that takes 5 ms per token makes a 50-token generation last ~250 ms;
+        // closing it after ~30 ms (a client that went away) must stop it within a step or two.
+        OutputFilter slow = (request, logits, classes) -> {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return logits;
+        };
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                1,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                slow)) {
+            ClientRequest who = new ClientRequest("test", "tiny", "completions", 1);
+            org.distill4j.lm.model.SamplingConfig greedy =
+                    org.distill4j.lm.model.SamplingConfig.greedy(50).withStopAtEos(false);
+            LmGeneration first =
+                    new LmGeneration(host, who, TestLms.prompt("the cat"), greedy, List.of(), false, false);
+            Thread.sleep(30);
+            first.close();
+            // The batch has one row: this one gets it only once the first has left, and runs to its end.
+            LmGeneration second = new LmGeneration(host, who, TestLms.prompt("a dog"), greedy, List.of(), false, false);
+            second.finish();
+            assertThat(second.generated()).isEqualTo(50);
+            long fed = host.generator.stats().rows();
+            assertThat(fed - 49).as("tokens fed to the closed generation").isLessThan(20);
+            second.close();
+        }
+    }
+
+    @Test
+    void aShutdownFailsWhatIsGeneratingWithA503() throws Exception {
+        Path dir = tmp.resolve("tiny");
+        ModelServer other = ModelServer.builder()
+                .optPort(0)
+                .optMaxWait(Duration.ofMillis(1))
+                .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                .build()
+                .start();
+        Http client = new Http(other.baseUri());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        // 16 prompts x 16 choices x 50 tokens: still generating when the server stops.
+        ObjectNode req = request("", 50).put("n", 16);
+        com.fasterxml.jackson.databind.node.ArrayNode prompts = req.putArray("prompt");
+        for (int i = 0; i < 16; i++) {
+            prompts.add("the cat " + i);
+        }
+        Future<Http.Reply> reply = pool.submit(() -> client.post("/v1/completions", req));
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        other.close();
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds to close").isLessThan(15);
+        try {
+            Http.Reply r = reply.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.raw().body()).isEqualTo(503);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(java.io.IOException.class); // the connection closed
+        }
+        pool.shutdown();
+    }
+}
