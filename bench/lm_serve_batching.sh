@@ -8,6 +8,9 @@
 # at the end).
 #
 #   OLD_JAR=... NEW_JAR=... bench/lm_serve_batching.sh MODEL_DIR [OUT=runs/serve-batching]
+#
+# OLD_MODEL / NEW_MODEL serve another model on that side instead (e.g. one jar, the teacher against
+# the student: OLD_JAR=X NEW_JAR=X OLD_MODEL=TEACHER NEW_MODEL=STUDENT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=$1 out=${2:-runs/serve-batching}
@@ -18,9 +21,9 @@ export OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for v in old new; do
-  jar=$OLD_JAR port=18471
-  [ $v = new ] && jar=$NEW_JAR port=18472
-  java "${java_opts[@]}" -jar "$jar" serve --port $port --workers 64 --name lm "$model" >"$out/server-$v.log" 2>&1 &
+  jar=$OLD_JAR port=18471 dir=${OLD_MODEL:-$model}
+  [ $v = new ] && jar=$NEW_JAR port=18472 dir=${NEW_MODEL:-$model}
+  java "${java_opts[@]}" -jar "$jar" serve --port $port --workers 64 --name lm "$dir" >"$out/server-$v.log" 2>&1 &
   pids+=($!)
 done
 for port in 18471 18472; do

@@ -72,6 +72,8 @@ final class LmGeneration implements AutoCloseable {
     private String seenFinish;
     private boolean joined;
     private boolean closed;
+    /** Whether the consumer waits for each token (a stream) rather than for the end. */
+    private boolean perToken;
 
     /**
      * Prefills {@code prompt}, samples the first token and joins the host's batcher (waiting while
@@ -157,7 +159,9 @@ final class LmGeneration implements AutoCloseable {
             }
             return id;
         } finally {
-            notifyAll();
+            if (perToken || finish != null) { // a whole answer's consumer waits for the end only
+                notifyAll();
+            }
         }
     }
 
@@ -205,6 +209,7 @@ final class LmGeneration implements AutoCloseable {
     }
 
     private synchronized void snapshot(boolean toTheEnd) {
+        perToken = !toTheEnd;
         boolean interrupted = false;
         while (failure == null && finish == null && (toTheEnd || generated <= seenGenerated)) {
             try {
