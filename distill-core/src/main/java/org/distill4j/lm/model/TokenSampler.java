@@ -55,16 +55,34 @@ public final class TokenSampler {
     }
 
     /**
+     * The indices of {@code logits} from the largest value to the smallest, ties in index order,
+     * in {@link Float#compare} order: what a stable sort of boxed indices gives, at a fraction of
+     * its cost (it was a quarter of a served student's generation thread). Each value's sortable
+     * bits, inverted so that larger values come first, sit above its index in one long.
+     */
+    static int[] descending(float[] logits) {
+        int v = logits.length;
+        long[] keys = new long[v];
+        for (int i = 0; i < v; i++) {
+            int bits = Float.floatToIntBits(logits[i]);
+            int sortable = bits ^ ((bits >> 31) & 0x7fffffff); // signed order = Float.compare order
+            keys[i] = ((long) ~sortable << 32) | i;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[v];
+        for (int r = 0; r < v; r++) {
+            order[r] = (int) keys[r];
+        }
+        return order;
+    }
+
+    /**
      * Returns the filtered, renormalised distribution: softmax(logits / temperature), restricted to
      * the top k (k = 0: all), then to the smallest most-likely set of mass &gt;= topP.
      */
     public static double[] probabilities(float[] logits, double temperature, int topK, double topP) {
         int v = logits.length;
-        Integer[] order = new Integer[v];
-        for (int i = 0; i < v; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int[] order = descending(logits);
         int keep = topK == 0 ? v : Math.min(topK, v);
         double max = logits[order[0]] / temperature;
         double[] p = new double[v];
