@@ -71,7 +71,7 @@ final class GenerationBatcher implements AutoCloseable {
     private final List<Row> joining = new ArrayList<>();
     private final Map<LmGeneration, Boolean> cancelled = new IdentityHashMap<>();
     private final Thread thread;
-    private boolean closed;
+    private volatile boolean closed;
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
@@ -195,6 +195,8 @@ final class GenerationBatcher implements AutoCloseable {
                     new RejectedExecutionException("model '" + name + "' is shutting down");
             lock.lock();
             try {
+                closed = true; // also when the thread dies of an error: nobody may join a dead batch
+                changed.signalAll();
                 active.addAll(joining);
                 joining.clear();
                 for (Row r : active) {
