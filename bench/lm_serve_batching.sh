@@ -9,7 +9,8 @@
 #
 #   OLD_JAR=... NEW_JAR=... bench/lm_serve_batching.sh MODEL_DIR [OUT=runs/serve-batching]
 #
-# OLD_MODEL / NEW_MODEL serve another model on that side instead (e.g. one jar, the teacher against
+# MAX_TOKENS=0 measures prompt scoring (echo + logprobs 20) instead of generation; REQUESTS sets the
+# requests per client (default 4). OLD_MODEL / NEW_MODEL serve another model on that side instead (e.g. one jar, the teacher against
 # the student: OLD_JAR=X NEW_JAR=X OLD_MODEL=TEACHER NEW_MODEL=STUDENT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ for i in $(seq 1 "${RUNS:-3}"); do
     port=18471; [ $v = new ] && port=18472
     echo "$(date -u +%H:%M:%S) $v $i load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/serve.out"
     java -cp "$NEW_JAR" tools/profile/ServeThroughput.java "http://127.0.0.1:$port" lm "$corpus" \
-      "${CLIENTS:-1,8,32}" 4 64 >"$out/serve-$v-$i.txt" 2>&1
+      "${CLIENTS:-1,8,32}" "${REQUESTS:-4}" "${MAX_TOKENS:-64}" >"$out/serve-$v-$i.txt" 2>&1
   done
 done
 echo "$(date -u +%H:%M:%S) done; server RSS (MB): old $(( $(ps -o rss= -p "${pids[0]}") / 1024 )), new $(( $(ps -o rss= -p "${pids[1]}") / 1024 ))" | tee -a "$out/serve.out"

@@ -23,7 +23,9 @@ import java.util.zip.GZIPInputStream;
  * continuous batching"): C clients at once, each sending R {@code /v1/completions} requests one
  * after another (prompt: the first 8 to 56 characters of a corpus document, varying per request;
  * max_tokens N; temperature 1 with a per-request seed), for each C in a list. Prints per C the
- * completion tokens (from usage), the wall time, tokens/s and the median request latency.
+ * completion tokens (from usage), the wall time, tokens/s and the median request latency. With
+ * max_tokens 0 it scores instead, as a top-k collector does (echo, logprobs 20, prompts of 8 to
+ * 120 characters), and counts prompt tokens.
  *
  * <pre>
  *   java -cp distill-cli/target/distill.jar tools/profile/ServeThroughput.java \
@@ -55,13 +57,17 @@ public class ServeThroughput {
                     for (int r = 0; r < perClient; r++) {
                         int i = client * perClient + r;
                         String prompt = prompts.get(i % prompts.size());
-                        prompt = prompt.substring(0, Math.min(prompt.length(), 8 + (i * 13) % 49));
+                        int chars = maxTokens == 0 ? 8 + (i * 13) % 113 : 8 + (i * 13) % 49;
+                        prompt = prompt.substring(0, Math.min(prompt.length(), chars));
                         ObjectNode req = JSON.createObjectNode()
                                 .put("model", model)
                                 .put("prompt", prompt)
                                 .put("max_tokens", maxTokens)
                                 .put("temperature", 1.0)
                                 .put("seed", i);
+                        if (maxTokens == 0) { // scoring, as a top-k collector asks
+                            req.put("echo", true).put("logprobs", 20);
+                        }
                         long t0 = System.nanoTime();
                         HttpResponse<String> resp = http.send(
                                 HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
@@ -73,7 +79,8 @@ public class ServeThroughput {
                             throw new IllegalStateException(resp.statusCode() + ": " + resp.body());
                         }
                         JsonNode body = JSON.readTree(resp.body());
-                        tokens += body.at("/usage/completion_tokens").asLong();
+                        tokens += body.at(maxTokens == 0 ? "/usage/prompt_tokens" : "/usage/completion_tokens")
+                                .asLong();
                         out[1 + r] = System.nanoTime() - t0;
                     }
                     out[0] = tokens;
