@@ -17,7 +17,8 @@
  * and time limits ({@code BodyReader}), the header deadline ({@code HeaderDeadline}), the API key
  * ({@code ApiKey}) and writing JSON and event streams ({@code ReplyWriter}); for language models,
  * the handlers ({@code LmCompletions} with {@code LmRequest}), batched prompt scoring ({@code
- * LmScorer}), one choice's generation with a key/value cache ({@code LmGeneration}), the hosted
+ * LmScorer}), one choice's generation ({@code LmGeneration}) and the continuous batching of all
+ * generations in progress ({@code GenerationBatcher}), the hosted
  * model with its hooks and bounds ({@code LmHost}) and the byte-token text conventions ({@code
  * TokenText}). Endpoints, examples
  * and limits: {@code docs/serving.md}; security: {@code docs/security-server.md}.
