@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.InferenceThreads;
 import org.distill4j.model.SavedModel;
 import org.distill4j.terms.GateApproval;
 import org.distill4j.train.ClassifierTrainer;
@@ -119,6 +120,9 @@ public final class InterleavedSteps {
             int lane = i;
             threads[i] = new Thread(
                     () -> {
+                        // As on the engine's thread: grad mode off outside the trainer's collector
+                        // (on a new thread PyTorch starts with it on; docs/engine.md).
+                        InferenceThreads.prepare();
                         try (SavedModel m = student.get()) {
                             ClassifierTrainer.Builder b =
                                     ClassifierTrainer.builder(config).optListener(lanes[lane]);

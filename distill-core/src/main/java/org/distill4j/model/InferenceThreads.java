@@ -9,8 +9,8 @@ import ai.djl.pytorch.jni.JniUtils;
  * -Dai.djl.pytorch.num_threads}) only on the thread that starts the engine. On any other thread
  * grad mode is on, so a forward pass over parameters records an autograd graph and keeps its
  * activations; and an in-place write into an array that outlives the pass (a key/value cache)
- * chains every pass's graph to the one before: 2.7 MB more memory per step of 8 generations and
- * 1.6x the step time (measured, docs/engine.md). Call {@link #prepare()} at
+ * chains every pass's graph to the one before: 2.6 MB more native memory per step of 8 generations
+ * (measured, docs/engine.md). Call {@link #prepare()} at
  * the start of every thread that runs inference (a batcher's thread, a request thread, a Spark
  * task); never inside a {@code GradientCollector}, whose training must record.
  */
