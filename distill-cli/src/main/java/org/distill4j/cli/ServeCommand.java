@@ -71,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-batch",
             paramLabel = "ROWS",
             defaultValue = "64",
-            description = "Most rows per forward pass and per request (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Most rows per forward pass and per request; for a language model also the most generations decoded together (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
     @Option(
