@@ -7,6 +7,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.distill4j.lm.model.KvCache;
 
 /**
  * A served language model with its prompt scorer and serving hooks: what the LM endpoints call.
@@ -79,40 +80,11 @@ final class LmHost implements AutoCloseable {
 
     /** The filtered logits of every position of {@code ids}, (T, V), scored in a batch. */
     float[] score(ClientRequest request, int[] ids) {
-        return filter(request, await(() -> scorer.submit(ids).get(TIMEOUT_S, TimeUnit.SECONDS)));
-    }
-
-    /**
-     * Adds a generation whose prompt is prefilled in {@code prefix} (owned by the batcher from now
-     * on) to the batch; 503 if no slot frees within the timeout or the model is shutting down.
-     */
-    void join(LmGeneration gen, org.distill4j.lm.model.KvCache prefix, int firstId) {
+        float[] logits;
         try {
-            generator.join(gen, prefix, firstId, TIMEOUT_S);
+            logits = scorer.submit(ids).get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (RejectedExecutionException e) {
-            throw new ApiException(503, e.getMessage(), null, "unavailable");
-        }
-    }
-
-    /** What a client gets for a failure of model {@code name}: 503 for shutdown, else 500. */
-    static ApiException asApiError(String name, RuntimeException e) {
-        if (e instanceof RejectedExecutionException) {
-            return new ApiException(503, e.getMessage(), null, "unavailable");
-        }
-        return new ApiException(500, "model '" + name + "' failed: " + e.getMessage(), null, "inference_failed");
-    }
-
-    /** A model call that waits, with its failures mapped to API errors. */
-    @FunctionalInterface
-    private interface Wait {
-        float[] get() throws Exception;
-    }
-
-    private float[] await(Wait call) {
-        try {
-            return call.get();
-        } catch (RejectedExecutionException e) {
-            throw new ApiException(503, e.getMessage(), null, "unavailable");
+            throw apiError(e);
         } catch (TimeoutException e) {
             throw new ApiException(
                     503, "model '" + model.name() + "' did not answer within " + TIMEOUT_S + " s", null, "timeout");
@@ -120,14 +92,33 @@ final class LmHost implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "request interrupted (server shutting down)", null, "unavailable");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RejectedExecutionException r) {
-                throw new ApiException(503, r.getMessage(), null, "unavailable");
-            }
-            throw new ApiException(
-                    500, "model '" + model.name() + "' failed: " + e.getCause().getMessage(), null, "inference_failed");
-        } catch (Exception e) {
-            throw new ApiException(500, "model '" + model.name() + "' failed: " + e, null, "inference_failed");
+            throw apiError(e.getCause());
         }
+        return filter(request, logits);
+    }
+
+    /**
+     * Adds a generation whose prompt is prefilled in {@code prefix} (owned by the batcher from now
+     * on) to the batch; 503 if no slot frees within the timeout or the model is shutting down.
+     */
+    void join(LmGeneration gen, KvCache prefix, int firstId) {
+        try {
+            generator.join(gen, prefix, firstId, TIMEOUT_S);
+        } catch (RejectedExecutionException e) {
+            throw apiError(e);
+        }
+    }
+
+    /** What a client gets for a failure of this model: 503 for a refusal or shutdown, else 500. */
+    ApiException apiError(Throwable e) {
+        if (e instanceof ApiException a) {
+            return a;
+        }
+        if (e instanceof RejectedExecutionException) {
+            return new ApiException(503, e.getMessage(), null, "unavailable");
+        }
+        return new ApiException(
+                500, "model '" + model.name() + "' failed: " + e.getMessage(), null, "inference_failed");
     }
 
     /**
@@ -157,9 +148,9 @@ final class LmHost implements AutoCloseable {
     }
 
     /**
-     * Stops the scorer and the generation batcher, waits up to 10 s for generations in progress, then closes the model (or
-     * leaves it to the process exit if a forward pass is still running: closing it under a pass
-     * would crash natively).
+     * Stops the scorer and the generation batcher, waits up to 10 s for generations in progress,
+     * then closes the model (or leaves it to the process exit if a forward pass is still running:
+     * closing it under a pass would crash natively).
      */
     @Override
     public void close() {
