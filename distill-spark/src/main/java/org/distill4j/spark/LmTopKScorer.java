@@ -13,6 +13,7 @@ import org.apache.spark.sql.RowFactory;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.model.InferenceThreads;
 
 /**
  * What an executor does with one partition of a language-model corpus: borrow the JVM's teacher
@@ -49,7 +50,7 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
             TeacherPool.giveBackLm(teacher, loader, t);
             throw e;
         }
-        PartitionScorer.pinEngineThreads();
+        InferenceThreads.prepare(); // grad mode and thread count are per thread (docs/engine.md)
         List<Row> out = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager("PyTorch")) {
             while (ranges.hasNext()) {

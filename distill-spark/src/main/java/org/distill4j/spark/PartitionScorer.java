@@ -32,17 +32,6 @@ final class PartitionScorer {
 
     private PartitionScorer() {}
 
-    /**
-     * Prepares the calling task thread for inference ({@link InferenceThreads#prepare()}): PyTorch's
-     * grad mode and intra-op thread count are settings of the thread that set them (DJL sets them
-     * once, on the thread that starts the engine); Spark's task threads would otherwise record
-     * autograd graphs and run with the default count, and a different thread count changes the
-     * summation order and so the last bits of the logits.
-     */
-    static void pinEngineThreads() {
-        InferenceThreads.prepare();
-    }
-
     /** Scores row ranges [from, to) of a recipe split, as {@link TeacherOutputCache#compute} does. */
     static final class Ranges implements FlatMapFunction<Iterator<long[]>, Row>, Serializable {
         private static final long serialVersionUID = 1L;
@@ -73,7 +62,7 @@ final class PartitionScorer {
             ExampleSet rows = RecipeRows.of(Path.of(recipeFile), overrides, split);
             List<Row> out = new ArrayList<>();
             Teacher t = TeacherPool.borrow(teacher, loader);
-            pinEngineThreads();
+            InferenceThreads.prepare(); // grad mode and thread count are per thread (docs/engine.md)
             try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
                 while (ranges.hasNext()) {
                     long[] range = ranges.next();
@@ -141,7 +130,7 @@ final class PartitionScorer {
             }
             List<Row> out = new ArrayList<>();
             Teacher t = TeacherPool.borrow(teacher, loader);
-            pinEngineThreads();
+            InferenceThreads.prepare(); // grad mode and thread count are per thread (docs/engine.md)
             try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
                 List<Long> keys = new ArrayList<>(batchSize);
                 List<float[]> batch = new ArrayList<>(batchSize);
