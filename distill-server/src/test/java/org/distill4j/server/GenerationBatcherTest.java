@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link GenerationBatcher} through a server whose batch holds 2 generations: more concurrent
  * generations than rows wait for a row and all get their answers, at most 2 rows per forward pass;
- * a closed generation (its client went away) leaves at the next step; a shutdown fails what is
+ * a closed generation (its client went away) leaves at the next step, and the batch's thread runs
+ * with PyTorch's grad mode off; a shutdown fails what is
  * generating with a 503 (or closes the connection) within seconds.
  */
 class GenerationBatcherTest {
@@ -85,7 +86,13 @@ class GenerationBatcherTest {
     void aClosedGenerationLeavesTheBatchAtTheNextStep() throws Exception {
         // An output filter that takes 5 ms per token makes a 50-token generation last ~250 ms;
         // closing it after ~30 ms (a client that went away) must stop it within a step or two.
+        // The filter runs where tokens are sampled (the batcher's thread): it also records whether
+        // PyTorch's grad mode was ever on there (it must be off: docs/engine.md).
+        java.util.concurrent.atomic.AtomicBoolean gradMode = new java.util.concurrent.atomic.AtomicBoolean();
         OutputFilter slow = (request, logits, classes) -> {
+            if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+                gradMode.set(true);
+            }
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -113,6 +120,7 @@ class GenerationBatcherTest {
             assertThat(second.generated()).isEqualTo(50);
             long fed = host.generator.stats().rows();
             assertThat(fed - 49).as("tokens fed to the closed generation").isLessThan(20);
+            assertThat(gradMode).as("grad mode on where tokens were sampled").isFalse();
             second.close();
         }
     }
