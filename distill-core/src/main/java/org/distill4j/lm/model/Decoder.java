@@ -139,20 +139,12 @@ public final class Decoder extends AbstractBlock {
         NDManager manager = ids.getManager();
         SlotKvCache.Step step = cache.step(manager, slots);
         int[] at = step.positions();
-        int columns = 0;
-        for (int p : at) {
-            columns = Math.max(columns, p + 1);
-        }
         NDArray positions = null;
         if (positionEmbedding != null) {
             NDArray wpe = ps.getValue(positionEmbedding, ids.getDevice(), false);
-            long[] rows = new long[at.length];
-            for (int r = 0; r < at.length; r++) {
-                rows[r] = at[r];
-            }
-            positions = wpe.get(new NDIndex("{}", manager.create(rows))).reshape(at.length, 1, config.width());
+            positions = wpe.get(new NDIndex("{}", step.positionIndex())).reshape(at.length, 1, config.width());
         }
-        CausalSelfAttention.Window window = CausalSelfAttention.Window.ragged(config, manager, at, columns);
+        CausalSelfAttention.Window window = CausalSelfAttention.Window.ragged(config, manager, at, step.columns());
         NDArray logits = run(ps, ids, positions, step, window, false);
         step.advance();
         return logits;

@@ -129,6 +129,7 @@ public final class SlotKvCache implements AutoCloseable {
         boolean[] seen = new boolean[lengths.length];
         long[] rows = new long[slots.length];
         long[] positions = new long[slots.length];
+        int[] at = new int[slots.length];
         int longest = 0;
         for (int r = 0; r < slots.length; r++) {
             int slot = slots[r];
@@ -146,24 +147,31 @@ public final class SlotKvCache implements AutoCloseable {
             }
             rows[r] = slot;
             positions[r] = lengths[slot];
+            at[r] = lengths[slot];
             longest = Math.max(longest, lengths[slot] + 1);
         }
         boolean leading = true; // slots 0..n-1 in order: the rows to read are a view, not a gather
         for (int r = 0; r < slots.length && leading; r++) {
             leading = slots[r] == r;
         }
-        return new Step(slots, manager.create(rows), manager.create(positions), longest, leading);
+        return new Step(slots, at, manager.create(rows), manager.create(positions), longest, leading);
     }
 
     /** One step's rows: where each writes its new position and how many key columns they read. */
     final class Step implements KvStore {
 
         private final int[] slots;
+        private final int[] at;
+        private final NDArray positionIndex;
+        private final int columns;
         private final NDIndex write;
         private final NDIndex read;
 
-        private Step(int[] slots, NDArray rows, NDArray positions, int columns, boolean leading) {
+        private Step(int[] slots, int[] at, NDArray rows, NDArray positions, int columns, boolean leading) {
             this.slots = slots;
+            this.at = at;
+            this.positionIndex = positions;
+            this.columns = columns;
             this.write = new NDIndex("{}, :, {}", rows, positions);
             this.read = leading
                     ? new NDIndex(":{}, :, :{}", slots.length, columns)
@@ -172,11 +180,17 @@ public final class SlotKvCache implements AutoCloseable {
 
         /** Each row's position before the step (where its new token goes). */
         int[] positions() {
-            int[] p = new int[slots.length];
-            for (int r = 0; r < slots.length; r++) {
-                p[r] = lengths[slots[r]];
-            }
-            return p;
+            return at;
+        }
+
+        /** The same positions as an int64 array of the step's manager (to gather position rows). */
+        NDArray positionIndex() {
+            return positionIndex;
+        }
+
+        /** The key columns the rows read: the longest row's length after the step. */
+        int columns() {
+            return columns;
         }
 
         @Override
