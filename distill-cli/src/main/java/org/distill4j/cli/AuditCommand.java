@@ -14,7 +14,7 @@ import org.distill4j.audit.DistillationAudit;
 import org.distill4j.audit.ReferenceTraining;
 import org.distill4j.audit.WatermarkAudit;
 import org.distill4j.data.ExampleSet;
-import org.distill4j.data.IdxDataset;
+import org.distill4j.data.TextExampleSet;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -63,7 +63,8 @@ final class AuditCommand implements Callable<Integer> {
             names = "--generate-watermark-key",
             paramLabel = "FILE",
             description = "Write a new random watermark key to FILE (owner-readable only) and exit: one component "
-                    + "per class, its direction drawn from (up to 10,000) training rows of --data.")
+                    + "per class, its direction drawn from (up to 10,000) training rows of --data: images, or "
+                    + "texts (featurised as the --teacher model directory or the recipe says).")
     Path newWatermarkKey;
 
     @Option(
@@ -245,7 +246,7 @@ final class AuditCommand implements Callable<Integer> {
         }
     }
 
-    private int generateKey() throws java.io.IOException {
+    private int generateKey() throws java.io.IOException, org.distill4j.recipe.RecipeException {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
@@ -257,13 +258,16 @@ final class AuditCommand implements Callable<Integer> {
                     "--generate-watermark-key " + newWatermarkKey
                             + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
         }
-        ExampleSet train = IdxDataset.load(dataDir).train();
+        ExampleSet train = AuditData.loadTrain(dataDir, teacher == null ? List.of() : List.of(teacher));
         int n = Math.min(train.size(), 10_000);
         int[] rows = new int[n];
         java.util.Arrays.setAll(rows, i -> i);
         float[] x = new float[n * train.featureSize()];
         train.copyFeatures(rows, x);
-        WatermarkKey key = WatermarkKey.generateGrouped(x, train.featureSize(), train.numClasses(), watermarkAmplitude);
+        WatermarkKey.Input input =
+                train instanceof TextExampleSet ? WatermarkKey.Input.NGRAM_IDS : WatermarkKey.Input.DENSE;
+        WatermarkKey key =
+                WatermarkKey.generateGrouped(x, train.featureSize(), train.numClasses(), watermarkAmplitude, input);
         key.save(newWatermarkKey);
         System.out.println("wrote watermark key " + key.fingerprint() + " to " + newWatermarkKey
                 + " (keep it secret; only its fingerprint is ever shown)");
@@ -276,7 +280,12 @@ final class AuditCommand implements Callable<Integer> {
         }
         WatermarkKey key = WatermarkKey.load(watermarkKeyFile);
         ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
-        ExampleSet data = IdxDataset.load(dataDir).test();
+        List<String> models = new ArrayList<>();
+        if (teacher != null) {
+            models.add(teacher);
+        }
+        models.add(suspect);
+        ExampleSet data = AuditData.load(dataDir, models);
         List<AuditedModel> opened = new ArrayList<>();
         try {
             AuditedModel s = open(suspect, apiKey, out.resolve("work"), opened);

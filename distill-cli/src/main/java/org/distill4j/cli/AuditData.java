@@ -45,16 +45,35 @@ final class AuditData {
      *     data has no model directory to say how it is featurised
      */
     static ExampleSet load(Path path, List<String> models) throws IOException, org.distill4j.recipe.RecipeException {
+        return load(path, models, false);
+    }
+
+    /**
+     * Loads the rows a watermark key is drawn from: as {@link #load} but the <em>training</em>
+     * split (a JSON Lines file is used whole; a recipe's training split without its limits).
+     */
+    static ExampleSet loadTrain(Path path, List<String> models)
+            throws IOException, org.distill4j.recipe.RecipeException {
+        return load(path, models, true);
+    }
+
+    private static ExampleSet load(Path path, List<String> models, boolean train)
+            throws IOException, org.distill4j.recipe.RecipeException {
         String file = path.getFileName() == null ? "" : path.getFileName().toString();
         if (Files.isRegularFile(path) && (file.endsWith(".yaml") || file.endsWith(".yml"))) {
-            return fromRecipe(RecipeLoader.load(path, List.of()));
+            Recipe recipe = RecipeLoader.load(path, List.of());
+            return train ? trainOf(recipe) : fromRecipe(recipe);
         }
         if (Files.isRegularFile(path) && (file.endsWith(".jsonl") || file.endsWith(".jsonl.gz"))) {
             return text(path, models);
         }
         if (Files.isDirectory(path)) {
-            Path test = JsonlTextDataset.find(path, "test");
-            return test != null ? text(test, models) : IdxDataset.load(path).test();
+            Path texts = JsonlTextDataset.find(path, train ? "train" : "test");
+            if (texts != null) {
+                return text(texts, models);
+            }
+            IdxDataset idx = IdxDataset.load(path);
+            return train ? idx.train() : idx.test();
         }
         throw new IllegalArgumentException("illegal --data value: '" + path + "', expected an IDX directory, a JSON "
                 + "Lines directory (test.jsonl[.gz]) or file (.jsonl, .jsonl.gz), or a recipe (.yaml)");
@@ -73,6 +92,17 @@ final class AuditData {
                 : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features())
                         .test();
         return limit == 0 || limit >= test.size() ? test : head(test, limit);
+    }
+
+    private static ExampleSet trainOf(Recipe recipe) throws IOException {
+        Recipe.DataSection d = recipe.data();
+        if (!d.format().equals("jsonl")) {
+            return IdxDataset.load(d.dir()).train();
+        }
+        return d.dir() != null
+                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features()).train()
+                : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features())
+                        .train();
     }
 
     private static TextExampleSet text(Path file, List<String> models) throws IOException {

@@ -523,6 +523,13 @@ final class ServeCommand implements Callable<Integer> {
         if (key == null && monitorPolicy == null) {
             return null;
         }
+        boolean text = model.textFeatures().isPresent();
+        if (key != null && text != (key.input() == org.distill4j.guard.WatermarkKey.Input.NGRAM_IDS)) {
+            throw new IllegalArgumentException("--watermark-key-file " + watermarkKeyFile + ": key " + key.fingerprint()
+                    + " was drawn for " + (text ? "dense inputs (pixels or features)" : "texts (n-gram ids)")
+                    + ", but " + modelPath + " is a model of " + (text ? "text" : "dense inputs")
+                    + ": make a key from the model's own kind of data (distill audit --generate-watermark-key)");
+        }
         org.distill4j.guard.Watermark watermark = key == null
                 ? null
                 : new org.distill4j.guard.Watermark(

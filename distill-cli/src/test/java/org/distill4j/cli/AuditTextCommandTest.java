@@ -200,4 +200,105 @@ class AuditTextCommandTest {
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("holds texts", "is not a model of text");
     }
+
+    @Test
+    void watermarkKeysForTextAreDrawnFromTextsAndTestedOnTextsOnly(@TempDir Path tmp) throws Exception {
+        TextCorpus.writeSplits(tmp.resolve("data"));
+        Path recipe = CliTest.recipe(tmp, RECIPE);
+        Path out = tmp.resolve("out");
+        CliTest.Run run = CliTest.distill(
+                "train-teacher",
+                recipe.toString(),
+                "--no-progress",
+                "--out",
+                out.toString(),
+                "--cache-dir",
+                tmp.resolve("cache").toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        String teacher = out.resolve("teacher").toString();
+
+        // Texts need to be featurised as the model reads them: without a model directory or a
+        // recipe to say how, a clear error; with the teacher's directory or the recipe, a text key.
+        Path key = tmp.resolve("text.key");
+        CliTest.Run noModel = CliTest.distill(
+                "audit",
+                "--generate-watermark-key",
+                key.toString(),
+                "--data",
+                tmp.resolve("data").toString());
+        assertThat(noModel.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noModel.err()).contains("holds texts", "text_features");
+        assertThat(key).doesNotExist();
+        CliTest.Run gen = CliTest.distill(
+                "audit",
+                "--generate-watermark-key",
+                key.toString(),
+                "--data",
+                tmp.resolve("data").toString(),
+                "--teacher",
+                teacher);
+        assertThat(gen.code()).as(gen.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(key.toFile());
+        assertThat(json.get("input").asText()).isEqualTo("ngram_ids");
+        assertThat(json.get("components")).hasSize(3);
+        Path fromRecipe = tmp.resolve("recipe.key");
+        CliTest.Run gen2 = CliTest.distill(
+                "audit", "--generate-watermark-key", fromRecipe.toString(), "--data", recipe.toString());
+        assertThat(gen2.code()).as(gen2.err()).isZero();
+        assertThat(new ObjectMapper().readTree(fromRecipe.toFile()).get("input").asText())
+                .isEqualTo("ngram_ids");
+
+        // The clean teacher tested for the key, on the test texts: a p-value, not a verdict of guilt.
+        Path audit = tmp.resolve("audit");
+        CliTest.Run a = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                teacher,
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "300",
+                "--alpha",
+                "1e-4",
+                "--out",
+                audit.toString());
+        assertThat(a.code()).as(a.out() + a.err()).isZero();
+        assertThat(a.out()).contains("NOT SHOWN", "300 queries");
+        assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json")))
+                .doesNotContain(json.get("secret").asText());
+
+        // A key of images for a model of text, and a key of text for images: errors naming both kinds.
+        CliTest.dataset(tmp.resolve("images"));
+        Path imageKey = tmp.resolve("image.key");
+        assertThat(CliTest.distill(
+                                "audit",
+                                "--generate-watermark-key",
+                                imageKey.toString(),
+                                "--data",
+                                tmp.resolve("images").toString())
+                        .code())
+                .isZero();
+        CliTest.Run mixed = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                imageKey.toString(),
+                "--suspect",
+                teacher,
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "100",
+                "--out",
+                tmp.resolve("mixed").toString());
+        assertThat(mixed.code()).as(mixed.out() + mixed.err()).isEqualTo(ExitCodes.DATA);
+        assertThat(mixed.err()).contains("was drawn for dense inputs", "holds texts");
+        assertThat(tmp.resolve("mixed/watermark.json")).doesNotExist();
+        // distill serve refuses to watermark a model of text with a key of images, before it listens.
+        CliTest.Run serve =
+                CliTest.distill("serve", teacher, "--port", "0", "--watermark-key-file", imageKey.toString());
+        assertThat(serve.code()).as(serve.out() + serve.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(serve.err()).contains("was drawn for dense inputs", "is a model of text");
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
+import org.distill4j.data.TextExampleSet;
 import org.distill4j.guard.WatermarkDetector;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.io.AtomicFiles;
@@ -137,6 +138,19 @@ public final class WatermarkAudit {
             throw new AuditException("suspect " + suspect.name() + " takes inputs of shape "
                     + Arrays.toString(suspect.featureShape()) + ", but data " + data.name() + " has rows of shape "
                     + Arrays.toString(data.featureShape()));
+        }
+        boolean text = data instanceof TextExampleSet;
+        if (text != (key.input() == WatermarkKey.Input.NGRAM_IDS)) {
+            throw new AuditException("watermark key " + key.fingerprint() + " was drawn for "
+                    + (text ? "dense inputs (pixels or features)" : "texts (hashed n-gram ids)") + ", but data "
+                    + data.name() + " holds " + (text ? "texts" : "dense inputs")
+                    + ": test the suspect on the kind of data the key was made for");
+        }
+        if (suspect.textFeatures() != null
+                && (!text || !suspect.textFeatures().equals(((TextExampleSet) data).features()))) {
+            throw new AuditException("suspect " + suspect.name() + " reads text as " + suspect.textFeatures()
+                    + ", but data " + data.name()
+                    + (text ? " was featurised as " + ((TextExampleSet) data).features() : " is not text"));
         }
         int[] rows = new int[data.size()];
         Arrays.setAll(rows, i -> i);

@@ -5,7 +5,8 @@ package org.distill4j.guard;
  * probability mass {@code s(x) = ε·(1 + cos(2π f ⟨v, x⟩ + φ))}, in [0, 2ε], is added to the target
  * class and the distribution renormalised ({@code q_t = (p_t + s)/(1 + s)}, {@code q_c = p_c/(1 +
  * s)}), where v, f, φ and the target class come from the {@link WatermarkKey} and x is the input's
- * features. A student distilled from the outputs learns the target class's probability as a
+ * features: its floats, or for a key over texts ({@link WatermarkKey.Input#NGRAM_IDS}) the bag of
+ * the row's hashed n-gram ids, which is what a fastText-style model sees. A student distilled from the outputs learns the target class's probability as a
  * smooth periodic function of its input, which {@link WatermarkDetector} finds at the key's
  * frequency: on inputs where the target class is otherwise unlikely, its log-probability swings
  * with the cosine.
@@ -35,6 +36,10 @@ public final class Watermark {
     private final int classes;
     /** Per group (clean top class) of a grouped key: direction, frequency, phase, target; else null. */
     private final double[][] groupDirection;
+    /** Per group, the n-gram ids its direction's values belong to (a text key), or null (dense). */
+    private final int[][] groupIds;
+
+    private final int featureSize;
 
     private final double[] groupFrequency;
     private final double[] groupPhase;
@@ -53,18 +58,22 @@ public final class Watermark {
         }
         this.amplitude = key.amplitude();
         this.classes = classes;
+        this.featureSize = featureSize;
         if (key.isGrouped()) {
             if (key.groupedClasses() != classes) {
                 throw new IllegalArgumentException("watermark key " + key.fingerprint() + " was drawn for "
                         + key.groupedClasses() + " classes, got a model with " + classes);
             }
             groupDirection = new double[classes][];
+            groupIds = key.input() == WatermarkKey.Input.NGRAM_IDS ? new int[classes][] : null;
             groupFrequency = new double[classes];
             groupPhase = new double[classes];
             groupTarget = new int[classes];
             for (int g = 0; g < classes; g++) {
                 WatermarkKey.Component c = key.component(g);
-                if (c.direction().length != featureSize) {
+                if (groupIds != null) {
+                    groupIds[g] = c.ids().clone();
+                } else if (c.direction().length != featureSize) {
                     throw new IllegalArgumentException(
                             "watermark key " + key.fingerprint() + " was drawn for inputs of " + c.direction().length
                                     + " floats, got inputs of " + featureSize);
@@ -80,6 +89,7 @@ public final class Watermark {
             this.target = groupTarget[0];
         } else {
             groupDirection = null;
+            groupIds = null;
             groupFrequency = null;
             groupPhase = null;
             groupTarget = null;
@@ -116,6 +126,9 @@ public final class Watermark {
     double angle(int g, float[] features, int offset) {
         double[] v = grouped() ? groupDirection[g] : direction;
         double f = grouped() ? groupFrequency[g] : frequency;
+        if (groupIds != null) {
+            return 2 * Math.PI * f * NgramBag.project(groupIds[g], v, features, offset, featureSize);
+        }
         double t = 0;
         for (int i = 0; i < v.length; i++) {
             t += v[i] * features[offset + i];
@@ -125,7 +138,7 @@ public final class Watermark {
 
     /** Returns the number of floats per input row. */
     public int featureSize() {
-        return direction.length;
+        return featureSize;
     }
 
     /** Returns the number of classes. */
@@ -155,7 +168,7 @@ public final class Watermark {
         float[] row = new float[classes];
         for (int r = 0; r < rows; r++) {
             System.arraycopy(logits, r * classes, row, 0, classes);
-            System.arraycopy(logits(features, r * direction.length, row), 0, out, r * classes, classes);
+            System.arraycopy(logits(features, r * featureSize, row), 0, out, r * classes, classes);
         }
         return out;
     }

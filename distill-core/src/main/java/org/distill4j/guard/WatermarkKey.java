@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -23,9 +24,12 @@ import org.distill4j.io.AtomicFiles;
  *
  * <p>The key file is JSON: {@code {"format": "distill4j-watermark-key", "secret": HEX (32 bytes),
  * "scale": S, "amplitude": ε, "direction": BASE64}}, or, for a <em>grouped</em> key ({@link
- * #grouped}, what {@code distill audit --generate-watermark-key} writes), {@code "components":
- * [{"group": g, "target": t, "scale": S_g, "direction": BASE64}, ...]} with one component per class
- * instead of the direction. From the secret are derived, deterministically:
+ * #grouped}, what {@code distill audit --generate-watermark-key} writes), {@code "input": "dense" |
+ * "ngram_ids", "components": [{"group": g, "target": t, "scale": S_g, "direction": BASE64, "ids":
+ * BASE64}, ...]} with one component per class instead of the direction; {@code ids} (little-endian
+ * int32) only for a key over texts ({@link Input#NGRAM_IDS}), whose directions are sparse and, as
+ * {@link #grouped(byte[], float[], int, int, double, Input)} makes them, one for all components,
+ * stored once as the top-level {@code direction} and {@code ids}. From the secret are derived, deterministically:
  * the target class, the frequency f in [{@value #MIN_FREQUENCY}, {@value #MAX_FREQUENCY}] cycles per
  * {@code scale} units of v·x, a phase, and the unit projection direction v.
  *
@@ -52,6 +56,16 @@ public final class WatermarkKey {
     public static final double MIN_FREQUENCY = 1.5;
     /** Highest frequency, in cycles per scale unit of the projection. */
     public static final double MAX_FREQUENCY = 2;
+
+    /**
+     * Lowest frequency of a key over texts: a bag model's estimate of the projection is coarser
+     * (a few embedding dimensions shared with the task, hashed buckets), and fewer cycles over the
+     * inputs' range are easier for its one hidden layer to follow.
+     */
+    public static final double MIN_TEXT_FREQUENCY = 0.5;
+
+    /** Highest frequency of a key over texts. */
+    public static final double MAX_TEXT_FREQUENCY = 1;
 
     /**
      * Directions drawn for a data-shaped key; the one whose projection spreads the rows most is
@@ -87,7 +101,45 @@ public final class WatermarkKey {
      * to {@code target} along the data-shaped unit {@code direction}, whose projection spreads the
      * group's rows by {@code scale}. Frequency and phase come from the secret.
      */
-    record Component(int group, int target, double scale, double[] direction) {}
+    record Component(int group, int target, double scale, double[] direction, int[] ids) {
+
+        /** A component over the input's floats ({@link Input#DENSE}). */
+        Component(int group, int target, double scale, double[] direction) {
+            this(group, target, scale, direction, null);
+        }
+    }
+
+    /**
+     * What a key's directions are drawn over, and so which models it can watermark.
+     *
+     * <ul>
+     *   <li>{@code DENSE}: the input's floats (an image's pixels, a feature vector); a direction has
+     *       one value per float and v·x is their dot product.
+     *   <li>{@code NGRAM_IDS}: a text row of hashed n-gram ids ({@link org.distill4j.data.TextFeatures},
+     *       0 for padding). The input is read as its <em>bag</em>, each id's count over the number of
+     *       ids, which is exactly what a fastText-style model averages its embeddings over; a
+     *       direction is sparse, values for the ids of a few sample texts, and v·x is the mean of
+     *       v(id) over the row's ids (0 for an id the direction does not name).
+     * </ul>
+     */
+    public enum Input {
+        DENSE,
+        NGRAM_IDS;
+
+        /** Returns the key file's name for this input: {@code dense} or {@code ngram_ids}. */
+        public String fileName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Sample rows (the first ones) a text ({@link Input#NGRAM_IDS}) key draws its direction from
+     * and measures its scale on.
+     */
+    static final int TEXT_SCALE_ROWS = 2000;
+
+    /** Ids a text key's direction weighs: the ones that occur in the most sample rows (see {@link NgramBag#frequent}). */
+    static final int TEXT_DIRECTION_IDS = 256;
 
     private WatermarkKey(byte[] secret, double scale, double amplitude) {
         this(secret, scale, amplitude, null);
@@ -125,7 +177,13 @@ public final class WatermarkKey {
                     throw new IllegalArgumentException(
                             "component " + g + ": illegal scale value " + c.scale() + " or empty direction");
                 }
-                if (c.direction().length != components[0].direction().length) {
+                if ((c.ids() == null) != (components[0].ids() == null)) {
+                    throw new IllegalArgumentException("the components of a watermark key must all be over the same "
+                            + "input (all with ids, for text, or none)");
+                }
+                if (c.ids() != null) {
+                    checkIds(c.ids(), c.direction().length, g);
+                } else if (c.direction().length != components[0].direction().length) {
                     throw new IllegalArgumentException("component " + g + "'s direction has " + c.direction().length
                             + " values, component 0's " + components[0].direction().length);
                 }
@@ -134,13 +192,17 @@ public final class WatermarkKey {
         this.components = components == null ? null : components.clone();
     }
 
-    /**
-     * Returns a new random <em>grouped</em> key (see {@link #grouped(byte[], float[], int, int, double)}): the design that the audit can test with an exact p-value at any depth.
-     */
-    public static WatermarkKey generateGrouped(float[] features, int featureSize, int classes, double amplitude) {
-        byte[] s = new byte[32];
-        new SecureRandom().nextBytes(s);
-        return grouped(s, features, featureSize, classes, amplitude);
+    private static void checkIds(int[] ids, int values, int g) {
+        if (ids.length != values) {
+            throw new IllegalArgumentException(
+                    "component " + g + " has " + ids.length + " ids and " + values + " direction values");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 1 || ids[i] >= org.distill4j.data.TextFeatures.ID_SPACE || (i > 0 && ids[i] <= ids[i - 1])) {
+                throw new IllegalArgumentException("component " + g + ": ids must ascend strictly within [1, "
+                        + org.distill4j.data.TextFeatures.ID_SPACE + "), got " + ids[i] + " at " + i);
+            }
+        }
     }
 
     /**
@@ -155,6 +217,37 @@ public final class WatermarkKey {
      */
     public static WatermarkKey grouped(
             byte[] secret, float[] features, int featureSize, int classes, double amplitude) {
+        return grouped(secret, features, featureSize, classes, amplitude, Input.DENSE);
+    }
+
+    /**
+     * Returns a new random <em>grouped</em> key for inputs of the given kind (see {@link
+     * #grouped(byte[], float[], int, int, double, Input)}): the design that the audit can test with
+     * an exact p-value at any depth.
+     */
+    public static WatermarkKey generateGrouped(
+            float[] features, int featureSize, int classes, double amplitude, Input input) {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return grouped(s, features, featureSize, classes, amplitude, input);
+    }
+
+    /**
+     * Returns the grouped key of known bytes for inputs of the given kind. For {@link Input#DENSE}
+     * as {@link #grouped(byte[], float[], int, int, double)}. For {@link Input#NGRAM_IDS} (texts) the
+     * components differ in their target and phase only: one sparse direction over the {@value
+     * #TEXT_DIRECTION_IDS} ids most of the first {@value #TEXT_SCALE_ROWS} sample rows contain, with
+     * Gaussian weights from the secret, its scale the projection's spread over those rows, one
+     * frequency in [{@value #MIN_TEXT_FREQUENCY}, {@value #MAX_TEXT_FREQUENCY}] cycles per scale, and
+     * targets that make a cyclic permutation of the classes. Why: a fastText-style student sees a
+     * text through a mean embedding of a few dimensions, so it can follow one projection, not one per
+     * class; and it learnt none of these keys with a hidden layer of 32 or 64 units, but did with
+     * 256 (docs/audit.md). The exact p-value needs only the phases to be independent.
+     *
+     * @param features sample rows of {@code featureSize} floats: pixels or features, or n-gram ids
+     */
+    public static WatermarkKey grouped(
+            byte[] secret, float[] features, int featureSize, int classes, double amplitude, Input input) {
         int n = features.length / featureSize;
         if (classes < 2 || n < 2 || features.length != n * featureSize) {
             throw new IllegalArgumentException("a grouped watermark key needs >= 2 classes and >= 2 whole rows of "
@@ -162,22 +255,57 @@ public final class WatermarkKey {
         }
         WatermarkKey k = new WatermarkKey(secret, 1, amplitude);
         Component[] comps = new Component[classes];
-        for (int g = 0; g < classes; g++) {
-            // A few rows chosen by the secret (with replacement; DIRECTION_ROWS of them, or all if fewer).
-            int m = Math.min(DIRECTION_ROWS, n);
-            float[] rows = new float[m * featureSize];
-            Rng pick = k.stream("rows:" + g);
-            for (int i = 0; i < m; i++) {
-                int r = m == n ? i : (int) Long.remainderUnsigned(pick.nextLong(), n);
-                System.arraycopy(features, r * featureSize, rows, i * featureSize, featureSize);
+        if (input == Input.NGRAM_IDS) {
+            NgramBag.Direction v = NgramBag.frequent(
+                    Arrays.copyOf(features, Math.min(n, TEXT_SCALE_ROWS) * featureSize),
+                    featureSize,
+                    TEXT_DIRECTION_IDS,
+                    k.stream("direction:shared"));
+            double spread = NgramBag.spread(v, features, featureSize, Math.min(n, TEXT_SCALE_ROWS));
+            // Each class is the target of exactly one group (a cyclic permutation, Sattolo's
+            // algorithm): a student can then raise each class's probability by one function of the
+            // projection on every row, which costs it little where the class is unlikely, instead of
+            // learning which group a row is in.
+            int[] target = new int[classes];
+            Arrays.setAll(target, i -> i);
+            Rng r = k.stream("targets");
+            for (int i = classes - 1; i > 0; i--) {
+                int j = (int) Long.remainderUnsigned(r.nextLong(), i);
+                int t = target[i];
+                target[i] = target[j];
+                target[j] = t;
             }
+            for (int g = 0; g < classes; g++) {
+                comps[g] = new Component(g, target[g], spread, v.values(), v.ids());
+            }
+            return new WatermarkKey(secret, 1, amplitude, null, comps);
+        }
+        for (int g = 0; g < classes; g++) {
+            float[] rows = k.sampleRows(features, featureSize, "rows:" + g);
             double[] v = k.dataDirection(rows, featureSize, "direction:" + g);
             double spread = new WatermarkKey(secret, 1, amplitude, v).projectionSpread(rows, featureSize);
-            int draw = (int) Long.remainderUnsigned(k.stream("class:" + g).nextLong(), classes - 1);
-            int target = draw >= g ? draw + 1 : draw;
-            comps[g] = new Component(g, target, spread, v);
+            comps[g] = new Component(g, k.drawTarget(g, classes), spread, v);
         }
         return new WatermarkKey(secret, 1, amplitude, null, comps);
+    }
+
+    /** Returns {@value #DIRECTION_ROWS} rows (or all, if fewer) the stream {@code purpose} picks, with replacement. */
+    private float[] sampleRows(float[] features, int featureSize, String purpose) {
+        int n = features.length / featureSize;
+        int m = Math.min(DIRECTION_ROWS, n);
+        float[] rows = new float[m * featureSize];
+        Rng pick = stream(purpose);
+        for (int i = 0; i < m; i++) {
+            int r = m == n ? i : (int) Long.remainderUnsigned(pick.nextLong(), n);
+            System.arraycopy(features, r * featureSize, rows, i * featureSize, featureSize);
+        }
+        return rows;
+    }
+
+    /** Returns component g's target class: any class but g, from the secret. */
+    private int drawTarget(int g, int classes) {
+        int draw = (int) Long.remainderUnsigned(stream("class:" + g).nextLong(), classes - 1);
+        return draw >= g ? draw + 1 : draw;
     }
 
     /** Returns whether this is a grouped key (one component per class). */
@@ -190,6 +318,11 @@ public final class WatermarkKey {
         return components == null ? 0 : components.length;
     }
 
+    /** Returns what this key's directions are over ({@link Input#DENSE} for a single-component key). */
+    public Input input() {
+        return components != null && components[0].ids() != null ? Input.NGRAM_IDS : Input.DENSE;
+    }
+
     /** Returns component g of a grouped key. */
     Component component(int g) {
         return components[g];
@@ -197,8 +330,12 @@ public final class WatermarkKey {
 
     /** Returns component g's frequency in cycles per unit of the raw projection. */
     double frequency(int g) {
-        double u = (stream("frequency:" + g).nextLong() >>> 11) * 0x1.0p-53;
-        return (MIN_FREQUENCY + u * (MAX_FREQUENCY - MIN_FREQUENCY)) / components[g].scale();
+        // A text key's components share one frequency, as they share one direction (see grouped).
+        boolean text = input() == Input.NGRAM_IDS;
+        double u = (stream(text ? "frequency:shared" : "frequency:" + g).nextLong() >>> 11) * 0x1.0p-53;
+        double min = text ? MIN_TEXT_FREQUENCY : MIN_FREQUENCY;
+        double max = text ? MAX_TEXT_FREQUENCY : MAX_FREQUENCY;
+        return (min + u * (max - min)) / components[g].scale();
     }
 
     /** Returns component g's phase in [0, 2π). */
@@ -351,6 +488,19 @@ public final class WatermarkKey {
         if (n.hasNonNull("direction")) {
             direction = floats(n.get("direction").asText(), file, "direction");
         }
+        Input input;
+        String in = n.path("input").asText("dense");
+        if (in.equals(Input.DENSE.fileName())) {
+            input = Input.DENSE;
+        } else if (in.equals(Input.NGRAM_IDS.fileName())) {
+            input = Input.NGRAM_IDS;
+        } else {
+            throw new IOException(
+                    "watermark key file " + file + ": field input must be 'dense' or 'ngram_ids', got '" + in + "'");
+        }
+        if (input == Input.NGRAM_IDS && !n.hasNonNull("components")) {
+            throw new IOException("watermark key file " + file + ": input 'ngram_ids' needs components");
+        }
         Component[] comps = null;
         if (n.hasNonNull("components")) {
             JsonNode cs = n.get("components");
@@ -366,11 +516,29 @@ public final class WatermarkKey {
                     throw new IOException("watermark key file " + file + ": components[" + g
                             + "] needs integer group and target and a number scale");
                 }
+                // A text key stores its shared direction once, at the top level (see save).
+                boolean shared = input == Input.NGRAM_IDS && !c.hasNonNull("direction");
+                if (shared && direction == null) {
+                    throw new IOException("watermark key file " + file + ": components[" + g
+                            + "] has no direction and the file has no shared direction");
+                }
+                int[] ids = null;
+                if (input == Input.NGRAM_IDS) {
+                    ids = shared
+                            ? ints(n.path("ids").asText(), file, "ids")
+                            : ints(c.path("ids").asText(), file, "components[" + g + "].ids");
+                }
                 comps[g] = new Component(
                         c.get("group").asInt(),
                         c.get("target").asInt(),
                         c.get("scale").asDouble(),
-                        floats(c.path("direction").asText(), file, "components[" + g + "].direction"));
+                        shared
+                                ? direction
+                                : floats(c.path("direction").asText(), file, "components[" + g + "].direction"),
+                        ids);
+            }
+            if (input == Input.NGRAM_IDS) {
+                direction = null;
             }
         }
         try {
@@ -398,6 +566,31 @@ public final class WatermarkKey {
         }
     }
 
+    private static int[] ints(String base64, Path file, String field) throws IOException {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.remaining() == 0 || b.remaining() % 4 != 0) {
+                throw new IllegalArgumentException("length");
+            }
+            int[] v = new int[b.remaining() / 4];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = b.getInt();
+            }
+            return v;
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": field " + field
+                    + " must be base64 of little-endian int32 values (not shown)");
+        }
+    }
+
+    private static String base64(int[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i : v) {
+            b.putInt(i);
+        }
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
     private static String base64(double[] v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (double d : v) {
@@ -417,13 +610,29 @@ public final class WatermarkKey {
             n.put("direction", base64(storedDirection));
         }
         if (components != null) {
+            n.put("input", input().fileName());
+            // Components that share one sparse direction (every text key grouped() makes) store it once.
+            boolean shared = input() == Input.NGRAM_IDS;
+            for (Component c : components) {
+                shared &= Arrays.equals(c.ids(), components[0].ids())
+                        && Arrays.equals(c.direction(), components[0].direction());
+            }
+            if (shared) {
+                n.put("direction", base64(components[0].direction()));
+                n.put("ids", base64(components[0].ids()));
+            }
             var cs = n.putArray("components");
             for (Component c : components) {
                 ObjectNode o = cs.addObject();
                 o.put("group", c.group());
                 o.put("target", c.target());
                 o.put("scale", c.scale());
-                o.put("direction", base64(c.direction()));
+                if (!shared) {
+                    o.put("direction", base64(c.direction()));
+                    if (c.ids() != null) {
+                        o.put("ids", base64(c.ids()));
+                    }
+                }
             }
         }
         AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
@@ -484,7 +693,7 @@ public final class WatermarkKey {
     }
 
     /** A SplitMix64 stream seeded by SHA-256(secret, purpose): independent per purpose. */
-    private Rng stream(String purpose) {
+    Rng stream(String purpose) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(secret);
@@ -517,7 +726,7 @@ public final class WatermarkKey {
     }
 
     /** SplitMix64 with a Box-Muller Gaussian. */
-    private static final class Rng {
+    static final class Rng {
         private long state;
 
         Rng(long seed) {

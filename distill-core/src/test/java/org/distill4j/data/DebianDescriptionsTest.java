@@ -13,14 +13,8 @@ import org.junit.jupiter.api.Test;
  */
 class DebianDescriptionsTest {
 
-    /** Finds the repository root (the directory holding distill-core) from the working directory. */
     static Path dataDir() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("distill-core"))) {
-                return p.resolve(JsonlTextDataset.BUNDLED).normalize();
-            }
-        }
-        return Path.of(JsonlTextDataset.BUNDLED);
+        return org.distill4j.testutil.SharedData.debianDescriptions();
     }
 
     @Test

@@ -16,8 +16,12 @@ import java.util.Random;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.data.IdxDataset;
+import org.distill4j.data.JsonlTextDataset;
+import org.distill4j.data.TextFeatures;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.BagSpec;
 import org.distill4j.model.MlpSpec;
+import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.teacher.SavedModelTeacher;
 import org.distill4j.teacher.TeacherIdentity;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * The watermark's evaluation on Fashion-MNIST (docs/audit.md section 2), off unless {@code
+ * The watermark's evaluation on Fashion-MNIST or ({@code -Dwatermark.eval.data=debian}) the Debian
+ * descriptions (docs/audit.md section 2), off unless {@code
  * -Dwatermark.eval=true} (tools/watermark-eval.sh; about 20 minutes of one CPU core): a teacher
  * serves watermarked outputs; students distilled from them (100% of their transfer set from the
  * watermarked API, or 25% with the rest from another model) and 20 models that were not are tested
@@ -58,20 +63,125 @@ class WatermarkEvaluation {
      */
     record Suspect(String name, String kind, boolean distilled, float[] testLogits) {}
 
+    /**
+     * One data set's evaluation: the teacher's training rows, the transfer rows its (watermarked)
+     * outputs are served on, the probe pool (test rows, then rows no model here trained on), the
+     * models and their training, and the kind of input the key is drawn over.
+     */
+    record Setup(
+            String name,
+            Path out,
+            ExampleSet train,
+            ExampleSet transfer,
+            ExampleSet test,
+            ExampleSet extra,
+            TextFeatures text,
+            WatermarkKey.Input input,
+            ModelSpec teacher,
+            TrainingConfig teacherConfig,
+            ModelSpec otherTeacher,
+            List<ModelSpec> students,
+            List<ModelSpec> archs,
+            TrainingConfig scratchConfig,
+            TrainingConfig studentConfig,
+            TrainingConfig cleanStudentConfig) {}
+
+    static Setup fashion() throws Exception {
+        int epochs = prop("epochs", 15);
+        int scratchEpochs = prop("scratch_epochs", 6);
+        IdxDataset idx = IdxDataset.load(IdxDataset.DEBIAN_FASHION_MNIST);
+        List<ModelSpec> archs = new ArrayList<>();
+        for (int[] h : new int[][] {{64}, {128}, {256}, {128, 128}, {512}}) {
+            archs.add(mlp(h));
+        }
+        return new Setup(
+                "fashion-mnist",
+                Path.of("target/watermark-eval"),
+                ExampleSets.slice(idx.train(), 0, TRAIN_TO),
+                ExampleSets.slice(idx.train(), TRANSFER_FROM, TRANSFER_TO),
+                idx.test(),
+                ExampleSets.slice(idx.train(), TRANSFER_TO, idx.train().size()),
+                null,
+                WatermarkKey.Input.DENSE,
+                mlp(256),
+                config(8, 128, 0.002),
+                mlp(512),
+                List.of(mlp(128, 128), mlp(128, 128), mlp(256)),
+                archs,
+                config(scratchEpochs, 128, 0.002),
+                config(epochs, 128, 0.002),
+                config(epochs / 2, 128, 0.002));
+    }
+
+    /**
+     * The Debian descriptions (58 sections): the teacher trains on the first 25,000 training
+     * descriptions, the other 25,922 are the transfer set, and the probes are the test split then
+     * the validation split (12,756 descriptions no model here was trained on). fastText-style bag
+     * models, as the audit's evaluation uses.
+     */
+    static Setup debian() throws Exception {
+        int epochs = prop("epochs", 10);
+        int scratchEpochs = prop("scratch_epochs", 5);
+        Path dir = Path.of(JsonlTextDataset.BUNDLED);
+        if (!Files.isDirectory(dir)) {
+            dir = Path.of("../" + JsonlTextDataset.BUNDLED);
+        }
+        TextFeatures text = TextFeatures.defaults();
+        JsonlTextDataset ds = JsonlTextDataset.load(dir, JsonlTextDataset.Fields.defaults(), text);
+        int split = 25_000;
+        return new Setup(
+                "debian-descriptions",
+                Path.of("target/watermark-eval-debian"),
+                ExampleSets.slice(ds.train(), 0, split),
+                ExampleSets.slice(ds.train(), split, ds.train().size()),
+                ds.test(),
+                ds.validation(),
+                text,
+                WatermarkKey.Input.NGRAM_IDS,
+                bag(32768, 32, 64),
+                config(6, 256, 0.005),
+                bag(65536, 32, 128),
+                // Students with a wide hidden layer: one of 32 or 64 units did not learn the signal
+                // as a function of the text (WatermarkTextTest#transferToBagStudents, docs/audit.md).
+                List.of(bag(16384, 16, 256), bag(16384, 16, 256), bag(32768, 32, 256)),
+                List.of(
+                        bag(8192, 16, 0),
+                        bag(16384, 16, 32),
+                        bag(32768, 32, 64),
+                        bag(16384, 16, 256),
+                        bag(65536, 32, 128)),
+                config(scratchEpochs, 256, 0.01),
+                config(epochs, 256, 0.01),
+                config(epochs / 2, 256, 0.01));
+    }
+
+    static ModelSpec mlp(int... hidden) {
+        return new MlpSpec(list(hidden), null, 0);
+    }
+
+    static ModelSpec bag(int buckets, int dim, int hidden) {
+        return BagSpec.of(buckets, dim, hidden == 0 ? List.of() : List.of(hidden), null, 0.0);
+    }
+
+    static String tag(ModelSpec spec) {
+        if (spec instanceof MlpSpec m) {
+            return m.hidden().toString();
+        }
+        BagSpec b = (BagSpec) spec;
+        return "bag " + b.buckets() + " x " + b.dim() + (b.hidden().isEmpty() ? "" : ", hidden " + b.hidden());
+    }
+
     @Test
     void evaluate() throws Exception {
         long t0 = System.nanoTime();
-        int epochs = prop("epochs", 15);
-        int scratchEpochs = prop("scratch_epochs", 6);
+        Setup s = System.getProperty("watermark.eval.data", "fashion").startsWith("debian") ? debian() : fashion();
         int extraKeys = prop("extra_keys", 100);
-        Path out = Path.of("target/watermark-eval");
+        Path out = s.out();
         Files.createDirectories(out);
-        IdxDataset idx = IdxDataset.load(IdxDataset.DEBIAN_FASHION_MNIST);
-        ExampleSet train = ExampleSets.slice(idx.train(), 0, TRAIN_TO);
-        ExampleSet transfer = ExampleSets.slice(idx.train(), TRANSFER_FROM, TRANSFER_TO);
-        ExampleSet test = idx.test();
-        ExampleSet extra =
-                ExampleSets.slice(idx.train(), TRANSFER_TO, idx.train().size());
+        ExampleSet train = s.train();
+        ExampleSet transfer = s.transfer();
+        ExampleSet test = s.test();
+        ExampleSet extra = s.extra();
         int d = test.featureSize();
         float[] testX = features(test, test.size());
         float[] poolX = concat(testX, features(extra, extra.size()));
@@ -79,12 +189,14 @@ class WatermarkEvaluation {
         // The provider: a teacher, and a key drawn from 5,000 of its training rows.
         Path teacherDir = out.resolve("teacher");
         if (!Files.exists(teacherDir.resolve(SavedModel.DESCRIPTOR))) {
-            scratch(List.of(256), 8, 1, train, teacherDir).close();
+            scratch(s.teacher(), s.teacherConfig(), 1, train, s.text(), teacherDir)
+                    .close();
         }
         byte[] secret = new byte[32];
         new Random(prop("key_seed", 1)).nextBytes(secret);
         float[] keyRows = features(train, 5000);
-        WatermarkKey key = WatermarkKey.grouped(secret, keyRows, d, test.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE);
+        WatermarkKey key =
+                WatermarkKey.grouped(secret, keyRows, d, test.numClasses(), WatermarkKey.DEFAULT_AMPLITUDE, s.input());
         Watermark watermark = new Watermark(key, d, test.numClasses());
 
         float[] teacherTest;
@@ -108,13 +220,14 @@ class WatermarkEvaluation {
         Path otherDir = out.resolve("other-teacher");
         float[] otherTransfer;
         if (!Files.exists(otherDir.resolve(SavedModel.DESCRIPTOR))) {
-            scratch(List.of(512), scratchEpochs, 9, train, otherDir).close();
+            scratch(s.otherTeacher(), s.scratchConfig(), 9, train, s.text(), otherDir)
+                    .close();
         }
         try (SavedModel other = SavedModel.load(otherDir)) {
             otherTransfer = logits(other, transfer);
             suspects.add(new Suspect(
                     "other-teacher",
-                    "other teacher, [512], trained on labels",
+                    "other teacher, " + tag(s.otherTeacher()) + ", trained on labels",
                     false,
                     probeLogits(other, test, extra)));
         }
@@ -129,114 +242,51 @@ class WatermarkEvaluation {
             }
         }
 
-        // Distilled from the watermarked API.
-        suspects.add(cached(
-                out,
-                "wm100-mlp128x128-T4",
-                () -> student(
-                        "wm100-mlp128x128-T4",
-                        "100% watermarked, T=4",
-                        true,
-                        servedTransfer,
-                        List.of(128, 128),
-                        4,
-                        epochs,
-                        5,
-                        transfer,
-                        test,
-                        extra)));
-        suspects.add(cached(
-                out,
-                "wm100-mlp128x128-T1",
-                () -> student(
-                        "wm100-mlp128x128-T1",
-                        "100% watermarked, T=1",
-                        true,
-                        servedTransfer,
-                        List.of(128, 128),
-                        1,
-                        epochs,
-                        6,
-                        transfer,
-                        test,
-                        extra)));
-        suspects.add(cached(
-                out,
-                "wm100-mlp256-T2",
-                () -> student(
-                        "wm100-mlp256-T2",
-                        "100% watermarked, T=2",
-                        true,
-                        servedTransfer,
-                        List.of(256),
-                        2,
-                        epochs,
-                        7,
-                        transfer,
-                        test,
-                        extra)));
-        suspects.add(cached(
-                out,
-                "wm25-mlp128x128-T4",
-                () -> student(
-                        "wm25-mlp128x128-T4",
-                        "25% watermarked, T=4",
-                        true,
-                        mixed,
-                        List.of(128, 128),
-                        4,
-                        epochs,
-                        5,
-                        transfer,
-                        test,
-                        extra)));
-        suspects.add(cached(
-                out,
-                "wm25-mlp128x128-T1",
-                () -> student(
-                        "wm25-mlp128x128-T1",
-                        "25% watermarked, T=1",
-                        true,
-                        mixed,
-                        List.of(128, 128),
-                        1,
-                        epochs,
-                        6,
-                        transfer,
-                        test,
-                        extra)));
-        suspects.add(cached(
-                out,
-                "wm25-mlp256-T2",
-                () -> student(
-                        "wm25-mlp256-T2",
-                        "25% watermarked, T=2",
-                        true,
-                        mixed,
-                        List.of(256),
-                        2,
-                        epochs,
-                        7,
-                        transfer,
-                        test,
-                        extra)));
+        // Distilled from the watermarked API: three students (architecture, temperature, seed), each
+        // on the fully and on the 25% watermarked transfer set.
+        double[] studentTemps = {4, 1, 2};
+        for (int share : new int[] {100, 25}) {
+            for (int i = 0; i < 3; i++) {
+                ModelSpec a = s.students().get(i);
+                double temp = studentTemps[i];
+                long seed = 5 + i;
+                String name = "wm" + share + "-" + i + "-T" + (int) temp + "-key" + prop("key_seed", 1);
+                float[] targets = share == 100 ? servedTransfer : mixed;
+                suspects.add(cached(
+                        out,
+                        name,
+                        () -> student(
+                                name,
+                                share + "% watermarked, T=" + (int) temp,
+                                true,
+                                targets,
+                                a,
+                                temp,
+                                s.studentConfig(),
+                                seed,
+                                s.text(),
+                                transfer,
+                                test,
+                                extra)));
+            }
+        }
 
         // Not distilled from the watermarked API: 19 more negatives (20 with the other teacher).
-        int[][] archs = {{64}, {128}, {256}, {128, 128}, {512}};
+        List<ModelSpec> archs = s.archs();
         for (int i = 0; i < 6; i++) {
-            List<Integer> h = list(archs[i % archs.length]);
+            ModelSpec a = archs.get(i % archs.size());
             int seed = 20 + i;
             suspects.add(cached(out, "scratch-" + i, () -> {
-                try (SavedModel m = scratch(h, scratchEpochs, seed, train, null)) {
+                try (SavedModel m = scratch(a, s.scratchConfig(), seed, train, s.text(), null)) {
                     return new Suspect(
-                            "scratch-" + seed % 20, "trained on labels, " + h, false, probeLogits(m, test, extra));
+                            "scratch-" + seed % 20, "trained on labels, " + tag(a), false, probeLogits(m, test, extra));
                 }
             }));
         }
         for (int i = 0; i < 3; i++) {
             int seed = 40 + i;
             suspects.add(cached(out, "teacher-arch-seed" + seed, () -> {
-                try (SavedModel m = scratch(List.of(256), 8, seed, train, null)) {
+                try (SavedModel m = scratch(s.teacher(), s.teacherConfig(), seed, train, s.text(), null)) {
                     return new Suspect(
                             "teacher-arch-seed" + seed,
                             "the teacher's recipe, another seed",
@@ -247,12 +297,12 @@ class WatermarkEvaluation {
         }
         for (int i = 0; i < 3; i++) {
             int seed = 50 + i;
-            List<Integer> h = list(archs[i + 1]);
+            ModelSpec a = archs.get(i + 1);
             suspects.add(cached(out, "scratch-transfer-" + i, () -> {
-                try (SavedModel m = scratch(h, scratchEpochs, seed, transfer, null)) {
+                try (SavedModel m = scratch(a, s.scratchConfig(), seed, transfer, s.text(), null)) {
                     return new Suspect(
                             "scratch-transfer-" + (seed - 50),
-                            "trained on the transfer rows' labels, " + h,
+                            "trained on the transfer rows' labels, " + tag(a),
                             false,
                             probeLogits(m, test, extra));
                 }
@@ -260,7 +310,7 @@ class WatermarkEvaluation {
         }
         double[] temps = {1, 4, 2, 4};
         for (int i = 0; i < 4; i++) {
-            List<Integer> h = list(archs[(i + 2) % archs.length]);
+            ModelSpec a = archs.get((i + 2) % archs.size());
             int j = i;
             suspects.add(cached(
                     out,
@@ -270,16 +320,17 @@ class WatermarkEvaluation {
                             "distilled from the clean teacher, T=" + temps[j],
                             false,
                             cleanTransfer,
-                            h,
+                            a,
                             temps[j],
-                            epochs / 2,
+                            s.cleanStudentConfig(),
                             60 + j,
+                            s.text(),
                             transfer,
                             test,
                             extra)));
         }
         for (int i = 0; i < 3; i++) {
-            List<Integer> h = list(archs[(i + 3) % archs.length]);
+            ModelSpec a = archs.get((i + 3) % archs.size());
             int j = i;
             suspects.add(cached(
                     out,
@@ -289,10 +340,11 @@ class WatermarkEvaluation {
                             "distilled from the other teacher, T=" + temps[j],
                             false,
                             otherTransfer,
-                            h,
+                            a,
                             temps[j],
-                            epochs / 2,
+                            s.cleanStudentConfig(),
                             70 + j,
+                            s.text(),
                             transfer,
                             test,
                             extra)));
@@ -308,13 +360,13 @@ class WatermarkEvaluation {
             float[] x = rowsOf(poolX, d, rows);
             float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
             List<Map<String, Object>> found = new ArrayList<>();
-            for (Suspect s : suspects) {
+            for (Suspect sus : suspects) {
                 WatermarkDetector.Detection t =
-                        WatermarkDetector.detect(watermark, x, logSoftmax(rowsOf(s.testLogits(), c, rows), c), base);
+                        WatermarkDetector.detect(watermark, x, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base);
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("model", s.name());
-                r.put("kind", s.kind());
-                r.put("distilled", s.distilled());
+                r.put("model", sus.name());
+                r.put("kind", sus.kind());
+                r.put("distilled", sus.distilled());
                 r.put("components", t.components());
                 r.put("statistic", t.statistic());
                 r.put("standardised", t.standardised());
@@ -323,8 +375,8 @@ class WatermarkEvaluation {
                 table.append(String.format(
                         Locale.ROOT,
                         "| %s | %s | %d | %d | %.1f | %.2f | %.3g |%n",
-                        s.name(),
-                        s.kind(),
+                        sus.name(),
+                        sus.kind(),
                         budget,
                         t.components(),
                         t.statistic(),
@@ -339,17 +391,18 @@ class WatermarkEvaluation {
         int[] all = probeRows(teacherTest, c, 0, 10_000, false);
         float[] allX = rowsOf(poolX, d, all);
         float[] allBase = logSoftmax(rowsOf(teacherTest, c, all), c);
+        List<float[]> negatives = suspects.stream()
+                .filter(sus -> !sus.distilled())
+                .map(sus -> logSoftmax(rowsOf(sus.testLogits(), c, all), c))
+                .toList();
         for (int k = 0; k < extraKeys; k++) {
-            byte[] s = new byte[32];
-            new Random(1000 + k).nextBytes(s);
-            Watermark other =
-                    new Watermark(WatermarkKey.grouped(s, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE), d, c);
-            for (Suspect sus : suspects) {
-                if (!sus.distilled()) {
-                    nullTail.add(WatermarkDetector.detect(
-                                    other, allX, logSoftmax(rowsOf(sus.testLogits(), c, all), c), allBase)
-                            .pValue());
-                }
+            byte[] sec = new byte[32];
+            new Random(1000 + k).nextBytes(sec);
+            Watermark other = new Watermark(
+                    WatermarkKey.grouped(sec, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE, s.input()), d, c);
+            for (float[] logP : negatives) {
+                nullTail.add(
+                        WatermarkDetector.detect(other, allX, logP, allBase).pValue());
             }
         }
         for (Map<String, Object> r : rowsOf(results, "test_rows_10000")) {
@@ -373,6 +426,7 @@ class WatermarkEvaluation {
         results.put("utility_test_set", utility);
         results.put("utility_transfer_rows", utilityTransfer);
         results.put("transfer_rows_from_api_in_mix", countTrue(fromApi));
+        results.put("data", s.name());
         results.put("key_fingerprint", key.fingerprint());
         results.put("training_seconds", trainSeconds);
         results.put("total_seconds", (System.nanoTime() - t0) / 1e9);
@@ -397,7 +451,9 @@ class WatermarkEvaluation {
         if (Files.exists(f)) {
             return new ObjectMapper().readValue(f.toFile(), Suspect.class);
         }
+        long t0 = System.nanoTime();
         Suspect s = maker.make();
+        System.out.printf(Locale.ROOT, "%s: trained in %.0f s%n", name, (System.nanoTime() - t0) / 1e9);
         Files.createDirectories(f.getParent());
         new ObjectMapper().writeValue(f.toFile(), s);
         return s;
@@ -420,43 +476,44 @@ class WatermarkEvaluation {
         return Arrays.stream(a).boxed().toList();
     }
 
-    static TrainingConfig config(int epochs) {
+    static TrainingConfig config(int epochs, int batch, double lr) {
         return TrainingConfig.builder()
                 .setEpochs(epochs)
-                .optBatchSize(128)
-                .optLearningRate(0.002)
+                .optBatchSize(batch)
+                .optLearningRate(lr)
                 .build();
     }
 
-    /** Trains an MLP on true labels; saves it when {@code dir} is given; the caller closes it. */
-    static SavedModel scratch(List<Integer> hidden, int epochs, long seed, ExampleSet train, Path dir)
+    /** Trains a model on true labels; saves it when {@code dir} is given; the caller closes it. */
+    static SavedModel scratch(
+            ModelSpec spec, TrainingConfig config, long seed, ExampleSet train, TextFeatures text, Path dir)
             throws Exception {
-        SavedModel m = SavedModel.create(new MlpSpec(hidden, null, 0), train.featureShape(), train.classNames());
-        ClassifierTrainer.builder(config(epochs)).optSeed(seed).build().fit(m, train, null);
+        SavedModel m = SavedModel.create(spec, train.featureShape(), train.classNames(), text);
+        ClassifierTrainer.builder(config).optSeed(seed).build().fit(m, train, null);
         if (dir != null) {
             m.save(dir);
         }
         return m;
     }
 
-    /** Distils an MLP from the given logits of the transfer rows (soft targets only). */
+    /** Distils a model from the given logits of the transfer rows (soft targets only). */
     static Suspect student(
             String name,
             String kind,
             boolean distilled,
             float[] targets,
-            List<Integer> hidden,
+            ModelSpec spec,
             double temperature,
-            int epochs,
+            TrainingConfig config,
             long seed,
+            TextFeatures text,
             ExampleSet transfer,
             ExampleSet... probes)
             throws Exception {
         TeacherOutputs outputs = new TeacherOutputs(
                 API.cacheKey(), transfer.contentHash(), transfer.size(), transfer.numClasses(), targets);
-        try (SavedModel s =
-                SavedModel.create(new MlpSpec(hidden, null, 0), transfer.featureShape(), transfer.classNames())) {
-            ClassifierTrainer.builder(config(epochs))
+        try (SavedModel s = SavedModel.create(spec, transfer.featureShape(), transfer.classNames(), text)) {
+            ClassifierTrainer.builder(config)
                     .optSeed(seed)
                     .optDistillation(
                             new KdParameters(temperature, 1),
@@ -467,7 +524,7 @@ class WatermarkEvaluation {
                                             .withTeacher(API)))
                     .build()
                     .fit(s, ExampleSets.withoutLabels(transfer), null);
-            return new Suspect(name, kind + ", " + hidden, distilled, probeLogits(s, probes));
+            return new Suspect(name, kind + ", " + tag(spec), distilled, probeLogits(s, probes));
         }
     }
 

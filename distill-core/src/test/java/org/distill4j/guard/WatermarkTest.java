@@ -242,9 +242,12 @@ class WatermarkTest {
         WatermarkKey k = WatermarkKey.grouped(
                 secret, WatermarkEvaluation.features(train, 5000), d, 10, WatermarkKey.DEFAULT_AMPLITUDE);
         Watermark w = new Watermark(k, d, 10);
+        org.distill4j.model.ModelSpec student = WatermarkEvaluation.mlp(128, 128);
+        TrainingConfig kd = WatermarkEvaluation.config(10, 128, 0.002);
         float[] clean;
         float[] base;
-        try (SavedModel t = WatermarkEvaluation.scratch(List.of(128), 4, 1, train, null)) {
+        try (SavedModel t = WatermarkEvaluation.scratch(
+                WatermarkEvaluation.mlp(128), WatermarkEvaluation.config(4, 128, 0.002), 1, train, null, null)) {
             clean = WatermarkLab.logits(t, transfer);
             base = logSoftmax(WatermarkLab.logits(t, test), 10);
         }
@@ -253,7 +256,7 @@ class WatermarkTest {
                 w,
                 testX,
                 logSoftmax(
-                        WatermarkEvaluation.student("s", "", true, served, List.of(128, 128), 4, 10, 5, transfer, test)
+                        WatermarkEvaluation.student("s", "", true, served, student, 4, kd, 5, null, transfer, test)
                                 .testLogits(),
                         10),
                 base);
@@ -261,7 +264,7 @@ class WatermarkTest {
                 w,
                 testX,
                 logSoftmax(
-                        WatermarkEvaluation.student("s", "", false, clean, List.of(128, 128), 4, 10, 5, transfer, test)
+                        WatermarkEvaluation.student("s", "", false, clean, student, 4, kd, 5, null, transfer, test)
                                 .testLogits(),
                         10),
                 base);

@@ -109,6 +109,51 @@ class ServingGuardTest {
     }
 
     @Test
+    void textOutputsAreWatermarkedOnTheTextsFeaturisedAsTheModelReadsThem() throws Exception {
+        Path dir = TestModels.text(tmp.resolve("wm-text"), 4);
+        String[] words = {"chess", "library", "editor", "game", "shared", "vim", "the", "for", "runtime", "board"};
+        java.util.Random rng = new java.util.Random(8);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            StringBuilder t = new StringBuilder();
+            for (int w = 0; w < 4 + rng.nextInt(6); w++) {
+                t.append(words[rng.nextInt(words.length)]).append(' ');
+            }
+            texts.add(t.toString().trim());
+        }
+        int f = TestModels.TEXT.maxFeatures();
+        int classes = TestModels.TEXT_CLASSES.size();
+        float[] x = new float[texts.size() * f];
+        for (int i = 0; i < texts.size(); i++) {
+            TestModels.TEXT.featurize(texts.get(i), x, i * f);
+        }
+        WatermarkKey key = WatermarkKey.grouped(SECRET, x, f, classes, 0.01, WatermarkKey.Input.NGRAM_IDS);
+        Watermark watermark = new Watermark(key, f, classes);
+        ServingGuard guard = new ServingGuard(watermark, null, Duration.ofSeconds(1), Clock.systemUTC());
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optRequestObserver(guard)
+                .optOutputFilter(guard)
+                .addModel(ServedSavedModel.load("text", dir))
+                .build()
+                .start()) {
+            com.fasterxml.jackson.databind.node.ObjectNode req = Http.JSON.createObjectNode();
+            com.fasterxml.jackson.databind.node.ObjectNode in =
+                    req.putArray("inputs").addObject();
+            in.put("name", "text").put("datatype", "BYTES").putArray("shape").add(texts.size());
+            texts.forEach(in.putArray("data")::add);
+            Http.Reply r = new Http(server.baseUri()).post("/v2/models/text/infer", req);
+            assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+            float[] served = floats(r.body().at("/outputs/0/data"));
+            float[] clean = TestModels.directLogits(dir, x, texts.size());
+            // Exactly the watermark of the model's own featurisation of each text: the guard saw the
+            // n-gram ids, not the raw bytes, and moved the outputs.
+            assertThat(served).containsExactly(watermark.logitsBatch(x, clean));
+            assertThat(served).isNotEqualTo(clean);
+        }
+    }
+
+    @Test
     void aFlaggedClientIsSlowedDownOrDegraded() throws Exception {
         Path dir = TestModels.dense(tmp.resolve("mon"), new long[] {6}, TestModels.DENSE_CLASSES, 4);
         // Volume budget of 20 rows: the 21st flags the client.
