@@ -523,7 +523,8 @@ final class ServeCommand implements Callable<Integer> {
         if (key == null && monitorPolicy == null) {
             return null;
         }
-        boolean text = model.textFeatures().isPresent();
+        // model is null for a language model, which gets no key (refused earlier).
+        boolean text = key != null && model.textFeatures().isPresent();
         if (key != null && text != (key.input() == org.distill4j.guard.WatermarkKey.Input.NGRAM_IDS)) {
             throw new IllegalArgumentException("--watermark-key-file " + watermarkKeyFile + ": key " + key.fingerprint()
                     + " was drawn for " + (text ? "dense inputs (pixels or features)" : "texts (n-gram ids)")
