@@ -240,9 +240,9 @@ public final class WatermarkKey {
      * Gaussian weights from the secret, its scale the projection's spread over those rows, one
      * frequency in [{@value #MIN_TEXT_FREQUENCY}, {@value #MAX_TEXT_FREQUENCY}] cycles per scale, and
      * targets that make a cyclic permutation of the classes. Why: a fastText-style student sees a
-     * text through a mean embedding of a few dimensions, so it can follow one projection, not one per
-     * class; and it learnt none of these keys with a hidden layer of 32 or 64 units, but did with
-     * 256 (docs/audit.md). The exact p-value needs only the phases to be independent.
+     * text through a mean embedding of a few dimensions, so it could follow one projection, not one
+     * per class. Measured (docs/audit.md): students memorise the signal on the texts they trained
+     * on but carry little of it to new texts, with this design as with per-class directions. The exact p-value needs only the phases to be independent.
      *
      * @param features sample rows of {@code featureSize} floats: pixels or features, or n-gram ids
      */

@@ -141,8 +141,8 @@ class WatermarkEvaluation {
                 bag(32768, 32, 64),
                 config(6, 256, 0.005),
                 bag(65536, 32, 128),
-                // Students with a wide hidden layer: one of 32 or 64 units did not learn the signal
-                // as a function of the text (WatermarkTextTest#transferToBagStudents, docs/audit.md).
+                // Students with a wide hidden layer: with 32 or 64 units none learnt the signal as a
+                // function of the text (WatermarkTextTest#transferToBagStudents, docs/audit.md).
                 List.of(bag(16384, 16, 256), bag(16384, 16, 256), bag(32768, 32, 256)),
                 List.of(
                         bag(8192, 16, 0),
