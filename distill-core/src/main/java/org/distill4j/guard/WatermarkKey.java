@@ -550,37 +550,36 @@ public final class WatermarkKey {
     }
 
     private static double[] floats(String base64, Path file, String field) throws IOException {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
-            if (b.remaining() == 0 || b.remaining() % 4 != 0) {
-                throw new IllegalArgumentException("length");
-            }
-            double[] v = new double[b.remaining() / 4];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = b.getFloat();
-            }
-            return v;
-        } catch (IllegalArgumentException e) {
-            throw new IOException("watermark key file " + file + ": field " + field
-                    + " must be base64 of little-endian float32 values (not shown)");
+        ByteBuffer b = words(base64, file, field, "float32");
+        double[] v = new double[b.remaining() / 4];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getFloat();
         }
+        return v;
     }
 
     private static int[] ints(String base64, Path file, String field) throws IOException {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
-            if (b.remaining() == 0 || b.remaining() % 4 != 0) {
-                throw new IllegalArgumentException("length");
-            }
-            int[] v = new int[b.remaining() / 4];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = b.getInt();
-            }
-            return v;
-        } catch (IllegalArgumentException e) {
-            throw new IOException("watermark key file " + file + ": field " + field
-                    + " must be base64 of little-endian int32 values (not shown)");
+        ByteBuffer b = words(base64, file, field, "int32");
+        int[] v = new int[b.remaining() / 4];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getInt();
         }
+        return v;
+    }
+
+    /** Decodes a field of base64 little-endian 4-byte values; the message never quotes the content. */
+    private static ByteBuffer words(String base64, Path file, String field, String type) throws IOException {
+        ByteBuffer b;
+        try {
+            b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IllegalArgumentException e) {
+            b = ByteBuffer.allocate(0);
+        }
+        if (b.remaining() == 0 || b.remaining() % 4 != 0) {
+            throw new IOException("watermark key file " + file + ": field " + field
+                    + " must be base64 of little-endian " + type + " values (not shown)");
+        }
+        return b;
     }
 
     private static String base64(int[] v) {
