@@ -93,6 +93,15 @@ class WatermarkTextTest {
             assertThat(c.target()).isNotEqualTo(g);
         }
         assertThat(key.phase(1)).isNotEqualTo(key.phase(0));
+        // Every class is the target of exactly one group, never its own (10 classes: independent
+        // draws would make such a permutation for about 4 keys in 10,000).
+        WatermarkKey ten = WatermarkKey.grouped(SECRET, rows, 32, 10, 0.01, WatermarkKey.Input.NGRAM_IDS);
+        assertThat(java.util.stream.IntStream.range(0, 10)
+                        .map(g -> ten.component(g).target()))
+                .containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertThat(java.util.stream.IntStream.range(0, 10)
+                        .filter(g -> ten.component(g).target() == g))
+                .isEmpty();
         Path file = dir.resolve("text.key");
         key.save(file);
         var stored = new ObjectMapper().readTree(file.toFile());
