@@ -6,10 +6,11 @@ package org.distill4j.guard;
  * class and the distribution renormalised ({@code q_t = (p_t + s)/(1 + s)}, {@code q_c = p_c/(1 +
  * s)}), where v, f, φ and the target class come from the {@link WatermarkKey} and x is the input's
  * features: its floats, or for a key over texts ({@link WatermarkKey.Input#NGRAM_IDS}) the bag of
- * the row's hashed n-gram ids, which is what a fastText-style model sees. A student distilled from the outputs learns the target class's probability as a
- * smooth periodic function of its input, which {@link WatermarkDetector} finds at the key's
- * frequency: on inputs where the target class is otherwise unlikely, its log-probability swings
- * with the cosine.
+ * the row's hashed n-gram ids, which is what a fastText-style model sees. A student distilled from
+ * the outputs learns the target class's probability as a smooth periodic function of its input,
+ * which {@link WatermarkDetector} finds at the key's frequency: on inputs where the target class is
+ * otherwise unlikely, its log-probability swings with the cosine (measured for MLPs on images;
+ * fastText-style students of texts memorised it on their training texts instead, docs/audit.md).
  *
  * <p>Cost: KL(clean ‖ watermarked) = log(1 + s) - p_t·log(1 + s/p_t) &lt;= log(1 + 2ε) on every input,
  * and about s where the target class is unlikely, so the mean is a little under ε: the default ε =

@@ -138,7 +138,10 @@ public final class WatermarkKey {
      */
     static final int TEXT_SCALE_ROWS = 2000;
 
-    /** Ids a text key's direction weighs: the ones that occur in the most sample rows (see {@link NgramBag#frequent}). */
+    /**
+     * Ids a text key's direction weighs: the ones that occur in the most sample rows (see {@link
+     * NgramBag#frequent}).
+     */
     static final int TEXT_DIRECTION_IDS = 256;
 
     private WatermarkKey(byte[] secret, double scale, double amplitude) {
@@ -242,7 +245,8 @@ public final class WatermarkKey {
      * targets that make a cyclic permutation of the classes. Why: a fastText-style student sees a
      * text through a mean embedding of a few dimensions, so it could follow one projection, not one
      * per class. Measured (docs/audit.md): students memorise the signal on the texts they trained
-     * on but carry little of it to new texts, with this design as with per-class directions. The exact p-value needs only the phases to be independent.
+     * on but carry little of it to new texts, with this design as with per-class directions. The
+     * exact p-value needs only the phases to be independent.
      *
      * @param features sample rows of {@code featureSize} floats: pixels or features, or n-gram ids
      */
