@@ -87,11 +87,15 @@ final class AuditData {
             ExampleSet test = IdxDataset.load(d.dir()).test();
             return limit == 0 || limit >= test.size() ? test : org.distill4j.data.ExampleSets.slice(test, 0, limit);
         }
-        TextExampleSet test = d.dir() != null
-                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features()).test()
-                : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features())
-                        .test();
+        TextExampleSet test = texts(d).test();
         return limit == 0 || limit >= test.size() ? test : head(test, limit);
+    }
+
+    /** The JSON Lines data set a recipe's data section names (by directory or by files). */
+    private static JsonlTextDataset texts(Recipe.DataSection d) throws IOException {
+        return d.dir() != null
+                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features())
+                : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features());
     }
 
     private static ExampleSet trainOf(Recipe recipe) throws IOException {
@@ -99,10 +103,7 @@ final class AuditData {
         if (!d.format().equals("jsonl")) {
             return IdxDataset.load(d.dir()).train();
         }
-        return d.dir() != null
-                ? JsonlTextDataset.load(d.dir(), d.fields(), d.features()).train()
-                : JsonlTextDataset.load(d.train(), null, d.test(), d.fields(), d.features())
-                        .train();
+        return texts(d).train();
     }
 
     private static TextExampleSet text(Path file, List<String> models) throws IOException {
