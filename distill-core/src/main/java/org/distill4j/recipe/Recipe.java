@@ -66,12 +66,14 @@ public record Recipe(
             throw new IllegalArgumentException("student.training.augment mixes images, and a mixed image has no label "
                     + "to correct the teacher with: set distillation.correct_teacher: false");
         }
-        if (augment.mixes() && (!distillation.mode().equals("online") || distillation.alpha() != 1.0)) {
+        boolean scoresMixed =
+                distillation.mode().equals("online") || distillation.mode().equals("views");
+        if (augment.mixes() && (!scoresMixed || distillation.alpha() != 1.0)) {
             // Checked here, before a teacher is trained, as well as by the trainer.
             throw new IllegalArgumentException("student.training.augment mixes images (mixup " + augment.mixup()
                     + ", cutmix " + augment.cutmix() + "): a mixed image has no label of its own, so it needs "
-                    + "distillation.mode: online (the teacher scores the mixed batch; is " + distillation.mode()
-                    + ") and alpha: 1 (no hard-label term; is " + distillation.alpha() + ")");
+                    + "distillation.mode: online or views (the teacher scores the mixed images; is "
+                    + distillation.mode() + ") and alpha: 1 (no hard-label term; is " + distillation.alpha() + ")");
         }
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;
     }

@@ -193,11 +193,91 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         }
     }
 
+    /**
+     * Mixes one image with another in place, as a cached view does (a partner per row, drawn from
+     * the whole training set, rather than a permutation of the batch): mixup or cutmix as {@link
+     * #apply} chooses between them, with its own lambda.
+     *
+     * @param batch rows of {@code c * h * w} floats each
+     * @param r the row to mix (already shifted and flipped)
+     * @param other the partner image, {@code c * h * w} floats (already shifted and flipped)
+     * @param featureShape (c, h, w)
+     * @param rng source of randomness
+     * @return the weight of row {@code r}'s own image, in [0, 1]: its blend weight (mixup) or the
+     *     fraction of its pixels kept (cutmix)
+     */
+    public double mixRow(float[] batch, int r, float[] other, long[] featureShape, Random rng) {
+        if (!mixes()) {
+            throw new IllegalStateException("no mixup or cutmix to apply: " + this);
+        }
+        checkShape(featureShape);
+        int size = (int) (featureShape[0] * featureShape[1] * featureShape[2]);
+        if (!cuts(rng)) {
+            double lambda = beta(mixup, rng);
+            blend(batch, r * size, other, 0, size, lambda);
+            return lambda;
+        }
+        int[] box = box(beta(cutmix, rng), featureShape, rng);
+        paste(batch, r * size, other, 0, box, featureShape);
+        return boxLambda(box, featureShape);
+    }
+
+    /** Whether a mixing step uses cutmix (else mixup): cutmix alone, or a fair coin with both. */
+    private boolean cuts(Random rng) {
+        return mixup == 0 || (cutmix > 0 && rng.nextBoolean());
+    }
+
+    private static void blend(float[] dst, int at, float[] src, int from, int size, double lambda) {
+        float a = (float) lambda;
+        float b = (float) (1 - lambda);
+        for (int i = 0; i < size; i++) {
+            dst[at + i] = a * dst[at + i] + b * src[from + i];
+        }
+    }
+
+    /**
+     * The box of a cutmix step, {y0, y1, x0, x1}: it covers 1 - lambda of the area, centred
+     * anywhere and clipped at the edges; lambda is then recomputed from the clipped box, as in Yun
+     * et al. (2019).
+     */
+    private static int[] box(double lambda, long[] featureShape, Random rng) {
+        int h = (int) featureShape[1];
+        int w = (int) featureShape[2];
+        double side = Math.sqrt(1 - lambda);
+        int bh = (int) Math.round(h * side);
+        int bw = (int) Math.round(w * side);
+        int cy = rng.nextInt(h);
+        int cx = rng.nextInt(w);
+        return new int[] {
+            Math.max(0, cy - bh / 2),
+            Math.min(h, cy + bh - bh / 2),
+            Math.max(0, cx - bw / 2),
+            Math.min(w, cx + bw - bw / 2)
+        };
+    }
+
+    private static double boxLambda(int[] box, long[] featureShape) {
+        return 1 - (double) (box[1] - box[0]) * (box[3] - box[2]) / (featureShape[1] * featureShape[2]);
+    }
+
+    private static void paste(float[] dst, int at, float[] src, int from, int[] box, long[] featureShape) {
+        int c = (int) featureShape[0];
+        int h = (int) featureShape[1];
+        int w = (int) featureShape[2];
+        for (int ch = 0; ch < c; ch++) {
+            int own = at + ch * h * w;
+            int other = from + ch * h * w;
+            for (int y = box[0]; y < box[1]; y++) {
+                System.arraycopy(src, other + y * w + box[2], dst, own + y * w + box[2], box[3] - box[2]);
+            }
+        }
+    }
+
     private Mix mix(float[] batch, int rows, long[] featureShape, Random rng) {
         if (!mixes() || rows < 2) {
             return new Mix("none", identity(rows), 1);
         }
-        boolean cut = mixup == 0 || (cutmix > 0 && rng.nextBoolean());
+        boolean cut = cuts(rng);
         int[] partner = identity(rows);
         for (int i = rows - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
@@ -205,46 +285,20 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
             partner[i] = partner[j];
             partner[j] = t;
         }
-        int c = (int) featureShape[0];
-        int h = (int) featureShape[1];
-        int w = (int) featureShape[2];
-        int size = c * h * w;
+        int size = (int) (featureShape[0] * featureShape[1] * featureShape[2]);
         float[] original = java.util.Arrays.copyOf(batch, rows * size);
         if (!cut) {
             double lambda = beta(mixup, rng);
-            float a = (float) lambda;
-            float b = (float) (1 - lambda);
             for (int r = 0; r < rows; r++) {
-                int own = r * size;
-                int other = partner[r] * size;
-                for (int i = 0; i < size; i++) {
-                    batch[own + i] = a * original[own + i] + b * original[other + i];
-                }
+                blend(batch, r * size, original, partner[r] * size, size, lambda);
             }
             return new Mix("mixup", partner, lambda);
         }
-        // The box covers 1 - lambda of the area, centred anywhere and clipped at the edges; lambda
-        // is then recomputed from the clipped box, as in Yun et al. (2019).
-        double lambda = beta(cutmix, rng);
-        double side = Math.sqrt(1 - lambda);
-        int bh = (int) Math.round(h * side);
-        int bw = (int) Math.round(w * side);
-        int cy = rng.nextInt(h);
-        int cx = rng.nextInt(w);
-        int y0 = Math.max(0, cy - bh / 2);
-        int y1 = Math.min(h, cy + bh - bh / 2);
-        int x0 = Math.max(0, cx - bw / 2);
-        int x1 = Math.min(w, cx + bw - bw / 2);
+        int[] box = box(beta(cutmix, rng), featureShape, rng);
         for (int r = 0; r < rows; r++) {
-            for (int ch = 0; ch < c; ch++) {
-                int own = r * size + ch * h * w;
-                int other = partner[r] * size + ch * h * w;
-                for (int y = y0; y < y1; y++) {
-                    System.arraycopy(original, other + y * w + x0, batch, own + y * w + x0, x1 - x0);
-                }
-            }
+            paste(batch, r * size, original, partner[r] * size, box, featureShape);
         }
-        return new Mix("cutmix", partner, 1 - (double) (y1 - y0) * (x1 - x0) / (h * w));
+        return new Mix("cutmix", partner, boxLambda(box, featureShape));
     }
 
     private void dropIds(float[] batch, int r, long[] featureShape, Random rng) {

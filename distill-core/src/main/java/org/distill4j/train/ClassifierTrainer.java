@@ -165,8 +165,9 @@ public final class ClassifierTrainer {
                     + " leaves nothing to learn from the hard-label term; use alpha: 1");
         }
         if (config.augment().enabled() && targets != null && !targets.followsAugmentation()) {
-            throw new IllegalArgumentException("augmentation with cached teacher outputs would pair augmented "
-                    + "images with soft targets of the originals; use distillation mode 'online' or drop augment");
+            throw new IllegalArgumentException(
+                    "augmentation with cached teacher outputs would pair augmented "
+                            + "images with soft targets of the originals; use distillation mode 'online' or 'views', or drop augment");
         }
         checkAugmentation();
         if (train.size() > Integer.MAX_VALUE) {
@@ -456,9 +457,9 @@ public final class ClassifierTrainer {
         if (!augment.mixes()) {
             return;
         }
-        if (targets == null || targets instanceof SoftTargets.Views || !targets.followsAugmentation()) {
+        if (targets == null || !targets.followsAugmentation()) {
             throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so only a teacher that scores "
-                    + "the mixed image can supply its target: use distillation mode 'online'");
+                    + "the mixed image can supply its target: use distillation mode 'online' or 'views'");
         }
         if (kd.alpha() != 1) {
             throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so the hard-label term does "

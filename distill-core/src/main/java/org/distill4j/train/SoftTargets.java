@@ -59,12 +59,15 @@ public interface SoftTargets {
      * Computes the teacher's logits on {@code views} fixed augmented views of every training row,
      * or reads them from {@code cache} (keyed by the teacher and by the views' content: the rows,
      * the augmentation, K and the seed), where they are stored once computed. View k of row i is
-     * {@code augmentation} (shift and flip, or dropped text ids; no mixing) drawn from a generator
-     * seeded by (seed, i, k), so the trainer can rebuild exactly the input the teacher scored.
+     * {@code augmentation} drawn from a generator seeded by (seed, i, k), so the trainer can rebuild
+     * exactly the input the teacher scored: shift and flip (or dropped text ids) and, with mixup or
+     * cutmix, a partner row drawn from the whole training set (not the batch, which changes every
+     * epoch) mixed in with the view's own lambda. Mixed views make Beyer et al.'s function matching
+     * (mixup, consistent, patient) cost K teacher passes in all instead of one per epoch.
      *
      * @param teacher the teacher
      * @param train the training rows the student will see
-     * @param augmentation the student's augmentation; must not mix rows
+     * @param augmentation the student's augmentation
      * @param views K, in [1, 1000]
      * @param seed seed of the views
      * @param cache where computed views are stored and found again, or null to compute them here
@@ -87,16 +90,11 @@ public interface SoftTargets {
         if (views < 1 || views > 1000) {
             throw new IllegalArgumentException("illegal views value: " + views + ", must be in [1, 1000]");
         }
-        if (augmentation.mixes()) {
-            throw new IllegalArgumentException("cached views cannot replay mixup or cutmix: a mixed image depends "
-                    + "on its batch partner; use distillation mode 'online' for mixing");
-        }
         ViewSet set = new ViewSet(train, augmentation, views, seed);
         TeacherOutputs outputs = cache == null
                 ? TeacherOutputCache.compute(teacher, set, manager, batchSize, progress)
                 : cache.getOrCompute(teacher, set, manager, batchSize, progress);
-        return new Views(
-                teacher.identity().cacheKey(), augmentation, views, seed, train.numClasses(), outputs.logits());
+        return new Views(teacher.identity().cacheKey(), augmentation, views, seed, train, outputs.logits());
     }
 
     /** {@link #views(Teacher, ExampleSet, Augmentation, int, long, TeacherOutputCache, NDManager, int, java.util.function.IntConsumer)} without a cache. */
@@ -119,27 +117,36 @@ public interface SoftTargets {
      * The teacher's logits on K fixed views of every row (see {@link #views}).
      *
      * @param teacherKey the teacher's cache key
-     * @param augmentation how each view was drawn (shift and flip only)
+     * @param augmentation how each view was drawn
      * @param views K
      * @param seed seed of the views
-     * @param classes classes per logit row
+     * @param train the training rows the views were drawn from (mixed views take partners from it)
      * @param logits row-major (row, view, class)
      */
-    record Views(String teacherKey, Augmentation augmentation, int views, long seed, int classes, float[] logits)
+    record Views(String teacherKey, Augmentation augmentation, int views, long seed, ExampleSet train, float[] logits)
             implements SoftTargets {
+
+        /** Returns the number of classes per logit row. */
+        public int classes() {
+            return train.numClasses();
+        }
 
         /** Returns the view every row shows in an epoch (1-based): the views in turn. */
         public int viewFor(int epoch) {
             return (epoch - 1) % views;
         }
 
-        /** Applies view {@code k} of training row {@code row} to {@code batch}'s row {@code r} in place. */
+        /**
+         * Turns {@code batch}'s row {@code r}, holding training row {@code row}'s features, into
+         * view {@code k} of that row in place.
+         */
         public void applyView(float[] batch, int r, int row, int k, long[] featureShape) {
-            augmentation.applyRow(batch, r, featureShape, ViewSet.random(seed, row, k));
+            ViewSet.render(train, augmentation, seed, row, k, batch, r, featureShape);
         }
 
         /** Copies view {@code k}'s logits of {@code rows} into {@code dst}, row-major (B, classes). */
         public void copyRows(int[] rows, int k, float[] dst) {
+            int classes = classes();
             for (int i = 0; i < rows.length; i++) {
                 System.arraycopy(logits, (rows[i] * views + k) * classes, dst, i * classes, classes);
             }

@@ -22,6 +22,24 @@ final class ViewSet implements ExampleSet {
         return new Random((seed * 0x9E3779B97F4A7C15L) ^ (row * 0xBF58476D1CE4E5B9L) ^ (k * 0x94D049BB133111EBL + 1));
     }
 
+    /**
+     * Turns row {@code r} of {@code batch}, holding training row {@code row}'s features, into its
+     * view {@code k} in place: the row's shift and flip and, if the augmentation mixes, a partner
+     * row drawn uniformly from {@code base} (shifted and flipped in turn) mixed in; every draw
+     * comes from {@link #random}, in this order, which is what makes a view reproducible.
+     */
+    static void render(
+            ExampleSet base, Augmentation augmentation, long seed, int row, int k, float[] batch, int r, long[] shape) {
+        Random rng = random(seed, row, k);
+        augmentation.applyRow(batch, r, shape, rng);
+        if (augmentation.mixes()) {
+            float[] partner = new float[base.featureSize()];
+            base.copyFeatures(new int[] {rng.nextInt(base.size())}, partner);
+            augmentation.applyRow(partner, 0, shape, rng);
+            augmentation.mixRow(batch, r, partner, shape, rng);
+        }
+    }
+
     ViewSet(ExampleSet base, Augmentation augmentation, int views, long seed) {
         Math.multiplyExact(base.size(), views);
         this.base = base;
@@ -69,7 +87,7 @@ final class ViewSet implements ExampleSet {
         }
         base.copyFeatures(baseRows, dst);
         for (int i = 0; i < rows.length; i++) {
-            augmentation.applyRow(dst, i, featureShape(), random(seed, baseRows[i], rows[i] % views));
+            render(base, augmentation, seed, baseRows[i], rows[i] % views, dst, i, featureShape());
         }
     }
 

@@ -144,11 +144,15 @@ class RecipeLoaderTest {
     }
 
     @Test
-    void mixupNeedsAnOnlineTeacherAndNoHardTermAndViewsTakeTheirCount() {
+    void mixupNeedsATeacherScoringMixedImagesAndNoHardTermAndViewsTakeTheirCount() {
         String mix = "student.training.augment={shift: 2, flip: true, mixup: 0.2}";
         assertThat(error(VALID, mix, "distillation.alpha=1").getMessage())
-                .contains("mode: online")
+                .contains("mode: online or views")
                 .contains("is cached");
+        assertThat(parse0(VALID, mix, "distillation.mode=views", "distillation.alpha=1")
+                        .distillation()
+                        .mode())
+                .isEqualTo("views");
         assertThat(error(VALID, mix, "distillation.mode=online", "distillation.alpha=0.9")
                         .getMessage())
                 .contains("alpha: 1")

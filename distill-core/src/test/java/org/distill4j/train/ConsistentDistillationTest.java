@@ -245,7 +245,7 @@ class ConsistentDistillationTest {
     }
 
     @Test
-    void mixingNeedsAnOnlineTeacherAndNoHardTerm() throws Exception {
+    void mixingNeedsATeacherThatScoresTheMixedImageAndNoHardTerm() throws Exception {
         TrainingConfig mixed = config(new Augmentation(0, false, 0.2, 0), 1);
         RecordingTeacher teacher = new RecordingTeacher();
         try (SavedModel model = recordingStudent(new ArrayList<>())) {
@@ -258,12 +258,99 @@ class ConsistentDistillationTest {
                             .fit(model, TRAIN, null))
                     .hasMessageContaining("alpha is 0.9, must be 1.0");
             assertThatThrownBy(() -> ClassifierTrainer.builder(mixed).build().fit(model, TRAIN, null))
-                    .hasMessageContaining("mode 'online'");
+                    .hasMessageContaining("mode 'online' or 'views'");
+            SoftTargets cached = SoftTargets.cached(new org.distill4j.teacher.TeacherOutputs(
+                    teacher.identity().cacheKey(), TRAIN.contentHash(), TRAIN.size(), 4, new float[TRAIN.size() * 4]));
+            assertThatThrownBy(() -> ClassifierTrainer.builder(mixed)
+                            .optDistillation(
+                                    new KdParameters(2, 1), cached, ClassifierTrainerTest.approval(teacher.identity()))
+                            .build()
+                            .fit(model, TRAIN, null))
+                    .hasMessageContaining("mode 'online' or 'views'");
         }
+    }
+
+    @Test
+    void mixedViewsReplayTheMixedImagesTheTeacherScored() throws Exception {
+        for (Augmentation augment : List.of(new Augmentation(0, false, 1.0, 0), new Augmentation(1, false, 0.5, 1.0))) {
+            RecordingTeacher teacher = new RecordingTeacher();
+            SoftTargets.Views views;
+            try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                views = SoftTargets.views(teacher, TRAIN, augment, 2, 7, manager, 100);
+            }
+            List<float[]> student = new ArrayList<>();
+            try (SavedModel model = recordingStudent(student)) {
+                ClassifierTrainer.builder(config(augment, 3))
+                        .optSeed(3)
+                        .optDistillation(
+                                new KdParameters(2, 1), views, ClassifierTrainerTest.approval(teacher.identity()))
+                        .build()
+                        .fit(model, TRAIN, null);
+            }
+            student = trainingBatches(student);
+            List<String> view0 = viewOf(teacher.seen, 0, 2);
+            assertThat(view0).isNotEqualTo(viewOf(teacher.seen, 1, 2));
+            assertThat(rowsOf(student.subList(0, 8))).as("%s", augment).isEqualTo(view0);
+            assertThat(rowsOf(student.subList(8, 16))).isEqualTo(viewOf(teacher.seen, 1, 2));
+            assertThat(rowsOf(student.subList(16, 24))).isEqualTo(view0);
+        }
+        // Mixup alone, no shift: every view is lambda * its own image + (1 - lambda) * a partner
+        // row of the training set, partners and lambdas varying from view to view.
+        RecordingTeacher teacher = new RecordingTeacher();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            assertThatThrownBy(() -> SoftTargets.views(teacher, TRAIN, mixed.augment(), 2, 1, manager, 64))
-                    .hasMessageContaining("cannot replay mixup");
+            SoftTargets.views(teacher, TRAIN, new Augmentation(0, false, 1.0, 0), 4, 7, manager, 1024);
         }
+        float[] seen = teacher.seen.get(0);
+        float[] x = new float[TRAIN.size() * 64];
+        TRAIN.copyFeatures(java.util.stream.IntStream.range(0, TRAIN.size()).toArray(), x);
+        java.util.Set<Integer> partners = new java.util.HashSet<>();
+        List<Double> lambdas = new ArrayList<>();
+        for (int pair = 0; pair < TRAIN.size() * 4; pair++) {
+            int own = pair / 4;
+            int best = -1;
+            double bestLambda = 0;
+            for (int j = 0; j < TRAIN.size() && best < 0; j++) {
+                double lambda = mixWeight(seen, pair, x, own, j);
+                if (!Double.isNaN(lambda)) {
+                    best = j;
+                    bestLambda = lambda;
+                }
+            }
+            assertThat(best)
+                    .as("(row %d, view %d) is a mix of row %d and a training row", own, pair % 4, own)
+                    .isNotNegative();
+            partners.add(best);
+            lambdas.add(bestLambda);
+        }
+        assertThat(partners).hasSizeGreaterThan(TRAIN.size() / 2);
+        double mean =
+                lambdas.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertThat(mean).as("mean lambda of Beta(1, 1)").isCloseTo(0.5, within(0.05));
+    }
+
+    /**
+     * The lambda in [0, 1] with which 64-pixel image {@code pair} of {@code seen} equals lambda *
+     * row {@code own} + (1 - lambda) * row {@code other} of {@code x} (to float precision), or NaN.
+     */
+    private static double mixWeight(float[] seen, int pair, float[] x, int own, int other) {
+        double num = 0;
+        double den = 0;
+        for (int p = 0; p < 64; p++) {
+            double d = x[own * 64 + p] - x[other * 64 + p];
+            num += (seen[pair * 64 + p] - x[other * 64 + p]) * d;
+            den += d * d;
+        }
+        double lambda = den == 0 ? 1 : num / den;
+        if (lambda < -1e-6 || lambda > 1 + 1e-6) {
+            return Double.NaN;
+        }
+        for (int p = 0; p < 64; p++) {
+            double expected = lambda * x[own * 64 + p] + (1 - lambda) * x[other * 64 + p];
+            if (Math.abs(expected - seen[pair * 64 + p]) > 1e-5) {
+                return Double.NaN;
+            }
+        }
+        return lambda;
     }
 
     @Test
