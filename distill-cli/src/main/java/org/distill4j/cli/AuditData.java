@@ -23,7 +23,8 @@ import org.distill4j.recipe.RecipeLoader;
  *   <li>an IDX directory: its test split;
  *   <li>a JSON Lines directory (holding {@code test.jsonl[.gz]}) or one {@code .jsonl[.gz]} file:
  *       its texts, featurised as the audited models were trained (the {@code text_features} and
- *       class names of the first model directory among teacher, suspect and references);
+ *       class names of the first model directory among teacher, suspect and references); the
+ *       {@code label} field is optional, as the audit never reads labels;
  *   <li>a recipe ({@code .yaml} / {@code .yml}): the test split of its data section, featurised as
  *       the recipe says.
  * </ul>
@@ -126,7 +127,8 @@ final class AuditData {
             }
             List<String> classes = new ArrayList<>();
             json.get("class_names").forEach(c -> classes.add(c.asText()));
-            return JsonlTextDataset.load(
+            // Probes are scored, never learnt from, so a label is optional (texts an API served have none).
+            return JsonlTextDataset.loadUnlabelled(
                     file,
                     JsonlTextDataset.Fields.defaults(),
                     classes,

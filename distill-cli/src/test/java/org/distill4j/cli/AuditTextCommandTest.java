@@ -268,6 +268,37 @@ class AuditTextCommandTest {
         assertThat(a.out()).contains("NOT SHOWN", "300 queries");
         assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json")))
                 .doesNotContain(json.get("secret").asText());
+        // The texts an API served carry no labels, and the audit needs none: the same texts without
+        // their labels give the same p-value.
+        Path served = tmp.resolve("served.jsonl");
+        StringBuilder unlabelled = new StringBuilder();
+        for (String line : Files.readAllLines(tmp.resolve("data/test.jsonl"))) {
+            ObjectNode row = (ObjectNode) new ObjectMapper().readTree(line);
+            row.remove("label");
+            unlabelled.append(row).append('\n');
+        }
+        Files.writeString(served, unlabelled);
+        CliTest.Run onServed = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                teacher,
+                "--data",
+                served.toString(),
+                "--queries",
+                "300",
+                "--alpha",
+                "1e-4",
+                "--out",
+                tmp.resolve("audit-served").toString());
+        assertThat(onServed.code()).as(onServed.out() + onServed.err()).isZero();
+        assertThat(new ObjectMapper()
+                        .readTree(tmp.resolve("audit-served/watermark.json").toFile())
+                        .get("p_value"))
+                .isEqualTo(new ObjectMapper()
+                        .readTree(audit.resolve("watermark.json").toFile())
+                        .get("p_value"));
 
         // A key of images for a model of text, and a key of text for images: errors naming both kinds.
         CliTest.dataset(tmp.resolve("images"));

@@ -191,6 +191,24 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
         return read(file, fields).toSet(classIds, classNames, features);
     }
 
+    /**
+     * Reads one file of texts to be scored, not learnt from (an audit's probes, the texts an API
+     * served): a line's label is optional. A line without the label field (or with {@code null})
+     * is {@link ExampleSet#UNLABELED}; a label that is present must be one of {@code classNames},
+     * as in {@link #load(Path, Fields, List, TextFeatures)}.
+     *
+     * @throws DataException if the file is malformed or a label present is not one of {@code classNames}
+     */
+    public static TextExampleSet loadUnlabelled(
+            Path file, Fields fields, List<String> classNames, TextFeatures features) throws IOException {
+        Map<String, Integer> classIds = new HashMap<>();
+        for (int c = 0; c < classNames.size(); c++) {
+            classIds.put(classNames.get(c), c);
+        }
+        return read(file, fields, BoundedLineReader.DEFAULT_MAX_LINE_CHARS, true)
+                .toSet(classIds, classNames, features);
+    }
+
     /** As {@link #load(Path, Fields, List, TextFeatures)}, refusing lines longer than {@code maxLineChars}. */
     public static TextExampleSet load(
             Path file, Fields fields, List<String> classNames, TextFeatures features, int maxLineChars)
@@ -214,6 +232,10 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                 throws DataException {
             int[] y = new int[labels.size()];
             for (int i = 0; i < y.length; i++) {
+                if (labels.get(i) == null) {
+                    y[i] = ExampleSet.UNLABELED;
+                    continue;
+                }
                 Integer c = classIds.get(labels.get(i));
                 if (c == null) {
                     throw new DataException(
@@ -230,10 +252,14 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
     }
 
     private static Rows read(Path file, Fields fields) throws IOException {
-        return read(file, fields, BoundedLineReader.DEFAULT_MAX_LINE_CHARS);
+        return read(file, fields, BoundedLineReader.DEFAULT_MAX_LINE_CHARS, false);
     }
 
     private static Rows read(Path file, Fields fields, int maxLineChars) throws IOException {
+        return read(file, fields, maxLineChars, false);
+    }
+
+    private static Rows read(Path file, Fields fields, int maxLineChars, boolean labelsOptional) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new MissingDataException(
                     file,
@@ -276,7 +302,11 @@ public record JsonlTextDataset(TextExampleSet train, TextExampleSet validation, 
                     throw corrupt(file, lineNo, "is not a JSON object", fields);
                 }
                 texts.add(stringField(node, fields.text(), file, lineNo, fields));
-                labels.add(stringField(node, fields.label(), file, lineNo, fields));
+                JsonNode label = node.get(fields.label());
+                labels.add(
+                        labelsOptional && (label == null || label.isNull())
+                                ? null
+                                : stringField(node, fields.label(), file, lineNo, fields));
                 JsonNode id = node.get(fields.id());
                 if (id == null || id.isNull()) {
                     ids.add(null);

@@ -123,6 +123,36 @@ class JsonlTextDatasetTest {
     }
 
     @Test
+    void textsToScoreMayComeWithoutLabelsButALabelGivenMustBeAClass() throws IOException {
+        Path served = dir.resolve("served.jsonl");
+        write(
+                served,
+                "{\"text\": \"a chess game\"}",
+                "{\"text\": \"an editor\", \"label\": \"a\"}",
+                "{\"text\": \"a game\", \"label\": null}");
+        TextExampleSet set = JsonlTextDataset.loadUnlabelled(
+                served, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES);
+        assertThat(set.size()).isEqualTo(3);
+        assertThat(set.label(0)).isEqualTo(ExampleSet.UNLABELED);
+        assertThat(set.label(1)).isZero();
+        assertThat(set.label(2)).isEqualTo(ExampleSet.UNLABELED);
+        assertThat(set.text(0)).isEqualTo("a chess game");
+        // Data to learn from still needs its labels, and a label present is still checked.
+        assertThatThrownBy(() ->
+                        JsonlTextDataset.load(served, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
+                .hasMessageContaining("line 1: has no field 'label'");
+        write(served, "{\"text\": \"t\", \"label\": \"c\"}");
+        assertThatThrownBy(() -> JsonlTextDataset.loadUnlabelled(
+                        served, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
+                .isInstanceOf(DataException.class)
+                .hasMessageContaining("line 1: label 'c' does not occur");
+        write(served, "{\"text\": \"t\", \"label\": 3}");
+        assertThatThrownBy(() -> JsonlTextDataset.loadUnlabelled(
+                        served, JsonlTextDataset.Fields.defaults(), List.of("a", "b"), FEATURES))
+                .hasMessageContaining("has field 'label' of type number");
+    }
+
+    @Test
     void malformedLinesNameFileLineAndWhatWasExpected() throws IOException {
         String good = "{\"text\": \"t\", \"label\": \"a\"}";
         String[][] cases = {
