@@ -250,20 +250,7 @@ class AuditTextCommandTest {
 
         // The clean teacher tested for the key, on the test texts: a p-value, not a verdict of guilt.
         Path audit = tmp.resolve("audit");
-        CliTest.Run a = CliTest.distill(
-                "audit",
-                "--watermark-key-file",
-                key.toString(),
-                "--suspect",
-                teacher,
-                "--data",
-                tmp.resolve("data").toString(),
-                "--queries",
-                "300",
-                "--alpha",
-                "1e-4",
-                "--out",
-                audit.toString());
+        CliTest.Run a = watermarkAudit(key, teacher, tmp.resolve("data"), audit);
         assertThat(a.code()).as(a.out() + a.err()).isZero();
         assertThat(a.out()).contains("NOT SHOWN", "300 queries");
         assertThat(a.out() + a.err() + Files.readString(audit.resolve("watermark.json")))
@@ -278,20 +265,7 @@ class AuditTextCommandTest {
             unlabelled.append(row).append('\n');
         }
         Files.writeString(served, unlabelled);
-        CliTest.Run onServed = CliTest.distill(
-                "audit",
-                "--watermark-key-file",
-                key.toString(),
-                "--suspect",
-                teacher,
-                "--data",
-                served.toString(),
-                "--queries",
-                "300",
-                "--alpha",
-                "1e-4",
-                "--out",
-                tmp.resolve("audit-served").toString());
+        CliTest.Run onServed = watermarkAudit(key, teacher, served, tmp.resolve("audit-served"));
         assertThat(onServed.code()).as(onServed.out() + onServed.err()).isZero();
         assertThat(new ObjectMapper()
                         .readTree(tmp.resolve("audit-served/watermark.json").toFile())
@@ -331,5 +305,23 @@ class AuditTextCommandTest {
                 CliTest.distill("serve", teacher, "--port", "0", "--watermark-key-file", imageKey.toString());
         assertThat(serve.code()).as(serve.out() + serve.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(serve.err()).contains("was drawn for dense inputs", "is a model of text");
+    }
+
+    /** {@code distill audit} of {@code suspect} for the watermark of {@code key} on 300 rows of {@code data}. */
+    private static CliTest.Run watermarkAudit(Path key, String suspect, Path data, Path out) {
+        return CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                suspect,
+                "--data",
+                data.toString(),
+                "--queries",
+                "300",
+                "--alpha",
+                "1e-4",
+                "--out",
+                out.toString());
     }
 }
