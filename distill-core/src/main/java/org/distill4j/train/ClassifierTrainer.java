@@ -165,9 +165,9 @@ public final class ClassifierTrainer {
                     + " leaves nothing to learn from the hard-label term; use alpha: 1");
         }
         if (config.augment().enabled() && targets != null && !targets.followsAugmentation()) {
-            throw new IllegalArgumentException(
-                    "augmentation with cached teacher outputs would pair augmented "
-                            + "images with soft targets of the originals; use distillation mode 'online' or 'views', or drop augment");
+            throw new IllegalArgumentException("augmentation with cached teacher outputs would pair augmented "
+                    + "images with soft targets of the originals; use distillation mode 'online' or 'views', "
+                    + "or drop augment");
         }
         checkAugmentation();
         if (train.size() > Integer.MAX_VALUE) {
