@@ -147,97 +147,94 @@ public final class LabelJob {
 
         /** Returns a copy reading Parquet shards instead of the recipe's data. */
         public Config withParquet(Path parquet, String column, String keyColumn) {
-            return new Config(
-                    recipe,
-                    overrides,
-                    split,
-                    parquet,
-                    column,
-                    keyColumn,
-                    out,
-                    experimentOut,
-                    batchSize,
-                    rowsPerPartition,
-                    onCorrupt,
-                    permission,
-                    acknowledgeUnknownTerms,
-                    loader);
+            Copy c = new Copy(this);
+            c.parquet = parquet;
+            c.column = column;
+            c.keyColumn = keyColumn;
+            return c.build();
         }
 
         /** Returns a copy with other batch and partition sizes. */
         public Config withSizes(int batch, int rowsPerPart) {
-            return new Config(
-                    recipe,
-                    overrides,
-                    split,
-                    parquet,
-                    column,
-                    keyColumn,
-                    out,
-                    experimentOut,
-                    batch,
-                    rowsPerPart,
-                    onCorrupt,
-                    permission,
-                    acknowledgeUnknownTerms,
-                    loader);
+            Copy c = new Copy(this);
+            c.batchSize = batch;
+            c.rowsPerPartition = rowsPerPart;
+            return c.build();
         }
 
         /** Returns a copy with another corrupt-shard policy. */
         public Config withOnCorrupt(OnCorrupt policy) {
-            return new Config(
-                    recipe,
-                    overrides,
-                    split,
-                    parquet,
-                    column,
-                    keyColumn,
-                    out,
-                    experimentOut,
-                    batchSize,
-                    rowsPerPartition,
-                    policy,
-                    permission,
-                    acknowledgeUnknownTerms,
-                    loader);
+            Copy c = new Copy(this);
+            c.onCorrupt = policy;
+            return c.build();
         }
 
         /** Returns a copy whose executors load the teacher with {@code teacherLoader}. */
         public Config withLoader(TeacherLoader teacherLoader) {
-            return new Config(
-                    recipe,
-                    overrides,
-                    split,
-                    parquet,
-                    column,
-                    keyColumn,
-                    out,
-                    experimentOut,
-                    batchSize,
-                    rowsPerPartition,
-                    onCorrupt,
-                    permission,
-                    acknowledgeUnknownTerms,
-                    teacherLoader);
+            Copy c = new Copy(this);
+            c.loader = teacherLoader;
+            return c.build();
         }
 
         /** Returns a copy with gate options: a permission reference and/or acknowledged unknown terms. */
         public Config withTerms(String permissionRef, boolean acknowledgeUnknown) {
-            return new Config(
-                    recipe,
-                    overrides,
-                    split,
-                    parquet,
-                    column,
-                    keyColumn,
-                    out,
-                    experimentOut,
-                    batchSize,
-                    rowsPerPartition,
-                    onCorrupt,
-                    permissionRef,
-                    acknowledgeUnknown,
-                    loader);
+            Copy c = new Copy(this);
+            c.permission = permissionRef;
+            c.acknowledgeUnknownTerms = acknowledgeUnknown;
+            return c.build();
+        }
+
+        /** A config's fields, to change some and build a new config (checked by the constructor). */
+        private static final class Copy {
+            private final Path recipe;
+            private final List<String> overrides;
+            private final String split;
+            private final Path out;
+            private final Path experimentOut;
+            private Path parquet;
+            private String column;
+            private String keyColumn;
+            private int batchSize;
+            private int rowsPerPartition;
+            private OnCorrupt onCorrupt;
+            private String permission;
+            private boolean acknowledgeUnknownTerms;
+            private TeacherLoader loader;
+
+            Copy(Config c) {
+                recipe = c.recipe;
+                overrides = c.overrides;
+                split = c.split;
+                out = c.out;
+                experimentOut = c.experimentOut;
+                parquet = c.parquet;
+                column = c.column;
+                keyColumn = c.keyColumn;
+                batchSize = c.batchSize;
+                rowsPerPartition = c.rowsPerPartition;
+                onCorrupt = c.onCorrupt;
+                permission = c.permission;
+                acknowledgeUnknownTerms = c.acknowledgeUnknownTerms;
+                loader = c.loader;
+            }
+
+            Config build() {
+                return new Config(
+                        recipe,
+                        overrides,
+                        split,
+                        parquet,
+                        column,
+                        keyColumn,
+                        out,
+                        experimentOut,
+                        batchSize,
+                        rowsPerPartition,
+                        onCorrupt,
+                        permission,
+                        acknowledgeUnknownTerms,
+                        loader);
+            }
         }
     }
 
