@@ -17,15 +17,7 @@ class AuditCommandTest {
         CliTest.dataset(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill(
-                "run",
-                recipe.toString(),
-                "--no-progress",
-                "--out",
-                out.toString(),
-                "--cache-dir",
-                tmp.resolve("cache").toString());
-        assertThat(run.code()).as(run.err()).isZero();
+        CliTest.trainOrFail("run", recipe, out, tmp.resolve("cache"));
 
         Path audit = tmp.resolve("audit");
         CliTest.Run a = CliTest.distill(
@@ -137,15 +129,7 @@ class AuditCommandTest {
         CliTest.dataset(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill(
-                "train-teacher",
-                recipe.toString(),
-                "--no-progress",
-                "--out",
-                out.toString(),
-                "--cache-dir",
-                tmp.resolve("cache").toString());
-        assertThat(run.code()).as(run.err()).isZero();
+        CliTest.trainOrFail("train-teacher", recipe, out, tmp.resolve("cache"));
         Path key = tmp.resolve("wm.key");
         CliTest.Run gen = CliTest.distill(
                 "audit",

@@ -44,15 +44,7 @@ class AuditTextCommandTest {
         TextCorpus.writeSplits(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill(
-                "run",
-                recipe.toString(),
-                "--no-progress",
-                "--out",
-                out.toString(),
-                "--cache-dir",
-                tmp.resolve("cache").toString());
-        assertThat(run.code()).as(run.err()).isZero();
+        CliTest.trainOrFail("run", recipe, out, tmp.resolve("cache"));
         String teacher = out.resolve("teacher").toString();
         String suspect = out.resolve("student_distilled").toString();
 
@@ -173,15 +165,7 @@ class AuditTextCommandTest {
         CliTest.dataset(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill(
-                "train-teacher",
-                recipe.toString(),
-                "--no-progress",
-                "--out",
-                out.toString(),
-                "--cache-dir",
-                tmp.resolve("cache").toString());
-        assertThat(run.code()).as(run.err()).isZero();
+        CliTest.trainOrFail("train-teacher", recipe, out, tmp.resolve("cache"));
         String teacher = out.resolve("teacher").toString();
         CliTest.Run bad = CliTest.distill(
                 "audit",
@@ -206,15 +190,7 @@ class AuditTextCommandTest {
         TextCorpus.writeSplits(tmp.resolve("data"));
         Path recipe = CliTest.recipe(tmp, RECIPE);
         Path out = tmp.resolve("out");
-        CliTest.Run run = CliTest.distill(
-                "train-teacher",
-                recipe.toString(),
-                "--no-progress",
-                "--out",
-                out.toString(),
-                "--cache-dir",
-                tmp.resolve("cache").toString());
-        assertThat(run.code()).as(run.err()).isZero();
+        CliTest.trainOrFail("train-teacher", recipe, out, tmp.resolve("cache"));
         String teacher = out.resolve("teacher").toString();
 
         // Texts need to be featurised as the model reads them: without a model directory or a

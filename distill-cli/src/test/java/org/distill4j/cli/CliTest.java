@@ -41,6 +41,16 @@ class CliTest {
         }
     }
 
+    /**
+     * Runs {@code distill COMMAND RECIPE --no-progress --out OUT --cache-dir CACHE} (a {@code run} or
+     * {@code train-teacher} that later steps of a test build on) and fails the test unless it succeeds.
+     */
+    static void trainOrFail(String command, Path recipe, Path out, Path cache) {
+        Run run = distill(
+                command, recipe.toString(), "--no-progress", "--out", out.toString(), "--cache-dir", cache.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+    }
+
     // ---- tiny IDX data set: 8x8 images of 3 simple classes (bright top, bright bottom, dark) ----
 
     static byte[] header(int magic, int... sizes) {
