@@ -28,9 +28,9 @@ import org.distill4j.lm.token.TokenizerIdentity;
  * block is a {@link Decoder}.
  *
  * <p>On disk a directory with {@value #DESCRIPTOR} ({@code format: distill4j-lm}, version 1, the
- * {@link DecoderConfig} and the {@link TokenizerIdentity}) and {@value #PARAMS} (DJL's parameter
- * format); {@link #load} rebuilds the model from these two files alone. Both are written
- * atomically. Runs on the PyTorch engine; close it.
+ * {@link DecoderConfig} and the {@link TokenizerIdentity}), {@value #PARAMS} (DJL's parameter
+ * format) and, for a trained tokenizer, its {@code tokenizer.json}; {@link #load} rebuilds the model
+ * from these files alone. Each is written atomically. Runs on the PyTorch engine; close it.
  */
 public final class LanguageModel implements AutoCloseable {
 
@@ -61,10 +61,10 @@ public final class LanguageModel implements AutoCloseable {
     private final Descriptor descriptor;
     private final Tokenizer tokenizer;
 
-    private LanguageModel(Model model, Descriptor descriptor) {
+    private LanguageModel(Model model, Descriptor descriptor, Tokenizer tokenizer) {
         this.model = model;
         this.descriptor = descriptor;
-        this.tokenizer = Tokenizer.of(descriptor.tokenizer());
+        this.tokenizer = tokenizer;
     }
 
     /**
@@ -75,20 +75,21 @@ public final class LanguageModel implements AutoCloseable {
      * @param seed seeds the engine's random generator before initialisation, for reproducible weights
      */
     public static LanguageModel create(DecoderConfig config, Tokenizer tokenizer, long seed) {
-        LanguageModel lm = build(config, tokenizer.identity());
+        LanguageModel lm = build(config, tokenizer);
         Engine.getInstance().setRandomSeed((int) seed);
         lm.model.getBlock().initialize(lm.model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
         return lm;
     }
 
-    private static LanguageModel build(DecoderConfig config, TokenizerIdentity tokenizer) {
-        if (config.vocabSize() != tokenizer.vocabSize()) {
+    private static LanguageModel build(DecoderConfig config, Tokenizer tokenizer) {
+        TokenizerIdentity id = tokenizer.identity();
+        if (config.vocabSize() != id.vocabSize()) {
             throw new IllegalArgumentException("decoder vocab_size " + config.vocabSize() + " does not match tokenizer "
-                    + tokenizer + "; use config.withVocabSize(" + tokenizer.vocabSize() + ")");
+                    + id + "; use config.withVocabSize(" + id.vocabSize() + ")");
         }
         Model model = Model.newInstance("model", "PyTorch");
         model.setBlock(new Decoder(config));
-        return new LanguageModel(model, new Descriptor(FORMAT, 1, config, tokenizer));
+        return new LanguageModel(model, new Descriptor(FORMAT, 1, config, id), tokenizer);
     }
 
     /**
@@ -114,7 +115,7 @@ public final class LanguageModel implements AutoCloseable {
         }
         LanguageModel lm;
         try {
-            lm = build(d.decoder(), d.tokenizer());
+            lm = build(d.decoder(), Tokenizer.load(d.tokenizer(), dir));
         } catch (IllegalArgumentException e) {
             throw new IOException(json + ": " + e.getMessage(), e);
         }
@@ -149,6 +150,8 @@ public final class LanguageModel implements AutoCloseable {
             }
             Files.deleteIfExists(tmp);
         }
+        // The descriptor last: a directory whose descriptor exists is complete.
+        tokenizer.writeTo(dir);
         AtomicFiles.write(dir.resolve(DESCRIPTOR), JSON.writeValueAsBytes(descriptor));
     }
 

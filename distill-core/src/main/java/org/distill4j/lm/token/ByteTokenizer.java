@@ -56,6 +56,14 @@ public final class ByteTokenizer implements Tokenizer {
     }
 
     @Override
+    public byte[] bytes(int id) {
+        if (id < 0 || id >= IDENTITY.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " out of range [0, 258)");
+        }
+        return id < 256 ? new byte[] {(byte) id} : new byte[0];
+    }
+
+    @Override
     public TokenizerIdentity identity() {
         return IDENTITY;
     }

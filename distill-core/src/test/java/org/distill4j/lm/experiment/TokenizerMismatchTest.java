@@ -66,6 +66,11 @@ class TokenizerMismatchTest {
         }
 
         @Override
+        public byte[] bytes(int id) {
+            return id >= 4 && id < 260 ? new byte[] {(byte) (id - 4)} : new byte[0];
+        }
+
+        @Override
         public TokenizerIdentity identity() {
             return ID;
         }

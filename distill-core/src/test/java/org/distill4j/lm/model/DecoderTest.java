@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.distill4j.lm.token.BpeTokenizer;
+import org.distill4j.lm.token.BpeTrainer;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,5 +119,42 @@ class DecoderTest {
                 .hasMessageContaining("model.json is missing");
         Files.writeString(saved.resolve(LanguageModel.DESCRIPTOR), json.replace("distill4j-lm", "other"));
         assertThatThrownBy(() -> LanguageModel.load(saved)).hasMessageContaining("expected distill4j-lm version 1");
+    }
+
+    @Test
+    void modelWithATrainedTokenizerCarriesItsVocabularyInItsDirectory() throws Exception {
+        BpeTokenizer bpe = BpeTrainer.train(java.util.List.of("the cat sat on the mat; the cat ate the rat"), 270);
+        DecoderConfig config = tiny(Positions.ROTARY, false).withVocabSize(bpe.vocabSize());
+        Path saved = dir.resolve("lm-bpe");
+        int[] ids = bpe.encode("the cat");
+        long[] row = new long[ids.length + 1];
+        row[0] = bpe.bos();
+        for (int i = 0; i < ids.length; i++) {
+            row[i + 1] = ids[i];
+        }
+        float[] before;
+        try (LanguageModel lm = LanguageModel.create(config, bpe, 5);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            before = lm.logits(m.create(new long[][] {row})).toFloatArray();
+            lm.save(saved);
+        }
+        assertThat(saved.resolve(BpeTokenizer.FILE)).isRegularFile();
+        assertThat(Files.readString(saved.resolve(LanguageModel.DESCRIPTOR)))
+                .contains("\"kind\" : \"bpe\"")
+                .contains(bpe.identity().digest());
+        try (LanguageModel lm = LanguageModel.load(saved);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            assertThat(lm.tokenizer().identity()).isEqualTo(bpe.identity());
+            assertThat(lm.tokenizer().encode("the mat")).containsExactly(bpe.encode("the mat"));
+            assertThat(lm.logits(m.create(new long[][] {row})).toFloatArray()).containsExactly(before);
+        }
+        // Another vocabulary of the same size in the file: refused, not silently re-tokenized.
+        BpeTrainer.train(java.util.List.of("a dog dug a log in a bog by a fog"), 270)
+                .write(saved.resolve(BpeTokenizer.FILE));
+        assertThatThrownBy(() -> LanguageModel.load(saved))
+                .hasMessageContaining(BpeTokenizer.FILE)
+                .hasMessageContaining("expected " + bpe.identity());
+        Files.delete(saved.resolve(BpeTokenizer.FILE));
+        assertThatThrownBy(() -> LanguageModel.load(saved)).hasMessageContaining("tokenizer.json is missing");
     }
 }
