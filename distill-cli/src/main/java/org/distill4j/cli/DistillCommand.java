@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             LabelCommand.class,
             ServeCommand.class,
             LmDemoCommand.class,
+            TokenizerCommand.class,
             AuditCommand.class,
             CommandLine.HelpCommand.class
         })

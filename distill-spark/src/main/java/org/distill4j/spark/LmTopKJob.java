@@ -30,6 +30,7 @@ import org.distill4j.lm.experiment.LmExperiment;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
@@ -313,7 +314,7 @@ public final class LmTopKJob {
                             teacher.path(),
                             teacher.contentHash(),
                             "TorchScript " + Path.of(teacher.path()).getFileName() + " "
-                                    + LmTrainingCorpus.TOKENIZER.identity())
+                                    + ByteTokenizer.INSTANCE.identity())
                     : new TeacherIdentity(
                             LanguageModel.FORMAT,
                             teacher.path(),
@@ -346,7 +347,7 @@ public final class LmTopKJob {
         int k = recipe.k();
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
-                teacher.contentHash(), corpus.trainHash(), LmTrainingCorpus.TOKENIZER.identity(), k, windowLength);
+                teacher.contentHash(), corpus.trainHash(), ByteTokenizer.INSTANCE.identity(), k, windowLength);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<long[]> plan;
@@ -415,7 +416,7 @@ public final class LmTopKJob {
         Map<String, Object> corpusInfo = new LinkedHashMap<>();
         corpusInfo.put("path", recipe.data().path().toAbsolutePath().toString());
         corpusInfo.putAll(corpus.info());
-        corpusInfo.put("tokenizer", LmTrainingCorpus.TOKENIZER.identity().toString());
+        corpusInfo.put("tokenizer", ByteTokenizer.INSTANCE.identity().toString());
         manifest.put("inputs", corpusInfo);
         Map<String, Object> teacherInfo = new LinkedHashMap<>();
         teacherInfo.put("kind", teacher.kind());
@@ -497,7 +498,11 @@ public final class LmTopKJob {
                         train.sha256(),
                         info,
                         LmWindows.Source.packed(
-                                c.recipe(), c.overrides(), p, LmTrainingCorpus.packKey(recipe), recipe.context()),
+                                c.recipe(),
+                                c.overrides(),
+                                p,
+                                LmTrainingCorpus.packKey(recipe, ByteTokenizer.INSTANCE),
+                                recipe.context()),
                         p);
             } catch (IOException | RuntimeException e) {
                 p.close();

@@ -11,8 +11,8 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.distill4j.lm.corpus.TokenWindows;
-import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.teacher.LmTeacher;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.model.InferenceThreads;
 
 /**
@@ -72,10 +72,10 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
 
     /** The refusals {@code distill run} applies before collecting top-k (one vocabulary, context long enough). */
     private static void checkVocabulary(LmTeacher t, TokenWindows windows) {
-        if (!t.tokenizer().equals(LmTrainingCorpus.TOKENIZER.identity())) {
+        if (!t.tokenizer().equals(ByteTokenizer.INSTANCE.identity())) {
             throw new TeacherLoadException(
                     "teacher " + t.identity().location() + " uses tokenizer " + t.tokenizer() + " but the corpus is "
-                            + "tokenized with " + LmTrainingCorpus.TOKENIZER.identity()
+                            + "tokenized with " + ByteTokenizer.INSTANCE.identity()
                             + "; token-level top-k needs one vocabulary",
                     null);
         }

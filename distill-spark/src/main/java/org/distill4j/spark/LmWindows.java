@@ -11,6 +11,7 @@ import org.distill4j.lm.corpus.PackedCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.recipe.RecipeException;
 
 /**
@@ -80,7 +81,7 @@ final class LmWindows {
                 // Never packed here, nor the recipe's corpus file read: the driver packed it once for
                 // every executor.
                 PackedCorpus packed =
-                        PackedCorpus.open(Path.of(source.packedDir()), source.packedKey(), LmTrainingCorpus.TOKENIZER);
+                        PackedCorpus.open(Path.of(source.packedDir()), source.packedKey(), ByteTokenizer.INSTANCE);
                 read = packed.windows(Part.TRAIN, source.context());
             }
             LOADED.put(source, read);
@@ -89,10 +90,16 @@ final class LmWindows {
     }
 
     static LmRecipe recipe(Path recipeFile, List<String> overrides) throws IOException {
+        LmRecipe recipe;
         try {
-            return LmRecipe.load(recipeFile, overrides);
+            recipe = LmRecipe.load(recipeFile, overrides);
         } catch (RecipeException e) {
             throw new IOException(e.getMessage(), e);
         }
+        if (!recipe.tokenizerType().equals(ByteTokenizer.KIND)) {
+            throw new IOException(recipeFile + ": data.tokenizer.type " + recipe.tokenizerType()
+                    + ": the Spark top-k job collects for the byte tokenizer only; collect with distill run");
+        }
+        return recipe;
     }
 }

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.experiment.LmRecipe;
-import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.teacher.TorchScriptLmTeacher;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.OnnxTeacher;
@@ -156,7 +156,7 @@ public record TeacherSpec(String kind, String path, String contentHash, int cont
         return switch (kind) {
             case LanguageModel.FORMAT -> LocalLmTeacher.load(Path.of(path));
             case TORCHSCRIPT_LM ->
-                TorchScriptLmTeacher.load(Path.of(path), LmTrainingCorpus.TOKENIZER.identity(), contextLength);
+                TorchScriptLmTeacher.load(Path.of(path), ByteTokenizer.INSTANCE.identity(), contextLength);
             default -> throw new IOException("teacher kind '" + kind + "' is not a language model");
         };
     }

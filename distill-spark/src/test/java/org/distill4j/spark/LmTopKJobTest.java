@@ -379,7 +379,7 @@ class LmTopKJobTest {
         }
         // Packed where the streamed distill run of this recipe and cache directory looks for it.
         LmRecipe streaming = LmRecipe.load(recipe, List.of("data.streaming=true"));
-        Path packed = LmTrainingCorpus.packDir(cacheDir, LmTrainingCorpus.packKey(streaming));
+        Path packed = LmTrainingCorpus.packDir(cacheDir, LmTrainingCorpus.packKey(streaming, ByteTokenizer.INSTANCE));
         JsonNode m = JSON.readTree(streamOut.resolve(LabelJob.MANIFEST).toFile());
         assertThat(m.at("/inputs/packed").asText()).isEqualTo(packed.toString());
         assertThat(packed.resolve("train.tokens")).isRegularFile();
@@ -405,7 +405,7 @@ class LmTopKJobTest {
                 Files.readString(recipe).replace(lmRecipe.data().path().toString(), text.toString()));
         List<String> overrides = List.of("data.streaming=true");
         LmRecipe r = LmRecipe.load(own, overrides);
-        String packKey = LmTrainingCorpus.packKey(r);
+        String packKey = LmTrainingCorpus.packKey(r, ByteTokenizer.INSTANCE);
         TokenWindows expected = LmTrainingCorpus.read(lmRecipe).train();
         try (var p = LmTrainingCorpus.pack(r, dir.resolve("cache"))) {
             Files.delete(text);

@@ -32,7 +32,6 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
-import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.BestValidation;
 import org.distill4j.lm.train.Evaluation;
@@ -163,7 +162,7 @@ public final class LmExperiment {
             throws IOException, DistillationRefusedException, RecipeException {
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
-        Tokenizer tok = LmTrainingCorpus.TOKENIZER;
+        Tokenizer tok = data.tokenizer();
         TokenWindows train = data.train();
         TokenWindows val = data.validation();
         TokenWindows test = data.test();
@@ -172,6 +171,7 @@ public final class LmExperiment {
         corpusInfo.put("train_tokens", train.targetTokens());
         corpusInfo.put("validation_bytes", val.targetBytes());
         corpusInfo.put("test_bytes", test.targetBytes());
+        corpusInfo.put("test_tokens", test.targetTokens()); // bytes per token: 1 for bytes, more for a BPE
         log.printf(
                 Locale.ROOT,
                 "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
@@ -222,7 +222,7 @@ public final class LmExperiment {
                     teacherDescription = "saved language model " + ts.path();
                     teacherRow.put("training_tokens_per_second", null);
                 } else {
-                    teacher = LanguageModel.create(recipe.decoder(ts, "teacher"), tok, seed);
+                    teacher = LanguageModel.create(recipe.decoder(ts, "teacher", tok.vocabSize()), tok, seed);
                     BestValidation best = ts.training().selectsBestValidation() ? new BestValidation(val) : null;
                     LmTrainer.Result r = LmTrainer.train(
                             teacher,
@@ -620,8 +620,8 @@ public final class LmExperiment {
             throws IOException, RecipeException {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("model", name);
-        try (LanguageModel student =
-                LanguageModel.create(recipe.decoder(recipe.student(), "student"), tok, recipe.seedOrDefault() + 1)) {
+        try (LanguageModel student = LanguageModel.create(
+                recipe.decoder(recipe.student(), "student", tok.vocabSize()), tok, recipe.seedOrDefault() + 1)) {
             BestValidation best = recipe.student().training().selectsBestValidation() ? new BestValidation(val) : null;
             LmTrainer.Result r =
                     LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()), best);
@@ -694,7 +694,7 @@ public final class LmExperiment {
         row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
         Generator g = new Generator(lm);
         int n = recipe.generationTokens();
-        int[] prompt = {ByteTokenizer.BOS, 'T', 'h', 'e'};
+        int[] prompt = g.prompt("The");
         // A full warm-up run: the first generation of a model is several times slower (JIT, allocator).
         g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
         long t0 = System.nanoTime();

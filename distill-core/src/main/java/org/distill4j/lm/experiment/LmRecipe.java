@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import org.distill4j.lm.model.DecoderConfig;
 import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.token.BpeTrainer;
 import org.distill4j.recipe.RecipeException;
 import org.distill4j.teacher.http.ApiKey;
 
@@ -58,6 +59,7 @@ public record LmRecipe(
      * @param studentShare share of the training documents the students (scratch and distilled) train
      *     on, in (0, 1] (default 1): a teacher trained here uses all of them, so a share below 1 is
      *     the setting of a student with less data than its teacher; not with streaming
+     * @param tokenizer the tokenizer of every model the run trains (default: the byte tokenizer)
      */
     public record Data(
             String format,
@@ -69,7 +71,22 @@ public record LmRecipe(
             Integer context,
             @JsonProperty("split_seed") Long splitSeed,
             Boolean streaming,
-            @JsonProperty("student_share") Double studentShare) {}
+            @JsonProperty("student_share") Double studentShare,
+            TokenizerSpec tokenizer) {}
+
+    /**
+     * Which tokenizer the run's models use ({@code data.tokenizer}).
+     *
+     * @param type {@code byte} (default: 256 bytes + BOS/EOS) or {@code bpe}
+     * @param vocabSize for {@code bpe}: train a byte-level BPE of this many ids (&gt;= 258) on the
+     *     training split's documents (all of them, also with a student share), deterministically
+     * @param file for {@code bpe}: read this Hugging Face {@code tokenizer.json} (byte-level BPE)
+     *     instead of training one
+     * @param bos with {@code file}: the BOS special token's name (default {@code <|bos|>})
+     * @param eos with {@code file}: the EOS special token's name (default {@code <|eos|>})
+     */
+    public record TokenizerSpec(
+            String type, @JsonProperty("vocab_size") Integer vocabSize, Path file, String bos, String eos) {}
 
     /** A corpus file larger than this (256 MiB) is streamed unless {@code data.streaming} says otherwise. */
     public static final long STREAMING_THRESHOLD = 256L << 20;
@@ -273,7 +290,15 @@ public record LmRecipe(
                         data.context,
                         data.splitSeed,
                         data.streaming,
-                        data.studentShare);
+                        data.studentShare,
+                        data.tokenizer == null || data.tokenizer.file == null
+                                ? data.tokenizer
+                                : new TokenizerSpec(
+                                        data.tokenizer.type,
+                                        data.tokenizer.vocabSize,
+                                        abs(base, data.tokenizer.file),
+                                        data.tokenizer.bos,
+                                        data.tokenizer.eos));
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
@@ -338,6 +363,7 @@ public record LmRecipe(
                 studentShare() == 1 || !streaming(),
                 "data.student_share",
                 "data.student_share below 1 needs the corpus in memory; set data.streaming: false");
+        validateTokenizer();
         require(teacher != null, "teacher", "section teacher is required");
         require(student != null, "student", "section student is required");
         int sources =
@@ -362,6 +388,11 @@ public record LmRecipe(
                     "an http teacher serves top-k log-probabilities (variant topk) or text (variant sequence); "
                             + "full and sampled KD need the teacher in-process");
             require(
+                    "sequence".equals(variant()) || tokenizerType().equals("byte"),
+                    "data.tokenizer",
+                    "top-k log-probabilities over HTTP arrive as byte tokens; with data.tokenizer " + tokenizerType()
+                            + " an http teacher can teach by text only (variant sequence)");
+            require(
                     teacher.http.route == null
                             || teacher.http.route.equals("completions")
                             || teacher.http.route.equals("chat") && "sequence".equals(variant()),
@@ -379,13 +410,13 @@ public record LmRecipe(
                 "student",
                 "student needs its architecture (layers, width, heads)");
         if (teacher.layers != null) {
-            decoder(teacher, "teacher");
+            decoder(teacher, "teacher", BpeTrainer.MIN_VOCAB); // architecture checks; the vocabulary comes later
             require(
                     teacher.training != null && teacher.training.steps != null,
                     "teacher.training.steps",
                     "teacher.training.steps is required for a teacher trained here");
         }
-        decoder(student, "student");
+        decoder(student, "student", BpeTrainer.MIN_VOCAB);
         for (Model m : new Model[] {teacher, student}) {
             String section = m == teacher ? "teacher" : "student";
             require(
@@ -439,8 +470,8 @@ public record LmRecipe(
         }
     }
 
-    /** The decoder of a model section trained or created here (vocabulary 258, the byte tokenizer). */
-    public DecoderConfig decoder(Model m, String section) throws RecipeException {
+    /** The decoder of a model section trained or created here, for a tokenizer of {@code vocabSize} ids. */
+    public DecoderConfig decoder(Model m, String section, int vocabSize) throws RecipeException {
         require(
                 m.layers != null && m.width != null && m.heads != null,
                 section,
@@ -454,7 +485,7 @@ public record LmRecipe(
         }
         try {
             return new DecoderConfig(
-                    258,
+                    vocabSize,
                     m.layers,
                     m.width,
                     m.heads,
@@ -506,6 +537,51 @@ public record LmRecipe(
                     && Files.size(data.path) > STREAMING_THRESHOLD;
         } catch (IOException e) {
             return false; // reading it will name the problem
+        }
+    }
+
+    /** The tokenizer type ({@code data.tokenizer.type}; default {@code byte}). */
+    public String tokenizerType() {
+        return data.tokenizer == null || data.tokenizer.type == null ? "byte" : data.tokenizer.type;
+    }
+
+    private void validateTokenizer() throws RecipeException {
+        TokenizerSpec t = data.tokenizer;
+        if (t == null) {
+            return;
+        }
+        require(
+                "byte".equals(tokenizerType()) || "bpe".equals(tokenizerType()),
+                "data.tokenizer.type",
+                "data.tokenizer.type must be byte or bpe, got '" + t.type + "'");
+        if ("byte".equals(tokenizerType())) {
+            require(
+                    t.vocabSize == null && t.file == null && t.bos == null && t.eos == null,
+                    "data.tokenizer",
+                    "data.tokenizer.type byte takes no vocab_size, file, bos or eos");
+            return;
+        }
+        require(
+                (t.vocabSize == null) != (t.file == null),
+                "data.tokenizer",
+                "data.tokenizer.type bpe needs exactly one of vocab_size (train one on the training split) and "
+                        + "file (a Hugging Face tokenizer.json)");
+        if (t.vocabSize != null) {
+            require(
+                    t.vocabSize >= BpeTrainer.MIN_VOCAB,
+                    "data.tokenizer.vocab_size",
+                    "data.tokenizer.vocab_size must be >= " + BpeTrainer.MIN_VOCAB + " (256 bytes + BOS + EOS), got "
+                            + t.vocabSize);
+            require(
+                    t.bos == null && t.eos == null,
+                    "data.tokenizer",
+                    "data.tokenizer.bos and eos name the special tokens of a file; a trained BPE has <|bos|> and"
+                            + " <|eos|>");
+        } else {
+            require(
+                    Files.isRegularFile(t.file),
+                    "data.tokenizer.file",
+                    "data.tokenizer.file " + t.file + " is not a file (expected a Hugging Face tokenizer.json)");
         }
     }
 

@@ -9,6 +9,7 @@ import org.distill4j.lm.corpus.CorpusSplit.Part;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.PackedCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
  * A recipe's corpus as {@link LmExperiment} trains and evaluates on it: train, validation and test
@@ -26,6 +27,7 @@ final class LmSplits implements AutoCloseable {
     private final TokenWindows test;
     private final List<Document> trainDocuments;
     private final PackedCorpus packed;
+    private final Tokenizer tokenizer;
 
     private LmSplits(
             Map<String, Object> info,
@@ -34,7 +36,8 @@ final class LmSplits implements AutoCloseable {
             TokenWindows validation,
             TokenWindows test,
             List<Document> trainDocuments,
-            PackedCorpus packed) {
+            PackedCorpus packed,
+            Tokenizer tokenizer) {
         this.info = info;
         this.train = train;
         this.teacherTrain = teacherTrain;
@@ -42,6 +45,7 @@ final class LmSplits implements AutoCloseable {
         this.test = test;
         this.trainDocuments = trainDocuments;
         this.packed = packed;
+        this.tokenizer = tokenizer;
     }
 
     /** Reads the recipe's corpus; a streamed one is packed under {@code cacheDir}. */
@@ -69,10 +73,11 @@ final class LmSplits implements AutoCloseable {
                     info,
                     read.train(),
                     read.teacherTrain(),
-                    TokenWindows.pack(read.split().validation(), LmTrainingCorpus.TOKENIZER, ctx),
-                    TokenWindows.pack(read.split().test(), LmTrainingCorpus.TOKENIZER, ctx),
+                    TokenWindows.pack(read.split().validation(), read.tokenizer(), ctx),
+                    TokenWindows.pack(read.split().test(), read.tokenizer(), ctx),
                     read.studentDocuments(),
-                    null);
+                    null,
+                    read.tokenizer());
         }
         PackedCorpus p = LmTrainingCorpus.pack(recipe, cacheDir);
         Path dir = p.dir();
@@ -87,7 +92,14 @@ final class LmSplits implements AutoCloseable {
             info.put("packed", dir.toString());
             TokenWindows train = p.windows(Part.TRAIN, ctx);
             return new LmSplits(
-                    info, train, train, p.windows(Part.VALIDATION, ctx), p.windows(Part.TEST, ctx), null, p);
+                    info,
+                    train,
+                    train,
+                    p.windows(Part.VALIDATION, ctx),
+                    p.windows(Part.TEST, ctx),
+                    null,
+                    p,
+                    LmTrainingCorpus.tokenizer(recipe, cacheDir));
         } catch (RuntimeException e) {
             p.close();
             throw e;
@@ -97,6 +109,11 @@ final class LmSplits implements AutoCloseable {
     /** What {@code metrics.json} records about the corpus (a fresh, mutable copy). */
     Map<String, Object> info() {
         return new LinkedHashMap<>(info);
+    }
+
+    /** The tokenizer of every model of the run. */
+    Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     /** Whether the corpus was streamed into token files. */

@@ -13,6 +13,8 @@ import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.PackedCorpus;
 import org.distill4j.lm.corpus.TextCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.token.BpeTokenizer;
+import org.distill4j.lm.token.BpeTrainer;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.token.TokenizerIdentity;
@@ -20,7 +22,9 @@ import org.distill4j.lm.token.TokenizerIdentity;
 /**
  * An {@link LmRecipe}'s corpus as {@link LmExperiment} reads it: the documents (the recipe's
  * field and byte limit), their seeded train/validation/test split, and the training documents
- * packed into windows of the recipe's context length with the byte tokenizer. Anything that
+ * packed into windows of the recipe's context length with the recipe's tokenizer ({@link
+ * #tokenizer}: bytes by default, or a byte-level BPE read from a file or trained on the training
+ * documents). Anything that
  * collects teacher outputs for a recipe outside the experiment (the Spark job) reads it here, so
  * its windows and cache key are the experiment's.
  *
@@ -36,6 +40,7 @@ import org.distill4j.lm.token.TokenizerIdentity;
  * @param trainHash hex SHA-256 of the students' documents ({@link #documentsHash})
  * @param teacherTrain every training document packed into windows (the same object as train when
  *     the share is 1)
+ * @param tokenizer the tokenizer every model of the run uses
  */
 public record LmTrainingCorpus(
         TextCorpus corpus,
@@ -43,10 +48,8 @@ public record LmTrainingCorpus(
         List<Document> studentDocuments,
         TokenWindows train,
         String trainHash,
-        TokenWindows teacherTrain) {
-
-    /** The tokenizer the experiment uses for every model. */
-    public static final Tokenizer TOKENIZER = ByteTokenizer.INSTANCE;
+        TokenWindows teacherTrain,
+        Tokenizer tokenizer) {
 
     /**
      * Reads, splits and packs the recipe's corpus.
@@ -58,10 +61,74 @@ public record LmTrainingCorpus(
         CorpusSplit split = CorpusSplit.bySeed(
                 corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
         List<Document> students = CorpusSplit.sample(split.train(), recipe.splitSeed(), recipe.studentShare());
-        TokenWindows all = TokenWindows.pack(split.train(), TOKENIZER, recipe.context());
-        TokenWindows student =
-                recipe.studentShare() == 1 ? all : TokenWindows.pack(students, TOKENIZER, recipe.context());
-        return new LmTrainingCorpus(corpus, split, students, student, documentsHash(students), all);
+        Tokenizer tok =
+                recipe.data().tokenizer() != null && recipe.data().tokenizer().vocabSize() != null
+                        ? BpeTrainer.train(
+                                () -> split.train().stream().map(Document::text).iterator(),
+                                recipe.data().tokenizer().vocabSize())
+                        : fixedTokenizer(recipe);
+        TokenWindows all = TokenWindows.pack(split.train(), tok, recipe.context());
+        TokenWindows student = recipe.studentShare() == 1 ? all : TokenWindows.pack(students, tok, recipe.context());
+        return new LmTrainingCorpus(corpus, split, students, student, documentsHash(students), all, tok);
+    }
+
+    /**
+     * Returns the recipe's tokenizer when it needs no training: the byte tokenizer, or the BPE of
+     * {@code data.tokenizer.file}.
+     *
+     * @throws IOException if the file cannot be read or is not a byte-level BPE (the message names it)
+     * @throws IllegalStateException if the recipe trains its BPE ({@link #tokenizer})
+     */
+    public static Tokenizer fixedTokenizer(LmRecipe recipe) throws IOException {
+        LmRecipe.TokenizerSpec t = recipe.data().tokenizer();
+        if (t == null || !BpeTokenizer.KIND.equals(recipe.tokenizerType())) {
+            return ByteTokenizer.INSTANCE;
+        }
+        if (t.file() == null) {
+            throw new IllegalStateException("data.tokenizer.vocab_size: this BPE is trained on the training"
+                    + " documents (LmTrainingCorpus.tokenizer)");
+        }
+        return BpeTokenizer.read(
+                t.file(),
+                t.bos() == null ? BpeTokenizer.DEFAULT_BOS : t.bos(),
+                t.eos() == null ? BpeTokenizer.DEFAULT_EOS : t.eos());
+    }
+
+    /**
+     * Returns the recipe's tokenizer; a BPE of {@code data.tokenizer.vocab_size} is trained in one
+     * streaming pass over the training split's documents (the same documents, so the same tokenizer
+     * and digest, as {@link #read} trains on) and kept under {@code cacheDir} ({@code
+     * lm-tokenizer-<hash>.json}, keyed by the corpus file, how it is read and split, and the size),
+     * where later runs find it.
+     *
+     * @param cacheDir where a trained BPE is cached; null to train without caching
+     * @throws IOException if the corpus or the tokenizer file cannot be read (the message names it)
+     */
+    public static Tokenizer tokenizer(LmRecipe recipe, Path cacheDir) throws IOException {
+        LmRecipe.TokenizerSpec t = recipe.data().tokenizer();
+        if (t == null || t.vocabSize() == null) {
+            return fixedTokenizer(recipe);
+        }
+        String key = corpusKey(recipe) + ";bpe_vocab=" + t.vocabSize();
+        Path file = cacheDir == null
+                ? null
+                : cacheDir.resolve("lm-tokenizer-" + Hashing.sha256(key).substring(0, 16) + ".json");
+        if (file != null && Files.isRegularFile(file)) {
+            return BpeTokenizer.read(file);
+        }
+        BpeTrainer trainer = new BpeTrainer();
+        TextCorpus.scan(List.of(recipe.data().path()), options(recipe), d -> {
+            if (CorpusSplit.part(d.text(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare())
+                    == CorpusSplit.Part.TRAIN) {
+                trainer.add(d.text());
+            }
+        });
+        BpeTokenizer bpe = trainer.train(t.vocabSize());
+        if (file != null) {
+            Files.createDirectories(cacheDir);
+            bpe.write(file);
+        }
+        return bpe;
     }
 
     /**
@@ -73,7 +140,8 @@ public record LmTrainingCorpus(
      * @throws IOException if the corpus cannot be read (the message names the file)
      */
     public static PackedCorpus pack(LmRecipe recipe, Path cacheDir) throws IOException {
-        String key = packKey(recipe);
+        Tokenizer tok = tokenizer(recipe, cacheDir);
+        String key = packKey(recipe, tok);
         return PackedCorpus.openOrBuild(
                 packDir(cacheDir, key),
                 key,
@@ -83,7 +151,7 @@ public record LmTrainingCorpus(
                         recipe.splitSeed(),
                         recipe.validationShare(),
                         recipe.testShare(),
-                        TOKENIZER));
+                        tok));
     }
 
     /** Returns the directory under {@code cacheDir} that {@link #pack} uses for a corpus of {@code packKey}. */
@@ -93,16 +161,20 @@ public record LmTrainingCorpus(
 
     /**
      * Returns what a packed corpus of the recipe depends on: the corpus file's path, size and
-     * modification time, how it is read, split and tokenized.
+     * modification time, how it is read, split and tokenized ({@code tok}, the recipe's tokenizer).
      */
-    public static String packKey(LmRecipe recipe) throws IOException {
+    public static String packKey(LmRecipe recipe, Tokenizer tok) throws IOException {
+        return corpusKey(recipe) + ";tokenizer=" + tok.identity();
+    }
+
+    private static String corpusKey(LmRecipe recipe) throws IOException {
         Path file = recipe.data().path();
         TextCorpus.Options options = options(recipe);
         return "path=" + file.toAbsolutePath() + ";size=" + Files.size(file) + ";modified="
                 + Files.getLastModifiedTime(file).toMillis() + ";field=" + options.textField() + ";utf8="
                 + options.utf8() + ";max_line_bytes=" + options.maxLineBytes() + ";max_bytes=" + options.maxBytes()
                 + ";max_documents=" + options.maxDocuments() + ";split_seed=" + recipe.splitSeed() + ";validation="
-                + recipe.validationShare() + ";test=" + recipe.testShare() + ";tokenizer=" + TOKENIZER.identity();
+                + recipe.validationShare() + ";test=" + recipe.testShare();
     }
 
     /** Returns how the recipe's corpus is read: its field and byte limit, otherwise the defaults. */

@@ -156,10 +156,16 @@ public final class Generator {
 
     /** Encodes {@code text} after BOS, generates, and decodes the continuation. */
     public String complete(String text, SamplingConfig sampling) {
+        return lm.tokenizer()
+                .decode(generate(prompt(text), sampling, true, false).tokens());
+    }
+
+    /** Returns BOS followed by the ids of {@code text}: a prompt that starts a document. */
+    public int[] prompt(String text) {
         int[] body = lm.tokenizer().encode(text);
         int[] prompt = new int[body.length + 1];
         prompt[0] = lm.tokenizer().bos();
         System.arraycopy(body, 0, prompt, 1, body.length);
-        return lm.tokenizer().decode(generate(prompt, sampling, true, false).tokens());
+        return prompt;
     }
 }

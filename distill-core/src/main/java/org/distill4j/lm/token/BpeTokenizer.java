@@ -32,6 +32,12 @@ public final class BpeTokenizer implements Tokenizer {
     /** File name in a model directory. */
     public static final String FILE = "tokenizer.json";
 
+    /** Name of the BOS special token in files this class writes. */
+    public static final String DEFAULT_BOS = TokenizerJson.BOS;
+
+    /** Name of the EOS special token in files this class writes. */
+    public static final String DEFAULT_EOS = TokenizerJson.EOS;
+
     private static final int CACHE_LIMIT = 1 << 16;
 
     private final byte[][] tokens;

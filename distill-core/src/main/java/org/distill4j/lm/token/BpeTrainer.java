@@ -13,8 +13,9 @@ import java.util.PriorityQueue;
  * Learns a byte-level BPE vocabulary from a corpus: the texts are cut into pieces by GPT-2's
  * expression, and the most frequent adjacent pair of tokens (over all pieces, weighted by how often
  * each piece occurs) is merged into a new token until the vocabulary has the asked size or no pair
- * occurs twice. Deterministic: a tie goes to the pair of smallest ids, so the same texts in the same
- * order give the same tokenizer (and digest) on every machine.
+ * occurs twice. Deterministic: a tie goes to the pair of smallest ids, so the same texts, in any
+ * order, give the same tokenizer (and digest) on every machine. Memory grows with the distinct
+ * pieces (words), not with the text, so a corpus can stream past {@link #add}.
  *
  * <p>Ids 0..255 are the bytes (id = byte value), merges follow in the order learnt, and BOS and
  * EOS ({@code <|bos|>}, {@code <|eos|>}) are the last two ids.
@@ -24,27 +25,48 @@ public final class BpeTrainer {
     /** The smallest vocabulary: 256 bytes, BOS and EOS, no merge. */
     public static final int MIN_VOCAB = 258;
 
-    private BpeTrainer() {}
+    private final PreTokenizer pre = new PreTokenizer(PreTokenizer.GPT2);
+    private final Map<String, long[]> counts = new LinkedHashMap<>();
+
+    /** Creates a trainer with no text yet. */
+    public BpeTrainer() {}
 
     /**
-     * Trains a tokenizer.
+     * Trains a tokenizer on {@code texts}, read once (see {@link #train(int)}).
      *
-     * @param texts the corpus (e.g. the training split's documents); read once
-     * @param vocabSize the vocabulary wanted, including the 256 bytes and BOS/EOS, &gt;= {@value #MIN_VOCAB};
-     *     the result is smaller when the corpus runs out of pairs that occur twice
      * @throws IllegalArgumentException if {@code vocabSize} is below {@value #MIN_VOCAB}
      */
     public static BpeTokenizer train(Iterable<String> texts, int vocabSize) {
+        BpeTrainer t = new BpeTrainer();
+        for (String text : texts) {
+            t.add(text);
+        }
+        return t.train(vocabSize);
+    }
+
+    /** Counts the pieces of one text (e.g. a training document); not thread-safe. */
+    public void add(String text) {
+        for (String piece : pre.split(text)) {
+            counts.computeIfAbsent(piece, k -> new long[1])[0]++;
+        }
+    }
+
+    /** Returns the number of distinct pieces counted so far. */
+    public int distinctPieces() {
+        return counts.size();
+    }
+
+    /**
+     * Learns the merges from the texts added so far.
+     *
+     * @param vocabSize the vocabulary wanted, including the 256 bytes and BOS/EOS, &gt;= {@value #MIN_VOCAB};
+     *     the result is smaller when the texts run out of pairs that occur twice
+     * @throws IllegalArgumentException if {@code vocabSize} is below {@value #MIN_VOCAB}
+     */
+    public BpeTokenizer train(int vocabSize) {
         if (vocabSize < MIN_VOCAB) {
             throw new IllegalArgumentException(
                     "vocab_size " + vocabSize + " is below " + MIN_VOCAB + " (256 bytes + BOS + EOS)");
-        }
-        PreTokenizer pre = new PreTokenizer(PreTokenizer.GPT2);
-        Map<String, long[]> counts = new LinkedHashMap<>();
-        for (String text : texts) {
-            for (String piece : pre.split(text)) {
-                counts.computeIfAbsent(piece, k -> new long[1])[0]++;
-            }
         }
         int words = counts.size();
         int[][] symbols = new int[words][];
@@ -61,7 +83,6 @@ public final class BpeTrainer {
             freq[w] = e.getValue()[0];
             w++;
         }
-        counts.clear();
 
         Map<Long, Long> pairCount = new HashMap<>();
         Map<Long, List<Integer>> wordsWith = new HashMap<>();

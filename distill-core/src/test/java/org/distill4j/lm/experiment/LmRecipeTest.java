@@ -33,7 +33,7 @@ class LmRecipeTest {
         assertThat(r.variant()).isEqualTo("topk");
         assertThat(r.k()).isEqualTo(20);
         assertThat(r.context()).isEqualTo(128);
-        assertThat(r.decoder(r.teacher(), "teacher").parameterCount()).isPositive();
+        assertThat(r.decoder(r.teacher(), "teacher", 258).parameterCount()).isPositive();
         LmRecipe loaded = LmRecipe.parse(
                 yaml(),
                 "t",

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.DebianCorpus;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,7 +107,7 @@ class LmStudentShareTest {
         String key = LmTrainingCorpus.topKCacheKey(
                 org.distill4j.lm.model.LanguageModel.contentHash(tmp.resolve("out/teacher")),
                 corpus.trainHash(),
-                LmTrainingCorpus.TOKENIZER.identity(),
+                ByteTokenizer.INSTANCE.identity(),
                 4,
                 32);
         try (TopKCache c = TopKCache.open(cache, key)) {

@@ -17,6 +17,7 @@ import org.distill4j.io.Hashing;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.DebianCorpus;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.recipe.RecipeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,7 +96,7 @@ class LmTeacherTextTest {
                 LanguageModel.contentHash(tmp.resolve("out/teacher")),
                 Hashing.sha256(corpus.trainHash() + "+teacher-text:"
                         + text.get("sha256").asText()),
-                LmTrainingCorpus.TOKENIZER.identity(),
+                ByteTokenizer.INSTANCE.identity(),
                 4,
                 32);
         try (TopKCache c = TopKCache.open(cache, key)) {
