@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.UUID;
-import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
  * The OpenAI-compatible handlers of a served language model: {@code POST /v1/completions} (the
@@ -140,7 +140,7 @@ final class LmCompletions {
                 c.put("index", t);
                 if (req.maxTokens() == 0) {
                     float[] logits = scorePrompt(prompt);
-                    c.put("text", promptText(prompt));
+                    c.put("text", promptText(h.tokenizer(), prompt));
                     c.set("logprobs", req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, logits));
                     c.put("finish_reason", "length");
                     continue;
@@ -158,7 +158,7 @@ final class LmCompletions {
                             lp = req.echo() ? promptLogprobs(prompt, g.promptLogits()) : legacy();
                             appendSteps(lp, g, g.steps(), prompt);
                         }
-                        c.put("text", (req.echo() ? promptText(prompt) : "") + text);
+                        c.put("text", (req.echo() ? promptText(h.tokenizer(), prompt) : "") + text);
                         c.set("logprobs", lp == null ? F.nullNode() : lp);
                     }
                     c.put("finish_reason", g.finishReason());
@@ -220,7 +220,7 @@ final class LmCompletions {
                     float[] logits = scorePrompt(prompt);
                     pending.add(chunk(
                             t,
-                            promptText(prompt),
+                            promptText(h.tokenizer(), prompt),
                             req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, logits),
                             "length",
                             false));
@@ -234,7 +234,7 @@ final class LmCompletions {
                 } else if (req.echo()) {
                     pending.add(chunk(
                             t,
-                            promptText(prompt),
+                            promptText(h.tokenizer(), prompt),
                             req.logprobs() < 0 ? F.nullNode() : promptLogprobs(prompt, gen.promptLogits()),
                             null,
                             false));
@@ -350,27 +350,27 @@ final class LmCompletions {
 
         private ObjectNode promptLogprobs(int[] prompt, float[] logits) {
             ObjectNode lp = legacy();
-            byte[] bytes = promptBytes(prompt);
+            byte[] bytes = promptBytes(h.tokenizer(), prompt);
             int v = h.vocab();
             int pos = 0;
             for (int i = 0; i < prompt.length; i++) {
                 double[] logp = i == 0 ? null : Tensors.logSoftmax(logits, i - 1, v);
                 add(lp, prompt[i], logp, TokenText.textOffset(bytes, pos));
-                pos += TokenText.byteLength(prompt[i]);
+                pos += h.tokenizer().byteLength(prompt[i]);
             }
             return lp;
         }
 
         /** Appends generated steps; offsets count the prompt text first. */
         private void appendSteps(ObjectNode lp, LmGeneration g, List<LmGeneration.Step> steps, int[] prompt) {
-            int base = promptText(prompt).length();
+            int base = promptText(h.tokenizer(), prompt).length();
             for (LmGeneration.Step s : steps) {
                 add(lp, s.id(), s.logp(), base + TokenText.textOffset(g.bytes(), s.start()));
             }
         }
 
         private void add(ObjectNode lp, int token, double[] logp, int offset) {
-            ((ArrayNode) lp.get("tokens")).add(TokenText.token(token));
+            ((ArrayNode) lp.get("tokens")).add(TokenText.token(h.tokenizer(), token));
             ArrayNode tl = (ArrayNode) lp.get("token_logprobs");
             ArrayNode top = (ArrayNode) lp.get("top_logprobs");
             if (logp == null) {
@@ -382,11 +382,11 @@ final class LmCompletions {
                 int[] best = top(logp, req.logprobs());
                 boolean seen = false;
                 for (int b : best) {
-                    m.put(TokenText.token(b), logp[b]);
+                    m.put(TokenText.token(h.tokenizer(), b), logp[b]);
                     seen |= b == token;
                 }
                 if (!seen) {
-                    m.put(TokenText.token(token), logp[token]);
+                    m.put(TokenText.token(h.tokenizer(), token), logp[token]);
                 }
             }
             ((ArrayNode) lp.get("text_offset")).add(offset);
@@ -410,11 +410,11 @@ final class LmCompletions {
             return lp;
         }
 
-        private static ObjectNode entry(int token, double logprob) {
+        private ObjectNode entry(int token, double logprob) {
             ObjectNode e = F.objectNode();
-            e.put("token", TokenText.token(token));
+            e.put("token", TokenText.token(h.tokenizer(), token));
             e.put("logprob", logprob);
-            e.set("bytes", TokenText.bytes(token));
+            e.set("bytes", TokenText.bytes(h.tokenizer(), token));
             return e;
         }
 
@@ -457,19 +457,16 @@ final class LmCompletions {
         return best;
     }
 
-    private static byte[] promptBytes(int[] prompt) {
-        byte[] b = new byte[prompt.length];
-        int n = 0;
+    private static byte[] promptBytes(Tokenizer tokenizer, int[] prompt) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(prompt.length);
         for (int id : prompt) {
-            if (id < ByteTokenizer.BOS) {
-                b[n++] = (byte) id;
-            }
+            b.writeBytes(tokenizer.bytes(id));
         }
-        return Arrays.copyOf(b, n);
+        return b.toByteArray();
     }
 
-    private static String promptText(int[] prompt) {
-        byte[] b = promptBytes(prompt);
+    private static String promptText(Tokenizer tokenizer, int[] prompt) {
+        byte[] b = promptBytes(tokenizer, prompt);
         return TokenText.decode(b, 0, b.length);
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.distill4j.lm.model.KvCache;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
  * A served language model with its prompt scorer and serving hooks: what the LM endpoints call.
@@ -49,6 +50,11 @@ final class LmHost implements AutoCloseable {
         this.observer = observer;
         this.filter = filter;
         this.generations = new Semaphore(maxQueued);
+    }
+
+    /** The served model's tokenizer. */
+    Tokenizer tokenizer() {
+        return model.lm().tokenizer();
     }
 
     int vocab() {

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.distill4j.lm.model.SamplingConfig;
-import org.distill4j.lm.token.ByteTokenizer;
 
 /**
  * A validated request to a served language model, from {@code /v1/completions} or {@code
@@ -121,14 +120,14 @@ record LmRequest(
         }
         List<int[]> prompts = new ArrayList<>();
         if (p.isTextual()) {
-            prompts.add(encode(p.textValue()));
+            prompts.add(encode(p.textValue(), h));
         } else if (p.isArray() && !p.isEmpty() && p.get(0).isIntegralNumber()) {
             prompts.add(ids(p, "prompt", h));
         } else if (p.isArray() && !p.isEmpty()) {
             for (int i = 0; i < p.size(); i++) {
                 JsonNode e = p.get(i);
                 if (e.isTextual()) {
-                    prompts.add(encode(e.textValue()));
+                    prompts.add(encode(e.textValue(), h));
                 } else if (e.isArray() && !e.isEmpty()) {
                     prompts.add(ids(e, "prompt[" + i + "]", h));
                 } else {
@@ -229,7 +228,7 @@ record LmRequest(
             throw ApiException.badRequest(
                     "store", "store: this server stores no completions; send false or leave it out");
         }
-        int[] prompt = encode(chatTemplate(turns));
+        int[] prompt = encode(chatTemplate(turns), h);
         int rest = Math.max(1, h.contextLength() - prompt.length);
         int maxTokens = present(req, "max_completion_tokens") != null
                 ? integer(req, "max_completion_tokens", rest, 1, Integer.MAX_VALUE)
@@ -361,10 +360,10 @@ record LmRequest(
                 includeUsage);
     }
 
-    private static int[] encode(String text) {
-        int[] body = ByteTokenizer.INSTANCE.encode(text);
+    private static int[] encode(String text, LmHost h) {
+        int[] body = h.tokenizer().encode(text);
         int[] ids = new int[body.length + 1];
-        ids[0] = ByteTokenizer.BOS;
+        ids[0] = h.tokenizer().bos();
         System.arraycopy(body, 0, ids, 1, body.length);
         return ids;
     }

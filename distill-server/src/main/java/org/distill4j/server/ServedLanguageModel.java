@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.distill4j.lm.model.LanguageModel;
-import org.distill4j.lm.token.ByteTokenizer;
 
 /**
  * A saved distill4j language model ({@code org.distill4j.lm}) that {@link ModelServer} serves on
@@ -46,19 +45,12 @@ public final class ServedLanguageModel implements AutoCloseable {
     /**
      * Loads the language model saved in {@code dir}.
      *
-     * @throws IOException if files are missing or malformed (the message names them), or the
-     *     tokenizer is not the byte tokenizer
+     * @throws IOException if files are missing or malformed (the message names them)
      */
     public static ServedLanguageModel load(String name, Path dir) throws IOException {
         ServedModel.checkName(name);
         String hash = LanguageModel.contentHash(dir);
         LanguageModel lm = LanguageModel.load(dir);
-        if (!(lm.tokenizer() instanceof ByteTokenizer)) {
-            String t = lm.tokenizer().identity().toString();
-            lm.close();
-            throw new IOException(dir.resolve(LanguageModel.DESCRIPTOR) + ": tokenizer " + t
-                    + " cannot be served; only the byte tokenizer is");
-        }
         return new ServedLanguageModel(name, hash, lm);
     }
 

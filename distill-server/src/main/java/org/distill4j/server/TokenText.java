@@ -3,17 +3,22 @@ package org.distill4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
- * How byte-level tokens appear in OpenAI-format answers. A token is one byte, so a character
- * outside ASCII spans several tokens, none of which is valid UTF-8 alone. As OpenAI does for such
- * partial tokens, a byte below 0x80 is its character, a byte from 0x80 is the string {@code
- * bytes:\xNN} (two lower-case hex digits), and the chat format's {@code bytes} array holds the byte
- * value; BOS is {@code <|bos|>} and EOS {@code <|eos|>}, with {@code bytes} null. Text is decoded
- * from the bytes, with U+FFFD for invalid sequences.
+ * How tokens appear in OpenAI-format answers. A token stands for bytes (one byte for the byte
+ * tokenizer, several for a BPE), which need not be valid UTF-8 alone: a character outside ASCII can
+ * span several byte tokens, and a BPE token can end inside a character. As OpenAI does for such
+ * partial tokens, a token whose bytes are valid UTF-8 is its text, and any other is the string
+ * {@code bytes:} followed by {@code \xNN} for each byte (two lower-case hex digits); the chat
+ * format's {@code bytes} array holds the byte values. BOS is {@code <|bos|>} and EOS {@code <|eos|>},
+ * with {@code bytes} null. Text is decoded from the bytes, with U+FFFD for invalid sequences.
  */
 final class TokenText {
 
@@ -23,30 +28,40 @@ final class TokenText {
 
     private TokenText() {}
 
-    /** The token string of {@code id}. */
-    static String token(int id) {
-        if (id == ByteTokenizer.BOS) {
+    /** The token string of {@code id} under {@code tokenizer}. */
+    static String token(Tokenizer tokenizer, int id) {
+        if (id == tokenizer.bos()) {
             return BOS;
         }
-        if (id == ByteTokenizer.EOS) {
+        if (id == tokenizer.eos()) {
             return EOS;
         }
-        return id < 0x80 ? String.valueOf((char) id) : String.format(Locale.ROOT, "bytes:\\x%02x", id);
+        byte[] b = tokenizer.bytes(id);
+        CharsetDecoder strict = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            return strict.decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder s = new StringBuilder("bytes:");
+            for (byte x : b) {
+                s.append(String.format(Locale.ROOT, "\\x%02x", x & 0xff));
+            }
+            return s.toString();
+        }
     }
 
-    /** The {@code bytes} field of {@code id}: {@code [id]} for a byte, null for BOS/EOS. */
-    static JsonNode bytes(int id) {
-        if (id >= 256) {
+    /** The {@code bytes} field of {@code id}: its byte values, null for BOS/EOS. */
+    static JsonNode bytes(Tokenizer tokenizer, int id) {
+        if (tokenizer.byteLength(id) == 0) {
             return F.nullNode();
         }
         ArrayNode a = F.arrayNode();
-        a.add(id);
+        for (byte x : tokenizer.bytes(id)) {
+            a.add(x & 0xff);
+        }
         return a;
-    }
-
-    /** The number of bytes token {@code id} stands for. */
-    static int byteLength(int id) {
-        return id < 256 ? 1 : 0;
     }
 
     /** The text of {@code bytes[from, to)}. */

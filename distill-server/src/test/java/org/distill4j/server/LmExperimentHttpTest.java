@@ -121,6 +121,61 @@ class LmExperimentHttpTest {
     }
 
     @Test
+    void aServedBpeTeachersTopKReachesABpeStudentAndAByteServerIsRefused() throws Exception {
+        // The teacher: trained in a first run with a BPE learnt from the corpus's training split.
+        String bpe = "data.tokenizer={type: bpe, vocab_size: 300}";
+        Path first = tmp.resolve("bpe-teacher");
+        new LmExperiment(
+                        recipe(
+                                "http://unused/v1",
+                                5,
+                                List.of(
+                                        bpe,
+                                        "teacher={layers: 1, width: 32, heads: 2, terms: mit,"
+                                                + " training: {steps: 40, batch_size: 8, learning_rate: 0.01}}",
+                                        "distillation.variant=full")),
+                        first,
+                        new LmExperiment.Options(null, null, false),
+                        new PrintStream(new ByteArrayOutputStream()))
+                .run();
+        String identity = JSON.readTree(first.resolve("metrics.json").toFile())
+                .get("tokenizer")
+                .asText();
+        assertThat(identity).startsWith("bpe/v1(vocab=29"); // 13 words: the corpus runs out of pairs before 300
+        Path out = tmp.resolve("bpe-served");
+        try (ModelServer server = serve(first.resolve("teacher"))) {
+            new LmExperiment(
+                            recipe(server.baseUri().resolve("/v1").toString(), 5, List.of(bpe)),
+                            out,
+                            new LmExperiment.Options(null, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+        }
+        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertThat(m.get("tokenizer").asText()).isEqualTo(identity);
+        JsonNode p = provenance(out);
+        assertThat(p.at("/collection/short_positions").asLong()).isZero();
+        assertThat(p.at("/collection/unmapped_tokens").asLong()).isZero();
+        assertThat(p.at("/collection/requests").asInt()).isPositive();
+        assertThat(m.at("/models/2/test_bits_per_byte").asDouble())
+                .isLessThan(m.at("/unigram/test_bits_per_byte").asDouble());
+
+        // A byte-level server cannot take the student's BPE ids: refused at the first request, by name.
+        Path tiny = TestLms.tiny(tmp.resolve("tiny-byte"));
+        try (ModelServer server = serve(tiny)) {
+            assertThatThrownBy(() -> new LmExperiment(
+                                    recipe(server.baseUri().resolve("/v1").toString(), 5, List.of(bpe)),
+                                    tmp.resolve("bpe-vs-byte"),
+                                    new LmExperiment.Options(null, null, false),
+                                    new PrintStream(new ByteArrayOutputStream()))
+                            .run())
+                    .hasMessageContaining("is not a token id in [0, 258)")
+                    .hasMessageContaining("data.tokenizer")
+                    .hasMessageNotContaining("context");
+        }
+    }
+
+    @Test
     void sequenceLevelKdOverHttpTrainsOnTheServedTeachersTextAndARerunAsksNothing() throws Exception {
         Path dir = TestLms.tiny(tmp.resolve("tiny-seq"));
         Path cache = tmp.resolve("seq-cache");

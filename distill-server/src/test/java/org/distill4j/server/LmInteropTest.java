@@ -11,9 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
-import org.distill4j.lm.token.ByteTokenizer;
-import org.junit.jupiter.api.Test;
+import org.distill4j.lm.token.Tokenizer;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The official {@code openai} npm client (in {@code src/test/node}, {@code lm-interop.mjs}) against
@@ -26,8 +27,9 @@ class LmInteropTest {
     @TempDir
     static Path tmp;
 
-    @Test
-    void theOfficialOpenAiNodeClientScoresGeneratesAndStreams() throws Exception {
+    @ParameterizedTest(name = "{0} tokenizer")
+    @ValueSource(strings = {"byte", "bpe"})
+    void theOfficialOpenAiNodeClientScoresGeneratesAndStreams(String tokenizer) throws Exception {
         String skip = ChatStreamTest.nodeMissing();
         if (ChatStreamTest.REQUIRED) {
             assertThat(skip)
@@ -35,7 +37,9 @@ class LmInteropTest {
                     .isNull();
         }
         assumeTrue(skip == null, skip);
-        Path dir = TestLms.tiny(tmp.resolve("tiny"));
+        Path dir = tokenizer.equals("bpe")
+                ? TestLms.tinyBpe(tmp.resolve("tiny-bpe"), 300)
+                : TestLms.tiny(tmp.resolve("tiny"));
         String key = "lm-interop-key";
         try (ModelServer server = ModelServer.builder()
                         .optPort(0)
@@ -57,7 +61,9 @@ class LmInteropTest {
             assertThat(p.exitValue()).as(output).isZero();
             JsonNode out = Http.JSON.readTree(output.substring(output.lastIndexOf('\n') + 1));
 
-            int[] ids = TestLms.prompt("the cat sat");
+            Tokenizer tok = reference.tokenizer();
+            Generator g = new Generator(reference);
+            int[] ids = g.prompt("the cat sat");
             float[] logits = TestLms.directLogits(reference, ids);
             JsonNode lp = out.at("/scored/logprobs");
             assertThat(out.at("/scored/text").asText()).isEqualTo("the cat sat");
@@ -65,28 +71,30 @@ class LmInteropTest {
             assertThat(lp.get("tokens")).hasSize(ids.length);
             assertThat(lp.at("/token_logprobs/0").isNull()).isTrue();
             for (int i = 1; i < ids.length; i++) {
-                double[] row = Tensors.logSoftmax(logits, i - 1, 258);
+                double[] row = Tensors.logSoftmax(logits, i - 1, tok.vocabSize());
                 assertThat(lp.get("token_logprobs").get(i).asDouble()).isCloseTo(row[ids[i]], within(1e-5));
                 assertThat(lp.get("top_logprobs").get(i).size()).isBetween(5, 6);
             }
             assertThat(out.at("/scored/usage/prompt_tokens").asInt()).isEqualTo(ids.length);
 
-            String dog = ByteTokenizer.INSTANCE.decode(new Generator(reference)
-                    .generate(TestLms.prompt("the dog"), SamplingConfig.greedy(20), true, false)
+            String dog = tok.decode(g.generate(g.prompt("the dog"), SamplingConfig.greedy(20), true, false)
                     .tokens());
             assertThat(out.at("/generated/text").asText()).isEqualTo(dog);
             assertThat(out.at("/completionStream/text").asText()).isEqualTo(dog);
 
-            String chat = ByteTokenizer.INSTANCE.decode(new Generator(reference)
-                    .generate(TestLms.prompt("<|user|>\ncat?\n<|assistant|>\n"), SamplingConfig.greedy(12), true, false)
-                    .tokens());
+            int[] chatPrompt = g.prompt("<|user|>\ncat?\n<|assistant|>\n");
+            int[] chatIds = g.generate(chatPrompt, SamplingConfig.greedy(12), true, false)
+                    .tokens();
+            String chat = tok.decode(chatIds);
             assertThat(out.at("/chat/content").asText()).isEqualTo(chat);
             assertThat(out.at("/chatStream/content").asText()).isEqualTo(chat);
             assertThat(out.at("/chatStream/finish").asText()).isIn("stop", "length");
-            assertThat(out.at("/chatStream/logprobs").size()).isEqualTo(chat.getBytes(StandardCharsets.UTF_8).length);
+            int generated = chatIds.length > 0 && chatIds[chatIds.length - 1] == tok.eos()
+                    ? chatIds.length - 1
+                    : chatIds.length;
+            assertThat(out.at("/chatStream/logprobs").size()).isEqualTo(generated);
             assertThat(out.at("/chatStream/logprobs/0/top_logprobs")).hasSize(2);
-            assertThat(out.at("/chatStream/usage/prompt_tokens").asInt())
-                    .isEqualTo(1 + "<|user|>\ncat?\n<|assistant|>\n".length());
+            assertThat(out.at("/chatStream/usage/prompt_tokens").asInt()).isEqualTo(chatPrompt.length);
             assertThat(out.at("/refusal/status").asInt()).isEqualTo(400);
             assertThat(out.at("/refusal/param").asText()).isEqualTo("logprobs");
         }

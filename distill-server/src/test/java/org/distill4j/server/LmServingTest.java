@@ -92,14 +92,16 @@ class LmServingTest {
             assertThat(lp.get("token_logprobs").get(i).asDouble())
                     .as("position %d", i)
                     .isCloseTo(want[ids[i]], within(1e-5));
-            assertThat(lp.get("tokens").get(i).asText()).isEqualTo(TokenText.token(ids[i]));
+            assertThat(lp.get("tokens").get(i).asText()).isEqualTo(TokenText.token(ByteTokenizer.INSTANCE, ids[i]));
             JsonNode top = lp.get("top_logprobs").get(i);
             int[] best = LmCompletions.top(want, k);
             assertThat(top.size()).isBetween(k, k + 1);
             for (int b : best) {
-                assertThat(top.path(TokenText.token(b)).asDouble()).isCloseTo(want[b], within(1e-5));
+                assertThat(top.path(TokenText.token(ByteTokenizer.INSTANCE, b)).asDouble())
+                        .isCloseTo(want[b], within(1e-5));
             }
-            assertThat(top.path(TokenText.token(ids[i])).asDouble()).isCloseTo(want[ids[i]], within(1e-5));
+            assertThat(top.path(TokenText.token(ByteTokenizer.INSTANCE, ids[i])).asDouble())
+                    .isCloseTo(want[ids[i]], within(1e-5));
         }
     }
 
@@ -398,7 +400,7 @@ class LmServingTest {
         String content = r.body().at("/choices/0/message/content").asText();
         assertThat(content).isEqualTo(ByteTokenizer.INSTANCE.decode(want));
         JsonNode first = r.body().at("/choices/0/logprobs/content/0");
-        assertThat(first.path("token").asText()).isEqualTo(TokenText.token(want[0]));
+        assertThat(first.path("token").asText()).isEqualTo(TokenText.token(ByteTokenizer.INSTANCE, want[0]));
         assertThat(first.at("/bytes/0").asInt()).isEqualTo(want[0]);
         assertThat(first.path("top_logprobs")).hasSize(3);
         assertThat(r.body().at("/usage/prompt_tokens").asInt()).isEqualTo(template.length() + 1);

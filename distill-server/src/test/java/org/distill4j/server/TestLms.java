@@ -12,7 +12,9 @@ import org.distill4j.lm.loss.TokenCrossEntropy;
 import org.distill4j.lm.model.DecoderConfig;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.token.BpeTrainer;
 import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.LmTrainer;
 import org.distill4j.lm.train.LmTrainingConfig;
 import org.distill4j.lm.train.TeacherSignal;
@@ -38,16 +40,21 @@ final class TestLms {
 
     /** Trains the tiny model and saves it into {@code dir}. */
     static Path tiny(Path dir) throws Exception {
-        List<Document> docs = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            StringBuilder s = new StringBuilder();
-            for (int j = 0; j < 6; j++) {
-                s.append(SENTENCES[(i * 7 + j * 3) % SENTENCES.length]);
-            }
-            docs.add(new Document("doc" + i, s.toString()));
-        }
-        TokenWindows windows = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, CONTEXT);
-        try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 11)) {
+        return tiny(dir, ByteTokenizer.INSTANCE);
+    }
+
+    /**
+     * The tiny model with a byte-level BPE of {@code vocab} ids trained on its sentences: most words
+     * are one or two tokens, "café" has a token that ends inside the "é".
+     */
+    static Path tinyBpe(Path dir, int vocab) throws Exception {
+        return tiny(
+                dir, BpeTrainer.train(documents().stream().map(Document::text).toList(), vocab));
+    }
+
+    private static Path tiny(Path dir, Tokenizer tokenizer) throws Exception {
+        TokenWindows windows = TokenWindows.pack(documents(), tokenizer, CONTEXT);
+        try (LanguageModel lm = LanguageModel.create(CONFIG.withVocabSize(tokenizer.vocabSize()), tokenizer, 11)) {
             LmTrainer.train(
                     lm,
                     windows,
@@ -57,6 +64,18 @@ final class TestLms {
             lm.save(dir);
         }
         return dir;
+    }
+
+    private static List<Document> documents() {
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            StringBuilder s = new StringBuilder();
+            for (int j = 0; j < 6; j++) {
+                s.append(SENTENCES[(i * 7 + j * 3) % SENTENCES.length]);
+            }
+            docs.add(new Document("doc" + i, s.toString()));
+        }
+        return docs;
     }
 
     /** The model's own logits of {@code ids} alone, (T, V), straight from {@link LanguageModel#logits}. */

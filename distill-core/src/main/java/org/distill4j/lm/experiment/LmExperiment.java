@@ -441,7 +441,8 @@ public final class LmExperiment {
                             ? new RateLimiter(6000, 0)
                             : rateLimiter(h),
                     RetryPolicy.DEFAULT,
-                    Duration.ofSeconds(60));
+                    Duration.ofSeconds(60),
+                    tok);
             HttpTopKCollector.Result r = HttpTopKCollector.collect(
                     file, client, k, train, h.concurrency() == null ? 2 : h.concurrency(), key);
             collection.put("source", "http " + h.url() + " model " + h.model());

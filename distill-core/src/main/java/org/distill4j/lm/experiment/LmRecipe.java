@@ -388,11 +388,6 @@ public record LmRecipe(
                     "an http teacher serves top-k log-probabilities (variant topk) or text (variant sequence); "
                             + "full and sampled KD need the teacher in-process");
             require(
-                    "sequence".equals(variant()) || tokenizerType().equals("byte"),
-                    "data.tokenizer",
-                    "top-k log-probabilities over HTTP arrive as byte tokens; with data.tokenizer " + tokenizerType()
-                            + " an http teacher can teach by text only (variant sequence)");
-            require(
                     teacher.http.route == null
                             || teacher.http.route.equals("completions")
                             || teacher.http.route.equals("chat") && "sequence".equals(variant()),

@@ -247,6 +247,12 @@ public final class BpeTokenizer implements Tokenizer {
     }
 
     @Override
+    public int id(byte[] bytes) {
+        Integer id = idOfBytes.get(ByteBuffer.wrap(bytes));
+        return id == null ? -1 : id;
+    }
+
+    @Override
     public int byteLength(int id) {
         return bytes0(id).length;
     }

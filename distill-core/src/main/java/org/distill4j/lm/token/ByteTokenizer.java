@@ -64,6 +64,11 @@ public final class ByteTokenizer implements Tokenizer {
     }
 
     @Override
+    public int id(byte[] bytes) {
+        return bytes.length == 1 ? bytes[0] & 0xff : -1;
+    }
+
+    @Override
     public TokenizerIdentity identity() {
         return IDENTITY;
     }

@@ -35,6 +35,12 @@ public interface Tokenizer {
     byte[] bytes(int id);
 
     /**
+     * Returns the id of the ordinary token that stands for exactly {@code bytes}, or -1 if none
+     * does (how a token string from another system is mapped back to an id).
+     */
+    int id(byte[] bytes);
+
+    /**
      * Writes into a model directory the files {@link #load} needs to rebuild this tokenizer (none
      * for {@link ByteTokenizer}; {@value BpeTokenizer#FILE} for {@link BpeTokenizer}), atomically.
      */

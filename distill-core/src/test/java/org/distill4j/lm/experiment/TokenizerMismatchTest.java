@@ -66,6 +66,11 @@ class TokenizerMismatchTest {
         }
 
         @Override
+        public int id(byte[] bytes) {
+            return bytes.length == 1 ? (bytes[0] & 0xff) + 4 : -1;
+        }
+
+        @Override
         public byte[] bytes(int id) {
             return id >= 4 && id < 260 ? new byte[] {(byte) (id - 4)} : new byte[0];
         }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
@@ -24,6 +26,7 @@ public final class CompletionsTopKClient {
     private final int k;
     private final CompletionsPost post;
     private final String model;
+    private final Tokenizer tokenizer;
 
     /**
      * @param base the OpenAI base URL, e.g. {@code http://127.0.0.1:8000/v1}
@@ -36,6 +39,32 @@ public final class CompletionsTopKClient {
      */
     public CompletionsTopKClient(
             URI base, String model, ApiKey key, int k, RateLimiter limiter, RetryPolicy retry, Duration timeout) {
+        this(base, model, key, k, limiter, retry, timeout, ByteTokenizer.INSTANCE);
+    }
+
+    /**
+     * A client whose prompts and answers are in {@code tokenizer}'s vocabulary (the served model's
+     * must be the same: the echoed prompt is checked token by token).
+     *
+     * @param base the OpenAI base URL, e.g. {@code http://127.0.0.1:8000/v1}
+     * @param model the {@code model} field
+     * @param key the API key, or {@link ApiKey#none()}
+     * @param k alternatives per position, in [1, 20]
+     * @param limiter the rate limits
+     * @param retry when to try again
+     * @param timeout per request
+     * @param tokenizer maps the answer's token strings to ids
+     */
+    public CompletionsTopKClient(
+            URI base,
+            String model,
+            ApiKey key,
+            int k,
+            RateLimiter limiter,
+            RetryPolicy retry,
+            Duration timeout,
+            Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
         if (k < 1 || k > 20) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, 20] (OpenAI's limit)");
         }
@@ -83,7 +112,7 @@ public final class CompletionsTopKClient {
                         + "needs them; sequence-level KD (distillation.variant: sequence) needs only text");
             }
             try {
-                return PromptTopK.parse(logprobs, prompt, k);
+                return PromptTopK.parse(logprobs, prompt, k, tokenizer);
             } catch (PromptTopK.TokenizerMismatchException e) {
                 // Another vocabulary answers the same way every time: not retried.
                 throw new IOException(post.uri() + ": " + e.getMessage() + "; not retried. Token-level KD needs the "

@@ -206,12 +206,16 @@ public final class HttpTopKCollector {
                     } catch (ExecutionException e) {
                         Throwable c = e.getCause();
                         if (c instanceof IOException io) {
-                            String hint = io.getMessage() != null
-                                            && io.getMessage().contains("HTTP 400")
-                                    ? "; a teacher whose context is shorter than the window plus one (" + (t + 1)
-                                            + " tokens per request here) refuses it: use a data.context below the "
-                                            + "teacher's context"
-                                    : "";
+                            String m = io.getMessage() == null ? "" : io.getMessage();
+                            String hint = !m.contains("HTTP 400")
+                                    ? ""
+                                    : m.contains("is not a token id")
+                                            ? "; the server's vocabulary is not the student's (data.tokenizer): "
+                                                    + "token-level KD needs one tokenizer, text-only KD (variant "
+                                                    + "sequence) does not"
+                                            : "; a teacher whose context is shorter than the window plus one ("
+                                                    + (t + 1) + " tokens per request here) refuses it: use a "
+                                                    + "data.context below the teacher's context";
                             throw new IOException("window " + w + ": " + io.getMessage() + hint, io);
                         }
                         throw new IOException("window " + w + ": " + c, c);

@@ -1,11 +1,13 @@
 package org.distill4j.teacher.http.lm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
  * A teacher's top-k log-probabilities for each position of one sequence, parsed from an OpenAI
@@ -17,7 +19,7 @@ import org.distill4j.lm.token.ByteTokenizer;
  * gets absent entries in the missing slots, as {@code lm.loss.TopKKl} reads them: log-probability
  * -inf and the id of the row's first entry (0 when the row has none, which TopKKl then leaves out
  * of the distillation term), and is counted in {@link #shortRows()};
- * token strings that name no byte-level token (see {@link #tokenId}) are skipped and counted in
+ * token strings that name no token of the tokenizer (see {@link #tokenId(String, Tokenizer)}) are skipped and counted in
  * {@link #unmappedTokens()}.
  *
  * @param k alternatives per row
@@ -41,6 +43,18 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
      *     prompt's length, or a token differs from the prompt's (the message names the field)
      */
     public static PromptTopK parse(JsonNode logprobs, int[] prompt, int k) {
+        return parse(logprobs, prompt, k, ByteTokenizer.INSTANCE);
+    }
+
+    /**
+     * Parses {@code choice.logprobs} of an echo answer for the prompt {@code prompt}, whose ids and
+     * the answer's token strings are in {@code tokenizer}'s vocabulary (see {@link #tokenId(String,
+     * Tokenizer)}).
+     *
+     * @throws IllegalArgumentException if the object is missing, its arrays do not match the
+     *     prompt's length, or a token differs from the prompt's (the message names the field)
+     */
+    public static PromptTopK parse(JsonNode logprobs, int[] prompt, int k, Tokenizer tokenizer) {
         if (logprobs == null || !logprobs.isObject()) {
             throw new IllegalArgumentException("choices[0].logprobs: missing or null; the server returned no "
                     + "log-probabilities (does it support \"logprobs\" with \"echo\"?)");
@@ -64,7 +78,7 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
         int shortRows = 0;
         int unmapped = 0;
         for (int i = 0; i < t; i++) {
-            Integer id = tokenId(tokens.get(i).asText());
+            Integer id = tokenId(tokens.get(i).asText(), tokenizer);
             if (id == null || id != prompt[i]) {
                 throw new TokenizerMismatchException(
                         "logprobs.tokens[" + i + "]: '" + tokens.get(i).asText() + "' is not the prompt's token "
@@ -79,7 +93,7 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
             if (alternatives != null && alternatives.isObject()) {
                 for (var it = alternatives.fields(); it.hasNext(); ) {
                     var e = it.next();
-                    Integer id = tokenId(e.getKey());
+                    Integer id = tokenId(e.getKey(), tokenizer);
                     if (id == null || !e.getValue().isNumber()) {
                         unmapped++;
                         continue;
@@ -114,28 +128,46 @@ public record PromptTopK(int k, int[] ids, float[] logProbs, float[] actual, int
         }
     }
 
-    /**
-     * The byte-level token id a token string names, or null: one character below U+0080 is that
-     * byte, {@code bytes:\xNN} is byte NN, {@code <|bos|>} and {@code <|eos|>} are BOS and EOS (the
-     * convention of {@code distill serve}; OpenAI writes partial UTF-8 tokens the same way).
-     */
+    /** The byte-level token id a token string names, or null: {@link #tokenId(String, Tokenizer)} for bytes. */
     public static Integer tokenId(String token) {
-        if (token.length() == 1 && token.charAt(0) < 0x80) {
-            return (int) token.charAt(0);
-        }
-        if (token.length() == 10 && token.startsWith("bytes:\\x")) {
-            try {
-                return Integer.parseInt(token.substring(8), 16);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
+        return tokenId(token, ByteTokenizer.INSTANCE);
+    }
+
+    /**
+     * The id a token string names in {@code tokenizer}, or null: {@code <|bos|>} and {@code <|eos|>}
+     * are BOS and EOS; {@code bytes:} followed by {@code \xNN} escapes names the token of those
+     * bytes (the convention of {@code distill serve}; OpenAI writes partial UTF-8 tokens the same
+     * way); any other string names the token of its UTF-8 bytes.
+     */
+    public static Integer tokenId(String token, Tokenizer tokenizer) {
         if (token.equals("<|bos|>")) {
-            return ByteTokenizer.BOS;
+            return tokenizer.bos();
         }
         if (token.equals("<|eos|>")) {
-            return ByteTokenizer.EOS;
+            return tokenizer.eos();
         }
-        return null;
+        byte[] bytes;
+        if (token.startsWith("bytes:")) {
+            String esc = token.substring(6);
+            if (esc.isEmpty() || esc.length() % 4 != 0) {
+                return null;
+            }
+            bytes = new byte[esc.length() / 4];
+            for (int i = 0; i < bytes.length; i++) {
+                String one = esc.substring(4 * i, 4 * i + 4);
+                if (!one.startsWith("\\x")) {
+                    return null;
+                }
+                try {
+                    bytes[i] = (byte) Integer.parseInt(one.substring(2), 16);
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        } else {
+            bytes = token.getBytes(StandardCharsets.UTF_8);
+        }
+        int id = tokenizer.id(bytes);
+        return id < 0 ? null : id;
     }
 }
