@@ -135,27 +135,13 @@ class BpeTokenizerTest {
     @Test
     void mergesSpellingOneTokenTwoWaysShareIt() {
         // "ab"+"c" and "a"+"bc" both spell "abc": the vocabulary keeps one token for it.
-        byte[][] tokens = new byte[256 + 4 + 2][];
-        String[] specials = new String[tokens.length];
-        for (int b = 0; b < 256; b++) {
-            tokens[b] = new byte[] {(byte) b};
-        }
-        tokens[256] = "ab".getBytes(StandardCharsets.UTF_8);
-        tokens[257] = "bc".getBytes(StandardCharsets.UTF_8);
-        tokens[258] = "abc".getBytes(StandardCharsets.UTF_8);
-        tokens[259] = "abcabc".getBytes(StandardCharsets.UTF_8);
-        tokens[260] = new byte[0];
-        tokens[261] = new byte[0];
-        specials[260] = "<|bos|>";
-        specials[261] = "<|eos|>";
-        long[] merges = {
-            BpeTokenizer.pair('b', 'c'),
-            BpeTokenizer.pair('a', 'b'),
-            BpeTokenizer.pair(256, 'c'),
-            BpeTokenizer.pair('a', 257),
-            BpeTokenizer.pair(258, 258)
-        };
-        BpeTokenizer t = new BpeTokenizer(tokens, specials, merges, 260, 261, PreTokenizer.GPT2, false);
+        BpeTokenizer t = handMade(
+                List.of(utf8("ab"), utf8("bc"), utf8("abc"), utf8("abcabc")),
+                BpeTokenizer.pair('b', 'c'),
+                BpeTokenizer.pair('a', 'b'),
+                BpeTokenizer.pair(256, 'c'),
+                BpeTokenizer.pair('a', 257),
+                BpeTokenizer.pair(258, 258));
         assertThat(t.encode("abcabc")).containsExactly(259);
         assertThat(t.encode("abab")).containsExactly(256, 256);
         assertThat(t.encode("abcab")).containsExactly(258, 256);
@@ -188,6 +174,31 @@ class BpeTokenizerTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining(message);
+    }
+
+    /**
+     * A tokenizer built by hand: ids 0..255 the bytes, then {@code extra} (ids from 256), then BOS
+     * and EOS; GPT-2's pre-tokenizer.
+     */
+    static BpeTokenizer handMade(List<byte[]> extra, long... merges) {
+        int n = 256 + extra.size() + 2;
+        byte[][] tokens = new byte[n][];
+        String[] specials = new String[n];
+        for (int b = 0; b < 256; b++) {
+            tokens[b] = new byte[] {(byte) b};
+        }
+        for (int i = 0; i < extra.size(); i++) {
+            tokens[256 + i] = extra.get(i);
+        }
+        tokens[n - 2] = new byte[0];
+        tokens[n - 1] = new byte[0];
+        specials[n - 2] = "<|bos|>";
+        specials[n - 1] = "<|eos|>";
+        return new BpeTokenizer(tokens, specials, merges, n - 2, n - 1, PreTokenizer.GPT2, false);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     static List<String> concat(List<String> a, List<String> b) {

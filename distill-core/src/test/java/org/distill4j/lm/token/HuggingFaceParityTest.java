@@ -50,24 +50,11 @@ class HuggingFaceParityTest {
         // A merge that would join two ideographic spaces: GPT-2's expression keeps them apart only
         // if \s is Unicode-aware, as it is in the Rust library.
         byte[] ideo = "\u3000".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[][] tokens = new byte[256 + 3 + 2][];
-        String[] specials = new String[tokens.length];
-        for (int b = 0; b < 256; b++) {
-            tokens[b] = new byte[] {(byte) b};
-        }
-        tokens[256] = Arrays.copyOf(ideo, 2);
-        tokens[257] = ideo;
-        tokens[258] = BpeTokenizer.concat(ideo, ideo);
-        tokens[259] = new byte[0];
-        tokens[260] = new byte[0];
-        specials[259] = "<|bos|>";
-        specials[260] = "<|eos|>";
-        long[] merges = {
-            BpeTokenizer.pair(ideo[0] & 0xff, ideo[1] & 0xff),
-            BpeTokenizer.pair(256, ideo[2] & 0xff),
-            BpeTokenizer.pair(257, 257)
-        };
-        BpeTokenizer t = new BpeTokenizer(tokens, specials, merges, 259, 260, PreTokenizer.GPT2, false);
+        BpeTokenizer t = BpeTokenizerTest.handMade(
+                List.of(Arrays.copyOf(ideo, 2), ideo, BpeTokenizer.concat(ideo, ideo)),
+                BpeTokenizer.pair(ideo[0] & 0xff, ideo[1] & 0xff),
+                BpeTokenizer.pair(256, ideo[2] & 0xff),
+                BpeTokenizer.pair(257, 257));
         assertThat(t.encode("a\u3000\u3000b")).containsExactly('a', 257, 257, 'b');
         assertSameIds(t, dir, List.of("a\u3000\u3000b", "\u3000\u3000", "x \u3000\u3000 y\u3000\u3000"));
     }
