@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import org.distill4j.io.Hashing;
 
@@ -39,6 +40,9 @@ public final class BpeTokenizer implements Tokenizer {
     public static final String DEFAULT_EOS = TokenizerJson.EOS;
 
     private static final int CACHE_LIMIT = 1 << 16;
+
+    /** Pieces longer than this (in bytes) merge through a heap ({@link #mergeLong}). */
+    static final int LONG_PIECE = 64;
 
     private final byte[][] tokens;
     private final String[] specials;
@@ -189,6 +193,9 @@ public final class BpeTokenizer implements Tokenizer {
         for (int i = 0; i < bytes.length; i++) {
             ids[i] = byteIds[bytes[i] & 0xff];
         }
+        if (ids.length > LONG_PIECE) {
+            return mergeLong(ids);
+        }
         int n = ids.length;
         while (n > 1) {
             int best = Integer.MAX_VALUE;
@@ -216,6 +223,62 @@ public final class BpeTokenizer implements Tokenizer {
             n = w;
         }
         return Arrays.copyOf(ids, n);
+    }
+
+    /**
+     * Merges a long piece the way the Rust library does: symbols in a linked list and candidate
+     * pairs in a heap by (rank, position), so each merge costs O(log n) instead of a rescan; a
+     * piece of many thousand letters would otherwise take quadratic time. In a trained vocabulary a
+     * merge that involves a new token ranks after the merge that made it, so this gives the same
+     * ids as merging every occurrence of the best pair left to right.
+     */
+    private int[] mergeLong(int[] ids) {
+        int n = ids.length;
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        PriorityQueue<long[]> heap =
+                new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        for (int i = 0; i + 1 < n; i++) {
+            offer(heap, ids, next, i);
+        }
+        while (!heap.isEmpty()) {
+            long[] e = heap.poll();
+            int pos = (int) e[1];
+            int nx = next[pos];
+            if (ids[pos] < 0 || nx < 0 || pair(ids[pos], ids[nx]) != e[2]) {
+                continue; // stale: one of its symbols was merged since
+            }
+            ids[pos] = mergedIds[(int) e[0]];
+            ids[nx] = -1;
+            next[pos] = next[nx];
+            if (next[nx] >= 0) {
+                prev[next[nx]] = pos;
+            }
+            if (prev[pos] >= 0) {
+                offer(heap, ids, next, prev[pos]);
+            }
+            offer(heap, ids, next, pos);
+        }
+        int count = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            ids[count++] = ids[i];
+        }
+        return Arrays.copyOf(ids, count);
+    }
+
+    private void offer(PriorityQueue<long[]> heap, int[] ids, int[] next, int i) {
+        int nx = next[i];
+        if (nx >= 0) {
+            long p = pair(ids[i], ids[nx]);
+            Integer r = rankOf.get(p);
+            if (r != null) {
+                heap.add(new long[] {r, i, p});
+            }
+        }
     }
 
     @Override

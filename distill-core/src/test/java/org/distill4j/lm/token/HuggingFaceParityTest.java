@@ -46,6 +46,30 @@ class HuggingFaceParityTest {
     }
 
     @Test
+    void longPiecesMergeAsInTheRustLibraryAndInLinearithmicTime(@TempDir Path dir) throws Exception {
+        BpeTokenizer t = BpeTrainer.train(BpeTokenizerTest.corpus(300, 7), 400);
+        java.util.Random r = new java.util.Random(3);
+        String[] words = {"the", "library", "package", "server", "data", "tool", "a", "is"};
+        List<String> texts = new java.util.ArrayList<>();
+        for (int len : new int[] {65, 100, 400, 3000}) {
+            StringBuilder s = new StringBuilder();
+            while (s.length() < len) {
+                s.append(words[r.nextInt(words.length)]); // no spaces: one long letter piece
+            }
+            texts.add(s.toString());
+            texts.add("x " + s + " y");
+        }
+        assertSameIds(t, dir, texts);
+        // A 400,000-letter piece: quadratic merging would take minutes, the heap well under seconds.
+        String run = "packagelibrary".repeat(400_000 / 14);
+        long t0 = System.nanoTime();
+        int[] ids = t.encode(run);
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
+        assertThat(t.decode(ids)).isEqualTo(run);
+        assertThat(ids.length).isLessThan(run.length() / 3);
+    }
+
+    @Test
     void unicodeWhitespaceSplitsAsInTheRustLibrary(@TempDir Path dir) throws Exception {
         // A merge that would join two ideographic spaces: GPT-2's expression keeps them apart only
         // if \s is Unicode-aware, as it is in the Rust library.
