@@ -3,6 +3,10 @@ package org.distill4j.lm.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,6 +126,18 @@ class BpeTokenizerTest {
             assertThat(back.encode(s)).isEqualTo(t.encode(s));
         }
         assertThat(Tokenizer.load(t.identity(), dir).identity()).isEqualTo(t.identity());
+        // Newer files write each merge as a pair of strings: the same tokenizer.
+        ObjectMapper json = new ObjectMapper();
+        JsonNode root = json.readTree(file.toFile());
+        ArrayNode pairs = json.createArrayNode();
+        for (JsonNode m : root.at("/model/merges")) {
+            String[] lr = m.asText().split(" ");
+            pairs.addArray().add(lr[0]).add(lr[1]);
+        }
+        ((ObjectNode) root.get("model")).set("merges", pairs);
+        Path asPairs = dir.resolve("pairs.json");
+        json.writeValue(asPairs.toFile(), root);
+        assertThat(BpeTokenizer.read(asPairs).identity()).isEqualTo(t.identity());
         BpeTokenizer other = BpeTrainer.train(corpus(300, 5), 500);
         assertThatThrownBy(() -> Tokenizer.load(other.identity(), dir))
                 .isInstanceOf(IOException.class)
