@@ -480,5 +480,17 @@ class LmTopKJobTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("DISTILL_NO_SUCH_KEY_VAR");
         assertThat(shared.resolve("lm-http-out")).doesNotExist();
+
+        // The job collects for the byte tokenizer: a BPE recipe is refused by field, before any task.
+        Path bpe = shared.resolve("lm-bpe.yaml");
+        Files.writeString(
+                bpe,
+                Files.readString(recipe)
+                        .replace("context: 16}", "context: 16, tokenizer: {type: bpe, vocab_size: 300}}"));
+        assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(bpe, shared.resolve("lm-bpe-out"))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("data.tokenizer.type bpe")
+                .hasMessageContaining("distill run");
+        assertThat(shared.resolve("lm-bpe-out")).doesNotExist();
     }
 }
