@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param version the family's format version, &gt;= 1
  * @param vocabSize number of token ids, ids are in [0, vocabSize)
  * @param bos id of the beginning-of-document token
- * @param eos id of the end-of-document token
+ * @param eos id of the end-of-document token; may equal {@code bos} (GPT-2's one
+ *     {@code <|endoftext|>} marks both ends of a document)
  * @param digest SHA-256 (64 lower-case hex digits) of what a trained tokenizer learnt (vocabulary,
  *     merges, pre-tokenizer), so that two tokenizers of one kind and size are told apart; empty for
  *     a tokenizer that learns nothing ({@code byte}); a missing value reads as empty
@@ -29,9 +30,9 @@ public record TokenizerIdentity(String kind, int version, int vocabSize, int bos
             throw new IllegalArgumentException("illegal tokenizer identity: kind=" + kind + ", version=" + version
                     + ", vocabSize=" + vocabSize + " (need a kind, version >= 1, vocabSize >= 2)");
         }
-        if (bos < 0 || bos >= vocabSize || eos < 0 || eos >= vocabSize || bos == eos) {
+        if (bos < 0 || bos >= vocabSize || eos < 0 || eos >= vocabSize) {
             throw new IllegalArgumentException("illegal special ids bos=" + bos + ", eos=" + eos + " for vocabSize "
-                    + vocabSize + " (distinct ids in [0, vocabSize))");
+                    + vocabSize + " (ids in [0, vocabSize))");
         }
     }
 

@@ -178,6 +178,11 @@ class BpeTokenizerTest {
         assertRefused(dir, json.replace("\"merges\" : [ \"", "\"merges\" : [ \"zz "), "merges[0]");
         assertRefused(dir, "{\"model\": ", "cannot read tokenizer");
         assertThatThrownBy(() -> BpeTokenizer.read(dir.resolve("missing.json"))).isInstanceOf(IOException.class);
+        // GPT-2's files have one special, <|endoftext|>, for both ends of a document: accepted.
+        BpeTokenizer gpt2Style = BpeTokenizer.read(good, "<|eos|>", "<|eos|>");
+        assertThat(gpt2Style.bos()).isEqualTo(gpt2Style.eos()).isEqualTo(t.eos());
+        assertThat(gpt2Style.decode(new int[] {gpt2Style.bos(), t.encode("a")[0], gpt2Style.eos()}))
+                .isEqualTo("a");
         assertThatThrownBy(() -> BpeTokenizer.read(good, "<|bos|>", "<|nope|>"))
                 .hasMessageContaining("<|nope|>")
                 .hasMessageContaining("[<|bos|>, <|eos|>]");
