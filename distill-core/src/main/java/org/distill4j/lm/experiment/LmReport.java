@@ -72,7 +72,10 @@ final class LmReport {
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("generation_batch_tokens_per_second")))));
         }
         sb.append("\nGeneration: greedy, with the KV cache; batch 1 (latency) and " + LmExperiment.GENERATION_BATCH
-                + " sequences together (throughput). Perplexity is per byte token.\n");
+                + " sequences together (throughput). Perplexity and tokens/s are per token of the run's tokenizer"
+                + " (a byte, or a BPE token of "
+                + String.format(Locale.ROOT, "%.2f", bytesPerToken(m))
+                + " bytes on average on test); bits/byte compare across tokenizers.\n");
         for (Map<String, Object> r : rows(m)) {
             if (r.get("selected_step") != null) {
                 sb.append("\n")
@@ -142,6 +145,13 @@ final class LmReport {
         sb.append("<p>Metrics: <code>metrics.json</code>; models with <code>provenance.json</code> and "
                 + "<code>MODEL_CARD.md</code>.</p>\n</body></html>\n");
         return sb.toString();
+    }
+
+    /** Test bytes per test token (1 for the byte tokenizer, a little less: EOS targets have no bytes). */
+    static double bytesPerToken(Map<String, Object> m) {
+        Map<?, ?> c = (Map<?, ?>) m.get("corpus");
+        Object tokens = c == null ? null : c.get("test_tokens");
+        return tokens == null ? 1.0 : num(c.get("test_bytes")) / num(tokens);
     }
 
     private static String curves(Map<String, Object> m) {

@@ -65,6 +65,9 @@ class LmBpeRunTest {
                 info.get("test_bytes").asDouble() / info.get("test_tokens").asDouble();
         // 62 merges learnt from ~48 KB: about 1.5 bytes per token (1.0 with the byte tokenizer).
         assertThat(bytesPerToken).isBetween(1.2, 4.0);
+        assertThat(Files.readString(out.resolve("results.md")))
+                .contains(tok.identity().toString())
+                .contains(String.format(java.util.Locale.ROOT, "a BPE token of %.2f bytes", bytesPerToken));
         for (JsonNode row : metrics.get("models")) {
             String name = row.get("model").asText();
             Path dir = out.resolve(name);
