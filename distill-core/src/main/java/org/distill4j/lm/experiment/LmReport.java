@@ -72,10 +72,15 @@ final class LmReport {
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("generation_batch_tokens_per_second")))));
         }
         sb.append("\nGeneration: greedy, with the KV cache; batch 1 (latency) and " + LmExperiment.GENERATION_BATCH
-                + " sequences together (throughput). Perplexity and tokens/s are per token of the run's tokenizer"
-                + " (a byte, or a BPE token of "
-                + String.format(Locale.ROOT, "%.2f", bytesPerToken(m))
-                + " bytes on average on test); bits/byte compare across tokenizers.\n");
+                + " sequences together (throughput). "
+                + (String.valueOf(m.get("tokenizer")).startsWith("byte/")
+                        ? "Perplexity is per byte token."
+                        : String.format(
+                                Locale.ROOT,
+                                "Perplexity and tokens/s are per token of the run's BPE (%.2f bytes per token on"
+                                        + " test); bits/byte compare across tokenizers.",
+                                bytesPerToken(m)))
+                + "\n");
         for (Map<String, Object> r : rows(m)) {
             if (r.get("selected_step") != null) {
                 sb.append("\n")

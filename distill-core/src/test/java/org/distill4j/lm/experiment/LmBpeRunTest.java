@@ -67,7 +67,7 @@ class LmBpeRunTest {
         assertThat(bytesPerToken).isBetween(1.2, 4.0);
         assertThat(Files.readString(out.resolve("results.md")))
                 .contains(tok.identity().toString())
-                .contains(String.format(java.util.Locale.ROOT, "a BPE token of %.2f bytes", bytesPerToken));
+                .contains(String.format(java.util.Locale.ROOT, "BPE (%.2f bytes per token on test)", bytesPerToken));
         for (JsonNode row : metrics.get("models")) {
             String name = row.get("model").asText();
             Path dir = out.resolve(name);
