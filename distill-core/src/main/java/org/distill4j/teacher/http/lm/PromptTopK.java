@@ -18,9 +18,9 @@ import org.distill4j.lm.token.Tokenizer;
  * <p>Nothing is invented: a position for which the server sent fewer than k usable alternatives
  * gets absent entries in the missing slots, as {@code lm.loss.TopKKl} reads them: log-probability
  * -inf and the id of the row's first entry (0 when the row has none, which TopKKl then leaves out
- * of the distillation term), and is counted in {@link #shortRows()};
- * token strings that name no token of the tokenizer (see {@link #tokenId(String, Tokenizer)}) are skipped and counted in
- * {@link #unmappedTokens()}.
+ * of the distillation term), and is counted in {@link #shortRows()}; token strings that name no
+ * token of the student's tokenizer (see {@link #tokenId(String, Tokenizer)}) are skipped and
+ * counted in {@link #unmappedTokens()}.
  *
  * @param k alternatives per row
  * @param ids rows x k token ids (absent entries repeat the row's first id, or 0)
