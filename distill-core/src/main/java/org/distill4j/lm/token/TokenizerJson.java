@@ -136,7 +136,7 @@ final class TokenizerJson {
         String pattern = pattern(root.path("pre_tokenizer"));
         boolean ignoreMerges = model.path("ignore_merges").asBoolean(false);
 
-        Map<Integer, String> specialById = new TreeMap<>();
+        TreeMap<Integer, String> specialById = new TreeMap<>();
         for (JsonNode a : root.path("added_tokens")) {
             if (!a.path("id").canConvertToInt() || !a.path("content").isTextual()) {
                 throw new IllegalArgumentException("added_tokens entry " + a + " needs an integer id and a content");
@@ -151,7 +151,7 @@ final class TokenizerJson {
         if (!vocab.isObject() || vocab.isEmpty()) {
             throw new IllegalArgumentException("model.vocab is missing or empty (expected an object token -> id)");
         }
-        Map<Integer, byte[]> bytesById = new TreeMap<>();
+        TreeMap<Integer, byte[]> bytesById = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
@@ -173,8 +173,8 @@ final class TokenizerJson {
             }
         }
         int size = Math.max(
-                bytesById.isEmpty() ? 0 : ((TreeMap<Integer, byte[]>) bytesById).lastKey() + 1,
-                specialById.isEmpty() ? 0 : ((TreeMap<Integer, String>) specialById).lastKey() + 1);
+                bytesById.isEmpty() ? 0 : bytesById.lastKey() + 1,
+                specialById.isEmpty() ? 0 : specialById.lastKey() + 1);
         byte[][] tokens = new byte[size][];
         String[] specials = new String[size];
         for (int id = 0; id < size; id++) {
