@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -458,7 +459,7 @@ final class LmCompletions {
     }
 
     private static byte[] promptBytes(Tokenizer tokenizer, int[] prompt) {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(prompt.length);
+        ByteArrayOutputStream b = new ByteArrayOutputStream(prompt.length);
         for (int id : prompt) {
             b.writeBytes(tokenizer.bytes(id));
         }

@@ -37,6 +37,13 @@ final class TokenText {
             return EOS;
         }
         byte[] b = tokenizer.bytes(id);
+        boolean ascii = true;
+        for (byte x : b) {
+            ascii &= x >= 0;
+        }
+        if (ascii) { // most tokens: no decoder needed (this runs k times per scored position)
+            return new String(b, StandardCharsets.US_ASCII);
+        }
         CharsetDecoder strict = StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
