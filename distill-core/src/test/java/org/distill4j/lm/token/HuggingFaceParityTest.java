@@ -84,6 +84,18 @@ class HuggingFaceParityTest {
     }
 
     @Test
+    void ignoreMergesTakesAWholePieceThatIsAToken(@TempDir Path dir) throws Exception {
+        // "abc" is a token but no merge builds it: Llama 3's rule takes it whole, merging cannot.
+        BpeTokenizer h = BpeTokenizerTest.handMade(
+                List.of(BpeTokenizerTest.utf8("ab"), BpeTokenizerTest.utf8("abc")), BpeTokenizer.pair('a', 'b'));
+        BpeTokenizer whole = new BpeTokenizer(h.tokens(), h.specials(), h.merges(), h.bos(), h.eos(), LLAMA3, true);
+        BpeTokenizer merged = new BpeTokenizer(h.tokens(), h.specials(), h.merges(), h.bos(), h.eos(), LLAMA3, false);
+        assertThat(whole.encode("abc")).containsExactly(257);
+        assertThat(merged.encode("abc")).containsExactly(256, 'c');
+        assertSameIds(whole, dir, List.of("abc", "abc abcd ab"));
+    }
+
+    @Test
     void debianDescriptionsEncodeAsTheRustLibraryDoes(@TempDir Path dir) throws Exception {
         Path train = DebianCorpus.trainFile();
         assumeTrue(Files.isRegularFile(train), "no Debian descriptions at " + train);
