@@ -21,8 +21,11 @@ import org.distill4j.lm.token.ByteTokenizer;
  * <pre>
  *   OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 \
  *     -Dai.djl.pytorch.num_interop_threads=1 -cp distill-cli/target/distill.jar tools/profile/LmGenerationSpeed.java \
- *     STUDENT_DIR TEACHER_DIR [blocks=6] [new tokens=128] [batch sizes=1,8,32,128]
+ *     STUDENT_DIR TEACHER_DIR [blocks=6] [new tokens=128] [batch sizes=1,8,32,128] [engines=DJL]
  * </pre>
+ *
+ * <p>{@code engines} is a comma-separated list of {@link Generator.Engine} names (DJL, JVM, AUTO);
+ * every engine runs every batch size in each block.
  */
 public class LmGenerationSpeed {
 
@@ -34,38 +37,45 @@ public class LmGenerationSpeed {
         int[] batches = Arrays.stream((args.length > 4 ? args[4] : "1,8,32,128").split(","))
                 .mapToInt(Integer::parseInt)
                 .toArray();
+        Generator.Engine[] engines = Arrays.stream((args.length > 5 ? args[5] : "DJL").split(","))
+                .map(Generator.Engine::valueOf)
+                .toArray(Generator.Engine[]::new);
         int[] prompt = {ByteTokenizer.BOS, 'T', 'h', 'e'};
         try (LanguageModel s = LanguageModel.load(studentDir);
                 LanguageModel t = LanguageModel.load(teacherDir)) {
             System.out.printf(Locale.ROOT, "student %s; teacher %s (%.1fx the parameters)%n", s,
                     t, (double) t.parameterCount() / s.parameterCount());
-            double[][][] rate = new double[batches.length][2][blocks];
+            int runs = engines.length * batches.length;
+            double[][][] rate = new double[runs][2][blocks];
             for (int b = 0; b < blocks; b++) {
                 StringBuilder line = new StringBuilder("block " + b + (b == 0 ? " (warm-up)" : "") + ":");
-                for (int i = 0; i < batches.length; i++) {
-                    rate[i][0][b] = rate(s, prompt, batches[i], n);
-                    rate[i][1][b] = rate(t, prompt, batches[i], n);
-                    line.append(String.format(Locale.ROOT, "  B=%d student %,.0f teacher %,.0f", batches[i],
+                for (int i = 0; i < runs; i++) {
+                    Generator.Engine e = engines[i / batches.length];
+                    int batch = batches[i % batches.length];
+                    rate[i][0][b] = rate(s, e, prompt, batch, n);
+                    rate[i][1][b] = rate(t, e, prompt, batch, n);
+                    line.append(String.format(Locale.ROOT, "  %s B=%d student %,.0f teacher %,.0f", e, batch,
                             rate[i][0][b], rate[i][1][b]));
                 }
                 System.out.println(line);
             }
             System.out.println("tokens/s, median [min, max] of " + (blocks - 1) + " blocks; ratio per block");
-            for (int i = 0; i < batches.length; i++) {
+            for (int i = 0; i < runs; i++) {
                 double[] st = Arrays.copyOfRange(rate[i][0], 1, blocks);
                 double[] te = Arrays.copyOfRange(rate[i][1], 1, blocks);
                 double[] r = new double[st.length];
                 for (int j = 0; j < r.length; j++) {
                     r[j] = st[j] / te[j];
                 }
-                System.out.printf(Locale.ROOT, "B=%-4d student %s  teacher %s  student/teacher %s%n", batches[i],
-                        stats(st, 0), stats(te, 0), stats(r, 2));
+                System.out.printf(Locale.ROOT, "%-4s B=%-4d student %s  teacher %s  student/teacher %s%n",
+                        engines[i / batches.length], batches[i % batches.length], stats(st, 0), stats(te, 0),
+                        stats(r, 2));
             }
         }
     }
 
-    static double rate(LanguageModel lm, int[] prompt, int batch, int n) {
-        Generator g = new Generator(lm);
+    static double rate(LanguageModel lm, Generator.Engine engine, int[] prompt, int batch, int n) {
+        Generator g = new Generator(lm, engine);
         List<int[]> prompts = Collections.nCopies(batch, prompt);
         List<SamplingConfig> samplings = Collections.nCopies(batch, SamplingConfig.greedy(n).withStopAtEos(false));
         long t0 = System.nanoTime();

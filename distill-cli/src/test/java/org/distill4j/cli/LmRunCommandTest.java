@@ -103,7 +103,8 @@ class LmRunCommandTest {
                 "validation_perplexity",
                 "test_perplexity",
                 "generation_tokens_per_second",
-                "generation_ms_per_token"
+                "generation_ms_per_token",
+                "generation_djl_tokens_per_second"
             }) {
                 assertThat(r.get(key).isNumber()).as(r.get("model") + " " + key).isTrue();
                 assertThat(Double.isFinite(r.get(key).asDouble()) && r.get(key).asDouble() > 0)
@@ -116,6 +117,7 @@ class LmRunCommandTest {
                             Math.pow(2, 0.8 * r.get("test_bits_per_byte").asDouble()),
                             Math.pow(2, 1.2 * r.get("test_bits_per_byte").asDouble()));
             assertThat(r.get("samples").size()).isEqualTo(2);
+            assertThat(r.get("generation_engine").asText()).isEqualTo("jvm");
         }
         assertThat(teacher.get("test_bits_per_byte").asDouble()).isLessThan(unigramTest - 0.2);
         assertThat(distilled.get("test_bits_per_byte").asDouble()).isLessThanOrEqualTo(unigramTest);

@@ -693,24 +693,24 @@ public final class LmExperiment {
                 && teacher.config().contextLength() >= test.contextLength()
                 && teacher.tokenizer().identity().equals(lm.tokenizer().identity());
         row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
-        Generator g = new Generator(lm);
+        Generator g = new Generator(lm, Generator.Engine.JVM);
+        Generator djl = new Generator(lm, Generator.Engine.DJL);
         int n = recipe.generationTokens();
         int[] prompt = g.prompt("The");
-        // A full warm-up run: the first generation of a model is several times slower (JIT, allocator).
-        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
-        long t0 = System.nanoTime();
-        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
-        double s = (System.nanoTime() - t0) / 1e9;
+        // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
+        double s = secondsToGenerate(g, prompt, n);
+        row.put("generation_engine", "jvm");
         row.put("generation_tokens_per_second", n / s);
         row.put("generation_ms_per_token", 1000 * s / n);
+        row.put("generation_djl_tokens_per_second", n / secondsToGenerate(djl, prompt, n));
         // Throughput when sequences are generated together (as a server batches requests or
         // sequence-level KD its prompts): one forward pass per step for the whole batch.
         List<int[]> prompts = java.util.Collections.nCopies(GENERATION_BATCH, prompt);
         List<SamplingConfig> samplings = java.util.Collections.nCopies(
                 GENERATION_BATCH, SamplingConfig.greedy(n).withStopAtEos(false));
-        g.generate(prompts, samplings, true, false);
+        djl.generate(prompts, samplings, true, false);
         long t1 = System.nanoTime();
-        g.generate(prompts, samplings, true, false);
+        djl.generate(prompts, samplings, true, false);
         row.put("generation_batch", GENERATION_BATCH);
         row.put("generation_batch_tokens_per_second", (double) GENERATION_BATCH * n / ((System.nanoTime() - t1) / 1e9));
         Map<String, String> samples = new LinkedHashMap<>();
@@ -718,6 +718,14 @@ public final class LmExperiment {
             samples.put(p, p + g.complete(p, SamplingConfig.greedy(recipe.sampleTokens())));
         }
         row.put("samples", samples);
+    }
+
+    /** Seconds to generate {@code n} greedy tokens after a full warm-up run (JIT, allocator). */
+    private static double secondsToGenerate(Generator g, int[] prompt, int n) {
+        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
+        long t0 = System.nanoTime();
+        g.generate(prompt, SamplingConfig.greedy(n).withStopAtEos(false), true, false);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Share of real test positions where the student's most likely next token is the teacher's. */

@@ -29,13 +29,14 @@ final class LmReport {
                 recipe.context(),
                 m.get("distillation")));
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
-                + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, batch "
-                + LmExperiment.GENERATION_BATCH + " |\n");
-        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, DJL "
+                + "| generation tokens/s, batch " + LmExperiment.GENERATION_BATCH + " |\n");
+        sb.append(
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         Map<String, Object> u = map(m.get("unigram"));
         sb.append(String.format(
                 Locale.ROOT,
-                "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – | – |%n",
+                "| unigram baseline | – | – | %.3f | – | %.3f | – | – | – | – | – | – | – | – |%n",
                 num(u.get("validation_bits_per_byte")),
                 num(u.get("test_bits_per_byte"))));
         for (Map<String, Object> r : rows(m)) {
@@ -43,12 +44,12 @@ final class LmReport {
                 // A teacher behind an API: only its outputs are seen, so it has no row of numbers.
                 sb.append("| ")
                         .append(r.get("model"))
-                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – | – |\n");
+                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – | – | – |\n");
                 continue;
             }
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f | %s |%n",
+                    "| %s | %,d | %s | %.3f | %.2f | %.3f | %.2f | %s | %s | %s | %,.0f | %.2f | %s | %s |%n",
                     r.get("model"),
                     (long) num(r.get("parameters")),
                     size(num(r.get("size_bytes"))),
@@ -67,12 +68,16 @@ final class LmReport {
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("training_tokens_per_second"))),
                     num(r.get("generation_tokens_per_second")),
                     num(r.get("generation_ms_per_token")),
+                    r.get("generation_djl_tokens_per_second") == null
+                            ? "–"
+                            : String.format(Locale.ROOT, "%,.0f", num(r.get("generation_djl_tokens_per_second"))),
                     r.get("generation_batch_tokens_per_second") == null
                             ? "–"
                             : String.format(Locale.ROOT, "%,.0f", num(r.get("generation_batch_tokens_per_second")))));
         }
-        sb.append("\nGeneration: greedy, with the KV cache; batch 1 (latency) and " + LmExperiment.GENERATION_BATCH
-                + " sequences together (throughput). "
+        sb.append("\nGeneration: greedy, with the KV cache; one sequence on the plain-Java decoder (what a single"
+                + " generation runs on) and through DJL, and " + LmExperiment.GENERATION_BATCH
+                + " sequences together through DJL (throughput). "
                 + (String.valueOf(m.get("tokenizer")).startsWith("byte/")
                         ? "Perplexity is per byte token."
                         : String.format(

@@ -18,14 +18,42 @@ import java.util.List;
  * last C/2 tokens are prefilled again), so the cached mode costs one position per token plus an
  * amortised C/2-position prefill every C/2 tokens, and the uncached mode recomputes the whole window
  * for every token.
+ *
+ * <p>Two engines compute the same logits to float rounding (so greedy decoding gives the same
+ * tokens, tested): {@link Engine#DJL} runs the {@link Decoder} through DJL, one forward pass per
+ * step for the whole batch; {@link Engine#JVM} runs a {@link JvmDecoder}, one sequence at a time,
+ * with no native call per operator. {@link Engine#AUTO} takes the JVM for a single sequence and
+ * DJL for a batch (docs/lm-benchmarks.md, "Generation on the JVM", has the measurements).
  */
 public final class Generator {
 
-    private final LanguageModel lm;
+    /** How the decoder is run. */
+    public enum Engine {
+        /** The DJL decoder: batched, one native call per operator and step. */
+        DJL,
+        /** A plain-Java copy of the weights ({@link JvmDecoder}), rows one after another. */
+        JVM,
+        /** {@link #JVM} for one prompt, {@link #DJL} for several. */
+        AUTO
+    }
 
-    /** @param lm the model (not closed by the generator) */
+    private final LanguageModel lm;
+    private final Engine engine;
+    private JvmDecoder jvm;
+
+    /** A generator with {@link Engine#AUTO}. @param lm the model (not closed by the generator) */
     public Generator(LanguageModel lm) {
+        this(lm, Engine.AUTO);
+    }
+
+    /**
+     * @param lm the model (not closed by the generator)
+     * @param engine how to run it; {@link Engine#JVM} copies the weights at the first generation,
+     *     so later training of {@code lm} is not seen by this generator
+     */
+    public Generator(LanguageModel lm, Engine engine) {
         this.lm = lm;
+        this.engine = engine;
     }
 
     /**
@@ -83,6 +111,13 @@ public final class Generator {
                         + " tokens, row " + i + " has " + prompts.get(i).length);
             }
             most = Math.max(most, samplings.get(i).maxNewTokens());
+        }
+        if (engine == Engine.JVM || engine == Engine.AUTO && b == 1) {
+            List<Result> results = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+                results.add(generateOnJvm(prompts.get(i), samplings.get(i), useCache, keepLogits));
+            }
+            return results;
         }
         int ctx = lm.config().contextLength();
         int[][] tokens = new int[b][];
@@ -152,6 +187,49 @@ public final class Generator {
             results.add(new Result(Arrays.copyOfRange(tokens[i], len, len + produced[i]), logits.get(i)));
         }
         return results;
+    }
+
+    /** One sequence through the {@link JvmDecoder}, under the same window rule as the batched path. */
+    private Result generateOnJvm(int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
+        if (jvm == null) {
+            jvm = JvmDecoder.of(lm.decoder());
+        }
+        int ctx = lm.config().contextLength();
+        int len = prompt.length;
+        int[] tokens = Arrays.copyOf(prompt, len + sampling.maxNewTokens());
+        TokenSampler sampler = new TokenSampler(sampling);
+        List<float[]> logits = keepLogits ? new ArrayList<>() : null;
+        JvmDecoder.Session session = jvm.newSession();
+        int n = len;
+        int start = n > ctx ? n - Math.max(1, ctx / 2) : 0;
+        int fed = start;
+        int produced = 0;
+        while (produced < sampling.maxNewTokens()) {
+            if (!useCache) {
+                session.reset();
+                fed = start;
+            }
+            float[] last = null;
+            for (int p = fed; p < n; p++) {
+                last = session.next(tokens[p]);
+            }
+            fed = n;
+            int next = sampler.next(last);
+            tokens[n++] = next;
+            produced++;
+            if (keepLogits) {
+                logits.add(last);
+            }
+            if (sampling.stopAtEos() && next == lm.tokenizer().eos()) {
+                break;
+            }
+            if (n - start > ctx) {
+                start = n - Math.max(1, ctx / 2);
+                fed = start;
+                session.reset();
+            }
+        }
+        return new Result(Arrays.copyOfRange(tokens, len, len + produced), logits);
     }
 
     /** Encodes {@code text} after BOS, generates, and decodes the continuation. */
