@@ -11,7 +11,8 @@
 #
 # MAX_TOKENS=0 measures prompt scoring (echo + logprobs 20) instead of generation; REQUESTS sets the
 # requests per client (default 4). OLD_MODEL / NEW_MODEL serve another model on that side instead (e.g. one jar, the teacher against
-# the student: OLD_JAR=X NEW_JAR=X OLD_MODEL=TEACHER NEW_MODEL=STUDENT).
+# the student: OLD_JAR=X NEW_JAR=X OLD_MODEL=TEACHER NEW_MODEL=STUDENT); OLD_ARGS / NEW_ARGS add
+# `distill serve` options on that side (e.g. OLD_ARGS="--lm-engine djl" NEW_ARGS="--lm-engine auto").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=$1 out=${2:-runs/serve-batching}
@@ -24,7 +25,9 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for v in old new; do
   jar=$OLD_JAR port=18471 dir=${OLD_MODEL:-$model}
   [ $v = new ] && jar=$NEW_JAR port=18472 dir=${NEW_MODEL:-$model}
-  java "${java_opts[@]}" -jar "$jar" serve --port $port --workers 64 --name lm "$dir" >"$out/server-$v.log" 2>&1 &
+  extra=${OLD_ARGS:-}; [ $v = new ] && extra=${NEW_ARGS:-}
+  # shellcheck disable=SC2086 # the extra options are words
+  java "${java_opts[@]}" -jar "$jar" serve --port $port --workers 64 --name lm $extra "$dir" >"$out/server-$v.log" 2>&1 &
   pids+=($!)
 done
 for port in 18471 18472; do

@@ -6,13 +6,12 @@ import java.util.Locale;
 import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
-import org.distill4j.lm.token.ByteTokenizer;
 
 /**
  * Generation speed of a student against its teacher (docs/lm-benchmarks.md, "Generation"), in one
  * process and in interleaved blocks so that a change of machine load hits both alike: each block
  * generates, for every batch size B, B greedy sequences of N new tokens with the KV cache from the
- * same 4-token prompt, first with the student, then with the teacher (B = 1 is one sequence at a
+ * same prompt (BOS and "The" in the model's tokenizer), first with the student, then with the teacher (B = 1 is one sequence at a
  * time, the latency case; larger B is throughput, as a server batching requests or sequence-level
  * KD generating its transfer text). Prints per-block tokens/s, then per B the median [min, max]
  * over the blocks after the first (warm-up) for each model and for the per-block ratio
@@ -40,7 +39,6 @@ public class LmGenerationSpeed {
         Generator.Engine[] engines = Arrays.stream((args.length > 5 ? args[5] : "DJL").split(","))
                 .map(Generator.Engine::valueOf)
                 .toArray(Generator.Engine[]::new);
-        int[] prompt = {ByteTokenizer.BOS, 'T', 'h', 'e'};
         try (LanguageModel s = LanguageModel.load(studentDir);
                 LanguageModel t = LanguageModel.load(teacherDir)) {
             System.out.printf(Locale.ROOT, "student %s; teacher %s (%.1fx the parameters)%n", s,
@@ -52,8 +50,8 @@ public class LmGenerationSpeed {
                 for (int i = 0; i < runs; i++) {
                     Generator.Engine e = engines[i / batches.length];
                     int batch = batches[i % batches.length];
-                    rate[i][0][b] = rate(s, e, prompt, batch, n);
-                    rate[i][1][b] = rate(t, e, prompt, batch, n);
+                    rate[i][0][b] = rate(s, e, batch, n);
+                    rate[i][1][b] = rate(t, e, batch, n);
                     line.append(String.format(Locale.ROOT, "  %s B=%d student %,.0f teacher %,.0f", e, batch,
                             rate[i][0][b], rate[i][1][b]));
                 }
@@ -74,8 +72,9 @@ public class LmGenerationSpeed {
         }
     }
 
-    static double rate(LanguageModel lm, Generator.Engine engine, int[] prompt, int batch, int n) {
+    static double rate(LanguageModel lm, Generator.Engine engine, int batch, int n) {
         Generator g = new Generator(lm, engine);
+        int[] prompt = g.prompt("The");
         List<int[]> prompts = Collections.nCopies(batch, prompt);
         List<SamplingConfig> samplings = Collections.nCopies(batch, SamplingConfig.greedy(n).withStopAtEos(false));
         long t0 = System.nanoTime();

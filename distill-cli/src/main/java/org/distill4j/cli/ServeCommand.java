@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.distill4j.lm.model.Generator;
 import org.distill4j.server.ModelServer;
 import org.distill4j.server.ServedLanguageModel;
 import org.distill4j.server.ServedModel;
@@ -74,6 +75,31 @@ final class ServeCommand implements Callable<Integer> {
             description =
                     "Most rows per forward pass and per request; for a language model also the most generations decoded together (default: ${DEFAULT-VALUE}).")
     int maxBatch;
+
+    @Option(
+            names = "--lm-engine",
+            paramLabel = "ENGINE",
+            defaultValue = "auto",
+            converter = LmEngineConverter.class,
+            description = "Where a language model decodes generated tokens: jvm (each generation on a plain-Java"
+                    + " decoder, fastest one at a time), djl (all in one batched pass per step) or auto (the JVM for as"
+                    + " many generations as one DJL step costs JVM tokens, measured at start; the rest batched)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Generator.Engine lmEngine;
+
+    /** Reads {@code jvm}, {@code djl} or {@code auto}, in any case. */
+    static final class LmEngineConverter implements picocli.CommandLine.ITypeConverter<Generator.Engine> {
+        @Override
+        public Generator.Engine convert(String value) {
+            for (Generator.Engine e : Generator.Engine.values()) {
+                if (e.name().equalsIgnoreCase(value)) {
+                    return e;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "'" + value + "' is not an engine; expected jvm, djl or auto");
+        }
+    }
 
     @Option(
             names = "--max-wait-ms",
@@ -269,6 +295,7 @@ final class ServeCommand implements Callable<Integer> {
                     .optHost(host)
                     .optPort(port)
                     .optMaxBatchRows(maxBatch)
+                    .optLmEngine(lmEngine)
                     .optMaxWait(Duration.ofMillis(maxWaitMs))
                     .optWorkerThreads(workers)
                     .optApiKeys(apiKeys)

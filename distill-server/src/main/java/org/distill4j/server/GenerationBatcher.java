@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.distill4j.lm.model.Decoder;
+import org.distill4j.lm.model.Generator;
+import org.distill4j.lm.model.JvmDecoder;
 import org.distill4j.lm.model.KvCache;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SlotKvCache;
@@ -27,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * Continuous batching of generation for one served language model. Every generation in progress
  * holds a slot of one {@link SlotKvCache}; one thread runs step after step, each feeding the next
  * token of every generation in one forward pass, whatever their prompt lengths and however far
- * each has got, and then samples each one's next token ({@link LmGeneration#advance}). A
+ * each has got, and then samples each one's next token ({@link LmGeneration#advance}). Under
+ * the JVM or AUTO engine some generations instead decode on a {@link JvmDecoder} session of their
+ * own, fed in turn within the same step: one sequence costs its arithmetic there, not a native call
+ * per operator, which is faster until enough sequences share a batched pass. A
  * generation joins with its prompt prefilled in a one-row {@link KvCache} and its first token
  * sampled (on its request thread), and leaves when it ends or is cancelled: requests join and
  * leave between steps, not between batches, and no step waits for a request thread (sampling is
@@ -42,16 +47,23 @@ final class GenerationBatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GenerationBatcher.class);
 
-    /** A generation in the batch: its slot, its prefix until loaded, and the token to feed. */
+    /**
+     * A generation in the batch: its slot (which counts it against the limit, and holds its keys
+     * and values unless it runs on the JVM), its prefix until loaded, its JVM session if it has one,
+     * and the token to feed.
+     */
     private static final class Row {
         final LmGeneration gen;
         final int slot;
+        final boolean onJvm;
         KvCache prefix;
+        JvmDecoder.Session session;
         int id;
 
-        Row(LmGeneration gen, int slot, KvCache prefix, int id) {
+        Row(LmGeneration gen, int slot, boolean onJvm, KvCache prefix, int id) {
             this.gen = gen;
             this.slot = slot;
+            this.onJvm = onJvm;
             this.prefix = prefix;
             this.id = id;
         }
@@ -62,6 +74,12 @@ final class GenerationBatcher implements AutoCloseable {
     private final NDManager manager;
     private final SlotKvCache cache;
     private final ParameterStore ps;
+    private final JvmDecoder jvm;
+    /** Most generations on the JVM at once: 0 under DJL, every slot under JVM, measured under AUTO. */
+    private final int jvmRows;
+    /** Generations on the JVM now; under the lock. */
+    private int onJvm;
+
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a generation joins or is cancelled, a slot frees, or the batcher closes. */
     private final Condition changed = lock.newCondition();
@@ -76,8 +94,16 @@ final class GenerationBatcher implements AutoCloseable {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
 
-    /** @param slots the most generations decoded together (and holding a slot at once) */
-    GenerationBatcher(String name, LanguageModel lm, int slots) {
+    /**
+     * @param slots the most generations decoded together (and holding a slot at once)
+     * @param jvmRows the most generations decoded on a {@link JvmDecoder} at once, in [0, slots]:
+     *     0 puts every generation in the batched DJL pass, {@code slots} every one on the JVM (see
+     *     {@link #jvmRows(Generator.Engine, LanguageModel, int, String)})
+     */
+    GenerationBatcher(String name, LanguageModel lm, int slots, int jvmRows) {
+        if (jvmRows < 0 || jvmRows > slots) {
+            throw new IllegalArgumentException("JVM rows " + jvmRows + " must be in [0, " + slots + "]");
+        }
         this.name = name;
         this.lm = lm;
         this.manager = lm.model().getNDManager().newSubManager();
@@ -86,9 +112,24 @@ final class GenerationBatcher implements AutoCloseable {
         for (int s = 0; s < slots; s++) {
             free.add(s);
         }
+        this.jvm = jvmRows == 0 ? null : JvmDecoder.of(lm.decoder());
+        this.jvmRows = jvmRows;
         this.thread = new Thread(this::loop, "distill-lm-generation-" + name);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Returns how many of {@code slots} generations decode on the JVM under {@code engine}: none
+     * under {@link Generator.Engine#DJL}, all under {@link Generator.Engine#JVM}, and under {@link
+     * Generator.Engine#AUTO} as many as one DJL step costs JVM tokens ({@link EngineCalibration}).
+     */
+    static int jvmRows(Generator.Engine engine, LanguageModel lm, int slots, String name) {
+        return switch (engine) {
+            case DJL -> 0;
+            case JVM -> slots;
+            case AUTO -> Math.min(slots, EngineCalibration.jvmRows(lm, name));
+        };
     }
 
     /**
@@ -114,7 +155,9 @@ final class GenerationBatcher implements AutoCloseable {
             if (closed) {
                 throw new RejectedExecutionException("model '" + name + "' is shutting down");
             }
-            joining.add(new Row(gen, free.pollFirst(), prefix, firstId));
+            boolean toJvm = onJvm < jvmRows;
+            onJvm += toJvm ? 1 : 0;
+            joining.add(new Row(gen, free.pollFirst(), toJvm, prefix, firstId));
             changed.signalAll();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -140,12 +183,17 @@ final class GenerationBatcher implements AutoCloseable {
     }
 
     /**
-     * Counters since start: requests and rows = tokens fed, batches = forward passes, largest =
-     * most tokens in one pass.
+     * Counters since start: requests and rows = tokens fed, batches = steps (each feeds every
+     * generation in progress one token), largest = most tokens in one step.
      */
     DynamicBatcher.Stats stats() {
         long r = rows.get();
         return new DynamicBatcher.Stats(r, r, batches.get(), largest.get());
+    }
+
+    /** The most generations decoded on the JVM at once. */
+    int jvmRows() {
+        return jvmRows;
     }
 
     boolean isRunning() {
@@ -215,11 +263,16 @@ final class GenerationBatcher implements AutoCloseable {
             r.prefix.close();
             r.prefix = null;
         }
+        onJvm -= r.onJvm ? 1 : 0;
+        r.session = null;
         free.add(r.slot);
         changed.signalAll();
     }
 
-    /** One forward pass for every active row; removes the rows that ended. */
+    /**
+     * Feeds every active row its next token, the JVM rows one after another and the others in one
+     * forward pass, and samples each one's next token; removes the rows that ended.
+     */
     private void step(List<Row> active) {
         active.sort(Comparator.comparingInt(r -> r.slot));
         List<Row> ended = new ArrayList<>();
@@ -229,10 +282,16 @@ final class GenerationBatcher implements AutoCloseable {
                 if (r.prefix != null) {
                     try (KvCache p = r.prefix) {
                         r.prefix = null;
-                        cache.load(r.slot, p);
+                        if (r.onJvm) {
+                            r.session = jvm.newSession();
+                            r.session.load(p);
+                        } else {
+                            cache.load(r.slot, p);
+                        }
                     }
                 }
-                if (cache.length(r.slot) >= cache.capacity()) {
+                int length = r.onJvm ? r.session.length() : cache.length(r.slot);
+                if (length >= cache.capacity()) {
                     throw new IllegalStateException(
                             "generation reached the context length " + cache.capacity() + " of model '" + name + "'");
                 }
@@ -242,13 +301,30 @@ final class GenerationBatcher implements AutoCloseable {
                 ended.add(r);
             }
         }
-        int n = ready.size();
+        List<Row> batched = new ArrayList<>(ready.size());
+        for (Row r : ready) {
+            if (!r.onJvm) {
+                batched.add(r);
+                continue;
+            }
+            float[] logits;
+            try {
+                logits = r.session.next(r.id);
+            } catch (RuntimeException e) {
+                LOG.warn("a JVM generation step of model '{}' failed: {}", name, e.toString());
+                r.gen.fail(e);
+                ended.add(r);
+                continue;
+            }
+            sample(r, logits, ended);
+        }
+        int n = batched.size();
         if (n > 0) {
             int[] ids = new int[n];
             int[] slots = new int[n];
             for (int i = 0; i < n; i++) {
-                ids[i] = ready.get(i).id;
-                slots[i] = ready.get(i).slot;
+                ids[i] = batched.get(i).id;
+                slots[i] = batched.get(i).slot;
             }
             int v = lm.config().vocabSize();
             float[] out = null;
@@ -258,31 +334,23 @@ final class GenerationBatcher implements AutoCloseable {
                         .toFloatArray();
             } catch (RuntimeException e) {
                 LOG.warn("a generation step of {} sequences of model '{}' failed: {}", n, name, e.toString());
-                for (Row r : ready) {
+                for (Row r : batched) {
                     r.gen.fail(e);
                     ended.add(r);
                 }
             }
             if (out != null) {
-                rows.addAndGet(n);
-                batches.incrementAndGet();
-                largest.accumulateAndGet(n, Math::max);
                 for (int i = 0; i < n; i++) {
-                    Row r = ready.get(i);
-                    try {
-                        float[] row = new float[v];
-                        System.arraycopy(out, i * v, row, 0, v);
-                        r.gen.accept(row);
-                        r.id = r.gen.advance();
-                        if (r.id < 0) {
-                            ended.add(r);
-                        }
-                    } catch (RuntimeException e) {
-                        r.gen.fail(e);
-                        ended.add(r);
-                    }
+                    float[] row = new float[v];
+                    System.arraycopy(out, i * v, row, 0, v);
+                    sample(batched.get(i), row, ended);
                 }
             }
+        }
+        if (!ready.isEmpty()) {
+            rows.addAndGet(ready.size());
+            batches.incrementAndGet();
+            largest.accumulateAndGet(ready.size(), Math::max);
         }
         if (!ended.isEmpty()) {
             active.removeAll(ended);
@@ -294,6 +362,20 @@ final class GenerationBatcher implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** Hands a row its logits and samples the token it feeds next; adds it to {@code ended} when done. */
+    private static void sample(Row r, float[] logits, List<Row> ended) {
+        try {
+            r.gen.accept(logits);
+            r.id = r.gen.advance();
+            if (r.id < 0) {
+                ended.add(r);
+            }
+        } catch (RuntimeException e) {
+            r.gen.fail(e);
+            ended.add(r);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.KvCache;
 import org.distill4j.lm.token.Tokenizer;
 
@@ -43,10 +44,30 @@ final class LmHost implements AutoCloseable {
             Duration maxWait,
             int maxQueued,
             RequestObserver observer,
-            OutputFilter filter) {
+            OutputFilter filter,
+            Generator.Engine engine) {
+        this(
+                model,
+                maxBatchRows,
+                maxWait,
+                maxQueued,
+                observer,
+                filter,
+                GenerationBatcher.jvmRows(engine, model.lm(), maxBatchRows, model.name()));
+    }
+
+    /** @param jvmRows the most generations decoded on the JVM at once, in [0, maxBatchRows] */
+    LmHost(
+            ServedLanguageModel model,
+            int maxBatchRows,
+            Duration maxWait,
+            int maxQueued,
+            RequestObserver observer,
+            OutputFilter filter,
+            int jvmRows) {
         this.model = model;
         this.scorer = new LmScorer(model.name(), model.lm(), maxBatchRows, maxWait, maxQueued);
-        this.generator = new GenerationBatcher(model.name(), model.lm(), maxBatchRows);
+        this.generator = new GenerationBatcher(model.name(), model.lm(), maxBatchRows, jvmRows);
         this.observer = observer;
         this.filter = filter;
         this.generations = new Semaphore(maxQueued);

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.lm.model.Generator;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -79,6 +80,7 @@ public final class ModelServer implements AutoCloseable {
     private final int batchRows;
     private final Duration maxWait;
     private final int maxQueued;
+    private final Generator.Engine lmEngine;
     private Server server;
     private ServerConnector connector;
     private volatile boolean ready;
@@ -106,6 +108,7 @@ public final class ModelServer implements AutoCloseable {
         this.batchRows = b.maxBatchRows;
         this.maxWait = b.maxWait;
         this.maxQueued = b.maxQueuedRequests;
+        this.lmEngine = b.lmEngine;
     }
 
     /** Returns a builder with the defaults listed on its setters. */
@@ -131,7 +134,7 @@ public final class ModelServer implements AutoCloseable {
             e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter));
         }
         for (ServedLanguageModel lm : languageModels) {
-            lms.put(lm.name(), new LmHost(lm, batchRows, maxWait, maxQueued, observer, filter));
+            lms.put(lm.name(), new LmHost(lm, batchRows, maxWait, maxQueued, observer, filter, lmEngine));
         }
         // Jetty leases one acceptor and one selector thread from the pool and insists on at least
         // one thread beyond those; the rest handle requests. No reserved threads: handlers block on
@@ -257,7 +260,7 @@ public final class ModelServer implements AutoCloseable {
 
     /**
      * Configures a {@link ModelServer}. Defaults: host {@code 127.0.0.1}, port 8080, max batch rows
-     * 64, max wait 2 ms, 16 worker threads, 1024 queued requests per model, 16 MiB request bodies
+     * 64, language models on {@link Generator.Engine#AUTO}, max wait 2 ms, 16 worker threads, 1024 queued requests per model, 16 MiB request bodies
      * arriving at 1024 bytes/s or faster and complete within 30 s, headers within 10 s, 30 s idle
      * timeout, 1024
      * connections, 8 KiB request line and headers, no API key, no request observer or output filter.
@@ -269,6 +272,7 @@ public final class ModelServer implements AutoCloseable {
         private final List<ServedModel> models = new ArrayList<>();
         private final List<ServedLanguageModel> languageModels = new ArrayList<>();
         private int maxBatchRows = 64;
+        private Generator.Engine lmEngine = Generator.Engine.AUTO;
         private Duration maxWait = Duration.ofMillis(2);
         private int workerThreads = 16;
         private int maxQueuedRequests = 1024;
@@ -338,6 +342,17 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("illegal max batch rows: " + rows + ", must be in [1, 65536]");
             }
             this.maxBatchRows = rows;
+            return this;
+        }
+
+        /**
+         * Where language models decode generated tokens: {@link Generator.Engine#DJL} (every
+         * generation in one batched pass per step), {@link Generator.Engine#JVM} (each on a
+         * plain-Java decoder, in turn) or {@link Generator.Engine#AUTO} (the JVM for as many
+         * generations as one DJL step costs JVM tokens, measured at start; the rest batched).
+         */
+        public Builder optLmEngine(Generator.Engine engine) {
+            this.lmEngine = java.util.Objects.requireNonNull(engine, "engine");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package org.distill4j.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
@@ -10,17 +11,21 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.distill4j.lm.model.Generator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link GenerationBatcher} through a server whose batch holds 2 generations: more concurrent
- * generations than rows wait for a row and all get their answers, at most 2 rows per forward pass;
- * a closed generation (its client went away) leaves at the next step, and the batch's thread runs
- * with PyTorch's grad mode off; a shutdown fails what is
- * generating with a 503 (or closes the connection) within seconds.
+ * generations than rows wait for a row and all get their answers, at most 2 rows per step, on
+ * every engine (DJL, the JVM, and a mix of both in one step) the same answers; a closed generation
+ * (its client went away) leaves at the next step, and the batch's thread runs with PyTorch's grad
+ * mode off; a shutdown fails what is generating with a 503 (or closes the connection) within
+ * seconds.
  */
 class GenerationBatcherTest {
 
@@ -28,6 +33,7 @@ class GenerationBatcherTest {
     static Path tmp;
 
     static ModelServer server;
+    static ModelServer jvmServer;
     static Http http;
 
     @BeforeAll
@@ -36,6 +42,14 @@ class GenerationBatcherTest {
         server = ModelServer.builder()
                 .optPort(0)
                 .optMaxBatchRows(2)
+                .optLmEngine(Generator.Engine.DJL)
+                .addLanguageModel(ServedLanguageModel.load("tiny", dir))
+                .build()
+                .start();
+        jvmServer = ModelServer.builder()
+                .optPort(0)
+                .optMaxBatchRows(2)
+                .optLmEngine(Generator.Engine.JVM)
                 .addLanguageModel(ServedLanguageModel.load("tiny", dir))
                 .build()
                 .start();
@@ -46,6 +60,9 @@ class GenerationBatcherTest {
     static void stop() {
         if (server != null) {
             server.close();
+        }
+        if (jvmServer != null) {
+            jvmServer.close();
         }
     }
 
@@ -58,11 +75,17 @@ class GenerationBatcherTest {
                 .put("temperature", 0);
     }
 
-    @Test
-    void moreGenerationsThanRowsWaitForOneAndAllFinish() throws Exception {
+    @ParameterizedTest
+    @EnumSource(
+            value = Generator.Engine.class,
+            names = {"DJL", "JVM"})
+    void moreGenerationsThanRowsWaitForOneAndAllFinish(Generator.Engine engine) throws Exception {
+        ModelServer target = engine == Generator.Engine.DJL ? server : jvmServer;
+        Http client = new Http(target.baseUri());
         String[] prompts = {"the cat", "a dog", "the sun", "the sea", "a mat", "the bone"};
         List<String> alone = new ArrayList<>();
         for (String p : prompts) {
+            // each one alone on the batched DJL engine: what every engine must answer
             alone.add(http.post("/v1/completions", request(p, 20))
                     .body()
                     .at("/choices/0/text")
@@ -71,7 +94,7 @@ class GenerationBatcherTest {
         ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
         List<Future<Http.Reply>> replies = new ArrayList<>();
         for (String p : prompts) {
-            replies.add(pool.submit(() -> http.post("/v1/completions", request(p, 20))));
+            replies.add(pool.submit(() -> client.post("/v1/completions", request(p, 20))));
         }
         for (int i = 0; i < prompts.length; i++) {
             Http.Reply r = replies.get(i).get();
@@ -79,11 +102,106 @@ class GenerationBatcherTest {
             assertThat(r.body().at("/choices/0/text").asText()).as(prompts[i]).isEqualTo(alone.get(i));
         }
         pool.shutdown();
-        assertThat(server.generationStats("tiny").largestBatchRows()).isEqualTo(2);
+        assertThat(target.generationStats("tiny").largestBatchRows()).isEqualTo(2);
     }
 
     @Test
-    void aClosedGenerationLeavesTheBatchAtTheNextStep() throws Exception {
+    void aStepMixesJvmAndBatchedRowsAndEachGetsItsOwnAnswer() throws Exception {
+        // 3 rows, the first generation to join on the JVM, the other two in the DJL pass: what AUTO
+        // does under load. Prompts of different lengths, with log-probabilities compared too.
+        String[] prompts = {"the cat sat", "a dog", "the sun is warm"};
+        List<double[]> alone = new ArrayList<>();
+        List<String> aloneText = new ArrayList<>();
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                3,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                OutputFilter.NONE,
+                0)) {
+            for (String p : prompts) {
+                try (LmGeneration g = generation(host, p)) {
+                    g.finish();
+                    aloneText.add(new String(g.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+                    alone.add(logps(g));
+                }
+            }
+        }
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                3,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                OutputFilter.NONE,
+                1)) {
+            List<LmGeneration> together = new ArrayList<>();
+            for (String p : prompts) {
+                together.add(generation(host, p));
+            }
+            for (int i = 0; i < prompts.length; i++) {
+                LmGeneration g = together.get(i);
+                g.finish();
+                assertThat(new String(g.bytes(), java.nio.charset.StandardCharsets.UTF_8))
+                        .as(prompts[i])
+                        .isEqualTo(aloneText.get(i));
+                double[] lp = logps(g);
+                assertThat(lp).hasSameSizeAs(alone.get(i));
+                for (int t = 0; t < lp.length; t++) {
+                    assertThat(lp[t]).as("%s token %d", prompts[i], t).isCloseTo(alone.get(i)[t], within(1e-4));
+                }
+                g.close();
+            }
+            assertThat(host.generator.stats().largestBatchRows()).isEqualTo(3);
+        }
+    }
+
+    private static LmGeneration generation(LmHost host, String prompt) {
+        return new LmGeneration(
+                host,
+                new ClientRequest("test", "tiny", "completions", 1),
+                TestLms.prompt(prompt),
+                org.distill4j.lm.model.SamplingConfig.greedy(30).withStopAtEos(false),
+                List.of(),
+                true,
+                false);
+    }
+
+    /** The log-probability of each generated token. */
+    private static double[] logps(LmGeneration g) {
+        return g.steps().stream().mapToDouble(st -> st.logp()[st.id()]).toArray();
+    }
+
+    @Test
+    void autoDecodesAtLeastOneGenerationOnTheJvm() throws Exception {
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                4,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                OutputFilter.NONE,
+                Generator.Engine.AUTO)) {
+            assertThat(host.generator.jvmRows()).isBetween(1, 4);
+        }
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                4,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                OutputFilter.NONE,
+                Generator.Engine.JVM)) {
+            assertThat(host.generator.jvmRows()).isEqualTo(4);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Generator.Engine.class,
+            names = {"DJL", "JVM"})
+    void aClosedGenerationLeavesTheBatchAtTheNextStep(Generator.Engine engine) throws Exception {
         // An output filter that takes 5 ms per token makes a 50-token generation last ~250 ms;
         // closing it after ~30 ms (a client that went away) must stop it within a step or two.
         // The filter runs where tokens are sampled (the batcher's thread): it also records whether
@@ -106,7 +224,8 @@ class GenerationBatcherTest {
                 Duration.ofMillis(2),
                 8,
                 RequestObserver.NONE,
-                slow)) {
+                slow,
+                engine)) {
             ClientRequest who = new ClientRequest("test", "tiny", "completions", 1);
             org.distill4j.lm.model.SamplingConfig greedy =
                     org.distill4j.lm.model.SamplingConfig.greedy(50).withStopAtEos(false);

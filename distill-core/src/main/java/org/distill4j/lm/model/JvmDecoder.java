@@ -1,5 +1,7 @@
 package org.distill4j.lm.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.HashMap;
@@ -219,6 +221,39 @@ public final class JvmDecoder {
         /** Returns the number of positions fed so far (the absolute position of the next token). */
         public int length() {
             return length;
+        }
+
+        /**
+         * Replaces what this session holds with the keys and values of {@code prefix} (one
+         * sequence, prefilled by the DJL {@link Decoder}), so that decoding continues here from
+         * position {@code prefix.length()}: a long prompt is prefilled in one batched pass, the
+         * tokens after it one position at a time on the JVM.
+         *
+         * @throws IllegalArgumentException if the cache holds another number of layers or more
+         *     than one sequence
+         */
+        public void load(KvCache prefix) {
+            if (prefix.layers() != layers.length) {
+                throw new IllegalArgumentException(
+                        "prefix has " + prefix.layers() + " layers, this decoder " + layers.length);
+            }
+            int t = prefix.length();
+            int c = config.width();
+            for (int l = 0; l < layers.length; l++) {
+                NDArray[] kv = prefix.cached(l); // (1, H, t, D) each
+                try (NDManager scope = kv[0].getManager().newSubManager()) {
+                    kv[0].attach(scope);
+                    kv[1].attach(scope);
+                    if (kv[0].getShape().get(0) != 1) {
+                        throw new IllegalArgumentException(
+                                "prefix holds " + kv[0].getShape().get(0) + " sequences; a session holds one");
+                    }
+                    // (1, H, t, D) to (t, H * D): position-major, heads side by side, as next() stores them
+                    System.arraycopy(kv[0].transpose(0, 2, 1, 3).toFloatArray(), 0, keys[l], 0, t * c);
+                    System.arraycopy(kv[1].transpose(0, 2, 1, 3).toFloatArray(), 0, values[l], 0, t * c);
+                }
+            }
+            length = t;
         }
 
         /** Forgets every position, so that the next token is position 0. */
