@@ -527,6 +527,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.printf(
                 "batching: prompt scoring up to %d prompts per forward pass, waiting at most %d ms; " + "API key: %s%n",
                 maxBatch, maxWaitMs, keyed ? "required (" + keySource() + ")" : "none");
+        System.out.printf("generation: up to %d at once; %s%n", maxBatch, server.generationEngine(n));
         System.out.flush();
         if (!keyed && !host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
             System.err.println("distill: warning: listening on " + host + " without --api-key-env; anyone who "

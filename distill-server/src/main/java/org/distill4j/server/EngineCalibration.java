@@ -3,33 +3,33 @@ package org.distill4j.server;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import java.util.Locale;
 import org.distill4j.lm.model.Decoder;
 import org.distill4j.lm.model.JvmDecoder;
 import org.distill4j.lm.model.KvCache;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.model.InferenceThreads;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Decides, at start-up, how many generations a served language model decodes on the JVM under
+ * The time of one cached token on the JVM and of one DJL step of one sequence, in milliseconds, and
+ * from them how many generations a served language model decodes on the JVM under
  * {@code --lm-engine auto}: as many as fit, one token each, in the time of one DJL step of one
- * sequence. Up to there feeding them in turn on the JVM is cheaper than any batched DJL pass (whose
+ * sequence ({@link #jvmRows}). Up to there feeding them in turn on the JVM is cheaper than any batched DJL pass (whose
  * fixed per-operator cost the JVM does not pay); beyond it further generations join the batched
  * pass, whose cost per extra sequence is far below a JVM token. Timed on this machine, on this
  * model: the best of two rounds of {@value #TOKENS} cached tokens per engine after one warm-up
  * round (a few hundred milliseconds for the benchmark's teacher).
  */
-final class EngineCalibration {
+record EngineCalibration(double jvmMillis, double djlMillis) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(EngineCalibration.class);
     private static final int TOKENS = 32;
 
-    private EngineCalibration() {}
+    /** Returns the most generations to decode on the JVM: one DJL step's worth of JVM tokens, at least 1. */
+    int jvmRows() {
+        return (int) Math.max(1, Math.floor(djlMillis / jvmMillis));
+    }
 
-    /** Returns the most generations to decode on {@code jvm}, at least 1. */
-    static int jvmRows(LanguageModel lm, String name) {
+    /** Times a cached token of {@code lm} on each engine. */
+    static EngineCalibration measure(LanguageModel lm) {
         InferenceThreads.prepare();
         JvmDecoder jvm = JvmDecoder.of(lm.decoder());
         int tokens = Math.min(TOKENS, lm.config().contextLength());
@@ -60,15 +60,6 @@ final class EngineCalibration {
                 djlNanos = Math.min(djlNanos, (double) (t2 - t1) / tokens);
             }
         }
-        int rows = (int) Math.max(1, Math.floor(djlNanos / jvmNanos));
-        LOG.info(String.format(
-                Locale.ROOT,
-                "model '%s': a token costs %.3f ms on the JVM and a DJL step %.3f ms; up to %d generations"
-                        + " decode on the JVM, further ones in the batched DJL pass",
-                name,
-                jvmNanos / 1e6,
-                djlNanos / 1e6,
-                rows));
-        return rows;
+        return new EngineCalibration(jvmNanos / 1e6, djlNanos / 1e6);
     }
 }

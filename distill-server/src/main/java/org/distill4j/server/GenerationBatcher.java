@@ -77,8 +77,12 @@ final class GenerationBatcher implements AutoCloseable {
     private final JvmDecoder jvm;
     /** Most generations on the JVM at once: 0 under DJL, every slot under JVM, measured under AUTO. */
     private final int jvmRows;
-    /** Generations on the JVM now; under the lock. */
+    /** Generations on the JVM, and in the batched pass, now; under the lock. */
     private int onJvm;
+
+    private int onDjl;
+    /** How generations are split between the engines, for the start-up banner. */
+    private final String engineDescription;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a generation joins or is cancelled, a slot frees, or the batcher closes. */
@@ -95,12 +99,49 @@ final class GenerationBatcher implements AutoCloseable {
     private final AtomicLong largest = new AtomicLong();
 
     /**
-     * @param slots the most generations decoded together (and holding a slot at once)
-     * @param jvmRows the most generations decoded on a {@link JvmDecoder} at once, in [0, slots]:
-     *     0 puts every generation in the batched DJL pass, {@code slots} every one on the JVM (see
-     *     {@link #jvmRows(Generator.Engine, LanguageModel, int, String)})
+     * How generations are split between the engines.
+     *
+     * @param jvmRows the most generations decoded on a {@link JvmDecoder} at once: 0 puts every
+     *     generation in the batched DJL pass; a generation joins the JVM only while fewer are there
+     *     and none is in the pass
+     * @param description what the start-up banner says about it
      */
-    GenerationBatcher(String name, LanguageModel lm, int slots, int jvmRows) {
+    record Split(int jvmRows, String description) {
+
+        /**
+         * The split {@code engine} gives {@code slots} generations: none on the JVM under {@link
+         * Generator.Engine#DJL}, all under {@link Generator.Engine#JVM}, and under {@link
+         * Generator.Engine#AUTO} as many as one DJL step costs JVM tokens ({@link
+         * EngineCalibration}, timed now).
+         */
+        static Split of(Generator.Engine engine, LanguageModel lm, int slots) {
+            return switch (engine) {
+                case DJL -> new Split(0, "all in one batched DJL pass per step (--lm-engine djl)");
+                case JVM -> new Split(slots, "each on the plain-Java decoder, in turn (--lm-engine jvm)");
+                case AUTO -> {
+                    EngineCalibration c = EngineCalibration.measure(lm);
+                    int rows = Math.min(slots, c.jvmRows());
+                    yield new Split(
+                            rows,
+                            String.format(
+                                    java.util.Locale.ROOT,
+                                    "up to %d on the plain-Java decoder while none is in the batched DJL pass, else"
+                                            + " batched (--lm-engine auto: a token costs %.2f ms on the JVM, a DJL"
+                                            + " step %.2f ms)",
+                                    rows,
+                                    c.jvmMillis(),
+                                    c.djlMillis()));
+                }
+            };
+        }
+    }
+
+    /**
+     * @param slots the most generations decoded together (and holding a slot at once)
+     * @param split how many of them may decode on the JVM, in [0, slots]
+     */
+    GenerationBatcher(String name, LanguageModel lm, int slots, Split split) {
+        int jvmRows = split.jvmRows();
         if (jvmRows < 0 || jvmRows > slots) {
             throw new IllegalArgumentException("JVM rows " + jvmRows + " must be in [0, " + slots + "]");
         }
@@ -114,22 +155,10 @@ final class GenerationBatcher implements AutoCloseable {
         }
         this.jvm = jvmRows == 0 ? null : JvmDecoder.of(lm.decoder());
         this.jvmRows = jvmRows;
+        this.engineDescription = split.description();
         this.thread = new Thread(this::loop, "distill-lm-generation-" + name);
         thread.setDaemon(true);
         thread.start();
-    }
-
-    /**
-     * Returns how many of {@code slots} generations decode on the JVM under {@code engine}: none
-     * under {@link Generator.Engine#DJL}, all under {@link Generator.Engine#JVM}, and under {@link
-     * Generator.Engine#AUTO} as many as one DJL step costs JVM tokens ({@link EngineCalibration}).
-     */
-    static int jvmRows(Generator.Engine engine, LanguageModel lm, int slots, String name) {
-        return switch (engine) {
-            case DJL -> 0;
-            case JVM -> slots;
-            case AUTO -> Math.min(slots, EngineCalibration.jvmRows(lm, name));
-        };
     }
 
     /**
@@ -155,8 +184,13 @@ final class GenerationBatcher implements AutoCloseable {
             if (closed) {
                 throw new RejectedExecutionException("model '" + name + "' is shutting down");
             }
-            boolean toJvm = onJvm < jvmRows;
+            // The JVM only while nothing is in the batched pass: a step that has both pays the JVM
+            // rows' sum and the pass's fixed cost, more than either alone. Under sustained load new
+            // generations join the pass and the JVM ones finish; once the pass empties, the JVM
+            // takes new ones again.
+            boolean toJvm = onJvm < jvmRows && onDjl == 0;
             onJvm += toJvm ? 1 : 0;
+            onDjl += toJvm ? 0 : 1;
             joining.add(new Row(gen, free.pollFirst(), toJvm, prefix, firstId));
             changed.signalAll();
         } catch (InterruptedException e) {
@@ -194,6 +228,11 @@ final class GenerationBatcher implements AutoCloseable {
     /** The most generations decoded on the JVM at once. */
     int jvmRows() {
         return jvmRows;
+    }
+
+    /** How generations are split between the engines, in words. */
+    String engineDescription() {
+        return engineDescription;
     }
 
     boolean isRunning() {
@@ -264,6 +303,7 @@ final class GenerationBatcher implements AutoCloseable {
             r.prefix = null;
         }
         onJvm -= r.onJvm ? 1 : 0;
+        onDjl -= r.onJvm ? 0 : 1;
         r.session = null;
         free.add(r.slot);
         changed.signalAll();

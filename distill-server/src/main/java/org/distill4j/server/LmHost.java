@@ -53,10 +53,10 @@ final class LmHost implements AutoCloseable {
                 maxQueued,
                 observer,
                 filter,
-                GenerationBatcher.jvmRows(engine, model.lm(), maxBatchRows, model.name()));
+                GenerationBatcher.Split.of(engine, model.lm(), maxBatchRows));
     }
 
-    /** @param jvmRows the most generations decoded on the JVM at once, in [0, maxBatchRows] */
+    /** @param split how many generations may decode on the JVM at once, in [0, maxBatchRows] */
     LmHost(
             ServedLanguageModel model,
             int maxBatchRows,
@@ -64,10 +64,10 @@ final class LmHost implements AutoCloseable {
             int maxQueued,
             RequestObserver observer,
             OutputFilter filter,
-            int jvmRows) {
+            GenerationBatcher.Split split) {
         this.model = model;
         this.scorer = new LmScorer(model.name(), model.lm(), maxBatchRows, maxWait, maxQueued);
-        this.generator = new GenerationBatcher(model.name(), model.lm(), maxBatchRows, jvmRows);
+        this.generator = new GenerationBatcher(model.name(), model.lm(), maxBatchRows, split);
         this.observer = observer;
         this.filter = filter;
         this.generations = new Semaphore(maxQueued);

@@ -192,18 +192,33 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
+     * How one language model's generations are split between the plain-Java decoder and the
+     * batched DJL pass ({@code --lm-engine}), in words, with the timings behind an {@code auto}
+     * split.
+     *
+     * @throws IllegalArgumentException if no language model has that name
+     */
+    public String generationEngine(String model) {
+        return lmHost(model).generator.engineDescription();
+    }
+
+    /**
      * Continuous-batching counters of one language model's generation since {@link #start()}:
-     * requests and rows count generated tokens fed back, batches the forward passes that fed them.
+     * requests and rows count generated tokens fed back, batches the steps that fed them.
      *
      * @throws IllegalArgumentException if no language model has that name
      */
     public DynamicBatcher.Stats generationStats(String model) {
+        return lmHost(model).generator.stats();
+    }
+
+    private LmHost lmHost(String model) {
         LmHost l = lms.get(model);
         if (l == null) {
             throw new IllegalArgumentException(
                     "no started language model named '" + model + "'; serving " + lms.keySet());
         }
-        return l.generator.stats();
+        return l;
     }
 
     /** Batching counters of one model since {@link #start()} (of a language model: prompt scoring). */

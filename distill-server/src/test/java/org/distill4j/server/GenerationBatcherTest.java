@@ -110,6 +110,15 @@ class GenerationBatcherTest {
         // 3 rows, the first generation to join on the JVM, the other two in the DJL pass: what AUTO
         // does under load. Prompts of different lengths, with log-probabilities compared too.
         String[] prompts = {"the cat sat", "a dog", "the sun is warm"};
+        // 2 ms per token where tokens are sampled, so that the three generations overlap.
+        OutputFilter slow = (request, logits, classes) -> {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return logits;
+        };
         List<double[]> alone = new ArrayList<>();
         List<String> aloneText = new ArrayList<>();
         try (LmHost host = new LmHost(
@@ -119,7 +128,7 @@ class GenerationBatcherTest {
                 8,
                 RequestObserver.NONE,
                 OutputFilter.NONE,
-                0)) {
+                new GenerationBatcher.Split(0, "DJL"))) {
             for (String p : prompts) {
                 try (LmGeneration g = generation(host, p)) {
                     g.finish();
@@ -134,8 +143,8 @@ class GenerationBatcherTest {
                 Duration.ofMillis(2),
                 8,
                 RequestObserver.NONE,
-                OutputFilter.NONE,
-                1)) {
+                slow,
+                new GenerationBatcher.Split(1, "the first on the JVM"))) {
             List<LmGeneration> together = new ArrayList<>();
             for (String p : prompts) {
                 together.add(generation(host, p));
@@ -184,6 +193,9 @@ class GenerationBatcherTest {
                 OutputFilter.NONE,
                 Generator.Engine.AUTO)) {
             assertThat(host.generator.jvmRows()).isBetween(1, 4);
+            assertThat(host.generator.engineDescription())
+                    .matches("up to [1-4] on the plain-Java decoder while none is in the batched DJL pass, else batched"
+                            + " \\(--lm-engine auto: a token costs [0-9.]+ ms on the JVM, a DJL step [0-9.]+ ms\\)");
         }
         try (LmHost host = new LmHost(
                 ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
