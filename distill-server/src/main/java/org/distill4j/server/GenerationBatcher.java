@@ -55,7 +55,9 @@ final class GenerationBatcher implements AutoCloseable {
     private static final class Row {
         final LmGeneration gen;
         final int slot;
-        final boolean onJvm;
+        /** Whether it decodes on the JVM; only the batcher's thread changes it (to false, once). */
+        boolean onJvm;
+
         KvCache prefix;
         JvmDecoder.Session session;
         int id;
@@ -81,6 +83,10 @@ final class GenerationBatcher implements AutoCloseable {
     private int onJvm;
 
     private int onDjl;
+    /** Set when a generation joins the batched pass while others are on the JVM; under the lock. */
+    private boolean drainJvm;
+
+    private final AtomicLong migrations = new AtomicLong();
     /** How generations are split between the engines, for the start-up banner. */
     private final String engineDescription;
 
@@ -185,12 +191,13 @@ final class GenerationBatcher implements AutoCloseable {
                 throw new RejectedExecutionException("model '" + name + "' is shutting down");
             }
             // The JVM only while nothing is in the batched pass: a step that has both pays the JVM
-            // rows' sum and the pass's fixed cost, more than either alone. Under sustained load new
-            // generations join the pass and the JVM ones finish; once the pass empties, the JVM
-            // takes new ones again.
+            // rows' sum and the pass's fixed cost, more than either alone. Once one more than the
+            // JVM takes arrives, it starts the pass ...
             boolean toJvm = onJvm < jvmRows && onDjl == 0;
             onJvm += toJvm ? 1 : 0;
             onDjl += toJvm ? 0 : 1;
+            // and the JVM ones follow it there at the next step
+            drainJvm |= !toJvm && onJvm > 0;
             joining.add(new Row(gen, free.pollFirst(), toJvm, prefix, firstId));
             changed.signalAll();
         } catch (InterruptedException e) {
@@ -248,6 +255,7 @@ final class GenerationBatcher implements AutoCloseable {
         List<Row> active = new ArrayList<>();
         try {
             while (true) {
+                boolean drain;
                 lock.lock();
                 try {
                     while (!closed && active.isEmpty() && joining.isEmpty()) {
@@ -258,6 +266,8 @@ final class GenerationBatcher implements AutoCloseable {
                     }
                     active.addAll(joining);
                     joining.clear();
+                    drain = drainJvm;
+                    drainJvm = false;
                     if (!cancelled.isEmpty()) {
                         active.removeIf(r -> {
                             if (cancelled.containsKey(r.gen)) {
@@ -272,7 +282,7 @@ final class GenerationBatcher implements AutoCloseable {
                     lock.unlock();
                 }
                 if (!active.isEmpty()) {
-                    step(active);
+                    step(active, drain);
                 }
             }
         } catch (InterruptedException e) {
@@ -311,9 +321,10 @@ final class GenerationBatcher implements AutoCloseable {
 
     /**
      * Feeds every active row its next token, the JVM rows one after another and the others in one
-     * forward pass, and samples each one's next token; removes the rows that ended.
+     * forward pass, and samples each one's next token; removes the rows that ended. With {@code
+     * drain}, the JVM rows first move into the batched pass (their keys and values into their slots).
      */
-    private void step(List<Row> active) {
+    private void step(List<Row> active, boolean drain) {
         active.sort(Comparator.comparingInt(r -> r.slot));
         List<Row> ended = new ArrayList<>();
         List<Row> ready = new ArrayList<>(active.size());
@@ -340,6 +351,9 @@ final class GenerationBatcher implements AutoCloseable {
                 r.gen.fail(e);
                 ended.add(r);
             }
+        }
+        if (drain) {
+            migrate(ready, ended);
         }
         List<Row> batched = new ArrayList<>(ready.size());
         for (Row r : ready) {
@@ -403,6 +417,40 @@ final class GenerationBatcher implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /** Moves the JVM rows of {@code ready} into the slot cache; a row that fails moves to {@code ended}. */
+    private void migrate(List<Row> ready, List<Row> ended) {
+        int moved = 0;
+        for (java.util.Iterator<Row> it = ready.iterator(); it.hasNext(); ) {
+            Row r = it.next();
+            if (!r.onJvm) {
+                continue;
+            }
+            try (KvCache kv = r.session.toKvCache(manager)) {
+                cache.load(r.slot, kv);
+                r.session = null;
+                r.onJvm = false;
+                moved++;
+            } catch (RuntimeException e) {
+                r.gen.fail(e);
+                ended.add(r);
+                it.remove();
+            }
+        }
+        migrations.addAndGet(moved);
+        lock.lock();
+        try {
+            onJvm -= moved;
+            onDjl += moved;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Generations moved from the JVM into the batched pass since start. */
+    long migrations() {
+        return migrations.get();
     }
 
     /** Hands a row its logits and samples the token it feeds next; adds it to {@code ended} when done. */

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * {@link GenerationBatcher} through a server whose batch holds 2 generations: more concurrent
  * generations than rows wait for a row and all get their answers, at most 2 rows per step, on
- * every engine (DJL, the JVM, and a mix of both in one step) the same answers; a closed generation
+ * every engine (DJL, the JVM, and a generation that moves from the JVM into the batched pass) the
+ * same answers; a closed generation
  * (its client went away) leaves at the next step, and the batch's thread runs with PyTorch's grad
  * mode off; a shutdown fails what is generating with a 503 (or closes the connection) within
  * seconds.
@@ -106,9 +107,10 @@ class GenerationBatcherTest {
     }
 
     @Test
-    void aStepMixesJvmAndBatchedRowsAndEachGetsItsOwnAnswer() throws Exception {
-        // 3 rows, the first generation to join on the JVM, the other two in the DJL pass: what AUTO
-        // does under load. Prompts of different lengths, with log-probabilities compared too.
+    void aJvmGenerationMovesIntoTheBatchedPassWhenOthersJoin() throws Exception {
+        // One generation on the JVM; the second to join starts the batched pass and the first moves
+        // into it (its keys and values into its slot) mid-generation: what AUTO does as load grows.
+        // Prompts of different lengths, with log-probabilities compared too.
         String[] prompts = {"the cat sat", "a dog", "the sun is warm"};
         // 2 ms per token where tokens are sampled, so that the three generations overlap.
         OutputFilter slow = (request, logits, classes) -> {
@@ -163,6 +165,7 @@ class GenerationBatcherTest {
                 g.close();
             }
             assertThat(host.generator.stats().largestBatchRows()).isEqualTo(3);
+            assertThat(host.generator.migrations()).isEqualTo(1);
         }
     }
 

@@ -256,6 +256,42 @@ public final class JvmDecoder {
             length = t;
         }
 
+        /**
+         * Returns a new one-sequence {@link KvCache} holding this session's positions, the reverse
+         * of {@link #load}: a generation moves from the JVM into a batched DJL pass (a {@link
+         * SlotKvCache} slot loads it). Close it.
+         *
+         * @param parent the manager the cache's own is created under
+         */
+        public KvCache toKvCache(NDManager parent) {
+            int t = length;
+            int h = config.heads();
+            int d = config.headWidth();
+            int c = config.width();
+            KvCache cache = new KvCache(parent, layers.length, config.contextLength());
+            if (t == 0) {
+                return cache;
+            }
+            try (NDManager scope = parent.newSubManager()) {
+                for (int l = 0; l < layers.length; l++) {
+                    // (t, H * D) to (1, H, t, D); append copies them into the cache's own buffers
+                    NDArray k = scope.create(
+                                    java.util.Arrays.copyOf(keys[l], t * c), new ai.djl.ndarray.types.Shape(1, t, h, d))
+                            .transpose(0, 2, 1, 3);
+                    NDArray v = scope.create(
+                                    java.util.Arrays.copyOf(values[l], t * c),
+                                    new ai.djl.ndarray.types.Shape(1, t, h, d))
+                            .transpose(0, 2, 1, 3);
+                    cache.append(l, k, v);
+                }
+            } catch (RuntimeException e) {
+                cache.close();
+                throw e;
+            }
+            cache.advance(t);
+            return cache;
+        }
+
         /** Forgets every position, so that the next token is position 0. */
         public void reset() {
             length = 0;

@@ -94,6 +94,34 @@ class JvmDecoderTest {
         }
     }
 
+    @ParameterizedTest
+    @CsvSource({"LEARNED, false", "ROTARY, true"})
+    void aSequenceMovesBetweenTheDjlCacheAndASession(Positions positions, boolean tied) {
+        DecoderConfig config = new DecoderConfig(258, 2, 32, 4, 16, 0.0, positions, tied);
+        try (LanguageModel lm = roughModel(config, 9);
+                NDManager m = lm.model().getNDManager().newSubManager();
+                KvCache prefix = lm.decoder().newCache(m)) {
+            ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(m, false);
+            int[] prompt = {256, 'a', 'b', 'c', 'd', 'e'};
+            lm.decoder().forward(ps, m.create(prompt, new Shape(1, prompt.length)), prefix, false);
+            JvmDecoder.Session session = JvmDecoder.of(lm.decoder()).newSession();
+            session.load(prefix); // DJL prefill to the JVM
+            assertThat(session.length()).isEqualTo(prompt.length);
+            float[] jvm = session.next('f');
+            float[] djl = lm.decoder()
+                    .forward(ps, m.create(new int[] {'f'}, new Shape(1, 1)), prefix, false)
+                    .toFloatArray();
+            assertThat(jvm).containsExactly(djl, within(1e-3f));
+            try (KvCache back = session.toKvCache(m)) { // and from the JVM back to DJL
+                assertThat(back.length()).isEqualTo(prompt.length + 1);
+                float[] fromBack = lm.decoder()
+                        .forward(ps, m.create(new int[] {'g'}, new Shape(1, 1)), back, false)
+                        .toFloatArray();
+                assertThat(fromBack).containsExactly(session.next('g'), within(1e-3f));
+            }
+        }
+    }
+
     @Test
     void geluIsTheExactErfForm() {
         // erf values from Python's math.erf; GELU(x) = x/2 (1 + erf(x / sqrt 2)) as torch's default.
