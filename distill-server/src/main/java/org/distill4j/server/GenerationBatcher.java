@@ -79,14 +79,24 @@ final class GenerationBatcher implements AutoCloseable {
     private final JvmDecoder jvm;
     /** Most generations on the JVM at once: 0 under DJL, every slot under JVM, measured under AUTO. */
     private final int jvmRows;
+    /** Whether the JVM's share follows the load (AUTO) rather than being fixed (JVM). */
+    private final boolean adaptive;
     /** Generations on the JVM, and in the batched pass, now; under the lock. */
     private int onJvm;
 
     private int onDjl;
     /** Set when a generation joins the batched pass while others are on the JVM; under the lock. */
     private boolean drainJvm;
+    /**
+     * Generations per step, averaged over about the last 20 steps (an exponential average, kept
+     * through idle time); under the lock. The JVM takes new generations only while it is below
+     * {@link #jvmRows}: a burst that follows a gap (clients that send their next request together)
+     * goes straight to the batched pass instead of filling the JVM and moving.
+     */
+    private double recentRows;
 
     private final AtomicLong migrations = new AtomicLong();
+    private final AtomicLong jvmJoins = new AtomicLong();
     /** How generations are split between the engines, for the start-up banner. */
     private final String engineDescription;
 
@@ -108,11 +118,12 @@ final class GenerationBatcher implements AutoCloseable {
      * How generations are split between the engines.
      *
      * @param jvmRows the most generations decoded on a {@link JvmDecoder} at once: 0 puts every
-     *     generation in the batched DJL pass; a generation joins the JVM only while fewer are there
-     *     and none is in the pass
+     *     generation in the batched DJL pass
+     * @param adaptive whether a generation joins the JVM only while none is in the batched pass and
+     *     recent steps held fewer than {@code jvmRows} (else whenever fewer are on the JVM)
      * @param description what the start-up banner says about it
      */
-    record Split(int jvmRows, String description) {
+    record Split(int jvmRows, boolean adaptive, String description) {
 
         /**
          * The split {@code engine} gives {@code slots} generations: none on the JVM under {@link
@@ -122,17 +133,18 @@ final class GenerationBatcher implements AutoCloseable {
          */
         static Split of(Generator.Engine engine, LanguageModel lm, int slots) {
             return switch (engine) {
-                case DJL -> new Split(0, "all in one batched DJL pass per step (--lm-engine djl)");
-                case JVM -> new Split(slots, "each on the plain-Java decoder, in turn (--lm-engine jvm)");
+                case DJL -> new Split(0, false, "all in one batched DJL pass per step (--lm-engine djl)");
+                case JVM -> new Split(slots, false, "each on the plain-Java decoder, in turn (--lm-engine jvm)");
                 case AUTO -> {
                     EngineCalibration c = EngineCalibration.measure(lm);
                     int rows = Math.min(slots, c.jvmRows());
                     yield new Split(
                             rows,
+                            true,
                             String.format(
                                     java.util.Locale.ROOT,
-                                    "up to %d on the plain-Java decoder while none is in the batched DJL pass, else"
-                                            + " batched (--lm-engine auto: a token costs %.2f ms on the JVM, a DJL"
+                                    "up to %d on the plain-Java decoder while recent steps held fewer and none is in the"
+                                            + " batched DJL pass, else batched (--lm-engine auto: a token costs %.2f ms on the JVM, a DJL"
                                             + " step %.2f ms)",
                                     rows,
                                     c.jvmMillis(),
@@ -161,6 +173,7 @@ final class GenerationBatcher implements AutoCloseable {
         }
         this.jvm = jvmRows == 0 ? null : JvmDecoder.of(lm.decoder());
         this.jvmRows = jvmRows;
+        this.adaptive = split.adaptive();
         this.engineDescription = split.description();
         this.thread = new Thread(this::loop, "distill-lm-generation-" + name);
         thread.setDaemon(true);
@@ -193,9 +206,10 @@ final class GenerationBatcher implements AutoCloseable {
             // The JVM only while nothing is in the batched pass: a step that has both pays the JVM
             // rows' sum and the pass's fixed cost, more than either alone. Once one more than the
             // JVM takes arrives, it starts the pass ...
-            boolean toJvm = onJvm < jvmRows && onDjl == 0;
+            boolean toJvm = onJvm < jvmRows && (!adaptive || onDjl == 0 && recentRows < jvmRows);
             onJvm += toJvm ? 1 : 0;
             onDjl += toJvm ? 0 : 1;
+            jvmJoins.addAndGet(toJvm ? 1 : 0);
             // and the JVM ones follow it there at the next step
             drainJvm |= !toJvm && onJvm > 0;
             joining.add(new Row(gen, free.pollFirst(), toJvm, prefix, firstId));
@@ -266,6 +280,7 @@ final class GenerationBatcher implements AutoCloseable {
                     }
                     active.addAll(joining);
                     joining.clear();
+                    recentRows += 0.05 * (active.size() - recentRows);
                     drain = drainJvm;
                     drainJvm = false;
                     if (!cancelled.isEmpty()) {
@@ -446,6 +461,11 @@ final class GenerationBatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Generations that joined on the JVM since start. */
+    long jvmJoins() {
+        return jvmJoins.get();
     }
 
     /** Generations moved from the JVM into the batched pass since start. */

@@ -130,7 +130,7 @@ class GenerationBatcherTest {
                 8,
                 RequestObserver.NONE,
                 OutputFilter.NONE,
-                new GenerationBatcher.Split(0, "DJL"))) {
+                new GenerationBatcher.Split(0, false, "DJL"))) {
             for (String p : prompts) {
                 try (LmGeneration g = generation(host, p)) {
                     g.finish();
@@ -146,7 +146,7 @@ class GenerationBatcherTest {
                 8,
                 RequestObserver.NONE,
                 slow,
-                new GenerationBatcher.Split(1, "the first on the JVM"))) {
+                new GenerationBatcher.Split(1, true, "the first on the JVM"))) {
             List<LmGeneration> together = new ArrayList<>();
             for (String p : prompts) {
                 together.add(generation(host, p));
@@ -166,6 +166,46 @@ class GenerationBatcherTest {
             }
             assertThat(host.generator.stats().largestBatchRows()).isEqualTo(3);
             assertThat(host.generator.migrations()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void afterABurstNewGenerationsGoStraightToTheBatchedPass() throws Exception {
+        // Up to 2 on the JVM, following the load: 3 at once put 2 there and move them when the third
+        // arrives; the steps then held 3, so a generation that comes right after goes to the pass.
+        OutputFilter slow = (request, logits, classes) -> {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return logits;
+        };
+        try (LmHost host = new LmHost(
+                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
+                3,
+                Duration.ofMillis(2),
+                8,
+                RequestObserver.NONE,
+                slow,
+                new GenerationBatcher.Split(2, true, "up to 2 on the JVM"))) {
+            List<LmGeneration> burst = new ArrayList<>();
+            for (String p : new String[] {"the cat", "a dog", "the sun"}) {
+                burst.add(generation(host, p));
+            }
+            for (LmGeneration g : burst) {
+                g.finish();
+                g.close();
+            }
+            assertThat(host.generator.jvmJoins()).isEqualTo(2);
+            assertThat(host.generator.migrations()).isEqualTo(2);
+            try (LmGeneration after = generation(host, "the sea")) {
+                after.finish();
+                assertThat(after.generated()).isEqualTo(30);
+            }
+            assertThat(host.generator.jvmJoins())
+                    .as("JVM joins after the burst")
+                    .isEqualTo(2);
         }
     }
 
@@ -197,7 +237,8 @@ class GenerationBatcherTest {
                 Generator.Engine.AUTO)) {
             assertThat(host.generator.jvmRows()).isBetween(1, 4);
             assertThat(host.generator.engineDescription())
-                    .matches("up to [1-4] on the plain-Java decoder while none is in the batched DJL pass, else batched"
+                    .matches("up to [1-4] on the plain-Java decoder while recent steps held fewer and none is in the"
+                            + " batched DJL pass, else batched"
                             + " \\(--lm-engine auto: a token costs [0-9.]+ ms on the JVM, a DJL step [0-9.]+ ms\\)");
         }
         try (LmHost host = new LmHost(
