@@ -7,7 +7,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.KvCache;
 import org.distill4j.lm.token.Tokenizer;
 
@@ -37,24 +36,6 @@ final class LmHost implements AutoCloseable {
     private final Semaphore generations;
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
-
-    LmHost(
-            ServedLanguageModel model,
-            int maxBatchRows,
-            Duration maxWait,
-            int maxQueued,
-            RequestObserver observer,
-            OutputFilter filter,
-            Generator.Engine engine) {
-        this(
-                model,
-                maxBatchRows,
-                maxWait,
-                maxQueued,
-                observer,
-                filter,
-                GenerationBatcher.Split.of(engine, model.lm(), maxBatchRows));
-    }
 
     /** @param split how many generations may decode on the JVM at once, in [0, maxBatchRows] */
     LmHost(

@@ -134,7 +134,8 @@ public final class ModelServer implements AutoCloseable {
             e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter));
         }
         for (ServedLanguageModel lm : languageModels) {
-            lms.put(lm.name(), new LmHost(lm, batchRows, maxWait, maxQueued, observer, filter, lmEngine));
+            GenerationBatcher.Split split = GenerationBatcher.Split.of(lmEngine, lm.lm(), batchRows);
+            lms.put(lm.name(), new LmHost(lm, batchRows, maxWait, maxQueued, observer, filter, split));
         }
         // Jetty leases one acceptor and one selector thread from the pool and insists on at least
         // one thread beyond those; the rest handle requests. No reserved threads: handlers block on

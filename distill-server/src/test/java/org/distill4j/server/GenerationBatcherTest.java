@@ -112,25 +112,10 @@ class GenerationBatcherTest {
         // into it (its keys and values into its slot) mid-generation: what AUTO does as load grows.
         // Prompts of different lengths, with log-probabilities compared too.
         String[] prompts = {"the cat sat", "a dog", "the sun is warm"};
-        // 2 ms per token where tokens are sampled, so that the three generations overlap.
-        OutputFilter slow = (request, logits, classes) -> {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return logits;
-        };
+        OutputFilter slow = sleeping(2);
         List<double[]> alone = new ArrayList<>();
         List<String> aloneText = new ArrayList<>();
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                3,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                OutputFilter.NONE,
-                new GenerationBatcher.Split(0, false, "DJL"))) {
+        try (LmHost host = host(3, OutputFilter.NONE, new GenerationBatcher.Split(0, false, "DJL"))) {
             for (String p : prompts) {
                 try (LmGeneration g = generation(host, p)) {
                     g.finish();
@@ -139,14 +124,7 @@ class GenerationBatcherTest {
                 }
             }
         }
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                3,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                slow,
-                new GenerationBatcher.Split(1, true, "the first on the JVM"))) {
+        try (LmHost host = host(3, slow, new GenerationBatcher.Split(1, true, "the first on the JVM"))) {
             List<LmGeneration> together = new ArrayList<>();
             for (String p : prompts) {
                 together.add(generation(host, p));
@@ -173,22 +151,8 @@ class GenerationBatcherTest {
     void afterABurstNewGenerationsGoStraightToTheBatchedPass() throws Exception {
         // Up to 2 on the JVM, following the load: 3 at once put 2 there and move them when the third
         // arrives; the steps then held 3, so a generation that comes right after goes to the pass.
-        OutputFilter slow = (request, logits, classes) -> {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return logits;
-        };
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                3,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                slow,
-                new GenerationBatcher.Split(2, true, "up to 2 on the JVM"))) {
+        OutputFilter slow = sleeping(2);
+        try (LmHost host = host(3, slow, new GenerationBatcher.Split(2, true, "up to 2 on the JVM"))) {
             List<LmGeneration> burst = new ArrayList<>();
             for (String p : new String[] {"the cat", "a dog", "the sun"}) {
                 burst.add(generation(host, p));
@@ -209,6 +173,32 @@ class GenerationBatcherTest {
         }
     }
 
+    /** A filter that sleeps {@code ms} per token where tokens are sampled, so that generations started together overlap. */
+    private static OutputFilter sleeping(int ms) {
+        return (request, logits, classes) -> {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return logits;
+        };
+    }
+
+    /** A host of the tiny model with {@code rows} generation rows, split as {@code engine} says. */
+    private static LmHost host(int rows, OutputFilter filter, Generator.Engine engine) throws Exception {
+        ServedLanguageModel lm = ServedLanguageModel.load("tiny", tmp.resolve("tiny"));
+        return host(lm, rows, filter, GenerationBatcher.Split.of(engine, lm.lm(), rows));
+    }
+
+    private static LmHost host(int rows, OutputFilter filter, GenerationBatcher.Split split) throws Exception {
+        return host(ServedLanguageModel.load("tiny", tmp.resolve("tiny")), rows, filter, split);
+    }
+
+    private static LmHost host(ServedLanguageModel lm, int rows, OutputFilter filter, GenerationBatcher.Split split) {
+        return new LmHost(lm, rows, Duration.ofMillis(2), 8, RequestObserver.NONE, filter, split);
+    }
+
     private static LmGeneration generation(LmHost host, String prompt) {
         return new LmGeneration(
                 host,
@@ -227,28 +217,14 @@ class GenerationBatcherTest {
 
     @Test
     void autoDecodesAtLeastOneGenerationOnTheJvm() throws Exception {
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                4,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                OutputFilter.NONE,
-                Generator.Engine.AUTO)) {
+        try (LmHost host = host(4, OutputFilter.NONE, Generator.Engine.AUTO)) {
             assertThat(host.generator.jvmRows()).isBetween(1, 4);
             assertThat(host.generator.engineDescription())
                     .matches("up to [1-4] on the plain-Java decoder while recent steps held fewer and none is in the"
                             + " batched DJL pass, else batched"
                             + " \\(--lm-engine auto: a token costs [0-9.]+ ms on the JVM, a DJL step [0-9.]+ ms\\)");
         }
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                4,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                OutputFilter.NONE,
-                Generator.Engine.JVM)) {
+        try (LmHost host = host(4, OutputFilter.NONE, Generator.Engine.JVM)) {
             assertThat(host.generator.jvmRows()).isEqualTo(4);
         }
     }
@@ -274,14 +250,7 @@ class GenerationBatcherTest {
             }
             return logits;
         };
-        try (LmHost host = new LmHost(
-                ServedLanguageModel.load("tiny", tmp.resolve("tiny")),
-                1,
-                Duration.ofMillis(2),
-                8,
-                RequestObserver.NONE,
-                slow,
-                engine)) {
+        try (LmHost host = host(1, slow, engine)) {
             ClientRequest who = new ClientRequest("test", "tiny", "completions", 1);
             org.distill4j.lm.model.SamplingConfig greedy =
                     org.distill4j.lm.model.SamplingConfig.greedy(50).withStopAtEos(false);

@@ -2,8 +2,10 @@ package org.distill4j.lm.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,9 +15,9 @@ import java.util.Map;
  *
  * <p>Why it exists: decoding one token of a small model through DJL costs one native call per
  * operator (about 110 for a 4-block model, tens of microseconds each), whatever the model's size, so
- * a model with a tenth of another's arithmetic was only 2-3x faster. Here a token costs the
- * arithmetic (matrix-vector products over weights laid out input-major, so that the JIT vectorises
- * them) and nothing per operator: time per token follows the parameter count. It computes what
+ * a model with a tenth of another's arithmetic was only 2-3x faster. Here a token costs its
+ * arithmetic (matrix-vector products over weights laid out so that the JIT vectorises them) and
+ * the memory traffic of its weights, nothing per operator. It computes what
  * {@link Decoder#forward} computes in inference mode (no dropout), to float rounding:
  * {@code JvmDecoderTest} compares the logits of every position with the DJL decoder's.
  *
@@ -301,7 +303,7 @@ public final class JvmDecoder {
                         }
                     }
                     // append copies them into the cache's own buffers
-                    ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(1, h, t, d);
+                    Shape shape = new Shape(1, h, t, d);
                     cache.append(l, scope.create(k, shape), scope.create(v, shape));
                 }
             } catch (RuntimeException e) {
@@ -407,7 +409,7 @@ public final class JvmDecoder {
             float scale = (float) (1.0 / Math.sqrt(d));
             for (int h = 0; h < config.heads(); h++) {
                 int q0 = h * d;
-                java.util.Arrays.fill(scores, 0, s, 0f);
+                Arrays.fill(scores, 0, s, 0f);
                 for (int i = 0; i < d; i++) {
                     float qi = qkv[q0 + i];
                     float[] row = k[h][i];
@@ -427,7 +429,7 @@ public final class JvmDecoder {
                     sum += e;
                 }
                 float inv = 1f / sum;
-                java.util.Arrays.fill(headOut, 0f);
+                Arrays.fill(headOut, 0f);
                 for (int j = 0; j < s; j++) {
                     float wj = scores[j] * inv;
                     float[] vj = v[h][j];
@@ -449,7 +451,7 @@ public final class JvmDecoder {
         int in = x.length;
         int out = y.length;
         if (bias == null) {
-            java.util.Arrays.fill(y, 0f);
+            Arrays.fill(y, 0f);
         } else {
             System.arraycopy(bias, 0, y, 0, out);
         }

@@ -20,25 +20,32 @@ class GeneratorTest {
     void cachedAndUncachedGenerationGiveTheSameTokensAndLogits(Positions positions) {
         // Context 16 and 40 new tokens: the window moves (cache reset and prefill) twice.
         try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(positions, false), ByteTokenizer.INSTANCE, 5)) {
-            Generator g = new Generator(lm);
-            for (SamplingConfig s : new SamplingConfig[] {
-                SamplingConfig.greedy(40).withStopAtEos(false),
-                SamplingConfig.sample(40, 1.0, 11).withStopAtEos(false),
-                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false)
-            }) {
-                Generator.Result cached = g.generate(PROMPT, s, true, true);
-                Generator.Result plain = g.generate(PROMPT, s, false, true);
-                assertThat(cached.tokens()).as(s.toString()).hasSize(40).containsExactly(plain.tokens());
-                double maxDiff = 0;
-                for (int i = 0; i < 40; i++) {
-                    float[] a = cached.stepLogits().get(i);
-                    float[] b = plain.stepLogits().get(i);
-                    for (int v = 0; v < a.length; v++) {
-                        maxDiff = Math.max(maxDiff, Math.abs(a[v] - b[v]));
-                    }
-                }
-                assertThat(maxDiff).as("max |cached - uncached| logit, %s", s).isLessThanOrEqualTo(1e-5);
+            for (Generator.Engine engine : new Generator.Engine[] {Generator.Engine.DJL, Generator.Engine.JVM}) {
+                cachedEqualsUncached(new Generator(lm, engine), engine);
             }
+        }
+    }
+
+    private static void cachedEqualsUncached(Generator g, Generator.Engine engine) {
+        for (SamplingConfig s : new SamplingConfig[] {
+            SamplingConfig.greedy(40).withStopAtEos(false),
+            SamplingConfig.sample(40, 1.0, 11).withStopAtEos(false),
+            SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false)
+        }) {
+            Generator.Result cached = g.generate(PROMPT, s, true, true);
+            Generator.Result plain = g.generate(PROMPT, s, false, true);
+            assertThat(cached.tokens()).as("%s, %s", engine, s).hasSize(40).containsExactly(plain.tokens());
+            double maxDiff = 0;
+            for (int i = 0; i < 40; i++) {
+                float[] a = cached.stepLogits().get(i);
+                float[] b = plain.stepLogits().get(i);
+                for (int v = 0; v < a.length; v++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(a[v] - b[v]));
+                }
+            }
+            assertThat(maxDiff)
+                    .as("max |cached - uncached| logit, %s, %s", engine, s)
+                    .isLessThanOrEqualTo(1e-5);
         }
     }
 
@@ -52,7 +59,7 @@ class GeneratorTest {
                 SamplingConfig.sample(25, 1.0, 11).withStopAtEos(false),
                 SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false));
         try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(positions, false), ByteTokenizer.INSTANCE, 5)) {
-            Generator g = new Generator(lm);
+            Generator g = new Generator(lm, Generator.Engine.DJL);
             for (boolean useCache : new boolean[] {true, false}) {
                 List<Generator.Result> batch = g.generate(List.of(prompts), samplings, useCache, true);
                 assertThat(batch).hasSize(3);
@@ -80,7 +87,7 @@ class GeneratorTest {
     void aBatchRowEndsAtItsOwnEosAndPromptsOfOtherLengthsAreRefused() {
         try (LanguageModel lm =
                 LanguageModel.create(DecoderTest.tiny(Positions.ROTARY, false), ByteTokenizer.INSTANCE, 8)) {
-            Generator g = new Generator(lm);
+            Generator g = new Generator(lm, Generator.Engine.DJL);
             int eos = lm.tokenizer().eos();
             // Find a seed whose sample reaches EOS early, then batch it with one that runs to its limit.
             SamplingConfig ending = null;
@@ -121,7 +128,7 @@ class GeneratorTest {
     void aBatchMakesMoreTokensPerSecondThanOneSequence() {
         DecoderConfig c = new DecoderConfig(258, 2, 48, 4, 128, 0.0, Positions.ROTARY, false);
         try (LanguageModel lm = LanguageModel.create(c, ByteTokenizer.INSTANCE, 9)) {
-            Generator g = new Generator(lm);
+            Generator g = new Generator(lm, Generator.Engine.DJL);
             SamplingConfig s = SamplingConfig.greedy(64).withStopAtEos(false);
             List<int[]> prompts = java.util.Collections.nCopies(16, PROMPT);
             List<SamplingConfig> samplings = java.util.Collections.nCopies(16, s);
@@ -191,7 +198,7 @@ class GeneratorTest {
     void theCacheMakesEachNewTokenCheaperThanRecomputingThePrefix() {
         DecoderConfig c = new DecoderConfig(258, 4, 128, 4, 256, 0.0, Positions.LEARNED, true);
         try (LanguageModel lm = LanguageModel.create(c, ByteTokenizer.INSTANCE, 7)) {
-            Generator g = new Generator(lm);
+            Generator g = new Generator(lm, Generator.Engine.DJL);
             SamplingConfig s = SamplingConfig.greedy(200).withStopAtEos(false);
             g.generate(PROMPT, SamplingConfig.greedy(20).withStopAtEos(false), true, false);
             g.generate(PROMPT, SamplingConfig.greedy(20).withStopAtEos(false), false, false);
