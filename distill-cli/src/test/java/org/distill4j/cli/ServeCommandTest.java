@@ -133,6 +133,10 @@ class ServeCommandTest {
                 }
                 URI base = URI.create(m.group(1));
                 assertThat(out.toString(StandardCharsets.UTF_8)).contains("/v1/completions", "language model");
+                // --lm-engine auto by default: the banner says how generations are split and why
+                assertThat(out.toString(StandardCharsets.UTF_8))
+                        .containsPattern("generation: up to 64 at once; up to \\d+ on the plain-Java decoder .*"
+                                + "--lm-engine auto: a token costs [0-9.]+ ms on the JVM, a DJL step [0-9.]+ ms");
                 HttpResponse<String> r = HttpClient.newHttpClient()
                         .send(
                                 HttpRequest.newBuilder(base.resolve("/v1/completions"))
@@ -189,6 +193,10 @@ class ServeCommandTest {
         CliTest.Run badBatch = CliTest.distill("serve", model(tmp.resolve("m")).toString(), "--max-batch", "0");
         assertThat(badBatch.code()).isEqualTo(2);
         assertThat(badBatch.err()).contains("max batch rows: 0");
+
+        CliTest.Run badEngine = CliTest.distill("serve", tmp.resolve("m").toString(), "--lm-engine", "fast");
+        assertThat(badEngine.code()).isEqualTo(2);
+        assertThat(badEngine.err()).contains("'fast' is not an engine; expected jvm, djl or auto");
 
         CliTest.Run badRate = CliTest.distill("serve", tmp.resolve("m").toString(), "--min-request-rate", "-5");
         assertThat(badRate.code()).isEqualTo(2);
