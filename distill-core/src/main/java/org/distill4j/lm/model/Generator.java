@@ -31,7 +31,7 @@ public final class Generator {
     public enum Engine {
         /** The DJL decoder: batched, one native call per operator and step. */
         DJL,
-        /** A plain-Java copy of the weights ({@link JvmDecoder}), rows one after another. */
+        /** A plain-Java copy of the weights ({@link JvmDecoder}), a batch's rows in parallel. */
         JVM,
         /** {@link #JVM} for one prompt, {@link #DJL} for several. */
         AUTO
@@ -113,11 +113,13 @@ public final class Generator {
             most = Math.max(most, samplings.get(i).maxNewTokens());
         }
         if (engine == Engine.JVM || engine == Engine.AUTO && b == 1) {
-            List<Result> results = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) {
-                results.add(generateOnJvm(prompts.get(i), samplings.get(i), useCache, keepLogits));
-            }
-            return results;
+            JvmDecoder decoder = jvm();
+            // Rows are independent (each its own session and sampler), so they run on the common
+            // fork-join pool and the caller: every row gets exactly what it gets alone.
+            return java.util.stream.IntStream.range(0, b)
+                    .parallel()
+                    .mapToObj(i -> generateOnJvm(decoder, prompts.get(i), samplings.get(i), useCache, keepLogits))
+                    .toList();
         }
         int ctx = lm.config().contextLength();
         int[][] tokens = new int[b][];
@@ -190,10 +192,15 @@ public final class Generator {
     }
 
     /** One sequence through the {@link JvmDecoder}, under the same window rule as the batched path. */
-    private Result generateOnJvm(int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
+    private synchronized JvmDecoder jvm() {
         if (jvm == null) {
             jvm = JvmDecoder.of(lm.decoder());
         }
+        return jvm;
+    }
+
+    private Result generateOnJvm(
+            JvmDecoder jvm, int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
         int ctx = lm.config().contextLength();
         int len = prompt.length;
         int[] tokens = Arrays.copyOf(prompt, len + sampling.maxNewTokens());

@@ -168,6 +168,19 @@ class JvmDecoderTest {
                     }
                 }
             }
+            // a batch on the JVM engine runs its rows in parallel, each as it runs alone
+            List<SamplingConfig> three = List.of(
+                    SamplingConfig.greedy(40).withStopAtEos(false),
+                    SamplingConfig.sample(40, 1.0, 11).withStopAtEos(false),
+                    SamplingConfig.sample(25, 0.8, 12).withTopK(20).withStopAtEos(false));
+            int[][] prompts = {PROMPT, {256, 'G', 'N', 'U', ' '}, {256, 'a', 'b', 'c', 'd'}};
+            List<Generator.Result> batch = jvm.generate(List.of(prompts), three, true, false);
+            for (int i = 0; i < 3; i++) {
+                assertThat(batch.get(i).tokens())
+                        .as("JVM batch row %d", i)
+                        .containsExactly(djl.generate(prompts[i], three.get(i), true, false)
+                                .tokens());
+            }
             // a batch of one prompt takes the JVM under AUTO; a batch of several keeps DJL's rows
             Generator auto = new Generator(lm);
             assertThat(auto.generate(PROMPT, SamplingConfig.greedy(40).withStopAtEos(false), true, false)
