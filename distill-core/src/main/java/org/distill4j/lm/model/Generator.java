@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Two engines compute the same logits to float rounding (so greedy decoding gives the same
  * tokens, tested): {@link Engine#DJL} runs the {@link Decoder} through DJL, one forward pass per
- * step for the whole batch; {@link Engine#JVM} runs a {@link JvmDecoder}, one sequence at a time,
- * with no native call per operator. {@link Engine#AUTO} takes the JVM for a single sequence and
+ * step for the whole batch; {@link Engine#JVM} runs a {@link JvmDecoder}, one session per
+ * sequence (a batch's rows in parallel on the common fork-join pool), with no native call per
+ * operator. {@link Engine#AUTO} takes the JVM for a single sequence and
  * DJL for a batch (docs/lm-benchmarks.md, "Generation on the JVM", has the measurements).
  */
 public final class Generator {
