@@ -2,8 +2,8 @@
 # Generation throughput of `distill serve` with two builds side by side (docs/lm-benchmarks.md,
 # "Serving: continuous batching"): OLD_JAR and NEW_JAR each serve MODEL_DIR (on ports 18471 and
 # 18472, --workers 64), and tools/profile/ServeThroughput.java sends C = 1, 8, 32 concurrent
-# clients x 4 requests of 64 tokens to one, then the other, RUNS times (default 3), so that a change
-# of machine load hits both alike. Only one server computes at a time. Outputs
+# clients x 4 requests of 64 tokens to one, then the other (old first in odd rounds, new first in
+# even ones), RUNS times (default 3), so that a change of machine load hits both alike. Only one server computes at a time. Outputs
 # OUT/serve-{old,new}-N.txt and OUT/serve.out (start times, load, and each server's resident memory
 # at the end).
 #
@@ -37,7 +37,9 @@ for port in 18471 18472; do
   done
 done
 for i in $(seq 1 "${RUNS:-3}"); do
-  for v in old new; do
+  # alternate which side goes first, so that a load that rises or falls during a round favours neither
+  order="old new"; [ $((i % 2)) -eq 0 ] && order="new old"
+  for v in $order; do
     port=18471; [ $v = new ] && port=18472
     echo "$(date -u +%H:%M:%S) $v $i load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/serve.out"
     java -cp "$NEW_JAR" tools/profile/ServeThroughput.java "http://127.0.0.1:$port" lm "$corpus" \
