@@ -79,9 +79,10 @@ public final class Generator {
     }
 
     /**
-     * Generates continuations of several prompts of the same length as one batch: each step is one
-     * forward pass over B positions, so at small model sizes, where a step's cost is mostly fixed
-     * per operation, B sequences cost little more than one. Row i is sampled by its own {@code
+     * Generates continuations of several prompts of the same length as one batch: on DJL each step
+     * is one forward pass over B positions, so at small model sizes, where a step's cost is mostly
+     * fixed per operation, B sequences cost little more than one; on the JVM the rows run in
+     * parallel, each on its own session. Row i is sampled by its own {@code
      * samplings[i]} (its seed, its token limit, its EOS rule) and ends on its own; the batch runs
      * until every row has ended. A row's tokens are those {@link #generate(int[], SamplingConfig,
      * boolean, boolean)} gives it alone, up to float rounding in the batched matrix products.
