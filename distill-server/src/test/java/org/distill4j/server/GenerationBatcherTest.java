@@ -272,15 +272,17 @@ class GenerationBatcherTest {
     @Test
     void aShutdownFailsWhatIsGeneratingWithA503() throws Exception {
         Path dir = tmp.resolve("tiny");
+        // 1 ms per sampled token: on any engine (the JVM decodes this tiny model in microseconds)
+        // 16 prompts x 16 choices x 50 tokens are still generating when the server stops.
         ModelServer other = ModelServer.builder()
                 .optPort(0)
                 .optMaxWait(Duration.ofMillis(1))
+                .optOutputFilter(sleeping(1))
                 .addLanguageModel(ServedLanguageModel.load("tiny", dir))
                 .build()
                 .start();
         Http client = new Http(other.baseUri());
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        // 16 prompts x 16 choices x 50 tokens: still generating when the server stops.
         ObjectNode req = request("", 50).put("n", 16);
         com.fasterxml.jackson.databind.node.ArrayNode prompts = req.putArray("prompt");
         for (int i = 0; i < 16; i++) {

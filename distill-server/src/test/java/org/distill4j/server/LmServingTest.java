@@ -47,9 +47,12 @@ class LmServingTest {
     static void start() throws Exception {
         dir = TestLms.tiny(tmp.resolve("tiny"));
         reference = LanguageModel.load(dir);
+        // DJL on purpose: these tests count batched forward passes; the JVM engine and the default
+        // (auto) are served in GenerationBatcherTest, LmBpeServingTest and LmInteropTest.
         server = ModelServer.builder()
                 .optPort(0)
                 .optMaxWait(Duration.ofMillis(30))
+                .optLmEngine(org.distill4j.lm.model.Generator.Engine.DJL)
                 .addLanguageModel(ServedLanguageModel.load("tiny", dir))
                 .build()
                 .start();
