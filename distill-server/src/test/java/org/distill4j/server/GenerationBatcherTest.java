@@ -112,7 +112,7 @@ class GenerationBatcherTest {
         // into it (its keys and values into its slot) mid-generation: what AUTO does as load grows.
         // Prompts of different lengths, with log-probabilities compared too.
         String[] prompts = {"the cat sat", "a dog", "the sun is warm"};
-        OutputFilter slow = sleeping(2);
+        OutputFilter slow = sleeping(5);
         List<double[]> alone = new ArrayList<>();
         List<String> aloneText = new ArrayList<>();
         try (LmHost host = host(3, OutputFilter.NONE, new GenerationBatcher.Split(0, false, "DJL"))) {
@@ -151,7 +151,7 @@ class GenerationBatcherTest {
     void afterABurstNewGenerationsGoStraightToTheBatchedPass() throws Exception {
         // Up to 2 on the JVM, following the load: 3 at once put 2 there and move them when the third
         // arrives; the steps then held 3, so a generation that comes right after goes to the pass.
-        OutputFilter slow = sleeping(2);
+        OutputFilter slow = sleeping(5);
         try (LmHost host = host(3, slow, new GenerationBatcher.Split(2, true, "up to 2 on the JVM"))) {
             List<LmGeneration> burst = new ArrayList<>();
             for (String p : new String[] {"the cat", "a dog", "the sun"}) {
