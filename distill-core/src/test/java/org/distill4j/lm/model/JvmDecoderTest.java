@@ -181,13 +181,31 @@ class JvmDecoderTest {
                         .containsExactly(djl.generate(prompts[i], three.get(i), true, false)
                                 .tokens());
             }
-            // a batch of one prompt takes the JVM under AUTO; a batch of several keeps DJL's rows
+            // AUTO: one prompt on the JVM (bit for bit the JVM engine's logits, which differ from
+            // DJL's in the last bits), several prompts on DJL (bit for bit DJL's batch)
+            SamplingConfig greedy = SamplingConfig.greedy(40).withStopAtEos(false);
             Generator auto = new Generator(lm);
-            assertThat(auto.generate(PROMPT, SamplingConfig.greedy(40).withStopAtEos(false), true, false)
-                            .tokens())
-                    .containsExactly(
-                            djl.generate(PROMPT, SamplingConfig.greedy(40).withStopAtEos(false), true, false)
-                                    .tokens());
+            float[] autoOne =
+                    auto.generate(PROMPT, greedy, true, true).stepLogits().get(39);
+            assertThat(autoOne)
+                    .containsExactly(jvm.generate(PROMPT, greedy, true, true)
+                            .stepLogits()
+                            .get(39));
+            assertThat(autoOne)
+                    .isNotEqualTo(djl.generate(PROMPT, greedy, true, true)
+                            .stepLogits()
+                            .get(39));
+            List<int[]> two = List.of(PROMPT, prompts[1]);
+            List<SamplingConfig> twoGreedy = List.of(greedy, greedy);
+            float[] autoBatch = auto.generate(two, twoGreedy, true, true)
+                    .get(1)
+                    .stepLogits()
+                    .get(39);
+            assertThat(autoBatch)
+                    .containsExactly(djl.generate(two, twoGreedy, true, true)
+                            .get(1)
+                            .stepLogits()
+                            .get(39));
         }
     }
 
