@@ -176,7 +176,7 @@ public final class JvmDecoder {
     /**
      * (out, in) row-major, as DJL's Linear stores it, to one array of {@code out} weights per input:
      * separate arrays, because the JIT vectorises {@code y[o] += x * row[o]} but not the same loop
-     * over one flat array at an offset (measured here: 13-21 against 3-4.5 GFLOP/s).
+     * over one flat array at an offset (tools/profile/MatVecLayout.java: 3-5x, docs/lm-benchmarks.md).
      */
     private static float[][] inputMajor(float[] outMajor, int out, int in) {
         float[][] t = new float[in][out];
