@@ -1,8 +1,10 @@
 #!/bin/sh
 # The watermark's evaluation (docs/audit.md section 2): a watermarked teacher, 6 students distilled from its
 # outputs (100% or 25% of their transfer set), 20 models that were not, 100 / 1,000 / 10,000 queries, the
-# cost to honest users, and the 20 negatives against 100 keys they never saw.
-#   tools/watermark-eval.sh                                    Fashion-MNIST, MLPs (about 20 minutes)
+# cost to honest users, and the 20 negatives against 100 keys they never saw; probes are fresh test rows
+# and the rows the API served (what distill serve --record-queries keeps).
+#   tools/watermark-eval.sh                                    Fashion-MNIST, MLPs (4 minutes on a quiet
+#                                                              2-core machine, 20 on a loaded one)
 #   tools/watermark-eval.sh -Dwatermark.eval.data=debian       Debian descriptions, fastText-style bags
 #                                                              (about 25 minutes; needs ../shared/data)
 # -Dwatermark.eval.key_seed=N draws another key. Results: distill-core/target/watermark-eval[-debian]/results.json

@@ -116,7 +116,8 @@ final class AuditCommand implements Callable<Integer> {
             names = "--data",
             paramLabel = "PATH",
             description = "Where the probes are drawn from: an IDX directory (its test split), a JSON Lines "
-                    + "directory (test.jsonl[.gz]) or file of texts (featurised as the teacher's model.json says), "
+                    + "directory (test.jsonl[.gz]) or file of texts (featurised as the teacher's model.json says) "
+                    + "or of feature rows (a distill serve --record-queries log), "
                     + "or a recipe (.yaml: the test split of its data section). Default with --train-references: "
                     + "that recipe's test split.")
     Path dataDir;

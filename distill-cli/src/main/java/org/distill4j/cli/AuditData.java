@@ -24,7 +24,9 @@ import org.distill4j.recipe.RecipeLoader;
  *   <li>a JSON Lines directory (holding {@code test.jsonl[.gz]}) or one {@code .jsonl[.gz]} file:
  *       its texts, featurised as the audited models were trained (the {@code text_features} and
  *       class names of the first model directory among teacher, suspect and references); the
- *       {@code label} field is optional, as the audit never reads labels;
+ *       {@code label} field is optional, as the audit never reads labels; or, where its first line
+ *       holds {@code "features"} (a dense model's {@code distill serve --record-queries} log), feature
+ *       rows, shaped as the first model directory's descriptor says;
  *   <li>a recipe ({@code .yaml} / {@code .yml}): the test split of its data section, featurised as
  *       the recipe says.
  * </ul>
@@ -66,7 +68,7 @@ final class AuditData {
             return train ? trainOf(recipe) : fromRecipe(recipe);
         }
         if (Files.isRegularFile(path) && (file.endsWith(".jsonl") || file.endsWith(".jsonl.gz"))) {
-            return text(path, models);
+            return holdsFeatureRows(path) ? featureRows(path, models) : text(path, models);
         }
         if (Files.isDirectory(path)) {
             Path texts = JsonlTextDataset.find(path, train ? "train" : "test");
@@ -137,6 +139,108 @@ final class AuditData {
         throw new IllegalArgumentException("--data " + file + " holds texts, and none of the audited models is a "
                 + "distill4j model directory whose " + SavedModel.DESCRIPTOR + " says how text becomes features "
                 + "(text_features): give the recipe instead (--data RECIPE.yaml), whose data section says it");
+    }
+
+    /** Whether a JSON Lines file's first line is a feature row ({@code "features"}), as a query log writes them. */
+    private static boolean holdsFeatureRows(Path file) throws IOException {
+        try (java.io.BufferedReader r = reader(file)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    try {
+                        return new ObjectMapper().readTree(line).has("features");
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        return false; // the text reader names the file and line
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static java.io.BufferedReader reader(Path file) throws IOException {
+        java.io.InputStream in = Files.newInputStream(file);
+        if (file.getFileName().toString().endsWith(".gz")) {
+            in = new java.util.zip.GZIPInputStream(in);
+        }
+        return new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Feature rows, one {@code {"features": [...]}} per line (what {@code distill serve
+     * --record-queries} records for a dense model), shaped and named as the first audited model
+     * directory's {@link SavedModel#DESCRIPTOR} says; unlabelled.
+     */
+    private static ExampleSet featureRows(Path file, List<String> models) throws IOException {
+        JsonNode descriptor = null;
+        for (String spec : models) {
+            Path d = spec.startsWith("http://") || spec.startsWith("https://") ? null : Path.of(spec);
+            if (d != null && Files.isRegularFile(d.resolve(SavedModel.DESCRIPTOR))) {
+                descriptor = new ObjectMapper()
+                        .readTree(d.resolve(SavedModel.DESCRIPTOR).toFile());
+                break;
+            }
+        }
+        if (descriptor == null) {
+            throw new IllegalArgumentException("--data " + file + " holds feature rows, and none of the audited "
+                    + "models is a distill4j model directory whose " + SavedModel.DESCRIPTOR + " says their shape "
+                    + "and classes: give the clean teacher's directory (--teacher DIR)");
+        }
+        if (descriptor.hasNonNull("text_features")) {
+            throw new IllegalArgumentException("--data " + file + " holds feature rows, but the audited models read "
+                    + "text: record the texts (a text model's query log holds {\"text\": ...} lines)");
+        }
+        long[] shape = new long[descriptor.get("feature_shape").size()];
+        long width = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = descriptor.get("feature_shape").get(i).asLong();
+            width *= shape[i];
+        }
+        List<String> classes = new ArrayList<>();
+        descriptor.get("class_names").forEach(c -> classes.add(c.asText()));
+        java.util.List<float[]> rows = new ArrayList<>();
+        ObjectMapper mapper = new ObjectMapper();
+        try (java.io.BufferedReader r = reader(file)) {
+            int lineNo = 0;
+            for (String line; (line = r.readLine()) != null; ) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode f;
+                try {
+                    f = mapper.readTree(line).get("features");
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException(
+                            file + " line " + lineNo + ": not JSON (" + e.getOriginalMessage() + ")");
+                }
+                if (f == null || !f.isArray() || f.size() != width) {
+                    throw new IllegalArgumentException(file + " line " + lineNo
+                            + ": expected \"features\", an array of "
+                            + width + " numbers (the models' input shape " + java.util.Arrays.toString(shape)
+                            + "), got "
+                            + (f == null ? "no \"features\"" : f.isArray() ? f.size() + " values" : f.getNodeType()));
+                }
+                float[] row = new float[(int) width];
+                for (int j = 0; j < row.length; j++) {
+                    if (!f.get(j).isNumber()) {
+                        throw new IllegalArgumentException(file + " line " + lineNo + ": features[" + j + "] is "
+                                + f.get(j) + ", expected a number");
+                    }
+                    row[j] = f.get(j).floatValue();
+                }
+                rows.add(row);
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no feature rows");
+        }
+        float[] x = new float[(int) (rows.size() * width)];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, x, (int) (i * width), (int) width);
+        }
+        int[] labels = new int[rows.size()];
+        java.util.Arrays.fill(labels, ExampleSet.UNLABELED);
+        return new org.distill4j.data.InMemoryExampleSet(file.getFileName().toString(), shape, x, labels, classes);
     }
 
     private static TextExampleSet head(TextExampleSet set, int n) {

@@ -250,6 +250,23 @@ final class ServeCommand implements Callable<Integer> {
             description = "With --monitor: the window of --monitor-budget, in seconds (default: ${DEFAULT-VALUE}).")
     long monitorWindowS;
 
+    @Option(
+            names = "--record-queries",
+            paramLabel = "DIR",
+            description = "Record the inputs each client's answered requests sent, one JSON line per row in "
+                    + "DIR/<model>/<client>.jsonl (texts, or feature rows), for a later watermark audit on them "
+                    + "(distill audit --watermark-key-file F --data DIR/<model>/<client>.jsonl; docs/audit.md). "
+                    + "It stores what clients sent: off by default. Classifiers only.")
+    Path recordQueries;
+
+    @Option(
+            names = "--record-queries-max-rows",
+            paramLabel = "ROWS",
+            defaultValue = "10000",
+            description = "With --record-queries: rows kept per client and model (default: ${DEFAULT-VALUE}, the "
+                    + "most an audit uses); later rows are not recorded.")
+    long recordQueriesMaxRows;
+
     /** Counted down by the shutdown hook; tests stop the command by interrupting its thread instead. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -265,6 +282,23 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--watermark-key-file watermarks classifiers; " + modelPath
                             + " is a language model, which it does not support yet (--monitor does)");
+        }
+        if (isLm && recordQueries != null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--record-queries records the inputs of classifiers; " + modelPath
+                            + " is a language model, which it does not support yet");
+        }
+        if (recordQueries == null
+                && spec.commandLine().getParseResult().hasMatchedOption("--record-queries-max-rows")) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--record-queries-max-rows " + recordQueriesMaxRows
+                            + " has no effect without --record-queries DIR");
+        }
+        if (recordQueriesMaxRows < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--record-queries-max-rows " + recordQueriesMaxRows + ": must be at least 1");
         }
         for (String opt : new String[] {"--monitor-budget", "--monitor-window-s"}) {
             if (monitorPolicy == null && spec.commandLine().getParseResult().hasMatchedOption(opt)) {
@@ -306,6 +340,13 @@ final class ServeCommand implements Callable<Integer> {
                     .optIdleTimeout(Duration.ofSeconds(idleTimeoutS))
                     .optHeaderTimeout(Duration.ofSeconds(headerTimeoutS))
                     .optMaxConnections(maxConnections);
+            if (recordQueries != null) {
+                try {
+                    builder.optQueryLog(org.distill4j.server.ServedQueryLog.open(recordQueries, recordQueriesMaxRows));
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("--record-queries " + recordQueries + ": " + e.getMessage(), e);
+                }
+            }
             if (guard != null) {
                 builder.optRequestObserver(guard).optOutputFilter(guard);
                 if (guard.monitoring()) {
@@ -335,6 +376,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (key != null) {
             System.err.println("distill: watermarking outputs with key " + key.fingerprint());
+        }
+        if (recordQueries != null) {
+            System.err.println("distill: recording each client's queries (up to " + recordQueriesMaxRows
+                    + " rows) under " + recordQueries);
         }
         if (monitorPolicy != null) {
             System.err.println("distill: extraction monitor on, policy "

@@ -171,6 +171,47 @@ class ServeCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void queryRecordingOptionsAreCheckedBeforeServing(@TempDir Path tmp) throws Exception {
+        Path dir = model(tmp.resolve("m"));
+        CliTest.Run r = CliTest.distill("serve", dir.toString(), "--port", "0", "--record-queries-max-rows", "50");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--record-queries-max-rows 50 has no effect without --record-queries DIR");
+        r = CliTest.distill(
+                "serve",
+                dir.toString(),
+                "--port",
+                "0",
+                "--record-queries",
+                tmp.resolve("log").toString(),
+                "--record-queries-max-rows",
+                "0");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--record-queries-max-rows 0: must be at least 1");
+        Path taken = java.nio.file.Files.writeString(tmp.resolve("taken"), "x");
+        r = CliTest.distill("serve", dir.toString(), "--port", "0", "--record-queries", taken.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--record-queries " + taken, "not a directory");
+        Path lm = tmp.resolve("lm");
+        try (org.distill4j.lm.model.LanguageModel m = org.distill4j.lm.model.LanguageModel.create(
+                new org.distill4j.lm.model.DecoderConfig(
+                        258, 1, 16, 2, 32, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
+                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
+                5)) {
+            m.save(lm);
+        }
+        r = CliTest.distill(
+                "serve",
+                lm.toString(),
+                "--port",
+                "0",
+                "--record-queries",
+                tmp.resolve("log").toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--record-queries records the inputs of classifiers");
+    }
+
+    @Test
     void missingOrInvalidModelsExitWithTheDocumentedCodes(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("nope");
         CliTest.Run r = CliTest.distill("serve", missing.toString(), "--port", "0");

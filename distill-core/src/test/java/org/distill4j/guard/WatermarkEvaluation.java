@@ -184,7 +184,10 @@ class WatermarkEvaluation {
         ExampleSet extra = s.extra();
         int d = test.featureSize();
         float[] testX = features(test, test.size());
-        float[] poolX = concat(testX, features(extra, extra.size()));
+        // The probe pool: the test rows, rows no model here trained on, then the transfer rows (the
+        // API's served traffic, which a provider can log and probe with).
+        int servedFrom = test.size() + extra.size();
+        float[] poolX = concat(concat(testX, features(extra, extra.size())), features(transfer, transfer.size()));
 
         // The provider: a teacher, and a key drawn from 5,000 of its training rows.
         Path teacherDir = out.resolve("teacher");
@@ -205,9 +208,10 @@ class WatermarkEvaluation {
         try (SavedModelTeacher teacher = SavedModelTeacher.load(teacherDir);
                 WatermarkedTeacher api = new WatermarkedTeacher(SavedModelTeacher.load(teacherDir), watermark);
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            teacherTest = concat(logits(teacher, test, manager), logits(teacher, extra, manager));
             cleanTransfer = TeacherOutputCache.compute(teacher, transfer, manager, 500, done -> {})
                     .logits();
+            teacherTest =
+                    concat(concat(logits(teacher, test, manager), logits(teacher, extra, manager)), cleanTransfer);
             servedTransfer = TeacherOutputCache.compute(api, transfer, manager, 500, done -> {})
                     .logits();
         }
@@ -229,7 +233,7 @@ class WatermarkEvaluation {
                     "other-teacher",
                     "other teacher, " + tag(s.otherTeacher()) + ", trained on labels",
                     false,
-                    probeLogits(other, test, extra)));
+                    probeLogits(other, test, extra, transfer)));
         }
         boolean[] fromApi = new boolean[transfer.size()];
         Random pick = new Random(3);
@@ -267,7 +271,8 @@ class WatermarkEvaluation {
                                 s.text(),
                                 transfer,
                                 test,
-                                extra)));
+                                extra,
+                                transfer)));
             }
         }
 
@@ -279,7 +284,10 @@ class WatermarkEvaluation {
             suspects.add(cached(out, "scratch-" + i, () -> {
                 try (SavedModel m = scratch(a, s.scratchConfig(), seed, train, s.text(), null)) {
                     return new Suspect(
-                            "scratch-" + seed % 20, "trained on labels, " + tag(a), false, probeLogits(m, test, extra));
+                            "scratch-" + seed % 20,
+                            "trained on labels, " + tag(a),
+                            false,
+                            probeLogits(m, test, extra, transfer));
                 }
             }));
         }
@@ -291,7 +299,7 @@ class WatermarkEvaluation {
                             "teacher-arch-seed" + seed,
                             "the teacher's recipe, another seed",
                             false,
-                            probeLogits(m, test, extra));
+                            probeLogits(m, test, extra, transfer));
                 }
             }));
         }
@@ -304,7 +312,7 @@ class WatermarkEvaluation {
                             "scratch-transfer-" + (seed - 50),
                             "trained on the transfer rows' labels, " + tag(a),
                             false,
-                            probeLogits(m, test, extra));
+                            probeLogits(m, test, extra, transfer));
                 }
             }));
         }
@@ -327,7 +335,8 @@ class WatermarkEvaluation {
                             s.text(),
                             transfer,
                             test,
-                            extra)));
+                            extra,
+                            transfer)));
         }
         for (int i = 0; i < 3; i++) {
             ModelSpec a = archs.get((i + 3) % archs.size());
@@ -347,82 +356,74 @@ class WatermarkEvaluation {
                             s.text(),
                             transfer,
                             test,
-                            extra)));
+                            extra,
+                            transfer)));
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
-        // Detection at three query budgets (the first test rows), the clean teacher as baseline.
+        // Detection at three query budgets (the first test rows), then on served traffic: the first
+        // transfer rows (all served by the API to the 100% students' collector) and the rows the API
+        // served to the 25% students' collector; the clean teacher as baseline.
         Map<String, Object> results = new LinkedHashMap<>();
-        StringBuilder table = new StringBuilder("| model | kind | queries | components | S | S / null sd | p |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- |\n");
+        StringBuilder table =
+                new StringBuilder("| model | kind | probes | queries | components | S | S / null sd | p |\n"
+                        + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (int budget : new int[] {100, 1000, 10_000}) {
             int[] rows = probeRows(teacherTest, c, 0, budget, false);
-            float[] x = rowsOf(poolX, d, rows);
-            float[] base = logSoftmax(rowsOf(teacherTest, c, rows), c);
-            List<Map<String, Object>> found = new ArrayList<>();
-            for (Suspect sus : suspects) {
-                WatermarkDetector.Detection t =
-                        WatermarkDetector.detect(watermark, x, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("model", sus.name());
-                r.put("kind", sus.kind());
-                r.put("distilled", sus.distilled());
-                r.put("components", t.components());
-                r.put("statistic", t.statistic());
-                r.put("standardised", t.standardised());
-                r.put("p", t.pValue());
-                found.add(r);
-                table.append(String.format(
-                        Locale.ROOT,
-                        "| %s | %s | %d | %d | %.1f | %.2f | %.3g |%n",
-                        sus.name(),
-                        sus.kind(),
-                        budget,
-                        t.components(),
-                        t.statistic(),
-                        t.standardised(),
-                        t.pValue()));
-            }
-            results.put("test_rows_" + budget, found);
+            results.put(
+                    "test_rows_" + budget,
+                    detectEach(watermark, suspects, poolX, teacherTest, d, c, rows, "test", table));
         }
-        // Calibration: the negatives against many keys they never saw (10,000 test rows): under H0
-        // the p-values are uniform, so about 1% of them fall below 0.01 and 0.1% below 0.001.
-        List<Double> nullTail = new ArrayList<>();
-        int[] all = probeRows(teacherTest, c, 0, 10_000, false);
-        float[] allX = rowsOf(poolX, d, all);
-        float[] allBase = logSoftmax(rowsOf(teacherTest, c, all), c);
-        List<float[]> negatives = suspects.stream()
-                .filter(sus -> !sus.distilled())
-                .map(sus -> logSoftmax(rowsOf(sus.testLogits(), c, all), c))
-                .toList();
-        for (int k = 0; k < extraKeys; k++) {
-            byte[] sec = new byte[32];
-            new Random(1000 + k).nextBytes(sec);
-            Watermark other = new Watermark(
-                    WatermarkKey.grouped(sec, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE, s.input()), d, c);
-            for (float[] logP : negatives) {
-                nullTail.add(
-                        WatermarkDetector.detect(other, allX, logP, allBase).pValue());
+        int[] servedAll = new int[transfer.size()];
+        Arrays.setAll(servedAll, r -> servedFrom + r);
+        int[] servedToMix = new int[countTrue(fromApi)];
+        for (int r = 0, i = 0; r < fromApi.length; r++) {
+            if (fromApi[r]) {
+                servedToMix[i++] = servedFrom + r;
             }
         }
-        for (Map<String, Object> r : rowsOf(results, "test_rows_10000")) {
-            if (!(Boolean) r.get("distilled")) {
-                nullTail.add((Double) r.get("p"));
-            }
+        for (int budget : new int[] {1000, 10_000}) {
+            int[] rows = Arrays.copyOf(servedAll, budget);
+            results.put(
+                    "served_rows_" + budget,
+                    detectEach(watermark, suspects, poolX, teacherTest, d, c, rows, "served (all)", table));
+            rows = Arrays.copyOf(servedToMix, Math.min(budget, servedToMix.length));
+            results.put(
+                    "served_to_mix_" + rows.length,
+                    detectEach(
+                            watermark, suspects, poolX, teacherTest, d, c, rows, "served to the 25% collector", table));
         }
-        long below1 = nullTail.stream().filter(p -> p < 0.01).count();
-        long below01 = nullTail.stream().filter(p -> p < 0.001).count();
-        long below10 = nullTail.stream().filter(p -> p < 0.1).count();
-        results.put("null_p_values", nullTail);
-        String calibration = String.format(
-                Locale.ROOT,
-                "negatives x keys: %d p-values at 10,000 queries; below 0.1: %d, below 0.01: %d, below 0.001: %d; min %.3g",
-                nullTail.size(),
-                below10,
-                below1,
-                below01,
-                nullTail.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+        // Calibration: the negatives against many keys they never saw (10,000 test rows, then 10,000
+        // served rows, which some negatives were trained on): under H0 the p-values are uniform, so
+        // about 1% of them fall below 0.01 and 0.1% below 0.001.
+        String calibration = calibrate(
+                "test rows",
+                probeRows(teacherTest, c, 0, 10_000, false),
+                "test_rows_10000",
+                results,
+                suspects,
+                extraKeys,
+                keyRows,
+                s.input(),
+                poolX,
+                teacherTest,
+                d,
+                c);
+        String servedCalibration = calibrate(
+                "served rows",
+                Arrays.copyOf(servedAll, 10_000),
+                "served_rows_10000",
+                results,
+                suspects,
+                extraKeys,
+                keyRows,
+                s.input(),
+                poolX,
+                teacherTest,
+                d,
+                c);
         results.put("calibration", calibration);
+        results.put("calibration_served", servedCalibration);
         results.put("utility_test_set", utility);
         results.put("utility_transfer_rows", utilityTransfer);
         results.put("transfer_rows_from_api_in_mix", countTrue(fromApi));
@@ -436,18 +437,112 @@ class WatermarkEvaluation {
                 .writeValue(out.resolve("results.json").toFile(), results);
         System.out.println(table);
         System.out.println(calibration);
+        System.out.println(servedCalibration);
         System.out.println(
                 "utility on the test set: " + utility + "\nutility on the transfer rows: " + utilityTransfer);
         System.out.printf(Locale.ROOT, "training %.0f s, total %.0f s%n", trainSeconds, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Makes a suspect, or reads its test-set logits back from an earlier run. */
+    /**
+     * The negatives' p-values for {@code extraKeys} keys they never saw and the true key, on the given
+     * pool rows; stores them under {@code "null_p_values_" + name} and returns the summary line.
+     */
+    static String calibrate(
+            String name,
+            int[] rows,
+            String trueKeyResults,
+            Map<String, Object> results,
+            List<Suspect> suspects,
+            int extraKeys,
+            float[] keyRows,
+            WatermarkKey.Input input,
+            float[] poolX,
+            float[] teacherPool,
+            int d,
+            int c) {
+        List<Double> nullTail = new ArrayList<>();
+        float[] x = rowsOf(poolX, d, rows);
+        float[] base = logSoftmax(rowsOf(teacherPool, c, rows), c);
+        List<float[]> negatives = suspects.stream()
+                .filter(sus -> !sus.distilled())
+                .map(sus -> logSoftmax(rowsOf(sus.testLogits(), c, rows), c))
+                .toList();
+        for (int k = 0; k < extraKeys; k++) {
+            byte[] sec = new byte[32];
+            new Random(1000 + k).nextBytes(sec);
+            Watermark other = new Watermark(
+                    WatermarkKey.grouped(sec, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE, input), d, c);
+            for (float[] logP : negatives) {
+                nullTail.add(WatermarkDetector.detect(other, x, logP, base).pValue());
+            }
+        }
+        for (Map<String, Object> r : rowsOf(results, trueKeyResults)) {
+            if (!(Boolean) r.get("distilled")) {
+                nullTail.add((Double) r.get("p"));
+            }
+        }
+        results.put("null_p_values_" + name.replace(' ', '_'), nullTail);
+        return String.format(
+                Locale.ROOT,
+                "%s: negatives x keys: %d p-values at %,d queries; below 0.1: %d, below 0.01: %d, below 0.001: %d; min %.3g",
+                name,
+                nullTail.size(),
+                rows.length,
+                nullTail.stream().filter(p -> p < 0.1).count(),
+                nullTail.stream().filter(p -> p < 0.01).count(),
+                nullTail.stream().filter(p -> p < 0.001).count(),
+                nullTail.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+    }
+
+    /** Tests every suspect for the watermark on the given pool rows; adds their lines to the table. */
+    static List<Map<String, Object>> detectEach(
+            Watermark watermark,
+            List<Suspect> suspects,
+            float[] poolX,
+            float[] teacherPool,
+            int d,
+            int c,
+            int[] rows,
+            String probes,
+            StringBuilder table) {
+        float[] x = rowsOf(poolX, d, rows);
+        float[] base = logSoftmax(rowsOf(teacherPool, c, rows), c);
+        List<Map<String, Object>> found = new ArrayList<>();
+        for (Suspect sus : suspects) {
+            WatermarkDetector.Detection t =
+                    WatermarkDetector.detect(watermark, x, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("model", sus.name());
+            r.put("kind", sus.kind());
+            r.put("distilled", sus.distilled());
+            r.put("probes", probes);
+            r.put("components", t.components());
+            r.put("statistic", t.statistic());
+            r.put("standardised", t.standardised());
+            r.put("p", t.pValue());
+            found.add(r);
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %d | %d | %.1f | %.2f | %.3g |%n",
+                    sus.name(),
+                    sus.kind(),
+                    probes,
+                    rows.length,
+                    t.components(),
+                    t.statistic(),
+                    t.standardised(),
+                    t.pValue()));
+        }
+        return found;
+    }
+
+    /** Makes a suspect, or reads its probe-pool logits back from an earlier run. */
     interface Maker {
         Suspect make() throws Exception;
     }
 
     static Suspect cached(Path out, String name, Maker maker) throws Exception {
-        Path f = out.resolve("suspects").resolve(name + ".json");
+        Path f = out.resolve("suspects-with-transfer").resolve(name + ".json");
         if (Files.exists(f)) {
             return new ObjectMapper().readValue(f.toFile(), Suspect.class);
         }

@@ -81,7 +81,7 @@ final class ChatCompletions {
         Hosted h = resolve(hosted, body);
         ChatRequest req = ChatRequest.parse(body);
         float[] logits =
-                h.logits(new ClientRequest(client, h.model.name(), "openai.chat", 1), h.featurize(List.of(req.text())));
+                h.logitsOfTexts(new ClientRequest(client, h.model.name(), "openai.chat", 1), List.of(req.text()));
         double[] logp = Tensors.logSoftmax(logits, 0, h.classes());
         List<String> classes = h.model.classNames();
         // Highest log-probability first; ties keep class order, so the answer is the first argmax.

@@ -25,12 +25,20 @@ final class Hosted {
     final long createdEpochSecond = System.currentTimeMillis() / 1000;
     private final RequestObserver observer;
     private final OutputFilter filter;
+    private final ServedQueryLog queryLog;
 
-    Hosted(ServedModel model, DynamicBatcher batcher, RequestObserver observer, OutputFilter filter) {
+    /** @param queryLog where answered inputs are recorded, or null for nowhere */
+    Hosted(
+            ServedModel model,
+            DynamicBatcher batcher,
+            RequestObserver observer,
+            OutputFilter filter,
+            ServedQueryLog queryLog) {
         this.model = model;
         this.batcher = batcher;
         this.observer = observer;
         this.filter = filter;
+        this.queryLog = queryLog;
     }
 
     boolean isText() {
@@ -46,7 +54,7 @@ final class Hosted {
     }
 
     /** Featurises texts into rows (on the calling request thread, so it runs in parallel). */
-    float[] featurize(java.util.List<String> texts) {
+    private float[] featurize(java.util.List<String> texts) {
         var tf = model.textFeatures().orElseThrow();
         float[] rows = new float[texts.size() * tf.maxFeatures()];
         for (int i = 0; i < texts.size(); i++) {
@@ -56,10 +64,28 @@ final class Hosted {
     }
 
     /**
-     * Runs the request's {@link ClientRequest#rows()} rows through the batcher and waits for their
-     * logits, after the observer admitted the request; returns what the output filter makes of them.
+     * Runs the request's {@link ClientRequest#rows()} feature rows through the batcher and waits
+     * for their logits, after the observer admitted the request; returns what the output filter
+     * makes of them, and records the rows in the query log once answered.
      */
     float[] logits(ClientRequest request, float[] rows) {
+        float[] out = answer(request, rows);
+        if (queryLog != null) {
+            queryLog.recordRows(request, rows);
+        }
+        return out;
+    }
+
+    /** As {@link #logits(ClientRequest, float[])} for a text model's texts (one row each). */
+    float[] logitsOfTexts(ClientRequest request, java.util.List<String> texts) {
+        float[] out = answer(request, featurize(texts));
+        if (queryLog != null) {
+            queryLog.recordTexts(request, texts);
+        }
+        return out;
+    }
+
+    private float[] answer(ClientRequest request, float[] rows) {
         try {
             observer.onRequest(request, rows);
         } catch (RequestRefusedException e) {

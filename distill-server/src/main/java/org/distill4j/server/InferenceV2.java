@@ -131,13 +131,10 @@ final class InferenceV2 {
         }
         long[] shape = Tensors.shape(in.get("shape"), "inputs[0].shape");
         int rows = checkShape(h, shape);
-        float[] x;
-        if (h.isText()) {
-            x = h.featurize(Tensors.strings(in.get("data"), "inputs[0].data", shape, rows));
-        } else {
-            x = Tensors.fp32(in.get("data"), "inputs[0].data", shape, rows * h.model.rowSize());
-        }
-        float[] logits = h.logits(new ClientRequest(client, h.model.name(), "v2.infer", rows), x);
+        ClientRequest request = new ClientRequest(client, h.model.name(), "v2.infer", rows);
+        float[] logits = h.isText()
+                ? h.logitsOfTexts(request, Tensors.strings(in.get("data"), "inputs[0].data", shape, rows))
+                : h.logits(request, Tensors.fp32(in.get("data"), "inputs[0].data", shape, rows * h.model.rowSize()));
 
         ObjectNode o = F.objectNode();
         if (id != null) {

@@ -73,6 +73,7 @@ public final class ModelServer implements AutoCloseable {
     private final int maxHeaderBytes;
     private final RequestObserver observer;
     private final OutputFilter filter;
+    private final ServedQueryLog queryLog;
     private final java.util.function.Supplier<? extends Object> monitorStatus;
     private final Map<String, Hosted> hosted;
     private final List<ServedLanguageModel> languageModels;
@@ -99,9 +100,10 @@ public final class ModelServer implements AutoCloseable {
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.observer = b.observer;
         this.filter = b.filter;
+        this.queryLog = b.queryLog;
         Map<String, Hosted> m = new LinkedHashMap<>();
         for (ServedModel model : b.models) {
-            m.put(model.name(), new Hosted(model, null, observer, filter));
+            m.put(model.name(), new Hosted(model, null, observer, filter, queryLog));
         }
         this.hosted = m;
         this.languageModels = List.copyOf(b.languageModels);
@@ -131,7 +133,8 @@ public final class ModelServer implements AutoCloseable {
         }
         for (Map.Entry<String, Hosted> e : hosted.entrySet()) {
             ServedModel model = e.getValue().model;
-            e.setValue(new Hosted(model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter));
+            e.setValue(new Hosted(
+                    model, new DynamicBatcher(model, batchRows, maxWait, maxQueued), observer, filter, queryLog));
         }
         for (ServedLanguageModel lm : languageModels) {
             GenerationBatcher.Split split = GenerationBatcher.Split.of(lmEngine, lm.lm(), batchRows);
@@ -255,6 +258,13 @@ public final class ModelServer implements AutoCloseable {
         for (LmHost l : lms.values()) {
             l.close();
         }
+        if (queryLog != null) {
+            try {
+                queryLog.close();
+            } catch (IOException e) {
+                LOG.warn("closing the query log {} failed: {}", queryLog.dir(), e.toString());
+            }
+        }
     }
 
     private void stopQuietly() {
@@ -304,6 +314,7 @@ public final class ModelServer implements AutoCloseable {
         private int maxHeaderBytes = 8192;
         private RequestObserver observer = RequestObserver.NONE;
         private OutputFilter filter = OutputFilter.NONE;
+        private ServedQueryLog queryLog;
 
         private Builder() {}
 
@@ -539,6 +550,15 @@ public final class ModelServer implements AutoCloseable {
         /** Sees, and may change, the logits of every request where they leave the model. */
         public Builder optOutputFilter(OutputFilter filter) {
             this.filter = java.util.Objects.requireNonNull(filter, "filter");
+            return this;
+        }
+
+        /**
+         * Records the inputs every classifier answers, per client ({@link ServedQueryLog}); the
+         * server closes the log when it closes. Default: none.
+         */
+        public Builder optQueryLog(ServedQueryLog log) {
+            this.queryLog = java.util.Objects.requireNonNull(log, "log");
             return this;
         }
 
