@@ -124,12 +124,17 @@ class AuditCommandTest {
         assertThat(audit2.resolve("audit.json")).doesNotExist();
     }
 
+    /** Trains the tiny recipe's teacher on the toy images in {@code tmp/data}; returns its directory. */
+    static Path toyTeacher(Path tmp) throws Exception {
+        CliTest.dataset(tmp.resolve("data"));
+        Path out = tmp.resolve("out");
+        CliTest.trainOrFail("train-teacher", CliTest.recipe(tmp, CliTest.RECIPE), out, tmp.resolve("cache"));
+        return out.resolve("teacher");
+    }
+
     @Test
     void generatesAKeyOnceAndFindsNoWatermarkInACleanModel(@TempDir Path tmp) throws Exception {
-        CliTest.dataset(tmp.resolve("data"));
-        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
-        Path out = tmp.resolve("out");
-        CliTest.trainOrFail("train-teacher", recipe, out, tmp.resolve("cache"));
+        Path teacher = toyTeacher(tmp);
         Path key = tmp.resolve("wm.key");
         CliTest.Run gen = CliTest.distill(
                 "audit",
@@ -155,7 +160,7 @@ class AuditCommandTest {
                 "--watermark-key-file",
                 key.toString(),
                 "--suspect",
-                out.resolve("teacher").toString(),
+                teacher.toString(),
                 "--data",
                 tmp.resolve("data").toString(),
                 "--queries",
@@ -175,16 +180,13 @@ class AuditCommandTest {
     /**
      * The provider's loop: {@code distill serve --watermark-key-file K --record-queries DIR} answers
      * a client, and {@code distill audit --watermark-key-file K --data DIR/<model>/<client>.jsonl}
-     * probes with exactly what that client sent: the watermarked API itself shows the key there, the
-     * clean teacher does not, and a log that does not fit the models is an error naming its line.
+     * probes with exactly what that client sent (the same p-value as those rows given as an IDX
+     * split), the clean teacher shows no key there, and a log that does not fit the models is an
+     * error naming its line.
      */
     @Test
     void auditsOnTheQueriesAServerRecorded(@TempDir Path tmp) throws Exception {
-        CliTest.dataset(tmp.resolve("data"));
-        Path recipe = CliTest.recipe(tmp, CliTest.RECIPE);
-        Path out = tmp.resolve("out");
-        CliTest.trainOrFail("train-teacher", recipe, out, tmp.resolve("cache"));
-        Path teacher = out.resolve("teacher");
+        Path teacher = toyTeacher(tmp);
         Path key = tmp.resolve("wm.key");
         CliTest.Run gen = CliTest.distill(
                 "audit",

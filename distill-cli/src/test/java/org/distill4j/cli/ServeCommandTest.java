@@ -34,6 +34,18 @@ class ServeCommandTest {
         return dir;
     }
 
+    /** Saves an untrained byte-level language model (1 layer, width 16) to {@code dir}. */
+    static Path tinyLanguageModel(Path dir) throws Exception {
+        try (org.distill4j.lm.model.LanguageModel lm = org.distill4j.lm.model.LanguageModel.create(
+                new org.distill4j.lm.model.DecoderConfig(
+                        258, 1, 16, 2, 32, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
+                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
+                5)) {
+            lm.save(dir);
+        }
+        return dir;
+    }
+
     @Test
     void servesOnAnEphemeralPortAnswersHealthAndStopsOnInterrupt(@TempDir Path tmp) throws Exception {
         Path dir = model(tmp.resolve("my model"));
@@ -99,14 +111,7 @@ class ServeCommandTest {
 
     @Test
     void aLanguageModelDirectoryIsServedOnCompletions(@TempDir Path tmp) throws Exception {
-        Path dir = tmp.resolve("tiny-lm");
-        try (org.distill4j.lm.model.LanguageModel lm = org.distill4j.lm.model.LanguageModel.create(
-                new org.distill4j.lm.model.DecoderConfig(
-                        258, 1, 16, 2, 32, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
-                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
-                5)) {
-            lm.save(dir);
-        }
+        Path dir = tinyLanguageModel(tmp.resolve("tiny-lm"));
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -192,14 +197,7 @@ class ServeCommandTest {
         r = CliTest.distill("serve", dir.toString(), "--port", "0", "--record-queries", taken.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--record-queries " + taken, "not a directory");
-        Path lm = tmp.resolve("lm");
-        try (org.distill4j.lm.model.LanguageModel m = org.distill4j.lm.model.LanguageModel.create(
-                new org.distill4j.lm.model.DecoderConfig(
-                        258, 1, 16, 2, 32, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
-                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
-                5)) {
-            m.save(lm);
-        }
+        Path lm = tinyLanguageModel(tmp.resolve("lm"));
         r = CliTest.distill(
                 "serve",
                 lm.toString(),
