@@ -396,32 +396,27 @@ class WatermarkEvaluation {
         // Calibration: the negatives against many keys they never saw (10,000 test rows, then 10,000
         // served rows, which some negatives were trained on): under H0 the p-values are uniform, so
         // about 1% of them fall below 0.01 and 0.1% below 0.001.
-        String calibration = calibrate(
-                "test rows",
-                probeRows(teacherTest, c, 0, 10_000, false),
-                "test_rows_10000",
-                results,
-                suspects,
-                extraKeys,
-                keyRows,
-                s.input(),
-                poolX,
-                teacherTest,
-                d,
-                c);
-        String servedCalibration = calibrate(
-                "served rows",
-                Arrays.copyOf(servedAll, 10_000),
-                "served_rows_10000",
-                results,
-                suspects,
-                extraKeys,
-                keyRows,
-                s.input(),
-                poolX,
-                teacherTest,
-                d,
-                c);
+        List<String> calibrations = new ArrayList<>();
+        for (String probes : List.of("test", "served")) {
+            int[] rows = probes.equals("test")
+                    ? probeRows(teacherTest, c, 0, 10_000, false)
+                    : Arrays.copyOf(servedAll, 10_000);
+            calibrations.add(calibrate(
+                    probes + " rows",
+                    rows,
+                    probes + "_rows_10000",
+                    results,
+                    suspects,
+                    extraKeys,
+                    keyRows,
+                    s.input(),
+                    poolX,
+                    teacherTest,
+                    d,
+                    c));
+        }
+        String calibration = calibrations.get(0);
+        String servedCalibration = calibrations.get(1);
         results.put("calibration", calibration);
         results.put("calibration_served", servedCalibration);
         results.put("utility_test_set", utility);
