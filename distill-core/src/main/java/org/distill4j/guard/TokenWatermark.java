@@ -1,0 +1,338 @@
+package org.distill4j.guard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Set;
+import org.distill4j.io.AtomicFiles;
+
+/**
+ * A keyed watermark for a language model's served next-token distributions (Kirchenbauer et al.,
+ * ICML 2023), tested for in a model trained on its outputs as Sander et al. (NeurIPS 2024,
+ * "Watermarking makes language models radioactive") do: for every context, the secret splits the
+ * vocabulary by the context's last token into a green share {@code gamma} and the rest, and the
+ * served logits of the green tokens are raised by {@code delta}. Log-probabilities, top-k lists
+ * and sampled text all come from the raised logits, so a student distilled from any of them
+ * learns to prefer, after each token, that token's green list.
+ *
+ * <p><b>Test.</b> Teacher-force the suspect over probe text and take its most likely next token
+ * after each position; keep each distinct (last token, predicted token) pair once. Under H0 (the
+ * suspect never learnt from outputs watermarked with this key) the pairs do not depend on the key,
+ * and each pair's colour is an independent draw that is green with probability {@code gamma}, so
+ * the number of green pairs is Binomial(pairs, gamma) exactly; the p-value is its upper tail. Without
+ * the deduplication the test would not be valid: a model repeats pairs, and one lucky pair would be
+ * counted many times.
+ *
+ * <p><b>Cost.</b> Unlike the classifier watermark ({@link Watermark}), this one can change the top
+ * token (a red top token within {@code delta} of a green one loses); per position the KL to the
+ * clean distribution is at most {@code delta} nats. {@link #utility} measures both.
+ *
+ * <p>The key file (JSON, format {@value #FORMAT}) holds the 32-byte secret, gamma and delta; it is
+ * written atomically and owner-readable only, and only {@link #fingerprint()} ever appears
+ * elsewhere. Immutable and thread-safe.
+ */
+public final class TokenWatermark {
+
+    /** The key file's format tag. */
+    public static final String FORMAT = "distill4j-token-watermark-v1";
+    /** Default green share of the vocabulary. */
+    public static final double DEFAULT_GAMMA = 0.25;
+    /** Default logit raise of green tokens, in nats. */
+    public static final double DEFAULT_DELTA = 1.0;
+
+    private final byte[] secret;
+    private final double gamma;
+    private final double delta;
+    private final long k0;
+    private final long k1;
+
+    /**
+     * Creates a watermark from a secret.
+     *
+     * @param secret 32 bytes
+     * @param gamma green share, in (0, 1)
+     * @param delta logit raise of green tokens, in (0, 20] nats
+     */
+    public TokenWatermark(byte[] secret, double gamma, double delta) {
+        if (secret == null || secret.length != 32) {
+            throw new IllegalArgumentException("a token watermark secret has 32 bytes");
+        }
+        if (!(gamma > 0 && gamma < 1)) {
+            throw new IllegalArgumentException("illegal gamma value: " + gamma + ", must be in (0, 1)");
+        }
+        if (!(delta > 0 && delta <= 20)) {
+            throw new IllegalArgumentException("illegal delta value: " + delta + ", must be in (0, 20]");
+        }
+        this.secret = secret.clone();
+        this.gamma = gamma;
+        this.delta = delta;
+        ByteBuffer h = ByteBuffer.wrap(sha256(this.secret, "token-watermark/v1"));
+        this.k0 = h.getLong();
+        this.k1 = h.getLong();
+    }
+
+    /** A new random key with the default gamma and delta. */
+    public static TokenWatermark generate() {
+        return generate(DEFAULT_GAMMA, DEFAULT_DELTA);
+    }
+
+    /** A new random key. */
+    public static TokenWatermark generate(double gamma, double delta) {
+        byte[] s = new byte[32];
+        new SecureRandom().nextBytes(s);
+        return new TokenWatermark(s, gamma, delta);
+    }
+
+    /** The green share of the vocabulary. */
+    public double gamma() {
+        return gamma;
+    }
+
+    /** The logit raise of green tokens, in nats. */
+    public double delta() {
+        return delta;
+    }
+
+    /** Whether {@code token} is green after {@code previous}. */
+    public boolean green(int previous, int token) {
+        long x = mix(k0 ^ (((long) previous << 32) | (token & 0xFFFFFFFFL)));
+        x = mix(x ^ k1);
+        return (x >>> 11) * 0x1.0p-53 < gamma;
+    }
+
+    /**
+     * Raises the green logits of each row in place: row r ({@code logits[r * vocab, (r + 1) * vocab)})
+     * holds the next-token logits after {@code previous[r]}.
+     *
+     * @return {@code logits}
+     */
+    public float[] apply(int[] previous, float[] logits, int vocab) {
+        if (logits.length != previous.length * vocab) {
+            throw new IllegalArgumentException(
+                    logits.length + " logits for " + previous.length + " positions of a vocabulary of " + vocab);
+        }
+        float d = (float) delta;
+        for (int r = 0; r < previous.length; r++) {
+            int base = r * vocab;
+            for (int t = 0; t < vocab; t++) {
+                if (green(previous[r], t)) {
+                    logits[base + t] += d;
+                }
+            }
+        }
+        return logits;
+    }
+
+    /**
+     * The cost to honest users over the given positions: the share of positions whose top token
+     * is unchanged, and the mean and largest KL(clean || served) in nats.
+     */
+    public record Utility(int positions, double top1Unchanged, double meanKl, double maxKl) {}
+
+    /** Measures {@link Utility} on clean logits (rows after {@code previous}); does not modify them. */
+    public Utility utility(int[] previous, float[] clean, int vocab) {
+        float[] served = apply(previous, clean.clone(), vocab);
+        int same = 0;
+        double sum = 0;
+        double max = 0;
+        for (int r = 0; r < previous.length; r++) {
+            double[] p = logSoftmax(clean, r * vocab, vocab);
+            double[] q = logSoftmax(served, r * vocab, vocab);
+            double kl = 0;
+            int a = 0;
+            int b = 0;
+            for (int t = 0; t < vocab; t++) {
+                kl += Math.exp(p[t]) * (p[t] - q[t]);
+                a = clean[r * vocab + t] > clean[r * vocab + a] ? t : a;
+                b = served[r * vocab + t] > served[r * vocab + b] ? t : b;
+            }
+            same += a == b ? 1 : 0;
+            sum += kl;
+            max = Math.max(max, kl);
+        }
+        int n = previous.length;
+        return new Utility(n, n == 0 ? 1 : (double) same / n, n == 0 ? 0 : sum / n, max);
+    }
+
+    /**
+     * A test's outcome.
+     *
+     * @param pairs distinct (previous, predicted) pairs counted
+     * @param green how many of them are green
+     * @param z (green - gamma * pairs) / sqrt(gamma (1 - gamma) pairs), for reading
+     * @param pValue P(Binomial(pairs, gamma) >= green); 0 where it underflows a double
+     * @param log10PValue its base-10 logarithm, finite where {@code pValue} underflows
+     */
+    public record Detection(int pairs, int green, double z, double pValue, double log10PValue) {}
+
+    /**
+     * Tests predictions for this key: position i predicted {@code predicted[i]} after the token
+     * {@code previous[i]}; each distinct pair counts once.
+     */
+    public Detection test(int[] previous, int[] predicted) {
+        if (previous.length != predicted.length) {
+            throw new IllegalArgumentException(
+                    previous.length + " previous tokens for " + predicted.length + " predictions");
+        }
+        Set<Long> seen = new HashSet<>();
+        int green = 0;
+        for (int i = 0; i < previous.length; i++) {
+            if (seen.add(((long) previous[i] << 32) | (predicted[i] & 0xFFFFFFFFL))) {
+                green += green(previous[i], predicted[i]) ? 1 : 0;
+            }
+        }
+        int n = seen.size();
+        double z = n == 0 ? 0 : (green - gamma * n) / Math.sqrt(gamma * (1 - gamma) * n);
+        double log10 = log10BinomialUpperTail(n, green, gamma);
+        return new Detection(n, green, z, Math.pow(10, log10), log10);
+    }
+
+    /** log10 P(Binomial(n, p) >= k), summed term by term from k up (exact to double rounding). */
+    static double log10BinomialUpperTail(int n, int k, double p) {
+        if (k <= 0) {
+            return 0;
+        }
+        if (k > n) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        // log pmf(k) = log C(n, k) + k log p + (n - k) log(1 - p)
+        double logTerm = k * Math.log(p) + (n - k) * Math.log1p(-p);
+        for (int j = 1; j <= k; j++) {
+            logTerm += Math.log((double) (n - k + j) / j);
+        }
+        double ratio = p / (1 - p);
+        double sum = 1; // terms relative to pmf(k)
+        double rel = 1;
+        for (int i = k; i < n; i++) {
+            rel *= (double) (n - i) / (i + 1) * ratio;
+            sum += rel;
+            if (rel < sum * 1e-17) {
+                break;
+            }
+        }
+        return Math.min(0, (logTerm + Math.log(sum)) / Math.log(10));
+    }
+
+    /** Writes this key to its own file, atomically, owner-readable only where supported. */
+    public void save(Path file) throws IOException {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("format", FORMAT);
+        n.put("secret", HexFormat.of().formatHex(secret));
+        n.put("gamma", gamma);
+        n.put("delta", delta);
+        AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: the caller protects the file.
+        }
+    }
+
+    /** Whether {@code file} is a token watermark key (its format tag says so); false if unreadable. */
+    public static boolean isTokenKey(Path file) {
+        try {
+            return FORMAT.equals(
+                    new ObjectMapper().readTree(file.toFile()).path("format").asText());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads a key file.
+     *
+     * @throws IOException if it is missing or malformed; the message names the file and field,
+     *     never the content
+     */
+    public static TokenWatermark load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.io.FileNotFoundException("watermark key file not found: " + file);
+        }
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException("watermark key file " + file + " is not valid JSON (content not shown)");
+        }
+        if (n == null || !FORMAT.equals(n.path("format").asText())) {
+            throw new IOException("watermark key file " + file + ": field format must be '" + FORMAT + "'");
+        }
+        byte[] secret;
+        try {
+            secret = HexFormat.of().parseHex(n.path("secret").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": field secret must be 64 hex digits");
+        }
+        if (secret.length != 32) {
+            throw new IOException("watermark key file " + file + ": field secret must be 64 hex digits");
+        }
+        for (String f : new String[] {"gamma", "delta"}) {
+            if (!n.path(f).isNumber()) {
+                throw new IOException("watermark key file " + file + ": field " + f + " must be a number");
+            }
+        }
+        try {
+            return new TokenWatermark(
+                    secret, n.get("gamma").asDouble(), n.get("delta").asDouble());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("watermark key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A fingerprint that names the key in logs without revealing it. */
+    public String fingerprint() {
+        return HexFormat.of().formatHex(sha256(secret, "fingerprint")).substring(0, 12);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(
+                Locale.ROOT, "TokenWatermark[fingerprint=%s, gamma=%s, delta=%s]", fingerprint(), gamma, delta);
+    }
+
+    private static long mix(long z) {
+        // SplitMix64's finaliser: every input bit reaches every output bit.
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private static double[] logSoftmax(float[] z, int from, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, z[from + i]);
+        }
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(z[from + i] - max);
+        }
+        double log = max + Math.log(s);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = z[from + i] - log;
+        }
+        return out;
+    }
+
+    private static byte[] sha256(byte[] secret, String purpose) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(purpose.getBytes(StandardCharsets.UTF_8));
+            return md.digest(secret);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
