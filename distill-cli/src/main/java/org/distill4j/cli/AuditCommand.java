@@ -68,6 +68,28 @@ final class AuditCommand implements Callable<Integer> {
     Path newWatermarkKey;
 
     @Option(
+            names = "--lm",
+            description = "With --generate-watermark-key: a key for a language model (distill serve LM_DIR "
+                    + "--watermark-key-file): green lists over the vocabulary, keyed by the previous token; no --data.")
+    boolean lmKey;
+
+    @Option(
+            names = "--watermark-gamma",
+            paramLabel = "G",
+            defaultValue = "0.25",
+            description =
+                    "With --generate-watermark-key --lm: green share of the vocabulary (default: ${DEFAULT-VALUE}).")
+    double watermarkGamma;
+
+    @Option(
+            names = "--watermark-delta",
+            paramLabel = "D",
+            defaultValue = "1.0",
+            description = "With --generate-watermark-key --lm: logit raise of green tokens in nats (default: "
+                    + "${DEFAULT-VALUE}; the KL to the clean distribution is at most D per position).")
+    double watermarkDelta;
+
+    @Option(
             names = "--watermark-amplitude",
             paramLabel = "EPS",
             defaultValue = "0.01",
@@ -248,6 +270,26 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     private int generateKey() throws java.io.IOException, org.distill4j.recipe.RecipeException {
+        if (lmKey) {
+            if (java.nio.file.Files.exists(newWatermarkKey)) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--generate-watermark-key " + newWatermarkKey
+                                + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
+            }
+            org.distill4j.guard.TokenWatermark key;
+            try {
+                key = org.distill4j.guard.TokenWatermark.generate(watermarkGamma, watermarkDelta);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--watermark-gamma/--watermark-delta: " + e.getMessage());
+            }
+            key.save(newWatermarkKey);
+            System.out.println("wrote language-model watermark key " + key.fingerprint() + " to " + newWatermarkKey
+                    + " (gamma " + key.gamma() + ", delta " + key.delta()
+                    + "; keep it secret; only its fingerprint is ever shown)");
+            return ExitCodes.OK;
+        }
         if (dataDir == null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
@@ -278,6 +320,9 @@ final class AuditCommand implements Callable<Integer> {
     private int watermark() throws Exception {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--watermark-key-file needs --data DIR");
+        }
+        if (org.distill4j.guard.TokenWatermark.isTokenKey(watermarkKeyFile)) {
+            return languageModelWatermark();
         }
         WatermarkKey key = WatermarkKey.load(watermarkKeyFile);
         ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
@@ -311,6 +356,41 @@ final class AuditCommand implements Callable<Integer> {
             return ExitCodes.DATA;
         } finally {
             opened.forEach(AuditedModel::close);
+        }
+    }
+
+    /** The test of a language model for a {@link org.distill4j.guard.TokenWatermark} key. */
+    private int languageModelWatermark() throws Exception {
+        org.distill4j.guard.TokenWatermark key = org.distill4j.guard.TokenWatermark.load(watermarkKeyFile);
+        Path dir = Path.of(suspect);
+        if (!java.nio.file.Files.isDirectory(dir) || !org.distill4j.server.ServedLanguageModel.isLanguageModel(dir)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--watermark-key-file " + watermarkKeyFile + " is a language-model key, so --suspect must be a "
+                            + "language-model directory (model.json of a decoder); got " + suspect);
+        }
+        List<String> texts = AuditData.texts(dataDir);
+        try (org.distill4j.lm.teacher.LocalLmTeacher lm = org.distill4j.lm.teacher.LocalLmTeacher.load(dir)) {
+            org.distill4j.audit.TokenWatermarkAudit.Result r = org.distill4j.audit.TokenWatermarkAudit.run(
+                    key, suspect, lm, lm.model().tokenizer(), texts, queries, alpha);
+            r.write(out);
+            System.out.println(r.verdict());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d of %d distinct (last token, predicted token) pairs green (expected %.0f, z = %.1f) over %d "
+                            + "positions of %s%n",
+                    r.test().green(),
+                    r.test().pairs(),
+                    key.gamma() * r.test().pairs(),
+                    r.test().z(),
+                    r.positions(),
+                    dataDir);
+            System.out.println("result: "
+                    + out.resolve(org.distill4j.audit.TokenWatermarkAudit.JSON).toAbsolutePath());
+            return ExitCodes.OK;
+        } catch (AuditException e) {
+            System.err.println("distill: audit error: " + e.getMessage());
+            return ExitCodes.DATA;
         }
     }
 

@@ -141,6 +141,51 @@ final class AuditData {
                 + "(text_features): give the recipe instead (--data RECIPE.yaml), whose data section says it");
     }
 
+    /**
+     * The texts of a JSON Lines file ({@code .jsonl[.gz]}, a {@code text} field per line) or of a
+     * JSON Lines directory's test split: the probes of a language model's watermark audit.
+     *
+     * @throws IllegalArgumentException naming the path, line or field when it holds no such texts
+     */
+    static List<String> texts(Path path) throws IOException {
+        Path file = path;
+        if (Files.isDirectory(path)) {
+            file = JsonlTextDataset.find(path, "test");
+            if (file == null) {
+                throw new IllegalArgumentException("--data " + path + " holds no test.jsonl[.gz]: give a JSON Lines "
+                        + "file of texts (a \"text\" field per line)");
+            }
+        }
+        String name = file.getFileName().toString();
+        if (!Files.isRegularFile(file) || !(name.endsWith(".jsonl") || name.endsWith(".jsonl.gz"))) {
+            throw new IllegalArgumentException("--data " + path + ": expected a JSON Lines file of texts (.jsonl, "
+                    + ".jsonl.gz, a \"text\" field per line) or a directory holding test.jsonl[.gz]");
+        }
+        List<String> texts = new ArrayList<>();
+        ObjectMapper mapper = new ObjectMapper();
+        try (java.io.BufferedReader r = reader(file)) {
+            int lineNo = 0;
+            for (String line; (line = r.readLine()) != null; ) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode t;
+                try {
+                    t = mapper.readTree(line).get("text");
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException(
+                            file + " line " + lineNo + ": not JSON (" + e.getOriginalMessage() + ")");
+                }
+                if (t == null || !t.isTextual()) {
+                    throw new IllegalArgumentException(file + " line " + lineNo + ": expected a string field \"text\"");
+                }
+                texts.add(t.asText());
+            }
+        }
+        return texts;
+    }
+
     /** Whether a JSON Lines file's first line is a feature row ({@code "features"}), as a query log writes them. */
     private static boolean holdsFeatureRows(Path file) throws IOException {
         try (java.io.BufferedReader r = reader(file)) {

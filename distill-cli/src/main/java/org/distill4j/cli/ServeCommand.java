@@ -208,8 +208,10 @@ final class ServeCommand implements Callable<Integer> {
             names = "--watermark-key-file",
             paramLabel = "FILE",
             description = "Watermark every soft output (logits, probabilities, log-probabilities) with this key "
-                    + "(made by distill audit --generate-watermark-key; docs/audit.md). Top-1 never changes; the KL "
-                    + "to the clean output is at most ln(1 + 2 amplitude). The key is never shown.")
+                    + "(made by distill audit --generate-watermark-key; docs/audit.md). Classifiers: top-1 never "
+                    + "changes, the KL to the clean output is at most ln(1 + 2 amplitude). Language models (a key made "
+                    + "with --lm): each next-token distribution's green tokens are raised by delta. The key is never "
+                    + "shown.")
     Path watermarkKeyFile;
 
     @Option(
@@ -277,11 +279,14 @@ final class ServeCommand implements Callable<Integer> {
         String adminKey = adminKey(apiKeys);
         signature.check(spec.commandLine(), modelPath);
         boolean isLm = Files.isDirectory(modelPath) && ServedLanguageModel.isLanguageModel(modelPath);
-        if (isLm && watermarkKeyFile != null) {
+        boolean tokenKey = watermarkKeyFile != null && org.distill4j.guard.TokenWatermark.isTokenKey(watermarkKeyFile);
+        if (watermarkKeyFile != null && isLm != tokenKey && Files.isRegularFile(watermarkKeyFile)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--watermark-key-file watermarks classifiers; " + modelPath
-                            + " is a language model, which it does not support yet (--monitor does)");
+                    "--watermark-key-file " + watermarkKeyFile + " is a key for "
+                            + (tokenKey ? "language models" : "classifiers") + ", but " + modelPath + " is a "
+                            + (isLm ? "language model" : "classifier") + ": make its key with distill audit "
+                            + "--generate-watermark-key FILE " + (isLm ? "--lm" : "--data DIR"));
         }
         if (isLm && recordQueries != null) {
             throw new CommandLine.ParameterException(
@@ -318,13 +323,15 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(), "--monitor-budget " + monitorBudget + ": must be >= 0 (0 = no volume limit)");
         }
         org.distill4j.guard.WatermarkKey key =
-                watermarkKeyFile == null ? null : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
+                watermarkKeyFile == null || isLm ? null : org.distill4j.guard.WatermarkKey.load(watermarkKeyFile);
+        org.distill4j.guard.TokenWatermark lmKey =
+                watermarkKeyFile != null && isLm ? org.distill4j.guard.TokenWatermark.load(watermarkKeyFile) : null;
         ServedLanguageModel lm = isLm ? loadLanguageModel() : null;
         ServedModel model = isLm ? null : load();
         ModelServer server;
         try {
             // Inside the try: a guard that does not fit the model must not leak the loaded model.
-            org.distill4j.server.ServingGuard guard = isLm ? guard(null, null) : guard(key, model);
+            org.distill4j.server.ServingGuard guard = isLm ? guard(null, lmKey, null) : guard(key, null, model);
             ModelServer.Builder builder = ModelServer.builder()
                     .optHost(host)
                     .optPort(port)
@@ -376,6 +383,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (key != null) {
             System.err.println("distill: watermarking outputs with key " + key.fingerprint());
+        }
+        if (lmKey != null) {
+            System.err.printf(
+                    java.util.Locale.ROOT,
+                    "distill: watermarking next-token distributions with key %s (gamma %s, delta %s)%n",
+                    lmKey.fingerprint(),
+                    lmKey.gamma(),
+                    lmKey.delta());
         }
         if (recordQueries != null) {
             System.err.println("distill: recording each client's queries (up to " + recordQueriesMaxRows
@@ -592,8 +607,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The guard (watermark, extraction monitor) the options ask for; null without them. */
-    private org.distill4j.server.ServingGuard guard(org.distill4j.guard.WatermarkKey key, ServedModel model) {
-        if (key == null && monitorPolicy == null) {
+    private org.distill4j.server.ServingGuard guard(
+            org.distill4j.guard.WatermarkKey key, org.distill4j.guard.TokenWatermark lmKey, ServedModel model) {
+        if (key == null && lmKey == null && monitorPolicy == null) {
             return null;
         }
         // model is null for a language model, which gets no key (refused earlier).
@@ -623,7 +639,7 @@ final class ServeCommand implements Callable<Integer> {
                     d.maxStored()));
         }
         return new org.distill4j.server.ServingGuard(
-                watermark, monitor, Duration.ofSeconds(1), java.time.Clock.systemUTC());
+                watermark, lmKey, monitor, Duration.ofSeconds(1), java.time.Clock.systemUTC());
     }
 
     private void printEndpoints(ModelServer server, ServedModel model, boolean keyed) {

@@ -56,6 +56,9 @@ final class LmGeneration implements AutoCloseable {
     // The producer's state: the batcher thread writes it (the constructor before joining), under
     // this object's monitor.
     private float[] next;
+    /** The last token advance() handed to the batcher: what the next logits follow. */
+    private int lastFed;
+
     private byte[] bytes = new byte[64];
     private int length;
     private final List<Step> steps = new ArrayList<>();
@@ -104,10 +107,13 @@ final class LmGeneration implements AutoCloseable {
             NDArray out =
                     decoder.forward(new ParameterStore(m, false), m.create(prompt, new Shape(1, t)), prefix, false);
             if (keepPromptLogits) {
-                promptLogits = host.filter(request, out.toFloatArray());
+                promptLogits = host.filter(request, prompt, out.toFloatArray());
                 next = Arrays.copyOfRange(promptLogits, (t - 1) * vocab, t * vocab);
             } else {
-                next = host.filter(request, out.get(new NDIndex(0, t - 1)).toFloatArray());
+                next = host.filter(
+                        request,
+                        new int[] {prompt[t - 1]},
+                        out.get(new NDIndex(0, t - 1)).toFloatArray());
             }
         } catch (RuntimeException e) {
             prefix.close();
@@ -155,6 +161,7 @@ final class LmGeneration implements AutoCloseable {
                 finish = "length";
                 return -1;
             }
+            lastFed = id;
             return id;
         } finally {
             if (perToken || finish != null) { // a whole answer's consumer waits for the end only
@@ -165,7 +172,11 @@ final class LmGeneration implements AutoCloseable {
 
     /** Takes the raw logits (V) of the position after the last fed token; the batcher's side. */
     void accept(float[] logits) {
-        float[] filtered = host.filter(request, logits);
+        int previous;
+        synchronized (this) {
+            previous = lastFed; // advance() returned it, and the batcher fed it: these logits follow it
+        }
+        float[] filtered = host.filter(request, new int[] {previous}, logits);
         synchronized (this) {
             next = filtered;
         }

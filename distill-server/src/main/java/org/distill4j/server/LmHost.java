@@ -76,9 +76,9 @@ final class LmHost implements AutoCloseable {
         }
     }
 
-    /** Passes (positions, V) logits through the output filter. */
-    float[] filter(ClientRequest request, float[] logits) {
-        float[] out = filter.filter(request, logits, vocab());
+    /** Passes (positions, V) logits through the output filter; row r follows token {@code previous[r]}. */
+    float[] filter(ClientRequest request, int[] previous, float[] logits) {
+        float[] out = filter.filterTokens(request, previous, logits, vocab());
         if (out == null || out.length != logits.length) {
             throw new IllegalStateException("output filter returned " + (out == null ? "null" : out.length + " values")
                     + " for " + logits.length + " logits");
@@ -102,7 +102,7 @@ final class LmHost implements AutoCloseable {
         } catch (ExecutionException e) {
             throw apiError(e.getCause());
         }
-        return filter(request, logits);
+        return filter(request, ids, logits);
     }
 
     /**

@@ -31,4 +31,16 @@ public interface OutputFilter {
     default float[] filter(ClientRequest request, float[] rows, float[] logits, int classes) {
         return filter(request, logits, classes);
     }
+
+    /**
+     * Returns the next-token logits a language model's client gets, seeing the token each row
+     * follows (a watermark keyed by the context needs it). The language-model endpoints call this
+     * one, for scored prompts and generated tokens alike; by default it ignores the tokens.
+     *
+     * @param previous one token per row: row r holds the logits of the token after {@code previous[r]}
+     * @param logits row-major (rows, vocab) logits
+     */
+    default float[] filterTokens(ClientRequest request, int[] previous, float[] logits, int vocab) {
+        return filter(request, logits, vocab);
+    }
 }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.distill4j.guard.ExtractionMonitor;
 import org.distill4j.guard.TextQuery;
+import org.distill4j.guard.TokenWatermark;
 import org.distill4j.guard.Watermark;
 
 /**
@@ -20,8 +21,9 @@ import org.distill4j.guard.Watermark;
  * Watermark} and, under {@link ExtractionMonitor.Policy#DEGRADE}, reduces a flagged client's outputs
  * to top-1 (logit 0 for the top class, -100 for the others, so probabilities are one-hot). Either
  * part may be absent. Language-model requests reach the monitor through {@link #onTextRequest}
- * and are slowed or degraded alike (the vocabulary as classes); the watermark applies to
- * classifiers only. {@link #statusDocument()} is what {@code GET /admin/monitor} shows.
+ * and are slowed or degraded alike (the vocabulary as classes); a language model's next-token
+ * logits get the {@link TokenWatermark} (keyed by the token each follows) through {@link
+ * #filterTokens}, a classifier's the {@link Watermark}. {@link #statusDocument()} is what {@code GET /admin/monitor} shows.
  * Thread-safe.
  */
 public final class ServingGuard implements RequestObserver, OutputFilter {
@@ -30,6 +32,7 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
     static final float DEGRADED_LOGIT = -100f;
 
     private final Watermark watermark;
+    private final TokenWatermark tokenWatermark;
     private final ExtractionMonitor monitor;
     private final Duration slowInterval;
     private final Clock clock;
@@ -44,7 +47,26 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
      * @param clock the time source
      */
     public ServingGuard(Watermark watermark, ExtractionMonitor monitor, Duration slowInterval, Clock clock) {
+        this(watermark, null, monitor, slowInterval, clock);
+    }
+
+    /**
+     * Creates the guard of a language model, or of a classifier and a language model served together.
+     *
+     * @param watermark the classifier's watermark, or null for none
+     * @param tokenWatermark the language model's watermark, or null for none
+     * @param monitor the extraction monitor, or null for none
+     * @param slowInterval the least time between a slowed client's requests
+     * @param clock the time source
+     */
+    public ServingGuard(
+            Watermark watermark,
+            TokenWatermark tokenWatermark,
+            ExtractionMonitor monitor,
+            Duration slowInterval,
+            Clock clock) {
         this.watermark = watermark;
+        this.tokenWatermark = tokenWatermark;
         this.monitor = monitor;
         this.slowInterval = Objects.requireNonNull(slowInterval, "slowInterval");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -166,6 +188,15 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
             }
         }
         return out;
+    }
+
+    @Override
+    public float[] filterTokens(ClientRequest request, int[] previous, float[] logits, int vocab) {
+        float[] out = logits;
+        if (tokenWatermark != null && previous != null && previous.length * vocab == logits.length) {
+            out = tokenWatermark.apply(previous, logits.clone(), vocab);
+        }
+        return filter(request, null, out, vocab);
     }
 
     private static float[] topOne(float[] logits, int classes) {
