@@ -1,0 +1,159 @@
+package org.distill4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The language-model watermark from the command line: {@code distill audit --generate-watermark-key
+ * F --lm}, {@code distill serve LM_DIR --watermark-key-file F} (and the key kinds that do not fit),
+ * and {@code distill audit --watermark-key-file F --suspect LM_DIR --data TEXTS}.
+ */
+class LmWatermarkCommandTest {
+
+    @Test
+    void generatesServesAndAuditsWithALanguageModelKey(@TempDir Path tmp) throws Exception {
+        Path lm = ServeCommandTest.tinyLanguageModel(tmp.resolve("lm"));
+        Path key = tmp.resolve("lm.key");
+        CliTest.Run gen =
+                CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--lm", "--watermark-delta", "2");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        JsonNode file = new ObjectMapper().readTree(key.toFile());
+        String secret = file.get("secret").asText();
+        assertThat(file.get("delta").asDouble()).isEqualTo(2.0);
+        assertThat(gen.out()).contains("wrote language-model watermark key").doesNotContain(secret);
+        assertThat(CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--lm")
+                        .err())
+                .contains("the file exists");
+        CliTest.Run badGamma = CliTest.distill(
+                "audit", "--generate-watermark-key", tmp.resolve("k2").toString(), "--lm", "--watermark-gamma", "1");
+        assertThat(badGamma.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badGamma.err()).contains("gamma");
+
+        // A classifier with a language-model key, and a language model with a classifier key.
+        Path classifier = ServeCommandTest.model(tmp.resolve("classifier"));
+        CliTest.Run wrong =
+                CliTest.distill("serve", classifier.toString(), "--port", "0", "--watermark-key-file", key.toString());
+        assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(wrong.err()).contains("is a key for language models", "is a classifier");
+        CliTest.dataset(tmp.resolve("data"));
+        Path imageKey = tmp.resolve("image.key");
+        assertThat(CliTest.distill(
+                                "audit",
+                                "--generate-watermark-key",
+                                imageKey.toString(),
+                                "--data",
+                                tmp.resolve("data").toString())
+                        .code())
+                .isZero();
+        wrong = CliTest.distill("serve", lm.toString(), "--port", "0", "--watermark-key-file", imageKey.toString());
+        assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(wrong.err()).contains("is a key for classifiers", "is a language model", "--lm");
+
+        // Served: the banner names the key by its fingerprint, scoring works, the key is never shown.
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String reply;
+        synchronized (CliTest.class) {
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                Thread serve = new Thread(() -> DistillCommand.execute(
+                        "serve", lm.toString(), "--name", "lm", "--port", "0", "--watermark-key-file", key.toString()));
+                serve.start();
+                Pattern url = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)");
+                Matcher m;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!(m = url.matcher(out.toString(StandardCharsets.UTF_8))).find()) {
+                    assertThat(System.nanoTime()).as("no URL; stderr: %s", err).isLessThan(deadline);
+                    assertThat(serve.isAlive())
+                            .as("serve exited; stderr: %s", err)
+                            .isTrue();
+                    Thread.sleep(50);
+                }
+                HttpResponse<String> r = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(m.group(1) + "/v1/completions"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"lm\", \"prompt\": "
+                                                + "\"the cat\", \"max_tokens\": 0, \"echo\": true, \"logprobs\": 3}"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                reply = r.body();
+                serve.interrupt();
+                serve.join(30_000);
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+        String fingerprint = org.distill4j.guard.TokenWatermark.load(key).fingerprint();
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("watermarking next-token distributions with key " + fingerprint, "delta 2.0");
+        assertThat(out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + reply)
+                .doesNotContain(secret);
+
+        // The audit of a model that never saw watermarked outputs: not shown (p is uniform; alpha 1e-4).
+        StringBuilder texts = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            texts.append("{\"text\": \"the cat sat on the mat number ")
+                    .append(i)
+                    .append(", a dog ate the bone\"}\n");
+        }
+        Path probes = Files.writeString(tmp.resolve("probes.jsonl"), texts.toString());
+        Path audit = tmp.resolve("audit");
+        CliTest.Run a = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                lm.toString(),
+                "--data",
+                probes.toString(),
+                "--queries",
+                "2000",
+                "--alpha",
+                "1e-4",
+                "--out",
+                audit.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out())
+                .contains("NOT SHOWN", "distinct (last token, predicted token) pairs green", "2000 positions");
+        JsonNode result =
+                new ObjectMapper().readTree(audit.resolve("watermark.json").toFile());
+        assertThat(result.get("pairs").asInt()).isPositive();
+        assertThat(result.get("p_value").asDouble()).isBetween(1e-4, 1.0);
+        assertThat(Files.readString(audit.resolve("watermark.json"))).doesNotContain(secret);
+
+        // A classifier is no suspect for a language-model key.
+        CliTest.Run c = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                classifier.toString(),
+                "--data",
+                probes.toString(),
+                "--out",
+                tmp.resolve("audit-c").toString());
+        assertThat(c.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(c.err()).contains("is a language-model key, so --suspect must be a language-model directory");
+    }
+}
