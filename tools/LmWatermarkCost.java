@@ -40,13 +40,14 @@ public class LmWatermarkCost {
                 int[] ids = new int[enc.length + 1];
                 ids[0] = lm.tokenizer().bos();
                 System.arraycopy(enc, 0, ids, 1, enc.length);
+                int[] contexts = TokenWatermark.contexts(ids);
                 for (int from = 0; from + 1 < ids.length && n < want; from += ctx) {
                     int[] w = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + ctx + 1));
                     int t = w.length - 1; // positions with a next token to score
                     try (NDManager sub = m.newSubManager()) {
                         NDArray z = lm.logits(sub.create(Arrays.copyOf(w, t), new Shape(1, t)));
                         float[] clean = z.toFloatArray();
-                        int[] prev = Arrays.copyOf(w, t);
+                        int[] prev = Arrays.copyOfRange(contexts, 2 * from, 2 * (from + t));
                         TokenWatermark.Utility u = key.utility(prev, clean, v);
                         same += u.top1Unchanged() * t;
                         kl += u.meanKl() * t;
@@ -61,9 +62,9 @@ public class LmWatermarkCost {
                 }
             }
             System.out.printf(
-                    "key %s (gamma %s, delta %s) on %s, %d positions: top-1 unchanged %.2f%%, mean KL %.4f nats, max"
+                    "key %s (gamma %s, delta %s, context %d) on %s, %d positions: top-1 unchanged %.2f%%, mean KL %.4f nats, max"
                             + " %.4f; bits/byte clean %.4f, watermarked %.4f%n",
-                    key.fingerprint(), key.gamma(), key.delta(), a[1], n, 100 * same / n, kl / n, maxKl,
+                    key.fingerprint(), key.gamma(), key.delta(), key.context(), a[1], n, 100 * same / n, kl / n, maxKl,
                     nllClean / n / Math.log(2), nllServed / n / Math.log(2));
         }
     }

@@ -90,6 +90,14 @@ final class AuditCommand implements Callable<Integer> {
     double watermarkDelta;
 
     @Option(
+            names = "--watermark-context",
+            paramLabel = "N",
+            defaultValue = "2",
+            description = "With --generate-watermark-key --lm: tokens of context each green list is keyed by, 1 or 2 "
+                    + "(default: ${DEFAULT-VALUE}; more distinct contexts make a stronger test).")
+    int watermarkContext;
+
+    @Option(
             names = "--watermark-amplitude",
             paramLabel = "EPS",
             defaultValue = "0.01",
@@ -279,14 +287,14 @@ final class AuditCommand implements Callable<Integer> {
             }
             org.distill4j.guard.TokenWatermark key;
             try {
-                key = org.distill4j.guard.TokenWatermark.generate(watermarkGamma, watermarkDelta);
+                key = org.distill4j.guard.TokenWatermark.generate(watermarkGamma, watermarkDelta, watermarkContext);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(), "--watermark-gamma/--watermark-delta: " + e.getMessage());
             }
             key.save(newWatermarkKey);
             System.out.println("wrote language-model watermark key " + key.fingerprint() + " to " + newWatermarkKey
-                    + " (gamma " + key.gamma() + ", delta " + key.delta()
+                    + " (gamma " + key.gamma() + ", delta " + key.delta() + ", context " + key.context()
                     + "; keep it secret; only its fingerprint is ever shown)");
             return ExitCodes.OK;
         }
@@ -377,7 +385,7 @@ final class AuditCommand implements Callable<Integer> {
             System.out.println(r.verdict());
             System.out.printf(
                     Locale.ROOT,
-                    "%d of %d distinct (last token, predicted token) pairs green (expected %.0f, z = %.1f) over %d "
+                    "%d of %d distinct (context, predicted token) pairs green (expected %.0f, z = %.1f) over %d "
                             + "positions of %s%n",
                     r.test().green(),
                     r.test().pairs(),

@@ -387,10 +387,11 @@ final class ServeCommand implements Callable<Integer> {
         if (lmKey != null) {
             System.err.printf(
                     java.util.Locale.ROOT,
-                    "distill: watermarking next-token distributions with key %s (gamma %s, delta %s)%n",
+                    "distill: watermarking next-token distributions with key %s (gamma %s, delta %s, context %d)%n",
                     lmKey.fingerprint(),
                     lmKey.gamma(),
-                    lmKey.delta());
+                    lmKey.delta(),
+                    lmKey.context());
         }
         if (recordQueries != null) {
             System.err.println("distill: recording each client's queries (up to " + recordQueriesMaxRows

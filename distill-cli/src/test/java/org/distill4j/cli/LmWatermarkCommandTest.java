@@ -134,8 +134,7 @@ class LmWatermarkCommandTest {
                 "--out",
                 audit.toString());
         assertThat(a.code()).as(a.err()).isZero();
-        assertThat(a.out())
-                .contains("NOT SHOWN", "distinct (last token, predicted token) pairs green", "2000 positions");
+        assertThat(a.out()).contains("NOT SHOWN", "distinct (context, predicted token) pairs green", "2000 positions");
         JsonNode result =
                 new ObjectMapper().readTree(audit.resolve("watermark.json").toFile());
         assertThat(result.get("pairs").asInt()).isPositive();

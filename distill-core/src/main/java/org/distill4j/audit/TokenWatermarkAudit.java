@@ -22,7 +22,7 @@ import org.distill4j.lm.token.Tokenizer;
 /**
  * Tests a language model for a {@link TokenWatermark}: teacher-forces it over probe texts (each
  * encoded after BOS, cut into windows of its context), takes its most likely next token at each
- * position, and runs {@link TokenWatermark#test} on the (last token, predicted token) pairs. The
+ * position, and runs {@link TokenWatermark#test} on the (context, predicted token) pairs. The
  * p-value is exact under H0 (see there). Reports name the key by its fingerprint only.
  */
 public final class TokenWatermarkAudit {
@@ -77,7 +77,7 @@ public final class TokenWatermarkAudit {
             m.put("key_fingerprint", keyFingerprint);
             m.put(
                     "test",
-                    "green = distinct (last token, suspect's most likely next token) pairs on the probe texts whose "
+                    "green = distinct (context of the key's length, suspect's most likely next token) pairs on the probe texts whose "
                             + "next token is in the key's green list of the last token; p = P(Binomial(pairs, gamma) "
                             + ">= green): exact under H0 (the green lists are independent of a suspect that never "
                             + "learnt from outputs watermarked with this key)");
@@ -132,7 +132,7 @@ public final class TokenWatermarkAudit {
             throw new AuditException("watermark audit: alpha must be in (0, 1), got " + alpha);
         }
         int window = suspect.contextLength();
-        int[] previous = new int[positions];
+        int[] history = new int[2 * positions];
         int[] predicted = new int[positions];
         int n = 0;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -141,6 +141,7 @@ public final class TokenWatermarkAudit {
                 int[] ids = new int[enc.length + 1];
                 ids[0] = tokenizer.bos();
                 System.arraycopy(enc, 0, ids, 1, enc.length);
+                int[] contexts = TokenWatermark.contexts(ids);
                 for (int from = 0; from < ids.length && n < positions; from += window) {
                     int[] w = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + window));
                     try (NDManager sub = manager.newSubManager()) {
@@ -149,7 +150,8 @@ public final class TokenWatermarkAudit {
                                 .toType(ai.djl.ndarray.types.DataType.INT32, false)
                                 .toIntArray();
                         for (int i = 0; i < w.length && n < positions; i++, n++) {
-                            previous[n] = w[i];
+                            history[2 * n] = contexts[2 * (from + i)];
+                            history[2 * n + 1] = contexts[2 * (from + i) + 1];
                             predicted[n] = top[i];
                         }
                     }
@@ -163,7 +165,7 @@ public final class TokenWatermarkAudit {
             throw new AuditException("watermark audit: the probe texts give " + n
                     + " positions, at least 100 are needed: give more or longer texts");
         }
-        TokenWatermark.Detection t = key.test(Arrays.copyOf(previous, n), Arrays.copyOf(predicted, n));
+        TokenWatermark.Detection t = key.test(Arrays.copyOf(history, 2 * n), Arrays.copyOf(predicted, n));
         return new Result(name, key.fingerprint(), t, n, alpha, t.log10PValue() < Math.log10(alpha));
     }
 }

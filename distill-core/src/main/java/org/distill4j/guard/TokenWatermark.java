@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.distill4j.io.AtomicFiles;
@@ -22,13 +23,16 @@ import org.distill4j.io.AtomicFiles;
  * A keyed watermark for a language model's served next-token distributions (Kirchenbauer et al.,
  * ICML 2023), tested for in a model trained on its outputs as Sander et al. (NeurIPS 2024,
  * "Watermarking makes language models radioactive") do: for every context, the secret splits the
- * vocabulary by the context's last token into a green share {@code gamma} and the rest, and the
- * served logits of the green tokens are raised by {@code delta}. Log-probabilities, top-k lists
+ * vocabulary by the context's last {@code context} tokens (1 or 2; 2 by default) into a green share
+ * {@code gamma} and the rest, and the served logits of the green tokens are raised by {@code
+ * delta}. Log-probabilities, top-k lists
  * and sampled text all come from the raised logits, so a student distilled from any of them
  * learns to prefer, after each token, that token's green list.
  *
  * <p><b>Test.</b> Teacher-force the suspect over probe text and take its most likely next token
- * after each position; keep each distinct (last token, predicted token) pair once. Under H0 (the
+ * after each position; keep each distinct (context, predicted token) pair once. (With a byte
+ * vocabulary one token of context leaves a few hundred distinct pairs in 10,000 positions, too
+ * few for a strong test and shared by most models; two leave thousands.) Under H0 (the
  * suspect never learnt from outputs watermarked with this key) the pairs do not depend on the key,
  * and each pair's colour is an independent draw that is green with probability {@code gamma}, so
  * the number of green pairs is Binomial(pairs, gamma) exactly; the p-value is its upper tail. Without
@@ -39,7 +43,7 @@ import org.distill4j.io.AtomicFiles;
  * token (a red top token within {@code delta} of a green one loses); per position the KL to the
  * clean distribution is at most {@code delta} nats. {@link #utility} measures both.
  *
- * <p>The key file (JSON, format {@value #FORMAT}) holds the 32-byte secret, gamma and delta; it is
+ * <p>The key file (JSON, format {@value #FORMAT}) holds the 32-byte secret, gamma, delta and context; it is
  * written atomically and owner-readable only, and only {@link #fingerprint()} ever appears
  * elsewhere. Immutable and thread-safe.
  */
@@ -52,9 +56,13 @@ public final class TokenWatermark {
     /** Default logit raise of green tokens, in nats. */
     public static final double DEFAULT_DELTA = 1.0;
 
+    /** Default tokens of context a green list is keyed by. */
+    public static final int DEFAULT_CONTEXT = 2;
+
     private final byte[] secret;
     private final double gamma;
     private final double delta;
+    private final int context;
     private final long k0;
     private final long k1;
 
@@ -64,8 +72,9 @@ public final class TokenWatermark {
      * @param secret 32 bytes
      * @param gamma green share, in (0, 1)
      * @param delta logit raise of green tokens, in (0, 20] nats
+     * @param context tokens of context a green list is keyed by: 1 (the last token) or 2 (the last two)
      */
-    public TokenWatermark(byte[] secret, double gamma, double delta) {
+    public TokenWatermark(byte[] secret, double gamma, double delta, int context) {
         if (secret == null || secret.length != 32) {
             throw new IllegalArgumentException("a token watermark secret has 32 bytes");
         }
@@ -75,24 +84,33 @@ public final class TokenWatermark {
         if (!(delta > 0 && delta <= 20)) {
             throw new IllegalArgumentException("illegal delta value: " + delta + ", must be in (0, 20]");
         }
+        if (context != 1 && context != 2) {
+            throw new IllegalArgumentException("illegal context value: " + context + ", must be 1 or 2");
+        }
         this.secret = secret.clone();
         this.gamma = gamma;
         this.delta = delta;
+        this.context = context;
         ByteBuffer h = ByteBuffer.wrap(sha256(this.secret, "token-watermark/v1"));
         this.k0 = h.getLong();
         this.k1 = h.getLong();
     }
 
-    /** A new random key with the default gamma and delta. */
+    /** As {@link #TokenWatermark(byte[], double, double, int)} with {@link #DEFAULT_CONTEXT}. */
+    public TokenWatermark(byte[] secret, double gamma, double delta) {
+        this(secret, gamma, delta, DEFAULT_CONTEXT);
+    }
+
+    /** A new random key with the default gamma, delta and context. */
     public static TokenWatermark generate() {
-        return generate(DEFAULT_GAMMA, DEFAULT_DELTA);
+        return generate(DEFAULT_GAMMA, DEFAULT_DELTA, DEFAULT_CONTEXT);
     }
 
     /** A new random key. */
-    public static TokenWatermark generate(double gamma, double delta) {
+    public static TokenWatermark generate(double gamma, double delta, int context) {
         byte[] s = new byte[32];
         new SecureRandom().nextBytes(s);
-        return new TokenWatermark(s, gamma, delta);
+        return new TokenWatermark(s, gamma, delta, context);
     }
 
     /** The green share of the vocabulary. */
@@ -105,29 +123,52 @@ public final class TokenWatermark {
         return delta;
     }
 
-    /** Whether {@code token} is green after {@code previous}. */
-    public boolean green(int previous, int token) {
-        long x = mix(k0 ^ (((long) previous << 32) | (token & 0xFFFFFFFFL)));
-        x = mix(x ^ k1);
+    /** Tokens of context a green list is keyed by (1 or 2). */
+    public int context() {
+        return context;
+    }
+
+    /**
+     * Whether {@code token} is green after {@code before} then {@code previous} ({@code before} is
+     * -1 at the start of a sequence, and ignored by a key of context 1).
+     */
+    public boolean green(int before, int previous, int token) {
+        long ctx = context == 1 ? previous : ((long) before << 32) ^ (previous & 0xFFFFFFFFL) ^ 0x5DEECE66DL;
+        long x = mix(k0 ^ mix(ctx));
+        x = mix(x ^ k1 ^ token);
         return (x >>> 11) * 0x1.0p-53 < gamma;
     }
 
     /**
+     * The contexts of every position of {@code ids}: {@code (ids[i - 1], ids[i])} for position i,
+     * {@code -1} before the first token; the layout {@link #apply} and {@link #test} take.
+     */
+    public static int[] contexts(int[] ids) {
+        int[] h = new int[2 * ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            h[2 * i] = i == 0 ? -1 : ids[i - 1];
+            h[2 * i + 1] = ids[i];
+        }
+        return h;
+    }
+
+    /**
      * Raises the green logits of each row in place: row r ({@code logits[r * vocab, (r + 1) * vocab)})
-     * holds the next-token logits after {@code previous[r]}.
+     * holds the next-token logits after the tokens {@code history[2r]} then {@code history[2r + 1]}
+     * (the first -1 where the sequence has one token; see {@link #contexts}).
      *
      * @return {@code logits}
      */
-    public float[] apply(int[] previous, float[] logits, int vocab) {
-        if (logits.length != previous.length * vocab) {
+    public float[] apply(int[] history, float[] logits, int vocab) {
+        if (history.length % 2 != 0 || logits.length != history.length / 2 * vocab) {
             throw new IllegalArgumentException(
-                    logits.length + " logits for " + previous.length + " positions of a vocabulary of " + vocab);
+                    logits.length + " logits for " + history.length / 2 + " positions of a vocabulary of " + vocab);
         }
         float d = (float) delta;
-        for (int r = 0; r < previous.length; r++) {
+        for (int r = 0; r < history.length / 2; r++) {
             int base = r * vocab;
             for (int t = 0; t < vocab; t++) {
-                if (green(previous[r], t)) {
+                if (green(history[2 * r], history[2 * r + 1], t)) {
                     logits[base + t] += d;
                 }
             }
@@ -141,13 +182,14 @@ public final class TokenWatermark {
      */
     public record Utility(int positions, double top1Unchanged, double meanKl, double maxKl) {}
 
-    /** Measures {@link Utility} on clean logits (rows after {@code previous}); does not modify them. */
-    public Utility utility(int[] previous, float[] clean, int vocab) {
-        float[] served = apply(previous, clean.clone(), vocab);
+    /** Measures {@link Utility} on clean logits (rows after {@code history}, as {@link #apply}); does not modify them. */
+    public Utility utility(int[] history, float[] clean, int vocab) {
+        float[] served = apply(history, clean.clone(), vocab);
+        int n = history.length / 2;
         int same = 0;
         double sum = 0;
         double max = 0;
-        for (int r = 0; r < previous.length; r++) {
+        for (int r = 0; r < n; r++) {
             double[] p = logSoftmax(clean, r * vocab, vocab);
             double[] q = logSoftmax(served, r * vocab, vocab);
             double kl = 0;
@@ -162,14 +204,13 @@ public final class TokenWatermark {
             sum += kl;
             max = Math.max(max, kl);
         }
-        int n = previous.length;
         return new Utility(n, n == 0 ? 1 : (double) same / n, n == 0 ? 0 : sum / n, max);
     }
 
     /**
      * A test's outcome.
      *
-     * @param pairs distinct (previous, predicted) pairs counted
+     * @param pairs distinct (context, predicted token) pairs counted
      * @param green how many of them are green
      * @param z (green - gamma * pairs) / sqrt(gamma (1 - gamma) pairs), for reading
      * @param pValue P(Binomial(pairs, gamma) >= green); 0 where it underflows a double
@@ -178,19 +219,21 @@ public final class TokenWatermark {
     public record Detection(int pairs, int green, double z, double pValue, double log10PValue) {}
 
     /**
-     * Tests predictions for this key: position i predicted {@code predicted[i]} after the token
-     * {@code previous[i]}; each distinct pair counts once.
+     * Tests predictions for this key: position i predicted {@code predicted[i]} after the context
+     * {@code history[2i], history[2i + 1]} (as {@link #apply}); each distinct (context, prediction)
+     * counts once (for a key of context 1 the context is the last token alone).
      */
-    public Detection test(int[] previous, int[] predicted) {
-        if (previous.length != predicted.length) {
+    public Detection test(int[] history, int[] predicted) {
+        if (history.length != 2 * predicted.length) {
             throw new IllegalArgumentException(
-                    previous.length + " previous tokens for " + predicted.length + " predictions");
+                    history.length / 2 + " contexts for " + predicted.length + " predictions");
         }
-        Set<Long> seen = new HashSet<>();
+        Set<List<Integer>> seen = new HashSet<>();
         int green = 0;
-        for (int i = 0; i < previous.length; i++) {
-            if (seen.add(((long) previous[i] << 32) | (predicted[i] & 0xFFFFFFFFL))) {
-                green += green(previous[i], predicted[i]) ? 1 : 0;
+        for (int i = 0; i < predicted.length; i++) {
+            int before = context == 1 ? -1 : history[2 * i];
+            if (seen.add(List.of(before, history[2 * i + 1], predicted[i]))) {
+                green += green(before, history[2 * i + 1], predicted[i]) ? 1 : 0;
             }
         }
         int n = seen.size();
@@ -232,6 +275,7 @@ public final class TokenWatermark {
         n.put("secret", HexFormat.of().formatHex(secret));
         n.put("gamma", gamma);
         n.put("delta", delta);
+        n.put("context", context);
         AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
@@ -283,9 +327,15 @@ public final class TokenWatermark {
                 throw new IOException("watermark key file " + file + ": field " + f + " must be a number");
             }
         }
+        if (n.has("context") && !n.get("context").canConvertToInt()) {
+            throw new IOException("watermark key file " + file + ": field context must be 1 or 2");
+        }
         try {
             return new TokenWatermark(
-                    secret, n.get("gamma").asDouble(), n.get("delta").asDouble());
+                    secret,
+                    n.get("gamma").asDouble(),
+                    n.get("delta").asDouble(),
+                    n.path("context").asInt(1));
         } catch (IllegalArgumentException e) {
             throw new IOException("watermark key file " + file + ": " + e.getMessage());
         }

@@ -37,28 +37,35 @@ class TokenWatermarkTest {
     }
 
     @Test
-    void greenListsTakeGammaOfTheVocabularyAndDependOnTheKeyAndTheLastToken() {
+    void greenListsTakeGammaOfTheVocabularyAndDependOnTheKeyAndTheContext() {
         TokenWatermark k = new TokenWatermark(SECRET, 0.25, 1.0);
+        TokenWatermark one = new TokenWatermark(SECRET, 0.25, 1.0, 1);
         int v = 258;
         int green = 0;
         int sameAsOtherKey = 0;
+        int sameAsOtherBefore = 0;
         int sameAsOtherPrevious = 0;
         TokenWatermark other = key(7);
         for (int prev = 0; prev < v; prev++) {
             for (int t = 0; t < v; t++) {
-                boolean g = k.green(prev, t);
+                boolean g = k.green(3, prev, t);
                 green += g ? 1 : 0;
-                sameAsOtherKey += g && other.green(prev, t) ? 1 : 0;
-                sameAsOtherPrevious += g && k.green((prev + 1) % v, t) ? 1 : 0;
-                assertThat(k.green(prev, t)).isEqualTo(g); // deterministic
+                sameAsOtherKey += g && other.green(3, prev, t) ? 1 : 0;
+                sameAsOtherBefore += g && k.green(4, prev, t) ? 1 : 0;
+                sameAsOtherPrevious += g && k.green(3, (prev + 1) % v, t) ? 1 : 0;
+                assertThat(k.green(3, prev, t)).isEqualTo(g); // deterministic
+                // A key of context 1 ignores the token before.
+                assertThat(one.green(3, prev, t)).isEqualTo(one.green(-1, prev, t));
             }
         }
         double n = (double) v * v;
         // Binomial(66,564, 0.25): sd 112; 5 sd either way.
         assertThat(green).isBetween((int) (0.25 * n - 560), (int) (0.25 * n + 560));
         // Independent lists overlap on gamma^2 of the pairs.
-        assertThat(sameAsOtherKey).isBetween((int) (0.0625 * n - 400), (int) (0.0625 * n + 400));
-        assertThat(sameAsOtherPrevious).isBetween((int) (0.0625 * n - 400), (int) (0.0625 * n + 400));
+        for (int same : new int[] {sameAsOtherKey, sameAsOtherBefore, sameAsOtherPrevious}) {
+            assertThat(same).isBetween((int) (0.0625 * n - 400), (int) (0.0625 * n + 400));
+        }
+        assertThat(TokenWatermark.contexts(new int[] {256, 7, 9})).containsExactly(-1, 256, 256, 7, 7, 9);
     }
 
     @Test
@@ -67,10 +74,11 @@ class TokenWatermarkTest {
         int v = 50;
         Random rng = new Random(3);
         int rows = 400;
-        int[] prev = new int[rows];
+        int[] prev = new int[2 * rows];
         float[] clean = new float[rows * v];
         for (int r = 0; r < rows; r++) {
-            prev[r] = rng.nextInt(v);
+            prev[2 * r] = rng.nextInt(v);
+            prev[2 * r + 1] = rng.nextInt(v);
             for (int t = 0; t < v; t++) {
                 clean[r * v + t] = (float) (3 * rng.nextGaussian());
             }
@@ -79,7 +87,7 @@ class TokenWatermarkTest {
         for (int r = 0; r < rows; r++) {
             for (int t = 0; t < v; t++) {
                 float d = served[r * v + t] - clean[r * v + t];
-                assertThat(d).isCloseTo(k.green(prev[r], t) ? 1f : 0f, within(1e-5f));
+                assertThat(d).isCloseTo(k.green(prev[2 * r], prev[2 * r + 1], t) ? 1f : 0f, within(1e-5f));
             }
         }
         TokenWatermark.Utility u = k.utility(prev, clean, v);
@@ -89,6 +97,7 @@ class TokenWatermarkTest {
         // Sharp rows keep their top token unless a green one is within delta: most do here.
         assertThat(u.top1Unchanged()).isBetween(0.5, 1.0);
         assertThatThrownBy(() -> k.apply(prev, new float[7], v)).hasMessageContaining("7 logits for 400 positions");
+        assertThatThrownBy(() -> new TokenWatermark(SECRET, 0.25, 1.0, 3)).hasMessageContaining("context value: 3");
     }
 
     @Test
@@ -129,18 +138,19 @@ class TokenWatermarkTest {
         // A "model" that predicts by a rule of its own, with many repeated pairs.
         Random rng = new Random(11);
         int positions = 5000;
-        int[] prev = new int[positions];
+        int[] history = new int[2 * positions];
         int[] pred = new int[positions];
         for (int i = 0; i < positions; i++) {
-            prev[i] = rng.nextInt(40);
-            pred[i] = (prev[i] * 7 + rng.nextInt(3)) % 258;
+            history[2 * i] = rng.nextInt(5);
+            history[2 * i + 1] = rng.nextInt(40);
+            pred[i] = (history[2 * i + 1] * 7 + rng.nextInt(3)) % 258;
         }
         int below05 = 0;
         int below01 = 0;
         int keys = 400;
         for (int s = 0; s < keys; s++) {
-            TokenWatermark.Detection d = key(1000 + s).test(prev, pred);
-            assertThat(d.pairs()).isLessThanOrEqualTo(120);
+            TokenWatermark.Detection d = key(1000 + s).test(history, pred);
+            assertThat(d.pairs()).isLessThanOrEqualTo(5 * 40 * 3);
             below05 += d.pValue() < 0.05 ? 1 : 0;
             below01 += d.pValue() < 0.01 ? 1 : 0;
         }
@@ -148,26 +158,29 @@ class TokenWatermarkTest {
         assertThat(below05).isLessThanOrEqualTo((int) (0.05 * keys + 3 * Math.sqrt(0.05 * 0.95 * keys)));
         assertThat(below01).isLessThanOrEqualTo((int) (0.01 * keys + 3 * Math.sqrt(0.01 * 0.99 * keys)));
         assertThat(below05).as("not degenerate").isGreaterThan(0);
+        // A key of context 1 counts the pairs without the token before.
+        assertThat(new TokenWatermark(SECRET, 0.25, 1.0, 1).test(history, pred).pairs())
+                .isLessThanOrEqualTo(40 * 3);
 
         // The same positions, predicted by a model that prefers this key's green tokens.
         TokenWatermark k = key(5);
         for (int i = 0; i < positions; i++) {
             if (rng.nextDouble() < 0.5) {
                 int t = rng.nextInt(258);
-                while (!k.green(prev[i], t)) {
+                while (!k.green(history[2 * i], history[2 * i + 1], t)) {
                     t = rng.nextInt(258);
                 }
                 pred[i] = t;
             }
         }
-        TokenWatermark.Detection found = k.test(prev, pred);
+        TokenWatermark.Detection found = k.test(history, pred);
         assertThat(found.pValue()).isLessThan(1e-12);
-        assertThat(key(6).test(prev, pred).pValue()).isGreaterThan(1e-4);
+        assertThat(key(6).test(history, pred).pValue()).isGreaterThan(1e-4);
     }
 
     @Test
     void theKeyFileRoundTripsIsOwnerOnlyAndErrorsNeverQuoteIt(@TempDir Path tmp) throws Exception {
-        TokenWatermark k = new TokenWatermark(SECRET, 0.3, 2.0);
+        TokenWatermark k = new TokenWatermark(SECRET, 0.3, 2.0, 1);
         Path f = tmp.resolve("lm.key");
         k.save(f);
         assertThat(Files.getPosixFilePermissions(f)).hasSize(2);
@@ -176,7 +189,8 @@ class TokenWatermarkTest {
         assertThat(back.fingerprint()).isEqualTo(k.fingerprint());
         assertThat(back.gamma()).isEqualTo(0.3);
         assertThat(back.delta()).isEqualTo(2.0);
-        assertThat(back.green(5, 9)).isEqualTo(k.green(5, 9));
+        assertThat(back.context()).isEqualTo(1);
+        assertThat(back.green(4, 5, 9)).isEqualTo(k.green(4, 5, 9));
         assertThat(back.toString()).doesNotContain(HexFormat.of().formatHex(SECRET));
         String hex = HexFormat.of().formatHex(SECRET);
         Files.writeString(f, Files.readString(f).replace("\"gamma\" : 0.3", "\"gamma\" : 1.5"));
@@ -197,8 +211,10 @@ class TokenWatermarkTest {
             @Override
             public NDArray logits(NDArray ids) {
                 NDArray z = model.logits(ids);
-                int[] prev =
-                        ids.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                // Contexts within the window: the audit's first position of a continued window also
+                // sees the token before it, so the served signal there is only approximate.
+                int[] prev = TokenWatermark.contexts(
+                        ids.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray());
                 int v = (int) z.getShape().get(2);
                 float[] raised = k.apply(prev, z.toFloatArray(), v);
                 return ids.getManager().create(raised, z.getShape());

@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.distill4j.guard.TokenWatermark;
 import org.distill4j.lm.model.Decoder;
 import org.distill4j.lm.model.KvCache;
 import org.distill4j.lm.model.LanguageModel;
@@ -56,8 +57,10 @@ final class LmGeneration implements AutoCloseable {
     // The producer's state: the batcher thread writes it (the constructor before joining), under
     // this object's monitor.
     private float[] next;
-    /** The last token advance() handed to the batcher: what the next logits follow. */
+    /** The last token advance() handed to the batcher, and the one before: what the next logits follow. */
     private int lastFed;
+
+    private int beforeLastFed;
 
     private byte[] bytes = new byte[64];
     private int length;
@@ -107,7 +110,7 @@ final class LmGeneration implements AutoCloseable {
             NDArray out =
                     decoder.forward(new ParameterStore(m, false), m.create(prompt, new Shape(1, t)), prefix, false);
             if (keepPromptLogits) {
-                promptLogits = host.filter(request, prompt, out.toFloatArray());
+                promptLogits = host.filter(request, TokenWatermark.contexts(prompt), out.toFloatArray());
                 next = Arrays.copyOfRange(promptLogits, (t - 1) * vocab, t * vocab);
             } else {
                 next = host.filter(
@@ -119,6 +122,7 @@ final class LmGeneration implements AutoCloseable {
             prefix.close();
             throw e;
         }
+        lastFed = prompt[prompt.length - 1]; // the first token follows the prompt's last
         int first = maxTokens == 0 ? -1 : advance();
         if (first < 0) {
             finish = finish == null ? "length" : finish;
@@ -161,6 +165,7 @@ final class LmGeneration implements AutoCloseable {
                 finish = "length";
                 return -1;
             }
+            beforeLastFed = lastFed;
             lastFed = id;
             return id;
         } finally {
@@ -172,11 +177,12 @@ final class LmGeneration implements AutoCloseable {
 
     /** Takes the raw logits (V) of the position after the last fed token; the batcher's side. */
     void accept(float[] logits) {
-        int previous;
+        int[] history;
         synchronized (this) {
-            previous = lastFed; // advance() returned it, and the batcher fed it: these logits follow it
+            // advance() returned lastFed, and the batcher fed it: these logits follow it.
+            history = new int[] {beforeLastFed, lastFed};
         }
-        float[] filtered = host.filter(request, new int[] {previous}, logits);
+        float[] filtered = host.filter(request, history, logits);
         synchronized (this) {
             next = filtered;
         }

@@ -76,9 +76,12 @@ final class LmHost implements AutoCloseable {
         }
     }
 
-    /** Passes (positions, V) logits through the output filter; row r follows token {@code previous[r]}. */
-    float[] filter(ClientRequest request, int[] previous, float[] logits) {
-        float[] out = filter.filterTokens(request, previous, logits, vocab());
+    /**
+     * Passes (positions, V) logits through the output filter; row r follows {@code history[2r]}
+     * then {@code history[2r + 1]} (see {@link OutputFilter#filterTokens}).
+     */
+    float[] filter(ClientRequest request, int[] history, float[] logits) {
+        float[] out = filter.filterTokens(request, history, logits, vocab());
         if (out == null || out.length != logits.length) {
             throw new IllegalStateException("output filter returned " + (out == null ? "null" : out.length + " values")
                     + " for " + logits.length + " logits");
@@ -102,7 +105,7 @@ final class LmHost implements AutoCloseable {
         } catch (ExecutionException e) {
             throw apiError(e.getCause());
         }
-        return filter(request, ids, logits);
+        return filter(request, org.distill4j.guard.TokenWatermark.contexts(ids), logits);
     }
 
     /**

@@ -33,14 +33,15 @@ public interface OutputFilter {
     }
 
     /**
-     * Returns the next-token logits a language model's client gets, seeing the token each row
-     * follows (a watermark keyed by the context needs it). The language-model endpoints call this
-     * one, for scored prompts and generated tokens alike; by default it ignores the tokens.
+     * Returns the next-token logits a language model's client gets, seeing the last two tokens each
+     * row follows (a watermark keyed by the context needs them). The language-model endpoints call
+     * this one, for scored prompts and generated tokens alike; by default it ignores the tokens.
      *
-     * @param previous one token per row: row r holds the logits of the token after {@code previous[r]}
+     * @param history two tokens per row: row r holds the logits of the token after {@code
+     *     history[2r]} then {@code history[2r + 1]} (the first is -1 where the sequence has one token)
      * @param logits row-major (rows, vocab) logits
      */
-    default float[] filterTokens(ClientRequest request, int[] previous, float[] logits, int vocab) {
+    default float[] filterTokens(ClientRequest request, int[] history, float[] logits, int vocab) {
         return filter(request, logits, vocab);
     }
 }

@@ -191,10 +191,10 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
     }
 
     @Override
-    public float[] filterTokens(ClientRequest request, int[] previous, float[] logits, int vocab) {
+    public float[] filterTokens(ClientRequest request, int[] history, float[] logits, int vocab) {
         float[] out = logits;
-        if (tokenWatermark != null && previous != null && previous.length * vocab == logits.length) {
-            out = tokenWatermark.apply(previous, logits.clone(), vocab);
+        if (tokenWatermark != null && history != null && history.length / 2 * vocab == logits.length) {
+            out = tokenWatermark.apply(history, logits.clone(), vocab);
         }
         return filter(request, null, out, vocab);
     }

@@ -36,7 +36,7 @@ class LmWatermarkServingTest {
     static float[] servedNext(LanguageModel lm, TokenWatermark k, int[] ids) {
         float[] all = TestLms.directLogits(lm, ids);
         float[] last = Arrays.copyOfRange(all, (ids.length - 1) * 258, ids.length * 258);
-        return k.apply(new int[] {ids[ids.length - 1]}, last, 258);
+        return k.apply(new int[] {ids.length > 1 ? ids[ids.length - 2] : -1, ids[ids.length - 1]}, last, 258);
     }
 
     @ParameterizedTest
@@ -74,7 +74,7 @@ class LmWatermarkServingTest {
             replies.append(r.raw().body());
             JsonNode lp = r.body().at("/choices/0/logprobs");
             float[] clean = TestLms.directLogits(reference, ids);
-            float[] served = k.apply(Arrays.copyOf(ids, ids.length), clean.clone(), 258);
+            float[] served = k.apply(TokenWatermark.contexts(ids), clean.clone(), 258);
             int moved = 0;
             for (int i = 1; i < ids.length; i++) {
                 double[] want = Tensors.logSoftmax(served, i - 1, 258);
@@ -109,7 +109,7 @@ class LmWatermarkServingTest {
                 if (best == ByteTokenizer.EOS) {
                     break;
                 }
-                greenPicks += k.green(seq[seq.length - 1], best) ? 1 : 0;
+                greenPicks += k.green(seq[seq.length - 2], seq[seq.length - 1], best) ? 1 : 0;
                 seq = Arrays.copyOf(seq, seq.length + 1);
                 seq[seq.length - 1] = best;
             }
