@@ -162,6 +162,25 @@ final class AuditData {
                     + ".jsonl.gz, a \"text\" field per line) or a directory holding test.jsonl[.gz]");
         }
         List<String> texts = new ArrayList<>();
+        Path source = file;
+        forEachJsonLine(file, (lineNo, node) -> {
+            JsonNode t = node.get("text");
+            if (t == null || !t.isTextual()) {
+                throw new IllegalArgumentException(source + " line " + lineNo + ": expected a string field \"text\"");
+            }
+            texts.add(t.asText());
+        });
+        return texts;
+    }
+
+    /** What to do with one parsed line of a JSON Lines file. */
+    @FunctionalInterface
+    private interface JsonLine {
+        void accept(int lineNo, JsonNode node);
+    }
+
+    /** Parses each non-blank line of a JSON Lines file; a line that is not JSON is an error naming it. */
+    private static void forEachJsonLine(Path file, JsonLine action) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         try (java.io.BufferedReader r = reader(file)) {
             int lineNo = 0;
@@ -170,20 +189,16 @@ final class AuditData {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode t;
+                JsonNode node;
                 try {
-                    t = mapper.readTree(line).get("text");
+                    node = mapper.readTree(line);
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new IllegalArgumentException(
                             file + " line " + lineNo + ": not JSON (" + e.getOriginalMessage() + ")");
                 }
-                if (t == null || !t.isTextual()) {
-                    throw new IllegalArgumentException(file + " line " + lineNo + ": expected a string field \"text\"");
-                }
-                texts.add(t.asText());
+                action.accept(lineNo, node);
             }
         }
-        return texts;
     }
 
     /** Whether a JSON Lines file's first line is a feature row ({@code "features"}), as a query log writes them. */
@@ -243,39 +258,25 @@ final class AuditData {
         List<String> classes = new ArrayList<>();
         descriptor.get("class_names").forEach(c -> classes.add(c.asText()));
         java.util.List<float[]> rows = new ArrayList<>();
-        ObjectMapper mapper = new ObjectMapper();
-        try (java.io.BufferedReader r = reader(file)) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode f;
-                try {
-                    f = mapper.readTree(line).get("features");
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException(
-                            file + " line " + lineNo + ": not JSON (" + e.getOriginalMessage() + ")");
-                }
-                if (f == null || !f.isArray() || f.size() != width) {
-                    throw new IllegalArgumentException(file + " line " + lineNo
-                            + ": expected \"features\", an array of "
-                            + width + " numbers (the models' input shape " + java.util.Arrays.toString(shape)
-                            + "), got "
-                            + (f == null ? "no \"features\"" : f.isArray() ? f.size() + " values" : f.getNodeType()));
-                }
-                float[] row = new float[(int) width];
-                for (int j = 0; j < row.length; j++) {
-                    if (!f.get(j).isNumber()) {
-                        throw new IllegalArgumentException(file + " line " + lineNo + ": features[" + j + "] is "
-                                + f.get(j) + ", expected a number");
-                    }
-                    row[j] = f.get(j).floatValue();
-                }
-                rows.add(row);
+        long rowWidth = width;
+        forEachJsonLine(file, (lineNo, node) -> {
+            JsonNode f = node.get("features");
+            if (f == null || !f.isArray() || f.size() != rowWidth) {
+                throw new IllegalArgumentException(file + " line " + lineNo + ": expected \"features\", an array of "
+                        + rowWidth + " numbers (the models' input shape " + java.util.Arrays.toString(shape)
+                        + "), got "
+                        + (f == null ? "no \"features\"" : f.isArray() ? f.size() + " values" : f.getNodeType()));
             }
-        }
+            float[] row = new float[(int) rowWidth];
+            for (int j = 0; j < row.length; j++) {
+                if (!f.get(j).isNumber()) {
+                    throw new IllegalArgumentException(
+                            file + " line " + lineNo + ": features[" + j + "] is " + f.get(j) + ", expected a number");
+                }
+                row[j] = f.get(j).floatValue();
+            }
+            rows.add(row);
+        });
         if (rows.isEmpty()) {
             throw new IllegalArgumentException(file + " holds no feature rows");
         }

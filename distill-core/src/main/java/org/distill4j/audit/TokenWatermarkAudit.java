@@ -3,11 +3,7 @@ package org.distill4j.audit;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.distill4j.guard.TokenWatermark;
-import org.distill4j.io.AtomicFiles;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.token.Tokenizer;
 
@@ -95,13 +90,7 @@ public final class TokenWatermarkAudit {
 
         /** Writes {@value #JSON} into {@code dir}, atomically. */
         public void write(Path dir) throws IOException {
-            Files.createDirectories(dir);
-            AtomicFiles.write(
-                    dir.resolve(JSON),
-                    new ObjectMapper()
-                            .enable(SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsString(toMap())
-                            .getBytes(StandardCharsets.UTF_8));
+            WatermarkAudit.writeJson(dir.resolve(JSON), toMap());
         }
     }
 

@@ -31,6 +31,17 @@ public final class WatermarkAudit {
 
     private WatermarkAudit() {}
 
+    /** Writes a result's values as indented JSON to {@code file} (its directory created), atomically. */
+    static void writeJson(Path file, Map<String, Object> values) throws IOException {
+        Files.createDirectories(file.getParent());
+        AtomicFiles.write(
+                file,
+                new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(values)
+                        .getBytes(StandardCharsets.UTF_8));
+    }
+
     /**
      * The result.
      *
@@ -96,13 +107,7 @@ public final class WatermarkAudit {
 
         /** Writes {@value #JSON} into {@code dir}, atomically. */
         public void write(Path dir) throws IOException {
-            Files.createDirectories(dir);
-            AtomicFiles.write(
-                    dir.resolve(JSON),
-                    new ObjectMapper()
-                            .enable(SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsString(toMap())
-                            .getBytes(StandardCharsets.UTF_8));
+            writeJson(dir.resolve(JSON), toMap());
         }
     }
 

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -17,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.distill4j.io.AtomicFiles;
 
 /**
  * A keyed watermark for a language model's served next-token distributions (Kirchenbauer et al.,
@@ -276,12 +273,7 @@ public final class TokenWatermark {
         n.put("gamma", gamma);
         n.put("delta", delta);
         n.put("context", context);
-        AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: the caller protects the file.
-        }
+        KeyFiles.write(file, n);
     }
 
     /** Whether {@code file} is a token watermark key (its format tag says so); false if unreadable. */
@@ -301,18 +293,7 @@ public final class TokenWatermark {
      *     never the content
      */
     public static TokenWatermark load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new java.io.FileNotFoundException("watermark key file not found: " + file);
-        }
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IOException("watermark key file " + file + " is not valid JSON (content not shown)");
-        }
-        if (n == null || !FORMAT.equals(n.path("format").asText())) {
-            throw new IOException("watermark key file " + file + ": field format must be '" + FORMAT + "'");
-        }
+        JsonNode n = KeyFiles.read(file, FORMAT);
         byte[] secret;
         try {
             secret = HexFormat.of().parseHex(n.path("secret").asText());

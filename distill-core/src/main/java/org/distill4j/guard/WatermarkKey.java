@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -17,7 +15,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
-import org.distill4j.io.AtomicFiles;
 
 /**
  * The secret of a watermark, as kept in its own key file, and the parameters derived from it.
@@ -466,19 +463,7 @@ public final class WatermarkKey {
      * @throws IOException if it is missing or malformed; the message names the file and field, never the content
      */
     public static WatermarkKey load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new java.io.FileNotFoundException("watermark key file not found: " + file);
-        }
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            // Jackson's message may quote the content: do not pass it on.
-            throw new IOException("watermark key file " + file + " is not valid JSON (content not shown)");
-        }
-        if (n == null || !FORMAT.equals(n.path("format").asText())) {
-            throw new IOException("watermark key file " + file + ": field format must be '" + FORMAT + "'");
-        }
+        JsonNode n = KeyFiles.read(file, FORMAT);
         byte[] s;
         try {
             s = HexFormat.of().parseHex(n.path("secret").asText());
@@ -638,12 +623,7 @@ public final class WatermarkKey {
                 }
             }
         }
-        AtomicFiles.write(file, n.toPrettyString().getBytes(StandardCharsets.UTF_8));
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: the caller protects the file.
-        }
+        KeyFiles.write(file, n);
     }
 
     /** Returns the spread of the projection on typical inputs, the unit of the frequency. */
