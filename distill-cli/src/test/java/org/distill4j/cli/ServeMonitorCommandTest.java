@@ -70,14 +70,7 @@ class ServeMonitorCommandTest {
 
     @Test
     void aLanguageModelIsMonitoredAndItsStatusIsForTheAdmin(@TempDir Path tmp) throws Exception {
-        Path dir = tmp.resolve("lm");
-        try (org.distill4j.lm.model.LanguageModel lm = org.distill4j.lm.model.LanguageModel.create(
-                new org.distill4j.lm.model.DecoderConfig(
-                        258, 1, 16, 2, 64, 0.0, org.distill4j.lm.model.Positions.LEARNED, false),
-                org.distill4j.lm.token.ByteTokenizer.INSTANCE,
-                5)) {
-            lm.save(dir);
-        }
+        Path dir = ServeCommandTest.tinyLanguageModel(tmp.resolve("lm")); // context 32: the prompt is 25 tokens
         Path keys = Files.writeString(tmp.resolve("keys"), KEY_A + "\n" + KEY_B + "\n");
         Path admin = Files.writeString(tmp.resolve("admin"), ADMIN + "\n");
         PrintStream oldOut = System.out;
