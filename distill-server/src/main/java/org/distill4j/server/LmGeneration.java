@@ -115,7 +115,7 @@ final class LmGeneration implements AutoCloseable {
             } else {
                 next = host.filter(
                         request,
-                        new int[] {prompt[t - 1]},
+                        new int[] {t > 1 ? prompt[t - 2] : -1, prompt[t - 1]},
                         out.get(new NDIndex(0, t - 1)).toFloatArray());
             }
         } catch (RuntimeException e) {

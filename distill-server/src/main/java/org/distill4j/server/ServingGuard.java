@@ -22,7 +22,7 @@ import org.distill4j.guard.Watermark;
  * to top-1 (logit 0 for the top class, -100 for the others, so probabilities are one-hot). Either
  * part may be absent. Language-model requests reach the monitor through {@link #onTextRequest}
  * and are slowed or degraded alike (the vocabulary as classes); a language model's next-token
- * logits get the {@link TokenWatermark} (keyed by the token each follows) through {@link
+ * logits get the {@link TokenWatermark} (keyed by the two tokens each follows) through {@link
  * #filterTokens}, a classifier's the {@link Watermark}. {@link #statusDocument()} is what {@code GET /admin/monitor} shows.
  * Thread-safe.
  */
@@ -193,7 +193,9 @@ public final class ServingGuard implements RequestObserver, OutputFilter {
     @Override
     public float[] filterTokens(ClientRequest request, int[] history, float[] logits, int vocab) {
         float[] out = logits;
-        if (tokenWatermark != null && history != null && history.length / 2 * vocab == logits.length) {
+        if (tokenWatermark != null) {
+            // apply() refuses a history that does not give two tokens per row: an unwatermarked
+            // answer must never leave silently.
             out = tokenWatermark.apply(history, logits.clone(), vocab);
         }
         return filter(request, null, out, vocab);

@@ -86,6 +86,29 @@ class LmWatermarkServingTest {
             }
             assertThat(moved).as("the watermark moves most positions").isGreaterThan(ids.length / 2);
 
+            // The first generated token's log-probabilities (from the prefill, no echo) are watermarked.
+            ObjectNode one = Http.JSON
+                    .createObjectNode()
+                    .put("model", "tiny")
+                    .put("prompt", text)
+                    .put("max_tokens", 1)
+                    .put("temperature", 0)
+                    .put("logprobs", 5);
+            Http.Reply o = http.post("/v1/completions", one);
+            assertThat(o.status()).as(o.raw().body()).isEqualTo(200);
+            replies.append(o.raw().body());
+            double[] first = Tensors.logSoftmax(servedNext(reference, k, ids), 0, 258);
+            JsonNode firstTop = o.body().at("/choices/0/logprobs/top_logprobs/0");
+            assertThat(firstTop.size()).isGreaterThanOrEqualTo(5);
+            java.util.Map<String, Integer> idOf = new java.util.HashMap<>();
+            for (int id = 0; id < 258; id++) {
+                idOf.putIfAbsent(TokenText.token(ByteTokenizer.INSTANCE, id), id);
+            }
+            firstTop.fields()
+                    .forEachRemaining(e -> assertThat(e.getValue().asDouble())
+                            .as("token %s", e.getKey())
+                            .isCloseTo(first[idOf.get(e.getKey())], within(1e-4)));
+
             // Greedy generation follows the watermarked logits, token after token.
             String promptText = "a dog";
             ObjectNode gen = Http.JSON
