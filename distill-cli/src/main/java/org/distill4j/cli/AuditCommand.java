@@ -277,20 +277,26 @@ final class AuditCommand implements Callable<Integer> {
         }
     }
 
+    /** A key is never overwritten: an existing --generate-watermark-key file is a usage error. */
+    private void refuseExistingKeyFile() {
+        if (java.nio.file.Files.exists(newWatermarkKey)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--generate-watermark-key " + newWatermarkKey
+                            + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
+        }
+    }
+
     private int generateKey() throws java.io.IOException, org.distill4j.recipe.RecipeException {
         if (lmKey) {
-            if (java.nio.file.Files.exists(newWatermarkKey)) {
-                throw new CommandLine.ParameterException(
-                        spec.commandLine(),
-                        "--generate-watermark-key " + newWatermarkKey
-                                + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
-            }
+            refuseExistingKeyFile();
             org.distill4j.guard.TokenWatermark key;
             try {
                 key = org.distill4j.guard.TokenWatermark.generate(watermarkGamma, watermarkDelta, watermarkContext);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(
-                        spec.commandLine(), "--watermark-gamma/--watermark-delta: " + e.getMessage());
+                        spec.commandLine(),
+                        "--watermark-gamma/--watermark-delta/--watermark-context: " + e.getMessage());
             }
             key.save(newWatermarkKey);
             System.out.println("wrote language-model watermark key " + key.fingerprint() + " to " + newWatermarkKey
@@ -303,12 +309,7 @@ final class AuditCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--generate-watermark-key needs --data DIR (the key's scale is measured on its training split)");
         }
-        if (java.nio.file.Files.exists(newWatermarkKey)) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "--generate-watermark-key " + newWatermarkKey
-                            + ": the file exists; a key is never overwritten (remove it first if you mean to replace it)");
-        }
+        refuseExistingKeyFile();
         ExampleSet train = AuditData.loadTrain(dataDir, teacher == null ? List.of() : List.of(teacher));
         int n = Math.min(train.size(), 10_000);
         int[] rows = new int[n];
