@@ -115,8 +115,11 @@ public final class ServedQueryLog implements Closeable {
         if (closed) {
             return;
         }
-        Path file = fileOf(request.model(), request.client());
-        ClientFile f = files.computeIfAbsent(file.toString(), k -> ClientFile.open(file));
+        // Keyed by model and client, so the file's path is worked out once per client, not per request.
+        ClientFile f = files.computeIfAbsent(
+                request.model() + '\0' + request.client(),
+                k -> ClientFile.open(fileOf(request.model(), request.client())));
+        Path file = f.path;
         synchronized (f) {
             if (f.writer == null) {
                 return; // closed meanwhile
@@ -174,14 +177,19 @@ public final class ServedQueryLog implements Closeable {
 
     /** One open file: its writer and how many rows it holds. */
     private static final class ClientFile {
+        final Path path;
         Writer writer;
         long rows;
         boolean full;
 
+        ClientFile(Path path) {
+            this.path = path;
+        }
+
         static ClientFile open(Path file) {
             try {
                 Files.createDirectories(file.getParent());
-                ClientFile f = new ClientFile();
+                ClientFile f = new ClientFile(file);
                 if (Files.exists(file)) {
                     f.rows = cutTornLine(file);
                 }
