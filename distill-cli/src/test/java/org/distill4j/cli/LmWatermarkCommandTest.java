@@ -1,6 +1,7 @@
 package org.distill4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -104,7 +105,27 @@ class LmWatermarkCommandTest {
                 System.setErr(oldErr);
             }
         }
-        String fingerprint = org.distill4j.guard.TokenWatermark.load(key).fingerprint();
+        // What was served carries the key: each prompt token's log-probability is the watermarked
+        // model's, not the clean one's.
+        org.distill4j.guard.TokenWatermark k = org.distill4j.guard.TokenWatermark.load(key);
+        int[] ids = {256, 't', 'h', 'e', ' ', 'c', 'a', 't'};
+        float[] logits;
+        try (org.distill4j.lm.model.LanguageModel model = org.distill4j.lm.model.LanguageModel.load(lm);
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            logits = model.logits(m.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length)))
+                    .toFloatArray();
+        }
+        float[] served = k.apply(org.distill4j.guard.TokenWatermark.contexts(ids), logits.clone(), 258);
+        JsonNode tokenLogprobs = new ObjectMapper().readTree(reply).at("/choices/0/logprobs/token_logprobs");
+        int moved = 0;
+        for (int i = 1; i < ids.length; i++) {
+            double got = tokenLogprobs.get(i).asDouble();
+            assertThat(got).as("position %d", i).isCloseTo(logSoftmax(served, i - 1, ids[i]), within(1e-4));
+            moved += Math.abs(got - logSoftmax(logits, i - 1, ids[i])) > 0.1 ? 1 : 0;
+        }
+        assertThat(moved).as("positions the watermark moved").isPositive();
+
+        String fingerprint = k.fingerprint();
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("watermarking next-token distributions with key " + fingerprint, "delta 2.0");
         assertThat(out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + reply)
@@ -154,5 +175,18 @@ class LmWatermarkCommandTest {
                 tmp.resolve("audit-c").toString());
         assertThat(c.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(c.err()).contains("is a language-model key, so --suspect must be a language-model directory");
+    }
+
+    /** log softmax of row {@code row} of (rows, 258) logits, at {@code token}. */
+    static double logSoftmax(float[] z, int row, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int t = 0; t < 258; t++) {
+            max = Math.max(max, z[row * 258 + t]);
+        }
+        double sum = 0;
+        for (int t = 0; t < 258; t++) {
+            sum += Math.exp(z[row * 258 + t] - max);
+        }
+        return z[row * 258 + token] - max - Math.log(sum);
     }
 }
