@@ -42,14 +42,22 @@ final class AuditCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--suspect", paramLabel = "MODEL", description = "The suspect model (required).")
+    @Option(
+            names = "--suspect",
+            paramLabel = "MODEL",
+            description = "The suspect model (required): a model directory, a TorchScript file or an Open Inference "
+                    + "Protocol v2 URL http[s]://host:port/v2/models/NAME; with a language-model watermark key, a "
+                    + "language-model directory or an OpenAI-compatible URL http[s]://host:port/v1/models/NAME (read "
+                    + "through /v1/completions: echo, logprobs 20).")
     String suspect;
 
     @Option(
             names = "--teacher",
             paramLabel = "MODEL",
             description = "The teacher model (required, except with --watermark-key-file, where it is the optional "
-                    + "clean baseline).")
+                    + "clean baseline; for a language-model key, the model that served the watermarked outputs, "
+                    + "before the watermark: the suspect's log-probabilities are tested against it, the far stronger "
+                    + "test, and it is required for a suspect behind an API).")
     String teacher;
 
     @Option(
@@ -371,29 +379,82 @@ final class AuditCommand implements Callable<Integer> {
     /** The test of a language model for a {@link org.distill4j.guard.TokenWatermark} key. */
     private int languageModelWatermark() throws Exception {
         org.distill4j.guard.TokenWatermark key = org.distill4j.guard.TokenWatermark.load(watermarkKeyFile);
-        Path dir = Path.of(suspect);
-        if (!java.nio.file.Files.isDirectory(dir) || !org.distill4j.server.ServedLanguageModel.isLanguageModel(dir)) {
+        java.net.URI api = openAiModelUrl(suspect);
+        Path dir = api == null ? Path.of(suspect) : null;
+        if (dir != null && !isLanguageModel(dir)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
                     "--watermark-key-file " + watermarkKeyFile + " is a language-model key, so --suspect must be a "
-                            + "language-model directory (model.json of a decoder); got " + suspect);
+                            + "language-model directory (model.json of a decoder) or an OpenAI-compatible URL "
+                            + "http[s]://host:port/v1/models/NAME; got " + suspect);
+        }
+        Path baselineDir = teacher == null ? null : Path.of(teacher);
+        if (baselineDir != null && !isLanguageModel(baselineDir)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--teacher, the clean baseline of a language-model watermark audit, must be a language-model "
+                            + "directory (the model that served the watermarked outputs, before the watermark); got "
+                            + teacher);
+        }
+        if (api != null && baselineDir == null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "a suspect behind an API (" + suspect + ") needs --teacher LM_DIR, the clean model that served "
+                            + "the watermarked outputs: the API's top-20 log-probabilities are tested against it, "
+                            + "in its vocabulary");
         }
         List<String> texts = AuditData.texts(dataDir);
-        try (org.distill4j.lm.teacher.LocalLmTeacher lm = org.distill4j.lm.teacher.LocalLmTeacher.load(dir)) {
+        ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
+        try (org.distill4j.lm.teacher.LocalLmTeacher base =
+                        baselineDir == null ? null : org.distill4j.lm.teacher.LocalLmTeacher.load(baselineDir);
+                org.distill4j.lm.teacher.LocalLmTeacher local =
+                        dir == null ? null : org.distill4j.lm.teacher.LocalLmTeacher.load(dir)) {
+            org.distill4j.lm.token.Tokenizer tokenizer =
+                    local != null ? local.model().tokenizer() : base.model().tokenizer();
+            org.distill4j.audit.AuditedLm s = local != null
+                    ? org.distill4j.audit.AuditedLm.of(local, suspect)
+                    : org.distill4j.audit.AuditedLm.api(
+                            java.net.URI.create(suspect.substring(0, suspect.indexOf("/models/"))),
+                            suspect.substring(suspect.indexOf("/models/") + "/models/".length()),
+                            apiKey,
+                            tokenizer,
+                            base.contextLength());
             org.distill4j.audit.TokenWatermarkAudit.Result r = org.distill4j.audit.TokenWatermarkAudit.run(
-                    key, suspect, lm, lm.model().tokenizer(), texts, queries, alpha);
+                    key,
+                    s,
+                    base == null ? null : org.distill4j.audit.AuditedLm.of(base, teacher),
+                    tokenizer,
+                    texts,
+                    queries,
+                    alpha);
             r.write(out);
             System.out.println(r.verdict());
+            if (r.residual() != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "residual test: S = %.4g (z = %.1f under H0) over %d distinct (context, token) cells, the "
+                                + "baseline's %d most likely tokens at %d positions of %s%n",
+                        r.residual().score(),
+                        r.residual().z(),
+                        r.residual().cells(),
+                        org.distill4j.audit.TokenWatermarkAudit.TOP_K,
+                        r.residual().positions(),
+                        dataDir);
+            }
             System.out.printf(
                     Locale.ROOT,
-                    "%d of %d distinct (context, predicted token) pairs green (expected %.0f, z = %.1f) over %d "
-                            + "positions of %s%n",
+                    "%sargmax test: %d of %d distinct (context, predicted token) pairs green (expected %.0f, z = %.1f, "
+                            + "p = %.3g) over %d positions of %s; %d %s%n",
+                    r.residual() == null ? "" : "also, ",
                     r.test().green(),
                     r.test().pairs(),
                     key.gamma() * r.test().pairs(),
                     r.test().z(),
+                    r.test().pValue(),
                     r.positions(),
-                    dataDir);
+                    dataDir,
+                    r.queries(),
+                    api == null ? "windows read" : "requests to the suspect's API");
             System.out.println("result: "
                     + out.resolve(org.distill4j.audit.TokenWatermarkAudit.JSON).toAbsolutePath());
             return ExitCodes.OK;
@@ -401,6 +462,22 @@ final class AuditCommand implements Callable<Integer> {
             System.err.println("distill: audit error: " + e.getMessage());
             return ExitCodes.DATA;
         }
+    }
+
+    private static boolean isLanguageModel(Path dir) {
+        return java.nio.file.Files.isDirectory(dir) && org.distill4j.server.ServedLanguageModel.isLanguageModel(dir);
+    }
+
+    /** The URL if {@code spec} names a model behind an OpenAI-compatible API ({@code .../v1/models/NAME}), else null. */
+    private static java.net.URI openAiModelUrl(String spec) {
+        if (!(spec.startsWith("http://") || spec.startsWith("https://"))) {
+            return null;
+        }
+        int at = spec.indexOf("/models/");
+        if (at < 0 || at + "/models/".length() >= spec.length() || spec.contains("/v2/models/")) {
+            return null;
+        }
+        return java.net.URI.create(spec);
     }
 
     private static AuditedModel open(String spec, ApiKey key, Path work, List<AuditedModel> opened)

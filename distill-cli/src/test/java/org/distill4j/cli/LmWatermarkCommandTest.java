@@ -65,6 +65,20 @@ class LmWatermarkCommandTest {
         assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(wrong.err()).contains("is a key for classifiers", "is a language model", "--lm");
 
+        StringBuilder texts = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            texts.append("{\"text\": \"the cat sat on the mat number ")
+                    .append(i)
+                    .append(", a dog ate the bone\"}\n");
+        }
+        Path probes = Files.writeString(tmp.resolve("probes.jsonl"), texts.toString());
+        Path otherKey = tmp.resolve("other.key");
+        assertThat(CliTest.distill("audit", "--generate-watermark-key", otherKey.toString(), "--lm")
+                        .code())
+                .isZero();
+        CliTest.Run apiFound;
+        CliTest.Run apiOther;
+
         // Served: the banner names the key by its fingerprint, scoring works, the key is never shown.
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
@@ -98,6 +112,40 @@ class LmWatermarkCommandTest {
                                 HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 reply = r.body();
+                // The audit of the served API itself, against the clean model as the baseline.
+                String suspectUrl = m.group(1) + "/v1/models/lm";
+                apiFound = CliTest.distill(
+                        "audit",
+                        "--watermark-key-file",
+                        key.toString(),
+                        "--suspect",
+                        suspectUrl,
+                        "--teacher",
+                        lm.toString(),
+                        "--data",
+                        probes.toString(),
+                        "--queries",
+                        "1000",
+                        "--alpha",
+                        "1e-6",
+                        "--out",
+                        tmp.resolve("audit-api").toString());
+                apiOther = CliTest.distill(
+                        "audit",
+                        "--watermark-key-file",
+                        otherKey.toString(),
+                        "--suspect",
+                        suspectUrl,
+                        "--teacher",
+                        lm.toString(),
+                        "--data",
+                        probes.toString(),
+                        "--queries",
+                        "1000",
+                        "--alpha",
+                        "1e-4",
+                        "--out",
+                        tmp.resolve("audit-api-other").toString());
                 serve.interrupt();
                 serve.join(30_000);
             } finally {
@@ -131,14 +179,33 @@ class LmWatermarkCommandTest {
         assertThat(out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + reply)
                 .doesNotContain(secret);
 
+        // Over the API (top-20 log-probabilities, no prediction after a window's last token): the served
+        // key shows, another key does not.
+        assertThat(apiFound.code()).as(apiFound.err()).isZero();
+        assertThat(apiFound.out())
+                .contains("WATERMARKED", "against the clean baseline", "requests to the suspect's API");
+        JsonNode api = new ObjectMapper()
+                .readTree(tmp.resolve("audit-api/watermark.json").toFile());
+        assertThat(api.get("log10_p_value").asDouble()).isLessThan(-6);
+        assertThat(api.get("positions").asInt()).isEqualTo(1000);
+        assertThat(api.get("queries").asInt()).isBetween(15, 60);
+        assertThat(apiOther.code()).as(apiOther.err()).isZero();
+        assertThat(apiOther.out()).contains("NOT SHOWN");
+        // An API suspect needs the clean model: its tokens and the baseline.
+        CliTest.Run noBaseline = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                "http://127.0.0.1:9/v1/models/lm",
+                "--data",
+                probes.toString(),
+                "--out",
+                tmp.resolve("audit-nb").toString());
+        assertThat(noBaseline.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noBaseline.err()).contains("needs --teacher LM_DIR");
+
         // The audit of a model that never saw watermarked outputs: not shown (p is uniform; alpha 1e-4).
-        StringBuilder texts = new StringBuilder();
-        for (int i = 0; i < 60; i++) {
-            texts.append("{\"text\": \"the cat sat on the mat number ")
-                    .append(i)
-                    .append(", a dog ate the bone\"}\n");
-        }
-        Path probes = Files.writeString(tmp.resolve("probes.jsonl"), texts.toString());
         Path audit = tmp.resolve("audit");
         CliTest.Run a = CliTest.distill(
                 "audit",
@@ -158,9 +225,51 @@ class LmWatermarkCommandTest {
         assertThat(a.out()).contains("NOT SHOWN", "distinct (context, predicted token) pairs green", "2000 positions");
         JsonNode result =
                 new ObjectMapper().readTree(audit.resolve("watermark.json").toFile());
-        assertThat(result.get("pairs").asInt()).isPositive();
+        assertThat(result.at("/argmax/pairs").asInt()).isPositive();
+        assertThat(result.has("residual")).as("no baseline, no residual test").isFalse();
         assertThat(result.get("p_value").asDouble()).isBetween(1e-4, 1.0);
         assertThat(Files.readString(audit.resolve("watermark.json"))).doesNotContain(secret);
+
+        // With the clean model as the baseline the residual test decides; the suspect here is that
+        // very model, so every residual is 0 and nothing is shown.
+        Path residual = tmp.resolve("audit-residual");
+        CliTest.Run b = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                lm.toString(),
+                "--teacher",
+                lm.toString(),
+                "--data",
+                probes.toString(),
+                "--queries",
+                "2000",
+                "--out",
+                residual.toString());
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).contains("NOT SHOWN", "against the clean baseline", "residual test:", "also, argmax test:");
+        JsonNode both =
+                new ObjectMapper().readTree(residual.resolve("watermark.json").toFile());
+        assertThat(both.at("/residual/cells").asInt()).isPositive();
+        assertThat(both.at("/residual/z").asDouble()).isZero();
+        assertThat(both.get("p_value").asDouble()).isEqualTo(1.0);
+        assertThat(both.at("/argmax/pairs").asInt())
+                .isEqualTo(result.at("/argmax/pairs").asInt());
+        CliTest.Run badBaseline = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                lm.toString(),
+                "--teacher",
+                classifier.toString(),
+                "--data",
+                probes.toString(),
+                "--out",
+                tmp.resolve("audit-b").toString());
+        assertThat(badBaseline.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badBaseline.err()).contains("--teacher, the clean baseline of a language-model watermark audit");
 
         // A classifier is no suspect for a language-model key.
         CliTest.Run c = CliTest.distill(
