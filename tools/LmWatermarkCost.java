@@ -62,9 +62,9 @@ public class LmWatermarkCost {
                 }
             }
             System.out.printf(
-                    "key %s (gamma %s, delta %s, context %d) on %s, %d positions: top-1 unchanged %.2f%%, mean KL %.4f nats, max"
+                    "key %s (gamma %s, delta %s, context %d%s) on %s, %d positions: top-1 unchanged %.2f%%, mean KL %.4f nats, max"
                             + " %.4f; bits/byte clean %.4f, watermarked %.4f%n",
-                    key.fingerprint(), key.gamma(), key.delta(), key.context(), a[1], n, 100 * same / n, kl / n, maxKl,
+                    key.fingerprint(), key.gamma(), key.delta(), key.context(), key.keepsTop() ? ", keeps the top token" : "", a[1], n, 100 * same / n, kl / n, maxKl,
                     nllClean / n / Math.log(2), nllServed / n / Math.log(2));
         }
     }

@@ -106,6 +106,12 @@ final class AuditCommand implements Callable<Integer> {
     int watermarkContext;
 
     @Option(
+            names = "--watermark-keep-top",
+            description = "With --generate-watermark-key --lm: never let a green token overtake the clean model's most "
+                    + "likely token (top-1 and greedy text unchanged; a little less signal).")
+    boolean watermarkKeepTop;
+
+    @Option(
             names = "--watermark-amplitude",
             paramLabel = "EPS",
             defaultValue = "0.01",
@@ -300,7 +306,8 @@ final class AuditCommand implements Callable<Integer> {
             refuseExistingKeyFile();
             org.distill4j.guard.TokenWatermark key;
             try {
-                key = org.distill4j.guard.TokenWatermark.generate(watermarkGamma, watermarkDelta, watermarkContext);
+                key = org.distill4j.guard.TokenWatermark.generate(
+                        watermarkGamma, watermarkDelta, watermarkContext, watermarkKeepTop);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(),
@@ -309,6 +316,7 @@ final class AuditCommand implements Callable<Integer> {
             key.save(newWatermarkKey);
             System.out.println("wrote language-model watermark key " + key.fingerprint() + " to " + newWatermarkKey
                     + " (gamma " + key.gamma() + ", delta " + key.delta() + ", context " + key.context()
+                    + (key.keepsTop() ? ", keeps the top token" : "")
                     + "; keep it secret; only its fingerprint is ever shown)");
             return ExitCodes.OK;
         }

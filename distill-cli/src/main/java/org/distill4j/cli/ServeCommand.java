@@ -387,11 +387,12 @@ final class ServeCommand implements Callable<Integer> {
         if (lmKey != null) {
             System.err.printf(
                     java.util.Locale.ROOT,
-                    "distill: watermarking next-token distributions with key %s (gamma %s, delta %s, context %d)%n",
+                    "distill: watermarking next-token distributions with key %s (gamma %s, delta %s, context %d%s)%n",
                     lmKey.fingerprint(),
                     lmKey.gamma(),
                     lmKey.delta(),
-                    lmKey.context());
+                    lmKey.context(),
+                    lmKey.keepsTop() ? ", keeps the top token" : "");
         }
         if (recordQueries != null) {
             System.err.println("distill: recording each client's queries (up to " + recordQueriesMaxRows

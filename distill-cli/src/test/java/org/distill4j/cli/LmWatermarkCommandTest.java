@@ -40,6 +40,20 @@ class LmWatermarkCommandTest {
         assertThat(CliTest.distill("audit", "--generate-watermark-key", key.toString(), "--lm")
                         .err())
                 .contains("the file exists");
+        Path keepTop = tmp.resolve("keep-top.key");
+        CliTest.Run keep = CliTest.distill(
+                "audit",
+                "--generate-watermark-key",
+                keepTop.toString(),
+                "--lm",
+                "--watermark-delta",
+                "0.3",
+                "--watermark-keep-top");
+        assertThat(keep.code()).as(keep.err()).isZero();
+        assertThat(keep.out()).contains("delta 0.3", "keeps the top token");
+        assertThat(new ObjectMapper().readTree(keepTop.toFile()).get("keep_top").asBoolean())
+                .isTrue();
+        assertThat(file.get("keep_top").asBoolean()).isFalse();
         CliTest.Run badGamma = CliTest.distill(
                 "audit", "--generate-watermark-key", tmp.resolve("k2").toString(), "--lm", "--watermark-gamma", "1");
         assertThat(badGamma.code()).isEqualTo(ExitCodes.USAGE);

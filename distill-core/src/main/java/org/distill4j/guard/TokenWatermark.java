@@ -37,10 +37,13 @@ import java.util.Set;
  * counted many times.
  *
  * <p><b>Cost.</b> Unlike the classifier watermark ({@link Watermark}), this one can change the top
- * token (a red top token within {@code delta} of a green one loses); per position the KL to the
- * clean distribution is at most {@code delta} nats. {@link #utility} measures both.
+ * token (a red top token within {@code delta} of a green one loses), unless the key keeps the top
+ * ({@link #keepsTop()}): then a green token raised to or past the clean top token's served logit
+ * stops just below it, so the most likely token, and greedy text, never change. Per position the
+ * KL to the clean distribution is at most {@code delta} nats. {@link #utility} measures both.
  *
- * <p>The key file (JSON, format {@value #FORMAT}) holds the 32-byte secret, gamma, delta and context; it is
+ * <p>The key file (JSON, format {@value #FORMAT}) holds the 32-byte secret, gamma, delta, context and
+ * {@code keep_top} (absent: false); it is
  * written atomically and owner-readable only, and only {@link #fingerprint()} ever appears
  * elsewhere. Immutable and thread-safe.
  */
@@ -60,6 +63,7 @@ public final class TokenWatermark {
     private final double gamma;
     private final double delta;
     private final int context;
+    private final boolean keepTop;
     private final long k0;
     private final long k1;
 
@@ -70,8 +74,9 @@ public final class TokenWatermark {
      * @param gamma green share, in (0, 1)
      * @param delta logit raise of green tokens, in (0, 20] nats
      * @param context tokens of context a green list is keyed by: 1 (the last token) or 2 (the last two)
+     * @param keepTop whether no green token may overtake the clean top token ({@link #keepsTop()})
      */
-    public TokenWatermark(byte[] secret, double gamma, double delta, int context) {
+    public TokenWatermark(byte[] secret, double gamma, double delta, int context, boolean keepTop) {
         if (secret == null || secret.length != 32) {
             throw new IllegalArgumentException("a token watermark secret has 32 bytes");
         }
@@ -88,9 +93,15 @@ public final class TokenWatermark {
         this.gamma = gamma;
         this.delta = delta;
         this.context = context;
+        this.keepTop = keepTop;
         ByteBuffer h = ByteBuffer.wrap(sha256(this.secret, "token-watermark/v1"));
         this.k0 = h.getLong();
         this.k1 = h.getLong();
+    }
+
+    /** As {@link #TokenWatermark(byte[], double, double, int, boolean)}, letting green tokens overtake the top. */
+    public TokenWatermark(byte[] secret, double gamma, double delta, int context) {
+        this(secret, gamma, delta, context, false);
     }
 
     /** As {@link #TokenWatermark(byte[], double, double, int)} with {@link #DEFAULT_CONTEXT}. */
@@ -103,11 +114,16 @@ public final class TokenWatermark {
         return generate(DEFAULT_GAMMA, DEFAULT_DELTA, DEFAULT_CONTEXT);
     }
 
-    /** A new random key. */
+    /** A new random key that lets green tokens overtake the top. */
     public static TokenWatermark generate(double gamma, double delta, int context) {
+        return generate(gamma, delta, context, false);
+    }
+
+    /** A new random key. */
+    public static TokenWatermark generate(double gamma, double delta, int context, boolean keepTop) {
         byte[] s = new byte[32];
         new SecureRandom().nextBytes(s);
-        return new TokenWatermark(s, gamma, delta, context);
+        return new TokenWatermark(s, gamma, delta, context, keepTop);
     }
 
     /** The green share of the vocabulary. */
@@ -123,6 +139,14 @@ public final class TokenWatermark {
     /** Tokens of context a green list is keyed by (1 or 2). */
     public int context() {
         return context;
+    }
+
+    /**
+     * Whether the clean top token stays on top: a green token whose raised logit would reach the top
+     * token's served logit is held just below it (ties between clean logits go to the lowest id).
+     */
+    public boolean keepsTop() {
+        return keepTop;
     }
 
     /**
@@ -164,9 +188,21 @@ public final class TokenWatermark {
         float d = (float) delta;
         for (int r = 0; r < history.length / 2; r++) {
             int base = r * vocab;
+            int top = 0;
+            for (int t = 1; keepTop && t < vocab; t++) {
+                top = logits[base + t] > logits[base + top] ? t : top;
+            }
             for (int t = 0; t < vocab; t++) {
                 if (green(history[2 * r], history[2 * r + 1], t)) {
                     logits[base + t] += d;
+                }
+            }
+            if (keepTop) {
+                float ceiling = Math.nextDown(logits[base + top]);
+                for (int t = 0; t < vocab; t++) {
+                    if (t != top && logits[base + t] > ceiling) {
+                        logits[base + t] = ceiling;
+                    }
                 }
             }
         }
@@ -273,6 +309,7 @@ public final class TokenWatermark {
         n.put("gamma", gamma);
         n.put("delta", delta);
         n.put("context", context);
+        n.put("keep_top", keepTop);
         KeyFiles.write(file, n);
     }
 
@@ -311,12 +348,16 @@ public final class TokenWatermark {
         if (n.has("context") && !n.get("context").canConvertToInt()) {
             throw new IOException("watermark key file " + file + ": field context must be 1 or 2");
         }
+        if (n.has("keep_top") && !n.get("keep_top").isBoolean()) {
+            throw new IOException("watermark key file " + file + ": field keep_top must be true or false");
+        }
         try {
             return new TokenWatermark(
                     secret,
                     n.get("gamma").asDouble(),
                     n.get("delta").asDouble(),
-                    n.path("context").asInt(1));
+                    n.path("context").asInt(1),
+                    n.path("keep_top").asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw new IOException("watermark key file " + file + ": " + e.getMessage());
         }
@@ -330,7 +371,13 @@ public final class TokenWatermark {
     @Override
     public String toString() {
         return String.format(
-                Locale.ROOT, "TokenWatermark[fingerprint=%s, gamma=%s, delta=%s]", fingerprint(), gamma, delta);
+                Locale.ROOT,
+                "TokenWatermark[fingerprint=%s, gamma=%s, delta=%s, context=%d, keepTop=%s]",
+                fingerprint(),
+                gamma,
+                delta,
+                context,
+                keepTop);
     }
 
     private static long mix(long z) {

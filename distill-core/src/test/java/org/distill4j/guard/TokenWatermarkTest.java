@@ -98,6 +98,35 @@ class TokenWatermarkTest {
         assertThat(u.top1Unchanged()).isBetween(0.5, 1.0);
         assertThatThrownBy(() -> k.apply(prev, new float[7], v)).hasMessageContaining("7 logits for 400 positions");
         assertThatThrownBy(() -> new TokenWatermark(SECRET, 0.25, 1.0, 3)).hasMessageContaining("context value: 3");
+
+        // A key that keeps the top: the clean top token stays first on every row; a green token is
+        // raised by delta or held just below the top, a red one never moves; it costs less.
+        TokenWatermark keep = new TokenWatermark(SECRET, 0.25, 1.0, 2, true);
+        assertThat(keep.keepsTop()).isTrue();
+        float[] kept = keep.apply(prev, clean.clone(), v);
+        int held = 0;
+        for (int r = 0; r < rows; r++) {
+            int top = 0;
+            int servedTop = 0;
+            for (int t = 1; t < v; t++) {
+                top = clean[r * v + t] > clean[r * v + top] ? t : top;
+                servedTop = kept[r * v + t] > kept[r * v + servedTop] ? t : servedTop;
+            }
+            assertThat(servedTop).as("row %d", r).isEqualTo(top);
+            for (int t = 0; t < v; t++) {
+                float d = kept[r * v + t] - clean[r * v + t];
+                if (!keep.green(prev[2 * r], prev[2 * r + 1], t)) {
+                    assertThat(d).isZero();
+                } else if (Math.abs(d - 1f) > 1e-5f) {
+                    assertThat(kept[r * v + t]).isLessThan(kept[r * v + top]).isGreaterThanOrEqualTo(clean[r * v + t]);
+                    held++;
+                }
+            }
+        }
+        assertThat(held).as("green tokens held below the top").isPositive();
+        TokenWatermark.Utility keptCost = keep.utility(prev, clean, v);
+        assertThat(keptCost.top1Unchanged()).isEqualTo(1.0);
+        assertThat(keptCost.meanKl()).isPositive().isLessThanOrEqualTo(u.meanKl());
     }
 
     @Test
@@ -190,7 +219,14 @@ class TokenWatermarkTest {
         assertThat(back.gamma()).isEqualTo(0.3);
         assertThat(back.delta()).isEqualTo(2.0);
         assertThat(back.context()).isEqualTo(1);
+        assertThat(back.keepsTop()).isFalse();
         assertThat(back.green(4, 5, 9)).isEqualTo(k.green(4, 5, 9));
+        Path kept = tmp.resolve("kept.key");
+        new TokenWatermark(SECRET, 0.25, 0.3, 2, true).save(kept);
+        assertThat(TokenWatermark.load(kept).keepsTop()).isTrue();
+        Files.writeString(kept, Files.readString(kept).replace("\"keep_top\" : true", "\"keep_top\" : \"yes\""));
+        assertThatThrownBy(() -> TokenWatermark.load(kept))
+                .hasMessageContaining("field keep_top must be true or false");
         assertThat(back.toString()).doesNotContain(HexFormat.of().formatHex(SECRET));
         String hex = HexFormat.of().formatHex(SECRET);
         Files.writeString(f, Files.readString(f).replace("\"gamma\" : 0.3", "\"gamma\" : 1.5"));
