@@ -73,46 +73,13 @@ public interface AuditedLm extends AutoCloseable {
 
     /** A model in process; closing this does not close {@code model}. */
     static AuditedLm of(LmTeacher model, String name) {
-        return new AuditedLm() {
-            private long windows;
-
-            @Override
-            public String name() {
-                return name;
+        return new Reader(name, model.contextLength(), model.tokenizer(), window -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray z = model.logits(m.create(window, new Shape(1, window.length)))
+                        .logSoftmax(2);
+                return new FullReading(window.length, (int) z.getShape().get(2), z.toFloatArray());
             }
-
-            @Override
-            public int contextLength() {
-                return model.contextLength();
-            }
-
-            @Override
-            public TokenizerIdentity tokenizer() {
-                return model.tokenizer();
-            }
-
-            @Override
-            public long windowsRead() {
-                return windows;
-            }
-
-            @Override
-            public Reading read(int[] window) {
-                float[] logProbs;
-                int vocab;
-                try (NDManager m = NDManager.newBaseManager()) {
-                    NDArray z = model.logits(m.create(window, new Shape(1, window.length)))
-                            .logSoftmax(2);
-                    vocab = (int) z.getShape().get(2);
-                    logProbs = z.toFloatArray();
-                }
-                windows++;
-                return new FullReading(window.length, vocab, logProbs);
-            }
-
-            @Override
-            public void close() {}
-        };
+        });
     }
 
     /**
@@ -136,47 +103,66 @@ public interface AuditedLm extends AutoCloseable {
                 Duration.ofSeconds(120),
                 tokenizer);
         String name = base + " (model " + model + ")";
-        return new AuditedLm() {
-            private long windows;
-
-            @Override
-            public String name() {
-                return name;
+        return new Reader(name, contextLength, tokenizer.identity(), window -> {
+            try {
+                return new TopReading(client.score(window));
+            } catch (IOException e) {
+                throw new AuditException("suspect " + name + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AuditException("suspect " + name + ": interrupted");
             }
+        });
+    }
 
-            @Override
-            public int contextLength() {
-                return contextLength;
-            }
+    /** A model read window by window through {@code reader}, counting the windows it read. */
+    final class Reader implements AuditedLm {
+        private final String name;
+        private final int contextLength;
+        private final TokenizerIdentity tokenizer;
+        private final java.util.function.Function<int[], Reading> reader;
+        private long windows;
 
-            @Override
-            public TokenizerIdentity tokenizer() {
-                return tokenizer.identity();
-            }
+        Reader(
+                String name,
+                int contextLength,
+                TokenizerIdentity tokenizer,
+                java.util.function.Function<int[], Reading> reader) {
+            this.name = name;
+            this.contextLength = contextLength;
+            this.tokenizer = tokenizer;
+            this.reader = reader;
+        }
 
-            @Override
-            public long windowsRead() {
-                return windows;
-            }
+        @Override
+        public String name() {
+            return name;
+        }
 
-            @Override
-            public Reading read(int[] window) {
-                PromptTopK top;
-                try {
-                    top = client.score(window);
-                } catch (IOException e) {
-                    throw new AuditException("suspect " + name + ": " + e.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AuditException("suspect " + name + ": interrupted");
-                }
-                windows++;
-                return new TopReading(top);
-            }
+        @Override
+        public int contextLength() {
+            return contextLength;
+        }
 
-            @Override
-            public void close() {}
-        };
+        @Override
+        public TokenizerIdentity tokenizer() {
+            return tokenizer;
+        }
+
+        @Override
+        public long windowsRead() {
+            return windows;
+        }
+
+        @Override
+        public Reading read(int[] window) {
+            Reading r = reader.apply(window);
+            windows++;
+            return r;
+        }
+
+        @Override
+        public void close() {}
     }
 
     /** Every token's log-probability, rows x vocab. */

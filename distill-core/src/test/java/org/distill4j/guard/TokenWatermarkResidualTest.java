@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.distill4j.audit.AuditException;
@@ -176,16 +175,7 @@ class TokenWatermarkResidualTest {
 
     @Test
     void theAuditWeighsRealDecodersAgainstTheCleanBaseline() throws Exception {
-        List<String> texts = new ArrayList<>();
-        Random rng = new Random(2);
-        String[] words = {"library", "for", "the", "python", "module", "data", "tools", "GNU", "package", "files"};
-        for (int i = 0; i < 40; i++) {
-            StringBuilder b = new StringBuilder();
-            for (int w = 0; w < 30; w++) {
-                b.append(words[rng.nextInt(words.length)]).append(' ');
-            }
-            texts.add(b.toString());
-        }
+        List<String> texts = TokenWatermarkTest.probeTexts();
         // A faint watermark (0.04 nats) on another model's outputs: the suspect differs from the
         // baseline everywhere, and learnt only a faint preference for the green tokens.
         TokenWatermark k = key(21, 0.04);

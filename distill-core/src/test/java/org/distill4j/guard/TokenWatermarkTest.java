@@ -276,8 +276,8 @@ class TokenWatermarkTest {
         };
     }
 
-    @Test
-    void theAuditFindsTheKeyInServedOutputsAndNotInTheCleanModel() throws Exception {
+    /** 40 texts of 30 words from a package-description vocabulary, the same every run. */
+    static List<String> probeTexts() {
         List<String> texts = new ArrayList<>();
         Random rng = new Random(2);
         String[] words = {"library", "for", "the", "python", "module", "data", "tools", "GNU", "package", "files"};
@@ -288,6 +288,12 @@ class TokenWatermarkTest {
             }
             texts.add(b.toString());
         }
+        return texts;
+    }
+
+    @Test
+    void theAuditFindsTheKeyInServedOutputsAndNotInTheCleanModel() throws Exception {
+        List<String> texts = probeTexts();
         TokenWatermark k = key(21);
         try (LanguageModel lm = LanguageModel.create(
                         new DecoderConfig(258, 1, 32, 2, 64, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 3);
