@@ -196,11 +196,64 @@ public final class TokenWatermarkAudit {
             List<String> texts,
             int positions,
             double alpha) {
-        if (positions < 100) {
-            throw new AuditException("watermark audit: --queries must be at least 100 positions, got " + positions);
-        }
         if (!(alpha > 0 && alpha < 1)) {
             throw new AuditException("watermark audit: alpha must be in (0, 1), got " + alpha);
+        }
+        Probe probe = probe(suspect, baseline, tokenizer, texts, positions);
+        return probe.test(key, suspect.name(), alpha);
+    }
+
+    /**
+     * What the suspect (and the baseline) said on the probe texts, read once, key-independent: each
+     * key's test is then arithmetic ({@link #test}), so one reading serves many keys (the calibration
+     * in {@code tools/LmWatermarkNull.java} tests 1,000).
+     *
+     * @param history the two tokens each position follows ({@link TokenWatermark#contexts} layout)
+     * @param argmaxHistory the same for the positions whose argmax the suspect gave
+     * @param predicted the suspect's most likely next token there
+     * @param k tokens per position of the residual arrays
+     * @param tokens the baseline's k most likely tokens per position, or null without a baseline
+     * @param baseLogProbs their log-probabilities under the baseline (NaN where unknown), or null
+     * @param suspectLogProbs under the suspect, or null
+     * @param queries windows the suspect read
+     */
+    public record Probe(
+            int[] history,
+            int[] argmaxHistory,
+            int[] predicted,
+            int k,
+            int[] tokens,
+            float[] baseLogProbs,
+            float[] suspectLogProbs,
+            long queries) {
+
+        /** Positions read. */
+        public int positions() {
+            return history.length / 2;
+        }
+
+        /** Tests these readings for {@code key}. */
+        public Result test(TokenWatermark key, String suspect, double alpha) {
+            TokenWatermark.Detection t = key.test(argmaxHistory, predicted);
+            TokenWatermarkResidual.Detection r = tokens == null
+                    ? null
+                    : TokenWatermarkResidual.test(key, history, k, tokens, baseLogProbs, suspectLogProbs);
+            double log10 = r == null ? t.log10PValue() : r.log10PValue();
+            return new Result(suspect, key.fingerprint(), t, r, positions(), queries, alpha, log10 < Math.log10(alpha));
+        }
+    }
+
+    /**
+     * Reads the suspect (and the baseline) on the probe texts, each encoded after BOS and cut into
+     * windows of the shorter context.
+     *
+     * @throws AuditException as {@link #run(TokenWatermark, AuditedLm, AuditedLm, Tokenizer, List, int,
+     *     double)}
+     */
+    public static Probe probe(
+            AuditedLm suspect, AuditedLm baseline, Tokenizer tokenizer, List<String> texts, int positions) {
+        if (positions < 100) {
+            throw new AuditException("watermark audit: --queries must be at least 100 positions, got " + positions);
         }
         if (baseline != null && !baseline.tokenizer().equals(suspect.tokenizer())) {
             throw new AuditException("watermark audit: the baseline's tokenizer (" + baseline.tokenizer()
@@ -260,19 +313,14 @@ public final class TokenWatermarkAudit {
             throw new AuditException("watermark audit: the probe texts give " + n
                     + " positions, at least 100 are needed: give more or longer texts");
         }
-        TokenWatermark.Detection t =
-                key.test(Arrays.copyOf(argmaxHistory, 2 * argmaxes), Arrays.copyOf(predicted, argmaxes));
-        TokenWatermarkResidual.Detection r = baseline == null
-                ? null
-                : TokenWatermarkResidual.test(
-                        key,
-                        Arrays.copyOf(history, 2 * n),
-                        k,
-                        Arrays.copyOf(tokens, k * n),
-                        Arrays.copyOf(baseLogProbs, k * n),
-                        Arrays.copyOf(suspectLogProbs, k * n));
-        double log10 = r == null ? t.log10PValue() : r.log10PValue();
-        return new Result(
-                suspect.name(), key.fingerprint(), t, r, n, suspect.windowsRead(), alpha, log10 < Math.log10(alpha));
+        return new Probe(
+                Arrays.copyOf(history, 2 * n),
+                Arrays.copyOf(argmaxHistory, 2 * argmaxes),
+                Arrays.copyOf(predicted, argmaxes),
+                k,
+                baseline == null ? null : Arrays.copyOf(tokens, k * n),
+                baseline == null ? null : Arrays.copyOf(baseLogProbs, k * n),
+                baseline == null ? null : Arrays.copyOf(suspectLogProbs, k * n),
+                suspect.windowsRead());
     }
 }
