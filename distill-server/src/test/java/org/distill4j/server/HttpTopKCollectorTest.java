@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.corpus.WindowShare;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.token.ByteTokenizer;
@@ -106,6 +108,68 @@ class HttpTopKCollectorTest {
                         .isLessThanOrEqualTo(0.01f + 0.002f * Math.abs(lb[i]));
             }
             assertThat(differentIds).isLessThanOrEqualTo(ia.length / 100);
+        }
+    }
+
+    @Test
+    void aShareOfTheWindowsIsAskedAndEqualsTheInProcessShare() throws Exception {
+        Path dir = TestLms.tiny(tmp.resolve("tiny-share"));
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            docs.add(new Document("d" + i, "package " + i + " ships the tools and the library of the project."));
+        }
+        TokenWindows windows = TokenWindows.pack(docs, ByteTokenizer.INSTANCE, 24);
+        BitSet chosen = new WindowShare(0.3, 11).select(windows.size());
+        assertThat(chosen.cardinality()).isBetween(2, windows.size() - 2);
+        int k = 3;
+        String key = "tiny|share-corpus|k3|T24" + new WindowShare(0.3, 11).keySuffix();
+        Path viaHttp = tmp.resolve("share-http.topk");
+        Path inProcess = tmp.resolve("share-local.topk");
+        try (ModelServer server = ModelServer.builder()
+                        .optPort(0)
+                        .addLanguageModel(ServedLanguageModel.load("teacher", dir))
+                        .build()
+                        .start();
+                LocalLmTeacher local = LocalLmTeacher.load(dir)) {
+            CompletionsTopKClient client = new CompletionsTopKClient(
+                    server.baseUri().resolve("/v1"),
+                    "teacher",
+                    ApiKey.none(),
+                    k,
+                    new RateLimiter(0, 0),
+                    RetryPolicy.DEFAULT,
+                    Duration.ofSeconds(30));
+            HttpTopKCollector.Result r = HttpTopKCollector.collect(viaHttp, client, k, windows, chosen, 2, key);
+            assertThat(r.windows()).isEqualTo(chosen.cardinality());
+            assertThat(r.requests()).isEqualTo(chosen.cardinality());
+            assertThat(r.positions())
+                    .isEqualTo((long) chosen.cardinality() * 24
+                            - (chosen.get(windows.size() - 1)
+                                    ? (long) windows.size() * 24 - windows.targetTokens()
+                                    : 0));
+            TopKCache.build(inProcess, local, windows, chosen, k, 2, key);
+        }
+        try (TopKCache a = TopKCache.open(viaHttp, key);
+                TopKCache b = TopKCache.open(inProcess, key);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            for (int w = 0; w < windows.size(); w++) {
+                float[] la = a.targets(m, new int[] {w}, 24).logProbs().toFloatArray();
+                float[] lb = b.targets(m, new int[] {w}, 24).logProbs().toFloatArray();
+                long[] targets = windows.batch(m, new int[] {w}).get(1).toLongArray();
+                for (int i = 0; i < la.length; i++) {
+                    if (targets[i / k] < 0) {
+                        continue; // padding past the corpus's end
+                    }
+                    if (chosen.get(w)) {
+                        assertThat(Math.abs(la[i] - lb[i]))
+                                .as("window %d entry %d", w, i)
+                                .isLessThanOrEqualTo(0.01f + 0.002f * Math.abs(lb[i]));
+                    } else {
+                        assertThat(la[i]).as("window %d entry %d", w, i).isEqualTo(Float.NEGATIVE_INFINITY);
+                        assertThat(lb[i]).isEqualTo(Float.NEGATIVE_INFINITY);
+                    }
+                }
+            }
         }
     }
 }

@@ -284,6 +284,10 @@ public final class LmTopKJob {
             throw new IOException("output directory " + out + " already exists; choose another or remove it");
         }
         LmRecipe recipe = LmWindows.recipe(c.recipe(), c.overrides());
+        if (recipe.teacherShare() != 1) {
+            throw new IllegalArgumentException("distillation.teacher_share " + recipe.teacherShare()
+                    + ": the Spark job collects every window; run distill run for a share of them");
+        }
         Path experimentOut =
                 c.experimentOut() == null ? out.resolveSibling(out.getFileName() + "-experiment") : c.experimentOut();
         LmExperiment experiment = new LmExperiment(

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.BitSet;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.FileRanges;
@@ -71,6 +72,23 @@ public final class TopKCache implements AutoCloseable {
      */
     public static void build(Path file, LmTeacher teacher, TokenWindows windows, int k, int batchSize, String key)
             throws IOException {
+        build(file, teacher, windows, null, k, batchSize, key);
+    }
+
+    /**
+     * Runs {@code teacher} over the {@code selected} windows only and writes their top-k to {@code
+     * file} atomically; every other window's positions are absent (no distillation term there, see
+     * {@link org.distill4j.lm.loss.TopKKl}), so a student trains on them with cross-entropy alone.
+     *
+     * @param selected the windows to score (e.g. {@link org.distill4j.lm.corpus.WindowShare#select}),
+     *     or null for all
+     * @param k log-probabilities per position, in [1, 20]
+     * @param batchSize windows per teacher forward pass
+     * @param key what the outputs depend on (see class doc), the selection included
+     */
+    public static void build(
+            Path file, LmTeacher teacher, TokenWindows windows, BitSet selected, int k, int batchSize, String key)
+            throws IOException {
         checkK(k);
         int t = windows.contextLength();
         long positions = windows.targetTokens();
@@ -84,25 +102,41 @@ public final class TopKCache implements AutoCloseable {
                 NDManager root = NDManager.newBaseManager("PyTorch")) {
             FileRanges.write(ch, header, 0);
             Rows out = new Rows(ch, k, positions, dataStart);
-            for (int from = 0; from < windows.size(); from += batchSize) {
-                int n = Math.min(batchSize, windows.size() - from);
-                int[] idx = new int[n];
-                for (int i = 0; i < n; i++) {
-                    idx[i] = from + i;
+            int[] chosen = selected == null
+                    ? java.util.stream.IntStream.range(0, windows.size()).toArray()
+                    : selected.stream().filter(w -> w < windows.size()).toArray();
+            if (chosen.length < windows.size()) {
+                for (int w = 0; w < windows.size(); w++) {
+                    if (selected == null || !selected.get(w)) {
+                        long first = (long) w * t;
+                        out.putAbsent(first, (int) Math.min(t, positions - first));
+                    }
                 }
-                // The batch's windows cover positions [from*T, from*T + rows): contiguous in both regions.
-                long first = (long) from * t;
-                int rows = (int) Math.min((long) n * t, positions - first);
+            }
+            for (int from = 0; from < chosen.length; from += batchSize) {
+                int n = Math.min(batchSize, chosen.length - from);
+                int[] idx = Arrays.copyOfRange(chosen, from, from + n);
                 try (NDManager m = root.newSubManager()) {
                     NDList b = windows.batch(m, idx);
                     NDList top = teacher.logits(b.get(0)).logSoftmax(2).topK(k, 2, true, true);
                     float[] lp = top.get(0).toFloatArray();
                     long[] id = top.get(1).toType(DataType.INT64, false).toLongArray();
-                    int[] id32 = new int[rows * k];
+                    int[] id32 = new int[id.length];
                     for (int r = 0; r < id32.length; r++) {
                         id32[r] = (int) id[r];
                     }
-                    out.put(first, rows, id32, lp);
+                    // One window at a time: a selection's windows need not be contiguous. The last
+                    // window may end before T positions (the corpus's end).
+                    for (int i = 0; i < n; i++) {
+                        long first = (long) idx[i] * t;
+                        int rows = (int) Math.min(t, positions - first);
+                        int at = i * t * k;
+                        out.put(
+                                first,
+                                rows,
+                                Arrays.copyOfRange(id32, at, at + rows * k),
+                                Arrays.copyOfRange(lp, at, at + rows * k));
+                    }
                 }
             }
             ch.force(true);
@@ -134,8 +168,9 @@ public final class TopKCache implements AutoCloseable {
     /**
      * The rows of a cache file being written: each {@link #put} writes positions' ids and
      * log-probabilities at their offsets with positional writes (no mapped region, no heap beyond
-     * the caller's arrays), so a file of any size can be filled in any order. Thread-safe. Positions
-     * never put read back as absent (id 0, log-probability 0).
+     * the caller's arrays), so a file of any size can be filled in any order. Thread-safe. A position
+     * never put reads back as id 0 with log-probability 0 (the sparse file's zeros), which is not absent:
+     * fill every position, with {@link #putAbsent} where there is nothing to store.
      */
     public static final class Rows {
         private final FileChannel channel;
@@ -185,6 +220,17 @@ public final class TopKCache implements AutoCloseable {
             }
             FileRanges.write(channel, idBuf.flip(), idStart + first * k * 4);
             FileRanges.write(channel, lpBuf.flip(), logProbStart + first * k * 2);
+        }
+
+        /**
+         * Marks the positions {@code [first, first + rows)} absent: every entry id 0 with
+         * log-probability -inf, which the top-k loss leaves out (no distillation term there).
+         */
+        public void putAbsent(long first, int rows) throws IOException {
+            int[] ids = new int[rows * k];
+            float[] logProbs = new float[rows * k];
+            Arrays.fill(logProbs, Float.NEGATIVE_INFINITY);
+            put(first, rows, ids, logProbs);
         }
     }
 

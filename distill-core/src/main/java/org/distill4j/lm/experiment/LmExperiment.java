@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,7 @@ import org.distill4j.io.Hashing;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.corpus.WindowShare;
 import org.distill4j.lm.loss.FullKl;
 import org.distill4j.lm.loss.SampledKd;
 import org.distill4j.lm.loss.SequenceLoss;
@@ -406,13 +408,29 @@ public final class LmExperiment {
             Map<String, Object> collection)
             throws IOException {
         int k = recipe.k();
-        String key = LmTrainingCorpus.topKCacheKey(teacherHash, trainHash, tok.identity(), k, train.contextLength());
+        WindowShare share = new WindowShare(recipe.teacherShare(), recipe.seedOrDefault());
+        String key = LmTrainingCorpus.topKCacheKey(teacherHash, trainHash, tok.identity(), k, train.contextLength())
+                + share.keySuffix();
+        BitSet selected = share.isAll() ? null : share.select(train.size());
         Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
         Files.createDirectories(dir);
         Path file = LmTrainingCorpus.topKCacheFile(dir, key);
         collection.put("cache_file", file.toString());
         collection.put("cache_key", key);
         collection.put("k", k);
+        if (selected != null) {
+            collection.put("teacher_share", share.share());
+            collection.put("teacher_windows", selected.cardinality());
+            collection.put("transfer_windows", train.size());
+            log.printf(
+                    Locale.ROOT,
+                    "teacher outputs for %,d of the %,d transfer windows (distillation.teacher_share %s, seed %d); "
+                            + "the others train on cross-entropy alone%n",
+                    selected.cardinality(),
+                    train.size(),
+                    share.share(),
+                    share.seed());
+        }
         if (Files.exists(file)) {
             collection.put("source", "reused cache");
             log.println("teacher outputs: reusing " + file);
@@ -427,7 +445,7 @@ public final class LmExperiment {
         if (teacher != null) {
             LocalLmTeacher lt = LocalLmTeacher.of(teacher, teacherHash);
             inProcessSignal(lt, new TopKKl(k, recipe.alpha()), tok, train.contextLength()); // the same refusals
-            TopKCache.build(file, lt, train, k, 16, key);
+            TopKCache.build(file, lt, train, selected, k, 16, key);
             collection.put("source", "in-process teacher");
         } else {
             LmRecipe.Http h = recipe.teacher().http();
@@ -444,7 +462,7 @@ public final class LmExperiment {
                     Duration.ofSeconds(60),
                     tok);
             HttpTopKCollector.Result r = HttpTopKCollector.collect(
-                    file, client, k, train, h.concurrency() == null ? 2 : h.concurrency(), key);
+                    file, client, k, train, selected, h.concurrency() == null ? 2 : h.concurrency(), key);
             collection.put("source", "http " + h.url() + " model " + h.model());
             collection.put("requests", r.requests());
             collection.put("windows", r.windows());
@@ -814,7 +832,10 @@ public final class LmExperiment {
         Map<String, Object> kd = new LinkedHashMap<>();
         kd.put("variant", recipe.variant());
         switch (recipe.variant()) {
-            case "topk" -> kd.put("k", recipe.k());
+            case "topk" -> {
+                kd.put("k", recipe.k());
+                kd.put("teacher_share", recipe.teacherShare());
+            }
             case "sampled" -> {
                 kd.put("samples", recipe.samples());
                 kd.put("temperature", recipe.temperature());

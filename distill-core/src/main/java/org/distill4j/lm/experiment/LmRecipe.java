@@ -185,6 +185,9 @@ public record LmRecipe(
      *     (default 0: the documents only); the variant's loss applies to the union (for {@code
      *     sequence}, cross-entropy: the text-only API case with the distiller's own documents). With
      *     an http teacher the text comes over its completions route.
+     * @param teacherShare the share of the transfer set's windows the teacher is asked about, in (0, 1]
+     *     (topk; default 1): a seeded draw ({@link org.distill4j.lm.corpus.WindowShare}, the recipe's
+     *     seed); the other windows train on cross-entropy alone
      */
     public record Distillation(
             String variant,
@@ -195,7 +198,8 @@ public record LmRecipe(
             @JsonProperty("prompt_bytes") Integer promptBytes,
             @JsonProperty("max_new_tokens") Integer maxNewTokens,
             @JsonProperty("generated_tokens") Long generatedTokens,
-            @JsonProperty("teacher_text_tokens") Long teacherTextTokens) {}
+            @JsonProperty("teacher_text_tokens") Long teacherTextTokens,
+            @JsonProperty("teacher_share") Double teacherShare) {}
 
     /**
      * @param prompts prompts every model continues greedily for the report
@@ -452,6 +456,15 @@ public record LmRecipe(
                 "distillation.teacher_text_tokens (teacher text added to the students' documents) and "
                         + "generated_tokens (teacher text instead of them, variant sequence) are both set: give one");
         require(
+                teacherShare() > 0 && teacherShare() <= 1,
+                "distillation.teacher_share",
+                "distillation.teacher_share must be in (0, 1], got " + teacherShare());
+        require(
+                teacherShare() == 1 || "topk".equals(variant()),
+                "distillation.teacher_share",
+                "distillation.teacher_share below 1 needs variant topk (the teacher's outputs are cached per "
+                        + "window); variant " + variant() + " asks the teacher on every step or for text");
+        require(
                 teacherTextTokens() == 0 || !streaming(),
                 "distillation.teacher_text_tokens",
                 "distillation.teacher_text_tokens takes its prompts from the training documents held in "
@@ -633,6 +646,11 @@ public record LmRecipe(
     /** Tokens of teacher continuations added to the students' documents (default 0, none). */
     public long teacherTextTokens() {
         return distillation == null || distillation.teacherTextTokens == null ? 0 : distillation.teacherTextTokens;
+    }
+
+    /** The share of the transfer windows the teacher is asked about (default 1, every window). */
+    public double teacherShare() {
+        return distillation == null || distillation.teacherShare == null ? 1.0 : distillation.teacherShare;
     }
 
     /** Prompts for the samples (default three Debian-style openings). */

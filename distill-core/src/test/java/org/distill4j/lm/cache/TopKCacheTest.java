@@ -100,6 +100,70 @@ class TopKCacheTest {
     }
 
     @Test
+    void aShareOfTheWindowsHoldsTheTeachersTopKAndTheRestIsAbsent() throws Exception {
+        TokenWindows w = windows();
+        int k = 4;
+        java.util.BitSet chosen = new org.distill4j.lm.corpus.WindowShare(0.25, 3).select(w.size());
+        assertThat(chosen.cardinality()).isEqualTo(Math.round(0.25 * w.size()));
+        assertThat(chosen.get(w.size() - 1))
+                .as("the test wants the short last window left out")
+                .isFalse();
+        try (LanguageModel teacher = LanguageModel.create(
+                        new DecoderConfig(258, 1, 16, 2, 16, 0.0, Positions.LEARNED, false),
+                        ByteTokenizer.INSTANCE,
+                        6);
+                NDManager m = NDManager.newBaseManager("PyTorch")) {
+            var lt = org.distill4j.lm.teacher.LocalLmTeacher.of(teacher, "t");
+            Path full = dir.resolve("full.topk");
+            Path part = dir.resolve("share.topk");
+            TopKCache.build(full, lt, w, k, 3, "key");
+            TopKCache.build(part, lt, w, chosen, k, 3, "key");
+            assertThat(Files.size(part)).isEqualTo(Files.size(full));
+            try (TopKCache a = TopKCache.open(full, "key");
+                    TopKCache b = TopKCache.open(part, "key")) {
+                for (int i = 0; i < w.size(); i++) {
+                    TeacherTargets.TopK ta = a.targets(m, new int[] {i}, 16);
+                    TeacherTargets.TopK tb = b.targets(m, new int[] {i}, 16);
+                    long[] targets = w.batch(m, new int[] {i}).get(1).toLongArray();
+                    float[] lb = tb.logProbs().toFloatArray();
+                    if (chosen.get(i)) {
+                        assertThat(tb.ids().toLongArray())
+                                .as("window %d", i)
+                                .isEqualTo(ta.ids().toLongArray());
+                        assertThat(lb)
+                                .as("window %d", i)
+                                .isEqualTo(ta.logProbs().toFloatArray());
+                    } else {
+                        for (int r = 0; r < lb.length; r++) {
+                            if (targets[r / k] >= 0) {
+                                assertThat(lb[r]).as("window %d entry %d", i, r).isEqualTo(Float.NEGATIVE_INFINITY);
+                            }
+                        }
+                    }
+                }
+                // A batch of windows the teacher was not asked about trains on cross-entropy alone.
+                int[] left = java.util.stream.IntStream.range(0, w.size())
+                        .filter(i -> !chosen.get(i))
+                        .limit(3)
+                        .toArray();
+                NDList batch = w.batch(m, left);
+                assertCrossEntropyOnly(teacher, batch, b.targets(m, left, 16), k);
+            }
+        }
+    }
+
+    /** The loss on targets with no entry: no distillation term, the cross-entropy weighted by 1 - alpha. */
+    private static void assertCrossEntropyOnly(LanguageModel model, NDList batch, TeacherTargets.TopK absent, int k) {
+        var logits = model.logits(batch.get(0));
+        var terms = new TopKKl(k, 0.75).terms(logits, batch.get(1), absent);
+        var plain = new org.distill4j.lm.loss.TokenCrossEntropy().terms(logits, batch.get(1), absent);
+        assertThat(terms.soft().getFloat()).isZero();
+        assertThat(plain.total().getFloat()).isGreaterThan(1f);
+        assertThat(terms.total().getFloat())
+                .isCloseTo(0.25f * plain.total().getFloat(), org.assertj.core.api.Assertions.within(1e-5f));
+    }
+
+    @Test
     void aCorruptOrForeignCacheIsRefusedNamingTheFile() throws Exception {
         TokenWindows w = windows();
         Path file = dir.resolve("c.topk");

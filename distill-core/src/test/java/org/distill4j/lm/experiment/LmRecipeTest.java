@@ -84,6 +84,18 @@ class LmRecipeTest {
                         .studentShare())
                 .isEqualTo(0.5);
         assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of()).studentShare()).isEqualTo(1.0);
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of()).teacherShare()).isEqualTo(1.0);
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("distillation.teacher_share=0.25"))
+                        .teacherShare())
+                .isEqualTo(0.25);
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("distillation.teacher_share=0")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("distillation.teacher_share must be in (0, 1], got 0.0");
+        assertThatThrownBy(() -> LmRecipe.parse(
+                        yaml(), "t", tmp, List.of("distillation.teacher_share=0.5", "distillation.variant=full")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("distillation.teacher_share below 1 needs variant topk")
+                .hasMessageContaining("variant full");
         assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("student.training.select=first")))
                 .hasMessageContaining("student.training.select must be last or best_validation, got 'first'");
         assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("student.training.select=best_validation"))

@@ -43,8 +43,8 @@ public final class HttpTopKCollector {
     /**
      * What a collection did.
      *
-     * @param windows requests made (one per window)
-     * @param positions positions written
+     * @param windows windows asked for (one request each, by this run or an interrupted one)
+     * @param positions the positions those windows hold
      * @param shortPositions positions with fewer than k alternatives
      * @param unmappedTokens alternatives whose token string named no token
      * @param windowsFromJournal windows an interrupted run had already collected (not asked again)
@@ -83,7 +83,28 @@ public final class HttpTopKCollector {
     public static Result collect(
             Path file, CompletionsTopKClient client, int k, TokenWindows windows, int concurrency, String key)
             throws IOException {
-        return collect(file, client, k, windows, 0, windows.size(), concurrency, key);
+        return collect(file, client, k, windows, 0, windows.size(), null, concurrency, key);
+    }
+
+    /**
+     * Collects the top-k of the {@code selected} windows of {@code windows} only (one request each);
+     * every other window's positions are written absent, so a student trains on them with
+     * cross-entropy alone (the teacher's outputs on a share of the transfer set: an API budget, or a
+     * transfer set mixed from several sources).
+     *
+     * @param selected the windows to ask for (e.g. {@link org.distill4j.lm.corpus.WindowShare#select})
+     * @param key what the outputs depend on, the selection included
+     */
+    public static Result collect(
+            Path file,
+            CompletionsTopKClient client,
+            int k,
+            TokenWindows windows,
+            BitSet selected,
+            int concurrency,
+            String key)
+            throws IOException {
+        return collect(file, client, k, windows, 0, windows.size(), selected, concurrency, key);
     }
 
     /**
@@ -107,6 +128,20 @@ public final class HttpTopKCollector {
             TokenWindows windows,
             int fromWindow,
             int toWindow,
+            int concurrency,
+            String key)
+            throws IOException {
+        return collect(file, client, k, windows, fromWindow, toWindow, null, concurrency, key);
+    }
+
+    private static Result collect(
+            Path file,
+            CompletionsTopKClient client,
+            int k,
+            TokenWindows windows,
+            int fromWindow,
+            int toWindow,
+            BitSet selected,
             int concurrency,
             String key)
             throws IOException {
@@ -166,10 +201,24 @@ public final class HttpTopKCollector {
                 unmapped.addAndGet(rec.path("unmapped").asLong());
             }
         };
+        // Windows outside the selection are never asked: they count as done, and their rows are
+        // written absent (again on a resumed run: idempotent, and cheaper than journaling them).
+        BitSet skipped = new BitSet(count);
+        if (selected != null) {
+            skipped.set(0, count);
+            for (int w = selected.nextSetBit(fromWindow); w >= 0 && w < toWindow; w = selected.nextSetBit(w + 1)) {
+                skipped.clear(w - fromWindow);
+            }
+        }
         try (LmJournal journal = LmJournal.open(journalPath, fingerprint, resume)) {
             fromJournal = done.cardinality();
-            int pending = count - fromJournal;
+            done.or(skipped);
+            int pending = count - done.cardinality();
             TopKCache.write(file, k, positions, key, partial, rows -> {
+                for (int s = skipped.nextSetBit(0); s >= 0; s = skipped.nextSetBit(s + 1)) {
+                    long first = (long) (fromWindow + s) * t;
+                    rows.putAbsent(first - base, (int) Math.min(t, total - first));
+                }
                 Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
                 // Windows are taken in order from the clear bits: `asked` is the next one to send, `w`
                 // the next one to write.
@@ -237,7 +286,17 @@ public final class HttpTopKCollector {
             pool.shutdownNow();
         }
         Files.deleteIfExists(journalPath);
+        long asked = positions;
+        for (int s = skipped.nextSetBit(0); s >= 0; s = skipped.nextSetBit(s + 1)) {
+            long first = (long) (fromWindow + s) * t;
+            asked -= Math.min(t, total - first);
+        }
         return new Result(
-                count, positions, shortRows.get(), unmapped.get(), fromJournal, client.requests() - requestsBefore);
+                count - skipped.cardinality(),
+                asked,
+                shortRows.get(),
+                unmapped.get(),
+                fromJournal,
+                client.requests() - requestsBefore);
     }
 }
