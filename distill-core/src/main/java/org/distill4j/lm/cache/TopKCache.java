@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.stream.IntStream;
 import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.FileRanges;
@@ -103,15 +104,13 @@ public final class TopKCache implements AutoCloseable {
             FileRanges.write(ch, header, 0);
             Rows out = new Rows(ch, k, positions, dataStart);
             int[] chosen = selected == null
-                    ? java.util.stream.IntStream.range(0, windows.size()).toArray()
+                    ? IntStream.range(0, windows.size()).toArray()
                     : selected.stream().filter(w -> w < windows.size()).toArray();
-            if (chosen.length < windows.size()) {
-                for (int w = 0; w < windows.size(); w++) {
-                    if (selected == null || !selected.get(w)) {
-                        long first = (long) w * t;
-                        out.putAbsent(first, (int) Math.min(t, positions - first));
-                    }
-                }
+            for (int w = selected == null ? -1 : selected.nextClearBit(0);
+                    w >= 0 && w < windows.size();
+                    w = selected.nextClearBit(w + 1)) {
+                long first = (long) w * t;
+                out.putAbsent(first, (int) Math.min(t, positions - first));
             }
             for (int from = 0; from < chosen.length; from += batchSize) {
                 int n = Math.min(batchSize, chosen.length - from);
