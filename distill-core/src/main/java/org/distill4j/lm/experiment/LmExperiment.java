@@ -346,7 +346,8 @@ public final class LmExperiment {
                 SequenceLoss loss = switch (kdVariant) {
                     case "full" -> new FullKl(recipe.temperature(), recipe.alpha());
                     case "sampled" -> new SampledKd(recipe.samples(), recipe.temperature(), recipe.alpha());
-                    default -> new TopKKl(recipe.k(), recipe.alpha());
+                    // A teacher asked about a share of the windows counts in proportion to it (TopKKl).
+                    default -> new TopKKl(recipe.k(), recipe.alpha(), recipe.teacherShare() < 1);
                 };
                 TopKCache cache = null;
                 try {

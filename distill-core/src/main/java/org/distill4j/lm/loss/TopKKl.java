@@ -19,6 +19,12 @@ import ai.djl.ndarray.NDList;
  * gets no distillation term and is left out of the KD mean (the text still trains through the
  * cross-entropy): probabilities are never invented.
  *
+ * <p>With {@code overAllPositions} the KD mean runs over every real position instead, one without
+ * entries counting 0: each position that has the teacher's entries then weighs what it would if
+ * every position had them, so a teacher asked about a share of the windows ({@code
+ * distillation.teacher_share}) contributes in proportion to that share, and a small share tends to
+ * plain cross-entropy instead of a few windows' distributions weighted up by 1/share.
+ *
  * <p>The tail bucket keeps the missing mass instead of renormalising the top k (which would make
  * the student over-confident), and keeps the term a true KL between two (k+1)-outcome
  * distributions, so it is never negative. No temperature: an API's log-probabilities come at its
@@ -37,18 +43,32 @@ public final class TopKKl implements SequenceLoss {
 
     private final int k;
     private final double alpha;
+    private final boolean overAllPositions;
 
     /**
+     * The KD mean over the positions that have entries.
+     *
      * @param k number of teacher log-probabilities per position, in [1, {@value #MAX_K}]
      * @param alpha weight of the KL term, in [0, 1]
      */
     public TopKKl(int k, double alpha) {
+        this(k, alpha, false);
+    }
+
+    /**
+     * @param k number of teacher log-probabilities per position, in [1, {@value #MAX_K}]
+     * @param alpha weight of the KL term, in [0, 1]
+     * @param overAllPositions the KD mean over every real position (those without entries count 0)
+     *     instead of over the positions with entries (see the class doc)
+     */
+    public TopKKl(int k, double alpha, boolean overAllPositions) {
         if (k < 1 || k > MAX_K) {
             throw new IllegalArgumentException("illegal k value: " + k + ", must be in [1, " + MAX_K + "]");
         }
         Positionwise.checkAlpha(alpha);
         this.k = k;
         this.alpha = alpha;
+        this.overAllPositions = overAllPositions;
     }
 
     /** Returns k. */
@@ -95,7 +115,8 @@ public final class TopKKl implements SequenceLoss {
             NDArray logPRest = pRest.maximum(1e-30f).log();
             NDArray tail = pRest.mul(logPRest.sub(logQRest)).mul(restPresent);
             NDArray kd = head.add(tail).mul(hasAny);
-            NDArray mask = Positionwise.mask(targets, student.getDataType()).mul(hasAny);
+            NDArray real = Positionwise.mask(targets, student.getDataType());
+            NDArray mask = overAllPositions ? real : real.mul(hasAny);
             soft = Positionwise.times(Positionwise.maskedMean(kd, mask), alpha);
         }
         NDArray hard = alpha < 1 ? Positionwise.times(Positionwise.crossEntropy(student, targets), 1 - alpha) : null;
@@ -104,6 +125,6 @@ public final class TopKKl implements SequenceLoss {
 
     @Override
     public String toString() {
-        return "TopKKL(k=" + k + ", alpha=" + alpha + ")";
+        return "TopKKL(k=" + k + ", alpha=" + alpha + (overAllPositions ? ", mean over all positions" : "") + ")";
     }
 }

@@ -148,6 +148,30 @@ class TopKCacheTest {
                         .toArray();
                 NDList batch = w.batch(m, left);
                 assertCrossEntropyOnly(teacher, batch, b.targets(m, left, 16), k);
+                // A mixed batch: over all positions, the distillation term is the mean over the
+                // positions with entries times their share of the batch's real positions.
+                int[] mixed = {chosen.nextSetBit(0), left[0], chosen.nextSetBit(chosen.nextSetBit(0) + 1), left[1]};
+                NDList mb = w.batch(m, mixed);
+                TeacherTargets.TopK mt = b.targets(m, mixed, 16);
+                var logits = teacher.logits(mb.get(0));
+                float present =
+                        new TopKKl(k, 0.75).terms(logits, mb.get(1), mt).soft().getFloat();
+                float overAll = new TopKKl(k, 0.75, true)
+                        .terms(logits, mb.get(1), mt)
+                        .soft()
+                        .getFloat();
+                long[] y = mb.get(1).toLongArray();
+                int real = 0;
+                int withEntries = 0;
+                for (int i = 0; i < y.length; i++) {
+                    if (y[i] >= 0) {
+                        real++;
+                        withEntries += i / 16 == 0 || i / 16 == 2 ? 1 : 0;
+                    }
+                }
+                assertThat(present).isPositive();
+                assertThat(overAll)
+                        .isCloseTo(present * withEntries / real, org.assertj.core.api.Assertions.within(1e-5f));
             }
         }
     }

@@ -58,7 +58,9 @@ class LmTeacherShareTest {
         assertThat(log.toString(StandardCharsets.UTF_8))
                 .contains(String.format(
                         "teacher outputs for %,d of the %,d transfer windows (distillation.teacher_share 0.25, seed 9)",
-                        chosen.cardinality(), windows));
+                        chosen.cardinality(), windows))
+                // The teacher's windows count in proportion to their share (TopKKl).
+                .contains("TopKKL(k=4, alpha=0.5, mean over all positions)");
 
         ObjectMapper json = new ObjectMapper();
         JsonNode metrics = json.readTree(tmp.resolve("out/metrics.json").toFile());
