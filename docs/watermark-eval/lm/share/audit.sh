@@ -4,9 +4,9 @@
 # the baseline (--teacher). Then one share student served without a key, audited over its API.
 set -u
 cd /work/main
-J="java -Dai.djl.offline=true -jar /work/wm7.jar"
+J="java -Dai.djl.offline=true -jar /work/wm8.jar"
 export OPT_OUT_TRACKING=true
-L=/work/lmq; E=$L/e5
+L=/work/lmq; E=$L/e8
 mkdir -p $E/audit
 row() { python3 -c "
 import json; r=json.load(open('$1/watermark.json'))
@@ -19,7 +19,7 @@ for m in wm-share25-s1 wm-share25-s2 wm-share25-s3 wm-share10-s1 clean-share25-s
       [ $q = 100000 ] && [ $k != k1 ] && continue
       o=$E/audit/$m-$k-$q
       $J audit --watermark-key-file $L/keys/$k --suspect $E/$m/student-distilled --teacher $L/r0/teacher --data /work/shared/data/debian-descriptions --queries $q --out $o > $o.log 2>&1
-      row $o $kind e5/$m/student-distilled $k $q
+      row $o $kind e8/$m/student-distilled $k $q
     done
   done
 done
@@ -31,7 +31,7 @@ for i in $(seq 1 60); do curl -sf http://127.0.0.1:$port/v1/models > /dev/null &
 for q in 1000 10000; do
   o=$E/audit/api-$m-k1-$q
   $J audit --watermark-key-file $L/keys/k1 --suspect http://127.0.0.1:$port/v1/models/suspect --teacher $L/r0/teacher --data /work/shared/data/debian-descriptions --queries $q --out $o > $o.log 2>&1
-  row $o api e5/$m/student-distilled k1 $q
+  row $o api e8/$m/student-distilled k1 $q
 done
 kill $SP; wait $SP 2>/dev/null
 echo AUDITDONE

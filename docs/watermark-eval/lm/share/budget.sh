@@ -4,9 +4,9 @@
 # ../residual's clean-topk-s2 and -s3, the same scratch students). Setting of the residual round.
 set -u
 cd /work/main
-J="java -Dai.djl.offline=true -Djava.awt.headless=true -jar /work/wm7.jar"
+J="java -Dai.djl.offline=true -Djava.awt.headless=true -jar /work/wm8.jar"
 export OPT_OUT_TRACKING=true
-E=/work/lmq/e6
+E=/work/lmq/e7
 SIZES="--set data.max_bytes=2000000 --set data.split_seed=42 --set student.training.steps=2000"
 CLEAN='teacher={path: /work/lmq/r0/teacher, terms: mit}'
 run() { name=$1; shift; s=$(date +%s); $J run recipes/lm-debian-quick.yaml --out $E/$name --no-progress --threads 2 $SIZES "$@" > $E/$name.log 2>&1; echo "$name rc=$? $(( $(date +%s) - s )) s, done $(date +%T)"; }

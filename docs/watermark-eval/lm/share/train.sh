@@ -6,9 +6,9 @@
 # larger, split seed 42, students of 29k parameters, 2,000 steps.
 set -u
 cd /work/main
-J="java -Dai.djl.offline=true -Djava.awt.headless=true -jar /work/wm7.jar"
+J="java -Dai.djl.offline=true -Djava.awt.headless=true -jar /work/wm8.jar"
 export OPT_OUT_TRACKING=true
-E=/work/lmq/e5
+E=/work/lmq/e8
 SIZES="--set data.max_bytes=2000000 --set data.split_seed=42 --set student.training.steps=2000"
 $J serve /work/lmq/r0/teacher --name teacher --port 8095 --watermark-key-file /work/lmq/keys/k1 > $E/serve.log 2>&1 &
 SP=$!
