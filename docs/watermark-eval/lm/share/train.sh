@@ -4,6 +4,9 @@
 # alone on the rest; one clean twin (the clean teacher in process, a quarter) as a negative.
 # Setting of the residual round (../residual/): r0/teacher served with key k1, the quick recipe made
 # larger, split seed 42, students of 29k parameters, 2,000 steps.
+# Run twice: first with /work/wm7.jar (commit a51cb71, the up-weighting rule) and E=/work/lmq/e5
+# (train-first-rule.out, audit-first-rule.tsv), then as written (commit c168621, the proportional
+# rule) with e5's collections copied into e8/cache, so no window was asked twice.
 set -u
 cd /work/main
 J="java -Dai.djl.offline=true -Djava.awt.headless=true -jar /work/wm8.jar"
