@@ -54,14 +54,7 @@ class HttpTopKCollectorTest {
                         .build()
                         .start();
                 LocalLmTeacher local = LocalLmTeacher.load(dir)) {
-            CompletionsTopKClient client = new CompletionsTopKClient(
-                    server.baseUri().resolve("/v1"),
-                    "teacher",
-                    ApiKey.none(),
-                    k,
-                    new RateLimiter(0, 0),
-                    RetryPolicy.DEFAULT,
-                    Duration.ofSeconds(30));
+            CompletionsTopKClient client = client(server, k);
             HttpTopKCollector.Result r = HttpTopKCollector.collect(viaHttp, client, k, windows, 3, key);
             assertThat(r.windows()).isEqualTo(windows.size());
             assertThat(r.positions()).isEqualTo(windows.targetTokens());
@@ -131,14 +124,7 @@ class HttpTopKCollectorTest {
                         .build()
                         .start();
                 LocalLmTeacher local = LocalLmTeacher.load(dir)) {
-            CompletionsTopKClient client = new CompletionsTopKClient(
-                    server.baseUri().resolve("/v1"),
-                    "teacher",
-                    ApiKey.none(),
-                    k,
-                    new RateLimiter(0, 0),
-                    RetryPolicy.DEFAULT,
-                    Duration.ofSeconds(30));
+            CompletionsTopKClient client = client(server, k);
             HttpTopKCollector.Result r = HttpTopKCollector.collect(viaHttp, client, k, windows, chosen, 2, key);
             assertThat(r.windows()).isEqualTo(chosen.cardinality());
             assertThat(r.requests()).isEqualTo(chosen.cardinality());
@@ -171,5 +157,17 @@ class HttpTopKCollectorTest {
                 }
             }
         }
+    }
+
+    /** A client of the served teacher's top-k, with no rate limit. */
+    private static CompletionsTopKClient client(ModelServer server, int k) {
+        return new CompletionsTopKClient(
+                server.baseUri().resolve("/v1"),
+                "teacher",
+                ApiKey.none(),
+                k,
+                new RateLimiter(0, 0),
+                RetryPolicy.DEFAULT,
+                Duration.ofSeconds(30));
     }
 }

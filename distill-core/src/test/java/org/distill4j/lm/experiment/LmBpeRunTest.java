@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -141,12 +138,6 @@ class LmBpeRunTest {
     }
 
     private static void run(LmRecipe recipe, Path out) throws Exception {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        new LmExperiment(
-                        recipe,
-                        out,
-                        new LmExperiment.Options(out.resolve("cache"), null, true),
-                        new PrintStream(log, true, StandardCharsets.UTF_8))
-                .run();
+        LmRuns.run(recipe, out, out.resolve("cache"));
     }
 }

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,13 +41,7 @@ class LmStudentShareTest {
                 evaluation: {prompts: ["GNU "], sample_tokens: 4, generation_tokens: 4}
                 """.formatted(DebianCorpus.trainFile());
         LmRecipe recipe = LmRecipe.parse(yaml, "share", tmp, List.of());
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        new LmExperiment(
-                        recipe,
-                        tmp.resolve("out"),
-                        new LmExperiment.Options(tmp.resolve("cache"), null, true),
-                        new PrintStream(log, true, StandardCharsets.UTF_8))
-                .run();
+        String log = LmRuns.run(recipe, tmp.resolve("out"), tmp.resolve("cache"));
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         int all = corpus.split().train().size();
         int students = corpus.studentDocuments().size();
@@ -60,8 +51,8 @@ class LmStudentShareTest {
 
         Matcher m = Pattern.compile("students: ([\\d,]+) of the training documents \\(data.student_share 0.3\\), "
                         + "([\\d,]+) windows; a teacher trained here uses all ([\\d,]+) windows")
-                .matcher(log.toString(StandardCharsets.UTF_8));
-        assertThat(m.find()).as(log.toString(StandardCharsets.UTF_8)).isTrue();
+                .matcher(log);
+        assertThat(m.find()).as(log).isTrue();
         assertThat(Integer.parseInt(m.group(1).replace(",", ""))).isEqualTo(students);
         assertThat(Integer.parseInt(m.group(2).replace(",", "")))
                 .isEqualTo(corpus.train().size());

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -44,18 +41,12 @@ class LmTeacherShareTest {
                 evaluation: {prompts: ["GNU "], sample_tokens: 4, generation_tokens: 4}
                 """.formatted(DebianCorpus.trainFile());
         LmRecipe recipe = LmRecipe.parse(yaml, "share", tmp, List.of());
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        new LmExperiment(
-                        recipe,
-                        tmp.resolve("out"),
-                        new LmExperiment.Options(tmp.resolve("cache"), null, true),
-                        new PrintStream(log, true, StandardCharsets.UTF_8))
-                .run();
+        String log = LmRuns.run(recipe, tmp.resolve("out"), tmp.resolve("cache"));
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         int windows = corpus.train().size();
         BitSet chosen = new WindowShare(0.25, 9).select(windows);
         assertThat(chosen.cardinality()).isEqualTo((int) Math.round(0.25 * windows));
-        assertThat(log.toString(StandardCharsets.UTF_8))
+        assertThat(log)
                 .contains(String.format(
                         "teacher outputs for %,d of the %,d transfer windows (distillation.teacher_share 0.25, seed 9)",
                         chosen.cardinality(), windows))

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,13 +50,7 @@ class LmTeacherTextTest {
                 "text",
                 tmp,
                 List.of());
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        new LmExperiment(
-                        recipe,
-                        tmp.resolve("out"),
-                        new LmExperiment.Options(tmp.resolve("cache"), null, true),
-                        new PrintStream(log, true, StandardCharsets.UTF_8))
-                .run();
+        String log = LmRuns.run(recipe, tmp.resolve("out"), tmp.resolve("cache"));
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         int students = corpus.studentDocuments().size();
 
@@ -73,7 +64,7 @@ class LmTeacherTextTest {
         assertThat(text.get("documents").asInt()).isGreaterThan(students);
         assertThat(text.get("tokens").asLong()).isGreaterThanOrEqualTo(6000);
         assertThat(metrics.at("/distillation/teacher_text_tokens").asLong()).isEqualTo(6000);
-        assertThat(log.toString(StandardCharsets.UTF_8))
+        assertThat(log)
                 .contains("transfer set: "
                         + String.format(
                                 java.util.Locale.ROOT, "%,d", corpus.train().size())
@@ -116,12 +107,7 @@ class LmTeacherTextTest {
                 "text",
                 tmp,
                 List.of());
-        new LmExperiment(
-                        recipe,
-                        tmp.resolve("seq"),
-                        new LmExperiment.Options(tmp.resolve("cache"), null, true),
-                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
-                .run();
+        LmRuns.run(recipe, tmp.resolve("seq"), tmp.resolve("cache"));
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         JsonNode prov = new ObjectMapper()
                 .readTree(tmp.resolve("seq/student-distilled/provenance.json").toFile());
