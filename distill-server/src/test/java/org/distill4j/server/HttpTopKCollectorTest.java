@@ -23,6 +23,7 @@ import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
 import org.distill4j.teacher.http.lm.HttpTopKCollector;
+import org.distill4j.teacher.http.lm.RefusedRequestException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,7 +75,12 @@ class HttpTopKCollectorTest {
             Path refused = tmp.resolve("refused.topk");
             assertThatThrownBy(() -> HttpTopKCollector.collect(refused, client, k, wide, 2, key))
                     .isInstanceOf(IOException.class)
-                    .hasMessageContaining("HTTP 400");
+                    .hasMessageContaining("HTTP 400")
+                    .hasMessageContaining("use a data.context below the teacher's context")
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            RefusedRequestException.class,
+                            e -> assertThat(e.status()).isEqualTo(400));
             assertThat(Files.exists(refused)).isFalse();
         }
         try (TopKCache a = TopKCache.open(viaHttp, key);

@@ -120,13 +120,15 @@ final class CompletionsPost {
                     last = "malformed answer: " + key.scrub(String.valueOf(e.getMessage()));
                 }
             } else {
-                last = "HTTP " + status + ": " + key.scrub(abbreviate(r.body()));
+                String answer = key.scrub(abbreviate(r.body()));
+                last = "HTTP " + status + ": " + answer;
                 if (status == 429) {
                     retryAfter = RetryPolicy.parseRetryAfter(
                             r.headers().firstValue("Retry-After").orElse(null), Instant.now());
                     retryAfter.ifPresent(d -> limiter.pause(d.toNanos()));
                 } else if (status != 408 && status < 500) {
-                    throw new IOException(uri + " refused the request (not retried): " + last);
+                    throw new RefusedRequestException(
+                            uri + " refused the request (not retried): " + last, status, answer);
                 }
             }
             sleep(attempt, retryAfter, jitter);

@@ -255,10 +255,9 @@ public final class HttpTopKCollector {
                     } catch (ExecutionException e) {
                         Throwable c = e.getCause();
                         if (c instanceof IOException io) {
-                            String m = io.getMessage() == null ? "" : io.getMessage();
-                            String hint = !m.contains("HTTP 400")
+                            String hint = !(io instanceof RefusedRequestException refused && refused.status() == 400)
                                     ? ""
-                                    : m.contains("is not a token id")
+                                    : refused.body().contains("is not a token id")
                                             ? "; the server's vocabulary is not the student's (data.tokenizer): "
                                                     + "token-level KD needs one tokenizer, text-only KD (variant "
                                                     + "sequence) does not"
