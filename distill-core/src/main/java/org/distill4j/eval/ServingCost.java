@@ -56,7 +56,7 @@ public record ServingCost(double latencyMsP50, double latencyMsP99, double throu
         data.copyFeatures(ids, buf);
         // Warm up twice, then time each call for at least ~0.5 s and 5 calls. The median call, not
         // the mean: on a shared machine one descheduled call or collection would otherwise set the
-        // figure (two identical students once measured 183,151 and 46,629 rows/s by the mean in one run).
+        // figure.
         List<Double> calls = new ArrayList<>();
         long start = 0;
         for (int call = -2; call < 5 || System.nanoTime() - start < 500_000_000L; call++) {
