@@ -5,6 +5,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.distill4j.model.OneDnnIsa;
 import org.distill4j.provenance.ProvenanceManifest;
 
 /** Facts about the machine and libraries a run used, for reports and provenance. */
@@ -15,7 +16,8 @@ public final class Environment {
     /**
      * Returns name-to-value facts: date, distill4j version and commit, Java, OS, CPU count, DJL and
      * PyTorch versions (the same software facts a provenance manifest records), and PyTorch's
-     * intra-op and inter-op thread counts ({@link #threads()}).
+     * intra-op and inter-op thread counts ({@link #threads()}), and oneDNN's instruction-set cap
+     * ({@link OneDnnIsa#cap()}).
      */
     public static Map<String, String> describe() {
         ProvenanceManifest.SoftwareInfo software = ProvenanceManifest.SoftwareInfo.detect();
@@ -31,6 +33,7 @@ public final class Environment {
         PyTorchThreads threads = threads();
         m.put("pytorch_threads", Integer.toString(threads.intraOp()));
         m.put("pytorch_interop_threads", Integer.toString(threads.interOp()));
+        m.put("onednn_max_cpu_isa", OneDnnIsa.cap());
         return m;
     }
 
@@ -50,6 +53,16 @@ public final class Environment {
             m.put("inter_op", interOp);
             return m;
         }
+    }
+
+    /**
+     * Returns the settings that change a training run's numbers on one machine, for reuse
+     * fingerprints: the intra-op thread count and, when set, oneDNN's instruction-set cap (left out
+     * at oneDNN's default so that fingerprints from before the cap was recorded still match).
+     */
+    public static String kernelKey() {
+        String cap = OneDnnIsa.cap();
+        return "threads=" + threads().intraOp() + (cap.equals("ALL") ? "" : " isa=" + cap);
     }
 
     /** Returns PyTorch's thread counts, starting the engine if it is not running yet. */

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.model.ModelSpec;
+import org.distill4j.model.OneDnnIsa;
 import org.distill4j.provenance.ModelCardData;
 import org.distill4j.provenance.ModelWriter;
 import org.distill4j.provenance.ProvenanceManifest.DatasetRole;
@@ -63,6 +64,7 @@ record ModelDocumentation(
         training.put("model", TREE.convertValue(spec, Map.class));
         training.put("training", TREE.convertValue(config, Map.class));
         training.put("pytorch_threads", Environment.threads().toMap());
+        training.put("onednn_max_cpu_isa", OneDnnIsa.cap());
         if (approval != null) {
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }

@@ -130,7 +130,7 @@ final class RoleTrainer {
                 data.validation() == null ? "-" : data.validation().contentHash(),
                 teacherId.cacheKey() + recipe.distillation(),
                 approval.fingerprint(),
-                "threads=" + Environment.threads().intraOp()));
+                Environment.kernelKey()));
         TrainingRecord existing = TrainingRecord.read(dir);
         if (existing != null
                 && existing.fingerprint().equals(fingerprint)
@@ -233,7 +233,7 @@ final class RoleTrainer {
                 approval == null ? "-" : approval.fingerprint(),
                 // Results differ between thread counts: a rerun with another count trains again
                 // rather than reporting a model trained under other settings.
-                "threads=" + Environment.threads().intraOp()));
+                Environment.kernelKey()));
         TrainingRecord existing = TrainingRecord.read(dir);
         if (existing != null
                 && existing.fingerprint().equals(fingerprint)

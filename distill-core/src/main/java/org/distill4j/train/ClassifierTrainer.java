@@ -24,6 +24,7 @@ import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.DistillationStep;
 import org.distill4j.loss.KdParameters;
 import org.distill4j.loss.TeacherTable;
+import org.distill4j.model.OneDnnIsa;
 import org.distill4j.model.SavedModel;
 import org.distill4j.terms.DistillationGate;
 import org.distill4j.terms.GateApproval;
@@ -203,6 +204,7 @@ public final class ClassifierTrainer {
         try (Trainer trainer = model.model().newTrainer(djlConfig);
                 NDManager run = NDManager.newBaseManager(device, engineName)) {
             trainer.initialize(model.inputShape(config.batchSize()));
+            OneDnnIsa.warnIfExposed(model.model().getBlock());
             EpochHook.State state = new EpochHook.State(model, optimizer, history, run);
             for (EpochHook h : hooks) {
                 resumedAfter = Math.max(resumedAfter, h.onTrainingStart(state));

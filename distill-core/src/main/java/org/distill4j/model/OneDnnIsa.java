@@ -1,0 +1,157 @@
+package org.distill4j.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Convolution;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The instruction-set cap of PyTorch's oneDNN kernels ({@code ONEDNN_MAX_CPU_ISA}), and the
+ * warning for training convolutions whose channel counts make oneDNN pad them.
+ *
+ * <p>Why: with PyTorch 2.7.1 (oneDNN 3.7.1) on this project's AVX-512 VM, the blocked
+ * convolution backward-data kernels gave wrong gradients (against a float64 reference, which
+ * oneDNN does not compute), some of them varying from run to run and NaN in up to a quarter of
+ * runs, for a convolution after the first whose channel counts are not multiples of the kernel's
+ * block (16 for AVX-512, 8 for AVX2): by default for channels [4, 8], [12, 24], [20, 16] and [24,
+ * 16], capped at AVX2 for [9..12, 16], [14, 16], [20, 16] and [12, 24]. Capped at SSE4.1 every
+ * shape measured was deterministic and equal to the reference, at about twice the step time of a
+ * [32, 64] CNN; shapes whose channels are all multiples of 16 (the recipes' [32, 64], [16, 32])
+ * were right under every cap (docs/engine.md). The cap is read once, when oneDNN starts, from the
+ * environment, so it cannot be set from Java; the test suite runs with {@value #SAFE}.
+ */
+public final class OneDnnIsa {
+
+    /** The environment variable oneDNN reads its cap from. */
+    public static final String ENV = "ONEDNN_MAX_CPU_ISA";
+
+    /** The cap under which every measured shape was exact (slower: no AVX kernels). */
+    public static final String SAFE = "SSE41";
+
+    /** Channel counts that are multiples of this were exact under every cap. */
+    public static final int CHANNEL_MULTIPLE = 16;
+
+    /** oneDNN's older name for the same variable, still honoured by oneDNN 3.x. */
+    private static final String LEGACY_ENV = "DNNL_MAX_CPU_ISA";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnIsa.class);
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
+    private OneDnnIsa() {}
+
+    /**
+     * Returns the cap in force in this process: the value of {@value #ENV} (or {@code
+     * DNNL_MAX_CPU_ISA}), upper-cased, or {@code ALL} (oneDNN's default) when neither is set. It
+     * changes results (other kernels sum in another order), so provenance records it.
+     */
+    public static String cap() {
+        return cap(System.getenv());
+    }
+
+    static String cap(Map<String, String> env) {
+        for (String name : List.of(ENV, LEGACY_ENV)) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                return v.trim().toUpperCase(Locale.ROOT);
+            }
+        }
+        return "ALL";
+    }
+
+    /**
+     * Returns the warning for training {@code padded} (descriptions of the convolutions whose
+     * channels oneDNN pads) under {@code cap} on a CPU with ({@code avx2}) or without AVX2, or
+     * empty when nothing is padded, the CPU has no AVX2 (so oneDNN runs its SSE4.1 kernels), or
+     * the cap is SSE4.1 or below.
+     */
+    static Optional<String> convolutionWarning(List<String> padded, String cap, boolean avx2) {
+        boolean capped = cap.startsWith("SSE");
+        if (padded.isEmpty() || !avx2 || capped) {
+            return Optional.empty();
+        }
+        return Optional.of("training " + String.join(", ", padded) + " with " + ENV + "=" + cap
+                + ": PyTorch 2.7.1's oneDNN convolution backward gave varying gradients, NaN or wrong results for "
+                + "convolutions after the first whose channels are not multiples of " + CHANNEL_MULTIPLE
+                + " (docs/engine.md). Use channel counts that are multiples of " + CHANNEL_MULTIPLE + ", or set "
+                + ENV + "=" + SAFE + " in the environment before the JVM starts (about 2x slower)");
+    }
+
+    /** Whether a {@code /proc/cpuinfo} text lists {@code flag} (e.g. {@code avx2}). */
+    static boolean hasFlag(Stream<String> cpuinfo, String flag) {
+        return cpuinfo.filter(l -> l.startsWith("flags"))
+                .findFirst()
+                .map(l -> List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
+                        .contains(flag))
+                .orElse(false);
+    }
+
+    /** Whether this machine's CPU has AVX2 (Linux); false where it cannot tell. */
+    static boolean avx2() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return false;
+        }
+        try (Stream<String> lines = Files.lines(cpuinfo)) {
+            return hasFlag(lines, "avx2");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Describes the convolutions of an initialised {@code block}, after the first, whose output
+     * channels or input channels per group are not multiples of {@value #CHANNEL_MULTIPLE}
+     * (depthwise ones, one input channel per group, are left out: other kernels, not measured).
+     * The first is left out because training never needs the gradient of its input.
+     */
+    public static List<String> paddedConvolutions(Block block) {
+        List<Convolution> convolutions = new ArrayList<>();
+        collect(block, convolutions);
+        List<String> padded = new ArrayList<>();
+        for (int i = 1; i < convolutions.size(); i++) {
+            Convolution c = convolutions.get(i);
+            Shape weight = c.getParameters().get("weight").getShape();
+            if (weight == null) {
+                continue;
+            }
+            long out = weight.get(0);
+            long inPerGroup = weight.get(1);
+            if (out % CHANNEL_MULTIPLE != 0 || (inPerGroup > 1 && inPerGroup % CHANNEL_MULTIPLE != 0)) {
+                padded.add("convolution " + (i + 1) + " (" + inPerGroup * c.getGroups() + " -> " + out + " channels)");
+            }
+        }
+        return padded;
+    }
+
+    private static void collect(Block block, List<Convolution> into) {
+        if (block instanceof Convolution c) {
+            into.add(c);
+        }
+        block.getChildren().values().forEach(child -> collect(child, into));
+    }
+
+    /**
+     * Logs {@link #convolutionWarning} once per process (at WARN) when an initialised {@code
+     * block} holds padded convolutions and this process is exposed; training goes on either way.
+     *
+     * @return whether the warning applies (logged now or before)
+     */
+    public static boolean warnIfExposed(Block block) {
+        Optional<String> warning = convolutionWarning(paddedConvolutions(block), cap(), avx2());
+        if (warning.isPresent() && WARNED.compareAndSet(false, true)) {
+            LOG.warn(warning.get());
+        }
+        return warning.isPresent();
+    }
+}
