@@ -20,7 +20,8 @@ import org.distill4j.model.CnnSpec;
  *
  * <p>Run: {@code ONEDNN_MAX_CPU_ISA=ALL|AVX2 OPT_OUT_TRACKING=true java -Dai.djl.offline=true
  * -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 -cp
- * distill-cli/target/distill.jar tools/profile/ConvBackwardProbe.java RUNS CHANNELS [f64]} (e.g. 200
+ * distill-cli/target/distill.jar tools/profile/ConvBackwardProbe.java RUNS CHANNELS [f64|f32
+ * [separable]]} (e.g. 200
  * 4,8). Run 0 prints its first step's first-convolution gradient; {@code f64} computes that step
  * in double precision, which oneDNN does not run (PyTorch's own kernels): the reference.
  */
@@ -31,6 +32,7 @@ public class ConvBackwardProbe {
         // float64: oneDNN has no double-precision convolution, so PyTorch runs its own kernels,
         // a reference the float32 results must agree with to about 6 digits.
         boolean f64 = a.length > 2 && a[2].equals("f64");
+        boolean separable = a.length > 3 && a[3].equals("separable");
         ai.djl.ndarray.types.DataType type =
                 f64 ? ai.djl.ndarray.types.DataType.FLOAT64 : ai.djl.ndarray.types.DataType.FLOAT32;
         Random rng = new Random(1);
@@ -47,7 +49,7 @@ public class ConvBackwardProbe {
         int gradientsDiffered = 0;
         for (int r = 0; r < runs; r++) {
             Engine.getInstance().setRandomSeed(7);
-            Block block = new CnnSpec(channels, 3, 2, List.of(16), null, 0, false).build(new long[] {1, 8, 8}, 3);
+            Block block = new CnnSpec(channels, 3, 2, List.of(16), null, 0, false, separable).build(new long[] {1, 8, 8}, 3);
             List<Integer> firstConvGradients = new ArrayList<>();
             float last = 0;
             try (Model model = Model.newInstance("probe", "PyTorch")) {
@@ -61,7 +63,7 @@ public class ConvBackwardProbe {
                         // The float32 run's initial values, widened: a fresh float32 block drawn from
                         // the same seed, copied into this float64 one.
                         Engine.getInstance().setRandomSeed(7);
-                        Block narrow = new CnnSpec(channels, 3, 2, List.of(16), null, 0, false)
+                        Block narrow = new CnnSpec(channels, 3, 2, List.of(16), null, 0, false, separable)
                                 .build(new long[] {1, 8, 8}, 3);
                         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
                             narrow.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(32, 1, 8, 8));
