@@ -4,13 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.distill4j.bench.StressHarness;
 import org.distill4j.bench.StressHarness.Collector;
 import org.distill4j.bench.StressHarness.GcPressure;
 import org.distill4j.bench.StressHarness.Mode;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.model.ConvolutionCheck;
 import org.distill4j.model.MlpSpec;
+import org.distill4j.model.OneDnnIsa;
 import org.distill4j.model.SavedModel;
 import org.distill4j.server.BatcherStress;
 import org.distill4j.server.ServedSavedModel;
@@ -64,6 +67,15 @@ final class BenchStressCommand implements Callable<Integer> {
     int probeRuns = 20;
 
     @Option(
+            names = "--convolution-check",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "Check the convolution backward pass against a float64 reference for padded and "
+                    + "unpadded channel counts (docs/engine.md); --no-convolution-check skips it.")
+    boolean convolutionCheck = true;
+
+    @Option(
             names = "--batcher-clients",
             description = "Client threads of the batcher load test (default 8, 0 " + "to skip it).")
     int batcherClients = 8;
@@ -113,6 +125,9 @@ final class BenchStressCommand implements Callable<Integer> {
                 .append(report.markdown())
                 .append('\n');
         boolean ok = report.reproducible();
+        if (convolutionCheck) {
+            ok &= appendConvolutionCheck(md);
+        }
         if (batcherClients > 0) {
             md.append("\n## Dynamic batcher\n\n");
             Path tmp = Files.createTempDirectory("distill-stress-batcher-");
@@ -153,6 +168,34 @@ final class BenchStressCommand implements Callable<Integer> {
         System.out.println(md);
         System.out.println(ok ? "stress: every run agreed" : "stress: DIFFERENCES FOUND (see above)");
         return ok ? ExitCodes.OK : ExitCodes.SOFTWARE;
+    }
+
+    /** Runs {@link ConvolutionCheck} on its shapes, appends a table; returns whether all were right. */
+    private static boolean appendConvolutionCheck(StringBuilder md) {
+        md.append("\n## Convolution backward (" + OneDnnIsa.ENV + "=" + OneDnnIsa.cap() + ")\n\n")
+                .append("The first convolution's weight gradient at one step, float32 against a float64 "
+                        + "reference (oneDNN has no float64 convolution; docs/engine.md).\n\n")
+                .append("| channels | relative error | verdict |\n| --- | ---: | --- |\n");
+        boolean allRight = true;
+        for (List<Integer> channels : ConvolutionCheck.SHAPES) {
+            ConvolutionCheck.Result r = ConvolutionCheck.check(channels);
+            System.err.printf(
+                    Locale.ROOT, "stress: convolution %s: relative error %.2e%n", channels, r.relativeError());
+            md.append(String.format(
+                    Locale.ROOT, "| %s | %.2e | %s |%n", channels, r.relativeError(), r.right() ? "right" : "WRONG"));
+            allRight &= r.right();
+        }
+        if (!allRight) {
+            md.append("\nThis process computes wrong convolution gradients for the shapes marked WRONG. Train "
+                            + "with channel counts that are multiples of ")
+                    .append(OneDnnIsa.CHANNEL_MULTIPLE)
+                    .append(", or set ")
+                    .append(OneDnnIsa.ENV)
+                    .append('=')
+                    .append(OneDnnIsa.SAFE)
+                    .append(" before the JVM starts (about 2x slower for convolutions).\n");
+        }
+        return allRight;
     }
 
     private static Mode parseMode(String m) {

@@ -1,0 +1,125 @@
+package org.distill4j.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.nio.DoubleBuffer;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Checks this process's convolution backward pass against a float64 reference: whether the
+ * engine, under the oneDNN cap in force ({@link OneDnnIsa}), computes a CNN's gradient right.
+ * oneDNN has no double-precision convolution, so in float64 PyTorch runs its own kernels; a
+ * float32 gradient within {@link #TOLERANCE} of that reference is right, one far from it is the
+ * fault of docs/engine.md (wrong gradients for padded channel counts on AVX2/AVX-512 CPUs).
+ *
+ * <p>One check: a CNN of the given channels (3 x 3 kernels, 2 x 2 pooling, dense [16], 3
+ * classes) on 32 seeded random 1 x 8 x 8 images, one forward and backward pass of softmax
+ * cross-entropy from identical parameters in float32 and in float64; the first convolution's
+ * weight gradient is compared, since it is made from the gradient of the second convolution's
+ * input, the backward-data computation at fault. Under a second on one core.
+ */
+public final class ConvolutionCheck {
+
+    /** Relative error (L2) below which the float32 gradient counts as right; rounding gives ~1e-7. */
+    public static final double TOLERANCE = 1e-4;
+
+    /** The shapes {@code distill bench stress} checks: three padded ones, then the recipes' kind. */
+    public static final List<List<Integer>> SHAPES =
+            List.of(List.of(4, 8), List.of(12, 24), List.of(20, 16), List.of(32, 64));
+
+    private ConvolutionCheck() {}
+
+    /**
+     * The outcome for one shape.
+     *
+     * @param channels the CNN's channels
+     * @param relativeError ||g32 - g64|| / ||g64|| of the first convolution's weight gradient (NaN if
+     *     the float32 gradient held NaN)
+     */
+    public record Result(List<Integer> channels, double relativeError) {
+        /** Whether the float32 gradient is within {@link #TOLERANCE} of the reference. */
+        public boolean right() {
+            return relativeError < TOLERANCE;
+        }
+    }
+
+    /**
+     * Runs the check for {@code channels} (at least two entries: the fault is in a convolution
+     * after the first).
+     */
+    public static Result check(List<Integer> channels) {
+        if (channels.size() < 2) {
+            throw new IllegalArgumentException("channels " + channels + ": need at least two convolutions");
+        }
+        float[] x = new float[32 * 64];
+        Random rng = new Random(1);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        float[] oneHot = new float[32 * 3];
+        for (int i = 0; i < 32; i++) {
+            oneHot[i * 3 + i % 3] = 1;
+        }
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Engine.getEngine("PyTorch").setRandomSeed(7);
+            Block narrow = build(channels);
+            narrow.initialize(manager, DataType.FLOAT32, new Shape(32, 1, 8, 8));
+            Block wide = build(channels);
+            wide.initialize(manager, DataType.FLOAT64, new Shape(32, 1, 8, 8));
+            List<Parameter> from = narrow.getParameters().values();
+            List<Parameter> to = wide.getParameters().values();
+            for (int i = 0; i < from.size(); i++) {
+                float[] v = from.get(i).getArray().toFloatArray();
+                double[] d = new double[v.length];
+                for (int j = 0; j < v.length; j++) {
+                    d[j] = v[j];
+                }
+                to.get(i).getArray().set(DoubleBuffer.wrap(d));
+            }
+            double[] g32 = firstGradient(narrow, manager, x, oneHot, DataType.FLOAT32);
+            double[] g64 = firstGradient(wide, manager, x, oneHot, DataType.FLOAT64);
+            double diff = 0;
+            double norm = 0;
+            for (int i = 0; i < g64.length; i++) {
+                diff += (g32[i] - g64[i]) * (g32[i] - g64[i]);
+                norm += g64[i] * g64[i];
+            }
+            return new Result(List.copyOf(channels), Math.sqrt(diff / norm));
+        }
+    }
+
+    private static Block build(List<Integer> channels) {
+        return new CnnSpec(channels, 3, 2, List.of(16), null, 0, false).build(new long[] {1, 8, 8}, 3);
+    }
+
+    private static double[] firstGradient(Block block, NDManager manager, float[] x, float[] oneHot, DataType type) {
+        try (NDManager batch = manager.newSubManager();
+                GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray in = batch.create(x, new Shape(32, 1, 8, 8)).toType(type, false);
+            NDArray target = batch.create(oneHot, new Shape(32, 3)).toType(type, false);
+            NDArray logits = block.forward(new ParameterStore(batch, false), new NDList(in), true)
+                    .singletonOrThrow();
+            // No Number operation on the gradient path (docs/engine.md, the first cause).
+            NDArray loss =
+                    logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
+            collector.backward(loss);
+            NDArray gradient =
+                    block.getParameters().get(0).getValue().getArray().getGradient();
+            float[] g = gradient.toType(DataType.FLOAT32, false).toFloatArray();
+            double[] out = new double[g.length];
+            for (int i = 0; i < g.length; i++) {
+                out[i] = g[i];
+            }
+            return out;
+        }
+    }
+}
