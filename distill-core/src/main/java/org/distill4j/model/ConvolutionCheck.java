@@ -15,17 +15,17 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Checks this process's convolution backward pass against a float64 reference: whether the
- * engine, under the oneDNN cap in force ({@link OneDnnIsa}), computes a CNN's gradient right.
- * oneDNN has no double-precision convolution, so in float64 PyTorch runs its own kernels; a
- * float32 gradient within {@link #TOLERANCE} of that reference is right, one far from it is the
- * fault of docs/engine.md (wrong gradients for padded channel counts on AVX2/AVX-512 CPUs).
+ * Checks this process's convolutions against a float64 reference: whether the engine, under the
+ * oneDNN cap in force ({@link OneDnnIsa}), computes a CNN's logits and gradient right. oneDNN has
+ * no double-precision convolution, so in float64 PyTorch runs its own kernels; a float32 result
+ * within {@link #TOLERANCE} of that reference is right, one far from it is the fault of
+ * docs/engine.md (wrong results for padded channel counts on AVX2/AVX-512 CPUs).
  *
  * <p>One check: a CNN of the given channels (3 x 3 kernels, 2 x 2 pooling, dense [16], 3
- * classes) on 32 seeded random 1 x 8 x 8 images, one forward and backward pass of softmax
- * cross-entropy from identical parameters in float32 and in float64; the first convolution's
- * weight gradient is compared, since it is made from the gradient of the second convolution's
- * input, the backward-data computation at fault. Under a second on one core.
+ * classes) on 32 seeded random 1 x 8 x 8 images, from identical parameters in float32 and in
+ * float64: the logits of an inference pass, and the first convolution's weight gradient of one
+ * training pass of softmax cross-entropy (made from the gradient of the second convolution's
+ * input, the backward-data computation). Under a second on one core.
  */
 public final class ConvolutionCheck {
 
@@ -39,16 +39,17 @@ public final class ConvolutionCheck {
     private ConvolutionCheck() {}
 
     /**
-     * The outcome for one shape.
+     * The outcome for one shape; each error is ||a32 - a64|| / ||a64||, NaN where the float32
+     * result held NaN.
      *
      * @param channels the CNN's channels
-     * @param relativeError ||g32 - g64|| / ||g64|| of the first convolution's weight gradient (NaN if
-     *     the float32 gradient held NaN)
+     * @param logitsError of the inference pass's logits
+     * @param gradientError of the first convolution's weight gradient
      */
-    public record Result(List<Integer> channels, double relativeError) {
-        /** Whether the float32 gradient is within {@link #TOLERANCE} of the reference. */
+    public record Result(List<Integer> channels, double logitsError, double gradientError) {
+        /** Whether both are within {@link #TOLERANCE} of the reference. */
         public boolean right() {
-            return relativeError < TOLERANCE;
+            return logitsError < TOLERANCE && gradientError < TOLERANCE;
         }
     }
 
@@ -85,16 +86,40 @@ public final class ConvolutionCheck {
                 }
                 to.get(i).getArray().set(DoubleBuffer.wrap(d));
             }
-            double[] g32 = firstGradient(narrow, manager, x, oneHot, DataType.FLOAT32);
-            double[] g64 = firstGradient(wide, manager, x, oneHot, DataType.FLOAT64);
-            double diff = 0;
-            double norm = 0;
-            for (int i = 0; i < g64.length; i++) {
-                diff += (g32[i] - g64[i]) * (g32[i] - g64[i]);
-                norm += g64[i] * g64[i];
-            }
-            return new Result(List.copyOf(channels), Math.sqrt(diff / norm));
+            double logits = relativeError(
+                    logits(narrow, manager, x, DataType.FLOAT32), logits(wide, manager, x, DataType.FLOAT64));
+            double gradient = relativeError(
+                    firstGradient(narrow, manager, x, oneHot, DataType.FLOAT32),
+                    firstGradient(wide, manager, x, oneHot, DataType.FLOAT64));
+            return new Result(List.copyOf(channels), logits, gradient);
         }
+    }
+
+    private static double relativeError(double[] a, double[] reference) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < reference.length; i++) {
+            diff += (a[i] - reference[i]) * (a[i] - reference[i]);
+            norm += reference[i] * reference[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    private static double[] logits(Block block, NDManager manager, float[] x, DataType type) {
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray in = batch.create(x, new Shape(32, 1, 8, 8)).toType(type, false);
+            return widen(block.forward(new ParameterStore(batch, false), new NDList(in), false)
+                    .singletonOrThrow());
+        }
+    }
+
+    private static double[] widen(NDArray a) {
+        float[] f = a.toType(DataType.FLOAT32, false).toFloatArray();
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
+        }
+        return out;
     }
 
     private static Block build(List<Integer> channels) {
@@ -112,14 +137,7 @@ public final class ConvolutionCheck {
             NDArray loss =
                     logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
             collector.backward(loss);
-            NDArray gradient =
-                    block.getParameters().get(0).getValue().getArray().getGradient();
-            float[] g = gradient.toType(DataType.FLOAT32, false).toFloatArray();
-            double[] out = new double[g.length];
-            for (int i = 0; i < g.length; i++) {
-                out[i] = g[i];
-            }
-            return out;
+            return widen(block.getParameters().get(0).getValue().getArray().getGradient());
         }
     }
 }

@@ -18,18 +18,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The instruction-set cap of PyTorch's oneDNN kernels ({@code ONEDNN_MAX_CPU_ISA}), and the
- * warning for training convolutions whose channel counts make oneDNN pad them.
+ * warning for a model whose convolution channel counts make oneDNN pad them.
  *
  * <p>Why: with PyTorch 2.7.1 (oneDNN 3.7.1) on this project's AVX-512 VM, the blocked
- * convolution backward-data kernels gave wrong gradients (against a float64 reference, which
- * oneDNN does not compute), some of them varying from run to run and NaN in up to a quarter of
- * runs, for a convolution after the first whose channel counts are not multiples of the kernel's
- * block (16 for AVX-512, 8 for AVX2): by default for channels [4, 8], [12, 24], [20, 16] and [24,
- * 16], capped at AVX2 for [9..12, 16], [14, 16], [20, 16] and [12, 24]. Capped at SSE4.1 every
- * shape measured was deterministic and equal to the reference, at about twice the step time of a
- * [32, 64] CNN; shapes whose channels are all multiples of 16 (the recipes' [32, 64], [16, 32])
- * were right under every cap (docs/engine.md). The cap is read once, when oneDNN starts, from the
- * environment, so it cannot be set from Java; the test suite runs with {@value #SAFE}.
+ * convolution kernels gave wrong results, against a float64 reference (which oneDNN does not
+ * compute), for a convolution after the first whose channel counts are not multiples of the
+ * kernel's block (16 for AVX-512, 8 for AVX2): logits off by 15-28% by default for channels [20,
+ * 16] and [24, 16] (repeatably), gradients wrong, varying from run to run and NaN in up to a
+ * quarter of runs for [4, 8], [12, 24], [20, 16] and [24, 16]; capped at AVX2 other padded shapes
+ * failed. Capped at SSE4.1 every shape measured equalled the reference, at about twice the step
+ * time of a [32, 64] CNN; shapes whose channels are all multiples of 16 (the recipes' [32, 64],
+ * [16, 32]) were right under every cap (docs/engine.md, {@link ConvolutionCheck}). The cap is read
+ * once, when oneDNN starts, from the environment, so it cannot be set from Java; the test suite
+ * runs with {@value #SAFE}.
  */
 public final class OneDnnIsa {
 
@@ -80,11 +81,12 @@ public final class OneDnnIsa {
         if (padded.isEmpty() || !avx2 || capped) {
             return Optional.empty();
         }
-        return Optional.of("training " + String.join(", ", padded) + " with " + ENV + "=" + cap
-                + ": PyTorch 2.7.1's oneDNN convolution backward gave varying gradients, NaN or wrong results for "
-                + "convolutions after the first whose channels are not multiples of " + CHANNEL_MULTIPLE
+        return Optional.of("a model with " + String.join(", ", padded) + " under " + ENV + "=" + cap
+                + ": PyTorch 2.7.1's oneDNN convolutions gave wrong logits and gradients (some varying, some NaN) "
+                + "for convolutions after the first whose channels are not multiples of " + CHANNEL_MULTIPLE
                 + " (docs/engine.md). Use channel counts that are multiples of " + CHANNEL_MULTIPLE + ", or set "
-                + ENV + "=" + SAFE + " in the environment before the JVM starts (about 2x slower)");
+                + ENV + "=" + SAFE + " in the environment before the JVM starts (about 2x slower to train); "
+                + "'distill bench stress' checks this machine");
     }
 
     /** Whether a {@code /proc/cpuinfo} text lists {@code flag} (e.g. {@code avx2}). */
@@ -145,7 +147,8 @@ public final class OneDnnIsa {
 
     /**
      * Logs {@link #convolutionWarning} once per process (at WARN) when an initialised {@code
-     * block} holds padded convolutions and this process is exposed; training goes on either way.
+     * block} holds padded convolutions and this process is exposed; called when a model is trained
+     * or loaded, which go on either way.
      *
      * @return whether the warning applies (logged now or before)
      */

@@ -224,6 +224,7 @@ public final class SavedModel implements AutoCloseable {
         }
         // Parameters loaded into an uninitialised block still need their shapes propagated.
         saved.model.getBlock().initialize(saved.model.getNDManager(), saved.model.getDataType(), saved.inputShape(1));
+        OneDnnIsa.warnIfExposed(saved.model.getBlock());
         return saved;
     }
 
