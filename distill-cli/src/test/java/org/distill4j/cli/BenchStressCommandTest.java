@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,23 +19,7 @@ class BenchStressCommandTest {
      */
     @Test
     void reportsTheConvolutionCheckAndSucceedsWhenEveryShapeIsRight(@TempDir Path tmp) throws Exception {
-        CliTest.Run run = CliTest.distill(
-                "bench",
-                "stress",
-                "--runs",
-                "1",
-                "--threads",
-                "1",
-                "--modes",
-                "scratch",
-                "--collectors",
-                "default",
-                "--probe-runs",
-                "0",
-                "--batcher-clients",
-                "0",
-                "--out",
-                tmp.toString());
+        CliTest.Run run = smallestStress(tmp);
         assertThat(run.code()).as(run.err()).isZero();
         String md = Files.readString(tmp.resolve("bench-stress.md"));
         assertThat(md)
@@ -47,7 +33,14 @@ class BenchStressCommandTest {
 
     @Test
     void theCheckCanBeSkipped(@TempDir Path tmp) throws Exception {
-        CliTest.Run run = CliTest.distill(
+        CliTest.Run run = smallestStress(tmp, "--no-convolution-check");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(Files.readString(tmp.resolve("bench-stress.md"))).doesNotContain("## Convolutions");
+    }
+
+    /** One child with one run, no scalar probe, no batcher: the convolution check is what is left. */
+    private static CliTest.Run smallestStress(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
                 "bench",
                 "stress",
                 "--runs",
@@ -62,10 +55,9 @@ class BenchStressCommandTest {
                 "0",
                 "--batcher-clients",
                 "0",
-                "--no-convolution-check",
                 "--out",
-                tmp.toString());
-        assertThat(run.code()).as(run.err()).isZero();
-        assertThat(Files.readString(tmp.resolve("bench-stress.md"))).doesNotContain("## Convolutions");
+                out.toString()));
+        args.addAll(List.of(extra));
+        return CliTest.distill(args.toArray(String[]::new));
     }
 }
