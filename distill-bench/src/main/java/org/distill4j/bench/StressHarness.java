@@ -29,6 +29,7 @@ import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
 import org.distill4j.io.Hashing;
 import org.distill4j.loss.KdParameters;
+import org.distill4j.model.CnnSpec;
 import org.distill4j.model.MlpSpec;
 import org.distill4j.model.SavedModel;
 import org.distill4j.teacher.SavedModelTeacher;
@@ -55,7 +56,8 @@ import org.distill4j.train.TrainingListener;
  * earlier runs are being collected while later ones train. One run trains a teacher (MLP [64],
  * dropout 0.1, 3 epochs) on 384 synthetic rows and then, by mode, a student alone, or a student
  * distilled (T = 4, alpha = 0.7) from the teacher's cached outputs or from a teacher forward per
- * batch; about a second per run on an idle core.
+ * batch; about a second per run on an idle core. Mode {@code cnn} instead trains a CNN ([16, 32],
+ * batch norm, dropout 0.1) alone on synthetic images, for the convolution kernels.
  *
  * <p>GC pressure: {@link GcPressure#STEPS} calls {@code System.gc()} after every optimiser step;
  * {@link GcPressure#HAMMER} also runs a thread that forces a collection every 30 ms or so and
@@ -80,7 +82,12 @@ public final class StressHarness {
         /** The student distilled from the teacher's outputs, computed once per run. */
         CACHED,
         /** The student distilled from a teacher forward pass per batch. */
-        ONLINE;
+        ONLINE,
+        /**
+         * No teacher: a CNN (channels [16, 32], the recipes' kind) trained alone on synthetic 1 x 8 x
+         * 8 images, for the convolution kernels (docs/engine.md).
+         */
+        CNN;
 
         String id() {
             return name().toLowerCase(Locale.ROOT);
@@ -412,8 +419,6 @@ public final class StressHarness {
      * epoch record's raw bits and both models' saved parameters.
      */
     static RunResult runOnce(Mode mode, boolean gcAfterSteps, Path tmp) throws Exception {
-        ExampleSet train = blobs("stress-train", 384, 11);
-        ExampleSet validation = blobs("stress-validation", 128, 12);
         TrainingListener listener = gcAfterSteps
                 ? new TrainingListener() {
                     @Override
@@ -422,6 +427,11 @@ public final class StressHarness {
                     }
                 }
                 : TrainingListener.NONE;
+        if (mode == Mode.CNN) {
+            return cnnOnce(listener, tmp);
+        }
+        ExampleSet train = blobs("stress-train", 384, 11);
+        ExampleSet validation = blobs("stress-validation", 128, 12);
         StringBuilder bits = new StringBuilder();
         Path teacherDir = tmp.resolve("teacher");
         try (SavedModel teacher =
@@ -462,6 +472,51 @@ public final class StressHarness {
         return new RunResult(
                 Hashing.sha256(bits.toString()).substring(0, 16),
                 String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
+    }
+
+    /** A {@link Mode#CNN} run: the CNN trained alone; digest of its epochs and saved parameters. */
+    private static RunResult cnnOnce(TrainingListener listener, Path tmp) throws Exception {
+        ExampleSet train = images("stress-images-train", 384, 21);
+        ExampleSet validation = images("stress-images-validation", 128, 22);
+        StringBuilder bits = new StringBuilder();
+        Path dir = tmp.resolve("cnn");
+        List<EpochRecord> h;
+        try (SavedModel cnn = SavedModel.create(
+                new CnnSpec(List.of(16, 32), 3, 2, List.of(16), null, 0.1, true),
+                train.featureShape(),
+                train.classNames())) {
+            h = ClassifierTrainer.builder(config())
+                    .optSeed(7)
+                    .optListener(listener)
+                    .build()
+                    .fit(cnn, train, validation)
+                    .history();
+            append(bits, h);
+            cnn.save(dir);
+        }
+        bits.append(SavedModel.contentHash(dir));
+        EpochRecord last = h.get(h.size() - 1);
+        return new RunResult(
+                Hashing.sha256(bits.toString()).substring(0, 16),
+                String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
+    }
+
+    /**
+     * Synthetic 1 x 8 x 8 images of 3 classes (a bright top half, a bright bottom half, a bright
+     * left half) under Gaussian noise of 0.3.
+     */
+    static InMemoryExampleSet images(String name, int rows, long seed) {
+        Random rng = new Random(seed);
+        float[] x = new float[rows * 64];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = i % 3;
+            for (int p = 0; p < 64; p++) {
+                boolean bright = y[i] == 0 ? p < 32 : y[i] == 1 ? p >= 32 : p % 8 < 4;
+                x[i * 64 + p] = (bright ? 0.8f : 0.2f) + 0.3f * (float) rng.nextGaussian();
+            }
+        }
+        return new InMemoryExampleSet(name, new long[] {1, 8, 8}, x, y, List.of("top", "bottom", "left"));
     }
 
     private static GateApproval approval(org.distill4j.teacher.TeacherIdentity teacher) throws Exception {

@@ -29,18 +29,22 @@ class StressHarnessTest {
         List<Setting> settings = List.of(
                 new Setting(1, Collector.SERIAL_SMALL_HEAP, Mode.CACHED, GcPressure.HAMMER),
                 new Setting(1, Collector.DEFAULT, Mode.CACHED, GcPressure.NONE),
-                new Setting(2, Collector.DEFAULT, Mode.ONLINE, GcPressure.NONE));
+                new Setting(2, Collector.DEFAULT, Mode.ONLINE, GcPressure.NONE),
+                new Setting(2, Collector.DEFAULT, Mode.CNN, GcPressure.NONE));
         List<String> progress = new ArrayList<>();
         StressHarness.Report report = new StressHarness(120).run(settings, 2, 0, progress::add);
 
-        assertThat(progress).hasSize(3);
+        assertThat(progress).hasSize(4);
         for (StressHarness.Outcome o : report.outcomes()) {
             assertThat(o.errors()).as(o.setting().id()).isEmpty();
             assertThat(o.digests()).as(o.setting().id()).hasSize(2);
             assertThat(o.distinct()).as(o.setting().id() + ": " + o.digests()).isEqualTo(1);
         }
         // Both one-thread children (different collectors and pressure) trained the very same models.
-        assertThat(report.groups()).containsEntry("1 threads / cached", 1).containsEntry("2 threads / online", 1);
+        assertThat(report.groups())
+                .containsEntry("1 threads / cached", 1)
+                .containsEntry("2 threads / online", 1)
+                .containsEntry("2 threads / cnn", 1);
         assertThat(report.reproducible()).isTrue();
         assertThat(report.markdown()).contains("1t/serial-64m/cached/hammer").contains("| 1 threads / cached | 1 |");
     }

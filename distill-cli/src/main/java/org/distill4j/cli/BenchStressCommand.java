@@ -46,8 +46,8 @@ final class BenchStressCommand implements Callable<Integer> {
             names = "--modes",
             split = ",",
             paramLabel = "MODE[,MODE]",
-            description = "scratch, cached, online (default: all three).")
-    List<String> modes = List.of("scratch", "cached", "online");
+            description = "scratch, cached, online, cnn (default: all four).")
+    List<String> modes = List.of("scratch", "cached", "online", "cnn");
 
     @Option(
             names = "--collectors",
@@ -121,7 +121,7 @@ final class BenchStressCommand implements Callable<Integer> {
         StringBuilder md = new StringBuilder("# distill bench stress\n\n")
                 .append(runs)
                 .append(" runs per setting; each run trains a teacher and a student on 384 synthetic "
-                        + "rows (see StressHarness).\n\n")
+                        + "rows, or in mode cnn a CNN alone on 384 synthetic images (see StressHarness).\n\n")
                 .append(report.markdown())
                 .append('\n');
         boolean ok = report.reproducible();
@@ -213,9 +213,10 @@ final class BenchStressCommand implements Callable<Integer> {
             case "scratch" -> Mode.SCRATCH;
             case "cached" -> Mode.CACHED;
             case "online" -> Mode.ONLINE;
+            case "cnn" -> Mode.CNN;
             default ->
                 throw new IllegalArgumentException(
-                        "illegal mode value: '" + m + "', allowed: [scratch, cached, online]");
+                        "illegal mode value: '" + m + "', allowed: [scratch, cached, online, cnn]");
         };
     }
 }
