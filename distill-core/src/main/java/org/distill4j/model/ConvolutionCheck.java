@@ -29,7 +29,7 @@ import java.util.Random;
  */
 public final class ConvolutionCheck {
 
-    /** Relative error (L2) below which the float32 gradient counts as right; rounding gives ~1e-7. */
+    /** Relative error (L2) below which a float32 result counts as right; rounding gives ~1e-7. */
     public static final double TOLERANCE = 1e-4;
 
     /** The shapes {@code distill bench stress} checks: three padded ones, then the recipes' kind. */
@@ -55,7 +55,8 @@ public final class ConvolutionCheck {
 
     /**
      * Runs the check for {@code channels} (at least two entries: the fault is in a convolution
-     * after the first).
+     * after the first). Draws the parameters after re-seeding the engine's random generator (seed
+     * 7), so call it between trainings, not inside one.
      */
     public static Result check(List<Integer> channels) {
         if (channels.size() < 2) {

@@ -37,10 +37,10 @@ public final class OneDnnIsa {
     /** The environment variable oneDNN reads its cap from. */
     public static final String ENV = "ONEDNN_MAX_CPU_ISA";
 
-    /** The cap under which every measured shape was exact (slower: no AVX kernels). */
+    /** The cap under which every measured shape was right (slower: no AVX kernels). */
     public static final String SAFE = "SSE41";
 
-    /** Channel counts that are multiples of this were exact under every cap. */
+    /** Channel counts that are multiples of this were right under every cap. */
     public static final int CHANNEL_MULTIPLE = 16;
 
     /** oneDNN's older name for the same variable, still honoured by oneDNN 3.x. */
