@@ -22,7 +22,7 @@ import java.util.Random;
  * docs/engine.md (wrong results for padded channel counts on AVX2/AVX-512 CPUs).
  *
  * <p>One check: a CNN of the given channels (3 x 3 kernels, 2 x 2 pooling, dense [16], 3
- * classes) on 32 seeded random 1 x 8 x 8 images, from identical parameters in float32 and in
+ * classes) on 32 seeded random single-channel images (8 x 8 unless asked otherwise), from identical parameters in float32 and in
  * float64: the logits of an inference pass, and the first convolution's weight gradient of one
  * training pass of softmax cross-entropy (made from the gradient of the second convolution's
  * input, the backward-data computation). Under a second on one core.
@@ -55,14 +55,27 @@ public final class ConvolutionCheck {
 
     /**
      * Runs the check for {@code channels} (at least two entries: the fault is in a convolution
-     * after the first). Draws the parameters after re-seeding the engine's random generator (seed
-     * 7), so call it between trainings, not inside one.
+     * after the first) on 8 x 8 images. Draws the parameters after re-seeding the engine's random
+     * generator (seed 7), so call it between trainings, not inside one.
      */
     public static Result check(List<Integer> channels) {
+        return check(channels, 8);
+    }
+
+    /**
+     * Runs the check on {@code size} x {@code size} images (e.g. 28, Fashion-MNIST's); see {@link
+     * #check(List)}.
+     */
+    public static Result check(List<Integer> channels, int size) {
         if (channels.size() < 2) {
             throw new IllegalArgumentException("channels " + channels + ": need at least two convolutions");
         }
-        float[] x = new float[32 * 64];
+        if (size >> channels.size() < 1) {
+            throw new IllegalArgumentException("size " + size + ": " + channels.size()
+                    + " pooling blocks need images of at least " + (1 << channels.size()) + " pixels a side");
+        }
+        Shape batchShape = new Shape(32, 1, size, size);
+        float[] x = new float[32 * size * size];
         Random rng = new Random(1);
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) rng.nextGaussian();
@@ -73,10 +86,10 @@ public final class ConvolutionCheck {
         }
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             Engine.getEngine("PyTorch").setRandomSeed(7);
-            Block narrow = build(channels);
-            narrow.initialize(manager, DataType.FLOAT32, new Shape(32, 1, 8, 8));
-            Block wide = build(channels);
-            wide.initialize(manager, DataType.FLOAT64, new Shape(32, 1, 8, 8));
+            Block narrow = build(channels, size);
+            narrow.initialize(manager, DataType.FLOAT32, batchShape);
+            Block wide = build(channels, size);
+            wide.initialize(manager, DataType.FLOAT64, batchShape);
             List<Parameter> from = narrow.getParameters().values();
             List<Parameter> to = wide.getParameters().values();
             for (int i = 0; i < from.size(); i++) {
@@ -88,10 +101,11 @@ public final class ConvolutionCheck {
                 to.get(i).getArray().set(DoubleBuffer.wrap(d));
             }
             double logits = relativeError(
-                    logits(narrow, manager, x, DataType.FLOAT32), logits(wide, manager, x, DataType.FLOAT64));
+                    logits(narrow, manager, x, batchShape, DataType.FLOAT32),
+                    logits(wide, manager, x, batchShape, DataType.FLOAT64));
             double gradient = relativeError(
-                    firstGradient(narrow, manager, x, oneHot, DataType.FLOAT32),
-                    firstGradient(wide, manager, x, oneHot, DataType.FLOAT64));
+                    firstGradient(narrow, manager, x, batchShape, oneHot, DataType.FLOAT32),
+                    firstGradient(wide, manager, x, batchShape, oneHot, DataType.FLOAT64));
             return new Result(List.copyOf(channels), logits, gradient);
         }
     }
@@ -106,9 +120,9 @@ public final class ConvolutionCheck {
         return Math.sqrt(diff / norm);
     }
 
-    private static double[] logits(Block block, NDManager manager, float[] x, DataType type) {
+    private static double[] logits(Block block, NDManager manager, float[] x, Shape shape, DataType type) {
         try (NDManager batch = manager.newSubManager()) {
-            NDArray in = batch.create(x, new Shape(32, 1, 8, 8)).toType(type, false);
+            NDArray in = batch.create(x, shape).toType(type, false);
             return widen(block.forward(new ParameterStore(batch, false), new NDList(in), false)
                     .singletonOrThrow());
         }
@@ -123,14 +137,15 @@ public final class ConvolutionCheck {
         return out;
     }
 
-    private static Block build(List<Integer> channels) {
-        return new CnnSpec(channels, 3, 2, List.of(16), null, 0, false).build(new long[] {1, 8, 8}, 3);
+    private static Block build(List<Integer> channels, int size) {
+        return new CnnSpec(channels, 3, 2, List.of(16), null, 0, false).build(new long[] {1, size, size}, 3);
     }
 
-    private static double[] firstGradient(Block block, NDManager manager, float[] x, float[] oneHot, DataType type) {
+    private static double[] firstGradient(
+            Block block, NDManager manager, float[] x, Shape shape, float[] oneHot, DataType type) {
         try (NDManager batch = manager.newSubManager();
                 GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-            NDArray in = batch.create(x, new Shape(32, 1, 8, 8)).toType(type, false);
+            NDArray in = batch.create(x, shape).toType(type, false);
             NDArray target = batch.create(oneHot, new Shape(32, 3)).toType(type, false);
             NDArray logits = block.forward(new ParameterStore(batch, false), new NDList(in), true)
                     .singletonOrThrow();

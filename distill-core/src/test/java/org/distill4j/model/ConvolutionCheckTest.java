@@ -38,6 +38,16 @@ class ConvolutionCheckTest {
     }
 
     @Test
+    void largerImagesAreCheckedToo() {
+        ConvolutionCheck.Result r = ConvolutionCheck.check(List.of(4, 8), 16);
+        assertThat(r.right()).as("%s", r).isTrue();
+        assertThatThrownBy(() -> ConvolutionCheck.check(List.of(4, 8, 16), 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("size 4")
+                .hasMessageContaining("at least 8 pixels");
+    }
+
+    @Test
     void oneConvolutionIsRefused() {
         assertThatThrownBy(() -> ConvolutionCheck.check(List.of(8)))
                 .isInstanceOf(IllegalArgumentException.class)
