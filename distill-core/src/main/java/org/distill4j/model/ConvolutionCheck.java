@@ -54,8 +54,8 @@ public final class ConvolutionCheck {
     }
 
     /**
-     * Runs the check for {@code channels} (at least two entries: the fault is in a convolution
-     * after the first) on 8 x 8 images. Draws the parameters after re-seeding the engine's random
+     * Runs the check for {@code channels} (at least one entry; the fault needs two, a lone
+     * convolution is the control) on 8 x 8 images. Draws the parameters after re-seeding the engine's random
      * generator (seed 7), so call it between trainings, not inside one.
      */
     public static Result check(List<Integer> channels) {
@@ -67,8 +67,8 @@ public final class ConvolutionCheck {
      * #check(List)}.
      */
     public static Result check(List<Integer> channels, int size) {
-        if (channels.size() < 2) {
-            throw new IllegalArgumentException("channels " + channels + ": need at least two convolutions");
+        if (channels.isEmpty()) {
+            throw new IllegalArgumentException("channels " + channels + ": need at least one convolution");
         }
         if (size >> channels.size() < 1) {
             throw new IllegalArgumentException("size " + size + ": " + channels.size()

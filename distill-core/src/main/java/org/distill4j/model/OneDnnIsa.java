@@ -114,9 +114,12 @@ public final class OneDnnIsa {
     /**
      * Describes the convolutions of an initialised {@code block}, after the first, with a kernel
      * larger than 1 x 1 and one group, whose output or input channels are not multiples of
-     * {@value #CHANNEL_MULTIPLE}. The first is left out because training never needs the gradient
-     * of its input; depthwise and 1 x 1 convolutions because they run other kernels, which were
-     * right in every measured shape (separable [4, 8], [12, 24], [16, 32, 64]).
+     * {@value #CHANNEL_MULTIPLE}. The first is left out: a lone convolution with 4, 12, 20 or 24
+     * output channels gave right logits and weight gradients by default and at AVX2 ({@link
+     * ConvolutionCheck}) (what goes
+     * wrong is a convolution reading a padded input, or the gradient of that input); so are
+     * depthwise and 1 x 1 convolutions, which run other kernels and were right in every measured
+     * shape (separable [4, 8], [12, 24], [16, 32, 64]).
      */
     public static List<String> paddedConvolutions(Block block) {
         List<Convolution> convolutions = new ArrayList<>();
