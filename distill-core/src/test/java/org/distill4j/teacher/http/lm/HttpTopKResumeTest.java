@@ -161,10 +161,15 @@ class HttpTopKResumeTest {
             assertThat(r.windowsFromJournal()).isEqualTo(10);
             assertThat(r.requests()).isEqualTo(n - 10);
             assertThat(server.requests()).isEqualTo(first + n - 10);
-            // Asked twice: only the failed window and the one asked ahead of it, never a journaled one.
+            // Asked twice: the failed window and, when its request got through, the one asked ahead
+            // of it; never a journaled one (the resumed run asked exactly the n - 10 others). The
+            // request asked ahead may be cut off by the failure before the server reads its prompt
+            // (counted in requests(), not by prompt), so the second is not always seen.
+            assertThat(server.requestsByPrompt()).hasSize(n);
             assertThat(server.requestsByPrompt().values())
                     .filteredOn(c -> c > 1)
-                    .hasSize(first - 10);
+                    .hasSizeBetween(1, first - 10);
+            assertThat(server.requestsByPrompt().values()).allMatch(c -> c <= 2);
             assertThat(r.shortPositions()).isZero();
         }
     }
