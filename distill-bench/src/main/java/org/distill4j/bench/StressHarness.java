@@ -412,7 +412,15 @@ public final class StressHarness {
     }
 
     /** A run's digest and a human summary. */
-    record RunResult(String digest, String summary) {}
+    record RunResult(String digest, String summary) {
+        /** The digest of {@code bits}; the summary of the last epoch of {@code history}. */
+        static RunResult of(StringBuilder bits, List<EpochRecord> history) {
+            EpochRecord last = history.get(history.size() - 1);
+            return new RunResult(
+                    Hashing.sha256(bits.toString()).substring(0, 16),
+                    String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
+        }
+    }
 
     /**
      * One run: trains the teacher, then the student of {@code mode}; returns the digest of every
@@ -468,10 +476,7 @@ public final class StressHarness {
             student.save(studentDir);
         }
         bits.append(SavedModel.contentHash(studentDir));
-        EpochRecord last = h.get(h.size() - 1);
-        return new RunResult(
-                Hashing.sha256(bits.toString()).substring(0, 16),
-                String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
+        return RunResult.of(bits, h);
     }
 
     /** A {@link Mode#CNN} run: the CNN trained alone; digest of its epochs and saved parameters. */
@@ -495,10 +500,7 @@ public final class StressHarness {
             cnn.save(dir);
         }
         bits.append(SavedModel.contentHash(dir));
-        EpochRecord last = h.get(h.size() - 1);
-        return new RunResult(
-                Hashing.sha256(bits.toString()).substring(0, 16),
-                String.format(Locale.ROOT, "%.4f / %.6f", last.valAccuracy(), last.trainLoss()));
+        return RunResult.of(bits, h);
     }
 
     /**
