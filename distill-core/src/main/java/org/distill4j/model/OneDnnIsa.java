@@ -98,8 +98,13 @@ public final class OneDnnIsa {
                 .orElse(false);
     }
 
+    /** Whether this machine's CPU has AVX2, read once (the CPU does not change under a process). */
+    private static final class Cpu {
+        static final boolean AVX2 = readAvx2();
+    }
+
     /** Whether this machine's CPU has AVX2 (Linux); false where it cannot tell. */
-    static boolean avx2() {
+    private static boolean readAvx2() {
         Path cpuinfo = Path.of("/proc/cpuinfo");
         if (!Files.isReadable(cpuinfo)) {
             return false;
@@ -156,7 +161,12 @@ public final class OneDnnIsa {
      * @return whether the warning applies (logged now or before)
      */
     public static boolean warnIfExposed(Block block) {
-        Optional<String> warning = convolutionWarning(paddedConvolutions(block), cap(), avx2());
+        List<String> padded = paddedConvolutions(block);
+        if (padded.isEmpty()) {
+            // Most models: no need to read the CPU's flags or the environment.
+            return false;
+        }
+        Optional<String> warning = convolutionWarning(padded, cap(), Cpu.AVX2);
         if (warning.isPresent() && WARNED.compareAndSet(false, true)) {
             LOG.warn(warning.get());
         }
