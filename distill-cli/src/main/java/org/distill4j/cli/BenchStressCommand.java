@@ -172,12 +172,7 @@ final class BenchStressCommand implements Callable<Integer> {
 
     /** Runs {@link ConvolutionCheck} on its shapes, appends a table; returns whether all were right. */
     private static boolean appendConvolutionCheck(StringBuilder md) {
-        md.append("\n## Convolutions (" + OneDnnIsa.ENV + "=" + OneDnnIsa.cap() + ")\n\n")
-                .append("A small CNN's logits and its first convolution's weight gradient, float32 against a "
-                        + "float64 reference (oneDNN has no float64 convolution; docs/engine.md); relative "
-                        + "errors.\n\n")
-                .append("| channels | logits | gradient | verdict |\n| --- | ---: | ---: | --- |\n");
-        boolean allRight = true;
+        List<ConvolutionCheck.Result> results = new ArrayList<>();
         for (List<Integer> channels : ConvolutionCheck.SHAPES) {
             ConvolutionCheck.Result r = ConvolutionCheck.check(channels);
             System.err.printf(
@@ -186,10 +181,24 @@ final class BenchStressCommand implements Callable<Integer> {
                     channels,
                     r.logitsError(),
                     r.gradientError());
+            results.add(r);
+        }
+        return appendConvolutionTable(md, OneDnnIsa.cap(), results);
+    }
+
+    /** Appends the table of {@code results} under {@code cap}; returns whether all were right. */
+    static boolean appendConvolutionTable(StringBuilder md, String cap, List<ConvolutionCheck.Result> results) {
+        md.append("\n## Convolutions (" + OneDnnIsa.ENV + "=" + cap + ")\n\n")
+                .append("A small CNN's logits and its first convolution's weight gradient, float32 against a "
+                        + "float64 reference (oneDNN has no float64 convolution; docs/engine.md); relative "
+                        + "errors.\n\n")
+                .append("| channels | logits | gradient | verdict |\n| --- | ---: | ---: | --- |\n");
+        boolean allRight = true;
+        for (ConvolutionCheck.Result r : results) {
             md.append(String.format(
                     Locale.ROOT,
                     "| %s | %.2e | %.2e | %s |%n",
-                    channels,
+                    r.channels(),
                     r.logitsError(),
                     r.gradientError(),
                     r.right() ? "right" : "WRONG"));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.distill4j.model.ConvolutionCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,29 @@ class BenchStressCommandTest {
         CliTest.Run run = smallestStress(tmp, "--no-convolution-check");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(Files.readString(tmp.resolve("bench-stress.md"))).doesNotContain("## Convolutions");
+    }
+
+    /** The verdict itself: one shape off the reference makes the table say WRONG and the check fail. */
+    @Test
+    void aWrongShapeIsMarkedAndFailsTheCheck() {
+        StringBuilder md = new StringBuilder();
+        boolean ok = BenchStressCommand.appendConvolutionTable(
+                md,
+                "ALL",
+                List.of(
+                        new ConvolutionCheck.Result(List.of(4, 8), 2.0e-7, 2.6e-1),
+                        new ConvolutionCheck.Result(List.of(32, 64), 4.2e-7, 2.9e-7)));
+        assertThat(ok).isFalse();
+        assertThat(md.toString())
+                .contains("## Convolutions (ONEDNN_MAX_CPU_ISA=ALL)")
+                .contains("| [4, 8] | 2.00e-07 | 2.60e-01 | WRONG |")
+                .contains("| [32, 64] | 4.20e-07 | 2.90e-07 | right |")
+                .contains("ONEDNN_MAX_CPU_ISA=SSE41");
+        StringBuilder allRight = new StringBuilder();
+        assertThat(BenchStressCommand.appendConvolutionTable(
+                        allRight, "SSE41", List.of(new ConvolutionCheck.Result(List.of(4, 8), 1.5e-7, 1.3e-7))))
+                .isTrue();
+        assertThat(allRight.toString()).doesNotContain("WRONG").doesNotContain("set ONEDNN");
     }
 
     /** One child with one run, no scalar probe, no batcher: the convolution check is what is left. */
