@@ -208,7 +208,21 @@ public final class AccuracyBenchmark {
             }
             Predictions teacherTest = Predictions.of(teacher, data.test(), manager, 512);
             Predictions teacherVal = Predictions.of(teacher, data.validation(), manager, 512);
-            Runner runner = new Runner(data, teacher, teacherTest, manager, approval);
+            // Under data.labelled_share the scratch students learn from the labelled rows alone, the
+            // distilled ones from every row, the others with the teacher's outputs as their only target.
+            ExampleSets.LabelledShare share =
+                    ExampleSets.labelledShare(data.train(), recipe.data().studentLabelShare(), recipe.seed());
+            ExampleSet transferRows = share.transfer();
+            if (share.labelled() != data.train()) {
+                listener.info(String.format(
+                        Locale.ROOT,
+                        "data.labelled_share %s: scratch students train on %,d labelled rows, distilled ones on all "
+                                + "%,d",
+                        recipe.data().studentLabelShare(),
+                        share.labelled().size(),
+                        transferRows.size()));
+            }
+            Runner runner = new Runner(data, share.labelled(), teacher, teacherTest, manager, approval);
             ModelSpec base = recipe.student().model();
             KdParameters recipeKd = recipe.distillation().parameters();
             long seed0 = settings.seeds().get(0);
@@ -220,7 +234,7 @@ public final class AccuracyBenchmark {
                         "sweep_T",
                         base,
                         new KdParameters(t, recipeKd.alpha(), recipeKd.correctTeacher()),
-                        data.train(),
+                        transferRows,
                         seed0));
             }
             StudentRun bestT = best(sweepT);
@@ -236,7 +250,7 @@ public final class AccuracyBenchmark {
                         "sweep_alpha",
                         base,
                         new KdParameters(bestT.temperature(), a, recipeKd.correctTeacher()),
-                        data.train(),
+                        transferRows,
                         seed0));
             }
             StudentRun bestAlpha = best(sweepAlpha);
@@ -245,31 +259,51 @@ public final class AccuracyBenchmark {
             listener.info("chosen on validation: T " + chosen.temperature() + ", alpha " + chosen.alpha());
 
             // The scratch twin gets its own choice on validation: with the recipe's shifts and flips
-            // or without any augmentation, which at short schedules can be the better of the two.
+            // or without any augmentation, which at short schedules can be the better of the two;
+            // with a labelled share, also as many optimiser steps as the distilled student takes
+            // (epochs / share over its fewer rows), so that it is not compared at a shorter schedule.
             TrainingConfig augmented = runner.scratchConfig();
             List<StudentRun> sweepScratch = new ArrayList<>();
-            TrainingConfig scratchConfig = augmented;
+            List<TrainingConfig> candidates = new ArrayList<>(List.of(augmented));
             if (augmented.augment().enabled()) {
-                TrainingConfig plain =
-                        augmented.toBuilder().optAugmentation(Augmentation.NONE).build();
-                StudentRun withAug = runner.scratch("sweep_scratch", base, seed0, augmented);
-                StudentRun without = runner.scratch("sweep_scratch", base, seed0, plain);
-                sweepScratch.add(withAug);
-                sweepScratch.add(without);
-                scratchConfig = without.valAccuracy() > withAug.valAccuracy() ? plain : augmented;
+                candidates.add(
+                        augmented.toBuilder().optAugmentation(Augmentation.NONE).build());
+            }
+            if (share.labelled() != data.train()) {
+                int epochs = (int) Math.round(augmented.epochs()
+                        * (double) transferRows.size()
+                        / share.labelled().size());
+                candidates.add(augmented.toBuilder().setEpochs(epochs).build());
+            }
+            TrainingConfig scratchConfig = augmented;
+            if (candidates.size() > 1) {
+                StudentRun chosenScratch = null;
+                for (TrainingConfig c : candidates) {
+                    StudentRun r = runner.scratch("sweep_scratch", base, seed0, c);
+                    sweepScratch.add(r);
+                    if (chosenScratch == null || r.valAccuracy() > chosenScratch.valAccuracy()) {
+                        chosenScratch = r;
+                        scratchConfig = c;
+                    }
+                }
                 listener.info("scratch chosen on validation: "
-                        + (scratchConfig == plain ? "without augmentation" : "augment " + augmented.augment()));
+                        + (scratchConfig.augment().enabled()
+                                ? "augment " + scratchConfig.augment()
+                                : "without augmentation")
+                        + ", " + scratchConfig.epochs() + " epochs");
             }
 
             List<StudentRun> scratch = new ArrayList<>();
             List<StudentRun> distilled = new ArrayList<>();
             for (long seed : settings.seeds()) {
                 scratch.add(runner.scratch("scratch", base, seed, scratchConfig));
-                distilled.add(runner.distilled("distilled", base, chosen, data.train(), seed));
+                distilled.add(runner.distilled("distilled", base, chosen, transferRows, seed));
             }
 
             List<StudentRun> transfer = new ArrayList<>();
-            if (settings.transferRows()) {
+            if (settings.transferRows() && share.labelled() != data.train()) {
+                listener.info("transfer-set rows skipped: they are defined on the fully labelled training rows");
+            } else if (settings.transferRows()) {
                 transfer.add(runner.distilled(
                         "transfer_unlabeled",
                         base,
@@ -290,11 +324,11 @@ public final class AccuracyBenchmark {
                         ? new MlpSpec(List.of(w), m.activation(), m.dropout())
                         : new MlpSpec(List.of(w), null, 0);
                 sizes.add(runner.scratch("size_scratch", spec, seed0, scratchConfig));
-                sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
+                sizes.add(runner.distilled("size_distilled", spec, chosen, transferRows, seed0));
             }
             for (ModelSpec spec : settings.sizeStudents()) {
                 sizes.add(runner.scratch("size_scratch", spec, seed0, scratchConfig));
-                sizes.add(runner.distilled("size_distilled", spec, chosen, data.train(), seed0));
+                sizes.add(runner.distilled("size_distilled", spec, chosen, transferRows, seed0));
             }
 
             AccuracyReport report = AccuracyReport.of(
@@ -338,6 +372,7 @@ public final class AccuracyBenchmark {
     /** Trains and scores students, reusing any recorded under OUT/students. */
     private final class Runner {
         private final ExperimentData data;
+        private final ExampleSet labelled;
         private final Teacher teacher;
         private final Predictions teacherTest;
         private final NDManager manager;
@@ -348,12 +383,14 @@ public final class AccuracyBenchmark {
 
         Runner(
                 ExperimentData data,
+                ExampleSet labelled,
                 Teacher teacher,
                 Predictions teacherTest,
                 NDManager manager,
                 GateApproval approval) {
             this.approval = approval;
             this.data = data;
+            this.labelled = labelled;
             this.teacher = teacher;
             this.teacherTest = teacherTest;
             this.manager = manager;
@@ -372,7 +409,7 @@ public final class AccuracyBenchmark {
         }
 
         StudentRun scratch(String group, ModelSpec spec, long seed, TrainingConfig config) throws IOException {
-            return train(group, spec, null, data.train(), seed, config);
+            return train(group, spec, null, labelled, seed, config);
         }
 
         StudentRun distilled(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
@@ -391,6 +428,9 @@ public final class AccuracyBenchmark {
                     && !config.augment().enabled()
                     && settings.recipe().student().training().augment().enabled()) {
                 key += " | without augmentation";
+            }
+            if (config.epochs() != settings.recipe().student().training().epochs()) {
+                key += " | " + config.epochs() + " epochs";
             }
             String mode = settings.recipe().distillation().mode();
             if (kd != null && !mode.equals("cached")) {

@@ -89,9 +89,19 @@ public record AccuracyReport(
                         + " (T sweep at the recipe's alpha, then alpha sweep at the best T)");
         s.put(
                 "scratch_training",
-                scratch.get(0).key().endsWith("without augmentation")
-                        ? "without augmentation (chosen on validation over the recipe's)"
-                        : sweepScratch.isEmpty() ? "the recipe's" : "the recipe's (chosen on validation over none)");
+                sweepScratch.isEmpty()
+                        ? "the recipe's"
+                        : scratchTraining(scratch.get(0)) + " (chosen on validation among " + sweepScratch.size()
+                                + ")");
+        double share = recipe.data().studentLabelShare();
+        if (share < 1) {
+            s.put("labelled_share", share);
+            s.put(
+                    "labelled_rows",
+                    org.distill4j.data.ExampleSets.labelledShare(data.train(), share, recipe.seed())
+                            .labelled()
+                            .size());
+        }
         Map<String, Object> sc = rowSummary(scratch);
         Map<String, Object> di = rowSummary(distilled);
         s.put("scratch", sc);
@@ -186,6 +196,14 @@ public record AccuracyReport(
                 rows.get("test"),
                 summary.get("student_model"),
                 summary.get("student_training")));
+        if (summary.get("labelled_share") != null) {
+            md.append(f(
+                    "Labels: the students may use those of %s training rows (`data.labelled_share: %s`, a "
+                            + "class-stratified share drawn with the recipe's seed); the scratch students train on "
+                            + "them alone, the distilled ones on all %s training rows, learning from the teacher's "
+                            + "outputs alone on the others. The teacher learnt from every label.%n%n",
+                    summary.get("labelled_rows"), num(summary.get("labelled_share")), rows.get("train")));
+        }
         md.append(f(
                 "Chosen on validation accuracy only: **T = %s, alpha = %s** (%s).%n%n",
                 num(summary.get("chosen_temperature")), num(summary.get("chosen_alpha")), summary.get("chosen_by")));
@@ -252,7 +270,7 @@ public record AccuracyReport(
             for (StudentRun r : sweepScratch) {
                 md.append(f(
                         "| %s | %.2f%% | %.2f%% | %d | %.2f%% |%n",
-                        r.key().endsWith("without augmentation") ? "no augmentation" : "the recipe's augmentation",
+                        scratchTraining(r),
                         100 * r.valAccuracy(),
                         100 * r.testAccuracy(),
                         r.testErrors(),
@@ -412,5 +430,16 @@ public record AccuracyReport(
 
     static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);
+    }
+
+    /** A scratch run's training in words: its augmentation and, when not the recipe's, its epochs. */
+    static String scratchTraining(StudentRun r) {
+        String aug = r.key().contains(" | without augmentation") ? "without augmentation" : "the recipe's augmentation";
+        int at = r.key().lastIndexOf(" epochs");
+        if (at < 0) {
+            return aug;
+        }
+        String head = r.key().substring(0, at);
+        return aug + ", " + head.substring(head.lastIndexOf('|') + 2) + " epochs";
     }
 }

@@ -183,4 +183,38 @@ class AccuracyBenchmarkQuickTest {
                 .contains("The scratch twin's augmentation, chosen on validation")
                 .doesNotContain("accuracy vs student size");
     }
+
+    @Test
+    void aLabelledShareGivesScratchTheLabelledRowsAndTheDistilledStudentEveryRow(@TempDir Path tmp) throws Exception {
+        String recipe = RECIPE.replace("test_limit: 400}", "test_limit: 400, labelled_share: 0.1}");
+        AccuracyBenchmark.Settings settings = settings(recipe, tmp, List.of(), true);
+        List<String> log = new java.util.ArrayList<>();
+        AccuracyReport report = new AccuracyBenchmark(settings, new ExperimentListener() {
+                    @Override
+                    public void info(String message) {
+                        log.add(message);
+                    }
+                })
+                .run();
+
+        // 1,500 rows less the 20% validation: 1,200, a tenth of each class labelled (rounded per class: 119).
+        assertThat(log)
+                .contains("data.labelled_share 0.1: scratch students train on 119 labelled rows, distilled ones "
+                        + "on all 1,200");
+        assertThat(report.runs().get("scratch")).allMatch(r -> r.transfer().startsWith("train/labelled-0.1"));
+        assertThat(report.runs().get("distilled")).allMatch(r -> r.transfer().startsWith("train/partly-labelled-0.1"));
+        // The scratch twin's schedule is chosen on validation: the recipe's 2 epochs, or as many
+        // optimiser steps as the distilled student takes (20 epochs of its tenth of the rows).
+        List<StudentRun> choice = report.runs().get("sweep_scratch");
+        assertThat(choice).hasSize(2);
+        assertThat(choice.get(0).key()).doesNotContain("epochs");
+        assertThat(choice.get(1).key()).endsWith(" | 20 epochs");
+        boolean longer = choice.get(1).valAccuracy() > choice.get(0).valAccuracy();
+        assertThat(report.runs().get("scratch")).allMatch(r -> r.key().endsWith(" | 20 epochs") == longer);
+        assertThat(report.summary().get("labelled_rows")).isEqualTo(119);
+        assertThat(report.runs().get("transfer")).isEmpty();
+        assertThat(log).contains("transfer-set rows skipped: they are defined on the fully labelled training rows");
+        assertThat(Files.readString(settings.docs().resolve("benchmarks.md")))
+                .contains("Labels: the students may use those of 119 training rows (`data.labelled_share: 0.1`");
+    }
 }

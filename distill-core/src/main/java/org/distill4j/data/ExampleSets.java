@@ -1,6 +1,7 @@
 package org.distill4j.data;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -106,6 +107,93 @@ public final class ExampleSets {
     }
 
     /**
+     * What a student owner holds when only part of the training rows is labelled: {@link #labelled}
+     * for a student that learns from labels alone, {@link #transfer} for one that also learns from a
+     * teacher's outputs on the rest.
+     *
+     * @param labelled the labelled rows, in the original order
+     * @param transfer every row in the original order, labels hidden outside {@code labelled}
+     */
+    public record LabelledShare(ExampleSet labelled, ExampleSet transfer) {
+
+        /** Checks both parts are present. */
+        public LabelledShare {
+            Objects.requireNonNull(labelled, "labelled");
+            Objects.requireNonNull(transfer, "transfer");
+        }
+    }
+
+    /**
+     * Keeps the labels of a seeded, class-stratified share of {@code set}'s rows: of the rows of each
+     * class, {@code Math.round(share * count)} keep their label, at least one where the class has
+     * rows, so that no class is left without a labelled example (the rare classes of a skewed set
+     * would otherwise lose theirs). Reproducible on every JVM (the same shuffle as {@link #split}).
+     * Rows that are already unlabelled stay so and are never counted as labelled.
+     *
+     * @param share the share of each class's rows that keep a label, in (0, 1]
+     * @param seed any value; different seeds choose different rows
+     * @return the labelled rows ({@code <name>/labelled-<share>}) and all rows with the other labels
+     *     hidden ({@code <name>/partly-labelled-<share>}); at share 1 both are {@code set} itself
+     */
+    public static LabelledShare labelledShare(ExampleSet set, double share, long seed) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("illegal labelled share value: " + share + ", must be in (0, 1]");
+        }
+        if (share == 1) {
+            return new LabelledShare(set, set);
+        }
+        int n = set.size();
+        int[][] byClass = new int[set.numClasses()][];
+        int[] counts = classCounts(set);
+        for (int c = 0; c < byClass.length; c++) {
+            byClass[c] = new int[counts[c]];
+        }
+        int[] filled = new int[byClass.length];
+        for (int i = 0; i < n; i++) {
+            int label = set.label(i);
+            if (label != ExampleSet.UNLABELED) {
+                byClass[label][filled[label]++] = i;
+            }
+        }
+        BitSet hidden = new BitSet(n);
+        hidden.set(0, n);
+        for (int c = 0; c < byClass.length; c++) {
+            int[] rows = byClass[c];
+            // Each class its own stream, so one class's rows do not depend on another's count.
+            int[] order = shuffled(rows.length, seed * 0x9E3779B97F4A7C15L + c);
+            int keep = rows.length == 0 ? 0 : (int) Math.max(1, Math.round(share * rows.length));
+            for (int k = 0; k < keep; k++) {
+                hidden.clear(rows[order[k]]);
+            }
+        }
+        int[] labelled = new int[n - hidden.cardinality()];
+        for (int i = hidden.nextClearBit(0), k = 0; i < n; i = hidden.nextClearBit(i + 1)) {
+            labelled[k++] = i;
+        }
+        String suffix = String.format(Locale.ROOT, "-%s(seed %d)", share, seed);
+        return new LabelledShare(
+                RowView.of(set, labelled, false, set.name() + "/labelled" + suffix),
+                new LabelMask(set, hidden, set.name() + "/partly-labelled" + suffix));
+    }
+
+    /** A seeded permutation of [0, n): Fisher-Yates driven by SplitMix64. */
+    private static int[] shuffled(int n, long seed) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        long state = seed;
+        for (int i = n - 1; i > 0; i--) {
+            state += 0x9E3779B97F4A7C15L;
+            int j = (int) Long.remainderUnsigned(mix(state), i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /**
      * Splits {@code set} at random into training and validation parts, reproducibly: the same
      * set size, fraction and seed give the same rows on every JVM (the shuffle is a Fisher-Yates
      * driven by SplitMix64, both fixed here, not by {@code java.util} generators). The parts are
@@ -122,18 +210,7 @@ public final class ExampleSets {
                     "illegal validationFraction value: " + validationFraction + ", must be in [0, 1]");
         }
         int n = set.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        long state = seed;
-        for (int i = n - 1; i > 0; i--) {
-            state += 0x9E3779B97F4A7C15L;
-            int j = (int) Long.remainderUnsigned(mix(state), i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = shuffled(n, seed);
         int validationSize = (int) Math.round(validationFraction * n);
         int[] validation = Arrays.copyOfRange(order, 0, validationSize);
         int[] train = Arrays.copyOfRange(order, validationSize, n);

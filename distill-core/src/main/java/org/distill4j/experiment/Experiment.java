@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
 import org.distill4j.data.FeatureShards;
 import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
@@ -176,6 +178,19 @@ public final class Experiment {
                 data.validation() == null ? 0 : data.validation().size(),
                 data.test().size(),
                 recipe.data().location()));
+        double share = recipe.data().studentLabelShare();
+        if (share < 1) {
+            ExampleSets.LabelledShare rows = ExampleSets.labelledShare(data.train(), share, recipe.seed());
+            listener.info(String.format(
+                    Locale.ROOT,
+                    "data.labelled_share %s: the students may use the labels of %d of the %d training rows; the "
+                            + "scratch student trains on those, the distilled one on all %d (the teacher's outputs "
+                            + "alone on the others)",
+                    share,
+                    rows.labelled().size(),
+                    data.train().size(),
+                    data.train().size()));
+        }
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 ExperimentTeacher teacher = teachers.obtain(data)) {
@@ -308,6 +323,10 @@ public final class Experiment {
      */
     public Path distillStudentFromShards(Path shardsDir, Path teacherLogits, int bufferRows)
             throws IOException, DistillationRefusedException {
+        if (recipe.data().studentLabelShare() < 1) {
+            throw new IllegalArgumentException("data.labelled_share chooses among the rows in memory; it does not "
+                    + "apply to training from shards (write the shards with the labels the student may see)");
+        }
         checkTerms();
         requireOutputDirectory();
         FeatureShards shards = FeatureShards.open(shardsDir);

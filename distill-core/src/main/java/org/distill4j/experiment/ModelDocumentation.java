@@ -30,6 +30,8 @@ import org.distill4j.train.TrainingConfig;
  * @param labelCollection how the teacher's outputs were collected from an API (provenance), or null
  * @param termsId the teacher's declared terms id, or null
  * @param termsOrigin where that terms entry came from ({@code TermsRegistry.Origin#toMap()}), or null
+ * @param labelledShare a student's {@code data.labelled_share} (1 for the teacher): its provenance
+ *     names the rows it trained on, the labelled share or the partly labelled transfer set
  */
 record ModelDocumentation(
         String role,
@@ -40,7 +42,8 @@ record ModelDocumentation(
         Map<String, Object> training,
         Map<String, Object> labelCollection,
         String termsId,
-        Map<String, Object> termsOrigin) {
+        Map<String, Object> termsOrigin,
+        double labelledShare) {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper TREE =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -68,6 +71,10 @@ record ModelDocumentation(
         if (approval != null) {
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
+        double share = isTeacher ? 1 : recipe.data().studentLabelShare();
+        if (share < 1) {
+            training.put("labelled_share", share);
+        }
         String name = switch (role) {
             case Experiment.STUDENT_DISTILLED ->
                 approval == null ? recipe.student().name() : approval.studentName();
@@ -83,7 +90,8 @@ record ModelDocumentation(
                 training,
                 labelCollection,
                 recipe.teacher().terms(),
-                approval == null ? null : termsOrigin);
+                approval == null ? null : termsOrigin,
+                share);
     }
 
     void write(Path dir, ExperimentData data, long seed, Map<String, ModelMetrics> metrics) throws IOException {
@@ -96,7 +104,7 @@ record ModelDocumentation(
                 .optLabelCollection(labelCollection)
                 .optSeed(seed)
                 .optLicense(termsId != null && OPEN_LICENCES.contains(termsId) ? termsId : "other")
-                .optDataset(DatasetRole.TRAIN, data.train())
+                .optDataset(DatasetRole.TRAIN, trainedOn(data, seed))
                 .optPipelineTag(
                         data.textFeatures() != null
                                 ? ModelCardData.TEXT_CLASSIFICATION
@@ -107,5 +115,13 @@ record ModelDocumentation(
         w.optDataset(DatasetRole.TEST, data.test());
         metrics.forEach(w::optMetrics);
         w.build().document(dir, architecture, training);
+    }
+
+    private org.distill4j.data.ExampleSet trainedOn(ExperimentData data, long seed) {
+        if (labelledShare == 1) {
+            return data.train();
+        }
+        var share = org.distill4j.data.ExampleSets.labelledShare(data.train(), labelledShare, seed);
+        return role.equals(Experiment.STUDENT_SCRATCH) ? share.labelled() : share.transfer();
     }
 }

@@ -63,6 +63,7 @@ final class RoleTrainer {
                     recipe.teacher().model(),
                     recipe.teacher().training(),
                     data,
+                    data.train(),
                     null,
                     null,
                     recipe.seed() + m - 1));
@@ -80,7 +81,26 @@ final class RoleTrainer {
                     .optAugmentation(config.augment().perRow())
                     .build();
         }
-        return train(role, recipe.student().model(), config, data, teacher, approval, recipe.seed());
+        return train(
+                role,
+                recipe.student().model(),
+                config,
+                data,
+                studentRows(data, teacher != null),
+                teacher,
+                approval,
+                recipe.seed());
+    }
+
+    /**
+     * The training rows of a student under {@code data.labelled_share}: the labelled share alone for
+     * the scratch student, every row (the others unlabelled) for a distilled one; all rows when the
+     * share is 1.
+     */
+    private ExampleSet studentRows(ExperimentData data, boolean distilled) {
+        ExampleSets.LabelledShare share =
+                ExampleSets.labelledShare(data.train(), recipe.data().studentLabelShare(), recipe.seed());
+        return distilled ? share.transfer() : share.labelled();
     }
 
     /**
@@ -213,6 +233,7 @@ final class RoleTrainer {
             ModelSpec spec,
             TrainingConfig config,
             ExperimentData data,
+            ExampleSet given,
             ExperimentTeacher teacher,
             GateApproval approval,
             long seed)
@@ -220,7 +241,7 @@ final class RoleTrainer {
         Path dir = out.resolve(role);
         // A remote teacher may not have answered every row: the student learns from those it did,
         // and a rerun that collects more of them trains again (the rows' hash is fingerprinted).
-        ExampleSet rows = teacher == null ? data.train() : teacher.distillationRows(data.train());
+        ExampleSet rows = teacher == null ? given : teacher.distillationRows(given);
         String fingerprint = Hashing.sha256(String.join(
                 "\n",
                 role,

@@ -103,6 +103,13 @@ public record Recipe(
      *     default 0.1; null for jsonl when absent (the validation file, or else 0.1, is used)
      * @param trainLimit use only the first N training rows (0 = all)
      * @param testLimit use only the first N test rows (0 = all)
+     * @param labelledShare the share of the training rows whose labels the students may use, in (0,
+     *     1]; absent = all. A seeded, class-stratified share ({@link
+     *     org.distill4j.data.ExampleSets#labelledShare}, the recipe's seed): the scratch student
+     *     trains on those rows alone, the distilled student on every training row with the other
+     *     labels hidden (the teacher's outputs are all it learns there). A teacher trained here
+     *     uses every label: it stands for a model trained on more labelled data than its student's
+     *     owner has (a provider's, or another team's)
      */
     public record DataSection(
             String format,
@@ -116,7 +123,8 @@ public record Recipe(
             TextFeatures features,
             @JsonProperty("validation_fraction") Double validationFraction,
             @JsonProperty("train_limit") Integer trainLimit,
-            @JsonProperty("test_limit") Integer testLimit) {
+            @JsonProperty("test_limit") Integer testLimit,
+            @JsonProperty("labelled_share") Double labelledShare) {
 
         /** The default share of the training rows held out when there is no validation file. */
         public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -175,6 +183,16 @@ public record Recipe(
             }
             trainLimit = nonNegative("train_limit", trainLimit);
             testLimit = nonNegative("test_limit", testLimit);
+            if (labelledShare != null && !(labelledShare > 0 && labelledShare <= 1)) {
+                throw new IllegalArgumentException(
+                        "illegal labelled_share value: " + labelledShare + ", must be in (0, 1] (the share of the "
+                                + "training rows whose labels the students may use)");
+            }
+        }
+
+        /** Returns the share of the training rows whose labels the students may use: 1 when absent. */
+        public double studentLabelShare() {
+            return labelledShare == null ? 1.0 : labelledShare;
         }
 
         /** Returns the JSON field names of a jsonl source (null for idx). */

@@ -184,6 +184,69 @@ class ExampleSetsTest {
     }
 
     @Test
+    void labelledShareKeepsAStratifiedSeededShareOfTheLabels() {
+        // 300 rows: class a 200, b 90, c 10, so an unstratified tenth could leave c with none.
+        int n = 300;
+        byte[] features = new byte[2 * n];
+        int[] labelsIn = new int[n];
+        for (int i = 0; i < n; i++) {
+            features[2 * i] = (byte) i;
+            labelsIn[i] = i < 200 ? 0 : i < 290 ? 1 : 2;
+        }
+        ByteExampleSet set = ByteExampleSet.of("skewed", new long[] {1, 1, 2}, features, labelsIn, CLASSES);
+
+        ExampleSets.LabelledShare share = ExampleSets.labelledShare(set, 0.05, 42);
+
+        // round(0.05 x count) per class, at least one: 10, 5 (4.5 rounds up) and 1.
+        assertThat(ExampleSets.classCounts(share.labelled())).containsExactly(10, 5, 1);
+        assertThat(ExampleSets.classCounts(share.transfer())).containsExactly(10, 5, 1);
+        assertThat(share.transfer().size()).isEqualTo(n);
+        assertThat(features(share.transfer())).containsExactly(features(set));
+        // The labelled view is exactly the transfer set's labelled rows, with their true labels.
+        int[] kept = IntStream.range(0, n)
+                .filter(i -> share.transfer().label(i) != ExampleSet.UNLABELED)
+                .toArray();
+        assertThat(kept).hasSize(16);
+        for (int k = 0; k < kept.length; k++) {
+            assertThat(share.labelled().label(k)).isEqualTo(set.label(kept[k]));
+            assertThat(share.transfer().label(kept[k])).isEqualTo(set.label(kept[k]));
+        }
+        // Seeded: the same seed the same rows, another seed others; names and hashes say so.
+        ExampleSets.LabelledShare again = ExampleSets.labelledShare(set, 0.05, 42);
+        ExampleSets.LabelledShare other = ExampleSets.labelledShare(set, 0.05, 43);
+        assertThat(again.transfer().contentHash()).isEqualTo(share.transfer().contentHash());
+        assertThat(again.labelled().contentHash()).isEqualTo(share.labelled().contentHash());
+        assertThat(other.transfer().contentHash()).isNotEqualTo(share.transfer().contentHash());
+        assertThat(share.transfer().contentHash())
+                .isNotEqualTo(set.contentHash())
+                .isNotEqualTo(ExampleSets.withoutLabels(set).contentHash());
+        assertThat(share.labelled().name()).isEqualTo("skewed/labelled-0.05(seed 42)");
+        assertThat(share.transfer().name()).isEqualTo("skewed/partly-labelled-0.05(seed 42)");
+        // Not simply the first rows of each class.
+        assertThat(kept[9]).isGreaterThan(10);
+        // Further views keep the mask.
+        ExampleSet slice = ExampleSets.slice(share.transfer(), kept[0], kept[0] + 1);
+        assertThat(slice.label(0)).isEqualTo(set.label(kept[0]));
+    }
+
+    @Test
+    void labelledShareOfOneIsTheSetAndBadSharesAreRefused() {
+        ExampleSets.LabelledShare all = ExampleSets.labelledShare(BASE, 1, 3);
+        assertThat(all.labelled()).isSameAs(BASE);
+        assertThat(all.transfer()).isSameAs(BASE);
+        for (double bad : new double[] {0, -0.1, 1.5, Double.NaN}) {
+            assertThatThrownBy(() -> ExampleSets.labelledShare(BASE, bad, 3))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("labelled share")
+                    .hasMessageContaining("(0, 1]");
+        }
+        // Unlabelled rows stay unlabelled and are never counted as labelled.
+        ExampleSets.LabelledShare ofNone = ExampleSets.labelledShare(ExampleSets.withoutLabels(BASE), 0.5, 3);
+        assertThat(ofNone.labelled().size()).isZero();
+        assertThat(labels(ofNone.transfer())).containsOnly(ExampleSet.UNLABELED);
+    }
+
+    @Test
     void splitIsDeterministicDisjointAndComplete() {
         ByteExampleSet set = rows(250);
         ExampleSets.Split split = ExampleSets.split(set, 0.2, 42);
