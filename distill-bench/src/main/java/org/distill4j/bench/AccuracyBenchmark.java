@@ -100,6 +100,9 @@ public final class AccuracyBenchmark {
      * @param command the command line to print in the docs
      * @param sizeStudents further students of the size sweep beside the MLP widths, e.g. {@link
      *     #CNN_STUDENTS}; may be empty
+     * @param acknowledgeUnknownTerms distil from a teacher whose recipe declares no terms, recorded as
+     *     {@code distill run --acknowledge-unknown-terms} records it (a teacher trained here on data
+     *     under many licences, such as the Debian descriptions)
      */
     public record Settings(
             Recipe recipe,
@@ -113,7 +116,8 @@ public final class AccuracyBenchmark {
             int omittedClass,
             boolean transferRows,
             String command,
-            List<ModelSpec> sizeStudents) {
+            List<ModelSpec> sizeStudents,
+            boolean acknowledgeUnknownTerms) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -128,6 +132,36 @@ public final class AccuracyBenchmark {
             alphas = List.copyOf(alphas);
             widths = List.copyOf(widths);
             sizeStudents = sizeStudents == null ? List.of() : List.copyOf(sizeStudents);
+        }
+
+        /** Without an acknowledgement of unknown terms. */
+        public Settings(
+                Recipe recipe,
+                Path out,
+                Path docs,
+                Path cacheDir,
+                List<Long> seeds,
+                List<Double> temperatures,
+                List<Double> alphas,
+                List<Integer> widths,
+                int omittedClass,
+                boolean transferRows,
+                String command,
+                List<ModelSpec> sizeStudents) {
+            this(
+                    recipe,
+                    out,
+                    docs,
+                    cacheDir,
+                    seeds,
+                    temperatures,
+                    alphas,
+                    widths,
+                    omittedClass,
+                    transferRows,
+                    command,
+                    sizeStudents,
+                    false);
         }
 
         /** Without further size-sweep students (MLP widths only). */
@@ -190,8 +224,11 @@ public final class AccuracyBenchmark {
             throw new IllegalArgumentException("the accuracy benchmark chooses T and alpha on validation rows; "
                     + "set data.validation_fraction > 0");
         }
-        Experiment experiment =
-                new Experiment(recipe, settings.out(), new Experiment.Options(settings.cacheDir(), false), listener);
+        Experiment experiment = new Experiment(
+                recipe,
+                settings.out(),
+                new Experiment.Options(settings.cacheDir(), false, null, settings.acknowledgeUnknownTerms()),
+                listener);
         // The benchmark trains students on the teacher's outputs too: the same gate applies.
         experiment.checkTerms();
         List<Path> teacherDirs = experiment.trainTeachers();
@@ -503,7 +540,8 @@ public final class AccuracyBenchmark {
                             -1,
                             Double.NaN,
                             Double.NaN,
-                            (System.nanoTime() - start) / 1e9);
+                            (System.nanoTime() - start) / 1e9,
+                            Double.NaN);
                     AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
                     listener.info(group + " " + key + ": DIVERGED (" + e.getMessage() + ")");
                     return run;
@@ -528,7 +566,8 @@ public final class AccuracyBenchmark {
                                 ? test.classAccuracy(data.test(), settings.omittedClass())
                                 : Double.NaN,
                         test.agreement(teacherTest),
-                        seconds);
+                        seconds,
+                        test.macroF1(data.test()));
             }
             AtomicFiles.write(file, MAPPER.writeValueAsBytes(run));
             listener.info(String.format(

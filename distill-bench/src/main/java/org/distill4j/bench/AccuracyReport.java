@@ -76,6 +76,7 @@ public record AccuracyReport(
         }
         t.put("test_accuracy", teacherTest.accuracy(data.test()));
         t.put("test_errors", teacherTest.errors(data.test()));
+        t.put("test_macro_f1", teacherTest.macroF1(data.test()));
         t.put("val_accuracy", teacherVal.accuracy(data.validation()));
         s.put("teacher", t);
         s.put("student_model", recipe.student().model().describe());
@@ -87,12 +88,18 @@ public record AccuracyReport(
                 "chosen_by",
                 "validation accuracy of seed " + settings.seeds().get(0)
                         + " (T sweep at the recipe's alpha, then alpha sweep at the best T)");
+        boolean augments = recipe.student().training().augment().enabled();
+        s.put("student_augments", augments);
         s.put(
                 "scratch_training",
                 sweepScratch.isEmpty()
                         ? "the recipe's"
-                        : scratchTraining(scratch.get(0)) + " (chosen on validation among " + sweepScratch.size()
-                                + ")");
+                        : scratchTraining(scratch.get(0), augments) + " (chosen on validation among "
+                                + sweepScratch.size() + ")");
+        if (recipe.data().splitsTeacherRows()) {
+            s.put("teacher_share", recipe.data().teacherShare());
+            s.put("teacher_rows", data.teacherTrain().size());
+        }
         double share = recipe.data().studentLabelShare();
         if (share < 1) {
             s.put("labelled_share", share);
@@ -114,6 +121,10 @@ public record AccuracyReport(
         double maxStd = Math.max((double) di.get("test_accuracy_std"), (double) sc.get("test_accuracy_std"));
         s.put("accuracy_gain", diff);
         s.put("accuracy_gain_in_max_std", maxStd == 0 ? Double.NaN : diff / maxStd);
+        double f1Diff = (double) di.get("test_macro_f1_mean") - (double) sc.get("test_macro_f1_mean");
+        double f1Std = Math.max((double) di.get("test_macro_f1_std"), (double) sc.get("test_macro_f1_std"));
+        s.put("macro_f1_gain", f1Diff);
+        s.put("macro_f1_gain_in_max_std", f1Std == 0 ? Double.NaN : f1Diff / f1Std);
         s.put("settings", AccuracyBenchmark.describe(settings));
         Map<String, List<StudentRun>> runs = new LinkedHashMap<>();
         runs.put("sweep_T", sweepT);
@@ -142,6 +153,9 @@ public record AccuracyReport(
         m.put("val_accuracy_mean", val.mean());
         m.put("train_accuracy_mean", train.mean());
         m.put("agreement_mean", agree.mean());
+        Stats f1 = Stats.of(runs.stream().map(StudentRun::testMacroF1).toList());
+        m.put("test_macro_f1_mean", f1.mean());
+        m.put("test_macro_f1_std", f1.std());
         return m;
     }
 
@@ -201,8 +215,16 @@ public record AccuracyReport(
                     "Labels: the students may use those of %s training rows (`data.labelled_share: %s`, a "
                             + "class-stratified share drawn with the recipe's seed); the scratch students train on "
                             + "them alone, the distilled ones on all %s training rows, learning from the teacher's "
-                            + "outputs alone on the others. The teacher learnt from every label.%n%n",
-                    summary.get("labelled_rows"), num(summary.get("labelled_share")), rows.get("train")));
+                            + "outputs alone on the others. %s%n%n",
+                    summary.get("labelled_rows"),
+                    num(summary.get("labelled_share")),
+                    rows.get("train"),
+                    summary.get("teacher_rows") == null
+                            ? "The teacher learnt from every label."
+                            : f(
+                                    "The teacher learnt from %s other rows (`data.teacher_share: %s`), never from "
+                                            + "the students' rows.",
+                                    summary.get("teacher_rows"), num(summary.get("teacher_share")))));
         }
         md.append(f(
                 "Chosen on validation accuracy only: **T = %s, alpha = %s** (%s).%n%n",
@@ -254,6 +276,18 @@ public record AccuracyReport(
                 100 * (double) summary.get("gap_closed"),
                 100 * (double) summary.get("accuracy_gain"),
                 (double) summary.get("accuracy_gain_in_max_std")));
+        if (!Double.isNaN((double) sc.get("test_macro_f1_mean"))) {
+            md.append(f(
+                    "Test macro-F1 (the unweighted mean of the classes' F1): scratch %.2f ± %.2f, distilled %.2f ± "
+                            + "%.2f, teacher %.2f; gain %+.2f points = %.1f x the larger std.%n%n",
+                    100 * (double) sc.get("test_macro_f1_mean"),
+                    100 * (double) sc.get("test_macro_f1_std"),
+                    100 * (double) di.get("test_macro_f1_mean"),
+                    100 * (double) di.get("test_macro_f1_std"),
+                    100 * (double) t.get("test_macro_f1"),
+                    100 * (double) summary.get("macro_f1_gain"),
+                    (double) summary.get("macro_f1_gain_in_max_std")));
+        }
         md.append("Temperature sweep (seed ")
                 .append(runs.get("sweep_T").get(0).seed())
                 .append("):\n\n");
@@ -261,16 +295,18 @@ public record AccuracyReport(
         md.append("\nAlpha sweep at the best temperature:\n\n");
         sweepTable(md, runs.get("sweep_alpha"));
         List<StudentRun> sweepScratch = runs.getOrDefault("sweep_scratch", List.of());
+        boolean recipeAugments = !Boolean.FALSE.equals(summary.get("student_augments"));
         if (!sweepScratch.isEmpty()) {
             md.append(f(
-                    "%nThe scratch twin's augmentation, chosen on validation (seed %d); scratch rows use %s:%n%n",
+                    "%nThe scratch twin's training (augmentation; with a labelled share, also the schedule), chosen on "
+                            + "validation (seed %d); scratch rows use %s:%n%n",
                     sweepScratch.get(0).seed(), summary.get("scratch_training")));
             md.append("| scratch training | val accuracy | test accuracy | test errors | train accuracy |\n");
             md.append("| --- | ---: | ---: | ---: | ---: |\n");
             for (StudentRun r : sweepScratch) {
                 md.append(f(
                         "| %s | %.2f%% | %.2f%% | %d | %.2f%% |%n",
-                        scratchTraining(r),
+                        scratchTraining(r, recipeAugments),
                         100 * r.valAccuracy(),
                         100 * r.testAccuracy(),
                         r.testErrors(),
@@ -433,8 +469,10 @@ public record AccuracyReport(
     }
 
     /** A scratch run's training in words: its augmentation and, when not the recipe's, its epochs. */
-    static String scratchTraining(StudentRun r) {
-        String aug = r.key().contains(" | without augmentation") ? "without augmentation" : "the recipe's augmentation";
+    static String scratchTraining(StudentRun r, boolean recipeAugments) {
+        String aug = r.key().contains(" | without augmentation")
+                ? "without augmentation"
+                : recipeAugments ? "the recipe's augmentation" : "the recipe's training";
         int at = r.key().lastIndexOf(" epochs");
         if (at < 0) {
             return aug;

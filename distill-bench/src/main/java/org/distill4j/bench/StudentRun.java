@@ -18,6 +18,9 @@ package org.distill4j.bench;
  * @param omittedClassTestAccuracy accuracy on the test rows of the omitted class, NaN when no class was omitted
  * @param agreement fraction of test rows on which the student's top class is the teacher's
  * @param seconds wall-clock training seconds
+ * @param testMacroF1 the unweighted mean over classes of the per-class F1 on the test rows (what an
+ *     imbalanced task such as the Debian sections is judged by); NaN in records written before it
+ *     was measured
  */
 public record StudentRun(
         String key,
@@ -34,7 +37,46 @@ public record StudentRun(
         int testErrors,
         double omittedClassTestAccuracy,
         double agreement,
-        double seconds) {
+        double seconds,
+        double testMacroF1) {
+
+    /** Reads records written before macro-F1 was measured, which lack the field, as NaN. */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static StudentRun read(
+            @com.fasterxml.jackson.annotation.JsonProperty("key") String key,
+            @com.fasterxml.jackson.annotation.JsonProperty("group") String group,
+            @com.fasterxml.jackson.annotation.JsonProperty("hidden") String hidden,
+            @com.fasterxml.jackson.annotation.JsonProperty("params") long params,
+            @com.fasterxml.jackson.annotation.JsonProperty("temperature") double temperature,
+            @com.fasterxml.jackson.annotation.JsonProperty("alpha") double alpha,
+            @com.fasterxml.jackson.annotation.JsonProperty("transfer") String transfer,
+            @com.fasterxml.jackson.annotation.JsonProperty("seed") long seed,
+            @com.fasterxml.jackson.annotation.JsonProperty("trainAccuracy") double trainAccuracy,
+            @com.fasterxml.jackson.annotation.JsonProperty("valAccuracy") double valAccuracy,
+            @com.fasterxml.jackson.annotation.JsonProperty("testAccuracy") double testAccuracy,
+            @com.fasterxml.jackson.annotation.JsonProperty("testErrors") int testErrors,
+            @com.fasterxml.jackson.annotation.JsonProperty("omittedClassTestAccuracy") double omittedClassTestAccuracy,
+            @com.fasterxml.jackson.annotation.JsonProperty("agreement") double agreement,
+            @com.fasterxml.jackson.annotation.JsonProperty("seconds") double seconds,
+            @com.fasterxml.jackson.annotation.JsonProperty("testMacroF1") Double testMacroF1) {
+        return new StudentRun(
+                key,
+                group,
+                hidden,
+                params,
+                temperature,
+                alpha,
+                transfer,
+                seed,
+                trainAccuracy,
+                valAccuracy,
+                testAccuracy,
+                testErrors,
+                omittedClassTestAccuracy,
+                agreement,
+                seconds,
+                testMacroF1 == null ? Double.NaN : testMacroF1);
+    }
 
     /** Returns this run as reported in another group of the benchmark (a reused run). */
     public StudentRun withGroup(String newGroup) {
@@ -53,7 +95,8 @@ public record StudentRun(
                 testErrors,
                 omittedClassTestAccuracy,
                 agreement,
-                seconds);
+                seconds,
+                testMacroF1);
     }
 
     /** Returns whether this student was distilled. */

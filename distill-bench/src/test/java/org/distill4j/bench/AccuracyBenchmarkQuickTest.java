@@ -180,7 +180,9 @@ class AccuracyBenchmarkQuickTest {
         assertThat(report.runs().get("sizes")).isEmpty();
         assertThat(docs.resolve(AccuracyBenchmark.CHART_SIZE)).doesNotExist();
         assertThat(Files.readString(docs.resolve("benchmarks.md")))
-                .contains("The scratch twin's augmentation, chosen on validation")
+                .contains(
+                        "The scratch twin's training (augmentation; with a labelled share, also the schedule), chosen on "
+                                + "validation")
                 .doesNotContain("accuracy vs student size");
     }
 
@@ -215,6 +217,9 @@ class AccuracyBenchmarkQuickTest {
         assertThat(report.runs().get("transfer")).isEmpty();
         assertThat(log).contains("transfer-set rows skipped: they are defined on the fully labelled training rows");
         assertThat(Files.readString(settings.docs().resolve("benchmarks.md")))
-                .contains("Labels: the students may use those of 119 training rows (`data.labelled_share: 0.1`");
+                .contains(
+                        "Labels: the students may use those of 119 training rows (`data.labelled_share: 0.1`",
+                        "| the recipe's training, 20 epochs |")
+                .doesNotContain("the recipe's augmentation");
     }
 }

@@ -108,6 +108,12 @@ final class BenchAccuracyCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Log a line per epoch instead of progress bars.")
     boolean noProgress;
 
+    @Option(
+            names = "--acknowledge-unknown-terms",
+            description = "Distil from a teacher whose recipe declares no terms (e.g. one trained here on data under "
+                    + "many licences); recorded as by distill run.")
+    boolean acknowledgeUnknownTerms;
+
     @Override
     public Integer call() throws Exception {
         ExperimentOptions.applyThreads(threads);
@@ -136,7 +142,8 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                 omitClass,
                 !noTransfer,
                 commandLine(),
-                cnnStudents && !noSizeSweep ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of());
+                cnnStudents && !noSizeSweep ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of(),
+                acknowledgeUnknownTerms);
         AccuracyReport report =
                 new AccuracyBenchmark(settings, new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();
@@ -168,6 +175,9 @@ final class BenchAccuracyCommand implements Callable<Integer> {
         }
         if (noSizeSweep) {
             b.append(" --no-size-sweep");
+        }
+        if (acknowledgeUnknownTerms) {
+            b.append(" --acknowledge-unknown-terms");
         }
         for (String o : overrides) {
             b.append(" --set ").append(o);

@@ -178,6 +178,15 @@ public final class Experiment {
                 data.validation() == null ? 0 : data.validation().size(),
                 data.test().size(),
                 recipe.data().location()));
+        if (recipe.data().splitsTeacherRows()) {
+            listener.info(String.format(
+                    Locale.ROOT,
+                    "data.teacher_share %s: a teacher trained here learns from %d training rows, the students "
+                            + "from the other %d",
+                    recipe.data().teacherShare(),
+                    data.teacherTrain().size(),
+                    data.train().size()));
+        }
         double share = recipe.data().studentLabelShare();
         if (share < 1) {
             ExampleSets.LabelledShare rows = ExampleSets.labelledShare(data.train(), share, recipe.seed());

@@ -20,8 +20,16 @@ import org.distill4j.recipe.Recipe;
  * @param test rows reported on, never used for any decision
  * @param textFeatures how texts became the features (jsonl data), or null for dense data (idx);
  *     saved in every model's {@code model.json}
+ * @param teacherTrain rows a teacher trained here learns from: {@code train} itself, or with {@code
+ *     data.teacher_share} rows disjoint from it (then {@code train} holds the students' rows only)
  */
-public record ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures) {
+public record ExperimentData(
+        ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures, ExampleSet teacherTrain) {
+
+    /** Data whose teacher learns from the students' training rows. */
+    public ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures) {
+        this(train, validation, test, textFeatures, train);
+    }
 
     /** Data of dense features (no text). */
     public ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test) {
@@ -61,15 +69,26 @@ public record ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet
     private static ExperimentData split(
             Recipe recipe, ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures features) {
         if (validation != null) {
-            return new ExperimentData(train, validation, test, features);
+            return teacherSplit(recipe, new ExperimentData(train, validation, test, features));
         }
         Double fraction = recipe.data().validationFraction();
         double f = fraction == null ? Recipe.DataSection.DEFAULT_VALIDATION_FRACTION : fraction;
         if (f == 0) {
-            return new ExperimentData(train, null, test, features);
+            return teacherSplit(recipe, new ExperimentData(train, null, test, features));
         }
         ExampleSets.Split split = ExampleSets.split(train, f, recipe.seed());
-        return new ExperimentData(split.train(), split.validation(), test, features);
+        return teacherSplit(recipe, new ExperimentData(split.train(), split.validation(), test, features));
+    }
+
+    /** Under {@code data.teacher_share}, gives the teacher its share of the training rows and the students the rest. */
+    private static ExperimentData teacherSplit(Recipe recipe, ExperimentData data) {
+        if (!recipe.data().splitsTeacherRows()) {
+            return data;
+        }
+        // A seed of its own, so that the teacher's rows do not line up with the validation hold-out's.
+        ExampleSets.Split parts = ExampleSets.split(data.train(), recipe.data().teacherShare(), ~recipe.seed());
+        return new ExperimentData(
+                parts.train(), data.validation(), data.test(), data.textFeatures(), parts.validation());
     }
 
     private static ExampleSet limit(ExampleSet set, int limit) {

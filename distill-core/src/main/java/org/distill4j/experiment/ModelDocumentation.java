@@ -71,6 +71,9 @@ record ModelDocumentation(
         if (approval != null) {
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
+        if (recipe.data().splitsTeacherRows()) {
+            training.put("teacher_share", recipe.data().teacherShare());
+        }
         double share = isTeacher ? 1 : recipe.data().studentLabelShare();
         if (share < 1) {
             training.put("labelled_share", share);
@@ -118,6 +121,9 @@ record ModelDocumentation(
     }
 
     private org.distill4j.data.ExampleSet trainedOn(ExperimentData data, long seed) {
+        if (role.startsWith(Experiment.TEACHER)) {
+            return data.teacherTrain();
+        }
         if (labelledShare == 1) {
             return data.train();
         }

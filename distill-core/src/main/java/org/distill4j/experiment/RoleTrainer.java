@@ -63,7 +63,7 @@ final class RoleTrainer {
                     recipe.teacher().model(),
                     recipe.teacher().training(),
                     data,
-                    data.train(),
+                    data.teacherTrain(),
                     null,
                     null,
                     recipe.seed() + m - 1));

@@ -57,6 +57,15 @@ public record Recipe(
             throw new IllegalArgumentException("distillation.cross_fit trains k teachers of the recipe's architecture, "
                     + "so it needs teacher.source: train, not " + teacher.source());
         }
+        if (data.splitsTeacherRows() && !teacher.source().equals("train")) {
+            throw new IllegalArgumentException(
+                    "data.teacher_share chooses the rows a teacher trained here learns from, "
+                            + "but teacher.source is " + teacher.source() + " (remove teacher_share)");
+        }
+        if (data.splitsTeacherRows() && distillation.crossFit() != null) {
+            throw new IllegalArgumentException("data.teacher_share already keeps the students' rows from the teacher; "
+                    + "distillation.cross_fit does not combine with it (use one or the other)");
+        }
         if (distillation.crossFit() != null && teacher.ensemble() > 1) {
             throw new IllegalArgumentException("distillation.cross_fit trains one teacher per fold; it does not "
                     + "combine with teacher.ensemble " + teacher.ensemble() + " (use one or the other)");
@@ -110,6 +119,11 @@ public record Recipe(
      *     labels hidden (the teacher's outputs are all it learns there). A teacher trained here
      *     uses every label: it stands for a model trained on more labelled data than its student's
      *     owner has (a provider's, or another team's)
+     * @param teacherShare the share of the training rows a teacher trained here learns from, in (0,
+     *     1); absent = all of them. A seeded share ({@link org.distill4j.data.ExampleSets#split}
+     *     with a seed derived from the recipe's): the teacher trains on it, the students on the
+     *     other rows, which the teacher never saw (so its outputs there are not remembered labels);
+     *     {@code labelled_share} then applies to the students' rows
      */
     public record DataSection(
             String format,
@@ -124,7 +138,8 @@ public record Recipe(
             @JsonProperty("validation_fraction") Double validationFraction,
             @JsonProperty("train_limit") Integer trainLimit,
             @JsonProperty("test_limit") Integer testLimit,
-            @JsonProperty("labelled_share") Double labelledShare) {
+            @JsonProperty("labelled_share") Double labelledShare,
+            @JsonProperty("teacher_share") Double teacherShare) {
 
         /** The default share of the training rows held out when there is no validation file. */
         public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -188,6 +203,16 @@ public record Recipe(
                         "illegal labelled_share value: " + labelledShare + ", must be in (0, 1] (the share of the "
                                 + "training rows whose labels the students may use)");
             }
+            if (teacherShare != null && !(teacherShare > 0 && teacherShare < 1)) {
+                throw new IllegalArgumentException(
+                        "illegal teacher_share value: " + teacherShare + ", must be in (0, 1) "
+                                + "(the share of the training rows a teacher trained here learns from; the students get the rest)");
+            }
+        }
+
+        /** Returns whether a teacher trained here learns from only part of the training rows. */
+        public boolean splitsTeacherRows() {
+            return teacherShare != null;
         }
 
         /** Returns the share of the training rows whose labels the students may use: 1 when absent. */

@@ -83,6 +83,63 @@ class ExperimentLabelledShareTest {
                 .hasMessageContaining("labelled_share");
     }
 
+    @Test
+    void aTeacherShareKeepsTheStudentsRowsFromTheTeacher(@TempDir Path tmp) throws Exception {
+        Path dir = IdxDataset.DEBIAN_FASHION_MNIST;
+        boolean required = "true".equals(System.getenv("DISTILL4J_REQUIRE_DATA"));
+        assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
+        String yaml = ExperimentFashionMnistTest.RECIPE
+                .formatted(dir)
+                .replace("test_limit: 500}", "test_limit: 500, teacher_share: 0.5, labelled_share: 0.2}");
+        Recipe recipe = RecipeLoader.parse(yaml, "test", tmp, List.of());
+        ExperimentData data = ExperimentData.load(recipe);
+
+        // 1,800 training rows: 900 for the teacher, the other 900 for the students, none shared.
+        assertThat(data.teacherTrain().size()).isEqualTo(900);
+        assertThat(data.train().size()).isEqualTo(900);
+        java.util.Set<String> teacherRows = rowDigests(data.teacherTrain());
+        assertThat(rowDigests(data.train())).doesNotContainAnyElementsOf(teacherRows);
+        // The validation and test rows are the recipe's, as without the key.
+        Recipe plain = RecipeLoader.parse(ExperimentFashionMnistTest.RECIPE.formatted(dir), "test", tmp, List.of());
+        ExperimentData all = ExperimentData.load(plain);
+        assertThat(data.validation().contentHash()).isEqualTo(all.validation().contentHash());
+        assertThat(all.teacherTrain()).isSameAs(all.train());
+
+        Path out = tmp.resolve("out");
+        StringBuilder log = new StringBuilder();
+        new Experiment(recipe, out, new Experiment.Options(tmp.resolve("cache"), false), new ExperimentListener() {
+                    @Override
+                    public void info(String message) {
+                        log.append(message).append('\n');
+                    }
+                })
+                .run();
+        assertThat(log)
+                .contains("data.teacher_share 0.5: a teacher trained here learns from 900 training rows, the "
+                        + "students from the other 900");
+        ObjectMapper json = new ObjectMapper();
+        assertThat(trainHash(json, out.resolve("teacher")))
+                .isEqualTo(data.teacherTrain().contentHash());
+        ExampleSets.LabelledShare share = ExampleSets.labelledShare(data.train(), 0.2, 3);
+        assertThat(trainHash(json, out.resolve("student_scratch")))
+                .isEqualTo(share.labelled().contentHash());
+        assertThat(trainHash(json, out.resolve("student_distilled")))
+                .isEqualTo(share.transfer().contentHash());
+        assertThat(trainRows(json, out.resolve("student_scratch")))
+                .isEqualTo(share.labelled().size());
+    }
+
+    /** One digest per row of features and label, to compare row sets of different views. */
+    private static java.util.Set<String> rowDigests(org.distill4j.data.ExampleSet set) {
+        java.util.Set<String> digests = new java.util.HashSet<>();
+        float[] row = new float[set.featureSize()];
+        for (int i = 0; i < set.size(); i++) {
+            set.copyFeatures(new int[] {i}, row);
+            digests.add(java.util.Arrays.hashCode(row) + ":" + set.label(i));
+        }
+        return digests;
+    }
+
     private static long trainRows(ObjectMapper json, Path modelDir) throws Exception {
         return train(json, modelDir).get("rows").asLong();
     }
