@@ -97,7 +97,7 @@ public record AccuracyReport(
                         : scratchTraining(scratch.get(0), augments) + " (chosen on validation among "
                                 + sweepScratch.size() + ")");
         if (recipe.data().splitsTeacherRows()) {
-            s.put("teacher_share", recipe.data().teacherShare());
+            s.put("teacher_split", recipe.data().teacherSplit());
             s.put("teacher_rows", data.teacherTrain().size());
         }
         double share = recipe.data().studentLabelShare();
@@ -222,9 +222,9 @@ public record AccuracyReport(
                     summary.get("teacher_rows") == null
                             ? "The teacher learnt from every label."
                             : f(
-                                    "The teacher learnt from %s other rows (`data.teacher_share: %s`), never from "
+                                    "The teacher learnt from %s other rows (`data.teacher_split: %s`), never from "
                                             + "the students' rows.",
-                                    summary.get("teacher_rows"), num(summary.get("teacher_share")))));
+                                    summary.get("teacher_rows"), num(summary.get("teacher_split")))));
         }
         md.append(f(
                 "Chosen on validation accuracy only: **T = %s, alpha = %s** (%s).%n%n",

@@ -181,9 +181,9 @@ public final class Experiment {
         if (recipe.data().splitsTeacherRows()) {
             listener.info(String.format(
                     Locale.ROOT,
-                    "data.teacher_share %s: a teacher trained here learns from %d training rows, the students "
+                    "data.teacher_split %s: a teacher trained here learns from %d training rows, the students "
                             + "from the other %d",
-                    recipe.data().teacherShare(),
+                    recipe.data().teacherSplit(),
                     data.teacherTrain().size(),
                     data.train().size()));
         }

@@ -21,7 +21,7 @@ import org.distill4j.recipe.Recipe;
  * @param textFeatures how texts became the features (jsonl data), or null for dense data (idx);
  *     saved in every model's {@code model.json}
  * @param teacherTrain rows a teacher trained here learns from: {@code train} itself, or with {@code
- *     data.teacher_share} rows disjoint from it (then {@code train} holds the students' rows only)
+ *     data.teacher_split} rows disjoint from it (then {@code train} holds the students' rows only)
  */
 public record ExperimentData(
         ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures, ExampleSet teacherTrain) {
@@ -80,13 +80,13 @@ public record ExperimentData(
         return teacherSplit(recipe, new ExperimentData(split.train(), split.validation(), test, features));
     }
 
-    /** Under {@code data.teacher_share}, gives the teacher its share of the training rows and the students the rest. */
+    /** Under {@code data.teacher_split}, gives the teacher its share of the training rows and the students the rest. */
     private static ExperimentData teacherSplit(Recipe recipe, ExperimentData data) {
         if (!recipe.data().splitsTeacherRows()) {
             return data;
         }
         // A seed of its own, so that the teacher's rows do not line up with the validation hold-out's.
-        ExampleSets.Split parts = ExampleSets.split(data.train(), recipe.data().teacherShare(), ~recipe.seed());
+        ExampleSets.Split parts = ExampleSets.split(data.train(), recipe.data().teacherSplit(), ~recipe.seed());
         return new ExperimentData(
                 parts.train(), data.validation(), data.test(), data.textFeatures(), parts.validation());
     }

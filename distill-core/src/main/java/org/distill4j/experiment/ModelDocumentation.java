@@ -72,7 +72,7 @@ record ModelDocumentation(
             training.put("distillation", TREE.convertValue(recipe.distillation(), Map.class));
         }
         if (recipe.data().splitsTeacherRows()) {
-            training.put("teacher_share", recipe.data().teacherShare());
+            training.put("teacher_split", recipe.data().teacherSplit());
         }
         double share = isTeacher ? 1 : recipe.data().studentLabelShare();
         if (share < 1) {

@@ -59,11 +59,11 @@ public record Recipe(
         }
         if (data.splitsTeacherRows() && !teacher.source().equals("train")) {
             throw new IllegalArgumentException(
-                    "data.teacher_share chooses the rows a teacher trained here learns from, "
-                            + "but teacher.source is " + teacher.source() + " (remove teacher_share)");
+                    "data.teacher_split chooses the rows a teacher trained here learns from, "
+                            + "but teacher.source is " + teacher.source() + " (remove teacher_split)");
         }
         if (data.splitsTeacherRows() && distillation.crossFit() != null) {
-            throw new IllegalArgumentException("data.teacher_share already keeps the students' rows from the teacher; "
+            throw new IllegalArgumentException("data.teacher_split already keeps the students' rows from the teacher; "
                     + "distillation.cross_fit does not combine with it (use one or the other)");
         }
         if (distillation.crossFit() != null && teacher.ensemble() > 1) {
@@ -119,7 +119,7 @@ public record Recipe(
      *     labels hidden (the teacher's outputs are all it learns there). A teacher trained here
      *     uses every label: it stands for a model trained on more labelled data than its student's
      *     owner has (a provider's, or another team's)
-     * @param teacherShare the share of the training rows a teacher trained here learns from, in (0,
+     * @param teacherSplit the share of the training rows a teacher trained here learns from, in (0,
      *     1); absent = all of them. A seeded share ({@link org.distill4j.data.ExampleSets#split}
      *     with a seed derived from the recipe's): the teacher trains on it, the students on the
      *     other rows, which the teacher never saw (so its outputs there are not remembered labels);
@@ -139,7 +139,7 @@ public record Recipe(
             @JsonProperty("train_limit") Integer trainLimit,
             @JsonProperty("test_limit") Integer testLimit,
             @JsonProperty("labelled_share") Double labelledShare,
-            @JsonProperty("teacher_share") Double teacherShare) {
+            @JsonProperty("teacher_split") Double teacherSplit) {
 
         /** The default share of the training rows held out when there is no validation file. */
         public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -203,16 +203,16 @@ public record Recipe(
                         "illegal labelled_share value: " + labelledShare + ", must be in (0, 1] (the share of the "
                                 + "training rows whose labels the students may use)");
             }
-            if (teacherShare != null && !(teacherShare > 0 && teacherShare < 1)) {
+            if (teacherSplit != null && !(teacherSplit > 0 && teacherSplit < 1)) {
                 throw new IllegalArgumentException(
-                        "illegal teacher_share value: " + teacherShare + ", must be in (0, 1) "
+                        "illegal teacher_split value: " + teacherSplit + ", must be in (0, 1) "
                                 + "(the share of the training rows a teacher trained here learns from; the students get the rest)");
             }
         }
 
         /** Returns whether a teacher trained here learns from only part of the training rows. */
         public boolean splitsTeacherRows() {
-            return teacherShare != null;
+            return teacherSplit != null;
         }
 
         /** Returns the share of the training rows whose labels the students may use: 1 when absent. */

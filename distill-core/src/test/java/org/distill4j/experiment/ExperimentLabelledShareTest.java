@@ -90,7 +90,7 @@ class ExperimentLabelledShareTest {
         assumeTrue(required || Files.isDirectory(dir), "Fashion-MNIST missing: apt-get install dataset-fashion-mnist");
         String yaml = ExperimentFashionMnistTest.RECIPE
                 .formatted(dir)
-                .replace("test_limit: 500}", "test_limit: 500, teacher_share: 0.5, labelled_share: 0.2}");
+                .replace("test_limit: 500}", "test_limit: 500, teacher_split: 0.5, labelled_share: 0.2}");
         Recipe recipe = RecipeLoader.parse(yaml, "test", tmp, List.of());
         ExperimentData data = ExperimentData.load(recipe);
 
@@ -115,7 +115,7 @@ class ExperimentLabelledShareTest {
                 })
                 .run();
         assertThat(log)
-                .contains("data.teacher_share 0.5: a teacher trained here learns from 900 training rows, the "
+                .contains("data.teacher_split 0.5: a teacher trained here learns from 900 training rows, the "
                         + "students from the other 900");
         ObjectMapper json = new ObjectMapper();
         assertThat(trainHash(json, out.resolve("teacher")))

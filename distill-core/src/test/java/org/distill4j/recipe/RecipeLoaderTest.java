@@ -246,25 +246,25 @@ class RecipeLoaderTest {
         assertThat(plain.data().studentLabelShare()).isEqualTo(1.0);
         assertThat(plain.data().splitsTeacherRows()).isFalse();
         // Absent keys stay absent in the recipe as run, so older fingerprints are unchanged.
-        assertThat(RecipeLoader.toYaml(plain)).doesNotContain("labelled_share").doesNotContain("teacher_share");
-        Recipe shared = parse0(VALID, "data.labelled_share=0.1", "data.teacher_share=0.5");
+        assertThat(RecipeLoader.toYaml(plain)).doesNotContain("labelled_share").doesNotContain("teacher_split");
+        Recipe shared = parse0(VALID, "data.labelled_share=0.1", "data.teacher_split=0.5");
         assertThat(shared.data().studentLabelShare()).isEqualTo(0.1);
-        assertThat(shared.data().teacherShare()).isEqualTo(0.5);
+        assertThat(shared.data().teacherSplit()).isEqualTo(0.5);
         Recipe again = RecipeLoader.parse(RecipeLoader.toYaml(shared), "again", Path.of("."), List.of());
         assertThat(again.data().studentLabelShare()).isEqualTo(0.1);
-        assertThat(again.data().teacherShare()).isEqualTo(0.5);
+        assertThat(again.data().teacherSplit()).isEqualTo(0.5);
         for (String bad : List.of("0", "-0.5", "1.5")) {
             assertThat(error(VALID, "data.labelled_share=" + bad).getMessage())
                     .contains("illegal labelled_share value: " + Double.parseDouble(bad), "must be in (0, 1]");
         }
         for (String bad : List.of("0", "1", "2")) {
-            assertThat(error(VALID, "data.teacher_share=" + bad).getMessage())
-                    .contains("illegal teacher_share value: " + Double.parseDouble(bad), "must be in (0, 1)");
+            assertThat(error(VALID, "data.teacher_split=" + bad).getMessage())
+                    .contains("illegal teacher_split value: " + Double.parseDouble(bad), "must be in (0, 1)");
         }
-        assertThat(error(VALID, "data.teacher_share=0.5", "teacher.source=distill4j", "teacher.path=/m")
+        assertThat(error(VALID, "data.teacher_split=0.5", "teacher.source=distill4j", "teacher.path=/m")
                         .getMessage())
-                .contains("data.teacher_share", "teacher.source is distill4j");
-        assertThat(error(VALID, "data.teacher_share=0.5", "distillation.cross_fit=3")
+                .contains("data.teacher_split", "teacher.source is distill4j");
+        assertThat(error(VALID, "data.teacher_split=0.5", "distillation.cross_fit=3")
                         .getMessage())
                 .contains("does not combine");
     }
