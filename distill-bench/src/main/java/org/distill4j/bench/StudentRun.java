@@ -1,5 +1,8 @@
 package org.distill4j.bench;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * One trained student of a benchmark and how it did.
  *
@@ -41,24 +44,24 @@ public record StudentRun(
         double testMacroF1) {
 
     /** Reads records written before macro-F1 was measured, which lack the field, as NaN. */
-    @com.fasterxml.jackson.annotation.JsonCreator
+    @JsonCreator
     static StudentRun read(
-            @com.fasterxml.jackson.annotation.JsonProperty("key") String key,
-            @com.fasterxml.jackson.annotation.JsonProperty("group") String group,
-            @com.fasterxml.jackson.annotation.JsonProperty("hidden") String hidden,
-            @com.fasterxml.jackson.annotation.JsonProperty("params") long params,
-            @com.fasterxml.jackson.annotation.JsonProperty("temperature") double temperature,
-            @com.fasterxml.jackson.annotation.JsonProperty("alpha") double alpha,
-            @com.fasterxml.jackson.annotation.JsonProperty("transfer") String transfer,
-            @com.fasterxml.jackson.annotation.JsonProperty("seed") long seed,
-            @com.fasterxml.jackson.annotation.JsonProperty("trainAccuracy") double trainAccuracy,
-            @com.fasterxml.jackson.annotation.JsonProperty("valAccuracy") double valAccuracy,
-            @com.fasterxml.jackson.annotation.JsonProperty("testAccuracy") double testAccuracy,
-            @com.fasterxml.jackson.annotation.JsonProperty("testErrors") int testErrors,
-            @com.fasterxml.jackson.annotation.JsonProperty("omittedClassTestAccuracy") double omittedClassTestAccuracy,
-            @com.fasterxml.jackson.annotation.JsonProperty("agreement") double agreement,
-            @com.fasterxml.jackson.annotation.JsonProperty("seconds") double seconds,
-            @com.fasterxml.jackson.annotation.JsonProperty("testMacroF1") Double testMacroF1) {
+            @JsonProperty("key") String key,
+            @JsonProperty("group") String group,
+            @JsonProperty("hidden") String hidden,
+            @JsonProperty("params") long params,
+            @JsonProperty("temperature") double temperature,
+            @JsonProperty("alpha") double alpha,
+            @JsonProperty("transfer") String transfer,
+            @JsonProperty("seed") long seed,
+            @JsonProperty("trainAccuracy") double trainAccuracy,
+            @JsonProperty("valAccuracy") double valAccuracy,
+            @JsonProperty("testAccuracy") double testAccuracy,
+            @JsonProperty("testErrors") int testErrors,
+            @JsonProperty("omittedClassTestAccuracy") double omittedClassTestAccuracy,
+            @JsonProperty("agreement") double agreement,
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("testMacroF1") Double testMacroF1) {
         return new StudentRun(
                 key,
                 group,
