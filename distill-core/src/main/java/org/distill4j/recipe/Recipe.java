@@ -62,6 +62,11 @@ public record Recipe(
                     "data.teacher_split chooses the rows a teacher trained here learns from, "
                             + "but teacher.source is " + teacher.source() + " (remove teacher_split)");
         }
+        if (data.studentLabelShare() < 1 && distillation.crossFit() != null) {
+            // The fold teachers are trained on the distilled student's rows, whose labels the share hides.
+            throw new IllegalArgumentException("data.labelled_share hides labels the cross-fitted fold teachers would "
+                    + "learn from; distillation.cross_fit does not combine with it (use one or the other)");
+        }
         if (data.splitsTeacherRows() && distillation.crossFit() != null) {
             throw new IllegalArgumentException("data.teacher_split already keeps the students' rows from the teacher; "
                     + "distillation.cross_fit does not combine with it (use one or the other)");

@@ -267,6 +267,9 @@ class RecipeLoaderTest {
         assertThat(error(VALID, "data.teacher_split=0.5", "distillation.cross_fit=3")
                         .getMessage())
                 .contains("does not combine");
+        assertThat(error(VALID, "data.labelled_share=0.5", "distillation.cross_fit=3")
+                        .getMessage())
+                .contains("data.labelled_share", "cross_fit does not combine");
     }
 
     @Test
