@@ -134,37 +134,7 @@ public final class AccuracyBenchmark {
             sizeStudents = sizeStudents == null ? List.of() : List.copyOf(sizeStudents);
         }
 
-        /** Without an acknowledgement of unknown terms. */
-        public Settings(
-                Recipe recipe,
-                Path out,
-                Path docs,
-                Path cacheDir,
-                List<Long> seeds,
-                List<Double> temperatures,
-                List<Double> alphas,
-                List<Integer> widths,
-                int omittedClass,
-                boolean transferRows,
-                String command,
-                List<ModelSpec> sizeStudents) {
-            this(
-                    recipe,
-                    out,
-                    docs,
-                    cacheDir,
-                    seeds,
-                    temperatures,
-                    alphas,
-                    widths,
-                    omittedClass,
-                    transferRows,
-                    command,
-                    sizeStudents,
-                    false);
-        }
-
-        /** Without further size-sweep students (MLP widths only). */
+        /** Without further size-sweep students (MLP widths only) or an acknowledgement of unknown terms. */
         public Settings(
                 Recipe recipe,
                 Path out,
@@ -189,7 +159,8 @@ public final class AccuracyBenchmark {
                     omittedClass,
                     transferRows,
                     command,
-                    List.of());
+                    List.of(),
+                    false);
         }
     }
 
