@@ -91,6 +91,10 @@ class AccuracyBenchmarkQuickTest {
             assertThat(json.at("/summary/" + key).isMissingNode()).as(key).isFalse();
         }
         assertThat(json.at("/summary/scratch/test_errors_std").isNumber()).isTrue();
+        // Macro-F1 is measured for every student (not left NaN) and reported.
+        assertThat(report.runs().get("distilled")).allMatch(r -> r.testMacroF1() > 0.3 && r.testMacroF1() < 1);
+        assertThat(json.at("/summary/scratch/test_macro_f1_mean").asDouble()).isBetween(0.3, 1.0);
+        assertThat(json.at("/summary/teacher/test_macro_f1").asDouble()).isBetween(0.3, 1.0);
         assertThat(docs.resolve(AccuracyBenchmark.JSON)).exists();
         assertThat(docs.resolve(AccuracyBenchmark.CHART_T)).isNotEmptyFile();
         assertThat(docs.resolve(AccuracyBenchmark.CHART_SIZE)).isNotEmptyFile();
@@ -102,7 +106,8 @@ class AccuracyBenchmarkQuickTest {
                         "student distilled",
                         "no labels",
                         "omitted",
-                        "Temperature sweep");
+                        "Temperature sweep",
+                        "Test macro-F1 (the unweighted mean of the classes' F1): scratch ");
 
         // A rerun trains no student again: every run is read back from OUT/students.
         StringBuilder log = new StringBuilder();
