@@ -8,13 +8,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.eval.Predictions;
@@ -103,6 +106,9 @@ public final class AccuracyBenchmark {
      * @param acknowledgeUnknownTerms distil from a teacher whose recipe declares no terms, recorded as
      *     {@code distill run --acknowledge-unknown-terms} records it (a teacher trained here on data
      *     under many licences, such as the Debian descriptions)
+     * @param redrawLabels under {@code data.labelled_share}, each student seed draws its own labelled
+     *     rows (with seed recipe seed + student seed), so that the spread over seeds includes the
+     *     draw; the sweeps keep the recipe's draw. Refused without a labelled share
      */
     public record Settings(
             Recipe recipe,
@@ -117,7 +123,8 @@ public final class AccuracyBenchmark {
             boolean transferRows,
             String command,
             List<ModelSpec> sizeStudents,
-            boolean acknowledgeUnknownTerms) {
+            boolean acknowledgeUnknownTerms,
+            boolean redrawLabels) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(recipe, "recipe");
@@ -132,6 +139,11 @@ public final class AccuracyBenchmark {
             alphas = List.copyOf(alphas);
             widths = List.copyOf(widths);
             sizeStudents = sizeStudents == null ? List.of() : List.copyOf(sizeStudents);
+            if (redrawLabels && recipe.data().studentLabelShare() >= 1) {
+                throw new IllegalArgumentException("--redraw-labels draws the labelled rows of data.labelled_share "
+                        + "anew for each seed, but the recipe has no labelled share (set data.labelled_share in "
+                        + "(0, 1))");
+            }
         }
 
         /** Without further size-sweep students (MLP widths only) or an acknowledgement of unknown terms. */
@@ -160,6 +172,7 @@ public final class AccuracyBenchmark {
                     transferRows,
                     command,
                     List.of(),
+                    false,
                     false);
         }
     }
@@ -220,7 +233,8 @@ public final class AccuracyBenchmark {
             // distilled ones from every row, the others with the teacher's outputs as their only target.
             ExampleSets.LabelledShare share =
                     ExampleSets.labelledShare(data.train(), recipe.data().studentLabelShare(), recipe.seed());
-            ExampleSet transferRows = share.transfer();
+            Runner runner = new Runner(data, share.labelled(), teacher, teacherTest, manager, approval);
+            ExampleSet transferRows = runner.masked(share);
             if (share.labelled() != data.train()) {
                 listener.info(String.format(
                         Locale.ROOT,
@@ -230,7 +244,6 @@ public final class AccuracyBenchmark {
                         share.labelled().size(),
                         transferRows.size()));
             }
-            Runner runner = new Runner(data, share.labelled(), teacher, teacherTest, manager, approval);
             ModelSpec base = recipe.student().model();
             KdParameters recipeKd = recipe.distillation().parameters();
             long seed0 = settings.seeds().get(0);
@@ -304,8 +317,12 @@ public final class AccuracyBenchmark {
             List<StudentRun> scratch = new ArrayList<>();
             List<StudentRun> distilled = new ArrayList<>();
             for (long seed : settings.seeds()) {
-                scratch.add(runner.scratch("scratch", base, seed, scratchConfig));
-                distilled.add(runner.distilled("distilled", base, chosen, transferRows, seed));
+                ExampleSets.LabelledShare rows = settings.redrawLabels()
+                        ? ExampleSets.labelledShare(
+                                data.train(), recipe.data().studentLabelShare(), labelDrawSeed(recipe, seed))
+                        : share;
+                scratch.add(runner.scratch("scratch", base, seed, scratchConfig, rows.labelled()));
+                distilled.add(runner.distilled("distilled", base, chosen, runner.masked(rows), seed));
             }
 
             List<StudentRun> transfer = new ArrayList<>();
@@ -388,6 +405,8 @@ public final class AccuracyBenchmark {
         private final TeacherOutputCache cache;
         private final Path dir;
         private final Map<String, SoftTargets.Views> views = new HashMap<>();
+        /** Transfer sets that are the training rows with some labels hidden (same inputs, same order). */
+        private final Set<ExampleSet> maskedTrain = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Runner(
                 ExperimentData data,
@@ -416,8 +435,28 @@ public final class AccuracyBenchmark {
                     : config;
         }
 
+        /**
+         * Registers the distilled side of a labelled share: its teacher outputs are those of the
+         * training rows, whose inputs and order it keeps, so every draw of labels shares one scoring.
+         */
+        ExampleSet masked(ExampleSets.LabelledShare share) {
+            maskedTrain.add(share.transfer());
+            return share.transfer();
+        }
+
+        /** The set the teacher scores for {@code transfer}: its inputs are all that matter. */
+        private ExampleSet teacherInputs(ExampleSet transfer) {
+            return maskedTrain.contains(transfer) ? data.train() : transfer;
+        }
+
         StudentRun scratch(String group, ModelSpec spec, long seed, TrainingConfig config) throws IOException {
-            return train(group, spec, null, labelled, seed, config);
+            return scratch(group, spec, seed, config, labelled);
+        }
+
+        /** A scratch student on given labelled rows (a draw of its own under {@code --redraw-labels}). */
+        StudentRun scratch(String group, ModelSpec spec, long seed, TrainingConfig config, ExampleSet rows)
+                throws IOException {
+            return train(group, spec, null, rows, seed, config);
         }
 
         StudentRun distilled(String group, ModelSpec spec, KdParameters kd, ExampleSet transfer, long seed)
@@ -480,11 +519,12 @@ public final class AccuracyBenchmark {
                             case "online" -> SoftTargets.online(teacher);
                             case "views" ->
                                 views(
-                                        transfer,
+                                        teacherInputs(transfer),
                                         config.augment(),
                                         settings.recipe().seed());
                             default ->
-                                SoftTargets.cached(cache.getOrCompute(teacher, transfer, manager, 512, done -> {}));
+                                SoftTargets.cached(
+                                        cache.getOrCompute(teacher, teacherInputs(transfer), manager, 512, done -> {}));
                         },
                         approval);
             }
@@ -592,10 +632,22 @@ public final class AccuracyBenchmark {
         }
     }
 
+    /**
+     * The seed of the labelled rows a student of seed {@code studentSeed} uses under {@code
+     * --redraw-labels}: the recipe's seed plus the student's, so that seed 1 of a recipe seeded 42
+     * draws with 43 (its transfer set is named {@code labelled-S(seed 43)}).
+     */
+    static long labelDrawSeed(Recipe recipe, long studentSeed) {
+        return recipe.seed() + studentSeed;
+    }
+
     /** For reports: a map view of the settings that matter. */
     static Map<String, Object> describe(Settings s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seeds", s.seeds());
+        if (s.redrawLabels()) {
+            m.put("redraw_labels", true);
+        }
         m.put("temperatures", s.temperatures());
         m.put("alphas", s.alphas());
         m.put("widths", s.widths());

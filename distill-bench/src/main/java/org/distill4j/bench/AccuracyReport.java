@@ -108,6 +108,11 @@ public record AccuracyReport(
                     org.distill4j.data.ExampleSets.labelledShare(data.train(), share, recipe.seed())
                             .labelled()
                             .size());
+            s.put(
+                    "labelled_draw",
+                    settings.redrawLabels()
+                            ? "per student seed (the recipe's seed plus the student's; the sweeps: the recipe's)"
+                            : "the recipe's seed, the same for every student");
         }
         Map<String, Object> sc = rowSummary(scratch);
         Map<String, Object> di = rowSummary(distilled);
@@ -213,11 +218,16 @@ public record AccuracyReport(
         if (summary.get("labelled_share") != null) {
             md.append(f(
                     "Labels: the students may use those of %s training rows (`data.labelled_share: %s`, a "
-                            + "class-stratified share drawn with the recipe's seed); the scratch students train on "
+                            + "class-stratified share drawn with %s); the scratch students train on "
                             + "them alone, the distilled ones on all %s training rows, learning from the teacher's "
                             + "outputs alone on the others. %s%n%n",
                     summary.get("labelled_rows"),
                     num(summary.get("labelled_share")),
+                    String.valueOf(summary.get("labelled_draw")).startsWith("per student seed")
+                            ? "a seed of each student seed's own (`--redraw-labels`: the recipe's seed plus the "
+                                    + "student's), so the spread over seeds includes the draw; the sweeps use the "
+                                    + "recipe's draw"
+                            : "the recipe's seed, the same rows for every student seed",
                     rows.get("train"),
                     summary.get("teacher_rows") == null
                             ? "The teacher learnt from every label."

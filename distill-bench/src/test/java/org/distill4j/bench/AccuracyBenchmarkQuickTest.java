@@ -227,4 +227,69 @@ class AccuracyBenchmarkQuickTest {
                         "| the recipe's training, 20 epochs |")
                 .doesNotContain("the recipe's augmentation");
     }
+
+    @Test
+    void redrawingLabelsGivesEachSeedItsOwnLabelledRowsAndKeepsTheRecipesDrawForTheSweeps(@TempDir Path tmp)
+            throws Exception {
+        String recipe = RECIPE.replace("test_limit: 400}", "test_limit: 400, labelled_share: 0.1}");
+        AccuracyBenchmark.Settings s = settings(recipe, tmp, List.of(), false);
+        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
+                s.recipe(),
+                s.out(),
+                s.docs(),
+                s.cacheDir(),
+                s.seeds(),
+                List.of(1.0),
+                s.alphas(),
+                s.widths(),
+                s.omittedClass(),
+                false,
+                "test --redraw-labels",
+                List.of(),
+                false,
+                true);
+
+        AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
+
+        // Recipe seed 5: student seeds 1 and 2 draw with 6 and 7, the sweeps with the recipe's 5.
+        assertThat(report.runs().get("scratch"))
+                .extracting(StudentRun::transfer)
+                .containsExactly("train/labelled-0.1(seed 6)", "train/labelled-0.1(seed 7)");
+        assertThat(report.runs().get("distilled"))
+                .extracting(StudentRun::transfer)
+                .containsExactly("train/partly-labelled-0.1(seed 6)", "train/partly-labelled-0.1(seed 7)");
+        assertThat(report.runs().get("sweep_T"))
+                .allMatch(r -> r.transfer().equals("train/partly-labelled-0.1(seed 5)"));
+        assertThat(report.runs().get("sweep_scratch"))
+                .allMatch(r -> r.transfer().equals("train/labelled-0.1(seed 5)"));
+        // Two draws of the same size, different rows: the students of the two seeds are not each other's.
+        assertThat(report.runs().get("scratch").get(0).valAccuracy())
+                .isNotEqualTo(report.runs().get("scratch").get(1).valAccuracy());
+        assertThat(report.summary().get("labelled_draw").toString()).startsWith("per student seed");
+        // Three draws of labels, one set of inputs: the teacher's outputs are computed and cached once.
+        try (var files = Files.list(settings.cacheDir())) {
+            assertThat(files.filter(f -> f.toString().endsWith(".logits"))).hasSize(1);
+        }
+        assertThat(Files.readString(settings.docs().resolve("benchmarks.md")))
+                .contains("(`--redraw-labels`: the recipe's seed plus the student's)");
+
+        // Without a labelled share there is nothing to redraw: refused, naming the key.
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new AccuracyBenchmark.Settings(
+                        RecipeLoader.parse(RECIPE.formatted(IdxDataset.DEBIAN_FASHION_MNIST), "test", tmp, List.of()),
+                        s.out(),
+                        s.docs(),
+                        s.cacheDir(),
+                        s.seeds(),
+                        List.of(1.0),
+                        s.alphas(),
+                        s.widths(),
+                        s.omittedClass(),
+                        false,
+                        "test",
+                        List.of(),
+                        false,
+                        true)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("data.labelled_share");
+    }
 }

@@ -114,6 +114,13 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                     + "many licences); recorded as by distill run.")
     boolean acknowledgeUnknownTerms;
 
+    @Option(
+            names = "--redraw-labels",
+            description = "Under data.labelled_share, each seed's students draw their own labelled rows (seed: the "
+                    + "recipe's plus the student's), so the spread over seeds includes the draw; the sweeps keep "
+                    + "the recipe's draw.")
+    boolean redrawLabels;
+
     @Override
     public Integer call() throws Exception {
         ExperimentOptions.applyThreads(threads);
@@ -143,7 +150,8 @@ final class BenchAccuracyCommand implements Callable<Integer> {
                 !noTransfer,
                 commandLine(),
                 cnnStudents && !noSizeSweep ? AccuracyBenchmark.CNN_STUDENTS : java.util.List.of(),
-                acknowledgeUnknownTerms);
+                acknowledgeUnknownTerms,
+                redrawLabels);
         AccuracyReport report =
                 new AccuracyBenchmark(settings, new ProgressReporter(!noProgress && System.console() != null)).run();
         System.out.println();
@@ -178,6 +186,9 @@ final class BenchAccuracyCommand implements Callable<Integer> {
         }
         if (acknowledgeUnknownTerms) {
             b.append(" --acknowledge-unknown-terms");
+        }
+        if (redrawLabels) {
+            b.append(" --redraw-labels");
         }
         for (String o : overrides) {
             b.append(" --set ").append(o);
