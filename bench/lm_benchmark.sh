@@ -22,6 +22,9 @@
 # (the same over HTTP from `distill serve`: text, then top-20) and seqtext-sN (cross-entropy only: a
 # text-only API) add TEXT (default 400000) tokens of the teacher's continuations of the students'
 # prompts to their documents.
+# A cosine learning-rate decay for the students (docs/lm-benchmarks.md, "A cosine learning rate"):
+# cosfull-sN is full-sN with student.training.schedule=cosine, for its scratch and distilled students
+# alike (the teacher as in the step `teacher`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/lm-bench}
@@ -93,6 +96,8 @@ run_step() {
     case $1 in
         teacher) step teacher --set seed=1 --set distillation.variant=full ;;
         full-s*) step "$1" "${LOCAL[@]}" --set seed="${1##*-s}" --set distillation.variant=full ;;
+        cosfull-s*) step "$1" "${LOCAL[@]}" --set seed="${1##*-s}" --set distillation.variant=full \
+            --set student.training.schedule=cosine ;;
         # Before top*-s*, which would take top20text-sN for a top-k row.
         fulltext-s*) step "$1" "${LOCAL[@]}" "${NOSCRATCH[@]}" --set seed="${1##*-s}" --set distillation.variant=full \
             --set distillation.teacher_text_tokens="$text" ;;

@@ -235,6 +235,9 @@ public final class LmExperiment {
                             checkpoint("teacher", ts.training().steps()),
                             best);
                     recordSelection(teacherRow, best);
+                    teacherRow.put(
+                            "learning_rate_schedule",
+                            ts.training().scheduleOrDefault().id());
                     teacherRow.put("training_tokens_per_second", r.tokensPerSecond());
                     teacherRow.put("training_tokens", r.tokens());
                     teacherRow.put("history", history(r.losses()));
@@ -647,6 +650,7 @@ public final class LmExperiment {
                     LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()), best);
             recordSelection(row, best);
             row.put("description", loss.toString());
+            row.put("learning_rate_schedule", config.schedule().id());
             row.put("training_tokens_per_second", r.tokensPerSecond());
             row.put("training_tokens", r.tokens());
             row.put("training_windows", train.size()); // the transfer set it sampled its batches from
@@ -873,7 +877,8 @@ public final class LmExperiment {
                 t.batchSize() == null ? 32 : t.batchSize(),
                 t.learningRate() == null ? 3e-3 : t.learningRate(),
                 t.warmupSteps() == null ? 20 : t.warmupSteps(),
-                seed);
+                seed,
+                t.scheduleOrDefault());
     }
 
     /** The losses as at most 200 points {@code [step, mean loss of the steps since the previous point]}. */

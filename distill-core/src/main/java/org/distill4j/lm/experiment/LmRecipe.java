@@ -99,13 +99,21 @@ public record LmRecipe(
      * @param select which parameters the training ends with: {@code last} (default) or {@code
      *     best_validation}, the best of ten evaluations on the validation windows (early stopping;
      *     {@link org.distill4j.lm.train.BestValidation})
+     * @param schedule the learning rate after warm-up: {@code constant} (default), {@code cosine} (to 0
+     *     at the last step) or {@code step}, as for classifiers ({@link org.distill4j.train.Schedule})
      */
     public record Training(
             Integer steps,
             @JsonProperty("batch_size") Integer batchSize,
             @JsonProperty("learning_rate") Double learningRate,
             @JsonProperty("warmup_steps") Integer warmupSteps,
-            String select) {
+            String select,
+            String schedule) {
+
+        /** The schedule named by {@code schedule}, constant when absent. */
+        public org.distill4j.train.Schedule scheduleOrDefault() {
+            return schedule == null ? org.distill4j.train.Schedule.CONSTANT : org.distill4j.train.Schedule.of(schedule);
+        }
 
         /** Whether the training ends with its best validation step ({@code select: best_validation}). */
         public boolean selectsBestValidation() {
@@ -426,6 +434,14 @@ public record LmRecipe(
                     section + ".training.select",
                     section + ".training.select must be last or best_validation, got '"
                             + (m.training == null ? null : m.training.select) + "'");
+            require(
+                    m.training == null
+                            || m.training.schedule == null
+                            || java.util.Arrays.stream(org.distill4j.train.Schedule.values())
+                                    .anyMatch(known -> known.id().equalsIgnoreCase(m.training.schedule)),
+                    section + ".training.schedule",
+                    section + ".training.schedule must be constant, cosine or step, got '"
+                            + (m.training == null ? null : m.training.schedule) + "'");
         }
         require(
                 student.training != null && student.training.steps != null,

@@ -13,8 +13,7 @@ import org.distill4j.train.OptimizerState;
 
 /**
  * The language-model trainer's Adam (betas 0.9 / 0.999, epsilon 1e-8, no weight decay, each
- * gradient entry clipped to [-1, 1], learning rate warmed up linearly over {@code warmup} steps then
- * constant) whose whole state (moments and step count) can be saved and restored, so a resumed run
+ * gradient entry clipped to [-1, 1], learning rate per {@link LmTrainingConfig#rate}) whose whole state (moments and step count) can be saved and restored, so a resumed run
  * continues exactly where it stopped. State is keyed by parameter name, which is stable across
  * processes (DJL's own Adam keys it by random parameter ids). The update is DJL's fused native
  * kernel. Call {@link #beginStep()} once before each {@code trainer.step()}.
@@ -25,15 +24,13 @@ final class LmAdam extends Optimizer {
     private static final float BETA2 = 0.999f;
     private static final float EPSILON = 1e-8f;
 
-    private final float rate;
-    private final int warmup;
+    private final LmTrainingConfig config;
     private final Map<String, String> nameById = new HashMap<>();
     private final OptimizerState state = new OptimizerState();
 
-    LmAdam(double rate, int warmup, PairList<String, Parameter> parameters) {
+    LmAdam(LmTrainingConfig config, PairList<String, Parameter> parameters) {
         super(new Builder().optClipGrad(1f));
-        this.rate = (float) rate;
-        this.warmup = warmup;
+        this.config = config;
         for (Pair<String, Parameter> p : parameters) {
             nameById.put(p.getValue().getId(), p.getKey());
         }
@@ -48,12 +45,9 @@ final class LmAdam extends Optimizer {
         return state.step();
     }
 
-    /**
-     * The learning rate of update {@code t} (1-based): linear warm-up, then constant; the schedule
-     * the trainer had with DJL's Adam, which passes the 1-based update count to its tracker.
-     */
+    /** The learning rate of update {@code t} (1-based; DJL's Adam passed its tracker the same count). */
     float rate(long t) {
-        return t >= warmup ? rate : rate * (t + 1) / (warmup + 1);
+        return (float) config.rate(t);
     }
 
     @Override

@@ -56,15 +56,23 @@ public record LmCheckpoint(Path dir, int every, boolean resume) {
         return dir.resolve("checkpoint");
     }
 
-    /** The settings a checkpoint must match to be resumed (the step count may grow). */
+    /**
+     * The settings a checkpoint must match to be resumed: under a constant rate the step count may
+     * grow; a cosine schedule depends on it, so there it must match too (absent under a constant
+     * rate, so older checkpoints still match).
+     */
     static ObjectNode settings(LmTrainingConfig c, int window, String loss) {
-        return JSON.createObjectNode()
+        ObjectNode s = JSON.createObjectNode()
                 .put("batch_size", c.batchSize())
                 .put("learning_rate", c.learningRate())
                 .put("warmup_steps", c.warmupSteps())
                 .put("seed", c.seed())
                 .put("window", window)
                 .put("loss", loss);
+        if (c.schedule() != org.distill4j.train.Schedule.CONSTANT) {
+            s.put("schedule", c.schedule().id()).put("schedule_steps", c.steps());
+        }
+        return s;
     }
 
     void save(

@@ -166,10 +166,7 @@ public final class LmTrainer {
             throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
                     + student.config().contextLength());
         }
-        LmAdam adam = new LmAdam(
-                config.learningRate(),
-                config.warmupSteps(),
-                student.model().getBlock().getParameters());
+        LmAdam adam = new LmAdam(config, student.model().getBlock().getParameters());
         DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(adam);
         float[] losses = new float[config.steps()];
         SplittableRandom random = new SplittableRandom(config.seed());

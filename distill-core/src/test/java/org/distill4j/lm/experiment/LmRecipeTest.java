@@ -103,6 +103,19 @@ class LmRecipeTest {
                         .training()
                         .selectsBestValidation())
                 .isTrue();
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("teacher.training.schedule=linear")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("teacher.training.schedule must be constant, cosine or step, got 'linear'");
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("student.training.schedule=cosine"))
+                        .student()
+                        .training()
+                        .scheduleOrDefault())
+                .isEqualTo(org.distill4j.train.Schedule.COSINE);
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of())
+                        .student()
+                        .training()
+                        .scheduleOrDefault())
+                .isEqualTo(org.distill4j.train.Schedule.CONSTANT);
         assertThatThrownBy(() -> LmRecipe.parse(yaml() + "extra: 1\n", "t", tmp, List.of()))
                 .hasMessageContaining("extra");
     }

@@ -34,7 +34,7 @@ class LmCheckpointTest {
     @TempDir
     Path dir;
 
-    private static TokenWindows windows() {
+    static TokenWindows windows() {
         List<Document> docs = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             docs.add(new Document("d" + i, "package " + i + " provides tools for the cat and the dog " + (i * 7 % 13)));
