@@ -22,6 +22,7 @@ import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.loss.TeacherTargets;
+import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
@@ -104,7 +105,8 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
     }
 
     /** A task's client under its share of the rate limits, the key read here from the environment. */
-    static CompletionsTopKClient client(LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute)
+    static CompletionsTopKClient client(
+            LmRecipe.Http h, int k, double requestsPerMinute, double tokensPerMinute, Tokenizer tokenizer)
             throws IOException {
         return new CompletionsTopKClient(
                 URI.create(h.url()),
@@ -113,20 +115,22 @@ final class LmHttpPartitions implements FlatMapFunction<Iterator<long[]>, Row>, 
                 k,
                 new RateLimiter(requestsPerMinute, tokensPerMinute),
                 RetryPolicy.DEFAULT,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60),
+                tokenizer);
     }
 
     @Override
     public Iterator<Row> call(Iterator<long[]> ranges) throws Exception {
         LmRecipe recipe = LmWindows.recipe(corpus.recipe(), corpus.overrides());
-        TokenWindows windows = LmWindows.train(corpus);
+        LmWindows.Loaded loaded = LmWindows.load(corpus);
+        TokenWindows windows = loaded.train();
         LmRecipe.Http h = recipe.teacher().http();
         // The global limits shared out over the tasks that can run at once, never multiplied by them.
         int tasks = Math.max(1, concurrentTasks);
         double rpm = requestsPerMinute(h) / tasks;
         double tpm = tokensPerMinute(h) / tasks;
         int inFlight = Math.max(1, concurrency(h) / tasks);
-        CompletionsTopKClient client = client(h, k, rpm, tpm);
+        CompletionsTopKClient client = client(h, k, rpm, tpm, loaded.tokenizer());
         List<Row> out = new ArrayList<>();
         while (ranges.hasNext()) {
             long[] range = ranges.next();

@@ -31,6 +31,7 @@ import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.DistillationRefusedException;
 import org.distill4j.terms.GateApproval;
@@ -312,6 +313,12 @@ public final class LmTopKJob {
                     "OpenAI-compatible server " + http.url() + ", model " + http.model());
         } else {
             teacher = TeacherSpec.lm(recipe, experimentOut);
+            if (teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)
+                    && !recipe.tokenizerType().equals(ByteTokenizer.KIND)) {
+                throw new IllegalArgumentException("teacher.path " + teacher.path() + " is a TorchScript module, which "
+                        + "carries no tokenizer and is read as taking byte ids, but data.tokenizer.type is "
+                        + recipe.tokenizerType() + "; use a saved distill4j language model of that tokenizer");
+            }
             identity = teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)
                     ? new TeacherIdentity(
                             teacher.kind(),
@@ -351,7 +358,7 @@ public final class LmTopKJob {
         int k = recipe.k();
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
-                teacher.contentHash(), corpus.trainHash(), ByteTokenizer.INSTANCE.identity(), k, windowLength);
+                teacher.contentHash(), corpus.trainHash(), corpus.tokenizer().identity(), k, windowLength);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<long[]> plan;
@@ -420,7 +427,7 @@ public final class LmTopKJob {
         Map<String, Object> corpusInfo = new LinkedHashMap<>();
         corpusInfo.put("path", recipe.data().path().toAbsolutePath().toString());
         corpusInfo.putAll(corpus.info());
-        corpusInfo.put("tokenizer", ByteTokenizer.INSTANCE.identity().toString());
+        corpusInfo.put("tokenizer", corpus.tokenizer().identity().toString());
         manifest.put("inputs", corpusInfo);
         Map<String, Object> teacherInfo = new LinkedHashMap<>();
         teacherInfo.put("kind", teacher.kind());
@@ -456,13 +463,16 @@ public final class LmTopKJob {
         private final Map<String, Object> info;
         private final LmWindows.Source source;
         private final PackedCorpus packed;
+        private final Tokenizer tokenizer;
 
         private TrainCorpus(
                 TokenWindows train,
                 String trainHash,
                 Map<String, Object> info,
                 LmWindows.Source source,
-                PackedCorpus packed) {
+                PackedCorpus packed,
+                Tokenizer tokenizer) {
+            this.tokenizer = tokenizer;
             this.train = train;
             this.trainHash = trainHash;
             this.info = info;
@@ -485,7 +495,8 @@ public final class LmTopKJob {
                         read.trainHash(),
                         info,
                         LmWindows.Source.inMemory(c.recipe(), c.overrides()),
-                        null);
+                        null,
+                        read.tokenizer());
             }
             PackedCorpus p = LmTrainingCorpus.pack(recipe, packArea);
             try {
@@ -497,17 +508,16 @@ public final class LmTopKJob {
                 info.put("train_documents", train.documents());
                 info.put("train_sha256", train.sha256());
                 info.put("packed", p.dir().toString());
+                // Read from where pack cached it (a BPE is not trained twice).
+                Tokenizer tok = LmTrainingCorpus.tokenizer(recipe, packArea);
                 return new TrainCorpus(
                         p.windows(Part.TRAIN, recipe.context()),
                         train.sha256(),
                         info,
                         LmWindows.Source.packed(
-                                c.recipe(),
-                                c.overrides(),
-                                p,
-                                LmTrainingCorpus.packKey(recipe, ByteTokenizer.INSTANCE),
-                                recipe.context()),
-                        p);
+                                c.recipe(), c.overrides(), recipe, p, LmTrainingCorpus.packKey(recipe, tok), packArea),
+                        p,
+                        tok);
             } catch (IOException | RuntimeException e) {
                 p.close();
                 throw e;
@@ -528,6 +538,11 @@ public final class LmTopKJob {
         }
 
         /** Where executors find the windows. */
+        /** The tokenizer of the windows (bytes or the recipe's BPE). */
+        Tokenizer tokenizer() {
+            return tokenizer;
+        }
+
         LmWindows.Source source() {
             return source;
         }

@@ -12,7 +12,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.teacher.LmTeacher;
-import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.model.InferenceThreads;
 
 /**
@@ -42,10 +41,11 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
 
     @Override
     public Iterator<Row> call(Iterator<long[]> ranges) throws Exception {
-        TokenWindows windows = LmWindows.train(corpus);
+        LmWindows.Loaded loaded = LmWindows.load(corpus);
+        TokenWindows windows = loaded.train();
         LmTeacher t = TeacherPool.borrowLm(teacher, loader);
         try {
-            checkVocabulary(t, windows);
+            checkVocabulary(t, loaded);
         } catch (TeacherLoadException e) {
             TeacherPool.giveBackLm(teacher, loader, t);
             throw e;
@@ -71,12 +71,13 @@ final class LmTopKScorer implements FlatMapFunction<Iterator<long[]>, Row>, Seri
     }
 
     /** The refusals {@code distill run} applies before collecting top-k (one vocabulary, context long enough). */
-    private static void checkVocabulary(LmTeacher t, TokenWindows windows) {
-        if (!t.tokenizer().equals(ByteTokenizer.INSTANCE.identity())) {
+    private static void checkVocabulary(LmTeacher t, LmWindows.Loaded corpus) {
+        TokenWindows windows = corpus.train();
+        if (!t.tokenizer().equals(corpus.tokenizer().identity())) {
             throw new TeacherLoadException(
                     "teacher " + t.identity().location() + " uses tokenizer " + t.tokenizer() + " but the corpus is "
-                            + "tokenized with " + ByteTokenizer.INSTANCE.identity()
-                            + "; token-level top-k needs one vocabulary",
+                            + "tokenized with " + corpus.tokenizer().identity()
+                            + " (data.tokenizer); token-level top-k needs one vocabulary",
                     null);
         }
         if (t.contextLength() < windows.contextLength()) {

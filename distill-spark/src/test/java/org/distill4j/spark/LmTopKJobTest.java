@@ -409,11 +409,13 @@ class LmTopKJobTest {
         TokenWindows expected = LmTrainingCorpus.read(lmRecipe).train();
         try (var p = LmTrainingCorpus.pack(r, dir.resolve("cache"))) {
             Files.delete(text);
-            TokenWindows got = LmWindows.train(LmWindows.Source.packed(own, overrides, p, packKey, 16));
+            TokenWindows got =
+                    LmWindows.train(LmWindows.Source.packed(own, overrides, r, p, packKey, dir.resolve("cache")));
             assertThat(got.size()).isEqualTo(expected.size());
             assertThat(got.targetTokens()).isEqualTo(expected.targetTokens());
             assertThat(got.stream()).isEqualTo(expected.stream());
-            assertThatThrownBy(() -> LmWindows.train(LmWindows.Source.packed(own, overrides, p, "another key", 16)))
+            assertThatThrownBy(() -> LmWindows.train(
+                            LmWindows.Source.packed(own, overrides, r, p, "another key", dir.resolve("cache"))))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining(p.dir().toString())
                     .hasMessageContaining("another key");
@@ -481,16 +483,87 @@ class LmTopKJobTest {
                 .hasMessageContaining("DISTILL_NO_SUCH_KEY_VAR");
         assertThat(shared.resolve("lm-http-out")).doesNotExist();
 
-        // The job collects for the byte tokenizer: a BPE recipe is refused by field, before any task.
+        // A TorchScript module carries no tokenizer and is read as taking byte ids: with a BPE
+        // recipe it is refused by field on the driver, before any task.
+        Path pt = shared.resolve("tiny_lm_for_bpe.pt");
+        try (var in = LmTopKJobTest.class.getResourceAsStream("/fixtures/tiny_lm.pt")) {
+            Files.copy(in, pt);
+        }
         Path bpe = shared.resolve("lm-bpe.yaml");
         Files.writeString(
                 bpe,
                 Files.readString(recipe)
+                        .replace("path: " + teacherDir, "path: " + pt)
                         .replace("context: 16}", "context: 16, tokenizer: {type: bpe, vocab_size: 300}}"));
         assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(bpe, shared.resolve("lm-bpe-out"))))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("data.tokenizer.type bpe")
-                .hasMessageContaining("distill run");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("TorchScript")
+                .hasMessageContaining("data.tokenizer.type is bpe");
         assertThat(shared.resolve("lm-bpe-out")).doesNotExist();
+    }
+
+    /**
+     * A recipe with a byte-level BPE (trained on the training documents) collects in that
+     * vocabulary: in memory (every JVM trains the same BPE) and streamed (the driver trains it once
+     * beside the packed token files and executors read it), the cache is distill run's file byte for
+     * byte; a byte-level teacher is refused against it, naming both tokenizers.
+     */
+    @Test
+    void aBpeRecipeCollectsInItsVocabularyInMemoryAndStreamedAsDistillRunDoes() throws Exception {
+        Path bpeTeacher = shared.resolve("lm-bpe-teacher");
+        Path bpeRecipe = shared.resolve("lm-bpe-own.yaml");
+        Files.writeString(
+                bpeRecipe,
+                Files.readString(recipe)
+                        .replace(teacherDir.toString(), bpeTeacher.toString())
+                        .replace("context: 16}", "context: 16, tokenizer: {type: bpe, vocab_size: 300}}"));
+        LmRecipe r = LmRecipe.load(bpeRecipe, List.of());
+        LmTrainingCorpus read = LmTrainingCorpus.read(r);
+        org.distill4j.lm.token.Tokenizer bpe = read.tokenizer();
+        assertThat(bpe.identity().kind()).isEqualTo("bpe");
+        assertThat(bpe.vocabSize()).isGreaterThan(258);
+        try (LanguageModel t = LanguageModel.create(
+                new DecoderConfig(bpe.vocabSize(), 1, 32, 2, 16, 0.0, Positions.LEARNED, false), bpe, 4)) {
+            t.save(bpeTeacher);
+        }
+        String hash = LanguageModel.contentHash(bpeTeacher);
+        String bpeKey = LmTrainingCorpus.topKCacheKey(hash, read.trainHash(), bpe.identity(), K, 16);
+        Path single = shared.resolve("single-bpe").resolve("topk.bin");
+        try (LanguageModel t = LanguageModel.load(bpeTeacher)) {
+            TopKCache.build(single, LocalLmTeacher.of(t, hash), read.train(), K, 16, bpeKey);
+        }
+
+        Path memOut = shared.resolve("lm-bpe-mem");
+        LmTopKJob.Result mem = LmTopKJob.run(
+                spark,
+                LmTopKJob.Config.of(bpeRecipe, memOut).withSizes(16, 32).withCacheDir(shared.resolve("bpe-mem-cache")));
+        assertThat(mem.cacheKey()).isEqualTo(bpeKey);
+        assertThat(mem.partitions()).isGreaterThan(1);
+        assertThat(Files.mismatch(mem.cacheFile(), single)).isEqualTo(-1L);
+        assertThat(JSON.readTree(memOut.resolve(LabelJob.MANIFEST).toFile())
+                        .at("/inputs/tokenizer")
+                        .asText())
+                .isEqualTo(bpe.identity().toString());
+
+        Path cacheDir = shared.resolve("bpe-stream-cache");
+        List<String> streaming = List.of("data.streaming=true");
+        LmTopKJob.Result streamed = LmTopKJob.run(
+                spark,
+                LmTopKJob.Config.of(bpeRecipe, shared.resolve("lm-bpe-stream"))
+                        .withSizes(16, 32)
+                        .withCacheDir(cacheDir)
+                        .withRun(streaming, null, null, false));
+        assertThat(streamed.cacheKey()).isEqualTo(bpeKey);
+        assertThat(Files.mismatch(streamed.cacheFile(), single)).isEqualTo(-1L);
+        // Trained once by the driver, where distill run's streamed collection looks for it.
+        assertThat(LmTrainingCorpus.trainedTokenizerFile(
+                        LmRecipe.load(bpeRecipe, streaming), cacheDir.toAbsolutePath()))
+                .isRegularFile();
+
+        Path mixed = shared.resolve("lm-bpe-byte-teacher.yaml");
+        Files.writeString(mixed, Files.readString(bpeRecipe).replace(bpeTeacher.toString(), teacherDir.toString()));
+        assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(mixed, shared.resolve("lm-bpe-mixed"))))
+                .hasMessageContaining("token-level top-k needs one vocabulary")
+                .hasMessageContaining("but the corpus is tokenized with bpe/v1");
     }
 }

@@ -109,10 +109,7 @@ public record LmTrainingCorpus(
         if (t == null || t.vocabSize() == null) {
             return fixedTokenizer(recipe);
         }
-        String key = corpusKey(recipe) + ";bpe_vocab=" + t.vocabSize();
-        Path file = cacheDir == null
-                ? null
-                : cacheDir.resolve("lm-tokenizer-" + Hashing.sha256(key).substring(0, 16) + ".json");
+        Path file = cacheDir == null ? null : trainedTokenizerFile(recipe, cacheDir);
         if (file != null && Files.isRegularFile(file)) {
             return BpeTokenizer.read(file);
         }
@@ -129,6 +126,20 @@ public record LmTrainingCorpus(
             bpe.write(file);
         }
         return bpe;
+    }
+
+    /**
+     * Where {@link #tokenizer} caches the BPE the recipe trains under {@code cacheDir} (keyed by the
+     * corpus file, how it is read and split, and the size), or null when the recipe trains none
+     * (bytes, or a BPE from a file).
+     */
+    public static Path trainedTokenizerFile(LmRecipe recipe, Path cacheDir) throws IOException {
+        LmRecipe.TokenizerSpec t = recipe.data().tokenizer();
+        if (t == null || t.vocabSize() == null) {
+            return null;
+        }
+        String key = corpusKey(recipe) + ";bpe_vocab=" + t.vocabSize();
+        return cacheDir.resolve("lm-tokenizer-" + Hashing.sha256(key).substring(0, 16) + ".json");
     }
 
     /**
