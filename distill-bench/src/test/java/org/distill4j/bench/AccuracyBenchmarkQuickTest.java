@@ -233,21 +233,7 @@ class AccuracyBenchmarkQuickTest {
             throws Exception {
         String recipe = RECIPE.replace("test_limit: 400}", "test_limit: 400, labelled_share: 0.1}");
         AccuracyBenchmark.Settings s = settings(recipe, tmp, List.of(), false);
-        AccuracyBenchmark.Settings settings = new AccuracyBenchmark.Settings(
-                s.recipe(),
-                s.out(),
-                s.docs(),
-                s.cacheDir(),
-                s.seeds(),
-                List.of(1.0),
-                s.alphas(),
-                s.widths(),
-                s.omittedClass(),
-                false,
-                "test --redraw-labels",
-                List.of(),
-                false,
-                true);
+        AccuracyBenchmark.Settings settings = redrawing(s, s.recipe());
 
         AccuracyReport report = new AccuracyBenchmark(settings, ExperimentListener.NONE).run();
 
@@ -274,22 +260,28 @@ class AccuracyBenchmarkQuickTest {
                 .contains("(`--redraw-labels`: the recipe's seed plus the student's)");
 
         // Without a labelled share there is nothing to redraw: refused, naming the key.
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new AccuracyBenchmark.Settings(
-                        RecipeLoader.parse(RECIPE.formatted(IdxDataset.DEBIAN_FASHION_MNIST), "test", tmp, List.of()),
-                        s.out(),
-                        s.docs(),
-                        s.cacheDir(),
-                        s.seeds(),
-                        List.of(1.0),
-                        s.alphas(),
-                        s.widths(),
-                        s.omittedClass(),
-                        false,
-                        "test",
-                        List.of(),
-                        false,
-                        true)))
+        Recipe unshared = RecipeLoader.parse(RECIPE.formatted(IdxDataset.DEBIAN_FASHION_MNIST), "test", tmp, List.of());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> redrawing(s, unshared)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("data.labelled_share");
+    }
+
+    /** {@code s} with {@code recipe}, one temperature, no transfer rows and {@code --redraw-labels}. */
+    private static AccuracyBenchmark.Settings redrawing(AccuracyBenchmark.Settings s, Recipe recipe) {
+        return new AccuracyBenchmark.Settings(
+                recipe,
+                s.out(),
+                s.docs(),
+                s.cacheDir(),
+                s.seeds(),
+                List.of(1.0),
+                s.alphas(),
+                s.widths(),
+                s.omittedClass(),
+                false,
+                "test --redraw-labels",
+                List.of(),
+                false,
+                true);
     }
 }
