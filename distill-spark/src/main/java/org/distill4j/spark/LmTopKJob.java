@@ -472,12 +472,12 @@ public final class LmTopKJob {
                 LmWindows.Source source,
                 PackedCorpus packed,
                 Tokenizer tokenizer) {
-            this.tokenizer = tokenizer;
             this.train = train;
             this.trainHash = trainHash;
             this.info = info;
             this.source = source;
             this.packed = packed;
+            this.tokenizer = tokenizer;
         }
 
         static TrainCorpus open(LmRecipe recipe, Config c, Path packArea) throws IOException {

@@ -13,8 +13,9 @@ import org.distill4j.train.OptimizerState;
 
 /**
  * The language-model trainer's Adam (betas 0.9 / 0.999, epsilon 1e-8, no weight decay, each
- * gradient entry clipped to [-1, 1], learning rate per {@link LmTrainingConfig#rate}) whose whole state (moments and step count) can be saved and restored, so a resumed run
- * continues exactly where it stopped. State is keyed by parameter name, which is stable across
+ * gradient entry clipped to [-1, 1], learning rate per {@link LmTrainingConfig#rate}) whose whole
+ * state (moments and step count) can be saved and restored, so a resumed run continues exactly
+ * where it stopped. State is keyed by parameter name, which is stable across
  * processes (DJL's own Adam keys it by random parameter ids). The update is DJL's fused native
  * kernel. Call {@link #beginStep()} once before each {@code trainer.step()}.
  */
