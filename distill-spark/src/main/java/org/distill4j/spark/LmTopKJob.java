@@ -359,6 +359,21 @@ public final class LmTopKJob {
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
                 teacher.contentHash(), corpus.trainHash(), corpus.tokenizer().identity(), k, windowLength);
+        if (teacher.kind().equals(LanguageModel.FORMAT)) {
+            // From its model.json alone, before any task: a task would fail the same way on every attempt.
+            LanguageModel.Descriptor d = LanguageModel.descriptor(Path.of(teacher.path()));
+            if (!d.tokenizer().equals(corpus.tokenizer().identity())) {
+                throw new IllegalArgumentException("teacher " + teacher.path() + " uses tokenizer " + d.tokenizer()
+                        + " but the corpus is tokenized with "
+                        + corpus.tokenizer().identity()
+                        + " (data.tokenizer); token-level top-k needs one vocabulary");
+            }
+            if (d.decoder().contextLength() < windowLength) {
+                throw new IllegalArgumentException("teacher " + teacher.path() + " has context "
+                        + d.decoder().contextLength() + ", shorter than the recipe's window " + windowLength
+                        + "; set data.context to at most " + d.decoder().contextLength());
+            }
+        }
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<long[]> plan;

@@ -500,6 +500,14 @@ class LmTopKJobTest {
                 .hasMessageContaining("TorchScript")
                 .hasMessageContaining("data.tokenizer.type is bpe");
         assertThat(shared.resolve("lm-bpe-out")).doesNotExist();
+
+        // A saved teacher whose context is shorter than the recipe's windows: refused on the driver.
+        Path wide = shared.resolve("lm-wide.yaml");
+        Files.writeString(wide, Files.readString(recipe).replace("context: 16}", "context: 32}"));
+        assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(wide, shared.resolve("lm-wide-out"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has context 16, shorter than the recipe's window 32")
+                .hasMessageContaining("data.context");
     }
 
     /**
@@ -562,7 +570,9 @@ class LmTopKJobTest {
 
         Path mixed = shared.resolve("lm-bpe-byte-teacher.yaml");
         Files.writeString(mixed, Files.readString(bpeRecipe).replace(bpeTeacher.toString(), teacherDir.toString()));
+        // Refused on the driver from the teacher's model.json, before any task (none retried).
         assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(mixed, shared.resolve("lm-bpe-mixed"))))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token-level top-k needs one vocabulary")
                 .hasMessageContaining("but the corpus is tokenized with bpe/v1");
     }

@@ -93,11 +93,13 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Loads a model saved by {@link #save}.
+     * Reads and checks the descriptor of a model saved by {@link #save} (architecture and tokenizer
+     * identity) without loading its weights: what a caller that only needs the vocabulary or the
+     * context (a Spark driver planning work for executors) reads.
      *
-     * @throws IOException if a file is missing or malformed; the message names it
+     * @throws IOException if {@code model.json} is missing or malformed; the message names it
      */
-    public static LanguageModel load(Path dir) throws IOException {
+    public static Descriptor descriptor(Path dir) throws IOException {
         Path json = dir.resolve(DESCRIPTOR);
         if (!Files.isRegularFile(json)) {
             throw new FileNotFoundException("not a distill4j language model directory: " + json
@@ -113,6 +115,17 @@ public final class LanguageModel implements AutoCloseable {
             throw new IOException(json + ": format " + d.format() + " version " + d.version() + ", expected " + FORMAT
                     + " version 1 with decoder and tokenizer");
         }
+        return d;
+    }
+
+    /**
+     * Loads a model saved by {@link #save}.
+     *
+     * @throws IOException if a file is missing or malformed; the message names it
+     */
+    public static LanguageModel load(Path dir) throws IOException {
+        Descriptor d = descriptor(dir);
+        Path json = dir.resolve(DESCRIPTOR);
         LanguageModel lm;
         try {
             lm = build(d.decoder(), Tokenizer.load(d.tokenizer(), dir));
