@@ -523,8 +523,7 @@ public final class LmTopKJob {
                 info.put("train_documents", train.documents());
                 info.put("train_sha256", train.sha256());
                 info.put("packed", p.dir().toString());
-                // Read from where pack cached it (a BPE is not trained twice).
-                Tokenizer tok = LmTrainingCorpus.tokenizer(recipe, packArea);
+                Tokenizer tok = p.tokenizer();
                 return new TrainCorpus(
                         p.windows(Part.TRAIN, recipe.context()),
                         train.sha256(),

@@ -282,6 +282,11 @@ public final class PackedCorpus implements AutoCloseable {
         return dir;
     }
 
+    /** Returns the tokenizer the corpus was packed with. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
     /** Returns what the read saw: documents, bytes and the corpus hash. */
     public TextCorpus.Summary summary() {
         return summary;
