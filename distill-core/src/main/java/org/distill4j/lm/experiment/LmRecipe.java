@@ -435,10 +435,7 @@ public record LmRecipe(
                     section + ".training.select must be last or best_validation, got '"
                             + (m.training == null ? null : m.training.select) + "'");
             require(
-                    m.training == null
-                            || m.training.schedule == null
-                            || java.util.Arrays.stream(org.distill4j.train.Schedule.values())
-                                    .anyMatch(known -> known.id().equalsIgnoreCase(m.training.schedule)),
+                    m.training == null || m.training.schedule == null || knownSchedule(m.training.schedule),
                     section + ".training.schedule",
                     section + ".training.schedule must be constant, cosine or step, got '"
                             + (m.training == null ? null : m.training.schedule) + "'");
@@ -689,5 +686,15 @@ public record LmRecipe(
     /** Whether the run trains the scratch student ({@code evaluation.scratch}, default true). */
     public boolean trainScratch() {
         return evaluation == null || evaluation.scratch == null || evaluation.scratch;
+    }
+
+    /** Whether {@code id} names a {@link org.distill4j.train.Schedule} (as {@code Schedule.of} parses it). */
+    private static boolean knownSchedule(String id) {
+        try {
+            org.distill4j.train.Schedule.of(id);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }
