@@ -44,7 +44,9 @@ public final class TorchScriptTeacher implements Teacher {
         }
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
+                // A directory and a name, not the file itself: DJL warns about a file ("non-archive").
+                .optModelPath(file.toAbsolutePath().getParent())
+                .optModelName(file.getFileName().toString())
                 .optEngine("PyTorch")
                 .optTranslator(new NoopTranslator())
                 .build();

@@ -30,7 +30,6 @@ import org.distill4j.lm.experiment.LmExperiment;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.model.LanguageModel;
-import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.terms.DistillationRefusedException;
@@ -313,19 +312,12 @@ public final class LmTopKJob {
                     "OpenAI-compatible server " + http.url() + ", model " + http.model());
         } else {
             teacher = TeacherSpec.lm(recipe, experimentOut);
-            if (teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)
-                    && !recipe.tokenizerType().equals(ByteTokenizer.KIND)) {
-                throw new IllegalArgumentException("teacher.path " + teacher.path() + " is a TorchScript module, which "
-                        + "carries no tokenizer and is read as taking byte ids, but data.tokenizer.type is "
-                        + recipe.tokenizerType() + "; use a saved distill4j language model of that tokenizer");
-            }
             identity = teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)
                     ? new TeacherIdentity(
                             teacher.kind(),
                             teacher.path(),
                             teacher.contentHash(),
-                            "TorchScript " + Path.of(teacher.path()).getFileName() + " "
-                                    + ByteTokenizer.INSTANCE.identity())
+                            "TorchScript " + Path.of(teacher.path()).getFileName() + " in the recipe's tokenizer")
                     : new TeacherIdentity(
                             LanguageModel.FORMAT,
                             teacher.path(),
@@ -340,7 +332,15 @@ public final class LmTopKJob {
                 ? c.cacheDir().toAbsolutePath()
                 : out.resolveSibling(out.getFileName() + ".corpus");
         try (TrainCorpus corpus = TrainCorpus.open(recipe, c, packArea)) {
-            return run(spark, c, started, out, recipe, teacher, approval, corpus);
+            return run(
+                    spark,
+                    c,
+                    started,
+                    out,
+                    recipe,
+                    teacher.forCorpus(corpus.tokenizer().identity()),
+                    approval,
+                    corpus);
         }
     }
 

@@ -124,6 +124,9 @@ public final class TeacherPool {
     }
 
     private static String key(TeacherSpec spec, Object loader) {
-        return spec.cacheKey() + "|" + loader.getClass().getName();
+        // A TorchScript language model is the file plus what it is declared to take: the same file
+        // declared with another tokenizer or context is another teacher.
+        String declared = spec.tokenizer() == null ? "" : "|" + spec.tokenizer() + "|" + spec.contextLength();
+        return spec.cacheKey() + declared + "|" + loader.getClass().getName();
     }
 }

@@ -11,7 +11,7 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
 import org.distill4j.lm.teacher.TorchScriptLmTeacher;
-import org.distill4j.lm.token.ByteTokenizer;
+import org.distill4j.lm.token.TokenizerIdentity;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.teacher.OnnxTeacher;
@@ -33,8 +33,11 @@ import org.distill4j.teacher.TorchScriptTeacher;
  * @param contentHash hex SHA-256 of the model content, as {@link org.distill4j.teacher.TeacherIdentity}
  * @param contextLength the context a {@code torchscript-lm} teacher is declared to take (TorchScript
  *     does not say): the recipe's window; 0 for every other kind
+ * @param tokenizer the tokenizer a {@code torchscript-lm} teacher's ids are in (TorchScript does not
+ *     say either): the corpus's, set by {@link #forCorpus}; null for every other kind
  */
-public record TeacherSpec(String kind, String path, String contentHash, int contextLength) implements Serializable {
+public record TeacherSpec(String kind, String path, String contentHash, int contextLength, TokenizerIdentity tokenizer)
+        implements Serializable {
 
     /** The kind of a TorchScript language-model teacher (as {@link TorchScriptLmTeacher}'s identity says). */
     public static final String TORCHSCRIPT_LM = "torchscript-lm";
@@ -49,9 +52,20 @@ public record TeacherSpec(String kind, String path, String contentHash, int cont
         }
     }
 
-    /** A teacher whose kind needs no declared context. */
+    /** A teacher whose kind needs no declared context or tokenizer. */
     public TeacherSpec(String kind, String path, String contentHash) {
-        this(kind, path, contentHash, 0);
+        this(kind, path, contentHash, 0, null);
+    }
+
+    /**
+     * This teacher reading the corpus's ids: a TorchScript language model carries no tokenizer, so it
+     * is declared to take the one the corpus is tokenized with ({@link LmRecipe} refuses a BPE that
+     * only the run itself trains); every other kind is returned as it is.
+     */
+    public TeacherSpec forCorpus(TokenizerIdentity corpusTokenizer) {
+        return kind.equals(TORCHSCRIPT_LM)
+                ? new TeacherSpec(kind, path, contentHash, contextLength, corpusTokenizer)
+                : this;
     }
 
     /**
@@ -87,8 +101,9 @@ public record TeacherSpec(String kind, String path, String contentHash, int cont
     /**
      * Resolves a language-model recipe's local teacher on the driver (hashing it, not loading it):
      * the saved model directory at {@code teacher.path}, a TorchScript file at {@code teacher.path}
-     * (kind {@code torchscript-lm}: it must map (B, T) byte-token ids to (B, T, 258) logits, and is
-     * declared to take the recipe's window), or the model a previous {@code distill run} of the recipe
+     * (kind {@code torchscript-lm}: it must map (B, T) ids of the corpus's tokenizer to (B, T, V)
+     * logits, and is declared to take the recipe's window and, by {@link #forCorpus}, that
+     * tokenizer), or the model a previous {@code distill run} of the recipe
      * trained into {@code experimentOut/teacher}.
      *
      * @throws IOException if the teacher is missing; the message names the path
@@ -104,7 +119,7 @@ public record TeacherSpec(String kind, String path, String contentHash, int cont
                 .toAbsolutePath()
                 .normalize();
         if (t.path() != null && Files.isRegularFile(dir)) {
-            return new TeacherSpec(TORCHSCRIPT_LM, dir.toString(), Hashing.sha256(dir), recipe.context());
+            return new TeacherSpec(TORCHSCRIPT_LM, dir.toString(), Hashing.sha256(dir), recipe.context(), null);
         }
         if (!Files.isRegularFile(dir.resolve(LanguageModel.DESCRIPTOR))) {
             throw new IOException(
@@ -155,8 +170,13 @@ public record TeacherSpec(String kind, String path, String contentHash, int cont
     public LmTeacher loadLm() throws IOException {
         return switch (kind) {
             case LanguageModel.FORMAT -> LocalLmTeacher.load(Path.of(path));
-            case TORCHSCRIPT_LM ->
-                TorchScriptLmTeacher.load(Path.of(path), ByteTokenizer.INSTANCE.identity(), contextLength);
+            case TORCHSCRIPT_LM -> {
+                if (tokenizer == null) {
+                    throw new IOException("TorchScript language-model teacher " + path
+                            + " has no tokenizer declared (TeacherSpec.forCorpus)");
+                }
+                yield TorchScriptLmTeacher.load(Path.of(path), tokenizer, contextLength);
+            }
             default -> throw new IOException("teacher kind '" + kind + "' is not a language model");
         };
     }

@@ -483,8 +483,8 @@ class LmTopKJobTest {
                 .hasMessageContaining("DISTILL_NO_SUCH_KEY_VAR");
         assertThat(shared.resolve("lm-http-out")).doesNotExist();
 
-        // A TorchScript module carries no tokenizer and is read as taking byte ids: with a BPE
-        // recipe it is refused by field on the driver, before any task.
+        // A TorchScript module carries no tokenizer: with a BPE the run would train, no module can
+        // share its ids, so the recipe is refused by field on the driver, before any task.
         Path pt = shared.resolve("tiny_lm_for_bpe.pt");
         try (var in = LmTopKJobTest.class.getResourceAsStream("/fixtures/tiny_lm.pt")) {
             Files.copy(in, pt);
@@ -496,9 +496,10 @@ class LmTopKJobTest {
                         .replace("path: " + teacherDir, "path: " + pt)
                         .replace("context: 16}", "context: 16, tokenizer: {type: bpe, vocab_size: 300}}"));
         assertThatThrownBy(() -> LmTopKJob.run(spark, LmTopKJob.Config.of(bpe, shared.resolve("lm-bpe-out"))))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("TorchScript")
-                .hasMessageContaining("data.tokenizer.type is bpe");
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("is a TorchScript module")
+                .hasMessageContaining("data.tokenizer.vocab_size")
+                .hasMessageContaining("data.tokenizer.file");
         assertThat(shared.resolve("lm-bpe-out")).doesNotExist();
 
         // A saved teacher whose context is shorter than the recipe's windows: refused on the driver.
@@ -508,6 +509,52 @@ class LmTopKJobTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has context 16, shorter than the recipe's window 32")
                 .hasMessageContaining("data.context");
+    }
+
+    /**
+     * A TorchScript module trained with a BPE the recipe reads from {@code data.tokenizer.file}
+     * (here a 258-id BPE, the fixture's vocabulary size): the Spark job collects in that tokenizer,
+     * and its cache is the one {@code distill run} builds with the same module in-process, byte for
+     * byte and under the same key.
+     */
+    @Test
+    void aTorchScriptTeacherOfARecipesBpeFileCollectsAsDistillRunDoes() throws Exception {
+        Path pt = shared.resolve("tiny_lm_bpe_file.pt");
+        try (var in = LmTopKJobTest.class.getResourceAsStream("/fixtures/tiny_lm.pt")) {
+            Files.copy(in, pt);
+        }
+        Path tokenizer = shared.resolve("bpe258.json");
+        org.distill4j.lm.token.BpeTrainer.train(List.of("package provides the library"), 258)
+                .write(tokenizer);
+        Path tsRecipe = shared.resolve("lm-ts-bpe-file.yaml");
+        Files.writeString(
+                tsRecipe,
+                Files.readString(recipe)
+                        .replace("path: " + teacherDir, "path: " + pt)
+                        .replace("context: 16}", "context: 16, tokenizer: {type: bpe, file: " + tokenizer + "}}"));
+        LmRecipe tsLm = LmRecipe.load(tsRecipe, List.of());
+
+        Path runCache = shared.resolve("ts-bpe-run-cache");
+        new LmExperiment(
+                        tsLm,
+                        shared.resolve("ts-bpe-run"),
+                        new LmExperiment.Options(runCache, null, false),
+                        new PrintStream(java.io.OutputStream.nullOutputStream()))
+                .run();
+        JsonNode prov = JSON.readTree(
+                shared.resolve("ts-bpe-run/student-distilled/provenance.json").toFile());
+        assertThat(prov.at("/collection/source").asText()).isEqualTo("in-process teacher");
+        assertThat(prov.at("/collection/cache_key").asText()).contains("tokenizer=bpe/v1");
+
+        LmTopKJob.Result r = LmTopKJob.run(
+                spark,
+                LmTopKJob.Config.of(tsRecipe, shared.resolve("lm-ts-bpe-out"))
+                        .withSizes(16, 32)
+                        .withCacheDir(shared.resolve("ts-bpe-spark-cache")));
+        assertThat(r.cacheKey()).isEqualTo(prov.at("/collection/cache_key").asText());
+        assertThat(Files.mismatch(
+                        r.cacheFile(), Path.of(prov.at("/collection/cache_file").asText())))
+                .isEqualTo(-1L);
     }
 
     /**

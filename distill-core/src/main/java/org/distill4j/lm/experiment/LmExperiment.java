@@ -34,6 +34,7 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.teacher.TorchScriptLmTeacher;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.BestValidation;
 import org.distill4j.lm.train.Evaluation;
@@ -207,7 +208,8 @@ public final class LmExperiment {
         metrics.put("unigram", baseline);
         List<Map<String, Object>> models = new ArrayList<>();
 
-        LanguageModel teacher = null;
+        LanguageModel teacher = null; // a distill4j teacher, trained here or loaded
+        TorchScriptLmTeacher module = null; // a TorchScript teacher: ids in, logits out, nothing else
         try {
             Map<String, Object> teacherRow = new LinkedHashMap<>();
             String teacherHash;
@@ -217,6 +219,14 @@ public final class LmExperiment {
                 teacherHash = "http:" + ts.http().url() + "#" + ts.http().model();
                 teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model "
                         + ts.http().model();
+            } else if (ts.path() != null && Files.isRegularFile(ts.path())) {
+                // A file is a TorchScript module (a model is a directory); LmRecipe checked the tokenizer.
+                module = TorchScriptLmTeacher.load(ts.path(), tok.identity(), ctx);
+                teacherHash = module.identity().contentHash();
+                teacherDescription =
+                        "TorchScript language model " + ts.path() + " (" + tok.identity() + ", context " + ctx + ")";
+                teacherRow.put("training_tokens_per_second", null);
+                measureModule(teacherRow, module, tok, val, test);
             } else {
                 if (ts.path() != null) {
                     teacher = LanguageModel.load(ts.path());
@@ -265,19 +275,26 @@ public final class LmExperiment {
             TeacherIdentity teacherId = ts.http() != null
                     ? new TeacherIdentity(
                             "http", ts.http().url() + "#" + ts.http().model(), teacherHash, teacherDescription)
-                    : new TeacherIdentity(
-                            LanguageModel.FORMAT,
-                            ts.path() != null
-                                    ? ts.path().toString()
-                                    : out.resolve("teacher").toString(),
-                            teacherHash,
-                            teacherDescription);
+                    : module != null
+                            ? module.identity()
+                            : new TeacherIdentity(
+                                    LanguageModel.FORMAT,
+                                    ts.path() != null
+                                            ? ts.path().toString()
+                                            : out.resolve("teacher").toString(),
+                                    teacherHash,
+                                    teacherDescription);
             GateApproval approval = approve(teacherId);
             metrics.put("terms", approval.toMap());
 
-            if (teacher != null && !"sequence".equals(recipe.variant())) {
+            // What the students see of an in-process teacher: its logits, and its generations.
+            LmTeacher inProcess = teacher != null ? LocalLmTeacher.of(teacher, teacherHash) : module;
+            Generator teacherGenerator = teacher != null
+                    ? new Generator(teacher)
+                    : module != null ? Generator.recomputing(module::logits, tok, module.contextLength()) : null;
+            if (inProcess != null && !"sequence".equals(recipe.variant())) {
                 // Token-level KD: refuse another tokenizer or a short context before anything trains.
-                inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), new TokenCrossEntropy(), tok, ctx);
+                inProcessSignal(inProcess, new TokenCrossEntropy(), tok, ctx);
             }
 
             // The students: same architecture, seed, steps and batch, hence the same training tokens.
@@ -291,7 +308,7 @@ public final class LmExperiment {
                         sc,
                         val,
                         test,
-                        teacher,
+                        inProcess,
                         corpusInfo,
                         tok,
                         null,
@@ -310,7 +327,7 @@ public final class LmExperiment {
             if (recipe.teacherTextTokens() > 0) {
                 Map<String, Object> textInfo = new LinkedHashMap<>();
                 List<Document> text =
-                        teacherText(teacher, data.trainDocuments(), recipe.teacherTextTokens(), tok, textInfo);
+                        teacherText(teacherGenerator, data.trainDocuments(), recipe.teacherTextTokens(), tok, textInfo);
                 List<Document> all = new ArrayList<>(data.trainDocuments());
                 all.addAll(text);
                 transfer = TokenWindows.pack(all, tok, ctx);
@@ -330,7 +347,7 @@ public final class LmExperiment {
                 // Cross-entropy on the students' documents plus the teacher's text, or on its text alone.
                 TokenWindows text = recipe.teacherTextTokens() > 0
                         ? transfer
-                        : sequenceText(teacher, data.trainDocuments(), sc, tok, collection);
+                        : sequenceText(teacherGenerator, data.trainDocuments(), sc, tok, collection);
                 distilled = trainStudent(
                         "student-distilled",
                         new TokenCrossEntropy(),
@@ -339,7 +356,7 @@ public final class LmExperiment {
                         sc,
                         val,
                         test,
-                        teacher,
+                        inProcess,
                         corpusInfo,
                         tok,
                         collection,
@@ -356,10 +373,10 @@ public final class LmExperiment {
                 try {
                     TeacherSignal signal;
                     if ("topk".equals(kdVariant)) {
-                        cache = topKCache(teacher, teacherHash, transfer, transferHash, tok, collection);
+                        cache = topKCache(inProcess, teacherHash, transfer, transferHash, tok, collection);
                         signal = TeacherSignal.cached(cache, ctx);
                     } else {
-                        signal = inProcessSignal(LocalLmTeacher.of(teacher, teacherHash), loss, tok, ctx);
+                        signal = inProcessSignal(inProcess, loss, tok, ctx);
                         collection.put("source", "in-process teacher, every training step");
                     }
                     distilled = trainStudent(
@@ -370,7 +387,7 @@ public final class LmExperiment {
                             sc,
                             val,
                             test,
-                            teacher,
+                            inProcess,
                             corpusInfo,
                             tok,
                             collection,
@@ -386,6 +403,9 @@ public final class LmExperiment {
         } finally {
             if (teacher != null) {
                 teacher.close();
+            }
+            if (module != null) {
+                module.close();
             }
         }
         metrics.put("models", models);
@@ -404,7 +424,7 @@ public final class LmExperiment {
     }
 
     private TopKCache topKCache(
-            LanguageModel teacher,
+            LmTeacher teacher,
             String teacherHash,
             TokenWindows train,
             String trainHash,
@@ -447,9 +467,8 @@ public final class LmExperiment {
         }
         long t0 = System.nanoTime();
         if (teacher != null) {
-            LocalLmTeacher lt = LocalLmTeacher.of(teacher, teacherHash);
-            inProcessSignal(lt, new TopKKl(k, recipe.alpha()), tok, train.contextLength()); // the same refusals
-            TopKCache.build(file, lt, train, selected, k, 16, key);
+            inProcessSignal(teacher, new TopKKl(k, recipe.alpha()), tok, train.contextLength()); // the same refusals
+            TopKCache.build(file, teacher, train, selected, k, 16, key);
             collection.put("source", "in-process teacher");
         } else {
             LmRecipe.Http h = recipe.teacher().http();
@@ -489,7 +508,7 @@ public final class LmExperiment {
 
     /** Sequence-level KD's transfer set: the teacher's continuations of the training documents' prompts. */
     private TokenWindows sequenceText(
-            LanguageModel teacher,
+            Generator teacher,
             List<Document> trainDocs,
             LmTrainingConfig sc,
             Tokenizer tok,
@@ -511,7 +530,7 @@ public final class LmExperiment {
      * What was generated and what it cost goes into {@code info}.
      */
     private List<Document> teacherText(
-            LanguageModel teacher, List<Document> docs, long needed, Tokenizer tok, Map<String, Object> info)
+            Generator teacher, List<Document> docs, long needed, Tokenizer tok, Map<String, Object> info)
             throws IOException {
         if (teacher == null) {
             return httpText(docs, needed, tok, info);
@@ -634,7 +653,7 @@ public final class LmExperiment {
             LmTrainingConfig config,
             TokenWindows val,
             TokenWindows test,
-            LanguageModel teacher,
+            LmTeacher teacher,
             Map<String, Object> corpusInfo,
             Tokenizer tok,
             Map<String, Object> collection,
@@ -703,42 +722,67 @@ public final class LmExperiment {
     static final int GENERATION_BATCH = 32;
 
     private void measure(
-            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, LanguageModel teacher) {
-        Evaluation ev = Evaluation.of(lm, val, 16);
-        Evaluation et = Evaluation.of(lm, test, 16);
+            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, LmTeacher teacher) {
         row.put("parameters", lm.parameterCount());
         row.put("size_bytes", lm.parameterCount() * 4);
+        putEvaluation(row, Evaluation.of(lm, val, 16), Evaluation.of(lm, test, 16));
+        boolean comparable = teacher != null
+                && teacher.contextLength() >= test.contextLength()
+                && teacher.tokenizer().equals(lm.tokenizer().identity());
+        row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
+        // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
+        putGeneration(row, "jvm", new Generator(lm, Generator.Engine.JVM), new Generator(lm, Generator.Engine.DJL));
+    }
+
+    /**
+     * A TorchScript teacher's row: what its file holds and how well it predicts, like a model's; its
+     * generation runs without a key/value cache (the module offers none), recomputing the window for
+     * every token, so its tokens/s are what sequence-level KD from it gets, not what the same network
+     * would do with a cache.
+     */
+    private void measureModule(
+            Map<String, Object> row, TorchScriptLmTeacher module, Tokenizer tok, TokenWindows val, TokenWindows test)
+            throws IOException {
+        row.put("parameters", module.parameterCount());
+        row.put("size_bytes", Files.size(Path.of(module.identity().location())));
+        putEvaluation(row, Evaluation.of(module, val, 16), Evaluation.of(module, test, 16));
+        row.put("top1_agreement_with_teacher", null);
+        putGeneration(row, "recompute", Generator.recomputing(module::logits, tok, module.contextLength()), null);
+    }
+
+    private static void putEvaluation(Map<String, Object> row, Evaluation ev, Evaluation et) {
         row.put("validation_bits_per_byte", ev.bitsPerByte());
         row.put("validation_perplexity", ev.perplexity());
         row.put("test_bits_per_byte", et.bitsPerByte());
         row.put("test_perplexity", et.perplexity());
-        boolean comparable = teacher != null
-                && teacher.config().contextLength() >= test.contextLength()
-                && teacher.tokenizer().identity().equals(lm.tokenizer().identity());
-        row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
-        Generator g = new Generator(lm, Generator.Engine.JVM);
-        Generator djl = new Generator(lm, Generator.Engine.DJL);
+    }
+
+    /**
+     * Generation speed and samples: one sequence on {@code single} (named {@code engine}), one on
+     * {@code djl} when given, a batch on {@code djl} (else on {@code single}), and greedy samples.
+     */
+    private void putGeneration(Map<String, Object> row, String engine, Generator single, Generator djl) {
         int n = recipe.generationTokens();
-        int[] prompt = g.prompt("The");
-        // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
-        double s = secondsToGenerate(g, prompt, n);
-        row.put("generation_engine", "jvm");
+        int[] prompt = single.prompt("The");
+        double s = secondsToGenerate(single, prompt, n);
+        row.put("generation_engine", engine);
         row.put("generation_tokens_per_second", n / s);
         row.put("generation_ms_per_token", 1000 * s / n);
-        row.put("generation_djl_tokens_per_second", n / secondsToGenerate(djl, prompt, n));
+        row.put("generation_djl_tokens_per_second", djl == null ? null : n / secondsToGenerate(djl, prompt, n));
         // Throughput when sequences are generated together (as a server batches requests or
         // sequence-level KD its prompts): one forward pass per step for the whole batch.
+        Generator batched = djl != null ? djl : single;
         List<int[]> prompts = java.util.Collections.nCopies(GENERATION_BATCH, prompt);
         List<SamplingConfig> samplings = java.util.Collections.nCopies(
                 GENERATION_BATCH, SamplingConfig.greedy(n).withStopAtEos(false));
-        djl.generate(prompts, samplings, true, false);
+        batched.generate(prompts, samplings, true, false);
         long t1 = System.nanoTime();
-        djl.generate(prompts, samplings, true, false);
+        batched.generate(prompts, samplings, true, false);
         row.put("generation_batch", GENERATION_BATCH);
         row.put("generation_batch_tokens_per_second", (double) GENERATION_BATCH * n / ((System.nanoTime() - t1) / 1e9));
         Map<String, String> samples = new LinkedHashMap<>();
         for (String p : recipe.prompts()) {
-            samples.put(p, p + g.complete(p, SamplingConfig.greedy(recipe.sampleTokens())));
+            samples.put(p, p + single.complete(p, SamplingConfig.greedy(recipe.sampleTokens())));
         }
         row.put("samples", samples);
     }
@@ -752,7 +796,7 @@ public final class LmExperiment {
     }
 
     /** Share of real test positions where the student's most likely next token is the teacher's. */
-    static double agreement(LanguageModel student, LanguageModel teacher, TokenWindows windows) {
+    static double agreement(LanguageModel student, LmTeacher teacher, TokenWindows windows) {
         long same = 0;
         long total = 0;
         try (NDManager root = student.model().getNDManager().newSubManager()) {

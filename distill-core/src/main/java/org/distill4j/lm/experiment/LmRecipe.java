@@ -161,7 +161,9 @@ public record LmRecipe(
 
     /**
      * A decoder: trained here from its architecture keys, loaded from {@code path}, or (teacher only)
-     * reached over {@code http}.
+     * reached over {@code http}. A teacher's {@code path} is a saved language model (a directory) or
+     * a TorchScript module (a file) that maps (B, T) int64 ids of the recipe's tokenizer to (B, T, V)
+     * logits and takes the recipe's window ({@code data.context}).
      */
     public record Model(
             String name,
@@ -384,7 +386,17 @@ public record LmRecipe(
                 sources == 1,
                 "teacher",
                 "teacher needs exactly one of: architecture keys (layers, width, heads) to "
-                        + "train it, path (a saved language model), http (an OpenAI-compatible server)");
+                        + "train it, path (a saved language model directory or a TorchScript file), http (an "
+                        + "OpenAI-compatible server)");
+        if (teacher.path != null && Files.isRegularFile(teacher.path)) {
+            // A TorchScript module carries no tokenizer: its ids must be in one the run can name.
+            require(
+                    !"bpe".equals(tokenizerType()) || data.tokenizer.file != null,
+                    "data.tokenizer.vocab_size",
+                    "teacher.path " + teacher.path + " is a TorchScript module, whose ids cannot be in a BPE this"
+                            + " run trains (data.tokenizer.vocab_size); give the tokenizer it was trained with"
+                            + " (data.tokenizer.file) or use the byte tokenizer");
+        }
         if (teacher.http != null) {
             require(
                     teacher.http.url != null && teacher.http.model != null,

@@ -87,6 +87,14 @@ final class LmReport {
                                 bytesPerToken(m)))
                 + "\n");
         for (Map<String, Object> r : rows(m)) {
+            if ("recompute".equals(r.get("generation_engine"))) {
+                sb.append("\n")
+                        .append(r.get("model"))
+                        .append(" is a module without a key/value cache (TorchScript): each of its tokens"
+                                + " recomputes the window, one sequence and the batch alike.\n");
+            }
+        }
+        for (Map<String, Object> r : rows(m)) {
             if (r.get("selected_step") != null) {
                 sb.append("\n")
                         .append(r.get("model"))

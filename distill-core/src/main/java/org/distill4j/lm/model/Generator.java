@@ -8,9 +8,13 @@ import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import org.distill4j.lm.token.Tokenizer;
 
 /**
- * Generates text token by token from a {@link LanguageModel}, with or without a {@link KvCache}.
+ * Generates text token by token from a {@link LanguageModel}, with or without a {@link KvCache},
+ * or from any causal module that maps ids to logits ({@link #recomputing}, e.g. a TorchScript
+ * teacher), which has no cache and recomputes its window for every token.
  *
  * <p>Window rule (the same in both modes, so both give the same tokens): the model sees tokens
  * {@code [start, n)} of the n so far; while that is at most the context length C, each new token
@@ -38,7 +42,11 @@ public final class Generator {
         AUTO
     }
 
-    private final LanguageModel lm;
+    private final LanguageModel lm; // null for a module
+    private final UnaryOperator<NDArray> module; // null for a model
+    private final Tokenizer tokenizer;
+    private final int contextLength;
+    private final int vocab;
     private final Engine engine;
     private JvmDecoder jvm;
 
@@ -47,14 +55,52 @@ public final class Generator {
         this(lm, Engine.AUTO);
     }
 
+    private Generator(
+            LanguageModel lm,
+            UnaryOperator<NDArray> module,
+            Tokenizer tokenizer,
+            int contextLength,
+            int vocab,
+            Engine engine) {
+        this.lm = lm;
+        this.module = module;
+        this.tokenizer = tokenizer;
+        this.contextLength = contextLength;
+        this.vocab = vocab;
+        this.engine = engine;
+    }
+
+    /**
+     * A generator over a causal module that has no key/value cache: {@code logits} maps int64 ids
+     * (B, T), T &lt;= {@code contextLength}, to float logits (B, T, V) and position t may depend only
+     * on positions &lt;= t. Every step recomputes the window under the same window rule as a model's
+     * uncached mode (a token costs the whole window, not one position), batched as {@link
+     * Engine#DJL} batches; {@code useCache} is ignored. The ids are created by a manager of the
+     * default engine, closed after each generation.
+     *
+     * @param logits e.g. {@code teacher::logits} of a TorchScript language-model teacher (not closed here)
+     * @param tokenizer the tokenizer the ids are in (BOS, EOS, vocabulary size V)
+     * @param contextLength the longest T the module takes, &gt;= 1
+     */
+    public static Generator recomputing(UnaryOperator<NDArray> logits, Tokenizer tokenizer, int contextLength) {
+        if (contextLength < 1) {
+            throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
+        }
+        return new Generator(null, logits, tokenizer, contextLength, tokenizer.vocabSize(), Engine.DJL);
+    }
+
     /**
      * @param lm the model (not closed by the generator)
      * @param engine how to run it; {@link Engine#JVM} copies the weights at the first generation,
      *     so later training of {@code lm} is not seen by this generator
      */
     public Generator(LanguageModel lm, Engine engine) {
-        this.lm = lm;
-        this.engine = engine;
+        this(lm, null, lm.tokenizer(), lm.config().contextLength(), lm.config().vocabSize(), engine);
+    }
+
+    /** Returns the tokenizer the prompts and results are in. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     /**
@@ -105,8 +151,8 @@ public final class Generator {
         int most = 0;
         for (int i = 0; i < b; i++) {
             if (prompts.get(i).length == 0) {
-                throw new IllegalArgumentException("empty prompt (row " + i + "); start it with the BOS token "
-                        + lm.tokenizer().bos());
+                throw new IllegalArgumentException(
+                        "empty prompt (row " + i + "); start it with the BOS token " + tokenizer.bos());
             }
             if (prompts.get(i).length != len) {
                 throw new IllegalArgumentException("a batch needs prompts of one length: row 0 has " + len
@@ -114,7 +160,7 @@ public final class Generator {
             }
             most = Math.max(most, samplings.get(i).maxNewTokens());
         }
-        if (engine == Engine.JVM || engine == Engine.AUTO && b == 1) {
+        if (lm != null && (engine == Engine.JVM || engine == Engine.AUTO && b == 1)) {
             JvmDecoder decoder = jvm();
             // Rows are independent (each its own session and sampler), so they run on the common
             // fork-join pool and the caller: every row gets exactly what it gets alone.
@@ -123,7 +169,7 @@ public final class Generator {
                     .mapToObj(i -> generateOnJvm(decoder, prompts.get(i), samplings.get(i), useCache, keepLogits))
                     .toList();
         }
-        int ctx = lm.config().contextLength();
+        int ctx = contextLength;
         int[][] tokens = new int[b][];
         TokenSampler[] samplers = new TokenSampler[b];
         int[] produced = new int[b];
@@ -139,29 +185,34 @@ public final class Generator {
         }
         int n = len;
         int start = n > ctx ? n - Math.max(1, ctx / 2) : 0;
-        Decoder decoder = lm.decoder();
-        int vocab = lm.config().vocabSize();
-        try (NDManager manager = lm.model().getNDManager().newSubManager();
-                KvCache cache = useCache ? decoder.newCache(manager) : null) {
+        Decoder decoder = lm != null ? lm.decoder() : null;
+        try (NDManager manager = lm != null ? lm.model().getNDManager().newSubManager() : NDManager.newBaseManager();
+                KvCache cache = useCache && decoder != null ? decoder.newCache(manager) : null) {
             ParameterStore ps = new ParameterStore(manager, false);
             int fed = start;
             while (open > 0) {
                 float[] last;
                 try (NDManager stepManager = manager.newSubManager()) {
-                    int from = useCache ? fed : start;
+                    int from = cache != null ? fed : start;
                     int t = n - from;
                     int[] ids = new int[b * t];
                     for (int i = 0; i < b; i++) {
                         System.arraycopy(tokens[i], from, ids, i * t, t);
                     }
-                    NDArray out = decoder.forward(ps, stepManager.create(ids, new Shape(b, t)), cache, false);
+                    NDArray in = stepManager.create(ids, new Shape(b, t));
+                    NDArray out = decoder != null ? decoder.forward(ps, in, cache, false) : module.apply(in);
                     last = out.get(new NDIndex(":, " + (t - 1))).toFloatArray(); // (B, V)
+                }
+                if (last.length != b * vocab) {
+                    throw new IllegalStateException("the model returned " + last.length / b
+                            + " logits per position, expected the vocabulary of " + tokenizer.identity() + " ("
+                            + vocab + ")");
                 }
                 fed = n;
                 for (int i = 0; i < b; i++) {
                     float[] row = Arrays.copyOfRange(last, i * vocab, (i + 1) * vocab);
                     // Rows that have ended keep a token so the batch stays rectangular; it is never returned.
-                    int next = done[i] ? lm.tokenizer().eos() : samplers[i].next(row);
+                    int next = done[i] ? tokenizer.eos() : samplers[i].next(row);
                     tokens[i][n] = next;
                     if (!done[i]) {
                         produced[i]++;
@@ -169,8 +220,7 @@ public final class Generator {
                             logits.get(i).add(row);
                         }
                         SamplingConfig s = samplings.get(i);
-                        if (produced[i] == s.maxNewTokens()
-                                || s.stopAtEos() && next == lm.tokenizer().eos()) {
+                        if (produced[i] == s.maxNewTokens() || s.stopAtEos() && next == tokenizer.eos()) {
                             done[i] = true;
                             open--;
                         }
@@ -203,7 +253,7 @@ public final class Generator {
 
     private Result generateOnJvm(
             JvmDecoder jvm, int[] prompt, SamplingConfig sampling, boolean useCache, boolean keepLogits) {
-        int ctx = lm.config().contextLength();
+        int ctx = contextLength;
         int len = prompt.length;
         int[] tokens = Arrays.copyOf(prompt, len + sampling.maxNewTokens());
         TokenSampler sampler = new TokenSampler(sampling);
@@ -229,7 +279,7 @@ public final class Generator {
             if (keepLogits) {
                 logits.add(last);
             }
-            if (sampling.stopAtEos() && next == lm.tokenizer().eos()) {
+            if (sampling.stopAtEos() && next == tokenizer.eos()) {
                 break;
             }
             if (n - start > ctx) {
@@ -243,15 +293,14 @@ public final class Generator {
 
     /** Encodes {@code text} after BOS, generates, and decodes the continuation. */
     public String complete(String text, SamplingConfig sampling) {
-        return lm.tokenizer()
-                .decode(generate(prompt(text), sampling, true, false).tokens());
+        return tokenizer.decode(generate(prompt(text), sampling, true, false).tokens());
     }
 
     /** Returns BOS followed by the ids of {@code text}: a prompt that starts a document. */
     public int[] prompt(String text) {
-        int[] body = lm.tokenizer().encode(text);
+        int[] body = tokenizer.encode(text);
         int[] prompt = new int[body.length + 1];
-        prompt[0] = lm.tokenizer().bos();
+        prompt[0] = tokenizer.bos();
         System.arraycopy(body, 0, prompt, 1, body.length);
         return prompt;
     }

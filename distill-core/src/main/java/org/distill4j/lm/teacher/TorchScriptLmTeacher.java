@@ -61,7 +61,9 @@ public final class TorchScriptLmTeacher implements LmTeacher {
         }
         Criteria<NDList, NDList> criteria = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
+                // A directory and a name, not the file itself: DJL warns about a file ("non-archive").
+                .optModelPath(file.toAbsolutePath().getParent())
+                .optModelName(file.getFileName().toString())
                 .optEngine("PyTorch")
                 .optTranslator(new NoopTranslator())
                 .build();
@@ -94,6 +96,15 @@ public final class TorchScriptLmTeacher implements LmTeacher {
                     : new IOException(file + ": probe forward pass failed: " + e.getMessage(), e);
         }
         return teacher;
+    }
+
+    /** Returns the number of values in the module's parameters (its buffers not counted). */
+    public long parameterCount() {
+        long count = 0;
+        for (var p : model.getBlock().getParameters().values()) {
+            count += p.getArray().size();
+        }
+        return count;
     }
 
     @Override

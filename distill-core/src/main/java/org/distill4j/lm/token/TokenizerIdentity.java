@@ -16,7 +16,8 @@ import java.util.Objects;
  *     merges, pre-tokenizer), so that two tokenizers of one kind and size are told apart; empty for
  *     a tokenizer that learns nothing ({@code byte}); a missing value reads as empty
  */
-public record TokenizerIdentity(String kind, int version, int vocabSize, int bos, int eos, String digest) {
+public record TokenizerIdentity(String kind, int version, int vocabSize, int bos, int eos, String digest)
+        implements java.io.Serializable {
 
     /** Validates the fields. */
     public TokenizerIdentity {

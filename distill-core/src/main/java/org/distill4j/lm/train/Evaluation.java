@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.model.LanguageModel;
+import org.distill4j.lm.teacher.LmTeacher;
 
 /**
  * How well a model predicts held-out text: the summed negative log-likelihood of every real target
@@ -34,26 +36,39 @@ public record Evaluation(double nats, long tokens, long bytes) {
      * @param batchSize windows per forward pass
      */
     public static Evaluation of(LanguageModel lm, TokenWindows windows, int batchSize) {
-        double nats = 0;
         try (NDManager root = lm.model().getNDManager().newSubManager()) {
-            for (int from = 0; from < windows.size(); from += batchSize) {
-                int n = Math.min(batchSize, windows.size() - from);
-                int[] idx = new int[n];
-                for (int i = 0; i < n; i++) {
-                    idx[i] = from + i;
-                }
-                try (NDManager m = root.newSubManager()) {
-                    NDList b = windows.batch(m, idx);
-                    NDArray targets = b.get(1);
-                    NDArray logp = lm.logits(b.get(0)).logSoftmax(2);
-                    NDArray mask = targets.gte(0).toType(DataType.FLOAT32, false);
-                    NDArray picked =
-                            logp.gather(targets.maximum(0L).expandDims(2), 2).squeeze(2);
-                    nats -= picked.mul(mask)
-                            .toType(DataType.FLOAT64, false)
-                            .sum()
-                            .getDouble();
-                }
+            return of(lm::logits, root, windows, batchSize);
+        }
+    }
+
+    /**
+     * Evaluates an in-process teacher (a TorchScript module, say) on every window; for a {@link
+     * org.distill4j.lm.teacher.LocalLmTeacher} the same as evaluating its model.
+     *
+     * @param batchSize windows per forward pass
+     */
+    public static Evaluation of(LmTeacher teacher, TokenWindows windows, int batchSize) {
+        try (NDManager root = NDManager.newBaseManager()) {
+            return of(teacher::logits, root, windows, batchSize);
+        }
+    }
+
+    private static Evaluation of(UnaryOperator<NDArray> logits, NDManager root, TokenWindows windows, int batchSize) {
+        double nats = 0;
+        for (int from = 0; from < windows.size(); from += batchSize) {
+            int n = Math.min(batchSize, windows.size() - from);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = from + i;
+            }
+            try (NDManager m = root.newSubManager()) {
+                NDList b = windows.batch(m, idx);
+                NDArray targets = b.get(1);
+                NDArray logp = logits.apply(b.get(0)).logSoftmax(2);
+                NDArray mask = targets.gte(0).toType(DataType.FLOAT32, false);
+                NDArray picked =
+                        logp.gather(targets.maximum(0L).expandDims(2), 2).squeeze(2);
+                nats -= picked.mul(mask).toType(DataType.FLOAT64, false).sum().getDouble();
             }
         }
         return new Evaluation(nats, windows.targetTokens(), windows.targetBytes());

@@ -39,10 +39,19 @@ public final class TeacherText {
      */
     public static List<Document> generate(
             LanguageModel teacher, List<Document> prompts, int promptBytes, SamplingConfig sampling) {
+        return generate(new Generator(teacher), prompts, promptBytes, sampling);
+    }
+
+    /**
+     * As {@link #generate(LanguageModel, List, int, SamplingConfig)}, from any generator: a model's,
+     * or {@link Generator#recomputing} over a teacher that is only a module (a TorchScript teacher).
+     */
+    public static List<Document> generate(
+            Generator g, List<Document> prompts, int promptBytes, SamplingConfig sampling) {
         if (promptBytes < 1) {
             throw new IllegalArgumentException("promptBytes must be >= 1, got " + promptBytes);
         }
-        Tokenizer tok = teacher.tokenizer();
+        Tokenizer tok = g.tokenizer();
         String[] texts = new String[prompts.size()];
         Map<Integer, List<Integer>> byLength = new TreeMap<>();
         List<int[]> ids = new ArrayList<>(prompts.size());
@@ -55,7 +64,6 @@ public final class TeacherText {
             ids.add(prompt);
             byLength.computeIfAbsent(prompt.length, l -> new ArrayList<>()).add(i);
         }
-        Generator g = new Generator(teacher);
         String[] continuations = new String[prompts.size()];
         for (List<Integer> group : byLength.values()) {
             for (int from = 0; from < group.size(); from += BATCH) {

@@ -124,6 +124,57 @@ class GeneratorTest {
      * Batched generation's throughput against one sequence at a time (printed; asserted only as
      * "a batch of 16 makes more tokens per second" since the machine is shared).
      */
+    @ParameterizedTest
+    @EnumSource(Positions.class)
+    void aModuleWithoutACacheGeneratesWhatTheModelGenerates(Positions positions) {
+        // Context 16 and 40 tokens: the recomputed window moves twice, by the rule the model's cache follows.
+        int[][] prompts = {{256, 'T', 'h', 'e', ' '}, {256, 'G', 'N', 'U', ' '}, {256, 'a', 'b', 'c', 'd'}};
+        List<SamplingConfig> samplings = List.of(
+                SamplingConfig.greedy(40).withStopAtEos(false),
+                SamplingConfig.sample(25, 1.0, 11).withStopAtEos(false),
+                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false));
+        try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(positions, false), ByteTokenizer.INSTANCE, 5)) {
+            // The module is seen only through its logits, as a TorchScript teacher is.
+            Generator module = Generator.recomputing(lm::logits, ByteTokenizer.INSTANCE, 16);
+            Generator model = new Generator(lm, Generator.Engine.DJL);
+            List<Generator.Result> fromModule = module.generate(List.of(prompts), samplings, true, true);
+            List<Generator.Result> fromModel = model.generate(List.of(prompts), samplings, true, true);
+            for (int i = 0; i < 3; i++) {
+                assertThat(fromModule.get(i).tokens())
+                        .as("row %d", i)
+                        .hasSize(samplings.get(i).maxNewTokens())
+                        .containsExactly(fromModel.get(i).tokens());
+                for (int t = 0; t < fromModule.get(i).stepLogits().size(); t++) {
+                    float[] a = fromModule.get(i).stepLogits().get(t);
+                    float[] b = fromModel.get(i).stepLogits().get(t);
+                    for (int v = 0; v < a.length; v++) {
+                        assertThat(a[v]).as("row %d step %d id %d", i, t, v).isCloseTo(b[v], within(1e-5f));
+                    }
+                }
+            }
+            assertThat(module.complete("GNU ", SamplingConfig.greedy(10)))
+                    .isEqualTo(model.complete("GNU ", SamplingConfig.greedy(10)));
+        }
+    }
+
+    @Test
+    void aModuleWhoseLogitsAreNotTheTokenizersVocabularyIsRefused() {
+        try (LanguageModel lm =
+                LanguageModel.create(DecoderTest.tiny(Positions.ROTARY, false), ByteTokenizer.INSTANCE, 5)) {
+            Generator narrow = Generator.recomputing(
+                    ids -> lm.logits(ids).get(new ai.djl.ndarray.index.NDIndex(":, :, :100")),
+                    ByteTokenizer.INSTANCE,
+                    16);
+            assertThatThrownBy(() -> narrow.generate(PROMPT, SamplingConfig.greedy(3), false, false))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("100 logits per position")
+                    .hasMessageContaining("(258)");
+            assertThatThrownBy(() -> Generator.recomputing(lm::logits, ByteTokenizer.INSTANCE, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("context length must be >= 1");
+        }
+    }
+
     @Test
     void aBatchMakesMoreTokensPerSecondThanOneSequence() {
         DecoderConfig c = new DecoderConfig(258, 2, 48, 4, 128, 0.0, Positions.ROTARY, false);

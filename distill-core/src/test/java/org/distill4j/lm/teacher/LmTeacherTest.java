@@ -2,6 +2,7 @@ package org.distill4j.lm.teacher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,10 +15,13 @@ import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.loss.TopKKl;
 import org.distill4j.lm.model.DecoderConfig;
+import org.distill4j.lm.model.Generator;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.Positions;
+import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.token.ByteTokenizer;
 import org.distill4j.lm.token.TokenizerIdentity;
+import org.distill4j.lm.train.Evaluation;
 import org.distill4j.lm.train.LmTrainer;
 import org.distill4j.lm.train.LmTrainingConfig;
 import org.distill4j.lm.train.TeacherSignal;
@@ -71,6 +75,63 @@ class LmTeacherTest {
                         new LmTrainingConfig(20, 2, 1e-2, 0, 1));
                 assertThat(r.meanLast(3)).isLessThan(r.meanFirst(3));
             }
+        }
+    }
+
+    @Test
+    void aTorchScriptModuleGeneratesGreedilyAsPyTorchDoes() throws Exception {
+        // tiny_lm_greedy.json: PyTorch 1.13's greedy continuations with the same window rule
+        // (tools/fixtures/greedy_torchscript_lm.py), and the module's parameter count.
+        JsonNode expected =
+                new ObjectMapper().readTree(fixture("tiny_lm_greedy.json").toFile());
+        int context = expected.get("context").asInt();
+        try (TorchScriptLmTeacher teacher =
+                TorchScriptLmTeacher.load(fixture("tiny_lm.pt"), ByteTokenizer.INSTANCE.identity(), context)) {
+            assertThat(teacher.parameterCount())
+                    .isEqualTo(expected.get("parameters").asLong());
+            Generator g = Generator.recomputing(teacher::logits, ByteTokenizer.INSTANCE, context);
+            for (JsonNode c : expected.get("cases")) {
+                int[] prompt = new int[c.get("prompt").size()];
+                for (int i = 0; i < prompt.length; i++) {
+                    prompt[i] = c.get("prompt").get(i).asInt();
+                }
+                int[] want = new int[c.get("greedy").size()];
+                for (int i = 0; i < want.length; i++) {
+                    want[i] = c.get("greedy").get(i).asInt();
+                }
+                assertThat(g.generate(prompt, SamplingConfig.greedy(want.length).withStopAtEos(false), false, false)
+                                .tokens())
+                        .as("prompt %s", c.get("prompt"))
+                        .containsExactly(want);
+            }
+        }
+    }
+
+    @Test
+    void aModuleLoadsWhateverItsFileIsCalled() throws Exception {
+        // DJL is given the directory and the file's name; a name without ".pt" must still be that file.
+        Path renamed = java.nio.file.Files.copy(fixture("tiny_lm.pt"), dir.resolve("teacher.torchscript"));
+        java.nio.file.Files.writeString(dir.resolve("teacher.torchscript.pt"), "not a module");
+        try (TorchScriptLmTeacher teacher = TorchScriptLmTeacher.load(renamed, ByteTokenizer.INSTANCE.identity(), 8)) {
+            assertThat(teacher.parameterCount()).isEqualTo(8514);
+            assertThat(teacher.identity().location()).isEqualTo(renamed.toString());
+        }
+    }
+
+    @Test
+    void anInProcessTeacherIsEvaluatedAsItsModel() {
+        TokenWindows w = TokenWindows.pack(
+                List.of(new Document("d", "GNU tools for a short evaluation, long enough for three windows")),
+                ByteTokenizer.INSTANCE,
+                16);
+        try (LanguageModel lm = LanguageModel.create(
+                        new DecoderConfig(258, 1, 16, 2, 16, 0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 3);
+                LmTeacher teacher = LocalLmTeacher.of(lm, "test")) {
+            Evaluation asModel = Evaluation.of(lm, w, 2);
+            Evaluation asTeacher = Evaluation.of(teacher, w, 2);
+            assertThat(asTeacher.tokens()).isEqualTo(asModel.tokens());
+            assertThat(asTeacher.bytes()).isEqualTo(asModel.bytes());
+            assertThat(asTeacher.nats()).isCloseTo(asModel.nats(), within(1e-9 * asModel.nats()));
         }
     }
 
