@@ -24,7 +24,9 @@ def load(name):
     m = json.load(open(p))
     rows = {r["model"]: r for r in m["models"]}
     prov = os.path.join(out, name, "student-distilled", "provenance.json")
-    coll = json.load(open(prov)).get("collection", {}) if os.path.exists(prov) else {}
+    manifest = json.load(open(prov)) if os.path.exists(prov) else {}
+    # label_collection since the manifest took the classifiers' format; collection in older runs.
+    coll = manifest.get("label_collection") or manifest.get("collection") or {}
     return m, rows, coll
 
 

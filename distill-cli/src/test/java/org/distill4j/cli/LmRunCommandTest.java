@@ -132,18 +132,33 @@ class LmRunCommandTest {
         // Provenance and model card of the distilled student.
         JsonNode prov = new ObjectMapper()
                 .readTree(out.resolve("student-distilled/provenance.json").toFile());
-        assertThat(prov.at("/corpus/sha256").asText()).hasSize(64);
-        assertThat(prov.at("/corpus/train_sha256").asText()).hasSize(64);
-        assertThat(prov.get("tokenizer").asText()).startsWith("byte/v1");
-        assertThat(prov.at("/distillation/variant").asText()).isEqualTo("topk");
-        assertThat(prov.at("/distillation/k").asInt()).isEqualTo(5);
-        assertThat(prov.at("/collection/source").asText()).isEqualTo("in-process teacher");
-        assertThat(prov.at("/collection/cache_key").asText()).contains("k=5", "window=32");
+        assertThat(prov.at("/training/corpus/sha256").asText()).hasSize(64);
+        assertThat(prov.at("/training/corpus/train_sha256").asText()).hasSize(64);
+        assertThat(prov.at("/training/tokenizer").asText()).startsWith("byte/v1");
+        assertThat(prov.at("/training/distillation/variant").asText()).isEqualTo("topk");
+        assertThat(prov.at("/training/distillation/k").asInt()).isEqualTo(5);
+        assertThat(prov.at("/label_collection/source").asText()).isEqualTo("in-process teacher");
+        assertThat(prov.at("/label_collection/cache_key").asText()).contains("k=5", "window=32");
         assertThat(prov.at("/terms/outcome").asText()).isNotEmpty();
         assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("Teacher: trained in this run");
         assertThat(out.resolve("student-distilled/model.json")).exists();
-        assertThat(out.resolve("teacher/provenance.json")).exists();
+        // Every model's manifest is the classifiers' format: distill provenance reads and verifies it.
+        for (String model : new String[] {"teacher", "student-scratch", "student-distilled"}) {
+            assertThat(run("provenance", "verify", out.resolve(model).toString()))
+                    .as("provenance verify %s", model)
+                    .isZero();
+        }
+        assertThat(prov.at("/model/role").asText()).isEqualTo("student_distilled");
+        assertThat(prov.at("/teacher/kind").asText()).isEqualTo("distill4j-lm");
+        assertThat(prov.at("/datasets/3/role").asText()).isEqualTo("transfer");
+        assertThat(prov.at("/files").has("MODEL_CARD.md")).isTrue();
+        assertThat(prov.at("/files").has("model-0000.params")).isTrue();
+        Files.writeString(
+                out.resolve("student-scratch/MODEL_CARD.md"), "edited", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(run("provenance", "verify", out.resolve("student-scratch").toString()))
+                .as("a changed card is found")
+                .isEqualTo(ExitCodes.TAMPERED);
 
         // A second run over the same cache reuses it; a corrupt cache is refused, naming the file.
         Path cached;
@@ -225,8 +240,8 @@ class LmRunCommandTest {
                 .isEqualTo(m.at("/models/1/training_tokens").asLong());
         JsonNode prov = new ObjectMapper()
                 .readTree(out.resolve("student-distilled/provenance.json").toFile());
-        assertThat(prov.at("/distillation/variant").asText()).isEqualTo("sequence");
-        assertThat(prov.at("/collection/documents").asInt()).isPositive();
+        assertThat(prov.at("/training/distillation/variant").asText()).isEqualTo("sequence");
+        assertThat(prov.at("/label_collection/documents").asInt()).isPositive();
         assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("saved language model " + teacherDir);
     }

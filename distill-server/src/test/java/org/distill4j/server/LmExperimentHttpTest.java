@@ -109,9 +109,9 @@ class LmExperimentHttpTest {
         assertThat(m.at("/models/2/test_bits_per_byte").asDouble())
                 .isLessThan(m.at("/unigram/test_bits_per_byte").asDouble());
         JsonNode p = provenance(out);
-        assertThat(p.at("/collection/source").asText()).startsWith("http ");
-        assertThat(p.at("/collection/short_positions").asLong()).isZero();
-        assertThat(p.at("/collection/requests").asInt()).isPositive();
+        assertThat(p.at("/label_collection/source").asText()).startsWith("http ");
+        assertThat(p.at("/label_collection/short_positions").asLong()).isZero();
+        assertThat(p.at("/label_collection/requests").asInt()).isPositive();
         assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (not in-process)");
         assertThat(out.resolve("checkpoints"))
                 .as("checkpoints are deleted once the models are saved")
@@ -154,9 +154,9 @@ class LmExperimentHttpTest {
         JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
         assertThat(m.get("tokenizer").asText()).isEqualTo(identity);
         JsonNode p = provenance(out);
-        assertThat(p.at("/collection/short_positions").asLong()).isZero();
-        assertThat(p.at("/collection/unmapped_tokens").asLong()).isZero();
-        assertThat(p.at("/collection/requests").asInt()).isPositive();
+        assertThat(p.at("/label_collection/short_positions").asLong()).isZero();
+        assertThat(p.at("/label_collection/unmapped_tokens").asLong()).isZero();
+        assertThat(p.at("/label_collection/requests").asInt()).isPositive();
         assertThat(m.at("/models/2/test_bits_per_byte").asDouble())
                 .isLessThan(m.at("/unigram/test_bits_per_byte").asDouble());
 
@@ -207,7 +207,7 @@ class LmExperimentHttpTest {
                         .run();
             }
         }
-        JsonNode p = provenance(first).get("collection");
+        JsonNode p = provenance(first).get("label_collection");
         assertThat(p.get("source").asText()).startsWith("http ").contains("/v1/completions");
         int documents = p.get("documents").asInt();
         assertThat(documents).isPositive();
@@ -216,7 +216,7 @@ class LmExperimentHttpTest {
         // Until the text holds the student's training tokens (20 steps x 4 x 32).
         assertThat(p.get("tokens").asLong()).isGreaterThanOrEqualTo(2560);
         assertThat(p.get("completion_tokens").asLong()).isBetween((long) documents, documents * 24L);
-        JsonNode again = provenance(second).get("collection");
+        JsonNode again = provenance(second).get("label_collection");
         assertThat(again.get("requests").asLong()).as("a rerun asks nothing").isZero();
         assertThat(again.get("from_journal").asInt()).isEqualTo(documents);
         assertThat(again.get("sha256").asText()).isEqualTo(p.get("sha256").asText());
@@ -266,7 +266,7 @@ class LmExperimentHttpTest {
                     .isEqualTo(served);
         }
         JsonNode m = JSON.readTree(first.resolve("metrics.json").toFile());
-        JsonNode c = provenance(first).get("collection");
+        JsonNode c = provenance(first).get("label_collection");
         JsonNode text = c.get("teacher_text");
         int prompts = m.at("/corpus/student_documents").asInt();
         // About 12 students' documents, each continued by at most 24 tokens: 1,500 tokens need several rounds.
@@ -282,7 +282,7 @@ class LmExperimentHttpTest {
                 .isEqualTo(text.get("transfer_windows").asInt());
         assertThat(c.get("source").asText()).startsWith("http ");
         assertThat(m.at("/distillation/teacher_text_tokens").asLong()).isEqualTo(1500);
-        JsonNode again = provenance(second).get("collection");
+        JsonNode again = provenance(second).get("label_collection");
         assertThat(again.get("source").asText()).isEqualTo("reused cache");
         assertThat(again.at("/teacher_text/sha256").asText())
                 .isEqualTo(text.get("sha256").asText());
@@ -313,8 +313,8 @@ class LmExperimentHttpTest {
                 .at("/corpus/train_tokens")
                 .asLong();
         // Every position had 2 of the 5 asked for (the last window's padding positions aside).
-        assertThat(p.at("/collection/short_positions").asLong()).isBetween(positions - 32, positions);
-        assertThat(p.at("/collection/unmapped_tokens").asLong()).isZero();
+        assertThat(p.at("/label_collection/short_positions").asLong()).isBetween(positions - 32, positions);
+        assertThat(p.at("/label_collection/unmapped_tokens").asLong()).isZero();
         double bpb = JSON.readTree(out.resolve("metrics.json").toFile())
                 .at("/models/2/test_bits_per_byte")
                 .asDouble();

@@ -202,8 +202,8 @@ class LmTopKJobTest {
                 .run();
         JsonNode prov = JSON.readTree(
                 run.resolve("student-distilled").resolve("provenance.json").toFile());
-        assertThat(prov.at("/collection/source").asText()).isEqualTo("reused cache");
-        assertThat(prov.at("/collection/cache_file").asText())
+        assertThat(prov.at("/label_collection/source").asText()).isEqualTo("reused cache");
+        assertThat(prov.at("/label_collection/cache_file").asText())
                 .isEqualTo(r.cacheFile().toString());
         assertThat(JSON.valueToTree(metrics).at("/models/2/model").asText()).isEqualTo("student-distilled");
     }
@@ -543,17 +543,19 @@ class LmTopKJobTest {
                 .run();
         JsonNode prov = JSON.readTree(
                 shared.resolve("ts-bpe-run/student-distilled/provenance.json").toFile());
-        assertThat(prov.at("/collection/source").asText()).isEqualTo("in-process teacher");
-        assertThat(prov.at("/collection/cache_key").asText()).contains("tokenizer=bpe/v1");
+        assertThat(prov.at("/label_collection/source").asText()).isEqualTo("in-process teacher");
+        assertThat(prov.at("/label_collection/cache_key").asText()).contains("tokenizer=bpe/v1");
 
         LmTopKJob.Result r = LmTopKJob.run(
                 spark,
                 LmTopKJob.Config.of(tsRecipe, shared.resolve("lm-ts-bpe-out"))
                         .withSizes(16, 32)
                         .withCacheDir(shared.resolve("ts-bpe-spark-cache")));
-        assertThat(r.cacheKey()).isEqualTo(prov.at("/collection/cache_key").asText());
+        assertThat(r.cacheKey())
+                .isEqualTo(prov.at("/label_collection/cache_key").asText());
         assertThat(Files.mismatch(
-                        r.cacheFile(), Path.of(prov.at("/collection/cache_file").asText())))
+                        r.cacheFile(),
+                        Path.of(prov.at("/label_collection/cache_file").asText())))
                 .isEqualTo(-1L);
     }
 

@@ -44,6 +44,8 @@ import org.distill4j.lm.train.LmTrainingConfig;
 import org.distill4j.lm.train.TeacherSignal;
 import org.distill4j.lm.train.TeacherText;
 import org.distill4j.lm.train.UnigramBaseline;
+import org.distill4j.provenance.Provenance;
+import org.distill4j.provenance.ProvenanceManifest;
 import org.distill4j.recipe.RecipeException;
 import org.distill4j.teacher.TeacherIdentity;
 import org.distill4j.teacher.http.ApiKey;
@@ -256,8 +258,25 @@ public final class LmExperiment {
                     deleteCheckpoints("teacher");
                     teacherHash = LanguageModel.contentHash(dir);
                     teacherDescription = "trained in this run: " + teacher;
-                    Map<String, Object> prov = provenance(corpusInfo, tok, null, null, null);
-                    writeModelFiles(dir, "teacher", prov, null, teacherDescription);
+                    writeModelFiles(
+                            dir,
+                            manifest(
+                                    "teacher",
+                                    recipe.name() + "-teacher",
+                                    teacher,
+                                    config(ts.training(), seed),
+                                    "cross-entropy on the corpus",
+                                    datasets(
+                                            data.teacherTrain(),
+                                            (String) corpusInfo.get("train_sha256"),
+                                            val,
+                                            test,
+                                            corpusInfo,
+                                            null),
+                                    corpusInfo,
+                                    tok,
+                                    null,
+                                    null));
                 }
                 int tc = teacher.config().contextLength();
                 if (tc < ctx) {
@@ -299,6 +318,8 @@ public final class LmExperiment {
 
             // The students: same architecture, seed, steps and batch, hence the same training tokens.
             LmTrainingConfig sc = config(recipe.student().training(), seed + 1);
+            String studentTrainHash =
+                    (String) corpusInfo.getOrDefault("student_train_sha256", corpusInfo.get("train_sha256"));
             if (recipe.trainScratch()) {
                 models.add(trainStudent(
                         "student-scratch",
@@ -309,9 +330,9 @@ public final class LmExperiment {
                         val,
                         test,
                         inProcess,
+                        datasets(train, studentTrainHash, val, test, corpusInfo, null),
                         corpusInfo,
                         tok,
-                        null,
                         null,
                         null));
             }
@@ -322,8 +343,7 @@ public final class LmExperiment {
             // their prompts when asked for (the teacher then labels text the student has not got;
             // for sequence-level KD, the text is learnt as it is).
             TokenWindows transfer = train;
-            String transferHash =
-                    (String) corpusInfo.getOrDefault("student_train_sha256", corpusInfo.get("train_sha256"));
+            String transferHash = studentTrainHash;
             if (recipe.teacherTextTokens() > 0) {
                 Map<String, Object> textInfo = new LinkedHashMap<>();
                 List<Document> text =
@@ -348,6 +368,12 @@ public final class LmExperiment {
                 TokenWindows text = recipe.teacherTextTokens() > 0
                         ? transfer
                         : sequenceText(teacherGenerator, data.trainDocuments(), sc, tok, collection);
+                // The text it learns is the transfer set: the teacher's, with or without the documents.
+                ProvenanceManifest.DatasetInfo textSet = new ProvenanceManifest.DatasetInfo(
+                        ProvenanceManifest.DatasetRole.TRANSFER,
+                        recipe.teacherTextTokens() > 0 ? "the students' documents + teacher text" : "teacher text",
+                        recipe.teacherTextTokens() > 0 ? transferHash : (String) collection.get("sha256"),
+                        text.size());
                 distilled = trainStudent(
                         "student-distilled",
                         new TokenCrossEntropy(),
@@ -357,10 +383,10 @@ public final class LmExperiment {
                         val,
                         test,
                         inProcess,
+                        datasets(train, studentTrainHash, val, test, corpusInfo, textSet),
                         corpusInfo,
                         tok,
                         collection,
-                        teacherDescription,
                         approval);
             } else {
                 SequenceLoss loss = switch (kdVariant) {
@@ -379,6 +405,14 @@ public final class LmExperiment {
                         signal = inProcessSignal(inProcess, loss, tok, ctx);
                         collection.put("source", "in-process teacher, every training step");
                     }
+                    // The teacher labels the transfer set: the students' documents, plus its own text if asked.
+                    ProvenanceManifest.DatasetInfo transferSet = new ProvenanceManifest.DatasetInfo(
+                            ProvenanceManifest.DatasetRole.TRANSFER,
+                            recipe.teacherTextTokens() > 0
+                                    ? "the students' documents + teacher text"
+                                    : "the students' documents",
+                            transferHash,
+                            transfer.size());
                     distilled = trainStudent(
                             "student-distilled",
                             loss,
@@ -388,10 +422,10 @@ public final class LmExperiment {
                             val,
                             test,
                             inProcess,
+                            datasets(train, studentTrainHash, val, test, corpusInfo, transferSet),
                             corpusInfo,
                             tok,
                             collection,
-                            teacherDescription,
                             approval);
                 } finally {
                     if (cache != null) {
@@ -654,10 +688,10 @@ public final class LmExperiment {
             TokenWindows val,
             TokenWindows test,
             LmTeacher teacher,
+            List<ProvenanceManifest.DatasetInfo> datasets,
             Map<String, Object> corpusInfo,
             Tokenizer tok,
             Map<String, Object> collection,
-            String teacherDescription,
             GateApproval approval)
             throws IOException, RecipeException {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -678,8 +712,19 @@ public final class LmExperiment {
             Path dir = out.resolve(name);
             student.save(dir);
             deleteCheckpoints(name);
-            Map<String, Object> prov = provenance(corpusInfo, tok, collection, teacherDescription, approval);
-            writeModelFiles(dir, name, prov, teacherDescription, loss.toString());
+            writeModelFiles(
+                    dir,
+                    manifest(
+                            approval != null ? "student_distilled" : "student_scratch",
+                            approval != null ? studentName() : studentName() + "-scratch",
+                            student,
+                            config,
+                            loss.toString(),
+                            datasets,
+                            corpusInfo,
+                            tok,
+                            approval,
+                            collection));
             log.printf(
                     Locale.ROOT,
                     "%-18s %s: test %.3f bits/byte, %,.0f training tokens/s%n",
@@ -819,62 +864,131 @@ public final class LmExperiment {
         return total == 0 ? Double.NaN : (double) same / total;
     }
 
-    private Map<String, Object> provenance(
+    /**
+     * The data sets a model's manifest names: what it trained on ({@code trainHash} of {@code train}'s
+     * documents), validation and test (rows: windows), and for a distilled student the transfer set
+     * the teacher labelled or wrote.
+     */
+    private static List<ProvenanceManifest.DatasetInfo> datasets(
+            TokenWindows train,
+            String trainHash,
+            TokenWindows val,
+            TokenWindows test,
             Map<String, Object> corpusInfo,
-            Tokenizer tok,
-            Map<String, Object> collection,
-            String teacherDescription,
-            GateApproval approval) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("format", "distill4j-lm-provenance");
-        p.put("version", 1);
-        p.put("recipe", recipe.name());
-        p.put("corpus", corpusInfo);
-        p.put("tokenizer", tok.identity().toString());
-        if (teacherDescription != null) {
-            p.put("teacher", teacherDescription);
-            p.put("distillation", kdSettings());
-            p.put("collection", collection);
-            p.put("terms", approval == null ? null : approval.toMap());
+            ProvenanceManifest.DatasetInfo transfer) {
+        String corpus = String.valueOf(corpusInfo.get("path"));
+        List<ProvenanceManifest.DatasetInfo> sets = new ArrayList<>();
+        sets.add(new ProvenanceManifest.DatasetInfo(
+                ProvenanceManifest.DatasetRole.TRAIN, corpus + " (train split, windows)", trainHash, train.size()));
+        sets.add(new ProvenanceManifest.DatasetInfo(
+                ProvenanceManifest.DatasetRole.VALIDATION,
+                corpus + " (validation split, windows)",
+                String.valueOf(corpusInfo.get("validation_sha256")),
+                val.size()));
+        sets.add(new ProvenanceManifest.DatasetInfo(
+                ProvenanceManifest.DatasetRole.TEST,
+                corpus + " (test split, windows)",
+                String.valueOf(corpusInfo.get("test_sha256")),
+                test.size()));
+        if (transfer != null) {
+            sets.add(transfer);
         }
-        p.put("created", java.time.Instant.now().toString());
-        return p;
+        return sets;
     }
 
-    private static void writeModelFiles(
-            Path dir, String name, Map<String, Object> provenance, String teacher, String objective)
-            throws IOException {
-        AtomicFiles.write(dir.resolve("provenance.json"), JSON.writeValueAsBytes(provenance));
-        StringBuilder card = new StringBuilder("# " + name + "\n\n");
-        card.append("Byte-level decoder-only language model trained by distill4j (`model.json`).\n\n");
-        card.append("- Tokenizer: `").append(provenance.get("tokenizer")).append("`\n");
+    /**
+     * A model's {@code provenance.json}, in the classifiers' format ({@link ProvenanceManifest}), so
+     * that {@code distill provenance show|verify|sign} read it: the language-model specifics (recipe,
+     * objective, tokenizer, corpus hashes, KD settings) are in {@code training}, the teacher-output
+     * collection in {@code label_collection}.
+     *
+     * @param approval the gate's approval for a distilled student; null for the teacher and scratch
+     */
+    private ProvenanceManifest manifest(
+            String role,
+            String name,
+            LanguageModel lm,
+            LmTrainingConfig config,
+            String objective,
+            List<ProvenanceManifest.DatasetInfo> datasets,
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            GateApproval approval,
+            Map<String, Object> collection) {
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("recipe", recipe.name());
+        training.put("objective", objective);
+        training.put("steps", config.steps());
+        training.put("batch_size", config.batchSize());
+        training.put("learning_rate", config.learningRate());
+        training.put("warmup_steps", config.warmupSteps());
+        training.put("learning_rate_schedule", config.schedule().id());
+        if (approval != null) {
+            training.put("distillation", kdSettings());
+        }
+        training.put("tokenizer", tok.identity().toString());
+        training.put("corpus", corpusInfo);
+        ProvenanceManifest.TeacherInfo teacher = null;
+        if (approval != null) {
+            TeacherIdentity t = approval.teacher();
+            LmRecipe.Http h = recipe.teacher().http();
+            teacher = h != null
+                    ? new ProvenanceManifest.TeacherInfo(
+                            t.kind(), t.location(), t.contentHash(), t.description(), h.model(), h.url())
+                    : ProvenanceManifest.TeacherInfo.of(t);
+        }
+        return ProvenanceManifest.of(
+                new ProvenanceManifest.ModelInfo(role, name, lm.toString()),
+                teacher,
+                approval == null ? null : approval.toMap(),
+                datasets,
+                approval == null ? null : collection,
+                training,
+                config.seed(),
+                ProvenanceManifest.SoftwareInfo.detect(),
+                java.time.Instant.now());
+    }
+
+    /**
+     * Writes a saved model's card ({@code MODEL_CARD.md}) from its manifest, then the manifest
+     * itself, last, so that it records the card's hash with the model files'.
+     */
+    private static void writeModelFiles(Path dir, ProvenanceManifest m) throws IOException {
+        Map<String, Object> training = m.training();
+        StringBuilder card = new StringBuilder("# " + m.model().name() + "\n\n");
+        card.append("Decoder-only language model trained by distill4j (`model.json`): ")
+                .append(m.model().architecture())
+                .append(".\n\n");
+        card.append("- Tokenizer: `").append(training.get("tokenizer")).append("`\n");
         @SuppressWarnings("unchecked")
-        Map<String, Object> corpus = (Map<String, Object>) provenance.get("corpus");
+        Map<String, Object> corpus = (Map<String, Object>) training.get("corpus");
         card.append("- Corpus: `")
                 .append(corpus.get("path"))
                 .append("`, SHA-256 ")
                 .append(corpus.get("sha256"))
                 .append('\n');
-        if (teacher != null) {
-            card.append("- Teacher: ").append(teacher).append('\n');
-            card.append("- Objective: ").append(objective).append('\n');
-            @SuppressWarnings("unchecked")
-            Map<String, Object> terms = (Map<String, Object>) provenance.get("terms");
-            if (terms != null) {
-                card.append("- Teacher terms: ").append(terms.get("reason")).append('\n');
-                Object notices = terms.get("attribution_notices");
-                if (notices instanceof List<?> l && !l.isEmpty()) {
-                    card.append("\n")
-                            .append(String.join(
-                                    "\n", l.stream().map(String::valueOf).toList()))
-                            .append('\n');
-                }
-            }
-        } else {
-            card.append("- Objective: cross-entropy on the corpus (no teacher)\n");
+        if (m.teacher() != null) {
+            card.append("- Teacher: ")
+                    .append(m.teacher().description())
+                    .append(" (")
+                    .append(m.teacher().kind())
+                    .append(", SHA-256 ")
+                    .append(m.teacher().contentHash())
+                    .append(")\n");
         }
-        card.append("\nProvenance: `provenance.json`.\n");
+        card.append("- Objective: ").append(training.get("objective")).append('\n');
+        if (m.terms() != null) {
+            card.append("- Teacher terms: ").append(m.terms().get("reason")).append('\n');
+            if (m.terms().get("attribution_notices") instanceof List<?> l && !l.isEmpty()) {
+                card.append("\n")
+                        .append(String.join(
+                                "\n", l.stream().map(String::valueOf).toList()))
+                        .append('\n');
+            }
+        }
+        card.append("\nProvenance: `provenance.json`; check the files with `distill provenance verify DIR`.\n");
         AtomicFiles.writeString(dir.resolve("MODEL_CARD.md"), card.toString());
+        Provenance.write(dir, m);
     }
 
     private Map<String, Object> kdSettings() {

@@ -61,7 +61,7 @@ class LmTeacherShareTest {
                 .isPositive();
         JsonNode collection = json.readTree(
                         tmp.resolve("out/student-distilled/provenance.json").toFile())
-                .get("collection");
+                .get("label_collection");
         assertThat(collection.get("teacher_share").asDouble()).isEqualTo(0.25);
         assertThat(collection.get("teacher_windows").asInt()).isEqualTo(chosen.cardinality());
         assertThat(collection.get("transfer_windows").asInt()).isEqualTo(windows);

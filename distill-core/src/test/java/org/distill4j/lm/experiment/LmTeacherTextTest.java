@@ -58,7 +58,7 @@ class LmTeacherTextTest {
                 new ObjectMapper().readTree(tmp.resolve("out/metrics.json").toFile());
         JsonNode prov = new ObjectMapper()
                 .readTree(tmp.resolve("out/student-distilled/provenance.json").toFile());
-        JsonNode text = prov.at("/collection/teacher_text");
+        JsonNode text = prov.at("/label_collection/teacher_text");
         assertThat(text.get("prompt_documents").asInt()).isEqualTo(students);
         // At most 40 new tokens a document: 6,000 tokens take more than one round of the students' documents.
         assertThat(text.get("documents").asInt()).isGreaterThan(students);
@@ -111,12 +111,13 @@ class LmTeacherTextTest {
         LmTrainingCorpus corpus = LmTrainingCorpus.read(recipe);
         JsonNode prov = new ObjectMapper()
                 .readTree(tmp.resolve("seq/student-distilled/provenance.json").toFile());
-        JsonNode text = prov.at("/collection/teacher_text");
+        JsonNode text = prov.at("/label_collection/teacher_text");
         assertThat(text.get("tokens").asLong()).isGreaterThanOrEqualTo(3000);
         assertThat(text.get("transfer_windows").asInt())
                 .isGreaterThan(corpus.train().size());
-        assertThat(prov.at("/distillation/variant").asText()).isEqualTo("sequence");
-        assertThat(prov.at("/distillation/teacher_text_tokens").asLong()).isEqualTo(3000);
+        assertThat(prov.at("/training/distillation/variant").asText()).isEqualTo("sequence");
+        assertThat(prov.at("/training/distillation/teacher_text_tokens").asLong())
+                .isEqualTo(3000);
         JsonNode row = new ObjectMapper()
                 .readTree(tmp.resolve("seq/metrics.json").toFile())
                 .at("/models/1");

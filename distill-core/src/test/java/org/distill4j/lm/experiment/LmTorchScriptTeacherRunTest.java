@@ -75,14 +75,16 @@ class LmTorchScriptTeacherRunTest {
                 .isTrue();
         JsonNode prov = json.readTree(
                 tmp.resolve("out/student-distilled/provenance.json").toFile());
-        assertThat(prov.at("/collection/source").asText()).isEqualTo("in-process teacher");
+        assertThat(prov.at("/label_collection/source").asText()).isEqualTo("in-process teacher");
         // The key a Spark top-k job gives the same module (its file's hash), so either can reuse the other's cache.
-        assertThat(prov.at("/collection/cache_key").asText()).startsWith("teacher=" + hash + ";");
-        assertThat(Path.of(prov.at("/collection/cache_file").asText())).isRegularFile();
+        assertThat(prov.at("/label_collection/cache_key").asText()).startsWith("teacher=" + hash + ";");
+        assertThat(Path.of(prov.at("/label_collection/cache_file").asText())).isRegularFile();
         assertThat(Files.readString(tmp.resolve("out/results.md")))
                 .contains("| teacher | 8,514 |", "teacher is a module without a key/value cache");
         assertThat(Files.readString(tmp.resolve("out/student-distilled/MODEL_CARD.md")))
-                .contains("TorchScript language model");
+                .contains("TorchScript tiny_lm.pt", "torchscript-lm, SHA-256 " + hash);
+        assertThat(prov.at("/teacher/kind").asText()).isEqualTo("torchscript-lm");
+        assertThat(prov.at("/teacher/content_hash").asText()).isEqualTo(hash);
     }
 
     @Test
@@ -96,9 +98,9 @@ class LmTorchScriptTeacherRunTest {
         LmRuns.run(recipe, tmp.resolve("out"), tmp.resolve("cache"));
         JsonNode prov = new ObjectMapper()
                 .readTree(tmp.resolve("out/student-distilled/provenance.json").toFile());
-        assertThat(prov.at("/collection/source").asText()).startsWith("in-process teacher, sampled");
-        assertThat(prov.at("/collection/tokens").asLong()).isGreaterThanOrEqualTo(1500);
-        assertThat(prov.at("/collection/max_new_tokens").asInt()).isEqualTo(24);
+        assertThat(prov.at("/label_collection/source").asText()).startsWith("in-process teacher, sampled");
+        assertThat(prov.at("/label_collection/tokens").asLong()).isGreaterThanOrEqualTo(1500);
+        assertThat(prov.at("/label_collection/max_new_tokens").asInt()).isEqualTo(24);
     }
 
     @Test
