@@ -85,9 +85,8 @@ class GenerationBatcherTest {
         Http client = new Http(target.baseUri());
         String[] prompts = {"the cat", "a dog", "the sun", "the sea", "a mat", "the bone"};
         List<String> alone = new ArrayList<>();
-        // 50 tokens each (the tiny model's context is 64): long enough that six requests sent together overlap on a
-        // loaded
-        // machine (with 20, a loaded CI run once saw every generation finish before the next began).
+        // 50 tokens each (the tiny model's context is 64): long enough that six requests sent together
+        // overlap on a loaded machine (with 20, a loaded run saw every generation end before the next began).
         for (String p : prompts) {
             // each one alone on the batched DJL engine: what every engine must answer
             alone.add(http.post("/v1/completions", request(p, 50))
