@@ -2,6 +2,7 @@ package org.distill4j.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.distill4j.lm.experiment.LmExperiment;
 import org.distill4j.lm.experiment.LmRecipe;
+import org.distill4j.lm.model.LanguageModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,15 +98,51 @@ class LmExperimentHttpTest {
     void aServedTeacherIsDistilledThroughTheCompletionsApi() throws Exception {
         Path dir = TestLms.tiny(tmp.resolve("tiny"));
         Path out = tmp.resolve("served");
+        LmRecipe recipe;
         try (ModelServer server = serve(dir)) {
+            recipe = recipe(server.baseUri().resolve("/v1").toString(), 5);
             new LmExperiment(
-                            recipe(server.baseUri().resolve("/v1").toString(), 5),
+                            recipe,
                             out,
                             new LmExperiment.Options(null, null, false),
                             new PrintStream(new ByteArrayOutputStream()))
                     .run();
         }
         JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        // The served teacher, evaluated over its API, scores what the same model scores in-process.
+        var corpus = org.distill4j.lm.experiment.LmTrainingCorpus.read(recipe);
+        var split = corpus.split();
+        var tok = corpus.tokenizer();
+        var val = org.distill4j.lm.corpus.TokenWindows.pack(split.validation(), tok, 32);
+        var test = org.distill4j.lm.corpus.TokenWindows.pack(split.test(), tok, 32);
+        try (LanguageModel teacher = LanguageModel.load(dir);
+                LanguageModel student = LanguageModel.load(out.resolve("student-distilled"))) {
+            double inProcess =
+                    org.distill4j.lm.train.Evaluation.of(teacher, test, 16).bitsPerByte();
+            assertThat(m.at("/models/0/test_bits_per_byte").asDouble()).isCloseTo(inProcess, within(1e-5 * inProcess));
+            double inProcessVal =
+                    org.distill4j.lm.train.Evaluation.of(teacher, val, 16).bitsPerByte();
+            assertThat(m.at("/models/0/validation_bits_per_byte").asDouble())
+                    .isCloseTo(inProcessVal, within(1e-5 * inProcessVal));
+            assertThat(m.at("/models/0/evaluation_requests").asLong()).isEqualTo(val.size() + test.size());
+            // Top-1 agreement from the served answers, as it is computed against the model itself.
+            long same = 0;
+            long total = 0;
+            for (int w = 0; w < test.size(); w++) {
+                int[] in = test.input(w);
+                int[] target = test.target(w);
+                float[][] a = logitsByPosition(student, in);
+                float[][] b = logitsByPosition(teacher, in);
+                for (int p = 0; p < target.length; p++) {
+                    if (target[p] >= 0) {
+                        total++;
+                        same += argmax(a[p]) == argmax(b[p]) ? 1 : 0;
+                    }
+                }
+            }
+            assertThat(m.at("/models/2/top1_agreement_with_teacher").asDouble())
+                    .isCloseTo((double) same / total, within(0.01));
+        }
         assertThat(m.at("/models/0/description").asText()).contains("OpenAI-compatible server");
         assertThat(m.at("/models/2/test_bits_per_byte").asDouble())
                 .isLessThan(m.at("/unigram/test_bits_per_byte").asDouble());
@@ -112,12 +150,37 @@ class LmExperimentHttpTest {
         assertThat(p.at("/label_collection/source").asText()).startsWith("http ");
         assertThat(p.at("/label_collection/short_positions").asLong()).isZero();
         assertThat(p.at("/label_collection/requests").asInt()).isPositive();
-        assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (not in-process)");
+        assertThat(Files.readString(out.resolve("results.md"))).contains("teacher (over HTTP)");
         assertThat(out.resolve("checkpoints"))
                 .as("checkpoints are deleted once the models are saved")
                 .doesNotExist();
         assertThat(Files.readString(out.resolve("student-distilled/MODEL_CARD.md")))
                 .contains("Teacher: OpenAI-compatible server");
+    }
+
+    /** Per position of one window, the model's logits ((T, V) rows). */
+    private static float[][] logitsByPosition(LanguageModel lm, int[] input) {
+        try (var m = lm.model().getNDManager().newSubManager()) {
+            long[] ids = java.util.Arrays.stream(input).asLongStream().toArray();
+            var logits = lm.logits(m.create(ids, new ai.djl.ndarray.types.Shape(1, input.length)));
+            int v = (int) logits.getShape().get(2);
+            float[] flat = logits.toFloatArray();
+            float[][] rows = new float[input.length][];
+            for (int p = 0; p < input.length; p++) {
+                rows[p] = java.util.Arrays.copyOfRange(flat, p * v, (p + 1) * v);
+            }
+            return rows;
+        }
+    }
+
+    private static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     @Test
@@ -262,9 +325,16 @@ class LmExperimentHttpTest {
                             new PrintStream(new ByteArrayOutputStream()))
                     .run();
             assertThat(server.stats("teacher").requests())
-                    .as("a rerun reads the top-k cache: no scoring request")
+                    .as("a rerun reads the top-k cache and the teacher's evaluation: no scoring request")
                     .isEqualTo(served);
         }
+        JsonNode rerun = JSON.readTree(second.resolve("metrics.json").toFile());
+        assertThat(rerun.at("/models/0/evaluation_requests").asLong()).isZero();
+        assertThat(rerun.at("/models/0/test_bits_per_byte").asDouble())
+                .isEqualTo(JSON.readTree(first.resolve("metrics.json").toFile())
+                        .at("/models/0/test_bits_per_byte")
+                        .asDouble());
+        assertThat(rerun.at("/models/1/top1_agreement_with_teacher").isNumber()).isTrue();
         JsonNode m = JSON.readTree(first.resolve("metrics.json").toFile());
         JsonNode c = provenance(first).get("label_collection");
         JsonNode text = c.get("teacher_text");
@@ -315,10 +385,16 @@ class LmExperimentHttpTest {
         // Every position had 2 of the 5 asked for (the last window's padding positions aside).
         assertThat(p.at("/label_collection/short_positions").asLong()).isBetween(positions - 32, positions);
         assertThat(p.at("/label_collection/unmapped_tokens").asLong()).isZero();
-        double bpb = JSON.readTree(out.resolve("metrics.json").toFile())
-                .at("/models/2/test_bits_per_byte")
-                .asDouble();
-        assertThat(Double.isFinite(bpb)).isTrue();
+        JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertThat(Double.isFinite(metrics.at("/models/2/test_bits_per_byte").asDouble()))
+                .isTrue();
+        // The fake gives every real next token -0.5 nats: over HTTP the teacher's test bits/byte are
+        // exactly 0.5 per target token, every target counted once (the last window's included).
+        double expected = 0.5
+                * metrics.at("/corpus/test_tokens").asLong()
+                / Math.log(2)
+                / metrics.at("/corpus/test_bytes").asLong();
+        assertThat(metrics.at("/models/0/test_bits_per_byte").asDouble()).isCloseTo(expected, within(1e-9));
     }
 
     @Test

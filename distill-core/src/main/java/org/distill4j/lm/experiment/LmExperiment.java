@@ -48,11 +48,11 @@ import org.distill4j.provenance.Provenance;
 import org.distill4j.provenance.ProvenanceManifest;
 import org.distill4j.recipe.RecipeException;
 import org.distill4j.teacher.TeacherIdentity;
-import org.distill4j.teacher.http.ApiKey;
 import org.distill4j.teacher.http.RateLimiter;
 import org.distill4j.teacher.http.RetryPolicy;
 import org.distill4j.teacher.http.lm.CompletionsTextClient;
 import org.distill4j.teacher.http.lm.CompletionsTopKClient;
+import org.distill4j.teacher.http.lm.HttpLmEvaluation;
 import org.distill4j.teacher.http.lm.HttpTextCollector;
 import org.distill4j.teacher.http.lm.HttpTopKCollector;
 import org.distill4j.terms.DistillationGate;
@@ -212,6 +212,7 @@ public final class LmExperiment {
 
         LanguageModel teacher = null; // a distill4j teacher, trained here or loaded
         TorchScriptLmTeacher module = null; // a TorchScript teacher: ids in, logits out, nothing else
+        int[] httpTop1 = null; // an HTTP teacher's most likely next token at each test position, if evaluated
         try {
             Map<String, Object> teacherRow = new LinkedHashMap<>();
             String teacherHash;
@@ -221,6 +222,9 @@ public final class LmExperiment {
                 teacherHash = "http:" + ts.http().url() + "#" + ts.http().model();
                 teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model "
                         + ts.http().model();
+                if (recipe.evaluatesHttpTeacher()) {
+                    httpTop1 = evaluateHttpTeacher(teacherRow, teacherHash, corpusInfo, tok, val, test);
+                }
             } else if (ts.path() != null && Files.isRegularFile(ts.path())) {
                 // A file is a TorchScript module (a model is a directory); LmRecipe checked the tokenizer.
                 module = TorchScriptLmTeacher.load(ts.path(), tok.identity(), ctx);
@@ -315,6 +319,7 @@ public final class LmExperiment {
                 // Token-level KD: refuse another tokenizer or a short context before anything trains.
                 inProcessSignal(inProcess, new TokenCrossEntropy(), tok, ctx);
             }
+            TeacherTop1 teacherTop1 = teacherTop1(inProcess, httpTop1, tok, test);
 
             // The students: same architecture, seed, steps and batch, hence the same training tokens.
             LmTrainingConfig sc = config(recipe.student().training(), seed + 1);
@@ -329,7 +334,7 @@ public final class LmExperiment {
                         sc,
                         val,
                         test,
-                        inProcess,
+                        teacherTop1,
                         datasets(train, studentTrainHash, val, test, corpusInfo, null),
                         corpusInfo,
                         tok,
@@ -382,7 +387,7 @@ public final class LmExperiment {
                         sc,
                         val,
                         test,
-                        inProcess,
+                        teacherTop1,
                         datasets(train, studentTrainHash, val, test, corpusInfo, textSet),
                         corpusInfo,
                         tok,
@@ -421,7 +426,7 @@ public final class LmExperiment {
                             sc,
                             val,
                             test,
-                            inProcess,
+                            teacherTop1,
                             datasets(train, studentTrainHash, val, test, corpusInfo, transferSet),
                             corpusInfo,
                             tok,
@@ -506,18 +511,7 @@ public final class LmExperiment {
             collection.put("source", "in-process teacher");
         } else {
             LmRecipe.Http h = recipe.teacher().http();
-            ApiKey apiKey = h.apiKey();
-            CompletionsTopKClient client = new CompletionsTopKClient(
-                    URI.create(h.url()),
-                    h.model(),
-                    apiKey,
-                    k,
-                    h.requestsPerMinute() == null && h.tokensPerMinute() == null
-                            ? new RateLimiter(6000, 0)
-                            : rateLimiter(h),
-                    RetryPolicy.DEFAULT,
-                    Duration.ofSeconds(60),
-                    tok);
+            CompletionsTopKClient client = topKClient(h, k, tok);
             HttpTopKCollector.Result r = HttpTopKCollector.collect(
                     file, client, k, train, selected, h.concurrency() == null ? 2 : h.concurrency(), key);
             collection.put("source", "http " + h.url() + " model " + h.model());
@@ -673,6 +667,21 @@ public final class LmExperiment {
         return r.documents();
     }
 
+    /** A client of the HTTP teacher's completions route with echo log-probabilities, k per position. */
+    private static CompletionsTopKClient topKClient(LmRecipe.Http h, int k, Tokenizer tok) throws IOException {
+        return new CompletionsTopKClient(
+                URI.create(h.url()),
+                h.model(),
+                h.apiKey(),
+                k,
+                h.requestsPerMinute() == null && h.tokensPerMinute() == null
+                        ? new RateLimiter(6000, 0)
+                        : rateLimiter(h),
+                RetryPolicy.DEFAULT,
+                Duration.ofSeconds(60),
+                tok);
+    }
+
     private static RateLimiter rateLimiter(LmRecipe.Http h) {
         return new RateLimiter(
                 h.requestsPerMinute() == null ? 0 : h.requestsPerMinute(),
@@ -687,7 +696,7 @@ public final class LmExperiment {
             LmTrainingConfig config,
             TokenWindows val,
             TokenWindows test,
-            LmTeacher teacher,
+            TeacherTop1 teacher,
             List<ProvenanceManifest.DatasetInfo> datasets,
             Map<String, Object> corpusInfo,
             Tokenizer tok,
@@ -767,14 +776,11 @@ public final class LmExperiment {
     static final int GENERATION_BATCH = 32;
 
     private void measure(
-            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, LmTeacher teacher) {
+            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, TeacherTop1 teacher) {
         row.put("parameters", lm.parameterCount());
         row.put("size_bytes", lm.parameterCount() * 4);
         putEvaluation(row, Evaluation.of(lm, val, 16), Evaluation.of(lm, test, 16));
-        boolean comparable = teacher != null
-                && teacher.contextLength() >= test.contextLength()
-                && teacher.tokenizer().equals(lm.tokenizer().identity());
-        row.put("top1_agreement_with_teacher", comparable ? agreement(lm, teacher, test) : null);
+        row.put("top1_agreement_with_teacher", teacher != null ? agreement(lm, teacher, test) : null);
         // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
         putGeneration(row, "jvm", new Generator(lm, Generator.Engine.JVM), new Generator(lm, Generator.Engine.DJL));
     }
@@ -840,8 +846,79 @@ public final class LmExperiment {
         return (System.nanoTime() - t0) / 1e9;
     }
 
+    /** The teacher's most likely next token at each position of a batch of windows: (B, T) int64. */
+    @FunctionalInterface
+    interface TeacherTop1 {
+        NDArray of(NDManager manager, NDArray inputs, int[] windows);
+    }
+
+    /**
+     * Where the students' top-1 agreement comes from: an in-process teacher's logits (when it reads
+     * the students' tokens and windows), an HTTP teacher's answers kept by its evaluation, or nothing.
+     */
+    private static TeacherTop1 teacherTop1(LmTeacher inProcess, int[] httpTop1, Tokenizer tok, TokenWindows test) {
+        if (inProcess != null) {
+            boolean comparable = inProcess.contextLength() >= test.contextLength()
+                    && inProcess.tokenizer().equals(tok.identity());
+            return comparable ? (m, inputs, idx) -> inProcess.logits(inputs).argMax(2) : null;
+        }
+        if (httpTop1 != null) {
+            int t = test.contextLength();
+            return (m, inputs, idx) -> {
+                long[][] rows = new long[idx.length][];
+                for (int i = 0; i < idx.length; i++) {
+                    rows[i] = HttpLmEvaluation.windowTop1(httpTop1, idx[i], t);
+                }
+                return m.create(rows);
+            };
+        }
+        return null;
+    }
+
+    /**
+     * Evaluates an HTTP teacher on validation and test over its API ({@link HttpLmEvaluation}: one
+     * echo request per window) into its row; returns its top-1 at each test position.
+     */
+    private int[] evaluateHttpTeacher(
+            Map<String, Object> row,
+            String teacherHash,
+            Map<String, Object> corpusInfo,
+            Tokenizer tok,
+            TokenWindows val,
+            TokenWindows test)
+            throws IOException {
+        LmRecipe.Http h = recipe.teacher().http();
+        CompletionsTopKClient client = topKClient(h, 1, tok);
+        int concurrency = h.concurrency() == null ? 2 : h.concurrency();
+        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        HttpLmEvaluation.Result[] splits = new HttpLmEvaluation.Result[2];
+        TokenWindows[] windows = {val, test};
+        String[] names = {"validation", "test"};
+        for (int i = 0; i < 2; i++) {
+            // Kept with the teacher's other outputs, so a rerun asks the server nothing again.
+            String key = "teacher=" + teacherHash + ";" + names[i] + "=" + corpusInfo.get(names[i] + "_sha256")
+                    + ";tokenizer=" + tok.identity() + ";window=" + windows[i].contextLength();
+            Path file = dir.resolve("lm-http-eval-" + Hashing.sha256(key).substring(0, 16) + ".bin");
+            splits[i] = HttpLmEvaluation.evaluate(client, windows[i], concurrency, file, key);
+        }
+        HttpLmEvaluation.Result ev = splits[0];
+        HttpLmEvaluation.Result et = splits[1];
+        putEvaluation(row, ev.evaluation(), et.evaluation());
+        row.put("evaluation_source", "over HTTP: echo log-probabilities of every validation and test window");
+        row.put("evaluation_requests", ev.requests() + et.requests());
+        log.printf(
+                Locale.ROOT,
+                "teacher over HTTP: test %.3f bits/byte (%,d requests, %.0f s)%n",
+                et.evaluation().bitsPerByte(),
+                ev.requests() + et.requests(),
+                (System.nanoTime() - t0) / 1e9);
+        return et.top1();
+    }
+
     /** Share of real test positions where the student's most likely next token is the teacher's. */
-    static double agreement(LanguageModel student, LmTeacher teacher, TokenWindows windows) {
+    static double agreement(LanguageModel student, TeacherTop1 teacher, TokenWindows windows) {
         long same = 0;
         long total = 0;
         try (NDManager root = student.model().getNDManager().newSubManager()) {
@@ -855,7 +932,7 @@ public final class LmExperiment {
                     NDList b = windows.batch(m, idx);
                     NDArray mask = b.get(1).gte(0);
                     NDArray a = student.logits(b.get(0)).argMax(2);
-                    NDArray t = teacher.logits(b.get(0)).argMax(2);
+                    NDArray t = teacher.of(m, b.get(0), idx);
                     same += a.eq(t).logicalAnd(mask).sum().getLong();
                     total += mask.sum().getLong();
                 }

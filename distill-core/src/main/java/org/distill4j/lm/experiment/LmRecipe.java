@@ -217,12 +217,16 @@ public record LmRecipe(
      * @param generationTokens tokens generated to measure speed (default 100)
      * @param scratch whether to train the student from scratch next to the distilled one (default
      *     true; false when a benchmark trains that row once for several distilled rows)
+     * @param httpTeacher whether to evaluate an HTTP teacher over its API (one echo request per
+     *     validation and test window; default: with variant {@code topk}, whose server must serve
+     *     echo log-probabilities anyway)
      */
     public record Evaluation(
             List<String> prompts,
             @JsonProperty("sample_tokens") Integer sampleTokens,
             @JsonProperty("generation_tokens") Integer generationTokens,
-            Boolean scratch) {}
+            Boolean scratch,
+            @JsonProperty("http_teacher") Boolean httpTeacher) {}
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -698,6 +702,17 @@ public record LmRecipe(
     /** Whether the run trains the scratch student ({@code evaluation.scratch}, default true). */
     public boolean trainScratch() {
         return evaluation == null || evaluation.scratch == null || evaluation.scratch;
+    }
+
+    /**
+     * Whether an HTTP teacher is evaluated over its API ({@code evaluation.http_teacher}; default:
+     * for variant {@code topk}); false for a teacher in-process, which is always evaluated.
+     */
+    public boolean evaluatesHttpTeacher() {
+        if (teacher.http == null) {
+            return false;
+        }
+        return evaluation != null && evaluation.httpTeacher != null ? evaluation.httpTeacher : "topk".equals(variant());
     }
 
     /** Whether {@code id} names a {@link org.distill4j.train.Schedule} (as {@code Schedule.of} parses it). */

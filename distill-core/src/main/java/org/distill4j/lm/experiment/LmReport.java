@@ -41,10 +41,21 @@ final class LmReport {
                 num(u.get("test_bits_per_byte"))));
         for (Map<String, Object> r : rows(m)) {
             if (r.get("parameters") == null) {
-                // A teacher behind an API: only its outputs are seen, so it has no row of numbers.
-                sb.append("| ")
-                        .append(r.get("model"))
-                        .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – | – | – |\n");
+                // A teacher behind an API: only its outputs are seen, so it has what they tell at most.
+                if (r.get("test_bits_per_byte") == null) {
+                    sb.append("| ")
+                            .append(r.get("model"))
+                            .append(" (not in-process) | – | – | – | – | – | – | – | – | – | – | – | – | – |\n");
+                } else {
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            "| %s (over HTTP) | – | – | %.3f | %.2f | %.3f | %.2f | – | – | – | – | – | – | – |%n",
+                            r.get("model"),
+                            num(r.get("validation_bits_per_byte")),
+                            num(r.get("validation_perplexity")),
+                            num(r.get("test_bits_per_byte")),
+                            num(r.get("test_perplexity"))));
+                }
                 continue;
             }
             sb.append(String.format(

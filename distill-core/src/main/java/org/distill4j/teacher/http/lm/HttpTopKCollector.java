@@ -41,6 +41,22 @@ import org.distill4j.lm.corpus.TokenWindows;
 public final class HttpTopKCollector {
 
     /**
+     * What to do about a request the server refused, for the error message: a 400 names either a
+     * token outside the server's vocabulary or a window longer than its context.
+     *
+     * @param t the window length (a request holds t + 1 tokens)
+     */
+    static String hint(IOException io, int t) {
+        return !(io instanceof RefusedRequestException refused && refused.status() == 400)
+                ? ""
+                : refused.body().contains("is not a token id")
+                        ? "; the server's vocabulary is not the student's (data.tokenizer): token-level KD needs one "
+                                + "tokenizer, text-only KD (variant sequence) does not"
+                        : "; a teacher whose context is shorter than the window plus one (" + (t + 1)
+                                + " tokens per request here) refuses it: use a data.context below the teacher's context";
+    }
+
+    /**
      * What a collection did.
      *
      * @param windows windows asked for (one request each, by this run or an interrupted one)
@@ -255,16 +271,7 @@ public final class HttpTopKCollector {
                     } catch (ExecutionException e) {
                         Throwable c = e.getCause();
                         if (c instanceof IOException io) {
-                            String hint = !(io instanceof RefusedRequestException refused && refused.status() == 400)
-                                    ? ""
-                                    : refused.body().contains("is not a token id")
-                                            ? "; the server's vocabulary is not the student's (data.tokenizer): "
-                                                    + "token-level KD needs one tokenizer, text-only KD (variant "
-                                                    + "sequence) does not"
-                                            : "; a teacher whose context is shorter than the window plus one ("
-                                                    + (t + 1) + " tokens per request here) refuses it: use a "
-                                                    + "data.context below the teacher's context";
-                            throw new IOException("window " + w + ": " + io.getMessage() + hint, io);
+                            throw new IOException("window " + w + ": " + io.getMessage() + hint(io, t), io);
                         }
                         throw new IOException("window " + w + ": " + c, c);
                     }

@@ -1,0 +1,205 @@
+package org.distill4j.teacher.http.lm;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.distill4j.data.CorruptDataException;
+import org.distill4j.io.AtomicFiles;
+import org.distill4j.lm.corpus.TokenWindows;
+import org.distill4j.lm.train.Evaluation;
+
+/**
+ * Evaluates a served language model over its API as {@link Evaluation#of} evaluates one
+ * in-process: one echo request per window (its tokens plus the next one, as {@link
+ * HttpTopKCollector} asks, with {@code logprobs: 1}), the log-probability the server gives each real
+ * target ({@code token_logprobs}) summed to nats over the same targets, and the server's most likely
+ * next token at each position kept for top-1 agreement. For a served distill4j model the nats are the
+ * in-process ones to float rounding (tested).
+ *
+ * <p>Nothing is invented: a position answered without the real token's log-probability makes the
+ * evaluation fail, naming the window, rather than leave a target out of the sum (which would make
+ * the model look better than it is). Requests are not journaled (an interrupted evaluation asks
+ * again); a finished one is kept in a file by {@link #evaluate(CompletionsTopKClient, TokenWindows,
+ * int, Path, String)}.
+ */
+public final class HttpLmEvaluation {
+
+    private HttpLmEvaluation() {}
+
+    /**
+     * What an evaluation found.
+     *
+     * @param evaluation nats over every real target, as {@link Evaluation#of} counts them
+     * @param top1 the server's most likely next token at each stream position p (the prediction of
+     *     token p + 1), for {@code windows.targetTokens()} positions: 4 bytes a position in memory
+     * @param requests HTTP requests sent, retries included
+     */
+    public record Result(Evaluation evaluation, int[] top1, long requests) {}
+
+    /**
+     * Evaluates the server {@code client} talks to on every window.
+     *
+     * @param client a client with k = 1 (one alternative a position is all this needs)
+     * @param windows the windows, in the server's vocabulary
+     * @param concurrency requests in flight, &gt;= 1
+     * @throws IOException if a request fails for good or an answer lacks a target's log-probability;
+     *     the message names the window
+     */
+    public static Result evaluate(CompletionsTopKClient client, TokenWindows windows, int concurrency)
+            throws IOException {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
+        }
+        long total = windows.targetTokens();
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(total + " positions: too many to evaluate over HTTP in one array");
+        }
+        int t = windows.contextLength();
+        int[] top1 = new int[(int) total];
+        long requestsBefore = client.requests();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread th = new Thread(r, "distill-lm-http-eval");
+            th.setDaemon(true);
+            return th;
+        });
+        double nats = 0;
+        try {
+            Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
+            int asked = 0;
+            for (int w = 0; w < windows.size(); w++) {
+                while (asked < windows.size() && asked < w + 2 * concurrency) {
+                    long from = (long) asked * t;
+                    int[] prompt = windows.slice(from, (int) Math.min(t, total - from) + 1);
+                    ahead.add(CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return client.score(prompt);
+                                } catch (IOException e) {
+                                    throw new CompletionException(e);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    throw new CompletionException(e);
+                                }
+                            },
+                            pool));
+                    asked++;
+                }
+                PromptTopK answer;
+                try {
+                    answer = ahead.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while evaluating window " + w);
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw new IOException(
+                                "window " + w + ": " + io.getMessage() + HttpTopKCollector.hint(io, t), io);
+                    }
+                    throw new IOException("window " + w + ": " + c, c);
+                }
+                long from = (long) w * t;
+                // Summed in window order, so the total does not depend on which answer came first.
+                for (int p = 0; p < answer.rows(); p++) {
+                    float lp = answer.actual()[p];
+                    if (!Float.isFinite(lp)) {
+                        throw new IOException("window " + w + ", position " + p + ": the server gave the real next "
+                                + "token no log-probability (logprobs.token_logprobs is " + lp + "); an evaluation "
+                                + "without it would leave the target out");
+                    }
+                    nats -= lp;
+                    int first = p * answer.k();
+                    top1[(int) from + p] =
+                            answer.logProbs()[first] == Float.NEGATIVE_INFINITY ? -1 : answer.ids()[first];
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Result(new Evaluation(nats, total, windows.targetBytes()), top1, client.requests() - requestsBefore);
+    }
+
+    private static final long MAGIC = 0x44344A4845564131L; // "D4JHEVA1"
+
+    /**
+     * As {@link #evaluate(CompletionsTopKClient, TokenWindows, int)}, kept in {@code file} under
+     * {@code key} (what the answers depend on: the served model, the windows, the tokenizer): a file
+     * already there is read instead of asking again ({@code requests} 0), so a rerun sends nothing;
+     * otherwise the result is written atomically. The file holds the sums and 4 bytes a position.
+     *
+     * @throws org.distill4j.data.CorruptDataException if the file is not an evaluation of {@code key}
+     */
+    public static Result evaluate(
+            CompletionsTopKClient client, TokenWindows windows, int concurrency, Path file, String key)
+            throws IOException {
+        if (Files.exists(file)) {
+            return read(file, key);
+        }
+        Result r = evaluate(client, windows, concurrency);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 4 * r.top1().length);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(MAGIC);
+            out.writeUTF(key);
+            out.writeDouble(r.evaluation().nats());
+            out.writeLong(r.evaluation().tokens());
+            out.writeLong(r.evaluation().bytes());
+            out.writeInt(r.top1().length);
+            for (int id : r.top1()) {
+                out.writeInt(id);
+            }
+        }
+        AtomicFiles.write(file, bytes.toByteArray());
+        return r;
+    }
+
+    private static Result read(Path file, String key) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            if (in.readLong() != MAGIC) {
+                throw new CorruptDataException(
+                        file, "not an HTTP teacher evaluation (bad magic); delete it to evaluate again");
+            }
+            String got = in.readUTF();
+            if (!got.equals(key)) {
+                throw new CorruptDataException(
+                        file, "an evaluation of " + got + ", not of " + key + "; delete it to evaluate again");
+            }
+            Evaluation e = new Evaluation(in.readDouble(), in.readLong(), in.readLong());
+            int[] top1 = new int[in.readInt()];
+            for (int i = 0; i < top1.length; i++) {
+                top1[i] = in.readInt();
+            }
+            if (in.read() != -1) {
+                throw new CorruptDataException(
+                        file, "trailing bytes after the evaluation; delete it to evaluate again");
+            }
+            return new Result(e, top1, 0);
+        } catch (EOFException e) {
+            throw new CorruptDataException(file, "truncated HTTP teacher evaluation; delete it to evaluate again", e);
+        }
+    }
+
+    /** Returns the {@code top1} ids of window {@code w}'s T positions, -1 past the stream's end. */
+    public static long[] windowTop1(int[] top1, int w, int t) {
+        long[] out = new long[t];
+        Arrays.fill(out, -1);
+        long from = (long) w * t;
+        for (int p = 0; p < t && from + p < top1.length; p++) {
+            out[p] = top1[(int) from + p];
+        }
+        return out;
+    }
+}
