@@ -211,6 +211,9 @@ final class AuditCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--teacher MODEL is required (unless --watermark-key-file is given)");
         }
+        if (isLanguageModel(teacher) || isLanguageModel(suspect)) {
+            return languageModelAudit();
+        }
         if (dataDir == null && referenceRecipe == null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
@@ -262,20 +265,7 @@ final class AuditCommand implements Callable<Integer> {
                     .build()
                     .run();
             AuditReport.write(r, out);
-            System.out.println(r.verdict());
-            System.out.printf(
-                    Locale.ROOT,
-                    "p-value %.3g (t = %.2f, %d df; rank p-value %.3g), effect size %.2f "
-                            + "reference SDs; idiosyncrasy correlation %.3f (references %s)%n",
-                    r.pValue(),
-                    r.statistic(),
-                    r.degreesOfFreedom(),
-                    r.rankPValue(),
-                    r.effectSize(),
-                    r.suspectScore(),
-                    r.referenceScores().stream()
-                            .map(v -> String.format(Locale.ROOT, "%.3f", v))
-                            .toList());
+            printResult(r);
             if (recipe != null) {
                 System.out.println("references: " + refSpecs.size() + " (" + referenceCount
                         + " trained by this audit from " + referenceRecipe + ")");
@@ -289,6 +279,131 @@ final class AuditCommand implements Callable<Integer> {
         } finally {
             opened.forEach(AuditedModel::close);
         }
+    }
+
+    private static void printResult(AuditResult r) {
+        System.out.println(r.verdict());
+        System.out.printf(
+                Locale.ROOT,
+                "p-value %.3g (t = %.2f, %d df; rank p-value %.3g), effect size %.2f "
+                        + "%s SDs; idiosyncrasy correlation %.3f (references %s%s)%n",
+                r.pValue(),
+                r.statistic(),
+                r.degreesOfFreedom(),
+                r.rankPValue(),
+                r.effectSize(),
+                r.nullModels().isEmpty() ? "reference" : "null-model",
+                r.suspectScore(),
+                r.referenceScores().stream()
+                        .map(v -> String.format(Locale.ROOT, "%.3f", v))
+                        .toList(),
+                r.nullModels().isEmpty()
+                        ? ""
+                        : "; null models "
+                                + r.nullScores().stream()
+                                        .map(v -> String.format(Locale.ROOT, "%.3f", v))
+                                        .toList());
+    }
+
+    /**
+     * The reference test for language models ({@link org.distill4j.audit.LmDistillationAudit}): the
+     * teacher, suspect, references and null models are language-model directories or
+     * OpenAI-compatible URLs ({@code http[s]://host:port/v1/models/NAME}); the probes are the texts of
+     * {@code --data}.
+     */
+    private int languageModelAudit() throws Exception {
+        if (referenceRecipe != null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--train-references trains classifiers; for language models give --reference LM_DIR (for "
+                            + "example teachers distill run trained from the teacher's recipe with other seeds)");
+        }
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--data TEXTS.jsonl|DIR is required: the probe texts every language model reads");
+        }
+        List<String> specs = new ArrayList<>();
+        specs.add(teacher);
+        specs.add(suspect);
+        specs.addAll(references);
+        specs.addAll(nullModels);
+        ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
+        List<String> texts = AuditData.texts(dataDir);
+        List<org.distill4j.lm.teacher.LocalLmTeacher> loaded = new ArrayList<>();
+        try {
+            // The tokenizer and context an API model is read with: the first model directory's.
+            org.distill4j.lm.teacher.LocalLmTeacher first = null;
+            for (String m : specs) {
+                if (openAiModelUrl(m) == null) {
+                    if (!isLanguageModel(m)) {
+                        throw new CommandLine.ParameterException(
+                                spec.commandLine(),
+                                "a language-model audit takes language-model directories (model.json of a decoder) "
+                                        + "or OpenAI-compatible URLs http[s]://host:port/v1/models/NAME; got " + m);
+                    }
+                    org.distill4j.lm.teacher.LocalLmTeacher lm =
+                            org.distill4j.lm.teacher.LocalLmTeacher.load(Path.of(m));
+                    loaded.add(lm);
+                    first = first == null ? lm : first;
+                }
+            }
+            if (first == null) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "a language-model audit needs at least one model directory (its tokenizer reads the "
+                                + "probes and the APIs' answers)");
+            }
+            org.distill4j.lm.token.Tokenizer tokenizer = first.model().tokenizer();
+            List<org.distill4j.audit.AuditedLm> audited = new ArrayList<>();
+            int next = 0;
+            for (String m : specs) {
+                java.net.URI api = openAiModelUrl(m);
+                audited.add(
+                        api == null
+                                ? org.distill4j.audit.AuditedLm.of(loaded.get(next++), m)
+                                : org.distill4j.audit.AuditedLm.api(
+                                        java.net.URI.create(m.substring(0, m.indexOf("/models/"))),
+                                        m.substring(m.indexOf("/models/") + "/models/".length()),
+                                        apiKey,
+                                        tokenizer,
+                                        first.contextLength()));
+            }
+            int refEnd = 2 + references.size();
+            AuditResult r = org.distill4j.audit.LmDistillationAudit.builder()
+                    .setTeacher(audited.get(0))
+                    .setSuspect(audited.get(1))
+                    .addReferences(audited.subList(2, refEnd))
+                    .addNullModels(audited.subList(refEnd, audited.size()))
+                    .setTokenizer(tokenizer)
+                    .setTexts(texts)
+                    .optPositions(queries)
+                    .optAlpha(alpha)
+                    .optSeed(seed)
+                    .build()
+                    .run();
+            AuditReport.write(r, out);
+            printResult(r);
+            System.out.printf(
+                    Locale.ROOT,
+                    "probes: %d next-token positions of %s, windows of %d%n",
+                    r.probesPerModel(),
+                    dataDir,
+                    r.probeComposition().get("window"));
+            r.queries().forEach((k, v) -> System.out.printf(Locale.ROOT, "windows read: %d by %s%n", v, k));
+            System.out.println("report: " + out.resolve(AuditReport.HTML).toAbsolutePath());
+            return ExitCodes.OK;
+        } catch (AuditException e) {
+            System.err.println("distill: audit error: " + e.getMessage());
+            return ExitCodes.DATA;
+        } finally {
+            loaded.forEach(org.distill4j.lm.teacher.LocalLmTeacher::close);
+        }
+    }
+
+    /** Whether {@code spec} names a language-model directory or a model behind an OpenAI-compatible API. */
+    private static boolean isLanguageModel(String spec) {
+        return spec != null && (openAiModelUrl(spec) != null || isLanguageModel(Path.of(spec)));
     }
 
     /** A key is never overwritten: an existing --generate-watermark-key file is a usage error. */

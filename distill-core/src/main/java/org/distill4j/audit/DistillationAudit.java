@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
-import org.apache.commons.math3.distribution.TDistribution;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.InMemoryExampleSet;
 import org.distill4j.data.TextExampleSet;
@@ -199,31 +198,7 @@ public final class DistillationAudit {
         // The model-level test on Fisher-transformed correlations, against the null models' scores
         // when there are any, else the references'.
         List<Double> sample = nullModels.isEmpty() ? refScores : nullScores;
-        int refs = sample.size();
-        double[] zRef = sample.stream().mapToDouble(DistillationAudit::fisher).toArray();
-        double zSuspect = fisher(suspectScore);
-        double meanRef = Arrays.stream(zRef).average().orElseThrow();
-        double var = 0;
-        for (double v : zRef) {
-            var += (v - meanRef) * (v - meanRef);
-        }
-        double sd = Math.sqrt(var / (refs - 1));
-        int df = refs - 1;
-        double diff = zSuspect - meanRef;
-        double tStat = sd > 0
-                ? diff / (sd * Math.sqrt(1 + 1.0 / refs))
-                : diff > 0 ? Double.POSITIVE_INFINITY : diff < 0 ? Double.NEGATIVE_INFINITY : 0;
-        double p = Double.isInfinite(tStat)
-                ? (tStat > 0 ? 0 : 1)
-                : 1 - new TDistribution(null, df).cumulativeProbability(tStat);
-        int atLeastAsClose = 0;
-        for (double v : zRef) {
-            if (v >= zSuspect) {
-                atLeastAsClose++;
-            }
-        }
-        double rankP = (1.0 + atLeastAsClose) / (refs + 1);
-        double effect = sd > 0 ? diff / sd : tStat;
+        ModelLevelTest.Outcome test = ModelLevelTest.of(suspectScore, sample);
         double refDivergence = Math.exp(refDivergences.stream()
                 .mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
                 .average()
@@ -257,14 +232,14 @@ public final class DistillationAudit {
                 refDivergences,
                 suspectAgreement,
                 refAgreements,
-                tStat,
-                df,
-                p,
-                rankP,
-                effect,
+                test.statistic(),
+                test.degreesOfFreedom(),
+                test.pValue(),
+                test.rankPValue(),
+                test.effectSize(),
                 refDivergence / Math.max(suspectDivergence, 1e-12),
                 alpha,
-                p < alpha,
+                test.pValue() < alpha,
                 sJs,
                 pooled.stream().mapToDouble(Double::doubleValue).toArray(),
                 nullModels.stream().map(AuditedModel::name).toList(),
@@ -448,9 +423,6 @@ public final class DistillationAudit {
         return (double) same / probes.length;
     }
 
-    /** Log-probabilities below this are clipped: the far tail says little and is numerically noisy. */
-    private static final double LOG_FLOOR = Math.log(1e-6);
-
     /**
      * Returns the idiosyncrasy correlation of a model: the cosine, over its probes and all classes,
      * between the teacher's and the model's deviations from the selectors' consensus, where each
@@ -472,11 +444,11 @@ public final class DistillationAudit {
         double mm = 0;
         for (int k = 0; k < probes.length; k++) {
             int i = probes[k];
-            double[] ct = centred(t[i]);
-            double[] cm = centred(model.apply(k));
+            double[] ct = Divergences.centred(t[i]);
+            double[] cm = Divergences.centred(model.apply(k));
             double[] cons = new double[ct.length];
             for (int r : selectors) {
-                double[] cr = centred(refOut.get(r)[i]);
+                double[] cr = Divergences.centred(refOut.get(r)[i]);
                 for (int c = 0; c < cons.length; c++) {
                     cons[c] += cr[c] / selectors.size();
                 }
@@ -490,34 +462,6 @@ public final class DistillationAudit {
             }
         }
         return tt > 0 && mm > 0 ? dot / Math.sqrt(tt * mm) : 0;
-    }
-
-    private static double[] centred(float[] logP) {
-        double[] v = new double[logP.length];
-        double mean = 0;
-        for (int c = 0; c < v.length; c++) {
-            v[c] = Math.max(logP[c], LOG_FLOOR);
-            mean += v[c] / v.length;
-        }
-        double norm = 0;
-        for (int c = 0; c < v.length; c++) {
-            v[c] -= mean;
-            norm += v[c] * v[c];
-        }
-        // Unit length: how sharp a model is (its temperature) differs between architectures and says
-        // nothing about whom it learnt from; which classes it ranks how is what is inherited.
-        norm = Math.sqrt(norm);
-        if (norm > 0) {
-            for (int c = 0; c < v.length; c++) {
-                v[c] /= norm;
-            }
-        }
-        return v;
-    }
-
-    private static double fisher(double r) {
-        double c = Math.max(-0.999999, Math.min(0.999999, r));
-        return 0.5 * Math.log((1 + c) / (1 - c));
     }
 
     private static double mean(double[] v) {

@@ -44,6 +44,36 @@ final class Divergences {
         return Math.max(0, js);
     }
 
+    /** Log-probabilities below this are clipped: the far tail says little and is numerically noisy. */
+    static final double LOG_FLOOR = Math.log(1e-6);
+
+    /**
+     * Returns a row of log-probabilities clipped at {@link #LOG_FLOOR}, centred and scaled to unit
+     * length: the representation the audit's idiosyncrasy correlation compares.
+     */
+    static double[] centred(float[] logP) {
+        double[] v = new double[logP.length];
+        double mean = 0;
+        for (int c = 0; c < v.length; c++) {
+            v[c] = Math.max(logP[c], LOG_FLOOR);
+            mean += v[c] / v.length;
+        }
+        double norm = 0;
+        for (int c = 0; c < v.length; c++) {
+            v[c] -= mean;
+            norm += v[c] * v[c];
+        }
+        // Unit length: how sharp a model is (its temperature) differs between architectures and says
+        // nothing about whom it learnt from; which classes it ranks how is what is inherited.
+        norm = Math.sqrt(norm);
+        if (norm > 0) {
+            for (int c = 0; c < v.length; c++) {
+                v[c] /= norm;
+            }
+        }
+        return v;
+    }
+
     /** Returns the index of the largest value (the first on ties). */
     static int argmax(float[] v) {
         int best = 0;
