@@ -15,8 +15,12 @@ import org.distill4j.lm.token.Tokenizer;
  * positions as probes and the vocabulary as classes: every model reads the same probe texts
  * (each encoded after BOS, cut into windows of the shortest context), each position's next-token
  * log-probabilities become a clipped, row-centred unit vector, and a model's idiosyncrasy
- * correlation is the cosine, over positions and vocabulary, between the teacher's and the model's
- * deviations from the references' consensus. The suspect's Fisher-transformed correlation is then
+ * correlation is the cosine, over positions and each position's {@value #COMPARED} tokens the teacher
+ * finds most likely, between the teacher's and the model's deviations from the references'
+ * consensus. Those tokens, not the whole vocabulary: a student learns the teacher's ranking of its
+ * likely next tokens (all that top-k KD and an API convey), while the rest of the row, clipped at
+ * ln 1e-6, is mostly noise that outweighs them (measured: docs/audit.md). The tokens are chosen from
+ * the teacher alone, so every scored model is compared on the same entries. The suspect's Fisher-transformed correlation is then
  * tested against the references' (each scored against the consensus of the others) or, with null
  * models, against theirs, by the same one-sided t prediction test ({@link ModelLevelTest}).
  *
@@ -32,6 +36,9 @@ public final class LmDistillationAudit {
 
     /** Alternatives kept a position when any scored model is behind an API (what such an API lists). */
     static final int API_TOP_K = AuditedLm.API_TOP_K;
+
+    /** Tokens compared at each position: the teacher's most likely ones. */
+    static final int COMPARED = 20;
 
     private final AuditedLm teacher;
     private final AuditedLm suspect;
@@ -148,6 +155,10 @@ public final class LmDistillationAudit {
         }
         double[][] t = vectors.get(0);
         double[][] s = vectors.get(1);
+        int[][] compared = new int[used][];
+        for (int i = 0; i < used; i++) {
+            compared[i] = topIndices(rows.get(0)[i], Math.min(COMPARED, vocab));
+        }
         int refBase = 2;
         int nullBase = 2 + references.size();
 
@@ -162,10 +173,10 @@ public final class LmDistillationAudit {
             }
         }
         double[][] suspectConsensus = consensus(vectors, selectors, used, vocab);
-        double suspectScore = idiosyncrasy(t, s, suspectConsensus);
+        double suspectScore = idiosyncrasy(t, s, suspectConsensus, compared);
         List<Double> nullScores = new ArrayList<>();
         for (int k = 0; k < nullModels.size(); k++) {
-            nullScores.add(idiosyncrasy(t, vectors.get(nullBase + k), suspectConsensus));
+            nullScores.add(idiosyncrasy(t, vectors.get(nullBase + k), suspectConsensus, compared));
         }
         List<Double> refScores = new ArrayList<>();
         List<Double> refDivergences = new ArrayList<>();
@@ -178,7 +189,7 @@ public final class LmDistillationAudit {
                     others.add(refBase + o);
                 }
             }
-            refScores.add(idiosyncrasy(t, vectors.get(refBase + r), consensus(vectors, others, used, vocab)));
+            refScores.add(idiosyncrasy(t, vectors.get(refBase + r), consensus(vectors, others, used, vocab), compared));
             double sum = 0;
             for (int i = 0; i < used; i++) {
                 double js = Divergences.jensenShannon(rows.get(0)[i], rows.get(refBase + r)[i]);
@@ -283,13 +294,16 @@ public final class LmDistillationAudit {
         return c;
     }
 
-    /** The cosine, over positions and vocabulary, of the teacher's and the model's deviations from the consensus. */
-    private static double idiosyncrasy(double[][] t, double[][] m, double[][] consensus) {
+    /**
+     * The cosine, over positions and the {@code compared} tokens of each, of the teacher's and the
+     * model's deviations from the consensus.
+     */
+    private static double idiosyncrasy(double[][] t, double[][] m, double[][] consensus, int[][] compared) {
         double dot = 0;
         double tt = 0;
         double mm = 0;
         for (int i = 0; i < consensus.length; i++) {
-            for (int j = 0; j < consensus[i].length; j++) {
+            for (int j : compared[i]) {
                 double a = t[i][j] - consensus[i][j];
                 double b = m[i][j] - consensus[i][j];
                 dot += a * b;
@@ -298,6 +312,20 @@ public final class LmDistillationAudit {
             }
         }
         return tt > 0 && mm > 0 ? dot / Math.sqrt(tt * mm) : 0;
+    }
+
+    /** The indices of the {@code k} largest values, largest first. */
+    static int[] topIndices(float[] v, int k) {
+        Integer[] order = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(v[b], v[a]));
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = order[i];
+        }
+        return out;
     }
 
     /** Share of positions where the two models' most likely next token is the same. */
