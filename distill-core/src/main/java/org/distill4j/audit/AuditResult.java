@@ -90,6 +90,38 @@ public record AuditResult(
             + "computed, for each scored model, from R - 1 other references only (leave-self-out; for the suspect, "
             + "all references but one drawn at random), so they do not break exchangeability.";
 
+    /**
+     * What each model was asked, by role and name, as {@link #queries()} lists it.
+     *
+     * @param count how many queries (rows, windows) a model answered
+     */
+    static <M> Map<String, Long> queriesOf(
+            M suspect,
+            M teacher,
+            List<? extends M> references,
+            List<? extends M> nullModels,
+            java.util.function.Function<M, String> name,
+            java.util.function.ToLongFunction<M> count) {
+        Map<String, Long> spent = new LinkedHashMap<>();
+        spent.put("suspect " + name.apply(suspect), count.applyAsLong(suspect));
+        spent.put("teacher " + name.apply(teacher), count.applyAsLong(teacher));
+        for (M r : references) {
+            spent.put("reference " + name.apply(r), count.applyAsLong(r));
+        }
+        for (M m : nullModels) {
+            spent.put("null model " + name.apply(m), count.applyAsLong(m));
+        }
+        return spent;
+    }
+
+    /** The references' typical divergence from the teacher: the geometric mean, each floored at 1e-12. */
+    static double typicalDivergence(List<Double> divergences) {
+        return Math.exp(divergences.stream()
+                .mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
+                .average()
+                .orElseThrow());
+    }
+
     /** Returns the verdict as a sentence. */
     public String verdict() {
         return distilled

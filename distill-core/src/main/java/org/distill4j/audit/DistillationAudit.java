@@ -199,25 +199,15 @@ public final class DistillationAudit {
         // when there are any, else the references'.
         List<Double> sample = nullModels.isEmpty() ? refScores : nullScores;
         ModelLevelTest.Outcome test = ModelLevelTest.of(suspectScore, sample);
-        double refDivergence = Math.exp(refDivergences.stream()
-                .mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
-                .average()
-                .orElseThrow());
+        double refDivergence = AuditResult.typicalDivergence(refDivergences);
 
         Map<String, Integer> composition = new LinkedHashMap<>();
         composition.put(DATA, nData);
         composition.put(BOUNDARY, added);
         composition.put(MIXTURE, total - poolSize);
         composition.put(DISAGREEMENT, suspectDisagree.length);
-        Map<String, Long> spent = new LinkedHashMap<>();
-        spent.put("suspect " + suspect.name(), suspect.queries());
-        spent.put("teacher " + teacher.name(), teacher.queries());
-        for (AuditedModel r : references) {
-            spent.put("reference " + r.name(), r.queries());
-        }
-        for (AuditedModel m : nullModels) {
-            spent.put("null model " + m.name(), m.queries());
-        }
+        Map<String, Long> spent = AuditResult.queriesOf(
+                suspect, teacher, references, nullModels, AuditedModel::name, AuditedModel::queries);
         return new AuditResult(
                 teacher.name(),
                 suspect.name(),

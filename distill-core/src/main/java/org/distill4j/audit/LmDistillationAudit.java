@@ -204,10 +204,7 @@ public final class LmDistillationAudit {
             suspectJs[i] = Divergences.jensenShannon(rows.get(0)[i], rows.get(1)[i]);
         }
         double suspectDivergence = Arrays.stream(suspectJs).average().orElse(Double.NaN);
-        double refDivergence = Math.exp(refDivergences.stream()
-                .mapToDouble(v -> Math.log(Math.max(v, 1e-12)))
-                .average()
-                .orElseThrow());
+        double refDivergence = AuditResult.typicalDivergence(refDivergences);
         ModelLevelTest.Outcome test = ModelLevelTest.of(suspectScore, nullModels.isEmpty() ? refScores : nullScores);
 
         Map<String, Integer> composition = new LinkedHashMap<>();
@@ -216,15 +213,8 @@ public final class LmDistillationAudit {
         if (Boolean.TRUE.equals(cut)) {
             composition.put("top_k_kept", API_TOP_K);
         }
-        Map<String, Long> spent = new LinkedHashMap<>();
-        spent.put("suspect " + suspect.name(), suspect.windowsRead());
-        spent.put("teacher " + teacher.name(), teacher.windowsRead());
-        for (AuditedLm r : references) {
-            spent.put("reference " + r.name(), r.windowsRead());
-        }
-        for (AuditedLm m : nullModels) {
-            spent.put("null model " + m.name(), m.windowsRead());
-        }
+        Map<String, Long> spent = AuditResult.queriesOf(
+                suspect, teacher, references, nullModels, AuditedLm::name, AuditedLm::windowsRead);
         return new AuditResult(
                 teacher.name(),
                 suspect.name(),

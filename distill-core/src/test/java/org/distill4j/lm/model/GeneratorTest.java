@@ -15,6 +15,19 @@ class GeneratorTest {
 
     private static final int[] PROMPT = {256, 'T', 'h', 'e', ' '};
 
+    /** Three prompts of one length for batched generation. */
+    private static final int[][] BATCH_PROMPTS = {
+        {256, 'T', 'h', 'e', ' '}, {256, 'G', 'N', 'U', ' '}, {256, 'a', 'b', 'c', 'd'}
+    };
+
+    /** Their samplings: greedy, sampled and shorter, top-k and top-p; 40 tokens move a 16-token window twice. */
+    private static List<SamplingConfig> batchSamplings() {
+        return List.of(
+                SamplingConfig.greedy(40).withStopAtEos(false),
+                SamplingConfig.sample(25, 1.0, 11).withStopAtEos(false),
+                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false));
+    }
+
     @ParameterizedTest
     @EnumSource(Positions.class)
     void cachedAndUncachedGenerationGiveTheSameTokensAndLogits(Positions positions) {
@@ -53,11 +66,8 @@ class GeneratorTest {
     @EnumSource(Positions.class)
     void aBatchGivesEachRowWhatItWouldGetAlone(Positions positions) {
         // Context 16 and 40 tokens: the batch's window moves twice, as each row's does alone.
-        int[][] prompts = {{256, 'T', 'h', 'e', ' '}, {256, 'G', 'N', 'U', ' '}, {256, 'a', 'b', 'c', 'd'}};
-        List<SamplingConfig> samplings = List.of(
-                SamplingConfig.greedy(40).withStopAtEos(false),
-                SamplingConfig.sample(25, 1.0, 11).withStopAtEos(false),
-                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false));
+        int[][] prompts = BATCH_PROMPTS;
+        List<SamplingConfig> samplings = batchSamplings();
         try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(positions, false), ByteTokenizer.INSTANCE, 5)) {
             Generator g = new Generator(lm, Generator.Engine.DJL);
             for (boolean useCache : new boolean[] {true, false}) {
@@ -128,11 +138,8 @@ class GeneratorTest {
     @EnumSource(Positions.class)
     void aModuleWithoutACacheGeneratesWhatTheModelGenerates(Positions positions) {
         // Context 16 and 40 tokens: the recomputed window moves twice, by the rule the model's cache follows.
-        int[][] prompts = {{256, 'T', 'h', 'e', ' '}, {256, 'G', 'N', 'U', ' '}, {256, 'a', 'b', 'c', 'd'}};
-        List<SamplingConfig> samplings = List.of(
-                SamplingConfig.greedy(40).withStopAtEos(false),
-                SamplingConfig.sample(25, 1.0, 11).withStopAtEos(false),
-                SamplingConfig.sample(40, 0.8, 12).withTopK(20).withTopP(0.9).withStopAtEos(false));
+        int[][] prompts = BATCH_PROMPTS;
+        List<SamplingConfig> samplings = batchSamplings();
         try (LanguageModel lm = LanguageModel.create(DecoderTest.tiny(positions, false), ByteTokenizer.INSTANCE, 5)) {
             // The module is seen only through its logits, as a TorchScript teacher is.
             Generator module = Generator.recomputing(lm::logits, ByteTokenizer.INSTANCE, 16);

@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,18 +83,7 @@ public final class HttpLmEvaluation {
                 while (asked < windows.size() && asked < w + 2 * concurrency) {
                     long from = (long) asked * t;
                     int[] prompt = windows.slice(from, (int) Math.min(t, total - from) + 1);
-                    ahead.add(CompletableFuture.supplyAsync(
-                            () -> {
-                                try {
-                                    return client.score(prompt);
-                                } catch (IOException e) {
-                                    throw new CompletionException(e);
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    throw new CompletionException(e);
-                                }
-                            },
-                            pool));
+                    ahead.add(HttpTopKCollector.ask(client, prompt, pool));
                     asked++;
                 }
                 PromptTopK answer;

@@ -40,6 +40,22 @@ import org.distill4j.lm.corpus.TokenWindows;
  */
 public final class HttpTopKCollector {
 
+    /** Scores {@code prompt} on {@code pool}; a failure completes the future with its cause. */
+    static CompletableFuture<PromptTopK> ask(CompletionsTopKClient client, int[] prompt, ExecutorService pool) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return client.score(prompt);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CompletionException(e);
+                    }
+                },
+                pool);
+    }
+
     /**
      * What to do about a request the server refused, for the error message: a 400 names either a
      * token outside the server's vocabulary or a window longer than its context.
@@ -246,18 +262,7 @@ public final class HttpTopKCollector {
                         long from = (long) (fromWindow + asked) * t;
                         int valid = (int) Math.min(t, total - from);
                         int[] prompt = windows.slice(from, valid + 1);
-                        ahead.add(CompletableFuture.supplyAsync(
-                                () -> {
-                                    try {
-                                        return client.score(prompt);
-                                    } catch (IOException e) {
-                                        throw new CompletionException(e);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                        throw new CompletionException(e);
-                                    }
-                                },
-                                pool));
+                        ahead.add(ask(client, prompt, pool));
                         sent++;
                         asked = done.nextClearBit(asked + 1);
                     }
