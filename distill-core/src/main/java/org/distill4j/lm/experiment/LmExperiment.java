@@ -153,8 +153,7 @@ public final class LmExperiment {
         GateDecision decision = checkTerms();
         log.println("terms: " + decision.reason());
         Files.createDirectories(out);
-        try (LmSplits data =
-                LmSplits.open(recipe, options.cacheDir() != null ? options.cacheDir() : out.resolve("cache"))) {
+        try (LmSplits data = LmSplits.open(recipe, cacheDir())) {
             if (data.streamed()) {
                 log.println("corpus: streamed into token files " + data.info().get("packed")
                         + (data.reused() ? " (reused)" : ""));
@@ -351,8 +350,13 @@ public final class LmExperiment {
             String transferHash = studentTrainHash;
             if (recipe.teacherTextTokens() > 0) {
                 Map<String, Object> textInfo = new LinkedHashMap<>();
-                List<Document> text =
-                        teacherText(teacherGenerator, data.trainDocuments(), recipe.teacherTextTokens(), tok, textInfo);
+                List<Document> text = teacherText(
+                        teacherGenerator,
+                        teacherHash,
+                        data.trainDocuments(),
+                        recipe.teacherTextTokens(),
+                        tok,
+                        textInfo);
                 List<Document> all = new ArrayList<>(data.trainDocuments());
                 all.addAll(text);
                 transfer = TokenWindows.pack(all, tok, ctx);
@@ -372,7 +376,7 @@ public final class LmExperiment {
                 // Cross-entropy on the students' documents plus the teacher's text, or on its text alone.
                 TokenWindows text = recipe.teacherTextTokens() > 0
                         ? transfer
-                        : sequenceText(teacherGenerator, data.trainDocuments(), sc, tok, collection);
+                        : sequenceText(teacherGenerator, teacherHash, data.trainDocuments(), sc, tok, collection);
                 // The text it learns is the transfer set: the teacher's, with or without the documents.
                 ProvenanceManifest.DatasetInfo textSet = new ProvenanceManifest.DatasetInfo(
                         ProvenanceManifest.DatasetRole.TRANSFER,
@@ -475,7 +479,7 @@ public final class LmExperiment {
         String key = LmTrainingCorpus.topKCacheKey(teacherHash, trainHash, tok.identity(), k, train.contextLength())
                 + share.keySuffix();
         BitSet selected = share.isAll() ? null : share.select(train.size());
-        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Path dir = cacheDir();
         Files.createDirectories(dir);
         Path file = LmTrainingCorpus.topKCacheFile(dir, key);
         collection.put("cache_file", file.toString());
@@ -537,6 +541,7 @@ public final class LmExperiment {
     /** Sequence-level KD's transfer set: the teacher's continuations of the training documents' prompts. */
     private TokenWindows sequenceText(
             Generator teacher,
+            String teacherHash,
             List<Document> trainDocs,
             LmTrainingConfig sc,
             Tokenizer tok,
@@ -547,7 +552,8 @@ public final class LmExperiment {
         long needed = recipe.generatedTokens() != null
                 ? recipe.generatedTokens()
                 : (long) sc.steps() * sc.batchSize() * recipe.context();
-        return TokenWindows.pack(teacherText(teacher, trainDocs, needed, tok, collection), tok, recipe.context());
+        return TokenWindows.pack(
+                teacherText(teacher, teacherHash, trainDocs, needed, tok, collection), tok, recipe.context());
     }
 
     /**
@@ -558,17 +564,35 @@ public final class LmExperiment {
      * What was generated and what it cost goes into {@code info}.
      */
     private List<Document> teacherText(
-            Generator teacher, List<Document> docs, long needed, Tokenizer tok, Map<String, Object> info)
+            Generator teacher,
+            String teacherHash,
+            List<Document> docs,
+            long needed,
+            Tokenizer tok,
+            Map<String, Object> info)
             throws IOException {
         if (teacher == null) {
             return httpText(docs, needed, tok, info);
         }
         long seed = recipe.seedOrDefault();
+        String key = "teacher=" + teacherHash + ";documents=" + hash(docs) + ";tokenizer=" + tok.identity()
+                + ";prompt_bytes=" + recipe.promptBytes() + ";max_new_tokens=" + recipe.maxNewTokens() + ";seed="
+                + seed + ";tokens=" + needed;
+        Path file = cacheDir().resolve("lm-text-" + Hashing.sha256(key).substring(0, 16) + ".jsonl.gz");
         List<Document> generated = new ArrayList<>();
         long tokens = 0;
         long t0 = System.nanoTime();
         int n = docs.size();
-        for (long from = 0; n > 0 && tokens < needed; from += TEXT_CHUNK) {
+        boolean reused = Files.exists(file);
+        if (reused) {
+            // Generated by an earlier run with the same teacher, documents and settings.
+            generated = TeacherTextFile.read(file, key);
+            for (Document d : generated) {
+                tokens += tok.encode(d.text()).length + 2;
+            }
+            log.println("teacher text: reusing " + file);
+        }
+        for (long from = 0; !reused && n > 0 && tokens < needed; from += TEXT_CHUNK) {
             List<Document> prompts = new ArrayList<>(TEXT_CHUNK);
             for (long i = from; i < from + TEXT_CHUNK; i++) {
                 prompts.add(docs.get((int) (i % n)));
@@ -583,7 +607,14 @@ public final class LmExperiment {
             }
             generated.addAll(part);
         }
-        info.put("source", "in-process teacher, sampled continuations at temperature 1");
+        if (!reused) {
+            TeacherTextFile.write(file, key, generated);
+        }
+        info.put(
+                "source",
+                "in-process teacher, sampled continuations at temperature 1"
+                        + (reused ? " (reused " + file + ")" : ""));
+        info.put("file", file.toString());
         info.put("documents", generated.size());
         info.put("prompt_documents", n);
         info.put("tokens", tokens);
@@ -619,7 +650,7 @@ public final class LmExperiment {
         fingerprint.put("max_tokens", recipe.maxNewTokens());
         fingerprint.put("temperature", 1.0);
         fingerprint.put("seed", recipe.seedOrDefault());
-        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Path dir = cacheDir();
         Path journal =
                 dir.resolve("lm-text-" + Hashing.sha256(fingerprint.toString()).substring(0, 16) + ".journal.jsonl");
         long t0 = System.nanoTime();
@@ -743,6 +774,11 @@ public final class LmExperiment {
                     r.tokensPerSecond());
         }
         return row;
+    }
+
+    /** Where teacher outputs are kept: {@code Options.cacheDir}, else {@code <out>/cache}. */
+    private Path cacheDir() {
+        return options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
     }
 
     /** Checkpoints of one model's training: ten per training; resumed with {@code --resume}. */
@@ -890,7 +926,7 @@ public final class LmExperiment {
         LmRecipe.Http h = recipe.teacher().http();
         CompletionsTopKClient client = topKClient(h, 1, tok);
         int concurrency = h.concurrency() == null ? 2 : h.concurrency();
-        Path dir = options.cacheDir() != null ? options.cacheDir() : out.resolve("cache");
+        Path dir = cacheDir();
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
         HttpLmEvaluation.Result[] splits = new HttpLmEvaluation.Result[2];

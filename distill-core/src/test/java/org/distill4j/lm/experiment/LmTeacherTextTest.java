@@ -126,6 +126,32 @@ class LmTeacherTextTest {
         assertThat(row.get("training_windows").asInt())
                 .as("the student trained on the students' documents plus the text, not on the text alone")
                 .isEqualTo(text.get("transfer_windows").asInt());
+
+        // A rerun with the same cache reads the text the first run generated instead of generating it.
+        Path file = Path.of(text.get("file").asText());
+        assertThat(file).isRegularFile().hasParent(tmp.resolve("cache"));
+        String log = LmRuns.run(recipe, tmp.resolve("seq2"), tmp.resolve("cache"));
+        assertThat(log).contains("teacher text: reusing " + file);
+        JsonNode again = new ObjectMapper()
+                .readTree(tmp.resolve("seq2/student-distilled/provenance.json").toFile())
+                .at("/label_collection/teacher_text");
+        assertThat(again.get("source").asText()).contains("(reused " + file + ")");
+        assertThat(again.get("sha256").asText()).isEqualTo(text.get("sha256").asText());
+        assertThat(again.get("tokens").asLong()).isEqualTo(text.get("tokens").asLong());
+        assertThat(new ObjectMapper()
+                        .readTree(tmp.resolve("seq2/metrics.json").toFile())
+                        .at("/models/1/test_bits_per_byte")
+                        .asDouble())
+                .as("the same text, the same student")
+                .isEqualTo(row.get("test_bits_per_byte").asDouble());
+
+        // A damaged file is refused, naming it, not read as less text.
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> LmRuns.run(recipe, tmp.resolve("seq3"), tmp.resolve("cache")))
+                .isInstanceOf(org.distill4j.data.CorruptDataException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("delete it to generate again");
     }
 
     @Test
