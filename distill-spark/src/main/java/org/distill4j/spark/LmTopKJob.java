@@ -359,6 +359,15 @@ public final class LmTopKJob {
         int windowLength = corpus.train().contextLength();
         String key = LmTrainingCorpus.topKCacheKey(
                 teacher.contentHash(), corpus.trainHash(), corpus.tokenizer().identity(), k, windowLength);
+        if (teacher.kind().equals(TeacherSpec.TORCHSCRIPT_LM)) {
+            // One probe pass on the driver, before any task: a module of another vocabulary (or no
+            // language model at all) would fail every task the same way, attempt after attempt.
+            try {
+                teacher.loadLm().close(); // TorchScriptLmTeacher.load runs the probe pass
+            } catch (IOException e) {
+                throw new IllegalArgumentException("teacher.path: " + e.getMessage(), e);
+            }
+        }
         if (teacher.kind().equals(LanguageModel.FORMAT)) {
             // From its model.json alone, before any task: a task would fail the same way on every attempt.
             LanguageModel.Descriptor d = LanguageModel.descriptor(Path.of(teacher.path()));

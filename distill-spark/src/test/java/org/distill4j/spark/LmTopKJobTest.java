@@ -502,6 +502,24 @@ class LmTopKJobTest {
                 .hasMessageContaining("data.tokenizer.file");
         assertThat(shared.resolve("lm-bpe-out")).doesNotExist();
 
+        // A TorchScript module that is no language model of the corpus's vocabulary: its probe pass
+        // fails on the driver, before any task (every attempt of every task would fail the same way).
+        Path notLm = shared.resolve("not_lm.pt");
+        try (var in = LmTopKJobTest.class.getResourceAsStream("/fixtures/tiny_classifier_not_lm.pt")) {
+            Files.copy(in, notLm);
+        }
+        Path notLmRecipe = shared.resolve("lm-not-lm.yaml");
+        Files.writeString(notLmRecipe, Files.readString(recipe).replace("path: " + teacherDir, "path: " + notLm));
+        int loadsBefore = TeacherPool.loads();
+        assertThatThrownBy(
+                        () -> LmTopKJob.run(spark, LmTopKJob.Config.of(notLmRecipe, shared.resolve("lm-not-lm-out"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("teacher.path")
+                .hasMessageContaining(notLm.toString())
+                .hasMessageContaining("for ids (2, 3) the module returned");
+        assertThat(TeacherPool.loads()).as("no executor loaded it").isEqualTo(loadsBefore);
+        assertThat(shared.resolve("lm-not-lm-out")).doesNotExist();
+
         // A saved teacher whose context is shorter than the recipe's windows: refused on the driver.
         Path wide = shared.resolve("lm-wide.yaml");
         Files.writeString(wide, Files.readString(recipe).replace("context: 16}", "context: 32}"));
