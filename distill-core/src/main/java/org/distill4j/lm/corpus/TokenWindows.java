@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.distill4j.lm.token.Tokenizer;
@@ -101,6 +102,30 @@ public final class TokenWindows {
             throw new UncheckedIOException(e); // an array sink does no I/O
         }
         return new TokenWindows(TokenStream.of(stream), contextLength, tokenizer.eos(), packer.targetBytes());
+    }
+
+    /**
+     * Returns the documents the stream holds (each packed as BOS, its tokens, EOS), decoded: the
+     * texts that were packed, since {@code decode(encode(s))} is {@code s}; sources are {@code
+     * "<name>#<i>"}. For reading the same text in another tokenizer.
+     *
+     * @param tokenizer the tokenizer the stream was packed with
+     * @param name what to call the documents' source
+     * @throws IllegalStateException if the stream does not fit an array
+     */
+    public List<Document> documents(Tokenizer tokenizer, String name) {
+        int[] ids = stream();
+        List<Document> out = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == tokenizer.bos()) {
+                start = i + 1;
+            } else if (ids[i] == tokenizer.eos() && start >= 0) {
+                out.add(new Document(name + "#" + out.size(), tokenizer.decode(Arrays.copyOfRange(ids, start, i))));
+                start = -1;
+            }
+        }
+        return out;
     }
 
     /**

@@ -282,12 +282,22 @@ public final class LmExperiment {
                                     null));
                 }
                 int tc = teacher.config().contextLength();
+                TokenWindows teacherVal = val;
+                TokenWindows teacherTest = test;
+                Tokenizer own = teacher.tokenizer();
+                if (!own.identity().equals(tok.identity())) {
+                    // A teacher of another vocabulary (sequence-level KD) reads the same texts in its own
+                    // tokens: bits per byte compare across tokenizers, token ids do not.
+                    teacherRow.put("evaluation_tokenizer", own.identity().toString());
+                    teacherVal = TokenWindows.pack(val.documents(tok, "validation"), own, ctx);
+                    teacherTest = TokenWindows.pack(test.documents(tok, "test"), own, ctx);
+                }
                 if (tc < ctx) {
                     // A teacher whose context is shorter than the window is evaluated on windows it can take.
                     teacherRow.put("evaluation_window", tc);
-                    measure(teacherRow, teacher, val.withContext(tc), test.withContext(tc), null);
+                    measure(teacherRow, teacher, teacherVal.withContext(tc), teacherTest.withContext(tc), null);
                 } else {
-                    measure(teacherRow, teacher, val, test, null);
+                    measure(teacherRow, teacher, teacherVal, teacherTest, null);
                 }
             }
             teacherRow.put("model", "teacher");

@@ -115,6 +115,15 @@ final class LmReport {
             }
         }
         for (Map<String, Object> r : rows(m)) {
+            if (r.containsKey("evaluation_tokenizer")) {
+                sb.append("\n")
+                        .append(r.get("model"))
+                        .append(" reads the same validation and test texts in its own tokenizer, ")
+                        .append(r.get("evaluation_tokenizer"))
+                        .append(" (bits/byte compare; its perplexity is per token of that tokenizer).\n");
+            }
+        }
+        for (Map<String, Object> r : rows(m)) {
             if (r.containsKey("evaluation_window")) {
                 sb.append("\n")
                         .append(r.get("model"))
