@@ -34,6 +34,7 @@ import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.model.SamplingConfig;
 import org.distill4j.lm.teacher.LmTeacher;
 import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.lm.teacher.MappedLmTeacher;
 import org.distill4j.lm.teacher.TorchScriptLmTeacher;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.BestValidation;
@@ -321,6 +322,21 @@ public final class LmExperiment {
 
             // What the students see of an in-process teacher: its logits, and its generations.
             LmTeacher inProcess = teacher != null ? LocalLmTeacher.of(teacher, teacherHash) : module;
+            if (teacher != null
+                    && recipe.mapsVocabulary()
+                    && !teacher.tokenizer().identity().equals(tok.identity())) {
+                // A teacher of another tokenizer, seen in the student's (tokens of the same bytes).
+                MappedLmTeacher mapped = MappedLmTeacher.byBytes(inProcess, teacher.tokenizer(), tok);
+                teacherRow.put("vocabulary_map", "by token bytes");
+                teacherRow.put("unmapped_student_tokens", mapped.unmappedTokens());
+                log.printf(
+                        Locale.ROOT,
+                        "teacher: %s mapped into %s by token bytes (%d student tokens it lacks)%n",
+                        teacher.tokenizer().identity(),
+                        tok.identity(),
+                        mapped.unmappedTokens());
+                inProcess = mapped;
+            }
             Generator teacherGenerator = teacher != null
                     ? new Generator(teacher)
                     : module != null ? Generator.recomputing(module::logits, tok, module.contextLength()) : null;
@@ -1135,6 +1151,9 @@ public final class LmExperiment {
         }
         if (!"sequence".equals(recipe.variant())) {
             kd.put("alpha", recipe.alpha());
+        }
+        if (recipe.mapsVocabulary()) {
+            kd.put("vocabulary_map", "auto");
         }
         if (recipe.teacherTextTokens() > 0) {
             kd.put("teacher_text_tokens", recipe.teacherTextTokens());

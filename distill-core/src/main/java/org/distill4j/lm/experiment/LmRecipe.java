@@ -198,6 +198,9 @@ public record LmRecipe(
      * @param teacherShare the share of the transfer set's windows the teacher is asked about, in (0, 1]
      *     (topk; default 1): a seeded draw ({@link org.distill4j.lm.corpus.WindowShare}, the recipe's
      *     seed); the other windows train on cross-entropy alone
+     * @param vocabularyMap {@code auto}: token-level KD from a saved teacher of another tokenizer,
+     *     each student token mapped to the teacher token of the same bytes ({@link
+     *     org.distill4j.lm.teacher.MappedLmTeacher}); default none (such a teacher is refused)
      */
     public record Distillation(
             String variant,
@@ -209,7 +212,8 @@ public record LmRecipe(
             @JsonProperty("max_new_tokens") Integer maxNewTokens,
             @JsonProperty("generated_tokens") Long generatedTokens,
             @JsonProperty("teacher_text_tokens") Long teacherTextTokens,
-            @JsonProperty("teacher_share") Double teacherShare) {}
+            @JsonProperty("teacher_share") Double teacherShare,
+            @JsonProperty("vocabulary_map") String vocabularyMap) {}
 
     /**
      * @param prompts prompts every model continues greedily for the report
@@ -485,6 +489,16 @@ public record LmRecipe(
                 "distillation.teacher_text_tokens (teacher text added to the students' documents) and "
                         + "generated_tokens (teacher text instead of them, variant sequence) are both set: give one");
         require(
+                distillation == null || distillation.vocabularyMap == null || mapsVocabulary(),
+                "distillation.vocabulary_map",
+                "distillation.vocabulary_map must be auto (map tokens of the same bytes), got '"
+                        + (distillation == null ? null : distillation.vocabularyMap) + "'");
+        require(
+                !mapsVocabulary() || (teacher.http == null && !"sequence".equals(variant())),
+                "distillation.vocabulary_map",
+                "distillation.vocabulary_map maps an in-process teacher's token-level outputs; an http teacher "
+                        + "answers in the student's vocabulary and sequence-level KD passes text, neither is mapped");
+        require(
                 teacherShare() > 0 && teacherShare() <= 1,
                 "distillation.teacher_share",
                 "distillation.teacher_share must be in (0, 1], got " + teacherShare());
@@ -675,6 +689,11 @@ public record LmRecipe(
     /** Tokens of teacher continuations added to the students' documents (default 0, none). */
     public long teacherTextTokens() {
         return distillation == null || distillation.teacherTextTokens == null ? 0 : distillation.teacherTextTokens;
+    }
+
+    /** Whether a teacher of another tokenizer is mapped into the student's ({@code distillation.vocabulary_map: auto}). */
+    public boolean mapsVocabulary() {
+        return distillation != null && "auto".equals(distillation.vocabularyMap);
     }
 
     /** The share of the transfer windows the teacher is asked about (default 1, every window). */

@@ -41,7 +41,8 @@ public interface TeacherSignal {
         if (!teacher.tokenizer().equals(student)) {
             throw new IllegalArgumentException("token-level KD needs one vocabulary: teacher tokenizer "
                     + teacher.tokenizer() + " vs student " + student
-                    + "; use sequence-level KD (TeacherText) across tokenizers");
+                    + "; use sequence-level KD (TeacherText) across tokenizers, or, where both spell the same tokens, "
+                    + "map them (distillation.vocabulary_map: auto; MappedLmTeacher)");
         }
         if (teacher.contextLength() < window) {
             throw new IllegalArgumentException("teacher context " + teacher.contextLength()

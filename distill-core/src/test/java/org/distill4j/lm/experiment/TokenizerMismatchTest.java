@@ -2,6 +2,7 @@ package org.distill4j.lm.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class TokenizerMismatchTest {
 
     /** Bytes shifted by 4 (ids 4..259), BOS 260, EOS 261: another vocabulary over the same text. */
-    static final class OffsetTokenizer implements Tokenizer {
+    static class OffsetTokenizer implements Tokenizer {
         private static final TokenizerIdentity ID = new TokenizerIdentity("test-offset", 1, 262, 260, 261);
 
         @Override
@@ -160,6 +161,83 @@ class TokenizerMismatchTest {
             for (float loss : r.losses()) {
                 assertThat(Float.isFinite(loss)).isTrue();
             }
+        }
+    }
+
+    @Test
+    void aMappingByTokenBytesLetsTokenLevelKdCrossTwoVocabulariesOfOneText() {
+        // The teacher reads bytes (ids 0..255, BOS 256, EOS 257); the student the same bytes as ids
+        // 4..259 (BOS 260, EOS 261), ids 0..3 being tokens the teacher lacks.
+        OffsetTokenizer offset = new OffsetTokenizer();
+        String text = "the cat sat on the mat. the dog ate the bone.";
+        try (LanguageModel teacher = LanguageModel.create(
+                        new DecoderConfig(258, 1, 16, 2, 64, 0.0, Positions.ROTARY, false), ByteTokenizer.INSTANCE, 1);
+                LanguageModel student = LanguageModel.create(
+                        new DecoderConfig(262, 1, 16, 2, 64, 0.0, Positions.ROTARY, false), offset, 2);
+                var m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            org.distill4j.lm.teacher.MappedLmTeacher mapped = org.distill4j.lm.teacher.MappedLmTeacher.byBytes(
+                    LocalLmTeacher.of(teacher, "t"), ByteTokenizer.INSTANCE, offset);
+            assertThat(mapped.unmappedTokens()).isEqualTo(4);
+            assertThat(mapped.tokenizer()).isEqualTo(offset.identity());
+            int[] bytes = ByteTokenizer.INSTANCE.encode(text);
+            long[] teacherIds = new long[bytes.length + 1];
+            long[] studentIds = new long[bytes.length + 1];
+            teacherIds[0] = 256;
+            studentIds[0] = 260;
+            for (int i = 0; i < bytes.length; i++) {
+                teacherIds[i + 1] = bytes[i];
+                studentIds[i + 1] = bytes[i] + 4;
+            }
+            int t = teacherIds.length;
+            float[] direct = teacher.logits(m.create(teacherIds, new ai.djl.ndarray.types.Shape(1, t)))
+                    .toFloatArray();
+            float[] seen = mapped.logits(m.create(studentIds, new ai.djl.ndarray.types.Shape(1, t)))
+                    .toFloatArray();
+            assertThat(seen).hasSize(t * 262);
+            for (int p = 0; p < t; p++) {
+                float least = Float.POSITIVE_INFINITY;
+                for (int s = 4; s < 262; s++) {
+                    int tid = s == 260 ? 256 : s == 261 ? 257 : s - 4;
+                    assertThat(seen[p * 262 + s])
+                            .as("position %d, token %d", p, s)
+                            .isEqualTo(direct[p * 258 + tid]);
+                    least = Math.min(least, seen[p * 262 + s]);
+                }
+                for (int s = 0; s < 4; s++) {
+                    assertThat(seen[p * 262 + s])
+                            .as("a token the teacher lacks")
+                            .isCloseTo(least - 30, within(1e-3f));
+                }
+            }
+            // Token-level KD now runs in the student's vocabulary, where the unmapped teacher was refused.
+            TokenWindows windows = TokenWindows.pack(
+                    List.of(new Document("d", text), new Document("e", text.toUpperCase(java.util.Locale.ROOT))),
+                    offset,
+                    32);
+            FullKl kd = new FullKl(1.0, 1.0);
+            LmTrainer.Result r = LmTrainer.train(
+                    student,
+                    windows,
+                    kd,
+                    LmExperiment.inProcessSignal(mapped, kd, offset, 32),
+                    new LmTrainingConfig(30, 2, 1e-2, 0, 3));
+            assertThat(r.meanLast(3)).isLessThan(r.meanFirst(3));
+            // Text holding a token the teacher lacks cannot be given to it.
+            long[] bad = {260, 2, 5};
+            assertThatThrownBy(() -> mapped.logits(m.create(bad, new ai.djl.ndarray.types.Shape(1, 3))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("student token 2 has no token in the teacher's vocabulary");
+            // Two vocabularies that share no token are not mapped.
+            Tokenizer none = new OffsetTokenizer() {
+                @Override
+                public byte[] bytes(int id) {
+                    return id >= 4 && id < 260 ? new byte[] {1, 2, 3} : new byte[0];
+                }
+            };
+            assertThatThrownBy(() -> org.distill4j.lm.teacher.MappedLmTeacher.byBytes(
+                            LocalLmTeacher.of(teacher, "t"), ByteTokenizer.INSTANCE, none))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("no mapping between them");
         }
     }
 }
