@@ -154,6 +154,15 @@ class LmRunCommandTest {
         assertThat(prov.at("/datasets/3/role").asText()).isEqualTo("transfer");
         assertThat(prov.at("/files").has("MODEL_CARD.md")).isTrue();
         assertThat(prov.at("/files").has("model-0000.params")).isTrue();
+        // And signing: the distilled student signed, then verified with the public key.
+        String key = out.resolve("signing.pem").toString();
+        String pub = out.resolve("signing.pub.pem").toString();
+        assertThat(run("provenance", "keygen", "--private", key, "--public", pub)).isZero();
+        assertThat(run("provenance", "sign", out.resolve("student-distilled").toString(), "--key", key))
+                .isZero();
+        assertThat(run("provenance", "verify", out.resolve("student-distilled").toString(), "--key", pub))
+                .as("a signed language model verifies against its signature and its provenance")
+                .isZero();
         Files.writeString(
                 out.resolve("student-scratch/MODEL_CARD.md"), "edited", java.nio.file.StandardOpenOption.APPEND);
         assertThat(run("provenance", "verify", out.resolve("student-scratch").toString()))
