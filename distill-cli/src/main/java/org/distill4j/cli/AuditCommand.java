@@ -312,24 +312,55 @@ final class AuditCommand implements Callable<Integer> {
      * {@code --data}.
      */
     private int languageModelAudit() throws Exception {
+        List<String> refSpecs = new ArrayList<>(references);
+        List<String> nullSpecs = new ArrayList<>(nullModels);
+        List<String> texts = null;
         if (referenceRecipe != null) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "--train-references trains classifiers; for language models give --reference LM_DIR (for "
-                            + "example teachers distill run trained from the teacher's recipe with other seeds)");
+            if (!org.distill4j.lm.experiment.LmRecipe.isLmRecipe(referenceRecipe)) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--train-references " + referenceRecipe + " is not a language-model recipe (data.format: "
+                                + "text); the audit of language models trains its references from one");
+            }
+            if (referenceEpochs != 0) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--reference-epochs is for classifier recipes; a language-model recipe's training.steps apply");
+            }
+            org.distill4j.lm.experiment.LmRecipe lmRecipe =
+                    org.distill4j.lm.experiment.LmRecipe.load(referenceRecipe, List.of());
+            System.out.printf(
+                    Locale.ROOT,
+                    "Training %d reference language models (the recipe's teacher architecture) and %d null models "
+                            + "(its student's), from scratch on its training split, into %s ...%n",
+                    referenceCount,
+                    referenceCount,
+                    out.resolve("references"));
+            org.distill4j.audit.LmReferenceTraining.Models trained =
+                    org.distill4j.audit.LmReferenceTraining.train(lmRecipe, referenceCount, out.resolve("references"));
+            trained.references().forEach(p -> refSpecs.add(p.toString()));
+            trained.nullModels().forEach(p -> nullSpecs.add(p.toString()));
+            if (dataDir == null) {
+                texts = org.distill4j.lm.experiment.LmTrainingCorpus.read(lmRecipe).split().test().stream()
+                        .map(org.distill4j.lm.corpus.Document::text)
+                        .toList();
+            }
         }
-        if (dataDir == null) {
+        if (dataDir == null && texts == null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--data TEXTS.jsonl|DIR is required: the probe texts every language model reads");
+                    "--data TEXTS.jsonl|DIR is required: the probe texts every language model reads (or "
+                            + "--train-references LM_RECIPE, whose test split is then used)");
+        }
+        if (texts == null) {
+            texts = AuditData.texts(dataDir);
         }
         List<String> specs = new ArrayList<>();
         specs.add(teacher);
         specs.add(suspect);
-        specs.addAll(references);
-        specs.addAll(nullModels);
+        specs.addAll(refSpecs);
+        specs.addAll(nullSpecs);
         ApiKey apiKey = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
-        List<String> texts = AuditData.texts(dataDir);
         List<org.distill4j.lm.teacher.LocalLmTeacher> loaded = new ArrayList<>();
         try {
             // The tokenizer and context an API model is read with: the first model directory's.
@@ -369,7 +400,7 @@ final class AuditCommand implements Callable<Integer> {
                                         tokenizer,
                                         first.contextLength()));
             }
-            int refEnd = 2 + references.size();
+            int refEnd = 2 + refSpecs.size();
             AuditResult r = org.distill4j.audit.LmDistillationAudit.builder()
                     .setTeacher(audited.get(0))
                     .setSuspect(audited.get(1))
@@ -380,15 +411,20 @@ final class AuditCommand implements Callable<Integer> {
                     .optPositions(queries)
                     .optAlpha(alpha)
                     .optSeed(seed)
+                    .optReferencesTrained(referenceRecipe != null)
                     .build()
                     .run();
             AuditReport.write(r, out);
             printResult(r);
+            if (referenceRecipe != null) {
+                System.out.println("references: " + refSpecs.size() + ", null models: " + nullSpecs.size() + " ("
+                        + referenceCount + " of each trained by this audit from " + referenceRecipe + ")");
+            }
             System.out.printf(
                     Locale.ROOT,
                     "probes: %d next-token positions of %s, windows of %d%n",
                     r.probesPerModel(),
-                    dataDir,
+                    dataDir != null ? dataDir : referenceRecipe + " (its test split)",
                     r.probeComposition().get("window"));
             r.queries().forEach((k, v) -> System.out.printf(Locale.ROOT, "windows read: %d by %s%n", v, k));
             System.out.println("report: " + out.resolve(AuditReport.HTML).toAbsolutePath());

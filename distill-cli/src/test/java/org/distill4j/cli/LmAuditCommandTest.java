@@ -119,6 +119,85 @@ class LmAuditCommandTest {
         assertThat(oneRef.err()).contains("at least 2 references");
     }
 
+    @Test
+    void referencesAndNullModelsAreTrainedFromALanguageModelRecipeAndReused(@TempDir Path tmp) throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        String[] words = {"library", "kernel", "python", "module", "driver", "fonts", "data", "tools"};
+        for (int i = 0; i < 80; i++) {
+            corpus.append("{\"text\": \"package ")
+                    .append(i)
+                    .append(" provides the ")
+                    .append(words[i % 8])
+                    .append(" and ")
+                    .append(words[(i * 3) % 8])
+                    .append(" for tests\"}\n");
+        }
+        Path text = Files.writeString(tmp.resolve("corpus.jsonl"), corpus.toString());
+        Path recipe = Files.writeString(tmp.resolve("lm.yaml"), """
+                name: audit-refs
+                seed: 5
+                data: {format: text, path: %s, validation: 0.1, test: 0.2, context: 32}
+                teacher: {layers: 1, width: 16, heads: 2, training: {steps: 15, batch_size: 8, learning_rate: 0.01}}
+                student: {layers: 1, width: 8, heads: 2, training: {steps: 15, batch_size: 8, learning_rate: 0.01}}
+                """.formatted(text));
+        Path teacher = lm(tmp.resolve("teacher"), 1);
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        try (var files = Files.list(teacher)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        String[] args = {
+            "audit",
+            "--suspect",
+            copy.toString(),
+            "--teacher",
+            teacher.toString(),
+            "--train-references",
+            recipe.toString(),
+            "--reference-count",
+            "3",
+            "--queries",
+            "200",
+            "--out",
+            tmp.resolve("audit").toString()
+        };
+        CliTest.Run run = CliTest.distill(args);
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("Training 3 reference language models", "DISTILLED", "trained by this audit", "test split");
+        Path refs = tmp.resolve("audit/references");
+        for (String m : new String[] {"reference-0", "reference-2", "null-0", "null-2"}) {
+            assertThat(refs.resolve(m).resolve("model.json")).isRegularFile();
+        }
+        JsonNode json =
+                new ObjectMapper().readTree(tmp.resolve("audit/audit.json").toFile());
+        assertThat(json.get("references_trained").asBoolean()).isTrue();
+        assertThat(json.get("null_models")).hasSize(3);
+        // A rerun reuses what it trained.
+        var trained = Files.getLastModifiedTime(refs.resolve("reference-0/model-0000.params"));
+        assertThat(CliTest.distill(args).code()).isZero();
+        assertThat(Files.getLastModifiedTime(refs.resolve("reference-0/model-0000.params")))
+                .isEqualTo(trained);
+
+        // A recipe whose teacher is not trained here has no architecture to train references of.
+        Path saved = Files.writeString(
+                tmp.resolve("saved.yaml"),
+                Files.readString(recipe).replaceAll("teacher: \\{[^\n]*", "teacher: {path: " + teacher + "}"));
+        CliTest.Run refused = CliTest.distill(
+                "audit",
+                "--suspect",
+                copy.toString(),
+                "--teacher",
+                teacher.toString(),
+                "--train-references",
+                saved.toString(),
+                "--out",
+                tmp.resolve("audit-saved").toString());
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("--train-references needs a recipe that trains its teacher");
+    }
+
     private static CliTest.Run audit(Path out, Path teacher, String suspect, Path probes, String[] refs) {
         String[] head = {
             "audit",

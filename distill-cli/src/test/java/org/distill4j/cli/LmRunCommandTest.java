@@ -157,7 +157,8 @@ class LmRunCommandTest {
         // And signing: the distilled student signed, then verified with the public key.
         String key = out.resolve("signing.pem").toString();
         String pub = out.resolve("signing.pub.pem").toString();
-        assertThat(run("provenance", "keygen", "--private", key, "--public", pub)).isZero();
+        assertThat(run("provenance", "keygen", "--private", key, "--public", pub))
+                .isZero();
         assertThat(run("provenance", "sign", out.resolve("student-distilled").toString(), "--key", key))
                 .isZero();
         assertThat(run("provenance", "verify", out.resolve("student-distilled").toString(), "--key", pub))

@@ -50,6 +50,7 @@ public final class LmDistillationAudit {
     private final double alpha;
     private final long seed;
     private final boolean truncate;
+    private final boolean referencesTrained;
 
     private LmDistillationAudit(Builder b) {
         this.teacher = Objects.requireNonNull(b.teacher, "teacher");
@@ -62,6 +63,7 @@ public final class LmDistillationAudit {
         this.alpha = b.alpha;
         this.seed = b.seed;
         this.truncate = b.truncate;
+        this.referencesTrained = b.referencesTrained;
     }
 
     /** Returns a builder. */
@@ -219,7 +221,7 @@ public final class LmDistillationAudit {
                 teacher.name(),
                 suspect.name(),
                 references.stream().map(AuditedLm::name).toList(),
-                false,
+                referencesTrained,
                 used,
                 composition,
                 spent,
@@ -339,8 +341,15 @@ public final class LmDistillationAudit {
         private double alpha = 0.01;
         private long seed = 42;
         private boolean truncate;
+        private boolean referencesTrained;
 
         private Builder() {}
+
+        /** Whether the audit trained its references itself (reported; default false). */
+        public Builder optReferencesTrained(boolean value) {
+            referencesTrained = value;
+            return this;
+        }
 
         /** The teacher the suspect may have learnt from. */
         public Builder setTeacher(AuditedLm value) {

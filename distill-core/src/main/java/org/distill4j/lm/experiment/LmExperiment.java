@@ -1172,13 +1172,7 @@ public final class LmExperiment {
     }
 
     private static LmTrainingConfig config(LmRecipe.Training t, long seed) {
-        return new LmTrainingConfig(
-                t.steps(),
-                t.batchSize() == null ? 32 : t.batchSize(),
-                t.learningRate() == null ? 3e-3 : t.learningRate(),
-                t.warmupSteps() == null ? 20 : t.warmupSteps(),
-                seed,
-                t.scheduleOrDefault());
+        return t.toConfig(seed);
     }
 
     /** The losses as at most 200 points {@code [step, mean loss of the steps since the previous point]}. */

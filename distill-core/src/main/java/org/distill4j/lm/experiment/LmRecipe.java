@@ -110,6 +110,20 @@ public record LmRecipe(
             String select,
             String schedule) {
 
+        /**
+         * The training configuration these keys give, with the defaults for absent ones (batch 32,
+         * learning rate 3e-3, warm-up 20 steps, constant schedule).
+         */
+        public org.distill4j.lm.train.LmTrainingConfig toConfig(long seed) {
+            return new org.distill4j.lm.train.LmTrainingConfig(
+                    steps,
+                    batchSize == null ? 32 : batchSize,
+                    learningRate == null ? 3e-3 : learningRate,
+                    warmupSteps == null ? 20 : warmupSteps,
+                    seed,
+                    scheduleOrDefault());
+        }
+
         /** The schedule named by {@code schedule}, constant when absent. */
         public org.distill4j.train.Schedule scheduleOrDefault() {
             return schedule == null ? org.distill4j.train.Schedule.CONSTANT : org.distill4j.train.Schedule.of(schedule);
