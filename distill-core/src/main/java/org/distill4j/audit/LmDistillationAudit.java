@@ -26,9 +26,9 @@ import org.distill4j.lm.token.Tokenizer;
  *
  * <p>Every model must share the teacher's tokenizer (the positions and the vocabulary are compared
  * token by token). A model behind an API ({@link AuditedLm#api}) lists only its top 20 tokens a
- * position; when the suspect or a null model is such a model, every model's reading is cut to the
- * same form (its own top 20, the rest at its least listed value) so that the models compared are
- * treated alike and the test stays valid. Memory: about 12 bytes per model, position and
+ * position; when any model is such a model, every model's reading is cut to the same form (its own
+ * top 20, the rest at its least listed value) so that the models compared are treated alike and
+ * the test stays valid. Memory: about 12 bytes per model, position and
  * vocabulary entry (1,000 positions of a 258-id vocabulary: 3 MB a model). Not thread-safe; one
  * instance per audit.
  */
@@ -108,7 +108,9 @@ public final class LmDistillationAudit {
             rows.add(new float[positions][]);
         }
         int n = 0;
-        // Decided at the first window: a suspect or null model read over an API cuts every reading.
+        // Decided at the first window: any model read over an API cuts every reading to its top 20,
+        // so that all are represented alike (a flat tail at the least listed value beside full rows
+        // would be a difference of form, not of knowledge).
         Boolean cut = null;
         for (String text : texts) {
             int[] enc = tokenizer.encode(text);
@@ -125,9 +127,8 @@ public final class LmDistillationAudit {
                 }
                 if (cut == null) {
                     cut = truncate;
-                    for (int m = 1; m < all.size(); m++) {
-                        boolean scored = m == 1 || m >= 2 + references.size();
-                        cut |= scored && !(readings[m] instanceof AuditedLm.FullReading);
+                    for (AuditedLm.Reading r : readings) {
+                        cut |= !(r instanceof AuditedLm.FullReading);
                     }
                 }
                 for (int m = 0; m < all.size(); m++) {
@@ -407,7 +408,7 @@ public final class LmDistillationAudit {
 
         /**
          * Reads every model as an API lists it (top {@value LmDistillationAudit#API_TOP_K}), as the
-         * audit does by itself when the suspect or a null model is behind an API (default false).
+         * audit does by itself when any model is behind an API (default false).
          */
         public Builder optTopKOnly(boolean value) {
             truncate = value;
