@@ -174,6 +174,12 @@ class LmAuditCommandTest {
                 new ObjectMapper().readTree(tmp.resolve("audit/audit.json").toFile());
         assertThat(json.get("references_trained").asBoolean()).isTrue();
         assertThat(json.get("null_models")).hasSize(3);
+        assertThat(Files.readString(tmp.resolve("audit/audit.html")))
+                .contains(
+                        "null models (the test's sample: 3)",
+                        "against null models",
+                        "Top-1 agreement with the teacher over all positions",
+                        "next-token position");
         // A rerun reuses what it trained.
         var trained = Files.getLastModifiedTime(refs.resolve("reference-0/model-0000.params"));
         assertThat(CliTest.distill(args).code()).isZero();

@@ -57,13 +57,23 @@ public final class AuditReport {
                         + fmt(1.0 / (r.references().size() + 1)) + ")",
                 fmt(r.rankPValue()));
         row(h, "t, degrees of freedom", fmt(r.statistic()) + ", " + r.degreesOfFreedom());
-        row(h, "Effect size (reference SDs of atanh r)", fmt(r.effectSize()));
+        boolean nulls = !r.nullModels().isEmpty();
+        boolean positions = r.probeComposition().containsKey("positions"); // a language-model audit
+        row(h, "Effect size (" + (nulls ? "null-model" : "reference") + " SDs of atanh r)", fmt(r.effectSize()));
         row(h, "Idiosyncrasy correlation with the teacher: suspect", fmt(r.suspectScore()));
         row(h, "... references", list(r.referenceScores()));
+        if (nulls) {
+            row(h, "... null models (the test's sample: " + r.nullModels().size() + ")", list(r.nullScores()));
+        }
         row(h, "JS ratio (references / suspect)", fmt(r.divergenceRatio()));
         row(h, "Suspect mean JS to teacher (nats)", fmt(r.suspectDivergence()));
         row(h, "References' mean JS to teacher (nats)", list(r.referenceDivergences()));
-        row(h, "Agreement with teacher on disagreement probes: suspect", fmt(r.suspectAgreement()));
+        row(
+                h,
+                positions
+                        ? "Top-1 agreement with the teacher over all positions: suspect"
+                        : "Agreement with teacher on disagreement probes: suspect",
+                fmt(r.suspectAgreement()));
         row(h, "... references", list(r.referenceAgreements()));
         row(h, "Probes per model", r.probesPerModel() + " " + r.probeComposition());
         for (Map.Entry<String, Long> e : r.queries().entrySet()) {
@@ -78,7 +88,14 @@ public final class AuditReport {
         h.append("<h2>Per-probe divergences</h2><p>Histogram of log10 Jensen-Shannon divergence per probe; grey: all "
                 + "references pooled, red: suspect (each normalised to its own count).</p>");
         h.append(histogram(r.referenceProbeDivergences(), r.suspectProbeDivergences()));
-        h.append("<h2>The test</h2><p>").append(esc(AuditResult.TEST)).append("</p>");
+        h.append("<h2>The test</h2><p>")
+                .append(esc(nulls ? AuditResult.NULL_MODEL_TEST : AuditResult.TEST))
+                .append("</p>");
+        if (positions) {
+            h.append(
+                    "<p>A language-model audit: each probe is a next-token position of the probe texts, and the"
+                            + " classes compared at a position are the teacher's 20 most likely next tokens (docs/audit.md).</p>");
+        }
         h.append("<p>The rank p-value assumes only exchangeability, but cannot go below 1/(R+1) with R references; "
                 + "the t test reaches finer p-values by assuming normal scores. Probes are not treated as independent "
                 + "samples: the models, not the probes, are the units of the test.</p>");
