@@ -28,9 +28,9 @@ import org.distill4j.lm.token.Tokenizer;
  * token by token). A model behind an API ({@link AuditedLm#api}) lists only its top 20 tokens a
  * position; when any model is such a model, every model's reading is cut to the same form (its own
  * top 20, the rest at its least listed value) so that the models compared are treated alike and
- * the test stays valid. Memory: about 12 bytes per model, position and
- * vocabulary entry (1,000 positions of a 258-id vocabulary: 3 MB a model). Not thread-safe; one
- * instance per audit.
+ * the test stays valid. Memory: per model and position the {@value #COMPARED} compared values and
+ * two numbers (about 200 bytes; 1,000 positions: 0.2 MB a model, whatever the vocabulary), plus one
+ * window's readings. Not thread-safe; one instance per audit.
  */
 public final class LmDistillationAudit {
 
@@ -102,11 +102,14 @@ public final class LmDistillationAudit {
         }
         int vocab = tokenizer.vocabSize();
 
-        // Read every model on the same windows; keep each position's representation.
-        List<float[][]> rows = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            rows.add(new float[positions][]);
-        }
+        // Read every model on the same windows, keeping of each position only what the test uses:
+        // the centred values at the teacher's compared tokens, the divergence from the teacher and
+        // the most likely token (memory per position and model: COMPARED values, not the vocabulary).
+        int k = Math.min(COMPARED, vocab);
+        int models = all.size();
+        double[][][] picked = new double[models][positions][];
+        double[][] js = new double[models][positions];
+        int[][] top = new int[models][positions];
         int n = 0;
         // Decided at the first window: any model read over an API cuts every reading to its top 20,
         // so that all are represented alike (a flat tail at the least listed value beside full rows
@@ -121,8 +124,8 @@ public final class LmDistillationAudit {
                 int[] w = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + window));
                 // An API predicts no token after a window's last: the last row is left out for all.
                 int usable = Math.min(w.length - 1, positions - n);
-                AuditedLm.Reading[] readings = new AuditedLm.Reading[all.size()];
-                for (int m = 0; m < all.size(); m++) {
+                AuditedLm.Reading[] readings = new AuditedLm.Reading[models];
+                for (int m = 0; m < models; m++) {
                     readings[m] = all.get(m).read(w);
                 }
                 if (cut == null) {
@@ -131,9 +134,19 @@ public final class LmDistillationAudit {
                         cut |= !(r instanceof AuditedLm.FullReading);
                     }
                 }
-                for (int m = 0; m < all.size(); m++) {
-                    for (int i = 0; i < usable; i++) {
-                        rows.get(m)[n + i] = logProbabilities(readings[m], i, vocab, cut);
+                for (int i = 0; i < usable; i++) {
+                    float[] teacherRow = logProbabilities(readings[0], i, vocab, cut);
+                    int[] compared = topIndices(teacherRow, k);
+                    for (int m = 0; m < models; m++) {
+                        float[] row = m == 0 ? teacherRow : logProbabilities(readings[m], i, vocab, cut);
+                        double[] centred = Divergences.centred(row);
+                        double[] values = new double[k];
+                        for (int j = 0; j < k; j++) {
+                            values[j] = centred[compared[j]];
+                        }
+                        picked[m][n + i] = values;
+                        js[m][n + i] = Divergences.jensenShannon(teacherRow, row);
+                        top[m][n + i] = Divergences.argmax(row);
                     }
                 }
                 n += usable;
@@ -147,21 +160,7 @@ public final class LmDistillationAudit {
                     + "longer texts");
         }
         int used = n;
-        // Centred unit vectors, (positions x vocab) a model.
-        List<double[][]> vectors = new ArrayList<>();
-        for (float[][] m : rows) {
-            double[][] v = new double[used][];
-            for (int i = 0; i < used; i++) {
-                v[i] = Divergences.centred(m[i]);
-            }
-            vectors.add(v);
-        }
-        double[][] t = vectors.get(0);
-        double[][] s = vectors.get(1);
-        int[][] compared = new int[used][];
-        for (int i = 0; i < used; i++) {
-            compared[i] = topIndices(rows.get(0)[i], Math.min(COMPARED, vocab));
-        }
+        double[][] t = picked[0];
         int refBase = 2;
         int nullBase = 2 + references.size();
 
@@ -175,11 +174,11 @@ public final class LmDistillationAudit {
                 selectors.add(refBase + r);
             }
         }
-        double[][] suspectConsensus = consensus(vectors, selectors, used, vocab);
-        double suspectScore = idiosyncrasy(t, s, suspectConsensus, compared);
+        double[][] suspectConsensus = consensus(picked, selectors, used, k);
+        double suspectScore = idiosyncrasy(t, picked[1], suspectConsensus);
         List<Double> nullScores = new ArrayList<>();
-        for (int k = 0; k < nullModels.size(); k++) {
-            nullScores.add(idiosyncrasy(t, vectors.get(nullBase + k), suspectConsensus, compared));
+        for (int m = 0; m < nullModels.size(); m++) {
+            nullScores.add(idiosyncrasy(t, picked[nullBase + m], suspectConsensus));
         }
         List<Double> refScores = new ArrayList<>();
         List<Double> refDivergences = new ArrayList<>();
@@ -192,20 +191,16 @@ public final class LmDistillationAudit {
                     others.add(refBase + o);
                 }
             }
-            refScores.add(idiosyncrasy(t, vectors.get(refBase + r), consensus(vectors, others, used, vocab), compared));
+            refScores.add(idiosyncrasy(t, picked[refBase + r], consensus(picked, others, used, k)));
             double sum = 0;
             for (int i = 0; i < used; i++) {
-                double js = Divergences.jensenShannon(rows.get(0)[i], rows.get(refBase + r)[i]);
-                sum += js;
-                pooled.add(js);
+                sum += js[refBase + r][i];
+                pooled.add(js[refBase + r][i]);
             }
             refDivergences.add(sum / used);
-            refAgreements.add(agreement(rows.get(0), rows.get(refBase + r), used));
+            refAgreements.add(agreement(top[0], top[refBase + r], used));
         }
-        double[] suspectJs = new double[used];
-        for (int i = 0; i < used; i++) {
-            suspectJs[i] = Divergences.jensenShannon(rows.get(0)[i], rows.get(1)[i]);
-        }
+        double[] suspectJs = Arrays.copyOf(js[1], used);
         double suspectDivergence = Arrays.stream(suspectJs).average().orElse(Double.NaN);
         double refDivergence = AuditResult.typicalDivergence(refDivergences);
         ModelLevelTest.Outcome test = ModelLevelTest.of(suspectScore, nullModels.isEmpty() ? refScores : nullScores);
@@ -230,7 +225,7 @@ public final class LmDistillationAudit {
                 refScores,
                 suspectDivergence,
                 refDivergences,
-                agreement(rows.get(0), rows.get(1), used),
+                agreement(top[0], top[1], used),
                 refAgreements,
                 test.statistic(),
                 test.degreesOfFreedom(),
@@ -273,13 +268,13 @@ public final class LmDistillationAudit {
         return Divergences.logSoftmax(out);
     }
 
-    /** The mean of the selected models' vectors at each position. */
-    private static double[][] consensus(List<double[][]> vectors, List<Integer> selectors, int used, int vocab) {
-        double[][] c = new double[used][vocab];
+    /** The mean of the selected models' compared values at each position. */
+    private static double[][] consensus(double[][][] picked, List<Integer> selectors, int used, int k) {
+        double[][] c = new double[used][k];
         for (int m : selectors) {
-            double[][] v = vectors.get(m);
+            double[][] v = picked[m];
             for (int i = 0; i < used; i++) {
-                for (int j = 0; j < vocab; j++) {
+                for (int j = 0; j < k; j++) {
                     c[i][j] += v[i][j] / selectors.size();
                 }
             }
@@ -288,15 +283,15 @@ public final class LmDistillationAudit {
     }
 
     /**
-     * The cosine, over positions and the {@code compared} tokens of each, of the teacher's and the
-     * model's deviations from the consensus.
+     * The cosine, over positions and their compared tokens, of the teacher's and the model's
+     * deviations from the consensus.
      */
-    private static double idiosyncrasy(double[][] t, double[][] m, double[][] consensus, int[][] compared) {
+    private static double idiosyncrasy(double[][] t, double[][] m, double[][] consensus) {
         double dot = 0;
         double tt = 0;
         double mm = 0;
         for (int i = 0; i < consensus.length; i++) {
-            for (int j : compared[i]) {
+            for (int j = 0; j < consensus[i].length; j++) {
                 double a = t[i][j] - consensus[i][j];
                 double b = m[i][j] - consensus[i][j];
                 dot += a * b;
@@ -322,10 +317,10 @@ public final class LmDistillationAudit {
     }
 
     /** Share of positions where the two models' most likely next token is the same. */
-    private static double agreement(float[][] a, float[][] b, int used) {
+    private static double agreement(int[] a, int[] b, int used) {
         int same = 0;
         for (int i = 0; i < used; i++) {
-            same += Divergences.argmax(a[i]) == Divergences.argmax(b[i]) ? 1 : 0;
+            same += a[i] == b[i] ? 1 : 0;
         }
         return (double) same / used;
     }
