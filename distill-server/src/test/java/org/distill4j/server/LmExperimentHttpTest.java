@@ -398,6 +398,39 @@ class LmExperimentHttpTest {
     }
 
     @Test
+    void anHttpTeacherLeftUnevaluatedIsAskedOnlyForTheTrainingWindows() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer fake = fake(calls, 5);
+        Path out = tmp.resolve("unevaluated");
+        try {
+            new LmExperiment(
+                            recipe(
+                                    "http://127.0.0.1:" + fake.getAddress().getPort() + "/v1",
+                                    5,
+                                    List.of("evaluation.http_teacher=false")),
+                            out,
+                            new LmExperiment.Options(null, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+        } finally {
+            fake.stop(0);
+        }
+        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        // Every request collected training top-k: none evaluated the teacher on validation or test.
+        assertThat(calls.get())
+                .isEqualTo(provenance(out).at("/label_collection/requests").asInt());
+        JsonNode teacher = m.at("/models/0");
+        assertThat(teacher.path("test_bits_per_byte").isNull()
+                        || teacher.path("test_bits_per_byte").isMissingNode())
+                .as("teacher row: %s", teacher)
+                .isTrue();
+        assertThat(teacher.has("evaluation_requests")).isFalse();
+        assertThat(m.at("/models/2/test_bits_per_byte").asDouble()).isPositive();
+        String results = Files.readString(out.resolve("results.md"));
+        assertThat(results).doesNotContain("teacher (over HTTP)").doesNotContain("NaN");
+    }
+
+    @Test
     void noLogProbabilitiesFailAtOnceWithoutRetries() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         HttpServer fake = fake(calls, 0);

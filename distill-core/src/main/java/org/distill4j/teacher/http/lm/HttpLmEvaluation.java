@@ -1,5 +1,8 @@
 package org.distill4j.teacher.http.lm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +26,7 @@ import org.distill4j.data.CorruptDataException;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.train.Evaluation;
+import org.distill4j.teacher.http.JournalException;
 
 /**
  * Evaluates a served language model over its API as {@link Evaluation#of} evaluates one
@@ -31,9 +38,9 @@ import org.distill4j.lm.train.Evaluation;
  *
  * <p>Nothing is invented: a position answered without the real token's log-probability makes the
  * evaluation fail, naming the window, rather than leave a target out of the sum (which would make
- * the model look better than it is). Requests are not journaled (an interrupted evaluation asks
- * again); a finished one is kept in a file by {@link #evaluate(CompletionsTopKClient, TokenWindows,
- * int, Path, String)}.
+ * the model look better than it is). {@link #evaluate(CompletionsTopKClient, TokenWindows, int, Path,
+ * String)} keeps a finished evaluation in a file and journals an unfinished one window by window, so
+ * an interrupted evaluation resumes without asking any window twice.
  */
 public final class HttpLmEvaluation {
 
@@ -60,31 +67,67 @@ public final class HttpLmEvaluation {
      */
     public static Result evaluate(CompletionsTopKClient client, TokenWindows windows, int concurrency)
             throws IOException {
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
-        }
+        return evaluate(
+                client,
+                windows,
+                concurrency,
+                new double[windows.size()],
+                new BitSet(),
+                new int[positions(windows)],
+                (w, n, ids) -> {});
+    }
+
+    private static int positions(TokenWindows windows) {
         long total = windows.targetTokens();
         if (total > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(total + " positions: too many to evaluate over HTTP in one array");
         }
+        return (int) total;
+    }
+
+    /** Receives each window's answer as it is summed, in window order. */
+    @FunctionalInterface
+    private interface WindowSink {
+        void accept(int window, double nats, int[] top1) throws IOException;
+    }
+
+    /**
+     * The evaluation proper: asks every window not in {@code done} (whose nats are already in {@code
+     * windowNats} and top-1 ids in {@code top1}), hands each answer to {@code sink}, and sums the
+     * windows' nats in window order, so a resumed evaluation totals exactly what an uninterrupted one
+     * does.
+     */
+    private static Result evaluate(
+            CompletionsTopKClient client,
+            TokenWindows windows,
+            int concurrency,
+            double[] windowNats,
+            BitSet done,
+            int[] top1,
+            WindowSink sink)
+            throws IOException {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("illegal concurrency: " + concurrency + ", must be at least 1");
+        }
+        long total = windows.targetTokens();
         int t = windows.contextLength();
-        int[] top1 = new int[(int) total];
+        int count = windows.size();
         long requestsBefore = client.requests();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
             Thread th = new Thread(r, "distill-lm-http-eval");
             th.setDaemon(true);
             return th;
         });
-        double nats = 0;
         try {
             Deque<CompletableFuture<PromptTopK>> ahead = new ArrayDeque<>();
-            int asked = 0;
-            for (int w = 0; w < windows.size(); w++) {
-                while (asked < windows.size() && asked < w + 2 * concurrency) {
+            // Windows are taken in order from the clear bits: `asked` is the next one to send.
+            int asked = done.nextClearBit(0);
+            for (int w = done.nextClearBit(0); w < count; w = done.nextClearBit(w + 1)) {
+                while (asked < count && ahead.size() < 2 * concurrency) {
                     long from = (long) asked * t;
                     int[] prompt = windows.slice(from, (int) Math.min(t, total - from) + 1);
                     ahead.add(HttpTopKCollector.ask(client, prompt, pool));
-                    asked++;
+                    asked = done.nextClearBit(asked + 1);
                 }
                 PromptTopK answer;
                 try {
@@ -101,7 +144,8 @@ public final class HttpLmEvaluation {
                     throw new IOException("window " + w + ": " + c, c);
                 }
                 long from = (long) w * t;
-                // Summed in window order, so the total does not depend on which answer came first.
+                double nats = 0;
+                int[] ids = new int[answer.rows()];
                 for (int p = 0; p < answer.rows(); p++) {
                     float lp = answer.actual()[p];
                     if (!Float.isFinite(lp)) {
@@ -111,12 +155,20 @@ public final class HttpLmEvaluation {
                     }
                     nats -= lp;
                     int first = p * answer.k();
-                    top1[(int) from + p] =
-                            answer.logProbs()[first] == Float.NEGATIVE_INFINITY ? -1 : answer.ids()[first];
+                    ids[p] = answer.logProbs()[first] == Float.NEGATIVE_INFINITY ? -1 : answer.ids()[first];
                 }
+                System.arraycopy(ids, 0, top1, (int) from, ids.length);
+                windowNats[w] = nats;
+                sink.accept(w, nats, ids);
             }
         } finally {
             pool.shutdownNow();
+        }
+        // Summed in window order, so the total depends neither on which answer came first nor on
+        // which windows an earlier, interrupted run answered.
+        double nats = 0;
+        for (double n : windowNats) {
+            nats += n;
         }
         return new Result(new Evaluation(nats, total, windows.targetBytes()), top1, client.requests() - requestsBefore);
     }
@@ -129,15 +181,76 @@ public final class HttpLmEvaluation {
      * already there is read instead of asking again ({@code requests} 0), so a rerun sends nothing;
      * otherwise the result is written atomically. The file holds the sums and 4 bytes a position.
      *
+     * <p>Until then every answered window is journaled in {@link #journalFile} ({@link LmJournal}:
+     * its nats and top-1 ids, one line each), so an evaluation that fails or is killed part-way
+     * resumes with the windows the journal lacks, and totals exactly what an uninterrupted one
+     * would. The journal is deleted once the file is written.
+     *
      * @throws org.distill4j.data.CorruptDataException if the file is not an evaluation of {@code key}
+     * @throws org.distill4j.teacher.http.JournalException if the journal belongs to another
+     *     evaluation or is damaged before its last line
      */
     public static Result evaluate(
             CompletionsTopKClient client, TokenWindows windows, int concurrency, Path file, String key)
             throws IOException {
+        Path journalPath = journalFile(file);
         if (Files.exists(file)) {
-            return read(file, key);
+            Result kept = read(file, key);
+            Files.deleteIfExists(journalPath); // left by a kill between the file's rename and its deletion
+            return kept;
         }
-        Result r = evaluate(client, windows, concurrency);
+        int t = windows.contextLength();
+        long total = windows.targetTokens();
+        int count = windows.size();
+        double[] windowNats = new double[count];
+        BitSet done = new BitSet(count);
+        int[] top1 = new int[positions(windows)];
+        Map<String, Object> fingerprint = new LinkedHashMap<>();
+        fingerprint.put("evaluation_key", key);
+        fingerprint.put("windows", count);
+        fingerprint.put("window", t);
+        fingerprint.put("positions", total);
+        int[] damaged = {-1};
+        LmJournal.Visitor resume = rec -> {
+            String name = rec.path("key").asText();
+            int w = name.matches("w[0-9]{1,9}") ? Integer.parseInt(name.substring(1)) : -1;
+            if (w < 0 || w >= count || done.get(w)) {
+                return; // the first record of a window wins; another job's is refused by the fingerprint
+            }
+            JsonNode ids = rec.path("top1");
+            int rows = (int) Math.min(t, total - (long) w * t);
+            if (!ids.isArray() || ids.size() != rows || !rec.path("nats").isNumber()) {
+                // Reported once the fingerprint is known to match (another job's journal is refused
+                // for that, the clearer reason).
+                if (damaged[0] < 0) {
+                    damaged[0] = w;
+                }
+                return;
+            }
+            for (int p = 0; p < rows; p++) {
+                top1[w * t + p] = ids.get(p).asInt();
+            }
+            windowNats[w] = rec.path("nats").asDouble();
+            done.set(w);
+        };
+        Result r;
+        try (LmJournal journal = LmJournal.open(journalPath, fingerprint, resume)) {
+            if (damaged[0] >= 0) {
+                int w = damaged[0];
+                throw new JournalException(
+                        journalPath,
+                        "the record of window " + w + " lacks its nats or its " + Math.min(t, total - (long) w * t)
+                                + " top-1 ids; delete the file to evaluate again");
+            }
+            r = evaluate(client, windows, concurrency, windowNats, done, top1, (w, nats, ids) -> {
+                ObjectNode rec = CompletionsPost.JSON.createObjectNode().put("nats", nats);
+                ArrayNode a = rec.putArray("top1");
+                for (int id : ids) {
+                    a.add(id);
+                }
+                journal.append("w" + w, rec);
+            });
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 4 * r.top1().length);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeLong(MAGIC);
@@ -151,6 +264,7 @@ public final class HttpLmEvaluation {
             }
         }
         AtomicFiles.write(file, bytes.toByteArray());
+        Files.deleteIfExists(journalPath);
         return r;
     }
 
@@ -178,6 +292,11 @@ public final class HttpLmEvaluation {
         } catch (EOFException e) {
             throw new CorruptDataException(file, "truncated HTTP teacher evaluation; delete it to evaluate again", e);
         }
+    }
+
+    /** Returns the journal of an evaluation kept in {@code file}. */
+    public static Path journalFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".journal.jsonl");
     }
 
     /** Returns the {@code top1} ids of window {@code w}'s T positions, -1 past the stream's end. */
