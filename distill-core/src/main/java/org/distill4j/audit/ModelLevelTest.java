@@ -45,7 +45,8 @@ final class ModelLevelTest {
                 : diff > 0 ? Double.POSITIVE_INFINITY : diff < 0 ? Double.NEGATIVE_INFINITY : 0;
         double p = Double.isInfinite(tStat)
                 ? (tStat > 0 ? 0 : 1)
-                : 1 - new TDistribution(null, df).cumulativeProbability(tStat);
+                : new TDistribution(null, df)
+                        .cumulativeProbability(-tStat); // the upper tail, without 1 - cdf cancelling
         int atLeastAsClose = 0;
         for (double v : zRef) {
             if (v >= zSuspect) {

@@ -62,7 +62,8 @@ final class ShapiroWilk {
         double mu = 0.0038915 * ln * ln * ln - 0.083751 * ln * ln - 0.31082 * ln - 1.5861;
         double sigma = Math.exp(0.0030302 * ln * ln - 0.082676 * ln - 0.4803);
         double z = (Math.log(Math.max(1 - w, 1e-300)) - mu) / sigma;
-        return new Result(w, 1 - N01.cumulativeProbability(z));
+        // The upper tail as the lower one of -z: 1 - cdf(z) cancels to 0 beyond z ~ 8 (p < 1e-15).
+        return new Result(w, N01.cumulativeProbability(-z));
     }
 
     /** c1·u + c2·u² + ... + c5·u⁵. */

@@ -30,6 +30,67 @@ class TokenWatermarkResidualTest {
     }
 
     @Test
+    void theStatisticIsTheGreenShareOfTheCentredProbabilityWeightedShifts() {
+        // Three positions by hand: each token's weight is p (d - mean d), d = suspect - baseline log-prob,
+        // the mean weighted by p over the tokens the suspect gave; weights add up per (context, token)
+        // cell. Position 2 repeats position 0's context and token 10, so they share a cell; position 1's
+        // third token is missing in the suspect's answer (NaN) and left out.
+        TokenWatermark key = key(9, 1);
+        int[] history = {5, 7, 7, 10, 5, 7};
+        int[] tokens = {10, 11, 12, 10, 20, 30, 10, 13, 14};
+        double[] p = {0.5, 0.3, 0.2, 0.6, 0.25, 0.15, 0.4, 0.35, 0.25};
+        double[] d = {0.2, -0.1, 0.0, -0.05, 0.3, Double.NaN, 0.1, 0.0, -0.2};
+        float[] baseline = new float[9];
+        float[] suspect = new float[9];
+        for (int j = 0; j < 9; j++) {
+            baseline[j] = (float) Math.log(p[j]);
+            suspect[j] = Double.isNaN(d[j]) ? Float.NaN : (float) (baseline[j] + d[j]);
+        }
+        java.util.Map<String, Double> weight = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            double mass = 0;
+            double mean = 0;
+            for (int j = 3 * i; j < 3 * i + 3; j++) {
+                if (!Double.isNaN(d[j])) {
+                    double pj = Math.exp(baseline[j]);
+                    mass += pj;
+                    mean += pj * (suspect[j] - baseline[j]);
+                }
+            }
+            mean /= mass;
+            for (int j = 3 * i; j < 3 * i + 3; j++) {
+                if (!Double.isNaN(d[j])) {
+                    double w = Math.exp(baseline[j]) * (suspect[j] - baseline[j] - mean);
+                    weight.merge(history[2 * i] + "," + history[2 * i + 1] + "," + tokens[j], w, Double::sum);
+                }
+            }
+        }
+        assertThat(weight).hasSize(7);
+        double score = 0;
+        double total = 0;
+        double squares = 0;
+        for (var e : weight.entrySet()) {
+            String[] c = e.getKey().split(",");
+            boolean green = key.green(Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]));
+            score += green ? e.getValue() : 0;
+            total += e.getValue();
+            squares += e.getValue() * e.getValue();
+        }
+        double gamma = key.gamma();
+        TokenWatermarkResidual.Detection det = TokenWatermarkResidual.test(key, history, 3, tokens, baseline, suspect);
+        assertThat(det.positions()).isEqualTo(3);
+        assertThat(det.cells()).isEqualTo(7);
+        assertThat(det.score()).isCloseTo(score, within(1e-12));
+        assertThat(det.expected()).isCloseTo(gamma * total, within(1e-12));
+        assertThat(det.z()).isCloseTo((score - gamma * total) / Math.sqrt(gamma * (1 - gamma) * squares), within(1e-9));
+        double largest = weight.values().stream().mapToDouble(Math::abs).max().orElseThrow();
+        double[] scaled = weight.values().stream().mapToDouble(v -> v / largest).toArray();
+        assertThat(det.log10PValue())
+                .isCloseTo(WeightedBernoulliTail.log10UpperBound(scaled, score / largest, gamma), within(1e-9));
+        assertThat(det.pValue()).isCloseTo(Math.pow(10, det.log10PValue()), within(1e-12));
+    }
+
+    @Test
     void theChernoffBoundIsNeverBelowTheExactTailAndCloseToIt() {
         // Weighted: the exact tail by enumerating all 2^14 colourings.
         Random rng = new Random(3);

@@ -62,4 +62,42 @@ class LmJournalVisitorTest {
             assertThat(j.get("w0").path("short").asInt()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aTornLineLongerThanTheNextRecordIsCutAndARefusedJournalIsNotLeftLocked() throws Exception {
+        Path file = dir.resolve("torn.jsonl");
+        Map<String, Object> fp = new java.util.LinkedHashMap<>();
+        fp.put("cache_key", "k");
+        fp.put("windows", 5);
+        try (LmJournal j = LmJournal.open(file, fp)) {
+            j.append("w0", CompletionsPost.JSON.createObjectNode().put("short", 1));
+            assertThat(j.size()).isEqualTo(1);
+        }
+        String kept = Files.readString(file);
+        // A kill in the middle of a long line: far longer than the short record written after it.
+        Files.writeString(
+                file,
+                "{\"type\":\"ok\",\"key\":\"w1\",\"padding\":\"" + "x".repeat(500),
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        try (LmJournal j = LmJournal.open(file, fp)) {
+            assertThat(j.size()).isEqualTo(1);
+            j.append("w2", CompletionsPost.JSON.createObjectNode().put("short", 2));
+            assertThat(j.size()).isEqualTo(2);
+        }
+        // Nothing of the torn line is left after the new record.
+        assertThat(Files.readString(file)).isEqualTo(kept + "{\"type\":\"ok\",\"key\":\"w2\",\"short\":2}\n");
+
+        // Another job's journal is refused, naming every field that differs; the refusal leaves the
+        // file unlocked, so the right job opens it next.
+        Map<String, Object> other = new java.util.LinkedHashMap<>();
+        other.put("cache_key", "other");
+        other.put("windows", 6);
+        assertThatThrownBy(() -> LmJournal.open(file, other))
+                .isInstanceOf(org.distill4j.teacher.http.JournalException.class)
+                .hasMessageContaining("cache_key: journal \"k\" vs job \"other\", windows: journal 5 vs job 6");
+        try (LmJournal j = LmJournal.open(file, fp)) {
+            assertThat(j.size()).isEqualTo(2);
+        }
+    }
 }
