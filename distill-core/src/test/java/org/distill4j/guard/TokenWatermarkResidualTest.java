@@ -35,7 +35,7 @@ class TokenWatermarkResidualTest {
         // the mean weighted by p over the tokens the suspect gave; weights add up per (context, token)
         // cell. Position 2 repeats position 0's context and token 10, so they share a cell; position 1's
         // third token is missing in the suspect's answer (NaN) and left out.
-        TokenWatermark key = key(9, 1);
+        TokenWatermark key = key(15, 1);
         int[] history = {5, 7, 7, 10, 5, 7};
         int[] tokens = {10, 11, 12, 10, 20, 30, 10, 13, 14};
         double[] p = {0.5, 0.3, 0.2, 0.6, 0.25, 0.15, 0.4, 0.35, 0.25};
@@ -69,13 +69,20 @@ class TokenWatermarkResidualTest {
         double score = 0;
         double total = 0;
         double squares = 0;
+        int greens = 0;
         for (var e : weight.entrySet()) {
             String[] c = e.getKey().split(",");
             boolean green = key.green(Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]));
             score += green ? e.getValue() : 0;
+            greens += green ? 1 : 0;
             total += e.getValue();
             squares += e.getValue() * e.getValue();
         }
+        // The weights of each position sum to 0 (centred), so the expected score is 0 up to rounding;
+        // what the test can see is the green cells' weight, which must not cancel (this key's green
+        // cells are 3 of the 7, weighing 0.157).
+        assertThat(greens).as("green cells of 7").isBetween(1, 6);
+        assertThat(Math.abs(score)).as("the green cells' weight").isGreaterThan(0.05);
         double gamma = key.gamma();
         TokenWatermarkResidual.Detection det = TokenWatermarkResidual.test(key, history, 3, tokens, baseline, suspect);
         assertThat(det.positions()).isEqualTo(3);
