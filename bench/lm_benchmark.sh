@@ -40,6 +40,13 @@ B=(recipes/lm-debian.yaml --acknowledge-unknown-terms --set data.split_seed=42
    --set student.training.steps="$ssteps" --set teacher.training.steps="$tsteps")
 teacher="${TEACHER:-$(realpath "$out")/teacher/teacher}" # absolute: recipe paths resolve against recipes/
 teacher="$(realpath -m "$teacher")"
+# Equal text, less of it (docs/lm-benchmarks.md, "Equal text, less of it"): EXTRA adds recipe
+# overrides to every row, e.g. EXTRA="--set data.max_bytes=100000 --set student.training.select=best_validation"
+# with TEACHER=DIR, a teacher trained on the same bytes.
+if [ -n "${EXTRA:-}" ]; then
+    read -r -a extra <<<"$EXTRA"
+    B+=("${extra[@]}")
+fi
 if [ -n "${STUDENT_SHARE:-}" ]; then
     B+=(--set data.student_share="$STUDENT_SHARE" --set student.training.select=best_validation)
 fi
