@@ -365,19 +365,8 @@ class LmExperimentHttpTest {
 
     @Test
     void fewerThanKLogProbabilitiesAreUsedAsTheyAreAndCounted() throws Exception {
-        AtomicInteger calls = new AtomicInteger();
-        HttpServer fake = fake(calls, 2);
         Path out = tmp.resolve("short");
-        try {
-            new LmExperiment(
-                            recipe("http://127.0.0.1:" + fake.getAddress().getPort() + "/v1", 5),
-                            out,
-                            new LmExperiment.Options(null, null, false),
-                            new PrintStream(new ByteArrayOutputStream()))
-                    .run();
-        } finally {
-            fake.stop(0);
-        }
+        runAgainstFake(2, out, List.of());
         JsonNode p = provenance(out);
         long positions = JSON.readTree(out.resolve("metrics.json").toFile())
                 .at("/corpus/train_tokens")
@@ -399,25 +388,11 @@ class LmExperimentHttpTest {
 
     @Test
     void anHttpTeacherLeftUnevaluatedIsAskedOnlyForTheTrainingWindows() throws Exception {
-        AtomicInteger calls = new AtomicInteger();
-        HttpServer fake = fake(calls, 5);
         Path out = tmp.resolve("unevaluated");
-        try {
-            new LmExperiment(
-                            recipe(
-                                    "http://127.0.0.1:" + fake.getAddress().getPort() + "/v1",
-                                    5,
-                                    List.of("evaluation.http_teacher=false")),
-                            out,
-                            new LmExperiment.Options(null, null, false),
-                            new PrintStream(new ByteArrayOutputStream()))
-                    .run();
-        } finally {
-            fake.stop(0);
-        }
+        int calls = runAgainstFake(5, out, List.of("evaluation.http_teacher=false"));
         JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
         // Every request collected training top-k: none evaluated the teacher on validation or test.
-        assertThat(calls.get())
+        assertThat(calls)
                 .isEqualTo(provenance(out).at("/label_collection/requests").asInt());
         JsonNode teacher = m.at("/models/0");
         assertThat(teacher.path("test_bits_per_byte").isNull()
@@ -428,6 +403,26 @@ class LmExperimentHttpTest {
         assertThat(m.at("/models/2/test_bits_per_byte").asDouble()).isPositive();
         String results = Files.readString(out.resolve("results.md"));
         assertThat(results).doesNotContain("teacher (over HTTP)").doesNotContain("NaN");
+    }
+
+    /**
+     * Runs the top-k recipe (k = 5, with {@code overrides}) into {@code out} against {@link #fake}
+     * giving {@code perRow} alternatives a position; returns the requests it answered.
+     */
+    private static int runAgainstFake(int perRow, Path out, List<String> overrides) throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer fake = fake(calls, perRow);
+        try {
+            new LmExperiment(
+                            recipe("http://127.0.0.1:" + fake.getAddress().getPort() + "/v1", 5, overrides),
+                            out,
+                            new LmExperiment.Options(null, null, false),
+                            new PrintStream(new ByteArrayOutputStream()))
+                    .run();
+        } finally {
+            fake.stop(0);
+        }
+        return calls.get();
     }
 
     @Test
