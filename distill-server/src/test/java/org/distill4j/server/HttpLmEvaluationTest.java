@@ -103,6 +103,15 @@ class HttpLmEvaluationTest {
                     .hasMessageContaining("k2");
             assertThat(other.requests()).isZero();
 
+            // A record of the right evaluation without its top-1 ids is refused, naming the window.
+            String intact = Files.readString(journal);
+            Files.writeString(journal, intact.replaceFirst(",\"top1\":\\[[-0-9,]*\\]", ""));
+            assertThat(Files.readString(journal)).isNotEqualTo(intact);
+            assertThatThrownBy(() -> HttpLmEvaluation.evaluate(client(base), windows, 1, file, "k1"))
+                    .isInstanceOf(JournalException.class)
+                    .hasMessageContaining("window 0 lacks its nats or its");
+            Files.writeString(journal, intact);
+
             // Resumed: only the windows the journal lacks are asked, and the sums are the same to the bit.
             HttpLmEvaluation.Result resumed = HttpLmEvaluation.evaluate(client(base), windows, 1, file, "k1");
             assertThat(resumed.requests()).isEqualTo(windows.size() - 3);
@@ -113,11 +122,14 @@ class HttpLmEvaluationTest {
             assertThat(file).exists();
             assertThat(journal).as("deleted once the evaluation is kept").doesNotExist();
 
-            // Kept: a rerun asks nothing and reads the same numbers.
+            // Kept: a rerun asks nothing and reads the same numbers, and removes a journal a kill left
+            // between the result's rename and the journal's deletion.
+            Files.writeString(journal, intact);
             HttpLmEvaluation.Result kept = HttpLmEvaluation.evaluate(client(base), windows, 2, file, "k1");
             assertThat(kept.requests()).isZero();
             assertThat(kept.evaluation().nats()).isEqualTo(whole.evaluation().nats());
             assertThat(kept.top1()).isEqualTo(whole.top1());
+            assertThat(journal).doesNotExist();
         }
     }
 
