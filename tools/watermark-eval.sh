@@ -9,7 +9,8 @@
 #                                                              (about 25 minutes; needs ../shared/data)
 # -Dwatermark.eval.key_seed=N draws another key. Results: distill-core/target/watermark-eval[-debian]/results.json
 # (and the table on stdout); trained suspects are cached there, so a rerun with another key retrains
-# only the students of the watermarked API.
+# only the students of the watermarked API. -Dwatermark.eval.dump=DIR also writes every model's logits on the probe
+# pool, the pool's features and the key's angles for tools/watermark-lab/served.py (other detection statistics).
 set -e
 cd "$(dirname "$0")/.."
 exec mvn -o -q -pl distill-core -am test -Dtest=WatermarkEvaluation -Dsurefire.failIfNoSpecifiedTests=false \

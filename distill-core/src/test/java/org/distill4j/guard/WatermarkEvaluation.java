@@ -360,6 +360,11 @@ class WatermarkEvaluation {
                             transfer)));
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        String dump = System.getProperty("watermark.eval.dump");
+        if (dump != null) {
+            dumpForAnalysis(
+                    Path.of(dump), watermark, suspects, poolX, teacherTest, d, c, servedFrom, fromApi, test.size());
+        }
 
         // Detection at three query budgets (the first test rows), then on served traffic: the first
         // transfer rows (all served by the API to the 100% students' collector) and the rows the API
@@ -487,6 +492,76 @@ class WatermarkEvaluation {
                 nullTail.stream().filter(p -> p < 0.01).count(),
                 nullTail.stream().filter(p -> p < 0.001).count(),
                 nullTail.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+    }
+
+    /**
+     * Writes what an offline analysis of detection statistics needs (tools/watermark-lab/served.py):
+     * every model's logits on the probe pool and the teacher's (little-endian float32, pool rows x
+     * classes), the pool's features (pool rows x features), each component's key angle without its phase on every pool row (pool rows x
+     * components), and the key's phases and targets with the pool's layout in meta.json.
+     */
+    static void dumpForAnalysis(
+            Path dir,
+            Watermark w,
+            List<Suspect> suspects,
+            float[] poolX,
+            float[] teacherPool,
+            int d,
+            int c,
+            int servedFrom,
+            boolean[] fromApi,
+            int testRows)
+            throws java.io.IOException {
+        Files.createDirectories(dir);
+        int n = poolX.length / d;
+        int m = w.components();
+        float[] angles = new float[n * m];
+        for (int r = 0; r < n; r++) {
+            for (int g = 0; g < m; g++) {
+                angles[r * m + g] = (float) w.angle(g, poolX, r * d);
+            }
+        }
+        writeFloats(dir.resolve("angles.f32"), angles);
+        writeFloats(dir.resolve("teacher.f32"), teacherPool);
+        writeFloats(dir.resolve("features.f32"), poolX);
+        List<Map<String, Object>> models = new ArrayList<>();
+        for (int i = 0; i < suspects.size(); i++) {
+            Suspect sus = suspects.get(i);
+            writeFloats(dir.resolve("model-" + i + ".f32"), sus.testLogits());
+            models.add(Map.of("file", "model-" + i + ".f32", "name", sus.name(), "distilled", sus.distilled()));
+        }
+        List<Integer> servedToMix = new ArrayList<>();
+        for (int r = 0; r < fromApi.length; r++) {
+            if (fromApi[r]) {
+                servedToMix.add(servedFrom + r);
+            }
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("pool_rows", n);
+        meta.put("features", d);
+        meta.put("classes", c);
+        meta.put("components", m);
+        meta.put("grouped", w.grouped());
+        meta.put(
+                "phases",
+                java.util.stream.IntStream.range(0, m)
+                        .mapToDouble(w::phase)
+                        .boxed()
+                        .toList());
+        meta.put(
+                "targets",
+                java.util.stream.IntStream.range(0, m).map(w::target).boxed().toList());
+        meta.put("test_rows", testRows);
+        meta.put("served_from", servedFrom);
+        meta.put("served_to_mix", servedToMix);
+        meta.put("models", models);
+        new ObjectMapper().writeValue(dir.resolve("meta.json").toFile(), meta);
+    }
+
+    static void writeFloats(Path file, float[] values) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        Files.write(file, b.array());
     }
 
     /** Tests every suspect for the watermark on the given pool rows; adds their lines to the table. */
