@@ -249,7 +249,8 @@ public final class LmExperiment {
                             TeacherSignal.none(),
                             config(ts.training(), seed),
                             checkpoint("teacher", ts.training().steps()),
-                            best);
+                            best,
+                            progress("teacher"));
                     recordSelection(teacherRow, best);
                     teacherRow.put(
                             "learning_rate_schedule",
@@ -765,8 +766,8 @@ public final class LmExperiment {
         try (LanguageModel student = LanguageModel.create(
                 recipe.decoder(recipe.student(), "student", tok.vocabSize()), tok, recipe.seedOrDefault() + 1)) {
             BestValidation best = recipe.student().training().selectsBestValidation() ? new BestValidation(val) : null;
-            LmTrainer.Result r =
-                    LmTrainer.train(student, train, loss, signal, config, checkpoint(name, config.steps()), best);
+            LmTrainer.Result r = LmTrainer.train(
+                    student, train, loss, signal, config, checkpoint(name, config.steps()), best, progress(name));
             recordSelection(row, best);
             row.put("description", loss.toString());
             row.put("learning_rate_schedule", config.schedule().id());
@@ -1161,6 +1162,19 @@ public final class LmExperiment {
             kd.put("max_new_tokens", recipe.maxNewTokens());
         }
         return kd;
+    }
+
+    /** A line in the log every tenth of a training, so that a long run shows where it is. */
+    private LmTrainer.Progress progress(String name) {
+        return (step, steps, meanLoss, validation, tokensPerSecond) -> log.printf(
+                Locale.ROOT,
+                "%-18s step %,d/%,d: loss %.4f%s, %,.0f training tokens/s%n",
+                name,
+                step,
+                steps,
+                meanLoss,
+                Double.isNaN(validation) ? "" : String.format(Locale.ROOT, ", validation %.3f bits/byte", validation),
+                tokensPerSecond);
     }
 
     /** Records which step early stopping kept and the validation curve it chose from. */

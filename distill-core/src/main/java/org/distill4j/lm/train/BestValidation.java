@@ -44,8 +44,11 @@ public final class BestValidation {
         this.validation = validation;
     }
 
-    /** Evaluates {@code lm} after {@code step} steps and keeps its parameters if they are the best yet. */
-    void observe(int step, LanguageModel lm) {
+    /**
+     * Evaluates {@code lm} after {@code step} steps, keeps its parameters if they are the best yet
+     * and returns its validation bits per byte.
+     */
+    double observe(int step, LanguageModel lm) {
         double bpb = Evaluation.of(lm, validation, 16).bitsPerByte();
         curve.add(new double[] {step, bpb});
         if (bpb < bestBitsPerByte) {
@@ -59,6 +62,7 @@ public final class BestValidation {
             }
             best = bytes.toByteArray();
         }
+        return bpb;
     }
 
     /** Loads the best parameters seen into {@code lm} (nothing when none was evaluated). */

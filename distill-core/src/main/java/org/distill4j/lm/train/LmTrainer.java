@@ -161,6 +161,46 @@ public final class LmTrainer {
             LmCheckpoint checkpoint,
             BestValidation best)
             throws IOException {
+        return train(student, windows, loss, signal, config, checkpoint, best, Progress.NONE);
+    }
+
+    /**
+     * What a training reports as it goes, for a log: called every tenth of the run (at the
+     * checkpoints when there are any) and after the last step, on the training thread.
+     */
+    @FunctionalInterface
+    public interface Progress {
+
+        /** Reports nothing. */
+        Progress NONE = (step, steps, meanLoss, validationBitsPerByte, tokensPerSecond) -> {};
+
+        /**
+         * @param step steps done (1-based, at most {@code steps})
+         * @param steps steps of the whole run
+         * @param meanLoss the mean training loss of the steps since the previous report (nats per
+         *     position, as the loss defines it)
+         * @param validationBitsPerByte validation bits per byte after this step, or NaN when the run
+         *     does not evaluate (no early stopping)
+         * @param tokensPerSecond training tokens per second since the previous report, evaluation
+         *     excluded
+         */
+        void report(int step, int steps, double meanLoss, double validationBitsPerByte, double tokensPerSecond);
+    }
+
+    /**
+     * Trains like {@link #train(LanguageModel, TokenWindows, SequenceLoss, TeacherSignal,
+     * LmTrainingConfig, LmCheckpoint, BestValidation)}, telling {@code progress} how it goes.
+     */
+    public static Result train(
+            LanguageModel student,
+            TokenWindows windows,
+            SequenceLoss loss,
+            TeacherSignal signal,
+            LmTrainingConfig config,
+            LmCheckpoint checkpoint,
+            BestValidation best,
+            Progress progress)
+            throws IOException {
         int ctx = windows.contextLength();
         if (ctx > student.config().contextLength()) {
             throw new IllegalArgumentException("windows of " + ctx + " positions exceed the student's context "
@@ -191,6 +231,9 @@ public final class LmTrainer {
         }
         long start = System.nanoTime();
         long evaluating = 0;
+        int reported = first;
+        long lastReport = start;
+        long evaluatingAtReport = 0;
         try (Trainer trainer = student.model().newTrainer(tc)) {
             trainer.initialize(new Shape(config.batchSize(), ctx));
             for (int step = first; step < config.steps(); step++) {
@@ -219,10 +262,29 @@ public final class LmTrainer {
                     adam.beginStep();
                     trainer.step();
                 }
-                if (best != null && ((step + 1) % evalEvery == 0 || step + 1 == config.steps())) {
+                boolean report = (step + 1) % evalEvery == 0 || step + 1 == config.steps();
+                double validation = Double.NaN;
+                if (best != null && report) {
                     long e0 = System.nanoTime();
-                    best.observe(step + 1, student);
+                    validation = best.observe(step + 1, student);
                     evaluating += System.nanoTime() - e0;
+                }
+                if (report) {
+                    long now = System.nanoTime();
+                    double sum = 0;
+                    for (int i = reported; i <= step; i++) {
+                        sum += losses[i];
+                    }
+                    double trained = (now - lastReport - (evaluating - evaluatingAtReport)) / 1e9;
+                    progress.report(
+                            step + 1,
+                            config.steps(),
+                            sum / (step + 1 - reported),
+                            validation,
+                            (double) (step + 1 - reported) * config.batchSize() * ctx / Math.max(trained, 1e-9));
+                    reported = step + 1;
+                    lastReport = now;
+                    evaluatingAtReport = evaluating;
                 }
                 if (checkpoint != null && ((step + 1) % checkpoint.every() == 0 || step + 1 == config.steps())) {
                     checkpoint.save(

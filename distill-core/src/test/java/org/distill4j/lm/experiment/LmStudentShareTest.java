@@ -86,7 +86,28 @@ class LmStudentShareTest {
             }
             assertThat(row.get("selected_step").asInt()).isEqualTo(argmin);
             assertThat(row.get("validation_bits_per_byte").asDouble()).isCloseTo(min, within(1e-9));
+            // The log has a line per evaluation, with the curve's validation score.
+            String name = row.get("model").asText();
+            Matcher line = Pattern.compile(
+                            Pattern.quote(name) + " +step (\\d+)/10: loss [\\d.]+, validation ([\\d.]+) bits/byte")
+                    .matcher(log);
+            int lines = 0;
+            while (line.find()) {
+                JsonNode point = curve.get(lines++);
+                assertThat(Integer.parseInt(line.group(1)))
+                        .isEqualTo(point.get(0).asInt());
+                assertThat(Double.parseDouble(line.group(2)))
+                        .isCloseTo(point.get(1).asDouble(), within(5e-4));
+            }
+            assertThat(lines).as(log).isEqualTo(10);
         }
+        // The teacher (no selection) reports its loss every tenth of its 20 steps, without validation.
+        assertThat(Pattern.compile("teacher +step \\d+/20: loss [\\d.]+, [\\d,]+ training tokens/s")
+                        .matcher(log)
+                        .results()
+                        .count())
+                .as(log)
+                .isEqualTo(10);
 
         // The teacher's outputs were collected for the students' windows only.
         Path cache;

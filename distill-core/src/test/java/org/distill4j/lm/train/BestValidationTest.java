@@ -129,4 +129,88 @@ class BestValidationTest {
                     .hasMessageContaining("other training settings");
         }
     }
+
+    @Test
+    void progressReportsEachEvaluationWithTheMeanLossSinceTheLastReport() throws Exception {
+        TokenWindows train = windows("abab abab ", 20);
+        TokenWindows val = windows("xyz! XYZ? ", 4);
+        List<double[]> reports = new ArrayList<>();
+        LmTrainer.Progress record = (step, steps, loss, bpb, tps) -> {
+            assertThat(steps).isEqualTo(20);
+            assertThat(tps).isPositive().isFinite();
+            reports.add(new double[] {step, loss, bpb});
+        };
+        BestValidation best = new BestValidation(val);
+        float[] losses;
+        try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            losses = LmTrainer.train(
+                            lm,
+                            train,
+                            new TokenCrossEntropy(),
+                            TeacherSignal.none(),
+                            RUN,
+                            new LmCheckpoint(dir.resolve("selecting"), 4, false),
+                            best,
+                            record)
+                    .losses();
+        }
+        assertThat(reports).extracting(r -> (int) r[0]).containsExactly(4, 8, 12, 16, 20);
+        for (int i = 0; i < reports.size(); i++) {
+            assertThat(reports.get(i)[1]).isCloseTo(mean(losses, 4 * i, 4 * i + 4), within(1e-6));
+            assertThat(reports.get(i)[2]).isEqualTo(best.curve().get(i)[1]);
+        }
+
+        // Without selection nothing is evaluated; without checkpoints a report every tenth of the run.
+        reports.clear();
+        try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            losses = LmTrainer.train(lm, train, new TokenCrossEntropy(), TeacherSignal.none(), RUN, null, null, record)
+                    .losses();
+        }
+        assertThat(reports).extracting(r -> (int) r[0]).containsExactly(2, 4, 6, 8, 10, 12, 14, 16, 18, 20);
+        assertThat(reports).allSatisfy(r -> assertThat(r[2]).isNaN());
+        assertThat(reports.get(9)[1]).isCloseTo(mean(losses, 18, 20), within(1e-6));
+
+        // A resumed run reports from its checkpoint on, its first mean over the steps it ran.
+        Path ckpt = dir.resolve("resumed");
+        try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            AtomicInteger calls = new AtomicInteger();
+            assertThatThrownBy(() -> LmTrainer.train(
+                            first,
+                            train,
+                            new TokenCrossEntropy(),
+                            (m, w, in, st) -> {
+                                if (calls.incrementAndGet() > 10) {
+                                    throw new IllegalStateException("interrupted");
+                                }
+                                return new TeacherTargets.None();
+                            },
+                            RUN,
+                            new LmCheckpoint(ckpt, 4, false),
+                            new BestValidation(val)))
+                    .hasMessageContaining("interrupted");
+        }
+        reports.clear();
+        try (LanguageModel resumed = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 99)) {
+            losses = LmTrainer.train(
+                            resumed,
+                            train,
+                            new TokenCrossEntropy(),
+                            TeacherSignal.none(),
+                            RUN,
+                            new LmCheckpoint(ckpt, 4, true),
+                            new BestValidation(val),
+                            record)
+                    .losses();
+        }
+        assertThat(reports).extracting(r -> (int) r[0]).containsExactly(12, 16, 20);
+        assertThat(reports.get(0)[1]).isCloseTo(mean(losses, 8, 12), within(1e-6));
+    }
+
+    private static double mean(float[] values, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += values[i];
+        }
+        return sum / (to - from);
+    }
 }
