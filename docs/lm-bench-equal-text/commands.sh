@@ -28,3 +28,14 @@ EXTRA="--set data.max_bytes=100000 --set student.training.select=best_validation
 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp /work/lmeq/distill.jar tools/LmHeldOutEval.java \
     ../shared/data/debian-descriptions/train.jsonl.gz 100000 500000 128 MODEL_DIR...
 # 5. The table: python3 docs/lm-bench-equal-text/table.py (reads the runs' directories)
+# 6. Patience (docs/lm-benchmarks.md, "Patience: both students twice as long"; 2026-12-04 23:25 to 2026-12-05
+#    01:xx, /work/lmeq/patience.sh, two to three at a time with -Dai.djl.pytorch.num_threads=1): each run as in
+#    step 3 with --set student.training.steps=2000 and
+#      drop1-sN:     --set seed=N --set student.dropout=0.1                 (N = 1, 2, 3; scratch and KD, dropout 0.1)
+#      drop2-s1:     --set seed=1 --set student.dropout=0.2
+#      fullT2-sN:    --set seed=N --set distillation.temperature=2 --set evaluation.scratch=false
+#    and at 4,000 steps (--set student.training.steps=4000 after the above):
+#      fullT2-4k-sN: --set seed=N --set distillation.temperature=2 --set evaluation.scratch=false
+#      scratch4k-sN: --set seed=N --set distillation.alpha=0 --set student.dropout=0.1 --set evaluation.scratch=false
+#    the 100 KB table's new rows (sampled-s1, seq-s1, top5-s2, top1-s2, sampled-s2, seq-s2) as in step 2 with
+#    DISTILL4J_THREADS=1; then step 4 on every new model, and: python3 docs/lm-bench-equal-text/patience.py

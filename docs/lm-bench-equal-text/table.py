@@ -23,7 +23,7 @@ for s in (1, 2, 3):
     d, m = run_of('full', s)
     out[f'scratch-s{s}'] = row(d, m, 'student-scratch')
     out[f'full-s{s}'] = row(d, m, 'student-distilled')
-    for kind in ('drop1', 'fullT2', 'top20', 'drop2', 'top5', 'top1'):
+    for kind in ('drop1', 'fullT2', 'top20', 'drop2', 'top5', 'top1', 'sampled', 'seq'):
         d, m = run_of(kind, s)
         if os.path.exists(m):
             if kind.startswith('drop'):
@@ -39,7 +39,7 @@ def fmt(x): return '–' if x is None else f'{x:.3f}'
 def pct(x): return '–' if x is None else f'{100*x:.0f}%'
 lines = ['| row | seed | test (3.1 KB) | validation (5.5 KB) | held-out (500 KB) | gap closed vs plain scratch: test, held-out | vs scratch with dropout 0.1: test, held-out |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
 lines.append(f'| teacher 4 x 128, dropout 0.2 | – | {fmt(T[0])} | {fmt(T[1])} | {fmt(T[2])} | 100% | 100% |')
-for key, label in [('scratch', 'scratch 2 x 48 (the recipe: no dropout)'), ('drop1scratch', 'scratch, dropout 0.1 (validation\'s choice of 0, 0.1, 0.2)'), ('full', 'full KD, T = 1, alpha 0.5'), ('fullT2', 'full KD, T = 2 (validation\'s choice of 1, 2)'), ('top20', 'top-20 over HTTP, T = 1'), ('top5', 'top-5 over HTTP'), ('top1', 'top-1 over HTTP'), ('drop1full', 'full KD with dropout 0.1')]:
+for key, label in [('scratch', 'scratch 2 x 48 (the recipe: no dropout)'), ('drop1scratch', 'scratch, dropout 0.1 (validation\'s choice of 0, 0.1, 0.2)'), ('full', 'full KD, T = 1, alpha 0.5'), ('fullT2', 'full KD, T = 2 (validation\'s choice of 1, 2)'), ('top20', 'top-20 over HTTP, T = 1'), ('top5', 'top-5 over HTTP'), ('top1', 'top-1 over HTTP'), ('sampled', 'sampled KD, 12 draws, T = 1'), ('seq', 'sequence-level KD (200k tokens of teacher text only)'), ('drop1full', 'full KD with dropout 0.1')]:
     for s in (1, 2, 3):
         k = f'{key}-s{s}'
         if k not in out: continue

@@ -66,6 +66,29 @@ public final class LmTrainer {
         }
     }
 
+    /**
+     * What a training reports as it goes, for a log: called every tenth of the run (at the
+     * checkpoints when there are any) and after the last step, on the training thread.
+     */
+    @FunctionalInterface
+    public interface Progress {
+
+        /** Reports nothing. */
+        Progress NONE = (step, steps, meanLoss, validationBitsPerByte, tokensPerSecond) -> {};
+
+        /**
+         * @param step steps done (1-based, at most {@code steps})
+         * @param steps steps of the whole run
+         * @param meanLoss the mean training loss of the steps since the previous report (nats per
+         *     position, as the loss defines it)
+         * @param validationBitsPerByte validation bits per byte after this step, or NaN when the run
+         *     does not evaluate (no early stopping)
+         * @param tokensPerSecond training tokens per second since the previous report, evaluation
+         *     excluded
+         */
+        void report(int step, int steps, double meanLoss, double validationBitsPerByte, double tokensPerSecond);
+    }
+
     private LmTrainer() {}
 
     /**
@@ -162,29 +185,6 @@ public final class LmTrainer {
             BestValidation best)
             throws IOException {
         return train(student, windows, loss, signal, config, checkpoint, best, Progress.NONE);
-    }
-
-    /**
-     * What a training reports as it goes, for a log: called every tenth of the run (at the
-     * checkpoints when there are any) and after the last step, on the training thread.
-     */
-    @FunctionalInterface
-    public interface Progress {
-
-        /** Reports nothing. */
-        Progress NONE = (step, steps, meanLoss, validationBitsPerByte, tokensPerSecond) -> {};
-
-        /**
-         * @param step steps done (1-based, at most {@code steps})
-         * @param steps steps of the whole run
-         * @param meanLoss the mean training loss of the steps since the previous report (nats per
-         *     position, as the loss defines it)
-         * @param validationBitsPerByte validation bits per byte after this step, or NaN when the run
-         *     does not evaluate (no early stopping)
-         * @param tokensPerSecond training tokens per second since the previous report, evaluation
-         *     excluded
-         */
-        void report(int step, int steps, double meanLoss, double validationBitsPerByte, double tokensPerSecond);
     }
 
     /**
