@@ -48,7 +48,7 @@ ROWS = [
     ('scratch, dropout 0.2', 2000, 'other', {1: (f'{NEW}/drop2-s1', 'student-scratch')}),
     ('full KD, T = 2', 2000, 'kd', {s: (f'{NEW}/fullT2-s{s}', 'student-distilled') for s in (1, 2, 3)}),
     ('full KD, T = 2, dropout 0.1', 2000, 'kd', {s: (f'{NEW}/drop1-s{s}', 'student-distilled') for s in (1, 2, 3)}),
-    ('scratch, dropout 0.1', 4000, 'scratch', {1: (f'{NEW}/scratch4k-s1', 'student-distilled')}),
+    ('scratch, dropout 0.1', 4000, 'scratch', {s: (f'{NEW}/scratch4k-s{s}', 'student-distilled') for s in (1, 2, 3)}),
     ('full KD, T = 2', 4000, 'kd', {s: (f'{NEW}/fullT2-4k-s{s}', 'student-distilled') for s in (1, 2, 3)}),
 ]
 
