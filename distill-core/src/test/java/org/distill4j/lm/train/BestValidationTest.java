@@ -80,23 +80,7 @@ class BestValidationTest {
         }
 
         Path ckpt = dir.resolve("broken");
-        try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
-            AtomicInteger calls = new AtomicInteger();
-            assertThatThrownBy(() -> LmTrainer.train(
-                            first,
-                            train,
-                            new TokenCrossEntropy(),
-                            (m, w, in, s) -> {
-                                if (calls.incrementAndGet() > 14) {
-                                    throw new IllegalStateException("interrupted");
-                                }
-                                return new TeacherTargets.None();
-                            },
-                            RUN,
-                            new LmCheckpoint(ckpt, 4, false),
-                            new BestValidation(val)))
-                    .hasMessageContaining("interrupted");
-        }
+        interruptAfter(14, train, val, ckpt);
         BestValidation resumedBest = new BestValidation(val);
         try (LanguageModel resumed = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 99)) {
             LmTrainer.train(
@@ -172,23 +156,7 @@ class BestValidationTest {
 
         // A resumed run reports from its checkpoint on, its first mean over the steps it ran.
         Path ckpt = dir.resolve("resumed");
-        try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
-            AtomicInteger calls = new AtomicInteger();
-            assertThatThrownBy(() -> LmTrainer.train(
-                            first,
-                            train,
-                            new TokenCrossEntropy(),
-                            (m, w, in, st) -> {
-                                if (calls.incrementAndGet() > 10) {
-                                    throw new IllegalStateException("interrupted");
-                                }
-                                return new TeacherTargets.None();
-                            },
-                            RUN,
-                            new LmCheckpoint(ckpt, 4, false),
-                            new BestValidation(val)))
-                    .hasMessageContaining("interrupted");
-        }
+        interruptAfter(10, train, val, ckpt);
         reports.clear();
         try (LanguageModel resumed = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 99)) {
             losses = LmTrainer.train(
@@ -204,6 +172,27 @@ class BestValidationTest {
         }
         assertThat(reports).extracting(r -> (int) r[0]).containsExactly(12, 16, 20);
         assertThat(reports.get(0)[1]).isCloseTo(mean(losses, 8, 12), within(1e-6));
+    }
+
+    /** Trains with selection and checkpoints every 4 steps into {@code ckpt}, killed after {@code steps} steps. */
+    private static void interruptAfter(int steps, TokenWindows train, TokenWindows val, Path ckpt) {
+        try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            AtomicInteger calls = new AtomicInteger();
+            assertThatThrownBy(() -> LmTrainer.train(
+                            first,
+                            train,
+                            new TokenCrossEntropy(),
+                            (m, w, in, s) -> {
+                                if (calls.incrementAndGet() > steps) {
+                                    throw new IllegalStateException("interrupted");
+                                }
+                                return new TeacherTargets.None();
+                            },
+                            RUN,
+                            new LmCheckpoint(ckpt, 4, false),
+                            new BestValidation(val)))
+                    .hasMessageContaining("interrupted");
+        }
     }
 
     private static double mean(float[] values, int from, int to) {
