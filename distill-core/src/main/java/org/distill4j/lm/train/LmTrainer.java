@@ -286,7 +286,8 @@ public final class LmTrainer {
                     lastReport = now;
                     evaluatingAtReport = evaluating;
                 }
-                if (checkpoint != null && ((step + 1) % checkpoint.every() == 0 || step + 1 == config.steps())) {
+                // With a checkpoint, evalEvery is its interval: reports, evaluations and checkpoints coincide.
+                if (checkpoint != null && report) {
                     checkpoint.save(
                             step + 1,
                             losses,
