@@ -32,7 +32,8 @@ public final class LmTrainer {
      * What a run did.
      *
      * @param losses the total loss of every step
-     * @param seconds wall time of the loop, without the validation passes of early stopping
+     * @param seconds wall time of the loop, without the validation passes of early stopping, the
+     *     progress reports and the checkpoint writes
      * @param tokens student positions trained on (steps x batch x context)
      */
     public record Result(float[] losses, double seconds, long tokens) {
@@ -83,8 +84,8 @@ public final class LmTrainer {
          *     position, as the loss defines it)
          * @param validationBitsPerByte validation bits per byte after this step, or NaN when the run
          *     does not evaluate (no early stopping)
-         * @param tokensPerSecond training tokens per second since the previous report, evaluation
-         *     excluded
+         * @param tokensPerSecond training tokens per second since the previous report, without the
+         *     validation passes, reports and checkpoint writes
          */
         void report(int step, int steps, double meanLoss, double validationBitsPerByte, double tokensPerSecond);
     }
@@ -230,10 +231,11 @@ public final class LmTrainer {
             }
         }
         long start = System.nanoTime();
-        long evaluating = 0;
+        // Validation passes, progress reports and checkpoint writes: wall time that trains nothing,
+        // left out of every tokens/s figure.
+        long paused = 0;
         int reported = first;
         long lastReport = start;
-        long evaluatingAtReport = 0;
         try (Trainer trainer = student.model().newTrainer(tc)) {
             trainer.initialize(new Shape(config.batchSize(), ctx));
             for (int step = first; step < config.steps(); step++) {
@@ -263,46 +265,41 @@ public final class LmTrainer {
                     trainer.step();
                 }
                 boolean report = (step + 1) % evalEvery == 0 || step + 1 == config.steps();
-                double validation = Double.NaN;
-                if (best != null && report) {
-                    long e0 = System.nanoTime();
-                    validation = best.observe(step + 1, student);
-                    evaluating += System.nanoTime() - e0;
-                }
                 if (report) {
-                    long now = System.nanoTime();
+                    long pause = System.nanoTime();
+                    double validation = best != null ? best.observe(step + 1, student) : Double.NaN;
                     double sum = 0;
                     for (int i = reported; i <= step; i++) {
                         sum += losses[i];
                     }
-                    double trained = (now - lastReport - (evaluating - evaluatingAtReport)) / 1e9;
+                    double trained = (pause - lastReport) / 1e9;
                     progress.report(
                             step + 1,
                             config.steps(),
                             sum / (step + 1 - reported),
                             validation,
                             (double) (step + 1 - reported) * config.batchSize() * ctx / Math.max(trained, 1e-9));
+                    // With a checkpoint, evalEvery is its interval: reports, evaluations and checkpoints coincide.
+                    if (checkpoint != null) {
+                        checkpoint.save(
+                                step + 1,
+                                losses,
+                                student.model().getBlock(),
+                                adam,
+                                student.model().getNDManager(),
+                                settings,
+                                best);
+                    }
                     reported = step + 1;
-                    lastReport = now;
-                    evaluatingAtReport = evaluating;
-                }
-                // With a checkpoint, evalEvery is its interval: reports, evaluations and checkpoints coincide.
-                if (checkpoint != null && report) {
-                    checkpoint.save(
-                            step + 1,
-                            losses,
-                            student.model().getBlock(),
-                            adam,
-                            student.model().getNDManager(),
-                            settings,
-                            best);
+                    lastReport = System.nanoTime();
+                    paused += lastReport - pause;
                 }
             }
         }
         if (best != null) {
             best.restore(student);
         }
-        double seconds = (System.nanoTime() - start - evaluating) / 1e9;
+        double seconds = (System.nanoTime() - start - paused) / 1e9;
         return new Result(losses, seconds, (long) (config.steps() - first) * config.batchSize() * ctx);
     }
 }

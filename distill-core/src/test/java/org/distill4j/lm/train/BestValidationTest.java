@@ -174,6 +174,46 @@ class BestValidationTest {
         assertThat(reports.get(0)[1]).isCloseTo(mean(losses, 8, 12), within(1e-6));
     }
 
+    @Test
+    void timeSpentReportingAndCheckpointingIsNotTrainingTime() throws Exception {
+        TokenWindows train = windows("abab abab ", 20);
+        long sleep = 150;
+        List<double[]> reports = new ArrayList<>();
+        // A slow log: every report waits, so that wall time and training time differ by a known amount.
+        LmTrainer.Progress slow = (step, steps, loss, bpb, tps) -> {
+            reports.add(new double[] {step, tps});
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        LmTrainer.Result result;
+        long t0 = System.nanoTime();
+        try (LanguageModel lm = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
+            result = LmTrainer.train(
+                    lm,
+                    train,
+                    new TokenCrossEntropy(),
+                    TeacherSignal.none(),
+                    RUN,
+                    new LmCheckpoint(dir.resolve("slow"), 4, false),
+                    null,
+                    slow);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        assertThat(reports).hasSize(5);
+        assertThat(result.seconds()).isLessThan(wall - reports.size() * sleep / 1e3);
+        // The reported rates cover the same training time as the result, report by report.
+        double seconds = 0;
+        int previous = 0;
+        for (double[] r : reports) {
+            seconds += (r[0] - previous) * RUN.batchSize() * CONFIG.contextLength() / r[1];
+            previous = (int) r[0];
+        }
+        assertThat(seconds).isCloseTo(result.seconds(), within(0.05));
+    }
+
     /** Trains with selection and checkpoints every 4 steps into {@code ckpt}, killed after {@code steps} steps. */
     private static void interruptAfter(int steps, TokenWindows train, TokenWindows val, Path ckpt) {
         try (LanguageModel first = LanguageModel.create(CONFIG, ByteTokenizer.INSTANCE, 3)) {
