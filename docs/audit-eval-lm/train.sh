@@ -1,9 +1,10 @@
 #!/bin/bash
 # Models for the language-model audit evaluation (docs/audit.md): the quick LM recipe's teacher,
-# 5 distilled students (full x3, topk, sequence) and their scratch twins (null models), and 5
-# references of the teacher's architecture trained from scratch with other seeds.
+# distilled students and their scratch twins (null models), and references of the teacher's
+# architecture trained from scratch with other seeds. Every model is skipped when it exists.
+#   train.sh O "RUN1 RECIPE OVERRIDES" "VARIANT:SEED ..." "REFERENCE SEEDS"     (commands.sh: as run)
 set -euo pipefail
-O=/work/lmaudit
+O=$1 RUN1_SET=$2 SPECS=$3 REF_SEEDS=$4
 D=$O/d
 R=/work/main/recipes/lm-debian-quick.yaml
 ACK=--acknowledge-unknown-terms
@@ -11,7 +12,8 @@ SPLIT="--set data.split_seed=42"
 log() { echo "$(date -u +%H:%M:%S) $*" >> $O/timings.log; }
 log start
 # run1: the teacher (seed 42), scratch and full-KD students (seed 43).
-[ -d $O/run1 ] || $D run $R --out $O/run1 $ACK $SPLIT --set distillation.variant=full > $O/run1.log 2>&1
+# shellcheck disable=SC2086 # RUN1_SET is a list of options
+[ -d $O/run1 ] || $D run $R --out $O/run1 $ACK $SPLIT $RUN1_SET --set distillation.variant=full > $O/run1.log 2>&1
 log run1
 T=$O/run1/teacher
 # A recipe whose teacher is the saved one.
@@ -21,12 +23,12 @@ s=sys.stdin.read()
 s=re.sub(r'teacher:[^\n]*\n(  [^\n]*\n)+', 'teacher: {path: $T}\n', s, count=1)
 s=s.replace('../../shared', '/work/shared')
 print(s)" > $O/student.yaml
-for spec in full:2 full:3 topk:4 sequence:5; do
+for spec in $SPECS; do
   v=${spec%%:*}; s=${spec##*:}
   [ -d $O/$v-s$s ] || $D run $O/student.yaml --out $O/$v-s$s $ACK $SPLIT --set seed=$s --set distillation.variant=$v > $O/$v-s$s.log 2>&1
   log $v-s$s
 done
-for s in 11 12 13 14 15; do
+for s in $REF_SEEDS; do
   [ -d $O/ref-s$s ] || $D run $R --out $O/ref-s$s $ACK $SPLIT --set seed=$s --set distillation.variant=full \
       --set student.training.steps=1 --set evaluation.scratch=false > $O/ref-s$s.log 2>&1
   log ref-s$s
