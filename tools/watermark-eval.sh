@@ -7,7 +7,8 @@
 #                                                              2-core machine, 20 on a loaded one)
 #   tools/watermark-eval.sh -Dwatermark.eval.data=debian       Debian descriptions, fastText-style bags
 #                                                              (about 25 minutes; needs ../shared/data)
-# -Dwatermark.eval.key_seed=N draws another key. Results: distill-core/target/watermark-eval[-debian]/results.json
+# -Dwatermark.eval.key_seed=N draws another key; -Dwatermark.eval.epochs=E trains the distilled students E epochs
+# (default 15, Debian 10; the clean and other teachers' students E / 2), cached under names ending in -eE. Results: distill-core/target/watermark-eval[-debian]/results.json
 # (and the table on stdout); trained suspects are cached there, so a rerun with another key retrains
 # only the students of the watermarked API. -Dwatermark.eval.dump=DIR also writes every model's logits on the probe
 # pool, the pool's features and the key's angles for tools/watermark-lab/served.py (other detection statistics).

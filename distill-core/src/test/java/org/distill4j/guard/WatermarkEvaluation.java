@@ -176,6 +176,8 @@ class WatermarkEvaluation {
         long t0 = System.nanoTime();
         Setup s = System.getProperty("watermark.eval.data", "fashion").startsWith("debian") ? debian() : fashion();
         int extraKeys = prop("extra_keys", 100);
+        // Students trained for other than the setup's epochs are cached under their own names.
+        String epochsTag = System.getProperty("watermark.eval.epochs") == null ? "" : "-e" + prop("epochs", 0);
         Path out = s.out();
         Files.createDirectories(out);
         ExampleSet train = s.train();
@@ -254,7 +256,7 @@ class WatermarkEvaluation {
                 ModelSpec a = s.students().get(i);
                 double temp = studentTemps[i];
                 long seed = 5 + i;
-                String name = "wm" + share + "-" + i + "-T" + (int) temp + "-key" + prop("key_seed", 1);
+                String name = "wm" + share + "-" + i + "-T" + (int) temp + "-key" + prop("key_seed", 1) + epochsTag;
                 float[] targets = share == 100 ? servedTransfer : mixed;
                 suspects.add(cached(
                         out,
@@ -322,7 +324,7 @@ class WatermarkEvaluation {
             int j = i;
             suspects.add(cached(
                     out,
-                    "clean-teacher-" + i,
+                    "clean-teacher-" + i + epochsTag,
                     () -> student(
                             "clean-teacher-" + j,
                             "distilled from the clean teacher, T=" + temps[j],
@@ -343,7 +345,7 @@ class WatermarkEvaluation {
             int j = i;
             suspects.add(cached(
                     out,
-                    "other-teacher-student-" + i,
+                    "other-teacher-student-" + i + epochsTag,
                     () -> student(
                             "other-teacher-student-" + j,
                             "distilled from the other teacher, T=" + temps[j],
@@ -424,6 +426,23 @@ class WatermarkEvaluation {
         String servedCalibration = calibrations.get(1);
         results.put("calibration", calibration);
         results.put("calibration_served", servedCalibration);
+        // What each suspect's owner sees: its accuracy on the test rows (the first rows of its
+        // probe logits), to compare students trained for other epochs.
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        for (Suspect suspect : suspects) {
+            int right = 0;
+            for (int r = 0; r < test.size(); r++) {
+                int best = 0;
+                for (int k = 1; k < c; k++) {
+                    if (suspect.testLogits()[r * c + k] > suspect.testLogits()[r * c + best]) {
+                        best = k;
+                    }
+                }
+                right += best == test.label(r) ? 1 : 0;
+            }
+            accuracy.put(suspect.name(), (double) right / test.size());
+        }
+        results.put("test_accuracy", accuracy);
         results.put("utility_test_set", utility);
         results.put("utility_transfer_rows", utilityTransfer);
         results.put("transfer_rows_from_api_in_mix", countTrue(fromApi));
