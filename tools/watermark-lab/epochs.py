@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Watermark detection against the students' training length (docs/audit.md, "Students trained longer").
 
-Reads the evaluation's results (tools/watermark-eval.sh with -Dwatermark.eval.epochs=E; the default 15
-epochs are docs/watermark-eval/results-keyK.json) and, for each watermarked student, its test accuracy
-from the evaluation's suspect cache (the logits on the 10,000 test rows it was probed with), and writes
-a Markdown table and a JSON summary.
+Reads the evaluation's results (tools/watermark-eval.sh with -Dwatermark.eval.epochs=E; on Fashion-MNIST
+the default 15 epochs are docs/watermark-eval/results-keyK.json) and each watermarked student's test
+accuracy (the results' test_accuracy, or, for results written before it existed, the student's logits
+on the 10,000 test rows in the evaluation's suspect cache, Fashion-MNIST only), and writes a Markdown
+table and a JSON summary.
 
-    epochs.py RESULTS_DIR SUSPECTS_DIR OUT_PREFIX
+    epochs.py RESULTS_DIR SUSPECTS_DIR|- OUT_PREFIX
       RESULTS_DIR   holds e{E}-key{K}.json for every epoch count E and key K run (e15-key{K}.json may be
                     copies of docs/watermark-eval/results-key{K}.json)
-      SUSPECTS_DIR  distill-core/target/watermark-eval/suspects-with-transfer
+      SUSPECTS_DIR  distill-core/target/watermark-eval/suspects-with-transfer, or - for none
 """
 import glob
 import gzip
@@ -21,23 +22,24 @@ import sys
 import numpy as np
 
 LABELS = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
-# (section of the results, probes, what the goal asks of it)
-SECTIONS = [
-    ("served_rows_10000", "10,000 served"),
-    ("served_to_mix_4927", "4,927 served to the 25% collector"),
-    ("test_rows_10000", "10,000 fresh test rows"),
-]
+
+
+def sections(results):
+    """(section of the results, probes): served rows, those served to the 25% collector, fresh rows."""
+    mix = max((k for k in results if k.startswith("served_to_mix_")), key=lambda k: int(k.rsplit("_", 1)[1]))
+    return [("served_rows_10000", "10,000 served"),
+            (mix, "{:,} served to the 25% collector".format(int(mix.rsplit("_", 1)[1]))),
+            ("test_rows_10000", "10,000 fresh test rows")]
 
 
 def main(results_dir, suspects_dir, out_prefix):
-    labels = np.frombuffer(gzip.open(LABELS).read()[8:], dtype=np.uint8)
     runs = {}
     for f in glob.glob(os.path.join(results_dir, "e*-key*.json")):
         m = re.match(r"e(\d+)-key(\d+)\.json", os.path.basename(f))
         runs[(int(m.group(1)), int(m.group(2)))] = json.load(open(f))
     rows = []
     for (epochs, key), res in sorted(runs.items()):
-        for section, probes in SECTIONS:
+        for section, probes in sections(res):
             for r in res[section]:
                 if not r["distilled"]:
                     continue
@@ -45,14 +47,18 @@ def main(results_dir, suspects_dir, out_prefix):
                 share, _, temp = r["model"].split("-")[:3]
                 rows.append({"epochs": epochs, "key": key, "student": share[2:] + "%, " + temp,
                              "model": r["model"], "probes": probes, "p": r["p"]})
-        negatives = [r["p"] for r in res["served_rows_10000"] + res["served_to_mix_4927"] + res["test_rows_10000"]
-                     if not r["distilled"]]
+        negatives = [r["p"] for section, _ in sections(res) for r in res[section] if not r["distilled"]]
         rows.append({"epochs": epochs, "key": key, "student": "negatives below 0.01", "model": "",
                      "probes": "all three", "p": sum(p < 0.01 for p in negatives), "of": len(negatives)})
     accuracy = {}
+    for res in runs.values():
+        accuracy.update({m: a for m, a in res.get("test_accuracy", {}).items() if m.startswith("wm")})
+    labels = None
     for r in rows:
         f = os.path.join(suspects_dir, r["model"] + ".json")
-        if r["model"] and r["model"] not in accuracy and os.path.exists(f):
+        if r["model"] and r["model"] not in accuracy and suspects_dir != "-" and os.path.exists(f):
+            if labels is None:
+                labels = np.frombuffer(gzip.open(LABELS).read()[8:], dtype=np.uint8)
             x = np.array(json.load(open(f))["testLogits"], dtype=np.float32).reshape(-1, 10)[:10000]
             accuracy[r["model"]] = float((x.argmax(1) == labels).mean())
     epochs_run = sorted({e for e, _ in runs})
