@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# As run (2026-12-05 01:17-01:38 UTC for seed 1, 02:02-02:21 UTC for seed 2, two lanes at once, 1 PyTorch
-# thread each; seed 2's steps were full-s2 and fulltext-s2). Not meant to be run as is: the paths are the run's.
+# As run (2026-12-05 01:17-01:38 UTC for seed 1, 02:02-02:21 UTC for seed 2, 03:51-04:06 UTC for seed 3, two
+# lanes at once, 1 PyTorch thread each; seed N's steps were full-sN and fulltext-sN). Not meant to be run as is: the paths are the run's.
 #   share03-2k-runs.sh drop|text [SEED]
 # 3% of the text, 2,000 student steps: the scratch twin with dropout 0.1 (and KD on its own text with dropout),
 # and full KD with 400k tokens of teacher text (no dropout), the same teacher (/work/lmeq/share03/teacher)
