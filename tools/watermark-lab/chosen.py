@@ -9,25 +9,21 @@ convergence").
 
     chosen.py RESULTS_DIR SUSPECTS_DIR     (as epochs.py: e{E}-key{K}.json, the suspect cache)
 """
-import glob
-import gzip
 import json
 import os
-import re
 import sys
 
 import numpy as np
 
-LABELS = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"
+import common
+from epochs import load_runs
+
 TEST, EXTRA_FROM, EXTRA_TO = 10_000, 50_000, 60_000  # the probe pool: test rows, then these training rows
 
 
 def main(results_dir, suspects_dir):
-    labels = np.frombuffer(gzip.open(LABELS).read()[8:], dtype=np.uint8)[EXTRA_FROM:EXTRA_TO]
-    runs = {}
-    for f in glob.glob(os.path.join(results_dir, "e*-key*.json")):
-        m = re.match(r"e(\d+)-key(\d+)\.json", os.path.basename(f))
-        runs[(int(m.group(1)), int(m.group(2)))] = json.load(open(f))
+    labels = common.labels("train-labels-idx1-ubyte.gz")[EXTRA_FROM:EXTRA_TO]
+    runs = load_runs(results_dir)
     mix = "served_to_mix_4927"
     lines = ["| student | key | validation accuracy by epochs | chosen | p, served (100%: 10,000; 25%: 4,927 to its collector) | p, 10,000 fresh test rows |",
              "| --- | ---: | --- | ---: | ---: | ---: |"]

@@ -13,7 +13,6 @@ table and a JSON summary.
       SUSPECTS_DIR  distill-core/target/watermark-eval/suspects-with-transfer, or - for none
 """
 import glob
-import gzip
 import json
 import os
 import re
@@ -21,7 +20,17 @@ import sys
 
 import numpy as np
 
-LABELS = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
+import common
+
+
+
+def load_runs(results_dir):
+    """{(epochs, key): results} for every e{E}-key{K}.json in results_dir."""
+    runs = {}
+    for f in glob.glob(os.path.join(results_dir, "e*-key*.json")):
+        m = re.match(r"e(\d+)-key(\d+)\.json", os.path.basename(f))
+        runs[(int(m.group(1)), int(m.group(2)))] = json.load(open(f))
+    return runs
 
 
 def sections(results):
@@ -33,10 +42,7 @@ def sections(results):
 
 
 def main(results_dir, suspects_dir, out_prefix):
-    runs = {}
-    for f in glob.glob(os.path.join(results_dir, "e*-key*.json")):
-        m = re.match(r"e(\d+)-key(\d+)\.json", os.path.basename(f))
-        runs[(int(m.group(1)), int(m.group(2)))] = json.load(open(f))
+    runs = load_runs(results_dir)
     rows = []
     for (epochs, key), res in sorted(runs.items()):
         for section, probes in sections(res):
@@ -58,7 +64,7 @@ def main(results_dir, suspects_dir, out_prefix):
         f = os.path.join(suspects_dir, r["model"] + ".json")
         if r["model"] and r["model"] not in accuracy and suspects_dir != "-" and os.path.exists(f):
             if labels is None:
-                labels = np.frombuffer(gzip.open(LABELS).read()[8:], dtype=np.uint8)
+                labels = common.labels("t10k-labels-idx1-ubyte.gz")
             x = np.array(json.load(open(f))["testLogits"], dtype=np.float32).reshape(-1, 10)[:10000]
             accuracy[r["model"]] = float((x.argmax(1) == labels).mean())
     epochs_run = sorted({e for e, _ in runs})
