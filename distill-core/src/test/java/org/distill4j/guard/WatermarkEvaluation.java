@@ -432,13 +432,8 @@ class WatermarkEvaluation {
         for (Suspect suspect : suspects) {
             int right = 0;
             for (int r = 0; r < test.size(); r++) {
-                int best = 0;
-                for (int k = 1; k < c; k++) {
-                    if (suspect.testLogits()[r * c + k] > suspect.testLogits()[r * c + best]) {
-                        best = k;
-                    }
-                }
-                right += best == test.label(r) ? 1 : 0;
+                float[] row = Arrays.copyOfRange(suspect.testLogits(), r * c, r * c + c);
+                right += Watermark.argmax(row) == test.label(r) ? 1 : 0;
             }
             accuracy.put(suspect.name(), (double) right / test.size());
         }
