@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.distill4j.io.Hashing;
 
 /**
@@ -56,6 +58,58 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
         }
         checkSizes(train.size(), validation.size(), test.size(), validationFraction, testFraction);
         return new CorpusSplit(train, validation, test);
+    }
+
+    /**
+     * Splits documents by group of near-duplicates ({@link NearDuplicates}): every member of a
+     * group goes where {@link #part} sends the group's lexicographically smallest text, so a family
+     * of templated documents is never on both sides, and a document without a near duplicate lands
+     * exactly where {@link #bySeed} puts it. Reads every document before assigning any (no
+     * streaming). Within a split documents keep their corpus order.
+     *
+     * @throws IllegalArgumentException as {@link #bySeed}; a split can also end up empty because a
+     *     few large groups hold most of the documents
+     */
+    public static CorpusSplit byNearDuplicates(
+            List<Document> documents, long seed, double validationFraction, double testFraction) {
+        checkFractions(validationFraction, testFraction);
+        int[] group = NearDuplicates.groups(documents);
+        Map<Integer, String> smallest = new HashMap<>();
+        for (int i = 0; i < documents.size(); i++) {
+            smallest.merge(group[i], documents.get(i).text(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
+        Map<Integer, Part> parts = new HashMap<>();
+        smallest.forEach((g, text) -> parts.put(g, part(text, seed, validationFraction, testFraction)));
+        List<Document> train = new ArrayList<>();
+        List<Document> validation = new ArrayList<>();
+        List<Document> test = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            switch (parts.get(group[i])) {
+                case TRAIN -> train.add(documents.get(i));
+                case VALIDATION -> validation.add(documents.get(i));
+                default -> test.add(documents.get(i));
+            }
+        }
+        checkSizes(train.size(), validation.size(), test.size(), validationFraction, testFraction);
+        return new CorpusSplit(train, validation, test);
+    }
+
+    /**
+     * Splits documents by {@code unit}: {@link #bySeed} or {@link #byNearDuplicates}.
+     */
+    public static CorpusSplit split(
+            Unit unit, List<Document> documents, long seed, double validationFraction, double testFraction) {
+        return unit == Unit.NEAR_DUPLICATES
+                ? byNearDuplicates(documents, seed, validationFraction, testFraction)
+                : bySeed(documents, seed, validationFraction, testFraction);
+    }
+
+    /** What a split keeps together. */
+    public enum Unit {
+        /** Each document on its own (identical texts together): {@link #bySeed}. */
+        DOCUMENT,
+        /** Each group of near-duplicate documents: {@link #byNearDuplicates}. */
+        NEAR_DUPLICATES
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.model.DecoderConfig;
 import org.distill4j.lm.model.Positions;
 import org.distill4j.lm.token.BpeTrainer;
@@ -60,6 +61,10 @@ public record LmRecipe(
      *     on, in (0, 1] (default 1): a teacher trained here uses all of them, so a share below 1 is
      *     the setting of a student with less data than its teacher; not with streaming
      * @param tokenizer the tokenizer of every model the run trains (default: the byte tokenizer)
+     * @param splitBy what the split keeps together: {@code document} (default; identical texts
+     *     together) or {@code near_duplicates} (each group of near-duplicate documents, {@link
+     *     org.distill4j.lm.corpus.NearDuplicates}: families of templated documents stay on one side,
+     *     so the test split measures text the models did not read in another form; in memory only)
      */
     public record Data(
             String format,
@@ -72,7 +77,8 @@ public record LmRecipe(
             @JsonProperty("split_seed") Long splitSeed,
             Boolean streaming,
             @JsonProperty("student_share") Double studentShare,
-            TokenizerSpec tokenizer) {}
+            TokenizerSpec tokenizer,
+            @JsonProperty("split_by") String splitBy) {}
 
     /**
      * Which tokenizer the run's models use ({@code data.tokenizer}).
@@ -334,7 +340,8 @@ public record LmRecipe(
                                         data.tokenizer.vocabSize,
                                         abs(base, data.tokenizer.file),
                                         data.tokenizer.bos,
-                                        data.tokenizer.eos));
+                                        data.tokenizer.eos),
+                        data.splitBy);
         return new LmRecipe(name, seed, d, resolve(teacher, base), resolve(student, base), distillation, evaluation);
     }
 
@@ -395,6 +402,15 @@ public record LmRecipe(
                 studentShare() > 0 && studentShare() <= 1,
                 "data.student_share",
                 "data.student_share must be in (0, 1], got " + studentShare());
+        require(
+                data.splitBy == null || data.splitBy.equals("document") || data.splitBy.equals("near_duplicates"),
+                "data.split_by",
+                "data.split_by must be document or near_duplicates, got " + data.splitBy);
+        require(
+                splitUnit() == CorpusSplit.Unit.DOCUMENT || !streaming(),
+                "data.split_by",
+                "data.split_by: near_duplicates reads every document before splitting, which streaming does not;"
+                        + " set data.streaming: false");
         require(
                 studentShare() == 1 || !streaming(),
                 "data.student_share",
@@ -573,6 +589,11 @@ public record LmRecipe(
         return data.splitSeed == null ? seedOrDefault() : data.splitSeed;
     }
 
+    /** What the split keeps together ({@code data.split_by}; default: each document). */
+    public CorpusSplit.Unit splitUnit() {
+        return "near_duplicates".equals(data.splitBy) ? CorpusSplit.Unit.NEAR_DUPLICATES : CorpusSplit.Unit.DOCUMENT;
+    }
+
     /** Validation share (default 0.05). */
     public double validationShare() {
         return data.validation == null ? 0.05 : data.validation;
@@ -599,6 +620,7 @@ public record LmRecipe(
         try {
             return !"sequence".equals(variant())
                     && teacherTextTokens() == 0
+                    && splitUnit() == CorpusSplit.Unit.DOCUMENT
                     && Files.size(data.path) > STREAMING_THRESHOLD;
         } catch (IOException e) {
             return false; // reading it will name the problem

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.CorpusSplit.Part;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.PackedCorpus;
@@ -59,6 +60,14 @@ final class LmSplits implements AutoCloseable {
             info.put("bytes", read.corpus().bytes());
             info.put("sha256", read.corpus().contentHash());
             info.put("split_seed", recipe.splitSeed());
+            if (recipe.splitUnit() == CorpusSplit.Unit.NEAR_DUPLICATES) {
+                info.put("split_by", "near_duplicates");
+                Map<String, Integer> sizes = new LinkedHashMap<>();
+                sizes.put("train", read.split().train().size());
+                sizes.put("validation", read.split().validation().size());
+                sizes.put("test", read.split().test().size());
+                info.put("split_documents", sizes);
+            }
             info.put("train_sha256", LmTrainingCorpus.documentsHash(read.split().train()));
             if (recipe.studentShare() < 1) {
                 info.put("student_share", recipe.studentShare());

@@ -58,8 +58,12 @@ public record LmTrainingCorpus(
      */
     public static LmTrainingCorpus read(LmRecipe recipe) throws IOException {
         TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), options(recipe));
-        CorpusSplit split = CorpusSplit.bySeed(
-                corpus.documents(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
+        CorpusSplit split = CorpusSplit.split(
+                recipe.splitUnit(),
+                corpus.documents(),
+                recipe.splitSeed(),
+                recipe.validationShare(),
+                recipe.testShare());
         List<Document> students = CorpusSplit.sample(split.train(), recipe.splitSeed(), recipe.studentShare());
         Tokenizer tok =
                 recipe.data().tokenizer() != null && recipe.data().tokenizer().vocabSize() != null
@@ -114,12 +118,25 @@ public record LmTrainingCorpus(
             return BpeTokenizer.read(file);
         }
         BpeTrainer trainer = new BpeTrainer();
-        TextCorpus.scan(List.of(recipe.data().path()), options(recipe), d -> {
-            if (CorpusSplit.part(d.text(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare())
-                    == CorpusSplit.Part.TRAIN) {
-                trainer.add(d.text());
-            }
-        });
+        if (recipe.splitUnit() == CorpusSplit.Unit.DOCUMENT) {
+            TextCorpus.scan(List.of(recipe.data().path()), options(recipe), d -> {
+                if (CorpusSplit.part(d.text(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare())
+                        == CorpusSplit.Part.TRAIN) {
+                    trainer.add(d.text());
+                }
+            });
+        } else {
+            // A grouped split needs every document before it assigns any.
+            TextCorpus corpus = TextCorpus.read(List.of(recipe.data().path()), options(recipe));
+            CorpusSplit.split(
+                            recipe.splitUnit(),
+                            corpus.documents(),
+                            recipe.splitSeed(),
+                            recipe.validationShare(),
+                            recipe.testShare())
+                    .train()
+                    .forEach(d -> trainer.add(d.text()));
+        }
         BpeTokenizer bpe = trainer.train(t.vocabSize());
         if (file != null) {
             Files.createDirectories(cacheDir);
@@ -185,7 +202,8 @@ public record LmTrainingCorpus(
                 + Files.getLastModifiedTime(file).toMillis() + ";field=" + options.textField() + ";utf8="
                 + options.utf8() + ";max_line_bytes=" + options.maxLineBytes() + ";max_bytes=" + options.maxBytes()
                 + ";max_documents=" + options.maxDocuments() + ";split_seed=" + recipe.splitSeed() + ";validation="
-                + recipe.validationShare() + ";test=" + recipe.testShare();
+                + recipe.validationShare() + ";test=" + recipe.testShare()
+                + (recipe.splitUnit() == CorpusSplit.Unit.DOCUMENT ? "" : ";split_by=" + recipe.splitUnit());
     }
 
     /** Returns how the recipe's corpus is read: its field and byte limit, otherwise the defaults. */

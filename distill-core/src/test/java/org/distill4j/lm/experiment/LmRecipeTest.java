@@ -80,6 +80,18 @@ class LmRecipeTest {
                         LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0.5", "data.streaming=true")))
                 .isInstanceOf(RecipeException.class)
                 .hasMessageContaining("needs the corpus in memory");
+        assertThatThrownBy(() -> LmRecipe.parse(yaml(), "t", tmp, List.of("data.split_by=package")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("data.split_by must be document or near_duplicates, got package");
+        assertThatThrownBy(() -> LmRecipe.parse(
+                        yaml(), "t", tmp, List.of("data.split_by=near_duplicates", "data.streaming=true")))
+                .isInstanceOf(RecipeException.class)
+                .hasMessageContaining("data.split_by: near_duplicates reads every document before splitting");
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.split_by=near_duplicates"))
+                        .splitUnit())
+                .isEqualTo(org.distill4j.lm.corpus.CorpusSplit.Unit.NEAR_DUPLICATES);
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of()).splitUnit())
+                .isEqualTo(org.distill4j.lm.corpus.CorpusSplit.Unit.DOCUMENT);
         assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0.5"))
                         .studentShare())
                 .isEqualTo(0.5);
