@@ -7,7 +7,8 @@ bits/byte of the scratch and the distilled student every 400 steps (one run each
 learning rate the curve at step s is the run that stops at s, less early stopping), the share of the
 gap closed on validation at each step, and test bits/byte at the step validation chose.
 
-    eq2m.py RUN_DIR    (RUN_DIR/full-s1/metrics.json, RUN_DIR/full-s2/metrics.json, ...)
+    eq2m.py RUN_DIR [NAME]   (RUN_DIR/full-s1/metrics.json, RUN_DIR/full-s2/metrics.json, ...; writes NAME.md
+                              and NAME.json, default eq2m: the near-duplicate split's runs are nd4k)
 """
 import glob
 import json
@@ -15,7 +16,7 @@ import os
 import sys
 
 
-def main(run_dir):
+def main(run_dir, name="eq2m"):
     here = os.path.dirname(os.path.abspath(__file__))
     seeds = {}
     for f in sorted(glob.glob(os.path.join(run_dir, "full-s*", "metrics.json"))):
@@ -52,10 +53,10 @@ def main(run_dir):
         r["test_gap_closed"] = share
         lines.append("| %d | %.3f | %d, %.3f | %d, %.3f | %.0f%% |" % (
             s, t, sc["selected_step"], sc["test_bits_per_byte"], kd["selected_step"], kd["test_bits_per_byte"], 100 * share))
-    open(os.path.join(here, "eq2m.md"), "w").write("\n".join(lines) + "\n")
-    json.dump(out, open(os.path.join(here, "eq2m.json"), "w"), indent=1)
+    open(os.path.join(here, name + ".md"), "w").write("\n".join(lines) + "\n")
+    json.dump(out, open(os.path.join(here, name + ".json"), "w"), indent=1)
     print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
