@@ -65,7 +65,9 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
      * group goes where {@link #part} sends the group's lexicographically smallest text, so a family
      * of templated documents is never on both sides, and a document without a near duplicate lands
      * exactly where {@link #bySeed} puts it. Reads every document before assigning any (no
-     * streaming). Within a split documents keep their corpus order.
+     * streaming). A group larger than the smallest split's expected size is grouped again by a
+     * stricter rule ({@link NearDuplicates#groups(List, int)}), so one draw cannot move a whole
+     * split's share of the corpus. Within a split documents keep their corpus order.
      *
      * @throws IllegalArgumentException as {@link #bySeed}; a split can also end up empty because a
      *     few large groups hold most of the documents
@@ -73,7 +75,8 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
     public static CorpusSplit byNearDuplicates(
             List<Document> documents, long seed, double validationFraction, double testFraction) {
         checkFractions(validationFraction, testFraction);
-        int[] group = NearDuplicates.groups(documents);
+        int[] group =
+                NearDuplicates.groups(documents, maxGroupSize(documents.size(), validationFraction, testFraction));
         Map<Integer, String> smallest = new HashMap<>();
         for (int i = 0; i < documents.size(); i++) {
             smallest.merge(group[i], documents.get(i).text(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
@@ -92,6 +95,17 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
         }
         checkSizes(train.size(), validation.size(), test.size(), validationFraction, testFraction);
         return new CorpusSplit(train, validation, test);
+    }
+
+    /**
+     * The largest group {@link #byNearDuplicates} keeps whole: the expected size of its smallest
+     * split (of those with a fraction &gt; 0), so that no single draw sends more than a split's share
+     * of the corpus to one side; at least 1, unlimited when validation and test are both 0.
+     */
+    public static int maxGroupSize(int documents, double validationFraction, double testFraction) {
+        double smallest =
+                Math.min(validationFraction > 0 ? validationFraction : 1, testFraction > 0 ? testFraction : 1);
+        return smallest >= 1 ? Integer.MAX_VALUE : Math.max(1, (int) (smallest * documents));
     }
 
     /**

@@ -131,6 +131,42 @@ class NearDuplicatesTest {
                 .isEqualTo(CorpusSplit.bySeed(docs, 11, 0.1, 0.1));
     }
 
+    @Test
+    void aChainThroughSharedTextIsCutBackToTheLimitByStricterBands() {
+        // Document i is block i followed by block i + 1: each shares half its text with the next,
+        // and the first and the last share nothing, yet joining transitively links them all.
+        Random r = new Random(4);
+        List<String> blocks = new ArrayList<>();
+        for (int i = 0; i <= 80; i++) {
+            blocks.add(words(r, 25));
+        }
+        List<Document> chain = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            chain.add(new Document("chain:" + i, blocks.get(i) + " " + blocks.get(i + 1)));
+        }
+        assertThat(largest(NearDuplicates.groups(chain))).isGreaterThan(40);
+        int[] capped = NearDuplicates.groups(chain, 8);
+        assertThat(largest(capped)).isBetween(2, 8);
+        // The cut keeps groups whole inside the limit: a capped group is part of one uncapped group.
+        int[] uncapped = NearDuplicates.groups(chain);
+        for (int i = 0; i < chain.size(); i++) {
+            assertThat(uncapped[capped[i]]).isEqualTo(uncapped[i]);
+        }
+        // The split's limit is its smallest part's expected size.
+        assertThat(CorpusSplit.maxGroupSize(1000, 0.05, 0.1)).isEqualTo(50);
+        assertThat(CorpusSplit.maxGroupSize(1000, 0.1, 0)).isEqualTo(100);
+        assertThat(CorpusSplit.maxGroupSize(1000, 0, 0)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(CorpusSplit.maxGroupSize(10, 0.01, 0.01)).isEqualTo(1);
+    }
+
+    private static int largest(int[] group) {
+        Map<Integer, Integer> size = new HashMap<>();
+        for (int g : group) {
+            size.merge(g, 1, Integer::sum);
+        }
+        return size.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
     private static CorpusSplit.Part part(CorpusSplit s, Document d) {
         return s.test().contains(d)
                 ? CorpusSplit.Part.TEST
