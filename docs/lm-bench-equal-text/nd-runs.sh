@@ -26,3 +26,12 @@ java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp /work/nd/distill.j
   /work/nd/nd4k/full-s{1,2,3}/student-{scratch,distilled} /work/nd/nd1k/full-s{1,2,3}/student-{scratch,distilled}
 # 4. How much of test and validation the training split contains, by document and by group:
 java -cp distill-cli/target/distill.jar tools/LmSplitOverlap.java ../shared/data/debian-descriptions/train.jsonl.gz 2000000 42
+# 5. (05:44-06:11 UTC, beside CI and a test build) full KD with 400k tokens of the teacher's text added to the
+#    student's transfer set (bench/lm_benchmark.sh fulltext-sN; the scratch twins are nd4k/full-sN's), seeds 1, 2:
+textlane() { # textlane SEED
+  DISTILL=/work/nd/d1 DISTILL_JAR=/work/nd/distill.jar SSTEPS=4000 DISTILL4J_THREADS=1 OUT=/work/nd/nd4k \
+    TEACHER=/work/nd/teacher/teacher/teacher \
+    EXTRA="--no-progress --set data.split_by=near_duplicates --set student.training.select=best_validation" \
+    bash bench/lm_benchmark.sh fulltext-s$1
+}
+textlane 1 & textlane 2; wait
