@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * seeded 5% of 2 MB of Debian descriptions: 29% of its 32-byte windows occur in other documents).
  *
  * <p>A document's shingles are its runs of {@value #SHINGLE_WORDS} consecutive words (lowercased
- * runs of letters and digits; a shorter document is one shingle); its signature is the minimum of
+ * runs of letters and digits; a shorter document is one shingle, and
+ * documents without a letter or digit all share the empty one, hence one group); its signature is the minimum of
  * {@value #HASHES} seeded hashes over them, cut into {@value #BANDS} bands of {@value #ROWS}. Two
  * documents whose signatures agree on a whole band are joined, and groups are the connected
  * components. Two documents with shingle-set Jaccard similarity J are joined directly with
