@@ -22,15 +22,15 @@ import java.util.regex.Pattern;
  * seeded 5% of 2 MB of Debian descriptions: 29% of its 32-byte windows occur in other documents).
  *
  * <p>A document's shingles are its runs of {@value #SHINGLE_WORDS} consecutive words (lowercased
- * runs of letters and digits; a shorter document is one shingle, and
- * documents without a letter or digit all share the empty one, hence one group); its signature is the minimum of
- * {@value #HASHES} seeded hashes over them, cut into {@value #BANDS} bands of {@value #ROWS}. Two
- * documents whose signatures agree on a whole band are joined, and groups are the connected
- * components. Two documents with shingle-set Jaccard similarity J are joined directly with
- * probability 1 - (1 - J^2)^32: 0.27 at J = 0.1, 0.65 at 0.18, 0.9 at 0.27, above 0.99 from 0.38.
- * That is deliberately loose: the point is to keep families apart, and a group too many costs only
- * some randomness of the split. Identical texts always share a group. Deterministic: the same
- * documents in the same order give the same groups.
+ * runs of letters and digits; a shorter document is one shingle, and documents without a letter
+ * or digit all share the empty one, hence one group); its signature is the minimum of {@value
+ * #HASHES} seeded hashes over them, cut into {@value #BANDS} bands of {@value #ROWS}. Two documents
+ * whose signatures agree on a whole band are joined, and groups are the connected components. Two
+ * documents with shingle-set Jaccard similarity J are joined directly with probability 1 - (1 -
+ * J^2)^32: 0.27 at J = 0.1, 0.65 at 0.18, 0.9 at 0.27, above 0.99 from 0.38. That is deliberately
+ * loose: the point is to keep families apart, and a group too many costs only some randomness of
+ * the split ({@link #groups(List, int)} cuts groups that grow too large). Identical texts always
+ * share a group. Which documents share a group depends on the set of documents, not their order.
  */
 public final class NearDuplicates {
 
