@@ -46,18 +46,11 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
     public static CorpusSplit bySeed(
             List<Document> documents, long seed, double validationFraction, double testFraction) {
         checkFractions(validationFraction, testFraction);
-        List<Document> train = new ArrayList<>();
-        List<Document> validation = new ArrayList<>();
-        List<Document> test = new ArrayList<>();
-        for (Document d : documents) {
-            switch (part(d.text(), seed, validationFraction, testFraction)) {
-                case TRAIN -> train.add(d);
-                case VALIDATION -> validation.add(d);
-                default -> test.add(d);
-            }
+        Part[] parts = new Part[documents.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = part(documents.get(i).text(), seed, validationFraction, testFraction);
         }
-        checkSizes(train.size(), validation.size(), test.size(), validationFraction, testFraction);
-        return new CorpusSplit(train, validation, test);
+        return assemble(documents, parts, validationFraction, testFraction);
     }
 
     /**
@@ -81,13 +74,23 @@ public record CorpusSplit(List<Document> train, List<Document> validation, List<
         for (int i = 0; i < documents.size(); i++) {
             smallest.merge(group[i], documents.get(i).text(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
         }
-        Map<Integer, Part> parts = new HashMap<>();
-        smallest.forEach((g, text) -> parts.put(g, part(text, seed, validationFraction, testFraction)));
+        Map<Integer, Part> groupParts = new HashMap<>();
+        smallest.forEach((g, text) -> groupParts.put(g, part(text, seed, validationFraction, testFraction)));
+        Part[] parts = new Part[documents.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = groupParts.get(group[i]);
+        }
+        return assemble(documents, parts, validationFraction, testFraction);
+    }
+
+    /** The split that puts document i into parts[i], keeping corpus order within each part. */
+    private static CorpusSplit assemble(
+            List<Document> documents, Part[] parts, double validationFraction, double testFraction) {
         List<Document> train = new ArrayList<>();
         List<Document> validation = new ArrayList<>();
         List<Document> test = new ArrayList<>();
-        for (int i = 0; i < documents.size(); i++) {
-            switch (parts.get(group[i])) {
+        for (int i = 0; i < parts.length; i++) {
+            switch (parts[i]) {
                 case TRAIN -> train.add(documents.get(i));
                 case VALIDATION -> validation.add(documents.get(i));
                 default -> test.add(documents.get(i));
