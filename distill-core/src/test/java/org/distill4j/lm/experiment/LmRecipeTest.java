@@ -92,6 +92,18 @@ class LmRecipeTest {
                 .isEqualTo(org.distill4j.lm.corpus.CorpusSplit.Unit.NEAR_DUPLICATES);
         assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of()).splitUnit())
                 .isEqualTo(org.distill4j.lm.corpus.CorpusSplit.Unit.DOCUMENT);
+        // Above the streaming threshold (a sparse file: nothing is read), the document split streams
+        // by default and the grouped one, which needs every document first, does not.
+        Path big = tmp.resolve("big.jsonl");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(LmRecipe.STREAMING_THRESHOLD + 1);
+        }
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.path=big.jsonl"))
+                        .streaming())
+                .isTrue();
+        assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.path=big.jsonl", "data.split_by=near_duplicates"))
+                        .streaming())
+                .isFalse();
         assertThat(LmRecipe.parse(yaml(), "t", tmp, List.of("data.student_share=0.5"))
                         .studentShare())
                 .isEqualTo(0.5);
