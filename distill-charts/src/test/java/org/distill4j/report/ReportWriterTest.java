@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.distill4j.eval.ModelMetrics;
+import org.distill4j.lm.corpus.SplitOverlap;
 import org.distill4j.train.EpochRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +146,23 @@ class ReportWriterTest {
         assertThat(back.models()).isEqualTo(results.models());
         assertThat(back.environment()).isEqualTo(results.environment());
         assertThat(back.recipe().get("note")).isEqualTo("<script>alert(1)</script>");
+        assertThat(back.data()).isEmpty();
+    }
+
+    @Test
+    void factsAboutTheSplitReadBackAndTheReportsSayThem() throws IOException {
+        ExperimentResults base = results();
+        Map<String, Object> overlap =
+                SplitOverlap.report(Map.of("test", new SplitOverlap.Result(500, 480, 120, 9_000)));
+        ExperimentResults results = new ExperimentResults(
+                base.title(), base.models(), base.recipe(), base.environment(), Map.of("split_overlap", overlap));
+        ReportWriter.write(results, dir);
+
+        ExperimentResults back = MetricsJson.readResults(dir.resolve("metrics.json"));
+        assertThat(back.data()).isEqualTo(results.data());
+        String sentence = "25.0% of the test rows (120 of 480 checked) have a near duplicate among the training rows";
+        assertThat(Files.readString(dir.resolve("results.md"))).contains(sentence);
+        assertThat(Files.readString(dir.resolve("report.html"))).contains(sentence);
     }
 
     @Test

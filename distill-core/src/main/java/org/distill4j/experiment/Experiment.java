@@ -18,6 +18,7 @@ import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
 import org.distill4j.io.AtomicFiles;
+import org.distill4j.lm.corpus.SplitOverlap;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -200,6 +201,11 @@ public final class Experiment {
                     data.train().size(),
                     data.train().size()));
         }
+        Map<String, Object> dataFacts = data.splitOverlap();
+        String overlap = SplitOverlap.describe((Map<?, ?>) dataFacts.get("split_overlap"), "rows");
+        if (overlap != null) {
+            listener.info("data: " + overlap);
+        }
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 ExperimentTeacher teacher = teachers.obtain(data)) {
@@ -240,8 +246,8 @@ public final class Experiment {
                             gate.termsOrigin())
                     .write(distilledDir, data, recipe.seed(), metrics);
         }
-        ExperimentResults experiment =
-                new ExperimentResults(recipe.name(), results, RecipeLoader.toTree(recipe), Environment.describe());
+        ExperimentResults experiment = new ExperimentResults(
+                recipe.name(), results, RecipeLoader.toTree(recipe), Environment.describe(), dataFacts);
         ReportWriter.write(experiment, out);
         return experiment;
     }

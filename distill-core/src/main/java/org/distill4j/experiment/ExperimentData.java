@@ -2,12 +2,16 @@ package org.distill4j.experiment;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.distill4j.data.DataException;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
 import org.distill4j.data.IdxDataset;
 import org.distill4j.data.JsonlTextDataset;
 import org.distill4j.data.TextFeatures;
+import org.distill4j.lm.corpus.SplitOverlap;
 import org.distill4j.recipe.Recipe;
 
 /**
@@ -89,6 +93,41 @@ public record ExperimentData(
         ExampleSets.Split parts = ExampleSets.split(data.train(), recipe.data().teacherSplit(), ~recipe.seed());
         return new ExperimentData(
                 parts.train(), data.validation(), data.test(), data.textFeatures(), parts.validation());
+    }
+
+    /**
+     * How many validation and test rows have a near duplicate among the rows the models train on
+     * (the students' and, with {@code data.teacher_split}, the teacher's): {@link SplitOverlap}'s
+     * rule over the rows' texts, every held-out row checked. Empty for rows without text (images).
+     *
+     * @return {@code {"split_overlap": SplitOverlap.report(...)}}, or an empty map
+     */
+    public Map<String, Object> splitOverlap() {
+        if (test.size() == 0 || test.text(0) == null) {
+            return Map.of();
+        }
+        Map<String, ExampleSet> heldOut = new LinkedHashMap<>();
+        if (validation != null) {
+            heldOut.put("validation", validation);
+        }
+        heldOut.put("test", test);
+        Map<String, SplitOverlap> checks = new LinkedHashMap<>();
+        heldOut.forEach((name, set) -> {
+            SplitOverlap.Builder b = SplitOverlap.builder(Integer.MAX_VALUE);
+            for (int i = 0; i < set.size(); i++) {
+                b.add(set.text(i));
+            }
+            checks.put(name, b.build());
+        });
+        for (ExampleSet rows : teacherTrain == train ? List.of(train) : List.of(train, teacherTrain)) {
+            for (int i = 0; i < rows.size(); i++) {
+                String text = rows.text(i);
+                checks.values().forEach(c -> c.accept(text));
+            }
+        }
+        Map<String, SplitOverlap.Result> sides = new LinkedHashMap<>();
+        checks.forEach((name, c) -> sides.put(name, c.result()));
+        return Map.of("split_overlap", SplitOverlap.report(sides));
     }
 
     private static ExampleSet limit(ExampleSet set, int limit) {

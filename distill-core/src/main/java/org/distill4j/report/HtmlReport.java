@@ -57,6 +57,10 @@ final class HtmlReport {
                 .ifPresent(gap -> html.append("<p class=\"gap\">")
                         .append(escape(gap.describe()))
                         .append("</p>\n"));
+        String overlap = MarkdownReport.overlapSentence(results);
+        if (overlap != null) {
+            html.append("<p>").append(escape(overlap)).append("</p>\n");
+        }
 
         if (!charts.isEmpty()) {
             html.append("<h2>Charts</h2>\n");

@@ -1,6 +1,8 @@
 package org.distill4j.report;
 
 import java.util.List;
+import java.util.Map;
+import org.distill4j.lm.corpus.SplitOverlap;
 
 /** Renders {@code results.md}: a heading, the results table and the distillation-gap line. */
 final class MarkdownReport {
@@ -19,7 +21,23 @@ final class MarkdownReport {
         }
         ErrorGap.of(results.models())
                 .ifPresent(gap -> md.append('\n').append(gap.describe()).append('\n'));
+        String overlap = overlapSentence(results);
+        if (overlap != null) {
+            md.append('\n').append(overlap).append('\n');
+        }
         return md.toString();
+    }
+
+    /**
+     * What the data's split shares between training and test ({@code data.split_overlap}), as a
+     * sentence, or null when the results record none (dense data, or runs before the check).
+     */
+    static String overlapSentence(ExperimentResults results) {
+        String s = SplitOverlap.describe((Map<?, ?>) results.data().get("split_overlap"), "rows");
+        return s == null
+                ? null
+                : Character.toUpperCase(s.charAt(0)) + s.substring(1)
+                        + ": the test scores partly measure remembering the training rows.";
     }
 
     private static void appendRow(StringBuilder md, List<String> cells) {

@@ -25,7 +25,8 @@ import org.distill4j.train.EpochRecord;
 /**
  * The {@code metrics.json} format: writes an {@link ExperimentResults} as JSON and reads it back.
  *
- * <p>Shape: {@code {"title", "models": {role: {...}}, "recipe", "environment"}}. Each model object
+ * <p>Shape: {@code {"title", "models": {role: {...}}, "recipe", "environment"}}, plus {@code "data"}
+ * when the results hold facts about the data ({@link ExperimentResults#data()}). Each model object
  * holds {@code description}, the {@link ModelMetrics} fields and {@code history} (a list of {@link
  * EpochRecord}s), all with snake_case keys in declaration order. A non-finite number (an
  * unmeasured {@code NaN}, or an infinity) is written as {@code null}, so the file is always valid
@@ -61,6 +62,9 @@ public final class MetricsJson {
         }
         root.set("recipe", tree(results.recipe()));
         root.set("environment", tree(results.environment()));
+        if (!results.data().isEmpty()) {
+            root.set("data", tree(results.data()));
+        }
         return pretty(root);
     }
 
@@ -95,8 +99,12 @@ public final class MetricsJson {
         for (Map.Entry<String, JsonNode> e : root.path("environment").properties()) {
             environment.put(e.getKey(), e.getValue().asText());
         }
+        Map<String, Object> data = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : root.path("data").properties()) {
+            data.put(e.getKey(), MAPPER.convertValue(e.getValue(), Object.class));
+        }
         return new ExperimentResults(
-                root.path("title").asText(""), List.copyOf(models(root).values()), recipe, environment);
+                root.path("title").asText(""), List.copyOf(models(root).values()), recipe, environment, data);
     }
 
     /** Pretty JSON of a recipe-like tree, with the same null-for-non-finite and ordering rules. */

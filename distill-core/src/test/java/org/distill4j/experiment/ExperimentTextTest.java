@@ -80,6 +80,14 @@ class ExperimentTextTest {
                 .isTrue();
         assertThat(Files.readString(out.resolve("results.md"))).contains("Test macro-F1");
         assertThat(Files.readString(out.resolve("report.html"))).contains("Test macro-F1");
+        // Every held-out row is checked for a near duplicate in training, and the reports say how many.
+        assertThat(metrics.at("/data/split_overlap/test/checked").asInt()).isEqualTo(300);
+        assertThat(metrics.at("/data/split_overlap/validation/checked").asInt()).isEqualTo(150);
+        int repeated = metrics.at("/data/split_overlap/test/near_duplicates").asInt();
+        String sentence = String.format(java.util.Locale.ROOT, "of the test rows (%d of 300 checked)", repeated);
+        assertThat(Files.readString(out.resolve("results.md"))).contains(sentence);
+        assertThat(Files.readString(out.resolve("report.html"))).contains(sentence);
+        assertThat(log).anyMatch(l -> l.startsWith("data: ") && l.contains(sentence));
         for (String role : List.of(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED)) {
             try (SavedModel model = SavedModel.load(out.resolve(role))) {
                 assertThat(model.descriptor().textFeatures()).as(role).isEqualTo(TextFeatures.of(32, 2, 0, 0, true));

@@ -155,6 +155,11 @@ public final class NearDuplicates {
         return min;
     }
 
+    /** Whether a text has a letter or digit, i.e. a shingle of its own (the others share the empty signature). */
+    static boolean hasShingle(String text) {
+        return WORD.matcher(text).find();
+    }
+
     private static String[] words(String text) {
         Matcher m = WORD.matcher(text.toLowerCase(Locale.ROOT));
         ArrayList<String> out = new ArrayList<>();

@@ -197,6 +197,10 @@ public final class LmExperiment {
                     train.size(),
                     data.teacherTrain().size());
         }
+        String overlap = LmReport.overlapSentence(corpusInfo);
+        if (overlap != null) {
+            log.println("corpus: " + overlap);
+        }
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("name", recipe.name());

@@ -3,6 +3,7 @@ package org.distill4j.lm.experiment;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.distill4j.lm.corpus.SplitOverlap;
 
 /**
  * Renders a language-model run's metrics (the map {@link LmExperiment#run()} returns) as {@code
@@ -18,16 +19,23 @@ final class LmReport {
         Map<String, Object> c = map(m.get("corpus"));
         sb.append(String.format(
                 Locale.ROOT,
-                "Corpus `%s` (%,d documents, %,d bytes, SHA-256 %s), split by document "
+                "Corpus `%s` (%,d documents, %,d bytes, SHA-256 %s), split by %s "
                         + "(seed %s), tokenizer `%s`, windows of %d. Distillation: %s.%n%n",
                 c.get("path"),
                 (long) num(c.get("documents")),
                 (long) num(c.get("bytes")),
                 String.valueOf(c.get("sha256")).substring(0, 12),
+                c.get("split_by") == null ? "document" : "near-duplicate group",
                 c.get("split_seed"),
                 m.get("tokenizer"),
                 recipe.context(),
                 m.get("distillation")));
+        String overlap = overlapSentence(c);
+        if (overlap != null) {
+            sb.append(Character.toUpperCase(overlap.charAt(0)))
+                    .append(overlap.substring(1))
+                    .append("\n\n");
+        }
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
                 + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, DJL "
                 + "| generation tokens/s, batch " + LmExperiment.GENERATION_BATCH + " |\n");
@@ -184,6 +192,29 @@ final class LmReport {
                 + "<code>MODEL_CARD.md</code>.</p>\n</body></html>\n");
         return sb.toString();
     }
+
+    /**
+     * Says how many held-out documents have a near duplicate in the training split ({@code
+     * corpus.split_overlap}), and, for a split by document where the test split's share is above
+     * {@value #OVERLAP_HINT_SHARE}, what keeps families on one side; null for metrics without it
+     * (runs before it existed).
+     */
+    static String overlapSentence(Map<String, Object> corpus) {
+        String s = SplitOverlap.describe((Map<?, ?>) corpus.get("split_overlap"), "documents");
+        if (s == null) {
+            return null;
+        }
+        if (corpus.get("split_by") == null
+                && ((Map<?, ?>) corpus.get("split_overlap")).get("test") instanceof Map<?, ?> test
+                && num(test.get("share")) > OVERLAP_HINT_SHARE) {
+            s += ": test scores partly reward remembering them; `data.split_by: near_duplicates` keeps each "
+                    + "family of near duplicates on one side";
+        }
+        return s + ".";
+    }
+
+    /** Above this share of test documents with a near duplicate in training, the report says what to do. */
+    static final double OVERLAP_HINT_SHARE = 0.05;
 
     /** Test bytes per test token (1 for the byte tokenizer, a little less: EOS targets have no bytes). */
     static double bytesPerToken(Map<String, Object> m) {

@@ -9,6 +9,8 @@ import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.CorpusSplit.Part;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.PackedCorpus;
+import org.distill4j.lm.corpus.SplitOverlap;
+import org.distill4j.lm.corpus.TextCorpus;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.token.Tokenizer;
 
@@ -78,6 +80,7 @@ final class LmSplits implements AutoCloseable {
                     "validation_sha256",
                     LmTrainingCorpus.documentsHash(read.split().validation()));
             info.put("test_sha256", LmTrainingCorpus.documentsHash(read.split().test()));
+            info.put("split_overlap", overlap(read.split()));
             return new LmSplits(
                     info,
                     read.train(),
@@ -98,6 +101,7 @@ final class LmSplits implements AutoCloseable {
             info.put("train_sha256", p.part(Part.TRAIN).sha256());
             info.put("validation_sha256", p.part(Part.VALIDATION).sha256());
             info.put("test_sha256", p.part(Part.TEST).sha256());
+            info.put("split_overlap", overlap(recipe));
             info.put("packed", dir.toString());
             TokenWindows train = p.windows(Part.TRAIN, ctx);
             return new LmSplits(
@@ -113,6 +117,67 @@ final class LmSplits implements AutoCloseable {
             p.close();
             throw e;
         }
+    }
+
+    /**
+     * How many validation and test documents have a near duplicate among all training documents
+     * ({@link SplitOverlap}; the same sample of held-out documents as {@link #overlap(LmRecipe)}).
+     */
+    private static Map<String, Object> overlap(CorpusSplit split) throws IOException {
+        SplitOverlap.Builder validation = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
+        SplitOverlap.Builder test = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
+        split.validation().forEach(d -> validation.add(d.text()));
+        split.test().forEach(d -> test.add(d.text()));
+        return overlap(validation, test, sink -> split.train().forEach(d -> sink.accept(d.text())));
+    }
+
+    /**
+     * The same for a corpus split by document and too large to hold: one pass over the file collects
+     * the held-out documents, a second offers the training ones.
+     */
+    private static Map<String, Object> overlap(LmRecipe recipe) throws IOException {
+        SplitOverlap.Builder validation = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
+        SplitOverlap.Builder test = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
+        List<Path> files = List.of(recipe.data().path());
+        TextCorpus.scan(files, LmTrainingCorpus.options(recipe), d -> {
+            switch (part(recipe, d)) {
+                case VALIDATION -> validation.add(d.text());
+                case TEST -> test.add(d.text());
+                case TRAIN -> {}
+            }
+        });
+        return overlap(
+                validation,
+                test,
+                sink -> TextCorpus.scan(files, LmTrainingCorpus.options(recipe), d -> {
+                    if (part(recipe, d) == Part.TRAIN) {
+                        sink.accept(d.text());
+                    }
+                }));
+    }
+
+    private static Part part(LmRecipe recipe, Document d) {
+        return CorpusSplit.part(d.text(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
+    }
+
+    private static Map<String, Object> overlap(
+            SplitOverlap.Builder validation, SplitOverlap.Builder test, TrainingTexts train) throws IOException {
+        SplitOverlap v = validation.build();
+        SplitOverlap t = test.build();
+        train.offer(text -> {
+            v.accept(text);
+            t.accept(text);
+        });
+        Map<String, SplitOverlap.Result> sides = new LinkedHashMap<>();
+        sides.put("validation", v.result());
+        sides.put("test", t.result());
+        return SplitOverlap.report(sides);
+    }
+
+    /** Offers every training text to a consumer, from memory or from the corpus file. */
+    @FunctionalInterface
+    private interface TrainingTexts {
+        void offer(java.util.function.Consumer<String> sink) throws IOException;
     }
 
     /** What {@code metrics.json} records about the corpus (a fresh, mutable copy). */

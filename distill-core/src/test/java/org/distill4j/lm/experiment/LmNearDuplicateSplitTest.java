@@ -91,4 +91,30 @@ class LmNearDuplicateSplitTest {
             assertThat(s.info()).doesNotContainKey("split_by");
         }
     }
+
+    @Test
+    void metricsSayHowManyHeldOutDocumentsRepeatTrainingTextAndTheReportWhatToDo() throws Exception {
+        assumeTrue(Files.isRegularFile(DebianCorpus.trainFile()), "no Debian descriptions");
+        Map<String, Object> grouped;
+        Map<String, Object> byDocument;
+        try (LmSplits s = LmSplits.open(recipe("near_duplicates", ""), tmp.resolve("cache"))) {
+            grouped = s.info();
+        }
+        try (LmSplits s = LmSplits.open(recipe("document", ""), tmp.resolve("cache"))) {
+            byDocument = s.info();
+        }
+        Map<?, ?> docTest = (Map<?, ?>) ((Map<?, ?>) byDocument.get("split_overlap")).get("test");
+        Map<?, ?> groupedTest = (Map<?, ?>) ((Map<?, ?>) grouped.get("split_overlap")).get("test");
+        // 200 KB of Debian descriptions, 5% test: by document about a fifth of the test documents
+        // repeat a training document; grouped, a near duplicate is in the test document's own group.
+        assertThat(((Number) docTest.get("share")).doubleValue()).isGreaterThan(0.1);
+        assertThat(docTest.get("checked")).isEqualTo(docTest.get("documents"));
+        assertThat(groupedTest.get("near_duplicates")).isEqualTo(0);
+        assertThat(LmReport.overlapSentence(byDocument))
+                .contains("of the test documents (" + docTest.get("near_duplicates") + " of ")
+                .contains("`data.split_by: near_duplicates`");
+        assertThat(LmReport.overlapSentence(grouped))
+                .startsWith("0.0% of the test documents")
+                .doesNotContain("data.split_by");
+    }
 }

@@ -78,7 +78,11 @@ class LmStreamingExperimentTest {
         assertThat(packed).startsWith(tmp.resolve("streamed-cache"));
         assertThat(packed.resolve("train.tokens")).exists();
         ((ObjectNode) streamed.get("corpus")).remove("packed");
+        // Two passes over the file find the near duplicates that the in-memory split does.
+        assertThat(mem.at("/corpus/split_overlap/test/checked").asInt()).isPositive();
+        assertThat(mem.at("/corpus/split_overlap/test/near_duplicates").asInt()).isPositive();
         assertThat(streamed.get("corpus")).isEqualTo(mem.get("corpus"));
+        assertThat(streamLog.toString(StandardCharsets.UTF_8)).contains("near duplicate among the training documents");
         assertThat(streamed.get("unigram")).isEqualTo(mem.get("unigram"));
         assertThat(streamed.get("models")).hasSize(3);
         for (int i = 0; i < 3; i++) {

@@ -1,0 +1,102 @@
+package org.distill4j.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.distill4j.recipe.Recipe;
+import org.distill4j.recipe.RecipeLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ExperimentData#splitOverlap()}: on JSONL files whose validation and test rows copy or
+ * barely edit known training rows, it counts exactly those, on the rows of the students and of a
+ * teacher trained on its own share alike.
+ */
+class ExperimentDataOverlapTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String words(Random r, int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : " ").append("w").append(r.nextInt(100_000));
+        }
+        return b.toString();
+    }
+
+    private static void write(Path file, List<String> texts) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("text", texts.get(i), "label", i % 2 == 0 ? "a" : "b")));
+        }
+        Files.createDirectories(file.getParent());
+        Files.write(file, lines);
+    }
+
+    /** 200 training rows; test: 10 copies, 10 one-word edits, 20 new rows; validation: 5 copies, 5 new. */
+    private static Recipe recipe(Path tmp, String dataExtra) throws Exception {
+        Random r = new Random(3);
+        List<String> train = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            train.add(words(r, 25));
+        }
+        List<String> test = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            test.add(train.get(i * 19));
+            String[] w = train.get(i * 19 + 1).split(" ");
+            w[0] = "edited";
+            test.add(String.join(" ", w));
+        }
+        for (int i = 0; i < 20; i++) {
+            test.add(words(r, 25));
+        }
+        List<String> validation = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            validation.add(train.get(150 + i));
+            validation.add(words(r, 25));
+        }
+        write(tmp.resolve("data/train.jsonl"), train);
+        write(tmp.resolve("data/validation.jsonl"), validation);
+        write(tmp.resolve("data/test.jsonl"), test);
+        String yaml = """
+                name: overlap
+                seed: 7
+                data: {format: jsonl, dir: data%s}
+                teacher:
+                  terms: mit
+                  model: {type: bag, buckets: 64, dim: 4}
+                  training: {epochs: 1, batch_size: 32, learning_rate: 0.01}
+                student:
+                  model: {type: bag, buckets: 64, dim: 4}
+                  training: {epochs: 1, batch_size: 32, learning_rate: 0.01}
+                """.formatted(dataExtra);
+        return RecipeLoader.parse(yaml, "overlap", tmp, List.of());
+    }
+
+    @Test
+    void countsTheHeldOutRowsThatRepeatTrainingRows(@TempDir Path tmp) throws Exception {
+        for (String extra : List.of("", ", teacher_split: 0.5")) {
+            Path dir = tmp.resolve(extra.isEmpty() ? "plain" : "split");
+            ExperimentData data = ExperimentData.load(recipe(dir, extra));
+            if (!extra.isEmpty()) {
+                // The students' rows are only part of the training file; the teacher's are the rest.
+                assertThat(data.train().size()).isLessThan(200);
+            }
+            Map<?, ?> overlap = (Map<?, ?>) data.splitOverlap().get("split_overlap");
+            assertThat(overlap.get("test"))
+                    .as(extra)
+                    .isEqualTo(Map.of("documents", 40, "checked", 40, "near_duplicates", 20, "share", 0.5));
+            assertThat(overlap.get("validation"))
+                    .as(extra)
+                    .isEqualTo(Map.of("documents", 10, "checked", 10, "near_duplicates", 5, "share", 0.5));
+        }
+    }
+}
