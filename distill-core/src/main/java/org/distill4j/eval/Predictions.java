@@ -52,6 +52,15 @@ public record Predictions(int rows, int classes, float[] logits) {
                 data.size(), classes, ExampleSets.forward(data, manager, batchSize, forward, classes, progress));
     }
 
+    /** These predictions on some of the rows, in the given order (e.g. for {@link ExampleSets#subset}). */
+    public Predictions rows(int[] rows) {
+        float[] out = new float[rows.length * classes];
+        for (int k = 0; k < rows.length; k++) {
+            System.arraycopy(logits, rows[k] * classes, out, k * classes, classes);
+        }
+        return new Predictions(rows.length, classes, out);
+    }
+
     /** Returns the top class of row {@code i}. */
     public int argmax(int i) {
         int best = 0;

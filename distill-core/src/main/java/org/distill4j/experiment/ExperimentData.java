@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.distill4j.data.DataException;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.ExampleSets;
@@ -98,13 +99,13 @@ public record ExperimentData(
     /**
      * How many validation and test rows have a near duplicate among the rows the models train on
      * (the students' and, with {@code data.teacher_split}, the teacher's): {@link SplitOverlap}'s
-     * rule over the rows' texts, every held-out row checked. Empty for rows without text (images).
+     * rule over the rows' texts, every held-out row checked.
      *
-     * @return {@code {"split_overlap": SplitOverlap.report(...)}}, or an empty map
+     * @return empty for rows without text (images)
      */
-    public Map<String, Object> splitOverlap() {
+    public Optional<HeldOutOverlap> heldOutOverlap() {
         if (test.size() == 0 || test.text(0) == null) {
-            return Map.of();
+            return Optional.empty();
         }
         Map<String, ExampleSet> heldOut = new LinkedHashMap<>();
         if (validation != null) {
@@ -127,7 +128,22 @@ public record ExperimentData(
         }
         Map<String, SplitOverlap.Result> sides = new LinkedHashMap<>();
         checks.forEach((name, c) -> sides.put(name, c.result()));
-        return Map.of("split_overlap", SplitOverlap.report(sides));
+        return Optional.of(new HeldOutOverlap(sides, checks.get("test").withoutNearDuplicate()));
+    }
+
+    /**
+     * What {@link #heldOutOverlap()} found.
+     *
+     * @param sides each held-out split's result, {@code validation} (when there is one) then {@code test}
+     * @param novelTestRows the test rows (ascending indices) that have a shingle and no near duplicate
+     *     in training: where a score owes nothing to remembering a training row
+     */
+    public record HeldOutOverlap(Map<String, SplitOverlap.Result> sides, int[] novelTestRows) {
+
+        /** As {@code metrics.json} records it ({@link SplitOverlap#report}). */
+        public Map<String, Object> report() {
+            return SplitOverlap.report(sides);
+        }
     }
 
     private static ExampleSet limit(ExampleSet set, int limit) {

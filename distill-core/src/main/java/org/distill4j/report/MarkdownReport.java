@@ -1,6 +1,7 @@
 package org.distill4j.report;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.distill4j.lm.corpus.SplitOverlap;
 
@@ -33,11 +34,32 @@ final class MarkdownReport {
      * sentence, or null when the results record none (dense data, or runs before the check).
      */
     static String overlapSentence(ExperimentResults results) {
-        String s = SplitOverlap.describe((Map<?, ?>) results.data().get("split_overlap"), "rows");
-        return s == null
-                ? null
-                : Character.toUpperCase(s.charAt(0)) + s.substring(1)
-                        + ": the test scores partly measure remembering the training rows.";
+        Map<?, ?> overlap = (Map<?, ?>) results.data().get("split_overlap");
+        String s = SplitOverlap.describe(overlap, "rows");
+        if (s == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(Character.toUpperCase(s.charAt(0)) + s.substring(1))
+                .append(": the test scores partly measure remembering the training rows.");
+        if (overlap.get("test_without_near_duplicate") instanceof Map<?, ?> novel) {
+            b.append(String.format(
+                    Locale.ROOT, " On the %,d test rows without one:", ((Number) novel.get("rows")).longValue()));
+            String sep = " ";
+            for (Map.Entry<?, ?> e : novel.entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> score) {
+                    b.append(sep)
+                            .append(String.format(
+                                    Locale.ROOT,
+                                    "%s %.2f%% accuracy, macro-F1 %.2f%%",
+                                    e.getKey(),
+                                    100 * ((Number) score.get("accuracy")).doubleValue(),
+                                    100 * ((Number) score.get("macro_f1")).doubleValue()));
+                    sep = "; ";
+                }
+            }
+            b.append('.');
+        }
+        return b.toString();
     }
 
     private static void appendRow(StringBuilder md, List<String> cells) {

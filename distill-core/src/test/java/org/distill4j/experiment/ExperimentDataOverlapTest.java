@@ -2,6 +2,8 @@ package org.distill4j.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,13 +12,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
+import org.distill4j.data.ExampleSet;
+import org.distill4j.data.ExampleSets;
+import org.distill4j.eval.Predictions;
+import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link ExperimentData#splitOverlap()}: on JSONL files whose validation and test rows copy or
+ * {@link ExperimentData#heldOutOverlap()}: on JSONL files whose validation and test rows copy or
  * barely edit known training rows, it counts exactly those, on the rows of the students and of a
  * teacher trained on its own share alike.
  */
@@ -90,13 +97,57 @@ class ExperimentDataOverlapTest {
                 // The students' rows are only part of the training file; the teacher's are the rest.
                 assertThat(data.train().size()).isLessThan(200);
             }
-            Map<?, ?> overlap = (Map<?, ?>) data.splitOverlap().get("split_overlap");
+            Map<?, ?> overlap = data.heldOutOverlap().orElseThrow().report();
             assertThat(overlap.get("test"))
                     .as(extra)
                     .isEqualTo(Map.of("documents", 40, "checked", 40, "near_duplicates", 20, "share", 0.5));
             assertThat(overlap.get("validation"))
                     .as(extra)
                     .isEqualTo(Map.of("documents", 10, "checked", 10, "near_duplicates", 5, "share", 0.5));
+            assertThat(data.heldOutOverlap().orElseThrow().novelTestRows())
+                    .as(extra)
+                    .containsExactly(IntStream.range(20, 40).toArray());
         }
+    }
+
+    @Test
+    void aRunScoresEveryModelOnTheTestRowsThatRepeatNoTrainingRow(@TempDir Path tmp) throws Exception {
+        Recipe recipe = recipe(tmp, "");
+        List<String> log = new ArrayList<>();
+        new Experiment(
+                        recipe,
+                        tmp.resolve("out"),
+                        new Experiment.Options(tmp.resolve("cache"), false),
+                        new ExperimentListener() {
+                            @Override
+                            public void info(String message) {
+                                log.add(message);
+                            }
+                        })
+                .run();
+        JsonNode metrics = JSON.readTree(tmp.resolve("out/metrics.json").toFile());
+        JsonNode novel = metrics.at("/data/split_overlap/test_without_near_duplicate");
+        assertThat(novel.get("rows").asInt()).isEqualTo(20);
+        ExperimentData data = ExperimentData.load(recipe);
+        ExampleSet rows =
+                ExampleSets.subset(data.test(), IntStream.range(20, 40).toArray(), "novel");
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            for (String role : List.of(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED)) {
+                try (SavedModel model = SavedModel.load(tmp.resolve("out").resolve(role))) {
+                    Predictions p = Predictions.of(model, rows, manager, 16);
+                    assertThat(novel.at("/" + role + "/accuracy").asDouble())
+                            .as(role)
+                            .isEqualTo(p.accuracy(rows));
+                    assertThat(novel.at("/" + role + "/macro_f1").asDouble())
+                            .as(role)
+                            .isEqualTo(p.macroF1(rows));
+                }
+            }
+        }
+        assertThat(Files.readString(tmp.resolve("out/results.md")))
+                .contains("50.0% of the test rows (20 of 40 checked) and 50.0% of the validation rows have a near "
+                        + "duplicate among the training rows")
+                .contains("On the 20 test rows without one: teacher ");
+        assertThat(log).anyMatch(l -> l.startsWith("data: 50.0% of the test rows (20 of 40 checked)"));
     }
 }

@@ -44,14 +44,16 @@ public final class SplitOverlap {
 
     private final int offered;
     private final long[][] signatures;
+    private final int[] offeredIndex;
     private final List<Map<BandKey, int[]>> index;
     private final boolean[] found;
     private final int[] seenBy;
     private int trainingDocuments;
 
-    private SplitOverlap(int offered, long[][] signatures) {
+    private SplitOverlap(int offered, long[][] signatures, int[] offeredIndex) {
         this.offered = offered;
         this.signatures = signatures;
+        this.offeredIndex = offeredIndex;
         this.found = new boolean[signatures.length];
         this.seenBy = new int[signatures.length];
         this.index = new ArrayList<>(NearDuplicates.BANDS);
@@ -168,6 +170,19 @@ public final class SplitOverlap {
         return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
+    /**
+     * The checked held-out documents without a near duplicate so far, as their positions among the
+     * documents offered to the builder (0-based, ascending): with no sampling, every held-out
+     * document with a shingle that repeats no training document.
+     */
+    public int[] withoutNearDuplicate() {
+        return java.util.stream.IntStream.range(0, found.length)
+                .filter(i -> !found[i])
+                .map(i -> offeredIndex[i])
+                .sorted()
+                .toArray();
+    }
+
     private static int equalPositions(long[] a, long[] b) {
         int equal = 0;
         for (int k = 0; k < a.length; k++) {
@@ -208,6 +223,7 @@ public final class SplitOverlap {
     public static final class Builder {
         private final int max;
         private final List<long[]> sample = new ArrayList<>();
+        private final List<Integer> sampleIndex = new ArrayList<>();
         private final SplittableRandom random = new SplittableRandom(0x5EEDL);
         private int offered;
         private int eligible;
@@ -218,17 +234,19 @@ public final class SplitOverlap {
 
         /** Offers one held-out document. */
         public Builder add(String text) {
-            offered++;
+            int index = offered++;
             if (!NearDuplicates.hasShingle(text)) {
                 return this;
             }
             eligible++;
             if (sample.size() < max) {
                 sample.add(NearDuplicates.signature(text));
+                sampleIndex.add(index);
             } else {
                 long j = random.nextLong(eligible);
                 if (j < max) {
                     sample.set((int) j, NearDuplicates.signature(text));
+                    sampleIndex.set((int) j, index);
                 }
             }
             return this;
@@ -236,7 +254,10 @@ public final class SplitOverlap {
 
         /** The check, ready for the training documents. */
         public SplitOverlap build() {
-            return new SplitOverlap(offered, sample.toArray(new long[0][]));
+            return new SplitOverlap(
+                    offered,
+                    sample.toArray(new long[0][]),
+                    sampleIndex.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 

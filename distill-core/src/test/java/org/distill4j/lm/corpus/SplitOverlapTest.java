@@ -50,6 +50,8 @@ class SplitOverlapTest {
         assertThat(result.nearDuplicates()).isEqualTo(2);
         assertThat(result.trainingDocuments()).isEqualTo(3);
         assertThat(result.share()).isEqualTo(0.4);
+        // Positions among the documents offered: the opening and both held-out-only texts.
+        assertThat(check.withoutNearDuplicate()).containsExactly(2, 3, 4);
         assertThat(result.toMap())
                 .containsEntry("documents", 6)
                 .containsEntry("checked", 5)
@@ -101,6 +103,15 @@ class SplitOverlapTest {
             runs[k] = check.result();
         }
         assertThat(runs[0]).isEqualTo(runs[1]);
+        // The sampled documents keep their positions: the uncopied ones are the odd positions.
+        SplitOverlap.Builder sampled = SplitOverlap.builder(40);
+        heldOut.forEach(sampled::add);
+        SplitOverlap again = sampled.build();
+        train.forEach(again::accept);
+        int[] novel = again.withoutNearDuplicate();
+        assertThat(novel).hasSize(40 - runs[0].nearDuplicates()).isSorted();
+        assertThat(java.util.stream.IntStream.of(novel).allMatch(i -> i % 2 == 1))
+                .isTrue();
         assertThat(runs[0].documents()).isEqualTo(200);
         assertThat(runs[0].checked()).isEqualTo(40);
         // Half of all held-out documents are copies; a uniform sample of 40 holds 10 to 30 of them.
