@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Knowledge distillation on the JVM: train a small student from a large teacher.",
         subcommands = {
             RunCommand.class,
+            CheckCommand.class,
             DemoCommand.class,
             TrainTeacherCommand.class,
             DistillStepCommand.class,

@@ -22,6 +22,8 @@ final class ExitCodes {
     static final int TAMPERED = 6;
     /** An HTTP teacher rejected the API key, or some items failed for good (rerun to retry them). */
     static final int TEACHER_API = 7;
+    /** {@code check --strict} found something to warn about in the recipe's data. */
+    static final int CHECK_WARNINGS = 8;
 
     private ExitCodes() {}
 }

@@ -18,10 +18,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.distill4j.data.CorruptDataException;
+import org.distill4j.experiment.DataCheck;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.cache.TopKCache;
 import org.distill4j.lm.corpus.Document;
+import org.distill4j.lm.corpus.SplitOverlap;
 import org.distill4j.lm.corpus.TokenWindows;
 import org.distill4j.lm.corpus.WindowShare;
 import org.distill4j.lm.loss.FullKl;
@@ -117,6 +119,45 @@ public final class LmExperiment {
      */
     public GateDecision checkTerms() throws DistillationRefusedException {
         return new DistillationGate().check(request());
+    }
+
+    /**
+     * Reads and splits the recipe's corpus as {@link #run()} would (a streamed corpus is packed into
+     * the cache directory, where the run finds it) and says what it holds: documents, bytes, windows,
+     * and how many held-out documents have a near duplicate in training, with a warning when a split
+     * by document lets more than 5% of the test documents repeat training text. Trains nothing.
+     *
+     * @throws IOException if the corpus cannot be read (the message names the file)
+     */
+    public DataCheck checkData() throws IOException {
+        try (LmSplits data = LmSplits.open(recipe, cacheDir())) {
+            Map<String, Object> info = data.info();
+            info.put("train_windows", data.train().size());
+            info.put("validation_bytes", data.validation().targetBytes());
+            info.put("test_bytes", data.test().targetBytes());
+            List<String> summary = new ArrayList<>();
+            summary.add(String.format(
+                    Locale.ROOT,
+                    "corpus: %,d documents, %,d bytes, split by %s; train %,d windows of %d tokens, validation %,d "
+                            + "bytes, test %,d bytes; tokenizer %s",
+                    ((Number) info.get("documents")).longValue(),
+                    ((Number) info.get("bytes")).longValue(),
+                    info.get("split_by") == null ? "document" : "near-duplicate group",
+                    data.train().size(),
+                    recipe.context(),
+                    data.validation().targetBytes(),
+                    data.test().targetBytes(),
+                    data.tokenizer().identity()));
+            List<String> warnings = new ArrayList<>();
+            String overlap = SplitOverlap.describe((Map<?, ?>) info.get("split_overlap"), "documents");
+            if (overlap != null) {
+                summary.add(overlap);
+            }
+            if (LmReport.splitLeaks(info)) {
+                warnings.add(LmReport.overlapSentence(info));
+            }
+            return new DataCheck(info, summary, warnings);
+        }
     }
 
     /**

@@ -204,13 +204,22 @@ final class LmReport {
         if (s == null) {
             return null;
         }
-        if (corpus.get("split_by") == null
-                && ((Map<?, ?>) corpus.get("split_overlap")).get("test") instanceof Map<?, ?> test
-                && num(test.get("share")) > OVERLAP_HINT_SHARE) {
+        if (splitLeaks(corpus)) {
             s += ": test scores partly reward remembering them; `data.split_by: near_duplicates` keeps each "
                     + "family of near duplicates on one side";
         }
         return s + ".";
+    }
+
+    /**
+     * Whether a split by document lets more than {@value #OVERLAP_HINT_SHARE} of the test documents
+     * have a near duplicate in training ({@code corpus.split_overlap}).
+     */
+    static boolean splitLeaks(Map<String, Object> corpus) {
+        return corpus.get("split_by") == null
+                && corpus.get("split_overlap") instanceof Map<?, ?> overlap
+                && overlap.get("test") instanceof Map<?, ?> test
+                && num(test.get("share")) > OVERLAP_HINT_SHARE;
     }
 
     /** Above this share of test documents with a near duplicate in training, the report says what to do. */
