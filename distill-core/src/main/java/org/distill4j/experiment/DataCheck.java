@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.io.Hashing;
 import org.distill4j.lm.corpus.SplitOverlap;
@@ -49,6 +50,14 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
 
     /** Checks the splits of an experiment's data. */
     public static DataCheck of(ExperimentData data) {
+        return of(data, data.heldOutOverlap());
+    }
+
+    /**
+     * Checks the splits of an experiment's data, with the near-duplicate check already made ({@link
+     * ExperimentData#heldOutOverlap()}; empty for data without text).
+     */
+    public static DataCheck of(ExperimentData data, Optional<ExperimentData.HeldOutOverlap> overlap) {
         Map<String, Object> facts = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
         Map<String, ExampleSet> splits = new LinkedHashMap<>();
@@ -128,8 +137,8 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
                 "%s rows identical to a training row: %,d",
                 held,
                 ((Number) ((Map<?, ?>) m).get("rows")).longValue())));
-        data.heldOutOverlap().ifPresent(o -> summary.add(SplitOverlap.describe(o.report(), "rows")));
-        data.heldOutOverlap().ifPresent(o -> {
+        overlap.ifPresent(o -> {
+            summary.add(SplitOverlap.describe(o.report(), "rows"));
             facts.put("split_overlap", o.report());
             SplitOverlap.Result test = o.sides().get("test");
             if (test.share() > NEAR_DUPLICATE_WARNING_SHARE) {

@@ -204,7 +204,10 @@ public final class Experiment {
         }
         Optional<ExperimentData.HeldOutOverlap> overlap = data.heldOutOverlap();
         overlap.ifPresent(o -> listener.info("data: " + SplitOverlap.describe(o.report(), "rows")));
-        Map<String, Object> dataFacts = Map.of();
+        DataCheck check = DataCheck.of(data, overlap);
+        check.warnings().forEach(w -> listener.info("data: warning: " + w));
+        Map<String, Object> dataFacts = new LinkedHashMap<>();
+        dataFacts.put("identical_to_training", check.facts().get("identical_to_training"));
         List<ModelResult> results = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                 ExperimentTeacher teacher = teachers.obtain(data)) {
@@ -227,7 +230,7 @@ public final class Experiment {
                 results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
             }
             if (overlap.isPresent()) {
-                dataFacts = Map.of(
+                dataFacts.put(
                         "split_overlap",
                         overlapFacts(overlap.get(), data.test(), teacherTest, scratchDir, distilledDir, manager));
             }

@@ -57,9 +57,11 @@ final class HtmlReport {
                 .ifPresent(gap -> html.append("<p class=\"gap\">")
                         .append(escape(gap.describe()))
                         .append("</p>\n"));
-        String overlap = MarkdownReport.overlapSentence(results);
-        if (overlap != null) {
-            html.append("<p>").append(escape(overlap)).append("</p>\n");
+        for (String sentence :
+                new String[] {MarkdownReport.identicalSentence(results), MarkdownReport.overlapSentence(results)}) {
+            if (sentence != null) {
+                html.append("<p>").append(escape(sentence)).append("</p>\n");
+            }
         }
 
         if (!charts.isEmpty()) {

@@ -22,11 +22,35 @@ final class MarkdownReport {
         }
         ErrorGap.of(results.models())
                 .ifPresent(gap -> md.append('\n').append(gap.describe()).append('\n'));
+        String identical = identicalSentence(results);
+        if (identical != null) {
+            md.append('\n').append(identical).append('\n');
+        }
         String overlap = overlapSentence(results);
         if (overlap != null) {
             md.append('\n').append(overlap).append('\n');
         }
         return md.toString();
+    }
+
+    /**
+     * How many test rows are identical to a training row ({@code data.identical_to_training}), as a
+     * sentence, or null when none is (or the results do not say).
+     */
+    static String identicalSentence(ExperimentResults results) {
+        if (!(results.data().get("identical_to_training") instanceof Map<?, ?> identical)
+                || !(identical.get("test") instanceof Map<?, ?> test)
+                || !(test.get("rows") instanceof Number rows)
+                || rows.longValue() == 0) {
+            return null;
+        }
+        long other = test.get("with_another_label") instanceof Number n ? n.longValue() : 0;
+        return String.format(
+                Locale.ROOT,
+                "%,d test rows (%.1f%%) are identical to a training row%s.",
+                rows.longValue(),
+                100 * ((Number) test.get("share")).doubleValue(),
+                other == 0 ? "" : String.format(Locale.ROOT, ", %,d of them with another label", other));
     }
 
     /**

@@ -147,7 +147,13 @@ class ExperimentDataOverlapTest {
         assertThat(Files.readString(tmp.resolve("out/results.md")))
                 .contains("50.0% of the test rows (20 of 40 checked) and 50.0% of the validation rows have a near "
                         + "duplicate among the training rows")
-                .contains("On the 20 test rows without one: teacher ");
+                .contains("On the 20 test rows without one: teacher ")
+                // The 10 copies; the odd ones sit at a training position of the other label.
+                .contains("10 test rows (25.0%) are identical to a training row, 5 of them with another label.");
+        assertThat(metrics.at("/data/identical_to_training/test/with_another_label")
+                        .asInt())
+                .isEqualTo(5);
+        assertThat(log).anyMatch(l -> l.startsWith("data: warning: 10 of the 40 test rows (25.0%) are identical"));
         assertThat(log).anyMatch(l -> l.startsWith("data: 50.0% of the test rows (20 of 40 checked)"));
     }
 }
