@@ -76,7 +76,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
         facts.put("classes", data.train().classNames());
         facts.put("rows_per_class", classCounts(splits, data.train().classNames(), warnings));
 
-        Map<String, Integer> trained = new HashMap<>(); // feature hash -> label of a training row
+        Map<String, Integer> trained = new HashMap<>(); // row hash (text or features) -> a training row's label
         for (ExampleSet set : data.teacherTrain() == data.train()
                 ? List.of(data.train())
                 : List.of(data.train(), data.teacherTrain())) {

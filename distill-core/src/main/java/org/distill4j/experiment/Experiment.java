@@ -203,7 +203,9 @@ public final class Experiment {
                     data.train().size()));
         }
         Optional<ExperimentData.HeldOutOverlap> overlap = data.heldOutOverlap();
-        overlap.ifPresent(o -> listener.info("data: " + SplitOverlap.describe(o.report(), "rows")));
+        // Above the warning's share the warning says it, with what to make of it.
+        overlap.filter(o -> o.sides().get("test").share() <= DataCheck.NEAR_DUPLICATE_WARNING_SHARE)
+                .ifPresent(o -> listener.info("data: " + SplitOverlap.describe(o.report(), "rows")));
         DataCheck check = DataCheck.of(data, overlap);
         check.warnings().forEach(w -> listener.info("data: warning: " + w));
         Map<String, Object> dataFacts = new LinkedHashMap<>();

@@ -140,6 +140,18 @@ public record ExperimentData(
      */
     public record HeldOutOverlap(Map<String, SplitOverlap.Result> sides, int[] novelTestRows) {
 
+        /** Defensive copies: the result is immutable. */
+        public HeldOutOverlap {
+            sides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sides));
+            novelTestRows = novelTestRows.clone();
+        }
+
+        /** A copy of the rows. */
+        @Override
+        public int[] novelTestRows() {
+            return novelTestRows.clone();
+        }
+
         /** As {@code metrics.json} records it ({@link SplitOverlap#report}). */
         public Map<String, Object> report() {
             return SplitOverlap.report(sides);

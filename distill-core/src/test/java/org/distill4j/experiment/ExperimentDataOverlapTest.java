@@ -154,6 +154,7 @@ class ExperimentDataOverlapTest {
                         .asInt())
                 .isEqualTo(5);
         assertThat(log).anyMatch(l -> l.startsWith("data: warning: 10 of the 40 test rows (25.0%) are identical"));
-        assertThat(log).anyMatch(l -> l.startsWith("data: 50.0% of the test rows (20 of 40 checked)"));
+        assertThat(log).anyMatch(l -> l.startsWith("data: warning: 50.0% of the test rows (20 of 40 checked)"));
+        assertThat(log).noneMatch(l -> l.startsWith("data: 50.0%"));
     }
 }

@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
  * training documents: the part of a test score that memorising the training text can earn.
  *
  * <p>Why: corpora of real descriptions come in families written from one template, and a split by
- * document or by row puts members of one family on both sides (docs/lm-benchmarks.md: 24% of the
- * 2 MB Debian test split's 32-byte windows occur in its training text; 65% of the Debian sections
- * test rows have a near duplicate among the training rows). A run that says so lets its reader
+ * document or by row puts members of one family on both sides (by the rule below, 24% of the test
+ * documents of 2 MB of Debian descriptions split by document, and 47% of the Debian sections test
+ * rows, have a near duplicate in training; docs/text.md, docs/lm.md). A run that says so lets its reader
  * weigh the test score; {@link CorpusSplit#byNearDuplicates} is the remedy for language-model
  * corpora.
  *
@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  *
  * <p>Only the held-out side is held (at most {@code maxDocuments} of them, a seeded uniform sample
  * beyond that, 512 bytes each plus the band index); training documents are offered one at a time
- * to {@link #accept}, so a streamed corpus is checked in one more pass over its file. Not thread-safe.
+ * to {@link #accept}, so a streamed corpus is checked in two more passes over its file (one collects
+ * the held-out documents, one offers the training ones). Not thread-safe.
  */
 public final class SplitOverlap {
 
@@ -105,7 +106,7 @@ public final class SplitOverlap {
                 continue;
             }
             for (int i : candidates) {
-                // seenBy keeps one training document from comparing a held-out one once per shared band.
+                // seenBy: one comparison per (training, held-out) pair, however many bands they share.
                 if (!found[i] && seenBy[i] != stamp) {
                     seenBy[i] = stamp;
                     found[i] = equalPositions(sig, signatures[i]) >= MIN_EQUAL;
