@@ -114,17 +114,7 @@ class ExperimentDataOverlapTest {
     void aRunScoresEveryModelOnTheTestRowsThatRepeatNoTrainingRow(@TempDir Path tmp) throws Exception {
         Recipe recipe = recipe(tmp, "");
         List<String> log = new ArrayList<>();
-        new Experiment(
-                        recipe,
-                        tmp.resolve("out"),
-                        new Experiment.Options(tmp.resolve("cache"), false),
-                        new ExperimentListener() {
-                            @Override
-                            public void info(String message) {
-                                log.add(message);
-                            }
-                        })
-                .run();
+        ExperimentTextTest.experiment(recipe, tmp, log).run();
         JsonNode metrics = JSON.readTree(tmp.resolve("out/metrics.json").toFile());
         JsonNode novel = metrics.at("/data/split_overlap/test_without_near_duplicate");
         assertThat(novel.get("rows").asInt()).isEqualTo(20);
