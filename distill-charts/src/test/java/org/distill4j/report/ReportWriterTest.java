@@ -163,6 +163,21 @@ class ReportWriterTest {
         String sentence = "25.0% of the test rows (120 of 480 checked) have a near duplicate among the training rows";
         assertThat(Files.readString(dir.resolve("results.md"))).contains(sentence);
         assertThat(Files.readString(dir.resolve("report.html"))).contains(sentence);
+        assertThat(Files.readString(dir.resolve("results.md"))).contains("partly measure remembering");
+
+        // A split that repeats nothing says so without the caveat.
+        ExperimentResults clean = new ExperimentResults(
+                base.title(),
+                base.models(),
+                base.recipe(),
+                base.environment(),
+                Map.of(
+                        "split_overlap",
+                        SplitOverlap.report(Map.of("test", new SplitOverlap.Result(500, 480, 0, 9_000)))));
+        ReportWriter.write(clean, dir);
+        assertThat(Files.readString(dir.resolve("results.md")))
+                .contains("0.0% of the test rows (0 of 480 checked) have a near duplicate")
+                .doesNotContain("partly measure remembering");
     }
 
     @Test

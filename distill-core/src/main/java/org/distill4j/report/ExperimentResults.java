@@ -10,8 +10,9 @@ import java.util.Map;
  * @param models results in display order (teacher first)
  * @param recipe the recipe as run, as a JSON-compatible tree (maps, lists, strings, numbers)
  * @param environment facts about the run: versions, machine, date (string to string)
- * @param data facts about the data the models were scored on, as a JSON-compatible tree: for text,
- *     {@code split_overlap} ({@link org.distill4j.lm.corpus.SplitOverlap#report}); empty when none
+ * @param data facts about the data the models were scored on, as a JSON-compatible tree: {@code
+ *     identical_to_training} (held-out rows that repeat a training row) and, for text, {@code
+ *     split_overlap} ({@link org.distill4j.lm.corpus.SplitOverlap#report}); empty when none
  */
 public record ExperimentResults(
         String title,

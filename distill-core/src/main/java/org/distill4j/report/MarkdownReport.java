@@ -5,7 +5,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.distill4j.lm.corpus.SplitOverlap;
 
-/** Renders {@code results.md}: a heading, the results table and the distillation-gap line. */
+/**
+ * Renders {@code results.md}: a heading, the results table, the distillation-gap line, and what the
+ * results say about the data's split (test rows identical to, or near duplicates of, training rows).
+ */
 final class MarkdownReport {
 
     private MarkdownReport() {}
@@ -64,7 +67,12 @@ final class MarkdownReport {
             return null;
         }
         StringBuilder b = new StringBuilder(Character.toUpperCase(s.charAt(0)) + s.substring(1))
-                .append(": the test scores partly measure remembering the training rows.");
+                .append(
+                        overlap.get("test") instanceof Map<?, ?> test
+                                        && test.get("near_duplicates") instanceof Number n
+                                        && n.longValue() > 0
+                                ? ": the test scores partly measure remembering the training rows."
+                                : ".");
         if (overlap.get("test_without_near_duplicate") instanceof Map<?, ?> novel) {
             b.append(String.format(
                     Locale.ROOT, " On the %,d test rows without one:", ((Number) novel.get("rows")).longValue()));
