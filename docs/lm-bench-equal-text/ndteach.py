@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Equal text of 2 MB on the near-duplicate split: the share of the gap full KD closes with three teachers.
 
-Teacher 1 is stop 37's (nd4k-full-s1..s3.json: one teacher, student seeds 1-3); teachers 2 and 3 were
-trained with recipe seeds 2 and 3 (ndteach-runs.sh), each with that seed's students, so a student seed
-meets a second teacher: its scratch twin is the same model as with teacher 1 (same seed and data; the
+Teacher 1 is stop 37's (nd4k-full-s1..s3.json: one teacher, student seeds 1-3); teachers 2 to 5 were
+trained with recipe seeds 2 to 5 (ndteach-runs.sh), each with that seed's students. Seeds 2 and 3 thus
+meet a second teacher: their scratch twin is the same model as with teacher 1 (same seed and data; the
 seed-2 run trained it again and got the same numbers, checked below), and only the teacher differs.
+Seeds 4 and 5 are new students, each with its own scratch twin.
 Held-out bits/byte (500 KB of later packages) come from heldout-ndteach.tsv and heldout-nd.tsv.
 
     ndteach.py   (writes ndteach.md and ndteach.json next to this file)
@@ -37,15 +38,20 @@ for seed in (1, 2, 3):
     rows.append(dict(teacher=1, seed=seed, t=one["teacher"], s=one["student-scratch"], d=one["student-distilled"],
                      ht=h["teacher/teacher/teacher"], hs=h["nd4k/full-s%d/student-scratch" % seed],
                      hd=h["nd4k/full-s%d/student-distilled" % seed]))
-for seed in (2, 3):
+for seed in (2, 3, 4, 5):
+    if not os.path.exists(os.path.join(here, "ndteach-s%d.json" % seed)):
+        continue
     m = models("ndteach-s%d.json" % seed)
-    one = models("nd4k-full-s%d.json" % seed)
-    scratch = m.get("student-scratch")
-    if scratch is not None:
-        assert scratch["test_bits_per_byte"] == one["student-scratch"]["test_bits_per_byte"], "scratch twin differs"
-    rows.append(dict(teacher=seed, seed=seed, t=m["teacher"], s=one["student-scratch"], d=m["student-distilled"],
-                     ht=h["ndteach/s%d/teacher" % seed], hs=h["nd4k/full-s%d/student-scratch" % seed],
-                     hd=h["ndteach/s%d/student-distilled" % seed]))
+    if seed <= 3:  # the seed's scratch twin was trained with teacher 1 (nd4k)
+        one = models("nd4k-full-s%d.json" % seed)
+        scratch = m.get("student-scratch")
+        if scratch is not None:
+            assert scratch["test_bits_per_byte"] == one["student-scratch"]["test_bits_per_byte"], "twin differs"
+        s, hs = one["student-scratch"], h["nd4k/full-s%d/student-scratch" % seed]
+    else:  # seeds 4 and 5 are new: their run trained the twin
+        s, hs = m["student-scratch"], h["ndteach/s%d/student-scratch" % seed]
+    rows.append(dict(teacher=seed, seed=seed, t=m["teacher"], s=s, d=m["student-distilled"],
+                     ht=h["ndteach/s%d/teacher" % seed], hs=hs, hd=h["ndteach/s%d/student-distilled" % seed]))
 lines = ["| teacher (recipe seed) | student seed | teacher test | scratch test | full KD test | gap closed, test "
          "| teacher / scratch / full KD, held out | gap closed, held out |",
          "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
