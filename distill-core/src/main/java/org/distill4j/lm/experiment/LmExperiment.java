@@ -136,18 +136,9 @@ public final class LmExperiment {
             info.put("validation_bytes", data.validation().targetBytes());
             info.put("test_bytes", data.test().targetBytes());
             List<String> summary = new ArrayList<>();
-            summary.add(String.format(
-                    Locale.ROOT,
-                    "corpus: %,d documents, %,d bytes, split by %s; train %,d windows of %d tokens, validation %,d "
-                            + "bytes, test %,d bytes; tokenizer %s",
-                    ((Number) info.get("documents")).longValue(),
-                    ((Number) info.get("bytes")).longValue(),
-                    info.get("split_by") == null ? "document" : "near-duplicate group",
-                    data.train().size(),
-                    recipe.context(),
-                    data.validation().targetBytes(),
-                    data.test().targetBytes(),
-                    data.tokenizer().identity()));
+            summary.add(corpusLine(info, data.train(), data.validation(), data.test()) + "; split by "
+                    + (info.get("split_by") == null ? "document" : "near-duplicate group") + ", tokenizer "
+                    + data.tokenizer().identity());
             List<String> warnings = new ArrayList<>();
             String overlap = SplitOverlap.describe((Map<?, ?>) info.get("split_overlap"), "documents");
             if (overlap != null) {
@@ -158,6 +149,19 @@ public final class LmExperiment {
             }
             return new DataCheck(info, summary, warnings);
         }
+    }
+
+    /** The corpus in one line, as the run logs it and {@link #checkData()} prints it. */
+    private String corpusLine(Map<String, Object> info, TokenWindows train, TokenWindows val, TokenWindows test) {
+        return String.format(
+                Locale.ROOT,
+                "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, test %,d bytes",
+                ((Number) info.get("documents")).longValue(),
+                ((Number) info.get("bytes")).longValue(),
+                train.size(),
+                recipe.context(),
+                val.targetBytes(),
+                test.targetBytes());
     }
 
     /**
@@ -218,16 +222,7 @@ public final class LmExperiment {
         corpusInfo.put("validation_bytes", val.targetBytes());
         corpusInfo.put("test_bytes", test.targetBytes());
         corpusInfo.put("test_tokens", test.targetTokens()); // bytes per token: 1 for bytes, more for a BPE
-        log.printf(
-                Locale.ROOT,
-                "corpus: %,d documents, %,d bytes; train %,d windows of %d, validation %,d bytes, "
-                        + "test %,d bytes%n",
-                ((Number) corpusInfo.get("documents")).longValue(),
-                ((Number) corpusInfo.get("bytes")).longValue(),
-                train.size(),
-                ctx,
-                val.targetBytes(),
-                test.targetBytes());
+        log.println(corpusLine(corpusInfo, train, val, test));
         if (recipe.studentShare() < 1) {
             log.printf(
                     Locale.ROOT,
