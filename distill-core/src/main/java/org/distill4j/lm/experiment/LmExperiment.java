@@ -216,6 +216,7 @@ public final class LmExperiment {
         TokenWindows train = data.train();
         TokenWindows val = data.validation();
         TokenWindows test = data.test();
+        HeldOut held = new HeldOut(val, test, data.novelTest());
         UnigramBaseline unigram = UnigramBaseline.fit(train, tok.vocabSize());
         Map<String, Object> corpusInfo = data.info();
         corpusInfo.put("train_tokens", train.targetTokens());
@@ -247,6 +248,9 @@ public final class LmExperiment {
         Map<String, Object> baseline = new LinkedHashMap<>();
         baseline.put("validation_bits_per_byte", unigram.evaluate(val).bitsPerByte());
         baseline.put("test_bits_per_byte", unigram.evaluate(test).bitsPerByte());
+        if (held.novelTest() != null) {
+            baseline.put(NOVEL_BITS, unigram.evaluate(held.novelTest()).bitsPerByte());
+        }
         metrics.put("unigram", baseline);
         List<Map<String, Object>> models = new ArrayList<>();
 
@@ -263,7 +267,7 @@ public final class LmExperiment {
                 teacherDescription = "OpenAI-compatible server " + ts.http().url() + ", model "
                         + ts.http().model();
                 if (recipe.evaluatesHttpTeacher()) {
-                    httpTop1 = evaluateHttpTeacher(teacherRow, teacherHash, corpusInfo, tok, val, test);
+                    httpTop1 = evaluateHttpTeacher(teacherRow, teacherHash, corpusInfo, tok, held);
                 }
             } else if (ts.path() != null && Files.isRegularFile(ts.path())) {
                 // A file is a TorchScript module (a model is a directory); LmRecipe checked the tokenizer.
@@ -272,7 +276,7 @@ public final class LmExperiment {
                 teacherDescription =
                         "TorchScript language model " + ts.path() + " (" + tok.identity() + ", context " + ctx + ")";
                 teacherRow.put("training_tokens_per_second", null);
-                measureModule(teacherRow, module, tok, val, test);
+                measureModule(teacherRow, module, tok, held);
             } else {
                 if (ts.path() != null) {
                     teacher = LanguageModel.load(ts.path());
@@ -324,23 +328,20 @@ public final class LmExperiment {
                                     null));
                 }
                 int tc = teacher.config().contextLength();
-                TokenWindows teacherVal = val;
-                TokenWindows teacherTest = test;
+                HeldOut teacherHeld = held;
                 Tokenizer own = teacher.tokenizer();
                 if (!own.identity().equals(tok.identity())) {
                     // A teacher of another vocabulary (sequence-level KD) reads the same texts in its own
                     // tokens: bits per byte compare across tokenizers, token ids do not.
                     teacherRow.put("evaluation_tokenizer", own.identity().toString());
-                    teacherVal = TokenWindows.pack(val.documents(tok, "validation"), own, ctx);
-                    teacherTest = TokenWindows.pack(test.documents(tok, "test"), own, ctx);
+                    teacherHeld = held.readBy(tok, own, ctx);
                 }
                 if (tc < ctx) {
                     // A teacher whose context is shorter than the window is evaluated on windows it can take.
                     teacherRow.put("evaluation_window", tc);
-                    measure(teacherRow, teacher, teacherVal.withContext(tc), teacherTest.withContext(tc), null);
-                } else {
-                    measure(teacherRow, teacher, teacherVal, teacherTest, null);
+                    teacherHeld = teacherHeld.withContext(tc);
                 }
+                measure(teacherRow, teacher, teacherHeld, null);
             }
             teacherRow.put("model", "teacher");
             teacherRow.put("description", teacherDescription);
@@ -398,8 +399,7 @@ public final class LmExperiment {
                         train,
                         TeacherSignal.none(),
                         sc,
-                        val,
-                        test,
+                        held,
                         teacherTop1,
                         datasets(train, studentTrainHash, val, test, corpusInfo, null),
                         corpusInfo,
@@ -456,8 +456,7 @@ public final class LmExperiment {
                         text,
                         TeacherSignal.none(),
                         sc,
-                        val,
-                        test,
+                        held,
                         teacherTop1,
                         datasets(train, studentTrainHash, val, test, corpusInfo, textSet),
                         corpusInfo,
@@ -495,8 +494,7 @@ public final class LmExperiment {
                             transfer,
                             signal,
                             sc,
-                            val,
-                            test,
+                            held,
                             teacherTop1,
                             datasets(train, studentTrainHash, val, test, corpusInfo, transferSet),
                             corpusInfo,
@@ -792,8 +790,7 @@ public final class LmExperiment {
             TokenWindows train,
             TeacherSignal signal,
             LmTrainingConfig config,
-            TokenWindows val,
-            TokenWindows test,
+            HeldOut held,
             TeacherTop1 teacher,
             List<ProvenanceManifest.DatasetInfo> datasets,
             Map<String, Object> corpusInfo,
@@ -805,7 +802,8 @@ public final class LmExperiment {
         row.put("model", name);
         try (LanguageModel student = LanguageModel.create(
                 recipe.decoder(recipe.student(), "student", tok.vocabSize()), tok, recipe.seedOrDefault() + 1)) {
-            BestValidation best = recipe.student().training().selectsBestValidation() ? new BestValidation(val) : null;
+            BestValidation best =
+                    recipe.student().training().selectsBestValidation() ? new BestValidation(held.validation()) : null;
             LmTrainer.Result r = LmTrainer.train(
                     student, train, loss, signal, config, checkpoint(name, config.steps()), best, progress(name));
             recordSelection(row, best);
@@ -815,7 +813,7 @@ public final class LmExperiment {
             row.put("training_tokens", r.tokens());
             row.put("training_windows", train.size()); // the transfer set it sampled its batches from
             row.put("history", history(r.losses()));
-            measure(row, student, val, test, teacher);
+            measure(row, student, held, teacher);
             Path dir = out.resolve(name);
             student.save(dir);
             deleteCheckpoints(name);
@@ -834,10 +832,14 @@ public final class LmExperiment {
                             collection));
             log.printf(
                     Locale.ROOT,
-                    "%-18s %s: test %.3f bits/byte, %,.0f training tokens/s%n",
+                    "%-18s %s: test %.3f bits/byte%s, %,.0f training tokens/s%n",
                     name,
                     loss,
                     row.get("test_bits_per_byte"),
+                    row.get(NOVEL_BITS) == null
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT, " (%.3f without near duplicates)", (Double) row.get(NOVEL_BITS)),
                     r.tokensPerSecond());
         }
         return row;
@@ -878,12 +880,15 @@ public final class LmExperiment {
     /** Sequences generated together for {@code generation_batch_tokens_per_second}. */
     static final int GENERATION_BATCH = 32;
 
-    private void measure(
-            Map<String, Object> row, LanguageModel lm, TokenWindows val, TokenWindows test, TeacherTop1 teacher) {
+    private void measure(Map<String, Object> row, LanguageModel lm, HeldOut held, TeacherTop1 teacher) {
         row.put("parameters", lm.parameterCount());
         row.put("size_bytes", lm.parameterCount() * 4);
-        putEvaluation(row, Evaluation.of(lm, val, 16), Evaluation.of(lm, test, 16));
-        row.put("top1_agreement_with_teacher", teacher != null ? agreement(lm, teacher, test) : null);
+        putEvaluation(
+                row,
+                Evaluation.of(lm, held.validation(), 16),
+                Evaluation.of(lm, held.test(), 16),
+                held.novelTest() == null ? null : Evaluation.of(lm, held.novelTest(), 16));
+        row.put("top1_agreement_with_teacher", teacher != null ? agreement(lm, teacher, held.test()) : null);
         // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
         putGeneration(row, "jvm", new Generator(lm, Generator.Engine.JVM), new Generator(lm, Generator.Engine.DJL));
     }
@@ -894,21 +899,57 @@ public final class LmExperiment {
      * every token, so its tokens/s are what sequence-level KD from it gets, not what the same network
      * would do with a cache.
      */
-    private void measureModule(
-            Map<String, Object> row, TorchScriptLmTeacher module, Tokenizer tok, TokenWindows val, TokenWindows test)
+    private void measureModule(Map<String, Object> row, TorchScriptLmTeacher module, Tokenizer tok, HeldOut held)
             throws IOException {
         row.put("parameters", module.parameterCount());
         row.put("size_bytes", Files.size(Path.of(module.identity().location())));
-        putEvaluation(row, Evaluation.of(module, val, 16), Evaluation.of(module, test, 16));
+        putEvaluation(
+                row,
+                Evaluation.of(module, held.validation(), 16),
+                Evaluation.of(module, held.test(), 16),
+                held.novelTest() == null ? null : Evaluation.of(module, held.novelTest(), 16));
         row.put("top1_agreement_with_teacher", null);
         putGeneration(row, "recompute", Generator.recomputing(module::logits, tok, module.contextLength()), null);
     }
 
-    private static void putEvaluation(Map<String, Object> row, Evaluation ev, Evaluation et) {
+    /** Validation and test evaluations into a model's row, and the novel test documents' when evaluated. */
+    private static void putEvaluation(Map<String, Object> row, Evaluation ev, Evaluation et, Evaluation novel) {
         row.put("validation_bits_per_byte", ev.bitsPerByte());
         row.put("validation_perplexity", ev.perplexity());
         row.put("test_bits_per_byte", et.bitsPerByte());
         row.put("test_perplexity", et.perplexity());
+        if (novel != null) {
+            row.put(NOVEL_BITS, novel.bitsPerByte());
+        }
+    }
+
+    /**
+     * A model row's (and the unigram baseline's) bits per byte on the test documents without a near
+     * duplicate in training ({@code corpus.split_overlap.test_without_near_duplicate}).
+     */
+    static final String NOVEL_BITS = "test_without_near_duplicate_bits_per_byte";
+
+    /**
+     * The held-out windows every model is measured on: validation, test, and the test documents that
+     * repeat no training document (null where the run has none to single out; {@link LmSplits#novelTest}).
+     */
+    record HeldOut(TokenWindows validation, TokenWindows test, TokenWindows novelTest) {
+
+        /** The same windows cut to a shorter context (a teacher that takes fewer positions). */
+        HeldOut withContext(int contextLength) {
+            return new HeldOut(
+                    validation.withContext(contextLength),
+                    test.withContext(contextLength),
+                    novelTest == null ? null : novelTest.withContext(contextLength));
+        }
+
+        /** The same texts in another tokenizer's windows ({@code from}: the tokenizer they are in now). */
+        HeldOut readBy(Tokenizer from, Tokenizer to, int contextLength) {
+            return new HeldOut(
+                    TokenWindows.pack(validation.documents(from, "validation"), to, contextLength),
+                    TokenWindows.pack(test.documents(from, "test"), to, contextLength),
+                    novelTest == null ? null : TokenWindows.pack(novelTest.documents(from, "test"), to, contextLength));
+        }
     }
 
     /**
@@ -983,12 +1024,7 @@ public final class LmExperiment {
      * echo request per window) into its row; returns its top-1 at each test position.
      */
     private int[] evaluateHttpTeacher(
-            Map<String, Object> row,
-            String teacherHash,
-            Map<String, Object> corpusInfo,
-            Tokenizer tok,
-            TokenWindows val,
-            TokenWindows test)
+            Map<String, Object> row, String teacherHash, Map<String, Object> corpusInfo, Tokenizer tok, HeldOut held)
             throws IOException {
         LmRecipe.Http h = recipe.teacher().http();
         CompletionsTopKClient client = topKClient(h, 1, tok);
@@ -996,28 +1032,61 @@ public final class LmExperiment {
         Path dir = cacheDir();
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
-        HttpLmEvaluation.Result[] splits = new HttpLmEvaluation.Result[2];
-        TokenWindows[] windows = {val, test};
-        String[] names = {"validation", "test"};
-        for (int i = 0; i < 2; i++) {
-            // Kept with the teacher's other outputs, so a rerun asks the server nothing again.
-            String key = "teacher=" + teacherHash + ";" + names[i] + "=" + corpusInfo.get(names[i] + "_sha256")
-                    + ";tokenizer=" + tok.identity() + ";window=" + windows[i].contextLength();
-            Path file = dir.resolve("lm-http-eval-" + Hashing.sha256(key).substring(0, 16) + ".bin");
-            splits[i] = HttpLmEvaluation.evaluate(client, windows[i], concurrency, file, key);
-        }
-        HttpLmEvaluation.Result ev = splits[0];
-        HttpLmEvaluation.Result et = splits[1];
-        putEvaluation(row, ev.evaluation(), et.evaluation());
+        HttpLmEvaluation.Result ev = evaluateOverHttp(
+                client,
+                held.validation(),
+                "validation",
+                corpusInfo.get("validation_sha256"),
+                teacherHash,
+                tok,
+                concurrency);
+        HttpLmEvaluation.Result et = evaluateOverHttp(
+                client, held.test(), "test", corpusInfo.get("test_sha256"), teacherHash, tok, concurrency);
+        HttpLmEvaluation.Result en = held.novelTest() == null
+                ? null
+                : evaluateOverHttp(
+                        client,
+                        held.novelTest(),
+                        "test_without_near_duplicate",
+                        novelInfo(corpusInfo).get("sha256"),
+                        teacherHash,
+                        tok,
+                        concurrency);
+        putEvaluation(row, ev.evaluation(), et.evaluation(), en == null ? null : en.evaluation());
         row.put("evaluation_source", "over HTTP: echo log-probabilities of every validation and test window");
-        row.put("evaluation_requests", ev.requests() + et.requests());
+        long requests = ev.requests() + et.requests() + (en == null ? 0 : en.requests());
+        row.put("evaluation_requests", requests);
         log.printf(
                 Locale.ROOT,
                 "teacher over HTTP: test %.3f bits/byte (%,d requests, %.0f s)%n",
                 et.evaluation().bitsPerByte(),
-                ev.requests() + et.requests(),
+                requests,
                 (System.nanoTime() - t0) / 1e9);
         return et.top1();
+    }
+
+    /** One held-out split's evaluation over HTTP, kept in the cache so that a rerun asks the server nothing again. */
+    private HttpLmEvaluation.Result evaluateOverHttp(
+            CompletionsTopKClient client,
+            TokenWindows windows,
+            String name,
+            Object documentsHash,
+            String teacherHash,
+            Tokenizer tok,
+            int concurrency)
+            throws IOException {
+        String key = "teacher=" + teacherHash + ";" + name + "=" + documentsHash + ";tokenizer=" + tok.identity()
+                + ";window=" + windows.contextLength();
+        Path file = cacheDir().resolve("lm-http-eval-" + Hashing.sha256(key).substring(0, 16) + ".bin");
+        return HttpLmEvaluation.evaluate(client, windows, concurrency, file, key);
+    }
+
+    /** {@code corpus.split_overlap.test_without_near_duplicate}, or an empty map. */
+    private static Map<?, ?> novelInfo(Map<String, Object> corpusInfo) {
+        return corpusInfo.get("split_overlap") instanceof Map<?, ?> o
+                        && o.get("test_without_near_duplicate") instanceof Map<?, ?> n
+                ? n
+                : Map.of();
     }
 
     /** Share of real test positions where the student's most likely next token is the teacher's. */

@@ -32,9 +32,9 @@ final class LmReport {
                 m.get("distillation")));
         String overlap = overlapSentence(c);
         if (overlap != null) {
-            sb.append(Character.toUpperCase(overlap.charAt(0)))
-                    .append(overlap.substring(1))
-                    .append("\n\n");
+            sb.append(Character.toUpperCase(overlap.charAt(0))).append(overlap.substring(1));
+            String novel = novelSentence(m);
+            sb.append(novel == null ? "" : " " + novel).append("\n\n");
         }
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
                 + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, DJL "
@@ -220,6 +220,69 @@ final class LmReport {
                 && corpus.get("split_overlap") instanceof Map<?, ?> overlap
                 && overlap.get("test") instanceof Map<?, ?> test
                 && num(test.get("share")) > OVERLAP_HINT_SHARE;
+    }
+
+    /**
+     * Each model's bits per byte on the test documents without a near duplicate in training, and,
+     * with a teacher, a scratch and a distilled student, the share of the teacher-scratch gap the
+     * distilled student closes there and on the whole test split; null when the run did not single
+     * those documents out (no near duplicate in the test split, or metrics from before).
+     */
+    static String novelSentence(Map<String, Object> m) {
+        Map<?, ?> c = map(m.get("corpus"));
+        if (!(c.get("split_overlap") instanceof Map<?, ?> overlap)
+                || !(overlap.get("test_without_near_duplicate") instanceof Map<?, ?> novel)) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "On the %,d test documents without one (%,d bytes), bits/byte:",
+                (long) num(novel.get("documents")),
+                (long) num(novel.get("bytes"))));
+        String sep = " ";
+        Object unigram = map(m.get("unigram")).get(LmExperiment.NOVEL_BITS);
+        if (unigram != null) {
+            sb.append(String.format(Locale.ROOT, " unigram baseline %.3f", num(unigram)));
+            sep = ", ";
+        }
+        Map<String, Double> novelBits = new java.util.HashMap<>();
+        Map<String, Double> testBits = new java.util.HashMap<>();
+        for (Map<String, Object> r : rows(m)) {
+            Object b = r.get(LmExperiment.NOVEL_BITS);
+            if (b != null) {
+                String model = String.valueOf(r.get("model"));
+                sb.append(sep).append(String.format(Locale.ROOT, "%s %.3f", model, num(b)));
+                sep = ", ";
+                novelBits.put(model, num(b));
+                testBits.put(model, num(r.get("test_bits_per_byte")));
+            }
+        }
+        sb.append('.');
+        double onNovel = gapShare(novelBits);
+        double onTest = gapShare(testBits);
+        if (!Double.isNaN(onNovel) && !Double.isNaN(onTest)) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " The distilled student closes %.0f%% of the teacher-scratch gap there (%.0f%% on the whole test"
+                            + " split).",
+                    100 * onNovel,
+                    100 * onTest));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * (scratch - distilled) / (scratch - teacher) of the bits per byte by model name; NaN without the
+     * three, or where the teacher is not ahead of the scratch student.
+     */
+    static double gapShare(Map<String, Double> bits) {
+        Double t = bits.get("teacher");
+        Double s = bits.get("student-scratch");
+        Double d = bits.get("student-distilled");
+        if (t == null || s == null || d == null || !(s > t)) {
+            return Double.NaN;
+        }
+        return (s - d) / (s - t);
     }
 
     /** Above this share of test documents with a near duplicate in training, the report says what to do. */

@@ -29,6 +29,7 @@ final class LmSplits implements AutoCloseable {
     private final TokenWindows validation;
     private final TokenWindows test;
     private final List<Document> trainDocuments;
+    private final TokenWindows novelTest;
     private final PackedCorpus packed;
     private final Tokenizer tokenizer;
 
@@ -39,6 +40,7 @@ final class LmSplits implements AutoCloseable {
             TokenWindows validation,
             TokenWindows test,
             List<Document> trainDocuments,
+            TokenWindows novelTest,
             PackedCorpus packed,
             Tokenizer tokenizer) {
         this.info = info;
@@ -47,6 +49,7 @@ final class LmSplits implements AutoCloseable {
         this.validation = validation;
         this.test = test;
         this.trainDocuments = trainDocuments;
+        this.novelTest = novelTest;
         this.packed = packed;
         this.tokenizer = tokenizer;
     }
@@ -80,7 +83,9 @@ final class LmSplits implements AutoCloseable {
                     "validation_sha256",
                     LmTrainingCorpus.documentsHash(read.split().validation()));
             info.put("test_sha256", LmTrainingCorpus.documentsHash(read.split().test()));
-            info.put("split_overlap", overlap(read.split()));
+            Overlap overlap = overlap(read.split());
+            TokenWindows novel = overlap.pack(read.tokenizer(), ctx);
+            info.put("split_overlap", overlap.report(novel));
             return new LmSplits(
                     info,
                     read.train(),
@@ -88,6 +93,7 @@ final class LmSplits implements AutoCloseable {
                     TokenWindows.pack(read.split().validation(), read.tokenizer(), ctx),
                     TokenWindows.pack(read.split().test(), read.tokenizer(), ctx),
                     read.studentDocuments(),
+                    novel,
                     null,
                     read.tokenizer());
         }
@@ -101,7 +107,10 @@ final class LmSplits implements AutoCloseable {
             info.put("train_sha256", p.part(Part.TRAIN).sha256());
             info.put("validation_sha256", p.part(Part.VALIDATION).sha256());
             info.put("test_sha256", p.part(Part.TEST).sha256());
-            info.put("split_overlap", overlap(recipe));
+            Tokenizer tokenizer = LmTrainingCorpus.tokenizer(recipe, cacheDir);
+            Overlap overlap = overlap(recipe);
+            TokenWindows novel = overlap.pack(tokenizer, ctx);
+            info.put("split_overlap", overlap.report(novel));
             info.put("packed", dir.toString());
             TokenWindows train = p.windows(Part.TRAIN, ctx);
             return new LmSplits(
@@ -111,8 +120,9 @@ final class LmSplits implements AutoCloseable {
                     p.windows(Part.VALIDATION, ctx),
                     p.windows(Part.TEST, ctx),
                     null,
+                    novel,
                     p,
-                    LmTrainingCorpus.tokenizer(recipe, cacheDir));
+                    tokenizer);
         } catch (RuntimeException e) {
             p.close();
             throw e;
@@ -123,19 +133,25 @@ final class LmSplits implements AutoCloseable {
      * How many validation and test documents have a near duplicate among all training documents
      * ({@link SplitOverlap}; the same sample of held-out documents as {@link #overlap(LmRecipe)}).
      */
-    private static Map<String, Object> overlap(CorpusSplit split) throws IOException {
+    private static Overlap overlap(CorpusSplit split) throws IOException {
         SplitOverlap.Builder validation = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
         SplitOverlap.Builder test = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
         split.validation().forEach(d -> validation.add(d.text()));
         split.test().forEach(d -> test.add(d.text()));
-        return overlap(validation, test, sink -> split.train().forEach(d -> sink.accept(d.text())));
+        return overlap(
+                validation,
+                test,
+                sink -> split.train().forEach(d -> sink.accept(d.text())),
+                positions -> java.util.Arrays.stream(positions)
+                        .mapToObj(split.test()::get)
+                        .toList());
     }
 
     /**
      * The same for a corpus split by document and too large to hold: one pass over the file collects
      * the held-out documents, a second offers the training ones.
      */
-    private static Map<String, Object> overlap(LmRecipe recipe) throws IOException {
+    private static Overlap overlap(LmRecipe recipe) throws IOException {
         SplitOverlap.Builder validation = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
         SplitOverlap.Builder test = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
         List<Path> files = List.of(recipe.data().path());
@@ -153,15 +169,31 @@ final class LmSplits implements AutoCloseable {
                     if (part(recipe, d) == Part.TRAIN) {
                         sink.accept(d.text());
                     }
-                }));
+                }),
+                positions -> {
+                    // A third pass keeps the texts of the sampled test documents that repeat nothing.
+                    List<Document> kept = new java.util.ArrayList<>(positions.length);
+                    int[] at = {0, 0}; // test documents seen, next position wanted
+                    TextCorpus.scan(files, LmTrainingCorpus.options(recipe), d -> {
+                        if (at[1] < positions.length && part(recipe, d) == Part.TEST) {
+                            if (at[0] == positions[at[1]]) {
+                                kept.add(d);
+                                at[1]++;
+                            }
+                            at[0]++;
+                        }
+                    });
+                    return kept;
+                });
     }
 
     private static Part part(LmRecipe recipe, Document d) {
         return CorpusSplit.part(d.text(), recipe.splitSeed(), recipe.validationShare(), recipe.testShare());
     }
 
-    private static Map<String, Object> overlap(
-            SplitOverlap.Builder validation, SplitOverlap.Builder test, TrainingTexts train) throws IOException {
+    private static Overlap overlap(
+            SplitOverlap.Builder validation, SplitOverlap.Builder test, TrainingTexts train, TestDocuments novel)
+            throws IOException {
         SplitOverlap v = validation.build();
         SplitOverlap t = test.build();
         train.offer(text -> {
@@ -171,7 +203,47 @@ final class LmSplits implements AutoCloseable {
         Map<String, SplitOverlap.Result> sides = new LinkedHashMap<>();
         sides.put("validation", v.result());
         sides.put("test", t.result());
-        return SplitOverlap.report(sides);
+        SplitOverlap.Result tr = t.result();
+        // Only where the test split mixes both kinds: otherwise the subset is all of it, or nothing.
+        List<Document> novelTest = tr.nearDuplicates() > 0 && tr.nearDuplicates() < tr.checked()
+                ? novel.at(t.withoutNearDuplicate())
+                : List.of();
+        return new Overlap(SplitOverlap.report(sides), novelTest);
+    }
+
+    /**
+     * What the check found: {@code metrics.json}'s {@code split_overlap}, and the checked test
+     * documents without a near duplicate in training (in corpus order; empty when the test split
+     * has no near duplicate, or nothing else).
+     */
+    private record Overlap(Map<String, Object> report, List<Document> novelTest) {
+
+        /** The novel test documents as windows; null when there are none. */
+        TokenWindows pack(Tokenizer tokenizer, int contextLength) {
+            return novelTest.isEmpty() ? null : TokenWindows.pack(novelTest, tokenizer, contextLength);
+        }
+
+        /**
+         * {@link #report}, with {@code test_without_near_duplicate} (documents, target bytes,
+         * SHA-256 of the documents) when {@code novel}, the packed novel documents, is not null.
+         */
+        Map<String, Object> report(TokenWindows novel) {
+            Map<String, Object> r = new LinkedHashMap<>(report);
+            if (novel != null) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("documents", novelTest.size());
+                m.put("bytes", novel.targetBytes());
+                m.put("sha256", LmTrainingCorpus.documentsHash(novelTest));
+                r.put("test_without_near_duplicate", m);
+            }
+            return r;
+        }
+    }
+
+    /** The test documents at some positions among those offered to the check (ascending). */
+    @FunctionalInterface
+    private interface TestDocuments {
+        List<Document> at(int[] positions) throws IOException;
     }
 
     /** Offers every training text to a consumer, from memory or from the corpus file. */
@@ -216,6 +288,16 @@ final class LmSplits implements AutoCloseable {
 
     TokenWindows test() {
         return test;
+    }
+
+    /**
+     * The test documents that repeat no training document ({@link SplitOverlap}: checked, without a
+     * near duplicate), packed into windows of the recipe's context; null where the test split has
+     * no near duplicate (then the test score needs no second reading) or consists of them. Drawn
+     * from the check's sample, so at most {@link SplitOverlap#DEFAULT_MAX_DOCUMENTS} documents.
+     */
+    TokenWindows novelTest() {
+        return novelTest;
     }
 
     /**

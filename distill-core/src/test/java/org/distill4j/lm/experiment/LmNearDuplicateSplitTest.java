@@ -14,6 +14,8 @@ import org.distill4j.lm.corpus.CorpusSplit;
 import org.distill4j.lm.corpus.DebianCorpus;
 import org.distill4j.lm.corpus.Document;
 import org.distill4j.lm.corpus.NearDuplicates;
+import org.distill4j.lm.corpus.SplitOverlap;
+import org.distill4j.lm.corpus.TokenWindows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code data.split_by: near_duplicates} on the first 200 KB of the Debian descriptions, which are
  * full of package families written from one template: no group of near duplicates is on both sides
  * of the split (the document split puts some there), the BPE a recipe trains is learnt on that
- * split's training documents in every code path, and the run's metrics say how it was split.
+ * split's training documents in every code path, and the run's metrics say how it was split and
+ * which test documents repeat nothing.
  */
 class LmNearDuplicateSplitTest {
 
@@ -116,5 +119,84 @@ class LmNearDuplicateSplitTest {
         assertThat(LmReport.overlapSentence(grouped))
                 .startsWith("0.0% of the test documents")
                 .doesNotContain("data.split_by");
+    }
+
+    @Test
+    void theTestDocumentsSingledOutAreExactlyThoseWithoutANearDuplicateInTraining() throws Exception {
+        assumeTrue(Files.isRegularFile(DebianCorpus.trainFile()), "no Debian descriptions");
+        LmRecipe byDocument = recipe("document", "");
+        LmTrainingCorpus read = LmTrainingCorpus.read(byDocument);
+        try (LmSplits s = LmSplits.open(byDocument, tmp.resolve("cache"))) {
+            Map<?, ?> overlap = (Map<?, ?>) s.info().get("split_overlap");
+            Map<?, ?> test = (Map<?, ?>) overlap.get("test");
+            Map<?, ?> novel = (Map<?, ?>) overlap.get("test_without_near_duplicate");
+            int checked = (Integer) test.get("checked");
+            int repeated = (Integer) test.get("near_duplicates");
+            assertThat(repeated).isPositive();
+            assertThat(novel.get("documents")).isEqualTo(checked - repeated);
+            TokenWindows w = s.novelTest();
+            assertThat(w.contextLength()).isEqualTo(32);
+            assertThat(novel.get("bytes")).isEqualTo(w.targetBytes());
+            List<String> texts = w.documents(s.tokenizer(), "novel").stream()
+                    .map(Document::text)
+                    .toList();
+            assertThat(texts).hasSize(checked - repeated);
+            // Checked again on their own: none has a near duplicate among the training documents...
+            SplitOverlap again = SplitOverlap.of(texts);
+            read.split().train().forEach(d -> again.accept(d.text()));
+            assertThat(again.result().nearDuplicates()).isZero();
+            // ... and every other checked test document has one.
+            Set<String> kept = new HashSet<>(texts);
+            List<String> others = read.split().test().stream()
+                    .map(Document::text)
+                    .filter(t -> !kept.contains(t))
+                    .toList();
+            SplitOverlap rest = SplitOverlap.of(others);
+            read.split().train().forEach(d -> rest.accept(d.text()));
+            assertThat(rest.result().nearDuplicates())
+                    .isEqualTo(repeated)
+                    .isEqualTo(rest.result().checked());
+        }
+        // Grouped, no test document repeats training text: nothing to single out.
+        try (LmSplits s = LmSplits.open(recipe("near_duplicates", ""), tmp.resolve("cache"))) {
+            assertThat(s.novelTest()).isNull();
+            assertThat(((Map<?, ?>) s.info().get("split_overlap")).containsKey("test_without_near_duplicate"))
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void theReportGivesTheShareOfTheGapOnTheNovelDocumentsBesideTheWholeTestSplit() {
+        Map<String, Object> novel = Map.of("documents", 40, "bytes", 12_345);
+        Map<String, Object> metrics = Map.of(
+                "corpus", Map.of("split_overlap", Map.of("test_without_near_duplicate", novel)),
+                "unigram", Map.of(LmExperiment.NOVEL_BITS, 4.5),
+                "models",
+                        List.of(
+                                Map.of("model", "teacher", "test_bits_per_byte", 1.8, LmExperiment.NOVEL_BITS, 2.0),
+                                Map.of(
+                                        "model",
+                                        "student-scratch",
+                                        "test_bits_per_byte",
+                                        2.6,
+                                        LmExperiment.NOVEL_BITS,
+                                        3.0),
+                                Map.of(
+                                        "model",
+                                        "student-distilled",
+                                        "test_bits_per_byte",
+                                        2.2,
+                                        LmExperiment.NOVEL_BITS,
+                                        2.75)));
+        assertThat(LmReport.novelSentence(metrics))
+                .isEqualTo("On the 40 test documents without one (12,345 bytes), bits/byte: unigram baseline 4.500,"
+                        + " teacher 2.000, student-scratch 3.000, student-distilled 2.750. The distilled student"
+                        + " closes 25% of the teacher-scratch gap there (50% on the whole test split).");
+        // Without the distilled student there is no share to give; without the documents, no sentence.
+        Map<String, Object> noStudent = new java.util.HashMap<>(metrics);
+        noStudent.put("models", ((List<?>) metrics.get("models")).subList(0, 2));
+        assertThat(LmReport.novelSentence(noStudent)).endsWith("student-scratch 3.000.");
+        assertThat(LmReport.novelSentence(Map.of("corpus", Map.of("split_overlap", Map.of()))))
+                .isNull();
     }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code data.streaming: true} end to end: a tiny top-k recipe run once in memory and once streamed
- * into token files gives the same metrics (every model's bits per byte, losses, agreement and
+ * into token files gives the same metrics (every model's bits per byte, also on the test documents
+ * without a near duplicate in training, losses, agreement and
  * samples) and a byte-identical top-k teacher-output cache; streaming with sequence-level KD is
  * refused by name.
  */
@@ -81,6 +82,15 @@ class LmStreamingExperimentTest {
         // Two passes over the file find the near duplicates that the in-memory split does.
         assertThat(mem.at("/corpus/split_overlap/test/checked").asInt()).isPositive();
         assertThat(mem.at("/corpus/split_overlap/test/near_duplicates").asInt()).isPositive();
+        // The test documents without one are scored apart, by every model and the baseline alike.
+        assertThat(mem.at("/corpus/split_overlap/test_without_near_duplicate/documents")
+                        .asInt())
+                .isEqualTo(mem.at("/corpus/split_overlap/test/checked").asInt()
+                        - mem.at("/corpus/split_overlap/test/near_duplicates").asInt());
+        assertThat(mem.at("/unigram/" + LmExperiment.NOVEL_BITS).asDouble())
+                .isGreaterThan(mem.at("/models/0/" + LmExperiment.NOVEL_BITS).asDouble());
+        assertThat(Files.readString(tmp.resolve("memory").resolve("results.md")))
+                .contains("test documents without one (");
         assertThat(streamed.get("corpus")).isEqualTo(mem.get("corpus"));
         assertThat(streamLog.toString(StandardCharsets.UTF_8)).contains("near duplicate among the training documents");
         assertThat(streamed.get("unigram")).isEqualTo(mem.get("unigram"));
@@ -92,6 +102,7 @@ class LmStreamingExperimentTest {
                 "model",
                 "validation_bits_per_byte",
                 "test_bits_per_byte",
+                LmExperiment.NOVEL_BITS,
                 "history",
                 "training_tokens",
                 "top1_agreement_with_teacher",
