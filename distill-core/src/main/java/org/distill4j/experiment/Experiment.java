@@ -18,8 +18,10 @@ import org.distill4j.data.FeatureShards;
 import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
 import org.distill4j.eval.Predictions;
+import org.distill4j.eval.TemperatureScaling;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.lm.corpus.SplitOverlap;
+import org.distill4j.loss.KdParameters;
 import org.distill4j.model.SavedModel;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -215,8 +217,10 @@ public final class Experiment {
                 ExperimentTeacher teacher = teachers.obtain(data)) {
             GateApproval approval = approveDistillation(teacher.identity(data.train()));
             Predictions teacherTest = teacher.testPredictions(data.test(), manager);
-            Path scratchDir = trainer.student(STUDENT_SCRATCH, data, null, null);
-            Path distilledDir = trainer.student(STUDENT_DISTILLED, data, teacher, approval);
+            // Calibrated before anything trains, so that a recipe without validation rows fails first.
+            KdParameters kd = distillationParameters(teacher, data, manager, dataFacts);
+            Path scratchDir = trainer.student(STUDENT_SCRATCH, data, null, null, null);
+            Path distilledDir = trainer.student(STUDENT_DISTILLED, data, teacher, approval, kd);
             listener.info("evaluating on " + data.test().size() + " test rows");
             // An ensemble has no training history of its own (its first member's is not the ensemble's).
             TrainingRecord teacherRecord = trainsTeacher() && recipe.teacher().ensemble() == 1
@@ -300,14 +304,51 @@ public final class Experiment {
         return EnsembleTeacher.of(members);
     }
 
+    /**
+     * The recipe's distillation parameters; with {@code distillation.calibrate_teacher}, the
+     * teacher's logits on the validation rows fit a temperature ({@link TemperatureScaling}) that
+     * its logits are divided by, which is logged and recorded in {@code facts} as {@code
+     * teacher_calibration}.
+     *
+     * @throws IllegalArgumentException if calibration is asked for and there are no validation rows
+     */
+    private KdParameters distillationParameters(
+            ExperimentTeacher teacher, ExperimentData data, NDManager manager, Map<String, Object> facts)
+            throws IOException {
+        KdParameters kd = recipe.distillation().parameters();
+        if (!recipe.distillation().calibrateTeacher()) {
+            return kd;
+        }
+        if (data.validation() == null || data.validation().size() == 0) {
+            throw new IllegalArgumentException("distillation.calibrate_teacher fits the teacher's temperature on the "
+                    + "validation split, and this recipe has none: give data a validation split (validation_fraction "
+                    + "> 0, or a validation file) or set calibrate_teacher: false");
+        }
+        TemperatureScaling fit =
+                TemperatureScaling.fit(teacher.validationPredictions(data.validation(), manager), data.validation());
+        listener.info(String.format(
+                Locale.ROOT,
+                "teacher calibration: temperature %.4f fitted on %d validation rows (cross-entropy %.4f -> %.4f nats);"
+                        + " the distilled student learns from softmax(teacher logits / (%.4f x T))",
+                fit.temperature(),
+                fit.rows(),
+                fit.crossEntropyBefore(),
+                fit.crossEntropyAfter(),
+                fit.temperature()));
+        facts.put("teacher_calibration", fit.toMap());
+        return kd.withTeacherCalibration(fit.temperature());
+    }
+
     /** Trains only the distilled student (the terms are checked, the teacher trained or loaded first). */
     public Path distillStudent() throws IOException, DistillationRefusedException {
         checkTerms();
         requireOutputDirectory();
         ExperimentData data = ExperimentData.load(recipe);
-        try (ExperimentTeacher teacher = teachers.obtain(data)) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                ExperimentTeacher teacher = teachers.obtain(data)) {
             GateApproval approval = approveDistillation(teacher.identity(data.train()));
-            return trainer.student(STUDENT_DISTILLED, data, teacher, approval);
+            KdParameters kd = distillationParameters(teacher, data, manager, new LinkedHashMap<>());
+            return trainer.student(STUDENT_DISTILLED, data, teacher, approval, kd);
         }
     }
 
@@ -356,10 +397,12 @@ public final class Experiment {
         FeatureShards shards = FeatureShards.open(shardsDir);
         listener.info("shards: " + shards);
         ExperimentData data = ExperimentData.load(recipe);
-        try (ExperimentTeacher teacher = teachers.obtain(data)) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                ExperimentTeacher teacher = teachers.obtain(data)) {
             GateApproval approval = approveDistillation(teacher.identity(data.train()));
+            KdParameters kd = distillationParameters(teacher, data, manager, new LinkedHashMap<>());
             return trainer.studentFromShards(
-                    STUDENT_DISTILLED, data, shards, teacher, teacherLogits, bufferRows, approval);
+                    STUDENT_DISTILLED, data, shards, teacher, teacherLogits, bufferRows, approval, kd);
         }
     }
 

@@ -31,6 +31,12 @@ interface ExperimentTeacher extends AutoCloseable {
     /** Returns the teacher's predictions on every test row, or null when they are not collected. */
     Predictions testPredictions(ExampleSet test, NDManager manager) throws IOException;
 
+    /**
+     * Returns the teacher's logits on every validation row (for {@code distillation.calibrate_teacher});
+     * a remote teacher is asked for them, resumably, like the test rows.
+     */
+    Predictions validationPredictions(ExampleSet validation, NDManager manager) throws IOException;
+
     /** Returns the teacher's row of the results; {@code p} may be null (then accuracy is NaN). */
     ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) throws IOException;
 

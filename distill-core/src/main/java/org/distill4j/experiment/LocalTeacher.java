@@ -102,6 +102,11 @@ final class LocalTeacher implements ExperimentTeacher {
     }
 
     @Override
+    public Predictions validationPredictions(ExampleSet validation, NDManager manager) {
+        return Predictions.of(teacher, validation, manager, 512);
+    }
+
+    @Override
     public ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) throws IOException {
         ServingCost cost = ServingCost.measure(
                 teacher::logits,

@@ -245,6 +245,23 @@ public final class RemoteTeacher implements ExperimentTeacher {
                 r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
     }
 
+    @Override
+    public Predictions validationPredictions(ExampleSet validation, NDManager manager) throws IOException {
+        CollectionResult r = collectedOn("validation", validation);
+        if (!r.complete()) {
+            throw new IOException(String.format(
+                    java.util.Locale.ROOT,
+                    "teacher API: %d of %d validation rows failed for good (%s, journal %s); rerun to retry them "
+                            + "(completed items are never asked again) or set distillation.calibrate_teacher: false",
+                    r.failedRows().size(),
+                    validation.size(),
+                    failedKinds(r),
+                    journalDir("validation")));
+        }
+        return Predictions.ofLogits(
+                r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
+    }
+
     /** Accuracy and macro-F1 on the test rows; size and serving cost are the API's, unknown here. */
     @Override
     public ModelMetrics metrics(Predictions p, ExampleSet test, NDManager manager) {

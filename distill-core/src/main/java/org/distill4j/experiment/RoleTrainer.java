@@ -14,6 +14,7 @@ import org.distill4j.data.FeatureShards;
 import org.distill4j.data.KeyedLogits;
 import org.distill4j.data.ShardStream;
 import org.distill4j.io.Hashing;
+import org.distill4j.loss.KdParameters;
 import org.distill4j.model.MemoryEstimate;
 import org.distill4j.model.ModelSpec;
 import org.distill4j.model.SavedModel;
@@ -66,12 +67,17 @@ final class RoleTrainer {
                     data.teacherTrain(),
                     null,
                     null,
+                    null,
                     recipe.seed() + m - 1));
         }
         return dirs;
     }
 
-    Path student(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval)
+    /**
+     * Trains (or reuses) a student: from scratch when {@code teacher} is null, else distilled with
+     * {@code kd} (the recipe's parameters, the teacher calibrated when it asks).
+     */
+    Path student(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval, KdParameters kd)
             throws IOException {
         TrainingConfig config = recipe.student().training();
         if (teacher == null && config.augment().mixes()) {
@@ -89,6 +95,7 @@ final class RoleTrainer {
                 studentRows(data, teacher != null),
                 teacher,
                 approval,
+                kd,
                 recipe.seed());
     }
 
@@ -117,7 +124,8 @@ final class RoleTrainer {
             ExperimentTeacher teacher,
             Path logitsFile,
             int bufferRows,
-            GateApproval approval)
+            GateApproval approval,
+            KdParameters kd)
             throws IOException {
         TrainingConfig config = recipe.student().training();
         ModelSpec spec = recipe.student().model();
@@ -199,7 +207,7 @@ final class RoleTrainer {
                     .optCheckpointDir(dir.resolve("checkpoints"))
                     .optResume(options.resume())
                     .optListener(listener.training(role))
-                    .optDistillation(recipe.distillation().parameters(), targets, approval);
+                    .optDistillation(kd, targets, approval);
             listener.info(role + ": training " + spec.describe() + " for " + config.epochs() + " epochs from " + shards
                     + ", shuffle buffer " + bufferRows + " rows");
             try (SavedModel model =
@@ -236,6 +244,7 @@ final class RoleTrainer {
             ExampleSet given,
             ExperimentTeacher teacher,
             GateApproval approval,
+            KdParameters kd,
             long seed)
             throws IOException {
         Path dir = out.resolve(role);
@@ -278,8 +287,7 @@ final class RoleTrainer {
         }
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             if (teacher != null) {
-                builder.optDistillation(
-                        recipe.distillation().parameters(), teacher.softTargets(rows, manager), approval);
+                builder.optDistillation(kd, teacher.softTargets(rows, manager), approval);
             }
             // Without labels the distilled student learns from the teacher alone; the rows (and so
             // the cached teacher outputs, indexed by row) are the same.

@@ -101,7 +101,7 @@ public final class DistillationLoss extends Loss {
                 throw new IllegalArgumentException(
                         "teacher logits shape " + logits.getShape() + " does not match student logits shape " + shape);
             }
-            teacher = TeacherTable.of(logits, parameters.temperature());
+            teacher = TeacherTable.of(logits, parameters.teacherTemperature());
         }
         long[] ids = null;
         if (alpha < 1) {

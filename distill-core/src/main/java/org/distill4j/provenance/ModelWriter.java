@@ -199,6 +199,9 @@ public final class ModelWriter {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("temperature", parameters.temperature());
             d.put("alpha", parameters.alpha());
+            if (parameters.teacherCalibration() != 1.0) {
+                d.put("teacher_calibration", parameters.teacherCalibration());
+            }
             d.put("mode", mode);
             training.put("distillation", d);
             return this;

@@ -46,8 +46,9 @@ public record Recipe(
         if (student.name() == null) {
             student = new StudentSection(name + "-student", student.model(), student.training());
         }
-        distillation =
-                distillation == null ? new DistillationSection(4.0, 0.9, null, null, null, null, null) : distillation;
+        distillation = distillation == null
+                ? new DistillationSection(4.0, 0.9, null, null, null, null, null, null)
+                : distillation;
         if (teacher.source().equals("http") && !distillation.mode().equals("cached")) {
             throw new IllegalArgumentException("illegal mode value: '" + distillation.mode()
                     + "' with teacher.source http: an API "
@@ -459,6 +460,12 @@ public record Recipe(
      *     the labels.
      * @param correctTeacher whether the teacher's top class is swapped with the label where they
      *     differ ({@link KdParameters#correctTeacher()}); default false; needs the labels
+     * @param calibrateTeacher whether the teacher's logits are divided by the temperature that
+     *     minimises its cross-entropy on the validation split before T ({@code calibrate_teacher};
+     *     {@link org.distill4j.eval.TemperatureScaling}, {@link KdParameters#teacherCalibration()}):
+     *     a teacher that fits its training rows almost perfectly gives them the confidence it has
+     *     on rows it did not see; default false; needs a validation split, not with {@code
+     *     cross_fit}
      */
     public record DistillationSection(
             Double temperature,
@@ -467,7 +474,8 @@ public record Recipe(
             @JsonProperty("use_labels") Boolean useLabels,
             Integer views,
             @JsonProperty("cross_fit") Integer crossFit,
-            @JsonProperty("correct_teacher") Boolean correctTeacher) {
+            @JsonProperty("correct_teacher") Boolean correctTeacher,
+            @JsonProperty("calibrate_teacher") Boolean calibrateTeacher) {
 
         /** Validates through {@link KdParameters} and the allowed modes. */
         public DistillationSection {
@@ -506,18 +514,25 @@ public record Recipe(
                         "correct_teacher swaps the teacher's top class with the label, so it "
                                 + "needs the labels: use_labels is false");
             }
+            calibrateTeacher = calibrateTeacher != null && calibrateTeacher;
+            if (calibrateTeacher && crossFit != null) {
+                throw new IllegalArgumentException("calibrate_teacher fits a temperature to the teacher on the "
+                        + "validation split, but cross_fit's soft targets come from other teachers (one per fold): "
+                        + "use one or the other");
+            }
         }
 
         /**
-         * The record's form, with {@code correctTeacher} only when set: this string is part of the
-         * distilled student's training fingerprint, so students trained before the key existed are
-         * still recognised and reused.
+         * The record's form, with {@code correctTeacher} and {@code calibrateTeacher} only when set:
+         * this string is part of the distilled student's training fingerprint, so students trained
+         * before those keys existed are still recognised and reused.
          */
         @Override
         public String toString() {
             return "DistillationSection[temperature=" + temperature + ", alpha=" + alpha + ", mode=" + mode
                     + ", useLabels=" + useLabels + ", views=" + views + ", crossFit=" + crossFit
-                    + (correctTeacher ? ", correctTeacher=true" : "") + "]";
+                    + (correctTeacher ? ", correctTeacher=true" : "")
+                    + (calibrateTeacher ? ", calibrateTeacher=true" : "") + "]";
         }
 
         /** Returns (T, alpha) and whether the teacher is corrected. */

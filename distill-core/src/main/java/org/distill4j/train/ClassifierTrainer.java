@@ -376,11 +376,14 @@ public final class ClassifierTrainer {
                 if (logits.length != values) {
                     logits = Arrays.copyOf(logits, values);
                 }
-                step.prepare(count, labels, TeacherTable.of(logits, classes, kd.temperature(), batch), null);
+                step.prepare(count, labels, TeacherTable.of(logits, classes, kd.teacherTemperature(), batch), null);
             } else if (!slot.weightsReady) {
                 // An online teacher: its distribution on this very batch.
                 step.prepare(
-                        count, labels, TeacherTable.of(targets.logits(batchBuffers.rows(), x), kd.temperature()), null);
+                        count,
+                        labels,
+                        TeacherTable.of(targets.logits(batchBuffers.rows(), x), kd.teacherTemperature()),
+                        null);
             }
             if (!slot.weightsReady) {
                 slot.weights.fill(step.floatWeights(), (int) step.weightShape().size());
@@ -441,10 +444,10 @@ public final class ClassifierTrainer {
             return null;
         }
         if (targets instanceof SoftTargets.Views views) {
-            return TeacherTable.of(views.logits(), views.classes(), kd.temperature(), run);
+            return TeacherTable.of(views.logits(), views.classes(), kd.teacherTemperature(), run);
         }
         if (targets instanceof SoftTargets.Cached cached) {
-            return TeacherTable.of(cached.outputs().logits(), cached.outputs().classes(), kd.temperature(), run);
+            return TeacherTable.of(cached.outputs().logits(), cached.outputs().classes(), kd.teacherTemperature(), run);
         }
         return null;
     }

@@ -28,7 +28,10 @@ class ExperimentTextTest {
 
     static Recipe recipe(Path tmp, String... overrides) throws Exception {
         TextCorpus.writeSplits(tmp.resolve("data"));
-        String yaml = """
+        return RecipeLoader.parse(YAML, "text-test", tmp, List.of(overrides));
+    }
+
+    private static final String YAML = """
                 name: text-test
                 seed: 7
                 data:
@@ -45,8 +48,6 @@ class ExperimentTextTest {
                 distillation: {temperature: 2, alpha: 0.5}
                 evaluation: {latency_runs: 10, throughput_batch: 16}
                 """;
-        return RecipeLoader.parse(yaml, "text-test", tmp, List.of(overrides));
-    }
 
     static Experiment experiment(Recipe r, Path tmp, List<String> log) {
         return new Experiment(
@@ -121,6 +122,55 @@ class ExperimentTextTest {
                 assertThat(log).anyMatch(l -> l.startsWith("teacher outputs on 3 augmented views"));
             }
         }
+    }
+
+    @Test
+    void aCalibratedTeacherTeachesAtTheTemperatureFittedOnTheValidationRows(@TempDir Path tmp) throws Exception {
+        experiment(recipe(tmp), tmp, new ArrayList<>()).run();
+        List<String> log = new ArrayList<>();
+        Recipe calibrated = recipe(tmp, "distillation.calibrate_teacher=true");
+        experiment(calibrated, tmp, log).run();
+
+        // Only the distilled student's soft targets changed.
+        assertThat(log).anyMatch(l -> l.startsWith("teacher: reusing"));
+        assertThat(log).anyMatch(l -> l.startsWith("student_scratch: reusing"));
+        assertThat(log).noneMatch(l -> l.startsWith("student_distilled: reusing"));
+        assertThat(log)
+                .anyMatch(l -> l.startsWith("teacher calibration: temperature ") && l.contains("150 validation"));
+        JsonNode fit = JSON.readTree(tmp.resolve("out/metrics.json").toFile()).at("/data/teacher_calibration");
+        // The temperature is the saved teacher's, fitted on the 150 validation rows.
+        ExperimentData data = ExperimentData.load(calibrated);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
+                SavedModel teacher = SavedModel.load(tmp.resolve("out/teacher"))) {
+            org.distill4j.eval.TemperatureScaling expected = org.distill4j.eval.TemperatureScaling.fit(
+                    org.distill4j.eval.Predictions.of(teacher, data.validation(), m, 64), data.validation());
+            assertThat(fit.get("temperature").asDouble()).isEqualTo(expected.temperature());
+            assertThat(fit.get("rows").asInt()).isEqualTo(150);
+            assertThat(fit.get("cross_entropy_after").asDouble())
+                    .isLessThanOrEqualTo(fit.get("cross_entropy_before").asDouble());
+        }
+        assertThat(Provenance.read(tmp.resolve("out/student_distilled"))
+                        .training()
+                        .get("distillation")
+                        .toString())
+                .contains("calibrate_teacher=true");
+    }
+
+    @Test
+    void calibrationWithoutValidationRowsOrWithCrossFittingIsRefusedByName(@TempDir Path tmp) throws Exception {
+        assertThatThrownBy(() -> recipe(tmp, "distillation={temperature: 1, calibrate_teacher: true, cross_fit: 3}"))
+                .hasMessageContaining("calibrate_teacher")
+                .hasMessageContaining("cross_fit");
+        // Without a validation file and with no training rows held out there is nothing to fit on.
+        TextCorpus.writeSplits(tmp.resolve("data"));
+        Files.delete(tmp.resolve("data/validation.jsonl"));
+        Recipe r = RecipeLoader.parse(
+                YAML, "text-test", tmp, List.of("distillation.calibrate_teacher=true", "data.validation_fraction=0"));
+        assertThatThrownBy(() -> experiment(r, tmp, new ArrayList<>()).run())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distillation.calibrate_teacher")
+                .hasMessageContaining("validation split");
+        assertThat(tmp.resolve("out/student_scratch")).doesNotExist();
     }
 
     @Test

@@ -312,6 +312,43 @@ class DistillationLossContractTest {
         }
     }
 
+    // ---------------------------------------------------------------- teacher calibration
+
+    @ParameterizedTest(name = "T={0}, calibration={1}")
+    @CsvSource({"1, 2.5", "4, 0.5", "2, 1.7"})
+    void aCalibratedTeacherIsTheTeacherWithItsLogitsDividedByTheCalibration(double temperature, double calibration) {
+        NDArray teacher = matrix(gaussian(20, 3, 31));
+        NDList labels = new NDList(manager.create(new long[] {0, 1, -1, 3}), teacher);
+        NDList divided = new NDList(labels.get(0), teacher.div(calibration));
+        NDList student = new NDList(matrix(gaussian(20, 1, 32)));
+        KdParameters plain = new KdParameters(temperature, 0.7);
+        float calibrated = newLoss(plain.withTeacherCalibration(calibration))
+                .evaluate(labels, student)
+                .getFloat();
+        // The student's side and the T^2 factor keep T: only the teacher's distribution changes.
+        assertThat(calibrated)
+                .isCloseTo(newLoss(plain).evaluate(divided, student).getFloat(), within(1e-5f))
+                .isNotCloseTo(newLoss(plain).evaluate(labels, student).getFloat(), within(1e-3f));
+        assertThat(plain.withTeacherCalibration(calibration).teacherTemperature())
+                .isEqualTo(temperature * calibration);
+    }
+
+    @ParameterizedTest(name = "calibration={0}")
+    @ValueSource(doubles = {0, -1, Double.NaN, Double.POSITIVE_INFINITY})
+    void rejectsAnIllegalCalibrationByName(double calibration) {
+        assertThatThrownBy(() -> new KdParameters(4, 0.5).withTeacherCalibration(calibration))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("teacher calibration temperature")
+                .hasMessageContaining(String.valueOf(calibration));
+    }
+
+    @Test
+    void toStringNamesACalibrationOnlyWhenThereIsOne() {
+        assertThat(new KdParameters(4, 0.7).withTeacherCalibration(1.0)).hasToString("KD(T=4.0, alpha=0.7)");
+        assertThat(new KdParameters(1, 0.5).withTeacherCalibration(2.25))
+                .hasToString("KD(T=1.0, alpha=0.5, teacher calibrated: T x 2.25)");
+    }
+
     // ---------------------------------------------------------------- DJL integration
 
     @Test
