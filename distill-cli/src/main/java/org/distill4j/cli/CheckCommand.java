@@ -64,8 +64,31 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Exit with code 8 when there is any warning.")
     boolean strict;
 
+    @Option(
+            names = "--max-identical-share",
+            paramLabel = "SHARE",
+            description = "Warn when more than this share of a held-out split is identical to training rows"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double maxIdenticalShare = DataCheck.IDENTICAL_WARNING_SHARE;
+
+    @Option(
+            names = "--max-near-duplicate-share",
+            paramLabel = "SHARE",
+            description = "Warn when more than this share of the test rows (or documents) has a near duplicate in"
+                    + " training (default: ${DEFAULT-VALUE}).")
+    double maxNearDuplicateShare = DataCheck.NEAR_DUPLICATE_WARNING_SHARE;
+
+    @Option(
+            names = "--max-class-ratio",
+            paramLabel = "RATIO",
+            description = "Warn when the largest training class has more than this many times the rows of the"
+                    + " smallest (default: ${DEFAULT-VALUE}).")
+    double maxClassRatio = DataCheck.IMBALANCE_WARNING_RATIO;
+
     @Override
     public Integer call() throws Exception {
+        DataCheck.Thresholds thresholds =
+                new DataCheck.Thresholds(maxIdenticalShare, maxNearDuplicateShare, maxClassRatio);
         String name;
         GateDecision terms;
         DataCheck check;
@@ -79,7 +102,7 @@ final class CheckCommand implements Callable<Integer> {
             name = recipe.name();
             terms = lm.checkTerms();
             System.out.println("terms: " + terms.reason());
-            check = lm.checkData();
+            check = lm.checkData(thresholds);
         } else {
             Recipe recipe = RecipeLoader.load(recipeFile, overrides);
             name = recipe.name();
@@ -98,7 +121,8 @@ final class CheckCommand implements Callable<Integer> {
                         }
                     });
             terms = experiment.checkTerms();
-            check = DataCheck.of(ExperimentData.load(recipe));
+            ExperimentData data = ExperimentData.load(recipe);
+            check = DataCheck.of(data, data.heldOutOverlap(), thresholds);
         }
         check.summary().forEach(line -> System.out.println("data: " + line));
         check.warnings().forEach(w -> System.out.println("warning: " + w));
@@ -108,6 +132,7 @@ final class CheckCommand implements Callable<Integer> {
             out.put("terms", terms.toMap());
             out.put("data", check.facts());
             out.put("warnings", check.warnings());
+            out.put("thresholds", thresholds.toMap());
             AtomicFiles.writeString(
                     json,
                     new ObjectMapper()

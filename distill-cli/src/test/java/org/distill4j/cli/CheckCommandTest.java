@@ -87,6 +87,22 @@ class CheckCommandTest {
 
         CliTest.Run strict = CliTest.distill("check", recipe.toString(), "--strict");
         assertThat(strict.code()).isEqualTo(ExitCodes.CHECK_WARNINGS);
+
+        // The data's own tolerance: 20% identical is below 25%, so --strict passes, and --json says why.
+        CliTest.Run tolerant = CliTest.distill(
+                "check", recipe.toString(), "--strict", "--max-identical-share", "0.25", "--json", json.toString());
+        assertThat(tolerant.code()).as(tolerant.out()).isZero();
+        assertThat(tolerant.out()).contains("would start (0 warnings)").doesNotContain("warning: ");
+        assertThat(JSON.readTree(json.toFile())
+                        .at("/thresholds/identical_share")
+                        .asDouble())
+                .isEqualTo(0.25);
+        CliTest.Run bad = CliTest.distill("check", recipe.toString(), "--max-identical-share", "1.5");
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("identical-rows share").contains("1.5").contains("[0, 1]");
+        CliTest.Run ratio = CliTest.distill("check", recipe.toString(), "--max-class-ratio", "0.5");
+        assertThat(ratio.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(ratio.err()).contains("class-size ratio").contains("0.5");
     }
 
     @Test
@@ -169,6 +185,17 @@ class CheckCommandTest {
                 .contains("split by document")
                 .contains("warning: ")
                 .contains("`data.split_by: near_duplicates`");
+        CliTest.Run tolerant = CliTest.distill(
+                "check",
+                recipe.toString(),
+                "--cache-dir",
+                cache,
+                "--acknowledge-unknown-terms",
+                "--strict",
+                "--max-near-duplicate-share",
+                "0.9");
+        assertThat(tolerant.code()).as(tolerant.out()).isZero();
+        assertThat(tolerant.out()).contains("split by document").doesNotContain("warning: ");
         CliTest.Run grouped = CliTest.distill(
                 "check",
                 recipe.toString(),

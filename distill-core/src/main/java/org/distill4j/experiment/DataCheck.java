@@ -41,6 +41,49 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
     /** Above this ratio between the largest and the smallest training class, a warning. */
     public static final double IMBALANCE_WARNING_RATIO = 100;
 
+    /**
+     * Where the check warns: above {@code identicalShare} of a held-out split identical to training
+     * rows, above {@code nearDuplicateShare} of the test split (or, for a language model, its test
+     * documents) with a near duplicate in training, and training classes more than {@code
+     * imbalanceRatio} times apart. {@code distill check} takes them as options, so that {@code
+     * --strict} can gate a pipeline on the data's own tolerances.
+     *
+     * @param identicalShare in [0, 1]
+     * @param nearDuplicateShare in [0, 1]
+     * @param imbalanceRatio at least 1
+     */
+    public record Thresholds(double identicalShare, double nearDuplicateShare, double imbalanceRatio) {
+
+        /** The thresholds every run warns at. */
+        public static final Thresholds DEFAULT =
+                new Thresholds(IDENTICAL_WARNING_SHARE, NEAR_DUPLICATE_WARNING_SHARE, IMBALANCE_WARNING_RATIO);
+
+        /** Validates; the messages name the threshold and what is allowed. */
+        public Thresholds {
+            if (!(identicalShare >= 0 && identicalShare <= 1)) {
+                throw new IllegalArgumentException(
+                        "the identical-rows share to warn above is " + identicalShare + ", must be in [0, 1]");
+            }
+            if (!(nearDuplicateShare >= 0 && nearDuplicateShare <= 1)) {
+                throw new IllegalArgumentException(
+                        "the near-duplicate share to warn above is " + nearDuplicateShare + ", must be in [0, 1]");
+            }
+            if (!(imbalanceRatio >= 1) || Double.isInfinite(imbalanceRatio)) {
+                throw new IllegalArgumentException(
+                        "the class-size ratio to warn above is " + imbalanceRatio + ", must be a finite number >= 1");
+            }
+        }
+
+        /** As {@code --json} records them. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("identical_share", identicalShare);
+            m.put("near_duplicate_share", nearDuplicateShare);
+            m.put("class_ratio", imbalanceRatio);
+            return m;
+        }
+    }
+
     /** Defensive copies. */
     public DataCheck {
         facts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facts));
@@ -58,6 +101,12 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
      * ExperimentData#heldOutOverlap()}; empty for data without text).
      */
     public static DataCheck of(ExperimentData data, Optional<ExperimentData.HeldOutOverlap> overlap) {
+        return of(data, overlap, Thresholds.DEFAULT);
+    }
+
+    /** The same, warning at the given thresholds. */
+    public static DataCheck of(
+            ExperimentData data, Optional<ExperimentData.HeldOutOverlap> overlap, Thresholds thresholds) {
         Map<String, Object> facts = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
         Map<String, ExampleSet> splits = new LinkedHashMap<>();
@@ -74,7 +123,9 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
         splits.forEach((name, set) -> rows.put(name, set.size()));
         facts.put("rows", rows);
         facts.put("classes", data.train().classNames());
-        facts.put("rows_per_class", classCounts(splits, data.train().classNames(), warnings));
+        facts.put(
+                "rows_per_class",
+                classCounts(splits, data.train().classNames(), warnings, thresholds.imbalanceRatio()));
 
         Map<String, Integer> trained = new HashMap<>(); // row hash (text or features) -> a training row's label
         for (ExampleSet set : data.teacherTrain() == data.train()
@@ -105,7 +156,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
             m.put("share", share(counts[0], set.size()));
             m.put("with_another_label", counts[1]);
             identical.put(held, m);
-            if (counts[0] > IDENTICAL_WARNING_SHARE * set.size()) {
+            if (counts[0] > thresholds.identicalShare() * set.size()) {
                 warnings.add(String.format(
                         Locale.ROOT,
                         "%,d of the %,d %s rows (%.1f%%) are identical to a training row%s: the %s score partly "
@@ -141,7 +192,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
             summary.add(SplitOverlap.describe(o.report(), "rows"));
             facts.put("split_overlap", o.report());
             SplitOverlap.Result test = o.sides().get("test");
-            if (test.share() > NEAR_DUPLICATE_WARNING_SHARE) {
+            if (test.share() > thresholds.nearDuplicateShare()) {
                 warnings.add(SplitOverlap.describe(o.report(), "rows")
                         + ": the test score partly measures remembering them (`distill run` also scores every"
                         + " model on the others)");
@@ -151,7 +202,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
     }
 
     private static Map<String, Object> classCounts(
-            Map<String, ExampleSet> splits, List<String> classes, List<String> warnings) {
+            Map<String, ExampleSet> splits, List<String> classes, List<String> warnings, double imbalanceRatio) {
         Map<String, Object> out = new LinkedHashMap<>();
         splits.forEach((name, set) -> {
             int[] counts = new int[classes.size()];
@@ -184,7 +235,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
             out.put(name, m);
             if (name.equals("train") && !absent.isEmpty()) {
                 warnings.add("classes without a training row (no model can learn them): " + String.join(", ", absent));
-            } else if (name.equals("train") && max > IMBALANCE_WARNING_RATIO * min) {
+            } else if (name.equals("train") && max > imbalanceRatio * min) {
                 warnings.add(String.format(
                         Locale.ROOT,
                         "the largest training class has %,d rows, the smallest %,d: accuracy hides the small ones "

@@ -130,6 +130,14 @@ public final class LmExperiment {
      * @throws IOException if the corpus cannot be read (the message names the file)
      */
     public DataCheck checkData() throws IOException {
+        return checkData(DataCheck.Thresholds.DEFAULT);
+    }
+
+    /**
+     * The same, warning when a split by document lets more than {@code thresholds.nearDuplicateShare()}
+     * of the test documents repeat training text (the only threshold a corpus of documents has).
+     */
+    public DataCheck checkData(DataCheck.Thresholds thresholds) throws IOException {
         try (LmSplits data = LmSplits.open(recipe, cacheDir())) {
             Map<String, Object> info = data.info();
             info.put("train_windows", data.train().size());
@@ -144,7 +152,7 @@ public final class LmExperiment {
             if (overlap != null) {
                 summary.add(overlap);
             }
-            if (LmReport.splitLeaks(info)) {
+            if (LmReport.splitLeaks(info, thresholds.nearDuplicateShare())) {
                 warnings.add(LmReport.overlapSentence(info));
             }
             return new DataCheck(info, summary, warnings);

@@ -216,10 +216,15 @@ final class LmReport {
      * have a near duplicate in training ({@code corpus.split_overlap}).
      */
     static boolean splitLeaks(Map<String, Object> corpus) {
+        return splitLeaks(corpus, OVERLAP_HINT_SHARE);
+    }
+
+    /** The same above another share of test documents, in [0, 1]. */
+    static boolean splitLeaks(Map<String, Object> corpus, double share) {
         return corpus.get("split_by") == null
                 && corpus.get("split_overlap") instanceof Map<?, ?> overlap
                 && overlap.get("test") instanceof Map<?, ?> test
-                && num(test.get("share")) > OVERLAP_HINT_SHARE;
+                && num(test.get("share")) > share;
     }
 
     /**

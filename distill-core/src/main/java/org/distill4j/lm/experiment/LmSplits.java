@@ -149,7 +149,8 @@ final class LmSplits implements AutoCloseable {
 
     /**
      * The same for a corpus split by document and too large to hold: one pass over the file collects
-     * the held-out documents, a second offers the training ones.
+     * the held-out documents, a second offers the training ones, and, where the test split has
+     * some of each kind, a third keeps the sampled test documents without a near duplicate.
      */
     private static Overlap overlap(LmRecipe recipe) throws IOException {
         SplitOverlap.Builder validation = SplitOverlap.builder(SplitOverlap.DEFAULT_MAX_DOCUMENTS);
