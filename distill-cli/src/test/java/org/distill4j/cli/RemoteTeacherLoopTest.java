@@ -176,6 +176,43 @@ class RemoteTeacherLoopTest {
     }
 
     @Test
+    void aTeacherBehindTheApiIsCalibratedOnItsValidationAnswers(@TempDir Path tmp) throws Exception {
+        try (ModelServer server = ModelServer.builder()
+                .optPort(0)
+                .optApiKey(KEY)
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start()) {
+            Recipe remote = RecipeLoader.parse(
+                    RecipeLoader.toYaml(recipe(httpTeacher("v2", server))),
+                    "loop",
+                    shared,
+                    List.of("distillation.calibrate_teacher=true"));
+            Path out = tmp.resolve("out");
+            List<String> log = new ArrayList<>();
+            experiment(remote, out, tmp, log).run();
+
+            // The validation rows are asked for once, journalled like the others, and fitted on.
+            assertThat(journalOk(out.resolve("teacher_outputs/validation")))
+                    .isEqualTo(data.validation().size());
+            double served = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(out.resolve("metrics.json").toFile())
+                    .at("/data/teacher_calibration/temperature")
+                    .asDouble();
+            double local;
+            try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+                    SavedModel t = SavedModel.load(teacherDir)) {
+                local = org.distill4j.eval.TemperatureScaling.fit(
+                                Predictions.of(t, data.validation(), m, 64), data.validation())
+                        .temperature();
+            }
+            // The served logits are the local ones up to float rounding.
+            assertThat(served).isCloseTo(local, org.assertj.core.api.Assertions.within(1e-4 * local));
+            assertThat(log).anyMatch(l -> l.startsWith("teacher calibration: temperature "));
+        }
+    }
+
+    @Test
     void labelCommandCollectsResumablyAndReports(@TempDir Path tmp) throws Exception {
         try (ModelServer server = ModelServer.builder()
                 .optPort(0)

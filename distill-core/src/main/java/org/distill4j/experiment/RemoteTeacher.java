@@ -230,33 +230,33 @@ public final class RemoteTeacher implements ExperimentTeacher {
         if (!evaluateTest) {
             return null;
         }
-        CollectionResult r = collectedOn("test", test);
-        if (!r.complete()) {
-            throw new IOException(String.format(
-                    java.util.Locale.ROOT,
-                    "teacher API: %d of %d test rows failed for good (%s, journal %s); rerun to retry them "
-                            + "(completed items are never asked again) or set teacher.http.evaluate_test: false",
-                    r.failedRows().size(),
-                    test.size(),
-                    failedKinds(r),
-                    journalDir("test")));
-        }
-        return Predictions.ofLogits(
-                r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
+        return complete("test", test, "set teacher.http.evaluate_test: false");
     }
 
     @Override
     public Predictions validationPredictions(ExampleSet validation, NDManager manager) throws IOException {
-        CollectionResult r = collectedOn("validation", validation);
+        return complete("validation", validation, "set distillation.calibrate_teacher: false");
+    }
+
+    /**
+     * The teacher's logits on every row of a held-out split, collected (resumably) under its name.
+     *
+     * @param instead what the user can do instead of retrying, for the message
+     * @throws IOException if some rows failed for good: a partial split is not the split
+     */
+    private Predictions complete(String split, ExampleSet rows, String instead) throws IOException {
+        CollectionResult r = collectedOn(split, rows);
         if (!r.complete()) {
             throw new IOException(String.format(
                     java.util.Locale.ROOT,
-                    "teacher API: %d of %d validation rows failed for good (%s, journal %s); rerun to retry them "
-                            + "(completed items are never asked again) or set distillation.calibrate_teacher: false",
+                    "teacher API: %d of %d %s rows failed for good (%s, journal %s); rerun to retry them "
+                            + "(completed items are never asked again) or %s",
                     r.failedRows().size(),
-                    validation.size(),
+                    rows.size(),
+                    split,
                     failedKinds(r),
-                    journalDir("validation")));
+                    journalDir(split),
+                    instead));
         }
         return Predictions.ofLogits(
                 r.outputs().rows(), r.outputs().classes(), r.outputs().logits());
