@@ -163,6 +163,15 @@ final class LmReport {
                         + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
                         + "pre{white-space:pre-wrap;background:#f6f6f6;padding:4px}</style></head><body>\n");
         sb.append("<h1>").append(esc(recipe.name())).append(": language-model distillation</h1>\n");
+        String overlap = overlapSentence(map(m.get("corpus")));
+        if (overlap != null) {
+            String novel = novelSentence(m);
+            sb.append("<p>")
+                    .append(esc(Character.toUpperCase(overlap.charAt(0))
+                            + overlap.substring(1)
+                            + (novel == null ? "" : " " + novel)))
+                    .append("</p>\n");
+        }
         String md = markdown(recipe, m);
         String table = md.substring(md.indexOf("| model"), md.indexOf("\nGeneration:"));
         sb.append("<table>\n");

@@ -91,6 +91,9 @@ class LmStreamingExperimentTest {
                 .isGreaterThan(mem.at("/models/0/" + LmExperiment.NOVEL_BITS).asDouble());
         assertThat(Files.readString(tmp.resolve("memory").resolve("results.md")))
                 .contains("test documents without one (");
+        assertThat(Files.readString(tmp.resolve("memory").resolve("report.html")))
+                .contains("test documents without one (")
+                .contains("have a near duplicate among the training documents");
         assertThat(streamed.get("corpus")).isEqualTo(mem.get("corpus"));
         assertThat(streamLog.toString(StandardCharsets.UTF_8)).contains("near duplicate among the training documents");
         assertThat(streamed.get("unigram")).isEqualTo(mem.get("unigram"));
