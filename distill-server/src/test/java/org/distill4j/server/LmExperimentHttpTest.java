@@ -158,6 +158,81 @@ class LmExperimentHttpTest {
                 .contains("Teacher: OpenAI-compatible server");
     }
 
+    @Test
+    void theTestDocumentsWithoutANearDuplicateAreScoredOverTheApiTooAndOnlyOnce() throws Exception {
+        // Half the documents come in families of three near copies (one word changed), so that the
+        // test split has documents that repeat training text and documents that do not.
+        String[] words = {"the", "cat", "sat", "on", "mat", "dog", "ate", "bone", "sun", "is", "hot", "sea", "blue"};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        StringBuilder sb = new StringBuilder();
+        for (int d = 0; d < 80; d++) {
+            String[] doc = new String[24];
+            for (int w = 0; w < doc.length; w++) {
+                doc[w] = words[r.nextInt(words.length)];
+            }
+            for (int copy = 0; copy < (d % 2 == 0 ? 3 : 1); copy++) {
+                doc[23] = "copy" + copy;
+                sb.append(JSON.writeValueAsString(java.util.Map.of("text", String.join(" ", doc) + ".")))
+                        .append('\n');
+            }
+        }
+        Path families = tmp.resolve("families.jsonl");
+        Files.writeString(families, sb.toString());
+        Path dir = TestLms.tiny(tmp.resolve("tiny-families"));
+        Path out = tmp.resolve("families");
+        // The corpus and its split do not depend on the server's address.
+        LmRecipe recipe = recipe("http://127.0.0.1:9/v1", 5, List.of("data.path=" + families));
+        var read = org.distill4j.lm.experiment.LmTrainingCorpus.read(recipe);
+        var test = read.split().test();
+        var check = org.distill4j.lm.corpus.SplitOverlap.of(
+                test.stream().map(org.distill4j.lm.corpus.Document::text).toList());
+        read.split().train().forEach(d -> check.accept(d.text()));
+        var novelDocs = java.util.Arrays.stream(check.withoutNearDuplicate())
+                .mapToObj(test::get)
+                .toList();
+        assertThat(check.result().nearDuplicates()).isPositive();
+        assertThat(novelDocs).isNotEmpty();
+        var tok = read.tokenizer();
+        var novel = org.distill4j.lm.corpus.TokenWindows.pack(novelDocs, tok, 32);
+        long windows = org.distill4j.lm.corpus.TokenWindows.pack(read.split().validation(), tok, 32)
+                        .size()
+                + org.distill4j.lm.corpus.TokenWindows.pack(test, tok, 32).size()
+                + novel.size();
+        try (ModelServer server = serve(dir)) {
+            LmRecipe served = recipe(
+                    server.baseUri().resolve("/v1").toString(),
+                    5,
+                    List.of("data.path=" + families, "student.training.steps=5"));
+            for (int run = 0; run < 2; run++) {
+                new LmExperiment(
+                                served,
+                                out,
+                                new LmExperiment.Options(null, null, false),
+                                new PrintStream(new ByteArrayOutputStream()))
+                        .run();
+                // One echo request per validation, test and novel window; a rerun reads them from the cache.
+                assertThat(JSON.readTree(out.resolve("metrics.json").toFile())
+                                .at("/models/0/evaluation_requests")
+                                .asLong())
+                        .as("run " + run)
+                        .isEqualTo(run == 0 ? windows : 0);
+            }
+        }
+        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertThat(m.at("/corpus/split_overlap/test_without_near_duplicate/documents")
+                        .asInt())
+                .isEqualTo(novelDocs.size());
+        try (LanguageModel teacher = LanguageModel.load(dir)) {
+            double inProcess =
+                    org.distill4j.lm.train.Evaluation.of(teacher, novel, 16).bitsPerByte();
+            assertThat(m.at("/models/0/" + LmExperiment.NOVEL_BITS).asDouble())
+                    .isCloseTo(inProcess, within(1e-5 * inProcess));
+        }
+        assertThat(m.at("/models/1/" + LmExperiment.NOVEL_BITS).isNumber()).isTrue();
+        assertThat(m.at("/models/2/" + LmExperiment.NOVEL_BITS).isNumber()).isTrue();
+        assertThat(Files.readString(out.resolve("results.md"))).contains("test documents without one");
+    }
+
     /** Per position of one window, the model's logits ((T, V) rows). */
     private static float[][] logitsByPosition(LanguageModel lm, int[] input) {
         try (var m = lm.model().getNDManager().newSubManager()) {

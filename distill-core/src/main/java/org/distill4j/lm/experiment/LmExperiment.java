@@ -935,7 +935,7 @@ public final class LmExperiment {
      * A model row's (and the unigram baseline's) bits per byte on the test documents without a near
      * duplicate in training ({@code corpus.split_overlap.test_without_near_duplicate}).
      */
-    static final String NOVEL_BITS = "test_without_near_duplicate_bits_per_byte";
+    public static final String NOVEL_BITS = "test_without_near_duplicate_bits_per_byte";
 
     /**
      * The held-out windows every model is measured on: validation, test, and the test documents that
