@@ -231,6 +231,17 @@ public final class ExampleSets {
     }
 
     /**
+     * Returns the rows of {@code first} then those of {@code second} as one set named {@code name}
+     * (a view: nothing is copied), e.g. training rows plus unlabelled transfer rows. Its content
+     * hash is derived from both parts' hashes, so it changes with either.
+     *
+     * @throws IllegalArgumentException if the two have different feature shapes or classes
+     */
+    public static ExampleSet concat(ExampleSet first, ExampleSet second, String name) {
+        return new ConcatView(first, second, name);
+    }
+
+    /**
      * Returns all rows of {@code set} with every label {@link ExampleSet#UNLABELED}, named
      * {@code <name>/unlabeled}: a transfer set, whose targets come from the teacher alone.
      */

@@ -118,6 +118,9 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
             splits.put("validation", data.validation());
         }
         splits.put("test", data.test());
+        if (data.unlabelled() != null) {
+            splits.put("unlabelled", data.unlabelled());
+        }
 
         Map<String, Object> rows = new LinkedHashMap<>();
         splits.forEach((name, set) -> rows.put(name, set.size()));
@@ -128,9 +131,7 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
                 classCounts(splits, data.train().classNames(), warnings, thresholds.imbalanceRatio()));
 
         Map<String, Integer> trained = new HashMap<>(); // row hash (text or features) -> a training row's label
-        for (ExampleSet set : data.teacherTrain() == data.train()
-                ? List.of(data.train())
-                : List.of(data.train(), data.teacherTrain())) {
+        for (ExampleSet set : data.learntRows()) {
             forEachRowHash(set, (i, hash) -> trained.putIfAbsent(hash, set.label(i)));
         }
         Map<String, Object> identical = new LinkedHashMap<>();
@@ -205,6 +206,9 @@ public record DataCheck(Map<String, Object> facts, List<String> summary, List<St
             Map<String, ExampleSet> splits, List<String> classes, List<String> warnings, double imbalanceRatio) {
         Map<String, Object> out = new LinkedHashMap<>();
         splits.forEach((name, set) -> {
+            if (name.equals("unlabelled")) {
+                return; // no labels to count
+            }
             int[] counts = new int[classes.size()];
             int unlabelled = 0;
             for (int i = 0; i < set.size(); i++) {

@@ -204,6 +204,15 @@ public final class Experiment {
                     data.train().size(),
                     data.train().size()));
         }
+        if (data.unlabelled() != null) {
+            listener.info(String.format(
+                    Locale.ROOT,
+                    "data.unlabelled: %d rows of %s; the distilled student learns from the teacher's outputs on them"
+                            + " after its %d training rows, the scratch student and the teacher never see them",
+                    data.unlabelled().size(),
+                    recipe.data().unlabelled(),
+                    data.train().size()));
+        }
         Optional<ExperimentData.HeldOutOverlap> overlap = data.heldOutOverlap();
         // Above the warning's share the warning says it, with what to make of it.
         overlap.filter(o -> o.sides().get("test").share() <= DataCheck.NEAR_DUPLICATE_WARNING_SHARE)

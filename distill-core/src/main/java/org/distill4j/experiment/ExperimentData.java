@@ -27,9 +27,26 @@ import org.distill4j.recipe.Recipe;
  *     saved in every model's {@code model.json}
  * @param teacherTrain rows a teacher trained here learns from: {@code train} itself, or with {@code
  *     data.teacher_split} rows disjoint from it (then {@code train} holds the students' rows only)
+ * @param unlabelled rows without labels that only the distilled student learns from, through the
+ *     teacher's outputs ({@code data.unlabelled}), or null
  */
 public record ExperimentData(
-        ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures, ExampleSet teacherTrain) {
+        ExampleSet train,
+        ExampleSet validation,
+        ExampleSet test,
+        TextFeatures textFeatures,
+        ExampleSet teacherTrain,
+        ExampleSet unlabelled) {
+
+    /** Data without unlabelled rows. */
+    public ExperimentData(
+            ExampleSet train,
+            ExampleSet validation,
+            ExampleSet test,
+            TextFeatures textFeatures,
+            ExampleSet teacherTrain) {
+        this(train, validation, test, textFeatures, teacherTrain, null);
+    }
 
     /** Data whose teacher learns from the students' training rows. */
     public ExperimentData(ExampleSet train, ExampleSet validation, ExampleSet test, TextFeatures textFeatures) {
@@ -63,12 +80,35 @@ public record ExperimentData(
                     "data.validation_fraction is " + d.validationFraction() + " but " + file
                             + " exists and is the validation split; remove validation_fraction from the recipe (or the file)");
         }
-        return split(
+        ExperimentData data = split(
                 recipe,
                 limit(text.train(), d.trainLimit()),
                 text.validation(),
                 limit(text.test(), d.testLimit()),
                 d.features());
+        if (d.unlabelled() == null) {
+            return data;
+        }
+        // A label present must still name a class (a typo is worth an error); none is used.
+        ExampleSet extra = ExampleSets.withoutLabels(JsonlTextDataset.loadUnlabelled(
+                d.unlabelled(), d.fields(), data.train().classNames(), d.features()));
+        return new ExperimentData(
+                data.train(), data.validation(), data.test(), data.textFeatures(), data.teacherTrain(), extra);
+    }
+
+    /**
+     * The rows the models learn from, each once: the students' training rows, the teacher's when
+     * they differ, and the unlabelled rows when there are some.
+     */
+    List<ExampleSet> learntRows() {
+        List<ExampleSet> sets = new java.util.ArrayList<>(List.of(train));
+        if (teacherTrain != train) {
+            sets.add(teacherTrain);
+        }
+        if (unlabelled != null) {
+            sets.add(unlabelled);
+        }
+        return sets;
     }
 
     private static ExperimentData split(
@@ -98,7 +138,8 @@ public record ExperimentData(
 
     /**
      * How many validation and test rows have a near duplicate among the rows the models train on
-     * (the students' and, with {@code data.teacher_split}, the teacher's): {@link SplitOverlap}'s
+     * (the students', with {@code data.teacher_split} the teacher's, and {@code data.unlabelled}'s
+     * rows): {@link SplitOverlap}'s
      * rule over the rows' texts, every held-out row checked.
      *
      * @return empty for rows without text (images)
@@ -120,7 +161,7 @@ public record ExperimentData(
             }
             checks.put(name, b.build());
         });
-        for (ExampleSet rows : teacherTrain == train ? List.of(train) : List.of(train, teacherTrain)) {
+        for (ExampleSet rows : learntRows()) {
             for (int i = 0; i < rows.size(); i++) {
                 String text = rows.text(i);
                 checks.values().forEach(c -> c.accept(text));

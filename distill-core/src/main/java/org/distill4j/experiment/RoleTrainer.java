@@ -102,12 +102,20 @@ final class RoleTrainer {
     /**
      * The training rows of a student under {@code data.labelled_share}: the labelled share alone for
      * the scratch student, every row (the others unlabelled) for a distilled one; all rows when the
-     * share is 1.
+     * share is 1. A distilled student also gets {@code data.unlabelled}'s rows, after those.
      */
     private ExampleSet studentRows(ExperimentData data, boolean distilled) {
         ExampleSets.LabelledShare share =
                 ExampleSets.labelledShare(data.train(), recipe.data().studentLabelShare(), recipe.seed());
-        return distilled ? share.transfer() : share.labelled();
+        if (!distilled) {
+            return share.labelled();
+        }
+        return data.unlabelled() == null
+                ? share.transfer()
+                : ExampleSets.concat(
+                        share.transfer(),
+                        data.unlabelled(),
+                        share.transfer().name() + " + " + data.unlabelled().name());
     }
 
     /**

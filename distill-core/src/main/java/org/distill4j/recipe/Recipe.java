@@ -130,6 +130,11 @@ public record Recipe(
      *     with a seed derived from the recipe's): the teacher trains on it, the students on the
      *     other rows, which the teacher never saw (so its outputs there are not remembered labels);
      *     {@code labelled_share} then applies to the students' rows
+     * @param unlabelled jsonl only: a file of texts without labels (a {@code label} field, if
+     *     present, is ignored) that the distilled student also learns from, through the teacher's
+     *     outputs alone: a transfer set of the kind a team has in production traffic. The scratch
+     *     student and a teacher trained here never see it; the data check counts held-out rows
+     *     that repeat it
      */
     public record DataSection(
             String format,
@@ -145,7 +150,8 @@ public record Recipe(
             @JsonProperty("train_limit") Integer trainLimit,
             @JsonProperty("test_limit") Integer testLimit,
             @JsonProperty("labelled_share") Double labelledShare,
-            @JsonProperty("teacher_split") Double teacherSplit) {
+            @JsonProperty("teacher_split") Double teacherSplit,
+            Path unlabelled) {
 
         /** The default share of the training rows held out when there is no validation file. */
         public static final double DEFAULT_VALIDATION_FRACTION = 0.1;
@@ -163,7 +169,8 @@ public record Recipe(
                         {"text_field", textField},
                         {"label_field", labelField},
                         {"id_field", idField},
-                        {"features", features == null ? null : features.toString()}
+                        {"features", features == null ? null : features.toString()},
+                        {"unlabelled", str(unlabelled)}
                     };
                     for (String[] k : textKeys) {
                         if (k[1] != null) {

@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.events.Event;
  * is allowed; unknown keys are errors (a typo must not silently fall back to a default).
  *
  * <p>Relative paths ({@code data.dir}, {@code data.train}, {@code data.validation}, {@code
- * data.test}, {@code teacher.path}, {@code teacher.terms_file}) are resolved against the directory of
+ * data.test}, {@code data.unlabelled}, {@code teacher.path}, {@code teacher.terms_file}) are resolved against the directory of
  * the recipe file.
  */
 public final class RecipeLoader {
@@ -174,6 +174,7 @@ public final class RecipeLoader {
         resolvePath(tree, baseDir, "data", "train", origin);
         resolvePath(tree, baseDir, "data", "validation", origin);
         resolvePath(tree, baseDir, "data", "test", origin);
+        resolvePath(tree, baseDir, "data", "unlabelled", origin);
         resolvePath(tree, baseDir, "teacher", "path", origin);
         resolvePath(tree, baseDir, "teacher", "terms_file", origin);
         resolvePath(tree.get("teacher"), baseDir, "http", "api_key_file", origin);

@@ -174,6 +174,53 @@ class ExperimentTextTest {
     }
 
     @Test
+    void unlabelledTextsTeachOnlyTheDistilledStudentAndTheCheckCountsTestRowsAmongThem(@TempDir Path tmp)
+            throws Exception {
+        experiment(recipe(tmp), tmp, new ArrayList<>()).run();
+        // 60 new texts of the same families, their labels dropped, and 12 copies of test texts.
+        Path more = tmp.resolve("more.jsonl");
+        TextCorpus.writeSplit(more, 60, 4);
+        List<String> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(more)) {
+            lines.add(JSON.writeValueAsString(
+                    java.util.Map.of("text", JSON.readTree(line).get("text").asText())));
+        }
+        List<String> test = Files.readAllLines(tmp.resolve("data/test.jsonl"));
+        for (int i = 0; i < 12; i++) {
+            lines.add(JSON.writeValueAsString(java.util.Map.of(
+                    "text", JSON.readTree(test.get(i)).get("text").asText())));
+        }
+        Files.write(more, lines);
+        int identicalBefore = JSON.readTree(tmp.resolve("out/metrics.json").toFile())
+                .at("/data/identical_to_training/test/rows")
+                .asInt();
+
+        List<String> log = new ArrayList<>();
+        Recipe r = recipe(tmp, "data.unlabelled=more.jsonl");
+        assertThat(r.data().unlabelled()).isEqualTo(tmp.resolve("more.jsonl"));
+        ExperimentResults results = experiment(r, tmp, log).run();
+        assertThat(log).anyMatch(l -> l.startsWith("data.unlabelled: 72 rows of "));
+        // The teacher and the scratch student are those of the run without them; the distilled student
+        // learns from the teacher's outputs on the 600 training rows and the 72 others.
+        assertThat(log).anyMatch(l -> l.startsWith("teacher: reusing"));
+        assertThat(log).anyMatch(l -> l.startsWith("student_scratch: reusing"));
+        assertThat(log).anyMatch(l -> l.startsWith("teacher outputs on 672 training rows"));
+        assertThat(results.models().get(2).metrics().testAccuracy()).isGreaterThan(0.8);
+        // Test rows among the unlabelled ones are remembered through the teacher: the check counts them.
+        assertThat(JSON.readTree(tmp.resolve("out/metrics.json").toFile())
+                        .at("/data/identical_to_training/test/rows")
+                        .asInt())
+                .isGreaterThanOrEqualTo(identicalBefore + 12);
+        assertThat(DataCheck.of(ExperimentData.load(r)).facts().get("rows").toString())
+                .contains("unlabelled=72");
+        // A label in the file must name a class; for images there is no unlabelled file to read.
+        Files.write(more, List.of(JSON.writeValueAsString(java.util.Map.of("text", "a b", "label", "kernel"))));
+        assertThatThrownBy(() -> ExperimentData.load(recipe(tmp, "data.unlabelled=more.jsonl")))
+                .hasMessageContaining("more.jsonl")
+                .hasMessageContaining("kernel");
+    }
+
+    @Test
     void studentDistilledWithoutLabelsIsRetrainedAndSaysSo(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp), tmp, new ArrayList<>()).run();
 

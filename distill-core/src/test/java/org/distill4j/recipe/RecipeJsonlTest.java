@@ -125,6 +125,10 @@ class RecipeJsonlTest {
                                 TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.label_field=y")
                         .getMessage())
                 .contains("'label_field' is only for format jsonl");
+        assertThat(RecipeLoaderTest.error(
+                                TEXT.replaceAll("  features: .*\n", ""), "data.format=idx", "data.unlabelled=u.jsonl")
+                        .getMessage())
+                .contains("'unlabelled' is only for format jsonl");
     }
 
     @Test
