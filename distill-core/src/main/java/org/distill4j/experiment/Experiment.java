@@ -401,6 +401,11 @@ public final class Experiment {
             throw new IllegalArgumentException("data.labelled_share chooses among the rows in memory; it does not "
                     + "apply to training from shards (write the shards with the labels the student may see)");
         }
+        if (recipe.data().unlabelled() != null) {
+            throw new IllegalArgumentException(
+                    "data.unlabelled adds rows in memory; it does not apply to training from "
+                            + "shards (write those rows into the shards, unlabelled)");
+        }
         checkTerms();
         requireOutputDirectory();
         FeatureShards shards = FeatureShards.open(shardsDir);

@@ -213,6 +213,10 @@ class ExperimentTextTest {
                 .isGreaterThanOrEqualTo(identicalBefore + 12);
         assertThat(DataCheck.of(ExperimentData.load(r)).facts().get("rows").toString())
                 .contains("unlabelled=72");
+        // Training from shards holds no rows in memory to add them to: refused, naming the key.
+        assertThatThrownBy(() -> experiment(r, tmp.resolve("shards"), new ArrayList<>())
+                        .distillStudentFromShards(tmp.resolve("no-shards"), null, 1000))
+                .hasMessageContaining("data.unlabelled");
         // A label in the file must name a class; for images there is no unlabelled file to read.
         Files.write(more, List.of(JSON.writeValueAsString(java.util.Map.of("text", "a b", "label", "kernel"))));
         assertThatThrownBy(() -> ExperimentData.load(recipe(tmp, "data.unlabelled=more.jsonl")))
