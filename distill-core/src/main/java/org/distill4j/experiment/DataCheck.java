@@ -21,8 +21,9 @@ import org.distill4j.lm.corpus.SplitOverlap;
  *
  * <p>"Identical" means the same text for rows built from text, else the same features (the floats a
  * model sees, e.g. pixels), compared by SHA-256; such a pair with different labels is counted too (a
- * contradiction no model can score on). The rows the models train on are the students' and,
- * with {@code data.teacher_split}, the teacher's.
+ * contradiction no model can score on). The rows the models train on are the students', with
+ * {@code data.teacher_split} the teacher's, and {@code data.unlabelled}'s (a held-out row repeated
+ * there is remembered through the teacher's outputs).
  *
  * <p>Language-model recipes get their own check ({@code LmExperiment.checkData()}) in the same shape.
  *
