@@ -57,8 +57,11 @@ final class HtmlReport {
                 .ifPresent(gap -> html.append("<p class=\"gap\">")
                         .append(escape(gap.describe()))
                         .append("</p>\n"));
-        for (String sentence :
-                new String[] {MarkdownReport.identicalSentence(results), MarkdownReport.overlapSentence(results)}) {
+        for (String sentence : new String[] {
+            MarkdownReport.identicalSentence(results),
+            MarkdownReport.overlapSentence(results),
+            MarkdownReport.calibrationSentence(results)
+        }) {
             if (sentence != null) {
                 html.append("<p>").append(escape(sentence)).append("</p>\n");
             }

@@ -33,7 +33,29 @@ final class MarkdownReport {
         if (overlap != null) {
             md.append('\n').append(overlap).append('\n');
         }
+        String calibration = calibrationSentence(results);
+        if (calibration != null) {
+            md.append('\n').append(calibration).append('\n');
+        }
         return md.toString();
+    }
+
+    /**
+     * The temperature the teacher was calibrated with ({@code data.teacher_calibration}), as a
+     * sentence, or null when the run did not calibrate it.
+     */
+    static String calibrationSentence(ExperimentResults results) {
+        if (!(results.data().get("teacher_calibration") instanceof Map<?, ?> fit)) {
+            return null;
+        }
+        return String.format(
+                Locale.ROOT,
+                "The distilled student learned from the teacher calibrated on %,d validation rows: its logits"
+                        + " divided by %.4f (validation cross-entropy %.4f -> %.4f nats) before the temperature T.",
+                ((Number) fit.get("rows")).longValue(),
+                ((Number) fit.get("temperature")).doubleValue(),
+                ((Number) fit.get("cross_entropy_before")).doubleValue(),
+                ((Number) fit.get("cross_entropy_after")).doubleValue());
     }
 
     /**

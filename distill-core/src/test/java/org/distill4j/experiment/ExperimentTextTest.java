@@ -149,6 +149,12 @@ class ExperimentTextTest {
             assertThat(fit.get("cross_entropy_after").asDouble())
                     .isLessThanOrEqualTo(fit.get("cross_entropy_before").asDouble());
         }
+        assertThat(Files.readString(tmp.resolve("out/results.md")))
+                .contains("teacher calibrated on 150 validation rows")
+                .contains(String.format(
+                        java.util.Locale.ROOT, "%.4f", fit.get("temperature").asDouble()));
+        assertThat(Files.readString(tmp.resolve("out/report.html")))
+                .contains("teacher calibrated on 150 validation rows");
         assertThat(Provenance.read(tmp.resolve("out/student_distilled"))
                         .training()
                         .get("distillation")
