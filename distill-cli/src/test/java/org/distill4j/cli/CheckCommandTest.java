@@ -183,6 +183,7 @@ class CheckCommandTest {
         assertThat(byDocument.out())
                 .contains("data: corpus: ")
                 .contains("split by document")
+                .contains("data: a run scores every model also on the ")
                 .contains("warning: ")
                 .contains("`data.split_by: near_duplicates`");
         CliTest.Run tolerant = CliTest.distill(
@@ -209,6 +210,7 @@ class CheckCommandTest {
         assertThat(grouped.out())
                 .contains("split by near-duplicate group")
                 .contains("data: 0.0% of the test documents")
+                .doesNotContain("scores every model also on")
                 .doesNotContain("warning: ");
         assertThat(tmp.resolve("cache")).doesNotExist(); // in memory: nothing packed
     }

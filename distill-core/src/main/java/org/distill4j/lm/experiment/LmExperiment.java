@@ -152,6 +152,14 @@ public final class LmExperiment {
             if (overlap != null) {
                 summary.add(overlap);
             }
+            if (info.get("split_overlap") instanceof Map<?, ?> o
+                    && o.get("test_without_near_duplicate") instanceof Map<?, ?> novel) {
+                summary.add(String.format(
+                        Locale.ROOT,
+                        "a run scores every model also on the %,d test documents without one (%,d bytes)",
+                        ((Number) novel.get("documents")).longValue(),
+                        ((Number) novel.get("bytes")).longValue()));
+            }
             if (LmReport.splitLeaks(info, thresholds.nearDuplicateShare())) {
                 warnings.add(LmReport.overlapSentence(info));
             }
