@@ -127,9 +127,13 @@ class ExperimentTextTest {
     @Test
     void aCalibratedTeacherTeachesAtTheTemperatureFittedOnTheValidationRows(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp), tmp, new ArrayList<>()).run();
+        byte[] plain = Files.readAllBytes(tmp.resolve("out/student_distilled/" + SavedModel.PARAMS));
         List<String> log = new ArrayList<>();
         Recipe calibrated = recipe(tmp, "distillation.calibrate_teacher=true");
         experiment(calibrated, tmp, log).run();
+        // Same rows, seed and schedule: only softer targets can make these weights differ.
+        assertThat(Files.readAllBytes(tmp.resolve("out/student_distilled/" + SavedModel.PARAMS)))
+                .isNotEqualTo(plain);
 
         // Only the distilled student's soft targets changed.
         assertThat(log).anyMatch(l -> l.startsWith("teacher: reusing"));
