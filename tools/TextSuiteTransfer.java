@@ -1,6 +1,4 @@
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.FeatureShardWriter;
 import org.distill4j.data.TextExampleSet;
@@ -51,19 +48,10 @@ public class TextSuiteTransfer {
         TextExampleSet test = (TextExampleSet) data.test();
 
         Set<String> ids = new HashSet<>();
-        Path dir = recipe.data().dir();
-        for (String split : List.of("train", "validation", "test")) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                    new GZIPInputStream(Files.newInputStream(dir.resolve(split + ".jsonl.gz"))), StandardCharsets.UTF_8))) {
-                var json = new com.fasterxml.jackson.databind.ObjectMapper();
-                for (String line; (line = r.readLine()) != null; ) {
-                    ids.add(json.readTree(line).get("id").asText());
-                }
-            }
-        }
         Set<String> texts = new HashSet<>();
         for (TextExampleSet s : List.of(train, validation, test)) {
             for (int i = 0; i < s.size(); i++) {
+                ids.add(s.id(i));
                 texts.add(s.text(i));
             }
         }
