@@ -67,6 +67,16 @@ class RemoteTeacherLoopTest {
         }
     }
 
+    /** The trained teacher, served as {@code teacher} on a free loopback port, asking for {@code key}. */
+    static ModelServer serve(String key) throws Exception {
+        return ModelServer.builder()
+                .optPort(0)
+                .optApiKey(key)
+                .addModel(ServedSavedModel.load("teacher", teacherDir))
+                .build()
+                .start();
+    }
+
     static Recipe recipe(String teacher) throws Exception {
         String yaml = """
                 name: loop
@@ -95,12 +105,7 @@ class RemoteTeacherLoopTest {
     @ParameterizedTest
     @ValueSource(strings = {"v2", "openai"})
     void distilsThroughTheApiAndAsksNothingTwice(String protocol, @TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(KEY)) {
             Recipe remote = recipe(httpTeacher(protocol, server));
             Path out = tmp.resolve("out");
             List<String> log = new ArrayList<>();
@@ -149,12 +154,7 @@ class RemoteTeacherLoopTest {
 
     @Test
     void withoutTestEvaluationTheTeachersRowSaysNotMeasuredAndNoGapIsClaimed(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(KEY)) {
             Recipe remote = RecipeLoader.parse(
                     RecipeLoader.toYaml(recipe(httpTeacher("v2", server))),
                     "loop",
@@ -177,12 +177,7 @@ class RemoteTeacherLoopTest {
 
     @Test
     void aTeacherBehindTheApiIsCalibratedOnItsValidationAnswers(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(KEY)) {
             Recipe remote = RecipeLoader.parse(
                     RecipeLoader.toYaml(recipe(httpTeacher("v2", server))),
                     "loop",
@@ -214,12 +209,7 @@ class RemoteTeacherLoopTest {
 
     @Test
     void labelCommandCollectsResumablyAndReports(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .optApiKey(KEY)
-                .addModel(ServedSavedModel.load("teacher", teacherDir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve(KEY)) {
             Path recipeFile = shared.resolve("remote-" + tmp.getFileName() + ".yaml");
             Files.writeString(recipeFile, RecipeLoader.toYaml(recipe(httpTeacher("v2", server))));
             Path out = tmp.resolve("out");
@@ -242,12 +232,7 @@ class RemoteTeacherLoopTest {
 
     @Test
     void labelCommandStopsWithExit7WhenTheKeyIsRejected(@TempDir Path tmp) throws Exception {
-        try (ModelServer server = ModelServer.builder()
-                .optPort(0)
-                .optApiKey("another-key")
-                .addModel(ServedSavedModel.load("teacher", teacherDir))
-                .build()
-                .start()) {
+        try (ModelServer server = serve("another-key")) {
             Path recipeFile = shared.resolve("rejected-" + tmp.getFileName() + ".yaml");
             Files.writeString(recipeFile, RecipeLoader.toYaml(recipe(httpTeacher("v2", server))));
             CliTest.Run run = CliTest.distill(
