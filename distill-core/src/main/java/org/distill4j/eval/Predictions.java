@@ -129,12 +129,30 @@ public record Predictions(int rows, int classes, float[] logits) {
                 fn[y]++;
             }
         }
-        double[] f1 = new double[classes];
-        for (int c = 0; c < classes; c++) {
+        return f1(tp, fp, fn);
+    }
+
+    /** Each class's F1 from its counts: {@code 2 tp / (2 tp + fp + fn)}, NaN where all three are 0. */
+    static double[] f1(long[] tp, long[] fp, long[] fn) {
+        double[] f1 = new double[tp.length];
+        for (int c = 0; c < tp.length; c++) {
             long denominator = 2 * tp[c] + fp[c] + fn[c];
             f1[c] = denominator == 0 ? Double.NaN : 2.0 * tp[c] / denominator;
         }
         return f1;
+    }
+
+    /** The mean of the F1 values that are not NaN; NaN when all are. */
+    static double macro(double[] f1) {
+        double sum = 0;
+        int counted = 0;
+        for (double f : f1) {
+            if (!Double.isNaN(f)) {
+                sum += f;
+                counted++;
+            }
+        }
+        return counted == 0 ? Double.NaN : sum / counted;
     }
 
     /**
@@ -145,15 +163,7 @@ public record Predictions(int rows, int classes, float[] logits) {
      * left out rather than counted as 0. Unlabeled rows are skipped; NaN when none is labelled.
      */
     public double macroF1(ExampleSet data) {
-        double sum = 0;
-        int counted = 0;
-        for (double f : classF1(data)) {
-            if (!Double.isNaN(f)) {
-                sum += f;
-                counted++;
-            }
-        }
-        return counted == 0 ? Double.NaN : sum / counted;
+        return macro(classF1(data));
     }
 
     /** Returns the mean cross-entropy (nats) over labelled rows; NaN when none is labelled. */

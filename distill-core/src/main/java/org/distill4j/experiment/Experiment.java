@@ -17,6 +17,7 @@ import org.distill4j.data.ExampleSets;
 import org.distill4j.data.FeatureShards;
 import org.distill4j.eval.Evaluator;
 import org.distill4j.eval.ModelMetrics;
+import org.distill4j.eval.PairedComparison;
 import org.distill4j.eval.Predictions;
 import org.distill4j.eval.TemperatureScaling;
 import org.distill4j.io.AtomicFiles;
@@ -64,6 +65,12 @@ public final class Experiment {
     public static final String STUDENT_SCRATCH = "student_scratch";
     /** The student trained with distillation. */
     public static final String STUDENT_DISTILLED = "student_distilled";
+
+    /**
+     * The key in {@code metrics.json}'s {@code data} of the distilled student against its scratch
+     * twin on the test rows: {@link PairedComparison#toMap()} plus {@code first} and {@code second}.
+     */
+    public static final String TEST_COMPARISON = "test_comparison";
 
     /**
      * Returns the role (and directory name) of an ensemble's member m: {@code teacher} for the first
@@ -244,6 +251,7 @@ public final class Experiment {
             for (Path dir : List.of(scratchDir, distilledDir)) {
                 results.add(evaluateStudent(dir, data.test(), teacherTest, manager));
             }
+            dataFacts.put(TEST_COMPARISON, testComparison(distilledDir, scratchDir, data.test(), manager));
             if (overlap.isPresent()) {
                 dataFacts.put(
                         "split_overlap",
@@ -514,6 +522,27 @@ public final class Experiment {
         }
         report.put("test_without_near_duplicate", scores);
         return report;
+    }
+
+    /**
+     * The distilled student against its scratch twin on the same test rows ({@link
+     * PairedComparison}): whether the test set alone could explain their difference.
+     */
+    private static Map<String, Object> testComparison(
+            Path distilledDir, Path scratchDir, ExampleSet test, NDManager manager) throws IOException {
+        Predictions distilled;
+        Predictions scratch;
+        try (SavedModel model = SavedModel.load(distilledDir)) {
+            distilled = Predictions.of(model, test, manager, 512);
+        }
+        try (SavedModel model = SavedModel.load(scratchDir)) {
+            scratch = Predictions.of(model, test, manager, 512);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("first", STUDENT_DISTILLED);
+        m.put("second", STUDENT_SCRATCH);
+        m.putAll(PairedComparison.of(distilled, scratch, test).toMap());
+        return m;
     }
 
     private static Map<String, Object> scores(Predictions p, ExampleSet rows) {

@@ -78,16 +78,16 @@ public record Recipe(
         }
         org.distill4j.train.Augmentation augment = student.training().augment();
         if (augment.mixes() && distillation.correctTeacher()) {
-            throw new IllegalArgumentException("student.training.augment mixes images, and a mixed image has no label "
-                    + "to correct the teacher with: set distillation.correct_teacher: false");
+            throw new IllegalArgumentException("student.training.augment mixes rows (images or texts), and a mixed row "
+                    + "has no label to correct the teacher with: set distillation.correct_teacher: false");
         }
         boolean scoresMixed =
                 distillation.mode().equals("online") || distillation.mode().equals("views");
         if (augment.mixes() && (!scoresMixed || distillation.alpha() != 1.0)) {
             // Checked here, before a teacher is trained, as well as by the trainer.
-            throw new IllegalArgumentException("student.training.augment mixes images (mixup " + augment.mixup()
-                    + ", cutmix " + augment.cutmix() + "): a mixed image has no label of its own, so it needs "
-                    + "distillation.mode: online or views (the teacher scores the mixed images; is "
+            throw new IllegalArgumentException("student.training.augment mixes rows (mixup " + augment.mixup()
+                    + ", cutmix " + augment.cutmix() + "): a mixed image or text has no label of its own, so it needs "
+                    + "distillation.mode: online or views (the teacher scores the mixed rows; is "
                     + distillation.mode() + ") and alpha: 1 (no hard-label term; is " + distillation.alpha() + ")");
         }
         evaluation = evaluation == null ? new EvaluationSection(null, null) : evaluation;

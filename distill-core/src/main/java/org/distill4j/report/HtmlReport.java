@@ -58,6 +58,7 @@ final class HtmlReport {
                         .append(escape(gap.describe()))
                         .append("</p>\n"));
         for (String sentence : new String[] {
+            MarkdownReport.comparisonSentence(results),
             MarkdownReport.identicalSentence(results),
             MarkdownReport.overlapSentence(results),
             MarkdownReport.calibrationSentence(results)

@@ -6,7 +6,8 @@ import java.util.Map;
 import org.distill4j.lm.corpus.SplitOverlap;
 
 /**
- * Renders {@code results.md}: a heading, the results table, the distillation-gap line, and what the
+ * Renders {@code results.md}: a heading, the results table, the distillation-gap line, the distilled
+ * student against its scratch twin with the test set's uncertainty, and what the
  * results say about the data's split (test rows identical to, or near duplicates of, training rows).
  */
 final class MarkdownReport {
@@ -25,6 +26,10 @@ final class MarkdownReport {
         }
         ErrorGap.of(results.models())
                 .ifPresent(gap -> md.append('\n').append(gap.describe()).append('\n'));
+        String comparison = comparisonSentence(results);
+        if (comparison != null) {
+            md.append('\n').append(comparison).append('\n');
+        }
         String identical = identicalSentence(results);
         if (identical != null) {
             md.append('\n').append(identical).append('\n');
@@ -38,6 +43,54 @@ final class MarkdownReport {
             md.append('\n').append(calibration).append('\n');
         }
         return md.toString();
+    }
+
+    /**
+     * The distilled student against its scratch twin on the same test rows ({@code
+     * data.test_comparison}, see {@code eval.PairedComparison}), as a sentence, or null when the
+     * results do not record it (runs before it existed).
+     */
+    static String comparisonSentence(ExperimentResults results) {
+        if (!(results.data().get("test_comparison") instanceof Map<?, ?> c)
+                || !(c.get("accuracy") instanceof Map<?, ?> accuracy)
+                || !(c.get("macro_f1") instanceof Map<?, ?> macro)
+                || !(c.get("mcnemar_exact") instanceof Map<?, ?> mcnemar)) {
+            return null;
+        }
+        Object first = c.get("first");
+        Object second = c.get("second");
+        return String.format(
+                Locale.ROOT,
+                "On the same %,d test rows, %s against %s: accuracy %s points (%s; %,d rows only %s gets right, %,d"
+                        + " only %s: McNemar exact p = %s), macro-F1 %s points (%s). The intervals (95%%, paired"
+                        + " bootstrap, %,d resamples of the test rows) cover the choice of test rows, not training"
+                        + " seeds.",
+                ((Number) c.get("rows")).longValue(),
+                first,
+                second,
+                points(accuracy.get("difference")),
+                interval(accuracy),
+                ((Number) mcnemar.get("only_first_right")).longValue(),
+                first,
+                ((Number) mcnemar.get("only_second_right")).longValue(),
+                second,
+                pValue(((Number) mcnemar.get("p_value")).doubleValue()),
+                points(macro.get("difference")),
+                interval(macro),
+                ((Number) c.get("bootstrap_resamples")).longValue());
+    }
+
+    private static String points(Object fraction) {
+        return String.format(Locale.ROOT, "%+.2f", 100 * ((Number) fraction).doubleValue());
+    }
+
+    private static String interval(Map<?, ?> difference) {
+        List<?> bounds = (List<?>) difference.get("interval_95");
+        return "interval " + points(bounds.get(0)) + " to " + points(bounds.get(1));
+    }
+
+    private static String pValue(double p) {
+        return p >= 0.001 ? String.format(Locale.ROOT, "%.3f", p) : String.format(Locale.ROOT, "%.1e", p);
     }
 
     /**

@@ -24,12 +24,20 @@ import java.util.Random;
  * data.TextFeatures}): each id is set to 0 with probability {@code drop}, keeping at least one of
  * the row's ids, a feature-level word dropout. Its point for distillation: a teacher that has
  * memorised its training texts answers them with near one-hot targets, but scores a text with a
- * fifth of its n-grams missing with the uncertainty that is worth distilling.
+ * fifth of its n-grams missing with the uncertainty that is worth distilling. On text rows
+ * {@code mixup} mixes ids instead of pixels: a row keeps a random {@code round(lambda * n_a)} of
+ * its own n_a ids and takes a random {@code round((1 - lambda) * n_b)} of its partner's n_b (the
+ * row's length caps the partner's share), so the bag a fastText-style model averages over is about
+ * {@code lambda} of one text and {@code 1 - lambda} of the other; the teacher then says how it
+ * weighs two texts against each other, which no training row's near one-hot target does. {@code
+ * cutmix} applies to images only.
  *
  * @param shift maximum translation in pixels, in [0, 8]; 0 = none
  * @param flip whether to flip horizontally at random
- * @param mixup Beta parameter a of mixup's lambda ~ Beta(a, a), finite and in [0, 100]; 0 = off
- * @param cutmix Beta parameter a of cutmix's area ratio ~ Beta(a, a), finite and in [0, 100]; 0 = off
+ * @param mixup Beta parameter a of mixup's lambda ~ Beta(a, a), finite and in [0, 100]; 0 = off;
+ *     on text rows it mixes ids (above)
+ * @param cutmix images only: Beta parameter a of cutmix's area ratio ~ Beta(a, a), finite and in
+ *     [0, 100]; 0 = off
  * @param drop text rows only: probability that each id is dropped, in [0, 0.9]; 0 = off
  */
 public record Augmentation(int shift, boolean flip, double mixup, double cutmix, double drop) {
@@ -47,8 +55,8 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         if (!(drop >= 0 && drop <= 0.9)) {
             throw new IllegalArgumentException("illegal drop value: " + drop + ", must be in [0, 0.9]");
         }
-        if (drop > 0 && (shift > 0 || flip || mixup > 0 || cutmix > 0)) {
-            throw new IllegalArgumentException("augment drop applies to text rows and shift, flip, mixup and cutmix "
+        if (drop > 0 && (shift > 0 || flip || cutmix > 0)) {
+            throw new IllegalArgumentException("augment drop applies to text rows and shift, flip and cutmix "
                     + "to images: set one kind, not both");
         }
     }
@@ -139,11 +147,16 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         if (!enabled()) {
             return new Mix("none", identity(rows), 1);
         }
-        if (drop > 0) {
-            for (int r = 0; r < rows; r++) {
-                applyRow(batch, r, featureShape, rng);
+        if (featureShape.length == 1) {
+            if (drop > 0) {
+                for (int r = 0; r < rows; r++) {
+                    dropIds(batch, r, featureShape, rng);
+                }
             }
-            return new Mix("none", identity(rows), 1);
+            return mixIds(batch, rows, (int) featureShape[0], rng);
+        }
+        if (drop > 0) {
+            throw dropNeedsText(featureShape);
         }
         checkShape(featureShape);
         if (shift > 0 || flip) {
@@ -167,6 +180,9 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         if (drop > 0) {
             dropIds(batch, r, featureShape, rng);
             return;
+        }
+        if (featureShape.length == 1) {
+            return; // a text row: its only per-row change is drop
         }
         checkShape(featureShape);
         applyRow(batch, r, featureShape, rng, new float[(int) (featureShape[1] * featureShape[2])]);
@@ -209,6 +225,14 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
     public double mixRow(float[] batch, int r, float[] other, long[] featureShape, Random rng) {
         if (!mixes()) {
             throw new IllegalStateException("no mixup or cutmix to apply: " + this);
+        }
+        if (featureShape.length == 1) {
+            checkTextMix();
+            double lambda = beta(mixup, rng);
+            int n = (int) featureShape[0];
+            float[] own = java.util.Arrays.copyOfRange(batch, r * n, (r + 1) * n);
+            mixIdRow(batch, r * n, own, 0, other, 0, n, lambda, rng);
+            return lambda;
         }
         checkShape(featureShape);
         int size = (int) (featureShape[0] * featureShape[1] * featureShape[2]);
@@ -278,13 +302,7 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
             return new Mix("none", identity(rows), 1);
         }
         boolean cut = cuts(rng);
-        int[] partner = identity(rows);
-        for (int i = rows - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = partner[i];
-            partner[i] = partner[j];
-            partner[j] = t;
-        }
+        int[] partner = permutation(rows, rng);
         int size = (int) (featureShape[0] * featureShape[1] * featureShape[2]);
         float[] original = java.util.Arrays.copyOf(batch, rows * size);
         if (!cut) {
@@ -301,10 +319,84 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
         return new Mix("cutmix", partner, boxLambda(box, featureShape));
     }
 
+    private Mix mixIds(float[] batch, int rows, int n, Random rng) {
+        if (!mixes() || rows < 2) {
+            return new Mix("none", identity(rows), 1);
+        }
+        checkTextMix();
+        int[] partner = permutation(rows, rng);
+        double lambda = beta(mixup, rng);
+        float[] original = java.util.Arrays.copyOf(batch, rows * n);
+        for (int r = 0; r < rows; r++) {
+            mixIdRow(batch, r * n, original, r * n, original, partner[r] * n, n, lambda, rng);
+        }
+        return new Mix("mixup", partner, lambda);
+    }
+
+    private void checkTextMix() {
+        if (cutmix > 0) {
+            throw new IllegalArgumentException("augment cutmix pastes a rectangle of an image; text rows of ids take "
+                    + "mixup (which mixes ids) and drop, not cutmix " + cutmix);
+        }
+    }
+
+    /**
+     * Writes at {@code dst[at..at+n)} a random {@code round(lambda * n_a)} (at least one) of row a's
+     * ids followed by a random {@code round((1 - lambda) * n_b)} of row b's, capped at n, then
+     * padding (id 0).
+     */
+    private static void mixIdRow(
+            float[] dst, int at, float[] a, int fromA, float[] b, int fromB, int n, double lambda, Random rng) {
+        float[] idsA = ids(a, fromA, n);
+        float[] idsB = ids(b, fromB, n);
+        int keepA = idsA.length == 0 ? 0 : Math.max(1, (int) Math.round(lambda * idsA.length));
+        int keepB = Math.min(n - keepA, (int) Math.round((1 - lambda) * idsB.length));
+        sample(idsA, keepA, rng);
+        sample(idsB, keepB, rng);
+        java.util.Arrays.fill(dst, at, at + n, 0f);
+        System.arraycopy(idsA, 0, dst, at, keepA);
+        System.arraycopy(idsB, 0, dst, at + keepA, keepB);
+    }
+
+    private static float[] ids(float[] row, int from, int n) {
+        int count = 0;
+        for (int i = from; i < from + n; i++) {
+            count += row[i] != 0f ? 1 : 0;
+        }
+        float[] out = new float[count];
+        int j = 0;
+        for (int i = from; i < from + n; i++) {
+            if (row[i] != 0f) {
+                out[j++] = row[i];
+            }
+        }
+        return out;
+    }
+
+    /** Moves a uniform random {@code k} of {@code v}'s values to its front (a partial shuffle). */
+    private static void sample(float[] v, int k, Random rng) {
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(v.length - i);
+            float t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+    }
+
+    private static int[] permutation(int rows, Random rng) {
+        int[] partner = identity(rows);
+        for (int i = rows - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = partner[i];
+            partner[i] = partner[j];
+            partner[j] = t;
+        }
+        return partner;
+    }
+
     private void dropIds(float[] batch, int r, long[] featureShape, Random rng) {
         if (featureShape.length != 1) {
-            throw new IllegalArgumentException("augment drop needs text rows of ids (shape (n)), got features of shape "
-                    + java.util.Arrays.toString(featureShape) + "; images take shift, flip, mixup or cutmix");
+            throw dropNeedsText(featureShape);
         }
         int n = (int) featureShape[0];
         int base = r * n;
@@ -328,6 +420,11 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
                 batch[i] = kept == 0 && i == firstDropped ? -batch[i] : 0f;
             }
         }
+    }
+
+    private static IllegalArgumentException dropNeedsText(long[] featureShape) {
+        return new IllegalArgumentException("augment drop needs text rows of ids (shape (n)), got features of shape "
+                + java.util.Arrays.toString(featureShape) + "; images take shift, flip, mixup or cutmix");
     }
 
     private static void checkShape(long[] featureShape) {

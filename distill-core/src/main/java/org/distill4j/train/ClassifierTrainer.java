@@ -463,11 +463,11 @@ public final class ClassifierTrainer {
             return;
         }
         if (targets == null || !targets.followsAugmentation()) {
-            throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so only a teacher that scores "
-                    + "the mixed image can supply its target: use distillation mode 'online' or 'views'");
+            throw new IllegalArgumentException("augment mixup/cutmix mixes two rows, so only a teacher that scores "
+                    + "the mixed row can supply its target: use distillation mode 'online' or 'views'");
         }
         if (kd.alpha() != 1) {
-            throw new IllegalArgumentException("augment mixup/cutmix mixes two images, so the hard-label term does "
+            throw new IllegalArgumentException("augment mixup/cutmix mixes two rows, so the hard-label term does "
                     + "not apply (it is off with mixing): alpha is " + kd.alpha() + ", must be 1.0");
         }
     }

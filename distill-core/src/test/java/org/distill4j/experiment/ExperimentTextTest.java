@@ -2,6 +2,7 @@ package org.distill4j.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -89,6 +90,27 @@ class ExperimentTextTest {
         assertThat(Files.readString(out.resolve("results.md"))).contains(sentence);
         assertThat(Files.readString(out.resolve("report.html"))).contains(sentence);
         assertThat(log).anyMatch(l -> l.startsWith("data: ") && l.contains(sentence));
+        // The distilled student against its scratch twin, on the same 300 test rows.
+        JsonNode c = metrics.at("/data/test_comparison");
+        assertThat(c.get("first").asText()).isEqualTo(Experiment.STUDENT_DISTILLED);
+        assertThat(c.get("rows").asInt()).isEqualTo(300);
+        double accuracyGain = results.models().get(2).metrics().testAccuracy()
+                - results.models().get(1).metrics().testAccuracy();
+        double macroGain = results.models().get(2).metrics().testMacroF1()
+                - results.models().get(1).metrics().testMacroF1();
+        assertThat(c.at("/accuracy/difference").asDouble()).isCloseTo(accuracyGain, within(1e-9));
+        assertThat(c.at("/macro_f1/difference").asDouble()).isCloseTo(macroGain, within(1e-9));
+        int onlyDistilled = c.at("/mcnemar_exact/only_first_right").asInt();
+        int onlyScratch = c.at("/mcnemar_exact/only_second_right").asInt();
+        assertThat(onlyDistilled - onlyScratch).isEqualTo((int) Math.round(accuracyGain * 300));
+        assertThat(c.at("/macro_f1/interval_95/0").asDouble())
+                .isLessThanOrEqualTo(c.at("/macro_f1/interval_95/1").asDouble());
+        String comparison = String.format(
+                java.util.Locale.ROOT,
+                "On the same 300 test rows, student_distilled against student_scratch: accuracy %+.2f points",
+                100 * accuracyGain);
+        assertThat(Files.readString(out.resolve("results.md"))).contains(comparison);
+        assertThat(Files.readString(out.resolve("report.html"))).contains(comparison);
         for (String role : List.of(Experiment.TEACHER, Experiment.STUDENT_SCRATCH, Experiment.STUDENT_DISTILLED)) {
             try (SavedModel model = SavedModel.load(out.resolve(role))) {
                 assertThat(model.descriptor().textFeatures()).as(role).isEqualTo(TextFeatures.of(32, 2, 0, 0, true));
