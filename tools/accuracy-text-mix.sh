@@ -5,11 +5,12 @@
 # the runs of tools/accuracy-text-t20.sh. Each (variant, seed) is a `distill run` into
 # OUT/mixVARIANT-sSEED that starts from a copy of T20/t20-sSEED's teacher and scratch student, which
 # `distill run` reuses (the scratch twin of a mixing recipe does not mix, so it is that run's).
-# Usage: T20=DIR [SEEDS="1 2 3"] [THREADS=1] [TRANSFER=transfer.jsonl] tools/accuracy-text-mix.sh OUT VARIANT [JAR]
+# Usage (ROOT: the repository, when running a copy of this script): T20=DIR [SEEDS="1 2 3"] [THREADS=1] [TRANSFER=transfer.jsonl] tools/accuracy-text-mix.sh OUT VARIANT [JAR]
 #   VARIANT: one of the names in the case below; TRANSFER (for a04unl): the unlabelled descriptions
-#   of tools/TextSuiteTransfer.java.
+#   of tools/TextSuiteTransfer.java. kd60 is the recipe's own distillation (cached, alpha 0.5) at
+#   60 epochs: later --set values win.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 out="${1:?usage: tools/accuracy-text-mix.sh OUT VARIANT [JAR]}"
 name="${2:?variant}"
 jar="${3:-$root/distill-cli/target/distill.jar}"
@@ -24,6 +25,9 @@ case "$name" in
   a04T2e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
     --set distillation.temperature=2 ;;
   a04unl) set -- --set 'student.training.augment={mixup: 0.4}' --set data.unlabelled="${TRANSFER:?TRANSFER=transfer.jsonl}" ;;
+  kd60) set -- --set student.training.epochs=60 --set distillation.mode=cached --set distillation.alpha=0.5 ;;
+  a04unle60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
+    --set data.unlabelled="${TRANSFER:?TRANSFER=transfer.jsonl}" ;;
   plainA1) set -- ;;
   plainA1e60) set -- --set student.training.epochs=60 ;;
   *) echo "unknown variant $name" >&2; exit 2 ;;

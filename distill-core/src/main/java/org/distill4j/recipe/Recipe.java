@@ -81,6 +81,15 @@ public record Recipe(
             throw new IllegalArgumentException("student.training.augment mixes rows (images or texts), and a mixed row "
                     + "has no label to correct the teacher with: set distillation.correct_teacher: false");
         }
+        if (data.format().equals("jsonl") && (augment.shift() > 0 || augment.flip() || augment.cutmix() > 0)) {
+            throw new IllegalArgumentException("student.training.augment " + augment + " has image augmentation, but "
+                    + "data.format is jsonl (rows of n-gram ids): text takes drop and mixup (which mixes ids), not "
+                    + "shift, flip or cutmix");
+        }
+        if (data.format().equals("idx") && augment.drop() > 0) {
+            throw new IllegalArgumentException("student.training.augment drop " + augment.drop() + " drops n-gram ids "
+                    + "of text rows, but data.format is idx (images): images take shift, flip, mixup and cutmix");
+        }
         boolean scoresMixed =
                 distillation.mode().equals("online") || distillation.mode().equals("views");
         if (augment.mixes() && (!scoresMixed || distillation.alpha() != 1.0)) {

@@ -132,6 +132,39 @@ class RecipeJsonlTest {
     }
 
     @Test
+    void textTakesDropAndMixupAndImagesTheOthers() throws Exception {
+        Recipe mixed = RecipeLoaderTest.parse(
+                TEXT,
+                "student.training.augment={mixup: 0.4, drop: 0.1}",
+                "distillation.mode=online",
+                "distillation.alpha=1");
+        assertThat(mixed.student().training().augment().mixes()).isTrue();
+        assertThat(RecipeLoaderTest.error(TEXT, "student.training.augment={mixup: 0.4}", "distillation.mode=online")
+                        .getMessage())
+                .contains("a mixed image or text has no label of its own")
+                .contains("alpha: 1");
+        assertThat(RecipeLoaderTest.error(
+                                TEXT,
+                                "student.training.augment={cutmix: 1.0}",
+                                "distillation.mode=online",
+                                "distillation.alpha=1")
+                        .getMessage())
+                .contains("data.format is jsonl")
+                .contains("not shift, flip or cutmix");
+        assertThat(RecipeLoaderTest.error(TEXT, "student.training.augment={shift: 2}", "distillation.mode=online")
+                        .getMessage())
+                .contains("data.format is jsonl");
+        assertThat(RecipeLoaderTest.error(
+                                TEXT.replaceAll("  features: .*\n", ""),
+                                "data.format=idx",
+                                "student.training.augment={drop: 0.2}",
+                                "distillation.mode=online")
+                        .getMessage())
+                .contains("drop 0.2 drops n-gram ids")
+                .contains("data.format is idx");
+    }
+
+    @Test
     void useLabelsFalseNeedsAlphaOne() throws Exception {
         assertThat(RecipeLoaderTest.error(TEXT, "distillation.use_labels=false").getMessage())
                 .contains("use_labels is false")
