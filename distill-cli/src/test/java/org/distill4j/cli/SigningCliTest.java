@@ -88,7 +88,7 @@ class SigningCliTest {
                 pub,
                 "--require-signed");
         assertThat(evalSigned.code()).as(evalSigned.err()).isZero();
-        assertThat(evalSigned.out()).contains("test accuracy");
+        assertThat(evalSigned.out()).contains("rows:             test split, 20 rows", "accuracy:");
         assertThat(evalSigned.err()).contains("signature OK");
         // serve gets past the signature check to the port: a taken port gives its own exit code, 2.
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
