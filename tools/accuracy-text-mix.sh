@@ -7,8 +7,8 @@
 # `distill run` reuses (the scratch twin of a mixing recipe does not mix, so it is that run's).
 # Usage (ROOT: the repository, when running a copy of this script): T20=DIR [SEEDS="1 2 3"] [THREADS=1] [TRANSFER=transfer.jsonl] tools/accuracy-text-mix.sh OUT VARIANT [JAR]
 #   VARIANT: one of the names in the case below; TRANSFER (for a04unl): the unlabelled descriptions
-#   of tools/TextSuiteTransfer.java. kd60 is the recipe's own distillation (cached, alpha 0.5) at
-#   60 epochs: later --set values win.
+#   of tools/TextSuiteTransfer.java. kdE is the recipe's own distillation (cached, alpha 0.5) at
+#   E epochs: later --set values win.
 set -euo pipefail
 root="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 out="${1:?usage: tools/accuracy-text-mix.sh OUT VARIANT [JAR]}"
@@ -25,9 +25,14 @@ case "$name" in
   a04T2e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
     --set distillation.temperature=2 ;;
   a04unl) set -- --set 'student.training.augment={mixup: 0.4}' --set data.unlabelled="${TRANSFER:?TRANSFER=transfer.jsonl}" ;;
-  kd60) set -- --set student.training.epochs=60 --set distillation.mode=cached --set distillation.alpha=0.5 ;;
+  kd40 | kd60 | kd100) set -- --set student.training.epochs="${name#kd}" --set distillation.mode=cached \
+    --set distillation.alpha=0.5 ;;
   a04unle60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
     --set data.unlabelled="${TRANSFER:?TRANSFER=transfer.jsonl}" ;;
+  h64a04e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
+    --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
+  h64kd10 | h64kd40) set -- --set student.training.epochs="${name#h64kd}" --set distillation.mode=cached \
+    --set distillation.alpha=0.5 --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
   plainA1) set -- ;;
   plainA1e60) set -- --set student.training.epochs=60 ;;
   *) echo "unknown variant $name" >&2; exit 2 ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises tools/accuracy-text.sh: test macro-F1 and accuracy of the scratch and distilled
 students per variant (plain cached outputs, cross-fitted), mean and sample std over seeds, and the
-gain in units of the larger std. Usage: tools/accuracy-text-summary.py OUT"""
+gains (macro-F1, accuracy) in units of the larger std. Usage: tools/accuracy-text-summary.py OUT"""
 import json, pathlib, statistics, sys
 
 out = pathlib.Path(sys.argv[1])
@@ -38,3 +38,6 @@ for variant in sorted({v for v, _ in rows}):
     gain = df[0] - sf[0]
     print("%s: distilled - scratch macro-F1 = %+.2f points = %.1f x the larger std (%.2f)" % (
         variant, 100 * gain, gain / max(sf[1], df[1]), 100 * max(sf[1], df[1])))
+    sa, da = stats([r[2] for r in s]), stats([r[2] for r in d])
+    print("%s: distilled - scratch accuracy = %+.2f points = %.1f x the larger std (%.2f)" % (
+        variant, 100 * (da[0] - sa[0]), (da[0] - sa[0]) / max(sa[1], da[1]), 100 * max(sa[1], da[1])))

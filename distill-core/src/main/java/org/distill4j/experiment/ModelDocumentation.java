@@ -61,8 +61,11 @@ record ModelDocumentation(
             Map<String, Object> termsOrigin) {
         boolean isTeacher = role.equals(Experiment.TEACHER);
         ModelSpec spec = isTeacher ? recipe.teacher().model() : recipe.student().model();
-        TrainingConfig config =
-                isTeacher ? recipe.teacher().training() : recipe.student().training();
+        TrainingConfig config = isTeacher
+                ? recipe.teacher().training()
+                : role.equals(Experiment.STUDENT_SCRATCH)
+                        ? recipe.student().scratchTraining()
+                        : recipe.student().training();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("model", TREE.convertValue(spec, Map.class));
         training.put("training", TREE.convertValue(config, Map.class));

@@ -79,7 +79,9 @@ final class RoleTrainer {
      */
     Path student(String role, ExperimentData data, ExperimentTeacher teacher, GateApproval approval, KdParameters kd)
             throws IOException {
-        TrainingConfig config = recipe.student().training();
+        TrainingConfig config = teacher == null
+                ? recipe.student().scratchTraining()
+                : recipe.student().training();
         if (teacher == null && config.augment().mixes()) {
             // Mixup and cutmix need the teacher's target for the mixed image (there is no hard
             // label for it), so the scratch twin keeps the recipe's shifts and flips only.

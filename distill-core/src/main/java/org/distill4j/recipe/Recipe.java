@@ -44,7 +44,8 @@ public record Recipe(
         Objects.requireNonNull(teacher, "teacher");
         Objects.requireNonNull(student, "student");
         if (student.name() == null) {
-            student = new StudentSection(name + "-student", student.model(), student.training());
+            student =
+                    new StudentSection(name + "-student", student.model(), student.training(), student.scratchEpochs());
         }
         distillation = distillation == null
                 ? new DistillationSection(4.0, 0.9, null, null, null, null, null, null)
@@ -436,14 +437,23 @@ public record Recipe(
 
     /**
      * The student; the same architecture and training are used for the scratch and the distilled
-     * student, so the comparison is fair.
+     * student, so the comparison is fair, except for the number of epochs where {@code
+     * scratch_epochs} gives the scratch twin its own: a student that learns from labels alone
+     * overfits sooner than one matching a teacher's outputs on changing views, so each should
+     * train as long as its validation score says.
      *
      * @param name the distilled student's name, as published (model card, provenance); some
      *     teachers' terms prescribe it (e.g. a "Llama" prefix); default {@code <recipe name>-student}
      * @param model architecture
      * @param training how to train it
+     * @param scratchEpochs the scratch student's epochs, in [1, 10000], its schedule stretched over
+     *     them; null (absent) = {@code training.epochs}
      */
-    public record StudentSection(String name, ModelSpec model, TrainingConfig training) {
+    public record StudentSection(
+            String name,
+            ModelSpec model,
+            TrainingConfig training,
+            @JsonProperty("scratch_epochs") Integer scratchEpochs) {
 
         /** Requires model and training. */
         public StudentSection {
@@ -453,6 +463,22 @@ public record Recipe(
             }
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(training, "training");
+            if (scratchEpochs != null && (scratchEpochs < 1 || scratchEpochs > 10_000)) {
+                throw new IllegalArgumentException(
+                        "illegal scratch_epochs value: " + scratchEpochs + ", must be in [1, 10000]");
+            }
+        }
+
+        /** A student section that trains both students alike. */
+        public StudentSection(String name, ModelSpec model, TrainingConfig training) {
+            this(name, model, training, null);
+        }
+
+        /** How the scratch student trains: {@link #training()}, with {@code scratch_epochs} when set. */
+        public TrainingConfig scratchTraining() {
+            return scratchEpochs == null
+                    ? training
+                    : training.toBuilder().setEpochs(scratchEpochs).build();
         }
     }
 

@@ -147,6 +147,36 @@ class ExperimentTextTest {
     }
 
     @Test
+    void theScratchTwinTrainsItsOwnEpochsAndTheRunSaysSo(@TempDir Path tmp) throws Exception {
+        Recipe r = recipe(tmp, "student.scratch_epochs=2");
+        assertThat(r.student().scratchTraining().epochs()).isEqualTo(2);
+        assertThat(r.student().training().epochs()).isEqualTo(4);
+        ExperimentResults results = experiment(r, tmp, new ArrayList<>()).run();
+        assertThat(results.models().get(1).history()).hasSize(2);
+        assertThat(results.models().get(2).history()).hasSize(4);
+        Path out = tmp.resolve("out");
+        assertThat(JSON.readTree(out.resolve("student_scratch/provenance.json").toFile())
+                        .findValue("training")
+                        .at("/training/epochs")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(JSON.readTree(
+                                out.resolve("student_distilled/provenance.json").toFile())
+                        .findValue("training")
+                        .at("/training/epochs")
+                        .asInt())
+                .isEqualTo(4);
+        assertThat(Files.readString(out.resolve("recipe.yaml"))).contains("scratch_epochs: 2");
+        // A second run with both at 4 epochs trains the scratch student again and reuses the rest.
+        List<String> log = new ArrayList<>();
+        experiment(recipe(tmp), tmp, log).run();
+        assertThat(log).noneMatch(l -> l.startsWith("student_scratch: reusing"));
+        assertThat(log).anyMatch(l -> l.startsWith("student_distilled: reusing"));
+        assertThatThrownBy(() -> recipe(tmp, "student.scratch_epochs=0"))
+                .hasMessageContaining("illegal scratch_epochs value: 0");
+    }
+
+    @Test
     void aCalibratedTeacherTeachesAtTheTemperatureFittedOnTheValidationRows(@TempDir Path tmp) throws Exception {
         experiment(recipe(tmp), tmp, new ArrayList<>()).run();
         byte[] plain = Files.readAllBytes(tmp.resolve("out/student_distilled/" + SavedModel.PARAMS));

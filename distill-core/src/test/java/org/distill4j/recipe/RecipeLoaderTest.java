@@ -189,6 +189,25 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void thePatientTextRecipeKeepsTheDataAndTeacherAndGivesEachStudentItsSchedule() throws Exception {
+        Recipe plain = RecipeLoader.load(Path.of("..", "recipes", "debian-sections.yaml"), List.of());
+        Recipe patient = RecipeLoader.load(Path.of("..", "recipes", "debian-sections-patient.yaml"), List.of());
+        assertThat(patient.data()).isEqualTo(plain.data());
+        assertThat(patient.teacher().model()).isEqualTo(plain.teacher().model());
+        assertThat(patient.student().model().toString()).contains("hidden=[64]");
+        assertThat(patient.teacher().training().epochs()).isEqualTo(20);
+        assertThat(patient.student().training().epochs()).isEqualTo(60);
+        assertThat(patient.student().scratchTraining().epochs()).isEqualTo(10);
+        assertThat(patient.student().scratchTraining().learningRate())
+                .isEqualTo(patient.student().training().learningRate());
+        assertThat(patient.student().training().augment())
+                .isEqualTo(new org.distill4j.train.Augmentation(0, false, 0.4, 0));
+        assertThat(patient.distillation().mode()).isEqualTo("online");
+        assertThat(patient.distillation().alpha()).isEqualTo(1.0);
+        assertThat(patient.distillation().temperature()).isEqualTo(1.0);
+    }
+
+    @Test
     void theCnnBenchRecipeSharesTheBenchTeacherAndHasAStudentOverTwentyTimesSmaller() throws Exception {
         Recipe cnn = RecipeLoader.load(Path.of("..", "recipes", "bench-fashion-mnist-cnn.yaml"), List.of());
         Recipe bench = RecipeLoader.load(Path.of("..", "recipes", "bench-fashion-mnist.yaml"), List.of());
