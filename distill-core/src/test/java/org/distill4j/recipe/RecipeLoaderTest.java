@@ -197,7 +197,7 @@ class RecipeLoaderTest {
         assertThat(patient.student().model().toString()).contains("hidden=[64]");
         assertThat(patient.teacher().training().epochs()).isEqualTo(20);
         assertThat(patient.student().training().epochs()).isEqualTo(60);
-        assertThat(patient.student().scratchTraining().epochs()).isEqualTo(10);
+        assertThat(patient.student().scratchTraining().epochs()).isEqualTo(20);
         assertThat(patient.student().scratchTraining().learningRate())
                 .isEqualTo(patient.student().training().learningRate());
         assertThat(patient.student().training().augment())
