@@ -148,6 +148,9 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
             return new Mix("none", identity(rows), 1);
         }
         if (featureShape.length == 1) {
+            if (shift > 0 || flip) {
+                checkShape(featureShape); // shift and flip move pixels: refused on rows of ids
+            }
             if (drop > 0) {
                 for (int r = 0; r < rows; r++) {
                     dropIds(batch, r, featureShape, rng);
@@ -181,7 +184,7 @@ public record Augmentation(int shift, boolean flip, double mixup, double cutmix,
             dropIds(batch, r, featureShape, rng);
             return;
         }
-        if (featureShape.length == 1) {
+        if (featureShape.length == 1 && !(shift > 0 || flip)) {
             return; // a text row: its only per-row change is drop
         }
         checkShape(featureShape);

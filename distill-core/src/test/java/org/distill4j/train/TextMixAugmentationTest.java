@@ -118,6 +118,10 @@ class TextMixAugmentationTest {
                 .hasMessageContaining("text rows of ids take mixup")
                 .hasMessageContaining("not cutmix 1.0");
         assertThatThrownBy(() -> new Augmentation(0, false, 0, 1.0, 0.2)).hasMessageContaining("set one kind");
+        assertThatThrownBy(() -> new Augmentation(2, false, 1.0, 0).apply(rows(4), 4, SHAPE, new Random(1)))
+                .hasMessageContaining("needs image features");
+        assertThatThrownBy(() -> new Augmentation(0, true).applyRow(rows(1), 0, SHAPE, new Random(1)))
+                .hasMessageContaining("needs image features");
         // A text row has no per-row change but drop: applyRow leaves it alone.
         float[] row = rows(1);
         new Augmentation(0, false, 1.0, 0).applyRow(row, 0, SHAPE, new Random(1));
