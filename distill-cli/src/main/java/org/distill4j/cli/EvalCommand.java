@@ -132,6 +132,12 @@ final class EvalCommand implements Callable<Integer> {
     private record Rows(ExampleSet set, org.distill4j.data.TextFeatures features) {}
 
     private Rows recipeRows() throws Exception {
+        if (org.distill4j.lm.experiment.LmRecipe.isLmRecipe(source.recipe)) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "recipe " + source.recipe + " is a language-model recipe (data.format: text); distill eval"
+                            + " scores classifiers (`distill run` reports a language model's bits per byte)");
+        }
         org.distill4j.recipe.Recipe recipe = org.distill4j.recipe.RecipeLoader.load(source.recipe, overrides);
         org.distill4j.experiment.ExperimentData data = org.distill4j.experiment.ExperimentData.load(recipe);
         ExampleSet set = switch (split) {
