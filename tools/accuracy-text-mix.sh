@@ -33,6 +33,9 @@ case "$name" in
     --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
   h64kd10 | h64kd40) set -- --set student.training.epochs="${name#h64kd}" --set distillation.mode=cached \
     --set distillation.alpha=0.5 --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
+  h64a04e30 | h64a04e120) set -- --set 'student.training.augment={mixup: 0.4}' \
+    --set student.training.epochs="${name#h64a04e}" --set student.scratch_epochs=20 \
+    --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
   plainA1) set -- ;;
   plainA1e60) set -- --set student.training.epochs=60 ;;
   *) echo "unknown variant $name" >&2; exit 2 ;;
