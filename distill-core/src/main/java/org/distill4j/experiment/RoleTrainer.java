@@ -82,13 +82,6 @@ final class RoleTrainer {
         TrainingConfig config = teacher == null
                 ? recipe.student().scratchTraining()
                 : recipe.student().training();
-        if (teacher == null && config.augment().mixes()) {
-            // Mixup and cutmix need the teacher's target for the mixed image (there is no hard
-            // label for it), so the scratch twin keeps the recipe's shifts and flips only.
-            config = config.toBuilder()
-                    .optAugmentation(config.augment().perRow())
-                    .build();
-        }
         return train(
                 role,
                 recipe.student().model(),

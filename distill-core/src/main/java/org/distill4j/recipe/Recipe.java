@@ -474,11 +474,21 @@ public record Recipe(
             this(name, model, training, null);
         }
 
-        /** How the scratch student trains: {@link #training()}, with {@code scratch_epochs} when set. */
+        /**
+         * How the scratch student trains: {@link #training()}, with {@code scratch_epochs} when set
+         * and without mixup or cutmix, which need a teacher's target for the mixed row (a mixed
+         * row has no label of its own): the twin keeps the per-row shifts, flips and drops.
+         */
         public TrainingConfig scratchTraining() {
-            return scratchEpochs == null
-                    ? training
-                    : training.toBuilder().setEpochs(scratchEpochs).build();
+            if (scratchEpochs == null && !training.augment().mixes()) {
+                return training;
+            }
+            TrainingConfig.Builder b =
+                    training.toBuilder().optAugmentation(training.augment().perRow());
+            if (scratchEpochs != null) {
+                b.setEpochs(scratchEpochs);
+            }
+            return b.build();
         }
     }
 

@@ -198,6 +198,8 @@ class RecipeLoaderTest {
         assertThat(patient.teacher().training().epochs()).isEqualTo(20);
         assertThat(patient.student().training().epochs()).isEqualTo(60);
         assertThat(patient.student().scratchTraining().epochs()).isEqualTo(20);
+        // The twin has no teacher to score mixed texts: it trains on the rows as they are.
+        assertThat(patient.student().scratchTraining().augment()).isEqualTo(org.distill4j.train.Augmentation.NONE);
         assertThat(patient.student().scratchTraining().learningRate())
                 .isEqualTo(patient.student().training().learningRate());
         assertThat(patient.student().training().augment())
