@@ -123,6 +123,38 @@ class ExperimentTextTest {
     }
 
     @Test
+    void withMixedTextsTheDistilledStudentLearnsFromTheTeacherAloneAndItsTwinFromUnmixedRows(@TempDir Path tmp)
+            throws Exception {
+        Recipe r = recipe(
+                tmp,
+                "student.training.augment={mixup: 0.4}",
+                "student.scratch_epochs=3",
+                "distillation={temperature: 1, alpha: 1, mode: online}");
+        ExperimentResults results = experiment(r, tmp, new ArrayList<>()).run();
+        // Both students learn the task: the twin from the labels, the distilled one from the
+        // teacher's answers on mixed texts alone (a mixed text has no label).
+        assertThat(results.models().get(1).metrics().testAccuracy()).isGreaterThan(0.6);
+        assertThat(results.models().get(2).metrics().testAccuracy()).isGreaterThan(0.6);
+        assertThat(results.models().get(1).history()).hasSize(3);
+        assertThat(results.models().get(2).history()).hasSize(4);
+        // Training accuracy is undefined on mixed batches, defined for the twin's plain ones.
+        assertThat(results.models().get(2).history().get(0).trainAccuracy()).isNaN();
+        assertThat(results.models().get(1).history().get(0).trainAccuracy()).isBetween(0.0, 1.0);
+        Path out = tmp.resolve("out");
+        assertThat(JSON.readTree(out.resolve("student_scratch/provenance.json").toFile())
+                        .findValue("augment")
+                        .get("mixup")
+                        .asDouble())
+                .isZero();
+        assertThat(JSON.readTree(
+                                out.resolve("student_distilled/provenance.json").toFile())
+                        .findValue("augment")
+                        .get("mixup")
+                        .asDouble())
+                .isEqualTo(0.4);
+    }
+
+    @Test
     void withDroppedIdsTheTeacherScoresTheStudentsViewOnlineAndInCachedViews(@TempDir Path tmp) throws Exception {
         for (String mode : List.of("mode: online", "mode: views, views: 3")) {
             Path dir = tmp.resolve(mode.contains("views") ? "views" : "online");
