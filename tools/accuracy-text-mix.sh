@@ -5,8 +5,11 @@
 # the runs of tools/accuracy-text-t20.sh. Each (variant, seed) is a `distill run` into
 # OUT/mixVARIANT-sSEED that starts from a copy of T20/t20-sSEED's teacher and scratch student, which
 # `distill run` reuses (the scratch twin of a mixing recipe does not mix, so it is that run's).
-# Usage (ROOT: the repository, when running a copy of this script): T20=DIR [SEEDS="1 2 3"] [THREADS=1] [TRANSFER=transfer.jsonl] tools/accuracy-text-mix.sh OUT VARIANT [JAR]
-#   VARIANT: one of the names in the case below; TRANSFER (for a04unl): the unlabelled descriptions
+# Usage: T20=DIR [SEEDS="1 2 3"] [THREADS=1] [TRANSFER=transfer.jsonl] [ROOT=repository]
+#   tools/accuracy-text-mix.sh OUT VARIANT [JAR]
+#   ROOT: where recipes/ is, when a copy of this script runs elsewhere (bash reads a script while
+#   it runs, so queue copies, not the file you may edit).
+#   VARIANT: one of the names in the case below; TRANSFER (for a04unle60): the unlabelled descriptions
 #   of tools/TextSuiteTransfer.java. kdE is the recipe's own distillation (cached, alpha 0.5) at
 #   E epochs: later --set values win.
 set -euo pipefail
@@ -18,13 +21,10 @@ t20="${T20:?T20=the OUT of tools/accuracy-text-t20.sh}"
 case "$name" in
   a04) set -- --set 'student.training.augment={mixup: 0.4}' ;;
   a1) set -- --set 'student.training.augment={mixup: 1.0}' ;;
-  a1e60) set -- --set 'student.training.augment={mixup: 1.0}' --set student.training.epochs=60 ;;
-  a1T2) set -- --set 'student.training.augment={mixup: 1.0}' --set distillation.temperature=2 ;;
   a04e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 ;;
   a04e200) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=200 ;;
   a04T2e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
     --set distillation.temperature=2 ;;
-  a04unl) set -- --set 'student.training.augment={mixup: 0.4}' --set data.unlabelled="${TRANSFER:?TRANSFER=transfer.jsonl}" ;;
   kd40 | kd60 | kd100) set -- --set student.training.epochs="${name#kd}" --set distillation.mode=cached \
     --set distillation.alpha=0.5 ;;
   a04unle60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
@@ -37,7 +37,6 @@ case "$name" in
     --set student.training.epochs="${name#h64a04e}" --set student.scratch_epochs=20 \
     --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
   plainA1) set -- ;;
-  plainA1e60) set -- --set student.training.epochs=60 ;;
   *) echo "unknown variant $name" >&2; exit 2 ;;
 esac
 for s in ${SEEDS:-1 2 3}; do
