@@ -1,9 +1,6 @@
 package org.distill4j.data;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.distill4j.io.Hashing;
@@ -34,12 +31,7 @@ final class ConcatView implements ExampleSet {
             throw new IllegalArgumentException("cannot join " + first.name() + " and " + second.name()
                     + ": their classes differ (" + first.numClasses() + " and " + second.numClasses() + ")");
         }
-        MessageDigest md = Hashing.sha256();
-        md.update("concat\n".getBytes(StandardCharsets.UTF_8));
-        md.update(first.contentHash().getBytes(StandardCharsets.UTF_8));
-        md.update((byte) '\n');
-        md.update(second.contentHash().getBytes(StandardCharsets.UTF_8));
-        this.hash = HexFormat.of().formatHex(md.digest());
+        this.hash = Hashing.sha256("concat\n" + first.contentHash() + "\n" + second.contentHash());
     }
 
     @Override
