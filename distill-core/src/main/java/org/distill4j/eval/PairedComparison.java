@@ -210,28 +210,14 @@ public record PairedComparison(
     }
 
     /**
-     * The two-sided exact McNemar p-value: {@code min(1, 2 P(X <= min(b, c)))} for {@code X ~
-     * Binomial(b + c, 1/2)}, summed in log space so that it stays exact for thousands of rows.
+     * The two-sided exact McNemar p-value: {@code min(1, 2 P(X >= max(b, c)))} for {@code X ~
+     * Binomial(b + c, 1/2)} (the distribution is symmetric, so this is twice the smaller tail).
      */
     static double mcnemar(int b, int c) {
-        int n = b + c;
-        if (n == 0) {
+        if (b + c == 0) {
             return 1;
         }
-        int m = Math.min(b, c);
-        double logChoose = 0; // log C(n, 0)
-        double max = Double.NEGATIVE_INFINITY;
-        double[] terms = new double[m + 1];
-        for (int j = 0; j <= m; j++) {
-            terms[j] = logChoose - n * Math.log(2);
-            max = Math.max(max, terms[j]);
-            logChoose += Math.log(n - j) - Math.log(j + 1);
-        }
-        double sum = 0;
-        for (double t : terms) {
-            sum += Math.exp(t - max);
-        }
-        return Math.min(1, 2 * Math.exp(max + Math.log(sum)));
+        return Math.min(1, 2 * Math.pow(10, BinomialTail.log10UpperTail(b + c, Math.max(b, c), 0.5)));
     }
 
     /** As a JSON-compatible tree, for {@code metrics.json}. */

@@ -271,34 +271,8 @@ public final class TokenWatermark {
         }
         int n = seen.size();
         double z = n == 0 ? 0 : (green - gamma * n) / Math.sqrt(gamma * (1 - gamma) * n);
-        double log10 = log10BinomialUpperTail(n, green, gamma);
+        double log10 = org.distill4j.eval.BinomialTail.log10UpperTail(n, green, gamma);
         return new Detection(n, green, z, Math.pow(10, log10), log10);
-    }
-
-    /** log10 P(Binomial(n, p) >= k), summed term by term from k up (exact to double rounding). */
-    static double log10BinomialUpperTail(int n, int k, double p) {
-        if (k <= 0) {
-            return 0;
-        }
-        if (k > n) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        // log pmf(k) = log C(n, k) + k log p + (n - k) log(1 - p)
-        double logTerm = k * Math.log(p) + (n - k) * Math.log1p(-p);
-        for (int j = 1; j <= k; j++) {
-            logTerm += Math.log((double) (n - k + j) / j);
-        }
-        double ratio = p / (1 - p);
-        double sum = 1; // terms relative to pmf(k)
-        double rel = 1;
-        for (int i = k; i < n; i++) {
-            rel *= (double) (n - i) / (i + 1) * ratio;
-            sum += rel;
-            if (rel < sum * 1e-17) {
-                break;
-            }
-        }
-        return Math.min(0, (logTerm + Math.log(sum)) / Math.log(10));
     }
 
     /** Writes this key to its own file, atomically, owner-readable only where supported. */

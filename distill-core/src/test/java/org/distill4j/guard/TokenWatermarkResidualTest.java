@@ -132,7 +132,7 @@ class TokenWatermarkResidualTest {
         double[] ones = new double[4000];
         java.util.Arrays.fill(ones, 1);
         for (int green : new int[] {1100, 1150, 1200}) {
-            double exact = TokenWatermark.log10BinomialUpperTail(4000, green, gamma);
+            double exact = org.distill4j.eval.BinomialTail.log10UpperTail(4000, green, gamma);
             double bound = WeightedBernoulliTail.log10UpperBound(ones, green, gamma);
             double z = (green - 1000) / Math.sqrt(4000 * gamma * (1 - gamma));
             assertThat(bound).as("green %d", green).isGreaterThanOrEqualTo(exact);

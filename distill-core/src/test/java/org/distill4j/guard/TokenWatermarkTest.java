@@ -144,12 +144,12 @@ class TokenWatermarkTest {
                         MathContext.DECIMAL128);
             }
             double expected = Math.log10(sum.doubleValue());
-            assertThat(TokenWatermark.log10BinomialUpperTail(n, kk, p))
+            assertThat(org.distill4j.eval.BinomialTail.log10UpperTail(n, kk, p))
                     .as("k = %d", kk)
                     .isCloseTo(expected, within(1e-9));
         }
         // Far in the tail it stays finite where the p-value underflows a double.
-        assertThat(TokenWatermark.log10BinomialUpperTail(100_000, 60_000, 0.25))
+        assertThat(org.distill4j.eval.BinomialTail.log10UpperTail(100_000, 60_000, 0.25))
                 .isLessThan(-400)
                 .isFinite();
     }
