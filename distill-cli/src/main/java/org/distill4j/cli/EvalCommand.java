@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code distill eval MODEL_DIR (--data DIR | --recipe FILE) [--split S] [--against MODEL_DIR]}:
  * metrics of one saved model on a split, and optionally whether it differs from another model on
- * those rows by more than the rows alone explain ({@link PairedComparison}).
+ * those rows by more than the rows alone explain ({@link PairedComparison}); a language-model
+ * recipe is handed to {@link LmEval}.
  */
 @Command(
         name = "eval",
@@ -30,6 +31,10 @@ import picocli.CommandLine.Parameters;
                     + " recipe's data (--recipe: images or texts, featurised as the recipe says); with --against,"
                     + " compare it with a second model on the same rows (McNemar's exact test, paired-bootstrap"
                     + " intervals of the accuracy and macro-F1 differences).",
+            "With a language-model recipe (data.format: text): bits per byte of a saved language model on the"
+                    + " recipe's validation, test or test_without_near_duplicate documents; with --against, the"
+                    + " bits per byte it saves over a second model (paired bootstrap over documents, sign-flip"
+                    + " test), and with --teacher the share of the second model's gap to the teacher it closes.",
             "Exit codes: 2 bad options, 3 missing or invalid data or model, 6 signature check failed (--verify-key)."
         })
 final class EvalCommand implements Callable<Integer> {
@@ -59,7 +64,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "With --recipe: override a recipe value, as for run (repeatable).")
     java.util.List<String> overrides = new java.util.ArrayList<>();
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "With --recipe: test (default) or validation.")
+    @Option(
+            names = "--split",
+            paramLabel = "SPLIT",
+            description = "With --recipe: test (default) or validation; for a language model also"
+                    + " test_without_near_duplicate.")
     String split = "test";
 
     @Option(
@@ -74,6 +83,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Use only the first N test rows.")
     int testLimit;
 
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            description = "With a language-model recipe: where its streamed corpus or trained BPE is kept"
+                    + " (default: a temporary directory, deleted after).")
+    Path cacheDir;
+
     @picocli.CommandLine.Mixin
     SignatureOptions signature;
 
@@ -86,6 +102,19 @@ final class EvalCommand implements Callable<Integer> {
         if (source.recipe == null && (!split.equals("test") || !overrides.isEmpty())) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "--split and --set apply to --recipe; --data evaluates the test split");
+        }
+        if (source.recipe != null && org.distill4j.lm.experiment.LmRecipe.isLmRecipe(source.recipe)) {
+            if (testLimit > 0) {
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--test-limit applies to classifiers; a language model is scored on every document of the"
+                                + " split");
+            }
+            return LmEval.run(modelDir, source.recipe, overrides, split, againstDir, teacherDir, cacheDir, System.out);
+        }
+        if (cacheDir != null) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--cache-dir applies to language-model recipes");
         }
         Rows rows = source.recipe != null
                 ? recipeRows()
@@ -132,12 +161,6 @@ final class EvalCommand implements Callable<Integer> {
     private record Rows(ExampleSet set, org.distill4j.data.TextFeatures features) {}
 
     private Rows recipeRows() throws Exception {
-        if (org.distill4j.lm.experiment.LmRecipe.isLmRecipe(source.recipe)) {
-            throw new picocli.CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "recipe " + source.recipe + " is a language-model recipe (data.format: text); distill eval"
-                            + " scores classifiers (`distill run` reports a language model's bits per byte)");
-        }
         org.distill4j.recipe.Recipe recipe = org.distill4j.recipe.RecipeLoader.load(source.recipe, overrides);
         org.distill4j.experiment.ExperimentData data = org.distill4j.experiment.ExperimentData.load(recipe);
         ExampleSet set = switch (split) {

@@ -85,10 +85,14 @@ class EvalCommandTest {
                 CliTest.distill("eval", distilled, "--data", tmp.resolve("data").toString(), "--split", "validation");
         assertThat(splitWithData.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(splitWithData.err()).contains("--split and --set apply to --recipe");
-        Path lm = java.nio.file.Files.writeString(
-                tmp.resolve("lm.yaml"), "name: lm\ndata: {format: text, path: corpus.jsonl}\n");
-        CliTest.Run language = CliTest.distill("eval", distilled, "--recipe", lm.toString());
-        assertThat(language.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(language.err()).contains("is a language-model recipe", "scores classifiers");
+        CliTest.Run cacheDir = CliTest.distill(
+                "eval",
+                distilled,
+                "--recipe",
+                recipe.toString(),
+                "--cache-dir",
+                tmp.resolve("c").toString());
+        assertThat(cacheDir.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cacheDir.err()).contains("--cache-dir applies to language-model recipes");
     }
 }

@@ -60,6 +60,76 @@ class LmRunCommandTest {
         return f;
     }
 
+    /**
+     * {@code distill eval} on the run's saved models and recipe: each model's bits per byte on every
+     * held-out part, and the paired comparison of the students with the teacher's gap, as the run
+     * reported them (to the digits printed).
+     */
+    private static void assertEvalReproducesTheRun(JsonNode m, Path out, Path recipe) {
+        String distilled = out.resolve("student-distilled").toString();
+        CliTest.Run eval = CliTest.distill(
+                "eval",
+                distilled,
+                "--recipe",
+                recipe.toString(),
+                "--against",
+                out.resolve("student-scratch").toString(),
+                "--teacher",
+                out.resolve("teacher").toString());
+        assertThat(eval.code()).as(eval.err()).isZero();
+        JsonNode test = m.at("/test_comparison/test");
+        assertThat(eval.out())
+                .contains(String.format(
+                        java.util.Locale.ROOT,
+                        "split:            test of %s, %,d documents, %,d bytes",
+                        recipe,
+                        test.get("documents").asInt(),
+                        m.at("/corpus/test_bytes").asLong()))
+                .contains(bits(m.at("/models/2/test_bits_per_byte")))
+                .contains(bits(m.at("/models/1/test_bits_per_byte")))
+                .contains(bits(m.at("/models/0/test_bits_per_byte")))
+                .contains(String.format(
+                        java.util.Locale.ROOT,
+                        "this saves:     %.4f bits/byte",
+                        test.at("/bits_per_byte_saved/difference").asDouble()))
+                .contains(String.format(
+                        java.util.Locale.ROOT,
+                        "sign-flip test: %s; this model better on %d of",
+                        org.distill4j.eval.PairedLossComparison.signFlipText(
+                                test.at("/sign_flip/p_value").asDouble(),
+                                test.at("/sign_flip/permutations").asLong()),
+                        test.at("/sign_flip/documents_first_better").asInt()))
+                .contains(
+                        test.get("gap_share").isNull()
+                                ? "gap to teacher: none to close"
+                                : String.format(
+                                        java.util.Locale.ROOT,
+                                        "this closes %.1f%% of it",
+                                        100 * test.at("/gap_share/difference").asDouble()));
+        CliTest.Run validation =
+                CliTest.distill("eval", distilled, "--recipe", recipe.toString(), "--split", "validation");
+        assertThat(validation.code()).as(validation.err()).isZero();
+        assertThat(validation.out())
+                .contains(bits(m.at("/models/2/validation_bits_per_byte")))
+                .doesNotContain("this saves");
+        if (m.at("/corpus/split_overlap/test_without_near_duplicate").isObject()) {
+            CliTest.Run novel = CliTest.distill(
+                    "eval", distilled, "--recipe", recipe.toString(), "--split", "test_without_near_duplicate");
+            assertThat(novel.code()).as(novel.err()).isZero();
+            assertThat(novel.out()).contains(bits(m.at("/models/2/test_without_near_duplicate_bits_per_byte")));
+        }
+        CliTest.Run badSplit = CliTest.distill("eval", distilled, "--recipe", recipe.toString(), "--split", "train");
+        assertThat(badSplit.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badSplit.err()).contains("illegal split 'train'", "test_without_near_duplicate");
+        CliTest.Run limit = CliTest.distill("eval", distilled, "--recipe", recipe.toString(), "--test-limit", "5");
+        assertThat(limit.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(limit.err()).contains("--test-limit applies to classifiers");
+    }
+
+    private static String bits(JsonNode value) {
+        return String.format(java.util.Locale.ROOT, "bits/byte:      %.4f (", value.asDouble());
+    }
+
     private static final String TRAINED_TEACHER = """
                   layers: 1
                   width: 32
@@ -129,6 +199,7 @@ class LmRunCommandTest {
         assertThat(Files.readString(out.resolve("results.md")))
                 .contains("unigram baseline", "student-distilled", "top-1 agreement");
         assertThat(Files.readString(out.resolve("report.html"))).contains("<svg", "<polyline", "student-scratch");
+        assertEvalReproducesTheRun(m, out, recipe("tiny", TRAINED_TEACHER, "topk"));
         // Provenance and model card of the distilled student.
         JsonNode prov = new ObjectMapper()
                 .readTree(out.resolve("student-distilled/provenance.json").toFile());

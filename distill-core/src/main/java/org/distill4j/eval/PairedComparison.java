@@ -141,8 +141,8 @@ public record PairedComparison(
         }
         return new PairedComparison(
                 n,
-                difference(point[0], accuracy),
-                difference(point[1], macro),
+                Bootstrap.difference(point[0], accuracy),
+                Bootstrap.difference(point[1], macro),
                 onlyFirst,
                 onlySecond,
                 mcnemar(onlyFirst, onlySecond),
@@ -177,36 +177,6 @@ public record PairedComparison(
         double macroA = Predictions.macro(Predictions.f1(tp[0], fp[0], fn[0]));
         double macroB = Predictions.macro(Predictions.f1(tp[1], fp[1], fn[1]));
         return new double[] {(double) right / total, macroA - macroB};
-    }
-
-    private static Difference difference(double value, double[] resampled) {
-        double[] sorted = resampled.clone();
-        java.util.Arrays.sort(sorted);
-        double mean = 0;
-        int above = 0;
-        for (double d : sorted) {
-            mean += d;
-            above += d > 0 ? 1 : 0;
-        }
-        mean /= sorted.length;
-        double ss = 0;
-        for (double d : sorted) {
-            ss += (d - mean) * (d - mean);
-        }
-        return new Difference(
-                value,
-                percentile(sorted, 0.025),
-                percentile(sorted, 0.975),
-                Math.sqrt(ss / (sorted.length - 1)),
-                (double) above / sorted.length);
-    }
-
-    /** Linear interpolation between order statistics (numpy's default). */
-    private static double percentile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /**

@@ -41,10 +41,11 @@ public final class TokenWindows {
     private final long length;
     private final int contextLength;
     private final int windows;
+    private final Tokenizer tokenizer;
     private final int padId;
     private final long targetBytes;
 
-    private TokenWindows(TokenStream stream, int contextLength, int padId, long targetBytes) {
+    private TokenWindows(TokenStream stream, int contextLength, Tokenizer tokenizer, long targetBytes) {
         if (contextLength < 1) {
             throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         }
@@ -57,7 +58,8 @@ public final class TokenWindows {
                     + contextLength + ", more than " + Integer.MAX_VALUE + "; use longer windows or a smaller corpus");
         }
         this.windows = (int) n;
-        this.padId = padId;
+        this.tokenizer = tokenizer;
+        this.padId = tokenizer.eos();
         this.targetBytes = targetBytes;
     }
 
@@ -101,7 +103,7 @@ public final class TokenWindows {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // an array sink does no I/O
         }
-        return new TokenWindows(TokenStream.of(stream), contextLength, tokenizer.eos(), packer.targetBytes());
+        return new TokenWindows(TokenStream.of(stream), contextLength, tokenizer, packer.targetBytes());
     }
 
     /**
@@ -140,12 +142,20 @@ public final class TokenWindows {
             throw new IllegalArgumentException("token file " + file.file() + " holds " + file.length()
                     + " tokens; windows need at least one document");
         }
-        return new TokenWindows(file, contextLength, tokenizer.eos(), file.targetBytes());
+        return new TokenWindows(file, contextLength, tokenizer, file.targetBytes());
     }
 
     /** Returns windows of another length over the same stream (same targets, other boundaries). */
     public TokenWindows withContext(int contextLength) {
-        return new TokenWindows(stream, contextLength, padId, targetBytes);
+        return new TokenWindows(stream, contextLength, tokenizer, targetBytes);
+    }
+
+    /**
+     * Returns the tokenizer the stream was packed with: its BOS marks where each document's targets
+     * begin, its byte lengths are what {@link #targetBytes()} counts.
+     */
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     /** Returns the number of windows. */

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.distill4j.data.CorruptDataException;
+import org.distill4j.eval.PairedLossComparison;
 import org.distill4j.experiment.DataCheck;
 import org.distill4j.io.AtomicFiles;
 import org.distill4j.io.Hashing;
@@ -40,6 +41,7 @@ import org.distill4j.lm.teacher.MappedLmTeacher;
 import org.distill4j.lm.teacher.TorchScriptLmTeacher;
 import org.distill4j.lm.token.Tokenizer;
 import org.distill4j.lm.train.BestValidation;
+import org.distill4j.lm.train.DocumentLosses;
 import org.distill4j.lm.train.Evaluation;
 import org.distill4j.lm.train.LmCheckpoint;
 import org.distill4j.lm.train.LmTrainer;
@@ -97,6 +99,8 @@ public final class LmExperiment {
     private final Path out;
     private final Options options;
     private final PrintStream log;
+    /** Each model's per-document test losses, by model name, for the paired comparison of this run. */
+    private final Map<String, HeldOutLosses> heldOutLosses = new java.util.HashMap<>();
 
     /** An experiment writing into {@code out}, logging progress to {@code log}. */
     public LmExperiment(LmRecipe recipe, Path out, Options options, PrintStream log) {
@@ -226,6 +230,7 @@ public final class LmExperiment {
 
     private Map<String, Object> run(GateDecision decision, LmSplits data)
             throws IOException, DistillationRefusedException, RecipeException {
+        heldOutLosses.clear();
         long seed = recipe.seedOrDefault();
         int ctx = recipe.context();
         Tokenizer tok = data.tokenizer();
@@ -357,7 +362,7 @@ public final class LmExperiment {
                     teacherRow.put("evaluation_window", tc);
                     teacherHeld = teacherHeld.withContext(tc);
                 }
-                measure(teacherRow, teacher, teacherHeld, null);
+                measure("teacher", teacherRow, teacher, teacherHeld, null);
             }
             teacherRow.put("model", "teacher");
             teacherRow.put("description", teacherDescription);
@@ -533,6 +538,11 @@ public final class LmExperiment {
             }
         }
         metrics.put("models", models);
+        Map<String, Object> comparison = testComparison();
+        if (comparison != null) {
+            metrics.put(TEST_COMPARISON, comparison);
+            log.println("test: " + LmReport.comparisonSentence(metrics));
+        }
         AtomicFiles.write(out.resolve("metrics.json"), JSON.writeValueAsBytes(metrics));
         AtomicFiles.writeString(out.resolve("results.md"), LmReport.markdown(recipe, metrics));
         AtomicFiles.writeString(out.resolve("report.html"), LmReport.html(recipe, metrics));
@@ -829,7 +839,7 @@ public final class LmExperiment {
             row.put("training_tokens", r.tokens());
             row.put("training_windows", train.size()); // the transfer set it sampled its batches from
             row.put("history", history(r.losses()));
-            measure(row, student, held, teacher);
+            measure(name, row, student, held, teacher);
             Path dir = out.resolve(name);
             student.save(dir);
             deleteCheckpoints(name);
@@ -896,14 +906,14 @@ public final class LmExperiment {
     /** Sequences generated together for {@code generation_batch_tokens_per_second}. */
     static final int GENERATION_BATCH = 32;
 
-    private void measure(Map<String, Object> row, LanguageModel lm, HeldOut held, TeacherTop1 teacher) {
+    private void measure(String name, Map<String, Object> row, LanguageModel lm, HeldOut held, TeacherTop1 teacher) {
         row.put("parameters", lm.parameterCount());
         row.put("size_bytes", lm.parameterCount() * 4);
-        putEvaluation(
-                row,
-                Evaluation.of(lm, held.validation(), 16),
-                Evaluation.of(lm, held.test(), 16),
-                held.novelTest() == null ? null : Evaluation.of(lm, held.novelTest(), 16));
+        HeldOutLosses losses = new HeldOutLosses(
+                DocumentLosses.of(lm, held.test(), 16),
+                held.novelTest() == null ? null : DocumentLosses.of(lm, held.novelTest(), 16));
+        heldOutLosses.put(name, losses);
+        putEvaluation(row, Evaluation.of(lm, held.validation(), 16), losses);
         row.put("top1_agreement_with_teacher", teacher != null ? agreement(lm, teacher, held.test()) : null);
         // One sequence on each engine; the JVM one is what a single generation gets (Engine.AUTO).
         putGeneration(row, "jvm", new Generator(lm, Generator.Engine.JVM), new Generator(lm, Generator.Engine.DJL));
@@ -919,16 +929,24 @@ public final class LmExperiment {
             throws IOException {
         row.put("parameters", module.parameterCount());
         row.put("size_bytes", Files.size(Path.of(module.identity().location())));
-        putEvaluation(
-                row,
-                Evaluation.of(module, held.validation(), 16),
-                Evaluation.of(module, held.test(), 16),
-                held.novelTest() == null ? null : Evaluation.of(module, held.novelTest(), 16));
+        HeldOutLosses losses = new HeldOutLosses(
+                DocumentLosses.of(module, held.test(), 16),
+                held.novelTest() == null ? null : DocumentLosses.of(module, held.novelTest(), 16));
+        heldOutLosses.put("teacher", losses);
+        putEvaluation(row, Evaluation.of(module, held.validation(), 16), losses);
         row.put("top1_agreement_with_teacher", null);
         putGeneration(row, "recompute", Generator.recomputing(module::logits, tok, module.contextLength()), null);
     }
 
     /** Validation and test evaluations into a model's row, and the novel test documents' when evaluated. */
+    private static void putEvaluation(Map<String, Object> row, Evaluation ev, HeldOutLosses losses) {
+        putEvaluation(
+                row,
+                ev,
+                losses.test().total(),
+                losses.novelTest() == null ? null : losses.novelTest().total());
+    }
+
     private static void putEvaluation(Map<String, Object> row, Evaluation ev, Evaluation et, Evaluation novel) {
         row.put("validation_bits_per_byte", ev.bitsPerByte());
         row.put("validation_perplexity", ev.perplexity());
@@ -944,6 +962,45 @@ public final class LmExperiment {
      * duplicate in training ({@code corpus.split_overlap.test_without_near_duplicate}).
      */
     public static final String NOVEL_BITS = "test_without_near_duplicate_bits_per_byte";
+
+    /** Where {@code metrics.json} keeps the paired comparison of the distilled student with its scratch twin. */
+    public static final String TEST_COMPARISON = "test_comparison";
+
+    /**
+     * The distilled student against its scratch twin on the test documents (and on those without a
+     * near duplicate in training), the teacher as the reference of the gap; null without both
+     * students. A teacher scored over HTTP has no per-document losses here, so the gap's share then
+     * has no interval; nor has one whose texts split into other documents (never, for the same texts).
+     */
+    private Map<String, Object> testComparison() {
+        HeldOutLosses d = heldOutLosses.get("student-distilled");
+        HeldOutLosses s = heldOutLosses.get("student-scratch");
+        if (d == null || s == null) {
+            return null;
+        }
+        HeldOutLosses t = heldOutLosses.get("teacher");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("first", "student-distilled");
+        m.put("second", "student-scratch");
+        m.put("reference", t == null ? null : "teacher");
+        m.put("test", compare(d.test(), s.test(), t == null ? null : t.test()).toMap());
+        if (d.novelTest() != null && s.novelTest() != null) {
+            m.put(
+                    "test_without_near_duplicate",
+                    compare(d.novelTest(), s.novelTest(), t == null ? null : t.novelTest())
+                            .toMap());
+        }
+        return m;
+    }
+
+    private static PairedLossComparison compare(DocumentLosses first, DocumentLosses second, DocumentLosses ref) {
+        double[] reference = ref != null && ref.documents() == first.documents() ? ref.natsByDocument() : null;
+        return PairedLossComparison.of(
+                first.natsByDocument(), second.natsByDocument(), reference, first.bytesByDocument());
+    }
+
+    /** A model's per-document losses on the test documents, and on those without a near duplicate (or null). */
+    record HeldOutLosses(DocumentLosses test, DocumentLosses novelTest) {}
 
     /**
      * The held-out windows every model is measured on: validation, test, and the test documents that

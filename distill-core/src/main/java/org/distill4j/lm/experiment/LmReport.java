@@ -3,6 +3,7 @@ package org.distill4j.lm.experiment;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.distill4j.eval.PairedLossComparison;
 import org.distill4j.lm.corpus.SplitOverlap;
 
 /**
@@ -35,6 +36,10 @@ final class LmReport {
             sb.append(Character.toUpperCase(overlap.charAt(0))).append(overlap.substring(1));
             String novel = novelSentence(m);
             sb.append(novel == null ? "" : " " + novel).append("\n\n");
+        }
+        String comparison = comparisonSentence(m);
+        if (comparison != null) {
+            sb.append(comparison).append("\n\n");
         }
         sb.append("| model | params | size | val bits/byte | val ppl | test bits/byte | test ppl | top-1 agreement "
                 + "| training tokens | training tokens/s | generation tokens/s | ms/token | generation tokens/s, DJL "
@@ -172,6 +177,10 @@ final class LmReport {
                             + (novel == null ? "" : " " + novel)))
                     .append("</p>\n");
         }
+        String comparison = comparisonSentence(m);
+        if (comparison != null) {
+            sb.append("<p>").append(esc(comparison)).append("</p>\n");
+        }
         String md = markdown(recipe, m);
         String table = md.substring(md.indexOf("| model"), md.indexOf("\nGeneration:"));
         sb.append("<table>\n");
@@ -281,6 +290,56 @@ final class LmReport {
                             + " split).",
                     100 * onNovel,
                     100 * onTest));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The distilled student against its scratch twin on the test documents, with the paired
+     * bootstrap's intervals and the sign-flip test ({@link LmExperiment#TEST_COMPARISON}); null
+     * when the run has no such comparison.
+     */
+    static String comparisonSentence(Map<String, Object> m) {
+        if (!(m.get(LmExperiment.TEST_COMPARISON) instanceof Map<?, ?> c)
+                || !(c.get("test") instanceof Map<?, ?> test)) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("Distilled student against its scratch twin, ");
+        sb.append(comparisonClause(test, "test documents"));
+        if (c.get("test_without_near_duplicate") instanceof Map<?, ?> novel) {
+            sb.append("; ").append(comparisonClause(novel, "test documents without a near duplicate in training"));
+        }
+        sb.append(String.format(
+                Locale.ROOT,
+                ". Intervals: paired bootstrap over documents (%,d resamples), both models scored on each draw;"
+                        + " they cover the choice of test documents, not training seeds.",
+                (long) num(test.get("bootstrap_resamples"))));
+        return sb.toString();
+    }
+
+    private static String comparisonClause(Map<?, ?> c, String what) {
+        Map<?, ?> saved = (Map<?, ?>) c.get("bits_per_byte_saved");
+        java.util.List<?> iv = (java.util.List<?>) saved.get("interval_95");
+        Map<?, ?> sf = (Map<?, ?>) c.get("sign_flip");
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "on the %,d %s: %.4f bits/byte saved (95%% interval %.4f to %.4f; sign-flip test %s, better"
+                        + " on %,d of them)",
+                (long) num(c.get("documents")),
+                what,
+                num(saved.get("difference")),
+                num(iv.get(0)),
+                num(iv.get(1)),
+                PairedLossComparison.signFlipText(num(sf.get("p_value")), (long) num(sf.get("permutations"))),
+                (long) num(sf.get("documents_first_better"))));
+        if (c.get("gap_share") instanceof Map<?, ?> gap) {
+            java.util.List<?> g = (java.util.List<?>) gap.get("interval_95");
+            sb.append(String.format(
+                    Locale.ROOT,
+                    ", %.0f%% of the teacher-scratch gap (%.0f%% to %.0f%%)",
+                    100 * num(gap.get("difference")),
+                    100 * num(g.get(0)),
+                    100 * num(g.get(1))));
         }
         return sb.toString();
     }

@@ -36,8 +36,12 @@ public record Evaluation(double nats, long tokens, long bytes) {
      * @param batchSize windows per forward pass
      */
     public static Evaluation of(LanguageModel lm, TokenWindows windows, int batchSize) {
+        return of(lm, windows, batchSize, null);
+    }
+
+    static Evaluation of(LanguageModel lm, TokenWindows windows, int batchSize, DocumentLosses.Accumulator docs) {
         try (NDManager root = lm.model().getNDManager().newSubManager()) {
-            return of(lm::logits, root, windows, batchSize);
+            return of(lm::logits, root, windows, batchSize, docs);
         }
     }
 
@@ -48,12 +52,22 @@ public record Evaluation(double nats, long tokens, long bytes) {
      * @param batchSize windows per forward pass
      */
     public static Evaluation of(LmTeacher teacher, TokenWindows windows, int batchSize) {
+        return of(teacher, windows, batchSize, null);
+    }
+
+    static Evaluation of(LmTeacher teacher, TokenWindows windows, int batchSize, DocumentLosses.Accumulator docs) {
         try (NDManager root = NDManager.newBaseManager()) {
-            return of(teacher::logits, root, windows, batchSize);
+            return of(teacher::logits, root, windows, batchSize, docs);
         }
     }
 
-    private static Evaluation of(UnaryOperator<NDArray> logits, NDManager root, TokenWindows windows, int batchSize) {
+    /** Sums every real target's nats; with {@code docs}, also hands each target to it in stream order. */
+    private static Evaluation of(
+            UnaryOperator<NDArray> logits,
+            NDManager root,
+            TokenWindows windows,
+            int batchSize,
+            DocumentLosses.Accumulator docs) {
         double nats = 0;
         for (int from = 0; from < windows.size(); from += batchSize) {
             int n = Math.min(batchSize, windows.size() - from);
@@ -68,7 +82,18 @@ public record Evaluation(double nats, long tokens, long bytes) {
                 NDArray mask = targets.gte(0).toType(DataType.FLOAT32, false);
                 NDArray picked =
                         logp.gather(targets.maximum(0L).expandDims(2), 2).squeeze(2);
-                nats -= picked.mul(mask).toType(DataType.FLOAT64, false).sum().getDouble();
+                NDArray masked = picked.mul(mask);
+                nats -= masked.toType(DataType.FLOAT64, false).sum().getDouble();
+                if (docs != null) {
+                    // Windows in index order and positions in order are the stream's targets in order.
+                    float[] lp = masked.toFloatArray();
+                    long[] ids = targets.toLongArray();
+                    for (int j = 0; j < ids.length; j++) {
+                        if (ids[j] >= 0) {
+                            docs.add((int) ids[j], -lp[j]);
+                        }
+                    }
+                }
             }
         }
         return new Evaluation(nats, windows.targetTokens(), windows.targetBytes());

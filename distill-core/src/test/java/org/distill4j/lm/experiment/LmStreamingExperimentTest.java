@@ -114,6 +114,32 @@ class LmStreamingExperimentTest {
                 assertThat(b.get(key)).as(a.get("model") + " " + key).isEqualTo(a.get(key));
             }
         }
+        // The paired comparison of the students is of the same documents the rows score.
+        JsonNode cmp = mem.get(LmExperiment.TEST_COMPARISON);
+        assertThat(streamed.get(LmExperiment.TEST_COMPARISON)).isEqualTo(cmp);
+        double teacher = mem.at("/models/0/test_bits_per_byte").asDouble();
+        double scratch = mem.at("/models/1/test_bits_per_byte").asDouble();
+        double distilled = mem.at("/models/2/test_bits_per_byte").asDouble();
+        assertThat(cmp.at("/test/bits_per_byte_saved/difference").asDouble())
+                .isCloseTo(scratch - distilled, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(cmp.at("/test/bytes").asLong())
+                .isEqualTo(mem.at("/corpus/test_bytes").asLong());
+        assertThat(cmp.at("/test/gap_share/difference").asDouble())
+                .isCloseTo((scratch - distilled) / (scratch - teacher), org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(cmp.at("/test_without_near_duplicate/documents").asInt())
+                .isEqualTo(mem.at("/corpus/split_overlap/test_without_near_duplicate/documents")
+                        .asInt());
+        assertThat(cmp.at("/test_without_near_duplicate/bits_per_byte_saved/difference")
+                        .asDouble())
+                .isCloseTo(
+                        mem.at("/models/1/" + LmExperiment.NOVEL_BITS).asDouble()
+                                - mem.at("/models/2/" + LmExperiment.NOVEL_BITS).asDouble(),
+                        org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(Files.readString(tmp.resolve("memory").resolve("results.md")))
+                .contains("Distilled student against its scratch twin, on the "
+                        + cmp.at("/test/documents").asInt() + " test documents: ");
+        assertThat(memLog.toString(StandardCharsets.UTF_8))
+                .contains("test: Distilled student against its scratch twin");
         assertThat(Files.readAllBytes(topK(tmp.resolve("streamed-cache"))))
                 .isEqualTo(Files.readAllBytes(topK(tmp.resolve("memory-cache"))));
     }
