@@ -36,6 +36,9 @@ case "$name" in
   h64a04e30 | h64a04e120) set -- --set 'student.training.augment={mixup: 0.4}' \
     --set student.training.epochs="${name#h64a04e}" --set student.scratch_epochs=20 \
     --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
+  h64ens3a04e60) set -- --set 'student.training.augment={mixup: 0.4}' --set student.training.epochs=60 \
+    --set student.scratch_epochs=20 --set teacher.ensemble=3 \
+    --set 'student.model={type: bag, buckets: 16384, dim: 16, hidden: [64], activation: relu}' ;;
   plainA1) set -- ;;
   *) echo "unknown variant $name" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 while [ ! -f /work/lmpair/done2 ]; do sleep 5; done
 cd /work/main
 export OMP_WAIT_POLICY=PASSIVE OPT_OUT_TRACKING=true
-J="java -Dai.djl.offline=true -Djava.awt.headless=true -cp distill.jar tools/LmHeldOutPaired.java /work/shared/data/debian-descriptions/train.jsonl.gz 2000000 500000 128"
+J="java -Dai.djl.offline=true -Djava.awt.headless=true -cp distill.jar tools/LmHeldOutEval.java --paired /work/shared/data/debian-descriptions/train.jsonl.gz 2000000 500000 128"
 T1=/work/lmeq/share03/teacher/teacher
 args=()
 for s in 1 2 3; do args+=(/work/lmeq/eq2m/full-s$s/student-distilled /work/lmeq/eq2m/full-s$s/student-scratch $T1); done

@@ -1,11 +1,46 @@
 package org.distill4j.eval;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /** Summaries of a bootstrap distribution shared by the paired comparisons. */
 final class Bootstrap {
 
     private Bootstrap() {}
+
+    /** Each unit counted once: the statistic on the sample as it is. */
+    static int[] once(int n) {
+        int[] all = new int[n];
+        Arrays.fill(all, 1);
+        return all;
+    }
+
+    /**
+     * Draws {@code resamples} bootstrap samples of {@code n} units (each unit's count in a draw of n
+     * with replacement) from {@code rng} and returns the statistic of each, in draw order.
+     */
+    static double[][] resample(
+            SplittableRandom rng, int n, int resamples, java.util.function.Function<int[], double[]> statistic) {
+        double[][] out = new double[resamples][];
+        int[] counts = new int[n];
+        for (int r = 0; r < resamples; r++) {
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                counts[rng.nextInt(n)]++;
+            }
+            out[r] = statistic.apply(counts);
+        }
+        return out;
+    }
+
+    /** Column {@code k} of {@link #resample}'s result. */
+    static double[] column(double[][] draws, int k) {
+        double[] out = new double[draws.length];
+        for (int r = 0; r < draws.length; r++) {
+            out[r] = draws[r][k];
+        }
+        return out;
+    }
 
     /**
      * A statistic's value and its resampled distribution summarised: the 2.5th and 97.5th

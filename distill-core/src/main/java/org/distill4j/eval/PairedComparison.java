@@ -121,28 +121,13 @@ public record PairedComparison(
             onlySecond += b[k] == label && a[k] != label ? 1 : 0;
             k++;
         }
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-            all[i] = 1;
-        }
-        double[] point = scores(y, a, b, all, classes);
-        double[] accuracy = new double[resamples];
-        double[] macro = new double[resamples];
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] counts = new int[n];
-        for (int r = 0; r < resamples; r++) {
-            java.util.Arrays.fill(counts, 0);
-            for (int i = 0; i < n; i++) {
-                counts[rng.nextInt(n)]++;
-            }
-            double[] s = scores(y, a, b, counts, classes);
-            accuracy[r] = s[0];
-            macro[r] = s[1];
-        }
+        double[] point = scores(y, a, b, Bootstrap.once(n), classes);
+        double[][] draws = Bootstrap.resample(
+                new SplittableRandom(seed), n, resamples, counts -> scores(y, a, b, counts, classes));
         return new PairedComparison(
                 n,
-                Bootstrap.difference(point[0], accuracy),
-                Bootstrap.difference(point[1], macro),
+                Bootstrap.difference(point[0], Bootstrap.column(draws, 0)),
+                Bootstrap.difference(point[1], Bootstrap.column(draws, 1)),
                 onlyFirst,
                 onlySecond,
                 mcnemar(onlyFirst, onlySecond),

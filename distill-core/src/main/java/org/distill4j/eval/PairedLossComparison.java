@@ -118,23 +118,15 @@ public record PairedLossComparison(
         if (totalBytes == 0) {
             throw new IllegalArgumentException("the " + n + " documents hold no byte to score");
         }
-        int[] all = new int[n];
-        java.util.Arrays.fill(all, 1);
-        double[] point = statistics(delta, second, reference, bytes, all);
-        double[] saved = new double[resamples];
-        double[] gap = new double[resamples];
-        int undefined = 0;
+        double[] point = statistics(delta, second, reference, bytes, Bootstrap.once(n));
         SplittableRandom rng = new SplittableRandom(seed);
-        int[] counts = new int[n];
-        for (int r = 0; r < resamples; r++) {
-            java.util.Arrays.fill(counts, 0);
-            for (int i = 0; i < n; i++) {
-                counts[rng.nextInt(n)]++;
-            }
-            double[] s = statistics(delta, second, reference, bytes, counts);
-            saved[r] = s[0];
-            gap[r] = s[1];
-            undefined += reference != null && Double.isNaN(s[1]) ? 1 : 0;
+        double[][] draws =
+                Bootstrap.resample(rng, n, resamples, counts -> statistics(delta, second, reference, bytes, counts));
+        double[] saved = Bootstrap.column(draws, 0);
+        double[] gap = Bootstrap.column(draws, 1);
+        int undefined = 0;
+        for (double g : gap) {
+            undefined += reference != null && Double.isNaN(g) ? 1 : 0;
         }
         PairedComparison.Difference gapShare = reference == null || Double.isNaN(point[1]) || undefined == resamples
                 ? null
