@@ -983,20 +983,29 @@ public final class LmExperiment {
         m.put("first", "student-distilled");
         m.put("second", "student-scratch");
         m.put("reference", t == null ? null : "teacher");
-        m.put("test", compare(d.test(), s.test(), t == null ? null : t.test()).toMap());
+        m.put("test", compare(d.test(), s.test(), t == null ? null : t.test()));
         if (d.novelTest() != null && s.novelTest() != null) {
             m.put(
                     "test_without_near_duplicate",
-                    compare(d.novelTest(), s.novelTest(), t == null ? null : t.novelTest())
-                            .toMap());
+                    compare(d.novelTest(), s.novelTest(), t == null ? null : t.novelTest()));
         }
         return m;
     }
 
-    private static PairedLossComparison compare(DocumentLosses first, DocumentLosses second, DocumentLosses ref) {
+    /**
+     * The comparison as {@code metrics.json} keeps it, or, where there is nothing to resample (fewer
+     * than 2 documents), why not: the run's models and metrics are never lost to their report.
+     */
+    private static Map<String, Object> compare(DocumentLosses first, DocumentLosses second, DocumentLosses ref) {
+        if (first.documents() < 2) {
+            return Map.of(
+                    "unavailable",
+                    "a paired comparison needs at least 2 documents, the split has " + first.documents());
+        }
         double[] reference = ref != null && ref.documents() == first.documents() ? ref.natsByDocument() : null;
         return PairedLossComparison.of(
-                first.natsByDocument(), second.natsByDocument(), reference, first.bytesByDocument());
+                        first.natsByDocument(), second.natsByDocument(), reference, first.bytesByDocument())
+                .toMap();
     }
 
     /** A model's per-document losses on the test documents, and on those without a near duplicate (or null). */

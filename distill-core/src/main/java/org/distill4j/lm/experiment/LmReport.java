@@ -301,12 +301,13 @@ final class LmReport {
      */
     static String comparisonSentence(Map<String, Object> m) {
         if (!(m.get(LmExperiment.TEST_COMPARISON) instanceof Map<?, ?> c)
-                || !(c.get("test") instanceof Map<?, ?> test)) {
+                || !(c.get("test") instanceof Map<?, ?> test)
+                || test.containsKey("unavailable")) {
             return null;
         }
         StringBuilder sb = new StringBuilder("Distilled student against its scratch twin, ");
         sb.append(comparisonClause(test, "test documents"));
-        if (c.get("test_without_near_duplicate") instanceof Map<?, ?> novel) {
+        if (c.get("test_without_near_duplicate") instanceof Map<?, ?> novel && !novel.containsKey("unavailable")) {
             sb.append("; ").append(comparisonClause(novel, "test documents without a near duplicate in training"));
         }
         sb.append(String.format(
