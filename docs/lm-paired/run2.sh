@@ -1,3 +1,9 @@
+# Queued after run.sh. /work/lmpair/ndteach-s3 and /work/lmpair/text03-sS are run directories
+# assembled from two runs, as the benchmark's sections pair them: symbolic links to the distilled
+# student (ndteach/s3; share03-text2k/fulltext-sS) and to the scratch twin trained in another run
+# (nd4k/full-s3; share03-drop2k/full-sS, the twin with dropout 0.1), the teacher (ndteach/s3/teacher,
+# for the first), and the distilled run's metrics.json with the twin's row inserted, so that the
+# tool can check every model's bits per byte.
 while [ ! -f /work/lmpair/done ]; do sleep 5; done
 cd /work/main
 export OMP_WAIT_POLICY=PASSIVE OPT_OUT_TRACKING=true DISTILL="java -Dai.djl.offline=true -Djava.awt.headless=true -jar distill.jar"
