@@ -15,6 +15,7 @@ import org.distill4j.audit.ReferenceTraining;
 import org.distill4j.audit.WatermarkAudit;
 import org.distill4j.data.ExampleSet;
 import org.distill4j.data.TextExampleSet;
+import org.distill4j.guard.WatermarkDetector;
 import org.distill4j.guard.WatermarkKey;
 import org.distill4j.recipe.Recipe;
 import org.distill4j.recipe.RecipeLoader;
@@ -182,6 +183,16 @@ final class AuditCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of probe selection.")
     long seed;
+
+    @Option(
+            names = "--watermark-regressors",
+            paramLabel = "DESIGN",
+            description = "With --watermark-key-file (a classifier key): the statistic's design, compact (the "
+                    + "default with --teacher: four key-independent regressors per component, components "
+                    + "weighted by their rows) or full (the default without --teacher, and the statistic of "
+                    + "distill4j before 2026-12-05: every class's log-probability as a regressor). Both p-values "
+                    + "are exact.")
+    String watermarkRegressors;
 
     @Option(
             names = "--api-key-file",
@@ -493,6 +504,26 @@ final class AuditCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Parses --watermark-regressors; null when not given. */
+    private WatermarkDetector.Regressors regressors() {
+        if (watermarkRegressors == null) {
+            return null;
+        }
+        for (WatermarkDetector.Regressors r : WatermarkDetector.Regressors.values()) {
+            if (r.name().equalsIgnoreCase(watermarkRegressors)) {
+                if (r == WatermarkDetector.Regressors.COMPACT && teacher == null) {
+                    throw new CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "--watermark-regressors compact needs --teacher (the clean teacher is its baseline)");
+                }
+                return r;
+            }
+        }
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "--watermark-regressors: illegal value '" + watermarkRegressors + "', allowed: compact, full");
+    }
+
     private int watermark() throws Exception {
         if (dataDir == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--watermark-key-file needs --data DIR");
@@ -512,19 +543,21 @@ final class AuditCommand implements Callable<Integer> {
         try {
             AuditedModel s = open(suspect, apiKey, out.resolve("work"), opened);
             AuditedModel t = teacher == null ? null : open(teacher, apiKey, out.resolve("work"), opened);
-            WatermarkAudit.Result r = WatermarkAudit.run(key, s, t, data, Math.min(queries, data.size()), alpha, seed);
+            WatermarkAudit.Result r =
+                    WatermarkAudit.run(key, s, t, data, Math.min(queries, data.size()), alpha, seed, regressors());
             r.write(out);
             System.out.println(r.verdict());
             System.out.printf(
                     Locale.ROOT,
                     "statistic S = %.2f (%.2f null standard deviations) over %d components and %d rows; "
-                            + "%d queries to the suspect%s%n",
+                            + "%d queries to the suspect%s; %s statistic%n",
                     r.test().statistic(),
                     r.test().standardised(),
                     r.test().components(),
                     r.test().rows(),
                     r.queries(),
-                    t == null ? "" : " (clean teacher as baseline)");
+                    t == null ? "" : " (clean teacher as baseline)",
+                    r.test().regressors().name().toLowerCase(Locale.ROOT));
             System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());
             return ExitCodes.OK;
         } catch (AuditException e) {

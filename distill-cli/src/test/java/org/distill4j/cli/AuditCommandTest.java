@@ -316,13 +316,38 @@ class AuditCommandTest {
                         "--out",
                         dir.toString());
                 assertThat(a.code()).as(a.err()).isZero();
-                assertThat(a.out()).contains("300 queries to the suspect");
-                p[k++] = new ObjectMapper()
-                        .readTree(dir.resolve("watermark.json").toFile())
-                        .get("p_value")
-                        .asDouble();
+                assertThat(a.out()).contains("300 queries to the suspect", "compact statistic");
+                com.fasterxml.jackson.databind.JsonNode result = new ObjectMapper()
+                        .readTree(dir.resolve("watermark.json").toFile());
+                assertThat(result.get("regressors").asText()).isEqualTo("compact");
+                p[k++] = result.get("p_value").asDouble();
             }
             assertThat(p[0]).isEqualTo(p[1]);
+
+            // The full design on the same probes, asked for: another (exact) p-value, recorded as such.
+            Path full = tmp.resolve("audit-served-full");
+            CliTest.Run f = CliTest.distill(
+                    "audit",
+                    "--watermark-key-file",
+                    key.toString(),
+                    "--suspect",
+                    url + "/v2/models/api",
+                    "--teacher",
+                    teacher.toString(),
+                    "--data",
+                    recorded.toString(),
+                    "--queries",
+                    "300",
+                    "--watermark-regressors",
+                    "full",
+                    "--out",
+                    full.toString());
+            assertThat(f.code()).as(f.err()).isZero();
+            assertThat(f.out()).contains("full statistic");
+            com.fasterxml.jackson.databind.JsonNode fullResult =
+                    new ObjectMapper().readTree(full.resolve("watermark.json").toFile());
+            assertThat(fullResult.get("regressors").asText()).isEqualTo("full");
+            assertThat(fullResult.get("p_value").asDouble()).isNotEqualTo(p[0]);
 
             // The clean teacher does not (its p-value is uniform: alpha 1e-4 fails one run in 10,000).
             Path clean = tmp.resolve("audit-clean");
@@ -341,7 +366,26 @@ class AuditCommandTest {
                     "--out",
                     clean.toString());
             assertThat(c.code()).as(c.err()).isZero();
-            assertThat(c.out()).contains("NOT SHOWN", sent + " queries");
+            assertThat(c.out()).contains("NOT SHOWN", sent + " queries", "full statistic");
+            // The compact design needs the clean teacher; a design that does not exist is named.
+            for (String[] bad : new String[][] {{"compact", "needs --teacher"}, {"ols", "allowed: compact, full"}}) {
+                CliTest.Run u = CliTest.distill(
+                        "audit",
+                        "--watermark-key-file",
+                        key.toString(),
+                        "--suspect",
+                        teacher.toString(),
+                        "--data",
+                        recorded.toString(),
+                        "--watermark-regressors",
+                        bad[0],
+                        "--out",
+                        tmp.resolve("audit-" + bad[0]).toString());
+                assertThat(u.code()).isEqualTo(2);
+                assertThat(u.err()).contains("--watermark-regressors", bad[1]);
+                assertThat(tmp.resolve("audit-" + bad[0]).resolve("watermark.json"))
+                        .doesNotExist();
+            }
         } finally {
             serve.interrupt();
             serve.join(30_000);

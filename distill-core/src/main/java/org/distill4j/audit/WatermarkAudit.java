@@ -84,13 +84,22 @@ public final class WatermarkAudit {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("suspect", suspect);
             m.put("key_fingerprint", keyFingerprint);
+            boolean compact = test.regressors() == WatermarkDetector.Regressors.COMPACT;
             m.put(
                     "test",
-                    "S = sum over the key's components of sqrt(rows) * correlation of the suspect's target-class "
-                            + "log-probability (residualised on key-independent features) with the component's "
-                            + "cosine at the key's phase; p = P(sum_j R_j cos U_j >= S) for independent uniform "
-                            + "phases U_j, R_j the components' amplitudes: exact under H0 (the key's phases are "
-                            + "uniform and independent of a suspect that never learnt from its outputs)");
+                    "S = sum over the key's components of " + (compact ? "rows" : "sqrt(rows)")
+                            + " * correlation of the suspect's target-class log-probability (residualised on "
+                            + (compact
+                                    ? "a constant, the clean teacher's log-probabilities of the target and the top "
+                                            + "class, and the suspect's of the top class against the mean of its "
+                                            + "non-target ones"
+                                    : "a constant, the clean teacher's log-probabilities when given, and the "
+                                            + "suspect's other log-probabilities centred")
+                            + ") with the component's cosine at the key's phase; p = P(sum_j R_j cos U_j >= S) "
+                            + "for independent uniform phases U_j, R_j the components' amplitudes: exact under H0 "
+                            + "(the key's phases are uniform and independent of a suspect that never learnt from "
+                            + "its outputs)");
+            m.put("regressors", test.regressors().name().toLowerCase(Locale.ROOT));
             m.put("baseline_teacher", baseline);
             m.put("verdict", watermarked ? "watermarked" : "not_shown");
             m.put("verdict_text", verdict());
@@ -131,6 +140,33 @@ public final class WatermarkAudit {
             double alpha,
             long seed)
             throws IOException {
+        return run(key, suspect, teacher, data, queries, alpha, seed, null);
+    }
+
+    /**
+     * Runs the test with a chosen statistic.
+     *
+     * @param regressors the detector's design, or null for its default ({@link
+     *     WatermarkDetector.Regressors#defaultFor}: compact with a teacher, full without)
+     * @throws AuditException for the compact design without a teacher, and as {@link #run(WatermarkKey,
+     *     AuditedModel, AuditedModel, ExampleSet, int, double, long)}
+     */
+    public static Result run(
+            WatermarkKey key,
+            AuditedModel suspect,
+            AuditedModel teacher,
+            ExampleSet data,
+            int queries,
+            double alpha,
+            long seed,
+            WatermarkDetector.Regressors regressors)
+            throws IOException {
+        WatermarkDetector.Regressors design =
+                regressors != null ? regressors : WatermarkDetector.Regressors.defaultFor(teacher != null);
+        if (design == WatermarkDetector.Regressors.COMPACT && teacher == null) {
+            throw new AuditException("watermark audit: the compact statistic needs the clean teacher (--teacher) as "
+                    + "baseline; without it use the full one");
+        }
         if (queries < 16 || queries > data.size()) {
             throw new AuditException("watermark audit: queries must be in [16, " + data.size() + "] (rows of "
                     + data.name() + "), got " + queries);
@@ -174,7 +210,7 @@ public final class WatermarkAudit {
         float[] b = teacher == null ? null : flatten(teacher.logProbabilities(probes));
         WatermarkDetector.Detection t;
         try {
-            t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b);
+            t = WatermarkDetector.test(key, data.featureSize(), data.numClasses(), x, s, b, design);
         } catch (IllegalArgumentException e) {
             // A key drawn for another input size or label set: a clear error, not a p-value.
             throw new AuditException("watermark audit: " + e.getMessage());

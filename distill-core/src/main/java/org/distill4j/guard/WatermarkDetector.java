@@ -11,13 +11,13 @@ import java.util.stream.IntStream;
  * <p>Per component (of a grouped key: the rows whose top class, by the clean teacher given as
  * baseline or else by the suspect, is the component's group; of a single-component key: all rows)
  * the score of input x is the suspect's log-probability of the target class (clipped at ln 1e-7),
- * residualised (least squares) on features that do not depend on the key: a constant, the baseline's
- * log-probabilities when given, the suspect's log-probabilities of the other classes centred over
- * them (ratios the watermark's renormalisation leaves unchanged) and, for a single component, the
- * predicted class (one-hot). Its correlations b and d with the residualised cos and sin of the
- * component's angle 2π f ⟨v, x⟩ (scaled to √rows·correlation) give the in-phase value {@code a =
- * b·cos φ - d·sin φ} and the amplitude {@code R = √(b² + d²)}, so a = R·cos(φ + ψ) where ψ depends
- * on the suspect alone. The statistic is S = Σ a over the components.
+ * residualised (least squares) on features that do not depend on the key ({@link Regressors}). Its
+ * correlations b and d with the residualised cos and sin of the component's angle 2π f ⟨v, x⟩
+ * (scaled to √rows·correlation) give the in-phase value {@code a = b·cos φ - d·sin φ} and the
+ * amplitude {@code R = √(b² + d²)}, so a = R·cos(φ + ψ) where ψ depends on the suspect alone. The
+ * statistic is S = Σ w·a over the components, with weights w that do not depend on the key either:
+ * 1 for {@link Regressors#FULL}, √rows for {@link Regressors#COMPACT} (so that S sums rows ×
+ * correlation, the weighting that is best when every row carries the same signal).
  *
  * <p>The p-value needs no model of the data: under H0 (the suspect never learnt from outputs
  * watermarked with this key) the phases, drawn uniformly and independently from the secret, are
@@ -39,16 +39,49 @@ public final class WatermarkDetector {
     private WatermarkDetector() {}
 
     /**
+     * The features a component's score is residualised on, and how components are weighted. Either
+     * choice keeps the p-value exact: neither depends on the key's phases.
+     */
+    public enum Regressors {
+        /**
+         * Four columns whatever the class count: a constant, the baseline's log-probabilities of the
+         * component's target and of its group (the row's top class), and the suspect's
+         * log-probability of the group minus the mean of its non-target log-probabilities (a ratio
+         * the watermark's renormalisation leaves unchanged); for a single-component key also the
+         * baseline's top class, one-hot. Components weighted by √rows. Needs the clean teacher's
+         * outputs as baseline: the default with one. With many classes it keeps the degrees of
+         * freedom {@link #FULL} spends (58 classes: 116 columns, a component needs 119 rows), and on
+         * the Debian descriptions it finds students that {@code FULL} misses (docs/audit.md).
+         */
+        COMPACT,
+        /**
+         * A constant, the baseline's log-probabilities of every class when given, the suspect's
+         * log-probabilities of the other classes centred over them and, for a single-component key,
+         * the predicted class (one-hot); every component counts once. The default without a
+         * baseline, where the suspect's own other classes must stand in for the teacher; the
+         * statistic of every p-value distill4j reported before 2026-12-05.
+         */
+        FULL;
+
+        /** Returns the default for a test with or without the clean teacher's outputs. */
+        public static Regressors defaultFor(boolean baseline) {
+            return baseline ? COMPACT : FULL;
+        }
+    }
+
+    /**
      * The detector's answer.
      *
      * @param rows inputs used
      * @param components components tested (those with at least {@value #MIN_ROWS} rows)
      * @param statistic S = Σ in-phase values, each √rows·correlation of the residualised score with
      *     the component's cosine at the key's phase
-     * @param nullSd the standard deviation of S under H0, √(Σ R² / 2)
-     * @param pValue P(S' &gt;= S) for S' = Σ R_j cos U_j, U_j uniform: exact (conservative) under H0
+     * @param nullSd the standard deviation of S under H0, √(Σ (wR)² / 2)
+     * @param pValue P(S' &gt;= S) for S' = Σ w_j R_j cos U_j, U_j uniform: exact (conservative) under H0
+     * @param regressors the statistic's design
      */
-    public record Detection(int rows, int components, double statistic, double nullSd, double pValue) {
+    public record Detection(
+            int rows, int components, double statistic, double nullSd, double pValue, Regressors regressors) {
 
         /** Returns S in standard deviations of its null distribution (for reading, not for the p-value). */
         public double standardised() {
@@ -77,6 +110,23 @@ public final class WatermarkDetector {
     }
 
     /**
+     * Tests outputs for a key's watermark with a chosen design.
+     *
+     * @param regressors the design; {@link Regressors#COMPACT} needs a baseline
+     * @see #test(WatermarkKey, int, int, float[], float[], float[])
+     */
+    public static Detection test(
+            WatermarkKey key,
+            int featureSize,
+            int classes,
+            float[] features,
+            float[] logProbabilities,
+            float[] baseline,
+            Regressors regressors) {
+        return detect(new Watermark(key, featureSize, classes), features, logProbabilities, baseline, regressors);
+    }
+
+    /**
      * Tests outputs for the watermark, without a baseline.
      *
      * @param watermark the watermark (built from the key for this input size and class count)
@@ -98,6 +148,22 @@ public final class WatermarkDetector {
      * @param baseline the clean teacher's log-probabilities on the same rows, or null for none
      */
     public static Detection detect(Watermark watermark, float[] features, float[] logProbabilities, float[] baseline) {
+        return detect(watermark, features, logProbabilities, baseline, Regressors.defaultFor(baseline != null));
+    }
+
+    /**
+     * Tests outputs for the watermark with a chosen design.
+     *
+     * @param regressors the design; {@link Regressors#COMPACT} needs a baseline
+     * @throws IllegalArgumentException for {@link Regressors#COMPACT} without a baseline, or rows that
+     *     do not match
+     */
+    public static Detection detect(
+            Watermark watermark, float[] features, float[] logProbabilities, float[] baseline, Regressors regressors) {
+        if (regressors == Regressors.COMPACT && baseline == null) {
+            throw new IllegalArgumentException("the compact watermark statistic needs the clean teacher's outputs as "
+                    + "baseline; without them use the full one");
+        }
         int c = watermark.classes();
         int d = watermark.featureSize();
         int n = logProbabilities.length / c;
@@ -125,7 +191,7 @@ public final class WatermarkDetector {
         int rowsUsed = 0;
         for (int g = 0; g < m; g++) {
             int[] rows = rowsOf(group, watermark.grouped() ? g : -1);
-            double[] ar = component(watermark, g, rows, features, logProbabilities, baseline);
+            double[] ar = component(watermark, g, rows, features, logProbabilities, baseline, regressors);
             if (ar != null) {
                 inPhase[used] = ar[0];
                 amplitude[used++] = ar[1];
@@ -139,7 +205,7 @@ public final class WatermarkDetector {
             var += amplitude[j] * amplitude[j] / 2;
         }
         double[] r = Arrays.copyOf(amplitude, used);
-        return new Detection(rowsUsed, used, s, Math.sqrt(var), PhaseNull.upperTail(r, s));
+        return new Detection(rowsUsed, used, s, Math.sqrt(var), PhaseNull.upperTail(r, s), regressors);
     }
 
     /** Returns the rows of group g, or all rows for g = -1. */
@@ -149,14 +215,24 @@ public final class WatermarkDetector {
                 .toArray();
     }
 
-    /** Returns {in-phase value, amplitude} of component g on the given rows, or null if too few. */
+    /**
+     * Returns {in-phase value, amplitude} of component g on the given rows, both times the
+     * component's weight, or null if too few rows.
+     */
     private static double[] component(
-            Watermark w, int g, int[] rows, float[] features, float[] logProbabilities, float[] baseline) {
+            Watermark w,
+            int g,
+            int[] rows,
+            float[] features,
+            float[] logProbabilities,
+            float[] baseline,
+            Regressors regressors) {
         int c = w.classes();
         int n = rows.length;
         int target = w.target(g);
         boolean oneHot = !w.grouped();
-        int h = 1 + (oneHot ? c : 0) + (baseline != null ? c : 0) + (c - 1);
+        boolean compact = regressors == Regressors.COMPACT;
+        int h = 1 + (oneHot ? c : 0) + (compact ? 3 : (baseline != null ? c : 0) + (c - 1));
         if (n < Math.max(MIN_ROWS, h + 3)) {
             return null;
         }
@@ -173,14 +249,28 @@ public final class WatermarkDetector {
             y[i] = Math.max(logProbabilities[r * c + target], floor);
             cols[0][i] = 1;
             int j = 1;
+            float[] ref = baseline != null ? baseline : logProbabilities;
+            int top = 0;
+            for (int k = 1; k < c; k++) {
+                top = ref[r * c + k] > ref[r * c + top] ? k : top;
+            }
             if (oneHot) {
-                float[] ref = baseline != null ? baseline : logProbabilities;
-                int top = 0;
-                for (int k = 1; k < c; k++) {
-                    top = ref[r * c + k] > ref[r * c + top] ? k : top;
-                }
                 cols[1 + top][i] = 1;
                 j += c;
+            }
+            if (compact) {
+                double others = 0;
+                for (int k = 0; k < c; k++) {
+                    if (k != target) {
+                        others += Math.max(logProbabilities[r * c + k], floor) / (c - 1);
+                    }
+                }
+                cols[j++][i] = Math.max(baseline[r * c + target], floor);
+                cols[j++][i] = Math.max(baseline[r * c + top], floor);
+                // A single-component key's target can be a row's top class: the column would then
+                // hold the score itself, so it is left at zero there (the one-hot carries the level).
+                cols[j][i] = top == target ? 0 : Math.max(logProbabilities[r * c + top], floor) - others;
+                continue;
             }
             if (baseline != null) {
                 for (int k = 0; k < c; k++) {
@@ -215,7 +305,8 @@ public final class WatermarkDetector {
         double b = scale * dot(y, cos);
         double dd = scale * dot(y, sin);
         double phase = w.phase(g);
-        return new double[] {b * Math.cos(phase) - dd * Math.sin(phase), Math.hypot(b, dd)};
+        double weight = compact ? Math.sqrt(n) : 1;
+        return new double[] {weight * (b * Math.cos(phase) - dd * Math.sin(phase)), weight * Math.hypot(b, dd)};
     }
 
     /** Modified Gram-Schmidt; columns that are (numerically) dependent on earlier ones are dropped. */

@@ -171,6 +171,10 @@ class WatermarkEvaluation {
         return "bag " + b.buckets() + " x " + b.dim() + (b.hidden().isEmpty() ? "" : ", hidden " + b.hidden());
     }
 
+    /** The detector's design: -Dwatermark.eval.regressors=full|compact (default: the detector's, compact). */
+    static final WatermarkDetector.Regressors REGRESSORS = WatermarkDetector.Regressors.valueOf(
+            System.getProperty("watermark.eval.regressors", "compact").toUpperCase(Locale.ROOT));
+
     @Test
     void evaluate() throws Exception {
         long t0 = System.nanoTime();
@@ -443,6 +447,7 @@ class WatermarkEvaluation {
         results.put("transfer_rows_from_api_in_mix", countTrue(fromApi));
         results.put("data", s.name());
         results.put("key_fingerprint", key.fingerprint());
+        results.put("regressors", REGRESSORS.name().toLowerCase(Locale.ROOT));
         results.put("training_seconds", trainSeconds);
         results.put("total_seconds", (System.nanoTime() - t0) / 1e9);
         results.put("table", table.toString());
@@ -487,7 +492,8 @@ class WatermarkEvaluation {
             Watermark other = new Watermark(
                     WatermarkKey.grouped(sec, keyRows, d, c, WatermarkKey.DEFAULT_AMPLITUDE, input), d, c);
             for (float[] logP : negatives) {
-                nullTail.add(WatermarkDetector.detect(other, x, logP, base).pValue());
+                nullTail.add(WatermarkDetector.detect(other, x, logP, base, REGRESSORS)
+                        .pValue());
             }
         }
         for (Map<String, Object> r : rowsOf(results, trueKeyResults)) {
@@ -593,8 +599,8 @@ class WatermarkEvaluation {
         float[] base = logSoftmax(rowsOf(teacherPool, c, rows), c);
         List<Map<String, Object>> found = new ArrayList<>();
         for (Suspect sus : suspects) {
-            WatermarkDetector.Detection t =
-                    WatermarkDetector.detect(watermark, x, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base);
+            WatermarkDetector.Detection t = WatermarkDetector.detect(
+                    watermark, x, logSoftmax(rowsOf(sus.testLogits(), c, rows), c), base, REGRESSORS);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", sus.name());
             r.put("kind", sus.kind());
