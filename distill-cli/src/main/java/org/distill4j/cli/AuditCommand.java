@@ -529,6 +529,12 @@ final class AuditCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--watermark-key-file needs --data DIR");
         }
         if (org.distill4j.guard.TokenWatermark.isTokenKey(watermarkKeyFile)) {
+            if (watermarkRegressors != null) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--watermark-regressors applies to a classifier's key; " + watermarkKeyFile
+                                + " is a language-model key (its residual test has no such choice)");
+            }
             return languageModelWatermark();
         }
         WatermarkKey key = WatermarkKey.load(watermarkKeyFile);

@@ -86,6 +86,21 @@ class LmWatermarkCommandTest {
                     .append(", a dog ate the bone\"}\n");
         }
         Path probes = Files.writeString(tmp.resolve("probes.jsonl"), texts.toString());
+        // The classifier watermark's design option has no meaning for a language-model key.
+        CliTest.Run design = CliTest.distill(
+                "audit",
+                "--watermark-key-file",
+                key.toString(),
+                "--suspect",
+                lm.toString(),
+                "--data",
+                probes.toString(),
+                "--watermark-regressors",
+                "full",
+                "--out",
+                tmp.resolve("audit-design").toString());
+        assertThat(design.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(design.err()).contains("--watermark-regressors", "language-model key");
         Path otherKey = tmp.resolve("other.key");
         assertThat(CliTest.distill("audit", "--generate-watermark-key", otherKey.toString(), "--lm")
                         .code())

@@ -74,8 +74,9 @@ public final class WatermarkDetector {
      *
      * @param rows inputs used
      * @param components components tested (those with at least {@value #MIN_ROWS} rows)
-     * @param statistic S = Σ in-phase values, each √rows·correlation of the residualised score with
-     *     the component's cosine at the key's phase
+     * @param statistic S = Σ w·(in-phase value), each value √rows·correlation of the residualised
+     *     score with the component's cosine at the key's phase, w the design's component weight (1 or
+     *     √rows)
      * @param nullSd the standard deviation of S under H0, √(Σ (wR)² / 2)
      * @param pValue P(S' &gt;= S) for S' = Σ w_j R_j cos U_j, U_j uniform: exact (conservative) under H0
      * @param regressors the statistic's design
