@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * suspect's own smooth deviation from them and per-class noise, plus a share {@code lambda} of the
  * served log-shift (what a student that learnt the watermark partly would show). Both designs must
  * stay valid on suspects that never saw the key; with few rows per component the compact one must find
- * a weak signal the full one misses (docs/audit.md: on the 58 sections of the Debian descriptions it
- * turned students at 1e-4 into students below 1e-6), and with many the full one may be ahead.
+ * a weak signal the full one misses (docs/audit.md: on the 58 sections of the Debian descriptions the
+ * full design found 5 of 30 students below 1e-6, the compact one 30), and with many the full one may
+ * be ahead.
  */
 class WatermarkDetectorDesignTest {
 
@@ -92,8 +93,8 @@ class WatermarkDetectorDesignTest {
     @Test
     void compactDesignFindsAWeakSignalTheFullOneMissesWhereComponentsHaveFewRows() {
         // 2,000 probes over 40 classes: 50 rows per component on average, fewer than the full design's
-        // 80 columns (the Debian descriptions' regime: 58 classes, 116 columns, and the 25% students
-        // found at 1e-4 by the full design and below 1e-6 by the compact one).
+        // 80 columns (the Debian descriptions' regime: 58 classes, 116 columns, where the narrow 25%
+        // students were at 0.007 to 0.3 with the full design and at 7e-8 to 1e-10 with the compact one).
         Watermark w = new Watermark(key(1), FEATURES, CLASSES);
         float[] x = head(X, FEW, FEATURES);
         float[] base = head(BASELINE, FEW, CLASSES);
