@@ -94,7 +94,7 @@ class WatermarkDetectorDesignTest {
     void compactDesignFindsAWeakSignalTheFullOneMissesWhereComponentsHaveFewRows() {
         // 2,000 probes over 40 classes: 50 rows per component on average, fewer than the full design's
         // 80 columns (the Debian descriptions' regime: 58 classes, 116 columns, where the narrow 25%
-        // students were at 0.007 to 0.3 with the full design and at 7e-8 to 1e-10 with the compact one).
+        // students were at 3e-4 to 0.3 with the full design and at 7e-8 to 2e-15 with the compact one).
         Watermark w = new Watermark(key(1), FEATURES, CLASSES);
         float[] x = head(X, FEW, FEATURES);
         float[] base = head(BASELINE, FEW, CLASSES);
