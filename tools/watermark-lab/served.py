@@ -21,6 +21,7 @@ import os
 import sys
 
 import numpy as np
+import scipy.linalg
 from scipy.signal import fftconvolve
 
 FLOOR = math.log(1e-7)
@@ -98,7 +99,12 @@ def component(y, H, cos, sin, phase, w=None):
     if w is not None:
         sw = np.sqrt(w)
         y, H, cos, sin = y * sw, H * sw[:, None], cos * sw, sin * sw
-    q, _ = np.linalg.qr(H)
+    # Columns that depend on earlier ones (e.g. classes clipped at the floor on every row) are
+    # dropped, as WatermarkDetector's Gram-Schmidt drops them; a plain QR would keep arbitrary
+    # directions for them and remove more than the regressors span.
+    q, r, _ = scipy.linalg.qr(H, mode='economic', pivoting=True)
+    d = np.abs(np.diag(r))
+    q = q[:, d > 1e-9 * d.max()]
     y = y - q @ (q.T @ y)
     cos = cos - q @ (q.T @ cos)
     sin = sin - q @ (q.T @ sin)

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * served log-shift (what a student that learnt the watermark partly would show). Both designs must
  * stay valid on suspects that never saw the key; with few rows per component the compact one must find
  * a weak signal the full one misses (docs/audit.md: on the 58 sections of the Debian descriptions the
- * full design found 5 of 30 students below 1e-6, the compact one 30), and with many the full one may
+ * full design found 7 of 30 students below 1e-6, the compact one 30), and with many the full one may
  * be ahead.
  */
 class WatermarkDetectorDesignTest {
@@ -94,7 +94,7 @@ class WatermarkDetectorDesignTest {
     void compactDesignFindsAWeakSignalTheFullOneMissesWhereComponentsHaveFewRows() {
         // 2,000 probes over 40 classes: 50 rows per component on average, fewer than the full design's
         // 80 columns (the Debian descriptions' regime: 58 classes, 116 columns, where the narrow 25%
-        // students were at 3e-4 to 0.3 with the full design and at 7e-8 to 2e-15 with the compact one).
+        // students were at 6e-4 to 0.3 with the full design and at 7e-8 to 2e-15 with the compact one).
         Watermark w = new Watermark(key(1), FEATURES, CLASSES);
         float[] x = head(X, FEW, FEATURES);
         float[] base = head(BASELINE, FEW, CLASSES);
