@@ -564,6 +564,10 @@ final class AuditCommand implements Callable<Integer> {
                     r.queries(),
                     t == null ? "" : " (clean teacher as baseline)",
                     r.test().regressors().name().toLowerCase(Locale.ROOT));
+            if (t == null) {
+                System.out.println("with the clean teacher (--teacher) the test takes out what every model "
+                        + "shares and uses the compact statistic, stronger with many classes (docs/audit.md)");
+            }
             System.out.println("result: " + out.resolve(WatermarkAudit.JSON).toAbsolutePath());
             return ExitCodes.OK;
         } catch (AuditException e) {

@@ -316,7 +316,9 @@ class AuditCommandTest {
                         "--out",
                         dir.toString());
                 assertThat(a.code()).as(a.err()).isZero();
-                assertThat(a.out()).contains("300 queries to the suspect", "compact statistic");
+                assertThat(a.out())
+                        .contains("300 queries to the suspect", "compact statistic")
+                        .doesNotContain("with the clean teacher");
                 com.fasterxml.jackson.databind.JsonNode result = new ObjectMapper()
                         .readTree(dir.resolve("watermark.json").toFile());
                 assertThat(result.get("regressors").asText()).isEqualTo("compact");
@@ -366,7 +368,7 @@ class AuditCommandTest {
                     "--out",
                     clean.toString());
             assertThat(c.code()).as(c.err()).isZero();
-            assertThat(c.out()).contains("NOT SHOWN", sent + " queries", "full statistic");
+            assertThat(c.out()).contains("NOT SHOWN", sent + " queries", "full statistic", "with the clean teacher");
             // The compact design needs the clean teacher; a design that does not exist is named.
             for (String[] bad : new String[][] {{"compact", "needs --teacher"}, {"ols", "allowed: compact, full"}}) {
                 CliTest.Run u = CliTest.distill(
