@@ -7,6 +7,7 @@
 #                                                              2-core machine, 20 on a loaded one)
 #   tools/watermark-eval.sh -Dwatermark.eval.data=debian       Debian descriptions, fastText-style bags
 #                                                              (about 25 minutes; needs ../shared/data)
+# -Dwatermark.eval.regressors=full|compact picks the detector's design (default compact, docs/audit.md);
 # -Dwatermark.eval.key_seed=N draws another key; -Dwatermark.eval.epochs=E trains the distilled students E epochs
 # (default 15, Debian 10; the clean and other teachers' students E / 2), cached under names ending in -eE. Results: distill-core/target/watermark-eval[-debian]/results.json
 # (and the table on stdout); trained suspects are cached there, so a rerun with another key retrains
