@@ -9,8 +9,9 @@ evaluation: the rows the API served (the first 10,000 transfer rows for the 100%
 served to the 25% students' collector for those) and 10,000 fresh test rows. The variants "full
 design" and "compact design" are `WatermarkDetector`'s two designs (`Regressors.FULL`, its only one
 until 2026-12-05, and `Regressors.COMPACT`, its default with a baseline since; their p-values agree
-with the evaluation's results.json to the grid's rounding). Every variant changes only things that do not depend on the key's phases (the score's
-scale, row weights, more regressors), so each stays an exact test.
+with the evaluation's results.json to the grid's rounding). Every variant changes only things that
+do not depend on the key's phases (the score's scale, row weights, the regressors, the components'
+weights), so each stays an exact test.
 
     /usr/bin/python3 tools/watermark-lab/served.py DIR [DIR ...]
     WM_VARIANTS='full design,compact' /usr/bin/python3 tools/watermark-lab/served.py DIR   (only those variants)
@@ -102,9 +103,9 @@ def component(y, H, cos, sin, phase, w=None):
     # Columns that depend on earlier ones (e.g. classes clipped at the floor on every row) are
     # dropped, as WatermarkDetector's Gram-Schmidt drops them; a plain QR would keep arbitrary
     # directions for them and remove more than the regressors span.
-    q, r, _ = scipy.linalg.qr(H, mode='economic', pivoting=True)
-    d = np.abs(np.diag(r))
-    q = q[:, d > 1e-9 * d.max()]
+    q, upper, _ = scipy.linalg.qr(H, mode='economic', pivoting=True)
+    diag = np.abs(np.diag(upper))
+    q = q[:, diag > 1e-9 * diag.max()]
     y = y - q @ (q.T @ y)
     cos = cos - q @ (q.T @ cos)
     sin = sin - q @ (q.T @ sin)
