@@ -163,6 +163,7 @@ public final class WatermarkAudit {
             throws IOException {
         WatermarkDetector.Regressors design =
                 regressors != null ? regressors : WatermarkDetector.Regressors.defaultFor(teacher != null);
+        // The detector refuses this too, but only after the suspect has been queried: refuse first.
         if (design == WatermarkDetector.Regressors.COMPACT && teacher == null) {
             throw new AuditException("watermark audit: the compact statistic needs the clean teacher (--teacher) as "
                     + "baseline; without it use the full one");

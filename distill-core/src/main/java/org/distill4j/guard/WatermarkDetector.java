@@ -192,7 +192,7 @@ public final class WatermarkDetector {
         int rowsUsed = 0;
         for (int g = 0; g < m; g++) {
             int[] rows = rowsOf(group, watermark.grouped() ? g : -1);
-            double[] ar = component(watermark, g, rows, features, logProbabilities, baseline, regressors);
+            double[] ar = component(watermark, g, rows, group, features, logProbabilities, baseline, regressors);
             if (ar != null) {
                 inPhase[used] = ar[0];
                 amplitude[used++] = ar[1];
@@ -218,12 +218,14 @@ public final class WatermarkDetector {
 
     /**
      * Returns {in-phase value, amplitude} of component g on the given rows, both times the
-     * component's weight, or null if too few rows.
+     * component's weight, or null if too few rows; {@code top} holds every row's top class (by the
+     * baseline, else the suspect).
      */
     private static double[] component(
             Watermark w,
             int g,
             int[] rows,
+            int[] top,
             float[] features,
             float[] logProbabilities,
             float[] baseline,
@@ -250,13 +252,9 @@ public final class WatermarkDetector {
             y[i] = Math.max(logProbabilities[r * c + target], floor);
             cols[0][i] = 1;
             int j = 1;
-            float[] ref = baseline != null ? baseline : logProbabilities;
-            int top = 0;
-            for (int k = 1; k < c; k++) {
-                top = ref[r * c + k] > ref[r * c + top] ? k : top;
-            }
+            int t = top[r];
             if (oneHot) {
-                cols[1 + top][i] = 1;
+                cols[1 + t][i] = 1;
                 j += c;
             }
             if (compact) {
@@ -267,10 +265,10 @@ public final class WatermarkDetector {
                     }
                 }
                 cols[j++][i] = Math.max(baseline[r * c + target], floor);
-                cols[j++][i] = Math.max(baseline[r * c + top], floor);
+                cols[j++][i] = Math.max(baseline[r * c + t], floor);
                 // A single-component key's target can be a row's top class: the column would then
                 // hold the score itself, so it is left at zero there (the one-hot carries the level).
-                cols[j][i] = top == target ? 0 : Math.max(logProbabilities[r * c + top], floor) - others;
+                cols[j][i] = t == target ? 0 : Math.max(logProbabilities[r * c + t], floor) - others;
                 continue;
             }
             if (baseline != null) {
