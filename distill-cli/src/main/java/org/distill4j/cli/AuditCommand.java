@@ -139,15 +139,18 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--train-references",
             paramLabel = "RECIPE",
-            description = "Train references from this recipe (from scratch on its data and true labels, alternating "
-                    + "its student and teacher architectures, different seeds) into OUT/references/.")
+            description = "Train references and null models from this recipe into OUT/references/ (from scratch on "
+                    + "its data and true labels, seeds of their own): references of its teacher's architecture and "
+                    + "null models of its student's; for a recipe that trains no teacher, references of its "
+                    + "student's architecture and no null models.")
     Path referenceRecipe;
 
     @Option(
             names = "--reference-count",
             paramLabel = "K",
             defaultValue = "5",
-            description = "How many references --train-references trains (default: ${DEFAULT-VALUE}).")
+            description = "How many references, and how many null models, --train-references trains (default: "
+                    + "${DEFAULT-VALUE} of each).")
     int referenceCount;
 
     @Option(
@@ -233,23 +236,27 @@ final class AuditCommand implements Callable<Integer> {
         ApiKey key = apiKeyFile == null ? ApiKey.none() : ApiKey.fromFile(apiKeyFile);
         Path work = out.resolve("work");
         List<String> refSpecs = new ArrayList<>(references);
+        List<String> nullSpecs = new ArrayList<>(nullModels);
         Recipe recipe = referenceRecipe == null ? null : RecipeLoader.load(referenceRecipe, List.of());
+        ReferenceTraining.Models trained = null;
         if (recipe != null) {
             System.out.printf(
                     Locale.ROOT,
-                    "Training %d reference models from %s (from scratch on its data and true "
-                            + "labels) into %s ...%n",
+                    "Training %d reference models and, when the recipe trains its teacher, %d null models from %s "
+                            + "(from scratch on its data and true labels) into %s ...%n",
+                    referenceCount,
                     referenceCount,
                     referenceRecipe,
                     out.resolve("references"));
-            for (Path p : ReferenceTraining.train(recipe, referenceCount, referenceEpochs, out.resolve("references"))) {
-                refSpecs.add(p.toString());
-            }
+            trained = ReferenceTraining.train(recipe, referenceCount, referenceEpochs, out.resolve("references"));
+            trained.references().forEach(p -> refSpecs.add(p.toString()));
+            trained.nullModels().forEach(p -> nullSpecs.add(p.toString()));
         }
         List<String> all = new ArrayList<>();
         all.add(teacher);
         all.add(suspect);
         all.addAll(refSpecs);
+        all.addAll(nullSpecs);
         ExampleSet data = dataDir != null ? AuditData.load(dataDir, all) : AuditData.fromRecipe(recipe);
         List<AuditedModel> opened = new ArrayList<>();
         try {
@@ -260,7 +267,7 @@ final class AuditCommand implements Callable<Integer> {
                 refs.add(open(r, key, work, opened));
             }
             List<AuditedModel> nulls = new ArrayList<>();
-            for (String m : nullModels) {
+            for (String m : nullSpecs) {
                 nulls.add(open(m, key, work, opened));
             }
             AuditResult r = DistillationAudit.builder()
@@ -277,9 +284,17 @@ final class AuditCommand implements Callable<Integer> {
                     .run();
             AuditReport.write(r, out);
             printResult(r);
-            if (recipe != null) {
-                System.out.println("references: " + refSpecs.size() + " (" + referenceCount
-                        + " trained by this audit from " + referenceRecipe + ")");
+            if (trained != null) {
+                System.out.println("references: " + refSpecs.size() + " (" + referenceCount + " of "
+                        + trained.referenceArchitecture() + " trained by this audit from " + referenceRecipe + ")");
+                if (trained.nullArchitecture() != null) {
+                    System.out.println("null models: " + nullSpecs.size() + " (" + referenceCount + " of "
+                            + trained.nullArchitecture() + " trained by this audit: the recipe's student)");
+                } else {
+                    System.out.println("null models: none trained (the recipe trains no teacher, so the references "
+                            + "are of its student's architecture; for the stronger test give --reference models of "
+                            + "the teacher's architecture and --null-model ones of the suspect's, docs/audit.md)");
+                }
             }
             r.queries().forEach((k, v) -> System.out.printf(Locale.ROOT, "queries: %d to %s%n", v, k));
             System.out.println("report: " + out.resolve(AuditReport.HTML).toAbsolutePath());

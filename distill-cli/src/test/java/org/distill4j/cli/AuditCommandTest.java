@@ -44,7 +44,8 @@ class AuditCommandTest {
         assertThat(a.out())
                 .contains(
                         "Training 3 reference models",
-                        "trained by this audit",
+                        "references: 3 (3 of MLP(hidden=[32]",
+                        "null models: 3 (3 of MLP(hidden=[8]",
                         "p-value",
                         "queries: 40 to suspect",
                         "audit.html");
@@ -52,6 +53,15 @@ class AuditCommandTest {
         assertThat(json.get("p_value").asDouble()).isBetween(0.0, 1.0);
         assertThat(json.get("references_trained").asBoolean()).isTrue();
         assertThat(json.get("references")).hasSize(3);
+        assertThat(json.get("null_models")).hasSize(3);
+        // The design the evaluation measured: references of the teacher's architecture make the
+        // consensus, null models of the student's are the test's sample.
+        for (int i = 0; i < 3; i++) {
+            assertThat(architecture(audit.resolve("references/reference-" + i)))
+                    .isEqualTo(architecture(out.resolve("teacher")));
+            assertThat(architecture(audit.resolve("references/null-" + i)))
+                    .isEqualTo(architecture(out.resolve("student_distilled")));
+        }
         assertThat(json.get("verdict").asText()).isIn("distilled", "not_shown");
         assertThat(Files.readString(audit.resolve("audit.html"))).contains("<svg", "Distillation audit");
 
@@ -76,6 +86,12 @@ class AuditCommandTest {
                     audit.resolve("references/reference-1").toString(),
                     "--reference",
                     audit.resolve("references/reference-2").toString(),
+                    "--null-model",
+                    audit.resolve("references/null-0").toString(),
+                    "--null-model",
+                    audit.resolve("references/null-1").toString(),
+                    "--null-model",
+                    audit.resolve("references/null-2").toString(),
                     "--data",
                     tmp.resolve("data").toString(),
                     "--queries",
@@ -122,6 +138,48 @@ class AuditCommandTest {
         assertThat(bad.code()).as(bad.out() + bad.err()).isEqualTo(ExitCodes.DATA);
         assertThat(bad.err()).contains("audit error: suspect", "has classes [x, y, z]", "expected the teacher's");
         assertThat(audit2.resolve("audit.json")).doesNotExist();
+
+        // A rerun reuses what it trained; a directory holding a model of another architecture (an
+        // older layout, another recipe) is refused by name instead of joining the test's sample.
+        Path audit3 = tmp.resolve("audit3");
+        Files.createDirectories(audit3.resolve("references"));
+        copyModel(out.resolve("student_distilled"), audit3.resolve("references/reference-1"));
+        CliTest.Run mixed = CliTest.distill(
+                "audit",
+                "--suspect",
+                out.resolve("student_distilled").toString(),
+                "--teacher",
+                out.resolve("teacher").toString(),
+                "--train-references",
+                recipe.toString(),
+                "--reference-count",
+                "3",
+                "--reference-epochs",
+                "2",
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "40",
+                "--out",
+                audit3.toString());
+        assertThat(mixed.code()).as(mixed.out() + mixed.err()).isNotZero();
+        assertThat(mixed.err())
+                .contains(
+                        audit3.resolve("references/reference-1").toString(), "another architecture", "MLP(hidden=[8]");
+        assertThat(audit3.resolve("audit.json")).doesNotExist();
+    }
+
+    private static String architecture(Path modelDir) throws java.io.IOException {
+        return org.distill4j.model.SavedModel.descriptor(modelDir)
+                .architecture()
+                .describe();
+    }
+
+    private static void copyModel(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to);
+        for (String f : new String[] {"model.json", "model-0000.params"}) {
+            Files.copy(from.resolve(f), to.resolve(f));
+        }
     }
 
     /** Trains the tiny recipe's teacher on the toy images in {@code tmp/data}; returns its directory. */

@@ -78,6 +78,8 @@ class AuditTextCommandTest {
         for (int i = 0; i < 3; i++) {
             refs.add("--reference");
             refs.add(first.resolve("references/reference-" + i).toString());
+            refs.add("--null-model");
+            refs.add(first.resolve("references/null-" + i).toString());
         }
         // The same probes named as one file and through the recipe's data section: the same p-value.
         for (String data : List.of(tmp.resolve("data/test.jsonl").toString(), recipe.toString())) {
@@ -101,8 +103,8 @@ class AuditTextCommandTest {
             assertThat(j.get("p_value").asDouble()).as(data).isCloseTo(p, within(1e-9));
         }
 
-        // Null models: two references make the consensus, the third and the scratch student (the
-        // suspect's architecture and recipe) are the null sample.
+        // Null models given by hand: two references make the consensus, one trained null model and
+        // the scratch student (both the suspect's architecture and recipe) are the null sample.
         Path withNulls = tmp.resolve("audit-nulls");
         CliTest.Run n = CliTest.distill(
                 "audit",
@@ -115,7 +117,7 @@ class AuditTextCommandTest {
                 "--reference",
                 first.resolve("references/reference-1").toString(),
                 "--null-model",
-                first.resolve("references/reference-2").toString(),
+                first.resolve("references/null-0").toString(),
                 "--null-model",
                 out.resolve("student_scratch").toString(),
                 "--data",

@@ -16,9 +16,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains independent reference models for an audit from a recipe: from scratch on the recipe's
- * training data and true labels (never from a teacher's outputs), alternating between the
- * recipe's student and (when it trains one) teacher architectures, each with its own seed.
+ * Trains the independent models of a classifier audit from a recipe, from scratch on the recipe's
+ * training data and true labels (never from a teacher's outputs), each with its own seed. When the
+ * recipe trains its teacher, these are the design the evaluation in docs/audit.md found valid and
+ * powerful on both of its data sets: references of the teacher's architecture and training ({@code
+ * dir/reference-<i>}, seeds {@code seed + 1000 + i}), which make the consensus, and null models of
+ * the student's ({@code dir/null-<i>}, seeds {@code seed + 2000 + i}), which the suspect is compared
+ * with. A recipe whose teacher is a file or an API gives no teacher architecture: then the
+ * references are of the student's architecture and there are no null models.
+ *
+ * <p>A directory that already holds a saved model is reused, so an interrupted run resumes; one
+ * that holds a model of another architecture is an error, never silently mixed in.
  *
  * <p>This is the one place where the audit calls the training library.
  */
@@ -29,51 +37,85 @@ public final class ReferenceTraining {
     private ReferenceTraining() {}
 
     /**
-     * Trains {@code count} references into {@code dir/reference-<i>}; a directory that already
-     * holds a saved model is reused, so an interrupted run resumes.
+     * What {@link #train} trained or reused.
+     *
+     * @param references the models of the consensus (the teacher's architecture when the recipe has one)
+     * @param nullModels the models of the student's architecture the suspect is compared with; empty
+     *     when the recipe trains no teacher
+     * @param referenceArchitecture the references' architecture, as {@link ModelSpec#describe()} says it
+     * @param nullArchitecture the null models' architecture, or null when there are none
+     */
+    public record Models(
+            List<Path> references, List<Path> nullModels, String referenceArchitecture, String nullArchitecture) {
+        public Models {
+            references = List.copyOf(references);
+            nullModels = List.copyOf(nullModels);
+        }
+    }
+
+    /**
+     * Trains (or reuses) {@code count} references and, when the recipe trains its teacher, {@code
+     * count} null models into {@code dir}.
      *
      * @param recipe the recipe whose data, architectures and training settings are used
-     * @param count how many, at least 2
-     * @param epochs epochs per reference, or 0 for the recipe's own
+     * @param count how many of each, at least 2
+     * @param epochs epochs per model, or 0 for the recipe's own (the teacher's for references, the
+     *     student's for null models)
      * @param dir where the models are saved
-     * @return the model directories, in order
+     * @throws IOException if a model cannot be written, or a directory to reuse holds a model of
+     *     another architecture (the message names it)
      */
-    public static List<Path> train(Recipe recipe, int count, int epochs, Path dir) throws IOException {
+    public static Models train(Recipe recipe, int count, int epochs, Path dir) throws IOException {
         if (count < 2) {
             throw new IllegalArgumentException("illegal references value: " + count + ", must be at least 2");
         }
         ExperimentData data = ExperimentData.load(recipe);
-        List<ModelSpec> specs = new ArrayList<>();
-        List<TrainingConfig> configs = new ArrayList<>();
-        specs.add(recipe.student().model());
-        configs.add(recipe.student().training());
-        if (recipe.teacher().model() != null && recipe.teacher().training() != null) {
-            specs.add(recipe.teacher().model());
-            configs.add(recipe.teacher().training());
-        }
-        List<Path> out = new ArrayList<>();
+        ModelSpec student = recipe.student().model();
+        TrainingConfig studentConfig = recipe.student().training();
+        boolean teacherArchitecture =
+                recipe.teacher().model() != null && recipe.teacher().training() != null;
+        ModelSpec refSpec = teacherArchitecture ? recipe.teacher().model() : student;
+        TrainingConfig refConfig = teacherArchitecture ? recipe.teacher().training() : studentConfig;
+        List<Path> refs = new ArrayList<>();
+        List<Path> nulls = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Path target = dir.resolve("reference-" + i);
-            out.add(target);
-            if (Files.isRegularFile(target.resolve(SavedModel.DESCRIPTOR))
-                    && Files.isRegularFile(target.resolve(SavedModel.PARAMS))) {
-                continue;
-            }
-            ModelSpec spec = specs.get(i % specs.size());
-            TrainingConfig config = configs.get(i % specs.size());
-            if (epochs > 0) {
-                config = config.withEpochs(epochs);
-            }
-            LOG.info(
-                    "Training reference {} of {}: {} ({} epochs, seed {})",
-                    i + 1,
-                    count,
-                    spec.describe(),
-                    config.epochs(),
-                    recipe.seed() + 1000 + i);
-            fit(spec, config, recipe.seed() + 1000 + i, data, target);
+            refs.add(trainOrReuse(
+                    refSpec, refConfig, epochs, recipe.seed() + 1000 + i, data, dir.resolve("reference-" + i)));
         }
-        return out;
+        if (teacherArchitecture) {
+            for (int i = 0; i < count; i++) {
+                nulls.add(trainOrReuse(
+                        student, studentConfig, epochs, recipe.seed() + 2000 + i, data, dir.resolve("null-" + i)));
+            }
+        }
+        return new Models(refs, nulls, refSpec.describe(), teacherArchitecture ? student.describe() : null);
+    }
+
+    private static Path trainOrReuse(
+            ModelSpec spec, TrainingConfig config, int epochs, long seed, ExperimentData data, Path target)
+            throws IOException {
+        if (Files.isRegularFile(target.resolve(SavedModel.DESCRIPTOR))
+                && Files.isRegularFile(target.resolve(SavedModel.PARAMS))) {
+            ModelSpec saved = SavedModel.descriptor(target).architecture();
+            // An output directory from an older layout (references alternating between architectures)
+            // or another recipe would otherwise join the wrong sample and bias the test.
+            if (saved == null || !saved.describe().equals(spec.describe())) {
+                throw new IOException(target + " holds a model of another architecture ("
+                        + (saved == null ? "a custom block" : saved.describe()) + "), expected " + spec.describe()
+                        + ": delete it, or give the audit another --out");
+            }
+            LOG.info("Reusing {}", target);
+            return target;
+        }
+        TrainingConfig c = epochs > 0 ? config.withEpochs(epochs) : config;
+        LOG.info(
+                "Training {} from scratch: {} ({} epochs, seed {})",
+                target.getFileName(),
+                spec.describe(),
+                c.epochs(),
+                seed);
+        fit(spec, c, seed, data, target);
+        return target;
     }
 
     /** Trains one model from scratch on true labels and saves it. */

@@ -161,6 +161,34 @@ public final class SavedModel implements AutoCloseable {
     }
 
     /**
+     * Reads and checks the descriptor of a model saved by {@link #save(Path)} (architecture, input
+     * shape, class names) without starting an engine or loading its parameters.
+     *
+     * @param dir the model directory
+     * @throws IOException if {@code model.json} is missing, malformed or of another format; the
+     *     message names it
+     */
+    public static Descriptor descriptor(Path dir) throws IOException {
+        Path json = dir.resolve(DESCRIPTOR);
+        if (!Files.isRegularFile(json)) {
+            throw new java.io.FileNotFoundException(
+                    "not a distill4j model directory: " + json + " is missing (a model directory " + "holds "
+                            + DESCRIPTOR + " and " + PARAMS + ", as written by distill4j)");
+        }
+        Descriptor d;
+        try {
+            d = JSON.readValue(json.toFile(), Descriptor.class);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot read model descriptor " + json + ": " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(d.format()) || d.version() != 1) {
+            throw new IOException(json + ": format " + d.format() + " version " + d.version() + ", expected " + FORMAT
+                    + " version 1");
+        }
+        return d;
+    }
+
+    /**
      * Loads a model saved by {@link #save(Path)}.
      *
      * @param dir the model directory
@@ -181,22 +209,8 @@ public final class SavedModel implements AutoCloseable {
      *     message names the file
      */
     public static SavedModel load(Path dir, Block block) throws IOException {
+        Descriptor d = descriptor(dir);
         Path json = dir.resolve(DESCRIPTOR);
-        if (!Files.isRegularFile(json)) {
-            throw new java.io.FileNotFoundException(
-                    "not a distill4j model directory: " + json + " is missing (a model directory " + "holds "
-                            + DESCRIPTOR + " and " + PARAMS + ", as written by distill4j)");
-        }
-        Descriptor d;
-        try {
-            d = JSON.readValue(json.toFile(), Descriptor.class);
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot read model descriptor " + json + ": " + e.getMessage(), e);
-        }
-        if (!FORMAT.equals(d.format()) || d.version() != 1) {
-            throw new IOException(json + ": format " + d.format() + " version " + d.version() + ", expected " + FORMAT
-                    + " version 1");
-        }
         if (block == null && d.architecture() == null) {
             throw new IOException(json + ": the model was made around a custom block (" + d.customBlock()
                     + "); load it with SavedModel.load(dir, block), passing a fresh block of that class");

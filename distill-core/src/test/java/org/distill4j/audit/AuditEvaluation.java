@@ -316,6 +316,24 @@ class AuditEvaluation {
                 tNull.add(scratch(s, tArch, "null", ++seed, models).dir());
             }
             nullByArch.put(tag(tArch), tNull);
+            // More null models per architecture (-Daudit.eval.nulls=K, 6 by default): the first six
+            // stay the ones above, so a run with K > 6 extends the recorded null sets, never redraws them.
+            int perArch = Integer.getInteger("audit.eval.nulls", 6);
+            seed = 480;
+            for (var e : nullByArch.entrySet()) {
+                ModelSpec a = tag(tArch).equals(e.getKey())
+                        ? tArch
+                        : archs.stream()
+                                .filter(x -> tag(x).equals(e.getKey()))
+                                .findFirst()
+                                .orElseThrow();
+                List<Path> list = new ArrayList<>(
+                        e.getValue().subList(0, Math.min(perArch, e.getValue().size())));
+                while (list.size() < perArch) {
+                    list.add(scratch(s, a, "null", ++seed, models).dir());
+                }
+                e.setValue(list);
+            }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         say(
