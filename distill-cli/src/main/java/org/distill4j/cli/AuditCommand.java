@@ -149,9 +149,17 @@ final class AuditCommand implements Callable<Integer> {
             names = "--reference-count",
             paramLabel = "K",
             defaultValue = "5",
-            description = "How many references, and how many null models, --train-references trains (default: "
-                    + "${DEFAULT-VALUE} of each).")
+            description = "How many references --train-references trains (default: ${DEFAULT-VALUE}).")
     int referenceCount;
+
+    @Option(
+            names = "--null-count",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "How many null models --train-references trains (default: ${DEFAULT-VALUE}; they are the "
+                    + "test's sample, and with fewer one unlucky draw of them flags honest models more often: "
+                    + "docs/audit.md).")
+    int nullCount;
 
     @Option(
             names = "--reference-epochs",
@@ -245,10 +253,11 @@ final class AuditCommand implements Callable<Integer> {
                     "Training %d reference models and, when the recipe trains its teacher, %d null models from %s "
                             + "(from scratch on its data and true labels) into %s ...%n",
                     referenceCount,
-                    referenceCount,
+                    nullCount,
                     referenceRecipe,
                     out.resolve("references"));
-            trained = ReferenceTraining.train(recipe, referenceCount, referenceEpochs, out.resolve("references"));
+            trained = ReferenceTraining.train(
+                    recipe, referenceCount, nullCount, referenceEpochs, out.resolve("references"));
             trained.references().forEach(p -> refSpecs.add(p.toString()));
             trained.nullModels().forEach(p -> nullSpecs.add(p.toString()));
         }
@@ -288,7 +297,7 @@ final class AuditCommand implements Callable<Integer> {
                 System.out.println("references: " + refSpecs.size() + " (" + referenceCount + " of "
                         + trained.referenceArchitecture() + " trained by this audit from " + referenceRecipe + ")");
                 if (trained.nullArchitecture() != null) {
-                    System.out.println("null models: " + nullSpecs.size() + " (" + referenceCount + " of "
+                    System.out.println("null models: " + nullSpecs.size() + " (" + nullCount + " of "
                             + trained.nullArchitecture() + " trained by this audit: the recipe's student)");
                 } else {
                     System.out.println("null models: none trained (the recipe trains no teacher, so the references "
@@ -360,10 +369,10 @@ final class AuditCommand implements Callable<Integer> {
                     "Training %d reference language models (the recipe's teacher architecture) and %d null models "
                             + "(its student's), from scratch on its training split, into %s ...%n",
                     referenceCount,
-                    referenceCount,
+                    nullCount,
                     out.resolve("references"));
-            org.distill4j.audit.LmReferenceTraining.Models trained =
-                    org.distill4j.audit.LmReferenceTraining.train(lmRecipe, referenceCount, out.resolve("references"));
+            org.distill4j.audit.LmReferenceTraining.Models trained = org.distill4j.audit.LmReferenceTraining.train(
+                    lmRecipe, referenceCount, nullCount, out.resolve("references"));
             trained.references().forEach(p -> refSpecs.add(p.toString()));
             trained.nullModels().forEach(p -> nullSpecs.add(p.toString()));
             if (dataDir == null) {
@@ -443,8 +452,9 @@ final class AuditCommand implements Callable<Integer> {
             AuditReport.write(r, out);
             printResult(r);
             if (referenceRecipe != null) {
-                System.out.println("references: " + refSpecs.size() + ", null models: " + nullSpecs.size() + " ("
-                        + referenceCount + " of each trained by this audit from " + referenceRecipe + ")");
+                System.out.println(
+                        "references: " + refSpecs.size() + ", null models: " + nullSpecs.size() + " (" + referenceCount
+                                + " and " + nullCount + " trained by this audit from " + referenceRecipe + ")");
             }
             System.out.printf(
                     Locale.ROOT,

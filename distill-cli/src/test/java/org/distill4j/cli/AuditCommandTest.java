@@ -30,6 +30,8 @@ class AuditCommandTest {
                 recipe.toString(),
                 "--reference-count",
                 "3",
+                "--null-count",
+                "4",
                 "--reference-epochs",
                 "2",
                 "--data",
@@ -45,7 +47,7 @@ class AuditCommandTest {
                 .contains(
                         "Training 3 reference models",
                         "references: 3 (3 of MLP(hidden=[32]",
-                        "null models: 3 (3 of MLP(hidden=[8]",
+                        "null models: 4 (4 of MLP(hidden=[8]",
                         "p-value",
                         "queries: 40 to suspect",
                         "audit.html");
@@ -53,12 +55,15 @@ class AuditCommandTest {
         assertThat(json.get("p_value").asDouble()).isBetween(0.0, 1.0);
         assertThat(json.get("references_trained").asBoolean()).isTrue();
         assertThat(json.get("references")).hasSize(3);
-        assertThat(json.get("null_models")).hasSize(3);
+        assertThat(json.get("null_models")).hasSize(4);
         // The design the evaluation measured: references of the teacher's architecture make the
         // consensus, null models of the student's are the test's sample.
         for (int i = 0; i < 3; i++) {
             assertThat(architecture(audit.resolve("references/reference-" + i)))
                     .isEqualTo(architecture(out.resolve("teacher")));
+        }
+        assertThat(audit.resolve("references/reference-3")).doesNotExist();
+        for (int i = 0; i < 4; i++) {
             assertThat(architecture(audit.resolve("references/null-" + i)))
                     .isEqualTo(architecture(out.resolve("student_distilled")));
         }
@@ -92,6 +97,8 @@ class AuditCommandTest {
                     audit.resolve("references/null-1").toString(),
                     "--null-model",
                     audit.resolve("references/null-2").toString(),
+                    "--null-model",
+                    audit.resolve("references/null-3").toString(),
                     "--data",
                     tmp.resolve("data").toString(),
                     "--queries",
@@ -167,6 +174,40 @@ class AuditCommandTest {
                 .contains(
                         audit3.resolve("references/reference-1").toString(), "another architecture", "MLP(hidden=[8]");
         assertThat(audit3.resolve("audit.json")).doesNotExist();
+
+        // A recipe whose teacher is a saved model has no teacher architecture to train: references of
+        // its student's architecture, no null models, and the output says how to get the stronger test.
+        Path fileTeacher = Files.writeString(
+                tmp.resolve("file-teacher.yaml"),
+                CliTest.RECIPE.replaceAll(
+                        "teacher:\\n(  .*\\n)+",
+                        "teacher: {source: distill4j, path: " + out.resolve("teacher") + ", terms: mit}\n"));
+        Path audit4 = tmp.resolve("audit4");
+        CliTest.Run studentRefs = CliTest.distill(
+                "audit",
+                "--suspect",
+                out.resolve("student_distilled").toString(),
+                "--teacher",
+                out.resolve("teacher").toString(),
+                "--train-references",
+                fileTeacher.toString(),
+                "--reference-count",
+                "2",
+                "--reference-epochs",
+                "1",
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "40",
+                "--out",
+                audit4.toString());
+        assertThat(studentRefs.code()).as(studentRefs.out() + studentRefs.err()).isZero();
+        assertThat(studentRefs.out()).contains("references: 2 (2 of MLP(hidden=[8]", "null models: none trained");
+        assertThat(new ObjectMapper()
+                        .readTree(audit4.resolve("audit.json").toFile())
+                        .has("null_models"))
+                .isFalse();
+        assertThat(audit4.resolve("references/null-0")).doesNotExist();
     }
 
     private static String architecture(Path modelDir) throws java.io.IOException {

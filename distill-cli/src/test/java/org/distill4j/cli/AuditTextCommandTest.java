@@ -59,6 +59,8 @@ class AuditTextCommandTest {
                 recipe.toString(),
                 "--reference-count",
                 "3",
+                "--null-count",
+                "3",
                 "--reference-epochs",
                 "2",
                 "--data",

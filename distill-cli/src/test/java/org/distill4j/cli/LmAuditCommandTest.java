@@ -157,6 +157,8 @@ class LmAuditCommandTest {
             recipe.toString(),
             "--reference-count",
             "3",
+            "--null-count",
+            "3",
             "--queries",
             "200",
             "--out",

@@ -42,8 +42,25 @@ public final class LmReferenceTraining {
      * @throws RecipeException if the recipe's teacher has no architecture to train references of
      */
     public static Models train(LmRecipe recipe, int count, Path dir) throws IOException, RecipeException {
-        if (count < 2) {
-            throw new IllegalArgumentException("illegal references value: " + count + ", must be at least 2");
+        return train(recipe, count, count, dir);
+    }
+
+    /**
+     * Trains (or reuses) {@code references} references and {@code nullModels} null models into
+     * {@code dir}.
+     *
+     * @param recipe a language-model recipe whose teacher is trained here (its architecture keys)
+     * @param references how many references, at least 2
+     * @param nullModels how many null models, at least 2
+     * @throws RecipeException if the recipe's teacher has no architecture to train references of
+     */
+    public static Models train(LmRecipe recipe, int references, int nullModels, Path dir)
+            throws IOException, RecipeException {
+        if (references < 2) {
+            throw new IllegalArgumentException("illegal references value: " + references + ", must be at least 2");
+        }
+        if (nullModels < 2) {
+            throw new IllegalArgumentException("illegal null models value: " + nullModels + ", must be at least 2");
         }
         if (recipe.teacher().layers() == null) {
             throw new RecipeException(
@@ -55,10 +72,10 @@ public final class LmReferenceTraining {
         long seed = recipe.seedOrDefault();
         List<Path> refs = new ArrayList<>();
         List<Path> nulls = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < references; i++) {
             refs.add(fit(recipe, recipe.teacher(), "teacher", corpus, seed + 1000 + i, dir.resolve("reference-" + i)));
         }
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < nullModels; i++) {
             nulls.add(fit(recipe, recipe.student(), "student", corpus, seed + 2000 + i, dir.resolve("null-" + i)));
         }
         return new Models(refs, nulls);

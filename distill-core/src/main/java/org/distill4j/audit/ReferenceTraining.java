@@ -54,20 +54,25 @@ public final class ReferenceTraining {
     }
 
     /**
-     * Trains (or reuses) {@code count} references and, when the recipe trains its teacher, {@code
-     * count} null models into {@code dir}.
+     * Trains (or reuses) {@code references} references and, when the recipe trains its teacher,
+     * {@code nullModels} null models into {@code dir}.
      *
      * @param recipe the recipe whose data, architectures and training settings are used
-     * @param count how many of each, at least 2
+     * @param references how many references, at least 2
+     * @param nullModels how many null models, at least 2 (the test's sample: more make its p-value
+     *     depend less on one draw of them, docs/audit.md)
      * @param epochs epochs per model, or 0 for the recipe's own (the teacher's for references, the
      *     student's for null models)
      * @param dir where the models are saved
      * @throws IOException if a model cannot be written, or a directory to reuse holds a model of
      *     another architecture (the message names it)
      */
-    public static Models train(Recipe recipe, int count, int epochs, Path dir) throws IOException {
-        if (count < 2) {
-            throw new IllegalArgumentException("illegal references value: " + count + ", must be at least 2");
+    public static Models train(Recipe recipe, int references, int nullModels, int epochs, Path dir) throws IOException {
+        if (references < 2) {
+            throw new IllegalArgumentException("illegal references value: " + references + ", must be at least 2");
+        }
+        if (nullModels < 2) {
+            throw new IllegalArgumentException("illegal null models value: " + nullModels + ", must be at least 2");
         }
         ExperimentData data = ExperimentData.load(recipe);
         ModelSpec student = recipe.student().model();
@@ -78,12 +83,12 @@ public final class ReferenceTraining {
         TrainingConfig refConfig = teacherArchitecture ? recipe.teacher().training() : studentConfig;
         List<Path> refs = new ArrayList<>();
         List<Path> nulls = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < references; i++) {
             refs.add(trainOrReuse(
                     refSpec, refConfig, epochs, recipe.seed() + 1000 + i, data, dir.resolve("reference-" + i)));
         }
         if (teacherArchitecture) {
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < nullModels; i++) {
                 nulls.add(trainOrReuse(
                         student, studentConfig, epochs, recipe.seed() + 2000 + i, data, dir.resolve("null-" + i)));
             }
