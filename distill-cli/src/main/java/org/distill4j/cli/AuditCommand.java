@@ -155,7 +155,7 @@ final class AuditCommand implements Callable<Integer> {
     @Option(
             names = "--null-count",
             paramLabel = "N",
-            defaultValue = "10",
+            defaultValue = "20",
             description = "How many null models --train-references trains (default: ${DEFAULT-VALUE}; they are the "
                     + "test's sample, and with fewer one unlucky draw of them flags honest models more often: "
                     + "docs/audit.md).")
