@@ -129,7 +129,7 @@ class AuditTextCommandTest {
                 "--out",
                 withNulls.toString());
         assertThat(n.code()).as(n.out() + n.err()).isZero();
-        assertThat(n.out()).contains(", 1 df;", "queries: 60 to null model");
+        assertThat(n.out()).contains(", 1 df;", "queries: 60 to null model", "note: 2 null models; with fewer than 20");
         JsonNode nj =
                 new ObjectMapper().readTree(withNulls.resolve("audit.json").toFile());
         assertThat(nj.get("null_models")).hasSize(2);
