@@ -256,10 +256,11 @@ final class AuditCommand implements Callable<Integer> {
         if (recipe != null) {
             System.out.printf(
                     Locale.ROOT,
-                    "Training %d reference models and, when the recipe trains its teacher, %d null models from %s "
-                            + "(from scratch on its data and true labels) into %s ...%n",
+                    "Training %d reference models (%s) from %s, from scratch on its data and true labels, into %s ...%n",
                     referenceCount,
-                    nullCount,
+                    ReferenceTraining.trainsNullModels(recipe)
+                            ? "its teacher's architecture, and " + nullCount + " null models of its student's"
+                            : "its student's architecture: the recipe trains no teacher",
                     referenceRecipe,
                     out.resolve("references"));
             trained = ReferenceTraining.train(

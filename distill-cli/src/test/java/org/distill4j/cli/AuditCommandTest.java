@@ -45,7 +45,7 @@ class AuditCommandTest {
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(a.out())
                 .contains(
-                        "Training 3 reference models",
+                        "Training 3 reference models (its teacher's architecture, and 4 null models of its student's)",
                         "references: 3 (3 of MLP(hidden=[32]",
                         "null models: 4 (4 of MLP(hidden=[8]",
                         "p-value",

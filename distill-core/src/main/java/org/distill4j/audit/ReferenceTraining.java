@@ -54,6 +54,15 @@ public final class ReferenceTraining {
     }
 
     /**
+     * Whether {@link #train} trains references of the recipe's teacher architecture and null models
+     * of its student's (the recipe trains its teacher), rather than references of its student's
+     * architecture alone.
+     */
+    public static boolean trainsNullModels(Recipe recipe) {
+        return recipe.teacher().model() != null && recipe.teacher().training() != null;
+    }
+
+    /**
      * Trains (or reuses) {@code references} references and, when the recipe trains its teacher,
      * {@code nullModels} null models into {@code dir}.
      *
@@ -77,8 +86,7 @@ public final class ReferenceTraining {
         ExperimentData data = ExperimentData.load(recipe);
         ModelSpec student = recipe.student().model();
         TrainingConfig studentConfig = recipe.student().training();
-        boolean teacherArchitecture =
-                recipe.teacher().model() != null && recipe.teacher().training() != null;
+        boolean teacherArchitecture = trainsNullModels(recipe);
         ModelSpec refSpec = teacherArchitecture ? recipe.teacher().model() : student;
         TrainingConfig refConfig = teacherArchitecture ? recipe.teacher().training() : studentConfig;
         List<Path> refs = new ArrayList<>();
