@@ -51,13 +51,11 @@ public final class AuditReport {
                 r.references().size()
                         + (r.referencesTrained() ? " (trained by this audit from a recipe)" : " (given)"));
         row(h, "p-value (t test)", fmt(r.pValue()));
-        row(
-                h,
-                "Rank p-value (distribution-free, min "
-                        + fmt(1.0 / (r.references().size() + 1)) + ")",
-                fmt(r.rankPValue()));
-        row(h, "t, degrees of freedom", fmt(r.statistic()) + ", " + r.degreesOfFreedom());
         boolean nulls = !r.nullModels().isEmpty();
+        // The rank is taken among the test's sample: the null models when there are any.
+        int sample = nulls ? r.nullModels().size() : r.references().size();
+        row(h, "Rank p-value (distribution-free, min " + fmt(1.0 / (sample + 1)) + ")", fmt(r.rankPValue()));
+        row(h, "t, degrees of freedom", fmt(r.statistic()) + ", " + r.degreesOfFreedom());
         boolean positions = r.probeComposition().containsKey("positions"); // a language-model audit
         row(h, "Effect size (" + (nulls ? "null-model" : "reference") + " SDs of atanh r)", fmt(r.effectSize()));
         row(h, "Idiosyncrasy correlation with the teacher: suspect", fmt(r.suspectScore()));
