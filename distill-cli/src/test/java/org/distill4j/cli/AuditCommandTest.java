@@ -43,6 +43,7 @@ class AuditCommandTest {
                 "--out",
                 audit.toString());
         assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.err()).contains("warning: --reference-epochs 2 trains the references otherwise");
         assertThat(a.out())
                 .contains(
                         "Training 3 reference models (its teacher's architecture, and 4 null models of its student's)",
