@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,28 +22,7 @@ class AuditCommandTest {
         CliTest.trainOrFail("run", recipe, out, tmp.resolve("cache"));
 
         Path audit = tmp.resolve("audit");
-        CliTest.Run a = CliTest.distill(
-                "audit",
-                "--suspect",
-                out.resolve("student_distilled").toString(),
-                "--teacher",
-                out.resolve("teacher").toString(),
-                "--train-references",
-                recipe.toString(),
-                "--reference-count",
-                "3",
-                "--null-count",
-                "4",
-                "--reference-epochs",
-                "2",
-                "--data",
-                tmp.resolve("data").toString(),
-                "--queries",
-                "40",
-                "--alpha",
-                "0.05",
-                "--out",
-                audit.toString());
+        CliTest.Run a = trainReferencesAndAudit(tmp, recipe, audit, "3", "2", "--null-count", "4", "--alpha", "0.05");
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(a.err()).contains("warning: --reference-epochs 2 trains the references otherwise");
         assertThat(a.out())
@@ -154,24 +135,7 @@ class AuditCommandTest {
         Path audit3 = tmp.resolve("audit3");
         Files.createDirectories(audit3.resolve("references"));
         copyModel(out.resolve("student_distilled"), audit3.resolve("references/reference-1"));
-        CliTest.Run mixed = CliTest.distill(
-                "audit",
-                "--suspect",
-                out.resolve("student_distilled").toString(),
-                "--teacher",
-                out.resolve("teacher").toString(),
-                "--train-references",
-                recipe.toString(),
-                "--reference-count",
-                "3",
-                "--reference-epochs",
-                "2",
-                "--data",
-                tmp.resolve("data").toString(),
-                "--queries",
-                "40",
-                "--out",
-                audit3.toString());
+        CliTest.Run mixed = trainReferencesAndAudit(tmp, recipe, audit3, "3", "2");
         assertThat(mixed.code()).as(mixed.out() + mixed.err()).isNotZero();
         assertThat(mixed.err())
                 .contains(
@@ -186,24 +150,7 @@ class AuditCommandTest {
                         "teacher:\\n(  .*\\n)+",
                         "teacher: {source: distill4j, path: " + out.resolve("teacher") + ", terms: mit}\n"));
         Path audit4 = tmp.resolve("audit4");
-        CliTest.Run studentRefs = CliTest.distill(
-                "audit",
-                "--suspect",
-                out.resolve("student_distilled").toString(),
-                "--teacher",
-                out.resolve("teacher").toString(),
-                "--train-references",
-                fileTeacher.toString(),
-                "--reference-count",
-                "2",
-                "--reference-epochs",
-                "1",
-                "--data",
-                tmp.resolve("data").toString(),
-                "--queries",
-                "40",
-                "--out",
-                audit4.toString());
+        CliTest.Run studentRefs = trainReferencesAndAudit(tmp, fileTeacher, audit4, "2", "1");
         assertThat(studentRefs.code()).as(studentRefs.out() + studentRefs.err()).isZero();
         assertThat(studentRefs.out()).contains("references: 2 (2 of MLP(hidden=[8]", "null models: none trained");
         assertThat(new ObjectMapper()
@@ -211,6 +158,35 @@ class AuditCommandTest {
                         .has("null_models"))
                 .isFalse();
         assertThat(audit4.resolve("references/null-0")).doesNotExist();
+    }
+
+    /**
+     * {@code distill audit --train-references} of the distilled student of {@code tmp/out} against its
+     * teacher on the toy images, 40 queries, into {@code auditDir}.
+     */
+    private static CliTest.Run trainReferencesAndAudit(
+            Path tmp, Path recipe, Path auditDir, String references, String epochs, String... more) {
+        Path out = tmp.resolve("out");
+        List<String> args = new ArrayList<>(List.of(
+                "audit",
+                "--suspect",
+                out.resolve("student_distilled").toString(),
+                "--teacher",
+                out.resolve("teacher").toString(),
+                "--train-references",
+                recipe.toString(),
+                "--reference-count",
+                references,
+                "--reference-epochs",
+                epochs,
+                "--data",
+                tmp.resolve("data").toString(),
+                "--queries",
+                "40",
+                "--out",
+                auditDir.toString()));
+        args.addAll(List.of(more));
+        return CliTest.distill(args.toArray(String[]::new));
     }
 
     private static String architecture(Path modelDir) throws java.io.IOException {
