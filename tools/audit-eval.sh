@@ -6,7 +6,8 @@
 #                               # 12 / 10 distilled vs 23 / 20 not, four reference sets, 100 / 1,000 / 10,000 queries;
 #                               # about 40 minutes on 2 shared cores from scratch (the audits alone: about 20)
 # Extra arguments go to Maven, e.g. -Daudit.eval.refsets=suspect-arch, -Daudit.eval.datasets=debian, or
-# -Daudit.eval.nulls=20 (null models per architecture for teacher-consensus; default 6, the first six always the same).
+# -Daudit.eval.nulls=20 (null models per architecture for teacher-consensus; default 6, the first six always the same),
+# -Daudit.eval.scratch=20 (models from scratch per student architecture among the negatives; default 4 MLPs, 2 CNNs).
 #   tools/audit-eval.sh smoke   # the same roster, 1 epoch on 1,000 / 2,000 rows, 100 and 10,000 queries (a few minutes)
 #   tools/audit-eval.sh plot    # draws docs/audit-eval-*.png from docs/audit-eval.json (distill-charts, XChart)
 set -e

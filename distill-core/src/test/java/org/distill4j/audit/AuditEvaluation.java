@@ -248,6 +248,15 @@ class AuditEvaluation {
         for (int i = 0; i < 6; i++) {
             suspects.add(scratch(s, tArch, "teacher-arch", ++seed, models));
         }
+        // More negatives from scratch per student architecture (-Daudit.eval.scratch=N; by default
+        // 4 per MLP and 2 CNNs, the roster above): to compare honest models with null models in bulk.
+        int scratchPerArch = Integer.getInteger("audit.eval.scratch", 0);
+        long extraSeed = 600;
+        for (ModelSpec a : s.cnn() != null ? List.of(a0, a1, s.cnn()) : List.of(a0, a1)) {
+            for (int i = a == s.cnn() ? 2 : 4; i < scratchPerArch; i++) {
+                suspects.add(scratch(s, a, "scratch", ++extraSeed, models));
+            }
+        }
         seed = 300;
         List<Object[]> others = new ArrayList<>(List.of(
                 new Object[] {a0, false, 1.0},
