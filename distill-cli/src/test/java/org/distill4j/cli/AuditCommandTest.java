@@ -130,8 +130,9 @@ class AuditCommandTest {
         assertThat(bad.err()).contains("audit error: suspect", "has classes [x, y, z]", "expected the teacher's");
         assertThat(audit2.resolve("audit.json")).doesNotExist();
 
-        // A rerun reuses what it trained; a directory holding a model of another architecture (an
-        // older layout, another recipe) is refused by name instead of joining the test's sample.
+        // Where a rerun would reuse a trained model, a directory holding a model of another
+        // architecture (an older layout, another recipe) is refused by name instead of joining the
+        // test's sample.
         Path audit3 = tmp.resolve("audit3");
         Files.createDirectories(audit3.resolve("references"));
         copyModel(out.resolve("student_distilled"), audit3.resolve("references/reference-1"));
