@@ -187,6 +187,16 @@ class LmAuditCommandTest {
         assertThat(CliTest.distill(args).code()).isZero();
         assertThat(Files.getLastModifiedTime(refs.resolve("reference-0/model-0000.params")))
                 .isEqualTo(trained);
+        // ... but not a model of another architecture where a reference was: refused by name.
+        for (String f : new String[] {"model.json", "model-0000.params"}) {
+            Files.copy(
+                    refs.resolve("null-0").resolve(f),
+                    refs.resolve("reference-1").resolve(f),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        CliTest.Run mixed = CliTest.distill(args);
+        assertThat(mixed.code()).as(mixed.out() + mixed.err()).isNotZero();
+        assertThat(mixed.err()).contains(refs.resolve("reference-1").toString(), "another architecture");
 
         // A recipe whose teacher is not trained here has no architecture to train references of.
         Path saved = Files.writeString(

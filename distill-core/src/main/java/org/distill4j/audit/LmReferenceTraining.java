@@ -8,6 +8,7 @@ import java.util.List;
 import org.distill4j.lm.experiment.LmRecipe;
 import org.distill4j.lm.experiment.LmTrainingCorpus;
 import org.distill4j.lm.loss.TokenCrossEntropy;
+import org.distill4j.lm.model.DecoderConfig;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.train.LmTrainer;
 import org.distill4j.lm.train.TeacherSignal;
@@ -84,14 +85,24 @@ public final class LmReferenceTraining {
     private static Path fit(
             LmRecipe recipe, LmRecipe.Model spec, String section, LmTrainingCorpus corpus, long seed, Path target)
             throws IOException, RecipeException {
+        DecoderConfig config = recipe.decoder(spec, section, corpus.tokenizer().vocabSize());
         if (Files.isRegularFile(target.resolve(LanguageModel.DESCRIPTOR))
                 && Files.isRegularFile(target.resolve(LanguageModel.PARAMS))) {
+            LanguageModel.Descriptor saved = LanguageModel.descriptor(target);
+            // A model of another recipe (another architecture or tokenizer) would join the wrong
+            // sample and bias the test: refused, as the classifier audit refuses one.
+            if (!saved.decoder().equals(config)
+                    || !saved.tokenizer().equals(corpus.tokenizer().identity())) {
+                throw new IOException(target + " holds a language model of another architecture or tokenizer ("
+                        + saved.decoder() + ", " + saved.tokenizer().kind() + "), expected the recipe's " + section
+                        + " (" + config + ", " + corpus.tokenizer().identity().kind()
+                        + "): delete it, or give the audit another --out");
+            }
             LOG.info("Reusing {}", target);
             return target;
         }
         LOG.info("Training {} from scratch ({} architecture, seed {})", target.getFileName(), section, seed);
-        try (LanguageModel lm = LanguageModel.create(
-                recipe.decoder(spec, section, corpus.tokenizer().vocabSize()), corpus.tokenizer(), seed)) {
+        try (LanguageModel lm = LanguageModel.create(config, corpus.tokenizer(), seed)) {
             LmTrainer.train(
                     lm,
                     corpus.teacherTrain(),
