@@ -152,11 +152,7 @@ final class AuditCommand implements Callable<Integer> {
             description = "How many references --train-references trains (default: ${DEFAULT-VALUE}).")
     int referenceCount;
 
-    /**
-     * Null models below which the output warns: with 6 per architecture the evaluation put 2 of 23
-     * honest models below 0.01, with 20 none (docs/audit.md).
-     */
-    private static final int RECOMMENDED_NULL_MODELS = 20;
+    private static final int RECOMMENDED_NULL_MODELS = org.distill4j.audit.DistillationAudit.RECOMMENDED_NULL_MODELS;
 
     @Option(
             names = "--null-count",

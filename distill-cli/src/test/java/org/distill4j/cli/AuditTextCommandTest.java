@@ -133,6 +133,7 @@ class AuditTextCommandTest {
         JsonNode nj =
                 new ObjectMapper().readTree(withNulls.resolve("audit.json").toFile());
         assertThat(nj.get("null_models")).hasSize(2);
+        assertThat(Files.readString(withNulls.resolve("audit.html"))).contains("fewer than 20 null models");
         assertThat(nj.get("test").asText()).startsWith("One-sided t prediction test at the model level, against null");
 
         // A model that reads text with other n-grams (same row width): an error, not a p-value.

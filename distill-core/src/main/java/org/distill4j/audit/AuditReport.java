@@ -62,6 +62,14 @@ public final class AuditReport {
         row(h, "... references", list(r.referenceScores()));
         if (nulls) {
             row(h, "... null models (the test's sample: " + r.nullModels().size() + ")", list(r.nullScores()));
+            if (r.nullModels().size() < DistillationAudit.RECOMMENDED_NULL_MODELS) {
+                row(
+                        h,
+                        "Note",
+                        "fewer than " + DistillationAudit.RECOMMENDED_NULL_MODELS
+                                + " null models: the test stays valid, but one unlucky draw of them flags honest "
+                                + "models more often (docs/audit.md, \"Twenty null models\")");
+            }
         }
         row(h, "JS ratio (references / suspect)", fmt(r.divergenceRatio()));
         row(h, "Suspect mean JS to teacher (nats)", fmt(r.suspectDivergence()));
