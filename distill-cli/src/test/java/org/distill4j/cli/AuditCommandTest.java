@@ -203,6 +203,17 @@ class AuditCommandTest {
         }
     }
 
+    @Test
+    void trainedNullModelsDefaultToTheRecommendedTwenty() {
+        // The evaluation's number (docs/audit.md, "Twenty null models"); every other test names its own.
+        CliTest.Run help = CliTest.distill("audit", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out().replaceAll("\\s+", " "))
+                .contains("--null-count=N How many null models --train-references trains (default: 20;");
+        assertThat(org.distill4j.audit.DistillationAudit.RECOMMENDED_NULL_MODELS)
+                .isEqualTo(20);
+    }
+
     /** Trains the tiny recipe's teacher on the toy images in {@code tmp/data}; returns its directory. */
     static Path toyTeacher(Path tmp) throws Exception {
         CliTest.dataset(tmp.resolve("data"));
