@@ -1,6 +1,8 @@
 package org.distill4j.cli;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.distill4j.train.ShutdownBarrier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,8 +47,17 @@ public final class DistillCommand implements Callable<Integer> {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
+        // A stopped process (Ctrl-C, SIGTERM) must not tear libtorch down under a training step.
+        ShutdownBarrier.install(
+                SHUTDOWN_WAIT,
+                System.err,
+                "distill: stopping after the training step in progress (at most " + SHUTDOWN_WAIT.toSeconds()
+                        + " s); checkpoints already written are kept: the same command with --resume continues");
         System.exit(execute(args));
     }
+
+    /** Longest wait, at exit, for a training step in progress. */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(30);
 
     /** Runs the command line and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {

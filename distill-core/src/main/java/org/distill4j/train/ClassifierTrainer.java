@@ -157,6 +157,7 @@ public final class ClassifierTrainer {
         return fitStream(model, train, validation);
     }
 
+    @SuppressWarnings("try") // a ShutdownBarrier hold is held, never referenced
     private Result fitStream(SavedModel model, ExampleStream train, ExampleSet validation) throws IOException {
         if (validation != null) {
             checkCompatible(model, validation, "validation");
@@ -224,8 +225,11 @@ public final class ClassifierTrainer {
                 for (int epoch = resumedAfter + 1; epoch <= config.epochs(); epoch++) {
                     engine.setRandomSeed(seedFor(epoch));
                     EpochRecord record = trainEpoch(epoch, trainer, optimizer, table, train, run, prefetch, hooks);
-                    for (EpochHook h : hooks) {
-                        record = h.onEpochEnd(state, record);
+                    // Validation and the checkpoint write are native work too (ShutdownBarrier).
+                    try (ShutdownBarrier.Step hold = ShutdownBarrier.step()) {
+                        for (EpochHook h : hooks) {
+                            record = h.onEpochEnd(state, record);
+                        }
                     }
                     history.add(record);
                     listener.onEpochEnd(record);
@@ -350,6 +354,7 @@ public final class ClassifierTrainer {
         slot.weightsReady = true;
     }
 
+    @SuppressWarnings("try") // a ShutdownBarrier hold is held, never referenced
     private void trainBatch(
             int epoch,
             int from,
@@ -364,7 +369,8 @@ public final class ClassifierTrainer {
         ExampleStream.Batch batchBuffers = slot.batch;
         long[] labels = batchBuffers.labels();
         DistillationStep step = slot.step;
-        try (NDManager batch = run.newSubManager()) {
+        try (ShutdownBarrier.Step hold = ShutdownBarrier.step();
+                NDManager batch = run.newSubManager()) {
             // Through the slot's pinned buffers: no direct buffer allocated per batch.
             NDArray x = slot.features.tensor(batch, batchShape(featureShape, count));
             if (!slot.weightsReady && targets instanceof SoftTargets.Streamed) {

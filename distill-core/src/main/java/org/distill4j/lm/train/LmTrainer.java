@@ -16,6 +16,7 @@ import org.distill4j.lm.loss.SequenceLoss;
 import org.distill4j.lm.loss.TeacherTargets;
 import org.distill4j.lm.model.LanguageModel;
 import org.distill4j.lm.teacher.LocalLmTeacher;
+import org.distill4j.train.ShutdownBarrier;
 import org.distill4j.train.TrainingDivergedException;
 
 /**
@@ -192,6 +193,7 @@ public final class LmTrainer {
      * Trains like {@link #train(LanguageModel, TokenWindows, SequenceLoss, TeacherSignal,
      * LmTrainingConfig, LmCheckpoint, BestValidation)}, telling {@code progress} how it goes.
      */
+    @SuppressWarnings("try") // a ShutdownBarrier hold is held, never referenced
     public static Result train(
             LanguageModel student,
             TokenWindows windows,
@@ -239,60 +241,63 @@ public final class LmTrainer {
         try (Trainer trainer = student.model().newTrainer(tc)) {
             trainer.initialize(new Shape(config.batchSize(), ctx));
             for (int step = first; step < config.steps(); step++) {
-                int[] idx = new int[config.batchSize()];
-                for (int i = 0; i < idx.length; i++) {
-                    idx[i] = random.nextInt(windows.size());
-                }
-                try (NDManager batch = trainer.getManager().newSubManager()) {
-                    NDList data = windows.batch(batch, idx);
-                    NDArray inputs = data.get(0);
-                    NDArray targets = data.get(1);
-                    TeacherTargets tt = signal.targets(batch, idx, inputs, config.seed() * 1_000_003L + step);
-                    try (GradientCollector gc = trainer.newGradientCollector()) {
-                        NDArray logits = trainer.forward(new NDList(inputs)).head();
-                        NDArray total = loss.terms(logits, targets, tt).total();
-                        losses[step] = total.getFloat();
-                        if (!Float.isFinite(losses[step])) {
-                            throw new TrainingDivergedException(
-                                    "training diverged: loss " + losses[step] + " at step " + step + " with " + loss
-                                            + "; lower the learning rate (" + config.learningRate() + ")",
-                                    step + 1,
-                                    null);
+                // Held through the step's validation and checkpoint write as well (ShutdownBarrier).
+                try (ShutdownBarrier.Step hold = ShutdownBarrier.step()) {
+                    int[] idx = new int[config.batchSize()];
+                    for (int i = 0; i < idx.length; i++) {
+                        idx[i] = random.nextInt(windows.size());
+                    }
+                    try (NDManager batch = trainer.getManager().newSubManager()) {
+                        NDList data = windows.batch(batch, idx);
+                        NDArray inputs = data.get(0);
+                        NDArray targets = data.get(1);
+                        TeacherTargets tt = signal.targets(batch, idx, inputs, config.seed() * 1_000_003L + step);
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDArray logits = trainer.forward(new NDList(inputs)).head();
+                            NDArray total = loss.terms(logits, targets, tt).total();
+                            losses[step] = total.getFloat();
+                            if (!Float.isFinite(losses[step])) {
+                                throw new TrainingDivergedException(
+                                        "training diverged: loss " + losses[step] + " at step " + step + " with " + loss
+                                                + "; lower the learning rate (" + config.learningRate() + ")",
+                                        step + 1,
+                                        null);
+                            }
+                            gc.backward(total);
                         }
-                        gc.backward(total);
+                        adam.beginStep();
+                        trainer.step();
                     }
-                    adam.beginStep();
-                    trainer.step();
-                }
-                boolean report = (step + 1) % evalEvery == 0 || step + 1 == config.steps();
-                if (report) {
-                    long pause = System.nanoTime();
-                    double validation = best != null ? best.observe(step + 1, student) : Double.NaN;
-                    double sum = 0;
-                    for (int i = reported; i <= step; i++) {
-                        sum += losses[i];
-                    }
-                    double trained = (pause - lastReport) / 1e9;
-                    progress.report(
-                            step + 1,
-                            config.steps(),
-                            sum / (step + 1 - reported),
-                            validation,
-                            (double) (step + 1 - reported) * config.batchSize() * ctx / Math.max(trained, 1e-9));
-                    // With a checkpoint, evalEvery is its interval: reports, evaluations and checkpoints coincide.
-                    if (checkpoint != null) {
-                        checkpoint.save(
+                    boolean report = (step + 1) % evalEvery == 0 || step + 1 == config.steps();
+                    if (report) {
+                        long pause = System.nanoTime();
+                        double validation = best != null ? best.observe(step + 1, student) : Double.NaN;
+                        double sum = 0;
+                        for (int i = reported; i <= step; i++) {
+                            sum += losses[i];
+                        }
+                        double trained = (pause - lastReport) / 1e9;
+                        progress.report(
                                 step + 1,
-                                losses,
-                                student.model().getBlock(),
-                                adam,
-                                student.model().getNDManager(),
-                                settings,
-                                best);
+                                config.steps(),
+                                sum / (step + 1 - reported),
+                                validation,
+                                (double) (step + 1 - reported) * config.batchSize() * ctx / Math.max(trained, 1e-9));
+                        // With a checkpoint, evalEvery is its interval: reports, evaluations and checkpoints coincide.
+                        if (checkpoint != null) {
+                            checkpoint.save(
+                                    step + 1,
+                                    losses,
+                                    student.model().getBlock(),
+                                    adam,
+                                    student.model().getNDManager(),
+                                    settings,
+                                    best);
+                        }
+                        reported = step + 1;
+                        lastReport = System.nanoTime();
+                        paused += lastReport - pause;
                     }
-                    reported = step + 1;
-                    lastReport = System.nanoTime();
-                    paused += lastReport - pause;
                 }
             }
         }
