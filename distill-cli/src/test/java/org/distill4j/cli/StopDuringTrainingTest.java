@@ -13,39 +13,26 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.distill4j.testutil.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stopping {@code distill run} while it trains, as Ctrl-C or a job scheduler's SIGTERM does, in a
- * real child JVM: before {@code ShutdownBarrier}, libtorch's exit-time destructors ran under the
- * step in progress and the JVM died of SIGSEGV (exit 134, an {@code hs_err_pid*.log} in the working
- * directory). Now the step finishes, the process exits with 143 (128 + SIGTERM) and says how to go
+ * real child JVM: before {@code ShutdownBarrier}, libtorch's exit-time destructors could run under
+ * the step in progress and kill the JVM with SIGSEGV (exit 134, an {@code hs_err_pid*.log} in the
+ * working directory; 2 of 11 stops, docs/engine.md). Now the step finishes, the process exits with 143 (128 + SIGTERM) and says how to go
  * on, and {@code --resume} continues from the last checkpoint.
  */
 class StopDuringTrainingTest {
 
-    private static Path corpus;
-
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void findCorpus() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("../shared/data/debian-descriptions/train.jsonl.gz")
-                    .normalize();
-            if (Files.isRegularFile(c)) {
-                corpus = c;
-                return;
-            }
-        }
-    }
-
     @Test
     void sigtermDuringTrainingExitsCleanlyAndTheRunResumes() throws Exception {
-        assumeTrue(corpus != null, "needs ../shared/data/debian-descriptions (a clone next to shared/)");
+        Path corpus = SharedData.debianDescriptions().resolve("train.jsonl.gz");
+        assumeTrue(Files.isRegularFile(corpus), "needs ../shared/data/debian-descriptions (a clone next to shared/)");
         Path recipe = tmp.resolve("stop.yaml");
         // A teacher long enough to be stopped in the middle; reports (and checkpoints) every 100 steps.
         Files.writeString(recipe, """
