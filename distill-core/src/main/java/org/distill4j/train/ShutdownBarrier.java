@@ -9,9 +9,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * Keeps PyTorch calls out of the JVM's exit. When a process is told to stop (SIGTERM, Ctrl-C) the
  * JVM runs its shutdown hooks and then exits, which runs libtorch's C++ static destructors; a
- * training step still in native code on another thread then crashes the JVM (SIGSEGV in {@code
+ * training step still in native code on another thread can then crash the JVM (SIGSEGV in {@code
  * at::accelerator::getAccelerator}, an {@code hs_err_pid*.log} in the working directory and exit
- * status 134 instead of 143; docs/engine.md has the counts).
+ * status 134 instead of 143; a race, docs/engine.md has the counts).
  *
  * <p>Training loops run each step inside {@link #step()}: a shared hold, uncontended unless the JVM
  * is stopping. The hook of {@link #install} waits for the step in progress to finish (at most its
