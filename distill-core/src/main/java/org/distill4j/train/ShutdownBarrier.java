@@ -77,6 +77,11 @@ public final class ShutdownBarrier {
         return true;
     }
 
+    /** Whether a step of the JVM's barrier is held now, by any thread (tests). */
+    static boolean heldInJvm() {
+        return JVM.held();
+    }
+
     Step enter() {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();

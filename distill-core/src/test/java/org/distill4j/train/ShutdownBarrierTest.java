@@ -2,14 +2,20 @@ package org.distill4j.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.distill4j.model.SavedModel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,6 +123,42 @@ class ShutdownBarrierTest {
         nest.countDown();
         assertThat(nested.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(closed.get(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * The classifier trainer holds the JVM's barrier through every forward pass it makes after
+     * initialisation: each batch, and the epoch's validation (a student whose first block records
+     * whether a step is held when it runs).
+     */
+    @Test
+    void theClassifierTrainerHoldsTheBarrierThroughEveryBatchAndValidation() throws Exception {
+        List<Boolean> held = new ArrayList<>();
+        SequentialBlock block = new SequentialBlock()
+                .add(new LambdaBlock(list -> {
+                    held.add(ShutdownBarrier.heldInJvm());
+                    return list;
+                }))
+                .add(Linear.builder().setUnits(4).build());
+        try (SavedModel model = SavedModel.builder()
+                .setBlock(block)
+                .setFeatureShape(ClassifierTrainerTest.TRAIN.featureShape())
+                .setClassNames(ClassifierTrainerTest.TRAIN.classNames())
+                .build()) {
+            ClassifierTrainer.builder(TrainingConfig.builder()
+                            .setEpochs(2)
+                            .optBatchSize(100)
+                            .optLearningRate(0.01)
+                            .build())
+                    .optSeed(5)
+                    .build()
+                    .fit(model, ClassifierTrainerTest.TRAIN, ClassifierTrainerTest.VAL);
+        }
+        // DJL's LambdaBlock runs once on zeros when the trainer initialises, outside any step.
+        List<Boolean> steps = held.subList(1, held.size());
+        // 2 epochs of 6 training batches, and validation after each.
+        assertThat(steps.size()).isGreaterThan(12);
+        assertThat(steps).containsOnly(true);
+        assertThat(ShutdownBarrier.heldInJvm()).isFalse();
     }
 
     @Test
